@@ -1,0 +1,109 @@
+#include "rv_buf.h"
+
+#include "rv_alloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+char rv_buf_empty_[1];
+
+void rv_buf_init(struct rv_buf *b)
+{
+	b->data = rv_buf_empty_;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void rv_buf_release(struct rv_buf *b)
+{
+	if (b->cap)
+		free(b->data);
+	rv_buf_init(b);
+}
+
+void rv_buf_grow(struct rv_buf *b, size_t n)
+{
+	size_t want = b->len + n + 1;
+	size_t cap = b->cap ? b->cap : 64;
+
+	if (want <= b->cap)
+		return;
+	while (cap < want)
+		cap *= 2;
+	if (b->cap) {
+		b->data = rv_xrealloc(b->data, cap);
+	} else {
+		b->data = rv_xmalloc(cap);
+		b->data[0] = '\0';
+	}
+	b->cap = cap;
+}
+
+void rv_buf_add(struct rv_buf *b, const void *data, size_t n)
+{
+	rv_buf_grow(b, n);
+	if (n)
+		memcpy(b->data + b->len, data, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void rv_buf_adds(struct rv_buf *b, const char *s)
+{
+	rv_buf_add(b, s, strlen(s));
+}
+
+void rv_buf_addch(struct rv_buf *b, char c)
+{
+	rv_buf_add(b, &c, 1);
+}
+
+void rv_buf_vaddf(struct rv_buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n <= 0)
+		return;
+	rv_buf_grow(b, (size_t)n);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void rv_buf_addf(struct rv_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rv_buf_vaddf(b, fmt, ap);
+	va_end(ap);
+}
+
+void rv_buf_truncate(struct rv_buf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';
+}
+
+void rv_buf_reset(struct rv_buf *b)
+{
+	rv_buf_truncate(b, 0);
+}
+
+char *rv_buf_detach(struct rv_buf *b, size_t *len)
+{
+	char *p;
+
+	if (len)
+		*len = b->len;
+	if (!b->cap)
+		return rv_xstrdup("");
+	p = b->data;
+	rv_buf_init(b);
+	return p;
+}

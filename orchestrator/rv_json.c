@@ -1,0 +1,148 @@
+#include "rv_json.h"
+
+#include "rv_alloc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+json_t *rv_json_parse(const char *data, size_t len, const char *what,
+		      struct rv_err *err)
+{
+	json_error_t je;
+	json_t *v = json_loadb(data, len, JSON_DECODE_ANY, &je);
+
+	if (!v)
+		rv_errf(err, RV_ERR_PROTO, "invalid JSON in %s at line %d column %d: %s",
+			what, je.line, je.column, je.text);
+	return v;
+}
+
+json_t *rv_json_load_file(const char *path, struct rv_err *err)
+{
+	json_error_t je;
+	json_t *v;
+
+	if (access(path, R_OK) < 0) {
+		rv_errf(err, RV_ERR_IO, "cannot read '%s': %s", path,
+			strerror(errno));
+		return NULL;
+	}
+	v = json_load_file(path, JSON_DECODE_ANY, &je);
+	if (!v)
+		rv_errf(err, RV_ERR_PROTO, "invalid JSON in '%s' at line %d column %d: %s",
+			path, je.line, je.column, je.text);
+	return v;
+}
+
+enum rv_code rv_json_write_file(const char *path, const json_t *v,
+				struct rv_err *err)
+{
+	char *tmp = rv_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	enum rv_code rc = RV_OK;
+
+	if (!f) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", tmp,
+			     strerror(errno));
+		goto out;
+	}
+	if (json_dumpf(v, f, JSON_INDENT(2) | JSON_ENSURE_ASCII |
+		       JSON_REAL_PRECISION(12)) < 0 ||
+	    fputc('\n', f) == EOF || fflush(f) == EOF || fsync(fileno(f)) < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", tmp,
+			     strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		goto out;
+	}
+	fclose(f);
+	if (rename(tmp, path) < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot rename '%s' to '%s': %s",
+			     tmp, path, strerror(errno));
+		unlink(tmp);
+	}
+out:
+	free(tmp);
+	return rc;
+}
+
+char *rv_json_dumps(const json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
+			     JSON_REAL_PRECISION(12));
+
+	if (!s)
+		return rv_xstrdup("null");
+	return s;
+}
+
+json_t *rv_json_path(const json_t *v, const char *dotted)
+{
+	const char *p = dotted;
+	json_t *cur = (json_t *)v;
+
+	while (cur && *p) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+
+		if (!json_is_object(cur))
+			return NULL;
+		cur = json_object_getn(cur, p, n);
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	return cur;
+}
+
+const char *rv_json_str(const json_t *v, const char *dotted)
+{
+	return json_string_value(rv_json_path(v, dotted));
+}
+
+bool rv_json_num(const json_t *v, const char *dotted, double *out)
+{
+	json_t *n = rv_json_path(v, dotted);
+
+	if (!json_is_number(n))
+		return false;
+	*out = json_number_value(n);
+	return true;
+}
+
+long long rv_json_int(const json_t *v, const char *dotted, long long fallback)
+{
+	json_t *n = rv_json_path(v, dotted);
+
+	if (json_is_integer(n))
+		return json_integer_value(n);
+	return fallback;
+}
+
+bool rv_json_bool(const json_t *v, const char *dotted, bool fallback)
+{
+	json_t *b = rv_json_path(v, dotted);
+
+	if (json_is_boolean(b))
+		return json_is_true(b);
+	return fallback;
+}
+
+const char *rv_json_type_name(const json_t *v)
+{
+	if (!v)
+		return "missing";
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "object";
+	case JSON_ARRAY: return "array";
+	case JSON_STRING: return "string";
+	case JSON_INTEGER: return "integer";
+	case JSON_REAL: return "number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "boolean";
+	case JSON_NULL: return "null";
+	}
+	return "unknown";
+}

@@ -1,0 +1,359 @@
+/* Unit tests of the shared core: errors, buffers, redaction, JSON, HTTP. */
+#include "testutil.h"
+
+#include "rv_alloc.h"
+#include "rv_buf.h"
+#include "rv_clock.h"
+#include "rv_err.h"
+#include "rv_http.h"
+#include "rv_json.h"
+#include "rv_log.h"
+#include "rv_redact.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+START_TEST(test_err_fill_and_prefix)
+{
+	struct rv_err err = RV_ERR_INIT;
+
+	ck_assert_int_eq(rv_errf(&err, RV_ERR_IO, "cannot open '%s'", "x"),
+			 RV_ERR_IO);
+	ck_assert_int_eq(err.code, RV_ERR_IO);
+	ck_assert_str_eq(err.msg, "cannot open 'x'");
+	rv_err_prefix(&err, "loading %s", "config");
+	ck_assert_str_eq(err.msg, "loading config: cannot open 'x'");
+	ck_assert_int_eq(rv_errf(NULL, RV_ERR_HTTP, "ignored"), RV_ERR_HTTP);
+	ck_assert_str_eq(rv_strerror(RV_ERR_TIMEOUT), "timed out");
+	ck_assert_str_eq(rv_code_name(RV_ERR_TIMEOUT), "timeout");
+	ck_assert_str_eq(rv_code_name(RV_OK), "ok");
+	ck_assert_str_eq(rv_strerror((enum rv_code)999), "unknown error");
+	rv_err_clear(&err);
+	ck_assert_int_eq(err.code, RV_OK);
+	ck_assert_str_eq(err.msg, "");
+}
+END_TEST
+
+START_TEST(test_err_truncates_long_messages)
+{
+	struct rv_err err = RV_ERR_INIT;
+	char big[2000];
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	rv_errf(&err, RV_ERR_IO, "%s", big);
+	ck_assert_uint_eq(strlen(err.msg), RV_ERR_MSG_MAX - 1);
+	rv_err_prefix(&err, "%s", big);
+	ck_assert_uint_eq(strlen(err.msg), RV_ERR_MSG_MAX - 1);
+}
+END_TEST
+
+START_TEST(test_buf_grows_and_detaches)
+{
+	struct rv_buf b = RV_BUF_INIT;
+	char *s;
+	size_t len;
+
+	ck_assert_str_eq(b.data, "");
+	for (int i = 0; i < 1000; i++)
+		rv_buf_addf(&b, "%d,", i);
+	ck_assert(b.len > 3000);
+	ck_assert_uint_eq(strlen(b.data), b.len);
+	rv_buf_truncate(&b, 4);
+	ck_assert_str_eq(b.data, "0,1,");
+	s = rv_buf_detach(&b, &len);
+	ck_assert_str_eq(s, "0,1,");
+	ck_assert_uint_eq(len, 4);
+	ck_assert_uint_eq(b.len, 0);
+	free(s);
+	rv_buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_redact_replaces_every_secret)
+{
+	char *s;
+
+	rv_redact_reset();
+	rv_redact_add("sk-secret-123456");
+	rv_redact_add("short");	/* too short: ignored */
+	rv_redact_add("tok_abcdef");
+	s = rv_redact("key=sk-secret-123456 again sk-secret-123456 tok_abcdef short");
+	ck_assert_str_eq(s, "key=[REDACTED] again [REDACTED] [REDACTED] short");
+	free(s);
+	ck_assert(rv_redact_contains("xx tok_abcdef"));
+	ck_assert(!rv_redact_contains("nothing here"));
+	rv_redact_reset();
+	ck_assert(!rv_redact_contains("tok_abcdef"));
+}
+END_TEST
+
+START_TEST(test_log_never_prints_a_secret)
+{
+	int fds[2], saved;
+	char out[512] = "";
+	ssize_t n;
+
+	rv_redact_reset();
+	rv_redact_add("supersecretvalue");
+	ck_assert_int_eq(pipe(fds), 0);
+	saved = dup(2);
+	dup2(fds[1], 2);
+	rv_log_set_prog("testprog");
+	rv_warn("token is %s", "supersecretvalue");
+	dup2(saved, 2);
+	close(fds[1]);
+	n = read(fds[0], out, sizeof(out) - 1);
+	ck_assert(n > 0);
+	out[n] = '\0';
+	ck_assert_str_eq(out, "testprog: warning: token is [REDACTED]\n");
+	close(fds[0]);
+	rv_redact_reset();
+}
+END_TEST
+
+START_TEST(test_json_paths_and_errors)
+{
+	struct rv_err err = RV_ERR_INIT;
+	const char *doc = "{\"reward_info\":{\"outcome_reward\":0.5,"
+		"\"n\":3,\"ok\":true,\"s\":\"x\"}}";
+	json_t *v = rv_json_parse(doc, strlen(doc), "body", &err);
+	double d = -1;
+
+	ck_assert_ptr_nonnull(v);
+	ck_assert(rv_json_num(v, "reward_info.outcome_reward", &d));
+	ck_assert(d == 0.5);
+	ck_assert(rv_json_num(v, "reward_info.n", &d));
+	ck_assert(d == 3);
+	ck_assert(!rv_json_num(v, "reward_info.s", &d));
+	ck_assert(!rv_json_num(v, "reward_info.missing.deeper", &d));
+	ck_assert_int_eq(rv_json_int(v, "reward_info.n", -1), 3);
+	ck_assert(rv_json_bool(v, "reward_info.ok", false));
+	ck_assert_str_eq(rv_json_str(v, "reward_info.s"), "x");
+	ck_assert_ptr_null(rv_json_str(v, "reward_info.n"));
+	ck_assert_str_eq(rv_json_type_name(rv_json_path(v, "reward_info")),
+			 "object");
+	ck_assert_str_eq(rv_json_type_name(NULL), "missing");
+	json_decref(v);
+
+	v = rv_json_parse("{\"a\":", 5, "response body", &err);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(err.code, RV_ERR_PROTO);
+	ck_assert(strstr(err.msg, "invalid JSON in response body at line 1"));
+}
+END_TEST
+
+START_TEST(test_json_write_file_roundtrip)
+{
+	struct rv_err err = RV_ERR_INIT;
+	char *dir = tu_tmpdir();
+	char *path = rv_xasprintf("%s/r.json", dir);
+	json_t *v = json_pack("{s:i,s:s}", "a", 1, "b", "two");
+	json_t *back;
+
+	ck_assert_int_eq(rv_json_write_file(path, v, &err), RV_OK);
+	back = rv_json_load_file(path, &err);
+	ck_assert_ptr_nonnull(back);
+	ck_assert(json_equal(v, back));
+	json_decref(back);
+	json_decref(v);
+	ck_assert_ptr_null(rv_json_load_file("/nonexistent/x.json", &err));
+	ck_assert_int_eq(err.code, RV_ERR_IO);
+	ck_assert(strstr(err.msg, "'/nonexistent/x.json'"));
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* A one-shot HTTP server on 127.0.0.1 answering with a canned response. */
+struct canned {
+	int listen_fd;
+	const char *response;
+	char request[4096];
+};
+
+static void *canned_serve(void *arg)
+{
+	struct canned *c = arg;
+	int fd = accept(c->listen_fd, NULL, NULL);
+	size_t n = 0;
+
+	if (fd < 0)
+		return NULL;
+	/* read until the end of the headers (and a small body, if any) */
+	while (n < sizeof(c->request) - 1) {
+		ssize_t r = read(fd, c->request + n, sizeof(c->request) - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		c->request[n] = '\0';
+		char *end = strstr(c->request, "\r\n\r\n");
+		if (end) {
+			char *cl = strcasestr(c->request, "content-length:");
+			size_t want = cl ? (size_t)atoi(cl + 15) : 0;
+			if (n >= (size_t)(end + 4 - c->request) + want)
+				break;
+		}
+	}
+	if (write(fd, c->response, strlen(c->response)) < 0)
+		n = 0;
+	close(fd);
+	return NULL;
+}
+
+static int canned_start(struct canned *c, pthread_t *th)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(c->listen_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(c->listen_fd, 4), 0);
+	getsockname(c->listen_fd, (struct sockaddr *)&a, &len);
+	pthread_create(th, NULL, canned_serve, c);
+	return ntohs(a.sin_port);
+}
+
+START_TEST(test_http_post_and_headers)
+{
+	struct canned c = { .response = "HTTP/1.1 429 Too Many Requests\r\n"
+		"Content-Type: application/json\r\n"
+		"Retry-After-sandbox-create: 3\r\n"
+		"Retry-After: 1\r\n"
+		"Content-Length: 11\r\nConnection: close\r\n\r\n{\"ok\":false}" };
+	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
+	struct rv_err err = RV_ERR_INIT;
+	const char *hdrs[] = { "X-API-Key: k123456", "Content-Type: application/json", NULL };
+	pthread_t th;
+	int port = canned_start(&c, &th);
+	char *url = rv_xasprintf("http://127.0.0.1:%d/rollout", port);
+	struct rv_http_request req = {
+		.url = url, .headers = hdrs, .body = "{\"a\":1}", .body_len = 7,
+		.timeout_ms = 5000,
+	};
+	char *ct;
+
+	ck_assert_int_eq(rv_http_do(&req, &resp, &err), RV_OK);
+	pthread_join(th, NULL);
+	close(c.listen_fd);
+	ck_assert_int_eq(resp.status, 429);
+	/* the canned body is one byte longer than its Content-Length */
+	ck_assert_str_eq(resp.body.data, "{\"ok\":false");
+	ct = rv_http_header(&resp, "content-type");
+	ck_assert_str_eq(ct, "application/json");
+	free(ct);
+	ck_assert_int_eq(rv_http_retry_after_ms(&resp), 3000);
+	ck_assert(rv_http_is_transient(RV_OK, resp.status));
+	ck_assert(strstr(c.request, "POST /rollout HTTP/1.1"));
+	ck_assert(strstr(c.request, "X-API-Key: k123456"));
+	ck_assert(strstr(c.request, "{\"a\":1}"));
+	ck_assert(resp.elapsed_ns > 0);
+	rv_http_response_release(&resp);
+	free(url);
+}
+END_TEST
+
+START_TEST(test_http_refused_is_connect_error)
+{
+	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
+	struct rv_err err = RV_ERR_INIT;
+	int port = tu_free_port();
+	char *url = rv_xasprintf("http://127.0.0.1:%d/health", port);
+	struct rv_http_request req = { .url = url, .timeout_ms = 2000 };
+
+	ck_assert_int_eq(rv_http_do(&req, &resp, &err), RV_ERR_CONNECT);
+	ck_assert_int_eq(resp.status, 0);
+	ck_assert(strstr(err.msg, "GET http://127.0.0.1:"));
+	ck_assert(rv_http_is_transient(RV_ERR_CONNECT, 0));
+	ck_assert(!rv_http_is_transient(RV_OK, 500));
+	ck_assert(!rv_http_is_transient(RV_OK, 200));
+	rv_http_response_release(&resp);
+	free(url);
+}
+END_TEST
+
+START_TEST(test_http_response_limit)
+{
+	struct canned c = { .response = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
+		"Connection: close\r\n\r\n"
+		"0123456789012345678901234567890123456789012345678901234567890123456789"
+		"012345678901234567890123456789" };
+	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
+	struct rv_err err = RV_ERR_INIT;
+	pthread_t th;
+	int port = canned_start(&c, &th);
+	char *url = rv_xasprintf("http://127.0.0.1:%d/", port);
+	struct rv_http_request req = { .url = url, .max_response = 10,
+		.timeout_ms = 5000 };
+
+	ck_assert_int_eq(rv_http_do(&req, &resp, &err), RV_ERR_LIMIT);
+	ck_assert(strstr(err.msg, "too large"));
+	pthread_join(th, NULL);
+	close(c.listen_fd);
+	rv_http_response_release(&resp);
+	free(url);
+}
+END_TEST
+
+START_TEST(test_backoff_is_bounded)
+{
+	for (unsigned a = 0; a < 20; a++) {
+		long ms = rv_backoff_ms(a, 10, 1000);
+		long ceiling = 10L << (a < 7 ? a : 7);
+
+		ck_assert(ms >= 0);
+		ck_assert(ms <= (ceiling < 1000 ? ceiling : 1000));
+	}
+}
+END_TEST
+
+START_TEST(test_clock_monotonic_and_iso)
+{
+	uint64_t a = rv_now_ns(), b;
+	char buf[32];
+
+	rv_sleep_ns(2 * RV_NS_PER_MS, NULL);
+	b = rv_now_ns();
+	ck_assert(b - a >= 2 * RV_NS_PER_MS);
+	rv_wall_iso8601(1700000000123ULL * RV_NS_PER_MS, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "2023-11-14T22:13:20.123Z");
+}
+END_TEST
+
+static Suite *core_suite(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_err_fill_and_prefix);
+	tcase_add_test(tc, test_err_truncates_long_messages);
+	tcase_add_test(tc, test_buf_grows_and_detaches);
+	tcase_add_test(tc, test_redact_replaces_every_secret);
+	tcase_add_test(tc, test_log_never_prints_a_secret);
+	tcase_add_test(tc, test_json_paths_and_errors);
+	tcase_add_test(tc, test_json_write_file_roundtrip);
+	tcase_add_test(tc, test_backoff_is_bounded);
+	tcase_add_test(tc, test_clock_monotonic_and_iso);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("http");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_http_post_and_headers);
+	tcase_add_test(tc, test_http_refused_is_connect_error);
+	tcase_add_test(tc, test_http_response_limit);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	rv_http_global_init();
+	return tu_run_suite(core_suite()) ? 1 : 0;
+}
