@@ -1,0 +1,135 @@
+/* mode: the table of recipes and the steps they share. */
+#include "mode.h"
+
+#include "rv_alloc.h"
+#include "rv_redact.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const struct mode_ops mode_local;
+
+static const struct mode_ops *const mode_table[] = {
+	&mode_local,
+	NULL,
+};
+
+const struct mode_ops *mode_find(const char *name)
+{
+	for (size_t i = 0; name && mode_table[i]; i++)
+		if (!strcmp(mode_table[i]->name, name))
+			return mode_table[i];
+	return NULL;
+}
+
+enum rv_code mode_teardown(struct mode_app *app, struct rv_err *err)
+{
+	if (!app || !app->mode || !app->mode->teardown)
+		return RV_OK;
+	return app->mode->teardown(app, err);
+}
+
+/* app->env plus "PORT=<port>", NULL-ended; the strings are borrowed but
+   the PORT entry, which is returned in *port_kv for the caller to free. */
+static const char **mode_app_env(struct mode_app *app, char **port_kv)
+{
+	size_t n = 0;
+	const char **env;
+
+	while (app->env && app->env[n])
+		n++;
+	env = rv_xcalloc(n + 2, sizeof(*env));
+	for (size_t i = 0; i < n; i++)
+		env[i] = app->env[i];
+	*port_kv = rv_xasprintf("PORT=%d", app->port);
+	env[n] = *port_kv;
+	return env;
+}
+
+enum rv_code mode_step_start(struct mode_app *app, struct rv_err *err)
+{
+	struct provider_cmd cmd = { 0 };
+	const char **env = NULL;
+	char *port_kv = NULL;
+	enum rv_code rc;
+
+	if (!app->sb) {
+		rc = provider_create(app->provider, app->pcfg, &app->sb, err);
+		if (rc != RV_OK)
+			return rc;
+		app->owns_sb = true;
+	}
+	if (!app->sandbox_label[0])
+		snprintf(app->sandbox_label, sizeof(app->sandbox_label), "%s",
+			 app->sb->name ? app->sb->name : app->sb->id);
+	env = mode_app_env(app, &port_kv);
+	cmd.shell = app->start_cmd;
+	cmd.cwd = app->remote_dir ? app->remote_dir : app->app_dir;
+	cmd.env = env;
+	cmd.log_path = app->log_path;
+	rc = provider_start_process(app->sb, &cmd, &app->proc, err);
+	free(env);
+	free(port_kv);
+	return rc;
+}
+
+enum rv_code mode_step_preview(struct mode_app *app, struct rv_err *err)
+{
+	if (!app->sb)
+		return rv_errf(err, RV_ERR_INTERNAL, "preview before start");
+	provider_preview_release(&app->preview);
+	return provider_preview(app->sb, app->port, &app->preview, err);
+}
+
+enum rv_code mode_step_health(struct mode_app *app, struct rv_err *err)
+{
+	if (!app->wait_healthy)
+		return RV_OK;
+	return app->wait_healthy(app, app->wait_healthy_arg, err);
+}
+
+/* Keep the first failure in err. */
+static void mode_keep_first(enum rv_code *rc, struct rv_err *err,
+			    enum rv_code r, const struct rv_err *e)
+{
+	if (r == RV_OK || *rc != RV_OK)
+		return;
+	*rc = r;
+	if (err)
+		*err = *e;
+}
+
+enum rv_code mode_teardown_common(struct mode_app *app, struct rv_err *err)
+{
+	enum rv_code rc = RV_OK, r;
+	struct rv_err e = RV_ERR_INIT;
+
+	if (app->proc && app->sb) {
+		r = provider_stop_process(app->sb, app->proc,
+					  app->stop_grace_ms, &e);
+		mode_keep_first(&rc, err, r, &e);
+	}
+	app->proc = NULL;	/* owned by the sandbox, freed with it */
+	if (app->sb && app->owns_sb) {
+		rv_err_clear(&e);
+		r = provider_destroy(app->sb, &e);
+		mode_keep_first(&rc, err, r, &e);
+		provider_sandbox_free(app->sb);
+	}
+	app->sb = NULL;
+	app->owns_sb = false;
+	provider_preview_release(&app->preview);
+	return rc;
+}
+
+char *mode_app_log_tail(struct mode_app *app, size_t max_bytes)
+{
+	struct rv_buf b = RV_BUF_INIT;
+	char *s;
+
+	if (app->sb && app->proc)
+		provider_process_logs(app->sb, app->proc, max_bytes, &b, NULL);
+	rv_redact_buf(&b);
+	s = rv_buf_detach(&b, NULL);
+	return s;
+}

@@ -1,0 +1,113 @@
+/*
+ * mode: a bring-up recipe that maps the phases of DESIGN.md §1 onto
+ * provider calls.
+ *
+ * `local` runs the task app in place on this host (start, preview,
+ * health); `sandbox` provisions a sandbox, uploads the bundle, installs
+ * and starts it (provision, upload, install, start, preview, health).
+ * The job runner does not know which: it runs mode->up[] in order, one
+ * timed span per step named step->phase, stops at the first failure, and
+ * then always calls mode_teardown() (timed as "teardown").
+ *
+ * A step reads the app's description and the provider from struct
+ * mode_app and fills in what it made (sandbox, process, preview).  The
+ * health step calls back into the orchestrator (app->wait_healthy), so
+ * every mode shares one health wait.
+ *
+ * Ownership: the runner owns struct mode_app and everything it points
+ * to; sb, proc and preview belong to the mode and are released by
+ * mode_teardown(), which is safe after any failure and after a signal,
+ * and idempotent.
+ */
+#ifndef RUNEVAL_MODES_MODE_H
+#define RUNEVAL_MODES_MODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "provider.h"
+#include "rv_err.h"
+
+struct mode_app;
+
+/* One bring-up step; phase is the span name ("start", "health", ...). */
+struct mode_step {
+	const char *phase;
+	enum rv_code (*run)(struct mode_app *app, struct rv_err *err);
+};
+
+struct mode_ops {
+	const char *name;		/* "local", "sandbox" */
+	const struct mode_step *up;	/* ended by { NULL, NULL } */
+	/* stop the app, destroy the sandbox; always frees; idempotent */
+	enum rv_code (*teardown)(struct mode_app *app, struct rv_err *err);
+};
+
+/*
+ * The health wait the orchestrator supplies: until GET <url>/health
+ * answers 200 (with app->preview.headers), checking with
+ * provider_process_status() that the app is still alive.  Sets
+ * app->attempts.
+ */
+typedef enum rv_code (*mode_health_fn)(struct mode_app *app, void *arg,
+				       struct rv_err *err);
+
+struct mode_app {
+	/* --- set by the runner before the first step -------------------- */
+	const struct mode_ops *mode;
+	const struct provider_ops *provider;
+	const struct provider_config *pcfg;	/* for create */
+	const char *app_dir;		/* host dir of the task app (bundle or
+					   --app); the start cwd in local mode */
+	const char *start_cmd;		/* shell command that starts it */
+	const char *setup_cmd;		/* install step, or NULL */
+	const char *remote_dir;		/* where the app goes in a sandbox */
+	const char *bundle_tarball;	/* tar.gz of app_dir, for upload */
+	int port;			/* the app's port; 0 = choose a free one
+					   (local: the step sets it) */
+	const char *const *env;		/* "K=V" for the app (NULL-ended):
+					   ENVIRONMENT_API_KEY, PORT, ... */
+	const char *log_path;		/* host file for the app's output */
+	long stop_grace_ms;		/* SIGTERM to SIGKILL in teardown */
+	long step_timeout_ms;		/* install/exec steps; 0 = none */
+	mode_health_fn wait_healthy;
+	void *wait_healthy_arg;
+	const volatile int *cancel;	/* set on SIGINT/SIGTERM */
+
+	/* --- filled by the steps ---------------------------------------- */
+	struct provider_sandbox *sb;
+	struct provider_proc *proc;
+	struct provider_preview preview;
+	bool owns_sb;			/* the mode created sb (destroy it) */
+	unsigned attempts;		/* of the last step (runner resets) */
+	char sandbox_label[64];		/* sandbox name for spans, "local-0" */
+};
+
+/* The mode called name ("local", ...), or NULL. */
+const struct mode_ops *mode_find(const char *name);
+
+/* Run app->mode->teardown; NULL mode or nothing to tear down is RV_OK. */
+enum rv_code mode_teardown(struct mode_app *app, struct rv_err *err);
+
+/*
+ * Steps any recipe may reuse: start the app (provider_start_process in
+ * app_dir/remote_dir with app->env, output to app->log_path), resolve the
+ * preview of app->port, and the shared health wait.
+ */
+enum rv_code mode_step_start(struct mode_app *app, struct rv_err *err);
+enum rv_code mode_step_preview(struct mode_app *app, struct rv_err *err);
+enum rv_code mode_step_health(struct mode_app *app, struct rv_err *err);
+
+/*
+ * Stop the process (grace, then kill), destroy sb when owned, free
+ * everything; keeps going after a failure and reports the first one.
+ */
+enum rv_code mode_teardown_common(struct mode_app *app, struct rv_err *err);
+
+/*
+ * The last max_bytes of the app's output, for error messages ("" when
+ * unavailable); malloc'ed, redacted.
+ */
+char *mode_app_log_tail(struct mode_app *app, size_t max_bytes);
+
+#endif

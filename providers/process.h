@@ -1,0 +1,33 @@
+/*
+ * process: the `process` provider, which runs task apps on this host.
+ *
+ * The "sandbox" is this machine (create is instant, destroy stops every
+ * process it started).  start_process forks the command into its own
+ * process group with stdin from /dev/null and stdout+stderr appended to
+ * cmd->log_path; stop_process sends SIGTERM to the group, waits up to
+ * the grace period, then SIGKILLs it.  The children also get
+ * PR_SET_PDEATHSIG, so a runeval killed with SIGKILL does not leave its
+ * task app running.  preview is http://127.0.0.1:PORT with no headers.
+ */
+#ifndef RUNEVAL_PROVIDERS_PROCESS_H
+#define RUNEVAL_PROVIDERS_PROCESS_H
+
+#include <stdbool.h>
+
+#include "provider.h"
+
+extern const struct provider_ops provider_process;
+
+/* Default SIGTERM-to-SIGKILL grace used by destroy. */
+#define PROCESS_STOP_GRACE_MS 3000
+
+/*
+ * Does something accept TCP connections on 127.0.0.1:port (or [::1])?
+ * The check that keeps runeval off someone else's server.
+ */
+bool process_port_in_use(int port);
+
+/* A TCP port that is free on 127.0.0.1 now (bound, then released), or -1. */
+int process_free_port(void);
+
+#endif

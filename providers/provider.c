@@ -1,0 +1,87 @@
+/* provider: the table of back-ends and the helpers every one shares. */
+#include "provider.h"
+
+#include "process.h"
+#include "rv_alloc.h"
+
+#include <string.h>
+
+static const struct provider_ops *const provider_table[] = {
+	&provider_process,
+	NULL,
+};
+
+const struct provider_ops *provider_find(const char *name)
+{
+	for (size_t i = 0; name && provider_table[i]; i++)
+		if (!strcmp(provider_table[i]->name, name))
+			return provider_table[i];
+	return NULL;
+}
+
+const struct provider_ops *const *provider_all(void)
+{
+	return provider_table;
+}
+
+enum rv_code provider_notsup_(const struct provider_ops *ops,
+			      const char *op, struct rv_err *err)
+{
+	return rv_errf(err, RV_ERR_NOTSUP, "provider '%s' cannot %s",
+		       ops ? ops->name : "?", op);
+}
+
+void provider_sandbox_init(struct provider_sandbox *sb,
+			   const struct provider_ops *ops,
+			   const struct provider_config *cfg,
+			   const char *id, const char *name)
+{
+	sb->ops = ops;
+	sb->cfg = cfg;
+	sb->id = rv_xstrdup(id);
+	sb->name = rv_xstrdup(name);
+}
+
+void provider_sandbox_release(struct provider_sandbox *sb)
+{
+	if (!sb)
+		return;
+	free(sb->id);
+	free(sb->name);
+	sb->id = sb->name = NULL;
+}
+
+void provider_preview_release(struct provider_preview *pv)
+{
+	if (!pv)
+		return;
+	for (char **h = pv->headers; h && *h; h++)
+		free(*h);
+	free(pv->headers);
+	free(pv->url);
+	pv->url = NULL;
+	pv->headers = NULL;
+}
+
+void provider_exec_result_release(struct provider_exec_result *res)
+{
+	if (!res)
+		return;
+	rv_buf_release(&res->output);
+	res->exit_code = -1;
+}
+
+void provider_list_release(struct provider_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->items[i].id);
+		free(l->items[i].name);
+		free(l->items[i].state);
+		free(l->items[i].job_id);
+	}
+	free(l->items);
+	l->items = NULL;
+	l->n = 0;
+}

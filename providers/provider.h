@@ -1,0 +1,326 @@
+/*
+ * provider: the sandbox back-end interface (process, daytona, docker, ...).
+ *
+ * A provider is a const table of operations chosen by name with
+ * provider_find().  A sandbox is one place where a task app runs: this
+ * host for the `process` provider, a remote sandbox for the others.
+ * Every implementation embeds struct provider_sandbox first in its own
+ * sandbox struct and checks the ops pointer when it downcasts.
+ *
+ * Lifecycle (every call through the inline wrappers below):
+ *   1. provider_create(ops, cfg, &sb, err)   provision, wait until started
+ *   2. provider_upload / provider_exec        (sandbox providers)
+ *   3. provider_start_process(sb, cmd, &p)    the task app, in background
+ *   4. provider_preview(sb, port, &pv)        URL + headers reaching a port
+ *   5. provider_process_status / _logs        is it alive, what did it say
+ *   6. provider_stop_process(sb, p, grace)    SIGTERM, grace, SIGKILL
+ *   7. provider_destroy(sb)                   idempotent; may be repeated
+ *   8. provider_sandbox_free(sb)              frees the handle, always
+ *
+ * Errors: every operation returns enum rv_code and fills err.  A failed
+ * create leaves *out NULL and nothing behind it (it deletes what it made);
+ * after any other failure destroy and free still work.  "Not ready yet"
+ * is RV_ERR_AGAIN.  An empty slot (or a missing capability) gives
+ * RV_ERR_NOTSUP from the wrappers.  Back-ends never time themselves: the
+ * orchestrator times the calls.  Long waits (create, exec) give up early
+ * when *cfg->cancel becomes non-zero (RV_ERR_INTR).
+ *
+ * Secrets: a provider registers every token it learns (preview tokens,
+ * API keys) with rv_redact_add() before returning it.
+ */
+#ifndef RUNEVAL_PROVIDERS_PROVIDER_H
+#define RUNEVAL_PROVIDERS_PROVIDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "rv_buf.h"
+#include "rv_err.h"
+
+/* Capability bits of a provider (struct provider_ops.caps). */
+#define PROVIDER_CAP_REMOTE	(1u << 0)	/* not this host: needs upload */
+#define PROVIDER_CAP_UPLOAD	(1u << 1)
+#define PROVIDER_CAP_EXEC	(1u << 2)
+#define PROVIDER_CAP_PROCESS	(1u << 3)	/* start_process and friends */
+#define PROVIDER_CAP_PREVIEW	(1u << 4)
+#define PROVIDER_CAP_LIST	(1u << 5)	/* list + attach, for reaping */
+
+/* The label every provider-side object gets: runeval.job=<job id>. */
+#define PROVIDER_LABEL_JOB "runeval.job"
+
+struct provider_label {
+	const char *key;
+	const char *value;
+};
+
+/*
+ * What to create.  All pointers are borrowed and must outlive every
+ * sandbox created from this config (sb->cfg points here).
+ */
+struct provider_config {
+	const char *job_id;		/* required; labelled PROVIDER_LABEL_JOB */
+	const char *name;		/* client-chosen sandbox name, or NULL */
+	const char *image;		/* container image, or NULL */
+	const char *snapshot;		/* provider snapshot, or NULL */
+	const char *target;		/* region, or NULL for the default */
+	const char *api_url;		/* provider API base, or NULL */
+	const char *api_key;		/* provider credential, or NULL */
+	const char *const *env;		/* "K=V" list for the sandbox, NULL-ended */
+	const struct provider_label *labels;	/* extra labels */
+	size_t n_labels;
+	unsigned cpu;			/* 0 = provider default */
+	unsigned memory_gib;
+	unsigned disk_gib;
+	long create_timeout_ms;		/* wait for "started"; 0 = default */
+	long auto_stop_min;		/* provider-side idle stop; 0 = default */
+	long auto_delete_min;		/* provider-side delete; <0 = never */
+	const char *log_dir;		/* host dir for logs the provider keeps */
+	const volatile int *cancel;	/* abandon long waits when set */
+};
+
+/* A sandbox handle.  Implementations embed it first. */
+struct provider_sandbox {
+	const struct provider_ops *ops;
+	const struct provider_config *cfg;	/* borrowed */
+	char *id;			/* provider id, malloc'ed */
+	char *name;			/* name, malloc'ed, or NULL */
+};
+
+/* A command, for exec (to completion) or start_process (background). */
+struct provider_cmd {
+	const char *const *argv;	/* argv[0] searched in PATH, or NULL */
+	const char *shell;		/* else: run with /bin/sh -c */
+	const char *cwd;		/* NULL = provider default */
+	const char *const *env;		/* extra "K=V", NULL-ended; the
+					   sandbox env (cfg->env) is inherited */
+	long timeout_ms;		/* exec: kill after this; 0 = none */
+	const char *log_path;		/* start_process: host file that gets
+					   the output (appended), or NULL */
+};
+
+struct provider_exec_result {
+	int exit_code;			/* 128 + signal when killed */
+	struct rv_buf output;		/* stdout and stderr, capped */
+};
+
+#define PROVIDER_EXEC_RESULT_INIT { -1, RV_BUF_INIT }
+
+/* A background process; its struct is private to the provider. */
+struct provider_proc;
+
+struct provider_proc_status {
+	bool running;
+	int exit_code;			/* when !running: exit status, */
+	int term_signal;		/* or the signal that ended it (0 = none) */
+	pid_t pid;			/* host pid for `process`, else 0 */
+};
+
+/* How to reach a port of the sandbox from this host. */
+struct provider_preview {
+	char *url;			/* "http://127.0.0.1:8000", no final '/' */
+	char **headers;			/* "Name: value", NULL-ended, or NULL;
+					   e.g. a preview token (redacted) */
+};
+
+#define PROVIDER_PREVIEW_INIT { NULL, NULL }
+
+/* One sandbox as listed by the provider (for reaping). */
+struct provider_listed {
+	char *id;
+	char *name;
+	char *state;			/* provider's word, or NULL */
+	char *job_id;			/* value of PROVIDER_LABEL_JOB, or NULL */
+};
+
+struct provider_list {
+	struct provider_listed *items;
+	size_t n;
+};
+
+#define PROVIDER_LIST_INIT { NULL, 0 }
+
+/*
+ * The operations.  MUST = every provider sets it; MAY = optional (NULL
+ * gives RV_ERR_NOTSUP).
+ */
+struct provider_ops {
+	const char *name;		/* "process", "daytona", ... */
+	unsigned int caps;		/* PROVIDER_CAP_* */
+
+	/* MUST: provision and wait until started; *out NULL on failure */
+	enum rv_code (*create)(const struct provider_config *cfg,
+			       struct provider_sandbox **out,
+			       struct rv_err *err);
+	/* MAY: a handle on an existing sandbox (by id), for reaping */
+	enum rv_code (*attach)(const struct provider_config *cfg,
+			       const char *id, struct provider_sandbox **out,
+			       struct rv_err *err);
+	/* MAY: unpack a local .tar.gz into dir inside the sandbox */
+	enum rv_code (*upload)(struct provider_sandbox *sb,
+			       const char *tarball, const char *dir,
+			       struct rv_err *err);
+	/* MAY: run to completion; a non-zero exit is not an error */
+	enum rv_code (*exec)(struct provider_sandbox *sb,
+			     const struct provider_cmd *cmd,
+			     struct provider_exec_result *res,
+			     struct rv_err *err);
+	/* MAY: start in the background, output to cmd->log_path */
+	enum rv_code (*start_process)(struct provider_sandbox *sb,
+				      const struct provider_cmd *cmd,
+				      struct provider_proc **out,
+				      struct rv_err *err);
+	/* MAY: is it still running (never blocks long) */
+	enum rv_code (*process_status)(struct provider_sandbox *sb,
+				       struct provider_proc *p,
+				       struct provider_proc_status *st,
+				       struct rv_err *err);
+	/* MAY: append the last max_bytes of its output to out */
+	enum rv_code (*process_logs)(struct provider_sandbox *sb,
+				     struct provider_proc *p, size_t max_bytes,
+				     struct rv_buf *out, struct rv_err *err);
+	/* MAY: SIGTERM (its whole group), grace_ms, then SIGKILL; idempotent */
+	enum rv_code (*stop_process)(struct provider_sandbox *sb,
+				     struct provider_proc *p, long grace_ms,
+				     struct rv_err *err);
+	/* MAY: URL + headers that reach port (caller releases pv) */
+	enum rv_code (*preview)(struct provider_sandbox *sb, int port,
+				struct provider_preview *pv,
+				struct rv_err *err);
+	/* MUST: stop every process and delete the sandbox; "already gone"
+	   is success; may be called again after a failure */
+	enum rv_code (*destroy)(struct provider_sandbox *sb,
+				struct rv_err *err);
+	/* MUST: free the handle and its procs (no remote calls); NULL ok */
+	void (*sandbox_free)(struct provider_sandbox *sb);
+	/* MAY: sandboxes labelled key=value (key NULL = all of runeval's) */
+	enum rv_code (*list)(const struct provider_config *cfg,
+			     const char *label_key, const char *label_value,
+			     struct provider_list *out, struct rv_err *err);
+};
+
+/* The provider called name, or NULL.  Names: "process", ... */
+const struct provider_ops *provider_find(const char *name);
+
+/* Every known provider, NULL-ended (for --help and reap). */
+const struct provider_ops *const *provider_all(void);
+
+void provider_preview_release(struct provider_preview *pv);
+void provider_exec_result_release(struct provider_exec_result *res);
+void provider_list_release(struct provider_list *l);
+
+/*
+ * Set by the implementation's create/attach: fills the common part.
+ * id and name are copied.
+ */
+void provider_sandbox_init(struct provider_sandbox *sb,
+			   const struct provider_ops *ops,
+			   const struct provider_config *cfg,
+			   const char *id, const char *name);
+/* Frees what provider_sandbox_init() allocated (not sb itself). */
+void provider_sandbox_release(struct provider_sandbox *sb);
+
+enum rv_code provider_notsup_(const struct provider_ops *ops,
+			      const char *op, struct rv_err *err);
+
+/* --- dispatch (a NULL slot gives RV_ERR_NOTSUP) ------------------------ */
+
+static inline enum rv_code provider_create(const struct provider_ops *ops,
+	const struct provider_config *cfg, struct provider_sandbox **out,
+	struct rv_err *err)
+{
+	*out = NULL;
+	return ops->create ? ops->create(cfg, out, err) :
+		provider_notsup_(ops, "create", err);
+}
+
+static inline enum rv_code provider_attach(const struct provider_ops *ops,
+	const struct provider_config *cfg, const char *id,
+	struct provider_sandbox **out, struct rv_err *err)
+{
+	*out = NULL;
+	return ops->attach ? ops->attach(cfg, id, out, err) :
+		provider_notsup_(ops, "attach", err);
+}
+
+static inline enum rv_code provider_upload(struct provider_sandbox *sb,
+	const char *tarball, const char *dir, struct rv_err *err)
+{
+	return sb->ops->upload ? sb->ops->upload(sb, tarball, dir, err) :
+		provider_notsup_(sb->ops, "upload", err);
+}
+
+static inline enum rv_code provider_exec(struct provider_sandbox *sb,
+	const struct provider_cmd *cmd, struct provider_exec_result *res,
+	struct rv_err *err)
+{
+	return sb->ops->exec ? sb->ops->exec(sb, cmd, res, err) :
+		provider_notsup_(sb->ops, "exec", err);
+}
+
+static inline enum rv_code provider_start_process(struct provider_sandbox *sb,
+	const struct provider_cmd *cmd, struct provider_proc **out,
+	struct rv_err *err)
+{
+	*out = NULL;
+	return sb->ops->start_process ?
+		sb->ops->start_process(sb, cmd, out, err) :
+		provider_notsup_(sb->ops, "start_process", err);
+}
+
+static inline enum rv_code provider_process_status(
+	struct provider_sandbox *sb, struct provider_proc *p,
+	struct provider_proc_status *st, struct rv_err *err)
+{
+	return sb->ops->process_status ?
+		sb->ops->process_status(sb, p, st, err) :
+		provider_notsup_(sb->ops, "process_status", err);
+}
+
+static inline enum rv_code provider_process_logs(struct provider_sandbox *sb,
+	struct provider_proc *p, size_t max_bytes, struct rv_buf *out,
+	struct rv_err *err)
+{
+	return sb->ops->process_logs ?
+		sb->ops->process_logs(sb, p, max_bytes, out, err) :
+		provider_notsup_(sb->ops, "process_logs", err);
+}
+
+static inline enum rv_code provider_stop_process(struct provider_sandbox *sb,
+	struct provider_proc *p, long grace_ms, struct rv_err *err)
+{
+	return sb->ops->stop_process ?
+		sb->ops->stop_process(sb, p, grace_ms, err) :
+		provider_notsup_(sb->ops, "stop_process", err);
+}
+
+static inline enum rv_code provider_preview(struct provider_sandbox *sb,
+	int port, struct provider_preview *pv, struct rv_err *err)
+{
+	return sb->ops->preview ? sb->ops->preview(sb, port, pv, err) :
+		provider_notsup_(sb->ops, "preview", err);
+}
+
+static inline enum rv_code provider_destroy(struct provider_sandbox *sb,
+	struct rv_err *err)
+{
+	return sb->ops->destroy ? sb->ops->destroy(sb, err) :
+		provider_notsup_(sb->ops, "destroy", err);
+}
+
+static inline void provider_sandbox_free(struct provider_sandbox *sb)
+{
+	if (sb && sb->ops->sandbox_free)
+		sb->ops->sandbox_free(sb);
+}
+
+static inline enum rv_code provider_list(const struct provider_ops *ops,
+	const struct provider_config *cfg, const char *label_key,
+	const char *label_value, struct provider_list *out,
+	struct rv_err *err)
+{
+	return ops->list ? ops->list(cfg, label_key, label_value, out, err) :
+		provider_notsup_(ops, "list", err);
+}
+
+#endif
