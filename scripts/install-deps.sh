@@ -7,6 +7,7 @@ set -euo pipefail
 PKGS=(
 	build-essential pkg-config git ca-certificates curl
 	libcurl4-openssl-dev libwebsockets-dev libjansson-dev libarchive-dev
+	libssl-dev		# libcrypto: SHA-256 of the uploaded bundle
 	check bubblewrap procps iproute2 python3 valgrind
 	nodejs npm		# the official Daytona SDK, for conformance tests
 	prometheus		# promtool, to validate metrics.prom

@@ -1,0 +1,217 @@
+#include "tarball.h"
+
+#include "rv_alloc.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct tb_sink {
+	int fd;
+	EVP_MD_CTX *md;
+	uint64_t bytes;
+	int error;		/* errno of a failed write */
+};
+
+static la_ssize_t tb_write(struct archive *a, void *arg, const void *buf,
+			   size_t len)
+{
+	struct tb_sink *s = arg;
+	const char *p = buf;
+	size_t left = len;
+
+	while (left) {
+		ssize_t n = write(s->fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			s->error = errno;
+			archive_set_error(a, errno, "write failed");
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	EVP_DigestUpdate(s->md, buf, len);
+	s->bytes += len;
+	return (la_ssize_t)len;
+}
+
+static void tb_hex(const unsigned char *d, unsigned n, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (unsigned i = 0; i < n; i++) {
+		hex[2 * i] = digits[d[i] >> 4];
+		hex[2 * i + 1] = digits[d[i] & 15];
+	}
+	hex[2 * n] = '\0';
+}
+
+/* Copy the data of the current disk entry into the writer. */
+static int tb_copy_data(struct archive *disk, struct archive *w)
+{
+	char buf[64 * 1024];
+	la_ssize_t n;
+
+	while ((n = archive_read_data(disk, buf, sizeof(buf))) > 0)
+		if (archive_write_data(w, buf, (size_t)n) != n)
+			return ARCHIVE_FATAL;
+	return n < 0 ? ARCHIVE_FATAL : ARCHIVE_OK;
+}
+
+/* Walk dir and write each entry under its relative name. */
+static enum rv_code tb_walk(struct archive *disk, struct archive *w,
+			    const char *dir, size_t dlen,
+			    struct tarball_info *info, struct rv_err *err)
+{
+	struct archive_entry *e = archive_entry_new();
+	enum rv_code rc = RV_OK;
+	int r;
+
+	while ((r = archive_read_next_header2(disk, e)) != ARCHIVE_EOF) {
+		const char *path = archive_entry_pathname(e);
+
+		if (r < ARCHIVE_WARN) {
+			rc = rv_errf(err, RV_ERR_IO, "cannot read '%s': %s",
+				     dir, archive_error_string(disk));
+			break;
+		}
+		archive_read_disk_descend(disk);
+		if (strncmp(path, dir, dlen) || (path[dlen] != '/' &&
+						 path[dlen] != '\0'))
+			continue;
+		if (path[dlen] == '\0')
+			continue;	/* the top directory itself */
+		archive_entry_set_pathname(e, path + dlen + 1);
+		archive_entry_set_uid(e, 0);
+		archive_entry_set_gid(e, 0);
+		archive_entry_set_uname(e, NULL);
+		archive_entry_set_gname(e, NULL);
+		if (archive_write_header(w, e) < ARCHIVE_WARN ||
+		    (archive_entry_filetype(e) == AE_IFREG &&
+		     archive_entry_size(e) > 0 &&
+		     tb_copy_data(disk, w) != ARCHIVE_OK)) {
+			rc = rv_errf(err, RV_ERR_IO, "cannot pack '%s': %s",
+				     path, archive_error_string(w) ?
+				     archive_error_string(w) :
+				     archive_error_string(disk));
+			break;
+		}
+		info->entries++;
+	}
+	archive_entry_free(e);
+	return rc;
+}
+
+enum rv_code tarball_pack(const char *dir, const char *out_path,
+			  struct tarball_info *info, struct rv_err *err)
+{
+	struct tb_sink sink = { .fd = -1 };
+	struct archive *disk = NULL, *w = NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	size_t dlen = strlen(dir);
+	enum rv_code rc = RV_OK;
+	struct stat st;
+	char *top;
+
+	memset(info, 0, sizeof(*info));
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	top = rv_xstrndup(dir, dlen);
+	if (stat(top, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot pack '%s': %s", top,
+			     errno ? strerror(errno) : "not a directory");
+		goto out;
+	}
+	sink.fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		       0644);
+	if (sink.fd < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", out_path,
+			     strerror(errno));
+		goto out;
+	}
+	sink.md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(sink.md, EVP_sha256(), NULL);
+	disk = archive_read_disk_new();
+	archive_read_disk_set_symlink_physical(disk);
+	w = archive_write_new();
+	archive_write_add_filter_gzip(w);
+	archive_write_set_format_pax_restricted(w);
+	if (archive_write_open(w, &sink, NULL, tb_write, NULL) != ARCHIVE_OK ||
+	    archive_read_disk_open(disk, top) != ARCHIVE_OK) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot pack '%s': %s", top,
+			     archive_error_string(disk) ?
+			     archive_error_string(disk) :
+			     archive_error_string(w));
+		goto out;
+	}
+	rc = tb_walk(disk, w, top, dlen, info, err);
+	if (archive_write_close(w) != ARCHIVE_OK && rc == RV_OK)
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", out_path,
+			     sink.error ? strerror(sink.error) :
+			     archive_error_string(w));
+	if (rc == RV_OK && fsync(sink.fd) < 0 && errno != EINVAL)
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", out_path,
+			     strerror(errno));
+	if (rc == RV_OK) {
+		EVP_DigestFinal_ex(sink.md, md, &mdlen);
+		tb_hex(md, mdlen, info->sha256);
+		info->bytes = sink.bytes;
+	}
+out:
+	if (disk)
+		archive_read_free(disk);
+	if (w)
+		archive_write_free(w);
+	if (sink.fd >= 0)
+		close(sink.fd);
+	if (rc != RV_OK && sink.fd >= 0)
+		unlink(out_path);
+	EVP_MD_CTX_free(sink.md);
+	free(top);
+	return rc;
+}
+
+enum rv_code tarball_sha256_file(const char *path,
+				 char hex[TARBALL_SHA256_HEX],
+				 struct rv_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], buf[64 * 1024];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	enum rv_code rc = RV_OK;
+	EVP_MD_CTX *ctx;
+	unsigned mdlen = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot read '%s': %s", path,
+			       strerror(errno));
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = rv_errf(err, RV_ERR_IO, "cannot read '%s': %s",
+				     path, strerror(errno));
+			break;
+		}
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	}
+	if (rc == RV_OK) {
+		EVP_DigestFinal_ex(ctx, md, &mdlen);
+		tb_hex(md, mdlen, hex);
+	}
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return rc;
+}
