@@ -8,9 +8,11 @@
 #include <string.h>
 
 extern const struct mode_ops mode_local;
+extern const struct mode_ops mode_sandbox;
 
 static const struct mode_ops *const mode_table[] = {
 	&mode_local,
+	&mode_sandbox,
 	NULL,
 };
 
@@ -114,6 +116,9 @@ enum rv_code mode_teardown_common(struct mode_app *app, struct rv_err *err)
 		rv_err_clear(&e);
 		r = provider_destroy(app->sb, &e);
 		mode_keep_first(&rc, err, r, &e);
+		/* only a confirmed delete ends the journal entry */
+		if (r == RV_OK && app->journal)
+			app->journal(app, "deleted", app->journal_arg, NULL);
 		provider_sandbox_free(app->sb);
 	}
 	app->sb = NULL;

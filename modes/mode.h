@@ -73,6 +73,17 @@ struct mode_app {
 	mode_health_fn wait_healthy;
 	void *wait_healthy_arg;
 	const volatile int *cancel;	/* set on SIGINT/SIGTERM */
+	/*
+	 * Sandbox modes: the journal of remote sandboxes, or NULL.  Called
+	 * with "intent" before a create (sb NULL, pcfg->name is the client-
+	 * chosen name), "created" once sb exists, "deleted" after a
+	 * confirmed delete and "kept" when --keep leaves it up.  A failed
+	 * "intent" stops the create: nothing is made that is not on disk.
+	 */
+	enum rv_code (*journal)(struct mode_app *app, const char *event,
+				void *arg, struct rv_err *err);
+	void *journal_arg;
+	bool keep;			/* --keep: teardown leaves sb up */
 
 	/* --- filled by the steps ---------------------------------------- */
 	struct provider_sandbox *sb;
@@ -81,6 +92,11 @@ struct mode_app {
 	bool owns_sb;			/* the mode created sb (destroy it) */
 	unsigned attempts;		/* of the last step (runner resets) */
 	char sandbox_label[64];		/* sandbox name for spans, "local-0" */
+	char *kept_note;		/* --keep: how to reach the app
+					   (malloc'ed, for the runner to print
+					   and free; no secrets in it) */
+	char *own_tarball;		/* bundle packed by the mode (removed
+					   and freed by teardown) */
 };
 
 /* The mode called name ("local", ...), or NULL. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #define DT_MAX_HEADERS 16
+#define DT_MAX_REFUSED 5	/* connect failures in a row */
 
 struct daytona_client {
 	char *api_url;
@@ -105,30 +106,6 @@ const char *const *daytona_client_headers(const struct daytona_client *c)
 	return (const char *const *)c->headers;
 }
 
-void daytona_attempts_release(struct daytona_attempts *a)
-{
-	free(a->v);
-	a->v = NULL;
-	a->n = a->cap = 0;
-}
-
-static struct daytona_attempt *dt_attempt_add(struct daytona_attempts *a)
-{
-	if (a->n == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 8;
-		a->v = rv_xreallocarray(a->v, a->cap, sizeof(*a->v));
-	}
-	memset(&a->v[a->n], 0, sizeof(a->v[0]));
-	return &a->v[a->n++];
-}
-
-void daytona_attempts_append(struct daytona_attempts *dst,
-			     const struct daytona_attempts *src)
-{
-	for (size_t i = 0; i < src->n; i++)
-		*dt_attempt_add(dst) = src->v[i];
-}
-
 void daytona_sandbox_info_release(struct daytona_sandbox_info *s)
 {
 	free(s->id);
@@ -153,11 +130,11 @@ static void dt_record(const struct daytona_call *call, const char *op,
 		      enum rv_code rc, const struct rv_http_response *resp,
 		      const struct rv_err *e)
 {
-	struct daytona_attempt *a;
+	struct provider_attempt *a;
 
 	if (!call || !call->log)
 		return;
-	a = dt_attempt_add(call->log);
+	a = provider_attempts_add(call->log);
 	snprintf(a->op, sizeof(a->op), "%s", op ? op : "");
 	a->ms = rv_ns_to_ms(resp->elapsed_ns);
 	a->status = resp->status;
@@ -236,12 +213,17 @@ static enum rv_code dt_attempt(struct daytona_client *c,
 	return rc;
 }
 
-/* Worth retrying at all?  And surely not processed by the server? */
-static bool dt_transient(enum rv_code rc, long status, bool idempotent)
+/*
+ * Worth retrying at all?  Beyond rv_http_is_transient(): a connection
+ * cut mid-exchange, and a 500, which a repeat of an idempotent request
+ * cannot make worse; for a DAYTONA_ONCE request both are ambiguous (the
+ * server may have acted), never blindly repeated.
+ */
+static bool dt_transient(enum rv_code rc, long status)
 {
 	if (rv_http_is_transient(rc, status))
 		return true;
-	return idempotent && rc == RV_ERR_HTTP;
+	return rc == RV_ERR_HTTP || (rc == RV_OK && status == 500);
 }
 
 static bool dt_surely_unprocessed(enum rv_code rc, long status)
@@ -260,6 +242,7 @@ enum rv_code daytona_request(struct daytona_client *c,
 	bool idem = r->idem == DAYTONA_IDEMPOTENT;
 	struct rv_err e = RV_ERR_INIT;
 	enum rv_code rc = RV_OK;
+	unsigned refused = 0;
 
 	if (ambiguous)
 		*ambiguous = false;
@@ -280,7 +263,11 @@ enum rv_code daytona_request(struct daytona_client *c,
 		rv_err_clear(&e);
 		rc = dt_attempt(c, r, tmo < left_ms ? tmo : left_ms, resp, &e);
 		dt_record(call, r->op, rc, resp, &e);
-		if (!dt_transient(rc, resp->status, idem))
+		if (!dt_transient(rc, resp->status))
+			break;
+		/* nobody listening: a few quick tries, not the whole deadline */
+		refused = rc == RV_ERR_CONNECT ? refused + 1 : 0;
+		if (refused >= DT_MAX_REFUSED)
 			break;
 		if (!idem && !dt_surely_unprocessed(rc, resp->status)) {
 			if (ambiguous)

@@ -8,8 +8,9 @@
  * NULL) giving its overall deadline, a stop flag and an attempt log.
  *
  * Retries: only transient failures (connect errors, 429, 502/503/504, and
- * for idempotent requests a reset connection), with full-jitter backoff
- * that honours Retry-After-*, inside the call's deadline.  A create is
+ * for idempotent requests a reset connection or a 500), with full-jitter
+ * backoff that honours Retry-After-*, inside the call's deadline; at most
+ * a few refused connections in a row.  A create is
  * never blindly repeated: it carries a client-chosen unique name, and
  * after an ambiguous failure the client looks the name up before trying
  * again.  Every attempt goes to call->log.
@@ -27,36 +28,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "provider.h"
 #include "rv_err.h"
 
 #define DAYTONA_DEFAULT_API_URL "https://app.daytona.io/api"
 #define DAYTONA_SDK_VERSION "0.218.0"
 #define DAYTONA_SOURCE "runeval"
 
-/* One HTTP attempt, for result.json spans' attempt_log. */
-struct daytona_attempt {
-	char op[64];		/* "POST /sandbox", "GET /sandbox/{id}", ... */
-	double ms;		/* duration */
-	long status;		/* HTTP status, 0 when no response */
-	char error[160];	/* "" when the attempt succeeded */
-};
-
-struct daytona_attempts {
-	struct daytona_attempt *v;
-	size_t n, cap;
-};
-
-#define DAYTONA_ATTEMPTS_INIT { NULL, 0, 0 }
-
-void daytona_attempts_release(struct daytona_attempts *a);
-/* Append a copy of every attempt of src to dst. */
-void daytona_attempts_append(struct daytona_attempts *dst,
-			     const struct daytona_attempts *src);
-
 struct daytona_call {
 	uint64_t deadline_ns;		/* monotonic; 0 = the op's default */
 	const volatile int *stop;	/* abandon waits and retries when set */
-	struct daytona_attempts *log;	/* may be NULL */
+	struct provider_attempts *log;	/* may be NULL */
 };
 
 /* Credentials and endpoint; NULL fields fall back to the environment. */

@@ -153,6 +153,20 @@ static enum rv_code dt_reconcile(struct daytona_client *c, const char *name,
 	return rc;
 }
 
+/*
+ * A create may have happened and we could not find out (interrupted, or
+ * the API kept failing): delete by name, whatever the stop flag says.
+ */
+static void dt_delete_unsure(struct daytona_client *c, const char *name,
+			     const struct daytona_call *call)
+{
+	struct daytona_call firm = { 0 };
+
+	firm.deadline_ns = rv_now_ns() + 60 * RV_NS_PER_SEC;
+	firm.log = call ? call->log : NULL;
+	daytona_delete(c, name, &firm, NULL);
+}
+
 enum rv_code daytona_create(struct daytona_client *c,
 			    const struct daytona_create_opts *o,
 			    const struct daytona_call *call,
@@ -166,7 +180,7 @@ enum rv_code daytona_create(struct daytona_client *c,
 	const char *what = "cannot create sandbox";
 	enum rv_code rc;
 	json_t *j = NULL;
-	bool ambiguous;
+	bool ambiguous, unsure = false;
 
 	if (!o->name || !*o->name)
 		rv_bug("daytona_create without a name");
@@ -190,10 +204,14 @@ enum rv_code daytona_create(struct daytona_client *c,
 		/* maybe made: look it up by name before trying again */
 		rc = dt_reconcile(c, o->name, &sub, out, err);
 		if (rc != RV_ERR_NOTFOUND || round >= 4 ||
-		    rv_now_ns() >= sub.deadline_ns)
+		    rv_now_ns() >= sub.deadline_ns) {
+			unsure = rc != RV_OK && rc != RV_ERR_NOTFOUND;
 			break;
+		}
 		dt_sleep_ms(rv_backoff_ms((unsigned)round, 100, 2000), &sub);
 	}
+	if (unsure)
+		dt_delete_unsure(c, o->name, call);
 	json_decref(j);
 	rv_http_response_release(&resp);
 	free((char *)r.url);

@@ -1,6 +1,7 @@
 /* provider: the table of back-ends and the helpers every one shares. */
 #include "provider.h"
 
+#include "daytona.h"
 #include "process.h"
 #include "rv_alloc.h"
 
@@ -8,6 +9,7 @@
 
 static const struct provider_ops *const provider_table[] = {
 	&provider_process,
+	&provider_daytona,
 	NULL,
 };
 
@@ -84,4 +86,25 @@ void provider_list_release(struct provider_list *l)
 	free(l->items);
 	l->items = NULL;
 	l->n = 0;
+}
+
+struct provider_attempt *provider_attempts_add(struct provider_attempts *a)
+{
+	if (!a)
+		return NULL;
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 8;
+		a->v = rv_xreallocarray(a->v, a->cap, sizeof(*a->v));
+	}
+	memset(&a->v[a->n], 0, sizeof(a->v[0]));
+	return &a->v[a->n++];
+}
+
+void provider_attempts_release(struct provider_attempts *a)
+{
+	if (!a)
+		return;
+	free(a->v);
+	a->v = NULL;
+	a->n = a->cap = 0;
 }

@@ -54,6 +54,21 @@ struct provider_label {
 	const char *value;
 };
 
+/* One attempt of a remote call (result.json spans' attempt_log). */
+struct provider_attempt {
+	char op[64];			/* "POST /sandbox", ... */
+	double ms;
+	long status;			/* HTTP status, 0 = no response */
+	char error[160];		/* "" when it succeeded */
+};
+
+struct provider_attempts {
+	struct provider_attempt *v;
+	size_t n, cap;
+};
+
+#define PROVIDER_ATTEMPTS_INIT { NULL, 0, 0 }
+
 /*
  * What to create.  All pointers are borrowed and must outlive every
  * sandbox created from this config (sb->cfg points here).
@@ -77,6 +92,10 @@ struct provider_config {
 	long auto_delete_min;		/* provider-side delete; <0 = never */
 	const char *log_dir;		/* host dir for logs the provider keeps */
 	const volatile int *cancel;	/* abandon long waits when set */
+	struct provider_attempts *attempts;	/* or NULL: remote providers
+					   append every call attempt of every
+					   operation here (not thread-safe:
+					   one config per thread) */
 };
 
 /* A sandbox handle.  Implementations embed it first. */
@@ -208,6 +227,9 @@ const struct provider_ops *const *provider_all(void);
 void provider_preview_release(struct provider_preview *pv);
 void provider_exec_result_release(struct provider_exec_result *res);
 void provider_list_release(struct provider_list *l);
+/* Append one zeroed attempt to a (NULL-safe: returns NULL). */
+struct provider_attempt *provider_attempts_add(struct provider_attempts *a);
+void provider_attempts_release(struct provider_attempts *a);
 
 /*
  * Set by the implementation's create/attach: fills the common part.

@@ -1,0 +1,192 @@
+/*
+ * sandbox: the recipe of every remote provider (daytona, docker, ...).
+ * Phases: provision (create and wait until started), upload (the app as
+ * one tar.gz, checked and unpacked inside), install (the setup command,
+ * if any), start, preview, health; teardown destroys the sandbox unless
+ * --keep.
+ *
+ * The journal hook runs before the create ("intent"), once the sandbox
+ * exists ("created"), after a confirmed delete ("deleted", from
+ * mode_teardown_common) and when it is kept ("kept").
+ */
+#include "mode.h"
+
+#include "rv_alloc.h"
+#include "rv_redact.h"
+#include "tarball.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SANDBOX_REMOTE_DIR "/tmp/runeval-app"
+
+static enum rv_code sandbox_journal(struct mode_app *app, const char *event,
+				    struct rv_err *err)
+{
+	if (!app->journal)
+		return RV_OK;
+	return app->journal(app, event, app->journal_arg, err);
+}
+
+/*
+ * A failed create deletes what it made; confirm that nothing goes by our
+ * name before the journal forgets it.  Otherwise reap will find it.
+ */
+static void sandbox_confirm_none(struct mode_app *app, enum rv_code why)
+{
+	struct provider_sandbox *sb = NULL;
+	struct rv_err e = RV_ERR_INIT;
+	enum rv_code rc;
+
+	if (!app->pcfg->name || why == RV_ERR_CONFIG || why == RV_ERR_AUTH ||
+	    why == RV_ERR_USAGE || why == RV_ERR_CONNECT)
+		return;
+	rc = provider_attach(app->provider, app->pcfg, app->pcfg->name, &sb,
+			     &e);
+	if (rc == RV_OK) {
+		/* still there: one more try, then it is reap's */
+		rc = provider_destroy(sb, &e);
+		provider_sandbox_free(sb);
+		if (rc != RV_OK)
+			return;
+	} else if (rc != RV_ERR_NOTFOUND) {
+		return;
+	}
+	app->sb = NULL;
+	sandbox_journal(app, "deleted", NULL);
+}
+
+static enum rv_code sandbox_provision(struct mode_app *app,
+				      struct rv_err *err)
+{
+	enum rv_code rc;
+
+	if (!(app->provider->caps & PROVIDER_CAP_REMOTE))
+		return rv_errf(err, RV_ERR_CONFIG, "sandbox mode needs a "
+			       "remote provider, not '%s'",
+			       app->provider->name);
+	if (!app->remote_dir)
+		app->remote_dir = SANDBOX_REMOTE_DIR;
+	rc = sandbox_journal(app, "intent", err);
+	if (rc != RV_OK) {
+		rv_err_prefix(err, "not creating a sandbox");
+		return rc;
+	}
+	rc = provider_create(app->provider, app->pcfg, &app->sb, err);
+	if (rc != RV_OK) {
+		sandbox_confirm_none(app, rc);
+		return rc;
+	}
+	app->owns_sb = true;
+	snprintf(app->sandbox_label, sizeof(app->sandbox_label), "%s",
+		 app->sb->id);
+	sandbox_journal(app, "created", NULL);	/* the intent covers it */
+	return RV_OK;
+}
+
+static enum rv_code sandbox_upload(struct mode_app *app, struct rv_err *err)
+{
+	const char *tarball = app->bundle_tarball;
+	struct tarball_info info;
+	enum rv_code rc;
+
+	if (!tarball) {
+		char tmpl[] = "/tmp/runeval-bundle-XXXXXX.tar.gz";
+		int fd = mkstemps(tmpl, 7);
+
+		if (fd < 0)
+			return rv_errf(err, RV_ERR_IO, "cannot make a "
+				       "temporary file in /tmp");
+		close(fd);
+		app->own_tarball = rv_xstrdup(tmpl);
+		rc = tarball_pack(app->app_dir, tmpl, &info, err);
+		if (rc != RV_OK)
+			return rc;
+		tarball = app->own_tarball;
+	}
+	return provider_upload(app->sb, tarball, app->remote_dir, err);
+}
+
+static enum rv_code sandbox_install(struct mode_app *app, struct rv_err *err)
+{
+	struct provider_exec_result res = PROVIDER_EXEC_RESULT_INIT;
+	struct provider_cmd cmd = { 0 };
+	enum rv_code rc;
+
+	if (!app->setup_cmd || !*app->setup_cmd)
+		return RV_OK;
+	cmd.shell = app->setup_cmd;
+	cmd.cwd = app->remote_dir;
+	cmd.env = app->env;
+	cmd.timeout_ms = app->step_timeout_ms;
+	rc = provider_exec(app->sb, &cmd, &res, err);
+	if (rc == RV_OK && res.exit_code != 0) {
+		size_t n = res.output.len > 300 ? 300 : res.output.len;
+		char *tail = rv_xstrndup(res.output.data + res.output.len - n,
+					 n);
+		char *red = rv_redact(tail);
+
+		for (char *p = red; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		rc = rv_errf(err, RV_ERR_CHILD, "setup command '%s' failed "
+			     "with exit %d: %s", app->setup_cmd, res.exit_code,
+			     red);
+		free(red);
+		free(tail);
+	}
+	provider_exec_result_release(&res);
+	return rc;
+}
+
+static enum rv_code sandbox_teardown(struct mode_app *app,
+				     struct rv_err *err)
+{
+	enum rv_code rc = RV_OK;
+
+	if (app->keep && app->sb && app->owns_sb) {
+		free(app->kept_note);
+		app->kept_note = rv_xasprintf(
+			"sandbox '%s' (provider %s, job %s) kept: the app "
+			"listens on port %d%s%s; its preview token comes from "
+			"the provider's preview-url call; delete it with "
+			"'runeval reap --job %s'", app->sb->id,
+			app->provider->name, app->pcfg->job_id, app->port,
+			app->preview.url ? " at " : "",
+			app->preview.url ? app->preview.url : "",
+			app->pcfg->job_id);
+		sandbox_journal(app, "kept", NULL);
+		/* leave the app running: free the handle only */
+		app->proc = NULL;
+		provider_sandbox_free(app->sb);
+		app->sb = NULL;
+		app->owns_sb = false;
+		provider_preview_release(&app->preview);
+	} else {
+		rc = mode_teardown_common(app, err);
+	}
+	if (app->own_tarball) {
+		unlink(app->own_tarball);
+		free(app->own_tarball);
+		app->own_tarball = NULL;
+	}
+	return rc;
+}
+
+static const struct mode_step sandbox_steps[] = {
+	{ "provision", sandbox_provision },
+	{ "upload", sandbox_upload },
+	{ "install", sandbox_install },
+	{ "start", mode_step_start },
+	{ "preview", mode_step_preview },
+	{ "health", mode_step_health },
+	{ NULL, NULL },
+};
+
+const struct mode_ops mode_sandbox = {
+	.name = "sandbox",
+	.up = sandbox_steps,
+	.teardown = sandbox_teardown,
+};

@@ -1,0 +1,398 @@
+#include "journal.h"
+
+#include "rv_alloc.h"
+#include "rv_buf.h"
+#include "rv_clock.h"
+#include "rv_json.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct journal {
+	pthread_mutex_t lock;
+	int fd;
+	char *path;
+	char *job;
+	long live;		/* intents not yet deleted or kept */
+	bool kept;
+};
+
+char *journal_state_dir(void)
+{
+	const char *e = getenv("RUNEVAL_STATE_DIR");
+
+	if (e && *e)
+		return rv_xstrdup(e);
+	e = getenv("XDG_STATE_HOME");
+	if (e && *e == '/')
+		return rv_xasprintf("%s/runeval", e);
+	e = getenv("HOME");
+	if (e && *e == '/')
+		return rv_xasprintf("%s/.local/state/runeval", e);
+	return rv_xasprintf("/tmp/runeval-state-%ld", (long)getuid());
+}
+
+static enum rv_code jr_mkdirs(const char *path, struct rv_err *err)
+{
+	char *p = rv_xstrdup(path);
+	enum rv_code rc = RV_OK;
+
+	for (char *s = p + 1;; s++) {
+		char c = *s;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+			rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s",
+				     p, strerror(errno));
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+static bool jr_valid_job(const char *job)
+{
+	if (!job || !*job || strlen(job) > 128 || *job == '.')
+		return false;
+	for (const char *p = job; *p; p++)
+		if (*p == '/' || (unsigned char)*p < 0x20)
+			return false;
+	return true;
+}
+
+static char *jr_file(const char *dir, const char *job)
+{
+	return rv_xasprintf("%s/jobs/%s.jsonl", dir, job);
+}
+
+enum rv_code journal_open(const char *state_dir, const char *job_id,
+			  struct journal **out, struct rv_err *err)
+{
+	char *dir = state_dir ? rv_xstrdup(state_dir) : journal_state_dir();
+	char *jobs = rv_xasprintf("%s/jobs", dir);
+	struct journal *j = NULL;
+	enum rv_code rc;
+	int fd;
+
+	*out = NULL;
+	if (!jr_valid_job(job_id)) {
+		rc = rv_errf(err, RV_ERR_USAGE, "invalid job id '%s'",
+			     job_id ? job_id : "");
+		goto out;
+	}
+	rc = jr_mkdirs(jobs, err);
+	if (rc != RV_OK)
+		goto out;
+	j = rv_xcalloc(1, sizeof(*j));
+	j->path = jr_file(dir, job_id);
+	j->job = rv_xstrdup(job_id);
+	fd = open(j->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot open the journal '%s': %s",
+			     j->path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(j->path);
+		free(j->job);
+		free(j);
+		goto out;
+	}
+	j->fd = fd;
+	pthread_mutex_init(&j->lock, NULL);
+	/* make the new file's name durable too */
+	fd = open(jobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	*out = j;
+out:
+	free(jobs);
+	free(dir);
+	return rc;
+}
+
+const char *journal_path(const struct journal *j)
+{
+	return j->path;
+}
+
+static char *jr_line(const char *event, const char *job, const char *provider,
+		     const char *api_url, const char *name, const char *id)
+{
+	char ts[40];
+	json_t *o;
+	char *s, *line;
+
+	rv_wall_iso8601(rv_wall_ns(), ts, sizeof(ts));
+	o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:I}", "event", event,
+		      "job", job, "provider", provider, "api_url", api_url,
+		      "name", name, "id", id, "ts", ts, "pid",
+		      (json_int_t)getpid());
+	s = rv_json_dumps(o);
+	line = rv_xasprintf("%s\n", s);
+	free(s);
+	json_decref(o);
+	return line;
+}
+
+/* One whole line, then fsync. */
+static enum rv_code jr_append(int fd, const char *path, const char *line,
+			      struct rv_err *err)
+{
+	size_t len = strlen(line), off = 0;
+
+	while (off < len) {
+		ssize_t n = write(fd, line + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return rv_errf(err, RV_ERR_IO, "cannot write the "
+				       "journal '%s': %s", path,
+				       strerror(errno));
+		off += (size_t)n;
+	}
+	if (fsync(fd) < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot sync the journal '%s': "
+			       "%s", path, strerror(errno));
+	return RV_OK;
+}
+
+enum rv_code journal_record(struct journal *j, const char *event,
+			    const char *provider, const char *api_url,
+			    const char *name, const char *id,
+			    struct rv_err *err)
+{
+	char *line = jr_line(event, j->job, provider, api_url, name, id);
+	enum rv_code rc;
+
+	pthread_mutex_lock(&j->lock);
+	rc = jr_append(j->fd, j->path, line, err);
+	if (rc == RV_OK && !strcmp(event, "intent"))
+		j->live++;
+	else if (rc == RV_OK && !strcmp(event, "deleted"))
+		j->live--;
+	else if (rc == RV_OK && !strcmp(event, "kept")) {
+		j->live--;
+		j->kept = true;
+	}
+	pthread_mutex_unlock(&j->lock);
+	free(line);
+	return rc;
+}
+
+void journal_close(struct journal *j)
+{
+	if (!j)
+		return;
+	/* nothing left to reap: the file has done its job */
+	if (j->live <= 0 && !j->kept)
+		unlink(j->path);
+	close(j->fd);
+	pthread_mutex_destroy(&j->lock);
+	free(j->path);
+	free(j->job);
+	free(j);
+}
+
+bool journal_job_running(const char *state_dir, const char *job_id)
+{
+	char *dir = state_dir ? rv_xstrdup(state_dir) : journal_state_dir();
+	char *path = jr_file(dir, job_id);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool running = false;
+
+	if (fd >= 0) {
+		running = flock(fd, LOCK_SH | LOCK_NB) < 0 &&
+			errno == EWOULDBLOCK;
+		close(fd);
+	}
+	free(path);
+	free(dir);
+	return running;
+}
+
+static void jr_entry_free(struct journal_entry *e)
+{
+	free(e->job);
+	free(e->provider);
+	free(e->api_url);
+	free(e->name);
+	free(e->id);
+	memset(e, 0, sizeof(*e));
+}
+
+void journal_entries_free(struct journal_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		jr_entry_free(&v[i]);
+	free(v);
+}
+
+static bool jr_same(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/* The entry of this sandbox (by name, else id) among v[from..n). */
+static struct journal_entry *jr_find(struct journal_entry *v, size_t from,
+				     size_t n, const char *name,
+				     const char *id)
+{
+	for (size_t i = from; i < n; i++)
+		if (jr_same(v[i].name, name) || jr_same(v[i].id, id))
+			return &v[i];
+	return NULL;
+}
+
+/* Apply one record to the entries of its file (v[from..*n)). */
+static void jr_apply(json_t *rec, struct journal_entry **v, size_t from,
+		     size_t *n)
+{
+	const char *ev = rv_json_str(rec, "event");
+	const char *name = rv_json_str(rec, "name");
+	const char *id = rv_json_str(rec, "id");
+	struct journal_entry *e;
+
+	if (!ev || (!name && !id))
+		return;
+	e = jr_find(*v, from, *n, name, id);
+	if (!e && (!strcmp(ev, "intent") || !strcmp(ev, "created"))) {
+		*v = rv_xreallocarray(*v, *n + 1, sizeof(**v));
+		e = &(*v)[(*n)++];
+		memset(e, 0, sizeof(*e));
+		e->job = rv_xstrdup(rv_json_str(rec, "job"));
+		e->provider = rv_xstrdup(rv_json_str(rec, "provider"));
+		e->api_url = rv_xstrdup(rv_json_str(rec, "api_url"));
+	}
+	if (!e)
+		return;
+	if (!e->name && name)
+		e->name = rv_xstrdup(name);
+	if (!e->id && id)
+		e->id = rv_xstrdup(id);
+	if (!strcmp(ev, "kept"))
+		e->kept = true;
+	if (!strcmp(ev, "deleted")) {
+		jr_entry_free(e);
+		memmove(e, e + 1, (size_t)((*v + *n) - (e + 1)) * sizeof(*e));
+		(*n)--;
+	}
+}
+
+static void jr_scan_file(const char *path, struct journal_entry **v,
+			 size_t *n)
+{
+	FILE *f = fopen(path, "re");
+	size_t from = *n, cap = 0;
+	char *line = NULL;
+
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		json_t *rec = rv_json_parse(line, strlen(line), "journal",
+					    NULL);
+
+		if (json_is_object(rec))
+			jr_apply(rec, v, from, n);
+		json_decref(rec);
+	}
+	free(line);
+	fclose(f);
+}
+
+enum rv_code journal_scan(const char *state_dir, const char *job_id,
+			  struct journal_entry **out, size_t *n,
+			  struct rv_err *err)
+{
+	char *dir = state_dir ? rv_xstrdup(state_dir) : journal_state_dir();
+	char *jobs = rv_xasprintf("%s/jobs", dir);
+	struct dirent *de;
+	DIR *d = NULL;
+
+	*out = NULL;
+	*n = 0;
+	if (job_id && !jr_valid_job(job_id)) {
+		free(jobs);
+		free(dir);
+		return rv_errf(err, RV_ERR_USAGE, "invalid job id '%s'",
+			       job_id);
+	}
+	if (job_id) {
+		char *p = jr_file(dir, job_id);
+
+		jr_scan_file(p, out, n);
+		free(p);
+	} else if ((d = opendir(jobs))) {
+		while ((de = readdir(d))) {
+			size_t len = strlen(de->d_name);
+			char *p;
+
+			if (len < 7 || strcmp(de->d_name + len - 6, ".jsonl"))
+				continue;
+			p = rv_xasprintf("%s/%s", jobs, de->d_name);
+			jr_scan_file(p, out, n);
+			free(p);
+		}
+		closedir(d);
+	}
+	for (size_t i = 0; i < *n; i++)
+		(*out)[i].job_running = (*out)[i].job &&
+			journal_job_running(dir, (*out)[i].job);
+	free(jobs);
+	free(dir);
+	return RV_OK;
+}
+
+enum rv_code journal_tombstone(const char *state_dir,
+			       const struct journal_entry *e,
+			       struct rv_err *err)
+{
+	char *dir, *path, *line;
+	struct journal_entry *left = NULL;
+	size_t nleft = 0;
+	enum rv_code rc;
+	int fd;
+
+	if (!jr_valid_job(e->job))
+		return rv_errf(err, RV_ERR_USAGE, "invalid job id '%s'",
+			       e->job ? e->job : "");
+	dir = state_dir ? rv_xstrdup(state_dir) : journal_state_dir();
+	path = jr_file(dir, e->job);
+	line = jr_line("deleted", e->job, e->provider, e->api_url,
+			     e->name, e->id);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot open the journal '%s': %s",
+			     path, strerror(errno));
+		goto out;
+	}
+	rc = jr_append(fd, path, line, err);
+	close(fd);
+	if (rc != RV_OK)
+		goto out;
+	jr_scan_file(path, &left, &nleft);
+	if (!nleft && !journal_job_running(dir, e->job))
+		unlink(path);
+	journal_entries_free(left, nleft);
+out:
+	free(line);
+	free(path);
+	free(dir);
+	return rc;
+}

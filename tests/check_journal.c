@@ -1,0 +1,218 @@
+/* The sandbox journal: records, scan, tombstones, locks, bad input. */
+#include "testutil.h"
+
+#include "journal.h"
+#include "rv_alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *job_file(const char *dir, const char *job)
+{
+	return rv_xasprintf("%s/jobs/%s.jsonl", dir, job);
+}
+
+START_TEST(test_journal_live_until_deleted)
+{
+	char *dir = tu_tmpdir(), *path, *text;
+	struct journal *j;
+	struct journal_entry *v;
+	struct rv_err err = RV_ERR_INIT;
+	size_t n;
+
+	ck_assert_int_eq(journal_open(dir, "job-1", &j, &err), RV_OK);
+	path = job_file(dir, "job-1");
+	ck_assert_str_eq(journal_path(j), path);
+	ck_assert_int_eq(journal_record(j, "intent", "daytona",
+					"http://x/api", "sb-a", NULL, &err),
+			 RV_OK);
+	ck_assert_int_eq(journal_record(j, "intent", "daytona",
+					"http://x/api", "sb-b", NULL, &err),
+			 RV_OK);
+	ck_assert_int_eq(journal_record(j, "created", "daytona",
+					"http://x/api", "sb-a", "id-a", &err),
+			 RV_OK);
+	/* durable at once: another reader sees both, with a's id */
+	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &err), RV_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(v[0].name, "sb-a");
+	ck_assert_str_eq(v[0].id, "id-a");
+	ck_assert_str_eq(v[0].api_url, "http://x/api");
+	ck_assert_str_eq(v[0].job, "job-1");
+	ck_assert_ptr_null(v[1].id);
+	ck_assert(v[0].job_running);	/* we hold the lock */
+	journal_entries_free(v, n);
+
+	ck_assert_int_eq(journal_record(j, "deleted", "daytona",
+					"http://x/api", "sb-a", "id-a", &err),
+			 RV_OK);
+	ck_assert_int_eq(journal_scan(dir, "job-1", &v, &n, &err), RV_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0].name, "sb-b");
+	journal_entries_free(v, n);
+	text = tu_read_file(path, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "\"event\":\"intent\""));
+	free(text);
+
+	/* b is still live: the file outlives the job, unlocked */
+	journal_close(j);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ck_assert(!journal_job_running(dir, "job-1"));
+	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &err), RV_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(!v[0].job_running);
+	/* reap's tombstone removes the last trace */
+	ck_assert_int_eq(journal_tombstone(dir, &v[0], &err), RV_OK);
+	journal_entries_free(v, n);
+	ck_assert_int_eq(access(path, F_OK), -1);
+
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_journal_clean_job_leaves_no_file)
+{
+	char *dir = tu_tmpdir(), *path = job_file(dir, "job-2");
+	struct journal *j;
+	struct rv_err err = RV_ERR_INIT;
+
+	ck_assert_int_eq(journal_open(dir, "job-2", &j, &err), RV_OK);
+	journal_record(j, "intent", "daytona", NULL, "n1", NULL, &err);
+	journal_record(j, "deleted", "daytona", NULL, "n1", NULL, &err);
+	journal_close(j);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_journal_kept_stays)
+{
+	char *dir = tu_tmpdir(), *path = job_file(dir, "job-3");
+	struct journal *j;
+	struct journal_entry *v;
+	struct rv_err err = RV_ERR_INIT;
+	size_t n;
+
+	ck_assert_int_eq(journal_open(dir, "job-3", &j, &err), RV_OK);
+	journal_record(j, "intent", "daytona", NULL, "n1", NULL, &err);
+	journal_record(j, "created", "daytona", NULL, "n1", "i1", &err);
+	journal_record(j, "kept", "daytona", NULL, "n1", "i1", &err);
+	journal_close(j);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &err), RV_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(v[0].kept);
+	journal_entries_free(v, n);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* A second runeval cannot take a running job's journal. */
+START_TEST(test_journal_lock_is_exclusive)
+{
+	char *dir = tu_tmpdir();
+	struct journal *j, *j2;
+	struct rv_err err = RV_ERR_INIT;
+	pid_t pid;
+	int st;
+
+	ck_assert_int_eq(journal_open(dir, "job-4", &j, &err), RV_OK);
+	pid = fork();
+	if (pid == 0) {
+		struct rv_err e = RV_ERR_INIT;
+
+		_exit(journal_open(dir, "job-4", &j2, &e) == RV_ERR_IO &&
+		      journal_job_running(dir, "job-4") ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	journal_close(j);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_journal_rejects_bad_job_ids_and_lines)
+{
+	char *dir = tu_tmpdir(), *path;
+	struct journal *j;
+	struct journal_entry *v;
+	struct rv_err err = RV_ERR_INIT;
+	size_t n;
+	FILE *f;
+
+	ck_assert_int_eq(journal_open(dir, "../evil", &j, &err), RV_ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "../evil"));
+	ck_assert_int_eq(journal_open(dir, "", &j, &err), RV_ERR_USAGE);
+	ck_assert_int_eq(journal_scan(dir, "a/b", &v, &n, &err),
+			 RV_ERR_USAGE);
+	/* garbage lines are skipped, good ones still count */
+	ck_assert_int_eq(journal_open(dir, "job-5", &j, &err), RV_OK);
+	journal_close(j);
+	path = job_file(dir, "job-5");
+	f = fopen(path, "w");
+	fputs("not json\n{\"event\":\"intent\"}\n[1,2]\n"
+	      "{\"event\":\"intent\",\"job\":\"job-5\",\"provider\":\"daytona\","
+	      "\"name\":\"ok\"}\n{\"event\":", f);
+	fclose(f);
+	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &err), RV_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0].name, "ok");
+	journal_entries_free(v, n);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_journal_state_dir_from_env)
+{
+	char *d;
+
+	setenv("RUNEVAL_STATE_DIR", "/x/state", 1);
+	d = journal_state_dir();
+	ck_assert_str_eq(d, "/x/state");
+	free(d);
+	unsetenv("RUNEVAL_STATE_DIR");
+	setenv("XDG_STATE_HOME", "/xdg", 1);
+	d = journal_state_dir();
+	ck_assert_str_eq(d, "/xdg/runeval");
+	free(d);
+	unsetenv("XDG_STATE_HOME");
+	setenv("HOME", "/home/u", 1);
+	d = journal_state_dir();
+	ck_assert_str_eq(d, "/home/u/.local/state/runeval");
+	free(d);
+}
+END_TEST
+
+static Suite *journal_suite(void)
+{
+	Suite *s = suite_create("journal");
+	TCase *tc = tcase_create("core");
+	TCase *te = tcase_create("errors");
+
+	tcase_add_test(tc, test_journal_live_until_deleted);
+	tcase_add_test(tc, test_journal_clean_job_leaves_no_file);
+	tcase_add_test(tc, test_journal_kept_stays);
+	tcase_add_test(tc, test_journal_lock_is_exclusive);
+	tcase_add_test(tc, test_journal_state_dir_from_env);
+	tcase_add_test(te, test_journal_rejects_bad_job_ids_and_lines);
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, te);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(journal_suite()) ? 1 : 0;
+}
