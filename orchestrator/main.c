@@ -1,13 +1,134 @@
 /* runeval: the eval orchestrator (command line entry point). */
+#include "cli.h"
+#include "console.h"
+#include "dotenv.h"
+#include "job.h"
+#include "result.h"
+#include "rv_http.h"
+#include "rv_json.h"
+#include "rv_log.h"
+#include "rv_redact.h"
+#include "signals.h"
+
 #include <stdio.h>
 #include <string.h>
 
+static int main_usage_error(const struct rv_err *err)
+{
+	rv_error("%s", err->msg);
+	fprintf(stderr, "Try 'runeval --help' for the options.\n");
+	return CLI_EXIT_USAGE;
+}
+
+/* The job's error and, when the app died, the tail of its log. */
+static void main_print_failure(const struct job *job)
+{
+	const char *tail = job->health.log_tail;
+
+	if (job->status == JOB_OK || job->status == JOB_FAILED)
+		return;
+	if (job->status == JOB_INTERRUPTED)
+		rv_warn("%s; the task app was torn down", job->err.msg);
+	else
+		rv_error("%s%s%s", job->failed_phase ? job->failed_phase : "",
+			 job->failed_phase ? ": " : "", job->err.msg);
+	if (tail && *tail) {
+		fprintf(stderr, "--- last lines of %s ---\n%s%s"
+			"--- end of task app log ---\n", job->log_path, tail,
+			tail[strlen(tail) - 1] == '\n' ? "" : "\n");
+	} else if (job->status == JOB_ERROR) {
+		fprintf(stderr, "runeval: the task app's output is in %s\n",
+			job->log_path);
+	}
+}
+
+/* Write result.json (and print it for --json); returns the exit code. */
+static int main_results(struct job *job, struct console *con)
+{
+	struct rv_err err = RV_ERR_INIT;
+	json_t *res;
+	int code = job->exit_code;
+
+	spans_sort(&job->spans);
+	res = result_build(job);
+	if (result_write(job, res, &err) != RV_OK) {
+		rv_error("%s", err.msg);
+		if (code == CLI_EXIT_OK || code == CLI_EXIT_ROLLOUTS)
+			code = CLI_EXIT_INFRA;
+	}
+	main_print_failure(job);
+	console_report(con, job);
+	if (job->opt->json) {
+		json_dumpf(res, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
+	json_decref(res);
+	return code;
+}
+
+static enum rv_code main_load_env(const struct cli_options *opt,
+				  struct rv_err *err)
+{
+	const char *path = opt->env_file ? opt->env_file : CLI_DEFAULT_ENV_FILE;
+	bool loaded = false;
+	enum rv_code rc = dotenv_load(path, opt->env_file != NULL, &loaded,
+				      err);
+
+	if (rc == RV_OK && loaded)
+		rv_debug("loaded environment from '%s'", path);
+	dotenv_redact_environ();
+	return rc;
+}
+
+static int main_run(const struct cli_options *opt)
+{
+	struct rv_err err = RV_ERR_INIT;
+	struct console *con;
+	struct job job;
+	int code;
+
+	if (main_load_env(opt, &err) != RV_OK)
+		return main_usage_error(&err);
+	rv_http_global_init();
+	signals_install();
+	if (job_prepare(&job, opt, &err) != RV_OK) {
+		job_release(&job);
+		return main_usage_error(&err);
+	}
+	con = console_new(opt, job.n_rollouts, opt->json ? stderr : stdout);
+	job.console = con;
+	rv_info("job %s: %zu seeds, %s mode, results in %s", job.id,
+		job.n_rollouts, job.mode_name, job.out_dir);
+	job_run(&job);
+	code = main_results(&job, con);
+	console_free(con);
+	job_release(&job);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "--version")) {
-		printf("runeval %s\n", RUNEVAL_VERSION);
-		return 0;
+	struct cli_options opt;
+	struct rv_err err = RV_ERR_INIT;
+	int code;
+
+	rv_log_set_prog("runeval");
+	if (cli_parse(argc, argv, &opt, &err) != RV_OK) {
+		cli_options_release(&opt);
+		return main_usage_error(&err);
 	}
-	printf("usage: runeval --local [options]\n");
-	return argc > 1 && strcmp(argv[1], "--help") ? 2 : 0;
+	if (opt.help) {
+		cli_usage(stdout);
+		code = CLI_EXIT_OK;
+	} else if (opt.version) {
+		printf("runeval %s\n", RUNEVAL_VERSION);
+		code = CLI_EXIT_OK;
+	} else {
+		rv_log_set_level(opt.quiet ? RV_LOG_ERROR : opt.verbose ?
+				 RV_LOG_DEBUG : RV_LOG_INFO);
+		code = main_run(&opt);
+	}
+	cli_options_release(&opt);
+	return code;
 }

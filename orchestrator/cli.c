@@ -1,0 +1,377 @@
+/* cli: parse and validate runeval's options (see cli.h). */
+#include "cli.h"
+
+#include "rv_alloc.h"
+#include "rv_json.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum cli_opt_id {
+	OPT_LOCAL = 256, OPT_SEEDS, OPT_SEED_LIST, OPT_CONCURRENCY,
+	OPT_POLICY, OPT_MODEL, OPT_INFERENCE_URL, OPT_TIMEOUT,
+	OPT_HEALTH_TIMEOUT, OPT_APP, OPT_START, OPT_PORT, OPT_ENV_NAME,
+	OPT_ENV_CONFIG, OPT_OUT, OPT_ENV_FILE, OPT_NO_PROGRESS, OPT_JSON,
+	OPT_VERSION,
+};
+
+static const struct option cli_longopts[] = {
+	{ "local", no_argument, NULL, OPT_LOCAL },
+	{ "seeds", required_argument, NULL, OPT_SEEDS },
+	{ "seed-list", required_argument, NULL, OPT_SEED_LIST },
+	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "model", required_argument, NULL, OPT_MODEL },
+	{ "inference-url", required_argument, NULL, OPT_INFERENCE_URL },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT },
+	{ "app", required_argument, NULL, OPT_APP },
+	{ "start", required_argument, NULL, OPT_START },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "env-name", required_argument, NULL, OPT_ENV_NAME },
+	{ "env-config", required_argument, NULL, OPT_ENV_CONFIG },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "env-file", required_argument, NULL, OPT_ENV_FILE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cli_usage(FILE *out)
+{
+	fprintf(out,
+"usage: runeval --local [options]\n"
+"       runeval report [options] RESULT...\n"
+"\n"
+"Run an eval job: bring the task app up, wait until it is healthy, run one\n"
+"rollout per seed, tear it down, and report rewards and phase timings.\n"
+"\n"
+"Mode:\n"
+"  --local                 run the task app on this host\n"
+"\n"
+"Seeds and rollouts:\n"
+"  --seeds N               seeds 0..N-1\n"
+"  --seed-list LIST        explicit seeds, e.g. 0,3,10-19\n"
+"  --concurrency K         rollouts in flight (default %d)\n"
+"  --policy NAME           policy.config.policy (default %s)\n"
+"  --model M               policy.config.model\n"
+"  --inference-url URL     policy.config.inference_url\n"
+"  --timeout SECS          per rollout (default %g)\n"
+"  --env-name NAME         env.env_name (default %s)\n"
+"  --env-config JSON       env.config, a JSON object (default {})\n"
+"\n"
+"Task app:\n"
+"  --app DIR               the task app's directory (default: the bundled\n"
+"                          task app); the start command runs there\n"
+"  --start CMD             shell command that starts it; it gets PORT and\n"
+"                          ENVIRONMENT_API_KEY in its environment\n"
+"                          (default: DIR/start.sh, or the bundled taskapp)\n"
+"  --port N                the port it listens on (default: a free one);\n"
+"                          runeval refuses a port another process holds\n"
+"  --health-timeout SECS   wait this long for GET /health (default %g)\n"
+"\n"
+"Output:\n"
+"  --out DIR               results directory (default runs/<job-id>)\n"
+"  --json                  print result.json on stdout (tables to stderr)\n"
+"  --no-progress           no live progress line\n"
+"  -q, --quiet             print only errors\n"
+"  -v, --verbose           print every health attempt and rollout\n"
+"\n"
+"Environment:\n"
+"  --env-file FILE         load KEY=VALUE lines (default .env when present);\n"
+"                          variables already set are not overridden\n"
+"  ENVIRONMENT_API_KEY     the task app's key; minted per job when unset\n"
+"\n"
+"  -h, --help              this text\n"
+"  --version               print the version\n"
+"\n"
+"Outputs in the results directory: result.json (schema runeval.result/1),\n"
+"taskapp.log (the task app's output), and the reporter's renderings.\n"
+"\n"
+"Exit codes:\n"
+"  %-3d the job ran and every rollout succeeded\n"
+"  %-3d the job ran but some rollouts failed\n"
+"  %-3d usage or configuration error\n"
+"  %-3d infrastructure failure (task app did not start or become healthy,\n"
+"      port taken, key mismatch, teardown failed)\n"
+"  %-3d interrupted (SIGINT/SIGTERM); teardown still ran\n",
+		CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_POLICY,
+		CLI_DEFAULT_TIMEOUT_S, CLI_DEFAULT_ENV_NAME,
+		CLI_DEFAULT_HEALTH_TIMEOUT_S, CLI_EXIT_OK, CLI_EXIT_ROLLOUTS,
+		CLI_EXIT_USAGE, CLI_EXIT_INFRA, CLI_EXIT_INTERRUPTED);
+}
+
+static enum rv_code cli_long(const char *opt, const char *s, long lo,
+			     long hi, long *out, struct rv_err *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < lo || v > hi)
+		return rv_errf(err, RV_ERR_USAGE,
+			       "invalid value '%s' for '%s': expected an "
+			       "integer from %ld to %ld", s, opt, lo, hi);
+	*out = v;
+	return RV_OK;
+}
+
+static enum rv_code cli_secs(const char *opt, const char *s, double *out,
+			     struct rv_err *err)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v) || v <= 0 || v > 7 * 86400)
+		return rv_errf(err, RV_ERR_USAGE,
+			       "invalid value '%s' for '%s': expected seconds "
+			       "> 0 (up to a week)", s, opt);
+	*out = v;
+	return RV_OK;
+}
+
+static int cli_cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Parse "A" or "A-B" starting at s (up to end) into *lo, *hi. */
+static enum rv_code cli_seed_item(const char *item, long *lo, long *hi,
+				  struct rv_err *err)
+{
+	const char *dash = strchr(item, '-');
+	char *end;
+
+	errno = 0;
+	*lo = strtol(item, &end, 10);
+	if (end == item || *item == '-' || *item == '+' || errno ||
+	    (*end && end != dash))
+		goto bad;
+	*hi = *lo;
+	if (dash) {
+		const char *h = dash + 1;
+
+		if (!*h || *h == '-' || *h == '+')
+			goto bad;
+		*hi = strtol(h, &end, 10);
+		if (*end || errno)
+			goto bad;
+		if (*hi < *lo)
+			return rv_errf(err, RV_ERR_USAGE,
+				       "invalid seed range '%s' in "
+				       "'--seed-list': end before start", item);
+	}
+	return RV_OK;
+bad:
+	return rv_errf(err, RV_ERR_USAGE, "invalid seed '%s' in '--seed-list': "
+		       "expected N or N-M with N, M >= 0", item);
+}
+
+enum rv_code cli_parse_seed_list(const char *s, long **seeds, size_t *n,
+				 struct rv_err *err)
+{
+	char *copy = rv_xstrdup(s), *save = NULL, *item;
+	enum rv_code rc = RV_OK;
+	long *sorted = NULL;
+
+	if (!*s)
+		rc = rv_errf(err, RV_ERR_USAGE, "empty '--seed-list'");
+	for (item = strtok_r(copy, ",", &save); item && rc == RV_OK;
+	     item = strtok_r(NULL, ",", &save)) {
+		long lo = 0, hi = 0;
+
+		rc = cli_seed_item(item, &lo, &hi, err);
+		if (rc != RV_OK)
+			break;
+		if (hi - lo >= CLI_MAX_SEEDS - (long)*n) {
+			rc = rv_errf(err, RV_ERR_USAGE, "too many seeds in "
+				     "'--seed-list' (at most %ld)",
+				     CLI_MAX_SEEDS);
+			break;
+		}
+		*seeds = rv_xreallocarray(*seeds, *n + (size_t)(hi - lo + 1),
+					  sizeof(**seeds));
+		for (long v = lo; v <= hi; v++)
+			(*seeds)[(*n)++] = v;
+	}
+	if (rc == RV_OK && strstr(s, ",,"))
+		rc = rv_errf(err, RV_ERR_USAGE, "empty item in '--seed-list'");
+	if (rc == RV_OK && *n > 1) {
+		sorted = rv_xmemdup(*seeds, *n * sizeof(**seeds));
+		qsort(sorted, *n, sizeof(*sorted), cli_cmp_long);
+		for (size_t i = 1; i < *n; i++)
+			if (sorted[i] == sorted[i - 1]) {
+				rc = rv_errf(err, RV_ERR_USAGE, "seed %ld "
+					     "appears twice in '--seed-list'",
+					     sorted[i]);
+				break;
+			}
+	}
+	free(sorted);
+	free(copy);
+	return rc;
+}
+
+static void cli_defaults(struct cli_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->concurrency = CLI_DEFAULT_CONCURRENCY;
+	opt->policy = CLI_DEFAULT_POLICY;
+	opt->timeout_s = CLI_DEFAULT_TIMEOUT_S;
+	opt->health_timeout_s = CLI_DEFAULT_HEALTH_TIMEOUT_S;
+	opt->env_name = CLI_DEFAULT_ENV_NAME;
+}
+
+/* Handle one option; n_seeds_flag counts --seeds/--seed-list. */
+static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
+			    int *seed_flags, struct rv_err *err)
+{
+	long v;
+	enum rv_code rc = RV_OK;
+
+	switch (c) {
+	case OPT_LOCAL: opt->mode = "local"; break;
+	case OPT_SEEDS:
+		(*seed_flags)++;
+		rc = cli_long("--seeds", arg, 1, CLI_MAX_SEEDS, &v, err);
+		if (rc == RV_OK) {
+			free(opt->seeds);
+			opt->seeds = rv_xcalloc((size_t)v, sizeof(long));
+			for (long i = 0; i < v; i++)
+				opt->seeds[i] = i;
+			opt->n_seeds = (size_t)v;
+		}
+		break;
+	case OPT_SEED_LIST:
+		(*seed_flags)++;
+		free(opt->seeds);
+		opt->seeds = NULL;
+		opt->n_seeds = 0;
+		rc = cli_parse_seed_list(arg, &opt->seeds, &opt->n_seeds, err);
+		break;
+	case OPT_CONCURRENCY:
+		rc = cli_long("--concurrency", arg, 1, 1024, &v, err);
+		opt->concurrency = (unsigned)v;
+		break;
+	case OPT_POLICY: opt->policy = arg; break;
+	case OPT_MODEL: opt->model = arg; break;
+	case OPT_INFERENCE_URL: opt->inference_url = arg; break;
+	case OPT_TIMEOUT:
+		rc = cli_secs("--timeout", arg, &opt->timeout_s, err);
+		break;
+	case OPT_HEALTH_TIMEOUT:
+		rc = cli_secs("--health-timeout", arg, &opt->health_timeout_s,
+			      err);
+		break;
+	case OPT_APP: opt->app_dir = arg; break;
+	case OPT_START: opt->start_cmd = arg; break;
+	case OPT_PORT:
+		rc = cli_long("--port", arg, 1, 65535, &v, err);
+		opt->port = (int)v;
+		break;
+	case OPT_ENV_NAME: opt->env_name = arg; break;
+	case OPT_ENV_CONFIG: opt->env_config = arg; break;
+	case OPT_OUT: opt->out_dir = arg; break;
+	case OPT_ENV_FILE: opt->env_file = arg; break;
+	case 'q': opt->quiet = true; break;
+	case 'v': opt->verbose = true; break;
+	case OPT_NO_PROGRESS: opt->no_progress = true; break;
+	case OPT_JSON: opt->json = true; break;
+	case 'h': opt->help = true; break;
+	case OPT_VERSION: opt->version = true; break;
+	default:
+		rc = rv_errf(err, RV_ERR_USAGE, "unknown option");
+	}
+	return rc;
+}
+
+/* Checks across options, after all of them are read. */
+static enum rv_code cli_validate(struct cli_options *opt, int seed_flags,
+				 struct rv_err *err)
+{
+	json_t *v;
+
+	if (opt->help || opt->version)
+		return RV_OK;
+	if (!opt->mode)
+		return rv_errf(err, RV_ERR_USAGE,
+			       "no mode given: use '--local'");
+	if (seed_flags > 1)
+		return rv_errf(err, RV_ERR_USAGE, "give one of '--seeds' and "
+			       "'--seed-list', not both");
+	if (!opt->n_seeds)
+		return rv_errf(err, RV_ERR_USAGE,
+			       "no seeds: give '--seeds N' or '--seed-list LIST'");
+	if (opt->quiet && opt->verbose)
+		return rv_errf(err, RV_ERR_USAGE,
+			       "'--quiet' and '--verbose' contradict each other");
+	if (opt->app_dir && !*opt->app_dir)
+		return rv_errf(err, RV_ERR_USAGE, "empty '--app'");
+	if (opt->start_cmd && !*opt->start_cmd)
+		return rv_errf(err, RV_ERR_USAGE, "empty '--start'");
+	if (opt->env_config) {
+		struct rv_err e = RV_ERR_INIT;
+
+		v = rv_json_parse(opt->env_config, strlen(opt->env_config),
+				  "'--env-config'", &e);
+		if (!v)
+			return rv_errf(err, RV_ERR_USAGE, "%s", e.msg);
+		if (!json_is_object(v)) {
+			rv_errf(err, RV_ERR_USAGE, "'--env-config' must be a "
+				"JSON object, not %s", rv_json_type_name(v));
+			json_decref(v);
+			return RV_ERR_USAGE;
+		}
+		json_decref(v);
+	}
+	return RV_OK;
+}
+
+enum rv_code cli_parse(int argc, char **argv, struct cli_options *opt,
+		       struct rv_err *err)
+{
+	int c, seed_flags = 0;
+	enum rv_code rc = RV_OK;
+
+	cli_defaults(opt);
+	optind = 1;
+	opterr = 0;
+	while (rc == RV_OK &&
+	       (c = getopt_long(argc, argv, ":hqv", cli_longopts, NULL)) != -1) {
+		const char *name = argv[optind - 1];
+
+		if (c == '?')
+			return rv_errf(err, RV_ERR_USAGE, "unknown option '%s'",
+				       optopt ? (char[]){ '-', (char)optopt, 0 } :
+				       name);
+		if (c == ':')
+			return rv_errf(err, RV_ERR_USAGE,
+				       "option '%s' needs a value", name);
+		rc = cli_one(c, optarg, opt, &seed_flags, err);
+	}
+	if (rc != RV_OK)
+		return rc;
+	if (optind < argc)
+		return rv_errf(err, RV_ERR_USAGE, "unexpected argument '%s'",
+			       argv[optind]);
+	return cli_validate(opt, seed_flags, err);
+}
+
+void cli_options_release(struct cli_options *opt)
+{
+	free(opt->seeds);
+	opt->seeds = NULL;
+	opt->n_seeds = 0;
+}

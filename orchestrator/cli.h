@@ -1,0 +1,72 @@
+/*
+ * cli: runeval's command line (`runeval --local [options]`).
+ *
+ * cli_parse() sets every default, runs getopt_long, then validates
+ * across options; on failure it returns RV_ERR_USAGE with a one-line
+ * message naming the option, and main prints it with a hint to --help.
+ * Strings in struct cli_options point into argv (borrowed) except the
+ * seed array, which cli_options_release() frees.
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_CLI_H
+#define RUNEVAL_ORCHESTRATOR_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "rv_err.h"
+
+#define CLI_DEFAULT_CONCURRENCY 8
+#define CLI_DEFAULT_POLICY "reference"
+#define CLI_DEFAULT_TIMEOUT_S 600.0
+#define CLI_DEFAULT_HEALTH_TIMEOUT_S 30.0
+#define CLI_DEFAULT_ENV_NAME "default"
+#define CLI_DEFAULT_ENV_FILE ".env"
+#define CLI_MAX_SEEDS 1000000L
+
+/* Exit codes (documented in --help and README.md). */
+#define CLI_EXIT_OK 0		/* the job ran and every rollout succeeded */
+#define CLI_EXIT_ROLLOUTS 1	/* the job ran; some rollouts failed */
+#define CLI_EXIT_USAGE 2	/* bad command line or configuration */
+#define CLI_EXIT_INFRA 3	/* task app / sandbox / teardown failed */
+#define CLI_EXIT_INTERRUPTED 130	/* SIGINT or SIGTERM */
+
+struct cli_options {
+	const char *mode;		/* "local"; NULL until a mode flag */
+	long *seeds;			/* malloc'ed, in the given order */
+	size_t n_seeds;
+	unsigned concurrency;
+	const char *policy;
+	const char *model;		/* NULL = the task app's default */
+	const char *inference_url;
+	double timeout_s;		/* per rollout */
+	double health_timeout_s;
+	const char *app_dir;		/* NULL = the bundled task app */
+	const char *start_cmd;		/* NULL = derived from the app */
+	int port;			/* 0 = a free one */
+	const char *env_name;
+	const char *env_config;		/* JSON object text (validated) */
+	const char *out_dir;		/* NULL = runs/<job-id> */
+	const char *env_file;		/* NULL = .env when present */
+	bool quiet, verbose, no_progress, json;
+	bool help, version;
+};
+
+/* Parse argv (argv[0] is the program).  opt is overwritten. */
+enum rv_code cli_parse(int argc, char **argv, struct cli_options *opt,
+		       struct rv_err *err);
+
+void cli_options_release(struct cli_options *opt);
+
+/*
+ * Parse a seed list "0,3,10-19" into a malloc'ed array (appended to
+ * *seeds / *n).  Duplicates, negative numbers, reversed ranges and more
+ * than CLI_MAX_SEEDS seeds are errors.
+ */
+enum rv_code cli_parse_seed_list(const char *s, long **seeds, size_t *n,
+				 struct rv_err *err);
+
+/* The --help text. */
+void cli_usage(FILE *out);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * console: what a person sees while a job runs and when it ends.
+ *
+ * Progress goes to stderr: on a terminal one live line (done/total,
+ * failures, elapsed, ETA) redrawn at most 10 times a second; otherwise
+ * a plain line at every tenth of the seeds (and at most every 5 s).
+ * --no-progress and --quiet turn it off; --verbose adds a line per
+ * phase and per rollout.  The final report (per-seed table, mean
+ * reward, success rate, phase-timing table) goes to the stream given
+ * to console_new() (stdout, or stderr under --json); --quiet drops it.
+ * Every function accepts a NULL console and does nothing.
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_CONSOLE_H
+#define RUNEVAL_ORCHESTRATOR_CONSOLE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "rv_err.h"
+
+struct cli_options;
+struct job;
+struct rollout;
+struct console;
+
+/* Rows of the per-seed table printed in full; beyond, failures only. */
+#define CONSOLE_MAX_SEED_ROWS 50
+
+struct console *console_new(const struct cli_options *opt, size_t total,
+			    FILE *report_out);
+void console_free(struct console *c);
+
+void console_phase_begin(struct console *c, const char *phase);
+void console_phase_end(struct console *c, const char *phase,
+		       enum rv_code rc, double ms, const char *error);
+void console_rollout(struct console *c, const struct rollout *r);
+/* Clear the live line (before anything else is printed). */
+void console_progress_done(struct console *c);
+
+/* The final report of a finished job. */
+void console_report(struct console *c, const struct job *job);
+
+#endif

@@ -1,0 +1,160 @@
+/* dotenv: .env files (see dotenv.h). */
+#include "dotenv.h"
+
+#include "rv_alloc.h"
+#include "rv_buf.h"
+#include "rv_redact.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+bool dotenv_name_is_secret(const char *name)
+{
+	static const char *const marks[] = { "KEY", "TOKEN", "SECRET",
+					     "PASSWORD", "PASSWD" };
+	char up[128];
+	size_t i;
+
+	for (i = 0; name[i] && name[i] != '=' && i < sizeof(up) - 1; i++)
+		up[i] = (char)toupper((unsigned char)name[i]);
+	up[i] = '\0';
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (strstr(up, marks[i]))
+			return true;
+	return false;
+}
+
+void dotenv_redact_environ(void)
+{
+	for (char **e = environ; *e; e++) {
+		const char *eq = strchr(*e, '=');
+
+		if (eq && dotenv_name_is_secret(*e))
+			rv_redact_add(eq + 1);
+	}
+}
+
+/* Parse a double-quoted value starting after the quote into v. */
+static const char *dotenv_dquoted(const char *p, struct rv_buf *v)
+{
+	for (; *p && *p != '"'; p++) {
+		if (*p != '\\' || !p[1]) {
+			rv_buf_addch(v, *p);
+			continue;
+		}
+		p++;
+		rv_buf_addch(v, *p == 'n' ? '\n' : *p == 't' ? '\t' :
+			     *p == 'r' ? '\r' : *p);
+	}
+	return *p == '"' ? p + 1 : NULL;
+}
+
+/* The value part of a line (after '='); NULL when malformed. */
+static const char *dotenv_value(const char *p, struct rv_buf *v)
+{
+	const char *end;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\'') {
+		end = strchr(p + 1, '\'');
+		if (!end)
+			return NULL;
+		rv_buf_add(v, p + 1, (size_t)(end - p - 1));
+		return end + 1;
+	}
+	if (*p == '"')
+		return dotenv_dquoted(p + 1, v);
+	for (end = p; *end && !(*end == '#' && end > p &&
+				(end[-1] == ' ' || end[-1] == '\t')); end++)
+		;
+	while (end > p && isspace((unsigned char)end[-1]))
+		end--;
+	rv_buf_add(v, p, (size_t)(end - p));
+	return p + strlen(p);
+}
+
+/* Parse one line into key/value; false when malformed. */
+static bool dotenv_line(char *line, struct rv_buf *key, struct rv_buf *val)
+{
+	char *p = line;
+	const char *rest;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!strncmp(p, "export ", 7))
+		for (p += 7; *p == ' '; p++)
+			;
+	if (!(isalpha((unsigned char)*p) || *p == '_'))
+		return false;
+	while (isalnum((unsigned char)*p) || *p == '_')
+		rv_buf_addch(key, *p++);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '=')
+		return false;
+	rest = dotenv_value(p + 1, val);
+	if (!rest)
+		return false;
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	return !*rest || *rest == '#';
+}
+
+static bool dotenv_blank(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return !*s || *s == '#';
+}
+
+enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
+			 struct rv_err *err)
+{
+	struct rv_buf key = RV_BUF_INIT, val = RV_BUF_INIT;
+	FILE *f = fopen(path, "r");
+	enum rv_code rc = RV_OK;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	ssize_t len;
+
+	if (loaded)
+		*loaded = false;
+	if (!f) {
+		if (!required && errno == ENOENT)
+			return RV_OK;
+		return rv_errf(err, RV_ERR_CONFIG, "cannot read env file '%s': %s",
+			       path, strerror(errno));
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (dotenv_blank(line))
+			continue;
+		rv_buf_reset(&key);
+		rv_buf_reset(&val);
+		if (!dotenv_line(line, &key, &val)) {
+			rc = rv_errf(err, RV_ERR_CONFIG, "malformed line %u in "
+				     "env file '%s': expected KEY=VALUE",
+				     lineno, path);
+			break;
+		}
+		if (dotenv_name_is_secret(key.data))
+			rv_redact_add(val.data);
+		setenv(key.data, val.data, 0);
+	}
+	if (loaded)
+		*loaded = rc == RV_OK;
+	free(line);
+	fclose(f);
+	rv_buf_release(&key);
+	rv_buf_release(&val);
+	return rc;
+}

@@ -1,0 +1,33 @@
+/*
+ * dotenv: load KEY=VALUE lines from a .env file into the environment.
+ *
+ * Variables already set are never overridden.  Syntax: blank lines and
+ * '#' comments; an optional "export " prefix; KEY is [A-Za-z_][A-Za-z0-9_]*;
+ * VALUE is unquoted (trimmed, a " #" starts a comment), 'single-quoted'
+ * (literal) or "double-quoted" (\n \t \" \\ escapes).  A malformed line
+ * is an error naming file and line; nothing after it is loaded.
+ *
+ * Values whose key looks like a secret (*KEY*, *TOKEN*, *SECRET*,
+ * *PASSWORD*) are registered with rv_redact_add(), loaded or not.
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_DOTENV_H
+#define RUNEVAL_ORCHESTRATOR_DOTENV_H
+
+#include <stdbool.h>
+
+#include "rv_err.h"
+
+/*
+ * Load path.  A missing file is RV_OK when !required (*loaded = false),
+ * else RV_ERR_CONFIG.  loaded may be NULL.
+ */
+enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
+			 struct rv_err *err);
+
+/* Does this variable name look like it holds a secret? */
+bool dotenv_name_is_secret(const char *name);
+
+/* Register the values of every secret-looking variable of environ. */
+void dotenv_redact_environ(void);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * job: one eval job, from options to result.json.
+ *
+ *	struct job job;
+ *	if (job_prepare(&job, &opt, &err) == RV_OK)	(usage/config)
+ *		job_run(&job);				(never skips teardown)
+ *	... job.exit_code, job.status, job.err ...
+ *	job_release(&job);
+ *
+ * job_prepare() resolves everything that can be wrong before anything
+ * starts: the job id, the results directory, the task app and its start
+ * command, ENVIRONMENT_API_KEY (minted when unset, registered for
+ * redaction).  job_run() runs the mode's bring-up steps, the rollouts
+ * and the teardown, each a timed span, and fills status and exit code.
+ * Writing result.json and printing are the caller's (result.h,
+ * console.h).
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_JOB_H
+#define RUNEVAL_ORCHESTRATOR_JOB_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "health.h"
+#include "rollouts.h"
+#include "rv_err.h"
+#include "spans.h"
+
+struct console;
+
+enum job_status {
+	JOB_OK = 0,		/* every rollout succeeded */
+	JOB_FAILED,		/* ran; some rollouts failed */
+	JOB_ERROR,		/* infrastructure failure */
+	JOB_INTERRUPTED,	/* SIGINT/SIGTERM */
+};
+
+struct job {
+	const struct cli_options *opt;	/* borrowed */
+	char id[48];
+	char *out_dir;
+	char *result_path;		/* <out>/result.json */
+	char *log_path;			/* <out>/taskapp.log */
+	char *api_key;			/* secret: never printed */
+	bool key_minted;
+	char *app_desc;			/* "bundled" or the --app dir */
+	char *app_dir;			/* where the start command runs */
+	char *start_cmd;
+	json_t *env_config;		/* object */
+	const char *mode_name;
+	const char *provider_name;
+	char sandbox[64];		/* "local-0" */
+	int port;			/* the app's port, once known */
+
+	struct spans spans;
+	struct rollout *rollouts;	/* one per seed, in seed order */
+	size_t n_rollouts;
+	struct health_wait health;
+
+	enum job_status status;
+	int exit_code;
+	struct rv_err err;		/* the job-level failure, if any */
+	const char *failed_phase;	/* where it failed, or NULL */
+	uint64_t end_ns;
+	struct console *console;	/* progress, or NULL */
+};
+
+enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
+			 struct rv_err *err);
+
+/* Run the job; sets status, exit_code, err.  Returns exit_code. */
+int job_run(struct job *job);
+
+void job_release(struct job *job);
+
+/* "ok", "failed", "error", "interrupted". */
+const char *job_status_name(enum job_status s);
+
+/* 64 hex characters from /dev/urandom into out (65 bytes). */
+enum rv_code job_mint_key(char *out, struct rv_err *err);
+
+#endif

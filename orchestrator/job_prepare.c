@@ -1,0 +1,289 @@
+/* job_prepare: everything a job needs before anything starts. */
+#include "job.h"
+
+#include "rv_alloc.h"
+#include "rv_buf.h"
+#include "rv_clock.h"
+#include "rv_json.h"
+#include "rv_redact.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static enum rv_code job_random(void *buf, size_t n, struct rv_err *err)
+{
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	if (fd < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot open '/dev/urandom': %s",
+			       strerror(errno));
+	while (got < n) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+
+		if (r <= 0 && errno != EINTR) {
+			close(fd);
+			return rv_errf(err, RV_ERR_IO, "cannot read "
+				       "'/dev/urandom'");
+		}
+		if (r > 0)
+			got += (size_t)r;
+	}
+	close(fd);
+	return RV_OK;
+}
+
+static void job_hex(const unsigned char *b, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[b[i] >> 4];
+		out[2 * i + 1] = hex[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+enum rv_code job_mint_key(char *out, struct rv_err *err)
+{
+	unsigned char b[32];
+	enum rv_code rc = job_random(b, sizeof(b), err);
+
+	if (rc == RV_OK)
+		job_hex(b, sizeof(b), out);
+	return rc;
+}
+
+/* "20261121T204844Z-3f9a1c" */
+static enum rv_code job_make_id(struct job *job, struct rv_err *err)
+{
+	unsigned char b[3];
+	char hex[7];
+	time_t now = time(NULL);
+	struct tm tm;
+	enum rv_code rc = job_random(b, sizeof(b), err);
+
+	if (rc != RV_OK)
+		return rc;
+	job_hex(b, sizeof(b), hex);
+	gmtime_r(&now, &tm);
+	snprintf(job->id, sizeof(job->id),
+		 "%04d%02d%02dT%02d%02d%02dZ-%s", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 hex);
+	return RV_OK;
+}
+
+/* mkdir -p */
+static enum rv_code job_mkdirs(const char *path, struct rv_err *err)
+{
+	char *p = rv_xstrdup(path);
+	enum rv_code rc = RV_OK;
+
+	for (char *s = p + 1; ; s++) {
+		if (*s && *s != '/')
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			rc = rv_errf(err, RV_ERR_CONFIG, "cannot create results "
+				     "directory '%s': %s", p, strerror(errno));
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+/* Append s to b as one shell word ('...' with ' escaped). */
+static void job_shell_quote(struct rv_buf *b, const char *s)
+{
+	rv_buf_addch(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			rv_buf_adds(b, "'\\''");
+		else
+			rv_buf_addch(b, *s);
+	}
+	rv_buf_addch(b, '\'');
+}
+
+static bool job_is_exec(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		access(path, X_OK) == 0;
+}
+
+/*
+ * The bundled task app: `taskapp` next to this binary (build tree), or
+ * ../libexec/runeval/taskapp-bundle/start.sh (installed layout).
+ */
+static enum rv_code job_bundled_app(struct job *job, struct rv_err *err)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct rv_buf cmd = RV_BUF_INIT;
+	char *dir, *bin, *bundle;
+	enum rv_code rc = RV_OK;
+
+	if (n <= 0)
+		return rv_errf(err, RV_ERR_CONFIG, "cannot find runeval's own "
+			       "path: %s", strerror(errno));
+	exe[n] = '\0';
+	dir = rv_xstrdup(dirname(exe));
+	bin = rv_xasprintf("%s/taskapp", dir);
+	bundle = rv_xasprintf("%s/../libexec/runeval/taskapp-bundle", dir);
+	rv_buf_adds(&cmd, "exec ");
+	if (job_is_exec(bin)) {
+		job->app_dir = rv_xstrdup(dir);
+		job_shell_quote(&cmd, bin);
+	} else {
+		char *start = rv_xasprintf("%s/start.sh", bundle);
+
+		if (job_is_exec(start)) {
+			job->app_dir = rv_xstrdup(bundle);
+			rv_buf_adds(&cmd, "./start.sh");
+		} else {
+			rc = rv_errf(err, RV_ERR_CONFIG, "cannot find the "
+				     "bundled task app (looked for '%s' and "
+				     "'%s'); build it with 'make' or give "
+				     "--app DIR --start CMD", bin, start);
+		}
+		free(start);
+	}
+	rv_buf_adds(&cmd, " --host 127.0.0.1 --port \"$PORT\"");
+	if (rc == RV_OK) {
+		job->app_desc = rv_xstrdup("bundled");
+		job->start_cmd = rv_buf_detach(&cmd, NULL);
+	}
+	rv_buf_release(&cmd);
+	free(bundle);
+	free(bin);
+	free(dir);
+	return rc;
+}
+
+static enum rv_code job_resolve_app(struct job *job, struct rv_err *err)
+{
+	const struct cli_options *opt = job->opt;
+	struct stat st;
+	char *start_sh;
+
+	if (!opt->app_dir && !opt->start_cmd)
+		return job_bundled_app(job, err);
+	if (opt->app_dir) {
+		if (stat(opt->app_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			return rv_errf(err, RV_ERR_CONFIG, "'--app %s' is not a "
+				       "directory", opt->app_dir);
+		job->app_dir = realpath(opt->app_dir, NULL);
+		if (!job->app_dir)
+			job->app_dir = rv_xstrdup(opt->app_dir);
+	} else {
+		job->app_dir = getcwd(NULL, 0);
+	}
+	job->app_desc = rv_xstrdup(job->app_dir ? job->app_dir : ".");
+	if (opt->start_cmd) {
+		job->start_cmd = rv_xstrdup(opt->start_cmd);
+		return RV_OK;
+	}
+	start_sh = rv_xasprintf("%s/start.sh", job->app_dir);
+	if (job_is_exec(start_sh))
+		job->start_cmd = rv_xstrdup("exec ./start.sh");
+	free(start_sh);
+	if (!job->start_cmd)
+		return rv_errf(err, RV_ERR_CONFIG, "no start command for '--app "
+			       "%s': give --start CMD (or make an executable "
+			       "start.sh there)", opt->app_dir);
+	return RV_OK;
+}
+
+static enum rv_code job_resolve_key(struct job *job, struct rv_err *err)
+{
+	const char *key = getenv("ENVIRONMENT_API_KEY");
+	char minted[65];
+	enum rv_code rc;
+
+	if (key && *key) {
+		job->api_key = rv_xstrdup(key);
+	} else {
+		rc = job_mint_key(minted, err);
+		if (rc != RV_OK)
+			return rc;
+		job->api_key = rv_xstrdup(minted);
+		job->key_minted = true;
+	}
+	rv_redact_add(job->api_key);
+	return RV_OK;
+}
+
+static void job_init_rollouts(struct job *job)
+{
+	const struct cli_options *opt = job->opt;
+
+	job->n_rollouts = opt->n_seeds;
+	job->rollouts = rv_xcalloc(opt->n_seeds, sizeof(*job->rollouts));
+	for (size_t i = 0; i < opt->n_seeds; i++)
+		job->rollouts[i].seed = opt->seeds[i];
+}
+
+enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
+			 struct rv_err *err)
+{
+	enum rv_code rc;
+
+	memset(job, 0, sizeof(*job));
+	spans_init(&job->spans);
+	job->opt = opt;
+	job->mode_name = opt->mode;
+	job->provider_name = "process";
+	job->port = opt->port;
+	snprintf(job->sandbox, sizeof(job->sandbox), "local-0");
+	job_init_rollouts(job);
+	job->env_config = opt->env_config ?
+		rv_json_parse(opt->env_config, strlen(opt->env_config),
+			      "'--env-config'", NULL) : json_object();
+	rc = job_make_id(job, err);
+	if (rc == RV_OK)
+		rc = job_resolve_key(job, err);
+	if (rc == RV_OK)
+		rc = job_resolve_app(job, err);
+	if (rc != RV_OK)
+		return rc;
+	job->out_dir = opt->out_dir ? rv_xstrdup(opt->out_dir) :
+		rv_xasprintf("runs/%s", job->id);
+	job->result_path = rv_xasprintf("%s/result.json", job->out_dir);
+	job->log_path = rv_xasprintf("%s/taskapp.log", job->out_dir);
+	return job_mkdirs(job->out_dir, err);
+}
+
+void job_release(struct job *job)
+{
+	for (size_t i = 0; i < job->n_rollouts; i++)
+		rollout_release(&job->rollouts[i]);
+	free(job->rollouts);
+	spans_release(&job->spans);
+	health_wait_release(&job->health);
+	json_decref(job->env_config);
+	free(job->out_dir);
+	free(job->result_path);
+	free(job->log_path);
+	free(job->api_key);
+	free(job->app_desc);
+	free(job->app_dir);
+	free(job->start_cmd);
+	memset(job, 0, sizeof(*job));
+}

@@ -1,0 +1,208 @@
+/* result: build and write result.json (see result.h). */
+#include "result.h"
+
+#include "job.h"
+#include "rv_clock.h"
+#include "rv_json.h"
+#include "rv_redact.h"
+#include "summary.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+/* A string, redacted, or null. */
+static json_t *result_str(const char *s)
+{
+	char *r;
+	json_t *v;
+
+	if (!s)
+		return json_null();
+	r = rv_redact(s);
+	v = json_string(r);
+	free(r);
+	return v ? v : json_string("(invalid UTF-8)");
+}
+
+/* A number, or null when NAN. */
+static json_t *result_num(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+/* ms rounded to microseconds, to keep the file readable. */
+static json_t *result_ms(double ms)
+{
+	return json_real(round(ms * 1000.0) / 1000.0);
+}
+
+static json_t *result_iso(uint64_t wall_ns)
+{
+	char buf[40];
+
+	return json_string(rv_wall_iso8601(wall_ns, buf, sizeof(buf)));
+}
+
+static json_t *result_job(const struct job *job)
+{
+	uint64_t end = job->end_ns ? job->end_ns : rv_now_ns();
+	uint64_t dur = end - job->spans.t0_ns;
+
+	return json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:I}",
+		"id", job->id,
+		"status", job_status_name(job->status),
+		"exit_code", job->exit_code,
+		"error", job->status == JOB_OK ? json_null() :
+			result_str(job->err.msg),
+		"failed_phase", result_str(job->failed_phase),
+		"started_utc", result_iso(job->spans.wall0_ns),
+		"finished_utc", result_iso(job->spans.wall0_ns + dur),
+		"duration_ms", result_ms(rv_ns_to_ms(dur)),
+		"started_unix_us", (json_int_t)(job->spans.wall0_ns / 1000));
+}
+
+static json_t *result_environment(const struct job *job)
+{
+	struct utsname u;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	return json_pack("{s:s, s:{s:s, s:s, s:s, s:I}, s:s, s:s, s:n, s:n}",
+		"runeval_version", RUNEVAL_VERSION,
+		"host", "os", u.sysname, "kernel", u.release,
+		"arch", u.machine, "cpus", (json_int_t)cpus,
+		"provider", job->provider_name,
+		"mode", job->mode_name,
+		"target", "api_url");
+}
+
+static json_t *result_config(const struct job *job)
+{
+	const struct cli_options *o = job->opt;
+	char hint[64];
+	json_t *seeds = json_array();
+
+	rv_redact_hint(job->api_key, hint, sizeof(hint));
+	for (size_t i = 0; i < o->n_seeds; i++)
+		json_array_append_new(seeds, json_integer(o->seeds[i]));
+	return json_pack("{s:o, s:I, s:i, s:s, s:o, s:o, s:f, s:f, s:o, "
+			 "s:O, s:o, s:o, s:o, s:s, s:b, s:o}",
+		"seeds", seeds,
+		"concurrency", (json_int_t)o->concurrency,
+		"sandboxes", 1,
+		"policy", o->policy,
+		"model", result_str(o->model),
+		"inference_url", result_str(o->inference_url),
+		"timeout_s", o->timeout_s,
+		"health_timeout_s", o->health_timeout_s,
+		"env_name", result_str(o->env_name),
+		"env_config", job->env_config,
+		"app", result_str(job->app_desc),
+		"start", result_str(job->start_cmd),
+		"port", job->port > 0 ? json_integer(job->port) : json_null(),
+		"environment_api_key", hint,
+		"environment_api_key_minted", job->key_minted,
+		"out", result_str(job->out_dir));
+}
+
+static json_t *result_span(const struct spans *s, const struct span *sp)
+{
+	uint64_t end = sp->end_ns ? sp->end_ns : rv_now_ns();
+
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:I, s:o}",
+		"phase", sp->phase,
+		"provider", "process",
+		"sandbox", result_str(sp->sandbox),
+		"seed", sp->seed >= 0 ? json_integer(sp->seed) : json_null(),
+		"start_ms", result_ms(spans_offset_ms(s, sp->start_ns)),
+		"ms", result_ms(rv_ns_to_ms(end - sp->start_ns)),
+		"ok", sp->ok,
+		"attempts", (json_int_t)sp->attempts,
+		"error", result_str(sp->error));
+}
+
+static json_t *result_rollout(const struct job *job, const struct rollout *r)
+{
+	double ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
+
+	return json_pack("{s:I, s:s, s:o, s:b, s:s, s:o, s:o, s:o, s:o, "
+			 "s:o, s:o, s:O}",
+		"seed", (json_int_t)r->seed,
+		"sandbox", job->sandbox,
+		"trace_correlation_id", r->tcid[0] ? json_string(r->tcid) :
+			json_null(),
+		"ok", r->ok,
+		"state", r->state == ROLLOUT_CANCELLED ? "cancelled" :
+			r->state == ROLLOUT_DONE ? "done" : "pending",
+		"reward", r->ok ? json_real(r->reward) : json_null(),
+		"success_status", result_str(r->success_status),
+		"status_detail", result_str(r->status_detail),
+		"http_status", r->http_status ? json_integer(r->http_status) :
+			json_null(),
+		"latency_ms", isnan(ms) ? json_null() : result_ms(ms),
+		"error", result_str(r->error),
+		"details", r->details ? r->details : json_null());
+}
+
+static json_t *result_phase(const struct summary_phase *p)
+{
+	return json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"n", (json_int_t)p->n, "ok", (json_int_t)p->ok,
+		"min", result_num(p->min), "p50", result_num(p->p50),
+		"p90", result_num(p->p90), "p95", result_num(p->p95),
+		"p99", result_num(p->p99), "max", result_num(p->max),
+		"mean", result_num(p->mean), "stddev", result_num(p->stddev));
+}
+
+static json_t *result_summary(const struct job *job)
+{
+	struct summary s;
+	json_t *phases = json_object();
+
+	summary_compute(job, &s);
+	for (size_t i = 0; i < s.n_phases; i++)
+		json_object_set_new(phases, s.phases[i].phase,
+				    result_phase(&s.phases[i]));
+	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
+		"seeds", (json_int_t)s.seeds,
+		"completed", (json_int_t)s.completed,
+		"failed", (json_int_t)s.failed,
+		"cancelled", (json_int_t)s.cancelled,
+		"success_rate", result_num(s.success_rate),
+		"mean_reward", result_num(s.mean_reward),
+		"mean_reward_all", result_num(s.mean_reward_all),
+		"phases", phases);
+}
+
+json_t *result_build(const struct job *job)
+{
+	json_t *spans = json_array(), *rollouts = json_array(), *root;
+
+	for (size_t i = 0; i < job->spans.n; i++)
+		json_array_append_new(spans, result_span(&job->spans,
+							 &job->spans.v[i]));
+	for (size_t i = 0; i < job->n_rollouts; i++)
+		json_array_append_new(rollouts,
+				      result_rollout(job, &job->rollouts[i]));
+	root = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"schema", RESULT_SCHEMA,
+		"job", result_job(job),
+		"environment", result_environment(job),
+		"config", result_config(job),
+		"spans", spans,
+		"rollouts", rollouts,
+		"summary", result_summary(job));
+	if (!root)
+		rv_bug("result: cannot build result.json");
+	return root;
+}
+
+enum rv_code result_write(const struct job *job, const json_t *result,
+			  struct rv_err *err)
+{
+	return rv_json_write_file(job->result_path, result, err);
+}

@@ -1,0 +1,87 @@
+/*
+ * rollouts: the rollout engine.  One thread, one libcurl multi handle,
+ * at most `concurrency` POST /rollout requests in flight, one per seed.
+ *
+ * Every seed ends with a record: ok (HTTP 200 with a numeric reward) or
+ * failed with a one-line reason (HTTP error, timeout, malformed JSON,
+ * missing reward, ...) or cancelled (not run / stopped by a signal).
+ * Nothing is dropped.  The reward is reward_info.outcome_reward; the
+ * legacy metrics.outcome_reward and metrics.outcome_score are accepted.
+ *
+ * Ownership: rollouts_run() fills the caller's array (one per seed, in
+ * the caller's order); rollout_release() frees one record's contents.
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_ROLLOUTS_H
+#define RUNEVAL_ORCHESTRATOR_ROLLOUTS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rv_err.h"
+
+struct spans;
+
+/* Keep at most this much of each rollout's reward_info.details. */
+#define ROLLOUT_DETAILS_MAX 8192
+
+enum rollout_state {
+	ROLLOUT_PENDING = 0,	/* not dispatched (yet) */
+	ROLLOUT_DONE,		/* answered: ok or failed */
+	ROLLOUT_CANCELLED,	/* interrupted before it finished */
+};
+
+struct rollout {
+	long seed;
+	enum rollout_state state;
+	bool ok;
+	double reward;		/* when ok */
+	long http_status;	/* 0 when no answer */
+	uint64_t start_ns, end_ns;	/* monotonic; 0 if never started */
+	char tcid[80];		/* trace_correlation_id sent */
+	char *success_status;	/* as the app said, or NULL */
+	char *status_detail;
+	char *error;		/* one line when !ok, else NULL */
+	json_t *details;	/* reward_info.details (owned) or NULL */
+};
+
+struct rollouts_config {
+	const char *base_url;		/* ".../rollout" is appended */
+	const char *const *headers;	/* "Name: value", NULL-ended */
+	const char *job_id;		/* for trace_correlation_id */
+	const char *policy;		/* policy.config.policy */
+	const char *model;		/* or NULL */
+	const char *inference_url;	/* or NULL */
+	const char *env_name;		/* or NULL */
+	const json_t *env_config;	/* object or NULL */
+	unsigned concurrency;
+	long timeout_ms;		/* per rollout */
+	const volatile int *cancel;	/* stop dispatch, cancel in flight */
+	int wake_fd;			/* readable when cancel is set; -1 */
+	struct spans *spans;		/* one "rollout" span each, or NULL */
+	const char *sandbox;		/* label for the spans */
+	/* called after each rollout ends (progress); may be NULL */
+	void (*on_done)(void *arg, const struct rollout *r);
+	void *on_done_arg;
+};
+
+/*
+ * Run one rollout per rs[i].seed (set by the caller; the rest of each
+ * record is overwritten).  RV_OK when every seed ran (some may have
+ * failed), RV_ERR_INTR when cancelled (the unfinished ones are
+ * ROLLOUT_CANCELLED), other codes for a broken event loop.
+ */
+enum rv_code rollouts_run(const struct rollouts_config *cfg,
+			  struct rollout *rs, size_t n, struct rv_err *err);
+
+/*
+ * Judge one answer: fill r's ok/reward/error/status fields from an
+ * HTTP status and body (exposed for tests).
+ */
+void rollout_judge(struct rollout *r, long status, const char *body,
+		   size_t len);
+
+void rollout_release(struct rollout *r);
+
+#endif

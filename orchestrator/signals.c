@@ -1,0 +1,60 @@
+/* signals: SIGINT/SIGTERM handling (see signals.h). */
+#include "signals.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+volatile int signals_stop;
+static volatile sig_atomic_t signals_count;
+static volatile sig_atomic_t signals_sig;
+static int signals_pipe[2] = { -1, -1 };
+
+static void signals_handler(int sig)
+{
+	static const char again[] =
+		"runeval: tearing down, please wait (teardown always runs)\n";
+	int saved = errno;
+	ssize_t n;
+
+	if (signals_count++ == 0) {
+		signals_sig = sig;
+		signals_stop = 1;
+	} else {
+		n = write(STDERR_FILENO, again, sizeof(again) - 1);
+		(void)n;
+	}
+	if (signals_pipe[1] >= 0) {
+		n = write(signals_pipe[1], "x", 1);
+		(void)n;
+	}
+	errno = saved;
+}
+
+void signals_install(void)
+{
+	struct sigaction sa;
+
+	if (signals_pipe[0] >= 0)
+		return;
+	if (pipe2(signals_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		signals_pipe[0] = signals_pipe[1] = -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = signals_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int signals_fd(void)
+{
+	return signals_pipe[0];
+}
+
+int signals_first(void)
+{
+	return signals_sig;
+}

@@ -1,0 +1,36 @@
+/*
+ * summary: the numbers of a job, computed once for result.json and the
+ * console: rollout counts, success rate, mean reward, and per-phase
+ * statistics over the spans (durations in ms).
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_SUMMARY_H
+#define RUNEVAL_ORCHESTRATOR_SUMMARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct job;
+
+#define SUMMARY_MAX_PHASES 16
+
+struct summary_phase {
+	const char *phase;	/* borrowed from the spans */
+	size_t n, ok;
+	/* over the ok spans; NAN when none */
+	double min, p50, p90, p95, p99, max, mean, stddev;
+};
+
+struct summary {
+	size_t seeds, completed;
+	size_t failed;		/* seeds - completed */
+	size_t cancelled;	/* of the failed: interrupted or not run */
+	double success_rate;	/* completed / seeds; NAN when no seeds */
+	double mean_reward;	/* over completed; NAN when none */
+	double mean_reward_all;	/* failed count as 0; NAN when no seeds */
+	struct summary_phase phases[SUMMARY_MAX_PHASES];
+	size_t n_phases;	/* in order of first appearance */
+};
+
+void summary_compute(const struct job *job, struct summary *out);
+
+#endif

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""A task app in Python (standard library only) for runeval's tests.
+
+It speaks the task app contract (GET /health, POST /rollout with
+X-API-Key) and can misbehave on purpose:
+
+  --port N            listen here (default: $PORT)
+  --expect-key K      accept K instead of $ENVIRONMENT_API_KEY
+  --never-healthy     /health answers 503 forever
+  --exit-at-start N   print a line and exit with status N
+  --start-delay S     sleep S seconds before listening
+  --fault SEED:KIND   KIND is 500, badjson, noreward, strreward, hang,
+                      legacy (metrics.outcome_score) or slow (sleep 0.3 s)
+  --rollout-delay S   every rollout takes S seconds
+"""
+import argparse
+import json
+import os
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def parse_args():
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "0")))
+    p.add_argument("--expect-key", default=None)
+    p.add_argument("--never-healthy", action="store_true")
+    p.add_argument("--exit-at-start", type=int, default=None)
+    p.add_argument("--start-delay", type=float, default=0.0)
+    p.add_argument("--fault", action="append", default=[])
+    p.add_argument("--rollout-delay", type=float, default=0.0)
+    return p.parse_args()
+
+
+ARGS = parse_args()
+KEY = ARGS.expect_key or os.environ.get("ENVIRONMENT_API_KEY", "")
+FAULTS = {}
+for f in ARGS.fault:
+    seed, kind = f.split(":", 1)
+    FAULTS[int(seed)] = kind
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("pyapp: " + (fmt % args) + "\n")
+
+    def send(self, status, body):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def authorised(self):
+        if not KEY:
+            self.send(503, {"detail": {"error": {
+                "code": "missing_environment_api_key",
+                "message": "ENVIRONMENT_API_KEY is not configured"}}})
+            return False
+        if self.headers.get("X-API-Key") != KEY:
+            self.send(400, {"detail": {"error": {
+                "code": "unauthorised",
+                "message": "API key missing or invalid"}}})
+            return False
+        return True
+
+    def do_GET(self):
+        if self.path == "/":
+            return self.send(200, {"status": "ok", "service": "pyapp"})
+        if not self.authorised():
+            return
+        if self.path == "/health":
+            if ARGS.never_healthy:
+                return self.send(503, {"healthy": False})
+            return self.send(200, {"healthy": True})
+        self.send(404, {"detail": "not found"})
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(length)
+        if not self.authorised():
+            return
+        if self.path != "/rollout":
+            return self.send(404, {"detail": "not found"})
+        req = json.loads(raw)
+        tcid = req["trace_correlation_id"]
+        seed = req.get("env", {}).get("seed")
+        policy = req.get("policy", {}).get("config", {}).get("policy")
+        kind = FAULTS.get(seed)
+        if ARGS.rollout_delay:
+            time.sleep(ARGS.rollout_delay)
+        if kind == "hang":
+            time.sleep(3600)
+        if kind == "slow":
+            time.sleep(0.3)
+        if kind == "500":
+            return self.send(500, b"Internal Server Error")
+        if kind == "badjson":
+            return self.send(200, b'{"trace_correlation_id": "x", "reward_')
+        if kind == "noreward":
+            return self.send(200, {"trace_correlation_id": tcid,
+                                   "reward_info": {"details": {}}})
+        if kind == "strreward":
+            return self.send(200, {"trace_correlation_id": tcid,
+                                   "reward_info": {"outcome_reward": "1"}})
+        reward = 0.0 if policy == "noop" else 1.0
+        if kind == "legacy":
+            return self.send(200, {"trace_correlation_id": tcid,
+                                   "metrics": {"outcome_score": reward}})
+        self.send(200, {
+            "trace_correlation_id": tcid,
+            "reward_info": {"outcome_reward": reward,
+                            "details": {"seed": seed, "policy": policy,
+                                        "env_name": req["env"].get("env_name"),
+                                        "config": req["env"].get("config")}},
+            "success_status": "success",
+            "status_detail": None,
+        })
+
+
+def main():
+    if ARGS.exit_at_start is not None:
+        print("pyapp: cannot load the task set: /nonexistent/tasks.json",
+              flush=True)
+        sys.exit(ARGS.exit_at_start)
+    time.sleep(ARGS.start_delay)
+    srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
+    srv.daemon_threads = True
+    print("pyapp: listening on http://127.0.0.1:%d pid %d"
+          % (srv.server_port, os.getpid()), flush=True)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
