@@ -123,7 +123,9 @@ static enum rv_code health_attempt(struct health_ctx *c, struct rv_err *err)
 	if (rc == RV_ERR_INTR) {
 		rv_errf(err, rc, "interrupted while waiting for the task app");
 	} else if (rc != RV_OK) {
-		snprintf(c->last, sizeof(c->last), "%s", resp.error);
+		/* an attempt cut short by the deadline says nothing new */
+		if (rc != RV_ERR_TIMEOUT || rv_now_ns() < c->deadline)
+			snprintf(c->last, sizeof(c->last), "%s", resp.error);
 		rc = RV_ERR_AGAIN;
 	} else if (resp.status == 200) {
 		c->hw->healthy_ns = rv_now_ns();

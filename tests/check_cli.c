@@ -1,0 +1,249 @@
+/* Unit tests: command line, seed lists, .env files, judging answers. */
+#include "testutil.h"
+
+#include "cli.h"
+#include "dotenv.h"
+#include "rollouts.h"
+#include "rv_alloc.h"
+#include "rv_redact.h"
+#include "spans.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum rv_code parse(struct cli_options *o, struct rv_err *e, ...)
+{
+	char *argv[32] = { "runeval" };
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, e);
+	for (char *a; (a = va_arg(ap, char *)); )
+		argv[argc++] = a;
+	va_end(ap);
+	return cli_parse(argc, argv, o, e);
+}
+
+START_TEST(test_cli_defaults_and_values)
+{
+	struct cli_options o;
+	struct rv_err e = RV_ERR_INIT;
+
+	ck_assert_int_eq(parse(&o, &e, "--local", "--seeds", "3", NULL), RV_OK);
+	ck_assert_str_eq(o.mode, "local");
+	ck_assert_uint_eq(o.n_seeds, 3);
+	ck_assert_int_eq(o.seeds[2], 2);
+	ck_assert_uint_eq(o.concurrency, 8);
+	ck_assert_str_eq(o.policy, "reference");
+	ck_assert(o.timeout_s == 600.0);
+	ck_assert_int_eq(o.port, 0);
+	cli_options_release(&o);
+	ck_assert_int_eq(parse(&o, &e, "--local", "--seed-list", "5,0-2",
+			       "--concurrency", "2", "--timeout", "1.5",
+			       "--port", "8123", "-q", "--json", NULL), RV_OK);
+	ck_assert_uint_eq(o.n_seeds, 4);
+	ck_assert_int_eq(o.seeds[0], 5);
+	ck_assert_int_eq(o.seeds[3], 2);
+	ck_assert(o.timeout_s == 1.5);
+	ck_assert_int_eq(o.port, 8123);
+	ck_assert(o.quiet && o.json);
+	cli_options_release(&o);
+	ck_assert_int_eq(parse(&o, &e, "--help", NULL), RV_OK);
+	ck_assert(o.help);
+	cli_options_release(&o);
+}
+END_TEST
+
+START_TEST(test_cli_rejects_bad_values)
+{
+	static const char *const bad[][2] = {
+		{ "--concurrency", "0" }, { "--timeout", "-1" },
+		{ "--timeout", "abc" }, { "--port", "70000" },
+		{ "--health-timeout", "nan" }, { "--seeds", "2x" },
+	};
+	struct cli_options o;
+	struct rv_err e = RV_ERR_INIT;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(parse(&o, &e, "--local", "--seeds", "1",
+				       bad[i][0], bad[i][1], NULL),
+				 RV_ERR_USAGE);
+		ck_assert_msg(strstr(e.msg, bad[i][0]), "%s", e.msg);
+		cli_options_release(&o);
+	}
+	ck_assert_int_eq(parse(&o, &e, "--local", "--seeds", "1",
+			       "--seed-list", "1", NULL), RV_ERR_USAGE);
+	ck_assert_msg(strstr(e.msg, "not both"), "%s", e.msg);
+	cli_options_release(&o);
+	ck_assert_int_eq(parse(&o, &e, "--local", "--seeds", NULL),
+			 RV_ERR_USAGE);
+	ck_assert_msg(strstr(e.msg, "needs a value"), "%s", e.msg);
+	cli_options_release(&o);
+	ck_assert_int_eq(parse(&o, &e, "--local", "--seeds", "1", "extra",
+			       NULL), RV_ERR_USAGE);
+	ck_assert_msg(strstr(e.msg, "unexpected argument 'extra'"), "%s",
+		      e.msg);
+	cli_options_release(&o);
+}
+END_TEST
+
+START_TEST(test_cli_seed_lists)
+{
+	static const char *const bad[] = { "", "1,,2", "a", "3-1", "-1",
+					   "1-", "1-2-3", "2,1-3", "1 2" };
+	struct rv_err e = RV_ERR_INIT;
+	long *s = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(cli_parse_seed_list("0,3,10-19", &s, &n, &e), RV_OK);
+	ck_assert_uint_eq(n, 12);
+	ck_assert_int_eq(s[1], 3);
+	ck_assert_int_eq(s[2], 10);
+	ck_assert_int_eq(s[11], 19);
+	free(s);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		s = NULL;
+		n = 0;
+		ck_assert_msg(cli_parse_seed_list(bad[i], &s, &n, &e) ==
+			      RV_ERR_USAGE, "'%s' accepted", bad[i]);
+		free(s);
+	}
+	s = NULL;
+	n = 0;
+	ck_assert_int_eq(cli_parse_seed_list("0-2000000", &s, &n, &e),
+			 RV_ERR_USAGE);
+	ck_assert_msg(strstr(e.msg, "too many seeds"), "%s", e.msg);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_dotenv_syntax_and_no_override)
+{
+	char *dir = tu_tmpdir();
+	char *path = rv_xasprintf("%s/.env", dir);
+	FILE *f = fopen(path, "w");
+	struct rv_err e = RV_ERR_INIT;
+	bool loaded;
+	char *red;
+
+	fprintf(f, "# comment\n\nRVT_A=plain value # trailing\n"
+		"export RVT_B='single # kept'\n"
+		"RVT_C=\"dq \\\"x\\\"\\n\"\n"
+		"RVT_KEEP=from-file\n"
+		"RVT_API_KEY=sekrit-value-123\n");
+	fclose(f);
+	setenv("RVT_KEEP", "from-env", 1);
+	ck_assert_int_eq(dotenv_load(path, true, &loaded, &e), RV_OK);
+	ck_assert(loaded);
+	ck_assert_str_eq(getenv("RVT_A"), "plain value");
+	ck_assert_str_eq(getenv("RVT_B"), "single # kept");
+	ck_assert_str_eq(getenv("RVT_C"), "dq \"x\"\n");
+	ck_assert_str_eq(getenv("RVT_KEEP"), "from-env");
+	red = rv_redact("key=sekrit-value-123");
+	ck_assert_str_eq(red, "key=" RV_REDACT_MARK);
+	free(red);
+	f = fopen(path, "w");
+	fprintf(f, "OK=1\nthis is not an assignment\n");
+	fclose(f);
+	ck_assert_int_eq(dotenv_load(path, true, NULL, &e), RV_ERR_CONFIG);
+	ck_assert_msg(strstr(e.msg, "line 2"), "%s", e.msg);
+	ck_assert_int_eq(dotenv_load("/nonexistent/.env", false, &loaded, &e),
+			 RV_OK);
+	ck_assert(!loaded);
+	ck_assert(dotenv_name_is_secret("DAYTONA_API_KEY"));
+	ck_assert(dotenv_name_is_secret("github_token"));
+	ck_assert(!dotenv_name_is_secret("PATH"));
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+static void judge(struct rollout *r, long status, const char *body)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->tcid, sizeof(r->tcid), "tc-1");
+	rollout_judge(r, status, body, strlen(body));
+}
+
+START_TEST(test_rollout_judge)
+{
+	struct rollout r;
+
+	judge(&r, 200, "{\"trace_correlation_id\":\"tc-1\",\"reward_info\":"
+	      "{\"outcome_reward\":0.25,\"details\":{\"a\":1}},"
+	      "\"success_status\":\"success\",\"status_detail\":\"3/4\"}");
+	ck_assert(r.ok);
+	ck_assert(fabs(r.reward - 0.25) < 1e-12);
+	ck_assert_str_eq(r.success_status, "success");
+	ck_assert_str_eq(r.status_detail, "3/4");
+	ck_assert_int_eq(json_integer_value(json_object_get(r.details, "a")), 1);
+	rollout_release(&r);
+	judge(&r, 200, "{\"metrics\":{\"outcome_reward\":1}}");
+	ck_assert(r.ok && r.reward == 1.0);
+	rollout_release(&r);
+	judge(&r, 200, "{\"trace_correlation_id\":\"other\","
+	      "\"reward_info\":{\"outcome_reward\":1}}");
+	ck_assert(!r.ok);
+	ck_assert_msg(strstr(r.error, "mismatch"), "%s", r.error);
+	rollout_release(&r);
+	judge(&r, 200, "[1]");
+	ck_assert_msg(strstr(r.error, "expected an object, got array"), "%s",
+		      r.error);
+	rollout_release(&r);
+	judge(&r, 503, "busy\nsecond line");
+	ck_assert_str_eq(r.error, "HTTP 503: busy");
+	ck_assert_int_eq(r.http_status, 503);
+	rollout_release(&r);
+	judge(&r, 200, "{\"foo\":1}");
+	ck_assert_msg(strstr(r.error, "missing reward"), "%s", r.error);
+	rollout_release(&r);
+}
+END_TEST
+
+START_TEST(test_spans_sort_and_offsets)
+{
+	struct spans s;
+	size_t i;
+
+	spans_init(&s);
+	i = spans_begin(&s, "start", "local-0", -1);
+	spans_end(&s, i, RV_OK, 0, NULL);
+	spans_add(&s, "rollout", "local-0", 1, s.t0_ns + 50, s.t0_ns + 90,
+		  false, 1, "boom");
+	spans_add(&s, "rollout", "local-0", 0, s.t0_ns + 20, s.t0_ns + 80,
+		  true, 1, NULL);
+	spans_sort(&s);
+	ck_assert_str_eq(s.v[0].phase, "rollout");
+	ck_assert_int_eq(s.v[0].seed, 0);
+	ck_assert_int_eq(s.v[1].seed, 1);
+	ck_assert_str_eq(s.v[1].error, "boom");
+	ck_assert_str_eq(s.v[2].phase, "start");
+	ck_assert_uint_eq(s.v[2].attempts, 1);
+	ck_assert(s.v[2].ok && !s.v[2].error);
+	ck_assert(spans_offset_ms(&s, s.t0_ns + 2000000) == 2.0);
+	spans_release(&s);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_cli_defaults_and_values);
+	tcase_add_test(tc, test_cli_rejects_bad_values);
+	tcase_add_test(tc, test_cli_seed_lists);
+	tcase_add_test(tc, test_dotenv_syntax_and_no_override);
+	tcase_add_test(tc, test_rollout_judge);
+	tcase_add_test(tc, test_spans_sort_and_offsets);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(cli_suite()) ? 1 : 0;
+}

@@ -1,0 +1,393 @@
+/*
+ * runeval --local end to end: build/runeval as a process against real
+ * task app processes (the Python test app under tests/apps/pyapp).
+ */
+#include "testutil.h"
+
+#include "runeval_run.h"
+#include "rv_alloc.h"
+#include "rv_clock.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static char *pyapp;
+
+static void setup(void)
+{
+	pyapp = rr_pyapp_dir();
+}
+
+static void teardown(void)
+{
+	free(pyapp);
+}
+
+static double summary_num(const struct rr *r, const char *key)
+{
+	json_t *s = json_object_get(r->result, "summary");
+
+	return json_number_value(json_object_get(s, key));
+}
+
+static const char *rollout_error(const struct rr *r, long seed)
+{
+	return json_string_value(json_object_get(rr_rollout(r, seed), "error"));
+}
+
+static bool rollout_ok(const struct rr *r, long seed)
+{
+	return json_is_true(json_object_get(rr_rollout(r, seed), "ok"));
+}
+
+/* The app is gone: its pid (from its log) no longer exists. */
+static void assert_app_gone(const struct rr *r)
+{
+	pid_t pid = rr_app_pid(r);
+
+	ck_assert_msg(pid > 0, "no pid in taskapp.log");
+	ck_assert_msg(kill(pid, 0) < 0, "task app %d still running", pid);
+}
+
+START_TEST(test_local_pyapp_reference_and_phases)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "5", "--app", pyapp,
+			       "--start", "exec python3 app.py", NULL };
+	static const char *const phases[] = { "start", "preview", "health",
+		"rollouts", "rollout", "teardown" };
+	json_t *ph;
+
+	ck_assert_int_eq(rr_run(r, args, NULL), 0);
+	ck_assert_ptr_nonnull(r->result);
+	ck_assert_str_eq(json_string_value(json_object_get(r->result,
+							    "schema")),
+			 "runeval.result/1");
+	ck_assert(fabs(summary_num(r, "mean_reward") - 1.0) < 1e-9);
+	ck_assert(fabs(summary_num(r, "success_rate") - 1.0) < 1e-9);
+	ck_assert_int_eq(json_array_size(json_object_get(r->result,
+							  "rollouts")), 5);
+	ph = json_object_get(json_object_get(r->result, "summary"), "phases");
+	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+		ck_assert_msg(rr_has_span(r, phases[i]), "no %s span",
+			      phases[i]);
+		ck_assert_msg(json_object_get(ph, phases[i]), "no %s stats",
+			      phases[i]);
+	}
+	ck_assert_int_eq(json_integer_value(json_object_get(
+		json_object_get(ph, "rollout"), "n")), 5);
+	/* the per-seed table and the phase table are on stdout */
+	ck_assert_msg(strstr(r->stdout_text, "mean reward 1.000"), "%s",
+		      r->stdout_text);
+	ck_assert(strstr(r->stdout_text, "teardown"));
+	assert_app_gone(r);
+	rr_free(r);
+}
+END_TEST
+
+START_TEST(test_local_pyapp_noop_scores_zero_json_stdout)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seed-list", "3,7-9", "--app",
+			       pyapp, "--start", "exec python3 app.py",
+			       "--policy", "noop", "--env-name", "minibench",
+			       "--env-config", "{\"split\":\"easy\"}",
+			       "--json", NULL };
+	json_t *stdout_json, *d;
+
+	ck_assert_int_eq(rr_run(r, args, NULL), 0);
+	ck_assert(fabs(summary_num(r, "mean_reward")) < 1e-9);
+	ck_assert(rollout_ok(r, 8));
+	ck_assert_ptr_null(rr_rollout(r, 0));
+	/* what the task app saw, echoed in details */
+	d = json_object_get(rr_rollout(r, 7), "details");
+	ck_assert_str_eq(json_string_value(json_object_get(d, "policy")),
+			 "noop");
+	ck_assert_str_eq(json_string_value(json_object_get(d, "env_name")),
+			 "minibench");
+	ck_assert_str_eq(json_string_value(json_object_get(
+		json_object_get(d, "config"), "split")), "easy");
+	/* --json: stdout is exactly the result */
+	stdout_json = json_loads(r->stdout_text, 0, NULL);
+	ck_assert_ptr_nonnull(stdout_json);
+	ck_assert(json_equal(json_object_get(stdout_json, "summary"),
+			     json_object_get(r->result, "summary")));
+	json_decref(stdout_json);
+	rr_free(r);
+}
+END_TEST
+
+START_TEST(test_local_faulty_seeds_fail_with_reasons)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "8", "--app", pyapp,
+			       "--start", "exec python3 app.py --fault 1:500 "
+			       "--fault 2:badjson --fault 3:noreward "
+			       "--fault 4:strreward --fault 5:legacy",
+			       "--concurrency", "3", NULL };
+
+	ck_assert_int_eq(rr_run(r, args, NULL), 1);
+	ck_assert_msg(strstr(rollout_error(r, 1), "HTTP 500"), "%s",
+		      rollout_error(r, 1));
+	ck_assert_msg(strstr(rollout_error(r, 2), "malformed JSON"), "%s",
+		      rollout_error(r, 2));
+	ck_assert_msg(strstr(rollout_error(r, 3),
+			     "missing reward_info.outcome_reward"), "%s",
+		      rollout_error(r, 3));
+	ck_assert_msg(strstr(rollout_error(r, 4), "not a number"), "%s",
+		      rollout_error(r, 4));
+	for (long s = 1; s <= 4; s++)
+		ck_assert(!rollout_ok(r, s));
+	ck_assert(rollout_ok(r, 0));
+	ck_assert(rollout_ok(r, 5));	/* legacy metrics.outcome_score */
+	ck_assert(rollout_ok(r, 6));
+	ck_assert(rollout_ok(r, 7));
+	ck_assert_int_eq((int)summary_num(r, "failed"), 4);
+	ck_assert_int_eq((int)summary_num(r, "completed"), 4);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+		r->result, "job"), "status")), "failed");
+	ck_assert(strstr(r->stdout_text, "FAILED"));
+	assert_app_gone(r);
+	rr_free(r);
+}
+END_TEST
+
+START_TEST(test_local_hanging_rollout_times_out_alone)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "6", "--app", pyapp,
+			       "--start", "exec python3 app.py --fault 2:hang",
+			       "--timeout", "1", NULL };
+	uint64_t t0 = rv_now_ns();
+
+	ck_assert_int_eq(rr_run(r, args, NULL), 1);
+	ck_assert(rv_now_ns() - t0 < 10 * RV_NS_PER_SEC);
+	ck_assert_msg(strstr(rollout_error(r, 2), "timeout after 1 s"), "%s",
+		      rollout_error(r, 2));
+	for (long s = 0; s < 6; s++)
+		if (s != 2)
+			ck_assert_msg(rollout_ok(r, s), "seed %ld", s);
+	assert_app_gone(r);
+	rr_free(r);
+}
+END_TEST
+
+START_TEST(test_local_never_healthy_times_out_and_tears_down)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "3", "--app", pyapp,
+			       "--start", "exec python3 app.py --never-healthy",
+			       "--health-timeout", "1.5", NULL };
+
+	ck_assert_int_eq(rr_run(r, args, NULL), 3);
+	ck_assert_msg(strstr(r->stderr_text, "not healthy after 1.5 s") &&
+		      strstr(r->stderr_text, "HTTP 503"), "%s",
+		      r->stderr_text);
+	ck_assert(rr_has_span(r, "teardown"));
+	ck_assert(!rr_has_span(r, "rollouts"));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+		r->result, "job"), "failed_phase")), "health");
+	/* every seed still has a record */
+	ck_assert_msg(strstr(rollout_error(r, 0), "not run"), "%s",
+		      rollout_error(r, 0));
+	assert_app_gone(r);
+	rr_free(r);
+}
+END_TEST
+
+START_TEST(test_local_exit_at_start_reports_status_and_log)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "2", "--app", pyapp,
+			       "--start", "exec python3 app.py --exit-at-start 3",
+			       NULL };
+
+	ck_assert_int_eq(rr_run(r, args, NULL), 3);
+	ck_assert_msg(strstr(r->stderr_text, "exited with status 3"), "%s",
+		      r->stderr_text);
+	ck_assert_msg(strstr(r->stderr_text, "cannot load the task set"),
+		      "%s", r->stderr_text);
+	ck_assert(rr_has_span(r, "teardown"));
+	rr_free(r);
+}
+END_TEST
+
+START_TEST(test_local_key_mismatch_fails_at_once)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "2", "--app", pyapp,
+			       "--start", "exec python3 app.py --expect-key "
+			       "some-other-key-0123456789", NULL };
+	uint64_t t0 = rv_now_ns();
+
+	ck_assert_int_eq(rr_run(r, args, NULL), 3);
+	ck_assert(rv_now_ns() - t0 < 10 * RV_NS_PER_SEC);
+	ck_assert_msg(strstr(r->stderr_text, "rejected the key") &&
+		      strstr(r->stderr_text, "unauthorised"), "%s",
+		      r->stderr_text);
+	assert_app_gone(r);
+	rr_free(r);
+}
+END_TEST
+
+START_TEST(test_local_env_file_key_used_and_never_written)
+{
+	struct rr *r = rr_new();
+	const char *key = "dotenv-key-5f2b9c7d1e";
+	char *envf = rv_xasprintf("%s/test.env", r->dir);
+	char *start = rv_xasprintf("exec python3 app.py --expect-key %s", key);
+	const char *args[] = { "--local", "--seeds", "2", "--app", pyapp,
+			       "--start", start, "--env-file", envf, "--json",
+			       NULL };
+	FILE *f = fopen(envf, "w");
+	char *res_path = rv_xasprintf("%s/result.json", r->out);
+	char *res;
+
+	fprintf(f, "# test\nexport ENVIRONMENT_API_KEY='%s'\n"
+		"OTHER_VALUE=\"a b\" # comment\n", key);
+	fclose(f);
+	ck_assert_int_eq(rr_run(r, args, NULL), 0);
+	res = tu_read_file(res_path, NULL);
+	ck_assert_ptr_null(strstr(res, key));
+	ck_assert_ptr_null(strstr(r->stdout_text, key));
+	ck_assert_ptr_null(strstr(r->stderr_text, key));
+	free(res);
+	free(res_path);
+	free(start);
+	free(envf);
+	rr_free(r);
+}
+END_TEST
+
+START_TEST(test_local_port_taken_is_refused)
+{
+	struct rr *r = rr_new();
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int port = tu_free_port();
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char portstr[16];
+	const char *args[] = { "--local", "--seeds", "2", "--app", pyapp,
+			       "--start", "exec python3 app.py",
+			       "--port", portstr, NULL };
+
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	a.sin_port = htons((unsigned short)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	ck_assert_int_eq(rr_run(r, args, NULL), 3);
+	ck_assert_msg(strstr(r->stderr_text, "already in use"), "%s",
+		      r->stderr_text);
+	ck_assert_int_eq(rr_app_pid(r), -1);	/* never started */
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+		r->result, "job"), "failed_phase")), "start");
+	close(fd);
+	rr_free(r);
+}
+END_TEST
+
+START_TEST(test_local_sigint_during_rollouts)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "40", "--app", pyapp,
+			       "--start", "exec python3 app.py "
+			       "--rollout-delay 0.3", "--concurrency", "2",
+			       NULL };
+	char *log = rv_xasprintf("%s/taskapp.log", r->out);
+	pid_t pid = rr_start(r, args, NULL);
+	json_t *job;
+	size_t cancelled = 0, i;
+	json_t *v;
+
+	for (int k = 0; k < 1000; k++) {	/* until rollouts run */
+		char *text = tu_read_file(log, NULL);
+		bool go = text && strstr(text, "POST /rollout");
+
+		free(text);
+		if (go)
+			break;
+		usleep(10000);
+	}
+	kill(pid, SIGINT);
+	rr_wait(r, pid, 30);
+	ck_assert_int_eq(r->status, 130);
+	assert_app_gone(r);
+	ck_assert_ptr_nonnull(r->result);
+	job = json_object_get(r->result, "job");
+	ck_assert_str_eq(json_string_value(json_object_get(job, "status")),
+			 "interrupted");
+	ck_assert_int_eq(json_array_size(json_object_get(r->result,
+							  "rollouts")), 40);
+	json_array_foreach(json_object_get(r->result, "rollouts"), i, v)
+		cancelled += !strcmp(json_string_value(json_object_get(v,
+			"state")), "cancelled");
+	ck_assert_msg(cancelled >= 30, "only %zu cancelled", cancelled);
+	ck_assert(rr_has_span(r, "teardown"));
+	free(log);
+	rr_free(r);
+}
+END_TEST
+
+START_TEST(test_local_usage_errors)
+{
+	static const char *const cases[][6] = {
+		{ "--seeds", "3", NULL },
+		{ "--local", NULL },
+		{ "--local", "--seeds", "0", NULL },
+		{ "--local", "--seed-list", "1,1", NULL },
+		{ "--local", "--seeds", "2", "--env-config", "[1]", NULL },
+		{ "--local", "--seeds", "2", "--env-file", "/nonexistent", NULL },
+		{ "--local", "--seeds", "2", "--app", "/nonexistent", NULL },
+		{ "--local", "--seeds", "2", "--bogus", NULL },
+	};
+	static const char *const want[] = {
+		"no mode given", "no seeds", "invalid value '0' for '--seeds'",
+		"seed 1 appears twice", "must be a JSON object",
+		"cannot read env file", "is not a directory",
+		"unknown option '--bogus'",
+	};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct rr *r = rr_new();
+
+		ck_assert_int_eq(rr_run(r, (const char *const *)cases[i], NULL),
+				 2);
+		ck_assert_msg(strstr(r->stderr_text, want[i]), "case %zu: %s",
+			      i, r->stderr_text);
+		rr_free(r);
+	}
+}
+END_TEST
+
+static Suite *local_suite(void)
+{
+	Suite *s = suite_create("local");
+	TCase *tc = tcase_create("pyapp");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_local_pyapp_reference_and_phases);
+	tcase_add_test(tc, test_local_pyapp_noop_scores_zero_json_stdout);
+	tcase_add_test(tc, test_local_faulty_seeds_fail_with_reasons);
+	tcase_add_test(tc, test_local_hanging_rollout_times_out_alone);
+	tcase_add_test(tc, test_local_never_healthy_times_out_and_tears_down);
+	tcase_add_test(tc, test_local_exit_at_start_reports_status_and_log);
+	tcase_add_test(tc, test_local_key_mismatch_fails_at_once);
+	tcase_add_test(tc, test_local_env_file_key_used_and_never_written);
+	tcase_add_test(tc, test_local_port_taken_is_refused);
+	tcase_add_test(tc, test_local_sigint_during_rollouts);
+	tcase_add_test(tc, test_local_usage_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(local_suite()) ? 1 : 0;
+}

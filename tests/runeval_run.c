@@ -1,0 +1,159 @@
+/* runeval_run: build/runeval as a process under test (see runeval_run.h). */
+#include "runeval_run.h"
+
+#include "rv_alloc.h"
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct rr *rr_new(void)
+{
+	struct rr *r = rv_xcalloc(1, sizeof(*r));
+
+	r->dir = tu_tmpdir();
+	r->out = rv_xasprintf("%s/out", r->dir);
+	r->stdout_path = rv_xasprintf("%s/stdout", r->dir);
+	r->stderr_path = rv_xasprintf("%s/stderr", r->dir);
+	r->status = -1;
+	return r;
+}
+
+void rr_free(struct rr *r)
+{
+	if (!r)
+		return;
+	tu_rmrf(r->dir);
+	free(r->dir);
+	free(r->out);
+	free(r->stdout_path);
+	free(r->stderr_path);
+	free(r->stdout_text);
+	free(r->stderr_text);
+	json_decref(r->result);
+	free(r);
+}
+
+static void rr_redirect(const char *path, int fd)
+{
+	int f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (f >= 0) {
+		dup2(f, fd);
+		close(f);
+	}
+}
+
+pid_t rr_start(struct rr *r, const char *const *args, const char *const *env)
+{
+	char *bin = tu_build_path("runeval");
+	size_t n = 0, k = 0;
+	bool env_file = false;
+	const char **argv;
+	pid_t pid;
+
+	while (args[n])
+		env_file |= !strcmp(args[n++], "--env-file");
+	argv = rv_xcalloc(n + 6, sizeof(*argv));
+	argv[k++] = bin;
+	for (size_t i = 0; i < n; i++)
+		argv[k++] = args[i];
+	argv[k++] = "--out";
+	argv[k++] = r->out;
+	if (!env_file) {	/* never a developer's .env */
+		argv[k++] = "--env-file";
+		argv[k++] = "/dev/null";
+	}
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		rr_redirect(r->stdout_path, 1);
+		rr_redirect(r->stderr_path, 2);
+		for (const char *const *e = env; e && *e; e++)
+			putenv((char *)*e);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	free(argv);
+	free(bin);
+	return pid;
+}
+
+void rr_wait(struct rr *r, pid_t pid, int timeout_s)
+{
+	char *path;
+	int st = 0;
+
+	for (int i = 0; i < timeout_s * 100; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			goto done;
+		usleep(10000);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, &st, 0);
+done:
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r->stdout_text = tu_read_file(r->stdout_path, NULL);
+	r->stderr_text = tu_read_file(r->stderr_path, NULL);
+	path = rv_xasprintf("%s/result.json", r->out);
+	r->result = json_load_file(path, 0, NULL);
+	free(path);
+}
+
+int rr_run(struct rr *r, const char *const *args, const char *const *env)
+{
+	rr_wait(r, rr_start(r, args, env), 60);
+	return r->status;
+}
+
+pid_t rr_app_pid(const struct rr *r)
+{
+	char *path = rv_xasprintf("%s/taskapp.log", r->out);
+	char *log = tu_read_file(path, NULL);
+	const char *p = log ? strstr(log, " pid ") : NULL;
+	pid_t pid = p ? (pid_t)atoi(p + 5) : -1;
+
+	free(log);
+	free(path);
+	return pid;
+}
+
+char *rr_pyapp_dir(void)
+{
+	char *top = tu_top_dir();
+	char *d = rv_xasprintf("%s/tests/apps/pyapp", top);
+
+	free(top);
+	return d;
+}
+
+json_t *rr_rollout(const struct rr *r, long seed)
+{
+	json_t *rs = json_object_get(r->result, "rollouts");
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(rs, i, v)
+		if (json_integer_value(json_object_get(v, "seed")) == seed)
+			return v;
+	return NULL;
+}
+
+bool rr_has_span(const struct rr *r, const char *phase)
+{
+	json_t *spans = json_object_get(r->result, "spans");
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(spans, i, v)
+		if (!strcmp(json_string_value(json_object_get(v, "phase")),
+			    phase))
+			return true;
+	return false;
+}

@@ -1,0 +1,50 @@
+/*
+ * runeval_run: run build/runeval as a real process from a test and look
+ * at what it left (exit status, stdout, stderr, result.json).
+ */
+#ifndef RUNEVAL_TESTS_RUNEVAL_RUN_H
+#define RUNEVAL_TESTS_RUNEVAL_RUN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct rr {
+	char *dir;		/* temporary directory (removed by rr_free) */
+	char *out;		/* <dir>/out: the --out directory */
+	char *stdout_path;
+	char *stderr_path;
+	int status;		/* exit status, or 128 + signal */
+	char *stdout_text;	/* after rr_wait */
+	char *stderr_text;
+	json_t *result;		/* <out>/result.json, or NULL */
+};
+
+/* A fresh run context (temporary dir); free with rr_free(). */
+struct rr *rr_new(void);
+void rr_free(struct rr *r);
+
+/*
+ * Start runeval with args (NULL-ended, without argv[0]; "--out DIR" is
+ * added, and "--env-file /dev/null" unless args name one) and extra environment "K=V" entries (NULL-ended or NULL).
+ * Returns the pid; rr_wait() collects it.
+ */
+pid_t rr_start(struct rr *r, const char *const *args, const char *const *env);
+/* Wait for pid (up to timeout_s, then SIGKILL) and load the outputs. */
+void rr_wait(struct rr *r, pid_t pid, int timeout_s);
+/* rr_start + rr_wait. */
+int rr_run(struct rr *r, const char *const *args, const char *const *env);
+
+/* The pid the Python test app printed in taskapp.log, or -1. */
+pid_t rr_app_pid(const struct rr *r);
+
+/* Path of the Python test app's directory (malloc'ed). */
+char *rr_pyapp_dir(void);
+
+/* Rollout record of seed, or NULL. */
+json_t *rr_rollout(const struct rr *r, long seed);
+
+/* Does result.json have a span of this phase? */
+bool rr_has_span(const struct rr *r, const char *phase);
+
+#endif
