@@ -86,27 +86,39 @@ static enum rv_code sandbox_provision(struct mode_app *app,
 	return RV_OK;
 }
 
-static enum rv_code sandbox_upload(struct mode_app *app, struct rv_err *err)
+enum rv_code mode_pack_app(const char *dir, char **path, struct rv_err *err)
 {
-	const char *tarball = app->bundle_tarball;
+	char tmpl[] = "/tmp/runeval-bundle-XXXXXX.tar.gz";
 	struct tarball_info info;
 	enum rv_code rc;
+	int fd = mkstemps(tmpl, 7);
 
-	if (!tarball) {
-		char tmpl[] = "/tmp/runeval-bundle-XXXXXX.tar.gz";
-		int fd = mkstemps(tmpl, 7);
+	*path = NULL;
+	if (fd < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot make a temporary file "
+			       "in /tmp");
+	close(fd);
+	rc = tarball_pack(dir, tmpl, &info, err);
+	if (rc != RV_OK) {
+		unlink(tmpl);
+		return rc;
+	}
+	*path = rv_xstrdup(tmpl);
+	return RV_OK;
+}
 
-		if (fd < 0)
-			return rv_errf(err, RV_ERR_IO, "cannot make a "
-				       "temporary file in /tmp");
-		close(fd);
-		app->own_tarball = rv_xstrdup(tmpl);
-		rc = tarball_pack(app->app_dir, tmpl, &info, err);
+static enum rv_code sandbox_upload(struct mode_app *app, struct rv_err *err)
+{
+	enum rv_code rc;
+
+	if (!app->bundle_tarball && !app->own_tarball) {
+		rc = mode_pack_app(app->app_dir, &app->own_tarball, err);
 		if (rc != RV_OK)
 			return rc;
-		tarball = app->own_tarball;
 	}
-	return provider_upload(app->sb, tarball, app->remote_dir, err);
+	return provider_upload(app->sb, app->bundle_tarball ?
+			       app->bundle_tarball : app->own_tarball,
+			       app->remote_dir, err);
 }
 
 static enum rv_code sandbox_install(struct mode_app *app, struct rv_err *err)

@@ -1,0 +1,168 @@
+#include "lifecycle.h"
+
+#include "mode.h"
+#include "provider.h"
+#include "rv_alloc.h"
+#include "rv_clock.h"
+#include "rv_log.h"
+#include "rv_redact.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct lc_run {
+	const char *provider;
+	bool json;
+	int failed;
+};
+
+static void lc_report(struct lc_run *r, const char *phase, uint64_t t0,
+		      enum rv_code rc, const struct rv_err *err)
+{
+	double ms = rv_ns_to_ms(rv_now_ns() - t0);
+
+	if (rc != RV_OK)
+		r->failed++;
+	if (r->json) {
+		printf("{\"provider\":\"%s\",\"phase\":\"%s\",\"ms\":%.3f,"
+		       "\"ok\":%s}\n", r->provider, phase, ms,
+		       rc == RV_OK ? "true" : "false");
+		fflush(stdout);
+	} else {
+		printf("%-10s %9.1f ms  %s\n", phase, ms,
+		       rc == RV_OK ? "ok" : "FAILED");
+	}
+	if (rc != RV_OK)
+		rv_error("%s: %s", phase, err->msg);
+}
+
+/* A directory with one file, packed: what the upload step sends. */
+static char *lc_make_tarball(char *dir_tmpl, struct rv_err *err)
+{
+	char *file, *tgz = NULL;
+	FILE *f;
+
+	if (!mkdtemp(dir_tmpl)) {
+		rv_errf(err, RV_ERR_IO, "cannot make a temporary directory");
+		return NULL;
+	}
+	file = rv_xasprintf("%s/hello.txt", dir_tmpl);
+	f = fopen(file, "w");
+	if (f) {
+		fputs("hello from runeval\n", f);
+		fclose(f);
+	}
+	mode_pack_app(dir_tmpl, &tgz, err);
+	unlink(file);
+	rmdir(dir_tmpl);
+	free(file);
+	return tgz;
+}
+
+static void lc_steps(struct lc_run *r, const struct provider_ops *ops,
+		     const struct provider_config *cfg, const char *tgz)
+{
+	static const char *const cat[] = { "cat",
+		"/tmp/runeval-lifecycle/hello.txt", NULL };
+	struct provider_exec_result res = PROVIDER_EXEC_RESULT_INIT;
+	struct provider_preview pv = PROVIDER_PREVIEW_INIT;
+	struct provider_cmd cmd = { .argv = cat, .timeout_ms = 30000 };
+	struct provider_sandbox *sb = NULL;
+	struct rv_err err = RV_ERR_INIT;
+	enum rv_code rc;
+	uint64_t t0;
+
+	t0 = rv_now_ns();
+	rc = provider_create(ops, cfg, &sb, &err);
+	lc_report(r, "provision", t0, rc, &err);
+	if (rc != RV_OK)
+		return;
+	t0 = rv_now_ns();
+	rc = provider_upload(sb, tgz, "/tmp/runeval-lifecycle", &err);
+	lc_report(r, "upload", t0, rc, &err);
+	t0 = rv_now_ns();
+	if (rc == RV_OK) {
+		rc = provider_exec(sb, &cmd, &res, &err);
+		if (rc == RV_OK && (res.exit_code != 0 ||
+				    !strstr(res.output.data, "hello from")))
+			rc = rv_errf(&err, RV_ERR_PROVIDER, "the uploaded file "
+				     "did not come back (exit %d)",
+				     res.exit_code);
+		lc_report(r, "exec", t0, rc, &err);
+	}
+	t0 = rv_now_ns();
+	rc = provider_preview(sb, 8000, &pv, &err);
+	lc_report(r, "preview", t0, rc, &err);
+	if (rc == RV_OK && !r->json)
+		printf("           preview %s\n", pv.url);
+	t0 = rv_now_ns();
+	rv_err_clear(&err);
+	rc = provider_destroy(sb, &err);
+	lc_report(r, "teardown", t0, rc, &err);
+	provider_sandbox_free(sb);
+	provider_preview_release(&pv);
+	provider_exec_result_release(&res);
+}
+
+static void lc_usage(FILE *f)
+{
+	fputs("usage: runeval lifecycle --daytona [--snapshot S] [--image I]\n"
+	      "                         [--target T] [--json]\n"
+	      "\n"
+	      "One sandbox through create, upload, exec, preview and destroy,\n"
+	      "each step timed: a check of the provider and its credentials.\n"
+	      "--json prints one span per line for 'runeval report'.\n", f);
+}
+
+int lifecycle_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "daytona", no_argument, NULL, 'd' },
+		{ "snapshot", required_argument, NULL, 's' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "target", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct provider_config cfg = { 0 };
+	struct lc_run r = { "daytona", false, 0 };
+	struct rv_err err = RV_ERR_INIT;
+	char dir[] = "/tmp/runeval-lifecycle-XXXXXX", job[40], *tgz;
+	const struct provider_ops *ops;
+	int ch;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': r.provider = "daytona"; break;
+		case 's': cfg.snapshot = optarg; break;
+		case 'i': cfg.image = optarg; break;
+		case 't': cfg.target = optarg; break;
+		case 'j': r.json = true; break;
+		case 'h': lc_usage(stdout); return 0;
+		default:
+			rv_error("lifecycle: unknown option '%s'",
+				 argv[optind - 1]);
+			return 2;
+		}
+	}
+	ops = provider_find(r.provider);
+	snprintf(job, sizeof(job), "lifecycle-%lx-%ld",
+		 (unsigned long)(rv_wall_ns() / RV_NS_PER_MS), (long)getpid());
+	cfg.job_id = job;
+	cfg.auto_delete_min = 0;	/* ephemeral: gone once stopped */
+	tgz = lc_make_tarball(dir, &err);
+	if (!tgz) {
+		rv_error("lifecycle: %s", err.msg);
+		return 3;
+	}
+	lc_steps(&r, ops, &cfg, tgz);
+	unlink(tgz);
+	free(tgz);
+	return r.failed ? 3 : 0;
+}
