@@ -15,11 +15,19 @@ enum cli_opt_id {
 	OPT_POLICY, OPT_MODEL, OPT_INFERENCE_URL, OPT_TIMEOUT,
 	OPT_HEALTH_TIMEOUT, OPT_APP, OPT_START, OPT_PORT, OPT_ENV_NAME,
 	OPT_ENV_CONFIG, OPT_OUT, OPT_ENV_FILE, OPT_NO_PROGRESS, OPT_JSON,
-	OPT_VERSION,
+	OPT_VERSION, OPT_DAYTONA, OPT_SNAPSHOT, OPT_IMAGE, OPT_TARGET,
+	OPT_SANDBOXES, OPT_KEEP, OPT_SETUP,
 };
 
 static const struct option cli_longopts[] = {
 	{ "local", no_argument, NULL, OPT_LOCAL },
+	{ "daytona", no_argument, NULL, OPT_DAYTONA },
+	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
+	{ "image", required_argument, NULL, OPT_IMAGE },
+	{ "target", required_argument, NULL, OPT_TARGET },
+	{ "sandboxes", required_argument, NULL, OPT_SANDBOXES },
+	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "setup", required_argument, NULL, OPT_SETUP },
 	{ "seeds", required_argument, NULL, OPT_SEEDS },
 	{ "seed-list", required_argument, NULL, OPT_SEED_LIST },
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
@@ -48,18 +56,34 @@ void cli_usage(FILE *out)
 {
 	fprintf(out,
 "usage: runeval --local [options]\n"
+"       runeval --daytona [--sandboxes M] [options]\n"
 "       runeval report [options] RESULT...\n"
+"       runeval reap [--dry-run] [--job ID]\n"
+"       runeval lifecycle --daytona [--json]\n"
 "\n"
 "Run an eval job: bring the task app up, wait until it is healthy, run one\n"
 "rollout per seed, tear it down, and report rewards and phase timings.\n"
 "\n"
 "Mode:\n"
 "  --local                 run the task app on this host\n"
+"  --daytona               run it in Daytona sandboxes (DAYTONA_API_KEY,\n"
+"                          DAYTONA_API_URL, DAYTONA_TARGET)\n"
+"\n"
+"Sandboxes (--daytona):\n"
+"  --sandboxes M           shard the seeds over M sandboxes, provisioned\n"
+"                          in parallel (default 1, at most %d)\n"
+"  --snapshot NAME         create from this snapshot (default: the\n"
+"                          provider's)\n"
+"  --image IMAGE           or build from this container image\n"
+"  --target REGION         region (default $DAYTONA_TARGET)\n"
+"  --setup CMD             run CMD in the app's directory before starting\n"
+"  --keep                  leave the sandbox and app up; print how to\n"
+"                          reach them ('runeval reap --job ID' deletes)\n"
 "\n"
 "Seeds and rollouts:\n"
 "  --seeds N               seeds 0..N-1\n"
 "  --seed-list LIST        explicit seeds, e.g. 0,3,10-19\n"
-"  --concurrency K         rollouts in flight (default %d)\n"
+"  --concurrency K         rollouts in flight per sandbox (default %d)\n"
 "  --policy NAME           policy.config.policy (default %s)\n"
 "  --model M               policy.config.model\n"
 "  --inference-url URL     policy.config.inference_url\n"
@@ -102,7 +126,7 @@ void cli_usage(FILE *out)
 "  %-3d infrastructure failure (task app did not start or become healthy,\n"
 "      port taken, key mismatch, teardown failed)\n"
 "  %-3d interrupted (SIGINT/SIGTERM); teardown still ran\n",
-		CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_POLICY,
+		CLI_MAX_SANDBOXES, CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_POLICY,
 		CLI_DEFAULT_TIMEOUT_S, CLI_DEFAULT_ENV_NAME,
 		CLI_DEFAULT_HEALTH_TIMEOUT_S, CLI_EXIT_OK, CLI_EXIT_ROLLOUTS,
 		CLI_EXIT_USAGE, CLI_EXIT_INFRA, CLI_EXIT_INTERRUPTED);
@@ -232,6 +256,8 @@ static void cli_defaults(struct cli_options *opt)
 	opt->timeout_s = CLI_DEFAULT_TIMEOUT_S;
 	opt->health_timeout_s = CLI_DEFAULT_HEALTH_TIMEOUT_S;
 	opt->env_name = CLI_DEFAULT_ENV_NAME;
+	opt->provider = "process";
+	opt->sandboxes = 1;
 }
 
 /* Handle one option; n_seeds_flag counts --seeds/--seed-list. */
@@ -242,7 +268,24 @@ static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
 	enum rv_code rc = RV_OK;
 
 	switch (c) {
-	case OPT_LOCAL: opt->mode = "local"; break;
+	case OPT_LOCAL:
+		opt->mode = "local";
+		opt->provider = "process";
+		break;
+	case OPT_DAYTONA:
+		opt->mode = "sandbox";
+		opt->provider = "daytona";
+		break;
+	case OPT_SNAPSHOT: opt->snapshot = arg; break;
+	case OPT_IMAGE: opt->image = arg; break;
+	case OPT_TARGET: opt->target = arg; break;
+	case OPT_SETUP: opt->setup_cmd = arg; break;
+	case OPT_KEEP: opt->keep = true; break;
+	case OPT_SANDBOXES:
+		rc = cli_long("--sandboxes", arg, 1, CLI_MAX_SANDBOXES, &v,
+			      err);
+		opt->sandboxes = (unsigned)v;
+		break;
 	case OPT_SEEDS:
 		(*seed_flags)++;
 		rc = cli_long("--seeds", arg, 1, CLI_MAX_SEEDS, &v, err);
@@ -297,17 +340,47 @@ static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
 	return rc;
 }
 
+/* The sandbox options make sense only in a sandbox mode. */
+static enum rv_code cli_validate_sandbox(struct cli_options *opt,
+					 struct rv_err *err)
+{
+	static const char *const remote_only[] = { "--snapshot", "--image",
+		"--target", "--setup", "--keep", "--sandboxes" };
+	bool given[] = { opt->snapshot, opt->image, opt->target,
+			 opt->setup_cmd, opt->keep, opt->sandboxes > 1 };
+
+	if (strcmp(opt->mode, "local")) {
+		if (opt->snapshot && opt->image)
+			return rv_errf(err, RV_ERR_USAGE, "give one of "
+				       "'--snapshot' and '--image', not both");
+		if (opt->keep && opt->sandboxes > 1)
+			return rv_errf(err, RV_ERR_USAGE, "'--keep' keeps one "
+				       "sandbox: use it without '--sandboxes'");
+		return RV_OK;
+	}
+	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
+		if (given[i])
+			return rv_errf(err, RV_ERR_USAGE, "'%s' needs a "
+				       "sandbox mode ('--daytona')",
+				       remote_only[i]);
+	return RV_OK;
+}
+
 /* Checks across options, after all of them are read. */
 static enum rv_code cli_validate(struct cli_options *opt, int seed_flags,
 				 struct rv_err *err)
 {
+	enum rv_code rc;
 	json_t *v;
 
 	if (opt->help || opt->version)
 		return RV_OK;
 	if (!opt->mode)
 		return rv_errf(err, RV_ERR_USAGE,
-			       "no mode given: use '--local'");
+			       "no mode given: use '--local' or '--daytona'");
+	rc = cli_validate_sandbox(opt, err);
+	if (rc != RV_OK)
+		return rc;
 	if (seed_flags > 1)
 		return rv_errf(err, RV_ERR_USAGE, "give one of '--seeds' and "
 			       "'--seed-list', not both");

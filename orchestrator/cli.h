@@ -31,8 +31,18 @@
 #define CLI_EXIT_INFRA 3	/* task app / sandbox / teardown failed */
 #define CLI_EXIT_INTERRUPTED 130	/* SIGINT or SIGTERM */
 
+#define CLI_MAX_SANDBOXES 64
+
 struct cli_options {
 	const char *mode;		/* "local"; NULL until a mode flag */
+	const char *provider;		/* "process", "daytona" */
+	/* sandbox modes (--daytona) */
+	const char *snapshot;		/* NULL = the provider's default */
+	const char *image;
+	const char *target;		/* region; NULL = $DAYTONA_TARGET */
+	const char *setup_cmd;		/* install step, or NULL */
+	unsigned sandboxes;		/* shards of the seeds (default 1) */
+	bool keep;			/* leave the sandbox up */
 	long *seeds;			/* malloc'ed, in the given order */
 	size_t n_seeds;
 	unsigned concurrency;

@@ -2,6 +2,7 @@
 #include "job.h"
 
 #include "console.h"
+#include "journal.h"
 #include "mode.h"
 #include "provider.h"
 #include "rv_alloc.h"
@@ -9,10 +10,15 @@
 #include "rv_log.h"
 #include "signals.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define JOB_STOP_GRACE_MS 3000
+#define JOB_MAX_CREATING 8	/* sandbox creates in flight at once */
 
 const char *job_status_name(enum job_status s)
 {
@@ -24,80 +30,240 @@ const char *job_status_name(enum job_status s)
 	return names[s];
 }
 
-/* Everything job_run() hands to the mode. */
-struct job_ctx {
+/*
+ * One sandbox and its slice of the seeds.  A job has n_sandboxes of
+ * them, each run by its own thread (the first by the caller's).
+ */
+struct job_shard {
 	struct job *job;
+	unsigned index;
 	struct provider_config pcfg;
 	struct mode_app app;
+	struct health_wait health;
+	struct spans spans;		/* merged into job->spans at the end */
+	struct provider_attempts attempts;
+	struct rollout *rs;
+	size_t n;
+	char name[96];			/* client-chosen sandbox name */
+	char label[64];			/* sandbox label of its spans */
+	char *log_path;
 	char *key_kv;
 	const char *app_env[2];
+	struct rv_err err;		/* its first failure */
+	const char *failed_phase;
+	pthread_t thread;
+	bool threaded;
 };
 
-static enum rv_code job_ctx_init(struct job_ctx *c, struct job *job,
-				 struct rv_err *err)
+static void job_lock(struct job *job)
 {
-	memset(c, 0, sizeof(*c));
-	c->job = job;
-	c->app.mode = mode_find(job->mode_name);
-	c->app.provider = provider_find(job->provider_name);
-	if (!c->app.mode || !c->app.provider)
-		return rv_errf(err, RV_ERR_CONFIG, "unknown mode '%s' or "
-			       "provider '%s'", job->mode_name,
-			       job->provider_name);
-	c->pcfg.job_id = job->id;
-	c->pcfg.name = job->sandbox;
-	c->pcfg.log_dir = job->out_dir;
-	c->pcfg.cancel = &signals_stop;
-	c->key_kv = rv_xasprintf("ENVIRONMENT_API_KEY=%s", job->api_key);
-	c->app_env[0] = c->key_kv;
-	c->app.pcfg = &c->pcfg;
-	c->app.app_dir = job->app_dir;
-	c->app.start_cmd = job->start_cmd;
-	c->app.port = job->port;
-	c->app.env = c->app_env;
-	c->app.log_path = job->log_path;
-	c->app.stop_grace_ms = JOB_STOP_GRACE_MS;
-	c->app.wait_healthy = health_wait;
-	c->app.wait_healthy_arg = &job->health;
-	c->app.cancel = &signals_stop;
-	job->health.api_key = job->api_key;
-	job->health.timeout_ms = (long)(job->opt->health_timeout_s * 1000.0);
-	job->health.cancel = &signals_stop;
-	job->health.wake_fd = signals_fd();
-	return RV_OK;
+	pthread_mutex_lock(&job->lock);
 }
 
-static void job_fail(struct job *job, const char *phase,
-		     const struct rv_err *e)
+static void job_unlock(struct job *job)
 {
-	if (job->err.code != RV_OK)
+	pthread_mutex_unlock(&job->lock);
+}
+
+/* The journal hook of mode_app: one record per sandbox event. */
+static enum rv_code job_journal(struct mode_app *app, const char *event,
+				void *arg, struct rv_err *err)
+{
+	struct job_shard *sh = arg;
+	struct job *job = sh->job;
+
+	if (!job->journal)
+		return RV_OK;
+	return journal_record(job->journal, event, job->provider_name,
+			      job->api_url, sh->name,
+			      app->sb ? app->sb->id : NULL, err);
+}
+
+static void job_shard_init(struct job_shard *sh, struct job *job,
+			   unsigned index)
+{
+	sh->job = job;
+	sh->index = index;
+	if (job->remote) {
+		/* unique, lowercase, recognisable: runeval-<job>-<shard> */
+		snprintf(sh->name, sizeof(sh->name), "runeval-%s-%u", job->id,
+			 index);
+		for (char *p = sh->name; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	} else {
+		snprintf(sh->name, sizeof(sh->name), "%s", job->sandbox);
+	}
+	snprintf(sh->label, sizeof(sh->label), "%s", sh->name);
+	sh->spans.t0_ns = job->spans.t0_ns;
+	sh->spans.wall0_ns = job->spans.wall0_ns;
+	sh->pcfg.job_id = job->id;
+	sh->pcfg.name = sh->name;
+	sh->pcfg.snapshot = job->opt->snapshot;
+	sh->pcfg.image = job->opt->image;
+	sh->pcfg.target = job->target;
+	sh->pcfg.api_url = job->api_url;
+	sh->pcfg.log_dir = job->out_dir;
+	sh->pcfg.cancel = &signals_stop;
+	sh->pcfg.attempts = job->remote ? &sh->attempts : NULL;
+	/* provider-side backstops: idle stop, then delete on stop */
+	sh->pcfg.auto_stop_min = (long)(job->opt->timeout_s / 60.0) + 30;
+	sh->pcfg.auto_delete_min = job->opt->keep ? -1 : 0;
+	sh->key_kv = rv_xasprintf("ENVIRONMENT_API_KEY=%s", job->api_key);
+	sh->app_env[0] = sh->key_kv;
+	sh->app.mode = mode_find(job->mode_name);
+	sh->app.provider = provider_find(job->provider_name);
+	sh->app.pcfg = &sh->pcfg;
+	sh->app.app_dir = job->app_dir;
+	sh->app.start_cmd = job->start_cmd;
+	sh->app.setup_cmd = job->opt->setup_cmd;
+	sh->app.bundle_tarball = job->bundle_tarball;
+	sh->app.port = job->port;
+	sh->app.env = sh->app_env;
+	sh->app.log_path = job->remote ? NULL : job->log_path;
+	sh->app.stop_grace_ms = JOB_STOP_GRACE_MS;
+	sh->app.step_timeout_ms = (long)(job->opt->timeout_s * 1000.0);
+	sh->app.wait_healthy = health_wait;
+	sh->app.wait_healthy_arg = &sh->health;
+	sh->app.cancel = &signals_stop;
+	sh->app.journal = job->remote ? job_journal : NULL;
+	sh->app.journal_arg = sh;
+	sh->app.keep = job->opt->keep;
+	sh->health.api_key = job->api_key;
+	sh->health.timeout_ms = (long)(job->opt->health_timeout_s * 1000.0);
+	sh->health.cancel = &signals_stop;
+	sh->health.wake_fd = signals_fd();
+}
+
+static void job_shard_release(struct job_shard *sh)
+{
+	spans_release(&sh->spans);
+	provider_attempts_release(&sh->attempts);
+	health_wait_release(&sh->health);
+	free(sh->log_path);
+	free(sh->key_kv);
+	free(sh->app.kept_note);
+}
+
+static void job_shard_fail(struct job_shard *sh, const char *phase,
+			   const struct rv_err *e)
+{
+	if (sh->err.code != RV_OK)
 		return;
-	job->err = *e;
-	job->failed_phase = phase;
+	sh->err = *e;
+	sh->failed_phase = phase;
+}
+
+/*
+ * The cap on creates in flight: wait for a slot (false when a signal
+ * came first).  Every provision step holds one until it ends.
+ */
+static bool job_create_slot(struct job *job)
+{
+	bool got = false;
+
+	job_lock(job);
+	while (!signals_stop) {
+		struct timespec ts;
+
+		if (job->creating < JOB_MAX_CREATING) {
+			job->creating++;
+			got = true;
+			break;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&job->create_cv, &job->lock, &ts);
+	}
+	job_unlock(job);
+	return got;
+}
+
+static void job_create_done(struct job *job)
+{
+	job_lock(job);
+	job->creating--;
+	pthread_cond_signal(&job->create_cv);
+	job_unlock(job);
+}
+
+/* Once the sandbox exists: its id labels the spans, its log has a dir. */
+static void job_shard_adopt_sandbox(struct job_shard *sh)
+{
+	struct mode_app *app = &sh->app;
+	char *dir;
+
+	if (!app->sb || sh->log_path || !sh->job->remote)
+		return;
+	snprintf(sh->label, sizeof(sh->label), "%s", app->sb->id);
+	dir = rv_xasprintf("%s/sandbox-%s", sh->job->out_dir, app->sb->id);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		rv_warn("cannot create '%s': %s", dir, strerror(errno));
+	sh->log_path = rv_xasprintf("%s/taskapp.log", dir);
+	app->log_path = sh->log_path;
+	free(dir);
+}
+
+/* End span i with the remote attempts made since mark. */
+static void job_shard_span_end(struct job_shard *sh, size_t i, size_t mark,
+			       enum rv_code rc, unsigned attempts,
+			       const char *error)
+{
+	spans_end(&sh->spans, i, rc, attempts, error);
+	if (sh->attempts.n > mark)
+		spans_set_attempt_log(&sh->spans, i, sh->attempts.v + mark,
+				      sh->attempts.n - mark);
+	/* the sandbox's name became its id during the step */
+	if (strcmp(sh->spans.v[i].sandbox, sh->label)) {
+		free(sh->spans.v[i].sandbox);
+		sh->spans.v[i].sandbox = rv_xstrdup(sh->label);
+	}
+}
+
+static void job_console_begin(struct job *job, const char *phase)
+{
+	job_lock(job);
+	console_phase_begin(job->console, phase);
+	job_unlock(job);
+}
+
+static void job_console_end(struct job_shard *sh, size_t i,
+			    const char *phase, enum rv_code rc,
+			    const char *error)
+{
+	job_lock(sh->job);
+	console_phase_end(sh->job->console, phase, rc,
+			  spans_ms(&sh->spans, i), error);
+	job_unlock(sh->job);
 }
 
 /* The mode's bring-up steps, one span each; stops at the first failure. */
-static enum rv_code job_bring_up(struct job_ctx *c)
+static enum rv_code job_bring_up(struct job_shard *sh)
 {
-	struct job *job = c->job;
-
-	for (const struct mode_step *st = c->app.mode->up; st->phase; st++) {
+	for (const struct mode_step *st = sh->app.mode->up; st->phase; st++) {
+		bool provision = !strcmp(st->phase, "provision");
 		struct rv_err e = RV_ERR_INIT;
+		size_t i, mark = sh->attempts.n;
 		enum rv_code rc;
-		size_t i;
 
 		if (signals_stop)
 			return RV_ERR_INTR;
-		console_phase_begin(job->console, st->phase);
-		c->app.attempts = 0;
-		i = spans_begin(&job->spans, st->phase, job->sandbox, -1);
-		rc = st->run(&c->app, &e);
-		spans_end(&job->spans, i, rc, c->app.attempts, e.msg);
-		job->port = c->app.port;
-		console_phase_end(job->console, st->phase, rc,
-				  spans_ms(&job->spans, i), e.msg);
+		if (provision && !job_create_slot(sh->job))
+			return RV_ERR_INTR;
+		job_console_begin(sh->job, st->phase);
+		sh->app.attempts = 0;
+		i = spans_begin(&sh->spans, st->phase, sh->label, -1);
+		rc = st->run(&sh->app, &e);
+		if (provision)
+			job_create_done(sh->job);
+		job_shard_adopt_sandbox(sh);
+		job_shard_span_end(sh, i, mark, rc, sh->app.attempts, e.msg);
+		job_console_end(sh, i, st->phase, rc, e.msg);
 		if (rc != RV_OK) {
-			job_fail(job, st->phase, &e);
+			job_shard_fail(sh, st->phase, &e);
 			return rc;
 		}
 	}
@@ -108,83 +274,101 @@ static void job_on_rollout(void *arg, const struct rollout *r)
 {
 	struct job *job = arg;
 
+	job_lock(job);
 	console_rollout(job->console, r);
+	job_unlock(job);
 }
 
-static void job_rollouts(struct job_ctx *c)
+static void job_rollouts(struct job_shard *sh)
 {
-	struct job *job = c->job;
+	struct job *job = sh->job;
 	const struct cli_options *opt = job->opt;
 	size_t n = 0, i;
 	struct rv_err e = RV_ERR_INIT;
 	char *key_header = rv_xasprintf("X-API-Key: %s", job->api_key);
 	const char **headers;
 	struct rollouts_config rc = {
-		.base_url = c->app.preview.url, .job_id = job->id,
+		.base_url = sh->app.preview.url, .job_id = job->id,
 		.policy = opt->policy, .model = opt->model,
 		.inference_url = opt->inference_url,
 		.env_name = opt->env_name, .env_config = job->env_config,
 		.concurrency = opt->concurrency,
 		.timeout_ms = (long)(opt->timeout_s * 1000.0),
 		.cancel = &signals_stop, .wake_fd = signals_fd(),
-		.spans = &job->spans, .sandbox = job->sandbox,
+		.spans = &sh->spans, .sandbox = sh->label,
 		.on_done = job_on_rollout, .on_done_arg = job,
 	};
 	enum rv_code r;
 
-	while (c->app.preview.headers && c->app.preview.headers[n])
+	while (sh->app.preview.headers && sh->app.preview.headers[n])
 		n++;
 	headers = rv_xcalloc(n + 3, sizeof(*headers));
 	headers[0] = key_header;
 	headers[1] = "Content-Type: application/json";
 	for (size_t j = 0; j < n; j++)
-		headers[2 + j] = c->app.preview.headers[j];
+		headers[2 + j] = sh->app.preview.headers[j];
 	rc.headers = headers;
-	console_phase_begin(job->console, "rollouts");
-	i = spans_begin(&job->spans, "rollouts", job->sandbox, -1);
-	r = rollouts_run(&rc, job->rollouts, job->n_rollouts, &e);
-	spans_end(&job->spans, i, r, 1, e.msg);
-	console_phase_end(job->console, "rollouts", r,
-			  spans_ms(&job->spans, i), e.msg);
+	job_console_begin(job, "rollouts");
+	i = spans_begin(&sh->spans, "rollouts", sh->label, -1);
+	r = rollouts_run(&rc, sh->rs, sh->n, &e);
+	spans_end(&sh->spans, i, r, 1, e.msg);
+	job_console_end(sh, i, "rollouts", r, e.msg);
 	if (r != RV_OK && r != RV_ERR_INTR)
-		job_fail(job, "rollouts", &e);
+		job_shard_fail(sh, "rollouts", &e);
 	free(headers);
 	free(key_header);
 }
 
 /* Did the app die during the rollouts?  Say so. */
-static void job_check_app_alive(struct job_ctx *c)
+static void job_check_app_alive(struct job_shard *sh)
 {
 	struct provider_proc_status st;
 	struct rv_err e = RV_ERR_INIT;
 
-	if (!c->app.sb || !c->app.proc || signals_stop ||
-	    provider_process_status(c->app.sb, c->app.proc, &st, NULL) !=
+	if (!sh->app.sb || !sh->app.proc || signals_stop ||
+	    provider_process_status(sh->app.sb, sh->app.proc, &st, NULL) !=
 	    RV_OK || st.running)
 		return;
 	rv_errf(&e, RV_ERR_CHILD, "task app exited with status %d during the "
 		"rollouts", st.exit_code);
-	free(c->job->health.log_tail);
-	c->job->health.log_tail = mode_app_log_tail(&c->app,
-						    HEALTH_LOG_TAIL_BYTES);
-	job_fail(c->job, "rollouts", &e);
+	free(sh->health.log_tail);
+	sh->health.log_tail = mode_app_log_tail(&sh->app,
+						HEALTH_LOG_TAIL_BYTES);
+	job_shard_fail(sh, "rollouts", &e);
 }
 
-static void job_teardown(struct job_ctx *c)
+static void job_teardown(struct job_shard *sh)
 {
-	struct job *job = c->job;
 	struct rv_err e = RV_ERR_INIT;
+	size_t i, mark = sh->attempts.n;
 	enum rv_code rc;
-	size_t i;
 
-	console_phase_begin(job->console, "teardown");
-	i = spans_begin(&job->spans, "teardown", job->sandbox, -1);
-	rc = mode_teardown(&c->app, &e);
-	spans_end(&job->spans, i, rc, 1, e.msg);
-	console_phase_end(job->console, "teardown", rc,
-			  spans_ms(&job->spans, i), e.msg);
+	job_console_begin(sh->job, "teardown");
+	i = spans_begin(&sh->spans, "teardown", sh->label, -1);
+	rc = mode_teardown(&sh->app, &e);
+	job_shard_span_end(sh, i, mark, rc, 1, e.msg);
+	job_console_end(sh, i, "teardown", rc, e.msg);
 	if (rc != RV_OK)
-		job_fail(job, "teardown", &e);
+		job_shard_fail(sh, "teardown", &e);
+}
+
+/* One shard's whole life; teardown always runs. */
+static void *job_shard_run(void *arg)
+{
+	struct job_shard *sh = arg;
+
+	if (!sh->app.mode || !sh->app.provider) {
+		struct rv_err e = RV_ERR_INIT;
+
+		rv_errf(&e, RV_ERR_CONFIG, "unknown mode '%s' or provider "
+			"'%s'", sh->job->mode_name, sh->job->provider_name);
+		job_shard_fail(sh, "start", &e);
+	} else if (job_bring_up(sh) == RV_OK && !signals_stop) {
+		job_rollouts(sh);
+		job_check_app_alive(sh);
+	}
+	job_teardown(sh);
+	return NULL;
 }
 
 /* Status and exit code from what happened. */
@@ -231,22 +415,107 @@ static void job_mark_not_run(struct job *job)
 	}
 }
 
+/* Fold one finished shard into the job: spans, first failure, notes. */
+static void job_shard_merge(struct job *job, struct job_shard *sh)
+{
+	spans_take(&job->spans, &sh->spans);
+	for (size_t i = 0; i < sh->n; i++)
+		if (!sh->rs[i].sandbox[0])
+			snprintf(sh->rs[i].sandbox, sizeof(sh->rs[i].sandbox),
+				 "%s", sh->label);
+	if (sh->err.code != RV_OK && job->err.code == RV_OK) {
+		job->err = sh->err;
+		job->failed_phase = sh->failed_phase;
+		if (sh->health.log_tail) {
+			free(job->health.log_tail);
+			job->health.log_tail = sh->health.log_tail;
+			sh->health.log_tail = NULL;
+		}
+		if (sh->log_path) {
+			free(job->log_path);
+			job->log_path = rv_xstrdup(sh->log_path);
+		}
+	}
+	if (sh->index == 0 && sh->log_path && job->err.code == RV_OK) {
+		free(job->log_path);
+		job->log_path = rv_xstrdup(sh->log_path);
+	}
+	if (sh->index == 0)
+		snprintf(job->sandbox, sizeof(job->sandbox), "%s", sh->label);
+	if (sh->app.kept_note) {
+		job->kept = sh->app.kept_note;
+		sh->app.kept_note = NULL;
+	}
+}
+
+/* What a remote job needs before any sandbox: journal and bundle. */
+static enum rv_code job_remote_prepare(struct job *job, struct rv_err *err)
+{
+	enum rv_code rc;
+
+	if (!job->remote)
+		return RV_OK;
+	rc = journal_open(NULL, job->id, &job->journal, err);
+	if (rc != RV_OK) {
+		rv_err_prefix(err, "no sandbox is created without a journal");
+		return rc;
+	}
+	return mode_pack_app(job->app_dir, &job->bundle_tarball, err);
+}
+
+static void job_run_shards(struct job *job)
+{
+	unsigned m = job->n_sandboxes ? job->n_sandboxes : 1;
+	struct job_shard *sh = rv_xcalloc(m, sizeof(*sh));
+	size_t from = 0;
+
+	for (unsigned k = 0; k < m; k++) {
+		size_t to = job->n_rollouts * (k + 1) / m;
+
+		job_shard_init(&sh[k], job, k);
+		sh[k].rs = job->rollouts + from;
+		sh[k].n = to - from;
+		from = to;
+	}
+	/* shard 0 on this thread; if a thread cannot start, run it here */
+	for (unsigned k = 1; k < m; k++)
+		sh[k].threaded = !pthread_create(&sh[k].thread, NULL,
+						 job_shard_run, &sh[k]);
+	job_shard_run(&sh[0]);
+	for (unsigned k = 1; k < m; k++) {
+		if (sh[k].threaded)
+			pthread_join(sh[k].thread, NULL);
+		else
+			job_shard_run(&sh[k]);
+	}
+	for (unsigned k = 0; k < m; k++) {
+		job_shard_merge(job, &sh[k]);
+		job_shard_release(&sh[k]);
+	}
+	free(sh);
+}
+
 int job_run(struct job *job)
 {
-	struct job_ctx c;
 	struct rv_err e = RV_ERR_INIT;
 
-	if (job_ctx_init(&c, job, &e) != RV_OK) {
-		job_fail(job, "start", &e);
-	} else if (job_bring_up(&c) == RV_OK && !signals_stop) {
-		job_rollouts(&c);
-		job_check_app_alive(&c);
+	pthread_mutex_init(&job->lock, NULL);
+	pthread_cond_init(&job->create_cv, NULL);
+	if (job_remote_prepare(job, &e) != RV_OK) {
+		job->err = e;
+		job->failed_phase = "provision";
+	} else {
+		job_run_shards(job);
 	}
-	job_teardown(&c);
-	free(c.key_kv);
+	journal_close(job->journal);
+	job->journal = NULL;
+	if (job->bundle_tarball)
+		unlink(job->bundle_tarball);
 	job_mark_not_run(job);
 	job->end_ns = rv_now_ns();
 	console_progress_done(job->console);
 	job_conclude(job);
+	pthread_cond_destroy(&job->create_cv);
+	pthread_mutex_destroy(&job->lock);
 	return job->exit_code;
 }

@@ -19,6 +19,7 @@
 #define RUNEVAL_ORCHESTRATOR_JOB_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,6 +30,7 @@
 #include "spans.h"
 
 struct console;
+struct journal;
 
 enum job_status {
 	JOB_OK = 0,		/* every rollout succeeded */
@@ -53,6 +55,18 @@ struct job {
 	const char *provider_name;
 	char sandbox[64];		/* "local-0" */
 	int port;			/* the app's port, once known */
+
+	/* sandbox modes */
+	bool remote;			/* the provider is not this host */
+	char *api_url;			/* provider endpoint, or NULL */
+	char *target;			/* provider region, or NULL */
+	unsigned n_sandboxes;		/* shards of the seeds */
+	char *bundle_tarball;		/* app packed once, for every upload */
+	struct journal *journal;	/* remote sandboxes on disk */
+	char *kept;			/* --keep: how to reach it, or NULL */
+	pthread_mutex_t lock;		/* shards: err, console, creates */
+	pthread_cond_t create_cv;
+	unsigned creating;		/* creates in flight */
 
 	struct spans spans;
 	struct rollout *rollouts;	/* one per seed, in seed order */

@@ -1,6 +1,7 @@
 /* job_prepare: everything a job needs before anything starts. */
 #include "job.h"
 
+#include "provider.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
@@ -17,6 +18,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#define JOB_SANDBOX_PORT 8000
 
 static enum rv_code job_random(void *buf, size_t n, struct rv_err *err)
 {
@@ -60,6 +63,37 @@ enum rv_code job_mint_key(char *out, struct rv_err *err)
 	if (rc == RV_OK)
 		job_hex(b, sizeof(b), out);
 	return rc;
+}
+
+/*
+ * The provider: does it exist, is it configured (credentials), which
+ * endpoint; a sandbox gets the app on port 8000 unless told otherwise.
+ */
+static enum rv_code job_resolve_provider(struct job *job, struct rv_err *err)
+{
+	const struct provider_ops *ops = provider_find(job->provider_name);
+	struct provider_config cfg = { .target = job->opt->target };
+	struct provider_endpoint ep;
+	enum rv_code rc;
+
+	if (!ops)
+		return rv_errf(err, RV_ERR_CONFIG, "unknown provider '%s'",
+			       job->provider_name);
+	job->remote = (ops->caps & PROVIDER_CAP_REMOTE) != 0;
+	rc = provider_check(ops, &cfg, &ep, err);
+	if (rc != RV_OK)
+		return rc;
+	job->api_url = ep.api_url;
+	job->target = ep.target;
+	if (job->remote) {
+		if (!job->port)
+			job->port = JOB_SANDBOX_PORT;
+		snprintf(job->sandbox, sizeof(job->sandbox), "sandbox-0");
+	}
+	job->n_sandboxes = job->opt->sandboxes ? job->opt->sandboxes : 1;
+	if (job->n_sandboxes > job->opt->n_seeds)
+		job->n_sandboxes = (unsigned)job->opt->n_seeds;
+	return RV_OK;
 }
 
 /* "20261121T204844Z-3f9a1c" */
@@ -132,6 +166,15 @@ static bool job_is_exec(const char *path)
  * The bundled task app: `taskapp` next to this binary (build tree), or
  * ../libexec/runeval/taskapp-bundle/start.sh (installed layout).
  */
+static bool job_is_bundle(const char *dir)
+{
+	char *start = rv_xasprintf("%s/start.sh", dir);
+	bool ok = job_is_exec(start);
+
+	free(start);
+	return ok;
+}
+
 static enum rv_code job_bundled_app(struct job *job, struct rv_err *err)
 {
 	char exe[PATH_MAX];
@@ -148,6 +191,28 @@ static enum rv_code job_bundled_app(struct job *job, struct rv_err *err)
 	bin = rv_xasprintf("%s/taskapp", dir);
 	bundle = rv_xasprintf("%s/../libexec/runeval/taskapp-bundle", dir);
 	rv_buf_adds(&cmd, "exec ");
+	if (job->remote) {
+		/* a sandbox gets the self-contained bundle, from the build
+		   tree (make bundle) or the installed layout */
+		free(bundle);
+		bundle = rv_xasprintf("%s/taskapp-bundle", dir);
+		if (!job_is_bundle(bundle)) {
+			free(bundle);
+			bundle = rv_xasprintf("%s/../libexec/runeval/"
+					      "taskapp-bundle", dir);
+		}
+		if (job_is_bundle(bundle)) {
+			job->app_dir = realpath(bundle, NULL);
+			rv_buf_adds(&cmd, "./start.sh --host 0.0.0.0 "
+				    "--port \"$PORT\"");
+		} else {
+			rc = rv_errf(err, RV_ERR_CONFIG, "cannot find the "
+				     "bundled task app for a sandbox (looked "
+				     "in '%s'); build it with 'make bundle' or "
+				     "give --app DIR", bundle);
+		}
+		goto done;
+	}
 	if (job_is_exec(bin)) {
 		job->app_dir = rv_xstrdup(dir);
 		job_shell_quote(&cmd, bin);
@@ -166,6 +231,7 @@ static enum rv_code job_bundled_app(struct job *job, struct rv_err *err)
 		free(start);
 	}
 	rv_buf_adds(&cmd, " --host 127.0.0.1 --port \"$PORT\"");
+done:
 	if (rc == RV_OK) {
 		job->app_desc = rv_xstrdup("bundled");
 		job->start_cmd = rv_buf_detach(&cmd, NULL);
@@ -249,9 +315,12 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 	spans_init(&job->spans);
 	job->opt = opt;
 	job->mode_name = opt->mode;
-	job->provider_name = "process";
+	job->provider_name = opt->provider ? opt->provider : "process";
 	job->port = opt->port;
 	snprintf(job->sandbox, sizeof(job->sandbox), "local-0");
+	rc = job_resolve_provider(job, err);
+	if (rc != RV_OK)
+		return rc;
 	job_init_rollouts(job);
 	job->env_config = opt->env_config ?
 		rv_json_parse(opt->env_config, strlen(opt->env_config),
@@ -285,5 +354,9 @@ void job_release(struct job *job)
 	free(job->app_desc);
 	free(job->app_dir);
 	free(job->start_cmd);
+	free(job->api_url);
+	free(job->target);
+	free(job->bundle_tarball);
+	free(job->kept);
 	memset(job, 0, sizeof(*job));
 }

@@ -3,6 +3,8 @@
 #include "console.h"
 #include "dotenv.h"
 #include "job.h"
+#include "lifecycle.h"
+#include "reap.h"
 #include "result.h"
 #include "rv_http.h"
 #include "rv_json.h"
@@ -102,9 +104,26 @@ static int main_run(const struct cli_options *opt)
 		job.n_rollouts, job.mode_name, job.out_dir);
 	job_run(&job);
 	code = main_results(&job, con);
+	if (job.kept)
+		fprintf(stderr, "runeval: %s\n", job.kept);
 	console_free(con);
 	job_release(&job);
 	return code;
+}
+
+/* `runeval reap ...`, `runeval lifecycle ...`: with .env and signals. */
+static int main_subcommand(int argc, char **argv)
+{
+	struct rv_err err = RV_ERR_INIT;
+
+	if (dotenv_load(CLI_DEFAULT_ENV_FILE, false, NULL, &err) != RV_OK)
+		return main_usage_error(&err);
+	dotenv_redact_environ();
+	rv_http_global_init();
+	signals_install();
+	if (!strcmp(argv[0], "reap"))
+		return reap_main(argc, argv);
+	return lifecycle_main(argc, argv);
 }
 
 int main(int argc, char **argv)
@@ -114,6 +133,9 @@ int main(int argc, char **argv)
 	int code;
 
 	rv_log_set_prog("runeval");
+	if (argc > 1 && (!strcmp(argv[1], "reap") ||
+			 !strcmp(argv[1], "lifecycle")))
+		return main_subcommand(argc - 1, argv + 1);
 	if (cli_parse(argc, argv, &opt, &err) != RV_OK) {
 		cli_options_release(&opt);
 		return main_usage_error(&err);

@@ -2,6 +2,7 @@
 #include "result.h"
 
 #include "job.h"
+#include "provider.h"
 #include "rv_clock.h"
 #include "rv_json.h"
 #include "rv_redact.h"
@@ -71,13 +72,14 @@ static json_t *result_environment(const struct job *job)
 
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
-	return json_pack("{s:s, s:{s:s, s:s, s:s, s:I}, s:s, s:s, s:n, s:n}",
+	return json_pack("{s:s, s:{s:s, s:s, s:s, s:I}, s:s, s:s, s:o, s:o}",
 		"runeval_version", RUNEVAL_VERSION,
 		"host", "os", u.sysname, "kernel", u.release,
 		"arch", u.machine, "cpus", (json_int_t)cpus,
 		"provider", job->provider_name,
 		"mode", job->mode_name,
-		"target", "api_url");
+		"target", result_str(job->target),
+		"api_url", result_str(job->api_url));
 }
 
 static json_t *result_config(const struct job *job)
@@ -93,7 +95,7 @@ static json_t *result_config(const struct job *job)
 			 "s:O, s:o, s:o, s:o, s:s, s:b, s:o}",
 		"seeds", seeds,
 		"concurrency", (json_int_t)o->concurrency,
-		"sandboxes", 1,
+		"sandboxes", job->n_sandboxes ? (int)job->n_sandboxes : 1,
 		"policy", o->policy,
 		"model", result_str(o->model),
 		"inference_url", result_str(o->inference_url),
@@ -109,13 +111,33 @@ static json_t *result_config(const struct job *job)
 		"out", result_str(job->out_dir));
 }
 
-static json_t *result_span(const struct spans *s, const struct span *sp)
+/* One entry per remote call attempt: {"op","ms","status","error"}. */
+static json_t *result_attempt_log(const struct span *sp)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < sp->n_attempt_log; i++) {
+		const struct provider_attempt *t = &sp->attempt_log[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o}",
+			"op", t->op, "ms", result_ms(t->ms),
+			"status", t->status ? json_integer(t->status) :
+				json_null(),
+			"error", t->error[0] ? result_str(t->error) :
+				json_null()));
+	}
+	return a;
+}
+
+static json_t *result_span(const struct job *job, const struct span *sp)
 {
 	uint64_t end = sp->end_ns ? sp->end_ns : rv_now_ns();
+	const struct spans *s = &job->spans;
+	json_t *o;
 
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:I, s:o}",
+	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:I, s:o}",
 		"phase", sp->phase,
-		"provider", "process",
+		"provider", job->provider_name,
 		"sandbox", result_str(sp->sandbox),
 		"seed", sp->seed >= 0 ? json_integer(sp->seed) : json_null(),
 		"start_ms", result_ms(spans_offset_ms(s, sp->start_ns)),
@@ -123,6 +145,9 @@ static json_t *result_span(const struct spans *s, const struct span *sp)
 		"ok", sp->ok,
 		"attempts", (json_int_t)sp->attempts,
 		"error", result_str(sp->error));
+	if (sp->n_attempt_log)
+		json_object_set_new(o, "attempt_log", result_attempt_log(sp));
+	return o;
 }
 
 static json_t *result_rollout(const struct job *job, const struct rollout *r)
@@ -132,7 +157,7 @@ static json_t *result_rollout(const struct job *job, const struct rollout *r)
 	return json_pack("{s:I, s:s, s:o, s:b, s:s, s:o, s:o, s:o, s:o, "
 			 "s:o, s:o, s:O}",
 		"seed", (json_int_t)r->seed,
-		"sandbox", job->sandbox,
+		"sandbox", r->sandbox[0] ? r->sandbox : job->sandbox,
 		"trace_correlation_id", r->tcid[0] ? json_string(r->tcid) :
 			json_null(),
 		"ok", r->ok,
@@ -183,7 +208,7 @@ json_t *result_build(const struct job *job)
 	json_t *spans = json_array(), *rollouts = json_array(), *root;
 
 	for (size_t i = 0; i < job->spans.n; i++)
-		json_array_append_new(spans, result_span(&job->spans,
+		json_array_append_new(spans, result_span(job,
 							 &job->spans.v[i]));
 	for (size_t i = 0; i < job->n_rollouts; i++)
 		json_array_append_new(rollouts,

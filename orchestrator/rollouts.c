@@ -370,6 +370,9 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 
 		memset(&rs[i], 0, sizeof(rs[i]));
 		rs[i].seed = seed;
+		if (cfg->sandbox)
+			snprintf(rs[i].sandbox, sizeof(rs[i].sandbox), "%s",
+				 cfg->sandbox);
 	}
 	run.n_slots = cfg->concurrency ? cfg->concurrency : 1;
 	if (run.n_slots > n)

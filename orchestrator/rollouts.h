@@ -40,6 +40,7 @@ struct rollout {
 	long http_status;	/* 0 when no answer */
 	uint64_t start_ns, end_ns;	/* monotonic; 0 if never started */
 	char tcid[80];		/* trace_correlation_id sent */
+	char sandbox[64];	/* where it ran (set by the job), or "" */
 	char *success_status;	/* as the app said, or NULL */
 	char *status_detail;
 	char *error;		/* one line when !ok, else NULL */

@@ -1,6 +1,7 @@
 /* spans: the phase clock (see spans.h). */
 #include "spans.h"
 
+#include "provider.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_redact.h"
@@ -19,6 +20,7 @@ void spans_release(struct spans *s)
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->v[i].sandbox);
 		free(s->v[i].error);
+		free(s->v[i].attempt_log);
 	}
 	free(s->v);
 	s->v = NULL;
@@ -107,4 +109,25 @@ void spans_sort(struct spans *s)
 		}
 		s->v[j] = tmp;
 	}
+}
+
+void spans_set_attempt_log(struct spans *s, size_t i,
+			   const struct provider_attempt *v, size_t n)
+{
+	struct span *sp = &s->v[i];
+
+	free(sp->attempt_log);
+	sp->attempt_log = n ? rv_xmemdup(v, n * sizeof(*v)) : NULL;
+	sp->n_attempt_log = n;
+	if (n > sp->attempts)
+		sp->attempts = (unsigned)n;
+}
+
+void spans_take(struct spans *to, struct spans *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		*spans_push(to) = from->v[i];
+	free(from->v);
+	from->v = NULL;
+	from->n = from->cap = 0;
 }

@@ -19,6 +19,8 @@
 
 #include "rv_err.h"
 
+struct provider_attempt;
+
 struct span {
 	const char *phase;
 	char *sandbox;		/* or NULL for job-level spans */
@@ -28,6 +30,8 @@ struct span {
 	unsigned attempts;
 	bool ok;
 	char *error;		/* one line, redacted; NULL when ok */
+	struct provider_attempt *attempt_log;	/* remote calls, or NULL */
+	size_t n_attempt_log;
 };
 
 struct spans {
@@ -53,6 +57,13 @@ void spans_end(struct spans *s, size_t i, enum rv_code rc,
 void spans_add(struct spans *s, const char *phase, const char *sandbox,
 	       long seed, uint64_t start_ns, uint64_t end_ns, bool ok,
 	       unsigned attempts, const char *error);
+
+/* Give span i a copy of n attempts (its attempts become n if more). */
+void spans_set_attempt_log(struct spans *s, size_t i,
+			   const struct provider_attempt *v, size_t n);
+
+/* Move every span of from into to (from is left empty). */
+void spans_take(struct spans *to, struct spans *from);
 
 /* Milliseconds from the job start to t (monotonic ns). */
 double spans_offset_ms(const struct spans *s, uint64_t t);

@@ -91,13 +91,16 @@ static struct daytona_client *dt_client(const struct provider_config *cfg,
 	return daytona_client_new(&dc, err);
 }
 
-enum rv_code daytona_check_env(const struct provider_config *cfg,
-			       struct rv_err *err)
+/* Credentials present?  The message names DAYTONA_API_KEY and _URL. */
+static enum rv_code dt_check(const struct provider_config *cfg,
+			     struct provider_endpoint *ep, struct rv_err *err)
 {
 	struct daytona_client *c = dt_client(cfg, err);
 
 	if (!c)
 		return err ? err->code : RV_ERR_CONFIG;
+	ep->api_url = rv_xstrdup(daytona_client_api_url(c));
+	ep->target = rv_xstrdup(daytona_client_target(c));
 	daytona_client_free(c);
 	return RV_OK;
 }
@@ -500,6 +503,11 @@ static enum rv_code dt_status(struct provider_sandbox *sb,
 	st->exit_code = -1;
 	if (p->stopped)
 		return RV_OK;
+	/* the log stream stays open exactly while the command runs */
+	if (p->follow && !daytona_follow_ended(p->follow)) {
+		st->running = true;
+		return RV_OK;
+	}
 	rc = daytona_command_status(ds->client, ds->toolbox, p->sid, p->cid,
 				    &call, &done, &code, err);
 	if (rc == RV_ERR_NOTFOUND) {
@@ -653,6 +661,7 @@ const struct provider_ops provider_daytona = {
 	.name = "daytona",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST,
+	.check = dt_check,
 	.create = dt_create,
 	.attach = dt_attach,
 	.upload = dt_upload,

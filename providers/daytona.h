@@ -31,12 +31,4 @@ extern const struct provider_ops provider_daytona;
 #define DAYTONA_CREATE_TIMEOUT_MS 180000L
 #define DAYTONA_AUTO_STOP_MIN 30L
 
-/*
- * Is Daytona configured in the environment (an API key, or a JWT with an
- * organization id)?  Fills err with the message naming DAYTONA_API_KEY
- * and DAYTONA_API_URL when not.
- */
-enum rv_code daytona_check_env(const struct provider_config *cfg,
-			       struct rv_err *err);
-
 #endif

@@ -98,6 +98,12 @@ struct provider_config {
 					   one config per thread) */
 };
 
+/* Where a provider's API is, for the journal and result.json. */
+struct provider_endpoint {
+	char *api_url;			/* malloc'ed, or NULL */
+	char *target;			/* region, malloc'ed, or NULL */
+};
+
 /* A sandbox handle.  Implementations embed it first. */
 struct provider_sandbox {
 	const struct provider_ops *ops;
@@ -167,6 +173,11 @@ struct provider_ops {
 	const char *name;		/* "process", "daytona", ... */
 	unsigned int caps;		/* PROVIDER_CAP_* */
 
+	/* MAY: check configuration and credentials without a remote call,
+	   and say which endpoint will be used (caller releases ep) */
+	enum rv_code (*check)(const struct provider_config *cfg,
+			      struct provider_endpoint *ep,
+			      struct rv_err *err);
 	/* MUST: provision and wait until started; *out NULL on failure */
 	enum rv_code (*create)(const struct provider_config *cfg,
 			       struct provider_sandbox **out,
@@ -245,7 +256,18 @@ void provider_sandbox_release(struct provider_sandbox *sb);
 enum rv_code provider_notsup_(const struct provider_ops *ops,
 			      const char *op, struct rv_err *err);
 
+void provider_endpoint_release(struct provider_endpoint *ep);
+
 /* --- dispatch (a NULL slot gives RV_ERR_NOTSUP) ------------------------ */
+
+/* A provider without a check slot needs nothing: RV_OK, empty ep. */
+static inline enum rv_code provider_check(const struct provider_ops *ops,
+	const struct provider_config *cfg, struct provider_endpoint *ep,
+	struct rv_err *err)
+{
+	ep->api_url = ep->target = NULL;
+	return ops->check ? ops->check(cfg, ep, err) : RV_OK;
+}
 
 static inline enum rv_code provider_create(const struct provider_ops *ops,
 	const struct provider_config *cfg, struct provider_sandbox **out,
