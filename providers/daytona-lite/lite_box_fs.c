@@ -1,0 +1,188 @@
+/* lite_box's files: host set-up, per-sandbox directories, removal. */
+#include "lite_box.h"
+
+#include "rv_alloc.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char lite_passwd[] =
+	"root:x:0:0:root:/root:/bin/bash\n"
+	"daytona:x:1000:1000:daytona:/home/daytona:/bin/bash\n"
+	"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+
+static const char lite_group[] =
+	"root:x:0:\n"
+	"daytona:x:1000:\n"
+	"nogroup:x:65534:\n";
+
+bool lite_env_name_ok(const char *name)
+{
+	if (!name[0] || isdigit((unsigned char)name[0]))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return false;
+	return true;
+}
+
+char *lite_box_path(const struct lite_box_host *h, const char *id,
+		    const char *leaf)
+{
+	return rv_xasprintf("%s/%s%s%s", h->dir, id, leaf ? "/" : "",
+			    leaf ? leaf : "");
+}
+
+static char *lite_find_in_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	const char *p;
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) ? NULL : rv_xstrdup(name);
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p;) {
+		size_t n = strcspn(p, ":");
+		char *cand = rv_xasprintf("%.*s/%s", (int)n, p, name);
+
+		if (n && access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return NULL;
+}
+
+static enum rv_code lite_write_text(const char *path, const char *text,
+				    struct rv_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t len = strlen(text);
+	enum rv_code rc = RV_OK;
+
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", path,
+			     strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+enum rv_code lite_box_host_init(struct lite_box_host *h, const char *bwrap,
+				const char *dir, const char *etc_dir,
+				uid_t uid, gid_t gid, long start_timeout_ms,
+				struct rv_err *err)
+{
+	char exe[4096];
+	ssize_t n;
+	enum rv_code rc = RV_OK;
+
+	memset(h, 0, sizeof(*h));
+	h->dir = rv_xstrdup(dir);
+	h->passwd = rv_xasprintf("%s/passwd", etc_dir);
+	h->group = rv_xasprintf("%s/group", etc_dir);
+	h->drop_ids = geteuid() == 0;
+	h->uid = uid;
+	h->gid = gid;
+	h->start_timeout_ms = start_timeout_ms;
+	h->bwrap = lite_find_in_path(bwrap ? bwrap : "bwrap");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (!h->bwrap) {
+		rc = rv_errf(err, RV_ERR_CONFIG, "cannot find '%s' (install "
+			     "the Debian package 'bubblewrap')",
+			     bwrap ? bwrap : "bwrap");
+	} else if (n <= 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot read '/proc/self/exe': %s",
+			     strerror(errno));
+	} else if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+		   (mkdir(etc_dir, 0755) < 0 && errno != EEXIST)) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", dir,
+			     strerror(errno));
+	} else {
+		exe[n] = '\0';
+		h->exe = rv_xstrdup(exe);
+		rc = lite_write_text(h->passwd, lite_passwd, err);
+		if (rc == RV_OK)
+			rc = lite_write_text(h->group, lite_group, err);
+	}
+	if (rc)
+		lite_box_host_release(h);
+	return rc;
+}
+
+void lite_box_host_release(struct lite_box_host *h)
+{
+	free(h->bwrap);
+	free(h->dir);
+	free(h->exe);
+	free(h->passwd);
+	free(h->group);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Remove everything inside the directory dfd (which is closed). */
+static int lite_rmtree_fd(int dfd, int depth)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d) {
+		close(dfd);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		int sub;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR || depth > 4096) {
+			rc = -1;
+			continue;
+		}
+		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY |
+			     O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 && errno == EACCES &&
+		    fchmodat(dirfd(d), de->d_name, 0700, 0) == 0)
+			sub = openat(dirfd(d), de->d_name, O_RDONLY |
+				     O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 || lite_rmtree_fd(sub, depth + 1) < 0 ||
+		    unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+enum rv_code lite_box_remove(const struct lite_box_host *h, const char *id,
+			     struct rv_err *err)
+{
+	char *path = lite_box_path(h, id, NULL);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	enum rv_code rc = RV_OK;
+
+	if (fd < 0) {
+		if (errno != ENOENT)
+			rc = rv_errf(err, RV_ERR_IO, "cannot open '%s': %s",
+				     path, strerror(errno));
+		goto out;
+	}
+	if (lite_rmtree_fd(fd, 0) < 0 || rmdir(path) < 0)
+		rc = rv_errf(err, RV_ERR_IO, "cannot remove '%s' entirely: %s",
+			     path, strerror(errno));
+out:
+	free(path);
+	return rc;
+}

@@ -1,0 +1,152 @@
+/* lite_life after a restart, and at shutdown. */
+#include "lite.h"
+
+#include "lite_jobs.h"
+#include "rv_alloc.h"
+#include "rv_clock.h"
+#include "rv_log.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static bool lite_toolbox_answers(const struct lite *l, const char *id)
+{
+	char *path = lite_box_path(&l->box, id, "run/toolbox.sock");
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	bool ok = false;
+	int fd;
+
+	if (strlen(path) < sizeof(a.sun_path)) {
+		strcpy(a.sun_path, path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ok = fd >= 0 && connect(fd, (struct sockaddr *)&a,
+					sizeof(a)) == 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	free(path);
+	return ok;
+}
+
+/* Reconcile one record with what runs (store locked).  false: removed. */
+static bool lite_recover_one(struct lite *l, struct lite_sandbox *sb)
+{
+	struct lite_box_proc p;
+	struct rv_err err = RV_ERR_INIT;
+	bool alive;
+
+	lite_sandbox_proc(sb, &p);
+	alive = lite_box_alive(&p);
+	switch (sb->state) {
+	case LITE_STARTED:
+		if (alive && lite_toolbox_answers(l, sb->id)) {
+			sb->own_child = false;
+			sb->started_mono_ns = rv_now_ns();
+			return true;
+		}
+		lite_box_kill(&p, false);
+		lite_sandbox_set_proc(sb, NULL, false);
+		lite_sandbox_set_state(l->store, sb, LITE_ERROR, "sandbox "
+				       "processes exited while daytona-lite "
+				       "was not running");
+		return true;
+	case LITE_DESTROYING:
+	case LITE_DESTROYED:
+		lite_box_kill(&p, false);
+		if (lite_box_remove(&l->box, sb->id, &err))
+			rv_warn("sandbox '%s': %s", sb->id, err.msg);
+		lite_store_remove(l->store, sb);
+		return false;
+	case LITE_STOPPING:
+		lite_box_kill(&p, false);
+		lite_sandbox_set_proc(sb, NULL, false);
+		lite_sandbox_set_state(l->store, sb, LITE_STOPPED, NULL);
+		return true;
+	case LITE_CREATING:
+	case LITE_STARTING:
+	case LITE_RESTORING:
+		lite_box_kill(&p, false);
+		lite_sandbox_set_proc(sb, NULL, false);
+		lite_sandbox_set_state(l->store, sb, LITE_ERROR, "start "
+				       "interrupted by a daytona-lite restart");
+		return true;
+	default:
+		if (alive || sb->bwrap_pid) {
+			lite_box_kill(&p, false);
+			lite_sandbox_set_proc(sb, NULL, false);
+			lite_store_save(l->store, sb);
+		}
+		return true;
+	}
+}
+
+/* Remove sandbox directories that no record owns (store locked). */
+static void lite_remove_orphans(struct lite *l)
+{
+	DIR *d = opendir(l->box.dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct rv_err err = RV_ERR_INIT;
+		struct stat st;
+
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISDIR(st.st_mode) ||
+		    lite_store_find(l->store, de->d_name))
+			continue;
+		rv_info("removing leftover sandbox directory '%s'", de->d_name);
+		if (lite_box_remove(&l->box, de->d_name, &err))
+			rv_warn("%s", err.msg);
+	}
+	closedir(d);
+}
+
+void lite_life_recover(struct lite *l)
+{
+	struct lite_sandbox *sb, *next;
+
+	lite_store_lock(l->store);
+	for (sb = lite_store_first(l->store); sb; sb = next) {
+		next = sb->next;
+		lite_recover_one(l, sb);
+	}
+	lite_remove_orphans(l);
+	lite_store_unlock(l->store);
+}
+
+void lite_life_destroy_all(struct lite *l)
+{
+	struct lite_sandbox *sb;
+
+	l->cancel = 1;
+	lite_jobs_drain(l->jobs);
+	lite_store_lock(l->store);
+	/* signal every sandbox first, then wait for each */
+	for (sb = lite_store_first(l->store); sb; sb = sb->next) {
+		struct lite_box_proc p;
+
+		lite_sandbox_proc(sb, &p);
+		if (lite_box_alive(&p))
+			kill(p.init_pid, SIGKILL);
+	}
+	while ((sb = lite_store_first(l->store))) {
+		struct rv_err err = RV_ERR_INIT;
+		struct lite_box_proc p;
+
+		lite_sandbox_proc(sb, &p);
+		lite_box_kill(&p, sb->own_child);
+		if (lite_box_remove(&l->box, sb->id, &err))
+			rv_warn("sandbox '%s': %s", sb->id, err.msg);
+		lite_store_remove(l->store, sb);
+	}
+	lite_store_unlock(l->store);
+}

@@ -1,0 +1,364 @@
+/*
+ * daytona-lite's control plane over HTTP: lifecycle, errors, intervals,
+ * faults, restart.  Each test runs a real server with real sandboxes.
+ */
+#include "testutil.h"
+#include "lite_util.h"
+
+#include "rv_alloc.h"
+#include "rv_clock.h"
+#include "rv_json.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+
+/* Poll GET /sandbox/id until its state is want (or 404 when want NULL). */
+static bool wait_state(struct tl_server *s, const char *id, const char *want,
+		       int timeout_ms)
+{
+	char *path = rv_xasprintf("/sandbox/%s", id);
+	bool ok = false;
+
+	for (int waited = 0; waited <= timeout_ms && !ok; waited += 10) {
+		json_t *sb = NULL;
+		long st = tl_api(s, "GET", path, NULL, &sb);
+
+		ok = want ? st == 200 && !strcmp(rv_json_str(sb, "state"), want)
+			: st == 404;
+		json_decref(sb);
+		if (!ok)
+			usleep(10000);
+	}
+	free(path);
+	return ok;
+}
+
+START_TEST(test_lite_lifecycle)
+{
+	char *a = tl_create(&tl_srv, "{\"labels\":{\"suite\":\"x\"},"
+			    "\"env\":{\"FOO\":\"bar\"}}");
+	char *b = tl_create(&tl_srv, "{\"name\":\"other\",\"labels\":"
+			    "{\"suite\":\"y\"}}");
+	char *path = rv_xasprintf("/sandbox/%s", a);
+	char *op;
+	json_t *v = NULL;
+
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", path, NULL, &v), 200);
+	ck_assert_str_eq(rv_json_str(v, "state"), "started");
+	ck_assert_str_eq(rv_json_str(v, "env.FOO"), "bar");
+	ck_assert_str_eq(rv_json_str(v, "labels.suite"), "x");
+	ck_assert(strstr(rv_json_str(v, "toolboxProxyUrl"), "/toolbox"));
+	json_decref(v);
+
+	/* by name too, and the env reached the sandbox */
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", "/sandbox/other", NULL, &v), 200);
+	ck_assert_str_eq(rv_json_str(v, "id"), b);
+	json_decref(v);
+	{
+		char *out = tl_exec(&tl_srv, a, "echo $FOO", NULL);
+
+		ck_assert_str_eq(out, "bar\n");
+		free(out);
+	}
+
+	/* list by labels: only a, without env; the cursor pages */
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", "/sandbox?labels=%7B%22suite%22"
+				"%3A%22x%22%7D", NULL, &v), 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(v, "items")), 1);
+	ck_assert_str_eq(rv_json_str(json_array_get(json_object_get(v,
+			 "items"), 0), "id"), a);
+	ck_assert_ptr_null(json_object_get(json_array_get(
+		json_object_get(v, "items"), 0), "env"));
+	ck_assert(json_is_null(json_object_get(v, "nextCursor")));
+	json_decref(v);
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", "/sandbox?limit=1", NULL, &v),
+			 200);
+	ck_assert_str_eq(rv_json_str(v, "nextCursor"), "1");
+	json_decref(v);
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", "/sandbox?limit=1&cursor=1",
+				NULL, &v), 200);
+	ck_assert_str_eq(rv_json_str(json_array_get(json_object_get(v,
+			 "items"), 0), "id"), b);
+	json_decref(v);
+
+	/* stop, start (empty form-encoded POSTs, as axios sends them) */
+	op = rv_xasprintf("%s/stop?force=false", path);
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", op, NULL, &v), 200);
+	ck_assert_str_eq(rv_json_str(v, "state"), "stopped");
+	json_decref(v);
+	free(op);
+	op = rv_xasprintf("%s/start", path);
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", op, NULL, &v), 200);
+	ck_assert_str_eq(rv_json_str(v, "state"), "started");
+	json_decref(v);
+	free(op);
+
+	/* delete: answered once gone, then 404 */
+	ck_assert_int_eq(tl_api(&tl_srv, "DELETE", path, NULL, &v), 200);
+	ck_assert_str_eq(rv_json_str(v, "desiredState"), "destroyed");
+	json_decref(v);
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", path, NULL, &v), 404);
+	ck_assert_str_eq(rv_json_str(v, "error"), "Not Found");
+	ck_assert_int_eq(rv_json_int(v, "statusCode", 0), 404);
+	json_decref(v);
+	op = rv_xasprintf("%s/sandboxes/%s", tl_srv.state_dir, a);
+	ck_assert_int_ne(access(op, F_OK), 0);	/* no file left */
+	free(op);
+	free(path);
+	free(a);
+	free(b);
+}
+END_TEST
+
+START_TEST(test_lite_auth_and_errors)
+{
+	static const char *const wrong[] = {
+		"Authorization: Bearer nope", NULL,
+	};
+	struct rv_http_response r = RV_HTTP_RESPONSE_INIT;
+	json_t *v = NULL;
+	char *big;
+
+	ck_assert_int_eq(tl_req(&tl_srv, "GET", "/api/sandbox", wrong, NULL, &r),
+			 401);
+	ck_assert(strstr(r.body.data, "\"statusCode\":401"));
+	rv_http_response_release(&r);
+	ck_assert_int_eq(tl_req(&tl_srv, "GET", "/api/sandbox", NULL, NULL, &r),
+			 401);
+	rv_http_response_release(&r);
+
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", "/sandbox/nope", NULL, &v), 404);
+	ck_assert_str_eq(rv_json_str(v, "message"),
+			 "Sandbox with ID or name nope not found");
+	ck_assert_str_eq(rv_json_str(v, "path"), "/api/sandbox/nope");
+	json_decref(v);
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", "/sandbox", "{\"labels\":",
+				NULL), 400);
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", "/sandbox", "{\"labels\":[1]}",
+				&v), 400);
+	ck_assert(strstr(rv_json_str(v, "message"), "labels"));
+	json_decref(v);
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", "/sandbox",
+				"{\"env\":{\"1X\":\"a\"}}", NULL), 400);
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", "/sandbox", "{\"cpu\":2}", &v),
+			 400);
+	ck_assert_str_eq(rv_json_str(v, "message"), "Cannot specify Sandbox "
+			 "resources when using a snapshot");
+	json_decref(v);
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", "/sandbox?labels=%7Bx", NULL,
+				NULL), 400);
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", "/nothing", NULL, NULL), 404);
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", "/socket.io/?EIO=4", NULL, NULL),
+			 404);
+
+	big = rv_xmalloc(2 << 20);
+	memset(big, ' ', 2 << 20);
+	big[(2 << 20) - 1] = '\0';
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", "/sandbox", big, NULL), 413);
+	free(big);
+
+	/* a name twice: 409 */
+	free(tl_create(&tl_srv, "{\"name\":\"dup\"}"));
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", "/sandbox", "{\"name\":\"dup\"}",
+				&v), 409);
+	ck_assert_str_eq(rv_json_str(v, "error"), "Conflict");
+	json_decref(v);
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", "/sandbox/dup/ports/0/preview-url",
+				NULL, NULL), 400);
+}
+END_TEST
+
+/* A transition while another one runs: 409. */
+START_TEST(test_lite_conflicting_transition)
+{
+	static const char *const flags[] = { "--create-wait-ms", "0", NULL };
+	json_t *v = NULL;
+	char *path, *op;
+	long st;
+
+	tl_free(&tl_srv);
+	tl_start(&tl_srv, flags);
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", "/sandbox", NULL, &v), 200);
+	ck_assert_str_eq(rv_json_str(v, "state"), "creating");
+	path = rv_xasprintf("/sandbox/%s", rv_json_str(v, "id"));
+	op = rv_xasprintf("%s/stop", path);
+	json_decref(v);
+	st = tl_api(&tl_srv, "POST", op, NULL, &v);
+	ck_assert_int_eq(st, 409);
+	ck_assert_str_eq(rv_json_str(v, "message"),
+			 "Sandbox state change in progress");
+	json_decref(v);
+	ck_assert(wait_state(&tl_srv, strrchr(path, '/') + 1, "started", 10000));
+	free(path);
+	free(op);
+}
+END_TEST
+
+/* Auto-stop, then auto-delete, with one "minute" of 40 ms. */
+START_TEST(test_lite_intervals)
+{
+	static const char *const flags[] = { "--interval-unit-ms", "40", NULL };
+	char *a, *b, *p;
+
+	tl_free(&tl_srv);
+	tl_start(&tl_srv, flags);
+	a = tl_create(&tl_srv, "{\"autoStopInterval\":2}");
+	b = tl_create(&tl_srv, "{\"autoStopInterval\":1,"
+		      "\"autoDeleteInterval\":0}");
+	ck_assert(wait_state(&tl_srv, a, "stopped", 5000));
+	ck_assert(wait_state(&tl_srv, b, NULL, 5000));	/* ephemeral: gone */
+	/* stopped a is deleted once its interval is set */
+	p = rv_xasprintf("/sandbox/%s/autodelete/1", a);
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", p, NULL, NULL), 200);
+	ck_assert(wait_state(&tl_srv, a, NULL, 5000));
+	free(p);
+	free(a);
+	free(b);
+}
+END_TEST
+
+START_TEST(test_lite_faults)
+{
+	static const char *const f429[] = {
+		"--fault-429-rate", "1", "--fault-retry-after-s", "7", NULL,
+	};
+	static const char *const ferr[] = {
+		"--fault-error-rate", "1", "--seed", "3", NULL,
+	};
+	static const char *const f5xx[] = { "--fault-5xx-rate", "1", NULL };
+	static const char *const hdrs[] = {
+		"Authorization: Bearer " TL_KEY, NULL,
+	};
+	struct rv_http_response r = RV_HTTP_RESPONSE_INIT;
+	json_t *v = NULL;
+	char *h;
+
+	tl_free(&tl_srv);
+	tl_start(&tl_srv, f429);
+	ck_assert_int_eq(tl_req(&tl_srv, "POST", "/api/sandbox", hdrs, "{}", &r),
+			 429);
+	h = rv_http_header(&r, "Retry-After-sandbox-create");
+	ck_assert_str_eq(h, "7");
+	free(h);
+	ck_assert_int_eq(rv_http_retry_after_ms(&r), 7000);
+	h = rv_http_header(&r, "X-RateLimit-Remaining-sandbox-create");
+	ck_assert_str_eq(h, "0");
+	free(h);
+	rv_http_response_release(&r);
+
+	tl_free(&tl_srv);
+	tl_start(&tl_srv, ferr);
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", "/sandbox", NULL, &v), 200);
+	ck_assert_str_eq(rv_json_str(v, "state"), "error");
+	ck_assert(strstr(rv_json_str(v, "errorReason"), "simulated"));
+	json_decref(v);
+
+	tl_free(&tl_srv);
+	tl_start(&tl_srv, f5xx);
+	ck_assert_int_ge(tl_api(&tl_srv, "GET", "/sandbox", NULL, NULL), 500);
+}
+END_TEST
+
+START_TEST(test_lite_stuck_in_starting)
+{
+	static const char *const flags[] = {
+		"--fault-stuck-rate", "1", "--create-wait-ms", "200", NULL,
+	};
+	json_t *v = NULL;
+	char *path, *op;
+
+	tl_free(&tl_srv);
+	tl_start(&tl_srv, flags);
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", "/sandbox", NULL, &v), 200);
+	ck_assert_str_eq(rv_json_str(v, "state"), "starting");
+	path = rv_xasprintf("/sandbox/%s", rv_json_str(v, "id"));
+	json_decref(v);
+	usleep(100000);
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", path, NULL, &v), 200);
+	ck_assert_str_eq(rv_json_str(v, "state"), "starting");
+	json_decref(v);
+	op = rv_xasprintf("%s/start", path);
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", op, NULL, NULL), 409);
+	/* a stuck sandbox can still be deleted */
+	ck_assert_int_eq(tl_api(&tl_srv, "DELETE", path, NULL, NULL), 200);
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", path, NULL, NULL), 404);
+	free(op);
+	free(path);
+}
+END_TEST
+
+/* The state directory survives a crash of the server. */
+START_TEST(test_lite_restart)
+{
+	char *a = tl_create(&tl_srv, "{\"labels\":{\"keep\":\"1\"}}");
+	char *b = tl_create(&tl_srv, NULL);
+	char *out, *marker = rv_xasprintf("sleep 9%d7", (int)getpid());
+	char *marker_a = rv_xasprintf("sleep 8%d7", (int)getpid());
+	char *cmd = rv_xasprintf("nohup %s >/dev/null 2>&1 &", marker);
+	char *cmd_a = rv_xasprintf("nohup %s >/dev/null 2>&1 &", marker_a);
+
+	free(tl_exec(&tl_srv, a, "echo kept > /home/daytona/f", NULL));
+	free(tl_exec(&tl_srv, a, cmd_a, NULL));
+	free(tl_exec(&tl_srv, b, cmd, NULL));
+	ck_assert_int_eq(tl_count_procs(marker), 1);
+
+	tl_kill(&tl_srv);		/* crash: sandboxes keep running */
+	ck_assert_int_eq(tl_count_procs(marker), 1);
+	/* b's processes die while nobody watches */
+	{
+		char *path = rv_xasprintf("%s/sandboxes/%s.json",
+					  tl_srv.state_dir, b);
+		json_t *rec = rv_json_load_file(path, NULL);
+
+		ck_assert_ptr_nonnull(rec);
+		kill((pid_t)rv_json_int(rec, "process.initPid", 0), SIGKILL);
+		json_decref(rec);
+		free(path);
+	}
+	tl_start(&tl_srv, NULL);
+	ck_assert(wait_state(&tl_srv, a, "started", 1000));
+	out = tl_exec(&tl_srv, a, "cat /home/daytona/f", NULL);
+	ck_assert_str_eq(out, "kept\n");
+	free(out);
+	ck_assert(wait_state(&tl_srv, b, "error", 1000));
+	ck_assert_int_eq(tl_count_procs(marker), 0);
+
+	/* a clean stop destroys everything */
+	ck_assert_int_eq(tl_count_procs(marker_a), 1);
+	tl_stop(&tl_srv);
+	ck_assert_int_eq(tl_count_procs(marker_a), 0);
+	free(marker);
+	free(marker_a);
+	free(cmd);
+	free(cmd_a);
+	free(a);
+	free(b);
+}
+END_TEST
+
+static Suite *lite_suite(void)
+{
+	Suite *s = suite_create("lite");
+	TCase *tc = tl_tcase("core");
+
+	tcase_add_test(tc, test_lite_lifecycle);
+	tcase_add_test(tc, test_lite_restart);
+	tcase_add_test(tc, test_lite_intervals);
+	suite_add_tcase(s, tc);
+	tc = tl_tcase("errors");
+	tcase_add_test(tc, test_lite_auth_and_errors);
+	tcase_add_test(tc, test_lite_conflicting_transition);
+	tcase_add_test(tc, test_lite_faults);
+	tcase_add_test(tc, test_lite_stuck_in_starting);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	rv_http_global_init();
+	return tu_run_suite(lite_suite()) ? 1 : 0;
+}

@@ -1,0 +1,202 @@
+/* Unit tests of daytona-lite's HTTP framing (lite_http). */
+#include "testutil.h"
+
+#include "daytona-lite/lite_http.h"
+#include "rv_buf.h"
+
+#include <string.h>
+
+START_TEST(test_lite_http_request_head)
+{
+	static const char req[] =
+		"\r\nPOST /api/sandbox?x=1 HTTP/1.1\r\nHost: a:1\r\n"
+		"X-Api-Key:  k \r\nConnection: keep-alive, Upgrade\r\n"
+		"Content-Length: 4\r\n\r\nbody";
+	struct lite_head h;
+	size_t used = 0;
+
+	ck_assert_int_eq(lite_head_parse_request(&h, req, sizeof(req) - 1,
+						 &used), LITE_PARSE_OK);
+	ck_assert_uint_eq(used, sizeof(req) - 1 - 4);
+	ck_assert_str_eq(h.method, "POST");
+	ck_assert_str_eq(h.target, "/api/sandbox?x=1");
+	ck_assert_int_eq(h.minor, 1);
+	ck_assert_str_eq(lite_head_get(&h, "x-api-key"), "k");
+	ck_assert(lite_head_has_token(&h, "connection", "upgrade"));
+	ck_assert(!lite_head_has_token(&h, "connection", "close"));
+	ck_assert_ptr_null(lite_head_get(&h, "missing"));
+	lite_head_release(&h);
+
+	/* incomplete, then too big */
+	ck_assert_int_eq(lite_head_parse_request(&h, "GET / HTTP/1.1\r\n", 16,
+						 &used), LITE_PARSE_MORE);
+	{
+		static char big[LITE_HEAD_MAX + 10];
+
+		memset(big, 'a', sizeof(big));
+		memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
+		ck_assert_int_eq(lite_head_parse_request(&h, big, sizeof(big),
+							 &used),
+				 LITE_PARSE_TOO_BIG);
+	}
+}
+END_TEST
+
+START_TEST(test_lite_http_rejects_bad_heads)
+{
+	static const char *const bad[] = {
+		"GET /\r\n\r\n",			/* no version */
+		"GET / HTTP/2.0\r\n\r\n",
+		"GET x HTTP/1.1\r\n\r\n",		/* not origin-form */
+		"GET / HTTP/1.1\r\nNo colon\r\n\r\n",
+		"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n",
+		"G(T / HTTP/1.1\r\n\r\n",
+		"GET /a b HTTP/1.1\r\n\r\n",
+	};
+	struct lite_head h;
+	size_t used;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(lite_head_parse_request(&h, bad[i], strlen(bad[i]),
+						      &used) == LITE_PARSE_BAD,
+			      "accepted: %s", bad[i]);
+}
+END_TEST
+
+START_TEST(test_lite_http_response_framing)
+{
+	static const char resp[] = "HTTP/1.0 200 OK\r\nServer: x\r\n\r\nabc";
+	struct lite_head h;
+	struct lite_body b;
+	size_t used;
+
+	ck_assert_int_eq(lite_head_parse_response(&h, resp, sizeof(resp) - 1,
+						  &used), LITE_PARSE_OK);
+	ck_assert_int_eq(h.status, 200);
+	ck_assert_int_eq(h.minor, 0);
+	ck_assert_str_eq(h.reason, "OK");
+	ck_assert_int_eq(lite_body_init_response(&b, &h, false), 0);
+	ck_assert_int_eq(b.kind, LITE_BODY_EOF);
+	ck_assert_int_eq(lite_body_feed(&b, "abc", 3, NULL), 3);
+	ck_assert(!b.done);
+	ck_assert_int_eq(lite_body_init_response(&b, &h, true), 0);
+	ck_assert(b.done);	/* HEAD: no body */
+	lite_head_release(&h);
+
+	ck_assert_int_eq(lite_head_parse_response(&h, "HTTP/1.1 204\r\n\r\n",
+						  16, &used), LITE_PARSE_OK);
+	ck_assert_int_eq(lite_body_init_response(&b, &h, false), 0);
+	ck_assert(b.done);
+	lite_head_release(&h);
+	ck_assert_int_eq(lite_head_parse_response(&h, "HTTP/1.1 20 x\r\n\r\n",
+						  17, &used), LITE_PARSE_BAD);
+}
+END_TEST
+
+static int lite_framing_of(const char *head)
+{
+	struct lite_head h;
+	struct lite_body b;
+	size_t used;
+	int rc;
+
+	ck_assert_int_eq(lite_head_parse_request(&h, head, strlen(head), &used),
+			 LITE_PARSE_OK);
+	rc = lite_body_init_request(&b, &h);
+	lite_head_release(&h);
+	return rc;
+}
+
+START_TEST(test_lite_http_framing_headers)
+{
+	ck_assert_int_eq(lite_framing_of("POST / HTTP/1.1\r\n"
+					 "Content-Length: 5\r\n\r\n"), 0);
+	/* both framings at once: a request smuggling vector */
+	ck_assert_int_eq(lite_framing_of("POST / HTTP/1.1\r\nContent-Length: 5"
+					 "\r\nTransfer-Encoding: chunked\r\n\r\n"),
+			 -1);
+	ck_assert_int_eq(lite_framing_of("POST / HTTP/1.1\r\nContent-Length: 5"
+					 "\r\nContent-Length: 6\r\n\r\n"), -1);
+	ck_assert_int_eq(lite_framing_of("POST / HTTP/1.1\r\n"
+					 "Content-Length: -1\r\n\r\n"), -1);
+	ck_assert_int_eq(lite_framing_of("POST / HTTP/1.1\r\n"
+					 "Transfer-Encoding: gzip\r\n\r\n"), -2);
+}
+END_TEST
+
+/* Chunked bodies decode the same however they are split. */
+START_TEST(test_lite_http_chunked_any_split)
+{
+	static const char body[] = "5;ext=1\r\nhello\r\n7\r\n, world\r\n"
+		"0\r\nTrailer: x\r\n\r\nNEXT";
+	size_t len = sizeof(body) - 1 - 4;
+
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct lite_body b = { .kind = LITE_BODY_CHUNKED };
+		struct rv_buf out = RV_BUF_INIT;
+		ssize_t a = lite_body_feed(&b, body, cut, &out);
+		ssize_t rest;
+
+		ck_assert_int_eq(a, (ssize_t)cut);
+		rest = lite_body_feed(&b, body + cut, sizeof(body) - 1 - cut,
+				      &out);
+		ck_assert_int_eq((size_t)a + (size_t)rest, len);
+		ck_assert(b.done);
+		ck_assert_str_eq(out.data, "hello, world");
+		rv_buf_release(&out);
+	}
+}
+END_TEST
+
+START_TEST(test_lite_http_chunked_errors)
+{
+	static const char *const bad[] = {
+		"x\r\n", "5\r\nhelloXX", "\r\n",
+		"fffffffffffffffffff\r\n",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct lite_body b = { .kind = LITE_BODY_CHUNKED };
+
+		ck_assert_msg(lite_body_feed(&b, bad[i], strlen(bad[i]),
+					     NULL) < 0, "accepted: %s", bad[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_lite_http_length_body_stops_at_end)
+{
+	struct lite_body b = { .kind = LITE_BODY_LENGTH, .left = 3 };
+
+	ck_assert_int_eq(lite_body_feed(&b, "ab", 2, NULL), 2);
+	ck_assert(!b.done);
+	ck_assert_int_eq(lite_body_feed(&b, "cGET", 4, NULL), 1);
+	ck_assert(b.done);
+	ck_assert_int_eq(lite_body_feed(&b, "GET", 3, NULL), 0);
+}
+END_TEST
+
+static Suite *lite_http_suite(void)
+{
+	Suite *s = suite_create("lite_http");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_lite_http_request_head);
+	tcase_add_test(tc, test_lite_http_response_framing);
+	tcase_add_test(tc, test_lite_http_length_body_stops_at_end);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("errors");
+	tcase_add_test(tc, test_lite_http_rejects_bad_heads);
+	tcase_add_test(tc, test_lite_http_framing_headers);
+	tcase_add_test(tc, test_lite_http_chunked_errors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
+	tcase_add_test(tc, test_lite_http_chunked_any_split);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(lite_http_suite()) ? 1 : 0;
+}

@@ -1,0 +1,79 @@
+/*
+ * lite_util: helpers for the daytona-lite suites: a server started on a
+ * free port with a temporary state directory, and calls to its API,
+ * toolbox and previews.  Servers die with the test process (a failed
+ * check exits without teardown), destroying their sandboxes.
+ */
+#ifndef RUNEVAL_TESTS_LITE_UTIL_H
+#define RUNEVAL_TESTS_LITE_UTIL_H
+
+#include <check.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "rv_http.h"
+
+#define TL_KEY "tl-test-key-0123456789"
+
+struct tl_server {
+	pid_t pid;
+	int port;
+	char *tmp;		/* temporary root, removed by tl_free() */
+	char *state_dir;	/* tmp/state */
+	char *log;		/* tmp/server.log */
+	char base[64];		/* http://127.0.0.1:PORT */
+};
+
+/* The server of the tl_tcase() fixture. */
+extern struct tl_server tl_srv;
+
+/* A test case whose tests each get tl_srv started with default flags. */
+TCase *tl_tcase(const char *name);
+
+/*
+ * Start build/daytona-lite with the extra flags (NULL-terminated, may be
+ * NULL); s->tmp is made unless already set (a restart reuses it).
+ */
+void tl_start(struct tl_server *s, const char *const *extra);
+/* SIGTERM and wait: every sandbox is destroyed. */
+void tl_stop(struct tl_server *s);
+/* SIGKILL the server alone: its sandboxes stay. */
+void tl_kill(struct tl_server *s);
+/* Stop if running, remove the temporary directory. */
+void tl_free(struct tl_server *s);
+
+/*
+ * One request to the server (url relative to base when it starts with
+ * '/'); headers NULL-terminated.  Returns the status (0 = no answer).
+ */
+long tl_req(struct tl_server *s, const char *method, const char *url,
+	    const char *const *headers, const char *body,
+	    struct rv_http_response *resp);
+
+/* An API call (path after /api) with the test key; *out gets the JSON. */
+long tl_api(struct tl_server *s, const char *method, const char *path,
+	    const char *body, json_t **out);
+
+/* Create a sandbox, check that it started; its id (malloc'ed). */
+char *tl_create(struct tl_server *s, const char *body);
+
+/* process/execute in sandbox id; the result text (malloc'ed), *code. */
+char *tl_exec(struct tl_server *s, const char *id, const char *cmd,
+	      int *exit_code);
+
+/* The preview link of port in sandbox id: {sandboxId, url, token}. */
+json_t *tl_preview_link(struct tl_server *s, const char *id, int port);
+
+/* GET path on port of sandbox id through the preview URL. */
+long tl_preview(struct tl_server *s, const char *id, int port,
+		const char *path, bool with_token,
+		struct rv_http_response *resp);
+
+/* How many host processes have marker in their command line. */
+int tl_count_procs(const char *marker);
+
+/* The server's log (malloc'ed), for messages. */
+char *tl_log(struct tl_server *s);
+
+#endif
