@@ -48,12 +48,10 @@ static void main_print_failure(const struct job *job)
 static int main_results(struct job *job, struct console *con)
 {
 	struct rv_err err = RV_ERR_INIT;
-	json_t *res;
 	int code = job->exit_code;
 
 	spans_sort(&job->spans);
-	res = result_build(job);
-	if (result_write(job, res, &err) != RV_OK) {
+	if (result_write(job, &err) != RV_OK) {
 		rv_error("%s", err.msg);
 		if (code == CLI_EXIT_OK || code == CLI_EXIT_ROLLOUTS)
 			code = CLI_EXIT_INFRA;
@@ -61,11 +59,9 @@ static int main_results(struct job *job, struct console *con)
 	main_print_failure(job);
 	console_report(con, job);
 	if (job->opt->json) {
-		json_dumpf(res, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
-		fputc('\n', stdout);
+		result_stream(job, stdout);
 		fflush(stdout);
 	}
-	json_decref(res);
 	return code;
 }
 

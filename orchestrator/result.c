@@ -4,13 +4,16 @@
 #include "job.h"
 #include "provider.h"
 #include "rv_clock.h"
+#include "rv_alloc.h"
 #include "rv_json.h"
 #include "rv_redact.h"
 #include "summary.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -51,8 +54,11 @@ static json_t *result_job(const struct job *job)
 {
 	uint64_t end = job->end_ns ? job->end_ns : rv_now_ns();
 	uint64_t dur = end - job->spans.t0_ns;
+	struct rusage ru;
 
-	return json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:I}",
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		ru.ru_maxrss = 0;
+	return json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:I, s:I}",
 		"id", job->id,
 		"status", job_status_name(job->status),
 		"exit_code", job->exit_code,
@@ -62,7 +68,8 @@ static json_t *result_job(const struct job *job)
 		"started_utc", result_iso(job->spans.wall0_ns),
 		"finished_utc", result_iso(job->spans.wall0_ns + dur),
 		"duration_ms", result_ms(rv_ns_to_ms(dur)),
-		"started_unix_us", (json_int_t)(job->spans.wall0_ns / 1000));
+		"started_unix_us", (json_int_t)(job->spans.wall0_ns / 1000),
+		"max_rss_kb", (json_int_t)ru.ru_maxrss);
 }
 
 static json_t *result_environment(const struct job *job)
@@ -203,31 +210,101 @@ static json_t *result_summary(const struct job *job)
 		"phases", phases);
 }
 
-json_t *result_build(const struct job *job)
+/* Dump v (stolen) into f at indent; false on a write error. */
+static bool result_put(FILE *f, json_t *v, size_t flags)
 {
-	json_t *spans = json_array(), *rollouts = json_array(), *root;
+	int rc;
 
-	for (size_t i = 0; i < job->spans.n; i++)
-		json_array_append_new(spans, result_span(job,
-							 &job->spans.v[i]));
-	for (size_t i = 0; i < job->n_rollouts; i++)
-		json_array_append_new(rollouts,
-				      result_rollout(job, &job->rollouts[i]));
-	root = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
-		"schema", RESULT_SCHEMA,
-		"job", result_job(job),
-		"environment", result_environment(job),
-		"config", result_config(job),
-		"spans", spans,
-		"rollouts", rollouts,
-		"summary", result_summary(job));
-	if (!root)
-		rv_bug("result: cannot build result.json");
-	return root;
+	if (!v)
+		rv_bug("result: cannot build a result.json member");
+	rc = json_dumpf(v, f, flags | JSON_ENSURE_ASCII |
+			JSON_REAL_PRECISION(12));
+	json_decref(v);
+	return rc == 0;
 }
 
-enum rv_code result_write(const struct job *job, const json_t *result,
-			  struct rv_err *err)
+/* "  "name": [ one compact object per line ]" */
+static bool result_array(FILE *f, const char *name, size_t n,
+			 json_t *(*item)(const struct job *, size_t),
+			 const struct job *job)
 {
-	return rv_json_write_file(job->result_path, result, err);
+	bool ok = fprintf(f, ",\n  \"%s\": [", name) > 0;
+
+	for (size_t i = 0; i < n && ok; i++) {
+		ok = fputs(i ? ",\n    " : "\n    ", f) >= 0 &&
+			result_put(f, item(job, i), JSON_COMPACT);
+	}
+	return ok && fputs(n ? "\n  ]" : "]", f) >= 0;
+}
+
+static json_t *result_span_at(const struct job *job, size_t i)
+{
+	return result_span(job, &job->spans.v[i]);
+}
+
+static json_t *result_rollout_at(const struct job *job, size_t i)
+{
+	return result_rollout(job, &job->rollouts[i]);
+}
+
+/* "  "name": {...}" indented as a member of the top object. */
+static bool result_member(FILE *f, const char *name, json_t *v, bool first)
+{
+	char *text;
+	bool ok;
+
+	if (!v)
+		rv_bug("result: cannot build '%s'", name);
+	text = json_dumps(v, JSON_INDENT(2) | JSON_ENSURE_ASCII |
+			  JSON_REAL_PRECISION(12));
+	json_decref(v);
+	if (!text)
+		rv_bug("result: cannot serialise '%s'", name);
+	ok = fprintf(f, "%s\n  \"%s\": ", first ? "" : ",", name) > 0;
+	for (const char *p = text; *p && ok; p++)
+		ok = (*p == '\n' ? fputs("\n  ", f) : fputc(*p, f)) != EOF;
+	free(text);
+	return ok;
+}
+
+bool result_stream(const struct job *job, FILE *f)
+{
+	/* one record at a time: memory stays flat however many seeds */
+	return fprintf(f, "{\n  \"schema\": \"%s\",", RESULT_SCHEMA) > 0 &&
+		result_member(f, "job", result_job(job), true) &&
+		result_member(f, "environment", result_environment(job), false) &&
+		result_member(f, "config", result_config(job), false) &&
+		result_array(f, "spans", job->spans.n, result_span_at, job) &&
+		result_array(f, "rollouts", job->n_rollouts, result_rollout_at,
+			     job) &&
+		result_member(f, "summary", result_summary(job), false) &&
+		fputs("\n}\n", f) >= 0;
+}
+
+enum rv_code result_write(const struct job *job, struct rv_err *err)
+{
+	char *tmp = rv_xasprintf("%s.tmp.%ld", job->result_path,
+				 (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	enum rv_code rc = RV_OK;
+	bool ok;
+
+	if (!f) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", tmp,
+			     strerror(errno));
+		goto out;
+	}
+	ok = result_stream(job, f) && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (fclose(f) != 0 || !ok) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", tmp,
+			     strerror(errno));
+		unlink(tmp);
+	} else if (rename(tmp, job->result_path) < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot rename '%s' to '%s': %s",
+			     tmp, job->result_path, strerror(errno));
+		unlink(tmp);
+	}
+out:
+	free(tmp);
+	return rc;
 }

@@ -1,16 +1,19 @@
 /*
  * result: result.json, schema runeval.result/1 (docs/result-schema.md).
  *
- * result_build() returns a new JSON object (the caller decrefs): the job,
- * the environment fingerprint, the configuration without secrets (the
- * key as a hint only), every span, one record per seed and the summary.
- * Every string that may echo foreign text passes through rv_redact().
- * result_write() writes it atomically to job->result_path.
+ * result_stream() writes the document to f one record at a time (so
+ * memory stays flat however many seeds): the job, the environment
+ * fingerprint, the configuration without secrets (the key as a hint
+ * only), every span and every seed's rollout (one compact line each),
+ * and the summary.  Every string that may echo foreign text passes
+ * through rv_redact().  result_write() writes it atomically (temporary
+ * file, fsync, rename) to job->result_path.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_RESULT_H
 #define RUNEVAL_ORCHESTRATOR_RESULT_H
 
-#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 #include "rv_err.h"
 
@@ -18,9 +21,9 @@
 
 struct job;
 
-json_t *result_build(const struct job *job);
+/* false on a write error (errno set). */
+bool result_stream(const struct job *job, FILE *f);
 
-enum rv_code result_write(const struct job *job, const json_t *result,
-			  struct rv_err *err);
+enum rv_code result_write(const struct job *job, struct rv_err *err);
 
 #endif
