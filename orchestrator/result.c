@@ -58,7 +58,8 @@ static json_t *result_job(const struct job *job)
 
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
 		ru.ru_maxrss = 0;
-	return json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:I, s:I}",
+	return json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:I, s:I, "
+			 "s:o}",
 		"id", job->id,
 		"status", job_status_name(job->status),
 		"exit_code", job->exit_code,
@@ -69,7 +70,11 @@ static json_t *result_job(const struct job *job)
 		"finished_utc", result_iso(job->spans.wall0_ns + dur),
 		"duration_ms", result_ms(rv_ns_to_ms(dur)),
 		"started_unix_us", (json_int_t)(job->spans.wall0_ns / 1000),
-		"max_rss_kb", (json_int_t)ru.ru_maxrss);
+		"max_rss_kb", (json_int_t)ru.ru_maxrss,
+		"cpu_ms", result_ms(ru.ru_utime.tv_sec * 1e3 +
+				    ru.ru_utime.tv_usec / 1e3 +
+				    ru.ru_stime.tv_sec * 1e3 +
+				    ru.ru_stime.tv_usec / 1e3));
 }
 
 static json_t *result_environment(const struct job *job)

@@ -43,6 +43,7 @@ for f in ARGS.fault:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         sys.stderr.write("pyapp: " + (fmt % args) + "\n")
@@ -86,6 +87,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self.path != "/rollout":
             return self.send(404, {"detail": "not found"})
+        t0 = time.monotonic()
         req = json.loads(raw)
         tcid = req["trace_correlation_id"]
         seed = req.get("env", {}).get("seed")
@@ -115,6 +117,7 @@ class Handler(BaseHTTPRequestHandler):
             "trace_correlation_id": tcid,
             "reward_info": {"outcome_reward": reward,
                             "details": {"seed": seed, "policy": policy,
+                                        "latency_ms": (time.monotonic() - t0) * 1000,
                                         "env_name": req["env"].get("env_name"),
                                         "config": req["env"].get("config")}},
             "success_status": "success",
@@ -128,6 +131,7 @@ def main():
               flush=True)
         sys.exit(ARGS.exit_at_start)
     time.sleep(ARGS.start_delay)
+    ThreadingHTTPServer.request_queue_size = 128
     srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
     srv.daemon_threads = True
     print("pyapp: listening on http://127.0.0.1:%d pid %d"

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Figures of scripts/bench/local.sh from its work directory.
+
+usage: local_figures.py WORK RUNS SAMPLES HELP_KB APP...
+
+For each APP (a subdirectory of WORK with walls, r<i>/result.json and
+r<i>.listen from the listen() shim) print the wall-time ratio, the
+readiness lag and runeval's overhead; then the peak RSS of WORK/big (1000
+seeds) and WORK/one (1 seed).  Samples are appended to SAMPLES as JSON
+lines spans ({"provider","phase","ms","ok"}) for the reporter.
+"""
+import json
+import statistics
+import sys
+
+med = statistics.median
+
+
+def verdict(ok):
+    return "ok" if ok else "MISSED"
+
+
+def shim_times(path):
+    """(first exec, first listen) in epoch microseconds."""
+    ev = {}
+    for line in open(path):
+        what, us, _pid = line.split()
+        ev.setdefault(what, []).append(int(us))
+    return min(ev["exec"]), min(ev["listen"])
+
+
+def ideal_makespan(rollouts, k):
+    """The app's own rollout times (details.latency_ms) scheduled on k
+    lanes in dispatch order: the rollouts phase with zero overhead."""
+    lanes = [0.0] * k
+    for r in sorted(rollouts, key=lambda r: r["seed"]):
+        i = lanes.index(min(lanes))
+        lanes[i] += r["details"]["latency_ms"]
+    return max(lanes)
+
+
+def report(work, name, runs, out):
+    walls = {"shell": [], "runeval": []}
+    for line in open(f"{work}/{name}/walls"):
+        who, us = line.split()
+        walls[who].append(int(us) / 1000.0)
+    lags, over, e2e, cpu = [], [], [], []
+    for i in range(1, runs + 1):
+        res = json.load(open(f"{work}/{name}/r{i}/result.json"))
+        t0 = res["job"]["started_unix_us"]
+        span = {s["phase"]: s for s in res["spans"] if s["seed"] is None}
+        h = span["health"]
+        healthy_us = t0 + (h["start_ms"] + h["ms"]) * 1000
+        exec_us, listen_us = shim_times(f"{work}/{name}/r{i}.listen")
+        lags.append((healthy_us - listen_us) / 1000.0)
+        ideal = ideal_makespan(res["rollouts"], res["config"]["concurrency"])
+        over.append(span["rollouts"]["ms"] - ideal)
+        app_start = (listen_us - exec_us) / 1000.0
+        e2e.append(walls["runeval"][i - 1] - app_start - ideal -
+                   span["teardown"]["ms"])
+        cpu.append(res["job"]["cpu_ms"])
+        n = len(res["rollouts"])
+    for who, v in walls.items():
+        for ms in v:
+            out.append({"provider": f"{who}/{name}", "phase": "job", "ms": ms})
+    for phase, v in (("readiness_lag", lags), ("overhead", over),
+                     ("overhead_e2e", e2e), ("cpu", cpu)):
+        for ms in v:
+            out.append({"provider": f"runeval/{name}", "phase": phase,
+                        "ms": ms})
+    ratio = med(walls["runeval"]) / med(walls["shell"])
+    print(f"[{name}] wall time, median of {runs}: runeval "
+          f"{med(walls['runeval']):.1f} ms, shell {med(walls['shell']):.1f} ms;"
+          f" ratio {ratio:.3f} (target <= 0.5: {verdict(ratio <= 0.5)})")
+    print(f"[{name}] readiness lag, listen() to the first 200: p50 "
+          f"{med(lags):.3f} ms, min {min(lags):.3f}, max {max(lags):.3f} "
+          f"(target p50 <= 2 ms: {verdict(med(lags) <= 2)})")
+    print(f"[{name}] overhead beyond the app's rollout time ({n} seeds): p50 "
+          f"{med(over):.2f} ms, min {min(over):.2f}, max {max(over):.2f} "
+          f"(target <= 15 ms: {verdict(med(over) <= 15)})")
+    print(f"[{name}]   (rollouts phase minus the app's own latency_ms on the "
+          f"same {res['config']['concurrency']} lanes); end to end, with "
+          f"runeval's own process start, spawn, readiness and results: p50 "
+          f"{med(e2e):.1f} ms; runeval CPU time p50 {med(cpu):.1f} ms")
+
+
+def main():
+    work, runs, samples, help_kb = sys.argv[1:5]
+    runs, help_kb = int(runs), int(help_kb)
+    out = []
+    for name in sys.argv[5:]:
+        report(work, name, runs, out)
+    big = json.load(open(f"{work}/big/result.json"))
+    one = json.load(open(f"{work}/one/result.json"))
+    rb = big["job"]["max_rss_kb"] / 1024.0
+    ro = one["job"]["max_rss_kb"] / 1024.0
+    print(f"peak RSS (getrusage of runeval alone): {rb:.1f} MB at 1000 seeds "
+          f"({big['summary']['completed']} ok) (target <= 10 MB: "
+          f"{verdict(rb <= 10)}); {ro:.1f} MB at 1 seed; "
+          f"{help_kb / 1024:.1f} MB for 'runeval --help' (the shared "
+          f"libraries alone); growth 1 -> 1000 seeds {rb - ro:.1f} MB")
+    out.append({"provider": "runeval", "phase": "rss_1000_seeds_mb",
+                "ms": rb})
+    with open(samples, "a") as f:
+        for o in out:
+            o["ok"] = True
+            f.write(json.dumps(o) + "\n")
+
+
+if __name__ == "__main__":
+    main()
