@@ -6,10 +6,15 @@
 #include "lite_util.h"
 
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_json.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -339,6 +344,89 @@ START_TEST(test_lite_restart)
 }
 END_TEST
 
+/* Send raw bytes, read until the server closes (or 10 s pass). */
+static char *raw_exchange(int port, const char *req, size_t len)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = 10 };
+	struct rv_buf b = RV_BUF_INIT;
+	char buf[8192];
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	signal(SIGPIPE, SIG_IGN);	/* the server may close first */
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (size_t off = 0; off < len; off += (size_t)n) {
+		n = write(fd, req + off, len - off);
+		if (n <= 0)
+			break;	/* the server may answer and close early */
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		rv_buf_add(&b, buf, (size_t)n);
+	close(fd);
+	return rv_buf_detach(&b, NULL);
+}
+
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+#define AUTH "Authorization: Bearer " TL_KEY "\r\n"
+
+START_TEST(test_lite_http_edges)
+{
+	static const char pipelined[] =
+		"GET /api/sandbox HTTP/1.1\r\nHost: x\r\n" AUTH "\r\n"
+		"GET /api/sandbox?limit=5 HTTP/1.1\r\nHost: x\r\n" AUTH
+		"Connection: close\r\n\r\n";
+	static const char chunked[] =
+		"POST /api/sandbox HTTP/1.1\r\nHost: x\r\n" AUTH
+		"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+		"7\r\n{\"name\"\r\na\r\n:\"chunky\"}\r\n0\r\n\r\n";
+	static const char http10[] = "GET /api/sandbox HTTP/1.0\r\n" AUTH
+		"\r\n";
+	static const char smuggle[] =
+		"POST /api/sandbox HTTP/1.1\r\nHost: x\r\n" AUTH
+		"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}";
+	static const char garbage[] = "HELLO\r\n\r\n";
+	char *big = rv_xmalloc(80 * 1024), *out;
+
+	out = raw_exchange(tl_srv.port, pipelined, sizeof(pipelined) - 1);
+	ck_assert_int_eq(count_of(out, "HTTP/1.1 200 OK"), 2);
+	free(out);
+	out = raw_exchange(tl_srv.port, chunked, sizeof(chunked) - 1);
+	ck_assert_msg(strstr(out, "HTTP/1.1 200 OK") &&
+		      strstr(out, "\"name\":\"chunky\""), "got: %s", out);
+	free(out);
+	out = raw_exchange(tl_srv.port, http10, sizeof(http10) - 1);
+	ck_assert(strstr(out, "HTTP/1.1 200 OK"));
+	ck_assert(strstr(out, "Connection: close"));
+	free(out);
+	out = raw_exchange(tl_srv.port, smuggle, sizeof(smuggle) - 1);
+	ck_assert(!strncmp(out, "HTTP/1.1 400", 12));
+	free(out);
+	out = raw_exchange(tl_srv.port, garbage, sizeof(garbage) - 1);
+	ck_assert(!strncmp(out, "HTTP/1.1 400", 12));
+	free(out);
+	memset(big, 'a', 80 * 1024);
+	memcpy(big, "GET /api/sandbox HTTP/1.1\r\nX: ", 31);
+	out = raw_exchange(tl_srv.port, big, 80 * 1024);
+	ck_assert(!strncmp(out, "HTTP/1.1 431", 12));
+	free(out);
+	free(big);
+	/* and the server still serves */
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", "/sandbox", NULL, NULL), 200);
+}
+END_TEST
+
 static Suite *lite_suite(void)
 {
 	Suite *s = suite_create("lite");
@@ -350,6 +438,7 @@ static Suite *lite_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tl_tcase("errors");
 	tcase_add_test(tc, test_lite_auth_and_errors);
+	tcase_add_test(tc, test_lite_http_edges);
 	tcase_add_test(tc, test_lite_conflicting_transition);
 	tcase_add_test(tc, test_lite_faults);
 	tcase_add_test(tc, test_lite_stuck_in_starting);

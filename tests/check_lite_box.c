@@ -120,6 +120,30 @@ START_TEST(test_lite_port_8000_twice)
 		rv_http_response_release(&r);
 		free(want);
 	}
+	/* a signed URL needs no token, and opens only its port */
+	{
+		char *p = rv_xasprintf("/sandbox/%s/ports/8000/"
+				       "signed-preview-url?expiresInSeconds=60",
+				       a);
+		json_t *sl = NULL;
+		char *url, *other;
+
+		ck_assert_int_eq(tl_api(&tl_srv, "GET", p, NULL, &sl), 200);
+		url = rv_xasprintf("%s/who", rv_json_str(sl, "url"));
+		ck_assert_int_eq(tl_req(&tl_srv, "GET", url, NULL, NULL, &r),
+				 200);
+		ck_assert(strstr(r.body.data, a));
+		rv_http_response_release(&r);
+		other = rv_xasprintf("http://8001-%s.localhost:%d/who",
+				     rv_json_str(sl, "token"), tl_srv.port);
+		ck_assert_int_eq(tl_req(&tl_srv, "GET", other, NULL, NULL, &r),
+				 404);
+		rv_http_response_release(&r);
+		json_decref(sl);
+		free(other);
+		free(url);
+		free(p);
+	}
 	free(a);
 	free(b);
 }

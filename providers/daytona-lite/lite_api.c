@@ -147,6 +147,44 @@ static void api_preview_url(struct lite_ctx *c)
 	free(url);
 }
 
+/* A URL that opens one port without credentials, for a while. */
+static void api_signed_preview_url(struct lite_ctx *c)
+{
+	char *v = lite_query_get(c->req->query, "expiresInSeconds");
+	uint64_t now = rv_wall_ns();
+	long port, secs = 60;
+	char token[LITE_TOKEN_LEN + 1], *url;
+	size_t i;
+	json_t *u;
+
+	if (!lite_parse_int(c->seg[3], &port) || port < 1 || port > 65535 ||
+	    (v && *v && (!lite_parse_int(v, &secs) || secs < 1 ||
+			 secs > 86400))) {
+		lite_fail(c, 400, "Invalid port or expiresInSeconds");
+		free(v);
+		return;
+	}
+	free(v);
+	/* forget the expired ones */
+	json_array_foreach(c->sb->signed_urls, i, u) {
+		if ((uint64_t)rv_json_int(u, "expiresNs", 0) <= now) {
+			json_array_remove(c->sb->signed_urls, i);
+			i--;
+		}
+	}
+	lite_random_token(token, LITE_TOKEN_LEN);
+	json_array_append_new(c->sb->signed_urls, json_pack(
+		"{s:s, s:i, s:I}", "token", token, "port", (int)port,
+		"expiresNs", (json_int_t)(now + (uint64_t)secs *
+					  RV_NS_PER_SEC)));
+	lite_store_save(c->l->store, c->sb);
+	url = lite_preview_url(c->l, token, (int)port);
+	lite_reply(c, 200, json_pack("{s:s, s:i, s:s, s:s}", "sandboxId",
+				     c->sb->id, "port", (int)port, "token",
+				     token, "url", url));
+	free(url);
+}
+
 static void api_toolbox_url(struct lite_ctx *c)
 {
 	lite_reply(c, 200, json_pack("{s:s}", "url", c->l->toolbox_url));
@@ -230,6 +268,8 @@ static const struct lite_route lite_routes[] = {
 	{ "POST", "sandbox/*/archive", true, api_archive },
 	{ "POST", "sandbox/*/recover", true, api_recover },
 	{ "GET", "sandbox/*/ports/*/preview-url", true, api_preview_url },
+	{ "GET", "sandbox/*/ports/*/signed-preview-url", true,
+	  api_signed_preview_url },
 	{ "GET", "sandbox/*/toolbox-proxy-url", true, api_toolbox_url },
 	{ "PUT", "sandbox/*/labels", true, lite_api_labels },
 	{ "POST", "sandbox/*/autostop/*", true, api_interval },

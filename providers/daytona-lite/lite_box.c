@@ -4,6 +4,7 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
+#include "rv_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -502,25 +504,49 @@ static void lite_describe_exit(char *out, size_t size, int status)
 		snprintf(out, size, "status %d", status);
 }
 
-/* Wait for the toolbox's sockets; the sandbox is killed on failure. */
+/* Drain inotify events, or wait up to ms for one. */
+static void lite_inotify_wait(int ifd, int ms)
+{
+	struct pollfd p = { .fd = ifd, .events = POLLIN };
+	char buf[4096];
+
+	if (ifd < 0) {
+		usleep((useconds_t)ms * 1000);
+		return;
+	}
+	if (poll(&p, 1, ms) > 0)
+		while (read(ifd, buf, sizeof(buf)) > 0)
+			;
+}
+
+/*
+ * Wait for the toolbox: its "ready" file, or toolbox.sock accepting.
+ * inotify on the socket directory wakes us at once; the sandbox is killed
+ * on failure.
+ */
 static enum rv_code lite_wait_ready(const struct lite_box_host *h,
 				    const char *id, struct lite_box_proc *p,
 				    const volatile int *cancel,
 				    struct rv_err *err)
 {
+	char *run = lite_box_path(h, id, "run");
 	char *ready = lite_box_path(h, id, "run/ready");
 	char *sock = lite_box_path(h, id, "run/toolbox.sock");
 	uint64_t deadline = rv_now_ns() +
 		(uint64_t)h->start_timeout_ms * RV_NS_PER_MS;
+	int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	enum rv_code rc = RV_OK;
-	unsigned spins = 0;
 
+	if (ifd >= 0 && inotify_add_watch(ifd, run, IN_CREATE | IN_MOVED_TO |
+					  IN_ATTRIB | IN_CLOSE_WRITE) < 0) {
+		close(ifd);
+		ifd = -1;
+	}
 	for (;;) {
 		char why[64], tail[300];
 		int status;
 
-		if (access(ready, F_OK) == 0 ||
-		    (++spins % 8 == 0 && lite_socket_accepts(sock)))
+		if (access(ready, F_OK) == 0 || lite_socket_accepts(sock))
 			break;
 		if (lite_box_reaped(p, &status)) {
 			lite_describe_exit(why, sizeof(why), status);
@@ -536,10 +562,13 @@ static enum rv_code lite_wait_ready(const struct lite_box_host *h,
 				     "within %ld ms", h->start_timeout_ms);
 			break;
 		}
-		usleep(spins < 200 ? 250 : 2000);
+		lite_inotify_wait(ifd, ifd < 0 ? 1 : 10);
 	}
 	if (rc)
 		lite_box_kill(p, true);
+	if (ifd >= 0)
+		close(ifd);
+	free(run);
 	free(ready);
 	free(sock);
 	return rc;
@@ -556,10 +585,13 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 	enum rv_code rc;
 	pid_t pid;
 
+	uint64_t t0 = rv_now_ns(), t1, t2;
+
 	memset(out, 0, sizeof(*out));
 	rc = lite_spawn_prepare(h, id, env, &sp, err);
 	if (rc)
 		goto out;
+	t1 = rv_now_ns();
 	pid = fork();
 	if (pid < 0) {
 		rc = rv_errf(err, RV_ERR_CHILD, "cannot fork: %s",
@@ -574,6 +606,7 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 	sp.info_wr = -1;
 	out->init_pid = lite_read_info(sp.info_rd, h->start_timeout_ms);
 	out->init_start = lite_proc_start_time(out->init_pid);
+	t2 = rv_now_ns();
 	if (out->init_pid <= 0 || !out->init_start) {
 		char tail[300];
 
@@ -587,6 +620,9 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 	rc = lite_wait_ready(h, id, out, cancel, err);
 	if (rc)
 		memset(out, 0, sizeof(*out));
+	rv_debug("sandbox '%s': prepare %.1f ms, namespaces %.1f ms, toolbox "
+		 "%.1f ms", id, rv_ns_to_ms(t1 - t0), rv_ns_to_ms(t2 - t1),
+		 rv_ns_to_ms(rv_now_ns() - t2));
 out:
 	lite_spawn_release(&sp);
 	return rc;

@@ -47,6 +47,7 @@ static const struct lite_opt lite_opts[] = {
 	{ "max-body", "MAX_BODY", OPT_LONG, CO(max_body) },
 	{ "max-sandboxes", "MAX_SANDBOXES", OPT_LONG, CO(max_sandboxes) },
 	{ "quiet", NULL, OPT_FLAG, CO(quiet) },
+	{ "debug", NULL, OPT_FLAG, CO(debug) },
 	{ "seed", "SEED", OPT_SEED, FO(seed) },
 	{ "fault-429-rate", "FAULT_429_RATE", OPT_RATE, FO(create_429_rate) },
 	{ "fault-5xx-rate", "FAULT_5XX_RATE", OPT_RATE, FO(http_5xx_rate) },
@@ -96,6 +97,7 @@ static const char lite_usage[] =
 "  --max-body BYTES         largest API request body (default 1048576; 413)\n"
 "  --max-sandboxes N        sandboxes at once (default 200; 403 beyond)\n"
 "  --quiet                  no log lines but errors\n"
+"  --debug                  also log timings of every sandbox start\n"
 "\n"
 "Fault injection (all off by default; rates are probabilities in [0, 1]):\n"
 "  --seed N                 seed of the fault generator (default: time);\n"

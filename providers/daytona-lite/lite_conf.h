@@ -46,6 +46,7 @@ struct lite_conf {
 	size_t max_body;	/* control-plane request body limit (413) */
 	unsigned max_sandboxes;
 	bool quiet;
+	bool debug;
 	struct lite_faults faults;
 };
 

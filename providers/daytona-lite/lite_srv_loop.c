@@ -229,7 +229,11 @@ static enum rv_code lite_srv_start(struct lite_srv *srv, struct lite *l,
 
 	memset(&info, 0, sizeof(info));
 	info.port = l->conf->port;
-	info.iface = l->conf->host;
+	/* an address, not an interface name; "" listens everywhere */
+	info.iface = !strcmp(l->conf->host, "localhost") ? "127.0.0.1" :
+		!strcmp(l->conf->host, "0.0.0.0") || !l->conf->host[0] ? NULL :
+		l->conf->host;
+	info.pt_serv_buf_size = 64 * 1024;	/* bytes per read */
 	info.protocols = lite_protocols;
 	info.options = LWS_SERVER_OPTION_ONLY_RAW;
 	if (!strchr(l->conf->host, ':'))

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -107,6 +108,27 @@ struct lite_sandbox *lite_store_find(struct lite_store *s,
 	return NULL;
 }
 
+struct lite_sandbox *lite_store_find_signed(struct lite_store *s,
+					    const char *token, int port)
+{
+	uint64_t now = rv_wall_ns();
+
+	for (struct lite_sandbox *sb = s->head; sb; sb = sb->next) {
+		size_t i;
+		json_t *u;
+
+		json_array_foreach(sb->signed_urls, i, u) {
+			const char *t = rv_json_str(u, "token");
+
+			if (t && !strcmp(t, token) &&
+			    rv_json_int(u, "port", 0) == port &&
+			    (uint64_t)rv_json_int(u, "expiresNs", 0) > now)
+				return sb;
+		}
+	}
+	return NULL;
+}
+
 void lite_store_add(struct lite_store *s, struct lite_sandbox *sb)
 {
 	struct lite_sandbox **pp = &s->head;
@@ -154,6 +176,7 @@ struct lite_sandbox *lite_sandbox_new(void)
 	sb->target = rv_xstrdup("local");
 	sb->labels = json_object();
 	sb->env = json_object();
+	sb->signed_urls = json_array();
 	sb->cpu = 1;
 	sb->memory = 1;
 	sb->disk = 3;
@@ -177,6 +200,7 @@ void lite_sandbox_free(struct lite_sandbox *sb)
 	json_decref(sb->labels);
 	json_decref(sb->env);
 	json_decref(sb->build_info);
+	json_decref(sb->signed_urls);
 	free(sb->error_reason);
 	free(sb);
 }
@@ -220,6 +244,7 @@ static json_t *lite_record_json(const struct lite_sandbox *sb)
 		rv_bug("cannot build the record of sandbox '%s'", sb->id);
 	if (sb->build_info)
 		json_object_set(o, "buildInfo", sb->build_info);
+	json_object_set(o, "signedUrls", sb->signed_urls);
 	if (sb->error_reason)
 		json_object_set_new(o, "errorReason",
 				    json_string(sb->error_reason));
@@ -232,18 +257,31 @@ static json_t *lite_record_json(const struct lite_sandbox *sb)
 	return o;
 }
 
+/*
+ * Records are written to a temporary file renamed into place, without
+ * fsync: a crash of daytona-lite loses nothing (the page cache survives
+ * it) and each fsync would cost a create several milliseconds.
+ */
 void lite_store_save(struct lite_store *s, struct lite_sandbox *sb)
 {
-	struct rv_err err = RV_ERR_INIT;
 	char *path = lite_record_path(s, sb->id);
+	char *tmp = rv_xasprintf("%s.tmp", path);
 	json_t *o = lite_record_json(sb);
-	mode_t old = umask(077);
+	char *text = json_dumps(o, JSON_INDENT(1));
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	size_t len = text ? strlen(text) : 0;
 
-	if (rv_json_write_file(path, o, &err))
-		rv_warn("cannot save sandbox '%s': %s", sb->id, err.msg);
-	umask(old);
+	if (fd < 0 || !text || write(fd, text, len) != (ssize_t)len ||
+	    close(fd) < 0 || rename(tmp, path) < 0) {
+		rv_warn("cannot save sandbox '%s' to '%s': %s", sb->id, path,
+			strerror(errno));
+		if (fd >= 0)
+			unlink(tmp);
+	}
 	sb->dirty = false;
 	json_decref(o);
+	free(text);
+	free(tmp);
 	free(path);
 }
 
@@ -281,6 +319,9 @@ static struct lite_sandbox *lite_record_parse(const json_t *o)
 	sb->target = lite_dup_str(o, "target", "local");
 	sb->labels = lite_dup_object(o, "labels");
 	sb->env = lite_dup_object(o, "env");
+	sb->signed_urls = json_is_array(json_object_get(o, "signedUrls")) ?
+		json_deep_copy(json_object_get(o, "signedUrls")) :
+		json_array();
 	if (json_is_object(json_object_get(o, "buildInfo")))
 		sb->build_info = json_deep_copy(json_object_get(o, "buildInfo"));
 	sb->is_public = rv_json_bool(o, "public", false);

@@ -58,6 +58,7 @@ struct lite_sandbox {
 	json_t *labels;		/* object of strings, owned */
 	json_t *env;		/* object of strings, owned */
 	json_t *build_info;	/* as given, or NULL */
+	json_t *signed_urls;	/* [{token, port, expiresNs}], owned */
 	bool is_public;
 	int cpu, gpu, memory, disk;
 	long auto_stop;		/* minutes; 0 = never */
@@ -106,6 +107,13 @@ unsigned lite_store_count(struct lite_store *s);
 /* By id, else by name (locked); NULL when unknown. */
 struct lite_sandbox *lite_store_find(struct lite_store *s,
 				     const char *id_or_name);
+
+/*
+ * The sandbox a signed preview token opens on port (locked), or NULL
+ * when the token is unknown, for another port, or expired.
+ */
+struct lite_sandbox *lite_store_find_signed(struct lite_store *s,
+					    const char *token, int port);
 
 /* Take sb into the list (locked). */
 void lite_store_add(struct lite_store *s, struct lite_sandbox *sb);

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* No key given: reuse or make one, saved in the state directory. */
@@ -48,12 +49,24 @@ static enum rv_code lite_default_key(struct lite *l, struct rv_err *err)
 	return rc;
 }
 
+/* Each relayed request holds two descriptors: allow many. */
+static void lite_raise_fd_limit(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max > 65536 ? 65536 : r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 static int lite_serve(struct lite_conf *conf)
 {
 	struct rv_err err = RV_ERR_INIT;
 	struct lite l;
 	enum rv_code rc;
 
+	lite_raise_fd_limit();
 	rc = lite_open(&l, conf, &err);
 	if (rc == RV_OK && !conf->api_key)
 		rc = lite_default_key(&l, &err);
@@ -103,6 +116,8 @@ int main(int argc, char **argv)
 	} else {
 		if (conf.quiet)
 			rv_log_set_level(RV_LOG_ERROR);
+		if (conf.debug)
+			rv_log_set_level(RV_LOG_DEBUG);
 		rc = lite_serve(&conf);
 	}
 	lite_conf_release(&conf);
