@@ -5,6 +5,7 @@
 #include "job.h"
 #include "lifecycle.h"
 #include "reap.h"
+#include "report.h"
 #include "result.h"
 #include "rv_http.h"
 #include "rv_json.h"
@@ -129,6 +130,8 @@ int main(int argc, char **argv)
 	int code;
 
 	rv_log_set_prog("runeval");
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return report_main(argc - 1, argv + 1);
 	if (argc > 1 && (!strcmp(argv[1], "reap") ||
 			 !strcmp(argv[1], "lifecycle")))
 		return main_subcommand(argc - 1, argv + 1);

@@ -1,0 +1,493 @@
+#include "report_jscan.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSCAN_MAX_DEPTH 64
+
+static bool jscan_fail(struct jscan *s, const char *why)
+{
+	if (!s->err)
+		s->err = why;
+	return false;
+}
+
+void jscan_init(struct jscan *s, const char *data, size_t len)
+{
+	s->p = data;
+	s->end = data + len;
+	s->err = NULL;
+}
+
+static void jscan_ws(struct jscan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
+				 *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+enum jscan_type jscan_peek(struct jscan *s)
+{
+	jscan_ws(s);
+	if (s->p >= s->end)
+		return JSCAN_BAD;
+	switch (*s->p) {
+	case '{': return JSCAN_OBJECT;
+	case '[': return JSCAN_ARRAY;
+	case '"': return JSCAN_STRING;
+	case 't': return JSCAN_TRUE;
+	case 'f': return JSCAN_FALSE;
+	case 'n': return JSCAN_NULL;
+	case '-': return JSCAN_NUMBER;
+	default:
+		return *s->p >= '0' && *s->p <= '9' ? JSCAN_NUMBER : JSCAN_BAD;
+	}
+}
+
+const char *jscan_type_name(enum jscan_type t)
+{
+	switch (t) {
+	case JSCAN_OBJECT: return "object";
+	case JSCAN_ARRAY: return "array";
+	case JSCAN_STRING: return "string";
+	case JSCAN_NUMBER: return "number";
+	case JSCAN_TRUE:
+	case JSCAN_FALSE: return "boolean";
+	case JSCAN_NULL: return "null";
+	case JSCAN_BAD: break;
+	}
+	return "invalid JSON";
+}
+
+bool jscan_expect(struct jscan *s, char c)
+{
+	jscan_ws(s);
+	if (s->p < s->end && *s->p == c) {
+		s->p++;
+		return true;
+	}
+	return jscan_fail(s, c == ':' ? "expected ':'" :
+			  c == '{' ? "expected an object" : "unexpected character");
+}
+
+static int jscan_hex4(const char *p)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+static void jscan_put_utf8(struct rv_buf *out, uint32_t cp)
+{
+	char b[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | cp >> 12);
+		b[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		b[0] = (char)(0xf0 | cp >> 18);
+		b[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	if (out)
+		rv_buf_add(out, b, n);
+}
+
+/* A \u escape (s->p after the 'u'), with its surrogate pair. */
+static bool jscan_unicode(struct jscan *s, struct rv_buf *out)
+{
+	int hi, lo;
+
+	if (s->end - s->p < 4 || (hi = jscan_hex4(s->p)) < 0)
+		return jscan_fail(s, "invalid \\u escape");
+	s->p += 4;
+	if (hi == 0)
+		return jscan_fail(s, "\\u0000 is not allowed in strings");
+	if (hi >= 0xdc00 && hi <= 0xdfff)
+		return jscan_fail(s, "invalid Unicode surrogate");
+	if (hi < 0xd800 || hi > 0xdbff) {
+		jscan_put_utf8(out, (uint32_t)hi);
+		return true;
+	}
+	if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u' ||
+	    (lo = jscan_hex4(s->p + 2)) < 0xdc00 || lo > 0xdfff)
+		return jscan_fail(s, "invalid Unicode surrogate");
+	s->p += 6;
+	jscan_put_utf8(out, 0x10000 + (((uint32_t)hi - 0xd800) << 10) +
+		       ((uint32_t)lo - 0xdc00));
+	return true;
+}
+
+/* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), or 0. */
+static size_t jscan_utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	size_t n;
+	uint32_t cp, min;
+
+	if (*p >= 0xc2 && *p <= 0xdf) {
+		n = 2; cp = *p & 0x1f; min = 0x80;
+	} else if (*p >= 0xe0 && *p <= 0xef) {
+		n = 3; cp = *p & 0x0f; min = 0x800;
+	} else if (*p >= 0xf0 && *p <= 0xf4) {
+		n = 4; cp = *p & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static bool jscan_escape(struct jscan *s, struct rv_buf *out)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char *hit;
+
+	if (s->p >= s->end)
+		return jscan_fail(s, "unterminated string");
+	if (*s->p == 'u') {
+		s->p++;
+		return jscan_unicode(s, out);
+	}
+	hit = memchr(from, *s->p, sizeof(from) - 1);
+	if (!hit)
+		return jscan_fail(s, "invalid escape in string");
+	if (out)
+		rv_buf_addch(out, to[hit - from]);
+	s->p++;
+	return true;
+}
+
+/* Bytes that stand for themselves in a string: ASCII from 0x20 but " \ */
+#define J16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+static const unsigned char jscan_plain[256] = {
+	J16(0), J16(0),
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x22 " */
+	J16(1), J16(1),
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* 0x5c \ */
+	J16(1), J16(1),
+	/* 0x80 and up: UTF-8, checked on its own */
+};
+#undef J16
+
+bool jscan_string(struct jscan *s, struct rv_buf *out)
+{
+	if (out)
+		rv_buf_reset(out);
+	if (!jscan_expect(s, '"'))
+		return jscan_fail(s, "expected a string");
+	while (s->p < s->end) {
+		const char *run = s->p;
+		unsigned char c;
+
+		while (s->p < s->end && jscan_plain[(unsigned char)*s->p])
+			s->p++;
+		if (out && s->p > run)
+			rv_buf_add(out, run, (size_t)(s->p - run));
+		if (s->p >= s->end)
+			break;
+		c = (unsigned char)*s->p;
+		if (c == '"') {
+			s->p++;
+			return true;
+		} else if (c == '\\') {
+			s->p++;
+			if (!jscan_escape(s, out))
+				return false;
+		} else if (c < 0x20) {
+			return jscan_fail(s, "control character in string");
+		} else {
+			size_t n = jscan_utf8_len((const unsigned char *)s->p,
+						  (const unsigned char *)s->end);
+
+			if (!n)
+				return jscan_fail(s, "invalid UTF-8 in string");
+			if (out)
+				rv_buf_add(out, s->p, n);
+			s->p += n;
+		}
+	}
+	return jscan_fail(s, "unterminated string");
+}
+
+static const char *jscan_digits(const char *p, const char *end)
+{
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
+/*
+ * Clinger's fast path: with at most 15 significant digits and a power of
+ * ten within 1e22 both operands are exact doubles, so one IEEE multiply or
+ * divide rounds correctly.  false when the number needs strtod.
+ */
+static bool jscan_fast_number(const char *p, const char *end, double *out)
+{
+	static const double pow10[] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+	};
+	uint64_t m = 0;
+	int digits = 0, e = 0;
+	bool neg = *p == '-', frac = false;
+
+	for (p += neg; p < end && *p != 'e' && *p != 'E'; p++) {
+		if (*p == '.') {
+			frac = true;
+			continue;
+		}
+		if (m || *p != '0')
+			digits++;
+		if (digits > 15)
+			return false;
+		m = m * 10 + (uint64_t)(*p - '0');
+		e -= frac;
+	}
+	if (p < end)
+		return false;	/* an exponent: leave it to strtod */
+	if (e < -22)
+		return false;
+	*out = e < 0 ? (double)m / pow10[-e] : (double)m;
+	if (neg)
+		*out = -*out;
+	return true;
+}
+
+bool jscan_number(struct jscan *s, double *out)
+{
+	const char *p, *start, *q;
+	char tmp[64];
+
+	jscan_ws(s);
+	start = p = s->p;
+	if (p < s->end && *p == '-')
+		p++;
+	if (p < s->end && *p == '0')
+		p++;
+	else if (p < s->end && *p >= '1' && *p <= '9')
+		p = jscan_digits(p, s->end);
+	else
+		return jscan_fail(s, "invalid number");
+	if (p < s->end && *p == '.') {
+		q = jscan_digits(p + 1, s->end);
+		if (q == p + 1)
+			return jscan_fail(s, "invalid number");
+		p = q;
+	}
+	if (p < s->end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < s->end && (*p == '+' || *p == '-'))
+			p++;
+		q = jscan_digits(p, s->end);
+		if (q == p)
+			return jscan_fail(s, "invalid number");
+		p = q;
+	}
+	s->p = p;
+	if (jscan_fast_number(start, p, out))
+		return true;
+	if ((size_t)(p - start) >= sizeof(tmp))
+		return jscan_fail(s, "number too long");
+	memcpy(tmp, start, (size_t)(p - start));
+	tmp[p - start] = '\0';
+	*out = strtod(tmp, NULL);
+	return true;
+}
+
+static bool jscan_literal(struct jscan *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n))
+		return jscan_fail(s, "invalid literal");
+	s->p += n;
+	return true;
+}
+
+bool jscan_object_begin(struct jscan *s)
+{
+	return jscan_expect(s, '{');
+}
+
+bool jscan_object_next(struct jscan *s, bool *first, struct rv_buf *key)
+{
+	jscan_ws(s);
+	if (s->p < s->end && *s->p == '}') {
+		s->p++;
+		return false;
+	}
+	if (!*first && !jscan_expect(s, ','))
+		return jscan_fail(s, "expected ',' or '}'");
+	*first = false;
+	if (!jscan_string(s, key) || !jscan_expect(s, ':'))
+		return false;
+	return true;
+}
+
+static bool jscan_skip_depth(struct jscan *s, int depth);
+
+bool jscan_array_begin(struct jscan *s)
+{
+	return jscan_expect(s, '[');
+}
+
+bool jscan_array_next(struct jscan *s, bool *first)
+{
+	jscan_ws(s);
+	if (s->p < s->end && *s->p == ']') {
+		s->p++;
+		return false;
+	}
+	if (!*first && !jscan_expect(s, ','))
+		return jscan_fail(s, "expected ',' or ']'");
+	*first = false;
+	jscan_ws(s);
+	return true;
+}
+
+static bool jscan_skip_array(struct jscan *s, int depth)
+{
+	bool first = true;
+
+	s->p++;
+	while (jscan_array_next(s, &first))
+		if (!jscan_skip_depth(s, depth + 1))
+			return false;
+	return !s->err;
+}
+
+static bool jscan_skip_depth(struct jscan *s, int depth)
+{
+	double num;
+	bool first = true;
+
+	if (depth > JSCAN_MAX_DEPTH)
+		return jscan_fail(s, "nested too deeply");
+	switch (jscan_peek(s)) {
+	case JSCAN_OBJECT:
+		s->p++;
+		while (jscan_object_next(s, &first, NULL))
+			if (!jscan_skip_depth(s, depth + 1))
+				return false;
+		return !s->err;
+	case JSCAN_ARRAY: return jscan_skip_array(s, depth);
+	case JSCAN_STRING: return jscan_string(s, NULL);
+	case JSCAN_NUMBER: return jscan_number(s, &num);
+	case JSCAN_TRUE: return jscan_literal(s, "true");
+	case JSCAN_FALSE: return jscan_literal(s, "false");
+	case JSCAN_NULL: return jscan_literal(s, "null");
+	case JSCAN_BAD: break;
+	}
+	return jscan_fail(s, s->p >= s->end ? "unexpected end of input" :
+			  "invalid value");
+}
+
+bool jscan_skip(struct jscan *s)
+{
+	return jscan_skip_depth(s, 0);
+}
+
+bool jscan_at_end(struct jscan *s)
+{
+	jscan_ws(s);
+	return s->p >= s->end;
+}
+
+/* Move to element index of the array at s->p; false if it has fewer. */
+static bool jscan_seek_index(struct jscan *s, size_t index)
+{
+	bool first = true;
+
+	if (!jscan_array_begin(s))
+		return false;
+	for (size_t i = 0; jscan_array_next(s, &first); i++) {
+		if (i == index)
+			return true;
+		if (!jscan_skip(s))
+			return false;
+	}
+	return false;
+}
+
+bool jscan_seek_key(struct jscan *s, const char *key)
+{
+	struct rv_buf k = RV_BUF_INIT;
+	bool first = true, found = false;
+
+	if (!jscan_object_begin(s))
+		return false;
+	while (jscan_object_next(s, &first, &k)) {
+		if (!strcmp(k.data, key)) {
+			jscan_peek(s);
+			found = true;
+			break;
+		}
+		if (!jscan_skip(s))
+			break;
+	}
+	rv_buf_release(&k);
+	return found;
+}
+
+unsigned jscan_line_of(const char *text, size_t len,
+		       const struct jscan_step *path, size_t n)
+{
+	struct jscan s;
+	const char *at;
+	unsigned line = 1;
+
+	jscan_init(&s, text, len);
+	jscan_peek(&s);
+	at = s.p;
+	for (size_t i = 0; i < n; i++) {
+		enum jscan_type t = jscan_peek(&s);
+		bool ok;
+
+		if (path[i].key)
+			ok = t == JSCAN_OBJECT && jscan_seek_key(&s, path[i].key);
+		else
+			ok = t == JSCAN_ARRAY && jscan_seek_index(&s, path[i].index);
+		if (!ok)
+			break;
+		at = s.p;
+	}
+	if (s.err && at == text)
+		return 0;
+	for (const char *p = text; p < at && p < text + len; p++)
+		line += *p == '\n';
+	return line;
+}

@@ -1,0 +1,90 @@
+/*
+ * report_jscan: a small strict JSON scanner for the reporter's hot path.
+ *
+ * jansson builds a tree with a hash table per object, which costs about
+ * 5 us a span line; a million span lines must be read in well under a
+ * second, so span lines are scanned here instead: one pass, no tree, no
+ * allocation but the decoded strings.  It accepts exactly RFC 8259 JSON
+ * (UTF-8 checked, no NUL in strings, lone surrogates refused, nesting at
+ * most 64 deep), so what jansson rejects is rejected here too.
+ *
+ * It also finds the line of a value inside a whole document, so that
+ * errors about a valid result.json that jansson parsed can still name a
+ * line.
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_REPORT_JSCAN_H
+#define RUNEVAL_ORCHESTRATOR_REPORT_JSCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rv_buf.h"
+
+struct jscan {
+	const char *p, *end;
+	const char *err;	/* static text of the first error, or NULL */
+};
+
+enum jscan_type {
+	JSCAN_BAD, JSCAN_OBJECT, JSCAN_ARRAY, JSCAN_STRING, JSCAN_NUMBER,
+	JSCAN_TRUE, JSCAN_FALSE, JSCAN_NULL,
+};
+
+void jscan_init(struct jscan *s, const char *data, size_t len);
+
+/* Skip whitespace; the type of the value that starts here. */
+enum jscan_type jscan_peek(struct jscan *s);
+
+/* Name of a type for messages ("string", "number", ...). */
+const char *jscan_type_name(enum jscan_type t);
+
+/* Consume c (after whitespace) or fail. */
+bool jscan_expect(struct jscan *s, char c);
+
+/* A string, decoded into out (reset first; NULL only validates). */
+bool jscan_string(struct jscan *s, struct rv_buf *out);
+
+/* A number. */
+bool jscan_number(struct jscan *s, double *out);
+
+/* Skip any one value, validating it. */
+bool jscan_skip(struct jscan *s);
+
+/* Only whitespace is left. */
+bool jscan_at_end(struct jscan *s);
+
+/*
+ * Object iteration: call jscan_object_begin() at '{', then
+ * jscan_object_next() until it returns false (end of object, or an error:
+ * check s->err); on true the key is in key and the scanner is at the value,
+ * which the caller must consume.
+ */
+bool jscan_object_begin(struct jscan *s);
+bool jscan_object_next(struct jscan *s, bool *first, struct rv_buf *key);
+
+/*
+ * Array iteration: jscan_array_begin() at '[', then jscan_array_next()
+ * until it returns false (end of array, or an error in s->err); on true
+ * the scanner is at the next element, which the caller must consume.
+ */
+bool jscan_array_begin(struct jscan *s);
+bool jscan_array_next(struct jscan *s, bool *first);
+
+/* At an object: move to the value of key (true), or past the object. */
+bool jscan_seek_key(struct jscan *s, const char *key);
+
+/* One step of a path: an object key, or an array index when key is NULL. */
+struct jscan_step {
+	const char *key;
+	size_t index;
+};
+
+/*
+ * The 1-based line of the value at path (n steps) in the JSON document
+ * text, or of the deepest part of the path that exists; 0 when the text
+ * is not valid JSON up to there.
+ */
+unsigned jscan_line_of(const char *text, size_t len,
+		       const struct jscan_step *path, size_t n);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * report_load: the readers behind report_set_load(), one per input kind.
+ *
+ * Each appends one job and its samples to the set, or fails with
+ * RV_ERR_PROTO and a message "'<name>' line N: ..." (the set may then hold
+ * a partial job: the caller discards the whole set).
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_REPORT_LOAD_H
+#define RUNEVAL_ORCHESTRATOR_REPORT_LOAD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "report_jscan.h"
+#include "report_set.h"
+#include "rv_buf.h"
+
+/*
+ * Reading the fields of one JSON object with the scanner (span lines and
+ * the elements of a result.json's spans[] and rollouts[]).  A field reader
+ * is called with the scanner at the value of the field named f->key; it
+ * consumes the value and returns true, or records why the value is wrong
+ * (f->what, the first one wins) or a syntax error (f->s.err) and returns
+ * false.
+ */
+struct report_fields {
+	struct report_set *set;
+	struct jscan s;
+	struct rv_buf key, val;
+	const char *what;
+	char what_buf[200];
+	unsigned seen;		/* bits of the required fields met */
+};
+
+void report_fields_init(struct report_fields *f, struct report_set *set);
+void report_fields_release(struct report_fields *f);
+bool report_field_bad(struct report_fields *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A string into *id (0 for null when nullable). */
+bool report_field_string(struct report_fields *f, uint32_t *id,
+			 bool nullable);
+/* A finite number >= lo (integral when integer); null leaves *v. */
+bool report_field_number(struct report_fields *f, double *v, bool integer,
+			 double lo, bool nullable);
+bool report_field_bool(struct report_fields *f, bool *v);
+
+/*
+ * The object at f->s as one span of the last job.  provider is the
+ * default provider id (0: the field is required); with start_ms the
+ * "start_ms" field is read (result.json), else "ts" is (span lines).
+ * Messages name file and line: "'<name>' line N: ...".
+ */
+enum rv_code report_span_object(struct report_fields *f, const char *name,
+				unsigned line, uint32_t provider,
+				bool start_ms, struct rv_err *err);
+
+/* The error of a failed field read: "'<name>' line N: <why>". */
+enum rv_code report_fields_error(struct report_fields *f, const char *name,
+				 unsigned line, const char *base,
+				 struct rv_err *err);
+
+/* JSON lines: {"provider","phase","ms","ok"} + seed, ts, sandbox, ... */
+enum rv_code report_load_spans(struct report_set *set, const char *name,
+			       const char *data, size_t len,
+			       struct rv_err *err);
+
+/* A runeval result.json (schema runeval.result/1); root is its tree. */
+enum rv_code report_load_result(struct report_set *set, const char *name,
+				const json_t *root, const char *data,
+				size_t len, struct rv_err *err);
+
+/* A hyperfine --export-json file; root is its tree. */
+enum rv_code report_load_hyperfine(struct report_set *set, const char *name,
+				   const json_t *root, const char *data,
+				   size_t len, struct rv_err *err);
+
+/*
+ * Give the last job one rollout per sample of phase "rollout" from sample
+ * index first on (for inputs that have no rollouts[] of their own).
+ */
+void report_derive_rollouts(struct report_set *set, size_t first);
+
+/* Parse a UTC ISO-8601 time ("2026-11-21T20:48:44.123Z", or an offset
+ * "+02:00") into milliseconds since the epoch. */
+bool report_parse_utc(const char *s, double *epoch_ms);
+
+#endif

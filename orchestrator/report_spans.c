@@ -1,0 +1,308 @@
+/*
+ * Span objects and JSON-lines span files, read with the scanner (no tree):
+ * {"provider","phase","ms","ok"} + seed, ts, sandbox, attempts, error.
+ */
+#include "report_load.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SEEN_PROVIDER 1u
+#define SEEN_PHASE 2u
+#define SEEN_MS 4u
+#define SEEN_OK 8u
+
+void report_fields_init(struct report_fields *f, struct report_set *set)
+{
+	memset(f, 0, sizeof(*f));
+	f->set = set;
+	rv_buf_init(&f->key);
+	rv_buf_init(&f->val);
+}
+
+void report_fields_release(struct report_fields *f)
+{
+	rv_buf_release(&f->key);
+	rv_buf_release(&f->val);
+}
+
+bool report_field_bad(struct report_fields *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!f->what) {
+		va_start(ap, fmt);
+		vsnprintf(f->what_buf, sizeof(f->what_buf), fmt, ap);
+		va_end(ap);
+		f->what = f->what_buf;
+	}
+	return false;
+}
+
+static bool report_field_type(struct report_fields *f, const char *want)
+{
+	return report_field_bad(f, "'%s' must be %s, got %s", f->key.data,
+				want, jscan_type_name(jscan_peek(&f->s)));
+}
+
+bool report_field_string(struct report_fields *f, uint32_t *id,
+			 bool nullable)
+{
+	enum jscan_type t = jscan_peek(&f->s);
+
+	if (t == JSCAN_NULL && nullable) {
+		*id = 0;
+		return jscan_skip(&f->s);
+	}
+	if (t != JSCAN_STRING)
+		return report_field_type(f, nullable ? "a string or null" :
+					 "a string");
+	if (!jscan_string(&f->s, &f->val))
+		return false;
+	if (!nullable && f->val.len == 0)
+		return report_field_bad(f, "'%s' must not be empty",
+					f->key.data);
+	*id = report_intern(f->set, f->val.data, f->val.len);
+	return true;
+}
+
+bool report_field_number(struct report_fields *f, double *v, bool integer,
+			 double lo, bool nullable)
+{
+	enum jscan_type t = jscan_peek(&f->s);
+	double x;
+
+	if (t == JSCAN_NULL && nullable)
+		return jscan_skip(&f->s);
+	if (t != JSCAN_NUMBER)
+		return report_field_type(f, integer ? "an integer" : "a number");
+	if (!jscan_number(&f->s, &x))
+		return false;
+	if (!isfinite(x) || x < lo)
+		return report_field_bad(f, "'%s' is out of range (%g)",
+					f->key.data, x);
+	if (integer && (x != floor(x) || fabs(x) > 9007199254740992.0))
+		return report_field_bad(f, "'%s' must be an integer, got %g",
+					f->key.data, x);
+	*v = x;
+	return true;
+}
+
+bool report_field_bool(struct report_fields *f, bool *v)
+{
+	enum jscan_type t = jscan_peek(&f->s);
+
+	if (t != JSCAN_TRUE && t != JSCAN_FALSE)
+		return report_field_type(f, "true or false");
+	*v = t == JSCAN_TRUE;
+	return jscan_skip(&f->s);
+}
+
+static bool span_ts(struct report_fields *f, struct report_sample *out)
+{
+	uint32_t id = 0;
+	double ms;
+
+	if (!report_field_string(f, &id, true))
+		return false;
+	if (!id)
+		return true;
+	if (!report_parse_utc(f->val.data, &ms))
+		return report_field_bad(f, "'ts' is not a UTC ISO-8601 time: '%.60s'",
+					f->val.data);
+	out->start_ms = ms;	/* made relative once the file is read */
+	return true;
+}
+
+enum span_key {
+	KEY_OTHER, KEY_PROVIDER, KEY_PHASE, KEY_MS, KEY_OK, KEY_SANDBOX,
+	KEY_ERROR, KEY_TS, KEY_START_MS, KEY_SEED, KEY_ATTEMPTS,
+};
+
+/* The field a key names: by length first, the hot path of every line. */
+static enum span_key span_key(const char *k, size_t len)
+{
+#define KEY(s, k) { s, sizeof(s) - 1, k }
+	static const struct {
+		const char *name;
+		size_t len;
+		enum span_key key;
+	} keys[] = {
+		KEY("provider", KEY_PROVIDER), KEY("phase", KEY_PHASE),
+		KEY("ms", KEY_MS), KEY("ok", KEY_OK),
+		KEY("sandbox", KEY_SANDBOX), KEY("error", KEY_ERROR),
+		KEY("ts", KEY_TS), KEY("start_ms", KEY_START_MS),
+		KEY("seed", KEY_SEED), KEY("attempts", KEY_ATTEMPTS),
+	};
+#undef KEY
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (keys[i].len == len && !memcmp(keys[i].name, k, len))
+			return keys[i].key;
+	return KEY_OTHER;
+}
+
+static bool span_int(struct report_fields *f, double lo, double *v)
+{
+	*v = NAN;
+	return report_field_number(f, v, true, lo, true);
+}
+
+static bool span_field(struct report_fields *f, struct report_sample *out,
+		       bool start_ms)
+{
+	enum span_key key = span_key(f->key.data, f->key.len);
+	double v;
+
+	switch (key) {
+	case KEY_PROVIDER:
+		f->seen |= SEEN_PROVIDER;
+		return report_field_string(f, &out->provider, false);
+	case KEY_PHASE:
+		f->seen |= SEEN_PHASE;
+		return report_field_string(f, &out->phase, false);
+	case KEY_MS:
+		f->seen |= SEEN_MS;
+		return report_field_number(f, &out->ms, false, 0, false);
+	case KEY_OK:
+		f->seen |= SEEN_OK;
+		return report_field_bool(f, &out->ok);
+	case KEY_SANDBOX:
+		return report_field_string(f, &out->sandbox, true);
+	case KEY_ERROR:
+		return report_field_string(f, &out->error, true);
+	case KEY_TS:
+		return start_ms ? jscan_skip(&f->s) : span_ts(f, out);
+	case KEY_START_MS:
+		return !start_ms ? jscan_skip(&f->s) :
+		       report_field_number(f, &out->start_ms, false, -INFINITY,
+					   true);
+	case KEY_SEED:
+		if (!span_int(f, -9007199254740992.0, &v))
+			return false;
+		out->seed = isnan(v) ? REPORT_NO_SEED : (int64_t)v;
+		return true;
+	case KEY_ATTEMPTS:
+		if (!span_int(f, 0, &v))
+			return false;
+		out->attempts = isnan(v) ? 0 : v > UINT32_MAX ? UINT32_MAX :
+				(uint32_t)v;
+		return true;
+	case KEY_OTHER:
+		break;
+	}
+	return jscan_skip(&f->s);	/* unknown fields are ignored */
+}
+
+enum rv_code report_fields_error(struct report_fields *f, const char *name,
+				 unsigned line, const char *base,
+				 struct rv_err *err)
+{
+	if (f->what)
+		return rv_errf(err, RV_ERR_PROTO, "'%s' line %u: %s", name, line,
+			       f->what);
+	return rv_errf(err, RV_ERR_PROTO, "'%s' line %u column %ld: invalid JSON: %s",
+		       name, line, (long)(f->s.p - base) + 1,
+		       f->s.err ? f->s.err : "text after the object");
+}
+
+enum rv_code report_span_object(struct report_fields *f, const char *name,
+				unsigned line, uint32_t provider,
+				bool start_ms, struct rv_err *err)
+{
+	struct report_sample *out = report_add_sample(f->set);
+	const char *base = f->s.p;
+	bool first = true;
+	unsigned need = SEEN_PHASE | SEEN_MS | SEEN_OK |
+			(provider ? 0 : SEEN_PROVIDER);
+
+	f->what = NULL;
+	f->seen = 0;
+	out->provider = provider;
+	if (jscan_peek(&f->s) != JSCAN_OBJECT)
+		return rv_errf(err, RV_ERR_PROTO,
+			       "'%s' line %u: a span must be a JSON object, got %s",
+			       name, line, jscan_type_name(jscan_peek(&f->s)));
+	jscan_object_begin(&f->s);
+	while (jscan_object_next(&f->s, &first, &f->key))
+		if (!span_field(f, out, start_ms))
+			return report_fields_error(f, name, line, base, err);
+	if (f->s.err)
+		return report_fields_error(f, name, line, base, err);
+	if ((f->seen & need) != need)
+		return rv_errf(err, RV_ERR_PROTO, "'%s' line %u: missing '%s'",
+			       name, line,
+			       !(f->seen & SEEN_PROVIDER) && !provider ? "provider" :
+			       !(f->seen & SEEN_PHASE) ? "phase" :
+			       !(f->seen & SEEN_MS) ? "ms" : "ok");
+	return RV_OK;
+}
+
+/* Turn absolute ts times into offsets from the earliest one. */
+static void span_relative_times(struct report_set *set, size_t first)
+{
+	double t0 = INFINITY;
+
+	for (size_t i = first; i < set->n_samples; i++)
+		if (set->samples[i].start_ms < t0)
+			t0 = set->samples[i].start_ms;
+	for (size_t i = first; i < set->n_samples; i++)
+		set->samples[i].start_ms -= t0;
+	if (isfinite(t0))
+		set->jobs[set->n_jobs - 1].epoch_ms = t0;
+}
+
+static bool span_blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return false;
+	return true;
+}
+
+static enum rv_code span_line(struct report_fields *f, const char *name,
+			      const char *line, size_t n, unsigned lineno,
+			      struct rv_err *err)
+{
+	enum rv_code rc;
+
+	jscan_init(&f->s, line, n);
+	rc = report_span_object(f, name, lineno, 0, false, err);
+	if (rc == RV_OK && !jscan_at_end(&f->s))
+		rc = report_fields_error(f, name, lineno, line, err);
+	return rc;
+}
+
+enum rv_code report_load_spans(struct report_set *set, const char *name,
+			       const char *data, size_t len,
+			       struct rv_err *err)
+{
+	struct report_fields f;
+	const char *p = data, *end = data + len;
+	size_t first = set->n_samples;
+	enum rv_code rc = RV_OK;
+	unsigned lineno = 0;
+
+	report_fields_init(&f, set);
+	report_add_job(set, name, name, REPORT_KIND_SPANS);
+	while (p < end && rc == RV_OK) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		lineno++;
+		if (!span_blank(p, n))	/* blank lines carry nothing */
+			rc = span_line(&f, name, p, n, lineno, err);
+		p = nl ? nl + 1 : end;
+	}
+	if (rc == RV_OK && set->n_samples == first)
+		rc = rv_errf(err, RV_ERR_PROTO, "'%s': no spans in the input",
+			     name);
+	if (rc == RV_OK) {
+		span_relative_times(set, first);
+		report_derive_rollouts(set, first);
+	}
+	report_fields_release(&f);
+	return rc;
+}

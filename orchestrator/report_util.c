@@ -1,0 +1,163 @@
+#include "report_util.h"
+
+#include "rv_alloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+char *report_fmt_ms(double ms, char *buf, size_t size)
+{
+	double a = fabs(ms);
+
+	if (!isfinite(ms))
+		snprintf(buf, size, "-");
+	else if (a >= 1000)
+		snprintf(buf, size, "%.2f s", ms / 1000);
+	else if (a >= 10)
+		snprintf(buf, size, "%.1f ms", ms);
+	else if (a >= 1)
+		snprintf(buf, size, "%.2f ms", ms);
+	else
+		snprintf(buf, size, "%.3f ms", ms);
+	return buf;
+}
+
+char *report_fmt_pct(double ratio, char *buf, size_t size)
+{
+	if (!isfinite(ratio))
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%.1f%%", ratio * 100);
+	return buf;
+}
+
+/* Bytes of s to take for at most max bytes without splitting UTF-8. */
+static size_t report_cut(const char *s, size_t max, int *cut)
+{
+	size_t n = strlen(s);
+
+	*cut = 0;
+	if (!max || n <= max)
+		return n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	*cut = 1;
+	return max;
+}
+
+void report_xml_esc(struct rv_buf *b, const char *s, size_t max)
+{
+	int cut;
+	size_t n = report_cut(s, max, &cut);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		switch (c) {
+		case '&': rv_buf_adds(b, "&amp;"); break;
+		case '<': rv_buf_adds(b, "&lt;"); break;
+		case '>': rv_buf_adds(b, "&gt;"); break;
+		case '"': rv_buf_adds(b, "&quot;"); break;
+		case '\'': rv_buf_adds(b, "&apos;"); break;
+		case '\t': rv_buf_adds(b, "&#9;"); break;
+		case '\n': rv_buf_adds(b, "&#10;"); break;
+		case '\r': rv_buf_adds(b, "&#13;"); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				rv_buf_adds(b, "\xef\xbf\xbd");
+			else
+				rv_buf_addch(b, (char)c);
+		}
+	}
+	if (cut)
+		rv_buf_adds(b, "...");
+}
+
+void report_md_esc(struct rv_buf *b, const char *s, size_t max)
+{
+	int cut;
+	size_t n = report_cut(s, max, &cut);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '<')
+			rv_buf_adds(b, "&lt;");
+		else if (c == '>')
+			rv_buf_adds(b, "&gt;");
+		else if (c == '&')
+			rv_buf_adds(b, "&amp;");
+		else if (c < 0x20 || c == 0x7f)
+			rv_buf_addch(b, ' ');
+		else if (strchr("|\\`*_[]#~", c)) {
+			rv_buf_addch(b, '\\');
+			rv_buf_addch(b, (char)c);
+		} else {
+			rv_buf_addch(b, (char)c);
+		}
+	}
+	if (cut)
+		rv_buf_adds(b, "...");
+}
+
+static enum rv_code report_write_all(int fd, const char *path,
+				     const char *data, size_t len,
+				     struct rv_err *err)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, data, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return rv_errf(err, RV_ERR_IO, "cannot write '%s': %s",
+				       path, strerror(errno));
+		data += w;
+		len -= (size_t)w;
+	}
+	return RV_OK;
+}
+
+enum rv_code report_write_file(const char *path, const char *data,
+			       size_t len, struct rv_err *err)
+{
+	char *tmp = rv_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	enum rv_code rc;
+
+	if (fd < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", path,
+			     strerror(errno));
+		goto out;
+	}
+	rc = report_write_all(fd, path, data, len, err);
+	if (close(fd) < 0 && rc == RV_OK)
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", path,
+			     strerror(errno));
+	if (rc == RV_OK && rename(tmp, path) < 0)
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", path,
+			     strerror(errno));
+	if (rc != RV_OK)
+		unlink(tmp);
+out:
+	free(tmp);
+	return rc;
+}
+
+enum rv_code report_append_file(const char *path, const char *data,
+				size_t len, struct rv_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	enum rv_code rc;
+
+	if (fd < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot append to '%s': %s",
+			       path, strerror(errno));
+	rc = report_write_all(fd, path, data, len, err);
+	close(fd);
+	return rc;
+}
