@@ -4,6 +4,7 @@
 #include "report_render.h"
 #include "report_util.h"
 #include "rv_alloc.h"
+#include "rv_clock.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static const char report_usage[] =
 "usage: runeval report FILE... [--baseline FILE...] [--gate EXPR]...\n"
 "                      [--md F] [--junit F] [--prom F] [--svg F] [--json F]\n"
 "                      [--hyperfine F] [--out DIR] [--window N] [--quiet]\n"
+"                      [--timings]\n"
 "\n"
 "Merge runeval result.json files, JSON-lines span files and hyperfine\n"
 "--export-json files (detected by content; - reads stdin), print statistics\n"
@@ -34,6 +37,8 @@ static const char report_usage[] =
 "  --out DIR           write all six into DIR with their usual names\n"
 "  --window N          statistics over the last N samples of each phase\n"
 "  --quiet             print only gate results and errors\n"
+"  --timings           say on stderr how long reading, statistics and\n"
+"                      writing took (wall and CPU seconds)\n"
 "\n"
 "Gates:  STAT[(PHASE[,PROVIDER])] [regress] OP VALUE\n"
 "  STAT   p50 p90 p95 p99 pNN median min max mean stddev mad (times, need\n"
@@ -54,7 +59,7 @@ struct report_opts {
 	size_t n_inputs, n_baseline, n_gates;
 	const char *md, *junit, *prom, *svg, *json, *hyperfine, *out_dir;
 	size_t window;
-	bool has_baseline, quiet, help;
+	bool has_baseline, quiet, help, timings;
 };
 
 static char **push(char **list, size_t *n, char *s)
@@ -138,6 +143,8 @@ static enum rv_code opt_one(struct report_opts *o, int argc, char **argv,
 	}
 	if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
 		o->quiet = true;
+	else if (!strcmp(a, "--timings"))
+		o->timings = true;
 	else if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 		o->help = true;
 	else
@@ -361,6 +368,35 @@ enum rv_code report_write_job(const char *result_path, const char *outdir,
 	return rc;
 }
 
+/* Wall and CPU clocks, for --timings. */
+struct report_clock {
+	uint64_t wall, cpu;
+};
+
+static void report_clock_now(struct report_clock *c)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	c->cpu = (uint64_t)ts.tv_sec * RV_NS_PER_SEC + (uint64_t)ts.tv_nsec;
+	c->wall = rv_now_ns();
+}
+
+/* "<what> in W s (cpu C s)" to stderr, and restart the clock. */
+static void report_lap(const struct report_opts *o, struct report_clock *c,
+		       const char *what)
+{
+	struct report_clock now;
+
+	if (!o->timings)
+		return;
+	report_clock_now(&now);
+	fprintf(stderr, "runeval report: %s in %.3f s (cpu %.3f s)\n", what,
+		(double)(now.wall - c->wall) / 1e9,
+		(double)(now.cpu - c->cpu) / 1e9);
+	*c = now;
+}
+
 /* Load, compute, gate, print, write: the exit code. */
 static int report_run(const struct report_opts *o, struct rv_err *err)
 {
@@ -369,10 +405,12 @@ static int report_run(const struct report_opts *o, struct rv_err *err)
 	struct report_outputs dir = { 0 };
 	struct report_ctx c;
 	struct rv_buf b = RV_BUF_INIT;
+	struct report_clock clock;
 	enum rv_code rc;
 	size_t failed = 0;
 	int code = 2;
 
+	report_clock_now(&clock);
 	memset(&c, 0, sizeof(c));
 	c.has_base = o->has_baseline;
 	report_set_init(&c.base);
@@ -383,9 +421,11 @@ static int report_run(const struct report_opts *o, struct rv_err *err)
 		rc = load_all(&c.base, o->baseline, o->n_baseline, err);
 	if (rc != RV_OK)
 		goto out;
+	report_lap(o, &clock, "read the inputs");
 	report_ctx_compute(&c, o->window);
 	if ((rc = report_ctx_gates(&c, o, true, err)) != RV_OK)
 		goto out;
+	report_lap(o, &clock, "computed the statistics");
 	if (!o->quiet) {
 		report_render_table(&c.view, &b);
 	} else {
@@ -405,6 +445,7 @@ static int report_run(const struct report_opts *o, struct rv_err *err)
 		rc = report_step_summary(&c.view, err);
 	if (rc != RV_OK)
 		goto out;
+	report_lap(o, &clock, "printed and wrote the report");
 	for (size_t i = 0; i < c.n_gates; i++)
 		failed += !c.results[i].pass;
 	if (failed)

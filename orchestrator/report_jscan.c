@@ -1,5 +1,7 @@
 #include "report_jscan.h"
 
+#include "rv_err.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,12 +205,9 @@ static const unsigned char jscan_plain[256] = {
 };
 #undef J16
 
-bool jscan_string(struct jscan *s, struct rv_buf *out)
+/* The rest of a string from the first byte that needs care, into out. */
+static bool jscan_string_slow(struct jscan *s, struct rv_buf *out)
 {
-	if (out)
-		rv_buf_reset(out);
-	if (!jscan_expect(s, '"'))
-		return jscan_fail(s, "expected a string");
 	while (s->p < s->end) {
 		const char *run = s->p;
 		unsigned char c;
@@ -241,6 +240,55 @@ bool jscan_string(struct jscan *s, struct rv_buf *out)
 		}
 	}
 	return jscan_fail(s, "unterminated string");
+}
+
+bool jscan_str(struct jscan *s, struct rv_buf *scratch, const char **str,
+	       size_t *len)
+{
+	const char *start;
+
+	if (str && !scratch)
+		rv_bug("jscan_str: a string wanted without scratch space");
+	if (!jscan_expect(s, '"'))
+		return jscan_fail(s, "expected a string");
+	start = s->p;
+	while (s->p < s->end && jscan_plain[(unsigned char)*s->p])
+		s->p++;
+	if (s->p < s->end && *s->p == '"') {	/* the common case: no copy */
+		if (str)
+			*str = start;
+		if (len)
+			*len = (size_t)(s->p - start);
+		s->p++;
+		return true;
+	}
+	if (scratch) {
+		rv_buf_reset(scratch);
+		rv_buf_add(scratch, start, (size_t)(s->p - start));
+	}
+	if (!jscan_string_slow(s, str ? scratch : NULL))
+		return false;
+	if (str)
+		*str = scratch->data;
+	if (len)
+		*len = scratch->len;
+	return true;
+}
+
+bool jscan_string(struct jscan *s, struct rv_buf *out)
+{
+	const char *str;
+	size_t len;
+
+	if (!out)
+		return jscan_str(s, NULL, NULL, NULL);
+	if (!jscan_str(s, out, &str, &len))
+		return false;
+	if (str != out->data) {
+		rv_buf_reset(out);
+		rv_buf_add(out, str, len);
+	}
+	return true;
 }
 
 static const char *jscan_digits(const char *p, const char *end)
@@ -343,7 +391,8 @@ bool jscan_object_begin(struct jscan *s)
 	return jscan_expect(s, '{');
 }
 
-bool jscan_object_next(struct jscan *s, bool *first, struct rv_buf *key)
+bool jscan_object_next(struct jscan *s, bool *first, struct rv_buf *scratch,
+		       const char **key, size_t *klen)
 {
 	jscan_ws(s);
 	if (s->p < s->end && *s->p == '}') {
@@ -353,7 +402,8 @@ bool jscan_object_next(struct jscan *s, bool *first, struct rv_buf *key)
 	if (!*first && !jscan_expect(s, ','))
 		return jscan_fail(s, "expected ',' or '}'");
 	*first = false;
-	if (!jscan_string(s, key) || !jscan_expect(s, ':'))
+	if (!jscan_str(s, scratch, scratch ? key : NULL, klen) ||
+	    !jscan_expect(s, ':'))
 		return false;
 	return true;
 }
@@ -400,7 +450,7 @@ static bool jscan_skip_depth(struct jscan *s, int depth)
 	switch (jscan_peek(s)) {
 	case JSCAN_OBJECT:
 		s->p++;
-		while (jscan_object_next(s, &first, NULL))
+		while (jscan_object_next(s, &first, NULL, NULL, NULL))
 			if (!jscan_skip_depth(s, depth + 1))
 				return false;
 		return !s->err;
@@ -447,11 +497,13 @@ bool jscan_seek_key(struct jscan *s, const char *key)
 {
 	struct rv_buf k = RV_BUF_INIT;
 	bool first = true, found = false;
+	const char *name;
+	size_t len;
 
 	if (!jscan_object_begin(s))
 		return false;
-	while (jscan_object_next(s, &first, &k)) {
-		if (!strcmp(k.data, key)) {
+	while (jscan_object_next(s, &first, &k, &name, &len)) {
+		if (len == strlen(key) && !memcmp(name, key, len)) {
 			jscan_peek(s);
 			found = true;
 			break;

@@ -41,6 +41,14 @@ const char *jscan_type_name(enum jscan_type t);
 /* Consume c (after whitespace) or fail. */
 bool jscan_expect(struct jscan *s, char c);
 
+/*
+ * A string without copying when it can: *str points into the input when
+ * the string has no escape (not NUL-terminated then), else into scratch,
+ * where it is decoded.  str and len may be NULL to only validate.
+ */
+bool jscan_str(struct jscan *s, struct rv_buf *scratch, const char **str,
+	       size_t *len);
+
 /* A string, decoded into out (reset first; NULL only validates). */
 bool jscan_string(struct jscan *s, struct rv_buf *out);
 
@@ -56,11 +64,13 @@ bool jscan_at_end(struct jscan *s);
 /*
  * Object iteration: call jscan_object_begin() at '{', then
  * jscan_object_next() until it returns false (end of object, or an error:
- * check s->err); on true the key is in key and the scanner is at the value,
- * which the caller must consume.
+ * check s->err); on true the key is in *key, *klen (as jscan_str gives
+ * them, scratch may be NULL to skip keys) and the scanner is at the
+ * value, which the caller must consume.
  */
 bool jscan_object_begin(struct jscan *s);
-bool jscan_object_next(struct jscan *s, bool *first, struct rv_buf *key);
+bool jscan_object_next(struct jscan *s, bool *first, struct rv_buf *scratch,
+		       const char **key, size_t *klen);
 
 /*
  * Array iteration: jscan_array_begin() at '[', then jscan_array_next()

@@ -19,7 +19,7 @@
 /*
  * Reading the fields of one JSON object with the scanner (span lines and
  * the elements of a result.json's spans[] and rollouts[]).  A field reader
- * is called with the scanner at the value of the field named f->key; it
+ * is called with the scanner at the value of the field named f->k; it
  * consumes the value and returns true, or records why the value is wrong
  * (f->what, the first one wins) or a syntax error (f->s.err) and returns
  * false.
@@ -27,13 +27,19 @@
 struct report_fields {
 	struct report_set *set;
 	struct jscan s;
-	struct rv_buf key, val;
+	const char *k, *v;	/* the key, a string value (see jscan_str) */
+	size_t klen, vlen;
+	struct rv_buf kbuf, vbuf;	/* where they are when decoded */
 	const char *what;
 	char what_buf[200];
 	unsigned seen;		/* bits of the required fields met */
 };
 
 void report_fields_init(struct report_fields *f, struct report_set *set);
+/* The next member of the object being read (see jscan_object_next). */
+bool report_fields_next(struct report_fields *f, bool *first);
+/* Is the current key name? */
+bool report_key_is(const struct report_fields *f, const char *name);
 void report_fields_release(struct report_fields *f);
 bool report_field_bad(struct report_fields *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

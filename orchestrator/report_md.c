@@ -145,7 +145,8 @@ static void md_executive(struct md *m, const struct report_view *v)
 	for (size_t i = 0; i < v->n_gates; i++)
 		held += v->results[i].pass;
 	md_text(m, "## Executive summary\n\n");
-	if (st->fastest >= 0 && st->n_providers > 1)
+	if (st->fastest >= 0 && st->n_providers > 1 &&
+	    isfinite(st->speed_difference))
 		md_text(m, "- Fastest: **%s** (%s, sum of p50 over %zu shared phases); slowest: **%s** (%s), %.2fx slower.\n",
 			md_name(v, st->providers[st->fastest].provider),
 			md_ms(st->providers[st->fastest].score_ms, a), st->n_common,
@@ -287,7 +288,8 @@ static void md_baseline(struct md *m, const struct report_view *v)
 		md_cell(m, "%s | %s | ", md_ms(r->base->st.p50, a),
 			md_ms(r->cand->st.p50, b));
 		md_cell(m, isfinite(r->ratio) ? "%.3fx | " : "- | ", r->ratio);
-		md_cell(m, isfinite(r->mwu.p) ? "%.4f | " : "- | ", r->mwu.p);
+		md_cell(m, !isfinite(r->mwu.p) ? "- | " : r->mwu.p >= 0.001 ?
+			"%.4f | " : "%.1e | ", r->mwu.p);
 		md_cell(m, "%zu/%zu | %s |", r->base->st.ok, r->cand->st.ok,
 			r->few ? "⚠️ fewer than 6 samples: cannot show a difference" :
 			sig && r->ratio > 1 ? "slower (significant)" :

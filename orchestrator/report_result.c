@@ -67,23 +67,22 @@ static enum rv_code result_span(struct report_fields *f, const char *name,
 static bool rollout_field(struct report_fields *f, struct report_rollout *r,
 			  bool *has_ok)
 {
-	const char *k = f->key.data;
 	double v = NAN;
 
-	if (!strcmp(k, "ok"))
+	if (report_key_is(f, "ok"))
 		return (*has_ok = true) && report_field_bool(f, &r->ok);
-	if (!strcmp(k, "sandbox"))
+	if (report_key_is(f, "sandbox"))
 		return report_field_string(f, &r->sandbox, true);
-	if (!strcmp(k, "error"))
+	if (report_key_is(f, "error"))
 		return report_field_string(f, &r->error, true);
-	if (!strcmp(k, "success_status"))
+	if (report_key_is(f, "success_status"))
 		return report_field_string(f, &r->status, true);
-	if (!strcmp(k, "reward"))
+	if (report_key_is(f, "reward"))
 		return report_field_number(f, &r->reward, false, -INFINITY,
 					   true);
-	if (!strcmp(k, "latency_ms"))
+	if (report_key_is(f, "latency_ms"))
 		return report_field_number(f, &r->ms, false, 0, true);
-	if (!strcmp(k, "seed")) {
+	if (report_key_is(f, "seed")) {
 		if (!report_field_number(f, &v, true, -9007199254740992.0, true))
 			return false;
 		r->seed = isnan(v) ? REPORT_NO_SEED : (int64_t)v;
@@ -105,7 +104,7 @@ static enum rv_code result_rollout(struct report_fields *f, const char *name,
 		return rv_errf(err, RV_ERR_PROTO, "'%s' line %u: a rollout must be a JSON object, got %s",
 			       name, line, jscan_type_name(jscan_peek(&f->s)));
 	jscan_object_begin(&f->s);
-	while (jscan_object_next(&f->s, &first, &f->key))
+	while (report_fields_next(f, &first))
 		if (!rollout_field(f, r, &has_ok))
 			return report_fields_error(f, name, line, base, err);
 	if (f->s.err)
@@ -191,8 +190,8 @@ static bool hf_numbers(struct report_fields *f, struct rv_buf *out,
 	double v;
 
 	if (jscan_peek(&f->s) != JSCAN_ARRAY)
-		return report_field_bad(f, "'%s' must be an array of numbers, got %s",
-					f->key.data,
+		return report_field_bad(f, "'%.*s' must be an array of numbers, got %s",
+					(int)f->klen, f->k,
 					jscan_type_name(jscan_peek(&f->s)));
 	jscan_array_begin(&f->s);
 	while (jscan_array_next(&f->s, &first)) {
@@ -212,10 +211,10 @@ static bool hf_parameters(struct report_fields *f, struct hf_result *r)
 	if (jscan_peek(&f->s) != JSCAN_OBJECT)
 		return jscan_skip(&f->s);
 	jscan_object_begin(&f->s);
-	while (jscan_object_next(&f->s, &first, &f->key)) {
-		bool ok = !strcmp(f->key.data, "provider") ?
+	while (report_fields_next(f, &first)) {
+		bool ok = report_key_is(f, "provider") ?
 			  report_field_string(f, &r->provider, false) :
-			  !strcmp(f->key.data, "phase") ?
+			  report_key_is(f, "phase") ?
 			  report_field_string(f, &r->phase, false) :
 			  jscan_skip(&f->s);
 
@@ -227,16 +226,14 @@ static bool hf_parameters(struct report_fields *f, struct hf_result *r)
 
 static bool hf_field(struct report_fields *f, struct hf_result *r)
 {
-	const char *k = f->key.data;
-
-	if (!strcmp(k, "command"))
+	if (report_key_is(f, "command"))
 		return report_field_string(f, &r->command, false);
-	if (!strcmp(k, "times"))
+	if (report_key_is(f, "times"))
 		return (r->has_times = true) && hf_numbers(f, &r->times, false);
-	if (!strcmp(k, "exit_codes"))
+	if (report_key_is(f, "exit_codes"))
 		return jscan_peek(&f->s) == JSCAN_NULL ? jscan_skip(&f->s) :
 		       hf_numbers(f, &r->codes, true);
-	if (!strcmp(k, "parameters"))
+	if (report_key_is(f, "parameters"))
 		return hf_parameters(f, r);
 	return jscan_skip(&f->s);
 }
@@ -282,7 +279,7 @@ static enum rv_code hf_result(struct report_fields *f, const char *name,
 		goto out;
 	}
 	jscan_object_begin(&f->s);
-	while (jscan_object_next(&f->s, &first, &f->key))
+	while (report_fields_next(f, &first))
 		if (!hf_field(f, &r))
 			break;
 	if (f->what || f->s.err)

@@ -18,14 +18,24 @@ void report_fields_init(struct report_fields *f, struct report_set *set)
 {
 	memset(f, 0, sizeof(*f));
 	f->set = set;
-	rv_buf_init(&f->key);
-	rv_buf_init(&f->val);
+	rv_buf_init(&f->kbuf);
+	rv_buf_init(&f->vbuf);
+}
+
+bool report_fields_next(struct report_fields *f, bool *first)
+{
+	return jscan_object_next(&f->s, first, &f->kbuf, &f->k, &f->klen);
+}
+
+bool report_key_is(const struct report_fields *f, const char *name)
+{
+	return f->klen == strlen(name) && !memcmp(f->k, name, f->klen);
 }
 
 void report_fields_release(struct report_fields *f)
 {
-	rv_buf_release(&f->key);
-	rv_buf_release(&f->val);
+	rv_buf_release(&f->kbuf);
+	rv_buf_release(&f->vbuf);
 }
 
 bool report_field_bad(struct report_fields *f, const char *fmt, ...)
@@ -43,8 +53,8 @@ bool report_field_bad(struct report_fields *f, const char *fmt, ...)
 
 static bool report_field_type(struct report_fields *f, const char *want)
 {
-	return report_field_bad(f, "'%s' must be %s, got %s", f->key.data,
-				want, jscan_type_name(jscan_peek(&f->s)));
+	return report_field_bad(f, "'%.*s' must be %s, got %s", (int)f->klen,
+				f->k, want, jscan_type_name(jscan_peek(&f->s)));
 }
 
 bool report_field_string(struct report_fields *f, uint32_t *id,
@@ -59,12 +69,12 @@ bool report_field_string(struct report_fields *f, uint32_t *id,
 	if (t != JSCAN_STRING)
 		return report_field_type(f, nullable ? "a string or null" :
 					 "a string");
-	if (!jscan_string(&f->s, &f->val))
+	if (!jscan_str(&f->s, &f->vbuf, &f->v, &f->vlen))
 		return false;
-	if (!nullable && f->val.len == 0)
-		return report_field_bad(f, "'%s' must not be empty",
-					f->key.data);
-	*id = report_intern(f->set, f->val.data, f->val.len);
+	if (!nullable && f->vlen == 0)
+		return report_field_bad(f, "'%.*s' must not be empty",
+					(int)f->klen, f->k);
+	*id = report_intern(f->set, f->v, f->vlen);
 	return true;
 }
 
@@ -81,11 +91,11 @@ bool report_field_number(struct report_fields *f, double *v, bool integer,
 	if (!jscan_number(&f->s, &x))
 		return false;
 	if (!isfinite(x) || x < lo)
-		return report_field_bad(f, "'%s' is out of range (%g)",
-					f->key.data, x);
+		return report_field_bad(f, "'%.*s' is out of range (%g)",
+					(int)f->klen, f->k, x);
 	if (integer && (x != floor(x) || fabs(x) > 9007199254740992.0))
-		return report_field_bad(f, "'%s' must be an integer, got %g",
-					f->key.data, x);
+		return report_field_bad(f, "'%.*s' must be an integer, got %g",
+					(int)f->klen, f->k, x);
 	*v = x;
 	return true;
 }
@@ -109,9 +119,10 @@ static bool span_ts(struct report_fields *f, struct report_sample *out)
 		return false;
 	if (!id)
 		return true;
-	if (!report_parse_utc(f->val.data, &ms))
+	/* the interned string is NUL-terminated */
+	if (!report_parse_utc(report_str(f->set, id), &ms))
 		return report_field_bad(f, "'ts' is not a UTC ISO-8601 time: '%.60s'",
-					f->val.data);
+					report_str(f->set, id));
 	out->start_ms = ms;	/* made relative once the file is read */
 	return true;
 }
@@ -153,7 +164,7 @@ static bool span_int(struct report_fields *f, double lo, double *v)
 static bool span_field(struct report_fields *f, struct report_sample *out,
 		       bool start_ms)
 {
-	enum span_key key = span_key(f->key.data, f->key.len);
+	enum span_key key = span_key(f->k, f->klen);
 	double v;
 
 	switch (key) {
@@ -226,7 +237,7 @@ enum rv_code report_span_object(struct report_fields *f, const char *name,
 			       "'%s' line %u: a span must be a JSON object, got %s",
 			       name, line, jscan_type_name(jscan_peek(&f->s)));
 	jscan_object_begin(&f->s);
-	while (jscan_object_next(&f->s, &first, &f->key))
+	while (report_fields_next(f, &first))
 		if (!span_field(f, out, start_ms))
 			return report_fields_error(f, name, line, base, err);
 	if (f->s.err)

@@ -96,7 +96,8 @@ static void table_providers(const struct report_view *v, struct rv_buf *out)
 	const struct report_stats *st = v->st;
 	char a[48], b[48];
 
-	if (st->fastest >= 0 && st->n_providers > 1)
+	if (st->fastest >= 0 && st->n_providers > 1 &&
+	    isfinite(st->speed_difference))
 		rv_buf_addf(out, "fastest: %s (%s), slowest: %s (%s), %.2fx; sum of p50 over %zu shared phases\n",
 			    report_str(v->set, st->providers[st->fastest].provider),
 			    report_fmt_ms(st->providers[st->fastest].score_ms, a, sizeof(a)),
@@ -135,8 +136,9 @@ static void table_baseline(const struct report_view *v, struct rv_buf *out)
 		table_add(&t, report_fmt_ms(r->cand->st.p50, b, sizeof(b)));
 		snprintf(b, sizeof(b), isfinite(r->ratio) ? "%.3fx" : "-", r->ratio);
 		table_add(&t, b);
-		snprintf(b, sizeof(b), isfinite(r->mwu.p) ? "%.4f%s" : "-",
-			 r->mwu.p, r->mwu.exact ? " (exact)" : "");
+		snprintf(b, sizeof(b), !isfinite(r->mwu.p) ? "-" :
+			 r->mwu.p >= 0.001 ? "%.4f%s" : "%.1e%s", r->mwu.p,
+			 r->mwu.exact ? " (exact)" : "");
 		table_add(&t, b);
 		snprintf(b, sizeof(b), "%zu/%zu", r->base->st.ok, r->cand->st.ok);
 		table_add(&t, b);

@@ -11,6 +11,7 @@ PKGS=(
 	check bubblewrap procps iproute2 python3 valgrind
 	nodejs npm		# the official Daytona SDK, for conformance tests
 	prometheus		# promtool, to validate metrics.prom
+	libxml2-utils		# xmllint, to validate junit.xml and the SVG
 )
 
 missing=()

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The reporter on a million spans: `runeval report` (read + statistics)
+# against the plain equivalent people write (python3: json.loads a line,
+# group, sort, percentiles), on the same file, in the same run.
+#
+# Prints wall and CPU seconds for each, the ratio, and the machine; feeds
+# its own timings back through `runeval report` (so the figures come with
+# the reporter's statistics) and writes them under $OUT (default
+# build/bench/report/).  N=... changes the number of spans, RUNS=... the
+# repetitions.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+[[ $BUILD == /* ]] || BUILD=$here/$BUILD
+N=${N:-1000000}
+RUNS=${RUNS:-3}
+OUT=${OUT:-$BUILD/bench/report}
+runeval=$BUILD/runeval
+mkdir -p "$OUT"
+spans=$OUT/spans-$N.jsonl
+samples=$OUT/samples.jsonl
+: >"$samples"
+
+echo "machine: $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [[ ! -s $spans ]]; then
+	python3 - "$N" "$spans" <<'PY'
+import random, sys
+n, path = int(sys.argv[1]), sys.argv[2]
+random.seed(1)
+provs = ["docker", "daytona", "e2b", "modal"]
+phases = ["provision", "upload", "install", "start", "preview", "health",
+          "rollout", "teardown"]
+with open(path, "w") as f:
+    for i in range(n):
+        p = provs[i % 4]
+        f.write('{"provider":"%s","phase":"%s","ms":%.3f,"ok":%s,"seed":%d,'
+                '"sandbox":"%s-%d"}\n' % (p, phases[(i // 4) % 8],
+                random.lognormvariate(5, 0.5),
+                "true" if random.random() > 0.01 else "false", i, p, i // 32))
+PY
+fi
+echo "input: $N spans, $(du -h "$spans" | cut -f1)"
+
+# The same statistics in plain python3 (percentiles as numpy's default).
+plain=$OUT/plain.py
+cat >"$plain" <<'PY'
+import json, math, sys
+groups = {}
+with open(sys.argv[1]) as f:
+    for line in f:
+        s = json.loads(line)
+        g = groups.setdefault((s["provider"], s["phase"]), [0, []])
+        g[0] += 1
+        if s["ok"]:
+            g[1].append(s["ms"])
+def q(v, p):
+    h = (len(v) - 1) * p
+    lo = math.floor(h)
+    return v[lo] + (h - lo) * (v[min(lo + 1, len(v) - 1)] - v[lo])
+for (prov, phase), (n, v) in sorted(groups.items()):
+    v.sort()
+    m = sum(v) / len(v)
+    sd = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1))
+    med = q(v, 0.5)
+    mad = q(sorted(abs(x - med) for x in v), 0.5)
+    print(prov, phase, n, len(v), q(v, 0.5), q(v, 0.95), q(v, 0.99), m, sd, mad)
+PY
+
+# One timed run of "$@": appends a span line for it; prints wall and cpu.
+timed() {
+	local who=$1; shift
+	/usr/bin/time -f '%e %U %S' -o "$OUT/time.txt" "$@" >/dev/null 2>&1
+	read -r wall user sys <"$OUT/time.txt"
+	cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+	printf '{"provider":"%s","phase":"summarise-%d","ms":%s,"ok":true}\n' \
+		"$who" "$N" "$(awk -v w="$wall" 'BEGIN { print w * 1000 }')" >>"$samples"
+	printf '{"provider":"%s","phase":"summarise-%d-cpu","ms":%s,"ok":true}\n' \
+		"$who" "$N" "$(awk -v c="$cpu" 'BEGIN { print c * 1000 }')" >>"$samples"
+	echo "  $who: wall $wall s, cpu $cpu s"
+}
+
+for ((i = 1; i <= RUNS; i++)); do
+	echo "run $i/$RUNS"
+	timed runeval "$runeval" report "$spans" --quiet
+	timed python3 python3 "$plain" "$spans"
+done
+"$runeval" report "$spans" --quiet --timings 2>&1 | sed 's/^/  /'
+
+echo
+"$runeval" report "$samples" --json "$OUT/summary.json" --md "$OUT/report.md"
+python3 - "$OUT/summary.json" "$N" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+n = sys.argv[2]
+p = d["providers"]
+def med(who, what):
+    return p[who]["phases"]["summarise-%s%s" % (n, what)]["p50"] / 1000
+for what, label in (("", "wall"), ("-cpu", "cpu")):
+    r, py = med("runeval", what), med("python3", what)
+    print("%s: runeval report %.3f s, python3 %.3f s: %.1fx faster (medians)"
+          % (label, r, py, py / r))
+PY

@@ -1,0 +1,210 @@
+/*
+ * `runeval report` as a process: the table, the baseline comparison, gates
+ * that hold (exit 0) and fail (1), bad input and usage (2).
+ */
+#include "testutil.h"
+
+#include "report_helpers.h"
+#include "rv_alloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define tmp rh_tmp
+
+/* runeval report ARGS... (NULL-terminated): exit code, output in *out. */
+static int report(char **out, const char *in, ...)
+{
+	char *argv[32] = { tu_build_path("runeval"), "report" };
+	size_t n = 2;
+	va_list ap;
+	int rc;
+
+	va_start(ap, in);
+	for (char *a = va_arg(ap, char *); a && n < 31; a = va_arg(ap, char *))
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	rc = rh_run(argv, NULL, in, out);
+	free(argv[0]);
+	return rc;
+}
+
+#define FIX(name) rh_fixture(name)
+
+START_TEST(test_table_and_gates_that_hold)
+{
+	char *docker = FIX("result_docker.json"), *out = NULL;
+
+	ck_assert_int_eq(report(&out, NULL, docker, "--gate",
+				"p95(provision) < 2s", "--gate",
+				"success_rate(rollout) >= 90%", NULL), 0);
+	ck_assert_msg(strstr(out, "PROVIDER  PHASE       N  OK  SUCCESS"), "%s", out);
+	ck_assert_msg(strstr(out, "docker    rollout    12  11    91.7%"), "%s", out);
+	ck_assert(strstr(out, "ok   p95(provision) < 2s: docker 386.9 ms\n"));
+	ck_assert(strstr(out, "ok   success_rate(rollout) >= 90%: docker 91.7%\n"));
+	free(out);
+	free(docker);
+}
+END_TEST
+
+START_TEST(test_a_failed_gate_says_which_and_by_how_much)
+{
+	char *docker = FIX("result_docker.json"), *out = NULL;
+
+	ck_assert_int_eq(report(&out, NULL, docker, "--quiet", "--gate",
+				"p95(provision) < 2s", "--gate",
+				"p50(provision) < 300ms", NULL), 1);
+	ck_assert_msg(strstr(out, "FAIL p50(provision) < 300ms: docker 379.2 ms is 79.2 ms (26.4%) over the limit\n"),
+		      "%s", out);
+	ck_assert(strstr(out, "runeval report: 1 of 2 gates failed"));
+	ck_assert_ptr_null(strstr(out, "PROVIDER"));	/* --quiet */
+	free(out);
+	free(docker);
+}
+END_TEST
+
+START_TEST(test_baseline_comparison_and_regress_gate)
+{
+	char *docker = FIX("result_docker.json");
+	char *daytona = FIX("result_daytona.json"), *out = NULL;
+	char *cand = rv_xasprintf("%s/cand.jsonl", tmp);
+	char *base = rv_xasprintf("%s/base.jsonl", tmp);
+	FILE *c = fopen(cand, "w"), *b = fopen(base, "w");
+
+	/* health got 30% slower in the candidate, 20 samples each */
+	for (int i = 0; i < 20; i++) {
+		fprintf(b, "{\"provider\":\"docker\",\"phase\":\"health\",\"ms\":%d,\"ok\":true}\n",
+			100 + i);
+		fprintf(c, "{\"provider\":\"docker\",\"phase\":\"health\",\"ms\":%d,\"ok\":true}\n",
+			130 + i);
+	}
+	fclose(c);
+	fclose(b);
+	ck_assert_int_eq(report(&out, NULL, cand, "--baseline", base,
+				"--gate", "p50(health) regress < 20%", NULL), 1);
+	ck_assert_msg(strstr(out, "candidate vs baseline"), "%s", out);
+	ck_assert_msg(strstr(out, "docker    health  109.5 ms  139.5 ms  1.274x  6.8e-08"),
+		      "%s", out);
+	ck_assert(strstr(out, "FAIL p50(health) regress < 20%: docker +27.4% (109.5 ms -> 139.5 ms) is 7.4 points over the limit"));
+	free(out);
+	/* few samples: a warning, not a verdict */
+	ck_assert_int_eq(report(&out, NULL, docker, "--baseline", daytona, NULL), 0);
+	ck_assert_msg(strstr(out, "warning: docker/provision: n < 6 (baseline 2, candidate 2)") ||
+		      strstr(out, "note: docker/provision is not in the baseline"), "%s", out);
+	free(out);
+	free(cand);
+	free(base);
+	free(docker);
+	free(daytona);
+}
+END_TEST
+
+START_TEST(test_bad_input_exits_2)
+{
+	char *bad = rh_write(tmp, "bad.jsonl",
+		"{\"provider\":\"a\",\"phase\":\"p\",\"ms\":1,\"ok\":true}\n"
+		"{\"provider\":\"a\",\"phase\":\"p\",\"ms\":1}\n");
+	char *empty = rh_write(tmp, "empty.jsonl", "");
+	char *good = FIX("spans.jsonl"), *out = NULL;
+	char *msg = rv_xasprintf("runeval report: '%s' line 2: missing 'ok'\n", bad);
+
+	ck_assert_int_eq(report(&out, NULL, good, bad, "--gate", "n > 0", NULL), 2);
+	ck_assert_str_eq(out, msg);	/* one line on stderr, nothing else */
+	free(out);
+	ck_assert_int_eq(report(&out, NULL, empty, NULL), 2);
+	ck_assert(strstr(out, "is empty"));
+	free(out);
+	ck_assert_int_eq(report(&out, NULL, "/nonexistent.json", NULL), 2);
+	ck_assert(strstr(out, "cannot read '/nonexistent.json'"));
+	free(out);
+	ck_assert_int_eq(report(&out, NULL, good, "--gate", "p95 < 1s", NULL), 2);
+	ck_assert(strstr(out, "invalid gate 'p95 < 1s'"));
+	free(out);
+	ck_assert_int_eq(report(&out, NULL, good, "--gate", "p50(provision) regress < 5%", NULL), 2);
+	ck_assert(strstr(out, "'regress' needs --baseline"));
+	free(out);
+	ck_assert_int_eq(report(&out, NULL, good, "--gate", "p50(helth) < 5s", NULL), 2);
+	ck_assert(strstr(out, "no samples of that phase"));
+	free(out);
+	free(msg);
+	free(bad);
+	free(empty);
+	free(good);
+}
+END_TEST
+
+START_TEST(test_usage)
+{
+	char *good = FIX("spans.jsonl"), *out = NULL;
+	char *unwritable = rv_xasprintf("%s/no/such/dir/r.md", tmp);
+
+	ck_assert_int_eq(report(&out, NULL, "--help", NULL), 0);
+	ck_assert(strstr(out, "Gates:  STAT[(PHASE[,PROVIDER])] [regress] OP VALUE"));
+	ck_assert(strstr(out, "Exit status: 0 every gate holds, 1 a gate failed, 2 bad input"));
+	free(out);
+	ck_assert_int_eq(report(&out, NULL, NULL), 2);
+	ck_assert(strstr(out, "no input files"));
+	free(out);
+	ck_assert_int_eq(report(&out, NULL, good, "--frobnicate", NULL), 2);
+	ck_assert(strstr(out, "unknown option '--frobnicate'"));
+	free(out);
+	ck_assert_int_eq(report(&out, NULL, good, "--window", "0", NULL), 2);
+	ck_assert(strstr(out, "--window needs a whole number > 0"));
+	free(out);
+	ck_assert_int_eq(report(&out, NULL, good, "--baseline", NULL), 2);
+	ck_assert(strstr(out, "--baseline needs at least one file"));
+	free(out);
+	ck_assert_int_eq(report(&out, NULL, good, "--md", NULL), 2);
+	free(out);
+	ck_assert_int_eq(report(&out, NULL, good, "--md", unwritable, NULL), 2);
+	ck_assert(strstr(out, "cannot write"));
+	free(out);
+	free(unwritable);
+	free(good);
+}
+END_TEST
+
+START_TEST(test_stdin_and_window)
+{
+	char *in = rv_xasprintf("%s/in.jsonl", tmp), *out = NULL;
+	FILE *f = fopen(in, "w");
+
+	for (int i = 1; i <= 50; i++)
+		fprintf(f, "{\"provider\":\"sh\",\"phase\":\"exec\",\"ms\":%d,\"ok\":true}\n", i);
+	fclose(f);
+	ck_assert_int_eq(report(&out, in, "-", "--gate", "n == 50", "--gate",
+				"p50(exec) == 25.5", NULL), 0);
+	ck_assert_msg(strstr(out, "50 samples from 1 input"), "%s", out);
+	free(out);
+	ck_assert_int_eq(report(&out, in, "-", "--window=10", "--gate",
+				"n(exec) == 10", "--gate", "min(exec) >= 41", NULL), 0);
+	ck_assert_msg(strstr(out, "rolling window"), "%s", out);
+	free(out);
+	free(in);
+}
+END_TEST
+
+static Suite *report_cli_suite(void)
+{
+	Suite *s = suite_create("report_cli");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, rh_tmp_setup, rh_tmp_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_table_and_gates_that_hold);
+	tcase_add_test(tc, test_a_failed_gate_says_which_and_by_how_much);
+	tcase_add_test(tc, test_baseline_comparison_and_regress_gate);
+	tcase_add_test(tc, test_bad_input_exits_2);
+	tcase_add_test(tc, test_usage);
+	tcase_add_test(tc, test_stdin_and_window);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(report_cli_suite()) ? 1 : 0;
+}
