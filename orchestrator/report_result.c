@@ -134,8 +134,10 @@ static struct report_job *result_job(struct report_set *set, const char *name,
 	job->started_utc = dup_str(root, "job.started_utc");
 	job->mode = dup_str(root, "environment.mode");
 	rv_json_num(root, "job.duration_ms", &job->duration_ms);
-	if (job->started_utc && !report_parse_utc(job->started_utc,
-						  &job->epoch_ms))
+	if (rv_json_num(root, "job.started_unix_us", &job->epoch_ms))
+		job->epoch_ms /= 1000;
+	else if (!job->started_utc ||
+		 !report_parse_utc(job->started_utc, &job->epoch_ms))
 		job->epoch_ms = NAN;
 	*provider = prov && *prov ? report_intern(set, prov, strlen(prov)) : 0;
 	job->provider = *provider;
