@@ -23,6 +23,14 @@ static struct mb_entry *mb_all;
 static size_t mb_n;
 static pthread_once_t mb_once = PTHREAD_ONCE_INIT;
 
+/* End the line: no trailing blanks. */
+static void mb_newline(struct rv_buf *b)
+{
+	while (b->len && b->data[b->len - 1] == ' ')
+		rv_buf_truncate(b, b->len - 1);
+	rv_buf_addch(b, '\n');
+}
+
 static void mb_indent(struct rv_buf *b, int depth)
 {
 	for (int i = 0; i < depth; i++)
@@ -49,7 +57,8 @@ static int mb_starts_word(const char *s, const char *w)
 {
 	size_t n = strlen(w);
 
-	return !strncmp(s, w, n) && !(s[n] == '_' || (s[n] >= 'a' && s[n] <= 'z'));
+	return !strncmp(s, w, n) &&
+	       !(s[n] == '_' || (s[n] >= 'a' && s[n] <= 'z'));
 }
 
 /* After a '}': keep "} else", "} while", "};", "}," on the line. */
@@ -66,7 +75,9 @@ static const char *mb_after_brace(struct rv_buf *b, const char *s, int depth,
 		rv_buf_addch(b, ' ');
 		return t;
 	}
-	rv_buf_adds(b, depth ? "\n" : "\n\n");
+	mb_newline(b);
+	if (!depth)
+		rv_buf_addch(b, '\n');
 	*bol = 1;
 	return t;
 }
@@ -87,7 +98,7 @@ static void mb_reflow(struct rv_buf *b, const char *s)
 		}
 		if (*s == '}' && !paren) {
 			if (!bol)
-				rv_buf_addch(b, '\n');
+				mb_newline(b);
 			mb_indent(b, --depth);
 			rv_buf_addch(b, '}');
 			bol = 0;
@@ -107,12 +118,14 @@ static void mb_reflow(struct rv_buf *b, const char *s)
 			paren--;
 		if (*s == '{' && !paren) {
 			if (!depth && !bol)
-				rv_buf_addch(b, '\n');
-			rv_buf_adds(b, "{\n");
+				mb_newline(b);
+			rv_buf_addch(b, '{');
+			mb_newline(b);
 			depth++;
 			bol = 1;
 		} else if (*s == ';' && !paren) {
-			rv_buf_adds(b, ";\n");
+			rv_buf_addch(b, ';');
+			mb_newline(b);
 			bol = 1;
 		} else {
 			rv_buf_addch(b, *s);
@@ -121,7 +134,7 @@ static void mb_reflow(struct rv_buf *b, const char *s)
 		s++;
 	}
 	if (!bol)
-		rv_buf_addch(b, '\n');
+		mb_newline(b);
 }
 
 static char *mb_build_reference(const struct mb_def *d)
@@ -132,10 +145,8 @@ static char *mb_build_reference(const struct mb_def *d)
 	if (d->includes)
 		rv_buf_adds(&b, d->includes);
 	rv_buf_addch(&b, '\n');
-	if (d->helper) {
+	if (d->helper)
 		mb_reflow(&b, d->helper);
-		rv_buf_addch(&b, '\n');
-	}
 	rv_buf_addf(&b, "%s\n", d->sig);
 	mb_reflow(&b, d->body);
 	while (b.len > 1 && !strcmp(b.data + b.len - 2, "\n\n"))
@@ -174,6 +185,8 @@ static void mb_init(void)
 	} files[] = {
 		{ mb_tasks_arith, &mb_tasks_arith_n },
 		{ mb_tasks_array, &mb_tasks_array_n },
+		{ mb_tasks_string, &mb_tasks_string_n },
+		{ mb_tasks_misc, &mb_tasks_misc_n },
 	};
 	size_t total = 0, k = 0;
 

@@ -21,11 +21,11 @@
 #include <stddef.h>
 
 struct minibench_task {
-	const char *id;		/* "sum_array", also the function's name */
+	const char *id;		/* "sum_array", the function's name */
 	const char *name;	/* "Sum of an array" */
 	const char *prompt;	/* statement incl. the exact signature */
-	const char *signature;	/* "long long sum_array(const int *a, int n)" */
-	const char *reference;	/* complete C11 TU defining the function */
+	const char *signature;	/* "int max_array(const int *a, int n)" */
+	const char *reference;	/* a C11 TU defining the function */
 	const char *difficulty;	/* "easy" | "medium" | "hard" */
 };
 

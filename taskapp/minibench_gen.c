@@ -103,8 +103,8 @@ static void mb_add_literal(struct rv_buf *b, const char *s)
 		else if (c < 32 || c >= 127)
 			/* octal: a following digit cannot extend it past 3 */
 			rv_buf_addf(b, "\\%03o", c);
-		else if (c == '?' && s[1] == '?')
-			rv_buf_adds(b, "\\?");	/* no trigraphs */
+		else if (c == '?' && b->data[b->len - 1] == '?')
+			rv_buf_adds(b, "\\?");	/* "?\?": no trigraph */
 		else
 			rv_buf_addch(b, (char)c);
 	}
@@ -221,4 +221,45 @@ const char *mb_lit_ll(struct mb_gen *g, long long v)
 	if (v == INT64_MIN)
 		return "(-9223372036854775807LL - 1)";
 	return mb_f(g, "%lld", v);
+}
+
+void mb_decl_str_guarded(struct mb_gen *g, const char *name, const char *s)
+{
+	size_t n = strlen(s);
+
+	mb_emitf(g, "char %s[%zu + 16];", name, n + 1);
+	mb_emitf(g, "memcpy(%s, %s, %zu);", name, mb_qs(g, s), n + 1);
+	mb_emitf(g, "mb_fill_chars(%s + %zu, 16, '#');", name, n + 1);
+}
+
+void mb_phrase(struct mb_gen *g, char *s, int nwords)
+{
+	static const char *const words[] = {
+		"apple", "river", "stone", "quiet", "orange", "bridge",
+		"lemon", "tiger", "echo", "idea", "under", "open", "sky",
+		"rhythm", "crypt", "glyph", "a", "I", "mountain", "uneven",
+		"island", "ocean", "night", "zebra", "queue", "yield",
+		"house", "eagle", "audio", "onion", "strength", "twelve",
+	};
+	int nw = (int)(sizeof(words) / sizeof(words[0]));
+
+	s[0] = '\0';
+	for (int i = 0; i < nwords; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, words[mb_range(g, 0, nw - 1)]);
+	}
+}
+
+void mb_case_in_place(struct mb_gen *g, const char *call, const char *s,
+		      const char *want, const char *desc)
+{
+	mb_case_begin(g);
+	mb_decl_str_guarded(g, "s", s);
+	mb_emitf(g, "%s;", call);
+	mb_emitf(g, "mb_eq_str(s, sizeof(s), %s, %s);", mb_qs(g, want),
+		 mb_qs(g, desc));
+	mb_emitf(g, "mb_kept_chars(s + %zu, 16, '#', %s);", strlen(s) + 1,
+		 mb_qs(g, desc));
+	mb_case_end(g);
 }

@@ -20,7 +20,7 @@
  * preamble provides, for the emitted code:
  *	mb_eq_ll(got, expected, what)		integers
  *	mb_eq_ull(got, expected, what)		unsigned integers
- *	mb_eq_bool(got, expected, what)		truth values (0 / non-zero)
+ *	mb_eq_bool(got, expected, what)		truth values (0, non-0)
  *	mb_eq_str(buf, cap, expected, what)	NUL-terminated within cap
  *	mb_eq_ints(got, expected, n, what)	int arrays
  *	mb_fill_ints(a, n, v) / mb_fill_chars(s, n, c)
@@ -75,6 +75,10 @@ extern const struct mb_def mb_tasks_arith[];
 extern const size_t mb_tasks_arith_n;
 extern const struct mb_def mb_tasks_array[];
 extern const size_t mb_tasks_array_n;
+extern const struct mb_def mb_tasks_string[];
+extern const size_t mb_tasks_string_n;
+extern const struct mb_def mb_tasks_misc[];
+extern const size_t mb_tasks_misc_n;
 
 struct minibench_task;
 
@@ -139,6 +143,22 @@ void mb_decl_want(struct mb_gen *g, const char *name, const int *a, int n);
 /* A long long as a C expression (LLONG_MIN has no literal). */
 const char *mb_lit_ll(struct mb_gen *g, long long v);
 #define MB_GUARD (-2147483641)
+
+/*
+ * Emit a char array name holding s, then 16 spare bytes of '#' (from
+ * name + strlen(s) + 1), for mb_kept_chars(name + strlen(s) + 1, 16,
+ * '#', what) after the call.
+ */
+void mb_decl_str_guarded(struct mb_gen *g, const char *name, const char *s);
+/*
+ * A case: s as guarded char array "s", call (which edits it in place),
+ * then s checked against want and its guard.
+ */
+void mb_case_in_place(struct mb_gen *g, const char *call, const char *s,
+		      const char *want, const char *desc);
+/* nwords words (from a fixed list) joined by single spaces, into s. */
+void mb_phrase(struct mb_gen *g, char *s, int nwords);
+#define MB_PHRASE_MAX 12	/* bytes per word, at most */
 
 /* Emit "char name[strlen(s) + 1 + margin] = "s";" (margin zeroed). */
 void mb_decl_str(struct mb_gen *g, const char *name, const char *s,

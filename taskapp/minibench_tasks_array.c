@@ -416,7 +416,8 @@ static void gen_count_inversions(struct mb_gen *g)
 
 		do {
 			len = (int)mb_range(g, 2, c == 0 ? 4 : MB_MAXN);
-			mb_fill(g, a, len, c % 2 ? -3 : -1000, c % 2 ? 3 : 1000);
+			mb_fill(g, a, len, c % 2 ? -3 : -1000,
+				c % 2 ? 3 : 1000);
 		} while (count_inversions(a, len) == 0);
 		case_on_array(g, "count_inversions", a, len,
 			      count_inversions(a, len));

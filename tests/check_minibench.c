@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include "minibench.h"
+#include "minibench_known.h"
 #include "rv_alloc.h"
 
 #include <limits.h>
@@ -80,6 +81,24 @@ static void jobs_run(struct job *jobs, int n)
 	}
 }
 
+/* A job: a new directory with cand.c (if cand) and other_name, then cmd. */
+static void job_setup(struct job *j, const struct minibench_task *t,
+		      long long seed, const char *cand, const char *other_name,
+		      const char *other, char *cmd)
+{
+	j->task = t;
+	j->seed = seed;
+	j->dir = tu_tmpdir();
+	j->cmd = cmd;
+	if (cand)
+		write_file(j->dir, "cand.c", cand);
+	write_file(j->dir, other_name, other);
+}
+
+/* The driver alone, strictly (driver.c to driver.o). */
+#define CC_DRIVER "cc -std=c11 -pedantic -Wall -Wextra -Werror -c driver.c " \
+	"2>cc.log"
+
 /* A job compiling candidate source cand against t's driver for seed. */
 static void job_prepare(struct job *j, const struct minibench_task *t,
 			long long seed, const char *cand, const char *cflags)
@@ -87,16 +106,29 @@ static void job_prepare(struct job *j, const struct minibench_task *t,
 	char *drv = minibench_test_source(t, seed, &j->ntests);
 
 	ck_assert_ptr_nonnull(drv);
-	j->task = t;
-	j->seed = seed;
-	j->dir = tu_tmpdir();
-	write_file(j->dir, "cand.c", cand);
-	write_file(j->dir, "driver.c", drv);
-	/* the driver alone, strictly; then the program */
-	j->cmd = rv_xasprintf(
-		"cc -std=c11 -pedantic -Wall -Wextra -Werror -c driver.c "
-		"2>cc.log && cc -std=c11 -O0 %s -o prog cand.c driver.o "
-		">>cc.log 2>&1 && timeout 20 ./prog >out.txt 2>&1", cflags);
+	job_setup(j, t, seed, cand, "driver.c", drv, rv_xasprintf(
+		CC_DRIVER " && cc -std=c11 -O0 %s -o prog cand.c driver.o "
+		">>cc.log 2>&1 && timeout 20 ./prog >out.txt 2>&1", cflags));
+	free(drv);
+}
+
+/*
+ * A job linking t's driver for seed with objdir/ref.o, running it (to
+ * out.txt), and when noop, the same with objdir/noop.o (to noop.txt).
+ */
+static void job_instance(struct job *j, const struct minibench_task *t,
+			 long long seed, const char *objdir, int noop)
+{
+	char *drv = minibench_test_source(t, seed, &j->ntests);
+	char *noop_cmd = noop ? rv_xasprintf(
+		" && cc -o noop %s/noop.o driver.o >>cc.log 2>&1 && "
+		"timeout 20 ./noop >noop.txt 2>&1", objdir) : rv_xstrdup("");
+
+	ck_assert_ptr_nonnull(drv);
+	job_setup(j, t, seed, NULL, "driver.c", drv, rv_xasprintf(
+		CC_DRIVER " && cc -o ref %s/ref.o driver.o >>cc.log 2>&1 && "
+		"timeout 20 ./ref >out.txt 2>&1%s", objdir, noop_cmd));
+	free(noop_cmd);
 	free(drv);
 }
 
@@ -109,41 +141,92 @@ static char *job_file(const struct job *j, const char *name)
 	return text ? text : rv_xstrdup("");
 }
 
-/* Parse out.txt: count PASS lines (in order) and the RESULT line. */
-static void job_result(const struct job *j, int *passed, int *lines,
-		       int *r_passed, int *r_total)
-{
-	char *out = job_file(j, "out.txt");
-	char *save = NULL;
-	int i = 0;
-
-	*passed = 0;
-	*r_passed = *r_total = -1;
-	for (char *l = strtok_r(out, "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		int k;
-
-		if (sscanf(l, "PASS %d", &k) == 1) {
-			ck_assert_int_eq(k, i);
-			(*passed)++;
-			i++;
-		} else if (sscanf(l, "FAIL %d:", &k) == 1) {
-			ck_assert_int_eq(k, i);
-			i++;
-		} else if (sscanf(l, "RESULT %d %d", r_passed, r_total) != 2) {
-			ck_abort_msg("'%s' seed %lld: stray line '%s'",
-				     j->task->id, j->seed, l);
-		}
-	}
-	*lines = i;
-	free(out);
-}
-
 static void job_release(struct job *j)
 {
 	tu_rmrf(j->dir);
 	free(j->dir);
 	free(j->cmd);
+}
+
+/*
+ * Parse the output file name: PASS/FAIL lines numbered in order, then
+ * RESULT.  NULL when well-formed, else what is wrong (malloc'ed).
+ */
+static char *job_result(const struct job *j, const char *name, int *passed,
+			int *lines, int *r_passed, int *r_total)
+{
+	char *out = job_file(j, name);
+	char *save = NULL, *bad = NULL;
+
+	*passed = *lines = 0;
+	*r_passed = *r_total = -1;
+	for (char *l = strtok_r(out, "\n", &save); l && !bad;
+	     l = strtok_r(NULL, "\n", &save)) {
+		int k;
+
+		if (sscanf(l, "PASS %d", &k) == 1 && k == *lines) {
+			(*passed)++;
+			(*lines)++;
+		} else if (sscanf(l, "FAIL %d:", &k) == 1 && k == *lines) {
+			(*lines)++;
+		} else if (*r_total >= 0 ||
+			   sscanf(l, "RESULT %d %d", r_passed, r_total) != 2) {
+			bad = rv_xasprintf("stray line '%s'", l);
+		}
+	}
+	free(out);
+	return bad;
+}
+
+/*
+ * Check a job ran and its output file name shows want cases passed (-1:
+ * all) of all, one line each; NULL when so, else what is wrong
+ * (malloc'ed).
+ */
+static char *job_verdict(const struct job *j, const char *name, int want)
+{
+	int passed, lines, rp, rt;
+	char *bad;
+
+	if (!WIFEXITED(j->status) || WEXITSTATUS(j->status)) {
+		char *log = job_file(j, "cc.log");
+
+		bad = rv_xasprintf("'%s' seed %lld: status %d: %s",
+				   j->task->id, j->seed, j->status, log);
+		free(log);
+		return bad;
+	}
+	bad = job_result(j, name, &passed, &lines, &rp, &rt);
+	if (!bad && want < 0)
+		want = j->ntests;
+	if (!bad && (passed != want || lines != j->ntests || rp != want ||
+		     rt != j->ntests))
+		bad = rv_xasprintf("%s: %d/%d passed in %d lines, RESULT %d %d",
+				   name, passed, j->ntests, lines, rp, rt);
+	if (bad) {
+		char *msg = rv_xasprintf("'%s' seed %lld: %s", j->task->id,
+					 j->seed, bad);
+
+		free(bad);
+		bad = msg;
+	}
+	return bad;
+}
+
+/* Keep the first of the messages (malloc'ed) in *first. */
+static void keep_first(char **first, char *bad)
+{
+	if (bad && !*first)
+		*first = bad;
+	else
+		free(bad);
+}
+
+static void jobs_release(struct job *jobs, int n)
+{
+	for (int i = 0; i < n; i++)
+		job_release(&jobs[i]);
+	free(jobs);
 }
 
 START_TEST(test_minibench_registry)
@@ -257,72 +340,118 @@ START_TEST(test_minibench_foreign_task)
 }
 END_TEST
 
-/* Under valgrind one instance per task; else every task several times. */
-static int rounds(void)
+/* Generating drivers needs no compiler: many seeds, any seed. */
+START_TEST(test_minibench_many_seeds_generate)
 {
-	return getenv("RUNEVAL_VALGRIND") ? 1 : 6;
-}
+	long long n = (long long)minibench_count();
+	long long per = getenv("RUNEVAL_VALGRIND") ? 3 : 60;
 
-START_TEST(test_minibench_reference_passes)
-{
-	int n = (int)minibench_count(), total = n * rounds();
-	struct job *jobs = rv_xcalloc((size_t)total, sizeof(*jobs));
+	for (long long s = -per * n; s < per * n; s += 1) {
+		long long seed = s % 7 ? s : s * 1000003LL;
+		const struct minibench_task *t = minibench_for_seed(seed);
+		int cases = -1;
+		char *src = minibench_test_source(t, seed, &cases);
+		char *tail = rv_xasprintf("printf(\"RESULT %%d %d\\n\", "
+					  "mb_passed);", cases);
 
-	for (int s = 0; s < total; s++) {
-		const struct minibench_task *t = minibench_for_seed(s);
-
-		job_prepare(&jobs[s], t, s, t->reference,
-			    "-pedantic -Wall -Wextra -Werror");
+		ck_assert_msg(cases >= 5 && cases <= 10, "'%s' seed %lld: %d",
+			      t->id, seed, cases);
+		ck_assert_ptr_nonnull(strstr(src, tail));
+		free(tail);
+		free(src);
 	}
-	jobs_run(jobs, total);
-	for (int s = 0; s < total; s++) {
-		struct job *j = &jobs[s];
-		int passed, lines, rp, rt;
-
-		if (!WIFEXITED(j->status) || WEXITSTATUS(j->status)) {
-			char *log = job_file(j, "cc.log");
-
-			ck_abort_msg("'%s' seed %d: status %d: %s", j->task->id,
-				     s, j->status, log);
-		}
-		job_result(j, &passed, &lines, &rp, &rt);
-		ck_assert_msg(passed == j->ntests && lines == j->ntests &&
-			      rp == j->ntests && rt == j->ntests,
-			      "'%s' seed %d: %d/%d passed, RESULT %d %d",
-			      j->task->id, s, passed, j->ntests, rp, rt);
-		job_release(j);
-	}
-	free(jobs);
 }
 END_TEST
 
-START_TEST(test_minibench_noop_fails_every_case)
+/* Under valgrind one instance per task; else every task several times. */
+static int rounds(void)
 {
-	int n = (int)minibench_count(), total = 2 * n;
+	return getenv("RUNEVAL_VALGRIND") ? 1 : 5;
+}
+
+/*
+ * Seeds 0 .. rounds * count - 1: the reference passes every case; on
+ * the first two seeds of each task, the noop candidate passes none.
+ * References and noops are compiled once per task, then linked.
+ */
+START_TEST(test_minibench_reference_passes_noop_fails)
+{
+	int n = (int)minibench_count(), total = n * rounds();
+	struct job *objs = rv_xcalloc((size_t)n, sizeof(*objs));
 	struct job *jobs = rv_xcalloc((size_t)total, sizeof(*jobs));
+	char *first = NULL;
 
-	for (int s = 0; s < total; s++) {
-		const struct minibench_task *t = minibench_for_seed(1000 + s);
+	for (int i = 0; i < n; i++) {
+		const struct minibench_task *t = minibench_task((size_t)i);
 
-		job_prepare(&jobs[s], t, 1000 + s, minibench_noop_source(t),
-			    "-w");
+		job_setup(&objs[i], t, 0, t->reference, "noop.c",
+			  minibench_noop_source(t), rv_xstrdup(
+			  "cc -std=c11 -pedantic -Wall -Wextra -Werror -c "
+			  "cand.c -o ref.o 2>cc.log && cc -std=c11 -w -c "
+			  "noop.c -o noop.o >>cc.log 2>&1"));
 	}
+	jobs_run(objs, n);
+	for (int i = 0; i < n; i++)
+		ck_assert_msg(WIFEXITED(objs[i].status) &&
+			      !WEXITSTATUS(objs[i].status),
+			      "'%s': reference or noop does not compile",
+			      objs[i].task->id);
+	for (int s = 0; s < total; s++)
+		job_instance(&jobs[s], minibench_task((size_t)(s % n)), s,
+			     objs[s % n].dir, s < 2 * n);
 	jobs_run(jobs, total);
 	for (int s = 0; s < total; s++) {
-		struct job *j = &jobs[s];
-		int passed, lines, rp, rt;
-
-		ck_assert_msg(WIFEXITED(j->status) && !WEXITSTATUS(j->status),
-			      "'%s': noop did not build or run",
-			      j->task->id);
-		job_result(j, &passed, &lines, &rp, &rt);
-		ck_assert_msg(passed == 0 && lines == j->ntests && rp == 0 &&
-			      rt == j->ntests,
-			      "'%s' seed %d: noop passed %d/%d",
-			      j->task->id, 1000 + s, passed, j->ntests);
-		job_release(j);
+		keep_first(&first, job_verdict(&jobs[s], "out.txt", -1));
+		if (s < 2 * n)
+			keep_first(&first,
+				   job_verdict(&jobs[s], "noop.txt", 0));
 	}
-	free(jobs);
+	jobs_release(jobs, total);
+	jobs_release(objs, n);
+	ck_assert_msg(first == NULL, "%s", first);
+}
+END_TEST
+
+/* Every reference against answers known independently. */
+START_TEST(test_minibench_known_answers)
+{
+	int n = (int)minibench_count();
+	struct job *jobs = rv_xcalloc((size_t)n, sizeof(*jobs));
+	char *first = NULL;
+
+	ck_assert_uint_eq(minibench_known_n, (size_t)n);
+	for (int i = 0; i < n; i++) {
+		const struct minibench_task *t = minibench_task((size_t)i);
+		const struct minibench_known *k = NULL;
+		char *src;
+
+		for (size_t e = 0; e < minibench_known_n; e++)
+			if (!strcmp(minibench_known[e].id, t->id))
+				k = &minibench_known[e];
+		ck_assert_msg(k != NULL, "no known answers for '%s'", t->id);
+		src = minibench_known_source(k, t->signature);
+		job_setup(&jobs[i], t, 0, t->reference, "known.c", src,
+			  rv_xstrdup("cc -std=c11 -O1 -w -o prog cand.c "
+				     "known.c >cc.log 2>&1 && timeout 20 "
+				     "./prog >out.txt 2>&1"));
+		free(src);
+	}
+	jobs_run(jobs, n);
+	for (int i = 0; i < n && !first; i++) {
+		char *out = job_file(&jobs[i], "out.txt");
+
+		if (!WIFEXITED(jobs[i].status) || WEXITSTATUS(jobs[i].status) ||
+		    !strstr(out, "known 0")) {
+			char *log = job_file(&jobs[i], "cc.log");
+
+			first = rv_xasprintf("'%s': %s%s", jobs[i].task->id,
+					     log, out);
+			free(log);
+		}
+		free(out);
+	}
+	jobs_release(jobs, n);
+	ck_assert_msg(first == NULL, "%s", first);
 }
 END_TEST
 
@@ -343,6 +472,12 @@ static const struct {
 	  "void to_base(long long v, int base, char *out)\n{\n"
 	  "\t(void)v; (void)base; out[0] = '0';\n}\n",
 	  "no terminating NUL" },
+	{ "is_palindrome",	/* a constant answer fails every case */
+	  "int is_palindrome(const char *s)\n{\n\t(void)s;\n\treturn 1;\n}\n",
+	  "expected 0 (false)" },
+	{ "balanced",
+	  "int balanced(const char *s)\n{\n\t(void)s;\n\treturn 7;\n}\n",
+	  "got 7, expected 0 (false)" },
 	{ "sum_array",	/* overflows on the large cases only */
 	  "long long sum_array(const int *a, int n)\n{\n"
 	  "\tint s = 0;\n\tfor (int i = 0; i < n; i++)\n"
@@ -368,9 +503,12 @@ START_TEST(test_minibench_wrong_candidates)
 		char *out = job_file(j, "out.txt");
 		int passed, lines, rp, rt;
 
+		char *bad;
+
 		ck_assert_msg(WIFEXITED(j->status) && !WEXITSTATUS(j->status),
 			      "'%s': did not build or run", wrong[i].id);
-		job_result(j, &passed, &lines, &rp, &rt);
+		bad = job_result(j, "out.txt", &passed, &lines, &rp, &rt);
+		ck_assert_msg(bad == NULL, "%s", bad);
 		ck_assert_int_eq(lines, j->ntests);
 		ck_assert_int_eq(rp, passed);
 		ck_assert_int_eq(rt, j->ntests);
@@ -394,17 +532,19 @@ static Suite *minibench_suite(void)
 	Suite *s = suite_create("minibench");
 	TCase *tc = tcase_create("core");
 
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_minibench_registry);
 	tcase_add_test(tc, test_minibench_seed_mapping);
 	tcase_add_test(tc, test_minibench_drivers_vary_with_seed);
 	tcase_add_test(tc, test_minibench_foreign_task);
+	tcase_add_test(tc, test_minibench_many_seeds_generate);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("compiled");
 	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, test_minibench_reference_passes);
-	tcase_add_test(tc, test_minibench_noop_fails_every_case);
+	tcase_add_test(tc, test_minibench_reference_passes_noop_fails);
 	tcase_add_test(tc, test_minibench_wrong_candidates);
+	tcase_add_test(tc, test_minibench_known_answers);
 	suite_add_tcase(s, tc);
 	return s;
 }
