@@ -50,6 +50,21 @@ static json_t *result_iso(uint64_t wall_ns)
 	return json_string(rv_wall_iso8601(wall_ns, buf, sizeof(buf)));
 }
 
+/* RssAnon of /proc/self/status in kB (heap and stacks), or -1. */
+static long result_rss_anon_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	long kb = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "RssAnon: %ld", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
 static json_t *result_job(const struct job *job)
 {
 	uint64_t end = job->end_ns ? job->end_ns : rv_now_ns();
@@ -59,7 +74,7 @@ static json_t *result_job(const struct job *job)
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
 		ru.ru_maxrss = 0;
 	return json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:I, s:I, "
-			 "s:o}",
+			 "s:I, s:o}",
 		"id", job->id,
 		"status", job_status_name(job->status),
 		"exit_code", job->exit_code,
@@ -71,6 +86,7 @@ static json_t *result_job(const struct job *job)
 		"duration_ms", result_ms(rv_ns_to_ms(dur)),
 		"started_unix_us", (json_int_t)(job->spans.wall0_ns / 1000),
 		"max_rss_kb", (json_int_t)ru.ru_maxrss,
+		"rss_anon_kb", (json_int_t)result_rss_anon_kb(),
 		"cpu_ms", result_ms(ru.ru_utime.tv_sec * 1e3 +
 				    ru.ru_utime.tv_usec / 1e3 +
 				    ru.ru_stime.tv_sec * 1e3 +
@@ -167,7 +183,7 @@ static json_t *result_rollout(const struct job *job, const struct rollout *r)
 	double ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
 
 	return json_pack("{s:I, s:s, s:o, s:b, s:s, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o, s:O}",
+			 "s:o, s:o, s:o?}",
 		"seed", (json_int_t)r->seed,
 		"sandbox", r->sandbox[0] ? r->sandbox : job->sandbox,
 		"trace_correlation_id", r->tcid[0] ? json_string(r->tcid) :
@@ -182,7 +198,8 @@ static json_t *result_rollout(const struct job *job, const struct rollout *r)
 			json_null(),
 		"latency_ms", isnan(ms) ? json_null() : result_ms(ms),
 		"error", result_str(r->error),
-		"details", r->details ? r->details : json_null());
+		"details", r->details ? json_loads(r->details, 0, NULL) :
+			json_null());
 }
 
 static json_t *result_phase(const struct summary_phase *p)

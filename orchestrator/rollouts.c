@@ -39,7 +39,7 @@ void rollout_release(struct rollout *r)
 	free(r->success_status);
 	free(r->status_detail);
 	free(r->error);
-	json_decref(r->details);
+	free(r->details);
 	r->success_status = r->status_detail = r->error = NULL;
 	r->details = NULL;
 }
@@ -83,21 +83,24 @@ static char *rollout_str(const json_t *v, const char *path)
 	return s ? rv_redact(s) : NULL;
 }
 
-/* reward_info.details (or metrics.details), capped in size. */
-static json_t *rollout_details(const json_t *v)
+/* reward_info.details (or metrics.details), capped in size, as text. */
+static char *rollout_details(const json_t *v)
 {
 	json_t *d = rv_json_path(v, "reward_info.details");
-	size_t size;
+	char *text;
 
 	if (!json_is_object(d))
 		d = rv_json_path(v, "metrics.details");
 	if (!json_is_object(d))
 		return NULL;
-	size = json_dumpb(d, NULL, 0, JSON_COMPACT);
-	if (size > ROLLOUT_DETAILS_MAX)
-		return json_pack("{s:b, s:I}", "truncated", 1, "size",
-				 (json_int_t)size);
-	return json_incref(d);
+	text = rv_json_dumps(d);
+	if (strlen(text) > ROLLOUT_DETAILS_MAX) {
+		size_t size = strlen(text);
+
+		free(text);
+		text = rv_xasprintf("{\"truncated\":true,\"size\":%zu}", size);
+	}
+	return text;
 }
 
 /* Where the reward is; names the problem when there is none. */

@@ -179,7 +179,7 @@ START_TEST(test_rollout_judge)
 	ck_assert(fabs(r.reward - 0.25) < 1e-12);
 	ck_assert_str_eq(r.success_status, "success");
 	ck_assert_str_eq(r.status_detail, "3/4");
-	ck_assert_int_eq(json_integer_value(json_object_get(r.details, "a")), 1);
+	ck_assert_str_eq(r.details, "{\"a\":1}");
 	rollout_release(&r);
 	judge(&r, 200, "{\"metrics\":{\"outcome_reward\":1}}");
 	ck_assert(r.ok && r.reward == 1.0);
@@ -200,6 +200,21 @@ START_TEST(test_rollout_judge)
 	judge(&r, 200, "{\"foo\":1}");
 	ck_assert_msg(strstr(r.error, "missing reward"), "%s", r.error);
 	rollout_release(&r);
+	{	/* oversized details are replaced by a note of their size */
+		char *big = malloc(20000), *body;
+
+		memset(big, 'x', 19999);
+		big[19999] = '\0';
+		body = rv_xasprintf("{\"reward_info\":{\"outcome_reward\":1,"
+				    "\"details\":{\"out\":\"%s\"}}}", big);
+		judge(&r, 200, body);
+		ck_assert(r.ok);
+		ck_assert_msg(strstr(r.details, "\"truncated\":true"), "%.80s",
+			      r.details);
+		rollout_release(&r);
+		free(body);
+		free(big);
+	}
 }
 END_TEST
 

@@ -98,7 +98,9 @@ def main():
           f"({big['summary']['completed']} ok) (target <= 10 MB: "
           f"{verdict(rb <= 10)}); {ro:.1f} MB at 1 seed; "
           f"{help_kb / 1024:.1f} MB for 'runeval --help' (the shared "
-          f"libraries alone); growth 1 -> 1000 seeds {rb - ro:.1f} MB")
+          f"libraries alone); growth 1 -> 1000 seeds {rb - ro:.1f} MB; "
+          f"anonymous memory (heap) at 1000 seeds "
+          f"{big['job']['rss_anon_kb'] / 1024.0:.1f} MB")
     out.append({"provider": "runeval", "phase": "rss_1000_seeds_mb",
                 "ms": rb})
     with open(samples, "a") as f:
