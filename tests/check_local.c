@@ -62,7 +62,7 @@ START_TEST(test_local_pyapp_reference_and_phases)
 			       "--start", "exec python3 app.py", NULL };
 	static const char *const phases[] = { "start", "preview", "health",
 		"rollouts", "rollout", "teardown" };
-	json_t *ph;
+	json_t *ph, *cfg;
 
 	ck_assert_int_eq(rr_run(r, args, NULL), 0);
 	ck_assert_ptr_nonnull(r->result);
@@ -82,6 +82,19 @@ START_TEST(test_local_pyapp_reference_and_phases)
 	}
 	ck_assert_int_eq(json_integer_value(json_object_get(
 		json_object_get(ph, "rollout"), "n")), 5);
+	/* a key minted for the job, shown as a hint only */
+	cfg = json_object_get(r->result, "config");
+	ck_assert(json_is_true(json_object_get(cfg,
+					       "environment_api_key_minted")));
+	ck_assert_msg(strstr(json_string_value(json_object_get(cfg,
+		"environment_api_key")), "...(64 chars)"), "hint");
+	/* one distinct trace_correlation_id per rollout */
+	for (long a = 0; a < 5; a++)
+		for (long b = a + 1; b < 5; b++)
+			ck_assert_str_ne(json_string_value(json_object_get(
+				rr_rollout(r, a), "trace_correlation_id")),
+				json_string_value(json_object_get(
+				rr_rollout(r, b), "trace_correlation_id")));
 	/* the per-seed table and the phase table are on stdout */
 	ck_assert_msg(strstr(r->stdout_text, "mean reward 1.000"), "%s",
 		      r->stdout_text);
@@ -120,6 +133,27 @@ START_TEST(test_local_pyapp_noop_scores_zero_json_stdout)
 			     json_object_get(r->result, "summary")));
 	json_decref(stdout_json);
 	rr_free(r);
+}
+END_TEST
+
+START_TEST(test_local_quiet_and_verbose)
+{
+	struct rr *q = rr_new(), *v = rr_new();
+	const char *quiet[] = { "--local", "--seeds", "2", "--app", pyapp,
+				"--start", "exec python3 app.py", "-q", NULL };
+	const char *verbose[] = { "--local", "--seeds", "2", "--app", pyapp,
+				  "--start", "exec python3 app.py",
+				  "--verbose", NULL };
+
+	ck_assert_int_eq(rr_run(q, quiet, NULL), 0);
+	ck_assert_str_eq(q->stdout_text, "");
+	ck_assert_str_eq(q->stderr_text, "");
+	ck_assert_int_eq(rr_run(v, verbose, NULL), 0);
+	ck_assert_msg(strstr(v->stderr_text, "seed 1: ok, reward 1") &&
+		      strstr(v->stderr_text, "health ok"), "%s",
+		      v->stderr_text);
+	rr_free(q);
+	rr_free(v);
 }
 END_TEST
 
@@ -315,6 +349,8 @@ START_TEST(test_local_sigint_during_rollouts)
 		usleep(10000);
 	}
 	kill(pid, SIGINT);
+	usleep(20000);
+	kill(pid, SIGTERM);	/* a second signal must not skip teardown */
 	rr_wait(r, pid, 30);
 	ck_assert_int_eq(r->status, 130);
 	assert_app_gone(r);
@@ -374,6 +410,7 @@ static Suite *local_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_local_pyapp_reference_and_phases);
 	tcase_add_test(tc, test_local_pyapp_noop_scores_zero_json_stdout);
+	tcase_add_test(tc, test_local_quiet_and_verbose);
 	tcase_add_test(tc, test_local_faulty_seeds_fail_with_reasons);
 	tcase_add_test(tc, test_local_hanging_rollout_times_out_alone);
 	tcase_add_test(tc, test_local_never_healthy_times_out_and_tears_down);

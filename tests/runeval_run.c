@@ -75,6 +75,7 @@ pid_t rr_start(struct rr *r, const char *const *args, const char *const *env)
 		setpgid(0, 0);
 		rr_redirect(r->stdout_path, 1);
 		rr_redirect(r->stderr_path, 2);
+		unsetenv("ENVIRONMENT_API_KEY");	/* minted unless given */
 		for (const char *const *e = env; e && *e; e++)
 			putenv((char *)*e);
 		execv(bin, (char *const *)argv);
