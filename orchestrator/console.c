@@ -187,12 +187,12 @@ static void console_phase_table(FILE *f, const struct summary *s)
 	for (size_t i = 0; i < s->n_phases; i++) {
 		const struct summary_phase *p = &s->phases[i];
 
-		fprintf(f, "%-10s %6zu %6zu ", p->phase, p->n, p->ok);
-		console_num(f, p->min, 10, "%*.2f");
-		console_num(f, p->p50, 11, "%*.2f");
-		console_num(f, p->p95, 11, "%*.2f");
-		console_num(f, p->max, 11, "%*.2f");
-		console_num(f, p->mean, 11, "%*.2f");
+		fprintf(f, "%-10s %6zu %6zu ", p->phase, p->s.n, p->s.ok);
+		console_num(f, p->s.min, 10, "%*.2f");
+		console_num(f, p->s.p50, 11, "%*.2f");
+		console_num(f, p->s.p95, 11, "%*.2f");
+		console_num(f, p->s.max, 11, "%*.2f");
+		console_num(f, p->s.mean, 11, "%*.2f");
 		fputc('\n', f);
 	}
 }

@@ -56,6 +56,10 @@ static int main_results(struct job *job, struct console *con)
 		rv_error("%s", err.msg);
 		if (code == CLI_EXIT_OK || code == CLI_EXIT_ROLLOUTS)
 			code = CLI_EXIT_INFRA;
+	} else if (report_write_job(job->result_path, job->out_dir, &err) !=
+		   RV_OK) {
+		/* result.json is the record; the renderings are extras */
+		rv_warn("cannot render the report: %s", err.msg);
 	}
 	main_print_failure(job);
 	console_report(con, job);

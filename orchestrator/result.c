@@ -202,16 +202,6 @@ static json_t *result_rollout(const struct job *job, const struct rollout *r)
 			json_null());
 }
 
-static json_t *result_phase(const struct summary_phase *p)
-{
-	return json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-		"n", (json_int_t)p->n, "ok", (json_int_t)p->ok,
-		"min", result_num(p->min), "p50", result_num(p->p50),
-		"p90", result_num(p->p90), "p95", result_num(p->p95),
-		"p99", result_num(p->p99), "max", result_num(p->max),
-		"mean", result_num(p->mean), "stddev", result_num(p->stddev));
-}
-
 static json_t *result_summary(const struct job *job)
 {
 	struct summary s;
@@ -220,7 +210,7 @@ static json_t *result_summary(const struct job *job)
 	summary_compute(job, &s);
 	for (size_t i = 0; i < s.n_phases; i++)
 		json_object_set_new(phases, s.phases[i].phase,
-				    result_phase(&s.phases[i]));
+				    stats_summary_json(&s.phases[i].s, 1.0));
 	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
 		"seeds", (json_int_t)s.seeds,
 		"completed", (json_int_t)s.completed,

@@ -1,7 +1,7 @@
 /*
  * summary: the numbers of a job, computed once for result.json and the
  * console: rollout counts, success rate, mean reward, and per-phase
- * statistics over the spans (durations in ms).
+ * statistics over the spans (durations in ms, by the reporter's stats.h).
  */
 #ifndef RUNEVAL_ORCHESTRATOR_SUMMARY_H
 #define RUNEVAL_ORCHESTRATOR_SUMMARY_H
@@ -9,15 +9,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "stats.h"
+
 struct job;
 
 #define SUMMARY_MAX_PHASES 16
 
 struct summary_phase {
 	const char *phase;	/* borrowed from the spans */
-	size_t n, ok;
-	/* over the ok spans; NAN when none */
-	double min, p50, p90, p95, p99, max, mean, stddev;
+	struct stats_summary s;	/* durations of its spans (reporter's stats) */
 };
 
 struct summary {

@@ -99,6 +99,14 @@ START_TEST(test_local_pyapp_reference_and_phases)
 	ck_assert_msg(strstr(r->stdout_text, "mean reward 1.000"), "%s",
 		      r->stdout_text);
 	ck_assert(strstr(r->stdout_text, "teardown"));
+	/* the reporter's renderings next to result.json */
+	for (size_t i = 0; i < 2; i++) {
+		char *p = rv_xasprintf("%s/%s", r->out,
+				       i ? "junit.xml" : "report.md");
+
+		ck_assert_msg(access(p, R_OK) == 0, "no %s", p);
+		free(p);
+	}
 	assert_app_gone(r);
 	rr_free(r);
 }
