@@ -16,7 +16,7 @@ enum cli_opt_id {
 	OPT_HEALTH_TIMEOUT, OPT_APP, OPT_START, OPT_PORT, OPT_ENV_NAME,
 	OPT_ENV_CONFIG, OPT_OUT, OPT_ENV_FILE, OPT_NO_PROGRESS, OPT_JSON,
 	OPT_VERSION, OPT_DAYTONA, OPT_SNAPSHOT, OPT_IMAGE, OPT_TARGET,
-	OPT_SANDBOXES, OPT_KEEP, OPT_SETUP,
+	OPT_SANDBOXES, OPT_KEEP, OPT_SETUP, OPT_PROVISION_TIMEOUT,
 };
 
 static const struct option cli_longopts[] = {
@@ -28,6 +28,7 @@ static const struct option cli_longopts[] = {
 	{ "sandboxes", required_argument, NULL, OPT_SANDBOXES },
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "setup", required_argument, NULL, OPT_SETUP },
+	{ "provision-timeout", required_argument, NULL, OPT_PROVISION_TIMEOUT },
 	{ "seeds", required_argument, NULL, OPT_SEEDS },
 	{ "seed-list", required_argument, NULL, OPT_SEED_LIST },
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
@@ -77,6 +78,8 @@ void cli_usage(FILE *out)
 "  --image IMAGE           or build from this container image\n"
 "  --target REGION         region (default $DAYTONA_TARGET)\n"
 "  --setup CMD             run CMD in the app's directory before starting\n"
+"  --provision-timeout SECS  wait this long for a sandbox to start\n"
+"                          (default 180); then it is deleted\n"
 "  --keep                  leave the sandbox and app up; print how to\n"
 "                          reach them ('runeval reap --job ID' deletes)\n"
 "\n"
@@ -281,6 +284,10 @@ static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
 	case OPT_TARGET: opt->target = arg; break;
 	case OPT_SETUP: opt->setup_cmd = arg; break;
 	case OPT_KEEP: opt->keep = true; break;
+	case OPT_PROVISION_TIMEOUT:
+		rc = cli_secs("--provision-timeout", arg,
+			      &opt->provision_timeout_s, err);
+		break;
 	case OPT_SANDBOXES:
 		rc = cli_long("--sandboxes", arg, 1, CLI_MAX_SANDBOXES, &v,
 			      err);
@@ -345,9 +352,11 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 					 struct rv_err *err)
 {
 	static const char *const remote_only[] = { "--snapshot", "--image",
-		"--target", "--setup", "--keep", "--sandboxes" };
+		"--target", "--setup", "--keep", "--sandboxes",
+		"--provision-timeout" };
 	bool given[] = { opt->snapshot, opt->image, opt->target,
-			 opt->setup_cmd, opt->keep, opt->sandboxes > 1 };
+			 opt->setup_cmd, opt->keep, opt->sandboxes > 1,
+			 opt->provision_timeout_s > 0 };
 
 	if (strcmp(opt->mode, "local")) {
 		if (opt->snapshot && opt->image)

@@ -105,6 +105,8 @@ static void job_shard_init(struct job_shard *sh, struct job *job,
 	sh->pcfg.log_dir = job->out_dir;
 	sh->pcfg.cancel = &signals_stop;
 	sh->pcfg.attempts = job->remote ? &sh->attempts : NULL;
+	sh->pcfg.create_timeout_ms = (long)(job->opt->provision_timeout_s *
+					    1000.0);
 	/* provider-side backstops: idle stop, then delete on stop */
 	sh->pcfg.auto_stop_min = (long)(job->opt->timeout_s / 60.0) + 30;
 	sh->pcfg.auto_delete_min = job->opt->keep ? -1 : 0;

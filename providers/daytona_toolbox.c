@@ -252,22 +252,31 @@ enum rv_code daytona_session_exec_async(struct daytona_client *c,
 	*cmd_id = NULL;
 	o.json = rv_json_dumps(b);
 	o.url = tb_session_url(tb, sid, "/exec");
-	rc = tb_run(c, &o, call, &status, &j, &ambiguous, err);
-	if (ambiguous || (rc != RV_OK && rc != RV_ERR_INTR && err &&
-			  err->code == RV_ERR_TIMEOUT)) {
-		/* it may be running: adopt it rather than start a second */
+	for (unsigned round = 0;; round++) {
 		struct rv_err e2 = RV_ERR_INIT;
+		enum rv_code found;
 
-		if (tb_find_command(c, tb, sid, command, call, cmd_id,
-				    &e2) == RV_OK) {
+		json_decref(j);
+		rc = tb_run(c, &o, call, &status, &j, &ambiguous, err);
+		if (!ambiguous)
+			break;
+		/* it may be running: adopt it rather than start a second */
+		found = tb_find_command(c, tb, sid, command, call, cmd_id,
+					&e2);
+		if (found == RV_OK) {
 			rv_err_clear(err);
 			rc = RV_OK;
 			goto out;
 		}
-		if (rc == RV_OK)
-			rc = rv_errf(err, RV_ERR_PROVIDER, "%s: HTTP %ld",
-				     o.what, status);
-		goto out;
+		if (found != RV_ERR_NOTFOUND || round >= 3 ||
+		    dt_stopped(call)) {
+			if (rc == RV_OK)
+				rc = rv_errf(err, RV_ERR_PROVIDER, "%s: HTTP "
+					     "%ld", o.what, status);
+			goto out;
+		}
+		/* it never started: starting it now is safe */
+		dt_sleep_ms(rv_backoff_ms(round, 50, 1000), call);
 	}
 	if (rc == RV_OK && (status < 200 || status > 299))
 		rc = rv_errf(err, status == 404 ? RV_ERR_NOTFOUND :

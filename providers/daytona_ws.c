@@ -95,7 +95,8 @@ void daytona_demux_finish(struct daytona_demux *d)
 
 struct daytona_follow {
 	pthread_t thread;
-	struct lws_context *ctx;
+	pthread_mutex_t lock;
+	struct lws_context *ctx;	/* made and used by the thread */
 	atomic_int stop;
 	atomic_int ended;
 	bool connected;			/* the upgrade succeeded once */
@@ -209,11 +210,39 @@ static void ws_connect(struct daytona_follow *f)
 	}
 }
 
+/*
+ * The context, on the follower's thread: TLS set-up (loading the CA
+ * store) costs about 150 ms and is done only for wss://.
+ */
+static bool ws_make_context(struct daytona_follow *f)
+{
+	struct lws_context_creation_info info;
+	struct lws_context *ctx;
+
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = ws_protocols;
+	info.gid = (gid_t)-1;
+	info.uid = (uid_t)-1;
+	if (!strcmp(f->prot, "wss"))
+		info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.fd_limit_per_thread = 16;
+	ctx = lws_create_context(&info);
+	pthread_mutex_lock(&f->lock);
+	f->ctx = ctx;
+	pthread_mutex_unlock(&f->lock);
+	if (!ctx)
+		ws_set_error(f, "cannot create a websocket context", NULL);
+	return ctx != NULL;
+}
+
 static void *ws_thread(void *arg)
 {
 	struct daytona_follow *f = arg;
 	unsigned tries = 0;
 
+	if (!ws_make_context(f))
+		goto out;
 	while (!atomic_load(&f->stop)) {
 		ws_connect(f);
 		while (!f->closed && !atomic_load(&f->stop))
@@ -227,6 +256,7 @@ static void *ws_thread(void *arg)
 	}
 	if (f->connected)
 		rv_err_clear(&f->err);
+out:
 	atomic_store(&f->ended, 1);
 	return NULL;
 }
@@ -259,6 +289,7 @@ static void ws_free(struct daytona_follow *f)
 	free(f->url);
 	free(f->full_path);
 	free(f->host);
+	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
 
@@ -270,9 +301,9 @@ struct daytona_follow *daytona_follow_start(const char *ws_url,
 					    void *arg, struct rv_err *err)
 {
 	struct daytona_follow *f = rv_xcalloc(1, sizeof(*f));
-	struct lws_context_creation_info info;
 	size_t n = 0;
 
+	pthread_mutex_init(&f->lock, NULL);
 	daytona_demux_init(&f->demux, sink, arg);
 	while (headers && headers[n])
 		n++;
@@ -281,20 +312,7 @@ struct daytona_follow *daytona_follow_start(const char *ws_url,
 		f->headers[i] = rv_xstrdup(headers[i]);
 	if (!ws_parse(f, ws_url, err))
 		goto fail;
-	memset(&info, 0, sizeof(info));
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = ws_protocols;
-	info.gid = (gid_t)-1;
-	info.uid = (uid_t)-1;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info.fd_limit_per_thread = 16;
 	lws_set_log_level(LLL_ERR, NULL);
-	f->ctx = lws_create_context(&info);
-	if (!f->ctx) {
-		rv_errf(err, RV_ERR_INTERNAL, "cannot create a websocket "
-			"context");
-		goto fail;
-	}
 	if (pthread_create(&f->thread, NULL, ws_thread, f)) {
 		rv_errf(err, RV_ERR_INTERNAL, "cannot start the log follower");
 		goto fail;
@@ -318,7 +336,10 @@ enum rv_code daytona_follow_stop(struct daytona_follow *f,
 	if (!f)
 		return RV_OK;
 	atomic_store(&f->stop, 1);
-	lws_cancel_service(f->ctx);
+	pthread_mutex_lock(&f->lock);
+	if (f->ctx)
+		lws_cancel_service(f->ctx);
+	pthread_mutex_unlock(&f->lock);
 	pthread_join(f->thread, NULL);
 	daytona_demux_finish(&f->demux);
 	rc = f->err.code;
