@@ -1,0 +1,183 @@
+#include "grade.h"
+
+#include "minibench.h"
+#include "rv_alloc.h"
+#include "rv_clock.h"
+#include "toolchain.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GRADE_MAX_CC_ARGV (TASKAPP_CC_MAX_ARGS + 16)
+
+void taskapp_grade_default_opts(struct taskapp_grade_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->compile = (struct taskapp_sandbox_limits){
+		.wall_ns = 30 * RV_NS_PER_SEC, .cpu_s = 20,
+		.mem_bytes = (size_t)2 << 30, .nproc = 64,
+		.fsize_bytes = (size_t)64 << 20, .output_bytes = 64 << 10,
+	};
+	o->run = (struct taskapp_sandbox_limits){
+		.wall_ns = 10 * RV_NS_PER_SEC, .cpu_s = 10,
+		.mem_bytes = (size_t)256 << 20, .nproc = 16,
+		.fsize_bytes = (size_t)16 << 20, .output_bytes = 256 << 10,
+	};
+}
+
+static int grade_parse_index(const char *p, int total)
+{
+	char *end;
+	long v = strtol(p, &end, 10);
+
+	if (end == p || (*end && *end != '\n' && *end != ':' && *end != '\r'))
+		return -1;
+	return v >= 0 && v < total ? (int)v : -1;
+}
+
+int taskapp_grade_count_passed(const char *output, int total)
+{
+	char *seen = total > 0 ? rv_xcalloc((size_t)total, 1) : NULL;
+	int passed = 0, claimed = -1;
+
+	for (const char *line = output; line && *line;) {
+		const char *eol = strchr(line, '\n');
+
+		if (!strncmp(line, "PASS ", 5)) {
+			int i = grade_parse_index(line + 5, total);
+
+			if (i >= 0 && !seen[i]) {
+				seen[i] = 1;
+				passed++;
+			}
+		} else if (!strncmp(line, "RESULT ", 7)) {
+			claimed = atoi(line + 7);
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	free(seen);
+	if (claimed >= 0 && claimed < passed)
+		passed = claimed;
+	return passed;
+}
+
+char *taskapp_tail(const char *s, size_t max)
+{
+	size_t len = s ? strlen(s) : 0;
+	const char *p;
+
+	if (len <= max)
+		return rv_xstrdup(s ? s : "");
+	p = s + len - max;
+	while (*p && ((unsigned char)*p & 0xC0) == 0x80)
+		p++;	/* not in the middle of a UTF-8 sequence */
+	return rv_xstrdup(p);
+}
+
+static void grade_cc_argv(const struct taskapp_compiler *cc,
+			  const char **argv)
+{
+	int n = 0;
+
+	argv[n++] = cc->path;
+	for (int i = 0; i < cc->nargs; i++)
+		argv[n++] = cc->args[i];
+	argv[n++] = "-std=gnu11";
+	argv[n++] = "-O1";
+	argv[n++] = "-pipe";
+	argv[n++] = cc->clang ? "-ferror-limit=20" : "-fmax-errors=20";
+	argv[n++] = "-o";
+	argv[n++] = "tests";
+	argv[n++] = "candidate.c";
+	argv[n++] = "driver.c";
+	argv[n++] = "-lm";
+	argv[n] = NULL;
+}
+
+/* Step deadlines: never past the rollout's own. */
+static void grade_clip(struct taskapp_sandbox_limits *l, uint64_t deadline)
+{
+	uint64_t now = rv_now_ns();
+
+	if (!deadline)
+		return;
+	if (deadline <= now)
+		l->wall_ns = 1;
+	else if (deadline - now < l->wall_ns)
+		l->wall_ns = deadline - now;
+}
+
+static void grade_fill(struct taskapp_grade *g,
+		       const struct taskapp_sandbox_result *res, int ntests)
+{
+	const struct taskapp_sandbox_result *c = &res[0], *t = &res[1];
+
+	g->total = ntests;
+	g->compiled = c->end == TASKAPP_SANDBOX_EXITED && c->exit_code == 0;
+	g->tests_ran = t->end != TASKAPP_SANDBOX_NOT_RUN;
+	g->compile_output = rv_xstrdup(c->output.data);
+	g->test_output = rv_xstrdup(t->output.data);
+	g->compile_ns = c->elapsed_ns;
+	g->test_ns = t->elapsed_ns;
+	g->deadline_hit = c->deadline_hit || t->deadline_hit;
+	g->cancelled = c->end == TASKAPP_SANDBOX_CANCELLED ||
+		t->end == TASKAPP_SANDBOX_CANCELLED;
+	taskapp_sandbox_describe(c, g->compile_status, sizeof(g->compile_status));
+	taskapp_sandbox_describe(t, g->test_status, sizeof(g->test_status));
+	if (g->tests_ran)
+		g->passed = taskapp_grade_count_passed(t->output.data, ntests);
+}
+
+enum rv_code taskapp_grade_run(const struct taskapp_grade_opts *o,
+			       const struct minibench_task *t, long long seed,
+			       const char *candidate, struct taskapp_grade *g,
+			       struct rv_err *err)
+{
+	const char *cc_argv[GRADE_MAX_CC_ARGV];
+	const char *run_argv[] = { "./tests", NULL };
+	struct taskapp_sandbox_step steps[2] = {
+		{ cc_argv, o->compile }, { run_argv, o->run },
+	};
+	struct taskapp_sandbox_result res[2];
+	struct taskapp_sandbox_file files[2];
+	struct taskapp_sandbox_job job = {
+		.files = files, .nfiles = 2, .steps = steps, .nsteps = 2,
+		.slot = o->slot, .deadline_ns = o->deadline_ns,
+		.cancel = o->cancel,
+	};
+	int ntests = 0;
+	char *driver;
+	enum rv_code rc;
+
+	memset(g, 0, sizeof(*g));
+	if (!o->cc || !o->cc->found)
+		return rv_errf(err, RV_ERR_NOTSUP, "%s", o->cc && o->cc->problem ?
+			       o->cc->problem : "no C compiler found");
+	driver = minibench_test_source(t, seed, &ntests);
+	if (!driver)
+		return rv_errf(err, RV_ERR_INTERNAL, "no test driver for task "
+			       "'%s'", t->id);
+	files[0] = (struct taskapp_sandbox_file){ "candidate.c", candidate,
+						  strlen(candidate) };
+	files[1] = (struct taskapp_sandbox_file){ "driver.c", driver,
+						  strlen(driver) };
+	grade_cc_argv(o->cc, cc_argv);
+	/* the step limits start when the step does; clip to the deadline */
+	grade_clip(&steps[0].lim, o->deadline_ns);
+	grade_clip(&steps[1].lim, o->deadline_ns);
+	rc = taskapp_sandbox_run(&job, res, err);
+	if (rc == RV_OK)
+		grade_fill(g, res, ntests);
+	taskapp_sandbox_result_release(&res[0]);
+	taskapp_sandbox_result_release(&res[1]);
+	free(driver);
+	return rc;
+}
+
+void taskapp_grade_release(struct taskapp_grade *g)
+{
+	free(g->compile_output);
+	free(g->test_output);
+	memset(g, 0, sizeof(*g));
+}

@@ -1,0 +1,125 @@
+/*
+ * sandbox_int: what the parent (sandbox.c) prepares for the child side
+ * (sandbox_child.c) before fork().
+ *
+ * The child of a multi-threaded process may only make async-signal-safe
+ * calls until it execs, so every path, string and array it needs is built
+ * here in advance; the child only issues system calls.  The child reports
+ * to the parent through status_w, one struct sbx_record per event.
+ */
+#ifndef RUNEVAL_TASKAPP_SANDBOX_INT_H
+#define RUNEVAL_TASKAPP_SANDBOX_INT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sandbox.h"
+
+#define SBX_MAX_BINDS 16
+#define SBX_MAX_LINKS 16
+#define SBX_MAX_DEVS 6
+#define SBX_MAX_FDS (TASKAPP_SANDBOX_MAX_STEPS + 1)
+
+/* Setup stages, for error reports from the child. */
+#define SBX_STAGE_MAP(X) \
+	X(IDENTITY, "cannot switch to the sandbox uid") \
+	X(UNSHARE, "cannot create namespaces") \
+	X(IDMAP, "cannot write the uid/gid map") \
+	X(FORK, "cannot fork") \
+	X(MOUNT_PRIVATE, "cannot make mounts private") \
+	X(MOUNT_ROOT, "cannot mount the sandbox root") \
+	X(BIND, "cannot bind-mount a system directory") \
+	X(REMOUNT, "cannot remount a directory read-only") \
+	X(SYMLINK, "cannot create a symlink") \
+	X(WORK, "cannot mount the work directory") \
+	X(DEV, "cannot bind a device") \
+	X(PIVOT, "cannot pivot into the sandbox root") \
+	X(CHDIR, "cannot enter the work directory") \
+	X(FILES, "cannot write the input files") \
+	X(SIGNALS, "cannot set up signals")
+
+enum sbx_stage {
+	SBX_STAGE_NONE = 0,
+#define SBX_STAGE_ENUM_(id, text) SBX_STAGE_##id,
+	SBX_STAGE_MAP(SBX_STAGE_ENUM_)
+#undef SBX_STAGE_ENUM_
+};
+
+enum sbx_record_kind {
+	SBX_REC_START = 1,	/* a step started: pid (own ns's view) */
+	SBX_REC_STEP,		/* a step finished */
+	SBX_REC_SETUP,		/* setup failed: stage, err_no */
+};
+
+struct sbx_record {
+	int kind;
+	int step;
+	int end;		/* enum taskapp_sandbox_end */
+	int wait_status;
+	int stage;
+	int err_no;
+	int pid;
+	uint64_t elapsed_ns;
+};
+
+struct sbx_bind {
+	const char *src;	/* host path */
+	char *dst;		/* path under the new root (host view) */
+};
+
+struct sbx_link {
+	char *dst;		/* path under the new root (host view) */
+	char target[256];
+};
+
+struct sbx_plan {
+	int use_ns;
+	int drop_ids;		/* setres[ug]id to uid/gid first (root) */
+	uid_t uid;
+	gid_t gid;
+	char uid_map[64];
+	char gid_map[64];
+	char *root;		/* ns: the mountpoint; rlimits: the work dir */
+	struct sbx_bind binds[SBX_MAX_BINDS];
+	int nbinds;
+	struct sbx_link links[SBX_MAX_LINKS];
+	int nlinks;
+	struct sbx_bind devs[SBX_MAX_DEVS];
+	int ndevs;
+	char *work_dst;		/* root/work */
+	char *dev_dir;		/* root/dev */
+	char *proc_dst;		/* root/proc */
+	char *tmp_dst;		/* root/tmp */
+	const struct taskapp_sandbox_file *files;
+	int nfiles;
+	const struct taskapp_sandbox_step *steps;
+	int nsteps;
+	int out_w[TASKAPP_SANDBOX_MAX_STEPS];
+	int status_w;
+	char *const *envp;
+};
+
+/*
+ * The child: never returns.  Runs the steps (in the new namespaces when
+ * plan->use_ns) and writes a record per step, or one SBX_REC_SETUP
+ * record, to plan->status_w.
+ */
+_Noreturn void sbx_child_main(const struct sbx_plan *plan);
+
+/*
+ * The parent: supervise child pid (its own process group) until it is
+ * gone: read each step's output (status_r and out_r[] are non-blocking),
+ * enforce the job's deadline, cancellation and output limits (killing
+ * the group), and fill results[].  Reaps pid.  RV_ERR_INTERNAL when the
+ * child reported a setup failure.  Closes the out_r[] it finished with
+ * and sets them to -1; the caller closes the rest.
+ */
+enum rv_code sbx_watch(pid_t pid, int status_r, int *out_r,
+		       const struct taskapp_sandbox_job *job,
+		       struct taskapp_sandbox_result *results,
+		       struct rv_err *err);
+
+/* Text of a setup stage. */
+const char *sbx_stage_text(int stage);
+
+#endif
