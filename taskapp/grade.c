@@ -108,8 +108,17 @@ static void grade_clip(struct taskapp_sandbox_limits *l, uint64_t deadline)
 		l->wall_ns = deadline - now;
 }
 
+/* Did a step's own wall clock (clipped to the deadline) end it there? */
+static bool grade_at_deadline(const struct taskapp_sandbox_result *r,
+			      uint64_t deadline)
+{
+	return r->deadline_hit || (r->end == TASKAPP_SANDBOX_TIMEOUT &&
+				   deadline && rv_now_ns() >= deadline);
+}
+
 static void grade_fill(struct taskapp_grade *g,
-		       const struct taskapp_sandbox_result *res, int ntests)
+		       const struct taskapp_sandbox_result *res, int ntests,
+		       uint64_t deadline)
 {
 	const struct taskapp_sandbox_result *c = &res[0], *t = &res[1];
 
@@ -120,7 +129,8 @@ static void grade_fill(struct taskapp_grade *g,
 	g->test_output = rv_xstrdup(t->output.data);
 	g->compile_ns = c->elapsed_ns;
 	g->test_ns = t->elapsed_ns;
-	g->deadline_hit = c->deadline_hit || t->deadline_hit;
+	g->deadline_hit = grade_at_deadline(c, deadline) ||
+		grade_at_deadline(t, deadline);
 	g->cancelled = c->end == TASKAPP_SANDBOX_CANCELLED ||
 		t->end == TASKAPP_SANDBOX_CANCELLED;
 	taskapp_sandbox_describe(c, g->compile_status, sizeof(g->compile_status));
@@ -168,7 +178,7 @@ enum rv_code taskapp_grade_run(const struct taskapp_grade_opts *o,
 	grade_clip(&steps[1].lim, o->deadline_ns);
 	rc = taskapp_sandbox_run(&job, res, err);
 	if (rc == RV_OK)
-		grade_fill(g, res, ntests);
+		grade_fill(g, res, ntests, o->deadline_ns);
 	taskapp_sandbox_result_release(&res[0]);
 	taskapp_sandbox_result_release(&res[1]);
 	free(driver);

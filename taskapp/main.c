@@ -2,6 +2,7 @@
  * taskapp: the reference task app.
  *
  *	taskapp [--host H] [--port P] [--workers N] [--sandbox MODE]
+ *		[--run-timeout S] [--compile-timeout S]
  *
  * Prints "taskapp: listening on http://HOST:PORT" once it listens (runeval
  * and the tests parse that line) and stops cleanly on SIGTERM or SIGINT.
@@ -34,6 +35,8 @@ struct taskapp_opts {
 	long long port;
 	long long workers;
 	const char *sandbox;
+	double run_timeout_s;		/* 0: the default */
+	double compile_timeout_s;
 };
 
 static void taskapp_on_signal(int sig)
@@ -57,7 +60,22 @@ static void taskapp_usage(FILE *f)
 	      "  --port P      port (default $PORT, else 8000; 0 = any free)\n"
 	      "  --workers N   rollouts at once (default 8, at most 64)\n"
 	      "  --sandbox M   how candidates are confined (default auto)\n"
+	      "  --run-timeout S      wall clock of a test run (default 10)\n"
+	      "  --compile-timeout S  wall clock of a compile (default 30)\n"
 	      "  --version     print the version\n", f);
+}
+
+static bool taskapp_parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !(v > 0) || v > 86400) {
+		fprintf(stderr, "taskapp: invalid number of seconds '%s'\n", s);
+		return false;
+	}
+	*out = v;
+	return true;
 }
 
 static int taskapp_parse(int argc, char **argv, struct taskapp_opts *o)
@@ -67,6 +85,8 @@ static int taskapp_parse(int argc, char **argv, struct taskapp_opts *o)
 		{ "port", required_argument, NULL, 'p' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "sandbox", required_argument, NULL, 's' },
+		{ "run-timeout", required_argument, NULL, 'r' },
+		{ "compile-timeout", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -74,6 +94,7 @@ static int taskapp_parse(int argc, char **argv, struct taskapp_opts *o)
 	const char *env_port = getenv("PORT");
 	int ch;
 
+	memset(o, 0, sizeof(*o));
 	o->host = "0.0.0.0";
 	o->port = 8000;
 	o->workers = TASKAPP_DEFAULT_WORKERS;
@@ -103,6 +124,13 @@ static int taskapp_parse(int argc, char **argv, struct taskapp_opts *o)
 			break;
 		case 's':
 			o->sandbox = optarg;
+			break;
+		case 'r':
+		case 'c':
+			if (!taskapp_parse_seconds(optarg, ch == 'r' ?
+						   &o->run_timeout_s :
+						   &o->compile_timeout_s))
+				return 2;
 			break;
 		case 'h':
 			taskapp_usage(stdout);
@@ -141,6 +169,14 @@ static enum rv_code taskapp_setup(struct taskapp_app *app,
 	taskapp_compiler_probe(&app->cc);
 	taskapp_grade_default_opts(&app->grade);
 	app->grade.cc = &app->cc;
+	if (o->run_timeout_s > 0) {
+		app->grade.run.wall_ns = (uint64_t)(o->run_timeout_s * 1e9);
+		app->grade.run.cpu_s = (unsigned)o->run_timeout_s + 1;
+	}
+	if (o->compile_timeout_s > 0) {
+		app->grade.compile.wall_ns = (uint64_t)(o->compile_timeout_s * 1e9);
+		app->grade.compile.cpu_s = (unsigned)o->compile_timeout_s + 1;
+	}
 	app->max_rollout_s = TASKAPP_MAX_ROLLOUT_S;
 	app->workers = (unsigned)o->workers;
 	if (app->sandbox_note[0])

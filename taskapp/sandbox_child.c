@@ -391,9 +391,14 @@ static _Noreturn void sbx_init_main(void)
 	sbx_run_steps();
 }
 
-/* A in namespaces mode: unshare, start B, pass on its fate. */
+/*
+ * A in namespaces mode: unshare, start B, pass on its fate.  SIGTERM
+ * (the task app stopping the sandbox) kills B, and with it the whole
+ * namespace; A stays to reap B, so no zombie is left to init.
+ */
 static _Noreturn void sbx_ns_main(void)
 {
+	sigset_t set;
 	int st = 0;
 	pid_t b;
 
@@ -415,15 +420,26 @@ static _Noreturn void sbx_ns_main(void)
 	if (b == 0)
 		sbx_init_main();
 	sbx_close_from(3, ~0U);
-	while (waitpid(b, &st, 0) < 0 && errno == EINTR)
-		;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	for (;;) {
+		if (waitpid(b, &st, WNOHANG) == b)
+			break;
+		if (sigwaitinfo(&set, NULL) == SIGTERM)
+			kill(b, SIGKILL);
+	}
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }
 
 void sbx_child_main(const struct sbx_plan *plan)
 {
 	pid_t parent = getppid();
+	sigset_t all;
 
+	/* every signal waits until asked for (steps unblock before exec) */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
 	sbx_p = plan;
 	setpgid(0, 0);
 	sbx_close_others();

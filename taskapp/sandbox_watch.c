@@ -34,6 +34,7 @@ struct sbx_watcher {
 	int stage, err_no;
 	uint64_t killed_at;	/* 0 = not asked to stop */
 	bool hard_killed;
+	bool gone;		/* the status pipe closed: the sandbox ended */
 };
 
 static void sbx_hard_kill(struct sbx_watcher *w)
@@ -45,20 +46,17 @@ static void sbx_hard_kill(struct sbx_watcher *w)
 }
 
 /*
- * Stop the sandbox.  Namespaces: kill its process group (PID 1 of the
- * namespace among it, which takes everything with it).  rlimits: ask the
- * supervisor (SIGTERM) to kill and reap what it started; SIGKILL after
- * SBX_TERM_GRACE_NS.
+ * Stop the sandbox: ask its first process (SIGTERM) to kill what it
+ * started and reap it (namespaces: PID 1, which takes the namespace with
+ * it; rlimits: the steps), so that nothing is left for init to reap.
+ * SIGKILL to the process groups after SBX_TERM_GRACE_NS.
  */
 static void sbx_kill(struct sbx_watcher *w)
 {
 	if (w->killed_at)
 		return;
 	w->killed_at = rv_now_ns();
-	if (taskapp_sandbox_mode() == TASKAPP_SANDBOX_NAMESPACES)
-		sbx_hard_kill(w);
-	else
-		kill(w->pid, SIGTERM);
+	kill(w->pid, SIGTERM);
 }
 
 /* The step running now, or -1. */
@@ -199,11 +197,12 @@ static bool sbx_round(struct sbx_watcher *w)
 		sbx_stop(w, -1, TASKAPP_SANDBOX_CANCELLED, false);
 	if (w->job->deadline_ns && now >= w->job->deadline_ns && !w->killed_at)
 		sbx_stop(w, -1, TASKAPP_SANDBOX_TIMEOUT, true);
-	if (w->killed_at && !w->hard_killed &&
-	    now - w->killed_at > SBX_TERM_GRACE_NS)
-		sbx_hard_kill(w);
-	if (w->killed_at && now - w->killed_at > SBX_KILL_GRACE_NS)
-		return false;
+	if (w->killed_at && now > w->killed_at) {
+		if (!w->hard_killed && now - w->killed_at > SBX_TERM_GRACE_NS)
+			sbx_hard_kill(w);
+		if (now - w->killed_at > SBX_KILL_GRACE_NS)
+			return false;
+	}
 	pfd[n].fd = w->status_r;
 	pfd[n].events = POLLIN;
 	map[n++] = (size_t)-1;
@@ -220,8 +219,10 @@ static bool sbx_round(struct sbx_watcher *w)
 	for (int k = 1; k < n; k++)
 		if (pfd[k].revents)
 			sbx_read_output(w, map[k]);
-	if (pfd[0].revents)
-		return sbx_read_status(w);
+	if (pfd[0].revents && !sbx_read_status(w)) {
+		w->gone = true;
+		return false;
+	}
 	return true;
 }
 
@@ -242,7 +243,7 @@ enum rv_code sbx_watch(pid_t pid, int status_r, int *out_r,
 	w.out_r = out_r;
 	while (sbx_round(&w))
 		;
-	if (w.killed_at && !w.hard_killed)
+	if (!w.gone)	/* it did not stop when asked */
 		sbx_hard_kill(&w);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;

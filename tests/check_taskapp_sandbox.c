@@ -1,0 +1,319 @@
+/*
+ * Hostile candidates against the real task app: each gets reward 0,
+ * leaves nothing behind, and the app keeps answering.  Also: the
+ * rollout deadline, and /health staying fast while rollouts run.
+ */
+#include "testutil.h"
+
+#include "rv_alloc.h"
+#include "rv_clock.h"
+#include "rv_http.h"
+#include "rv_json.h"
+#include "taskapp_harness.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static struct th_app app;
+
+static void app_up(void)
+{
+	char *args[] = { "--run-timeout", "2", NULL };
+
+	th_start(&app, NULL, args);
+}
+
+static void app_down(void)
+{
+	th_stop(&app);
+}
+
+/* The app still answers at once, and its sandboxes are all gone. */
+static void assert_app_fine(void)
+{
+	struct th_resp r;
+
+	th_get(&app, "/health", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(rv_json_bool(r.json, "healthy", false));
+	th_resp_release(&r);
+	ck_assert_int_eq(th_count_uid_procs(app.uid_base, app.uid_base + 63), 0);
+}
+
+/* Run a code-policy rollout; returns the response (owned). */
+static json_t *hostile(const char *prelude, const char *body,
+		       const char *members)
+{
+	char *req = th_code_rollout(3, prelude, body, members);
+	json_t *v = th_rollout(&app, req);
+
+	free(req);
+	return v;
+}
+
+/* test_status, with the compiler's words when it did not compile */
+static const char *test_status(const json_t *v)
+{
+	const char *s = rv_json_str(v, "reward_info.details.test_status");
+
+	if (!rv_json_bool(v, "reward_info.details.compiled", false))
+		return rv_json_str(v, "reward_info.details.compile_output_tail");
+	return s ? s : "";
+}
+
+START_TEST(test_sandbox_infinite_loop)
+{
+	json_t *v = hostile(NULL, "for (;;) ;", NULL);
+
+	ck_assert(th_reward(v) == 0);
+	ck_assert(rv_json_bool(v, "reward_info.details.compiled", false));
+	ck_assert_msg(strstr(test_status(v), "timed out"), "%s", test_status(v));
+	ck_assert_str_eq(rv_json_str(v, "success_status"), "success");
+	json_decref(v);
+	assert_app_fine();
+}
+END_TEST
+
+START_TEST(test_sandbox_fork_bomb)
+{
+	json_t *v = hostile("#include <unistd.h>", "for (;;) fork();", NULL);
+
+	ck_assert(th_reward(v) == 0);
+	ck_assert_msg(strstr(test_status(v), "timed out"), "%s", test_status(v));
+	json_decref(v);
+	assert_app_fine();
+}
+END_TEST
+
+START_TEST(test_sandbox_huge_allocation)
+{
+	json_t *v = hostile("#include <stdio.h>\n#include <stdlib.h>\n"
+			    "#include <string.h>",
+			    "size_t big_ = (size_t)4 << 30;\n"
+			    "volatile char *mem_ = malloc(big_);\n"
+			    "memset((char *)mem_, 1, big_);\n"
+			    "for (size_t i_ = 0; i_ < big_; i_ += 4096)\n"
+			    "\tmem_[i_] = 2;\n"
+			    "for (;;) ;", NULL);
+
+	ck_assert(th_reward(v) == 0);
+	ck_assert_msg(strstr(test_status(v), "signal"), "%s", test_status(v));
+	json_decref(v);
+	assert_app_fine();
+}
+END_TEST
+
+START_TEST(test_sandbox_stdout_flood)
+{
+	json_t *v = hostile("#include <stdio.h>",
+			    "for (;;) fputs(\"flood flood flood flood\\n\", stdout);",
+			    NULL);
+	const char *tail = rv_json_str(v, "reward_info.details.test_output_tail");
+
+	ck_assert(th_reward(v) == 0);
+	ck_assert_msg(strstr(test_status(v), "output limit"), "%s",
+		      test_status(v));
+	ck_assert(strlen(tail) <= 2000);
+	json_decref(v);
+	assert_app_fine();
+}
+END_TEST
+
+/* Writes outside the work directory fail; the host sees none of them. */
+START_TEST(test_sandbox_writes_stay_inside)
+{
+	char *dir = tu_tmpdir();
+	char *prelude, *body, *p1, *p2;
+	json_t *v;
+	const char *out;
+
+	chmod(dir, 0777);
+	p1 = rv_xasprintf("%s/escaped", dir);
+	p2 = rv_xasprintf("/tmp/runeval-escape-%d", (int)getpid());
+	prelude = rv_xasprintf(
+		"#include <stdio.h>\n#include <stdlib.h>\n#include <errno.h>\n"
+		"#include <string.h>\n"
+		"static void try_write(const char *p)\n{\n"
+		"\tFILE *f = fopen(p, \"w\");\n"
+		"\tfprintf(stderr, \"write %%s: %%s\\n\", p, f ? \"ESCAPED\" : "
+		"strerror(errno));\n"
+		"\tif (f) { fputs(\"x\", f); fclose(f); }\n}\n");
+	body = rv_xasprintf("try_write(\"%s\");\ntry_write(\"%s\");\n"
+			    "try_write(\"../escaped\");\ntry_write(\"/escaped\");\n"
+			    "try_write(\"/etc/escaped\");\ntry_write(\"/usr/escaped\");\n"
+			    "abort();", p1, p2);
+	v = hostile(prelude, body, NULL);
+	out = rv_json_str(v, "reward_info.details.test_output_tail");
+	ck_assert(th_reward(v) == 0);
+	ck_assert_msg(out && strstr(out, "write /etc/escaped: "), "%s", out);
+	ck_assert_msg(!strstr(out, "ESCAPED"), "%s", out);
+	ck_assert(access(p1, F_OK) < 0);
+	ck_assert(access(p2, F_OK) < 0);
+	ck_assert(access("/escaped", F_OK) < 0);
+	ck_assert(access("/etc/escaped", F_OK) < 0);
+	json_decref(v);
+	unlink(p2);
+	tu_rmrf(dir);
+	free(dir);
+	free(p1);
+	free(p2);
+	free(prelude);
+	free(body);
+	assert_app_fine();
+}
+END_TEST
+
+/* No secret reaches a candidate; nor can it call the task app. */
+START_TEST(test_sandbox_no_secrets_no_network)
+{
+	char *prelude = rv_xasprintf(
+		"#include <stdio.h>\n#include <stdlib.h>\n#include <unistd.h>\n"
+		"#include <arpa/inet.h>\n#include <sys/socket.h>\n"
+		"static void dump(const char *p)\n{\n"
+		"\tFILE *f = fopen(p, \"r\"); int c;\n"
+		"\tif (!f) { fprintf(stderr, \"no %%s\\n\", p); return; }\n"
+		"\twhile ((c = fgetc(f)) != EOF) fputc(c ? c : '\\n', stderr);\n"
+		"\tfclose(f);\n}\n");
+	char *body = rv_xasprintf(
+		"const char *key_ = getenv(\"ENVIRONMENT_API_KEY\");\n"
+		"fprintf(stderr, \"env key: %%s\\n\", key_ ? key_ : \"unset\");\n"
+		"dump(\"/proc/self/environ\");\ndump(\"/proc/1/environ\");\n"
+		"{ char path_[64]; snprintf(path_, sizeof path_, \"/proc/%%d/environ\", "
+		"(int)getppid()); dump(path_); }\n"
+		"struct sockaddr_in sa_ = { .sin_family = AF_INET, "
+		".sin_port = htons(%d) };\n"
+		"sa_.sin_addr.s_addr = htonl(0x7f000001);\n"
+		"int fd_ = socket(AF_INET, SOCK_STREAM, 0);\n"
+		"fprintf(stderr, \"connect: %%s\\n\", connect(fd_, "
+		"(struct sockaddr *)&sa_, sizeof sa_) == 0 ? \"CONNECTED\" : "
+		"\"failed\");\n"
+		"abort();", app.port);
+	json_t *v = hostile(prelude, body, NULL);
+	char *all = rv_json_dumps(v);
+	const char *out = rv_json_str(v, "reward_info.details.test_output_tail");
+
+	ck_assert(th_reward(v) == 0);
+	ck_assert_msg(strstr(out, "env key: unset"), "%s", test_status(v));
+	ck_assert_msg(strstr(out, "connect: failed"), "%s", out);
+	ck_assert_ptr_null(strstr(all, TH_KEY));
+	ck_assert_ptr_null(strstr(all, "[REDACTED]"));
+	free(all);
+	json_decref(v);
+	free(prelude);
+	free(body);
+	assert_app_fine();
+}
+END_TEST
+
+START_TEST(test_sandbox_rollout_deadline)
+{
+	uint64_t t0 = rv_now_ns();
+	json_t *v = hostile(NULL, "for (;;) ;", "\"timeout\": 1");
+	double ms = (double)(rv_now_ns() - t0) / 1e6;
+
+	ck_assert(th_reward(v) == 0);
+	ck_assert_str_eq(rv_json_str(v, "success_status"), "timeout");
+	ck_assert_msg(strstr(rv_json_str(v, "status_detail"), "time limit of 1 s"),
+		      "%s", rv_json_str(v, "status_detail"));
+	ck_assert_msg(ms < 1900, "took %.0f ms", ms);
+	json_decref(v);
+	/* safety.max_time_s is a limit too */
+	v = th_rollout(&app, "{\"trace_correlation_id\":\"t\",\"env\":{\"seed\":3},"
+		       "\"policy\":{\"config\":{\"policy\":\"code\",\"code\":"
+		       "\"int x(void) { return 0; }\"}},"
+		       "\"safety\":{\"max_time_s\":0.001}}");
+	ck_assert_str_eq(rv_json_str(v, "success_status"), "timeout");
+	json_decref(v);
+	assert_app_fine();
+}
+END_TEST
+
+struct load_run {
+	char *bodies[8];
+	json_t *out[8];
+};
+
+static void *load_main(void *arg)
+{
+	struct load_run *l = arg;
+
+	th_rollouts(&app, l->bodies, 8, 8, l->out);
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* /health answers in a few ms while 8 rollouts run. */
+START_TEST(test_sandbox_health_while_busy)
+{
+	struct load_run l;
+	pthread_t th;
+	double ms[20];
+	int seen = 0, n = 0;
+
+	for (int i = 0; i < 8; i++)
+		l.bodies[i] = th_code_rollout(i, "#include <unistd.h>",
+					      "sleep(30);\nfor (;;) ;", NULL);
+	pthread_create(&th, NULL, load_main, &l);
+	for (int i = 0; i < 1000 && n < 20; i++) {
+		struct th_resp r;
+		long running;
+
+		th_get(&app, "/health", &r);
+		ck_assert_int_eq(r.status, 200);
+		running = (long)rv_json_int(r.json, "rollouts.running", 0);
+		if (running == 8)
+			seen = 1;
+		if (seen)
+			ms[n++] = r.ms;
+		th_resp_release(&r);
+		usleep(10000);
+	}
+	ck_assert_msg(seen, "never saw 8 rollouts running");
+	qsort(ms, (size_t)n, sizeof(*ms), cmp_double);
+	fprintf(stderr, "/health while busy: median %.2f ms, max %.2f ms\n",
+		ms[n / 2], ms[n - 1]);
+	ck_assert_msg(ms[n / 2] < 20, "median %.1f ms", ms[n / 2]);
+	ck_assert_msg(ms[n - 1] < 500, "max %.1f ms", ms[n - 1]);
+	pthread_join(th, NULL);
+	for (int i = 0; i < 8; i++) {
+		ck_assert(th_reward(l.out[i]) == 0);
+		json_decref(l.out[i]);
+		free(l.bodies[i]);
+	}
+}
+END_TEST
+
+static Suite *sandbox_suite(void)
+{
+	Suite *s = suite_create("taskapp_sandbox");
+	TCase *tc = tcase_create("hostile");
+
+	tcase_set_timeout(tc, 90);
+	tcase_add_checked_fixture(tc, app_up, app_down);
+	tcase_add_test(tc, test_sandbox_infinite_loop);
+	tcase_add_test(tc, test_sandbox_fork_bomb);
+	tcase_add_test(tc, test_sandbox_huge_allocation);
+	tcase_add_test(tc, test_sandbox_stdout_flood);
+	tcase_add_test(tc, test_sandbox_writes_stay_inside);
+	tcase_add_test(tc, test_sandbox_no_secrets_no_network);
+	tcase_add_test(tc, test_sandbox_rollout_deadline);
+	tcase_add_test(tc, test_sandbox_health_while_busy);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	rv_http_global_init();
+	return tu_run_suite(sandbox_suite()) ? 1 : 0;
+}
