@@ -229,22 +229,56 @@ void report_render_summary(const struct report_view *v, struct rv_buf *out)
 	dump_into(root, out);
 }
 
+/*
+ * Per group, a JSON array of the successful durations in seconds in input
+ * (run) order, within the rolling window as the statistics are.
+ */
+static json_t **hyperfine_times(const struct report_view *v)
+{
+	const struct report_stats *st = v->st;
+	size_t *count = rv_xcalloc(st->n_groups + 1, sizeof(*count));
+	size_t *seen = rv_xcalloc(st->n_groups + 1, sizeof(*seen));
+	uint32_t *gid = rv_xreallocarray(NULL, v->set->n_samples + 1, 4);
+	json_t **times = rv_xcalloc(st->n_groups + 1, sizeof(*times));
+
+	for (size_t i = 0; i < v->set->n_samples; i++) {
+		const struct report_sample *s = &v->set->samples[i];
+
+		gid[i] = (uint32_t)(report_stats_find(st, s->provider, s->phase) -
+				    st->groups);
+		count[gid[i]]++;
+	}
+	for (size_t g = 0; g < st->n_groups; g++)
+		times[g] = json_array();
+	for (size_t i = 0; i < v->set->n_samples; i++) {
+		const struct report_sample *s = &v->set->samples[i];
+		size_t g = gid[i];
+
+		if (seen[g]++ + (st->window ? st->window : count[g]) >= count[g] &&
+		    s->ok)
+			json_array_append_new(times[g], json_real(s->ms / 1000));
+	}
+	free(count);
+	free(seen);
+	free(gid);
+	return times;
+}
+
 void report_render_hyperfine(const struct report_view *v, struct rv_buf *out)
 {
 	json_t *root = json_object(), *results = json_array();
+	json_t **times = hyperfine_times(v);
 
 	for (size_t i = 0; i < v->st->n_groups; i++) {
 		const struct report_group *g = &v->st->groups[i];
 		const char *prov = report_str(v->set, g->provider);
 		const char *phase = report_str(v->set, g->phase);
-		json_t *e = json_object(), *times = json_array();
-		json_t *codes = json_array(), *params = json_object();
+		json_t *e = json_object(), *codes = json_array();
+		json_t *params = json_object();
 		char *cmd = rv_xasprintf("%s %s", prov, phase);
 
-		for (size_t k = 0; k < g->st.ok; k++) {
-			json_array_append_new(times, json_real(g->sorted[k] / 1000));
+		for (size_t k = 0; k < g->st.ok; k++)
 			json_array_append_new(codes, json_integer(0));
-		}
 		json_object_set_new(params, "provider", json_string(prov));
 		json_object_set_new(params, "phase", json_string(phase));
 		json_object_set_new(e, "command", json_string(cmd));
@@ -256,7 +290,7 @@ void report_render_hyperfine(const struct report_view *v, struct rv_buf *out)
 		json_object_set_new(e, "system", json_real(0));
 		json_object_set_new(e, "min", num_or_null(g->st.min / 1000));
 		json_object_set_new(e, "max", num_or_null(g->st.max / 1000));
-		json_object_set_new(e, "times", times);
+		json_object_set_new(e, "times", times[i]);
 		json_object_set_new(e, "exit_codes", codes);
 		json_object_set_new(e, "parameters", params);
 		json_object_set_new(e, "failures",
@@ -264,6 +298,7 @@ void report_render_hyperfine(const struct report_view *v, struct rv_buf *out)
 		json_array_append_new(results, e);
 		free(cmd);
 	}
+	free(times);
 	json_object_set_new(root, "results", results);
 	dump_into(root, out);
 }

@@ -169,20 +169,32 @@ END_TEST
 
 START_TEST(test_stdin_and_window)
 {
-	char *in = rv_xasprintf("%s/in.jsonl", tmp), *out = NULL;
+	char *in = rv_xasprintf("%s/in.jsonl", tmp), *out = NULL, *cmd;
+	char *hf = rv_xasprintf("%s/hf.json", tmp);
 	FILE *f = fopen(in, "w");
 
+	/* 1..40, then 50 down to 41: the window's run order is not sorted */
 	for (int i = 1; i <= 50; i++)
-		fprintf(f, "{\"provider\":\"sh\",\"phase\":\"exec\",\"ms\":%d,\"ok\":true}\n", i);
+		fprintf(f, "{\"provider\":\"sh\",\"phase\":\"exec\",\"ms\":%d,\"ok\":true}\n",
+			i <= 40 ? i : 91 - i);
 	fclose(f);
 	ck_assert_int_eq(report(&out, in, "-", "--gate", "n == 50", "--gate",
 				"p50(exec) == 25.5", NULL), 0);
 	ck_assert_msg(strstr(out, "50 samples from 1 input"), "%s", out);
 	free(out);
 	ck_assert_int_eq(report(&out, in, "-", "--window=10", "--gate",
-				"n(exec) == 10", "--gate", "min(exec) >= 41", NULL), 0);
+				"n(exec) == 10", "--gate", "min(exec) >= 41",
+				"--hyperfine", hf, NULL), 0);
 	ck_assert_msg(strstr(out, "rolling window"), "%s", out);
 	free(out);
+	/* hyperfine's times: the window's, in run order, in seconds */
+	cmd = rv_xasprintf("python3 -c \"import json, sys; r = json.load(open(sys.argv[1]))['results'][0]; "
+			   "print(r['command'], [round(t * 1000) for t in r['times']], r['median'])\" '%s'", hf);
+	ck_assert_int_eq(rh_sh(cmd, &out), 0);
+	ck_assert_str_eq(out, "sh exec [50, 49, 48, 47, 46, 45, 44, 43, 42, 41] 0.0455\n");
+	free(out);
+	free(cmd);
+	free(hf);
 	free(in);
 }
 END_TEST
