@@ -7,7 +7,7 @@
  * only), every span and every seed's rollout (one compact line each),
  * and the summary.  Every string that may echo foreign text passes
  * through rv_redact().  result_write() writes it atomically (temporary
- * file, fsync, rename) to job->result_path.
+ * file, rename) to job->result_path.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_RESULT_H
 #define RUNEVAL_ORCHESTRATOR_RESULT_H

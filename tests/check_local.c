@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char *pyapp;
@@ -378,6 +379,70 @@ START_TEST(test_local_sigint_during_rollouts)
 }
 END_TEST
 
+/* Write an executable shell script. */
+static void write_script(const char *path, const char *body)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+}
+
+/* A copy of build/runeval at <dir>/<rel>. */
+static char *copy_runeval(const char *dir, const char *rel)
+{
+	char *src = tu_build_path("runeval");
+	char *dst = rv_xasprintf("%s/%s", dir, rel);
+	char *cmd = rv_xasprintf("mkdir -p \"$(dirname '%s')\" && cp '%s' '%s'",
+				 dst, src, dst);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	free(src);
+	return dst;
+}
+
+START_TEST(test_local_finds_the_bundled_app)
+{
+	struct rr *r = rr_new(), *inst = rr_new();
+	const char *args[] = { "--local", "--seeds", "2", NULL };
+	char *script = rv_xasprintf("exec python3 '%s/app.py' \"$@\"", pyapp);
+	char *path;
+
+	/* build tree: taskapp next to runeval */
+	r->bin = copy_runeval(r->dir, "build/runeval");
+	path = rv_xasprintf("%s/build/taskapp", r->dir);
+	write_script(path, script);	/* gets --host 127.0.0.1 --port N */
+	free(path);
+	ck_assert_int_eq(rr_run(r, args, NULL), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+		r->result, "config"), "app")), "bundled");
+	/* installed: <prefix>/libexec/runeval/taskapp-bundle/start.sh */
+	inst->bin = copy_runeval(inst->dir, "prefix/bin/runeval");
+	path = rv_xasprintf("mkdir -p '%s/prefix/libexec/runeval/"
+			    "taskapp-bundle'", inst->dir);
+	ck_assert_int_eq(system(path), 0);
+	free(path);
+	path = rv_xasprintf("%s/prefix/libexec/runeval/taskapp-bundle/start.sh",
+			    inst->dir);
+	write_script(path, "exec python3 \"$PYAPP\" --port \"$PORT\"");
+	free(path);
+	path = rv_xasprintf("PYAPP=%s/app.py", pyapp);
+	{
+		const char *env[] = { path, NULL };
+
+		ck_assert_int_eq(rr_run(inst, args, env), 0);
+	}
+	ck_assert(rollout_ok(inst, 1));
+	free(path);
+	free(script);
+	rr_free(r);
+	rr_free(inst);
+}
+END_TEST
+
 START_TEST(test_local_usage_errors)
 {
 	static const char *const cases[][6] = {
@@ -427,6 +492,7 @@ static Suite *local_suite(void)
 	tcase_add_test(tc, test_local_env_file_key_used_and_never_written);
 	tcase_add_test(tc, test_local_port_taken_is_refused);
 	tcase_add_test(tc, test_local_sigint_during_rollouts);
+	tcase_add_test(tc, test_local_finds_the_bundled_app);
 	tcase_add_test(tc, test_local_usage_errors);
 	suite_add_tcase(s, tc);
 	return s;

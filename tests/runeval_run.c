@@ -36,6 +36,7 @@ void rr_free(struct rr *r)
 	free(r->stderr_path);
 	free(r->stdout_text);
 	free(r->stderr_text);
+	free(r->bin);
 	json_decref(r->result);
 	free(r);
 }
@@ -52,7 +53,7 @@ static void rr_redirect(const char *path, int fd)
 
 pid_t rr_start(struct rr *r, const char *const *args, const char *const *env)
 {
-	char *bin = tu_build_path("runeval");
+	char *bin = r->bin ? rv_xstrdup(r->bin) : tu_build_path("runeval");
 	size_t n = 0, k = 0;
 	bool env_file = false;
 	const char **argv;

@@ -18,6 +18,7 @@ struct rr {
 	char *stdout_text;	/* after rr_wait */
 	char *stderr_text;
 	json_t *result;		/* <out>/result.json, or NULL */
+	char *bin;		/* runeval to run (malloc'ed); NULL = build's */
 };
 
 /* A fresh run context (temporary dir); free with rr_free(). */

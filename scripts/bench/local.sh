@@ -11,8 +11,9 @@
 #     on the same K lanes; the end-to-end figure is printed too)
 #   runeval's peak RSS at 1000 seeds (getrusage, self)   target <= 10 MB
 #
-# The task app is build/taskapp when it serves, else the Python test app.
-# listen() and process start are timed inside the task app by an
+# Task apps: a C app that does no work (scripts/bench/null_app.c), the
+# Python test app, and build/taskapp when it serves.  listen() and process
+# start are timed inside the task app by an
 # LD_PRELOAD shim (scripts/bench/listen_shim.c), so the lag is measured
 # from the moment the app could accept a connection.
 #
@@ -34,6 +35,8 @@ samples=$PWD/$BUILD/bench/local-spans.jsonl
 
 shim=$work/listen_shim.so
 cc -O2 -shared -fPIC -o "$shim" scripts/bench/listen_shim.c -ldl
+mkdir -p "$work/nullapp"
+cc -O2 -o "$work/nullapp/null_app" scripts/bench/null_app.c
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -41,10 +44,12 @@ free_port() {
 now_us() { echo $(($(date +%s%N) / 1000)); }
 
 # --- the task apps ---------------------------------------------------------
-# The Python app answers in about a millisecond, so the job is all
-# orchestration; the reference taskapp compiles and tests C per rollout,
-# so its job is mostly the app's own work.
-apps=("pyapp|$PWD/tests/apps/pyapp|exec python3 app.py")
+# null (C, scripts/bench/null_app.c) answers at once, so its rollouts phase
+# is runeval's own overhead; the Python app answers in about a
+# millisecond; the reference taskapp compiles and tests C per rollout, so
+# its job is mostly the app's own work.
+apps=("null|$work/nullapp|exec ./null_app"
+	"pyapp|$PWD/tests/apps/pyapp|exec python3 app.py")
 taskapp=${TASKAPP:-$PWD/$BUILD/taskapp}
 if [[ ${APP:-} != pyapp && -x $taskapp ]]; then
 	port=$(free_port)
@@ -105,9 +110,9 @@ for spec in "${apps[@]}"; do
 		t0=$(now_us); runeval_job "$work/$name/r$i" "$SEEDS"; t1=$(now_us)
 		echo "runeval $((t1 - t0))" >>"$work/$name/walls"
 	done
-	# peak RSS: at 1000 seeds on the light app only (1000 compiles take
+	# peak RSS: at 1000 seeds on the null app (1000 compiles would take
 	# minutes and measure the app, not runeval)
-	if [[ $name == pyapp ]]; then
+	if [[ $name == null ]]; then
 		runeval_job "$work/big" 1000
 		runeval_job "$work/one" 1
 	fi

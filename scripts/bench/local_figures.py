@@ -101,8 +101,6 @@ def main():
           f"libraries alone); growth 1 -> 1000 seeds {rb - ro:.1f} MB; "
           f"anonymous memory (heap) at 1000 seeds "
           f"{big['job']['rss_anon_kb'] / 1024.0:.1f} MB")
-    out.append({"provider": "runeval", "phase": "rss_1000_seeds_mb",
-                "ms": rb})
     with open(samples, "a") as f:
         for o in out:
             o["ok"] = True

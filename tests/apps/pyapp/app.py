@@ -4,6 +4,7 @@
 It speaks the task app contract (GET /health, POST /rollout with
 X-API-Key) and can misbehave on purpose:
 
+  --host H            listen on H (default 127.0.0.1)
   --port N            listen here (default: $PORT)
   --expect-key K      accept K instead of $ENVIRONMENT_API_KEY
   --never-healthy     /health answers 503 forever
@@ -23,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 def parse_args():
     p = argparse.ArgumentParser()
+    p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "0")))
     p.add_argument("--expect-key", default=None)
     p.add_argument("--never-healthy", action="store_true")
@@ -132,10 +134,10 @@ def main():
         sys.exit(ARGS.exit_at_start)
     time.sleep(ARGS.start_delay)
     ThreadingHTTPServer.request_queue_size = 128
-    srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
+    srv = ThreadingHTTPServer((ARGS.host, ARGS.port), Handler)
     srv.daemon_threads = True
-    print("pyapp: listening on http://127.0.0.1:%d pid %d"
-          % (srv.server_port, os.getpid()), flush=True)
+    print("pyapp: listening on http://%s:%d pid %d"
+          % (ARGS.host, srv.server_port, os.getpid()), flush=True)
     srv.serve_forever()
 
 
