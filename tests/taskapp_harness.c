@@ -41,8 +41,23 @@ static int th_wait_listening(const struct th_app *a, int timeout_ms)
 	return -1;
 }
 
-void th_start_cmd(struct th_app *a, char *const argv[], char *const env[],
-		  char *const args[])
+void th_start_cmd(struct th_app *a, char *const argv[], char *const env[])
+{
+	if (!a->dir) {
+		memset(a, 0, sizeof(*a));
+		a->dir = tu_tmpdir();
+		a->log = rv_xasprintf("%s/taskapp.log", a->dir);
+	}
+	a->pid = tu_spawn(argv, env, a->log);
+	a->port = th_wait_listening(a, 15000);
+	if (a->port <= 0) {
+		char *log = tu_read_file(a->log, NULL);
+
+		ck_abort_msg("taskapp did not start; log:\n%s", log ? log : "");
+	}
+}
+
+void th_start(struct th_app *a, char *const env[], char *const args[])
 {
 	char *av[TH_MAX_ARGS], *ev[TH_MAX_ENV];
 	char *bin = tu_build_path("taskapp");
@@ -52,10 +67,7 @@ void th_start_cmd(struct th_app *a, char *const argv[], char *const env[],
 	memset(a, 0, sizeof(*a));
 	a->dir = tu_tmpdir();
 	a->log = rv_xasprintf("%s/taskapp.log", a->dir);
-	for (char *const *p = argv; p && *p; p++)
-		av[n++] = *p;
-	if (!argv)
-		av[n++] = bin;
+	av[n++] = bin;
 	for (char *const *p = args; p && *p && n < TH_MAX_ARGS - 5; p++)
 		av[n++] = *p;
 	av[n++] = "--host";
@@ -71,20 +83,9 @@ void th_start_cmd(struct th_app *a, char *const argv[], char *const env[],
 	for (char *const *p = env; p && *p && m < TH_MAX_ENV - 1; p++)
 		ev[m++] = *p;
 	ev[m] = NULL;
-	a->pid = tu_spawn(av, ev, a->log);
-	a->port = th_wait_listening(a, 15000);
+	th_start_cmd(a, av, ev);
 	free(bin);
 	free(uid_env);
-	if (a->port <= 0) {
-		char *log = tu_read_file(a->log, NULL);
-
-		ck_abort_msg("taskapp did not start; log:\n%s", log ? log : "");
-	}
-}
-
-void th_start(struct th_app *a, char *const env[], char *const args[])
-{
-	th_start_cmd(a, NULL, env, args);
 }
 
 int th_stop(struct th_app *a)

@@ -34,14 +34,18 @@ struct th_resp {
 };
 
 /*
- * Start argv (NULL: build/taskapp) with "--host 127.0.0.1 --port 0"
- * appended after args (NULL-terminated, may be NULL), environment
- * ENVIRONMENT_API_KEY=TH_KEY and a sandbox uid range of its own
- * (TASKAPP_SANDBOX_UID) plus env (later entries win).
+ * Start build/taskapp with args (NULL-terminated, may be NULL) and
+ * "--host 127.0.0.1 --port 0", environment ENVIRONMENT_API_KEY=TH_KEY and
+ * a sandbox uid range of its own (TASKAPP_SANDBOX_UID) plus env (later
+ * entries win).
  */
-void th_start_cmd(struct th_app *a, char *const argv[], char *const env[],
-		  char *const args[]);
 void th_start(struct th_app *a, char *const env[], char *const args[]);
+
+/*
+ * Start exactly argv (it must make the app listen on 127.0.0.1) with
+ * extra environment env, and wait for its listening line.
+ */
+void th_start_cmd(struct th_app *a, char *const argv[], char *const env[]);
 
 /* SIGTERM, wait, clean up; returns the wait status. */
 int th_stop(struct th_app *a);
