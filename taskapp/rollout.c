@@ -204,7 +204,7 @@ json_t *taskapp_rollout_run(const struct taskapp_app *app,
 	opts.deadline_ns = rollout_deadline(app, req, start, &limit_s);
 	/* safety.max_memory_mb may only tighten the test run's limit */
 	if (req->max_memory_mb > 0 &&
-	    ((size_t)req->max_memory_mb << 20) < opts.run.mem_bytes)
+	    (size_t)req->max_memory_mb < (opts.run.mem_bytes >> 20))
 		opts.run.mem_bytes = (size_t)req->max_memory_mb << 20;
 	rc = taskapp_policy_play(req, t, &opts, &pr, &err);
 	o.latency_ms = rv_ns_to_ms(rv_now_ns() - start);
