@@ -19,6 +19,7 @@
 
 #include <getopt.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,13 @@ static enum rv_code taskapp_setup(struct taskapp_app *app,
 	}
 	app->max_rollout_s = TASKAPP_MAX_ROLLOUT_S;
 	app->workers = (unsigned)o->workers;
+	/*
+	 * Candidates running as our own uid, outside namespaces, could read
+	 * our environment (the keys) in /proc: not when we are not dumpable.
+	 */
+	if (taskapp_sandbox_mode() == TASKAPP_SANDBOX_RLIMITS &&
+	    !taskapp_sandbox_drops_ids())
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (app->sandbox_note[0])
 		rv_warn("sandbox: using '%s' (%s)", taskapp_sandbox_mode_name(),
 			app->sandbox_note);

@@ -12,6 +12,7 @@
 #include "taskapp_harness.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +20,29 @@
 #include <unistd.h>
 
 static struct th_app app;
+static bool strong;	/* the app runs the namespaces sandbox */
 
-static void app_up(void)
+static void app_start(const char *mode)
 {
-	char *args[] = { "--run-timeout", "2", NULL };
+	char *args[] = { "--run-timeout", "2", "--sandbox", (char *)mode, NULL };
+	struct th_resp r;
 
 	th_start(&app, NULL, args);
+	th_get(&app, "/health", &r);
+	strong = !strcmp(rv_json_str(r.json, "sandbox"), "namespaces");
+	th_resp_release(&r);
+}
+
+/* The strongest sandbox this machine allows. */
+static void app_up(void)
+{
+	app_start("auto");
+}
+
+/* The fallback, whatever this machine allows. */
+static void app_up_rlimits(void)
+{
+	app_start("rlimits");
 }
 
 static void app_down(void)
@@ -126,7 +144,13 @@ END_TEST
 /* Writes outside the work directory fail; the host sees none of them. */
 START_TEST(test_sandbox_writes_stay_inside)
 {
-	char *dir = tu_tmpdir();
+	char *dir;
+
+	if (!strong) {
+		fprintf(stderr, "skipped: no namespaces sandbox here\n");
+		return;
+	}
+	dir = tu_tmpdir();
 	char *prelude, *body, *p1, *p2;
 	json_t *v;
 	const char *out;
@@ -170,6 +194,10 @@ END_TEST
 /* No secret reaches a candidate; nor can it call the task app. */
 START_TEST(test_sandbox_no_secrets_no_network)
 {
+	if (!strong) {
+		fprintf(stderr, "skipped: no namespaces sandbox here\n");
+		return;
+	}
 	char *prelude = rv_xasprintf(
 		"#include <stdio.h>\n#include <stdlib.h>\n#include <unistd.h>\n"
 		"#include <arpa/inet.h>\n#include <sys/socket.h>\n"
@@ -282,8 +310,13 @@ START_TEST(test_sandbox_health_while_busy)
 	qsort(ms, (size_t)n, sizeof(*ms), cmp_double);
 	fprintf(stderr, "/health while busy: median %.2f ms, max %.2f ms\n",
 		ms[n / 2], ms[n - 1]);
-	ck_assert_msg(ms[n / 2] < 20, "median %.1f ms", ms[n / 2]);
-	ck_assert_msg(ms[n - 1] < 500, "max %.1f ms", ms[n - 1]);
+	/*
+	 * A few ms on a quiet machine (0.3 ms median here); the bounds leave
+	 * room for other suites loading the machine, while a /health stuck
+	 * behind the rollouts would take their 2 s and more.
+	 */
+	ck_assert_msg(ms[n / 2] < 50, "median %.1f ms", ms[n / 2]);
+	ck_assert_msg(ms[n - 1] < 1000, "max %.1f ms", ms[n - 1]);
 	pthread_join(th, NULL);
 	for (int i = 0; i < 8; i++) {
 		ck_assert(th_reward(l.out[i]) == 0);
@@ -308,6 +341,16 @@ static Suite *sandbox_suite(void)
 	tcase_add_test(tc, test_sandbox_no_secrets_no_network);
 	tcase_add_test(tc, test_sandbox_rollout_deadline);
 	tcase_add_test(tc, test_sandbox_health_while_busy);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rlimits");
+	tcase_set_timeout(tc, 90);
+	tcase_add_checked_fixture(tc, app_up_rlimits, app_down);
+	tcase_add_test(tc, test_sandbox_infinite_loop);
+	tcase_add_test(tc, test_sandbox_fork_bomb);
+	tcase_add_test(tc, test_sandbox_huge_allocation);
+	tcase_add_test(tc, test_sandbox_stdout_flood);
+	tcase_add_test(tc, test_sandbox_rollout_deadline);
 	suite_add_tcase(s, tc);
 	return s;
 }
