@@ -1,0 +1,265 @@
+/*
+ * POST /process/execute: run one command to completion (reference §6.2).
+ *
+ * As the Daytona daemon does, the command text is fed on stdin to the
+ * user's shell, in its own process group, with stdout and stderr merged
+ * into one pipe.  The reply is sent when the shell exits; output that
+ * background processes write later is read and dropped (the daemon
+ * would wait for them), so "server &" does not hang the request.  A
+ * timeout SIGKILLs the process group and answers 408.
+ */
+#include "toolbox_http.h"
+#include "toolbox_session.h"
+#include "toolbox_srv.h"
+
+#include "rv_alloc.h"
+#include "toolbox_lws.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+struct tb_exec {
+	struct tb_server *srv;
+	struct tb_req *req;
+	pid_t pid;
+	struct tb_watch *out;	/* NULL once the pipe is closed */
+	struct rv_buf output;
+	bool exited, timed_out, replied;
+	lws_sorted_usec_list_t timer;
+};
+
+static void tb_exec_maybe_free(struct tb_exec *x)
+{
+	if (!x->replied || x->out)
+		return;
+	lws_sul_cancel(&x->timer);
+	rv_buf_release(&x->output);
+	free(x);
+}
+
+/* Read what the pipe has now; -1 at EOF or error. */
+static int tb_exec_drain(struct tb_exec *x, int fd)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n > 0) {
+			if (!x->exited && x->output.len + (size_t)n <=
+			    TB_MAX_OUTPUT)
+				rv_buf_add(&x->output, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n < 0 && errno == EAGAIN ? 0 : -1;
+	}
+}
+
+static int tb_exec_on_read(struct tb_watch *w, int fd, void *arg)
+{
+	(void)w;
+	return tb_exec_drain(arg, fd);
+}
+
+static void tb_exec_on_close(struct tb_watch *w, void *arg)
+{
+	(void)w;
+	struct tb_exec *x = arg;
+
+	x->out = NULL;
+	tb_exec_maybe_free(x);
+}
+
+static void tb_exec_on_exit(void *arg, pid_t pid, int status)
+{
+	struct tb_exec *x = arg;
+	struct tb_req *r = x->req;
+
+	(void)pid;
+	if (x->out)
+		tb_exec_drain(x, tb_watch_fd(x->out));
+	x->exited = true;
+	lws_sul_cancel(&x->timer);
+	if (x->timed_out)
+		tb_reply_error(r, 408, "REQUEST_TIMEOUT",
+			       "request timeout: command execution timeout");
+	else
+		tb_reply_json(r, 200, json_pack("{s:i,s:o}", "exitCode",
+						 tb_exit_code(status), "result",
+						 tb_json_bytes(x->output.data,
+							       x->output.len)));
+	tb_req_unref(r);
+	x->req = NULL;
+	x->replied = true;
+	rv_buf_release(&x->output);
+	tb_exec_maybe_free(x);
+}
+
+static void tb_exec_on_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct tb_exec *x = lws_container_of(sul, struct tb_exec, timer);
+
+	x->timed_out = true;
+	kill(-x->pid, SIGKILL);
+}
+
+/* "K=V" strings from an "envs" object; 400 on a bad key or value. */
+static char **tb_exec_envs(struct tb_req *r, json_t *envs)
+{
+	const char *k;
+	json_t *v;
+	char **list;
+	size_t n = 0;
+
+	if (!envs || json_is_null(envs))
+		return rv_xcalloc(1, sizeof(char *));
+	if (!json_is_object(envs)) {
+		tb_reply_error(r, 400, NULL, "bad request: 'envs' must be an "
+			       "object of strings");
+		return NULL;
+	}
+	list = rv_xcalloc(json_object_size(envs) + 1, sizeof(*list));
+	json_object_foreach(envs, k, v) {
+		bool ok = *k && (isalpha((unsigned char)*k) || *k == '_');
+
+		for (const char *c = k; ok && *c; c++)
+			ok = isalnum((unsigned char)*c) || *c == '_';
+		if (!ok || !json_is_string(v)) {
+			tb_reply_error(r, 400, NULL, "bad request: %s: '%s'",
+				       ok ? "environment variable value must be "
+				       "a string" :
+				       "invalid environment variable name", k);
+			tb_env_free(list);
+			return NULL;
+		}
+		list[n++] = rv_xasprintf("%s=%s", k, json_string_value(v));
+	}
+	return list;
+}
+
+/* A memfd holding the command text, positioned at 0, or -1. */
+static int tb_exec_stdin(const char *command)
+{
+	int fd = memfd_create("command", MFD_CLOEXEC);
+	size_t len = strlen(command), off = 0;
+
+	if (fd < 0)
+		return -1;
+	while (off < len) {
+		ssize_t n = write(fd, command + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/* Start the shell; replies itself on failure.  true when running. */
+static bool tb_exec_start(struct tb_exec *x, const char *command,
+			  const char *cwd, char **envs)
+{
+	struct tb_server *s = x->srv;
+	char *argv[] = { s->shell, NULL };
+	char **envp = envs[0] ? tb_env_merge(envs) : NULL;
+	int in = tb_exec_stdin(command), pipefd[2] = { -1, -1 };
+	struct tb_spawn sp = { argv, envp, cwd ? cwd : s->workdir, in, -1, -1 };
+	struct rv_err err = RV_ERR_INIT;
+	bool ok = false;
+
+	if (in < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
+		tb_reply_json(x->req, 200, json_pack("{s:i,s:s}", "exitCode",
+			      -1, "result", strerror(errno)));
+		goto out;
+	}
+	sp.fd_out = sp.fd_err = pipefd[1];
+	if (tb_spawn(&sp, &x->pid, &err)) {
+		tb_reply_json(x->req, 200, json_pack("{s:i,s:s}", "exitCode",
+			      -1, "result", err.msg));
+		goto out;
+	}
+	x->out = tb_watch_new(s, pipefd[0], tb_exec_on_read, NULL,
+			      tb_exec_on_close, x);
+	pipefd[0] = -1;
+	tb_child_track(s, x->pid, tb_exec_on_exit, x);
+	ok = true;
+out:
+	if (in >= 0)
+		close(in);
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	tb_env_free(envp);
+	return ok;
+}
+
+static void tb_execute(struct tb_req *r)
+{
+	json_t *body = tb_req_json(r);
+	const char *command, *cwd;
+	json_int_t timeout;
+	char **envs;
+	struct tb_exec *x;
+
+	if (!body)
+		return;
+	command = json_string_value(json_object_get(body, "command"));
+	cwd = json_string_value(json_object_get(body, "cwd"));
+	timeout = json_integer_value(json_object_get(body, "timeout"));
+	if (!command || !command[strspn(command, " \t\r\n")]) {
+		tb_reply_error(r, 400, NULL, "bad request: command cannot be "
+			       "empty or whitespace-only");
+		goto out;
+	}
+	if (timeout < 0) {
+		tb_reply_error(r, 400, "INVALID_REQUEST_BODY", "invalid body "
+			       "request: 'timeout' must not be negative");
+		goto out;
+	}
+	envs = tb_exec_envs(r, json_object_get(body, "envs"));
+	if (!envs)
+		goto out;
+	x = rv_xcalloc(1, sizeof(*x));
+	x->srv = tb_req_server(r);
+	x->req = tb_req_ref(r);
+	rv_buf_init(&x->output);
+	if (!tb_exec_start(x, command, cwd && *cwd ? cwd : NULL, envs)) {
+		tb_req_unref(r);
+		free(x);
+	} else if (timeout > 0) {
+		lws_sul_schedule(x->srv->ctx, 0, &x->timer, tb_exec_on_timeout,
+				 (lws_usec_t)timeout * LWS_US_PER_SEC);
+	}
+	tb_env_free(envs);
+out:
+	json_decref(body);
+}
+
+/* the process routes; sessions are in toolbox_session.c */
+const struct tb_route tb_routes_process[] = {
+	{ "POST", "/process/execute", tb_execute, TB_BODY_BUFFER },
+	{ "GET", "/process/session", tb_session_list, TB_BODY_NONE },
+	{ "POST", "/process/session", tb_session_create, TB_BODY_BUFFER },
+	{ "GET", "/process/session/:sid", tb_session_get, TB_BODY_NONE },
+	{ "DELETE", "/process/session/:sid", tb_session_delete, TB_BODY_NONE },
+	{ "POST", "/process/session/:sid/exec", tb_session_exec,
+	  TB_BODY_BUFFER },
+	{ "GET", "/process/session/:sid/command/:cid", tb_session_command,
+	  TB_BODY_NONE },
+	{ "GET", "/process/session/:sid/command/:cid/logs", tb_session_logs,
+	  TB_BODY_NONE },
+	{ NULL, NULL, NULL, TB_BODY_NONE },
+};
