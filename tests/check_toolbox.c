@@ -832,6 +832,36 @@ START_TEST(test_toolbox_sigterm_cleans_up)
 }
 END_TEST
 
+START_TEST(test_toolbox_survives_broken_clients)
+{
+	static const char *const junk[] = {
+		"",
+		"POST /process/execute HTTP/1.1\r\nHost: x\r\n"
+		"Content-Length: 50\r\n\r\n{\"com",
+		"GARBAGE\r\n\r\n",
+		"POST /files/bulk-upload HTTP/1.1\r\nHost: x\r\nContent-Type: "
+		"multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked"
+		"\r\n\r\n5\r\n--b\r\n",
+	};
+	long st;
+	json_t *v;
+
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		int fd = tbc_unix_connect(d.toolbox_sock);
+
+		ck_assert_int_ge(fd, 0);
+		if (*junk[i])
+			ck_assert_int_gt(write(fd, junk[i], strlen(junk[i])), 0);
+		close(fd);
+	}
+	v = call("POST", "/process/execute", "{\"command\":\"echo alive\"}", V,
+		 &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_str_eq(jstr(v, "result"), "alive\n");
+	json_decref(v);
+}
+END_TEST
+
 static Suite *toolbox_suite(void)
 {
 	Suite *s = suite_create("toolbox");
@@ -865,6 +895,7 @@ static Suite *toolbox_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_toolbox_misc_endpoints);
 	tcase_add_test(tc, test_toolbox_forward_connects_and_refuses);
+	tcase_add_test(tc, test_toolbox_survives_broken_clients);
 	suite_add_tcase(s, tc);
 	return s;
 }

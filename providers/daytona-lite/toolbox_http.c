@@ -640,6 +640,8 @@ static int tb_on_writable(struct tb_pss *pss, struct lws *wsi)
 
 static void tb_on_closed(struct tb_pss *pss)
 {
+	if (!pss)	/* closed before lws gave it per-session data */
+		return;
 	if (pss->req) {
 		pss->req->wsi = NULL;
 		tb_req_unref(pss->req);
@@ -659,17 +661,19 @@ int tb_http_cb(struct lws *wsi, enum lws_callback_reasons reason,
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
-		return tb_on_http(s, pss, wsi, in);
+		return pss ? tb_on_http(s, pss, wsi, in) : -1;
 	case LWS_CALLBACK_HTTP_BODY:
-		return tb_on_body(pss, wsi, in, len);
+		return pss ? tb_on_body(pss, wsi, in, len) : -1;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (!pss)
+			return -1;
 		if (pss->req && pss->req->chunked && !pss->req->ch.done)
 			pss->req->too_big = true;
 		if (pss->req)
 			tb_dispatch(pss->req);
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
-		return tb_on_writable(pss, wsi);
+		return pss ? tb_on_writable(pss, wsi) : 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_CLOSED:
 		tb_on_closed(pss);
@@ -677,9 +681,10 @@ int tb_http_cb(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return tb_follow_filter(s, wsi);
 	case LWS_CALLBACK_ESTABLISHED:
-		return tb_follow_start(s, wsi, &pss->follow);
+		return pss ? tb_follow_start(s, wsi, &pss->follow) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return pss->follow ? tb_follow_writable(wsi, pss->follow) : 0;
+		return pss && pss->follow ?
+			tb_follow_writable(wsi, pss->follow) : 0;
 	case LWS_CALLBACK_RECEIVE:
 		return 0;	/* nothing to say to us */
 	default:
