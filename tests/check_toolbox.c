@@ -191,6 +191,13 @@ START_TEST(test_toolbox_execute_background_does_not_hang)
 	ck_assert(now_s() - t0 < 5);
 	kill(bg, SIGKILL);
 	json_decref(v);
+	/* what a background job writes before it lets go of the output is
+	 * part of the result, as with Daytona's daemon */
+	v = call("POST", "/process/execute", "{\"command\":\"(sleep 0.05; "
+		 "echo late) & echo first\"}", V, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_str_eq(jstr(v, "result"), "first\nlate\n");
+	json_decref(v);
 	free(body);
 	free(pidfile);
 }

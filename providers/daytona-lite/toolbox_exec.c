@@ -3,10 +3,12 @@
  *
  * As the Daytona daemon does, the command text is fed on stdin to the
  * user's shell, in its own process group, with stdout and stderr merged
- * into one pipe.  The reply is sent when the shell exits; output that
- * background processes write later is read and dropped (the daemon
- * would wait for them), so "server &" does not hang the request.  A
- * timeout SIGKILLs the process group and answers 408.
+ * into one pipe.  The reply is sent when the shell has exited and the
+ * pipe is at EOF, like the daemon's, except that a background process
+ * that keeps the pipe open gets only TB_EXEC_GRACE_MS more (the daemon
+ * would wait for it): "server &" does not hang the request, and what it
+ * writes later is read and dropped.  A timeout SIGKILLs the process
+ * group and answers 408.
  */
 #include "toolbox_http.h"
 #include "toolbox_session.h"
@@ -23,6 +25,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#define TB_EXEC_GRACE_MS 100
+
 struct tb_exec {
 	struct tb_server *srv;
 	struct tb_req *req;
@@ -30,7 +34,8 @@ struct tb_exec {
 	struct tb_watch *out;	/* NULL once the pipe is closed */
 	struct rv_buf output;
 	bool exited, timed_out, replied;
-	lws_sorted_usec_list_t timer;
+	int status;
+	lws_sorted_usec_list_t timer;	/* the timeout, then the grace */
 };
 
 static void tb_exec_maybe_free(struct tb_exec *x)
@@ -51,7 +56,7 @@ static int tb_exec_drain(struct tb_exec *x, int fd)
 		ssize_t n = read(fd, buf, sizeof(buf));
 
 		if (n > 0) {
-			if (!x->exited && x->output.len + (size_t)n <=
+			if (!x->replied && x->output.len + (size_t)n <=
 			    TB_MAX_OUTPUT)
 				rv_buf_add(&x->output, buf, (size_t)n);
 			continue;
@@ -68,37 +73,59 @@ static int tb_exec_on_read(struct tb_watch *w, int fd, void *arg)
 	return tb_exec_drain(arg, fd);
 }
 
-static void tb_exec_on_close(struct tb_watch *w, void *arg)
+/* Answer with what the command did; the pipe may stay open. */
+static void tb_exec_reply(struct tb_exec *x)
 {
-	(void)w;
-	struct tb_exec *x = arg;
-
-	x->out = NULL;
-	tb_exec_maybe_free(x);
-}
-
-static void tb_exec_on_exit(void *arg, pid_t pid, int status)
-{
-	struct tb_exec *x = arg;
 	struct tb_req *r = x->req;
 
-	(void)pid;
-	if (x->out)
-		tb_exec_drain(x, tb_watch_fd(x->out));
-	x->exited = true;
 	lws_sul_cancel(&x->timer);
 	if (x->timed_out)
 		tb_reply_error(r, 408, "REQUEST_TIMEOUT",
 			       "request timeout: command execution timeout");
 	else
 		tb_reply_json(r, 200, json_pack("{s:i,s:o}", "exitCode",
-						 tb_exit_code(status), "result",
+						 tb_exit_code(x->status), "result",
 						 tb_json_bytes(x->output.data,
 							       x->output.len)));
 	tb_req_unref(r);
 	x->req = NULL;
 	x->replied = true;
 	rv_buf_release(&x->output);
+}
+
+static void tb_exec_on_close(struct tb_watch *w, void *arg)
+{
+	struct tb_exec *x = arg;
+
+	(void)w;
+	x->out = NULL;
+	if (x->exited && !x->replied)
+		tb_exec_reply(x);
+	tb_exec_maybe_free(x);
+}
+
+static void tb_exec_on_grace(lws_sorted_usec_list_t *sul)
+{
+	struct tb_exec *x = lws_container_of(sul, struct tb_exec, timer);
+
+	if (!x->replied)
+		tb_exec_reply(x);	/* a background process holds the pipe */
+}
+
+static void tb_exec_on_exit(void *arg, pid_t pid, int status)
+{
+	struct tb_exec *x = arg;
+
+	(void)pid;
+	x->exited = true;
+	x->status = status;
+	lws_sul_cancel(&x->timer);
+	if (x->out && tb_exec_drain(x, tb_watch_fd(x->out)) == 0) {
+		lws_sul_schedule(x->srv->ctx, 0, &x->timer, tb_exec_on_grace,
+				 TB_EXEC_GRACE_MS * LWS_US_PER_MS);
+		return;		/* EOF or the grace, whichever comes first */
+	}
+	tb_exec_reply(x);
 	tb_exec_maybe_free(x);
 }
 
