@@ -84,6 +84,10 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
  */
 void lite_box_kill(const struct lite_box_proc *p, bool own_child);
 
+/* Does the sandbox's toolbox answer GET /version within timeout_ms? */
+bool lite_box_toolbox_ok(const struct lite_box_host *h, const char *id,
+			 int timeout_ms);
+
 /* Is the sandbox's pid 1 still the process we started? */
 bool lite_box_alive(const struct lite_box_proc *p);
 

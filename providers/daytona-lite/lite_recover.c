@@ -15,25 +15,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static bool lite_toolbox_answers(const struct lite *l, const char *id)
-{
-	char *path = lite_box_path(&l->box, id, "run/toolbox.sock");
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	bool ok = false;
-	int fd;
-
-	if (strlen(path) < sizeof(a.sun_path)) {
-		strcpy(a.sun_path, path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		ok = fd >= 0 && connect(fd, (struct sockaddr *)&a,
-					sizeof(a)) == 0;
-		if (fd >= 0)
-			close(fd);
-	}
-	free(path);
-	return ok;
-}
-
 /* Reconcile one record with what runs (store locked).  false: removed. */
 static bool lite_recover_one(struct lite *l, struct lite_sandbox *sb)
 {
@@ -45,7 +26,7 @@ static bool lite_recover_one(struct lite *l, struct lite_sandbox *sb)
 	alive = lite_box_alive(&p);
 	switch (sb->state) {
 	case LITE_STARTED:
-		if (alive && lite_toolbox_answers(l, sb->id)) {
+		if (alive && lite_box_toolbox_ok(&l->box, sb->id, 2000)) {
 			sb->own_child = false;
 			sb->started_mono_ns = rv_now_ns();
 			return true;
