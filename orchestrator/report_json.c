@@ -107,7 +107,7 @@ static json_t *comparison_json(const struct report_view *v)
 	json_object_set_new(perf, "speed_difference",
 			    num_or_null(st->speed_difference));
 	json_object_set_new(perf, "metric", json_string(
-		"sum of the p50 (ms) of the phases every provider completed"));
+		"sum of the p50 (ms) of the phases every provider completed (rollout and http, parts of other phases, only when nothing else is shared)"));
 	json_object_set_new(perf, "phases", common);
 	json_object_set_new(perf, "scores_ms", scores);
 	json_object_set_new(rel, "most_reliable",

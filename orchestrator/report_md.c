@@ -428,14 +428,6 @@ static void md_reliability(struct md *m, const struct report_view *v)
 
 #define MD_ADVICE_MAX 5		/* lines of one kind of advice */
 
-static bool md_is_inner(const struct report_view *v, uint32_t phase)
-{
-	const char *p = md_name(v, phase);
-
-	/* phases that time parts of other phases: not the lifecycle */
-	return !strcmp(p, "rollout") || !strcmp(p, "http");
-}
-
 /* The phase with most of a provider's lifecycle median time, if > 50%. */
 static void md_advice_dominant(struct md *m, const struct report_view *v,
 			       size_t *said)
@@ -452,7 +444,7 @@ static void md_advice_dominant(struct md *m, const struct report_view *v,
 		for (; g < st->n_groups && st->groups[g].provider == prov; g++) {
 			const struct report_group *gr = &st->groups[g];
 
-			if (!gr->st.ok || md_is_inner(v, gr->phase))
+			if (!gr->st.ok || report_stats_is_inner(v->set, gr->phase))
 				continue;
 			phases++;
 			sum += gr->st.p50;

@@ -234,11 +234,22 @@ static void report_totals(struct report_stats *st)
 	}
 }
 
-static void report_compare_providers(struct report_stats *st)
+bool report_stats_is_inner(const struct report_set *set, uint32_t phase)
 {
-	st->common = rv_xcalloc(st->n_phases + 1, sizeof(*st->common));
+	const char *p = report_str(set, phase);
+
+	return p && (!strcmp(p, "rollout") || !strcmp(p, "http"));
+}
+
+/*
+ * The phases every provider completed at least once; the parts of other
+ * phases (rollout, http) only when nothing else is shared.
+ */
+static void report_common_phases(struct report_stats *st, bool inner)
+{
+	st->n_common = 0;
 	for (size_t k = 0; k < st->n_phases; k++) {
-		bool all = true;
+		bool all = inner || !report_stats_is_inner(st->set, st->phases[k]);
 
 		for (size_t i = 0; i < st->n_providers && all; i++) {
 			const struct report_group *g = report_stats_find(st,
@@ -249,6 +260,14 @@ static void report_compare_providers(struct report_stats *st)
 		if (all)
 			st->common[st->n_common++] = st->phases[k];
 	}
+}
+
+static void report_compare_providers(struct report_stats *st)
+{
+	st->common = rv_xcalloc(st->n_phases + 1, sizeof(*st->common));
+	report_common_phases(st, false);
+	if (!st->n_common)
+		report_common_phases(st, true);
 	st->fastest = st->slowest = st->most_reliable = -1;
 	st->speed_difference = NAN;
 	for (size_t i = 0; i < st->n_providers; i++) {

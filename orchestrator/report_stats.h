@@ -42,7 +42,9 @@ struct report_stats {
 	size_t n_providers;
 	uint32_t *phases;	/* phase ids, pipeline order first */
 	size_t n_phases;
-	uint32_t *common;	/* phases every provider has ok samples of */
+	uint32_t *common;	/* phases every provider has ok samples of,
+				 * but rollout and http (parts of others)
+				 * unless no other is shared */
 	size_t n_common;
 	int fastest, slowest, most_reliable;	/* provider index or -1 */
 	double speed_difference;	/* slowest / fastest score, or NAN */
@@ -61,6 +63,9 @@ const struct report_group *report_stats_find(const struct report_stats *st,
 /* The same by names (for matching a baseline set), or NULL. */
 const struct report_group *report_stats_find_named(
 	const struct report_stats *st, const char *provider, const char *phase);
+
+/* Is phase one that times a part of another (rollout, http)? */
+bool report_stats_is_inner(const struct report_set *set, uint32_t phase);
 
 /* Index of a provider by name in st->providers, or -1. */
 int report_stats_provider(const struct report_stats *st, const char *name);

@@ -256,12 +256,24 @@ START_TEST(test_provider_comparison)
 	load_fixture(&set, "result_daytona.json");
 	report_stats_compute(&st, &set, 0);
 	ck_assert_uint_eq(st.n_providers, 2);
-	ck_assert_uint_eq(st.n_common, 9);
+	ck_assert_uint_eq(st.n_common, 8);	/* not rollout: a part of rollouts */
 	ck_assert_str_eq(report_str(&set, st.providers[st.fastest].provider), "docker");
 	ck_assert_str_eq(report_str(&set, st.providers[st.slowest].provider), "daytona");
 	ck_assert_str_eq(report_str(&set, st.providers[st.most_reliable].provider), "daytona");
 	ck_assert(st.speed_difference > 1.5 && st.speed_difference < 3);
 	ck_assert_double_eq(st.providers[0].total_ms, set.jobs[0].duration_ms);
+	report_stats_release(&st);
+	report_set_release(&set);
+	/* only rollouts in common: then they are compared */
+	report_set_init(&set);
+	ck_assert_int_eq(load_text(&set,
+		"{\"provider\":\"a\",\"phase\":\"rollout\",\"ms\":10,\"ok\":true}\n"
+		"{\"provider\":\"b\",\"phase\":\"rollout\",\"ms\":30,\"ok\":true}\n"
+		"{\"provider\":\"b\",\"phase\":\"teardown\",\"ms\":1,\"ok\":true}\n",
+		NULL), RV_OK);
+	report_stats_compute(&st, &set, 0);
+	ck_assert_uint_eq(st.n_common, 1);
+	ck_assert_double_eq(st.speed_difference, 3);
 	report_stats_release(&st);
 	report_set_release(&set);
 }
