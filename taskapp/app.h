@@ -16,6 +16,7 @@
 #define TASKAPP_DEFAULT_WORKERS 8
 #define TASKAPP_MAX_WORKERS 64
 #define TASKAPP_MAX_TURNS 20
+#define TASKAPP_MAX_QUEUE 4096			/* rollouts waiting; more: 503 */
 
 struct taskapp_app {
 	struct taskapp_auth auth;

@@ -53,7 +53,8 @@ struct conn {
 	bool replying, headers_sent;
 	bool close_after;	/* lws still expects a body: close instead */
 	int status;
-	const char *allow;
+	const char *hname;	/* one extra header ("allow:"), or NULL */
+	const char *hvalue;
 	char *out;
 	size_t out_len, out_off;
 };
@@ -77,27 +78,36 @@ static void conn_reset(struct conn *c)
 	c->body_over = false;
 	c->replying = c->headers_sent = c->close_after = false;
 	c->out_len = c->out_off = 0;
-	c->allow = NULL;
+	c->hname = c->hvalue = NULL;
 }
 
-/* Start answering with status and body (taken); the rest on writable. */
-static void conn_reply(struct conn *c, int status, json_t *body,
-		       const char *allow)
+/*
+ * Start answering with status, body (taken) and an optional extra header
+ * (static strings); the rest on writable.
+ */
+static void conn_reply_h(struct conn *c, int status, json_t *body,
+			 const char *hname, const char *hvalue)
 {
 	c->out = rv_json_dumps(body);
 	json_decref(body);
 	c->out_len = strlen(c->out);
 	c->out_off = 0;
 	c->status = status;
-	c->allow = allow;
+	c->hname = hname;
+	c->hvalue = hvalue;
 	c->replying = true;
 	c->headers_sent = false;
 	lws_callback_on_writable(c->wsi);
 }
 
+static void conn_reply(struct conn *c, int status, json_t *body)
+{
+	conn_reply_h(c, status, body, NULL, NULL);
+}
+
 static void conn_reply_r(struct conn *c, struct taskapp_reply *r)
 {
-	conn_reply(c, r->status, r->body, r->allow);
+	conn_reply_h(c, r->status, r->body, r->allow ? "allow:" : NULL, r->allow);
 	r->body = NULL;
 }
 
@@ -109,10 +119,10 @@ static int conn_write_headers(struct conn *c)
 	if (lws_add_http_common_headers(c->wsi, (unsigned)c->status,
 					"application/json", c->out_len, &p, end))
 		return -1;
-	if (c->allow && lws_add_http_header_by_name(c->wsi,
-			(const unsigned char *)"allow:",
-			(const unsigned char *)c->allow,
-			(int)strlen(c->allow), &p, end))
+	if (c->hname && lws_add_http_header_by_name(c->wsi,
+			(const unsigned char *)c->hname,
+			(const unsigned char *)c->hvalue,
+			(int)strlen(c->hvalue), &p, end))
 		return -1;
 	if (lws_finalize_write_http_header(c->wsi, start, &p, end))
 		return -1;
@@ -238,7 +248,7 @@ static void conn_no_length(struct taskapp_server *s, struct conn *c,
 {
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
 		conn_reply(c, 411, taskapp_error_body("length_required",
-			"send the body with a Content-Length"), NULL);
+			"send the body with a Content-Length"));
 	else
 		conn_body_done(s, c);
 }
@@ -288,13 +298,37 @@ static int conn_body(struct conn *c, const void *data, size_t len)
 	return 0;
 }
 
+/* One line per rollout in the app's log (what runeval keeps). */
+static void job_log(const struct server_job *j)
+{
+	const char *id = j->req.trace_id ? j->req.trace_id : "";
+	char safe[65];
+	size_t n = 0;
+	double reward = -1, ms = 0;
+	const char *status = json_string_value(json_object_get(j->resp,
+							       "success_status"));
+	const char *detail = json_string_value(json_object_get(j->resp,
+							       "status_detail"));
+
+	for (; id[n] && n < sizeof(safe) - 1; n++)	/* client text: printable */
+		safe[n] = id[n] >= 0x20 && id[n] < 0x7f ? id[n] : '?';
+	safe[n] = '\0';
+	rv_json_num(j->resp, "reward_info.outcome_reward", &reward);
+	rv_json_num(j->resp, "reward_info.details.latency_ms", &ms);
+	rv_info("rollout '%s' seed %lld policy %s: reward %.3g, %s (%.150s), "
+		"%.0f ms", safe, j->req.seed, taskapp_policy_name(j->req.policy),
+		reward, status ? status : "?", detail ? detail : "", ms);
+}
+
 static void job_run(struct taskapp_pool_item *item, unsigned slot)
 {
 	struct server_job *j = (struct server_job *)item;
 	struct taskapp_server *s = j->srv;
 
-	if (!j->cancel)
+	if (!j->cancel) {
 		j->resp = taskapp_rollout_run(s->app, &j->req, slot, &j->cancel);
+		job_log(j);
+	}
 	pthread_mutex_lock(&s->lock);
 	j->next_done = s->done;
 	s->done = j;
@@ -320,9 +354,20 @@ static void conn_rollout(struct taskapp_server *s, struct conn *c)
 	struct server_job *j = rv_xcalloc(1, sizeof(*j));
 	json_t *detail;
 
+	unsigned running, queued;
+
 	if (!taskapp_rollout_parse(c->body.data, c->body.len, &j->req, &detail)) {
 		free(j);
-		conn_reply(c, 422, json_pack("{s:o}", "detail", detail), NULL);
+		conn_reply(c, 422, json_pack("{s:o}", "detail", detail));
+		return;
+	}
+	taskapp_pool_load(s->pool, &running, &queued);
+	if (queued >= TASKAPP_MAX_QUEUE) {
+		taskapp_rollout_req_release(&j->req);
+		free(j);
+		conn_reply_h(c, 503, taskapp_error_body("busy", "too many "
+			     "rollouts are waiting; retry later"),
+			     "retry-after:", "1");
 		return;
 	}
 	j->item.run = job_run;
@@ -337,7 +382,7 @@ static void conn_rollout(struct taskapp_server *s, struct conn *c)
 		c->job = NULL;
 		job_free(s, j);
 		conn_reply(c, 503, taskapp_error_body("shutting_down",
-			"the task app is stopping"), NULL);
+			"the task app is stopping"));
 	}
 }
 
@@ -348,12 +393,12 @@ static int conn_body_done(struct taskapp_server *s, struct conn *c)
 		return 0;	/* answered early; lws discarded the body */
 	if (c->body_over)
 		conn_reply(c, 413, taskapp_error_body("payload_too_large",
-			"request body is larger than 1 MiB"), NULL);
+			"request body is larger than 1 MiB"));
 	else if (c->route == TASKAPP_ROUTE_ROLLOUT)
 		conn_rollout(s, c);
 	else
 		conn_reply(c, 200, json_pack("{s:b, s:s}", "ok", 1, "service",
-					     TASKAPP_SERVICE), NULL);
+					     TASKAPP_SERVICE));
 	return 0;
 }
 
@@ -372,12 +417,12 @@ static void server_drain(struct taskapp_server *s)
 		if (j->conn) {
 			j->conn->job = NULL;
 			if (j->resp) {
-				conn_reply(j->conn, 200, j->resp, NULL);
+				conn_reply(j->conn, 200, j->resp);
 				j->resp = NULL;
 			} else {
 				conn_reply(j->conn, 503, taskapp_error_body(
 					"shutting_down", "the task app is "
-					"stopping"), NULL);
+					"stopping"));
 			}
 		}
 		job_free(s, j);
@@ -453,7 +498,8 @@ enum rv_code taskapp_server_new(const struct taskapp_app *app,
 			       "server context");
 	}
 	vh = lws_create_vhost(s->ctx, &info);
-	if (!vh) {
+	/* an address of no interface here: lws would wait for one */
+	if (!vh || lws_get_vhost_listen_port(vh) <= 0) {
 		lws_context_destroy(s->ctx);
 		pthread_mutex_destroy(&s->lock);
 		free(s);
