@@ -26,7 +26,7 @@ static const char *const checks[] = {
 	"create", "wait for started", "env reaches commands", "uploadFile",
 	"uploadFiles", "createFolder", "listFiles", "downloadFile",
 	"upload outside the sandbox refused", "executeCommand",
-	"executeCommand timeout", "session exec keeps state",
+	"executeCommand timeout", "codeRun", "session exec keeps state",
 	"session runAsync and command status", "session streamed logs",
 	"session logs and exit code", "session delete", "git clone offline",
 	"preview link to a server in the sandbox", "list by labels",
@@ -125,7 +125,7 @@ START_TEST(test_sdk_conformance)
 	ck_assert_msg(!strstr(out, "FAIL "), "a check failed:\n%s", out);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		      "conformance.mjs exited with status %d:\n%s", st, out);
-	ck_assert(strstr(out, "conformance: 25 passed, 0 failed, 0 skipped"));
+	ck_assert(strstr(out, "conformance: 26 passed, 0 failed, 0 skipped"));
 	for (int i = 0; i < 4; i++)
 		tl_free(&srv[i]);	/* clean exits, every sandbox gone */
 	for (int i = 0; i < 6; i++)

@@ -203,6 +203,38 @@ START_TEST(test_toolbox_execute_background_does_not_hang)
 }
 END_TEST
 
+START_TEST(test_toolbox_code_run)
+{
+	long st;
+	json_t *v;
+
+	v = call("POST", "/process/code-run", "{\"code\":\"import sys, os\\n"
+		 "print(sys.argv[1:], os.environ['Q'])\\nsys.exit(4)\","
+		 "\"language\":\"python\",\"argv\":[\"a\",\"b\"],"
+		 "\"envs\":{\"Q\":\"z\"}}", V, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_int_eq(jint(v, "exitCode"), 4);
+	ck_assert_str_eq(jstr(v, "result"), "['a', 'b'] z\n");
+	ck_assert(json_is_object(json_object_get(v, "artifacts")));
+	json_decref(v);
+	v = call("POST", "/process/code-run", "{\"code\":\"console.log("
+		 "process.argv.slice(1), 6 * 7)\",\"language\":\"javascript\","
+		 "\"argv\":[\"x\"]}", V, &st);
+	ck_assert_int_eq(st, 200);
+	ck_assert_str_eq(jstr(v, "result"), "[ 'x' ] 42\n");
+	json_decref(v);
+	v = call("POST", "/process/code-run", "{\"code\":\"x\",\"language\":"
+		 "\"cobol\"}", V, &st);
+	ck_assert_int_eq(st, 400);
+	json_decref(v);
+	v = call("POST", "/process/code-run", "{\"code\":\"import time; "
+		 "time.sleep(30)\",\"language\":\"python\",\"timeout\":1}",
+		 V, &st);
+	ck_assert_int_eq(st, 408);
+	json_decref(v);
+}
+END_TEST
+
 /* --- sessions ------------------------------------------------------------- */
 
 START_TEST(test_toolbox_session_sync_keeps_state)
@@ -880,6 +912,7 @@ static Suite *toolbox_suite(void)
 	tcase_add_test(tc, test_toolbox_execute_bad_requests);
 	tcase_add_test(tc, test_toolbox_execute_timeout_kills_group);
 	tcase_add_test(tc, test_toolbox_execute_background_does_not_hang);
+	tcase_add_test(tc, test_toolbox_code_run);
 	tcase_add_test(tc, test_toolbox_session_sync_keeps_state);
 	tcase_add_test(tc, test_toolbox_session_async_status_and_logs);
 	tcase_add_test(tc, test_toolbox_session_delete_kills_commands);

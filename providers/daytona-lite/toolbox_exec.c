@@ -34,6 +34,7 @@ struct tb_exec {
 	struct tb_watch *out;	/* NULL once the pipe is closed */
 	struct rv_buf output;
 	bool exited, timed_out, replied;
+	bool code_run;		/* answer as process/code-run */
 	int status;
 	lws_sorted_usec_list_t timer;	/* the timeout, then the grace */
 };
@@ -82,6 +83,12 @@ static void tb_exec_reply(struct tb_exec *x)
 	if (x->timed_out)
 		tb_reply_error(r, 408, "REQUEST_TIMEOUT",
 			       "request timeout: command execution timeout");
+	else if (x->code_run)
+		tb_reply_json(r, 200, json_pack("{s:i,s:o,s:{}}", "exitCode",
+						 tb_exit_code(x->status), "result",
+						 tb_json_bytes(x->output.data,
+							       x->output.len),
+						 "artifacts"));
 	else
 		tb_reply_json(r, 200, json_pack("{s:i,s:o}", "exitCode",
 						 tb_exit_code(x->status), "result",
@@ -233,51 +240,135 @@ out:
 	return ok;
 }
 
-static void tb_execute(struct tb_req *r)
+/* Run command as execute and code-run do; replies itself. */
+static void tb_exec_launch(struct tb_req *r, const char *command,
+			   const char *cwd, json_t *jenvs, json_t *jtimeout,
+			   bool code_run)
 {
-	json_t *body = tb_req_json(r);
-	const char *command, *cwd;
-	json_int_t timeout;
+	json_int_t timeout = json_integer_value(jtimeout);
 	char **envs;
 	struct tb_exec *x;
 
-	if (!body)
-		return;
-	command = json_string_value(json_object_get(body, "command"));
-	cwd = json_string_value(json_object_get(body, "cwd"));
-	timeout = json_integer_value(json_object_get(body, "timeout"));
-	if (!command || !command[strspn(command, " \t\r\n")]) {
-		tb_reply_error(r, 400, NULL, "bad request: command cannot be "
-			       "empty or whitespace-only");
-		goto out;
-	}
-	if (timeout < 0) {
+	if (jtimeout && !json_is_null(jtimeout) && (!json_is_integer(jtimeout) ||
+						    timeout < 0)) {
 		tb_reply_error(r, 400, "INVALID_REQUEST_BODY", "invalid body "
-			       "request: 'timeout' must not be negative");
-		goto out;
+			       "request: 'timeout' must be a number of seconds");
+		return;
 	}
-	envs = tb_exec_envs(r, json_object_get(body, "envs"));
+	envs = tb_exec_envs(r, jenvs);
 	if (!envs)
-		goto out;
+		return;
 	x = rv_xcalloc(1, sizeof(*x));
 	x->srv = tb_req_server(r);
 	x->req = tb_req_ref(r);
+	x->code_run = code_run;
 	rv_buf_init(&x->output);
 	if (!tb_exec_start(x, command, cwd && *cwd ? cwd : NULL, envs)) {
 		tb_req_unref(r);
 		free(x);
 	} else if (timeout > 0) {
+		if (timeout > 366 * 86400)
+			timeout = 366 * 86400;
 		lws_sul_schedule(x->srv->ctx, 0, &x->timer, tb_exec_on_timeout,
 				 (lws_usec_t)timeout * LWS_US_PER_SEC);
 	}
 	tb_env_free(envs);
-out:
+}
+
+static void tb_execute(struct tb_req *r)
+{
+	json_t *body = tb_req_json(r);
+	const char *command;
+
+	if (!body)
+		return;
+	command = json_string_value(json_object_get(body, "command"));
+	if (!command || !command[strspn(command, " \t\r\n")])
+		tb_reply_error(r, 400, NULL, "bad request: command cannot be "
+			       "empty or whitespace-only");
+	else
+		tb_exec_launch(r, command, json_string_value(json_object_get(
+			       body, "cwd")), json_object_get(body, "envs"),
+			       json_object_get(body, "timeout"), false);
+	json_decref(body);
+}
+
+/*
+ * The shell command the daemon runs for code in language (reference
+ * §6.1 process/code-run): base64-decoded into the interpreter's stdin,
+ * argv joined with spaces, as the daemon does.  NULL: unsupported.
+ */
+static char *tb_code_command(const char *language, const char *code,
+			     json_t *argv)
+{
+	static const char js_prefix[] = "process.argv.splice(1, 1);\n";
+	struct rv_buf src = RV_BUF_INIT, args = RV_BUF_INIT;
+	char *b64, *cmd = NULL;
+	size_t i;
+	json_t *a;
+	int n;
+
+	if (!language || !*language)
+		language = "python";
+	if (strcmp(language, "python"))
+		rv_buf_adds(&src, js_prefix);
+	rv_buf_adds(&src, code);
+	json_array_foreach(argv, i, a)
+		if (json_is_string(a))
+			rv_buf_addf(&args, " %s", json_string_value(a));
+	b64 = rv_xmalloc(src.len * 4 / 3 + 8);
+	n = lws_b64_encode_string(src.data, (int)src.len, b64,
+				  (int)(src.len * 4 / 3 + 8));
+	if (n < 0)
+		rv_bug("toolbox: base64 buffer too small");
+	if (!strcmp(language, "python"))
+		cmd = rv_xasprintf("printf '%%s' '%s' | base64 -d | python3 -u -%s",
+				   b64, args.data);
+	else if (!strcmp(language, "javascript"))
+		cmd = rv_xasprintf("printf '%%s' '%s' | base64 -d | node -%s",
+				   b64, args.data);
+	else if (!strcmp(language, "typescript"))
+		cmd = rv_xasprintf("_f=/tmp/dtn_$$.ts; printf '%%s' '%s' | "
+				   "base64 -d > \"$_f\"; npm_config_loglevel="
+				   "error npx ts-node -T --ignore-diagnostics 5107 "
+				   "-O '{\"module\":\"CommonJS\"}' \"$_f\"%s; "
+				   "_dtn_ec=$?; rm -f \"$_f\"; exit $_dtn_ec", b64,
+				   args.data);
+	free(b64);
+	rv_buf_release(&src);
+	rv_buf_release(&args);
+	return cmd;
+}
+
+static void tb_code_run(struct tb_req *r)
+{
+	json_t *body = tb_req_json(r);
+	const char *code, *language;
+	char *cmd;
+
+	if (!body)
+		return;
+	code = json_string_value(json_object_get(body, "code"));
+	language = json_string_value(json_object_get(body, "language"));
+	if (!code) {
+		tb_reply_error(r, 400, "INVALID_REQUEST_BODY", "invalid body "
+			       "request: 'code' is required");
+	} else if (!(cmd = tb_code_command(language, code,
+					   json_object_get(body, "argv")))) {
+		tb_reply_error(r, 400, NULL, "bad request: unsupported "
+			       "language: %s", language);
+	} else {
+		tb_exec_launch(r, cmd, NULL, json_object_get(body, "envs"),
+			       json_object_get(body, "timeout"), true);
+		free(cmd);
+	}
 	json_decref(body);
 }
 
 /* the process routes; sessions are in toolbox_session.c */
 const struct tb_route tb_routes_process[] = {
 	{ "POST", "/process/execute", tb_execute, TB_BODY_BUFFER },
+	{ "POST", "/process/code-run", tb_code_run, TB_BODY_BUFFER },
 	{ "GET", "/process/session", tb_session_list, TB_BODY_NONE },
 	{ "POST", "/process/session", tb_session_create, TB_BODY_BUFFER },
 	{ "GET", "/process/session/:sid", tb_session_get, TB_BODY_NONE },

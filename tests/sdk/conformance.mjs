@@ -200,6 +200,12 @@ async function main() {
     assert(performance.now() - t0 < 8000, 'the timeout took too long');
   });
 
+  await check('codeRun', async () => {
+    const r = await sb.process.codeRun('import sys\nprint("py", sys.argv[1:])\nsys.exit(2)', { argv: ['x'] });
+    eq(r.exitCode, 2, 'exit code');
+    eq(r.result, "py ['x']\n", 'result');
+  });
+
   // --- sessions ----------------------------------------------------------
   await check('session exec keeps state', async () => {
     await sb.process.createSession('s1');
