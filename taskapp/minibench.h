@@ -42,15 +42,18 @@ const struct minibench_task *minibench_for_seed(long long seed);
 const struct minibench_task *minibench_find(const char *id);
 
 /*
- * Test driver for task t and seed: a complete C11 TU (libc only) with
- * main() that calls the candidate's function (declared by its signature,
- * defined in the candidate TU compiled alongside), runs the seed's cases
- * and prints one line per case, "PASS <i>" or "FAIL <i>: <why>" (i from
- * 0), then "RESULT <passed> <total>", flushing after every line.  A
- * candidate that crashes or hangs leaves the remaining lines missing.
- * Same (t, seed), same text.  Returns malloc'ed source (the caller frees
- * it); *ntests (if not NULL) is the number of cases, 5 to 10.  NULL (and
- * *ntests 0) when t is not a minibench task.
+ * Test driver for task t and seed: a complete C11 TU (libc, plus POSIX
+ * dup/dup2/fdopen) with main() that calls the candidate's function
+ * (declared by its signature, defined in the candidate TU compiled
+ * alongside), runs the seed's cases and prints one line per case,
+ * "PASS <i>" or "FAIL <i>: <why>" (i from 0), then "RESULT <passed>
+ * <total>", flushing after every line.  What the candidate itself
+ * prints to stdout goes to stderr, so that it cannot mingle with (or
+ * forge) these lines by accident.  A candidate that crashes, hangs or
+ * exits leaves the remaining lines missing.  Same (t, seed), same
+ * text.  Returns malloc'ed source (the caller frees it); *ntests (if
+ * not NULL) is the number of cases, 5 to 10.  NULL (and *ntests 0) when
+ * t is not a minibench task.
  */
 char *minibench_test_source(const struct minibench_task *t, long long seed,
 			    int *ntests);

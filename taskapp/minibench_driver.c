@@ -15,15 +15,18 @@
 
 /* static inline: whatever a task does not use draws no warning */
 static const char mb_preamble[] =
+"#define _POSIX_C_SOURCE 200809L\n"
 "#include <stdarg.h>\n"
 "#include <stddef.h>\n"
 "#include <stdint.h>\n"
 "#include <stdio.h>\n"
 "#include <string.h>\n"
+"#include <unistd.h>\n"
 "\n"
 "enum { MB_GUARD = " MB_STR(MB_GUARD) " };\n"
 "\n"
 "static int mb_cur, mb_bad, mb_passed;\n"
+"static FILE *mb_out;\n"
 "static char mb_why[512];\n"
 "\n"
 "static inline void mb_begin(int i)\n"
@@ -47,12 +50,25 @@ static const char mb_preamble[] =
 "static inline void mb_end(void)\n"
 "{\n"
 "\tif (mb_bad) {\n"
-"\t\tprintf(\"FAIL %d: %s\\n\", mb_cur, mb_why);\n"
+"\t\tfprintf(mb_out, \"FAIL %d: %s\\n\", mb_cur, mb_why);\n"
 "\t} else {\n"
-"\t\tprintf(\"PASS %d\\n\", mb_cur);\n"
+"\t\tfprintf(mb_out, \"PASS %d\\n\", mb_cur);\n"
 "\t\tmb_passed++;\n"
 "\t}\n"
-"\tfflush(stdout);\n"
+"\tfflush(mb_out);\n"
+"}\n"
+"\n"
+"/* results to the original stdout; the candidate's prints to stderr */\n"
+"static inline void mb_setup(void)\n"
+"{\n"
+"\tint fd = dup(1);\n"
+"\n"
+"\tmb_out = fd >= 0 ? fdopen(fd, \"w\") : NULL;\n"
+"\tif (mb_out && dup2(2, 1) >= 0)\n"
+"\t\treturn;\n"
+"\tif (mb_out)\n"
+"\t\tfclose(mb_out);\n"
+"\tmb_out = stdout;\n"
 "}\n"
 "\n"
 "/* at most 48 characters of s (within cap bytes), quoted and escaped */\n"
@@ -180,9 +196,11 @@ char *mb_driver_source(const struct minibench_task *t, const struct mb_def *d,
 	g.src = &src;
 	rv_buf_adds(&src, mb_preamble);
 	rv_buf_addf(&src, "/* minibench task '%s', seed %lld */\n%s;\n\n"
-		    "int main(void)\n{\n", d->id, seed, t->signature);
+		    "int main(void)\n{\n\tmb_setup();\n", d->id, seed,
+		    t->signature);
 	d->gen(&g);
-	rv_buf_addf(&src, "\tprintf(\"RESULT %%d %d\\n\", mb_passed);\n"
+	rv_buf_addf(&src, "\tfprintf(mb_out, \"RESULT %%d %d\\n\", "
+		    "mb_passed);\n"
 		    "\treturn 0;\n}\n", g.ncases);
 	for (size_t i = 0; i < sizeof(g.tmp) / sizeof(g.tmp[0]); i++)
 		free(g.tmp[i]);
