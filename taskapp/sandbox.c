@@ -25,6 +25,7 @@
 
 #define SBX_UID_BASE_DEFAULT 61000
 #define SBX_UID_SLOTS 64
+#define SBX_SHARED_NPROC_SLACK 512
 
 static enum taskapp_sandbox_mode sbx_mode = TASKAPP_SANDBOX_RLIMITS;
 static char *sbx_extra_ro;
@@ -165,6 +166,39 @@ static char **sbx_envp(const char *work)
 	return env;
 }
 
+/*
+ * Tasks (threads) of uid now, plus room for what other rollouts start
+ * meanwhile: the base of RLIMIT_NPROC when the sandbox shares our uid
+ * (rlimits mode, not root), so that a fork bomb is at least bounded.
+ */
+static unsigned sbx_tasks_of(uid_t uid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	unsigned n = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[300], line[128];
+		struct stat st;
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+		if (stat(path, &st) < 0 || st.st_uid != uid)
+			continue;
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "Threads:", 8))
+				n += (unsigned)strtoul(line + 8, NULL, 10);
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n + SBX_SHARED_NPROC_SLACK;
+}
+
 /* Fill the plan for job; makes the host directory p->root. */
 static enum rv_code sbx_plan_make(struct sbx_plan *p,
 				  const struct taskapp_sandbox_job *job,
@@ -193,6 +227,8 @@ static enum rv_code sbx_plan_make(struct sbx_plan *p,
 		return rv_errf(err, RV_ERR_IO, "cannot hand '%s' to uid %u: %s",
 			       p->root, (unsigned)p->uid, strerror(errno));
 	}
+	if (!p->use_ns && !p->drop_ids)
+		p->nproc_base = sbx_tasks_of(getuid());
 	p->envp = sbx_envp(p->use_ns ? "/work" : p->root);
 	p->files = job->files;
 	p->nfiles = (int)job->nfiles;

@@ -17,8 +17,10 @@
  *    (one per slot when the task app is root).
  *  - "rlimits": the fallback where namespaces are not allowed: a private
  *    temporary directory, a process group killed as a whole, and (as
- *    root) an unprivileged uid per slot.  Weaker: the program can see and
- *    write what that uid can.
+ *    root) an unprivileged uid per slot, all of whose processes are
+ *    killed after each step.  Weaker: the program can see and write what
+ *    that uid can; when the task app is not root it shares the app's uid
+ *    (the process limit then counts the app's tasks too, with slack).
  * In both, each step gets CPU-time, address-space, process-count,
  * file-size and open-file limits, a wall-clock limit, and an output limit
  * (stdout and stderr together; more kills the sandbox).

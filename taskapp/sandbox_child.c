@@ -271,8 +271,9 @@ static _Noreturn void sbx_exec_step(int i)
 	sbx_limit(RLIMIT_NOFILE, 64, 64);
 	sbx_limit(RLIMIT_CORE, 0, 0);
 	sbx_limit(RLIMIT_MEMLOCK, 0, 0);
-	if (sbx_p->drop_ids || sbx_p->use_ns)
-		sbx_limit(RLIMIT_NPROC, l->nproc, l->nproc);
+	/* counted per uid (per namespace): ours alone, or shared with us */
+	sbx_limit(RLIMIT_NPROC, sbx_p->nproc_base + l->nproc,
+		  sbx_p->nproc_base + l->nproc);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	execve(s->argv[0], (char *const *)s->argv, sbx_p->envp);
 	{

@@ -75,6 +75,7 @@ struct sbx_link {
 struct sbx_plan {
 	int use_ns;
 	int drop_ids;		/* setres[ug]id to uid/gid first (root) */
+	unsigned nproc_base;	/* tasks our uid has anyway (shared uid) */
 	uid_t uid;
 	gid_t gid;
 	char uid_map[64];
