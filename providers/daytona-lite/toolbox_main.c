@@ -127,6 +127,7 @@ static enum rv_code tb_listen(struct tb_server *s, struct rv_err *err)
 	info.timeout_secs = 60;
 	info.max_http_header_data = 16384;
 	info.max_http_header_pool = 64;
+	info.pt_serv_buf_size = 64 * 1024;	/* bigger reads: faster uploads */
 	s->ctx = lws_create_context(&info);
 	if (!s->ctx) {
 		free(sock);
