@@ -127,6 +127,7 @@ static void grade_fill(struct taskapp_grade *g,
 	g->tests_ran = t->end != TASKAPP_SANDBOX_NOT_RUN;
 	g->compile_output = rv_xstrdup(c->output.data);
 	g->test_output = rv_xstrdup(t->output.data);
+	g->test_stderr = rv_xstrdup(t->err_output.data);
 	g->compile_ns = c->elapsed_ns;
 	g->test_ns = t->elapsed_ns;
 	g->deadline_hit = grade_at_deadline(c, deadline) ||
@@ -147,7 +148,9 @@ enum rv_code taskapp_grade_run(const struct taskapp_grade_opts *o,
 	const char *cc_argv[GRADE_MAX_CC_ARGV];
 	const char *run_argv[] = { "./tests", NULL };
 	struct taskapp_sandbox_step steps[2] = {
-		{ cc_argv, o->compile }, { run_argv, o->run },
+		{ cc_argv, o->compile, false },
+		/* results come on stdout, the candidate's own prints on stderr */
+		{ run_argv, o->run, true },
 	};
 	struct taskapp_sandbox_result res[2];
 	struct taskapp_sandbox_file files[2];
@@ -189,5 +192,6 @@ void taskapp_grade_release(struct taskapp_grade *g)
 {
 	free(g->compile_output);
 	free(g->test_output);
+	free(g->test_stderr);
 	memset(g, 0, sizeof(*g));
 }

@@ -3,7 +3,9 @@
  *
  * Writes the candidate and the seed's test driver into a sandbox,
  * compiles them together, runs the tests and parses the driver's lines
- * ("PASS <i>", "FAIL <i>: <why>", "RESULT <passed> <total>").  passed
+ * ("PASS <i>", "FAIL <i>: <why>", "RESULT <passed> <total>") on the test
+ * program's stdout only (the driver sends the candidate's prints to
+ * stderr, captured apart, so they cannot break or forge those lines).  passed
  * counts distinct PASS lines of valid case numbers (and never more than
  * RESULT claims), so a crash or a hang keeps the cases passed before it.
  *
@@ -44,7 +46,8 @@ struct taskapp_grade {
 	char compile_status[96];	/* "exited 1", "timed out after ..." */
 	char test_status[96];
 	char *compile_output;	/* whole captured text (limited) */
-	char *test_output;
+	char *test_output;	/* the test program's stdout: the results */
+	char *test_stderr;	/* its stderr: crashes, the candidate's prints */
 	uint64_t compile_ns;
 	uint64_t test_ns;
 };

@@ -71,6 +71,12 @@ static char *policy_feedback(const struct taskapp_grade *g)
 		rv_buf_addf(&b, "Your code compiled but passed %d of %d tests "
 			    "(test program %s). Test output:\n```\n%s\n```\n",
 			    g->passed, g->total, g->test_status, tail);
+		if (*g->test_stderr) {
+			free(tail);
+			tail = taskapp_tail(g->test_stderr, POLICY_FEEDBACK_TAIL / 2);
+			rv_buf_addf(&b, "Standard error (your program's own "
+				    "output):\n```\n%s\n```\n", tail);
+		}
 	}
 	rv_buf_adds(&b, "Fix it and reply with the complete corrected C code "
 		    "in a single ```c block.");

@@ -132,6 +132,7 @@ static json_t *rollout_details(const struct taskapp_app *app,
 	rollout_set_str(d, "test_status", pr->graded ? g->test_status : NULL);
 	rollout_set_tail(d, "compile_output_tail", pr->graded ? g->compile_output : "");
 	rollout_set_tail(d, "test_output_tail", pr->graded ? g->test_output : "");
+	rollout_set_tail(d, "test_stderr_tail", pr->graded ? g->test_stderr : "");
 	if (req->policy == TASKAPP_POLICY_LLM) {
 		rollout_set_str(d, "model", req->model);
 		json_object_set_new(d, "turns", json_integer(pr->turns));

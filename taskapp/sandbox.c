@@ -298,18 +298,20 @@ enum rv_code taskapp_sandbox_run(const struct taskapp_sandbox_job *job,
 				 struct rv_err *err)
 {
 	struct sbx_plan plan;
-	int status_r = -1, out_r[TASKAPP_SANDBOX_MAX_STEPS];
+	int status_r = -1, out_r[SBX_STREAMS];
 	enum rv_code rc;
 	pid_t pid = -1;
 	int fds[2];
 
 	memset(&plan, 0, sizeof(plan));
 	plan.status_w = -1;
+	for (size_t k = 0; k < SBX_STREAMS; k++)
+		out_r[k] = plan.out_w[k] = -1;
 	for (size_t i = 0; i < job->nsteps && i < TASKAPP_SANDBOX_MAX_STEPS;
 	     i++) {
 		memset(&results[i], 0, sizeof(results[i]));
 		rv_buf_init(&results[i].output);
-		out_r[i] = plan.out_w[i] = -1;
+		rv_buf_init(&results[i].err_output);
 	}
 	rc = sbx_check_job(job, err);
 	if (rc)
@@ -317,19 +319,22 @@ enum rv_code taskapp_sandbox_run(const struct taskapp_sandbox_job *job,
 	rc = sbx_plan_make(&plan, job, err);
 	if (rc)
 		goto out;
-	for (size_t i = 0; i <= job->nsteps; i++) {
+	/* streams 0..2n-1 (a step's stderr only when split), then status */
+	for (size_t k = 0; k <= 2 * job->nsteps; k++) {
+		if (k < 2 * job->nsteps && k % 2 && !job->steps[k / 2].split_stderr)
+			continue;
 		if (pipe2(fds, O_CLOEXEC) < 0) {
 			rc = rv_errf(err, RV_ERR_IO, "cannot make a pipe: %s",
 				     strerror(errno));
 			goto out;
 		}
 		fcntl(fds[0], F_SETFL, O_NONBLOCK);
-		if (i == job->nsteps) {
+		if (k == 2 * job->nsteps) {
 			status_r = fds[0];
 			plan.status_w = fds[1];
 		} else {
-			out_r[i] = fds[0];
-			plan.out_w[i] = fds[1];
+			out_r[k] = fds[0];
+			plan.out_w[k] = fds[1];
 		}
 	}
 	pid = fork();
@@ -341,15 +346,15 @@ enum rv_code taskapp_sandbox_run(const struct taskapp_sandbox_job *job,
 		sbx_child_main(&plan);
 	setpgid(pid, pid);
 	sbx_close(&plan.status_w);
-	for (size_t i = 0; i < job->nsteps; i++)
-		sbx_close(&plan.out_w[i]);
+	for (size_t k = 0; k < SBX_STREAMS; k++)
+		sbx_close(&plan.out_w[k]);
 	rc = sbx_watch(pid, status_r, out_r, job, results, err);
 out:
 	sbx_close(&status_r);
 	sbx_close(&plan.status_w);
-	for (size_t i = 0; i < job->nsteps; i++) {
-		sbx_close(&out_r[i]);
-		sbx_close(&plan.out_w[i]);
+	for (size_t k = 0; k < SBX_STREAMS; k++) {
+		sbx_close(&out_r[k]);
+		sbx_close(&plan.out_w[k]);
 	}
 	if (plan.root) {
 		if (plan.use_ns)
@@ -364,6 +369,7 @@ out:
 void taskapp_sandbox_result_release(struct taskapp_sandbox_result *r)
 {
 	rv_buf_release(&r->output);
+	rv_buf_release(&r->err_output);
 }
 
 const char *taskapp_sandbox_describe(const struct taskapp_sandbox_result *r,

@@ -65,6 +65,7 @@ struct taskapp_sandbox_file {
 struct taskapp_sandbox_step {
 	const char *const *argv;	/* argv[0]: absolute, or "./name" */
 	struct taskapp_sandbox_limits lim;
+	bool split_stderr;	/* stderr to err_output, not into output */
 };
 
 enum taskapp_sandbox_end {
@@ -82,7 +83,8 @@ struct taskapp_sandbox_result {
 	int term_signal;
 	bool deadline_hit;	/* TIMEOUT came from the job's deadline */
 	uint64_t elapsed_ns;
-	struct rv_buf output;	/* stdout and stderr, interleaved */
+	struct rv_buf output;	/* stdout, and stderr unless split */
+	struct rv_buf err_output;	/* stderr, when the step split it */
 };
 
 struct taskapp_sandbox_job {

@@ -100,8 +100,9 @@ static void sbx_close_others(void)
 	unsigned next = 3;
 
 	keep[n++] = sbx_p->status_w;
-	for (int i = 0; i < sbx_p->nsteps; i++)
-		keep[n++] = sbx_p->out_w[i];
+	for (int k = 0; k < 2 * sbx_p->nsteps; k++)
+		if (sbx_p->out_w[k] >= 0)
+			keep[n++] = sbx_p->out_w[k];
 	for (int i = 1; i < n; i++)	/* insertion sort, n is tiny */
 		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			int t = keep[j];
@@ -262,7 +263,9 @@ static _Noreturn void sbx_exec_step(int i)
 		dup2(fd, 0);
 		close(fd);
 	}
-	if (dup2(sbx_p->out_w[i], 1) < 0 || dup2(sbx_p->out_w[i], 2) < 0)
+	if (dup2(sbx_p->out_w[2 * i], 1) < 0 ||
+	    dup2(sbx_p->out_w[2 * i + 1] >= 0 ? sbx_p->out_w[2 * i + 1] :
+		 sbx_p->out_w[2 * i], 2) < 0)
 		_exit(127);
 	sbx_close_from(3, ~0U);
 	sbx_limit(RLIMIT_CPU, l->cpu_s, l->cpu_s + 1);
@@ -373,7 +376,9 @@ static _Noreturn void sbx_run_steps(void)
 		sbx_wait_step(c, t0 + sbx_p->steps[i].lim.wall_ns, &set, &r);
 		sbx_kill_rest(c);
 		r.elapsed_ns = sbx_now() - t0;
-		close(sbx_p->out_w[i]);
+		close(sbx_p->out_w[2 * i]);
+		if (sbx_p->out_w[2 * i + 1] >= 0)
+			close(sbx_p->out_w[2 * i + 1]);
 		sbx_write_all(sbx_p->status_w, &r, sizeof(r));
 		if (r.end != TASKAPP_SANDBOX_EXITED ||
 		    WEXITSTATUS(r.wait_status) != 0)

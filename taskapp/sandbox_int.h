@@ -18,7 +18,8 @@
 #define SBX_MAX_BINDS 16
 #define SBX_MAX_LINKS 16
 #define SBX_MAX_DEVS 6
-#define SBX_MAX_FDS (TASKAPP_SANDBOX_MAX_STEPS + 1)
+#define SBX_STREAMS (2 * TASKAPP_SANDBOX_MAX_STEPS)	/* stdout, stderr */
+#define SBX_MAX_FDS (SBX_STREAMS + 1)
 
 /* Setup stages, for error reports from the child. */
 #define SBX_STAGE_MAP(X) \
@@ -95,7 +96,7 @@ struct sbx_plan {
 	int nfiles;
 	const struct taskapp_sandbox_step *steps;
 	int nsteps;
-	int out_w[TASKAPP_SANDBOX_MAX_STEPS];
+	int out_w[SBX_STREAMS];	/* [2i] step i's stdout, [2i+1] stderr or -1 */
 	int status_w;
 	char *const *envp;
 };
@@ -109,7 +110,8 @@ _Noreturn void sbx_child_main(const struct sbx_plan *plan);
 
 /*
  * The parent: supervise child pid (its own process group) until it is
- * gone: read each step's output (status_r and out_r[] are non-blocking),
+ * gone: read each step's output (status_r and out_r[], two per step as
+ * in the plan's out_w[], are non-blocking),
  * enforce the job's deadline, cancellation and output limits (killing
  * the group), and fill results[].  Reaps pid.  RV_ERR_INTERNAL when the
  * child reported a setup failure.  Closes the out_r[] it finished with

@@ -23,7 +23,7 @@ struct sbx_watcher {
 	pid_t pid;
 	pid_t step_pid;		/* rlimits mode: the running step's group */
 	int status_r;
-	int *out_r;		/* the caller's; -1 once closed */
+	int *out_r;		/* the caller's, 2 per step; -1 once closed */
 	const struct taskapp_sandbox_job *job;
 	struct taskapp_sandbox_result *res;
 	bool done[TASKAPP_SANDBOX_MAX_STEPS];	/* a final state is known */
@@ -142,30 +142,35 @@ static bool sbx_read_status(struct sbx_watcher *w)
 	}
 }
 
-/* Read step i's output, up to its limit; false at EOF. */
-static bool sbx_read_output(struct sbx_watcher *w, size_t i)
+/*
+ * Read stream k (step k / 2's stdout, or its stderr when k is odd) while
+ * the step's two streams stay within its output limit; false at EOF.
+ */
+static bool sbx_read_output(struct sbx_watcher *w, size_t k)
 {
-	struct taskapp_sandbox_result *res = &w->res[i];
-	size_t limit = w->job->steps[i].lim.output_bytes;
+	struct taskapp_sandbox_result *res = &w->res[k / 2];
+	struct rv_buf *b = k % 2 ? &res->err_output : &res->output;
+	size_t limit = w->job->steps[k / 2].lim.output_bytes;
 	char buf[16384];
 
 	for (;;) {
-		ssize_t n = read(w->out_r[i], buf, sizeof(buf));
-		size_t room;
+		ssize_t n = read(w->out_r[k], buf, sizeof(buf));
+		size_t used = res->output.len + res->err_output.len, room;
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			if (n < 0 && errno == EAGAIN)
 				return true;
-			close(w->out_r[i]);
-			w->out_r[i] = -1;
+			close(w->out_r[k]);
+			w->out_r[k] = -1;
 			return false;
 		}
-		room = res->output.len < limit ? limit - res->output.len : 0;
-		rv_buf_add(&res->output, buf, (size_t)n < room ? (size_t)n : room);
+		room = used < limit ? limit - used : 0;
+		rv_buf_add(b, buf, (size_t)n < room ? (size_t)n : room);
 		if ((size_t)n > room) {
-			sbx_stop(w, (int)i, TASKAPP_SANDBOX_OUTPUT_LIMIT, false);
+			sbx_stop(w, (int)(k / 2), TASKAPP_SANDBOX_OUTPUT_LIMIT,
+				 false);
 			return true;
 		}
 	}
@@ -188,8 +193,8 @@ static int sbx_poll_ms(const struct sbx_watcher *w, uint64_t now)
 /* One round: checks, poll, reads.  false when the child is gone. */
 static bool sbx_round(struct sbx_watcher *w)
 {
-	struct pollfd pfd[TASKAPP_SANDBOX_MAX_STEPS + 1];
-	size_t map[TASKAPP_SANDBOX_MAX_STEPS + 1];
+	struct pollfd pfd[SBX_STREAMS + 1];
+	size_t map[SBX_STREAMS + 1];
 	uint64_t now = rv_now_ns();
 	int n = 0;
 
@@ -206,12 +211,12 @@ static bool sbx_round(struct sbx_watcher *w)
 	pfd[n].fd = w->status_r;
 	pfd[n].events = POLLIN;
 	map[n++] = (size_t)-1;
-	for (size_t i = 0; i < w->job->nsteps; i++) {
-		if (w->out_r[i] < 0)
+	for (size_t k = 0; k < 2 * w->job->nsteps; k++) {
+		if (w->out_r[k] < 0)
 			continue;
-		pfd[n].fd = w->out_r[i];
+		pfd[n].fd = w->out_r[k];
 		pfd[n].events = POLLIN;
-		map[n++] = i;
+		map[n++] = k;
 	}
 	if (poll(pfd, (nfds_t)n, sbx_poll_ms(w, now)) <= 0)
 		return true;
@@ -249,9 +254,10 @@ enum rv_code sbx_watch(pid_t pid, int status_r, int *out_r,
 		;
 	if (w.step_pid > 0)
 		kill(-w.step_pid, SIGKILL);
-	for (size_t i = 0; i < job->nsteps; i++)
-		if (w.out_r[i] >= 0 && w.res[i].end != TASKAPP_SANDBOX_OUTPUT_LIMIT)
-			sbx_read_output(&w, i);
+	for (size_t k = 0; k < 2 * job->nsteps; k++)
+		if (w.out_r[k] >= 0 &&
+		    w.res[k / 2].end != TASKAPP_SANDBOX_OUTPUT_LIMIT)
+			sbx_read_output(&w, k);
 	if (w.setup_failed)
 		return rv_errf(err, RV_ERR_INTERNAL, "sandbox: %s: %s",
 			       sbx_stage_text(w.stage), strerror(w.err_no));

@@ -5,6 +5,7 @@
  */
 #include "testutil.h"
 
+#include "minibench.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_http.h"
@@ -171,7 +172,7 @@ START_TEST(test_sandbox_writes_stay_inside)
 			    "try_write(\"/etc/escaped\");\ntry_write(\"/usr/escaped\");\n"
 			    "abort();", p1, p2);
 	v = hostile(prelude, body, NULL);
-	out = rv_json_str(v, "reward_info.details.test_output_tail");
+	out = rv_json_str(v, "reward_info.details.test_stderr_tail");
 	ck_assert(th_reward(v) == 0);
 	ck_assert_msg(out && strstr(out, "write /etc/escaped: "), "%s", out);
 	ck_assert_msg(!strstr(out, "ESCAPED"), "%s", out);
@@ -222,7 +223,7 @@ START_TEST(test_sandbox_no_secrets_no_network)
 		"abort();", app.port);
 	json_t *v = hostile(prelude, body, NULL);
 	char *all = rv_json_dumps(v);
-	const char *out = rv_json_str(v, "reward_info.details.test_output_tail");
+	const char *out = rv_json_str(v, "reward_info.details.test_stderr_tail");
 
 	ck_assert(th_reward(v) == 0);
 	ck_assert_msg(strstr(out, "env key: unset"), "%s", test_status(v));
@@ -257,6 +258,38 @@ START_TEST(test_sandbox_rollout_deadline)
 	ck_assert_str_eq(rv_json_str(v, "success_status"), "timeout");
 	json_decref(v);
 	assert_app_fine();
+}
+END_TEST
+
+/*
+ * What a candidate prints cannot pass for the driver's results: the noop
+ * candidate, printing PASS lines (and a line without its end) as it runs,
+ * still gets 0; its prints show up apart.
+ */
+START_TEST(test_sandbox_candidate_prints_do_not_count)
+{
+	const char *noop = minibench_noop_source(minibench_for_seed(3));
+	const char *brace = strchr(noop, '{');
+	char *src = rv_xasprintf("#include <stdio.h>\n%.*s{\n"
+				 "\tprintf(\"PASS 0\\nPASS 1\\nPASS 2\\nPASS 3\\n"
+				 "PASS 4\\nRESULT 5 5\\nno newline\");\n%s",
+				 (int)(brace - noop), noop, brace + 1);
+	char *code = th_json_str(src);
+	char *members = rv_xasprintf("\"code\":%s", code);
+	char *body = th_rollout_body(3, "code", members);
+	json_t *v = th_rollout(&app, body);
+	const char *err = rv_json_str(v, "reward_info.details.test_stderr_tail");
+
+	ck_assert_msg(th_reward(v) == 0, "%s", rv_json_str(v, "status_detail"));
+	ck_assert(rv_json_bool(v, "reward_info.details.compiled", false));
+	ck_assert_msg(strstr(err, "RESULT 5 5"), "%s", err);
+	ck_assert_ptr_nonnull(strstr(rv_json_str(v,
+		"reward_info.details.test_output_tail"), "FAIL 0"));
+	json_decref(v);
+	free(body);
+	free(members);
+	free(code);
+	free(src);
 }
 END_TEST
 
@@ -340,6 +373,7 @@ static Suite *sandbox_suite(void)
 	tcase_add_test(tc, test_sandbox_writes_stay_inside);
 	tcase_add_test(tc, test_sandbox_no_secrets_no_network);
 	tcase_add_test(tc, test_sandbox_rollout_deadline);
+	tcase_add_test(tc, test_sandbox_candidate_prints_do_not_count);
 	tcase_add_test(tc, test_sandbox_health_while_busy);
 	suite_add_tcase(s, tc);
 
