@@ -33,7 +33,11 @@ static void setup(void)
 
 static void teardown(void)
 {
-	tbc_stop(&d);
+	int status = tbc_stop(&d);
+
+	/* its log is printed by tbc_stop when this fails */
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the daemon exited with status %d", status);
 }
 
 static double now_s(void)

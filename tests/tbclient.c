@@ -1,6 +1,5 @@
 #include "tbclient.h"
 
-#include "daytona-lite/toolbox.h"
 #include "rv_alloc.h"
 #include "rv_http.h"
 #include "testutil.h"
@@ -13,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -42,7 +42,7 @@ bool tbc_wait_file(const char *path, int timeout_ms)
 
 bool tbc_start(struct tbc_daemon *d)
 {
-	char *ready, *log;
+	char *ready, *log, *bin;
 
 	memset(d, 0, sizeof(*d));
 	d->dir = tu_tmpdir();
@@ -53,20 +53,24 @@ bool tbc_start(struct tbc_daemon *d)
 	if (mkdir(d->home, 0755) || mkdir(d->sock_dir, 0755))
 		return false;
 	log = rv_xasprintf("%s/daemon.log", d->dir);
+	bin = tu_build_path("daytona-lite");
 	d->pid = fork();
 	if (d->pid == 0) {
-		char *argv[] = { "toolbox", "--socket-dir", d->sock_dir,
+		char *argv[] = { bin, "toolbox", "--socket-dir", d->sock_dir,
 				 "--home", d->home, NULL };
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
 		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);	/* a failed check _exits */
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
 			close(fd);
 		}
-		_exit(toolbox_main(5, argv));
+		execv(bin, argv);
+		_exit(127);
 	}
+	free(bin);
 	free(log);
 	if (d->pid < 0)
 		return false;
@@ -80,12 +84,23 @@ bool tbc_start(struct tbc_daemon *d)
 	return true;
 }
 
-void tbc_stop(struct tbc_daemon *d)
+char *tbc_log(const struct tbc_daemon *d)
 {
+	char *path = rv_xasprintf("%s/daemon.log", d->dir);
+	char *s = tu_read_file(path, NULL);
+
+	free(path);
+	return s ? s : rv_xstrdup("");
+}
+
+int tbc_stop(struct tbc_daemon *d)
+{
+	int status = 0;
+
 	if (d->pid > 0) {
 		kill(d->pid, SIGTERM);
-		for (int i = 0; i < 300; i++) {
-			if (waitpid(d->pid, NULL, WNOHANG) == d->pid) {
+		for (int i = 0; i < 500; i++) {
+			if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
 				d->pid = 0;
 				break;
 			}
@@ -93,8 +108,14 @@ void tbc_stop(struct tbc_daemon *d)
 		}
 		if (d->pid > 0) {
 			kill(-d->pid, SIGKILL);
-			waitpid(d->pid, NULL, 0);
+			waitpid(d->pid, &status, 0);
 		}
+	}
+	if (d->dir && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		char *log = tbc_log(d);
+
+		fprintf(stderr, "toolbox daemon log:\n%s\n", log);
+		free(log);
 	}
 	if (d->dir)
 		tu_rmrf(d->dir);
@@ -104,6 +125,7 @@ void tbc_stop(struct tbc_daemon *d)
 	free(d->toolbox_sock);
 	free(d->forward_sock);
 	memset(d, 0, sizeof(*d));
+	return status;
 }
 
 long tbc_call(const struct tbc_daemon *d, const char *method, const char *path,

@@ -24,12 +24,18 @@ struct tbc_daemon {
 };
 
 /*
- * Start `toolbox --socket-dir D --home H` (in a child of this process,
- * in its own process group) and wait for D/ready.  false on failure.
+ * Start `BUILD/daytona-lite toolbox --socket-dir D --home H` in its own
+ * process group (it dies with this process) and wait for D/ready.
+ * false on failure.
  */
 bool tbc_start(struct tbc_daemon *d);
-/* SIGTERM it, wait, remove the directory. */
-void tbc_stop(struct tbc_daemon *d);
+/*
+ * SIGTERM it, wait, remove the directory; the wait status (0: a clean
+ * exit, also no sanitizer report).
+ */
+int tbc_stop(struct tbc_daemon *d);
+/* What the daemon wrote to stderr so far (malloc'ed). */
+char *tbc_log(const struct tbc_daemon *d);
 
 struct tbc_resp {
 	long status;
