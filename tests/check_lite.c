@@ -310,7 +310,7 @@ START_TEST(test_lite_restart)
 	free(tl_exec(&tl_srv, a, "echo kept > /home/daytona/f", NULL));
 	free(tl_exec(&tl_srv, a, cmd_a, NULL));
 	free(tl_exec(&tl_srv, b, cmd, NULL));
-	ck_assert_int_eq(tl_count_procs(marker), 1);
+	ck_assert(tl_wait_procs(marker, 1, 3000));
 
 	tl_kill(&tl_srv);		/* crash: sandboxes keep running */
 	ck_assert_int_eq(tl_count_procs(marker), 1);

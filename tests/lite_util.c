@@ -266,3 +266,13 @@ int tl_count_procs(const char *marker)
 		closedir(d);
 	return n;
 }
+
+bool tl_wait_procs(const char *marker, int n, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 10) {
+		if (tl_count_procs(marker) == n)
+			return true;
+		usleep(10000);
+	}
+	return tl_count_procs(marker) == n;
+}

@@ -73,6 +73,13 @@ long tl_preview(struct tl_server *s, const char *id, int port,
 /* How many host processes have marker in their command line. */
 int tl_count_procs(const char *marker);
 
+/*
+ * Wait up to timeout_ms for exactly n such processes: a background job
+ * is forked before it execs, so right after the command that started it
+ * returns its command line may still be the shell's.
+ */
+bool tl_wait_procs(const char *marker, int n, int timeout_ms);
+
 /* The server's log (malloc'ed), for messages. */
 char *tl_log(struct tl_server *s);
 
