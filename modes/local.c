@@ -4,8 +4,8 @@
  *
  * The port is the one given or a free one; when something already
  * listens on it the job refuses to start, so that rollouts never go to
- * somebody else's server (the health wait also checks that our process
- * is still alive when /health answers).
+ * somebody else's server; when /health answers, our process must still
+ * be alive and hold the listening socket.
  */
 #include "mode.h"
 
@@ -30,10 +30,28 @@ static enum rv_code local_start(struct mode_app *app, struct rv_err *err)
 	return mode_step_start(app, err);
 }
 
+/*
+ * Healthy, and the answer came from our app: the socket listening on the
+ * port belongs to the process group we started (closes the window in
+ * which another process grabs the port between our probe and the app's
+ * bind).
+ */
+static enum rv_code local_health(struct mode_app *app, struct rv_err *err)
+{
+	enum rv_code rc = mode_step_health(app, err);
+
+	if (rc == RV_OK && app->proc &&
+	    !process_owns_port(app->sb, app->proc, app->port))
+		rc = rv_errf(err, RV_ERR_CONFLICT, "port %d answers, but not "
+			     "from the task app runeval started: another "
+			     "process holds it", app->port);
+	return rc;
+}
+
 static const struct mode_step local_steps[] = {
 	{ "start", local_start },
 	{ "preview", mode_step_preview },
-	{ "health", mode_step_health },
+	{ "health", local_health },
 	{ NULL, NULL },
 };
 

@@ -6,6 +6,7 @@
 #include "rv_redact.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -13,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -107,11 +109,15 @@ static char **process_build_env(const struct provider_config *cfg,
 	return envp;
 }
 
-/* In the child: default signals, own group, die with the parent. */
+/*
+ * In the child: default signals, own group, die with the parent, and no
+ * descriptor but 0-2 survives the exec (ours or our caller's).
+ */
 static void process_child_setup(void)
 {
 	sigset_t none;
 
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int s = 1; s < NSIG; s++)
@@ -541,4 +547,120 @@ int process_free_port(void)
 		port = ntohs(a.sin_port);
 	close(fd);
 	return port;
+}
+
+/* Inodes of the sockets listening on port (from /proc/net/tcp, tcp6). */
+static size_t process_listen_inodes(int port, unsigned long *ino, size_t max,
+				    bool *readable)
+{
+	static const char *const files[] = { "/proc/net/tcp",
+					     "/proc/net/tcp6" };
+	char line[512];
+	size_t n = 0;
+
+	*readable = false;
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f = fopen(files[i], "r");
+
+		if (!f)
+			continue;
+		*readable = true;
+		while (fgets(line, sizeof(line), f) && n < max) {
+			char local[64];
+			unsigned st, lport;
+			unsigned long inode;
+			char *colon;
+
+			if (sscanf(line, " %*s %63s %*s %x %*s %*s %*s %*s %*s "
+				   "%lu", local, &st, &inode) != 3 || st != 0x0A)
+				continue;
+			colon = strrchr(local, ':');
+			if (!colon || sscanf(colon + 1, "%x", &lport) != 1 ||
+			    (int)lport != port)
+				continue;
+			ino[n++] = inode;
+		}
+		fclose(f);
+	}
+	return n;
+}
+
+/* Does process pid hold one of the n socket inodes? */
+static bool process_holds(long pid, const unsigned long *ino, size_t n)
+{
+	char path[64], link[64];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+	d = opendir(path);
+	while (d && !found && (de = readdir(d))) {
+		char fdpath[384];
+		ssize_t len;
+		unsigned long v;
+
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, de->d_name);
+		len = readlink(fdpath, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (sscanf(link, "socket:[%lu]", &v) != 1)
+			continue;
+		for (size_t i = 0; i < n && !found; i++)
+			found = ino[i] == v;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Process group of pid from /proc/PID/stat, or -1. */
+static long process_pgrp(long pid)
+{
+	char path[64], buf[512];
+	const char *paren;
+	long pgrp = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f)) {
+		paren = strrchr(buf, ')');	/* the name may hold spaces */
+		if (!paren || sscanf(paren + 1, " %*c %*d %ld", &pgrp) != 1)
+			pgrp = -1;
+	}
+	fclose(f);
+	return pgrp;
+}
+
+bool process_owns_port(struct provider_sandbox *sb, struct provider_proc *p,
+		       int port)
+{
+	unsigned long ino[16];
+	bool readable, found;
+	struct dirent *de;
+	size_t n;
+	DIR *d;
+
+	(void)process_downcast(sb);
+	n = process_listen_inodes(port, ino, 16, &readable);
+	if (!readable)
+		return true;
+	if (!n)
+		return false;
+	/* the leader is the server when the start command exec's it */
+	found = process_holds(p->pid, ino, n);
+	d = found ? NULL : opendir("/proc");
+	while (d && !found && (de = readdir(d))) {
+		long pid = strtol(de->d_name, NULL, 10);
+
+		if (pid > 0 && pid != p->pid && process_pgrp(pid) == p->pid)
+			found = process_holds(pid, ino, n);
+	}
+	if (d)
+		closedir(d);
+	return found;
 }

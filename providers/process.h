@@ -3,8 +3,8 @@
  *
  * The "sandbox" is this machine (create is instant, destroy stops every
  * process it started).  start_process forks the command into its own
- * process group with stdin from /dev/null and stdout+stderr appended to
- * cmd->log_path; stop_process sends SIGTERM to the group, waits up to
+ * process group with stdin from /dev/null, stdout+stderr appended to
+ * cmd->log_path and no other inherited descriptor; stop_process sends SIGTERM to the group, waits up to
  * the grace period, then SIGKILLs it.  The children also get
  * PR_SET_PDEATHSIG, so a runeval killed with SIGKILL does not leave its
  * task app running.  preview is http://127.0.0.1:PORT with no headers.
@@ -29,5 +29,13 @@ bool process_port_in_use(int port);
 
 /* A TCP port that is free on 127.0.0.1 now (bound, then released), or -1. */
 int process_free_port(void);
+
+/*
+ * Is the socket listening on TCP port held by a process of p's group?
+ * (Matched through /proc/net/tcp{,6} inodes and /proc/PID/fd.)  true
+ * when it cannot tell (no /proc), so only a certain "no" is false.
+ */
+bool process_owns_port(struct provider_sandbox *sb, struct provider_proc *p,
+		       int port);
 
 #endif

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -335,6 +336,64 @@ START_TEST(test_local_port_taken_is_refused)
 }
 END_TEST
 
+/* A foreign server: answers every request with 200 {} until closed. */
+static void *foreign_server(void *arg)
+{
+	int lfd = *(int *)arg;
+	static const char ans[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+		"Connection: close\r\n\r\n{}";
+
+	for (;;) {
+		char buf[4096];
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0)
+			return NULL;
+		if (read(fd, buf, sizeof(buf)) > 0 &&
+		    write(fd, ans, sizeof(ans) - 1) < 0)
+			break;
+		close(fd);
+	}
+	return NULL;
+}
+
+START_TEST(test_local_port_grabbed_after_probe_is_refused)
+{
+	struct rr *r = rr_new();
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int port = tu_free_port(), fd, one = 1;
+	char portstr[16];
+	const char *args[] = { "--local", "--seeds", "2", "--app", pyapp,
+			       "--start", "exec python3 app.py --start-delay 2",
+			       "--port", portstr, NULL };
+	char *log = rv_xasprintf("%s/taskapp.log", r->out);
+	pthread_t th;
+	pid_t pid;
+
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	pid = rr_start(r, args, NULL);
+	for (int k = 0; k < 500 && access(log, F_OK) < 0; k++)
+		usleep(10000);	/* runeval probed the port and started */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	a.sin_port = htons((unsigned short)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	pthread_create(&th, NULL, foreign_server, &fd);
+	rr_wait(r, pid, 30);
+	ck_assert_int_eq(r->status, 3);
+	ck_assert_msg(strstr(r->stderr_text, "not from the task app runeval "
+			     "started"), "%s", r->stderr_text);
+	ck_assert(!rr_has_span(r, "rollouts"));
+	shutdown(fd, SHUT_RDWR);
+	close(fd);
+	pthread_join(th, NULL);
+	free(log);
+	rr_free(r);
+}
+END_TEST
+
 START_TEST(test_local_sigint_during_rollouts)
 {
 	struct rr *r = rr_new();
@@ -491,6 +550,7 @@ static Suite *local_suite(void)
 	tcase_add_test(tc, test_local_key_mismatch_fails_at_once);
 	tcase_add_test(tc, test_local_env_file_key_used_and_never_written);
 	tcase_add_test(tc, test_local_port_taken_is_refused);
+	tcase_add_test(tc, test_local_port_grabbed_after_probe_is_refused);
 	tcase_add_test(tc, test_local_sigint_during_rollouts);
 	tcase_add_test(tc, test_local_finds_the_bundled_app);
 	tcase_add_test(tc, test_local_usage_errors);

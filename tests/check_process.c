@@ -212,6 +212,35 @@ START_TEST(test_process_port_probe_and_preview)
 }
 END_TEST
 
+START_TEST(test_process_owns_port)
+{
+	struct provider_sandbox *sb = make_sandbox();
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int port = tu_free_port(), other = tu_free_port();
+	char *shell = rv_xasprintf("python3 -c 'import socket,time; "
+		"s=socket.socket(); s.bind((\"127.0.0.1\",%d)); s.listen(); "
+		"time.sleep(30)'", port);	/* a child of sh: a group scan */
+	struct provider_cmd cmd = { .shell = shell };
+	struct provider_proc *p = NULL;
+	struct rv_err err = RV_ERR_INIT;
+	/* close-on-exec, or the child would share the socket */
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_eq(provider_start_process(sb, &cmd, &p, &err), RV_OK);
+	ck_assert(tu_wait_port(port, 10000));
+	ck_assert(process_owns_port(sb, p, port));
+	a.sin_port = htons((unsigned short)other);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	ck_assert(!process_owns_port(sb, p, other));	/* ours, not its */
+	close(fd);
+	ck_assert(!process_owns_port(sb, p, other));	/* nobody's */
+	provider_sandbox_free(sb);
+	free(shell);
+}
+END_TEST
+
 START_TEST(test_mode_local_refuses_taken_port)
 {
 	const struct mode_ops *local = mode_find("local");
@@ -256,6 +285,7 @@ static Suite *process_suite(void)
 	tcase_add_test(tc, test_process_start_errors_are_clear);
 	tcase_add_test(tc, test_process_exec_output_and_timeout);
 	tcase_add_test(tc, test_process_port_probe_and_preview);
+	tcase_add_test(tc, test_process_owns_port);
 	tcase_add_test(tc, test_mode_local_refuses_taken_port);
 	suite_add_tcase(s, tc);
 	return s;
