@@ -540,7 +540,7 @@ START_TEST(test_taskapp_sigterm_stops_cleanly)
 	ck_assert(rv_now_ns() - t0 < 3 * RV_NS_PER_SEC);
 	ck_assert(!tu_group_alive(pid));
 	ck_assert_int_eq(th_count_uid_procs(app.uid_base, app.uid_base + 63), 0);
-	app.pid = 0;
+	th_forget(&app);
 	free(body);
 }
 END_TEST

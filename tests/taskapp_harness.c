@@ -41,14 +41,32 @@ static int th_wait_listening(const struct th_app *a, int timeout_ms)
 	return -1;
 }
 
+/*
+ * The app must not outlive the test: a failed ck_assert _exit()s without
+ * the fixture's teardown.  setpriv --pdeathsig makes the kernel send it
+ * SIGTERM (a clean stop) when the test process dies.
+ */
+static const char th_setpriv[] = "/usr/bin/setpriv";
+
 void th_start_cmd(struct th_app *a, char *const argv[], char *const env[])
 {
+	char *av[TH_MAX_ARGS + 3];
+	int n = 0;
+
+	if (access(th_setpriv, X_OK) == 0) {
+		av[n++] = (char *)th_setpriv;
+		av[n++] = "--pdeathsig";
+		av[n++] = "TERM";
+	}
+	for (char *const *p = argv; *p && n < TH_MAX_ARGS + 2; p++)
+		av[n++] = *p;
+	av[n] = NULL;
 	if (!a->dir) {
 		memset(a, 0, sizeof(*a));
 		a->dir = tu_tmpdir();
 		a->log = rv_xasprintf("%s/taskapp.log", a->dir);
 	}
-	a->pid = tu_spawn(argv, env, a->log);
+	a->pid = tu_spawn(av, env, a->log);
 	a->port = th_wait_listening(a, 15000);
 	if (a->port <= 0) {
 		char *log = tu_read_file(a->log, NULL);
@@ -97,6 +115,11 @@ int th_stop(struct th_app *a)
 	free(a->log);
 	memset(a, 0, sizeof(*a));
 	return st;
+}
+
+void th_forget(struct th_app *a)
+{
+	a->pid = 0;
 }
 
 void th_http(const struct th_app *a, const char *method, const char *path,

@@ -50,6 +50,9 @@ void th_start_cmd(struct th_app *a, char *const argv[], char *const env[]);
 /* SIGTERM, wait, clean up; returns the wait status. */
 int th_stop(struct th_app *a);
 
+/* The app exited and was reaped by the test itself: stop tracking it. */
+void th_forget(struct th_app *a);
+
 /* One request: method NULL means GET (POST with a body). */
 void th_http(const struct th_app *a, const char *method, const char *path,
 	     const char *const *headers, const char *body, struct th_resp *r);
