@@ -7,6 +7,10 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -549,23 +553,75 @@ int process_free_port(void)
 	return port;
 }
 
-/* Inodes of the sockets listening on port (from /proc/net/tcp, tcp6). */
-static size_t process_listen_inodes(int port, unsigned long *ino, size_t max,
-				    bool *readable)
+/*
+ * Inodes of the TCP sockets of family listening on port, asked of the
+ * kernel through sock_diag (reading /proc/net/tcp walks every socket of
+ * the host and can take milliseconds).  false when netlink is refused.
+ */
+static bool process_diag_listen(int family, int port, unsigned long *ino,
+				size_t max, size_t *n)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 r;
+	} req = {
+		.nlh = { .nlmsg_len = sizeof(req),
+			 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.r = { .sdiag_family = (unsigned char)family,
+		       .sdiag_protocol = IPPROTO_TCP,
+		       .idiag_states = 1u << TCP_LISTEN },
+	};
+	long buf[2048];
+	bool ok = false, done = false;
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+			NETLINK_SOCK_DIAG);
+
+	if (fd < 0)
+		return false;
+	if (send(fd, &req, sizeof(req), 0) < 0)
+		goto out;
+	while (!done) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (len <= 0)
+			goto out;
+		for (; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
+			struct inet_diag_msg *m = NLMSG_DATA(h);
+
+			if (h->nlmsg_type == NLMSG_ERROR)
+				goto out;
+			if (h->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (ntohs(m->id.idiag_sport) == port && *n < max)
+				ino[(*n)++] = m->idiag_inode;
+		}
+	}
+	ok = true;
+out:
+	close(fd);
+	return ok;
+}
+
+/* The same from /proc/net/tcp{,6}, where netlink is not allowed. */
+static bool process_proc_listen(int port, unsigned long *ino, size_t max,
+				size_t *n)
 {
 	static const char *const files[] = { "/proc/net/tcp",
 					     "/proc/net/tcp6" };
+	bool readable = false;
 	char line[512];
-	size_t n = 0;
 
-	*readable = false;
 	for (size_t i = 0; i < 2; i++) {
 		FILE *f = fopen(files[i], "r");
 
 		if (!f)
 			continue;
-		*readable = true;
-		while (fgets(line, sizeof(line), f) && n < max) {
+		readable = true;
+		while (fgets(line, sizeof(line), f) && *n < max) {
 			char local[64];
 			unsigned st, lport;
 			unsigned long inode;
@@ -578,11 +634,23 @@ static size_t process_listen_inodes(int port, unsigned long *ino, size_t max,
 			if (!colon || sscanf(colon + 1, "%x", &lport) != 1 ||
 			    (int)lport != port)
 				continue;
-			ino[n++] = inode;
+			ino[(*n)++] = inode;
 		}
 		fclose(f);
 	}
-	return n;
+	return readable;
+}
+
+/* Inodes of the sockets listening on port; false when it cannot tell. */
+static bool process_listen_inodes(int port, unsigned long *ino, size_t max,
+				  size_t *n)
+{
+	*n = 0;
+	if (process_diag_listen(AF_INET, port, ino, max, n) &&
+	    process_diag_listen(AF_INET6, port, ino, max, n))
+		return true;
+	*n = 0;
+	return process_proc_listen(port, ino, max, n);
 }
 
 /* Does process pid hold one of the n socket inodes? */
@@ -636,23 +704,67 @@ static long process_pgrp(long pid)
 	return pgrp;
 }
 
+/*
+ * Does pid or one of its descendants hold one of the inodes?  Walks
+ * /proc/PID/task/TID/children (a few files, where a scan of every
+ * process reads hundreds).
+ */
+static bool process_tree_holds(long pid, const unsigned long *ino, size_t n)
+{
+	long stack[256];
+	size_t top = 0, seen = 0;
+
+	stack[top++] = pid;
+	while (top && seen++ < 1024) {
+		long cur = stack[--top];
+		char path[96];
+		struct dirent *de;
+		DIR *d;
+
+		if (process_holds(cur, ino, n))
+			return true;
+		snprintf(path, sizeof(path), "/proc/%ld/task", cur);
+		d = opendir(path);
+		while (d && (de = readdir(d))) {
+			char cpath[384];
+			long child;
+			FILE *f;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(cpath, sizeof(cpath), "%s/%s/children", path,
+				 de->d_name);
+			f = fopen(cpath, "r");
+			if (!f)
+				continue;
+			while (fscanf(f, "%ld", &child) == 1 &&
+			       top < sizeof(stack) / sizeof(stack[0]))
+				stack[top++] = child;
+			fclose(f);
+		}
+		if (d)
+			closedir(d);
+	}
+	return false;
+}
+
 bool process_owns_port(struct provider_sandbox *sb, struct provider_proc *p,
 		       int port)
 {
 	unsigned long ino[16];
-	bool readable, found;
+	bool found;
 	struct dirent *de;
 	size_t n;
 	DIR *d;
 
 	(void)process_downcast(sb);
-	n = process_listen_inodes(port, ino, 16, &readable);
-	if (!readable)
+	if (!process_listen_inodes(port, ino, 16, &n))
 		return true;
 	if (!n)
 		return false;
-	/* the leader is the server when the start command exec's it */
-	found = process_holds(p->pid, ino, n);
+	/* the leader or a descendant, usually; else anything in the group
+	   (orphans re-parented to us) */
+	found = process_tree_holds(p->pid, ino, n);
 	d = found ? NULL : opendir("/proc");
 	while (d && !found && (de = readdir(d))) {
 		long pid = strtol(de->d_name, NULL, 10);
