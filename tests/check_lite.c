@@ -236,6 +236,8 @@ START_TEST(test_lite_faults)
 		"--fault-error-rate", "1", "--seed", "3", NULL,
 	};
 	static const char *const f5xx[] = { "--fault-5xx-rate", "1", NULL };
+	static const char *const flat[] = { "--fault-latency-ms", "150-200",
+					    NULL };
 	static const char *const hdrs[] = {
 		"Authorization: Bearer " TL_KEY, NULL,
 	};
@@ -266,6 +268,17 @@ START_TEST(test_lite_faults)
 	tl_free(&tl_srv);
 	tl_start(&tl_srv, f5xx);
 	ck_assert_int_ge(tl_api(&tl_srv, "GET", "/sandbox", NULL, NULL), 500);
+
+	/* added latency: every request waits at least that long */
+	tl_free(&tl_srv);
+	tl_start(&tl_srv, flat);
+	{
+		uint64_t t0 = rv_now_ns();
+
+		ck_assert_int_eq(tl_api(&tl_srv, "GET", "/sandbox", NULL, NULL),
+				 200);
+		ck_assert_uint_ge(rv_now_ns() - t0, 150 * RV_NS_PER_MS);
+	}
 }
 END_TEST
 
