@@ -161,6 +161,7 @@ START_TEST(test_lite_isolation)
 	int code;
 
 	free(tl_exec(&tl_srv, a, cmd, NULL));
+	ck_assert(tl_wait_procs(marker, 1, 3000));	/* it runs */
 	out = tl_exec(&tl_srv, b, "ls /home/daytona /tmp", NULL);
 	ck_assert_ptr_null(strstr(out, "secret"));
 	free(out);
