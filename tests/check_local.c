@@ -117,14 +117,20 @@ END_TEST
 START_TEST(test_local_pyapp_noop_scores_zero_json_stdout)
 {
 	struct rr *r = rr_new();
+	char portstr[16];
 	const char *args[] = { "--local", "--seed-list", "3,7-9", "--app",
-			       pyapp, "--start", "exec python3 app.py",
+			       pyapp, "--start", "exec python3 app.py --port "
+			       "\"$PORT\"", "--port", portstr,
 			       "--policy", "noop", "--env-name", "minibench",
 			       "--env-config", "{\"split\":\"easy\"}",
 			       "--json", NULL };
 	json_t *stdout_json, *d;
+	int port = tu_free_port();
 
+	snprintf(portstr, sizeof(portstr), "%d", port);
 	ck_assert_int_eq(rr_run(r, args, NULL), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
+		r->result, "config"), "port")), port);
 	ck_assert(fabs(summary_num(r, "mean_reward")) < 1e-9);
 	ck_assert(rollout_ok(r, 8));
 	ck_assert_ptr_null(rr_rollout(r, 0));
