@@ -38,4 +38,7 @@ int process_free_port(void);
 bool process_owns_port(struct provider_sandbox *sb, struct provider_proc *p,
 		       int port);
 
+/* The same for process group pgid (its leader's tree, then the group). */
+bool process_group_owns_port(pid_t pgid, int port);
+
 #endif
