@@ -44,24 +44,13 @@ static enum rv_code job_random(void *buf, size_t n, struct rv_err *err)
 	return RV_OK;
 }
 
-static void job_hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[b[i] >> 4];
-		out[2 * i + 1] = hex[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 enum rv_code job_mint_key(char *out, struct rv_err *err)
 {
 	unsigned char b[32];
 	enum rv_code rc = job_random(b, sizeof(b), err);
 
 	if (rc == RV_OK)
-		job_hex(b, sizeof(b), out);
+		rv_hex(b, sizeof(b), out);
 	return rc;
 }
 
@@ -107,7 +96,7 @@ static enum rv_code job_make_id(struct job *job, struct rv_err *err)
 
 	if (rc != RV_OK)
 		return rc;
-	job_hex(b, sizeof(b), hex);
+	rv_hex(b, sizeof(b), hex);
 	gmtime_r(&now, &tm);
 	snprintf(job->id, sizeof(job->id),
 		 "%04d%02d%02dT%02d%02d%02dZ-%s", tm.tm_year + 1900,
@@ -139,19 +128,6 @@ static enum rv_code job_mkdirs(const char *path, struct rv_err *err)
 	}
 	free(p);
 	return rc;
-}
-
-/* Append s to b as one shell word ('...' with ' escaped). */
-static void job_shell_quote(struct rv_buf *b, const char *s)
-{
-	rv_buf_addch(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			rv_buf_adds(b, "'\\''");
-		else
-			rv_buf_addch(b, *s);
-	}
-	rv_buf_addch(b, '\'');
 }
 
 static bool job_is_exec(const char *path)
@@ -215,7 +191,7 @@ static enum rv_code job_bundled_app(struct job *job, struct rv_err *err)
 	}
 	if (job_is_exec(bin)) {
 		job->app_dir = rv_xstrdup(dir);
-		job_shell_quote(&cmd, bin);
+		rv_buf_add_shell_word(&cmd, bin);
 	} else {
 		char *start = rv_xasprintf("%s/start.sh", bundle);
 

@@ -107,3 +107,28 @@ char *rv_buf_detach(struct rv_buf *b, size_t *len)
 	rv_buf_init(b);
 	return p;
 }
+
+void rv_buf_add_shell_word(struct rv_buf *b, const char *s)
+{
+	rv_buf_addch(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			rv_buf_adds(b, "'\\''");
+		else
+			rv_buf_addch(b, *s);
+	}
+	rv_buf_addch(b, '\'');
+}
+
+char *rv_hex(const void *data, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *d = data;
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return out;
+}

@@ -33,6 +33,13 @@ void rv_buf_vaddf(struct rv_buf *b, const char *fmt, va_list ap);
 /* Keep the first len bytes. */
 void rv_buf_truncate(struct rv_buf *b, size_t len);
 void rv_buf_reset(struct rv_buf *b);
+/* Append s as one single-quoted POSIX shell word ('it'\''s'). */
+void rv_buf_add_shell_word(struct rv_buf *b, const char *s);
+/*
+ * Write n bytes of data as lowercase hex into out, which has room for
+ * 2n + 1 characters (NUL-terminated).  Returns out.
+ */
+char *rv_hex(const void *data, size_t n, char *out);
 /* The contents, malloc'ed, now the caller's; b is left empty. */
 char *rv_buf_detach(struct rv_buf *b, size_t *len);
 

@@ -50,7 +50,6 @@ static struct daytona_sandbox *dt_downcast(struct provider_sandbox *sb)
 static void dt_rand_hex(char *out, size_t nbytes)
 {
 	unsigned char r[16];
-	static const char hex[] = "0123456789abcdef";
 
 	if (nbytes > sizeof(r))
 		nbytes = sizeof(r);
@@ -60,24 +59,7 @@ static void dt_rand_hex(char *out, size_t nbytes)
 		for (size_t i = 0; i < nbytes; i++)
 			r[i] = (unsigned char)(t >> (8 * (i % 8)));
 	}
-	for (size_t i = 0; i < nbytes; i++) {
-		out[2 * i] = hex[r[i] >> 4];
-		out[2 * i + 1] = hex[r[i] & 15];
-	}
-	out[2 * nbytes] = '\0';
-}
-
-/* Append s to b as one single-quoted shell word. */
-static void dt_shell_quote(struct rv_buf *b, const char *s)
-{
-	rv_buf_addch(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			rv_buf_adds(b, "'\\''");
-		else
-			rv_buf_addch(b, *s);
-	}
-	rv_buf_addch(b, '\'');
+	rv_hex(r, nbytes, out);
 }
 
 static struct daytona_client *dt_client(const struct provider_config *cfg,
@@ -308,13 +290,13 @@ static enum rv_code dt_upload(struct provider_sandbox *sb,
 	/* check what arrived, then unpack it: one round trip */
 	rv_buf_addf(&line, "%s  %s", sha, remote);
 	rv_buf_adds(&cmd, "mkdir -p ");
-	dt_shell_quote(&cmd, dir);
+	rv_buf_add_shell_word(&cmd, dir);
 	rv_buf_adds(&cmd, " && echo ");
-	dt_shell_quote(&cmd, line.data);
+	rv_buf_add_shell_word(&cmd, line.data);
 	rv_buf_adds(&cmd, " | sha256sum -c --status && tar xzf ");
-	dt_shell_quote(&cmd, remote);
+	rv_buf_add_shell_word(&cmd, remote);
 	rv_buf_adds(&cmd, " -C ");
-	dt_shell_quote(&cmd, dir);
+	rv_buf_add_shell_word(&cmd, dir);
 	rv_buf_addf(&cmd, "; rc=$?; rm -f '%s'; exit $rc", remote);
 	rc = daytona_execute(ds->client, ds->toolbox, cmd.data, NULL, 300, true,
 			     &call, &res, err);
@@ -341,7 +323,7 @@ static char *dt_command_line(const struct provider_cmd *cmd, bool with_cwd)
 
 	if (with_cwd && cmd->cwd) {
 		rv_buf_adds(&b, "cd ");
-		dt_shell_quote(&b, cmd->cwd);
+		rv_buf_add_shell_word(&b, cmd->cwd);
 		rv_buf_adds(&b, " && ");
 	}
 	for (const char *const *e = cmd->env; e && *e; e++) {
@@ -350,18 +332,18 @@ static char *dt_command_line(const struct provider_cmd *cmd, bool with_cwd)
 		if (!eq || eq == *e)
 			continue;
 		rv_buf_addf(&b, "export %.*s=", (int)(eq - *e), *e);
-		dt_shell_quote(&b, eq + 1);
+		rv_buf_add_shell_word(&b, eq + 1);
 		rv_buf_adds(&b, " && ");
 	}
 	if (cmd->argv && cmd->argv[0]) {
 		for (const char *const *a = cmd->argv; *a; a++) {
 			if (a != cmd->argv)
 				rv_buf_addch(&b, ' ');
-			dt_shell_quote(&b, *a);
+			rv_buf_add_shell_word(&b, *a);
 		}
 	} else {
 		rv_buf_adds(&b, "sh -c ");
-		dt_shell_quote(&b, cmd->shell ? cmd->shell : "true");
+		rv_buf_add_shell_word(&b, cmd->shell ? cmd->shell : "true");
 	}
 	return rv_buf_detach(&b, NULL);
 }

@@ -1,6 +1,7 @@
 #include "tarball.h"
 
 #include "rv_alloc.h"
+#include "rv_buf.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -42,17 +43,6 @@ static la_ssize_t tb_write(struct archive *a, void *arg, const void *buf,
 	EVP_DigestUpdate(s->md, buf, len);
 	s->bytes += len;
 	return (la_ssize_t)len;
-}
-
-static void tb_hex(const unsigned char *d, unsigned n, char *hex)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (unsigned i = 0; i < n; i++) {
-		hex[2 * i] = digits[d[i] >> 4];
-		hex[2 * i + 1] = digits[d[i] & 15];
-	}
-	hex[2 * n] = '\0';
 }
 
 /* Copy the data of the current disk entry into the writer. */
@@ -164,7 +154,7 @@ enum rv_code tarball_pack(const char *dir, const char *out_path,
 			     strerror(errno));
 	if (rc == RV_OK) {
 		EVP_DigestFinal_ex(sink.md, md, &mdlen);
-		tb_hex(md, mdlen, info->sha256);
+		rv_hex(md, mdlen, info->sha256);
 		info->bytes = sink.bytes;
 	}
 out:
@@ -209,7 +199,7 @@ enum rv_code tarball_sha256_file(const char *path,
 	}
 	if (rc == RV_OK) {
 		EVP_DigestFinal_ex(ctx, md, &mdlen);
-		tb_hex(md, mdlen, hex);
+		rv_hex(md, mdlen, hex);
 	}
 	EVP_MD_CTX_free(ctx);
 	close(fd);

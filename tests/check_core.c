@@ -75,6 +75,23 @@ START_TEST(test_buf_grows_and_detaches)
 }
 END_TEST
 
+START_TEST(test_buf_shell_word_and_hex)
+{
+	struct rv_buf b = RV_BUF_INIT;
+	unsigned char bytes[] = { 0x00, 0x9f, 0xff, 0x10 };
+	char hex[9];
+
+	rv_buf_add_shell_word(&b, "it's a 'test'");
+	ck_assert_str_eq(b.data, "'it'\\''s a '\\''test'\\'''");
+	rv_buf_reset(&b);
+	rv_buf_add_shell_word(&b, "");
+	ck_assert_str_eq(b.data, "''");
+	ck_assert_str_eq(rv_hex(bytes, sizeof(bytes), hex), "009fff10");
+	ck_assert_str_eq(rv_hex(bytes, 0, hex), "");
+	rv_buf_release(&b);
+}
+END_TEST
+
 START_TEST(test_redact_replaces_every_secret)
 {
 	char *s;
@@ -335,6 +352,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_err_fill_and_prefix);
 	tcase_add_test(tc, test_err_truncates_long_messages);
 	tcase_add_test(tc, test_buf_grows_and_detaches);
+	tcase_add_test(tc, test_buf_shell_word_and_hex);
 	tcase_add_test(tc, test_redact_replaces_every_secret);
 	tcase_add_test(tc, test_log_never_prints_a_secret);
 	tcase_add_test(tc, test_json_paths_and_errors);
