@@ -152,7 +152,8 @@ static bool lite_create_apply(struct lite_sandbox *sb, const json_t *b,
 	}
 	if ((v = json_object_get(b, "volumes")) && !json_is_null(v) &&
 	    (!json_is_array(v) || json_array_size(v))) {
-		snprintf(why, size, "volumes are not supported by daytona-lite");
+		snprintf(why, size, "volumes are not supported by "
+			 "daytona-lite");
 		return false;
 	}
 	return lite_create_resources(sb, b, why, size) &&

@@ -267,7 +267,8 @@ static enum rv_code lite_conf_env(struct lite_conf *c, struct rv_err *err)
 
 		if (!lite_opts[i].env)
 			continue;
-		snprintf(name, sizeof(name), "DAYTONA_LITE_%s", lite_opts[i].env);
+		snprintf(name, sizeof(name), "DAYTONA_LITE_%s",
+			 lite_opts[i].env);
 		v = getenv(name);
 		if (v && *v && lite_set_opt(c, &lite_opts[i], v))
 			return rv_errf(err, RV_ERR_USAGE,
@@ -307,8 +308,9 @@ enum rv_code lite_conf_parse(struct lite_conf *c, int argc, char **argv,
 			return RV_OK;
 		}
 		if (o == '?' || o == ':')
-			return rv_errf(err, RV_ERR_USAGE, "unknown or incomplete "
-				       "option '%s'", argv[optind - 1]);
+			return rv_errf(err, RV_ERR_USAGE, "unknown or "
+				       "incomplete option '%s'",
+				       argv[optind - 1]);
 		if (lite_set_opt(c, &lite_opts[o], optarg))
 			return rv_errf(err, RV_ERR_USAGE,
 				       "invalid value '%s' for '--%s'", optarg,

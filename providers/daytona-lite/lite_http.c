@@ -260,7 +260,8 @@ static int lite_content_length(const struct lite_head *h, uint64_t *out,
 		if (!*v)
 			return -1;
 		for (; *v; v++) {
-			if (!isdigit((unsigned char)*v) || n > UINT64_MAX / 10 - 1)
+			if (!isdigit((unsigned char)*v) ||
+			    n > UINT64_MAX / 10 - 1)
 				return -1;
 			n = n * 10 + (uint64_t)(*v - '0');
 		}

@@ -46,7 +46,7 @@ enum lite_parse {
 	LITE_PARSE_MORE = 0,	/* incomplete: feed more bytes */
 	LITE_PARSE_OK = 1,
 	LITE_PARSE_BAD = -1,	/* malformed: answer 400 / 502 */
-	LITE_PARSE_TOO_BIG = -2,	/* over LITE_HEAD_MAX or LITE_HEADERS_MAX */
+	LITE_PARSE_TOO_BIG = -2,	/* over LITE_HEAD_MAX or _HEADERS_MAX */
 };
 
 /*

@@ -6,11 +6,7 @@
 #include "rv_clock.h"
 #include "rv_log.h"
 
-#include <dirent.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 enum lite_op { LITE_OP_START, LITE_OP_STOP, LITE_OP_DESTROY };
 

@@ -200,8 +200,8 @@ static char *lite_relay_check(struct lite_conn *c, const char *id, int port)
 
 		if (!skip || strcasecmp(skip, "true"))
 			lite_life_touch(sb);
-		path = lite_box_path(&l->box, sb->id, port ? "run/forward.sock" :
-				     "run/toolbox.sock");
+		path = lite_box_path(&l->box, sb->id, port ?
+				     "run/forward.sock" : "run/toolbox.sock");
 	}
 	lite_store_unlock(l->store);
 	return path;

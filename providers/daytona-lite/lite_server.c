@@ -250,7 +250,8 @@ static void lite_conn_api_begin(struct lite_conn *c)
 		lite_conn_error(c, 401, "Unauthorized");
 		return;
 	}
-	if (c->body.kind == LITE_BODY_LENGTH && c->body.length > conf->max_body) {
+	if (c->body.kind == LITE_BODY_LENGTH &&
+	    c->body.length > conf->max_body) {
 		lite_conn_error(c, 413, "request body larger than %zu bytes",
 				conf->max_body);
 		return;

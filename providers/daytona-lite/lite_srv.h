@@ -126,10 +126,13 @@ void lite_conn_api_reply(struct lite_conn *c);
 void lite_conn_want_write(struct lite_conn *c);
 void lite_conn_flow(struct lite_conn *c);
 void lite_conn_process(struct lite_conn *c);
-/* Queue a complete response (JSON in Daytona's error shape if status
- * >= 400 and body is NULL uses msg). */
+/*
+ * Queue a whole response: body is JSON (or NULL for none), headers extra
+ * "Name: value\r\n" lines (or NULL); then lite_conn_finish().
+ */
 void lite_conn_respond(struct lite_conn *c, int status, const char *headers,
 		       const char *body);
+/* The same with an error body in Daytona's shape. */
 void lite_conn_error(struct lite_conn *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The request's response is complete: next request or close. */

@@ -323,7 +323,8 @@ static struct lite_sandbox *lite_record_parse(const json_t *o)
 		json_deep_copy(json_object_get(o, "signedUrls")) :
 		json_array();
 	if (json_is_object(json_object_get(o, "buildInfo")))
-		sb->build_info = json_deep_copy(json_object_get(o, "buildInfo"));
+		sb->build_info = json_deep_copy(json_object_get(o,
+							       "buildInfo"));
 	sb->is_public = rv_json_bool(o, "public", false);
 	sb->cpu = (int)rv_json_int(o, "cpu", 1);
 	sb->gpu = (int)rv_json_int(o, "gpu", 0);

@@ -308,8 +308,8 @@ void lite_up_closed(struct lite_up *u)
 			lite_conn_want_write(c);
 			break;
 		default:
-			lite_up_fail(u, 502, "the sandbox closed the connection "
-				     "without answering");
+			lite_up_fail(u, 502, "the sandbox closed the "
+				     "connection without answering");
 		}
 	}
 	lite_bq_release(&u->in);
