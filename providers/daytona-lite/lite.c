@@ -62,6 +62,7 @@ enum rv_code lite_open(struct lite *l, struct lite_conf *conf,
 	enum rv_code rc;
 
 	memset(l, 0, sizeof(*l));
+	pthread_mutex_init(&l->wake_lock, NULL);
 	l->conf = conf;
 	if (lite_mkdirs(conf->state_dir) < 0 || !realpath(conf->state_dir,
 							   real))
@@ -113,6 +114,22 @@ void lite_set_port(struct lite *l, int port)
 	}
 }
 
+void lite_wake(struct lite *l)
+{
+	pthread_mutex_lock(&l->wake_lock);
+	if (l->wake)
+		l->wake(l->wake_arg);
+	pthread_mutex_unlock(&l->wake_lock);
+}
+
+void lite_set_wake(struct lite *l, void (*wake)(void *), void *arg)
+{
+	pthread_mutex_lock(&l->wake_lock);
+	l->wake = wake;
+	l->wake_arg = arg;
+	pthread_mutex_unlock(&l->wake_lock);
+}
+
 char *lite_preview_url(const struct lite *l, const char *id, int port)
 {
 	return rv_xasprintf("http://%d-%s.localhost:%d", port, id, l->port);
@@ -130,5 +147,6 @@ void lite_close(struct lite *l)
 		close(lite_lock_fd);
 		lite_lock_fd = -1;
 	}
+	pthread_mutex_destroy(&l->wake_lock);
 	memset(l, 0, sizeof(*l));
 }

@@ -12,6 +12,7 @@
 #ifndef RUNEVAL_PROVIDERS_DAYTONA_LITE_LITE_H
 #define RUNEVAL_PROVIDERS_DAYTONA_LITE_LITE_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "lite_box.h"
@@ -30,8 +31,9 @@ struct lite {
 	char *api_url;			/* http://127.0.0.1:PORT/api */
 	char *toolbox_url;		/* http://127.0.0.1:PORT/toolbox */
 	volatile int cancel;		/* shutting down: abort starts */
-	void (*wake)(void *arg);	/* thread-safe nudge of the server */
+	void (*wake)(void *arg);	/* nudge the server thread */
 	void *wake_arg;
+	pthread_mutex_t wake_lock;	/* guards wake, wake_arg */
 };
 
 /*
@@ -44,6 +46,13 @@ enum rv_code lite_open(struct lite *l, struct lite_conf *conf,
 void lite_set_port(struct lite *l, int port);
 /* Free everything lite_open() made (sandboxes are not touched). */
 void lite_close(struct lite *l);
+
+/*
+ * Tell the server thread that a sandbox changed (any thread).  Setting
+ * l->wake takes l->wake_lock, so no call runs once it is NULL.
+ */
+void lite_wake(struct lite *l);
+void lite_set_wake(struct lite *l, void (*wake)(void *), void *arg);
 
 /* The URLs of sandboxes (malloc'ed). */
 char *lite_preview_url(const struct lite *l, const char *id, int port);

@@ -16,12 +16,6 @@ struct lite_job_arg {
 	enum lite_op op;
 };
 
-static void lite_wake(struct lite *l)
-{
-	if (l->wake)
-		l->wake(l->wake_arg);
-}
-
 void lite_sandbox_proc(const struct lite_sandbox *sb,
 		       struct lite_box_proc *p)
 {

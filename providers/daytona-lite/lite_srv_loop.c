@@ -201,7 +201,7 @@ static const struct lws_protocols lite_protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
-static void lite_wake(void *arg)
+static void lite_srv_wake(void *arg)
 {
 	lws_cancel_service(arg);
 }
@@ -277,8 +277,7 @@ enum rv_code lite_server_run(struct lite *l, struct rv_err *err)
 	rc = lite_srv_start(srv, l, err);
 	if (rc)
 		goto out;
-	l->wake_arg = srv->ctx;
-	l->wake = lite_wake;
+	lite_set_wake(l, lite_srv_wake, srv->ctx);
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_tick, lite_on_tick,
 			 (lws_usec_t)lite_life_tick_ms(l) * 1000);
 	printf("daytona-lite: API at %s\n", l->api_url);
@@ -287,7 +286,7 @@ enum rv_code lite_server_run(struct lite *l, struct rv_err *err)
 		if (lws_service(srv->ctx, 0) < 0)
 			break;
 out:
-	l->wake = NULL;
+	lite_set_wake(l, NULL, NULL);
 	if (srv->ctx)
 		lws_context_destroy(srv->ctx);
 	else if (srv->sigfd >= 0)
