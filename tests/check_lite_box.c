@@ -355,6 +355,85 @@ START_TEST(test_lite_preview_fault_502)
 }
 END_TEST
 
+/* A toolbox request with the API key; the status, the body in *out. */
+static long toolbox(const char *id, const char *method, const char *rest,
+		    const char *ctype, const char *body, char **out)
+{
+	struct rv_http_response r = RV_HTTP_RESPONSE_INIT;
+	char *url = rv_xasprintf("/toolbox/%s%s", id, rest);
+	char *ct = rv_xasprintf("Content-Type: %s", ctype ? ctype :
+				"application/json");
+	const char *hdrs[] = { "Authorization: Bearer " TL_KEY, ct, NULL };
+	long st = tl_req(&tl_srv, method, url, hdrs, body, &r);
+
+	if (out)
+		*out = rv_xstrdup(r.body.data);
+	rv_http_response_release(&r);
+	free(ct);
+	free(url);
+	return st;
+}
+
+static char *upload_body(const char *path, const char *content)
+{
+	return rv_xasprintf("--XB\r\nContent-Disposition: form-data; "
+			    "name=\"files[0].path\"\r\n\r\n%s\r\n--XB\r\n"
+			    "Content-Disposition: form-data; name=\"files[0]"
+			    ".file\"; filename=\"f\"\r\nContent-Type: "
+			    "text/plain\r\n\r\n%s\r\n--XB--\r\n", path,
+			    content);
+}
+
+/* Paths that leave the sandbox's home and /tmp are refused: 400. */
+START_TEST(test_lite_paths_escaping)
+{
+	static const char *const bad[] = {
+		"/files/download?path=%2Fetc%2Fpasswd",
+		"/files/download?path=%2Fhome%2Fdaytona%2F..%2F..%2Fetc%2Fpasswd",
+		"/files/download?path=..%2F..%2Fetc%2Fpasswd",
+		"/files/download?path=%2Fhome%2Fdaytona%2Fetcl%2Fpasswd",
+	};
+	static const char mp[] = "multipart/form-data; boundary=XB";
+	char *a = tl_create(&tl_srv, NULL);
+	char *host, *body, *out = NULL;
+
+	free(tl_exec(&tl_srv, a, "ln -s /etc /home/daytona/etcl", NULL));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(toolbox(a, "GET", bad[i], NULL, NULL, NULL) ==
+			      400, "not refused: %s", bad[i]);
+	ck_assert_int_eq(toolbox(a, "POST", "/files/folder?path=%2Fhome%2F"
+				 "daytona%2F..%2Fescaped&mode=755", NULL, NULL,
+				 NULL), 400);
+	body = upload_body("/home/daytona/../escaped.txt", "no");
+	ck_assert_int_eq(toolbox(a, "POST", "/files/bulk-upload", mp, body,
+				 NULL), 400);
+	free(body);
+	/* nothing reached the host beside the sandbox's home */
+	host = rv_xasprintf("%s/sandboxes/%s/escaped.txt", tl_srv.state_dir, a);
+	ck_assert_int_ne(access(host, F_OK), 0);
+	free(host);
+	host = rv_xasprintf("%s/sandboxes/%s/escaped", tl_srv.state_dir, a);
+	ck_assert_int_ne(access(host, F_OK), 0);
+	free(host);
+
+	/* the same requests inside the home work */
+	body = upload_body("/home/daytona/ok.txt", "yes");
+	ck_assert_int_eq(toolbox(a, "POST", "/files/bulk-upload", mp, body,
+				 NULL), 200);
+	free(body);
+	host = rv_xasprintf("%s/sandboxes/%s/home/ok.txt", tl_srv.state_dir, a);
+	out = tu_read_file(host, NULL);
+	ck_assert_str_eq(out, "yes");
+	free(out);
+	ck_assert_int_eq(toolbox(a, "GET", "/files/download?path=%2Fhome%2F"
+				 "daytona%2Fok.txt", NULL, NULL, &out), 200);
+	ck_assert_str_eq(out, "yes");
+	free(out);
+	free(host);
+	free(a);
+}
+END_TEST
+
 static Suite *lite_box_suite(void)
 {
 	Suite *s = suite_create("lite_box");
@@ -367,6 +446,7 @@ static Suite *lite_box_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tl_tcase("errors");
 	tcase_add_test(tc, test_lite_toolbox_proxy_auth);
+	tcase_add_test(tc, test_lite_paths_escaping);
 	tcase_add_test(tc, test_lite_preview_fault_502);
 	suite_add_tcase(s, tc);
 	return s;

@@ -18,6 +18,7 @@
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -100,6 +101,9 @@ static void lite_argv_env(struct lite_argv *a, const char *id,
  * mounts live in the child's own mount namespace and vanish with it.
  */
 #define LITE_BOX_STAGE "/run"
+
+/* Processes that all sandboxes (one host uid) may have at once. */
+#define LITE_BOX_NPROC 8192
 
 /* The host paths mounted into a sandbox, and where. */
 enum { SRC_HOME, SRC_TMP, SRC_RUN, SRC_EXE, SRC_PASSWD, SRC_GROUP, SRC_N };
@@ -366,6 +370,14 @@ static _Noreturn void lite_child(const struct lite_box_host *h,
 	setsid();
 	if (h->drop_ids && lite_child_stage(sp) < 0)
 		lite_child_die("stage the sandbox's mounts");
+	/* a fork bomb in a sandbox must not take the host along */
+	if (h->drop_ids) {
+		struct rlimit nproc = { LITE_BOX_NPROC, LITE_BOX_NPROC };
+		struct rlimit core = { 0, 0 };
+
+		setrlimit(RLIMIT_NPROC, &nproc);
+		setrlimit(RLIMIT_CORE, &core);
+	}
 	if (h->drop_ids && (setgroups(0, NULL) < 0 ||
 			    setresgid(h->gid, h->gid, h->gid) < 0 ||
 			    setresuid(h->uid, h->uid, h->uid) < 0))
