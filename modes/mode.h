@@ -121,12 +121,15 @@ enum rv_code mode_step_health(struct mode_app *app, struct rv_err *err);
 enum rv_code mode_teardown_common(struct mode_app *app, struct rv_err *err);
 
 /*
- * Pack dir into a new temporary .tar.gz for upload (*path malloc'ed; the
- * caller unlinks and frees it).  Sandbox modes do this in the upload step
- * when app->bundle_tarball is NULL; a runner with several sandboxes packs
- * once and sets bundle_tarball.
+ * Pack dir into a temporary .tar.gz for upload.  The file is unlinked at
+ * once and reached as *path = "/proc/self/fd/N", so that not even a
+ * SIGKILL leaves it behind; mode_pack_release() closes and frees it.
+ * Sandbox modes do this in the upload step when app->bundle_tarball is
+ * NULL; a runner with several sandboxes packs once and sets
+ * bundle_tarball.
  */
 enum rv_code mode_pack_app(const char *dir, char **path, struct rv_err *err);
+void mode_pack_release(char *path);
 
 /*
  * The last max_bytes of the app's output, for error messages ("" when

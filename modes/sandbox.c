@@ -15,6 +15,7 @@
 #include "rv_redact.h"
 #include "tarball.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,13 @@ static void sandbox_confirm_none(struct mode_app *app, enum rv_code why)
 	struct rv_err e = RV_ERR_INIT;
 	enum rv_code rc;
 
-	if (!app->pcfg->name || why == RV_ERR_CONFIG || why == RV_ERR_AUTH ||
-	    why == RV_ERR_USAGE || why == RV_ERR_CONNECT)
+	if (why == RV_ERR_CONFIG || why == RV_ERR_AUTH ||
+	    why == RV_ERR_USAGE || why == RV_ERR_CONNECT) {
+		/* refused or never sent: nothing was made (provider.h) */
+		sandbox_journal(app, "deleted", NULL);
+		return;
+	}
+	if (!app->pcfg->name)
 		return;
 	rc = provider_attach(app->provider, app->pcfg, app->pcfg->name, &sb,
 			     &e);
@@ -91,20 +97,30 @@ enum rv_code mode_pack_app(const char *dir, char **path, struct rv_err *err)
 	char tmpl[] = "/tmp/runeval-bundle-XXXXXX.tar.gz";
 	struct tarball_info info;
 	enum rv_code rc;
-	int fd = mkstemps(tmpl, 7);
+	int fd = mkostemps(tmpl, 7, O_CLOEXEC);
 
 	*path = NULL;
 	if (fd < 0)
 		return rv_errf(err, RV_ERR_IO, "cannot make a temporary file "
 			       "in /tmp");
-	close(fd);
 	rc = tarball_pack(dir, tmpl, &info, err);
+	unlink(tmpl);
 	if (rc != RV_OK) {
-		unlink(tmpl);
+		close(fd);
 		return rc;
 	}
-	*path = rv_xstrdup(tmpl);
+	/* mkstemps' descriptor still sees the packed file (same inode) */
+	*path = rv_xasprintf("/proc/self/fd/%d", fd);
 	return RV_OK;
+}
+
+void mode_pack_release(char *path)
+{
+	const char *fd = path ? strrchr(path, '/') : NULL;
+
+	if (fd)
+		close(atoi(fd + 1));
+	free(path);
 }
 
 static enum rv_code sandbox_upload(struct mode_app *app, struct rv_err *err)
@@ -179,11 +195,8 @@ static enum rv_code sandbox_teardown(struct mode_app *app,
 	} else {
 		rc = mode_teardown_common(app, err);
 	}
-	if (app->own_tarball) {
-		unlink(app->own_tarball);
-		free(app->own_tarball);
-		app->own_tarball = NULL;
-	}
+	mode_pack_release(app->own_tarball);
+	app->own_tarball = NULL;
 	return rc;
 }
 

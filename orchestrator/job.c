@@ -454,6 +454,7 @@ static void job_shard_merge(struct job *job, struct job_shard *sh)
 static enum rv_code job_remote_prepare(struct job *job, struct rv_err *err)
 {
 	enum rv_code rc;
+	size_t i;
 
 	if (!job->remote)
 		return RV_OK;
@@ -462,7 +463,11 @@ static enum rv_code job_remote_prepare(struct job *job, struct rv_err *err)
 		rv_err_prefix(err, "no sandbox is created without a journal");
 		return rc;
 	}
-	return mode_pack_app(job->app_dir, &job->bundle_tarball, err);
+	/* once for every sandbox: a job-level span */
+	i = spans_begin(&job->spans, "bundle", NULL, -1);
+	rc = mode_pack_app(job->app_dir, &job->bundle_tarball, err);
+	spans_end(&job->spans, i, rc, 1, err ? err->msg : NULL);
+	return rc;
 }
 
 static void job_run_shards(struct job *job)
@@ -511,8 +516,8 @@ int job_run(struct job *job)
 	}
 	journal_close(job->journal);
 	job->journal = NULL;
-	if (job->bundle_tarball)
-		unlink(job->bundle_tarball);
+	mode_pack_release(job->bundle_tarball);
+	job->bundle_tarball = NULL;
 	job_mark_not_run(job);
 	job->end_ns = rv_now_ns();
 	console_progress_done(job->console);

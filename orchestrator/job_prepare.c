@@ -332,7 +332,6 @@ void job_release(struct job *job)
 	free(job->start_cmd);
 	free(job->api_url);
 	free(job->target);
-	free(job->bundle_tarball);
 	free(job->kept);
 	memset(job, 0, sizeof(*job));
 }

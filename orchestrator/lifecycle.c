@@ -162,7 +162,6 @@ int lifecycle_main(int argc, char **argv)
 		return 3;
 	}
 	lc_steps(&r, ops, &cfg, tgz);
-	unlink(tgz);
-	free(tgz);
+	mode_pack_release(tgz);
 	return r.failed ? 3 : 0;
 }

@@ -15,6 +15,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int main_usage_error(const struct rv_err *err)
 {
@@ -39,7 +40,7 @@ static void main_print_failure(const struct job *job)
 		fprintf(stderr, "--- last lines of %s ---\n%s%s"
 			"--- end of task app log ---\n", job->log_path, tail,
 			tail[strlen(tail) - 1] == '\n' ? "" : "\n");
-	} else if (job->status == JOB_ERROR) {
+	} else if (job->status == JOB_ERROR && access(job->log_path, F_OK) == 0) {
 		fprintf(stderr, "runeval: the task app's output is in %s\n",
 			job->log_path);
 	}

@@ -141,8 +141,8 @@ static void dt_cleanup_failed(struct daytona_client *c,
 		char first[RV_ERR_MSG_MAX];
 
 		snprintf(first, sizeof(first), "%s", err ? err->msg : "");
-		rv_errf(err, err ? err->code : RV_ERR_PROVIDER, "%s; and %s "
-			"(run 'runeval reap')", first, e.msg);
+		rv_errf(err, RV_ERR_PROVIDER, "%s; and %s (run 'runeval "
+			"reap')", first, e.msg);
 	}
 }
 

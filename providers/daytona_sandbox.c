@@ -18,6 +18,7 @@
 #define DT_DELETE_DEADLINE_MS 120000
 #define DT_POLL_FIRST_MS 10
 #define DT_POLL_MAX_MS 1000
+#define DT_POLL_GRACE_MS 5000
 
 static char *dt_strdup_json(const json_t *v, const char *key)
 {
@@ -157,14 +158,15 @@ static enum rv_code dt_reconcile(struct daytona_client *c, const char *name,
  * A create may have happened and we could not find out (interrupted, or
  * the API kept failing): delete by name, whatever the stop flag says.
  */
-static void dt_delete_unsure(struct daytona_client *c, const char *name,
-			     const struct daytona_call *call)
+static enum rv_code dt_delete_unsure(struct daytona_client *c,
+				     const char *name,
+				     const struct daytona_call *call)
 {
 	struct daytona_call firm = { 0 };
 
 	firm.deadline_ns = rv_now_ns() + 60 * RV_NS_PER_SEC;
 	firm.log = call ? call->log : NULL;
-	daytona_delete(c, name, &firm, NULL);
+	return daytona_delete(c, name, &firm, NULL);
 }
 
 enum rv_code daytona_create(struct daytona_client *c,
@@ -210,13 +212,29 @@ enum rv_code daytona_create(struct daytona_client *c,
 		}
 		dt_sleep_ms(rv_backoff_ms((unsigned)round, 100, 2000), &sub);
 	}
-	if (unsure)
-		dt_delete_unsure(c, o->name, call);
+	if (unsure && dt_delete_unsure(c, o->name, call) != RV_OK)
+		rv_errf(err, RV_ERR_PROVIDER, "cannot create sandbox '%s', and "
+			"cannot tell whether it exists (run 'runeval reap')",
+			o->name);
 	json_decref(j);
 	rv_http_response_release(&resp);
 	free((char *)r.url);
 	free((char *)r.json);
 	return rc;
+}
+
+/*
+ * One poll of a wait: it may run a little past the wait's deadline, so
+ * that the last look (made at the deadline) gets a real answer.
+ */
+static struct daytona_call dt_poll_call(const struct daytona_call *wait)
+{
+	struct daytona_call poll = *wait;
+	uint64_t floor = rv_now_ns() + DT_POLL_GRACE_MS * RV_NS_PER_MS;
+
+	if (poll.deadline_ns < floor)
+		poll.deadline_ns = floor;
+	return poll;
 }
 
 static bool dt_state_is(const struct daytona_sandbox_info *s, const char *st)
@@ -239,9 +257,10 @@ enum rv_code daytona_wait_started(struct daytona_client *c, const char *id,
 		sub = *call;
 	sub.deadline_ns = dt_deadline(call, DT_WAIT_DEADLINE_MS);
 	for (;;) {
+		struct daytona_call poll = dt_poll_call(&sub);
 		uint64_t now;
 
-		rc = daytona_get(c, id, &sub, &s, err);
+		rc = daytona_get(c, id, &poll, &s, err);
 		if (rc != RV_OK)
 			break;
 		if (dt_state_is(&s, "started"))
@@ -298,7 +317,9 @@ static enum rv_code dt_confirm_gone(struct daytona_client *c, const char *id,
 	enum rv_code rc;
 
 	for (;;) {
-		rc = daytona_get(c, id, call, &s, err);
+		struct daytona_call poll = dt_poll_call(call);
+
+		rc = daytona_get(c, id, &poll, &s, err);
 		if (rc == RV_ERR_NOTFOUND) {
 			rv_err_clear(err);
 			rc = RV_OK;

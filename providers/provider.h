@@ -18,7 +18,10 @@
  *   8. provider_sandbox_free(sb)              frees the handle, always
  *
  * Errors: every operation returns enum rv_code and fills err.  A failed
- * create leaves *out NULL and nothing behind it (it deletes what it made);
+ * create leaves *out NULL and nothing behind it (it deletes what it made;
+ * when even that fails it returns RV_ERR_PROVIDER, so that RV_ERR_CONNECT,
+ * RV_ERR_AUTH, RV_ERR_CONFIG or RV_ERR_USAGE from create mean that no
+ * sandbox exists);
  * after any other failure destroy and free still work.  "Not ready yet"
  * is RV_ERR_AGAIN.  An empty slot (or a missing capability) gives
  * RV_ERR_NOTSUP from the wrappers.  Back-ends never time themselves: the
