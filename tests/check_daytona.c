@@ -1,0 +1,680 @@
+/*
+ * runeval --daytona end to end: build/runeval as a process against a
+ * daytona-lite (real bubblewrap sandboxes) started by each test, with
+ * faults injected by daytona-lite itself.  Every test ends by listing the
+ * sandboxes through the API: none may be left.
+ */
+#include "testutil.h"
+#include "lite_server.h"
+#include "runeval_run.h"
+
+#include "daytona_api.h"
+#include "rv_alloc.h"
+#include "rv_clock.h"
+#include "rv_http.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* One test's world: a daytona-lite, a journal dir, runeval's env. */
+struct world {
+	struct lite_server lite;
+	char *state;			/* RUNEVAL_STATE_DIR */
+	char env_state[300];
+	const char *env[6];
+	char *pyapp;
+};
+
+static void world_start(struct world *w, const char *const *lite_args)
+{
+	memset(w, 0, sizeof(*w));
+	ck_assert(lite_server_start(&w->lite, lite_args));
+	w->state = rv_xasprintf("%s/runeval-state", w->lite.dir);
+	snprintf(w->env_state, sizeof(w->env_state), "RUNEVAL_STATE_DIR=%s",
+		 w->state);
+	w->env[0] = w->lite.env_url;
+	w->env[1] = w->lite.env_key;
+	w->env[2] = w->env_state;
+	w->env[3] = "DAYTONA_TARGET=";
+	w->env[4] = NULL;
+	w->pyapp = rr_pyapp_dir();
+}
+
+/* Sandboxes left on the server (any runeval job). */
+static size_t world_left(const struct world *w)
+{
+	struct daytona_config cfg = { .api_url = w->lite.api_url,
+				      .api_key = w->lite.api_key,
+				      .no_env = true };
+	struct daytona_client *c = daytona_client_new(&cfg, NULL);
+	struct daytona_sandbox_info *v = NULL;
+	struct rv_err err = RV_ERR_INIT;
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_msg(daytona_list(c, "runeval.job", NULL, NULL, &v, &n,
+				   &err) == RV_OK, "%s", err.msg);
+	daytona_sandbox_list_free(v, n);
+	daytona_client_free(c);
+	return n;
+}
+
+/* Journal files left (one per job with live sandboxes). */
+static int world_journals(const struct world *w)
+{
+	char *cmd = rv_xasprintf("ls '%s/jobs' 2>/dev/null | wc -l", w->state);
+	FILE *f = popen(cmd, "r");
+	int n = -1;
+
+	if (f && fscanf(f, "%d", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	free(cmd);
+	return n;
+}
+
+static void world_stop(struct world *w)
+{
+	lite_server_stop(&w->lite);
+	free(w->state);
+	free(w->pyapp);
+}
+
+static double summary_num(const struct rr *r, const char *key)
+{
+	json_t *s = json_object_get(r->result, "summary");
+
+	return json_number_value(json_object_get(s, key));
+}
+
+static json_t *first_span(const struct rr *r, const char *phase)
+{
+	json_t *spans = json_object_get(r->result, "spans"), *s;
+	size_t i;
+
+	json_array_foreach(spans, i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "phase")),
+			    phase))
+			return s;
+	return NULL;
+}
+
+static void assert_ran_clean(const struct world *w, const struct rr *r,
+			     int want_status)
+{
+	ck_assert_msg(r->status == want_status, "exit %d, want %d; stderr:\n%s",
+		      r->status, want_status, r->stderr_text);
+	ck_assert_ptr_nonnull(r->result);
+	ck_assert_uint_eq(world_left(w), 0);
+	ck_assert_int_eq(world_journals(w), 0);
+}
+
+/* The headline: the bundled task app, every phase timed. */
+START_TEST(test_daytona_bundled_five_seeds)
+{
+	static const char *const phases[] = { "provision", "upload",
+		"install", "start", "preview", "health", "rollouts",
+		"rollout", "teardown" };
+	const char *args[] = { "--daytona", "--seeds", "5", NULL };
+	struct world w;
+	struct rr *r = rr_new();
+	json_t *env;
+	char *log;
+
+	world_start(&w, NULL);
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 0);
+	ck_assert(fabs(summary_num(r, "mean_reward") - 1.0) < 1e-9);
+	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+		json_t *s = first_span(r, phases[i]);
+
+		ck_assert_msg(s, "no '%s' span", phases[i]);
+		ck_assert(json_is_true(json_object_get(s, "ok")));
+		ck_assert(json_number_value(json_object_get(s, "ms")) >= 0);
+		ck_assert_str_eq(json_string_value(json_object_get(s,
+				 "provider")), "daytona");
+	}
+	/* the create is in the attempt log */
+	ck_assert_ptr_nonnull(json_object_get(first_span(r, "provision"),
+					      "attempt_log"));
+	env = json_object_get(r->result, "environment");
+	ck_assert_str_eq(json_string_value(json_object_get(env, "mode")),
+			 "sandbox");
+	ck_assert_str_eq(json_string_value(json_object_get(env, "api_url")),
+			 w.lite.api_url);
+	/* the app's output, followed over the WebSocket */
+	log = rv_xasprintf("%s/sandbox-%s/taskapp.log", r->out,
+			   json_string_value(json_object_get(
+				   first_span(r, "health"), "sandbox")));
+	ck_assert_msg(access(log, R_OK) == 0, "no %s", log);
+	free(log);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+START_TEST(test_daytona_foreign_language_app)
+{
+	struct world w;
+	struct rr *r = rr_new();
+	const char *args[] = { "--daytona", "--seeds", "3", "--app", NULL,
+			       "--start", "exec python3 app.py", NULL };
+
+	world_start(&w, NULL);
+	args[4] = w.pyapp;
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 0);
+	ck_assert(fabs(summary_num(r, "mean_reward") - 1.0) < 1e-9);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/* 40 seeds over 4 sandboxes: each sandbox runs its share. */
+START_TEST(test_daytona_forty_seeds_four_sandboxes)
+{
+	struct world w;
+	struct rr *r = rr_new();
+	const char *args[] = { "--daytona", "--seeds", "40", "--sandboxes",
+			       "4", "--app", NULL, "--start",
+			       "exec python3 app.py", NULL };
+	json_t *rs, *it, *seen = json_object();
+	size_t i;
+	int provisions = 0;
+
+	world_start(&w, NULL);
+	args[6] = w.pyapp;
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 0);
+	ck_assert_int_eq((int)summary_num(r, "completed"), 40);
+	rs = json_object_get(r->result, "rollouts");
+	json_array_foreach(rs, i, it)
+		json_object_set_new(seen, json_string_value(json_object_get(
+			it, "sandbox")), json_true());
+	ck_assert_uint_eq(json_object_size(seen), 4);
+	json_array_foreach(json_object_get(r->result, "spans"), i, it)
+		provisions += !strcmp(json_string_value(json_object_get(it,
+				      "phase")), "provision");
+	ck_assert_int_eq(provisions, 4);
+	json_decref(seen);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/* No credentials: one clear error, nothing created. */
+START_TEST(test_daytona_without_credentials)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--daytona", "--seeds", "1", NULL };
+	const char *env[] = { "DAYTONA_API_KEY=", "DAYTONA_JWT_TOKEN=",
+			      "DAYTONA_API_URL=", NULL };
+
+	rr_run(r, args, env);
+	ck_assert_int_eq(r->status, 2);
+	ck_assert_ptr_nonnull(strstr(r->stderr_text, "DAYTONA_API_KEY"));
+	ck_assert_ptr_nonnull(strstr(r->stderr_text, "DAYTONA_API_URL"));
+	rr_free(r);
+}
+END_TEST
+
+static bool log_has_status(json_t *span, long status)
+{
+	json_t *log = json_object_get(span, "attempt_log"), *a;
+	size_t i;
+
+	json_array_foreach(log, i, a)
+		if (json_integer_value(json_object_get(a, "status")) == status)
+			return true;
+	return false;
+}
+
+/* 429s on create and 5xx anywhere: the job still runs to its end. */
+START_TEST(test_daytona_survives_429_and_5xx)
+{
+	const char *faults[] = { "--fault-429-rate", "0.3",
+		"--fault-5xx-rate", "0.1", "--fault-retry-after-s", "0",
+		"--seed", "3", NULL };
+	const char *args[] = { "--daytona", "--seeds", "6", "--sandboxes",
+			       "2", "--app", NULL, "--start",
+			       "exec python3 app.py", NULL };
+	struct world w;
+	struct rr *r = rr_new();
+	json_t *spans, *s;
+	bool saw_429 = false;
+	size_t i;
+
+	world_start(&w, faults);
+	args[6] = w.pyapp;
+	rr_run(r, args, w.env);
+	/* rollouts through the proxy may meet a 5xx; the job completes */
+	ck_assert_msg(r->status == 0 || r->status == 1, "exit %d: %s",
+		      r->status, r->stderr_text);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->result,
+							  "rollouts")), 6);
+	spans = json_object_get(r->result, "spans");
+	json_array_foreach(spans, i, s) {
+		if (strcmp(json_string_value(json_object_get(s, "phase")),
+			   "provision"))
+			continue;
+		ck_assert(json_is_true(json_object_get(s, "ok")));
+		ck_assert_int_eq(json_integer_value(json_object_get(s,
+				 "attempts")), json_array_size(
+				 json_object_get(s, "attempt_log")));
+		saw_429 |= log_has_status(s, 429);
+	}
+	ck_assert_msg(saw_429, "no 429 recorded");
+	ck_assert_uint_eq(world_left(&w), 0);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+START_TEST(test_daytona_error_state_is_clear_and_clean)
+{
+	const char *faults[] = { "--fault-error-rate", "1", NULL };
+	const char *args[] = { "--daytona", "--seeds", "2", NULL };
+	struct world w;
+	struct rr *r = rr_new();
+
+	world_start(&w, faults);
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 3);
+	ck_assert_msg(strstr(r->stderr_text, "provision") &&
+		      strstr(r->stderr_text, "state 'error'"), "%s",
+		      r->stderr_text);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+START_TEST(test_daytona_health_waits_out_preview_502)
+{
+	const char *faults[] = { "--fault-preview-502-ms", "2000", NULL };
+	const char *args[] = { "--daytona", "--seeds", "2", "--app", NULL,
+			       "--start", "exec python3 app.py", NULL };
+	struct world w;
+	struct rr *r = rr_new();
+	json_t *h;
+
+	world_start(&w, faults);
+	args[4] = w.pyapp;
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 0);
+	h = first_span(r, "health");
+	ck_assert_int_gt(json_integer_value(json_object_get(h, "attempts")),
+			 3);
+	/* the 502s last 2 s from the start; the wait ends soon after */
+	ck_assert(json_number_value(json_object_get(h, "ms")) > 1000);
+	ck_assert(json_number_value(json_object_get(h, "ms")) < 6000);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+START_TEST(test_daytona_stuck_sandbox_times_out)
+{
+	const char *faults[] = { "--fault-stuck-rate", "1",
+				 "--create-wait-ms", "0", NULL };
+	const char *args[] = { "--daytona", "--seeds", "1",
+			       "--provision-timeout", "1.5", NULL };
+	struct world w;
+	struct rr *r = rr_new();
+	json_t *p;
+
+	world_start(&w, faults);
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 3);
+	ck_assert_msg(strstr(r->stderr_text, "not started after"), "%s",
+		      r->stderr_text);
+	p = first_span(r, "provision");
+	ck_assert(json_number_value(json_object_get(p, "ms")) >= 1500);
+	ck_assert(log_has_status(first_span(r, "provision"), 200));
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/* Wait until the file at path contains needle. */
+static bool wait_for_text(const char *path, const char *needle,
+			  int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 10) {
+		char *text = tu_read_file(path, NULL);
+		bool found = text && strstr(text, needle);
+
+		free(text);
+		if (found)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * SIGINT when runeval starts phase (its -v line), twice when asked: the
+ * job stops, tears down, and exits 130 with nothing left.
+ */
+static void interrupt_during(const char *phase, const char *const *faults,
+			     const char *delay, bool twice)
+{
+	const char *args[] = { "--daytona", "--seeds", "3", "-v", "--app",
+			       NULL, "--start", NULL, NULL };
+	char *needle = rv_xasprintf("debug: %s ...", phase);
+	char *start = rv_xasprintf("exec python3 app.py --rollout-delay %s",
+				   delay);
+	struct world w;
+	struct rr *r = rr_new();
+	pid_t pid;
+
+	world_start(&w, faults);
+	args[5] = w.pyapp;
+	args[7] = start;
+	pid = rr_start(r, args, w.env);
+	ck_assert_msg(wait_for_text(r->stderr_path, needle, 20000),
+		      "runeval never reached '%s'", phase);
+	kill(pid, SIGINT);
+	if (twice) {
+		usleep(100000);
+		kill(pid, SIGINT);
+	}
+	rr_wait(r, pid, 60);
+	assert_ran_clean(&w, r, 130);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+		r->result, "job"), "status")), "interrupted");
+	free(needle);
+	free(start);
+	rr_free(r);
+	world_stop(&w);
+}
+
+START_TEST(test_daytona_sigint_during_provision)
+{
+	const char *slow[] = { "--fault-latency-ms", "500", NULL };
+
+	interrupt_during("provision", slow, "0", true);
+}
+END_TEST
+
+START_TEST(test_daytona_sigint_during_upload)
+{
+	const char *slow[] = { "--fault-latency-ms", "500", NULL };
+
+	interrupt_during("upload", slow, "0", false);
+}
+END_TEST
+
+START_TEST(test_daytona_sigint_during_rollouts)
+{
+	interrupt_during("rollouts", NULL, "3", false);
+}
+END_TEST
+
+/* `runeval reap ARGS...` with the world's env; returns the exit status. */
+static int reap(const struct world *w, const char *a1, const char *a2,
+		char **output)
+{
+	char *bin = tu_build_path("runeval");
+	char *log = rv_xasprintf("%s/reap.log", w->lite.dir);
+	char *const argv[] = { bin, "reap", (char *)a1, (char *)a2, NULL };
+	char *const env[] = { (char *)w->env[0], (char *)w->env[1],
+			      (char *)w->env[2], NULL };
+	pid_t pid;
+	int st = 0;
+
+	unlink(log);
+	pid = tu_spawn(argv, env, log);
+	waitpid(pid, &st, 0);
+	*output = tu_read_file(log, NULL);
+	free(log);
+	free(bin);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* kill -9 in the middle of the rollouts, then `runeval reap`. */
+START_TEST(test_daytona_kill9_then_reap)
+{
+	const char *args[] = { "--daytona", "--seeds", "4", "--sandboxes",
+			       "2", "-v", "--app", NULL, "--start",
+			       "exec python3 app.py --rollout-delay 5", NULL };
+	struct world w;
+	struct rr *r = rr_new();
+	char *out;
+	pid_t pid;
+
+	world_start(&w, NULL);
+	args[7] = w.pyapp;
+	pid = rr_start(r, args, w.env);
+	ck_assert(wait_for_text(r->stderr_path, "debug: rollouts ...", 20000));
+	usleep(200000);
+	kill(pid, SIGKILL);
+	rr_wait(r, pid, 10);
+	ck_assert_int_eq(r->status, 128 + SIGKILL);
+	ck_assert_uint_eq(world_left(&w), 2);
+	ck_assert_int_eq(world_journals(&w), 1);
+
+	ck_assert_int_eq(reap(&w, "--dry-run", NULL, &out), 0);
+	ck_assert_msg(strstr(out, "would delete"), "%s", out);
+	free(out);
+	ck_assert_uint_eq(world_left(&w), 2);
+
+	ck_assert_int_eq(reap(&w, NULL, NULL, &out), 0);
+	ck_assert_msg(strstr(out, "2 deleted"), "%s", out);
+	free(out);
+	ck_assert_uint_eq(world_left(&w), 0);
+	ck_assert_int_eq(world_journals(&w), 0);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/* The preview token of sandbox id, from the API. */
+static char *preview_token(const struct world *w, const char *id)
+{
+	struct daytona_config cfg = { .api_url = w->lite.api_url,
+				      .api_key = w->lite.api_key,
+				      .no_env = true };
+	struct daytona_client *c = daytona_client_new(&cfg, NULL);
+	char *url = NULL, *token = NULL;
+
+	ck_assert_int_eq(daytona_preview(c, id, 8000, NULL, &url, &token,
+					 NULL), RV_OK);
+	free(url);
+	daytona_client_free(c);
+	return token;
+}
+
+/* --keep leaves it up; the token is nowhere; reap --job deletes it. */
+START_TEST(test_daytona_keep_then_reap_job)
+{
+	const char *args[] = { "--daytona", "--seeds", "1", "--keep", "--app",
+			       NULL, "--start", "exec python3 app.py", NULL };
+	struct world w;
+	struct rr *r = rr_new();
+	const char *id, *job;
+	char *token, *out, *log, *logtext, *jobarg, *resfile;
+
+	world_start(&w, NULL);
+	args[5] = w.pyapp;
+	rr_run(r, args, w.env);
+	ck_assert_msg(r->status == 0, "%s", r->stderr_text);
+	ck_assert_ptr_nonnull(strstr(r->stderr_text, "kept"));
+	ck_assert_uint_eq(world_left(&w), 1);
+	id = json_string_value(json_object_get(first_span(r, "health"),
+					       "sandbox"));
+	job = json_string_value(json_object_get(json_object_get(r->result,
+							       "job"), "id"));
+	token = preview_token(&w, id);
+	ck_assert(strlen(token) >= 6);
+	log = rv_xasprintf("%s/sandbox-%s/taskapp.log", r->out, id);
+	logtext = tu_read_file(log, NULL);
+	resfile = rv_xasprintf("%s/result.json", r->out);
+	free(log);
+	log = tu_read_file(resfile, NULL);
+	ck_assert_ptr_null(strstr(log, token));
+	ck_assert_ptr_null(strstr(r->stderr_text, token));
+	ck_assert_ptr_null(strstr(r->stdout_text, token));
+	ck_assert_ptr_null(logtext ? strstr(logtext, token) : NULL);
+
+	/* a plain reap leaves a kept sandbox alone; --job names it */
+	ck_assert_int_eq(reap(&w, NULL, NULL, &out), 0);
+	free(out);
+	ck_assert_uint_eq(world_left(&w), 1);
+	jobarg = rv_xasprintf("--job=%s", job);
+	ck_assert_int_eq(reap(&w, jobarg, NULL, &out), 0);
+	ck_assert_msg(strstr(out, "1 deleted"), "%s", out);
+	free(out);
+	ck_assert_uint_eq(world_left(&w), 0);
+	ck_assert_int_eq(world_journals(&w), 0);
+	free(jobarg);
+	free(resfile);
+	free(log);
+	free(logtext);
+	free(token);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/* `runeval lifecycle --daytona --json`: one span line per step. */
+START_TEST(test_daytona_lifecycle_command)
+{
+	static const char *const steps[] = { "provision", "upload", "exec",
+					     "preview", "teardown" };
+	char *bin = tu_build_path("runeval");
+	struct world w;
+	char *log, *text;
+	pid_t pid;
+	int st = 0;
+
+	world_start(&w, NULL);
+	log = rv_xasprintf("%s/lifecycle.out", w.lite.dir);
+	{
+		char *const argv[] = { bin, "lifecycle", "--daytona", "--json",
+				       NULL };
+		char *const env[] = { (char *)w.env[0], (char *)w.env[1],
+				      (char *)w.env[2], NULL };
+
+		pid = tu_spawn(argv, env, log);
+	}
+	waitpid(pid, &st, 0);
+	text = tu_read_file(log, NULL);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", text);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		char *want = rv_xasprintf("\"phase\":\"%s\",", steps[i]);
+
+		ck_assert_msg(strstr(text, want), "no %s in %s", steps[i], text);
+		free(want);
+	}
+	ck_assert_ptr_null(strstr(text, "\"ok\":false"));
+	ck_assert_uint_eq(world_left(&w), 0);
+	free(text);
+	free(log);
+	free(bin);
+	world_stop(&w);
+}
+END_TEST
+
+/* A wrong key, then nobody listening: quick, clear, no journal left. */
+START_TEST(test_daytona_rejected_and_unreachable)
+{
+	const char *args[] = { "--daytona", "--seeds", "1", NULL };
+	char url[80];
+	struct world w;
+	struct rr *r = rr_new();
+	uint64_t t0;
+
+	world_start(&w, NULL);
+	w.env[1] = "DAYTONA_API_KEY=not-the-key";
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 3);
+	ck_assert_msg(strstr(r->stderr_text, "HTTP 401"), "%s",
+		      r->stderr_text);
+	rr_free(r);
+
+	r = rr_new();
+	snprintf(url, sizeof(url), "DAYTONA_API_URL=http://127.0.0.1:%d/api",
+		 tu_free_port());
+	w.env[0] = url;
+	t0 = rv_now_ns();
+	rr_run(r, args, w.env);
+	ck_assert_int_eq(r->status, 3);
+	ck_assert_uint_lt(rv_now_ns() - t0, 10 * RV_NS_PER_SEC);
+	ck_assert_msg(strstr(r->stderr_text, "cannot create sandbox"), "%s",
+		      r->stderr_text);
+	ck_assert_int_eq(world_journals(&w), 0);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/* Sandbox options are checked before anything starts. */
+START_TEST(test_daytona_option_errors)
+{
+	static const char *const bad[][7] = {
+		{ "--local", "--seeds", "1", "--sandboxes", "2", NULL },
+		{ "--local", "--seeds", "1", "--keep", NULL },
+		{ "--daytona", "--seeds", "1", "--snapshot", "a", "--image",
+		  "b" },
+		{ "--daytona", "--seeds", "1", "--sandboxes", "0", NULL },
+		{ "--daytona", "--seeds", "1", "--sandboxes", "65", NULL },
+		{ "--daytona", "--seeds", "4", "--sandboxes", "2", "--keep" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *args[8] = { 0 };
+		struct rr *r = rr_new();
+
+		memcpy(args, bad[i], sizeof(bad[i]));
+		rr_run(r, args, NULL);
+		ck_assert_msg(r->status == 2, "case %zu: exit %d", i, r->status);
+		ck_assert_msg(strstr(r->stderr_text, "--"), "case %zu: %s", i,
+			      r->stderr_text);
+		rr_free(r);
+	}
+}
+END_TEST
+
+static Suite *daytona_suite(void)
+{
+	Suite *s = suite_create("daytona");
+	TCase *tc = tcase_create("core");
+	TCase *te = tcase_create("errors");
+	TCase *tl = tcase_create("limits");
+
+	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(te, 120);
+	tcase_set_timeout(tl, 120);
+	tcase_add_test(tc, test_daytona_bundled_five_seeds);
+	tcase_add_test(tc, test_daytona_foreign_language_app);
+	tcase_add_test(tc, test_daytona_forty_seeds_four_sandboxes);
+	tcase_add_test(tc, test_daytona_keep_then_reap_job);
+	tcase_add_test(tc, test_daytona_lifecycle_command);
+	tcase_add_test(te, test_daytona_without_credentials);
+	tcase_add_test(te, test_daytona_option_errors);
+	tcase_add_test(te, test_daytona_rejected_and_unreachable);
+	tcase_add_test(te, test_daytona_survives_429_and_5xx);
+	tcase_add_test(te, test_daytona_error_state_is_clear_and_clean);
+	tcase_add_test(te, test_daytona_health_waits_out_preview_502);
+	tcase_add_test(te, test_daytona_stuck_sandbox_times_out);
+	tcase_add_test(tl, test_daytona_sigint_during_provision);
+	tcase_add_test(tl, test_daytona_sigint_during_upload);
+	tcase_add_test(tl, test_daytona_sigint_during_rollouts);
+	tcase_add_test(tl, test_daytona_kill9_then_reap);
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, te);
+	suite_add_tcase(s, tl);
+	return s;
+}
+
+int main(void)
+{
+	rv_http_global_init();
+	return tu_run_suite(daytona_suite()) ? 1 : 0;
+}

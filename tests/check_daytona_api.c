@@ -1,0 +1,397 @@
+/*
+ * The Daytona client and the daytona provider against a real
+ * daytona-lite (bubblewrap sandboxes) started by the test.
+ */
+#include "testutil.h"
+#include "lite_server.h"
+
+#include "daytona.h"
+#include "daytona_api.h"
+#include "daytona_toolbox.h"
+#include "daytona_ws.h"
+#include "rv_alloc.h"
+#include "rv_buf.h"
+#include "rv_clock.h"
+#include "rv_http.h"
+#include "rv_redact.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct daytona_client *client_for(const struct lite_server *s)
+{
+	struct daytona_config cfg = { .api_url = s->api_url,
+				      .api_key = s->api_key, .no_env = true };
+	struct rv_err err = RV_ERR_INIT;
+	struct daytona_client *c = daytona_client_new(&cfg, &err);
+
+	ck_assert_msg(c != NULL, "%s", err.msg);
+	return c;
+}
+
+/* How many sandboxes carry runeval.job=job (any job when NULL). */
+static size_t count_left(struct daytona_client *c, const char *job)
+{
+	struct daytona_sandbox_info *v;
+	struct rv_err err = RV_ERR_INIT;
+	size_t n = 0;
+
+	ck_assert_int_eq(daytona_list(c, "runeval.job", job, NULL, &v, &n,
+				      &err), RV_OK);
+	daytona_sandbox_list_free(v, n);
+	return n;
+}
+
+static bool log_has(const struct provider_attempts *a, const char *op,
+		    long status)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcmp(a->v[i].op, op) && a->v[i].status == status)
+			return true;
+	return false;
+}
+
+static char *unique_name(const char *tag)
+{
+	static unsigned n;
+
+	return rv_xasprintf("t-%s-%ld-%u", tag, (long)getpid(), ++n);
+}
+
+START_TEST(test_api_sandbox_lifecycle)
+{
+	struct lite_server s;
+	struct daytona_client *c;
+	struct daytona_sandbox_info info = { 0 };
+	struct provider_attempts log = PROVIDER_ATTEMPTS_INIT;
+	struct daytona_call call = { .log = &log };
+	struct daytona_exec_result res = { 0 };
+	const char *labels[] = { "runeval.job=lifecycle", NULL };
+	const char *env[] = { "FOO=bar baz", NULL };
+	struct daytona_create_opts o = { .labels = labels, .env = env,
+					 .auto_stop_min = 5,
+					 .auto_delete_min = 0 };
+	struct rv_err err = RV_ERR_INIT;
+	char *tb = NULL, *url, *token, *name = unique_name("life");
+	char *dir = tu_tmpdir(), *file = rv_xasprintf("%s/f.txt", dir);
+	FILE *f;
+
+	ck_assert(lite_server_start(&s, NULL));
+	c = client_for(&s);
+	o.name = name;
+	ck_assert_int_eq(daytona_create(c, &o, &call, &info, &err), RV_OK);
+	ck_assert_str_eq(info.name, name);
+	ck_assert_str_eq(info.job_label, "lifecycle");
+	ck_assert(log_has(&log, "POST /sandbox", 200));
+	ck_assert_int_eq(daytona_wait_started(c, info.id, &call, &info, &err),
+			 RV_OK);
+	ck_assert_str_eq(info.state, "started");
+	ck_assert_int_eq(daytona_toolbox_base(c, &info, &call, &tb, &err),
+			 RV_OK);
+	ck_assert_ptr_nonnull(strstr(tb, info.id));
+
+	/* upload a file, read it back, see the env of the create */
+	f = fopen(file, "w");
+	fputs("payload 42\n", f);
+	fclose(f);
+	ck_assert_msg(daytona_upload_file(c, tb, file, "/tmp/up/f.txt", &call,
+					  &err) == RV_OK, "%s", err.msg);
+	ck_assert_int_eq(daytona_execute(c, tb, "cat /tmp/up/f.txt; "
+					 "echo \"$FOO\"", NULL, 10, false,
+					 &call, &res, &err), RV_OK);
+	ck_assert_int_eq(res.exit_code, 0);
+	ck_assert_str_eq(res.output, "payload 42\nbar baz\n");
+	ck_assert_int_eq(daytona_execute(c, tb, "exit 3", NULL, 10, false,
+					 &call, &res, &err), RV_OK);
+	ck_assert_int_eq(res.exit_code, 3);
+	daytona_exec_result_release(&res);
+
+	/* the preview token is a secret from the moment we have it */
+	ck_assert_int_eq(daytona_preview(c, info.id, 8000, &call, &url,
+					 &token, &err), RV_OK);
+	ck_assert_ptr_nonnull(strstr(url, info.id));
+	ck_assert(strlen(token) >= RV_REDACT_MIN_LEN);
+	ck_assert(rv_redact_contains(token));
+	free(url);
+	free(token);
+
+	ck_assert_uint_eq(count_left(c, "lifecycle"), 1);
+	ck_assert_int_eq(daytona_delete(c, info.id, &call, &err), RV_OK);
+	ck_assert_uint_eq(count_left(c, "lifecycle"), 0);
+	{
+		struct daytona_sandbox_info gone = { 0 };
+
+		ck_assert_int_eq(daytona_get(c, info.id, NULL, &gone, &err),
+				 RV_ERR_NOTFOUND);
+		daytona_sandbox_info_release(&gone);
+	}
+	/* deleting again is fine: it is gone */
+	ck_assert_int_eq(daytona_delete(c, info.id, NULL, &err), RV_OK);
+
+	daytona_sandbox_info_release(&info);
+	provider_attempts_release(&log);
+	daytona_client_free(c);
+	lite_server_stop(&s);
+	free(tb);
+	free(name);
+	unlink(file);
+	free(file);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+struct streams {
+	struct rv_buf out, err;
+};
+
+static void collect(enum daytona_stream st, const char *d, size_t n,
+		    void *arg)
+{
+	struct streams *s = arg;
+
+	rv_buf_add(st == DAYTONA_STREAM_STDOUT ? &s->out : &s->err, d, n);
+}
+
+START_TEST(test_api_session_follow_over_websocket)
+{
+	struct lite_server s;
+	struct daytona_client *c;
+	struct daytona_sandbox_info info = { 0 };
+	struct daytona_create_opts o = { .auto_stop_min = -1,
+					 .auto_delete_min = -1 };
+	struct streams got = { RV_BUF_INIT, RV_BUF_INIT };
+	struct rv_err err = RV_ERR_INIT;
+	struct daytona_follow *fw;
+	char *tb, *cid, *ws, *so, *se, *name = unique_name("sess");
+	uint64_t t0;
+	bool done = false;
+	int code = -1;
+
+	ck_assert(lite_server_start(&s, NULL));
+	c = client_for(&s);
+	o.name = name;
+	ck_assert_int_eq(daytona_create(c, &o, NULL, &info, &err), RV_OK);
+	ck_assert_int_eq(daytona_wait_started(c, info.id, NULL, &info, &err),
+			 RV_OK);
+	ck_assert_int_eq(daytona_toolbox_base(c, &info, NULL, &tb, &err),
+			 RV_OK);
+	ck_assert_int_eq(daytona_session_create(c, tb, "s1", NULL, &err),
+			 RV_OK);
+	/* creating it again is fine */
+	ck_assert_int_eq(daytona_session_create(c, tb, "s1", NULL, &err),
+			 RV_OK);
+	ck_assert_int_eq(daytona_session_exec_async(c, tb, "s1",
+		"echo out1; echo err1 >&2; sleep 0.3; echo out2", NULL, &cid,
+		&err), RV_OK);
+	ws = daytona_logs_ws_url(tb, "s1", cid);
+	ck_assert(!strncmp(ws, "ws://", 5));
+	fw = daytona_follow_start(ws, daytona_client_headers(c), collect, &got,
+				  &err);
+	ck_assert_ptr_nonnull(fw);
+	/* the daemon closes the stream once the command has exited */
+	t0 = rv_now_ns();
+	while (!daytona_follow_ended(fw) && rv_now_ns() - t0 < 10 * RV_NS_PER_SEC)
+		usleep(10000);
+	ck_assert(daytona_follow_ended(fw));
+	ck_assert_int_eq(daytona_follow_stop(fw, &err), RV_OK);
+	ck_assert_str_eq(got.out.data, "out1\nout2\n");
+	ck_assert_str_eq(got.err.data, "err1\n");
+
+	ck_assert_int_eq(daytona_command_status(c, tb, "s1", cid, NULL, &done,
+						&code, &err), RV_OK);
+	ck_assert(done);
+	ck_assert_int_eq(code, 0);
+	ck_assert_int_eq(daytona_command_logs(c, tb, "s1", cid, NULL, &so, &se,
+					      &err), RV_OK);
+	ck_assert_str_eq(so, "out1\nout2\n");
+	ck_assert_str_eq(se, "err1\n");
+	ck_assert_int_eq(daytona_session_delete(c, tb, "s1", NULL, &err),
+			 RV_OK);
+	ck_assert_int_eq(daytona_delete(c, info.id, NULL, &err), RV_OK);
+
+	free(so);
+	free(se);
+	free(ws);
+	free(cid);
+	free(tb);
+	free(name);
+	rv_buf_release(&got.out);
+	rv_buf_release(&got.err);
+	daytona_sandbox_info_release(&info);
+	daytona_client_free(c);
+	lite_server_stop(&s);
+}
+END_TEST
+
+START_TEST(test_api_errors_are_clear)
+{
+	struct daytona_config none = { .no_env = true };
+	struct daytona_config bad = { .api_key = "wrong-key-123",
+				      .no_env = true };
+	struct daytona_config refused = { .api_key = "some-key-123",
+					  .no_env = true };
+	struct daytona_sandbox_info info = { 0 };
+	struct rv_err err = RV_ERR_INIT;
+	struct daytona_client *c;
+	struct lite_server s;
+	char url[64];
+	uint64_t t0;
+
+	/* no credentials: one error naming both variables */
+	ck_assert_ptr_null(daytona_client_new(&none, &err));
+	ck_assert_int_eq(err.code, RV_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "DAYTONA_API_KEY"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "DAYTONA_API_URL"));
+
+	ck_assert(lite_server_start(&s, NULL));
+	bad.api_url = s.api_url;
+	c = daytona_client_new(&bad, &err);
+	ck_assert_int_eq(daytona_get(c, "nope", NULL, &info, &err),
+			 RV_ERR_AUTH);
+	ck_assert_ptr_null(strstr(err.msg, "wrong-key-123"));
+	daytona_client_free(c);
+	c = client_for(&s);
+	ck_assert_int_eq(daytona_get(c, "does-not-exist", NULL, &info, &err),
+			 RV_ERR_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err.msg, "does-not-exist"));
+	daytona_client_free(c);
+	lite_server_stop(&s);
+
+	/* nobody listening: a quick, clear failure, not a long retry */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api", tu_free_port());
+	refused.api_url = url;
+	c = daytona_client_new(&refused, &err);
+	t0 = rv_now_ns();
+	ck_assert_int_eq(daytona_get(c, "x", NULL, &info, &err),
+			 RV_ERR_CONNECT);
+	ck_assert_uint_lt(rv_now_ns() - t0, 8 * RV_NS_PER_SEC);
+	daytona_client_free(c);
+	daytona_sandbox_info_release(&info);
+}
+END_TEST
+
+/* 429s and 5xx on the way: every create ends with exactly one sandbox. */
+START_TEST(test_api_retries_without_duplicates)
+{
+	const char *faults[] = { "--fault-429-rate", "0.4",
+		"--fault-5xx-rate", "0.15", "--fault-retry-after-s", "0",
+		"--seed", "11", NULL };
+	struct provider_attempts log = PROVIDER_ATTEMPTS_INIT;
+	struct daytona_call call = { .log = &log };
+	const char *labels[] = { "runeval.job=retries", NULL };
+	struct rv_err err = RV_ERR_INIT;
+	struct daytona_client *c;
+	struct lite_server s;
+	char *ids[8];
+	bool saw_429 = false;
+
+	ck_assert(lite_server_start(&s, faults));
+	c = client_for(&s);
+	for (int i = 0; i < 8; i++) {
+		struct daytona_sandbox_info info = { 0 };
+		struct daytona_create_opts o = { .labels = labels,
+						 .auto_stop_min = -1,
+						 .auto_delete_min = -1 };
+		char *name = unique_name("retry");
+
+		o.name = name;
+		call.deadline_ns = rv_now_ns() + 60 * RV_NS_PER_SEC;
+		ck_assert_msg(daytona_create(c, &o, &call, &info, &err) ==
+			      RV_OK, "%s", err.msg);
+		ids[i] = rv_xstrdup(info.id);
+		daytona_sandbox_info_release(&info);
+		free(name);
+	}
+	for (size_t i = 0; i < log.n; i++)
+		if (log.v[i].status == 429)
+			saw_429 = true;
+	ck_assert(saw_429);
+	ck_assert_uint_gt(log.n, 8);
+	call.deadline_ns = 0;
+	ck_assert_uint_eq(count_left(c, "retries"), 8);
+	for (int i = 0; i < 8; i++) {
+		ck_assert_msg(daytona_delete(c, ids[i], &call, &err) == RV_OK,
+			      "%s", err.msg);
+		free(ids[i]);
+	}
+	ck_assert_uint_eq(count_left(c, "retries"), 0);
+	provider_attempts_release(&log);
+	daytona_client_free(c);
+	lite_server_stop(&s);
+}
+END_TEST
+
+/* The provider's create: a sandbox that fails leaves nothing behind. */
+static void provider_create_fails(const char *fault, long timeout_ms,
+				  enum rv_code want, const char *msg_part)
+{
+	const char *faults[] = { fault, "1", NULL };
+	struct provider_attempts log = PROVIDER_ATTEMPTS_INIT;
+	struct provider_config cfg = { .job_id = "fails",
+				       .create_timeout_ms = timeout_ms,
+				       .attempts = &log };
+	struct provider_sandbox *sb = NULL;
+	struct rv_err err = RV_ERR_INIT;
+	struct daytona_client *c;
+	struct lite_server s;
+	uint64_t t0;
+
+	ck_assert(lite_server_start(&s, faults));
+	cfg.api_url = s.api_url;
+	cfg.api_key = s.api_key;
+	t0 = rv_now_ns();
+	ck_assert_int_eq(provider_create(&provider_daytona, &cfg, &sb, &err),
+			 want);
+	ck_assert_ptr_null(sb);
+	ck_assert_msg(strstr(err.msg, msg_part), "%s", err.msg);
+	ck_assert_uint_lt(rv_now_ns() - t0, (uint64_t)(timeout_ms + 20000) *
+			  RV_NS_PER_MS);
+	ck_assert(log_has(&log, "DELETE /sandbox/{id}", 200));
+	c = client_for(&s);
+	ck_assert_uint_eq(count_left(c, NULL), 0);
+	daytona_client_free(c);
+	provider_attempts_release(&log);
+	lite_server_stop(&s);
+}
+
+START_TEST(test_provider_error_state_is_deleted)
+{
+	provider_create_fails("--fault-error-rate", 30000, RV_ERR_PROVIDER,
+			      "state 'error'");
+}
+END_TEST
+
+START_TEST(test_provider_stuck_sandbox_times_out_and_is_deleted)
+{
+	provider_create_fails("--fault-stuck-rate", 1500, RV_ERR_TIMEOUT,
+			      "not started after");
+}
+END_TEST
+
+static Suite *daytona_api_suite(void)
+{
+	Suite *s = suite_create("daytona_api");
+	TCase *tc = tcase_create("core");
+	TCase *te = tcase_create("errors");
+
+	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(te, 90);
+	tcase_add_test(tc, test_api_sandbox_lifecycle);
+	tcase_add_test(tc, test_api_session_follow_over_websocket);
+	tcase_add_test(te, test_api_errors_are_clear);
+	tcase_add_test(te, test_api_retries_without_duplicates);
+	tcase_add_test(te, test_provider_error_state_is_deleted);
+	tcase_add_test(te, test_provider_stuck_sandbox_times_out_and_is_deleted);
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, te);
+	return s;
+}
+
+int main(void)
+{
+	rv_http_global_init();
+	return tu_run_suite(daytona_api_suite()) ? 1 : 0;
+}
