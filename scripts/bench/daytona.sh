@@ -157,7 +157,9 @@ with open(out, "w") as f:
 PY
 
 # --- 3. readiness detection lag through the preview proxy ------------------
-probe='./start.sh --host 0.0.0.0 --port "$PORT" & while ! (echo >/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; do sleep 0.001; done; echo "READY $(date +%s%N)"; wait'
+# The probe runs beside the app in the sandbox and notes (bash's
+# $EPOCHREALTIME: no fork) when its port first accepts a connection.
+probe='./start.sh --host 0.0.0.0 --port "$PORT" & while :; do t=$EPOCHREALTIME; { : 3<>/dev/tcp/127.0.0.1/$PORT; } 2>/dev/null && break; done; echo "READY ${t/./}000"; wait'
 : >"$tmp/lag.ms"
 for i in $(seq 1 5); do
 	rm -rf "$tmp/lag"
@@ -181,7 +183,7 @@ PY
 done
 if [[ -s $tmp/lag.ms ]]; then
 	echo "readiness lag (port open in the sandbox -> health 200 through the preview proxy), ms: median $(median <"$tmp/lag.ms") of $(wc -l <"$tmp/lag.ms"): $(tr '\n' ' ' <"$tmp/lag.ms")"
-	awk '{printf "{\"provider\":\"daytona\",\"phase\":\"readiness_lag\",\"ms\":%s,\"ok\":true}\n", $1}' "$tmp/lag.ms" >"$OUT/readiness.jsonl"
+	awk '$1 >= 0 {printf "{\"provider\":\"daytona\",\"phase\":\"readiness_lag\",\"ms\":%s,\"ok\":true}\n", $1}' "$tmp/lag.ms" >"$OUT/readiness.jsonl"
 else
 	echo "readiness lag: not measured (no READY line or no healthy span)"
 fi
