@@ -35,7 +35,7 @@
 struct lite_box_host {
 	char *bwrap;		/* bubblewrap binary */
 	char *dir;		/* sandboxes live in dir/<id>/ */
-	char *exe;		/* this program, run as the toolbox */
+	char *exe;		/* a copy of this program: the toolbox */
 	char *passwd;		/* the sandboxes' /etc/passwd and group */
 	char *group;
 	bool drop_ids;		/* run bwrap as uid:gid (we are root) */

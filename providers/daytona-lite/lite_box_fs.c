@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,13 +79,54 @@ static enum rv_code lite_write_text(const char *path, const char *text,
 	return rc;
 }
 
+/*
+ * Copy the running program next to the passwd file: sandboxes run that
+ * copy, which a rebuild of daytona-lite (a new file where the old one
+ * was) cannot pull away from under a running server.
+ */
+static enum rv_code lite_copy_self(const char *dst, struct rv_err *err)
+{
+	char *tmp = rv_xasprintf("%s.tmp", dst);
+	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	enum rv_code rc = RV_OK;
+	struct stat st;
+	off_t off = 0;
+
+	if (in < 0 || out < 0 || fstat(in, &st) < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot copy this program to "
+			     "'%s': %s", dst, strerror(errno));
+		goto out;
+	}
+	while (off < st.st_size) {
+		ssize_t n = sendfile(out, in, &off, (size_t)(st.st_size - off));
+
+		if (n <= 0) {
+			rc = rv_errf(err, RV_ERR_IO, "cannot copy this program "
+				     "to '%s': %s", dst, n < 0 ?
+				     strerror(errno) : "short copy");
+			goto out;
+		}
+	}
+	if (fchmod(out, 0755) < 0 || rename(tmp, dst) < 0)
+		rc = rv_errf(err, RV_ERR_IO, "cannot install '%s': %s", dst,
+			     strerror(errno));
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
 enum rv_code lite_box_host_init(struct lite_box_host *h, const char *bwrap,
 				const char *dir, const char *etc_dir,
 				uid_t uid, gid_t gid, long start_timeout_ms,
 				struct rv_err *err)
 {
-	char exe[4096];
-	ssize_t n;
 	enum rv_code rc = RV_OK;
 
 	memset(h, 0, sizeof(*h));
@@ -96,22 +138,19 @@ enum rv_code lite_box_host_init(struct lite_box_host *h, const char *bwrap,
 	h->gid = gid;
 	h->start_timeout_ms = start_timeout_ms;
 	h->bwrap = lite_find_in_path(bwrap ? bwrap : "bwrap");
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	h->exe = rv_xasprintf("%s/daytona-lite", etc_dir);
 	if (!h->bwrap) {
 		rc = rv_errf(err, RV_ERR_CONFIG, "cannot find '%s' (install "
 			     "the Debian package 'bubblewrap')",
 			     bwrap ? bwrap : "bwrap");
-	} else if (n <= 0) {
-		rc = rv_errf(err, RV_ERR_IO, "cannot read '/proc/self/exe': %s",
-			     strerror(errno));
 	} else if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
 		   (mkdir(etc_dir, 0755) < 0 && errno != EEXIST)) {
 		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", dir,
 			     strerror(errno));
 	} else {
-		exe[n] = '\0';
-		h->exe = rv_xstrdup(exe);
-		rc = lite_write_text(h->passwd, lite_passwd, err);
+		rc = lite_copy_self(h->exe, err);
+		if (rc == RV_OK)
+			rc = lite_write_text(h->passwd, lite_passwd, err);
 		if (rc == RV_OK)
 			rc = lite_write_text(h->group, lite_group, err);
 	}
