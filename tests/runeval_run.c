@@ -13,11 +13,45 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/*
+ * Directories of runs not yet freed: removed at exit, so a test that
+ * fails an assertion (and never reaches rr_free) leaves nothing in /tmp.
+ */
+static char *rr_live[64];
+
+static void rr_cleanup(void)
+{
+	for (size_t i = 0; i < sizeof(rr_live) / sizeof(rr_live[0]); i++)
+		if (rr_live[i])
+			tu_rmrf(rr_live[i]);
+}
+
+static void rr_track(const char *dir, bool add)
+{
+	static bool registered;
+
+	if (!registered) {
+		atexit(rr_cleanup);
+		registered = true;
+	}
+	for (size_t i = 0; i < sizeof(rr_live) / sizeof(rr_live[0]); i++) {
+		if (add && !rr_live[i]) {
+			rr_live[i] = (char *)dir;
+			return;
+		}
+		if (!add && rr_live[i] == dir) {
+			rr_live[i] = NULL;
+			return;
+		}
+	}
+}
+
 struct rr *rr_new(void)
 {
 	struct rr *r = rv_xcalloc(1, sizeof(*r));
 
 	r->dir = tu_tmpdir();
+	rr_track(r->dir, true);
 	r->out = rv_xasprintf("%s/out", r->dir);
 	r->stdout_path = rv_xasprintf("%s/stdout", r->dir);
 	r->stderr_path = rv_xasprintf("%s/stderr", r->dir);
@@ -29,6 +63,7 @@ void rr_free(struct rr *r)
 {
 	if (!r)
 		return;
+	rr_track(r->dir, false);
 	tu_rmrf(r->dir);
 	free(r->dir);
 	free(r->out);
