@@ -273,6 +273,61 @@ START_TEST(test_api_errors_are_clear)
 }
 END_TEST
 
+static bool has_header(struct daytona_client *c, const char *h)
+{
+	for (const char *const *p = daytona_client_headers(c); *p; p++)
+		if (!strcmp(*p, h))
+			return true;
+	return false;
+}
+
+/* The SDK's headers; a JWT needs its organization; the key wins. */
+START_TEST(test_api_headers_and_credentials)
+{
+	struct daytona_config jwt = { .jwt = "jwt-token-abc", .org_id = "org-7",
+				      .no_env = true };
+	struct daytona_config both = { .api_key = "key-123456",
+				       .jwt = "jwt-token-abc",
+				       .org_id = "org-7", .no_env = true };
+	struct daytona_config no_org = { .jwt = "jwt-token-abc",
+					 .no_env = true };
+	struct daytona_config bad_url = { .api_key = "key-123456",
+					  .api_url = "ftp://x/api",
+					  .no_env = true };
+	struct rv_err err = RV_ERR_INIT;
+	struct daytona_client *c;
+
+	c = daytona_client_new(&jwt, &err);
+	ck_assert(has_header(c, "Authorization: Bearer jwt-token-abc"));
+	ck_assert(has_header(c, "X-Daytona-Organization-ID: org-7"));
+	ck_assert(has_header(c, "X-Daytona-Source: runeval"));
+	ck_assert(has_header(c, "X-Daytona-SDK-Version: 0.218.0"));
+	ck_assert_str_eq(daytona_client_api_url(c), DAYTONA_DEFAULT_API_URL);
+	daytona_client_free(c);
+	c = daytona_client_new(&both, &err);
+	ck_assert(has_header(c, "Authorization: Bearer key-123456"));
+	ck_assert(!has_header(c, "X-Daytona-Organization-ID: org-7"));
+	daytona_client_free(c);
+	ck_assert_ptr_null(daytona_client_new(&no_org, &err));
+	ck_assert_int_eq(err.code, RV_ERR_CONFIG);
+	ck_assert_ptr_null(daytona_client_new(&bad_url, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "ftp://x/api"));
+	/* the environment, when asked: DAYTONA_* variables */
+	setenv("DAYTONA_API_KEY", "env-key-99999", 1);
+	setenv("DAYTONA_API_URL", "http://127.0.0.1:9/api/", 1);
+	setenv("DAYTONA_TARGET", "eu", 1);
+	c = daytona_client_new(&(struct daytona_config){ 0 }, &err);
+	ck_assert(has_header(c, "Authorization: Bearer env-key-99999"));
+	ck_assert_str_eq(daytona_client_api_url(c), "http://127.0.0.1:9/api");
+	ck_assert_str_eq(daytona_client_target(c), "eu");
+	ck_assert(rv_redact_contains("x env-key-99999 y"));
+	daytona_client_free(c);
+	unsetenv("DAYTONA_API_KEY");
+	unsetenv("DAYTONA_API_URL");
+	unsetenv("DAYTONA_TARGET");
+}
+END_TEST
+
 /* 429s and 5xx on the way: every create ends with exactly one sandbox. */
 START_TEST(test_api_retries_without_duplicates)
 {
@@ -382,6 +437,7 @@ static Suite *daytona_api_suite(void)
 	tcase_add_test(tc, test_api_sandbox_lifecycle);
 	tcase_add_test(tc, test_api_session_follow_over_websocket);
 	tcase_add_test(te, test_api_errors_are_clear);
+	tcase_add_test(te, test_api_headers_and_credentials);
 	tcase_add_test(te, test_api_retries_without_duplicates);
 	tcase_add_test(te, test_provider_error_state_is_deleted);
 	tcase_add_test(te, test_provider_stuck_sandbox_times_out_and_is_deleted);
