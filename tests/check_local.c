@@ -251,6 +251,29 @@ START_TEST(test_local_never_healthy_times_out_and_tears_down)
 }
 END_TEST
 
+START_TEST(test_local_502_then_healthy_waits_it_out)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "2", "--app", pyapp,
+			       "--start", "exec python3 app.py --healthy-after 0.6",
+			       NULL };
+	json_t *spans = NULL, *v;
+	size_t i;
+
+	ck_assert_int_eq(rr_run(r, args, NULL), 0);
+	spans = json_object_get(r->result, "spans");
+	json_array_foreach(spans, i, v) {
+		if (strcmp(json_string_value(json_object_get(v, "phase")),
+			   "health"))
+			continue;
+		/* several "not yet" answers, over at least the 0.6 s */
+		ck_assert(json_integer_value(json_object_get(v, "attempts")) > 3);
+		ck_assert(json_number_value(json_object_get(v, "ms")) >= 600);
+	}
+	rr_free(r);
+}
+END_TEST
+
 START_TEST(test_local_exit_at_start_reports_status_and_log)
 {
 	struct rr *r = rr_new();
@@ -552,6 +575,7 @@ static Suite *local_suite(void)
 	tcase_add_test(tc, test_local_faulty_seeds_fail_with_reasons);
 	tcase_add_test(tc, test_local_hanging_rollout_times_out_alone);
 	tcase_add_test(tc, test_local_never_healthy_times_out_and_tears_down);
+	tcase_add_test(tc, test_local_502_then_healthy_waits_it_out);
 	tcase_add_test(tc, test_local_exit_at_start_reports_status_and_log);
 	tcase_add_test(tc, test_local_key_mismatch_fails_at_once);
 	tcase_add_test(tc, test_local_env_file_key_used_and_never_written);

@@ -8,6 +8,7 @@ X-API-Key) and can misbehave on purpose:
   --port N            listen here (default: $PORT)
   --expect-key K      accept K instead of $ENVIRONMENT_API_KEY
   --never-healthy     /health answers 503 forever
+  --healthy-after S   /health answers 502 for S seconds after listening
   --exit-at-start N   print a line and exit with status N
   --start-delay S     sleep S seconds before listening
   --fault SEED:KIND   KIND is 500, badjson, noreward, strreward, hang,
@@ -28,6 +29,7 @@ def parse_args():
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "0")))
     p.add_argument("--expect-key", default=None)
     p.add_argument("--never-healthy", action="store_true")
+    p.add_argument("--healthy-after", type=float, default=0.0)
     p.add_argument("--exit-at-start", type=int, default=None)
     p.add_argument("--start-delay", type=float, default=0.0)
     p.add_argument("--fault", action="append", default=[])
@@ -37,6 +39,7 @@ def parse_args():
 
 ARGS = parse_args()
 KEY = ARGS.expect_key or os.environ.get("ENVIRONMENT_API_KEY", "")
+LISTEN_AT = 0.0
 FAULTS = {}
 for f in ARGS.fault:
     seed, kind = f.split(":", 1)
@@ -79,6 +82,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/health":
             if ARGS.never_healthy:
                 return self.send(503, {"healthy": False})
+            if time.monotonic() < LISTEN_AT + ARGS.healthy_after:
+                return self.send(502, b"Bad Gateway")
             return self.send(200, {"healthy": True})
         self.send(404, {"detail": "not found"})
 
@@ -136,6 +141,8 @@ def main():
     ThreadingHTTPServer.request_queue_size = 128
     srv = ThreadingHTTPServer((ARGS.host, ARGS.port), Handler)
     srv.daemon_threads = True
+    global LISTEN_AT
+    LISTEN_AT = time.monotonic()
     print("pyapp: listening on http://%s:%d pid %d"
           % (ARGS.host, srv.server_port, os.getpid()), flush=True)
     srv.serve_forever()
