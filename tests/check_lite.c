@@ -217,7 +217,16 @@ START_TEST(test_lite_intervals)
 		      "\"autoDeleteInterval\":0}");
 	ck_assert(wait_state(&tl_srv, a, "stopped", 5000));
 	ck_assert(wait_state(&tl_srv, b, NULL, 5000));	/* ephemeral: gone */
-	/* stopped a is deleted once its interval is set */
+	/* stopped a is archived, restored by a start, then deleted */
+	p = rv_xasprintf("/sandbox/%s/autoarchive/1", a);
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", p, NULL, NULL), 200);
+	ck_assert(wait_state(&tl_srv, a, "archived", 5000));
+	free(p);
+	p = rv_xasprintf("/sandbox/%s/start", a);
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", p, NULL, NULL), 200);
+	ck_assert(wait_state(&tl_srv, a, "started", 5000));
+	free(p);
+	/* it stops again (auto-stop), then goes for good */
 	p = rv_xasprintf("/sandbox/%s/autodelete/1", a);
 	ck_assert_int_eq(tl_api(&tl_srv, "POST", p, NULL, NULL), 200);
 	ck_assert(wait_state(&tl_srv, a, NULL, 5000));
