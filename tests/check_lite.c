@@ -208,6 +208,7 @@ END_TEST
 START_TEST(test_lite_intervals)
 {
 	static const char *const flags[] = { "--interval-unit-ms", "40", NULL };
+	json_t *v = NULL;
 	char *a, *b, *p;
 
 	tl_free(&tl_srv);
@@ -223,8 +224,9 @@ START_TEST(test_lite_intervals)
 	ck_assert(wait_state(&tl_srv, a, "archived", 5000));
 	free(p);
 	p = rv_xasprintf("/sandbox/%s/start", a);
-	ck_assert_int_eq(tl_api(&tl_srv, "POST", p, NULL, NULL), 200);
-	ck_assert(wait_state(&tl_srv, a, "started", 5000));
+	ck_assert_int_eq(tl_api(&tl_srv, "POST", p, NULL, &v), 200);
+	ck_assert_str_eq(rv_json_str(v, "state"), "started");
+	json_decref(v);
 	free(p);
 	/* it stops again (auto-stop), then goes for good */
 	p = rv_xasprintf("/sandbox/%s/autodelete/1", a);
