@@ -128,6 +128,7 @@ static void api_recover(struct lite_ctx *c)
 		lite_fail(c, 400, "Sandbox is not in an error state");
 		return;
 	}
+	c->sb->fault = LITE_FAULT_NONE;	/* an injected error is recovered */
 	api_start(c);
 }
 
