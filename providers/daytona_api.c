@@ -44,7 +44,7 @@ struct daytona_client *daytona_client_new(const struct daytona_config *cfg,
 	const char *org = dt_env(cfg->org_id, "DAYTONA_ORGANIZATION_ID", ne);
 	const char *target = dt_env(cfg->target, "DAYTONA_TARGET", ne);
 	struct daytona_client *c;
-	size_t len, h = 0;
+	size_t h = 0;
 
 	if (!key && !(jwt && org)) {
 		rv_errf(err, RV_ERR_CONFIG,
@@ -61,10 +61,7 @@ struct daytona_client *daytona_client_new(const struct daytona_config *cfg,
 		return NULL;
 	}
 	c = rv_xcalloc(1, sizeof(*c));
-	len = strlen(url);
-	while (len > 0 && url[len - 1] == '/')
-		len--;
-	c->api_url = rv_xstrndup(url, len);
+	c->api_url = dt_url_trim(url);
 	c->target = rv_xstrdup(target);
 	rv_redact_add(key ? key : jwt);
 	c->headers[h++] = rv_xasprintf("Authorization: Bearer %s",
@@ -322,6 +319,15 @@ enum rv_code daytona_status_error(const struct rv_http_response *resp,
 	free(msg);
 	json_decref(j);
 	return code;
+}
+
+char *dt_url_trim(const char *url)
+{
+	size_t len = strlen(url);
+
+	while (len > 0 && url[len - 1] == '/')
+		len--;
+	return rv_xstrndup(url, len);
 }
 
 enum rv_code dt_json_response(const struct rv_http_response *resp,

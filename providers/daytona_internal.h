@@ -30,6 +30,9 @@ enum rv_code dt_json_response(const struct rv_http_response *resp,
 			      const char *what, json_t **out,
 			      struct rv_err *err);
 
+/* url without its trailing slashes, malloc'ed. */
+char *dt_url_trim(const char *url);
+
 /* base + urlencode(id) + suffix, malloc'ed. */
 char *dt_url(const char *base, const char *id, const char *suffix);
 

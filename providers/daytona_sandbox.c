@@ -492,7 +492,7 @@ enum rv_code daytona_toolbox_base(struct daytona_client *c,
 	const char *base = s->toolbox_proxy_url;
 	enum rv_code rc = RV_OK;
 	json_t *j = NULL;
-	size_t len;
+	char *trimmed;
 
 	*out = NULL;
 	if (!base || !*base) {
@@ -505,10 +505,9 @@ enum rv_code daytona_toolbox_base(struct daytona_client *c,
 		if (rc != RV_OK)
 			goto out;
 	}
-	len = strlen(base);
-	while (len > 0 && base[len - 1] == '/')
-		len--;
-	*out = rv_xasprintf("%.*s/%s", (int)len, base, s->id);
+	trimmed = dt_url_trim(base);
+	*out = rv_xasprintf("%s/%s", trimmed, s->id);
+	free(trimmed);
 out:
 	json_decref(j);
 	rv_http_response_release(&resp);
@@ -528,7 +527,6 @@ enum rv_code daytona_preview(struct daytona_client *c, const char *id,
 	const char *u, *t;
 	enum rv_code rc;
 	json_t *j = NULL;
-	size_t len;
 
 	*url = *token = NULL;
 	snprintf(suffix, sizeof(suffix), "/ports/%d/preview-url", port);
@@ -545,10 +543,7 @@ enum rv_code daytona_preview(struct daytona_client *c, const char *id,
 		goto out;
 	}
 	rv_redact_add(t);
-	len = strlen(u);
-	while (len > 0 && u[len - 1] == '/')
-		len--;
-	*url = rv_xstrndup(u, len);
+	*url = dt_url_trim(u);
 	*token = rv_xstrdup(t);
 out:
 	json_decref(j);
