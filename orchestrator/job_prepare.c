@@ -3,6 +3,7 @@
 
 #include "provider.h"
 #include "rv_alloc.h"
+#include "rv_fs.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_json.h"
@@ -103,31 +104,6 @@ static enum rv_code job_make_id(struct job *job, struct rv_err *err)
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 hex);
 	return RV_OK;
-}
-
-/* mkdir -p */
-static enum rv_code job_mkdirs(const char *path, struct rv_err *err)
-{
-	char *p = rv_xstrdup(path);
-	enum rv_code rc = RV_OK;
-
-	for (char *s = p + 1; ; s++) {
-		if (*s && *s != '/')
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			rc = rv_errf(err, RV_ERR_CONFIG, "cannot create results "
-				     "directory '%s': %s", p, strerror(errno));
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return rc;
 }
 
 static bool job_is_exec(const char *path)
@@ -285,6 +261,7 @@ static void job_init_rollouts(struct job *job)
 enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 			 struct rv_err *err)
 {
+	struct rv_err e = RV_ERR_INIT;
 	enum rv_code rc;
 
 	memset(job, 0, sizeof(*job));
@@ -312,7 +289,11 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 		rv_xasprintf("runs/%s", job->id);
 	job->result_path = rv_xasprintf("%s/result.json", job->out_dir);
 	job->log_path = rv_xasprintf("%s/taskapp.log", job->out_dir);
-	return job_mkdirs(job->out_dir, err);
+	/* "cannot create 'x': why" becomes "... results directory 'x': why" */
+	if (rv_mkdirs(job->out_dir, 0755, &e) != RV_OK)
+		return rv_errf(err, RV_ERR_CONFIG, "cannot create results "
+			       "directory %s", e.msg + strlen("cannot create "));
+	return RV_OK;
 }
 
 void job_release(struct job *job)

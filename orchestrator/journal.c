@@ -1,6 +1,7 @@
 #include "journal.h"
 
 #include "rv_alloc.h"
+#include "rv_fs.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_json.h"
@@ -40,30 +41,6 @@ char *journal_state_dir(void)
 	return rv_xasprintf("/tmp/runeval-state-%ld", (long)getuid());
 }
 
-static enum rv_code jr_mkdirs(const char *path, struct rv_err *err)
-{
-	char *p = rv_xstrdup(path);
-	enum rv_code rc = RV_OK;
-
-	for (char *s = p + 1;; s++) {
-		char c = *s;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s",
-				     p, strerror(errno));
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 static bool jr_valid_job(const char *job)
 {
 	if (!job || !*job || strlen(job) > 128 || *job == '.')
@@ -94,7 +71,7 @@ enum rv_code journal_open(const char *state_dir, const char *job_id,
 			     job_id ? job_id : "");
 		goto out;
 	}
-	rc = jr_mkdirs(jobs, err);
+	rc = rv_mkdirs(jobs, 0700, err);
 	if (rc != RV_OK)
 		goto out;
 	j = rv_xcalloc(1, sizeof(*j));
