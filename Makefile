@@ -53,7 +53,10 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) $(SANFLAGS) \
 	-Iorchestrator -Iproviders -Imodes -Itaskapp \
 	-DRUNEVAL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP
-ALL_LDFLAGS := -pthread $(SANFLAGS) $(LDFLAGS)
+# --as-needed: each program records only the libraries it calls, so that
+# runeval (which loads libarchive and libwebsockets when a sandbox mode
+# needs them, see orchestrator/rv_dl.h) starts without them.
+ALL_LDFLAGS := -pthread -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lm
 
 ifneq ($(V),1)

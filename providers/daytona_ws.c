@@ -2,6 +2,7 @@
 
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_dl.h"
 
 #include <ctype.h>
 #include <libwebsockets.h>
@@ -12,6 +13,23 @@
 #include <string.h>
 
 #define WS_CONNECT_TRIES 6
+
+/* libwebsockets is loaded on first use: local mode never needs it (rv_dl.h) */
+#define WS_LWS_FUNCS(X) \
+	X(lws_add_http_header_by_name) X(lws_callback_http_dummy) \
+	X(lws_cancel_service) X(lws_client_connect_via_info) \
+	X(lws_context_destroy) X(lws_create_context) \
+	X(lws_get_opaque_user_data) X(lws_parse_uri) X(lws_service) \
+	X(lws_set_log_level) X(lws_set_opaque_user_data)
+
+WS_LWS_FUNCS(RV_DL_DECLARE)
+
+static const struct rv_dl_sym ws_lws_syms[] = {
+	WS_LWS_FUNCS(RV_DL_ENTRY)
+};
+
+static struct rv_dl_lib ws_lws =
+	RV_DL_LIB("libwebsockets.so.17", "libwebsockets17", ws_lws_syms);
 
 /* --- the marker demuxer ----------------------------------------------- */
 
@@ -138,7 +156,7 @@ static int ws_add_headers(struct daytona_follow *f, struct lws *wsi,
 		v = colon + 1;
 		while (*v == ' ')
 			v++;
-		if (lws_add_http_header_by_name(wsi, (unsigned char *)name,
+		if (sym_lws_add_http_header_by_name(wsi, (unsigned char *)name,
 						(const unsigned char *)v,
 						(int)strlen(v), p, end))
 			return -1;
@@ -149,10 +167,10 @@ static int ws_add_headers(struct daytona_follow *f, struct lws *wsi,
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		       void *user, void *in, size_t len)
 {
-	struct daytona_follow *f = lws_get_opaque_user_data(wsi);
+	struct daytona_follow *f = sym_lws_get_opaque_user_data(wsi);
 
 	if (!f)
-		return lws_callback_http_dummy(wsi, reason, user, in, len);
+		return sym_lws_callback_http_dummy(wsi, reason, user, in, len);
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
 		return ws_add_headers(f, wsi, (unsigned char **)in,
@@ -175,7 +193,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:
 		f->closed = true;
-		lws_set_opaque_user_data(wsi, NULL);
+		sym_lws_set_opaque_user_data(wsi, NULL);
 		break;
 	default:
 		break;
@@ -204,7 +222,7 @@ static void ws_connect(struct daytona_follow *f)
 	ci.local_protocol_name = ws_protocols[0].name;
 	ci.opaque_user_data = f;
 	f->closed = false;
-	if (!lws_client_connect_via_info(&ci)) {
+	if (!sym_lws_client_connect_via_info(&ci)) {
 		ws_set_error(f, "connection failed", NULL);
 		f->closed = true;
 	}
@@ -227,7 +245,7 @@ static bool ws_make_context(struct daytona_follow *f)
 	if (!strcmp(f->prot, "wss"))
 		info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.fd_limit_per_thread = 16;
-	ctx = lws_create_context(&info);
+	ctx = sym_lws_create_context(&info);
 	pthread_mutex_lock(&f->lock);
 	f->ctx = ctx;
 	pthread_mutex_unlock(&f->lock);
@@ -246,7 +264,7 @@ static void *ws_thread(void *arg)
 	while (!atomic_load(&f->stop)) {
 		ws_connect(f);
 		while (!f->closed && !atomic_load(&f->stop))
-			lws_service(f->ctx, 0);
+			sym_lws_service(f->ctx, 0);
 		/* the stream ended; retry only a failed first connection */
 		if (f->connected || f->got_data || ++tries >= WS_CONNECT_TRIES)
 			break;
@@ -265,7 +283,7 @@ static bool ws_parse(struct daytona_follow *f, const char *ws_url,
 		     struct rv_err *err)
 {
 	f->url = rv_xstrdup(ws_url);
-	if (lws_parse_uri(f->url, &f->prot, &f->addr, &f->port, &f->path) ||
+	if (sym_lws_parse_uri(f->url, &f->prot, &f->addr, &f->port, &f->path) ||
 	    (strcmp(f->prot, "ws") && strcmp(f->prot, "wss"))) {
 		rv_errf(err, RV_ERR_CONFIG, "bad log stream URL '%s'", ws_url);
 		return false;
@@ -282,7 +300,7 @@ static bool ws_parse(struct daytona_follow *f, const char *ws_url,
 static void ws_free(struct daytona_follow *f)
 {
 	if (f->ctx)
-		lws_context_destroy(f->ctx);
+		sym_lws_context_destroy(f->ctx);
 	for (char **h = f->headers; h && *h; h++)
 		free(*h);
 	free(f->headers);
@@ -300,9 +318,12 @@ struct daytona_follow *daytona_follow_start(const char *ws_url,
 							 void *),
 					    void *arg, struct rv_err *err)
 {
-	struct daytona_follow *f = rv_xcalloc(1, sizeof(*f));
+	struct daytona_follow *f;
 	size_t n = 0;
 
+	if (rv_dl_load(&ws_lws, "following the logs", err) != RV_OK)
+		return NULL;
+	f = rv_xcalloc(1, sizeof(*f));
 	pthread_mutex_init(&f->lock, NULL);
 	daytona_demux_init(&f->demux, sink, arg);
 	while (headers && headers[n])
@@ -312,7 +333,7 @@ struct daytona_follow *daytona_follow_start(const char *ws_url,
 		f->headers[i] = rv_xstrdup(headers[i]);
 	if (!ws_parse(f, ws_url, err))
 		goto fail;
-	lws_set_log_level(LLL_ERR, NULL);
+	sym_lws_set_log_level(LLL_ERR, NULL);
 	if (pthread_create(&f->thread, NULL, ws_thread, f)) {
 		rv_errf(err, RV_ERR_INTERNAL, "cannot start the log follower");
 		goto fail;
@@ -338,7 +359,7 @@ enum rv_code daytona_follow_stop(struct daytona_follow *f,
 	atomic_store(&f->stop, 1);
 	pthread_mutex_lock(&f->lock);
 	if (f->ctx)
-		lws_cancel_service(f->ctx);
+		sym_lws_cancel_service(f->ctx);
 	pthread_mutex_unlock(&f->lock);
 	pthread_join(f->thread, NULL);
 	daytona_demux_finish(&f->demux);

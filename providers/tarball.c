@@ -2,6 +2,7 @@
 
 #include "rv_alloc.h"
 #include "rv_buf.h"
+#include "rv_dl.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -12,6 +13,31 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* libarchive is loaded on first use: local mode never needs it (rv_dl.h) */
+#define TB_ARCHIVE_FUNCS(X) \
+	X(archive_entry_filetype) X(archive_entry_free) X(archive_entry_new) \
+	X(archive_entry_pathname) X(archive_entry_set_gid) \
+	X(archive_entry_set_gname) X(archive_entry_set_pathname) \
+	X(archive_entry_set_uid) X(archive_entry_set_uname) \
+	X(archive_entry_size) X(archive_error_string) X(archive_read_data) \
+	X(archive_read_disk_descend) X(archive_read_disk_new) \
+	X(archive_read_disk_open) X(archive_read_disk_set_symlink_physical) \
+	X(archive_read_free) X(archive_read_next_header2) X(archive_set_error) \
+	X(archive_write_add_filter_gzip) X(archive_write_close) \
+	X(archive_write_data) X(archive_write_free) X(archive_write_header) \
+	X(archive_write_new) X(archive_write_open) \
+	X(archive_write_set_filter_option) \
+	X(archive_write_set_format_pax_restricted)
+
+TB_ARCHIVE_FUNCS(RV_DL_DECLARE)
+
+static const struct rv_dl_sym tb_archive_syms[] = {
+	TB_ARCHIVE_FUNCS(RV_DL_ENTRY)
+};
+
+static struct rv_dl_lib tb_archive =
+	RV_DL_LIB("libarchive.so.13", "libarchive13", tb_archive_syms);
 
 #define TARBALL_GZIP_LEVEL "1"
 
@@ -36,7 +62,7 @@ static la_ssize_t tb_write(struct archive *a, void *arg, const void *buf,
 			continue;
 		if (n < 0) {
 			s->error = errno;
-			archive_set_error(a, errno, "write failed");
+			sym_archive_set_error(a, errno, "write failed");
 			return -1;
 		}
 		p += n;
@@ -53,8 +79,8 @@ static int tb_copy_data(struct archive *disk, struct archive *w)
 	char buf[64 * 1024];
 	la_ssize_t n;
 
-	while ((n = archive_read_data(disk, buf, sizeof(buf))) > 0)
-		if (archive_write_data(w, buf, (size_t)n) != n)
+	while ((n = sym_archive_read_data(disk, buf, sizeof(buf))) > 0)
+		if (sym_archive_write_data(w, buf, (size_t)n) != n)
 			return ARCHIVE_FATAL;
 	return n < 0 ? ARCHIVE_FATAL : ARCHIVE_OK;
 }
@@ -64,42 +90,42 @@ static enum rv_code tb_walk(struct archive *disk, struct archive *w,
 			    const char *dir, size_t dlen,
 			    struct tarball_info *info, struct rv_err *err)
 {
-	struct archive_entry *e = archive_entry_new();
+	struct archive_entry *e = sym_archive_entry_new();
 	enum rv_code rc = RV_OK;
 	int r;
 
-	while ((r = archive_read_next_header2(disk, e)) != ARCHIVE_EOF) {
-		const char *path = archive_entry_pathname(e);
+	while ((r = sym_archive_read_next_header2(disk, e)) != ARCHIVE_EOF) {
+		const char *path = sym_archive_entry_pathname(e);
 
 		if (r < ARCHIVE_WARN) {
 			rc = rv_errf(err, RV_ERR_IO, "cannot read '%s': %s",
-				     dir, archive_error_string(disk));
+				     dir, sym_archive_error_string(disk));
 			break;
 		}
-		archive_read_disk_descend(disk);
+		sym_archive_read_disk_descend(disk);
 		if (strncmp(path, dir, dlen) || (path[dlen] != '/' &&
 						 path[dlen] != '\0'))
 			continue;
 		if (path[dlen] == '\0')
 			continue;	/* the top directory itself */
-		archive_entry_set_pathname(e, path + dlen + 1);
-		archive_entry_set_uid(e, 0);
-		archive_entry_set_gid(e, 0);
-		archive_entry_set_uname(e, NULL);
-		archive_entry_set_gname(e, NULL);
-		if (archive_write_header(w, e) < ARCHIVE_WARN ||
-		    (archive_entry_filetype(e) == AE_IFREG &&
-		     archive_entry_size(e) > 0 &&
+		sym_archive_entry_set_pathname(e, path + dlen + 1);
+		sym_archive_entry_set_uid(e, 0);
+		sym_archive_entry_set_gid(e, 0);
+		sym_archive_entry_set_uname(e, NULL);
+		sym_archive_entry_set_gname(e, NULL);
+		if (sym_archive_write_header(w, e) < ARCHIVE_WARN ||
+		    (sym_archive_entry_filetype(e) == AE_IFREG &&
+		     sym_archive_entry_size(e) > 0 &&
 		     tb_copy_data(disk, w) != ARCHIVE_OK)) {
 			rc = rv_errf(err, RV_ERR_IO, "cannot pack '%s': %s",
-				     path, archive_error_string(w) ?
-				     archive_error_string(w) :
-				     archive_error_string(disk));
+				     path, sym_archive_error_string(w) ?
+				     sym_archive_error_string(w) :
+				     sym_archive_error_string(disk));
 			break;
 		}
 		info->entries++;
 	}
-	archive_entry_free(e);
+	sym_archive_entry_free(e);
 	return rc;
 }
 
@@ -116,6 +142,8 @@ enum rv_code tarball_pack(const char *dir, const char *out_path,
 	char *top;
 
 	memset(info, 0, sizeof(*info));
+	if (rv_dl_load(&tb_archive, "packing the task app", err) != RV_OK)
+		return err ? err->code : RV_ERR_CONFIG;
 	while (dlen > 1 && dir[dlen - 1] == '/')
 		dlen--;
 	top = rv_xstrndup(dir, dlen);
@@ -133,28 +161,28 @@ enum rv_code tarball_pack(const char *dir, const char *out_path,
 	}
 	sink.md = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(sink.md, EVP_sha256(), NULL);
-	disk = archive_read_disk_new();
-	archive_read_disk_set_symlink_physical(disk);
-	w = archive_write_new();
-	archive_write_add_filter_gzip(w);
+	disk = sym_archive_read_disk_new();
+	sym_archive_read_disk_set_symlink_physical(disk);
+	w = sym_archive_write_new();
+	sym_archive_write_add_filter_gzip(w);
 	/* level 1: a third of the size, at a small part of level 6's time
 	   (the bundle's shared libraries: 19 MB -> 9 MB in ~0.3 s, not 5) */
-	archive_write_set_filter_option(w, "gzip", "compression-level",
+	sym_archive_write_set_filter_option(w, "gzip", "compression-level",
 					TARBALL_GZIP_LEVEL);
-	archive_write_set_format_pax_restricted(w);
-	if (archive_write_open(w, &sink, NULL, tb_write, NULL) != ARCHIVE_OK ||
-	    archive_read_disk_open(disk, top) != ARCHIVE_OK) {
+	sym_archive_write_set_format_pax_restricted(w);
+	if (sym_archive_write_open(w, &sink, NULL, tb_write, NULL) != ARCHIVE_OK ||
+	    sym_archive_read_disk_open(disk, top) != ARCHIVE_OK) {
 		rc = rv_errf(err, RV_ERR_IO, "cannot pack '%s': %s", top,
-			     archive_error_string(disk) ?
-			     archive_error_string(disk) :
-			     archive_error_string(w));
+			     sym_archive_error_string(disk) ?
+			     sym_archive_error_string(disk) :
+			     sym_archive_error_string(w));
 		goto out;
 	}
 	rc = tb_walk(disk, w, top, dlen, info, err);
-	if (archive_write_close(w) != ARCHIVE_OK && rc == RV_OK)
+	if (sym_archive_write_close(w) != ARCHIVE_OK && rc == RV_OK)
 		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", out_path,
 			     sink.error ? strerror(sink.error) :
-			     archive_error_string(w));
+			     sym_archive_error_string(w));
 	if (rc == RV_OK && fsync(sink.fd) < 0 && errno != EINVAL)
 		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", out_path,
 			     strerror(errno));
@@ -165,9 +193,9 @@ enum rv_code tarball_pack(const char *dir, const char *out_path,
 	}
 out:
 	if (disk)
-		archive_read_free(disk);
+		sym_archive_read_free(disk);
 	if (w)
-		archive_write_free(w);
+		sym_archive_write_free(w);
 	if (sink.fd >= 0)
 		close(sink.fd);
 	if (rc != RV_OK && sink.fd >= 0)

@@ -4,6 +4,7 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
+#include "rv_dl.h"
 #include "rv_err.h"
 #include "rv_http.h"
 #include "rv_json.h"
@@ -344,6 +345,42 @@ START_TEST(test_clock_monotonic_and_iso)
 }
 END_TEST
 
+/* rv_dl: a real library's functions resolve; a missing one says what to do */
+static double (*sym_cos)(double);
+static double (*sym_no_such)(double);
+
+START_TEST(test_dl_loads_and_explains)
+{
+	static const struct rv_dl_sym good[] = { { "cos", (void **)&sym_cos } };
+	static const struct rv_dl_sym bad_sym[] = {
+		{ "cos", (void **)&sym_cos },
+		{ "rv_no_such_function", (void **)&sym_no_such },
+	};
+	struct rv_dl_lib libm = RV_DL_LIB("libm.so.6", "libc6", good);
+	struct rv_dl_lib nolib = RV_DL_LIB("librv-missing.so.9",
+					   "librv-missing9", good);
+	struct rv_dl_lib nosym = RV_DL_LIB("libm.so.6", "libc6", bad_sym);
+	struct rv_err err = RV_ERR_INIT;
+
+	ck_assert_int_eq(rv_dl_load(&libm, "a test", &err), RV_OK);
+	ck_assert(libm.loaded);
+	ck_assert(sym_cos(0.0) == 1.0);
+	ck_assert_int_eq(rv_dl_load(&libm, "a test", &err), RV_OK);
+
+	ck_assert_int_eq(rv_dl_load(&nolib, "uploading", &err), RV_ERR_CONFIG);
+	ck_assert(!nolib.loaded);
+	ck_assert_msg(strstr(err.msg, "cannot load 'librv-missing.so.9', needed for uploading"),
+		      "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "install the Debian package 'librv-missing9'"),
+		      "%s", err.msg);
+
+	rv_err_clear(&err);
+	ck_assert_int_eq(rv_dl_load(&nosym, "a test", &err), RV_ERR_CONFIG);
+	ck_assert(!nosym.loaded);
+	ck_assert_msg(strstr(err.msg, "rv_no_such_function"), "%s", err.msg);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -359,6 +396,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_json_write_file_roundtrip);
 	tcase_add_test(tc, test_backoff_is_bounded);
 	tcase_add_test(tc, test_clock_monotonic_and_iso);
+	tcase_add_test(tc, test_dl_loads_and_explains);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("http");

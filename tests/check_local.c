@@ -114,6 +114,29 @@ START_TEST(test_local_pyapp_reference_and_phases)
 }
 END_TEST
 
+/*
+ * Local mode loads neither libarchive nor libwebsockets (and their twenty
+ * dependencies): the dynamic loader's own trace (LD_DEBUG=files) of the
+ * runeval process says which libraries it opened.
+ */
+START_TEST(test_local_loads_no_sandbox_libraries)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "2", "--app", pyapp,
+			       "--start", "exec python3 app.py", NULL };
+	const char *env[] = { "LD_DEBUG=files", NULL };
+
+	ck_assert_int_eq(rr_run(r, args, env), 0);
+	ck_assert_msg(strstr(r->stderr_text, "file=libcurl.so.4"),
+		      "no loader trace: %.300s", r->stderr_text);
+	ck_assert_msg(!strstr(r->stderr_text, "libarchive.so"),
+		      "local mode loaded libarchive");
+	ck_assert_msg(!strstr(r->stderr_text, "libwebsockets.so"),
+		      "local mode loaded libwebsockets");
+	rr_free(r);
+}
+END_TEST
+
 START_TEST(test_local_pyapp_noop_scores_zero_json_stdout)
 {
 	struct rr *r = rr_new();
@@ -571,6 +594,7 @@ static Suite *local_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_local_pyapp_reference_and_phases);
 	tcase_add_test(tc, test_local_pyapp_noop_scores_zero_json_stdout);
+	tcase_add_test(tc, test_local_loads_no_sandbox_libraries);
 	tcase_add_test(tc, test_local_quiet_and_verbose);
 	tcase_add_test(tc, test_local_faulty_seeds_fail_with_reasons);
 	tcase_add_test(tc, test_local_hanging_rollout_times_out_alone);

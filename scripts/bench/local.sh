@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark: `runeval --local` against the plain-shell pipeline that does
 # the same job on the same task app (start it, poll /health with curl every
-# 0.1 s, 20 rollouts with curl at the same concurrency, kill it), in one run.
+# 0.1 s, 20 rollouts with curl, kill it), in one run.  The shell pipeline
+# runs twice: as the issue describes it, one curl after another, and with
+# the rollouts at runeval's concurrency (xargs -P K), so the second ratio
+# shows what is left once both sides run rollouts in parallel.
 #
 # Figures (targets from the local-mode issue):
 #   wall-time ratio runeval/shell for 20 seeds           target <= 0.5
@@ -9,7 +12,11 @@
 #   runeval's overhead beyond the task app's rollout time target <= 15 ms
 #     (rollouts phase minus the app's own latency_ms per rollout, scheduled
 #     on the same K lanes; the end-to-end figure is printed too)
-#   runeval's peak RSS at 1000 seeds (getrusage, self)   target <= 10 MB
+#   runeval's peak RSS at 1000 seeds (whole process, /usr/bin/time)
+#                                                        target <= 10 MB
+#     next to the floor: scripts/bench/curl_floor.c links only libcurl,
+#     jansson and libm and makes one request; the difference is runeval's
+#     own memory.
 #
 # Task apps: a C app that does no work (scripts/bench/null_app.c), the
 # Python test app, and build/taskapp when it serves.  listen() and process
@@ -37,6 +44,7 @@ shim=$work/listen_shim.so
 cc -O2 -shared -fPIC -o "$shim" scripts/bench/listen_shim.c -ldl
 mkdir -p "$work/nullapp"
 cc -O2 -o "$work/nullapp/null_app" scripts/bench/null_app.c
+cc -O2 -o "$work/curl_floor" scripts/bench/curl_floor.c -lcurl -ljansson -lm
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -74,8 +82,8 @@ echo "machine: $(uname -srm), $(nproc) CPUs," \
 	"load $(cut -d' ' -f1 /proc/loadavg)"
 
 # --- one job each way ------------------------------------------------------
-shell_job() {	# $1 = run dir
-	local dir=$1 port key pid
+shell_job() {	# $1 = run dir, $2 = rollouts in flight
+	local dir=$1 par=$2 port key pid
 	port=$(free_port)
 	key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	(cd "$app_dir" && PORT=$port ENVIRONMENT_API_KEY=$key \
@@ -86,7 +94,7 @@ shell_job() {	# $1 = run dir
 		"http://127.0.0.1:$port/health"; do
 		sleep 0.1
 	done
-	seq 0 $((SEEDS - 1)) | xargs -P "$K" -I{} curl -s -o /dev/null \
+	seq 0 $((SEEDS - 1)) | xargs -P "$par" -I{} curl -s -o /dev/null \
 		-H "X-API-Key: $key" -H 'Content-Type: application/json' \
 		-d '{"trace_correlation_id":"sh-{}","env":{"seed":{}},"policy":{"config":{"policy":"reference"}}}' \
 		"http://127.0.0.1:$port/rollout"
@@ -94,8 +102,10 @@ shell_job() {	# $1 = run dir
 	wait "$pid" 2>/dev/null || true
 }
 
-runeval_job() {	# $1 = run dir, $2 = seeds
-	"$RUNEVAL" --local --seeds "$2" --concurrency "$K" --app "$app_dir" \
+runeval_job() {	# $1 = run dir, $2 = seeds, $3 = file for the peak RSS
+	local timer=()
+	[[ -n ${3:-} ]] && timer=(/usr/bin/time -f %M -o "$3")
+	"${timer[@]}" "$RUNEVAL" --local --seeds "$2" --concurrency "$K" --app "$app_dir" \
 		--start "RV_LISTEN_LOG=$1.listen LD_PRELOAD=$shim $app_cmd" \
 		--out "$1" -q --no-progress --env-file /dev/null
 }
@@ -105,19 +115,29 @@ for spec in "${apps[@]}"; do
 	mkdir -p "$work/$name"
 	echo "task app $name: $SEEDS seeds, concurrency $K, $RUNS runs each way"
 	for i in $(seq "$RUNS"); do
-		t0=$(now_us); shell_job "$work/$name/s$i"; t1=$(now_us)
+		t0=$(now_us); shell_job "$work/$name/s$i" 1; t1=$(now_us)
 		echo "shell $((t1 - t0))" >>"$work/$name/walls"
+		t0=$(now_us); shell_job "$work/$name/p$i" "$K"; t1=$(now_us)
+		echo "shell_k $((t1 - t0))" >>"$work/$name/walls"
 		t0=$(now_us); runeval_job "$work/$name/r$i" "$SEEDS"; t1=$(now_us)
 		echo "runeval $((t1 - t0))" >>"$work/$name/walls"
 	done
 	# peak RSS: at 1000 seeds on the null app (1000 compiles would take
 	# minutes and measure the app, not runeval)
 	if [[ $name == null ]]; then
-		runeval_job "$work/big" 1000
-		runeval_job "$work/one" 1
+		runeval_job "$work/big" 1000 "$work/big.kb"
+		runeval_job "$work/one" 1 "$work/one.kb"
 	fi
 done
 help_kb=$(/usr/bin/time -f %M "$RUNEVAL" --help 2>&1 >/dev/null | tail -1)
+# the floor: libcurl + jansson + libm and one request to a live null app
+port=$(free_port)
+(cd "$work/nullapp" && PORT=$port ENVIRONMENT_API_KEY=floor exec ./null_app) &
+floor_app=$!
+until curl -s -o /dev/null "http://127.0.0.1:$port/health"; do sleep 0.05; done
+/usr/bin/time -f %M -o "$work/floor.kb" "$work/curl_floor" \
+	"http://127.0.0.1:$port/health" || true
+kill "$floor_app"; wait "$floor_app" 2>/dev/null || true
 
 # --- figures ---------------------------------------------------------------
 python3 scripts/bench/local_figures.py "$work" "$RUNS" "$samples" "$help_kb" \

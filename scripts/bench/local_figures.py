@@ -29,6 +29,11 @@ def shim_times(path):
     return min(ev["exec"]), min(ev["listen"])
 
 
+def read_kb(path):
+    """The last line of a /usr/bin/time -f %M file (KB)."""
+    return int(open(path).read().split()[-1])
+
+
 def ideal_makespan(rollouts, k):
     """The app's own rollout times (details.latency_ms) scheduled on k
     lanes in dispatch order: the rollouts phase with zero overhead."""
@@ -40,7 +45,7 @@ def ideal_makespan(rollouts, k):
 
 
 def report(work, name, runs, out):
-    walls = {"shell": [], "runeval": []}
+    walls = {"shell": [], "shell_k": [], "runeval": []}
     for line in open(f"{work}/{name}/walls"):
         who, us = line.split()
         walls[who].append(int(us) / 1000.0)
@@ -69,9 +74,13 @@ def report(work, name, runs, out):
             out.append({"provider": f"runeval/{name}", "phase": phase,
                         "ms": ms})
     ratio = med(walls["runeval"]) / med(walls["shell"])
+    ratio_k = med(walls["runeval"]) / med(walls["shell_k"])
+    k = res["config"]["concurrency"]
     print(f"[{name}] wall time, median of {runs}: runeval "
           f"{med(walls['runeval']):.1f} ms, shell {med(walls['shell']):.1f} ms;"
           f" ratio {ratio:.3f} (target <= 0.5: {verdict(ratio <= 0.5)})")
+    print(f"[{name}]   shell with its rollouts at concurrency {k} too: "
+          f"{med(walls['shell_k']):.1f} ms; ratio {ratio_k:.3f}")
     print(f"[{name}] readiness lag, listen() to the first 200: p50 "
           f"{med(lags):.3f} ms, min {min(lags):.3f}, max {max(lags):.3f} "
           f"(target p50 <= 2 ms: {verdict(med(lags) <= 2)})")
@@ -91,15 +100,17 @@ def main():
     for name in sys.argv[5:]:
         report(work, name, runs, out)
     big = json.load(open(f"{work}/big/result.json"))
-    one = json.load(open(f"{work}/one/result.json"))
-    rb = big["job"]["max_rss_kb"] / 1024.0
-    ro = one["job"]["max_rss_kb"] / 1024.0
-    print(f"peak RSS (getrusage of runeval alone): {rb:.1f} MB at 1000 seeds "
-          f"({big['summary']['completed']} ok) (target <= 10 MB: "
-          f"{verdict(rb <= 10)}); {ro:.1f} MB at 1 seed; "
-          f"{help_kb / 1024:.1f} MB for 'runeval --help' (the shared "
-          f"libraries alone); growth 1 -> 1000 seeds {rb - ro:.1f} MB; "
-          f"anonymous memory (heap) at 1000 seeds "
+    rb = read_kb(f"{work}/big.kb") / 1024.0
+    ro = read_kb(f"{work}/one.kb") / 1024.0
+    floor = read_kb(f"{work}/floor.kb") / 1024.0
+    print(f"peak RSS of the runeval process at 1000 seeds "
+          f"({big['summary']['completed']} ok): {rb:.1f} MB (target <= 10 MB: "
+          f"{verdict(rb <= 10)}); {ro:.1f} MB at 1 seed; growth 1 -> 1000 "
+          f"seeds {rb - ro:.1f} MB")
+    print(f"  floor: libcurl + jansson + libm and one request "
+          f"(curl_floor.c): {floor:.1f} MB; runeval / floor {rb / floor:.2f},"
+          f" runeval's own share {rb - floor:.1f} MB; 'runeval --help' "
+          f"{help_kb / 1024:.1f} MB; heap at the end of the rollouts "
           f"{big['job']['rss_anon_kb'] / 1024.0:.1f} MB")
     with open(samples, "a") as f:
         for o in out:
