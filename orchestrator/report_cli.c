@@ -18,7 +18,7 @@ static const char report_usage[] =
 "usage: runeval report FILE... [--baseline FILE...] [--gate EXPR]...\n"
 "                      [--md F] [--junit F] [--prom F] [--svg F] [--json F]\n"
 "                      [--hyperfine F] [--out DIR] [--window N] [--quiet]\n"
-"                      [--timings]\n"
+"                      [--timings] [--prom-strict]\n"
 "\n"
 "Merge runeval result.json files, JSON-lines span files and hyperfine\n"
 "--export-json files (detected by content; - reads stdin), print statistics\n"
@@ -31,6 +31,11 @@ static const char report_usage[] =
 "                      $GITHUB_STEP_SUMMARY when that is set)\n"
 "  --junit F           write JUnit XML\n"
 "  --prom F            write Prometheus text metrics\n"
+"  --prom-strict       leave out the sandbox_provisioning_duration_p50_ms,\n"
+"                      _p95_ms and _p99_ms gauges (dashboard names that\n"
+"                      promtool's lint rejects for the abbreviated unit;\n"
+"                      the same quantiles are in runeval_phase_duration_seconds\n"
+"                      {phase=\"provision\"}), so `promtool check metrics` is clean\n"
 "  --svg F             write the SVG waterfall and p50/p95 charts\n"
 "  --json F            write summary.json\n"
 "  --hyperfine F       write hyperfine-compatible JSON\n"
@@ -59,7 +64,7 @@ struct report_opts {
 	size_t n_inputs, n_baseline, n_gates;
 	const char *md, *junit, *prom, *svg, *json, *hyperfine, *out_dir;
 	size_t window;
-	bool has_baseline, quiet, help, timings;
+	bool has_baseline, quiet, help, timings, prom_strict;
 };
 
 static char **push(char **list, size_t *n, char *s)
@@ -145,6 +150,8 @@ static enum rv_code opt_one(struct report_opts *o, int argc, char **argv,
 		o->quiet = true;
 	else if (!strcmp(a, "--timings"))
 		o->timings = true;
+	else if (!strcmp(a, "--prom-strict"))
+		o->prom_strict = true;
 	else if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 		o->help = true;
 	else
@@ -413,6 +420,7 @@ static int report_run(const struct report_opts *o, struct rv_err *err)
 	report_clock_now(&clock);
 	memset(&c, 0, sizeof(c));
 	c.has_base = o->has_baseline;
+	c.view.prom_strict = o->prom_strict;
 	report_set_init(&c.base);
 	rc = report_ctx_gates(&c, o, false, err);
 	if (rc == RV_OK)

@@ -29,6 +29,7 @@ struct report_view {
 	size_t n_gates;
 	char generated_utc[32];	/* when the report was made */
 	char timestamp[32];	/* when the benchmark ran (earliest job) */
+	bool prom_strict;	/* metrics.prom without the *_ms gauges */
 };
 
 /* Fill the two times of v (the rest is the caller's). */
