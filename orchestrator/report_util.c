@@ -1,6 +1,7 @@
 #include "report_util.h"
 
 #include "rv_alloc.h"
+#include "rv_fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -108,17 +109,9 @@ static enum rv_code report_write_all(int fd, const char *path,
 				     const char *data, size_t len,
 				     struct rv_err *err)
 {
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return rv_errf(err, RV_ERR_IO, "cannot write '%s': %s",
-				       path, strerror(errno));
-		data += w;
-		len -= (size_t)w;
-	}
+	if (rv_write_all(fd, data, len) < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", path,
+			       strerror(errno));
 	return RV_OK;
 }
 

@@ -3,8 +3,11 @@
 #include "rv_alloc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum rv_code rv_mkdirs(const char *path, mode_t mode, struct rv_err *err)
 {
@@ -28,4 +31,31 @@ enum rv_code rv_mkdirs(const char *path, mode_t mode, struct rv_err *err)
 	}
 	free(p);
 	return rc;
+}
+
+int rv_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	bool socket = true;
+
+	while (len > 0) {
+		ssize_t n = socket ? send(fd, p, len, MSG_NOSIGNAL) :
+			    write(fd, p, len);
+
+		if (n < 0 && errno == ENOTSOCK && socket) {
+			socket = false;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

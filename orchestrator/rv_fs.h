@@ -4,6 +4,7 @@
 #ifndef RUNEVAL_ORCHESTRATOR_RV_FS_H
 #define RUNEVAL_ORCHESTRATOR_RV_FS_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "rv_err.h"
@@ -14,5 +15,13 @@
  * component that failed>': <reason>" with code RV_ERR_IO.
  */
 enum rv_code rv_mkdirs(const char *path, mode_t mode, struct rv_err *err);
+
+/*
+ * Write all len bytes of data to fd, retrying short writes and EINTR.
+ * Sockets are written with MSG_NOSIGNAL (a closed peer is EPIPE, never
+ * SIGPIPE).  Returns 0, or -1 with errno set.  Async-signal-safe (only
+ * send() and write()), so a fork()ed child may use it before exec.
+ */
+int rv_write_all(int fd, const void *data, size_t len);
 
 #endif

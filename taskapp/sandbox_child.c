@@ -11,6 +11,8 @@
  */
 #include "sandbox_int.h"
 
+#include "rv_fs.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -54,23 +56,6 @@ static uint64_t sbx_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static int sbx_write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static _Noreturn void sbx_fail(int stage)
 {
 	struct sbx_record r;
@@ -79,7 +64,7 @@ static _Noreturn void sbx_fail(int stage)
 	r.kind = SBX_REC_SETUP;
 	r.stage = stage;
 	r.err_no = errno;
-	sbx_write_all(sbx_p->status_w, &r, sizeof(r));
+	rv_write_all(sbx_p->status_w, &r, sizeof(r));
 	_exit(SBX_EXIT_SETUP);
 }
 
@@ -125,7 +110,7 @@ static int sbx_write_file(const char *path, const char *text)
 
 	if (fd < 0)
 		return -1;
-	rc = sbx_write_all(fd, text, strlen(text));
+	rc = rv_write_all(fd, text, strlen(text));
 	close(fd);
 	return rc;
 }
@@ -229,7 +214,7 @@ static void sbx_files(void)
 
 		if (fd < 0)
 			sbx_fail(SBX_STAGE_FILES);
-		if (sbx_write_all(fd, f->data, f->len) < 0)
+		if (rv_write_all(fd, f->data, f->len) < 0)
 			sbx_fail(SBX_STAGE_FILES);
 		close(fd);
 	}
@@ -281,9 +266,9 @@ static _Noreturn void sbx_exec_step(int i)
 	execve(s->argv[0], (char *const *)s->argv, sbx_p->envp);
 	{
 		static const char msg[] = "sandbox: cannot execute ";
-		sbx_write_all(2, msg, sizeof(msg) - 1);
-		sbx_write_all(2, s->argv[0], strlen(s->argv[0]));
-		sbx_write_all(2, "\n", 1);
+		rv_write_all(2, msg, sizeof(msg) - 1);
+		rv_write_all(2, s->argv[0], strlen(s->argv[0]));
+		rv_write_all(2, "\n", 1);
 	}
 	_exit(127);
 }
@@ -371,7 +356,7 @@ static _Noreturn void sbx_run_steps(void)
 			sbx_exec_step(i);
 		r.kind = SBX_REC_START;
 		r.pid = c;
-		sbx_write_all(sbx_p->status_w, &r, sizeof(r));
+		rv_write_all(sbx_p->status_w, &r, sizeof(r));
 		r.kind = SBX_REC_STEP;
 		sbx_wait_step(c, t0 + sbx_p->steps[i].lim.wall_ns, &set, &r);
 		sbx_kill_rest(c);
@@ -379,7 +364,7 @@ static _Noreturn void sbx_run_steps(void)
 		close(sbx_p->out_w[2 * i]);
 		if (sbx_p->out_w[2 * i + 1] >= 0)
 			close(sbx_p->out_w[2 * i + 1]);
-		sbx_write_all(sbx_p->status_w, &r, sizeof(r));
+		rv_write_all(sbx_p->status_w, &r, sizeof(r));
 		if (r.end != TASKAPP_SANDBOX_EXITED ||
 		    WEXITSTATUS(r.wait_status) != 0)
 			break;

@@ -6,12 +6,14 @@
 #include "rv_clock.h"
 #include "rv_dl.h"
 #include "rv_err.h"
+#include "rv_fs.h"
 #include "rv_http.h"
 #include "rv_json.h"
 #include "rv_log.h"
 #include "rv_redact.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -381,6 +383,27 @@ START_TEST(test_dl_loads_and_explains)
 }
 END_TEST
 
+/* rv_write_all: files and pipes whole; a closed socket peer is EPIPE */
+START_TEST(test_write_all_pipe_and_closed_socket)
+{
+	int p[2], sv[2];
+	char buf[8] = { 0 };
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(rv_write_all(p[1], "abcdef", 6), 0);
+	ck_assert_int_eq(read(p[0], buf, sizeof(buf)), 6);
+	ck_assert_str_eq(buf, "abcdef");
+	close(p[0]);
+	close(p[1]);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[1]);
+	errno = 0;
+	ck_assert_int_eq(rv_write_all(sv[0], "x", 1), -1);	/* no SIGPIPE */
+	ck_assert_int_eq(errno, EPIPE);
+	close(sv[0]);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -397,6 +420,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_backoff_is_bounded);
 	tcase_add_test(tc, test_clock_monotonic_and_iso);
 	tcase_add_test(tc, test_dl_loads_and_explains);
+	tcase_add_test(tc, test_write_all_pipe_and_closed_socket);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("http");

@@ -1,6 +1,7 @@
 #include "tbclient.h"
 
 #include "rv_alloc.h"
+#include "rv_fs.h"
 #include "rv_http.h"
 #include "testutil.h"
 
@@ -175,21 +176,6 @@ int tbc_unix_connect(const char *sock)
 	return -1;
 }
 
-static bool tbc_send(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* Read into b until EOF, the timeout, or want bytes after the headers. */
 static void tbc_read_reply(int fd, struct rv_buf *b, int timeout_ms)
 {
@@ -227,8 +213,8 @@ bool tbc_raw(const char *sock, const char *req, size_t len, size_t piece,
 	bool ok = fd >= 0;
 
 	for (size_t off = 0; ok && off < len; off += piece)
-		ok = tbc_send(fd, req + off, len - off < piece ? len - off :
-			      piece);
+		ok = rv_write_all(fd, req + off, len - off < piece ?
+				  len - off : piece) == 0;
 	if (ok)
 		tbc_read_reply(fd, &all, 30000);
 	if (fd >= 0)
@@ -283,7 +269,7 @@ bool tbc_ws_follow(const char *sock, const char *path, const char *version,
 	if (version)
 		rv_buf_addf(&req, "X-Daytona-SDK-Version: %s\r\n", version);
 	rv_buf_adds(&req, "\r\n");
-	if (!tbc_send(fd, req.data, req.len))
+	if (rv_write_all(fd, req.data, req.len) < 0)
 		goto out;
 	while (!strstr(hdr.data, "\r\n\r\n") && tbc_read_n(fd, &c, 1, end))
 		rv_buf_addch(&hdr, c);

@@ -1,6 +1,7 @@
 #include "toolbox_forward.h"
 
 #include "rv_alloc.h"
+#include "rv_fs.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -114,21 +115,6 @@ static bool tb_forward_read_line(int fd, char *line, size_t size)
 	return false;
 }
 
-static bool tb_write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* Move what is readable from p->from into p->to; false on a hard error. */
 static bool tb_pipe_step(struct tb_pipe *p)
 {
@@ -196,7 +182,7 @@ static void *tb_forward_conn(void *arg)
 
 	if (tb_forward_read_line(client, line, sizeof(line)))
 		reply = tb_forward_connect(line, &target);
-	if (tb_write_all(client, reply, strlen(reply)) && target >= 0)
+	if (rv_write_all(client, reply, strlen(reply)) == 0 && target >= 0)
 		tb_splice(client, target);
 	if (target >= 0)
 		close(target);
