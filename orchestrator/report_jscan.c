@@ -1,7 +1,9 @@
 #include "report_jscan.h"
 
+#include "rv_alloc.h"
 #include "rv_err.h"
 
+#include <float.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +24,10 @@ void jscan_init(struct jscan *s, const char *data, size_t len)
 	s->err = NULL;
 }
 
-static void jscan_ws(struct jscan *s)
+static inline void jscan_ws(struct jscan *s)
 {
+	if (s->p < s->end && (unsigned char)*s->p > ' ')
+		return;		/* the common case: no whitespace */
 	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
 				 *s->p == '\n' || *s->p == '\r'))
 		s->p++;
@@ -62,7 +66,8 @@ const char *jscan_type_name(enum jscan_type t)
 	return "invalid JSON";
 }
 
-bool jscan_expect(struct jscan *s, char c)
+/* Consume c after whitespace, or fail (the body of jscan_expect). */
+static inline bool jscan_eat(struct jscan *s, char c)
 {
 	jscan_ws(s);
 	if (s->p < s->end && *s->p == c) {
@@ -71,6 +76,11 @@ bool jscan_expect(struct jscan *s, char c)
 	}
 	return jscan_fail(s, c == ':' ? "expected ':'" :
 			  c == '{' ? "expected an object" : "unexpected character");
+}
+
+bool jscan_expect(struct jscan *s, char c)
+{
+	return jscan_eat(s, c);
 }
 
 static int jscan_hex4(const char *p)
@@ -205,6 +215,36 @@ static const unsigned char jscan_plain[256] = {
 };
 #undef J16
 
+/*
+ * Past the bytes that stand for themselves, eight at a time: a word has
+ * no byte < 0x20, '"', '\\' or >= 0x80 exactly when the zero-byte tests
+ * below all fail (Mycroft's haszero), and the lowest byte they mark is the
+ * first that is not plain.
+ */
+static inline const char *jscan_skip_plain(const char *p, const char *end)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+
+	while (end - p >= 8) {
+		uint64_t w, q, b, hit;
+
+		memcpy(&w, p, sizeof(w));
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		hit = (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+		       ((b - ones) & ~b) | w) & high;
+		/* a borrow can mark bytes after the first hit, never before */
+		if (hit)
+			return p + (__builtin_ctzll(hit) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && jscan_plain[(unsigned char)*p])
+		p++;
+	return p;
+}
+
 /* The rest of a string from the first byte that needs care, into out. */
 static bool jscan_string_slow(struct jscan *s, struct rv_buf *out)
 {
@@ -212,8 +252,7 @@ static bool jscan_string_slow(struct jscan *s, struct rv_buf *out)
 		const char *run = s->p;
 		unsigned char c;
 
-		while (s->p < s->end && jscan_plain[(unsigned char)*s->p])
-			s->p++;
+		s->p = jscan_skip_plain(s->p, s->end);
 		if (out && s->p > run)
 			rv_buf_add(out, run, (size_t)(s->p - run));
 		if (s->p >= s->end)
@@ -242,26 +281,11 @@ static bool jscan_string_slow(struct jscan *s, struct rv_buf *out)
 	return jscan_fail(s, "unterminated string");
 }
 
-bool jscan_str(struct jscan *s, struct rv_buf *scratch, const char **str,
-	       size_t *len)
+/* A string with an escape or non-ASCII byte, from start (after '"'). */
+static __attribute__((noinline)) bool
+jscan_str_slow(struct jscan *s, const char *start, struct rv_buf *scratch,
+	       const char **str, size_t *len)
 {
-	const char *start;
-
-	if (str && !scratch)
-		rv_bug("jscan_str: a string wanted without scratch space");
-	if (!jscan_expect(s, '"'))
-		return jscan_fail(s, "expected a string");
-	start = s->p;
-	while (s->p < s->end && jscan_plain[(unsigned char)*s->p])
-		s->p++;
-	if (s->p < s->end && *s->p == '"') {	/* the common case: no copy */
-		if (str)
-			*str = start;
-		if (len)
-			*len = (size_t)(s->p - start);
-		s->p++;
-		return true;
-	}
 	if (scratch) {
 		rv_buf_reset(scratch);
 		rv_buf_add(scratch, start, (size_t)(s->p - start));
@@ -273,6 +297,33 @@ bool jscan_str(struct jscan *s, struct rv_buf *scratch, const char **str,
 	if (len)
 		*len = scratch->len;
 	return true;
+}
+
+static inline bool jscan_str_at(struct jscan *s, struct rv_buf *scratch,
+				const char **str, size_t *len)
+{
+	const char *start;
+
+	if (!jscan_eat(s, '"'))
+		return jscan_fail(s, "expected a string");
+	start = s->p;
+	s->p = jscan_skip_plain(s->p, s->end);
+	if (s->p >= s->end || *s->p != '"')
+		return jscan_str_slow(s, start, scratch, str, len);
+	if (str)	/* the common case: no copy */
+		*str = start;
+	if (len)
+		*len = (size_t)(s->p - start);
+	s->p++;
+	return true;
+}
+
+bool jscan_str(struct jscan *s, struct rv_buf *scratch, const char **str,
+	       size_t *len)
+{
+	if (str && !scratch)
+		rv_bug("jscan_str: a string wanted without scratch space");
+	return jscan_str_at(s, scratch, str, len);
 }
 
 bool jscan_string(struct jscan *s, struct rv_buf *out)
@@ -291,88 +342,137 @@ bool jscan_string(struct jscan *s, struct rv_buf *out)
 	return true;
 }
 
-static const char *jscan_digits(const char *p, const char *end)
+/*
+ * A number as the scanner reads it: its digits in m (which wraps past 19
+ * digits: strtod reads those), the power of ten of its last digit in e,
+ * and the exponent (clamped far beyond any double's range).
+ */
+struct jscan_num {
+	uint64_t m;
+	int digits, e, exp;
+	bool neg;
+};
+
+static const char *jscan_digits(const char *p, const char *end,
+				struct jscan_num *n, bool frac)
 {
-	while (p < end && *p >= '0' && *p <= '9')
-		p++;
+	const char *start = p;
+	uint64_t m = n->m;
+	int k;
+
+	for (; p < end && (unsigned char)(*p - '0') < 10; p++)
+		m = m * 10 + (uint64_t)(*p - '0');
+	k = p - start > 1000 ? 1000 : (int)(p - start);	/* strtod's then */
+	n->m = m;
+	n->digits += k;
+	if (frac)
+		n->e -= k;
 	return p;
 }
 
 /*
- * Clinger's fast path: with at most 15 significant digits and a power of
- * ten within 1e22 both operands are exact doubles, so one IEEE multiply or
- * divide rounds correctly.  false when the number needs strtod.
+ * Clinger's fast path: when the mantissa is below 2^53 and the power of
+ * ten within 1e22 both are exact doubles, so one IEEE multiply or divide
+ * (round to nearest, no excess precision) rounds correctly; a larger power
+ * can move into the mantissa while that stays below 2^53.  false when the
+ * number needs strtod.
  */
-static bool jscan_fast_number(const char *p, const char *end, double *out)
+static bool jscan_fast_number(const struct jscan_num *n, double *out)
 {
 	static const double pow10[] = {
 		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 	};
-	uint64_t m = 0;
-	int digits = 0, e = 0;
-	bool neg = *p == '-', frac = false;
+	const uint64_t max = 1ULL << 53;
+	uint64_t m = n->m;
+	int e = n->e + n->exp;
+	double v;
 
-	for (p += neg; p < end && *p != 'e' && *p != 'E'; p++) {
-		if (*p == '.') {
-			frac = true;
-			continue;
-		}
-		if (m || *p != '0')
-			digits++;
-		if (digits > 15)
-			return false;
-		m = m * 10 + (uint64_t)(*p - '0');
-		e -= frac;
-	}
-	if (p < end)
-		return false;	/* an exponent: leave it to strtod */
-	if (e < -22)
+	if (FLT_EVAL_METHOD != 0 || n->digits > 19)
 		return false;
-	*out = e < 0 ? (double)m / pow10[-e] : (double)m;
-	if (neg)
-		*out = -*out;
+	if (m == 0) {
+		v = 0;
+	} else if (m > max || e < -22) {
+		return false;
+	} else if (e < 0) {
+		v = (double)m / pow10[-e];
+	} else {
+		for (; e > 22; e--) {	/* at most 16 steps: m >= 1 */
+			if (m > max / 10)
+				return false;
+			m *= 10;
+		}
+		v = (double)m * pow10[e];
+	}
+	*out = n->neg ? -v : v;
 	return true;
+}
+
+/* The text of a number the fast path cannot take, through strtod. */
+static double jscan_strtod(const char *start, const char *end)
+{
+	size_t len = (size_t)(end - start);
+	char tmp[64], *big = NULL, *buf = tmp;
+	double v;
+
+	if (len >= sizeof(tmp))
+		buf = big = rv_xstrndup(start, len);
+	else {
+		memcpy(tmp, start, len);
+		tmp[len] = '\0';
+	}
+	v = strtod(buf, NULL);
+	free(big);
+	return v;
+}
+
+static const char *jscan_exponent(const char *p, const char *end,
+				  struct jscan_num *n)
+{
+	const char *q;
+	bool neg = false;
+
+	if (p < end && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+		if (n->exp < 100000)
+			n->exp = n->exp * 10 + (*q - '0');
+	if (neg)
+		n->exp = -n->exp;
+	return q == p ? NULL : q;
 }
 
 bool jscan_number(struct jscan *s, double *out)
 {
+	struct jscan_num n = { 0 };
 	const char *p, *start, *q;
-	char tmp[64];
 
 	jscan_ws(s);
 	start = p = s->p;
-	if (p < s->end && *p == '-')
+	if (p < s->end && *p == '-') {
+		n.neg = true;
 		p++;
+	}
 	if (p < s->end && *p == '0')
 		p++;
 	else if (p < s->end && *p >= '1' && *p <= '9')
-		p = jscan_digits(p, s->end);
+		p = jscan_digits(p, s->end, &n, false);
 	else
 		return jscan_fail(s, "invalid number");
 	if (p < s->end && *p == '.') {
-		q = jscan_digits(p + 1, s->end);
+		q = jscan_digits(p + 1, s->end, &n, true);
 		if (q == p + 1)
 			return jscan_fail(s, "invalid number");
 		p = q;
 	}
 	if (p < s->end && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (p < s->end && (*p == '+' || *p == '-'))
-			p++;
-		q = jscan_digits(p, s->end);
-		if (q == p)
+		p = jscan_exponent(p + 1, s->end, &n);
+		if (!p)
 			return jscan_fail(s, "invalid number");
-		p = q;
 	}
 	s->p = p;
-	if (jscan_fast_number(start, p, out))
-		return true;
-	if ((size_t)(p - start) >= sizeof(tmp))
-		return jscan_fail(s, "number too long");
-	memcpy(tmp, start, (size_t)(p - start));
-	tmp[p - start] = '\0';
-	*out = strtod(tmp, NULL);
+	if (!jscan_fast_number(&n, out))
+		*out = jscan_strtod(start, p);
 	return true;
 }
 
@@ -384,6 +484,13 @@ static bool jscan_literal(struct jscan *s, const char *word)
 		return jscan_fail(s, "invalid literal");
 	s->p += n;
 	return true;
+}
+
+bool jscan_bool(struct jscan *s, bool *out)
+{
+	jscan_ws(s);
+	*out = s->p < s->end && *s->p == 't';
+	return jscan_literal(s, *out ? "true" : "false");
 }
 
 bool jscan_object_begin(struct jscan *s)
@@ -399,11 +506,11 @@ bool jscan_object_next(struct jscan *s, bool *first, struct rv_buf *scratch,
 		s->p++;
 		return false;
 	}
-	if (!*first && !jscan_expect(s, ','))
+	if (!*first && !jscan_eat(s, ','))
 		return jscan_fail(s, "expected ',' or '}'");
 	*first = false;
-	if (!jscan_str(s, scratch, scratch ? key : NULL, klen) ||
-	    !jscan_expect(s, ':'))
+	if (!jscan_str_at(s, scratch, scratch ? key : NULL, klen) ||
+	    !jscan_eat(s, ':'))
 		return false;
 	return true;
 }

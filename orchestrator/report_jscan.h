@@ -55,6 +55,9 @@ bool jscan_string(struct jscan *s, struct rv_buf *out);
 /* A number. */
 bool jscan_number(struct jscan *s, double *out);
 
+/* true or false. */
+bool jscan_bool(struct jscan *s, bool *out);
+
 /* Skip any one value, validating it. */
 bool jscan_skip(struct jscan *s);
 

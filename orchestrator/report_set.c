@@ -33,32 +33,68 @@ void report_set_release(struct report_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
+/*
+ * A word at a time (the last, partial one read overlapping the one
+ * before, or as wyhash reads short strings), then mixed with splitmix64's
+ * finaliser so that the low bits the table uses depend on every byte: the
+ * strings of a span file (sandbox names) differ in a digit or two.
+ */
 static uint64_t report_hash(const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+	const uint64_t k = 0x9e3779b97f4a7c15ULL;
+	uint64_t h = len * k, w = 0;
+	uint32_t a, b;
+	size_t i;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
+	for (i = 0; i + 8 < len; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+		h = (h ^ w) * k;
+		h ^= h >> 32;
 	}
-	return h;
+	if (len >= 8) {
+		memcpy(&w, s + len - 8, sizeof(w));
+	} else if (len >= 4) {
+		memcpy(&a, s, sizeof(a));
+		memcpy(&b, s + len - 4, sizeof(b));
+		w = (uint64_t)a << 32 | b;
+	} else if (len > 0) {
+		w = (uint64_t)(unsigned char)s[0] << 16 |
+		    (uint64_t)(unsigned char)s[len / 2] << 8 |
+		    (unsigned char)s[len - 1];
+	}
+	h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 31;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ (h >> 29);
 }
 
-/* The slot of s: where its id is, or the empty slot it would go to. */
+/*
+ * The slot of s: where its id is, or the empty slot it would go to.  A
+ * slot keeps 32 bits of the hash above the id so that other strings are
+ * told apart without reading them.
+ */
 static size_t report_slot(const struct report_strings *t, const char *s,
 			  size_t len)
 {
 	size_t mask = t->n_slots - 1;
-	size_t i = (size_t)report_hash(s, len) & mask;
+	uint64_t h = report_hash(s, len);
+	size_t i = (size_t)h & mask;
+	uint64_t tag = h & 0xffffffff00000000ULL;
 
 	while (t->slots[i]) {
-		uint32_t id = t->slots[i];
+		uint32_t id = (uint32_t)t->slots[i];
 
-		if (t->lens[id] == len && !memcmp(t->strs[id], s, len))
+		if ((t->slots[i] & 0xffffffff00000000ULL) == tag &&
+		    t->lens[id] == len && !memcmp(t->strs[id], s, len))
 			return i;
 		i = (i + 1) & mask;
 	}
 	return i;
+}
+
+static uint64_t report_slot_value(const char *s, size_t len, size_t id)
+{
+	return (report_hash(s, len) & 0xffffffff00000000ULL) | id;
 }
 
 static void report_rehash(struct report_strings *t)
@@ -70,8 +106,9 @@ static void report_rehash(struct report_strings *t)
 	t->n_slots = n;
 	for (size_t id = 1; id < t->n; id++) {
 		const char *s = t->strs[id];
+		size_t len = t->lens[id];
 
-		t->slots[report_slot(t, s, strlen(s))] = (uint32_t)id;
+		t->slots[report_slot(t, s, len)] = report_slot_value(s, len, id);
 	}
 }
 
@@ -86,7 +123,7 @@ uint32_t report_intern(struct report_set *set, const char *s, size_t len)
 		report_rehash(t);
 	slot = report_slot(t, s, len);
 	if (t->slots[slot])
-		return t->slots[slot];
+		return (uint32_t)t->slots[slot];
 	if (t->n >= t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 64;
 		t->strs = rv_xreallocarray(t->strs, t->cap, sizeof(*t->strs));
@@ -94,7 +131,7 @@ uint32_t report_intern(struct report_set *set, const char *s, size_t len)
 	}
 	t->strs[t->n] = rv_xstrndup(s, len);
 	t->lens[t->n] = len;
-	t->slots[slot] = (uint32_t)t->n;
+	t->slots[slot] = report_slot_value(s, len, t->n);
 	return (uint32_t)t->n++;
 }
 
@@ -111,7 +148,7 @@ uint32_t report_find(const struct report_set *set, const char *s)
 
 	if (!s || !t->n_slots)
 		return 0;
-	return t->slots[report_slot(t, s, strlen(s))];
+	return (uint32_t)t->slots[report_slot(t, s, strlen(s))];
 }
 
 struct report_job *report_add_job(struct report_set *set, const char *name,

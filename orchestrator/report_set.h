@@ -69,7 +69,8 @@ struct report_strings {
 	char **strs;		/* strs[0] is unused (id 0 = none) */
 	size_t *lens;
 	size_t n, cap;
-	uint32_t *slots;	/* open addressing: 0 empty, else id */
+	uint64_t *slots;	/* open addressing: 0 empty, else id with
+				 * the high half of its hash above */
 	size_t n_slots;
 };
 

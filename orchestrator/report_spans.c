@@ -106,23 +106,29 @@ bool report_field_bool(struct report_fields *f, bool *v)
 
 	if (t != JSCAN_TRUE && t != JSCAN_FALSE)
 		return report_field_type(f, "true or false");
-	*v = t == JSCAN_TRUE;
-	return jscan_skip(&f->s);
+	return jscan_bool(&f->s, v);
 }
 
+/* A time, parsed where it is: every span has its own, none is interned. */
 static bool span_ts(struct report_fields *f, struct report_sample *out)
 {
-	uint32_t id = 0;
+	enum jscan_type t = jscan_peek(&f->s);
+	char buf[64];
 	double ms;
 
-	if (!report_field_string(f, &id, true))
+	if (t == JSCAN_NULL)
+		return jscan_skip(&f->s);
+	if (t != JSCAN_STRING)
+		return report_field_type(f, "a string or null");
+	if (!jscan_str(&f->s, &f->vbuf, &f->v, &f->vlen))
 		return false;
-	if (!id)
-		return true;
-	/* the interned string is NUL-terminated */
-	if (!report_parse_utc(report_str(f->set, id), &ms))
-		return report_field_bad(f, "'ts' is not a UTC ISO-8601 time: '%.60s'",
-					report_str(f->set, id));
+	if (f->vlen < sizeof(buf)) {	/* strings hold no NUL */
+		memcpy(buf, f->v, f->vlen);
+		buf[f->vlen] = '\0';
+	}
+	if (f->vlen >= sizeof(buf) || !report_parse_utc(buf, &ms))
+		return report_field_bad(f, "'ts' is not a UTC ISO-8601 time: '%.*s'",
+					(int)(f->vlen < 60 ? f->vlen : 60), f->v);
 	out->start_ms = ms;	/* made relative once the file is read */
 	return true;
 }
@@ -135,24 +141,24 @@ enum span_key {
 /* The field a key names: by length first, the hot path of every line. */
 static enum span_key span_key(const char *k, size_t len)
 {
-#define KEY(s, k) { s, sizeof(s) - 1, k }
-	static const struct {
-		const char *name;
-		size_t len;
-		enum span_key key;
-	} keys[] = {
-		KEY("provider", KEY_PROVIDER), KEY("phase", KEY_PHASE),
-		KEY("ms", KEY_MS), KEY("ok", KEY_OK),
-		KEY("sandbox", KEY_SANDBOX), KEY("error", KEY_ERROR),
-		KEY("ts", KEY_TS), KEY("start_ms", KEY_START_MS),
-		KEY("seed", KEY_SEED), KEY("attempts", KEY_ATTEMPTS),
-	};
-#undef KEY
-
-	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
-		if (keys[i].len == len && !memcmp(keys[i].name, k, len))
-			return keys[i].key;
+#define IS(name) (!memcmp(k, name, sizeof(name) - 1))
+	switch (len) {
+	case 2:
+		return IS("ms") ? KEY_MS : IS("ok") ? KEY_OK :
+		       IS("ts") ? KEY_TS : KEY_OTHER;
+	case 4:
+		return IS("seed") ? KEY_SEED : KEY_OTHER;
+	case 5:
+		return IS("phase") ? KEY_PHASE : IS("error") ? KEY_ERROR :
+		       KEY_OTHER;
+	case 7:
+		return IS("sandbox") ? KEY_SANDBOX : KEY_OTHER;
+	case 8:
+		return IS("provider") ? KEY_PROVIDER : IS("start_ms") ?
+		       KEY_START_MS : IS("attempts") ? KEY_ATTEMPTS : KEY_OTHER;
+	}
 	return KEY_OTHER;
+#undef IS
 }
 
 static bool span_int(struct report_fields *f, double lo, double *v)

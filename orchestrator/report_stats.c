@@ -93,57 +93,67 @@ static int group_cmp(const void *a, const void *b, void *arg)
 	       (c->phase_rank[x->phase] < c->phase_rank[y->phase]);
 }
 
-/* Summarise the samples order[lo..hi) (input order) of group g. */
-static void group_summarise(struct group_ctx *c, struct report_group *g,
-			    const uint32_t *order, size_t lo, size_t hi,
-			    size_t window)
+/* Summarise group g from its n durations and ok flags (input order). */
+static void group_summarise(struct report_group *g, const double *ms,
+			    const unsigned char *ok, size_t n, size_t window)
 {
 	size_t m = 0;
 
-	if (window && hi - lo > window)
-		lo = hi - window;
-	g->sorted = rv_xreallocarray(NULL, hi - lo ? hi - lo : 1,
-				     sizeof(double));
-	for (size_t i = lo; i < hi; i++) {
-		const struct report_sample *s = &c->set->samples[order[i]];
-
-		g->sum_ms += s->ms;
-		if (s->ok)
-			g->sorted[m++] = s->ms;
+	if (window && n > window) {
+		ms += n - window;
+		ok += n - window;
+		n = window;
+	}
+	g->sorted = rv_xreallocarray(NULL, n ? n : 1, sizeof(double));
+	for (size_t i = 0; i < n; i++) {
+		g->sum_ms += ms[i];
+		if (ok[i])
+			g->sorted[m++] = ms[i];
 	}
 	stats_sort(g->sorted, m);
-	stats_summary_sorted(g->sorted, m, hi - lo, &g->st);
+	stats_summary_sorted(g->sorted, m, n, &g->st);
 }
 
-/* Group every sample by (job or all, provider, phase) and summarise. */
+/*
+ * Group every sample by (job or all, provider, phase) and summarise: a
+ * counting sort copies each group's durations together, in input order,
+ * reading the samples once from start to end.
+ */
 static void group_all(struct group_ctx *c, bool per_job, size_t window)
 {
 	const struct report_set *set = c->set;
-	uint32_t *gid = rv_xreallocarray(NULL, set->n_samples + 1, 4);
-	uint32_t *order = rv_xreallocarray(NULL, set->n_samples + 1, 4);
+	size_t n = set->n_samples;
+	uint32_t *gid = rv_xreallocarray(NULL, n + 1, sizeof(*gid));
+	double *ms = rv_xreallocarray(NULL, n + 1, sizeof(*ms));
+	unsigned char *ok = rv_xreallocarray(NULL, n + 1, sizeof(*ok));
 	size_t *start, *fill;
 
-	for (size_t i = 0; i < set->n_samples; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct report_sample *s = &set->samples[i];
 
 		gid[i] = group_of(c, per_job ? s->job : REPORT_ALL_JOBS,
 				  s->provider, s->phase);
 	}
 	start = rv_xcalloc(c->n + 1, sizeof(*start));
-	for (size_t i = 0; i < set->n_samples; i++)
+	for (size_t i = 0; i < n; i++)
 		start[gid[i] + 1]++;
 	for (size_t g = 0; g < c->n; g++)
 		start[g + 1] += start[g];
 	fill = rv_xmemdup(start, (c->n + 1) * sizeof(*start));
-	for (size_t i = 0; i < set->n_samples; i++)
-		order[fill[gid[i]]++] = (uint32_t)i;
+	for (size_t i = 0; i < n; i++) {
+		size_t at = fill[gid[i]]++;
+
+		ms[at] = set->samples[i].ms;
+		ok[at] = set->samples[i].ok;
+	}
 	free(fill);
 	for (size_t g = 0; g < c->n; g++)
-		group_summarise(c, &c->groups[g], order, start[g], start[g + 1],
-				window);
+		group_summarise(&c->groups[g], ms + start[g], ok + start[g],
+				start[g + 1] - start[g], window);
 	qsort_r(c->groups, c->n, sizeof(*c->groups), group_cmp, c);
 	free(start);
-	free(order);
+	free(ok);
+	free(ms);
 	free(gid);
 }
 

@@ -17,30 +17,45 @@ RUNS=${RUNS:-3}
 OUT=${OUT:-$BUILD/bench/report}
 runeval=$BUILD/runeval
 mkdir -p "$OUT"
-spans=$OUT/spans-$N.jsonl
 samples=$OUT/samples.jsonl
 : >"$samples"
 
 echo "machine: $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-if [[ ! -s $spans ]]; then
-	python3 - "$N" "$spans" <<'PY'
-import random, sys
-n, path = int(sys.argv[1]), sys.argv[2]
+# Two inputs: the four required fields plus seed and sandbox, and the same
+# with every optional field (seed, ts, sandbox, attempts, error on failures).
+spans=$OUT/spans-$N.jsonl
+full=$OUT/spans-full-$N.jsonl
+if [[ ! -s $spans || ! -s $full ]]; then
+	python3 - "$N" "$spans" "$full" <<'PY'
+import random, sys, time
+n, path, full = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 random.seed(1)
 provs = ["docker", "daytona", "e2b", "modal"]
 phases = ["provision", "upload", "install", "start", "preview", "health",
           "rollout", "teardown"]
-with open(path, "w") as f:
+errors = ["timeout waiting for 'health'", "HTTP 503 from the sandbox API",
+          "process exited with status 1"]
+t0 = 1795000000.0
+with open(path, "w") as f, open(full, "w") as g:
     for i in range(n):
         p = provs[i % 4]
+        ms = random.lognormvariate(5, 0.5)
+        ok = random.random() > 0.01
         f.write('{"provider":"%s","phase":"%s","ms":%.3f,"ok":%s,"seed":%d,'
-                '"sandbox":"%s-%d"}\n' % (p, phases[(i // 4) % 8],
-                random.lognormvariate(5, 0.5),
-                "true" if random.random() > 0.01 else "false", i, p, i // 32))
+                '"sandbox":"%s-%d"}\n' % (p, phases[(i // 4) % 8], ms,
+                "true" if ok else "false", i, p, i // 32))
+        t = t0 + i * 0.0137
+        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + \
+             ".%03dZ" % (int(t * 1000) % 1000)
+        err = "" if ok else ',"error":"%s"' % errors[i % 3]
+        g.write('{"provider":"%s","phase":"%s","ms":%.3f,"ok":%s,"seed":%d,'
+                '"ts":"%s","sandbox":"%s-%d","attempts":%d%s}\n'
+                % (p, phases[(i // 4) % 8], ms, "true" if ok else "false", i,
+                   ts, p, i // 32, 1 + (i % 17 == 0), err))
 PY
 fi
-echo "input: $N spans, $(du -h "$spans" | cut -f1)"
+echo "input: $N spans, $(du -h "$spans" | cut -f1); with every optional field $(du -h "$full" | cut -f1)"
 
 # The same statistics in plain python3 (percentiles as numpy's default).
 plain=$OUT/plain.py
@@ -67,25 +82,32 @@ for (prov, phase), (n, v) in sorted(groups.items()):
     print(prov, phase, n, len(v), q(v, 0.5), q(v, 0.95), q(v, 0.99), m, sd, mad)
 PY
 
-# One timed run of "$@": appends a span line for it; prints wall and cpu.
+# One timed run of "$@" on input $set: appends a span line for it; prints
+# wall and cpu.
 timed() {
-	local who=$1; shift
+	local who=$1 set=$2; shift 2
 	/usr/bin/time -f '%e %U %S' -o "$OUT/time.txt" "$@" >/dev/null 2>&1
 	read -r wall user sys <"$OUT/time.txt"
 	cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-	printf '{"provider":"%s","phase":"summarise-%d","ms":%s,"ok":true}\n' \
-		"$who" "$N" "$(awk -v w="$wall" 'BEGIN { print w * 1000 }')" >>"$samples"
-	printf '{"provider":"%s","phase":"summarise-%d-cpu","ms":%s,"ok":true}\n' \
-		"$who" "$N" "$(awk -v c="$cpu" 'BEGIN { print c * 1000 }')" >>"$samples"
-	echo "  $who: wall $wall s, cpu $cpu s"
+	printf '{"provider":"%s","phase":"%s","ms":%s,"ok":true}\n' \
+		"$who" "$set" "$(awk -v w="$wall" 'BEGIN { print w * 1000 }')" >>"$samples"
+	printf '{"provider":"%s","phase":"%s-cpu","ms":%s,"ok":true}\n' \
+		"$who" "$set" "$(awk -v c="$cpu" 'BEGIN { print c * 1000 }')" >>"$samples"
+	echo "  $who $set: wall $wall s, cpu $cpu s"
 }
 
 for ((i = 1; i <= RUNS; i++)); do
 	echo "run $i/$RUNS"
-	timed runeval "$runeval" report "$spans" --quiet
-	timed python3 python3 "$plain" "$spans"
+	for f in "$spans" "$full"; do
+		set=$(basename "$f" .jsonl)
+		timed runeval "$set" "$runeval" report "$f" --quiet
+		timed python3 "$set" python3 "$plain" "$f"
+	done
 done
-"$runeval" report "$spans" --quiet --timings 2>&1 | sed 's/^/  /'
+for f in "$spans" "$full"; do
+	echo "$(basename "$f"):"
+	"$runeval" report "$f" --quiet --timings 2>&1 | sed 's/^/  /'
+done
 
 echo
 "$runeval" report "$samples" --json "$OUT/summary.json" --md "$OUT/report.md"
@@ -95,9 +117,10 @@ d = json.load(open(sys.argv[1]))
 n = sys.argv[2]
 p = d["providers"]
 def med(who, what):
-    return p[who]["phases"]["summarise-%s%s" % (n, what)]["p50"] / 1000
-for what, label in (("", "wall"), ("-cpu", "cpu")):
-    r, py = med("runeval", what), med("python3", what)
-    print("%s: runeval report %.3f s, python3 %.3f s: %.1fx faster (medians)"
-          % (label, r, py, py / r))
+    return p[who]["phases"][what]["p50"] / 1000
+for set in ("spans-%s" % n, "spans-full-%s" % n):
+    for what, label in (("", "wall"), ("-cpu", "cpu")):
+        r, py = med("runeval", set + what), med("python3", set + what)
+        print("%s %s: runeval report %.3f s, python3 %.3f s: %.1fx faster "
+              "(medians)" % (set, label, r, py, py / r))
 PY
