@@ -24,33 +24,6 @@ void jscan_init(struct jscan *s, const char *data, size_t len)
 	s->err = NULL;
 }
 
-static inline void jscan_ws(struct jscan *s)
-{
-	if (s->p < s->end && (unsigned char)*s->p > ' ')
-		return;		/* the common case: no whitespace */
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
-				 *s->p == '\n' || *s->p == '\r'))
-		s->p++;
-}
-
-enum jscan_type jscan_peek(struct jscan *s)
-{
-	jscan_ws(s);
-	if (s->p >= s->end)
-		return JSCAN_BAD;
-	switch (*s->p) {
-	case '{': return JSCAN_OBJECT;
-	case '[': return JSCAN_ARRAY;
-	case '"': return JSCAN_STRING;
-	case 't': return JSCAN_TRUE;
-	case 'f': return JSCAN_FALSE;
-	case 'n': return JSCAN_NULL;
-	case '-': return JSCAN_NUMBER;
-	default:
-		return *s->p >= '0' && *s->p <= '9' ? JSCAN_NUMBER : JSCAN_BAD;
-	}
-}
-
 const char *jscan_type_name(enum jscan_type t)
 {
 	switch (t) {
@@ -353,7 +326,7 @@ struct jscan_num {
 	bool neg;
 };
 
-static const char *jscan_digits(const char *p, const char *end,
+static inline const char *jscan_digits(const char *p, const char *end,
 				struct jscan_num *n, bool frac)
 {
 	const char *start = p;
@@ -490,12 +463,44 @@ bool jscan_bool(struct jscan *s, bool *out)
 {
 	jscan_ws(s);
 	*out = s->p < s->end && *s->p == 't';
-	return jscan_literal(s, *out ? "true" : "false");
+	/* constant lengths: the compiler compares words, no calls */
+	if (*out && s->end - s->p >= 4 && !memcmp(s->p, "true", 4)) {
+		s->p += 4;
+		return true;
+	}
+	if (!*out && s->end - s->p >= 5 && !memcmp(s->p, "false", 5)) {
+		s->p += 5;
+		return true;
+	}
+	return jscan_fail(s, "invalid literal");
 }
 
 bool jscan_object_begin(struct jscan *s)
 {
 	return jscan_expect(s, '{');
+}
+
+/*
+ * The common key, "name": with plain bytes and nothing between its quote
+ * and the colon, read with the pointer kept in a register; false (and
+ * nothing consumed) for any other, which jscan_str_at() then reads.
+ */
+static inline bool jscan_plain_key(struct jscan *s, const char **key,
+				   size_t *klen)
+{
+	const char *p = s->p, *end = s->end, *start = p + 1;
+
+	if (p >= end || *p != '"')
+		return false;
+	p = jscan_skip_plain(start, end);
+	if (end - p < 2 || p[0] != '"' || p[1] != ':')
+		return false;
+	if (key)
+		*key = start;
+	if (klen)
+		*klen = (size_t)(p - start);
+	s->p = p + 2;
+	return true;
 }
 
 bool jscan_object_next(struct jscan *s, bool *first, struct rv_buf *scratch,
@@ -509,6 +514,8 @@ bool jscan_object_next(struct jscan *s, bool *first, struct rv_buf *scratch,
 	if (!*first && !jscan_eat(s, ','))
 		return jscan_fail(s, "expected ',' or '}'");
 	*first = false;
+	if (jscan_plain_key(s, scratch ? key : NULL, klen))
+		return true;
 	if (!jscan_str_at(s, scratch, scratch ? key : NULL, klen) ||
 	    !jscan_eat(s, ':'))
 		return false;

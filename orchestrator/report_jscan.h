@@ -32,8 +32,33 @@ enum jscan_type {
 
 void jscan_init(struct jscan *s, const char *data, size_t len);
 
+/* Skip whitespace (inline: the scanner's hot path does it at every value). */
+static inline void jscan_ws(struct jscan *s)
+{
+	if (s->p < s->end && (unsigned char)*s->p > ' ')
+		return;
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
+				 *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
 /* Skip whitespace; the type of the value that starts here. */
-enum jscan_type jscan_peek(struct jscan *s);
+static inline enum jscan_type jscan_peek(struct jscan *s)
+{
+	jscan_ws(s);
+	if (s->p >= s->end)
+		return JSCAN_BAD;
+	switch (*s->p) {
+	case '{': return JSCAN_OBJECT;
+	case '[': return JSCAN_ARRAY;
+	case '"': return JSCAN_STRING;
+	case 't': return JSCAN_TRUE;
+	case 'f': return JSCAN_FALSE;
+	case 'n': return JSCAN_NULL;
+	case '-': return JSCAN_NUMBER;
+	}
+	return *s->p >= '0' && *s->p <= '9' ? JSCAN_NUMBER : JSCAN_BAD;
+}
 
 /* Name of a type for messages ("string", "number", ...). */
 const char *jscan_type_name(enum jscan_type t);

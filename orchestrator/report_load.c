@@ -56,7 +56,7 @@ enum rv_code report_set_load(struct report_set *set, const char *path,
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
 	    st.st_size > 0 && (uintmax_t)st.st_size <= SIZE_MAX)
 		map = mmap(NULL, (size_t)st.st_size, PROT_READ,
-			   MAP_PRIVATE | MAP_POPULATE, fileno(f), 0);
+			   MAP_PRIVATE, fileno(f), 0);
 	if (map != MAP_FAILED) {
 		rc = report_set_load_buf(set, name, map, (size_t)st.st_size,
 					 err);

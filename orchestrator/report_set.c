@@ -69,6 +69,41 @@ static uint64_t report_hash(const char *s, size_t len)
 }
 
 /*
+ * memcmp() == 0 for the short strings of spans, without the call: words,
+ * the last one overlapping the one before.
+ */
+static inline bool report_same(const char *a, const char *b, size_t len)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+
+	if (len < 4) {
+		for (; len > 0; len--)
+			if (*a++ != *b++)
+				return false;
+		return true;
+	}
+	if (len < 8) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return false;
+		memcpy(&u, a + len - 4, 4);
+		memcpy(&v, b + len - 4, 4);
+		return u == v;
+	}
+	for (size_t i = 0; i + 8 < len; i += 8) {
+		memcpy(&x, a + i, sizeof(x));
+		memcpy(&y, b + i, sizeof(y));
+		if (x != y)
+			return false;
+	}
+	memcpy(&x, a + len - 8, sizeof(x));
+	memcpy(&y, b + len - 8, sizeof(y));
+	return x == y;
+}
+
+/*
  * The slot of s: where its id is, or the empty slot it would go to.  A
  * slot keeps 32 bits of the hash above the id so that other strings are
  * told apart without reading them.
@@ -85,7 +120,7 @@ static size_t report_slot(const struct report_strings *t, const char *s,
 		uint32_t id = (uint32_t)t->slots[i];
 
 		if ((t->slots[i] & 0xffffffff00000000ULL) == tag &&
-		    t->lens[id] == len && !memcmp(t->strs[id], s, len))
+		    t->lens[id] == len && report_same(t->strs[id], s, len))
 			return i;
 		i = (i + 1) & mask;
 	}
@@ -133,6 +168,18 @@ uint32_t report_intern(struct report_set *set, const char *s, size_t len)
 	t->lens[t->n] = len;
 	t->slots[slot] = report_slot_value(s, len, t->n);
 	return (uint32_t)t->n++;
+}
+
+uint32_t report_intern_memo(struct report_set *set, const char *s,
+			    size_t len, uint32_t *memo)
+{
+	const struct report_strings *t = &set->strings;
+	uint32_t id = *memo;
+
+	if (id && id < t->n && t->lens[id] == len &&
+	    report_same(t->strs[id], s, len))
+		return id;
+	return *memo = report_intern(set, s, len);
 }
 
 const char *report_str(const struct report_set *set, uint32_t id)
@@ -207,6 +254,38 @@ struct report_rollout *report_add_rollout(struct report_job *job)
 	r->reward = NAN;
 	r->ms = NAN;
 	return r;
+}
+
+void report_append_samples(struct report_set *set,
+			   const struct report_set *part)
+{
+	const struct report_strings *t = &part->strings;
+	uint32_t *map = rv_xcalloc(t->n + 1, sizeof(*map));
+	uint32_t job = (uint32_t)set->n_jobs - 1;
+	size_t n = part->n_samples;
+
+	if (!set->n_jobs)
+		rv_bug("report_append_samples: no job");
+	for (size_t id = 1; id < t->n; id++)	/* in order: the same ids */
+		map[id] = report_intern(set, t->strs[id], t->lens[id]);
+	if (set->cap_samples - set->n_samples < n) {
+		set->cap_samples = set->n_samples + n;
+		set->samples = rv_xreallocarray(set->samples, set->cap_samples,
+						sizeof(*set->samples));
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct report_sample *s = &set->samples[set->n_samples + i];
+
+		*s = part->samples[i];
+		s->provider = map[s->provider];
+		s->phase = map[s->phase];
+		s->sandbox = map[s->sandbox];
+		s->error = map[s->error];
+		s->job = job;
+	}
+	set->n_samples += n;
+	set->jobs[job].n_samples += n;
+	free(map);
 }
 
 const char *report_kind_name(enum report_kind kind)

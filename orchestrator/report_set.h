@@ -97,6 +97,14 @@ enum rv_code report_set_load_buf(struct report_set *set, const char *name,
 /* Intern s (len bytes), returning its id (never 0). */
 uint32_t report_intern(struct report_set *set, const char *s, size_t len);
 
+/*
+ * The same, first trying *memo (an id of this set, or 0) and leaving the
+ * id in it: the reader of a field keeps its last value there, which the
+ * next line of a file often repeats.
+ */
+uint32_t report_intern_memo(struct report_set *set, const char *s,
+			    size_t len, uint32_t *memo);
+
 /* The string of an id, or NULL for 0 (borrowed, lives with the set). */
 const char *report_str(const struct report_set *set, uint32_t id);
 
@@ -109,6 +117,14 @@ struct report_job *report_add_job(struct report_set *set, const char *name,
 
 /* Append a sample, returning it (valid until the next append). */
 struct report_sample *report_add_sample(struct report_set *set);
+
+/*
+ * Append the samples of part (read into a set of its own, as one job) to
+ * the last job of set, with part's strings interned into set in the order
+ * of their ids; part is not changed.
+ */
+void report_append_samples(struct report_set *set,
+			   const struct report_set *part);
 
 /* Append a rollout to job j. */
 struct report_rollout *report_add_rollout(struct report_job *job);

@@ -1,6 +1,7 @@
 /*
- * Span objects and JSON-lines span files, read with the scanner (no tree):
- * {"provider","phase","ms","ok"} + seed, ts, sandbox, attempts, error.
+ * Span objects, read with the scanner (no tree): {"provider","phase","ms",
+ * "ok"} + seed, ts, sandbox, attempts, error.  report_lines.c splits a
+ * JSON-lines file into them.
  */
 #include "report_load.h"
 
@@ -61,6 +62,7 @@ bool report_field_string(struct report_fields *f, uint32_t *id,
 			 bool nullable)
 {
 	enum jscan_type t = jscan_peek(&f->s);
+	uint32_t *memo;
 
 	if (t == JSCAN_NULL && nullable) {
 		*id = 0;
@@ -74,7 +76,11 @@ bool report_field_string(struct report_fields *f, uint32_t *id,
 	if (!nullable && f->vlen == 0)
 		return report_field_bad(f, "'%.*s' must not be empty",
 					(int)f->klen, f->k);
-	*id = report_intern(f->set, f->v, f->vlen);
+	/* by length and second letter: the string keys of spans, rollouts
+	 * and hyperfine exports get a memo each */
+	memo = &f->memo[(f->klen + (f->klen > 1 ? (unsigned char)f->k[1] : 0)) %
+			(sizeof(f->memo) / sizeof(*f->memo))];
+	*id = report_intern_memo(f->set, f->v, f->vlen, memo);
 	return true;
 }
 
@@ -93,7 +99,8 @@ bool report_field_number(struct report_fields *f, double *v, bool integer,
 	if (!isfinite(x) || x < lo)
 		return report_field_bad(f, "'%.*s' is out of range (%g)",
 					(int)f->klen, f->k, x);
-	if (integer && (x != floor(x) || fabs(x) > 9007199254740992.0))
+	if (integer && (fabs(x) > 9007199254740992.0 ||
+			x != (double)(int64_t)x))
 		return report_field_bad(f, "'%.*s' must be an integer, got %g",
 					(int)f->klen, f->k, x);
 	*v = x;
@@ -255,71 +262,4 @@ enum rv_code report_span_object(struct report_fields *f, const char *name,
 			       !(f->seen & SEEN_PHASE) ? "phase" :
 			       !(f->seen & SEEN_MS) ? "ms" : "ok");
 	return RV_OK;
-}
-
-/* Turn absolute ts times into offsets from the earliest one. */
-static void span_relative_times(struct report_set *set, size_t first)
-{
-	double t0 = INFINITY;
-
-	for (size_t i = first; i < set->n_samples; i++)
-		if (set->samples[i].start_ms < t0)
-			t0 = set->samples[i].start_ms;
-	for (size_t i = first; i < set->n_samples; i++)
-		set->samples[i].start_ms -= t0;
-	if (isfinite(t0))
-		set->jobs[set->n_jobs - 1].epoch_ms = t0;
-}
-
-static bool span_blank(const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
-			return false;
-	return true;
-}
-
-static enum rv_code span_line(struct report_fields *f, const char *name,
-			      const char *line, size_t n, unsigned lineno,
-			      struct rv_err *err)
-{
-	enum rv_code rc;
-
-	jscan_init(&f->s, line, n);
-	rc = report_span_object(f, name, lineno, 0, false, err);
-	if (rc == RV_OK && !jscan_at_end(&f->s))
-		rc = report_fields_error(f, name, lineno, line, err);
-	return rc;
-}
-
-enum rv_code report_load_spans(struct report_set *set, const char *name,
-			       const char *data, size_t len,
-			       struct rv_err *err)
-{
-	struct report_fields f;
-	const char *p = data, *end = data + len;
-	size_t first = set->n_samples;
-	enum rv_code rc = RV_OK;
-	unsigned lineno = 0;
-
-	report_fields_init(&f, set);
-	report_add_job(set, name, name, REPORT_KIND_SPANS);
-	while (p < end && rc == RV_OK) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = (size_t)((nl ? nl : end) - p);
-
-		lineno++;
-		if (!span_blank(p, n))	/* blank lines carry nothing */
-			rc = span_line(&f, name, p, n, lineno, err);
-		p = nl ? nl + 1 : end;
-	}
-	if (rc == RV_OK && set->n_samples == first)
-		rc = rv_errf(err, RV_ERR_PROTO, "'%s': no spans in the input",
-			     name);
-	if (rc == RV_OK) {
-		span_relative_times(set, first);
-		report_derive_rollouts(set, first);
-	}
-	report_fields_release(&f);
-	return rc;
 }

@@ -7,7 +7,6 @@
 #include "testutil.h"
 
 #include "report_helpers.h"
-#include "report_jscan.h"
 #include "rv_alloc.h"
 #include "rv_json.h"
 #include "stats.h"
@@ -205,41 +204,6 @@ START_TEST(test_mann_whitney_edges)
 }
 END_TEST
 
-START_TEST(test_number_fast_path_is_exact)
-{
-	/* every number the scanner reads must equal what strtod reads */
-	static const char *const fixed[] = {
-		"0", "-0", "0.1", "123.456", "9007199254740993", "1e22", "1e23",
-		"0.30000000000000004", "123456789012345.6", "1.5e-7", "-42.000",
-		"0.000000000000000000001", "999999999999999", "4.35", "1e-400",
-	};
-	unsigned long long x = 0x9e3779b97f4a7c15ULL;
-	char buf[64];
-
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed) + 20000; i++) {
-		struct jscan s;
-		double got;
-
-		if (i < sizeof(fixed) / sizeof(*fixed)) {
-			snprintf(buf, sizeof(buf), "%s", fixed[i]);
-		} else {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			snprintf(buf, sizeof(buf), "%llu.%0*llu",
-				 (x >> 20) % 100000, (int)(x % 9) + 1,
-				 (x >> 3) % 1000000000ULL % (unsigned long long)
-				 pow(10, (double)(x % 9) + 1));
-		}
-		jscan_init(&s, buf, strlen(buf));
-		ck_assert_msg(jscan_number(&s, &got), "%s: %s", buf, s.err);
-		ck_assert_msg(got == strtod(buf, NULL) &&
-			      signbit(got) == signbit(strtod(buf, NULL)),
-			      "%s: %.17g != %.17g", buf, got, strtod(buf, NULL));
-	}
-}
-END_TEST
-
 static Suite *report_stats_suite(void)
 {
 	Suite *s = suite_create("report_stats");
@@ -250,7 +214,6 @@ static Suite *report_stats_suite(void)
 	tcase_add_test(tc, test_sort_agrees_with_qsort);
 	tcase_add_test(tc, test_mann_whitney_matches_the_reference);
 	tcase_add_test(tc, test_mann_whitney_edges);
-	tcase_add_test(tc, test_number_fast_path_is_exact);
 	suite_add_tcase(s, tc);
 	return s;
 }
