@@ -335,7 +335,8 @@ static inline const char *jscan_digits(const char *p, const char *end,
 
 	for (; p < end && (unsigned char)(*p - '0') < 10; p++)
 		m = m * 10 + (uint64_t)(*p - '0');
-	k = p - start > 1000 ? 1000 : (int)(p - start);	/* strtod's then */
+	/* past 1000 digits only strtod reads it: keep the ints small */
+	k = p - start > 1000 ? 1000 : (int)(p - start);
 	n->m = m;
 	n->digits += k;
 	if (frac)

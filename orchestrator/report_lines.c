@@ -98,7 +98,7 @@ static enum rv_code lines_again(struct report_set *set, const char *name,
 	rc = lines_read(set, name, h->bad, nl ? nl : h->end, lineno, NULL, err);
 	if (rc != RV_OK)
 		return rc;
-	*err = h->err;	/* cannot happen: the same line, the same reader */
+	*err = h->err;	/* cannot happen: the same line, the same code */
 	return h->rc;
 }
 

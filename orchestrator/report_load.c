@@ -218,7 +218,8 @@ __attribute__((hot)) bool report_parse_utc(const char *s, double *epoch_ms)
 	if (*p == '.')
 		for (p++, k = 1; report_is_digit(*p); p++, k++) {
 			frac += (*p - '0') * scale;
-			scale = k < REPORT_N_SCALE ? report_scale[k] : scale / 10;
+			scale = k < REPORT_N_SCALE ? report_scale[k] :
+				scale / 10;
 		}
 	if (*p == '+' || *p == '-') {
 		int sign = *p == '-' ? -1 : 1;

@@ -33,7 +33,7 @@ struct report_fields {
 	const char *what;
 	char what_buf[200];
 	unsigned seen;		/* bits of the required fields met */
-	uint32_t memo[8];	/* last string ids, by key (report_intern_memo) */
+	uint32_t memo[8];	/* last string ids by key (report_intern_memo) */
 };
 
 void report_fields_init(struct report_fields *f, struct report_set *set);

@@ -143,7 +143,8 @@ static void report_rehash(struct report_strings *t)
 		const char *s = t->strs[id];
 		size_t len = t->lens[id];
 
-		t->slots[report_slot(t, s, len)] = report_slot_value(s, len, id);
+		t->slots[report_slot(t, s, len)] =
+			report_slot_value(s, len, id);
 	}
 }
 

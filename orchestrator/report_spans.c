@@ -134,8 +134,9 @@ static bool span_ts(struct report_fields *f, struct report_sample *out)
 		buf[f->vlen] = '\0';
 	}
 	if (f->vlen >= sizeof(buf) || !report_parse_utc(buf, &ms))
-		return report_field_bad(f, "'ts' is not a UTC ISO-8601 time: '%.*s'",
-					(int)(f->vlen < 60 ? f->vlen : 60), f->v);
+		return report_field_bad(f,
+			"'ts' is not a UTC ISO-8601 time: '%.*s'",
+			(int)(f->vlen < 60 ? f->vlen : 60), f->v);
 	out->start_ms = ms;	/* made relative once the file is read */
 	return true;
 }

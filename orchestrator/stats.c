@@ -39,6 +39,7 @@ static double stats_unkey(uint64_t k)
 #define RADIX_BITS 11
 #define RADIX_BUCKETS (1u << RADIX_BITS)
 #define RADIX_PASSES ((64 + RADIX_BITS - 1) / RADIX_BITS)
+#define RADIX_DIGIT(k, shift) ((k) >> (shift) & (RADIX_BUCKETS - 1))
 
 static void stats_radix(double *v, size_t n)
 {
@@ -50,13 +51,13 @@ static void stats_radix(double *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		a[i] = stats_key(v[i]);
 		for (int d = 0; d < RADIX_PASSES; d++)
-			count[d][a[i] >> (RADIX_BITS * d) & (RADIX_BUCKETS - 1)]++;
+			count[d][RADIX_DIGIT(a[i], RADIX_BITS * d)]++;
 	}
 	for (int d = 0; d < RADIX_PASSES; d++) {
 		int shift = RADIX_BITS * d;
 		size_t sum = 0;
 
-		if (count[d][a[0] >> shift & (RADIX_BUCKETS - 1)] == n)
+		if (count[d][RADIX_DIGIT(a[0], shift)] == n)
 			continue;	/* every key has the same digit */
 		for (size_t k = 0; k < RADIX_BUCKETS; k++) {
 			size_t c = count[d][k];
@@ -65,7 +66,7 @@ static void stats_radix(double *v, size_t n)
 			sum += c;
 		}
 		for (size_t i = 0; i < n; i++)
-			b[count[d][a[i] >> shift & (RADIX_BUCKETS - 1)]++] = a[i];
+			b[count[d][RADIX_DIGIT(a[i], shift)]++] = a[i];
 		t = a;
 		a = b;
 		b = t;

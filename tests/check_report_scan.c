@@ -110,60 +110,61 @@ START_TEST(test_numbers_bad)
 }
 END_TEST
 
+/* One byte (or escape) that needs care, what it decodes to or the error. */
+struct care {
+	const char *seq, *decoded, *err;
+};
+
+static const struct care cares[] = {
+	{ "\\n", "\n", NULL }, { "\\\"", "\"", NULL },
+	{ "\\u00e9", "\xc3\xa9", NULL }, { "\xc3\xa9", "\xc3\xa9", NULL },
+	{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", NULL },
+	{ "\x01", NULL, "control character in string" },
+	{ "\x7f", "\x7f", NULL }, { "\xff", NULL, "invalid UTF-8" },
+	{ "\"", "", NULL },	/* ends the string early */
+};
+
+/* "abc..." of len letters with c->seq before letter at, scanned. */
+static void check_string(const struct care *c, size_t len, size_t at,
+			 struct rv_buf *text, struct rv_buf *scratch)
+{
+	static const char letters[] = "abcdefghijklmnopqrstu";
+	size_t tail = strcmp(c->seq, "\"") ? len - at : 0, n;
+	struct jscan s;
+	const char *str;
+	char want[64];
+	bool ok;
+
+	rv_buf_reset(text);
+	rv_buf_addf(text, "\"%.*s%s%.*s\"  ", (int)at, letters, c->seq,
+		    (int)(len - at), letters + at);
+	jscan_init(&s, text->data, text->len);
+	ok = jscan_str(&s, scratch, &str, &n);
+	if (c->err) {
+		ck_assert_msg(!ok && strstr(s.err, c->err), "%s: %s",
+			      text->data, s.err);
+		return;
+	}
+	ck_assert_msg(ok, "%s: %s", text->data, s.err);
+	snprintf(want, sizeof(want), "%.*s%s%.*s", (int)at, letters,
+		 c->decoded, (int)tail, letters + at);
+	ck_assert_msg(n == strlen(want) && !memcmp(str, want, n),
+		      "%s: got '%.*s'", text->data, (int)n, str);
+}
+
 /*
  * Strings of every length up to 20 with one byte that needs care at every
- * position (the word-at-a-time scan must stop exactly there), against a
- * byte-by-byte expectation.
+ * position (the word-at-a-time scan must stop exactly there).
  */
 START_TEST(test_strings_byte_by_byte)
 {
-	static const struct {
-		const char *seq, *decoded, *err;
-	} cases[] = {
-		{ "\\n", "\n", NULL }, { "\\\"", "\"", NULL },
-		{ "\\u00e9", "\xc3\xa9", NULL }, { "\xc3\xa9", "\xc3\xa9", NULL },
-		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", NULL },
-		{ "\x01", NULL, "control character in string" },
-		{ "\x7f", "\x7f", NULL }, { "\xff", NULL, "invalid UTF-8" },
-		{ "\"", "", NULL },	/* ends the string early */
-	};
 	struct rv_buf scratch = RV_BUF_INIT, text = RV_BUF_INIT;
 
-	for (size_t c = 0; c < sizeof(cases) / sizeof(*cases); c++)
+	for (size_t c = 0; c < sizeof(cares) / sizeof(*cares); c++)
 		for (size_t len = 0; len <= 20; len++)
-			for (size_t at = 0; at <= len; at++) {
-				struct jscan s;
-				const char *str;
-				size_t n;
-				char want[64];
-				bool ok;
-
-				rv_buf_reset(&text);
-				rv_buf_addch(&text, '"');
-				for (size_t i = 0; i < len; i++) {
-					if (i == at)
-						rv_buf_adds(&text, cases[c].seq);
-					rv_buf_addch(&text, (char)('a' + i));
-				}
-				if (at == len)
-					rv_buf_adds(&text, cases[c].seq);
-				rv_buf_adds(&text, "\"  ");
-				jscan_init(&s, text.data, text.len);
-				ok = jscan_str(&s, &scratch, &str, &n);
-				if (cases[c].err) {
-					ck_assert_msg(!ok && strstr(s.err, cases[c].err),
-						      "%s: %s", text.data, s.err);
-					continue;
-				}
-				ck_assert_msg(ok, "%s: %s", text.data, s.err);
-				snprintf(want, sizeof(want), "%.*s%s%.*s",
-					 (int)at, "abcdefghijklmnopqrstu",
-					 cases[c].decoded,
-					 strcmp(cases[c].seq, "\"") ? (int)(len - at) : 0,
-					 "abcdefghijklmnopqrstu" + at);
-				ck_assert_msg(n == strlen(want) && !memcmp(str, want, n),
-					      "%s: got '%.*s'", text.data, (int)n, str);
-			}
+			for (size_t at = 0; at <= len; at++)
+				check_string(&cares[c], len, at, &text,
+					     &scratch);
 	rv_buf_release(&scratch);
 	rv_buf_release(&text);
 }
