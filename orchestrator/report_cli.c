@@ -297,9 +297,9 @@ static enum rv_code report_write_outputs(const struct report_view *v,
 	for (size_t i = 0; i < sizeof(outs) / sizeof(*outs) && rc == RV_OK; i++) {
 		if (!outs[i].path)
 			continue;
-		rv_buf_reset(&b);
 		outs[i].fn(v, &b);
 		rc = report_write_file(outs[i].path, b.data, b.len, err);
+		rv_buf_release(&b);	/* not held while the next renders */
 	}
 	rv_buf_release(&b);
 	return rc;

@@ -130,24 +130,25 @@ static void junit_suite(struct rv_buf *out, const struct report_view *v,
 {
 	const struct report_job *job = &v->set->jobs[j];
 	const char *prov = report_str(v->set, job->provider);
-	struct rv_buf cases = RV_BUF_INIT;
-	size_t tests = 0, failures = 0;
+	struct rv_buf head = RV_BUF_INIT, *h = &head;
+	size_t tests = 0, failures = 0, at = out->len;
 	double ms = 0;
 	char ts[32];
 
-	junit_rollouts(&cases, v, job, prov ? prov : "job", &tests,
-		       &failures, &ms);
-	junit_phases(&cases, v, j, &tests, &failures, &ms);
+	/* the cases first, in place: the head counts them */
+	junit_rollouts(out, v, job, prov ? prov : "job", &tests, &failures,
+		       &ms);
+	junit_phases(out, v, j, &tests, &failures, &ms);
 	if (isfinite(job->duration_ms))
 		ms = job->duration_ms;
 	junit_timestamp(v, job, ts, sizeof(ts));
-	rv_buf_adds(out, "  <testsuite");
-	junit_attr(out, "name", job->name);
-	rv_buf_addf(out, " id=\"%u\" package=\"runeval\"", j);
-	junit_attr(out, "timestamp", ts);
-	rv_buf_addf(out, " hostname=\"localhost\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.6f\">\n",
+	rv_buf_adds(h, "  <testsuite");
+	junit_attr(h, "name", job->name);
+	rv_buf_addf(h, " id=\"%u\" package=\"runeval\"", j);
+	junit_attr(h, "timestamp", ts);
+	rv_buf_addf(h, " hostname=\"localhost\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.6f\">\n",
 		    tests, failures, ms / 1000);
-	rv_buf_adds(out, "    <properties>\n");
+	rv_buf_adds(h, "    <properties>\n");
 	const char *props[][2] = {
 		{ "source", job->source }, { "kind", report_kind_name(job->kind) },
 		{ "provider", prov }, { "mode", job->mode },
@@ -156,15 +157,15 @@ static void junit_suite(struct rv_buf *out, const struct report_view *v,
 	for (size_t i = 0; i < sizeof(props) / sizeof(*props); i++) {
 		if (!props[i][1])
 			continue;
-		rv_buf_adds(out, "      <property");
-		junit_attr(out, "name", props[i][0]);
-		junit_attr(out, "value", props[i][1]);
-		rv_buf_adds(out, "/>\n");
+		rv_buf_adds(h, "      <property");
+		junit_attr(h, "name", props[i][0]);
+		junit_attr(h, "value", props[i][1]);
+		rv_buf_adds(h, "/>\n");
 	}
-	rv_buf_adds(out, "    </properties>\n");
-	rv_buf_add(out, cases.data, cases.len);
+	rv_buf_adds(h, "    </properties>\n");
+	report_buf_insert(out, at, h);
 	rv_buf_adds(out, "    <system-out/>\n    <system-err/>\n  </testsuite>\n");
-	rv_buf_release(&cases);
+	rv_buf_release(&head);
 }
 
 void report_render_junit(const struct report_view *v, struct rv_buf *out)

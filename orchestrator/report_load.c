@@ -96,13 +96,85 @@ static bool report_looks_like_lines(const char *data, size_t len)
 	return jscan_seek_key(&s, "phase");
 }
 
+/* 1-based line and column of p in data. */
+static void report_line_col(const char *data, const char *p, unsigned *line,
+			    unsigned *col)
+{
+	const char *bol = data;
+
+	*line = 1;
+	for (const char *q = data; q < p; q++)
+		if (*q == '\n') {
+			(*line)++;
+			bol = q + 1;
+		}
+	*col = (unsigned)(p - bol) + 1;
+}
+
+enum rv_code report_json_error(const char *name, const char *data,
+			       size_t len, struct rv_err *err)
+{
+	char *what = rv_xasprintf("'%s'", name);
+	json_t *root = rv_json_parse(data, len, what, err);
+	struct jscan s;
+	unsigned line, col;
+
+	free(what);
+	if (!root)
+		return RV_ERR_PROTO;	/* jansson's message, line and column */
+	json_decref(root);
+	jscan_init(&s, data, len);
+	if (jscan_skip(&s) && jscan_at_end(&s))	/* both took it whole */
+		return rv_errf(err, RV_ERR_PROTO, "'%s': invalid JSON", name);
+	if (!s.err)
+		s.err = "text after the document";
+	report_line_col(data, s.p, &line, &col);
+	return rv_errf(err, RV_ERR_PROTO, "'%s' line %u column %u: invalid JSON: %s",
+		       name, line, col, s.err);
+}
+
+void report_members(const char *data, size_t len, struct report_member *m,
+		    size_t n)
+{
+	struct rv_buf kb = RV_BUF_INIT;
+	struct jscan s;
+	bool first = true;
+	const char *key;
+	size_t klen;
+
+	for (size_t i = 0; i < n; i++)
+		m[i].at = NULL;
+	jscan_init(&s, data, len);
+	if (jscan_peek(&s) != JSCAN_OBJECT)
+		return;
+	jscan_object_begin(&s);
+	while (jscan_object_next(&s, &first, &kb, &key, &klen)) {
+		struct report_member *hit = NULL;
+		const char *at;
+
+		for (size_t i = 0; i < n && !hit; i++)
+			if (strlen(m[i].key) == klen &&
+			    !memcmp(m[i].key, key, klen))
+				hit = &m[i];
+		jscan_peek(&s);
+		at = s.p;
+		if (!jscan_skip(&s))
+			break;
+		if (hit) {	/* the last one, as jansson keeps it */
+			hit->at = at;
+			hit->len = (size_t)(s.p - at);
+		}
+	}
+	rv_buf_release(&kb);
+}
+
 enum rv_code report_set_load_buf(struct report_set *set, const char *name,
 				 const char *data, size_t len,
 				 struct rv_err *err)
 {
-	json_t *root;
-	enum rv_code rc;
-	char *what;
+	struct report_member kind[] = { { .key = "schema" },
+					{ .key = "results" } };
+	struct jscan s;
 
 	for (size_t i = 0; i < len && isspace((unsigned char)data[i]); i++)
 		if (i + 1 == len)
@@ -111,21 +183,18 @@ enum rv_code report_set_load_buf(struct report_set *set, const char *name,
 		return rv_errf(err, RV_ERR_PROTO, "'%s' is empty", name);
 	if (report_looks_like_lines(data, len))
 		return report_load_spans(set, name, data, len, err);
-	what = rv_xasprintf("'%s'", name);
-	root = rv_json_parse(data, len, what, err);
-	free(what);
-	if (!root)
-		return RV_ERR_PROTO;
-	if (json_is_object(root) && json_object_get(root, "schema"))
-		rc = report_load_result(set, name, root, data, len, err);
-	else if (json_is_object(root) && json_object_get(root, "results"))
-		rc = report_load_hyperfine(set, name, root, data, len, err);
-	else
-		rc = rv_errf(err, RV_ERR_PROTO,
-			     "'%s' line 1: not a runeval result.json (\"schema\"), a hyperfine export (\"results\") or JSON-lines spans",
-			     name);
-	json_decref(root);
-	return rc;
+	/* the scanner checks it all; jansson only says what is wrong */
+	jscan_init(&s, data, len);
+	if (!jscan_skip(&s) || !jscan_at_end(&s))
+		return report_json_error(name, data, len, err);
+	report_members(data, len, kind, 2);
+	if (kind[0].at)
+		return report_load_result(set, name, data, len, err);
+	if (kind[1].at)
+		return report_load_hyperfine(set, name, data, len, err);
+	return rv_errf(err, RV_ERR_PROTO,
+		       "'%s' line 1: not a runeval result.json (\"schema\"), a hyperfine export (\"results\") or JSON-lines spans",
+		       name);
 }
 
 void report_derive_rollouts(struct report_set *set, size_t first)

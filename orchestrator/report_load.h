@@ -8,7 +8,6 @@
 #ifndef RUNEVAL_ORCHESTRATOR_REPORT_LOAD_H
 #define RUNEVAL_ORCHESTRATOR_REPORT_LOAD_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -72,15 +71,40 @@ enum rv_code report_load_spans(struct report_set *set, const char *name,
 			       const char *data, size_t len,
 			       struct rv_err *err);
 
-/* A runeval result.json (schema runeval.result/1); root is its tree. */
+/*
+ * A runeval result.json (schema runeval.result/1) and a hyperfine
+ * --export-json file, each a whole JSON document the scanner has checked.
+ * No tree of the document is built: the scanner reads the arrays of
+ * samples, jansson only the small objects of metadata.
+ */
 enum rv_code report_load_result(struct report_set *set, const char *name,
-				const json_t *root, const char *data,
-				size_t len, struct rv_err *err);
-
-/* A hyperfine --export-json file; root is its tree. */
+				const char *data, size_t len,
+				struct rv_err *err);
 enum rv_code report_load_hyperfine(struct report_set *set, const char *name,
-				   const json_t *root, const char *data,
-				   size_t len, struct rv_err *err);
+				   const char *data, size_t len,
+				   struct rv_err *err);
+
+/*
+ * The error of a document that is not valid JSON: jansson's message with
+ * its line and column when jansson rejects it too (as the reporter always
+ * said them), else the scanner's.  Always RV_ERR_PROTO.
+ */
+enum rv_code report_json_error(const char *name, const char *data,
+			       size_t len, struct rv_err *err);
+
+/*
+ * Members of the top-level object of a valid document: for each key the
+ * text of its value (at, len; the last one when a key repeats, as jansson
+ * keeps it), at NULL when absent or when the document is no object.
+ */
+struct report_member {
+	const char *key;
+	const char *at;
+	size_t len;
+};
+
+void report_members(const char *data, size_t len, struct report_member *m,
+		    size_t n);
 
 /*
  * Give the last job one rollout per sample of phase "rollout" from sample

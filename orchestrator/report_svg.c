@@ -27,7 +27,7 @@
 #define SVG_OK "#59a14f"
 
 struct svg {
-	struct rv_buf body;
+	struct rv_buf *body;	/* the output: rendered in place */
 	const struct report_view *v;
 	double y;		/* next free row */
 	size_t rollouts_drawn;
@@ -91,21 +91,28 @@ static double svg_step(double span)
 	       10 * p;
 }
 
-/* Grid lines and tick labels for [0, tmax] over the plot width. */
-static void svg_axis_scaled(struct svg *s, double tmax, double top,
-			    double bottom)
+/*
+ * Grid lines and tick labels for [0, tmax] over the plot width, put in
+ * the body at offset at, under the rows drawn after it (the height of the
+ * rows is known only once they are drawn: the rows are not copied).
+ */
+static void svg_axis_scaled(struct svg *s, size_t at, double tmax,
+			    double top, double bottom)
 {
+	struct rv_buf axis = RV_BUF_INIT;
 	double step = svg_step(tmax);
-	char b[32];
+	char t_ms[32];
 
 	for (double t = 0; t <= tmax * 1.0001; t += step) {
 		double x = SVG_LEFT + t / tmax * SVG_PLOT;
 
-		rv_buf_addf(&s->body, "<line x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" class=\"grid\"/>\n",
+		rv_buf_addf(&axis, "<line x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" class=\"grid\"/>\n",
 			    x, top, x, bottom);
-		svg_text(&s->body, x, top - 4, "tick", "middle",
-			 t == 0 ? "0" : report_fmt_ms(t, b, sizeof(b)), 0);
+		svg_text(&axis, x, top - 4, "tick", "middle",
+			 t == 0 ? "0" : report_fmt_ms(t, t_ms, sizeof(t_ms)), 0);
 	}
+	report_buf_insert(s->body, at, &axis);
+	rv_buf_release(&axis);
 }
 
 static void svg_tip(struct rv_buf *tip, const struct report_view *v,
@@ -124,7 +131,7 @@ static void svg_tip(struct rv_buf *tip, const struct report_view *v,
 		rv_buf_addf(tip, " (%s)", report_str(v->set, smp->error));
 }
 
-/* The sandbox row and its rollouts beneath it, into rows. */
+/* The sandbox row and its rollouts beneath it, appended to rows. */
 static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 			const struct report_job *job, uint32_t sandbox,
 			uint32_t rollout, double tmax, size_t *hidden)
@@ -211,8 +218,8 @@ static void svg_job(struct svg *s, const struct report_job *job)
 	const struct report_view *v = s->v;
 	uint32_t sandboxes[SVG_MAX_SANDBOXES];
 	uint32_t rollout = report_find(v->set, "rollout");
-	struct rv_buf rows = RV_BUF_INIT, title = RV_BUF_INIT;
-	size_t n, more, hidden = 0;
+	struct rv_buf title = RV_BUF_INIT;
+	size_t n, more, hidden = 0, at;
 	double tmax, top;
 	char b[32];
 
@@ -220,10 +227,10 @@ static void svg_job(struct svg *s, const struct report_job *job)
 	rv_buf_addf(&title, "%s%s%s", job->name,
 		    job->provider ? " on " : "",
 		    job->provider ? report_str(v->set, job->provider) : "");
-	svg_text(&s->body, 10, s->y + 16, "h2", NULL, title.data, 160);
+	svg_text(s->body, 10, s->y + 16, "h2", NULL, title.data, 160);
 	s->y += 24;
 	if (!n) {
-		svg_text(&s->body, SVG_LEFT, s->y + 12, "note", NULL,
+		svg_text(s->body, SVG_LEFT, s->y + 12, "note", NULL,
 			 "no start times in this input: nothing to place on a time axis",
 			 0);
 		s->y += 24;
@@ -232,23 +239,23 @@ static void svg_job(struct svg *s, const struct report_job *job)
 	if (!(tmax > 0))
 		tmax = 1;
 	top = s->y += 18;
+	at = s->body->len;
 	for (size_t i = 0; i < n; i++)
-		svg_sandbox(s, &rows, job, sandboxes[i], rollout, tmax, &hidden);
-	svg_axis_scaled(s, tmax, top, s->y);
-	rv_buf_add(&s->body, rows.data, rows.len);
-	svg_text(&s->body, SVG_LEFT + SVG_PLOT, s->y + 14, "tick", "end",
+		svg_sandbox(s, s->body, job, sandboxes[i], rollout, tmax,
+			    &hidden);
+	svg_axis_scaled(s, at, tmax, top, s->y);
+	svg_text(s->body, SVG_LEFT + SVG_PLOT, s->y + 14, "tick", "end",
 		 report_fmt_ms(tmax, b, sizeof(b)), 0);
 	s->y += 18;
 	if (more || hidden) {
 		rv_buf_reset(&title);
 		rv_buf_addf(&title, "not drawn: %zu more sandboxes, %zu more rollouts",
 			    more, hidden);
-		svg_text(&s->body, SVG_LEFT, s->y + 10, "note", NULL, title.data, 0);
+		svg_text(s->body, SVG_LEFT, s->y + 10, "note", NULL, title.data, 0);
 		s->y += 18;
 	}
 out:
 	s->y += 10;
-	rv_buf_release(&rows);
 	rv_buf_release(&title);
 }
 
@@ -265,15 +272,15 @@ static void svg_legend(struct svg *s)
 			x = 10;
 			s->y += 18;
 		}
-		rv_buf_addf(&s->body, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n",
+		rv_buf_addf(s->body, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n",
 			    x, s->y, svg_colour(p));
-		svg_text(&s->body, x + 16, s->y + 10, "tick", NULL, p,
+		svg_text(s->body, x + 16, s->y + 10, "tick", NULL, p,
 			 SVG_LABEL_MAX);
 		x += 24 + (double)len * 7;
 	}
-	rv_buf_addf(&s->body, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"2\"/>\n",
+	rv_buf_addf(s->body, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"2\"/>\n",
 		    x, s->y, SVG_FAIL);
-	svg_text(&s->body, x + 16, s->y + 10, "tick", NULL, "failed", 0);
+	svg_text(s->body, x + 16, s->y + 10, "tick", NULL, "failed", 0);
 	s->y += 30;
 }
 
@@ -316,47 +323,48 @@ static void svg_chart_row(struct svg *s, struct rv_buf *rows,
 static void svg_provider_chart(struct svg *s, size_t *g, uint32_t prov)
 {
 	const struct report_stats *st = s->v->st;
-	struct rv_buf rows = RV_BUF_INIT, title = RV_BUF_INIT;
+	struct rv_buf title = RV_BUF_INIT;
 	double top, max = 0;
-	size_t end = *g;
+	size_t end = *g, at;
 
 	for (; end < st->n_groups && st->groups[end].provider == prov; end++)
 		if (st->groups[end].st.p95 > max)
 			max = st->groups[end].st.p95;
 	rv_buf_addf(&title, "p50 (solid) and p95 (light) per phase on %s",
 		    report_str(s->v->set, prov));
-	svg_text(&s->body, 10, s->y + 16, "h2", NULL, title.data, 160);
+	svg_text(s->body, 10, s->y + 16, "h2", NULL, title.data, 160);
 	top = s->y += 40;
+	at = s->body->len;
 	/* the bars take 80% of the width: the rest is for their labels */
 	for (; *g < end; (*g)++)
-		svg_chart_row(s, &rows, &st->groups[*g], max / 0.8);
+		svg_chart_row(s, s->body, &st->groups[*g], max / 0.8);
 	if (max > 0)
-		svg_axis_scaled(s, max / 0.8, top, s->y);
-	rv_buf_add(&s->body, rows.data, rows.len);
+		svg_axis_scaled(s, at, max / 0.8, top, s->y);
 	s->y += 16;
-	rv_buf_release(&rows);
 	rv_buf_release(&title);
 }
 
+/* The whole picture, rendered into out; its head, which says the
+ * height, is put in front last. */
 void report_render_svg(const struct report_view *v, struct rv_buf *out)
 {
-	struct svg s = { .body = RV_BUF_INIT, .v = v, .y = 12 };
-	struct rv_buf sub = RV_BUF_INIT;
-	size_t g = 0;
+	struct svg s = { .body = out, .v = v, .y = 12 };
+	struct rv_buf sub = RV_BUF_INIT, head = RV_BUF_INIT;
+	size_t g = 0, at = out->len;
 
-	svg_text(&s.body, 10, s.y + 18, "h1", NULL, "runeval waterfall", 0);
+	svg_text(out, 10, s.y + 18, "h1", NULL, "runeval waterfall", 0);
 	rv_buf_addf(&sub, "%zu samples from %zu input%s; run %s, reported %s",
 		    v->set->n_samples, v->set->n_jobs,
 		    v->set->n_jobs == 1 ? "" : "s", v->timestamp,
 		    v->generated_utc);
-	svg_text(&s.body, 10, s.y + 38, "note", NULL, sub.data, 0);
+	svg_text(out, 10, s.y + 38, "note", NULL, sub.data, 0);
 	s.y += 54;
 	svg_legend(&s);
 	for (size_t j = 0; j < v->set->n_jobs; j++)
 		svg_job(&s, &v->set->jobs[j]);
 	for (size_t i = 0; i < v->st->n_providers; i++)
 		svg_provider_chart(&s, &g, v->st->providers[i].provider);
-	rv_buf_addf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	rv_buf_addf(&head, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\">\n"
 		    "<style>\n"
 		    "text { font-family: sans-serif; fill: #222; }\n"
@@ -370,8 +378,8 @@ void report_render_svg(const struct report_view *v, struct rv_buf *out)
 		    "</style>\n"
 		    "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
 		    SVG_W, s.y + 10, SVG_W, s.y + 10);
-	rv_buf_add(out, s.body.data, s.body.len);
+	report_buf_insert(out, at, &head);
 	rv_buf_adds(out, "</svg>\n");
-	rv_buf_release(&s.body);
+	rv_buf_release(&head);
 	rv_buf_release(&sub);
 }

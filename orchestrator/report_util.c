@@ -154,3 +154,15 @@ enum rv_code report_append_file(const char *path, const char *data,
 	close(fd);
 	return rc;
 }
+
+void report_buf_insert(struct rv_buf *b, size_t at, const struct rv_buf *ins)
+{
+	if (at > b->len)
+		rv_bug("report_buf_insert: offset past the end");
+	if (!ins->len)
+		return;
+	rv_buf_grow(b, ins->len);
+	memmove(b->data + at + ins->len, b->data + at, b->len - at + 1);
+	memcpy(b->data + at, ins->data, ins->len);
+	b->len += ins->len;
+}

@@ -31,6 +31,13 @@ void report_xml_esc(struct rv_buf *b, const char *s, size_t max);
  */
 void report_md_esc(struct rv_buf *b, const char *s, size_t max);
 
+/*
+ * Put the text of ins into b at offset at (<= b->len): for a head that
+ * says what the part after it held (a count, a height), written last so
+ * that the part is not built apart and copied.
+ */
+void report_buf_insert(struct rv_buf *b, size_t at, const struct rv_buf *ins);
+
 /* Write len bytes to path atomically (temporary file, then rename). */
 enum rv_code report_write_file(const char *path, const char *data,
 			       size_t len, struct rv_err *err);

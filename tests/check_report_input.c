@@ -175,6 +175,13 @@ static const struct {
 	{ "{\"results\":[\n{\"command\":\"a\",\"times\":[0.1,\"x\"]}]}", "line 2: 'times' must be a number, got string" },
 	{ "{\"results\":[{\"command\":\"a\",\"times\":[0.1],\"exit_codes\":[0,1]}]}", "'exit_codes' has 2 entries, 'times' 1" },
 	{ "{\"results\":[{\"times\":[0.1]}]}", "missing 'command'" },
+	{ "{\"schema\":1,\"spans\":[]}", "'in.jsonl': unsupported schema '?'" },
+	/* numbers jansson cannot hold: in the metadata jansson reads them,
+	 * in the samples the scanner does */
+	{ "{\"schema\":\"runeval.result/1\",\n\"job\":{\"duration_ms\":1e400},\"spans\":[]}",
+	  "invalid JSON in 'in.jsonl' at line 2 column 26: real number overflow" },
+	{ "{\"schema\":\"runeval.result/1\",\"spans\":[{\"provider\":\"p\",\"phase\":\"x\",\"ms\":1e400,\"ok\":true}]}",
+	  "'in.jsonl' line 1: 'ms' is out of range (inf)" },
 	{ "[1, 2, 3]", "not a runeval result.json" },
 	{ "hello world\n", "invalid JSON in 'in.jsonl' at line 1" },
 };
