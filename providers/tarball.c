@@ -142,8 +142,9 @@ enum rv_code tarball_pack(const char *dir, const char *out_path,
 	char *top;
 
 	memset(info, 0, sizeof(*info));
-	if (rv_dl_load(&tb_archive, "packing the task app", err) != RV_OK)
-		return err ? err->code : RV_ERR_CONFIG;
+	rc = rv_dl_load(&tb_archive, "packing the task app", err);
+	if (rc != RV_OK)
+		return rc;
 	while (dlen > 1 && dir[dlen - 1] == '/')
 		dlen--;
 	top = rv_xstrndup(dir, dlen);
