@@ -4,7 +4,6 @@
 #include "rv_alloc.h"
 #include "rv_redact.h"
 
-#include <stdio.h>
 #include <string.h>
 
 extern const struct mode_ops mode_local;
@@ -61,9 +60,6 @@ enum rv_code mode_step_start(struct mode_app *app, struct rv_err *err)
 			return rc;
 		app->owns_sb = true;
 	}
-	if (!app->sandbox_label[0])
-		snprintf(app->sandbox_label, sizeof(app->sandbox_label), "%s",
-			 app->sb->name ? app->sb->name : app->sb->id);
 	env = mode_app_env(app, &port_kv);
 	cmd.shell = app->start_cmd;
 	cmd.cwd = app->remote_dir ? app->remote_dir : app->app_dir;

@@ -91,7 +91,6 @@ struct mode_app {
 	struct provider_preview preview;
 	bool owns_sb;			/* the mode created sb (destroy it) */
 	unsigned attempts;		/* of the last step (runner resets) */
-	char sandbox_label[64];		/* sandbox name for spans, "local-0" */
 	char *kept_note;		/* --keep: how to reach the app
 					   (malloc'ed, for the runner to print
 					   and free; no secrets in it) */

@@ -16,7 +16,6 @@
 #include "tarball.h"
 
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,8 +85,6 @@ static enum rv_code sandbox_provision(struct mode_app *app,
 		return rc;
 	}
 	app->owns_sb = true;
-	snprintf(app->sandbox_label, sizeof(app->sandbox_label), "%s",
-		 app->sb->id);
 	sandbox_journal(app, "created", NULL);	/* the intent covers it */
 	return RV_OK;
 }

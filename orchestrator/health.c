@@ -170,17 +170,14 @@ static enum rv_code health_attempt(struct health_ctx *c, struct rv_err *err)
 		if (rc != RV_ERR_TIMEOUT || rv_now_ns() < c->deadline)
 			snprintf(c->last, sizeof(c->last), "%s", resp.error);
 		rc = RV_ERR_AGAIN;
-	} else if (resp.status == 200) {
-		c->hw->healthy_ns = rv_now_ns();
 	} else if (health_unauthorised(&resp)) {
 		rc = rv_errf(err, RV_ERR_AUTH, "task app rejected the key "
 			     "(HTTP %ld unauthorised): it expects a different "
 			     "ENVIRONMENT_API_KEY", resp.status);
-	} else {
+	} else if (resp.status != 200) {
 		snprintf(c->last, sizeof(c->last), "HTTP %ld", resp.status);
 		rc = RV_ERR_AGAIN;
 	}
-	c->hw->last_status = resp.status;
 	rv_debug("health attempt %u: %s", c->hw->attempts,
 		 rc == RV_OK ? "200" : rc == RV_ERR_AGAIN ? c->last : err->msg);
 	rv_http_response_release(&resp);

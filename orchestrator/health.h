@@ -20,8 +20,6 @@
 #ifndef RUNEVAL_ORCHESTRATOR_HEALTH_H
 #define RUNEVAL_ORCHESTRATOR_HEALTH_H
 
-#include <stdint.h>
-
 #include "rv_err.h"
 
 struct mode_app;
@@ -36,8 +34,6 @@ struct health_wait {
 	int wake_fd;			/* readable on cancel, or -1 */
 	/* out */
 	unsigned attempts;
-	long last_status;		/* last HTTP status, 0 = none */
-	uint64_t healthy_ns;		/* monotonic time of the 200 */
 	char *log_tail;			/* malloc'ed when the app exited */
 };
 

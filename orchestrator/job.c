@@ -102,7 +102,6 @@ static void job_shard_init(struct job_shard *sh, struct job *job,
 	sh->pcfg.image = job->opt->image;
 	sh->pcfg.target = job->target;
 	sh->pcfg.api_url = job->api_url;
-	sh->pcfg.log_dir = job->out_dir;
 	sh->pcfg.cancel = &signals_stop;
 	sh->pcfg.attempts = job->remote ? &sh->attempts : NULL;
 	sh->pcfg.create_timeout_ms = (long)(job->opt->provision_timeout_s *

@@ -28,11 +28,6 @@ void rv_log_set_level(enum rv_log_level level)
 	rv_log_level = level;
 }
 
-enum rv_log_level rv_log_get_level(void)
-{
-	return rv_log_level;
-}
-
 void rv_log(enum rv_log_level level, const char *fmt, ...)
 {
 	struct rv_buf line = RV_BUF_INIT;

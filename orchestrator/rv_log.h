@@ -19,7 +19,6 @@ enum rv_log_level {
 /* Program name used as the line prefix (borrowed; default "runeval"). */
 void rv_log_set_prog(const char *prog);
 void rv_log_set_level(enum rv_log_level level);
-enum rv_log_level rv_log_get_level(void);
 
 void rv_log(enum rv_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

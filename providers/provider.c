@@ -108,12 +108,3 @@ void provider_attempts_release(struct provider_attempts *a)
 	a->v = NULL;
 	a->n = a->cap = 0;
 }
-
-void provider_endpoint_release(struct provider_endpoint *ep)
-{
-	if (!ep)
-		return;
-	free(ep->api_url);
-	free(ep->target);
-	ep->api_url = ep->target = NULL;
-}

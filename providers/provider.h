@@ -87,13 +87,9 @@ struct provider_config {
 	const char *const *env;		/* "K=V" list for the sandbox, NULL-ended */
 	const struct provider_label *labels;	/* extra labels */
 	size_t n_labels;
-	unsigned cpu;			/* 0 = provider default */
-	unsigned memory_gib;
-	unsigned disk_gib;
 	long create_timeout_ms;		/* wait for "started"; 0 = default */
 	long auto_stop_min;		/* provider-side idle stop; 0 = default */
 	long auto_delete_min;		/* provider-side delete; <0 = never */
-	const char *log_dir;		/* host dir for logs the provider keeps */
 	const volatile int *cancel;	/* abandon long waits when set */
 	struct provider_attempts *attempts;	/* or NULL: remote providers
 					   append every call attempt of every
@@ -177,7 +173,8 @@ struct provider_ops {
 	unsigned int caps;		/* PROVIDER_CAP_* */
 
 	/* MAY: check configuration and credentials without a remote call,
-	   and say which endpoint will be used (caller releases ep) */
+	   and say which endpoint will be used (ep's strings become the
+	   caller's) */
 	enum rv_code (*check)(const struct provider_config *cfg,
 			      struct provider_endpoint *ep,
 			      struct rv_err *err);
@@ -258,8 +255,6 @@ void provider_sandbox_release(struct provider_sandbox *sb);
 
 enum rv_code provider_notsup_(const struct provider_ops *ops,
 			      const char *op, struct rv_err *err);
-
-void provider_endpoint_release(struct provider_endpoint *ep);
 
 /* --- dispatch (a NULL slot gives RV_ERR_NOTSUP) ------------------------ */
 
