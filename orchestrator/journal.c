@@ -131,19 +131,9 @@ static char *jr_line(const char *event, const char *job, const char *provider,
 static enum rv_code jr_append(int fd, const char *path, const char *line,
 			      struct rv_err *err)
 {
-	size_t len = strlen(line), off = 0;
-
-	while (off < len) {
-		ssize_t n = write(fd, line + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return rv_errf(err, RV_ERR_IO, "cannot write the "
-				       "journal '%s': %s", path,
-				       strerror(errno));
-		off += (size_t)n;
-	}
+	if (rv_write_all(fd, line, strlen(line)) < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot write the journal '%s': "
+			       "%s", path, strerror(errno));
 	if (fsync(fd) < 0)
 		return rv_errf(err, RV_ERR_IO, "cannot sync the journal '%s': "
 			       "%s", path, strerror(errno));

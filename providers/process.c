@@ -3,6 +3,7 @@
 
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_fs.h"
 #include "rv_redact.h"
 
 #include <errno.h>
@@ -134,8 +135,7 @@ static _Noreturn void process_child_exec(const struct provider_cmd *cmd,
 
 	if (cmd->cwd && chdir(cmd->cwd) < 0) {
 		e = errno;
-		if (write(errfd, &e, sizeof(e)) < 0)
-			_exit(126);
+		rv_write_all(errfd, &e, sizeof(e));
 		_exit(126);
 	}
 	if (cmd->argv)
@@ -143,8 +143,7 @@ static _Noreturn void process_child_exec(const struct provider_cmd *cmd,
 	else
 		execle("/bin/sh", "sh", "-c", cmd->shell, (char *)NULL, envp);
 	e = errno;
-	if (write(errfd, &e, sizeof(e)) < 0)
-		_exit(127);
+	rv_write_all(errfd, &e, sizeof(e));
 	_exit(127);
 }
 
