@@ -197,23 +197,22 @@ static void console_phase_table(FILE *f, const struct summary *s)
 	}
 }
 
-void console_report(struct console *c, const struct job *job)
+void console_report(struct console *c, const struct job *job,
+		    const struct summary *s)
 {
-	struct summary s;
 	FILE *f;
 
 	if (!c || c->opt->quiet)
 		return;
 	f = c->out;
-	summary_compute(job, &s);
 	console_seed_table(f, job);
-	fprintf(f, "\nrollouts: %zu/%zu ok (success rate %.1f%%)", s.completed,
-		s.seeds, s.seeds ? 100.0 * s.success_rate : 0.0);
-	if (s.completed)
+	fprintf(f, "\nrollouts: %zu/%zu ok (success rate %.1f%%)", s->completed,
+		s->seeds, s->seeds ? 100.0 * s->success_rate : 0.0);
+	if (s->completed)
 		fprintf(f, ", mean reward %.3f (%.3f over all seeds)",
-			s.mean_reward, s.mean_reward_all);
+			s->mean_reward, s->mean_reward_all);
 	fputc('\n', f);
-	console_phase_table(f, &s);
+	console_phase_table(f, s);
 	fprintf(f, "\njob %s: %s", job->id, job_status_name(job->status));
 	if (job->status != JOB_OK) {
 		char *msg = rv_redact(job->err.msg);

@@ -21,6 +21,7 @@
 struct cli_options;
 struct job;
 struct rollout;
+struct summary;
 struct console;
 
 /* Rows of the per-seed table printed in full; beyond, failures only. */
@@ -37,7 +38,8 @@ void console_rollout(struct console *c, const struct rollout *r);
 /* Clear the live line (before anything else is printed). */
 void console_progress_done(struct console *c);
 
-/* The final report of a finished job. */
-void console_report(struct console *c, const struct job *job);
+/* The final report of a finished job, with its summary_compute(). */
+void console_report(struct console *c, const struct job *job,
+		    const struct summary *s);
 
 #endif

@@ -12,6 +12,7 @@
 #include "rv_log.h"
 #include "rv_redact.h"
 #include "signals.h"
+#include "summary.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -51,9 +52,11 @@ static int main_results(struct job *job, struct console *con)
 {
 	struct rv_err err = RV_ERR_INIT;
 	int code = job->exit_code;
+	struct summary s;
 
 	spans_sort(&job->spans);
-	if (result_write(job, &err) != RV_OK) {
+	summary_compute(job, &s);	/* once: file, table and --json */
+	if (result_write(job, &s, &err) != RV_OK) {
 		rv_error("%s", err.msg);
 		if (code == CLI_EXIT_OK || code == CLI_EXIT_ROLLOUTS)
 			code = CLI_EXIT_INFRA;
@@ -63,9 +66,9 @@ static int main_results(struct job *job, struct console *con)
 		rv_warn("cannot render the report: %s", err.msg);
 	}
 	main_print_failure(job);
-	console_report(con, job);
+	console_report(con, job, &s);
 	if (job->opt->json) {
-		result_stream(job, stdout);
+		result_stream(job, &s, stdout);
 		fflush(stdout);
 	}
 	return code;

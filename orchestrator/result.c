@@ -218,23 +218,21 @@ static json_t *result_rollout(const struct job *job, const struct rollout *r)
 			json_null());
 }
 
-static json_t *result_summary(const struct job *job)
+static json_t *result_summary(const struct summary *s)
 {
-	struct summary s;
 	json_t *phases = json_object();
 
-	summary_compute(job, &s);
-	for (size_t i = 0; i < s.n_phases; i++)
-		json_object_set_new(phases, s.phases[i].phase,
-				    stats_summary_json(&s.phases[i].s, 1.0));
+	for (size_t i = 0; i < s->n_phases; i++)
+		json_object_set_new(phases, s->phases[i].phase,
+				    stats_summary_json(&s->phases[i].s, 1.0));
 	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
-		"seeds", (json_int_t)s.seeds,
-		"completed", (json_int_t)s.completed,
-		"failed", (json_int_t)s.failed,
-		"cancelled", (json_int_t)s.cancelled,
-		"success_rate", result_num(s.success_rate),
-		"mean_reward", result_num(s.mean_reward),
-		"mean_reward_all", result_num(s.mean_reward_all),
+		"seeds", (json_int_t)s->seeds,
+		"completed", (json_int_t)s->completed,
+		"failed", (json_int_t)s->failed,
+		"cancelled", (json_int_t)s->cancelled,
+		"success_rate", result_num(s->success_rate),
+		"mean_reward", result_num(s->mean_reward),
+		"mean_reward_all", result_num(s->mean_reward_all),
 		"phases", phases);
 }
 
@@ -295,7 +293,7 @@ static bool result_member(FILE *f, const char *name, json_t *v, bool first)
 	return ok;
 }
 
-bool result_stream(const struct job *job, FILE *f)
+bool result_stream(const struct job *job, const struct summary *s, FILE *f)
 {
 	/* one record at a time: memory stays flat however many seeds */
 	return fprintf(f, "{\n  \"schema\": \"%s\",", RESULT_SCHEMA) > 0 &&
@@ -305,11 +303,12 @@ bool result_stream(const struct job *job, FILE *f)
 		result_array(f, "spans", job->spans.n, result_span_at, job) &&
 		result_array(f, "rollouts", job->n_rollouts, result_rollout_at,
 			     job) &&
-		result_member(f, "summary", result_summary(job), false) &&
+		result_member(f, "summary", result_summary(s), false) &&
 		fputs("\n}\n", f) >= 0;
 }
 
-enum rv_code result_write(const struct job *job, struct rv_err *err)
+enum rv_code result_write(const struct job *job, const struct summary *s,
+			  struct rv_err *err)
 {
 	char *tmp = rv_xasprintf("%s.tmp.%ld", job->result_path,
 				 (long)getpid());
@@ -324,7 +323,7 @@ enum rv_code result_write(const struct job *job, struct rv_err *err)
 	}
 	/* no fsync: the rename keeps readers from a half-written file, and
 	   a job's results are not worth milliseconds of every job */
-	ok = result_stream(job, f) && fflush(f) == 0;
+	ok = result_stream(job, s, f) && fflush(f) == 0;
 	if (fclose(f) != 0 || !ok) {
 		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", tmp,
 			     strerror(errno));

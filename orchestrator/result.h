@@ -5,7 +5,8 @@
  * memory stays flat however many seeds): the job, the environment
  * fingerprint, the configuration without secrets (the key as a hint
  * only), every span and every seed's rollout (one compact line each),
- * and the summary.  Every string that may echo foreign text passes
+ * and the summary (computed once by the caller with summary_compute(),
+ * after spans_sort()).  Every string that may echo foreign text passes
  * through rv_redact().  result_write() writes it atomically (temporary
  * file, rename) to job->result_path.
  */
@@ -20,10 +21,12 @@
 #define RESULT_SCHEMA "runeval.result/1"
 
 struct job;
+struct summary;
 
 /* false on a write error (errno set). */
-bool result_stream(const struct job *job, FILE *f);
+bool result_stream(const struct job *job, const struct summary *s, FILE *f);
 
-enum rv_code result_write(const struct job *job, struct rv_err *err);
+enum rv_code result_write(const struct job *job, const struct summary *s,
+			  struct rv_err *err);
 
 #endif
