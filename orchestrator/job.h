@@ -92,7 +92,4 @@ void job_release(struct job *job);
 /* "ok", "failed", "error", "interrupted". */
 const char *job_status_name(enum job_status s);
 
-/* 64 hex characters from /dev/urandom into out (65 bytes). */
-enum rv_code job_mint_key(char *out, struct rv_err *err);
-
 #endif

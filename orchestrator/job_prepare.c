@@ -7,10 +7,10 @@
 #include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_json.h"
+#include "rv_random.h"
 #include "rv_redact.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,39 +21,6 @@
 #include <unistd.h>
 
 #define JOB_SANDBOX_PORT 8000
-
-static enum rv_code job_random(void *buf, size_t n, struct rv_err *err)
-{
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-
-	if (fd < 0)
-		return rv_errf(err, RV_ERR_IO, "cannot open '/dev/urandom': %s",
-			       strerror(errno));
-	while (got < n) {
-		ssize_t r = read(fd, (char *)buf + got, n - got);
-
-		if (r <= 0 && errno != EINTR) {
-			close(fd);
-			return rv_errf(err, RV_ERR_IO, "cannot read "
-				       "'/dev/urandom'");
-		}
-		if (r > 0)
-			got += (size_t)r;
-	}
-	close(fd);
-	return RV_OK;
-}
-
-enum rv_code job_mint_key(char *out, struct rv_err *err)
-{
-	unsigned char b[32];
-	enum rv_code rc = job_random(b, sizeof(b), err);
-
-	if (rc == RV_OK)
-		rv_hex(b, sizeof(b), out);
-	return rc;
-}
 
 /*
  * The provider: does it exist, is it configured (credentials), which
@@ -87,23 +54,20 @@ static enum rv_code job_resolve_provider(struct job *job, struct rv_err *err)
 }
 
 /* "20261121T204844Z-3f9a1c" */
-static enum rv_code job_make_id(struct job *job, struct rv_err *err)
+static void job_make_id(struct job *job)
 {
 	unsigned char b[3];
 	char hex[7];
 	time_t now = time(NULL);
 	struct tm tm;
-	enum rv_code rc = job_random(b, sizeof(b), err);
 
-	if (rc != RV_OK)
-		return rc;
+	rv_random(b, sizeof(b));
 	rv_hex(b, sizeof(b), hex);
 	gmtime_r(&now, &tm);
 	snprintf(job->id, sizeof(job->id),
 		 "%04d%02d%02dT%02d%02d%02dZ-%s", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 hex);
-	return RV_OK;
 }
 
 static bool job_is_exec(const char *path)
@@ -229,23 +193,21 @@ static enum rv_code job_resolve_app(struct job *job, struct rv_err *err)
 	return RV_OK;
 }
 
-static enum rv_code job_resolve_key(struct job *job, struct rv_err *err)
+/* ENVIRONMENT_API_KEY, else 64 hex characters minted for this job. */
+static void job_resolve_key(struct job *job)
 {
 	const char *key = getenv("ENVIRONMENT_API_KEY");
-	char minted[65];
-	enum rv_code rc;
+	unsigned char b[32];
+	char minted[2 * sizeof(b) + 1];
 
 	if (key && *key) {
 		job->api_key = rv_xstrdup(key);
 	} else {
-		rc = job_mint_key(minted, err);
-		if (rc != RV_OK)
-			return rc;
-		job->api_key = rv_xstrdup(minted);
+		rv_random(b, sizeof(b));
+		job->api_key = rv_xstrdup(rv_hex(b, sizeof(b), minted));
 		job->key_minted = true;
 	}
 	rv_redact_add(job->api_key);
-	return RV_OK;
 }
 
 static void job_init_rollouts(struct job *job)
@@ -278,11 +240,9 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 	job->env_config = opt->env_config ?
 		rv_json_parse(opt->env_config, strlen(opt->env_config),
 			      "'--env-config'", NULL) : json_object();
-	rc = job_make_id(job, err);
-	if (rc == RV_OK)
-		rc = job_resolve_key(job, err);
-	if (rc == RV_OK)
-		rc = job_resolve_app(job, err);
+	job_make_id(job);
+	job_resolve_key(job);
+	rc = job_resolve_app(job, err);
 	if (rc != RV_OK)
 		return rc;
 	job->out_dir = opt->out_dir ? rv_xstrdup(opt->out_dir) :

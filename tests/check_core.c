@@ -10,6 +10,7 @@
 #include "rv_http.h"
 #include "rv_json.h"
 #include "rv_log.h"
+#include "rv_random.h"
 #include "rv_redact.h"
 
 #include <arpa/inet.h>
@@ -384,6 +385,22 @@ START_TEST(test_dl_loads_and_explains)
 END_TEST
 
 /* rv_write_all: files and pipes whole; a closed socket peer is EPIPE */
+START_TEST(test_random_fills_every_byte)
+{
+	unsigned char a[64], b[64], zero[64] = { 0 };
+
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	rv_random(a, sizeof(a));
+	rv_random(b, sizeof(b));
+	rv_random(NULL, 0);
+	/* 2^-512 odds of a false failure each */
+	ck_assert(memcmp(a, b, sizeof(a)) != 0);
+	ck_assert(memcmp(a, zero, sizeof(a)) != 0);
+	ck_assert(memcmp(a + 56, zero, 8) != 0 || memcmp(b + 56, zero, 8) != 0);
+}
+END_TEST
+
 START_TEST(test_write_all_pipe_and_closed_socket)
 {
 	int p[2], sv[2];
@@ -421,6 +438,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_clock_monotonic_and_iso);
 	tcase_add_test(tc, test_dl_loads_and_explains);
 	tcase_add_test(tc, test_write_all_pipe_and_closed_socket);
+	tcase_add_test(tc, test_random_fills_every_byte);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("http");
