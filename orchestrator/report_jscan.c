@@ -592,22 +592,6 @@ bool jscan_at_end(struct jscan *s)
 	return s->p >= s->end;
 }
 
-/* Move to element index of the array at s->p; false if it has fewer. */
-static bool jscan_seek_index(struct jscan *s, size_t index)
-{
-	bool first = true;
-
-	if (!jscan_array_begin(s))
-		return false;
-	for (size_t i = 0; jscan_array_next(s, &first); i++) {
-		if (i == index)
-			return true;
-		if (!jscan_skip(s))
-			return false;
-	}
-	return false;
-}
-
 bool jscan_seek_key(struct jscan *s, const char *key)
 {
 	struct rv_buf k = RV_BUF_INIT;
@@ -628,33 +612,4 @@ bool jscan_seek_key(struct jscan *s, const char *key)
 	}
 	rv_buf_release(&k);
 	return found;
-}
-
-unsigned jscan_line_of(const char *text, size_t len,
-		       const struct jscan_step *path, size_t n)
-{
-	struct jscan s;
-	const char *at;
-	unsigned line = 1;
-
-	jscan_init(&s, text, len);
-	jscan_peek(&s);
-	at = s.p;
-	for (size_t i = 0; i < n; i++) {
-		enum jscan_type t = jscan_peek(&s);
-		bool ok;
-
-		if (path[i].key)
-			ok = t == JSCAN_OBJECT && jscan_seek_key(&s, path[i].key);
-		else
-			ok = t == JSCAN_ARRAY && jscan_seek_index(&s, path[i].index);
-		if (!ok)
-			break;
-		at = s.p;
-	}
-	if (s.err && at == text)
-		return 0;
-	for (const char *p = text; p < at && p < text + len; p++)
-		line += *p == '\n';
-	return line;
 }

@@ -7,10 +7,6 @@
  * allocation but the decoded strings.  It accepts exactly RFC 8259 JSON
  * (UTF-8 checked, no NUL in strings, lone surrogates refused, nesting at
  * most 64 deep), so what jansson rejects is rejected here too.
- *
- * It also finds the line of a value inside a whole document, so that
- * errors about a valid result.json that jansson parsed can still name a
- * line.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_REPORT_JSCAN_H
 #define RUNEVAL_ORCHESTRATOR_REPORT_JSCAN_H
@@ -110,19 +106,5 @@ bool jscan_array_next(struct jscan *s, bool *first);
 
 /* At an object: move to the value of key (true), or past the object. */
 bool jscan_seek_key(struct jscan *s, const char *key);
-
-/* One step of a path: an object key, or an array index when key is NULL. */
-struct jscan_step {
-	const char *key;
-	size_t index;
-};
-
-/*
- * The 1-based line of the value at path (n steps) in the JSON document
- * text, or of the deepest part of the path that exists; 0 when the text
- * is not valid JSON up to there.
- */
-unsigned jscan_line_of(const char *text, size_t len,
-		       const struct jscan_step *path, size_t n);
 
 #endif
