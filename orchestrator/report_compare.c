@@ -65,14 +65,3 @@ void report_comparison_release(struct report_comparison *c)
 	free(c->rows);
 	memset(c, 0, sizeof(*c));
 }
-
-const struct report_cmp *report_comparison_find(
-	const struct report_comparison *c, const char *provider,
-	const char *phase)
-{
-	for (size_t i = 0; i < c->n; i++)
-		if (!strcmp(c->rows[i].provider, provider) &&
-		    !strcmp(c->rows[i].phase, phase))
-			return &c->rows[i];
-	return NULL;
-}

@@ -34,9 +34,4 @@ void report_compare(const struct report_stats *cand,
 		    struct report_comparison *out);
 void report_comparison_release(struct report_comparison *c);
 
-/* The row for provider and phase, or NULL. */
-const struct report_cmp *report_comparison_find(
-	const struct report_comparison *c, const char *provider,
-	const char *phase);
-
 #endif
