@@ -39,7 +39,7 @@ const char *jscan_type_name(enum jscan_type t)
 	return "invalid JSON";
 }
 
-/* Consume c after whitespace, or fail (the body of jscan_expect). */
+/* Consume c after whitespace, or fail. */
 static inline bool jscan_eat(struct jscan *s, char c)
 {
 	jscan_ws(s);
@@ -49,11 +49,6 @@ static inline bool jscan_eat(struct jscan *s, char c)
 	}
 	return jscan_fail(s, c == ':' ? "expected ':'" :
 			  c == '{' ? "expected an object" : "unexpected character");
-}
-
-bool jscan_expect(struct jscan *s, char c)
-{
-	return jscan_eat(s, c);
 }
 
 static int jscan_hex4(const char *p)
@@ -478,7 +473,7 @@ bool jscan_bool(struct jscan *s, bool *out)
 
 bool jscan_object_begin(struct jscan *s)
 {
-	return jscan_expect(s, '{');
+	return jscan_eat(s, '{');
 }
 
 /*
@@ -527,7 +522,7 @@ static bool jscan_skip_depth(struct jscan *s, int depth);
 
 bool jscan_array_begin(struct jscan *s)
 {
-	return jscan_expect(s, '[');
+	return jscan_eat(s, '[');
 }
 
 bool jscan_array_next(struct jscan *s, bool *first)
@@ -537,7 +532,7 @@ bool jscan_array_next(struct jscan *s, bool *first)
 		s->p++;
 		return false;
 	}
-	if (!*first && !jscan_expect(s, ','))
+	if (!*first && !jscan_eat(s, ','))
 		return jscan_fail(s, "expected ',' or ']'");
 	*first = false;
 	jscan_ws(s);

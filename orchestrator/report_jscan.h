@@ -59,9 +59,6 @@ static inline enum jscan_type jscan_peek(struct jscan *s)
 /* Name of a type for messages ("string", "number", ...). */
 const char *jscan_type_name(enum jscan_type t);
 
-/* Consume c (after whitespace) or fail. */
-bool jscan_expect(struct jscan *s, char c);
-
 /*
  * A string without copying when it can: *str points into the input when
  * the string has no escape (not NUL-terminated then), else into scratch,
