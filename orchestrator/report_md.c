@@ -16,6 +16,11 @@
 #define MD_RESERVE 1024		/* for notes and closing tags */
 #define MD_CELL_MAX 120		/* bytes of a name or error in a cell */
 
+struct md_err {
+	uint32_t provider, phase, error;
+	size_t count;
+};
+
 struct md {
 	struct rv_buf *out;
 	size_t max;		/* out->len never goes past it */
@@ -23,6 +28,8 @@ struct md {
 	size_t dropped;		/* rows dropped from the current table */
 	bool cut;		/* something did not fit */
 	struct rv_buf row;	/* the row being built */
+	struct md_err *errs;	/* failures by kind (md_errors), once */
+	size_t n_errs;
 };
 
 /* Append text that must fit the budget (else it is dropped and noted). */
@@ -345,11 +352,6 @@ static void md_comparison(struct md *m, const struct report_view *v)
 	md_end_table(m, "phases");
 }
 
-struct md_err {
-	uint32_t provider, phase, error;
-	size_t count;
-};
-
 static int md_err_key(const void *a, const void *b)
 {
 	const struct md_err *x = a, *y = b;
@@ -397,14 +399,13 @@ static struct md_err *md_errors(const struct report_set *set, size_t *n)
 
 static void md_reliability(struct md *m, const struct report_view *v)
 {
-	size_t n;
-	struct md_err *e = md_errors(v->set, &n);
+	const struct md_err *e = m->errs;
+	size_t n = m->n_errs;
 	char a[32];
 
 	md_text(m, "## Reliability\n\n");
 	if (!n) {
 		md_text(m, "Every operation succeeded.\n\n");
-		free(e);
 		return;
 	}
 	md_text(m, "| Provider | Phase | Failures | Phase success rate | Error |\n"
@@ -423,7 +424,6 @@ static void md_reliability(struct md *m, const struct report_view *v)
 		md_row(m);
 	}
 	md_end_table(m, "error kinds");
-	free(e);
 }
 
 #define MD_ADVICE_MAX 5		/* lines of one kind of advice */
@@ -512,10 +512,9 @@ static void md_advice_groups(struct md *m, const struct report_view *v,
 static void md_advice_errors(struct md *m, const struct report_view *v,
 			     size_t *said)
 {
-	size_t n;
-	struct md_err *e = md_errors(v->set, &n);
+	const struct md_err *e = m->errs;
 
-	for (size_t i = 0; i < n && i < MD_ADVICE_MAX; i++) {
+	for (size_t i = 0; i < m->n_errs && i < MD_ADVICE_MAX; i++) {
 		struct rv_buf a = RV_BUF_INIT, b = RV_BUF_INIT;
 
 		report_md_esc(&a, e[i].error ? md_name(v, e[i].error) :
@@ -529,7 +528,6 @@ static void md_advice_errors(struct md *m, const struct report_view *v,
 		rv_buf_release(&b);
 		(*said)++;
 	}
-	free(e);
 }
 
 static void md_advice_baseline(struct md *m, const struct report_view *v,
@@ -658,6 +656,7 @@ void report_render_md(const struct report_view *v, size_t max,
 	struct md m = { .out = out, .max = out->len + max, .limit = max,
 			.row = RV_BUF_INIT };
 
+	m.errs = md_errors(v->set, &m.n_errs);
 	md_text(&m, "# runeval benchmark report\n\n"
 		    "%zu samples from %zu input%s, run %s, reported %s%s.\n\n",
 		v->set->n_samples, v->set->n_jobs, v->set->n_jobs == 1 ? "" : "s",
@@ -676,4 +675,5 @@ void report_render_md(const struct report_view *v, size_t max,
 		rv_buf_addf(out, "_This report was cut to stay under %zu bytes; result.json and summary.json have everything._\n",
 			    max);
 	rv_buf_release(&m.row);
+	free(m.errs);
 }
