@@ -50,6 +50,8 @@ bool report_field_string(struct report_fields *f, uint32_t *id,
 bool report_field_number(struct report_fields *f, double *v, bool integer,
 			 double lo, bool nullable);
 bool report_field_bool(struct report_fields *f, bool *v);
+/* An integer seed (|seed| <= 2^53) into *seed; null is REPORT_NO_SEED. */
+bool report_field_seed(struct report_fields *f, int64_t *seed);
 
 /*
  * The object at f->s as one span of the last job.  provider is the

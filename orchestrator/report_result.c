@@ -69,8 +69,6 @@ static enum rv_code result_span(struct report_fields *f, const char *name,
 static bool rollout_field(struct report_fields *f, struct report_rollout *r,
 			  bool *has_ok)
 {
-	double v = NAN;
-
 	if (report_key_is(f, "ok"))
 		return (*has_ok = true) && report_field_bool(f, &r->ok);
 	if (report_key_is(f, "sandbox"))
@@ -84,12 +82,8 @@ static bool rollout_field(struct report_fields *f, struct report_rollout *r,
 					   true);
 	if (report_key_is(f, "latency_ms"))
 		return report_field_number(f, &r->ms, false, 0, true);
-	if (report_key_is(f, "seed")) {
-		if (!report_field_number(f, &v, true, -9007199254740992.0, true))
-			return false;
-		r->seed = isnan(v) ? REPORT_NO_SEED : (int64_t)v;
-		return true;
-	}
+	if (report_key_is(f, "seed"))
+		return report_field_seed(f, &r->seed);
 	return jscan_skip(&f->s);
 }
 

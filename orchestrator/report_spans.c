@@ -107,6 +107,16 @@ bool report_field_number(struct report_fields *f, double *v, bool integer,
 	return true;
 }
 
+bool report_field_seed(struct report_fields *f, int64_t *seed)
+{
+	double v = NAN;
+
+	if (!report_field_number(f, &v, true, -9007199254740992.0, true))
+		return false;
+	*seed = isnan(v) ? REPORT_NO_SEED : (int64_t)v;
+	return true;
+}
+
 bool report_field_bool(struct report_fields *f, bool *v)
 {
 	enum jscan_type t = jscan_peek(&f->s);
@@ -169,12 +179,6 @@ static enum span_key span_key(const char *k, size_t len)
 #undef IS
 }
 
-static bool span_int(struct report_fields *f, double lo, double *v)
-{
-	*v = NAN;
-	return report_field_number(f, v, true, lo, true);
-}
-
 static bool span_field(struct report_fields *f, struct report_sample *out,
 		       bool start_ms)
 {
@@ -205,12 +209,10 @@ static bool span_field(struct report_fields *f, struct report_sample *out,
 		       report_field_number(f, &out->start_ms, false, -INFINITY,
 					   true);
 	case KEY_SEED:
-		if (!span_int(f, -9007199254740992.0, &v))
-			return false;
-		out->seed = isnan(v) ? REPORT_NO_SEED : (int64_t)v;
-		return true;
+		return report_field_seed(f, &out->seed);
 	case KEY_ATTEMPTS:
-		if (!span_int(f, 0, &v))
+		v = NAN;
+		if (!report_field_number(f, &v, true, 0, true))
 			return false;
 		out->attempts = isnan(v) ? 0 : v > UINT32_MAX ? UINT32_MAX :
 				(uint32_t)v;
