@@ -172,8 +172,10 @@ enum rv_code report_set_load_buf(struct report_set *set, const char *name,
 				 const char *data, size_t len,
 				 struct rv_err *err)
 {
-	struct report_member kind[] = { { .key = "schema" },
-					{ .key = "results" } };
+	/* what report_load_result wants first, then hyperfine's array */
+	struct report_member m[] = { { .key = "schema" }, { .key = "job" },
+				     { .key = "environment" },
+				     { .key = "results" } };
 	struct jscan s;
 
 	for (size_t i = 0; i < len && isspace((unsigned char)data[i]); i++)
@@ -187,10 +189,10 @@ enum rv_code report_set_load_buf(struct report_set *set, const char *name,
 	jscan_init(&s, data, len);
 	if (!jscan_skip(&s) || !jscan_at_end(&s))
 		return report_json_error(name, data, len, err);
-	report_members(data, len, kind, 2);
-	if (kind[0].at)
-		return report_load_result(set, name, data, len, err);
-	if (kind[1].at)
+	report_members(data, len, m, 4);
+	if (m[0].at)
+		return report_load_result(set, name, data, len, m, err);
+	if (m[3].at)
 		return report_load_hyperfine(set, name, data, len, err);
 	return rv_errf(err, RV_ERR_PROTO,
 		       "'%s' line 1: not a runeval result.json (\"schema\"), a hyperfine export (\"results\") or JSON-lines spans",

@@ -74,27 +74,6 @@ enum rv_code report_load_spans(struct report_set *set, const char *name,
 			       struct rv_err *err);
 
 /*
- * A runeval result.json (schema runeval.result/1) and a hyperfine
- * --export-json file, each a whole JSON document the scanner has checked.
- * No tree of the document is built: the scanner reads the arrays of
- * samples, jansson only the small objects of metadata.
- */
-enum rv_code report_load_result(struct report_set *set, const char *name,
-				const char *data, size_t len,
-				struct rv_err *err);
-enum rv_code report_load_hyperfine(struct report_set *set, const char *name,
-				   const char *data, size_t len,
-				   struct rv_err *err);
-
-/*
- * The error of a document that is not valid JSON: jansson's message with
- * its line and column when jansson rejects it too (as the reporter always
- * said them), else the scanner's.  Always RV_ERR_PROTO.
- */
-enum rv_code report_json_error(const char *name, const char *data,
-			       size_t len, struct rv_err *err);
-
-/*
  * Members of the top-level object of a valid document: for each key the
  * text of its value (at, len; the last one when a key repeats, as jansson
  * keeps it), at NULL when absent or when the document is no object.
@@ -107,6 +86,30 @@ struct report_member {
 
 void report_members(const char *data, size_t len, struct report_member *m,
 		    size_t n);
+
+/*
+ * A runeval result.json (schema runeval.result/1) and a hyperfine
+ * --export-json file, each a whole JSON document the scanner has checked.
+ * No tree of the document is built: the scanner reads the arrays of
+ * samples, jansson only the small objects of metadata.  m holds the
+ * document's "schema", "job" and "environment" members, in that order
+ * (report_members(), which report_set_load_buf has called).
+ */
+enum rv_code report_load_result(struct report_set *set, const char *name,
+				const char *data, size_t len,
+				const struct report_member *m,
+				struct rv_err *err);
+enum rv_code report_load_hyperfine(struct report_set *set, const char *name,
+				   const char *data, size_t len,
+				   struct rv_err *err);
+
+/*
+ * The error of a document that is not valid JSON: jansson's message with
+ * its line and column when jansson rejects it too (as the reporter always
+ * said them), else the scanner's.  Always RV_ERR_PROTO.
+ */
+enum rv_code report_json_error(const char *name, const char *data,
+			       size_t len, struct rv_err *err);
 
 /*
  * Give the last job one rollout per sample of phase "rollout" from sample

@@ -180,10 +180,9 @@ static const char *result_schema(const struct report_member *m,
 
 enum rv_code report_load_result(struct report_set *set, const char *name,
 				const char *data, size_t len,
+				const struct report_member *m,
 				struct rv_err *err)
 {
-	struct report_member m[] = { { .key = "schema" }, { .key = "job" },
-				     { .key = "environment" } };
 	struct rv_buf sb = RV_BUF_INIT;
 	const char *schema;
 	json_t *meta = NULL;
@@ -195,7 +194,6 @@ enum rv_code report_load_result(struct report_set *set, const char *name,
 	bool present;
 
 	report_fields_init(&f, set);
-	report_members(data, len, m, 3);
 	schema = result_schema(&m[0], &sb);
 	if (!schema || (strcmp(schema, RESULT_SCHEMA) &&
 			strncmp(schema, RESULT_SCHEMA ".", strlen(RESULT_SCHEMA) + 1))) {
