@@ -3,6 +3,7 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_dl.h"
+#include "rv_fs.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -52,21 +53,11 @@ static la_ssize_t tb_write(struct archive *a, void *arg, const void *buf,
 			   size_t len)
 {
 	struct tb_sink *s = arg;
-	const char *p = buf;
-	size_t left = len;
 
-	while (left) {
-		ssize_t n = write(s->fd, p, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			s->error = errno;
-			sym_archive_set_error(a, errno, "write failed");
-			return -1;
-		}
-		p += n;
-		left -= (size_t)n;
+	if (rv_write_all(s->fd, buf, len) < 0) {
+		s->error = errno;
+		sym_archive_set_error(a, errno, "write failed");
+		return -1;
 	}
 	EVP_DigestUpdate(s->md, buf, len);
 	s->bytes += len;
