@@ -187,9 +187,6 @@ static enum rv_code dt_attempt(struct daytona_client *c,
 		hdrs[n++] = "Content-Type: application/json";
 	if (!r->mime)
 		hdrs[n++] = "Accept: application/json";
-	for (const char *const *h = r->extra_headers; h && *h; h++)
-		if (n < DT_MAX_HEADERS - 1)
-			hdrs[n++] = *h;
 	hdrs[n] = NULL;
 	req.method = r->method;
 	req.url = r->url;

@@ -88,7 +88,6 @@ struct daytona_create_opts {
 	const char *const *labels;	/* "k=v" list, NULL-terminated, or NULL */
 	int auto_stop_min;		/* < 0: not sent */
 	int auto_delete_min;		/* < 0: not sent */
-	const char *target;		/* NULL: the client's target */
 };
 
 /*
@@ -175,7 +174,6 @@ struct daytona_req {
 	/* build a multipart body per attempt (uploads); NULL otherwise */
 	struct curl_mime *(*mime)(void *easy, void *arg);
 	void *mime_arg;
-	const char *const *extra_headers;	/* NULL-terminated, or NULL */
 };
 
 /*

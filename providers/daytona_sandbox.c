@@ -107,8 +107,7 @@ static char *dt_create_body(struct daytona_client *c,
 			    const struct daytona_create_opts *o)
 {
 	json_t *b = json_object();
-	const char *target = o->target ? o->target :
-		daytona_client_target(c);
+	const char *target = daytona_client_target(c);
 	char *s;
 
 	json_object_set_new(b, "name", json_string(o->name));
