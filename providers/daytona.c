@@ -7,12 +7,11 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
+#include "rv_fs.h"
 #include "rv_redact.h"
 #include "tarball.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -389,8 +388,8 @@ static void dt_log_flush(struct provider_proc *p, bool all)
 	}
 	chunk = rv_xstrndup(p->line.data, n);
 	red = rv_redact(chunk);
-	if (write(p->log_fd, red, strlen(red)) < 0)
-		(void)errno;	/* a lost log line must not stop the app */
+	/* a lost log line must not stop the app */
+	(void)rv_write_all(p->log_fd, red, strlen(red));
 	free(red);
 	free(chunk);
 	memmove(p->line.data, p->line.data + n, p->line.len - n);
@@ -404,10 +403,7 @@ static void dt_log_sink(enum daytona_stream s, const char *data, size_t len,
 
 	(void)s;	/* one log file, both streams in arrival order */
 	rv_buf_add(&p->line, data, len);
-	if (p->line.len > 64 * 1024)
-		dt_log_flush(p, true);
-	else
-		dt_log_flush(p, false);
+	dt_log_flush(p, p->line.len > 64 * 1024);
 }
 
 static void dt_proc_free(struct provider_proc *p)
