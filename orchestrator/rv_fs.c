@@ -1,8 +1,10 @@
 #include "rv_fs.h"
 
 #include "rv_alloc.h"
+#include "rv_buf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -58,4 +60,23 @@ int rv_write_all(int fd, const void *data, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+off_t rv_read_tail(const char *path, size_t max, struct rv_buf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char buf[8192];
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		st.st_size = 0;
+	if (st.st_size > (off_t)max)
+		(void)lseek(fd, st.st_size - (off_t)max, SEEK_SET);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		rv_buf_add(out, buf, (size_t)n);
+	close(fd);
+	return st.st_size;
 }

@@ -9,6 +9,8 @@
 
 #include "rv_err.h"
 
+struct rv_buf;
+
 /*
  * mkdir -p: create path and every missing parent with mode; existing
  * directories are fine.  On failure err says "cannot create '<the
@@ -23,5 +25,12 @@ enum rv_code rv_mkdirs(const char *path, mode_t mode, struct rv_err *err);
  * send() and write()), so a fork()ed child may use it before exec.
  */
 int rv_write_all(int fd, const void *data, size_t len);
+
+/*
+ * Append the last max bytes of the file at path to out (a log's tail).
+ * Returns the file's size (0 for what fstat gives none), or -1 with
+ * errno set when it cannot be opened; out is untouched then.
+ */
+off_t rv_read_tail(const char *path, size_t max, struct rv_buf *out);
 
 #endif

@@ -499,25 +499,6 @@ static enum rv_code dt_status(struct provider_sandbox *sb,
 	return RV_OK;
 }
 
-/* The last max bytes of the local log file into out. */
-static bool dt_tail_file(const char *path, size_t max, struct rv_buf *out)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	off_t size, from;
-	char buf[8192];
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	size = lseek(fd, 0, SEEK_END);
-	from = size > (off_t)max ? size - (off_t)max : 0;
-	lseek(fd, from, SEEK_SET);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		rv_buf_add(out, buf, (size_t)n);
-	close(fd);
-	return size > 0;
-}
-
 static enum rv_code dt_logs(struct provider_sandbox *sb,
 			    struct provider_proc *p, size_t max_bytes,
 			    struct rv_buf *out, struct rv_err *err)
@@ -528,7 +509,7 @@ static enum rv_code dt_logs(struct provider_sandbox *sb,
 	enum rv_code rc;
 	size_t len;
 
-	if (p->log_path && dt_tail_file(p->log_path, max_bytes, out))
+	if (p->log_path && rv_read_tail(p->log_path, max_bytes, out) > 0)
 		return RV_OK;
 	/* no local copy (yet): ask the toolbox */
 	rc = daytona_command_logs(ds->client, ds->toolbox, p->sid, p->cid,

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -281,29 +280,6 @@ static enum rv_code process_status(struct provider_sandbox *sb,
 	return RV_OK;
 }
 
-/* Append the last max bytes of file path to out. */
-static enum rv_code process_tail_file(const char *path, size_t max,
-				      struct rv_buf *out, struct rv_err *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat sbuf;
-	off_t start;
-	char buf[4096];
-	ssize_t r;
-
-	if (fd < 0)
-		return rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", path,
-			       strerror(errno));
-	start = fstat(fd, &sbuf) == 0 && (size_t)sbuf.st_size > max ?
-		sbuf.st_size - (off_t)max : 0;
-	if (lseek(fd, start, SEEK_SET) < 0)
-		start = 0;
-	while ((r = read(fd, buf, sizeof(buf))) > 0)
-		rv_buf_add(out, buf, (size_t)r);
-	close(fd);
-	return RV_OK;
-}
-
 static enum rv_code process_logs(struct provider_sandbox *sb,
 				 struct provider_proc *p, size_t max_bytes,
 				 struct rv_buf *out, struct rv_err *err)
@@ -311,7 +287,10 @@ static enum rv_code process_logs(struct provider_sandbox *sb,
 	(void)process_downcast(sb);
 	if (!p->log_path)
 		return rv_errf(err, RV_ERR_NOTFOUND, "process has no log");
-	return process_tail_file(p->log_path, max_bytes, out, err);
+	if (rv_read_tail(p->log_path, max_bytes, out) < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot open '%s': %s",
+			       p->log_path, strerror(errno));
+	return RV_OK;
 }
 
 /* Wait up to ms for the group to be gone; true when it is. */

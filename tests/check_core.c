@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -421,6 +422,33 @@ START_TEST(test_write_all_pipe_and_closed_socket)
 }
 END_TEST
 
+/* rv_read_tail: the last max bytes, the size back; a missing file is -1 */
+START_TEST(test_read_tail_keeps_the_end)
+{
+	struct rv_buf b = RV_BUF_INIT;
+	char *dir = tu_tmpdir();
+	char *path = rv_xasprintf("%s/log", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	ck_assert_int_eq(rv_write_all(fd, "0123456789", 10), 0);
+	close(fd);
+	ck_assert_int_eq(rv_read_tail(path, 4, &b), 10);
+	ck_assert_str_eq(b.data, "6789");
+	rv_buf_reset(&b);
+	ck_assert_int_eq(rv_read_tail(path, 100, &b), 10);
+	ck_assert_str_eq(b.data, "0123456789");
+	rv_buf_reset(&b);
+	errno = 0;
+	ck_assert_int_eq(rv_read_tail("/nonexistent/log", 4, &b), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_uint_eq(b.len, 0);
+	rv_buf_release(&b);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -439,6 +467,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_dl_loads_and_explains);
 	tcase_add_test(tc, test_write_all_pipe_and_closed_socket);
 	tcase_add_test(tc, test_random_fills_every_byte);
+	tcase_add_test(tc, test_read_tail_keeps_the_end);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("http");
