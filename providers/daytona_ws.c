@@ -118,7 +118,6 @@ struct daytona_follow {
 	atomic_int stop;
 	atomic_int ended;
 	bool connected;			/* the upgrade succeeded once */
-	bool got_data;
 	bool closed;			/* the current connection is over */
 	char *url;			/* owned, cut up by lws_parse_uri */
 	const char *prot, *addr, *path;
@@ -179,8 +178,6 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		f->connected = true;
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
-		if (len)
-			f->got_data = true;
 		daytona_demux_feed(&f->demux, in, len);
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
@@ -266,7 +263,7 @@ static void *ws_thread(void *arg)
 		while (!f->closed && !atomic_load(&f->stop))
 			sym_lws_service(f->ctx, 0);
 		/* the stream ended; retry only a failed first connection */
-		if (f->connected || f->got_data || ++tries >= WS_CONNECT_TRIES)
+		if (f->connected || ++tries >= WS_CONNECT_TRIES)
 			break;
 		rv_sleep_ns((50ULL << tries) * RV_NS_PER_MS, NULL);
 		if (!atomic_load(&f->stop))
