@@ -406,11 +406,22 @@ static void dt_log_sink(enum daytona_stream s, const char *data, size_t len,
 	dt_log_flush(p, p->line.len > 64 * 1024);
 }
 
-static void dt_proc_free(struct provider_proc *p)
+/* Stop following: let the stream end by itself for a moment first. */
+static void dt_follow_end(struct provider_proc *p, long wait_ms)
 {
+	uint64_t end = rv_now_ns() + (uint64_t)wait_ms * RV_NS_PER_MS;
+
+	while (p->follow && !daytona_follow_ended(p->follow) &&
+	       rv_now_ns() < end)
+		rv_sleep_ns(5 * RV_NS_PER_MS, NULL);
 	daytona_follow_stop(p->follow, NULL);
 	p->follow = NULL;
 	dt_log_flush(p, true);
+}
+
+static void dt_proc_free(struct provider_proc *p)
+{
+	dt_follow_end(p, 0);
 	if (p->log_fd >= 0)
 		close(p->log_fd);
 	rv_buf_release(&p->line);
@@ -526,19 +537,6 @@ static enum rv_code dt_logs(struct provider_sandbox *sb,
 	free(so);
 	free(se);
 	return rc;
-}
-
-/* Stop following: let the stream end by itself for a moment first. */
-static void dt_follow_end(struct provider_proc *p, long wait_ms)
-{
-	uint64_t end = rv_now_ns() + (uint64_t)wait_ms * RV_NS_PER_MS;
-
-	while (p->follow && !daytona_follow_ended(p->follow) &&
-	       rv_now_ns() < end)
-		rv_sleep_ns(5 * RV_NS_PER_MS, NULL);
-	daytona_follow_stop(p->follow, NULL);
-	p->follow = NULL;
-	dt_log_flush(p, true);
 }
 
 static enum rv_code dt_stop(struct provider_sandbox *sb,
