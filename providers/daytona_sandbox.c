@@ -236,6 +236,13 @@ static struct daytona_call dt_poll_call(const struct daytona_call *wait)
 	return poll;
 }
 
+/* The adaptive poll: each wait 1.5 times the last, up to DT_POLL_MAX_MS. */
+static double dt_poll_next(double interval_ms)
+{
+	return interval_ms * 1.5 > DT_POLL_MAX_MS ? DT_POLL_MAX_MS :
+		interval_ms * 1.5;
+}
+
 static bool dt_state_is(const struct daytona_sandbox_info *s, const char *st)
 {
 	return s->state && !strcmp(s->state, st);
@@ -294,8 +301,7 @@ enum rv_code daytona_wait_started(struct daytona_client *c, const char *id,
 			interval = (double)(sub.deadline_ns - now) /
 				RV_NS_PER_MS + 1;
 		dt_sleep_ms((long)interval, &sub);
-		interval = interval * 1.5 > DT_POLL_MAX_MS ? DT_POLL_MAX_MS :
-			interval * 1.5;
+		interval = dt_poll_next(interval);
 	}
 	if (out) {
 		daytona_sandbox_info_release(out);
@@ -334,8 +340,7 @@ static enum rv_code dt_confirm_gone(struct daytona_client *c, const char *id,
 			break;
 		}
 		dt_sleep_ms((long)interval, call);
-		interval = interval * 1.5 > DT_POLL_MAX_MS ? DT_POLL_MAX_MS :
-			interval * 1.5;
+		interval = dt_poll_next(interval);
 	}
 	daytona_sandbox_info_release(&s);
 	return rc;

@@ -64,6 +64,14 @@ out:
 	return rc;
 }
 
+/* A status the operation cannot use: 404 is RV_ERR_NOTFOUND. */
+static enum rv_code tb_status_error(const struct tb_op *o, long status,
+				    struct rv_err *err)
+{
+	return rv_errf(err, status == 404 ? RV_ERR_NOTFOUND : RV_ERR_PROVIDER,
+		       "%s: HTTP %ld", o->what, status);
+}
+
 static struct curl_mime *tb_upload_mime(void *easy, void *arg)
 {
 	const char *const *paths = arg;		/* local, remote */
@@ -189,7 +197,7 @@ enum rv_code daytona_session_create(struct daytona_client *c, const char *tb,
 	o.url = rv_xasprintf("%s/process/session", tb);
 	rc = tb_run(c, &o, call, &status, NULL, NULL, err);
 	if (rc == RV_OK && status == 404)
-		rc = rv_errf(err, RV_ERR_NOTFOUND, "%s: HTTP 404", o.what);
+		rc = tb_status_error(&o, status, err);
 	json_decref(b);
 	tb_op_release(&o);
 	return rc;	/* 409: it exists, which is what we want */
@@ -279,8 +287,7 @@ enum rv_code daytona_session_exec_async(struct daytona_client *c,
 		dt_sleep_ms(rv_backoff_ms(round, 50, 1000), call);
 	}
 	if (rc == RV_OK && (status < 200 || status > 299))
-		rc = rv_errf(err, status == 404 ? RV_ERR_NOTFOUND :
-			     RV_ERR_PROVIDER, "%s: HTTP %ld", o.what, status);
+		rc = tb_status_error(&o, status, err);
 	if (rc == RV_OK && !rv_json_str(j, "cmdId"))
 		rc = rv_errf(err, RV_ERR_PROTO, "%s: no 'cmdId' in the "
 			     "response", o.what);
@@ -321,8 +328,7 @@ enum rv_code daytona_command_status(struct daytona_client *c, const char *tb,
 	o.url = tb_command_url(tb, sid, cid, NULL);
 	rc = tb_run(c, &o, call, &status, &j, NULL, err);
 	if (rc == RV_OK && status != 200)
-		rc = rv_errf(err, status == 404 ? RV_ERR_NOTFOUND :
-			     RV_ERR_PROVIDER, "%s: HTTP %ld", o.what, status);
+		rc = tb_status_error(&o, status, err);
 	ec = json_object_get(j, "exitCode");
 	if (rc == RV_OK && json_is_integer(ec)) {
 		*done = true;
@@ -351,8 +357,7 @@ enum rv_code daytona_command_logs(struct daytona_client *c, const char *tb,
 	o.url = tb_command_url(tb, sid, cid, "/logs");
 	rc = tb_run(c, &o, call, &status, &j, NULL, err);
 	if (rc == RV_OK && status != 200)
-		rc = rv_errf(err, status == 404 ? RV_ERR_NOTFOUND :
-			     RV_ERR_PROVIDER, "%s: HTTP %ld", o.what, status);
+		rc = tb_status_error(&o, status, err);
 	if (rc == RV_OK && !json_is_object(j))
 		rc = rv_errf(err, RV_ERR_PROTO, "%s: not a JSON object",
 			     o.what);
