@@ -8,13 +8,13 @@
 #include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_fs.h"
+#include "rv_random.h"
 #include "rv_redact.h"
 #include "tarball.h"
 
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #define DT_DESTROY_DEADLINE_MS 120000
@@ -52,12 +52,7 @@ static void dt_rand_hex(char *out, size_t nbytes)
 
 	if (nbytes > sizeof(r))
 		nbytes = sizeof(r);
-	if (getrandom(r, nbytes, 0) != (ssize_t)nbytes) {
-		uint64_t t = rv_now_ns() ^ (uint64_t)getpid() << 32;
-
-		for (size_t i = 0; i < nbytes; i++)
-			r[i] = (unsigned char)(t >> (8 * (i % 8)));
-	}
+	rv_random(r, nbytes);
 	rv_hex(r, nbytes, out);
 }
 
