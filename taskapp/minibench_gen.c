@@ -263,3 +263,15 @@ void mb_case_in_place(struct mb_gen *g, const char *call, const char *s,
 		 mb_qs(g, desc));
 	mb_case_end(g);
 }
+
+void mb_expect_out_ints(struct mb_gen *g, const char *call, const int *want,
+			int n, const char *desc)
+{
+	mb_decl_want(g, "want", want, n);
+	mb_emitf(g, "int out[%d + 8];", n);
+	mb_emitf(g, "mb_fill_ints(out, %d + 8, MB_GUARD);", n);
+	mb_emitf(g, "%s;", call);
+	mb_emitf(g, "mb_eq_ints(out, want, %d, %s);", n, mb_qs(g, desc));
+	mb_emitf(g, "mb_kept_ints(out + %d, 8, MB_GUARD, %s);", n,
+		 mb_qs(g, desc));
+}

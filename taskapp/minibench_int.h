@@ -140,6 +140,13 @@ void mb_decl_ints(struct mb_gen *g, const char *name, const int *a, int n);
 void mb_decl_guarded(struct mb_gen *g, const char *name, const int *a, int n);
 /* Emit "static const int name[] = {...};" (n >= 1). */
 void mb_decl_want(struct mb_gen *g, const char *name, const int *a, int n);
+/*
+ * Emit the checks of a call that writes n ints into "out": want as
+ * "want", "int out[n + 8]" full of MB_GUARD, the call, then out checked
+ * against want and its 8 spare ints against MB_GUARD.  Inside a case.
+ */
+void mb_expect_out_ints(struct mb_gen *g, const char *call, const int *want,
+			int n, const char *desc);
 /* A long long as a C expression (LLONG_MIN has no literal). */
 const char *mb_lit_ll(struct mb_gen *g, long long v);
 #define MB_GUARD (-2147483641)

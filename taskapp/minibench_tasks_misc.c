@@ -397,20 +397,6 @@ static void gen_matrix_trace(struct mb_gen *g)
 	}
 }
 
-/* Emit "int out[n + 8]" full of MB_GUARD, the call, the checks. */
-static void case_out_matrix(struct mb_gen *g, const char *call,
-			    const int *want, int n, const char *desc)
-{
-	mb_decl_want(g, "want", want, n);
-	mb_emitf(g, "int out[%d + 8];", n);
-	mb_emitf(g, "mb_fill_ints(out, %d + 8, MB_GUARD);", n);
-	mb_emitf(g, "%s;", call);
-	mb_emitf(g, "mb_eq_ints(out, want, %d, %s);", n, mb_qs(g, desc));
-	mb_emitf(g, "mb_kept_ints(out + %d, 8, MB_GUARD, %s);", n,
-		 mb_qs(g, desc));
-	mb_case_end(g);
-}
-
 MB_DEFINE(transpose,
 	  void transpose(const int *m, int rows, int cols, int *out), {
 	for (int r = 0; r < rows; r++)
@@ -429,11 +415,12 @@ static void gen_transpose(struct mb_gen *g)
 		transpose(m, rows, cols, want);
 		mb_case_begin(g);
 		mb_decl_ints(g, "m", m, rows * cols);
-		case_out_matrix(g, mb_f(g, "transpose(m, %d, %d, out)", rows,
-					cols), want, rows * cols,
-				mb_f(g, "out after transpose(%s, %d, %d, out)",
-				     mb_ints(g, m, rows * cols, 1), rows,
-				     cols));
+		mb_expect_out_ints(g, mb_f(g, "transpose(m, %d, %d, out)",
+					   rows, cols), want, rows * cols,
+				   mb_f(g, "out after transpose(%s, %d, %d, "
+					"out)", mb_ints(g, m, rows * cols, 1),
+					rows, cols));
+		mb_case_end(g);
 	}
 }
 
@@ -462,11 +449,12 @@ static void gen_mat_mul(struct mb_gen *g)
 		mb_case_begin(g);
 		mb_decl_ints(g, "a", a, dim * dim);
 		mb_decl_ints(g, "b", b, dim * dim);
-		case_out_matrix(g, mb_f(g, "mat_mul(a, b, %d, out)", dim), want,
-				dim * dim,
-				mb_f(g, "out after mat_mul(%s, %s, %d, out)",
-				     mb_ints(g, a, dim * dim, 1),
-				     mb_ints(g, b, dim * dim, 1), dim));
+		mb_expect_out_ints(g, mb_f(g, "mat_mul(a, b, %d, out)", dim),
+				   want, dim * dim,
+				   mb_f(g, "out after mat_mul(%s, %s, %d, out)",
+					mb_ints(g, a, dim * dim, 1),
+					mb_ints(g, b, dim * dim, 1), dim));
+		mb_case_end(g);
 	}
 }
 
