@@ -13,11 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *req_dup(const char *s)
-{
-	return s ? rv_xstrdup(s) : NULL;
-}
-
 /* Identity: trace_correlation_id, or the legacy run_id. */
 static void req_identity(struct taskapp_check *c, const json_t *body,
 			 struct taskapp_rollout_req *req)
@@ -29,8 +24,8 @@ static void req_identity(struct taskapp_check *c, const json_t *body,
 	const char *ptid = taskapp_check_str(c, body, "body",
 		"policy.config.trace_correlation_id", false);
 
-	req->run_id = req_dup(run_id);
-	req->trace_id = req_dup(ptid ? ptid : tid ? tid : run_id);
+	req->run_id = rv_xstrdup(run_id);
+	req->trace_id = rv_xstrdup(ptid ? ptid : tid ? tid : run_id);
 }
 
 static void req_policy_name(struct taskapp_check *c, const json_t *body,
@@ -67,15 +62,15 @@ static void req_policy_config(struct taskapp_check *c, const json_t *body,
 	long long n;
 	double d;
 
-	req->model = req_dup(taskapp_check_str(c, body, p, "policy.config.model",
-					       false));
-	req->inference_url = req_dup(taskapp_check_str(c, body, p,
+	req->model = rv_xstrdup(taskapp_check_str(c, body, p,
+		"policy.config.model", false));
+	req->inference_url = rv_xstrdup(taskapp_check_str(c, body, p,
 		"policy.config.inference_url", false));
-	req->api_key = req_dup(taskapp_check_str(c, body, p,
-						 "policy.config.api_key", false));
-	req->code = req_dup(taskapp_check_str(c, body, p, "policy.config.code",
-					      false));
-	req->system_prompt = req_dup(taskapp_check_str(c, body, p,
+	req->api_key = rv_xstrdup(taskapp_check_str(c, body, p,
+		"policy.config.api_key", false));
+	req->code = rv_xstrdup(taskapp_check_str(c, body, p,
+		"policy.config.code", false));
+	req->system_prompt = rv_xstrdup(taskapp_check_str(c, body, p,
 		"policy.config.system_prompt", false));
 	req->max_turns = 1;
 	if (taskapp_check_int(c, body, p, "policy.config.max_turns", &n)) {
