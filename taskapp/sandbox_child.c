@@ -11,6 +11,7 @@
  */
 #include "sandbox_int.h"
 
+#include "rv_clock.h"	/* rv_now_ns() is clock_gettime(): signal-safe */
 #include "rv_fs.h"
 
 #include <errno.h>
@@ -46,14 +47,6 @@ const char *sbx_stage_text(int stage)
 	    sizeof(sbx_stage_texts[0]) || !sbx_stage_texts[stage])
 		return sbx_stage_texts[SBX_STAGE_NONE];
 	return sbx_stage_texts[stage];
-}
-
-static uint64_t sbx_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static _Noreturn void sbx_fail(int stage)
@@ -314,16 +307,16 @@ static void sbx_wait_step(pid_t c, uint64_t limit_at, const sigset_t *set,
 				TASKAPP_SANDBOX_SIGNALLED;
 			return;
 		}
-		now = sbx_now();
+		now = rv_now_ns();
 		if (now >= limit_at) {
 			r->end = TASKAPP_SANDBOX_TIMEOUT;
 			return;
 		}
 		left = limit_at - now;
-		if (left > 1000000000ULL)
-			left = 1000000000ULL;
-		ts.tv_sec = (time_t)(left / 1000000000ULL);
-		ts.tv_nsec = (long)(left % 1000000000ULL);
+		if (left > RV_NS_PER_SEC)
+			left = RV_NS_PER_SEC;
+		ts.tv_sec = (time_t)(left / RV_NS_PER_SEC);
+		ts.tv_nsec = (long)(left % RV_NS_PER_SEC);
 		if (sigtimedwait(set, NULL, &ts) == SIGTERM) {
 			r->end = TASKAPP_SANDBOX_CANCELLED;
 			return;
@@ -343,7 +336,7 @@ static _Noreturn void sbx_run_steps(void)
 		sbx_fail(SBX_STAGE_SIGNALS);
 	for (int i = 0; i < sbx_p->nsteps; i++) {
 		struct sbx_record r;
-		uint64_t t0 = sbx_now();
+		uint64_t t0 = rv_now_ns();
 		pid_t c;
 
 		memset(&r, 0, sizeof(r));
@@ -360,7 +353,7 @@ static _Noreturn void sbx_run_steps(void)
 		r.kind = SBX_REC_STEP;
 		sbx_wait_step(c, t0 + sbx_p->steps[i].lim.wall_ns, &set, &r);
 		sbx_kill_rest(c);
-		r.elapsed_ns = sbx_now() - t0;
+		r.elapsed_ns = rv_now_ns() - t0;
 		close(sbx_p->out_w[2 * i]);
 		if (sbx_p->out_w[2 * i + 1] >= 0)
 			close(sbx_p->out_w[2 * i + 1]);
