@@ -64,6 +64,17 @@ bool taskapp_sandbox_mode_parse(const char *name,
 	return true;
 }
 
+bool taskapp_sandbox_shows(const char *path)
+{
+	for (size_t i = 0; i < sizeof(sbx_sys_dirs) / sizeof(*sbx_sys_dirs); i++) {
+		size_t n = strlen(sbx_sys_dirs[i]);
+
+		if (!strncmp(path, sbx_sys_dirs[i], n) && path[n] == '/')
+			return true;
+	}
+	return false;
+}
+
 static const char *sbx_tmp_base(void)
 {
 	const char *t = getenv("TMPDIR");

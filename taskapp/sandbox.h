@@ -115,6 +115,12 @@ enum taskapp_sandbox_mode taskapp_sandbox_mode(void);
 bool taskapp_sandbox_drops_ids(void);
 const char *taskapp_sandbox_mode_name(void);
 
+/*
+ * Is path inside a system directory the namespaces mode shows anyway
+ * ("/usr/bin/cc" yes, "/nix/store/..." no)?
+ */
+bool taskapp_sandbox_shows(const char *path);
+
 /* "namespaces"/"rlimits" -> mode; false when the name is unknown. */
 bool taskapp_sandbox_mode_parse(const char *name,
 				enum taskapp_sandbox_mode *out);

@@ -13,12 +13,6 @@
 
 static const char *const tc_names[] = { "cc", "gcc", "clang" };
 
-/* Directories the sandbox shows anyway (sandbox.c's list). */
-static const char *const tc_shown[] = {
-	"/usr/", "/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/",
-	"/etc/", "/opt/",
-};
-
 /* name on PATH (or as given when it has a slash), malloc'ed, or NULL. */
 static char *tc_which(const char *name)
 {
@@ -84,9 +78,8 @@ static char *tc_top_dir(const char *path)
 {
 	const char *slash;
 
-	for (size_t i = 0; i < sizeof(tc_shown) / sizeof(*tc_shown); i++)
-		if (!strncmp(path, tc_shown[i], strlen(tc_shown[i])))
-			return NULL;
+	if (taskapp_sandbox_shows(path))
+		return NULL;
 	slash = strchr(path + 1, '/');
 	return slash ? rv_xstrndup(path, (size_t)(slash - path)) : NULL;
 }
