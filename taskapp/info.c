@@ -9,10 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef RUNEVAL_VERSION
-#define RUNEVAL_VERSION "0.1.0"
-#endif
-
 static const char info_name[] = "minibench: small C programming tasks";
 static const char info_desc[] =
 	"Write one C function from its statement and signature; the task app "
@@ -123,7 +119,7 @@ json_t *taskapp_info_info(const struct taskapp_app *app)
 			 "policies", info_policies());
 }
 
-json_t *taskapp_info_taskset(const struct taskapp_app *app)
+json_t *taskapp_info_taskset(void)
 {
 	json_t *tasks = json_array(), *sizes = json_pack("{s:I}", "total",
 		(json_int_t)minibench_count());
@@ -139,7 +135,6 @@ json_t *taskapp_info_taskset(const struct taskapp_app *app)
 			"id", t->id, "name", t->name, "difficulty",
 			t->difficulty, "signature", t->signature));
 	}
-	(void)app;
 	return json_pack("{s:{s:s, s:s, s:s, s:[sss], s:o, s:o, s:o, s:s}}",
 			 "taskset", "id", TASKAPP_SERVICE, "name", info_name,
 			 "description", info_desc,

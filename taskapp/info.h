@@ -24,7 +24,7 @@ json_t *taskapp_info_root(void);
 json_t *taskapp_info_health(const struct taskapp_app *app,
 			    const struct taskapp_load *load);
 json_t *taskapp_info_info(const struct taskapp_app *app);
-json_t *taskapp_info_taskset(const struct taskapp_app *app);
+json_t *taskapp_info_taskset(void);
 /* One seed's TaskInfo. */
 json_t *taskapp_info_instance(const struct taskapp_app *app, long long seed);
 

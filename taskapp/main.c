@@ -24,10 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef RUNEVAL_VERSION
-#define RUNEVAL_VERSION "0.1.0"
-#endif
-
 static volatile sig_atomic_t taskapp_stop;
 static struct taskapp_server *taskapp_srv;
 

@@ -146,7 +146,7 @@ static void route_task_info(const struct taskapp_app *app, char *const *query,
 	if (!taskapp_check_ok(&c)) {
 		taskapp_reply_set(r, 422, json_pack("{s:O}", "detail", c.errors));
 	} else if (json_array_size(seeds) == 0) {
-		taskapp_reply_set(r, 200, taskapp_info_taskset(app));
+		taskapp_reply_set(r, 200, taskapp_info_taskset());
 	} else if (json_array_size(seeds) == 1) {
 		taskapp_reply_set(r, 200, taskapp_info_instance(app,
 			json_integer_value(json_array_get(seeds, 0))));
