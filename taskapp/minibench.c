@@ -229,6 +229,14 @@ static const struct mb_entry *mb_entry_of(const struct minibench_task *t)
 	return (const struct mb_entry *)t;
 }
 
+/* t's entry, also when t is a copy of a record (found by id); or NULL. */
+static const struct mb_entry *mb_lookup(const struct minibench_task *t)
+{
+	const struct mb_entry *e = mb_entry_of(t);
+
+	return e ? e : mb_entry_of(minibench_find(t ? t->id : NULL));
+}
+
 size_t minibench_count(void)
 {
 	mb_ready();
@@ -261,25 +269,19 @@ const struct minibench_task *minibench_find(const char *id)
 char *minibench_test_source(const struct minibench_task *t, long long seed,
 			    int *ntests)
 {
-	const struct mb_entry *e = mb_entry_of(t);
+	const struct mb_entry *e = mb_lookup(t);
 
 	if (!e) {
-		/* a copy of a record: find it by id */
-		e = mb_entry_of(minibench_find(t ? t->id : NULL));
-		if (!e) {
-			if (ntests)
-				*ntests = 0;
-			return NULL;
-		}
+		if (ntests)
+			*ntests = 0;
+		return NULL;
 	}
 	return mb_driver_source(&e->pub, e->def, seed, ntests);
 }
 
 const char *minibench_noop_source(const struct minibench_task *t)
 {
-	const struct mb_entry *e = mb_entry_of(t);
+	const struct mb_entry *e = mb_lookup(t);
 
-	if (!e)
-		e = mb_entry_of(minibench_find(t ? t->id : NULL));
 	return e ? e->noop : NULL;
 }
