@@ -1,6 +1,7 @@
 /* One session command: its script, FIFOs, log and subscribers. */
 #include "toolbox_session.h"
 
+#include "lite_conf.h"
 #include "rv_alloc.h"
 #include "toolbox_http.h"
 #include "toolbox_srv.h"
@@ -162,7 +163,7 @@ struct tb_cmd *tb_cmd_new(struct tb_server *s, struct tb_session *sess,
 	c->sess = sess;
 	c->command = rv_xstrdup(command);
 	c->keep[0] = c->keep[1] = -1;
-	tb_uuid(c->id);
+	lite_random_uuid(c->id);
 	c->dir = rv_xasprintf("%s/%s", dir, c->id);
 	tb_log_init(&c->log, TB_MAX_OUTPUT);
 	if (tb_cmd_setup(s, c, err)) {

@@ -14,10 +14,10 @@
 #include "toolbox_session.h"
 #include "toolbox_srv.h"
 
+#include "lite_box.h"
 #include "rv_alloc.h"
 #include "toolbox_lws.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -161,10 +161,8 @@ static char **tb_exec_envs(struct tb_req *r, json_t *envs)
 	}
 	list = rv_xcalloc(json_object_size(envs) + 1, sizeof(*list));
 	json_object_foreach(envs, k, v) {
-		bool ok = *k && (isalpha((unsigned char)*k) || *k == '_');
+		bool ok = lite_env_name_ok(k);
 
-		for (const char *c = k; ok && *c; c++)
-			ok = isalnum((unsigned char)*c) || *c == '_';
 		if (!ok || !json_is_string(v)) {
 			tb_reply_error(r, 400, NULL, "bad request: %s: '%s'",
 				       ok ? "environment variable value must be "

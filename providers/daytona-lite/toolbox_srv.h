@@ -112,9 +112,6 @@ void tb_kill_tree(struct tb_server *s, pid_t pid, unsigned grace_ms);
 char **tb_env_merge(char *const *overrides);
 void tb_env_free(char **env);
 
-/* A random RFC 4122 version 4 UUID into out[37]. */
-void tb_uuid(char out[37]);
-
 /* --- sessions (toolbox_session.c) -------------------------------------- */
 
 /* Kill and free every session (shutdown). */
