@@ -2,21 +2,16 @@
 #include "lite.h"
 
 #include "lite_jobs.h"
-#include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_log.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-/* Reconcile one record with what runs (store locked).  false: removed. */
-static bool lite_recover_one(struct lite *l, struct lite_sandbox *sb)
+/* Reconcile one record with what runs (store locked); may remove it. */
+static void lite_recover_one(struct lite *l, struct lite_sandbox *sb)
 {
 	struct lite_box_proc p;
 	struct rv_err err = RV_ERR_INIT;
@@ -29,26 +24,26 @@ static bool lite_recover_one(struct lite *l, struct lite_sandbox *sb)
 		if (alive && lite_box_toolbox_ok(&l->box, sb->id, 2000)) {
 			sb->own_child = false;
 			sb->started_mono_ns = rv_now_ns();
-			return true;
+			return;
 		}
 		lite_box_kill(&p, false);
 		lite_sandbox_set_proc(sb, NULL, false);
 		lite_sandbox_set_state(l->store, sb, LITE_ERROR, "sandbox "
 				       "processes exited while daytona-lite "
 				       "was not running");
-		return true;
+		return;
 	case LITE_DESTROYING:
 	case LITE_DESTROYED:
 		lite_box_kill(&p, false);
 		if (lite_box_remove(&l->box, sb->id, &err))
 			rv_warn("sandbox '%s': %s", sb->id, err.msg);
 		lite_store_remove(l->store, sb);
-		return false;
+		return;
 	case LITE_STOPPING:
 		lite_box_kill(&p, false);
 		lite_sandbox_set_proc(sb, NULL, false);
 		lite_sandbox_set_state(l->store, sb, LITE_STOPPED, NULL);
-		return true;
+		return;
 	case LITE_CREATING:
 	case LITE_STARTING:
 	case LITE_RESTORING:
@@ -56,14 +51,13 @@ static bool lite_recover_one(struct lite *l, struct lite_sandbox *sb)
 		lite_sandbox_set_proc(sb, NULL, false);
 		lite_sandbox_set_state(l->store, sb, LITE_ERROR, "start "
 				       "interrupted by a daytona-lite restart");
-		return true;
+		return;
 	default:
 		if (alive || sb->bwrap_pid) {
 			lite_box_kill(&p, false);
 			lite_sandbox_set_proc(sb, NULL, false);
 			lite_store_save(l->store, sb);
 		}
-		return true;
 	}
 }
 

@@ -153,8 +153,8 @@ void lite_up_rx(struct lite_up *u, const char *p, size_t n);
 int lite_up_writeable(struct lite_up *u);
 void lite_up_closed(struct lite_up *u);
 void lite_up_flow(struct lite_up *u);
-/* Detach from the client and close. */
-void lite_up_abandon(struct lite_up *u);
+/* Unlink from the client and let libwebsockets close the socket. */
+void lite_up_detach(struct lite_up *u);
 /* Parse "{port}-{id}.localhost[:N]"; false when host is not a preview. */
 bool lite_preview_host(const char *host, int *port, char *id, size_t size);
 

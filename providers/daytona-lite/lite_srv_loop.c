@@ -111,7 +111,7 @@ static void lite_conn_closed(struct lite_conn *c)
 {
 	lite_conn_unpark(c);
 	if (c->up && !c->srv->quit)
-		lite_up_abandon(c->up);
+		lite_up_detach(c->up);
 	else if (c->up)
 		c->up->conn = NULL;
 	if (c->have_head)

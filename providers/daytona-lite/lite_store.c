@@ -81,11 +81,6 @@ void lite_store_unlock(struct lite_store *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-const char *lite_store_dir(const struct lite_store *s)
-{
-	return s->dir;
-}
-
 struct lite_sandbox *lite_store_first(struct lite_store *s)
 {
 	return s->head;

@@ -97,9 +97,6 @@ void lite_store_free(struct lite_store *s);
 void lite_store_lock(struct lite_store *s);
 void lite_store_unlock(struct lite_store *s);
 
-/* The records' directory (borrowed). */
-const char *lite_store_dir(const struct lite_store *s);
-
 /* First record of the list (locked); iterate with ->next. */
 struct lite_sandbox *lite_store_first(struct lite_store *s);
 unsigned lite_store_count(struct lite_store *s);

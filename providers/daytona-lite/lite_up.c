@@ -24,8 +24,7 @@ void lite_up_flow(struct lite_up *u)
 	}
 }
 
-/* Unlink from the client and let libwebsockets close the socket. */
-static void lite_up_detach(struct lite_up *u)
+void lite_up_detach(struct lite_up *u)
 {
 	if (u->conn)
 		u->conn->up = NULL;
@@ -34,11 +33,6 @@ static void lite_up_detach(struct lite_up *u)
 	if (u->wsi)
 		lws_set_timeout(u->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT,
 				LWS_TO_KILL_ASYNC);
-}
-
-void lite_up_abandon(struct lite_up *u)
-{
-	lite_up_detach(u);
 }
 
 void lite_relay_pump(struct lite_conn *c)

@@ -49,7 +49,8 @@ static void tb_files_errno(struct tb_req *r, int e, const char *what,
 			       path, strerror(e));
 }
 
-void tb_file_mode_string(const struct stat *st, char out[16])
+/* Go's FileMode.String() of st ("drwxr-xr-x") into out[16]. */
+static void tb_file_mode_string(const struct stat *st, char out[16])
 {
 	static const char rwx[] = "rwxrwxrwx";
 	mode_t m = st->st_mode;

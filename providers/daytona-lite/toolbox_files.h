@@ -21,9 +21,6 @@ char *tb_files_arg_path(struct tb_req *r, const char *name);
 /* A FileInfo object for path as stat() saw it. */
 json_t *tb_file_info(const char *path, const struct stat *st);
 
-/* Go's FileMode.String() of st ("drwxr-xr-x") into out[16]. */
-void tb_file_mode_string(const struct stat *st, char out[16]);
-
 /* The MIME type Go's mime.TypeByExtension gives path, or octet-stream. */
 const char *tb_file_mime(const char *path);
 

@@ -68,16 +68,6 @@ struct tb_server *tb_req_server(const struct tb_req *r)
 	return r->srv;
 }
 
-const char *tb_req_method(const struct tb_req *r)
-{
-	return r->method;
-}
-
-const char *tb_req_path(const struct tb_req *r)
-{
-	return r->path;
-}
-
 const char *tb_req_param(const struct tb_req *r, int i)
 {
 	return i >= 0 && i < TB_MAX_PARAMS ? r->params[i] : NULL;
@@ -110,11 +100,6 @@ enum tb_out_fmt tb_req_out_format(struct tb_req *r)
 			     !strcasecmp(r->split_output, "true"));
 }
 
-const struct rv_buf *tb_req_body(const struct tb_req *r)
-{
-	return &r->body;
-}
-
 json_t *tb_req_json(struct tb_req *r)
 {
 	json_error_t je;
@@ -134,11 +119,6 @@ struct tb_req *tb_req_ref(struct tb_req *r)
 {
 	r->refs++;
 	return r;
-}
-
-bool tb_req_gone(const struct tb_req *r)
-{
-	return r->wsi == NULL;
 }
 
 void *tb_req_upload(const struct tb_req *r)

@@ -48,8 +48,6 @@ struct tb_route {
 /* --- the request ---------------------------------------------------------- */
 
 struct tb_server *tb_req_server(const struct tb_req *r);
-const char *tb_req_method(const struct tb_req *r);
-const char *tb_req_path(const struct tb_req *r);
 /* The i-th ":name" segment of the route pattern (decoded). */
 const char *tb_req_param(const struct tb_req *r, int i);
 /* A query argument (decoded) or NULL. */
@@ -58,16 +56,12 @@ const char *tb_req_query(const struct tb_req *r, const char *name);
 const char *tb_req_header(struct tb_req *r, const char *name);
 /* The output format the client's SDK version asks for. */
 enum tb_out_fmt tb_req_out_format(struct tb_req *r);
-/* The collected body (TB_BODY_BUFFER). */
-const struct rv_buf *tb_req_body(const struct tb_req *r);
 /* The body parsed as a JSON object; replies 400 itself and returns NULL. */
 json_t *tb_req_json(struct tb_req *r);
 
 /* Keep r alive past the handler; every ref needs one unref. */
 struct tb_req *tb_req_ref(struct tb_req *r);
 void tb_req_unref(struct tb_req *r);
-/* Has the client gone away? */
-bool tb_req_gone(const struct tb_req *r);
 
 /* Per-request state for TB_BODY_UPLOAD routes (toolbox_upload.c). */
 void *tb_req_upload(const struct tb_req *r);
