@@ -4,6 +4,7 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
+#include "rv_fs.h"
 #include "rv_log.h"
 
 #include <errno.h>
@@ -240,7 +241,7 @@ static enum rv_code lite_args_file(struct lite_spawn *sp, struct rv_err *err)
 	/* the options go to the file; "--" and the command stay */
 	while (end < a->n && strcmp(a->v[end], "--"))
 		rv_buf_add(&b, a->v[end], strlen(a->v[end]) + 1), end++;
-	if (fd < 0 || write(fd, b.data, b.len) != (ssize_t)b.len ||
+	if (fd < 0 || rv_write_all(fd, b.data, b.len) < 0 ||
 	    lseek(fd, 0, SEEK_SET) < 0) {
 		rc = rv_errf(err, RV_ERR_IO, "cannot pass bubblewrap its "
 			     "arguments: %s", strerror(errno));

@@ -2,6 +2,7 @@
 #include "lite_box.h"
 
 #include "rv_alloc.h"
+#include "rv_fs.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -71,7 +72,7 @@ static enum rv_code lite_write_text(const char *path, const char *text,
 	size_t len = strlen(text);
 	enum rv_code rc = RV_OK;
 
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+	if (fd < 0 || rv_write_all(fd, text, len) < 0)
 		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", path,
 			     strerror(errno));
 	if (fd >= 0)

@@ -3,6 +3,7 @@
 #include "lite_conf.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_fs.h"
 #include "rv_json.h"
 #include "rv_log.h"
 
@@ -266,7 +267,7 @@ void lite_store_save(struct lite_store *s, struct lite_sandbox *sb)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	size_t len = text ? strlen(text) : 0;
 
-	if (fd < 0 || !text || write(fd, text, len) != (ssize_t)len ||
+	if (fd < 0 || !text || rv_write_all(fd, text, len) < 0 ||
 	    close(fd) < 0 || rename(tmp, path) < 0) {
 		rv_warn("cannot save sandbox '%s' to '%s': %s", sb->id, path,
 			strerror(errno));

@@ -6,6 +6,7 @@
 #include "lite_server.h"
 #include "toolbox.h"
 #include "rv_alloc.h"
+#include "rv_fs.h"
 #include "rv_log.h"
 #include "rv_redact.h"
 
@@ -34,7 +35,7 @@ static enum rv_code lite_default_key(struct lite *l, struct rv_err *err)
 	if (strlen(key) < 16) {
 		lite_random_token(key, LITE_TOKEN_LEN);
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0 || write(fd, key, strlen(key)) < 0)
+		if (fd < 0 || rv_write_all(fd, key, strlen(key)) < 0)
 			rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s",
 				     path, strerror(errno));
 		if (fd >= 0)

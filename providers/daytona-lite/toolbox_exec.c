@@ -16,6 +16,7 @@
 
 #include "lite_box.h"
 #include "rv_alloc.h"
+#include "rv_fs.h"
 #include "toolbox_lws.h"
 
 #include <errno.h>
@@ -180,20 +181,12 @@ static char **tb_exec_envs(struct tb_req *r, json_t *envs)
 static int tb_exec_stdin(const char *command)
 {
 	int fd = memfd_create("command", MFD_CLOEXEC);
-	size_t len = strlen(command), off = 0;
 
 	if (fd < 0)
 		return -1;
-	while (off < len) {
-		ssize_t n = write(fd, command + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return -1;
-		}
-		off += (size_t)n;
+	if (rv_write_all(fd, command, strlen(command)) < 0) {
+		close(fd);
+		return -1;
 	}
 	lseek(fd, 0, SEEK_SET);
 	return fd;
