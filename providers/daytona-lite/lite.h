@@ -65,8 +65,7 @@ void lite_life_start(struct lite *l, struct lite_sandbox *sb);
 void lite_life_stop(struct lite *l, struct lite_sandbox *sb);
 void lite_life_destroy(struct lite *l, struct lite_sandbox *sb);
 
-/* sb's processes (store locked); set them (NULL: none). */
-void lite_sandbox_proc(const struct lite_sandbox *sb, struct lite_box_proc *p);
+/* Set sb's processes (store locked; NULL: none). */
 void lite_sandbox_set_proc(struct lite_sandbox *sb,
 			   const struct lite_box_proc *p, bool own);
 

@@ -16,22 +16,10 @@ struct lite_job_arg {
 	enum lite_op op;
 };
 
-void lite_sandbox_proc(const struct lite_sandbox *sb,
-		       struct lite_box_proc *p)
-{
-	p->bwrap_pid = sb->bwrap_pid;
-	p->bwrap_start = sb->bwrap_start;
-	p->init_pid = sb->init_pid;
-	p->init_start = sb->init_start;
-}
-
 void lite_sandbox_set_proc(struct lite_sandbox *sb,
 			   const struct lite_box_proc *p, bool own)
 {
-	sb->bwrap_pid = p ? p->bwrap_pid : 0;
-	sb->bwrap_start = p ? p->bwrap_start : 0;
-	sb->init_pid = p ? p->init_pid : 0;
-	sb->init_start = p ? p->init_start : 0;
+	sb->proc = p ? *p : (struct lite_box_proc){ 0 };
 	sb->own_child = p && own;
 }
 
@@ -93,7 +81,7 @@ static void lite_job_stop(struct lite *l, struct lite_sandbox *sb,
 	lite_store_lock(l->store);
 	lite_sandbox_set_state(l->store, sb, destroy ? LITE_DESTROYING :
 			       LITE_STOPPING, NULL);
-	lite_sandbox_proc(sb, &p);
+	p = sb->proc;
 	own = sb->own_child;
 	lite_store_unlock(l->store);
 	lite_wake(l);
@@ -185,16 +173,13 @@ long lite_life_tick_ms(const struct lite *l)
 /* Has a running sandbox lost its processes?  Reaps bwrap if ours. */
 static bool lite_died(struct lite_sandbox *sb)
 {
-	struct lite_box_proc p;
-
-	if (!sb->init_pid)
+	if (!sb->proc.init_pid)
 		return false;
-	lite_sandbox_proc(sb, &p);
-	if (sb->own_child && lite_box_reaped(&p, NULL)) {
-		sb->bwrap_pid = 0;
+	if (sb->own_child && lite_box_reaped(&sb->proc, NULL)) {
+		sb->proc.bwrap_pid = 0;
 		sb->own_child = false;
 	}
-	return !lite_box_alive(&p);
+	return !lite_box_alive(&sb->proc);
 }
 
 static uint64_t lite_minutes_ns(const struct lite *l, long minutes)

@@ -13,12 +13,10 @@
 /* Reconcile one record with what runs (store locked); may remove it. */
 static void lite_recover_one(struct lite *l, struct lite_sandbox *sb)
 {
-	struct lite_box_proc p;
+	struct lite_box_proc p = sb->proc;
 	struct rv_err err = RV_ERR_INIT;
-	bool alive;
+	bool alive = lite_box_alive(&p);
 
-	lite_sandbox_proc(sb, &p);
-	alive = lite_box_alive(&p);
 	switch (sb->state) {
 	case LITE_STARTED:
 		if (alive && lite_box_toolbox_ok(&l->box, sb->id, 2000)) {
@@ -53,7 +51,7 @@ static void lite_recover_one(struct lite *l, struct lite_sandbox *sb)
 				       "interrupted by a daytona-lite restart");
 		return;
 	default:
-		if (alive || sb->bwrap_pid) {
+		if (alive || p.bwrap_pid) {
 			lite_box_kill(&p, false);
 			lite_sandbox_set_proc(sb, NULL, false);
 			lite_store_save(l->store, sb);
@@ -106,19 +104,13 @@ void lite_life_destroy_all(struct lite *l)
 	lite_jobs_drain(l->jobs);
 	lite_store_lock(l->store);
 	/* signal every sandbox first, then wait for each */
-	for (sb = lite_store_first(l->store); sb; sb = sb->next) {
-		struct lite_box_proc p;
-
-		lite_sandbox_proc(sb, &p);
-		if (lite_box_alive(&p))
-			kill(p.init_pid, SIGKILL);
-	}
+	for (sb = lite_store_first(l->store); sb; sb = sb->next)
+		if (lite_box_alive(&sb->proc))
+			kill(sb->proc.init_pid, SIGKILL);
 	while ((sb = lite_store_first(l->store))) {
 		struct rv_err err = RV_ERR_INIT;
-		struct lite_box_proc p;
 
-		lite_sandbox_proc(sb, &p);
-		lite_box_kill(&p, sb->own_child);
+		lite_box_kill(&sb->proc, sb->own_child);
 		if (lite_box_remove(&l->box, sb->id, &err))
 			rv_warn("sandbox '%s': %s", sb->id, err.msg);
 		lite_store_remove(l->store, sb);

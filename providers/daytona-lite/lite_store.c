@@ -245,10 +245,10 @@ static json_t *lite_record_json(const struct lite_sandbox *sb)
 		json_object_set_new(o, "errorReason",
 				    json_string(sb->error_reason));
 	json_object_set_new(o, "process", json_pack("{s:i, s:I, s:i, s:I}",
-			    "bwrapPid", (int)sb->bwrap_pid,
-			    "bwrapStart", (json_int_t)sb->bwrap_start,
-			    "initPid", (int)sb->init_pid,
-			    "initStart", (json_int_t)sb->init_start));
+			    "bwrapPid", (int)sb->proc.bwrap_pid,
+			    "bwrapStart", (json_int_t)sb->proc.bwrap_start,
+			    "initPid", (int)sb->proc.init_pid,
+			    "initStart", (json_int_t)sb->proc.init_start));
 	json_object_set_new(o, "fault", json_integer(sb->fault));
 	return o;
 }
@@ -339,10 +339,11 @@ static struct lite_sandbox *lite_record_parse(const json_t *o)
 		sb->error_reason = rv_xstrdup(rv_json_str(o, "errorReason"));
 	snprintf(sb->token, sizeof(sb->token), "%s",
 		 rv_json_str(o, "token") ? rv_json_str(o, "token") : "");
-	sb->bwrap_pid = (pid_t)rv_json_int(o, "process.bwrapPid", 0);
-	sb->bwrap_start = (uint64_t)rv_json_int(o, "process.bwrapStart", 0);
-	sb->init_pid = (pid_t)rv_json_int(o, "process.initPid", 0);
-	sb->init_start = (uint64_t)rv_json_int(o, "process.initStart", 0);
+	sb->proc.bwrap_pid = (pid_t)rv_json_int(o, "process.bwrapPid", 0);
+	sb->proc.bwrap_start = (uint64_t)rv_json_int(o, "process.bwrapStart",
+						     0);
+	sb->proc.init_pid = (pid_t)rv_json_int(o, "process.initPid", 0);
+	sb->proc.init_start = (uint64_t)rv_json_int(o, "process.initStart", 0);
 	sb->fault = (enum lite_fault_kind)rv_json_int(o, "fault", 0);
 	return sb;
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lite_box.h"
 #include "rv_err.h"
 
 /* Daytona's SandboxState values that daytona-lite uses. */
@@ -73,12 +74,8 @@ struct lite_sandbox {
 	char *error_reason;
 	char token[LITE_TOKEN_LEN + 1];	/* preview token, new each start */
 
-	/* processes of a running sandbox (0 when none) */
-	pid_t bwrap_pid;	/* the bwrap process */
-	uint64_t bwrap_start;	/* its start time (/proc/PID/stat) */
-	pid_t init_pid;		/* pid 1 of the sandbox's pid namespace */
-	uint64_t init_start;
-	bool own_child;		/* bwrap_pid is our child: reap it */
+	struct lite_box_proc proc;	/* of a running sandbox (0 when none) */
+	bool own_child;		/* proc.bwrap_pid is our child: reap it */
 	uint64_t started_mono_ns;	/* CLOCK_MONOTONIC at started */
 
 	enum lite_fault_kind fault;
