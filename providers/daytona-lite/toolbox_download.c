@@ -10,7 +10,6 @@
 #include "toolbox_files.h"
 
 #include "rv_alloc.h"
-#include "rv_clock.h"
 #include "toolbox_http.h"
 #include "toolbox_path.h"
 #include "toolbox_srv.h"
@@ -118,15 +117,9 @@ static void tb_bulk_error(struct tb_bulk *b, const char *path, int status,
 			  const char *code, const char *msg)
 {
 	struct rv_buf t = RV_BUF_INIT;
-	char ts[40];
-	json_t *v;
-	char *s;
+	json_t *v = tb_error_json(status, code, msg, path, "POST");
+	char *s = json_dumps(v, JSON_COMPACT);
 
-	rv_wall_iso8601(rv_wall_ns(), ts, sizeof(ts));
-	v = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:s}", "statusCode", status,
-		      "message", msg, "code", code, "timestamp", ts, "path",
-		      path, "method", "POST", "source", "DAYTONA_DAEMON");
-	s = json_dumps(v, JSON_COMPACT);
 	tb_bulk_part_head(&t, b->nsegs == 0, "error", path);
 	rv_buf_addf(&t, "Content-Type: application/json; charset=utf-8\r\n"
 		    "\r\n%s", s);

@@ -344,25 +344,29 @@ static const char *tb_status_code(int status)
 	}
 }
 
+json_t *tb_error_json(int status, const char *code, const char *msg,
+		      const char *path, const char *method)
+{
+	char ts[40];
+
+	rv_wall_iso8601(rv_wall_ns(), ts, sizeof(ts));
+	return json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:s}", "statusCode", status,
+			 "message", msg, "code", code ? code :
+			 tb_status_code(status), "timestamp", ts, "path", path,
+			 "method", method, "source", "DAYTONA_DAEMON");
+}
+
 void tb_reply_error(struct tb_req *r, int status, const char *code,
 		    const char *fmt, ...)
 {
-	char msg[1024], ts[40];
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	rv_wall_iso8601(rv_wall_ns(), ts, sizeof(ts));
-	tb_reply_json(r, status, json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:s}",
-					   "statusCode", status,
-					   "message", msg,
-					   "code", code ? code :
-					   tb_status_code(status),
-					   "timestamp", ts,
-					   "path", r->path,
-					   "method", r->method,
-					   "source", "DAYTONA_DAEMON"));
+	tb_reply_json(r, status, tb_error_json(status, code, msg, r->path,
+					       r->method));
 }
 
 void tb_reply_stream(struct tb_req *r, int status, const char *ctype,

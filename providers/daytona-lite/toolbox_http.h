@@ -77,8 +77,11 @@ void tb_reply_data(struct tb_req *r, int status, const char *ctype,
 void tb_reply_empty(struct tb_req *r, int status);
 /*
  * The daemon's error body; code NULL picks the standard code for status
- * ("NOT_FOUND", ...).
+ * ("NOT_FOUND", ...).  tb_error_json() is the object alone (new
+ * reference), for errors inside other replies.
  */
+json_t *tb_error_json(int status, const char *code, const char *msg,
+		      const char *path, const char *method);
 void tb_reply_error(struct tb_req *r, int status, const char *code,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
