@@ -263,125 +263,24 @@ enum rv_code tb_mp_finish(struct tb_mp *mp, struct rv_err *err)
 
 /* --- chunked transfer coding ---------------------------------------- */
 
-enum {
-	CH_SIZE,	/* hex digits of the chunk size */
-	CH_EXT,		/* chunk extensions up to CRLF */
-	CH_SIZE_LF,
-	CH_DATA,
-	CH_DATA_CR,
-	CH_DATA_LF,
-	CH_TRAILER,	/* start of a trailer line (or the final CRLF) */
-	CH_TRAILER_LINE,
-	CH_END_LF,
-};
-
-static int tb_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* The size line and the CRLFs around the data; one byte at a time. */
-static enum rv_code tb_chunked_byte(struct tb_chunked *c, char ch,
-				    struct rv_err *err)
-{
-	int v;
-
-	switch (c->state) {
-	case CH_SIZE:
-		v = tb_hexval(ch);
-		if (v >= 0 && c->ndigits < 15) {
-			c->remain = c->remain * 16 + (uint64_t)v;
-			c->ndigits++;
-			return RV_OK;
-		}
-		if (!c->ndigits || v >= 0)
-			break;
-		c->state = CH_EXT;
-		/* fall through */
-	case CH_EXT:
-		if (ch == '\r')
-			c->state = CH_SIZE_LF;
-		else if (ch == '\n')
-			c->state = c->remain ? CH_DATA : CH_TRAILER;
-		return RV_OK;
-	case CH_SIZE_LF:
-		if (ch != '\n')
-			break;
-		c->state = c->remain ? CH_DATA : CH_TRAILER;
-		return RV_OK;
-	case CH_DATA_CR:
-		if (ch == '\n') {
-			c->state = CH_SIZE;
-			c->ndigits = 0;
-			return RV_OK;
-		}
-		if (ch != '\r')
-			break;
-		c->state = CH_DATA_LF;
-		return RV_OK;
-	case CH_DATA_LF:
-		if (ch != '\n')
-			break;
-		c->state = CH_SIZE;
-		c->ndigits = 0;
-		return RV_OK;
-	case CH_TRAILER:
-		if (ch == '\r') {
-			c->state = CH_END_LF;
-			return RV_OK;
-		}
-		c->done = ch == '\n';
-		c->state = c->done ? CH_TRAILER : CH_TRAILER_LINE;
-		return RV_OK;
-	case CH_TRAILER_LINE:
-		if (ch == '\n')
-			c->state = CH_TRAILER;
-		return RV_OK;
-	case CH_END_LF:
-		if (ch != '\n')
-			break;
-		c->done = true;
-		return RV_OK;
-	}
-	return rv_errf(err, RV_ERR_PROTO,
-		       "malformed chunked body: unexpected byte 0x%02x",
-		       (unsigned char)ch);
-}
-
 enum rv_code tb_chunked_feed(struct tb_chunked *c, const char *in, size_t len,
 			     size_t *used,
 			     int (*emit)(void *arg, const char *data, size_t n),
 			     void *arg, struct rv_err *err)
 {
-	size_t i = 0;
+	struct rv_buf out = RV_BUF_INIT;
+	ssize_t n;
 	enum rv_code rc = RV_OK;
 
-	while (i < len && !c->done) {
-		if (c->state == CH_DATA) {
-			size_t n = len - i;
-
-			if (n > c->remain)
-				n = (size_t)c->remain;
-			if (emit(arg, in + i, n)) {
-				rc = RV_ERR_INTR;
-				break;
-			}
-			i += n;
-			c->remain -= n;
-			if (!c->remain)
-				c->state = CH_DATA_CR;
-			continue;
-		}
-		rc = tb_chunked_byte(c, in[i++], err);
-		if (rc)
-			break;
-	}
+	c->body.kind = LITE_BODY_CHUNKED;	/* also when zero-filled */
+	n = lite_body_feed(&c->body, in, len, &out);
+	if (out.len && emit(arg, out.data, out.len))
+		rc = RV_ERR_INTR;
+	else if (n < 0)
+		rc = rv_errf(err, RV_ERR_PROTO, "malformed chunked body");
+	c->done = c->body.done;
 	if (used)
-		*used = i;
+		*used = n < 0 ? 0 : (size_t)n;
+	rv_buf_release(&out);
 	return rc;
 }

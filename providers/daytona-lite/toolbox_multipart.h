@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lite_http.h"
 #include "rv_err.h"
 
 struct tb_mp_handler {
@@ -51,14 +52,13 @@ enum rv_code tb_mp_feed(struct tb_mp *mp, const char *data, size_t len,
 /* Call at the end of the body: RV_ERR_PROTO when it was cut short. */
 enum rv_code tb_mp_finish(struct tb_mp *mp, struct rv_err *err);
 
+/* A chunked body, decoded by lite_http's framing (struct lite_body). */
 struct tb_chunked {
-	int state;
-	uint64_t remain;	/* bytes left in the current chunk */
-	unsigned ndigits;
+	struct lite_body body;
 	bool done;		/* the last chunk and trailers were read */
 };
 
-#define TB_CHUNKED_INIT { 0, 0, 0, false }
+#define TB_CHUNKED_INIT { { LITE_BODY_CHUNKED, 0, 0, 0, 0, false }, false }
 
 /*
  * Decode len bytes, calling emit(arg, data, n) for the payload.  Returns
