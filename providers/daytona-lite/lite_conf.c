@@ -1,13 +1,13 @@
 #include "lite_conf.h"
 
 #include "rv_alloc.h"
+#include "rv_random.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -368,21 +368,6 @@ long lite_fault_latency_ms(struct lite_faults *f)
 		(span ? (long)(lite_fault_next(f) % (uint64_t)(span + 1)) : 0);
 }
 
-static void lite_random_bytes(unsigned char *p, size_t n)
-{
-	while (n) {
-		ssize_t r = getrandom(p, n, 0);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			rv_bug("getrandom failed: %s", strerror(errno));
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-}
-
 void lite_random_token(char *buf, size_t n)
 {
 	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -390,7 +375,7 @@ void lite_random_token(char *buf, size_t n)
 
 	if (n > sizeof(raw))
 		n = sizeof(raw);
-	lite_random_bytes(raw, n);
+	rv_random(raw, n);
 	for (size_t i = 0; i < n; i++)
 		buf[i] = set[raw[i] % 36];
 	buf[n] = '\0';
@@ -400,7 +385,7 @@ void lite_random_uuid(char *buf)
 {
 	unsigned char b[16];
 
-	lite_random_bytes(b, sizeof(b));
+	rv_random(b, sizeof(b));
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"

@@ -77,7 +77,7 @@ bool lite_fault_hit(struct lite_faults *f, double rate);
 /* The added latency for one request, in ms (0 when none). */
 long lite_fault_latency_ms(struct lite_faults *f);
 
-/* Fill buf with n random characters from [a-z0-9] (getrandom), NUL-ended. */
+/* Fill buf with n random characters from [a-z0-9] (rv_random), NUL-ended. */
 void lite_random_token(char *buf, size_t n);
 
 /* A random UUID v4 into buf (at least 37 bytes). */
