@@ -9,20 +9,17 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#define LITE_SRV(sul, field) \
-	((struct lite_srv *)((char *)(sul) - offsetof(struct lite_srv, field)))
-
 static void lite_parked_run(struct lite_srv *srv);
 
 static void lite_on_park_timer(lws_sorted_usec_list_t *sul)
 {
-	struct lite_srv *srv = LITE_SRV(sul, sul_park);
+	struct lite_srv *srv = lws_container_of(sul, struct lite_srv,
+						 sul_park);
 
 	srv->park_due = 0;
 	lite_parked_run(srv);
@@ -78,7 +75,8 @@ static void lite_parked_run(struct lite_srv *srv)
 
 static void lite_on_tick(lws_sorted_usec_list_t *sul)
 {
-	struct lite_srv *srv = LITE_SRV(sul, sul_tick);
+	struct lite_srv *srv = lws_container_of(sul, struct lite_srv,
+						 sul_tick);
 
 	lite_life_tick(srv->l);
 	lite_parked_run(srv);
