@@ -260,6 +260,13 @@ static bool process_reap(struct provider_proc *p)
 	return p->reaped;
 }
 
+/* An exit status as a shell reports it: 128 + the signal when killed. */
+static int process_exit_code(int wstatus)
+{
+	return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) :
+		WEXITSTATUS(wstatus);
+}
+
 static enum rv_code process_status(struct provider_sandbox *sb,
 				   struct provider_proc *p,
 				   struct provider_proc_status *st,
@@ -270,12 +277,9 @@ static enum rv_code process_status(struct provider_sandbox *sb,
 	st->pid = p->pid;
 	st->running = !process_reap(p);
 	if (!st->running) {
-		if (WIFSIGNALED(p->wstatus)) {
+		st->exit_code = process_exit_code(p->wstatus);
+		if (WIFSIGNALED(p->wstatus))
 			st->term_signal = WTERMSIG(p->wstatus);
-			st->exit_code = 128 + st->term_signal;
-		} else {
-			st->exit_code = WEXITSTATUS(p->wstatus);
-		}
 	}
 	return RV_OK;
 }
@@ -452,8 +456,7 @@ static enum rv_code process_exec(struct provider_sandbox *sb,
 		rv_sleep_ns(RV_NS_PER_MS, NULL);
 	}
 	process_stop(sb, &p, 0, NULL);	/* stragglers of the group */
-	res->exit_code = WIFSIGNALED(p.wstatus) ?
-		128 + WTERMSIG(p.wstatus) : WEXITSTATUS(p.wstatus);
+	res->exit_code = process_exit_code(p.wstatus);
 	if (!done && sb->cfg && sb->cfg->cancel && *sb->cfg->cancel)
 		return rv_errf(err, RV_ERR_INTR, "'%s' interrupted", what);
 	if (!done)
