@@ -78,10 +78,7 @@ static bool job_is_exec(const char *path)
 		access(path, X_OK) == 0;
 }
 
-/*
- * The bundled task app: `taskapp` next to this binary (build tree), or
- * ../libexec/runeval/taskapp-bundle/start.sh (installed layout).
- */
+/* Does dir hold an executable start.sh (a task app bundle)? */
 static bool job_is_bundle(const char *dir)
 {
 	char *start = rv_xasprintf("%s/start.sh", dir);
@@ -91,12 +88,18 @@ static bool job_is_bundle(const char *dir)
 	return ok;
 }
 
+/*
+ * The bundled task app.  On this host: `taskapp` next to this binary
+ * (build tree), or ../libexec/runeval/taskapp-bundle (installed layout).
+ * A sandbox gets the self-contained bundle: taskapp-bundle next to this
+ * binary (make bundle), or the installed one.
+ */
 static enum rv_code job_bundled_app(struct job *job, struct rv_err *err)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	struct rv_buf cmd = RV_BUF_INIT;
-	char *dir, *bin, *bundle;
+	char *dir, *bin, *built, *installed;
 	enum rv_code rc = RV_OK;
 
 	if (n <= 0)
@@ -105,55 +108,40 @@ static enum rv_code job_bundled_app(struct job *job, struct rv_err *err)
 	exe[n] = '\0';
 	dir = rv_xstrdup(dirname(exe));
 	bin = rv_xasprintf("%s/taskapp", dir);
-	bundle = rv_xasprintf("%s/../libexec/runeval/taskapp-bundle", dir);
+	built = rv_xasprintf("%s/taskapp-bundle", dir);
+	installed = rv_xasprintf("%s/../libexec/runeval/taskapp-bundle", dir);
 	rv_buf_adds(&cmd, "exec ");
-	if (job->remote) {
-		/* a sandbox gets the self-contained bundle, from the build
-		   tree (make bundle) or the installed layout */
-		free(bundle);
-		bundle = rv_xasprintf("%s/taskapp-bundle", dir);
-		if (!job_is_bundle(bundle)) {
-			free(bundle);
-			bundle = rv_xasprintf("%s/../libexec/runeval/"
-					      "taskapp-bundle", dir);
-		}
-		if (job_is_bundle(bundle)) {
-			job->app_dir = realpath(bundle, NULL);
-			rv_buf_adds(&cmd, "./start.sh --host 0.0.0.0 "
-				    "--port \"$PORT\"");
-		} else {
-			rc = rv_errf(err, RV_ERR_CONFIG, "cannot find the "
-				     "bundled task app for a sandbox (looked "
-				     "in '%s'); build it with 'make bundle' or "
-				     "give --app DIR", bundle);
-		}
-		goto done;
-	}
-	if (job_is_exec(bin)) {
+	if (job->remote && job_is_bundle(built)) {
+		job->app_dir = realpath(built, NULL);
+		rv_buf_adds(&cmd, "./start.sh");
+	} else if (job->remote && job_is_bundle(installed)) {
+		job->app_dir = realpath(installed, NULL);
+		rv_buf_adds(&cmd, "./start.sh");
+	} else if (job->remote) {
+		rc = rv_errf(err, RV_ERR_CONFIG, "cannot find the bundled task "
+			     "app for a sandbox (looked in '%s'); build it "
+			     "with 'make bundle' or give --app DIR", installed);
+	} else if (job_is_exec(bin)) {
 		job->app_dir = rv_xstrdup(dir);
 		rv_buf_add_shell_word(&cmd, bin);
+	} else if (job_is_bundle(installed)) {
+		job->app_dir = rv_xstrdup(installed);
+		rv_buf_adds(&cmd, "./start.sh");
 	} else {
-		char *start = rv_xasprintf("%s/start.sh", bundle);
-
-		if (job_is_exec(start)) {
-			job->app_dir = rv_xstrdup(bundle);
-			rv_buf_adds(&cmd, "./start.sh");
-		} else {
-			rc = rv_errf(err, RV_ERR_CONFIG, "cannot find the "
-				     "bundled task app (looked for '%s' and "
-				     "'%s'); build it with 'make' or give "
-				     "--app DIR --start CMD", bin, start);
-		}
-		free(start);
+		rc = rv_errf(err, RV_ERR_CONFIG, "cannot find the bundled task "
+			     "app (looked for '%s' and '%s/start.sh'); build it "
+			     "with 'make' or give --app DIR --start CMD", bin,
+			     installed);
 	}
-	rv_buf_adds(&cmd, " --host 127.0.0.1 --port \"$PORT\"");
-done:
 	if (rc == RV_OK) {
+		rv_buf_addf(&cmd, " --host %s --port \"$PORT\"",
+			    job->remote ? "0.0.0.0" : "127.0.0.1");
 		job->app_desc = rv_xstrdup("bundled");
 		job->start_cmd = rv_buf_detach(&cmd, NULL);
 	}
 	rv_buf_release(&cmd);
-	free(bundle);
+	free(installed);
+	free(built);
 	free(bin);
 	free(dir);
 	return rc;
@@ -163,7 +151,6 @@ static enum rv_code job_resolve_app(struct job *job, struct rv_err *err)
 {
 	const struct cli_options *opt = job->opt;
 	struct stat st;
-	char *start_sh;
 
 	if (!opt->app_dir && !opt->start_cmd)
 		return job_bundled_app(job, err);
@@ -182,14 +169,11 @@ static enum rv_code job_resolve_app(struct job *job, struct rv_err *err)
 		job->start_cmd = rv_xstrdup(opt->start_cmd);
 		return RV_OK;
 	}
-	start_sh = rv_xasprintf("%s/start.sh", job->app_dir);
-	if (job_is_exec(start_sh))
-		job->start_cmd = rv_xstrdup("exec ./start.sh");
-	free(start_sh);
-	if (!job->start_cmd)
+	if (!job_is_bundle(job->app_dir))
 		return rv_errf(err, RV_ERR_CONFIG, "no start command for '--app "
 			       "%s': give --start CMD (or make an executable "
 			       "start.sh there)", opt->app_dir);
+	job->start_cmd = rv_xstrdup("exec ./start.sh");
 	return RV_OK;
 }
 
