@@ -243,15 +243,13 @@ int reap_main(int argc, char **argv)
 		case 'j': o.job = optarg; break;
 		case 'h': reap_usage(stdout); return 0;
 		default:
-			fprintf(stderr, "runeval: error: reap: unknown option "
-				"'%s' (see runeval reap --help)\n",
-				argv[optind - 1]);
+			rv_error("reap: unknown option '%s' (see runeval reap "
+				 "--help)", argv[optind - 1]);
 			return 2;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "runeval: error: reap: unexpected argument "
-			"'%s'\n", argv[optind]);
+		rv_error("reap: unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
 	rc = reap_run(&o, &c, &err);
