@@ -74,18 +74,25 @@ static int main_results(struct job *job, struct console *con)
 	return code;
 }
 
-static enum rv_code main_load_env(const struct cli_options *opt,
-				  struct rv_err *err)
+/*
+ * What every command that reaches a task app or provider needs: the env
+ * file (env_file, which must exist, else .env when present), its secrets
+ * and the environment's registered for redaction, libcurl, and signals.
+ */
+static enum rv_code main_setup(const char *env_file, struct rv_err *err)
 {
-	const char *path = opt->env_file ? opt->env_file : CLI_DEFAULT_ENV_FILE;
+	const char *path = env_file ? env_file : CLI_DEFAULT_ENV_FILE;
 	bool loaded = false;
-	enum rv_code rc = dotenv_load(path, opt->env_file != NULL, &loaded,
-				      err);
+	enum rv_code rc = dotenv_load(path, env_file != NULL, &loaded, err);
 
 	if (rc == RV_OK && loaded)
 		rv_debug("loaded environment from '%s'", path);
 	dotenv_redact_environ();
-	return rc;
+	if (rc != RV_OK)
+		return rc;
+	rv_http_global_init();
+	signals_install();
+	return RV_OK;
 }
 
 static int main_run(const struct cli_options *opt)
@@ -95,10 +102,8 @@ static int main_run(const struct cli_options *opt)
 	struct job job;
 	int code;
 
-	if (main_load_env(opt, &err) != RV_OK)
+	if (main_setup(opt->env_file, &err) != RV_OK)
 		return main_usage_error(&err);
-	rv_http_global_init();
-	signals_install();
 	if (job_prepare(&job, opt, &err) != RV_OK) {
 		job_release(&job);
 		return main_usage_error(&err);
@@ -121,11 +126,8 @@ static int main_subcommand(int argc, char **argv)
 {
 	struct rv_err err = RV_ERR_INIT;
 
-	if (dotenv_load(CLI_DEFAULT_ENV_FILE, false, NULL, &err) != RV_OK)
+	if (main_setup(NULL, &err) != RV_OK)
 		return main_usage_error(&err);
-	dotenv_redact_environ();
-	rv_http_global_init();
-	signals_install();
 	if (!strcmp(argv[0], "reap"))
 		return reap_main(argc, argv);
 	return lifecycle_main(argc, argv);
