@@ -41,6 +41,12 @@ char *journal_state_dir(void)
 	return rv_xasprintf("/tmp/runeval-state-%ld", (long)getuid());
 }
 
+/* state_dir, or the default one (malloc'ed either way). */
+static char *jr_dir(const char *state_dir)
+{
+	return state_dir ? rv_xstrdup(state_dir) : journal_state_dir();
+}
+
 static bool jr_valid_job(const char *job)
 {
 	if (!job || !*job || strlen(job) > 128 || *job == '.')
@@ -59,7 +65,7 @@ static char *jr_file(const char *dir, const char *job)
 enum rv_code journal_open(const char *state_dir, const char *job_id,
 			  struct journal **out, struct rv_err *err)
 {
-	char *dir = state_dir ? rv_xstrdup(state_dir) : journal_state_dir();
+	char *dir = jr_dir(state_dir);
 	char *jobs = rv_xasprintf("%s/jobs", dir);
 	struct journal *j = NULL;
 	enum rv_code rc;
@@ -179,7 +185,7 @@ void journal_close(struct journal *j)
 
 bool journal_job_running(const char *state_dir, const char *job_id)
 {
-	char *dir = state_dir ? rv_xstrdup(state_dir) : journal_state_dir();
+	char *dir = jr_dir(state_dir);
 	char *path = jr_file(dir, job_id);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	bool running = false;
@@ -287,7 +293,7 @@ enum rv_code journal_scan(const char *state_dir, const char *job_id,
 			  struct journal_entry **out, size_t *n,
 			  struct rv_err *err)
 {
-	char *dir = state_dir ? rv_xstrdup(state_dir) : journal_state_dir();
+	char *dir = jr_dir(state_dir);
 	char *jobs = rv_xasprintf("%s/jobs", dir);
 	struct dirent *de;
 	DIR *d = NULL;
@@ -339,7 +345,7 @@ enum rv_code journal_tombstone(const char *state_dir,
 	if (!jr_valid_job(e->job))
 		return rv_errf(err, RV_ERR_USAGE, "invalid job id '%s'",
 			       e->job ? e->job : "");
-	dir = state_dir ? rv_xstrdup(state_dir) : journal_state_dir();
+	dir = jr_dir(state_dir);
 	path = jr_file(dir, e->job);
 	line = jr_line("deleted", e->job, e->provider, e->api_url,
 			     e->name, e->id);
