@@ -7,15 +7,13 @@
 #include "provider.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_fs.h"
 #include "rv_log.h"
 #include "signals.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define JOB_STOP_GRACE_MS 3000
 #define JOB_MAX_CREATING 8	/* sandbox creates in flight at once */
@@ -195,14 +193,15 @@ static void job_create_done(struct job *job)
 static void job_shard_adopt_sandbox(struct job_shard *sh)
 {
 	struct mode_app *app = &sh->app;
+	struct rv_err e = RV_ERR_INIT;
 	char *dir;
 
 	if (!app->sb || sh->log_path || !sh->job->remote)
 		return;
 	snprintf(sh->label, sizeof(sh->label), "%s", app->sb->id);
 	dir = rv_xasprintf("%s/sandbox-%s", sh->job->out_dir, app->sb->id);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		rv_warn("cannot create '%s': %s", dir, strerror(errno));
+	if (rv_mkdirs(dir, 0755, &e) != RV_OK)
+		rv_warn("%s", e.msg);
 	sh->log_path = rv_xasprintf("%s/taskapp.log", dir);
 	app->log_path = sh->log_path;
 	free(dir);
@@ -383,7 +382,7 @@ static void job_conclude(struct job *job)
 		job->status = JOB_INTERRUPTED;
 		job->exit_code = CLI_EXIT_INTERRUPTED;
 		rv_errf(&job->err, RV_ERR_INTR, "interrupted by %s",
-			signals_first() == 15 ? "SIGTERM" : "SIGINT");
+			signals_first() == SIGTERM ? "SIGTERM" : "SIGINT");
 	} else if (job->err.code != RV_OK && (!job->failed_phase ||
 		   strcmp(job->failed_phase, "rollouts"))) {
 		job->status = JOB_ERROR;
