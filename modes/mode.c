@@ -123,14 +123,18 @@ enum rv_code mode_teardown_common(struct mode_app *app, struct rv_err *err)
 	return rc;
 }
 
-char *mode_app_log_tail(struct mode_app *app, size_t max_bytes)
+bool mode_app_exited(struct mode_app *app, struct provider_proc_status *st,
+		     size_t max_bytes, char **log_tail)
 {
 	struct rv_buf b = RV_BUF_INIT;
-	char *s;
 
-	if (app->sb && app->proc)
-		provider_process_logs(app->sb, app->proc, max_bytes, &b, NULL);
+	if (!app->sb || !app->proc ||
+	    provider_process_status(app->sb, app->proc, st, NULL) != RV_OK ||
+	    st->running)
+		return false;
+	provider_process_logs(app->sb, app->proc, max_bytes, &b, NULL);
 	rv_redact_buf(&b);
-	s = rv_buf_detach(&b, NULL);
-	return s;
+	free(*log_tail);
+	*log_tail = rv_buf_detach(&b, NULL);
+	return true;
 }

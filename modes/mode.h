@@ -131,9 +131,12 @@ enum rv_code mode_pack_app(const char *dir, char **path, struct rv_err *err);
 void mode_pack_release(char *path);
 
 /*
- * The last max_bytes of the app's output, for error messages ("" when
- * unavailable); malloc'ed, redacted.
+ * Has the app's process ended?  Then st says how, and *log_tail (freed
+ * first) becomes the last max_bytes of its output for error messages,
+ * malloc'ed and redacted ("" when unavailable).  false while it runs,
+ * before it started, or when the provider cannot tell.
  */
-char *mode_app_log_tail(struct mode_app *app, size_t max_bytes);
+bool mode_app_exited(struct mode_app *app, struct provider_proc_status *st,
+		     size_t max_bytes, char **log_tail);
 
 #endif

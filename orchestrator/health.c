@@ -90,14 +90,10 @@ static enum rv_code health_fetch(struct health_ctx *c,
 static bool health_app_exited(struct health_ctx *c, struct rv_err *err)
 {
 	struct provider_proc_status st;
-	struct mode_app *app = c->app;
 
-	if (!app->sb || !app->proc ||
-	    provider_process_status(app->sb, app->proc, &st, NULL) != RV_OK ||
-	    st.running)
+	if (!mode_app_exited(c->app, &st, HEALTH_LOG_TAIL_BYTES,
+			     &c->hw->log_tail))
 		return false;
-	free(c->hw->log_tail);
-	c->hw->log_tail = mode_app_log_tail(app, HEALTH_LOG_TAIL_BYTES);
 	if (st.term_signal)
 		rv_errf(err, RV_ERR_CHILD, "task app was killed by signal %d "
 			"before it became healthy", st.term_signal);

@@ -325,15 +325,12 @@ static void job_check_app_alive(struct job_shard *sh)
 	struct provider_proc_status st;
 	struct rv_err e = RV_ERR_INIT;
 
-	if (!sh->app.sb || !sh->app.proc || signals_stop ||
-	    provider_process_status(sh->app.sb, sh->app.proc, &st, NULL) !=
-	    RV_OK || st.running)
+	if (signals_stop || !mode_app_exited(&sh->app, &st,
+					     HEALTH_LOG_TAIL_BYTES,
+					     &sh->health.log_tail))
 		return;
 	rv_errf(&e, RV_ERR_CHILD, "task app exited with status %d during the "
 		"rollouts", st.exit_code);
-	free(sh->health.log_tail);
-	sh->health.log_tail = mode_app_log_tail(&sh->app,
-						HEALTH_LOG_TAIL_BYTES);
 	job_shard_fail(sh, "rollouts", &e);
 }
 
