@@ -150,17 +150,19 @@ static enum rv_code reap_listed(const struct reap_options *o,
 	for (size_t i = 0; i < l.n; i++) {
 		struct provider_listed *it = &l.items[i];
 		const char *job = it->job_id ? it->job_id : "?";
+		bool kept;
 
 		if (reap_seen(done, ndone, it))
 			continue;
 		c->found++;
+		kept = reap_kept(v, nv, it);
 		if (journal_job_running(o->state_dir, job) ||
-		    (!o->job && reap_kept(v, nv, it))) {
+		    (!o->job && kept)) {
 			c->skipped++;
 			fprintf(o->out, "skip %s %s (job %s): %s\n", ops->name,
-				it->id, job, reap_kept(v, nv, it) ? "kept "
-				"(--keep); name the job with --job to delete "
-				"it" : "its job is running");
+				it->id, job, kept ? "kept (--keep); name the "
+				"job with --job to delete it" :
+				"its job is running");
 			continue;
 		}
 		if (o->dry_run) {
