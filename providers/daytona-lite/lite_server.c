@@ -89,6 +89,9 @@ void lite_conn_flow(struct lite_conn *c)
 	case LC_TUNNEL:
 		on = c->up && up_q < LITE_HIGH_WATER;
 		break;
+	case LC_LINGER:
+		on = true;	/* read and discard until the client closes */
+		break;
 	default:
 		on = false;
 	}

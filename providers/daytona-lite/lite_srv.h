@@ -23,6 +23,8 @@ struct lite;
 /* Queues above this stop reading from the other side. */
 #define LITE_HIGH_WATER (256 * 1024)
 #define LITE_WRITE_CHUNK (64 * 1024)
+/* seconds a closing connection reads on, waiting for the client to close */
+#define LITE_LINGER_S 2
 
 /* A byte queue: appended at the end, consumed from the front. */
 struct lite_bq {
@@ -54,6 +56,10 @@ enum lite_conn_state {
 	LC_RELAY,	/* request relayed to the sandbox */
 	LC_TUNNEL,	/* after 101: bytes both ways */
 	LC_DONE,	/* close once out is written */
+	LC_LINGER,	/* out written, write side shut: discard input until
+			   the client closes (or a short timeout), so that
+			   unread request bytes do not reset the connection
+			   before the client has read the answer */
 };
 
 struct lite_srv {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static void lite_parked_run(struct lite_srv *srv);
@@ -84,12 +85,31 @@ static void lite_on_tick(lws_sorted_usec_list_t *sul)
 			 (lws_usec_t)lite_life_tick_ms(srv->l) * 1000);
 }
 
+/*
+ * Close after the answer: shut the write side and read what the client
+ * still sends (an oversized body the answer refused, say) until it
+ * closes.  Closing with unread input would make the kernel send a reset,
+ * which can reach the client before it has read the answer.
+ */
+static int lite_conn_linger(struct lite_conn *c)
+{
+	if (shutdown(lws_get_socket_fd(c->wsi), SHUT_WR) < 0)
+		return -1;
+	c->state = LC_LINGER;
+	lite_bq_release(&c->in);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LITE_LINGER_S);
+	lite_conn_flow(c);
+	return 0;
+}
+
 static int lite_conn_writeable(struct lite_conn *c)
 {
 	size_t n = lite_bq_len(&c->out);
 
+	if (c->state == LC_LINGER)
+		return 0;
 	if (!n)
-		return c->state == LC_DONE ? -1 : 0;
+		return c->state == LC_DONE ? lite_conn_linger(c) : 0;
 	if (n > LITE_WRITE_CHUNK)
 		n = LITE_WRITE_CHUNK;
 	memcpy(c->srv->scratch + LWS_PRE, lite_bq_data(&c->out), n);
@@ -163,6 +183,8 @@ static int lite_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		} else {
 			struct lite_conn *c = (struct lite_conn *)kind;
 
+			if (c->state == LC_LINGER)
+				return 0;	/* discarded */
 			lite_bq_add(&c->in, in, len);
 			lite_conn_process(c);
 		}
