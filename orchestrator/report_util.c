@@ -115,30 +115,24 @@ static enum rv_code report_write_all(int fd, const char *path,
 	return RV_OK;
 }
 
+struct report_bytes {
+	const char *data;
+	size_t len;
+};
+
+static bool report_fill(FILE *f, void *arg)
+{
+	const struct report_bytes *b = arg;
+
+	return fwrite(b->data, 1, b->len, f) == b->len;
+}
+
 enum rv_code report_write_file(const char *path, const char *data,
 			       size_t len, struct rv_err *err)
 {
-	char *tmp = rv_xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	enum rv_code rc;
+	struct report_bytes b = { data, len };
 
-	if (fd < 0) {
-		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", path,
-			     strerror(errno));
-		goto out;
-	}
-	rc = report_write_all(fd, path, data, len, err);
-	if (close(fd) < 0 && rc == RV_OK)
-		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", path,
-			     strerror(errno));
-	if (rc == RV_OK && rename(tmp, path) < 0)
-		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", path,
-			     strerror(errno));
-	if (rc != RV_OK)
-		unlink(tmp);
-out:
-	free(tmp);
-	return rc;
+	return rv_replace_file(path, report_fill, &b, false, err);
 }
 
 enum rv_code report_append_file(const char *path, const char *data,

@@ -5,11 +5,11 @@
 #include "provider.h"
 #include "rv_clock.h"
 #include "rv_alloc.h"
+#include "rv_fs.h"
 #include "rv_json.h"
 #include "rv_redact.h"
 #include "summary.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -307,33 +307,24 @@ bool result_stream(const struct job *job, const struct summary *s, FILE *f)
 		fputs("\n}\n", f) >= 0;
 }
 
+struct result_fill {
+	const struct job *job;
+	const struct summary *s;
+};
+
+static bool result_fill(FILE *f, void *arg)
+{
+	const struct result_fill *r = arg;
+
+	return result_stream(r->job, r->s, f);
+}
+
 enum rv_code result_write(const struct job *job, const struct summary *s,
 			  struct rv_err *err)
 {
-	char *tmp = rv_xasprintf("%s.tmp.%ld", job->result_path,
-				 (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	enum rv_code rc = RV_OK;
-	bool ok;
+	struct result_fill r = { job, s };
 
-	if (!f) {
-		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", tmp,
-			     strerror(errno));
-		goto out;
-	}
 	/* no fsync: the rename keeps readers from a half-written file, and
 	   a job's results are not worth milliseconds of every job */
-	ok = result_stream(job, s, f) && fflush(f) == 0;
-	if (fclose(f) != 0 || !ok) {
-		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", tmp,
-			     strerror(errno));
-		unlink(tmp);
-	} else if (rename(tmp, job->result_path) < 0) {
-		rc = rv_errf(err, RV_ERR_IO, "cannot rename '%s' to '%s': %s",
-			     tmp, job->result_path, strerror(errno));
-		unlink(tmp);
-	}
-out:
-	free(tmp);
-	return rc;
+	return rv_replace_file(job->result_path, result_fill, &r, false, err);
 }

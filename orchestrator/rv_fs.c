@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -79,4 +80,33 @@ off_t rv_read_tail(const char *path, size_t max, struct rv_buf *out)
 		rv_buf_add(out, buf, (size_t)n);
 	close(fd);
 	return st.st_size;
+}
+
+enum rv_code rv_replace_file(const char *path,
+			     bool (*fill)(FILE *f, void *arg), void *arg,
+			     bool sync, struct rv_err *err)
+{
+	char *tmp = rv_xasprintf("%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "we");
+	enum rv_code rc = RV_OK;
+	bool ok;
+
+	if (!f) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", tmp,
+			     strerror(errno));
+		goto out;
+	}
+	ok = fill(f, arg) && fflush(f) == 0 && (!sync || fsync(fileno(f)) == 0);
+	if (fclose(f) != 0 || !ok) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", tmp,
+			     strerror(errno));
+		unlink(tmp);
+	} else if (rename(tmp, path) < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot rename '%s' to '%s': %s",
+			     tmp, path, strerror(errno));
+		unlink(tmp);
+	}
+out:
+	free(tmp);
+	return rc;
 }

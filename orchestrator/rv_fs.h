@@ -4,7 +4,9 @@
 #ifndef RUNEVAL_ORCHESTRATOR_RV_FS_H
 #define RUNEVAL_ORCHESTRATOR_RV_FS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "rv_err.h"
@@ -25,6 +27,18 @@ enum rv_code rv_mkdirs(const char *path, mode_t mode, struct rv_err *err);
  * send() and write()), so a fork()ed child may use it before exec.
  */
 int rv_write_all(int fd, const void *data, size_t len);
+
+/*
+ * Replace path whole or not at all: fill(f, arg) writes the content into
+ * a temporary file next to it ("<path>.tmp.<pid>"), which is renamed over
+ * path once fill returned true and every byte was flushed (and, with
+ * sync, fsync'ed); on any failure the temporary file is removed and path
+ * is untouched.  Errors are RV_ERR_IO: "cannot write '<tmp>': <reason>"
+ * or "cannot rename '<tmp>' to '<path>': <reason>".
+ */
+enum rv_code rv_replace_file(const char *path,
+			     bool (*fill)(FILE *f, void *arg), void *arg,
+			     bool sync, struct rv_err *err);
 
 /*
  * Append the last max bytes of the file at path to out (a log's tail).

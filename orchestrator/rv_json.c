@@ -1,6 +1,7 @@
 #include "rv_json.h"
 
 #include "rv_alloc.h"
+#include "rv_fs.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,36 +37,16 @@ json_t *rv_json_load_file(const char *path, struct rv_err *err)
 	return v;
 }
 
+static bool rv_json_fill(FILE *f, void *arg)
+{
+	return json_dumpf(arg, f, JSON_INDENT(2) | JSON_ENSURE_ASCII |
+			  JSON_REAL_PRECISION(12)) == 0 && fputc('\n', f) != EOF;
+}
+
 enum rv_code rv_json_write_file(const char *path, const json_t *v,
 				struct rv_err *err)
 {
-	char *tmp = rv_xasprintf("%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	enum rv_code rc = RV_OK;
-
-	if (!f) {
-		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", tmp,
-			     strerror(errno));
-		goto out;
-	}
-	if (json_dumpf(v, f, JSON_INDENT(2) | JSON_ENSURE_ASCII |
-		       JSON_REAL_PRECISION(12)) < 0 ||
-	    fputc('\n', f) == EOF || fflush(f) == EOF || fsync(fileno(f)) < 0) {
-		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", tmp,
-			     strerror(errno));
-		fclose(f);
-		unlink(tmp);
-		goto out;
-	}
-	fclose(f);
-	if (rename(tmp, path) < 0) {
-		rc = rv_errf(err, RV_ERR_IO, "cannot rename '%s' to '%s': %s",
-			     tmp, path, strerror(errno));
-		unlink(tmp);
-	}
-out:
-	free(tmp);
-	return rc;
+	return rv_replace_file(path, rv_json_fill, (void *)v, true, err);
 }
 
 char *rv_json_dumps(const json_t *v)
