@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "provider.h"
+#include "tarball.h"
 #include "rv_err.h"
 
 struct mode_app;
@@ -62,7 +63,7 @@ struct mode_app {
 	const char *start_cmd;		/* shell command that starts it */
 	const char *setup_cmd;		/* install step, or NULL */
 	const char *remote_dir;		/* where the app goes in a sandbox */
-	const char *bundle_tarball;	/* tar.gz of app_dir, for upload */
+	const struct mode_bundle *bundle;	/* app_dir packed, for upload */
 	int port;			/* the app's port; 0 = choose a free one
 					   (local: the step sets it) */
 	const char *const *env;		/* "K=V" for the app (NULL-ended):
@@ -94,8 +95,8 @@ struct mode_app {
 	char *kept_note;		/* --keep: how to reach the app
 					   (malloc'ed, for the runner to print
 					   and free; no secrets in it) */
-	char *own_tarball;		/* bundle packed by the mode (removed
-					   and freed by teardown) */
+	struct mode_bundle *own_bundle;	/* packed by the mode (released
+					   by teardown) */
 };
 
 /* The mode called name ("local", ...), or NULL. */
@@ -119,16 +120,23 @@ enum rv_code mode_step_health(struct mode_app *app, struct rv_err *err);
  */
 enum rv_code mode_teardown_common(struct mode_app *app, struct rv_err *err);
 
+/* An app packed for upload, and the SHA-256 tarball_pack() computed. */
+struct mode_bundle {
+	char *path;			/* "/proc/self/fd/N" */
+	char sha256[TARBALL_SHA256_HEX];
+};
+
 /*
  * Pack dir into a temporary .tar.gz for upload.  The file is unlinked at
- * once and reached as *path = "/proc/self/fd/N", so that not even a
- * SIGKILL leaves it behind; mode_pack_release() closes and frees it.
- * Sandbox modes do this in the upload step when app->bundle_tarball is
- * NULL; a runner with several sandboxes packs once and sets
- * bundle_tarball.
+ * once and reached as (*out)->path = "/proc/self/fd/N", so that not even
+ * a SIGKILL leaves it behind; mode_pack_release() closes and frees it
+ * (NULL is fine).  Sandbox modes do this in the upload step when
+ * app->bundle is NULL; a runner with several sandboxes packs once and
+ * sets bundle.
  */
-enum rv_code mode_pack_app(const char *dir, char **path, struct rv_err *err);
-void mode_pack_release(char *path);
+enum rv_code mode_pack_app(const char *dir, struct mode_bundle **out,
+			   struct rv_err *err);
+void mode_pack_release(struct mode_bundle *b);
 
 /*
  * Has the app's process ended?  Then st says how, and *log_tail (freed

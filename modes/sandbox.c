@@ -89,14 +89,15 @@ static enum rv_code sandbox_provision(struct mode_app *app,
 	return RV_OK;
 }
 
-enum rv_code mode_pack_app(const char *dir, char **path, struct rv_err *err)
+enum rv_code mode_pack_app(const char *dir, struct mode_bundle **out,
+			   struct rv_err *err)
 {
 	char tmpl[] = "/tmp/runeval-bundle-XXXXXX.tar.gz";
 	struct tarball_info info;
 	enum rv_code rc;
 	int fd = mkostemps(tmpl, 7, O_CLOEXEC);
 
-	*path = NULL;
+	*out = NULL;
 	if (fd < 0)
 		return rv_errf(err, RV_ERR_IO, "cannot make a temporary file "
 			       "in /tmp");
@@ -107,31 +108,34 @@ enum rv_code mode_pack_app(const char *dir, char **path, struct rv_err *err)
 		return rc;
 	}
 	/* mkstemps' descriptor still sees the packed file (same inode) */
-	*path = rv_xasprintf("/proc/self/fd/%d", fd);
+	*out = rv_xcalloc(1, sizeof(**out));
+	(*out)->path = rv_xasprintf("/proc/self/fd/%d", fd);
+	memcpy((*out)->sha256, info.sha256, sizeof(info.sha256));
 	return RV_OK;
 }
 
-void mode_pack_release(char *path)
+void mode_pack_release(struct mode_bundle *b)
 {
-	const char *fd = path ? strrchr(path, '/') : NULL;
-
-	if (fd)
-		close(atoi(fd + 1));
-	free(path);
+	if (!b)
+		return;
+	close(atoi(strrchr(b->path, '/') + 1));
+	free(b->path);
+	free(b);
 }
 
 static enum rv_code sandbox_upload(struct mode_app *app, struct rv_err *err)
 {
+	const struct mode_bundle *b;
 	enum rv_code rc;
 
-	if (!app->bundle_tarball && !app->own_tarball) {
-		rc = mode_pack_app(app->app_dir, &app->own_tarball, err);
+	if (!app->bundle && !app->own_bundle) {
+		rc = mode_pack_app(app->app_dir, &app->own_bundle, err);
 		if (rc != RV_OK)
 			return rc;
 	}
-	return provider_upload(app->sb, app->bundle_tarball ?
-			       app->bundle_tarball : app->own_tarball,
-			       app->remote_dir, err);
+	b = app->bundle ? app->bundle : app->own_bundle;
+	return provider_upload(app->sb, b->path, b->sha256, app->remote_dir,
+			       err);
 }
 
 static enum rv_code sandbox_install(struct mode_app *app, struct rv_err *err)
@@ -192,8 +196,8 @@ static enum rv_code sandbox_teardown(struct mode_app *app,
 	} else {
 		rc = mode_teardown_common(app, err);
 	}
-	mode_pack_release(app->own_tarball);
-	app->own_tarball = NULL;
+	mode_pack_release(app->own_bundle);
+	app->own_bundle = NULL;
 	return rc;
 }
 

@@ -115,7 +115,7 @@ static void job_shard_init(struct job_shard *sh, struct job *job,
 	sh->app.app_dir = job->app_dir;
 	sh->app.start_cmd = job->start_cmd;
 	sh->app.setup_cmd = job->opt->setup_cmd;
-	sh->app.bundle_tarball = job->bundle_tarball;
+	sh->app.bundle = job->bundle;
 	sh->app.port = job->port;
 	sh->app.env = sh->app_env;
 	sh->app.log_path = job->remote ? NULL : job->log_path;
@@ -460,7 +460,7 @@ static enum rv_code job_remote_prepare(struct job *job, struct rv_err *err)
 	}
 	/* once for every sandbox: a job-level span */
 	i = spans_begin(&job->spans, "bundle", NULL, -1);
-	rc = mode_pack_app(job->app_dir, &job->bundle_tarball, err);
+	rc = mode_pack_app(job->app_dir, &job->bundle, err);
 	spans_end(&job->spans, i, rc, 1, err ? err->msg : NULL);
 	return rc;
 }
@@ -511,8 +511,8 @@ int job_run(struct job *job)
 	}
 	journal_close(job->journal);
 	job->journal = NULL;
-	mode_pack_release(job->bundle_tarball);
-	job->bundle_tarball = NULL;
+	mode_pack_release(job->bundle);
+	job->bundle = NULL;
 	job_mark_not_run(job);
 	job->end_ns = rv_now_ns();
 	console_progress_done(job->console);

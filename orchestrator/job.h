@@ -29,6 +29,8 @@
 #include "rv_err.h"
 #include "spans.h"
 
+struct mode_bundle;
+
 struct console;
 struct journal;
 
@@ -61,7 +63,7 @@ struct job {
 	char *api_url;			/* provider endpoint, or NULL */
 	char *target;			/* provider region, or NULL */
 	unsigned n_sandboxes;		/* shards of the seeds */
-	char *bundle_tarball;		/* app packed once, for every upload */
+	struct mode_bundle *bundle;	/* app packed once, for every upload */
 	struct journal *journal;	/* remote sandboxes on disk */
 	char *kept;			/* --keep: how to reach it, or NULL */
 	pthread_mutex_t lock;		/* shards: err, console, creates */

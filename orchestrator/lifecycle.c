@@ -40,9 +40,11 @@ static void lc_report(struct lc_run *r, const char *phase, uint64_t t0,
 }
 
 /* A directory with one file, packed: what the upload step sends. */
-static char *lc_make_tarball(char *dir_tmpl, struct rv_err *err)
+static struct mode_bundle *lc_make_tarball(char *dir_tmpl,
+					   struct rv_err *err)
 {
-	char *file, *tgz = NULL;
+	struct mode_bundle *tgz = NULL;
+	char *file;
 	FILE *f;
 
 	if (!mkdtemp(dir_tmpl)) {
@@ -63,7 +65,8 @@ static char *lc_make_tarball(char *dir_tmpl, struct rv_err *err)
 }
 
 static void lc_steps(struct lc_run *r, const struct provider_ops *ops,
-		     const struct provider_config *cfg, const char *tgz)
+		     const struct provider_config *cfg,
+		     const struct mode_bundle *tgz)
 {
 	static const char *const cat[] = { "cat",
 		"/tmp/runeval-lifecycle/hello.txt", NULL };
@@ -81,7 +84,8 @@ static void lc_steps(struct lc_run *r, const struct provider_ops *ops,
 	if (rc != RV_OK)
 		return;
 	t0 = rv_now_ns();
-	rc = provider_upload(sb, tgz, "/tmp/runeval-lifecycle", &err);
+	rc = provider_upload(sb, tgz->path, tgz->sha256,
+			     "/tmp/runeval-lifecycle", &err);
 	lc_report(r, "upload", t0, rc, &err);
 	t0 = rv_now_ns();
 	if (rc == RV_OK) {
@@ -131,7 +135,8 @@ int lifecycle_main(int argc, char **argv)
 	struct provider_config cfg = { 0 };
 	struct lc_run r = { "daytona", false, 0 };
 	struct rv_err err = RV_ERR_INIT;
-	char dir[] = "/tmp/runeval-lifecycle-XXXXXX", job[40], *tgz;
+	char dir[] = "/tmp/runeval-lifecycle-XXXXXX", job[40];
+	struct mode_bundle *tgz;
 	const struct provider_ops *ops;
 	int ch;
 

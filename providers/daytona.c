@@ -10,7 +10,6 @@
 #include "rv_fs.h"
 #include "rv_random.h"
 #include "rv_redact.h"
-#include "tarball.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -262,19 +261,16 @@ static enum rv_code dt_list(const struct provider_config *cfg,
 }
 
 static enum rv_code dt_upload(struct provider_sandbox *sb,
-			      const char *tarball, const char *dir,
-			      struct rv_err *err)
+			      const char *tarball, const char *sha,
+			      const char *dir, struct rv_err *err)
 {
 	struct daytona_sandbox *ds = dt_downcast(sb);
 	struct daytona_call call = dt_call(sb->cfg, DT_UPLOAD_DEADLINE_MS);
 	struct daytona_exec_result res = { 0 };
 	struct rv_buf cmd = RV_BUF_INIT, line = RV_BUF_INIT;
-	char sha[TARBALL_SHA256_HEX], rnd[17], *remote;
+	char rnd[17], *remote;
 	enum rv_code rc;
 
-	rc = tarball_sha256_file(tarball, sha, err);
-	if (rc != RV_OK)
-		return rc;
 	dt_rand_hex(rnd, 8);
 	remote = rv_xasprintf("/tmp/runeval-upload-%s.tar.gz", rnd);
 	rc = daytona_upload_file(ds->client, ds->toolbox, tarball, remote,

@@ -186,10 +186,11 @@ struct provider_ops {
 	enum rv_code (*attach)(const struct provider_config *cfg,
 			       const char *id, struct provider_sandbox **out,
 			       struct rv_err *err);
-	/* MAY: unpack a local .tar.gz into dir inside the sandbox */
+	/* MAY: unpack a local .tar.gz (sha256: its SHA-256, lowercase hex,
+	   for checking what arrived) into dir inside the sandbox */
 	enum rv_code (*upload)(struct provider_sandbox *sb,
-			       const char *tarball, const char *dir,
-			       struct rv_err *err);
+			       const char *tarball, const char *sha256,
+			       const char *dir, struct rv_err *err);
 	/* MAY: run to completion; a non-zero exit is not an error */
 	enum rv_code (*exec)(struct provider_sandbox *sb,
 			     const struct provider_cmd *cmd,
@@ -286,9 +287,11 @@ static inline enum rv_code provider_attach(const struct provider_ops *ops,
 }
 
 static inline enum rv_code provider_upload(struct provider_sandbox *sb,
-	const char *tarball, const char *dir, struct rv_err *err)
+	const char *tarball, const char *sha256, const char *dir,
+	struct rv_err *err)
 {
-	return sb->ops->upload ? sb->ops->upload(sb, tarball, dir, err) :
+	return sb->ops->upload ? sb->ops->upload(sb, tarball, sha256, dir,
+						 err) :
 		provider_notsup_(sb->ops, "upload", err);
 }
 

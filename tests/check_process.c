@@ -151,7 +151,7 @@ START_TEST(test_process_start_errors_are_clear)
 	ck_assert_msg(strstr(err.msg, "/nonexistent"), "%s", err.msg);
 	ck_assert_int_eq(provider_start_process(sb, &badlog, &p, &err),
 			 RV_ERR_IO);
-	ck_assert_int_eq(provider_upload(sb, "x.tar.gz", "/", &err),
+	ck_assert_int_eq(provider_upload(sb, "x.tar.gz", NULL, "/", &err),
 			 RV_ERR_NOTSUP);
 	ck_assert_msg(strstr(err.msg, "'process' cannot upload"), "%s",
 		      err.msg);
