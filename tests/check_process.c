@@ -81,16 +81,21 @@ END_TEST
 START_TEST(test_process_stop_kills_after_grace)
 {
 	struct provider_sandbox *sb = make_sandbox();
-	struct provider_cmd cmd = {
-		.shell = "trap '' TERM; while :; do sleep 0.05; done",
-	};
+	char *dir = tu_tmpdir();
+	char *ready = rv_xasprintf("%s/trapped", dir);
+	char *shell = rv_xasprintf("trap '' TERM; : > %s; "
+				   "while :; do sleep 0.05; done", ready);
+	struct provider_cmd cmd = { .shell = shell };
 	struct provider_proc *p = NULL;
 	struct provider_proc_status st;
 	struct rv_err err = RV_ERR_INIT;
 	uint64_t t0;
 
 	ck_assert_int_eq(provider_start_process(sb, &cmd, &p, &err), RV_OK);
-	usleep(100000);
+	/* SIGTERM before the trap is set would end it with no grace used */
+	for (int i = 0; i < 1000 && access(ready, F_OK) != 0; i++)
+		usleep(10000);
+	ck_assert_msg(access(ready, F_OK) == 0, "the shell never set its trap");
 	provider_process_status(sb, p, &st, &err);
 	t0 = rv_now_ns();
 	ck_assert_int_eq(provider_stop_process(sb, p, 300, &err), RV_OK);
@@ -99,6 +104,10 @@ START_TEST(test_process_stop_kills_after_grace)
 	provider_process_status(sb, p, &st, &err);
 	ck_assert_int_eq(st.term_signal, SIGKILL);
 	provider_sandbox_free(sb);
+	tu_rmrf(dir);
+	free(dir);
+	free(ready);
+	free(shell);
 }
 END_TEST
 

@@ -83,9 +83,16 @@ static pid_t read_pid(const char *file)
 	pid_t pid;
 
 	ck_assert(tbc_wait_file(file, 5000));
-	usleep(20000);
-	s = tu_read_file(file, NULL);
-	ck_assert_ptr_nonnull(s);
+	/* the shell creates the file before it writes the line */
+	for (int i = 0; i < 500; i++) {
+		s = tu_read_file(file, NULL);
+		if (s && strchr(s, '\n'))
+			break;
+		free(s);
+		s = NULL;
+		usleep(10000);
+	}
+	ck_assert_msg(s, "%s never got its pid line", file);
 	pid = (pid_t)atoi(s);
 	free(s);
 	ck_assert_int_gt(pid, 1);

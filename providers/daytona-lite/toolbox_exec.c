@@ -26,7 +26,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define TB_EXEC_GRACE_MS 100
+#define TB_EXEC_GRACE_MS 1000
 
 struct tb_exec {
 	struct tb_server *srv;
