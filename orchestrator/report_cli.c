@@ -5,13 +5,13 @@
 #include "report_util.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_fs.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 static const char report_usage[] =
@@ -39,7 +39,7 @@ static const char report_usage[] =
 "  --svg F             write the SVG waterfall and p50/p95 charts\n"
 "  --json F            write summary.json\n"
 "  --hyperfine F       write hyperfine-compatible JSON\n"
-"  --out DIR           write all six into DIR with their usual names\n"
+"  --out DIR           write all six into DIR (made with its parents)\n"
 "  --window N          statistics over the last N samples of each phase\n"
 "  --quiet             print only gate results and errors\n"
 "  --timings           say on stderr how long reading, statistics and\n"
@@ -321,14 +321,6 @@ static enum rv_code report_step_summary(const struct report_view *v,
 	return rc;
 }
 
-static enum rv_code report_make_dir(const char *dir, struct rv_err *err)
-{
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", dir,
-			       strerror(errno));
-	return RV_OK;
-}
-
 /* The six usual names in dir (the strings are the caller's to free). */
 static void report_outputs_in(const char *dir, struct report_outputs *o)
 {
@@ -362,7 +354,7 @@ enum rv_code report_write_job(const char *result_path, const char *outdir,
 	report_set_init(&c.base);
 	rc = report_set_load(&c.cand, result_path, err);
 	if (rc == RV_OK)
-		rc = report_make_dir(outdir, err);
+		rc = rv_mkdirs(outdir, 0755, err);
 	if (rc == RV_OK) {
 		report_ctx_compute(&c, 0);
 		report_outputs_in(outdir, &o);
@@ -442,7 +434,7 @@ static int report_run(const struct report_opts *o, struct rv_err *err)
 	}
 	fwrite(b.data, 1, b.len, stdout);
 	fflush(stdout);
-	if (o->out_dir && (rc = report_make_dir(o->out_dir, err)) != RV_OK)
+	if (o->out_dir && (rc = rv_mkdirs(o->out_dir, 0755, err)) != RV_OK)
 		goto out;
 	if (o->out_dir)
 		report_outputs_in(o->out_dir, &dir);
