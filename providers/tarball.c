@@ -196,38 +196,3 @@ out:
 	free(top);
 	return rc;
 }
-
-enum rv_code tarball_sha256_file(const char *path,
-				 char hex[TARBALL_SHA256_HEX],
-				 struct rv_err *err)
-{
-	unsigned char md[EVP_MAX_MD_SIZE], buf[64 * 1024];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	enum rv_code rc = RV_OK;
-	EVP_MD_CTX *ctx;
-	unsigned mdlen = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return rv_errf(err, RV_ERR_IO, "cannot read '%s': %s", path,
-			       strerror(errno));
-	ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = rv_errf(err, RV_ERR_IO, "cannot read '%s': %s",
-				     path, strerror(errno));
-			break;
-		}
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
-	}
-	if (rc == RV_OK) {
-		EVP_DigestFinal_ex(ctx, md, &mdlen);
-		rv_hex(md, mdlen, hex);
-	}
-	EVP_MD_CTX_free(ctx);
-	close(fd);
-	return rc;
-}

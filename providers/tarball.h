@@ -25,9 +25,4 @@ struct tarball_info {
 enum rv_code tarball_pack(const char *dir, const char *out_path,
 			  struct tarball_info *info, struct rv_err *err);
 
-/* SHA-256 of a file as lowercase hex. */
-enum rv_code tarball_sha256_file(const char *path,
-				 char hex[TARBALL_SHA256_HEX],
-				 struct rv_err *err);
-
 #endif

@@ -74,7 +74,6 @@ START_TEST(test_tarball_roundtrip_with_system_tar)
 	char *top = tu_tmpdir(), *big, *dir, *tgz, *out, *cmd, *s, *p;
 	struct tarball_info info;
 	struct rv_err err = RV_ERR_INIT;
-	char hex[TARBALL_SHA256_HEX];
 	struct stat st;
 	size_t big_len, len;
 
@@ -87,8 +86,6 @@ START_TEST(test_tarball_roundtrip_with_system_tar)
 	ck_assert_uint_lt(info.bytes, big_len);	/* compressed */
 
 	/* the checksum is sha256sum's */
-	ck_assert_int_eq(tarball_sha256_file(tgz, hex, &err), RV_OK);
-	ck_assert_str_eq(hex, info.sha256);
 	cmd = rv_xasprintf("sha256sum '%s' | cut -c1-64", tgz);
 	s = run_capture(cmd);
 	ck_assert_int_eq(strncmp(s, info.sha256, 64), 0);
@@ -173,7 +170,6 @@ START_TEST(test_tarball_errors_name_the_path)
 	char *top = tu_tmpdir(), *missing, *tgz, *file;
 	struct tarball_info info;
 	struct rv_err err = RV_ERR_INIT;
-	char hex[TARBALL_SHA256_HEX];
 
 	missing = rv_xasprintf("%s/nope", top);
 	tgz = rv_xasprintf("%s/x.tgz", top);
@@ -191,7 +187,6 @@ START_TEST(test_tarball_errors_name_the_path)
 	tgz = rv_xasprintf("%s/no/such/dir/x.tgz", top);
 	ck_assert_int_eq(tarball_pack(top, tgz, &info, &err), RV_ERR_IO);
 	ck_assert_ptr_nonnull(strstr(err.msg, "x.tgz"));
-	ck_assert_int_eq(tarball_sha256_file(missing, hex, &err), RV_ERR_IO);
 
 	free(file);
 	free(tgz);
