@@ -122,7 +122,8 @@ enum rv_code mode_teardown_common(struct mode_app *app, struct rv_err *err);
 
 /* An app packed for upload, and the SHA-256 tarball_pack() computed. */
 struct mode_bundle {
-	char *path;			/* "/proc/self/fd/N" */
+	int fd;				/* the unlinked file, open */
+	char *path;			/* "/proc/self/fd/<fd>" */
 	char sha256[TARBALL_SHA256_HEX];
 };
 

@@ -109,6 +109,7 @@ enum rv_code mode_pack_app(const char *dir, struct mode_bundle **out,
 	}
 	/* mkstemps' descriptor still sees the packed file (same inode) */
 	*out = rv_xcalloc(1, sizeof(**out));
+	(*out)->fd = fd;
 	(*out)->path = rv_xasprintf("/proc/self/fd/%d", fd);
 	memcpy((*out)->sha256, info.sha256, sizeof(info.sha256));
 	return RV_OK;
@@ -118,7 +119,7 @@ void mode_pack_release(struct mode_bundle *b)
 {
 	if (!b)
 		return;
-	close(atoi(strrchr(b->path, '/') + 1));
+	close(b->fd);
 	free(b->path);
 	free(b);
 }
