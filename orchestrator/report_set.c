@@ -104,32 +104,27 @@ static inline bool report_same(const char *a, const char *b, size_t len)
 }
 
 /*
- * The slot of s: where its id is, or the empty slot it would go to.  A
- * slot keeps 32 bits of the hash above the id so that other strings are
- * told apart without reading them.
+ * The slot of s, whose hash is h: where its id is, or the empty slot it
+ * would go to.  A slot keeps 32 bits of the hash above the id so that
+ * other strings are told apart without reading them.
  */
+#define REPORT_TAG(h) ((h) & 0xffffffff00000000ULL)
+
 static size_t report_slot(const struct report_strings *t, const char *s,
-			  size_t len)
+			  size_t len, uint64_t h)
 {
 	size_t mask = t->n_slots - 1;
-	uint64_t h = report_hash(s, len);
 	size_t i = (size_t)h & mask;
-	uint64_t tag = h & 0xffffffff00000000ULL;
 
 	while (t->slots[i]) {
 		uint32_t id = (uint32_t)t->slots[i];
 
-		if ((t->slots[i] & 0xffffffff00000000ULL) == tag &&
+		if (REPORT_TAG(t->slots[i]) == REPORT_TAG(h) &&
 		    t->lens[id] == len && report_same(t->strs[id], s, len))
 			return i;
 		i = (i + 1) & mask;
 	}
 	return i;
-}
-
-static uint64_t report_slot_value(const char *s, size_t len, size_t id)
-{
-	return (report_hash(s, len) & 0xffffffff00000000ULL) | id;
 }
 
 static void report_rehash(struct report_strings *t)
@@ -142,22 +137,24 @@ static void report_rehash(struct report_strings *t)
 	for (size_t id = 1; id < t->n; id++) {
 		const char *s = t->strs[id];
 		size_t len = t->lens[id];
+		uint64_t h = report_hash(s, len);
 
-		t->slots[report_slot(t, s, len)] =
-			report_slot_value(s, len, id);
+		t->slots[report_slot(t, s, len, h)] = REPORT_TAG(h) | id;
 	}
 }
 
 uint32_t report_intern(struct report_set *set, const char *s, size_t len)
 {
 	struct report_strings *t = &set->strings;
+	uint64_t h;
 	size_t slot;
 
 	if (t->n == 0)
 		t->n = 1;	/* id 0 is "none" */
 	if ((t->n + 1) * 2 > t->n_slots)
 		report_rehash(t);
-	slot = report_slot(t, s, len);
+	h = report_hash(s, len);
+	slot = report_slot(t, s, len, h);
 	if (t->slots[slot])
 		return (uint32_t)t->slots[slot];
 	if (t->n >= t->cap) {
@@ -167,7 +164,7 @@ uint32_t report_intern(struct report_set *set, const char *s, size_t len)
 	}
 	t->strs[t->n] = rv_xstrndup(s, len);
 	t->lens[t->n] = len;
-	t->slots[slot] = report_slot_value(s, len, t->n);
+	t->slots[slot] = REPORT_TAG(h) | t->n;
 	return (uint32_t)t->n++;
 }
 
@@ -193,10 +190,12 @@ const char *report_str(const struct report_set *set, uint32_t id)
 uint32_t report_find(const struct report_set *set, const char *s)
 {
 	const struct report_strings *t = &set->strings;
+	size_t len = s ? strlen(s) : 0;
 
 	if (!s || !t->n_slots)
 		return 0;
-	return (uint32_t)t->slots[report_slot(t, s, strlen(s))];
+	return (uint32_t)t->slots[report_slot(t, s, len,
+					      report_hash(s, len))];
 }
 
 struct report_job *report_add_job(struct report_set *set, const char *name,
