@@ -51,7 +51,6 @@ CFLAGS ?= $(OPT) -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
 	-Wmissing-prototypes -Wstrict-prototypes
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) $(SANFLAGS) \
-	-Iorchestrator -Iproviders -Imodes -Itaskapp \
 	-DRUNEVAL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP
 # --as-needed: each program records only the libraries it calls, so that
 # runeval (which loads libarchive and libwebsockets when a sandbox mode
@@ -66,18 +65,59 @@ QLD = @printf '  LD      %s\n' $@;
 QAR = @printf '  AR      %s\n' $@;
 endif
 
-# Source sets.  A folder is a module boundary: see README.md "Layout".
-CORE_SRC := $(wildcard orchestrator/rv_*.c)
-ORCH_SRC := $(filter-out $(CORE_SRC) orchestrator/main.c, \
-	$(wildcard orchestrator/*.c)) $(wildcard providers/*.c) \
-	$(wildcard modes/*.c)
+# Source sets.  A folder is a module boundary (README.md "Layout"): each
+# set compiles with only the include paths of what it may use, so that a
+# file that reaches across a boundary does not build.
+CORE_SRC := $(wildcard orchestrator/core/*.c)
+REPORT_SRC := $(wildcard orchestrator/report/*.c)
+RUNNER_SRC := $(filter-out orchestrator/main.c, $(wildcard orchestrator/*.c))
+PROVIDER_SRC := $(wildcard providers/*.c)
+# The sandbox back-ends runeval links: one folder each (README "Adding a
+# provider").  Each sees only the core, provider.h/remote.h and itself.
+BACKENDS := process daytona
+BACKEND_SRC := $(foreach b,$(BACKENDS),$(wildcard providers/$(b)/*.c))
+LITEBASE_SRC := $(wildcard providers/lite/*.c)
+CONTROL_SRC := $(wildcard providers/daytona-lite/control/*.c)
+TOOLBOX_SRC := $(wildcard providers/daytona-lite/toolbox/*.c)
+MODES_SRC := $(wildcard modes/*.c)
+ORCH_SRC := $(RUNNER_SRC) $(REPORT_SRC) $(PROVIDER_SRC) $(BACKEND_SRC) \
+	$(MODES_SRC)
 TASKAPP_SRC := $(filter-out taskapp/main.c, $(wildcard taskapp/*.c))
-LITE_SRC := $(filter-out providers/daytona-lite/main.c, \
-	$(wildcard providers/daytona-lite/*.c))
+LITE_SRC := $(LITEBASE_SRC) $(CONTROL_SRC) $(TOOLBOX_SRC)
 TEST_SRC := $(wildcard tests/check_*.c)
 TEST_HELPER_SRC := $(filter-out $(TEST_SRC), $(wildcard tests/*.c))
 
+# What each folder may include.
+INC_CORE := -Iorchestrator/core
+INC_REPORT := $(INC_CORE) -Iorchestrator/report
+INC_PROVIDER := $(INC_CORE) -Iproviders
+INC_MODES := $(INC_PROVIDER) -Imodes
+INC_RUNNER := $(INC_REPORT) $(INC_MODES) -Iorchestrator
+INC_LITEBASE := $(INC_CORE) -Iproviders/lite
+INC_CONTROL := $(INC_LITEBASE) -Iproviders/daytona-lite/control
+INC_TOOLBOX := $(INC_LITEBASE) -Iproviders/daytona-lite/toolbox
+INC_LITEMAIN := $(INC_CONTROL) -Iproviders/daytona-lite/toolbox
+INC_TASKAPP := $(INC_CORE) -Itaskapp
+INC_ALL := $(INC_RUNNER) $(BACKENDS:%=-Iproviders/%) \
+	-Iproviders/lite -Iproviders/daytona-lite/control \
+	-Iproviders/daytona-lite/toolbox -Itaskapp -Itests
+
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+$(call obj,$(CORE_SRC)): INC := $(INC_CORE)
+$(call obj,$(REPORT_SRC)): INC := $(INC_REPORT)
+$(call obj,$(RUNNER_SRC) orchestrator/main.c): INC := $(INC_RUNNER)
+# the registry (provider.c) is the one place that names every back-end
+$(call obj,$(PROVIDER_SRC)): INC := $(INC_PROVIDER) $(BACKENDS:%=-Iproviders/%)
+$(foreach b,$(BACKENDS),$(eval $(call obj,$(wildcard providers/$(b)/*.c)): \
+	INC := $(INC_PROVIDER) -Iproviders/$(b)))
+$(call obj,$(MODES_SRC)): INC := $(INC_MODES)
+$(call obj,$(LITEBASE_SRC)): INC := $(INC_LITEBASE)
+$(call obj,$(CONTROL_SRC)): INC := $(INC_CONTROL)
+$(call obj,$(TOOLBOX_SRC)): INC := $(INC_TOOLBOX)
+$(call obj,providers/daytona-lite/main.c): INC := $(INC_LITEMAIN)
+$(call obj,$(TASKAPP_SRC) taskapp/main.c): INC := $(INC_TASKAPP)
+$(call obj,$(TEST_SRC) $(TEST_HELPER_SRC)): INC := $(INC_ALL)
 
 LIBCORE := $(BUILD)/libcore.a
 LIBORCH := $(BUILD)/liborch.a
@@ -93,11 +133,11 @@ all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(QCC)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(QCC)$(CC) $(ALL_CFLAGS) $(INC) -c $< -o $@
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(QCC)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -c $< -o $@
+	$(QCC)$(CC) $(ALL_CFLAGS) $(INC) $(CHECK_CFLAGS) -c $< -o $@
 
 define make_lib
 $(1): $(call obj,$(2))
@@ -141,13 +181,21 @@ valgrind: all tests bundle
 bench: all bundle
 	$(Q)BUILD=$(BUILD) bash scripts/bench/run-all.sh
 
-HEADERS := $(wildcard orchestrator/*.h providers/*.h modes/*.h taskapp/*.h \
-	providers/daytona-lite/*.h)
+# Every header compiles on its own, with only its folder's include paths.
+HEADER_SETS := orchestrator/core:INC_CORE orchestrator/report:INC_REPORT \
+	orchestrator:INC_RUNNER providers:INC_PROVIDER \
+	$(BACKENDS:%=providers/%:INC_PROVIDER) \
+	modes:INC_MODES providers/lite:INC_LITEBASE \
+	providers/daytona-lite/control:INC_CONTROL \
+	providers/daytona-lite/toolbox:INC_TOOLBOX taskapp:INC_TASKAPP
 check-headers:
-	$(Q)for h in $(HEADERS); do \
-		printf '#include "%s"\n' "$$h" | $(CC) $(ALL_CFLAGS) -I. -x c \
-			-fsyntax-only -o /dev/null - || exit 1; \
-	done; echo "  headers ok ($(words $(HEADERS)))"
+	$(Q)n=0; $(foreach s,$(HEADER_SETS),\
+		for h in $(word 1,$(subst :, ,$(s)))/*.h; do \
+		printf '#include "%s"\n' "$${h##*/}" | $(CC) $(ALL_CFLAGS) \
+			$($(word 2,$(subst :, ,$(s)))) \
+			-I$(word 1,$(subst :, ,$(s))) -x c -fsyntax-only \
+			-o /dev/null - || exit 1; n=$$((n + 1)); done;) \
+	echo "  headers ok ($$n)"
 
 install: all bundle
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)

@@ -9,7 +9,7 @@
  */
 #include "mode.h"
 
-#include "process.h"
+#include "rv_net.h"
 
 static enum rv_code local_start(struct mode_app *app, struct rv_err *err)
 {
@@ -18,11 +18,11 @@ static enum rv_code local_start(struct mode_app *app, struct rv_err *err)
 			       "local mode cannot use provider '%s'",
 			       app->provider->name);
 	if (app->port == 0) {
-		app->port = process_free_port();
+		app->port = rv_net_free_port();
 		if (app->port <= 0)
 			return rv_errf(err, RV_ERR_IO,
 				       "cannot find a free port");
-	} else if (process_port_in_use(app->port)) {
+	} else if (rv_net_port_in_use(app->port)) {
 		return rv_errf(err, RV_ERR_CONFLICT,
 			       "port %d is already in use by another process; "
 			       "stop it or choose another --port", app->port);
@@ -41,7 +41,7 @@ static enum rv_code local_health(struct mode_app *app, struct rv_err *err)
 	enum rv_code rc = mode_step_health(app, err);
 
 	if (rc == RV_OK && app->proc &&
-	    !process_owns_port(app->sb, app->proc, app->port))
+	    !provider_owns_port(app->sb, app->proc, app->port))
 		rc = rv_errf(err, RV_ERR_CONFLICT, "port %d answers, but not "
 			     "from the task app runeval started: another "
 			     "process holds it", app->port);

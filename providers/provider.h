@@ -228,6 +228,11 @@ struct provider_ops {
 	enum rv_code (*list)(const struct provider_config *cfg,
 			     const char *label_key, const char *label_value,
 			     struct provider_list *out, struct rv_err *err);
+	/* MAY: is the socket listening on port (of this host) held by p?
+	   For providers whose sandbox shares the host's ports; only a
+	   certain "no" is false */
+	bool (*owns_port)(struct provider_sandbox *sb, struct provider_proc *p,
+			  int port);
 };
 
 /* The provider called name, or NULL.  Names: "process", ... */
@@ -366,6 +371,13 @@ static inline enum rv_code provider_list(const struct provider_ops *ops,
 {
 	return ops->list ? ops->list(cfg, label_key, label_value, out, err) :
 		provider_notsup_(ops, "list", err);
+}
+
+/* true when the provider has no owns_port slot: nothing to check. */
+static inline bool provider_owns_port(struct provider_sandbox *sb,
+	struct provider_proc *p, int port)
+{
+	return !sb->ops->owns_port || sb->ops->owns_port(sb, p, port);
 }
 
 #endif

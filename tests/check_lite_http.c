@@ -1,7 +1,7 @@
 /* Unit tests of daytona-lite's HTTP framing (lite_http). */
 #include "testutil.h"
 
-#include "daytona-lite/lite_http.h"
+#include "lite_http.h"
 #include "rv_buf.h"
 
 #include <string.h>

@@ -1,0 +1,110 @@
+/*
+ * lite_box: one sandbox's processes and files (bubblewrap).
+ *
+ * A sandbox is a bwrap process tree in new user, pid, mount, network,
+ * ipc and uts namespaces, running "daytona-lite toolbox" as uid 1000
+ * (daytona) inside.  Host system directories are mounted read-only;
+ * /home/daytona, /tmp and the toolbox's socket directory are per-sandbox
+ * directories under DIR/<id>/ ({home,tmp,run}).  The server reaches the
+ * toolbox through DIR/<id>/run/toolbox.sock and forward.sock.  When
+ * daytona-lite runs as root, the sandbox runs as an unprivileged host uid
+ * (struct lite_box_host.uid), so host files it can see are only those any
+ * local user can read.
+ *
+ * Killing pid 1 of the sandbox's pid namespace ends every process in it;
+ * nothing is mounted on the host, so removing DIR/<id> leaves nothing.
+ *
+ * Every call blocks (spawning, waiting, removing trees): call them from
+ * worker threads.  All functions are thread-safe.
+ */
+#ifndef RUNEVAL_PROVIDERS_LITE_LITE_BOX_H
+#define RUNEVAL_PROVIDERS_LITE_LITE_BOX_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rv_err.h"
+
+/* Where things are inside a sandbox. */
+#define LITE_BOX_HOME "/home/daytona"
+#define LITE_BOX_RUN "/run/daytona-lite"
+#define LITE_BOX_EXE "/opt/daytona-lite/daytona-lite"
+
+struct lite_box_host {
+	char *bwrap;		/* bubblewrap binary */
+	char *dir;		/* sandboxes live in dir/<id>/ */
+	char *exe;		/* a copy of this program: the toolbox */
+	char *passwd;		/* the sandboxes' /etc/passwd and group */
+	char *group;
+	bool drop_ids;		/* run bwrap as uid:gid (we are root) */
+	uid_t uid;
+	gid_t gid;
+	long start_timeout_ms;
+};
+
+/* The processes of a running sandbox. */
+struct lite_box_proc {
+	pid_t bwrap_pid;	/* our child, outside the namespaces */
+	uint64_t bwrap_start;	/* start time, to tell a reused pid */
+	pid_t init_pid;		/* pid 1 of the sandbox, seen from here */
+	uint64_t init_start;
+};
+
+/*
+ * Set up h: find bwrap (NULL = search PATH) and our binary, write the
+ * sandbox passwd/group files under etc_dir.  uid/gid are used when we run
+ * as root.  Release with lite_box_host_release().
+ */
+enum rv_code lite_box_host_init(struct lite_box_host *h, const char *bwrap,
+				const char *dir, const char *etc_dir,
+				uid_t uid, gid_t gid, long start_timeout_ms,
+				struct rv_err *err);
+void lite_box_host_release(struct lite_box_host *h);
+
+/* "<dir>/<id>/<leaf>", malloc'ed. */
+char *lite_box_path(const struct lite_box_host *h, const char *id,
+		    const char *leaf);
+
+/*
+ * Start the sandbox id with environment env (object of strings, may be
+ * NULL) and wait until its toolbox is ready (within start_timeout_ms, or
+ * until *cancel is set).  Creates its directories on first use.  On
+ * failure nothing is left running and err says why (with the tail of the
+ * sandbox's log when it exited).
+ */
+enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
+			    const json_t *env, struct lite_box_proc *out,
+			    const volatile int *cancel, struct rv_err *err);
+
+/*
+ * End every process of the sandbox and wait until they are gone (a few
+ * seconds at most).  own_child: bwrap_pid is our child, reap it.
+ */
+void lite_box_kill(const struct lite_box_proc *p, bool own_child);
+
+/* Does the sandbox's toolbox answer GET /version within timeout_ms? */
+bool lite_box_toolbox_ok(const struct lite_box_host *h, const char *id,
+			 int timeout_ms);
+
+/* Is the sandbox's pid 1 still the process we started? */
+bool lite_box_alive(const struct lite_box_proc *p);
+
+/*
+ * Reap bwrap if it has exited (own children only); true when it has, with
+ * its wait status in *status.
+ */
+bool lite_box_reaped(const struct lite_box_proc *p, int *status);
+
+/* Remove dir/<id> and everything below it, never following a link. */
+enum rv_code lite_box_remove(const struct lite_box_host *h, const char *id,
+			     struct rv_err *err);
+
+/* Start time of pid (clock ticks since boot), or 0 when there is none. */
+uint64_t lite_proc_start_time(pid_t pid);
+
+/* Is name a valid environment variable name? */
+bool lite_env_name_ok(const char *name);
+
+#endif
