@@ -24,8 +24,7 @@ struct provider_proc {
 	char *sid, *cid;
 	char *log_path;
 	struct daytona_follow *follow;
-	int log_fd;			/* -1 without a log */
-	struct rv_buf line;		/* partial output line (follower) */
+	struct remote_log log;		/* the app's output, followed */
 	bool stopped;
 	struct provider_proc *next;
 };
@@ -80,26 +79,6 @@ static enum rv_code dt_check(const struct provider_config *cfg,
 	return RV_OK;
 }
 
-/* A call that a signal does not cut short (cleanup, teardown). */
-static struct daytona_call dt_call_firm(const struct provider_config *cfg,
-					long ms)
-{
-	struct daytona_call call = { 0 };
-
-	call.deadline_ns = rv_now_ns() + (uint64_t)ms * RV_NS_PER_MS;
-	call.log = cfg ? cfg->attempts : NULL;
-	return call;
-}
-
-/* A call that gives up when cfg->cancel is raised. */
-static struct daytona_call dt_call(const struct provider_config *cfg, long ms)
-{
-	struct daytona_call call = dt_call_firm(cfg, ms);
-
-	call.stop = cfg ? cfg->cancel : NULL;
-	return call;
-}
-
 /* Labels: runeval.job=<job> then cfg->labels, as "k=v" (malloc'ed). */
 static char **dt_labels(const struct provider_config *cfg)
 {
@@ -126,7 +105,7 @@ static void dt_cleanup_failed(struct daytona_client *c,
 			      const struct provider_config *cfg,
 			      const char *id_or_name, struct rv_err *err)
 {
-	struct daytona_call call = dt_call_firm(cfg, DT_DESTROY_DEADLINE_MS);
+	struct remote_call call = remote_call_firm(cfg, DT_DESTROY_DEADLINE_MS);
 	struct rv_err e = RV_ERR_INIT;
 
 	if (daytona_delete(c, id_or_name, &call, &e) != RV_OK) {
@@ -162,7 +141,7 @@ static enum rv_code dt_create(const struct provider_config *cfg,
 	struct daytona_sandbox_info info = { 0 };
 	long tmo = cfg->create_timeout_ms > 0 ? cfg->create_timeout_ms :
 		DAYTONA_CREATE_TIMEOUT_MS;
-	struct daytona_call call = dt_call(cfg, tmo);
+	struct remote_call call = remote_call_for(cfg, tmo);
 	char **labels = NULL, *toolbox = NULL, *name = NULL, rnd[17];
 	enum rv_code rc;
 
@@ -210,7 +189,7 @@ static enum rv_code dt_attach(const struct provider_config *cfg,
 {
 	struct daytona_client *c = dt_client(cfg, err);
 	struct daytona_sandbox_info info = { 0 };
-	struct daytona_call call = dt_call_firm(cfg, DT_SHORT_DEADLINE_MS);
+	struct remote_call call = remote_call_firm(cfg, DT_SHORT_DEADLINE_MS);
 	enum rv_code rc;
 
 	if (!c)
@@ -234,7 +213,7 @@ static enum rv_code dt_list(const struct provider_config *cfg,
 			    struct provider_list *out, struct rv_err *err)
 {
 	struct daytona_client *c = dt_client(cfg, err);
-	struct daytona_call call = dt_call_firm(cfg, 60000);
+	struct remote_call call = remote_call_firm(cfg, 60000);
 	struct daytona_sandbox_info *v = NULL;
 	enum rv_code rc;
 	size_t n = 0;
@@ -265,7 +244,7 @@ static enum rv_code dt_upload(struct provider_sandbox *sb,
 			      const char *dir, struct rv_err *err)
 {
 	struct daytona_sandbox *ds = dt_downcast(sb);
-	struct daytona_call call = dt_call(sb->cfg, DT_UPLOAD_DEADLINE_MS);
+	struct remote_call call = remote_call_for(sb->cfg, DT_UPLOAD_DEADLINE_MS);
 	struct daytona_exec_result res = { 0 };
 	struct rv_buf cmd = RV_BUF_INIT, line = RV_BUF_INIT;
 	char rnd[17], *remote;
@@ -346,7 +325,7 @@ static enum rv_code dt_exec(struct provider_sandbox *sb,
 	struct daytona_sandbox *ds = dt_downcast(sb);
 	int tmo_s = cmd->timeout_ms > 0 ? (int)((cmd->timeout_ms + 999) / 1000)
 		: 0;
-	struct daytona_call call = dt_call(sb->cfg, tmo_s ? tmo_s * 1000L +
+	struct remote_call call = remote_call_for(sb->cfg, tmo_s ? tmo_s * 1000L +
 					   60000 : 24L * 3600 * 1000);
 	struct daytona_exec_result r = { 0 };
 	char *line = dt_command_line(cmd, false);
@@ -365,36 +344,13 @@ static enum rv_code dt_exec(struct provider_sandbox *sb,
 	return rc;
 }
 
-/* Write complete lines, redacted; keep a partial one for later. */
-static void dt_log_flush(struct provider_proc *p, bool all)
-{
-	char *nl = memrchr(p->line.data, '\n', p->line.len);
-	size_t n = all ? p->line.len : nl ? (size_t)(nl - p->line.data) + 1 : 0;
-	char *chunk, *red;
-
-	if (!n || p->log_fd < 0) {
-		if (p->log_fd < 0)
-			rv_buf_reset(&p->line);
-		return;
-	}
-	chunk = rv_xstrndup(p->line.data, n);
-	red = rv_redact(chunk);
-	/* a lost log line must not stop the app */
-	(void)rv_write_all(p->log_fd, red, strlen(red));
-	free(red);
-	free(chunk);
-	memmove(p->line.data, p->line.data + n, p->line.len - n);
-	rv_buf_truncate(&p->line, p->line.len - n);
-}
-
 static void dt_log_sink(enum daytona_stream s, const char *data, size_t len,
 			void *arg)
 {
 	struct provider_proc *p = arg;
 
 	(void)s;	/* one log file, both streams in arrival order */
-	rv_buf_add(&p->line, data, len);
-	dt_log_flush(p, p->line.len > 64 * 1024);
+	remote_log_add(&p->log, data, len);
 }
 
 /* Stop following: let the stream end by itself for a moment first. */
@@ -407,15 +363,13 @@ static void dt_follow_end(struct provider_proc *p, long wait_ms)
 		rv_sleep_ns(5 * RV_NS_PER_MS, NULL);
 	daytona_follow_stop(p->follow, NULL);
 	p->follow = NULL;
-	dt_log_flush(p, true);
+	remote_log_flush(&p->log);
 }
 
 static void dt_proc_free(struct provider_proc *p)
 {
 	dt_follow_end(p, 0);
-	if (p->log_fd >= 0)
-		close(p->log_fd);
-	rv_buf_release(&p->line);
+	remote_log_close(&p->log);
 	free(p->log_path);
 	free(p->sid);
 	free(p->cid);
@@ -427,14 +381,13 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 			     struct provider_proc **out, struct rv_err *err)
 {
 	struct daytona_sandbox *ds = dt_downcast(sb);
-	struct daytona_call call = dt_call(sb->cfg, 60000);
+	struct remote_call call = remote_call_for(sb->cfg, 60000);
 	struct provider_proc *p = rv_xcalloc(1, sizeof(*p));
 	struct rv_err e = RV_ERR_INIT;
 	char rnd[9], *line = NULL, *ws = NULL;
 	enum rv_code rc;
 
-	p->log_fd = -1;
-	rv_buf_init(&p->line);
+	remote_log_open(&p->log, NULL);
 	dt_rand_hex(rnd, 4);
 	p->sid = rv_xasprintf("runeval-%u-%s", ++ds->nsessions, rnd);
 	rc = daytona_session_create(ds->client, ds->toolbox, p->sid, &call,
@@ -448,14 +401,14 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 		goto fail;
 	if (cmd->log_path) {
 		p->log_path = rv_xstrdup(cmd->log_path);
-		p->log_fd = open(cmd->log_path, O_WRONLY | O_CREAT | O_APPEND |
-				 O_CLOEXEC, 0644);
+		remote_log_close(&p->log);
+		remote_log_open(&p->log, cmd->log_path);
 	}
 	ws = daytona_logs_ws_url(ds->toolbox, p->sid, p->cid);
 	p->follow = daytona_follow_start(ws, daytona_client_headers(ds->client),
 					 dt_log_sink, p, &e);
-	if (!p->follow && p->log_fd >= 0)
-		dprintf(p->log_fd, "runeval: %s\n", e.msg);
+	if (!p->follow && p->log.fd >= 0)
+		dprintf(p->log.fd, "runeval: %s\n", e.msg);
 	p->next = ds->procs;
 	ds->procs = p;
 	*out = p;
@@ -474,7 +427,7 @@ static enum rv_code dt_status(struct provider_sandbox *sb,
 			      struct rv_err *err)
 {
 	struct daytona_sandbox *ds = dt_downcast(sb);
-	struct daytona_call call = dt_call(sb->cfg, DT_SHORT_DEADLINE_MS);
+	struct remote_call call = remote_call_for(sb->cfg, DT_SHORT_DEADLINE_MS);
 	int code = -1;
 	bool done = false;
 	enum rv_code rc;
@@ -506,7 +459,7 @@ static enum rv_code dt_logs(struct provider_sandbox *sb,
 			    struct rv_buf *out, struct rv_err *err)
 {
 	struct daytona_sandbox *ds = dt_downcast(sb);
-	struct daytona_call call = dt_call(sb->cfg, DT_SHORT_DEADLINE_MS);
+	struct remote_call call = remote_call_for(sb->cfg, DT_SHORT_DEADLINE_MS);
 	char *so = NULL, *se = NULL;
 	enum rv_code rc;
 	size_t len;
@@ -535,7 +488,7 @@ static enum rv_code dt_stop(struct provider_sandbox *sb,
 			    struct rv_err *err)
 {
 	struct daytona_sandbox *ds = dt_downcast(sb);
-	struct daytona_call call = dt_call_firm(sb->cfg, DT_SHORT_DEADLINE_MS);
+	struct remote_call call = remote_call_firm(sb->cfg, DT_SHORT_DEADLINE_MS);
 	enum rv_code rc;
 
 	if (p->stopped)
@@ -552,7 +505,7 @@ static enum rv_code dt_preview(struct provider_sandbox *sb, int port,
 			       struct provider_preview *pv, struct rv_err *err)
 {
 	struct daytona_sandbox *ds = dt_downcast(sb);
-	struct daytona_call call = dt_call(sb->cfg, DT_SHORT_DEADLINE_MS);
+	struct remote_call call = remote_call_for(sb->cfg, DT_SHORT_DEADLINE_MS);
 	char *url = NULL, *token = NULL;
 	enum rv_code rc;
 
@@ -577,7 +530,7 @@ static enum rv_code dt_destroy(struct provider_sandbox *sb,
 			       struct rv_err *err)
 {
 	struct daytona_sandbox *ds = dt_downcast(sb);
-	struct daytona_call call = dt_call_firm(sb->cfg,
+	struct remote_call call = remote_call_firm(sb->cfg,
 						DT_DESTROY_DEADLINE_MS);
 
 	for (struct provider_proc *p = ds->procs; p; p = p->next) {

@@ -4,7 +4,7 @@
  *
  * A struct daytona_client holds the base URL and the request headers the
  * official SDK sends; it is immutable after daytona_client_new() and may be
- * shared by threads.  Every operation takes a struct daytona_call (may be
+ * shared by threads.  Every operation takes a struct remote_call (may be
  * NULL) giving its overall deadline, a stop flag and an attempt log.
  *
  * Retries: only transient failures (connect errors, 429, 502/503/504, and
@@ -29,17 +29,12 @@
 #include <stdint.h>
 
 #include "provider.h"
+#include "remote.h"
 #include "rv_err.h"
 
 #define DAYTONA_DEFAULT_API_URL "https://app.daytona.io/api"
 #define DAYTONA_SDK_VERSION "0.218.0"
 #define DAYTONA_SOURCE "runeval"
-
-struct daytona_call {
-	uint64_t deadline_ns;		/* monotonic; 0 = the op's default */
-	const volatile int *stop;	/* abandon waits and retries when set */
-	struct provider_attempts *log;	/* may be NULL */
-};
 
 /* Credentials and endpoint; NULL fields fall back to the environment. */
 struct daytona_config {
@@ -96,13 +91,13 @@ struct daytona_create_opts {
  */
 enum rv_code daytona_create(struct daytona_client *c,
 			    const struct daytona_create_opts *o,
-			    const struct daytona_call *call,
+			    const struct remote_call *call,
 			    struct daytona_sandbox_info *out,
 			    struct rv_err *err);
 
 /* GET /sandbox/{idOrName}; RV_ERR_NOTFOUND on 404. */
 enum rv_code daytona_get(struct daytona_client *c, const char *id_or_name,
-			 const struct daytona_call *call,
+			 const struct remote_call *call,
 			 struct daytona_sandbox_info *out, struct rv_err *err);
 
 /*
@@ -112,7 +107,7 @@ enum rv_code daytona_get(struct daytona_client *c, const char *id_or_name,
  * decides.  out (may be NULL) gets the last state seen.
  */
 enum rv_code daytona_wait_started(struct daytona_client *c, const char *id,
-				  const struct daytona_call *call,
+				  const struct remote_call *call,
 				  struct daytona_sandbox_info *out,
 				  struct rv_err *err);
 
@@ -122,7 +117,7 @@ enum rv_code daytona_wait_started(struct daytona_client *c, const char *id,
  * already gone is success.  Default deadline 120 s.
  */
 enum rv_code daytona_delete(struct daytona_client *c, const char *id,
-			    const struct daytona_call *call,
+			    const struct remote_call *call,
 			    struct rv_err *err);
 
 /*
@@ -131,7 +126,7 @@ enum rv_code daytona_delete(struct daytona_client *c, const char *id,
  * daytona_sandbox_list_free().
  */
 enum rv_code daytona_list(struct daytona_client *c, const char *key,
-			  const char *value, const struct daytona_call *call,
+			  const char *value, const struct remote_call *call,
 			  struct daytona_sandbox_info **out, size_t *n,
 			  struct rv_err *err);
 void daytona_sandbox_list_free(struct daytona_sandbox_info *v, size_t n);
@@ -143,7 +138,7 @@ void daytona_sandbox_list_free(struct daytona_sandbox_info *v, size_t n);
  */
 enum rv_code daytona_toolbox_base(struct daytona_client *c,
 				  const struct daytona_sandbox_info *s,
-				  const struct daytona_call *call, char **out,
+				  const struct remote_call *call, char **out,
 				  struct rv_err *err);
 
 /*
@@ -151,45 +146,17 @@ enum rv_code daytona_toolbox_base(struct daytona_client *c,
  * the token is registered with rv_redact_add().
  */
 enum rv_code daytona_preview(struct daytona_client *c, const char *id,
-			     int port, const struct daytona_call *call,
+			     int port, const struct remote_call *call,
 			     char **url, char **token, struct rv_err *err);
 
 /* --- the shared request machinery (daytona_toolbox.c uses it) -------- */
 
-enum daytona_idem {
-	DAYTONA_IDEMPOTENT,	/* retry every transient failure */
-	DAYTONA_ONCE,		/* retry only what was surely not processed */
-};
-
-struct rv_http_response;
-struct curl_mime;
-
-struct daytona_req {
-	const char *method;
-	const char *url;
-	const char *op;			/* for the attempt log */
-	const char *json;		/* body, or NULL */
-	long timeout_ms;		/* per attempt; 0 = 30 s */
-	enum daytona_idem idem;
-	/* build a multipart body per attempt (uploads); NULL otherwise */
-	struct curl_mime *(*mime)(void *easy, void *arg);
-	void *mime_arg;
-};
-
-/*
- * Run r with retries.  RV_OK means an HTTP response arrived (any
- * status); *ambiguous is set (may be NULL) when a DAYTONA_ONCE request
- * failed in a way that may have reached the server.
- */
+/* remote_request() with the client's credentials and identity headers. */
 enum rv_code daytona_request(struct daytona_client *c,
-			     const struct daytona_req *r,
-			     const struct daytona_call *call,
+			     const struct remote_req *r,
+			     const struct remote_call *call,
 			     uint64_t default_deadline_ms,
 			     struct rv_http_response *resp, bool *ambiguous,
 			     struct rv_err *err);
-
-/* An error for a non-2xx response: message from the body, code by status. */
-enum rv_code daytona_status_error(const struct rv_http_response *resp,
-				  const char *what, struct rv_err *err);
 
 #endif

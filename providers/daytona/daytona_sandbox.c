@@ -1,6 +1,5 @@
 /* The sandbox lifecycle half of the Daytona client (see daytona_api.h). */
 #include "daytona_api.h"
-#include "daytona_internal.h"
 
 #include "rv_alloc.h"
 #include "rv_buf.h"
@@ -54,18 +53,18 @@ static char *dt_sandbox_url(struct daytona_client *c, const char *id,
 			    const char *suffix)
 {
 	char *base = rv_xasprintf("%s/sandbox/", daytona_client_api_url(c));
-	char *url = dt_url(base, id, suffix);
+	char *url = remote_url(base, id, suffix);
 
 	free(base);
 	return url;
 }
 
 enum rv_code daytona_get(struct daytona_client *c, const char *id_or_name,
-			 const struct daytona_call *call,
+			 const struct remote_call *call,
 			 struct daytona_sandbox_info *out, struct rv_err *err)
 {
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
-	struct daytona_req r = { .method = "GET", .op = "GET /sandbox/{id}" };
+	struct remote_req r = { .method = "GET", .op = "GET /sandbox/{id}" };
 	char *what = rv_xasprintf("cannot get sandbox '%s'", id_or_name);
 	enum rv_code rc;
 	json_t *j = NULL;
@@ -75,7 +74,7 @@ enum rv_code daytona_get(struct daytona_client *c, const char *id_or_name,
 	if (rc != RV_OK)
 		rv_err_prefix(err, "%s", what);
 	else
-		rc = dt_json_response(&resp, what, &j, err);
+		rc = remote_json_response(&resp, what, &j, err);
 	if (rc == RV_OK)
 		rc = dt_parse_info(j, what, out, err);
 	json_decref(j);
@@ -141,7 +140,7 @@ static char *dt_create_body(struct daytona_client *c,
  * made?  RV_OK with out filled, RV_ERR_NOTFOUND, or another error.
  */
 static enum rv_code dt_reconcile(struct daytona_client *c, const char *name,
-				 const struct daytona_call *call,
+				 const struct remote_call *call,
 				 struct daytona_sandbox_info *out,
 				 struct rv_err *err)
 {
@@ -159,9 +158,9 @@ static enum rv_code dt_reconcile(struct daytona_client *c, const char *name,
  */
 static enum rv_code dt_delete_unsure(struct daytona_client *c,
 				     const char *name,
-				     const struct daytona_call *call)
+				     const struct remote_call *call)
 {
-	struct daytona_call firm = { 0 };
+	struct remote_call firm = { 0 };
 
 	firm.deadline_ns = rv_now_ns() + 60 * RV_NS_PER_SEC;
 	firm.log = call ? call->log : NULL;
@@ -170,14 +169,14 @@ static enum rv_code dt_delete_unsure(struct daytona_client *c,
 
 enum rv_code daytona_create(struct daytona_client *c,
 			    const struct daytona_create_opts *o,
-			    const struct daytona_call *call,
+			    const struct remote_call *call,
 			    struct daytona_sandbox_info *out,
 			    struct rv_err *err)
 {
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
-	struct daytona_req r = { .method = "POST", .op = "POST /sandbox",
-				 .idem = DAYTONA_ONCE, .timeout_ms = 90000 };
-	struct daytona_call sub = { 0 };
+	struct remote_req r = { .method = "POST", .op = "POST /sandbox",
+				 .idem = REMOTE_ONCE, .timeout_ms = 90000 };
+	struct remote_call sub = { 0 };
 	const char *what = "cannot create sandbox";
 	enum rv_code rc;
 	json_t *j = NULL;
@@ -187,13 +186,13 @@ enum rv_code daytona_create(struct daytona_client *c,
 		rv_bug("daytona_create without a name");
 	if (call)
 		sub = *call;
-	sub.deadline_ns = dt_deadline(call, DT_CREATE_DEADLINE_MS);
+	sub.deadline_ns = remote_deadline(call, DT_CREATE_DEADLINE_MS);
 	r.url = rv_xasprintf("%s/sandbox", daytona_client_api_url(c));
 	r.json = dt_create_body(c, o);
 	for (int round = 0;; round++) {
 		rc = daytona_request(c, &r, &sub, 0, &resp, &ambiguous, err);
 		if (rc == RV_OK && resp.status != 409 && !ambiguous) {
-			rc = dt_json_response(&resp, what, &j, err);
+			rc = remote_json_response(&resp, what, &j, err);
 			if (rc == RV_OK)
 				rc = dt_parse_info(j, what, out, err);
 			break;
@@ -209,7 +208,7 @@ enum rv_code daytona_create(struct daytona_client *c,
 			unsure = rc != RV_OK && rc != RV_ERR_NOTFOUND;
 			break;
 		}
-		dt_sleep_ms(rv_backoff_ms((unsigned)round, 100, 2000), &sub);
+		remote_sleep_ms(rv_backoff_ms((unsigned)round, 100, 2000), &sub);
 	}
 	if (unsure && dt_delete_unsure(c, o->name, call) != RV_OK)
 		rv_errf(err, RV_ERR_PROVIDER, "cannot create sandbox '%s', and "
@@ -226,9 +225,9 @@ enum rv_code daytona_create(struct daytona_client *c,
  * One poll of a wait: it may run a little past the wait's deadline, so
  * that the last look (made at the deadline) gets a real answer.
  */
-static struct daytona_call dt_poll_call(const struct daytona_call *wait)
+static struct remote_call dt_poll_call(const struct remote_call *wait)
 {
-	struct daytona_call poll = *wait;
+	struct remote_call poll = *wait;
 	uint64_t floor = rv_now_ns() + DT_POLL_GRACE_MS * RV_NS_PER_MS;
 
 	if (poll.deadline_ns < floor)
@@ -249,21 +248,21 @@ static bool dt_state_is(const struct daytona_sandbox_info *s, const char *st)
 }
 
 enum rv_code daytona_wait_started(struct daytona_client *c, const char *id,
-				  const struct daytona_call *call,
+				  const struct remote_call *call,
 				  struct daytona_sandbox_info *out,
 				  struct rv_err *err)
 {
 	struct daytona_sandbox_info s = { 0 };
-	struct daytona_call sub = { 0 };
+	struct remote_call sub = { 0 };
 	uint64_t start = rv_now_ns();
 	double interval = DT_POLL_FIRST_MS;
 	enum rv_code rc;
 
 	if (call)
 		sub = *call;
-	sub.deadline_ns = dt_deadline(call, DT_WAIT_DEADLINE_MS);
+	sub.deadline_ns = remote_deadline(call, DT_WAIT_DEADLINE_MS);
 	for (;;) {
-		struct daytona_call poll = dt_poll_call(&sub);
+		struct remote_call poll = dt_poll_call(&sub);
 		uint64_t now;
 
 		rc = daytona_get(c, id, &poll, &s, err);
@@ -285,7 +284,7 @@ enum rv_code daytona_wait_started(struct daytona_client *c, const char *id,
 			break;
 		}
 		now = rv_now_ns();
-		if (dt_stopped(call)) {
+		if (remote_stopped(call)) {
 			rc = rv_errf(err, RV_ERR_INTR, "interrupted while "
 				     "waiting for sandbox '%s'", id);
 			break;
@@ -300,7 +299,7 @@ enum rv_code daytona_wait_started(struct daytona_client *c, const char *id,
 		if (now + (uint64_t)interval * RV_NS_PER_MS > sub.deadline_ns)
 			interval = (double)(sub.deadline_ns - now) /
 				RV_NS_PER_MS + 1;
-		dt_sleep_ms((long)interval, &sub);
+		remote_sleep_ms((long)interval, &sub);
 		interval = dt_poll_next(interval);
 	}
 	if (out) {
@@ -314,7 +313,7 @@ enum rv_code daytona_wait_started(struct daytona_client *c, const char *id,
 
 /* Poll until the sandbox is gone (404) or 'destroyed'. */
 static enum rv_code dt_confirm_gone(struct daytona_client *c, const char *id,
-				    const struct daytona_call *call,
+				    const struct remote_call *call,
 				    struct rv_err *err)
 {
 	struct daytona_sandbox_info s = { 0 };
@@ -322,7 +321,7 @@ static enum rv_code dt_confirm_gone(struct daytona_client *c, const char *id,
 	enum rv_code rc;
 
 	for (;;) {
-		struct daytona_call poll = dt_poll_call(call);
+		struct remote_call poll = dt_poll_call(call);
 
 		rc = daytona_get(c, id, &poll, &s, err);
 		if (rc == RV_ERR_NOTFOUND) {
@@ -339,7 +338,7 @@ static enum rv_code dt_confirm_gone(struct daytona_client *c, const char *id,
 				     "in state '%s' after delete", id, s.state);
 			break;
 		}
-		dt_sleep_ms((long)interval, call);
+		remote_sleep_ms((long)interval, call);
 		interval = dt_poll_next(interval);
 	}
 	daytona_sandbox_info_release(&s);
@@ -347,19 +346,19 @@ static enum rv_code dt_confirm_gone(struct daytona_client *c, const char *id,
 }
 
 enum rv_code daytona_delete(struct daytona_client *c, const char *id,
-			    const struct daytona_call *call,
+			    const struct remote_call *call,
 			    struct rv_err *err)
 {
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
-	struct daytona_req r = { .method = "DELETE",
+	struct remote_req r = { .method = "DELETE",
 				 .op = "DELETE /sandbox/{id}" };
 	char *what = rv_xasprintf("cannot delete sandbox '%s'", id);
-	struct daytona_call sub = { 0 };
+	struct remote_call sub = { 0 };
 	enum rv_code rc;
 
 	if (call)
 		sub = *call;
-	sub.deadline_ns = dt_deadline(call, DT_DELETE_DEADLINE_MS);
+	sub.deadline_ns = remote_deadline(call, DT_DELETE_DEADLINE_MS);
 	r.url = dt_sandbox_url(c, id, NULL);
 	for (unsigned round = 0;; round++) {
 		rc = daytona_request(c, &r, &sub, 0, &resp, NULL, err);
@@ -372,12 +371,12 @@ enum rv_code daytona_delete(struct daytona_client *c, const char *id,
 		if (resp.status != 409)
 			break;
 		/* a state change in progress: wait and ask again */
-		if (rv_now_ns() >= sub.deadline_ns || dt_stopped(&sub))
+		if (rv_now_ns() >= sub.deadline_ns || remote_stopped(&sub))
 			break;
-		dt_sleep_ms(100 + rv_backoff_ms(round, 50, 1000), &sub);
+		remote_sleep_ms(100 + rv_backoff_ms(round, 50, 1000), &sub);
 	}
 	if (resp.status < 200 || resp.status > 299) {
-		rc = daytona_status_error(&resp, what, err);
+		rc = remote_status_error(&resp, what, err);
 		goto out;
 	}
 	rc = dt_confirm_gone(c, id, &sub, err);
@@ -391,13 +390,13 @@ out:
 }
 
 static enum rv_code dt_list_page(struct daytona_client *c, const char *url,
-				 const struct daytona_call *call,
+				 const struct remote_call *call,
 				 const char *key, const char *value,
 				 struct daytona_sandbox_info **v, size_t *n,
 				 char **next, struct rv_err *err)
 {
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
-	struct daytona_req r = { .method = "GET", .url = url,
+	struct remote_req r = { .method = "GET", .url = url,
 				 .op = "GET /sandbox" };
 	const char *what = "cannot list sandboxes";
 	json_t *j = NULL, *items, *it;
@@ -410,7 +409,7 @@ static enum rv_code dt_list_page(struct daytona_client *c, const char *url,
 		rv_err_prefix(err, "%s", what);
 		goto out;
 	}
-	rc = dt_json_response(&resp, what, &j, err);
+	rc = remote_json_response(&resp, what, &j, err);
 	if (rc != RV_OK)
 		goto out;
 	items = json_is_array(j) ? j : json_object_get(j, "items");
@@ -441,7 +440,7 @@ out:
 }
 
 enum rv_code daytona_list(struct daytona_client *c, const char *key,
-			  const char *value, const struct daytona_call *call,
+			  const char *value, const struct remote_call *call,
 			  struct daytona_sandbox_info **out, size_t *n,
 			  struct rv_err *err)
 {
@@ -486,11 +485,11 @@ enum rv_code daytona_list(struct daytona_client *c, const char *key,
 
 enum rv_code daytona_toolbox_base(struct daytona_client *c,
 				  const struct daytona_sandbox_info *s,
-				  const struct daytona_call *call, char **out,
+				  const struct remote_call *call, char **out,
 				  struct rv_err *err)
 {
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
-	struct daytona_req r = { .method = "GET",
+	struct remote_req r = { .method = "GET",
 				 .op = "GET /sandbox/{id}/toolbox-proxy-url" };
 	const char *what = "cannot get the toolbox URL";
 	const char *base = s->toolbox_proxy_url;
@@ -503,13 +502,13 @@ enum rv_code daytona_toolbox_base(struct daytona_client *c,
 		r.url = dt_sandbox_url(c, s->id, "/toolbox-proxy-url");
 		rc = daytona_request(c, &r, call, 30000, &resp, NULL, err);
 		if (rc == RV_OK)
-			rc = dt_json_response(&resp, what, &j, err);
+			rc = remote_json_response(&resp, what, &j, err);
 		if (rc == RV_OK && !(base = rv_json_str(j, "url")))
 			rc = rv_errf(err, RV_ERR_PROTO, "%s: no 'url'", what);
 		if (rc != RV_OK)
 			goto out;
 	}
-	trimmed = dt_url_trim(base);
+	trimmed = remote_url_trim(base);
 	*out = rv_xasprintf("%s/%s", trimmed, s->id);
 	free(trimmed);
 out:
@@ -520,11 +519,11 @@ out:
 }
 
 enum rv_code daytona_preview(struct daytona_client *c, const char *id,
-			     int port, const struct daytona_call *call,
+			     int port, const struct remote_call *call,
 			     char **url, char **token, struct rv_err *err)
 {
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
-	struct daytona_req r = { .method = "GET",
+	struct remote_req r = { .method = "GET",
 				 .op = "GET /sandbox/{id}/ports/{port}/preview-url" };
 	const char *what = "cannot get the preview URL";
 	char suffix[48];
@@ -537,7 +536,7 @@ enum rv_code daytona_preview(struct daytona_client *c, const char *id,
 	r.url = dt_sandbox_url(c, id, suffix);
 	rc = daytona_request(c, &r, call, 30000, &resp, NULL, err);
 	if (rc == RV_OK)
-		rc = dt_json_response(&resp, what, &j, err);
+		rc = remote_json_response(&resp, what, &j, err);
 	if (rc != RV_OK)
 		goto out;
 	u = rv_json_str(j, "url");
@@ -547,7 +546,7 @@ enum rv_code daytona_preview(struct daytona_client *c, const char *id,
 		goto out;
 	}
 	rv_redact_add(t);
-	*url = dt_url_trim(u);
+	*url = remote_url_trim(u);
 	*token = rv_xstrdup(t);
 out:
 	json_decref(j);

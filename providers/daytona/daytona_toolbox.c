@@ -1,5 +1,4 @@
 #include "daytona_toolbox.h"
-#include "daytona_internal.h"
 
 #include "rv_alloc.h"
 #include "rv_buf.h"
@@ -17,7 +16,7 @@ struct tb_op {
 	char *url;			/* owned */
 	const char *op;			/* for the attempt log */
 	char *json;			/* owned body, or NULL */
-	enum daytona_idem idem;
+	enum remote_idem idem;
 	long timeout_ms;
 	uint64_t default_deadline_ms;
 	const char *what;		/* error context */
@@ -35,11 +34,11 @@ static void tb_op_release(struct tb_op *o)
  * when body is not NULL and the response has one.
  */
 static enum rv_code tb_run(struct daytona_client *c, struct tb_op *o,
-			   const struct daytona_call *call, long *status,
+			   const struct remote_call *call, long *status,
 			   json_t **body, bool *ambiguous, struct rv_err *err)
 {
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
-	struct daytona_req r = { .method = o->method, .url = o->url,
+	struct remote_req r = { .method = o->method, .url = o->url,
 				 .op = o->op, .json = o->json,
 				 .idem = o->idem, .timeout_ms = o->timeout_ms };
 	enum rv_code rc;
@@ -55,10 +54,10 @@ static enum rv_code tb_run(struct daytona_client *c, struct tb_op *o,
 	}
 	*status = resp.status;
 	if (resp.status >= 200 && resp.status <= 299 && body && resp.body.len)
-		rc = dt_json_response(&resp, o->what, body, err);
+		rc = remote_json_response(&resp, o->what, body, err);
 	else if (resp.status >= 300 && resp.status != 404 &&
 		 resp.status != 408 && resp.status != 409)
-		rc = daytona_status_error(&resp, o->what, err);
+		rc = remote_status_error(&resp, o->what, err);
 out:
 	rv_http_response_release(&resp);
 	return rc;
@@ -89,14 +88,14 @@ static struct curl_mime *tb_upload_mime(void *easy, void *arg)
 
 enum rv_code daytona_upload_file(struct daytona_client *c, const char *tb,
 				 const char *local, const char *remote,
-				 const struct daytona_call *call,
+				 const struct remote_call *call,
 				 struct rv_err *err)
 {
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
 	const char *paths[2] = { local, remote };
-	struct daytona_req r = { .method = "POST",
+	struct remote_req r = { .method = "POST",
 				 .op = "POST /files/bulk-upload",
-				 .idem = DAYTONA_IDEMPOTENT,
+				 .idem = REMOTE_IDEMPOTENT,
 				 .timeout_ms = 600000, .mime = tb_upload_mime,
 				 .mime_arg = (void *)paths };
 	char *what = rv_xasprintf("cannot upload '%s'", local);
@@ -107,7 +106,7 @@ enum rv_code daytona_upload_file(struct daytona_client *c, const char *tb,
 	if (rc != RV_OK)
 		rv_err_prefix(err, "%s", what);
 	else if (resp.status < 200 || resp.status > 299)
-		rc = daytona_status_error(&resp, what, err);
+		rc = remote_status_error(&resp, what, err);
 	rv_http_response_release(&resp);
 	free((char *)r.url);
 	free(what);
@@ -124,7 +123,7 @@ void daytona_exec_result_release(struct daytona_exec_result *r)
 enum rv_code daytona_execute(struct daytona_client *c, const char *tb,
 			     const char *command, const char *cwd,
 			     int timeout_s, bool idempotent,
-			     const struct daytona_call *call,
+			     const struct remote_call *call,
 			     struct daytona_exec_result *out,
 			     struct rv_err *err)
 {
@@ -141,7 +140,7 @@ enum rv_code daytona_execute(struct daytona_client *c, const char *tb,
 		json_object_set_new(b, "timeout", json_integer(timeout_s));
 	o.json = rv_json_dumps(b);
 	o.url = rv_xasprintf("%s/process/execute", tb);
-	o.idem = idempotent ? DAYTONA_IDEMPOTENT : DAYTONA_ONCE;
+	o.idem = idempotent ? REMOTE_IDEMPOTENT : REMOTE_ONCE;
 	o.timeout_ms = timeout_s > 0 ? timeout_s * 1000L + 5000 : 3600000;
 	o.default_deadline_ms = (uint64_t)o.timeout_ms + 60000;
 	rc = tb_run(c, &o, call, &status, &j, &ambiguous, err);
@@ -175,7 +174,7 @@ static char *tb_session_url(const char *tb, const char *sid,
 			    const char *suffix)
 {
 	char *base = rv_xasprintf("%s/process/session/", tb);
-	char *url = dt_url(base, sid, suffix);
+	char *url = remote_url(base, sid, suffix);
 
 	free(base);
 	return url;
@@ -183,11 +182,11 @@ static char *tb_session_url(const char *tb, const char *sid,
 
 enum rv_code daytona_session_create(struct daytona_client *c, const char *tb,
 				    const char *sid,
-				    const struct daytona_call *call,
+				    const struct remote_call *call,
 				    struct rv_err *err)
 {
 	struct tb_op o = { .method = "POST", .op = "POST /process/session",
-			   .idem = DAYTONA_IDEMPOTENT,
+			   .idem = REMOTE_IDEMPOTENT,
 			   .what = "cannot create a session" };
 	json_t *b = json_pack("{s:s}", "sessionId", sid);
 	enum rv_code rc;
@@ -206,11 +205,11 @@ enum rv_code daytona_session_create(struct daytona_client *c, const char *tb,
 /* After an ambiguous exec: the id of a command 'command' in the session. */
 static enum rv_code tb_find_command(struct daytona_client *c, const char *tb,
 				    const char *sid, const char *command,
-				    const struct daytona_call *call,
+				    const struct remote_call *call,
 				    char **cmd_id, struct rv_err *err)
 {
 	struct tb_op o = { .method = "GET", .op = "GET /process/session/{sid}",
-			   .idem = DAYTONA_IDEMPOTENT,
+			   .idem = REMOTE_IDEMPOTENT,
 			   .what = "cannot look up the session" };
 	json_t *j = NULL, *cmds, *it;
 	enum rv_code rc;
@@ -244,12 +243,12 @@ out:
 enum rv_code daytona_session_exec_async(struct daytona_client *c,
 					const char *tb, const char *sid,
 					const char *command,
-					const struct daytona_call *call,
+					const struct remote_call *call,
 					char **cmd_id, struct rv_err *err)
 {
 	struct tb_op o = { .method = "POST",
 			   .op = "POST /process/session/{sid}/exec",
-			   .idem = DAYTONA_ONCE,
+			   .idem = REMOTE_ONCE,
 			   .what = "cannot start a command in the session" };
 	json_t *b = json_pack("{s:s,s:b}", "command", command, "runAsync", 1);
 	json_t *j = NULL;
@@ -277,14 +276,14 @@ enum rv_code daytona_session_exec_async(struct daytona_client *c,
 			goto out;
 		}
 		if (found != RV_ERR_NOTFOUND || round >= 3 ||
-		    dt_stopped(call)) {
+		    remote_stopped(call)) {
 			if (rc == RV_OK)
 				rc = rv_errf(err, RV_ERR_PROVIDER, "%s: HTTP "
 					     "%ld", o.what, status);
 			goto out;
 		}
 		/* it never started: starting it now is safe */
-		dt_sleep_ms(rv_backoff_ms(round, 50, 1000), call);
+		remote_sleep_ms(rv_backoff_ms(round, 50, 1000), call);
 	}
 	if (rc == RV_OK && (status < 200 || status > 299))
 		rc = tb_status_error(&o, status, err);
@@ -312,13 +311,13 @@ static char *tb_command_url(const char *tb, const char *sid, const char *cid,
 
 enum rv_code daytona_command_status(struct daytona_client *c, const char *tb,
 				    const char *sid, const char *cid,
-				    const struct daytona_call *call,
+				    const struct remote_call *call,
 				    bool *done, int *exit_code,
 				    struct rv_err *err)
 {
 	struct tb_op o = { .method = "GET",
 			   .op = "GET /process/session/{sid}/command/{cid}",
-			   .idem = DAYTONA_IDEMPOTENT,
+			   .idem = REMOTE_IDEMPOTENT,
 			   .what = "cannot get the command status" };
 	json_t *j = NULL, *ec;
 	enum rv_code rc;
@@ -341,13 +340,13 @@ enum rv_code daytona_command_status(struct daytona_client *c, const char *tb,
 
 enum rv_code daytona_command_logs(struct daytona_client *c, const char *tb,
 				  const char *sid, const char *cid,
-				  const struct daytona_call *call,
+				  const struct remote_call *call,
 				  char **out_stdout, char **out_stderr,
 				  struct rv_err *err)
 {
 	struct tb_op o = { .method = "GET",
 			   .op = "GET /process/session/{sid}/command/{cid}/logs",
-			   .idem = DAYTONA_IDEMPOTENT,
+			   .idem = REMOTE_IDEMPOTENT,
 			   .what = "cannot get the command logs" };
 	enum rv_code rc;
 	json_t *j = NULL;
@@ -375,12 +374,12 @@ enum rv_code daytona_command_logs(struct daytona_client *c, const char *tb,
 
 enum rv_code daytona_session_delete(struct daytona_client *c, const char *tb,
 				    const char *sid,
-				    const struct daytona_call *call,
+				    const struct remote_call *call,
 				    struct rv_err *err)
 {
 	struct tb_op o = { .method = "DELETE",
 			   .op = "DELETE /process/session/{sid}",
-			   .idem = DAYTONA_IDEMPOTENT,
+			   .idem = REMOTE_IDEMPOTENT,
 			   .what = "cannot delete the session" };
 	enum rv_code rc;
 	long status = 0;

@@ -17,7 +17,7 @@
 /* POST {tb}/files/bulk-upload: local file -> remote path (multipart). */
 enum rv_code daytona_upload_file(struct daytona_client *c, const char *tb,
 				 const char *local, const char *remote,
-				 const struct daytona_call *call,
+				 const struct remote_call *call,
 				 struct rv_err *err);
 
 struct daytona_exec_result {
@@ -35,41 +35,41 @@ void daytona_exec_result_release(struct daytona_exec_result *r);
 enum rv_code daytona_execute(struct daytona_client *c, const char *tb,
 			     const char *command, const char *cwd,
 			     int timeout_s, bool idempotent,
-			     const struct daytona_call *call,
+			     const struct remote_call *call,
 			     struct daytona_exec_result *out,
 			     struct rv_err *err);
 
 /* POST {tb}/process/session; an existing session of that id is fine. */
 enum rv_code daytona_session_create(struct daytona_client *c, const char *tb,
 				    const char *sid,
-				    const struct daytona_call *call,
+				    const struct remote_call *call,
 				    struct rv_err *err);
 
 /* Exec with runAsync; *cmd_id malloc'ed. */
 enum rv_code daytona_session_exec_async(struct daytona_client *c,
 					const char *tb, const char *sid,
 					const char *command,
-					const struct daytona_call *call,
+					const struct remote_call *call,
 					char **cmd_id, struct rv_err *err);
 
 /* Has the command ended?  *exit_code is set when *done. */
 enum rv_code daytona_command_status(struct daytona_client *c, const char *tb,
 				    const char *sid, const char *cid,
-				    const struct daytona_call *call,
+				    const struct remote_call *call,
 				    bool *done, int *exit_code,
 				    struct rv_err *err);
 
 /* The command's output so far; *out_stdout and *out_stderr malloc'ed. */
 enum rv_code daytona_command_logs(struct daytona_client *c, const char *tb,
 				  const char *sid, const char *cid,
-				  const struct daytona_call *call,
+				  const struct remote_call *call,
 				  char **out_stdout, char **out_stderr,
 				  struct rv_err *err);
 
 /* DELETE {tb}/process/session/{sid}; a missing session is fine. */
 enum rv_code daytona_session_delete(struct daytona_client *c, const char *tb,
 				    const char *sid,
-				    const struct daytona_call *call,
+				    const struct remote_call *call,
 				    struct rv_err *err);
 
 /* The ws:// (wss://) URL that follows a command's logs; malloc'ed. */
