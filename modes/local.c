@@ -49,14 +49,18 @@ static enum rv_code local_health(struct mode_app *app, struct rv_err *err)
 }
 
 static const struct mode_step local_steps[] = {
-	{ "start", local_start },
-	{ "preview", mode_step_preview },
-	{ "health", local_health },
-	{ NULL, NULL },
+	{ RV_PHASE_START, local_start, 0 },
+	{ RV_PHASE_PREVIEW, mode_step_preview, 0 },
+	{ RV_PHASE_HEALTH, local_health, 0 },
+	{ RV_PHASE_NONE, NULL, 0 },
 };
 
 const struct mode_ops mode_local = {
 	.name = "local",
+	.flags = 0,
+	.label = "local",
+	.app_host = "127.0.0.1",
+	.default_port = 0,
 	.up = local_steps,
 	.teardown = mode_teardown_common,
 };

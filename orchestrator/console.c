@@ -44,24 +44,25 @@ void console_free(struct console *c)
 	free(c);
 }
 
-void console_phase_begin(struct console *c, const char *phase)
+void console_phase_begin(struct console *c, enum rv_phase phase)
 {
 	if (!c)
 		return;
-	if (!strcmp(phase, "rollouts"))
+	if (phase == RV_PHASE_ROLLOUTS)
 		c->start_ns = c->last_draw_ns = rv_now_ns();
 	if (c->opt->verbose)
-		rv_debug("%s ...", phase);
+		rv_debug("%s ...", rv_phase_name(phase));
 }
 
-void console_phase_end(struct console *c, const char *phase,
+void console_phase_end(struct console *c, enum rv_phase phase,
 		       enum rv_code rc, double ms, const char *error)
 {
 	if (!c)
 		return;
 	console_progress_done(c);
 	if (c->opt->verbose)
-		rv_debug("%s %s (%.1f ms)%s%s", phase, rc == RV_OK ? "ok" :
+		rv_debug("%s %s (%.1f ms)%s%s", rv_phase_name(phase),
+			 rc == RV_OK ? "ok" :
 			 "failed", ms, rc == RV_OK ? "" : ": ",
 			 rc == RV_OK ? "" : error);
 }

@@ -27,9 +27,11 @@
 #include "health.h"
 #include "rollouts.h"
 #include "rv_err.h"
+#include "rv_phase.h"
 #include "spans.h"
 
-struct mode_bundle;
+struct mode_ops;
+struct provider_ops;
 
 struct console;
 struct journal;
@@ -53,17 +55,19 @@ struct job {
 	char *app_dir;			/* where the start command runs */
 	char *start_cmd;
 	json_t *env_config;		/* object */
-	const char *mode_name;
-	const char *provider_name;
+	const struct mode_ops *mode;	/* how the app is brought up */
+	const struct provider_ops *provider;	/* where */
+	const char *mode_name;		/* mode->name */
+	const char *provider_name;	/* provider->name */
 	char sandbox[64];		/* "local-0" */
 	int port;			/* the app's port, once known */
 
 	/* sandbox modes */
-	bool remote;			/* the provider is not this host */
 	char *api_url;			/* provider endpoint, or NULL */
 	char *target;			/* provider region, or NULL */
 	unsigned n_sandboxes;		/* shards of the seeds */
-	struct mode_bundle *bundle;	/* app packed once, for every upload */
+	struct mode_bundle *bundle;	/* the mode's job-level preparation:
+					   the app packed once, or NULL */
 	struct journal *journal;	/* remote sandboxes on disk */
 	char *kept;			/* --keep: how to reach it, or NULL */
 	pthread_mutex_t lock;		/* shards: err, console, creates */
@@ -78,7 +82,7 @@ struct job {
 	enum job_status status;
 	int exit_code;
 	struct rv_err err;		/* the job-level failure, if any */
-	const char *failed_phase;	/* where it failed, or NULL */
+	enum rv_phase failed_phase;	/* where it failed, or RV_PHASE_NONE */
 	uint64_t end_ns;
 	struct console *console;	/* progress, or NULL */
 };

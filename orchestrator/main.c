@@ -34,9 +34,11 @@ static void main_print_failure(const struct job *job)
 		return;
 	if (job->status == JOB_INTERRUPTED)
 		rv_warn("%s; the task app was torn down", job->err.msg);
+	else if (job->failed_phase != RV_PHASE_NONE)
+		rv_error("%s: %s", rv_phase_name(job->failed_phase),
+			 job->err.msg);
 	else
-		rv_error("%s%s%s", job->failed_phase ? job->failed_phase : "",
-			 job->failed_phase ? ": " : "", job->err.msg);
+		rv_error("%s", job->err.msg);
 	if (tail && *tail) {
 		fprintf(stderr, "--- last lines of %s ---\n%s%s"
 			"--- end of task app log ---\n", job->log_path, tail,

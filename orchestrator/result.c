@@ -80,7 +80,8 @@ static json_t *result_job(const struct job *job)
 		"exit_code", job->exit_code,
 		"error", job->status == JOB_OK ? json_null() :
 			result_str(job->err.msg),
-		"failed_phase", result_str(job->failed_phase),
+		"failed_phase", result_str(job->failed_phase == RV_PHASE_NONE ?
+			NULL : rv_phase_name(job->failed_phase)),
 		"started_utc", result_iso(job->spans.wall0_ns),
 		"finished_utc", result_iso(job->spans.wall0_ns + dur),
 		"duration_ms", result_ms(rv_ns_to_ms(dur)),

@@ -6,6 +6,7 @@
 #include "rv_clock.h"
 #include "rv_http.h"
 #include "rv_json.h"
+#include "rv_phase.h"
 #include "rv_redact.h"
 #include "spans.h"
 
@@ -250,7 +251,7 @@ static void rollouts_close(struct rollouts_run *run, struct rollout_slot *sl)
 	sl->r = NULL;
 	run->inflight--;
 	if (cfg->spans)
-		spans_add(cfg->spans, "rollout", cfg->sandbox, r->seed,
+		spans_add(cfg->spans, rv_phase_name(RV_PHASE_ROLLOUT), cfg->sandbox, r->seed,
 			  r->start_ns, r->end_ns, r->ok, 1, r->error);
 	if (cfg->on_done)
 		cfg->on_done(cfg->on_done_arg, r);

@@ -16,7 +16,9 @@ static const struct provider_ops *const provider_table[] = {
 const struct provider_ops *provider_find(const char *name)
 {
 	for (size_t i = 0; name && provider_table[i]; i++)
-		if (!strcmp(provider_table[i]->name, name))
+		if (!strcmp(provider_table[i]->name, name) ||
+		    (provider_table[i]->alias &&
+		     !strcmp(provider_table[i]->alias, name)))
 			return provider_table[i];
 	return NULL;
 }

@@ -170,6 +170,8 @@ struct provider_list {
  */
 struct provider_ops {
 	const char *name;		/* "process", "daytona", ... */
+	const char *alias;		/* the command-line shorthand: --local,
+					   --daytona (NULL: none) */
 	unsigned int caps;		/* PROVIDER_CAP_* */
 
 	/* MAY: check configuration and credentials without a remote call,
@@ -235,7 +237,8 @@ struct provider_ops {
 			  int port);
 };
 
-/* The provider called name, or NULL.  Names: "process", ... */
+/* The provider called name (or by its alias: "local" is "process"), or
+   NULL. */
 const struct provider_ops *provider_find(const char *name);
 
 /* Every known provider, NULL-ended (for --help and reap). */

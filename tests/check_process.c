@@ -262,10 +262,10 @@ START_TEST(test_mode_local_refuses_taken_port)
 
 	ck_assert_ptr_nonnull(local);
 	ck_assert_ptr_null(mode_find("nope"));
-	ck_assert_str_eq(local->up[0].phase, "start");
-	ck_assert_str_eq(local->up[1].phase, "preview");
-	ck_assert_str_eq(local->up[2].phase, "health");
-	ck_assert_ptr_null(local->up[3].phase);
+	ck_assert_str_eq(rv_phase_name(local->up[0].phase), "start");
+	ck_assert_str_eq(rv_phase_name(local->up[1].phase), "preview");
+	ck_assert_str_eq(rv_phase_name(local->up[2].phase), "health");
+	ck_assert_ptr_null(local->up[3].run);
 	a.sin_port = htons((unsigned short)port);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);

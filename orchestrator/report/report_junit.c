@@ -9,6 +9,7 @@
 #include "report_render.h"
 
 #include "report_util.h"
+#include "rv_phase.h"
 
 #include <math.h>
 #include <string.h>
@@ -95,7 +96,7 @@ static void junit_phases(struct rv_buf *b, const struct report_view *v,
 			 double *ms)
 {
 	struct rv_buf cls = RV_BUF_INIT, name = RV_BUF_INIT;
-	uint32_t rollout = report_find(v->set, "rollout");
+	uint32_t rollout = report_find(v->set, rv_phase_name(RV_PHASE_ROLLOUT));
 	const struct report_job *jb = &v->set->jobs[job];
 
 	for (size_t i = jb->first_sample; i < jb->first_sample + jb->n_samples;

@@ -3,6 +3,7 @@
 
 #include "rv_alloc.h"
 #include "rv_json.h"
+#include "rv_phase.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -202,7 +203,7 @@ enum rv_code report_set_load_buf(struct report_set *set, const char *name,
 void report_derive_rollouts(struct report_set *set, size_t first)
 {
 	struct report_job *job = &set->jobs[set->n_jobs - 1];
-	uint32_t rollout = report_find(set, "rollout");
+	uint32_t rollout = report_find(set, rv_phase_name(RV_PHASE_ROLLOUT));
 
 	for (size_t i = first; rollout && i < set->n_samples; i++) {
 		const struct report_sample *s = &set->samples[i];

@@ -7,6 +7,7 @@
  * else here; --prom-strict leaves them out.
  */
 #include "report_render.h"
+#include "rv_phase.h"
 
 #include <math.h>
 
@@ -109,7 +110,7 @@ static void prom_provisioning(struct rv_buf *b, const struct report_view *v)
 		{ "sandbox_provisioning_duration_p99_ms",
 		  "99th percentile time to provision a sandbox, in milliseconds.", 0.99 },
 	};
-	uint32_t prov_phase = report_find(v->set, "provision");
+	uint32_t prov_phase = report_find(v->set, rv_phase_name(RV_PHASE_PROVISION));
 
 	for (size_t k = 0; prov_phase && k < sizeof(g) / sizeof(*g); k++) {
 		bool head = false;

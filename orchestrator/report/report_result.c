@@ -10,6 +10,7 @@
 
 #include "rv_alloc.h"
 #include "rv_json.h"
+#include "rv_phase.h"
 
 #include <math.h>
 #include <string.h>
@@ -304,7 +305,8 @@ static enum rv_code hf_samples(struct report_set *set, const char *name,
 
 		s->provider = r->provider ? r->provider : r->command;
 		s->phase = r->phase ? r->phase :
-			   report_intern(set, "command", 7);
+			   report_intern(set, rv_phase_name(RV_PHASE_COMMAND),
+					 strlen(rv_phase_name(RV_PHASE_COMMAND)));
 		s->ms = t[i] * 1000.0;
 		s->ok = !r->codes.len || codes[i] == 0;
 	}

@@ -1,15 +1,10 @@
 #include "report_stats.h"
 
 #include "rv_alloc.h"
+#include "rv_phase.h"
 
 #include <math.h>
 #include <string.h>
-
-/* The pipeline's phases, in the order they happen: tables follow it. */
-static const char *const report_pipeline[] = {
-	"provision", "upload", "install", "start", "preview", "health",
-	"rollouts", "rollout", "teardown", "http", "command",
-};
 
 struct group_map {
 	uint32_t *slots;	/* group index + 1, 0 empty */
@@ -163,12 +158,13 @@ static void report_ranks(struct report_stats *st)
 	uint32_t **prov_rank = &st->prov_rank, **phase_rank = &st->phase_rank;
 	const struct report_set *set = st->set;
 	size_t n_str = set->strings.n + 1, n_prov = 0, n_phase = 0;
-	size_t n_pipe = sizeof(report_pipeline) / sizeof(*report_pipeline);
+	size_t n_pipe = RV_PHASE_COUNT;
 
 	*prov_rank = rv_xcalloc(n_str, sizeof(uint32_t));
 	*phase_rank = rv_xcalloc(n_str, sizeof(uint32_t));
 	for (size_t i = 0; i < n_pipe; i++) {
-		uint32_t id = report_find(set, report_pipeline[i]);
+		/* the pipeline's phases, in the order they happen */
+		uint32_t id = report_find(set, rv_phase_name((enum rv_phase)i));
 
 		if (id)
 			(*phase_rank)[id] = (uint32_t)i + 1;
@@ -246,9 +242,9 @@ static void report_totals(struct report_stats *st)
 
 bool report_stats_is_inner(const struct report_set *set, uint32_t phase)
 {
-	const char *p = report_str(set, phase);
+	enum rv_phase ph = rv_phase_find(report_str(set, phase));
 
-	return p && (!strcmp(p, "rollout") || !strcmp(p, "http"));
+	return ph == RV_PHASE_ROLLOUT || ph == RV_PHASE_HTTP;
 }
 
 /*

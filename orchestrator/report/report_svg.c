@@ -11,6 +11,7 @@
 
 #include "report_util.h"
 #include "rv_alloc.h"
+#include "rv_phase.h"
 
 #include <math.h>
 #include <string.h>
@@ -24,7 +25,7 @@
 #define SVG_MAX_ROLLOUTS 400
 #define SVG_LABEL_MAX 28
 #define SVG_FAIL "#d62728"
-#define SVG_OK "#59a14f"
+#define SVG_OK "#59a14f"		/* rv_phase_colour(RV_PHASE_ROLLOUT) */
 
 struct svg {
 	struct rv_buf *body;	/* the output: rendered in place */
@@ -33,24 +34,17 @@ struct svg {
 	size_t rollouts_drawn;
 };
 
-static const struct { const char *phase, *colour; } svg_colours[] = {
-	{ "provision", "#4e79a7" }, { "upload", "#f28e2b" },
-	{ "install", "#76b7b2" }, { "start", "#edc948" },
-	{ "preview", "#af7aa1" }, { "health", "#9c755f" },
-	{ "rollouts", "#c9d5e3" }, { "rollout", SVG_OK },
-	{ "teardown", "#8c8c8c" }, { "http", "#ff9da7" },
-};
 static const char *const svg_spare[] = {
 	"#1f77b4", "#ff7f0e", "#17becf", "#bcbd22", "#9467bd", "#8c564b",
 };
 
 static const char *svg_colour(const char *phase)
 {
+	enum rv_phase known = rv_phase_find(phase);
 	size_t h = 0;
 
-	for (size_t i = 0; i < sizeof(svg_colours) / sizeof(*svg_colours); i++)
-		if (!strcmp(svg_colours[i].phase, phase))
-			return svg_colours[i].colour;
+	if (known != RV_PHASE_NONE)
+		return rv_phase_colour(known);
 	for (const char *p = phase; *p; p++)
 		h = h * 31 + (unsigned char)*p;
 	return svg_spare[h % (sizeof(svg_spare) / sizeof(*svg_spare))];
@@ -217,7 +211,7 @@ static void svg_job(struct svg *s, const struct report_job *job)
 {
 	const struct report_view *v = s->v;
 	uint32_t sandboxes[SVG_MAX_SANDBOXES];
-	uint32_t rollout = report_find(v->set, "rollout");
+	uint32_t rollout = report_find(v->set, rv_phase_name(RV_PHASE_ROLLOUT));
 	struct rv_buf title = RV_BUF_INIT;
 	size_t n, more, hidden = 0, at;
 	double tmax, top;

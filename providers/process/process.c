@@ -474,6 +474,7 @@ static bool process_owns_port(struct provider_sandbox *sb,
 
 const struct provider_ops provider_process = {
 	.name = "process",
+	.alias = "local",
 	.caps = PROVIDER_CAP_EXEC | PROVIDER_CAP_PROCESS |
 		PROVIDER_CAP_PREVIEW,
 	.create = process_create,
