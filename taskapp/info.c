@@ -155,12 +155,12 @@ static size_t info_index(const struct minibench_task *t)
 json_t *taskapp_info_instance(const struct taskapp_app *app, long long seed)
 {
 	const struct minibench_task *t = minibench_for_seed(seed);
-	int ntests = 0;
-	char *driver = minibench_test_source(t, seed, &ntests);
+	struct minibench_tests *tests = minibench_tests_new(t, seed);
+	int ntests = minibench_tests_count(tests);
 	char *iid = rv_xasprintf("%s-%lld", t->id, seed);
 	json_t *ds = info_dataset(), *v;
 
-	free(driver);
+	minibench_tests_free(tests);
 	json_object_set_new(ds, "split", json_string(t->difficulty));
 	json_object_set_new(ds, "index", json_integer((json_int_t)info_index(t)));
 	json_object_set_new(ds, "instance_id", json_string(iid));
