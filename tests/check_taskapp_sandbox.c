@@ -148,56 +148,6 @@ START_TEST(test_sandbox_stdout_flood)
 }
 END_TEST
 
-/* Writes outside the work directory fail; the host sees none of them. */
-START_TEST(test_sandbox_writes_stay_inside)
-{
-	char *dir;
-
-	if (!strong) {
-		fprintf(stderr, "skipped: no namespaces sandbox here\n");
-		return;
-	}
-	dir = tu_tmpdir();
-	char *prelude, *body, *p1, *p2;
-	json_t *v;
-	const char *out;
-
-	chmod(dir, 0777);
-	p1 = rv_xasprintf("%s/escaped", dir);
-	p2 = rv_xasprintf("/tmp/runeval-escape-%d", (int)getpid());
-	prelude = rv_xasprintf(
-		"#include <stdio.h>\n#include <stdlib.h>\n#include <errno.h>\n"
-		"#include <string.h>\n"
-		"static void try_write(const char *p)\n{\n"
-		"\tFILE *f = fopen(p, \"w\");\n"
-		"\tfprintf(stderr, \"write %%s: %%s\\n\", p, f ? \"ESCAPED\" : "
-		"strerror(errno));\n"
-		"\tif (f) { fputs(\"x\", f); fclose(f); }\n}\n");
-	body = rv_xasprintf("try_write(\"%s\");\ntry_write(\"%s\");\n"
-			    "try_write(\"../escaped\");\ntry_write(\"/escaped\");\n"
-			    "try_write(\"/etc/escaped\");\ntry_write(\"/usr/escaped\");\n"
-			    "abort();", p1, p2);
-	v = hostile(prelude, body, NULL);
-	out = rv_json_str(v, "reward_info.details.test_stderr_tail");
-	ck_assert(th_reward(v) == 0);
-	ck_assert_msg(out && strstr(out, "write /etc/escaped: "), "%s", out);
-	ck_assert_msg(!strstr(out, "ESCAPED"), "%s", out);
-	ck_assert(access(p1, F_OK) < 0);
-	ck_assert(access(p2, F_OK) < 0);
-	ck_assert(access("/escaped", F_OK) < 0);
-	ck_assert(access("/etc/escaped", F_OK) < 0);
-	json_decref(v);
-	unlink(p2);
-	tu_rmrf(dir);
-	free(dir);
-	free(p1);
-	free(p2);
-	free(prelude);
-	free(body);
-	assert_app_fine();
-}
-END_TEST
-
 /* No secret reaches a candidate; nor can it call the task app. */
 START_TEST(test_sandbox_no_secrets_no_network)
 {
@@ -261,16 +211,16 @@ static int listen_local(int *port)
 }
 
 /*
- * The sandbox blocks what /health says it blocks: a candidate that
- * writes /tmp/x (and a file beside the task app's own scratch directory)
- * and connects to a port this test listens on leaves no file on the
- * host, and the listener sees no connection.  In the default mode both
- * must be blocked.
+ * The sandbox blocks what /health says it blocks, and in the default
+ * mode both: a candidate that writes /tmp/x, into a world-writable host
+ * directory, up the tree and into system directories, and connects to a
+ * port this test listens on, leaves no file on the host and makes no
+ * connection.
  */
-START_TEST(test_sandbox_no_tmp_no_network)
+START_TEST(test_sandbox_writes_and_network_stay_inside)
 {
 	struct th_resp r;
-	char *prelude, *body, *p1, *p2;
+	char *dir = tu_tmpdir(), *prelude, *body, *p1, *p2;
 	const char *out;
 	bool confined, offline;
 	json_t *v;
@@ -280,10 +230,11 @@ START_TEST(test_sandbox_no_tmp_no_network)
 	confined = strcmp(rv_json_str(r.json, "sandbox.filesystem"), "shared");
 	offline = !strcmp(rv_json_str(r.json, "sandbox.network"), "blocked");
 	th_resp_release(&r);
+	ck_assert(!default_mode || (confined && offline));
 	lfd = listen_local(&port);
-	p1 = rv_xasprintf("/tmp/runeval-sbx-x-%d", (int)getpid());
-	p2 = rv_xasprintf("%s/escaped", app.dir);
-	chmod(app.dir, 0777);
+	chmod(dir, 0777);
+	p1 = rv_xasprintf("/tmp/runeval-escape-%d", (int)getpid());
+	p2 = rv_xasprintf("%s/escaped", dir);
 	prelude = rv_xasprintf(
 		"#include <stdio.h>\n#include <stdlib.h>\n#include <errno.h>\n"
 		"#include <string.h>\n#include <fcntl.h>\n#include <unistd.h>\n"
@@ -295,6 +246,8 @@ START_TEST(test_sandbox_no_tmp_no_network)
 		"\tif (fd >= 0) close(fd);\n}\n");
 	body = rv_xasprintf(
 		"try_write(\"%s\");\ntry_write(\"%s\");\n"
+		"try_write(\"../escaped\");\ntry_write(\"/escaped\");\n"
+		"try_write(\"/etc/escaped\");\ntry_write(\"/usr/escaped\");\n"
 		"struct sockaddr_in sa_ = { .sin_family = AF_INET, "
 		".sin_port = htons(%d) };\n"
 		"sa_.sin_addr.s_addr = htonl(0x7f000001);\n"
@@ -305,12 +258,9 @@ START_TEST(test_sandbox_no_tmp_no_network)
 	v = hostile(prelude, body, NULL);
 	out = rv_json_str(v, "reward_info.details.test_stderr_tail");
 	ck_assert(th_reward(v) == 0);
-	/* the candidate ran its attempts, and they failed where promised */
-	ck_assert_msg(out && strstr(out, "connect: "), "%s", test_status(v));
-	if (default_mode) {
-		ck_assert(confined);
-		ck_assert(offline);
-	}
+	/* the candidate made its attempts; they failed where promised */
+	ck_assert_msg(out && strstr(out, "write /usr/escaped: ") &&
+		      strstr(out, "connect: "), "%s", test_status(v));
 	if (offline) {
 		ck_assert_msg(!strstr(out, "CONNECTED"), "%s", out);
 		ck_assert_int_lt(accept(lfd, NULL, NULL), 0);
@@ -320,11 +270,15 @@ START_TEST(test_sandbox_no_tmp_no_network)
 		ck_assert_msg(!strstr(out, "ESCAPED"), "%s", out);
 		ck_assert(access(p1, F_OK) < 0);
 		ck_assert(access(p2, F_OK) < 0);
+		ck_assert(access("/escaped", F_OK) < 0);
+		ck_assert(access("/etc/escaped", F_OK) < 0);
+		ck_assert(access("/usr/escaped", F_OK) < 0);
 	}
 	json_decref(v);
 	unlink(p1);
-	unlink(p2);
 	close(lfd);
+	tu_rmrf(dir);
+	free(dir);
 	free(p1);
 	free(p2);
 	free(prelude);
@@ -465,9 +419,8 @@ static Suite *sandbox_suite(void)
 	tcase_add_test(tc, test_sandbox_fork_bomb);
 	tcase_add_test(tc, test_sandbox_huge_allocation);
 	tcase_add_test(tc, test_sandbox_stdout_flood);
-	tcase_add_test(tc, test_sandbox_writes_stay_inside);
 	tcase_add_test(tc, test_sandbox_no_secrets_no_network);
-	tcase_add_test(tc, test_sandbox_no_tmp_no_network);
+	tcase_add_test(tc, test_sandbox_writes_and_network_stay_inside);
 	tcase_add_test(tc, test_sandbox_rollout_deadline);
 	tcase_add_test(tc, test_sandbox_candidate_prints_do_not_count);
 	tcase_add_test(tc, test_sandbox_health_while_busy);
@@ -480,7 +433,7 @@ static Suite *sandbox_suite(void)
 	tcase_add_test(tc, test_sandbox_fork_bomb);
 	tcase_add_test(tc, test_sandbox_huge_allocation);
 	tcase_add_test(tc, test_sandbox_stdout_flood);
-	tcase_add_test(tc, test_sandbox_no_tmp_no_network);
+	tcase_add_test(tc, test_sandbox_writes_and_network_stay_inside);
 	tcase_add_test(tc, test_sandbox_rollout_deadline);
 	suite_add_tcase(s, tc);
 	return s;
