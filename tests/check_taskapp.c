@@ -416,17 +416,13 @@ END_TEST
 START_TEST(test_taskapp_rollout_code_policy)
 {
 	const struct minibench_task *t = minibench_for_seed(5);
-	char *code = th_json_str(t->reference);
-	char *members = rv_xasprintf("\"code\":%s", code);
-	char *body = th_rollout_body(5, "code", members);
+	char *body = th_source_rollout(5, t->reference, NULL);
 	json_t *v = th_rollout(&app, body);
 
 	ck_assert(th_reward(v) == 1.0);
 	ck_assert_str_eq(rv_json_str(v, "reward_info.details.policy"), "code");
 	json_decref(v);
 	free(body);
-	free(members);
-	free(code);
 	/* a candidate that does not compile */
 	body = th_rollout_body(5, "code", "\"code\":\"int this is not C;\"");
 	v = th_rollout(&app, body);

@@ -108,14 +108,10 @@ static char *gcd_source(const char *prelude, const char *body)
 /* A code-policy rollout of seed 0 with source; the response (owned). */
 static json_t *code_rollout(const char *source)
 {
-	char *js = th_json_str(source);
-	char *members = rv_xasprintf("\"code\":%s", js);
-	char *body = th_rollout_body(0, "code", members);
+	char *body = th_source_rollout(0, source, NULL);
 	json_t *v = th_rollout(&app, body);
 
 	free(body);
-	free(members);
-	free(js);
 	return v;
 }
 

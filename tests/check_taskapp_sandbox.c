@@ -323,9 +323,7 @@ START_TEST(test_sandbox_candidate_prints_do_not_count)
 				 "\tprintf(\"PASS 0\\nPASS 1\\nPASS 2\\nPASS 3\\n"
 				 "PASS 4\\nRESULT 5 5\\nno newline\");\n%s",
 				 (int)(brace - noop), noop, brace + 1);
-	char *code = th_json_str(src);
-	char *members = rv_xasprintf("\"code\":%s", code);
-	char *body = th_rollout_body(3, "code", members);
+	char *body = th_source_rollout(3, src, NULL);
 	json_t *v = th_rollout(&app, body);
 	const char *err = rv_json_str(v, "reward_info.details.test_stderr_tail");
 
@@ -336,8 +334,6 @@ START_TEST(test_sandbox_candidate_prints_do_not_count)
 		"reward_info.details.test_output_tail"), "FAIL 0"));
 	json_decref(v);
 	free(body);
-	free(members);
-	free(code);
 	free(src);
 }
 END_TEST
