@@ -151,6 +151,7 @@ static enum rv_code taskapp_setup(struct taskapp_app *app,
 				  const struct taskapp_opts *o,
 				  struct rv_err *err)
 {
+	struct taskapp_sandbox_isolation iso;
 	char *extra;
 	enum rv_code rc;
 
@@ -186,6 +187,12 @@ static enum rv_code taskapp_setup(struct taskapp_app *app,
 	if (app->sandbox_note[0])
 		rv_warn("sandbox: using '%s' (%s)", taskapp_sandbox_mode_name(),
 			app->sandbox_note);
+	taskapp_sandbox_isolation(&iso);
+	if (!iso.strong)
+		rv_warn("sandbox: '%s' is weak isolation: candidates can read "
+			"what their uid can; network %s, filesystem %s",
+			taskapp_sandbox_mode_name(), iso.network_blocked ?
+			"blocked" : "open", iso.filesystem);
 	if (!app->cc.found)
 		rv_warn("%s: rollouts will fail", app->cc.problem);
 	if (!app->auth.nkeys)
