@@ -70,6 +70,14 @@ long tl_preview(struct tl_server *s, const char *id, int port,
 		const char *path, bool with_token,
 		struct rv_http_response *resp);
 
+/*
+ * Write the python3 program script to /tmp/<name>.py in sandbox id, start
+ * it with port as its argument, and wait until GET /ready through the
+ * preview answers 200 (502 meanwhile).
+ */
+void tl_start_app(struct tl_server *s, const char *id, const char *name,
+		  const char *script, int port);
+
 /* How many host processes have marker in their command line. */
 int tl_count_procs(const char *marker);
 

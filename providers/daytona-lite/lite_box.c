@@ -6,6 +6,7 @@
 #include "rv_clock.h"
 #include "rv_fs.h"
 #include "rv_log.h"
+#include "lite_unix.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,13 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
-#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -103,11 +102,14 @@ static void lite_argv_env(struct lite_argv *a, const char *id,
  */
 #define LITE_BOX_STAGE "/run"
 
+#define LITE_STR(x) #x
+#define LITE_XSTR(x) LITE_STR(x)
+
 /* Processes that all sandboxes (one host uid) may have at once. */
 #define LITE_BOX_NPROC 8192
 
 /* The host paths mounted into a sandbox, and where. */
-enum { SRC_HOME, SRC_TMP, SRC_RUN, SRC_EXE, SRC_PASSWD, SRC_GROUP, SRC_N };
+enum { SRC_HOME, SRC_TMP, SRC_EXE, SRC_PASSWD, SRC_GROUP, SRC_N };
 
 static const struct {
 	const char *leaf;	/* name when staged */
@@ -117,7 +119,6 @@ static const struct {
 } lite_srcs[SRC_N] = {
 	[SRC_HOME] = { "home", "--bind", LITE_BOX_HOME, true },
 	[SRC_TMP] = { "tmp", "--bind", "/tmp", true },
-	[SRC_RUN] = { "run", "--bind", LITE_BOX_RUN, true },
 	[SRC_EXE] = { "exe", "--ro-bind", LITE_BOX_EXE, false },
 	[SRC_PASSWD] = { "passwd", "--ro-bind", "/etc/passwd", false },
 	[SRC_GROUP] = { "group", "--ro-bind", "/etc/group", false },
@@ -132,10 +133,16 @@ struct lite_spawn {
 	int info_rd, info_wr;	/* bwrap --info-fd */
 	int log_fd;
 	int null_fd;
+	int listen_fd[2];	/* toolbox.sock, forward.sock: the toolbox's */
+	int ready_rd, ready_wr;	/* the toolbox says "ready" on ready_wr */
 };
 
-#define FD_INFO 3		/* --info-fd in the child */
-#define FD_ARGS 4		/* --args in the child */
+/* Descriptors in the child (bwrap passes 5, 6 and 7 on to the toolbox). */
+#define FD_INFO 3		/* --info-fd */
+#define FD_ARGS 4		/* --args */
+#define FD_TOOLBOX 5		/* --toolbox-fd */
+#define FD_FORWARD 6		/* --forward-fd */
+#define FD_READY 7		/* --ready-fd */
 
 static void lite_build_argv(struct lite_spawn *sp,
 			    const struct lite_box_host *h, const char *id,
@@ -172,7 +179,9 @@ static void lite_build_argv(struct lite_spawn *sp,
 	lite_argv_add3(a, "--remount-ro", "/", NULL);
 	lite_argv_add(a, "--");
 	lite_argv_add3(a, LITE_BOX_EXE, "toolbox", NULL);
-	lite_argv_add3(a, "--socket-dir", LITE_BOX_RUN, NULL);
+	lite_argv_add3(a, "--toolbox-fd", LITE_XSTR(FD_TOOLBOX), NULL);
+	lite_argv_add3(a, "--forward-fd", LITE_XSTR(FD_FORWARD), NULL);
+	lite_argv_add3(a, "--ready-fd", LITE_XSTR(FD_READY), NULL);
 	lite_argv_add3(a, "--home", LITE_BOX_HOME, NULL);
 	lite_argv_add3(a, "--workdir", LITE_BOX_HOME, NULL);
 }
@@ -206,6 +215,19 @@ static int lite_high_fd(int fd)
 	return hi;
 }
 
+/* After fork: the sandbox holds these now, the server must not. */
+static void lite_spawn_close_child_fds(struct lite_spawn *sp)
+{
+	for (int i = 0; i < 2; i++) {
+		if (sp->listen_fd[i] >= 0)
+			close(sp->listen_fd[i]);
+		sp->listen_fd[i] = -1;
+	}
+	if (sp->ready_wr >= 0)
+		close(sp->ready_wr);
+	sp->ready_wr = -1;
+}
+
 static void lite_spawn_release(struct lite_spawn *sp)
 {
 	for (int i = 0; i < SRC_N; i++) {
@@ -223,6 +245,9 @@ static void lite_spawn_release(struct lite_spawn *sp)
 		close(sp->log_fd);
 	if (sp->null_fd >= 0)
 		close(sp->null_fd);
+	lite_spawn_close_child_fds(sp);
+	if (sp->ready_rd >= 0)
+		close(sp->ready_rd);
 }
 
 /*
@@ -262,20 +287,48 @@ static enum rv_code lite_args_file(struct lite_spawn *sp, struct rv_err *err)
 	return rc;
 }
 
+/*
+ * The toolbox's listening sockets, bound here in DIR/<id>/sock (which
+ * only we can write and which is not in the sandbox) and inherited by
+ * the toolbox: nothing in the sandbox can put another file where the
+ * relay connects.
+ */
+static enum rv_code lite_spawn_sockets(const struct lite_box_host *h,
+				       const char *id, struct lite_spawn *sp,
+				       struct rv_err *err)
+{
+	char *dir = lite_box_path(h, id, "sock");
+	enum rv_code rc = RV_OK;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", dir,
+			     strerror(errno));
+	for (int i = 0; rc == RV_OK && i < 2; i++) {
+		char *path = lite_box_socket(h, id, i == 1);
+
+		sp->listen_fd[i] = lite_high_fd(lite_unix_listen(path, 128));
+		if (sp->listen_fd[i] < 0)
+			rc = rv_errf(err, RV_ERR_IO, "cannot listen on '%s': %s",
+				     path, strerror(errno));
+		free(path);
+	}
+	free(dir);
+	return rc;
+}
+
 static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 				       const char *id, const json_t *env,
 				       struct lite_spawn *sp,
 				       struct rv_err *err)
 {
-	static const mode_t modes[] = { 0755, 01777, 0755 };
+	static const mode_t modes[] = { 0755, 01777 };
 	char *base = lite_box_path(h, id, NULL);
 	char *log = lite_box_path(h, id, "sandbox.log");
-	char *ready = lite_box_path(h, id, "run/ready");
 	int pipefd[2];
 	enum rv_code rc = RV_OK;
 
 	for (int i = 0; i < SRC_N; i++) {
-		sp->src[i] = i <= SRC_RUN ? lite_box_path(h, id,
+		sp->src[i] = i <= SRC_TMP ? lite_box_path(h, id,
 							  lite_srcs[i].leaf) :
 			rv_xstrdup(i == SRC_EXE ? h->exe : i == SRC_PASSWD ?
 				   h->passwd : h->group);
@@ -285,11 +338,12 @@ static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", base,
 			     strerror(errno));
-	for (int i = SRC_HOME; rc == RV_OK && i <= SRC_RUN; i++)
+	for (int i = SRC_HOME; rc == RV_OK && i <= SRC_TMP; i++)
 		rc = lite_make_dir(h, sp->src[i], modes[i], err);
+	if (rc == RV_OK)
+		rc = lite_spawn_sockets(h, id, sp, err);
 	if (rc)
 		goto out;
-	unlink(ready);
 	sp->log_fd = lite_high_fd(open(log, O_WRONLY | O_CREAT | O_TRUNC |
 				       O_CLOEXEC, 0600));
 	sp->null_fd = lite_high_fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -297,7 +351,12 @@ static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 		sp->info_rd = pipefd[0];
 		sp->info_wr = lite_high_fd(pipefd[1]);
 	}
-	if (sp->log_fd < 0 || sp->null_fd < 0 || sp->info_wr < 0) {
+	if (pipe2(pipefd, O_CLOEXEC) == 0) {
+		sp->ready_rd = pipefd[0];
+		sp->ready_wr = lite_high_fd(pipefd[1]);
+	}
+	if (sp->log_fd < 0 || sp->null_fd < 0 || sp->info_wr < 0 ||
+	    sp->ready_wr < 0) {
 		rc = rv_errf(err, RV_ERR_IO, "cannot prepare the descriptors "
 			     "of sandbox '%s': %s", id, strerror(errno));
 		goto out;
@@ -307,7 +366,6 @@ static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 out:
 	free(base);
 	free(log);
-	free(ready);
 	return rc;
 }
 
@@ -365,9 +423,12 @@ static _Noreturn void lite_child(const struct lite_box_host *h,
 	if (dup2(sp->null_fd, 0) < 0 || dup2(sp->log_fd, 1) < 0 ||
 	    dup2(sp->log_fd, 2) < 0)
 		_exit(126);
-	if (dup2(sp->info_wr, FD_INFO) < 0 || dup2(sp->args_fd, FD_ARGS) < 0)
+	if (dup2(sp->info_wr, FD_INFO) < 0 || dup2(sp->args_fd, FD_ARGS) < 0 ||
+	    dup2(sp->listen_fd[0], FD_TOOLBOX) < 0 ||
+	    dup2(sp->listen_fd[1], FD_FORWARD) < 0 ||
+	    dup2(sp->ready_wr, FD_READY) < 0)
 		lite_child_die("set up descriptors");
-	closefrom(FD_ARGS + 1);
+	closefrom(FD_READY + 1);
 	setsid();
 	if (h->drop_ids && lite_child_stage(sp) < 0)
 		lite_child_die("stage the sandbox's mounts");
@@ -458,34 +519,33 @@ static pid_t lite_read_info(int fd, long timeout_ms)
 	return pid;
 }
 
+char *lite_box_socket(const struct lite_box_host *h, const char *id,
+		      bool forward)
+{
+	return lite_box_path(h, id, forward ? "sock/forward.sock" :
+			     "sock/toolbox.sock");
+}
+
 bool lite_box_toolbox_ok(const struct lite_box_host *h, const char *id,
 			 int timeout_ms)
 {
 	static const char req[] = "GET /version HTTP/1.1\r\nHost: toolbox\r\n"
 		"Connection: close\r\n\r\n";
-	char *path = lite_box_path(h, id, "run/toolbox.sock");
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char *path = lite_box_socket(h, id, false);
 	struct pollfd p = { .events = POLLIN };
 	char buf[16] = "";
-	bool ok = false;
 	ssize_t n = 0;
 
-	if (strlen(path) >= sizeof(a.sun_path))
-		goto out;
-	strcpy(a.sun_path, path);
-	p.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	p.fd = lite_unix_connect(path);
+	free(path);
 	if (p.fd < 0)
-		goto out;
+		return false;
 	/* a whole request: a daemon may take an empty connection badly */
-	if (connect(p.fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    send(p.fd, req, sizeof(req) - 1, MSG_NOSIGNAL) ==
+	if (send(p.fd, req, sizeof(req) - 1, MSG_NOSIGNAL) ==
 	    (ssize_t)sizeof(req) - 1 && poll(&p, 1, timeout_ms) > 0)
 		n = recv(p.fd, buf, sizeof(buf) - 1, 0);
-	ok = n >= 8 && !strncmp(buf, "HTTP/1.", 7);
 	close(p.fd);
-out:
-	free(path);
-	return ok;
+	return n >= 8 && !strncmp(buf, "HTTP/1.", 7);
 }
 
 /* The last line or so of the sandbox log, for error messages. */
@@ -530,52 +590,50 @@ static void lite_describe_exit(char *out, size_t size, int status)
 		snprintf(out, size, "status %d", status);
 }
 
-/* Drain inotify events, or wait up to ms for one. */
-static void lite_inotify_wait(int ifd, int ms)
+/*
+ * Wait up to ms for the toolbox's word on the ready pipe: 1 when it said
+ * it serves, 0 not yet, -1 when the pipe was closed without it (*fd is
+ * then -1: the toolbox is gone, or going).
+ */
+static int lite_ready_wait(int *fd, int ms)
 {
-	struct pollfd p = { .fd = ifd, .events = POLLIN };
-	char buf[4096];
+	struct pollfd p = { .fd = *fd, .events = POLLIN };
+	char buf[16];
+	ssize_t n;
 
-	if (ifd < 0) {
+	if (*fd < 0) {
 		usleep((useconds_t)ms * 1000);
-		return;
+		return -1;
 	}
-	if (poll(&p, 1, ms) > 0)
-		while (read(ifd, buf, sizeof(buf)) > 0)
-			;
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	n = read(*fd, buf, sizeof(buf));
+	if (n > 0)
+		return 1;
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	close(*fd);
+	*fd = -1;
+	return -1;
 }
 
 /*
- * Wait for the toolbox: its "ready" file, or toolbox.sock answering.
- * inotify on the socket directory wakes us at once; the sandbox is killed
- * on failure.
+ * Wait for the toolbox to say "ready" on the pipe *ready_fd (closed and
+ * set to -1 here); the sandbox is killed on failure.
  */
 static enum rv_code lite_wait_ready(const struct lite_box_host *h,
 				    const char *id, struct lite_box_proc *p,
-				    const volatile int *cancel,
+				    int *ready_fd, const volatile int *cancel,
 				    struct rv_err *err)
 {
-	char *run = lite_box_path(h, id, "run");
-	char *ready = lite_box_path(h, id, "run/ready");
-	uint64_t start = rv_now_ns(), deadline = start +
+	uint64_t deadline = rv_now_ns() +
 		(uint64_t)h->start_timeout_ms * RV_NS_PER_MS;
-	int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	enum rv_code rc = RV_OK;
 
-	if (ifd >= 0 && inotify_add_watch(ifd, run, IN_CREATE | IN_MOVED_TO |
-					  IN_ATTRIB | IN_CLOSE_WRITE) < 0) {
-		close(ifd);
-		ifd = -1;
-	}
-	for (;;) {
+	while (lite_ready_wait(ready_fd, 10) != 1) {
 		char why[64], tail[300];
 		int status;
 
-		/* "ready", or after a while a toolbox that answers */
-		if (access(ready, F_OK) == 0 ||
-		    (rv_now_ns() - start > 500 * RV_NS_PER_MS &&
-		     lite_box_toolbox_ok(h, id, 1000)))
-			break;
 		if (lite_box_reaped(p, &status)) {
 			lite_describe_exit(why, sizeof(why), status);
 			lite_log_tail(h, id, tail, sizeof(tail));
@@ -590,14 +648,12 @@ static enum rv_code lite_wait_ready(const struct lite_box_host *h,
 				     "within %ld ms", h->start_timeout_ms);
 			break;
 		}
-		lite_inotify_wait(ifd, ifd < 0 ? 1 : 10);
 	}
 	if (rc)
 		lite_box_kill(p, true);
-	if (ifd >= 0)
-		close(ifd);
-	free(run);
-	free(ready);
+	if (*ready_fd >= 0)
+		close(*ready_fd);
+	*ready_fd = -1;
 	return rc;
 }
 
@@ -607,7 +663,8 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 {
 	struct lite_spawn sp = {
 		.args_fd = -1, .info_rd = -1, .info_wr = -1, .log_fd = -1,
-		.null_fd = -1,
+		.null_fd = -1, .listen_fd = { -1, -1 }, .ready_rd = -1,
+		.ready_wr = -1,
 	};
 	enum rv_code rc;
 	pid_t pid;
@@ -631,6 +688,7 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 	out->bwrap_start = lite_proc_start_time(pid);
 	close(sp.info_wr);
 	sp.info_wr = -1;
+	lite_spawn_close_child_fds(&sp);
 	out->init_pid = lite_read_info(sp.info_rd, h->start_timeout_ms);
 	out->init_start = lite_proc_start_time(out->init_pid);
 	t2 = rv_now_ns();
@@ -644,7 +702,7 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 		memset(out, 0, sizeof(*out));
 		goto out;
 	}
-	rc = lite_wait_ready(h, id, out, cancel, err);
+	rc = lite_wait_ready(h, id, out, &sp.ready_rd, cancel, err);
 	if (rc)
 		memset(out, 0, sizeof(*out));
 	rv_debug("sandbox '%s': prepare %.1f ms, namespaces %.1f ms, toolbox "

@@ -4,9 +4,11 @@
  * A sandbox is a bwrap process tree in new user, pid, mount, network,
  * ipc and uts namespaces, running "daytona-lite toolbox" as uid 1000
  * (daytona) inside.  Host system directories are mounted read-only;
- * /home/daytona, /tmp and the toolbox's socket directory are per-sandbox
- * directories under DIR/<id>/ ({home,tmp,run}).  The server reaches the
- * toolbox through DIR/<id>/run/toolbox.sock and forward.sock.  When
+ * /home/daytona and /tmp are per-sandbox directories under DIR/<id>/
+ * ({home,tmp}).  The server reaches the toolbox through
+ * DIR/<id>/sock/toolbox.sock and forward.sock: sockets the server binds
+ * itself in a directory the sandbox neither sees nor can write, whose
+ * listening descriptors the toolbox inherits.  When
  * daytona-lite runs as root, the sandbox runs as an unprivileged host uid
  * (struct lite_box_host.uid), so host files it can see are only those any
  * local user can read.
@@ -29,7 +31,6 @@
 
 /* Where things are inside a sandbox. */
 #define LITE_BOX_HOME "/home/daytona"
-#define LITE_BOX_RUN "/run/daytona-lite"
 #define LITE_BOX_EXE "/opt/daytona-lite/daytona-lite"
 
 struct lite_box_host {
@@ -83,6 +84,13 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
  * seconds at most).  own_child: bwrap_pid is our child, reap it.
  */
 void lite_box_kill(const struct lite_box_proc *p, bool own_child);
+
+/*
+ * Where the server connects to reach the toolbox (forward: the port
+ * forwarder), malloc'ed: "<dir>/<id>/sock/{toolbox,forward}.sock".
+ */
+char *lite_box_socket(const struct lite_box_host *h, const char *id,
+		      bool forward);
 
 /* Does the sandbox's toolbox answer GET /version within timeout_ms? */
 bool lite_box_toolbox_ok(const struct lite_box_host *h, const char *id,

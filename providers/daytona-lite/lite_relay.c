@@ -8,6 +8,7 @@
  */
 #include "lite.h"
 #include "lite_srv.h"
+#include "lite_unix.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
 
@@ -17,7 +18,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 bool lite_preview_host(const char *host, int *port, char *id, size_t size)
@@ -93,29 +93,6 @@ static bool lite_relay_auth(const struct lite_conn *c,
 	if (preview && sb->is_public)
 		return true;
 	return lite_has_token(c, sb);
-}
-
-static int lite_unix_connect(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(a.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(a.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
 }
 
 /* The request head as the sandbox gets it. */
@@ -200,8 +177,7 @@ static char *lite_relay_check(struct lite_conn *c, const char *id, int port)
 
 		if (!skip || strcasecmp(skip, "true"))
 			lite_life_touch(sb);
-		path = lite_box_path(&l->box, sb->id, port ?
-				     "run/forward.sock" : "run/toolbox.sock");
+		path = lite_box_socket(&l->box, sb->id, port > 0);
 	}
 	lite_store_unlock(l->store);
 	return path;
