@@ -190,6 +190,157 @@ START_TEST(test_lite_socket_symlink_to_other_sandbox)
 }
 END_TEST
 
+/* An app that answers with the request head it got (python3). */
+static const char head_py[] =
+"import socket, sys, threading\n"
+"def handle(c):\n"
+"    data = b''\n"
+"    while b'\\r\\n\\r\\n' not in data:\n"
+"        d = c.recv(65536)\n"
+"        if not d: break\n"
+"        data += d\n"
+"    head = data.split(b'\\r\\n\\r\\n')[0]\n"
+"    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n'\n"
+"              b'Connection: close\\r\\n\\r\\n' % len(head) + head)\n"
+"    c.close()\n"
+"s = socket.socket()\n"
+"s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+"s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(16)\n"
+"while True:\n"
+"    c, _ = s.accept()\n"
+"    threading.Thread(target=handle, args=(c,), daemon=True).start()\n";
+
+/* GET url with hdrs; the head the app saw, lowercased (malloc'ed). */
+static char *seen_by_app(const char *url, const char *const *hdrs)
+{
+	struct rv_http_response r = RV_HTTP_RESPONSE_INIT;
+	char *head;
+
+	ck_assert_int_eq(tl_req(&tl_srv, "GET", url, hdrs, NULL, &r), 200);
+	head = rv_xstrdup(r.body.data);
+	for (char *p = head; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	rv_http_response_release(&r);
+	return head;
+}
+
+/* head holds none of the credentials that opened the relay. */
+static void assert_clean(const char *head, const char *token)
+{
+	static const char *const never[] = {
+		"authorization", "x-daytona-preview-token", "daytona_sandbox",
+		"daytona%5fsandbox", "daytona-sandbox-auth", "tl-test-key",
+	};
+
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		ck_assert_msg(!strstr(head, never[i]), "the app saw '%s':\n%s",
+			      never[i], head);
+	ck_assert_msg(!strstr(head, token), "the app saw the token:\n%s",
+		      head);
+}
+
+/*
+ * Issue 10: "Authorization: Bearer  KEY" (two spaces) went through to the
+ * app, and so did the preview token as query parameter or cookie.  The
+ * app behind a preview now sees none of daytona-lite's credentials, in
+ * any of the forms that open the relay, and keeps its own.
+ */
+START_TEST(test_lite_preview_keeps_credentials)
+{
+	char *a = tl_create(&tl_srv, NULL);
+	json_t *pl = tl_preview_link(&tl_srv, a, 8003);
+	const char *token = rv_json_str(pl, "token");
+	char *tok = rv_xasprintf("X-Daytona-Preview-Token: %s", token);
+	char *cookie = rv_xasprintf("Cookie: app=1; daytona-sandbox-auth-%s=%s;"
+				    " other=2", a, token);
+	char *url = rv_xasprintf("%s/head?x=1&DAYTONA_SANDBOX_AUTH_KEY=%s&"
+				 "DAYTONA%%5FSANDBOX_AUTH_KEY=%s&y=2",
+				 rv_json_str(pl, "url"), token, token);
+	char *head;
+
+	tl_start_app(&tl_srv, a, "head", head_py, 8003);
+	{
+		const char *hdrs[] = {
+			tok, "Authorization: Bearer  " TL_KEY,
+			"X-Forwarded-Auth: Bearer " TL_KEY, cookie,
+			"X-App: kept", NULL,
+		};
+
+		head = seen_by_app(url, hdrs);
+		assert_clean(head, token);
+		ck_assert_msg(strstr(head, "get /head?x=1&y=2 http/1.1"), "%s",
+			      head);
+		ck_assert_msg(strstr(head, "cookie: app=1; other=2"), "%s",
+			      head);
+		ck_assert_msg(strstr(head, "x-app: kept"), "%s", head);
+		free(head);
+	}
+	{
+		/* opened by the API key alone; by the token alone, as query */
+		const char *key_only[] = {
+			"Authorization: Bearer " TL_KEY, NULL,
+		};
+		char *by_query = rv_xasprintf("%s/q?DAYTONA_SANDBOX_AUTH_KEY=%s",
+					      rv_json_str(pl, "url"), token);
+
+		head = seen_by_app(url, key_only);
+		assert_clean(head, token);
+		free(head);
+		head = seen_by_app(by_query, NULL);
+		assert_clean(head, token);
+		ck_assert_msg(strstr(head, "get /q http/1.1"), "%s", head);
+		free(head);
+		free(by_query);
+	}
+	json_decref(pl);
+	free(tok);
+	free(cookie);
+	free(url);
+	free(a);
+}
+END_TEST
+
+/* A loose Authorization header is no API key: 401 everywhere. */
+START_TEST(test_lite_bearer_strict)
+{
+	static const char *const bad[] = {
+		"Authorization: Bearer  " TL_KEY,
+		"Authorization: Bearer " TL_KEY " x",
+		"Authorization: Bearer\t" TL_KEY,
+		"Authorization: Basic " TL_KEY,
+	};
+	struct rv_http_response r = RV_HTTP_RESPONSE_INIT;
+	char *a = tl_create(&tl_srv, NULL);
+	char *tb = rv_xasprintf("/toolbox/%s/version", a);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *hdrs[] = { bad[i], NULL };
+
+		ck_assert_msg(tl_req(&tl_srv, "GET", "/api/sandbox", hdrs, NULL,
+				     &r) == 401, "API took '%s'", bad[i]);
+		rv_http_response_release(&r);
+		ck_assert_msg(tl_req(&tl_srv, "GET", tb, hdrs, NULL, &r) == 401,
+			      "toolbox took '%s'", bad[i]);
+		rv_http_response_release(&r);
+	}
+	{
+		/* two headers, one of them right: which one counts? neither */
+		const char *two[] = { "Authorization: Bearer " TL_KEY,
+				      "Authorization: Bearer nope", NULL };
+		const char *lower[] = { "authorization: bearer " TL_KEY, NULL };
+
+		ck_assert_int_eq(tl_req(&tl_srv, "GET", "/api/sandbox", two,
+					NULL, &r), 401);
+		rv_http_response_release(&r);
+		ck_assert_int_eq(tl_req(&tl_srv, "GET", "/api/sandbox", lower,
+					NULL, &r), 200);
+		rv_http_response_release(&r);
+	}
+	free(tb);
+	free(a);
+}
+END_TEST
+
 static Suite *lite_attack_suite(void)
 {
 	Suite *s = suite_create("lite_attack");
@@ -197,6 +348,10 @@ static Suite *lite_attack_suite(void)
 
 	tcase_add_test(tc, test_lite_socket_symlink_to_host);
 	tcase_add_test(tc, test_lite_socket_symlink_to_other_sandbox);
+	suite_add_tcase(s, tc);
+	tc = tl_tcase("credentials");
+	tcase_add_test(tc, test_lite_preview_keeps_credentials);
+	tcase_add_test(tc, test_lite_bearer_strict);
 	suite_add_tcase(s, tc);
 	return s;
 }

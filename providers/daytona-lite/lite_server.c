@@ -1,6 +1,7 @@
 #include "lite_server.h"
 
 #include "lite.h"
+#include "lite_creds.h"
 #include "lite_srv.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
@@ -55,15 +56,17 @@ bool lite_secret_eq(const char *a, size_t alen, const char *b)
 
 const char *lite_conn_bearer(const struct lite_conn *c, size_t *len)
 {
-	const char *v = lite_head_get(&c->head, "authorization");
+	const char *v = NULL;
 
-	if (!v || strncasecmp(v, "bearer ", 7))
-		return NULL;
-	v += 7;
-	while (*v == ' ')
-		v++;
-	*len = strlen(v);
-	return v;
+	/* two Authorization headers: which one counts is anybody's guess */
+	for (size_t i = 0; i < c->head.nhdr; i++) {
+		if (strcasecmp(c->head.hdr[i].name, "authorization"))
+			continue;
+		if (v)
+			return NULL;
+		v = c->head.hdr[i].value;
+	}
+	return lite_bearer_token(v, len);
 }
 
 void lite_conn_want_write(struct lite_conn *c)
