@@ -11,6 +11,7 @@
 #include "rv_json.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -341,6 +342,162 @@ START_TEST(test_lite_bearer_strict)
 }
 END_TEST
 
+/* GET /sandbox/id: the sandbox's JSON (a new reference). */
+static json_t *get_sandbox(const char *id)
+{
+	char *path = rv_xasprintf("/sandbox/%s", id);
+	json_t *sb = NULL;
+
+	ck_assert_int_eq(tl_api(&tl_srv, "GET", path, NULL, &sb), 200);
+	free(path);
+	return sb;
+}
+
+/* Wait until count_procs(marker) stops growing (or 90 s pass). */
+static int wait_plateau(const char *marker)
+{
+	int last = -1, same = 0;
+
+	for (int i = 0; i < 360 && same < 8; i++) {
+		int n = tl_count_procs(marker);
+
+		same = n == last && n > 0 ? same + 1 : 0;
+		last = n;
+		usleep(250000);
+	}
+	return last;
+}
+
+/*
+ * Issue 10: every sandbox ran as uid 65534 under one RLIMIT_NPROC, so one
+ * sandbox that used up the processes stopped all the others.  Now each
+ * has its own uid and pids cgroup: a process flood in one leaves another
+ * working, and stays within its own budget.
+ */
+START_TEST(test_lite_process_flood_stays_in_its_sandbox)
+{
+	char *a = tl_create(&tl_srv, NULL), *b = tl_create(&tl_srv, NULL);
+	char *marker = rv_xasprintf("sleep 7%d3", (int)getpid());
+	char *flood = rv_xasprintf("nohup bash -c 'for i in $(seq 20000); do "
+				   "%s & done' >/dev/null 2>&1 &", marker);
+	json_t *sa = get_sandbox(a), *sbb = get_sandbox(b);
+	char *path, *out;
+	int n;
+
+	free(tl_exec(&tl_srv, a, flood, NULL));
+	n = wait_plateau(marker);
+	for (int i = 0; i < 3; i++) {
+		out = tl_exec(&tl_srv, b, "echo alive; ls / | wc -l", NULL);
+		ck_assert_msg(!strncmp(out, "alive\n", 6), "%s", out);
+		free(out);
+	}
+	ck_assert_msg(n > 900 && n <= 1024, "%d processes in the flood", n);
+	/* each its own uid and its own budget, said in the record */
+	ck_assert_int_gt(rv_json_int(sa, "appliedLimits.uid", -1), 0);
+	ck_assert_int_ne(rv_json_int(sa, "appliedLimits.uid", -1),
+			 rv_json_int(sbb, "appliedLimits.uid", -1));
+	ck_assert_int_eq(rv_json_int(sa, "appliedLimits.pids", 0), 1024);
+	/* and the flooded sandbox still goes away whole */
+	path = rv_xasprintf("/sandbox/%s", a);
+	ck_assert_int_eq(tl_api(&tl_srv, "DELETE", path, NULL, NULL), 200);
+	ck_assert(tl_wait_procs(marker, 0, 10000));
+	json_decref(sa);
+	json_decref(sbb);
+	free(path);
+	free(flood);
+	free(marker);
+	free(a);
+	free(b);
+}
+END_TEST
+
+/* The memory a create asks for is the sandbox's limit. */
+START_TEST(test_lite_memory_limit)
+{
+	char *a = tl_create(&tl_srv, "{\"buildInfo\":{\"dockerfileContent\":"
+			    "\"FROM debian\"},\"memory\":1,\"cpu\":1}");
+	json_t *sa = get_sandbox(a);
+	char *out;
+	int code = 0;
+
+	ck_assert_int_eq(rv_json_int(sa, "memory", 0), 1);
+	ck_assert_int_eq(rv_json_int(sa, "appliedLimits.memory", 0), 1);
+	ck_assert_int_eq(rv_json_int(sa, "appliedLimits.cpu", 0), 1);
+	out = tl_exec(&tl_srv, a, "python3 -c \"b = b'x' * (300 << 20); "
+		      "print('small ok')\"", &code);
+	ck_assert_msg(code == 0 && strstr(out, "small ok"), "%d %s", code, out);
+	free(out);
+	out = tl_exec(&tl_srv, a, "python3 -c \"b = b'x' * (1600 << 20); "
+		      "print('big ok')\"", &code);
+	ck_assert_msg(code != 0 && !strstr(out, "big ok\n"), "1.6 GB fitted "
+		      "in a 1 GiB sandbox: %d %s", code, out);
+	free(out);
+	json_decref(sa);
+	free(a);
+}
+END_TEST
+
+/* The pids cgroup of a running sandbox, from its pid 1 (malloc'ed). */
+static char *pids_cgroup_of(const char *id)
+{
+	char *path = rv_xasprintf("%s/sandboxes/%s.json", tl_srv.state_dir,
+				  id);
+	json_t *rec = rv_json_load_file(path, NULL);
+	char *cg, *line, *dir = NULL;
+
+	ck_assert_ptr_nonnull(rec);
+	free(path);
+	path = rv_xasprintf("/proc/%d/cgroup",
+			    (int)rv_json_int(rec, "process.initPid", 0));
+	cg = tu_read_file(path, NULL);
+	ck_assert_ptr_nonnull(cg);
+	line = strstr(cg, ":pids:");
+	ck_assert_ptr_nonnull(line);
+	line[6 + strcspn(line + 6, "\n")] = '\0';
+	dir = rv_xasprintf("/sys/fs/cgroup/pids%s", line + 6);
+	ck_assert_msg(strstr(dir, id), "not its own cgroup: %s", dir);
+	ck_assert_int_eq(access(dir, F_OK), 0);
+	json_decref(rec);
+	free(cg);
+	free(path);
+	return dir;
+}
+
+/* Sandbox cgroups go with their sandbox: on delete, and after a crash. */
+START_TEST(test_lite_cgroups_cleaned_up)
+{
+	char *a = tl_create(&tl_srv, NULL), *b = tl_create(&tl_srv, NULL);
+	char *cg_a = pids_cgroup_of(a), *cg_b = pids_cgroup_of(b);
+	char *parent = rv_xstrdup(cg_a), *path;
+	json_t *rec;
+
+	*strrchr(parent, '/') = '\0';
+	path = rv_xasprintf("/sandbox/%s", a);
+	ck_assert_int_eq(tl_api(&tl_srv, "DELETE", path, NULL, NULL), 200);
+	ck_assert_int_ne(access(cg_a, F_OK), 0);
+	free(path);
+
+	/* b dies while daytona-lite is down: its cgroup goes at restart */
+	tl_kill(&tl_srv);
+	path = rv_xasprintf("%s/sandboxes/%s.json", tl_srv.state_dir, b);
+	rec = rv_json_load_file(path, NULL);
+	ck_assert_ptr_nonnull(rec);
+	kill((pid_t)rv_json_int(rec, "process.initPid", 0), SIGKILL);
+	json_decref(rec);
+	free(path);
+	tl_start(&tl_srv, NULL);
+	ck_assert_int_ne(access(cg_b, F_OK), 0);
+	/* and a clean stop leaves not even the server's parent */
+	tl_stop(&tl_srv);
+	ck_assert_int_ne(access(parent, F_OK), 0);
+	free(parent);
+	free(cg_a);
+	free(cg_b);
+	free(a);
+	free(b);
+}
+END_TEST
+
 static Suite *lite_attack_suite(void)
 {
 	Suite *s = suite_create("lite_attack");
@@ -352,6 +509,12 @@ static Suite *lite_attack_suite(void)
 	tc = tl_tcase("credentials");
 	tcase_add_test(tc, test_lite_preview_keeps_credentials);
 	tcase_add_test(tc, test_lite_bearer_strict);
+	suite_add_tcase(s, tc);
+	tc = tl_tcase("budgets");
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_lite_process_flood_stays_in_its_sandbox);
+	tcase_add_test(tc, test_lite_memory_limit);
+	tcase_add_test(tc, test_lite_cgroups_cleaned_up);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -105,9 +105,6 @@ static void lite_argv_env(struct lite_argv *a, const char *id,
 #define LITE_STR(x) #x
 #define LITE_XSTR(x) LITE_STR(x)
 
-/* Processes that all sandboxes (one host uid) may have at once. */
-#define LITE_BOX_NPROC 8192
-
 /* The host paths mounted into a sandbox, and where. */
 enum { SRC_HOME, SRC_TMP, SRC_EXE, SRC_PASSWD, SRC_GROUP, SRC_N };
 
@@ -135,6 +132,10 @@ struct lite_spawn {
 	int null_fd;
 	int listen_fd[2];	/* toolbox.sock, forward.sock: the toolbox's */
 	int ready_rd, ready_wr;	/* the toolbox says "ready" on ready_wr */
+	const struct lite_box_limits *lim;
+	int cg_fd[LITE_CG_N];	/* the child joins these cgroups */
+	bool cg_applied[LITE_CG_N];
+	char *notes;		/* what could not be applied */
 };
 
 /* Descriptors in the child (bwrap passes 5, 6 and 7 on to the toolbox). */
@@ -186,20 +187,25 @@ static void lite_build_argv(struct lite_spawn *sp,
 	lite_argv_add3(a, "--workdir", LITE_BOX_HOME, NULL);
 }
 
-/* One of the sandbox's directories, created and owned as it should be. */
-static enum rv_code lite_make_dir(const struct lite_box_host *h,
+/*
+ * One of the sandbox's directories, created and owned by the sandbox's
+ * ids (an existing one too: a record of an older daytona-lite may have
+ * had other ids).  Its parent is ours alone, so the path is trusted.
+ */
+static enum rv_code lite_make_dir(const struct lite_box_limits *lim,
 				  const char *path, mode_t mode,
 				  struct rv_err *err)
 {
-	if (mkdir(path, mode) == 0) {
-		if ((h->drop_ids && chown(path, h->uid, h->gid) < 0) ||
-		    chmod(path, mode) < 0)
-			return rv_errf(err, RV_ERR_IO, "cannot set up '%s': %s",
-				       path, strerror(errno));
-	} else if (errno != EEXIST) {
+	bool made = mkdir(path, mode) == 0;
+
+	if (!made && errno != EEXIST)
 		return rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", path,
 			       strerror(errno));
-	}
+	if ((lim->uid >= 0 && lchown(path, (uid_t)lim->uid,
+				     (gid_t)lim->gid) < 0) ||
+	    (made && chmod(path, mode) < 0))
+		return rv_errf(err, RV_ERR_IO, "cannot set up '%s': %s", path,
+			       strerror(errno));
 	return RV_OK;
 }
 
@@ -226,6 +232,11 @@ static void lite_spawn_close_child_fds(struct lite_spawn *sp)
 	if (sp->ready_wr >= 0)
 		close(sp->ready_wr);
 	sp->ready_wr = -1;
+	for (int i = 0; i < LITE_CG_N; i++) {
+		if (sp->cg_fd[i] >= 0)
+			close(sp->cg_fd[i]);
+		sp->cg_fd[i] = -1;
+	}
 }
 
 static void lite_spawn_release(struct lite_spawn *sp)
@@ -248,6 +259,7 @@ static void lite_spawn_release(struct lite_spawn *sp)
 	lite_spawn_close_child_fds(sp);
 	if (sp->ready_rd >= 0)
 		close(sp->ready_rd);
+	free(sp->notes);
 }
 
 /*
@@ -316,6 +328,32 @@ static enum rv_code lite_spawn_sockets(const struct lite_box_host *h,
 	return rc;
 }
 
+/* The sandbox's cgroups, with the limits its record asks for. */
+static void lite_spawn_cgroups(const struct lite_box_host *h, const char *id,
+			       struct lite_spawn *sp)
+{
+	struct lite_cg_limits want = {
+		.pids = h->pids,
+		.memory = (uint64_t)(sp->lim->memory > 0 ? sp->lim->memory : 0)
+			<< 30,
+		.cpu_millis = sp->lim->cpu > 0 ? sp->lim->cpu * 1000L : 0,
+	};
+
+	if (!h->drop_ids)
+		return;
+	lite_cgroups_create(&h->cg, id, &want, sp->cg_fd, sp->cg_applied,
+			    &sp->notes);
+	for (int i = 0; i < LITE_CG_N; i++) {
+		bool wanted = i == LITE_CG_PIDS ? want.pids > 0 :
+			i == LITE_CG_MEMORY ? want.memory > 0 :
+			want.cpu_millis > 0;
+
+		sp->cg_fd[i] = lite_high_fd(sp->cg_fd[i]);
+		if (!h->cg.dir[i] && wanted)
+			lite_cgroups_note(&sp->notes, "%s", h->cg.why[i]);
+	}
+}
+
 static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 				       const char *id, const json_t *env,
 				       struct lite_spawn *sp,
@@ -339,11 +377,12 @@ static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", base,
 			     strerror(errno));
 	for (int i = SRC_HOME; rc == RV_OK && i <= SRC_TMP; i++)
-		rc = lite_make_dir(h, sp->src[i], modes[i], err);
+		rc = lite_make_dir(sp->lim, sp->src[i], modes[i], err);
 	if (rc == RV_OK)
 		rc = lite_spawn_sockets(h, id, sp, err);
 	if (rc)
 		goto out;
+	lite_spawn_cgroups(h, id, sp);
 	sp->log_fd = lite_high_fd(open(log, O_WRONLY | O_CREAT | O_TRUNC |
 				       O_CLOEXEC, 0600));
 	sp->null_fd = lite_high_fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -428,21 +467,29 @@ static _Noreturn void lite_child(const struct lite_box_host *h,
 	    dup2(sp->listen_fd[1], FD_FORWARD) < 0 ||
 	    dup2(sp->ready_wr, FD_READY) < 0)
 		lite_child_die("set up descriptors");
+	/* everything from here on counts against the sandbox's budget */
+	if (lite_cgroups_join(sp->cg_fd) < 0)
+		lite_child_die("join the sandbox's cgroups");
 	closefrom(FD_READY + 1);
 	setsid();
 	if (h->drop_ids && lite_child_stage(sp) < 0)
 		lite_child_die("stage the sandbox's mounts");
-	/* a fork bomb in a sandbox must not take the host along */
+	/* its own uid: RLIMIT_NPROC counts this sandbox's processes alone */
 	if (h->drop_ids) {
-		struct rlimit nproc = { LITE_BOX_NPROC, LITE_BOX_NPROC };
+		struct rlimit nproc = { (rlim_t)h->pids, (rlim_t)h->pids };
 		struct rlimit core = { 0, 0 };
 
-		setrlimit(RLIMIT_NPROC, &nproc);
+		if (h->pids > 0)
+			setrlimit(RLIMIT_NPROC, &nproc);
 		setrlimit(RLIMIT_CORE, &core);
 	}
-	if (h->drop_ids && (setgroups(0, NULL) < 0 ||
-			    setresgid(h->gid, h->gid, h->gid) < 0 ||
-			    setresuid(h->uid, h->uid, h->uid) < 0))
+	if (sp->lim->uid >= 0 && (setgroups(0, NULL) < 0 ||
+				  setresgid((gid_t)sp->lim->gid,
+					    (gid_t)sp->lim->gid,
+					    (gid_t)sp->lim->gid) < 0 ||
+				  setresuid((uid_t)sp->lim->uid,
+					    (uid_t)sp->lim->uid,
+					    (uid_t)sp->lim->uid) < 0))
 		lite_child_die("drop privileges");
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -650,28 +697,56 @@ static enum rv_code lite_wait_ready(const struct lite_box_host *h,
 		}
 	}
 	if (rc)
-		lite_box_kill(p, true);
+		lite_box_kill(h, id, p, true);
 	if (*ready_fd >= 0)
 		close(*ready_fd);
 	*ready_fd = -1;
 	return rc;
 }
 
+/* What lite_box_start() enforced, for the sandbox record. */
+static json_t *lite_applied(const struct lite_box_host *h,
+			    const struct lite_spawn *sp)
+{
+	const struct lite_box_limits *lim = sp->lim;
+	bool pids = sp->cg_applied[LITE_CG_PIDS] ||
+		(lim->uid >= 0 && h->pids > 0);
+	json_t *o = json_pack("{s:o, s:o, s:o, s:o}",
+		"uid", lim->uid >= 0 ? json_integer(lim->uid) : json_null(),
+		"pids", pids ? json_integer(h->pids) : json_null(),
+		"cpu", sp->cg_applied[LITE_CG_CPU] ?
+			json_integer(lim->cpu) : json_null(),
+		"memory", sp->cg_applied[LITE_CG_MEMORY] ?
+			json_integer(lim->memory) : json_null());
+
+	if (!h->drop_ids)
+		json_object_set_new(o, "notes", json_string("daytona-lite does "
+				    "not run as root: sandboxes run as its "
+				    "user, without cgroups"));
+	else if (sp->notes)
+		json_object_set_new(o, "notes", json_string(sp->notes));
+	return o;
+}
+
 enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
-			    const json_t *env, struct lite_box_proc *out,
+			    const json_t *env, const struct lite_box_limits *lim,
+			    struct lite_box_proc *out, json_t **applied,
 			    const volatile int *cancel, struct rv_err *err)
 {
 	struct lite_spawn sp = {
 		.args_fd = -1, .info_rd = -1, .info_wr = -1, .log_fd = -1,
 		.null_fd = -1, .listen_fd = { -1, -1 }, .ready_rd = -1,
-		.ready_wr = -1,
+		.ready_wr = -1, .lim = lim,
 	};
 	enum rv_code rc;
 	pid_t pid;
 
 	uint64_t t0 = rv_now_ns(), t1, t2;
 
+	for (int i = 0; i < LITE_CG_N; i++)
+		sp.cg_fd[i] = -1;
 	memset(out, 0, sizeof(*out));
+	*applied = NULL;
 	rc = lite_spawn_prepare(h, id, env, &sp, err);
 	if (rc)
 		goto out;
@@ -695,7 +770,7 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 	if (out->init_pid <= 0 || !out->init_start) {
 		char tail[300];
 
-		lite_box_kill(out, true);
+		lite_box_kill(h, id, out, true);
 		lite_log_tail(h, id, tail, sizeof(tail));
 		rc = rv_errf(err, RV_ERR_CHILD, "bubblewrap failed to start "
 			     "sandbox '%s'%s%s", id, tail[0] ? ": " : "", tail);
@@ -705,10 +780,14 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 	rc = lite_wait_ready(h, id, out, &sp.ready_rd, cancel, err);
 	if (rc)
 		memset(out, 0, sizeof(*out));
+	else
+		*applied = lite_applied(h, &sp);
 	rv_debug("sandbox '%s': prepare %.1f ms, namespaces %.1f ms, toolbox "
 		 "%.1f ms", id, rv_ns_to_ms(t1 - t0), rv_ns_to_ms(t2 - t1),
 		 rv_ns_to_ms(rv_now_ns() - t2));
 out:
+	if (rc && h->drop_ids)
+		lite_cgroups_remove(&h->cg, id);
 	lite_spawn_release(&sp);
 	return rc;
 }
@@ -735,7 +814,8 @@ bool lite_box_reaped(const struct lite_box_proc *p, int *status)
 	return false;
 }
 
-void lite_box_kill(const struct lite_box_proc *p, bool own_child)
+void lite_box_kill(const struct lite_box_host *h, const char *id,
+		   const struct lite_box_proc *p, bool own_child)
 {
 	uint64_t deadline = rv_now_ns() + 10 * RV_NS_PER_SEC;
 
@@ -752,7 +832,9 @@ void lite_box_kill(const struct lite_box_proc *p, bool own_child)
 			!p->bwrap_start;
 
 		if (init_gone && bwrap_gone)
-			return;
+			break;
 		usleep(500);
 	}
+	if (h->drop_ids)
+		lite_cgroups_remove(&h->cg, id);
 }

@@ -11,7 +11,9 @@
  * listening descriptors the toolbox inherits.  When
  * daytona-lite runs as root, the sandbox runs as an unprivileged host uid
  * (struct lite_box_host.uid), so host files it can see are only those any
- * local user can read.
+ * local user can read.  Each sandbox has host ids of its own and, where
+ * the host has cgroup v1 hierarchies, a cgroup bounding its processes,
+ * memory and CPU (lite_cgroup.h): one sandbox cannot use up another's.
  *
  * Killing pid 1 of the sandbox's pid namespace ends every process in it;
  * nothing is mounted on the host, so removing DIR/<id> leaves nothing.
@@ -27,11 +29,22 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lite_cgroup.h"
 #include "rv_err.h"
 
 /* Where things are inside a sandbox. */
 #define LITE_BOX_HOME "/home/daytona"
 #define LITE_BOX_EXE "/opt/daytona-lite/daytona-lite"
+
+/* How sandboxes are made on this host (from the configuration). */
+struct lite_box_opts {
+	const char *bwrap;	/* bubblewrap binary, NULL = search PATH */
+	uid_t uid;		/* as root: sandboxes run as uid..uid+uids-1 */
+	gid_t gid;		/* and gid..gid+uids-1, one of each apiece */
+	unsigned uids;
+	long pids;		/* processes (and threads) per sandbox */
+	long start_timeout_ms;
+};
 
 struct lite_box_host {
 	char *bwrap;		/* bubblewrap binary */
@@ -39,10 +52,23 @@ struct lite_box_host {
 	char *exe;		/* a copy of this program: the toolbox */
 	char *passwd;		/* the sandboxes' /etc/passwd and group */
 	char *group;
-	bool drop_ids;		/* run bwrap as uid:gid (we are root) */
-	uid_t uid;
+	bool drop_ids;		/* run bwrap as the sandbox's ids (we are root) */
+	uid_t uid;		/* the first of the sandboxes' ids */
 	gid_t gid;
+	unsigned uids;
+	long pids;
 	long start_timeout_ms;
+	struct lite_cgroups cg;	/* as root: one cgroup per sandbox */
+};
+
+/*
+ * A sandbox's budget: its own host ids (as root; see
+ * lite_box_pick_ids()) and the resources its record asks for.
+ */
+struct lite_box_limits {
+	long uid, gid;		/* -1: not root, daytona-lite's own */
+	int cpu;		/* CPUs; 0 = no limit */
+	int memory;		/* GiB; 0 = no limit */
 };
 
 /* The processes of a running sandbox. */
@@ -54,15 +80,23 @@ struct lite_box_proc {
 };
 
 /*
- * Set up h: find bwrap (NULL = search PATH) and our binary, write the
- * sandbox passwd/group files under etc_dir.  uid/gid are used when we run
- * as root.  Release with lite_box_host_release().
+ * Set up h: find bwrap and our binary, write the sandbox passwd/group
+ * files under etc_dir, find the cgroup hierarchies (as root).  Release
+ * with lite_box_host_release().
  */
-enum rv_code lite_box_host_init(struct lite_box_host *h, const char *bwrap,
-				const char *dir, const char *etc_dir,
-				uid_t uid, gid_t gid, long start_timeout_ms,
+enum rv_code lite_box_host_init(struct lite_box_host *h, const char *dir,
+				const char *etc_dir,
+				const struct lite_box_opts *o,
 				struct rv_err *err);
 void lite_box_host_release(struct lite_box_host *h);
+
+/*
+ * The first of h's uids that used(uid, arg) says no sandbox holds, and
+ * its gid, into lim (-1 when not root); false when every one is taken.
+ */
+bool lite_box_pick_ids(const struct lite_box_host *h,
+		       bool (*used)(long uid, void *arg), void *arg,
+		       struct lite_box_limits *lim);
 
 /* "<dir>/<id>/<leaf>", malloc'ed. */
 char *lite_box_path(const struct lite_box_host *h, const char *id,
@@ -70,20 +104,26 @@ char *lite_box_path(const struct lite_box_host *h, const char *id,
 
 /*
  * Start the sandbox id with environment env (object of strings, may be
- * NULL) and wait until its toolbox is ready (within start_timeout_ms, or
- * until *cancel is set).  Creates its directories on first use.  On
- * failure nothing is left running and err says why (with the tail of the
- * sandbox's log when it exited).
+ * NULL) within lim, and wait until its toolbox is ready (within
+ * start_timeout_ms, or until *cancel is set).  Creates its directories
+ * on first use.  *applied gets what was enforced, as the sandbox record
+ * shows it: {"uid", "pids", "cpu", "memory", "notes"} (a new reference;
+ * null for a limit not applied, notes say why).  On failure nothing is
+ * left running and err says why (with the tail of the sandbox's log when
+ * it exited).
  */
 enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
-			    const json_t *env, struct lite_box_proc *out,
+			    const json_t *env, const struct lite_box_limits *lim,
+			    struct lite_box_proc *out, json_t **applied,
 			    const volatile int *cancel, struct rv_err *err);
 
 /*
  * End every process of the sandbox and wait until they are gone (a few
- * seconds at most).  own_child: bwrap_pid is our child, reap it.
+ * seconds at most), then remove its cgroups.  own_child: bwrap_pid is
+ * our child, reap it.
  */
-void lite_box_kill(const struct lite_box_proc *p, bool own_child);
+void lite_box_kill(const struct lite_box_host *h, const char *id,
+		   const struct lite_box_proc *p, bool own_child);
 
 /*
  * Where the server connects to reach the toolbox (forward: the port

@@ -33,12 +33,21 @@ struct lite_opt {
 #define FO(field) (offsetof(struct lite_conf, faults) + \
 		   offsetof(struct lite_faults, field))
 
+/*
+ * The first of the sandboxes' host ids: far above the ids of users
+ * (1000-60000), systemd's dynamic users (61184-65519), nobody (65534)
+ * and the subordinate id ranges given to users for containers (100000
+ * on, 65536 each), and below 2^31, which some tools take as negative.
+ */
+#define LITE_SANDBOX_UID 1900000000u
+
 static const struct lite_opt lite_opts[] = {
 	{ "listen", "LISTEN", OPT_LISTEN, CO(host) },
 	{ "state-dir", "STATE_DIR", OPT_STR, CO(state_dir) },
 	{ "api-key", "API_KEY", OPT_STR, CO(api_key) },
 	{ "bwrap", "BWRAP", OPT_STR, CO(bwrap) },
 	{ "sandbox-uid", "SANDBOX_UID", OPT_UIDGID, CO(sandbox_uid) },
+	{ "sandbox-pids", "SANDBOX_PIDS", OPT_LONG, CO(sandbox_pids) },
 	{ "interval-unit-ms", "INTERVAL_UNIT_MS", OPT_LONG,
 	  CO(interval_unit_ms) },
 	{ "create-wait-ms", "CREATE_WAIT_MS", OPT_LONG, CO(create_wait_ms) },
@@ -85,8 +94,12 @@ static const char lite_usage[] =
 "                           $DAYTONA_LITE_API_KEY, else $DAYTONA_API_KEY,\n"
 "                           else a random key saved in DIR/api-key\n"
 "  --bwrap PATH             bubblewrap binary (default: bwrap in PATH)\n"
-"  --sandbox-uid UID[:GID]  host ids sandboxes run as when started by root\n"
-"                           (default 65534:65534)\n"
+"  --sandbox-uid UID[:GID]  started by root, each sandbox runs as host ids\n"
+"                           of its own: UID..UID+N-1 and GID..GID+N-1 for\n"
+"                           --max-sandboxes N (default 1900000000)\n"
+"  --sandbox-pids N         processes and threads per sandbox (default\n"
+"                           1024; a pids cgroup, and RLIMIT_NPROC of the\n"
+"                           sandbox's uid; 0 = no limit)\n"
 "  --interval-unit-ms N     length of one 'minute' of the auto-stop,\n"
 "                           -archive and -delete intervals (default 60000;\n"
 "                           tests use a few ms)\n"
@@ -249,8 +262,9 @@ static void lite_conf_defaults(struct lite_conf *c)
 	c->port = 3986;
 	c->state_dir = rv_xasprintf("%s/.local/state/daytona-lite",
 				    home && *home ? home : "/tmp");
-	c->sandbox_uid = 65534;
-	c->sandbox_gid = 65534;
+	c->sandbox_uid = LITE_SANDBOX_UID;
+	c->sandbox_gid = LITE_SANDBOX_UID;
+	c->sandbox_pids = 1024;
 	c->interval_unit_ms = 60000;
 	c->create_wait_ms = 30000;
 	c->start_timeout_ms = 30000;
@@ -323,6 +337,12 @@ enum rv_code lite_conf_parse(struct lite_conf *c, int argc, char **argv,
 	if (c->interval_unit_ms < 1)
 		return rv_errf(err, RV_ERR_USAGE,
 			       "'--interval-unit-ms' must be at least 1");
+	if ((uint64_t)c->sandbox_uid + c->max_sandboxes > 0xfffffffeULL ||
+	    (uint64_t)c->sandbox_gid + c->max_sandboxes > 0xfffffffeULL)
+		return rv_errf(err, RV_ERR_USAGE, "'--sandbox-uid' %lu:%lu "
+			       "leaves no room for %u sandboxes",
+			       (unsigned long)c->sandbox_uid,
+			       (unsigned long)c->sandbox_gid, c->max_sandboxes);
 	c->faults.rng = c->faults.seed;
 	return RV_OK;
 }

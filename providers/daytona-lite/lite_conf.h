@@ -38,8 +38,9 @@ struct lite_conf {
 	char *api_key;
 	bool api_key_generated;	/* no key given: one was made and saved */
 	char *bwrap;		/* bubblewrap binary */
-	uid_t sandbox_uid;	/* host uid sandboxes run as (root only) */
-	gid_t sandbox_gid;
+	uid_t sandbox_uid;	/* as root: the first host uid of sandboxes */
+	gid_t sandbox_gid;	/* (one each, max_sandboxes of them) */
+	long sandbox_pids;	/* processes per sandbox; 0 = no limit */
 	long interval_unit_ms;	/* one "minute" of auto-stop/-archive/-delete */
 	long create_wait_ms;	/* create/start answer once started, or then */
 	long start_timeout_ms;	/* the toolbox must be ready within this */
