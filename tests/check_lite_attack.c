@@ -5,9 +5,11 @@
  * real bubblewrap sandboxes.
  */
 #include "testutil.h"
+#include "flood.h"
 #include "lite_util.h"
 
 #include "rv_alloc.h"
+#include "rv_clock.h"
 #include "rv_json.h"
 
 #include <poll.h>
@@ -498,6 +500,62 @@ START_TEST(test_lite_cgroups_cleaned_up)
 }
 END_TEST
 
+#define AUTH_HDR "Authorization: Bearer " TL_KEY "\r\n"
+
+/*
+ * Issue 10: about 4,100 idle connections from one client stopped the
+ * API.  Now a flood of them only displaces its own kind: a request is
+ * served during the flood, and at once after it.
+ */
+START_TEST(test_lite_idle_connection_flood)
+{
+	struct flood f;
+
+	flood_open(&f, tl_srv.port, 4400);
+	ck_assert_msg(f.n > 1100, "only %zu connections opened", f.n);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(flood_get(tl_srv.port, "/api/sandbox",
+					   AUTH_HDR, 10000), 200);
+	flood_close(&f);
+	ck_assert_int_eq(flood_get(tl_srv.port, "/api/sandbox", AUTH_HDR,
+				   3000), 200);
+}
+END_TEST
+
+/*
+ * A connection has 10 s (--head-timeout) to send a whole request head,
+ * however it trickles; then it is closed.  Requests go on meanwhile.
+ */
+START_TEST(test_lite_slow_heads_dropped)
+{
+	struct flood idle, slow;
+	uint64_t t0 = rv_now_ns();
+	size_t closed = 0;
+
+	flood_open(&idle, tl_srv.port, 50);
+	flood_open(&slow, tl_srv.port, 50);
+	flood_send(&slow, "GET /api/sandbox HTTP/1.1\r\nX-Slow: ");
+	while (rv_now_ns() - t0 < 30 * RV_NS_PER_SEC) {
+		flood_send(&slow, "a");
+		if (rv_now_ns() - t0 < 3 * RV_NS_PER_SEC)
+			ck_assert_uint_eq(flood_closed(&idle, 0) +
+					  flood_closed(&slow, 0), 0);
+		ck_assert_int_eq(flood_get(tl_srv.port, "/api/sandbox",
+					   AUTH_HDR, 5000), 200);
+		closed = flood_closed(&idle, 0) + flood_closed(&slow, 0);
+		if (closed == idle.n + slow.n)
+			break;
+		usleep(500000);
+	}
+	ck_assert_msg(closed == idle.n + slow.n, "%zu of %zu idle or slow "
+		      "connections still open after %.0f s", idle.n + slow.n -
+		      closed, idle.n + slow.n,
+		      (double)(rv_now_ns() - t0) / 1e9);
+	flood_close(&idle);
+	flood_close(&slow);
+}
+END_TEST
+
 static Suite *lite_attack_suite(void)
 {
 	Suite *s = suite_create("lite_attack");
@@ -515,6 +573,11 @@ static Suite *lite_attack_suite(void)
 	tcase_add_test(tc, test_lite_process_flood_stays_in_its_sandbox);
 	tcase_add_test(tc, test_lite_memory_limit);
 	tcase_add_test(tc, test_lite_cgroups_cleaned_up);
+	suite_add_tcase(s, tc);
+	tc = tl_tcase("floods");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_lite_idle_connection_flood);
+	tcase_add_test(tc, test_lite_slow_heads_dropped);
 	suite_add_tcase(s, tc);
 	return s;
 }

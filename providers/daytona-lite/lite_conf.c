@@ -54,6 +54,8 @@ static const struct lite_opt lite_opts[] = {
 	{ "start-timeout-ms", "START_TIMEOUT_MS", OPT_LONG,
 	  CO(start_timeout_ms) },
 	{ "max-body", "MAX_BODY", OPT_LONG, CO(max_body) },
+	{ "max-connections", "MAX_CONNECTIONS", OPT_LONG, CO(max_connections) },
+	{ "head-timeout", "HEAD_TIMEOUT", OPT_LONG, CO(head_timeout_s) },
 	{ "max-sandboxes", "MAX_SANDBOXES", OPT_LONG, CO(max_sandboxes) },
 	{ "quiet", NULL, OPT_FLAG, CO(quiet) },
 	{ "debug", NULL, OPT_FLAG, CO(debug) },
@@ -110,6 +112,11 @@ static const char lite_usage[] =
 "                           in 'error' (default 30000)\n"
 "  --max-body BYTES         largest API request body (default 1048576; 413)\n"
 "  --max-sandboxes N        sandboxes at once (default 200; 403 beyond)\n"
+"  --max-connections N      client connections at once (default 1024); at\n"
+"                           the bound a new one displaces the oldest that\n"
+"                           is still waiting for a request head\n"
+"  --head-timeout S         seconds a connection has to send a whole\n"
+"                           request head (default 10)\n"
 "  --quiet                  no log lines but errors\n"
 "  --debug                  also log timings of every sandbox start\n"
 "\n"
@@ -270,6 +277,8 @@ static void lite_conf_defaults(struct lite_conf *c)
 	c->start_timeout_ms = 30000;
 	c->max_body = 1 << 20;
 	c->max_sandboxes = 200;
+	c->max_connections = 1024;
+	c->head_timeout_s = 10;
 	c->faults.retry_after_s = 1;
 	c->faults.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 }
@@ -337,6 +346,12 @@ enum rv_code lite_conf_parse(struct lite_conf *c, int argc, char **argv,
 	if (c->interval_unit_ms < 1)
 		return rv_errf(err, RV_ERR_USAGE,
 			       "'--interval-unit-ms' must be at least 1");
+	if (c->max_connections < 1 || c->max_connections > 1000000)
+		return rv_errf(err, RV_ERR_USAGE, "'--max-connections' must be "
+			       "1 to 1000000");
+	if (c->head_timeout_s < 1 || c->head_timeout_s > 3600)
+		return rv_errf(err, RV_ERR_USAGE, "'--head-timeout' must be 1 "
+			       "to 3600 seconds");
 	if ((uint64_t)c->sandbox_uid + c->max_sandboxes > 0xfffffffeULL ||
 	    (uint64_t)c->sandbox_gid + c->max_sandboxes > 0xfffffffeULL)
 		return rv_errf(err, RV_ERR_USAGE, "'--sandbox-uid' %lu:%lu "

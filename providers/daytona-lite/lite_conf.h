@@ -45,6 +45,8 @@ struct lite_conf {
 	long create_wait_ms;	/* create/start answer once started, or then */
 	long start_timeout_ms;	/* the toolbox must be ready within this */
 	size_t max_body;	/* control-plane request body limit (413) */
+	long max_connections;	/* client connections at once */
+	long head_timeout_s;	/* to receive a request head */
 	unsigned max_sandboxes;
 	bool quiet;
 	bool debug;
