@@ -171,9 +171,10 @@ static int lite_conn_new(struct lite_srv *srv, struct lws *wsi)
 		free(c);
 		return -1;
 	}
+	/* now, before anything it reads could give it a new deadline */
 	if (victim)
 		lws_set_timeout(victim->wsi, PENDING_TIMEOUT_USER_OK,
-				LWS_TO_KILL_ASYNC);
+				LWS_TO_KILL_SYNC);
 	c->kind = LITE_K_CLIENT;
 	c->srv = srv;
 	c->wsi = wsi;
@@ -298,7 +299,7 @@ static enum rv_code lite_srv_start(struct lite_srv *srv, struct lite *l,
 			l->conf->max_connections);
 	rv_connq_init(&srv->conns, max);
 	srv->head_timeout_s = (int)l->conf->head_timeout_s;
-	info.fd_limit_per_thread = 2 * max + 256;
+	info.fd_limit_per_thread = 2 * max + 64;
 	lws_set_log_level(LLL_ERR, lite_lws_log);
 	srv->ctx = lws_create_context(&info);
 	if (!srv->ctx)
