@@ -64,7 +64,8 @@ static void taskapp_usage(FILE *f)
 	      "  --max-connections N  clients at once (default 1024); at the\n"
 	      "                       bound a new one displaces the one idle\n"
 	      "                       longest\n"
-	      "  --head-timeout S     seconds to send a request head (default 10)\n"
+	      "  --head-timeout S     seconds to send a request head\n"
+	      "                       (default 10)\n"
 	      "  --version     print the version\n", f);
 }
 

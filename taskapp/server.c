@@ -224,7 +224,7 @@ static int conn_writable(struct conn *c)
 	if (c->close_after)
 		return -1;
 	conn_reset(c);
-	wsi = c->wsi;	/* c may be gone once the transaction is completed */
+	wsi = c->wsi;	/* c may be freed with the transaction */
 	if (lws_http_transaction_completed(wsi))
 		return -1;
 	peer_waiting(wsi, true);	/* kept alive: waits for a head */

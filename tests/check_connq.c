@@ -78,7 +78,7 @@ START_TEST(test_connq_fit)
 	ck_assert_uint_eq(rv_connq_fit(500, 2, 256), 500);
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &r), 0);
 	ck_assert_uint_ge(r.rlim_cur, 1256);
-	r.rlim_cur = r.rlim_max = 756;		/* (tests run in a fork) */
+	r.rlim_cur = r.rlim_max = 756;	/* (each test runs in a fork) */
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &r), 0);
 	ck_assert_uint_eq(rv_connq_fit(500, 2, 256), 250);
 	ck_assert_uint_eq(rv_connq_fit(10, 2, 256), 10);

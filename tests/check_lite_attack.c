@@ -283,8 +283,9 @@ START_TEST(test_lite_preview_keeps_credentials)
 		const char *key_only[] = {
 			"Authorization: Bearer " TL_KEY, NULL,
 		};
-		char *by_query = rv_xasprintf("%s/q?DAYTONA_SANDBOX_AUTH_KEY=%s",
-					      rv_json_str(pl, "url"), token);
+		char *by_query = rv_xasprintf("%s/q?DAYTONA_SANDBOX_AUTH_KEY="
+					      "%s", rv_json_str(pl, "url"),
+					      token);
 
 		head = seen_by_app(url, key_only);
 		assert_clean(head, token);

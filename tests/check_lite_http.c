@@ -222,7 +222,8 @@ START_TEST(test_lite_creds_scrub)
 
 	s = lite_target_without_param("/p?x=1&DAYTONA_SANDBOX_AUTH_KEY=t&"
 				      "daytona%5Fsandbox_auth_key=t&y=2&"
-				      "DAYTONA_SANDBOX_AUTH_KEY", LITE_TOKEN_PARAM);
+				      "DAYTONA_SANDBOX_AUTH_KEY",
+				      LITE_TOKEN_PARAM);
 	ck_assert_str_eq(s, "/p?x=1&y=2");
 	free(s);
 	s = lite_target_without_param("/p?DAYTONA_SANDBOX_AUTH_KEY=t",
@@ -233,7 +234,7 @@ START_TEST(test_lite_creds_scrub)
 	ck_assert_str_eq(s, "/p?a&&b=");
 	free(s);
 	ck_assert(lite_has_secret("Bearer  key-0123", "key-0123"));
-	ck_assert(!lite_has_secret("k", "k"));	/* too short to look for */
+	ck_assert(!lite_has_secret("k", "k"));	/* too short to seek */
 }
 END_TEST
 

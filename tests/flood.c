@@ -70,7 +70,8 @@ size_t flood_closed(struct flood *f, int timeout_ms)
 				continue;
 			r = recv(f->fds[i], buf, sizeof(buf), MSG_DONTWAIT);
 			if (r == 0 || (r < 0 && errno != EAGAIN &&
-				       errno != EWOULDBLOCK && errno != EINTR)) {
+				       errno != EWOULDBLOCK &&
+				       errno != EINTR)) {
 				gone[i] = true;
 				closed++;
 			}

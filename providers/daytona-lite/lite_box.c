@@ -131,7 +131,7 @@ struct lite_spawn {
 	int log_fd;
 	int null_fd;
 	int listen_fd[2];	/* toolbox.sock, forward.sock: the toolbox's */
-	int ready_rd, ready_wr;	/* the toolbox says "ready" on ready_wr */
+	int ready_rd, ready_wr;	/* "ready" comes through this pipe */
 	const struct lite_box_limits *lim;
 	int cg_fd[LITE_CG_N];	/* the child joins these cgroups */
 	bool cg_applied[LITE_CG_N];
@@ -320,8 +320,8 @@ static enum rv_code lite_spawn_sockets(const struct lite_box_host *h,
 
 		sp->listen_fd[i] = lite_high_fd(lite_unix_listen(path, 128));
 		if (sp->listen_fd[i] < 0)
-			rc = rv_errf(err, RV_ERR_IO, "cannot listen on '%s': %s",
-				     path, strerror(errno));
+			rc = rv_errf(err, RV_ERR_IO, "cannot listen on '%s': "
+				     "%s", path, strerror(errno));
 		free(path);
 	}
 	free(dir);
@@ -729,7 +729,8 @@ static json_t *lite_applied(const struct lite_box_host *h,
 }
 
 enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
-			    const json_t *env, const struct lite_box_limits *lim,
+			    const json_t *env,
+			    const struct lite_box_limits *lim,
 			    struct lite_box_proc *out, json_t **applied,
 			    const volatile int *cancel, struct rv_err *err)
 {

@@ -39,7 +39,7 @@
 /* How sandboxes are made on this host (from the configuration). */
 struct lite_box_opts {
 	const char *bwrap;	/* bubblewrap binary, NULL = search PATH */
-	uid_t uid;		/* as root: sandboxes run as uid..uid+uids-1 */
+	uid_t uid;		/* as root: sandbox k runs as uid + k */
 	gid_t gid;		/* and gid..gid+uids-1, one of each apiece */
 	unsigned uids;
 	long pids;		/* processes (and threads) per sandbox */
@@ -52,7 +52,7 @@ struct lite_box_host {
 	char *exe;		/* a copy of this program: the toolbox */
 	char *passwd;		/* the sandboxes' /etc/passwd and group */
 	char *group;
-	bool drop_ids;		/* run bwrap as the sandbox's ids (we are root) */
+	bool drop_ids;		/* root: bwrap runs as a sandbox's ids */
 	uid_t uid;		/* the first of the sandboxes' ids */
 	gid_t gid;
 	unsigned uids;
@@ -113,7 +113,8 @@ char *lite_box_path(const struct lite_box_host *h, const char *id,
  * it exited).
  */
 enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
-			    const json_t *env, const struct lite_box_limits *lim,
+			    const json_t *env,
+			    const struct lite_box_limits *lim,
 			    struct lite_box_proc *out, json_t **applied,
 			    const volatile int *cancel, struct rv_err *err);
 

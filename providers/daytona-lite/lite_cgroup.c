@@ -58,7 +58,8 @@ static bool lite_cg_mount(const char *name, char **mnt, char **root)
 		char r[1024], m[1024], type[64], opts[1024];
 		const char *dash = strstr(line, " - ");
 
-		if (!dash || sscanf(line, "%*s %*s %*s %1023s %1023s", r, m) != 2 ||
+		if (!dash ||
+		    sscanf(line, "%*s %*s %*s %1023s %1023s", r, m) != 2 ||
 		    sscanf(dash + 3, "%63s %*s %1023s", type, opts) != 2 ||
 		    strcmp(type, "cgroup") || !lite_cg_listed(opts, name))
 			continue;
@@ -205,8 +206,8 @@ static int lite_cg_limit(enum lite_cg_ctl c, const char *dir,
 		e = lite_cg_write(dir, "memory.limit_in_bytes", v);
 		/* and no swap beyond it, where swap is accounted */
 		if (!e) {
-			int m = lite_cg_write(dir, "memory.memsw.limit_in_bytes",
-					      v);
+			int m = lite_cg_write(dir,
+					      "memory.memsw.limit_in_bytes", v);
 
 			e = m == ENOENT ? 0 : m;
 		}
@@ -241,6 +242,17 @@ void lite_cgroups_note(char **notes, const char *fmt, ...)
 	*notes = rv_buf_detach(&buf, NULL);
 }
 
+/* mkdir dir, and its parent should somebody have removed it; an errno. */
+static int lite_cg_mkdir(const char *parent, const char *dir)
+{
+	if (mkdir(dir, 0755) == 0)
+		return 0;
+	if (errno == ENOENT && mkdir(parent, 0755) == 0 &&
+	    mkdir(dir, 0755) == 0)
+		return 0;
+	return errno;
+}
+
 void lite_cgroups_create(const struct lite_cgroups *cg, const char *id,
 			 const struct lite_cg_limits *lim, int fds[LITE_CG_N],
 			 bool applied[LITE_CG_N], char **notes)
@@ -255,16 +267,17 @@ void lite_cgroups_create(const struct lite_cgroups *cg, const char *id,
 			continue;
 		dir = rv_xasprintf("%s/%s", cg->dir[c], id);
 		lite_cg_destroy(dir);	/* a stale one */
-		if (mkdir(dir, 0755) < 0) {
-			lite_cgroups_note(notes, "cannot create cgroup '%s': %s", dir,
-				     strerror(errno));
+		r = lite_cg_mkdir(cg->dir[c], dir);
+		if (r) {
+			lite_cgroups_note(notes, "cannot create cgroup '%s': "
+					  "%s", dir, strerror(r));
 			free(dir);
 			continue;
 		}
 		r = lite_cg_limit((enum lite_cg_ctl)c, dir, lim);
 		if (r < 0)
-			lite_cgroups_note(notes, "cannot set the '%s' limit: %s",
-				     lite_cg_names[c], strerror(-r));
+			lite_cgroups_note(notes, "cannot set the '%s' limit: "
+					  "%s", lite_cg_names[c], strerror(-r));
 		procs = rv_xasprintf("%s/cgroup.procs", dir);
 		if (r > 0)
 			fds[c] = open(procs, O_WRONLY | O_CLOEXEC);

@@ -129,8 +129,8 @@ static void lite_relay_head(const struct lite_conn *c, struct lite_bq *q,
 
 		/* the preview token's cookies stay here, the app's go on */
 		if (!strcasecmp(h.name, "cookie"))
-			h.value = cookies = lite_cookie_without(h.value,
-							       LITE_TOKEN_COOKIE);
+			h.value = cookies =
+				lite_cookie_without(h.value, LITE_TOKEN_COOKIE);
 		if (h.value && !lite_relay_drops(&h, key, token))
 			rv_buf_addf(&b, "%s: %s\r\n", h.name, h.value);
 		free(cookies);

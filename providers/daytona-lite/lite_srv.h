@@ -73,7 +73,7 @@ struct lite_srv {
 	uint64_t park_due;	/* when sul_park fires (0 = not set) */
 	int sigfd;
 	bool quit;
-	struct rv_connq conns;	/* client connections, idle ones shed first */
+	struct rv_connq conns;	/* clients; idle ones are shed first */
 	int head_timeout_s;	/* to receive a whole request head */
 	unsigned char scratch[LWS_PRE + LITE_WRITE_CHUNK];
 };

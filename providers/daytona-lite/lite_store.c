@@ -355,7 +355,7 @@ static struct lite_sandbox *lite_record_parse(const json_t *o)
 	sb->gid = (long)rv_json_int(o, "gid", -1);
 	if (sb->uid < 0 || sb->gid < 0 || sb->uid > 0xfffffffeL ||
 	    sb->gid > 0xfffffffeL || !sb->uid || !sb->gid)
-		sb->uid = sb->gid = -1;	/* none yet, or not one to trust */
+		sb->uid = sb->gid = -1;	/* none yet, or none to trust */
 	if (json_is_object(json_object_get(o, "appliedLimits")))
 		sb->applied = json_deep_copy(json_object_get(o,
 							     "appliedLimits"));

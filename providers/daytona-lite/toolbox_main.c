@@ -142,10 +142,11 @@ static enum rv_code tb_write_ready(const struct tb_server *s, int ready_fd,
 	enum rv_code rc = RV_OK;
 
 	if (!s->socket_dir) {
-		if (ready_fd >= 0 && (rv_write_all(ready_fd, "ready\n", 6) < 0 ||
-				      close(ready_fd) < 0))
-			return rv_errf(err, RV_ERR_IO, "cannot report ready: %s",
-				       strerror(errno));
+		if (ready_fd >= 0 &&
+		    (rv_write_all(ready_fd, "ready\n", 6) < 0 ||
+		     close(ready_fd) < 0))
+			return rv_errf(err, RV_ERR_IO, "cannot report ready: "
+				       "%s", strerror(errno));
 		return RV_OK;
 	}
 	tmp = rv_xasprintf("%s/.ready.tmp", s->socket_dir);
@@ -205,10 +206,12 @@ static enum rv_code tb_listen(struct tb_server *s, int lfd, struct rv_err *err)
 	s->vhost = lws_create_vhost(s->ctx, &info);
 	if (!s->vhost) {
 		close(lfd);
-		return rv_errf(err, RV_ERR_IO, "cannot create the toolbox vhost");
+		return rv_errf(err, RV_ERR_IO, "cannot create the toolbox "
+			       "vhost");
 	}
 	if (!tb_watch_new(s, lfd, tb_on_accept, NULL, NULL, s))
-		return rv_errf(err, RV_ERR_IO, "cannot watch the toolbox socket");
+		return rv_errf(err, RV_ERR_IO, "cannot watch the toolbox "
+			       "socket");
 	return RV_OK;
 }
 
@@ -237,9 +240,9 @@ static enum rv_code tb_sockets(const struct tb_opts *o, int fds[2],
 		if (!o->socket_dir) {
 			fds[i] = i ? o->forward_fd : o->toolbox_fd;
 			if (!tb_listening_fd(fds[i]))
-				return rv_errf(err, RV_ERR_USAGE, "descriptor %d "
-					       "is not a listening socket",
-					       fds[i]);
+				return rv_errf(err, RV_ERR_USAGE,
+					       "descriptor %d is not a "
+					       "listening socket", fds[i]);
 			continue;
 		}
 		path = rv_xasprintf("%s/%s", o->socket_dir, names[i]);
