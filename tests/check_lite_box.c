@@ -53,12 +53,7 @@ static const char echo_py[] =
 "    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n'\n"
 "              b'Connection: close\\r\\n\\r\\n' % len(body) + body)\n"
 "    c.close()\n"
-"s = socket.socket()\n"
-"s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-"s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(16)\n"
-"while True:\n"
-"    c, _ = s.accept()\n"
-"    threading.Thread(target=handle, args=(c,), daemon=True).start()\n";
+TL_PY_SERVE;
 
 /* Start the echo server on port in sandbox id and wait until it answers. */
 static void start_echo(const char *id, int port)

@@ -1,6 +1,7 @@
 /* lite_cgroup: per-sandbox cgroups (v1 pids, memory, cpu). */
 #include "lite_cgroup.h"
 
+#include "lite_http.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 
@@ -27,23 +28,6 @@ const char *lite_cg_name(enum lite_cg_ctl c)
 	return lite_cg_names[c];
 }
 
-/* Is tok one of the comma-separated items of list? */
-static bool lite_cg_listed(const char *list, const char *tok)
-{
-	size_t n = strlen(tok);
-
-	for (const char *p = list; *p;) {
-		size_t k = strcspn(p, ",");
-
-		if (k == n && !strncmp(p, tok, n))
-			return true;
-		p += k;
-		if (*p == ',')
-			p++;
-	}
-	return false;
-}
-
 /*
  * The v1 hierarchy of controller name in /proc/self/mountinfo: its mount
  * point and the cgroup path mounted there (malloc'ed).
@@ -61,7 +45,7 @@ static bool lite_cg_mount(const char *name, char **mnt, char **root)
 		if (!dash ||
 		    sscanf(line, "%*s %*s %*s %1023s %1023s", r, m) != 2 ||
 		    sscanf(dash + 3, "%63s %*s %1023s", type, opts) != 2 ||
-		    strcmp(type, "cgroup") || !lite_cg_listed(opts, name))
+		    strcmp(type, "cgroup") || !lite_list_has(opts, name))
 			continue;
 		*mnt = rv_xstrdup(m);
 		*root = rv_xstrdup(r);
@@ -85,7 +69,7 @@ static char *lite_cg_self(const char *name)
 		if (!ctl || !(p = strchr(ctl + 1, ':')))
 			continue;
 		*p = '\0';
-		if (lite_cg_listed(ctl + 1, name)) {
+		if (lite_list_has(ctl + 1, name)) {
 			p[1 + strcspn(p + 1, "\n")] = '\0';
 			path = rv_xstrdup(p + 1);
 		}
