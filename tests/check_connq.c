@@ -3,6 +3,7 @@
 
 #include "rv_connq.h"
 
+#include <stdlib.h>
 #include <sys/resource.h>
 
 struct conn {
@@ -70,6 +71,9 @@ START_TEST(test_connq_fit)
 {
 	struct rlimit r;
 
+	/* valgrind keeps descriptors of its own and fakes this limit */
+	if (getenv("RUNEVAL_VALGRIND"))
+		return;
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &r), 0);
 	if (r.rlim_max == RLIM_INFINITY || r.rlim_max < 2000)
 		return;		/* nothing to show on this host */
