@@ -8,12 +8,12 @@
  * ({home,tmp}).  The server reaches the toolbox through
  * DIR/<id>/sock/toolbox.sock and forward.sock: sockets the server binds
  * itself in a directory the sandbox neither sees nor can write, whose
- * listening descriptors the toolbox inherits.  When
- * daytona-lite runs as root, the sandbox runs as an unprivileged host uid
- * (struct lite_box_host.uid), so host files it can see are only those any
- * local user can read.  Each sandbox has host ids of its own and, where
- * the host has cgroup v1 hierarchies, a cgroup bounding its processes,
- * memory and CPU (lite_cgroup.h): one sandbox cannot use up another's.
+ * listening descriptors the toolbox inherits.  When daytona-lite runs
+ * as root, each sandbox runs as unprivileged host ids of its own (struct
+ * lite_box_limits), so host files it can see are only those any local
+ * user can read, and, where the host has cgroup v1 hierarchies, in a
+ * cgroup bounding its processes, memory and CPU (lite_cgroup.h): one
+ * sandbox cannot use up another's.
  *
  * Killing pid 1 of the sandbox's pid namespace ends every process in it;
  * nothing is mounted on the host, so removing DIR/<id> leaves nothing.
