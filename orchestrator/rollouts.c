@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -103,6 +104,11 @@ static char *rollout_details(const json_t *v)
 	return text;
 }
 
+static bool rollout_reward_in_range(double reward)
+{
+	return isfinite(reward) && fabs(reward) <= ROLLOUT_REWARD_MAX;
+}
+
 /* Where the reward is; names the problem when there is none. */
 static bool rollout_reward(struct rollout *r, const json_t *v)
 {
@@ -119,6 +125,14 @@ static bool rollout_reward(struct rollout *r, const json_t *v)
 		if (!json_is_number(x)) {
 			rollout_fail(r, "%s is %s, not a number", paths[i],
 				     rv_json_type_name(x));
+			return false;
+		}
+		if (!rollout_reward_in_range(json_number_value(x))) {
+			rollout_fail(r, "%s %g is out of range: a reward must "
+				     "be within -%s and %s", paths[i],
+				     json_number_value(x),
+				     ROLLOUT_REWARD_MAX_TEXT,
+				     ROLLOUT_REWARD_MAX_TEXT);
 			return false;
 		}
 		r->reward = json_number_value(x);
