@@ -84,7 +84,12 @@ static char *rollout_str(const json_t *v, const char *path)
 	return s ? rv_redact(s) : NULL;
 }
 
-/* reward_info.details (or metrics.details), capped in size, as text. */
+/*
+ * reward_info.details (or metrics.details), redacted and capped in size,
+ * as text.  An app may echo its environment here: every string and key
+ * is redacted, and when a secret still shows (in a number, say) the
+ * whole object is withheld.
+ */
 static char *rollout_details(const json_t *v)
 {
 	json_t *d = rv_json_path(v, "reward_info.details");
@@ -94,7 +99,13 @@ static char *rollout_details(const json_t *v)
 		d = rv_json_path(v, "metrics.details");
 	if (!json_is_object(d))
 		return NULL;
+	d = rv_json_redact(d);
 	text = rv_json_dumps(d);
+	json_decref(d);
+	if (rv_redact_contains(text)) {
+		free(text);
+		return rv_xstrdup("{\"redacted\":true}");
+	}
 	if (strlen(text) > ROLLOUT_DETAILS_MAX) {
 		size_t size = strlen(text);
 
