@@ -1,6 +1,7 @@
 /* summary.json and the hyperfine-compatible export. */
 #include "report_render.h"
 
+#include "report_load.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_json.h"
@@ -26,10 +27,9 @@ void report_view_times(struct report_view *v)
 	for (size_t i = 0; i < v->set->n_jobs; i++)
 		if (v->set->jobs[i].epoch_ms < t0)
 			t0 = v->set->jobs[i].epoch_ms;
-	if (isfinite(t0) && t0 >= 0)
-		rv_wall_iso8601((uint64_t)(t0 * 1e6), v->timestamp,
-				sizeof(v->timestamp));
-	else
+	/* inputs hold only times in range (their readers check), so the
+	   fallback is for no time at all */
+	if (!report_format_utc(t0, v->timestamp, sizeof(v->timestamp)))
 		memcpy(v->timestamp, v->generated_utc, sizeof(v->timestamp));
 }
 
