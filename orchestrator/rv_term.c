@@ -7,45 +7,6 @@
 #include <stdint.h>
 #include <string.h>
 
-/*
- * The length of the well-formed UTF-8 sequence at s (at most n bytes)
- * and its code point, or 0 when s does not start one (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF).
- */
-static size_t rv_term_utf8(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	*cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
-	for (size_t i = 1; i < len; i++) {
-		if (i > 1 && (s[i] < 0x80 || s[i] > 0xbf))
-			return 0;
-		*cp = *cp << 6 | (s[i] & 0x3f);
-	}
-	return len;
-}
-
 /* Code points that move or hide text on a terminal. */
 static bool rv_term_bad_cp(uint32_t cp)
 {
@@ -87,7 +48,7 @@ void rv_term_escape(struct rv_buf *out, const char *s, size_t len,
 			i++;
 			continue;
 		}
-		n = c >= 0x80 ? rv_term_utf8(p + i, len - i, &cp) : 0;
+		n = c >= 0x80 ? rv_utf8_len(p + i, len - i, &cp) : 0;
 		if (n && !rv_term_bad_cp(cp)) {
 			rv_buf_add(out, s + i, n);
 		} else if (n) {
