@@ -63,7 +63,7 @@ static json_t *providers_json(const struct report_view *v)
 
 		json_object_set_new(e, "success", json_boolean(p->ok == p->n));
 		json_object_set_new(e, "total_duration",
-				    json_real(p->total_ms / 1000));
+				    num_or_null(p->total_ms / 1000));
 		json_object_set_new(e, "tests_passed", json_integer((json_int_t)p->ok));
 		json_object_set_new(e, "total_tests", json_integer((json_int_t)p->n));
 		json_object_set_new(e, "success_rate", num_or_null(
@@ -97,7 +97,7 @@ static json_t *comparison_json(const struct report_view *v)
 		json_object_set_new(rates, name, num_or_null(
 			p->n ? (double)p->ok / (double)p->n : NAN));
 		json_object_set_new(scores, name, st->n_common ?
-				    json_real(p->score_ms) : json_null());
+				    num_or_null(p->score_ms) : json_null());
 	}
 	for (size_t k = 0; k < st->n_common; k++)
 		json_array_append_new(common, json_string(
