@@ -4,6 +4,7 @@
 #include "journal.h"
 #include "rv_alloc.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,12 +133,16 @@ START_TEST(test_journal_lock_is_exclusive)
 	if (pid == 0) {
 		struct rv_err e = RV_ERR_INIT;
 
+		bool ok;
+
 		/* the second one fails at its first record, and says why */
-		_exit(journal_open(dir, "job-4", &j2, &e) == RV_OK &&
-		      journal_record(j2, "intent", "daytona", NULL, "n2",
-				     NULL, &e) == RV_ERR_IO &&
-		      strstr(e.msg, "another runeval holds it") &&
-		      journal_job_running(dir, "job-4") ? 0 : 1);
+		ok = journal_open(dir, "job-4", &j2, &e) == RV_OK &&
+			journal_record(j2, "intent", "daytona", NULL, "n2",
+				       NULL, &e) == RV_ERR_IO &&
+			strstr(e.msg, "another runeval holds it") &&
+			journal_job_running(dir, "job-4");
+		journal_close(j2);	/* no file of its own to remove */
+		_exit(ok ? 0 : 1);
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_int_eq(WEXITSTATUS(st), 0);
@@ -160,10 +165,12 @@ START_TEST(test_journal_no_file_before_the_first_record)
 	if (pid == 0) {		/* killed: no journal_close() */
 		struct rv_err e = RV_ERR_INIT;
 
-		_exit(journal_open(dir, "job-6", &j, &e) == RV_OK ? 0 : 1);
+		if (journal_open(dir, "job-6", &j, &e) != RV_OK)
+			_exit(1);
+		raise(SIGKILL);
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	ck_assert_int_eq(access(path, F_OK), -1);
 	/* the directory is made (and checked) at once all the same */
 	ck_assert_int_eq(journal_open(dir, "job-6", &j, &err), RV_OK);
