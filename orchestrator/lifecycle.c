@@ -6,6 +6,7 @@
 #include "rv_clock.h"
 #include "rv_log.h"
 #include "rv_redact.h"
+#include "rv_term.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -101,7 +102,7 @@ static void lc_steps(struct lc_run *r, const struct provider_ops *ops,
 	rc = provider_preview(sb, 8000, &pv, &err);
 	lc_report(r, "preview", t0, rc, &err);
 	if (rc == RV_OK && !r->json)
-		printf("           preview %s\n", pv.url);
+		rv_term_printf(stdout, "           preview %s\n", pv.url);
 	t0 = rv_now_ns();
 	rv_err_clear(&err);
 	rc = provider_destroy(sb, &err);

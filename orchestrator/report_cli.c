@@ -6,6 +6,7 @@
 #include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_fs.h"
+#include "rv_term.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -367,6 +368,20 @@ enum rv_code report_write_job(const char *result_path, const char *outdir,
 	return rc;
 }
 
+/*
+ * The table (or the gates) on stdout: names and errors come from the
+ * inputs, so no control character but the line ends reaches the terminal.
+ */
+static void report_print(const struct rv_buf *b)
+{
+	struct rv_buf safe = RV_BUF_INIT;
+
+	rv_term_escape(&safe, b->data, b->len, true);
+	fwrite(safe.data, 1, safe.len, stdout);
+	fflush(stdout);
+	rv_buf_release(&safe);
+}
+
 /* Wall and CPU clocks, for --timings. */
 struct report_clock {
 	uint64_t wall, cpu;
@@ -432,8 +447,7 @@ static int report_run(const struct report_opts *o, struct rv_err *err)
 		for (size_t i = 0; i < c.n_gates; i++)
 			report_gate_describe(&c.gates[i], &c.results[i], &b);
 	}
-	fwrite(b.data, 1, b.len, stdout);
-	fflush(stdout);
+	report_print(&b);
 	if (o->out_dir && (rc = rv_mkdirs(o->out_dir, 0755, err)) != RV_OK)
 		goto out;
 	if (o->out_dir)
@@ -467,8 +481,8 @@ int report_main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	if (opts_parse(&o, argc, argv, &err) != RV_OK) {
-		fprintf(stderr, "runeval report: %s (see runeval report --help)\n",
-			err.msg);
+		rv_term_printf(stderr, "runeval report: %s (see runeval "
+			       "report --help)\n", err.msg);
 		code = 2;
 	} else if (o.help) {
 		fputs(report_usage, stdout);
@@ -476,7 +490,8 @@ int report_main(int argc, char **argv)
 	} else {
 		code = report_run(&o, &err);
 		if (code == 2)
-			fprintf(stderr, "runeval report: %s\n", err.msg);
+			rv_term_printf(stderr, "runeval report: %s\n",
+				       err.msg);
 	}
 	free(o.inputs);
 	free(o.baseline);

@@ -24,8 +24,7 @@ struct provider_proc {
 	char *sid, *cid;
 	char *log_path;
 	struct daytona_follow *follow;
-	int log_fd;			/* -1 without a log */
-	struct rv_buf line;		/* partial output line (follower) */
+	struct rv_redact_stream log;	/* to the log file (fd -1: none) */
 	bool stopped;
 	struct provider_proc *next;
 };
@@ -365,36 +364,13 @@ static enum rv_code dt_exec(struct provider_sandbox *sb,
 	return rc;
 }
 
-/* Write complete lines, redacted; keep a partial one for later. */
-static void dt_log_flush(struct provider_proc *p, bool all)
-{
-	char *nl = memrchr(p->line.data, '\n', p->line.len);
-	size_t n = all ? p->line.len : nl ? (size_t)(nl - p->line.data) + 1 : 0;
-	char *chunk, *red;
-
-	if (!n || p->log_fd < 0) {
-		if (p->log_fd < 0)
-			rv_buf_reset(&p->line);
-		return;
-	}
-	chunk = rv_xstrndup(p->line.data, n);
-	red = rv_redact(chunk);
-	/* a lost log line must not stop the app */
-	(void)rv_write_all(p->log_fd, red, strlen(red));
-	free(red);
-	free(chunk);
-	memmove(p->line.data, p->line.data + n, p->line.len - n);
-	rv_buf_truncate(&p->line, p->line.len - n);
-}
-
 static void dt_log_sink(enum daytona_stream s, const char *data, size_t len,
 			void *arg)
 {
 	struct provider_proc *p = arg;
 
 	(void)s;	/* one log file, both streams in arrival order */
-	rv_buf_add(&p->line, data, len);
-	dt_log_flush(p, p->line.len > 64 * 1024);
+	rv_redact_stream_write(&p->log, data, len);
 }
 
 /* Stop following: let the stream end by itself for a moment first. */
@@ -407,15 +383,14 @@ static void dt_follow_end(struct provider_proc *p, long wait_ms)
 		rv_sleep_ns(5 * RV_NS_PER_MS, NULL);
 	daytona_follow_stop(p->follow, NULL);
 	p->follow = NULL;
-	dt_log_flush(p, true);
+	rv_redact_stream_finish(&p->log);
 }
 
 static void dt_proc_free(struct provider_proc *p)
 {
 	dt_follow_end(p, 0);
-	if (p->log_fd >= 0)
-		close(p->log_fd);
-	rv_buf_release(&p->line);
+	if (p->log.fd >= 0)
+		close(p->log.fd);
 	free(p->log_path);
 	free(p->sid);
 	free(p->cid);
@@ -433,8 +408,7 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 	char rnd[9], *line = NULL, *ws = NULL;
 	enum rv_code rc;
 
-	p->log_fd = -1;
-	rv_buf_init(&p->line);
+	rv_redact_stream_init(&p->log, -1);
 	dt_rand_hex(rnd, 4);
 	p->sid = rv_xasprintf("runeval-%u-%s", ++ds->nsessions, rnd);
 	rc = daytona_session_create(ds->client, ds->toolbox, p->sid, &call,
@@ -448,14 +422,14 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 		goto fail;
 	if (cmd->log_path) {
 		p->log_path = rv_xstrdup(cmd->log_path);
-		p->log_fd = open(cmd->log_path, O_WRONLY | O_CREAT | O_APPEND |
+		p->log.fd = open(cmd->log_path, O_WRONLY | O_CREAT | O_APPEND |
 				 O_CLOEXEC, 0644);
 	}
 	ws = daytona_logs_ws_url(ds->toolbox, p->sid, p->cid);
 	p->follow = daytona_follow_start(ws, daytona_client_headers(ds->client),
 					 dt_log_sink, p, &e);
-	if (!p->follow && p->log_fd >= 0)
-		dprintf(p->log_fd, "runeval: %s\n", e.msg);
+	if (!p->follow && p->log.fd >= 0)
+		dprintf(p->log.fd, "runeval: %s\n", e.msg);
 	p->next = ds->procs;
 	ds->procs = p;
 	*out = p;
