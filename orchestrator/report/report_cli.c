@@ -6,6 +6,7 @@
 #include "report_render.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_term.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,20 @@ enum rv_code report_write_job(const char *result_path, const char *outdir,
 	return rc;
 }
 
+/*
+ * The table (or the gates) on stdout: names and errors come from the
+ * inputs, so no control character but the line ends reaches the terminal.
+ */
+static void report_print(const struct rv_buf *b)
+{
+	struct rv_buf safe = RV_BUF_INIT;
+
+	rv_term_escape(&safe, b->data, b->len, true);
+	fwrite(safe.data, 1, safe.len, stdout);
+	fflush(stdout);
+	rv_buf_release(&safe);
+}
+
 /* Wall and CPU clocks, for --timings. */
 struct report_clock {
 	uint64_t wall, cpu;
@@ -175,8 +190,7 @@ static int report_run(const struct report_opts *o, struct rv_err *err)
 		for (size_t i = 0; i < c.n_gates; i++)
 			report_gate_describe(&c.gates[i], &c.results[i], &b);
 	}
-	fwrite(b.data, 1, b.len, stdout);
-	fflush(stdout);
+	report_print(&b);
 	rc = report_formats_write(&c.view, o->paths, o->out_dir, err);
 	if (rc != RV_OK)
 		goto out;
@@ -201,8 +215,8 @@ int report_main(int argc, char **argv)
 	int code;
 
 	if (report_opts_parse(&o, argc, argv, &err) != RV_OK) {
-		fprintf(stderr, "runeval report: %s (see runeval report --help)\n",
-			err.msg);
+		rv_term_printf(stderr, "runeval report: %s (see runeval "
+			       "report --help)\n", err.msg);
 		code = 2;
 	} else if (o.help) {
 		report_usage(&help);
@@ -211,7 +225,8 @@ int report_main(int argc, char **argv)
 	} else {
 		code = report_run(&o, &err);
 		if (code == 2)
-			fprintf(stderr, "runeval report: %s\n", err.msg);
+			rv_term_printf(stderr, "runeval report: %s\n",
+				       err.msg);
 	}
 	rv_buf_release(&help);
 	report_opts_release(&o);
