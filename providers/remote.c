@@ -185,8 +185,10 @@ enum rv_code remote_request(const char *const *headers,
 		ra = rc == RV_OK ? rv_http_retry_after_ms(resp) : -1;
 		if (ra > wait)
 			wait = ra;
+		/* in ms: a huge Retry-After must not wrap around */
 		now = rv_now_ns();
-		if (now + (uint64_t)wait * RV_NS_PER_MS >= deadline)
+		if (now >= deadline ||
+		    (uint64_t)wait >= (deadline - now) / RV_NS_PER_MS)
 			break;
 		remote_sleep_ms(wait, call);
 	}
