@@ -509,8 +509,6 @@ static enum rv_code dt_preview(struct provider_sandbox *sb, int port,
 	char *url = NULL, *token = NULL;
 	enum rv_code rc;
 
-	if (port <= 0 || port > 65535)
-		return rv_errf(err, RV_ERR_USAGE, "invalid port %d", port);
 	rc = daytona_preview(ds->client, sb->id, port, &call, &url, &token,
 			     err);
 	if (rc != RV_OK)
