@@ -11,6 +11,7 @@
 #include "rv_random.h"
 #include "rv_redact.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -250,6 +251,10 @@ static enum rv_code dt_upload(struct provider_sandbox *sb,
 	char rnd[17], *remote;
 	enum rv_code rc;
 
+	/* a missing file is no transient failure to retry for minutes */
+	if (access(tarball, R_OK) < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot upload '%s': %s",
+			       tarball, strerror(errno));
 	dt_rand_hex(rnd, 8);
 	remote = rv_xasprintf("/tmp/runeval-upload-%s.tar.gz", rnd);
 	rc = daytona_upload_file(ds->client, ds->toolbox, tarball, remote,
