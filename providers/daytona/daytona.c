@@ -392,7 +392,14 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 	char rnd[9], *line = NULL, *ws = NULL;
 	enum rv_code rc;
 
-	remote_log_open(&p->log, NULL);
+	/* a log that cannot be written fails the start before it happens */
+	remote_log_open(&p->log, cmd->log_path);
+	if (cmd->log_path && p->log.fd < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot open log '%s': %s",
+			     cmd->log_path, strerror(errno));
+		goto fail;
+	}
+	p->log_path = rv_xstrdup(cmd->log_path);
 	dt_rand_hex(rnd, 4);
 	p->sid = rv_xasprintf("runeval-%u-%s", ++ds->nsessions, rnd);
 	rc = daytona_session_create(ds->client, ds->toolbox, p->sid, &call,
@@ -404,11 +411,6 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 					&call, &p->cid, err);
 	if (rc != RV_OK)
 		goto fail;
-	if (cmd->log_path) {
-		p->log_path = rv_xstrdup(cmd->log_path);
-		remote_log_close(&p->log);
-		remote_log_open(&p->log, cmd->log_path);
-	}
 	ws = daytona_logs_ws_url(ds->toolbox, p->sid, p->cid);
 	p->follow = daytona_follow_start(ws, daytona_client_headers(ds->client),
 					 dt_log_sink, p, &e);
