@@ -174,6 +174,21 @@ static void run_release(struct run *o)
 	rv_buf_release(&o->body);
 }
 
+/* run_req against s, then stop s (what it recorded stays readable). */
+static void run_script(struct run *o, struct script *s, const char *method,
+		       enum remote_idem idem, long deadline_ms,
+		       const volatile int *stop)
+{
+	run_req(o, method, s->url, idem, deadline_ms, stop);
+	script_stop(s);
+}
+
+static void run_done(struct run *o, struct script *s)
+{
+	run_release(o);
+	script_free(s);
+}
+
 /* --- retries --------------------------------------------------------- */
 
 START_TEST(test_remote_retries_transient_statuses)
@@ -185,8 +200,7 @@ START_TEST(test_remote_retries_transient_statuses)
 	SCRIPT(&s, { 503, NULL, "busy", 0 }, { 502, NULL, NULL, 0 },
 	       { 504, NULL, NULL, 0 }, { 429, "Retry-After: 0\r\n", NULL, 0 },
 	       { 200, NULL, "{\"ok\":true}", 0 });
-	run_req(&o, "GET", s.url, REMOTE_IDEMPOTENT, 0, NULL);
-	script_stop(&s);
+	run_script(&o, &s, "GET", REMOTE_IDEMPOTENT, 0, NULL);
 	ck_assert_msg(o.rc == RV_OK, "%s", o.err.msg);
 	ck_assert_int_eq(o.status, 200);
 	ck_assert_str_eq(o.body.data, "{\"ok\":true}");	/* not "busy..." */
@@ -207,8 +221,7 @@ START_TEST(test_remote_retries_transient_statuses)
 		ck_assert_str_eq(s.auth[i], "Bearer rt-key");
 		ck_assert_str_eq(s.line[i], "GET /op HTTP/1.1");
 	}
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 }
 END_TEST
 
@@ -222,31 +235,27 @@ START_TEST(test_remote_once_repeats_only_what_was_not_processed)
 
 	SCRIPT(&s, { 429, "Retry-After: 0\r\n", NULL, 0 },
 	       { 201, NULL, "{}", 0 });
-	run_req(&o, "POST", s.url, REMOTE_ONCE, 0, NULL);
-	script_stop(&s);
+	run_script(&o, &s, "POST", REMOTE_ONCE, 0, NULL);
 	ck_assert_int_eq(o.rc, RV_OK);
 	ck_assert_int_eq(o.status, 201);
 	ck_assert(!o.ambiguous);
 	ck_assert_int_eq(s.nreq, 2);
 	ck_assert_str_eq(s.ctype[0], "application/json");
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 
 	for (size_t i = 0; i < sizeof(maybe) / sizeof(maybe[0]); i++) {
 		static struct sc_step st[2] = { { 0 }, { 201, NULL, "{}", 0 } };
 
 		st[0].status = maybe[i];
 		script_start(&s, st, 2);
-		run_req(&o, "POST", s.url, REMOTE_ONCE, 0, NULL);
-		script_stop(&s);
+		run_script(&o, &s, "POST", REMOTE_ONCE, 0, NULL);
 		ck_assert_int_eq(o.rc, RV_OK);
 		ck_assert_int_eq(o.status, maybe[i]);
 		ck_assert_msg(o.ambiguous, "HTTP %d", maybe[i]);
 		ck_assert_msg(s.nreq == 1, "HTTP %d sent %d times", maybe[i],
 			      s.nreq);
 		ck_assert_uint_eq(o.log.n, 1);
-		run_release(&o);
-		script_free(&s);
+		run_done(&o, &s);
 	}
 }
 END_TEST
@@ -264,16 +273,14 @@ START_TEST(test_remote_never_retries_client_errors)
 
 			st[0].status = statuses[i];
 			script_start(&s, st, 2);
-			run_req(&o, "POST", s.url, idem ? REMOTE_IDEMPOTENT :
-				REMOTE_ONCE, 0, NULL);
-			script_stop(&s);
+			run_script(&o, &s, "POST", idem ? REMOTE_IDEMPOTENT :
+				   REMOTE_ONCE, 0, NULL);
 			ck_assert_int_eq(o.rc, RV_OK);
 			ck_assert_int_eq(o.status, statuses[i]);
 			ck_assert_msg(s.nreq == 1, "HTTP %d sent %d times",
 				      statuses[i], s.nreq);
 			ck_assert(!o.ambiguous);
-			run_release(&o);
-			script_free(&s);
+			run_done(&o, &s);
 		}
 	}
 }
@@ -286,13 +293,11 @@ START_TEST(test_remote_idempotent_500_is_repeated)
 	struct run o;
 
 	SCRIPT(&s, { 500, NULL, "oops", 0 }, { 200, NULL, "{}", 0 });
-	run_req(&o, "GET", s.url, REMOTE_IDEMPOTENT, 0, NULL);
-	script_stop(&s);
+	run_script(&o, &s, "GET", REMOTE_IDEMPOTENT, 0, NULL);
 	ck_assert_int_eq(o.rc, RV_OK);
 	ck_assert_int_eq(o.status, 200);
 	ck_assert_int_eq(s.nreq, 2);
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 }
 END_TEST
 
@@ -303,8 +308,7 @@ START_TEST(test_remote_cut_connection)
 
 	/* a step that starts something: maybe done, so never repeated */
 	SCRIPT(&s, { SC_CUT, NULL, NULL, 0 }, { 201, NULL, "{}", 0 });
-	run_req(&o, "POST", s.url, REMOTE_ONCE, 0, NULL);
-	script_stop(&s);
+	run_script(&o, &s, "POST", REMOTE_ONCE, 0, NULL);
 	ck_assert_int_eq(o.rc, RV_ERR_HTTP);
 	ck_assert(o.ambiguous);
 	ck_assert_int_eq(s.nreq, 1);
@@ -312,20 +316,17 @@ START_TEST(test_remote_cut_connection)
 	ck_assert_int_eq(o.log.v[0].status, 0);
 	ck_assert_msg(o.log.v[0].error[0], "no error in the attempt log");
 	ck_assert_msg(strstr(o.err.msg, "127.0.0.1"), "%s", o.err.msg);
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 
 	/* an idempotent one is simply asked again */
 	SCRIPT(&s, { SC_CUT, NULL, NULL, 0 }, { 200, NULL, "{}", 0 });
-	run_req(&o, "GET", s.url, REMOTE_IDEMPOTENT, 0, NULL);
-	script_stop(&s);
+	run_script(&o, &s, "GET", REMOTE_IDEMPOTENT, 0, NULL);
 	ck_assert_msg(o.rc == RV_OK, "%s", o.err.msg);
 	ck_assert_int_eq(o.status, 200);
 	ck_assert(!o.ambiguous);
 	ck_assert_int_eq(s.nreq, 2);
 	ck_assert_uint_eq(o.log.n, 2);
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 }
 END_TEST
 
@@ -370,57 +371,47 @@ START_TEST(test_remote_retry_after_honoured)
 	SCRIPT(&s, { 503, "Retry-After: 1\r\n", NULL, 0 },
 	       { 429, "Retry-After-sandbox-create: 1\r\n", NULL, 0 },
 	       { 200, NULL, "{}", 0 });
-	run_req(&o, "GET", s.url, REMOTE_IDEMPOTENT, 0, NULL);
-	script_stop(&s);
+	run_script(&o, &s, "GET", REMOTE_IDEMPOTENT, 0, NULL);
 	ck_assert_int_eq(o.status, 200);
 	ck_assert_int_eq(s.nreq, 3);
 	ck_assert_uint_ge(gap_ms(&s, 1), 950);
 	ck_assert_uint_ge(gap_ms(&s, 2), 950);
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 
 	/* milliseconds: 300 ms, not 300 s (which would outlast the
 	   deadline and end the loop at once) */
 	SCRIPT(&s, { 429, "Retry-After-Ms: 300\r\n", NULL, 0 },
 	       { 200, NULL, "{}", 0 });
-	run_req(&o, "GET", s.url, REMOTE_IDEMPOTENT, 0, NULL);
-	script_stop(&s);
+	run_script(&o, &s, "GET", REMOTE_IDEMPOTENT, 0, NULL);
 	ck_assert_int_eq(o.status, 200);
 	ck_assert_int_eq(s.nreq, 2);
 	ck_assert_uint_ge(gap_ms(&s, 1), 280);
 	ck_assert_uint_lt(gap_ms(&s, 1), 10000);
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 
 	/* asked to wait past the deadline: give up now, not sleep past it */
 	SCRIPT(&s, { 503, "Retry-After: 30\r\n", NULL, 0 });
-	run_req(&o, "GET", s.url, REMOTE_IDEMPOTENT, 2000, NULL);
-	script_stop(&s);
+	run_script(&o, &s, "GET", REMOTE_IDEMPOTENT, 2000, NULL);
 	ck_assert_int_eq(o.rc, RV_OK);
 	ck_assert_int_eq(o.status, 503);
 	ck_assert_int_eq(s.nreq, 1);
 	ck_assert_uint_lt(o.ms, 1500);
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 
 	/* hostile: so large that in nanoseconds it wraps around to ~1 us */
 	SCRIPT(&s, { 503, "Retry-After: 4394217352542426\r\n", NULL, 0 });
-	run_req(&o, "GET", s.url, REMOTE_IDEMPOTENT, 2000, NULL);
-	script_stop(&s);
+	run_script(&o, &s, "GET", REMOTE_IDEMPOTENT, 2000, NULL);
 	ck_assert_int_eq(o.status, 503);
 	ck_assert_msg(s.nreq == 1, "%d requests", s.nreq);
 	ck_assert_uint_lt(o.ms, 1500);
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 	/* too large to count in ms at all: ignored, the backoff rules */
 	SCRIPT(&s, { 503, "Retry-After: 99999999999999999\r\n", NULL, 0 },
 	       { 200, NULL, "{}", 0 });
-	run_req(&o, "GET", s.url, REMOTE_IDEMPOTENT, 5000, NULL);
-	script_stop(&s);
+	run_script(&o, &s, "GET", REMOTE_IDEMPOTENT, 5000, NULL);
 	ck_assert_int_eq(o.status, 200);
 	ck_assert_int_eq(s.nreq, 2);
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 }
 END_TEST
 
@@ -431,25 +422,21 @@ START_TEST(test_remote_deadline_bounds_the_operation)
 
 	/* always busy: retries until the deadline, then the last answer */
 	SCRIPT(&s, { 503, "Retry-After: 0\r\n", NULL, 0 });
-	run_req(&o, "GET", s.url, REMOTE_IDEMPOTENT, 1500, NULL);
-	script_stop(&s);
+	run_script(&o, &s, "GET", REMOTE_IDEMPOTENT, 1500, NULL);
 	ck_assert_int_eq(o.rc, RV_OK);
 	ck_assert_int_eq(o.status, 503);
 	ck_assert_int_ge(s.nreq, 3);
 	ck_assert_uint_eq(o.log.n, (size_t)s.nreq);
 	ck_assert_uint_lt(o.ms, 1500 + 1000);
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 
 	/* a server that does not answer: the attempt ends at the deadline */
 	SCRIPT(&s, { 200, NULL, "{}", 30000 });
-	run_req(&o, "GET", s.url, REMOTE_IDEMPOTENT, 800, NULL);
-	script_stop(&s);
+	run_script(&o, &s, "GET", REMOTE_IDEMPOTENT, 800, NULL);
 	ck_assert_int_eq(o.rc, RV_ERR_TIMEOUT);
 	ck_assert_uint_ge(o.ms, 700);
 	ck_assert_uint_lt(o.ms, 800 + 1500);
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 }
 END_TEST
 
@@ -515,14 +502,12 @@ START_TEST(test_remote_stop_flag)
 
 	/* raised before: nothing is sent */
 	SCRIPT(&s, { 200, NULL, "{}", 0 });
-	run_req(&o, "POST", s.url, REMOTE_ONCE, 0, &stop);
-	script_stop(&s);
+	run_script(&o, &s, "POST", REMOTE_ONCE, 0, &stop);
 	ck_assert_int_eq(o.rc, RV_ERR_INTR);
 	ck_assert_int_eq(s.nreq, 0);
 	ck_assert_msg(strstr(o.err.msg, "POST /op"), "%s", o.err.msg);
 	ck_assert(!o.ambiguous);
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 
 	/* raised during a long Retry-After wait: out within moments */
 	stop = 0;
@@ -537,8 +522,7 @@ START_TEST(test_remote_stop_flag)
 	ck_assert_int_eq(o.err.code, RV_ERR_INTR);
 	ck_assert_int_eq(s.nreq, 1);
 	ck_assert_uint_lt((rv_now_ns() - ra.raised_ns) / RV_NS_PER_MS, 2000);
-	run_release(&o);
-	script_free(&s);
+	run_done(&o, &s);
 }
 END_TEST
 
@@ -571,8 +555,7 @@ START_TEST(test_remote_stop_flag_mid_exchange)
 		ck_assert_uint_eq(o.log.n, 1);
 		ck_assert_msg(strstr(o.log.v[0].error, "interrupted"), "%s",
 			      o.log.v[0].error);
-		run_release(&o);
-		script_free(&s);
+		run_done(&o, &s);
 	}
 }
 END_TEST
