@@ -44,7 +44,6 @@ static enum rv_code lite_default_key(struct lite *l, struct rv_err *err)
 	if (rc == RV_OK) {
 		l->conf->api_key = rv_xstrdup(key);
 		l->conf->api_key_generated = true;
-		rv_info("no API key given: using the one in '%s'", path);
 	}
 	free(path);
 	return rc;
