@@ -131,7 +131,8 @@ ALL_LIBS := $(LIBORCH) $(LIBTASKAPP) $(LIBLITE) $(LIBCORE)
 BINS := $(BUILD)/runeval $(BUILD)/taskapp $(BUILD)/daytona-lite
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-all: $(BINS)
+# everything the documented commands use, the sandbox bundle included
+all: $(BINS) bundle
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -19,7 +19,7 @@ enum cli_opt_id {
 	OPT_HEALTH_TIMEOUT, OPT_APP, OPT_START, OPT_PORT, OPT_ENV_NAME,
 	OPT_ENV_CONFIG, OPT_OUT, OPT_ENV_FILE, OPT_NO_PROGRESS, OPT_JSON,
 	OPT_VERSION, OPT_SNAPSHOT, OPT_IMAGE, OPT_TARGET,
-	OPT_SANDBOXES, OPT_KEEP, OPT_SETUP, OPT_PROVISION_TIMEOUT,
+	OPT_SANDBOXES, OPT_KEEP, OPT_SETUP, OPT_PROVISION_TIMEOUT, OPT_LITE,
 	OPT_ALIAS,		/* OPT_ALIAS + i: --<alias of provider i> */
 };
 
@@ -32,6 +32,7 @@ static const struct option cli_longopts[] = {
 	{ "target", required_argument, NULL, OPT_TARGET },
 	{ "sandboxes", required_argument, NULL, OPT_SANDBOXES },
 	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "lite", no_argument, NULL, OPT_LITE },
 	{ "setup", required_argument, NULL, OPT_SETUP },
 	{ "provision-timeout", required_argument, NULL, OPT_PROVISION_TIMEOUT },
 	{ "seeds", required_argument, NULL, OPT_SEEDS },
@@ -112,6 +113,9 @@ void cli_usage(FILE *out)
 "  --setup CMD             run CMD in the app's directory before starting\n"
 "  --provision-timeout SECS  wait this long for a sandbox to start\n"
 "                          (default 180); then it is deleted\n"
+"  --lite                  start the provider's offline server for this job\n"
+"                          (daytona-lite on a free loopback port, fresh key\n"
+"                          and state) and stop it after; no account needed\n"
 "  --keep                  leave the sandbox and app up; print how to\n"
 "                          reach them ('runeval reap --job ID' deletes)\n"
 "\n"
@@ -349,6 +353,7 @@ static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
 	case OPT_TARGET: opt->target = arg; break;
 	case OPT_SETUP: opt->setup_cmd = arg; break;
 	case OPT_KEEP: opt->keep = true; break;
+	case OPT_LITE: opt->lite = true; break;
 	case OPT_PROVISION_TIMEOUT:
 		rc = cli_secs("--provision-timeout", arg,
 			      &opt->provision_timeout_s, err);
@@ -481,6 +486,10 @@ static enum rv_code cli_validate(struct cli_options *opt, int seed_flags,
 	rc = cli_validate_sandbox(opt, err);
 	if (rc != RV_OK)
 		return rc;
+	if (opt->lite && !provider_find(opt->provider)->offline_server)
+		return rv_errf(err, RV_ERR_USAGE, "'--lite' needs a provider "
+			       "with an offline server (e.g. '--daytona'), not "
+			       "'%s'", opt->provider);
 	if (seed_flags > 1)
 		return rv_errf(err, RV_ERR_USAGE, "give one of '--seeds' and "
 			       "'--seed-list', not both");

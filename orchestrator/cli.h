@@ -43,6 +43,8 @@ struct cli_options {
 	const char *setup_cmd;		/* install step, or NULL */
 	unsigned sandboxes;		/* shards of the seeds (default 1) */
 	bool keep;			/* leave the sandbox up */
+	bool lite;			/* start the provider's offline server
+					   (daytona-lite) for the job */
 	double provision_timeout_s;	/* 0 = the provider's default */
 	long *seeds;			/* malloc'ed, in the given order */
 	size_t n_seeds;

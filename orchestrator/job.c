@@ -110,6 +110,7 @@ static void job_shard_init(struct job_shard *sh, struct job *job,
 	sh->pcfg.image = job->opt->image;
 	sh->pcfg.target = job->target;
 	sh->pcfg.api_url = job->api_url;
+	sh->pcfg.api_key = job->lite.api_key;	/* --lite's, else NULL */
 	sh->pcfg.cancel = &signals_stop;
 	sh->pcfg.attempts = &sh->attempts;
 	sh->pcfg.create_timeout_ms = (long)(job->opt->provision_timeout_s *
@@ -530,6 +531,7 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	out->mode = job->mode_name;
 	out->api_url = job->api_url;
 	out->target = job->target;
+	out->server = job->lite.pid ? job->lite.server : NULL;
 	out->n_sandboxes = job->n_sandboxes ? job->n_sandboxes : 1;
 	out->sandbox = job->sandbox;
 	out->app_desc = job->app_desc;

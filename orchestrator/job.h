@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "health.h"
+#include "lite_launch.h"
 #include "outcome.h"
 #include "rollouts.h"
 #include "rv_err.h"
@@ -56,6 +57,7 @@ struct job {
 	int port;			/* the app's port, once known */
 
 	/* sandbox modes */
+	struct lite_launch lite;	/* --lite: the offline server */
 	char *api_url;			/* provider endpoint, or NULL */
 	char *target;			/* provider region, or NULL */
 	unsigned n_sandboxes;		/* shards of the seeds */

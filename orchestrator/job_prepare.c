@@ -36,6 +36,17 @@ static enum rv_code job_resolve_provider(struct job *job, const char *name,
 	if (!ops)
 		return rv_errf(err, RV_ERR_CONFIG, "unknown provider '%s'",
 			       name);
+	if (job->opt->lite) {
+		if (!ops->offline_server)
+			return rv_errf(err, RV_ERR_CONFIG, "provider '%s' has "
+				       "no offline server for '--lite'",
+				       ops->name);
+		rc = lite_launch_start(&job->lite, ops->offline_server, err);
+		if (rc != RV_OK)
+			return rc;
+		cfg.api_url = job->lite.api_url;
+		cfg.api_key = job->lite.api_key;
+	}
 	job->provider = ops;
 	job->provider_name = ops->name;
 	job->mode = mode_for_provider(ops);
@@ -256,5 +267,6 @@ void job_release(struct job *job)
 	free(job->api_url);
 	free(job->target);
 	free(job->kept);
+	lite_launch_stop(&job->lite);
 	memset(job, 0, sizeof(*job));
 }

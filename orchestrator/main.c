@@ -117,7 +117,10 @@ static int main_run(const struct cli_options *opt)
 		return main_usage_error(&err);
 	if (job_prepare(&job, opt, &err) != RV_OK) {
 		job_release(&job);
-		return main_usage_error(&err);
+		if (err.code == RV_ERR_USAGE || err.code == RV_ERR_CONFIG)
+			return main_usage_error(&err);
+		rv_error("%s", err.msg);	/* e.g. --lite's server */
+		return CLI_EXIT_INFRA;
 	}
 	con = console_new(opt, job.n_rollouts, opt->json ? stderr : stdout);
 	job.console = con;

@@ -38,6 +38,8 @@ struct job_outcome {
 	const char *mode;		/* "local", "sandbox" */
 	const char *api_url;		/* provider endpoint, or NULL */
 	const char *target;		/* provider region, or NULL */
+	const char *server;		/* "daytona-lite" under --lite, else
+					   NULL (the provider's own) */
 	unsigned n_sandboxes;
 	const char *sandbox;		/* the first sandbox's label */
 	const char *app_desc;		/* "bundled" or the --app dir */

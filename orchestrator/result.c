@@ -119,7 +119,7 @@ static json_t *result_environment(const struct job_outcome *job)
 		memset(&u, 0, sizeof(u));
 	result_hash(u.nodename, hash);
 	return json_pack("{s:s, s:{s:s, s:s, s:s, s:I, s:s}, s:s, s:s, s:o, "
-			 "s:o}",
+			 "s:o, s:o}",
 		"runeval_version", RUNEVAL_VERSION,
 		"host", "os", u.sysname, "kernel", u.release,
 		"arch", u.machine, "cpus", (json_int_t)cpus,
@@ -127,7 +127,8 @@ static json_t *result_environment(const struct job_outcome *job)
 		"provider", job->provider,
 		"mode", job->mode,
 		"target", result_str(job->target),
-		"api_url", result_str(job->api_url));
+		"api_url", result_str(job->api_url),
+		"server", result_str(job->server));
 }
 
 static json_t *result_config(const struct job_outcome *job)
