@@ -41,7 +41,9 @@ endif
 endif
 endif
 
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+# The release (semantic version, from VERSION) and the commit built.
+VERSION := $(shell cat VERSION)
+GIT_HASH := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
@@ -53,7 +55,8 @@ CFLAGS ?= $(OPT) -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
 	-Wmissing-prototypes -Wstrict-prototypes
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) $(SANFLAGS) \
-	-DRUNEVAL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP
+	-DRUNEVAL_VERSION='"$(VERSION)"' -DRUNEVAL_GIT='"$(GIT_HASH)"' \
+	$(PKG_CFLAGS) -MMD -MP
 # --as-needed: each program records only the libraries it calls, so that
 # runeval (which loads libarchive and libwebsockets when a sandbox mode
 # needs them, see orchestrator/rv_dl.h) starts without them.

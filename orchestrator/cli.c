@@ -18,7 +18,7 @@ enum cli_opt_id {
 	OPT_POLICY, OPT_MODEL, OPT_INFERENCE_URL, OPT_TIMEOUT,
 	OPT_HEALTH_TIMEOUT, OPT_APP, OPT_START, OPT_PORT, OPT_ENV_NAME,
 	OPT_ENV_CONFIG, OPT_OUT, OPT_ENV_FILE, OPT_NO_PROGRESS, OPT_JSON,
-	OPT_VERSION, OPT_SNAPSHOT, OPT_IMAGE, OPT_TARGET,
+	OPT_SNAPSHOT, OPT_IMAGE, OPT_TARGET,
 	OPT_SANDBOXES, OPT_KEEP, OPT_SETUP, OPT_PROVISION_TIMEOUT, OPT_LITE,
 	OPT_ALIAS,		/* OPT_ALIAS + i: --<alias of provider i> */
 };
@@ -55,7 +55,7 @@ static const struct option cli_longopts[] = {
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -153,7 +153,7 @@ void cli_usage(FILE *out)
 "  ENVIRONMENT_API_KEY     the task app's key; minted per job when unset\n"
 "\n"
 "  -h, --help              this text\n"
-"  --version               print the version\n"
+"  -V, --version           print the version (and the git commit)\n"
 "\n"
 "Outputs in the results directory: result.json (schema runeval.result/1),\n"
 "taskapp.log (the task app's output), and the reporter's renderings.\n"
@@ -410,7 +410,7 @@ static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
 	case OPT_NO_PROGRESS: opt->no_progress = true; break;
 	case OPT_JSON: opt->json = true; break;
 	case 'h': opt->help = true; break;
-	case OPT_VERSION: opt->version = true; break;
+	case 'V': opt->version = true; break;
 	default:
 		rc = rv_errf(err, RV_ERR_USAGE, "unknown option");
 	}
@@ -533,7 +533,7 @@ enum rv_code cli_parse(int argc, char **argv, struct cli_options *opt,
 	optind = 1;
 	opterr = 0;
 	while (rc == RV_OK &&
-	       (c = getopt_long(argc, argv, ":hqv", longopts, NULL)) != -1) {
+	       (c = getopt_long(argc, argv, ":hqvV", longopts, NULL)) != -1) {
 		const char *name = argv[optind - 1];
 
 		if (c == '?')

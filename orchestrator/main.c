@@ -136,29 +136,82 @@ static int main_run(const struct cli_options *opt)
 }
 
 /* `runeval reap ...`, `runeval lifecycle ...`: with .env and signals. */
-static int main_subcommand(int argc, char **argv)
+/* A command that reaches a provider: the env file and signals first. */
+static int main_with_setup(int (*fn)(int, char **), int argc, char **argv)
 {
 	struct rv_err err = RV_ERR_INIT;
 
 	if (main_setup(NULL, &err) != RV_OK)
 		return main_usage_error(&err);
-	if (!strcmp(argv[0], "reap"))
-		return reap_main(argc, argv);
-	return lifecycle_main(argc, argv);
+	return fn(argc, argv);
+}
+
+static int main_reap(int argc, char **argv)
+{
+	return main_with_setup(reap_main, argc, argv);
+}
+
+static int main_lifecycle(int argc, char **argv)
+{
+	return main_with_setup(lifecycle_main, argc, argv);
+}
+
+static int main_help(int argc, char **argv);
+
+/* runeval's commands (git's cmd_struct): `runeval CMD [options]`. */
+static const struct main_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);	/* argv[0] is the name */
+	const char *summary;
+} main_cmds[] = {
+	{ "report", report_main, "statistics, renderings and gates from "
+	  "result files and span lines" },
+	{ "reap", main_reap, "delete the sandboxes a crashed run left" },
+	{ "lifecycle", main_lifecycle, "one sandbox through create, upload, "
+	  "exec, preview and delete, timed" },
+	{ "help", main_help, "this list, or the help of one command" },
+};
+
+static const struct main_cmd *main_cmd_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(main_cmds) / sizeof(*main_cmds); i++)
+		if (!strcmp(main_cmds[i].name, name))
+			return &main_cmds[i];
+	return NULL;
+}
+
+/* `runeval help [CMD]`: the job's options, or CMD --help. */
+static int main_help(int argc, char **argv)
+{
+	const struct main_cmd *c;
+
+	if (argc < 2) {
+		cli_usage(stdout);
+		printf("\nCommands:\n");
+		for (size_t i = 0; i < sizeof(main_cmds) / sizeof(*main_cmds);
+		     i++)
+			printf("  %-10s %s\n", main_cmds[i].name,
+			       main_cmds[i].summary);
+		return CLI_EXIT_OK;
+	}
+	if (argc > 2 || !(c = main_cmd_find(argv[1])) || c->fn == main_help) {
+		rv_error("help: no command '%s' (see 'runeval help')",
+			 argv[1]);
+		return CLI_EXIT_USAGE;
+	}
+	return c->fn(2, (char *[]){ (char *)c->name, "--help", NULL });
 }
 
 int main(int argc, char **argv)
 {
 	struct cli_options opt;
 	struct rv_err err = RV_ERR_INIT;
+	const struct main_cmd *cmd;
 	int code;
 
 	rv_log_set_prog("runeval");
-	if (argc > 1 && !strcmp(argv[1], "report"))
-		return report_main(argc - 1, argv + 1);
-	if (argc > 1 && (!strcmp(argv[1], "reap") ||
-			 !strcmp(argv[1], "lifecycle")))
-		return main_subcommand(argc - 1, argv + 1);
+	if (argc > 1 && (cmd = main_cmd_find(argv[1])))
+		return cmd->fn(argc - 1, argv + 1);
 	if (cli_parse(argc, argv, &opt, &err) != RV_OK) {
 		cli_options_release(&opt);
 		return main_usage_error(&err);
@@ -167,7 +220,7 @@ int main(int argc, char **argv)
 		cli_usage(stdout);
 		code = CLI_EXIT_OK;
 	} else if (opt.version) {
-		printf("runeval %s\n", RUNEVAL_VERSION);
+		printf("runeval %s (git %s)\n", RUNEVAL_VERSION, RUNEVAL_GIT);
 		code = CLI_EXIT_OK;
 	} else {
 		rv_log_set_level(opt.quiet ? RV_LOG_ERROR : opt.verbose ?

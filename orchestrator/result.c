@@ -118,9 +118,10 @@ static json_t *result_environment(const struct job_outcome *job)
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
 	result_hash(u.nodename, hash);
-	return json_pack("{s:s, s:{s:s, s:s, s:s, s:I, s:s}, s:s, s:s, s:o, "
-			 "s:o, s:o}",
+	return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:I, s:s}, s:s, s:s, "
+			 "s:o, s:o, s:o}",
 		"runeval_version", RUNEVAL_VERSION,
+		"runeval_git", RUNEVAL_GIT,
 		"host", "os", u.sysname, "kernel", u.release,
 		"arch", u.machine, "cpus", (json_int_t)cpus,
 		"hostname_hash", hash,

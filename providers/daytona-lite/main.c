@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 		fputs(lite_conf_usage(), stdout);
 		rc = 0;
 	} else if (info == LITE_CONF_VERSION) {
-		printf("daytona-lite %s\n", RUNEVAL_VERSION);
+		printf("daytona-lite %s (git %s)\n", RUNEVAL_VERSION, RUNEVAL_GIT);
 		rc = 0;
 	} else {
 		if (conf.quiet)
