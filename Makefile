@@ -29,15 +29,22 @@ BUILD ?= build
 SANFLAGS :=
 endif
 
-# A fresh machine has none of the -dev packages: install them first.
-DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo yes)
+# A fresh machine has none of the -dev packages.  make never installs
+# anything itself: it stops and says the one command that does.
+DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
+NO_DEPS_GOALS := clean help
 ifneq ($(DEPS_OK),yes)
-ifneq ($(MAKECMDGOALS),clean)
-$(info runeval: installing build dependencies (scripts/install-deps.sh))
-DEPS_RC := $(shell bash scripts/install-deps.sh >&2; echo $$?)
-ifneq ($(DEPS_RC),0)
-$(error scripts/install-deps.sh failed; install the packages it lists and retry)
+ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(error missing build dependencies ($(strip $(shell for p in $(PKGS); do \
+	pkg-config --exists $$p 2>/dev/null || printf '%s ' $$p; done))); \
+	install them with:  sudo bash scripts/install-deps.sh)
 endif
+endif
+TEST_GOALS := test tests valgrind
+ifneq ($(filter $(TEST_GOALS),$(MAKECMDGOALS)),)
+ifneq ($(shell pkg-config --exists $(TEST_PKGS) 2>/dev/null && echo yes),yes)
+$(error missing test dependencies ($(TEST_PKGS)); install them with:  \
+	sudo bash scripts/install-deps.sh --test)
 endif
 endif
 
@@ -220,7 +227,8 @@ boundaries)"
 
 install: all bundle
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
-	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/runeval $(BUILD)/daytona-lite $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/taskapp $(DESTDIR)$(BINDIR)/runeval-taskapp
 	rm -rf $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle
 	cp -a $(BUILD)/taskapp-bundle $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle
 	rm -f $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle/.stamp

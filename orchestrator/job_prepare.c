@@ -101,63 +101,73 @@ static bool job_is_bundle(const char *dir)
 }
 
 /*
- * The bundled task app.  On this host: `taskapp` next to this binary
- * (build tree), or ../libexec/runeval/taskapp-bundle (installed layout).
- * A sandbox gets the self-contained bundle: taskapp-bundle next to this
- * binary (make bundle), or the installed one.
+ * The bundled task app, looked for in order next to this binary:
+ *   taskapp                               the build tree (this host only)
+ *   runeval-taskapp                       installed (this host only)
+ *   taskapp-bundle/start.sh               the build tree (make)
+ *   ../libexec/runeval/taskapp-bundle/    installed (make install)
+ * A mode whose app must be self-contained (a sandbox) takes only the
+ * bundles.  Not found: the error lists every place looked in.
  */
 static enum rv_code job_bundled_app(struct job *job, struct rv_err *err)
 {
+	static const struct {
+		const char *rel;
+		bool bundle;		/* a directory with start.sh */
+	} where[] = {
+		{ "taskapp", false },
+		{ "runeval-taskapp", false },
+		{ "taskapp-bundle", true },
+		{ "../libexec/runeval/taskapp-bundle", true },
+	};
 	bool bundle_only = job->mode->flags & MODE_SELF_CONTAINED;
-	char exe[PATH_MAX];
+	struct rv_buf cmd = RV_BUF_INIT, looked = RV_BUF_INIT;
+	char exe[PATH_MAX], *dir;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	struct rv_buf cmd = RV_BUF_INIT;
-	char *dir, *bin, *built, *installed;
-	enum rv_code rc = RV_OK;
 
 	if (n <= 0)
 		return rv_errf(err, RV_ERR_CONFIG, "cannot find runeval's own "
 			       "path: %s", strerror(errno));
 	exe[n] = '\0';
 	dir = rv_xstrdup(dirname(exe));
-	bin = rv_xasprintf("%s/taskapp", dir);
-	built = rv_xasprintf("%s/taskapp-bundle", dir);
-	installed = rv_xasprintf("%s/../libexec/runeval/taskapp-bundle", dir);
-	rv_buf_adds(&cmd, "exec ");
-	if (bundle_only && job_is_bundle(built)) {
-		job->app_dir = realpath(built, NULL);
-		rv_buf_adds(&cmd, "./start.sh");
-	} else if (bundle_only && job_is_bundle(installed)) {
-		job->app_dir = realpath(installed, NULL);
-		rv_buf_adds(&cmd, "./start.sh");
-	} else if (bundle_only) {
-		rc = rv_errf(err, RV_ERR_CONFIG, "cannot find the bundled task "
-			     "app for a sandbox (looked in '%s'); build it "
-			     "with 'make bundle' or give --app DIR", installed);
-	} else if (job_is_exec(bin)) {
-		job->app_dir = rv_xstrdup(dir);
-		rv_buf_add_shell_word(&cmd, bin);
-	} else if (job_is_bundle(installed)) {
-		job->app_dir = rv_xstrdup(installed);
-		rv_buf_adds(&cmd, "./start.sh");
-	} else {
-		rc = rv_errf(err, RV_ERR_CONFIG, "cannot find the bundled task "
-			     "app (looked for '%s' and '%s/start.sh'); build it "
-			     "with 'make' or give --app DIR --start CMD", bin,
-			     installed);
+	for (size_t i = 0; i < sizeof(where) / sizeof(*where); i++) {
+		char *path = rv_xasprintf("%s/%s", dir, where[i].rel);
+
+		if (bundle_only && !where[i].bundle) {
+			free(path);
+			continue;
+		}
+		rv_buf_addf(&looked, "%s'%s%s'", looked.len ? ", " : "", path,
+			    where[i].bundle ? "/start.sh" : "");
+		if (where[i].bundle ? job_is_bundle(path) : job_is_exec(path)) {
+			job->app_dir = where[i].bundle ? realpath(path, NULL) :
+				rv_xstrdup(dir);
+			rv_buf_adds(&cmd, "exec ");
+			if (where[i].bundle)
+				rv_buf_adds(&cmd, "./start.sh");
+			else
+				rv_buf_add_shell_word(&cmd, path);
+			free(path);
+			break;
+		}
+		free(path);
 	}
-	if (rc == RV_OK) {
-		rv_buf_addf(&cmd, " --host %s --port \"$PORT\"",
-			    job->mode->app_host);
-		job->app_desc = rv_xstrdup("bundled");
-		job->start_cmd = rv_buf_detach(&cmd, NULL);
-	}
-	rv_buf_release(&cmd);
-	free(installed);
-	free(built);
-	free(bin);
 	free(dir);
-	return rc;
+	if (!job->app_dir) {
+		rv_errf(err, RV_ERR_CONFIG, "cannot find the bundled task app%s "
+			"(looked in %s): build it with 'make', install it with "
+			"'make install', or give --app DIR%s", bundle_only ?
+			" for a sandbox" : "", looked.data,
+			bundle_only ? "" : " --start CMD");
+		rv_buf_release(&looked);
+		rv_buf_release(&cmd);
+		return RV_ERR_CONFIG;
+	}
+	rv_buf_addf(&cmd, " --host %s --port \"$PORT\"", job->mode->app_host);
+	job->app_desc = rv_xstrdup("bundled");
+	job->start_cmd = rv_buf_detach(&cmd, NULL);
+	rv_buf_release(&looked);
+	return RV_OK;
 }
 
 static enum rv_code job_resolve_app(struct job *job, struct rv_err *err)
