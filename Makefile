@@ -13,9 +13,11 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/runeval
 DOCDIR ?= $(PREFIX)/share/doc/runeval
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
-PKGS := libcurl libwebsockets jansson libarchive libcrypto
+PKGS := libcurl libwebsockets jansson libarchive libcrypto yaml-0.1
 TEST_PKGS := check
 
 ifeq ($(SAN),1)
@@ -141,8 +143,11 @@ ALL_LIBS := $(LIBORCH) $(LIBTASKAPP) $(LIBLITE) $(LIBCORE)
 BINS := $(BUILD)/runeval $(BUILD)/taskapp $(BUILD)/daytona-lite
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-# everything the documented commands use, the sandbox bundle included
-all: $(BINS) bundle
+MAN_PAGES := $(patsubst docs/man/%.1.in,$(BUILD)/man/%.1,\
+	$(wildcard docs/man/*.1.in))
+
+# everything the documented commands use: the sandbox bundle, the manuals
+all: $(BINS) bundle man
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -184,6 +189,11 @@ bundle: $(BUILD)/taskapp-bundle/.stamp
 $(BUILD)/taskapp-bundle/.stamp: $(BUILD)/taskapp scripts/make-bundle.sh
 	$(Q)bash scripts/make-bundle.sh $(BUILD)/taskapp $(BUILD)/taskapp-bundle
 	@touch $@
+
+# The manuals, with the option lists the programs themselves print.
+man: $(MAN_PAGES)
+$(BUILD)/man/%.1: docs/man/%.1.in scripts/make-man.sh $(BINS) VERSION
+	$(Q)bash scripts/make-man.sh $(BUILD) $< $@
 
 test: all tests bundle
 	$(Q)BUILD=$(BUILD) bash scripts/run-tests.sh $(TESTS)
@@ -233,11 +243,15 @@ install: all bundle
 	cp -a $(BUILD)/taskapp-bundle $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle
 	rm -f $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle/.stamp
 	install -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR)
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 scripts/completion/runeval.bash \
+		$(DESTDIR)$(COMPLETIONDIR)/runeval
 
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests test valgrind bench bundle check-headers install clean
+.PHONY: all tests test valgrind bench bundle man check-headers install clean
 .SUFFIXES:
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -541,7 +541,7 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	rv_redact_hint(job->api_key, out->key_hint, sizeof(out->key_hint));
 	out->key_minted = job->key_minted;
 	out->out_dir = job->out_dir;
-	out->result_path = job->result_path;
+	out->result_path = job->out_is_temp ? NULL : job->result_path;
 	out->log_path = job->log_path;
 	out->status = job->status;
 	out->exit_code = job->exit_code;

@@ -41,6 +41,7 @@ struct job {
 	const struct cli_options *opt;	/* borrowed */
 	char id[48];
 	char *out_dir;
+	bool out_is_temp;		/* --no-out: removed by job_release() */
 	char *result_path;		/* <out>/result.json */
 	char *log_path;			/* <out>/taskapp.log */
 	char *api_key;			/* secret: never printed */

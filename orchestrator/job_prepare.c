@@ -5,11 +5,13 @@
 #include "provider.h"
 #include "rv_alloc.h"
 #include "rv_fs.h"
+#include "rv_log.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_random.h"
 #include "rv_redact.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -29,39 +31,41 @@ static enum rv_code job_resolve_provider(struct job *job, const char *name,
 					 struct rv_err *err)
 {
 	const struct provider_ops *ops = provider_find(name);
-	struct provider_config cfg = { .target = job->opt->target };
+	const struct cli_options *opt = job->opt;
+	struct provider_config cfg = { .target = opt->target };
 	struct provider_endpoint ep;
 	enum rv_code rc;
 
 	if (!ops)
 		return rv_errf(err, RV_ERR_CONFIG, "unknown provider '%s'",
 			       name);
-	if (job->opt->lite) {
-		if (!ops->offline_server)
-			return rv_errf(err, RV_ERR_CONFIG, "provider '%s' has "
-				       "no offline server for '--lite'",
-				       ops->name);
+	job->provider = ops;
+	job->provider_name = ops->name;
+	job->mode = mode_for_provider(ops);
+	job->mode_name = job->mode->name;
+	if (!job->port)
+		job->port = job->mode->default_port;
+	snprintf(job->sandbox, sizeof(job->sandbox), "%s-0", job->mode->label);
+	job->n_sandboxes = opt->sandboxes ? opt->sandboxes : 1;
+	if (job->n_sandboxes > opt->n_seeds)
+		job->n_sandboxes = (unsigned)opt->n_seeds;
+	if (opt->lite && !ops->offline_server)
+		return rv_errf(err, RV_ERR_CONFIG, "provider '%s' has no "
+			       "offline server for '--lite'", ops->name);
+	if (opt->lite && opt->dry_run)
+		return RV_OK;	/* nothing is started: the plan names it */
+	if (opt->lite) {
 		rc = lite_launch_start(&job->lite, ops->offline_server, err);
 		if (rc != RV_OK)
 			return rc;
 		cfg.api_url = job->lite.api_url;
 		cfg.api_key = job->lite.api_key;
 	}
-	job->provider = ops;
-	job->provider_name = ops->name;
-	job->mode = mode_for_provider(ops);
-	job->mode_name = job->mode->name;
 	rc = provider_check(ops, &cfg, &ep, err);
 	if (rc != RV_OK)
 		return rc;
 	job->api_url = ep.api_url;
 	job->target = ep.target;
-	if (!job->port)
-		job->port = job->mode->default_port;
-	snprintf(job->sandbox, sizeof(job->sandbox), "%s-0", job->mode->label);
-	job->n_sandboxes = job->opt->sandboxes ? job->opt->sandboxes : 1;
-	if (job->n_sandboxes > job->opt->n_seeds)
-		job->n_sandboxes = (unsigned)job->opt->n_seeds;
 	return RV_OK;
 }
 
@@ -227,6 +231,52 @@ static void job_init_rollouts(struct job *job)
 		job->rollouts[i].seed = opt->seeds[i];
 }
 
+/* Does dir exist with something in it? */
+static bool job_dir_has_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool any = false;
+
+	while (d && !any && (de = readdir(d)))
+		any = strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	return any;
+}
+
+/*
+ * The results directory: --out (refused when it holds an earlier job's
+ * files, unless --force), a private temporary one that job_release()
+ * removes under --no-out, else runs/<job-id>.
+ */
+static enum rv_code job_resolve_out(struct job *job, struct rv_err *err)
+{
+	const struct cli_options *opt = job->opt;
+	const char *tmp = getenv("TMPDIR");
+	char tmpl[PATH_MAX];
+
+	if (opt->no_out && !opt->dry_run) {
+		snprintf(tmpl, sizeof(tmpl), "%s/runeval-%s-XXXXXX",
+			 tmp && *tmp ? tmp : "/tmp", job->id);
+		if (!mkdtemp(tmpl))
+			return rv_errf(err, RV_ERR_IO, "cannot make a temporary "
+				       "directory for the job ('%s'): %s", tmpl,
+				       strerror(errno));
+		job->out_dir = rv_xstrdup(tmpl);
+		job->out_is_temp = true;
+		return RV_OK;
+	}
+	if (opt->out_dir && !opt->force && job_dir_has_files(opt->out_dir))
+		return rv_errf(err, RV_ERR_USAGE, "results directory '%s' is "
+			       "not empty (an earlier job's?): choose another "
+			       "'--out', or add '--force' to replace its files",
+			       opt->out_dir);
+	job->out_dir = opt->out_dir ? rv_xstrdup(opt->out_dir) :
+		rv_xasprintf("runs/%s", job->id);
+	return RV_OK;
+}
+
 enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 			 struct rv_err *err)
 {
@@ -249,10 +299,13 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 	rc = job_resolve_app(job, err);
 	if (rc != RV_OK)
 		return rc;
-	job->out_dir = opt->out_dir ? rv_xstrdup(opt->out_dir) :
-		rv_xasprintf("runs/%s", job->id);
+	rc = job_resolve_out(job, err);
+	if (rc != RV_OK)
+		return rc;
 	job->result_path = rv_xasprintf("%s/result.json", job->out_dir);
 	job->log_path = rv_xasprintf("%s/taskapp.log", job->out_dir);
+	if (opt->dry_run || opt->no_out)
+		return RV_OK;	/* nothing to make, or made already */
 	/* "cannot create 'x': why" becomes "... results directory 'x': why" */
 	if (rv_mkdirs(job->out_dir, 0755, &e) != RV_OK)
 		return rv_errf(err, RV_ERR_CONFIG, "cannot create results "
@@ -267,6 +320,12 @@ void job_release(struct job *job)
 	free(job->rollouts);
 	spans_release(&job->spans);
 	health_wait_release(&job->health);
+	if (job->out_is_temp) {
+		struct rv_err e = RV_ERR_INIT;
+
+		if (rv_remove_tree(job->out_dir, &e) != RV_OK)
+			rv_warn("%s", e.msg);
+	}
 	free(job->out_dir);
 	free(job->result_path);
 	free(job->log_path);

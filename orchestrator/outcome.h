@@ -49,7 +49,7 @@ struct job_outcome {
 	char key_hint[64];		/* "3f9a...(64 chars)": never the key */
 	bool key_minted;
 	const char *out_dir;
-	const char *result_path;
+	const char *result_path;	/* NULL under --no-out */
 	const char *log_path;		/* the (first) task app log */
 
 	/* what happened */

@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 BUILD_PKGS=(
 	build-essential pkg-config git ca-certificates
 	libcurl4-openssl-dev libwebsockets-dev libjansson-dev libarchive-dev
+	libyaml-dev		# the job configuration file
 	libssl-dev		# libcrypto: SHA-256 of the uploaded bundle
 	bubblewrap		# daytona-lite's sandboxes (runeval --daytona --lite)
 	binutils		# strip, for the sandbox bundle
