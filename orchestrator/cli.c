@@ -20,6 +20,7 @@ enum cli_opt_id {
 	OPT_ENV_CONFIG, OPT_OUT, OPT_ENV_FILE, OPT_NO_PROGRESS, OPT_JSON,
 	OPT_VERSION, OPT_SNAPSHOT, OPT_IMAGE, OPT_TARGET,
 	OPT_SANDBOXES, OPT_KEEP, OPT_SETUP, OPT_PROVISION_TIMEOUT,
+	OPT_SANDBOX_RETRIES, OPT_RETRIES, OPT_MAX_FAILURES,
 	OPT_ALIAS,		/* OPT_ALIAS + i: --<alias of provider i> */
 };
 
@@ -31,6 +32,9 @@ static const struct option cli_longopts[] = {
 	{ "image", required_argument, NULL, OPT_IMAGE },
 	{ "target", required_argument, NULL, OPT_TARGET },
 	{ "sandboxes", required_argument, NULL, OPT_SANDBOXES },
+	{ "sandbox-retries", required_argument, NULL, OPT_SANDBOX_RETRIES },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "max-failures", required_argument, NULL, OPT_MAX_FAILURES },
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "setup", required_argument, NULL, OPT_SETUP },
 	{ "provision-timeout", required_argument, NULL, OPT_PROVISION_TIMEOUT },
@@ -91,6 +95,7 @@ void cli_usage(FILE *out)
 "       runeval report [options] RESULT...\n"
 "       runeval reap [--dry-run] [--job ID]\n"
 "       runeval lifecycle --provider NAME [--json]\n"
+"       runeval resume DIR [options]\n"
 "\n"
 "Run an eval job: bring the task app up, wait until it is healthy, run one\n"
 "rollout per seed, tear it down, and report rewards and phase timings.\n"
@@ -103,8 +108,11 @@ void cli_usage(FILE *out)
 "                          DAYTONA_API_URL, DAYTONA_TARGET)\n"
 "\n"
 "Sandboxes (--daytona):\n"
-"  --sandboxes M           shard the seeds over M sandboxes, provisioned\n"
-"                          in parallel (default 1, at most %d)\n"
+"  --sandboxes M           run the seeds on M sandboxes, provisioned in\n"
+"                          parallel, each taking the next seed when it\n"
+"                          has a free slot (default 1, at most %d)\n"
+"  --sandbox-retries N     replace a sandbox that fails to come up or\n"
+"                          is lost mid-job up to N times (default %d)\n"
 "  --snapshot NAME         create from this snapshot (default: the\n"
 "                          provider's)\n"
 "  --image IMAGE           or build from this container image\n"
@@ -112,7 +120,7 @@ void cli_usage(FILE *out)
 "  --setup CMD             run CMD in the app's directory before starting\n"
 "  --provision-timeout SECS  wait this long for a sandbox to start\n"
 "                          (default 180); then it is deleted\n"
-"  --keep                  leave the sandbox and app up; print how to\n"
+"  --keep                  leave the sandboxes and apps up; print how to\n"
 "                          reach them ('runeval reap --job ID' deletes)\n"
 "\n"
 "Seeds and rollouts:\n"
@@ -123,6 +131,11 @@ void cli_usage(FILE *out)
 "  --model M               policy.config.model\n"
 "  --inference-url URL     policy.config.inference_url\n"
 "  --timeout SECS          per rollout (default %g)\n"
+"  --retries N             retry a rollout that failed transiently\n"
+"                          (refused, reset, no response, a proxy's\n"
+"                          502/503/504) up to N times (default %d)\n"
+"  --max-failures N|P%%     stop the job once more than N rollouts (or P%%\n"
+"                          of the seeds) failed (default: never)\n"
 "  --env-name NAME         env.env_name (default %s)\n"
 "  --env-config JSON       env.config, a JSON object (default {})\n"
 "\n"
@@ -161,8 +174,9 @@ void cli_usage(FILE *out)
 "  %-3d infrastructure failure (task app did not start or become healthy,\n"
 "      port taken, key mismatch, teardown failed)\n"
 "  %-3d interrupted (SIGINT/SIGTERM); teardown still ran\n",
-		CLI_MAX_SANDBOXES, CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_POLICY,
-		CLI_DEFAULT_TIMEOUT_S, CLI_DEFAULT_ENV_NAME,
+		CLI_MAX_SANDBOXES, CLI_DEFAULT_SANDBOX_RETRIES,
+		CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_POLICY,
+		CLI_DEFAULT_TIMEOUT_S, CLI_DEFAULT_RETRIES, CLI_DEFAULT_ENV_NAME,
 		CLI_DEFAULT_HEALTH_TIMEOUT_S, CLI_EXIT_OK, CLI_EXIT_ROLLOUTS,
 		CLI_EXIT_USAGE, CLI_EXIT_INFRA, CLI_EXIT_INTERRUPTED);
 }
@@ -293,6 +307,35 @@ static void cli_defaults(struct cli_options *opt)
 	opt->env_name = CLI_DEFAULT_ENV_NAME;
 	opt->provider = "process";
 	opt->sandboxes = 1;
+	opt->sandbox_retries = CLI_DEFAULT_SANDBOX_RETRIES;
+	opt->retries = CLI_DEFAULT_RETRIES;
+	opt->max_failures = -1;
+	opt->max_failures_pct = -1;
+}
+
+/* --max-failures N or P% (of the seeds). */
+static enum rv_code cli_max_failures(struct cli_options *opt, const char *s,
+				     struct rv_err *err)
+{
+	size_t len = strlen(s);
+	char *end;
+	double pct;
+
+	if (len && s[len - 1] == '%') {
+		errno = 0;
+		pct = strtod(s, &end);
+		if (end == s || end != s + len - 1 || errno || !isfinite(pct) ||
+		    pct < 0 || pct > 100)
+			return rv_errf(err, RV_ERR_USAGE, "invalid value '%s' "
+				       "for '--max-failures': expected a "
+				       "percentage from 0%% to 100%%", s);
+		opt->max_failures_pct = pct;
+		opt->max_failures = -1;
+		return RV_OK;
+	}
+	opt->max_failures_pct = -1;
+	return cli_long("--max-failures", s, 0, CLI_MAX_SEEDS,
+			&opt->max_failures, err);
 }
 
 /* "'--local', '--daytona' or '--provider NAME'", malloc'ed. */
@@ -352,6 +395,17 @@ static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
 	case OPT_PROVISION_TIMEOUT:
 		rc = cli_secs("--provision-timeout", arg,
 			      &opt->provision_timeout_s, err);
+		break;
+	case OPT_SANDBOX_RETRIES:
+		rc = cli_long("--sandbox-retries", arg, 0, 100, &v, err);
+		opt->sandbox_retries = (unsigned)v;
+		break;
+	case OPT_RETRIES:
+		rc = cli_long("--retries", arg, 0, 100, &v, err);
+		opt->retries = (unsigned)v;
+		break;
+	case OPT_MAX_FAILURES:
+		rc = cli_max_failures(opt, arg, err);
 		break;
 	case OPT_SANDBOXES:
 		rc = cli_long("--sandboxes", arg, 1, CLI_MAX_SANDBOXES, &v,
@@ -445,9 +499,6 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 		if (opt->snapshot && opt->image)
 			return rv_errf(err, RV_ERR_USAGE, "give one of "
 				       "'--snapshot' and '--image', not both");
-		if (opt->keep && opt->sandboxes > 1)
-			return rv_errf(err, RV_ERR_USAGE, "'--keep' keeps one "
-				       "sandbox: use it without '--sandboxes'");
 		return RV_OK;
 	}
 	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {

@@ -120,6 +120,7 @@ static int main_run(const struct cli_options *opt)
 		return main_usage_error(&err);
 	}
 	con = console_new(opt, job.n_rollouts, opt->json ? stderr : stdout);
+	console_sandboxes(con, job.n_sandboxes, job_sandboxed(&job));
 	job.console = con;
 	rv_info("job %s: %zu seeds, %s mode, results in %s", job.id,
 		job.n_rollouts, job.mode_name, job.out_dir);
