@@ -7,6 +7,8 @@
 #include "reap.h"
 #include "report.h"
 #include "result.h"
+#include "resume.h"
+#include "rollouts.h"
 #include "rv_buf.h"
 #include "rv_http.h"
 #include "rv_json.h"
@@ -106,20 +108,30 @@ static enum rv_code main_setup(const char *env_file, struct rv_err *err)
 	return RV_OK;
 }
 
-static int main_run(const struct cli_options *opt)
+/* Run one job (rs: resuming one, or NULL); returns the exit code. */
+static int main_run(const struct cli_options *opt, struct resume *rs)
 {
 	struct rv_err err = RV_ERR_INIT;
 	struct console *con;
 	struct job job;
+	size_t todo = 0;
 	int code;
 
 	if (main_setup(opt->env_file, &err) != RV_OK)
 		return main_usage_error(&err);
-	if (job_prepare(&job, opt, &err) != RV_OK) {
+	if (job_prepare(&job, opt, &err) != RV_OK ||
+	    (rs && resume_apply(rs, &job, &err) != RV_OK)) {
 		job_release(&job);
-		return main_usage_error(&err);
+		return err.code == RV_ERR_USAGE || err.code == RV_ERR_CONFIG ?
+			main_usage_error(&err) : (rv_error("%s", err.msg),
+						  CLI_EXIT_INFRA);
 	}
-	con = console_new(opt, job.n_rollouts, opt->json ? stderr : stdout);
+	for (size_t i = 0; i < job.n_rollouts; i++)
+		todo += job.rollouts[i].state == ROLLOUT_PENDING;
+	if (rs)
+		rv_info("resuming job %s: %zu of %zu seeds to run", job.id,
+			todo, job.n_rollouts);
+	con = console_new(opt, todo, opt->json ? stderr : stdout);
 	console_sandboxes(con, job.n_sandboxes, job_sandboxed(&job));
 	job.console = con;
 	rv_info("job %s: %zu seeds, %s mode, results in %s", job.id,
@@ -130,6 +142,26 @@ static int main_run(const struct cli_options *opt)
 		rv_term_printf(stderr, "runeval: %s\n", job.kept);
 	console_free(con);
 	job_release(&job);
+	return code;
+}
+
+/* `runeval resume DIR [options]`. */
+static int main_resume(int argc, char **argv)
+{
+	struct rv_err err = RV_ERR_INIT;
+	struct cli_options opt;
+	struct resume rs;
+	int code;
+
+	if (resume_options(argc, argv, &rs, &opt, &err) != RV_OK) {
+		code = main_usage_error(&err);
+	} else {
+		rv_log_set_level(opt.quiet ? RV_LOG_ERROR : opt.verbose ?
+				 RV_LOG_DEBUG : RV_LOG_INFO);
+		code = main_run(&opt, &rs);
+	}
+	cli_options_release(&opt);
+	resume_release(&rs);
 	return code;
 }
 
@@ -154,6 +186,8 @@ int main(int argc, char **argv)
 	rv_log_set_prog("runeval");
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "resume"))
+		return main_resume(argc - 1, argv + 1);
 	if (argc > 1 && (!strcmp(argv[1], "reap") ||
 			 !strcmp(argv[1], "lifecycle")))
 		return main_subcommand(argc - 1, argv + 1);
@@ -170,7 +204,7 @@ int main(int argc, char **argv)
 	} else {
 		rv_log_set_level(opt.quiet ? RV_LOG_ERROR : opt.verbose ?
 				 RV_LOG_DEBUG : RV_LOG_INFO);
-		code = main_run(&opt);
+		code = main_run(&opt, NULL);
 	}
 	cli_options_release(&opt);
 	return code;
