@@ -595,14 +595,17 @@ static void job_mark_not_run(struct job *job)
 		const char *reason = signals_stop ? "interrupted" : stopped ?
 			why : "no sandbox came up to run it";
 
-		if (r->state != ROLLOUT_PENDING)
-			continue;
-		r->state = ROLLOUT_CANCELLED;
-		if (r->error)	/* waiting for a retry */
-			rollout_fail(r, "not retried: %s; last try: %s",
-				     reason, r->error);
-		else
-			rollout_fail(r, "not run: %s", reason);
+		if (r->state == ROLLOUT_PENDING) {
+			r->state = ROLLOUT_CANCELLED;
+			if (r->error)	/* waiting for a retry */
+				rollout_fail(r, "not retried: %s; last try: "
+					     "%s", reason, r->error);
+			else
+				rollout_fail(r, "not run: %s", reason);
+		}
+		/* a try that did not end is a try: a resume keeps it */
+		if (r->state == ROLLOUT_CANCELLED && r->attempts)
+			seedlog_add(job->seedlog, r);
 	}
 }
 

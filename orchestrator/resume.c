@@ -11,7 +11,9 @@
 #include "rv_json.h"
 #include "rv_log.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define RESUME_REDACTED "[REDACTED]"
@@ -127,6 +129,18 @@ static enum rv_code resume_rebuild(struct resume *rs, struct rv_err *err)
 	return RV_OK;
 }
 
+/* --out DIR may be given, as long as it is the job's directory. */
+static bool resume_same_dir(const char *a, const char *b)
+{
+	char *ra = b ? realpath(a, NULL) : NULL;
+	char *rb = b ? realpath(b, NULL) : NULL;
+	bool same = ra && rb && !strcmp(ra, rb);
+
+	free(ra);
+	free(rb);
+	return same;
+}
+
 enum rv_code resume_options(int argc, char **argv, struct resume *rs,
 			    struct cli_options *opt, struct rv_err *err)
 {
@@ -141,7 +155,9 @@ enum rv_code resume_options(int argc, char **argv, struct resume *rs,
 	for (int i = 2; i < argc; i++)
 		if (!strcmp(argv[i], "--seeds") ||
 		    !strcmp(argv[i], "--seed-list") ||
-		    !strcmp(argv[i], "--out"))
+		    (!strcmp(argv[i], "--out") &&
+		     !resume_same_dir(rs->dir, i + 1 < argc ? argv[i + 1] :
+				      NULL)))
 			return rv_errf(err, RV_ERR_USAGE, "'%s' cannot change "
 				       "when a job is resumed", argv[i]);
 	rc = seedlog_read(rs->dir, &rs->log, err);
