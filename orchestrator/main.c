@@ -7,6 +7,7 @@
 #include "reap.h"
 #include "report.h"
 #include "result.h"
+#include "result_report.h"
 #include "resume.h"
 #include "rollouts.h"
 #include "rv_buf.h"
@@ -73,8 +74,7 @@ static int main_results(struct job *job, struct console *con)
 		rv_error("%s", err.msg);
 		if (code == CLI_EXIT_OK || code == CLI_EXIT_ROLLOUTS)
 			code = CLI_EXIT_INFRA;
-	} else if (report_write_job(job->result_path, job->out_dir, &err) !=
-		   RV_OK) {
+	} else if (result_report_write(&o, &err) != RV_OK) {
 		/* result.json is the record; the renderings are extras */
 		rv_warn("cannot render the report: %s", err.msg);
 	}
