@@ -174,17 +174,19 @@ static int reap_job(const struct world *w, const char *job)
 /* --keep with two sandboxes keeps both and says how to reach each. */
 START_TEST(test_daytona_jobs_keep_several)
 {
-	const char *args[] = { "--daytona", "--seeds", "4", "--sandboxes",
-			       "2", "--keep", "--app", NULL, "--start",
-			       "exec python3 app.py", NULL };
+	/* slow rollouts: no sandbox finds the queue empty when it is up */
+	const char *args[] = { "--daytona", "--seeds", "8", "--sandboxes",
+			       "2", "--concurrency", "1", "--keep", "--app",
+			       NULL, "--start",
+			       "exec python3 app.py --rollout-delay 1", NULL };
 	struct world w;
 	struct rr *r = rr_new();
 	const char *first;
 
 	world_start(&w, NULL);
-	args[7] = w.pyapp;
+	args[9] = w.pyapp;
 	rr_run(r, args, w.env);
-	assert_all_ok(r, 4);
+	assert_all_ok(r, 8);
 	ck_assert_uint_eq(world_left(&w), 2);
 	first = strstr(r->stderr_text, "kept");
 	ck_assert_ptr_nonnull(first);
