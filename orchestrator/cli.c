@@ -196,9 +196,6 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 		if (opt->snapshot && opt->image)
 			return rv_errf(err, RV_ERR_USAGE, "give one of "
 				       "'--snapshot' and '--image', not both");
-		if (opt->keep && opt->sandboxes > 1)
-			return rv_errf(err, RV_ERR_USAGE, "'--keep' keeps one "
-				       "sandbox: use it without '--sandboxes'");
 		return RV_OK;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -275,7 +272,7 @@ void cli_usage(FILE *out, bool brief)
 
 	fprintf(out,
 "usage: runeval --local | --daytona [--lite] | --provider NAME [options]\n"
-"       runeval COMMAND [options]   (report, reap, lifecycle, config, help)\n"
+"       runeval COMMAND [options]   (report, resume, reap, ls, show, help, ...)\n"
 "\n"
 "Run an eval job: bring the task app up, run one rollout per seed, tear it\n"
 "down; report the rewards and the time of every phase.\n");
@@ -320,6 +317,10 @@ static void cli_defaults(struct cli_options *opt)
 	opt->env_name = CLI_DEFAULT_ENV_NAME;
 	opt->provider = "process";
 	opt->sandboxes = 1;
+	opt->sandbox_retries = CLI_DEFAULT_SANDBOX_RETRIES;
+	opt->retries = CLI_DEFAULT_RETRIES;
+	opt->max_failures = -1;
+	opt->max_failures_pct = -1;
 }
 
 /* The table's rows and one --<alias> per provider, for getopt. */

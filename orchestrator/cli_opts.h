@@ -34,6 +34,7 @@ enum cli_kind {
 	CLI_SEED_LIST,		/* --seed-list 0,3,10-19 */
 	CLI_PROVIDER,		/* --provider NAME (and the aliases) */
 	CLI_JSON_OBJECT,	/* a JSON object's text (const char *) */
+	CLI_COUNT_OR_PCT,	/* N, or P% (of the seeds): max_failures */
 };
 
 /* Where a value came from (struct cli_options.src). */

@@ -68,6 +68,8 @@ static const struct lite_opt lite_opts[] = {
 	{ "fault-stuck-rate", "FAULT_STUCK_RATE", OPT_RATE, FO(stuck_rate) },
 	{ "fault-preview-502-ms", "FAULT_PREVIEW_502_MS", OPT_LONG,
 	  FO(preview_502_ms) },
+	{ "fault-preview-5xx-rate", "FAULT_PREVIEW_5XX_RATE", OPT_RATE,
+	  FO(preview_5xx_rate) },
 	{ "fault-retry-after-s", "FAULT_RETRY_AFTER_S", OPT_LONG,
 	  FO(retry_after_s) },
 };
@@ -131,6 +133,8 @@ static const char lite_usage[] =
 "  --fault-error-rate R     sandboxes that end in 'error' while starting\n"
 "  --fault-stuck-rate R     sandboxes that stay in 'starting' for good\n"
 "  --fault-preview-502-ms N previews answer 502 for N ms after each start\n"
+"  --fault-preview-5xx-rate R  preview requests answered 502, 503 or 504\n"
+"                           by the proxy (the app never sees them)\n"
 "\n"
 "  --help, --version\n";
 
