@@ -259,6 +259,11 @@ static enum rv_code cli_validate(struct cli_options *opt, struct rv_err *err)
 	if (!opt->n_seeds)
 		return rv_errf(err, RV_ERR_USAGE,
 			       "no seeds: give '--seeds N' or '--seed-list LIST'");
+	if (opt->lite && opt->keep)
+		return rv_errf(err, RV_ERR_USAGE, "'--keep' with '--lite': the "
+			       "server stops with the job and its sandboxes "
+			       "with it; to keep sandboxes, run daytona-lite "
+			       "yourself and point DAYTONA_API_URL at it");
 	if (opt->no_out && opt->out_dir)
 		return rv_errf(err, RV_ERR_USAGE, "'--no-out' and '--out' "
 			       "contradict each other");

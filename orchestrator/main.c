@@ -150,8 +150,14 @@ static int main_run(const struct cli_options *opt, struct resume *rs)
 		job.out_dir);
 	job_run(&job);
 	code = main_results(&job, con);
-	if (job.kept)
-		rv_term_printf(stderr, "runeval: %s\n", job.kept);
+	if (job.kept) {
+		struct rv_buf safe = RV_BUF_INIT;
+
+		/* several lines by design, no other control character */
+		rv_term_escape(&safe, job.kept, strlen(job.kept), true);
+		fprintf(stderr, "runeval: %s\n", safe.data);
+		rv_buf_release(&safe);
+	}
 	console_free(con);
 	job_release(&job);
 	return code;

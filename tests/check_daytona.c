@@ -523,6 +523,13 @@ START_TEST(test_daytona_keep_then_reap_job)
 	rr_run(r, args, w.env);
 	ck_assert_msg(r->status == 0, "%s", r->stderr_text);
 	ck_assert_ptr_nonnull(strstr(r->stderr_text, "kept"));
+	/* a curl line that works once the variables are set: header names,
+	   never a secret's value */
+	ck_assert_msg(strstr(r->stderr_text, "\n  curl -H \"X-API-Key: "
+			     "$ENVIRONMENT_API_KEY\" -H \"X-Daytona-Preview-"
+			     "Token: $X_DAYTONA_PREVIEW_TOKEN\"") &&
+		      strstr(r->stderr_text, "/health\n"), "%s",
+		      r->stderr_text);
 	ck_assert_uint_eq(world_left(&w), 1);
 	id = json_string_value(json_object_get(first_span(r, "health"),
 					       "sandbox"));
@@ -646,6 +653,7 @@ START_TEST(test_daytona_option_errors)
 		{ "--daytona", "--seeds", "1", "--sandboxes", "0", NULL },
 		{ "--daytona", "--seeds", "1", "--sandboxes", "65", NULL },
 		{ "--daytona", "--seeds", "4", "--sandboxes", "2", "--keep" },
+		{ "--daytona", "--lite", "--seeds", "1", "--keep", NULL },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
