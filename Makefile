@@ -88,14 +88,15 @@ RUNNER_SRC := $(filter-out orchestrator/main.c, $(wildcard orchestrator/*.c))
 PROVIDER_SRC := $(wildcard providers/*.c)
 # The sandbox back-ends runeval links: one folder each (README "Adding a
 # provider").  Each sees only the core, provider.h/remote.h and itself.
-BACKENDS := process daytona
+BACKENDS := process daytona bwrap
 BACKEND_SRC := $(foreach b,$(BACKENDS),$(wildcard providers/$(b)/*.c))
 LITEBASE_SRC := $(wildcard providers/lite/*.c)
 CONTROL_SRC := $(wildcard providers/daytona-lite/control/*.c)
 TOOLBOX_SRC := $(wildcard providers/daytona-lite/toolbox/*.c)
 MODES_SRC := $(wildcard modes/*.c)
+# bwrap runs the sandbox engine (providers/lite) itself
 ORCH_SRC := $(RUNNER_SRC) $(REPORT_SRC) $(PROVIDER_SRC) $(BACKEND_SRC) \
-	$(MODES_SRC)
+	$(MODES_SRC) $(LITEBASE_SRC)
 TASKAPP_SRC := $(filter-out taskapp/main.c, $(wildcard taskapp/*.c))
 LITE_SRC := $(LITEBASE_SRC) $(CONTROL_SRC) $(TOOLBOX_SRC)
 TEST_SRC := $(wildcard tests/check_*.c)
@@ -108,6 +109,8 @@ INC_PROVIDER := $(INC_CORE) -Iproviders
 INC_MODES := $(INC_PROVIDER) -Imodes
 INC_RUNNER := $(INC_REPORT) $(INC_MODES) -Iorchestrator
 INC_LITEBASE := $(INC_CORE) -Iproviders/lite
+# bwrap: host processes (process_run.h) entered into the engine's sandboxes
+INC_BWRAP := $(INC_PROVIDER) -Iproviders/process -Iproviders/lite
 INC_CONTROL := $(INC_LITEBASE) -Iproviders/daytona-lite/control
 INC_TOOLBOX := $(INC_LITEBASE) -Iproviders/daytona-lite/toolbox
 INC_LITEMAIN := $(INC_CONTROL) -Iproviders/daytona-lite/toolbox
@@ -125,6 +128,8 @@ $(call obj,$(RUNNER_SRC) orchestrator/main.c): INC := $(INC_RUNNER)
 $(call obj,$(PROVIDER_SRC)): INC := $(INC_PROVIDER) $(BACKENDS:%=-Iproviders/%)
 $(foreach b,$(BACKENDS),$(eval $(call obj,$(wildcard providers/$(b)/*.c)): \
 	INC := $(INC_PROVIDER) -Iproviders/$(b)))
+$(call obj,$(wildcard providers/bwrap/*.c)): INC := $(INC_BWRAP) \
+	-Iproviders/bwrap
 $(call obj,$(MODES_SRC)): INC := $(INC_MODES)
 $(call obj,$(LITEBASE_SRC)): INC := $(INC_LITEBASE)
 $(call obj,$(CONTROL_SRC)): INC := $(INC_CONTROL)
@@ -215,7 +220,8 @@ LAYER_FORBIDDEN := INC_PROVIDER:job.h INC_PROVIDER:mode.h \
 	INC_CONTROL:toolbox_http.h
 HEADER_SETS := orchestrator/core:INC_CORE orchestrator/report:INC_REPORT \
 	orchestrator:INC_RUNNER providers:INC_PROVIDER \
-	$(BACKENDS:%=providers/%:INC_PROVIDER) \
+	$(filter-out providers/bwrap:%,$(BACKENDS:%=providers/%:INC_PROVIDER)) \
+	providers/bwrap:INC_BWRAP \
 	modes:INC_MODES providers/lite:INC_LITEBASE \
 	providers/daytona-lite/control:INC_CONTROL \
 	providers/daytona-lite/toolbox:INC_TOOLBOX taskapp:INC_TASKAPP

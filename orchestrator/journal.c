@@ -28,17 +28,7 @@ struct journal {
 
 char *journal_state_dir(void)
 {
-	const char *e = getenv("RUNEVAL_STATE_DIR");
-
-	if (e && *e)
-		return rv_xstrdup(e);
-	e = getenv("XDG_STATE_HOME");
-	if (e && *e == '/')
-		return rv_xasprintf("%s/runeval", e);
-	e = getenv("HOME");
-	if (e && *e == '/')
-		return rv_xasprintf("%s/.local/state/runeval", e);
-	return rv_xasprintf("/tmp/runeval-state-%ld", (long)getuid());
+	return rv_state_dir();
 }
 
 /* state_dir, or the default one (malloc'ed either way). */

@@ -27,22 +27,6 @@
 #define LITE_STOP_TIMEOUT_MS 60000
 #define LITE_LOG_TAIL 600
 
-/* server next to this binary, else the bare name (searched in PATH). */
-static char *lite_find(const char *server)
-{
-	char exe[PATH_MAX], *path;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n > 0) {
-		exe[n] = '\0';
-		path = rv_xasprintf("%s/%s", dirname(exe), server);
-		if (access(path, X_OK) == 0)
-			return path;
-		free(path);
-	}
-	return rv_xstrdup(server);
-}
-
 /* The child: its own process group (a Ctrl-C is runeval's to handle). */
 static _Noreturn void lite_exec(const char *bin, char *const *argv, int out,
 				int log)
@@ -165,7 +149,7 @@ enum rv_code lite_launch_start(struct lite_launch *l, const char *server,
 	rv_random(raw, sizeof(raw));
 	l->api_key = rv_xstrdup(rv_hex(raw, sizeof(raw), key));
 	rv_redact_add(l->api_key);
-	bin = lite_find(server);
+	bin = rv_find_program(server);
 	log_path = rv_xasprintf("%s/server.log", l->dir);
 	log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (log < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {

@@ -1,6 +1,7 @@
 /* provider: the table of back-ends and the helpers every one shares. */
 #include "provider.h"
 
+#include "bwrap.h"
 #include "daytona.h"
 #include "process.h"
 #include "rv_alloc.h"
@@ -10,6 +11,7 @@
 static const struct provider_ops *const provider_table[] = {
 	&provider_process,
 	&provider_daytona,
+	&provider_bwrap,
 	NULL,
 };
 

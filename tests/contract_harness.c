@@ -12,6 +12,7 @@
 #include "tarball.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,9 +117,88 @@ static const struct ct_harness ct_daytona = {
 		PROVIDER_CAP_LIST,
 	.host_procs = true,	/* bubblewrap sandboxes on this host */
 	.api_key = true,
+	.api_calls = true,
 	.setup = ct_daytona_setup,
 	.teardown = ct_daytona_teardown,
 	.count = ct_daytona_count,
+};
+
+/* --- bwrap: the engine on this host, records under a private state ---- */
+
+static bool ct_bwrap_setup(struct ct_world *w, enum ct_fault fault)
+{
+	char *state = rv_xasprintf("%s/state", w->tmp);
+	char *lite = tu_build_path("daytona-lite");
+	char *bw;
+
+	/* a bubblewrap that fails, or one that never starts a sandbox */
+	if (fault == CT_FAULT_CREATE_FAILS)
+		bw = rv_xstrdup("/bin/false");
+	else if (fault == CT_FAULT_CREATE_STALLS)
+		bw = rv_xasprintf("%s/stall.sh", w->tmp);
+	else
+		bw = rv_xstrdup("");
+	if (fault == CT_FAULT_CREATE_STALLS) {
+		FILE *f = fopen(bw, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs("#!/bin/sh\nexec sleep 300\n", f);
+		fclose(f);
+		/* bubblewrap runs as the sandbox's own ids */
+		ck_assert_int_eq(chmod(bw, 0755), 0);
+		ck_assert_int_eq(chmod(w->tmp, 0755), 0);
+	}
+	setenv("RUNEVAL_STATE_DIR", state, 1);
+	setenv("RUNEVAL_DAYTONA_LITE", lite, 1);
+	setenv("RUNEVAL_BWRAP", bw, 1);
+	w->priv = state;
+	w->box = rv_xstrdup("/home/daytona/ct-box");
+	free(lite);
+	free(bw);
+	return true;
+}
+
+static void ct_bwrap_teardown(struct ct_world *w)
+{
+	free(w->priv);
+}
+
+/* The records on disk whose job is job and whose pid 1 still runs. */
+static long ct_bwrap_count(struct ct_world *w, const char *job)
+{
+	char *root = rv_xasprintf("%s/bwrap", (char *)w->priv);
+	DIR *d = opendir(root);
+	struct dirent *de;
+	long n = 0;
+
+	while (d && (de = readdir(d))) {
+		char *path = rv_xasprintf("%s/%s/box.json", root, de->d_name);
+		json_t *o = de->d_name[0] == '.' ? NULL :
+			json_load_file(path, 0, NULL);
+
+		if (o && rv_json_str(o, "job") && !strcmp(rv_json_str(o, "job"),
+							   job))
+			n++;
+		json_decref(o);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(root);
+	return n;
+}
+
+static const struct ct_harness ct_bwrap = {
+	.provider = "bwrap",
+	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
+		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW |
+		PROVIDER_CAP_LIST,
+	.host_procs = true,
+	.api_key = false,
+	.api_calls = false,
+	.setup = ct_bwrap_setup,
+	.teardown = ct_bwrap_teardown,
+	.count = ct_bwrap_count,
 };
 
 /* --- the table -------------------------------------------------------- */
@@ -126,6 +206,7 @@ static const struct ct_harness ct_daytona = {
 const struct ct_harness *const ct_harnesses[] = {
 	&ct_process,
 	&ct_daytona,
+	&ct_bwrap,
 	NULL,
 };
 

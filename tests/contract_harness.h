@@ -38,6 +38,8 @@ struct ct_harness {
 				   that drops one is caught, not skipped */
 	bool host_procs;	/* its processes show in this host's /proc */
 	bool api_key;		/* takes cfg->api_key (a wrong one: AUTH) */
+	bool api_calls;		/* a remote API: every call attempt goes to
+				   cfg->attempts */
 	/*
 	 * Start what the provider needs with fault injected; fill w->cfg's
 	 * endpoint and credentials, w->box and w->priv.  false when this

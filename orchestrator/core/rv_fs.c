@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,4 +167,44 @@ enum rv_code rv_remove_tree(const char *path, struct rv_err *err)
 		return rv_errf(err, RV_ERR_IO, "cannot remove '%s' entirely: "
 			       "%s", path, strerror(errno));
 	return RV_OK;
+}
+
+char *rv_state_dir(void)
+{
+	const char *e = getenv("RUNEVAL_STATE_DIR");
+
+	if (e && *e)
+		return rv_xstrdup(e);
+	e = getenv("XDG_STATE_HOME");
+	if (e && *e == '/')
+		return rv_xasprintf("%s/runeval", e);
+	e = getenv("HOME");
+	if (e && *e == '/')
+		return rv_xasprintf("%s/.local/state/runeval", e);
+	return rv_xasprintf("/tmp/runeval-state-%ld", (long)getuid());
+}
+
+char *rv_find_program(const char *name)
+{
+	char exe[PATH_MAX], *path;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *dirs = getenv("PATH");
+
+	if (n > 0) {
+		exe[n] = '\0';
+		path = rv_xasprintf("%s/%s", dirname(exe), name);
+		if (access(path, X_OK) == 0)
+			return path;
+		free(path);
+	}
+	while (dirs && *dirs) {
+		size_t len = strcspn(dirs, ":");
+
+		path = rv_xasprintf("%.*s/%s", (int)len, dirs, name);
+		if (len && path[0] == '/' && access(path, X_OK) == 0)
+			return path;
+		free(path);
+		dirs += len + (dirs[len] == ':');
+	}
+	return rv_xstrdup(name);
 }

@@ -57,4 +57,18 @@ enum rv_code rv_replace_file(const char *path,
  */
 off_t rv_read_tail(const char *path, size_t max, struct rv_buf *out);
 
+/*
+ * runeval's state directory (journals, sandbox records), malloc'ed:
+ * $RUNEVAL_STATE_DIR, else $XDG_STATE_HOME/runeval, else
+ * ~/.local/state/runeval, else /tmp/runeval-state-<uid>.
+ */
+char *rv_state_dir(void);
+
+/*
+ * A program that ships with runeval (daytona-lite, ...), malloc'ed: the
+ * file next to this binary when it is executable there, else the first
+ * in PATH (absolute directories only), else name itself.
+ */
+char *rv_find_program(const char *name);
+
 #endif

@@ -534,7 +534,8 @@ uint64_t lite_proc_start_time(pid_t pid)
 }
 
 /* bwrap --info-fd writes {"child-pid": N, ...} and closes it. */
-static pid_t lite_read_info(int fd, long timeout_ms)
+static pid_t lite_read_info(int fd, long timeout_ms,
+			    const volatile int *cancel)
 {
 	struct rv_buf b = RV_BUF_INIT;
 	uint64_t deadline = rv_now_ns() + (uint64_t)timeout_ms * RV_NS_PER_MS;
@@ -547,9 +548,16 @@ static pid_t lite_read_info(int fd, long timeout_ms)
 		uint64_t now = rv_now_ns();
 		ssize_t n;
 
-		if (now >= deadline || poll(&pfd, 1, (int)((deadline - now) /
-					      RV_NS_PER_MS + 1)) < 0)
+		int r;
+
+		if (now >= deadline || (cancel && *cancel))
 			break;
+		r = poll(&pfd, 1, (int)((deadline - now) / RV_NS_PER_MS) < 50 ?
+			 (int)((deadline - now) / RV_NS_PER_MS + 1) : 50);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r <= 0)
+			continue;
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -690,7 +698,12 @@ static enum rv_code lite_wait_ready(const struct lite_box_host *h,
 			p->bwrap_pid = 0;
 			break;
 		}
-		if (rv_now_ns() > deadline || (cancel && *cancel)) {
+		if (cancel && *cancel) {
+			rc = rv_errf(err, RV_ERR_INTR, "sandbox '%s': start "
+				     "cancelled", id);
+			break;
+		}
+		if (rv_now_ns() > deadline) {
 			rc = rv_errf(err, RV_ERR_TIMEOUT, "toolbox not ready "
 				     "within %ld ms", h->start_timeout_ms);
 			break;
@@ -765,7 +778,8 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 	close(sp.info_wr);
 	sp.info_wr = -1;
 	lite_spawn_close_child_fds(&sp);
-	out->init_pid = lite_read_info(sp.info_rd, h->start_timeout_ms);
+	out->init_pid = lite_read_info(sp.info_rd, h->start_timeout_ms,
+				       cancel);
 	out->init_start = lite_proc_start_time(out->init_pid);
 	t2 = rv_now_ns();
 	if (out->init_pid <= 0 || !out->init_start) {
@@ -773,8 +787,13 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 
 		lite_box_kill(h, id, out, true);
 		lite_log_tail(h, id, tail, sizeof(tail));
-		rc = rv_errf(err, RV_ERR_CHILD, "bubblewrap failed to start "
-			     "sandbox '%s'%s%s", id, tail[0] ? ": " : "", tail);
+		if (cancel && *cancel)
+			rc = rv_errf(err, RV_ERR_INTR, "sandbox '%s': start "
+				     "cancelled", id);
+		else
+			rc = rv_errf(err, RV_ERR_CHILD, "bubblewrap failed to "
+				     "start sandbox '%s'%s%s", id, tail[0] ?
+				     ": " : "", tail);
 		memset(out, 0, sizeof(*out));
 		goto out;
 	}

@@ -44,6 +44,9 @@ struct lite_box_opts {
 	unsigned uids;
 	long pids;		/* processes (and threads) per sandbox */
 	long start_timeout_ms;
+	const char *exe;	/* the program whose "toolbox" command runs
+				   in each sandbox (a daytona-lite binary);
+				   NULL = this program */
 };
 
 struct lite_box_host {
@@ -150,6 +153,47 @@ bool lite_box_reaped(const struct lite_box_proc *p, int *status);
 /* Remove dir/<id> and everything below it, never following a link. */
 enum rv_code lite_box_remove(const struct lite_box_host *h, const char *id,
 			     struct rv_err *err);
+
+/*
+ * Entering a running sandbox from this host (the `bwrap` provider runs
+ * its commands so): the descriptors of its namespaces, its root and its
+ * cgroups, opened here, and the budget its own processes have.  A forked
+ * child calls lite_box_enter(): it joins the cgroups, the user namespace
+ * that owns the others, the ipc, uts, net, cgroup, pid and mount ones,
+ * then the sandbox's own user namespace (bubblewrap nests it), forks once
+ * more (a pid
+ * namespace takes children only), and the parent of that fork stays
+ * behind as a waiter that exits as its child did (killed by the same
+ * signal, or with its status) and never returns.  The child returns 0
+ * inside the sandbox: its root, as uid and gid 1000 (daytona), with no
+ * capability left in any set, no_new_privs, and as root RLIMIT_NPROC of
+ * the sandbox's ids.  Killing the sandbox's pid 1 ends it too.
+ */
+enum { LITE_NS_USER, LITE_NS_IPC, LITE_NS_UTS, LITE_NS_NET, LITE_NS_CGROUP,
+       LITE_NS_PID, LITE_NS_MNT, LITE_NS_N };
+
+struct lite_box_entry {
+	int ns[LITE_NS_N];	/* -1: not joined (a kernel without it) */
+	int owner;		/* the user namespace that owns the others,
+				   when bubblewrap nested the sandbox's
+				   own in it; else -1 */
+	int root_fd;		/* the sandbox's / */
+	int cg_fd[LITE_CG_N];	/* its cgroups' procs files, or -1 */
+	bool drop_groups;	/* root: no supplementary groups */
+	long pids;		/* root: RLIMIT_NPROC; 0 = none */
+};
+
+/* Open what lite_box_enter() needs for sandbox id running as p. */
+enum rv_code lite_box_entry_open(const struct lite_box_host *h,
+				 const char *id, const struct lite_box_proc *p,
+				 struct lite_box_entry *e, struct rv_err *err);
+void lite_box_entry_close(struct lite_box_entry *e);
+
+/*
+ * In a forked, single-threaded child: enter the sandbox (see above).
+ * Only async-signal-safe calls.  0 in the sandbox, or -1 with errno.
+ */
+int lite_box_enter(const struct lite_box_entry *e);
 
 /* Start time of pid (clock ticks since boot), or 0 when there is none. */
 uint64_t lite_proc_start_time(pid_t pid);

@@ -81,22 +81,24 @@ static enum rv_code lite_write_text(const char *path, const char *text,
 }
 
 /*
- * Copy the running program next to the passwd file: sandboxes run that
- * copy, which a rebuild of daytona-lite (a new file where the old one
- * was) cannot pull away from under a running server.
+ * Copy the toolbox's program (src, NULL = the running one) next to the
+ * passwd file: sandboxes run that copy, which a rebuild of daytona-lite
+ * (a new file where the old one was) cannot pull away from under a
+ * running server.
  */
-static enum rv_code lite_copy_self(const char *dst, struct rv_err *err)
+static enum rv_code lite_copy_self(const char *src, const char *dst,
+				   struct rv_err *err)
 {
 	char *tmp = rv_xasprintf("%s.tmp", dst);
-	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int in = open(src ? src : "/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
 	enum rv_code rc = RV_OK;
 	struct stat st;
 	off_t off = 0;
 
 	if (in < 0 || out < 0 || fstat(in, &st) < 0) {
-		rc = rv_errf(err, RV_ERR_IO, "cannot copy this program to "
-			     "'%s': %s", dst, strerror(errno));
+		rc = rv_errf(err, RV_ERR_IO, "cannot copy '%s' to '%s': %s",
+			     src ? src : "this program", dst, strerror(errno));
 		goto out;
 	}
 	while (off < st.st_size) {
@@ -151,7 +153,7 @@ enum rv_code lite_box_host_init(struct lite_box_host *h, const char *dir,
 		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", dir,
 			     strerror(errno));
 	} else {
-		rc = lite_copy_self(h->exe, err);
+		rc = lite_copy_self(o->exe, h->exe, err);
 		if (rc == RV_OK)
 			rc = lite_write_text(h->passwd, lite_passwd, err);
 		if (rc == RV_OK)

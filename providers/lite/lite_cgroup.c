@@ -271,6 +271,21 @@ void lite_cgroups_create(const struct lite_cgroups *cg, const char *id,
 	}
 }
 
+void lite_cgroups_open(const struct lite_cgroups *cg, const char *id,
+		       int fds[LITE_CG_N])
+{
+	for (int c = 0; c < LITE_CG_N; c++) {
+		char *procs;
+
+		fds[c] = -1;
+		if (!cg->dir[c])
+			continue;
+		procs = rv_xasprintf("%s/%s/cgroup.procs", cg->dir[c], id);
+		fds[c] = open(procs, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		free(procs);
+	}
+}
+
 int lite_cgroups_join(const int fds[LITE_CG_N])
 {
 	for (int c = 0; c < LITE_CG_N; c++)

@@ -51,6 +51,14 @@ void lite_cgroups_create(const struct lite_cgroups *cg, const char *id,
 			 const struct lite_cg_limits *lim, int fds[LITE_CG_N],
 			 bool applied[LITE_CG_N], char **notes);
 
+/*
+ * Open the files that move a process into sandbox id's existing cgroups
+ * (close-on-exec; -1 where it has none), for a process that joins the
+ * sandbox later.
+ */
+void lite_cgroups_open(const struct lite_cgroups *cg, const char *id,
+		       int fds[LITE_CG_N]);
+
 /* In a forked child: join the cgroups of fds.  Async-signal-safe. */
 int lite_cgroups_join(const int fds[LITE_CG_N]);
 
