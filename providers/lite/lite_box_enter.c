@@ -80,15 +80,15 @@ enum rv_code lite_box_entry_open(const struct lite_box_host *h,
 		if (e->ns[i] < 0 && (i != LITE_NS_CGROUP || errno != ENOENT))
 			goto fail;
 	}
-	/* bubblewrap makes the other namespaces in a user namespace of
-	   its own and nests the sandbox's in it: join that one first */
-	e->owner = ioctl(e->ns[LITE_NS_MNT], NS_GET_USERNS);
+	/* bubblewrap nests the sandbox's user namespace in one of its own,
+	   which may own the others: join that one first */
+	e->owner = ioctl(e->ns[LITE_NS_USER], NS_GET_PARENT);
 	if (e->owner >= 0) {
 		struct stat a, b;
 
 		fcntl(e->owner, F_SETFD, FD_CLOEXEC);
 		if (fstat(e->owner, &a) == 0 &&
-		    fstat(e->ns[LITE_NS_USER], &b) == 0 && a.st_ino == b.st_ino &&
+		    stat("/proc/self/ns/user", &b) == 0 && a.st_ino == b.st_ino &&
 		    a.st_dev == b.st_dev) {
 			close(e->owner);
 			e->owner = -1;
