@@ -50,18 +50,41 @@ static bool cli_both_seed_forms(const struct cli_options *opt)
 	return sa != CLI_SRC_DEFAULT && sa == sb;
 }
 
+/* Add ops to the job's providers (once); the first sets the mode. */
+static enum rv_code cli_add_provider(struct cli_options *opt,
+				     const struct provider_ops *ops,
+				     const char *where, struct rv_err *err)
+{
+	for (size_t i = 0; i < opt->n_providers; i++)
+		if (!strcmp(opt->providers[i], ops->name))
+			return RV_OK;
+	if (opt->n_providers == CLI_MAX_PROVIDERS)
+		return rv_errf(err, RV_ERR_USAGE, "at most %d providers for %s",
+			       CLI_MAX_PROVIDERS, where);
+	opt->providers[opt->n_providers++] = ops->name;
+	opt->provider = opt->providers[0];
+	opt->mode = mode_for_provider(provider_find(opt->provider))->name;
+	return RV_OK;
+}
+
 enum rv_code cli_set_provider(struct cli_options *opt, const char *name,
 			      const char *where, struct rv_err *err)
 {
 	const struct provider_ops *ops = provider_find(name);
 	const struct provider_ops *const *p;
 	struct rv_buf known = RV_BUF_INIT;
+	const char *comma = strchr(name, ',');
 
-	if (ops) {
-		opt->provider = ops->name;
-		opt->mode = mode_for_provider(ops)->name;
-		return RV_OK;
+	if (comma) {
+		char *one = rv_xstrndup(name, (size_t)(comma - name));
+		enum rv_code rc = cli_set_provider(opt, one, where, err);
+
+		free(one);
+		return rc == RV_OK ? cli_set_provider(opt, comma + 1, where,
+						      err) : rc;
 	}
+	if (ops)
+		return cli_add_provider(opt, ops, where, err);
 	for (p = provider_all(); *p; p++)
 		rv_buf_addf(&known, "%s%s", p == provider_all() ? "" : ", ",
 			    (*p)->alias ? (*p)->alias : (*p)->name);
@@ -231,6 +254,58 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 	return RV_OK;
 }
 
+/* Is any of the job's providers p's? */
+static bool cli_any_provider(const struct cli_options *opt,
+			     bool (*p)(const struct provider_ops *ops))
+{
+	for (size_t i = 0; i < opt->n_providers; i++)
+		if (p(provider_find(opt->providers[i])))
+			return true;
+	return false;
+}
+
+static bool cli_has_server(const struct provider_ops *ops)
+{
+	return ops->offline_server != NULL;
+}
+
+/*
+ * --isolate, --lite and the sandbox options against the providers.  A
+ * job of several providers is run as one job per provider (multi.h):
+ * such a job (RUNEVAL_MULTI_CHILD set) takes what applies to it and
+ * leaves the rest, which its siblings use.
+ */
+static enum rv_code cli_validate_providers(struct cli_options *opt,
+					   struct rv_err *err)
+{
+	bool child = getenv("RUNEVAL_MULTI_CHILD") != NULL;
+
+	if (opt->isolate) {
+		size_t i = 0;
+
+		while (i < opt->n_providers &&
+		       strcmp(opt->providers[i], "process"))
+			i++;
+		if (i == opt->n_providers)
+			return rv_errf(err, RV_ERR_USAGE, "'--isolate' goes "
+				       "with '--local'");
+		opt->providers[i] = "bwrap";
+		opt->provider = opt->providers[0];
+		opt->mode = mode_for_provider(provider_find(opt->provider))->
+			name;
+	}
+	if (opt->lite && !cli_any_provider(opt, cli_has_server)) {
+		if (!child)
+			return rv_errf(err, RV_ERR_USAGE, "'--lite' needs a "
+				       "provider with an offline server (e.g. "
+				       "'--daytona'), not '%s'", opt->provider);
+		opt->lite = false;
+	}
+	if (opt->n_providers > 1 || child)
+		return RV_OK;	/* each provider's job checks its own */
+	return cli_validate_sandbox(opt, err);
+}
+
 /* Checks across options, after all of them are read. */
 static enum rv_code cli_validate(struct cli_options *opt, struct rv_err *err)
 {
@@ -246,13 +321,9 @@ static enum rv_code cli_validate(struct cli_options *opt, struct rv_err *err)
 		free(flags);
 		return RV_ERR_USAGE;
 	}
-	rc = cli_validate_sandbox(opt, err);
+	rc = cli_validate_providers(opt, err);
 	if (rc != RV_OK)
 		return rc;
-	if (opt->lite && !provider_find(opt->provider)->offline_server)
-		return rv_errf(err, RV_ERR_USAGE, "'--lite' needs a provider "
-			       "with an offline server (e.g. '--daytona'), not "
-			       "'%s'", opt->provider);
 	if (cli_both_seed_forms(opt))
 		return rv_errf(err, RV_ERR_USAGE, "give one of '--seeds' and "
 			       "'--seed-list', not both");
@@ -349,6 +420,18 @@ static void cli_defaults(struct cli_options *opt)
 	opt->max_failures_pct = -1;
 }
 
+/* --<alias> on the command line: one more provider of argv's list. */
+static enum rv_code cli_set_alias(struct cli_options *opt, int i,
+				  struct rv_err *err)
+{
+	size_t n;
+
+	if (opt->src[cli_opt_find("provider") - cli_opts(&n)] < CLI_SRC_ARGV)
+		opt->n_providers = 0;
+	return cli_set_provider(opt, provider_all()[i]->name, "'--provider'",
+				err);
+}
+
 /* The table's rows and one --<alias> per provider, for getopt. */
 static struct option *cli_longopts(void)
 {
@@ -435,9 +518,7 @@ static enum rv_code cli_from_argv(int argc, char **argv,
 			rc = rv_errf(err, RV_ERR_USAGE,
 				     "option '%s' needs a value", name);
 		else if (c >= CLI_OPT_ALIAS)
-			rc = cli_set_provider(opt,
-				provider_all()[c - CLI_OPT_ALIAS]->name,
-				"'--provider'", err);
+			rc = cli_set_alias(opt, c - CLI_OPT_ALIAS, err);
 		else if (!o)
 			rc = rv_errf(err, RV_ERR_USAGE, "unknown option '%s'",
 				     name);

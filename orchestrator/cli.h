@@ -36,6 +36,7 @@
 #define CLI_EXIT_INTERRUPTED 130	/* SIGINT or SIGTERM */
 
 #define CLI_MAX_SANDBOXES 64
+#define CLI_MAX_PROVIDERS 8	/* --provider a,b,...: one job each */
 #define CLI_MAX_OPTS 96		/* rows of the option table, at most */
 #define CLI_DEFAULT_SANDBOX_RETRIES 3
 #define CLI_DEFAULT_RETRIES 3
@@ -43,7 +44,12 @@
 
 struct cli_options {
 	const char *mode;		/* "local"; NULL until a mode flag */
-	const char *provider;		/* "process", "daytona" */
+	const char *provider;		/* "process", "daytona": the first of */
+	const char *providers[CLI_MAX_PROVIDERS];	/* --provider a,b or
+					   repeated: the same job on each */
+	size_t n_providers;
+	bool isolate;			/* --local --isolate: bwrap */
+	bool one_provider_at_a_time;	/* several providers: in turn */
 	/* sandbox modes (--daytona) */
 	const char *snapshot;		/* NULL = the provider's default */
 	const char *image;

@@ -22,8 +22,15 @@
 
 static const struct cli_opt cli_table[] = {
 	{ "provider", 0, CLI_PROVIDER, F(provider), 0, 0, CLI_BRIEF, "NAME",
-	  G_MODE, "where the task app runs: local, daytona, ... (each is also "
-	  "a flag: --local, --daytona)" },
+	  G_MODE, "where the task app runs: local, daytona, bwrap, ... (each "
+	  "is also a flag: --local, --daytona); several (a,b or repeated) run "
+	  "the same job on each and compare them" },
+	{ "isolate", 0, CLI_FLAG, F(isolate), 0, 0, 0, NULL, G_MODE,
+	  "with --local: run the app in a bubblewrap sandbox on this host "
+	  "(the bwrap provider)" },
+	{ "one-provider-at-a-time", 0, CLI_FLAG, F(one_provider_at_a_time), 0,
+	  0, 0, NULL, G_MODE, "several providers: run their jobs one after "
+	  "another, not at once" },
 	{ "lite", 0, CLI_FLAG, F(lite), 0, 0, CLI_BRIEF, NULL, G_MODE,
 	  "use an offline server started for the job (no account)" },
 	{ "sandboxes", 0, CLI_UINT, F(sandboxes), 1, CLI_MAX_SANDBOXES,
@@ -301,6 +308,9 @@ enum rv_code cli_opt_set(struct cli_options *opt, const struct cli_opt *o,
 		rc = cli_set_seed_list(opt, s, where, err);
 		break;
 	case CLI_PROVIDER:
+		/* a list from a later source replaces; argv's add up */
+		if (opt->src[o - cli_table] < src)
+			opt->n_providers = 0;
 		rc = cli_set_provider(opt, s, where, err);
 		break;
 	case CLI_COUNT_OR_PCT:
@@ -321,9 +331,15 @@ void cli_opt_value(const struct cli_options *opt, const struct cli_opt *o,
 	case CLI_FLAG:
 		rv_buf_adds(out, *(const bool *)field ? "true" : "false");
 		break;
+	case CLI_PROVIDER:
+		for (size_t i = 0; i < opt->n_providers; i++)
+			rv_buf_addf(out, "%s%s", i ? "," : "",
+				    opt->providers[i]);
+		if (!opt->n_providers)
+			rv_buf_adds(out, opt->provider ? opt->provider : "");
+		break;
 	case CLI_STR:
 	case CLI_JSON_OBJECT:
-	case CLI_PROVIDER:
 		rv_buf_adds(out, *(const char *const *)field ?
 			    *(const char *const *)field : "");
 		break;

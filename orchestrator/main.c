@@ -6,6 +6,7 @@
 #include "job.h"
 #include "history.h"
 #include "lifecycle.h"
+#include "multi.h"
 #include "plan.h"
 #include "provider.h"
 #include "reap.h"
@@ -402,7 +403,8 @@ int main(int argc, char **argv)
 	} else {
 		rv_log_set_level(opt.quiet ? RV_LOG_ERROR : opt.verbose ?
 				 RV_LOG_DEBUG : RV_LOG_INFO);
-		code = main_run(&opt, NULL);
+		code = opt.n_providers > 1 ? multi_run(argc, argv, &opt) :
+			main_run(&opt, NULL);
 	}
 	cli_options_release(&opt);
 	return code;

@@ -65,3 +65,37 @@ void report_comparison_release(struct report_comparison *c)
 	free(c->rows);
 	memset(c, 0, sizeof(*c));
 }
+
+void report_overhead(const struct report_stats *st,
+		     struct report_overhead *out)
+{
+	int b = report_stats_provider(st, REPORT_OVERHEAD_BASELINE);
+
+	memset(out, 0, sizeof(*out));
+	if (b < 0)
+		return;
+	out->rows = rv_xcalloc(st->n_groups + 1, sizeof(*out->rows));
+	for (size_t i = 0; i < st->n_groups; i++) {
+		const struct report_group *g = &st->groups[i], *base;
+		struct report_overhead_row *r;
+
+		if (g->provider == st->providers[b].provider || !g->st.ok)
+			continue;
+		base = report_stats_find(st, st->providers[b].provider,
+					 g->phase);
+		if (!base || !base->st.ok)
+			continue;
+		r = &out->rows[out->n++];
+		r->provider = report_str(st->set, g->provider);
+		r->phase = report_str(st->set, g->phase);
+		r->base_ms = base->st.p50;
+		r->ms = g->st.p50;
+		r->factor = base->st.p50 > 0 ? g->st.p50 / base->st.p50 : NAN;
+	}
+}
+
+void report_overhead_release(struct report_overhead *o)
+{
+	free(o->rows);
+	memset(o, 0, sizeof(*o));
+}

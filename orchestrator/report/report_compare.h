@@ -34,4 +34,29 @@ void report_compare(const struct report_stats *cand,
 		    struct report_comparison *out);
 void report_comparison_release(struct report_comparison *c);
 
+/*
+ * The overhead factor of each sandboxed provider against the one that
+ * ran the same job unsandboxed on this host (`process`, local mode), in
+ * fence's definition: sandboxed / unsandboxed, here the ratio of the
+ * medians, for every phase both have ok samples of (the rollout latency
+ * is the "rollout" phase).  No rows when there is no such baseline or
+ * no other provider.
+ */
+#define REPORT_OVERHEAD_BASELINE "process"
+
+struct report_overhead_row {
+	const char *provider, *phase;	/* borrowed from the set */
+	double base_ms, ms;		/* the two p50s */
+	double factor;			/* ms / base_ms; NAN when base is 0 */
+};
+
+struct report_overhead {
+	struct report_overhead_row *rows;	/* provider, phase order */
+	size_t n;
+};
+
+void report_overhead(const struct report_stats *st,
+		     struct report_overhead *out);
+void report_overhead_release(struct report_overhead *o);
+
 #endif

@@ -82,6 +82,39 @@ static json_t *name_or_null(const struct report_stats *st, int i)
 	       json_string(report_str(st->set, st->providers[i].provider));
 }
 
+/* Each sandboxed provider's overhead against local, or null. */
+static json_t *overhead_json(const struct report_view *v)
+{
+	struct report_overhead oh;
+	json_t *o, *factors;
+
+	report_overhead(v->st, &oh);
+	if (!oh.n) {
+		report_overhead_release(&oh);
+		return json_null();
+	}
+	o = json_object();
+	factors = json_object();
+	json_object_set_new(o, "baseline",
+			    json_string(REPORT_OVERHEAD_BASELINE));
+	json_object_set_new(o, "definition", json_string(
+		"sandboxed / unsandboxed: a provider's p50 over the p50 of the "
+		"same phase on this host (rollout: the rollout latency)"));
+	for (size_t i = 0; i < oh.n; i++) {
+		const struct report_overhead_row *r = &oh.rows[i];
+		json_t *p = json_object_get(factors, r->provider);
+
+		if (!p) {
+			p = json_object();
+			json_object_set_new(factors, r->provider, p);
+		}
+		json_object_set_new(p, r->phase, num_or_null(r->factor));
+	}
+	json_object_set_new(o, "factors", factors);
+	report_overhead_release(&oh);
+	return o;
+}
+
 static json_t *comparison_json(const struct report_view *v)
 {
 	const struct report_stats *st = v->st;
@@ -115,6 +148,7 @@ static json_t *comparison_json(const struct report_view *v)
 	json_object_set_new(rel, "success_rates", rates);
 	json_object_set_new(o, "performance", perf);
 	json_object_set_new(o, "reliability", rel);
+	json_object_set_new(o, "overhead", overhead_json(v));
 	return o;
 }
 

@@ -310,6 +310,37 @@ static void md_baseline(struct md *m, const struct report_view *v)
 		md_text(m, "### Providers against each other\n\n");
 }
 
+/* Each sandboxed provider against the same job on this host. */
+static void md_overhead(struct md *m, const struct report_view *v)
+{
+	struct report_overhead oh;
+	char a[32], b[32];
+
+	report_overhead(v->st, &oh);
+	if (oh.n) {
+		md_text(m, "### Overhead against local\n\n"
+			   "Sandboxed / unsandboxed (fence's overhead factor): "
+			   "each provider's p50 over the p50 of the same phase "
+			   "run on this host without a sandbox (`%s`); "
+			   "`rollout` is the rollout latency.\n\n"
+			   "| Provider | Phase | Local p50 | p50 | Factor |\n"
+			   "| --- | --- | ---: | ---: | ---: |\n",
+			   REPORT_OVERHEAD_BASELINE);
+		for (size_t i = 0; i < oh.n; i++) {
+			const struct report_overhead_row *r = &oh.rows[i];
+
+			rv_buf_adds(&m->row, "| ");
+			md_cell_esc(m, r->provider);
+			md_cell_esc(m, r->phase);
+			md_cell(m, "%s | %s | %.2fx |", md_ms(r->base_ms, a),
+				md_ms(r->ms, b), r->factor);
+			md_row(m);
+		}
+		md_end_table(m, "overhead rows");
+	}
+	report_overhead_release(&oh);
+}
+
 /* Which provider is fastest in each phase they all completed. */
 static void md_comparison(struct md *m, const struct report_view *v)
 {
@@ -319,6 +350,7 @@ static void md_comparison(struct md *m, const struct report_view *v)
 	md_text(m, "## Comparison\n\n");
 	if (v->cmp)
 		md_baseline(m, v);
+	md_overhead(m, v);
 	if (st->n_providers < 2 || !st->n_common) {
 		md_text(m, "%s\n\n", st->n_providers < 2 ?
 			"One provider: nothing to compare it with." :

@@ -1,0 +1,227 @@
+/* multi: the same job on several providers, then one combined report. */
+#include "multi.h"
+
+#include "provider.h"
+#include "report.h"
+#include "rv_alloc.h"
+#include "rv_buf.h"
+#include "rv_clock.h"
+#include "rv_fs.h"
+#include "rv_log.h"
+#include "rv_random.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct multi_child {
+	const char *provider;
+	char *out;		/* OUT/<provider> */
+	pid_t pid;
+	int code;
+	uint64_t t0, t1;
+};
+
+/* An option of argv that names providers or the results (with its value
+   when it takes one): the parent sets those for each child. */
+static int multi_skip(const char *a)
+{
+	static const char *const with_value[] = { "--provider", "--out" };
+	static const char *const flags[] = { "--isolate", "--json",
+		"--one-provider-at-a-time" };
+	const struct provider_ops *ops;
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(with_value[i]);
+
+		if (!strcmp(a, with_value[i]))
+			return 2;
+		if (!strncmp(a, with_value[i], n) && a[n] == '=')
+			return 1;
+	}
+	for (size_t i = 0; i < 3; i++)
+		if (!strcmp(a, flags[i]))
+			return 1;
+	if (!strncmp(a, "--", 2) && (ops = provider_find(a + 2)) &&
+	    ops->alias && !strcmp(ops->alias, a + 2))
+		return 1;
+	return 0;
+}
+
+static char **multi_argv(int argc, char **argv, const struct multi_child *c)
+{
+	char **v = rv_xcalloc((size_t)argc + 8, sizeof(*v));
+	size_t n = 0;
+	int i = 1;
+
+	v[n++] = argv[0];
+	while (i < argc) {
+		int skip = strcmp(argv[i], "--") ? multi_skip(argv[i]) : 0;
+
+		if (!skip)
+			v[n++] = argv[i];
+		i += skip ? skip : 1;
+	}
+	v[n++] = "--provider";
+	v[n++] = (char *)c->provider;
+	v[n++] = "--out";
+	v[n++] = c->out;
+	v[n++] = "--no-progress";
+	v[n] = NULL;
+	return v;
+}
+
+static enum rv_code multi_start(int argc, char **argv, const char *out,
+				struct multi_child *c, struct rv_err *err)
+{
+	char *log = rv_xasprintf("%s/%s.console.log", out, c->provider);
+	char **v = multi_argv(argc, argv, c);
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	enum rv_code rc = RV_OK;
+
+	c->t0 = rv_now_ns();
+	if (fd < 0)
+		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", log,
+			     strerror(errno));
+	else if ((c->pid = fork()) == 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setenv("RUNEVAL_MULTI_CHILD", "1", 1);
+		execv("/proc/self/exe", v);
+		dprintf(2, "runeval: cannot run itself: %s\n", strerror(errno));
+		_exit(127);
+	} else if (c->pid < 0) {
+		rc = rv_errf(err, RV_ERR_CHILD, "cannot fork: %s",
+			     strerror(errno));
+	}
+	if (fd >= 0)
+		close(fd);
+	free(v);
+	free(log);
+	return rc;
+}
+
+static void multi_wait(struct multi_child *c)
+{
+	int st = 0;
+
+	while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	c->t1 = rv_now_ns();
+	c->code = WIFEXITED(st) ? WEXITSTATUS(st) : CLI_EXIT_INTERRUPTED;
+	rv_info("%s: exit %d after %.1f s, results in %s (console: %s.console"
+		".log)", c->provider, c->code, rv_ns_to_ms(c->t1 - c->t0) /
+		1000.0, c->out, c->provider);
+}
+
+/* `runeval report OUT/<p>/result.json... --out OUT [--json -]`. */
+static int multi_report(const char *out, struct multi_child *c, size_t n,
+			bool json)
+{
+	char **v = rv_xcalloc(n + 8, sizeof(*v));
+	size_t k = 0;
+	int code;
+
+	v[k++] = "report";
+	for (size_t i = 0; i < n; i++) {
+		char *p = rv_xasprintf("%s/result.json", c[i].out);
+
+		if (access(p, R_OK) == 0)
+			v[k++] = p;
+		else
+			free(p);
+	}
+	if (k == 1) {
+		rv_error("no provider's job wrote a result.json");
+		free(v);
+		return CLI_EXIT_INFRA;
+	}
+	v[k++] = "--out";
+	v[k++] = (char *)out;
+	if (json) {
+		v[k++] = "--json";
+		v[k++] = "-";
+	}
+	code = report_main((int)k, v);
+	for (size_t i = 1; i < k && strcmp(v[i], "--out"); i++)
+		free(v[i]);
+	free(v);
+	return code;
+}
+
+/* runs/<UTC time>-multi-<hex>, or --out. */
+static char *multi_out_dir(const struct cli_options *opt)
+{
+	unsigned char b[3];
+	char when[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (opt->out_dir)
+		return rv_xstrdup(opt->out_dir);
+	rv_random(b, sizeof(b));
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+	return rv_xasprintf("runs/%s-multi-%02x%02x%02x", when, b[0], b[1],
+			    b[2]);
+}
+
+int multi_run(int argc, char **argv, const struct cli_options *opt)
+{
+	struct multi_child c[CLI_MAX_PROVIDERS] = { 0 };
+	struct rv_err err = RV_ERR_INIT;
+	char *out = multi_out_dir(opt);
+	size_t n = opt->n_providers, started = 0;
+	int code = CLI_EXIT_OK, rcode;
+
+	if (opt->no_out) {
+		rv_error("several providers need a results directory: drop "
+			 "'--no-out'");
+		free(out);
+		return CLI_EXIT_USAGE;
+	}
+	if (rv_mkdirs(out, 0755, &err) != RV_OK) {
+		rv_error("%s", err.msg);
+		free(out);
+		return CLI_EXIT_INFRA;
+	}
+	rv_info("%zu providers, %s, results in %s", n,
+		opt->one_provider_at_a_time ? "one at a time" : "in parallel",
+		out);
+	for (size_t i = 0; i < n; i++) {
+		c[i].provider = opt->providers[i];
+		c[i].out = rv_xasprintf("%s/%s", out, c[i].provider);
+		c[i].code = CLI_EXIT_INFRA;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (multi_start(argc, argv, out, &c[i], &err) != RV_OK) {
+			rv_error("%s: %s", c[i].provider, err.msg);
+			break;
+		}
+		started++;
+		if (opt->one_provider_at_a_time)
+			multi_wait(&c[i]);
+	}
+	for (size_t i = 0; i < started && !opt->one_provider_at_a_time; i++)
+		multi_wait(&c[i]);
+	for (size_t i = 0; i < n; i++)
+		if (c[i].code > code)
+			code = c[i].code;
+	if (!opt->dry_run) {
+		rcode = multi_report(out, c, started, opt->json);
+		if (rcode == 2 && code < CLI_EXIT_INFRA)
+			code = CLI_EXIT_INFRA;
+		rv_info("combined report: %s/report.md, %s/summary.json", out,
+			out);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(c[i].out);
+	free(out);
+	return code;
+}
