@@ -1,11 +1,11 @@
 /* runeval: the eval orchestrator (command line entry point). */
+#include "bench.h"
 #include "cli.h"
 #include "cli_opts.h"
 #include "console.h"
 #include "dotenv.h"
 #include "job.h"
 #include "history.h"
-#include "lifecycle.h"
 #include "multi.h"
 #include "plan.h"
 #include "provider.h"
@@ -199,7 +199,6 @@ static int main_resume(int argc, char **argv)
 	return code;
 }
 
-/* `runeval reap ...`, `runeval lifecycle ...`: with .env and signals. */
 /* A command that reaches a provider: the env file and signals first. */
 static int main_with_setup(int (*fn)(int, char **), int argc, char **argv)
 {
@@ -215,9 +214,9 @@ static int main_reap(int argc, char **argv)
 	return main_with_setup(reap_main, argc, argv);
 }
 
-static int main_lifecycle(int argc, char **argv)
+static int main_bench(int argc, char **argv)
 {
-	return main_with_setup(lifecycle_main, argc, argv);
+	return main_with_setup(bench_main, argc, argv);
 }
 
 /* "--env-file FILE" (or =FILE) among the options, else NULL. */
@@ -296,8 +295,10 @@ static const struct main_cmd {
 	{ "report", report_main, "statistics, renderings and gates from "
 	  "result files and span lines" },
 	{ "reap", main_reap, "delete the sandboxes a crashed run left" },
-	{ "lifecycle", main_lifecycle, "one sandbox through create, upload, "
-	  "exec, preview and delete, timed" },
+	{ "bench", main_bench, "the sandbox lifecycle benchmark: providers "
+	  "side by side, cold and warm, in shapes, with targets" },
+	{ "lifecycle", main_bench, "one sandbox through create, upload, "
+	  "exec, preview and delete, timed ('bench --iterations 1')" },
 	{ "resume", main_resume, "run the seeds of an interrupted or failed "
 	  "job that are not done" },
 	{ "ls", history_ls_main, "the jobs kept under runs/ (or DIR), one "

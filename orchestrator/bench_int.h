@@ -1,0 +1,65 @@
+/*
+ * bench_int: what bench.c (the runs) and bench_out.c (the files) share.
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_BENCH_INT_H
+#define RUNEVAL_ORCHESTRATOR_BENCH_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "mode.h"
+#include "provider.h"
+
+#define BENCH_MAX_TARGETS 16
+
+enum bench_shape { BENCH_SEQUENTIAL, BENCH_BURST, BENCH_STAGGERED };
+
+struct bench_span {
+	char provider[64];	/* "bwrap", or "bwrap:cold" */
+	const char *phase;	/* static */
+	double ms;
+	bool ok;
+	char ts[32];		/* UTC start, ISO-8601 with ms */
+	char error[512];
+};
+
+struct bench {
+	/* --- options ---------------------------------------------------- */
+	const char *providers[CLI_MAX_PROVIDERS];
+	size_t n_providers;
+	unsigned iterations, warmup, concurrency;
+	enum bench_shape shape;
+	long stagger_ms;
+	bool snapshot, json, lite;
+	const char *workload, *out, *from_snapshot, *image, *region;
+	const char *targets[BENCH_MAX_TARGETS];
+	size_t n_targets;
+	/* --- the run ----------------------------------------------------- */
+	pthread_mutex_t lock;	/* spans, seq, failed */
+	FILE *spans_file;	/* OUT/spans.jsonl */
+	struct bench_span *spans;
+	size_t n_spans, cap_spans;
+	unsigned seq;		/* sandbox names */
+	int failed;		/* steps that failed */
+	char job[64];
+	struct mode_bundle *tgz;
+	char **notes;		/* malloc'ed lines for bench.json */
+	size_t n_notes;
+	long rss_start_kb, rss_end_kb;	/* around the warm iterations */
+	unsigned measured;	/* sandboxes between the two */
+};
+
+/* Record a note (printed and kept for bench.json). */
+void bench_note(struct bench *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Write bench.json, latency.json and the reporter's renderings of
+ * spans.jsonl (gates from b->targets); the reporter's exit code (0, 1
+ * a target failed, 2 bad input).
+ */
+int bench_write(struct bench *b);
+
+#endif
