@@ -1,0 +1,296 @@
+/*
+ * One run, many providers (issue 18), with real components: the bundled
+ * task app on this host, in bwrap sandboxes and in daytona-lite's; the
+ * combined report with its overhead factors; `runeval bench` in each
+ * shape, with targets that fail and hold.
+ */
+#include "testutil.h"
+#include "lite_server.h"
+#include "runeval_run.h"
+
+#include "rv_alloc.h"
+#include "rv_json.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static json_t *load(const char *dir, const char *leaf)
+{
+	char *path = rv_xasprintf("%s/%s", dir, leaf);
+	json_t *v = json_load_file(path, 0, NULL);
+
+	ck_assert_msg(v, "no '%s'", path);
+	free(path);
+	return v;
+}
+
+/* Entries of dir whose names start with prefix. */
+static size_t count_entries(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	while (d && (de = readdir(d)))
+		n += !strncmp(de->d_name, prefix, strlen(prefix));
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* runeval ARGS with env, output in dir/run.log: the exit status. */
+static int run(const char *dir, const char *const *args,
+	       const char *const *env, char **text)
+{
+	char *bin = tu_build_path("runeval");
+	char *log = rv_xasprintf("%s/run.log", dir);
+	const char *argv[32] = { bin };
+	size_t n = 1;
+	int st = 0;
+	pid_t pid;
+
+	while (*args)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	pid = tu_spawn((char *const *)argv, (char *const *)env, log);
+	ck_assert_int_gt(pid, 0);
+	waitpid(pid, &st, 0);
+	*text = tu_read_file(log, NULL);
+	free(log);
+	free(bin);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* local + daytona (on daytona-lite) + bwrap: one result each, compared. */
+START_TEST(test_compare_three_providers)
+{
+	static const char *const args[] = { "--provider", "local,daytona",
+		"--provider", "bwrap", "--seeds", "3", "--lite", NULL };
+	struct rr *r = rr_new();
+	char *state = rv_xasprintf("RUNEVAL_STATE_DIR=%s/state", r->dir);
+	const char *env[] = { state, NULL };
+	json_t *sum, *oh, *res;
+	const char *provs[] = { "process", "daytona", "bwrap" };
+	char *md, *path;
+
+	ck_assert_int_eq(rr_run(r, args, env), 0);
+	for (size_t i = 0; i < 3; i++) {
+		char *dir = rv_xasprintf("%s/%s", r->out, provs[i]);
+
+		res = load(dir, "result.json");
+		ck_assert_str_eq(rv_json_str(res, "environment.provider"),
+				 provs[i]);
+		ck_assert_int_eq(rv_json_int(res, "summary.completed", -1), 3);
+		ck_assert_int_eq(rv_json_int(res, "summary.failed", -1), 0);
+		json_decref(res);
+		free(dir);
+	}
+	sum = load(r->out, "summary.json");
+	oh = rv_json_path(sum, "comparison.overhead");
+	ck_assert_msg(json_is_object(oh), "no overhead block");
+	ck_assert_str_eq(rv_json_str(oh, "baseline"), "process");
+	for (size_t i = 1; i < 3; i++) {
+		char *key = rv_xasprintf("factors.%s.rollout", provs[i]);
+		double f = 0;
+
+		ck_assert_msg(rv_json_num(oh, key, &f) && f > 0, "%s", key);
+		free(key);
+	}
+	ck_assert(!rv_json_path(oh, "factors.process"));
+	ck_assert(json_is_string(rv_json_path(sum,
+		"comparison.performance.fastest")));
+	path = rv_xasprintf("%s/report.md", r->out);
+	md = tu_read_file(path, NULL);
+	ck_assert_msg(strstr(md, "### Overhead against local") &&
+		      strstr(md, "| bwrap | rollout |") &&
+		      strstr(md, "| daytona | rollout |"), "%s", md);
+	json_decref(sum);
+	free(md);
+	free(path);
+	free(state);
+	rr_free(r);
+}
+END_TEST
+
+/* The bwrap provider runs the job, and --local --isolate is it. */
+START_TEST(test_compare_bwrap_job)
+{
+	static const char *const a1[] = { "--provider", "bwrap", "--seeds",
+		"5", NULL };
+	static const char *const a2[] = { "--local", "--isolate", "--seeds",
+		"2", NULL };
+	struct rr *r = rr_new();
+	char *state = rv_xasprintf("RUNEVAL_STATE_DIR=%s/state", r->dir);
+	const char *env[] = { state, NULL };
+	json_t *res;
+	char *root;
+
+	ck_assert_msg(rr_run(r, a1, env) == 0, "%s", r->stderr_text);
+	res = load(r->out, "result.json");
+	ck_assert_int_eq(rv_json_int(res, "summary.completed", -1), 5);
+	ck_assert_int_eq(rv_json_int(res, "summary.failed", -1), 0);
+	ck_assert(rr_has_span(r, "upload"));
+	json_decref(res);
+	/* nothing left: no sandbox directory, no process */
+	root = rv_xasprintf("%s/state/bwrap", r->dir);
+	ck_assert_int_eq(count_entries(root, "bw-"), 0);
+	free(root);
+	rr_free(r);
+	r = rr_new();
+	ck_assert_msg(rr_run(r, a2, env) == 0, "%s", r->stderr_text);
+	res = load(r->out, "result.json");
+	ck_assert_str_eq(rv_json_str(res, "environment.provider"), "bwrap");
+	json_decref(res);
+	free(state);
+	rr_free(r);
+}
+END_TEST
+
+/* --isolate needs --local; an unknown provider in a list is named. */
+START_TEST(test_compare_usage)
+{
+	static const char *const a1[] = { "--daytona", "--isolate", "--seeds",
+		"1", NULL };
+	static const char *const a2[] = { "--provider", "local,nope",
+		"--seeds", "1", NULL };
+	struct rr *r = rr_new();
+
+	ck_assert_int_eq(rr_run(r, a1, NULL), 2);
+	ck_assert_msg(strstr(r->stderr_text, "'--isolate' goes with "
+			     "'--local'"), "%s", r->stderr_text);
+	ck_assert_int_eq(rr_run(r, a2, NULL), 2);
+	ck_assert_msg(strstr(r->stderr_text, "unknown provider 'nope'"), "%s",
+		      r->stderr_text);
+	rr_free(r);
+}
+END_TEST
+
+/* Each shape: cold + warm spans, the devs task's latency shape. */
+START_TEST(test_compare_bench_shapes)
+{
+	static const char *const shapes[] = { "sequential", "burst",
+					      "staggered:50" };
+	char *tmp = tu_tmpdir();
+	char *out = rv_xasprintf("%s/%s", tmp, shapes[_i]);
+	char *state = rv_xasprintf("RUNEVAL_STATE_DIR=%s/state", tmp);
+	const char *const args[] = { "bench", "--provider", "local,bwrap",
+		"--iterations", "4", "--warmup", "1", "--concurrency", "2",
+		"--shape", shapes[_i], "--out", out, NULL };
+	const char *env[] = { state, NULL };
+	json_t *lat, *b, *series, *s;
+	char *text;
+	size_t i, warm = 0, cold = 0;
+	double kb = 1e9;
+
+	ck_assert_msg(run(tmp, args, env, &text) == 0, "%s", text);
+	lat = load(out, "latency.json");
+	for (const char *const *k = (const char *const[]){ "driver",
+	     "startType", "samples", "p50Ms", "p95Ms", "p99Ms", NULL };
+	     *k; k++)
+		ck_assert_msg(json_object_get(lat, *k), "no '%s'", *k);
+	series = json_object_get(lat, "series");
+	json_array_foreach(series, i, s) {
+		size_t n = json_array_size(json_object_get(s, "samples"));
+
+		if (!strcmp(rv_json_str(s, "startType"), "warm")) {
+			ck_assert_uint_eq(n, 3);	/* 4 - the cold one */
+			warm++;
+		} else {
+			ck_assert_uint_eq(n, 1);
+			cold++;
+		}
+	}
+	ck_assert_uint_eq(warm, 2);
+	ck_assert_uint_eq(cold, 2);
+	b = load(out, "bench.json");
+	ck_assert_str_eq(rv_json_str(b, "shape"),
+			 _i == 2 ? "staggered" : shapes[_i]);
+	ck_assert_int_eq(rv_json_int(b, "memory.sandboxes", 0), 6);
+	/* the devs task allows 50 MB a sandbox; runeval's own is tiny */
+	ck_assert(rv_json_num(b, "memory.growth_kb_per_sandbox", &kb));
+	ck_assert_msg(kb < 50 * 1024, "%.1f kB a sandbox", kb);
+	json_decref(b);
+	json_decref(lat);
+	free(text);
+	text = rv_xasprintf("%s/metrics.prom", out);
+	free(out);
+	out = tu_read_file(text, NULL);
+	ck_assert_msg(strstr(out, "sandbox_provisioning_duration_p95_ms") &&
+		      strstr(out, "runeval_bench_rss_growth_bytes"), "%s", out);
+	free(text);
+	free(out);
+	free(state);
+	tu_rmrf(tmp);
+	free(tmp);
+}
+END_TEST
+
+/* A target that fails is exit 1, one that holds exit 0. */
+START_TEST(test_compare_bench_targets)
+{
+	char *tmp = tu_tmpdir();
+	char *out = rv_xasprintf("%s/out", tmp), *out2;
+	char *state = rv_xasprintf("RUNEVAL_STATE_DIR=%s/state", tmp);
+	const char *const fail[] = { "bench", "--provider", "bwrap",
+		"--iterations", "2", "--target", "p95(create) < 0.001ms",
+		"--out", out, NULL };
+	const char *env[] = { state, NULL };
+	char *text;
+
+	ck_assert_int_eq(run(tmp, fail, env, &text), 1);
+	ck_assert_msg(strstr(text, "FAIL p95(provision) < 0.001ms"), "%s",
+		      text);
+	free(text);
+	out2 = rv_xasprintf("%s/out2", tmp);
+	{
+		const char *const hold[] = { "bench", "--provider", "bwrap",
+			"--iterations", "2", "--target", "p95(create) < 30s",
+			"--target", "success_rate >= 100%", "--out", out2,
+			NULL };
+
+		ck_assert_int_eq(run(tmp, hold, env, &text), 0);
+		ck_assert_msg(strstr(text, "ok   p95(provision) < 30s"), "%s",
+			      text);
+		free(text);
+	}
+	{
+		const char *const bad[] = { "bench", "--provider", "bwrap",
+			"--shape", "zigzag", NULL };
+
+		ck_assert_int_eq(run(tmp, bad, env, &text), 2);
+		ck_assert_msg(strstr(text, "unknown '--shape zigzag'"), "%s",
+			      text);
+		free(text);
+	}
+	free(out);
+	free(out2);
+	free(state);
+	tu_rmrf(tmp);
+	free(tmp);
+}
+END_TEST
+
+static Suite *compare_suite(void)
+{
+	Suite *s = suite_create("compare");
+	TCase *tc = tcase_create("compare");
+
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_compare_usage);
+	tcase_add_test(tc, test_compare_bwrap_job);
+	tcase_add_test(tc, test_compare_three_providers);
+	tcase_add_loop_test(tc, test_compare_bench_shapes, 0, 3);
+	tcase_add_test(tc, test_compare_bench_targets);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(compare_suite()) ? 1 : 0;
+}
