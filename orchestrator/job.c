@@ -301,6 +301,7 @@ static void job_rollouts(struct job_shard *sh)
 	const char **headers;
 	struct rollouts_config rc = {
 		.base_url = sh->app.preview.url, .job_id = job->id,
+		.pool = sh->app.preview.pool,
 		.policy = opt->policy, .model = opt->model,
 		.inference_url = opt->inference_url,
 		.env_name = opt->env_name, .env_config = job->env_config,

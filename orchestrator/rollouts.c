@@ -252,6 +252,7 @@ static void rollouts_dispatch(struct rollouts_run *run, struct rollout *r)
 		.body_len = strlen(sl->body),
 		.timeout_ms = run->cfg->timeout_ms,
 		.max_response = ROLLOUT_MAX_RESPONSE,
+		.pool = run->cfg->pool,
 	};
 	r->state = ROLLOUT_PENDING;
 	r->start_ns = rv_now_ns();

@@ -21,6 +21,7 @@
 #include "rv_err.h"
 
 struct spans;
+struct rv_http_pool;
 
 /*
  * The rewards accepted: finite, |reward| <= ROLLOUT_REWARD_MAX.  Far above
@@ -73,6 +74,8 @@ struct rollouts_config {
 	int wake_fd;			/* readable when cancel is set; -1 */
 	struct spans *spans;		/* one "rollout" span each, or NULL */
 	const char *sandbox;		/* label for the spans */
+	struct rv_http_pool *pool;	/* the provider's DNS and TLS
+					   sessions (rv_http.h), or NULL */
 	/* called after each rollout ends (progress); may be NULL */
 	void (*on_done)(void *arg, const struct rollout *r);
 	void *on_done_arg;

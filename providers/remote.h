@@ -34,7 +34,8 @@
  * core's redacting writer (rv_redact_stream in rv_redact.h).
  *
  * Thread-safe: nothing is shared between calls but the attempt log,
- * which belongs to one thread (struct provider_config.attempts).
+ * which belongs to one thread (struct provider_config.attempts), and the
+ * provider's connection pool, which is locked.
  */
 #ifndef RUNEVAL_PROVIDERS_REMOTE_H
 #define RUNEVAL_PROVIDERS_REMOTE_H
@@ -76,7 +77,17 @@ struct remote_req {
 	   easy is the attempt's CURL handle; the mime is freed after it */
 	struct curl_mime *(*mime)(void *easy, void *arg);
 	void *mime_arg;
+	struct rv_http_pool *pool;	/* keep-alive connections, or NULL */
 };
+
+/*
+ * The connection pool of a provider (rv_http.h): one per provider table
+ * and process, made on first use, shared by its threads and freed at
+ * exit.  Every request of that provider (control plane, toolbox,
+ * previews) should name it, so that one lifecycle reuses one keep-alive
+ * connection per host and one TLS session.
+ */
+struct rv_http_pool *remote_pool(const struct provider_ops *ops);
 
 /* A call for cfg (may be NULL): deadline now + ms, cfg's attempt log, and
    cfg's cancel flag as its stop flag. */
