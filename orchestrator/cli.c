@@ -20,6 +20,7 @@ enum cli_opt_id {
 	OPT_ENV_CONFIG, OPT_OUT, OPT_ENV_FILE, OPT_NO_PROGRESS, OPT_JSON,
 	OPT_VERSION, OPT_SNAPSHOT, OPT_IMAGE, OPT_TARGET,
 	OPT_SANDBOXES, OPT_KEEP, OPT_SETUP, OPT_PROVISION_TIMEOUT,
+	OPT_CA_CERT,
 	OPT_ALIAS,		/* OPT_ALIAS + i: --<alias of provider i> */
 };
 
@@ -34,6 +35,7 @@ static const struct option cli_longopts[] = {
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "setup", required_argument, NULL, OPT_SETUP },
 	{ "provision-timeout", required_argument, NULL, OPT_PROVISION_TIMEOUT },
+	{ "ca-cert", required_argument, NULL, OPT_CA_CERT },
 	{ "seeds", required_argument, NULL, OPT_SEEDS },
 	{ "seed-list", required_argument, NULL, OPT_SEED_LIST },
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
@@ -114,6 +116,9 @@ void cli_usage(FILE *out)
 "                          (default 180); then it is deleted\n"
 "  --keep                  leave the sandbox and app up; print how to\n"
 "                          reach them ('runeval reap --job ID' deletes)\n"
+"  --ca-cert FILE          trust the CA certificates in FILE (PEM) for\n"
+"                          HTTPS and wss instead of the system's (also\n"
+"                          $RUNEVAL_CA_CERT)\n"
 "\n"
 "Seeds and rollouts:\n"
 "  --seeds N               seeds 0..N-1\n"
@@ -400,6 +405,7 @@ static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
 	case OPT_ENV_CONFIG: opt->env_config = arg; break;
 	case OPT_OUT: opt->out_dir = arg; break;
 	case OPT_ENV_FILE: opt->env_file = arg; break;
+	case OPT_CA_CERT: opt->ca_cert = arg; break;
 	case 'q': opt->quiet = true; break;
 	case 'v': opt->verbose = true; break;
 	case OPT_NO_PROGRESS: opt->no_progress = true; break;

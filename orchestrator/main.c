@@ -88,9 +88,12 @@ static int main_results(struct job *job, struct console *con)
 /*
  * What every command that reaches a task app or provider needs: the env
  * file (env_file, which must exist, else .env when present), its secrets
- * and the environment's registered for redaction, libcurl, and signals.
+ * and the environment's registered for redaction, libcurl with the CA
+ * file to trust (ca_cert, else $RUNEVAL_CA_CERT, else the system's), and
+ * signals.
  */
-static enum rv_code main_setup(const char *env_file, struct rv_err *err)
+static enum rv_code main_setup(const char *env_file, const char *ca_cert,
+			       struct rv_err *err)
 {
 	const char *path = env_file ? env_file : CLI_DEFAULT_ENV_FILE;
 	bool loaded = false;
@@ -102,6 +105,12 @@ static enum rv_code main_setup(const char *env_file, struct rv_err *err)
 	if (rc != RV_OK)
 		return rc;
 	rv_http_global_init();
+	if (!ca_cert && getenv("RUNEVAL_CA_CERT") &&
+	    *getenv("RUNEVAL_CA_CERT"))
+		ca_cert = getenv("RUNEVAL_CA_CERT");
+	rc = rv_http_set_ca_file(ca_cert, err);
+	if (rc != RV_OK)
+		return rc;
 	signals_install();
 	return RV_OK;
 }
@@ -113,7 +122,7 @@ static int main_run(const struct cli_options *opt)
 	struct job job;
 	int code;
 
-	if (main_setup(opt->env_file, &err) != RV_OK)
+	if (main_setup(opt->env_file, opt->ca_cert, &err) != RV_OK)
 		return main_usage_error(&err);
 	if (job_prepare(&job, opt, &err) != RV_OK) {
 		job_release(&job);
@@ -137,7 +146,7 @@ static int main_subcommand(int argc, char **argv)
 {
 	struct rv_err err = RV_ERR_INIT;
 
-	if (main_setup(NULL, &err) != RV_OK)
+	if (main_setup(NULL, NULL, &err) != RV_OK)
 		return main_usage_error(&err);
 	if (!strcmp(argv[0], "reap"))
 		return reap_main(argc, argv);

@@ -240,6 +240,11 @@ void *rv_http_xfer_handle(struct rv_http_xfer *x)
 	return x->easy;
 }
 
+static const char *rv_http_method(const struct rv_http_request *req)
+{
+	return req->method ? req->method : req->body ? "POST" : "GET";
+}
+
 enum rv_code rv_http_xfer_finish(struct rv_http_xfer *x, int curl_code,
 				 struct rv_err *err)
 {
@@ -267,6 +272,15 @@ enum rv_code rv_http_xfer_finish(struct rv_http_xfer *x, int curl_code,
 	case CURLE_OPERATION_TIMEDOUT:
 		rc = RV_ERR_TIMEOUT;
 		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+		/* no retry can fix whom we trust: say how to */
+		rc = RV_ERR_CONFIG;
+		snprintf(resp->error, sizeof(resp->error), "%s", why);
+		return rv_errf(err, rc, "%s %s: %s (a private CA: trust it "
+			       "with --ca-cert FILE or RUNEVAL_CA_CERT)",
+			       rv_http_method(x->req), x->req->url, why);
 	case CURLE_WRITE_ERROR:
 		rc = x->overflow ? RV_ERR_LIMIT : RV_ERR_HTTP;
 		if (x->overflow)
@@ -276,8 +290,8 @@ enum rv_code rv_http_xfer_finish(struct rv_http_xfer *x, int curl_code,
 		rc = RV_ERR_HTTP;
 	}
 	snprintf(resp->error, sizeof(resp->error), "%s", why);
-	return rv_errf(err, rc, "%s %s: %s", x->req->method ? x->req->method :
-		       (x->req->body ? "POST" : "GET"), x->req->url, why);
+	return rv_errf(err, rc, "%s %s: %s", rv_http_method(x->req),
+		       x->req->url, why);
 }
 
 void rv_http_xfer_free(struct rv_http_xfer *x)

@@ -22,7 +22,9 @@
  * An HTTP status is not an error: any completed exchange returns RV_OK
  * with resp->status set.  Transport failures return RV_ERR_CONNECT
  * (refused, unreachable, DNS), RV_ERR_TIMEOUT, RV_ERR_LIMIT (response
- * larger than max_response) or RV_ERR_HTTP, with the reason in err and
+ * larger than max_response), RV_ERR_CONFIG (a server certificate that is
+ * not trusted, or a CA file that cannot be used: no retry helps) or
+ * RV_ERR_HTTP, with the reason in err and
  * in resp->error.  Messages never contain header values, so tokens stay
  * out of them.
  */
