@@ -61,7 +61,7 @@ static struct mode_bundle *lc_make_tarball(char *dir_tmpl,
 		fputs("hello from runeval\n", f);
 		fclose(f);
 	}
-	mode_pack_app(dir_tmpl, &tgz, err);
+	mode_pack_app(dir_tmpl, NULL, &tgz, err);
 	unlink(file);
 	rmdir(dir_tmpl);
 	free(file);

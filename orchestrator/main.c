@@ -47,7 +47,7 @@ static void main_print_failure(const struct job_outcome *job)
 		/* multi-line by design, but no other control character */
 		rv_term_escape(&safe, tail, strlen(tail), true);
 		fprintf(stderr, "--- last lines of %s ---\n%s%s"
-			"--- end of task app log ---\n", job->log_path,
+			"--- end of log ---\n", job->log_path,
 			safe.data, tail[strlen(tail) - 1] == '\n' ? "" : "\n");
 		rv_buf_release(&safe);
 	} else if (job->status == JOB_ERROR && access(job->log_path, F_OK) == 0) {

@@ -334,6 +334,29 @@ enum rv_code remote_json_response(const struct rv_http_response *resp,
 	return RV_OK;
 }
 
+char *remote_upload_name(const char *path)
+{
+	char target[4096], *slash;
+	const char *base;
+	ssize_t n;
+
+	if (!strncmp(path, "/proc/self/fd/", 14) &&
+	    (n = readlink(path, target, sizeof(target) - 1)) > 0) {
+		static const char gone[] = " (deleted)";
+		size_t gl = sizeof(gone) - 1;
+
+		target[n] = '\0';
+		if ((size_t)n > gl && !strcmp(target + n - gl, gone))
+			target[n - gl] = '\0';
+		slash = strrchr(target, '/');
+		if (slash && slash[1])
+			return rv_xstrdup(slash + 1);
+	}
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	return rv_xstrdup(*base ? base : "upload");
+}
+
 char *remote_url_trim(const char *url)
 {
 	size_t len = strlen(url);

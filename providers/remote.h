@@ -134,6 +134,13 @@ enum rv_code remote_json_response(const struct rv_http_response *resp,
 				  const char *what, json_t **out,
 				  struct rv_err *err);
 
+/*
+ * The name a local file goes by in an upload (a multipart filename):
+ * its base name, or for "/proc/self/fd/N" (an unlinked temporary file)
+ * the base name it was made with; malloc'ed, never empty.
+ */
+char *remote_upload_name(const char *path);
+
 /* url without its trailing slashes, malloc'ed. */
 char *remote_url_trim(const char *url);
 
