@@ -72,14 +72,11 @@ static int tw_lifecycle(struct tls_world *w, const char *ca_env, char **text)
 	char *const argv[] = { bin, "lifecycle", "--daytona", "--json", NULL };
 	char *const env[] = { (char *)w->env[0], (char *)w->env[1],
 			      (char *)w->env[2], (char *)ca_env, NULL };
-	int st = 0;
+	int code = tu_run(argv, env, log, text);
 
-	unlink(log);
-	waitpid(tu_spawn(argv, env, log), &st, 0);
-	*text = tu_read_file(log, NULL);
 	free(log);
 	free(bin);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return code;
 }
 
 /*
@@ -209,15 +206,11 @@ START_TEST(test_tls_lite_refuses_bad_flags)
 				       (char *)cases[i].cert,
 				       cases[i].key ? "--tls-key" : NULL,
 				       (char *)cases[i].key, NULL };
-		int st = 0;
 		char *text;
+		int code = tu_run(argv, NULL, log, &text);
 
-		unlink(log);
-		waitpid(tu_spawn(argv, NULL, log), &st, 0);
-		text = tu_read_file(log, NULL);
-		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 2 &&
-			      strstr(text, cases[i].want), "case %zu: %s", i,
-			      text);
+		ck_assert_msg(code == 2 && strstr(text, cases[i].want),
+			      "case %zu: %s", i, text);
 		ck_assert_ptr_null(strchr(strchr(text, '\n') + 1, '\n'));
 		free(text);
 	}

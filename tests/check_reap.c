@@ -85,14 +85,11 @@ static int rw_reap(struct reap_world *w, const char *arg, char **out)
 	char *const argv[] = { bin, "reap", (char *)arg, NULL };
 	char *const env[] = { w->lite.env_url, w->lite.env_key,
 			      w->env_state, NULL };
-	int st = 0;
+	int code = tu_run(argv, env, log, out);
 
-	unlink(log);
-	waitpid(tu_spawn(argv, env, log), &st, 0);
-	*out = tu_read_file(log, NULL);
 	free(log);
 	free(bin);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return code;
 }
 
 START_TEST(test_reap_only_what_carries_the_label)

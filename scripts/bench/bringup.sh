@@ -42,15 +42,9 @@ now_ns() { date +%s%N; }
 
 echo "machine: $(uname -srm), $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 key=bench-$RANDOM$RANDOM$RANDOM
-"$LITE" --listen 127.0.0.1:0 --state-dir "$tmp/state" --api-key "$key" \
-	--quiet >"$tmp/lite.log" 2>&1 &
-lite_pid=$!
-for _ in $(seq 1 300); do
-	url=$(grep -o 'API at [^ ]*' "$tmp/lite.log" | cut -d' ' -f3 || true)
-	[[ -n $url ]] && break
-	sleep 0.05
-done
-[[ -n ${url:-} ]] || { echo "bringup.sh: daytona-lite did not start" >&2; exit 1; }
+source scripts/bench/lite_start.bash
+lite_start "$tmp/state" "$key" "$tmp/lite.log"
+lite_pid=$lite_started_pid url=$lite_started_url
 export DAYTONA_API_URL=$url DAYTONA_API_KEY=$key RUNEVAL_STATE_DIR=$tmp/state-runeval
 unset DAYTONA_JWT_TOKEN DAYTONA_ORGANIZATION_ID DAYTONA_TARGET
 
