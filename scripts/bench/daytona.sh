@@ -140,7 +140,7 @@ fi
 # --- 2. the same lifecycle over TLS ---------------------------------------
 # A throwaway CA and a certificate for 127.0.0.1, localhost and
 # *.preview.localhost; a second daytona-lite serves HTTPS and wss with it.
-lifecycle_once() {	# $1 = env assignments file; prints "ms reqs conns"
+lifecycle_once() {	# $1 = env file; prints "process_ms reqs conns lifecycle_ms"
 	local t0 t1 rc=0
 	t0=$(now_ns)
 	env $(cat "$1") "$RUNEVAL" lifecycle --daytona --json \
@@ -156,7 +156,8 @@ lifecycle_once() {	# $1 = env assignments file; prints "ms reqs conns"
 			if ($i == "requests") r = $(i - 1)
 			if ($i == "connections") c = $(i - 1)
 		}
-	} END { printf "%.3f %s %s\n", (b - a) / 1e6, r, c }' "$tmp/l.err"
+		l = $(NF - 1)
+	} END { printf "%.3f %s %s %s\n", (b - a) / 1e6, r, c, l }' "$tmp/l.err"
 }
 if command -v openssl >/dev/null; then
 	mkdir -p "$tmp/ca"
@@ -193,25 +194,31 @@ if command -v openssl >/dev/null; then
 	python3 - "$tmp/plain.rows" "$tmp/tls.rows" "$OUT/client.jsonl" "$tmp/sdk-tls.ms" <<'PY'
 import json, os, statistics as st, sys
 def rows(p):
-    return [l.split() for l in open(p) if len(l.split()) == 3]
+    return [l.split() for l in open(p) if len(l.split()) == 4]
 plain, tls = rows(sys.argv[1]), rows(sys.argv[2])
 with open(sys.argv[3], "a") as f:
     for who, rs in (("daytona-lifecycle", plain), ("daytona-lifecycle-tls", tls)):
-        for ms, _, _ in rs:
-            f.write(json.dumps({"provider": who, "phase": "lifecycle_timed",
-                                "ms": float(ms), "ok": True}) + "\n")
+        for proc, _, _, life in rs:
+            f.write(json.dumps({"provider": who, "phase": "lifecycle_requests",
+                                "ms": float(life), "ok": True}) + "\n")
+            f.write(json.dumps({"provider": who, "phase": "lifecycle_process",
+                                "ms": float(proc), "ok": True}) + "\n")
 def med(rs, i):
     return st.median(float(r[i]) for r in rs)
 if plain and tls:
-    ratio = med(tls, 0) / med(plain, 0)
+    ratio = med(tls, 3) / med(plain, 3)
     conns = max(int(r[2]) for r in tls)
-    print(f"lifecycle over TLS, median of {len(tls)}: {med(tls, 0):.1f} ms, "
-          f"{med(tls, 1):.0f} requests over {med(tls, 2):.0f} connection(s) "
-          f"(at most {conns}; target <= 2: {'met' if conns <= 2 else 'MISSED'})")
-    print(f"lifecycle over HTTP, median of {len(plain)}: {med(plain, 0):.1f} ms, "
-          f"{med(plain, 1):.0f} requests over {med(plain, 2):.0f} connection(s)")
-    print(f"TLS / HTTP time: {ratio:.2f} (target <= 1.2: "
-          f"{'met' if ratio <= 1.2 else 'MISSED'})")
+    for name, rs in (("TLS", tls), ("HTTP", plain)):
+        print(f"lifecycle over {name}, median of {len(rs)}: {med(rs, 3):.1f} ms "
+              f"from the first request to the last ({med(rs, 0):.1f} ms for the "
+              f"whole process), {med(rs, 1):.0f} requests over "
+              f"{med(rs, 2):.0f} connection(s)")
+    print(f"connections per lifecycle over TLS: at most {conns} (target <= 2: "
+          f"{'met' if conns <= 2 else 'MISSED'})")
+    print(f"TLS / HTTP time of the lifecycle: {ratio:.2f} (target <= 1.2: "
+          f"{'met' if ratio <= 1.2 else 'MISSED'}); of the whole process "
+          f"{med(tls, 0) / med(plain, 0):.2f} (it also loads OpenSSL's CA "
+          f"file once)")
 sdk = sys.argv[4]
 if os.path.exists(sdk) and os.path.getsize(sdk):
     v = [float(l) for l in open(sdk)]
