@@ -12,6 +12,7 @@ PKGS=(
 	nodejs npm		# the official Daytona SDK, for conformance tests
 	prometheus		# promtool, to validate metrics.prom
 	libxml2-utils		# xmllint, to validate junit.xml and the SVG
+	openssl			# a throwaway CA for the TLS tests and benches
 )
 
 missing=()
