@@ -87,7 +87,8 @@ static void bidx_load(const char *path, struct bidx *x)
 	}
 	if (f)
 		fclose(f);
-	qsort(x->v, x->n, sizeof(*x->v), bidx_cmp);
+	if (x->n)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(x->v, x->n, sizeof(*x->v), bidx_cmp);
 }
 
 static bool bidx_fill(FILE *f, void *arg)
@@ -207,7 +208,8 @@ static char **bundle_names(int dirfd, size_t *n)
 		v[(*n)++] = rv_xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(v, *n, sizeof(*v), bundle_name_cmp);
+	if (*n)
+		qsort(v, *n, sizeof(*v), bundle_name_cmp);
 	return v;
 }
 
