@@ -73,6 +73,7 @@ struct cli_options {
 	const char *env_config;		/* JSON object text (validated) */
 	const char *out_dir;		/* NULL = runs/<job-id> */
 	const char *env_file;		/* NULL = .env when present */
+	const char *ca_cert;		/* --ca-cert, or NULL */
 	bool quiet, verbose, no_progress, json;
 	bool help, version;
 	const char *config_file;	/* --config, or ./runeval.yaml, or NULL */

@@ -99,6 +99,9 @@ static const struct cli_opt cli_table[] = {
 	{ "config", 0, CLI_STR, F(config_file), 0, 0, CLI_ARGV_ONLY, "FILE",
 	  G_CONF, "job configuration (YAML, keys are these options' names; "
 	  "default ./runeval.yaml when present)" },
+	{ "ca-cert", 0, CLI_STR, F(ca_cert), 0, 0, 0, "FILE", G_CONF,
+	  "trust the CA certificates in FILE (PEM) for HTTPS and wss instead "
+	  "of the system's" },
 	{ "env-file", 0, CLI_STR, F(env_file), 0, 0, CLI_ARGV_ONLY, "FILE",
 	  G_CONF, "KEY=VALUE lines for the environment (default .env when "
 	  "present); variables already set win" },

@@ -200,6 +200,8 @@ static void job_shard_release(struct job_shard *sh)
 	free(sh->key_kv);
 	free(sh->app.kept_note);
 	free(sh->kept);
+	free(sh->app.fail_tail);
+	free(sh->app.fail_log);
 }
 
 static void job_shard_fail(struct job_shard *sh, enum rv_phase phase,
@@ -391,6 +393,7 @@ static enum rv_code job_rollouts(struct job_shard *sh)
 	const char **headers;
 	struct rollouts_config rc = {
 		.base_url = sh->app.preview.url, .job_id = job->id,
+		.pool = sh->app.preview.pool,
 		.policy = opt->policy, .model = opt->model,
 		.inference_url = opt->inference_url,
 		.env_name = opt->env_name, .env_config = job->env_config,
@@ -620,6 +623,14 @@ static void job_shard_merge(struct job *job, struct job_shard *sh)
 	if (sh->err.code != RV_OK && job->err.code == RV_OK) {
 		job->err = sh->err;
 		job->failed_phase = sh->failed_phase;
+		/* a failed step's own log (setup.log) comes before the app's */
+		if (sh->app.fail_tail && !sh->health.log_tail) {
+			sh->health.log_tail = sh->app.fail_tail;
+			sh->app.fail_tail = NULL;
+			free(sh->log_path);
+			sh->log_path = sh->app.fail_log;
+			sh->app.fail_log = NULL;
+		}
 		if (sh->health.log_tail) {
 			free(job->health.log_tail);
 			job->health.log_tail = sh->health.log_tail;
@@ -653,6 +664,7 @@ static void job_shard_merge(struct job *job, struct job_shard *sh)
 static enum rv_code job_mode_prepare(struct job *job, struct rv_err *err)
 {
 	struct mode_job mj = { .app_dir = job->app_dir };
+	char *state = journal_state_dir(), *cache;
 	enum rv_code rc;
 	size_t i;
 
@@ -661,16 +673,24 @@ static enum rv_code job_mode_prepare(struct job *job, struct rv_err *err)
 		if (rc != RV_OK) {
 			rv_err_prefix(err, "no sandbox is created without a "
 				      "journal");
+			free(state);
 			return rc;
 		}
 	}
-	if (!job->mode->prepare)
+	if (!job->mode->prepare) {
+		free(state);
 		return RV_OK;
+	}
+	/* the bundle cache lives beside the journals */
+	cache = rv_xasprintf("%s/bundles", state);
+	mj.cache_dir = cache;
 	i = spans_begin(&job->spans, rv_phase_name(job->mode->prepare_phase),
 			NULL, -1);
 	rc = mode_prepare(job->mode, &mj, err);
 	spans_end(&job->spans, i, rc, 1, err ? err->msg : NULL);
 	job->bundle = mj.bundle;
+	free(cache);
+	free(state);
 	return rc;
 }
 

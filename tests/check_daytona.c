@@ -176,6 +176,58 @@ START_TEST(test_daytona_foreign_language_app)
 }
 END_TEST
 
+/*
+ * A failing --setup: its whole output is in sandbox-<id>/setup.log, the
+ * error quotes its last line whole (it was cut at 300 bytes, mid-word),
+ * and the last lines follow the error.
+ */
+START_TEST(test_daytona_setup_failure_keeps_its_output)
+{
+	struct world w;
+	struct rr *r = rr_new();
+	const char *args[] = { "--daytona", "--seeds", "1", "--app", NULL,
+			       "--start", "exec python3 app.py", "--setup",
+			       "for i in $(seq 1 200); do echo \"pip: step $i "
+			       "of the install\"; done; echo \"ERROR: could "
+			       "not find a version that satisfies the "
+			       "requirement definitely-not-a-package==1.0\"; "
+			       "exit 7", NULL };
+	char *cmd, *log;
+	FILE *f;
+	char path[512] = "";
+
+	world_start(&w, NULL);
+	args[4] = w.pyapp;
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 3);
+	ck_assert_msg(strstr(r->stderr_text, "setup command") &&
+		      strstr(r->stderr_text, "failed with exit 7") &&
+		      strstr(r->stderr_text, "/setup.log): ERROR: could not "
+			     "find a version that satisfies the requirement "
+			     "definitely-not-a-package==1.0\n"),
+		      "%s", r->stderr_text);
+	/* the last lines follow, whole, one per line */
+	ck_assert_msg(strstr(r->stderr_text, "\npip: step 200 of the "
+			     "install\nERROR: could not"), "%s",
+		      r->stderr_text);
+	cmd = rv_xasprintf("ls '%s'/sandbox-*/setup.log", r->out);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(path, sizeof(path), f));
+	pclose(f);
+	path[strcspn(path, "\n")] = '\0';
+	log = tu_read_file(path, NULL);
+	ck_assert_ptr_nonnull(log);
+	ck_assert(strstr(log, "pip: step 1 of the install\n"));
+	ck_assert(strstr(log, "pip: step 200 of the install\n"));
+	ck_assert(strstr(log, "definitely-not-a-package==1.0\n"));
+	free(log);
+	free(cmd);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
 /* 40 seeds over 4 sandboxes, pulled from one queue. */
 START_TEST(test_daytona_forty_seeds_four_sandboxes)
 {
@@ -687,6 +739,7 @@ static Suite *daytona_suite(void)
 	tcase_add_test(tc, test_daytona_lifecycle_command);
 	tcase_add_test(te, test_daytona_without_credentials);
 	tcase_add_test(te, test_daytona_option_errors);
+	tcase_add_test(te, test_daytona_setup_failure_keeps_its_output);
 	tcase_add_test(te, test_daytona_rejected_and_unreachable);
 	tcase_add_test(te, test_daytona_survives_429_and_5xx);
 	tcase_add_test(te, test_daytona_error_state_is_clear_and_clean);
