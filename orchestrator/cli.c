@@ -7,6 +7,7 @@
 #include "rv_buf.h"
 #include "rv_json.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -20,6 +21,7 @@ enum cli_opt_id {
 	OPT_ENV_CONFIG, OPT_OUT, OPT_ENV_FILE, OPT_NO_PROGRESS, OPT_JSON,
 	OPT_VERSION, OPT_SNAPSHOT, OPT_IMAGE, OPT_TARGET,
 	OPT_SANDBOXES, OPT_KEEP, OPT_SETUP, OPT_PROVISION_TIMEOUT,
+	OPT_CPUS, OPT_MEMORY, OPT_SNAPSHOT_AFTER_INSTALL,
 	OPT_ALIAS,		/* OPT_ALIAS + i: --<alias of provider i> */
 };
 
@@ -34,6 +36,10 @@ static const struct option cli_longopts[] = {
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "setup", required_argument, NULL, OPT_SETUP },
 	{ "provision-timeout", required_argument, NULL, OPT_PROVISION_TIMEOUT },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "snapshot-after-install", no_argument, NULL,
+	  OPT_SNAPSHOT_AFTER_INSTALL },
 	{ "seeds", required_argument, NULL, OPT_SEEDS },
 	{ "seed-list", required_argument, NULL, OPT_SEED_LIST },
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
@@ -87,6 +93,7 @@ void cli_usage(FILE *out)
 	fprintf(out,
 "usage: runeval --local [options]\n"
 "       runeval --daytona [--sandboxes M] [options]\n"
+"       runeval --docker [--sandboxes M] [--image IMAGE] [options]\n"
 "       runeval --provider NAME [options]\n"
 "       runeval report [options] RESULT...\n"
 "       runeval reap [--dry-run] [--job ID]\n"
@@ -97,12 +104,16 @@ void cli_usage(FILE *out)
 "\n"
 "Mode:\n"
 "  --provider NAME         where the task app runs (process/local,\n"
-"                          daytona); each provider's name is also a flag:\n"
+"                          daytona, docker); each is also a flag:\n"
 "  --local                 run the task app on this host\n"
 "  --daytona               run it in Daytona sandboxes (DAYTONA_API_KEY,\n"
 "                          DAYTONA_API_URL, DAYTONA_TARGET)\n"
+"  --docker                run it in containers of a local Docker engine\n"
+"                          (DOCKER_HOST, RUNEVAL_DOCKER_NETWORK; default\n"
+"                          image runeval-taskapp:bookworm, made by\n"
+"                          scripts/docker-image.sh; nothing is pulled)\n"
 "\n"
-"Sandboxes (--daytona):\n"
+"Sandboxes (--daytona, --docker):\n"
 "  --sandboxes M           shard the seeds over M sandboxes, provisioned\n"
 "                          in parallel (default 1, at most %d)\n"
 "  --snapshot NAME         create from this snapshot (default: the\n"
@@ -114,6 +125,10 @@ void cli_usage(FILE *out)
 "                          (default 180); then it is deleted\n"
 "  --keep                  leave the sandbox and app up; print how to\n"
 "                          reach them ('runeval reap --job ID' deletes)\n"
+"  --cpus N                CPU limit of each sandbox (docker)\n"
+"  --memory SIZE           memory limit of each, e.g. 512m, 2g (docker)\n"
+"  --snapshot-after-install  snapshot the first sandbox after install;\n"
+"                          the others start from it (docker)\n"
 "\n"
 "Seeds and rollouts:\n"
 "  --seeds N               seeds 0..N-1\n"
@@ -197,6 +212,48 @@ static enum rv_code cli_secs(const char *opt, const char *s, double *out,
 			       "> 0 (up to a week)", s, opt);
 	*out = v;
 	return RV_OK;
+}
+
+static enum rv_code cli_cpus(const char *s, double *out, struct rv_err *err)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v) || v < 0.01 || v > 1024)
+		return rv_errf(err, RV_ERR_USAGE, "invalid value '%s' for "
+			       "'--cpus': expected a number of CPUs from 0.01 "
+			       "to 1024", s);
+	*out = v;
+	return RV_OK;
+}
+
+/* "512m", "2g", "1048576": bytes (k, m, g are binary units). */
+static enum rv_code cli_size(const char *opt, const char *s, long long *out,
+			     struct rv_err *err)
+{
+	static const char units[] = "bkmg";
+	const char *u;
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	u = *end ? strchr(units, tolower((unsigned char)*end)) : units;
+	if (u && *end && end[1])
+		u = NULL;
+	if (!*s || errno || !u || !isfinite(v) || v <= 0)
+		goto bad;
+	for (const char *p = units; p < u; p++)
+		v *= 1024.0;
+	if (v < 4.0 * 1024 * 1024 || v > 1024.0 * 1024 * 1024 * 1024)
+		goto bad;
+	*out = (long long)v;
+	return RV_OK;
+bad:
+	return rv_errf(err, RV_ERR_USAGE, "invalid value '%s' for '%s': "
+		       "expected a size from 4m to 1024g (b, k, m, g)", s, opt);
 }
 
 static int cli_cmp_long(const void *a, const void *b)
@@ -353,6 +410,15 @@ static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
 		rc = cli_secs("--provision-timeout", arg,
 			      &opt->provision_timeout_s, err);
 		break;
+	case OPT_CPUS:
+		rc = cli_cpus(arg, &opt->cpus, err);
+		break;
+	case OPT_MEMORY:
+		rc = cli_size("--memory", arg, &opt->memory_bytes, err);
+		break;
+	case OPT_SNAPSHOT_AFTER_INSTALL:
+		opt->snapshot_after_install = true;
+		break;
 	case OPT_SANDBOXES:
 		rc = cli_long("--sandboxes", arg, 1, CLI_MAX_SANDBOXES, &v,
 			      err);
@@ -433,15 +499,30 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 {
 	static const char *const remote_only[] = { "--snapshot", "--image",
 		"--target", "--setup", "--keep", "--sandboxes",
-		"--provision-timeout" };
+		"--provision-timeout", "--cpus", "--memory",
+		"--snapshot-after-install" };
 	bool given[] = { opt->snapshot, opt->image, opt->target,
 			 opt->setup_cmd, opt->keep, opt->sandboxes > 1,
-			 opt->provision_timeout_s > 0 };
+			 opt->provision_timeout_s > 0, opt->cpus > 0,
+			 opt->memory_bytes > 0, opt->snapshot_after_install };
 
 	const struct mode_ops *mode = mode_find(opt->mode);
+	const struct provider_ops *ops = provider_find(opt->provider);
 	char *flags;
 
 	if (mode && (mode->flags & MODE_SANDBOXED)) {
+		const char *need = NULL;
+
+		if ((opt->cpus > 0 || opt->memory_bytes > 0) &&
+		    !(ops->caps & PROVIDER_CAP_RESOURCES))
+			need = opt->cpus > 0 ? "--cpus" : "--memory";
+		else if (opt->snapshot_after_install &&
+			 (!(ops->caps & PROVIDER_CAP_SNAPSHOT) ||
+			  !mode->up_restored))
+			need = "--snapshot-after-install";
+		if (need)
+			return rv_errf(err, RV_ERR_USAGE, "provider '%s' does "
+				       "not support '%s'", ops->name, need);
 		if (opt->snapshot && opt->image)
 			return rv_errf(err, RV_ERR_USAGE, "give one of "
 				       "'--snapshot' and '--image', not both");

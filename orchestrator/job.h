@@ -65,6 +65,9 @@ struct job {
 	/* sandbox modes */
 	char *api_url;			/* provider endpoint, or NULL */
 	char *target;			/* provider region, or NULL */
+	char *image;			/* what sandboxes start from, or NULL */
+	char *image_id;			/* its id, or NULL */
+	int image_present;		/* before the job: 1, 0, -1 unknown */
 	unsigned n_sandboxes;		/* shards of the seeds */
 	struct mode_bundle *bundle;	/* the mode's job-level preparation:
 					   the app packed once, or NULL */
@@ -73,6 +76,12 @@ struct job {
 	pthread_mutex_t lock;		/* shards: err, console, creates */
 	pthread_cond_t create_cv;
 	unsigned creating;		/* creates in flight */
+	/* --snapshot-after-install: shard 0 makes it, the others wait */
+	enum { JOB_SNAP_NONE, JOB_SNAP_PENDING, JOB_SNAP_READY,
+	       JOB_SNAP_FAILED } snap_state;
+	char *snapshot;			/* the provider's id, or NULL */
+	char snapshot_name[96];
+	pthread_cond_t snap_cv;
 
 	struct spans spans;
 	struct rollout *rollouts;	/* one per seed, in seed order */

@@ -30,7 +30,9 @@ static enum rv_code job_resolve_provider(struct job *job, const char *name,
 					 struct rv_err *err)
 {
 	const struct provider_ops *ops = provider_find(name);
-	struct provider_config cfg = { .target = job->opt->target };
+	struct provider_config cfg = { .target = job->opt->target,
+					.image = job->opt->image,
+					.snapshot = job->opt->snapshot };
 	struct provider_endpoint ep;
 	enum rv_code rc;
 
@@ -46,6 +48,9 @@ static enum rv_code job_resolve_provider(struct job *job, const char *name,
 		return rc;
 	job->api_url = ep.api_url;
 	job->target = ep.target;
+	job->image = ep.image;
+	job->image_id = ep.image_id;
+	job->image_present = ep.image_present;
 	if (!job->port)
 		job->port = job->mode->default_port;
 	snprintf(job->sandbox, sizeof(job->sandbox), "%s-0", job->mode->label);
@@ -259,6 +264,9 @@ void job_release(struct job *job)
 	free(job->start_cmd);
 	free(job->api_url);
 	free(job->target);
+	free(job->image);
+	free(job->image_id);
+	free(job->snapshot);
 	free(job->kept);
 	memset(job, 0, sizeof(*job));
 }

@@ -106,6 +106,18 @@ static void result_hash(const char *s, char out[13])
 	snprintf(out, 13, "%012llx", (unsigned long long)(h >> 16));
 }
 
+/* What the sandboxes start from, and whether it was there before. */
+static json_t *result_image(const struct job *job)
+{
+	if (!job->image)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o}",
+		"name", result_str(job->image),
+		"id", result_str(job->image_id),
+		"present_before_job", job->image_present < 0 ? json_null() :
+			json_boolean(job->image_present));
+}
+
 static json_t *result_environment(const struct job *job)
 {
 	struct utsname u;
@@ -116,7 +128,7 @@ static json_t *result_environment(const struct job *job)
 		memset(&u, 0, sizeof(u));
 	result_hash(u.nodename, hash);
 	return json_pack("{s:s, s:{s:s, s:s, s:s, s:I, s:s}, s:s, s:s, s:o, "
-			 "s:o}",
+			 "s:o, s:o}",
 		"runeval_version", RUNEVAL_VERSION,
 		"host", "os", u.sysname, "kernel", u.release,
 		"arch", u.machine, "cpus", (json_int_t)cpus,
@@ -124,11 +136,15 @@ static json_t *result_environment(const struct job *job)
 		"provider", job->provider_name,
 		"mode", job->mode_name,
 		"target", result_str(job->target),
-		"api_url", result_str(job->api_url));
+		"api_url", result_str(job->api_url),
+		"image", result_image(job));
 }
+
+static void result_config_sandbox(const struct job *job, json_t *config);
 
 static json_t *result_config(const struct job *job)
 {
+	json_t *c;
 	const struct cli_options *o = job->opt;
 	char hint[64];
 	json_t *seeds = json_array();
@@ -136,7 +152,7 @@ static json_t *result_config(const struct job *job)
 	rv_redact_hint(job->api_key, hint, sizeof(hint));
 	for (size_t i = 0; i < o->n_seeds; i++)
 		json_array_append_new(seeds, json_integer(o->seeds[i]));
-	return json_pack("{s:o, s:I, s:i, s:s, s:o, s:o, s:f, s:f, s:o, "
+	c = json_pack("{s:o, s:I, s:i, s:s, s:o, s:o, s:f, s:f, s:o, "
 			 "s:O, s:o, s:o, s:o, s:s, s:b, s:o}",
 		"seeds", seeds,
 		"concurrency", (json_int_t)o->concurrency,
@@ -154,6 +170,22 @@ static json_t *result_config(const struct job *job)
 		"environment_api_key", hint,
 		"environment_api_key_minted", job->key_minted,
 		"out", result_str(job->out_dir));
+	if (c)
+		result_config_sandbox(job, c);
+	return c;
+}
+
+/* The sandbox options: what each sandbox got. */
+static void result_config_sandbox(const struct job *job, json_t *config)
+{
+	const struct cli_options *o = job->opt;
+
+	json_object_set_new(config, "cpus", o->cpus > 0 ?
+			    json_real(o->cpus) : json_null());
+	json_object_set_new(config, "memory_bytes", o->memory_bytes > 0 ?
+			    json_integer(o->memory_bytes) : json_null());
+	json_object_set_new(config, "snapshot_after_install",
+			    json_boolean(o->snapshot_after_install));
 }
 
 /* One entry per remote call attempt: {"op","ms","status","error"}. */

@@ -2,6 +2,7 @@
 #include "provider.h"
 
 #include "daytona.h"
+#include "docker.h"
 #include "process.h"
 #include "rv_alloc.h"
 
@@ -10,6 +11,7 @@
 static const struct provider_ops *const provider_table[] = {
 	&provider_process,
 	&provider_daytona,
+	&provider_docker,
 	NULL,
 };
 
@@ -73,6 +75,17 @@ void provider_exec_result_release(struct provider_exec_result *res)
 		return;
 	rv_buf_release(&res->output);
 	res->exit_code = -1;
+}
+
+void provider_endpoint_release(struct provider_endpoint *ep)
+{
+	if (!ep)
+		return;
+	free(ep->api_url);
+	free(ep->target);
+	free(ep->image);
+	free(ep->image_id);
+	ep->api_url = ep->target = ep->image = ep->image_id = NULL;
 }
 
 void provider_list_release(struct provider_list *l)

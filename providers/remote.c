@@ -90,6 +90,7 @@ static enum rv_code remote_attempt(const char *const *headers,
 	struct rv_http_request req = { 0 };
 	struct rv_http_xfer *x;
 	struct curl_mime *mime;
+	char *ctype = NULL;
 	enum rv_code rc;
 	size_t n = 0;
 
@@ -97,18 +98,28 @@ static enum rv_code remote_attempt(const char *const *headers,
 		hdrs[n] = headers[n];
 	if (r->json)
 		hdrs[n++] = "Content-Type: application/json";
+	else if (r->body && r->content_type)
+		hdrs[n++] = ctype = rv_xasprintf("Content-Type: %s",
+						 r->content_type);
 	if (!r->mime)
 		hdrs[n++] = "Accept: application/json";
 	hdrs[n] = NULL;
 	req.method = r->method;
 	req.url = r->url;
+	req.unix_socket = r->unix_socket;
 	req.headers = hdrs;
-	req.body = r->json;
-	req.body_len = r->json ? strlen(r->json) : 0;
+	req.body = r->json ? (const void *)r->json : r->body;
+	req.body_len = r->json ? strlen(r->json) : r->body_len;
 	req.timeout_ms = timeout_ms;
 	req.connect_timeout_ms = timeout_ms < 10000 ? timeout_ms : 10000;
-	if (!r->mime)
-		return rv_http_do(&req, resp, err);
+	req.on_body = r->on_body;
+	req.on_body_arg = r->on_body_arg;
+	req.cancel = r->cancel;
+	if (!r->mime) {
+		rc = rv_http_do(&req, resp, err);
+		free(ctype);
+		return rc;
+	}
 	x = rv_http_xfer_new(&req, resp);
 	mime = r->mime(rv_http_xfer_handle(x), r->mime_arg);
 	curl_easy_setopt(rv_http_xfer_handle(x), CURLOPT_MIMEPOST, mime);
@@ -116,6 +127,7 @@ static enum rv_code remote_attempt(const char *const *headers,
 				 err);
 	rv_http_xfer_free(x);
 	curl_mime_free(mime);
+	free(ctype);
 	return rc;
 }
 

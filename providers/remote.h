@@ -75,6 +75,19 @@ struct remote_req {
 	   easy is the attempt's CURL handle; the mime is freed after it */
 	struct curl_mime *(*mime)(void *easy, void *arg);
 	void *mime_arg;
+	const char *unix_socket;	/* connect through this socket (the
+					   URL's host is then only a name), or
+					   NULL for TCP */
+	const void *body;		/* a body that is not JSON (json NULL), */
+	size_t body_len;
+	const char *content_type;	/* and its type */
+	/* stream a 2xx body (rv_http_request.on_body); such a request is
+	   never repeated once its answer started */
+	bool (*on_body)(const char *data, size_t len, void *arg);
+	void *on_body_arg;
+	const volatile int *cancel;	/* ends the transfer itself when set
+					   (for streams; call->stop only stops
+					   between attempts) */
 };
 
 /* A call for cfg (may be NULL): deadline now + ms, cfg's attempt log, and
