@@ -261,8 +261,12 @@ static struct docker_sandbox *dk_sandbox_new(struct docker_client *c,
 					     const char *id, const char *name)
 {
 	struct docker_sandbox *ds = rv_xcalloc(1, sizeof(*ds));
+	char short_id[DK_SHORT_ID + 1];
 
-	provider_sandbox_init(&ds->base, &provider_docker, cfg, id, name);
+	/* the 12-digit prefix, as docker ps shows it: labels and dirs */
+	snprintf(short_id, sizeof(short_id), "%s", id);
+	provider_sandbox_init(&ds->base, &provider_docker, cfg,
+			      strlen(id) == 64 ? short_id : id, name);
 	ds->client = c;
 	return ds;
 }

@@ -15,6 +15,7 @@
 
 #define DK_SHORT_MS 30000L
 #define DK_REMOVE_MS 60000L
+#define DK_SHORT_ID 12		/* a container's id as runeval shows it */
 
 struct provider_proc {
 	struct docker_spawn *spawn;
