@@ -12,6 +12,9 @@ PKGS=(
 	nodejs npm		# the official Daytona SDK, for conformance tests
 	prometheus		# promtool, to validate metrics.prom
 	libxml2-utils		# xmllint, to validate junit.xml and the SVG
+	docker.io		# the Docker provider's tests start a private dockerd
+	debootstrap		# scripts/docker-image.sh builds the image offline
+	busybox-static		# and a FROM-scratch one
 )
 
 missing=()
@@ -58,8 +61,11 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# prometheus is only for promtool: do not let its service start here
-if [[ " ${missing[*]} " == *" prometheus "* ]] && [[ ! -e /usr/sbin/policy-rc.d ]]; then
+# prometheus is only for promtool, and docker.io's daemon is started by
+# the tests on a private socket: do not let either service start here (a
+# system dockerd would add a bridge and firewall rules to this host)
+if [[ " ${missing[*]} " == *" prometheus "* || " ${missing[*]} " == *" docker.io "* ]] &&
+	[[ ! -e /usr/sbin/policy-rc.d ]]; then
 	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
 	$SUDO chmod 755 /usr/sbin/policy-rc.d
 	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
