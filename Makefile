@@ -15,7 +15,7 @@ LIBEXECDIR ?= $(PREFIX)/libexec/runeval
 DOCDIR ?= $(PREFIX)/share/doc/runeval
 
 CC ?= cc
-PKGS := libcurl libwebsockets jansson libarchive libcrypto
+PKGS := libcurl libwebsockets jansson libarchive libcrypto zlib
 TEST_PKGS := check
 
 ifeq ($(SAN),1)

@@ -119,6 +119,21 @@ static void lc_steps(struct lc_run *r, const struct provider_ops *ops,
 	provider_exec_result_release(&res);
 }
 
+/* VmRSS of this process in kB, or -1. */
+static long lc_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	long kb = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
 /* "--daytona" and the like: the provider with that alias. */
 static bool lc_alias(const char *arg, struct lc_run *r)
 {
@@ -135,12 +150,15 @@ static void lc_usage(FILE *f)
 {
 	fputs("usage: runeval lifecycle --provider NAME [--snapshot S]\n"
 	      "                         [--image I] [--target T] [--json]\n"
+	      "                         [--repeat N]\n"
 	      "       runeval lifecycle --daytona ...   (any provider's alias)\n"
 	      "\n"
 	      "One sandbox through create, upload, exec, preview and destroy,\n"
 	      "each step timed: a check of the provider and its credentials.\n"
 	      "The default provider is daytona.  --json prints one span per\n"
-	      "line for 'runeval report'.\n", f);
+	      "line for 'runeval report'.  --repeat N runs N sandboxes one\n"
+	      "after the other and prints this process's RSS after the first\n"
+	      "and the last (memory growth across sandboxes).\n", f);
 }
 
 int lifecycle_main(int argc, char **argv)
@@ -151,6 +169,7 @@ int lifecycle_main(int argc, char **argv)
 		{ "image", required_argument, NULL, 'i' },
 		{ "target", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "repeat", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -160,6 +179,8 @@ int lifecycle_main(int argc, char **argv)
 	char dir[] = "/tmp/runeval-lifecycle-XXXXXX", job[40];
 	struct mode_bundle *tgz;
 	const struct provider_ops *ops;
+	long repeat = 1, rss_first = -1;
+	char *end;
 	int ch;
 
 	optind = 1;
@@ -174,6 +195,15 @@ int lifecycle_main(int argc, char **argv)
 		case 'i': cfg.image = optarg; break;
 		case 't': cfg.target = optarg; break;
 		case 'j': r.json = true; break;
+		case 'r':
+			repeat = strtol(optarg, &end, 10);
+			if (*end || repeat < 1 || repeat > 10000) {
+				rv_error("lifecycle: invalid value '%s' for "
+					 "'--repeat': expected 1 to 10000",
+					 optarg);
+				return 2;
+			}
+			break;
 		case 'h': lc_usage(stdout); return 0;
 		default:
 			rv_error("lifecycle: unknown option '%s'",
@@ -196,7 +226,14 @@ int lifecycle_main(int argc, char **argv)
 		rv_error("lifecycle: %s", err.msg);
 		return 3;
 	}
-	lc_steps(&r, ops, &cfg, tgz);
+	for (long i = 0; i < repeat; i++) {
+		lc_steps(&r, ops, &cfg, tgz);
+		if (i == 0)
+			rss_first = lc_rss_kb();
+	}
+	if (repeat > 1)
+		fprintf(stderr, "lifecycle: RSS %ld kB after sandbox 1, %ld kB "
+			"after sandbox %ld\n", rss_first, lc_rss_kb(), repeat);
 	mode_pack_release(tgz);
 	return r.failed ? 3 : 0;
 }

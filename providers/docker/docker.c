@@ -209,11 +209,12 @@ static enum rv_code dk_post_create(struct docker_client *c,
 	return rc;
 }
 
-/* POST /containers/{id}/start, then confirm it runs. */
+/* POST /containers/{id}/start, then confirm it runs; *host_port: where
+   port was published (0: not). */
 static enum rv_code dk_start_container(struct docker_client *c,
 				       const char *id, const char *name,
-				       const struct remote_call *call,
-				       struct rv_err *err)
+				       int port, const struct remote_call *call,
+				       int *host_port, struct rv_err *err)
 {
 	struct remote_req r = { .method = "POST",
 				 .op = "POST /containers/{id}/start" };
@@ -225,7 +226,8 @@ static enum rv_code dk_start_container(struct docker_client *c,
 
 	rc = docker_call_json(c, path, &r, call, what, &j, err);
 	if (rc == RV_OK)
-		rc = docker_inspect(c, id, 0, call, &ct, err);
+		rc = docker_inspect(c, id, port, call, &ct, err);
+	*host_port = ct.host_port;
 	if (rc == RV_OK && !ct.running)
 		rc = rv_errf(err, RV_ERR_PROVIDER, "container '%s' is not "
 			     "running after its start (state '%s', exit %d)%s%s",
@@ -281,6 +283,8 @@ static enum rv_code dk_create(const struct provider_config *cfg,
 	const char *image = dk_image(cfg);
 	struct docker_client *c = NULL;
 	char *name = NULL, *id = NULL;
+	struct docker_sandbox *ds;
+	int host_port = 0;
 	enum rv_code rc;
 
 	rc = dk_check_image(image, err);
@@ -302,12 +306,16 @@ static enum rv_code dk_create(const struct provider_config *cfg,
 	rc = dk_post_create(c, cfg, image, name, &call, &id, err);
 	if (rc != RV_OK)
 		goto out;
-	rc = dk_start_container(c, id, name, &call, err);
+	rc = dk_start_container(c, id, name, cfg->app_port, &call, &host_port,
+				err);
 	if (rc != RV_OK) {
 		dk_cleanup_failed(c, cfg, id, err);
 		goto out;
 	}
-	*out = &dk_sandbox_new(c, cfg, id, name)->base;
+	ds = dk_sandbox_new(c, cfg, id, name);
+	ds->app_port = cfg->app_port;
+	ds->host_port = host_port;
+	*out = &ds->base;
 	c = NULL;
 out:
 	docker_client_free(c);

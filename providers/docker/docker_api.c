@@ -6,6 +6,7 @@
 #include "rv_http.h"
 #include "rv_json.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,36 @@ static long docker_version_num(const char *v)
 	return major * 1000 + minor;
 }
 
+/*
+ * The version agreed with the last engine asked, by socket: every
+ * sandbox makes a client, and one GET /version per process is enough.
+ */
+static pthread_mutex_t docker_version_lock = PTHREAD_MUTEX_INITIALIZER;
+static char docker_version_socket[256];
+static char docker_version_cached[16];
+
+static bool docker_version_lookup(struct docker_client *c)
+{
+	bool hit;
+
+	pthread_mutex_lock(&docker_version_lock);
+	hit = *docker_version_cached &&
+		!strcmp(docker_version_socket, c->socket);
+	if (hit)
+		memcpy(c->version, docker_version_cached, sizeof(c->version));
+	pthread_mutex_unlock(&docker_version_lock);
+	return hit;
+}
+
+static void docker_version_store(const struct docker_client *c)
+{
+	pthread_mutex_lock(&docker_version_lock);
+	snprintf(docker_version_socket, sizeof(docker_version_socket), "%s",
+		 c->socket);
+	memcpy(docker_version_cached, c->version, sizeof(c->version));
+	pthread_mutex_unlock(&docker_version_lock);
+}
+
 /* GET /version: the engine's API version, capped at DOCKER_API_MAX. */
 static enum rv_code docker_negotiate(struct docker_client *c,
 				     const struct remote_call *call,
@@ -95,6 +126,7 @@ static enum rv_code docker_negotiate(struct docker_client *c,
 		snprintf(c->version, sizeof(c->version), "%s",
 			 n > docker_version_num(DOCKER_API_MAX) ?
 			 DOCKER_API_MAX : v);
+		docker_version_store(c);
 	}
 out:
 	json_decref(j);
@@ -115,7 +147,8 @@ struct docker_client *docker_client_new(const char *host,
 	c->socket = path;
 	c->host = rv_xasprintf("unix://%s", path);
 	c->headers[0] = rv_xstrdup("User-Agent: runeval/" RUNEVAL_VERSION);
-	if (docker_negotiate(c, call, err) != RV_OK) {
+	if (!docker_version_lookup(c) &&
+	    docker_negotiate(c, call, err) != RV_OK) {
 		docker_client_free(c);
 		return NULL;
 	}

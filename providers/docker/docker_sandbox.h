@@ -26,6 +26,8 @@ struct docker_sandbox {
 	struct provider_sandbox base;	/* first */
 	struct docker_client *client;
 	bool is_image;			/* a snapshot image (attach, reap) */
+	int app_port;			/* cfg->app_port, as created */
+	int host_port;			/* where it was published, or 0 */
 	struct provider_proc *procs;
 };
 
