@@ -168,6 +168,20 @@ static void job_shard_fail(struct job_shard *sh, enum rv_phase phase,
 	sh->failed_phase = phase;
 }
 
+/* Wait on cv (job->lock held) for up to 50 ms: a signal is seen soon. */
+static void job_wait_briefly(struct job *job, pthread_cond_t *cv)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 50 * 1000 * 1000;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(cv, &job->lock, &ts);
+}
+
 /*
  * The cap on creates in flight: wait for a slot (false when a signal
  * came first).  Every provision step holds one until it ends.
@@ -178,20 +192,12 @@ static bool job_create_slot(struct job *job)
 
 	job_lock(job);
 	while (!signals_stop) {
-		struct timespec ts;
-
 		if (job->creating < JOB_MAX_CREATING) {
 			job->creating++;
 			got = true;
 			break;
 		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 50 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&job->create_cv, &job->lock, &ts);
+		job_wait_briefly(job, &job->create_cv);
 	}
 	job_unlock(job);
 	return got;
@@ -229,17 +235,8 @@ static const char *job_snapshot_wait(struct job *job)
 	const char *snap;
 
 	job_lock(job);
-	while (job->snap_state == JOB_SNAP_PENDING && !signals_stop) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 50 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&job->snap_cv, &job->lock, &ts);
-	}
+	while (job->snap_state == JOB_SNAP_PENDING && !signals_stop)
+		job_wait_briefly(job, &job->snap_cv);
 	snap = job->snap_state == JOB_SNAP_READY ? job->snapshot : NULL;
 	job_unlock(job);
 	return snap;

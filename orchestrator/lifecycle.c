@@ -4,6 +4,7 @@
 #include "provider.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_fs.h"
 #include "rv_log.h"
 #include "rv_phase.h"
 #include "rv_redact.h"
@@ -119,21 +120,6 @@ static void lc_steps(struct lc_run *r, const struct provider_ops *ops,
 	provider_exec_result_release(&res);
 }
 
-/* VmRSS of this process in kB, or -1. */
-static long lc_rss_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[128];
-	long kb = -1;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 /* "--daytona" and the like: the provider with that alias. */
 static bool lc_alias(const char *arg, struct lc_run *r)
 {
@@ -229,11 +215,11 @@ int lifecycle_main(int argc, char **argv)
 	for (long i = 0; i < repeat; i++) {
 		lc_steps(&r, ops, &cfg, tgz);
 		if (i == 0)
-			rss_first = lc_rss_kb();
+			rss_first = rv_self_status_kb("VmRSS");
 	}
 	if (repeat > 1)
 		fprintf(stderr, "lifecycle: RSS %ld kB after sandbox 1, %ld kB "
-			"after sandbox %ld\n", rss_first, lc_rss_kb(), repeat);
+			"after sandbox %ld\n", rss_first, rv_self_status_kb("VmRSS"), repeat);
 	mode_pack_release(tgz);
 	return r.failed ? 3 : 0;
 }

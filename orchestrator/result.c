@@ -50,21 +50,6 @@ static json_t *result_iso(uint64_t wall_ns)
 	return json_string(rv_wall_iso8601(wall_ns, buf, sizeof(buf)));
 }
 
-/* RssAnon of /proc/self/status in kB (heap and stacks), or -1. */
-static long result_rss_anon_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[128];
-	long kb = -1;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "RssAnon: %ld", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 static json_t *result_job(const struct job *job)
 {
 	uint64_t end = job->end_ns ? job->end_ns : rv_now_ns();
@@ -87,7 +72,7 @@ static json_t *result_job(const struct job *job)
 		"duration_ms", result_ms(rv_ns_to_ms(dur)),
 		"started_unix_us", (json_int_t)(job->spans.wall0_ns / 1000),
 		"max_rss_kb", (json_int_t)ru.ru_maxrss,
-		"rss_anon_kb", (json_int_t)result_rss_anon_kb(),
+		"rss_anon_kb", (json_int_t)rv_self_status_kb("RssAnon"),
 		"cpu_ms", result_ms(ru.ru_utime.tv_sec * 1e3 +
 				    ru.ru_utime.tv_usec / 1e3 +
 				    ru.ru_stime.tv_sec * 1e3 +

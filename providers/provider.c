@@ -6,6 +6,7 @@
 #include "process.h"
 #include "rv_alloc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const struct provider_ops *const provider_table[] = {
@@ -35,6 +36,15 @@ enum rv_code provider_notsup_(const struct provider_ops *ops,
 {
 	return rv_errf(err, RV_ERR_NOTSUP, "provider '%s' cannot %s",
 		       ops ? ops->name : "?", op);
+}
+
+void provider_err_leftover(struct rv_err *err, const struct rv_err *cleanup)
+{
+	char first[RV_ERR_MSG_MAX];
+
+	snprintf(first, sizeof(first), "%s", err ? err->msg : "");
+	rv_errf(err, RV_ERR_PROVIDER, "%s; and %s (run 'runeval reap')", first,
+		cleanup->msg);
 }
 
 void provider_sandbox_init(struct provider_sandbox *sb,

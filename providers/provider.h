@@ -287,6 +287,13 @@ void provider_sandbox_init(struct provider_sandbox *sb,
 /* Frees what provider_sandbox_init() allocated (not sb itself). */
 void provider_sandbox_release(struct provider_sandbox *sb);
 
+/*
+ * A failed create whose cleanup failed too: both matter, the user has a
+ * sandbox to reap.  err (the create's error) becomes RV_ERR_PROVIDER
+ * "<its message>; and <cleanup's> (run 'runeval reap')".
+ */
+void provider_err_leftover(struct rv_err *err, const struct rv_err *cleanup);
+
 enum rv_code provider_notsup_(const struct provider_ops *ops,
 			      const char *op, struct rv_err *err);
 

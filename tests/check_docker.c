@@ -52,16 +52,10 @@ static void world_start(struct world *w)
 
 static int world_journals(const struct world *w)
 {
-	char *cmd = rv_xasprintf("ls '%s/state/jobs' 2>/dev/null | wc -l",
-				 w->dir);
-	FILE *f = popen(cmd, "r");
-	int n = -1;
+	char *state = rv_xasprintf("%s/state", w->dir);
+	int n = rr_journals(state);
 
-	if (f && fscanf(f, "%d", &n) != 1)
-		n = -1;
-	if (f)
-		pclose(f);
-	free(cmd);
+	free(state);
 	return n;
 }
 
@@ -71,36 +65,6 @@ static void world_stop(struct world *w)
 	free(w->dir);
 	free(w->pyapp);
 	free(w->pystart);
-}
-
-static json_t *first_span(const struct rr *r, const char *phase)
-{
-	json_t *s;
-	size_t i;
-
-	json_array_foreach(json_object_get(r->result, "spans"), i, s)
-		if (!strcmp(json_string_value(json_object_get(s, "phase")),
-			    phase))
-			return s;
-	return NULL;
-}
-
-static int count_spans(const struct rr *r, const char *phase)
-{
-	json_t *s;
-	size_t i;
-	int n = 0;
-
-	json_array_foreach(json_object_get(r->result, "spans"), i, s)
-		n += !strcmp(json_string_value(json_object_get(s, "phase")),
-			     phase);
-	return n;
-}
-
-static double summary_num(const struct rr *r, const char *key)
-{
-	return json_number_value(json_object_get(json_object_get(r->result,
-						"summary"), key));
 }
 
 /* Exit status as wanted, results written, nothing left anywhere. */
@@ -120,7 +84,7 @@ START_TEST(test_docker_bundled_five_seeds)
 {
 	static const char *const phases[] = { "provision", "upload",
 		"install", "start", "preview", "health", "rollouts",
-		"rollout", "teardown" };
+		"rollout", "teardown", NULL };
 	const char *args[] = { "--docker", "--seeds", "5", NULL };
 	struct world w;
 	struct rr *r = rr_new();
@@ -130,17 +94,9 @@ START_TEST(test_docker_bundled_five_seeds)
 	world_start(&w);
 	rr_run(r, args, w.env);
 	assert_ran_clean(&w, r, 0);
-	ck_assert(fabs(summary_num(r, "mean_reward") - 1.0) < 1e-9);
-	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
-		json_t *s = first_span(r, phases[i]);
-
-		ck_assert_msg(s, "no '%s' span", phases[i]);
-		ck_assert(json_is_true(json_object_get(s, "ok")));
-		ck_assert(json_number_value(json_object_get(s, "ms")) >= 0);
-		ck_assert_str_eq(json_string_value(json_object_get(s,
-				 "provider")), "docker");
-	}
-	ck_assert_ptr_nonnull(json_object_get(first_span(r, "provision"),
+	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
+	rr_assert_phases(r, phases, "docker");
+	ck_assert_ptr_nonnull(json_object_get(rr_first_span(r, "provision"),
 					      "attempt_log"));
 	env = json_object_get(r->result, "environment");
 	ck_assert_str_eq(json_string_value(json_object_get(env, "mode")),
@@ -156,7 +112,7 @@ START_TEST(test_docker_bundled_five_seeds)
 	/* the app's output, followed from the exec stream */
 	log = rv_xasprintf("%s/sandbox-%s/taskapp.log", r->out,
 			   json_string_value(json_object_get(
-				   first_span(r, "health"), "sandbox")));
+				   rr_first_span(r, "health"), "sandbox")));
 	text = tu_read_file(log, NULL);
 	ck_assert_msg(text && strstr(text, "listening on"), "%s: %s", log,
 		      text ? text : "(none)");
@@ -182,14 +138,14 @@ START_TEST(test_docker_python_app_four_sandboxes)
 	args[8] = w.pystart;
 	rr_run(r, args, w.env);
 	assert_ran_clean(&w, r, 0);
-	ck_assert(fabs(summary_num(r, "mean_reward") - 1.0) < 1e-9);
-	ck_assert_int_eq((int)summary_num(r, "completed"), 8);
+	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
+	ck_assert_int_eq((int)rr_summary_num(r, "completed"), 8);
 	json_array_foreach(json_object_get(r->result, "rollouts"), i, it)
 		json_object_set_new(seen, json_string_value(json_object_get(
 			it, "sandbox")), json_true());
 	ck_assert_uint_eq(json_object_size(seen), 4);
-	ck_assert_int_eq(count_spans(r, "provision"), 4);
-	ck_assert_int_eq(count_spans(r, "teardown"), 4);
+	ck_assert_int_eq(rr_count_spans(r, "provision"), 4);
+	ck_assert_int_eq(rr_count_spans(r, "teardown"), 4);
 	json_decref(seen);
 	rr_free(r);
 	world_stop(&w);
@@ -269,22 +225,6 @@ START_TEST(test_docker_app_exits_at_start)
 }
 END_TEST
 
-/* Wait until the file at path contains needle. */
-static bool wait_for_text(const char *path, const char *needle,
-			  int timeout_ms)
-{
-	for (int waited = 0; waited < timeout_ms; waited += 5) {
-		char *text = tu_read_file(path, NULL);
-		bool found = text && strstr(text, needle);
-
-		free(text);
-		if (found)
-			return true;
-		usleep(5000);
-	}
-	return false;
-}
-
 /* SIGINT when runeval starts phase: exit 130, nothing left. */
 static void interrupt_during(const char *phase, const char *delay)
 {
@@ -301,7 +241,7 @@ static void interrupt_during(const char *phase, const char *delay)
 	args[5] = w.pyapp;
 	args[7] = start;
 	pid = rr_start(r, args, w.env);
-	ck_assert_msg(wait_for_text(r->stderr_path, needle, 60000),
+	ck_assert_msg(rr_wait_for_text(r->stderr_path, needle, 60000),
 		      "runeval never reached '%s'", phase);
 	kill(pid, SIGINT);
 	rr_wait(r, pid, 90);
@@ -332,24 +272,10 @@ START_TEST(test_docker_sigint_during_rollouts)
 }
 END_TEST
 
-/* `runeval reap ARGS...` with the world's env; returns the exit status. */
+/* `runeval reap [a1]` with the world's env; returns the exit status. */
 static int reap(const struct world *w, const char *a1, char **output)
 {
-	char *bin = tu_build_path("runeval");
-	char *log = rv_xasprintf("%s/reap.log", w->dir);
-	char *const argv[] = { bin, "reap", (char *)a1, NULL };
-	char *const env[] = { (char *)w->env[0], (char *)w->env[1],
-			      (char *)w->env[2], NULL };
-	pid_t pid;
-	int st = 0;
-
-	unlink(log);
-	pid = tu_spawn(argv, env, log);
-	waitpid(pid, &st, 0);
-	*output = tu_read_file(log, NULL);
-	free(log);
-	free(bin);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return rr_reap(w->env, w->dir, a1, NULL, output);
 }
 
 /* kill -9 in the middle of the rollouts, then `runeval reap`. */
@@ -368,7 +294,7 @@ START_TEST(test_docker_kill9_then_reap)
 	args[7] = w.pyapp;
 	args[9] = start;
 	pid = rr_start(r, args, w.env);
-	ck_assert(wait_for_text(r->stderr_path, "debug: rollouts ...", 60000));
+	ck_assert(rr_wait_for_text(r->stderr_path, "debug: rollouts ...", 60000));
 	usleep(200000);
 	kill(pid, SIGKILL);
 	rr_wait(r, pid, 10);
@@ -413,20 +339,20 @@ START_TEST(test_docker_snapshot_after_install)
 	args[7] = w.pyapp;
 	rr_run(r, args, w.env);
 	assert_ran_clean(&w, r, 0);
-	ck_assert_int_eq((int)summary_num(r, "completed"), 6);
-	ck_assert_int_eq(count_spans(r, "provision"), 1);
-	ck_assert_int_eq(count_spans(r, "upload"), 1);
-	ck_assert_int_eq(count_spans(r, "install"), 1);
-	ck_assert_int_eq(count_spans(r, "snapshot"), 1);
-	ck_assert_int_eq(count_spans(r, "restore"), 2);
-	snap = first_span(r, "snapshot");
+	ck_assert_int_eq((int)rr_summary_num(r, "completed"), 6);
+	ck_assert_int_eq(rr_count_spans(r, "provision"), 1);
+	ck_assert_int_eq(rr_count_spans(r, "upload"), 1);
+	ck_assert_int_eq(rr_count_spans(r, "install"), 1);
+	ck_assert_int_eq(rr_count_spans(r, "snapshot"), 1);
+	ck_assert_int_eq(rr_count_spans(r, "restore"), 2);
+	snap = rr_first_span(r, "snapshot");
 	ck_assert(json_is_true(json_object_get(snap, "ok")));
-	ck_assert(json_is_true(json_object_get(first_span(r, "restore"),
+	ck_assert(json_is_true(json_object_get(rr_first_span(r, "restore"),
 					       "ok")));
 	ck_assert(json_is_true(json_object_get(json_object_get(r->result,
 		"config"), "snapshot_after_install")));
 	/* the snapshot went at the end, as a job-level teardown span */
-	ck_assert_int_eq(count_spans(r, "teardown"), 4);
+	ck_assert_int_eq(rr_count_spans(r, "teardown"), 4);
 	rr_free(r);
 	world_stop(&w);
 }
@@ -468,7 +394,7 @@ START_TEST(test_docker_limits_keep_then_reap_job)
 	ck_assert_msg(r->status == 0, "%s", r->stderr_text);
 	ck_assert_ptr_nonnull(strstr(r->stderr_text, "kept"));
 	ck_assert_int_eq(docker_engine_containers(&eng), 1);
-	id = json_string_value(json_object_get(first_span(r, "health"),
+	id = json_string_value(json_object_get(rr_first_span(r, "health"),
 					       "sandbox"));
 	job = json_string_value(json_object_get(json_object_get(r->result,
 							       "job"), "id"));
@@ -504,39 +430,13 @@ END_TEST
 /* `runeval lifecycle --docker --json` on the scratch image. */
 START_TEST(test_docker_lifecycle_command)
 {
-	static const char *const steps[] = { "provision", "upload", "exec",
-					     "preview", "teardown" };
-	char *bin = tu_build_path("runeval");
+	const char *args[] = { "--docker", "--image",
+			       "runeval-scratch:busybox", NULL };
 	struct world w;
-	char *log, *text;
-	pid_t pid;
-	int st = 0;
 
 	world_start(&w);
-	log = rv_xasprintf("%s/lifecycle.out", w.dir);
-	{
-		char *const argv[] = { bin, "lifecycle", "--docker", "--image",
-				       "runeval-scratch:busybox", "--json",
-				       NULL };
-		char *const env[] = { (char *)w.env[0], (char *)w.env[1],
-				      NULL };
-
-		pid = tu_spawn(argv, env, log);
-	}
-	waitpid(pid, &st, 0);
-	text = tu_read_file(log, NULL);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", text);
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		char *want = rv_xasprintf("\"phase\":\"%s\",", steps[i]);
-
-		ck_assert_msg(strstr(text, want), "no %s in %s", steps[i], text);
-		free(want);
-	}
-	ck_assert_ptr_null(strstr(text, "\"ok\":false"));
+	rr_assert_lifecycle(args, w.env, w.dir);
 	ck_assert_int_eq(docker_engine_containers(&eng), 0);
-	free(text);
-	free(log);
-	free(bin);
 	world_stop(&w);
 }
 END_TEST

@@ -110,3 +110,19 @@ out:
 	free(tmp);
 	return rc;
 }
+
+long rv_self_status_kb(const char *field)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	size_t n = strlen(field);
+	char line[128];
+	long kb = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':' &&
+		    sscanf(line + n + 1, "%ld", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}

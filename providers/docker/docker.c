@@ -249,13 +249,8 @@ static void dk_cleanup_failed(struct docker_client *c,
 	struct remote_call call = remote_call_firm(cfg, DK_REMOVE_MS);
 	struct rv_err e = RV_ERR_INIT;
 
-	if (docker_remove(c, id, &call, &e) != RV_OK) {
-		char first[RV_ERR_MSG_MAX];
-
-		snprintf(first, sizeof(first), "%s", err ? err->msg : "");
-		rv_errf(err, RV_ERR_PROVIDER, "%s; and %s (run 'runeval "
-			"reap')", first, e.msg);
-	}
+	if (docker_remove(c, id, &call, &e) != RV_OK)
+		provider_err_leftover(err, &e);
 }
 
 static struct docker_sandbox *dk_sandbox_new(struct docker_client *c,

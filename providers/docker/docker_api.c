@@ -200,16 +200,20 @@ enum rv_code docker_call_json(struct docker_client *c, const char *path,
 			      struct rv_err *err)
 {
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
+	bool ok;
 	enum rv_code rc;
 
-	*out = NULL;
+	if (out)
+		*out = NULL;
 	rc = docker_request(c, path, r, call, &resp, NULL, err);
+	ok = resp.status >= 200 && resp.status <= 299;
 	if (rc != RV_OK)
 		rv_err_prefix(err, "%s", what);
-	else if (resp.status >= 200 && resp.status <= 299 && !resp.body.len)
+	else if (ok && (!out || !resp.body.len))
 		rc = RV_OK;
-	else
-		rc = remote_json_response(&resp, what, out, err);
+	else if (!ok || out)
+		rc = out ? remote_json_response(&resp, what, out, err) :
+			remote_status_error(&resp, what, err);
 	rv_http_response_release(&resp);
 	return rc;
 }
@@ -388,18 +392,14 @@ enum rv_code docker_list(struct docker_client *c, const char *key,
 {
 	struct remote_req r = { .method = "GET", .op = "GET /containers/json" };
 	struct rv_buf path = RV_BUF_INIT;
-	json_t *filter, *j = NULL, *it;
-	char *label, *fs;
+	json_t *j = NULL, *it;
 	enum rv_code rc;
 	size_t i;
 
 	*out = NULL;
 	*n = 0;
-	label = value ? rv_xasprintf("%s=%s", key, value) : rv_xstrdup(key);
-	filter = json_pack("{s:[s]}", "label", label);
-	fs = rv_json_dumps(filter);
-	rv_buf_adds(&path, "/containers/json?all=1&filters=");
-	rv_http_urlencode(&path, fs);
+	rv_buf_adds(&path, "/containers/json?all=1&");
+	docker_label_filter(&path, key, value);
 	rc = docker_call_json(c, path.data, &r, call, "cannot list containers",
 			      &j, err);
 	if (rc == RV_OK && !json_is_array(j))
@@ -425,11 +425,23 @@ enum rv_code docker_list(struct docker_client *c, const char *key,
 		ct->job_label = rv_xstrdup(lv);
 	}
 	json_decref(j);
+	rv_buf_release(&path);
+	return rc;
+}
+
+void docker_label_filter(struct rv_buf *b, const char *key,
+			 const char *value)
+{
+	char *label = value ? rv_xasprintf("%s=%s", key, value) :
+		rv_xstrdup(key);
+	json_t *filter = json_pack("{s:[s]}", "label", label);
+	char *fs = rv_json_dumps(filter);
+
+	rv_buf_adds(b, "filters=");
+	rv_http_urlencode(b, fs);
 	json_decref(filter);
 	free(fs);
 	free(label);
-	rv_buf_release(&path);
-	return rc;
 }
 
 /* --- images ------------------------------------------------------------ */

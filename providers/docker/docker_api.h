@@ -71,8 +71,8 @@ enum rv_code docker_request(struct docker_client *c, const char *path,
 
 /*
  * docker_request, then the answer as JSON (new reference; NULL for an
- * empty 2xx body such as 204), or an error for a non-2xx status with
- * the engine's message prefixed by what.
+ * empty 2xx body such as 204; out NULL: the body is not read), or an
+ * error for a non-2xx status with the engine's message prefixed by what.
  */
 enum rv_code docker_call_json(struct docker_client *c, const char *path,
 			      struct remote_req *r,
@@ -123,6 +123,11 @@ enum rv_code docker_list(struct docker_client *c, const char *key,
 			 struct docker_container **out, size_t *n,
 			 struct rv_err *err);
 void docker_container_list_free(struct docker_container *v, size_t n);
+
+/* Append "filters=" and {"label":["key=value"]} (value NULL: "key"),
+   percent-encoded, to a query in b. */
+void docker_label_filter(struct rv_buf *b, const char *key,
+			 const char *value);
 
 /* --- images ------------------------------------------------------------ */
 

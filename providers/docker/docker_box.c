@@ -124,7 +124,6 @@ static enum rv_code dk_put_archive(struct docker_sandbox *ds, const char *dir,
 				   const struct remote_call *call,
 				   struct rv_err *err)
 {
-	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
 	struct remote_req r = { .method = "PUT",
 				 .op = "PUT /containers/{id}/archive",
 				 .body = tar->data, .body_len = tar->len,
@@ -141,12 +140,7 @@ static enum rv_code dk_put_archive(struct docker_sandbox *ds, const char *dir,
 	rv_http_urlencode(&path, ds->base.id);
 	rv_buf_adds(&path, "/archive?path=");
 	rv_http_urlencode(&path, dir);
-	rc = docker_request(ds->client, path.data, &r, call, &resp, NULL, err);
-	if (rc != RV_OK)
-		rv_err_prefix(err, "%s", what);
-	else if (resp.status < 200 || resp.status > 299)
-		rc = remote_status_error(&resp, what, err);
-	rv_http_response_release(&resp);
+	rc = docker_call_json(ds->client, path.data, &r, call, what, NULL, err);
 	rv_buf_release(&path);
 	free(what);
 	return rc;
@@ -377,15 +371,12 @@ enum rv_code dk_list_images(struct docker_client *c, const char *key,
 {
 	struct remote_req r = { .method = "GET", .op = "GET /images/json" };
 	struct rv_buf path = RV_BUF_INIT;
-	char *label = value ? rv_xasprintf("%s=%s", key, value) :
-		rv_xstrdup(key);
-	json_t *filter = json_pack("{s:[s]}", "label", label), *j = NULL, *it;
-	char *fs = rv_json_dumps(filter);
+	json_t *j = NULL, *it;
 	enum rv_code rc;
 	size_t i;
 
-	rv_buf_adds(&path, "/images/json?filters=");
-	rv_http_urlencode(&path, fs);
+	rv_buf_adds(&path, "/images/json?");
+	docker_label_filter(&path, key, value);
 	rc = docker_call_json(c, path.data, &r, call, "cannot list images", &j,
 			      err);
 	json_array_foreach(rc == RV_OK ? j : NULL, i, it) {
@@ -407,9 +398,6 @@ enum rv_code dk_list_images(struct docker_client *c, const char *key,
 		l->job_id = rv_xstrdup(lv);
 	}
 	json_decref(j);
-	json_decref(filter);
-	free(fs);
-	free(label);
 	rv_buf_release(&path);
 	return rc;
 }

@@ -137,7 +137,6 @@ static enum rv_code dx_start(struct docker_client *c, const char *exec_id,
 			     const struct remote_call *call,
 			     struct rv_err *err)
 {
-	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
 	struct remote_req r = { .method = "POST",
 				 .op = "POST /exec/{id}/start",
 				 .json = DX_START_BODY, .idem = REMOTE_ONCE,
@@ -147,10 +146,8 @@ static enum rv_code dx_start(struct docker_client *c, const char *exec_id,
 	char *path = remote_url("/exec/", exec_id, "/start");
 	enum rv_code rc;
 
-	rc = docker_request(c, path, &r, call, &resp, NULL, err);
-	if (rc == RV_OK && (resp.status < 200 || resp.status > 299))
-		rc = remote_status_error(&resp, "cannot start a command", err);
-	rv_http_response_release(&resp);
+	rc = docker_call_json(c, path, &r, call, "cannot start a command",
+			      NULL, err);
 	free(path);
 	return rc;
 }

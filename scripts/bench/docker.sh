@@ -88,12 +88,10 @@ echo "image: $IMAGE imported in $(( ($(now_ns) - t0) / 1000000 )) ms ($(du -h "$
 
 # --- 1. bring-up: runeval against docker run + curl -----------------------
 key=bench-key-$RANDOM$RANDOM
-shell_bring_up() {
-	local t0 cid port
-	t0=$(now_ns)
-	cid=$("$DOCKER" run -d -p 127.0.0.1::8000 --network "$net" \
-		-e PORT=8000 -e ENVIRONMENT_API_KEY="$key" -v "$BUNDLE:/app:ro" \
-		--label runeval.bench=1 "$IMAGE" /app/start.sh --host 0.0.0.0 --port 8000)
+# the container's published port, polled with curl every 0.1 s until
+# /health answers; prints the ms since t0 and removes the container
+shell_wait_healthy() {
+	local t0=$1 cid=$2 port
 	port=$("$DOCKER" port "$cid" 8000/tcp | head -n1 | sed 's/.*://')
 	until curl -fsS -o /dev/null -H "X-API-Key: $key" "http://127.0.0.1:$port/health" 2>/dev/null; do
 		sleep 0.1
@@ -101,21 +99,24 @@ shell_bring_up() {
 	awk -v a="$t0" -v b="$(now_ns)" 'BEGIN {printf "%.1f\n", (b-a)/1e6}'
 	"$DOCKER" rm -f "$cid" >/dev/null
 }
+shell_bring_up() {
+	local t0 cid
+	t0=$(now_ns)
+	cid=$("$DOCKER" run -d -p 127.0.0.1::8000 --network "$net" \
+		-e PORT=8000 -e ENVIRONMENT_API_KEY="$key" -v "$BUNDLE:/app:ro" \
+		--label runeval.bench=1 "$IMAGE" /app/start.sh --host 0.0.0.0 --port 8000)
+	shell_wait_healthy "$t0" "$cid"
+}
 # the same, shipping the app into the container as runeval does
 shell_cp_bring_up() {
-	local t0 cid port
+	local t0 cid
 	t0=$(now_ns)
 	cid=$("$DOCKER" create -p 127.0.0.1::8000 --network "$net" \
 		-e PORT=8000 -e ENVIRONMENT_API_KEY="$key" --label runeval.bench=1 \
 		-w /app "$IMAGE" ./start.sh --host 0.0.0.0 --port 8000)
 	"$DOCKER" cp "$BUNDLE/." "$cid:/app" >/dev/null
 	"$DOCKER" start "$cid" >/dev/null
-	port=$("$DOCKER" port "$cid" 8000/tcp | head -n1 | sed 's/.*://')
-	until curl -fsS -o /dev/null -H "X-API-Key: $key" "http://127.0.0.1:$port/health" 2>/dev/null; do
-		sleep 0.1
-	done
-	awk -v a="$t0" -v b="$(now_ns)" 'BEGIN {printf "%.1f\n", (b-a)/1e6}'
-	"$DOCKER" rm -f "$cid" >/dev/null
+	shell_wait_healthy "$t0" "$cid"
 }
 runeval_bring_up() {
 	rm -rf "$tmp/run"
