@@ -3,19 +3,15 @@
 
 #include "rv_alloc.h"
 #include "rv_clock.h"
-#include "rv_fs.h"
 #include "rv_json.h"
 #include "rv_redact.h"
 
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define REMOTE_MAX_HEADERS 24
-#define REMOTE_LOG_LINE_MAX (64 * 1024)
 
 struct remote_call remote_call_firm(const struct provider_config *cfg,
 				    long ms)
@@ -49,7 +45,8 @@ static void remote_record(const struct remote_call *call, const char *op,
 	a->ms = rv_ns_to_ms(resp->elapsed_ns);
 	a->status = resp->status;
 	if (rc != RV_OK)
-		snprintf(a->error, sizeof(a->error), "%s", e->msg);
+		snprintf(a->error, sizeof(a->error), "%.*s",
+			 (int)sizeof(a->error) - 1, e->msg);
 	else if (resp->status >= 400)
 		snprintf(a->error, sizeof(a->error), "HTTP %ld", resp->status);
 }
@@ -80,8 +77,20 @@ uint64_t remote_deadline(const struct remote_call *call, uint64_t default_ms)
 	return rv_now_ns() + default_ms * RV_NS_PER_MS;
 }
 
+/* libcurl's progress callback: a non-zero return aborts the exchange. */
+static int remote_progress(void *stop, curl_off_t dltotal, curl_off_t dlnow,
+			   curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return *(const volatile int *)stop != 0;
+}
+
 static enum rv_code remote_attempt(const char *const *headers,
 				   const struct remote_req *r,
+				   const struct remote_call *call,
 				   long timeout_ms,
 				   struct rv_http_response *resp,
 				   struct rv_err *err)
@@ -89,9 +98,10 @@ static enum rv_code remote_attempt(const char *const *headers,
 	const char *hdrs[REMOTE_MAX_HEADERS + 3];
 	struct rv_http_request req = { 0 };
 	struct rv_http_xfer *x;
-	struct curl_mime *mime;
+	struct curl_mime *mime = NULL;
 	char *ctype = NULL;
 	enum rv_code rc;
+	void *easy;
 	size_t n = 0;
 
 	for (; headers && headers[n] && n < REMOTE_MAX_HEADERS; n++)
@@ -115,16 +125,22 @@ static enum rv_code remote_attempt(const char *const *headers,
 	req.on_body = r->on_body;
 	req.on_body_arg = r->on_body_arg;
 	req.cancel = r->cancel;
-	if (!r->mime) {
-		rc = rv_http_do(&req, resp, err);
-		free(ctype);
-		return rc;
-	}
 	x = rv_http_xfer_new(&req, resp);
-	mime = r->mime(rv_http_xfer_handle(x), r->mime_arg);
-	curl_easy_setopt(rv_http_xfer_handle(x), CURLOPT_MIMEPOST, mime);
-	rc = rv_http_xfer_finish(x, curl_easy_perform(rv_http_xfer_handle(x)),
-				 err);
+	easy = rv_http_xfer_handle(x);
+	if (r->mime) {
+		mime = r->mime(easy, r->mime_arg);
+		curl_easy_setopt(easy, CURLOPT_MIMEPOST, mime);
+	}
+	/* a long exchange (an exec, an upload) ends when the call stops
+	   (a stream with a stop flag of its own has rv_http watch that) */
+	if (call && call->stop && !r->cancel) {
+		curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION,
+				 remote_progress);
+		curl_easy_setopt(easy, CURLOPT_XFERINFODATA,
+				 (void *)call->stop);
+	}
+	rc = rv_http_xfer_finish(x, curl_easy_perform(easy), err);
 	rv_http_xfer_free(x);
 	curl_mime_free(mime);
 	free(ctype);
@@ -179,8 +195,17 @@ enum rv_code remote_request(const char *const *headers,
 		if (left_ms < 1)
 			left_ms = 1;
 		rv_err_clear(&e);
-		rc = remote_attempt(headers, r, tmo < left_ms ? tmo : left_ms,
-				    resp, &e);
+		rc = remote_attempt(headers, r, call,
+				    tmo < left_ms ? tmo : left_ms, resp, &e);
+		if (rc != RV_OK && remote_stopped(call)) {
+			/* cut short: it may have reached the server */
+			rv_errf(&e, RV_ERR_INTR, "%s: interrupted", r->op);
+			remote_record(call, r->op, RV_ERR_INTR, resp, &e);
+			if (ambiguous)
+				*ambiguous = !idem;
+			rc = RV_ERR_INTR;
+			break;
+		}
 		remote_record(call, r->op, rc, resp, &e);
 		if (!remote_transient(rc, resp->status))
 			break;
@@ -197,8 +222,10 @@ enum rv_code remote_request(const char *const *headers,
 		ra = rc == RV_OK ? rv_http_retry_after_ms(resp) : -1;
 		if (ra > wait)
 			wait = ra;
+		/* in ms: a huge Retry-After must not wrap around */
 		now = rv_now_ns();
-		if (now + (uint64_t)wait * RV_NS_PER_MS >= deadline)
+		if (now >= deadline ||
+		    (uint64_t)wait >= (deadline - now) / RV_NS_PER_MS)
 			break;
 		remote_sleep_ms(wait, call);
 	}
@@ -280,57 +307,4 @@ char *remote_url(const char *base, const char *id, const char *suffix)
 	rv_http_urlencode(&b, id);
 	rv_buf_adds(&b, suffix ? suffix : "");
 	return rv_buf_detach(&b, NULL);
-}
-
-/* --- following a remote log ------------------------------------------ */
-
-void remote_log_open(struct remote_log *l, const char *path)
-{
-	rv_buf_init(&l->line);
-	l->fd = path ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			    0644) : -1;
-}
-
-/* Write complete lines (all: everything held), redacted. */
-static void remote_log_write(struct remote_log *l, bool all)
-{
-	char *nl = memrchr(l->line.data, '\n', l->line.len);
-	size_t n = all ? l->line.len :
-		nl ? (size_t)(nl - l->line.data) + 1 : 0;
-	char *chunk, *red;
-
-	if (l->fd < 0) {
-		rv_buf_reset(&l->line);
-		return;
-	}
-	if (!n)
-		return;
-	chunk = rv_xstrndup(l->line.data, n);
-	red = rv_redact(chunk);
-	/* a lost log line must not stop the app */
-	(void)rv_write_all(l->fd, red, strlen(red));
-	free(red);
-	free(chunk);
-	memmove(l->line.data, l->line.data + n, l->line.len - n);
-	rv_buf_truncate(&l->line, l->line.len - n);
-}
-
-void remote_log_add(struct remote_log *l, const char *data, size_t len)
-{
-	rv_buf_add(&l->line, data, len);
-	remote_log_write(l, l->line.len > REMOTE_LOG_LINE_MAX);
-}
-
-void remote_log_flush(struct remote_log *l)
-{
-	remote_log_write(l, true);
-}
-
-void remote_log_close(struct remote_log *l)
-{
-	remote_log_flush(l);
-	if (l->fd >= 0)
-		close(l->fd);
-	l->fd = -1;
-	rv_buf_release(&l->line);
 }

@@ -113,6 +113,24 @@ static bool de_network(struct docker_engine *e)
 	return false;
 }
 
+/* An image of no files, from a tar of only its two zero blocks. */
+static bool de_empty_image(struct docker_engine *e)
+{
+	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
+	static const char tar[1024];
+	const char *hdrs[] = { "Content-Type: application/x-tar", NULL };
+	struct rv_http_request req = { .method = "POST",
+		.url = "http://docker/v1.41/images/create?fromSrc=-&"
+		       "repo=runeval-empty&tag=none",
+		.unix_socket = e->sock, .headers = hdrs, .body = tar,
+		.body_len = sizeof(tar), .timeout_ms = 60000 };
+	bool ok = rv_http_do(&req, &resp, NULL) == RV_OK &&
+		resp.status == 200;
+
+	rv_http_response_release(&resp);
+	return ok;
+}
+
 /* scripts/docker-image.sh [flag] into this engine. */
 static bool de_image(struct docker_engine *e, const char *flag, char *why,
 		     size_t n)
@@ -183,6 +201,11 @@ bool docker_engine_start(struct docker_engine *e, char *why, size_t n)
 		return false;
 	}
 	if (!de_image(e, NULL, why, n) || !de_image(e, "--scratch", why, n)) {
+		docker_engine_stop(e);
+		return false;
+	}
+	if (!de_empty_image(e)) {
+		de_fail(why, n, "cannot import the empty image%s", "", NULL);
 		docker_engine_stop(e);
 		return false;
 	}
@@ -265,32 +288,47 @@ void docker_engine_stop(struct docker_engine *e)
 	e->dir = e->sock = NULL;
 }
 
-static int de_count(const struct docker_engine *e, const char *what)
+/* Objects of kind what ("containers", "images") labelled label. */
+static int de_count(const struct docker_engine *e, const char *what,
+		    const char *label)
 {
-	struct rv_buf b = RV_BUF_INIT;
-	char *path = rv_xasprintf("/%s/json?all=1&filters=%%7B%%22label%%22%%3A"
-				  "%%5B%%22runeval.job%%22%%5D%%7D", what);
-	json_t *j = NULL;
+	struct rv_buf b = RV_BUF_INIT, path = RV_BUF_INIT;
+	json_t *filter = json_pack("{s:[s]}", "label", label), *j = NULL;
+	char *fs = rv_json_dumps(filter);
 	int n = -1;
 
-	if (de_api(e, "GET", path, NULL, &b) == 200)
+	rv_buf_addf(&path, "/%s/json?all=1&filters=", what);
+	rv_http_urlencode(&path, fs);
+	if (de_api(e, "GET", path.data, NULL, &b) == 200)
 		j = rv_json_parse(b.data, b.len, what, NULL);
 	if (json_is_array(j))
 		n = (int)json_array_size(j);
 	json_decref(j);
-	free(path);
+	json_decref(filter);
+	free(fs);
+	rv_buf_release(&path);
 	rv_buf_release(&b);
 	return n;
 }
 
 int docker_engine_containers(const struct docker_engine *e)
 {
-	return de_count(e, "containers");
+	return de_count(e, "containers", "runeval.job");
+}
+
+int docker_engine_job_containers(const struct docker_engine *e,
+				 const char *job)
+{
+	char *label = rv_xasprintf("runeval.job=%s", job);
+	int n = de_count(e, "containers", label);
+
+	free(label);
+	return n;
 }
 
 int docker_engine_images(const struct docker_engine *e)
 {
-	return de_count(e, "images");
+	return de_count(e, "images", "runeval.job");
 }
 
 static struct docker_engine *de_global;

@@ -14,7 +14,9 @@
  * docker0); a user-defined bridge on a private subnet of its own carries
  * the containers, so that published ports work (docker-proxy).  The
  * images come from scripts/docker-image.sh (a cached rootfs tarball,
- * imported: runeval-taskapp:bookworm and runeval-scratch:busybox).
+ * imported: runeval-taskapp:bookworm and runeval-scratch:busybox), and
+ * DOCKER_ENGINE_EMPTY_IMAGE, an image with no files at all: a container
+ * of it is made, then fails to start (no /bin/sh).
  * docker_engine_stop() removes every container, then the network (or its
  * bridge and a mount stay behind), then stops dockerd and removes the
  * directory, unmounting anything left under it.
@@ -44,8 +46,14 @@ bool docker_engine_start(struct docker_engine *e, char *why, size_t n);
 /* Tear it all down (safe on a half-started engine, and to repeat). */
 void docker_engine_stop(struct docker_engine *e);
 
+#define DOCKER_ENGINE_EMPTY_IMAGE "runeval-empty:none"
+
 /* Containers (all states) labelled runeval.job, or -1 on error. */
 int docker_engine_containers(const struct docker_engine *e);
+
+/* Containers (all states) labelled runeval.job=job, or -1 on error. */
+int docker_engine_job_containers(const struct docker_engine *e,
+				 const char *job);
 
 /* Images labelled runeval.job (snapshots), or -1 on error. */
 int docker_engine_images(const struct docker_engine *e);

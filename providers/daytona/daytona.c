@@ -11,6 +11,7 @@
 #include "rv_random.h"
 #include "rv_redact.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,7 +25,7 @@ struct provider_proc {
 	char *sid, *cid;
 	char *log_path;
 	struct daytona_follow *follow;
-	struct remote_log log;		/* the app's output, followed */
+	struct rv_redact_stream log;	/* to the log file (fd -1: none) */
 	bool stopped;
 	struct provider_proc *next;
 };
@@ -244,6 +245,10 @@ static enum rv_code dt_upload(struct provider_sandbox *sb,
 	char rnd[17], *remote;
 	enum rv_code rc;
 
+	/* a missing file is no transient failure to retry for minutes */
+	if (access(tarball, R_OK) < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot upload '%s': %s",
+			       tarball, strerror(errno));
 	dt_rand_hex(rnd, 8);
 	remote = rv_xasprintf("/tmp/runeval-upload-%s.tar.gz", rnd);
 	rc = daytona_upload_file(ds->client, ds->toolbox, tarball, remote,
@@ -344,7 +349,7 @@ static void dt_log_sink(enum daytona_stream s, const char *data, size_t len,
 	struct provider_proc *p = arg;
 
 	(void)s;	/* one log file, both streams in arrival order */
-	remote_log_add(&p->log, data, len);
+	rv_redact_stream_write(&p->log, data, len);
 }
 
 /* Stop following: let the stream end by itself for a moment first. */
@@ -357,13 +362,14 @@ static void dt_follow_end(struct provider_proc *p, long wait_ms)
 		rv_sleep_ns(5 * RV_NS_PER_MS, NULL);
 	daytona_follow_stop(p->follow, NULL);
 	p->follow = NULL;
-	remote_log_flush(&p->log);
+	rv_redact_stream_finish(&p->log);
 }
 
 static void dt_proc_free(struct provider_proc *p)
 {
 	dt_follow_end(p, 0);
-	remote_log_close(&p->log);
+	if (p->log.fd >= 0)
+		close(p->log.fd);
 	free(p->log_path);
 	free(p->sid);
 	free(p->cid);
@@ -381,7 +387,16 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 	char rnd[9], *line = NULL, *ws = NULL;
 	enum rv_code rc;
 
-	remote_log_open(&p->log, NULL);
+	/* a log that cannot be written fails the start before it happens */
+	rv_redact_stream_init(&p->log, cmd->log_path ?
+			      open(cmd->log_path, O_WRONLY | O_CREAT |
+				   O_APPEND | O_CLOEXEC, 0644) : -1);
+	if (cmd->log_path && p->log.fd < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot open log '%s': %s",
+			     cmd->log_path, strerror(errno));
+		goto fail;
+	}
+	p->log_path = rv_xstrdup(cmd->log_path);
 	dt_rand_hex(rnd, 4);
 	p->sid = rv_xasprintf("runeval-%u-%s", ++ds->nsessions, rnd);
 	rc = daytona_session_create(ds->client, ds->toolbox, p->sid, &call,
@@ -393,11 +408,6 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 					&call, &p->cid, err);
 	if (rc != RV_OK)
 		goto fail;
-	if (cmd->log_path) {
-		p->log_path = rv_xstrdup(cmd->log_path);
-		remote_log_close(&p->log);
-		remote_log_open(&p->log, cmd->log_path);
-	}
 	ws = daytona_logs_ws_url(ds->toolbox, p->sid, p->cid);
 	p->follow = daytona_follow_start(ws, daytona_client_headers(ds->client),
 					 dt_log_sink, p, &e);
@@ -503,8 +513,6 @@ static enum rv_code dt_preview(struct provider_sandbox *sb, int port,
 	char *url = NULL, *token = NULL;
 	enum rv_code rc;
 
-	if (port <= 0 || port > 65535)
-		return rv_errf(err, RV_ERR_USAGE, "invalid port %d", port);
 	rc = daytona_preview(ds->client, sb->id, port, &call, &url, &token,
 			     err);
 	if (rc != RV_OK)

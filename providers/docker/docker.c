@@ -372,6 +372,9 @@ static enum rv_code dk_list(const struct provider_config *cfg,
 		out->items = rv_xcalloc(n ? n : 1, sizeof(*out->items));
 		out->n = n;
 		for (size_t i = 0; i < n; i++) {
+			/* the id runeval shows (see dk_sandbox_new) */
+			if (strlen(v[i].id) == 64)
+				v[i].id[DK_SHORT_ID] = '\0';
 			out->items[i].id = v[i].id;
 			out->items[i].name = v[i].name;
 			out->items[i].state = v[i].state;

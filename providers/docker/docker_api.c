@@ -295,6 +295,9 @@ static enum rv_code docker_parse_container(const json_t *j, int port,
 		ct->host_port = docker_host_port(json_object_get(net, "Ports"),
 						 port);
 	ct->address = docker_address(json_object_get(net, "Networks"));
+	ct->host_network = !strcmp(rv_json_str(j, "HostConfig.NetworkMode") ?
+				   rv_json_str(j, "HostConfig.NetworkMode") :
+				   "", "host");
 	return RV_OK;
 }
 

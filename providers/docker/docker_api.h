@@ -92,6 +92,7 @@ struct docker_container {
 	int exit_code;			/* State.ExitCode */
 	bool running;
 	int host_port;			/* published port of the app, or 0 */
+	bool host_network;		/* shares this host's network */
 	char *address;			/* its address on its first network */
 };
 

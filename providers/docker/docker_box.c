@@ -6,6 +6,7 @@
 #include "rv_json.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,25 @@ static enum rv_code dk_read_file(const char *path, struct rv_buf *b,
 	return RV_OK;
 }
 
+/* Are these the bytes whose SHA-256 (lowercase hex) is want? */
+static enum rv_code dk_check_sha256(const struct rv_buf *b, const char *want,
+				    const char *path, struct rv_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+
+	if (!want || !*want)
+		return RV_OK;
+	EVP_Digest(b->data, b->len, md, &n, EVP_sha256(), NULL);
+	rv_hex(md, n, hex);
+	if (!strcmp(hex, want))
+		return RV_OK;
+	return rv_errf(err, RV_ERR_PROVIDER, "'%s' is not what was packed: "
+		       "its SHA-256 is %.12s..., expected %.12s...", path, hex,
+		       want);
+}
+
 /* gz (a gzip stream) inflated into out. */
 static enum rv_code dk_gunzip(const struct rv_buf *gz, struct rv_buf *out,
 			      const char *path, struct rv_err *err)
@@ -74,12 +94,13 @@ static enum rv_code dk_gunzip(const struct rv_buf *gz, struct rv_buf *out,
 /*
  * The bundle as a plain tar, ready to send: the engine's own gunzip is
  * several times slower than zlib, and every sandbox of a job uploads the
- * same bundle, so the first one's is kept (by its SHA-256) for the
- * others.  *tar points into the cache (never freed or changed once set)
+ * same bundle, so the first one's is kept (by its path and SHA-256) for
+ * the others.  *tar points into the cache (never freed or changed once set)
  * or into own.
  */
 static pthread_mutex_t dk_tar_lock = PTHREAD_MUTEX_INITIALIZER;
 static char dk_tar_sha[65];
+static char dk_tar_path[256];
 static struct rv_buf dk_tar_cache;
 
 static enum rv_code dk_plain_tar(const char *tarball, const char *sha256,
@@ -91,8 +112,9 @@ static enum rv_code dk_plain_tar(const char *tarball, const char *sha256,
 	bool cache;
 
 	pthread_mutex_lock(&dk_tar_lock);
-	cache = sha256 && *sha256 && (!*dk_tar_sha ||
-				      !strcmp(dk_tar_sha, sha256));
+	cache = sha256 && *sha256 && strlen(tarball) < sizeof(dk_tar_path) &&
+		(!*dk_tar_sha || (!strcmp(dk_tar_sha, sha256) &&
+				  !strcmp(dk_tar_path, tarball)));
 	if (cache && *dk_tar_sha) {
 		pthread_mutex_unlock(&dk_tar_lock);
 		*tar = &dk_tar_cache;
@@ -101,6 +123,8 @@ static enum rv_code dk_plain_tar(const char *tarball, const char *sha256,
 	if (!cache)
 		pthread_mutex_unlock(&dk_tar_lock);
 	rc = dk_read_file(tarball, &gz, err);
+	if (rc == RV_OK)
+		rc = dk_check_sha256(&gz, sha256, tarball, err);
 	if (rc == RV_OK && gz.len >= 2 && (unsigned char)gz.data[0] == 0x1f &&
 	    (unsigned char)gz.data[1] == 0x8b)
 		rc = dk_gunzip(&gz, cache ? &dk_tar_cache : own, tarball, err);
@@ -108,8 +132,11 @@ static enum rv_code dk_plain_tar(const char *tarball, const char *sha256,
 		rv_buf_add(cache ? &dk_tar_cache : own, gz.data, gz.len);
 	rv_buf_release(&gz);
 	if (cache) {
-		if (rc == RV_OK)
+		if (rc == RV_OK) {
 			snprintf(dk_tar_sha, sizeof(dk_tar_sha), "%s", sha256);
+			snprintf(dk_tar_path, sizeof(dk_tar_path), "%s",
+				 tarball);
+		}
 		else
 			rv_buf_reset(&dk_tar_cache);
 		pthread_mutex_unlock(&dk_tar_lock);
@@ -152,25 +179,29 @@ enum rv_code dk_upload(struct provider_sandbox *sb, const char *tarball,
 {
 	struct docker_sandbox *ds = dk_downcast(sb);
 	struct remote_call call = remote_call_for(sb->cfg, DK_UPLOAD_MS);
-	struct rv_buf tar = RV_BUF_INIT;
+	struct rv_buf own = RV_BUF_INIT, dirtar = RV_BUF_INIT;
 	const struct rv_buf *plain = NULL;
 	enum rv_code rc;
 
-	/* no checksum step inside: the bytes go over a local socket */
 	if (dir[0] != '/' || strlen(dir) > 98 || strstr(dir, "..") ||
 	    !strcmp(dir, "/"))
 		return rv_errf(err, RV_ERR_USAGE, "invalid directory '%s' for "
 			       "the app: expected an absolute path below '/' "
 			       "of at most 98 characters", dir);
+	/* what was packed, checked here (the engine unpacks what it gets) */
+	rc = dk_plain_tar(tarball, sha256, &own, &plain, err);
+	if (rc != RV_OK) {
+		rv_err_prefix(err, "cannot upload the app");
+		goto out;
+	}
 	/* its directory first: a tar of one entry, unpacked at '/' */
-	docker_tar_dir(&tar, dir + 1);
-	rc = dk_put_archive(ds, "/", &tar, &call, err);
-	rv_buf_reset(&tar);
-	if (rc == RV_OK)
-		rc = dk_plain_tar(tarball, sha256, &tar, &plain, err);
+	docker_tar_dir(&dirtar, dir + 1);
+	rc = dk_put_archive(ds, "/", &dirtar, &call, err);
 	if (rc == RV_OK)
 		rc = dk_put_archive(ds, dir, plain, &call, err);
-	rv_buf_release(&tar);
+out:
+	rv_buf_release(&dirtar);
+	rv_buf_release(&own);
 	return rc;
 }
 
@@ -267,7 +298,9 @@ enum rv_code dk_preview(struct provider_sandbox *sb, int port,
 	rc = docker_inspect(ds->client, sb->id, port, &call, &ct, err);
 	if (rc != RV_OK)
 		goto out;
-	if (ct.host_port > 0)
+	if (ct.host_network)
+		pv->url = rv_xasprintf("http://127.0.0.1:%d", port);
+	else if (ct.host_port > 0)
 		pv->url = rv_xasprintf("http://127.0.0.1:%d", ct.host_port);
 	else if (ct.address)
 		pv->url = rv_xasprintf(strchr(ct.address, ':') ?

@@ -7,6 +7,11 @@
 #include "rv_http.h"
 #include "rv_json.h"
 #include "rv_random.h"
+#include "rv_redact.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <pthread.h>
 #include <stdio.h>
@@ -21,10 +26,11 @@ struct docker_spawn {
 	char *exec_id;
 	char *pidfile;
 	char *log_path;
-	struct remote_log log;
+	struct rv_redact_stream log;	/* to the log file (fd -1: none) */
 	struct docker_demux demux;
 	pthread_t thread;
 	bool threaded;
+	bool followed;			/* the thread ran: it finished the log */
 	volatile int stop;		/* ends the follow */
 	int done;			/* the follow ended (atomic) */
 	enum rv_code rc;		/* how, set before done */
@@ -254,7 +260,7 @@ static void dx_log_sink(int stream, const char *data, size_t len, void *arg)
 	struct docker_spawn *s = arg;
 
 	(void)stream;	/* one file, both streams in arrival order */
-	remote_log_add(&s->log, data, len);
+	rv_redact_stream_write(&s->log, data, len);
 }
 
 static void *dx_follow(void *arg)
@@ -267,7 +273,7 @@ static void *dx_follow(void *arg)
 	s->rc = dx_start(s->c, s->exec_id, &s->demux, DX_FOREVER_MS,
 			 &s->stop, &call, &e);
 	s->err = e;
-	remote_log_flush(&s->log);
+	rv_redact_stream_finish(&s->log);
 	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -295,8 +301,16 @@ enum rv_code docker_exec_spawn(struct docker_client *c, const char *id,
 	s->c = c;
 	s->pidfile = dx_pidfile();
 	s->log_path = cmd->log_path ? rv_xstrdup(cmd->log_path) : NULL;
-	remote_log_open(&s->log, s->log_path);
+	/* a log that cannot be written fails the start before it happens */
+	rv_redact_stream_init(&s->log, s->log_path ? open(s->log_path,
+			      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) :
+			      -1);
 	docker_demux_init(&s->demux, dx_log_sink, s);
+	if (s->log_path && s->log.fd < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot open log '%s': %s",
+			     s->log_path, strerror(errno));
+		goto fail;
+	}
 	argv = dx_cmd(&sh, s->pidfile);
 	rc = dx_create(c, id, argv, &sh, call, &s->exec_id, err);
 	json_decref(argv);
@@ -307,7 +321,7 @@ enum rv_code docker_exec_spawn(struct docker_client *c, const char *id,
 			     "follow the app's output");
 		goto fail;
 	}
-	s->threaded = true;
+	s->threaded = s->followed = true;
 	/* running once the engine has a pid for it (or it already ended) */
 	for (unsigned i = 0;; i++) {
 		rc = dx_inspect(c, s->exec_id, call, &running, &code, &pid,
@@ -414,7 +428,10 @@ void docker_spawn_free(struct docker_spawn *s)
 	if (!s)
 		return;
 	dx_follow_end(s, 0);
-	remote_log_close(&s->log);
+	if (!s->followed)
+		rv_redact_stream_finish(&s->log);
+	if (s->log.fd >= 0)
+		close(s->log.fd);
 	free(s->exec_id);
 	free(s->pidfile);
 	free(s->log_path);

@@ -76,11 +76,17 @@ enum rv_code lite_open(struct lite *l, struct lite_conf *conf,
 	dir = rv_xasprintf("%s/sandboxes", l->state_dir);
 	etc = rv_xasprintf("%s/etc", l->state_dir);
 	l->store = lite_store_new(dir, err);
-	rc = l->store ? lite_box_host_init(&l->box, conf->bwrap, dir, etc,
-					   conf->sandbox_uid,
-					   conf->sandbox_gid,
-					   conf->start_timeout_ms, err) :
-		RV_ERR_IO;
+	{
+		struct lite_box_opts bo = {
+			.bwrap = conf->bwrap, .uid = conf->sandbox_uid,
+			.gid = conf->sandbox_gid, .uids = conf->max_sandboxes,
+			.pids = conf->sandbox_pids,
+			.start_timeout_ms = conf->start_timeout_ms,
+		};
+
+		rc = l->store ? lite_box_host_init(&l->box, dir, etc, &bo,
+						   err) : RV_ERR_IO;
+	}
 	if (rc == RV_OK)
 		rc = lite_store_load(l->store, err);
 	free(dir);

@@ -33,18 +33,29 @@ struct lite_opt {
 #define FO(field) (offsetof(struct lite_conf, faults) + \
 		   offsetof(struct lite_faults, field))
 
+/*
+ * The first of the sandboxes' host ids: far above the ids of users
+ * (1000-60000), systemd's dynamic users (61184-65519), nobody (65534)
+ * and the subordinate id ranges given to users for containers (100000
+ * on, 65536 each), and below 2^31, which some tools take as negative.
+ */
+#define LITE_SANDBOX_UID 1900000000u
+
 static const struct lite_opt lite_opts[] = {
 	{ "listen", "LISTEN", OPT_LISTEN, CO(host) },
 	{ "state-dir", "STATE_DIR", OPT_STR, CO(state_dir) },
 	{ "api-key", "API_KEY", OPT_STR, CO(api_key) },
 	{ "bwrap", "BWRAP", OPT_STR, CO(bwrap) },
 	{ "sandbox-uid", "SANDBOX_UID", OPT_UIDGID, CO(sandbox_uid) },
+	{ "sandbox-pids", "SANDBOX_PIDS", OPT_LONG, CO(sandbox_pids) },
 	{ "interval-unit-ms", "INTERVAL_UNIT_MS", OPT_LONG,
 	  CO(interval_unit_ms) },
 	{ "create-wait-ms", "CREATE_WAIT_MS", OPT_LONG, CO(create_wait_ms) },
 	{ "start-timeout-ms", "START_TIMEOUT_MS", OPT_LONG,
 	  CO(start_timeout_ms) },
 	{ "max-body", "MAX_BODY", OPT_LONG, CO(max_body) },
+	{ "max-connections", "MAX_CONNECTIONS", OPT_LONG, CO(max_connections) },
+	{ "head-timeout", "HEAD_TIMEOUT", OPT_LONG, CO(head_timeout_s) },
 	{ "max-sandboxes", "MAX_SANDBOXES", OPT_LONG, CO(max_sandboxes) },
 	{ "quiet", NULL, OPT_FLAG, CO(quiet) },
 	{ "debug", NULL, OPT_FLAG, CO(debug) },
@@ -85,8 +96,12 @@ static const char lite_usage[] =
 "                           $DAYTONA_LITE_API_KEY, else $DAYTONA_API_KEY,\n"
 "                           else a random key saved in DIR/api-key\n"
 "  --bwrap PATH             bubblewrap binary (default: bwrap in PATH)\n"
-"  --sandbox-uid UID[:GID]  host ids sandboxes run as when started by root\n"
-"                           (default 65534:65534)\n"
+"  --sandbox-uid UID[:GID]  started by root, each sandbox runs as host ids\n"
+"                           of its own: UID..UID+N-1 and GID..GID+N-1 for\n"
+"                           --max-sandboxes N (default 1900000000)\n"
+"  --sandbox-pids N         processes and threads per sandbox (default\n"
+"                           1024; a pids cgroup, and RLIMIT_NPROC of the\n"
+"                           sandbox's uid; 0 = no limit)\n"
 "  --interval-unit-ms N     length of one 'minute' of the auto-stop,\n"
 "                           -archive and -delete intervals (default 60000;\n"
 "                           tests use a few ms)\n"
@@ -97,6 +112,11 @@ static const char lite_usage[] =
 "                           in 'error' (default 30000)\n"
 "  --max-body BYTES         largest API request body (default 1048576; 413)\n"
 "  --max-sandboxes N        sandboxes at once (default 200; 403 beyond)\n"
+"  --max-connections N      client connections at once (default 1024); at\n"
+"                           the bound a new one displaces the oldest that\n"
+"                           is still waiting for a request head\n"
+"  --head-timeout S         seconds a connection has to send a whole\n"
+"                           request head (default 10)\n"
 "  --quiet                  no log lines but errors\n"
 "  --debug                  also log timings of every sandbox start\n"
 "\n"
@@ -249,13 +269,16 @@ static void lite_conf_defaults(struct lite_conf *c)
 	c->port = 3986;
 	c->state_dir = rv_xasprintf("%s/.local/state/daytona-lite",
 				    home && *home ? home : "/tmp");
-	c->sandbox_uid = 65534;
-	c->sandbox_gid = 65534;
+	c->sandbox_uid = LITE_SANDBOX_UID;
+	c->sandbox_gid = LITE_SANDBOX_UID;
+	c->sandbox_pids = 1024;
 	c->interval_unit_ms = 60000;
 	c->create_wait_ms = 30000;
 	c->start_timeout_ms = 30000;
 	c->max_body = 1 << 20;
 	c->max_sandboxes = 200;
+	c->max_connections = 1024;
+	c->head_timeout_s = 10;
 	c->faults.retry_after_s = 1;
 	c->faults.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 }
@@ -323,6 +346,18 @@ enum rv_code lite_conf_parse(struct lite_conf *c, int argc, char **argv,
 	if (c->interval_unit_ms < 1)
 		return rv_errf(err, RV_ERR_USAGE,
 			       "'--interval-unit-ms' must be at least 1");
+	if (c->max_connections < 1 || c->max_connections > 1000000)
+		return rv_errf(err, RV_ERR_USAGE, "'--max-connections' must be "
+			       "1 to 1000000");
+	if (c->head_timeout_s < 1 || c->head_timeout_s > 3600)
+		return rv_errf(err, RV_ERR_USAGE, "'--head-timeout' must be 1 "
+			       "to 3600 seconds");
+	if ((uint64_t)c->sandbox_uid + c->max_sandboxes > 0xfffffffeULL ||
+	    (uint64_t)c->sandbox_gid + c->max_sandboxes > 0xfffffffeULL)
+		return rv_errf(err, RV_ERR_USAGE, "'--sandbox-uid' %lu:%lu "
+			       "leaves no room for %u sandboxes",
+			       (unsigned long)c->sandbox_uid,
+			       (unsigned long)c->sandbox_gid, c->max_sandboxes);
 	c->faults.rng = c->faults.seed;
 	return RV_OK;
 }

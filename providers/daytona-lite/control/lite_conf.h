@@ -38,12 +38,15 @@ struct lite_conf {
 	char *api_key;
 	bool api_key_generated;	/* no key given: one was made and saved */
 	char *bwrap;		/* bubblewrap binary */
-	uid_t sandbox_uid;	/* host uid sandboxes run as (root only) */
-	gid_t sandbox_gid;
+	uid_t sandbox_uid;	/* as root: the first host uid of sandboxes */
+	gid_t sandbox_gid;	/* (one each, max_sandboxes of them) */
+	long sandbox_pids;	/* processes per sandbox; 0 = no limit */
 	long interval_unit_ms;	/* one "minute" of auto-stop/-archive/-delete */
 	long create_wait_ms;	/* create/start answer once started, or then */
 	long start_timeout_ms;	/* the toolbox must be ready within this */
 	size_t max_body;	/* control-plane request body limit (413) */
+	long max_connections;	/* client connections at once */
+	long head_timeout_s;	/* to receive a request head */
 	unsigned max_sandboxes;
 	bool quiet;
 	bool debug;

@@ -7,7 +7,9 @@
  * reused.  A 101 answer turns both connections into a tunnel (WebSocket).
  */
 #include "lite.h"
+#include "lite_creds.h"
 #include "lite_srv.h"
+#include "lite_unix.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
 
@@ -17,7 +19,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 bool lite_preview_host(const char *host, int *port, char *id, size_t size)
@@ -64,19 +65,17 @@ static bool lite_has_token(const struct lite_conn *c,
 	bool ok = v && lite_secret_eq(v, strlen(v), sb->token);
 
 	if (!ok && q) {
-		char *k = lite_query_get(q + 1, "DAYTONA_SANDBOX_AUTH_KEY");
+		char *k = lite_query_get(q + 1, LITE_TOKEN_PARAM);
 
 		ok = k && lite_secret_eq(k, strlen(k), sb->token);
 		free(k);
 	}
 	if (!ok && cookie) {
-		char *name = rv_xasprintf("daytona-sandbox-auth-%s=", sb->id);
-		const char *at = strstr(cookie, name);
+		char *name = rv_xasprintf(LITE_TOKEN_COOKIE "%s", sb->id);
+		size_t n = 0;
+		const char *at = lite_cookie_get(cookie, name, &n);
 
-		if (at) {
-			at += strlen(name);
-			ok = lite_secret_eq(at, strcspn(at, "; "), sb->token);
-		}
+		ok = at && lite_secret_eq(at, n, sb->token);
 		free(name);
 	}
 	return ok;
@@ -95,53 +94,46 @@ static bool lite_relay_auth(const struct lite_conn *c,
 	return lite_has_token(c, sb);
 }
 
-static int lite_unix_connect(const char *path)
+/*
+ * Is header h daytona-lite's own business, never the sandbox's?  The
+ * credentials that open the relay (Authorization, whatever it holds; the
+ * preview token as header, and anything holding the API key or the
+ * token), and what a proxy never forwards.
+ */
+static bool lite_relay_drops(const struct lite_header *h, const char *key,
+			     const char *token)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(a.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(a.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
+	return lite_header_is_hop(h->name) || !strcasecmp(h->name, "expect") ||
+		!strcasecmp(h->name, "authorization") ||
+		!strcasecmp(h->name, "proxy-authorization") ||
+		!strcasecmp(h->name, "x-daytona-preview-token") ||
+		lite_has_secret(h->value, key) ||
+		lite_has_secret(h->value, token);
 }
 
 /* The request head as the sandbox gets it. */
 static void lite_relay_head(const struct lite_conn *c, struct lite_bq *q,
-			    const char *target)
+			    const char *target, const char *token)
 {
 	const char *up = lite_head_get(&c->head, "upgrade");
 	bool upgrade = up && lite_head_has_token(&c->head, "connection",
 						 "upgrade");
 	const char *key = c->srv->l->conf->api_key;
+	char *clean = lite_target_without_param(target, LITE_TOKEN_PARAM);
 	struct rv_buf b = RV_BUF_INIT;
 
-	rv_buf_addf(&b, "%s %s HTTP/1.1\r\n", c->head.method, target);
+	rv_buf_addf(&b, "%s %s HTTP/1.1\r\n", c->head.method, clean);
 	for (size_t i = 0; i < c->head.nhdr; i++) {
-		const struct lite_header *h = &c->head.hdr[i];
+		struct lite_header h = c->head.hdr[i];
+		char *cookies = NULL;
 
-		if (lite_header_is_hop(h->name) ||
-		    !strcasecmp(h->name, "expect") ||
-		    !strcasecmp(h->name, "x-daytona-preview-token"))
-			continue;
-		/* the API key is daytona-lite's, not the sandbox's */
-		if (!strcasecmp(h->name, "authorization") &&
-		    !strncasecmp(h->value, "bearer ", 7) &&
-		    lite_secret_eq(h->value + 7, strlen(h->value + 7), key))
-			continue;
-		rv_buf_addf(&b, "%s: %s\r\n", h->name, h->value);
+		/* the preview token's cookies stay here, the app's go on */
+		if (!strcasecmp(h.name, "cookie"))
+			h.value = cookies =
+				lite_cookie_without(h.value, LITE_TOKEN_COOKIE);
+		if (h.value && !lite_relay_drops(&h, key, token))
+			rv_buf_addf(&b, "%s: %s\r\n", h.name, h.value);
+		free(cookies);
 	}
 	if (!lite_head_get(&c->head, "host"))
 		rv_buf_adds(&b, "Host: localhost\r\n");
@@ -152,6 +144,7 @@ static void lite_relay_head(const struct lite_conn *c, struct lite_bq *q,
 	rv_buf_adds(&b, "\r\n");
 	lite_bq_add(q, b.data, b.len);
 	rv_buf_release(&b);
+	free(clean);
 }
 
 /* Which answer a sandbox in state st gives instead of relaying. */
@@ -161,8 +154,12 @@ static int lite_state_status(enum lite_state st)
 		st == LITE_RESTORING ? 503 : 409;
 }
 
-/* Check the sandbox and find its socket; NULL after answering c. */
-static char *lite_relay_check(struct lite_conn *c, const char *id, int port)
+/*
+ * Check the sandbox and find its socket; NULL after answering c.  token
+ * gets the sandbox's preview token (to keep it from the sandbox).
+ */
+static char *lite_relay_check(struct lite_conn *c, const char *id, int port,
+			      char token[LITE_TOKEN_LEN + 1])
 {
 	struct lite *l = c->srv->l;
 	struct lite_faults *f = &l->conf->faults;
@@ -200,8 +197,8 @@ static char *lite_relay_check(struct lite_conn *c, const char *id, int port)
 
 		if (!skip || strcasecmp(skip, "true"))
 			lite_life_touch(sb);
-		path = lite_box_path(&l->box, sb->id, port ?
-				     "run/forward.sock" : "run/toolbox.sock");
+		path = lite_box_socket(&l->box, sb->id, port > 0);
+		memcpy(token, sb->token, LITE_TOKEN_LEN + 1);
 	}
 	lite_store_unlock(l->store);
 	return path;
@@ -210,7 +207,8 @@ static char *lite_relay_check(struct lite_conn *c, const char *id, int port)
 static void lite_relay_begin(struct lite_conn *c, const char *id,
 			     const char *target, int port)
 {
-	char *path = lite_relay_check(c, id, port);
+	char token[LITE_TOKEN_LEN + 1] = "";
+	char *path = lite_relay_check(c, id, port, token);
 	struct lite_up *u;
 	lws_adopt_desc_t ad;
 	int fd;
@@ -239,7 +237,7 @@ static void lite_relay_begin(struct lite_conn *c, const char *id,
 
 		lite_bq_add(&u->out, line, (size_t)n);
 	}
-	lite_relay_head(c, port ? &u->pend : &u->out, target);
+	lite_relay_head(c, port ? &u->pend : &u->out, target, token);
 	memset(&ad, 0, sizeof(ad));
 	ad.vh = c->srv->vh;
 	ad.type = LWS_ADOPT_SOCKET;

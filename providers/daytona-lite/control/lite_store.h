@@ -74,6 +74,9 @@ struct lite_sandbox {
 	char *error_reason;
 	char token[LITE_TOKEN_LEN + 1];	/* preview token, new each start */
 
+	long uid, gid;		/* its own host ids (as root), or -1 */
+	json_t *applied;	/* what its last start enforced, or NULL */
+
 	struct lite_box_proc proc;	/* of a running sandbox (0 when none) */
 	bool own_child;		/* proc.bwrap_pid is our child: reap it */
 	uint64_t started_mono_ns;	/* CLOCK_MONOTONIC at started */
