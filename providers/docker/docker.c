@@ -157,13 +157,20 @@ static enum rv_code dk_reconcile(struct docker_client *c,
 	return rc;
 }
 
-/* POST /containers/create, never blindly repeated. */
+/*
+ * POST /containers/create, never blindly repeated, and never cut short
+ * by a signal: an engine whose client went away may still make the
+ * container, after anyone looked for it.  The caller sees the stop flag
+ * next and removes what was made.
+ */
 static enum rv_code dk_post_create(struct docker_client *c,
 				   const struct provider_config *cfg,
 				   const char *image, const char *name,
-				   const struct remote_call *call, char **id,
-				   struct rv_err *err)
+				   const struct remote_call *stoppable,
+				   char **id, struct rv_err *err)
 {
+	struct remote_call firm = *stoppable;
+	const struct remote_call *call = &firm;
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
 	struct remote_req r = { .method = "POST",
 				 .op = "POST /containers/create",
@@ -174,7 +181,14 @@ static enum rv_code dk_post_create(struct docker_client *c,
 	enum rv_code rc;
 	bool ambiguous;
 
+	firm.stop = NULL;
 	*id = NULL;
+	if (remote_stopped(stoppable)) {
+		free(what);
+		free(path);
+		return rv_errf(err, RV_ERR_INTR, "not creating container '%s': "
+			       "interrupted", name);
+	}
 	r.json = dk_create_body(cfg, image);
 	for (int round = 0;; round++) {
 		rc = docker_request(c, path, &r, call, &resp, &ambiguous, err);
@@ -364,8 +378,14 @@ static enum rv_code dk_list(const struct provider_config *cfg,
 	enum rv_code rc;
 	size_t n = 0;
 
-	if (!c)
-		return err ? err->code : RV_ERR_CONFIG;
+	/* no engine here: nothing of ours to list (reap skips docker) */
+	if (!c) {
+		if (!err)
+			return RV_ERR_CONFIG;
+		if (err->code == RV_ERR_CONNECT)
+			err->code = RV_ERR_CONFIG;
+		return err->code;
+	}
 	key = key ? key : PROVIDER_LABEL_JOB;
 	rc = docker_list(c, key, value, &call, &v, &n, err);
 	if (rc == RV_OK) {
