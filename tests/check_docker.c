@@ -536,33 +536,6 @@ START_TEST(test_docker_socket_path)
 }
 END_TEST
 
-/* The one-entry tar that makes the app's directory is a valid tar. */
-START_TEST(test_docker_tar_dir_is_valid)
-{
-	struct rv_buf b = RV_BUF_INIT;
-	char *dir = tu_tmpdir(), *path = rv_xasprintf("%s/d.tar", dir);
-	char *cmd = rv_xasprintf("tar -tvf '%s'", path);
-	char line[512] = "";
-	FILE *f;
-
-	docker_tar_dir(&b, "tmp/runeval-app");
-	ck_assert_uint_eq(b.len, 3 * 512);
-	f = fopen(path, "wb");
-	fwrite(b.data, 1, b.len, f);
-	fclose(f);
-	f = popen(cmd, "r");
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
-	ck_assert_int_eq(pclose(f), 0);
-	ck_assert_msg(line[0] == 'd' && strstr(line, "tmp/runeval-app/"),
-		      "%s", line);
-	rv_buf_release(&b);
-	tu_rmrf(dir);
-	free(dir);
-	free(path);
-	free(cmd);
-}
-END_TEST
-
 static Suite *docker_suite(void)
 {
 	Suite *s = suite_create("docker");
@@ -576,7 +549,6 @@ static Suite *docker_suite(void)
 	tcase_set_timeout(tl, 300);
 	tcase_add_test(tu, test_docker_demux_any_split);
 	tcase_add_test(tu, test_docker_socket_path);
-	tcase_add_test(tu, test_docker_tar_dir_is_valid);
 	tcase_add_test(tc, test_docker_bundled_five_seeds);
 	tcase_add_test(tc, test_docker_python_app_four_sandboxes);
 	tcase_add_test(tc, test_docker_snapshot_after_install);

@@ -10,8 +10,8 @@
  *          $RUNEVAL_DOCKER_NETWORK (default: the engine's), cfg->app_port
  *          published on 127.0.0.1 (a random host port); then started and
  *          confirmed running.  A failed create removes what it made.
- * upload:  the tar.gz through PUT /containers/{id}/archive (the engine
- *          unpacks it; its directory is made by a first, one-entry tar).
+ * upload:  the bundle, its SHA-256 checked, as a plain tar through PUT
+ *          /containers/{id}/archive into its directory (mkdir -p first).
  * exec, start_process: the exec API (docker_exec.h); the app's output is
  *          followed into cmd->log_path.
  * preview: http://127.0.0.1:<published port>, else the container's

@@ -519,29 +519,3 @@ void docker_demux_feed(struct docker_demux *d, const char *data, size_t len)
 		len -= take;
 	}
 }
-
-void docker_tar_dir(struct rv_buf *b, const char *dir)
-{
-	char h[512] = { 0 };
-	unsigned sum = 0;
-
-	if (strlen(dir) > 98)
-		rv_bug("docker_tar_dir: '%s' too long", dir);
-	snprintf(h, 100, "%s/", dir);
-	memcpy(h + 100, "0000755", 8);		/* mode */
-	memcpy(h + 108, "0000000", 8);		/* uid */
-	memcpy(h + 116, "0000000", 8);		/* gid */
-	memcpy(h + 124, "00000000000", 12);	/* size */
-	memcpy(h + 136, "00000000000", 12);	/* mtime */
-	memset(h + 148, ' ', 8);		/* checksum, blank while summed */
-	h[156] = '5';				/* a directory */
-	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
-	for (size_t i = 0; i < sizeof(h); i++)
-		sum += (unsigned char)h[i];
-	snprintf(h + 148, 8, "%06o", sum & 0777777);
-	rv_buf_add(b, h, sizeof(h));
-	memset(h, 0, sizeof(h));
-	rv_buf_add(b, h, sizeof(h));		/* two zero blocks end it */
-	rv_buf_add(b, h, sizeof(h));
-}

@@ -166,8 +166,4 @@ void docker_demux_init(struct docker_demux *d,
 		       void *arg);
 void docker_demux_feed(struct docker_demux *d, const char *data, size_t len);
 
-/* A tar archive (in b) holding the empty directory dir ("a/b", no
-   leading '/'), for PUT /containers/{id}/archive?path=/. */
-void docker_tar_dir(struct rv_buf *b, const char *dir);
-
 #endif

@@ -173,13 +173,34 @@ static enum rv_code dk_put_archive(struct docker_sandbox *ds, const char *dir,
 	return rc;
 }
 
+/* mkdir -p dir in the container. */
+static enum rv_code dk_mkdir(struct docker_sandbox *ds, const char *dir,
+			     const struct remote_call *call,
+			     struct rv_err *err)
+{
+	const char *argv[] = { "mkdir", "-p", dir, NULL };
+	struct provider_cmd cmd = { .argv = argv };
+	struct rv_buf out = RV_BUF_INIT;
+	int code = -1;
+	enum rv_code rc;
+
+	rc = docker_exec_run(ds->client, ds->base.id, &cmd, call, &code, &out,
+			     err);
+	if (rc == RV_OK && code != 0)
+		rc = rv_errf(err, RV_ERR_PROVIDER, "cannot make '%s' in "
+			     "container '%s' (exit %d): %.200s", dir,
+			     ds->base.id, code, out.data);
+	rv_buf_release(&out);
+	return rc;
+}
+
 enum rv_code dk_upload(struct provider_sandbox *sb, const char *tarball,
 		       const char *sha256, const char *dir,
 		       struct rv_err *err)
 {
 	struct docker_sandbox *ds = dk_downcast(sb);
 	struct remote_call call = remote_call_for(sb->cfg, DK_UPLOAD_MS);
-	struct rv_buf own = RV_BUF_INIT, dirtar = RV_BUF_INIT;
+	struct rv_buf own = RV_BUF_INIT;
 	const struct rv_buf *plain = NULL;
 	enum rv_code rc;
 
@@ -194,13 +215,12 @@ enum rv_code dk_upload(struct provider_sandbox *sb, const char *tarball,
 		rv_err_prefix(err, "cannot upload the app");
 		goto out;
 	}
-	/* its directory first: a tar of one entry, unpacked at '/' */
-	docker_tar_dir(&dirtar, dir + 1);
-	rc = dk_put_archive(ds, "/", &dirtar, &call, err);
+	/* its directory first, made inside the container (the engine
+	   unpacks only into a directory that exists) */
+	rc = dk_mkdir(ds, dir, &call, err);
 	if (rc == RV_OK)
 		rc = dk_put_archive(ds, dir, plain, &call, err);
 out:
-	rv_buf_release(&dirtar);
 	rv_buf_release(&own);
 	return rc;
 }
