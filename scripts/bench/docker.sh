@@ -121,7 +121,7 @@ shell_cp_bring_up() {
 runeval_bring_up() {
 	rm -rf "$tmp/run"
 	"$RUNEVAL" --docker --seeds 1 --out "$tmp/run" --no-progress -q || true
-	python3 - "$tmp/run/result.json" <<'PY'
+	python3 - "$tmp/run/result.json" "$OUT/bringup-phases.jsonl" <<'PY'
 import json, sys
 spans = json.load(open(sys.argv[1]))["spans"]
 up = [s for s in spans if s["phase"] in
@@ -129,10 +129,15 @@ up = [s for s in spans if s["phase"] in
 assert up and all(s["ok"] for s in up), "bring-up failed"
 t0 = min(s["start_ms"] for s in up)
 t1 = max(s["start_ms"] + s["ms"] for s in up)
+with open(sys.argv[2], "a") as f:
+    for s in up:
+        f.write(json.dumps({"provider": "docker-runeval", "phase": s["phase"],
+                            "ms": s["ms"], "ok": s["ok"]}) + "\n")
 print(f"{t1 - t0:.1f}")
 PY
 }
 : >"$OUT/bringup.jsonl"
+: >"$OUT/bringup-phases.jsonl"
 : >"$tmp/rv.ms"
 : >"$tmp/sh.ms"
 : >"$tmp/shcp.ms"
@@ -154,6 +159,16 @@ rv_med=$(median <"$tmp/rv.ms")
 sh_med=$(median <"$tmp/sh.ms")
 echo "bring-up (create -> healthy), median of $RUNS: runeval $rv_med ms, docker run + curl every 0.1 s $sh_med ms"
 echo "ratio runeval/shell: $(awk -v a="$rv_med" -v b="$sh_med" 'BEGIN {printf "%.2f", a/b}') (target <= 0.7); first runeval run after the import (cold): $cold ms"
+python3 - "$OUT/bringup-phases.jsonl" <<'PY'
+import json, statistics as st, sys
+by = {}
+for line in open(sys.argv[1]):
+    s = json.loads(line)
+    by.setdefault(s["phase"], []).append(s["ms"])
+print("runeval's bring-up by phase, median ms: " + ", ".join(
+    f"{p} {st.median(by[p]):.0f}" for p in
+    ("provision", "upload", "install", "start", "preview", "health") if p in by))
+PY
 shcp_med=$(median <"$tmp/shcp.ms")
 echo "the shell copying the app in (docker create + docker cp + docker start + curl): $shcp_med ms; ratio runeval/that: $(awk -v a="$rv_med" -v b="$shcp_med" 'BEGIN {printf "%.2f", a/b}')"
 
