@@ -244,8 +244,13 @@ static void de_unmount_under(const char *dir)
 		while (f && fgets(line, sizeof(line), f)) {
 			char dev[1024], mnt[2048];
 
+			size_t n = strlen(dir);
+
+			/* dir itself or below it, never a sibling that
+			   shares its prefix */
 			if (sscanf(line, "%1023s %2047s", dev, mnt) == 2 &&
-			    !strncmp(mnt, dir, strlen(dir)))
+			    !strncmp(mnt, dir, n) &&
+			    (mnt[n] == '/' || mnt[n] == '\0'))
 				snprintf(last, sizeof(last), "%s", mnt);
 		}
 		if (f)

@@ -53,8 +53,9 @@ cleanup() {
 		"$DOCKER" network rm "$net" >/dev/null 2>&1 || true
 		kill "$dockerd_pid" 2>/dev/null && wait "$dockerd_pid" 2>/dev/null
 	fi
-	grep -o " $tmp[^ ]*" /proc/self/mounts | sort -r |
-		xargs -r -n1 umount -l 2>/dev/null || true
+	# $tmp and below it, never a sibling sharing its prefix
+	awk -v d="$tmp" '$2 == d || index($2, d "/") == 1 {print $2}' \
+		/proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
 	ip link del "$net" 2>/dev/null || true
 	rm -rf "$tmp"
 }
