@@ -2,8 +2,11 @@
  * sandbox: the recipe of every remote provider (daytona, docker, ...).
  * Phases: provision (create and wait until started), upload (the app as
  * one tar.gz, checked and unpacked inside), install (the setup command,
- * if any), start, preview, health; teardown destroys the sandbox unless
- * --keep.
+ * if any), snapshot (when the runner asks: the sandbox saved after
+ * install), start, preview, health; a shard that starts from the job's
+ * snapshot instead runs restore (create from it: the app and what its
+ * install made are there), start, preview, health.  Teardown destroys
+ * the sandbox unless --keep.
  *
  * The journal hook runs before the create ("intent"), once the sandbox
  * exists ("created"), after a confirmed delete ("deleted", from
@@ -275,6 +278,17 @@ static char *sandbox_kept_note(const struct mode_app *app)
 	return rv_buf_detach(&b, NULL);
 }
 
+/* The job's snapshot, from the sandbox as install left it. */
+static enum rv_code sandbox_snapshot(struct mode_app *app, struct rv_err *err)
+{
+	if (!app->snapshot_name)
+		return RV_OK;
+	free(app->snapshot);
+	app->snapshot = NULL;
+	return provider_snapshot(app->sb, app->snapshot_name, &app->snapshot,
+				 err);
+}
+
 static enum rv_code sandbox_teardown(struct mode_app *app,
 				     struct rv_err *err)
 {
@@ -315,6 +329,16 @@ static const struct mode_step sandbox_steps[] = {
 	{ RV_PHASE_PROVISION, sandbox_provision, MODE_STEP_CREATES },
 	{ RV_PHASE_UPLOAD, sandbox_upload, 0 },
 	{ RV_PHASE_INSTALL, sandbox_install, 0 },
+	{ RV_PHASE_SNAPSHOT, sandbox_snapshot, MODE_STEP_SNAPSHOT },
+	{ RV_PHASE_START, mode_step_start, 0 },
+	{ RV_PHASE_PREVIEW, mode_step_preview, 0 },
+	{ RV_PHASE_HEALTH, mode_step_health, 0 },
+	{ RV_PHASE_NONE, NULL, 0 },
+};
+
+/* From the job's snapshot: created with the app already installed. */
+static const struct mode_step sandbox_restored_steps[] = {
+	{ RV_PHASE_RESTORE, sandbox_provision, MODE_STEP_CREATES },
 	{ RV_PHASE_START, mode_step_start, 0 },
 	{ RV_PHASE_PREVIEW, mode_step_preview, 0 },
 	{ RV_PHASE_HEALTH, mode_step_health, 0 },
@@ -331,5 +355,6 @@ const struct mode_ops mode_sandbox = {
 	.prepare = sandbox_prepare,
 	.release = sandbox_release,
 	.up = sandbox_steps,
+	.up_restored = sandbox_restored_steps,
 	.teardown = sandbox_teardown,
 };

@@ -110,14 +110,8 @@ static void dt_cleanup_failed(struct daytona_client *c,
 	struct remote_call call = remote_call_firm(cfg, DT_DESTROY_DEADLINE_MS);
 	struct rv_err e = RV_ERR_INIT;
 
-	if (daytona_delete(c, id_or_name, &call, &e) != RV_OK) {
-		/* both matter: the user has a sandbox to reap */
-		char first[RV_ERR_MSG_MAX];
-
-		snprintf(first, sizeof(first), "%s", err ? err->msg : "");
-		rv_errf(err, RV_ERR_PROVIDER, "%s; and %s (run 'runeval "
-			"reap')", first, e.msg);
-	}
+	if (daytona_delete(c, id_or_name, &call, &e) != RV_OK)
+		provider_err_leftover(err, &e);
 }
 
 static struct daytona_sandbox *dt_sandbox_new(struct daytona_client *c,
