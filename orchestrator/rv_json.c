@@ -8,6 +8,30 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * jansson's error as one line of printable ASCII: its text quotes the
+ * input near the error ("near '...'"), which may hold any byte.
+ */
+static void rv_json_error(struct rv_err *err, const char *what,
+			  const json_error_t *je)
+{
+	char text[sizeof(je->text) * 4];
+	size_t j = 0;
+
+	for (const char *p = je->text; *p && j + 5 < sizeof(text); p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c >= 0x7f)
+			j += (size_t)snprintf(text + j, sizeof(text) - j,
+					      "\\x%02x", c);
+		else
+			text[j++] = (char)c;
+	}
+	text[j] = '\0';
+	rv_errf(err, RV_ERR_PROTO, "invalid JSON in %s at line %d column %d: %s",
+		what, je->line, je->column, text);
+}
+
 json_t *rv_json_parse(const char *data, size_t len, const char *what,
 		      struct rv_err *err)
 {
@@ -15,8 +39,7 @@ json_t *rv_json_parse(const char *data, size_t len, const char *what,
 	json_t *v = json_loadb(data, len, JSON_DECODE_ANY, &je);
 
 	if (!v)
-		rv_errf(err, RV_ERR_PROTO, "invalid JSON in %s at line %d column %d: %s",
-			what, je.line, je.column, je.text);
+		rv_json_error(err, what, &je);
 	return v;
 }
 
@@ -31,9 +54,12 @@ json_t *rv_json_load_file(const char *path, struct rv_err *err)
 		return NULL;
 	}
 	v = json_load_file(path, JSON_DECODE_ANY, &je);
-	if (!v)
-		rv_errf(err, RV_ERR_PROTO, "invalid JSON in '%s' at line %d column %d: %s",
-			path, je.line, je.column, je.text);
+	if (!v) {
+		char *what = rv_xasprintf("'%s'", path);
+
+		rv_json_error(err, what, &je);
+		free(what);
+	}
 	return v;
 }
 

@@ -15,11 +15,15 @@
 
 #include "rv_err.h"
 
-/* Parse len bytes; what names the source in messages ("response body"). */
+/*
+ * Parse len bytes; what names the source in messages ("response body").
+ * A failure is RV_ERR_PROTO with jansson's message on one line of
+ * printable ASCII (the input it quotes has its other bytes as \xHH).
+ */
 json_t *rv_json_parse(const char *data, size_t len, const char *what,
 		      struct rv_err *err);
 
-/* Read and parse a whole file. */
+/* Read and parse a whole file (messages as rv_json_parse's). */
 json_t *rv_json_load_file(const char *path, struct rv_err *err);
 
 /*

@@ -184,6 +184,10 @@ static const struct {
 	  "'in.jsonl' line 1: 'ms' is out of range (inf)" },
 	{ "[1, 2, 3]", "not a runeval result.json" },
 	{ "hello world\n", "invalid JSON in 'in.jsonl' at line 1" },
+	/* jansson quotes the input: its line break stays out of the message
+	 * (found by tests/fuzz/fuzz_report.c) */
+	{ "{\"provider\":\"bwrap\",\"sandbox\":\"b-\\ud83\n    \"ok\": true}",
+	  "invalid escape near '\"b-\\ud83\\x0a'" },
 };
 
 START_TEST(test_malformed_inputs_name_file_and_line)
