@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,11 +36,36 @@ static json_t *check_loc(const char *loc)
 	return arr;
 }
 
+/*
+ * A message as a JSON string.  One that quotes the request (a parser's
+ * "near '...'", a name cut at a byte limit) may not be UTF-8, which
+ * json_string refuses: its bytes from 0x80 up are then written \xHH, so
+ * that the error is never lost.
+ */
+static json_t *check_msg(const char *msg)
+{
+	json_t *v = json_string(msg);
+	char *text, *t;
+
+	if (v)
+		return v;
+	text = t = rv_xmalloc(strlen(msg) * 4 + 1);
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+		t += *p < 0x80 ? sprintf(t, "%c", *p) :
+			sprintf(t, "\\x%02x", *p);
+	v = json_string(text);
+	free(text);
+	return v;
+}
+
 void taskapp_check_add(struct taskapp_check *c, const char *type,
 		       const char *loc, const char *msg, const json_t *input)
 {
-	json_t *e = json_pack("{s:s, s:o, s:s}", "type", type, "loc",
-			      check_loc(loc), "msg", msg);
+	json_t *e = json_pack("{s:s, s:o, s:o}", "type", type, "loc",
+			      check_loc(loc), "msg", check_msg(msg));
+
+	if (!e)	/* a dropped error would let a bad request through */
+		rv_bug("validate: cannot record error '%s' at '%s'", type, loc);
 
 	json_object_set_new(e, "input", input ? json_deep_copy(input) :
 			    json_null());
