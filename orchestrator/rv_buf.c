@@ -120,6 +120,19 @@ void rv_buf_add_shell_word(struct rv_buf *b, const char *s)
 	rv_buf_addch(b, '\'');
 }
 
+void rv_buf_add_printable(struct rv_buf *b, const char *s, size_t len,
+			  bool ascii)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || (ascii && c > 0x7f))
+			rv_buf_addf(b, "\\x%02x", c);
+		else
+			rv_buf_addch(b, (char)c);
+	}
+}
+
 char *rv_hex(const void *data, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";

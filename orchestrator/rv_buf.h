@@ -9,6 +9,7 @@
 #define RUNEVAL_ORCHESTRATOR_RV_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct rv_buf {
@@ -35,6 +36,13 @@ void rv_buf_truncate(struct rv_buf *b, size_t len);
 void rv_buf_reset(struct rv_buf *b);
 /* Append s as one single-quoted POSIX shell word ('it'\''s'). */
 void rv_buf_add_shell_word(struct rv_buf *b, const char *s);
+/*
+ * Append len bytes of foreign text for a one-line message: control
+ * characters (below 0x20, and 0x7f) as \xHH, and with ascii every byte
+ * from 0x80 up as well (for text that may not be UTF-8).
+ */
+void rv_buf_add_printable(struct rv_buf *b, const char *s, size_t len,
+			  bool ascii);
 /*
  * Write n bytes of data as lowercase hex into out, which has room for
  * 2n + 1 characters (NUL-terminated).  Returns out.

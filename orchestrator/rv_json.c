@@ -1,6 +1,7 @@
 #include "rv_json.h"
 
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_fs.h"
 
 #include <errno.h>
@@ -15,21 +16,12 @@
 static void rv_json_error(struct rv_err *err, const char *what,
 			  const json_error_t *je)
 {
-	char text[sizeof(je->text) * 4];
-	size_t j = 0;
+	struct rv_buf text = RV_BUF_INIT;
 
-	for (const char *p = je->text; *p && j + 5 < sizeof(text); p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c < 0x20 || c >= 0x7f)
-			j += (size_t)snprintf(text + j, sizeof(text) - j,
-					      "\\x%02x", c);
-		else
-			text[j++] = (char)c;
-	}
-	text[j] = '\0';
+	rv_buf_add_printable(&text, je->text, strlen(je->text), true);
 	rv_errf(err, RV_ERR_PROTO, "invalid JSON in %s at line %d column %d: %s",
-		what, je->line, je->column, text);
+		what, je->line, je->column, text.data);
+	rv_buf_release(&text);
 }
 
 json_t *rv_json_parse(const char *data, size_t len, const char *what,

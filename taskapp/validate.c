@@ -1,11 +1,11 @@
 #include "validate.h"
 
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_json.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,17 +44,14 @@ static json_t *check_loc(const char *loc)
  */
 static json_t *check_msg(const char *msg)
 {
+	struct rv_buf text = RV_BUF_INIT;
 	json_t *v = json_string(msg);
-	char *text, *t;
 
 	if (v)
 		return v;
-	text = t = rv_xmalloc(strlen(msg) * 4 + 1);
-	for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
-		t += *p < 0x80 ? sprintf(t, "%c", *p) :
-			sprintf(t, "\\x%02x", *p);
-	v = json_string(text);
-	free(text);
+	rv_buf_add_printable(&text, msg, strlen(msg), true);
+	v = json_string(text.data);
+	rv_buf_release(&text);
 	return v;
 }
 

@@ -188,6 +188,11 @@ static const struct {
 	 * (found by tests/fuzz/fuzz_report.c) */
 	{ "{\"provider\":\"bwrap\",\"sandbox\":\"b-\\ud83\n    \"ok\": true}",
 	  "invalid escape near '\"b-\\ud83\\x0a'" },
+	/* and values quoted in a message keep their control characters out */
+	{ "{\"provider\":\"a\",\"phase\":\"p\",\"ms\":1,\"ok\":true,\"ts\":\"2026\\nPASS\\u001b[2J\"}\n",
+	  "line 1: 'ts' is not a UTC ISO-8601 time: '2026\\x0aPASS\\x1b[2J'" },
+	{ "{\"schema\":\"\\u001b[31mrunevil\\r\",\"spans\":[]}",
+	  "unsupported schema '\\x1b[31mrunevil\\x0d'" },
 };
 
 START_TEST(test_malformed_inputs_name_file_and_line)
