@@ -4,6 +4,8 @@
 #   make test            build and run every test suite
 #   make SAN=1 test      the same under AddressSanitizer + UBSan (build-san/)
 #   make valgrind        the unit suites under valgrind
+#   make fuzz            the libFuzzer harnesses (clang) into build-fuzz/fuzz/
+#   make fuzz-run        run each for FUZZ_SECONDS (20) under ASan+UBSan
 #   make bench           the benchmarks under scripts/bench/
 #   make check-headers   compile every header on its own
 #   make install         PREFIX=/usr/local DESTDIR= honoured
@@ -18,7 +20,14 @@ CC ?= cc
 PKGS := libcurl libwebsockets jansson libarchive libcrypto
 TEST_PKGS := check
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# the harnesses under tests/fuzz/ (make fuzz): clang, libFuzzer, sanitizers
+BUILD ?= build-fuzz
+FUZZ_CC ?= clang
+CC := $(FUZZ_CC)
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SAN),1)
 BUILD ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
@@ -126,6 +135,28 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBTESTHELP) $(ALL_LIBS)
 
 tests: $(TESTS)
 
+# libFuzzer harnesses, one per parser of foreign input (tests/fuzz/).
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 20
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< \
+		-Wl,--start-group $(ALL_LIBS) -Wl,--end-group $(LIBS)
+
+ifeq ($(FUZZ),1)
+fuzz: $(FUZZERS)
+fuzz-run: $(FUZZERS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz-run.sh $(FUZZERS)
+else
+fuzz fuzz-run:
+	$(Q)command -v $(or $(FUZZ_CC),clang) >/dev/null || \
+		{ echo "make $@: needs clang (bash scripts/install-deps.sh)" >&2; \
+		exit 1; }
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 $@
+endif
+
 # The task app as a self-contained directory for any x86-64 Linux sandbox.
 bundle: $(BUILD)/taskapp-bundle/.stamp
 $(BUILD)/taskapp-bundle/.stamp: $(BUILD)/taskapp scripts/make-bundle.sh
@@ -158,9 +189,10 @@ install: all bundle
 	install -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all tests test valgrind bench bundle check-headers install clean
+.PHONY: all tests test valgrind bench bundle check-headers install clean \
+	fuzz fuzz-run
 .SUFFIXES:
 .DELETE_ON_ERROR:
 .SECONDARY:
