@@ -29,8 +29,10 @@ SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else ifeq ($(SAN),1)
 BUILD ?= build-san
-SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-fno-sanitize-recover=undefined
+# float-cast-overflow: not in gcc's "undefined"; a double cast to an
+# integer it does not fit is undefined (report times past 2554 were)
+SANFLAGS := -fsanitize=address,undefined,float-cast-overflow \
+	-fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
 else
 BUILD ?= build
 SANFLAGS :=
@@ -60,7 +62,6 @@ CFLAGS ?= $(OPT) -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
 	-Wmissing-prototypes -Wstrict-prototypes
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) $(SANFLAGS) \
-	-Iorchestrator -Iproviders -Imodes -Itaskapp \
 	-DRUNEVAL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP
 # --as-needed: each program records only the libraries it calls, so that
 # runeval (which loads libarchive and libwebsockets when a sandbox mode
@@ -75,18 +76,59 @@ QLD = @printf '  LD      %s\n' $@;
 QAR = @printf '  AR      %s\n' $@;
 endif
 
-# Source sets.  A folder is a module boundary: see README.md "Layout".
-CORE_SRC := $(wildcard orchestrator/rv_*.c)
-ORCH_SRC := $(filter-out $(CORE_SRC) orchestrator/main.c, \
-	$(wildcard orchestrator/*.c)) $(wildcard providers/*.c) \
-	$(wildcard modes/*.c)
+# Source sets.  A folder is a module boundary (README.md "Layout"): each
+# set compiles with only the include paths of what it may use, so that a
+# file that reaches across a boundary does not build.
+CORE_SRC := $(wildcard orchestrator/core/*.c)
+REPORT_SRC := $(wildcard orchestrator/report/*.c)
+RUNNER_SRC := $(filter-out orchestrator/main.c, $(wildcard orchestrator/*.c))
+PROVIDER_SRC := $(wildcard providers/*.c)
+# The sandbox back-ends runeval links: one folder each (README "Adding a
+# provider").  Each sees only the core, provider.h/remote.h and itself.
+BACKENDS := process daytona
+BACKEND_SRC := $(foreach b,$(BACKENDS),$(wildcard providers/$(b)/*.c))
+LITEBASE_SRC := $(wildcard providers/lite/*.c)
+CONTROL_SRC := $(wildcard providers/daytona-lite/control/*.c)
+TOOLBOX_SRC := $(wildcard providers/daytona-lite/toolbox/*.c)
+MODES_SRC := $(wildcard modes/*.c)
+ORCH_SRC := $(RUNNER_SRC) $(REPORT_SRC) $(PROVIDER_SRC) $(BACKEND_SRC) \
+	$(MODES_SRC)
 TASKAPP_SRC := $(filter-out taskapp/main.c, $(wildcard taskapp/*.c))
-LITE_SRC := $(filter-out providers/daytona-lite/main.c, \
-	$(wildcard providers/daytona-lite/*.c))
+LITE_SRC := $(LITEBASE_SRC) $(CONTROL_SRC) $(TOOLBOX_SRC)
 TEST_SRC := $(wildcard tests/check_*.c)
 TEST_HELPER_SRC := $(filter-out $(TEST_SRC), $(wildcard tests/*.c))
 
+# What each folder may include.
+INC_CORE := -Iorchestrator/core
+INC_REPORT := $(INC_CORE) -Iorchestrator/report
+INC_PROVIDER := $(INC_CORE) -Iproviders
+INC_MODES := $(INC_PROVIDER) -Imodes
+INC_RUNNER := $(INC_REPORT) $(INC_MODES) -Iorchestrator
+INC_LITEBASE := $(INC_CORE) -Iproviders/lite
+INC_CONTROL := $(INC_LITEBASE) -Iproviders/daytona-lite/control
+INC_TOOLBOX := $(INC_LITEBASE) -Iproviders/daytona-lite/toolbox
+INC_LITEMAIN := $(INC_CONTROL) -Iproviders/daytona-lite/toolbox
+INC_TASKAPP := $(INC_CORE) -Itaskapp
+INC_ALL := $(INC_RUNNER) $(BACKENDS:%=-Iproviders/%) \
+	-Iproviders/lite -Iproviders/daytona-lite/control \
+	-Iproviders/daytona-lite/toolbox -Itaskapp -Itests
+
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+$(call obj,$(CORE_SRC)): INC := $(INC_CORE)
+$(call obj,$(REPORT_SRC)): INC := $(INC_REPORT)
+$(call obj,$(RUNNER_SRC) orchestrator/main.c): INC := $(INC_RUNNER)
+# the registry (provider.c) is the one place that names every back-end
+$(call obj,$(PROVIDER_SRC)): INC := $(INC_PROVIDER) $(BACKENDS:%=-Iproviders/%)
+$(foreach b,$(BACKENDS),$(eval $(call obj,$(wildcard providers/$(b)/*.c)): \
+	INC := $(INC_PROVIDER) -Iproviders/$(b)))
+$(call obj,$(MODES_SRC)): INC := $(INC_MODES)
+$(call obj,$(LITEBASE_SRC)): INC := $(INC_LITEBASE)
+$(call obj,$(CONTROL_SRC)): INC := $(INC_CONTROL)
+$(call obj,$(TOOLBOX_SRC)): INC := $(INC_TOOLBOX)
+$(call obj,providers/daytona-lite/main.c): INC := $(INC_LITEMAIN)
+$(call obj,$(TASKAPP_SRC) taskapp/main.c): INC := $(INC_TASKAPP)
+$(call obj,$(TEST_SRC) $(TEST_HELPER_SRC)): INC := $(INC_ALL)
 
 LIBCORE := $(BUILD)/libcore.a
 LIBORCH := $(BUILD)/liborch.a
@@ -102,11 +144,11 @@ all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(QCC)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(QCC)$(CC) $(ALL_CFLAGS) $(INC) -c $< -o $@
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(QCC)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -c $< -o $@
+	$(QCC)$(CC) $(ALL_CFLAGS) $(INC) $(CHECK_CFLAGS) -c $< -o $@
 
 define make_lib
 $(1): $(call obj,$(2))
@@ -139,6 +181,7 @@ tests: $(TESTS)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 20
+$(call obj,$(FUZZ_SRC)): INC := $(INC_ALL)
 
 $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
@@ -172,13 +215,36 @@ valgrind: all tests bundle
 bench: all bundle
 	$(Q)BUILD=$(BUILD) bash scripts/bench/run-all.sh
 
-HEADERS := $(wildcard orchestrator/*.h providers/*.h modes/*.h taskapp/*.h \
-	providers/daytona-lite/*.h)
+# Every header compiles on its own, with only its folder's include paths;
+# and a header across a boundary does not (LAYER_FORBIDDEN: folder set,
+# then a header it must not reach).
+LAYER_FORBIDDEN := INC_PROVIDER:job.h INC_PROVIDER:mode.h \
+	INC_PROVIDER:report.h INC_MODES:job.h INC_MODES:cli.h \
+	INC_CORE:provider.h INC_CORE:job.h INC_REPORT:job.h \
+	INC_REPORT:provider.h INC_TASKAPP:provider.h INC_TASKAPP:job.h \
+	INC_LITEBASE:provider.h INC_CONTROL:job.h INC_TOOLBOX:lite_api.h \
+	INC_CONTROL:toolbox_http.h
+HEADER_SETS := orchestrator/core:INC_CORE orchestrator/report:INC_REPORT \
+	orchestrator:INC_RUNNER providers:INC_PROVIDER \
+	$(BACKENDS:%=providers/%:INC_PROVIDER) \
+	modes:INC_MODES providers/lite:INC_LITEBASE \
+	providers/daytona-lite/control:INC_CONTROL \
+	providers/daytona-lite/toolbox:INC_TOOLBOX taskapp:INC_TASKAPP
 check-headers:
-	$(Q)for h in $(HEADERS); do \
-		printf '#include "%s"\n' "$$h" | $(CC) $(ALL_CFLAGS) -I. -x c \
-			-fsyntax-only -o /dev/null - || exit 1; \
-	done; echo "  headers ok ($(words $(HEADERS)))"
+	$(Q)n=0; $(foreach s,$(HEADER_SETS),\
+		for h in $(word 1,$(subst :, ,$(s)))/*.h; do \
+		printf '#include "%s"\n' "$${h##*/}" | $(CC) $(ALL_CFLAGS) \
+			$($(word 2,$(subst :, ,$(s)))) \
+			-I$(word 1,$(subst :, ,$(s))) -x c -fsyntax-only \
+			-o /dev/null - || exit 1; n=$$((n + 1)); done;) \
+	$(foreach p,$(LAYER_FORBIDDEN),\
+		if printf '#include "%s"\n' $(word 2,$(subst :, ,$(p))) | \
+			$(CC) $(ALL_CFLAGS) $($(word 1,$(subst :, ,$(p)))) -x c \
+			-fsyntax-only -o /dev/null - 2>/dev/null; then \
+			echo "layering: $(word 1,$(subst :, ,$(p))) reaches \
+$(word 2,$(subst :, ,$(p)))" >&2; exit 1; fi;) \
+	echo "  headers ok ($$n), layering ok ($(words $(LAYER_FORBIDDEN)) \
+boundaries)"
 
 install: all bundle
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)

@@ -9,7 +9,7 @@
  */
 #include "mode.h"
 
-#include "process.h"
+#include "rv_net.h"
 
 static enum rv_code local_start(struct mode_app *app, struct rv_err *err)
 {
@@ -18,11 +18,11 @@ static enum rv_code local_start(struct mode_app *app, struct rv_err *err)
 			       "local mode cannot use provider '%s'",
 			       app->provider->name);
 	if (app->port == 0) {
-		app->port = process_free_port();
+		app->port = rv_net_free_port();
 		if (app->port <= 0)
 			return rv_errf(err, RV_ERR_IO,
 				       "cannot find a free port");
-	} else if (process_port_in_use(app->port)) {
+	} else if (rv_net_port_in_use(app->port)) {
 		return rv_errf(err, RV_ERR_CONFLICT,
 			       "port %d is already in use by another process; "
 			       "stop it or choose another --port", app->port);
@@ -41,7 +41,7 @@ static enum rv_code local_health(struct mode_app *app, struct rv_err *err)
 	enum rv_code rc = mode_step_health(app, err);
 
 	if (rc == RV_OK && app->proc &&
-	    !process_owns_port(app->sb, app->proc, app->port))
+	    !provider_owns_port(app->sb, app->proc, app->port))
 		rc = rv_errf(err, RV_ERR_CONFLICT, "port %d answers, but not "
 			     "from the task app runeval started: another "
 			     "process holds it", app->port);
@@ -49,14 +49,18 @@ static enum rv_code local_health(struct mode_app *app, struct rv_err *err)
 }
 
 static const struct mode_step local_steps[] = {
-	{ "start", local_start },
-	{ "preview", mode_step_preview },
-	{ "health", local_health },
-	{ NULL, NULL },
+	{ RV_PHASE_START, local_start, 0 },
+	{ RV_PHASE_PREVIEW, mode_step_preview, 0 },
+	{ RV_PHASE_HEALTH, local_health, 0 },
+	{ RV_PHASE_NONE, NULL, 0 },
 };
 
 const struct mode_ops mode_local = {
 	.name = "local",
+	.flags = 0,
+	.label = "local",
+	.app_host = "127.0.0.1",
+	.default_port = 0,
 	.up = local_steps,
 	.teardown = mode_teardown_common,
 };

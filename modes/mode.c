@@ -23,6 +23,25 @@ const struct mode_ops *mode_find(const char *name)
 	return NULL;
 }
 
+const struct mode_ops *mode_for_provider(const struct provider_ops *p)
+{
+	if (!p)
+		return NULL;
+	return (p->caps & PROVIDER_CAP_REMOTE) ? &mode_sandbox : &mode_local;
+}
+
+enum rv_code mode_prepare(const struct mode_ops *m, struct mode_job *mj,
+			  struct rv_err *err)
+{
+	return m && m->prepare ? m->prepare(mj, err) : RV_OK;
+}
+
+void mode_release(const struct mode_ops *m, struct mode_job *mj)
+{
+	if (m && m->release)
+		m->release(mj);
+}
+
 enum rv_code mode_teardown(struct mode_app *app, struct rv_err *err)
 {
 	if (!app || !app->mode || !app->mode->teardown)

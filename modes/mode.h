@@ -6,8 +6,16 @@
  * health); `sandbox` provisions a sandbox, uploads the bundle, installs
  * and starts it (provision, upload, install, start, preview, health).
  * The job runner does not know which: it runs mode->up[] in order, one
- * timed span per step named step->phase, stops at the first failure, and
- * then always calls mode_teardown() (timed as "teardown").
+ * timed span per step named after step->phase, stops at the first
+ * failure, and then always calls mode_teardown() (timed as "teardown").
+ * A mode states its own policy, which the runner follows without knowing
+ * why: step flags (MODE_STEP_CREATES: the step creates a sandbox and
+ * counts against the job's limit on creates in flight), mode flags
+ * (MODE_SANDBOXED: each shard gets a sandbox of its own, which is
+ * journaled, labels its spans with the sandbox's id and keeps its app's
+ * log apart; MODE_SELF_CONTAINED: the app must be a bundle that runs on
+ * any x86-64 Linux), where the app listens, and a job-level prepare and
+ * release (e.g. pack the bundle once for every sandbox).
  *
  * A step reads the app's description and the provider from struct
  * mode_app and fills in what it made (sandbox, process, preview).  The
@@ -26,20 +34,50 @@
 #include <stddef.h>
 
 #include "provider.h"
-#include "tarball.h"
 #include "rv_err.h"
+#include "rv_phase.h"
+#include "tarball.h"
 
 struct mode_app;
 
-/* One bring-up step; phase is the span name ("start", "health", ...). */
+/* Step flags (struct mode_step.flags). */
+#define MODE_STEP_CREATES	(1u << 0)	/* creates a sandbox: counts
+						   against the creates in
+						   flight */
+
+/* One bring-up step, timed as a span of its phase. */
 struct mode_step {
-	const char *phase;
+	enum rv_phase phase;
 	enum rv_code (*run)(struct mode_app *app, struct rv_err *err);
+	unsigned flags;			/* MODE_STEP_* */
+};
+
+/* Mode flags (struct mode_ops.flags). */
+#define MODE_SANDBOXED		(1u << 0)	/* a sandbox per shard:
+						   journaled, named, its own
+						   log and span label */
+#define MODE_SELF_CONTAINED	(1u << 1)	/* the app must be a bundle
+						   (DIR/start.sh) */
+
+/* What a mode prepares once per job, before any sandbox (mode_ops.prepare). */
+struct mode_job {
+	const char *app_dir;		/* set by the runner */
+	struct mode_bundle *bundle;	/* the app packed once, or NULL */
 };
 
 struct mode_ops {
 	const char *name;		/* "local", "sandbox" */
-	const struct mode_step *up;	/* ended by { NULL, NULL } */
+	unsigned flags;			/* MODE_* */
+	const char *label;		/* a shard's span label before it has
+					   a sandbox id: "<label>-<shard>" */
+	const char *app_host;		/* the address the app listens on */
+	int default_port;		/* the app's port; 0 = a free one */
+	/* MAY: job-level work before any shard, timed as prepare_phase;
+	   what it makes is in mj, released by release() */
+	enum rv_phase prepare_phase;
+	enum rv_code (*prepare)(struct mode_job *mj, struct rv_err *err);
+	void (*release)(struct mode_job *mj);
+	const struct mode_step *up;	/* ended by .run == NULL */
 	/* stop the app, destroy the sandbox; always frees; idempotent */
 	enum rv_code (*teardown)(struct mode_app *app, struct rv_err *err);
 };
@@ -101,6 +139,15 @@ struct mode_app {
 
 /* The mode called name ("local", ...), or NULL. */
 const struct mode_ops *mode_find(const char *name);
+
+/* The mode a provider runs apps in: "sandbox" for a remote one, else
+   "local". */
+const struct mode_ops *mode_for_provider(const struct provider_ops *p);
+
+/* Job-level prepare and release (no-ops for a mode without them). */
+enum rv_code mode_prepare(const struct mode_ops *m, struct mode_job *mj,
+			  struct rv_err *err);
+void mode_release(const struct mode_ops *m, struct mode_job *mj);
 
 /* Run app->mode->teardown; NULL mode or nothing to tear down is RV_OK. */
 enum rv_code mode_teardown(struct mode_app *app, struct rv_err *err);

@@ -202,18 +202,37 @@ static enum rv_code sandbox_teardown(struct mode_app *app,
 	return rc;
 }
 
+/* The app packed once for every sandbox of the job. */
+static enum rv_code sandbox_prepare(struct mode_job *mj, struct rv_err *err)
+{
+	return mode_pack_app(mj->app_dir, &mj->bundle, err);
+}
+
+static void sandbox_release(struct mode_job *mj)
+{
+	mode_pack_release(mj->bundle);
+	mj->bundle = NULL;
+}
+
 static const struct mode_step sandbox_steps[] = {
-	{ "provision", sandbox_provision },
-	{ "upload", sandbox_upload },
-	{ "install", sandbox_install },
-	{ "start", mode_step_start },
-	{ "preview", mode_step_preview },
-	{ "health", mode_step_health },
-	{ NULL, NULL },
+	{ RV_PHASE_PROVISION, sandbox_provision, MODE_STEP_CREATES },
+	{ RV_PHASE_UPLOAD, sandbox_upload, 0 },
+	{ RV_PHASE_INSTALL, sandbox_install, 0 },
+	{ RV_PHASE_START, mode_step_start, 0 },
+	{ RV_PHASE_PREVIEW, mode_step_preview, 0 },
+	{ RV_PHASE_HEALTH, mode_step_health, 0 },
+	{ RV_PHASE_NONE, NULL, 0 },
 };
 
 const struct mode_ops mode_sandbox = {
 	.name = "sandbox",
+	.flags = MODE_SANDBOXED | MODE_SELF_CONTAINED,
+	.label = "sandbox",
+	.app_host = "0.0.0.0",
+	.default_port = 8000,
+	.prepare_phase = RV_PHASE_BUNDLE,
+	.prepare = sandbox_prepare,
+	.release = sandbox_release,
 	.up = sandbox_steps,
 	.teardown = sandbox_teardown,
 };

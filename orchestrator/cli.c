@@ -1,7 +1,10 @@
 /* cli: parse and validate runeval's options (see cli.h). */
 #include "cli.h"
 
+#include "mode.h"
+#include "provider.h"
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_json.h"
 
 #include <errno.h>
@@ -11,17 +14,19 @@
 #include <string.h>
 
 enum cli_opt_id {
-	OPT_LOCAL = 256, OPT_SEEDS, OPT_SEED_LIST, OPT_CONCURRENCY,
+	OPT_PROVIDER = 256, OPT_SEEDS, OPT_SEED_LIST, OPT_CONCURRENCY,
 	OPT_POLICY, OPT_MODEL, OPT_INFERENCE_URL, OPT_TIMEOUT,
 	OPT_HEALTH_TIMEOUT, OPT_APP, OPT_START, OPT_PORT, OPT_ENV_NAME,
 	OPT_ENV_CONFIG, OPT_OUT, OPT_ENV_FILE, OPT_NO_PROGRESS, OPT_JSON,
-	OPT_VERSION, OPT_DAYTONA, OPT_SNAPSHOT, OPT_IMAGE, OPT_TARGET,
+	OPT_VERSION, OPT_SNAPSHOT, OPT_IMAGE, OPT_TARGET,
 	OPT_SANDBOXES, OPT_KEEP, OPT_SETUP, OPT_PROVISION_TIMEOUT,
+	OPT_ALIAS,		/* OPT_ALIAS + i: --<alias of provider i> */
 };
 
+/* The fixed options; each provider's alias (--local, --daytona, ...) is
+   added from the provider table by cli_parse(). */
 static const struct option cli_longopts[] = {
-	{ "local", no_argument, NULL, OPT_LOCAL },
-	{ "daytona", no_argument, NULL, OPT_DAYTONA },
+	{ "provider", required_argument, NULL, OPT_PROVIDER },
 	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
 	{ "image", required_argument, NULL, OPT_IMAGE },
 	{ "target", required_argument, NULL, OPT_TARGET },
@@ -53,19 +58,46 @@ static const struct option cli_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* cli_longopts plus one --<alias> per provider that has one, malloc'ed. */
+static struct option *cli_all_longopts(void)
+{
+	size_t n_fixed = sizeof(cli_longopts) / sizeof(*cli_longopts) - 1;
+	const struct provider_ops *const *p = provider_all();
+	size_t n_prov = 0, k;
+	struct option *o;
+
+	while (p[n_prov])
+		n_prov++;
+	o = rv_xcalloc(n_fixed + n_prov + 1, sizeof(*o));
+	memcpy(o, cli_longopts, n_fixed * sizeof(*o));
+	k = n_fixed;
+	for (size_t i = 0; i < n_prov; i++) {
+		if (!p[i]->alias)
+			continue;
+		o[k].name = p[i]->alias;
+		o[k].has_arg = no_argument;
+		o[k].val = OPT_ALIAS + (int)i;
+		k++;
+	}
+	return o;
+}
+
 void cli_usage(FILE *out)
 {
 	fprintf(out,
 "usage: runeval --local [options]\n"
 "       runeval --daytona [--sandboxes M] [options]\n"
+"       runeval --provider NAME [options]\n"
 "       runeval report [options] RESULT...\n"
 "       runeval reap [--dry-run] [--job ID]\n"
-"       runeval lifecycle --daytona [--json]\n"
+"       runeval lifecycle --provider NAME [--json]\n"
 "\n"
 "Run an eval job: bring the task app up, wait until it is healthy, run one\n"
 "rollout per seed, tear it down, and report rewards and phase timings.\n"
 "\n"
 "Mode:\n"
+"  --provider NAME         where the task app runs (process/local,\n"
+"                          daytona); each provider's name is also a flag:\n"
 "  --local                 run the task app on this host\n"
 "  --daytona               run it in Daytona sandboxes (DAYTONA_API_KEY,\n"
 "                          DAYTONA_API_URL, DAYTONA_TARGET)\n"
@@ -263,6 +295,41 @@ static void cli_defaults(struct cli_options *opt)
 	opt->sandboxes = 1;
 }
 
+/* "'--local', '--daytona' or '--provider NAME'", malloc'ed. */
+static char *cli_provider_flags(void)
+{
+	const struct provider_ops *const *p = provider_all();
+	struct rv_buf b = RV_BUF_INIT;
+
+	for (; *p; p++)
+		if ((*p)->alias)
+			rv_buf_addf(&b, "'--%s', ", (*p)->alias);
+	rv_buf_adds(&b, "or '--provider NAME'");
+	return rv_buf_detach(&b, NULL);
+}
+
+/* --provider NAME (or an alias): the provider and the mode it runs in. */
+static enum rv_code cli_provider(struct cli_options *opt, const char *name,
+				 struct rv_err *err)
+{
+	const struct provider_ops *ops = provider_find(name);
+	const struct provider_ops *const *p;
+	struct rv_buf known = RV_BUF_INIT;
+
+	if (ops) {
+		opt->provider = ops->name;
+		opt->mode = mode_for_provider(ops)->name;
+		return RV_OK;
+	}
+	for (p = provider_all(); *p; p++)
+		rv_buf_addf(&known, "%s%s", p == provider_all() ? "" : ", ",
+			    (*p)->alias ? (*p)->alias : (*p)->name);
+	rv_errf(err, RV_ERR_USAGE, "unknown provider '%s' for '--provider' "
+		"(known: %s)", name, known.data);
+	rv_buf_release(&known);
+	return RV_ERR_USAGE;
+}
+
 /* Handle one option; n_seeds_flag counts --seeds/--seed-list. */
 static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
 			    int *seed_flags, struct rv_err *err)
@@ -270,14 +337,12 @@ static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
 	long v;
 	enum rv_code rc = RV_OK;
 
+	if (c >= OPT_ALIAS)
+		return cli_provider(opt, provider_all()[c - OPT_ALIAS]->name,
+				    err);
 	switch (c) {
-	case OPT_LOCAL:
-		opt->mode = "local";
-		opt->provider = "process";
-		break;
-	case OPT_DAYTONA:
-		opt->mode = "sandbox";
-		opt->provider = "daytona";
+	case OPT_PROVIDER:
+		rc = cli_provider(opt, arg, err);
 		break;
 	case OPT_SNAPSHOT: opt->snapshot = arg; break;
 	case OPT_IMAGE: opt->image = arg; break;
@@ -347,6 +412,21 @@ static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
 	return rc;
 }
 
+/* "'--daytona', ..." for the providers that run apps in sandboxes. */
+static char *cli_sandbox_flags(void)
+{
+	const struct provider_ops *const *p = provider_all();
+	struct rv_buf b = RV_BUF_INIT;
+
+	for (; *p; p++) {
+		if (!(mode_for_provider(*p)->flags & MODE_SANDBOXED))
+			continue;
+		rv_buf_addf(&b, "%s'--%s'", b.len ? ", " : "",
+			    (*p)->alias ? (*p)->alias : (*p)->name);
+	}
+	return rv_buf_detach(&b, NULL);
+}
+
 /* The sandbox options make sense only in a sandbox mode. */
 static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 					 struct rv_err *err)
@@ -358,7 +438,10 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 			 opt->setup_cmd, opt->keep, opt->sandboxes > 1,
 			 opt->provision_timeout_s > 0 };
 
-	if (strcmp(opt->mode, "local")) {
+	const struct mode_ops *mode = mode_find(opt->mode);
+	char *flags;
+
+	if (mode && (mode->flags & MODE_SANDBOXED)) {
 		if (opt->snapshot && opt->image)
 			return rv_errf(err, RV_ERR_USAGE, "give one of "
 				       "'--snapshot' and '--image', not both");
@@ -367,11 +450,15 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 				       "sandbox: use it without '--sandboxes'");
 		return RV_OK;
 	}
-	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++)
-		if (given[i])
-			return rv_errf(err, RV_ERR_USAGE, "'%s' needs a "
-				       "sandbox mode ('--daytona')",
-				       remote_only[i]);
+	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
+		if (!given[i])
+			continue;
+		flags = cli_sandbox_flags();
+		rv_errf(err, RV_ERR_USAGE, "'%s' needs a sandbox mode (%s)",
+			remote_only[i], flags);
+		free(flags);
+		return RV_ERR_USAGE;
+	}
 	return RV_OK;
 }
 
@@ -384,9 +471,13 @@ static enum rv_code cli_validate(struct cli_options *opt, int seed_flags,
 
 	if (opt->help || opt->version)
 		return RV_OK;
-	if (!opt->mode)
-		return rv_errf(err, RV_ERR_USAGE,
-			       "no mode given: use '--local' or '--daytona'");
+	if (!opt->mode) {
+		char *flags = cli_provider_flags();
+
+		rv_errf(err, RV_ERR_USAGE, "no mode given: use %s", flags);
+		free(flags);
+		return RV_ERR_USAGE;
+	}
 	rc = cli_validate_sandbox(opt, err);
 	if (rc != RV_OK)
 		return rc;
@@ -427,22 +518,26 @@ enum rv_code cli_parse(int argc, char **argv, struct cli_options *opt,
 	int c, seed_flags = 0;
 	enum rv_code rc = RV_OK;
 
+	struct option *longopts = cli_all_longopts();
+
 	cli_defaults(opt);
 	optind = 1;
 	opterr = 0;
 	while (rc == RV_OK &&
-	       (c = getopt_long(argc, argv, ":hqv", cli_longopts, NULL)) != -1) {
+	       (c = getopt_long(argc, argv, ":hqv", longopts, NULL)) != -1) {
 		const char *name = argv[optind - 1];
 
 		if (c == '?')
-			return rv_errf(err, RV_ERR_USAGE, "unknown option '%s'",
-				       optopt ? (char[]){ '-', (char)optopt, 0 } :
-				       name);
-		if (c == ':')
-			return rv_errf(err, RV_ERR_USAGE,
-				       "option '%s' needs a value", name);
-		rc = cli_one(c, optarg, opt, &seed_flags, err);
+			rc = rv_errf(err, RV_ERR_USAGE, "unknown option '%s'",
+				     optopt ? (char[]){ '-', (char)optopt, 0 } :
+				     name);
+		else if (c == ':')
+			rc = rv_errf(err, RV_ERR_USAGE,
+				     "option '%s' needs a value", name);
+		else
+			rc = cli_one(c, optarg, opt, &seed_flags, err);
 	}
+	free(longopts);
 	if (rc != RV_OK)
 		return rc;
 	if (optind < argc)

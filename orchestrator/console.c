@@ -2,11 +2,14 @@
 #include "console.h"
 
 #include "cli.h"
-#include "job.h"
+#include "outcome.h"
+#include "rollouts.h"
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_log.h"
 #include "rv_redact.h"
+#include "rv_term.h"
 #include "summary.h"
 
 #include <math.h>
@@ -16,6 +19,7 @@
 
 #define CONSOLE_REDRAW_NS (100 * RV_NS_PER_MS)
 #define CONSOLE_PLAIN_NS (5 * RV_NS_PER_SEC)
+#define CONSOLE_STATUS_MAX 100	/* bytes of a status shown in the table */
 
 struct console {
 	const struct cli_options *opt;
@@ -44,24 +48,25 @@ void console_free(struct console *c)
 	free(c);
 }
 
-void console_phase_begin(struct console *c, const char *phase)
+void console_phase_begin(struct console *c, enum rv_phase phase)
 {
 	if (!c)
 		return;
-	if (!strcmp(phase, "rollouts"))
+	if (phase == RV_PHASE_ROLLOUTS)
 		c->start_ns = c->last_draw_ns = rv_now_ns();
 	if (c->opt->verbose)
-		rv_debug("%s ...", phase);
+		rv_debug("%s ...", rv_phase_name(phase));
 }
 
-void console_phase_end(struct console *c, const char *phase,
+void console_phase_end(struct console *c, enum rv_phase phase,
 		       enum rv_code rc, double ms, const char *error)
 {
 	if (!c)
 		return;
 	console_progress_done(c);
 	if (c->opt->verbose)
-		rv_debug("%s %s (%.1f ms)%s%s", phase, rc == RV_OK ? "ok" :
+		rv_debug("%s %s (%.1f ms)%s%s", rv_phase_name(phase),
+			 rc == RV_OK ? "ok" :
 			 "failed", ms, rc == RV_OK ? "" : ": ",
 			 rc == RV_OK ? "" : error);
 }
@@ -153,14 +158,25 @@ static void console_seed_row(FILE *f, const struct rollout *r)
 				    "") : r->error ? r->error : "";
 	double ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
 
+	size_t len = strlen(what);
+	struct rv_buf safe = RV_BUF_INIT;
+
+	/* the first 100 bytes (whole UTF-8 characters), then escaped */
+	if (len > CONSOLE_STATUS_MAX) {
+		len = CONSOLE_STATUS_MAX;
+		while (len && ((unsigned char)what[len] & 0xc0) == 0x80)
+			len--;
+	}
+	rv_term_escape(&safe, what, len, false);
 	fprintf(f, "%8ld  %-6s ", r->seed, r->ok ? "ok" :
 		r->state == ROLLOUT_CANCELLED ? "cancel" : "FAILED");
 	console_num(f, r->ok ? r->reward : NAN, 7, "%*.3f");
 	console_num(f, ms, 10, "%*.1f");
-	fprintf(f, "  %.100s\n", what);
+	fprintf(f, "  %s\n", safe.data);
+	rv_buf_release(&safe);
 }
 
-static void console_seed_table(FILE *f, const struct job *job)
+static void console_seed_table(FILE *f, const struct job_outcome *job)
 {
 	size_t shown = 0, n = job->n_rollouts;
 	bool all = n <= CONSOLE_MAX_SEED_ROWS;
@@ -197,7 +213,7 @@ static void console_phase_table(FILE *f, const struct summary *s)
 	}
 }
 
-void console_report(struct console *c, const struct job *job,
+void console_report(struct console *c, const struct job_outcome *job,
 		    const struct summary *s)
 {
 	FILE *f;
@@ -215,9 +231,9 @@ void console_report(struct console *c, const struct job *job,
 	console_phase_table(f, s);
 	fprintf(f, "\njob %s: %s", job->id, job_status_name(job->status));
 	if (job->status != JOB_OK) {
-		char *msg = rv_redact(job->err.msg);
+		char *msg = rv_redact(job->error);
 
-		fprintf(f, ": %s", msg);
+		rv_term_printf(f, ": %s", msg);
 		free(msg);
 	}
 	fprintf(f, "\nresults: %s\n", job->result_path);

@@ -17,9 +17,10 @@
 #include <stdio.h>
 
 #include "rv_err.h"
+#include "rv_phase.h"
 
 struct cli_options;
-struct job;
+struct job_outcome;
 struct rollout;
 struct summary;
 struct console;
@@ -31,15 +32,15 @@ struct console *console_new(const struct cli_options *opt, size_t total,
 			    FILE *report_out);
 void console_free(struct console *c);
 
-void console_phase_begin(struct console *c, const char *phase);
-void console_phase_end(struct console *c, const char *phase,
+void console_phase_begin(struct console *c, enum rv_phase phase);
+void console_phase_end(struct console *c, enum rv_phase phase,
 		       enum rv_code rc, double ms, const char *error);
 void console_rollout(struct console *c, const struct rollout *r);
 /* Clear the live line (before anything else is printed). */
 void console_progress_done(struct console *c);
 
 /* The final report of a finished job, with its summary_compute(). */
-void console_report(struct console *c, const struct job *job,
+void console_report(struct console *c, const struct job_outcome *job,
 		    const struct summary *s);
 
 #endif

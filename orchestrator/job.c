@@ -9,6 +9,7 @@
 #include "rv_clock.h"
 #include "rv_fs.h"
 #include "rv_log.h"
+#include "rv_redact.h"
 #include "signals.h"
 
 #include <ctype.h>
@@ -48,7 +49,7 @@ struct job_shard {
 	char *key_kv;
 	const char *app_env[2];
 	struct rv_err err;		/* its first failure */
-	const char *failed_phase;
+	enum rv_phase failed_phase;
 	pthread_t thread;
 	bool threaded;
 };
@@ -77,12 +78,21 @@ static enum rv_code job_journal(struct mode_app *app, const char *event,
 			      app->sb ? app->sb->id : NULL, err);
 }
 
+/* Does the job's mode give each shard a sandbox of its own? */
+static bool job_sandboxed(const struct job *job)
+{
+	return (job->mode->flags & MODE_SANDBOXED) != 0;
+}
+
 static void job_shard_init(struct job_shard *sh, struct job *job,
 			   unsigned index)
 {
+	bool sandboxed = job_sandboxed(job);
+
 	sh->job = job;
 	sh->index = index;
-	if (job->remote) {
+	sh->failed_phase = RV_PHASE_NONE;
+	if (sandboxed) {
 		/* unique, lowercase, recognisable: runeval-<job>-<shard> */
 		snprintf(sh->name, sizeof(sh->name), "runeval-%s-%u", job->id,
 			 index);
@@ -101,7 +111,7 @@ static void job_shard_init(struct job_shard *sh, struct job *job,
 	sh->pcfg.target = job->target;
 	sh->pcfg.api_url = job->api_url;
 	sh->pcfg.cancel = &signals_stop;
-	sh->pcfg.attempts = job->remote ? &sh->attempts : NULL;
+	sh->pcfg.attempts = &sh->attempts;
 	sh->pcfg.create_timeout_ms = (long)(job->opt->provision_timeout_s *
 					    1000.0);
 	/* provider-side backstops: idle stop, then delete on stop */
@@ -109,8 +119,8 @@ static void job_shard_init(struct job_shard *sh, struct job *job,
 	sh->pcfg.auto_delete_min = job->opt->keep ? -1 : 0;
 	sh->key_kv = rv_xasprintf("ENVIRONMENT_API_KEY=%s", job->api_key);
 	sh->app_env[0] = sh->key_kv;
-	sh->app.mode = mode_find(job->mode_name);
-	sh->app.provider = provider_find(job->provider_name);
+	sh->app.mode = job->mode;
+	sh->app.provider = job->provider;
 	sh->app.pcfg = &sh->pcfg;
 	sh->app.app_dir = job->app_dir;
 	sh->app.start_cmd = job->start_cmd;
@@ -118,13 +128,14 @@ static void job_shard_init(struct job_shard *sh, struct job *job,
 	sh->app.bundle = job->bundle;
 	sh->app.port = job->port;
 	sh->app.env = sh->app_env;
-	sh->app.log_path = job->remote ? NULL : job->log_path;
+	/* a sandbox's log goes to its own directory once it has an id */
+	sh->app.log_path = sandboxed ? NULL : job->log_path;
 	sh->app.stop_grace_ms = JOB_STOP_GRACE_MS;
 	sh->app.step_timeout_ms = (long)(job->opt->timeout_s * 1000.0);
 	sh->app.wait_healthy = health_wait;
 	sh->app.wait_healthy_arg = &sh->health;
 	sh->app.cancel = &signals_stop;
-	sh->app.journal = job->remote ? job_journal : NULL;
+	sh->app.journal = sandboxed ? job_journal : NULL;
 	sh->app.journal_arg = sh;
 	sh->app.keep = job->opt->keep;
 	sh->health.api_key = job->api_key;
@@ -143,7 +154,7 @@ static void job_shard_release(struct job_shard *sh)
 	free(sh->app.kept_note);
 }
 
-static void job_shard_fail(struct job_shard *sh, const char *phase,
+static void job_shard_fail(struct job_shard *sh, enum rv_phase phase,
 			   const struct rv_err *e)
 {
 	if (sh->err.code != RV_OK)
@@ -196,7 +207,7 @@ static void job_shard_adopt_sandbox(struct job_shard *sh)
 	struct rv_err e = RV_ERR_INIT;
 	char *dir;
 
-	if (!app->sb || sh->log_path || !sh->job->remote)
+	if (!app->sb || sh->log_path || !job_sandboxed(sh->job))
 		return;
 	snprintf(sh->label, sizeof(sh->label), "%s", app->sb->id);
 	dir = rv_xasprintf("%s/sandbox-%s", sh->job->out_dir, app->sb->id);
@@ -223,7 +234,7 @@ static void job_shard_span_end(struct job_shard *sh, size_t i, size_t mark,
 	}
 }
 
-static void job_console_begin(struct job *job, const char *phase)
+static void job_console_begin(struct job *job, enum rv_phase phase)
 {
 	job_lock(job);
 	console_phase_begin(job->console, phase);
@@ -231,7 +242,7 @@ static void job_console_begin(struct job *job, const char *phase)
 }
 
 static void job_console_end(struct job_shard *sh, size_t i,
-			    const char *phase, enum rv_code rc,
+			    enum rv_phase phase, enum rv_code rc,
 			    const char *error)
 {
 	job_lock(sh->job);
@@ -243,21 +254,22 @@ static void job_console_end(struct job_shard *sh, size_t i,
 /* The mode's bring-up steps, one span each; stops at the first failure. */
 static enum rv_code job_bring_up(struct job_shard *sh)
 {
-	for (const struct mode_step *st = sh->app.mode->up; st->phase; st++) {
-		bool provision = !strcmp(st->phase, "provision");
+	for (const struct mode_step *st = sh->app.mode->up; st->run; st++) {
+		bool creates = st->flags & MODE_STEP_CREATES;
 		struct rv_err e = RV_ERR_INIT;
 		size_t i, mark = sh->attempts.n;
 		enum rv_code rc;
 
 		if (signals_stop)
 			return RV_ERR_INTR;
-		if (provision && !job_create_slot(sh->job))
+		if (creates && !job_create_slot(sh->job))
 			return RV_ERR_INTR;
 		job_console_begin(sh->job, st->phase);
 		sh->app.attempts = 0;
-		i = spans_begin(&sh->spans, st->phase, sh->label, -1);
+		i = spans_begin(&sh->spans, rv_phase_name(st->phase), sh->label,
+				-1);
 		rc = st->run(&sh->app, &e);
-		if (provision)
+		if (creates)
 			job_create_done(sh->job);
 		job_shard_adopt_sandbox(sh);
 		job_shard_span_end(sh, i, mark, rc, sh->app.attempts, e.msg);
@@ -308,13 +320,14 @@ static void job_rollouts(struct job_shard *sh)
 	for (size_t j = 0; j < n; j++)
 		headers[2 + j] = sh->app.preview.headers[j];
 	rc.headers = headers;
-	job_console_begin(job, "rollouts");
-	i = spans_begin(&sh->spans, "rollouts", sh->label, -1);
+	job_console_begin(job, RV_PHASE_ROLLOUTS);
+	i = spans_begin(&sh->spans, rv_phase_name(RV_PHASE_ROLLOUTS), sh->label,
+			-1);
 	r = rollouts_run(&rc, sh->rs, sh->n, &e);
 	spans_end(&sh->spans, i, r, 1, e.msg);
-	job_console_end(sh, i, "rollouts", r, e.msg);
+	job_console_end(sh, i, RV_PHASE_ROLLOUTS, r, e.msg);
 	if (r != RV_OK && r != RV_ERR_INTR)
-		job_shard_fail(sh, "rollouts", &e);
+		job_shard_fail(sh, RV_PHASE_ROLLOUTS, &e);
 	free(headers);
 	free(key_header);
 }
@@ -331,7 +344,7 @@ static void job_check_app_alive(struct job_shard *sh)
 		return;
 	rv_errf(&e, RV_ERR_CHILD, "task app exited with status %d during the "
 		"rollouts", st.exit_code);
-	job_shard_fail(sh, "rollouts", &e);
+	job_shard_fail(sh, RV_PHASE_ROLLOUTS, &e);
 }
 
 static void job_teardown(struct job_shard *sh)
@@ -340,13 +353,14 @@ static void job_teardown(struct job_shard *sh)
 	size_t i, mark = sh->attempts.n;
 	enum rv_code rc;
 
-	job_console_begin(sh->job, "teardown");
-	i = spans_begin(&sh->spans, "teardown", sh->label, -1);
+	job_console_begin(sh->job, RV_PHASE_TEARDOWN);
+	i = spans_begin(&sh->spans, rv_phase_name(RV_PHASE_TEARDOWN), sh->label,
+			-1);
 	rc = mode_teardown(&sh->app, &e);
 	job_shard_span_end(sh, i, mark, rc, 1, e.msg);
-	job_console_end(sh, i, "teardown", rc, e.msg);
+	job_console_end(sh, i, RV_PHASE_TEARDOWN, rc, e.msg);
 	if (rc != RV_OK)
-		job_shard_fail(sh, "teardown", &e);
+		job_shard_fail(sh, RV_PHASE_TEARDOWN, &e);
 }
 
 /* One shard's whole life; teardown always runs. */
@@ -354,13 +368,7 @@ static void *job_shard_run(void *arg)
 {
 	struct job_shard *sh = arg;
 
-	if (!sh->app.mode || !sh->app.provider) {
-		struct rv_err e = RV_ERR_INIT;
-
-		rv_errf(&e, RV_ERR_CONFIG, "unknown mode '%s' or provider "
-			"'%s'", sh->job->mode_name, sh->job->provider_name);
-		job_shard_fail(sh, "start", &e);
-	} else if (job_bring_up(sh) == RV_OK && !signals_stop) {
+	if (job_bring_up(sh) == RV_OK && !signals_stop) {
 		job_rollouts(sh);
 		job_check_app_alive(sh);
 	}
@@ -380,8 +388,8 @@ static void job_conclude(struct job *job)
 		job->exit_code = CLI_EXIT_INTERRUPTED;
 		rv_errf(&job->err, RV_ERR_INTR, "interrupted by %s",
 			signals_first() == SIGTERM ? "SIGTERM" : "SIGINT");
-	} else if (job->err.code != RV_OK && (!job->failed_phase ||
-		   strcmp(job->failed_phase, "rollouts"))) {
+	} else if (job->err.code != RV_OK &&
+		   job->failed_phase != RV_PHASE_ROLLOUTS) {
 		job->status = JOB_ERROR;
 		job->exit_code = CLI_EXIT_INFRA;
 	} else if (failed) {
@@ -445,24 +453,40 @@ static void job_shard_merge(struct job *job, struct job_shard *sh)
 	}
 }
 
-/* What a remote job needs before any sandbox: journal and bundle. */
-static enum rv_code job_remote_prepare(struct job *job, struct rv_err *err)
+/*
+ * What the job needs before any shard: a journal when the mode makes
+ * sandboxes, then the mode's own preparation (a job-level span).
+ */
+static enum rv_code job_mode_prepare(struct job *job, struct rv_err *err)
 {
+	struct mode_job mj = { .app_dir = job->app_dir };
 	enum rv_code rc;
 	size_t i;
 
-	if (!job->remote)
-		return RV_OK;
-	rc = journal_open(NULL, job->id, &job->journal, err);
-	if (rc != RV_OK) {
-		rv_err_prefix(err, "no sandbox is created without a journal");
-		return rc;
+	if (job_sandboxed(job)) {
+		rc = journal_open(NULL, job->id, &job->journal, err);
+		if (rc != RV_OK) {
+			rv_err_prefix(err, "no sandbox is created without a "
+				      "journal");
+			return rc;
+		}
 	}
-	/* once for every sandbox: a job-level span */
-	i = spans_begin(&job->spans, "bundle", NULL, -1);
-	rc = mode_pack_app(job->app_dir, &job->bundle, err);
+	if (!job->mode->prepare)
+		return RV_OK;
+	i = spans_begin(&job->spans, rv_phase_name(job->mode->prepare_phase),
+			NULL, -1);
+	rc = mode_prepare(job->mode, &mj, err);
 	spans_end(&job->spans, i, rc, 1, err ? err->msg : NULL);
+	job->bundle = mj.bundle;
 	return rc;
+}
+
+static void job_mode_release(struct job *job)
+{
+	struct mode_job mj = { .app_dir = job->app_dir, .bundle = job->bundle };
+
+	mode_release(job->mode, &mj);
+	job->bundle = NULL;
 }
 
 static void job_run_shards(struct job *job)
@@ -497,22 +521,52 @@ static void job_run_shards(struct job *job)
 	free(sh);
 }
 
+void job_outcome(const struct job *job, struct job_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = job->id;
+	out->opt = job->opt;
+	out->provider = job->provider_name;
+	out->mode = job->mode_name;
+	out->api_url = job->api_url;
+	out->target = job->target;
+	out->n_sandboxes = job->n_sandboxes ? job->n_sandboxes : 1;
+	out->sandbox = job->sandbox;
+	out->app_desc = job->app_desc;
+	out->start_cmd = job->start_cmd;
+	out->port = job->port > 0 ? job->port : 0;
+	out->env_config = job->env_config;
+	rv_redact_hint(job->api_key, out->key_hint, sizeof(out->key_hint));
+	out->key_minted = job->key_minted;
+	out->out_dir = job->out_dir;
+	out->result_path = job->result_path;
+	out->log_path = job->log_path;
+	out->status = job->status;
+	out->exit_code = job->exit_code;
+	out->error = job->err.msg;
+	out->failed_phase = job->failed_phase;
+	out->log_tail = job->health.log_tail;
+	out->spans = &job->spans;
+	out->rollouts = job->rollouts;
+	out->n_rollouts = job->n_rollouts;
+	out->end_ns = job->end_ns;
+}
+
 int job_run(struct job *job)
 {
 	struct rv_err e = RV_ERR_INIT;
 
 	pthread_mutex_init(&job->lock, NULL);
 	pthread_cond_init(&job->create_cv, NULL);
-	if (job_remote_prepare(job, &e) != RV_OK) {
+	if (job_mode_prepare(job, &e) != RV_OK) {
 		job->err = e;
-		job->failed_phase = "provision";
+		job->failed_phase = RV_PHASE_PROVISION;
 	} else {
 		job_run_shards(job);
 	}
 	journal_close(job->journal);
 	job->journal = NULL;
-	mode_pack_release(job->bundle);
-	job->bundle = NULL;
+	job_mode_release(job);
 	job_mark_not_run(job);
 	job->end_ns = rv_now_ns();
 	console_progress_done(job->console);

@@ -18,28 +18,23 @@
 #ifndef RUNEVAL_ORCHESTRATOR_JOB_H
 #define RUNEVAL_ORCHESTRATOR_JOB_H
 
-#include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "cli.h"
 #include "health.h"
+#include "outcome.h"
 #include "rollouts.h"
 #include "rv_err.h"
+#include "rv_phase.h"
 #include "spans.h"
 
-struct mode_bundle;
+struct mode_ops;
+struct provider_ops;
 
 struct console;
 struct journal;
-
-enum job_status {
-	JOB_OK = 0,		/* every rollout succeeded */
-	JOB_FAILED,		/* ran; some rollouts failed */
-	JOB_ERROR,		/* infrastructure failure */
-	JOB_INTERRUPTED,	/* SIGINT/SIGTERM */
-};
 
 struct job {
 	const struct cli_options *opt;	/* borrowed */
@@ -52,18 +47,20 @@ struct job {
 	char *app_desc;			/* "bundled" or the --app dir */
 	char *app_dir;			/* where the start command runs */
 	char *start_cmd;
-	json_t *env_config;		/* object */
-	const char *mode_name;
-	const char *provider_name;
+	const char *env_config;		/* env.config, JSON object text */
+	const struct mode_ops *mode;	/* how the app is brought up */
+	const struct provider_ops *provider;	/* where */
+	const char *mode_name;		/* mode->name */
+	const char *provider_name;	/* provider->name */
 	char sandbox[64];		/* "local-0" */
 	int port;			/* the app's port, once known */
 
 	/* sandbox modes */
-	bool remote;			/* the provider is not this host */
 	char *api_url;			/* provider endpoint, or NULL */
 	char *target;			/* provider region, or NULL */
 	unsigned n_sandboxes;		/* shards of the seeds */
-	struct mode_bundle *bundle;	/* app packed once, for every upload */
+	struct mode_bundle *bundle;	/* the mode's job-level preparation:
+					   the app packed once, or NULL */
 	struct journal *journal;	/* remote sandboxes on disk */
 	char *kept;			/* --keep: how to reach it, or NULL */
 	pthread_mutex_t lock;		/* shards: err, console, creates */
@@ -78,7 +75,7 @@ struct job {
 	enum job_status status;
 	int exit_code;
 	struct rv_err err;		/* the job-level failure, if any */
-	const char *failed_phase;	/* where it failed, or NULL */
+	enum rv_phase failed_phase;	/* where it failed, or RV_PHASE_NONE */
 	uint64_t end_ns;
 	struct console *console;	/* progress, or NULL */
 };
@@ -91,7 +88,7 @@ int job_run(struct job *job);
 
 void job_release(struct job *job);
 
-/* "ok", "failed", "error", "interrupted". */
-const char *job_status_name(enum job_status s);
+/* The finished job as the outputs see it (outcome.h); borrowed. */
+void job_outcome(const struct job *job, struct job_outcome *out);
 
 #endif

@@ -1,12 +1,12 @@
 /* job_prepare: everything a job needs before anything starts. */
 #include "job.h"
 
+#include "mode.h"
 #include "provider.h"
 #include "rv_alloc.h"
 #include "rv_fs.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
-#include "rv_json.h"
 #include "rv_random.h"
 #include "rv_redact.h"
 
@@ -20,33 +20,34 @@
 #include <time.h>
 #include <unistd.h>
 
-#define JOB_SANDBOX_PORT 8000
-
 /*
  * The provider: does it exist, is it configured (credentials), which
- * endpoint; a sandbox gets the app on port 8000 unless told otherwise.
+ * endpoint; and the mode it runs apps in, which says the app's default
+ * port and the first shard's label.
  */
-static enum rv_code job_resolve_provider(struct job *job, struct rv_err *err)
+static enum rv_code job_resolve_provider(struct job *job, const char *name,
+					 struct rv_err *err)
 {
-	const struct provider_ops *ops = provider_find(job->provider_name);
+	const struct provider_ops *ops = provider_find(name);
 	struct provider_config cfg = { .target = job->opt->target };
 	struct provider_endpoint ep;
 	enum rv_code rc;
 
 	if (!ops)
 		return rv_errf(err, RV_ERR_CONFIG, "unknown provider '%s'",
-			       job->provider_name);
-	job->remote = (ops->caps & PROVIDER_CAP_REMOTE) != 0;
+			       name);
+	job->provider = ops;
+	job->provider_name = ops->name;
+	job->mode = mode_for_provider(ops);
+	job->mode_name = job->mode->name;
 	rc = provider_check(ops, &cfg, &ep, err);
 	if (rc != RV_OK)
 		return rc;
 	job->api_url = ep.api_url;
 	job->target = ep.target;
-	if (job->remote) {
-		if (!job->port)
-			job->port = JOB_SANDBOX_PORT;
-		snprintf(job->sandbox, sizeof(job->sandbox), "sandbox-0");
-	}
+	if (!job->port)
+		job->port = job->mode->default_port;
+	snprintf(job->sandbox, sizeof(job->sandbox), "%s-0", job->mode->label);
 	job->n_sandboxes = job->opt->sandboxes ? job->opt->sandboxes : 1;
 	if (job->n_sandboxes > job->opt->n_seeds)
 		job->n_sandboxes = (unsigned)job->opt->n_seeds;
@@ -96,6 +97,7 @@ static bool job_is_bundle(const char *dir)
  */
 static enum rv_code job_bundled_app(struct job *job, struct rv_err *err)
 {
+	bool bundle_only = job->mode->flags & MODE_SELF_CONTAINED;
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	struct rv_buf cmd = RV_BUF_INIT;
@@ -111,13 +113,13 @@ static enum rv_code job_bundled_app(struct job *job, struct rv_err *err)
 	built = rv_xasprintf("%s/taskapp-bundle", dir);
 	installed = rv_xasprintf("%s/../libexec/runeval/taskapp-bundle", dir);
 	rv_buf_adds(&cmd, "exec ");
-	if (job->remote && job_is_bundle(built)) {
+	if (bundle_only && job_is_bundle(built)) {
 		job->app_dir = realpath(built, NULL);
 		rv_buf_adds(&cmd, "./start.sh");
-	} else if (job->remote && job_is_bundle(installed)) {
+	} else if (bundle_only && job_is_bundle(installed)) {
 		job->app_dir = realpath(installed, NULL);
 		rv_buf_adds(&cmd, "./start.sh");
-	} else if (job->remote) {
+	} else if (bundle_only) {
 		rc = rv_errf(err, RV_ERR_CONFIG, "cannot find the bundled task "
 			     "app for a sandbox (looked in '%s'); build it "
 			     "with 'make bundle' or give --app DIR", installed);
@@ -135,7 +137,7 @@ static enum rv_code job_bundled_app(struct job *job, struct rv_err *err)
 	}
 	if (rc == RV_OK) {
 		rv_buf_addf(&cmd, " --host %s --port \"$PORT\"",
-			    job->remote ? "0.0.0.0" : "127.0.0.1");
+			    job->mode->app_host);
 		job->app_desc = rv_xstrdup("bundled");
 		job->start_cmd = rv_buf_detach(&cmd, NULL);
 	}
@@ -213,17 +215,14 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 	memset(job, 0, sizeof(*job));
 	spans_init(&job->spans);
 	job->opt = opt;
-	job->mode_name = opt->mode;
-	job->provider_name = opt->provider ? opt->provider : "process";
+	job->failed_phase = RV_PHASE_NONE;
 	job->port = opt->port;
-	snprintf(job->sandbox, sizeof(job->sandbox), "local-0");
-	rc = job_resolve_provider(job, err);
+	rc = job_resolve_provider(job, opt->provider ? opt->provider :
+				  "process", err);
 	if (rc != RV_OK)
 		return rc;
 	job_init_rollouts(job);
-	job->env_config = opt->env_config ?
-		rv_json_parse(opt->env_config, strlen(opt->env_config),
-			      "'--env-config'", NULL) : json_object();
+	job->env_config = opt->env_config ? opt->env_config : "{}";
 	job_make_id(job);
 	job_resolve_key(job);
 	rc = job_resolve_app(job, err);
@@ -247,7 +246,6 @@ void job_release(struct job *job)
 	free(job->rollouts);
 	spans_release(&job->spans);
 	health_wait_release(&job->health);
-	json_decref(job->env_config);
 	free(job->out_dir);
 	free(job->result_path);
 	free(job->log_path);

@@ -7,10 +7,12 @@
 #include "reap.h"
 #include "report.h"
 #include "result.h"
+#include "rv_buf.h"
 #include "rv_http.h"
 #include "rv_json.h"
 #include "rv_log.h"
 #include "rv_redact.h"
+#include "rv_term.h"
 #include "signals.h"
 #include "summary.h"
 
@@ -26,21 +28,28 @@ static int main_usage_error(const struct rv_err *err)
 }
 
 /* The job's error and, when the app died, the tail of its log. */
-static void main_print_failure(const struct job *job)
+static void main_print_failure(const struct job_outcome *job)
 {
-	const char *tail = job->health.log_tail;
+	const char *tail = job->log_tail;
 
 	if (job->status == JOB_OK || job->status == JOB_FAILED)
 		return;
 	if (job->status == JOB_INTERRUPTED)
-		rv_warn("%s; the task app was torn down", job->err.msg);
+		rv_warn("%s; the task app was torn down", job->error);
+	else if (job->failed_phase != RV_PHASE_NONE)
+		rv_error("%s: %s", rv_phase_name(job->failed_phase),
+			 job->error);
 	else
-		rv_error("%s%s%s", job->failed_phase ? job->failed_phase : "",
-			 job->failed_phase ? ": " : "", job->err.msg);
+		rv_error("%s", job->error);
 	if (tail && *tail) {
+		struct rv_buf safe = RV_BUF_INIT;
+
+		/* multi-line by design, but no other control character */
+		rv_term_escape(&safe, tail, strlen(tail), true);
 		fprintf(stderr, "--- last lines of %s ---\n%s%s"
-			"--- end of task app log ---\n", job->log_path, tail,
-			tail[strlen(tail) - 1] == '\n' ? "" : "\n");
+			"--- end of task app log ---\n", job->log_path,
+			safe.data, tail[strlen(tail) - 1] == '\n' ? "" : "\n");
+		rv_buf_release(&safe);
 	} else if (job->status == JOB_ERROR && access(job->log_path, F_OK) == 0) {
 		fprintf(stderr, "runeval: the task app's output is in %s\n",
 			job->log_path);
@@ -52,11 +61,13 @@ static int main_results(struct job *job, struct console *con)
 {
 	struct rv_err err = RV_ERR_INIT;
 	int code = job->exit_code;
+	struct job_outcome o;
 	struct summary s;
 
 	spans_sort(&job->spans);
-	summary_compute(job, &s);	/* once: file, table and --json */
-	if (result_write(job, &s, &err) != RV_OK) {
+	job_outcome(job, &o);
+	summary_compute(&o, &s);	/* once: file, table and --json */
+	if (result_write(&o, &s, &err) != RV_OK) {
 		rv_error("%s", err.msg);
 		if (code == CLI_EXIT_OK || code == CLI_EXIT_ROLLOUTS)
 			code = CLI_EXIT_INFRA;
@@ -65,10 +76,10 @@ static int main_results(struct job *job, struct console *con)
 		/* result.json is the record; the renderings are extras */
 		rv_warn("cannot render the report: %s", err.msg);
 	}
-	main_print_failure(job);
-	console_report(con, job, &s);
+	main_print_failure(&o);
+	console_report(con, &o, &s);
 	if (job->opt->json) {
-		result_stream(job, &s, stdout);
+		result_stream(&o, &s, stdout);
 		fflush(stdout);
 	}
 	return code;
@@ -115,7 +126,7 @@ static int main_run(const struct cli_options *opt)
 	job_run(&job);
 	code = main_results(&job, con);
 	if (job.kept)
-		fprintf(stderr, "runeval: %s\n", job.kept);
+		rv_term_printf(stderr, "runeval: %s\n", job.kept);
 	console_free(con);
 	job_release(&job);
 	return code;

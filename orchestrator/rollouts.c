@@ -6,11 +6,13 @@
 #include "rv_clock.h"
 #include "rv_http.h"
 #include "rv_json.h"
+#include "rv_phase.h"
 #include "rv_redact.h"
 #include "spans.h"
 
 #include <curl/curl.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +33,7 @@ struct rollouts_run {
 	size_t n_slots, inflight;
 	char *url;
 	json_t *policy;			/* {"config": {...}}, shared */
+	json_t *env_config;		/* env.config, parsed once */
 	unsigned rand_state;
 };
 
@@ -83,7 +86,12 @@ static char *rollout_str(const json_t *v, const char *path)
 	return s ? rv_redact(s) : NULL;
 }
 
-/* reward_info.details (or metrics.details), capped in size, as text. */
+/*
+ * reward_info.details (or metrics.details), redacted and capped in size,
+ * as text.  An app may echo its environment here: every string and key
+ * is redacted, and when a secret still shows (in a number, say) the
+ * whole object is withheld.
+ */
 static char *rollout_details(const json_t *v)
 {
 	json_t *d = rv_json_path(v, "reward_info.details");
@@ -93,7 +101,13 @@ static char *rollout_details(const json_t *v)
 		d = rv_json_path(v, "metrics.details");
 	if (!json_is_object(d))
 		return NULL;
+	d = rv_json_redact(d);
 	text = rv_json_dumps(d);
+	json_decref(d);
+	if (rv_redact_contains(text)) {
+		free(text);
+		return rv_xstrdup("{\"redacted\":true}");
+	}
 	if (strlen(text) > ROLLOUT_DETAILS_MAX) {
 		size_t size = strlen(text);
 
@@ -101,6 +115,11 @@ static char *rollout_details(const json_t *v)
 		text = rv_xasprintf("{\"truncated\":true,\"size\":%zu}", size);
 	}
 	return text;
+}
+
+static bool rollout_reward_in_range(double reward)
+{
+	return isfinite(reward) && fabs(reward) <= ROLLOUT_REWARD_MAX;
 }
 
 /* Where the reward is; names the problem when there is none. */
@@ -119,6 +138,14 @@ static bool rollout_reward(struct rollout *r, const json_t *v)
 		if (!json_is_number(x)) {
 			rollout_fail(r, "%s is %s, not a number", paths[i],
 				     rv_json_type_name(x));
+			return false;
+		}
+		if (!rollout_reward_in_range(json_number_value(x))) {
+			rollout_fail(r, "%s %g is out of range: a reward must "
+				     "be within -%s and %s", paths[i],
+				     json_number_value(x),
+				     ROLLOUT_REWARD_MAX_TEXT,
+				     ROLLOUT_REWARD_MAX_TEXT);
 			return false;
 		}
 		r->reward = json_number_value(x);
@@ -183,8 +210,7 @@ static char *rollouts_body(struct rollouts_run *run, const struct rollout *r)
 	if (cfg->env_name)
 		json_object_set_new(env, "env_name",
 				    json_string(cfg->env_name));
-	json_object_set_new(env, "config", cfg->env_config ?
-			    json_deep_copy(cfg->env_config) : json_object());
+	json_object_set_new(env, "config", json_deep_copy(run->env_config));
 	req = json_pack("{s:s, s:o, s:O}", "trace_correlation_id", r->tcid,
 			"env", env, "policy", run->policy);
 	s = rv_json_dumps(req);
@@ -250,7 +276,7 @@ static void rollouts_close(struct rollouts_run *run, struct rollout_slot *sl)
 	sl->r = NULL;
 	run->inflight--;
 	if (cfg->spans)
-		spans_add(cfg->spans, "rollout", cfg->sandbox, r->seed,
+		spans_add(cfg->spans, rv_phase_name(RV_PHASE_ROLLOUT), cfg->sandbox, r->seed,
 			  r->start_ns, r->end_ns, r->ok, 1, r->error);
 	if (cfg->on_done)
 		cfg->on_done(cfg->on_done_arg, r);
@@ -387,6 +413,13 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 	}
 	run.url = rv_xasprintf("%s/rollout", cfg->base_url);
 	run.policy = rollouts_policy(cfg);
+	run.env_config = cfg->env_config ?
+		rv_json_parse(cfg->env_config, strlen(cfg->env_config),
+			      "env.config", NULL) : NULL;
+	if (!json_is_object(run.env_config)) {
+		json_decref(run.env_config);	/* the CLI checked it */
+		run.env_config = json_object();
+	}
 	run.rand_state = (unsigned)rv_now_ns() ^ (unsigned)rv_wall_ns();
 	run.multi = curl_multi_init();
 	if (!run.multi)
@@ -399,6 +432,7 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 	}
 	curl_multi_cleanup(run.multi);
 	json_decref(run.policy);
+	json_decref(run.env_config);
 	free(run.url);
 	free(run.slots);
 	return rc;

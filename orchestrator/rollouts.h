@@ -14,7 +14,6 @@
 #ifndef RUNEVAL_ORCHESTRATOR_ROLLOUTS_H
 #define RUNEVAL_ORCHESTRATOR_ROLLOUTS_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +21,17 @@
 #include "rv_err.h"
 
 struct spans;
+
+/*
+ * The rewards accepted: finite, |reward| <= ROLLOUT_REWARD_MAX.  Far above
+ * any score a task app means (0..1, percentages, points), far below where
+ * a sum can overflow (a million seeds sum to at most 1e15 < 2^53, still
+ * exact to the unit); a reward outside (1e308, ...) fails its rollout
+ * with a reason.  NaN and Infinity are not JSON: such an answer fails as
+ * malformed JSON.
+ */
+#define ROLLOUT_REWARD_MAX 1e9
+#define ROLLOUT_REWARD_MAX_TEXT "1e9"
 
 /* Keep at most this much of each rollout's reward_info.details. */
 #define ROLLOUT_DETAILS_MAX 8192
@@ -56,7 +66,7 @@ struct rollouts_config {
 	const char *model;		/* or NULL */
 	const char *inference_url;	/* or NULL */
 	const char *env_name;		/* or NULL */
-	const json_t *env_config;	/* object or NULL */
+	const char *env_config;		/* JSON object text, or NULL: {} */
 	unsigned concurrency;
 	long timeout_ms;		/* per rollout */
 	const volatile int *cancel;	/* stop dispatch, cancel in flight */

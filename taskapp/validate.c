@@ -3,6 +3,7 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_json.h"
+#include "rv_term.h"
 
 #include <errno.h>
 #include <math.h>
@@ -39,8 +40,8 @@ static json_t *check_loc(const char *loc)
 /*
  * A message as a JSON string.  One that quotes the request (a parser's
  * "near '...'", a name cut at a byte limit) may not be UTF-8, which
- * json_string refuses: its bytes from 0x80 up are then written \xHH, so
- * that the error is never lost.
+ * json_string refuses: it is then escaped (rv_term_escape writes the
+ * bytes that are not UTF-8 as \xNN), so that the error is never lost.
  */
 static json_t *check_msg(const char *msg)
 {
@@ -49,7 +50,7 @@ static json_t *check_msg(const char *msg)
 
 	if (v)
 		return v;
-	rv_buf_add_printable(&text, msg, strlen(msg), true);
+	rv_term_escape(&text, msg, strlen(msg), false);
 	v = json_string(text.data);
 	rv_buf_release(&text);
 	return v;

@@ -93,13 +93,6 @@ START_TEST(test_buf_shell_word_and_hex)
 	ck_assert_str_eq(b.data, "''");
 	ck_assert_str_eq(rv_hex(bytes, sizeof(bytes), hex), "009fff10");
 	ck_assert_str_eq(rv_hex(bytes, 0, hex), "");
-	/* foreign text for a one-line message */
-	rv_buf_reset(&b);
-	rv_buf_add_printable(&b, "a\n\033[2J\x7f\xc3\xa9\0z", 11, false);
-	ck_assert_str_eq(b.data, "a\\x0a\\x1b[2J\\x7f\xc3\xa9\\x00z");
-	rv_buf_reset(&b);
-	rv_buf_add_printable(&b, "\xc3\xa9!", 3, true);
-	ck_assert_str_eq(b.data, "\\xc3\\xa9!");
 	rv_buf_release(&b);
 }
 END_TEST
@@ -178,7 +171,7 @@ START_TEST(test_json_paths_and_errors)
 	/* jansson quotes the input near the error: one printable line */
 	doc = "{\"s\":\"\\ud83\n\"}";
 	ck_assert_ptr_null(rv_json_parse(doc, strlen(doc), "body", &err));
-	ck_assert_msg(strstr(err.msg, "near '\"\\ud83\\x0a'"), "message: %s",
+	ck_assert_msg(strstr(err.msg, "near '\"\\ud83\\n'"), "message: %s",
 		      err.msg);
 	doc = "[\"\\\033[2J\"]";
 	ck_assert_ptr_null(rv_json_parse(doc, strlen(doc), "body", &err));

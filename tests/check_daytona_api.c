@@ -66,7 +66,7 @@ START_TEST(test_api_sandbox_lifecycle)
 	struct daytona_client *c;
 	struct daytona_sandbox_info info = { 0 };
 	struct provider_attempts log = PROVIDER_ATTEMPTS_INIT;
-	struct daytona_call call = { .log = &log };
+	struct remote_call call = { .log = &log };
 	struct daytona_exec_result res = { 0 };
 	const char *labels[] = { "runeval.job=lifecycle", NULL };
 	const char *env[] = { "FOO=bar baz", NULL };
@@ -335,7 +335,7 @@ START_TEST(test_api_retries_without_duplicates)
 		"--fault-5xx-rate", "0.15", "--fault-retry-after-s", "0",
 		"--seed", "11", NULL };
 	struct provider_attempts log = PROVIDER_ATTEMPTS_INIT;
-	struct daytona_call call = { .log = &log };
+	struct remote_call call = { .log = &log };
 	const char *labels[] = { "runeval.job=retries", NULL };
 	struct rv_err err = RV_ERR_INIT;
 	struct daytona_client *c;

@@ -4,9 +4,9 @@
  */
 #include "testutil.h"
 
-#include "daytona-lite/lite_api.h"
-#include "daytona-lite/lite_conf.h"
-#include "daytona-lite/lite_srv.h"
+#include "lite_api.h"
+#include "lite_conf.h"
+#include "lite_srv.h"
 
 #include <stdlib.h>
 #include <string.h>

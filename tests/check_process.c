@@ -6,6 +6,7 @@
 #include "provider.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_net.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -202,15 +203,15 @@ START_TEST(test_process_port_probe_and_preview)
 	int port = tu_free_port();
 	int fd;
 
-	ck_assert(!process_port_in_use(port));
+	ck_assert(!rv_net_port_in_use(port));
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	a.sin_port = htons((unsigned short)port);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	ck_assert_int_eq(listen(fd, 4), 0);
-	ck_assert(process_port_in_use(port));
+	ck_assert(rv_net_port_in_use(port));
 	close(fd);
-	ck_assert(process_free_port() > 0);
+	ck_assert(rv_net_free_port() > 0);
 	ck_assert_int_eq(provider_preview(sb, port, &pv, &err), RV_OK);
 	ck_assert_int_eq(strncmp(pv.url, "http://127.0.0.1:", 17), 0);
 	ck_assert_int_eq(atoi(pv.url + 17), port);
@@ -237,14 +238,14 @@ START_TEST(test_process_owns_port)
 
 	ck_assert_int_eq(provider_start_process(sb, &cmd, &p, &err), RV_OK);
 	ck_assert(tu_wait_port(port, 10000));
-	ck_assert(process_owns_port(sb, p, port));
+	ck_assert(provider_owns_port(sb, p, port));
 	a.sin_port = htons((unsigned short)other);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	ck_assert_int_eq(listen(fd, 4), 0);
-	ck_assert(!process_owns_port(sb, p, other));	/* ours, not its */
+	ck_assert(!provider_owns_port(sb, p, other));	/* ours, not its */
 	close(fd);
-	ck_assert(!process_owns_port(sb, p, other));	/* nobody's */
+	ck_assert(!provider_owns_port(sb, p, other));	/* nobody's */
 	provider_sandbox_free(sb);
 	free(shell);
 }
@@ -261,10 +262,10 @@ START_TEST(test_mode_local_refuses_taken_port)
 
 	ck_assert_ptr_nonnull(local);
 	ck_assert_ptr_null(mode_find("nope"));
-	ck_assert_str_eq(local->up[0].phase, "start");
-	ck_assert_str_eq(local->up[1].phase, "preview");
-	ck_assert_str_eq(local->up[2].phase, "health");
-	ck_assert_ptr_null(local->up[3].phase);
+	ck_assert_str_eq(rv_phase_name(local->up[0].phase), "start");
+	ck_assert_str_eq(rv_phase_name(local->up[1].phase), "preview");
+	ck_assert_str_eq(rv_phase_name(local->up[2].phase), "health");
+	ck_assert_ptr_null(local->up[3].run);
 	a.sin_port = htons((unsigned short)port);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);

@@ -182,17 +182,24 @@ static const struct {
 	  "invalid JSON in 'in.jsonl' at line 2 column 26: real number overflow" },
 	{ "{\"schema\":\"runeval.result/1\",\"spans\":[{\"provider\":\"p\",\"phase\":\"x\",\"ms\":1e400,\"ok\":true}]}",
 	  "'in.jsonl' line 1: 'ms' is out of range (inf)" },
+	/* times that cannot be written back as YYYY-MM-DD */
+	{ "{\"schema\":\"runeval.result/1\",\n\"job\":{\"id\":\"j\",\n\"started_unix_us\":1e30},\"spans\":[]}",
+	  "'in.jsonl' line 3: job.started_unix_us 1e+30 is out of range (years 0000 to 9999)" },
+	{ "{\"schema\":\"runeval.result/1\",\"job\":{\"started_unix_us\":-1e17},\"spans\":[]}",
+	  "'in.jsonl' line 1: job.started_unix_us -1e+17 is out of range" },
+	{ "{\"provider\":\"a\",\"phase\":\"p\",\"ms\":1,\"ok\":true,\"ts\":\"9999-12-31T23:59:59-01:00\"}\n",
+	  "line 1: 'ts' is not a UTC ISO-8601 time of the years 0000 to 9999" },
 	{ "[1, 2, 3]", "not a runeval result.json" },
 	{ "hello world\n", "invalid JSON in 'in.jsonl' at line 1" },
 	/* jansson quotes the input: its line break stays out of the message
 	 * (found by tests/fuzz/fuzz_report.c) */
 	{ "{\"provider\":\"bwrap\",\"sandbox\":\"b-\\ud83\n    \"ok\": true}",
-	  "invalid escape near '\"b-\\ud83\\x0a'" },
+	  "invalid escape near '\"b-\\ud83\\n'" },
 	/* and values quoted in a message keep their control characters out */
 	{ "{\"provider\":\"a\",\"phase\":\"p\",\"ms\":1,\"ok\":true,\"ts\":\"2026\\nPASS\\u001b[2J\"}\n",
-	  "line 1: 'ts' is not a UTC ISO-8601 time: '2026\\x0aPASS\\x1b[2J'" },
+	  "line 1: 'ts' is not a UTC ISO-8601 time of the years 0000 to 9999: '2026\\nPASS\\x1b[2J'" },
 	{ "{\"schema\":\"\\u001b[31mrunevil\\r\",\"spans\":[]}",
-	  "unsupported schema '\\x1b[31mrunevil\\x0d'" },
+	  "unsupported schema '\\x1b[31mrunevil\\r'" },
 };
 
 START_TEST(test_malformed_inputs_name_file_and_line)

@@ -7,9 +7,9 @@
 
 #include "rv_alloc.h"
 #include "rv_buf.h"
-#include "daytona-lite/toolbox_log.h"
-#include "daytona-lite/toolbox_multipart.h"
-#include "daytona-lite/toolbox_path.h"
+#include "toolbox_log.h"
+#include "toolbox_multipart.h"
+#include "toolbox_path.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -41,7 +41,7 @@ char *tu_top_dir(void)
 	for (;;) {
 		char probe[4200];
 
-		snprintf(probe, sizeof(probe), "%s/orchestrator/rv_err.h", cwd);
+		snprintf(probe, sizeof(probe), "%s/orchestrator/core/rv_err.h", cwd);
 		if (access(probe, F_OK) == 0)
 			return rv_xstrdup(cwd);
 		char *slash = strrchr(cwd, '/');

@@ -1,17 +1,18 @@
 /*
  * fuzz_lite_http: bytes a client sends to daytona-lite, and bytes a
- * sandbox's app answers through its relay (providers/daytona-lite/
- * lite_http.c): request and response heads, Content-Length and chunked
- * bodies, several requests pipelined on one connection.
+ * sandbox's app answers through its relay (providers/lite/lite_http.c):
+ * request and response heads, Content-Length and chunked bodies, several
+ * requests pipelined on one connection.
  *
  * The requests are framed the way the server's connection loop does it
- * (lite_server.c, lite_conn_head: an incremental lite_head_end, then
- * lite_head_parse_request, then the body), once with the input whole and
- * once fed in pieces: both must see the same messages.
+ * (daytona-lite/control/lite_server.c, lite_conn_head: an incremental
+ * lite_head_end, then lite_head_parse_request, then the body), once with
+ * the input whole and once fed in pieces: both must see the same
+ * messages.
  */
 #include "fuzz.h"
 
-#include "daytona-lite/lite_http.h"
+#include "lite_http.h"
 #include "rv_buf.h"
 
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /*
- * fuzz_report: an input of `runeval report` (orchestrator/report_load.c
+ * fuzz_report: an input of `runeval report` (orchestrator/report/report_load.c
  * and the readers behind it: report_lines.c for JSON-lines spans,
  * report_result.c for result.json and hyperfine exports, report_jscan.c
  * under all of them), loaded as report_set_load() loads a file.

@@ -1,6 +1,6 @@
 /*
  * fuzz_toolbox_multipart: a file upload as the toolbox daemon inside a
- * sandbox reads it (providers/daytona-lite/toolbox_multipart.c): the
+ * sandbox reads it (providers/daytona-lite/toolbox/toolbox_multipart.c): the
  * Content-Type's boundary, the multipart/form-data body, and the same
  * bytes as a chunked request body (tb_chunked_feed).
  *
@@ -10,7 +10,7 @@
  */
 #include "fuzz.h"
 
-#include "daytona-lite/toolbox_multipart.h"
+#include "toolbox_multipart.h"
 #include "rv_buf.h"
 
 #include <stdbool.h>

@@ -1,6 +1,7 @@
 /*
  * fuzz_toolbox_path: a path that a client asks the toolbox daemon to
- * read, write, list or delete (providers/daytona-lite/toolbox_path.c).
+ * read, write, list or delete (providers/daytona-lite/toolbox/
+ * toolbox_path.c).
  * Whatever it is, the daemon may only operate inside its roots.
  *
  * The roots are a scratch tree made once: home/ and work/ (the cwd),
@@ -9,7 +10,7 @@
  */
 #include "fuzz.h"
 
-#include "daytona-lite/toolbox_path.h"
+#include "toolbox_path.h"
 
 #include <limits.h>
 #include <stdbool.h>

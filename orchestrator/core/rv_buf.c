@@ -1,0 +1,175 @@
+#include "rv_buf.h"
+
+#include "rv_alloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+char rv_buf_empty_[1];
+
+void rv_buf_init(struct rv_buf *b)
+{
+	b->data = rv_buf_empty_;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void rv_buf_release(struct rv_buf *b)
+{
+	if (b->cap)
+		free(b->data);
+	rv_buf_init(b);
+}
+
+void rv_buf_grow(struct rv_buf *b, size_t n)
+{
+	size_t want = b->len + n + 1;
+	size_t cap = b->cap ? b->cap : 64;
+
+	if (want <= b->cap)
+		return;
+	while (cap < want)
+		cap *= 2;
+	if (b->cap) {
+		b->data = rv_xrealloc(b->data, cap);
+	} else {
+		b->data = rv_xmalloc(cap);
+		b->data[0] = '\0';
+	}
+	b->cap = cap;
+}
+
+void rv_buf_add(struct rv_buf *b, const void *data, size_t n)
+{
+	rv_buf_grow(b, n);
+	if (n)
+		memcpy(b->data + b->len, data, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void rv_buf_adds(struct rv_buf *b, const char *s)
+{
+	rv_buf_add(b, s, strlen(s));
+}
+
+void rv_buf_addch(struct rv_buf *b, char c)
+{
+	rv_buf_add(b, &c, 1);
+}
+
+void rv_buf_vaddf(struct rv_buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n <= 0)
+		return;
+	rv_buf_grow(b, (size_t)n);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void rv_buf_addf(struct rv_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rv_buf_vaddf(b, fmt, ap);
+	va_end(ap);
+}
+
+void rv_buf_truncate(struct rv_buf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';
+}
+
+void rv_buf_reset(struct rv_buf *b)
+{
+	rv_buf_truncate(b, 0);
+}
+
+char *rv_buf_detach(struct rv_buf *b, size_t *len)
+{
+	char *p;
+
+	if (len)
+		*len = b->len;
+	if (!b->cap)
+		return rv_xstrdup("");
+	p = b->data;
+	rv_buf_init(b);
+	return p;
+}
+
+void rv_buf_add_shell_word(struct rv_buf *b, const char *s)
+{
+	rv_buf_addch(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			rv_buf_adds(b, "'\\''");
+		else
+			rv_buf_addch(b, *s);
+	}
+	rv_buf_addch(b, '\'');
+}
+
+char *rv_hex(const void *data, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *d = data;
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return out;
+}
+
+size_t rv_utf8_len(const void *s, size_t n, uint32_t *cp)
+{
+	const unsigned char *p = s;
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	uint32_t v;
+	size_t len;
+
+	if (c < 0x80) {
+		if (cp)
+			*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	v = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+	for (size_t i = 1; i < len; i++) {
+		if (i > 1 && (p[i] < 0x80 || p[i] > 0xbf))
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if (cp)
+		*cp = v;
+	return len;
+}

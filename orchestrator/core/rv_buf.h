@@ -1,0 +1,54 @@
+/*
+ * rv_buf: a growable byte buffer, always NUL-terminated (as git's strbuf).
+ *
+ * struct rv_buf b = RV_BUF_INIT needs no allocation; rv_buf_release()
+ * frees the contents and leaves b as RV_BUF_INIT.  rv_buf_detach() hands
+ * the bytes to the caller, who frees them.  Allocation aborts on OOM.
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_CORE_RV_BUF_H
+#define RUNEVAL_ORCHESTRATOR_CORE_RV_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rv_buf {
+	char *data;	/* NUL-terminated; "" (not NULL) when empty */
+	size_t len;
+	size_t cap;
+};
+
+extern char rv_buf_empty_[1];
+#define RV_BUF_INIT { rv_buf_empty_, 0, 0 }
+
+void rv_buf_init(struct rv_buf *b);
+void rv_buf_release(struct rv_buf *b);
+/* Make room for n more bytes. */
+void rv_buf_grow(struct rv_buf *b, size_t n);
+void rv_buf_add(struct rv_buf *b, const void *data, size_t n);
+void rv_buf_adds(struct rv_buf *b, const char *s);
+void rv_buf_addch(struct rv_buf *b, char c);
+void rv_buf_addf(struct rv_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void rv_buf_vaddf(struct rv_buf *b, const char *fmt, va_list ap);
+/* Keep the first len bytes. */
+void rv_buf_truncate(struct rv_buf *b, size_t len);
+void rv_buf_reset(struct rv_buf *b);
+/* Append s as one single-quoted POSIX shell word ('it'\''s'). */
+void rv_buf_add_shell_word(struct rv_buf *b, const char *s);
+/*
+ * Write n bytes of data as lowercase hex into out, which has room for
+ * 2n + 1 characters (NUL-terminated).  Returns out.
+ */
+char *rv_hex(const void *data, size_t n, char *out);
+/*
+ * The length of the well-formed UTF-8 sequence at s (n >= 1 bytes there)
+ * and its code point in *cp (may be NULL): 1 for ASCII, 2 to 4, or 0 when
+ * s does not start one (RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF, no sequence cut by n).
+ */
+size_t rv_utf8_len(const void *s, size_t n, uint32_t *cp);
+/* The contents, malloc'ed, now the caller's; b is left empty. */
+char *rv_buf_detach(struct rv_buf *b, size_t *len);
+
+#endif

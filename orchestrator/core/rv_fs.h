@@ -1,0 +1,50 @@
+/*
+ * rv_fs: small file-system helpers shared by every folder.
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_CORE_RV_FS_H
+#define RUNEVAL_ORCHESTRATOR_CORE_RV_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "rv_err.h"
+
+struct rv_buf;
+
+/*
+ * mkdir -p: create path and every missing parent with mode; existing
+ * directories are fine.  On failure err says "cannot create '<the
+ * component that failed>': <reason>" with code RV_ERR_IO.
+ */
+enum rv_code rv_mkdirs(const char *path, mode_t mode, struct rv_err *err);
+
+/*
+ * Write all len bytes of data to fd, retrying short writes and EINTR.
+ * Sockets are written with MSG_NOSIGNAL (a closed peer is EPIPE, never
+ * SIGPIPE).  Returns 0, or -1 with errno set.  Async-signal-safe (only
+ * send() and write()), so a fork()ed child may use it before exec.
+ */
+int rv_write_all(int fd, const void *data, size_t len);
+
+/*
+ * Replace path whole or not at all: fill(f, arg) writes the content into
+ * a temporary file next to it ("<path>.tmp.<pid>"), which is renamed over
+ * path once fill returned true and every byte was flushed (and, with
+ * sync, fsync'ed); on any failure the temporary file is removed and path
+ * is untouched.  Errors are RV_ERR_IO: "cannot write '<tmp>': <reason>"
+ * or "cannot rename '<tmp>' to '<path>': <reason>".
+ */
+enum rv_code rv_replace_file(const char *path,
+			     bool (*fill)(FILE *f, void *arg), void *arg,
+			     bool sync, struct rv_err *err);
+
+/*
+ * Append the last max bytes of the file at path to out (a log's tail).
+ * Returns the file's size (0 for what fstat gives none), or -1 with
+ * errno set when it cannot be opened; out is untouched then.
+ */
+off_t rv_read_tail(const char *path, size_t max, struct rv_buf *out);
+
+#endif

@@ -1,0 +1,308 @@
+#include "rv_http.h"
+
+#include "rv_alloc.h"
+#include "rv_clock.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+struct rv_http_xfer {
+	CURL *easy;
+	struct curl_slist *headers;
+	struct rv_http_response *resp;
+	const struct rv_http_request *req;
+	size_t max_response;
+	bool overflow;
+	uint64_t start_ns;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+void rv_http_global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t rv_http_on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct rv_http_xfer *x = arg;
+	size_t len = size * n;
+
+	if (x->resp->body.len + len > x->max_response) {
+		x->overflow = true;
+		return 0;
+	}
+	rv_buf_add(&x->resp->body, data, len);
+	return len;
+}
+
+static size_t rv_http_on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct rv_http_xfer *x = arg;
+	size_t len = size * n;
+
+	/* a new status line starts a new response (redirects, 100-continue) */
+	if (len >= 5 && !memcmp(data, "HTTP/", 5))
+		rv_buf_reset(&x->resp->headers);
+	if (x->resp->headers.len + len <= 256 * 1024)
+		rv_buf_add(&x->resp->headers, data, len);
+	return len;
+}
+
+struct rv_http_xfer *rv_http_xfer_new(const struct rv_http_request *req,
+				      struct rv_http_response *resp)
+{
+	struct rv_http_xfer *x = rv_xcalloc(1, sizeof(*x));
+	const char *method = req->method;
+
+	x->req = req;
+	x->resp = resp;
+	x->max_response = req->max_response ? req->max_response :
+		RV_HTTP_DEFAULT_MAX_RESPONSE;
+	x->easy = curl_easy_init();
+	if (!x->easy)
+		rv_bug("curl_easy_init failed");
+	resp->status = 0;
+	resp->error[0] = '\0';
+	rv_buf_reset(&resp->body);
+	rv_buf_reset(&resp->headers);
+
+	curl_easy_setopt(x->easy, CURLOPT_URL, req->url);
+	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, rv_http_on_body);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, rv_http_on_header);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->easy, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (req->unix_socket)
+		curl_easy_setopt(x->easy, CURLOPT_UNIX_SOCKET_PATH,
+				 req->unix_socket);
+	if (req->timeout_ms > 0)
+		curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+	if (req->connect_timeout_ms > 0)
+		curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS,
+				 req->connect_timeout_ms);
+	if (req->body) {
+		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)req->body_len);
+		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, req->body);
+		if (!method)
+			method = "POST";
+	}
+	if (method) {
+		if (!strcmp(method, "HEAD"))
+			curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+		else if (!strcmp(method, "POST") && !req->body) {
+			curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE, 0L);
+			curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, "");
+		} else if (strcmp(method, "GET") && strcmp(method, "POST"))
+			curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, method);
+	}
+	/* no "Expect: 100-continue" round trip on larger bodies */
+	x->headers = curl_slist_append(NULL, "Expect:");
+	for (const char *const *h = req->headers; h && *h; h++)
+		x->headers = curl_slist_append(x->headers, *h);
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	x->start_ns = rv_now_ns();
+	return x;
+}
+
+void *rv_http_xfer_handle(struct rv_http_xfer *x)
+{
+	return x->easy;
+}
+
+enum rv_code rv_http_xfer_finish(struct rv_http_xfer *x, int curl_code,
+				 struct rv_err *err)
+{
+	struct rv_http_response *resp = x->resp;
+	CURLcode cc = (CURLcode)curl_code;
+	const char *why;
+	enum rv_code rc;
+
+	resp->elapsed_ns = rv_now_ns() - x->start_ns;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (cc == CURLE_OK)
+		return RV_OK;
+	why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
+	switch (cc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		rc = RV_ERR_CONNECT;
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		rc = RV_ERR_TIMEOUT;
+		break;
+	case CURLE_WRITE_ERROR:
+		rc = x->overflow ? RV_ERR_LIMIT : RV_ERR_HTTP;
+		if (x->overflow)
+			why = "response body too large";
+		break;
+	default:
+		rc = RV_ERR_HTTP;
+	}
+	snprintf(resp->error, sizeof(resp->error), "%s", why);
+	return rv_errf(err, rc, "%s %s: %s", x->req->method ? x->req->method :
+		       (x->req->body ? "POST" : "GET"), x->req->url, why);
+}
+
+void rv_http_xfer_free(struct rv_http_xfer *x)
+{
+	if (!x)
+		return;
+	curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->headers);
+	free(x);
+}
+
+enum rv_code rv_http_do(const struct rv_http_request *req,
+			struct rv_http_response *resp, struct rv_err *err)
+{
+	struct rv_http_xfer *x = rv_http_xfer_new(req, resp);
+	CURLcode cc = curl_easy_perform(x->easy);
+	enum rv_code rc = rv_http_xfer_finish(x, cc, err);
+
+	rv_http_xfer_free(x);
+	return rc;
+}
+
+void rv_http_response_release(struct rv_http_response *resp)
+{
+	rv_buf_release(&resp->body);
+	rv_buf_release(&resp->headers);
+	resp->status = 0;
+}
+
+/* Calls fn(name, namelen, value, valuelen, arg) for each header line. */
+static void rv_http_each_header(const struct rv_http_response *resp,
+				void (*fn)(const char *, size_t, const char *,
+					   size_t, void *), void *arg)
+{
+	const char *p = resp->headers.data;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		const char *end = eol ? eol : p + strlen(p);
+		const char *colon = memchr(p, ':', (size_t)(end - p));
+
+		if (colon) {
+			const char *v = colon + 1;
+			const char *ve = end;
+
+			while (v < ve && (*v == ' ' || *v == '\t'))
+				v++;
+			while (ve > v && isspace((unsigned char)ve[-1]))
+				ve--;
+			fn(p, (size_t)(colon - p), v, (size_t)(ve - v), arg);
+		}
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+}
+
+struct rv_header_find {
+	const char *name;
+	char *value;
+};
+
+static void rv_http_find_cb(const char *n, size_t nl, const char *v,
+			    size_t vl, void *arg)
+{
+	struct rv_header_find *f = arg;
+
+	if (!f->value && strlen(f->name) == nl && !strncasecmp(n, f->name, nl))
+		f->value = rv_xstrndup(v, vl);
+}
+
+char *rv_http_header(const struct rv_http_response *resp, const char *name)
+{
+	struct rv_header_find f = { name, NULL };
+
+	rv_http_each_header(resp, rv_http_find_cb, &f);
+	return f.value;
+}
+
+static void rv_http_retry_cb(const char *n, size_t nl, const char *v,
+			     size_t vl, void *arg)
+{
+	long *best = arg;
+	/* Retry-After-Ms is in milliseconds; every other form in seconds */
+	long unit = nl == 14 && !strncasecmp(n, "retry-after-ms", 14) ? 1 :
+		1000;
+	char num[32];
+	long val;
+	char *end;
+
+	if (nl < 11 || strncasecmp(n, "retry-after", 11))
+		return;
+	if (nl > 11 && n[11] != '-')
+		return;
+	if (vl == 0 || vl >= sizeof(num))
+		return;
+	memcpy(num, v, vl);
+	num[vl] = '\0';
+	val = strtol(num, &end, 10);
+	if (*end || val < 0 || val > LONG_MAX / 1000)
+		return;
+	if (val * unit > *best)
+		*best = val * unit;
+}
+
+long rv_http_retry_after_ms(const struct rv_http_response *resp)
+{
+	long best = -1;
+
+	rv_http_each_header(resp, rv_http_retry_cb, &best);
+	return best;
+}
+
+bool rv_http_is_transient(enum rv_code rc, long status)
+{
+	if (rc == RV_ERR_CONNECT || rc == RV_ERR_TIMEOUT)
+		return true;
+	if (rc != RV_OK)
+		return false;
+	return status == 429 || status == 502 || status == 503 ||
+	       status == 504;
+}
+
+long rv_backoff_ms(unsigned attempt, long base_ms, long cap_ms)
+{
+	long ceiling = base_ms;
+	static __thread unsigned seed;
+
+	for (unsigned i = 0; i < attempt && ceiling < cap_ms; i++)
+		ceiling *= 2;
+	if (ceiling > cap_ms)
+		ceiling = cap_ms;
+	if (!seed)
+		seed = (unsigned)rv_now_ns() ^ (unsigned)(uintptr_t)&seed;
+	if (ceiling <= 0)
+		return 0;
+	return (long)(rand_r(&seed) % (unsigned long)(ceiling + 1));
+}
+
+void rv_http_urlencode(struct rv_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+			rv_buf_addch(b, (char)c);
+		} else {
+			rv_buf_addch(b, '%');
+			rv_buf_addch(b, hex[c >> 4]);
+			rv_buf_addch(b, hex[c & 15]);
+		}
+	}
+}

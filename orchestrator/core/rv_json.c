@@ -1,0 +1,187 @@
+#include "rv_json.h"
+
+#include "rv_alloc.h"
+#include "rv_buf.h"
+#include "rv_fs.h"
+#include "rv_redact.h"
+#include "rv_term.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * jansson's error as one printable line: its text quotes the input near
+ * the error ("near '...'"), which may hold any byte (rv_term escapes it).
+ */
+static void rv_json_error(struct rv_err *err, const char *what,
+			  const json_error_t *je)
+{
+	struct rv_buf text = RV_BUF_INIT;
+
+	rv_term_escape(&text, je->text, strlen(je->text), false);
+	rv_errf(err, RV_ERR_PROTO, "invalid JSON in %s at line %d column %d: %s",
+		what, je->line, je->column, text.data);
+	rv_buf_release(&text);
+}
+
+json_t *rv_json_parse(const char *data, size_t len, const char *what,
+		      struct rv_err *err)
+{
+	json_error_t je;
+	json_t *v = json_loadb(data, len, JSON_DECODE_ANY, &je);
+
+	if (!v)
+		rv_json_error(err, what, &je);
+	return v;
+}
+
+json_t *rv_json_load_file(const char *path, struct rv_err *err)
+{
+	json_error_t je;
+	json_t *v;
+
+	if (access(path, R_OK) < 0) {
+		rv_errf(err, RV_ERR_IO, "cannot read '%s': %s", path,
+			strerror(errno));
+		return NULL;
+	}
+	v = json_load_file(path, JSON_DECODE_ANY, &je);
+	if (!v) {
+		char *what = rv_xasprintf("'%s'", path);
+
+		rv_json_error(err, what, &je);
+		free(what);
+	}
+	return v;
+}
+
+static bool rv_json_fill(FILE *f, void *arg)
+{
+	return json_dumpf(arg, f, JSON_INDENT(2) | JSON_ENSURE_ASCII |
+			  JSON_REAL_PRECISION(12)) == 0 && fputc('\n', f) != EOF;
+}
+
+enum rv_code rv_json_write_file(const char *path, const json_t *v,
+				struct rv_err *err)
+{
+	return rv_replace_file(path, rv_json_fill, (void *)v, true, err);
+}
+
+char *rv_json_dumps(const json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
+			     JSON_REAL_PRECISION(12));
+
+	if (!s)
+		return rv_xstrdup("null");
+	return s;
+}
+
+json_t *rv_json_path(const json_t *v, const char *dotted)
+{
+	const char *p = dotted;
+	json_t *cur = (json_t *)v;
+
+	while (cur && *p) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+
+		if (!json_is_object(cur))
+			return NULL;
+		cur = json_object_getn(cur, p, n);
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	return cur;
+}
+
+const char *rv_json_str(const json_t *v, const char *dotted)
+{
+	return json_string_value(rv_json_path(v, dotted));
+}
+
+bool rv_json_num(const json_t *v, const char *dotted, double *out)
+{
+	json_t *n = rv_json_path(v, dotted);
+
+	if (!json_is_number(n))
+		return false;
+	*out = json_number_value(n);
+	return true;
+}
+
+long long rv_json_int(const json_t *v, const char *dotted, long long fallback)
+{
+	json_t *n = rv_json_path(v, dotted);
+
+	if (json_is_integer(n))
+		return json_integer_value(n);
+	return fallback;
+}
+
+bool rv_json_bool(const json_t *v, const char *dotted, bool fallback)
+{
+	json_t *b = rv_json_path(v, dotted);
+
+	if (json_is_boolean(b))
+		return json_is_true(b);
+	return fallback;
+}
+
+const char *rv_json_type_name(const json_t *v)
+{
+	if (!v)
+		return "missing";
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "object";
+	case JSON_ARRAY: return "array";
+	case JSON_STRING: return "string";
+	case JSON_INTEGER: return "integer";
+	case JSON_REAL: return "number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "boolean";
+	case JSON_NULL: return "null";
+	}
+	return "unknown";
+}
+
+/* s redacted, as a JSON string (a cut in a character gives the mark). */
+static json_t *rv_json_redact_str(const char *s)
+{
+	char *r = rv_redact(s);
+	json_t *v = json_string(r);
+
+	free(r);
+	return v ? v : json_string(RV_REDACT_MARK);
+}
+
+json_t *rv_json_redact(const json_t *v)
+{
+	const char *key;
+	json_t *out, *item, *k;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return rv_json_redact_str(json_string_value(v));
+	case JSON_ARRAY:
+		out = json_array();
+		json_array_foreach((json_t *)v, i, item)
+			json_array_append_new(out, rv_json_redact(item));
+		return out;
+	case JSON_OBJECT:
+		out = json_object();
+		json_object_foreach((json_t *)v, key, item) {
+			k = rv_json_redact_str(key);
+			json_object_set_new(out, json_string_value(k),
+					    rv_json_redact(item));
+			json_decref(k);
+		}
+		return out;
+	default:
+		return json_incref((json_t *)v);
+	}
+}

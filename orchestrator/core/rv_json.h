@@ -1,0 +1,67 @@
+/*
+ * rv_json: small helpers over jansson.
+ *
+ * Getters return borrowed references (valid while the parent lives) and
+ * never fail loudly: a missing key or a wrong type gives NULL or the
+ * fallback.  Parsers and file helpers fill a struct rv_err that names the
+ * file, line and column of the problem.
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_CORE_RV_JSON_H
+#define RUNEVAL_ORCHESTRATOR_CORE_RV_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rv_err.h"
+
+/*
+ * Parse len bytes; what names the source in messages ("response body").
+ * A failure is RV_ERR_PROTO with jansson's message on one printable
+ * line: the input it quotes is escaped as rv_term_escape() does.
+ */
+json_t *rv_json_parse(const char *data, size_t len, const char *what,
+		      struct rv_err *err);
+
+/* Read and parse a whole file (messages as rv_json_parse's). */
+json_t *rv_json_load_file(const char *path, struct rv_err *err);
+
+/*
+ * Write v to path atomically (a temporary file renamed into place),
+ * indented, with a final newline.
+ */
+enum rv_code rv_json_write_file(const char *path, const json_t *v,
+				struct rv_err *err);
+
+/* Compact serialisation, malloc'ed (abort on OOM). */
+char *rv_json_dumps(const json_t *v);
+
+/* Member at a dotted path ("reward_info.outcome_reward"), or NULL. */
+json_t *rv_json_path(const json_t *v, const char *dotted);
+
+/* String at a dotted path, or NULL when missing or not a string. */
+const char *rv_json_str(const json_t *v, const char *dotted);
+
+/*
+ * Number (integer or real) at a dotted path into *out.  false when
+ * missing or not a number (*out untouched).
+ */
+bool rv_json_num(const json_t *v, const char *dotted, double *out);
+
+/* Integer at a dotted path, or fallback. */
+long long rv_json_int(const json_t *v, const char *dotted, long long fallback);
+
+/* Boolean at a dotted path, or fallback. */
+bool rv_json_bool(const json_t *v, const char *dotted, bool fallback);
+
+/*
+ * A copy of v (new reference) with every registered secret replaced in
+ * its strings and object keys (rv_redact()); numbers, booleans and null
+ * are shared.  Keys that become equal collapse into one.
+ */
+json_t *rv_json_redact(const json_t *v);
+
+/* Name of a JSON type for messages ("string", "object", ...). */
+const char *rv_json_type_name(const json_t *v);
+
+#endif

@@ -1,0 +1,50 @@
+/* rv_net: TCP ports of this host (see rv_net.h). */
+#include "rv_net.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Does a TCP connect to a succeed? */
+static bool rv_net_connects(const struct sockaddr *a, socklen_t len)
+{
+	int fd = socket(a->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = connect(fd, a, len) == 0;
+	close(fd);
+	return ok;
+}
+
+bool rv_net_port_in_use(int port)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+
+	a4.sin_port = htons((unsigned short)port);
+	a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a6.sin6_port = htons((unsigned short)port);
+	a6.sin6_addr = in6addr_loopback;
+	return rv_net_connects((struct sockaddr *)&a4, sizeof(a4)) ||
+	       rv_net_connects((struct sockaddr *)&a6, sizeof(a6));
+}
+
+int rv_net_free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int port = -1;
+
+	if (fd < 0)
+		return -1;
+	a.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}

@@ -1,0 +1,213 @@
+#include "rv_redact.h"
+
+#include "rv_alloc.h"
+#include "rv_buf.h"
+#include "rv_fs.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+static pthread_mutex_t rv_redact_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **rv_secrets;
+static size_t rv_nsecrets;
+
+void rv_redact_add(const char *secret)
+{
+	if (!secret || strlen(secret) < RV_REDACT_MIN_LEN)
+		return;
+	pthread_mutex_lock(&rv_redact_lock);
+	for (size_t i = 0; i < rv_nsecrets; i++) {
+		if (!strcmp(rv_secrets[i], secret)) {
+			pthread_mutex_unlock(&rv_redact_lock);
+			return;
+		}
+	}
+	rv_secrets = rv_xreallocarray(rv_secrets, rv_nsecrets + 1,
+				      sizeof(*rv_secrets));
+	rv_secrets[rv_nsecrets++] = rv_xstrdup(secret);
+	pthread_mutex_unlock(&rv_redact_lock);
+}
+
+void rv_redact_reset(void)
+{
+	pthread_mutex_lock(&rv_redact_lock);
+	for (size_t i = 0; i < rv_nsecrets; i++)
+		free(rv_secrets[i]);
+	free(rv_secrets);
+	rv_secrets = NULL;
+	rv_nsecrets = 0;
+	pthread_mutex_unlock(&rv_redact_lock);
+}
+
+/*
+ * Caller holds the lock.  The earliest place in p[0..n) where a secret,
+ * or at least RV_REDACT_PREFIX_MIN of its leading characters, appears;
+ * *len is how far it matches there (the longest match at that place).
+ */
+static const char *rv_redact_find(const char *p, size_t n, size_t *len)
+{
+	const char *best = NULL;
+
+	for (size_t i = 0; i < rv_nsecrets; i++) {
+		const char *sec = rv_secrets[i];
+		size_t slen = strlen(sec);
+		size_t k = slen < RV_REDACT_PREFIX_MIN ? slen :
+			RV_REDACT_PREFIX_MIN;
+		const char *hit = memmem(p, n, sec, k);
+		size_t m;
+
+		if (!hit || (best && hit > best))
+			continue;
+		m = k;
+		while (m < slen && hit + m < p + n && hit[m] == sec[m])
+			m++;
+		if (!best || hit < best || m > *len) {
+			best = hit;
+			*len = m;
+		}
+	}
+	return best;
+}
+
+/* Append s[0..n) to out with every secret (or prefix) replaced. */
+static void rv_redact_into(const char *s, size_t n, struct rv_buf *out)
+{
+	const char *p = s, *end = s + n, *hit;
+	size_t len = 0;
+
+	while ((hit = rv_redact_find(p, (size_t)(end - p), &len))) {
+		rv_buf_add(out, p, (size_t)(hit - p));
+		rv_buf_adds(out, RV_REDACT_MARK);
+		p = hit + len;
+		len = 0;
+	}
+	rv_buf_add(out, p, (size_t)(end - p));
+}
+
+char *rv_redact(const char *s)
+{
+	struct rv_buf out = RV_BUF_INIT;
+
+	if (!s)
+		return NULL;
+	pthread_mutex_lock(&rv_redact_lock);
+	rv_redact_into(s, strlen(s), &out);
+	pthread_mutex_unlock(&rv_redact_lock);
+	return rv_buf_detach(&out, NULL);
+}
+
+void rv_redact_buf(struct rv_buf *b)
+{
+	struct rv_buf out = RV_BUF_INIT;
+
+	if (!b->len)
+		return;
+	pthread_mutex_lock(&rv_redact_lock);
+	if (!rv_nsecrets) {
+		pthread_mutex_unlock(&rv_redact_lock);
+		return;
+	}
+	rv_redact_into(b->data, b->len, &out);
+	pthread_mutex_unlock(&rv_redact_lock);
+	rv_buf_release(b);
+	*b = out;
+}
+
+bool rv_redact_contains(const char *s)
+{
+	size_t len = 0;
+	bool found;
+
+	if (!s)
+		return false;
+	pthread_mutex_lock(&rv_redact_lock);
+	found = rv_redact_find(s, strlen(s), &len) != NULL;
+	pthread_mutex_unlock(&rv_redact_lock);
+	return found;
+}
+
+void rv_redact_hint(const char *secret, char *out, size_t size)
+{
+	if (!secret || !*secret) {
+		snprintf(out, size, "<unset>");
+		return;
+	}
+	snprintf(out, size, "%.4s...(%zu chars)", secret, strlen(secret));
+}
+
+/*
+ * Caller holds the lock.  The length of the longest tail of s[0..n) that
+ * is the start of a secret, without the whole of it: bytes that must
+ * wait for what follows before they can be judged.
+ */
+static size_t rv_redact_hold(const char *s, size_t n)
+{
+	size_t hold = 0;
+
+	for (size_t i = 0; i < rv_nsecrets; i++) {
+		size_t slen = strlen(rv_secrets[i]);
+
+		for (size_t k = slen - 1 < n ? slen - 1 : n; k > hold; k--) {
+			if (!memcmp(s + n - k, rv_secrets[i], k)) {
+				hold = k;
+				break;
+			}
+		}
+	}
+	return hold;
+}
+
+void rv_redact_stream_init(struct rv_redact_stream *st, int fd)
+{
+	st->fd = fd;
+	rv_buf_init(&st->pending);
+}
+
+/* Write out the first n pending bytes, redacted, and drop them. */
+static void rv_redact_stream_emit(struct rv_redact_stream *st, size_t n)
+{
+	struct rv_buf out = RV_BUF_INIT;
+
+	if (!n)
+		return;
+	pthread_mutex_lock(&rv_redact_lock);
+	rv_redact_into(st->pending.data, n, &out);
+	pthread_mutex_unlock(&rv_redact_lock);
+	/* a lost log line must not stop the writer */
+	if (st->fd >= 0)
+		(void)rv_write_all(st->fd, out.data, out.len);
+	rv_buf_release(&out);
+	memmove(st->pending.data, st->pending.data + n, st->pending.len - n);
+	rv_buf_truncate(&st->pending, st->pending.len - n);
+}
+
+/* Everything but a tail that may be the start of a secret. */
+void rv_redact_stream_flush(struct rv_redact_stream *st)
+{
+	size_t hold;
+
+	pthread_mutex_lock(&rv_redact_lock);
+	hold = rv_redact_hold(st->pending.data, st->pending.len);
+	pthread_mutex_unlock(&rv_redact_lock);
+	rv_redact_stream_emit(st, st->pending.len - hold);
+}
+
+void rv_redact_stream_write(struct rv_redact_stream *st, const void *data,
+			    size_t len)
+{
+	const char *nl;
+
+	rv_buf_add(&st->pending, data, len);
+	nl = memrchr(st->pending.data, '\n', st->pending.len);
+	if (nl)
+		rv_redact_stream_emit(st, (size_t)(nl - st->pending.data) + 1);
+	if (st->pending.len > RV_REDACT_STREAM_LINE_MAX)
+		rv_redact_stream_flush(st);
+}
+
+void rv_redact_stream_finish(struct rv_redact_stream *st)
+{
+	rv_redact_stream_emit(st, st->pending.len);
+	rv_buf_release(&st->pending);
+}

@@ -1,0 +1,304 @@
+/* summary.json and the hyperfine-compatible export. */
+#include "report_render.h"
+
+#include "report_load.h"
+#include "rv_alloc.h"
+#include "rv_clock.h"
+#include "rv_json.h"
+
+#include <math.h>
+#include <string.h>
+
+#define SUMMARY_SCHEMA "runeval.summary/1"
+#define PERCENTILE_METHOD \
+	"linear interpolation between closest ranks (Hyndman-Fan 7, numpy default)"
+
+static json_t *num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+void report_view_times(struct report_view *v)
+{
+	double t0 = INFINITY;
+
+	rv_wall_iso8601(rv_wall_ns(), v->generated_utc,
+			sizeof(v->generated_utc));
+	for (size_t i = 0; i < v->set->n_jobs; i++)
+		if (v->set->jobs[i].epoch_ms < t0)
+			t0 = v->set->jobs[i].epoch_ms;
+	/* inputs hold only times in range (their readers check), so the
+	   fallback is for no time at all */
+	if (!report_format_utc(t0, v->timestamp, sizeof(v->timestamp)))
+		memcpy(v->timestamp, v->generated_utc, sizeof(v->timestamp));
+}
+
+/*
+ * {"<phase>": stats, ...} of the run of groups from g[*i] on that share
+ * its job and provider (groups are sorted so); *i moves past the run.
+ */
+static json_t *phases_json(const struct report_set *set,
+			   const struct report_group *g, size_t n, size_t *i)
+{
+	json_t *o = json_object();
+	size_t k = *i;
+
+	for (; k < n && g[k].job == g[*i].job &&
+	       g[k].provider == g[*i].provider; k++)
+		json_object_set_new(o, report_str(set, g[k].phase),
+				    stats_summary_json(&g[k].st, 1));
+	*i = k;
+	return o;
+}
+
+static json_t *providers_json(const struct report_view *v)
+{
+	const struct report_stats *st = v->st;
+	json_t *o = json_object();
+	size_t g = 0;
+
+	for (size_t i = 0; i < st->n_providers; i++) {
+		const struct report_provider *p = &st->providers[i];
+		json_t *e = json_object();
+
+		json_object_set_new(e, "success", json_boolean(p->ok == p->n));
+		json_object_set_new(e, "total_duration",
+				    num_or_null(p->total_ms / 1000));
+		json_object_set_new(e, "tests_passed", json_integer((json_int_t)p->ok));
+		json_object_set_new(e, "total_tests", json_integer((json_int_t)p->n));
+		json_object_set_new(e, "success_rate", num_or_null(
+			p->n ? (double)p->ok / (double)p->n : NAN));
+		/* providers and groups are in the same order */
+		json_object_set_new(e, "phases", phases_json(v->set, st->groups,
+							     st->n_groups, &g));
+		json_object_set_new(o, report_str(v->set, p->provider), e);
+	}
+	return o;
+}
+
+static json_t *name_or_null(const struct report_stats *st, int i)
+{
+	return i < 0 ? json_null() :
+	       json_string(report_str(st->set, st->providers[i].provider));
+}
+
+static json_t *comparison_json(const struct report_view *v)
+{
+	const struct report_stats *st = v->st;
+	json_t *perf = json_object(), *rel = json_object(), *rates, *scores;
+	json_t *common = json_array(), *o = json_object();
+
+	rates = json_object();
+	scores = json_object();
+	for (size_t i = 0; i < st->n_providers; i++) {
+		const struct report_provider *p = &st->providers[i];
+		const char *name = report_str(v->set, p->provider);
+
+		json_object_set_new(rates, name, num_or_null(
+			p->n ? (double)p->ok / (double)p->n : NAN));
+		json_object_set_new(scores, name, st->n_common ?
+				    num_or_null(p->score_ms) : json_null());
+	}
+	for (size_t k = 0; k < st->n_common; k++)
+		json_array_append_new(common, json_string(
+			report_str(v->set, st->common[k])));
+	json_object_set_new(perf, "fastest", name_or_null(st, st->fastest));
+	json_object_set_new(perf, "slowest", name_or_null(st, st->slowest));
+	json_object_set_new(perf, "speed_difference",
+			    num_or_null(st->speed_difference));
+	json_object_set_new(perf, "metric", json_string(
+		"sum of the p50 (ms) of the phases every provider completed (rollout and http, parts of other phases, only when nothing else is shared)"));
+	json_object_set_new(perf, "phases", common);
+	json_object_set_new(perf, "scores_ms", scores);
+	json_object_set_new(rel, "most_reliable",
+			    name_or_null(st, st->most_reliable));
+	json_object_set_new(rel, "success_rates", rates);
+	json_object_set_new(o, "performance", perf);
+	json_object_set_new(o, "reliability", rel);
+	return o;
+}
+
+static json_t *job_json(const struct report_job *job)
+{
+	json_t *e = json_object();
+
+	json_object_set_new(e, "name", json_string(job->name));
+	json_object_set_new(e, "source", json_string(job->source));
+	json_object_set_new(e, "kind", json_string(report_kind_name(job->kind)));
+	json_object_set_new(e, "status", job->status ?
+			    json_string(job->status) : json_null());
+	json_object_set_new(e, "duration_ms", num_or_null(job->duration_ms));
+	json_object_set_new(e, "rollouts",
+			    json_integer((json_int_t)job->n_rollouts));
+	json_object_set_new(e, "providers", json_object());
+	return e;
+}
+
+static json_t *jobs_json(const struct report_view *v)
+{
+	const struct report_stats *st = v->st;
+	json_t *a = json_array();
+	size_t g = 0;
+
+	for (size_t j = 0; j < v->set->n_jobs; j++)
+		json_array_append_new(a, job_json(&v->set->jobs[j]));
+	while (g < st->n_job_groups) {	/* sorted by job, provider, phase */
+		const struct report_group *gr = &st->job_groups[g];
+		json_t *provs = json_object_get(json_array_get(a, gr->job),
+						"providers");
+
+		json_object_set_new(provs, report_str(v->set, gr->provider),
+				    phases_json(v->set, st->job_groups,
+						st->n_job_groups, &g));
+	}
+	return a;
+}
+
+static json_t *baseline_json(const struct report_view *v)
+{
+	const struct report_comparison *c = v->cmp;
+	json_t *o = json_object(), *rows = json_array(), *oc, *ob;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct report_cmp *r = &c->rows[i];
+		json_t *e = json_object();
+
+		json_object_set_new(e, "provider", json_string(r->provider));
+		json_object_set_new(e, "phase", json_string(r->phase));
+		json_object_set_new(e, "baseline_p50", num_or_null(r->base->st.p50));
+		json_object_set_new(e, "candidate_p50", num_or_null(r->cand->st.p50));
+		json_object_set_new(e, "ratio", num_or_null(r->ratio));
+		json_object_set_new(e, "u", num_or_null(r->mwu.u));
+		json_object_set_new(e, "p_value", num_or_null(r->mwu.p));
+		json_object_set_new(e, "exact", json_boolean(r->mwu.exact));
+		json_object_set_new(e, "baseline_n", json_integer((json_int_t)r->base->st.ok));
+		json_object_set_new(e, "candidate_n", json_integer((json_int_t)r->cand->st.ok));
+		json_object_set_new(e, "warning", r->few ? json_string(
+			"fewer than 6 samples on a side: the p-value cannot show a difference") :
+			json_null());
+		json_array_append_new(rows, e);
+	}
+	oc = json_array();
+	ob = json_array();
+	for (size_t i = 0; i < c->n_only_cand; i++)
+		json_array_append_new(oc, json_string(c->only_cand[i]));
+	for (size_t i = 0; i < c->n_only_base; i++)
+		json_array_append_new(ob, json_string(c->only_base[i]));
+	json_object_set_new(o, "test", json_string("Mann-Whitney U, two-sided"));
+	json_object_set_new(o, "rows", rows);
+	json_object_set_new(o, "only_candidate", oc);
+	json_object_set_new(o, "only_baseline", ob);
+	return o;
+}
+
+static void dump_into(json_t *root, struct rv_buf *out)
+{
+	char *s = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+
+	if (!s)
+		rv_bug("cannot serialise a report");
+	rv_buf_adds(out, s);
+	rv_buf_addch(out, '\n');
+	free(s);
+	json_decref(root);
+}
+
+void report_render_summary(const struct report_view *v, struct rv_buf *out)
+{
+	json_t *root = json_object(), *gates = json_array();
+
+	json_object_set_new(root, "schema", json_string(SUMMARY_SCHEMA));
+	json_object_set_new(root, "benchmark_type",
+			    json_string("sandbox_lifecycle"));
+	json_object_set_new(root, "timestamp", json_string(v->timestamp));
+	json_object_set_new(root, "generated_utc", json_string(v->generated_utc));
+	json_object_set_new(root, "runeval_version", json_string(RUNEVAL_VERSION));
+	json_object_set_new(root, "percentile_method",
+			    json_string(PERCENTILE_METHOD));
+	json_object_set_new(root, "window", v->st->window ?
+			    json_integer((json_int_t)v->st->window) : json_null());
+	json_object_set_new(root, "providers", providers_json(v));
+	json_object_set_new(root, "comparison", comparison_json(v));
+	json_object_set_new(root, "jobs", jobs_json(v));
+	if (v->cmp)
+		json_object_set_new(root, "baseline", baseline_json(v));
+	for (size_t i = 0; i < v->n_gates; i++)
+		json_array_append_new(gates, report_gate_json(&v->gates[i],
+							      &v->results[i]));
+	json_object_set_new(root, "gates", gates);
+	dump_into(root, out);
+}
+
+/*
+ * Per group, a JSON array of the successful durations in seconds in input
+ * (run) order, within the rolling window as the statistics are.
+ */
+static json_t **hyperfine_times(const struct report_view *v)
+{
+	const struct report_stats *st = v->st;
+	size_t *count = rv_xcalloc(st->n_groups + 1, sizeof(*count));
+	size_t *seen = rv_xcalloc(st->n_groups + 1, sizeof(*seen));
+	uint32_t *gid = rv_xreallocarray(NULL, v->set->n_samples + 1, 4);
+	json_t **times = rv_xcalloc(st->n_groups + 1, sizeof(*times));
+
+	for (size_t i = 0; i < v->set->n_samples; i++) {
+		const struct report_sample *s = &v->set->samples[i];
+
+		gid[i] = (uint32_t)(report_stats_find(st, s->provider, s->phase) -
+				    st->groups);
+		count[gid[i]]++;
+	}
+	for (size_t g = 0; g < st->n_groups; g++)
+		times[g] = json_array();
+	for (size_t i = 0; i < v->set->n_samples; i++) {
+		const struct report_sample *s = &v->set->samples[i];
+		size_t g = gid[i];
+
+		if (seen[g]++ + (st->window ? st->window : count[g]) >= count[g] &&
+		    s->ok)
+			json_array_append_new(times[g], json_real(s->ms / 1000));
+	}
+	free(count);
+	free(seen);
+	free(gid);
+	return times;
+}
+
+void report_render_hyperfine(const struct report_view *v, struct rv_buf *out)
+{
+	json_t *root = json_object(), *results = json_array();
+	json_t **times = hyperfine_times(v);
+
+	for (size_t i = 0; i < v->st->n_groups; i++) {
+		const struct report_group *g = &v->st->groups[i];
+		const char *prov = report_str(v->set, g->provider);
+		const char *phase = report_str(v->set, g->phase);
+		json_t *e = json_object(), *codes = json_array();
+		json_t *params = json_object();
+		char *cmd = rv_xasprintf("%s %s", prov, phase);
+
+		for (size_t k = 0; k < g->st.ok; k++)
+			json_array_append_new(codes, json_integer(0));
+		json_object_set_new(params, "provider", json_string(prov));
+		json_object_set_new(params, "phase", json_string(phase));
+		json_object_set_new(e, "command", json_string(cmd));
+		json_object_set_new(e, "mean", num_or_null(g->st.mean / 1000));
+		json_object_set_new(e, "stddev", g->st.ok > 1 ?
+				    num_or_null(g->st.stddev / 1000) : json_null());
+		json_object_set_new(e, "median", num_or_null(g->st.p50 / 1000));
+		json_object_set_new(e, "user", json_real(0));
+		json_object_set_new(e, "system", json_real(0));
+		json_object_set_new(e, "min", num_or_null(g->st.min / 1000));
+		json_object_set_new(e, "max", num_or_null(g->st.max / 1000));
+		json_object_set_new(e, "times", times[i]);
+		json_object_set_new(e, "exit_codes", codes);
+		json_object_set_new(e, "parameters", params);
+		json_object_set_new(e, "failures",
+				    json_integer((json_int_t)(g->st.n - g->st.ok)));
+		json_array_append_new(results, e);
+		free(cmd);
+	}
+	free(times);
+	json_object_set_new(root, "results", results);
+	dump_into(root, out);
+}

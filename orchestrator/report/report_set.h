@@ -1,0 +1,135 @@
+/*
+ * report_set: the samples the reporter works on, merged from its inputs.
+ *
+ * A set holds jobs (one per input file) and samples (one per timed span),
+ * in input order.  Strings (providers, phases, sandboxes, errors) are
+ * interned: a sample refers to them by a small id, 0 meaning "none".
+ * Everything belongs to the set and is freed by report_set_release().
+ *
+ * report_set_load() reads one file and detects its kind from the
+ * content: a runeval result.json (an object with "schema":
+ * "runeval.result/1"), a hyperfine --export-json file (an object with a
+ * "results" array), or JSON lines, one span a line.  Malformed input fails
+ * with RV_ERR_PROTO and a message naming the file and line; nothing is
+ * skipped silently.  An empty file is an error too.
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_REPORT_REPORT_SET_H
+#define RUNEVAL_ORCHESTRATOR_REPORT_REPORT_SET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rv_err.h"
+
+#define REPORT_NO_SEED INT64_MIN
+
+enum report_kind {
+	REPORT_KIND_RESULT,	/* runeval result.json */
+	REPORT_KIND_SPANS,	/* JSON lines */
+	REPORT_KIND_HYPERFINE,	/* hyperfine --export-json */
+};
+
+struct report_sample {
+	double ms;		/* duration, >= 0 */
+	double start_ms;	/* offset from the job's start; NAN if unknown */
+	int64_t seed;		/* REPORT_NO_SEED when none */
+	uint32_t provider, phase, sandbox, error;	/* string ids */
+	uint32_t job;		/* index in set->jobs */
+	uint32_t attempts;	/* 0 when not recorded */
+	bool ok;
+};
+
+/* One rollout (one seed) of a job, for the per-rollout rows. */
+struct report_rollout {
+	int64_t seed;		/* REPORT_NO_SEED when none */
+	uint32_t sandbox, error, status;	/* string ids */
+	double reward;		/* NAN when none */
+	double ms;		/* latency; NAN when unknown */
+	bool ok;
+};
+
+struct report_job {
+	char *name;		/* job id, or the file name */
+	char *source;		/* the input path as given */
+	enum report_kind kind;
+	char *status;		/* job.status of a result.json, or NULL */
+	char *error;		/* job.error, or NULL */
+	char *started_utc;	/* or NULL */
+	double duration_ms;	/* NAN when unknown */
+	double epoch_ms;	/* wall-clock start (ms since 1970), or NAN */
+	uint32_t provider;	/* environment.provider, 0 if none */
+	char *mode;		/* environment.mode, or NULL */
+	size_t first_sample, n_samples;	/* its samples are contiguous */
+	struct report_rollout *rollouts;
+	size_t n_rollouts, cap_rollouts;
+};
+
+struct report_strings {
+	char **strs;		/* strs[0] is unused (id 0 = none) */
+	size_t *lens;
+	size_t n, cap;
+	uint64_t *slots;	/* open addressing: 0 empty, else id with
+				 * the high half of its hash above */
+	size_t n_slots;
+};
+
+struct report_set {
+	struct report_strings strings;
+	struct report_sample *samples;
+	size_t n_samples, cap_samples;
+	struct report_job *jobs;
+	size_t n_jobs, cap_jobs;
+};
+
+void report_set_init(struct report_set *set);
+void report_set_release(struct report_set *set);
+
+/* Read one input (path "-" is stdin) into set; see the kinds above. */
+enum rv_code report_set_load(struct report_set *set, const char *path,
+			     struct rv_err *err);
+
+/* The same from a buffer; name is used for the job and in messages. */
+enum rv_code report_set_load_buf(struct report_set *set, const char *name,
+				 const char *data, size_t len,
+				 struct rv_err *err);
+
+/* Intern s (len bytes), returning its id (never 0). */
+uint32_t report_intern(struct report_set *set, const char *s, size_t len);
+
+/*
+ * The same, first trying *memo (an id of this set, or 0) and leaving the
+ * id in it: the reader of a field keeps its last value there, which the
+ * next line of a file often repeats.
+ */
+uint32_t report_intern_memo(struct report_set *set, const char *s,
+			    size_t len, uint32_t *memo);
+
+/* The string of an id, or NULL for 0 (borrowed, lives with the set). */
+const char *report_str(const struct report_set *set, uint32_t id);
+
+/* The id of s when it was interned, else 0. */
+uint32_t report_find(const struct report_set *set, const char *s);
+
+/* Append a new job (zeroed but name/source/kind) and return it. */
+struct report_job *report_add_job(struct report_set *set, const char *name,
+				  const char *source, enum report_kind kind);
+
+/* Append a sample, returning it (valid until the next append). */
+struct report_sample *report_add_sample(struct report_set *set);
+
+/*
+ * Append the samples of part (read into a set of its own, as one job) to
+ * the last job of set, with part's strings interned into set in the order
+ * of their ids; part is not changed.
+ */
+void report_append_samples(struct report_set *set,
+			   const struct report_set *part);
+
+/* Append a rollout to job j. */
+struct report_rollout *report_add_rollout(struct report_job *job);
+
+/* Name of a kind ("result", "spans", "hyperfine"). */
+const char *report_kind_name(enum report_kind kind);
+
+#endif

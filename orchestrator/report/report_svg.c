@@ -1,0 +1,379 @@
+/*
+ * waterfall.svg: a self-contained SVG (no scripts, fonts or links).
+ *
+ * Per job, one row per sandbox with its phases as coloured bars on the
+ * job's time axis, and the sandbox's rollouts as thin rows beneath it;
+ * then, per provider, a chart of p50 and p95 for every phase.  Rows are
+ * capped (SVG_MAX_SANDBOXES, SVG_MAX_ROLLOUTS) with a note, so a huge
+ * input still gives a picture a browser can show.
+ */
+#include "report_render.h"
+
+#include "report_util.h"
+#include "rv_alloc.h"
+#include "rv_phase.h"
+
+#include <math.h>
+#include <string.h>
+
+#define SVG_W 1200
+#define SVG_LEFT 190		/* label column */
+#define SVG_PLOT (SVG_W - SVG_LEFT - 30)
+#define SVG_ROW 18
+#define SVG_ROLLOUT_ROW 9
+#define SVG_MAX_SANDBOXES 40
+#define SVG_MAX_ROLLOUTS 400
+#define SVG_LABEL_MAX 28
+#define SVG_FAIL "#d62728"
+#define SVG_OK "#59a14f"		/* rv_phase_colour(RV_PHASE_ROLLOUT) */
+
+struct svg {
+	struct rv_buf *body;	/* the output: rendered in place */
+	const struct report_view *v;
+	double y;		/* next free row */
+	size_t rollouts_drawn;
+};
+
+static const char *const svg_spare[] = {
+	"#1f77b4", "#ff7f0e", "#17becf", "#bcbd22", "#9467bd", "#8c564b",
+};
+
+static const char *svg_colour(const char *phase)
+{
+	enum rv_phase known = rv_phase_find(phase);
+	size_t h = 0;
+
+	if (known != RV_PHASE_NONE)
+		return rv_phase_colour(known);
+	for (const char *p = phase; *p; p++)
+		h = h * 31 + (unsigned char)*p;
+	return svg_spare[h % (sizeof(svg_spare) / sizeof(*svg_spare))];
+}
+
+/* Text of class cls; anchor NULL is "start"; max bytes of it (0: all). */
+static void svg_text(struct rv_buf *b, double x, double y, const char *cls,
+		     const char *anchor, const char *text, size_t max)
+{
+	rv_buf_addf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"%s\" text-anchor=\"%s\">",
+		    x, y, cls, anchor ? anchor : "start");
+	report_xml_esc(b, text, max);
+	rv_buf_adds(b, "</text>\n");
+}
+
+/* A bar with a tooltip; failed ones get a red outline. */
+static void svg_bar(struct rv_buf *b, double x, double y, double w, double h,
+		    const char *fill, bool ok, const char *tip)
+{
+	rv_buf_addf(b, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"",
+		    x, y, w < 1 ? 1 : w, h, fill);
+	if (!ok)
+		rv_buf_addf(b, " stroke=\"%s\" stroke-width=\"2\"", SVG_FAIL);
+	rv_buf_adds(b, "><title>");
+	report_xml_esc(b, tip, 400);
+	rv_buf_adds(b, "</title></rect>\n");
+}
+
+/* A round step of about span/8: 1, 2 or 5 times a power of ten. */
+static double svg_step(double span)
+{
+	double raw = span / 8, p;
+
+	if (!(raw > 0))
+		return 1;
+	p = pow(10, floor(log10(raw)));
+	return raw <= p ? p : raw <= 2 * p ? 2 * p : raw <= 5 * p ? 5 * p :
+	       10 * p;
+}
+
+/*
+ * Grid lines and tick labels for [0, tmax] over the plot width, put in
+ * the body at offset at, under the rows drawn after it (the height of the
+ * rows is known only once they are drawn: the rows are not copied).
+ */
+static void svg_axis_scaled(struct svg *s, size_t at, double tmax,
+			    double top, double bottom)
+{
+	struct rv_buf axis = RV_BUF_INIT;
+	double step = svg_step(tmax);
+	char t_ms[32];
+
+	for (double t = 0; t <= tmax * 1.0001; t += step) {
+		double x = SVG_LEFT + t / tmax * SVG_PLOT;
+
+		rv_buf_addf(&axis, "<line x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" class=\"grid\"/>\n",
+			    x, top, x, bottom);
+		svg_text(&axis, x, top - 4, "tick", "middle",
+			 t == 0 ? "0" : report_fmt_ms(t, t_ms, sizeof(t_ms)), 0);
+	}
+	report_buf_insert(s->body, at, &axis);
+	rv_buf_release(&axis);
+}
+
+static void svg_tip(struct rv_buf *tip, const struct report_view *v,
+		    const struct report_sample *smp)
+{
+	char a[32], b[32];
+
+	rv_buf_reset(tip);
+	rv_buf_addf(tip, "%s", report_str(v->set, smp->phase));
+	if (smp->seed != REPORT_NO_SEED)
+		rv_buf_addf(tip, " seed %lld", (long long)smp->seed);
+	rv_buf_addf(tip, ": %s at +%s, %s", report_fmt_ms(smp->ms, a, sizeof(a)),
+		    report_fmt_ms(smp->start_ms, b, sizeof(b)),
+		    smp->ok ? "ok" : "failed");
+	if (smp->error)
+		rv_buf_addf(tip, " (%s)", report_str(v->set, smp->error));
+}
+
+/* The sandbox row and its rollouts beneath it, appended to rows. */
+static void svg_sandbox(struct svg *s, struct rv_buf *rows,
+			const struct report_job *job, uint32_t sandbox,
+			uint32_t rollout, double tmax, size_t *hidden)
+{
+	const struct report_view *v = s->v;
+	struct rv_buf tip = RV_BUF_INIT, lab = RV_BUF_INIT;
+	const char *label = report_str(v->set, sandbox);
+	size_t end = job->first_sample + job->n_samples;
+
+	svg_text(rows, SVG_LEFT - 8, s->y + 13, "label", "end",
+		 label ? label : "(job)", SVG_LABEL_MAX);
+	for (size_t i = job->first_sample; i < end; i++) {
+		const struct report_sample *m = &v->set->samples[i];
+
+		if (m->sandbox != sandbox || m->phase == rollout ||
+		    !isfinite(m->start_ms))
+			continue;
+		svg_tip(&tip, v, m);
+		svg_bar(rows, SVG_LEFT + m->start_ms / tmax * SVG_PLOT, s->y + 2,
+			m->ms / tmax * SVG_PLOT, SVG_ROW - 4,
+			svg_colour(report_str(v->set, m->phase)), m->ok, tip.data);
+	}
+	s->y += SVG_ROW;
+	for (size_t i = job->first_sample; rollout && i < end; i++) {
+		const struct report_sample *m = &v->set->samples[i];
+
+		if (m->sandbox != sandbox || m->phase != rollout ||
+		    !isfinite(m->start_ms))
+			continue;
+		if (s->rollouts_drawn >= SVG_MAX_ROLLOUTS) {
+			(*hidden)++;
+			continue;
+		}
+		svg_tip(&tip, v, m);
+		rv_buf_reset(&lab);
+		if (m->seed != REPORT_NO_SEED)
+			rv_buf_addf(&lab, "seed %lld", (long long)m->seed);
+		else
+			rv_buf_adds(&lab, "rollout");
+		svg_text(rows, SVG_LEFT - 8, s->y + 8, "small", "end", lab.data,
+			 SVG_LABEL_MAX);
+		svg_bar(rows, SVG_LEFT + m->start_ms / tmax * SVG_PLOT, s->y + 1,
+			m->ms / tmax * SVG_PLOT, SVG_ROLLOUT_ROW - 2,
+			m->ok ? SVG_OK : SVG_FAIL, true, tip.data);
+		s->y += SVG_ROLLOUT_ROW;
+		s->rollouts_drawn++;
+	}
+	rv_buf_release(&tip);
+	rv_buf_release(&lab);
+}
+
+/* Distinct sandboxes of a job with start times, in order of appearance. */
+static size_t svg_sandboxes(const struct report_view *v,
+			    const struct report_job *job, uint32_t *out,
+			    double *tmax, size_t *more)
+{
+	bool *seen = rv_xcalloc(v->set->strings.n + 1, sizeof(*seen));
+	size_t n = 0;
+
+	*tmax = 0;
+	*more = 0;
+	for (size_t i = job->first_sample;
+	     i < job->first_sample + job->n_samples; i++) {
+		const struct report_sample *m = &v->set->samples[i];
+
+		if (!isfinite(m->start_ms))
+			continue;
+		if (m->start_ms + m->ms > *tmax)
+			*tmax = m->start_ms + m->ms;
+		if (seen[m->sandbox])
+			continue;
+		seen[m->sandbox] = true;
+		if (n < SVG_MAX_SANDBOXES)
+			out[n++] = m->sandbox;
+		else
+			(*more)++;
+	}
+	free(seen);
+	return n;
+}
+
+static void svg_job(struct svg *s, const struct report_job *job)
+{
+	const struct report_view *v = s->v;
+	uint32_t sandboxes[SVG_MAX_SANDBOXES];
+	uint32_t rollout = report_find(v->set, rv_phase_name(RV_PHASE_ROLLOUT));
+	struct rv_buf title = RV_BUF_INIT;
+	size_t n, more, hidden = 0, at;
+	double tmax, top;
+	char b[32];
+
+	n = svg_sandboxes(v, job, sandboxes, &tmax, &more);
+	rv_buf_addf(&title, "%s%s%s", job->name,
+		    job->provider ? " on " : "",
+		    job->provider ? report_str(v->set, job->provider) : "");
+	svg_text(s->body, 10, s->y + 16, "h2", NULL, title.data, 160);
+	s->y += 24;
+	if (!n) {
+		svg_text(s->body, SVG_LEFT, s->y + 12, "note", NULL,
+			 "no start times in this input: nothing to place on a time axis",
+			 0);
+		s->y += 24;
+		goto out;
+	}
+	if (!(tmax > 0))
+		tmax = 1;
+	top = s->y += 18;
+	at = s->body->len;
+	for (size_t i = 0; i < n; i++)
+		svg_sandbox(s, s->body, job, sandboxes[i], rollout, tmax,
+			    &hidden);
+	svg_axis_scaled(s, at, tmax, top, s->y);
+	svg_text(s->body, SVG_LEFT + SVG_PLOT, s->y + 14, "tick", "end",
+		 report_fmt_ms(tmax, b, sizeof(b)), 0);
+	s->y += 18;
+	if (more || hidden) {
+		rv_buf_reset(&title);
+		rv_buf_addf(&title, "not drawn: %zu more sandboxes, %zu more rollouts",
+			    more, hidden);
+		svg_text(s->body, SVG_LEFT, s->y + 10, "note", NULL, title.data, 0);
+		s->y += 18;
+	}
+out:
+	s->y += 10;
+	rv_buf_release(&title);
+}
+
+static void svg_legend(struct svg *s)
+{
+	const struct report_stats *st = s->v->st;
+	double x = 10;
+
+	for (size_t k = 0; k < st->n_phases; k++) {
+		const char *p = report_str(s->v->set, st->phases[k]);
+		size_t len = strlen(p) < SVG_LABEL_MAX ? strlen(p) : SVG_LABEL_MAX;
+
+		if (x + 24 + (double)len * 7 > SVG_W - 10) {
+			x = 10;
+			s->y += 18;
+		}
+		rv_buf_addf(s->body, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n",
+			    x, s->y, svg_colour(p));
+		svg_text(s->body, x + 16, s->y + 10, "tick", NULL, p,
+			 SVG_LABEL_MAX);
+		x += 24 + (double)len * 7;
+	}
+	rv_buf_addf(s->body, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"#ffffff\" stroke=\"%s\" stroke-width=\"2\"/>\n",
+		    x, s->y, SVG_FAIL);
+	svg_text(s->body, x + 16, s->y + 10, "tick", NULL, "failed", 0);
+	s->y += 30;
+}
+
+/* One phase of the chart: a light p95 bar with the p50 bar over it. */
+static void svg_chart_row(struct svg *s, struct rv_buf *rows,
+			  const struct report_group *gr, double max)
+{
+	const char *phase = report_str(s->v->set, gr->phase);
+	const char *c = svg_colour(phase);
+	struct rv_buf b = RV_BUF_INIT;
+	double w95 = 0;
+	char x[32], y[32];
+
+	svg_text(rows, SVG_LEFT - 8, s->y + 13, "label", "end", phase,
+		 SVG_LABEL_MAX);
+	if (gr->st.ok && max > 0) {
+		w95 = gr->st.p95 / max * SVG_PLOT;
+		rv_buf_addf(&b, "%s p95 %s (n=%zu)", phase,
+			    report_fmt_ms(gr->st.p95, y, sizeof(y)), gr->st.ok);
+		rv_buf_adds(rows, "<g opacity=\"0.35\">");
+		svg_bar(rows, SVG_LEFT, s->y + 2, w95, SVG_ROW - 4, c, true,
+			b.data);
+		rv_buf_adds(rows, "</g>\n");
+		rv_buf_reset(&b);
+		rv_buf_addf(&b, "%s p50 %s", phase,
+			    report_fmt_ms(gr->st.p50, x, sizeof(x)));
+		svg_bar(rows, SVG_LEFT, s->y + 2, gr->st.p50 / max * SVG_PLOT,
+			SVG_ROW - 4, c, true, b.data);
+		rv_buf_reset(&b);
+		rv_buf_addf(&b, "p50 %s / p95 %s", x, y);
+	} else {
+		rv_buf_adds(&b, gr->st.ok ? "0 ms" : "no successful samples");
+	}
+	svg_text(rows, SVG_LEFT + 6 + w95, s->y + 13, "tick", NULL, b.data, 0);
+	s->y += SVG_ROW;
+	rv_buf_release(&b);
+}
+
+/* p50 and p95 of every phase of one provider, on a shared scale. */
+static void svg_provider_chart(struct svg *s, size_t *g, uint32_t prov)
+{
+	const struct report_stats *st = s->v->st;
+	struct rv_buf title = RV_BUF_INIT;
+	double top, max = 0;
+	size_t end = *g, at;
+
+	for (; end < st->n_groups && st->groups[end].provider == prov; end++)
+		if (st->groups[end].st.p95 > max)
+			max = st->groups[end].st.p95;
+	rv_buf_addf(&title, "p50 (solid) and p95 (light) per phase on %s",
+		    report_str(s->v->set, prov));
+	svg_text(s->body, 10, s->y + 16, "h2", NULL, title.data, 160);
+	top = s->y += 40;
+	at = s->body->len;
+	/* the bars take 80% of the width: the rest is for their labels */
+	for (; *g < end; (*g)++)
+		svg_chart_row(s, s->body, &st->groups[*g], max / 0.8);
+	if (max > 0)
+		svg_axis_scaled(s, at, max / 0.8, top, s->y);
+	s->y += 16;
+	rv_buf_release(&title);
+}
+
+/* The whole picture, rendered into out; its head, which says the
+ * height, is put in front last. */
+void report_render_svg(const struct report_view *v, struct rv_buf *out)
+{
+	struct svg s = { .body = out, .v = v, .y = 12 };
+	struct rv_buf sub = RV_BUF_INIT, head = RV_BUF_INIT;
+	size_t g = 0, at = out->len;
+
+	svg_text(out, 10, s.y + 18, "h1", NULL, "runeval waterfall", 0);
+	rv_buf_addf(&sub, "%zu samples from %zu input%s; run %s, reported %s",
+		    v->set->n_samples, v->set->n_jobs,
+		    v->set->n_jobs == 1 ? "" : "s", v->timestamp,
+		    v->generated_utc);
+	svg_text(out, 10, s.y + 38, "note", NULL, sub.data, 0);
+	s.y += 54;
+	svg_legend(&s);
+	for (size_t j = 0; j < v->set->n_jobs; j++)
+		svg_job(&s, &v->set->jobs[j]);
+	for (size_t i = 0; i < v->st->n_providers; i++)
+		svg_provider_chart(&s, &g, v->st->providers[i].provider);
+	rv_buf_addf(&head, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\">\n"
+		    "<style>\n"
+		    "text { font-family: sans-serif; fill: #222; }\n"
+		    ".h1 { font-size: 18px; font-weight: bold; }\n"
+		    ".h2 { font-size: 14px; font-weight: bold; }\n"
+		    ".label { font-size: 11px; }\n"
+		    ".tick { font-size: 10px; fill: #555; }\n"
+		    ".small { font-size: 8px; fill: #777; }\n"
+		    ".note { font-size: 11px; font-style: italic; fill: #555; }\n"
+		    ".grid { stroke: #e3e3e3; stroke-width: 1; }\n"
+		    "</style>\n"
+		    "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
+		    SVG_W, s.y + 10, SVG_W, s.y + 10);
+	report_buf_insert(out, at, &head);
+	rv_buf_adds(out, "</svg>\n");
+	rv_buf_release(&head);
+	rv_buf_release(&sub);
+}

@@ -1,0 +1,184 @@
+/* The plain-text report printed by `runeval report`. */
+#include "report_render.h"
+
+#include "report_util.h"
+#include "rv_alloc.h"
+#include "rv_term.h"
+
+#include <math.h>
+#include <string.h>
+
+#define TABLE_NAME_MAX 28
+
+/* A table of cells, printed with aligned columns. */
+struct table {
+	char **cells;
+	size_t n, cols;
+};
+
+/* A cell: names come from the inputs, so one line, nothing to obey. */
+static void table_add(struct table *t, const char *s)
+{
+	t->cells = rv_xreallocarray(t->cells, t->n + 1, sizeof(*t->cells));
+	t->cells[t->n++] = rv_term_safe(s);
+}
+
+static void table_name(struct table *t, const char *s)
+{
+	char buf[TABLE_NAME_MAX + 4];
+
+	if (strlen(s) <= TABLE_NAME_MAX) {
+		table_add(t, s);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%.*s...", TABLE_NAME_MAX - 3, s);
+	table_add(t, buf);
+}
+
+static void table_print(struct table *t, struct rv_buf *out)
+{
+	size_t *w = rv_xcalloc(t->cols, sizeof(*w));
+
+	for (size_t i = 0; i < t->n; i++) {
+		size_t len = strlen(t->cells[i]);
+
+		if (len > w[i % t->cols])
+			w[i % t->cols] = len;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		size_t c = i % t->cols;
+		bool last = c + 1 == t->cols;
+
+		/* names left-aligned, numbers right-aligned */
+		if (c < 2)
+			rv_buf_addf(out, "%-*s", last ? 0 : (int)w[c], t->cells[i]);
+		else
+			rv_buf_addf(out, "%*s", (int)w[c], t->cells[i]);
+		rv_buf_adds(out, last ? "\n" : "  ");
+		free(t->cells[i]);
+	}
+	free(t->cells);
+	free(w);
+	t->cells = NULL;
+	t->n = 0;
+}
+
+static void table_stats(const struct report_view *v, struct rv_buf *out)
+{
+	static const char *const head[] = {
+		"PROVIDER", "PHASE", "N", "OK", "SUCCESS", "MIN", "P50", "P90",
+		"P95", "P99", "MAX", "MEAN", "STDDEV", "MAD",
+	};
+	struct table t = { .cols = sizeof(head) / sizeof(*head) };
+	char b[48];
+
+	for (size_t i = 0; i < t.cols; i++)
+		table_add(&t, head[i]);
+	for (size_t g = 0; g < v->st->n_groups; g++) {
+		const struct report_group *gr = &v->st->groups[g];
+		const struct stats_summary *s = &gr->st;
+		const double tm[] = { s->min, s->p50, s->p90, s->p95, s->p99,
+				      s->max, s->mean, s->stddev, s->mad };
+
+		table_name(&t, report_str(v->set, gr->provider));
+		table_name(&t, report_str(v->set, gr->phase));
+		snprintf(b, sizeof(b), "%zu", s->n);
+		table_add(&t, b);
+		snprintf(b, sizeof(b), "%zu", s->ok);
+		table_add(&t, b);
+		table_add(&t, report_fmt_pct(s->success_rate, b, sizeof(b)));
+		for (size_t k = 0; k < sizeof(tm) / sizeof(*tm); k++)
+			table_add(&t, report_fmt_ms(tm[k], b, sizeof(b)));
+	}
+	table_print(&t, out);
+}
+
+static void table_providers(const struct report_view *v, struct rv_buf *out)
+{
+	const struct report_stats *st = v->st;
+	char a[48], b[48];
+
+	if (st->fastest >= 0 && st->n_providers > 1 &&
+	    isfinite(st->speed_difference))
+		rv_buf_addf(out, "fastest: %s (%s), slowest: %s (%s), %.2fx; sum of p50 over %zu shared phases\n",
+			    report_str(v->set, st->providers[st->fastest].provider),
+			    report_fmt_ms(st->providers[st->fastest].score_ms, a, sizeof(a)),
+			    report_str(v->set, st->providers[st->slowest].provider),
+			    report_fmt_ms(st->providers[st->slowest].score_ms, b, sizeof(b)),
+			    st->speed_difference, st->n_common);
+	if (st->most_reliable >= 0) {
+		const struct report_provider *p =
+			&st->providers[st->most_reliable];
+
+		rv_buf_addf(out, "most reliable: %s (%zu of %zu ok, %s)\n",
+			    report_str(v->set, p->provider), p->ok, p->n,
+			    report_fmt_pct((double)p->ok / (double)p->n, a,
+					   sizeof(a)));
+	}
+}
+
+static void table_baseline(const struct report_view *v, struct rv_buf *out)
+{
+	static const char *const head[] = {
+		"PROVIDER", "PHASE", "BASE P50", "CAND P50", "RATIO", "P-VALUE",
+		"N BASE/CAND",
+	};
+	struct table t = { .cols = sizeof(head) / sizeof(*head) };
+	char b[64];
+
+	rv_buf_adds(out, "\ncandidate vs baseline (medians; Mann-Whitney U, two-sided):\n");
+	for (size_t i = 0; i < t.cols; i++)
+		table_add(&t, head[i]);
+	for (size_t i = 0; i < v->cmp->n; i++) {
+		const struct report_cmp *r = &v->cmp->rows[i];
+
+		table_name(&t, r->provider);
+		table_name(&t, r->phase);
+		table_add(&t, report_fmt_ms(r->base->st.p50, b, sizeof(b)));
+		table_add(&t, report_fmt_ms(r->cand->st.p50, b, sizeof(b)));
+		snprintf(b, sizeof(b), isfinite(r->ratio) ? "%.3fx" : "-", r->ratio);
+		table_add(&t, b);
+		snprintf(b, sizeof(b), !isfinite(r->mwu.p) ? "-" :
+			 r->mwu.p >= 0.001 ? "%.4f%s" : "%.1e%s", r->mwu.p,
+			 r->mwu.exact ? " (exact)" : "");
+		table_add(&t, b);
+		snprintf(b, sizeof(b), "%zu/%zu", r->base->st.ok, r->cand->st.ok);
+		table_add(&t, b);
+	}
+	table_print(&t, out);
+	for (size_t i = 0; i < v->cmp->n; i++) {
+		const struct report_cmp *r = &v->cmp->rows[i];
+
+		if (r->few)
+			rv_buf_addf(out, "warning: %s/%s: n < %d (baseline %zu, candidate %zu): the p-value cannot show a difference\n",
+				    r->provider, r->phase, REPORT_MIN_N,
+				    r->base->st.ok, r->cand->st.ok);
+	}
+	for (size_t i = 0; i < v->cmp->n_only_cand; i++)
+		rv_buf_addf(out, "note: %s is not in the baseline\n",
+			    v->cmp->only_cand[i]);
+	for (size_t i = 0; i < v->cmp->n_only_base; i++)
+		rv_buf_addf(out, "note: %s is only in the baseline\n",
+			    v->cmp->only_base[i]);
+}
+
+void report_render_table(const struct report_view *v, struct rv_buf *out)
+{
+	size_t rollouts = 0;
+
+	for (size_t j = 0; j < v->set->n_jobs; j++)
+		rollouts += v->set->jobs[j].n_rollouts;
+	rv_buf_addf(out, "%zu samples from %zu input%s, %zu rollouts%s\n\n",
+		    v->set->n_samples, v->set->n_jobs,
+		    v->set->n_jobs == 1 ? "" : "s", rollouts,
+		    v->st->window ? " (statistics over a rolling window)" : "");
+	table_stats(v, out);
+	rv_buf_addch(out, '\n');
+	table_providers(v, out);
+	if (v->cmp)
+		table_baseline(v, out);
+	if (v->n_gates)
+		rv_buf_adds(out, "\ngates:\n");
+	for (size_t i = 0; i < v->n_gates; i++)
+		report_gate_describe(&v->gates[i], &v->results[i], out);
+}

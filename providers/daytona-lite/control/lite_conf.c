@@ -1,0 +1,417 @@
+#include "lite_conf.h"
+
+#include "rv_alloc.h"
+#include "rv_random.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum lite_opt_kind {
+	OPT_STR,	/* char * */
+	OPT_LISTEN,	/* HOST:PORT into host + port */
+	OPT_RATE,	/* double in [0, 1] */
+	OPT_LONG,	/* long >= 0 */
+	OPT_RANGE,	/* N or MIN-MAX, into two longs */
+	OPT_UIDGID,	/* UID[:GID] */
+	OPT_SEED,	/* uint64_t */
+	OPT_FLAG,	/* bool */
+};
+
+struct lite_opt {
+	const char *name;	/* --name */
+	const char *env;	/* DAYTONA_LITE_<env>, or NULL */
+	enum lite_opt_kind kind;
+	size_t off;		/* offset in struct lite_conf */
+};
+
+#define CO(field) offsetof(struct lite_conf, field)
+#define FO(field) (offsetof(struct lite_conf, faults) + \
+		   offsetof(struct lite_faults, field))
+
+/*
+ * The first of the sandboxes' host ids: far above the ids of users
+ * (1000-60000), systemd's dynamic users (61184-65519), nobody (65534)
+ * and the subordinate id ranges given to users for containers (100000
+ * on, 65536 each), and below 2^31, which some tools take as negative.
+ */
+#define LITE_SANDBOX_UID 1900000000u
+
+static const struct lite_opt lite_opts[] = {
+	{ "listen", "LISTEN", OPT_LISTEN, CO(host) },
+	{ "state-dir", "STATE_DIR", OPT_STR, CO(state_dir) },
+	{ "api-key", "API_KEY", OPT_STR, CO(api_key) },
+	{ "bwrap", "BWRAP", OPT_STR, CO(bwrap) },
+	{ "sandbox-uid", "SANDBOX_UID", OPT_UIDGID, CO(sandbox_uid) },
+	{ "sandbox-pids", "SANDBOX_PIDS", OPT_LONG, CO(sandbox_pids) },
+	{ "interval-unit-ms", "INTERVAL_UNIT_MS", OPT_LONG,
+	  CO(interval_unit_ms) },
+	{ "create-wait-ms", "CREATE_WAIT_MS", OPT_LONG, CO(create_wait_ms) },
+	{ "start-timeout-ms", "START_TIMEOUT_MS", OPT_LONG,
+	  CO(start_timeout_ms) },
+	{ "max-body", "MAX_BODY", OPT_LONG, CO(max_body) },
+	{ "max-connections", "MAX_CONNECTIONS", OPT_LONG, CO(max_connections) },
+	{ "head-timeout", "HEAD_TIMEOUT", OPT_LONG, CO(head_timeout_s) },
+	{ "max-sandboxes", "MAX_SANDBOXES", OPT_LONG, CO(max_sandboxes) },
+	{ "quiet", NULL, OPT_FLAG, CO(quiet) },
+	{ "debug", NULL, OPT_FLAG, CO(debug) },
+	{ "seed", "SEED", OPT_SEED, FO(seed) },
+	{ "fault-429-rate", "FAULT_429_RATE", OPT_RATE, FO(create_429_rate) },
+	{ "fault-5xx-rate", "FAULT_5XX_RATE", OPT_RATE, FO(http_5xx_rate) },
+	{ "fault-latency-ms", "FAULT_LATENCY_MS", OPT_RANGE,
+	  FO(latency_min_ms) },
+	{ "fault-error-rate", "FAULT_ERROR_RATE", OPT_RATE, FO(error_rate) },
+	{ "fault-stuck-rate", "FAULT_STUCK_RATE", OPT_RATE, FO(stuck_rate) },
+	{ "fault-preview-502-ms", "FAULT_PREVIEW_502_MS", OPT_LONG,
+	  FO(preview_502_ms) },
+	{ "fault-retry-after-s", "FAULT_RETRY_AFTER_S", OPT_LONG,
+	  FO(retry_after_s) },
+};
+
+#define LITE_NOPTS (sizeof(lite_opts) / sizeof(lite_opts[0]))
+
+static const char lite_usage[] =
+"usage: daytona-lite [--listen HOST:PORT] [--state-dir DIR] [--api-key KEY]\n"
+"                    [options]\n"
+"       daytona-lite toolbox --socket-dir DIR --home DIR [--workdir DIR]\n"
+"\n"
+"A server that speaks the Daytona API on this machine: sandboxes are Linux\n"
+"namespaces made with bubblewrap, each with a toolbox daemon inside.\n"
+"Prints 'daytona-lite: API at http://HOST:PORT/api' once it serves;\n"
+"SIGTERM or SIGINT destroys every sandbox and exits.\n"
+"\n"
+"Every flag with a value can also come from the environment as\n"
+"DAYTONA_LITE_<NAME> (--fault-429-rate is DAYTONA_LITE_FAULT_429_RATE);\n"
+"flags win.\n"
+"\n"
+"  --listen HOST:PORT       where to serve (default 127.0.0.1:3986; port 0\n"
+"                           picks a free one)\n"
+"  --state-dir DIR          sandbox records and files; survives a restart\n"
+"                           (default $HOME/.local/state/daytona-lite)\n"
+"  --api-key KEY            the Bearer key clients must send; else\n"
+"                           $DAYTONA_LITE_API_KEY, else $DAYTONA_API_KEY,\n"
+"                           else a random key saved in DIR/api-key\n"
+"  --bwrap PATH             bubblewrap binary (default: bwrap in PATH)\n"
+"  --sandbox-uid UID[:GID]  started by root, each sandbox runs as host ids\n"
+"                           of its own: UID..UID+N-1 and GID..GID+N-1 for\n"
+"                           --max-sandboxes N (default 1900000000)\n"
+"  --sandbox-pids N         processes and threads per sandbox (default\n"
+"                           1024; a pids cgroup, and RLIMIT_NPROC of the\n"
+"                           sandbox's uid; 0 = no limit)\n"
+"  --interval-unit-ms N     length of one 'minute' of the auto-stop,\n"
+"                           -archive and -delete intervals (default 60000;\n"
+"                           tests use a few ms)\n"
+"  --create-wait-ms N       create and start answer once the sandbox is\n"
+"                           started, or after N ms (default 30000; 0 answers\n"
+"                           at once with state 'creating')\n"
+"  --start-timeout-ms N     a toolbox not ready after N ms puts the sandbox\n"
+"                           in 'error' (default 30000)\n"
+"  --max-body BYTES         largest API request body (default 1048576; 413)\n"
+"  --max-sandboxes N        sandboxes at once (default 200; 403 beyond)\n"
+"  --max-connections N      client connections at once (default 1024); at\n"
+"                           the bound a new one displaces the oldest that\n"
+"                           is still waiting for a request head\n"
+"  --head-timeout S         seconds a connection has to send a whole\n"
+"                           request head (default 10)\n"
+"  --quiet                  no log lines but errors\n"
+"  --debug                  also log timings of every sandbox start\n"
+"\n"
+"Fault injection (all off by default; rates are probabilities in [0, 1]):\n"
+"  --seed N                 seed of the fault generator (default: time);\n"
+"                           the same seed makes the same decisions\n"
+"  --fault-429-rate R       creates answered 429 with Retry-After-sandbox-\n"
+"                           create and X-RateLimit-*-sandbox-create headers\n"
+"  --fault-retry-after-s N  the Retry-After value of those (default 1)\n"
+"  --fault-5xx-rate R       any request answered 500, 502 or 503\n"
+"  --fault-latency-ms N|A-B delay added before each request is handled\n"
+"  --fault-error-rate R     sandboxes that end in 'error' while starting\n"
+"  --fault-stuck-rate R     sandboxes that stay in 'starting' for good\n"
+"  --fault-preview-502-ms N previews answer 502 for N ms after each start\n"
+"\n"
+"  --help, --version\n";
+
+const char *lite_conf_usage(void)
+{
+	return lite_usage;
+}
+
+static enum rv_code lite_parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0)
+		return RV_ERR_USAGE;
+	*out = v;
+	return RV_OK;
+}
+
+static enum rv_code lite_set_listen(struct lite_conf *c, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	long port;
+
+	if (!colon || colon == v || lite_parse_long(colon + 1, &port) ||
+	    port > 65535)
+		return RV_ERR_USAGE;
+	free(c->host);
+	/* [::1]:PORT */
+	if (v[0] == '[' && colon[-1] == ']')
+		c->host = rv_xstrndup(v + 1, (size_t)(colon - v - 2));
+	else
+		c->host = rv_xstrndup(v, (size_t)(colon - v));
+	c->port = (int)port;
+	return RV_OK;
+}
+
+static enum rv_code lite_set_uidgid(struct lite_conf *c, const char *v)
+{
+	char *end;
+	unsigned long uid, gid;
+
+	errno = 0;
+	uid = strtoul(v, &end, 10);
+	gid = uid;
+	if (!errno && end != v && *end == ':')
+		gid = strtoul(end + 1, &end, 10);
+	if (errno || end == v || *end || uid == 0 || gid == 0 ||
+	    uid > 0xfffffffeUL || gid > 0xfffffffeUL)
+		return RV_ERR_USAGE;
+	c->sandbox_uid = (uid_t)uid;
+	c->sandbox_gid = (gid_t)gid;
+	return RV_OK;
+}
+
+static enum rv_code lite_set_range(long *pair, const char *v)
+{
+	char *dash = strchr(v, '-');
+	enum rv_code rc;
+
+	if (!dash) {
+		rc = lite_parse_long(v, &pair[0]);
+		pair[1] = pair[0];
+		return rc;
+	}
+	{
+		char *lo = rv_xstrndup(v, (size_t)(dash - v));
+
+		rc = lite_parse_long(lo, &pair[0]);
+		free(lo);
+	}
+	if (rc == RV_OK)
+		rc = lite_parse_long(dash + 1, &pair[1]);
+	if (rc == RV_OK && pair[1] < pair[0])
+		rc = RV_ERR_USAGE;
+	return rc;
+}
+
+static enum rv_code lite_set_opt(struct lite_conf *c, const struct lite_opt *o,
+				 const char *v)
+{
+	char *field = (char *)c + o->off;
+	char *end;
+	long l;
+
+	switch (o->kind) {
+	case OPT_STR:
+		free(*(char **)field);
+		*(char **)field = rv_xstrdup(v);
+		return RV_OK;
+	case OPT_LISTEN:
+		return lite_set_listen(c, v);
+	case OPT_RATE: {
+		double d;
+
+		errno = 0;
+		d = strtod(v, &end);
+		if (errno || end == v || *end || !(d >= 0.0 && d <= 1.0))
+			return RV_ERR_USAGE;
+		*(double *)field = d;
+		return RV_OK;
+	}
+	case OPT_LONG:
+		if (lite_parse_long(v, &l))
+			return RV_ERR_USAGE;
+		if (o->off == CO(max_body))
+			c->max_body = (size_t)l;
+		else if (o->off == CO(max_sandboxes))
+			c->max_sandboxes = (unsigned)l;
+		else
+			*(long *)field = l;
+		return RV_OK;
+	case OPT_RANGE:
+		return lite_set_range((long *)field, v);
+	case OPT_UIDGID:
+		return lite_set_uidgid(c, v);
+	case OPT_SEED:
+		errno = 0;
+		*(uint64_t *)field = strtoull(v, &end, 10);
+		return errno || end == v || *end ? RV_ERR_USAGE : RV_OK;
+	case OPT_FLAG:
+		*(bool *)field = true;
+		return RV_OK;
+	}
+	return RV_ERR_USAGE;
+}
+
+static void lite_conf_defaults(struct lite_conf *c)
+{
+	const char *home = getenv("HOME");
+
+	memset(c, 0, sizeof(*c));
+	c->host = rv_xstrdup("127.0.0.1");
+	c->port = 3986;
+	c->state_dir = rv_xasprintf("%s/.local/state/daytona-lite",
+				    home && *home ? home : "/tmp");
+	c->sandbox_uid = LITE_SANDBOX_UID;
+	c->sandbox_gid = LITE_SANDBOX_UID;
+	c->sandbox_pids = 1024;
+	c->interval_unit_ms = 60000;
+	c->create_wait_ms = 30000;
+	c->start_timeout_ms = 30000;
+	c->max_body = 1 << 20;
+	c->max_sandboxes = 200;
+	c->max_connections = 1024;
+	c->head_timeout_s = 10;
+	c->faults.retry_after_s = 1;
+	c->faults.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+}
+
+static enum rv_code lite_conf_env(struct lite_conf *c, struct rv_err *err)
+{
+	for (size_t i = 0; i < LITE_NOPTS; i++) {
+		char name[64];
+		const char *v;
+
+		if (!lite_opts[i].env)
+			continue;
+		snprintf(name, sizeof(name), "DAYTONA_LITE_%s",
+			 lite_opts[i].env);
+		v = getenv(name);
+		if (v && *v && lite_set_opt(c, &lite_opts[i], v))
+			return rv_errf(err, RV_ERR_USAGE,
+				       "invalid value '%s' for '%s'", v, name);
+	}
+	if (!c->api_key && getenv("DAYTONA_API_KEY") &&
+	    *getenv("DAYTONA_API_KEY"))
+		c->api_key = rv_xstrdup(getenv("DAYTONA_API_KEY"));
+	return RV_OK;
+}
+
+enum rv_code lite_conf_parse(struct lite_conf *c, int argc, char **argv,
+			     enum lite_conf_info *info, struct rv_err *err)
+{
+	struct option lo[LITE_NOPTS + 3];
+	enum rv_code rc;
+	int o;
+
+	lite_conf_defaults(c);
+	*info = LITE_CONF_RUN;
+	rc = lite_conf_env(c, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < LITE_NOPTS; i++)
+		lo[i] = (struct option){ lite_opts[i].name,
+			lite_opts[i].kind == OPT_FLAG ? no_argument :
+			required_argument, NULL, (int)i };
+	lo[LITE_NOPTS] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[LITE_NOPTS + 1] = (struct option){ "version", no_argument, NULL,
+					      'V' };
+	lo[LITE_NOPTS + 2] = (struct option){ NULL, 0, NULL, 0 };
+	optind = 1;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+		if (o == 'h' || o == 'V') {
+			*info = o == 'h' ? LITE_CONF_HELP : LITE_CONF_VERSION;
+			return RV_OK;
+		}
+		if (o == '?' || o == ':')
+			return rv_errf(err, RV_ERR_USAGE, "unknown or "
+				       "incomplete option '%s'",
+				       argv[optind - 1]);
+		if (lite_set_opt(c, &lite_opts[o], optarg))
+			return rv_errf(err, RV_ERR_USAGE,
+				       "invalid value '%s' for '--%s'", optarg,
+				       lite_opts[o].name);
+	}
+	if (optind < argc)
+		return rv_errf(err, RV_ERR_USAGE, "unexpected argument '%s'",
+			       argv[optind]);
+	if (c->interval_unit_ms < 1)
+		return rv_errf(err, RV_ERR_USAGE,
+			       "'--interval-unit-ms' must be at least 1");
+	if (c->max_connections < 1 || c->max_connections > 1000000)
+		return rv_errf(err, RV_ERR_USAGE, "'--max-connections' must be "
+			       "1 to 1000000");
+	if (c->head_timeout_s < 1 || c->head_timeout_s > 3600)
+		return rv_errf(err, RV_ERR_USAGE, "'--head-timeout' must be 1 "
+			       "to 3600 seconds");
+	if ((uint64_t)c->sandbox_uid + c->max_sandboxes > 0xfffffffeULL ||
+	    (uint64_t)c->sandbox_gid + c->max_sandboxes > 0xfffffffeULL)
+		return rv_errf(err, RV_ERR_USAGE, "'--sandbox-uid' %lu:%lu "
+			       "leaves no room for %u sandboxes",
+			       (unsigned long)c->sandbox_uid,
+			       (unsigned long)c->sandbox_gid, c->max_sandboxes);
+	c->faults.rng = c->faults.seed;
+	return RV_OK;
+}
+
+void lite_conf_release(struct lite_conf *c)
+{
+	free(c->host);
+	free(c->state_dir);
+	free(c->api_key);
+	free(c->bwrap);
+	memset(c, 0, sizeof(*c));
+}
+
+/* splitmix64: small, fast, and good enough for fault decisions. */
+static uint64_t lite_fault_next(struct lite_faults *f)
+{
+	uint64_t z = (f->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+double lite_fault_uniform(struct lite_faults *f)
+{
+	return (double)(lite_fault_next(f) >> 11) / (double)(1ULL << 53);
+}
+
+bool lite_fault_hit(struct lite_faults *f, double rate)
+{
+	if (rate <= 0.0)
+		return false;
+	return lite_fault_uniform(f) < rate;
+}
+
+long lite_fault_latency_ms(struct lite_faults *f)
+{
+	long span = f->latency_max_ms - f->latency_min_ms;
+
+	if (f->latency_max_ms <= 0)
+		return 0;
+	return f->latency_min_ms +
+		(span ? (long)(lite_fault_next(f) % (uint64_t)(span + 1)) : 0);
+}
+
+void lite_random_token(char *buf, size_t n)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char raw[128];
+
+	if (n > sizeof(raw))
+		n = sizeof(raw);
+	rv_random(raw, n);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = set[raw[i] % 36];
+	buf[n] = '\0';
+}

@@ -1,0 +1,120 @@
+/*
+ * toolbox_srv: the daemon's shared state and its event-loop services.
+ *
+ * Everything runs on one libwebsockets service loop (one thread; only
+ * the port forwarder has threads of its own).  On top of lws this module
+ * offers what the handlers need: watching a pipe or FIFO (tb_watch),
+ * hearing about a child's exit (tb_child_track, through a signalfd), and
+ * starting a process in its own process group (tb_spawn).
+ *
+ * Ownership: a tb_watch owns its fd from tb_watch_new() on; it is closed
+ * by the loop, after which on_close runs once and the watch is freed.
+ */
+#ifndef RUNEVAL_PROVIDERS_DAYTONA_LITE_TOOLBOX_TOOLBOX_SRV_H
+#define RUNEVAL_PROVIDERS_DAYTONA_LITE_TOOLBOX_TOOLBOX_SRV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "rv_err.h"
+#include "toolbox_path.h"
+
+struct lws_context;
+struct lws_vhost;
+struct tb_session;
+struct tb_child;
+struct tb_watch;
+struct tb_kill;
+
+#define TB_VERSION "0.190.0"	/* the daemon behaviour emulated */
+#define TB_MAX_OUTPUT (64u << 20)	/* bytes kept per command output */
+
+struct tb_server {
+	struct lws_context *ctx;
+	struct lws_vhost *vhost;
+	char *home;		/* the user's home (--home) */
+	char *workdir;		/* cwd of every process (--workdir) */
+	char *socket_dir;
+	char *state_dir;	/* private: session FIFOs and scripts */
+	char *shell;		/* bash if present, else sh */
+	struct tb_roots roots;	/* where file endpoints may go */
+	struct tb_session *sessions;
+	struct tb_child *children;
+	struct tb_kill *kills;	/* SIGKILLs still to send */
+	unsigned long next_id;
+	bool stopping;
+};
+
+/* --- fd watches --------------------------------------------------------- */
+
+/* Return 0 to keep watching, -1 to close the watch. */
+typedef int (*tb_watch_fn)(struct tb_watch *w, int fd, void *arg);
+typedef void (*tb_watch_close_fn)(struct tb_watch *w, void *arg);
+
+/*
+ * Watch fd (made non-blocking) for input, and for output space after
+ * tb_watch_want_write().  on_write and on_close may be NULL.  NULL (and
+ * fd closed) when lws cannot adopt it.
+ */
+struct tb_watch *tb_watch_new(struct tb_server *s, int fd, tb_watch_fn on_read,
+			      tb_watch_fn on_write, tb_watch_close_fn on_close,
+			      void *arg);
+void tb_watch_want_write(struct tb_watch *w);
+/* Close soon; no callback but on_close runs after this. */
+void tb_watch_close(struct tb_watch *w);
+int tb_watch_fd(const struct tb_watch *w);
+
+/* --- child processes ---------------------------------------------------- */
+
+/* status as from waitpid() */
+typedef void (*tb_child_fn)(void *arg, pid_t pid, int status);
+
+void tb_child_track(struct tb_server *s, pid_t pid, tb_child_fn fn, void *arg);
+/* Forget pid: its exit will be reaped silently. */
+void tb_child_untrack(struct tb_server *s, pid_t pid);
+/*
+ * SIGKILL the process group of every tracked child, and send the
+ * SIGKILLs tb_kill_tree() still had pending (shutdown).
+ */
+void tb_children_kill(struct tb_server *s);
+/* Reap every exited child and run the callbacks (on SIGCHLD). */
+void tb_child_reap(struct tb_server *s);
+
+/* The exit code the daemon reports: the status, or -1 after a signal. */
+int tb_exit_code(int status);
+
+struct tb_spawn {
+	char *const *argv;	/* argv[0] is an absolute path */
+	char *const *envp;	/* NULL: the daemon's environment */
+	const char *cwd;	/* NULL: the daemon's cwd */
+	int fd_in, fd_out, fd_err;	/* become 0, 1, 2 */
+};
+
+/*
+ * Start a process in a new process group (its pgid is its pid) with
+ * default signal handling.  RV_ERR_CHILD when it cannot start, with a
+ * message like "chdir /x: no such file or directory".
+ */
+enum rv_code tb_spawn(const struct tb_spawn *sp, pid_t *pid,
+		      struct rv_err *err);
+
+/*
+ * SIGTERM the process group of pid and every descendant of pid (also
+ * those that left the group), then SIGKILL them grace_ms later.
+ */
+void tb_kill_tree(struct tb_server *s, pid_t pid, unsigned grace_ms);
+
+/*
+ * The environment of the daemon with overrides ("K=V", NULL-terminated,
+ * malloc'ed; free with tb_env_free).
+ */
+char **tb_env_merge(char *const *overrides);
+void tb_env_free(char **env);
+
+/* --- sessions (toolbox_session.c) -------------------------------------- */
+
+/* Kill and free every session (shutdown). */
+void tb_sessions_destroy(struct tb_server *s);
+
+#endif

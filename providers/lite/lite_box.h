@@ -1,0 +1,159 @@
+/*
+ * lite_box: one sandbox's processes and files (bubblewrap).
+ *
+ * A sandbox is a bwrap process tree in new user, pid, mount, network,
+ * ipc and uts namespaces, running "daytona-lite toolbox" as uid 1000
+ * (daytona) inside.  Host system directories are mounted read-only;
+ * /home/daytona and /tmp are per-sandbox directories under DIR/<id>/
+ * ({home,tmp}).  The server reaches the toolbox through
+ * DIR/<id>/sock/toolbox.sock and forward.sock: sockets the server binds
+ * itself in a directory the sandbox neither sees nor can write, whose
+ * listening descriptors the toolbox inherits.  When daytona-lite runs
+ * as root, each sandbox runs as unprivileged host ids of its own (struct
+ * lite_box_limits), so host files it can see are only those any local
+ * user can read, and, where the host has cgroup v1 hierarchies, in a
+ * cgroup bounding its processes, memory and CPU (lite_cgroup.h): one
+ * sandbox cannot use up another's.
+ *
+ * Killing pid 1 of the sandbox's pid namespace ends every process in it;
+ * nothing is mounted on the host, so removing DIR/<id> leaves nothing.
+ *
+ * Every call blocks (spawning, waiting, removing trees): call them from
+ * worker threads.  All functions are thread-safe.
+ */
+#ifndef RUNEVAL_PROVIDERS_LITE_LITE_BOX_H
+#define RUNEVAL_PROVIDERS_LITE_LITE_BOX_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lite_cgroup.h"
+#include "rv_err.h"
+
+/* Where things are inside a sandbox. */
+#define LITE_BOX_HOME "/home/daytona"
+#define LITE_BOX_EXE "/opt/daytona-lite/daytona-lite"
+
+/* How sandboxes are made on this host (from the configuration). */
+struct lite_box_opts {
+	const char *bwrap;	/* bubblewrap binary, NULL = search PATH */
+	uid_t uid;		/* as root: sandbox k runs as uid + k */
+	gid_t gid;		/* and gid..gid+uids-1, one of each apiece */
+	unsigned uids;
+	long pids;		/* processes (and threads) per sandbox */
+	long start_timeout_ms;
+};
+
+struct lite_box_host {
+	char *bwrap;		/* bubblewrap binary */
+	char *dir;		/* sandboxes live in dir/<id>/ */
+	char *exe;		/* a copy of this program: the toolbox */
+	char *passwd;		/* the sandboxes' /etc/passwd and group */
+	char *group;
+	bool drop_ids;		/* root: bwrap runs as a sandbox's ids */
+	uid_t uid;		/* the first of the sandboxes' ids */
+	gid_t gid;
+	unsigned uids;
+	long pids;
+	long start_timeout_ms;
+	struct lite_cgroups cg;	/* as root: one cgroup per sandbox */
+};
+
+/*
+ * A sandbox's budget: its own host ids (as root; see
+ * lite_box_pick_ids()) and the resources its record asks for.
+ */
+struct lite_box_limits {
+	long uid, gid;		/* -1: not root, daytona-lite's own */
+	int cpu;		/* CPUs; 0 = no limit */
+	int memory;		/* GiB; 0 = no limit */
+};
+
+/* The processes of a running sandbox. */
+struct lite_box_proc {
+	pid_t bwrap_pid;	/* our child, outside the namespaces */
+	uint64_t bwrap_start;	/* start time, to tell a reused pid */
+	pid_t init_pid;		/* pid 1 of the sandbox, seen from here */
+	uint64_t init_start;
+};
+
+/*
+ * Set up h: find bwrap and our binary, write the sandbox passwd/group
+ * files under etc_dir, find the cgroup hierarchies (as root).  Release
+ * with lite_box_host_release().
+ */
+enum rv_code lite_box_host_init(struct lite_box_host *h, const char *dir,
+				const char *etc_dir,
+				const struct lite_box_opts *o,
+				struct rv_err *err);
+void lite_box_host_release(struct lite_box_host *h);
+
+/*
+ * The first of h's uids that used(uid, arg) says no sandbox holds, and
+ * its gid, into lim (-1 when not root); false when every one is taken.
+ */
+bool lite_box_pick_ids(const struct lite_box_host *h,
+		       bool (*used)(long uid, void *arg), void *arg,
+		       struct lite_box_limits *lim);
+
+/* "<dir>/<id>/<leaf>", malloc'ed. */
+char *lite_box_path(const struct lite_box_host *h, const char *id,
+		    const char *leaf);
+
+/*
+ * Start the sandbox id with environment env (object of strings, may be
+ * NULL) within lim, and wait until its toolbox is ready (within
+ * start_timeout_ms, or until *cancel is set).  Creates its directories
+ * on first use.  *applied gets what was enforced, as the sandbox record
+ * shows it: {"uid", "pids", "cpu", "memory", "notes"} (a new reference;
+ * null for a limit not applied, notes say why).  On failure nothing is
+ * left running and err says why (with the tail of the sandbox's log when
+ * it exited).
+ */
+enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
+			    const json_t *env,
+			    const struct lite_box_limits *lim,
+			    struct lite_box_proc *out, json_t **applied,
+			    const volatile int *cancel, struct rv_err *err);
+
+/*
+ * End every process of the sandbox and wait until they are gone (a few
+ * seconds at most), then remove its cgroups.  own_child: bwrap_pid is
+ * our child, reap it.
+ */
+void lite_box_kill(const struct lite_box_host *h, const char *id,
+		   const struct lite_box_proc *p, bool own_child);
+
+/*
+ * Where the server connects to reach the toolbox (forward: the port
+ * forwarder), malloc'ed: "<dir>/<id>/sock/{toolbox,forward}.sock".
+ */
+char *lite_box_socket(const struct lite_box_host *h, const char *id,
+		      bool forward);
+
+/* Does the sandbox's toolbox answer GET /version within timeout_ms? */
+bool lite_box_toolbox_ok(const struct lite_box_host *h, const char *id,
+			 int timeout_ms);
+
+/* Is the sandbox's pid 1 still the process we started? */
+bool lite_box_alive(const struct lite_box_proc *p);
+
+/*
+ * Reap bwrap if it has exited (own children only); true when it has, with
+ * its wait status in *status.
+ */
+bool lite_box_reaped(const struct lite_box_proc *p, int *status);
+
+/* Remove dir/<id> and everything below it, never following a link. */
+enum rv_code lite_box_remove(const struct lite_box_host *h, const char *id,
+			     struct rv_err *err);
+
+/* Start time of pid (clock ticks since boot), or 0 when there is none. */
+uint64_t lite_proc_start_time(pid_t pid);
+
+/* Is name a valid environment variable name? */
+bool lite_env_name_ok(const char *name);
+
+#endif

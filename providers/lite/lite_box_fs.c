@@ -1,0 +1,250 @@
+/* lite_box's files: host set-up, per-sandbox directories, removal. */
+#include "lite_box.h"
+
+#include "rv_alloc.h"
+#include "rv_fs.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char lite_passwd[] =
+	"root:x:0:0:root:/root:/bin/bash\n"
+	"daytona:x:1000:1000:daytona:/home/daytona:/bin/bash\n"
+	"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+
+static const char lite_group[] =
+	"root:x:0:\n"
+	"daytona:x:1000:\n"
+	"nogroup:x:65534:\n";
+
+bool lite_env_name_ok(const char *name)
+{
+	if (!name[0] || isdigit((unsigned char)name[0]))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return false;
+	return true;
+}
+
+char *lite_box_path(const struct lite_box_host *h, const char *id,
+		    const char *leaf)
+{
+	return rv_xasprintf("%s/%s%s%s", h->dir, id, leaf ? "/" : "",
+			    leaf ? leaf : "");
+}
+
+static char *lite_find_in_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	const char *p;
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) ? NULL : rv_xstrdup(name);
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; *p;) {
+		size_t n = strcspn(p, ":");
+		char *cand = rv_xasprintf("%.*s/%s", (int)n, p, name);
+
+		if (n && access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return NULL;
+}
+
+static enum rv_code lite_write_text(const char *path, const char *text,
+				    struct rv_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t len = strlen(text);
+	enum rv_code rc = RV_OK;
+
+	if (fd < 0 || rv_write_all(fd, text, len) < 0)
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", path,
+			     strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/*
+ * Copy the running program next to the passwd file: sandboxes run that
+ * copy, which a rebuild of daytona-lite (a new file where the old one
+ * was) cannot pull away from under a running server.
+ */
+static enum rv_code lite_copy_self(const char *dst, struct rv_err *err)
+{
+	char *tmp = rv_xasprintf("%s.tmp", dst);
+	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	enum rv_code rc = RV_OK;
+	struct stat st;
+	off_t off = 0;
+
+	if (in < 0 || out < 0 || fstat(in, &st) < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot copy this program to "
+			     "'%s': %s", dst, strerror(errno));
+		goto out;
+	}
+	while (off < st.st_size) {
+		ssize_t n = sendfile(out, in, &off, (size_t)(st.st_size - off));
+
+		if (n <= 0) {
+			rc = rv_errf(err, RV_ERR_IO, "cannot copy this program "
+				     "to '%s': %s", dst, n < 0 ?
+				     strerror(errno) : "short copy");
+			goto out;
+		}
+	}
+	if (fchmod(out, 0755) < 0 || rename(tmp, dst) < 0)
+		rc = rv_errf(err, RV_ERR_IO, "cannot install '%s': %s", dst,
+			     strerror(errno));
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+enum rv_code lite_box_host_init(struct lite_box_host *h, const char *dir,
+				const char *etc_dir,
+				const struct lite_box_opts *o,
+				struct rv_err *err)
+{
+	enum rv_code rc = RV_OK;
+
+	memset(h, 0, sizeof(*h));
+	h->dir = rv_xstrdup(dir);
+	h->passwd = rv_xasprintf("%s/passwd", etc_dir);
+	h->group = rv_xasprintf("%s/group", etc_dir);
+	h->drop_ids = geteuid() == 0;
+	h->uid = o->uid;
+	h->gid = o->gid;
+	h->uids = o->uids;
+	h->pids = o->pids;
+	h->start_timeout_ms = o->start_timeout_ms;
+	h->bwrap = lite_find_in_path(o->bwrap ? o->bwrap : "bwrap");
+	h->exe = rv_xasprintf("%s/daytona-lite", etc_dir);
+	if (!h->bwrap) {
+		rc = rv_errf(err, RV_ERR_CONFIG, "cannot find '%s' (install "
+			     "the Debian package 'bubblewrap')",
+			     o->bwrap ? o->bwrap : "bwrap");
+	} else if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+		   (mkdir(etc_dir, 0755) < 0 && errno != EEXIST)) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", dir,
+			     strerror(errno));
+	} else {
+		rc = lite_copy_self(h->exe, err);
+		if (rc == RV_OK)
+			rc = lite_write_text(h->passwd, lite_passwd, err);
+		if (rc == RV_OK)
+			rc = lite_write_text(h->group, lite_group, err);
+	}
+	if (rc == RV_OK && h->drop_ids)
+		lite_cgroups_init(&h->cg, dir);
+	if (rc)
+		lite_box_host_release(h);
+	return rc;
+}
+
+void lite_box_host_release(struct lite_box_host *h)
+{
+	lite_cgroups_release(&h->cg, true);
+	free(h->bwrap);
+	free(h->dir);
+	free(h->exe);
+	free(h->passwd);
+	free(h->group);
+	memset(h, 0, sizeof(*h));
+}
+
+bool lite_box_pick_ids(const struct lite_box_host *h,
+		       bool (*used)(long uid, void *arg), void *arg,
+		       struct lite_box_limits *lim)
+{
+	lim->uid = lim->gid = -1;
+	if (!h->drop_ids)
+		return true;
+	for (unsigned i = 0; i < h->uids; i++) {
+		if (used((long)h->uid + i, arg))
+			continue;
+		lim->uid = (long)h->uid + i;
+		lim->gid = (long)h->gid + i;
+		return true;
+	}
+	return false;
+}
+
+/* Remove everything inside the directory dfd (which is closed). */
+static int lite_rmtree_fd(int dfd, int depth)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d) {
+		close(dfd);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		int sub;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR || depth > 4096) {
+			rc = -1;
+			continue;
+		}
+		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY |
+			     O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 && errno == EACCES &&
+		    fchmodat(dirfd(d), de->d_name, 0700, 0) == 0)
+			sub = openat(dirfd(d), de->d_name, O_RDONLY |
+				     O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 || lite_rmtree_fd(sub, depth + 1) < 0 ||
+		    unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+enum rv_code lite_box_remove(const struct lite_box_host *h, const char *id,
+			     struct rv_err *err)
+{
+	char *path = lite_box_path(h, id, NULL);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	enum rv_code rc = RV_OK;
+
+	if (fd < 0) {
+		if (errno != ENOENT)
+			rc = rv_errf(err, RV_ERR_IO, "cannot open '%s': %s",
+				     path, strerror(errno));
+		goto out;
+	}
+	if (lite_rmtree_fd(fd, 0) < 0 || rmdir(path) < 0)
+		rc = rv_errf(err, RV_ERR_IO, "cannot remove '%s' entirely: %s",
+			     path, strerror(errno));
+out:
+	free(path);
+	return rc;
+}

@@ -1,0 +1,300 @@
+/* remote: retries, deadlines, attempt log, errors and log follow (remote.h). */
+#include "remote.h"
+
+#include "rv_alloc.h"
+#include "rv_clock.h"
+#include "rv_json.h"
+#include "rv_redact.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REMOTE_MAX_HEADERS 24
+
+struct remote_call remote_call_firm(const struct provider_config *cfg,
+				    long ms)
+{
+	struct remote_call call = { 0 };
+
+	call.deadline_ns = rv_now_ns() + (uint64_t)ms * RV_NS_PER_MS;
+	call.log = cfg ? cfg->attempts : NULL;
+	return call;
+}
+
+struct remote_call remote_call_for(const struct provider_config *cfg,
+				   long ms)
+{
+	struct remote_call call = remote_call_firm(cfg, ms);
+
+	call.stop = cfg ? cfg->cancel : NULL;
+	return call;
+}
+
+static void remote_record(const struct remote_call *call, const char *op,
+			  enum rv_code rc, const struct rv_http_response *resp,
+			  const struct rv_err *e)
+{
+	struct provider_attempt *a;
+
+	if (!call || !call->log)
+		return;
+	a = provider_attempts_add(call->log);
+	snprintf(a->op, sizeof(a->op), "%s", op ? op : "");
+	a->ms = rv_ns_to_ms(resp->elapsed_ns);
+	a->status = resp->status;
+	if (rc != RV_OK)
+		snprintf(a->error, sizeof(a->error), "%.*s",
+			 (int)sizeof(a->error) - 1, e->msg);
+	else if (resp->status >= 400)
+		snprintf(a->error, sizeof(a->error), "HTTP %ld", resp->status);
+}
+
+bool remote_stopped(const struct remote_call *call)
+{
+	return call && call->stop && *call->stop;
+}
+
+void remote_sleep_ms(long ms, const struct remote_call *call)
+{
+	uint64_t end = rv_now_ns() + (uint64_t)ms * RV_NS_PER_MS;
+
+	for (;;) {
+		uint64_t now = rv_now_ns();
+
+		if (now >= end || remote_stopped(call))
+			return;
+		rv_sleep_ns(end - now > 20 * RV_NS_PER_MS ?
+			    20 * RV_NS_PER_MS : end - now, NULL);
+	}
+}
+
+uint64_t remote_deadline(const struct remote_call *call, uint64_t default_ms)
+{
+	if (call && call->deadline_ns)
+		return call->deadline_ns;
+	return rv_now_ns() + default_ms * RV_NS_PER_MS;
+}
+
+/* libcurl's progress callback: a non-zero return aborts the exchange. */
+static int remote_progress(void *stop, curl_off_t dltotal, curl_off_t dlnow,
+			   curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return *(const volatile int *)stop != 0;
+}
+
+static enum rv_code remote_attempt(const char *const *headers,
+				   const struct remote_req *r,
+				   const struct remote_call *call,
+				   long timeout_ms,
+				   struct rv_http_response *resp,
+				   struct rv_err *err)
+{
+	const char *hdrs[REMOTE_MAX_HEADERS + 3];
+	struct rv_http_request req = { 0 };
+	struct rv_http_xfer *x;
+	struct curl_mime *mime = NULL;
+	enum rv_code rc;
+	void *easy;
+	size_t n = 0;
+
+	for (; headers && headers[n] && n < REMOTE_MAX_HEADERS; n++)
+		hdrs[n] = headers[n];
+	if (r->json)
+		hdrs[n++] = "Content-Type: application/json";
+	if (!r->mime)
+		hdrs[n++] = "Accept: application/json";
+	hdrs[n] = NULL;
+	req.method = r->method;
+	req.url = r->url;
+	req.headers = hdrs;
+	req.body = r->json;
+	req.body_len = r->json ? strlen(r->json) : 0;
+	req.timeout_ms = timeout_ms;
+	req.connect_timeout_ms = timeout_ms < 10000 ? timeout_ms : 10000;
+	x = rv_http_xfer_new(&req, resp);
+	easy = rv_http_xfer_handle(x);
+	if (r->mime) {
+		mime = r->mime(easy, r->mime_arg);
+		curl_easy_setopt(easy, CURLOPT_MIMEPOST, mime);
+	}
+	/* a long exchange (an exec, an upload) ends when the call stops */
+	if (call && call->stop) {
+		curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION,
+				 remote_progress);
+		curl_easy_setopt(easy, CURLOPT_XFERINFODATA,
+				 (void *)call->stop);
+	}
+	rc = rv_http_xfer_finish(x, curl_easy_perform(easy), err);
+	rv_http_xfer_free(x);
+	curl_mime_free(mime);
+	return rc;
+}
+
+/*
+ * Worth retrying at all?  Beyond rv_http_is_transient(): a connection
+ * cut mid-exchange, and a 500, which a repeat of an idempotent request
+ * cannot make worse; for a REMOTE_ONCE request both are ambiguous (the
+ * server may have acted), never blindly repeated.
+ */
+static bool remote_transient(enum rv_code rc, long status)
+{
+	if (rv_http_is_transient(rc, status))
+		return true;
+	return rc == RV_ERR_HTTP || (rc == RV_OK && status == 500);
+}
+
+static bool remote_surely_unprocessed(enum rv_code rc, long status)
+{
+	return rc == RV_ERR_CONNECT || (rc == RV_OK && status == 429);
+}
+
+enum rv_code remote_request(const char *const *headers,
+			    const struct remote_req *r,
+			    const struct remote_call *call,
+			    uint64_t default_deadline_ms,
+			    struct rv_http_response *resp, bool *ambiguous,
+			    struct rv_err *err)
+{
+	uint64_t deadline = remote_deadline(call, default_deadline_ms);
+	bool idem = r->idem == REMOTE_IDEMPOTENT;
+	struct rv_err e = RV_ERR_INIT;
+	enum rv_code rc = RV_OK;
+	unsigned refused = 0;
+
+	if (ambiguous)
+		*ambiguous = false;
+	for (unsigned attempt = 0;; attempt++) {
+		uint64_t now = rv_now_ns();
+		long left_ms, wait, ra, tmo = r->timeout_ms ? r->timeout_ms :
+			30000;
+
+		if (remote_stopped(call))
+			return rv_errf(err, RV_ERR_INTR, "%s: interrupted",
+				       r->op);
+		left_ms = now < deadline ? (long)((deadline - now) /
+						  RV_NS_PER_MS) : 0;
+		if (attempt > 0 && left_ms <= 0)
+			break;
+		if (left_ms < 1)
+			left_ms = 1;
+		rv_err_clear(&e);
+		rc = remote_attempt(headers, r, call,
+				    tmo < left_ms ? tmo : left_ms, resp, &e);
+		if (rc != RV_OK && remote_stopped(call)) {
+			/* cut short: it may have reached the server */
+			rv_errf(&e, RV_ERR_INTR, "%s: interrupted", r->op);
+			remote_record(call, r->op, RV_ERR_INTR, resp, &e);
+			if (ambiguous)
+				*ambiguous = !idem;
+			rc = RV_ERR_INTR;
+			break;
+		}
+		remote_record(call, r->op, rc, resp, &e);
+		if (!remote_transient(rc, resp->status))
+			break;
+		/* nobody listening: a few quick tries, not the whole deadline */
+		refused = rc == RV_ERR_CONNECT ? refused + 1 : 0;
+		if (refused >= REMOTE_MAX_REFUSED)
+			break;
+		if (!idem && !remote_surely_unprocessed(rc, resp->status)) {
+			if (ambiguous)
+				*ambiguous = true;
+			break;
+		}
+		wait = rv_backoff_ms(attempt, 50, 2000);
+		ra = rc == RV_OK ? rv_http_retry_after_ms(resp) : -1;
+		if (ra > wait)
+			wait = ra;
+		/* in ms: a huge Retry-After must not wrap around */
+		now = rv_now_ns();
+		if (now >= deadline ||
+		    (uint64_t)wait >= (deadline - now) / RV_NS_PER_MS)
+			break;
+		remote_sleep_ms(wait, call);
+	}
+	if (rc != RV_OK && err)
+		*err = e;
+	return rc;
+}
+
+enum rv_code remote_status_error(const struct rv_http_response *resp,
+				 const char *what, struct rv_err *err)
+{
+	json_t *j = rv_json_parse(resp->body.data, resp->body.len, "", NULL);
+	const char *m = NULL;
+	enum rv_code code;
+	char *msg, *red;
+
+	if (j) {
+		m = rv_json_str(j, "message");
+		if (!m)
+			m = rv_json_str(j, "error");
+	}
+	msg = m ? rv_xstrdup(m) : rv_xstrndup(resp->body.data,
+					      resp->body.len > 200 ? 200 :
+					      resp->body.len);
+	for (char *p = msg; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	red = rv_redact(msg);
+	switch (resp->status) {
+	case 401: case 403: code = RV_ERR_AUTH; break;
+	case 404: code = RV_ERR_NOTFOUND; break;
+	case 408: case 504: code = RV_ERR_TIMEOUT; break;
+	case 409: code = RV_ERR_CONFLICT; break;
+	case 429: code = RV_ERR_LIMIT; break;
+	default: code = RV_ERR_PROVIDER;
+	}
+	rv_errf(err, code, "%s: HTTP %ld%s%s", what, resp->status,
+		*red ? ": " : "", red);
+	free(red);
+	free(msg);
+	json_decref(j);
+	return code;
+}
+
+enum rv_code remote_json_response(const struct rv_http_response *resp,
+				  const char *what, json_t **out,
+				  struct rv_err *err)
+{
+	struct rv_err e = RV_ERR_INIT;
+
+	*out = NULL;
+	if (resp->status < 200 || resp->status > 299)
+		return remote_status_error(resp, what, err);
+	*out = rv_json_parse(resp->body.data, resp->body.len,
+			     "response body", &e);
+	if (!*out) {
+		rv_err_prefix(&e, "%s", what);
+		if (err)
+			*err = e;
+		return e.code;
+	}
+	return RV_OK;
+}
+
+char *remote_url_trim(const char *url)
+{
+	size_t len = strlen(url);
+
+	while (len > 0 && url[len - 1] == '/')
+		len--;
+	return rv_xstrndup(url, len);
+}
+
+char *remote_url(const char *base, const char *id, const char *suffix)
+{
+	struct rv_buf b = RV_BUF_INIT;
+
+	rv_buf_adds(&b, base);
+	rv_http_urlencode(&b, id);
+	rv_buf_adds(&b, suffix ? suffix : "");
+	return rv_buf_detach(&b, NULL);
+}

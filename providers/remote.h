@@ -1,0 +1,132 @@
+/*
+ * remote: what every HTTP provider shares (Daytona, E2B, Docker, ...).
+ *
+ *	struct remote_call call = { deadline, cancel, attempts };
+ *	struct remote_req r = { "POST", url, "POST /sandbox", json,
+ *				0, REMOTE_ONCE };
+ *	rc = remote_request(headers, &r, &call, 60000, &resp, &ambiguous,
+ *			    err);
+ *	if (rc == RV_OK)
+ *		rc = remote_json_response(&resp, "create sandbox", &j, err);
+ *
+ * One operation has one deadline (struct remote_call), a stop flag and
+ * an attempt log (struct provider_attempts, which goes into
+ * result.json).  remote_request() retries only transient failures:
+ * connect errors, 429, 502/503/504, and for an idempotent request a
+ * connection cut mid-exchange or a 500; with full-jitter exponential
+ * backoff that honours Retry-After / Retry-After-Ms, inside the
+ * deadline, and at most REMOTE_MAX_REFUSED refused connections in a row
+ * (nobody listening is not worth the whole deadline).  A step that starts
+ * something (REMOTE_ONCE) is never blindly repeated: a failure that may
+ * have reached the server stops the loop with *ambiguous set, and the
+ * caller reconciles (looks the object up by its client-chosen name)
+ * before trying again.  Every attempt is appended to call->log.
+ *
+ * Errors: the transport codes of rv_http; RV_ERR_INTR when the stop flag
+ * is raised, also in the middle of an exchange (a long exec or upload is
+ * cut short within about a second; a REMOTE_ONCE request cut short is
+ * ambiguous).  remote_status_error() maps a non-2xx status: 401/403
+ * RV_ERR_AUTH, 404 RV_ERR_NOTFOUND, 408/504 RV_ERR_TIMEOUT, 409
+ * RV_ERR_CONFLICT, 429 RV_ERR_LIMIT, else RV_ERR_PROVIDER, with the
+ * server's message (redacted, one line).
+ *
+ * A remote process's output goes into its local log file through the
+ * core's redacting writer (rv_redact_stream in rv_redact.h).
+ *
+ * Thread-safe: nothing is shared between calls but the attempt log,
+ * which belongs to one thread (struct provider_config.attempts).
+ */
+#ifndef RUNEVAL_PROVIDERS_REMOTE_H
+#define RUNEVAL_PROVIDERS_REMOTE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "provider.h"
+#include "rv_err.h"
+#include "rv_http.h"
+
+/* Refused connections in a row before remote_request() gives up. */
+#define REMOTE_MAX_REFUSED 5
+
+/* The budget of one operation (may be NULL where a call is taken). */
+struct remote_call {
+	uint64_t deadline_ns;		/* monotonic; 0 = the op's default */
+	const volatile int *stop;	/* abandon waits, retries and the
+					   exchange in flight when set */
+	struct provider_attempts *log;	/* may be NULL */
+};
+
+enum remote_idem {
+	REMOTE_IDEMPOTENT,		/* safe to repeat after any failure */
+	REMOTE_ONCE,			/* starts something: never repeated
+					   after an ambiguous failure */
+};
+
+struct remote_req {
+	const char *method;
+	const char *url;
+	const char *op;			/* for the attempt log */
+	const char *json;		/* body, or NULL */
+	long timeout_ms;		/* per attempt; 0 = 30 s */
+	enum remote_idem idem;
+	/* build a multipart body per attempt (uploads); NULL otherwise.
+	   easy is the attempt's CURL handle; the mime is freed after it */
+	struct curl_mime *(*mime)(void *easy, void *arg);
+	void *mime_arg;
+};
+
+/* A call for cfg (may be NULL): deadline now + ms, cfg's attempt log, and
+   cfg's cancel flag as its stop flag. */
+struct remote_call remote_call_for(const struct provider_config *cfg,
+				   long ms);
+
+/* The same without a stop flag: a signal does not cut it short (cleanup,
+   teardown). */
+struct remote_call remote_call_firm(const struct provider_config *cfg,
+				    long ms);
+
+/* Has the call's stop flag been raised? */
+bool remote_stopped(const struct remote_call *call);
+
+/* Sleep ms in short slices, returning early when the call is stopped. */
+void remote_sleep_ms(long ms, const struct remote_call *call);
+
+/* call->deadline_ns, or now + default_ms. */
+uint64_t remote_deadline(const struct remote_call *call, uint64_t default_ms);
+
+/*
+ * Run r with retries, sending headers ("Name: value", NULL-ended: the
+ * client's credentials and identity) on every attempt.  RV_OK means an
+ * HTTP response arrived (any status) in *resp; *ambiguous (may be NULL)
+ * is set when a REMOTE_ONCE request failed in a way that may have
+ * reached the server.
+ */
+enum rv_code remote_request(const char *const *headers,
+			    const struct remote_req *r,
+			    const struct remote_call *call,
+			    uint64_t default_deadline_ms,
+			    struct rv_http_response *resp, bool *ambiguous,
+			    struct rv_err *err);
+
+/* An error for a non-2xx response: message from the body, code by status. */
+enum rv_code remote_status_error(const struct rv_http_response *resp,
+				 const char *what, struct rv_err *err);
+
+/*
+ * A 2xx response's JSON body into *out (new reference), or an error for
+ * the status (remote_status_error) or for a body that is not JSON.
+ */
+enum rv_code remote_json_response(const struct rv_http_response *resp,
+				  const char *what, json_t **out,
+				  struct rv_err *err);
+
+/* url without its trailing slashes, malloc'ed. */
+char *remote_url_trim(const char *url);
+
+/* base + urlencode(id) + suffix (may be NULL), malloc'ed. */
+char *remote_url(const char *base, const char *id, const char *suffix);
+
+#endif
