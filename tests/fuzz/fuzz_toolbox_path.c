@@ -10,6 +10,7 @@
  */
 #include "fuzz.h"
 
+#include "rv_fs.h"
 #include "toolbox_path.h"
 
 #include <limits.h>
@@ -25,7 +26,7 @@ static void fuzz_cleanup(void)
 {
 	struct rv_err err = RV_ERR_INIT;
 
-	(void)tb_remove_tree(fuzz_base, &err);
+	(void)rv_remove_tree(fuzz_base, &err);
 	tb_roots_release(&fuzz_roots);
 }
 
