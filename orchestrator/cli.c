@@ -183,7 +183,27 @@ static char *cli_sandbox_flags(void)
 	return rv_buf_detach(&b, NULL);
 }
 
-/* The sandbox options make sense only in a sandbox mode. */
+static void cli_defaults(struct cli_options *opt);
+
+/* Does o hold its default value (however it was given)? */
+static bool cli_is_default(const struct cli_options *opt,
+			   const struct cli_opt *o)
+{
+	struct rv_buf a = RV_BUF_INIT, b = RV_BUF_INIT;
+	struct cli_options def;
+	bool same;
+
+	cli_defaults(&def);
+	cli_opt_value(opt, o, &a);
+	cli_opt_value(&def, o, &b);
+	same = !strcmp(a.data, b.data);
+	rv_buf_release(&a);
+	rv_buf_release(&b);
+	return same;
+}
+
+/* The sandbox options make sense only in a sandbox mode (a value other
+   than the default, that is: '--sandboxes 1' is harmless anywhere). */
 static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 					 struct rv_err *err)
 {
@@ -199,7 +219,8 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 		return RV_OK;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!(t[i].flags & CLI_SANDBOX) || opt->src[i] == CLI_SRC_DEFAULT)
+		if (!(t[i].flags & CLI_SANDBOX) ||
+		    opt->src[i] == CLI_SRC_DEFAULT || cli_is_default(opt, &t[i]))
 			continue;
 		flags = cli_sandbox_flags();
 		rv_errf(err, RV_ERR_USAGE, "'--%s'%s needs a sandbox mode (%s)",

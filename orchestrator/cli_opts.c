@@ -29,9 +29,9 @@ static const struct cli_opt cli_table[] = {
 	{ "sandboxes", 0, CLI_UINT, F(sandboxes), 1, CLI_MAX_SANDBOXES,
 	  CLI_SANDBOX | CLI_BRIEF, "M", G_SANDBOX, "spread the seeds over M "
 	  "sandboxes (at most 64)" },
-	{ "sandbox-retries", 0, CLI_UINT, F(sandbox_retries), 0, 100,
-	  CLI_SANDBOX, "N", G_SANDBOX, "replace a sandbox that fails to come "
-	  "up or is lost mid-job up to N times (default 3)" },
+	{ "sandbox-retries", 0, CLI_UINT, F(sandbox_retries), 0, 100, 0, "N",
+	  G_SANDBOX, "replace a sandbox (or local app) that fails to come up "
+	  "or dies mid-job up to N times (default 3)" },
 	{ "snapshot", 0, CLI_STR, F(snapshot), 0, 0, CLI_SANDBOX, "NAME",
 	  G_SANDBOX, "create from this snapshot (default: the provider's)" },
 	{ "image", 0, CLI_STR, F(image), 0, 0, CLI_SANDBOX, "IMAGE",
