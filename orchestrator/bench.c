@@ -14,7 +14,7 @@
 #include "rv_term.h"
 #include "signals.h"
 
-#include <getopt.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,12 +52,19 @@ void bench_note(struct bench *b, const char *fmt, ...)
 			break;
 		}
 	if (s) {
-		rv_info("bench: %s", s);
+		rv_info("%s: %s", b->prog, s);
 		b->notes = rv_xreallocarray(b->notes, b->n_notes + 1,
 					    sizeof(*b->notes));
 		b->notes[b->n_notes++] = s;
 	}
 	pthread_mutex_unlock(&b->lock);
+}
+
+void bench_label(const struct bench *b, const char *provider, bool cold,
+		 char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s", provider, cold && !b->lifecycle ?
+		 ":cold" : "");
 }
 
 static void bench_utc(char *buf, size_t size, uint64_t wall_ns)
@@ -104,11 +111,12 @@ static void bench_span(struct bench_iter *it, const char *phase,
 						    sizeof(*b->spans));
 		}
 		b->spans[b->n_spans++] = s;
-		fprintf(b->spans_file, "%s\n", line);
+		if (b->spans_file)
+			fprintf(b->spans_file, "%s\n", line);
 		if (b->json) {
 			printf("%s\n", line);
 			fflush(stdout);
-		} else if (b->iterations == 1) {
+		} else if (b->lifecycle || b->iterations == 1) {
 			printf("%-12s %9.1f ms  %s\n", phase, s.ms,
 			       s.ok ? "ok" : "FAILED");
 		}
@@ -156,7 +164,7 @@ static enum rv_code bench_first_200(const struct provider_preview *pv,
 	char *url = rv_xasprintf("%s/", pv->url);
 	struct rv_http_request req = { .method = "GET", .url = url,
 		.headers = (const char *const *)pv->headers,
-		.timeout_ms = 5000 };
+		.timeout_ms = 5000, .pool = pv->pool };
 	enum rv_code rc = RV_ERR_TIMEOUT;
 	uint64_t nap = RV_NS_PER_MS / 4;
 
@@ -184,15 +192,21 @@ static enum rv_code bench_first_200(const struct provider_preview *pv,
 }
 
 /* Preview, then a tiny server until its first answer (python3). */
+/*
+ * Preview, then a tiny server until its first answer (python3): on
+ * loopback on this host, on every address in a sandbox (a container's
+ * preview reaches its network interface, not its loopback).
+ */
 static void bench_interactive(struct bench_iter *it,
-			      struct provider_sandbox *sb, bool python)
+			      struct provider_sandbox *sb, int port,
+			      bool python)
 {
 	struct provider_preview pv = PROVIDER_PREVIEW_INIT;
 	struct rv_err err = RV_ERR_INIT;
 	struct provider_proc *p = NULL;
-	int port = rv_net_free_port();
-	char *line = rv_xasprintf("exec python3 -m http.server %d --bind "
-				  "127.0.0.1", port);
+	bool remote = it->ops->caps & PROVIDER_CAP_REMOTE;
+	char *line = rv_xasprintf("exec python3 -m http.server %d --bind %s",
+				  port, remote ? "0.0.0.0" : "127.0.0.1");
 	struct provider_cmd cmd = { .shell = line, .cwd = it->ops->upload ?
 				    BENCH_DIR : NULL };
 	uint64_t t0, w0;
@@ -219,6 +233,56 @@ out:
 	free(line);
 }
 
+/* A step that failed outside any timing: counted and said. */
+static void bench_failed(struct bench_iter *it, const char *what,
+			 const struct rv_err *err)
+{
+	pthread_mutex_lock(&it->b->lock);
+	it->b->failed++;
+	rv_error("%s: %s: %s", it->label, what, err->msg);
+	pthread_mutex_unlock(&it->b->lock);
+}
+
+/*
+ * --snapshot: sb saved as a snapshot (phase snapshot), then a sandbox
+ * created from it until ready (phase restore), which must hold what the
+ * upload put in sb; both go after, untimed.
+ */
+static void bench_snapshot(struct bench_iter *it, struct provider_sandbox *sb,
+			   const struct provider_config *cfg)
+{
+	struct provider_config rcfg = *cfg;
+	struct provider_sandbox *rsb = NULL;
+	struct rv_err err = RV_ERR_INIT;
+	char name[128], rname[128], *snap = NULL;
+	int code = 0;
+
+	snprintf(name, sizeof(name), "%s-snapshot", cfg->name);
+	if (BENCH_STEP(it, "snapshot", provider_snapshot(sb, name, &snap,
+							 &err)) != RV_OK)
+		return;
+	snprintf(rname, sizeof(rname), "%s-restored", cfg->name);
+	rcfg.name = rname;
+	rcfg.snapshot = snap;
+	if (BENCH_STEP(it, "restore", provider_create(it->ops, &rcfg, &rsb,
+						      &err)) == RV_OK) {
+		if (it->ops->upload &&
+		    bench_sh(rsb, "test -f " BENCH_DIR "/hello.txt", &code,
+			     &err) == RV_OK && code != 0)
+			rv_errf(&err, RV_ERR_PROVIDER, "the upload is not in "
+				"the sandbox made from the snapshot");
+		if (code != 0 || err.code != RV_OK)
+			bench_failed(it, "restore", &err);
+		if (provider_destroy(rsb, &err) != RV_OK)
+			bench_failed(it, "teardown of the restored sandbox",
+				     &err);
+		provider_sandbox_free(rsb);
+	}
+	if (provider_snapshot_delete(it->ops, cfg, snap, &err) != RV_OK)
+		bench_failed(it, "snapshot delete", &err);
+	free(snap);
+}
+
 static void bench_one(struct bench_iter *it)
 {
 	struct bench *b = it->b;
@@ -227,12 +291,13 @@ static void bench_one(struct bench_iter *it)
 	struct rv_err err = RV_ERR_INIT;
 	bool python = false;
 	char name[96];
-	int code = 0;
+	int code = 0, port = rv_net_free_port();
 
 	pthread_mutex_lock(&b->lock);
 	snprintf(name, sizeof(name), "%s-%u", b->job, ++b->seq);
 	pthread_mutex_unlock(&b->lock);
 	cfg.name = name;
+	cfg.app_port = port;	/* published at create where that is how */
 	if (BENCH_STEP(it, "provision", provider_create(it->ops, &cfg, &sb,
 							 &err)) != RV_OK)
 		return;
@@ -252,34 +317,28 @@ static void bench_one(struct bench_iter *it)
 		bench_note(b, "%s: no python3 in the sandbox: no interpreter "
 			   "or tti step", it->ops->name);
 	}
-	bench_interactive(it, sb, python);
-	if (b->snapshot)
-		bench_note(b, "%s: no snapshot operation (snapshot and "
-			   "restore are not timed)", it->ops->name);
+	bench_interactive(it, sb, port, python);
+	if (b->snapshot && (it->ops->caps & PROVIDER_CAP_SNAPSHOT))
+		bench_snapshot(it, sb, &cfg);
+	else if (b->snapshot)
+		bench_note(b, "%s: snapshots are not supported (no snapshot "
+			   "operation%s): snapshot and restore are not timed",
+			   it->ops->name, it->ops->offline_server ?
+			   "; Daytona's snapshots are images built ahead, "
+			   "which daytona-lite accepts and ignores" : "");
 teardown:
 	BENCH_STEP(it, "teardown", provider_destroy(sb, &err));
 	provider_sandbox_free(sb);
+	pthread_mutex_lock(&b->lock);
+	if (!b->made++)
+		b->rss_first_kb = rv_self_status_kb("VmRSS");
+	pthread_mutex_unlock(&b->lock);
 }
 
 static void *bench_thread(void *arg)
 {
 	bench_one(arg);
 	return NULL;
-}
-
-/* "VmRSS" of this process, in kB. */
-static long bench_rss_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	long kb = -1;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
 }
 
 /* The warm iterations of one provider, in b's shape. */
@@ -308,28 +367,42 @@ static void bench_warm(struct bench *b, struct bench_iter *proto,
 	free(its);
 }
 
-static void bench_provider(struct bench *b, const struct provider_ops *ops,
+/*
+ * One provider's iterations, and the HTTP requests they made over how
+ * many connections (keep-alive reuse), on stderr: stdout stays spans.
+ */
+static void bench_provider(struct bench *b, size_t i,
+			   const struct provider_ops *ops,
 			   const struct provider_config *cfg)
 {
 	struct bench_iter it = { .b = b, .ops = ops, .base = cfg };
+	struct rv_http_counts c0, c1;
+	uint64_t t0 = rv_now_ns();
 
-	snprintf(it.label, sizeof(it.label), "%s:cold", ops->name);
+	rv_http_counts(&c0);
+	bench_label(b, ops->name, true, it.label, sizeof(it.label));
 	it.record = true;
 	bench_one(&it);			/* the first: cold */
 	it.record = false;
-	for (unsigned i = 0; i < b->warmup && !signals_stop; i++)
+	for (unsigned k = 0; k < b->warmup && !signals_stop; k++)
 		bench_one(&it);
-	snprintf(it.label, sizeof(it.label), "%s", ops->name);
+	bench_label(b, ops->name, false, it.label, sizeof(it.label));
 	it.record = true;
 	if (b->iterations > 1) {
-		long kb = bench_rss_kb();
+		long kb = rv_self_status_kb("VmRSS");
 
 		if (b->rss_start_kb < 0 || kb < b->rss_start_kb)
 			b->rss_start_kb = kb;
 		bench_warm(b, &it, b->iterations - 1);
-		b->rss_end_kb = bench_rss_kb();
+		b->rss_end_kb = rv_self_status_kb("VmRSS");
 		b->measured += b->iterations - 1;
 	}
+	rv_http_counts(&c1);
+	b->http[i].requests = c1.requests - c0.requests;
+	b->http[i].connects = c1.connects - c0.connects;
+	fprintf(stderr, "%s: %s: %lu requests over %lu connections in %.1f "
+		"ms\n", b->prog, ops->name, b->http[i].requests,
+		b->http[i].connects, rv_ns_to_ms(rv_now_ns() - t0));
 }
 
 /* A directory with one file, packed: what the upload step sends. */
@@ -350,170 +423,11 @@ static struct mode_bundle *bench_tarball(struct rv_err *err)
 		fputs("hello from runeval\n", f);
 		fclose(f);
 	}
-	mode_pack_app(dir, &tgz, err);
+	mode_pack_app(dir, NULL, &tgz, err);
 	unlink(file);
 	rmdir(dir);
 	free(file);
 	return tgz;
-}
-
-static void bench_usage(FILE *f)
-{
-	fputs(
-"usage: runeval bench --provider P[,Q...] [--iterations N] [--warmup W]\n"
-"           [--concurrency C] [--shape sequential|burst|staggered:MS]\n"
-"           [--snapshot] [--workload CMD] [--target EXPR]... [--out DIR]\n"
-"           [--lite] [--from-snapshot S] [--image I] [--region R] [--json]\n"
-"       runeval lifecycle [--daytona ...]    (bench --iterations 1)\n"
-"\n"
-"Sandboxes through create, upload, exec (the workload, default 'true'),\n"
-"interpreter start, preview, time to interactive and teardown, each step\n"
-"timed; the first is cold, W warm-ups are not recorded, the N-1 others\n"
-"are warm.  Shapes: one at a time; C at once (burst); one every MS ms,\n"
-"C at most (staggered).  --target 'p95(create) < 30s' (a report gate;\n"
-"create is provision) exits 1 when it fails.  Writes spans.jsonl,\n"
-"summary.json, report.md, metrics.prom, latency.json, bench.json into\n"
-"--out (default runs/bench-<time>).  --json prints the spans on stdout.\n",
-	      f);
-}
-
-static enum rv_code bench_shape(struct bench *b, const char *s,
-				struct rv_err *err)
-{
-	char *end;
-
-	if (!strcmp(s, "sequential"))
-		b->shape = BENCH_SEQUENTIAL;
-	else if (!strcmp(s, "burst"))
-		b->shape = BENCH_BURST;
-	else if (!strncmp(s, "staggered:", 10)) {
-		b->shape = BENCH_STAGGERED;
-		b->stagger_ms = strtol(s + 10, &end, 10);
-		if (end == s + 10 || *end || b->stagger_ms < 0 ||
-		    b->stagger_ms > 3600000)
-			return rv_errf(err, RV_ERR_USAGE, "'--shape %s': the "
-				       "stagger must be 0 to 3600000 ms", s);
-	} else {
-		return rv_errf(err, RV_ERR_USAGE, "unknown '--shape %s' "
-			       "(sequential, burst or staggered:MS)", s);
-	}
-	return RV_OK;
-}
-
-static enum rv_code bench_count(const char *s, const char *what, long lo,
-				long hi, unsigned *out, struct rv_err *err)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || *end || v < lo || v > hi)
-		return rv_errf(err, RV_ERR_USAGE, "'%s %s': must be %ld to %ld",
-			       what, s, lo, hi);
-	*out = (unsigned)v;
-	return RV_OK;
-}
-
-/* --provider a,b and the aliases (--daytona). */
-static enum rv_code bench_add_providers(struct bench *b, const char *list,
-					struct rv_err *err)
-{
-	char *copy = rv_xstrdup(list), *save = NULL;
-	enum rv_code rc = RV_OK;
-
-	for (char *p = strtok_r(copy, ",", &save); p && rc == RV_OK;
-	     p = strtok_r(NULL, ",", &save)) {
-		const struct provider_ops *ops = provider_find(p);
-
-		if (!ops)
-			rc = rv_errf(err, RV_ERR_USAGE, "bench: unknown "
-				     "provider '%s'", p);
-		else if (b->n_providers == CLI_MAX_PROVIDERS)
-			rc = rv_errf(err, RV_ERR_USAGE, "bench: at most %d "
-				     "providers", CLI_MAX_PROVIDERS);
-		else
-			b->providers[b->n_providers++] = ops->name;
-	}
-	free(copy);
-	return rc;
-}
-
-static enum rv_code bench_options(struct bench *b, int argc, char **argv,
-				  bool lifecycle, bool *help,
-				  struct rv_err *err)
-{
-	static const struct option longopts[] = {
-		{ "provider", required_argument, NULL, 'p' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "warmup", required_argument, NULL, 'w' },
-		{ "concurrency", required_argument, NULL, 'c' },
-		{ "shape", required_argument, NULL, 's' },
-		{ "snapshot", no_argument, NULL, 'S' },
-		{ "workload", required_argument, NULL, 'W' },
-		{ "target", required_argument, NULL, 't' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "lite", no_argument, NULL, 'l' },
-		{ "from-snapshot", required_argument, NULL, 'f' },
-		{ "image", required_argument, NULL, 'i' },
-		{ "region", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum rv_code rc = RV_OK;
-	int ch;
-
-	optind = 1;
-	opterr = 0;
-	while (rc == RV_OK &&
-	       (ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		const char *arg = argv[optind - 1];
-		const struct provider_ops *ops;
-
-		/* --<alias>: getopt says unknown; take a provider's */
-		if (ch == '?' && !optopt && !strncmp(arg, "--", 2) &&
-		    (ops = provider_find(arg + 2)) && ops->alias &&
-		    !strcmp(ops->alias, arg + 2)) {
-			rc = bench_add_providers(b, ops->name, err);
-			continue;
-		}
-		switch (ch) {
-		case 'p': rc = bench_add_providers(b, optarg, err); break;
-		case 'n': rc = bench_count(optarg, "--iterations", 1, 100000,
-					   &b->iterations, err); break;
-		case 'w': rc = bench_count(optarg, "--warmup", 0, 100000,
-					   &b->warmup, err); break;
-		case 'c': rc = bench_count(optarg, "--concurrency", 1, 64,
-					   &b->concurrency, err); break;
-		case 's': rc = bench_shape(b, optarg, err); break;
-		case 'S': b->snapshot = true; break;
-		case 'W': b->workload = optarg; break;
-		case 't':
-			if (b->n_targets == BENCH_MAX_TARGETS)
-				rc = rv_errf(err, RV_ERR_USAGE, "at most %d "
-					     "targets", BENCH_MAX_TARGETS);
-			else
-				b->targets[b->n_targets++] = optarg;
-			break;
-		case 'o': b->out = optarg; break;
-		case 'l': b->lite = true; break;
-		case 'f': b->from_snapshot = optarg; break;
-		case 'i': b->image = optarg; break;
-		case 'r': b->region = optarg; break;
-		case 'j': b->json = true; break;
-		case 'h': *help = true; break;
-		default:
-			rc = rv_errf(err, RV_ERR_USAGE, "bench: %s '%s'",
-				     ch == ':' ? "no value for" :
-				     "unknown option", arg);
-		}
-	}
-	if (rc == RV_OK && optind < argc)
-		rc = rv_errf(err, RV_ERR_USAGE, "bench: unexpected argument "
-			     "'%s'", argv[optind]);
-	if (rc == RV_OK && !b->n_providers && !*help && !lifecycle)
-		rc = rv_errf(err, RV_ERR_USAGE, "bench: no provider: give "
-			     "'--provider NAME' (e.g. bwrap, daytona)");
-	return rc;
 }
 
 static int bench_run(struct bench *b)
@@ -521,7 +435,7 @@ static int bench_run(struct bench *b)
 	struct lite_launch lite = LITE_LAUNCH_INIT;
 	struct provider_config cfg = { 0 };
 	struct rv_err err = RV_ERR_INIT;
-	int code;
+	int code = CLI_EXIT_OK;
 
 	cfg.job_id = b->job;
 	cfg.snapshot = b->from_snapshot;
@@ -543,61 +457,72 @@ static int bench_run(struct bench *b)
 			cfg.api_url = lite.api_url;
 			cfg.api_key = lite.api_key;
 		}
-		bench_provider(b, ops, &cfg);
+		bench_provider(b, i, ops, &cfg);
 		lite_launch_stop(&lite);
 	}
-	code = bench_write(b);
+	if (b->made > 1)
+		fprintf(stderr, "%s: RSS %ld kB after sandbox 1, %ld kB after "
+			"sandbox %u\n", b->prog, b->rss_first_kb,
+			rv_self_status_kb("VmRSS"), b->made);
+	if (!b->lifecycle)
+		code = bench_write(b);
 	if (signals_stop)
 		return CLI_EXIT_INTERRUPTED;
 	return b->failed ? CLI_EXIT_INFRA : code;
 }
 
+/* OUT/spans.jsonl (bench; lifecycle writes no file). */
+static enum rv_code bench_open(struct bench *b, struct rv_err *err)
+{
+	char *path;
+
+	if (b->lifecycle)
+		return RV_OK;
+	if (rv_mkdirs(b->out, 0755, err) != RV_OK)
+		return err->code;
+	path = rv_xasprintf("%s/spans.jsonl", b->out);
+	b->spans_file = fopen(path, "we");
+	if (!b->spans_file)
+		rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", path,
+			strerror(errno));
+	free(path);
+	return b->spans_file ? RV_OK : err->code;
+}
+
 int bench_main(int argc, char **argv)
 {
 	struct bench b = { .iterations = 10, .concurrency = 1,
-			   .workload = "true", .rss_start_kb = -1 };
+			   .workload = "true", .rss_start_kb = -1,
+			   .rss_end_kb = -1, .rss_first_kb = -1 };
 	struct rv_err err = RV_ERR_INIT;
-	bool lifecycle = !strcmp(argv[0], "lifecycle"), help = false;
+	bool help = false;
 	int code;
 
-	if (bench_options(&b, argc, argv, lifecycle, &help, &err) != RV_OK) {
-		rv_error("%s", err.msg);
+	b.lifecycle = !strcmp(argv[0], "lifecycle");
+	b.prog = b.lifecycle ? "lifecycle" : "bench";
+	if (b.lifecycle)
+		b.iterations = 1;	/* --repeat N for more */
+	if (bench_options(&b, argc, argv, &help, &err) != RV_OK) {
+		rv_error("%s: %s", b.prog, err.msg);
 		return CLI_EXIT_USAGE;
 	}
-	pthread_mutex_init(&b.lock, NULL);
 	if (help) {
-		bench_usage(stdout);
+		bench_usage(stdout, b.lifecycle);
 		return CLI_EXIT_OK;
 	}
-	if (lifecycle) {
-		b.iterations = 1;
-		if (!b.n_providers)
-			b.providers[b.n_providers++] = "daytona";
-	}
+	pthread_mutex_init(&b.lock, NULL);
 	snprintf(b.job, sizeof(b.job), "bench-%lx-%ld",
 		 (unsigned long)(rv_wall_ns() / RV_NS_PER_MS), (long)getpid());
 	b.out = b.out ? rv_xstrdup(b.out) : rv_xasprintf("runs/%s", b.job);
 	b.tgz = bench_tarball(&err);
-	if (!b.tgz || rv_mkdirs(b.out, 0755, &err) != RV_OK) {
-		rv_error("bench: %s", err.msg);
-		mode_pack_release(b.tgz);
-		free((char *)b.out);
-		return CLI_EXIT_INFRA;
+	if (!b.tgz || bench_open(&b, &err) != RV_OK) {
+		rv_error("%s: %s", b.prog, err.msg);
+		code = CLI_EXIT_INFRA;
+	} else {
+		code = bench_run(&b);
 	}
-	{
-		char *path = rv_xasprintf("%s/spans.jsonl", b.out);
-
-		b.spans_file = fopen(path, "we");
-		if (!b.spans_file) {
-			rv_error("bench: cannot create '%s'", path);
-			free(path);
-			mode_pack_release(b.tgz);
-			free((char *)b.out);
-			return CLI_EXIT_INFRA;
-		}
-		free(path);
-	}
-	code = bench_run(&b);
+	if (b.spans_file)
+		fclose(b.spans_file);
 	mode_pack_release(b.tgz);
 	for (size_t i = 0; i < b.n_notes; i++)
 		free(b.notes[i]);

@@ -33,6 +33,10 @@ struct bench {
 	enum bench_shape shape;
 	long stagger_ms;
 	bool snapshot, json, lite;
+	bool lifecycle;		/* `runeval lifecycle`: plain provider
+				   labels, lines or spans on stdout, no
+				   file */
+	const char *prog;	/* "bench" or "lifecycle", for messages */
 	const char *workload, *out, *from_snapshot, *image, *region;
 	const char *targets[BENCH_MAX_TARGETS];
 	size_t n_targets;
@@ -49,7 +53,24 @@ struct bench {
 	size_t n_notes;
 	long rss_start_kb, rss_end_kb;	/* around the warm iterations */
 	unsigned measured;	/* sandboxes between the two */
+	long rss_first_kb;	/* after the first sandbox */
+	unsigned made;		/* sandboxes through their life */
+	struct {
+		unsigned long requests, connects;
+	} http[CLI_MAX_PROVIDERS];	/* per provider (rv_http_counts) */
 };
+
+/* Parse argv (argv[0] is the command); *help for -h/--help. */
+enum rv_code bench_options(struct bench *b, int argc, char **argv,
+			   bool *help, struct rv_err *err);
+void bench_usage(FILE *f, bool lifecycle);
+
+/*
+ * The provider label of provider's spans: "P:cold" for the first
+ * sandbox, "P" for the warm ones (lifecycle: "P" for all).
+ */
+void bench_label(const struct bench *b, const char *provider, bool cold,
+		 char *buf, size_t size);
 
 /* Record a note (printed and kept for bench.json). */
 void bench_note(struct bench *b, const char *fmt, ...)

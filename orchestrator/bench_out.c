@@ -36,8 +36,8 @@ static json_t *bench_series(const struct bench *b, const char *provider,
 	json_t *o, *samples = json_array();
 	size_t n = 0;
 
-	snprintf(label, sizeof(label), "%s%s", provider,
-		 strcmp(start_type, "cold") ? "" : ":cold");
+	bench_label(b, provider, !strcmp(start_type, "cold"), label,
+		    sizeof(label));
 	for (size_t i = 0; i < b->n_spans; i++) {
 		const struct bench_span *s = &b->spans[i];
 
@@ -93,13 +93,19 @@ static json_t *bench_summary(const struct bench *b)
 {
 	json_t *o = json_object(), *provs = json_array(), *notes = json_array();
 	json_t *targets = json_array(), *mem = json_object();
+	json_t *http = json_object();
 	static const char *const shapes[] = { "sequential", "burst",
 					      "staggered" };
 	double growth = b->rss_start_kb >= 0 && b->rss_end_kb >= 0 ?
 		(double)(b->rss_end_kb - b->rss_start_kb) : NAN;
 
-	for (size_t i = 0; i < b->n_providers; i++)
+	for (size_t i = 0; i < b->n_providers; i++) {
 		json_array_append_new(provs, json_string(b->providers[i]));
+		json_object_set_new(http, b->providers[i], json_pack(
+			"{s:I, s:I}", "requests",
+			(json_int_t)b->http[i].requests, "connections",
+			(json_int_t)b->http[i].connects));
+	}
 	for (size_t i = 0; i < b->n_notes; i++)
 		json_array_append_new(notes, json_string(b->notes[i]));
 	for (size_t i = 0; i < b->n_targets; i++)
@@ -128,6 +134,7 @@ static json_t *bench_summary(const struct bench *b)
 			    !b->measured ? json_null() :
 			    json_real(growth / b->measured));
 	json_object_set_new(o, "memory", mem);
+	json_object_set_new(o, "http", http);
 	json_object_set_new(o, "notes", notes);
 	return o;
 }

@@ -44,7 +44,8 @@
 
 struct cli_options {
 	const char *mode;		/* "local"; NULL until a mode flag */
-	const char *provider;		/* "process", "daytona": the first of */
+	const char *provider;		/* "process", "daytona", "docker": the
+					   first of */
 	const char *providers[CLI_MAX_PROVIDERS];	/* --provider a,b or
 					   repeated: the same job on each */
 	size_t n_providers;
@@ -61,6 +62,10 @@ struct cli_options {
 	bool lite;			/* start the provider's offline server
 					   (daytona-lite) for the job */
 	double provision_timeout_s;	/* 0 = the provider's default */
+	double cpus;			/* --cpus; 0 = no limit */
+	long long memory_bytes;		/* --memory; 0 = no limit */
+	bool snapshot_after_install;	/* snapshot shard 0 after install;
+					   the other shards start from it */
 	long *seeds;			/* malloc'ed, in the given order */
 	size_t n_seeds;
 	unsigned concurrency;
@@ -79,6 +84,7 @@ struct cli_options {
 	const char *env_config;		/* JSON object text (validated) */
 	const char *out_dir;		/* NULL = runs/<job-id> */
 	const char *env_file;		/* NULL = .env when present */
+	const char *ca_cert;		/* --ca-cert, or NULL */
 	bool quiet, verbose, no_progress, json;
 	bool help, version;
 	const char *config_file;	/* --config, or ./runeval.yaml, or NULL */

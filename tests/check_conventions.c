@@ -115,8 +115,8 @@ static int lines(const char *s)
 
 START_TEST(test_help_on_every_command)
 {
-	static const char *const cmds[] = { "report", "reap", "lifecycle",
-		"config", "ls", "show" };
+	static const char *const cmds[] = { "report", "reap", "bench",
+		"lifecycle", "config", "ls", "show" };
 	struct sh r = sh_run("$RUNEVAL --help");
 
 	ck_assert_int_eq(r.status, 0);

@@ -40,6 +40,9 @@ struct ct_harness {
 	bool api_key;		/* takes cfg->api_key (a wrong one: AUTH) */
 	bool api_calls;		/* a remote API: every call attempt goes to
 				   cfg->attempts */
+	/* Once, in the suite's own process before any test (a server the
+	   whole suite shares), or NULL; it fails the suite loudly. */
+	void (*suite_setup)(void);
 	/*
 	 * Start what the provider needs with fault injected; fill w->cfg's
 	 * endpoint and credentials, w->box and w->priv.  false when this
@@ -70,6 +73,8 @@ struct ct_world {
 
 /* Every harness, NULL-ended. */
 extern const struct ct_harness *const ct_harnesses[];
+/* Every harness's suite_setup, once, before the tests. */
+void ct_suite_setup(void);
 size_t ct_harness_count(void);
 /* The harness of provider name, or NULL. */
 const struct ct_harness *ct_harness_find(const char *name);

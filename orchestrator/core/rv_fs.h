@@ -71,4 +71,8 @@ char *rv_state_dir(void);
  */
 char *rv_find_program(const char *name);
 
+/* A "<field>: N kB" line of /proc/self/status ("VmRSS", "RssAnon"): N,
+   or -1. */
+long rv_self_status_kb(const char *field);
+
 #endif
