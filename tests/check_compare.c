@@ -1,14 +1,18 @@
 /*
  * One run, many providers (issue 18), with real components: the bundled
- * task app on this host, in bwrap sandboxes and in daytona-lite's; the
+ * task app on this host, in bwrap sandboxes, in daytona-lite's and in
+ * containers of a private Docker engine that the suite starts for itself
+ * (docker_engine.h; without one the suite fails, it never skips); the
  * combined report with its overhead factors; `runeval bench` in each
- * shape, with targets that fail and hold.
+ * shape, with targets that fail and hold, and snapshot timings on Docker.
  */
 #include "testutil.h"
+#include "docker_engine.h"
 #include "lite_server.h"
 #include "runeval_run.h"
 
 #include "rv_alloc.h"
+#include "rv_http.h"
 #include "rv_json.h"
 
 #include <dirent.h>
@@ -19,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static struct docker_engine eng;
+
 static json_t *load(const char *dir, const char *leaf)
 {
 	char *path = rv_xasprintf("%s/%s", dir, leaf);
@@ -27,6 +33,14 @@ static json_t *load(const char *dir, const char *leaf)
 	ck_assert_msg(v, "no '%s'", path);
 	free(path);
 	return v;
+}
+
+/* The end of a long output, for a failure message that check can carry. */
+static const char *tail(const char *text)
+{
+	size_t n = strlen(text);
+
+	return n > 3000 ? text + n - 3000 : text;
 }
 
 /* Entries of dir whose names start with prefix. */
@@ -66,20 +80,24 @@ static int run(const char *dir, const char *const *args,
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* local + daytona (on daytona-lite) + bwrap: one result each, compared. */
-START_TEST(test_compare_three_providers)
+/*
+ * local + daytona (on daytona-lite) + bwrap + docker: one result each,
+ * compared, each sandboxed one with its overhead factor against local.
+ */
+START_TEST(test_compare_four_providers)
 {
 	static const char *const args[] = { "--provider", "local,daytona",
-		"--provider", "bwrap", "--seeds", "3", "--lite", NULL };
+		"--provider", "bwrap", "--docker", "--seeds", "3", "--lite",
+		NULL };
 	struct rr *r = rr_new();
 	char *state = rv_xasprintf("RUNEVAL_STATE_DIR=%s/state", r->dir);
-	const char *env[] = { state, NULL };
+	const char *env[] = { state, eng.host_env, eng.net_env, NULL };
 	json_t *sum, *oh, *res;
-	const char *provs[] = { "process", "daytona", "bwrap" };
+	const char *provs[] = { "process", "daytona", "bwrap", "docker" };
 	char *md, *path;
 
-	ck_assert_int_eq(rr_run(r, args, env), 0);
-	for (size_t i = 0; i < 3; i++) {
+	ck_assert_msg(rr_run(r, args, env) == 0, "%s", r->stderr_text);
+	for (size_t i = 0; i < 4; i++) {
 		char *dir = rv_xasprintf("%s/%s", r->out, provs[i]);
 
 		res = load(dir, "result.json");
@@ -94,7 +112,7 @@ START_TEST(test_compare_three_providers)
 	oh = rv_json_path(sum, "comparison.overhead");
 	ck_assert_msg(json_is_object(oh), "no overhead block");
 	ck_assert_str_eq(rv_json_str(oh, "baseline"), "process");
-	for (size_t i = 1; i < 3; i++) {
+	for (size_t i = 1; i < 4; i++) {
 		char *key = rv_xasprintf("factors.%s.rollout", provs[i]);
 		double f = 0;
 
@@ -108,7 +126,9 @@ START_TEST(test_compare_three_providers)
 	md = tu_read_file(path, NULL);
 	ck_assert_msg(strstr(md, "### Overhead against local") &&
 		      strstr(md, "| bwrap | rollout |") &&
-		      strstr(md, "| daytona | rollout |"), "%s", md);
+		      strstr(md, "| daytona | rollout |") &&
+		      strstr(md, "| docker | rollout |"), "%s", md);
+	ck_assert_int_eq(docker_engine_containers(&eng), 0);
 	json_decref(sum);
 	free(md);
 	free(path);
@@ -187,7 +207,7 @@ START_TEST(test_compare_bench_shapes)
 	size_t i, warm = 0, cold = 0;
 	double kb = 1e9;
 
-	ck_assert_msg(run(tmp, args, env, &text) == 0, "%s", text);
+	ck_assert_msg(run(tmp, args, env, &text) == 0, "%s", tail(text));
 	lat = load(out, "latency.json");
 	for (const char *const *k = (const char *const[]){ "driver",
 	     "startType", "samples", "p50Ms", "p95Ms", "p99Ms", NULL };
@@ -244,7 +264,7 @@ START_TEST(test_compare_bench_targets)
 
 	ck_assert_int_eq(run(tmp, fail, env, &text), 1);
 	ck_assert_msg(strstr(text, "FAIL p95(provision) < 0.001ms"), "%s",
-		      text);
+		      tail(text));
 	free(text);
 	out2 = rv_xasprintf("%s/out2", tmp);
 	{
@@ -275,22 +295,106 @@ START_TEST(test_compare_bench_targets)
 }
 END_TEST
 
+/* Spans of OUT/spans.jsonl with this provider label and phase. */
+static size_t count_spans(const char *out, const char *provider,
+			  const char *phase, bool ok_only)
+{
+	char *path = rv_xasprintf("%s/spans.jsonl", out);
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	size_t n = 0;
+
+	ck_assert_msg(f, "no '%s'", path);
+	while (fgets(line, sizeof(line), f)) {
+		json_t *o = json_loads(line, 0, NULL);
+
+		ck_assert_msg(o, "not JSON: %s", line);
+		if (!strcmp(rv_json_str(o, "provider"), provider) &&
+		    !strcmp(rv_json_str(o, "phase"), phase) &&
+		    (!ok_only || json_is_true(json_object_get(o, "ok"))))
+			n++;
+		json_decref(o);
+	}
+	fclose(f);
+	free(path);
+	return n;
+}
+
+/*
+ * bench on Docker with --snapshot: the snapshot (docker commit) and the
+ * restore (a container from it, with the upload in it) timed for the
+ * cold sandbox and the warm ones apart, a server reached through the
+ * container's preview; nothing left on the engine.  bwrap has no
+ * snapshots: the run says so clearly and times none.
+ */
+START_TEST(test_compare_bench_docker_snapshots)
+{
+	char *tmp = tu_tmpdir();
+	char *out = rv_xasprintf("%s/out", tmp);
+	char *state = rv_xasprintf("RUNEVAL_STATE_DIR=%s/state", tmp);
+	const char *const args[] = { "bench", "--provider", "docker,bwrap",
+		"--iterations", "3", "--warmup", "1", "--snapshot", "--out",
+		out, NULL };
+	const char *env[] = { state, eng.host_env, eng.net_env, NULL };
+	json_t *b, *note;
+	bool said = false;
+	char *text;
+	size_t i;
+
+	ck_assert_msg(run(tmp, args, env, &text) == 0, "%s", tail(text));
+	ck_assert_msg(strstr(text, "bench: docker: ") &&
+		      strstr(text, " requests over "), "%s", tail(text));
+	for (const char *const *ph = (const char *const[]){ "snapshot",
+	     "restore", "provision", "upload", "tti", "teardown", NULL };
+	     *ph; ph++) {
+		ck_assert_uint_eq(count_spans(out, "docker:cold", *ph, true),
+				  1);
+		ck_assert_uint_eq(count_spans(out, "docker", *ph, true), 2);
+	}
+	ck_assert_uint_eq(count_spans(out, "bwrap:cold", "provision", true),
+			  1);
+	ck_assert_uint_eq(count_spans(out, "bwrap:cold", "snapshot", false),
+			  0);
+	ck_assert_uint_eq(count_spans(out, "bwrap", "snapshot", false), 0);
+	b = load(out, "bench.json");
+	json_array_foreach(json_object_get(b, "notes"), i, note)
+		said |= strstr(json_string_value(note), "bwrap: snapshots are "
+			       "not supported") != NULL;
+	ck_assert_msg(said, "%s", tail(text));
+	ck_assert(rv_json_int(b, "http.docker.requests", 0) > 0);
+	json_decref(b);
+	ck_assert_int_eq(docker_engine_containers(&eng), 0);
+	ck_assert_int_eq(docker_engine_images(&eng), 0);
+	free(text);
+	free(out);
+	free(state);
+	tu_rmrf(tmp);
+	free(tmp);
+}
+END_TEST
+
 static Suite *compare_suite(void)
 {
 	Suite *s = suite_create("compare");
 	TCase *tc = tcase_create("compare");
+	TCase *td = tcase_create("docker");
 
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_compare_usage);
 	tcase_add_test(tc, test_compare_bwrap_job);
-	tcase_add_test(tc, test_compare_three_providers);
+	tcase_add_test(tc, test_compare_four_providers);
 	tcase_add_loop_test(tc, test_compare_bench_shapes, 0, 3);
 	tcase_add_test(tc, test_compare_bench_targets);
 	suite_add_tcase(s, tc);
+	tcase_set_timeout(td, 240);
+	tcase_add_test(td, test_compare_bench_docker_snapshots);
+	suite_add_tcase(s, td);
 	return s;
 }
 
 int main(void)
 {
+	rv_http_global_init();
+	docker_engine_start_or_die(&eng, "check_compare");
 	return tu_run_suite(compare_suite()) ? 1 : 0;
 }
