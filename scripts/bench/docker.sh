@@ -33,30 +33,17 @@ OUT=${OUT:-$BUILD/bench/docker}
 RUNEVAL=$BUILD/runeval
 BUNDLE=$BUILD/taskapp-bundle
 IMAGE=runeval-taskapp:bookworm
-DOCKER=/usr/bin/docker
 
 [[ -x $RUNEVAL && -x $BUNDLE/start.sh ]] || {
 	echo "docker.sh: build first: make all bundle" >&2
 	exit 1
 }
-[[ $(id -u) -eq 0 && -x /usr/sbin/dockerd && -x $DOCKER ]] || {
-	echo "docker.sh: needs root and docker.io (dockerd) to start an engine" >&2
-	exit 1
-}
 mkdir -p "$OUT"
 tmp=$(mktemp -d /tmp/runeval-bench-docker-XXXXXX)
 net=rvb$(($$ % 100000))
-dockerd_pid=
+source scripts/bench/dockerd_start.bash
 cleanup() {
-	if [[ -n $dockerd_pid ]]; then
-		"$DOCKER" rm -f $("$DOCKER" ps -aq) >/dev/null 2>&1 || true
-		"$DOCKER" network rm "$net" >/dev/null 2>&1 || true
-		kill "$dockerd_pid" 2>/dev/null && wait "$dockerd_pid" 2>/dev/null
-	fi
-	# $tmp and below it, never a sibling sharing its prefix
-	awk -v d="$tmp" '$2 == d || index($2, d "/") == 1 {print $2}' \
-		/proc/self/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-	ip link del "$net" 2>/dev/null || true
+	dockerd_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -67,22 +54,9 @@ now_ns() { date +%s%N; }
 echo "machine: $(uname -srm), $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- the engine -----------------------------------------------------------
-/usr/sbin/dockerd --data-root "$tmp/data" --exec-root "$tmp/exec" \
-	--pidfile "$tmp/dockerd.pid" -H "unix://$tmp/docker.sock" \
-	--iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
-	--bridge=none --storage-driver=overlay2 \
-	--exec-opt native.cgroupdriver=cgroupfs >"$tmp/dockerd.log" 2>&1 &
-dockerd_pid=$!
-export DOCKER_HOST=unix://$tmp/docker.sock
-for _ in $(seq 1 600); do
-	"$DOCKER" version >/dev/null 2>&1 && break
-	sleep 0.05
-done
-"$DOCKER" version --format 'engine: Docker {{.Server.Version}}, API {{.Server.APIVersion}}' ||
-	{ tail "$tmp/dockerd.log" >&2; exit 1; }
-"$DOCKER" network create --driver bridge --subnet "10.213.$((200 + $$ % 50)).0/24" \
-	-o com.docker.network.bridge.name="$net" "$net" >/dev/null
-export RUNEVAL_DOCKER_NETWORK=$net RUNEVAL_STATE_DIR=$tmp/state
+dockerd_start "$tmp" "$net" || exit 1
+"$DOCKER" version --format 'engine: Docker {{.Server.Version}}, API {{.Server.APIVersion}}'
+export RUNEVAL_STATE_DIR=$tmp/state
 t0=$(now_ns)
 bash scripts/docker-image.sh >/dev/null
 echo "image: $IMAGE imported in $(( ($(now_ns) - t0) / 1000000 )) ms ($(du -h "$(bash scripts/docker-image.sh --tarball)" | cut -f1) rootfs tarball)"

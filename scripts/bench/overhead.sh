@@ -1,27 +1,36 @@
 #!/usr/bin/env bash
 # The overhead factor (fence's: sandboxed / unsandboxed) of bwrap,
 # daytona-lite and Docker against local, for the bundled task app, in one
-# run: `runeval --provider local,bwrap,daytona[,docker] --lite` one
-# provider at a time (so that they do not compete for the machine), then
-# the combined report's overhead block.  Docker is in the run when its
-# provider is registered and an engine answers (DOCKER_HOST or the
-# default socket).  Everything stays on this machine.
+# run: `runeval --provider local,bwrap,daytona,docker --lite` one provider
+# at a time (so that they do not compete for the machine), then the
+# combined report's overhead block.  Docker runs on a private dockerd
+# started here as the tests start theirs (scripts/bench/dockerd_start.bash:
+# its own socket, data and exec roots, no iptables, no forwarding, a
+# bridge network on a private subnet), with the image imported from
+# scripts/docker-image.sh's cache; without root or docker.io it is left
+# out, and the run says so.  Everything stays on this machine.
+# Env: BUILD (build), SEEDS (20), OUT (a temporary directory).
 set -euo pipefail
+cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
+[[ $BUILD == /* ]] || BUILD=$PWD/$BUILD
 RUNEVAL=${RUNEVAL:-$BUILD/runeval}
 SEEDS=${SEEDS:-20}
 OUT=${OUT:-$(mktemp -d /tmp/runeval-overhead.XXXXXX)}
 export RUNEVAL_STATE_DIR=${RUNEVAL_STATE_DIR:-$OUT/state}
 
+source scripts/bench/dockerd_start.bash
+engine=$(mktemp -d /tmp/runeval-overhead-dockerd.XXXXXX)
+trap 'dockerd_stop; rm -rf "$engine"' EXIT
+
 providers=local,bwrap,daytona
-if "$RUNEVAL" help --complete providers | grep -qx docker &&
-	{ [ -n "${DOCKER_HOST:-}" ] || [ -S /var/run/docker.sock ]; } &&
-	docker info >/dev/null 2>&1; then
+if dockerd_start "$engine" "rvo$(($$ % 100000))" &&
+	bash scripts/docker-image.sh >/dev/null; then
 	providers=$providers,docker
 else
-	echo "overhead: no Docker engine here: docker is left out" >&2
+	echo "overhead: no private Docker engine here: docker is left out" >&2
 fi
-echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "providers: $providers; $SEEDS seeds each, one provider at a time"
 rm -rf "$OUT/run"
 "$RUNEVAL" --provider "$providers" --lite --seeds "$SEEDS" \
