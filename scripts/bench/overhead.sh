@@ -40,7 +40,7 @@ python3 - "$OUT/run/summary.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 oh = s["comparison"]["overhead"]
-phases = ["provision", "upload", "start", "health", "rollout", "teardown"]
+phases = ["start", "preview", "health", "rollout", "teardown"]
 print("overhead factor against local (p50 sandboxed / p50 local):")
 print("%-10s" % "provider" + "".join("%11s" % p for p in phases))
 for prov, f in oh["factors"].items():
@@ -48,4 +48,7 @@ for prov, f in oh["factors"].items():
         "%10.2fx" % f[p] if f.get(p) is not None else "%11s" % "-"
         for p in phases))
 PY
+# the same with the p50s behind each factor
+awk '/^### Overhead against local/ {on = 1; next}
+	on && /^\|/ {print; t = 1; next} t {exit}' "$OUT/run/report.md"
 echo "report: $OUT/run/report.md"
