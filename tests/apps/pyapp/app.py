@@ -32,6 +32,7 @@ import codecs
 import json
 import os
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -61,6 +62,7 @@ FAULTS = {}
 for f in ARGS.fault:
     seed, kind = f.split(":", 1)
     FAULTS[int(seed)] = kind
+SENDING = threading.Lock()   # one answer written at a time (see send)
 ANSWERS = {}
 for a in ARGS.answer:
     seed, code, body = a.split(":", 2)
@@ -76,11 +78,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status, body):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        with SENDING:   # whole, or not at all: a 'die' waits for it
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
     def authorised(self):
         if not KEY:
@@ -133,6 +136,9 @@ class Handler(BaseHTTPRequestHandler):
                                   os.path.exists(ARGS.die_marker)):
             if ARGS.die_marker:
                 open(ARGS.die_marker, "w").close()
+            # never in the middle of another rollout's answer (a cut
+            # answer is a failed rollout, not a dead app's retried one)
+            SENDING.acquire()
             os._exit(3)
         if kind == "hang":
             time.sleep(3600)
