@@ -135,7 +135,8 @@ static enum rv_code bench_sh(struct provider_sandbox *sb, const char *line,
 			     int *code, struct rv_err *err)
 {
 	struct provider_exec_result res = PROVIDER_EXEC_RESULT_INIT;
-	struct provider_cmd cmd = { .shell = line, .timeout_ms = BENCH_STEP_MS };
+	struct provider_cmd cmd = { .shell = line,
+				    .timeout_ms = BENCH_STEP_MS };
 	enum rv_code rc = provider_exec(sb, &cmd, &res, err);
 
 	*code = res.exit_code;

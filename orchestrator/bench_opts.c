@@ -128,7 +128,7 @@ enum rv_code bench_options(struct bench *b, int argc, char **argv,
 	optind = 1;
 	opterr = 0;
 	while (rc == RV_OK &&
-	       (ch = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+	       (ch = getopt_long(argc, argv, ":h", longopts, &li)) != -1) {
 		const char *arg = argv[optind - 1];
 		const char *name = li >= 0 ? longopts[li].name : arg;
 		const struct provider_ops *ops;
@@ -151,7 +151,9 @@ enum rv_code bench_options(struct bench *b, int argc, char **argv,
 			ch = ch == 'S' ? 'f' : 'r';
 		}
 		switch (ch) {
-		case 'p': rc = cli_set_provider(&popt, optarg, where, err); break;
+		case 'p':
+			rc = cli_set_provider(&popt, optarg, where, err);
+			break;
 		case 'n': rc = bench_count(optarg, name, 1, 100000,
 					   &b->iterations, err); break;
 		case 'w': rc = bench_count(optarg, "warmup", 0, 100000,
