@@ -133,7 +133,12 @@ static void job_shard_app(struct job_shard *sh)
 	struct job *job = sh->job;
 	bool sandboxed = job_sandboxed(job);
 
+	/* what the mode_app of the last sandbox holds (job_shard_release
+	   frees the last one's) */
 	free(sh->app.kept_note);
+	free(sh->app.fail_tail);
+	free(sh->app.fail_log);
+	free(sh->app.snapshot);
 	memset(&sh->app, 0, sizeof(sh->app));
 	free(sh->log_path);
 	sh->log_path = NULL;
