@@ -9,6 +9,7 @@ PKGS=(
 	libcurl4-openssl-dev libwebsockets-dev libjansson-dev libarchive-dev
 	libssl-dev		# libcrypto: SHA-256 of the uploaded bundle
 	check bubblewrap procps iproute2 python3 valgrind
+	slirp4netns		# daytona-lite: egress to allow-listed addresses
 	nodejs npm		# the official Daytona SDK, for conformance tests
 	prometheus		# promtool, to validate metrics.prom
 	libxml2-utils		# xmllint, to validate junit.xml and the SVG

@@ -731,6 +731,7 @@ static json_t *lite_applied(const struct lite_box_host *h,
 enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 			    const json_t *env,
 			    const struct lite_box_limits *lim,
+			    const struct lite_net_allow *net,
 			    struct lite_box_proc *out, json_t **applied,
 			    const volatile int *cancel, struct rv_err *err)
 {
@@ -764,17 +765,28 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 	out->bwrap_start = lite_proc_start_time(pid);
 	close(sp.info_wr);
 	sp.info_wr = -1;
-	lite_spawn_close_child_fds(&sp);
 	out->init_pid = lite_read_info(sp.info_rd, h->start_timeout_ms);
 	out->init_start = lite_proc_start_time(out->init_pid);
 	t2 = rv_now_ns();
 	if (out->init_pid <= 0 || !out->init_start) {
 		char tail[300];
 
+		lite_spawn_close_child_fds(&sp);
 		lite_box_kill(h, id, out, true);
 		lite_log_tail(h, id, tail, sizeof(tail));
 		rc = rv_errf(err, RV_ERR_CHILD, "bubblewrap failed to start "
 			     "sandbox '%s'%s%s", id, tail[0] ? ": " : "", tail);
+		memset(out, 0, sizeof(*out));
+		goto out;
+	}
+	/* its network joins its cgroups too: then the child's fds go */
+	if (net && net->n)
+		rc = lite_net_open(h->slirp, h->net_host_only, out->init_pid,
+				   out->init_start, net, sp.cg_fd,
+				   h->start_timeout_ms, &out->net, err);
+	lite_spawn_close_child_fds(&sp);
+	if (rc) {
+		lite_box_kill(h, id, out, true);
 		memset(out, 0, sizeof(*out));
 		goto out;
 	}
@@ -836,6 +848,7 @@ void lite_box_kill(const struct lite_box_host *h, const char *id,
 			break;
 		usleep(500);
 	}
+	lite_net_kill(&p->net);
 	if (h->drop_ids)
 		lite_cgroups_remove(&h->cg, id);
 }
