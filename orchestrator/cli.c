@@ -1,11 +1,14 @@
 /* cli: parse and validate runeval's options (see cli.h). */
 #include "cli.h"
 
+#include "appenv.h"
 #include "mode.h"
+#include "policy_config.h"
 #include "provider.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_json.h"
+#include "rv_net.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +23,9 @@ enum cli_opt_id {
 	OPT_ENV_CONFIG, OPT_OUT, OPT_ENV_FILE, OPT_NO_PROGRESS, OPT_JSON,
 	OPT_VERSION, OPT_SNAPSHOT, OPT_IMAGE, OPT_TARGET,
 	OPT_SANDBOXES, OPT_KEEP, OPT_SETUP, OPT_PROVISION_TIMEOUT,
+	OPT_PASS_ENV, OPT_SET_ENV, OPT_APP_ENV_FILE, OPT_INHERIT_ENV,
+	OPT_POLICY_CONFIG, OPT_TEMPERATURE, OPT_MAX_TOKENS, OPT_MAX_TURNS,
+	OPT_NETWORK_ALLOW, OPT_NETWORK_BLOCK_ALL,
 	OPT_ALIAS,		/* OPT_ALIAS + i: --<alias of provider i> */
 };
 
@@ -34,12 +40,18 @@ static const struct option cli_longopts[] = {
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "setup", required_argument, NULL, OPT_SETUP },
 	{ "provision-timeout", required_argument, NULL, OPT_PROVISION_TIMEOUT },
+	{ "network-allow", required_argument, NULL, OPT_NETWORK_ALLOW },
+	{ "network-block-all", no_argument, NULL, OPT_NETWORK_BLOCK_ALL },
 	{ "seeds", required_argument, NULL, OPT_SEEDS },
 	{ "seed-list", required_argument, NULL, OPT_SEED_LIST },
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "model", required_argument, NULL, OPT_MODEL },
 	{ "inference-url", required_argument, NULL, OPT_INFERENCE_URL },
+	{ "policy-config", required_argument, NULL, OPT_POLICY_CONFIG },
+	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
+	{ "max-tokens", required_argument, NULL, OPT_MAX_TOKENS },
+	{ "max-turns", required_argument, NULL, OPT_MAX_TURNS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT },
 	{ "app", required_argument, NULL, OPT_APP },
@@ -49,6 +61,10 @@ static const struct option cli_longopts[] = {
 	{ "env-config", required_argument, NULL, OPT_ENV_CONFIG },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "env-file", required_argument, NULL, OPT_ENV_FILE },
+	{ "pass-env", required_argument, NULL, OPT_PASS_ENV },
+	{ "env", required_argument, NULL, OPT_SET_ENV },
+	{ "app-env-file", required_argument, NULL, OPT_APP_ENV_FILE },
+	{ "inherit-env", no_argument, NULL, OPT_INHERIT_ENV },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -114,6 +130,9 @@ void cli_usage(FILE *out)
 "                          (default 180); then it is deleted\n"
 "  --keep                  leave the sandbox and app up; print how to\n"
 "                          reach them ('runeval reap --job ID' deletes)\n"
+"  --network-allow CIDR    let the sandbox reach CIDR (repeatable; on\n"
+"                          daytona-lite, 10.0.2.2 is its host)\n"
+"  --network-block-all     no egress from the sandbox at all\n"
 "\n"
 "Seeds and rollouts:\n"
 "  --seeds N               seeds 0..N-1\n"
@@ -122,6 +141,10 @@ void cli_usage(FILE *out)
 "  --policy NAME           policy.config.policy (default %s)\n"
 "  --model M               policy.config.model\n"
 "  --inference-url URL     policy.config.inference_url\n"
+"  --policy-config JSON    merged into policy.config (a JSON object; no\n"
+"                          keys: pass the model's with --pass-env)\n"
+"  --temperature T, --max-tokens N, --max-turns N\n"
+"                          policy.config.temperature, max_tokens, max_turns\n"
 "  --timeout SECS          per rollout (default %g)\n"
 "  --env-name NAME         env.env_name (default %s)\n"
 "  --env-config JSON       env.config, a JSON object (default {})\n"
@@ -129,8 +152,8 @@ void cli_usage(FILE *out)
 "Task app:\n"
 "  --app DIR               the task app's directory (default: the bundled\n"
 "                          task app); the start command runs there\n"
-"  --start CMD             shell command that starts it; it gets PORT and\n"
-"                          ENVIRONMENT_API_KEY in its environment\n"
+"  --start CMD             shell command that starts it; it gets PORT,\n"
+"                          ENVIRONMENT_API_KEY and what is passed below\n"
 "                          (default: DIR/start.sh, or the bundled taskapp)\n"
 "  --port N                the port it listens on (default: a free one);\n"
 "                          runeval refuses a port another process holds\n"
@@ -147,6 +170,13 @@ void cli_usage(FILE *out)
 "  --env-file FILE         load KEY=VALUE lines (default .env when present);\n"
 "                          variables already set are not overridden\n"
 "  ENVIRONMENT_API_KEY     the task app's key; minted per job when unset\n"
+"  --pass-env NAME         forward NAME (or a glob: 'OPENAI_*') from this\n"
+"                          environment to the task app, in every mode;\n"
+"                          its value is a secret (repeatable)\n"
+"  --env KEY=VALUE         a plain setting for the task app (repeatable)\n"
+"  --app-env-file FILE     KEY=VALUE lines for the task app (secrets)\n"
+"  --inherit-env           local mode: the task app gets runeval's whole\n"
+"                          environment, not the clean one\n"
 "\n"
 "  -h, --help              this text\n"
 "  --version               print the version\n"
@@ -293,6 +323,50 @@ static void cli_defaults(struct cli_options *opt)
 	opt->env_name = CLI_DEFAULT_ENV_NAME;
 	opt->provider = "process";
 	opt->sandboxes = 1;
+	opt->temperature = -1;
+}
+
+/* Append s to the malloc'ed, NULL-ended array of a repeated option. */
+static void cli_push(const char ***v, size_t *n, const char *s)
+{
+	*v = rv_xreallocarray(*v, *n + 2, sizeof(**v));
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+}
+
+/* A number within [lo, hi] for opt. */
+static enum rv_code cli_double(const char *opt, const char *s, double lo,
+			       double hi, double *out, struct rv_err *err)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v) || v < lo || v > hi)
+		return rv_errf(err, RV_ERR_USAGE, "invalid value '%s' for '%s': "
+			       "expected a number from %g to %g", s, opt, lo,
+			       hi);
+	*out = v;
+	return RV_OK;
+}
+
+/* --network-allow: an IPv4 CIDR, as Daytona's networkAllowList takes. */
+static enum rv_code cli_cidr(const char *s, struct rv_err *err)
+{
+	uint32_t addr;
+	unsigned prefix;
+	int r = rv_net_cidr4(s, &addr, &prefix);
+
+	if (r == RV_NET_CIDR_HOST_BITS)
+		return rv_errf(err, RV_ERR_USAGE, "invalid '--network-allow %s':"
+			       " bits beyond the /%u prefix are set", s,
+			       prefix);
+	if (r != RV_NET_CIDR_OK)
+		return rv_errf(err, RV_ERR_USAGE, "invalid '--network-allow %s':"
+			       " expected an IPv4 address or CIDR such as "
+			       "10.0.2.2/32", s);
+	return RV_OK;
 }
 
 /* "'--local', '--daytona' or '--provider NAME'", malloc'ed. */
@@ -400,6 +474,36 @@ static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
 	case OPT_ENV_CONFIG: opt->env_config = arg; break;
 	case OPT_OUT: opt->out_dir = arg; break;
 	case OPT_ENV_FILE: opt->env_file = arg; break;
+	case OPT_PASS_ENV:
+		rc = appenv_check_pass(arg, err);
+		cli_push(&opt->pass_env, &opt->n_pass_env, arg);
+		break;
+	case OPT_SET_ENV:
+		rc = appenv_check_set(arg, err);
+		cli_push(&opt->set_env, &opt->n_set_env, arg);
+		break;
+	case OPT_APP_ENV_FILE: opt->app_env_file = arg; break;
+	case OPT_INHERIT_ENV: opt->inherit_env = true; break;
+	case OPT_POLICY_CONFIG:
+		rc = policy_config_check(arg, err);
+		opt->policy_config = arg;
+		break;
+	case OPT_TEMPERATURE:
+		rc = cli_double("--temperature", arg, 0, 2, &opt->temperature,
+				err);
+		break;
+	case OPT_MAX_TOKENS:
+		rc = cli_long("--max-tokens", arg, 1, 1000000,
+			      &opt->max_tokens, err);
+		break;
+	case OPT_MAX_TURNS:
+		rc = cli_long("--max-turns", arg, 1, 100, &opt->max_turns, err);
+		break;
+	case OPT_NETWORK_ALLOW:
+		rc = cli_cidr(arg, err);
+		cli_push(&opt->network_allow, &opt->n_network_allow, arg);
+		break;
+	case OPT_NETWORK_BLOCK_ALL: opt->network_block_all = true; break;
 	case 'q': opt->quiet = true; break;
 	case 'v': opt->verbose = true; break;
 	case OPT_NO_PROGRESS: opt->no_progress = true; break;
@@ -433,10 +537,12 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 {
 	static const char *const remote_only[] = { "--snapshot", "--image",
 		"--target", "--setup", "--keep", "--sandboxes",
-		"--provision-timeout" };
+		"--provision-timeout", "--network-allow",
+		"--network-block-all" };
 	bool given[] = { opt->snapshot, opt->image, opt->target,
 			 opt->setup_cmd, opt->keep, opt->sandboxes > 1,
-			 opt->provision_timeout_s > 0 };
+			 opt->provision_timeout_s > 0, opt->n_network_allow,
+			 opt->network_block_all };
 
 	const struct mode_ops *mode = mode_find(opt->mode);
 	char *flags;
@@ -448,6 +554,15 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 		if (opt->keep && opt->sandboxes > 1)
 			return rv_errf(err, RV_ERR_USAGE, "'--keep' keeps one "
 				       "sandbox: use it without '--sandboxes'");
+		if (opt->inherit_env)
+			return rv_errf(err, RV_ERR_USAGE, "'--inherit-env' is "
+				       "for local mode: a sandbox never gets "
+				       "this host's environment (use "
+				       "'--pass-env NAME')");
+		if (opt->network_block_all && opt->n_network_allow)
+			return rv_errf(err, RV_ERR_USAGE, "give one of "
+				       "'--network-allow' and "
+				       "'--network-block-all', not both");
 		return RV_OK;
 	}
 	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
@@ -548,6 +663,11 @@ enum rv_code cli_parse(int argc, char **argv, struct cli_options *opt,
 
 void cli_options_release(struct cli_options *opt)
 {
+	free(opt->pass_env);
+	free(opt->set_env);
+	free(opt->network_allow);
+	opt->pass_env = opt->set_env = opt->network_allow = NULL;
+	opt->n_pass_env = opt->n_set_env = opt->n_network_allow = 0;
 	free(opt->seeds);
 	opt->seeds = NULL;
 	opt->n_seeds = 0;

@@ -4,8 +4,9 @@
  * cli_parse() sets every default, runs getopt_long, then validates
  * across options; on failure it returns RV_ERR_USAGE with a one-line
  * message naming the option, and main prints it with a hint to --help.
- * Strings in struct cli_options point into argv (borrowed) except the
- * seed array, which cli_options_release() frees.
+ * Strings in struct cli_options point into argv (borrowed); the seed
+ * array and the arrays of repeated options are malloc'ed and
+ * cli_options_release() frees them.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_CLI_H
 #define RUNEVAL_ORCHESTRATOR_CLI_H
@@ -59,6 +60,23 @@ struct cli_options {
 	const char *env_config;		/* JSON object text (validated) */
 	const char *out_dir;		/* NULL = runs/<job-id> */
 	const char *env_file;		/* NULL = .env when present */
+	/* the task app's environment (appenv.h); the arrays are malloc'ed
+	   and NULL-ended, their strings borrowed from argv */
+	const char **pass_env;		/* --pass-env NAME or GLOB */
+	size_t n_pass_env;
+	const char **set_env;		/* --env KEY=VALUE (no secrets) */
+	size_t n_set_env;
+	const char *app_env_file;	/* --app-env-file FILE */
+	bool inherit_env;		/* --inherit-env (local mode) */
+	/* policy.config (policy_config.h) */
+	const char *policy_config;	/* --policy-config, a JSON object */
+	double temperature;		/* --temperature; < 0 = unset */
+	long max_tokens;		/* --max-tokens; 0 = unset */
+	long max_turns;			/* --max-turns; 0 = unset */
+	/* sandbox network (sandbox modes) */
+	const char **network_allow;	/* --network-allow CIDR */
+	size_t n_network_allow;
+	bool network_block_all;		/* --network-block-all */
 	bool quiet, verbose, no_progress, json;
 	bool help, version;
 };

@@ -113,8 +113,9 @@ static bool dotenv_blank(const char *s)
 	return !*s || *s == '#';
 }
 
-enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
-			 struct rv_err *err)
+enum rv_code dotenv_parse(const char *path, bool required,
+			  dotenv_fn fn, void *arg, bool *loaded,
+			  struct rv_err *err)
 {
 	struct rv_buf key = RV_BUF_INIT, val = RV_BUF_INIT;
 	FILE *f = fopen(path, "r");
@@ -146,9 +147,7 @@ enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
 				     lineno, path);
 			break;
 		}
-		if (dotenv_name_is_secret(key.data))
-			rv_redact_add(val.data);
-		setenv(key.data, val.data, 0);
+		fn(key.data, val.data, arg);
 	}
 	if (loaded)
 		*loaded = rc == RV_OK;
@@ -157,4 +156,19 @@ enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
 	rv_buf_release(&key);
 	rv_buf_release(&val);
 	return rc;
+}
+
+/* dotenv_load's callback: redact what looks secret, never override. */
+static void dotenv_setenv(const char *key, const char *val, void *arg)
+{
+	(void)arg;
+	if (dotenv_name_is_secret(key))
+		rv_redact_add(val);
+	setenv(key, val, 0);
+}
+
+enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
+			 struct rv_err *err)
+{
+	return dotenv_parse(path, required, dotenv_setenv, NULL, loaded, err);
 }

@@ -24,6 +24,15 @@
 enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
 			 struct rv_err *err);
 
+/*
+ * The parser behind dotenv_load(): fn(key, value, arg) for each line, in
+ * order (the strings live until fn returns).  Same syntax, errors and
+ * missing-file rule.
+ */
+typedef void (*dotenv_fn)(const char *key, const char *value, void *arg);
+enum rv_code dotenv_parse(const char *path, bool required, dotenv_fn fn,
+			  void *arg, bool *loaded, struct rv_err *err);
+
 /* Does this variable name look like it holds a secret? */
 bool dotenv_name_is_secret(const char *name);
 

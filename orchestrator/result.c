@@ -1,6 +1,8 @@
 /* result: build and write result.json (see result.h). */
 #include "result.h"
 
+#include "appenv.h"
+#include "appinfo.h"
 #include "cli.h"
 #include "outcome.h"
 #include "provider.h"
@@ -119,7 +121,7 @@ static json_t *result_environment(const struct job_outcome *job)
 		memset(&u, 0, sizeof(u));
 	result_hash(u.nodename, hash);
 	return json_pack("{s:s, s:{s:s, s:s, s:s, s:I, s:s}, s:s, s:s, s:o, "
-			 "s:o}",
+			 "s:o, s:o}",
 		"runeval_version", RUNEVAL_VERSION,
 		"host", "os", u.sysname, "kernel", u.release,
 		"arch", u.machine, "cpus", (json_int_t)cpus,
@@ -127,7 +129,34 @@ static json_t *result_environment(const struct job_outcome *job)
 		"provider", job->provider,
 		"mode", job->mode,
 		"target", result_str(job->target),
-		"api_url", result_str(job->api_url));
+		"api_url", result_str(job->api_url),
+		"task_app", app_info_json(job->app_info));
+}
+
+/*
+ * v (stolen) with every string redacted; null when v is NULL.  A flag's
+ * value holds no secret (the CLI refuses them), but one registered
+ * secret that turns up is still caught here.
+ */
+static json_t *result_redact_json(json_t *v)
+{
+	char *text, *red;
+	json_t *r;
+
+	if (!v)
+		return json_null();
+	text = rv_json_dumps(v);
+	json_decref(v);
+	if (!rv_redact_contains(text)) {
+		r = json_loads(text, 0, NULL);
+		free(text);
+		return r ? r : json_null();
+	}
+	red = rv_redact(text);
+	r = json_loads(red, 0, NULL);
+	free(red);
+	free(text);
+	return r ? r : json_pack("{s:b}", "redacted", 1);
 }
 
 static json_t *result_config(const struct job_outcome *job)
@@ -138,16 +167,26 @@ static json_t *result_config(const struct job_outcome *job)
 					   strlen(job->env_config),
 					   "env.config", NULL);
 
+	json_t *policy_config = rv_json_parse(job->policy_config,
+					      strlen(job->policy_config),
+					      "policy.config", NULL);
+	json_t *network = json_array();
+
+	for (size_t i = 0; i < o->n_network_allow; i++)
+		json_array_append_new(network,
+				      json_string(o->network_allow[i]));
 	for (size_t i = 0; i < o->n_seeds; i++)
 		json_array_append_new(seeds, json_integer(o->seeds[i]));
-	return json_pack("{s:o, s:I, s:i, s:o, s:o, s:o, s:f, s:f, s:o, "
-			 "s:o, s:o, s:o, s:o, s:s, s:b, s:o}",
+	return json_pack("{s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:f, s:f, s:o, "
+			 "s:o, s:o, s:o, s:o, s:s, s:b, s:o, s:o, "
+			 "s:{s:o, s:b}}",
 		"seeds", seeds,
 		"concurrency", (json_int_t)o->concurrency,
 		"sandboxes", (int)job->n_sandboxes,
 		"policy", result_str(o->policy),
 		"model", result_str(o->model),
 		"inference_url", result_str(o->inference_url),
+		"policy_config", result_redact_json(policy_config),
 		"timeout_s", o->timeout_s,
 		"health_timeout_s", o->health_timeout_s,
 		"env_name", result_str(o->env_name),
@@ -157,7 +196,10 @@ static json_t *result_config(const struct job_outcome *job)
 		"port", job->port > 0 ? json_integer(job->port) : json_null(),
 		"environment_api_key", job->key_hint,
 		"environment_api_key_minted", job->key_minted,
-		"out", result_str(job->out_dir));
+		"out", result_str(job->out_dir),
+		"app_env", appenv_json(job->appenv, o),
+		"network", "allow", network,
+		"block_all", o->network_block_all);
 }
 
 /* One entry per remote call attempt: {"op","ms","status","error"}. */

@@ -224,7 +224,8 @@ START_TEST(test_hostile_secrets_are_written_nowhere)
 {
 	const char *argv[] = { "--leak", NULL };
 	const char *args[] = { "--local", "--seeds", "2", "--app", NULL,
-			       "--start", NULL, "--json", NULL };
+			       "--start", NULL, "--json", "--pass-env",
+			       "OPENAI_API_KEY", NULL };
 	const char *env[] = { "ENVIRONMENT_API_KEY=" APP_KEY,
 			      "OPENAI_API_KEY=" OTHER_KEY, NULL };
 	/* each whole, the 15 characters synth-ai logs, the 8 of the rule */

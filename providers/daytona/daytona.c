@@ -161,6 +161,8 @@ static enum rv_code dt_create(const struct provider_config *cfg,
 		(int)DAYTONA_AUTO_STOP_MIN;
 	o.auto_delete_min = cfg->auto_delete_min >= 0 ?
 		(int)cfg->auto_delete_min : -1;
+	o.network_allow = cfg->network_allow;
+	o.network_block_all = cfg->network_block_all;
 	rc = daytona_create(c, &o, &call, &info, err);
 	if (rc != RV_OK)
 		goto out;

@@ -5,6 +5,7 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
+#include "rv_net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,43 +49,18 @@ static int lite_net_high(int fd)
 static bool lite_net_item(const char *item, struct lite_net_cidr *c,
 			  char *why, size_t size)
 {
-	char addr[INET_ADDRSTRLEN];
-	const char *slash = strchr(item, '/');
-	size_t alen = slash ? (size_t)(slash - item) : strlen(item);
-	struct in_addr in;
-	char *end;
-	long prefix = 32;
-	uint32_t mask;
+	char net[INET_ADDRSTRLEN];
+	int r = rv_net_cidr4(item, &c->addr, &c->prefix);
+	struct in_addr in = { htonl(c->addr) };
 
-	if (alen >= sizeof(addr))
-		goto bad;
-	memcpy(addr, item, alen);
-	addr[alen] = '\0';
-	if (inet_pton(AF_INET, addr, &in) != 1)
-		goto bad;
-	if (slash) {
-		errno = 0;
-		prefix = strtol(slash + 1, &end, 10);
-		if (!slash[1] || *end || errno || prefix < 0 || prefix > 32 ||
-		    slash[1] == '+' || slash[1] == '-')
-			goto bad;
-	}
-	c->addr = ntohl(in.s_addr);
-	c->prefix = (unsigned)prefix;
-	mask = prefix ? ~0u << (32 - prefix) : 0;
-	if (c->addr & ~mask) {
-		snprintf(why, size, "networkAllowList: '%s' has host bits set "
-			 "(the network is '%s/%ld'?)", item,
-			 inet_ntop(AF_INET, &(struct in_addr){
-				   htonl(c->addr & mask) }, addr, sizeof(addr)),
-			 prefix);
-		return false;
-	}
-	return true;
-bad:
-	snprintf(why, size, "networkAllowList: '%.60s' is not an IPv4 CIDR "
-		 "(such as 10.0.2.2/32)", item);
-	return false;
+	if (r == RV_NET_CIDR_HOST_BITS)
+		snprintf(why, size, "networkAllowList: '%.60s' has host bits "
+			 "set (the network is '%s/%u'?)", item,
+			 inet_ntop(AF_INET, &in, net, sizeof(net)), c->prefix);
+	else if (r != RV_NET_CIDR_OK)
+		snprintf(why, size, "networkAllowList: '%.60s' is not an IPv4 "
+			 "CIDR (such as 10.0.2.2/32)", item);
+	return r == RV_NET_CIDR_OK;
 }
 
 bool lite_net_parse(const char *s, struct lite_net_allow *out, char *why,
