@@ -40,18 +40,6 @@ static json_t *seen_env(const struct rr *r, long seed)
 			       "environ");
 }
 
-/* needle is in no file under the results, nor on the console. */
-static void assert_nowhere(const struct rr *r, const char *needle)
-{
-	char *hit = tu_tree_find(r->out, NULL, needle);
-
-	ck_assert_msg(!hit, "'%s' written to %s", needle, hit);
-	ck_assert_msg(!strstr(r->stdout_text, needle), "'%s' on stdout",
-		      needle);
-	ck_assert_msg(!strstr(r->stderr_text, needle), "'%s' on stderr",
-		      needle);
-}
-
 static json_t *config(const struct rr *r, const char *key)
 {
 	return json_object_get(json_object_get(r->result, "config"), key);
@@ -90,9 +78,9 @@ START_TEST(test_appenv_local_is_clean_plus_what_is_passed)
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ae,
 			 "set"), "MODE")), "fast");
 	ck_assert(json_is_false(json_object_get(ae, "inherit")));
-	assert_nowhere(r, OPENAI);
-	assert_nowhere(r, "sk-proj-appe");	/* a prefix, as apps log */
-	assert_nowhere(r, DAYTONA);
+	rr_assert_nowhere(r, NULL, OPENAI);
+	rr_assert_nowhere(r, NULL, "sk-proj-appe");	/* a prefix, as apps log */
+	rr_assert_nowhere(r, NULL, DAYTONA);
 	rr_free(r);
 }
 END_TEST
@@ -144,7 +132,7 @@ START_TEST(test_appenv_globs_and_the_app_env_file)
 	ck_assert_ptr_null(json_object_get(seen, "RUNEVAL_TOKENISH"));
 	passed = json_object_get(config(r, "app_env"), "passed");
 	ck_assert_uint_eq(json_array_size(passed), 4);
-	assert_nowhere(r, FILESECRET);
+	rr_assert_nowhere(r, NULL, FILESECRET);
 	free(file);
 	rr_free(r);
 }

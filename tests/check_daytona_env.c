@@ -38,19 +38,6 @@ static void world_env(const struct world *w, const char **env,
 	env[n] = NULL;
 }
 
-/* needle is in no file under dir (NULL: skipped) nor on the console. */
-static void assert_nowhere(const struct rr *r, const char *dir,
-			   const char *needle)
-{
-	char *hit = tu_tree_find(dir ? dir : r->out, NULL, needle);
-
-	ck_assert_msg(!hit, "'%s' written to %s", needle, hit);
-	ck_assert_msg(!strstr(r->stdout_text, needle), "'%s' on stdout",
-		      needle);
-	ck_assert_msg(!strstr(r->stderr_text, needle), "'%s' on stderr",
-		      needle);
-}
-
 /* GET path on the daytona-lite of w (API key), the body (malloc'ed). */
 static char *lite_get(struct world *w, const char *path)
 {
@@ -135,10 +122,10 @@ START_TEST(test_daytona_env_reaches_the_app_privately)
 	id = json_string_value(json_object_get(first_span(r, "health"),
 					       "sandbox"));
 	assert_records_clean(&w, id);
-	assert_nowhere(r, NULL, OPENAI);
-	assert_nowhere(r, NULL, APPKEY);
-	assert_nowhere(r, w.state, OPENAI);	/* the journal */
-	assert_nowhere(r, w.state, APPKEY);
+	rr_assert_nowhere(r, NULL, OPENAI);
+	rr_assert_nowhere(r, NULL, APPKEY);
+	rr_assert_nowhere(r, w.state, OPENAI);	/* the journal */
+	rr_assert_nowhere(r, w.state, APPKEY);
 	job = json_string_value(json_object_get(json_object_get(r->result,
 							       "job"), "id"));
 	jobarg = rv_xasprintf("--job=%s", job);
@@ -194,32 +181,51 @@ static void canned_release(struct canned *c)
 		free(c->answers[i]);
 }
 
+/*
+ * runeval --daytona --policy llm against stub (started here) on this
+ * host, seen from the sandbox at 10.0.2.2; extra arguments after the
+ * fixed ones (NULL-ended), OPENAI_API_KEY passed; the stub is stopped
+ * when it returns.
+ */
+static void llm_job(struct world *w, struct llm_stub *stub, long seeds,
+		    const char *const *extra, struct rr *r)
+{
+	char n[16], *url;
+	const char *args[24] = { "--daytona", "--seeds", n, "--policy", "llm",
+				 "--inference-url", NULL, "--model", "m",
+				 "--pass-env", "OPENAI_API_KEY" };
+	const char *more[] = { "OPENAI_API_KEY=" OPENAI, NULL };
+	const char *env[12];
+	size_t k = 11;
+
+	snprintf(n, sizeof(n), "%ld", seeds);
+	world_start(w, (const char *const[]){ "--network-host-only", NULL });
+	url = rv_xasprintf("http://%s:%d/v1", LITE_NET_HOST,
+			   llm_stub_start(stub));
+	args[6] = url;
+	for (; extra && *extra && k < 23; extra++)
+		args[k++] = *extra;
+	args[k] = NULL;
+	world_env(w, env, more);
+	rr_run(r, args, env);
+	llm_stub_stop(stub);
+	free(url);
+}
+
 /* The headline of issue 13: a model-backed eval in a sandbox, offline. */
 START_TEST(test_daytona_llm_through_an_allowed_address)
 {
-	const char *args[] = { "--daytona", "--seeds", "5", "--policy", "llm",
-			       "--inference-url", NULL, "--model", "m",
-			       "--pass-env", "OPENAI_API_KEY", "--network-allow",
-			       LITE_NET_HOST "/32", NULL };
-	const char *more[] = { "OPENAI_API_KEY=" OPENAI, NULL };
-	const char *env[12];
+	const char *extra[] = { "--network-allow", LITE_NET_HOST "/32", NULL };
 	struct llm_stub stub = { 0 };
 	struct canned c = { 0 };
 	struct world w;
 	struct rr *r = rr_new();
-	char *url;
 
 	canned_init(&c, 3);
 	stub.reply_for = canned_reply;
 	stub.reply_arg = &c;
 	stub.expect_auth = "Bearer " OPENAI;
-	world_start(&w, (const char *const[]){ "--network-host-only", NULL });
-	url = rv_xasprintf("http://%s:%d/v1", LITE_NET_HOST,
-			   llm_stub_start(&stub));
-	args[6] = url;
-	world_env(&w, env, more);
-	rr_run(r, args, env);
-	llm_stub_stop(&stub);
+	llm_job(&w, &stub, 5, extra, r);
 	ck_assert_msg(r->status == 0, "exit %d: %s", r->status,
 		      r->stderr_text);
 	/* one request per seed, each with the passed key and the model */
@@ -242,12 +248,11 @@ START_TEST(test_daytona_llm_through_an_allowed_address)
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(
 		json_object_get(json_object_get(r->result, "config"),
 				"network"), "allow"), 0)), LITE_NET_HOST "/32");
-	assert_nowhere(r, NULL, OPENAI);
-	assert_nowhere(r, NULL, "sk-proj-dayt");
-	assert_nowhere(r, w.state, OPENAI);
+	rr_assert_nowhere(r, NULL, OPENAI);
+	rr_assert_nowhere(r, NULL, "sk-proj-dayt");
+	rr_assert_nowhere(r, w.state, OPENAI);
 	ck_assert_uint_eq(world_left(&w), 0);
 	ck_assert_int_eq(world_journals(&w), 0);
-	free(url);
 	llm_stub_release(&stub);
 	canned_release(&c);
 	rr_free(r);
@@ -258,26 +263,14 @@ END_TEST
 /* Without the allow-list the same endpoint is out of reach. */
 START_TEST(test_daytona_llm_without_allow_list_cannot_reach)
 {
-	const char *args[] = { "--daytona", "--seeds", "1", "--policy", "llm",
-			       "--inference-url", NULL, "--model", "m",
-			       "--pass-env", "OPENAI_API_KEY", NULL };
-	const char *more[] = { "OPENAI_API_KEY=" OPENAI, NULL };
-	const char *env[12];
 	struct llm_stub stub = { 0 };
 	struct world w;
 	struct rr *r = rr_new();
 	const char *detail;
-	char *url;
 
 	stub.nreplies = 1;
 	stub.replies[0] = "no";
-	world_start(&w, (const char *const[]){ "--network-host-only", NULL });
-	url = rv_xasprintf("http://%s:%d/v1", LITE_NET_HOST,
-			   llm_stub_start(&stub));
-	args[6] = url;
-	world_env(&w, env, more);
-	rr_run(r, args, env);
-	llm_stub_stop(&stub);
+	llm_job(&w, &stub, 1, NULL, r);
 	ck_assert_int_eq(stub.nrequests, 0);
 	/* the rollout ran and says why it scored nothing */
 	detail = json_string_value(json_object_get(rr_rollout(r, 0),
@@ -286,7 +279,6 @@ START_TEST(test_daytona_llm_without_allow_list_cannot_reach)
 				 strstr(detail, "connect")), "%s",
 		      detail ? detail : r->stderr_text);
 	ck_assert_uint_eq(world_left(&w), 0);
-	free(url);
 	llm_stub_release(&stub);
 	rr_free(r);
 	world_stop(&w);

@@ -87,6 +87,17 @@ static char *sandbox_connect(const char *id, const char *addr, int port)
 	return out;
 }
 
+/* Connecting from sandbox id to addr:port ends with want in the text. */
+static void assert_connect(const char *id, const char *addr, int port,
+			   const char *want)
+{
+	char *out = sandbox_connect(id, addr, port);
+
+	ck_assert_msg(strstr(out, want), "%s:%d from %s: %s", addr, port, id,
+		      out);
+	free(out);
+}
+
 /* The sandbox's create body with its network fields, created. */
 static char *create_net(const char *fields, json_t **dto)
 {
@@ -112,23 +123,17 @@ START_TEST(test_lite_net_allow_list_opens_the_host)
 			 "networkAllowList")), "10.0.2.2/32");
 	ck_assert(json_is_false(json_object_get(dto, "networkBlockAll")));
 	/* 10.0.2.2 is this host's 127.0.0.1 */
-	out = sandbox_connect(id, LITE_NET_HOST, g.port);
-	ck_assert_msg(strstr(out, "hello from the host"), "%s", out);
+	assert_connect(id, LITE_NET_HOST, g.port, "hello from the host");
 	ck_assert_int_eq(g.accepted, 1);
-	free(out);
 	/* the sandbox's own 127.0.0.1 is its own, not the host's */
-	out = sandbox_connect(id, "127.0.0.1", g.port);
-	ck_assert_msg(strstr(out, "refused"), "%s", out);
-	free(out);
+	assert_connect(id, "127.0.0.1", g.port, "refused");
 	/* one route, the allowed one, through slirp's gateway */
 	out = tl_exec(&tl_srv, id, "tail -n +2 /proc/net/route | awk "
 		      "'{print $1, $2, $3, $8}'", NULL);
 	ck_assert_str_eq(out, "tap0 0202000A 0202000A FFFFFFFF\n");
 	free(out);
 	/* nothing else routes, and the sandbox cannot add a route */
-	out = sandbox_connect(id, "10.0.2.3", g.port);
-	ck_assert_msg(strstr(out, "unreachable"), "%s", out);
-	free(out);
+	assert_connect(id, "10.0.2.3", g.port, "unreachable");
 	out = tl_exec(&tl_srv, id, "ip route add 10.0.2.0/24 dev tap0 2>&1; "
 		      "ip route del 10.0.2.2 2>&1", NULL);
 	ck_assert_msg(strstr(out, "Operation not permitted"), "%s", out);
@@ -152,12 +157,9 @@ START_TEST(test_lite_net_closed_unless_allowed)
 	greeter_start(&g);
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
 		json_t *dto = NULL;
-		char *id = create_net(bodies[i], &dto);
-		char *out = sandbox_connect(id, LITE_NET_HOST, g.port);
+		char *id = create_net(bodies[i], &dto), *out;
 
-		ck_assert_msg(strstr(out, "unreachable"), "body %zu: %s", i,
-			      out);
-		free(out);
+		assert_connect(id, LITE_NET_HOST, g.port, "unreachable");
 		ck_assert_int_eq(json_is_true(json_object_get(dto,
 			"networkBlockAll")), i < 2);
 		if (i < 2) {
@@ -193,7 +195,7 @@ static pid_t net_pid(const char *id)
 START_TEST(test_lite_net_survives_restart_and_goes_with_sandbox)
 {
 	struct greeter g;
-	char *id, *out, *path;
+	char *id, *path;
 	pid_t pid;
 
 	greeter_start(&g);
@@ -204,9 +206,7 @@ START_TEST(test_lite_net_survives_restart_and_goes_with_sandbox)
 	tl_kill(&tl_srv);
 	tl_start(&tl_srv, (const char *const[]){ "--network-host-only",
 						 NULL });
-	out = sandbox_connect(id, LITE_NET_HOST, g.port);
-	ck_assert_msg(strstr(out, "hello from the host"), "%s", out);
-	free(out);
+	assert_connect(id, LITE_NET_HOST, g.port, "hello from the host");
 	path = rv_xasprintf("/sandbox/%s", id);
 	ck_assert_int_eq(tl_api(&tl_srv, "DELETE", path, NULL, NULL), 200);
 	for (int i = 0; i < 500 && kill(pid, 0) == 0; i++)

@@ -194,3 +194,15 @@ bool rr_has_span(const struct rr *r, const char *phase)
 			return true;
 	return false;
 }
+
+void rr_assert_nowhere(const struct rr *r, const char *dir,
+		       const char *needle)
+{
+	char *hit = tu_tree_find(dir ? dir : r->out, NULL, needle);
+
+	ck_assert_msg(!hit, "'%s' written to %s", needle, hit);
+	ck_assert_msg(!strstr(r->stdout_text, needle), "'%s' on stdout",
+		      needle);
+	ck_assert_msg(!strstr(r->stderr_text, needle), "'%s' on stderr",
+		      needle);
+}

@@ -209,18 +209,6 @@ static enum rv_code lite_make_dir(const struct lite_box_limits *lim,
 	return RV_OK;
 }
 
-/* Move fd above the numbers the child uses, so its dup2s never clash. */
-static int lite_high_fd(int fd)
-{
-	int hi;
-
-	if (fd < 0)
-		return -1;
-	hi = fcntl(fd, F_DUPFD_CLOEXEC, 16);
-	close(fd);
-	return hi;
-}
-
 /* After fork: the sandbox holds these now, the server must not. */
 static void lite_spawn_close_child_fds(struct lite_spawn *sp)
 {
@@ -283,7 +271,7 @@ static enum rv_code lite_args_file(struct lite_spawn *sp, struct rv_err *err)
 		rc = rv_errf(err, RV_ERR_IO, "cannot pass bubblewrap its "
 			     "arguments: %s", strerror(errno));
 	} else {
-		sp->args_fd = lite_high_fd(fd);
+		sp->args_fd = lite_fd_high(fd);
 		fd = -1;
 		for (size_t i = 1; i < end; i++)
 			free(a->v[i]);
@@ -318,7 +306,7 @@ static enum rv_code lite_spawn_sockets(const struct lite_box_host *h,
 	for (int i = 0; rc == RV_OK && i < 2; i++) {
 		char *path = lite_box_socket(h, id, i == 1);
 
-		sp->listen_fd[i] = lite_high_fd(lite_unix_listen(path, 128));
+		sp->listen_fd[i] = lite_fd_high(lite_unix_listen(path, 128));
 		if (sp->listen_fd[i] < 0)
 			rc = rv_errf(err, RV_ERR_IO, "cannot listen on '%s': "
 				     "%s", path, strerror(errno));
@@ -348,7 +336,7 @@ static void lite_spawn_cgroups(const struct lite_box_host *h, const char *id,
 			i == LITE_CG_MEMORY ? want.memory > 0 :
 			want.cpu_millis > 0;
 
-		sp->cg_fd[i] = lite_high_fd(sp->cg_fd[i]);
+		sp->cg_fd[i] = lite_fd_high(sp->cg_fd[i]);
 		if (!h->cg.dir[i] && wanted)
 			lite_cgroups_note(&sp->notes, "%s", h->cg.why[i]);
 	}
@@ -383,16 +371,16 @@ static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 	if (rc)
 		goto out;
 	lite_spawn_cgroups(h, id, sp);
-	sp->log_fd = lite_high_fd(open(log, O_WRONLY | O_CREAT | O_TRUNC |
+	sp->log_fd = lite_fd_high(open(log, O_WRONLY | O_CREAT | O_TRUNC |
 				       O_CLOEXEC, 0600));
-	sp->null_fd = lite_high_fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+	sp->null_fd = lite_fd_high(open("/dev/null", O_RDONLY | O_CLOEXEC));
 	if (pipe2(pipefd, O_CLOEXEC) == 0) {
 		sp->info_rd = pipefd[0];
-		sp->info_wr = lite_high_fd(pipefd[1]);
+		sp->info_wr = lite_fd_high(pipefd[1]);
 	}
 	if (pipe2(pipefd, O_CLOEXEC) == 0) {
 		sp->ready_rd = pipefd[0];
-		sp->ready_wr = lite_high_fd(pipefd[1]);
+		sp->ready_wr = lite_fd_high(pipefd[1]);
 	}
 	if (sp->log_fd < 0 || sp->null_fd < 0 || sp->info_wr < 0 ||
 	    sp->ready_wr < 0) {

@@ -2,6 +2,7 @@
 #include "lite_net.h"
 
 #include "lite_box.h"
+#include "lite_unix.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
@@ -32,18 +33,6 @@
 #define LITE_NET_MTU 65520	/* slirp4netns' largest, and fewest packets */
 #define NET_STR_(x) #x
 #define NET_STR(x) NET_STR_(x)
-
-/* fd moved above the numbers a child dup2s onto (closed; -1 stays). */
-static int lite_net_high(int fd)
-{
-	int hi;
-
-	if (fd < 0)
-		return -1;
-	hi = fcntl(fd, F_DUPFD_CLOEXEC, 16);
-	close(fd);
-	return hi;
-}
 
 /* One item of a list: "a.b.c.d" or "a.b.c.d/n". */
 static bool lite_net_item(const char *item, struct lite_net_cidr *c,
@@ -293,13 +282,13 @@ static enum rv_code lite_net_ns(pid_t init_pid, uint64_t init_start,
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)init_pid);
-	*netns = lite_net_high(open(path, O_RDONLY | O_CLOEXEC));
+	*netns = lite_fd_high(open(path, O_RDONLY | O_CLOEXEC));
 	/* still the sandbox's pid 1 once open: the descriptor is its */
 	if (*netns < 0 || lite_proc_start_time(init_pid) != init_start)
 		return rv_errf(err, RV_ERR_CHILD, "cannot open the network "
 			       "namespace of the sandbox: %s", *netns < 0 ?
 			       strerror(errno) : "its pid 1 is gone");
-	*userns = lite_net_high(ioctl(*netns, NS_GET_USERNS));
+	*userns = lite_fd_high(ioctl(*netns, NS_GET_USERNS));
 	if (*userns < 0)
 		return rv_errf(err, RV_ERR_CHILD, "cannot find the owner of the "
 			       "sandbox's network namespace: %s",
@@ -326,7 +315,7 @@ enum rv_code lite_net_open(const char *slirp, bool host_only,
 	rc = lite_net_ns(init_pid, init_start, &netns, &userns, err);
 	if (rc == RV_OK && pipe2(pfd, O_CLOEXEC) < 0)
 		rc = rv_errf(err, RV_ERR_IO, "pipe: %s", strerror(errno));
-	pfd[1] = lite_net_high(pfd[1]);
+	pfd[1] = lite_fd_high(pfd[1]);
 	if (rc != RV_OK)
 		goto out;
 	argv[n++] = slirp;

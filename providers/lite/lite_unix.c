@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -63,4 +64,15 @@ int lite_unix_connect(const char *path)
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return lite_unix_fail(fd);
 	return fd;
+}
+
+int lite_fd_high(int fd)
+{
+	int hi;
+
+	if (fd < 0)
+		return -1;
+	hi = fcntl(fd, F_DUPFD_CLOEXEC, 16);
+	close(fd);
+	return hi;
 }
