@@ -54,7 +54,8 @@ static bool appenv_own_name(const char *s)
 	return false;
 }
 
-enum rv_code appenv_check_pass(const char *p, struct rv_err *err)
+enum rv_code appenv_check_pass(const char *p, const char *where,
+			       struct rv_err *err)
 {
 	size_t n = strlen(p);
 	const char *r;
@@ -64,36 +65,37 @@ enum rv_code appenv_check_pass(const char *p, struct rv_err *err)
 		    !strchr(APPENV_GLOB_CHARS, p[i]))
 			n = 0;
 	if (!n || (!strpbrk(p, APPENV_GLOB_CHARS) && !appenv_name_ok(p, n)))
-		return rv_errf(err, RV_ERR_USAGE, "invalid '--pass-env %s': "
+		return rv_errf(err, RV_ERR_USAGE, "invalid value '%s' for %s: "
 			       "expected a variable name or a glob such as "
-			       "'OPENAI_*'", p);
+			       "'OPENAI_*'", p, where);
 	r = appenv_reserved_name(p, n);
 	if (r)
-		return rv_errf(err, RV_ERR_USAGE, "'--pass-env %s': runeval "
-			       "sets %s itself", p, r);
+		return rv_errf(err, RV_ERR_USAGE, "%s: runeval sets %s itself",
+			       where, r);
 	return RV_OK;
 }
 
-enum rv_code appenv_check_set(const char *kv, struct rv_err *err)
+enum rv_code appenv_check_set(const char *kv, const char *where,
+			      struct rv_err *err)
 {
 	const char *eq = strchr(kv, '=');
 	int klen = eq ? (int)(eq - kv) : 0;
 	const char *r;
 
 	if (!eq || !appenv_name_ok(kv, (size_t)klen))
-		return rv_errf(err, RV_ERR_USAGE, "invalid '--env %.*s...': "
-			       "expected KEY=VALUE with KEY a variable name",
-			       eq ? klen : 20, kv);
+		return rv_errf(err, RV_ERR_USAGE, "invalid value '%.*s...' for "
+			       "%s: expected KEY=VALUE with KEY a variable "
+			       "name", eq ? klen : 20, kv, where);
 	r = appenv_reserved_name(kv, (size_t)klen);
 	if (r)
-		return rv_errf(err, RV_ERR_USAGE, "'--env %s=...': runeval sets "
-			       "%s itself", r, r);
+		return rv_errf(err, RV_ERR_USAGE, "%s: runeval sets %s itself",
+			       where, r);
 	if (dotenv_name_is_secret(kv))
-		return rv_errf(err, RV_ERR_USAGE, "'--env %.*s=...' looks like a "
-			       "secret, and '--env' values are recorded in "
-			       "result.json: set %.*s in the environment (or "
-			       "the env file) and give '--pass-env %.*s'",
-			       klen, kv, klen, kv, klen, kv);
+		return rv_errf(err, RV_ERR_USAGE, "%s: %.*s looks like a secret, "
+			       "and '--env' values are recorded in result.json: "
+			       "set %.*s in the environment (or the env file) "
+			       "and give '--pass-env %.*s'", where, klen, kv,
+			       klen, kv, klen, kv);
 	return RV_OK;
 }
 
@@ -189,8 +191,8 @@ enum rv_code appenv_build(const struct cli_options *opt, const char *api_key,
 	memset(out, 0, sizeof(*out));
 	appenv_put(out, "ENVIRONMENT_API_KEY", strlen("ENVIRONMENT_API_KEY"),
 		   api_key, false);	/* registered and recorded apart */
-	for (size_t i = 0; rc == RV_OK && i < opt->n_pass_env; i++)
-		rc = appenv_pass(out, opt->pass_env[i], err);
+	for (size_t i = 0; rc == RV_OK && i < opt->pass_env.n; i++)
+		rc = appenv_pass(out, opt->pass_env.v[i], err);
 	if (rc == RV_OK && opt->app_env_file) {
 		rc = dotenv_parse(opt->app_env_file, true, appenv_file_line, &f,
 				  NULL, err);
@@ -199,8 +201,8 @@ enum rv_code appenv_build(const struct cli_options *opt, const char *api_key,
 				     "sets %s, which runeval sets itself",
 				     opt->app_env_file, f.reserved);
 	}
-	for (size_t i = 0; rc == RV_OK && i < opt->n_set_env; i++) {
-		const char *kv = opt->set_env[i], *eq = strchr(kv, '=');
+	for (size_t i = 0; rc == RV_OK && i < opt->set_env.n; i++) {
+		const char *kv = opt->set_env.v[i], *eq = strchr(kv, '=');
 
 		appenv_put(out, kv, (size_t)(eq - kv), eq + 1, false);
 	}
@@ -226,8 +228,8 @@ json_t *appenv_json(const struct appenv *e, const struct cli_options *opt)
 
 	for (size_t i = 0; i < e->n_passed; i++)
 		json_array_append_new(passed, json_string(e->passed[i]));
-	for (size_t i = 0; i < opt->n_set_env; i++) {
-		const char *kv = opt->set_env[i], *eq = strchr(kv, '=');
+	for (size_t i = 0; i < opt->set_env.n; i++) {
+		const char *kv = opt->set_env.v[i], *eq = strchr(kv, '=');
 		char *k = rv_xstrndup(kv, (size_t)(eq - kv));
 		char *v = rv_redact(eq + 1);
 

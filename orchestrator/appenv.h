@@ -41,9 +41,14 @@ struct appenv {
 
 #define APPENV_INIT { NULL, 0, NULL, 0 }
 
-/* Option checks (RV_ERR_USAGE, one line naming the option). */
-enum rv_code appenv_check_pass(const char *pattern, struct rv_err *err);
-enum rv_code appenv_check_set(const char *kv, struct rv_err *err);
+/*
+ * Checks of one value of --pass-env and --env (RV_ERR_USAGE, one line
+ * naming where the value came from: "'--env'", "'RUNEVAL_ENV'", ...).
+ */
+enum rv_code appenv_check_pass(const char *pattern, const char *where,
+			       struct rv_err *err);
+enum rv_code appenv_check_set(const char *kv, const char *where,
+			      struct rv_err *err);
 
 /*
  * The list for opt, with ENVIRONMENT_API_KEY=api_key first.  Reads

@@ -1,12 +1,16 @@
 /*
- * cli: runeval's command line (`runeval --local [options]`).
+ * cli: runeval's job options (`runeval --local [options]`).
  *
- * cli_parse() sets every default, runs getopt_long, then validates
- * across options; on failure it returns RV_ERR_USAGE with a one-line
- * message naming the option, and main prints it with a hint to --help.
- * Strings in struct cli_options point into argv (borrowed); the seed
- * array and the arrays of repeated options are malloc'ed and
- * cli_options_release() frees them.
+ * cli_parse() sets every default, then applies the configuration file
+ * (--config FILE, else ./runeval.yaml when present), the environment
+ * (RUNEVAL_<OPTION>, which the .env file has filled without overriding)
+ * and the command line, each winning over the ones before, and validates
+ * across options.  The options themselves are one table (cli_opts.h).
+ * On failure it returns RV_ERR_USAGE with a one-line message naming the
+ * option and where it came from; main prints it with a hint to --help.
+ * Strings in struct cli_options point into argv or into strings the
+ * options own; cli_options_release() frees what they own (and the arrays
+ * of the options given more than once).
  */
 #ifndef RUNEVAL_ORCHESTRATOR_CLI_H
 #define RUNEVAL_ORCHESTRATOR_CLI_H
@@ -33,6 +37,15 @@
 #define CLI_EXIT_INTERRUPTED 130	/* SIGINT or SIGTERM */
 
 #define CLI_MAX_SANDBOXES 64
+#define CLI_MAX_OPTS 96		/* rows of the option table, at most */
+#define CLI_DEFAULT_CONFIG "runeval.yaml"
+
+/* The values of an option that may be given more than once. */
+struct cli_list {
+	const char **v;			/* malloc'ed, NULL-ended; the strings
+					   are argv's or kept (borrowed) */
+	size_t n;
+};
 
 struct cli_options {
 	const char *mode;		/* "local"; NULL until a mode flag */
@@ -44,6 +57,8 @@ struct cli_options {
 	const char *setup_cmd;		/* install step, or NULL */
 	unsigned sandboxes;		/* shards of the seeds (default 1) */
 	bool keep;			/* leave the sandbox up */
+	bool lite;			/* start the provider's offline server
+					   (daytona-lite) for the job */
 	double provision_timeout_s;	/* 0 = the provider's default */
 	long *seeds;			/* malloc'ed, in the given order */
 	size_t n_seeds;
@@ -60,26 +75,34 @@ struct cli_options {
 	const char *env_config;		/* JSON object text (validated) */
 	const char *out_dir;		/* NULL = runs/<job-id> */
 	const char *env_file;		/* NULL = .env when present */
-	/* the task app's environment (appenv.h); the arrays are malloc'ed
-	   and NULL-ended, their strings borrowed from argv */
-	const char **pass_env;		/* --pass-env NAME or GLOB */
-	size_t n_pass_env;
-	const char **set_env;		/* --env KEY=VALUE (no secrets) */
-	size_t n_set_env;
+	/* the task app's environment (appenv.h) */
+	struct cli_list pass_env;	/* --pass-env NAME or GLOB */
+	struct cli_list set_env;	/* --env KEY=VALUE (no secrets) */
 	const char *app_env_file;	/* --app-env-file FILE */
 	bool inherit_env;		/* --inherit-env (local mode) */
 	/* policy.config (policy_config.h) */
 	const char *policy_config;	/* --policy-config, a JSON object */
 	double temperature;		/* --temperature; < 0 = unset */
-	long max_tokens;		/* --max-tokens; 0 = unset */
-	long max_turns;			/* --max-turns; 0 = unset */
+	unsigned max_tokens;		/* --max-tokens; 0 = unset */
+	unsigned max_turns;		/* --max-turns; 0 = unset */
 	/* sandbox network (sandbox modes) */
-	const char **network_allow;	/* --network-allow CIDR */
-	size_t n_network_allow;
+	struct cli_list network_allow;	/* --network-allow CIDR */
 	bool network_block_all;		/* --network-block-all */
 	bool quiet, verbose, no_progress, json;
 	bool help, version;
+	const char *config_file;	/* --config, or ./runeval.yaml, or NULL */
+	bool dry_run;			/* print the plan; create nothing */
+	bool force;			/* --out may name a non-empty directory */
+	bool no_out;			/* keep nothing but stdout */
+
+	/* --- bookkeeping of cli_parse() -------------------------------- */
+	unsigned char src[CLI_MAX_OPTS];	/* enum cli_src of each row */
+	char **kept;			/* strings the options own */
+	size_t n_kept;
 };
+
+/* Keep s (copied) for as long as opt: the value of a file or variable. */
+const char *cli_options_keep(struct cli_options *opt, const char *s);
 
 /* Parse argv (argv[0] is the program).  opt is overwritten. */
 enum rv_code cli_parse(int argc, char **argv, struct cli_options *opt,
@@ -95,7 +118,18 @@ void cli_options_release(struct cli_options *opt);
 enum rv_code cli_parse_seed_list(const char *s, long **seeds, size_t *n,
 				 struct rv_err *err);
 
-/* The --help text. */
-void cli_usage(FILE *out);
+/*
+ * Apply the configuration file path (YAML: "option: value" lines, see
+ * cli_config.c) to opt.  RV_ERR_USAGE naming the file and line.
+ */
+enum rv_code cli_config_load(struct cli_options *opt, const char *path,
+			     struct rv_err *err);
+
+/* The effective configuration, in the file's shape, secrets redacted;
+   values still at their default are comments. */
+void cli_config_print(const struct cli_options *opt, FILE *out);
+
+/* The --help text: one screen (brief), or every option. */
+void cli_usage(FILE *out, bool brief);
 
 #endif

@@ -236,6 +236,7 @@ void console_report(struct console *c, const struct job_outcome *job,
 		rv_term_printf(f, ": %s", msg);
 		free(msg);
 	}
-	fprintf(f, "\nresults: %s\n", job->result_path);
+	fprintf(f, "\nresults: %s\n", job->result_path ? job->result_path :
+		"not kept (--no-out)");
 	fflush(f);
 }

@@ -155,6 +155,7 @@ static void job_shard_init(struct job_shard *sh, struct job *job,
 	sh->pcfg.image = job->opt->image;
 	sh->pcfg.target = job->target;
 	sh->pcfg.api_url = job->api_url;
+	sh->pcfg.api_key = job->lite.api_key;	/* --lite's, else NULL */
 	sh->pcfg.cancel = &signals_stop;
 	sh->pcfg.attempts = &sh->attempts;
 	sh->pcfg.create_timeout_ms = (long)(job->opt->provision_timeout_s *
@@ -162,7 +163,7 @@ static void job_shard_init(struct job_shard *sh, struct job *job,
 	/* provider-side backstops: idle stop, then delete on stop */
 	sh->pcfg.auto_stop_min = (long)(job->opt->timeout_s / 60.0) + 30;
 	sh->pcfg.auto_delete_min = job->opt->keep ? -1 : 0;
-	sh->pcfg.network_allow = job->opt->network_allow;
+	sh->pcfg.network_allow = job->opt->network_allow.v;
 	sh->pcfg.network_block_all = job->opt->network_block_all;
 	sh->app.mode = job->mode;
 	sh->app.provider = job->provider;
@@ -574,6 +575,7 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	out->mode = job->mode_name;
 	out->api_url = job->api_url;
 	out->target = job->target;
+	out->server = job->lite.pid ? job->lite.server : NULL;
 	out->n_sandboxes = job->n_sandboxes ? job->n_sandboxes : 1;
 	out->sandbox = job->sandbox;
 	out->app_desc = job->app_desc;
@@ -586,7 +588,7 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	rv_redact_hint(job->api_key, out->key_hint, sizeof(out->key_hint));
 	out->key_minted = job->key_minted;
 	out->out_dir = job->out_dir;
-	out->result_path = job->result_path;
+	out->result_path = job->out_is_temp ? NULL : job->result_path;
 	out->log_path = job->log_path;
 	out->status = job->status;
 	out->exit_code = job->exit_code;

@@ -27,6 +27,7 @@
 #include "appinfo.h"
 #include "cli.h"
 #include "health.h"
+#include "lite_launch.h"
 #include "outcome.h"
 #include "rollouts.h"
 #include "rv_err.h"
@@ -43,6 +44,7 @@ struct job {
 	const struct cli_options *opt;	/* borrowed */
 	char id[48];
 	char *out_dir;
+	bool out_is_temp;		/* --no-out: removed by job_release() */
 	char *result_path;		/* <out>/result.json */
 	char *log_path;			/* <out>/taskapp.log */
 	char *api_key;			/* secret: never printed */
@@ -62,6 +64,7 @@ struct job {
 	int port;			/* the app's port, once known */
 
 	/* sandbox modes */
+	struct lite_launch lite;	/* --lite: the offline server */
 	char *api_url;			/* provider endpoint, or NULL */
 	char *target;			/* provider region, or NULL */
 	unsigned n_sandboxes;		/* shards of the seeds */

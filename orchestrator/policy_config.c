@@ -49,27 +49,27 @@ static const char *policy_config_find_secret(json_t *v)
 	return NULL;
 }
 
-enum rv_code policy_config_check(const char *json, struct rv_err *err)
+enum rv_code policy_config_check(const char *json, const char *where,
+				 struct rv_err *err)
 {
 	struct rv_err e = RV_ERR_INIT;
-	json_t *v = rv_json_parse(json, strlen(json), "'--policy-config'", &e);
+	json_t *v = rv_json_parse(json, strlen(json), where, &e);
 	enum rv_code rc = RV_OK;
 	const char *secret;
 
 	if (!v)
 		return rv_errf(err, RV_ERR_USAGE, "%s", e.msg);
 	if (!json_is_object(v))
-		rc = rv_errf(err, RV_ERR_USAGE, "'--policy-config' must be a "
-			     "JSON object, not %s", rv_json_type_name(v));
+		rc = rv_errf(err, RV_ERR_USAGE, "%s must be a JSON object, not "
+			     "%s", where, rv_json_type_name(v));
 	else if (json_object_get(v, "policy"))
-		rc = rv_errf(err, RV_ERR_USAGE, "'--policy-config' sets "
-			     "'policy': use '--policy NAME'");
+		rc = rv_errf(err, RV_ERR_USAGE, "%s sets 'policy': use "
+			     "'--policy NAME'", where);
 	else if ((secret = policy_config_find_secret(v)))
-		rc = rv_errf(err, RV_ERR_USAGE, "'--policy-config' must not "
-			     "carry '%s': a flag's value is recorded in "
-			     "result.json; give the task app the model's key "
-			     "in a passed variable ('--pass-env "
-			     "OPENAI_API_KEY')", secret);
+		rc = rv_errf(err, RV_ERR_USAGE, "%s must not carry '%s': a "
+			     "flag's value is recorded in result.json; give "
+			     "the task app the model's key in a passed variable "
+			     "('--pass-env OPENAI_API_KEY')", where, secret);
 	json_decref(v);
 	return rc;
 }

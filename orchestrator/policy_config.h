@@ -17,8 +17,10 @@
 
 struct cli_options;
 
-/* Is json a valid --policy-config?  RV_ERR_USAGE with why when not. */
-enum rv_code policy_config_check(const char *json, struct rv_err *err);
+/* Is json a valid --policy-config?  RV_ERR_USAGE with why, naming where
+   it came from ("'--policy-config'", ...), when not. */
+enum rv_code policy_config_check(const char *json, const char *where,
+				 struct rv_err *err);
 
 /* policy.config for opt (options already checked), as JSON text
    (malloc'ed). */

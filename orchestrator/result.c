@@ -120,9 +120,10 @@ static json_t *result_environment(const struct job_outcome *job)
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
 	result_hash(u.nodename, hash);
-	return json_pack("{s:s, s:{s:s, s:s, s:s, s:I, s:s}, s:s, s:s, s:o, "
-			 "s:o, s:o}",
+	return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:I, s:s}, s:s, s:s, "
+			 "s:o, s:o, s:o, s:o}",
 		"runeval_version", RUNEVAL_VERSION,
+		"runeval_git", RUNEVAL_GIT,
 		"host", "os", u.sysname, "kernel", u.release,
 		"arch", u.machine, "cpus", (json_int_t)cpus,
 		"hostname_hash", hash,
@@ -130,6 +131,7 @@ static json_t *result_environment(const struct job_outcome *job)
 		"mode", job->mode,
 		"target", result_str(job->target),
 		"api_url", result_str(job->api_url),
+		"server", result_str(job->server),
 		"task_app", app_info_json(job->app_info));
 }
 
@@ -172,9 +174,9 @@ static json_t *result_config(const struct job_outcome *job)
 					      "policy.config", NULL);
 	json_t *network = json_array();
 
-	for (size_t i = 0; i < o->n_network_allow; i++)
+	for (size_t i = 0; i < o->network_allow.n; i++)
 		json_array_append_new(network,
-				      json_string(o->network_allow[i]));
+				      json_string(o->network_allow.v[i]));
 	for (size_t i = 0; i < o->n_seeds; i++)
 		json_array_append_new(seeds, json_integer(o->seeds[i]));
 	return json_pack("{s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:f, s:f, s:o, "

@@ -138,6 +138,60 @@ START_TEST(test_appenv_globs_and_the_app_env_file)
 }
 END_TEST
 
+/* The configuration file and RUNEVAL_* follow the same rules. */
+START_TEST(test_appenv_from_config_and_environment)
+{
+	const char *args[] = { "--local", "--seeds", "1", "--app", NULL,
+			       "--start", "exec python3 app.py --leak",
+			       "--config", NULL, NULL };
+	const char *env[] = { "OPENAI_API_KEY=" OPENAI, "SYN_A=1",
+			      "RUNEVAL_PASS_ENV=OPENAI_API_KEY,SYN_A", NULL };
+	struct rr *r = rr_new();
+	char *dir = tu_tmpdir(), *yaml = rv_xasprintf("%s/runeval.yaml", dir);
+	FILE *f = fopen(yaml, "w");
+	json_t *seen;
+
+	fprintf(f, "pass-env: [NOT_USED_ENV_WINS]\nenv:\n  MODE: fast\n"
+		"  LEVEL: 3\ntemperature: 0.5\n");
+	fclose(f);
+	args[4] = pyapp;
+	args[8] = yaml;
+	ck_assert_msg(rr_run(r, args, env) == 0, "%s", r->stderr_text);
+	seen = seen_env(r, 0);
+	/* RUNEVAL_PASS_ENV replaced the file's list */
+	ck_assert_ptr_nonnull(json_object_get(seen, "OPENAI_API_KEY"));
+	ck_assert_ptr_nonnull(json_object_get(seen, "SYN_A"));
+	ck_assert_str_eq(json_string_value(json_object_get(seen, "MODE")),
+			 "fast");
+	ck_assert_str_eq(json_string_value(json_object_get(seen, "LEVEL")),
+			 "3");
+	rr_assert_nowhere(r, NULL, OPENAI);
+	rr_free(r);
+	/* a credential in the file is refused, naming file and line */
+	r = rr_new();
+	f = fopen(yaml, "w");
+	fprintf(f, "seeds: 1\npolicy-config:\n  api_key: sk-in-a-file\n");
+	fclose(f);
+	ck_assert_int_eq(rr_run(r, args, NULL), 2);
+	ck_assert_msg(strstr(r->stderr_text, "must not carry 'api_key'") &&
+		      strstr(r->stderr_text, "line"), "%s", r->stderr_text);
+	ck_assert_ptr_null(strstr(r->stderr_text, "sk-in-a-file"));
+	f = fopen(yaml, "w");
+	fprintf(f, "env:\n  OPENAI_API_KEY: sk-in-a-file\n");
+	fclose(f);
+	rr_free(r);
+	r = rr_new();
+	ck_assert_int_eq(rr_run(r, args, NULL), 2);
+	ck_assert_msg(strstr(r->stderr_text, "looks like a secret"), "%s",
+		      r->stderr_text);
+	ck_assert_ptr_null(strstr(r->stderr_text, "sk-in-a-file"));
+	tu_rmrf(dir);
+	free(dir);
+	free(yaml);
+	rr_free(r);
+}
+END_TEST
+
 /* Each: the args after "--local --seeds 1", what stderr must say. */
 START_TEST(test_appenv_bad_input)
 {
@@ -145,7 +199,8 @@ START_TEST(test_appenv_bad_input)
 		{ "--pass-env", "NOT_SET_ANYWHERE", NULL, NULL, "NOT_SET_ANYWHERE "
 		  "is not set" },
 		{ "--pass-env", "NO_SUCH_*", NULL, NULL, "matches no variable" },
-		{ "--pass-env", "BAD-NAME", NULL, NULL, "invalid '--pass-env" },
+		{ "--pass-env", "BAD-NAME", NULL, NULL, "invalid value "
+		  "'BAD-NAME' for '--pass-env'" },
 		{ "--pass-env", "PORT", NULL, NULL, "runeval sets PORT itself" },
 		{ "--env", "OPENAI_API_KEY=sk-x", NULL, NULL, "looks like a "
 		  "secret" },
@@ -303,6 +358,7 @@ static Suite *appenv_suite(void)
 	tcase_add_test(tc, test_appenv_local_is_clean_plus_what_is_passed);
 	tcase_add_test(tc, test_appenv_inherit_env_gives_everything);
 	tcase_add_test(tc, test_appenv_globs_and_the_app_env_file);
+	tcase_add_test(tc, test_appenv_from_config_and_environment);
 	tcase_add_test(tc, test_appenv_policy_config_is_merged);
 	tcase_add_test(tc, test_appenv_policy_checked_against_info);
 	suite_add_tcase(s, tc);

@@ -5,7 +5,6 @@
 #include "rv_fs.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -195,59 +194,12 @@ bool lite_box_pick_ids(const struct lite_box_host *h,
 	return false;
 }
 
-/* Remove everything inside the directory dfd (which is closed). */
-static int lite_rmtree_fd(int dfd, int depth)
-{
-	DIR *d = fdopendir(dfd);
-	struct dirent *de;
-	int rc = 0;
-
-	if (!d) {
-		close(dfd);
-		return -1;
-	}
-	while ((de = readdir(d))) {
-		int sub;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno == ENOENT)
-			continue;
-		if (errno != EISDIR || depth > 4096) {
-			rc = -1;
-			continue;
-		}
-		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY |
-			     O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0 && errno == EACCES &&
-		    fchmodat(dirfd(d), de->d_name, 0700, 0) == 0)
-			sub = openat(dirfd(d), de->d_name, O_RDONLY |
-				     O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0 || lite_rmtree_fd(sub, depth + 1) < 0 ||
-		    unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0)
-			rc = -1;
-	}
-	closedir(d);
-	return rc;
-}
-
 enum rv_code lite_box_remove(const struct lite_box_host *h, const char *id,
 			     struct rv_err *err)
 {
 	char *path = lite_box_path(h, id, NULL);
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	enum rv_code rc = RV_OK;
+	enum rv_code rc = rv_remove_tree(path, err);
 
-	if (fd < 0) {
-		if (errno != ENOENT)
-			rc = rv_errf(err, RV_ERR_IO, "cannot open '%s': %s",
-				     path, strerror(errno));
-		goto out;
-	}
-	if (lite_rmtree_fd(fd, 0) < 0 || rmdir(path) < 0)
-		rc = rv_errf(err, RV_ERR_IO, "cannot remove '%s' entirely: %s",
-			     path, strerror(errno));
-out:
 	free(path);
 	return rc;
 }

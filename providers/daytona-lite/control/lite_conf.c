@@ -292,6 +292,17 @@ static void lite_conf_defaults(struct lite_conf *c)
 	c->faults.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 }
 
+/* A key a client can send as "Bearer KEY": printable, no spaces. */
+static bool lite_token_ok(const char *key)
+{
+	if (!*key)
+		return false;
+	for (const char *p = key; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return false;
+	return true;
+}
+
 static enum rv_code lite_conf_env(struct lite_conf *c, struct rv_err *err)
 {
 	for (size_t i = 0; i < LITE_NOPTS; i++) {
@@ -352,6 +363,11 @@ enum rv_code lite_conf_parse(struct lite_conf *c, int argc, char **argv,
 	if (optind < argc)
 		return rv_errf(err, RV_ERR_USAGE, "unexpected argument '%s'",
 			       argv[optind]);
+	if (c->api_key && !lite_token_ok(c->api_key))
+		return rv_errf(err, RV_ERR_USAGE, "%s '--api-key': give a key "
+			       "of printable characters without spaces, or "
+			       "leave the option out and daytona-lite makes "
+			       "one", *c->api_key ? "unusable" : "empty");
 	if (c->interval_unit_ms < 1)
 		return rv_errf(err, RV_ERR_USAGE,
 			       "'--interval-unit-ms' must be at least 1");

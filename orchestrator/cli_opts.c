@@ -1,0 +1,586 @@
+/* cli_opts: the option table and its setters (see cli_opts.h). */
+#include "cli_opts.h"
+
+#include "appenv.h"
+#include "cli.h"
+#include "policy_config.h"
+#include "rv_alloc.h"
+#include "rv_json.h"
+#include "rv_net.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define F(field) offsetof(struct cli_options, field)
+#define G_MODE "Where the task app runs"
+#define G_SANDBOX "Sandboxes"
+#define G_SEEDS "Seeds and rollouts"
+#define G_APP "Task app"
+#define G_ENV "The task app's environment"
+#define G_OUT "Output"
+#define G_CONF "Configuration"
+
+/* --network-allow: an IPv4 CIDR, as Daytona's networkAllowList takes. */
+static enum rv_code cli_check_cidr(const char *s, const char *where,
+				   struct rv_err *err)
+{
+	uint32_t addr;
+	unsigned prefix;
+	int r = rv_net_cidr4(s, &addr, &prefix);
+
+	if (r == RV_NET_CIDR_HOST_BITS)
+		return rv_errf(err, RV_ERR_USAGE, "invalid value '%s' for %s: "
+			       "bits beyond the /%u prefix are set", s, where,
+			       prefix);
+	if (r != RV_NET_CIDR_OK)
+		return rv_errf(err, RV_ERR_USAGE, "invalid value '%s' for %s: "
+			       "expected an IPv4 address or CIDR such as "
+			       "10.0.2.2/32", s, where);
+	return RV_OK;
+}
+
+static const struct cli_opt cli_table[] = {
+	{ "provider", 0, CLI_PROVIDER, F(provider), 0, 0, CLI_BRIEF, "NAME",
+	  G_MODE, "where the task app runs: local, daytona, ... (each is also "
+	  "a flag: --local, --daytona)" },
+	{ "lite", 0, CLI_FLAG, F(lite), 0, 0, CLI_BRIEF, NULL, G_MODE,
+	  "use an offline server started for the job (no account)" },
+	{ "sandboxes", 0, CLI_UINT, F(sandboxes), 1, CLI_MAX_SANDBOXES,
+	  CLI_SANDBOX | CLI_BRIEF, "M", G_SANDBOX, "spread the seeds over M "
+	  "sandboxes (at most 64)" },
+	{ "snapshot", 0, CLI_STR, F(snapshot), 0, 0, CLI_SANDBOX, "NAME",
+	  G_SANDBOX, "create from this snapshot (default: the provider's)" },
+	{ "image", 0, CLI_STR, F(image), 0, 0, CLI_SANDBOX, "IMAGE",
+	  G_SANDBOX, "or from this container image" },
+	{ "target", 0, CLI_STR, F(target), 0, 0, CLI_SANDBOX, "REGION",
+	  G_SANDBOX, "region (default $DAYTONA_TARGET)" },
+	{ "setup", 0, CLI_STR, F(setup_cmd), 0, 0, CLI_SANDBOX, "CMD",
+	  G_SANDBOX, "run CMD in the app's directory before starting it" },
+	{ "provision-timeout", 0, CLI_SECS, F(provision_timeout_s), 0, 0,
+	  CLI_SANDBOX, "SECS", G_SANDBOX, "wait this long for a sandbox to "
+	  "start (default 180); then it is deleted" },
+	{ "keep", 0, CLI_FLAG, F(keep), 0, 0, CLI_SANDBOX, NULL, G_SANDBOX,
+	  "leave the sandbox and app up and print how to reach them "
+	  "('runeval reap --job ID' deletes them)" },
+	{ "network-allow", 0, CLI_LIST, F(network_allow), 0, 0,
+	  CLI_SANDBOX | CLI_COMMAS, "CIDR", G_SANDBOX, "let the sandbox reach "
+	  "CIDR, repeatable (on daytona-lite, 10.0.2.2 is its host)" },
+	{ "network-block-all", 0, CLI_FLAG, F(network_block_all), 0, 0,
+	  CLI_SANDBOX, NULL, G_SANDBOX, "no egress from the sandbox at all" },
+	{ "seeds", 0, CLI_SEEDS, 0, 1, CLI_MAX_SEEDS, CLI_BRIEF, "N", G_SEEDS,
+	  "seeds 0..N-1" },
+	{ "seed-list", 0, CLI_SEED_LIST, 0, 0, 0, CLI_BRIEF, "LIST", G_SEEDS,
+	  "explicit seeds, e.g. 0,3,10-19" },
+	{ "concurrency", 0, CLI_UINT, F(concurrency), 1, 1024, CLI_BRIEF, "K",
+	  G_SEEDS, "rollouts in flight per sandbox (default 8)" },
+	{ "policy", 0, CLI_STR, F(policy), 0, 0, CLI_BRIEF, "NAME", G_SEEDS,
+	  "policy.config.policy (default reference)" },
+	{ "model", 0, CLI_STR, F(model), 0, 0, 0, "M", G_SEEDS,
+	  "policy.config.model" },
+	{ "inference-url", 0, CLI_STR, F(inference_url), 0, 0, 0, "URL",
+	  G_SEEDS, "policy.config.inference_url" },
+	{ "policy-config", 0, CLI_JSON_OBJECT, F(policy_config), 0, 0, 0,
+	  "JSON", G_SEEDS, "merged into policy.config (no credentials: pass "
+	  "the model's key with --pass-env)" },
+	{ "temperature", 0, CLI_NUM, F(temperature), 0, 2, 0, "T", G_SEEDS,
+	  "policy.config.temperature (0 to 2)" },
+	{ "max-tokens", 0, CLI_UINT, F(max_tokens), 1, 1000000, 0, "N",
+	  G_SEEDS, "policy.config.max_tokens" },
+	{ "max-turns", 0, CLI_UINT, F(max_turns), 1, 100, 0, "N", G_SEEDS,
+	  "policy.config.max_turns" },
+	{ "timeout", 0, CLI_SECS, F(timeout_s), 0, 0, 0, "SECS", G_SEEDS,
+	  "per rollout (default 600)" },
+	{ "env-name", 0, CLI_STR, F(env_name), 0, 0, 0, "NAME", G_SEEDS,
+	  "env.env_name (default default)" },
+	{ "env-config", 0, CLI_JSON_OBJECT, F(env_config), 0, 0, 0, "JSON",
+	  G_SEEDS, "env.config, a JSON object (default {})" },
+	{ "app", 0, CLI_STR, F(app_dir), 0, 0, CLI_BRIEF, "DIR", G_APP,
+	  "the task app's directory (default: the bundled one)" },
+	{ "start", 0, CLI_STR, F(start_cmd), 0, 0, 0, "CMD", G_APP,
+	  "shell command that starts it, with PORT, ENVIRONMENT_API_KEY and "
+	  "what is passed set (default: DIR/start.sh, or the bundled "
+	  "taskapp)" },
+	{ "port", 0, CLI_INT, F(port), 1, 65535, 0, "N", G_APP,
+	  "the port it listens on (default: a free one; 8000 in a sandbox)" },
+	{ "health-timeout", 0, CLI_SECS, F(health_timeout_s), 0, 0, 0,
+	  "SECS", G_APP, "wait this long for GET /health (default 30)" },
+	{ "pass-env", 0, CLI_LIST, F(pass_env), 0, 0, CLI_BRIEF | CLI_COMMAS,
+	  "NAME", G_ENV, "forward NAME (or a glob: 'OPENAI_*') to the task "
+	  "app, in every mode; its value is a secret; repeatable" },
+	{ "env", 0, CLI_LIST, F(set_env), 0, 0, 0, "KEY=VALUE", G_ENV,
+	  "a plain setting for the task app (recorded); repeatable" },
+	{ "app-env-file", 0, CLI_STR, F(app_env_file), 0, 0, 0, "FILE", G_ENV,
+	  "KEY=VALUE lines for the task app, as secrets" },
+	{ "inherit-env", 0, CLI_FLAG, F(inherit_env), 0, 0, 0, NULL, G_ENV,
+	  "local mode: the task app gets runeval's whole environment, not "
+	  "the clean one" },
+	{ "out", 0, CLI_STR, F(out_dir), 0, 0, CLI_BRIEF, "DIR", G_OUT,
+	  "results directory (default runs/<job-id>)" },
+	{ "force", 0, CLI_FLAG, F(force), 0, 0, 0, NULL, G_OUT,
+	  "let --out name a directory that is not empty (its files are "
+	  "replaced)" },
+	{ "no-out", 0, CLI_FLAG, F(no_out), 0, 0, 0, NULL, G_OUT,
+	  "keep no results directory: stdout only (for hyperfine, scripts)" },
+	{ "json", 0, CLI_FLAG, F(json), 0, 0, 0, NULL, G_OUT,
+	  "print result.json on stdout (tables to stderr)" },
+	{ "no-progress", 0, CLI_FLAG, F(no_progress), 0, 0, 0, NULL, G_OUT,
+	  "no live progress line" },
+	{ "quiet", 'q', CLI_FLAG, F(quiet), 0, 0, 0, NULL, G_OUT,
+	  "print only errors and the outcome" },
+	{ "verbose", 'v', CLI_FLAG, F(verbose), 0, 0, 0, NULL, G_OUT,
+	  "print every phase, health attempt and rollout" },
+	{ "dry-run", 0, CLI_FLAG, F(dry_run), 0, 0, CLI_BRIEF, NULL, G_OUT,
+	  "print the plan and exit without creating anything" },
+	{ "config", 0, CLI_STR, F(config_file), 0, 0, CLI_ARGV_ONLY, "FILE",
+	  G_CONF, "job configuration (YAML, keys are these options' names; "
+	  "default ./runeval.yaml when present)" },
+	{ "env-file", 0, CLI_STR, F(env_file), 0, 0, CLI_ARGV_ONLY, "FILE",
+	  G_CONF, "KEY=VALUE lines for the environment (default .env when "
+	  "present); variables already set win" },
+	{ "help", 'h', CLI_FLAG, F(help), 0, 0, CLI_ARGV_ONLY, NULL, G_CONF,
+	  "this help; 'runeval help options' lists every option" },
+	{ "version", 'V', CLI_FLAG, F(version), 0, 0, CLI_ARGV_ONLY, NULL,
+	  G_CONF, "print the version and the git commit" },
+};
+
+_Static_assert(sizeof(cli_table) / sizeof(*cli_table) <= CLI_MAX_OPTS,
+	       "CLI_MAX_OPTS is too small for the option table");
+
+const struct cli_opt *cli_opts(size_t *n)
+{
+	*n = sizeof(cli_table) / sizeof(*cli_table);
+	return cli_table;
+}
+
+/* name with '_' for '-' matches; case matters (YAML keys are words). */
+static bool cli_name_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (*a != *b && !((*a == '-' || *a == '_') &&
+				  (*b == '-' || *b == '_')))
+			return false;
+	return *a == *b;
+}
+
+const struct cli_opt *cli_opt_find(const char *name)
+{
+	size_t n;
+	const struct cli_opt *t = cli_opts(&n);
+
+	for (size_t i = 0; name && i < n; i++)
+		if (cli_name_eq(t[i].name, name))
+			return &t[i];
+	return NULL;
+}
+
+void cli_opt_env_name(const struct cli_opt *o, char *buf, size_t size)
+{
+	size_t k = (size_t)snprintf(buf, size, "RUNEVAL_");
+
+	for (const char *p = o->name; *p && k + 1 < size; p++)
+		buf[k++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+	buf[k < size ? k : size - 1] = '\0';
+}
+
+static enum rv_code cli_bad(struct rv_err *err, const char *where,
+			    const char *s, const char *want)
+{
+	return rv_errf(err, RV_ERR_USAGE, "invalid value '%s' for %s: "
+		       "expected %s", s, where, want);
+}
+
+static enum rv_code cli_set_flag(bool *v, const char *s, const char *where,
+				 struct rv_err *err)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (!s || !strcasecmp(s, yes[i])) {
+			*v = true;
+			return RV_OK;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*v = false;
+			return RV_OK;
+		}
+	}
+	return cli_bad(err, where, s, "true or false");
+}
+
+static enum rv_code cli_set_long(long *v, const char *s, long lo, long hi,
+				 const char *where, struct rv_err *err)
+{
+	char *end, want[80];
+	long x;
+
+	errno = 0;
+	x = strtol(s, &end, 10);
+	if (!*s || *end || errno || x < lo || x > hi) {
+		snprintf(want, sizeof(want), "an integer from %ld to %ld", lo,
+			 hi);
+		return cli_bad(err, where, s, want);
+	}
+	*v = x;
+	return RV_OK;
+}
+
+static enum rv_code cli_set_secs(double *v, const char *s, const char *where,
+				 struct rv_err *err)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(x) || x <= 0 || x > 7 * 86400)
+		return cli_bad(err, where, s, "seconds > 0 (up to a week)");
+	*v = x;
+	return RV_OK;
+}
+
+/* --seeds N: seeds 0..N-1 (replacing any earlier seeds). */
+static enum rv_code cli_set_seeds(struct cli_options *opt, const char *s,
+				  const char *where, struct rv_err *err)
+{
+	long n;
+	enum rv_code rc = cli_set_long(&n, s, 1, CLI_MAX_SEEDS, where, err);
+
+	if (rc != RV_OK)
+		return rc;
+	free(opt->seeds);
+	opt->seeds = rv_xcalloc((size_t)n, sizeof(long));
+	for (long i = 0; i < n; i++)
+		opt->seeds[i] = i;
+	opt->n_seeds = (size_t)n;
+	return RV_OK;
+}
+
+static enum rv_code cli_set_seed_list(struct cli_options *opt,
+				      const char *s, const char *where,
+				      struct rv_err *err)
+{
+	long *seeds = NULL;
+	size_t n = 0;
+	enum rv_code rc = cli_parse_seed_list(s, &seeds, &n, err);
+
+	if (rc != RV_OK) {
+		free(seeds);
+		rv_err_prefix(err, "%s", where);
+		return rc;
+	}
+	free(opt->seeds);
+	opt->seeds = seeds;
+	opt->n_seeds = n;
+	return RV_OK;
+}
+
+static enum rv_code cli_set_num(double *v, const char *s, long lo, long hi,
+				const char *where, struct rv_err *err)
+{
+	char *end, want[80];
+	double x;
+
+	errno = 0;
+	x = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(x) || x < lo || x > hi) {
+		snprintf(want, sizeof(want), "a number from %ld to %ld", lo,
+			 hi);
+		return cli_bad(err, where, s, want);
+	}
+	*v = x;
+	return RV_OK;
+}
+
+typedef enum rv_code (*cli_check_fn)(const char *s, const char *where,
+				     struct rv_err *err);
+
+/* The check of each value of o, or NULL (RV_ERR_USAGE naming where). */
+static cli_check_fn cli_check_of(const struct cli_opt *o)
+{
+	if (o->off == F(network_allow))
+		return cli_check_cidr;
+	if (o->off == F(policy_config))
+		return policy_config_check;
+	if (o->off == F(pass_env))
+		return appenv_check_pass;
+	if (o->off == F(set_env))
+		return appenv_check_set;
+	return NULL;
+}
+
+/* Add one value to l (s outlives opt), after the row's check. */
+static enum rv_code cli_list_add(struct cli_list *l, const struct cli_opt *o,
+				 const char *s, const char *where,
+				 struct rv_err *err)
+{
+	cli_check_fn check = cli_check_of(o);
+	enum rv_code rc = check ? check(s, where, err) : RV_OK;
+
+	if (rc != RV_OK)
+		return rc;
+	l->v = rv_xreallocarray(l->v, l->n + 2, sizeof(*l->v));
+	l->v[l->n++] = s;
+	l->v[l->n] = NULL;
+	return RV_OK;
+}
+
+/* {KEY: VALUE} (a mapping of the configuration file): "KEY=VALUE"s. */
+static enum rv_code cli_list_add_object(struct cli_options *opt,
+					struct cli_list *l,
+					const struct cli_opt *o, const char *s,
+					const char *where, struct rv_err *err)
+{
+	json_t *obj = rv_json_parse(s, strlen(s), where, err), *v;
+	enum rv_code rc = obj ? RV_OK : RV_ERR_USAGE;
+	const char *k;
+
+	json_object_foreach(obj, k, v) {
+		char *text = json_is_string(v) ? NULL : rv_json_dumps(v);
+		char *kv = rv_xasprintf("%s=%s", k, text ? text :
+					json_string_value(v));
+
+		rc = cli_list_add(l, o, cli_options_keep(opt, kv), where, err);
+		free(kv);
+		free(text);
+		if (rc != RV_OK)
+			break;
+	}
+	json_decref(obj);
+	return rc;
+}
+
+/* A CLI_LIST value: one, "a,b" (CLI_COMMAS) or {KEY: VALUE}. */
+static enum rv_code cli_set_list(struct cli_options *opt,
+				 const struct cli_opt *o, const char *s,
+				 enum cli_src src, const char *where,
+				 struct rv_err *err)
+{
+	struct cli_list *l = (struct cli_list *)((char *)opt + o->off);
+	enum rv_code rc = RV_OK;
+	char *copy, *save = NULL, *item;
+
+	if (opt->src[o - cli_table] != src)
+		l->n = 0;	/* a later source replaces the list */
+	if (*s == '{')
+		return cli_list_add_object(opt, l, o, s, where, err);
+	if (!(o->flags & CLI_COMMAS) || !strchr(s, ','))
+		return cli_list_add(l, o, s, where, err);
+	copy = rv_xstrdup(s);
+	for (item = strtok_r(copy, ", ", &save); item && rc == RV_OK;
+	     item = strtok_r(NULL, ", ", &save))
+		rc = cli_list_add(l, o, cli_options_keep(opt, item), where,
+				  err);
+	free(copy);
+	return rc;
+}
+
+enum rv_code cli_opt_set(struct cli_options *opt, const struct cli_opt *o,
+			 const char *s, enum cli_src src, const char *where,
+			 struct rv_err *err)
+{
+	char *field = (char *)opt + o->off;
+	enum rv_code rc = RV_OK;
+	long v;
+
+	if (!s && o->kind != CLI_FLAG)
+		return rv_errf(err, RV_ERR_USAGE, "%s needs a value", where);
+	switch (o->kind) {
+	case CLI_FLAG:
+		rc = cli_set_flag((bool *)field, s, where, err);
+		break;
+	case CLI_STR:
+	case CLI_JSON_OBJECT:
+		rc = cli_check_of(o) ? cli_check_of(o)(s, where, err) : RV_OK;
+		if (rc == RV_OK)
+			*(const char **)field = s;
+		break;
+	case CLI_NUM:
+		rc = cli_set_num((double *)field, s, o->lo, o->hi, where, err);
+		break;
+	case CLI_LIST:
+		rc = cli_set_list(opt, o, s, src, where, err);
+		break;
+	case CLI_UINT:
+	case CLI_INT:
+		rc = cli_set_long(&v, s, o->lo, o->hi, where, err);
+		if (rc == RV_OK && o->kind == CLI_UINT)
+			*(unsigned *)field = (unsigned)v;
+		else if (rc == RV_OK)
+			*(int *)field = (int)v;
+		break;
+	case CLI_SECS:
+		rc = cli_set_secs((double *)field, s, where, err);
+		break;
+	case CLI_SEEDS:
+		rc = cli_set_seeds(opt, s, where, err);
+		break;
+	case CLI_SEED_LIST:
+		rc = cli_set_seed_list(opt, s, where, err);
+		break;
+	case CLI_PROVIDER:
+		rc = cli_set_provider(opt, s, where, err);
+		break;
+	}
+	if (rc == RV_OK)
+		opt->src[o - cli_table] = (unsigned char)src;
+	return rc;
+}
+
+void cli_opt_value(const struct cli_options *opt, const struct cli_opt *o,
+		   struct rv_buf *out)
+{
+	const char *field = (const char *)opt + o->off;
+
+	switch (o->kind) {
+	case CLI_FLAG:
+		rv_buf_adds(out, *(const bool *)field ? "true" : "false");
+		break;
+	case CLI_STR:
+	case CLI_JSON_OBJECT:
+	case CLI_PROVIDER:
+		rv_buf_adds(out, *(const char *const *)field ?
+			    *(const char *const *)field : "");
+		break;
+	case CLI_UINT:
+		rv_buf_addf(out, "%u", *(const unsigned *)field);
+		break;
+	case CLI_INT:
+		rv_buf_addf(out, "%d", *(const int *)field);
+		break;
+	case CLI_SECS:
+		rv_buf_addf(out, "%g", *(const double *)field);
+		break;
+	case CLI_NUM:
+		if (*(const double *)field >= 0)
+			rv_buf_addf(out, "%g", *(const double *)field);
+		break;
+	case CLI_LIST:
+		for (size_t i = 0; i < ((const struct cli_list *)field)->n; i++)
+			rv_buf_addf(out, "%s%s", i ? "," : "",
+				    ((const struct cli_list *)field)->v[i]);
+		break;
+	case CLI_SEEDS:
+	case CLI_SEED_LIST:
+		cli_seed_list_text(opt->seeds, opt->n_seeds, out);
+		break;
+	}
+}
+
+void cli_help_line(FILE *out, const char *lhs, const char *help)
+{
+	const size_t col = 26, width = 79;
+	size_t at;
+
+	fprintf(out, "  %s", lhs);
+	at = 2 + strlen(lhs);
+	while (*help) {
+		size_t len = strlen(help), take = len;
+
+		if (at >= col) {
+			fputc('\n', out);
+			at = 0;
+		}
+		fprintf(out, "%*s", (int)(col - at), "");
+		at = col;
+		/* break at the last space that keeps the line in width */
+		if (len > width - col) {
+			take = width - col;
+			while (take > 0 && help[take] != ' ')
+				take--;
+			if (!take)
+				take = width - col;
+		}
+		fprintf(out, "%.*s\n", (int)take, help);
+		at = 0;
+		help += take;
+		while (*help == ' ')
+			help++;
+	}
+	if (at)
+		fputc('\n', out);
+}
+
+void cli_seed_list_text(const long *seeds, size_t n, struct rv_buf *out)
+{
+	for (size_t i = 0; i < n; ) {
+		size_t j = i;
+
+		while (j + 1 < n && seeds[j + 1] == seeds[j] + 1)
+			j++;
+		rv_buf_addf(out, "%s%ld", i ? "," : "", seeds[i]);
+		if (j > i)
+			rv_buf_addf(out, "-%ld", seeds[j]);
+		i = j + 1;
+	}
+}
+
+void cli_opts_help(FILE *out, bool brief)
+{
+	const char *group = NULL;
+	size_t n;
+	const struct cli_opt *t = cli_opts(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		char lhs[64], shrt[8] = "";
+
+		if (brief && !(t[i].flags & CLI_BRIEF))
+			continue;
+		if (!brief && (!group || strcmp(group, t[i].group)))
+			fprintf(out, "\n%s:\n", t[i].group);
+		group = t[i].group;
+		if (t[i].key)
+			snprintf(shrt, sizeof(shrt), "-%c, ", t[i].key);
+		snprintf(lhs, sizeof(lhs), "%s--%s%s%s", shrt, t[i].name,
+			 t[i].arg ? " " : "", t[i].arg ? t[i].arg : "");
+		cli_help_line(out, lhs, t[i].help);
+	}
+}
+
+/* s with roff's specials escaped ('-' as "\-", '\' as "\e"). */
+static void cli_roff_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '-')
+			fputs("\\-", out);
+		else if (*s == '\\')
+			fputs("\\e", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+void cli_opts_roff(FILE *out)
+{
+	const char *group = NULL;
+	size_t n;
+	const struct cli_opt *t = cli_opts(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!group || strcmp(group, t[i].group)) {
+			fprintf(out, ".SS ");
+			cli_roff_text(out, t[i].group);
+			fputc('\n', out);
+		}
+		group = t[i].group;
+		fprintf(out, ".TP\n");
+		if (t[i].key)
+			fprintf(out, "\\fB\\-%c\\fR, ", t[i].key);
+		fprintf(out, "\\fB\\-\\-");
+		cli_roff_text(out, t[i].name);
+		fprintf(out, "\\fR");
+		if (t[i].arg) {
+			fprintf(out, " \\fI");
+			cli_roff_text(out, t[i].arg);
+			fprintf(out, "\\fR");
+		}
+		fputc('\n', out);
+		cli_roff_text(out, t[i].help);
+		fprintf(out, ".\n");
+	}
+}
