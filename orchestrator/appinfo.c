@@ -73,11 +73,11 @@ enum rv_code app_info_check_policy(const struct app_info *ai,
 
 	if (!ai->known || !ai->n_policies)
 		return RV_OK;
-	for (size_t i = 0; i < ai->n_policies; i++) {
+	for (size_t i = 0; i < ai->n_policies; i++)
 		if (!strcmp(ai->policies[i], policy))
 			return RV_OK;
+	for (size_t i = 0; i < ai->n_policies; i++)
 		rv_buf_addf(&list, "%s%s", i ? ", " : "", ai->policies[i]);
-	}
 	rc = rv_errf(err, RV_ERR_USAGE, "policy '%s' is not one the task app "
 		     "offers (%s); check '--policy'", policy, list.data);
 	rv_buf_release(&list);
