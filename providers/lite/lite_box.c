@@ -521,6 +521,19 @@ uint64_t lite_proc_start_time(pid_t pid)
 	return (uint64_t)start;
 }
 
+enum rv_code lite_fork(pid_t *pid, uint64_t *start, struct rv_err *err)
+{
+	*pid = fork();
+	if (*pid < 0) {
+		*pid = 0;
+		*start = 0;
+		return rv_errf(err, RV_ERR_CHILD, "cannot fork: %s",
+			       strerror(errno));
+	}
+	*start = *pid ? lite_proc_start_time(*pid) : 0;
+	return RV_OK;
+}
+
 /* bwrap --info-fd writes {"child-pid": N, ...} and closes it. */
 static pid_t lite_read_info(int fd, long timeout_ms)
 {
@@ -729,7 +742,6 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 		.ready_wr = -1, .lim = lim,
 	};
 	enum rv_code rc;
-	pid_t pid;
 
 	uint64_t t0 = rv_now_ns(), t1, t2;
 
@@ -741,16 +753,11 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 	if (rc)
 		goto out;
 	t1 = rv_now_ns();
-	pid = fork();
-	if (pid < 0) {
-		rc = rv_errf(err, RV_ERR_CHILD, "cannot fork: %s",
-			     strerror(errno));
+	rc = lite_fork(&out->bwrap_pid, &out->bwrap_start, err);
+	if (rc)
 		goto out;
-	}
-	if (pid == 0)
+	if (!out->bwrap_pid)
 		lite_child(h, &sp);
-	out->bwrap_pid = pid;
-	out->bwrap_start = lite_proc_start_time(pid);
 	close(sp.info_wr);
 	sp.info_wr = -1;
 	out->init_pid = lite_read_info(sp.info_rd, h->start_timeout_ms);

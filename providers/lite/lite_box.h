@@ -161,6 +161,12 @@ enum rv_code lite_box_remove(const struct lite_box_host *h, const char *id,
 /* Start time of pid (clock ticks since boot), or 0 when there is none. */
 uint64_t lite_proc_start_time(pid_t pid);
 
+/*
+ * fork(): in the parent *pid and *start are the child's (pid and start
+ * time), in the child *pid is 0; RV_ERR_CHILD when there is no child.
+ */
+enum rv_code lite_fork(pid_t *pid, uint64_t *start, struct rv_err *err);
+
 /* Is name a valid environment variable name? */
 bool lite_env_name_ok(const char *name);
 

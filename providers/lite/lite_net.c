@@ -305,7 +305,6 @@ enum rv_code lite_net_open(const char *slirp, bool host_only,
 	const char *argv[16];
 	int netns = -1, userns = -1, pfd[2] = { -1, -1 }, n = 0, e;
 	enum rv_code rc;
-	pid_t pid;
 
 	memset(out, 0, sizeof(*out));
 	if (!slirp)
@@ -331,16 +330,11 @@ enum rv_code lite_net_open(const char *slirp, bool host_only,
 	argv[n++] = "/proc/self/fd/" NET_STR(NET_FD_NETNS);
 	argv[n++] = LITE_NET_TAP;
 	argv[n] = NULL;
-	pid = fork();
-	if (pid < 0) {
-		rc = rv_errf(err, RV_ERR_CHILD, "cannot fork: %s",
-			     strerror(errno));
+	rc = lite_fork(&out->pid, &out->start, err);
+	if (rc != RV_OK)
 		goto out;
-	}
-	if (pid == 0)
+	if (!out->pid)
 		lite_net_slirp_child(argv, netns, userns, pfd[1], cg_fd);
-	out->pid = pid;
-	out->start = lite_proc_start_time(pid);
 	close(pfd[1]);
 	pfd[1] = -1;
 	if (!lite_net_wait_ready(pfd[0], timeout_ms)) {
