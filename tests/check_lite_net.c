@@ -65,6 +65,13 @@ static void greeter_start(struct greeter *g)
 	ck_assert(pthread_create(&g->thread, NULL, greeter_run, g) == 0);
 }
 
+static void greeter_stop(struct greeter *g)
+{
+	shutdown(g->fd, SHUT_RDWR);	/* accept() fails: the thread ends */
+	pthread_join(g->thread, NULL);
+	close(g->fd);
+}
+
 static void net_setup(void)
 {
 	tl_start(&tl_srv, (const char *const[]){ "--network-host-only",
@@ -139,6 +146,7 @@ START_TEST(test_lite_net_allow_list_opens_the_host)
 	ck_assert_msg(strstr(out, "Operation not permitted"), "%s", out);
 	free(out);
 	ck_assert_int_eq(g.accepted, 1);
+	greeter_stop(&g);
 	json_decref(dto);
 	free(id);
 }
@@ -173,6 +181,7 @@ START_TEST(test_lite_net_closed_unless_allowed)
 		free(id);
 	}
 	ck_assert_int_eq(g.accepted, 0);
+	greeter_stop(&g);
 }
 END_TEST
 
@@ -213,6 +222,7 @@ START_TEST(test_lite_net_survives_restart_and_goes_with_sandbox)
 		usleep(10000);
 	ck_assert_msg(kill(pid, 0) < 0 && errno == ESRCH,
 		      "slirp4netns %d outlived its sandbox", (int)pid);
+	greeter_stop(&g);
 	free(path);
 	free(id);
 }
