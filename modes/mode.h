@@ -36,6 +36,7 @@
 #include "provider.h"
 #include "rv_err.h"
 #include "rv_phase.h"
+#include "bundle.h"
 #include "tarball.h"
 
 struct mode_app;
@@ -62,6 +63,8 @@ struct mode_step {
 /* What a mode prepares once per job, before any sandbox (mode_ops.prepare). */
 struct mode_job {
 	const char *app_dir;		/* set by the runner */
+	const char *cache_dir;		/* bundles packed before (bundle.h),
+					   or NULL */
 	struct mode_bundle *bundle;	/* the app packed once, or NULL */
 };
 
@@ -139,6 +142,11 @@ struct mode_app {
 					   and free; no secrets in it) */
 	struct mode_bundle *own_bundle;	/* packed by the mode (released
 					   by teardown) */
+	char *fail_log;			/* a failed step's own log file (the
+					   setup command's setup.log), and */
+	char *fail_tail;		/* its last lines, whole, redacted;
+					   malloc'ed, for the runner to show
+					   and free */
 };
 
 /* The mode called name ("local", ...), or NULL. */
@@ -187,25 +195,6 @@ enum rv_code mode_step_health(struct mode_app *app, struct rv_err *err);
  * everything; keeps going after a failure and reports the first one.
  */
 enum rv_code mode_teardown_common(struct mode_app *app, struct rv_err *err);
-
-/* An app packed for upload, and the SHA-256 tarball_pack() computed. */
-struct mode_bundle {
-	int fd;				/* the unlinked file, open */
-	char *path;			/* "/proc/self/fd/<fd>" */
-	char sha256[TARBALL_SHA256_HEX];
-};
-
-/*
- * Pack dir into a temporary .tar.gz for upload.  The file is unlinked at
- * once and reached as (*out)->path = "/proc/self/fd/N", so that not even
- * a SIGKILL leaves it behind; mode_pack_release() closes and frees it
- * (NULL is fine).  Sandbox modes do this in the upload step when
- * app->bundle is NULL; a runner with several sandboxes packs once and
- * sets bundle.
- */
-enum rv_code mode_pack_app(const char *dir, struct mode_bundle **out,
-			   struct rv_err *err);
-void mode_pack_release(struct mode_bundle *b);
 
 /*
  * Has the app's process ended?  Then st says how, and *log_tail (freed

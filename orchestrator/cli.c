@@ -183,7 +183,27 @@ static char *cli_sandbox_flags(void)
 	return rv_buf_detach(&b, NULL);
 }
 
-/* The sandbox options make sense only in a sandbox mode. */
+static void cli_defaults(struct cli_options *opt);
+
+/* Does o hold its default value (however it was given)? */
+static bool cli_is_default(const struct cli_options *opt,
+			   const struct cli_opt *o)
+{
+	struct rv_buf a = RV_BUF_INIT, b = RV_BUF_INIT;
+	struct cli_options def;
+	bool same;
+
+	cli_defaults(&def);
+	cli_opt_value(opt, o, &a);
+	cli_opt_value(&def, o, &b);
+	same = !strcmp(a.data, b.data);
+	rv_buf_release(&a);
+	rv_buf_release(&b);
+	return same;
+}
+
+/* The sandbox options make sense only in a sandbox mode (a value other
+   than the default, that is: '--sandboxes 1' is harmless anywhere). */
 static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 					 struct rv_err *err)
 {
@@ -196,9 +216,6 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 		if (opt->snapshot && opt->image)
 			return rv_errf(err, RV_ERR_USAGE, "give one of "
 				       "'--snapshot' and '--image', not both");
-		if (opt->keep && opt->sandboxes > 1)
-			return rv_errf(err, RV_ERR_USAGE, "'--keep' keeps one "
-				       "sandbox: use it without '--sandboxes'");
 		if (opt->inherit_env)
 			return rv_errf(err, RV_ERR_USAGE, "'--inherit-env' is "
 				       "for local mode: a sandbox never gets "
@@ -211,7 +228,8 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 		return RV_OK;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!(t[i].flags & CLI_SANDBOX) || opt->src[i] == CLI_SRC_DEFAULT)
+		if (!(t[i].flags & CLI_SANDBOX) ||
+		    opt->src[i] == CLI_SRC_DEFAULT || cli_is_default(opt, &t[i]))
 			continue;
 		flags = cli_sandbox_flags();
 		rv_errf(err, RV_ERR_USAGE, "'--%s'%s needs a sandbox mode (%s)",
@@ -250,6 +268,11 @@ static enum rv_code cli_validate(struct cli_options *opt, struct rv_err *err)
 	if (!opt->n_seeds)
 		return rv_errf(err, RV_ERR_USAGE,
 			       "no seeds: give '--seeds N' or '--seed-list LIST'");
+	if (opt->lite && opt->keep)
+		return rv_errf(err, RV_ERR_USAGE, "'--keep' with '--lite': the "
+			       "server stops with the job and its sandboxes "
+			       "with it; to keep sandboxes, run daytona-lite "
+			       "yourself and point DAYTONA_API_URL at it");
 	if (opt->no_out && opt->out_dir)
 		return rv_errf(err, RV_ERR_USAGE, "'--no-out' and '--out' "
 			       "contradict each other");
@@ -284,7 +307,7 @@ void cli_usage(FILE *out, bool brief)
 
 	fprintf(out,
 "usage: runeval --local | --daytona [--lite] | --provider NAME [options]\n"
-"       runeval COMMAND [options]   (report, reap, lifecycle, config, help)\n"
+"       runeval COMMAND [options]   (report, resume, reap, ls, show, help, ...)\n"
 "\n"
 "Run an eval job: bring the task app up, run one rollout per seed, tear it\n"
 "down; report the rewards and the time of every phase.\n");
@@ -330,6 +353,10 @@ static void cli_defaults(struct cli_options *opt)
 	opt->provider = "process";
 	opt->sandboxes = 1;
 	opt->temperature = -1;
+	opt->sandbox_retries = CLI_DEFAULT_SANDBOX_RETRIES;
+	opt->retries = CLI_DEFAULT_RETRIES;
+	opt->max_failures = -1;
+	opt->max_failures_pct = -1;
 }
 
 /* The table's rows and one --<alias> per provider, for getopt. */

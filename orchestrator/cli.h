@@ -38,6 +38,8 @@
 
 #define CLI_MAX_SANDBOXES 64
 #define CLI_MAX_OPTS 96		/* rows of the option table, at most */
+#define CLI_DEFAULT_SANDBOX_RETRIES 3
+#define CLI_DEFAULT_RETRIES 3
 #define CLI_DEFAULT_CONFIG "runeval.yaml"
 
 /* The values of an option that may be given more than once. */
@@ -55,8 +57,9 @@ struct cli_options {
 	const char *image;
 	const char *target;		/* region; NULL = $DAYTONA_TARGET */
 	const char *setup_cmd;		/* install step, or NULL */
-	unsigned sandboxes;		/* shards of the seeds (default 1) */
-	bool keep;			/* leave the sandbox up */
+	unsigned sandboxes;		/* sandboxes pulling seeds (default 1) */
+	unsigned sandbox_retries;	/* replacements per sandbox slot */
+	bool keep;			/* leave the sandboxes up */
 	bool lite;			/* start the provider's offline server
 					   (daytona-lite) for the job */
 	double provision_timeout_s;	/* 0 = the provider's default */
@@ -67,6 +70,9 @@ struct cli_options {
 	const char *model;		/* NULL = the task app's default */
 	const char *inference_url;
 	double timeout_s;		/* per rollout */
+	unsigned retries;		/* per rollout, transient failures */
+	long max_failures;		/* stop past N failed; -1 = never */
+	double max_failures_pct;	/* or past P% of the seeds; -1 */
 	double health_timeout_s;
 	const char *app_dir;		/* NULL = the bundled task app */
 	const char *start_cmd;		/* NULL = derived from the app */
@@ -88,6 +94,7 @@ struct cli_options {
 	/* sandbox network (sandbox modes) */
 	struct cli_list network_allow;	/* --network-allow CIDR */
 	bool network_block_all;		/* --network-block-all */
+	const char *ca_cert;		/* --ca-cert, or NULL */
 	bool quiet, verbose, no_progress, json;
 	bool help, version;
 	const char *config_file;	/* --config, or ./runeval.yaml, or NULL */

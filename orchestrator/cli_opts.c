@@ -53,6 +53,9 @@ static const struct cli_opt cli_table[] = {
 	{ "sandboxes", 0, CLI_UINT, F(sandboxes), 1, CLI_MAX_SANDBOXES,
 	  CLI_SANDBOX | CLI_BRIEF, "M", G_SANDBOX, "spread the seeds over M "
 	  "sandboxes (at most 64)" },
+	{ "sandbox-retries", 0, CLI_UINT, F(sandbox_retries), 0, 100, 0, "N",
+	  G_SANDBOX, "replace a sandbox (or local app) that fails to come up "
+	  "or dies mid-job up to N times (default 3)" },
 	{ "snapshot", 0, CLI_STR, F(snapshot), 0, 0, CLI_SANDBOX, "NAME",
 	  G_SANDBOX, "create from this snapshot (default: the provider's)" },
 	{ "image", 0, CLI_STR, F(image), 0, 0, CLI_SANDBOX, "IMAGE",
@@ -65,7 +68,7 @@ static const struct cli_opt cli_table[] = {
 	  CLI_SANDBOX, "SECS", G_SANDBOX, "wait this long for a sandbox to "
 	  "start (default 180); then it is deleted" },
 	{ "keep", 0, CLI_FLAG, F(keep), 0, 0, CLI_SANDBOX, NULL, G_SANDBOX,
-	  "leave the sandbox and app up and print how to reach them "
+	  "leave the sandboxes and apps up and print how to reach them "
 	  "('runeval reap --job ID' deletes them)" },
 	{ "network-allow", 0, CLI_LIST, F(network_allow), 0, 0,
 	  CLI_SANDBOX | CLI_COMMAS, "CIDR", G_SANDBOX, "let the sandbox reach "
@@ -95,6 +98,12 @@ static const struct cli_opt cli_table[] = {
 	  "policy.config.max_turns" },
 	{ "timeout", 0, CLI_SECS, F(timeout_s), 0, 0, 0, "SECS", G_SEEDS,
 	  "per rollout (default 600)" },
+	{ "retries", 0, CLI_UINT, F(retries), 0, 100, 0, "N", G_SEEDS,
+	  "retry a rollout that failed transiently (refused, reset, no "
+	  "response, a proxy's 502/503/504) up to N times (default 3)" },
+	{ "max-failures", 0, CLI_COUNT_OR_PCT, F(max_failures), 0,
+	  CLI_MAX_SEEDS, 0, "N|P%", G_SEEDS, "stop the job once more than N "
+	  "rollouts (or P% of the seeds) failed (default: never)" },
 	{ "env-name", 0, CLI_STR, F(env_name), 0, 0, 0, "NAME", G_SEEDS,
 	  "env.env_name (default default)" },
 	{ "env-config", 0, CLI_JSON_OBJECT, F(env_config), 0, 0, 0, "JSON",
@@ -139,6 +148,9 @@ static const struct cli_opt cli_table[] = {
 	{ "config", 0, CLI_STR, F(config_file), 0, 0, CLI_ARGV_ONLY, "FILE",
 	  G_CONF, "job configuration (YAML, keys are these options' names; "
 	  "default ./runeval.yaml when present)" },
+	{ "ca-cert", 0, CLI_STR, F(ca_cert), 0, 0, 0, "FILE", G_CONF,
+	  "trust the CA certificates in FILE (PEM) for HTTPS and wss instead "
+	  "of the system's" },
 	{ "env-file", 0, CLI_STR, F(env_file), 0, 0, CLI_ARGV_ONLY, "FILE",
 	  G_CONF, "KEY=VALUE lines for the environment (default .env when "
 	  "present); variables already set win" },
@@ -380,6 +392,31 @@ static enum rv_code cli_set_list(struct cli_options *opt,
 	return rc;
 }
 
+/* --max-failures N or P% (of the seeds): the count, or -1 and the share. */
+static enum rv_code cli_set_count_or_pct(struct cli_options *opt,
+					 const struct cli_opt *o,
+					 const char *s, const char *where,
+					 struct rv_err *err)
+{
+	size_t len = strlen(s);
+	char *end;
+	double pct;
+
+	if (len && s[len - 1] == '%') {
+		errno = 0;
+		pct = strtod(s, &end);
+		if (end == s || end != s + len - 1 || errno ||
+		    !isfinite(pct) || pct < 0 || pct > 100)
+			return cli_bad(err, where, s, "a percentage from 0% "
+				       "to 100%");
+		opt->max_failures_pct = pct;
+		opt->max_failures = -1;
+		return RV_OK;
+	}
+	opt->max_failures_pct = -1;
+	return cli_set_long(&opt->max_failures, s, o->lo, o->hi, where, err);
+}
+
 enum rv_code cli_opt_set(struct cli_options *opt, const struct cli_opt *o,
 			 const char *s, enum cli_src src, const char *where,
 			 struct rv_err *err)
@@ -426,6 +463,9 @@ enum rv_code cli_opt_set(struct cli_options *opt, const struct cli_opt *o,
 	case CLI_PROVIDER:
 		rc = cli_set_provider(opt, s, where, err);
 		break;
+	case CLI_COUNT_OR_PCT:
+		rc = cli_set_count_or_pct(opt, o, s, where, err);
+		break;
 	}
 	if (rc == RV_OK)
 		opt->src[o - cli_table] = (unsigned char)src;
@@ -468,6 +508,12 @@ void cli_opt_value(const struct cli_options *opt, const struct cli_opt *o,
 	case CLI_SEEDS:
 	case CLI_SEED_LIST:
 		cli_seed_list_text(opt->seeds, opt->n_seeds, out);
+		break;
+	case CLI_COUNT_OR_PCT:
+		if (opt->max_failures_pct >= 0)
+			rv_buf_addf(out, "%g%%", opt->max_failures_pct);
+		else if (opt->max_failures >= 0)
+			rv_buf_addf(out, "%ld", opt->max_failures);
 		break;
 	}
 }

@@ -42,6 +42,7 @@ enum cli_kind {
 	CLI_NUM,		/* double, lo..hi */
 	CLI_LIST,		/* struct cli_list: each value is added; a
 				   later source replaces an earlier one's */
+	CLI_COUNT_OR_PCT,	/* N, or P% (of the seeds): max_failures */
 };
 
 /* Where a value came from (struct cli_options.src). */

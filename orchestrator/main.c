@@ -11,6 +11,9 @@
 #include "reap.h"
 #include "report.h"
 #include "result.h"
+#include "result_report.h"
+#include "resume.h"
+#include "rollouts.h"
 #include "rv_buf.h"
 #include "rv_http.h"
 #include "rv_json.h"
@@ -51,7 +54,7 @@ static void main_print_failure(const struct job_outcome *job)
 		/* multi-line by design, but no other control character */
 		rv_term_escape(&safe, tail, strlen(tail), true);
 		fprintf(stderr, "--- last lines of %s ---\n%s%s"
-			"--- end of task app log ---\n", job->log_path,
+			"--- end of log ---\n", job->log_path,
 			safe.data, tail[strlen(tail) - 1] == '\n' ? "" : "\n");
 		rv_buf_release(&safe);
 	} else if (job->status == JOB_ERROR && access(job->log_path, F_OK) == 0) {
@@ -77,8 +80,7 @@ static int main_results(struct job *job, struct console *con)
 		rv_error("%s", err.msg);
 		if (code == CLI_EXIT_OK || code == CLI_EXIT_ROLLOUTS)
 			code = CLI_EXIT_INFRA;
-	} else if (report_write_job(job->result_path, job->out_dir, &err) !=
-		   RV_OK) {
+	} else if (result_report_write(&o, &err) != RV_OK) {
 		/* result.json is the record; the renderings are extras */
 		rv_warn("cannot render the report: %s", err.msg);
 	}
@@ -94,13 +96,16 @@ static int main_results(struct job *job, struct console *con)
 /*
  * What every command that reaches a task app or provider needs: the env
  * file (env_file, which must exist, else .env when present), its secrets
- * and the environment's registered for redaction, libcurl, and signals.
+ * and the environment's registered for redaction, libcurl with the CA
+ * file to trust (ca_cert, else $RUNEVAL_CA_CERT, else the system's), and
+ * signals.
  */
 static enum rv_code main_setup(const char *env_file, struct rv_err *err)
 {
 	const char *path = env_file ? env_file : CLI_DEFAULT_ENV_FILE;
 	bool loaded = false;
 	enum rv_code rc = dotenv_load(path, env_file != NULL, &loaded, err);
+	const char *ca_cert = getenv("RUNEVAL_CA_CERT");	/* .env's too */
 
 	if (rc == RV_OK && loaded)
 		rv_debug("loaded environment from '%s'", path);
@@ -108,18 +113,24 @@ static enum rv_code main_setup(const char *env_file, struct rv_err *err)
 	if (rc != RV_OK)
 		return rc;
 	rv_http_global_init();
+	rc = rv_http_set_ca_file(ca_cert && *ca_cert ? ca_cert : NULL, err);
+	if (rc != RV_OK)
+		return rc;
 	signals_install();
 	return RV_OK;
 }
 
-static int main_run(const struct cli_options *opt)
+/* Run one job (rs: resuming one, or NULL); returns the exit code. */
+static int main_run(const struct cli_options *opt, struct resume *rs)
 {
 	struct rv_err err = RV_ERR_INIT;
 	struct console *con;
 	struct job job;
+	size_t todo = 0;
 	int code;
 
-	if (job_prepare(&job, opt, &err) != RV_OK) {
+	if (job_prepare(&job, opt, &err) != RV_OK ||
+	    (rs && resume_apply(rs, &job, &err) != RV_OK)) {
 		job_release(&job);
 		if (err.code == RV_ERR_USAGE || err.code == RV_ERR_CONFIG)
 			return main_usage_error(&err);
@@ -131,7 +142,13 @@ static int main_run(const struct cli_options *opt)
 		job_release(&job);
 		return CLI_EXIT_OK;
 	}
-	con = console_new(opt, job.n_rollouts, opt->json ? stderr : stdout);
+	for (size_t i = 0; i < job.n_rollouts; i++)
+		todo += job.rollouts[i].state == ROLLOUT_PENDING;
+	if (rs)
+		rv_info("resuming job %s: %zu of %zu seeds to run", job.id,
+			todo, job.n_rollouts);
+	con = console_new(opt, todo, opt->json ? stderr : stdout);
+	console_sandboxes(con, job.n_sandboxes, job_sandboxed(&job));
 	job.console = con;
 	rv_info("job %s: %zu seeds, %s mode, results %s%s", job.id,
 		job.n_rollouts, job.mode_name, job.out_is_temp ?
@@ -139,10 +156,51 @@ static int main_run(const struct cli_options *opt)
 		job.out_dir);
 	job_run(&job);
 	code = main_results(&job, con);
-	if (job.kept)
-		rv_term_printf(stderr, "runeval: %s\n", job.kept);
+	if (job.kept) {
+		struct rv_buf safe = RV_BUF_INIT;
+
+		/* several lines by design, no other control character */
+		rv_term_escape(&safe, job.kept, strlen(job.kept), true);
+		fprintf(stderr, "runeval: %s\n", safe.data);
+		rv_buf_release(&safe);
+	}
 	console_free(con);
 	job_release(&job);
+	return code;
+}
+
+/* `runeval resume DIR [options]`. */
+static int main_resume(int argc, char **argv)
+{
+	struct rv_err err = RV_ERR_INIT;
+	struct cli_options opt;
+	struct resume rs;
+	int code;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") ||
+			  !strcmp(argv[1], "--help"))) {
+		printf("usage: runeval resume DIR [options]\n\n"
+		       "Run the seeds of the job in DIR (its results directory) "
+		       "that are not done\n(failed, cancelled, never run), with "
+		       "the job's recorded configuration;\noptions may change "
+		       "what does not change the job (e.g. --concurrency),\n"
+		       "and a change that does is refused with the differences "
+		       "listed.  Works\nafter SIGINT, after kill -9 (the seed "
+		       "log and the journal) and after a\nfailure; one "
+		       "result.json covers the whole job.\n");
+		return CLI_EXIT_OK;
+	}
+	if (main_setup(NULL, &err) != RV_OK)
+		return main_usage_error(&err);
+	if (resume_options(argc, argv, &rs, &opt, &err) != RV_OK) {
+		code = main_usage_error(&err);
+	} else {
+		rv_log_set_level(opt.quiet ? RV_LOG_ERROR : opt.verbose ?
+				 RV_LOG_DEBUG : RV_LOG_INFO);
+		code = main_run(&opt, &rs);
+	}
+	cli_options_release(&opt);
+	resume_release(&rs);
 	return code;
 }
 
@@ -201,7 +259,10 @@ static enum rv_code main_parse(int argc, char **argv,
 		memset(opt, 0, sizeof(*opt));
 		return rc;
 	}
-	return cli_parse(argc, argv, opt, err);
+	rc = cli_parse(argc, argv, opt, err);
+	if (rc == RV_OK && opt->ca_cert)	/* --ca-cert over the variable */
+		rc = rv_http_set_ca_file(opt->ca_cert, err);
+	return rc;
 }
 
 /* `runeval config [options]`: the effective configuration. */
@@ -245,6 +306,8 @@ static const struct main_cmd {
 	{ "reap", main_reap, "delete the sandboxes a crashed run left" },
 	{ "lifecycle", main_lifecycle, "one sandbox through create, upload, "
 	  "exec, preview and delete, timed" },
+	{ "resume", main_resume, "run the seeds of an interrupted or failed "
+	  "job that are not done" },
 	{ "ls", history_ls_main, "the jobs kept under runs/ (or DIR), one "
 	  "line each" },
 	{ "show", history_show_main, "one job's summary (an id, a results "
@@ -348,7 +411,7 @@ int main(int argc, char **argv)
 	} else {
 		rv_log_set_level(opt.quiet ? RV_LOG_ERROR : opt.verbose ?
 				 RV_LOG_DEBUG : RV_LOG_INFO);
-		code = main_run(&opt);
+		code = main_run(&opt, NULL);
 	}
 	cli_options_release(&opt);
 	return code;

@@ -89,6 +89,7 @@ void provider_preview_release(struct provider_preview *pv)
 	free(pv->url);
 	pv->url = NULL;
 	pv->headers = NULL;
+	pv->pool = NULL;
 }
 
 void provider_exec_result_release(struct provider_exec_result *res)

@@ -43,6 +43,8 @@
 #include "rv_buf.h"
 #include "rv_err.h"
 
+struct rv_http_pool;
+
 /* Capability bits of a provider (struct provider_ops.caps). */
 #define PROVIDER_CAP_REMOTE	(1u << 0)	/* not this host: needs upload */
 #define PROVIDER_CAP_UPLOAD	(1u << 1)
@@ -161,9 +163,12 @@ struct provider_preview {
 	char *url;			/* "http://127.0.0.1:8000", no final '/' */
 	char **headers;			/* "Name: value", NULL-ended, or NULL;
 					   e.g. a preview token (redacted) */
+	struct rv_http_pool *pool;	/* the provider's connections, DNS
+					   and TLS sessions (borrowed, for
+					   the process's life), or NULL */
 };
 
-#define PROVIDER_PREVIEW_INIT { NULL, NULL }
+#define PROVIDER_PREVIEW_INIT { NULL, NULL, NULL }
 
 /* One sandbox as listed by the provider (for reaping). */
 struct provider_listed {

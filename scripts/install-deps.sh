@@ -28,6 +28,7 @@ TEST_PKGS=(
 	clang libclang-rt-14-dev	# make fuzz: clang's libFuzzer runtime
 	libxml2-utils		# xmllint, to validate junit.xml and the SVG
 	nodejs npm		# the official SDKs, for conformance tests
+	openssl			# a throwaway CA for the TLS tests and benches
 )
 
 test=0

@@ -192,6 +192,41 @@ START_TEST(test_appenv_from_config_and_environment)
 }
 END_TEST
 
+/* A resumed job passes the app what the job passed it, and no more. */
+START_TEST(test_appenv_resume_passes_the_same)
+{
+	const char *args[] = { "--local", "--seeds", "2", "--app", NULL,
+			       "--start", "exec python3 app.py --leak --fault "
+			       "1:500", "--pass-env", "OPENAI_API_KEY", "--env",
+			       "MODE=fast", "--policy-config", "{\"x\": 1}",
+			       NULL };
+	const char *res[] = { "resume", NULL, NULL };
+	const char *env[] = { "OPENAI_API_KEY=" OPENAI, NULL };
+	struct rr *r = rr_new(), *again = rr_new();
+	json_t *seen;
+
+	args[4] = pyapp;
+	ck_assert_int_eq(rr_run(r, args, env), 1);	/* seed 1 failed */
+	res[1] = r->out;
+	free(again->out);
+	again->out = rv_xstrdup(r->out);
+	ck_assert_msg(rr_run(again, res, env) == 1, "%s",
+		      again->stderr_text);
+	seen = json_object_get(json_object_get(rr_rollout(again, 1),
+					       "details"), "environ");
+	ck_assert(!seen || json_object_get(seen, "OPENAI_API_KEY"));
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(
+		json_object_get(json_object_get(again->result, "config"),
+				"app_env"), "passed"), 0)), "OPENAI_API_KEY");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
+		json_object_get(again->result, "config"), "policy_config"),
+		"x")), 1);
+	rr_assert_nowhere(again, NULL, OPENAI);
+	rr_free(again);
+	rr_free(r);
+}
+END_TEST
+
 /* Each: the args after "--local --seeds 1", what stderr must say. */
 START_TEST(test_appenv_bad_input)
 {
@@ -359,6 +394,7 @@ static Suite *appenv_suite(void)
 	tcase_add_test(tc, test_appenv_inherit_env_gives_everything);
 	tcase_add_test(tc, test_appenv_globs_and_the_app_env_file);
 	tcase_add_test(tc, test_appenv_from_config_and_environment);
+	tcase_add_test(tc, test_appenv_resume_passes_the_same);
 	tcase_add_test(tc, test_appenv_policy_config_is_merged);
 	tcase_add_test(tc, test_appenv_policy_checked_against_info);
 	suite_add_tcase(s, tc);

@@ -63,6 +63,7 @@ static struct daytona_client *dt_client(const struct provider_config *cfg,
 	dc.api_url = cfg ? cfg->api_url : NULL;
 	dc.api_key = cfg ? cfg->api_key : NULL;
 	dc.target = cfg ? cfg->target : NULL;
+	dc.pool = remote_pool(&provider_daytona);
 	return daytona_client_new(&dc, err);
 }
 
@@ -526,6 +527,7 @@ static enum rv_code dt_preview(struct provider_sandbox *sb, int port,
 	if (rc != RV_OK)
 		return rc;
 	pv->url = url;
+	pv->pool = daytona_client_pool(ds->client);
 	pv->headers = rv_xcalloc(3, sizeof(char *));
 	if (token && *token)
 		pv->headers[0] = rv_xasprintf("X-Daytona-Preview-Token: %s",

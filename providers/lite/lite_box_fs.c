@@ -5,6 +5,7 @@
 #include "rv_fs.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -177,21 +178,48 @@ void lite_box_host_release(struct lite_box_host *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/*
+ * Mark in busy[] the uids of h's range that a process of this host runs
+ * as (another daytona-lite's sandbox, say): a uid is a sandbox's own
+ * process budget only if nothing else holds it.
+ */
+static void lite_box_host_uids(const struct lite_box_host *h, bool *busy)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	struct stat st;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+			continue;
+		if (st.st_uid >= h->uid && st.st_uid - h->uid < h->uids)
+			busy[st.st_uid - h->uid] = true;
+	}
+	if (d)
+		closedir(d);
+}
+
 bool lite_box_pick_ids(const struct lite_box_host *h,
 		       bool (*used)(long uid, void *arg), void *arg,
 		       struct lite_box_limits *lim)
 {
+	bool *busy, found = false;
+
 	lim->uid = lim->gid = -1;
 	if (!h->drop_ids)
 		return true;
-	for (unsigned i = 0; i < h->uids; i++) {
-		if (used((long)h->uid + i, arg))
+	busy = rv_xcalloc(h->uids ? h->uids : 1, sizeof(*busy));
+	lite_box_host_uids(h, busy);
+	for (unsigned i = 0; i < h->uids && !found; i++) {
+		if (busy[i] || used((long)h->uid + i, arg))
 			continue;
 		lim->uid = (long)h->uid + i;
 		lim->gid = (long)h->gid + i;
-		return true;
+		found = true;
 	}
-	return false;
+	free(busy);
+	return found;
 }
 
 enum rv_code lite_box_remove(const struct lite_box_host *h, const char *id,

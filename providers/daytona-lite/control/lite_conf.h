@@ -26,6 +26,8 @@ struct lite_faults {
 	double error_rate;	/* sandboxes that end in state error */
 	double stuck_rate;	/* sandboxes that stay in starting */
 	long preview_502_ms;	/* previews answer 502 this long after start */
+	double preview_5xx_rate;	/* preview requests answered 502/503/504
+				   by the proxy, the app never reached */
 	long retry_after_s;	/* Retry-After-sandbox-create on a 429 */
 	uint64_t seed;
 	uint64_t rng;		/* generator state */
@@ -50,6 +52,8 @@ struct lite_conf {
 	long max_connections;	/* client connections at once */
 	long head_timeout_s;	/* to receive a request head */
 	unsigned max_sandboxes;
+	char *tls_cert;		/* serve HTTPS with this PEM, or NULL */
+	char *tls_key;		/* and its key (lite_tls_check'ed) */
 	bool quiet;
 	bool debug;
 	struct lite_faults faults;
