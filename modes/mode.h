@@ -45,6 +45,10 @@ struct mode_app;
 #define MODE_STEP_CREATES	(1u << 0)	/* creates a sandbox: counts
 						   against the creates in
 						   flight */
+#define MODE_STEP_SNAPSHOT	(1u << 1)	/* makes the job's snapshot:
+						   runs only in the shard
+						   the runner gives a
+						   snapshot_name */
 
 /* One bring-up step, timed as a span of its phase. */
 struct mode_step {
@@ -81,6 +85,10 @@ struct mode_ops {
 	enum rv_code (*prepare)(struct mode_job *mj, struct rv_err *err);
 	void (*release)(struct mode_job *mj);
 	const struct mode_step *up;	/* ended by .run == NULL */
+	/* MAY: the steps of a shard whose sandbox starts from the job's
+	   snapshot (the runner sets pcfg->snapshot), ended by .run ==
+	   NULL; NULL: the mode cannot snapshot */
+	const struct mode_step *up_restored;
 	/* stop the app, destroy the sandbox; always frees; idempotent */
 	enum rv_code (*teardown)(struct mode_app *app, struct rv_err *err);
 };
@@ -130,6 +138,9 @@ struct mode_app {
 				void *arg, struct rv_err *err);
 	void *journal_arg;
 	bool keep;			/* --keep: teardown leaves sb up */
+	const char *snapshot_name;	/* this shard makes the job's snapshot
+					   (MODE_STEP_SNAPSHOT), called this;
+					   NULL: it makes none */
 
 	/* --- filled by the steps ---------------------------------------- */
 	struct provider_sandbox *sb;
@@ -147,6 +158,9 @@ struct mode_app {
 	char *fail_tail;		/* its last lines, whole, redacted;
 					   malloc'ed, for the runner to show
 					   and free */
+	char *snapshot;			/* the snapshot the step made (the
+					   provider's id, malloc'ed; the
+					   runner takes it), or NULL */
 };
 
 /* The mode called name ("local", ...), or NULL. */

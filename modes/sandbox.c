@@ -1,9 +1,14 @@
 /*
  * sandbox: the recipe of every remote provider (daytona, docker, ...).
  * Phases: provision (create and wait until started), upload (the app as
- * one tar.gz, checked and unpacked inside, then its environment as an
- * env file: sandbox_upload_env), install (the setup command, if any),
- * start, preview, health; teardown destroys the sandbox unless --keep.
+ * one tar.gz, checked and unpacked inside), install (the setup command,
+ * if any), snapshot (when the runner asks: the sandbox saved after
+ * install), start, preview, health; a shard that starts from the job's
+ * snapshot instead runs restore (create from it: the app and what its
+ * install made are there), start, preview, health.  Teardown destroys
+ * the sandbox unless --keep.  The app's environment goes in with the
+ * install and start steps, as an env file each deletes once read
+ * (sandbox_upload_env): never into a snapshot.
  *
  * The journal hook runs before the create ("intent"), once the sandbox
  * exists ("created"), after a confirmed delete ("deleted", from
@@ -134,11 +139,12 @@ static char *sandbox_env_text(const struct mode_app *app, size_t *len)
 /*
  * The environment reaches the app as a file only its user can read
  * (0600), packed in memory (never on this host's disk) and unpacked into
- * the app's directory by the same upload as the app: so no value is in
- * the provider's records, neither in the sandbox's create-time env (which
+ * the app's directory the way the app was: so no value is in the
+ * provider's records, neither in the sandbox's create-time env (which
  * every get and list returns) nor in a command's text (which the
- * provider echoes back).  The install step sources it; the start step
- * sources it and deletes it.
+ * provider echoes back).  The install and the start step each upload it,
+ * source it and delete it before their command runs, so that it is
+ * never in a snapshot taken after install, nor left in the sandbox.
  */
 static enum rv_code sandbox_upload_env(struct mode_app *app,
 				       struct rv_err *err)
@@ -169,19 +175,16 @@ out:
 	return rc;
 }
 
-/* cmd run after sourcing the env file (and deleting it: consume). */
-static char *sandbox_env_wrap(const struct mode_app *app, const char *cmd,
-			      bool consume)
+/* cmd, run after sourcing the env file and deleting it. */
+static char *sandbox_env_wrap(const struct mode_app *app, const char *cmd)
 {
 	char *file = rv_xasprintf("%s/%s", app->remote_dir, SANDBOX_ENV_FILE);
 	struct rv_buf b = RV_BUF_INIT;
 
 	rv_buf_adds(&b, ". ");
 	rv_buf_add_shell_word(&b, file);
-	if (consume) {
-		rv_buf_adds(&b, " && rm -f ");
-		rv_buf_add_shell_word(&b, file);
-	}
+	rv_buf_adds(&b, " && rm -f ");
+	rv_buf_add_shell_word(&b, file);
 	rv_buf_addf(&b, " && {\n%s\n}", cmd);
 	free(file);
 	return rv_buf_detach(&b, NULL);
@@ -198,18 +201,19 @@ static enum rv_code sandbox_upload(struct mode_app *app, struct rv_err *err)
 			return rc;
 	}
 	b = app->bundle ? app->bundle : app->own_bundle;
-	rc = provider_upload(app->sb, b->path, b->sha256, app->remote_dir,
-			     err);
-	if (rc == RV_OK)
-		rc = sandbox_upload_env(app, err);
-	return rc;
+	return provider_upload(app->sb, b->path, b->sha256, app->remote_dir,
+			       err);
 }
 
 static enum rv_code sandbox_start(struct mode_app *app, struct rv_err *err)
 {
-	char *shell = sandbox_env_wrap(app, app->start_cmd, true);
-	enum rv_code rc = mode_start_cmd(app, shell, NULL, false, err);
+	enum rv_code rc = sandbox_upload_env(app, err);
+	char *shell;
 
+	if (rc != RV_OK)
+		return rc;
+	shell = sandbox_env_wrap(app, app->start_cmd);
+	rc = mode_start_cmd(app, shell, NULL, false, err);
 	free(shell);
 	return rc;
 }
@@ -315,7 +319,10 @@ static enum rv_code sandbox_install(struct mode_app *app, struct rv_err *err)
 
 	if (!app->setup_cmd || !*app->setup_cmd)
 		return RV_OK;
-	shell = sandbox_env_wrap(app, app->setup_cmd, false);
+	rc = sandbox_upload_env(app, err);
+	if (rc != RV_OK)
+		return rc;
+	shell = sandbox_env_wrap(app, app->setup_cmd);
 	cmd.shell = shell;
 	cmd.cwd = app->remote_dir;
 	cmd.timeout_ms = app->step_timeout_ms;
@@ -382,6 +389,17 @@ static char *sandbox_kept_note(const struct mode_app *app)
 	return rv_buf_detach(&b, NULL);
 }
 
+/* The job's snapshot, from the sandbox as install left it. */
+static enum rv_code sandbox_snapshot(struct mode_app *app, struct rv_err *err)
+{
+	if (!app->snapshot_name)
+		return RV_OK;
+	free(app->snapshot);
+	app->snapshot = NULL;
+	return provider_snapshot(app->sb, app->snapshot_name, &app->snapshot,
+				 err);
+}
+
 static enum rv_code sandbox_teardown(struct mode_app *app,
 				     struct rv_err *err)
 {
@@ -422,6 +440,16 @@ static const struct mode_step sandbox_steps[] = {
 	{ RV_PHASE_PROVISION, sandbox_provision, MODE_STEP_CREATES },
 	{ RV_PHASE_UPLOAD, sandbox_upload, 0 },
 	{ RV_PHASE_INSTALL, sandbox_install, 0 },
+	{ RV_PHASE_SNAPSHOT, sandbox_snapshot, MODE_STEP_SNAPSHOT },
+	{ RV_PHASE_START, sandbox_start, 0 },
+	{ RV_PHASE_PREVIEW, mode_step_preview, 0 },
+	{ RV_PHASE_HEALTH, mode_step_health, 0 },
+	{ RV_PHASE_NONE, NULL, 0 },
+};
+
+/* From the job's snapshot: created with the app already installed. */
+static const struct mode_step sandbox_restored_steps[] = {
+	{ RV_PHASE_RESTORE, sandbox_provision, MODE_STEP_CREATES },
 	{ RV_PHASE_START, sandbox_start, 0 },
 	{ RV_PHASE_PREVIEW, mode_step_preview, 0 },
 	{ RV_PHASE_HEALTH, mode_step_health, 0 },
@@ -438,5 +466,6 @@ const struct mode_ops mode_sandbox = {
 	.prepare = sandbox_prepare,
 	.release = sandbox_release,
 	.up = sandbox_steps,
+	.up_restored = sandbox_restored_steps,
 	.teardown = sandbox_teardown,
 };

@@ -31,6 +31,7 @@
 	X(archive_write_add_filter_gzip) X(archive_write_close) \
 	X(archive_write_data) X(archive_write_free) X(archive_write_header) \
 	X(archive_write_new) X(archive_write_open) \
+	X(archive_write_set_bytes_in_last_block) \
 	X(archive_write_set_filter_option) \
 	X(archive_write_set_format_pax_restricted)
 
@@ -88,6 +89,10 @@ static struct archive *tb_writer_open(struct tb_sink *sink)
 	/* no time stamp in the gzip header: the same input packs the same */
 	sym_archive_write_set_filter_option(w, "gzip", "timestamp", NULL);
 	sym_archive_write_set_format_pax_restricted(w);
+	/* no zero padding after the gzip stream: a reader that takes
+	   concatenated gzip members (Docker's archive upload) calls
+	   trailing zeros a bad header */
+	sym_archive_write_set_bytes_in_last_block(w, 1);
 	if (sym_archive_write_open(w, sink, NULL, tb_write, NULL) !=
 	    ARCHIVE_OK) {
 		sym_archive_write_free(w);

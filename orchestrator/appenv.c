@@ -169,7 +169,7 @@ struct appenv_file {
 	const char *reserved;	/* the first reserved name met, or NULL */
 };
 
-static void appenv_file_line(const char *key, const char *val, void *arg)
+static void appenv_file_line(void *arg, const char *key, const char *val)
 {
 	struct appenv_file *f = arg;
 	const char *r = appenv_reserved_name(key, strlen(key));
@@ -194,8 +194,8 @@ enum rv_code appenv_build(const struct cli_options *opt, const char *api_key,
 	for (size_t i = 0; rc == RV_OK && i < opt->pass_env.n; i++)
 		rc = appenv_pass(out, opt->pass_env.v[i], err);
 	if (rc == RV_OK && opt->app_env_file) {
-		rc = dotenv_parse(opt->app_env_file, true, appenv_file_line, &f,
-				  NULL, err);
+		rc = dotenv_parse_file(opt->app_env_file, true,
+				       appenv_file_line, &f, NULL, err);
 		if (rc == RV_OK && f.reserved)
 			rc = rv_errf(err, RV_ERR_CONFIG, "'--app-env-file %s' "
 				     "sets %s, which runeval sets itself",

@@ -64,6 +64,13 @@ static const struct cli_opt cli_table[] = {
 	  G_SANDBOX, "region (default $DAYTONA_TARGET)" },
 	{ "setup", 0, CLI_STR, F(setup_cmd), 0, 0, CLI_SANDBOX, "CMD",
 	  G_SANDBOX, "run CMD in the app's directory before starting it" },
+	{ "cpus", 0, CLI_CPUS, F(cpus), 0, 0, CLI_SANDBOX, "N", G_SANDBOX,
+	  "CPU limit of each sandbox (docker)" },
+	{ "memory", 0, CLI_SIZE, F(memory_bytes), 0, 0, CLI_SANDBOX, "SIZE",
+	  G_SANDBOX, "memory limit of each sandbox, e.g. 512m, 2g (docker)" },
+	{ "snapshot-after-install", 0, CLI_FLAG, F(snapshot_after_install), 0,
+	  0, CLI_SANDBOX, NULL, G_SANDBOX, "snapshot the first sandbox after "
+	  "install; the others start from it (docker)" },
 	{ "provision-timeout", 0, CLI_SECS, F(provision_timeout_s), 0, 0,
 	  CLI_SANDBOX, "SECS", G_SANDBOX, "wait this long for a sandbox to "
 	  "start (default 180); then it is deleted" },
@@ -292,21 +299,36 @@ static enum rv_code cli_set_seed_list(struct cli_options *opt,
 	return RV_OK;
 }
 
-static enum rv_code cli_set_num(double *v, const char *s, long lo, long hi,
-				const char *where, struct rv_err *err)
+/* A number within [lo, hi]; want says what is expected. */
+static enum rv_code cli_set_double(double *v, const char *s, double lo,
+				   double hi, const char *want,
+				   const char *where, struct rv_err *err)
 {
-	char *end, want[80];
+	char *end;
 	double x;
 
 	errno = 0;
 	x = strtod(s, &end);
-	if (!*s || *end || errno || !isfinite(x) || x < lo || x > hi) {
-		snprintf(want, sizeof(want), "a number from %ld to %ld", lo,
-			 hi);
+	if (!*s || *end || errno || !isfinite(x) || x < lo || x > hi)
 		return cli_bad(err, where, s, want);
-	}
 	*v = x;
 	return RV_OK;
+}
+
+static enum rv_code cli_set_num(double *v, const char *s, long lo, long hi,
+				const char *where, struct rv_err *err)
+{
+	char want[80];
+
+	snprintf(want, sizeof(want), "a number from %ld to %ld", lo, hi);
+	return cli_set_double(v, s, (double)lo, (double)hi, want, where, err);
+}
+
+static enum rv_code cli_set_cpus(double *v, const char *s, const char *where,
+				 struct rv_err *err)
+{
+	return cli_set_double(v, s, 0.01, 1024, "a number of CPUs from 0.01 "
+			      "to 1024", where, err);
 }
 
 typedef enum rv_code (*cli_check_fn)(const char *s, const char *where,
@@ -392,6 +414,32 @@ static enum rv_code cli_set_list(struct cli_options *opt,
 	return rc;
 }
 
+/* "512m", "2g", "1048576": bytes (k, m, g are binary units). */
+static enum rv_code cli_set_size(long long *v, const char *s,
+				 const char *where, struct rv_err *err)
+{
+	static const char units[] = "bkmg";
+	const char *u;
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(s, &end);
+	u = *end ? strchr(units, tolower((unsigned char)*end)) : units;
+	if (u && *end && end[1])
+		u = NULL;
+	if (!*s || errno || !u || !isfinite(x) || x <= 0)
+		return cli_bad(err, where, s, "a size from 4m to 1024g (b, k, "
+			       "m, g)");
+	for (const char *p = units; p < u; p++)
+		x *= 1024.0;
+	if (x < 4.0 * 1024 * 1024 || x > 1024.0 * 1024 * 1024 * 1024)
+		return cli_bad(err, where, s, "a size from 4m to 1024g (b, k, "
+			       "m, g)");
+	*v = (long long)x;
+	return RV_OK;
+}
+
 /* --max-failures N or P% (of the seeds): the count, or -1 and the share. */
 static enum rv_code cli_set_count_or_pct(struct cli_options *opt,
 					 const struct cli_opt *o,
@@ -466,6 +514,12 @@ enum rv_code cli_opt_set(struct cli_options *opt, const struct cli_opt *o,
 	case CLI_COUNT_OR_PCT:
 		rc = cli_set_count_or_pct(opt, o, s, where, err);
 		break;
+	case CLI_CPUS:
+		rc = cli_set_cpus((double *)field, s, where, err);
+		break;
+	case CLI_SIZE:
+		rc = cli_set_size((long long *)field, s, where, err);
+		break;
 	}
 	if (rc == RV_OK)
 		opt->src[o - cli_table] = (unsigned char)src;
@@ -508,6 +562,12 @@ void cli_opt_value(const struct cli_options *opt, const struct cli_opt *o,
 	case CLI_SEEDS:
 	case CLI_SEED_LIST:
 		cli_seed_list_text(opt->seeds, opt->n_seeds, out);
+		break;
+	case CLI_CPUS:
+		rv_buf_addf(out, "%g", *(const double *)field);
+		break;
+	case CLI_SIZE:
+		rv_buf_addf(out, "%lld", *(const long long *)field);
 		break;
 	case CLI_COUNT_OR_PCT:
 		if (opt->max_failures_pct >= 0)

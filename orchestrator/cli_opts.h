@@ -43,6 +43,8 @@ enum cli_kind {
 	CLI_LIST,		/* struct cli_list: each value is added; a
 				   later source replaces an earlier one's */
 	CLI_COUNT_OR_PCT,	/* N, or P% (of the seeds): max_failures */
+	CLI_CPUS,		/* double, 0.01..1024 */
+	CLI_SIZE,		/* long long bytes: 512m, 2g (4m..1024g) */
 };
 
 /* Where a value came from (struct cli_options.src). */

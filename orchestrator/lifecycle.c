@@ -4,6 +4,7 @@
 #include "provider.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_fs.h"
 #include "rv_http.h"
 #include "rv_log.h"
 #include "rv_phase.h"
@@ -153,7 +154,7 @@ static void lc_usage(FILE *f)
 {
 	fputs("usage: runeval lifecycle --provider NAME [--snapshot S]\n"
 	      "                         [--image I] [--target T] [--json]\n"
-	      "                         [--ca-cert FILE]\n"
+	      "                         [--ca-cert FILE] [--repeat N]\n"
 	      "       runeval lifecycle --daytona ...   (any provider's alias)\n"
 	      "\n"
 	      "One sandbox through create, upload, exec, preview and destroy,\n"
@@ -162,7 +163,9 @@ static void lc_usage(FILE *f)
 	      "line for 'runeval report'.  On stderr, last: how many HTTP\n"
 	      "requests it made over how many connections.  --ca-cert (or\n"
 	      "$RUNEVAL_CA_CERT) trusts the CA certificates in FILE for\n"
-	      "HTTPS.\n", f);
+	      "HTTPS.  --repeat N runs N sandboxes one after the other and\n"
+	      "prints this process's RSS after the first and the last\n"
+	      "(memory growth across sandboxes).\n", f);
 }
 
 int lifecycle_main(int argc, char **argv)
@@ -174,6 +177,7 @@ int lifecycle_main(int argc, char **argv)
 		{ "target", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "ca-cert", required_argument, NULL, 'c' },
+		{ "repeat", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -185,6 +189,8 @@ int lifecycle_main(int argc, char **argv)
 	const struct provider_ops *ops;
 	struct rv_http_counts before;
 	uint64_t t0;
+	long repeat = 1, rss_first = -1;
+	char *end;
 	int ch;
 
 	optind = 1;
@@ -202,6 +208,15 @@ int lifecycle_main(int argc, char **argv)
 		case 'c':
 			if (rv_http_set_ca_file(optarg, &err) != RV_OK) {
 				rv_error("lifecycle: %s", err.msg);
+				return 2;
+			}
+			break;
+		case 'r':
+			repeat = strtol(optarg, &end, 10);
+			if (*end || repeat < 1 || repeat > 10000) {
+				rv_error("lifecycle: invalid value '%s' for "
+					 "'--repeat': expected 1 to 10000",
+					 optarg);
 				return 2;
 			}
 			break;
@@ -229,8 +244,16 @@ int lifecycle_main(int argc, char **argv)
 	}
 	rv_http_counts(&before);
 	t0 = rv_now_ns();
-	lc_steps(&r, ops, &cfg, tgz);
+	for (long i = 0; i < repeat; i++) {
+		lc_steps(&r, ops, &cfg, tgz);
+		if (i == 0)
+			rss_first = rv_self_status_kb("VmRSS");
+	}
 	lc_connections(&r, &before, t0);
+	if (repeat > 1)
+		fprintf(stderr, "lifecycle: RSS %ld kB after sandbox 1, %ld kB "
+			"after sandbox %ld\n", rss_first,
+			rv_self_status_kb("VmRSS"), repeat);
 	mode_pack_release(tgz);
 	return r.failed ? 3 : 0;
 }

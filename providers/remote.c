@@ -150,6 +150,7 @@ static enum rv_code remote_attempt(const char *const *headers,
 	struct rv_http_request req = { 0 };
 	struct rv_http_xfer *x;
 	struct curl_mime *mime = NULL;
+	char *ctype = NULL;
 	enum rv_code rc;
 	void *easy;
 	size_t n = 0;
@@ -158,25 +159,33 @@ static enum rv_code remote_attempt(const char *const *headers,
 		hdrs[n] = headers[n];
 	if (r->json)
 		hdrs[n++] = "Content-Type: application/json";
+	else if (r->body && r->content_type)
+		hdrs[n++] = ctype = rv_xasprintf("Content-Type: %s",
+						 r->content_type);
 	if (!r->mime)
 		hdrs[n++] = "Accept: application/json";
 	hdrs[n] = NULL;
 	req.method = r->method;
 	req.url = r->url;
+	req.unix_socket = r->unix_socket;
 	req.headers = hdrs;
-	req.body = r->json;
-	req.body_len = r->json ? strlen(r->json) : 0;
+	req.body = r->json ? (const void *)r->json : r->body;
+	req.body_len = r->json ? strlen(r->json) : r->body_len;
 	req.timeout_ms = timeout_ms;
 	req.connect_timeout_ms = timeout_ms < 10000 ? timeout_ms : 10000;
 	req.pool = r->pool;
+	req.on_body = r->on_body;
+	req.on_body_arg = r->on_body_arg;
+	req.cancel = r->cancel;
 	x = rv_http_xfer_new(&req, resp);
 	easy = rv_http_xfer_handle(x);
 	if (r->mime) {
 		mime = r->mime(easy, r->mime_arg);
 		curl_easy_setopt(easy, CURLOPT_MIMEPOST, mime);
 	}
-	/* a long exchange (an exec, an upload) ends when the call stops */
-	if (call && call->stop) {
+	/* a long exchange (an exec, an upload) ends when the call stops
+	   (a stream with a stop flag of its own has rv_http watch that) */
+	if (call && call->stop && !r->cancel) {
 		curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION,
 				 remote_progress);
@@ -188,6 +197,7 @@ static enum rv_code remote_attempt(const char *const *headers,
 	curl_easy_setopt(easy, CURLOPT_MIMEPOST, NULL);
 	curl_mime_free(mime);
 	rv_http_xfer_free(x);
+	free(ctype);
 	return rc;
 }
 

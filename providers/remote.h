@@ -82,6 +82,19 @@ struct remote_req {
 	struct curl_mime *(*mime)(void *easy, void *arg);
 	void *mime_arg;
 	struct rv_http_pool *pool;	/* keep-alive connections, or NULL */
+	const char *unix_socket;	/* connect through this socket (the
+					   URL's host is then only a name), or
+					   NULL for TCP */
+	const void *body;		/* a body that is not JSON (json NULL), */
+	size_t body_len;
+	const char *content_type;	/* and its type */
+	/* stream a 2xx body (rv_http_request.on_body); such a request is
+	   never repeated once its answer started */
+	bool (*on_body)(const char *data, size_t len, void *arg);
+	void *on_body_arg;
+	const volatile int *cancel;	/* ends the transfer itself when set
+					   (for streams; call->stop only stops
+					   between attempts) */
 };
 
 /*

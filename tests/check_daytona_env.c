@@ -119,7 +119,7 @@ START_TEST(test_daytona_env_reaches_the_app_privately)
 	ck_assert_ptr_nonnull(json_object_get(seen, "PORT"));
 	ck_assert_ptr_null(json_object_get(seen, "DAYTONA_API_KEY"));
 	ck_assert_ptr_null(json_object_get(seen, "DAYTONA_API_URL"));
-	id = json_string_value(json_object_get(first_span(r, "health"),
+	id = json_string_value(json_object_get(rr_first_span(r, "health"),
 					       "sandbox"));
 	assert_records_clean(&w, id);
 	rr_assert_nowhere(r, NULL, OPENAI);

@@ -50,16 +50,7 @@ size_t world_left(const struct world *w)
 /* Journal files left (one per job with live sandboxes). */
 int world_journals(const struct world *w)
 {
-	char *cmd = rv_xasprintf("ls '%s/jobs' 2>/dev/null | wc -l", w->state);
-	FILE *f = popen(cmd, "r");
-	int n = -1;
-
-	if (f && fscanf(f, "%d", &n) != 1)
-		n = -1;
-	if (f)
-		pclose(f);
-	free(cmd);
-	return n;
+	return rr_journals(w->state);
 }
 
 void world_stop(struct world *w)
@@ -69,35 +60,11 @@ void world_stop(struct world *w)
 	free(w->pyapp);
 }
 
-json_t *first_span(const struct rr *r, const char *phase)
-{
-	json_t *spans = json_object_get(r->result, "spans"), *s;
-	size_t i;
-
-	json_array_foreach(spans, i, s)
-		if (!strcmp(json_string_value(json_object_get(s, "phase")),
-			    phase))
-			return s;
-	return NULL;
-}
-
 int world_reap(const struct world *w, const char *a1, const char *a2,
-		char **output)
+	       char **output)
 {
-	char *bin = tu_build_path("runeval");
-	char *log = rv_xasprintf("%s/reap.log", w->lite.dir);
-	char *const argv[] = { bin, "reap", (char *)a1, (char *)a2, NULL };
-	char *const env[] = { (char *)w->env[0], (char *)w->env[1],
-			      (char *)w->env[2], NULL };
-	pid_t pid;
-	int st = 0;
+	const char *env[] = { w->env[0], w->env[1], w->env[2], NULL };
 
-	unlink(log);
-	pid = tu_spawn(argv, env, log);
-	waitpid(pid, &st, 0);
-	*output = tu_read_file(log, NULL);
-	free(log);
-	free(bin);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return rr_reap(env, w->lite.dir, a1, a2, output);
 }
 

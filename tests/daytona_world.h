@@ -31,9 +31,6 @@ size_t world_left(const struct world *w);
 /* Journal files left (one per job with live sandboxes). */
 int world_journals(const struct world *w);
 
-/* The first span of phase in r's result.json, or NULL. */
-json_t *first_span(const struct rr *r, const char *phase);
-
 /* `runeval reap [a1 [a2]]` in w; its exit status, *output its text. */
 int world_reap(const struct world *w, const char *a1, const char *a2,
 	       char **output);

@@ -33,6 +33,7 @@ struct rv_http_xfer {
 	const struct rv_http_request *req;
 	size_t max_response;
 	bool overflow;
+	bool stopped;			/* on_body or cancel ended it */
 	uint64_t start_ns;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -147,7 +148,21 @@ static size_t rv_http_on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct rv_http_xfer *x = arg;
 	size_t len = size * n;
+	long status = 0;
 
+	if (x->req->cancel && *x->req->cancel) {
+		x->stopped = true;
+		return 0;
+	}
+	if (x->req->on_body) {
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status <= 299) {
+			if (x->req->on_body(data, len, x->req->on_body_arg))
+				return len;
+			x->stopped = true;
+			return 0;
+		}
+	}
 	if (x->resp->body.len + len > x->max_response) {
 		x->overflow = true;
 		return 0;
@@ -167,6 +182,18 @@ static size_t rv_http_on_header(char *data, size_t size, size_t n, void *arg)
 	if (x->resp->headers.len + len <= 256 * 1024)
 		rv_buf_add(&x->resp->headers, data, len);
 	return len;
+}
+
+static int rv_http_on_progress(void *arg, curl_off_t dt, curl_off_t dn,
+			       curl_off_t ut, curl_off_t un)
+{
+	struct rv_http_xfer *x = arg;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	if (!*x->req->cancel)
+		return 0;
+	x->stopped = true;
+	return 1;
 }
 
 struct rv_http_xfer *rv_http_xfer_new(const struct rv_http_request *req,
@@ -205,6 +232,12 @@ struct rv_http_xfer *rv_http_xfer_new(const struct rv_http_request *req,
 	if (req->unix_socket)
 		curl_easy_setopt(x->easy, CURLOPT_UNIX_SOCKET_PATH,
 				 req->unix_socket);
+	if (req->cancel) {
+		curl_easy_setopt(x->easy, CURLOPT_XFERINFOFUNCTION,
+				 rv_http_on_progress);
+		curl_easy_setopt(x->easy, CURLOPT_XFERINFODATA, x);
+		curl_easy_setopt(x->easy, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (req->timeout_ms > 0)
 		curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	if (req->connect_timeout_ms > 0)
@@ -281,7 +314,13 @@ enum rv_code rv_http_xfer_finish(struct rv_http_xfer *x, int curl_code,
 		return rv_errf(err, rc, "%s %s: %s (a private CA: trust it "
 			       "with --ca-cert FILE or RUNEVAL_CA_CERT)",
 			       rv_http_method(x->req), x->req->url, why);
+	case CURLE_ABORTED_BY_CALLBACK:
 	case CURLE_WRITE_ERROR:
+		if (x->stopped) {
+			rc = RV_ERR_INTR;
+			why = "stopped";
+			break;
+		}
 		rc = x->overflow ? RV_ERR_LIMIT : RV_ERR_HTTP;
 		if (x->overflow)
 			why = "response body too large";

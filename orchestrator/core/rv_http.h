@@ -23,7 +23,8 @@
  * with resp->status set.  Transport failures return RV_ERR_CONNECT
  * (refused, unreachable, DNS), RV_ERR_TIMEOUT, RV_ERR_LIMIT (response
  * larger than max_response), RV_ERR_CONFIG (a server certificate that is
- * not trusted, or a CA file that cannot be used: no retry helps) or
+ * not trusted, or a CA file that cannot be used: no retry helps),
+ * RV_ERR_INTR (req->cancel raised, or req->on_body said stop) or
  * RV_ERR_HTTP, with the reason in err and
  * in resp->error.  Messages never contain header values, so tokens stay
  * out of them.
@@ -52,6 +53,15 @@ struct rv_http_request {
 	long connect_timeout_ms;	/* 0 = libcurl's default */
 	size_t max_response;		/* 0 = RV_HTTP_DEFAULT_MAX_RESPONSE */
 	struct rv_http_pool *pool;	/* reuse its connections, or NULL */
+	/* stream the body of a 2xx answer here instead of into resp->body
+	   (other statuses are still collected, for their error message);
+	   returning false stops the transfer (RV_ERR_INTR) */
+	bool (*on_body)(const char *data, size_t len, void *arg);
+	void *on_body_arg;
+	const volatile int *cancel;	/* stop the transfer when set
+					   (RV_ERR_INTR; checked as data
+					   arrives and about once a second
+					   while none does), or NULL */
 };
 
 struct rv_http_response {

@@ -110,14 +110,8 @@ static void dt_cleanup_failed(struct daytona_client *c,
 	struct remote_call call = remote_call_firm(cfg, DT_DESTROY_DEADLINE_MS);
 	struct rv_err e = RV_ERR_INIT;
 
-	if (daytona_delete(c, id_or_name, &call, &e) != RV_OK) {
-		/* both matter: the user has a sandbox to reap */
-		char first[RV_ERR_MSG_MAX];
-
-		snprintf(first, sizeof(first), "%s", err ? err->msg : "");
-		rv_errf(err, RV_ERR_PROVIDER, "%s; and %s (run 'runeval "
-			"reap')", first, e.msg);
-	}
+	if (daytona_delete(c, id_or_name, &call, &e) != RV_OK)
+		provider_err_leftover(err, &e);
 }
 
 static struct daytona_sandbox *dt_sandbox_new(struct daytona_client *c,
@@ -575,7 +569,8 @@ const struct provider_ops provider_daytona = {
 	.alias = "daytona",
 	.offline_server = "daytona-lite",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
-		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST,
+		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST |
+		PROVIDER_CAP_NETWORK,
 	.check = dt_check,
 	.create = dt_create,
 	.attach = dt_attach,
