@@ -94,7 +94,12 @@ START_TEST(test_daytona_env_reaches_the_app_privately)
 			       "--start", "exec python3 app.py --host 0.0.0.0 "
 			       "--leak", "--pass-env", "OPENAI_API_KEY", "--env",
 			       "MODE=fast", "--keep", "--network-block-all",
-			       NULL };
+			       /* setup gets the environment, and the file is
+				  gone before it runs (a snapshot after install
+				  never holds it) */
+			       "--setup", "test -n \"$OPENAI_API_KEY\" && "
+			       "test -n \"$ENVIRONMENT_API_KEY\" && "
+			       "test ! -e .runeval-env", NULL };
 	const char *more[] = { "OPENAI_API_KEY=" OPENAI,
 			       "ENVIRONMENT_API_KEY=" APPKEY, NULL };
 	const char *env[12];
