@@ -179,6 +179,8 @@ static void job_shard_app(struct job_shard *sh)
 	bool sandboxed = job_sandboxed(job);
 
 	free(sh->app.kept_note);
+	free(sh->app.fail_tail);	/* a replaced sandbox's failed step */
+	free(sh->app.fail_log);
 	memset(&sh->app, 0, sizeof(sh->app));
 	free(sh->log_path);
 	sh->log_path = NULL;
