@@ -190,6 +190,54 @@ START_TEST(test_compare_usage)
 }
 END_TEST
 
+/*
+ * The providers of a job from the configuration file (a YAML list, or
+ * "a,b"), the environment and the command line, later ones replacing
+ * the list; `runeval config` gives it back in a form it reads again.
+ */
+START_TEST(test_compare_providers_from_config)
+{
+	char *tmp = tu_tmpdir();
+	char *file = rv_xasprintf("%s/job.yaml", tmp);
+	char *saved = rv_xasprintf("%s/saved.yaml", tmp);
+	const char *const a1[] = { "config", "--config", file, NULL };
+	const char *const a2[] = { "config", "--config", saved, NULL };
+	const char *const a3[] = { "config", "--config", file, "--docker",
+		"--provider", "bwrap", NULL };
+	const char *const env[] = { "RUNEVAL_PROVIDER=local,docker", NULL };
+	FILE *f = fopen(file, "w");
+	char *text;
+
+	ck_assert_ptr_nonnull(f);
+	fputs("provider: [local, bwrap]\nseeds: 2\n", f);
+	fclose(f);
+	ck_assert_int_eq(run(tmp, a1, NULL, &text), 0);
+	ck_assert_msg(strstr(text, "\nprovider: \"process,bwrap\"  # file"),
+		      "%s", text);
+	f = fopen(saved, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(strstr(text, "# runeval") ? strstr(text, "# runeval") : text, f);
+	fclose(f);
+	free(text);
+	ck_assert_int_eq(run(tmp, a2, NULL, &text), 0);
+	ck_assert_msg(strstr(text, "provider: \"process,bwrap\""), "%s", text);
+	free(text);
+	ck_assert_int_eq(run(tmp, a1, env, &text), 0);
+	ck_assert_msg(strstr(text, "provider: \"process,docker\"  # "
+			     "environment"),
+		      "%s", text);
+	free(text);
+	ck_assert_int_eq(run(tmp, a3, env, &text), 0);
+	ck_assert_msg(strstr(text, "provider: \"docker,bwrap\"  # command "
+			     "line"), "%s", text);
+	free(text);
+	free(saved);
+	free(file);
+	tu_rmrf(tmp);
+	free(tmp);
+}
+END_TEST
+
 /* Each shape: cold + warm spans, the devs task's latency shape. */
 START_TEST(test_compare_bench_shapes)
 {
@@ -381,6 +429,7 @@ static Suite *compare_suite(void)
 
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_compare_usage);
+	tcase_add_test(tc, test_compare_providers_from_config);
 	tcase_add_test(tc, test_compare_bwrap_job);
 	tcase_add_test(tc, test_compare_four_providers);
 	tcase_add_loop_test(tc, test_compare_bench_shapes, 0, 3);

@@ -124,8 +124,8 @@ static enum rv_code bwrap_create(const struct provider_config *cfg,
 		rc = bwrap_record_write(h, &r, err);
 	free(dir);
 	if (rc == RV_OK)
-		rc = lite_box_start(h, id, NULL, &lim, &r.proc, &applied,
-				    cfg->cancel, err);
+		rc = lite_box_start(h, id, NULL, &lim, NULL, &r.proc,
+				    &applied, cfg->cancel, err);
 	json_decref(applied);
 	if (rc == RV_OK)
 		rc = bwrap_record_write(h, &r, err);

@@ -56,15 +56,17 @@ static void process_env_set(char **envp, size_t *n, const char *kv)
 }
 
 /*
- * The child's environment: spec's base (else ours), then the sandbox's,
- * then the command's (later entries win).  Only the array is allocated.
+ * The child's environment: spec's base (else ours, unless
+ * cmd->clear_env), then the sandbox's, then the command's (later entries
+ * win).  Only the array is allocated.
  */
 static char **process_build_env(const struct provider_config *cfg,
 				const struct process_spec *spec,
 				const struct provider_cmd *cmd)
 {
+	static const char *const none[] = { NULL };
 	const char *const *base = spec->base_env ? spec->base_env :
-		(const char *const *)environ;
+		cmd->clear_env ? none : (const char *const *)environ;
 	const char *const *cenv = cfg ? cfg->env : NULL;
 	size_t cap = process_env_count(base) + process_env_count(cenv) +
 		process_env_count(cmd->env) + 1;

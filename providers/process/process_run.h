@@ -26,8 +26,9 @@
 
 /* How the commands of one provider are run. */
 struct process_spec {
-	/* "K=V" the child starts from; NULL: runeval's own environment.
-	   cfg->env, then cmd->env, are set on top (later entries win). */
+	/* "K=V" the child starts from; NULL: runeval's own environment
+	   (none with cmd->clear_env).  cfg->env, then cmd->env, are set
+	   on top (later entries win). */
 	const char *const *base_env;
 	/* MAY: in the forked child, after its descriptors are set and just
 	   before cwd and exec; only async-signal-safe calls.  0, or -1
