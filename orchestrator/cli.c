@@ -338,6 +338,16 @@ static enum rv_code cli_validate_providers(struct cli_options *opt,
 		if (!(ops->caps & PROVIDER_CAP_SNAPSHOT))
 			opt->snapshot_after_install = false;
 	}
+	/* a network restriction is never dropped for a sibling's sake */
+	for (size_t i = 0; i < opt->n_providers && opt->n_providers > 1; i++)
+		if ((opt->network_allow.n || opt->network_block_all) &&
+		    !(provider_find(opt->providers[i])->caps &
+		      PROVIDER_CAP_NETWORK))
+			return rv_errf(err, RV_ERR_USAGE, "provider '%s' does "
+				       "not support '%s'", opt->providers[i],
+				       opt->network_allow.n ?
+				       "--network-allow" :
+				       "--network-block-all");
 	if (opt->n_providers > 1 || child)
 		return RV_OK;	/* each provider's job checks its own */
 	return cli_validate_sandbox(opt, err);

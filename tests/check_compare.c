@@ -171,13 +171,16 @@ START_TEST(test_compare_bwrap_job)
 }
 END_TEST
 
-/* --isolate needs --local; an unknown provider in a list is named. */
+/* --isolate needs --local; an unknown provider in a list is named; a
+   network restriction needs every provider to support it. */
 START_TEST(test_compare_usage)
 {
 	static const char *const a1[] = { "--daytona", "--isolate", "--seeds",
 		"1", NULL };
 	static const char *const a2[] = { "--provider", "local,nope",
 		"--seeds", "1", NULL };
+	static const char *const a3[] = { "--provider", "daytona,docker",
+		"--lite", "--seeds", "1", "--network-block-all", NULL };
 	struct rr *r = rr_new();
 
 	ck_assert_int_eq(rr_run(r, a1, NULL), 2);
@@ -185,6 +188,11 @@ START_TEST(test_compare_usage)
 			     "'--local'"), "%s", r->stderr_text);
 	ck_assert_int_eq(rr_run(r, a2, NULL), 2);
 	ck_assert_msg(strstr(r->stderr_text, "unknown provider 'nope'"), "%s",
+		      r->stderr_text);
+	/* a network restriction holds on every provider, or none runs */
+	ck_assert_int_eq(rr_run(r, a3, NULL), 2);
+	ck_assert_msg(strstr(r->stderr_text, "provider 'docker' does not "
+			     "support '--network-block-all'"), "%s",
 		      r->stderr_text);
 	rr_free(r);
 }
