@@ -46,9 +46,8 @@ static enum rv_code cli_check_cidr(const char *s, const char *where,
 
 static const struct cli_opt cli_table[] = {
 	{ "provider", 0, CLI_PROVIDER, F(provider), 0, 0, CLI_BRIEF, "NAME",
-	  G_MODE, "where the task app runs: local, daytona, bwrap, ... (each "
-	  "is also a flag: --local, --daytona); several (a,b or repeated) run "
-	  "the same job on each and compare them" },
+	  G_MODE, "where the task app runs: local, daytona, ... (also "
+	  "--local, ...); a,b runs the job on each, compared" },
 	{ "isolate", 0, CLI_FLAG, F(isolate), 0, 0, 0, NULL, G_MODE,
 	  "with --local: run the app in a bubblewrap sandbox on this host "
 	  "(the bwrap provider)" },

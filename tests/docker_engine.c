@@ -87,6 +87,26 @@ static bool de_wait_ready(struct docker_engine *e, int timeout_s)
 	return false;
 }
 
+/*
+ * Is 10.213.third.0 routed on this host already (another engine's
+ * bridge, or one a killed run left)?  Two bridges on one subnet make
+ * the containers of both unreachable.
+ */
+static bool de_subnet_routed(unsigned third)
+{
+	FILE *f = fopen("/proc/net/route", "r");
+	unsigned long dest;
+	char line[256];
+	bool taken = false;
+
+	while (f && !taken && fgets(line, sizeof(line), f))
+		taken = sscanf(line, "%*s %lx", &dest) == 1 &&
+			dest == (0x0000d50aUL | (unsigned long)third << 16);
+	if (f)
+		fclose(f);
+	return taken;
+}
+
 /* The bridge network, on a private subnet no other engine here uses. */
 static bool de_network(struct docker_engine *e)
 {
@@ -94,6 +114,9 @@ static bool de_network(struct docker_engine *e)
 		unsigned third = 20 + (unsigned)(getpid() + tries * 37) % 200;
 		char *json;
 		long st;
+
+		if (de_subnet_routed(third))
+			continue;
 
 		snprintf(e->network, sizeof(e->network), "rvt%u%u",
 			 (unsigned)getpid() % 100000, (unsigned)tries);

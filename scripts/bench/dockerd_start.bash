@@ -40,17 +40,21 @@ dockerd_start() {
 		tail "$dockerd_dir/dockerd.log" >&2
 		return 1
 	fi
-	# a private subnet no other engine here uses (the tests' pick theirs
-	# the same way)
-	local tries=0
-	until "$DOCKER" network create --driver bridge \
-		--subnet "10.213.$((20 + ($$ + tries * 37) % 200)).0/24" \
-		-o com.docker.network.bridge.name="$dockerd_net" "$dockerd_net" \
-		>/dev/null 2>&1; do
-		if ((++tries == 20)); then
+	# a private subnet no other engine here uses, nor a bridge a killed
+	# run left (the tests pick theirs the same way)
+	local tries third
+	for ((tries = 0; ; tries++)); do
+		if ((tries == 20)); then
 			echo "cannot create the bridge network '$dockerd_net'" >&2
 			return 1
 		fi
+		third=$((20 + ($$ + tries * 37) % 200))
+		ip route show 2>/dev/null | grep -q "^10\.213\.$third\.0/24 " &&
+			continue
+		"$DOCKER" network create --driver bridge \
+			--subnet "10.213.$third.0/24" \
+			-o com.docker.network.bridge.name="$dockerd_net" \
+			"$dockerd_net" >/dev/null 2>&1 && break
 	done
 	export RUNEVAL_DOCKER_NETWORK=$dockerd_net
 }
