@@ -330,13 +330,16 @@ static enum rv_code cli_validate_providers(struct cli_options *opt,
 	if (child && opt->provider) {
 		const struct provider_ops *ops = provider_find(opt->provider);
 
-		/* a sibling's options (docker's), not this provider's */
+		/* a sibling's options (docker's, local's), not this
+		   provider's */
 		if (!(ops->caps & PROVIDER_CAP_RESOURCES)) {
 			opt->cpus = 0;
 			opt->memory_bytes = 0;
 		}
 		if (!(ops->caps & PROVIDER_CAP_SNAPSHOT))
 			opt->snapshot_after_install = false;
+		if (ops->caps & PROVIDER_CAP_REMOTE)
+			opt->inherit_env = false;	/* local's only */
 	}
 	/* a network restriction is never dropped for a sibling's sake */
 	for (size_t i = 0; i < opt->n_providers && opt->n_providers > 1; i++)
