@@ -1,6 +1,7 @@
 # runeval: one plain Makefile.
 #
-#   make                 build runeval, taskapp and daytona-lite into build/
+#   make                 build runeval, taskapp, daytona-lite and e2b-lite
+#                        into build/
 #   make test            build and run every test suite
 #   make SAN=1 test      the same under AddressSanitizer + UBSan (build-san/)
 #   make valgrind        the unit suites under valgrind

@@ -1,6 +1,6 @@
 /*
- * Unit tests of daytona-lite's configuration, fault generator, preview
- * host names and query strings.
+ * Unit tests of the offline servers' configuration, fault generator,
+ * sandbox host names and query strings.
  */
 #include "testutil.h"
 
@@ -20,7 +20,7 @@ static enum rv_code parse(struct lite_conf *c, const char *const *args,
 
 	for (; *args; args++)
 		argv[n++] = (char *)*args;
-	return lite_conf_parse(c, n, argv, &info, err);
+	return lite_conf_parse(c, &lite_daytona_spec, n, argv, &info, err);
 }
 
 START_TEST(test_lite_conf_flags_and_env)
@@ -62,6 +62,7 @@ START_TEST(test_lite_conf_rejects_bad_values)
 		{ "--sandbox-uid", "0", NULL },
 		{ "--interval-unit-ms", "0", NULL },
 		{ "--seed", "x", NULL },
+		{ "--domain", "a/b", NULL },
 		{ "--nope", NULL, NULL },
 	};
 	struct rv_err err = RV_ERR_INIT;
@@ -103,25 +104,34 @@ START_TEST(test_lite_fault_seed_repeats)
 }
 END_TEST
 
+static bool host(const char *h, const char *domain, int *port, char *id)
+{
+	return lite_preview_host(h, domain, port, id, 64);
+}
+
 START_TEST(test_lite_preview_hosts)
 {
 	char id[64];
 	int port = 0;
 
-	ck_assert(lite_preview_host("8000-ab-12.localhost:3986", &port, id,
-				    sizeof(id)));
+	ck_assert(host("8000-ab-12.localhost:3986", "localhost", &port, id));
 	ck_assert_int_eq(port, 8000);
 	ck_assert_str_eq(id, "ab-12");
-	ck_assert(lite_preview_host("1-X.LOCALHOST", &port, id, sizeof(id)));
+	ck_assert(host("1-X.LOCALHOST", "localhost", &port, id));
 	ck_assert_str_eq(id, "x");
-	ck_assert(!lite_preview_host("127.0.0.1:3986", &port, id, sizeof(id)));
-	ck_assert(!lite_preview_host("localhost", &port, id, sizeof(id)));
-	ck_assert(!lite_preview_host("0-x.localhost", &port, id, sizeof(id)));
-	ck_assert(!lite_preview_host("70000-x.localhost", &port, id,
-				     sizeof(id)));
-	ck_assert(!lite_preview_host("80-a.b.localhost", &port, id,
-				     sizeof(id)));
-	ck_assert(!lite_preview_host("80-.localhost", &port, id, sizeof(id)));
+	ck_assert(!host("127.0.0.1:3986", "localhost", &port, id));
+	ck_assert(!host("localhost", "localhost", &port, id));
+	ck_assert(!host("0-x.localhost", "localhost", &port, id));
+	ck_assert(!host("70000-x.localhost", "localhost", &port, id));
+	ck_assert(!host("80-a.b.localhost", "localhost", &port, id));
+	ck_assert(!host("80-.localhost", "localhost", &port, id));
+	/* another domain: only hosts right below it */
+	ck_assert(host("49983-i1.sb.e2b.test:80", "sb.e2b.test", &port, id));
+	ck_assert_int_eq(port, 49983);
+	ck_assert_str_eq(id, "i1");
+	ck_assert(!host("49983-i1.localhost", "sb.e2b.test", &port, id));
+	ck_assert(!host("49983-i1.xsb.e2b.test", "sb.e2b.test", &port, id));
+	ck_assert(!host("sb.e2b.test", "sb.e2b.test", &port, id));
 }
 END_TEST
 

@@ -72,24 +72,29 @@ static void lite_argv_mirror(struct lite_argv *a, const char *path)
 	}
 }
 
-static void lite_argv_env(struct lite_argv *a, const char *id,
-			  const json_t *env)
+static void lite_argv_env(struct lite_argv *a, const struct lite_box_daemon *d,
+			  const char *id, const json_t *env)
 {
-	static const char *const base[][2] = {
-		{ "HOME", LITE_BOX_HOME }, { "USER", "daytona" },
-		{ "LOGNAME", "daytona" }, { "SHELL", "/bin/bash" },
-		{ "LANG", "C.UTF-8" }, { "DAYTONA_SANDBOX_USER", "daytona" },
-		{ "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-			  "/usr/bin:/sbin:/bin" },
-	};
 	const char *k;
 	json_t *v;
 
 	lite_argv_add(a, "--clearenv");
-	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
-		lite_argv_add3(a, "--setenv", base[i][0], base[i][1]);
+	lite_argv_add3(a, "--setenv", "HOME", d->home);
+	lite_argv_add3(a, "--setenv", "USER", d->user);
+	lite_argv_add3(a, "--setenv", "LOGNAME", d->user);
+	lite_argv_add3(a, "--setenv", "SHELL", "/bin/bash");
+	lite_argv_add3(a, "--setenv", "LANG", "C.UTF-8");
+	lite_argv_add3(a, "--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:"
+		       "/usr/sbin:/usr/bin:/sbin:/bin");
 	lite_argv_add3(a, "--setenv", "HOSTNAME", id);
-	lite_argv_add3(a, "--setenv", "DAYTONA_SANDBOX_ID", id);
+	lite_argv_add3(a, "--setenv", d->id_env, id);
+	for (const char *const *e = d->env; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char *name = rv_xstrndup(*e, (size_t)(eq - *e));
+
+		lite_argv_add3(a, "--setenv", name, eq + 1);
+		free(name);
+	}
 	json_object_foreach((json_t *)env, k, v)
 		if (json_is_string(v) && lite_env_name_ok(k))
 			lite_argv_add3(a, "--setenv", k, json_string_value(v));
@@ -106,7 +111,7 @@ static void lite_argv_env(struct lite_argv *a, const char *id,
 /* Processes that all sandboxes (one host uid) may have at once. */
 #define LITE_BOX_NPROC 8192
 
-/* The host paths mounted into a sandbox, and where. */
+/* The host paths mounted into a sandbox, and where (NULL: by daemon). */
 enum { SRC_HOME, SRC_TMP, SRC_RUN, SRC_EXE, SRC_PASSWD, SRC_GROUP, SRC_N };
 
 static const struct {
@@ -115,10 +120,10 @@ static const struct {
 	const char *dest;	/* path in the sandbox */
 	bool dir;
 } lite_srcs[SRC_N] = {
-	[SRC_HOME] = { "home", "--bind", LITE_BOX_HOME, true },
+	[SRC_HOME] = { "home", "--bind", NULL, true },
 	[SRC_TMP] = { "tmp", "--bind", "/tmp", true },
-	[SRC_RUN] = { "run", "--bind", LITE_BOX_RUN, true },
-	[SRC_EXE] = { "exe", "--ro-bind", LITE_BOX_EXE, false },
+	[SRC_RUN] = { "run", "--bind", NULL, true },
+	[SRC_EXE] = { "exe", "--ro-bind", NULL, false },
 	[SRC_PASSWD] = { "passwd", "--ro-bind", "/etc/passwd", false },
 	[SRC_GROUP] = { "group", "--ro-bind", "/etc/group", false },
 };
@@ -127,6 +132,7 @@ static const struct {
 struct lite_spawn {
 	char *src[SRC_N];	/* host paths */
 	char *staged[SRC_N];	/* LITE_BOX_STAGE/<leaf> */
+	char *dest[SRC_N];	/* in the sandbox */
 	struct lite_argv argv;
 	int args_fd;		/* bwrap --args: keeps env off ps */
 	int info_rd, info_wr;	/* bwrap --info-fd */
@@ -144,6 +150,7 @@ static void lite_build_argv(struct lite_spawn *sp,
 	static const char *const tops[] = {
 		"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
 	};
+	const struct lite_box_daemon *d = h->daemon;
 	struct lite_argv *a = &sp->argv;
 	char info[8];
 
@@ -163,18 +170,18 @@ static void lite_build_argv(struct lite_spawn *sp,
 	lite_argv_add3(a, "--dev", "/dev", NULL);
 	for (int i = 0; i < SRC_N; i++)
 		lite_argv_add3(a, lite_srcs[i].op, h->drop_ids ?
-			       sp->staged[i] : sp->src[i], lite_srcs[i].dest);
+			       sp->staged[i] : sp->src[i], sp->dest[i]);
 	lite_argv_add3(a, "--dir", "/var", NULL);
 	lite_argv_add3(a, "--symlink", "../tmp", "/var/tmp");
 	lite_argv_add3(a, "--info-fd", info, NULL);
-	lite_argv_add3(a, "--chdir", LITE_BOX_HOME, NULL);
-	lite_argv_env(a, id, env);
+	lite_argv_add3(a, "--chdir", d->home, NULL);
+	lite_argv_env(a, d, id, env);
 	lite_argv_add3(a, "--remount-ro", "/", NULL);
 	lite_argv_add(a, "--");
-	lite_argv_add3(a, LITE_BOX_EXE, "toolbox", NULL);
-	lite_argv_add3(a, "--socket-dir", LITE_BOX_RUN, NULL);
-	lite_argv_add3(a, "--home", LITE_BOX_HOME, NULL);
-	lite_argv_add3(a, "--workdir", LITE_BOX_HOME, NULL);
+	lite_argv_add3(a, sp->dest[SRC_EXE], d->cmd, NULL);
+	lite_argv_add3(a, "--socket-dir", sp->dest[SRC_RUN], NULL);
+	lite_argv_add3(a, "--home", d->home, NULL);
+	lite_argv_add3(a, "--workdir", d->home, NULL);
 }
 
 /* One of the sandbox's directories, created and owned as it should be. */
@@ -211,6 +218,7 @@ static void lite_spawn_release(struct lite_spawn *sp)
 	for (int i = 0; i < SRC_N; i++) {
 		free(sp->src[i]);
 		free(sp->staged[i]);
+		free(sp->dest[i]);
 	}
 	lite_argv_free(&sp->argv);
 	if (sp->args_fd >= 0)
@@ -281,6 +289,11 @@ static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 				   h->passwd : h->group);
 		sp->staged[i] = rv_xasprintf("%s/%s", LITE_BOX_STAGE,
 					     lite_srcs[i].leaf);
+		sp->dest[i] = lite_srcs[i].dest ? rv_xstrdup(lite_srcs[i].dest) :
+			i == SRC_HOME ? rv_xstrdup(h->daemon->home) :
+			i == SRC_RUN ? rv_xasprintf("/run/%s", h->daemon->prog) :
+			rv_xasprintf("/opt/%s/%s", h->daemon->prog,
+				     h->daemon->prog);
 	}
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", base,
@@ -316,7 +329,7 @@ static int lite_child_stage(const struct lite_spawn *sp)
 {
 	if (unshare(CLONE_NEWNS) < 0 ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("daytona-lite", LITE_BOX_STAGE, "tmpfs", MS_NOSUID |
+	    mount("lite-stage", LITE_BOX_STAGE, "tmpfs", MS_NOSUID |
 		  MS_NODEV, "mode=0755,size=64k") < 0)
 		return -1;
 	for (int i = 0; i < SRC_N; i++) {
@@ -347,7 +360,7 @@ static _Noreturn void lite_child_die(const char *what)
 	do
 		num[sizeof(num) - 1 - ++n] = (char)('0' + e % 10);
 	while ((e /= 10) && n < 12);
-	w = write(2, "daytona-lite: cannot ", 21);
+	w = write(2, "sandbox: cannot ", 16);
 	w = write(2, what, strlen(what));
 	w = write(2, " (errno ", 8);
 	w = write(2, num + sizeof(num) - 1 - n, (size_t)n);
@@ -463,7 +476,7 @@ bool lite_box_toolbox_ok(const struct lite_box_host *h, const char *id,
 {
 	static const char req[] = "GET /version HTTP/1.1\r\nHost: toolbox\r\n"
 		"Connection: close\r\n\r\n";
-	char *path = lite_box_path(h, id, "run/toolbox.sock");
+	char *path = lite_box_socket(h, id, false);
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	struct pollfd p = { .events = POLLIN };
 	char buf[16] = "";
@@ -546,7 +559,7 @@ static void lite_inotify_wait(int ifd, int ms)
 }
 
 /*
- * Wait for the toolbox: its "ready" file, or toolbox.sock answering.
+ * Wait for the daemon: its "ready" file, or its socket answering.
  * inotify on the socket directory wakes us at once; the sandbox is killed
  * on failure.
  */
@@ -571,7 +584,7 @@ static enum rv_code lite_wait_ready(const struct lite_box_host *h,
 		char why[64], tail[300];
 		int status;
 
-		/* "ready", or after a while a toolbox that answers */
+		/* "ready", or after a while a daemon that answers */
 		if (access(ready, F_OK) == 0 ||
 		    (rv_now_ns() - start > 500 * RV_NS_PER_MS &&
 		     lite_box_toolbox_ok(h, id, 1000)))
@@ -586,8 +599,9 @@ static enum rv_code lite_wait_ready(const struct lite_box_host *h,
 			break;
 		}
 		if (rv_now_ns() > deadline || (cancel && *cancel)) {
-			rc = rv_errf(err, RV_ERR_TIMEOUT, "toolbox not ready "
-				     "within %ld ms", h->start_timeout_ms);
+			rc = rv_errf(err, RV_ERR_TIMEOUT, "%s not ready "
+				     "within %ld ms", h->daemon->cmd,
+				     h->start_timeout_ms);
 			break;
 		}
 		lite_inotify_wait(ifd, ifd < 0 ? 1 : 10);
@@ -647,7 +661,7 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 	rc = lite_wait_ready(h, id, out, cancel, err);
 	if (rc)
 		memset(out, 0, sizeof(*out));
-	rv_debug("sandbox '%s': prepare %.1f ms, namespaces %.1f ms, toolbox "
+	rv_debug("sandbox '%s': prepare %.1f ms, namespaces %.1f ms, daemon "
 		 "%.1f ms", id, rv_ns_to_ms(t1 - t0), rv_ns_to_ms(t2 - t1),
 		 rv_ns_to_ms(rv_now_ns() - t2));
 out:

@@ -2,14 +2,15 @@
  * lite_box: one sandbox's processes and files (bubblewrap).
  *
  * A sandbox is a bwrap process tree in new user, pid, mount, network,
- * ipc and uts namespaces, running "daytona-lite toolbox" as uid 1000
- * (daytona) inside.  Host system directories are mounted read-only;
- * /home/daytona, /tmp and the toolbox's socket directory are per-sandbox
- * directories under DIR/<id>/ ({home,tmp,run}).  The server reaches the
- * toolbox through DIR/<id>/run/toolbox.sock and forward.sock.  When
- * daytona-lite runs as root, the sandbox runs as an unprivileged host uid
- * (struct lite_box_host.uid), so host files it can see are only those any
- * local user can read.
+ * ipc and uts namespaces, running a daemon (struct lite_box_daemon: the
+ * toolbox of daytona-lite, the envd of e2b-lite) as uid 1000 inside.
+ * Host system directories are mounted read-only; the user's home, /tmp
+ * and the daemon's socket directory are per-sandbox directories under
+ * DIR/<id>/ ({home,tmp,run}).  The server reaches the daemon through
+ * DIR/<id>/run/<daemon socket> and forward.sock.  When the server runs
+ * as root, the sandbox runs as an unprivileged host uid (struct
+ * lite_box_host.uid), so host files it can see are only those any local
+ * user can read.
  *
  * Killing pid 1 of the sandbox's pid namespace ends every process in it;
  * nothing is mounted on the host, so removing DIR/<id> leaves nothing.
@@ -27,15 +28,28 @@
 
 #include "rv_err.h"
 
-/* Where things are inside a sandbox. */
-#define LITE_BOX_HOME "/home/daytona"
-#define LITE_BOX_RUN "/run/daytona-lite"
-#define LITE_BOX_EXE "/opt/daytona-lite/daytona-lite"
+/*
+ * The daemon a server runs in each of its sandboxes: a copy of the
+ * server's own program, started as "<exe> <cmd> --socket-dir /run/<prog>
+ * --home <home> --workdir <home>" by uid 1000, named user.  It listens
+ * on <socket> and forward.sock in the socket directory and writes
+ * "ready" there once it serves.
+ */
+struct lite_box_daemon {
+	const char *prog;	/* "daytona-lite": /opt/<prog>/<prog> */
+	const char *cmd;	/* "toolbox": the daemon's sub-command */
+	const char *socket;	/* "toolbox.sock": where its API listens */
+	const char *user;	/* "daytona": the name of uid 1000 */
+	const char *home;	/* "/home/daytona": its home and work dir */
+	const char *id_env;	/* "DAYTONA_SANDBOX_ID": set to the id */
+	const char *const *env;	/* more "K=V" every sandbox gets, or NULL */
+};
 
 struct lite_box_host {
+	const struct lite_box_daemon *daemon;	/* static */
 	char *bwrap;		/* bubblewrap binary */
 	char *dir;		/* sandboxes live in dir/<id>/ */
-	char *exe;		/* a copy of this program: the toolbox */
+	char *exe;		/* a copy of this program: the daemon */
 	char *passwd;		/* the sandboxes' /etc/passwd and group */
 	char *group;
 	bool drop_ids;		/* run bwrap as uid:gid (we are root) */
@@ -53,11 +67,14 @@ struct lite_box_proc {
 };
 
 /*
- * Set up h: find bwrap (NULL = search PATH) and our binary, write the
- * sandbox passwd/group files under etc_dir.  uid/gid are used when we run
- * as root.  Release with lite_box_host_release().
+ * Set up h to run daemon d (which must outlive h): find bwrap (NULL =
+ * search PATH) and copy our binary, write the sandbox passwd/group files
+ * under etc_dir.  uid/gid are used when we run as root.  Release with
+ * lite_box_host_release().
  */
-enum rv_code lite_box_host_init(struct lite_box_host *h, const char *bwrap,
+enum rv_code lite_box_host_init(struct lite_box_host *h,
+				const struct lite_box_daemon *d,
+				const char *bwrap,
 				const char *dir, const char *etc_dir,
 				uid_t uid, gid_t gid, long start_timeout_ms,
 				struct rv_err *err);
@@ -69,7 +86,7 @@ char *lite_box_path(const struct lite_box_host *h, const char *id,
 
 /*
  * Start the sandbox id with environment env (object of strings, may be
- * NULL) and wait until its toolbox is ready (within start_timeout_ms, or
+ * NULL) and wait until its daemon is ready (within start_timeout_ms, or
  * until *cancel is set).  Creates its directories on first use.  On
  * failure nothing is left running and err says why (with the tail of the
  * sandbox's log when it exited).
@@ -84,7 +101,14 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
  */
 void lite_box_kill(const struct lite_box_proc *p, bool own_child);
 
-/* Does the sandbox's toolbox answer GET /version within timeout_ms? */
+/*
+ * Where the server connects to reach the daemon (forward: the port
+ * forwarder), malloc'ed: "<dir>/<id>/run/{<socket>,forward.sock}".
+ */
+char *lite_box_socket(const struct lite_box_host *h, const char *id,
+		      bool forward);
+
+/* Does the sandbox's daemon answer an HTTP request within timeout_ms? */
 bool lite_box_toolbox_ok(const struct lite_box_host *h, const char *id,
 			 int timeout_ms);
 

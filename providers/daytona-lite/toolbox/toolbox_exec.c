@@ -10,6 +10,7 @@
  * writes later is read and dropped.  A timeout SIGKILLs the process
  * group and answers 408.
  */
+#include "toolbox.h"
 #include "toolbox_http.h"
 #include "toolbox_session.h"
 #include "toolbox_srv.h"
@@ -358,17 +359,17 @@ static void tb_code_run(struct tb_req *r)
 
 /* the process routes; sessions are in toolbox_session.c */
 const struct tb_route tb_routes_process[] = {
-	{ "POST", "/process/execute", tb_execute, TB_BODY_BUFFER },
-	{ "POST", "/process/code-run", tb_code_run, TB_BODY_BUFFER },
-	{ "GET", "/process/session", tb_session_list, TB_BODY_NONE },
-	{ "POST", "/process/session", tb_session_create, TB_BODY_BUFFER },
-	{ "GET", "/process/session/:sid", tb_session_get, TB_BODY_NONE },
-	{ "DELETE", "/process/session/:sid", tb_session_delete, TB_BODY_NONE },
+	{ "POST", "/process/execute", tb_execute, TB_BODY_BUFFER, NULL },
+	{ "POST", "/process/code-run", tb_code_run, TB_BODY_BUFFER, NULL },
+	{ "GET", "/process/session", tb_session_list, TB_BODY_NONE, NULL },
+	{ "POST", "/process/session", tb_session_create, TB_BODY_BUFFER, NULL },
+	{ "GET", "/process/session/:sid", tb_session_get, TB_BODY_NONE, NULL },
+	{ "DELETE", "/process/session/:sid", tb_session_delete, TB_BODY_NONE, NULL },
 	{ "POST", "/process/session/:sid/exec", tb_session_exec,
-	  TB_BODY_BUFFER },
+	  TB_BODY_BUFFER, NULL },
 	{ "GET", "/process/session/:sid/command/:cid", tb_session_command,
-	  TB_BODY_NONE },
+	  TB_BODY_NONE, NULL },
 	{ "GET", "/process/session/:sid/command/:cid/logs", tb_session_logs,
-	  TB_BODY_NONE },
-	{ NULL, NULL, NULL, TB_BODY_NONE },
+	  TB_BODY_NONE, NULL },
+	{ NULL, NULL, NULL, TB_BODY_NONE, NULL },
 };

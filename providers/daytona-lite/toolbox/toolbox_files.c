@@ -6,6 +6,7 @@
 #include "toolbox_files.h"
 
 #include "rv_alloc.h"
+#include "toolbox.h"
 #include "toolbox_http.h"
 #include "toolbox_path.h"
 #include "toolbox_srv.h"
@@ -367,17 +368,22 @@ const char *tb_file_mime(const char *path)
 	return "application/octet-stream";
 }
 
+static const struct tb_upload_body tb_bulk_upload = {
+	tb_upload_begin, tb_upload_data,
+};
+
 const struct tb_route tb_routes_files[] = {
-	{ "GET", "/files", tb_files_list, TB_BODY_NONE },
-	{ "GET", "/files/", tb_files_list, TB_BODY_NONE },
-	{ "GET", "/files/info", tb_files_info, TB_BODY_NONE },
-	{ "GET", "/files/download", tb_files_download, TB_BODY_NONE },
-	{ "POST", "/files/folder", tb_files_folder, TB_BODY_NONE },
-	{ "POST", "/files/move", tb_files_move, TB_BODY_NONE },
-	{ "DELETE", "/files", tb_files_delete, TB_BODY_NONE },
-	{ "DELETE", "/files/", tb_files_delete, TB_BODY_NONE },
-	{ "POST", "/files/bulk-upload", tb_files_upload, TB_BODY_UPLOAD },
+	{ "GET", "/files", tb_files_list, TB_BODY_NONE, NULL },
+	{ "GET", "/files/", tb_files_list, TB_BODY_NONE, NULL },
+	{ "GET", "/files/info", tb_files_info, TB_BODY_NONE, NULL },
+	{ "GET", "/files/download", tb_files_download, TB_BODY_NONE, NULL },
+	{ "POST", "/files/folder", tb_files_folder, TB_BODY_NONE, NULL },
+	{ "POST", "/files/move", tb_files_move, TB_BODY_NONE, NULL },
+	{ "DELETE", "/files", tb_files_delete, TB_BODY_NONE, NULL },
+	{ "DELETE", "/files/", tb_files_delete, TB_BODY_NONE, NULL },
+	{ "POST", "/files/bulk-upload", tb_files_upload, TB_BODY_UPLOAD,
+	  &tb_bulk_upload },
 	{ "POST", "/files/bulk-download", tb_files_bulk_download,
-	  TB_BODY_BUFFER },
-	{ NULL, NULL, NULL, TB_BODY_NONE },
+	  TB_BODY_BUFFER, NULL },
+	{ NULL, NULL, NULL, TB_BODY_NONE, NULL },
 };

@@ -2,6 +2,7 @@
 #include "toolbox_session.h"
 
 #include "rv_alloc.h"
+#include "toolbox.h"
 #include "toolbox_http.h"
 #include "toolbox_srv.h"
 

@@ -11,8 +11,8 @@
  * It runs on threads of its own (one accept thread, one per connection),
  * independent of the lws loop.
  */
-#ifndef RUNEVAL_PROVIDERS_DAYTONA_LITE_TOOLBOX_TOOLBOX_FORWARD_H
-#define RUNEVAL_PROVIDERS_DAYTONA_LITE_TOOLBOX_TOOLBOX_FORWARD_H
+#ifndef RUNEVAL_PROVIDERS_LITE_TOOLBOX_FORWARD_H
+#define RUNEVAL_PROVIDERS_LITE_TOOLBOX_FORWARD_H
 
 #include "rv_err.h"
 

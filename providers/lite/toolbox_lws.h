@@ -2,10 +2,10 @@
  * toolbox_lws: the libwebsockets glue of the toolbox daemon.
  *
  * Only the files that talk to lws directly include this: the protocol
- * table of the toolbox vhost and the two callbacks in it.
+ * table of the daemon's vhost and the two callbacks in it.
  */
-#ifndef RUNEVAL_PROVIDERS_DAYTONA_LITE_TOOLBOX_TOOLBOX_LWS_H
-#define RUNEVAL_PROVIDERS_DAYTONA_LITE_TOOLBOX_TOOLBOX_LWS_H
+#ifndef RUNEVAL_PROVIDERS_LITE_TOOLBOX_LWS_H
+#define RUNEVAL_PROVIDERS_LITE_TOOLBOX_LWS_H
 
 #include <libwebsockets.h>
 

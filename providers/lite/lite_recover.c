@@ -27,7 +27,7 @@ static void lite_recover_one(struct lite *l, struct lite_sandbox *sb)
 		lite_box_kill(&p, false);
 		lite_sandbox_set_proc(sb, NULL, false);
 		lite_sandbox_set_state(l->store, sb, LITE_ERROR, "sandbox "
-				       "processes exited while daytona-lite "
+				       "processes exited while the server "
 				       "was not running");
 		return;
 	case LITE_DESTROYING:
@@ -48,7 +48,7 @@ static void lite_recover_one(struct lite *l, struct lite_sandbox *sb)
 		lite_box_kill(&p, false);
 		lite_sandbox_set_proc(sb, NULL, false);
 		lite_sandbox_set_state(l->store, sb, LITE_ERROR, "start "
-				       "interrupted by a daytona-lite restart");
+				       "interrupted by a server restart");
 		return;
 	default:
 		if (alive || p.bwrap_pid) {

@@ -1,5 +1,5 @@
 /*
- * lite_store: daytona-lite's sandbox records, in memory and on disk.
+ * lite_store: an offline server's sandbox records, in memory and on disk.
  *
  * One struct lite_sandbox per sandbox, kept in a list guarded by one
  * mutex: every read or write of a sandbox's fields happens between
@@ -9,8 +9,8 @@
  * sandbox).  Each record is saved as DIR/<id>.json (mode 0600: it holds
  * the sandbox's env) and reloaded by lite_store_load() after a restart.
  */
-#ifndef RUNEVAL_PROVIDERS_DAYTONA_LITE_CONTROL_LITE_STORE_H
-#define RUNEVAL_PROVIDERS_DAYTONA_LITE_CONTROL_LITE_STORE_H
+#ifndef RUNEVAL_PROVIDERS_LITE_LITE_STORE_H
+#define RUNEVAL_PROVIDERS_LITE_LITE_STORE_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -20,7 +20,10 @@
 #include "lite_box.h"
 #include "rv_err.h"
 
-/* Daytona's SandboxState values that daytona-lite uses. */
+/*
+ * Daytona's SandboxState values: the lifecycle of every lite sandbox
+ * (e2b-lite reports "running" for started).
+ */
 #define LITE_STATE_MAP(X) \
 	X(CREATING, "creating") \
 	X(STARTING, "starting") \
@@ -60,11 +63,13 @@ struct lite_sandbox {
 	json_t *env;		/* object of strings, owned */
 	json_t *build_info;	/* as given, or NULL */
 	json_t *signed_urls;	/* [{token, port, expiresNs}], owned */
+	json_t *extra;		/* the face's own fields (object), owned */
 	bool is_public;
 	int cpu, gpu, memory, disk;
 	long auto_stop;		/* minutes; 0 = never */
 	long auto_archive;	/* minutes; 0 = the maximum (30 days) */
 	long auto_delete;	/* minutes; < 0 never, 0 = when stopped */
+	uint64_t end_ns;	/* wall clock: destroyed then; 0 = never */
 	uint64_t created_ns;	/* wall clock, ns since the epoch */
 	uint64_t updated_ns;
 	uint64_t activity_ns;
@@ -72,7 +77,8 @@ struct lite_sandbox {
 	enum lite_state state;
 	enum lite_state desired;
 	char *error_reason;
-	char token[LITE_TOKEN_LEN + 1];	/* preview token, new each start */
+	char token[LITE_TOKEN_LEN + 1];	/* preview (daytona) or envd access
+					   (e2b) token */
 
 	struct lite_box_proc proc;	/* of a running sandbox (0 when none) */
 	bool own_child;		/* proc.bwrap_pid is our child: reap it */

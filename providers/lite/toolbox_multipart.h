@@ -13,8 +13,8 @@
  * stop; a handler that returns non-zero stops the parser too
  * (RV_ERR_INTR, its own message left in err).
  */
-#ifndef RUNEVAL_PROVIDERS_DAYTONA_LITE_TOOLBOX_TOOLBOX_MULTIPART_H
-#define RUNEVAL_PROVIDERS_DAYTONA_LITE_TOOLBOX_TOOLBOX_MULTIPART_H
+#ifndef RUNEVAL_PROVIDERS_LITE_TOOLBOX_MULTIPART_H
+#define RUNEVAL_PROVIDERS_LITE_TOOLBOX_MULTIPART_H
 
 #include <stdbool.h>
 #include <stddef.h>

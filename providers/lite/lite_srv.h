@@ -1,21 +1,25 @@
 /*
- * lite_srv: what lite_server.c and lite_relay.c share (internal).
+ * lite_srv: the HTTP front's connections, for lite_server.c, lite_up.c,
+ * lite_relay.c and the faces' routes.
  *
  * A client connection (struct lite_conn) reads one request head at a
- * time; a relayed request gets an upstream connection (struct lite_up)
- * to a unix socket of the sandbox.  Each struct lives as long as its
- * libwebsockets connection: the close callback frees it and unlinks it
- * from its peer.  Everything here runs on the server thread.
+ * time; the face's route answers it (lite_conn_respond,
+ * lite_conn_error), reads it as an API request (lite_conn_api_begin) or
+ * relays it (lite_relay_begin): a relayed request gets an upstream
+ * connection (struct lite_up) to a unix socket of the sandbox.  Each
+ * struct lives as long as its libwebsockets connection: the close
+ * callback frees it and unlinks it from its peer.  Everything here runs
+ * on the server thread.
  */
-#ifndef RUNEVAL_PROVIDERS_DAYTONA_LITE_CONTROL_LITE_SRV_H
-#define RUNEVAL_PROVIDERS_DAYTONA_LITE_CONTROL_LITE_SRV_H
+#ifndef RUNEVAL_PROVIDERS_LITE_LITE_SRV_H
+#define RUNEVAL_PROVIDERS_LITE_LITE_SRV_H
 
 #include <libwebsockets.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lite_api.h"
 #include "lite_http.h"
+#include "lite_route.h"
 #include "rv_buf.h"
 
 struct lite;
@@ -77,6 +81,10 @@ struct lite_srv {
 
 struct lite_up;
 
+/* A face's API: answer req (store unlocked; see lite_route.h). */
+typedef void (*lite_api_fn)(struct lite *l, const struct lite_api_req *req,
+			    struct lite_api_resp *resp);
+
 struct lite_conn {
 	enum lite_kind kind;
 	struct lite_srv *srv;
@@ -87,7 +95,8 @@ struct lite_conn {
 	struct lite_head head;
 	bool have_head;
 	struct lite_body body;	/* the request's body */
-	struct rv_buf api_body;	/* decoded, for /api */
+	struct rv_buf api_body;	/* decoded, for the API */
+	lite_api_fn api_fn;	/* LC_BODY: who answers it */
 	bool keep_alive;	/* after this exchange */
 	bool rx_on;
 	uint64_t due_ns;	/* LC_DELAY: go on then */
@@ -127,6 +136,11 @@ void lite_conn_park(struct lite_conn *c);
 void lite_conn_unpark(struct lite_conn *c);
 /* Route a request whose head was read (after any injected delay). */
 void lite_conn_route(struct lite_conn *c);
+/*
+ * Read the request's body (up to conf->max_body, else 413) and answer it
+ * with fn.  The face has checked the credentials.
+ */
+void lite_conn_api_begin(struct lite_conn *c, lite_api_fn fn);
 /* Send the API answer in c->resp. */
 void lite_conn_api_reply(struct lite_conn *c);
 void lite_conn_want_write(struct lite_conn *c);
@@ -138,7 +152,7 @@ void lite_conn_process(struct lite_conn *c);
  */
 void lite_conn_respond(struct lite_conn *c, int status, const char *headers,
 		       const char *body);
-/* The same with an error body in Daytona's shape. */
+/* The same with an error body in the face's shape. */
 void lite_conn_error(struct lite_conn *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The request's response is complete: next request or close. */
@@ -151,8 +165,20 @@ bool lite_secret_eq(const char *a, size_t alen, const char *b);
 void lite_park_schedule(struct lite_srv *srv);
 
 /* lite_relay.c */
-void lite_relay_toolbox(struct lite_conn *c);
-void lite_relay_preview(struct lite_conn *c, int port, const char *id);
+/*
+ * Relay c's request to the unix socket path of a sandbox, with target as
+ * its request target: to its daemon (port 0) or through its port
+ * forwarder to port.  The request head loses its hop-by-hop headers and
+ * every header the face calls secret.  what names the other end in
+ * errors ("toolbox").
+ */
+void lite_relay_begin(struct lite_conn *c, const char *path, int port,
+		      const char *target, const char *what);
+/*
+ * May c reach port of sandbox sb now?  Answers 502 (and returns false)
+ * while --fault-preview-502-ms says the port must fail.  Store locked.
+ */
+bool lite_relay_port_ready(struct lite_conn *c, const struct lite_sandbox *sb);
 /* Move request body bytes from the client to the upstream. */
 void lite_relay_pump(struct lite_conn *c);
 void lite_up_rx(struct lite_up *u, const char *p, size_t n);
@@ -161,7 +187,11 @@ void lite_up_closed(struct lite_up *u);
 void lite_up_flow(struct lite_up *u);
 /* Unlink from the client and let libwebsockets close the socket. */
 void lite_up_detach(struct lite_up *u);
-/* Parse "{port}-{id}.localhost[:N]"; false when host is not a preview. */
-bool lite_preview_host(const char *host, int *port, char *id, size_t size);
+/*
+ * Parse "{port}-{id}.{domain}[:N]" (id in lowercase); false when host is
+ * not one.
+ */
+bool lite_preview_host(const char *host, const char *domain, int *port,
+		       char *id, size_t size);
 
 #endif

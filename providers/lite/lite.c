@@ -54,8 +54,8 @@ static int lite_mkdirs(const char *path)
 	return rc;
 }
 
-enum rv_code lite_open(struct lite *l, struct lite_conf *conf,
-		       struct rv_err *err)
+enum rv_code lite_open(struct lite *l, const struct lite_face *face,
+		       struct lite_conf *conf, struct rv_err *err)
 {
 	char real[PATH_MAX];
 	char *dir, *etc;
@@ -63,6 +63,7 @@ enum rv_code lite_open(struct lite *l, struct lite_conf *conf,
 
 	memset(l, 0, sizeof(*l));
 	pthread_mutex_init(&l->wake_lock, NULL);
+	l->face = face;
 	l->conf = conf;
 	if (lite_mkdirs(conf->state_dir) < 0 || !realpath(conf->state_dir,
 							   real))
@@ -76,7 +77,8 @@ enum rv_code lite_open(struct lite *l, struct lite_conf *conf,
 	dir = rv_xasprintf("%s/sandboxes", l->state_dir);
 	etc = rv_xasprintf("%s/etc", l->state_dir);
 	l->store = lite_store_new(dir, err);
-	rc = l->store ? lite_box_host_init(&l->box, conf->bwrap, dir, etc,
+	rc = l->store ? lite_box_host_init(&l->box, face->daemon, conf->bwrap,
+					   dir, etc,
 					   conf->sandbox_uid,
 					   conf->sandbox_gid,
 					   conf->start_timeout_ms, err) :
@@ -100,18 +102,15 @@ void lite_set_port(struct lite *l, int port)
 		host = "127.0.0.1";
 	else if (!strcmp(host, "::"))
 		host = "::1";
+	free(l->base_url);
 	free(l->api_url);
 	free(l->toolbox_url);
 	l->port = port;
-	if (strchr(host, ':')) {
-		l->api_url = rv_xasprintf("http://[%s]:%d/api", host, port);
-		l->toolbox_url = rv_xasprintf("http://[%s]:%d/toolbox", host,
-					      port);
-	} else {
-		l->api_url = rv_xasprintf("http://%s:%d/api", host, port);
-		l->toolbox_url = rv_xasprintf("http://%s:%d/toolbox", host,
-					      port);
-	}
+	l->base_url = strchr(host, ':') ?
+		rv_xasprintf("http://[%s]:%d", host, port) :
+		rv_xasprintf("http://%s:%d", host, port);
+	l->api_url = rv_xasprintf("%s%s", l->base_url, l->face->api_path);
+	l->toolbox_url = rv_xasprintf("%s/toolbox", l->base_url);
 }
 
 void lite_wake(struct lite *l)
@@ -132,7 +131,8 @@ void lite_set_wake(struct lite *l, void (*wake)(void *), void *arg)
 
 char *lite_preview_url(const struct lite *l, const char *id, int port)
 {
-	return rv_xasprintf("http://%d-%s.localhost:%d", port, id, l->port);
+	return rv_xasprintf("http://%d-%s.%s:%d", port, id, l->conf->domain,
+			    l->port);
 }
 
 void lite_close(struct lite *l)
@@ -141,6 +141,7 @@ void lite_close(struct lite *l)
 	lite_store_free(l->store);
 	lite_box_host_release(&l->box);
 	free(l->state_dir);
+	free(l->base_url);
 	free(l->api_url);
 	free(l->toolbox_url);
 	if (lite_lock_fd >= 0) {

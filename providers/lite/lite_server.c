@@ -134,8 +134,9 @@ void lite_conn_respond(struct lite_conn *c, int status, const char *headers,
 
 	if (!c->body.done)
 		c->keep_alive = false;	/* unread body: cannot go on */
-	rv_buf_addf(&h, "HTTP/1.1 %d %s\r\nServer: daytona-lite/%s\r\n",
-		    status, lite_http_reason(status), RUNEVAL_VERSION);
+	rv_buf_addf(&h, "HTTP/1.1 %d %s\r\nServer: %s/%s\r\n",
+		    status, lite_http_reason(status), c->srv->l->face->name,
+		    RUNEVAL_VERSION);
 	if (body)
 		rv_buf_adds(&h, "Content-Type: application/json; "
 			    "charset=utf-8\r\n");
@@ -154,17 +155,16 @@ void lite_conn_respond(struct lite_conn *c, int status, const char *headers,
 
 void lite_conn_error(struct lite_conn *c, int status, const char *fmt, ...)
 {
-	struct lite_api_resp r = LITE_API_RESP_INIT;
-	char msg[512];
+	char msg[512], *body;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	lite_api_error(&r, c->have_head ? c->head.target : "/", status, "%s",
-		       msg);
-	lite_conn_respond(c, status, NULL, r.body);
-	lite_api_resp_release(&r);
+	body = c->srv->l->face->error_body(c->have_head ? c->head.target :
+					   "/", status, msg);
+	lite_conn_respond(c, status, NULL, body);
+	free(body);
 }
 
 void lite_conn_finish(struct lite_conn *c)
@@ -207,10 +207,10 @@ static void lite_conn_api_run(struct lite_conn *c)
 		*q = '\0';
 		req.query = q + 1;
 	}
-	lite_api_handle(l, &req, &c->resp);
+	c->api_fn(l, &req, &c->resp);
 	free(path);
 	if (c->resp.wait != LITE_WAIT_NONE &&
-	    !lite_api_wait_poll(l, &c->resp, false)) {
+	    !lite_resp_wait_poll(l, &c->resp, false)) {
 		c->state = LC_WAIT;
 		lite_conn_park(c);
 		return;
@@ -243,16 +243,10 @@ static bool lite_conn_api_body(struct lite_conn *c)
 	return true;
 }
 
-static void lite_conn_api_begin(struct lite_conn *c)
+void lite_conn_api_begin(struct lite_conn *c, lite_api_fn fn)
 {
 	struct lite_conf *conf = c->srv->l->conf;
-	size_t klen = 0;
-	const char *key = lite_conn_bearer(c, &klen);
 
-	if (!key || !lite_secret_eq(key, klen, conf->api_key)) {
-		lite_conn_error(c, 401, "Unauthorized");
-		return;
-	}
 	if (c->body.kind == LITE_BODY_LENGTH &&
 	    c->body.length > conf->max_body) {
 		lite_conn_error(c, 413, "request body larger than %zu bytes",
@@ -267,33 +261,13 @@ static void lite_conn_api_begin(struct lite_conn *c)
 		lite_conn_want_write(c);
 	}
 	rv_buf_reset(&c->api_body);
+	c->api_fn = fn;
 	c->state = LC_BODY;
 }
 
 void lite_conn_route(struct lite_conn *c)
 {
-	const char *host = lite_head_get(&c->head, "host");
-	const char *t = c->head.target;
-	char id[LITE_ID_MAX];
-	int port;
-
-	if (host && lite_preview_host(host, &port, id, sizeof(id))) {
-		lite_relay_preview(c, port, id);
-	} else if (!strncmp(t, "/toolbox/", 9)) {
-		lite_relay_toolbox(c);
-	} else if (!strcmp(t, "/api") || !strncmp(t, "/api/", 5) ||
-		   !strncmp(t, "/api?", 5)) {
-		lite_conn_api_begin(c);
-	} else if (!strcmp(t, "/") && !strcmp(c->head.method, "GET")) {
-		char *body = rv_xasprintf("{\"name\":\"daytona-lite\","
-					  "\"version\":\"%s\",\"api\":\"%s\"}",
-					  RUNEVAL_VERSION, c->srv->l->api_url);
-
-		lite_conn_respond(c, 200, NULL, body);
-		free(body);
-	} else {
-		lite_conn_error(c, 404, "Cannot %s %s", c->head.method, t);
-	}
+	c->srv->l->face->route(c);
 }
 
 /* A request head was read: faults first, then route. */
@@ -307,7 +281,7 @@ static void lite_conn_dispatch(struct lite_conn *c)
 		int s = codes[(int)(lite_fault_uniform(f) * 3) % 3];
 
 		lite_conn_error(c, s, "simulated server error "
-				"(daytona-lite --fault-5xx-rate)");
+				"(%s --fault-5xx-rate)", c->srv->l->face->name);
 		return;
 	}
 	lat = lite_fault_latency_ms(f);

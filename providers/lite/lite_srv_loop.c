@@ -62,7 +62,7 @@ static void lite_parked_run(struct lite_srv *srv)
 			lite_conn_route(c);
 			lite_conn_process(c);
 		} else if (c->state == LC_WAIT &&
-			   lite_api_wait_poll(srv->l, &c->resp, false)) {
+			   lite_resp_wait_poll(srv->l, &c->resp, false)) {
 			lite_conn_api_reply(c);
 			lite_conn_process(c);
 		} else {
@@ -217,7 +217,7 @@ static int lite_callback(struct lws *wsi, enum lws_callback_reasons reason,
 }
 
 static const struct lws_protocols lite_protocols[] = {
-	{ "daytona-lite", lite_callback, 0, 0, 0, NULL, 0 },
+	{ "lite", lite_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -278,7 +278,7 @@ static enum rv_code lite_srv_start(struct lite_srv *srv, struct lite *l,
 	ad.vh = srv->vh;
 	ad.type = LWS_ADOPT_RAW_FILE_DESC;
 	ad.fd = fd;
-	ad.vh_prot_name = "daytona-lite";
+	ad.vh_prot_name = "lite";
 	ad.opaque = &srv->kind;
 	if (srv->sigfd < 0 || !lws_adopt_descriptor_vhost_via_info(&ad))
 		return rv_errf(err, RV_ERR_IO, "cannot watch signals: %s",
@@ -300,7 +300,7 @@ enum rv_code lite_server_run(struct lite *l, struct rv_err *err)
 	lite_set_wake(l, lite_srv_wake, srv->ctx);
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_tick, lite_on_tick,
 			 (lws_usec_t)lite_life_tick_ms(l) * 1000);
-	printf("daytona-lite: API at %s\n", l->api_url);
+	printf("%s: API at %s\n", l->face->name, l->api_url);
 	fflush(stdout);
 	while (!srv->quit)
 		if (lws_service(srv->ctx, 0) < 0)

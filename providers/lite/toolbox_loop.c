@@ -1,4 +1,4 @@
-/* Event-loop services of the toolbox daemon: fd watches, children, spawn. */
+/* Event-loop services of an in-sandbox daemon: fd watches, children, spawn. */
 #include "toolbox_srv.h"
 
 #include "rv_alloc.h"

@@ -8,8 +8,8 @@
  * symlink cannot lead outside either.  Anything else is RV_ERR_USAGE
  * (the daemon answers 400).
  */
-#ifndef RUNEVAL_PROVIDERS_DAYTONA_LITE_TOOLBOX_TOOLBOX_PATH_H
-#define RUNEVAL_PROVIDERS_DAYTONA_LITE_TOOLBOX_TOOLBOX_PATH_H
+#ifndef RUNEVAL_PROVIDERS_LITE_TOOLBOX_PATH_H
+#define RUNEVAL_PROVIDERS_LITE_TOOLBOX_PATH_H
 
 #include <stdbool.h>
 #include <sys/types.h>

@@ -1,6 +1,10 @@
 /*
- * toolbox_srv: the daemon's shared state and its event-loop services.
+ * toolbox_srv: the in-sandbox daemon framework's shared state and its
+ * event-loop services, for the daemons of both offline servers (the
+ * Daytona toolbox of daytona-lite, the envd of e2b-lite).
  *
+ * A daemon is a struct tb_face (its routes, error shape, optional
+ * WebSocket hooks, start and shutdown hooks) run by tb_daemon_main().
  * Everything runs on one libwebsockets service loop (one thread; only
  * the port forwarder has threads of its own).  On top of lws this module
  * offers what the handlers need: watching a pipe or FIFO (tb_watch),
@@ -10,9 +14,10 @@
  * Ownership: a tb_watch owns its fd from tb_watch_new() on; it is closed
  * by the loop, after which on_close runs once and the watch is freed.
  */
-#ifndef RUNEVAL_PROVIDERS_DAYTONA_LITE_TOOLBOX_TOOLBOX_SRV_H
-#define RUNEVAL_PROVIDERS_DAYTONA_LITE_TOOLBOX_TOOLBOX_SRV_H
+#ifndef RUNEVAL_PROVIDERS_LITE_TOOLBOX_SRV_H
+#define RUNEVAL_PROVIDERS_LITE_TOOLBOX_SRV_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -20,17 +25,48 @@
 #include "rv_err.h"
 #include "toolbox_path.h"
 
+struct lws;
 struct lws_context;
 struct lws_vhost;
 struct tb_session;
 struct tb_child;
 struct tb_watch;
 struct tb_kill;
+struct tb_route;
+struct tb_server;
 
-#define TB_VERSION "0.190.0"	/* the daemon behaviour emulated */
 #define TB_MAX_OUTPUT (64u << 20)	/* bytes kept per command output */
+#define TB_MAX_HEADERS 8		/* custom headers a face keeps */
+
+/* What makes a daemon the Daytona toolbox or envd. */
+struct tb_face {
+	const char *prog;	/* "daytona-lite toolbox": logs, usage */
+	const char *socket;	/* "toolbox.sock": its API, in --socket-dir */
+	const char *usage;	/* --help text */
+	/* route tables, each ended by a NULL pattern; NULL-ended */
+	const struct tb_route *const *routes;
+	/* request headers handlers read with tb_req_header(), lowercase
+	   with the colon ("x-daytona-sdk-version:"); NULL-ended, at most
+	   TB_MAX_HEADERS */
+	const char *const *headers;
+	/* the body of an error reply (new reference); code NULL: the
+	   standard code for status */
+	json_t *(*error_json)(int status, const char *code, const char *msg,
+			      const char *path, const char *method);
+	/* MAY: after the sockets listen, before serving */
+	enum rv_code (*start)(struct tb_server *s, struct rv_err *err);
+	/* MAY: shutting down, before every child is killed */
+	void (*shutdown)(struct tb_server *s);
+	/* MAY: WebSocket upgrades (see toolbox_http.c) */
+	int (*ws_filter)(struct tb_server *s, struct lws *wsi);
+	int (*ws_start)(struct tb_server *s, struct lws *wsi, void **slot);
+	int (*ws_writable)(struct lws *wsi, void *ws);
+	void (*ws_closed)(void *ws);
+};
 
 struct tb_server {
+	const struct tb_face *face;	/* static */
+	void *app;			/* the face's own state */
 	struct lws_context *ctx;
 	struct lws_vhost *vhost;
 	char *home;		/* the user's home (--home) */
@@ -39,7 +75,7 @@ struct tb_server {
 	char *state_dir;	/* private: session FIFOs and scripts */
 	char *shell;		/* bash if present, else sh */
 	struct tb_roots roots;	/* where file endpoints may go */
-	struct tb_session *sessions;
+	struct tb_session *sessions;	/* the Daytona toolbox's */
 	struct tb_child *children;
 	struct tb_kill *kills;	/* SIGKILLs still to send */
 	unsigned long next_id;
@@ -112,9 +148,15 @@ void tb_kill_tree(struct tb_server *s, pid_t pid, unsigned grace_ms);
 char **tb_env_merge(char *const *overrides);
 void tb_env_free(char **env);
 
-/* --- sessions (toolbox_session.c) -------------------------------------- */
+/* --- the daemon (toolbox_daemon.c) ------------------------------------- */
 
-/* Kill and free every session (shutdown). */
-void tb_sessions_destroy(struct tb_server *s);
+/*
+ * Parse "--socket-dir DIR [--home DIR] [--workdir DIR]" (argv[0] is the
+ * sub-command), listen on DIR/<face socket> and DIR/forward.sock, write
+ * DIR/ready, serve until SIGTERM/SIGINT/SIGHUP, kill every child and
+ * return the exit status.
+ */
+int tb_daemon_main(const struct tb_face *face, const char *default_home,
+		   int argc, char **argv);
 
 #endif

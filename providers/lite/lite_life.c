@@ -6,6 +6,7 @@
 #include "rv_clock.h"
 #include "rv_log.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum lite_op { LITE_OP_START, LITE_OP_STOP, LITE_OP_DESTROY };
@@ -50,7 +51,7 @@ static void lite_job_start(struct lite *l, struct lite_sandbox *sb)
 	}
 	if (fault == LITE_FAULT_ERROR)
 		rc = rv_errf(&err, RV_ERR_PROVIDER, "simulated error "
-			     "(daytona-lite --fault-error-rate)");
+			     "(%s --fault-error-rate)", l->face->name);
 	else
 		rc = lite_box_start(&l->box, sb->id, env, &p, &l->cancel, &err);
 	json_decref(env);
@@ -136,6 +137,26 @@ static void lite_submit(struct lite *l, struct lite_sandbox *sb,
 	lite_jobs_submit(l->jobs, lite_job_main, a);
 }
 
+bool lite_life_admit(struct lite *l, struct lite_sandbox *sb, char *why,
+		     size_t size)
+{
+	struct lite_faults *f = &l->conf->faults;
+
+	if (lite_store_count(l->store) >= l->conf->max_sandboxes) {
+		snprintf(why, size, "Sandbox quota exceeded: at most %u "
+			 "sandboxes at once", l->conf->max_sandboxes);
+		return false;
+	}
+	if (lite_fault_hit(f, f->error_rate))
+		sb->fault = LITE_FAULT_ERROR;
+	else if (lite_fault_hit(f, f->stuck_rate))
+		sb->fault = LITE_FAULT_STUCK;
+	lite_store_add(l->store, sb);
+	lite_store_save(l->store, sb);
+	lite_life_start(l, sb);
+	return true;
+}
+
 void lite_life_start(struct lite *l, struct lite_sandbox *sb)
 {
 	sb->desired = LITE_STARTED;
@@ -196,6 +217,10 @@ static void lite_tick_one(struct lite *l, struct lite_sandbox *sb,
 	uint64_t since = now > sb->since_ns ? now - sb->since_ns : 0;
 	long archive = sb->auto_archive ? sb->auto_archive : 43200;
 
+	if (sb->end_ns && now >= sb->end_ns) {
+		lite_life_destroy(l, sb);	/* its lifetime is over */
+		return;
+	}
 	if (sb->state == LITE_STARTED && lite_died(sb)) {
 		rv_warn("sandbox '%s' exited unexpectedly", sb->id);
 		lite_sandbox_set_proc(sb, NULL, false);

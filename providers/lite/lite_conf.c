@@ -1,6 +1,7 @@
 #include "lite_conf.h"
 
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_random.h"
 
 #include <errno.h>
@@ -24,7 +25,7 @@ enum lite_opt_kind {
 
 struct lite_opt {
 	const char *name;	/* --name */
-	const char *env;	/* DAYTONA_LITE_<env>, or NULL */
+	const char *env;	/* <PREFIX><env>, or NULL */
 	enum lite_opt_kind kind;
 	size_t off;		/* offset in struct lite_conf */
 };
@@ -38,6 +39,7 @@ static const struct lite_opt lite_opts[] = {
 	{ "state-dir", "STATE_DIR", OPT_STR, CO(state_dir) },
 	{ "api-key", "API_KEY", OPT_STR, CO(api_key) },
 	{ "bwrap", "BWRAP", OPT_STR, CO(bwrap) },
+	{ "domain", "DOMAIN", OPT_STR, CO(domain) },
 	{ "sandbox-uid", "SANDBOX_UID", OPT_UIDGID, CO(sandbox_uid) },
 	{ "interval-unit-ms", "INTERVAL_UNIT_MS", OPT_LONG,
 	  CO(interval_unit_ms) },
@@ -63,37 +65,35 @@ static const struct lite_opt lite_opts[] = {
 
 #define LITE_NOPTS (sizeof(lite_opts) / sizeof(lite_opts[0]))
 
-static const char lite_usage[] =
-"usage: daytona-lite [--listen HOST:PORT] [--state-dir DIR] [--api-key KEY]\n"
-"                    [options]\n"
-"       daytona-lite toolbox --socket-dir DIR --home DIR [--workdir DIR]\n"
-"\n"
-"A server that speaks the Daytona API on this machine: sandboxes are Linux\n"
-"namespaces made with bubblewrap, each with a toolbox daemon inside.\n"
-"Prints 'daytona-lite: API at http://HOST:PORT/api' once it serves;\n"
-"SIGTERM or SIGINT destroys every sandbox and exits.\n"
-"\n"
+/*
+ * The options part of --help: printf format taking the program, the env
+ * prefix twice, how the key is sent, the prefix and the client's key
+ * variable.
+ */
+static const char lite_usage_opts[] =
 "Every flag with a value can also come from the environment as\n"
-"DAYTONA_LITE_<NAME> (--fault-429-rate is DAYTONA_LITE_FAULT_429_RATE);\n"
+"%sNAME (--fault-429-rate is %sFAULT_429_RATE);\n"
 "flags win.\n"
 "\n"
-"  --listen HOST:PORT       where to serve (default 127.0.0.1:3986; port 0\n"
+"  --listen HOST:PORT       where to serve (default 127.0.0.1:%d; port 0\n"
 "                           picks a free one)\n"
 "  --state-dir DIR          sandbox records and files; survives a restart\n"
-"                           (default $HOME/.local/state/daytona-lite)\n"
-"  --api-key KEY            the Bearer key clients must send; else\n"
-"                           $DAYTONA_LITE_API_KEY, else $DAYTONA_API_KEY,\n"
+"                           (default $HOME/.local/state/%s)\n"
+"  --api-key KEY            %s clients must send; else\n"
+"                           $%sAPI_KEY, else $%s,\n"
 "                           else a random key saved in DIR/api-key\n"
 "  --bwrap PATH             bubblewrap binary (default: bwrap in PATH)\n"
+"  --domain DOMAIN          sandbox ports are served at {port}-{id}.DOMAIN\n"
+"                           (default localhost, which curl resolves to\n"
+"                           loopback)\n"
 "  --sandbox-uid UID[:GID]  host ids sandboxes run as when started by root\n"
 "                           (default 65534:65534)\n"
 "  --interval-unit-ms N     length of one 'minute' of the auto-stop,\n"
 "                           -archive and -delete intervals (default 60000;\n"
 "                           tests use a few ms)\n"
 "  --create-wait-ms N       create and start answer once the sandbox is\n"
-"                           started, or after N ms (default 30000; 0 answers\n"
-"                           at once with state 'creating')\n"
-"  --start-timeout-ms N     a toolbox not ready after N ms puts the sandbox\n"
+"                           started, or after N ms (default 30000)\n"
+"  --start-timeout-ms N     a daemon not ready after N ms puts the sandbox\n"
 "                           in 'error' (default 30000)\n"
 "  --max-body BYTES         largest API request body (default 1048576; 413)\n"
 "  --max-sandboxes N        sandboxes at once (default 200; 403 beyond)\n"
@@ -103,23 +103,33 @@ static const char lite_usage[] =
 "Fault injection (all off by default; rates are probabilities in [0, 1]):\n"
 "  --seed N                 seed of the fault generator (default: time);\n"
 "                           the same seed makes the same decisions\n"
-"  --fault-429-rate R       creates answered 429 with Retry-After-sandbox-\n"
-"                           create and X-RateLimit-*-sandbox-create headers\n"
+"  --fault-429-rate R       creates answered 429 with Retry-After (and\n"
+"                           rate-limit) headers\n"
 "  --fault-retry-after-s N  the Retry-After value of those (default 1)\n"
 "  --fault-5xx-rate R       any request answered 500, 502 or 503\n"
 "  --fault-latency-ms N|A-B delay added before each request is handled\n"
 "  --fault-error-rate R     sandboxes that end in 'error' while starting\n"
-"  --fault-stuck-rate R     sandboxes that stay in 'starting' for good\n"
-"  --fault-preview-502-ms N previews answer 502 for N ms after each start\n"
+"  --fault-stuck-rate R     sandboxes that never finish starting\n"
+"  --fault-preview-502-ms N sandbox ports answer 502 for N ms after each\n"
+"                           start\n"
 "\n"
 "  --help, --version\n";
 
-const char *lite_conf_usage(void)
+char *lite_conf_usage(const struct lite_conf_spec *spec)
 {
-	return lite_usage;
+	struct rv_buf b = RV_BUF_INIT;
+
+	rv_buf_addf(&b, "usage: %s [--listen HOST:PORT] [--state-dir DIR] "
+		    "[--api-key KEY]\n%*s[options]\n       %s\n\n%s\n",
+		    spec->prog, (int)strlen(spec->prog) + 8, "", spec->daemon,
+		    spec->what);
+	rv_buf_addf(&b, lite_usage_opts, spec->env_prefix, spec->env_prefix,
+		    spec->port, spec->prog, spec->key_how, spec->env_prefix,
+		    spec->key_env);
+	return rv_buf_detach(&b, NULL);
 }
 
-static enum rv_code lite_parse_long(const char *s, long *out)
+static enum rv_code lite_conf_long(const char *s, long *out)
 {
 	char *end;
 	long v;
@@ -137,7 +147,7 @@ static enum rv_code lite_set_listen(struct lite_conf *c, const char *v)
 	const char *colon = strrchr(v, ':');
 	long port;
 
-	if (!colon || colon == v || lite_parse_long(colon + 1, &port) ||
+	if (!colon || colon == v || lite_conf_long(colon + 1, &port) ||
 	    port > 65535)
 		return RV_ERR_USAGE;
 	free(c->host);
@@ -174,18 +184,18 @@ static enum rv_code lite_set_range(long *pair, const char *v)
 	enum rv_code rc;
 
 	if (!dash) {
-		rc = lite_parse_long(v, &pair[0]);
+		rc = lite_conf_long(v, &pair[0]);
 		pair[1] = pair[0];
 		return rc;
 	}
 	{
 		char *lo = rv_xstrndup(v, (size_t)(dash - v));
 
-		rc = lite_parse_long(lo, &pair[0]);
+		rc = lite_conf_long(lo, &pair[0]);
 		free(lo);
 	}
 	if (rc == RV_OK)
-		rc = lite_parse_long(dash + 1, &pair[1]);
+		rc = lite_conf_long(dash + 1, &pair[1]);
 	if (rc == RV_OK && pair[1] < pair[0])
 		rc = RV_ERR_USAGE;
 	return rc;
@@ -216,7 +226,7 @@ static enum rv_code lite_set_opt(struct lite_conf *c, const struct lite_opt *o,
 		return RV_OK;
 	}
 	case OPT_LONG:
-		if (lite_parse_long(v, &l))
+		if (lite_conf_long(v, &l))
 			return RV_ERR_USAGE;
 		if (o->off == CO(max_body))
 			c->max_body = (size_t)l;
@@ -240,15 +250,18 @@ static enum rv_code lite_set_opt(struct lite_conf *c, const struct lite_opt *o,
 	return RV_ERR_USAGE;
 }
 
-static void lite_conf_defaults(struct lite_conf *c)
+static void lite_conf_defaults(struct lite_conf *c,
+			       const struct lite_conf_spec *spec)
 {
 	const char *home = getenv("HOME");
 
 	memset(c, 0, sizeof(*c));
+	c->spec = spec;
 	c->host = rv_xstrdup("127.0.0.1");
-	c->port = 3986;
-	c->state_dir = rv_xasprintf("%s/.local/state/daytona-lite",
-				    home && *home ? home : "/tmp");
+	c->port = spec->port;
+	c->state_dir = rv_xasprintf("%s/.local/state/%s",
+				    home && *home ? home : "/tmp", spec->prog);
+	c->domain = rv_xstrdup("localhost");
 	c->sandbox_uid = 65534;
 	c->sandbox_gid = 65534;
 	c->interval_unit_ms = 60000;
@@ -268,27 +281,29 @@ static enum rv_code lite_conf_env(struct lite_conf *c, struct rv_err *err)
 
 		if (!lite_opts[i].env)
 			continue;
-		snprintf(name, sizeof(name), "DAYTONA_LITE_%s",
+		snprintf(name, sizeof(name), "%s%s", c->spec->env_prefix,
 			 lite_opts[i].env);
 		v = getenv(name);
 		if (v && *v && lite_set_opt(c, &lite_opts[i], v))
 			return rv_errf(err, RV_ERR_USAGE,
 				       "invalid value '%s' for '%s'", v, name);
 	}
-	if (!c->api_key && getenv("DAYTONA_API_KEY") &&
-	    *getenv("DAYTONA_API_KEY"))
-		c->api_key = rv_xstrdup(getenv("DAYTONA_API_KEY"));
+	if (!c->api_key && getenv(c->spec->key_env) &&
+	    *getenv(c->spec->key_env))
+		c->api_key = rv_xstrdup(getenv(c->spec->key_env));
 	return RV_OK;
 }
 
-enum rv_code lite_conf_parse(struct lite_conf *c, int argc, char **argv,
-			     enum lite_conf_info *info, struct rv_err *err)
+enum rv_code lite_conf_parse(struct lite_conf *c,
+			     const struct lite_conf_spec *spec, int argc,
+			     char **argv, enum lite_conf_info *info,
+			     struct rv_err *err)
 {
 	struct option lo[LITE_NOPTS + 3];
 	enum rv_code rc;
 	int o;
 
-	lite_conf_defaults(c);
+	lite_conf_defaults(c, spec);
 	*info = LITE_CONF_RUN;
 	rc = lite_conf_env(c, err);
 	if (rc)
@@ -323,6 +338,12 @@ enum rv_code lite_conf_parse(struct lite_conf *c, int argc, char **argv,
 	if (c->interval_unit_ms < 1)
 		return rv_errf(err, RV_ERR_USAGE,
 			       "'--interval-unit-ms' must be at least 1");
+	if (!c->domain[0] || strspn(c->domain, "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+	    strlen(c->domain))
+		return rv_errf(err, RV_ERR_USAGE, "invalid value '%s' for "
+			       "'--domain': letters, digits, '.' and '-' only",
+			       c->domain);
 	c->faults.rng = c->faults.seed;
 	return RV_OK;
 }
@@ -333,6 +354,7 @@ void lite_conf_release(struct lite_conf *c)
 	free(c->state_dir);
 	free(c->api_key);
 	free(c->bwrap);
+	free(c->domain);
 	memset(c, 0, sizeof(*c));
 }
 

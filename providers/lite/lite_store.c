@@ -174,6 +174,7 @@ struct lite_sandbox *lite_sandbox_new(void)
 	sb->labels = json_object();
 	sb->env = json_object();
 	sb->signed_urls = json_array();
+	sb->extra = json_object();
 	sb->cpu = 1;
 	sb->memory = 1;
 	sb->disk = 3;
@@ -198,6 +199,7 @@ void lite_sandbox_free(struct lite_sandbox *sb)
 	json_decref(sb->env);
 	json_decref(sb->build_info);
 	json_decref(sb->signed_urls);
+	json_decref(sb->extra);
 	free(sb->error_reason);
 	free(sb);
 }
@@ -242,6 +244,8 @@ static json_t *lite_record_json(const struct lite_sandbox *sb)
 	if (sb->build_info)
 		json_object_set(o, "buildInfo", sb->build_info);
 	json_object_set(o, "signedUrls", sb->signed_urls);
+	json_object_set(o, "extra", sb->extra);
+	json_object_set_new(o, "endNs", json_integer((json_int_t)sb->end_ns));
 	if (sb->error_reason)
 		json_object_set_new(o, "errorReason",
 				    json_string(sb->error_reason));
@@ -319,6 +323,8 @@ static struct lite_sandbox *lite_record_parse(const json_t *o)
 	sb->signed_urls = json_is_array(json_object_get(o, "signedUrls")) ?
 		json_deep_copy(json_object_get(o, "signedUrls")) :
 		json_array();
+	sb->extra = lite_dup_object(o, "extra");
+	sb->end_ns = (uint64_t)rv_json_int(o, "endNs", 0);
 	if (json_is_object(json_object_get(o, "buildInfo")))
 		sb->build_info = json_deep_copy(json_object_get(o,
 							       "buildInfo"));

@@ -1,5 +1,5 @@
 /*
- * The toolbox HTTP server on lws: request lifecycle, routing and replies.
+ * The daemon's HTTP server on lws: request lifecycle, routing and replies.
  *
  * lws 4.1 does not decode "Transfer-Encoding: chunked" request bodies: it
  * hands the raw chunked stream to LWS_CALLBACK_HTTP_BODY, assuming a
@@ -22,7 +22,9 @@
 
 #define TB_WRITE_CHUNK (32 * 1024)
 
-enum tb_reply_kind { TB_REPLY_NONE, TB_REPLY_BUFFER, TB_REPLY_STREAM };
+enum tb_reply_kind {
+	TB_REPLY_NONE, TB_REPLY_BUFFER, TB_REPLY_STREAM, TB_REPLY_PUSH,
+};
 
 struct tb_req {
 	int refs;
@@ -33,7 +35,8 @@ struct tb_req {
 	char **args;			/* decoded "name=value" */
 	int nargs;
 	char *params[TB_MAX_PARAMS];
-	char *sdk_version, *split_output, *content_type;
+	char *hdr[TB_MAX_HEADERS];	/* the face's headers, in its order */
+	char *content_type, *authorization;
 	const struct tb_route *route;
 	enum tb_body_kind body_kind;
 	struct rv_buf body;
@@ -50,15 +53,14 @@ struct tb_req {
 	struct rv_buf out;
 	struct tb_producer prod;
 	uint64_t length, sent;
+	bool push_closed;		/* TB_REPLY_PUSH: no more pushes */
+	void (*on_gone)(void *arg);
+	void *on_gone_arg;
 };
 
 struct tb_pss {
 	struct tb_req *req;
 	void *follow;
-};
-
-static const struct tb_route *const tb_route_tables[] = {
-	tb_routes_process, tb_routes_files, tb_routes_misc,
 };
 
 /* --- request ------------------------------------------------------------ */
@@ -83,21 +85,45 @@ const char *tb_req_query(const struct tb_req *r, const char *name)
 	return NULL;
 }
 
+const char *tb_req_method(const struct tb_req *r)
+{
+	return r->method;
+}
+
+const char *tb_req_path(const struct tb_req *r)
+{
+	return r->path;
+}
+
 const char *tb_req_header(struct tb_req *r, const char *name)
 {
-	if (!strcmp(name, "x-daytona-sdk-version"))
-		return r->sdk_version;
-	if (!strcmp(name, "x-daytona-split-output"))
-		return r->split_output;
+	const char *const *h = r->srv->face->headers;
+	size_t n = strlen(name);
+
 	if (!strcmp(name, "content-type"))
 		return r->content_type;
+	if (!strcmp(name, "authorization"))
+		return r->authorization;
+	for (int i = 0; h && h[i] && i < TB_MAX_HEADERS; i++)
+		if (!strncmp(h[i], name, n) && h[i][n] == ':')
+			return r->hdr[i];
 	return NULL;
 }
 
-enum tb_out_fmt tb_req_out_format(struct tb_req *r)
+const struct rv_buf *tb_req_body(const struct tb_req *r)
 {
-	return tb_out_format(r->sdk_version, r->split_output &&
-			     !strcasecmp(r->split_output, "true"));
+	return &r->body;
+}
+
+bool tb_req_gone(const struct tb_req *r)
+{
+	return !r->wsi;
+}
+
+void tb_req_on_gone(struct tb_req *r, void (*fn)(void *arg), void *arg)
+{
+	r->on_gone = fn;
+	r->on_gone_arg = arg;
 }
 
 json_t *tb_req_json(struct tb_req *r)
@@ -153,9 +179,10 @@ void tb_req_unref(struct tb_req *r)
 	free(r->args);
 	for (int i = 0; i < TB_MAX_PARAMS; i++)
 		free(r->params[i]);
-	free(r->sdk_version);
-	free(r->split_output);
+	for (int i = 0; i < TB_MAX_HEADERS; i++)
+		free(r->hdr[i]);
 	free(r->content_type);
+	free(r->authorization);
 	free(r->extra_headers);
 	rv_buf_release(&r->body);
 	rv_buf_release(&r->out);
@@ -210,6 +237,7 @@ static const struct {
 static struct tb_req *tb_req_new(struct tb_server *s, struct lws *wsi,
 				 const char *uri)
 {
+	const char *const *h = s->face->headers;
 	struct tb_req *r = rv_xcalloc(1, sizeof(*r));
 	char arg[4096];
 	char *te;
@@ -233,9 +261,10 @@ static struct tb_req *tb_req_new(struct tb_server *s, struct lws *wsi,
 					   sizeof(*r->args));
 		r->args[r->nargs++] = rv_xstrdup(arg);
 	}
-	r->sdk_version = tb_hdr_custom(wsi, "x-daytona-sdk-version:");
-	r->split_output = tb_hdr_custom(wsi, "x-daytona-split-output:");
+	for (int i = 0; h && h[i] && i < TB_MAX_HEADERS; i++)
+		r->hdr[i] = tb_hdr_custom(wsi, h[i]);
 	r->content_type = tb_hdr_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+	r->authorization = tb_hdr_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
 	te = tb_hdr_token(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
 	r->chunked = te && strcasestr(te, "chunked");
 	free(te);
@@ -267,10 +296,10 @@ static bool tb_route_match(struct tb_req *r, const char *pattern)
 
 static const struct tb_route *tb_route_find(struct tb_req *r)
 {
-	for (size_t t = 0; t < sizeof(tb_route_tables) /
-	     sizeof(tb_route_tables[0]); t++)
-		for (const struct tb_route *rt = tb_route_tables[t];
-		     rt->pattern; rt++)
+	const struct tb_route *const *tables = r->srv->face->routes;
+
+	for (size_t t = 0; tables[t]; t++)
+		for (const struct tb_route *rt = tables[t]; rt->pattern; rt++)
 			if (!strcmp(rt->method, r->method) &&
 			    tb_route_match(r, rt->pattern))
 				return rt;
@@ -328,7 +357,7 @@ void tb_reply_json(struct tb_req *r, int status, json_t *body)
 	free(s);
 }
 
-static const char *tb_status_code(int status)
+const char *tb_status_code(int status)
 {
 	switch (status) {
 	case 400: return "BAD_REQUEST";
@@ -344,18 +373,6 @@ static const char *tb_status_code(int status)
 	}
 }
 
-json_t *tb_error_json(int status, const char *code, const char *msg,
-		      const char *path, const char *method)
-{
-	char ts[40];
-
-	rv_wall_iso8601(rv_wall_ns(), ts, sizeof(ts));
-	return json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:s}", "statusCode", status,
-			 "message", msg, "code", code ? code :
-			 tb_status_code(status), "timestamp", ts, "path", path,
-			 "method", method, "source", "DAYTONA_DAEMON");
-}
-
 void tb_reply_error(struct tb_req *r, int status, const char *code,
 		    const char *fmt, ...)
 {
@@ -365,8 +382,8 @@ void tb_reply_error(struct tb_req *r, int status, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	tb_reply_json(r, status, tb_error_json(status, code, msg, r->path,
-					       r->method));
+	tb_reply_json(r, status, r->srv->face->error_json(status, code, msg,
+							  r->path, r->method));
 }
 
 void tb_reply_stream(struct tb_req *r, int status, const char *ctype,
@@ -384,6 +401,40 @@ void tb_reply_stream(struct tb_req *r, int status, const char *ctype,
 	free(r->extra_headers);
 	r->extra_headers = extra_headers ? rv_xstrdup(extra_headers) : NULL;
 	tb_reply_ready(r);
+}
+
+void tb_reply_open(struct tb_req *r, int status, const char *ctype,
+		   const char *extra_headers)
+{
+	if (!tb_reply_start(r, status, ctype))
+		return;
+	r->reply = TB_REPLY_PUSH;
+	r->close_after = true;	/* the body ends with the connection */
+	rv_buf_reset(&r->out);
+	free(r->extra_headers);
+	r->extra_headers = extra_headers ? rv_xstrdup(extra_headers) : NULL;
+	tb_reply_ready(r);
+}
+
+void tb_reply_push(struct tb_req *r, const void *data, size_t len)
+{
+	if (r->reply != TB_REPLY_PUSH || r->push_closed || !r->wsi || !len)
+		return;
+	rv_buf_add(&r->out, data, len);
+	tb_reply_ready(r);
+}
+
+void tb_reply_close(struct tb_req *r)
+{
+	if (r->reply != TB_REPLY_PUSH)
+		return;
+	r->push_closed = true;
+	tb_reply_ready(r);
+}
+
+size_t tb_reply_pending(const struct tb_req *r)
+{
+	return r->reply == TB_REPLY_PUSH ? r->out.len - r->sent : 0;
 }
 
 /* Length of the valid UTF-8 sequence at p, or 0. */
@@ -460,7 +511,7 @@ static int tb_body_bytes(void *arg, const char *data, size_t len)
 			rv_buf_add(&r->body, data, len);
 		break;
 	case TB_BODY_UPLOAD:
-		tb_upload_data(r, data, len);
+		r->route->upload->data(r, data, len);
 		break;
 	}
 	return 0;
@@ -499,7 +550,7 @@ static int tb_on_http(struct tb_server *s, struct tb_pss *pss,
 	r->route = tb_route_find(r);
 	r->body_kind = r->route ? r->route->body : TB_BODY_NONE;
 	if (r->route && r->body_kind == TB_BODY_UPLOAD)
-		tb_upload_begin(r);
+		r->route->upload->begin(r);
 	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 	if (r->chunked) {
 		r->close_after = true;
@@ -546,8 +597,8 @@ static int tb_write_headers(struct tb_req *r, struct lws *wsi)
 	    WSI_TOKEN_HTTP_CONTENT_TYPE, (unsigned char *)r->ctype,
 	    (int)strlen(r->ctype), &p, end))
 		return -1;
-	if (!no_body && lws_add_http_header_content_length(wsi, r->length,
-							   &p, end))
+	if (!no_body && r->reply != TB_REPLY_PUSH &&
+	    lws_add_http_header_content_length(wsi, r->length, &p, end))
 		return -1;
 	if (r->close_after && lws_add_http_header_by_token(wsi,
 	    WSI_TOKEN_CONNECTION, (unsigned char *)"close", 5, &p, end))
@@ -563,6 +614,28 @@ static int tb_write_headers(struct tb_req *r, struct lws *wsi)
 	if (lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	r->headers_sent = true;
+	return 0;
+}
+
+/* Write what was pushed; 1 when it is all out and the reply closed. */
+static int tb_write_pushed(struct tb_req *r, struct lws *wsi)
+{
+	unsigned char buf[LWS_PRE + TB_WRITE_CHUNK];
+	size_t left = r->out.len - r->sent;
+	size_t n = left > TB_WRITE_CHUNK ? TB_WRITE_CHUNK : left;
+
+	if (n) {
+		memcpy(buf + LWS_PRE, r->out.data + r->sent, n);
+		if (lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP) != (int)n)
+			return -1;
+		r->sent += n;
+	}
+	if (r->sent == r->out.len) {
+		rv_buf_reset(&r->out);
+		r->sent = 0;
+		return r->push_closed;
+	}
+	lws_callback_on_writable(wsi);
 	return 0;
 }
 
@@ -603,11 +676,18 @@ static int tb_on_writable(struct tb_pss *pss, struct lws *wsi)
 	if (!r->headers_sent) {
 		if (tb_write_headers(r, wsi))
 			return -1;
-		done = r->status == 204 || r->status == 304 || !r->length;
+		done = r->reply == TB_REPLY_PUSH ? 0 : r->status == 204 ||
+			r->status == 304 || !r->length;
+		if (!done && r->reply == TB_REPLY_PUSH &&
+		    !r->out.len && !r->push_closed)
+			return 0;	/* wait for the first push */
 	} else {
-		done = tb_write_body(r, wsi);
+		done = r->reply == TB_REPLY_PUSH ? tb_write_pushed(r, wsi) :
+			tb_write_body(r, wsi);
 		if (done < 0)
 			return -1;
+		if (!done && r->reply == TB_REPLY_PUSH)
+			return 0;	/* more when it is pushed */
 	}
 	if (!done) {
 		lws_callback_on_writable(wsi);
@@ -622,17 +702,25 @@ static int tb_on_writable(struct tb_pss *pss, struct lws *wsi)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-static void tb_on_closed(struct tb_pss *pss)
+static void tb_on_closed(struct tb_server *s, struct tb_pss *pss)
 {
 	if (!pss)	/* closed before lws gave it per-session data */
 		return;
 	if (pss->req) {
-		pss->req->wsi = NULL;
-		tb_req_unref(pss->req);
+		struct tb_req *r = pss->req;
+
+		r->wsi = NULL;
 		pss->req = NULL;
+		if (r->on_gone) {
+			void (*fn)(void *) = r->on_gone;
+
+			r->on_gone = NULL;
+			fn(r->on_gone_arg);
+		}
+		tb_req_unref(r);
 	}
 	if (pss->follow) {
-		tb_follow_closed(pss->follow);
+		s->face->ws_closed(pss->follow);
 		pss->follow = NULL;
 	}
 }
@@ -660,15 +748,16 @@ int tb_http_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		return pss ? tb_on_writable(pss, wsi) : 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_CLOSED:
-		tb_on_closed(pss);
+		tb_on_closed(s, pss);
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return tb_follow_filter(s, wsi);
+		return s->face->ws_filter ? s->face->ws_filter(s, wsi) : -1;
 	case LWS_CALLBACK_ESTABLISHED:
-		return pss ? tb_follow_start(s, wsi, &pss->follow) : -1;
+		return pss && s->face->ws_start ?
+			s->face->ws_start(s, wsi, &pss->follow) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return pss && pss->follow ?
-			tb_follow_writable(wsi, pss->follow) : 0;
+			s->face->ws_writable(wsi, pss->follow) : 0;
 	case LWS_CALLBACK_RECEIVE:
 		return 0;	/* nothing to say to us */
 	default:

@@ -1,15 +1,16 @@
 /*
- * lite_conf: daytona-lite's configuration (command line and environment)
- * and its fault injection.
+ * lite_conf: an offline server's configuration (command line and
+ * environment) and its fault injection.
  *
  * lite_conf_parse() fills a struct lite_conf from argv and the process
- * environment (flags win over DAYTONA_LITE_* variables); the struct owns
- * its strings until lite_conf_release().  Faults draw from one seeded
- * generator, so a run with the same --seed makes the same decisions in
- * the same order.  Not thread-safe: faults are drawn on the server thread.
+ * environment (flags win over <PREFIX>* variables, DAYTONA_LITE_ for
+ * daytona-lite, E2B_LITE_ for e2b-lite); the struct owns its strings
+ * until lite_conf_release().  Faults draw from one seeded generator, so a
+ * run with the same --seed makes the same decisions in the same order.
+ * Not thread-safe: faults are drawn on the server thread.
  */
-#ifndef RUNEVAL_PROVIDERS_DAYTONA_LITE_CONTROL_LITE_CONF_H
-#define RUNEVAL_PROVIDERS_DAYTONA_LITE_CONTROL_LITE_CONF_H
+#ifndef RUNEVAL_PROVIDERS_LITE_LITE_CONF_H
+#define RUNEVAL_PROVIDERS_LITE_LITE_CONF_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,8 +19,20 @@
 
 #include "rv_err.h"
 
+/* What differs between the servers' command lines. */
+struct lite_conf_spec {
+	const char *prog;	/* "daytona-lite" */
+	const char *env_prefix;	/* "DAYTONA_LITE_" */
+	const char *key_env;	/* "DAYTONA_API_KEY": the client's key, the
+				   last place the server looks for its own */
+	const char *key_how;	/* how clients send it: "the Bearer key" */
+	const char *what;	/* the usage's opening paragraphs */
+	const char *daemon;	/* the daemon's usage line */
+	int port;		/* the default port */
+};
+
 struct lite_faults {
-	double create_429_rate;	/* POST /api/sandbox answered 429 */
+	double create_429_rate;	/* creates answered 429 */
 	double http_5xx_rate;	/* any request answered 500/502/503 */
 	long latency_min_ms;	/* added before every request is handled */
 	long latency_max_ms;
@@ -32,12 +45,14 @@ struct lite_faults {
 };
 
 struct lite_conf {
+	const struct lite_conf_spec *spec;	/* static */
 	char *host;		/* listen address ("127.0.0.1") */
 	int port;		/* 0 = any free port */
 	char *state_dir;
 	char *api_key;
 	bool api_key_generated;	/* no key given: one was made and saved */
 	char *bwrap;		/* bubblewrap binary */
+	char *domain;		/* sandbox hosts are {port}-{id}.{domain} */
 	uid_t sandbox_uid;	/* host uid sandboxes run as (root only) */
 	gid_t sandbox_gid;
 	long interval_unit_ms;	/* one "minute" of auto-stop/-archive/-delete */
@@ -57,16 +72,18 @@ enum lite_conf_info {
 };
 
 /*
- * Parse argv[1..] and the environment.  Returns RV_ERR_USAGE with a
- * one-line message for a bad flag or value.  c must be released either
- * way.
+ * Parse argv[1..] and the environment for the server spec describes (it
+ * must be static).  Returns RV_ERR_USAGE with a one-line message for a
+ * bad flag or value.  c must be released either way.
  */
-enum rv_code lite_conf_parse(struct lite_conf *c, int argc, char **argv,
-			     enum lite_conf_info *info, struct rv_err *err);
+enum rv_code lite_conf_parse(struct lite_conf *c,
+			     const struct lite_conf_spec *spec, int argc,
+			     char **argv, enum lite_conf_info *info,
+			     struct rv_err *err);
 void lite_conf_release(struct lite_conf *c);
 
-/* The --help text (static). */
-const char *lite_conf_usage(void);
+/* The --help text of spec's server (malloc'ed). */
+char *lite_conf_usage(const struct lite_conf_spec *spec);
 
 /* A uniform double in [0, 1) from the fault generator. */
 double lite_fault_uniform(struct lite_faults *f);
