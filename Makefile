@@ -80,11 +80,14 @@ BACKEND_SRC := $(foreach b,$(BACKENDS),$(wildcard providers/$(b)/*.c))
 LITEBASE_SRC := $(wildcard providers/lite/*.c)
 CONTROL_SRC := $(wildcard providers/daytona-lite/control/*.c)
 TOOLBOX_SRC := $(wildcard providers/daytona-lite/toolbox/*.c)
+E2BCONTROL_SRC := $(wildcard providers/e2b-lite/control/*.c)
+ENVD_SRC := $(wildcard providers/e2b-lite/envd/*.c)
 MODES_SRC := $(wildcard modes/*.c)
 ORCH_SRC := $(RUNNER_SRC) $(REPORT_SRC) $(PROVIDER_SRC) $(BACKEND_SRC) \
 	$(MODES_SRC)
 TASKAPP_SRC := $(filter-out taskapp/main.c, $(wildcard taskapp/*.c))
-LITE_SRC := $(LITEBASE_SRC) $(CONTROL_SRC) $(TOOLBOX_SRC)
+LITE_SRC := $(CONTROL_SRC) $(TOOLBOX_SRC)
+E2BLITE_SRC := $(E2BCONTROL_SRC) $(ENVD_SRC)
 TEST_SRC := $(wildcard tests/check_*.c)
 TEST_HELPER_SRC := $(filter-out $(TEST_SRC), $(wildcard tests/*.c))
 
@@ -98,10 +101,14 @@ INC_LITEBASE := $(INC_CORE) -Iproviders/lite
 INC_CONTROL := $(INC_LITEBASE) -Iproviders/daytona-lite/control
 INC_TOOLBOX := $(INC_LITEBASE) -Iproviders/daytona-lite/toolbox
 INC_LITEMAIN := $(INC_CONTROL) -Iproviders/daytona-lite/toolbox
+INC_E2BCONTROL := $(INC_LITEBASE) -Iproviders/e2b-lite/control
+INC_ENVD := $(INC_LITEBASE) -Iproviders/e2b-lite/envd
+INC_E2BMAIN := $(INC_E2BCONTROL) -Iproviders/e2b-lite/envd
 INC_TASKAPP := $(INC_CORE) -Itaskapp
 INC_ALL := $(INC_RUNNER) $(BACKENDS:%=-Iproviders/%) \
 	-Iproviders/lite -Iproviders/daytona-lite/control \
-	-Iproviders/daytona-lite/toolbox -Itaskapp -Itests
+	-Iproviders/daytona-lite/toolbox -Iproviders/e2b-lite/control \
+	-Iproviders/e2b-lite/envd -Itaskapp -Itests
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -117,17 +124,24 @@ $(call obj,$(LITEBASE_SRC)): INC := $(INC_LITEBASE)
 $(call obj,$(CONTROL_SRC)): INC := $(INC_CONTROL)
 $(call obj,$(TOOLBOX_SRC)): INC := $(INC_TOOLBOX)
 $(call obj,providers/daytona-lite/main.c): INC := $(INC_LITEMAIN)
+$(call obj,$(E2BCONTROL_SRC)): INC := $(INC_E2BCONTROL)
+$(call obj,$(ENVD_SRC)): INC := $(INC_ENVD)
+$(call obj,providers/e2b-lite/main.c): INC := $(INC_E2BMAIN)
 $(call obj,$(TASKAPP_SRC) taskapp/main.c): INC := $(INC_TASKAPP)
 $(call obj,$(TEST_SRC) $(TEST_HELPER_SRC)): INC := $(INC_ALL)
 
 LIBCORE := $(BUILD)/libcore.a
 LIBORCH := $(BUILD)/liborch.a
 LIBTASKAPP := $(BUILD)/libtaskapp.a
+LIBLITEBASE := $(BUILD)/liblitebase.a
 LIBLITE := $(BUILD)/liblite.a
+LIBE2BLITE := $(BUILD)/libe2blite.a
 LIBTESTHELP := $(BUILD)/libtesthelp.a
-ALL_LIBS := $(LIBORCH) $(LIBTASKAPP) $(LIBLITE) $(LIBCORE)
+ALL_LIBS := $(LIBORCH) $(LIBTASKAPP) $(LIBLITE) $(LIBE2BLITE) $(LIBLITEBASE) \
+	$(LIBCORE)
 
-BINS := $(BUILD)/runeval $(BUILD)/taskapp $(BUILD)/daytona-lite
+BINS := $(BUILD)/runeval $(BUILD)/taskapp $(BUILD)/daytona-lite \
+	$(BUILD)/e2b-lite
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 all: $(BINS)
@@ -148,7 +162,9 @@ endef
 $(eval $(call make_lib,$(LIBCORE),$(CORE_SRC)))
 $(eval $(call make_lib,$(LIBORCH),$(ORCH_SRC)))
 $(eval $(call make_lib,$(LIBTASKAPP),$(TASKAPP_SRC)))
+$(eval $(call make_lib,$(LIBLITEBASE),$(LITEBASE_SRC)))
 $(eval $(call make_lib,$(LIBLITE),$(LITE_SRC)))
+$(eval $(call make_lib,$(LIBE2BLITE),$(E2BLITE_SRC)))
 $(eval $(call make_lib,$(LIBTESTHELP),$(TEST_HELPER_SRC)))
 
 $(BUILD)/runeval: $(call obj,orchestrator/main.c) $(LIBORCH) $(LIBCORE)
@@ -157,7 +173,12 @@ $(BUILD)/runeval: $(call obj,orchestrator/main.c) $(LIBORCH) $(LIBCORE)
 $(BUILD)/taskapp: $(call obj,taskapp/main.c) $(LIBTASKAPP) $(LIBCORE)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/daytona-lite: $(call obj,providers/daytona-lite/main.c) $(LIBLITE) $(LIBCORE)
+$(BUILD)/daytona-lite: $(call obj,providers/daytona-lite/main.c) $(LIBLITE) \
+		$(LIBLITEBASE) $(LIBCORE)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/e2b-lite: $(call obj,providers/e2b-lite/main.c) $(LIBE2BLITE) \
+		$(LIBLITEBASE) $(LIBCORE)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBTESTHELP) $(ALL_LIBS)
@@ -188,7 +209,9 @@ HEADER_SETS := orchestrator/core:INC_CORE orchestrator/report:INC_REPORT \
 	$(BACKENDS:%=providers/%:INC_PROVIDER) \
 	modes:INC_MODES providers/lite:INC_LITEBASE \
 	providers/daytona-lite/control:INC_CONTROL \
-	providers/daytona-lite/toolbox:INC_TOOLBOX taskapp:INC_TASKAPP
+	providers/daytona-lite/toolbox:INC_TOOLBOX \
+	providers/e2b-lite/control:INC_E2BCONTROL \
+	providers/e2b-lite/envd:INC_ENVD taskapp:INC_TASKAPP
 check-headers:
 	$(Q)n=0; $(foreach s,$(HEADER_SETS),\
 		for h in $(word 1,$(subst :, ,$(s)))/*.h; do \

@@ -1,7 +1,7 @@
 /*
- * lite_util: helpers for the daytona-lite suites: a server started on a
- * free port with a temporary state directory, and calls to its API,
- * toolbox and previews.  Servers die with the test process (a failed
+ * lite_util: helpers for the daytona-lite and e2b-lite suites: a server
+ * started on a free port with a temporary state directory, and calls to
+ * its API, toolbox and previews.  Servers die with the test process (a failed
  * check exits without teardown), destroying their sandboxes.
  */
 #ifndef RUNEVAL_TESTS_LITE_UTIL_H
@@ -17,6 +17,7 @@
 #define TL_KEY "tl-test-key-0123456789"
 
 struct tl_server {
+	const char *prog;	/* "daytona-lite" (NULL) or "e2b-lite" */
 	pid_t pid;
 	int port;
 	char *tmp;		/* temporary root, removed by tl_free() */
@@ -32,8 +33,9 @@ extern struct tl_server tl_srv;
 TCase *tl_tcase(const char *name);
 
 /*
- * Start build/daytona-lite with the extra flags (NULL-terminated, may be
- * NULL); s->tmp is made unless already set (a restart reuses it).
+ * Start build/<s->prog> (daytona-lite unless set) with the extra flags
+ * (NULL-terminated, may be NULL); s->tmp is made unless already set (a
+ * restart reuses it).
  */
 void tl_start(struct tl_server *s, const char *const *extra);
 /* SIGTERM and wait: every sandbox is destroyed. */

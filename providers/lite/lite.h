@@ -45,7 +45,7 @@ struct lite_face {
 	char *(*error_body)(const char *path, int status, const char *msg);
 	/* A parked answer is due (sb NULL: the sandbox is gone; store
 	   locked): fill resp->status and resp->body. */
-	void (*answer)(struct lite *l, const struct lite_sandbox *sb,
+	void (*answer)(struct lite *l, struct lite_sandbox *sb,
 		       struct lite_api_resp *resp);
 	/* Is header h of c's request a credential of the server's, never
 	   relayed into a sandbox? */
@@ -105,7 +105,9 @@ bool lite_life_admit(struct lite *l, struct lite_sandbox *sb, char *why,
 
 /*
  * Transitions (store locked, sb not busy).  Each returns at once; the
- * outcome shows in sb->state once sb->busy is false again.
+ * outcome shows in sb->state once sb->busy is false again.  A start
+ * whose sandbox is meanwhile wanted destroyed (sb->desired) destroys it
+ * once it is over.
  */
 void lite_life_start(struct lite *l, struct lite_sandbox *sb);
 void lite_life_stop(struct lite *l, struct lite_sandbox *sb);

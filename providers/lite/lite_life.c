@@ -24,6 +24,9 @@ void lite_sandbox_set_proc(struct lite_sandbox *sb,
 	sb->own_child = p && own;
 }
 
+static void lite_job_stop(struct lite *l, struct lite_sandbox *sb,
+			  bool destroy);
+
 static void lite_job_start(struct lite *l, struct lite_sandbox *sb)
 {
 	struct rv_err err = RV_ERR_INIT;
@@ -67,6 +70,12 @@ static void lite_job_start(struct lite *l, struct lite_sandbox *sb)
 		lite_sandbox_set_proc(sb, NULL, false);
 		rv_warn("sandbox '%s' failed to start: %s", sb->id, err.msg);
 		lite_sandbox_set_state(l->store, sb, LITE_ERROR, err.msg);
+	}
+	if (sb->desired == LITE_DESTROYED) {
+		/* deleted while it started: still busy, it goes now */
+		lite_store_unlock(l->store);
+		lite_job_stop(l, sb, true);
+		return;
 	}
 	sb->busy = false;
 	lite_store_unlock(l->store);

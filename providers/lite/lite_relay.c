@@ -78,9 +78,18 @@ static int lite_unix_connect(const char *path)
 	return fd;
 }
 
+/* Does value hold one of secrets (NULL-ended)? */
+static bool lite_holds_secret(const char *value, const char *const *secrets)
+{
+	for (; secrets && *secrets; secrets++)
+		if (strlen(*secrets) >= 8 && strstr(value, *secrets))
+			return true;
+	return false;
+}
+
 /* The request head as the sandbox gets it. */
 static void lite_relay_head(const struct lite_conn *c, struct lite_bq *q,
-			    const char *target)
+			    const char *target, const char *const *secrets)
 {
 	const char *up = lite_head_get(&c->head, "upgrade");
 	bool upgrade = up && lite_head_has_token(&c->head, "connection",
@@ -94,7 +103,8 @@ static void lite_relay_head(const struct lite_conn *c, struct lite_bq *q,
 
 		/* credentials are the server's, not the sandbox's */
 		if (lite_header_is_hop(h->name) ||
-		    !strcasecmp(h->name, "expect") || face->secret_header(c, h))
+		    !strcasecmp(h->name, "expect") || face->secret_header(c, h) ||
+		    lite_holds_secret(h->value, secrets))
 			continue;
 		rv_buf_addf(&b, "%s: %s\r\n", h->name, h->value);
 	}
@@ -124,7 +134,8 @@ bool lite_relay_port_ready(struct lite_conn *c, const struct lite_sandbox *sb)
 }
 
 void lite_relay_begin(struct lite_conn *c, const char *path, int port,
-		      const char *target, const char *what)
+		      const char *target, const char *const *secrets,
+		      const char *what)
 {
 	struct lite_up *u;
 	lws_adopt_desc_t ad;
@@ -150,7 +161,7 @@ void lite_relay_begin(struct lite_conn *c, const char *path, int port,
 
 		lite_bq_add(&u->out, line, (size_t)n);
 	}
-	lite_relay_head(c, port ? &u->pend : &u->out, target);
+	lite_relay_head(c, port ? &u->pend : &u->out, target, secrets);
 	memset(&ad, 0, sizeof(ad));
 	ad.vh = c->srv->vh;
 	ad.type = LWS_ADOPT_SOCKET;

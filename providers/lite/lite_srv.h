@@ -168,12 +168,15 @@ void lite_park_schedule(struct lite_srv *srv);
 /*
  * Relay c's request to the unix socket path of a sandbox, with target as
  * its request target: to its daemon (port 0) or through its port
- * forwarder to port.  The request head loses its hop-by-hop headers and
- * every header the face calls secret.  what names the other end in
- * errors ("toolbox").
+ * forwarder to port.  The request head loses its hop-by-hop headers,
+ * every header the face calls secret and every header whose value
+ * contains one of secrets (NULL-ended: the server's key, the sandbox's
+ * tokens; those shorter than 8 characters are not looked for).  what
+ * names the other end in errors ("toolbox").
  */
 void lite_relay_begin(struct lite_conn *c, const char *path, int port,
-		      const char *target, const char *what);
+		      const char *target, const char *const *secrets,
+		      const char *what);
 /*
  * May c reach port of sandbox sb now?  Answers 502 (and returns false)
  * while --fault-preview-502-ms says the port must fail.  Store locked.

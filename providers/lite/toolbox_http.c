@@ -15,10 +15,12 @@
 #include "toolbox_multipart.h"
 #include "toolbox_srv.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define TB_WRITE_CHUNK (32 * 1024)
 
@@ -401,6 +403,43 @@ void tb_reply_stream(struct tb_req *r, int status, const char *ctype,
 	free(r->extra_headers);
 	r->extra_headers = extra_headers ? rv_xstrdup(extra_headers) : NULL;
 	tb_reply_ready(r);
+}
+
+struct tb_fd_stream {
+	int fd;
+};
+
+static ssize_t tb_fd_fill(void *arg, char *buf, size_t max)
+{
+	struct tb_fd_stream *s = arg;
+	ssize_t n;
+
+	do
+		n = read(s->fd, buf, max);
+	while (n < 0 && errno == EINTR);
+	if (n == 0) {		/* the file shrank: keep the promised length */
+		memset(buf, 0, max);
+		n = (ssize_t)max;
+	}
+	return n;
+}
+
+static void tb_fd_free(void *arg)
+{
+	struct tb_fd_stream *s = arg;
+
+	close(s->fd);
+	free(s);
+}
+
+void tb_reply_fd(struct tb_req *r, int status, const char *ctype,
+		 const char *extra_headers, int fd, uint64_t size)
+{
+	struct tb_fd_stream *s = rv_xcalloc(1, sizeof(*s));
+	struct tb_producer prod = { tb_fd_fill, tb_fd_free, s };
+
+	s->fd = fd;
+	tb_reply_stream(r, status, ctype, extra_headers, size, &prod);
 }
 
 void tb_reply_open(struct tb_req *r, int status, const char *ctype,

@@ -126,6 +126,14 @@ void tb_reply_stream(struct tb_req *r, int status, const char *ctype,
 		     const struct tb_producer *prod);
 
 /*
+ * A reply of the size bytes of file fd (from its current offset), which
+ * the reply owns and closes.  A file that shrinks meanwhile is padded
+ * with zeros: the promised length is kept.
+ */
+void tb_reply_fd(struct tb_req *r, int status, const char *ctype,
+		 const char *extra_headers, int fd, uint64_t size);
+
+/*
  * A streamed reply: the head now, a body pushed piece by piece with
  * tb_reply_push() and ended with tb_reply_close(), after which the
  * connection closes (the body has no length).  Pushes to a client that

@@ -1,6 +1,7 @@
 /* Event-loop services of an in-sandbox daemon: fd watches, children, spawn. */
 #include "toolbox_srv.h"
 
+#include "lite_box.h"
 #include "rv_alloc.h"
 #include "toolbox_lws.h"
 
@@ -65,6 +66,25 @@ void tb_watch_want_write(struct tb_watch *w)
 {
 	if (w && !w->closing)
 		lws_callback_on_writable(w->wsi);
+}
+
+int tb_watch_flush(struct tb_watch *w, int fd, struct rv_buf *q)
+{
+	while (q->len) {
+		ssize_t n = write(fd, q->data, q->len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			tb_watch_want_write(w);
+			return 0;
+		}
+		if (n < 0)
+			return -1;
+		memmove(q->data, q->data + n, q->len - (size_t)n);
+		rv_buf_truncate(q, q->len - (size_t)n);
+	}
+	return 0;
 }
 
 void tb_watch_close(struct tb_watch *w)
@@ -333,6 +353,35 @@ void tb_children_kill(struct tb_server *s)
 }
 
 /* --- small helpers ------------------------------------------------------ */
+
+char **tb_env_from_json(const json_t *envs, char *why, size_t size)
+{
+	const char *k;
+	json_t *v;
+	char **list;
+	size_t n = 0;
+
+	if (!envs || json_is_null(envs))
+		return rv_xcalloc(1, sizeof(char *));
+	if (!json_is_object(envs)) {
+		snprintf(why, size, "'envs' must be an object of strings");
+		return NULL;
+	}
+	list = rv_xcalloc(json_object_size(envs) + 1, sizeof(*list));
+	json_object_foreach((json_t *)envs, k, v) {
+		bool ok = lite_env_name_ok(k);
+
+		if (!ok || !json_is_string(v)) {
+			snprintf(why, size, "%s: '%s'", ok ? "environment "
+				 "variable value must be a string" :
+				 "invalid environment variable name", k);
+			tb_env_free(list);
+			return NULL;
+		}
+		list[n++] = rv_xasprintf("%s=%s", k, json_string_value(v));
+	}
+	return list;
+}
 
 char **tb_env_merge(char *const *overrides)
 {

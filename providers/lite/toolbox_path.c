@@ -6,8 +6,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -199,4 +201,63 @@ enum rv_code tb_remove_tree(const char *path, struct rv_err *err)
 		rc = rv_errf(err, RV_ERR_IO, "remove %s: %s", path,
 			     strerror(errno));
 	return rc;
+}
+
+/* Go's FileMode.String() of st ("drwxr-xr-x") into out[16]. */
+void tb_file_mode_string(const struct stat *st, char out[16])
+{
+	static const char rwx[] = "rwxrwxrwx";
+	mode_t m = st->st_mode;
+	int w = 0;
+
+	if (S_ISDIR(m))
+		out[w++] = 'd';
+	if (S_ISLNK(m))
+		out[w++] = 'L';
+	if (S_ISBLK(m) || S_ISCHR(m))
+		out[w++] = 'D';
+	if (S_ISFIFO(m))
+		out[w++] = 'p';
+	if (S_ISSOCK(m))
+		out[w++] = 'S';
+	if (m & S_ISUID)
+		out[w++] = 'u';
+	if (m & S_ISGID)
+		out[w++] = 'g';
+	if (S_ISCHR(m))
+		out[w++] = 'c';
+	if (m & S_ISVTX)
+		out[w++] = 't';
+	if (!w)
+		out[w++] = '-';
+	for (int i = 0; i < 9; i++)
+		out[w++] = (m & (1u << (8 - i))) ? rwx[i] : '-';
+	out[w] = '\0';
+}
+
+/* Go's time.String() and RFC 3339 with nanoseconds, in local time. */
+void tb_file_times(const struct timespec *ts, char *go, size_t gosz,
+			  char *rfc, size_t rfcsz)
+{
+	struct tm tm;
+	char date[32], frac[16] = "", zone[16], tz[8];
+	long ns = ts->tv_nsec;
+	int digits = 9;
+
+	localtime_r(&ts->tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+	while (ns && ns % 10 == 0) {
+		ns /= 10;
+		digits--;
+	}
+	if (ns)
+		snprintf(frac, sizeof(frac), ".%0*ld", digits, ns);
+	strftime(zone, sizeof(zone), "%z %Z", &tm);
+	snprintf(go, gosz, "%s%s %s", date, frac, zone);
+	strftime(tz, sizeof(tz), "%z", &tm);
+	date[10] = 'T';
+	if (!strcmp(tz, "+0000"))
+		snprintf(rfc, rfcsz, "%s%sZ", date, frac);
+	else
+		snprintf(rfc, rfcsz, "%s%s%.3s:%s", date, frac, tz, tz + 3);
 }

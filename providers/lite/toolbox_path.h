@@ -12,6 +12,7 @@
 #define RUNEVAL_PROVIDERS_LITE_TOOLBOX_PATH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "rv_err.h"
@@ -52,5 +53,15 @@ enum rv_code tb_mkdir_p(const char *path, mode_t mode, struct rv_err *err);
 
 /* rm -rf; RV_ERR_IO with the first failure. */
 enum rv_code tb_remove_tree(const char *path, struct rv_err *err);
+
+struct stat;
+struct timespec;
+
+/* Go's FileMode.String() of st ("drwxr-xr-x") into out[16]. */
+void tb_file_mode_string(const struct stat *st, char out[16]);
+
+/* Go's time.String() and RFC 3339 with nanoseconds of ts, in local time. */
+void tb_file_times(const struct timespec *ts, char *go, size_t gosz,
+		   char *rfc, size_t rfcsz);
 
 #endif

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "rv_buf.h"
 #include "rv_err.h"
 #include "toolbox_path.h"
 
@@ -97,6 +98,12 @@ struct tb_watch *tb_watch_new(struct tb_server *s, int fd, tb_watch_fn on_read,
 			      tb_watch_fn on_write, tb_watch_close_fn on_close,
 			      void *arg);
 void tb_watch_want_write(struct tb_watch *w);
+/*
+ * Write what q holds to the watched fd (an on_write callback's body):
+ * 0 when it is all out or the pipe is full (POLLOUT is asked for then),
+ * -1 when the reader is gone.  Written bytes leave q.
+ */
+int tb_watch_flush(struct tb_watch *w, int fd, struct rv_buf *q);
 /* Close soon; no callback but on_close runs after this. */
 void tb_watch_close(struct tb_watch *w);
 int tb_watch_fd(const struct tb_watch *w);
@@ -140,6 +147,13 @@ enum rv_code tb_spawn(const struct tb_spawn *sp, pid_t *pid,
  * those that left the group), then SIGKILL them grace_ms later.
  */
 void tb_kill_tree(struct tb_server *s, pid_t pid, unsigned grace_ms);
+
+/*
+ * "K=V" strings (NULL-terminated, malloc'ed; free with tb_env_free) from
+ * a JSON object of strings (NULL or null: none); NULL with why when a
+ * key is not a variable name or a value not a string.
+ */
+char **tb_env_from_json(const json_t *envs, char *why, size_t size);
 
 /*
  * The environment of the daemon with overrides ("K=V", NULL-terminated,

@@ -66,8 +66,12 @@ static int lite_state_status(enum lite_state st)
 		st == LITE_RESTORING ? 503 : 409;
 }
 
-/* Check the sandbox and find its socket; NULL after answering c. */
-static char *lite_relay_check(struct lite_conn *c, const char *id, int port)
+/*
+ * Check the sandbox and find its socket (token: a copy of its preview
+ * token); NULL after answering c.
+ */
+static char *lite_relay_check(struct lite_conn *c, const char *id, int port,
+			      char *token)
 {
 	struct lite *l = c->srv->l;
 	struct lite_sandbox *sb;
@@ -99,6 +103,7 @@ static char *lite_relay_check(struct lite_conn *c, const char *id, int port)
 		if (!skip || strcasecmp(skip, "true"))
 			lite_life_touch(sb);
 		path = lite_box_socket(&l->box, sb->id, port > 0);
+		memcpy(token, sb->token, sizeof(sb->token));
 	}
 	lite_store_unlock(l->store);
 	return path;
@@ -107,10 +112,12 @@ static char *lite_relay_check(struct lite_conn *c, const char *id, int port)
 static void lite_relay_sandbox(struct lite_conn *c, const char *id,
 			       const char *target, int port)
 {
-	char *path = lite_relay_check(c, id, port);
+	char token[LITE_TOKEN_LEN + 1] = "";
+	char *path = lite_relay_check(c, id, port, token);
+	const char *secrets[] = { c->srv->l->conf->api_key, token, NULL };
 
 	if (path)
-		lite_relay_begin(c, path, port, target, "toolbox");
+		lite_relay_begin(c, path, port, target, secrets, "toolbox");
 	free(path);
 }
 
@@ -161,21 +168,17 @@ static void lite_daytona_route(struct lite_conn *c)
 	}
 }
 
-/* The API key as a Bearer token and the preview token stay outside. */
+/* The preview token's header stays outside (the key and token values
+   are dropped wherever they are, see lite_relay_sandbox). */
 static bool lite_daytona_secret(const struct lite_conn *c,
 				const struct lite_header *h)
 {
-	const char *key = c->srv->l->conf->api_key;
-
-	if (!strcasecmp(h->name, "x-daytona-preview-token"))
-		return true;
-	return !strcasecmp(h->name, "authorization") &&
-		!strncasecmp(h->value, "bearer ", 7) &&
-		lite_secret_eq(h->value + 7, strlen(h->value + 7), key);
+	(void)c;
+	return !strcasecmp(h->name, "x-daytona-preview-token");
 }
 
 /* A parked answer: the sandbox's DTO now, or as it was once gone. */
-static void lite_daytona_answer(struct lite *l, const struct lite_sandbox *sb,
+static void lite_daytona_answer(struct lite *l, struct lite_sandbox *sb,
 				struct lite_api_resp *resp)
 {
 	json_t *dto = sb ? lite_api_dto(l, sb, true) :

@@ -149,32 +149,10 @@ static void tb_exec_on_timeout(lws_sorted_usec_list_t *sul)
 /* "K=V" strings from an "envs" object; 400 on a bad key or value. */
 static char **tb_exec_envs(struct tb_req *r, json_t *envs)
 {
-	const char *k;
-	json_t *v;
-	char **list;
-	size_t n = 0;
+	char why[300], **list = tb_env_from_json(envs, why, sizeof(why));
 
-	if (!envs || json_is_null(envs))
-		return rv_xcalloc(1, sizeof(char *));
-	if (!json_is_object(envs)) {
-		tb_reply_error(r, 400, NULL, "bad request: 'envs' must be an "
-			       "object of strings");
-		return NULL;
-	}
-	list = rv_xcalloc(json_object_size(envs) + 1, sizeof(*list));
-	json_object_foreach(envs, k, v) {
-		bool ok = lite_env_name_ok(k);
-
-		if (!ok || !json_is_string(v)) {
-			tb_reply_error(r, 400, NULL, "bad request: %s: '%s'",
-				       ok ? "environment variable value must be "
-				       "a string" :
-				       "invalid environment variable name", k);
-			tb_env_free(list);
-			return NULL;
-		}
-		list[n++] = rv_xasprintf("%s=%s", k, json_string_value(v));
-	}
+	if (!list)
+		tb_reply_error(r, 400, NULL, "bad request: %s", why);
 	return list;
 }
 
