@@ -4,9 +4,11 @@
 #include "cli.h"
 #include "job.h"
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_log.h"
 #include "rv_redact.h"
+#include "rv_term.h"
 #include "summary.h"
 
 #include <math.h>
@@ -16,6 +18,7 @@
 
 #define CONSOLE_REDRAW_NS (100 * RV_NS_PER_MS)
 #define CONSOLE_PLAIN_NS (5 * RV_NS_PER_SEC)
+#define CONSOLE_STATUS_MAX 100	/* bytes of a status shown in the table */
 
 struct console {
 	const struct cli_options *opt;
@@ -154,11 +157,22 @@ static void console_seed_row(FILE *f, const struct rollout *r)
 				    "") : r->error ? r->error : "";
 	double ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
 
+	size_t len = strlen(what);
+	struct rv_buf safe = RV_BUF_INIT;
+
+	/* the first 100 bytes (whole UTF-8 characters), then escaped */
+	if (len > CONSOLE_STATUS_MAX) {
+		len = CONSOLE_STATUS_MAX;
+		while (len && ((unsigned char)what[len] & 0xc0) == 0x80)
+			len--;
+	}
+	rv_term_escape(&safe, what, len, false);
 	fprintf(f, "%8ld  %-6s ", r->seed, r->ok ? "ok" :
 		r->state == ROLLOUT_CANCELLED ? "cancel" : "FAILED");
 	console_num(f, r->ok ? r->reward : NAN, 7, "%*.3f");
 	console_num(f, ms, 10, "%*.1f");
-	fprintf(f, "  %.100s\n", what);
+	fprintf(f, "  %s\n", safe.data);
+	rv_buf_release(&safe);
 }
 
 static void console_seed_table(FILE *f, const struct job *job)
@@ -218,7 +232,7 @@ void console_report(struct console *c, const struct job *job,
 	if (job->status != JOB_OK) {
 		char *msg = rv_redact(job->err.msg);
 
-		fprintf(f, ": %s", msg);
+		rv_term_printf(f, ": %s", msg);
 		free(msg);
 	}
 	fprintf(f, "\nresults: %s\n", job->result_path);

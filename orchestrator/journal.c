@@ -67,9 +67,8 @@ enum rv_code journal_open(const char *state_dir, const char *job_id,
 {
 	char *dir = jr_dir(state_dir);
 	char *jobs = rv_xasprintf("%s/jobs", dir);
-	struct journal *j = NULL;
+	struct journal *j;
 	enum rv_code rc;
-	int fd;
 
 	*out = NULL;
 	if (!jr_valid_job(job_id)) {
@@ -78,34 +77,78 @@ enum rv_code journal_open(const char *state_dir, const char *job_id,
 		goto out;
 	}
 	rc = rv_mkdirs(jobs, 0700, err);
+	if (rc == RV_OK && access(jobs, W_OK | X_OK) < 0)
+		rc = rv_errf(err, RV_ERR_IO, "cannot write the journal "
+			     "directory '%s': %s", jobs, strerror(errno));
 	if (rc != RV_OK)
 		goto out;
+	/* the file comes with the first record: a job killed before its
+	   first create leaves nothing behind */
 	j = rv_xcalloc(1, sizeof(*j));
+	j->fd = -1;
 	j->path = jr_file(dir, job_id);
 	j->job = rv_xstrdup(job_id);
-	fd = open(j->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	pthread_mutex_init(&j->lock, NULL);
+	*out = j;
+out:
+	free(jobs);
+	free(dir);
+	return rc;
+}
+
+/* Is fd (locked) still the file at path, not one that reap removed? */
+static bool jr_still_there(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && a.st_nlink > 0 &&
+		stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+		a.st_ino == b.st_ino;
+}
+
+/*
+ * Create and lock the file (lock held).  The lock is what tells reap the
+ * job runs; reap holds it for a moment while it removes a file without
+ * live sandboxes, so a busy lock is tried again for a while, and a file
+ * removed under us is made anew.
+ */
+static enum rv_code jr_create(struct journal *j, struct rv_err *err)
+{
+	char *jobs = rv_xstrndup(j->path, (size_t)(strrchr(j->path, '/') -
+						   j->path));
+	enum rv_code rc = RV_OK;
+	int fd = -1, e = 0;
+
+	for (int tries = 0; tries < 200 && fd < 0; tries++) {
+		fd = open(j->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+			  O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			e = errno;
+			break;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		    jr_still_there(fd, j->path))
+			break;
+		e = errno == EWOULDBLOCK ? EWOULDBLOCK : 0;
+		close(fd);
+		fd = -1;
+		rv_sleep_ns(5 * RV_NS_PER_MS, NULL);
+	}
+	if (fd < 0) {
 		rc = rv_errf(err, RV_ERR_IO, "cannot open the journal '%s': %s",
-			     j->path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		free(j->path);
-		free(j->job);
-		free(j);
+			     j->path, e == EWOULDBLOCK ? "another runeval "
+			     "holds it" : strerror(e ? e : EIO));
 		goto out;
 	}
 	j->fd = fd;
-	pthread_mutex_init(&j->lock, NULL);
 	/* make the new file's name durable too */
 	fd = open(jobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
 	}
-	*out = j;
 out:
 	free(jobs);
-	free(dir);
 	return rc;
 }
 
@@ -155,7 +198,9 @@ enum rv_code journal_record(struct journal *j, const char *event,
 	enum rv_code rc;
 
 	pthread_mutex_lock(&j->lock);
-	rc = jr_append(j->fd, j->path, line, err);
+	rc = j->fd >= 0 ? RV_OK : jr_create(j, err);
+	if (rc == RV_OK)
+		rc = jr_append(j->fd, j->path, line, err);
 	if (rc == RV_OK && !strcmp(event, "intent"))
 		j->live++;
 	else if (rc == RV_OK && !strcmp(event, "deleted"))
@@ -174,9 +219,10 @@ void journal_close(struct journal *j)
 	if (!j)
 		return;
 	/* nothing left to reap: the file has done its job */
-	if (j->live <= 0 && !j->kept)
+	if (j->fd >= 0 && j->live <= 0 && !j->kept)
 		unlink(j->path);
-	close(j->fd);
+	if (j->fd >= 0)
+		close(j->fd);
 	pthread_mutex_destroy(&j->lock);
 	free(j->path);
 	free(j->job);
@@ -268,48 +314,66 @@ static void jr_apply(json_t *rec, struct journal_entry **v, size_t from,
 	}
 }
 
-static void jr_scan_file(const char *path, struct journal_entry **v,
-			 size_t *n)
+/* Add the live entries of one file to *v; the count of bad lines. */
+static size_t jr_scan_file(const char *path, struct journal_entry **v,
+			   size_t *n)
 {
 	FILE *f = fopen(path, "re");
-	size_t from = *n, cap = 0;
+	size_t from = *n, cap = 0, bad = 0;
 	char *line = NULL;
 
 	if (!f)
-		return;
+		return 0;
 	while (getline(&line, &cap, f) > 0) {
 		json_t *rec = rv_json_parse(line, strlen(line), "journal",
 					    NULL);
 
 		if (json_is_object(rec))
 			jr_apply(rec, v, from, n);
+		else
+			bad++;
 		json_decref(rec);
 	}
 	free(line);
 	fclose(f);
+	return bad;
 }
 
-enum rv_code journal_scan(const char *state_dir, const char *job_id,
-			  struct journal_entry **out, size_t *n,
-			  struct rv_err *err)
+/*
+ * Remove path when it lists no live sandbox, every line of it is a
+ * record, and no job holds its lock (held here while it is read, so that
+ * a job cannot start writing to a file being removed).
+ */
+static bool jr_prune_file(const char *path)
 {
-	char *dir = jr_dir(state_dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct journal_entry *v = NULL;
+	size_t n = 0, bad;
+	bool gone = false;
+
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		bad = jr_scan_file(path, &v, &n);
+		gone = !n && !bad && unlink(path) == 0;
+		journal_entries_free(v, n);
+	}
+	close(fd);
+	return gone;
+}
+
+/* Call fn on the path of each journal file (of job_id, or of all). */
+static void jr_each_file(const char *dir, const char *job_id,
+			 void (*fn)(const char *path, void *arg), void *arg)
+{
 	char *jobs = rv_xasprintf("%s/jobs", dir);
 	struct dirent *de;
-	DIR *d = NULL;
+	DIR *d;
 
-	*out = NULL;
-	*n = 0;
-	if (job_id && !jr_valid_job(job_id)) {
-		free(jobs);
-		free(dir);
-		return rv_errf(err, RV_ERR_USAGE, "invalid job id '%s'",
-			       job_id);
-	}
 	if (job_id) {
 		char *p = jr_file(dir, job_id);
 
-		jr_scan_file(p, out, n);
+		fn(p, arg);
 		free(p);
 	} else if ((d = opendir(jobs))) {
 		while ((de = readdir(d))) {
@@ -319,17 +383,76 @@ enum rv_code journal_scan(const char *state_dir, const char *job_id,
 			if (len < 7 || strcmp(de->d_name + len - 6, ".jsonl"))
 				continue;
 			p = rv_xasprintf("%s/%s", jobs, de->d_name);
-			jr_scan_file(p, out, n);
+			fn(p, arg);
 			free(p);
 		}
 		closedir(d);
 	}
+	free(jobs);
+}
+
+struct jr_scan {
+	struct journal_entry **v;
+	size_t *n;
+};
+
+static void jr_scan_one(const char *path, void *arg)
+{
+	struct jr_scan *sc = arg;
+
+	jr_scan_file(path, sc->v, sc->n);
+}
+
+enum rv_code journal_scan(const char *state_dir, const char *job_id,
+			  struct journal_entry **out, size_t *n,
+			  struct rv_err *err)
+{
+	struct jr_scan sc = { out, n };
+	char *dir;
+
+	*out = NULL;
+	*n = 0;
+	if (job_id && !jr_valid_job(job_id))
+		return rv_errf(err, RV_ERR_USAGE, "invalid job id '%s'",
+			       job_id);
+	dir = jr_dir(state_dir);
+	jr_each_file(dir, job_id, jr_scan_one, &sc);
 	for (size_t i = 0; i < *n; i++)
 		(*out)[i].job_running = (*out)[i].job &&
 			journal_job_running(dir, (*out)[i].job);
-	free(jobs);
 	free(dir);
 	return RV_OK;
+}
+
+struct jr_prune {
+	void (*fn)(const char *path, void *arg);
+	void *arg;
+	size_t count;
+};
+
+static void jr_prune_one(const char *path, void *arg)
+{
+	struct jr_prune *pr = arg;
+
+	if (!jr_prune_file(path))
+		return;
+	pr->count++;
+	if (pr->fn)
+		pr->fn(path, pr->arg);
+}
+
+size_t journal_prune(const char *state_dir, const char *job_id,
+		     void (*fn)(const char *path, void *arg), void *arg)
+{
+	struct jr_prune pr = { fn, arg, 0 };
+	char *dir;
+
+	if (job_id && !jr_valid_job(job_id))
+		return 0;
+	dir = jr_dir(state_dir);
+	jr_each_file(dir, job_id, jr_prune_one, &pr);
+	free(dir);
+	return pr.count;
 }
 
 enum rv_code journal_tombstone(const char *state_dir,
@@ -337,8 +460,6 @@ enum rv_code journal_tombstone(const char *state_dir,
 			       struct rv_err *err)
 {
 	char *dir, *path, *line;
-	struct journal_entry *left = NULL;
-	size_t nleft = 0;
 	enum rv_code rc;
 	int fd;
 
@@ -349,7 +470,7 @@ enum rv_code journal_tombstone(const char *state_dir,
 	path = jr_file(dir, e->job);
 	line = jr_line("deleted", e->job, e->provider, e->api_url,
 			     e->name, e->id);
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		rc = rv_errf(err, RV_ERR_IO, "cannot open the journal '%s': %s",
 			     path, strerror(errno));
@@ -359,10 +480,7 @@ enum rv_code journal_tombstone(const char *state_dir,
 	close(fd);
 	if (rc != RV_OK)
 		goto out;
-	jr_scan_file(path, &left, &nleft);
-	if (!nleft && !journal_job_running(dir, e->job))
-		unlink(path);
-	journal_entries_free(left, nleft);
+	jr_prune_file(path);	/* when that was the last one */
 out:
 	free(line);
 	free(path);

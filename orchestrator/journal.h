@@ -12,9 +12,10 @@
  *   {"event":"deleted",...}		after a confirmed delete (tombstone)
  *   {"event":"kept",...}		left up on purpose (--keep)
  *
- * A running job holds an exclusive flock() on its file, so `runeval reap`
- * can tell a crashed job from a live one.  Thread-safe: sandboxes of one
- * job write from several threads.
+ * The file is made by the first record, so a job that never got to a
+ * create leaves none.  A running job holds an exclusive flock() on its
+ * file, so `runeval reap` can tell a crashed job from a live one.
+ * Thread-safe: sandboxes of one job write from several threads.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_JOURNAL_H
 #define RUNEVAL_ORCHESTRATOR_JOURNAL_H
@@ -30,9 +31,9 @@ struct journal;
 char *journal_state_dir(void);
 
 /*
- * Open (create) the journal of job_id under state_dir (NULL: the
- * default) and lock it.  RV_ERR_IO when the directory cannot be made or
- * the file cannot be written.
+ * Open the journal of job_id under state_dir (NULL: the default): the
+ * directory is made now (RV_ERR_IO when it cannot be, or cannot be
+ * written), the file with its lock at the first journal_record().
  */
 enum rv_code journal_open(const char *state_dir, const char *job_id,
 			  struct journal **out, struct rv_err *err);
@@ -45,7 +46,11 @@ void journal_close(struct journal *j);
 
 const char *journal_path(const struct journal *j);
 
-/* One record; id and name may be NULL.  Durable on return. */
+/*
+ * One record; id and name may be NULL.  Durable on return.  The first
+ * one creates and locks the file: RV_ERR_IO when that fails (another
+ * runeval holds it, or the disk refuses).
+ */
 enum rv_code journal_record(struct journal *j, const char *event,
 			    const char *provider, const char *api_url,
 			    const char *name, const char *id,
@@ -76,6 +81,16 @@ void journal_entries_free(struct journal_entry *v, size_t n);
 enum rv_code journal_tombstone(const char *state_dir,
 			       const struct journal_entry *e,
 			       struct rv_err *err);
+
+/*
+ * Remove the journals (of job_id, or of every job when NULL) that list no
+ * sandbox left to reap: empty ones, and ones whose every sandbox has a
+ * tombstone.  A file whose job still runs (it holds the lock) or with a
+ * line that is not a record is kept.  fn (may be NULL) hears of each
+ * removed file.  Returns how many were removed.
+ */
+size_t journal_prune(const char *state_dir, const char *job_id,
+		     void (*fn)(const char *path, void *arg), void *arg);
 
 /* Is job_id's journal locked by a running job? */
 bool journal_job_running(const char *state_dir, const char *job_id);

@@ -7,6 +7,7 @@
 #include "rv_log.h"
 #include "rv_phase.h"
 #include "rv_redact.h"
+#include "rv_term.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -109,7 +110,7 @@ static void lc_steps(struct lc_run *r, const struct provider_ops *ops,
 	rc = provider_preview(sb, 8000, &pv, &err);
 	lc_report(r, RV_PHASE_PREVIEW, t0, rc, &err);
 	if (rc == RV_OK && !r->json)
-		printf("           preview %s\n", pv.url);
+		rv_term_printf(stdout, "           preview %s\n", pv.url);
 	t0 = rv_now_ns();
 	rv_err_clear(&err);
 	rc = provider_destroy(sb, &err);

@@ -7,10 +7,12 @@
 #include "reap.h"
 #include "report.h"
 #include "result.h"
+#include "rv_buf.h"
 #include "rv_http.h"
 #include "rv_json.h"
 #include "rv_log.h"
 #include "rv_redact.h"
+#include "rv_term.h"
 #include "signals.h"
 #include "summary.h"
 
@@ -40,9 +42,14 @@ static void main_print_failure(const struct job *job)
 	else
 		rv_error("%s", job->err.msg);
 	if (tail && *tail) {
+		struct rv_buf safe = RV_BUF_INIT;
+
+		/* multi-line by design, but no other control character */
+		rv_term_escape(&safe, tail, strlen(tail), true);
 		fprintf(stderr, "--- last lines of %s ---\n%s%s"
-			"--- end of task app log ---\n", job->log_path, tail,
-			tail[strlen(tail) - 1] == '\n' ? "" : "\n");
+			"--- end of task app log ---\n", job->log_path,
+			safe.data, tail[strlen(tail) - 1] == '\n' ? "" : "\n");
+		rv_buf_release(&safe);
 	} else if (job->status == JOB_ERROR && access(job->log_path, F_OK) == 0) {
 		fprintf(stderr, "runeval: the task app's output is in %s\n",
 			job->log_path);
@@ -117,7 +124,7 @@ static int main_run(const struct cli_options *opt)
 	job_run(&job);
 	code = main_results(&job, con);
 	if (job.kept)
-		fprintf(stderr, "runeval: %s\n", job.kept);
+		rv_term_printf(stderr, "runeval: %s\n", job.kept);
 	console_free(con);
 	job_release(&job);
 	return code;

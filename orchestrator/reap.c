@@ -4,6 +4,7 @@
 #include "provider.h"
 #include "rv_alloc.h"
 #include "rv_log.h"
+#include "rv_term.h"
 
 #include <getopt.h>
 #include <string.h>
@@ -47,6 +48,15 @@ static const char *reap_word(enum rv_code rc)
 		"already gone" : "FAILED";
 }
 
+/* Add s (when set) to the list of ids and names already seen. */
+static void reap_remember(char ***done, size_t *ndone, const char *s)
+{
+	if (!s)
+		return;
+	*done = rv_xreallocarray(*done, *ndone + 1, sizeof(char *));
+	(*done)[(*ndone)++] = rv_xstrdup(s);
+}
+
 /* The journals: every sandbox without a tombstone. */
 static enum rv_code reap_journal(const struct reap_options *o,
 				 struct reap_counts *c, char ***done,
@@ -65,38 +75,40 @@ static enum rv_code reap_journal(const struct reap_options *o,
 		struct provider_config cfg = { 0 };
 		struct rv_err e = RV_ERR_INIT;
 
+		/* seen here, whatever comes of it: a provider that lists
+		   it by label must not count it again */
+		reap_remember(done, ndone, v[i].id);
+		reap_remember(done, ndone, v[i].name);
 		c->found++;
 		if (v[i].job_running || (v[i].kept && !o->job) || !ops ||
 		    !key) {
 			c->skipped++;
-			fprintf(o->out, "skip %s %s (job %s): %s\n",
-				v[i].provider ? v[i].provider : "?",
-				key ? key : "?", v[i].job ? v[i].job : "?",
-				v[i].job_running ? "its job is running" :
-				v[i].kept ? "kept (--keep); name the job "
-				"with --job to delete it" :
-				"unknown provider");
+			rv_term_printf(o->out, "skip %s %s (job %s): %s\n",
+				       v[i].provider ? v[i].provider : "?",
+				       key ? key : "?",
+				       v[i].job ? v[i].job : "?",
+				       v[i].job_running ? "its job is running" :
+				       v[i].kept ? "kept (--keep); name the "
+				       "job with --job to delete it" :
+				       "unknown provider");
 			continue;
 		}
 		if (o->dry_run) {
-			fprintf(o->out, "would delete %s %s (job %s)\n",
-				ops->name, key, v[i].job);
+			rv_term_printf(o->out, "would delete %s %s (job "
+				       "%s)\n", ops->name, key, v[i].job);
 			continue;
 		}
 		cfg.job_id = v[i].job;
 		cfg.api_url = v[i].api_url;
 		rc = reap_one(ops, &cfg, key, &e);
 		reap_count(c, rc, &first, err, &e);
-		fprintf(o->out, "%s %s %s (job %s)%s%s\n", reap_word(rc),
-			ops->name, key, v[i].job,
-			rc == RV_OK || rc == RV_ERR_NOTFOUND ? "" : ": ",
-			rc == RV_OK || rc == RV_ERR_NOTFOUND ? "" : e.msg);
-		if (rc == RV_OK || rc == RV_ERR_NOTFOUND) {
+		rv_term_printf(o->out, "%s %s %s (job %s)%s%s\n",
+			       reap_word(rc), ops->name, key, v[i].job,
+			       rc == RV_OK || rc == RV_ERR_NOTFOUND ? "" : ": ",
+			       rc == RV_OK || rc == RV_ERR_NOTFOUND ? "" :
+			       e.msg);
+		if (rc == RV_OK || rc == RV_ERR_NOTFOUND)
 			journal_tombstone(o->state_dir, &v[i], NULL);
-			*done = rv_xreallocarray(*done, *ndone + 1,
-						 sizeof(char *));
-			(*done)[(*ndone)++] = rv_xstrdup(key);
-		}
 	}
 	journal_entries_free(v, n);
 	return first;
@@ -137,7 +149,8 @@ static enum rv_code reap_listed(const struct reap_options *o,
 
 	rc = provider_list(ops, &cfg, PROVIDER_LABEL_JOB, o->job, &l, &e);
 	if (rc == RV_ERR_CONFIG) {
-		fprintf(o->out, "skip provider %s: %s\n", ops->name, e.msg);
+		rv_term_printf(o->out, "skip provider %s: %s\n", ops->name,
+			       e.msg);
 		return RV_OK;
 	}
 	if (rc != RV_OK) {
@@ -159,30 +172,39 @@ static enum rv_code reap_listed(const struct reap_options *o,
 		if (journal_job_running(o->state_dir, job) ||
 		    (!o->job && kept)) {
 			c->skipped++;
-			fprintf(o->out, "skip %s %s (job %s): %s\n", ops->name,
-				it->id, job, kept ? "kept (--keep); name the "
-				"job with --job to delete it" :
-				"its job is running");
+			rv_term_printf(o->out, "skip %s %s (job %s): %s\n",
+				       ops->name, it->id, job, kept ?
+				       "kept (--keep); name the job with "
+				       "--job to delete it" :
+				       "its job is running");
 			continue;
 		}
 		if (o->dry_run) {
-			fprintf(o->out, "would delete %s %s (job %s, state "
-				"%s)\n", ops->name, it->id, job,
-				it->state ? it->state : "?");
+			rv_term_printf(o->out, "would delete %s %s (job %s, "
+				       "state %s)\n", ops->name, it->id, job,
+				       it->state ? it->state : "?");
 			continue;
 		}
 		cfg.job_id = job;
 		rv_err_clear(&e);
 		rc = reap_one(ops, &cfg, it->id, &e);
 		reap_count(c, rc, &first, err, &e);
-		fprintf(o->out, "%s %s %s (job %s)%s%s\n", reap_word(rc),
-			ops->name, it->id, job,
-			rc == RV_OK || rc == RV_ERR_NOTFOUND ? "" : ": ",
-			rc == RV_OK || rc == RV_ERR_NOTFOUND ? "" : e.msg);
+		rv_term_printf(o->out, "%s %s %s (job %s)%s%s\n",
+			       reap_word(rc), ops->name, it->id, job,
+			       rc == RV_OK || rc == RV_ERR_NOTFOUND ? "" : ": ",
+			       rc == RV_OK || rc == RV_ERR_NOTFOUND ? "" :
+			       e.msg);
 	}
 	journal_entries_free(v, nv);
 	provider_list_release(&l);
 	return first;
+}
+
+static void reap_pruned(const char *path, void *arg)
+{
+	const struct reap_options *o = arg;
+
+	rv_term_printf(o->out, "removed %s (nothing left in it)\n", path);
 }
 
 enum rv_code reap_run(const struct reap_options *o, struct reap_counts *c,
@@ -205,6 +227,10 @@ enum rv_code reap_run(const struct reap_options *o, struct reap_counts *c,
 	for (size_t i = 0; i < ndone; i++)
 		free(done[i]);
 	free(done);
+	/* journals with nothing left in them (a job killed before its
+	   first create, by a runeval that made the file at once) */
+	if (!o->dry_run)
+		journal_prune(o->state_dir, o->job, reap_pruned, (void *)o);
 	return first;
 }
 

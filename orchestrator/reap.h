@@ -5,9 +5,13 @@
  * Two sources: the journals (every sandbox with an intent and no
  * tombstone: looked up by id, else by its client-chosen name, deleted,
  * tombstoned), then each listing provider that is configured (sandboxes
- * labelled runeval.job, or runeval.job=ID).  Jobs that still run (their
- * journal is locked) are left alone, and so are sandboxes kept with
- * --keep unless --job names their job.
+ * labelled runeval.job, or runeval.job=ID); a sandbox both journaled and
+ * listed (same id or name) is handled and counted once, as journaled.
+ * Jobs that still run (their journal is locked) are left alone, and so
+ * are sandboxes kept with --keep unless --job names their job.  Last,
+ * journals with nothing left in them are removed (not on a dry run).
+ * Every line printed is escaped (rv_term): ids and errors come from the
+ * provider.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_REAP_H
 #define RUNEVAL_ORCHESTRATOR_REAP_H

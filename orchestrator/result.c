@@ -31,16 +31,16 @@ static json_t *result_str(const char *s)
 	return v ? v : json_string("(invalid UTF-8)");
 }
 
-/* A number, or null when NAN. */
+/* A number, or null when it is not finite (JSON has no NaN). */
 static json_t *result_num(double v)
 {
-	return isnan(v) ? json_null() : json_real(v);
+	return isfinite(v) ? json_real(v) : json_null();
 }
 
 /* ms rounded to microseconds, to keep the file readable. */
 static json_t *result_ms(double ms)
 {
-	return json_real(round(ms * 1000.0) / 1000.0);
+	return result_num(round(ms * 1000.0) / 1000.0);
 }
 
 static json_t *result_iso(uint64_t wall_ns)
@@ -136,12 +136,12 @@ static json_t *result_config(const struct job *job)
 	rv_redact_hint(job->api_key, hint, sizeof(hint));
 	for (size_t i = 0; i < o->n_seeds; i++)
 		json_array_append_new(seeds, json_integer(o->seeds[i]));
-	return json_pack("{s:o, s:I, s:i, s:s, s:o, s:o, s:f, s:f, s:o, "
+	return json_pack("{s:o, s:I, s:i, s:o, s:o, s:o, s:f, s:f, s:o, "
 			 "s:O, s:o, s:o, s:o, s:s, s:b, s:o}",
 		"seeds", seeds,
 		"concurrency", (json_int_t)o->concurrency,
 		"sandboxes", job->n_sandboxes ? (int)job->n_sandboxes : 1,
-		"policy", o->policy,
+		"policy", result_str(o->policy),
 		"model", result_str(o->model),
 		"inference_url", result_str(o->inference_url),
 		"timeout_s", o->timeout_s,
@@ -199,16 +199,16 @@ static json_t *result_rollout(const struct job *job, const struct rollout *r)
 {
 	double ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
 
-	return json_pack("{s:I, s:s, s:o, s:b, s:s, s:o, s:o, s:o, s:o, "
+	return json_pack("{s:I, s:o, s:o, s:b, s:s, s:o, s:o, s:o, s:o, "
 			 "s:o, s:o, s:o?}",
 		"seed", (json_int_t)r->seed,
-		"sandbox", r->sandbox[0] ? r->sandbox : job->sandbox,
+		"sandbox", result_str(r->sandbox[0] ? r->sandbox : job->sandbox),
 		"trace_correlation_id", r->tcid[0] ? json_string(r->tcid) :
 			json_null(),
 		"ok", r->ok,
 		"state", r->state == ROLLOUT_CANCELLED ? "cancelled" :
 			r->state == ROLLOUT_DONE ? "done" : "pending",
-		"reward", r->ok ? json_real(r->reward) : json_null(),
+		"reward", r->ok ? result_num(r->reward) : json_null(),
 		"success_status", result_str(r->success_status),
 		"status_detail", result_str(r->status_detail),
 		"http_status", r->http_status ? json_integer(r->http_status) :
@@ -237,31 +237,41 @@ static json_t *result_summary(const struct summary *s)
 		"phases", phases);
 }
 
-/* Dump v (stolen) into f at indent; false on a write error. */
-static bool result_put(FILE *f, json_t *v, size_t flags)
+/* Where result.json goes, and which member could not be built. */
+struct result_out {
+	FILE *f;
+	const char *bad;	/* set when a member was no valid JSON */
+};
+
+/* Dump v (stolen; NULL when it could not be built) as what; false on
+   any failure. */
+static bool result_put(struct result_out *o, json_t *v, size_t flags,
+		       const char *what)
 {
 	int rc;
 
-	if (!v)
-		rv_bug("result: cannot build a result.json member");
-	rc = json_dumpf(v, f, flags | JSON_ENSURE_ASCII |
+	if (!v) {
+		o->bad = what;
+		return false;
+	}
+	rc = json_dumpf(v, o->f, flags | JSON_ENSURE_ASCII |
 			JSON_REAL_PRECISION(12));
 	json_decref(v);
 	return rc == 0;
 }
 
 /* "  "name": [ one compact object per line ]" */
-static bool result_array(FILE *f, const char *name, size_t n,
+static bool result_array(struct result_out *o, const char *name, size_t n,
 			 json_t *(*item)(const struct job *, size_t),
 			 const struct job *job)
 {
-	bool ok = fprintf(f, ",\n  \"%s\": [", name) > 0;
+	bool ok = fprintf(o->f, ",\n  \"%s\": [", name) > 0;
 
 	for (size_t i = 0; i < n && ok; i++) {
-		ok = fputs(i ? ",\n    " : "\n    ", f) >= 0 &&
-			result_put(f, item(job, i), JSON_COMPACT);
+		ok = fputs(i ? ",\n    " : "\n    ", o->f) >= 0 &&
+			result_put(o, item(job, i), JSON_COMPACT, name);
 	}
-	return ok && fputs(n ? "\n  ]" : "]", f) >= 0;
+	return ok && fputs(n ? "\n  ]" : "]", o->f) >= 0;
 }
 
 static json_t *result_span_at(const struct job *job, size_t i)
@@ -275,57 +285,81 @@ static json_t *result_rollout_at(const struct job *job, size_t i)
 }
 
 /* "  "name": {...}" indented as a member of the top object. */
-static bool result_member(FILE *f, const char *name, json_t *v, bool first)
+static bool result_member(struct result_out *o, const char *name, json_t *v,
+			  bool first)
 {
 	char *text;
 	bool ok;
 
-	if (!v)
-		rv_bug("result: cannot build '%s'", name);
+	if (!v) {
+		o->bad = name;
+		return false;
+	}
 	text = json_dumps(v, JSON_INDENT(2) | JSON_ENSURE_ASCII |
 			  JSON_REAL_PRECISION(12));
 	json_decref(v);
-	if (!text)
-		rv_bug("result: cannot serialise '%s'", name);
-	ok = fprintf(f, "%s\n  \"%s\": ", first ? "" : ",", name) > 0;
+	if (!text) {
+		o->bad = name;
+		return false;
+	}
+	ok = fprintf(o->f, "%s\n  \"%s\": ", first ? "" : ",", name) > 0;
 	for (const char *p = text; *p && ok; p++)
-		ok = (*p == '\n' ? fputs("\n  ", f) : fputc(*p, f)) != EOF;
+		ok = (*p == '\n' ? fputs("\n  ", o->f) :
+		      fputc(*p, o->f)) != EOF;
 	free(text);
 	return ok;
 }
 
+/* The document, one record at a time: memory stays flat however many
+   seeds. */
+static bool result_emit(struct result_out *o, const struct job *job,
+			const struct summary *s)
+{
+	return fprintf(o->f, "{\n  \"schema\": \"%s\",", RESULT_SCHEMA) > 0 &&
+		result_member(o, "job", result_job(job), true) &&
+		result_member(o, "environment", result_environment(job),
+			      false) &&
+		result_member(o, "config", result_config(job), false) &&
+		result_array(o, "spans", job->spans.n, result_span_at, job) &&
+		result_array(o, "rollouts", job->n_rollouts, result_rollout_at,
+			     job) &&
+		result_member(o, "summary", result_summary(s), false) &&
+		fputs("\n}\n", o->f) >= 0;
+}
+
 bool result_stream(const struct job *job, const struct summary *s, FILE *f)
 {
-	/* one record at a time: memory stays flat however many seeds */
-	return fprintf(f, "{\n  \"schema\": \"%s\",", RESULT_SCHEMA) > 0 &&
-		result_member(f, "job", result_job(job), true) &&
-		result_member(f, "environment", result_environment(job), false) &&
-		result_member(f, "config", result_config(job), false) &&
-		result_array(f, "spans", job->spans.n, result_span_at, job) &&
-		result_array(f, "rollouts", job->n_rollouts, result_rollout_at,
-			     job) &&
-		result_member(f, "summary", result_summary(s), false) &&
-		fputs("\n}\n", f) >= 0;
+	struct result_out o = { .f = f };
+
+	return result_emit(&o, job, s);
 }
 
 struct result_fill {
+	struct result_out o;
 	const struct job *job;
 	const struct summary *s;
 };
 
 static bool result_fill(FILE *f, void *arg)
 {
-	const struct result_fill *r = arg;
+	struct result_fill *r = arg;
 
-	return result_stream(r->job, r->s, f);
+	r->o.f = f;
+	return result_emit(&r->o, r->job, r->s);
 }
 
 enum rv_code result_write(const struct job *job, const struct summary *s,
 			  struct rv_err *err)
 {
-	struct result_fill r = { job, s };
+	struct result_fill r = { .job = job, .s = s };
+	enum rv_code rc;
 
 	/* no fsync: the rename keeps readers from a half-written file, and
-	   a job's results are not worth milliseconds of every job */
-	return rv_replace_file(job->result_path, result_fill, &r, false, err);
+	   a job's results are not worth milliseconds of every job; on any
+	   failure the temporary file is gone and nothing was renamed */
+	rc = rv_replace_file(job->result_path, result_fill, &r, false, err);
+	if (rc != RV_OK && r.o.bad)
+		rv_errf(err, rc, "cannot write '%s': its '%s' is not valid "
+			"JSON", job->result_path, r.o.bad);
+	return rc;
 }

@@ -8,7 +8,9 @@
  * and the summary (computed once by the caller with summary_compute(),
  * after spans_sort()).  Every string that may echo foreign text passes
  * through rv_redact().  result_write() writes it atomically (temporary
- * file, rename) to job->result_path.
+ * file, rename) to job->result_path; after a failure no temporary file
+ * is left and err names the file (and the member that could not be
+ * built, if that was why).
  */
 #ifndef RUNEVAL_ORCHESTRATOR_RESULT_H
 #define RUNEVAL_ORCHESTRATOR_RESULT_H
@@ -23,7 +25,11 @@
 struct job;
 struct summary;
 
-/* false on a write error (errno set). */
+/*
+ * false on a write error (errno set) or when a member could not be built
+ * (nothing aborts: every value that came from a task app or a provider
+ * is checked, non-finite numbers are null, invalid UTF-8 is replaced).
+ */
 bool result_stream(const struct job *job, const struct summary *s, FILE *f);
 
 enum rv_code result_write(const struct job *job, const struct summary *s,

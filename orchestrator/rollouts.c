@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,7 +85,12 @@ static char *rollout_str(const json_t *v, const char *path)
 	return s ? rv_redact(s) : NULL;
 }
 
-/* reward_info.details (or metrics.details), capped in size, as text. */
+/*
+ * reward_info.details (or metrics.details), redacted and capped in size,
+ * as text.  An app may echo its environment here: every string and key
+ * is redacted, and when a secret still shows (in a number, say) the
+ * whole object is withheld.
+ */
 static char *rollout_details(const json_t *v)
 {
 	json_t *d = rv_json_path(v, "reward_info.details");
@@ -94,7 +100,13 @@ static char *rollout_details(const json_t *v)
 		d = rv_json_path(v, "metrics.details");
 	if (!json_is_object(d))
 		return NULL;
+	d = rv_json_redact(d);
 	text = rv_json_dumps(d);
+	json_decref(d);
+	if (rv_redact_contains(text)) {
+		free(text);
+		return rv_xstrdup("{\"redacted\":true}");
+	}
 	if (strlen(text) > ROLLOUT_DETAILS_MAX) {
 		size_t size = strlen(text);
 
@@ -102,6 +114,11 @@ static char *rollout_details(const json_t *v)
 		text = rv_xasprintf("{\"truncated\":true,\"size\":%zu}", size);
 	}
 	return text;
+}
+
+static bool rollout_reward_in_range(double reward)
+{
+	return isfinite(reward) && fabs(reward) <= ROLLOUT_REWARD_MAX;
 }
 
 /* Where the reward is; names the problem when there is none. */
@@ -120,6 +137,14 @@ static bool rollout_reward(struct rollout *r, const json_t *v)
 		if (!json_is_number(x)) {
 			rollout_fail(r, "%s is %s, not a number", paths[i],
 				     rv_json_type_name(x));
+			return false;
+		}
+		if (!rollout_reward_in_range(json_number_value(x))) {
+			rollout_fail(r, "%s %g is out of range: a reward must "
+				     "be within -%s and %s", paths[i],
+				     json_number_value(x),
+				     ROLLOUT_REWARD_MAX_TEXT,
+				     ROLLOUT_REWARD_MAX_TEXT);
 			return false;
 		}
 		r->reward = json_number_value(x);

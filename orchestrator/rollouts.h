@@ -23,6 +23,17 @@
 
 struct spans;
 
+/*
+ * The rewards accepted: finite, |reward| <= ROLLOUT_REWARD_MAX.  Far above
+ * any score a task app means (0..1, percentages, points), far below where
+ * a sum can overflow (a million seeds sum to at most 1e15 < 2^53, still
+ * exact to the unit); a reward outside (1e308, ...) fails its rollout
+ * with a reason.  NaN and Infinity are not JSON: such an answer fails as
+ * malformed JSON.
+ */
+#define ROLLOUT_REWARD_MAX 1e9
+#define ROLLOUT_REWARD_MAX_TEXT "1e9"
+
 /* Keep at most this much of each rollout's reward_info.details. */
 #define ROLLOUT_DETAILS_MAX 8192
 

@@ -43,24 +43,27 @@ static void summary_phases(const struct spans *s, struct summary *out)
 
 void summary_compute(const struct job *job, struct summary *out)
 {
-	double sum = 0;
+	size_t n = job->n_rollouts;
+	double *all = rv_xcalloc(n ? n : 1, sizeof(*all));
+	double *ok = rv_xcalloc(n ? n : 1, sizeof(*ok));
 
 	memset(out, 0, sizeof(*out));
-	out->seeds = job->n_rollouts;
-	for (size_t i = 0; i < job->n_rollouts; i++) {
+	out->seeds = n;
+	for (size_t i = 0; i < n; i++) {
 		const struct rollout *r = &job->rollouts[i];
 
 		if (r->ok) {
-			out->completed++;
-			sum += r->reward;
+			all[i] = ok[out->completed++] = r->reward;
 		} else {
 			out->failed++;
 			out->cancelled += r->state == ROLLOUT_CANCELLED;
 		}
 	}
-	out->success_rate = out->seeds ?
-		(double)out->completed / (double)out->seeds : NAN;
-	out->mean_reward = out->completed ? sum / (double)out->completed : NAN;
-	out->mean_reward_all = out->seeds ? sum / (double)out->seeds : NAN;
+	out->success_rate = n ? (double)out->completed / (double)n : NAN;
+	/* rollout_judge() let only finite rewards through: means are finite */
+	out->mean_reward = stats_mean(ok, out->completed);
+	out->mean_reward_all = stats_mean(all, n);	/* failed count 0 */
+	free(ok);
+	free(all);
 	summary_phases(&job->spans, out);
 }

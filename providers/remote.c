@@ -3,19 +3,15 @@
 
 #include "rv_alloc.h"
 #include "rv_clock.h"
-#include "rv_fs.h"
 #include "rv_json.h"
 #include "rv_redact.h"
 
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define REMOTE_MAX_HEADERS 24
-#define REMOTE_LOG_LINE_MAX (64 * 1024)
 
 struct remote_call remote_call_firm(const struct provider_config *cfg,
 				    long ms)
@@ -268,57 +264,4 @@ char *remote_url(const char *base, const char *id, const char *suffix)
 	rv_http_urlencode(&b, id);
 	rv_buf_adds(&b, suffix ? suffix : "");
 	return rv_buf_detach(&b, NULL);
-}
-
-/* --- following a remote log ------------------------------------------ */
-
-void remote_log_open(struct remote_log *l, const char *path)
-{
-	rv_buf_init(&l->line);
-	l->fd = path ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			    0644) : -1;
-}
-
-/* Write complete lines (all: everything held), redacted. */
-static void remote_log_write(struct remote_log *l, bool all)
-{
-	char *nl = memrchr(l->line.data, '\n', l->line.len);
-	size_t n = all ? l->line.len :
-		nl ? (size_t)(nl - l->line.data) + 1 : 0;
-	char *chunk, *red;
-
-	if (l->fd < 0) {
-		rv_buf_reset(&l->line);
-		return;
-	}
-	if (!n)
-		return;
-	chunk = rv_xstrndup(l->line.data, n);
-	red = rv_redact(chunk);
-	/* a lost log line must not stop the app */
-	(void)rv_write_all(l->fd, red, strlen(red));
-	free(red);
-	free(chunk);
-	memmove(l->line.data, l->line.data + n, l->line.len - n);
-	rv_buf_truncate(&l->line, l->line.len - n);
-}
-
-void remote_log_add(struct remote_log *l, const char *data, size_t len)
-{
-	rv_buf_add(&l->line, data, len);
-	remote_log_write(l, l->line.len > REMOTE_LOG_LINE_MAX);
-}
-
-void remote_log_flush(struct remote_log *l)
-{
-	remote_log_write(l, true);
-}
-
-void remote_log_close(struct remote_log *l)
-{
-	remote_log_flush(l);
-	if (l->fd >= 0)
-		close(l->fd);
-	l->fd = -1;
-	rv_buf_release(&l->line);
 }

@@ -28,9 +28,8 @@
  * RV_ERR_CONFLICT, 429 RV_ERR_LIMIT, else RV_ERR_PROVIDER, with the
  * server's message (redacted, one line).
  *
- * remote_log follows a remote process's output into a local file:
- * complete lines are redacted (rv_redact) and appended; a partial line
- * waits for its end (or for 64 KiB).
+ * A remote process's output goes into its local log file through the
+ * core's redacting writer (rv_redact_stream in rv_redact.h).
  *
  * Thread-safe: nothing is shared between calls but the attempt log,
  * which belongs to one thread (struct provider_config.attempts).
@@ -44,7 +43,6 @@
 #include <stdint.h>
 
 #include "provider.h"
-#include "rv_buf.h"
 #include "rv_err.h"
 #include "rv_http.h"
 
@@ -127,23 +125,5 @@ char *remote_url_trim(const char *url);
 
 /* base + urlencode(id) + suffix (may be NULL), malloc'ed. */
 char *remote_url(const char *base, const char *id, const char *suffix);
-
-/* A remote process's output, followed into a local file. */
-struct remote_log {
-	int fd;				/* -1: no file, output dropped */
-	struct rv_buf line;		/* a partial line */
-};
-
-/* Open path for appending (NULL path: a log that drops everything). */
-void remote_log_open(struct remote_log *l, const char *path);
-
-/* Append output; complete lines are written, redacted. */
-void remote_log_add(struct remote_log *l, const char *data, size_t len);
-
-/* Write what is held, the partial line too. */
-void remote_log_flush(struct remote_log *l);
-
-/* Flush and close; safe to repeat. */
-void remote_log_close(struct remote_log *l);
 
 #endif

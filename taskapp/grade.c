@@ -2,6 +2,7 @@
 
 #include "minibench.h"
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_clock.h"
 #include "toolchain.h"
 
@@ -24,42 +25,6 @@ void taskapp_grade_default_opts(struct taskapp_grade_opts *o)
 		.mem_bytes = (size_t)256 << 20, .nproc = 16,
 		.fsize_bytes = (size_t)16 << 20, .output_bytes = 256 << 10,
 	};
-}
-
-static int grade_parse_index(const char *p, int total)
-{
-	char *end;
-	long v = strtol(p, &end, 10);
-
-	if (end == p || (*end && *end != '\n' && *end != ':' && *end != '\r'))
-		return -1;
-	return v >= 0 && v < total ? (int)v : -1;
-}
-
-int taskapp_grade_count_passed(const char *output, int total)
-{
-	char *seen = total > 0 ? rv_xcalloc((size_t)total, 1) : NULL;
-	int passed = 0, claimed = -1;
-
-	for (const char *line = output; line && *line;) {
-		const char *eol = strchr(line, '\n');
-
-		if (!strncmp(line, "PASS ", 5)) {
-			int i = grade_parse_index(line + 5, total);
-
-			if (i >= 0 && !seen[i]) {
-				seen[i] = 1;
-				passed++;
-			}
-		} else if (!strncmp(line, "RESULT ", 7)) {
-			claimed = atoi(line + 7);
-		}
-		line = eol ? eol + 1 : NULL;
-	}
-	free(seen);
-	if (claimed >= 0 && claimed < passed)
-		passed = claimed;
-	return passed;
 }
 
 char *taskapp_tail(const char *s, size_t max)
@@ -116,17 +81,30 @@ static bool grade_at_deadline(const struct taskapp_sandbox_result *r,
 				   deadline && rv_now_ns() >= deadline);
 }
 
+/* Judge the test run's stdout (untrusted) against tests, here. */
+static void grade_judge(struct taskapp_grade *g,
+			const struct minibench_tests *tests,
+			const struct taskapp_sandbox_result *t)
+{
+	struct rv_buf report = RV_BUF_INIT;
+	char missing[128];
+
+	snprintf(missing, sizeof(missing), "test program %s", g->test_status);
+	g->passed = minibench_tests_judge(tests, t->output.data, t->output.len,
+					  missing, &report);
+	g->test_output = rv_buf_detach(&report, NULL);
+}
+
 static void grade_fill(struct taskapp_grade *g,
-		       const struct taskapp_sandbox_result *res, int ntests,
-		       uint64_t deadline)
+		       const struct taskapp_sandbox_result *res,
+		       const struct minibench_tests *tests, uint64_t deadline)
 {
 	const struct taskapp_sandbox_result *c = &res[0], *t = &res[1];
 
-	g->total = ntests;
+	g->total = minibench_tests_count(tests);
 	g->compiled = c->end == TASKAPP_SANDBOX_EXITED && c->exit_code == 0;
 	g->tests_ran = t->end != TASKAPP_SANDBOX_NOT_RUN;
 	g->compile_output = rv_xstrdup(c->output.data);
-	g->test_output = rv_xstrdup(t->output.data);
 	g->test_stderr = rv_xstrdup(t->err_output.data);
 	g->compile_ns = c->elapsed_ns;
 	g->test_ns = t->elapsed_ns;
@@ -137,7 +115,9 @@ static void grade_fill(struct taskapp_grade *g,
 	taskapp_sandbox_describe(c, g->compile_status, sizeof(g->compile_status));
 	taskapp_sandbox_describe(t, g->test_status, sizeof(g->test_status));
 	if (g->tests_ran)
-		g->passed = taskapp_grade_count_passed(t->output.data, ntests);
+		grade_judge(g, tests, t);
+	else
+		g->test_output = rv_xstrdup("");
 }
 
 enum rv_code taskapp_grade_run(const struct taskapp_grade_opts *o,
@@ -152,6 +132,7 @@ enum rv_code taskapp_grade_run(const struct taskapp_grade_opts *o,
 		/* results come on stdout, the candidate's own prints on stderr */
 		{ run_argv, o->run, true },
 	};
+	struct minibench_tests *tests;
 	struct taskapp_sandbox_result res[2];
 	struct taskapp_sandbox_file files[2];
 	struct taskapp_sandbox_job job = {
@@ -159,18 +140,18 @@ enum rv_code taskapp_grade_run(const struct taskapp_grade_opts *o,
 		.slot = o->slot, .deadline_ns = o->deadline_ns,
 		.cancel = o->cancel,
 	};
-	int ntests = 0;
-	char *driver;
+	const char *driver;
 	enum rv_code rc;
 
 	memset(g, 0, sizeof(*g));
 	if (!o->cc || !o->cc->found)
 		return rv_errf(err, RV_ERR_NOTSUP, "%s", o->cc && o->cc->problem ?
 			       o->cc->problem : "no C compiler found");
-	driver = minibench_test_source(t, seed, &ntests);
-	if (!driver)
-		return rv_errf(err, RV_ERR_INTERNAL, "no test driver for task "
-			       "'%s'", t->id);
+	tests = minibench_tests_new(t, seed);
+	if (!tests)
+		return rv_errf(err, RV_ERR_INTERNAL, "no tests for task '%s'",
+			       t->id);
+	driver = minibench_tests_source(tests);
 	files[0] = (struct taskapp_sandbox_file){ "candidate.c", candidate,
 						  strlen(candidate) };
 	files[1] = (struct taskapp_sandbox_file){ "driver.c", driver,
@@ -181,10 +162,10 @@ enum rv_code taskapp_grade_run(const struct taskapp_grade_opts *o,
 	grade_clip(&steps[1].lim, o->deadline_ns);
 	rc = taskapp_sandbox_run(&job, res, err);
 	if (rc == RV_OK)
-		grade_fill(g, res, ntests, o->deadline_ns);
+		grade_fill(g, res, tests, o->deadline_ns);
 	taskapp_sandbox_result_release(&res[0]);
 	taskapp_sandbox_result_release(&res[1]);
-	free(driver);
+	minibench_tests_free(tests);
 	return rc;
 }
 

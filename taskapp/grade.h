@@ -1,13 +1,15 @@
 /*
  * grade: score one candidate on one task instance.
  *
- * Writes the candidate and the seed's test driver into a sandbox,
- * compiles them together, runs the tests and parses the driver's lines
- * ("PASS <i>", "FAIL <i>: <why>", "RESULT <passed> <total>") on the test
- * program's stdout only (the driver sends the candidate's prints to
- * stderr, captured apart, so they cannot break or forge those lines).  passed
- * counts distinct PASS lines of valid case numbers (and never more than
- * RESULT claims), so a crash or a hang keeps the cases passed before it.
+ * Writes the candidate and the seed's test harness into a sandbox,
+ * compiles them together and runs the program.  The harness holds the
+ * inputs only and prints what the candidate's function returned; this
+ * process, outside the sandbox, compares that with the expected results
+ * it kept (minibench_tests_judge()), so nothing the program does can
+ * pass a wrong answer: a case passes only on its exact, well-formed,
+ * unrepeated results, and a crash or a hang keeps the cases passed
+ * before it.  The harness sends the candidate's own prints to stderr
+ * (test_stderr), so honest debug output does not disturb the results.
  *
  * What the candidate does (not compiling, failing, crashing, looping,
  * flooding) is a result, not an error.  Errors are for the task app's
@@ -46,7 +48,7 @@ struct taskapp_grade {
 	char compile_status[96];	/* "exited 1", "timed out after ..." */
 	char test_status[96];
 	char *compile_output;	/* whole captured text (limited) */
-	char *test_output;	/* the test program's stdout: the results */
+	char *test_output;	/* the verdict: "PASS 0\nFAIL 1: why\n...RESULT" */
 	char *test_stderr;	/* its stderr: crashes, the candidate's prints */
 	uint64_t compile_ns;
 	uint64_t test_ns;
@@ -61,12 +63,6 @@ enum rv_code taskapp_grade_run(const struct taskapp_grade_opts *o,
 			       struct rv_err *err);
 
 void taskapp_grade_release(struct taskapp_grade *g);
-
-/*
- * Count the cases a driver's output says passed (see above); total is
- * the number of cases the driver has.
- */
-int taskapp_grade_count_passed(const char *output, int total);
 
 /* The last max bytes of s (starting at a UTF-8 boundary), malloc'ed. */
 char *taskapp_tail(const char *s, size_t max);

@@ -33,13 +33,30 @@ static json_t *info_compiler(const struct taskapp_app *app)
 			 json_null());
 }
 
+/*
+ * The sandbox mode and how well it confines: {"mode": "rlimits",
+ * "isolation": "weak", "network": "blocked", "filesystem": ...}.
+ */
+static json_t *info_isolation(void)
+{
+	struct taskapp_sandbox_isolation iso;
+
+	taskapp_sandbox_isolation(&iso);
+	return json_pack("{s:s, s:s, s:s, s:s}",
+			 "mode", taskapp_sandbox_mode_name(),
+			 "isolation", iso.strong ? "strong" : "weak",
+			 "network", iso.network_blocked ? "blocked" : "open",
+			 "filesystem", iso.filesystem);
+}
+
 static json_t *info_sandbox(const struct taskapp_app *app)
 {
 	const struct taskapp_grade_opts *g = &app->grade;
+	json_t *o = info_isolation();
 
-	return json_pack("{s:s, s:b, s:o, s:{s:f, s:I, s:I, s:I}, "
+	json_object_update_new(o, json_pack(
+			 "{s:b, s:o, s:{s:f, s:I, s:I, s:I}, "
 			 "s:{s:f, s:I, s:I, s:I}}",
-			 "mode", taskapp_sandbox_mode_name(),
 			 "own_uid_per_slot", taskapp_sandbox_drops_ids(),
 			 "fallback_reason", app->sandbox_note[0] ?
 			 json_string(app->sandbox_note) : json_null(),
@@ -50,7 +67,8 @@ static json_t *info_sandbox(const struct taskapp_app *app)
 			 "run", "wall_s", (double)g->run.wall_ns / 1e9,
 			 "memory_mb", (json_int_t)(g->run.mem_bytes >> 20),
 			 "processes", (json_int_t)g->run.nproc,
-			 "output_bytes", (json_int_t)g->run.output_bytes);
+			 "output_bytes", (json_int_t)g->run.output_bytes));
+	return o;
 }
 
 json_t *taskapp_info_health(const struct taskapp_app *app,
@@ -60,12 +78,12 @@ json_t *taskapp_info_health(const struct taskapp_app *app,
 	json_t *h;
 
 	taskapp_auth_prefix(&app->auth, prefix, sizeof(prefix));
-	h = json_pack("{s:b, s:{s:b, s:s}, s:s, s:o, s:s, s:{s:i, s:i, s:I, s:i}}",
+	h = json_pack("{s:b, s:{s:b, s:s}, s:s, s:o, s:o, s:{s:i, s:i, s:I, s:i}}",
 		      "healthy", app->cc.found,
 		      "auth", "required", 1, "expected_prefix", prefix,
 		      "version", RUNEVAL_VERSION,
 		      "compiler", info_compiler(app),
-		      "sandbox", taskapp_sandbox_mode_name(),
+		      "sandbox", info_isolation(),
 		      "rollouts", "running", (int)load->running,
 		      "queued", (int)load->queued,
 		      "done", (json_int_t)load->done,
@@ -155,12 +173,12 @@ static size_t info_index(const struct minibench_task *t)
 json_t *taskapp_info_instance(const struct taskapp_app *app, long long seed)
 {
 	const struct minibench_task *t = minibench_for_seed(seed);
-	int ntests = 0;
-	char *driver = minibench_test_source(t, seed, &ntests);
+	struct minibench_tests *tests = minibench_tests_new(t, seed);
+	int ntests = minibench_tests_count(tests);
 	char *iid = rv_xasprintf("%s-%lld", t->id, seed);
 	json_t *ds = info_dataset(), *v;
 
-	free(driver);
+	minibench_tests_free(tests);
 	json_object_set_new(ds, "split", json_string(t->difficulty));
 	json_object_set_new(ds, "index", json_integer((json_int_t)info_index(t)));
 	json_object_set_new(ds, "instance_id", json_string(iid));

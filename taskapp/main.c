@@ -3,6 +3,7 @@
  *
  *	taskapp [--host H] [--port P] [--workers N] [--sandbox MODE]
  *		[--run-timeout S] [--compile-timeout S]
+ *		[--max-connections N] [--head-timeout S]
  *
  * Prints "taskapp: listening on http://HOST:PORT" once it listens (runeval
  * and the tests parse that line) and stops cleanly on SIGTERM or SIGINT.
@@ -34,6 +35,7 @@ struct taskapp_opts {
 	const char *sandbox;
 	double run_timeout_s;		/* 0: the default */
 	double compile_timeout_s;
+	struct taskapp_server_limits limits;
 };
 
 static void taskapp_on_signal(int sig)
@@ -59,6 +61,11 @@ static void taskapp_usage(FILE *f)
 	      "  --sandbox M   how candidates are confined (default auto)\n"
 	      "  --run-timeout S      wall clock of a test run (default 10)\n"
 	      "  --compile-timeout S  wall clock of a compile (default 30)\n"
+	      "  --max-connections N  clients at once (default 1024); at the\n"
+	      "                       bound a new one displaces the one idle\n"
+	      "                       longest\n"
+	      "  --head-timeout S     seconds to send a request head\n"
+	      "                       (default 10)\n"
 	      "  --version     print the version\n", f);
 }
 
@@ -84,6 +91,8 @@ static int taskapp_parse(int argc, char **argv, struct taskapp_opts *o)
 		{ "sandbox", required_argument, NULL, 's' },
 		{ "run-timeout", required_argument, NULL, 'r' },
 		{ "compile-timeout", required_argument, NULL, 'c' },
+		{ "max-connections", required_argument, NULL, 'm' },
+		{ "head-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -95,6 +104,8 @@ static int taskapp_parse(int argc, char **argv, struct taskapp_opts *o)
 	o->host = "0.0.0.0";
 	o->port = 8000;
 	o->workers = TASKAPP_DEFAULT_WORKERS;
+	o->limits.max_connections = TASKAPP_MAX_CONNECTIONS;
+	o->limits.head_timeout_s = TASKAPP_HEAD_TIMEOUT_S;
 	o->sandbox = getenv("TASKAPP_SANDBOX");
 	if (env_port && *env_port && !taskapp_parse_int(env_port, &o->port)) {
 		fprintf(stderr, "taskapp: invalid PORT '%s'\n", env_port);
@@ -122,6 +133,22 @@ static int taskapp_parse(int argc, char **argv, struct taskapp_opts *o)
 		case 's':
 			o->sandbox = optarg;
 			break;
+		case 'm':
+		case 't': {
+			long long v;
+			bool m = ch == 'm';
+
+			if (!taskapp_parse_int(optarg, &v) || v < 1 ||
+			    v > (m ? 1000000 : 3600)) {
+				fprintf(stderr, "taskapp: --%s wants 1 to %d\n",
+					m ? "max-connections" : "head-timeout",
+					m ? 1000000 : 3600);
+				return 2;
+			}
+			*(m ? &o->limits.max_connections :
+			  &o->limits.head_timeout_s) = (unsigned)v;
+			break;
+		}
 		case 'r':
 		case 'c':
 			if (!taskapp_parse_seconds(optarg, ch == 'r' ?
@@ -151,6 +178,7 @@ static enum rv_code taskapp_setup(struct taskapp_app *app,
 				  const struct taskapp_opts *o,
 				  struct rv_err *err)
 {
+	struct taskapp_sandbox_isolation iso;
 	char *extra;
 	enum rv_code rc;
 
@@ -186,6 +214,12 @@ static enum rv_code taskapp_setup(struct taskapp_app *app,
 	if (app->sandbox_note[0])
 		rv_warn("sandbox: using '%s' (%s)", taskapp_sandbox_mode_name(),
 			app->sandbox_note);
+	taskapp_sandbox_isolation(&iso);
+	if (!iso.strong)
+		rv_warn("sandbox: '%s' is weak isolation: candidates can read "
+			"what their uid can; network %s, filesystem %s",
+			taskapp_sandbox_mode_name(), iso.network_blocked ?
+			"blocked" : "open", iso.filesystem);
 	if (!app->cc.found)
 		rv_warn("%s: rollouts will fail", app->cc.problem);
 	if (!app->auth.nkeys)
@@ -220,7 +254,8 @@ int main(int argc, char **argv)
 	rv_http_global_init();
 	taskapp_signals();
 	if (taskapp_setup(&app, &o, &err) ||
-	    taskapp_server_new(&app, o.host, (int)o.port, &taskapp_srv, &err)) {
+	    taskapp_server_new(&app, o.host, (int)o.port, &o.limits,
+			       &taskapp_srv, &err)) {
 		rv_error("%s", err.msg);
 		return 1;
 	}

@@ -10,6 +10,7 @@
 #include "rv_buf.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -266,17 +267,31 @@ const struct minibench_task *minibench_find(const char *id)
 	return NULL;
 }
 
-char *minibench_test_source(const struct minibench_task *t, long long seed,
-			    int *ntests)
+struct minibench_tests *minibench_tests_new(const struct minibench_task *t,
+					    long long seed)
 {
 	const struct mb_entry *e = mb_lookup(t);
 
-	if (!e) {
-		if (ntests)
-			*ntests = 0;
-		return NULL;
-	}
-	return mb_driver_source(&e->pub, e->def, seed, ntests);
+	return e ? mb_tests_make(&e->pub, e->def, seed) : NULL;
+}
+
+void minibench_tests_free(struct minibench_tests *tests)
+{
+	if (!tests)
+		return;
+	free(tests->source);
+	mb_checks_free(tests->checks, tests->nchecks);
+	free(tests);
+}
+
+const char *minibench_tests_source(const struct minibench_tests *tests)
+{
+	return tests->source;
+}
+
+int minibench_tests_count(const struct minibench_tests *tests)
+{
+	return tests->ncases;
 }
 
 const char *minibench_noop_source(const struct minibench_task *t)

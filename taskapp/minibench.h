@@ -8,8 +8,9 @@
  * inputs: different seeds of one task are different instances.
  *
  * Expected outputs are computed inside the task app by the compiled
- * reference solution and embedded in the test driver as literals: the
- * driver never contains the reference, so a candidate cannot call it.
+ * reference solution and stay there: the test harness compiled with a
+ * candidate holds the inputs only (neither the reference nor an expected
+ * value), prints what the candidate computed, and the task app compares.
  *
  * Everything returned as const is static (or built once, thread-safely,
  * on first use) and lives as long as the process; all functions are
@@ -19,6 +20,8 @@
 #define RUNEVAL_TASKAPP_MINIBENCH_H
 
 #include <stddef.h>
+
+struct rv_buf;
 
 struct minibench_task {
 	const char *id;		/* "sum_array", the function's name */
@@ -41,22 +44,46 @@ const struct minibench_task *minibench_for_seed(long long seed);
 /* The task whose id is id, or NULL. */
 const struct minibench_task *minibench_find(const char *id);
 
+struct minibench_tests;
+
 /*
- * Test driver for task t and seed: a complete C11 TU (libc, plus POSIX
- * dup/dup2/fdopen) with main() that calls the candidate's function
- * (declared by its signature, defined in the candidate TU compiled
- * alongside), runs the seed's cases and prints one line per case,
- * "PASS <i>" or "FAIL <i>: <why>" (i from 0), then "RESULT <passed>
- * <total>", flushing after every line.  What the candidate itself
- * prints to stdout goes to stderr, so that it cannot mingle with (or
- * forge) these lines by accident.  A candidate that crashes, hangs or
- * exits leaves the remaining lines missing.  Same (t, seed), same
- * text.  Returns malloc'ed source (the caller frees it); *ntests (if
- * not NULL) is the number of cases, 5 to 10.  NULL (and *ntests 0) when
- * t is not a minibench task.
+ * The tests of task t for seed: a harness, and (kept apart, in this
+ * process only) the expected results.  The harness is a complete C11 TU
+ * (libc, plus POSIX dup/dup2/write) with main() that calls the
+ * candidate's function (declared by its signature, defined in the
+ * candidate TU compiled alongside) on the seed's 5 to 10 cases and
+ * prints what it returned, one line per check.  It holds the inputs
+ * only, never an expected value: whatever the compiled program does
+ * (the candidate's constructors, writes to any descriptor, _exit,
+ * floods) cannot make a wrong answer pass, since minibench_tests_judge()
+ * compares here.  What the candidate prints to stdout goes to stderr.
+ * Same (t, seed), same tests.  NULL when t is not a minibench task;
+ * free with minibench_tests_free() (NULL is fine).
  */
-char *minibench_test_source(const struct minibench_task *t, long long seed,
-			    int *ntests);
+struct minibench_tests *minibench_tests_new(const struct minibench_task *t,
+					    long long seed);
+void minibench_tests_free(struct minibench_tests *tests);
+
+/* The harness source; borrowed, valid until minibench_tests_free(). */
+const char *minibench_tests_source(const struct minibench_tests *tests);
+
+/* The number of cases (5 to 10). */
+int minibench_tests_count(const struct minibench_tests *tests);
+
+/*
+ * Judge what the harness printed: out (len bytes, untrusted, any bytes).
+ * A case passes when each of its checks has exactly one well-formed
+ * result line, equal to the expected value; a repeated, malformed or
+ * missing result fails the case, and lines that belong to no check are
+ * ignored (so is an unterminated last line).  Appends one line per case
+ * to report, "PASS <i>" or "FAIL <i>: <why>", then "RESULT <passed>
+ * <total>"; missing (may be NULL) says why results are missing, e.g.
+ * "test program killed by signal 11 (Segmentation fault)".  Returns the
+ * number of cases passed.
+ */
+int minibench_tests_judge(const struct minibench_tests *tests, const char *out,
+			  size_t len, const char *missing,
+			  struct rv_buf *report);
 
 /*
  * A candidate that compiles but is wrong: the signature with a body that

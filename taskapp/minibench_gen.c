@@ -1,5 +1,5 @@
 /*
- * minibench_gen: what the task generators build drivers with: the
+ * minibench_gen: what the task generators build harnesses with: the
  * per-seed PRNG (splitmix64), case framing and C literal emitters.
  */
 #include "minibench_int.h"
@@ -75,7 +75,7 @@ void mb_emitf(struct mb_gen *g, const char *fmt, ...)
 
 void mb_case_end(struct mb_gen *g)
 {
-	rv_buf_adds(g->src, "\t\tmb_end();\n\t}\n");
+	rv_buf_adds(g->src, "\t}\n");
 }
 
 const char *mb_tmp(struct mb_gen *g, char *owned)
@@ -149,17 +149,6 @@ const char *mb_ints(struct mb_gen *g, const int *a, int n, int abbrev)
 	return mb_tmp(g, rv_buf_detach(&b, NULL));
 }
 
-const char *mb_lls(struct mb_gen *g, const long long *a, int n)
-{
-	struct rv_buf b = RV_BUF_INIT;
-
-	rv_buf_addch(&b, '{');
-	for (int i = 0; i < n; i++)
-		rv_buf_addf(&b, i ? ", %lldLL" : "%lldLL", a[i]);
-	rv_buf_addch(&b, '}');
-	return mb_tmp(g, rv_buf_detach(&b, NULL));
-}
-
 void mb_decl_ints(struct mb_gen *g, const char *name, const int *a, int n)
 {
 	mb_emitf(g, "int %s[%d + 8] = %s;", name, n,
@@ -184,22 +173,6 @@ const char *mb_f(struct mb_gen *g, const char *fmt, ...)
 	return mb_tmp(g, rv_buf_detach(&text, NULL));
 }
 
-void mb_expect(struct mb_gen *g, const char *check, const char *call,
-	       long long expected, const char *desc)
-{
-	const char *q = mb_qs(g, desc ? desc : call);
-
-	mb_emitf(g, "%s(%s, %s, %s);", check, call, mb_lit_ll(g, expected), q);
-}
-
-void mb_case_ll(struct mb_gen *g, const char *call, long long expected,
-		const char *desc)
-{
-	mb_case_begin(g);
-	mb_expect(g, "mb_eq_ll", call, expected, desc);
-	mb_case_end(g);
-}
-
 int mb_ncases(struct mb_gen *g)
 {
 	return (int)mb_range(g, 6, 8);
@@ -209,11 +182,6 @@ void mb_decl_guarded(struct mb_gen *g, const char *name, const int *a, int n)
 {
 	mb_decl_ints(g, name, a, n);
 	mb_emitf(g, "mb_fill_ints(%s + %d, 8, MB_GUARD);", name, n);
-}
-
-void mb_decl_want(struct mb_gen *g, const char *name, const int *a, int n)
-{
-	mb_emitf(g, "static const int %s[] = %s;", name, mb_ints(g, a, n, 0));
 }
 
 const char *mb_lit_ll(struct mb_gen *g, long long v)
@@ -249,29 +217,4 @@ void mb_phrase(struct mb_gen *g, char *s, int nwords)
 			strcat(s, " ");
 		strcat(s, words[mb_range(g, 0, nw - 1)]);
 	}
-}
-
-void mb_case_in_place(struct mb_gen *g, const char *call, const char *s,
-		      const char *want, const char *desc)
-{
-	mb_case_begin(g);
-	mb_decl_str_guarded(g, "s", s);
-	mb_emitf(g, "%s;", call);
-	mb_emitf(g, "mb_eq_str(s, sizeof(s), %s, %s);", mb_qs(g, want),
-		 mb_qs(g, desc));
-	mb_emitf(g, "mb_kept_chars(s + %zu, 16, '#', %s);", strlen(s) + 1,
-		 mb_qs(g, desc));
-	mb_case_end(g);
-}
-
-void mb_expect_out_ints(struct mb_gen *g, const char *call, const int *want,
-			int n, const char *desc)
-{
-	mb_decl_want(g, "want", want, n);
-	mb_emitf(g, "int out[%d + 8];", n);
-	mb_emitf(g, "mb_fill_ints(out, %d + 8, MB_GUARD);", n);
-	mb_emitf(g, "%s;", call);
-	mb_emitf(g, "mb_eq_ints(out, want, %d, %s);", n, mb_qs(g, desc));
-	mb_emitf(g, "mb_kept_ints(out + %d, 8, MB_GUARD, %s);", n,
-		 mb_qs(g, desc));
 }

@@ -15,17 +15,23 @@
  * Anything the text uses from libc must be in the task's includes.
  *
  * A generator (struct mb_def.gen) draws inputs from the seed's PRNG,
- * calls the compiled reference and emits one block of driver code per
- * case with mb_case_begin()/mb_emitf()/mb_case_end().  The driver
- * preamble provides, for the emitted code:
- *	mb_eq_ll(got, expected, what)		integers
- *	mb_eq_ull(got, expected, what)		unsigned integers
- *	mb_eq_bool(got, expected, what)		truth values (0, non-0)
- *	mb_eq_str(buf, cap, expected, what)	NUL-terminated within cap
- *	mb_eq_ints(got, expected, n, what)	int arrays
+ * calls the compiled reference and emits one block of harness code per
+ * case with mb_case_begin()/mb_emitf()/mb_case_end(), and one check per
+ * value the candidate's function computes with mb_expect*().  A check
+ * does two things: it emits harness code that prints what the candidate
+ * computed, and it records, here in the task app, what the reference
+ * computed.  The harness (compiled with the candidate, so as untrusted as
+ * the candidate) never sees an expected value: the task app compares
+ * each printed result with its record (minibench_judge.c).  So mb_emitf
+ * is for inputs and calls only, never for an expected value.
+ *
+ * The harness preamble provides, for the emitted code:
  *	mb_fill_ints(a, n, v) / mb_fill_chars(s, n, c)
- *	mb_kept_ints(a, n, v, what) / mb_kept_chars(s, n, c, what)
- *						nothing written past the end
+ * and, for the mb_expect*() emitters:
+ *	mb_put_ll(v), mb_put_ull(v)	an integer result
+ *	mb_put_str(buf, cap)		the bytes before a NUL within cap
+ *	mb_put_ints(a, n)		an int array
+ *	mb_put_bytes(s, n)		n bytes
  * A case fails with the first failed check's message.  Every case must
  * fail for the noop candidate (a body returning 0 / doing nothing).
  */
@@ -50,10 +56,43 @@
 
 struct rv_buf;
 
+/* What one check compares: how the harness prints it, what is expected. */
+enum mb_kind {
+	MB_LL,		/* an integer: ll */
+	MB_ULL,		/* an unsigned integer: ull */
+	MB_BOOL,	/* a truth value: ll (0 or 1) */
+	MB_STR,		/* a NUL-terminated string within n bytes: str */
+	MB_INTS,	/* n ints: ints */
+	MB_KEPT_INTS,	/* n ints still MB_GUARD: nothing written past */
+	MB_KEPT_CHARS,	/* n bytes still '#': nothing written past */
+};
+
+/* One expected result, kept in the task app (never in the harness). */
+struct mb_check {
+	enum mb_kind kind;
+	int case_no;
+	long long ll;
+	unsigned long long ull;
+	char *str;
+	int *ints;
+	size_t n;
+	char *desc;	/* "gcd(12, 18)", "out after to_base(5, 2, out)" */
+};
+
+/* A seed's tests: the harness and the expected results, apart. */
+struct minibench_tests {
+	char *source;		/* the harness: inputs and calls only */
+	int ncases;
+	struct mb_check *checks;	/* in case order, then check order */
+	size_t nchecks;
+};
+
 struct mb_gen {
 	uint64_t rng;		/* splitmix64 state */
 	struct rv_buf *src;	/* the cases, inside main() */
 	int ncases;
+	struct mb_check *checks;	/* recorded by mb_expect*() */
+	size_t nchecks, checks_cap;
 	char *tmp[16];		/* ring of scratch strings (mb_tmp) */
 	int tmp_next;
 };
@@ -82,9 +121,9 @@ extern const size_t mb_tasks_misc_n;
 
 struct minibench_task;
 
-/* The driver of t (defined by d) for seed (minibench_driver.c). */
-char *mb_driver_source(const struct minibench_task *t, const struct mb_def *d,
-		       long long seed, int *ntests);
+/* The tests of t (defined by d) for seed (minibench_driver.c). */
+struct minibench_tests *mb_tests_make(const struct minibench_task *t,
+				      const struct mb_def *d, long long seed);
 
 /* PRNG: the next 64 bits; a uniform value in [lo, hi]. */
 uint64_t mb_u64(struct mb_gen *g);
@@ -96,7 +135,7 @@ void mb_word(struct mb_gen *g, char *s, int len, const char *alphabet);
 /* Shuffle a[0..n). */
 void mb_shuffle(struct mb_gen *g, int *a, int n);
 
-/* Start a case (returns its number), append driver code, end it. */
+/* Start a case (returns its number), append harness code, end it. */
 int mb_case_begin(struct mb_gen *g);
 void mb_emitf(struct mb_gen *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -113,18 +152,39 @@ const char *mb_q(struct mb_gen *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 const char *mb_qs(struct mb_gen *g, const char *s);
 const char *mb_ints(struct mb_gen *g, const int *a, int n, int abbrev);
-const char *mb_lls(struct mb_gen *g, const long long *a, int n);
 
 /*
- * Emit "check(call, expected, "desc");", e.g. mb_eq_ll or mb_eq_bool;
- * desc NULL: the call's text.  mb_f() is a printf-formatted scratch
- * string (as mb_q, unquoted).
+ * Checks (minibench_expect.c): each emits the harness code that prints
+ * the candidate's result and records the expected one; desc names the
+ * value in failure messages (NULL: the call's text).  Inside a case.
+ *	mb_expect: the integer call returns expected
+ *	mb_expect_bool: the call's truth (0 or not) is expected's
+ *	mb_expect_ull: the unsigned call returns expected
+ *	mb_expect_str: buf (cap bytes) holds the string expected
+ *	mb_expect_ints: the int array arr holds expected[0..n)
+ *	mb_expect_kept_ints: arr[0..n) still holds MB_GUARD
+ *	mb_expect_kept_chars: buf[0..n) still holds '#'
  */
-void mb_expect(struct mb_gen *g, const char *check, const char *call,
-	       long long expected, const char *desc);
-/* A case of one mb_expect(g, "mb_eq_ll", call, expected, desc). */
+void mb_expect(struct mb_gen *g, const char *call, long long expected,
+	       const char *desc);
+void mb_expect_bool(struct mb_gen *g, const char *call, int expected,
+		    const char *desc);
+void mb_expect_ull(struct mb_gen *g, const char *call,
+		   unsigned long long expected, const char *desc);
+void mb_expect_str(struct mb_gen *g, const char *buf, size_t cap,
+		   const char *expected, const char *desc);
+void mb_expect_ints(struct mb_gen *g, const char *arr, const int *expected,
+		    int n, const char *desc);
+void mb_expect_kept_ints(struct mb_gen *g, const char *arr, int n,
+			 const char *desc);
+void mb_expect_kept_chars(struct mb_gen *g, const char *buf, int n,
+			  const char *desc);
+/* A case of one mb_expect(g, call, expected, desc). */
 void mb_case_ll(struct mb_gen *g, const char *call, long long expected,
 		const char *desc);
+/* Free n checks and the array. */
+void mb_checks_free(struct mb_check *checks, size_t n);
+/* A printf-formatted scratch string (as mb_q, unquoted). */
 const char *mb_f(struct mb_gen *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The number of cases of an instance: 6 to 8. */
@@ -134,16 +194,14 @@ int mb_ncases(struct mb_gen *g);
 void mb_decl_ints(struct mb_gen *g, const char *name, const int *a, int n);
 /*
  * Emit "int name[n + 8] = {...};" with the 8 spare ints set to MB_GUARD
- * (a driver constant no task value equals), for mb_kept_ints(name + n,
- * 8, MB_GUARD, what) after the call.
+ * (a harness constant no task value equals), for
+ * mb_expect_kept_ints(g, "name + n", 8, desc) after the call.
  */
 void mb_decl_guarded(struct mb_gen *g, const char *name, const int *a, int n);
-/* Emit "static const int name[] = {...};" (n >= 1). */
-void mb_decl_want(struct mb_gen *g, const char *name, const int *a, int n);
 /*
- * Emit the checks of a call that writes n ints into "out": want as
- * "want", "int out[n + 8]" full of MB_GUARD, the call, then out checked
- * against want and its 8 spare ints against MB_GUARD.  Inside a case.
+ * A call that writes n ints into "out": "int out[n + 8]" full of
+ * MB_GUARD, the call, then out checked against want and its 8 spare ints
+ * against MB_GUARD.  Inside a case.
  */
 void mb_expect_out_ints(struct mb_gen *g, const char *call, const int *want,
 			int n, const char *desc);
@@ -153,8 +211,8 @@ const char *mb_lit_ll(struct mb_gen *g, long long v);
 
 /*
  * Emit a char array name holding s, then 16 spare bytes of '#' (from
- * name + strlen(s) + 1), for mb_kept_chars(name + strlen(s) + 1, 16,
- * '#', what) after the call.
+ * name + strlen(s) + 1), for mb_expect_kept_chars(g, "name + strlen(s) +
+ * 1", 16, desc) after the call.
  */
 void mb_decl_str_guarded(struct mb_gen *g, const char *name, const char *s);
 /*

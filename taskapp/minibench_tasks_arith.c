@@ -146,7 +146,7 @@ static void gen_is_prime(struct mb_gen *g)
 		for (int k = 0; k < 4; k++) {
 			long long x = v[(k + c) % 4];
 
-			mb_expect(g, "mb_eq_bool", mb_f(g, "is_prime(%lld)", x),
+			mb_expect_bool(g, mb_f(g, "is_prime(%lld)", x),
 				  is_prime(x), NULL);
 		}
 		mb_case_end(g);
@@ -298,9 +298,9 @@ static void gen_reverse_bits(struct mb_gen *g)
 		if (!x)
 			x = 0x80000001u;
 		mb_case_begin(g);
-		mb_emitf(g, "mb_eq_ull(reverse_bits(0x%xu), 0x%xu, %s);",
-			 (unsigned)x, (unsigned)reverse_bits(x),
-			 mb_q(g, "reverse_bits(0x%x)", (unsigned)x));
+		mb_expect_ull(g, mb_f(g, "reverse_bits(0x%xu)", (unsigned)x),
+			      reverse_bits(x),
+			      mb_f(g, "reverse_bits(0x%x)", (unsigned)x));
 		mb_case_end(g);
 	}
 }
@@ -421,10 +421,9 @@ static void gen_to_base(struct mb_gen *g)
 		mb_emitf(g, "char out[80];");
 		mb_emitf(g, "mb_fill_chars(out, sizeof(out), '#');");
 		mb_emitf(g, "to_base(%s, %d, out);", mb_lit_ll(g, v), base);
-		mb_emitf(g, "mb_eq_str(out, sizeof(out), %s, %s);",
-			 mb_qs(g, out),
-			 mb_q(g, "out after to_base(%s, %d, out)",
-			      mb_lit_ll(g, v), base));
+		mb_expect_str(g, "out", 80, out,
+			      mb_f(g, "out after to_base(%s, %d, out)",
+				   mb_lit_ll(g, v), base));
 		mb_case_end(g);
 	}
 }

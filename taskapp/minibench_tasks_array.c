@@ -32,7 +32,7 @@ static void case_on_array(struct mb_gen *g, const char *fn, const int *a,
 {
 	mb_case_begin(g);
 	mb_decl_ints(g, "a", a, n);
-	mb_expect(g, "mb_eq_ll", mb_f(g, "%s(a, %d)", fn, n), want,
+	mb_expect(g, mb_f(g, "%s(a, %d)", fn, n), want,
 		  mb_f(g, "%s(%s, %d)", fn, mb_ints(g, a, n, 1), n));
 	mb_case_end(g);
 }
@@ -155,7 +155,7 @@ static void gen_binary_search(struct mb_gen *g)
 		mb_case_begin(g);
 		mb_decl_ints(g, "a", a, len);
 		for (int k = 0; k < 2; k++)
-			mb_expect(g, "mb_eq_ll",
+			mb_expect(g,
 				  mb_f(g, "binary_search(a, %d, %d)", len,
 				       keys[k]),
 				  binary_search(a, len, keys[k]),
@@ -183,11 +183,9 @@ static void expect_in_place(struct mb_gen *g, const char *call,
 			    const char *desc)
 {
 	mb_decl_guarded(g, "a", a, n);
-	mb_decl_want(g, "want", want, n);
 	mb_emitf(g, "%s;", call);
-	mb_emitf(g, "mb_eq_ints(a, want, %d, %s);", n, mb_qs(g, desc));
-	mb_emitf(g, "mb_kept_ints(a + %d, 8, MB_GUARD, %s);", n,
-		 mb_qs(g, desc));
+	mb_expect_ints(g, "a", want, n, desc);
+	mb_expect_kept_ints(g, mb_f(g, "a + %d", n), 8, desc);
 }
 
 static int is_sorted(const int *a, int n)
@@ -243,13 +241,10 @@ static void gen_dedup_sorted(struct mb_gen *g)
 			    len);
 		mb_case_begin(g);
 		mb_decl_guarded(g, "a", a, len);
-		mb_decl_want(g, "want", want, k);
-		mb_expect(g, "mb_eq_ll", mb_f(g, "dedup_sorted(a, %d)", len), k,
+		mb_expect(g, mb_f(g, "dedup_sorted(a, %d)", len), k,
 			  desc);
-		mb_emitf(g, "mb_eq_ints(a, want, %d, %s);", k,
-			 mb_q(g, "a after %s", desc));
-		mb_emitf(g, "mb_kept_ints(a + %d, 8, MB_GUARD, %s);", len,
-			 mb_qs(g, desc));
+		mb_expect_ints(g, "a", want, k, mb_f(g, "a after %s", desc));
+		mb_expect_kept_ints(g, mb_f(g, "a + %d", len), 8, desc);
 		mb_case_end(g);
 	}
 }

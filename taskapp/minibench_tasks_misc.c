@@ -64,7 +64,7 @@ static void gen_is_anagram(struct mb_gen *g)
 		for (int k = 0; k < 3; k++) {
 			int i = (k + c) % 3;
 
-			mb_expect(g, "mb_eq_bool",
+			mb_expect_bool(g,
 				  mb_f(g, "is_anagram(%s, %s)", mb_qs(g, a[i]),
 				       mb_qs(g, b[i])),
 				  is_anagram(a[i], b[i]), NULL);
@@ -105,7 +105,7 @@ static void gen_find_substring(struct mb_gen *g)
 			strcat(strcpy(nd[1], hay), "a");
 		mb_case_begin(g);
 		for (int k = 0; k < 2; k++)
-			mb_expect(g, "mb_eq_ll",
+			mb_expect(g,
 				  mb_f(g, "find_substring(%s, %s)",
 				       mb_qs(g, hay), mb_qs(g, nd[k])),
 				  find_substring(hay, nd[k]), NULL);
@@ -222,7 +222,7 @@ static void gen_common_prefix_len(struct mb_gen *g)
 		}
 		mb_case_begin(g);
 		mb_emitf(g, "const char *strs[] = { %s };", list);
-		mb_expect(g, "mb_eq_ll",
+		mb_expect(g,
 			  mb_f(g, "common_prefix_len(strs, %d)", count),
 			  common_prefix_len(strs, count),
 			  mb_f(g, "common_prefix_len({%s}, %d)", list, count));
@@ -389,7 +389,7 @@ static void gen_matrix_trace(struct mb_gen *g)
 		} while (matrix_trace(m, dim) == 0);
 		mb_case_begin(g);
 		mb_decl_ints(g, "m", m, dim * dim);
-		mb_expect(g, "mb_eq_ll", mb_f(g, "matrix_trace(m, %d)", dim),
+		mb_expect(g, mb_f(g, "matrix_trace(m, %d)", dim),
 			  matrix_trace(m, dim),
 			  mb_f(g, "matrix_trace(%s, %d)",
 			       mb_ints(g, m, dim * dim, 1), dim));

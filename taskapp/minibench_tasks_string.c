@@ -17,7 +17,7 @@ static void case_on_string(struct mb_gen *g, const char *fn, const char *s,
 {
 	mb_case_begin(g);
 	mb_decl_str_guarded(g, "s", s);
-	mb_expect(g, "mb_eq_ll", mb_f(g, "%s(s)", fn), want,
+	mb_expect(g, mb_f(g, "%s(s)", fn), want,
 		  mb_f(g, "%s(%s)", fn, mb_qs(g, s)));
 	mb_case_end(g);
 }
@@ -33,7 +33,7 @@ static void case_predicate(struct mb_gen *g, const char *name,
 	for (int k = 0; k < 3; k++) {
 		const char *arg = v[(k + c) % 3];
 
-		mb_expect(g, "mb_eq_bool",
+		mb_expect_bool(g,
 			  mb_f(g, "%s(%s)", name, mb_qs(g, arg)), fn(arg),
 			  NULL);
 	}
@@ -325,14 +325,13 @@ static void gen_rle_encode(struct mb_gen *g)
 		mb_emitf(g, "mb_fill_chars(out, sizeof(out), '#');");
 		const char *desc = mb_f(g, "rle_encode(%s, out, %d)",
 					mb_qs(g, s), cap);
-		mb_expect(g, "mb_eq_ll",
+		mb_expect(g,
 			  mb_f(g, "rle_encode(%s, out, %d)", mb_qs(g, s), cap),
 			  want, NULL);
 		if (want >= 0)
-			mb_emitf(g, "mb_eq_str(out, %d, %s, %s);", cap,
-				 mb_qs(g, out), mb_q(g, "out after %s", desc));
-		mb_emitf(g, "mb_kept_chars(out + %d, 16, '#', %s);", cap,
-			 mb_qs(g, desc));
+			mb_expect_str(g, "out", (size_t)cap, out,
+				      mb_f(g, "out after %s", desc));
+		mb_expect_kept_chars(g, mb_f(g, "out + %d", cap), 16, desc);
 		mb_case_end(g);
 	}
 }
@@ -382,10 +381,8 @@ static void gen_int_to_roman(struct mb_gen *g)
 		mb_emitf(g, "int_to_roman(%d, out);", v);
 		const char *desc = mb_f(g, "out after int_to_roman(%d, out)",
 					v);
-		mb_emitf(g, "mb_eq_str(out, 16, %s, %s);", mb_qs(g, want),
-			 mb_qs(g, desc));
-		mb_emitf(g, "mb_kept_chars(out + 16, 16, '#', %s);",
-			 mb_qs(g, desc));
+		mb_expect_str(g, "out", 16, want, desc);
+		mb_expect_kept_chars(g, "out + 16", 16, desc);
 		mb_case_end(g);
 	}
 }

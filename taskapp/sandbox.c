@@ -31,6 +31,7 @@ static enum taskapp_sandbox_mode sbx_mode = TASKAPP_SANDBOX_RLIMITS;
 static char *sbx_extra_ro;
 static unsigned sbx_uid_base = SBX_UID_BASE_DEFAULT;
 static bool sbx_drop_ids;
+static struct sbx_confine sbx_conf;
 
 /* System directories shown read-only inside namespaces, when present. */
 static const char *const sbx_sys_dirs[] = {
@@ -219,6 +220,7 @@ static enum rv_code sbx_plan_make(struct sbx_plan *p,
 
 	p->use_ns = sbx_mode == TASKAPP_SANDBOX_NAMESPACES;
 	p->drop_ids = sbx_drop_ids;
+	p->confine = sbx_conf;
 	p->uid = p->drop_ids ? id : geteuid();
 	p->gid = p->drop_ids ? id : getegid();
 	snprintf(p->uid_map, sizeof(p->uid_map), "1000 %u 1\n",
@@ -437,6 +439,7 @@ enum rv_code taskapp_sandbox_init(const char *forced, const char *extra_ro,
 		sbx_uid_base = (unsigned)strtoul(base, NULL, 10);
 	free(sbx_extra_ro);
 	sbx_extra_ro = extra_ro ? rv_xstrdup(extra_ro) : NULL;
+	sbx_confine_probe(&sbx_conf);
 	if (!is_auto && !taskapp_sandbox_mode_parse(forced, &want))
 		return rv_errf(err, RV_ERR_USAGE, "unknown sandbox mode '%s' "
 			       "(known: auto, namespaces, rlimits)", forced);
@@ -460,4 +463,14 @@ ok:
 bool taskapp_sandbox_drops_ids(void)
 {
 	return sbx_drop_ids;
+}
+
+void taskapp_sandbox_isolation(struct taskapp_sandbox_isolation *iso)
+{
+	bool ns = sbx_mode == TASKAPP_SANDBOX_NAMESPACES;
+
+	iso->strong = ns;
+	iso->network_blocked = ns || sbx_conf.seccomp;
+	iso->filesystem = ns ? "private" : sbx_conf.ll_abi ? "writes_confined" :
+		"shared";
 }

@@ -18,12 +18,17 @@
  *  - "rlimits": the fallback where namespaces are not allowed: a private
  *    temporary directory, a process group killed as a whole, and (as
  *    root) an unprivileged uid per slot, all of whose processes are
- *    killed after each step.  Weaker: the program can see and write what
- *    that uid can; when the task app is not root it shares the app's uid
+ *    killed after each step.  Where the kernel has Landlock, each step
+ *    may write only beneath its directory (and /dev/null), and may not
+ *    signal or ptrace anything outside its domain.  Weaker all the same
+ *    (taskapp_sandbox_isolation() says how): the program can read what
+ *    its uid can; when the task app is not root it shares the app's uid
  *    (the process limit then counts the app's tasks too, with slack).
  * In both, each step gets CPU-time, address-space, process-count,
- * file-size and open-file limits, a wall-clock limit, and an output limit
- * (stdout and stderr together; more kills the sandbox).
+ * file-size and open-file limits, a wall-clock limit, an output limit
+ * (stdout and stderr together; more kills the sandbox), and a seccomp
+ * filter where it loads: no socket() (so no network, in either mode),
+ * no io_uring, no ptrace or process_vm_readv/writev.
  *
  * Thread-safe after taskapp_sandbox_init(); concurrent calls must use
  * different slots.  Errors (RV_ERR_INTERNAL, RV_ERR_IO) mean the sandbox
@@ -113,6 +118,15 @@ enum rv_code taskapp_sandbox_init(const char *forced, const char *extra_ro,
 enum taskapp_sandbox_mode taskapp_sandbox_mode(void);
 /* Does each slot run as its own unprivileged uid (the app is root)? */
 bool taskapp_sandbox_drops_ids(void);
+
+/* How well candidates are confined here (after taskapp_sandbox_init()). */
+struct taskapp_sandbox_isolation {
+	bool strong;		/* namespaces; else "weak" */
+	bool network_blocked;	/* own empty network, or no socket() */
+	const char *filesystem;	/* "private", "writes_confined", "shared" */
+};
+
+void taskapp_sandbox_isolation(struct taskapp_sandbox_isolation *iso);
 const char *taskapp_sandbox_mode_name(void);
 
 /*

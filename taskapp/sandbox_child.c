@@ -245,6 +245,11 @@ static _Noreturn void sbx_exec_step(int i)
 	    dup2(sbx_p->out_w[2 * i + 1] >= 0 ? sbx_p->out_w[2 * i + 1] :
 		 sbx_p->out_w[2 * i], 2) < 0)
 		_exit(127);
+	/* while status_w is open, so that a failure is reported */
+	if ((!sbx_p->use_ns && sbx_p->confine.ll_abi &&
+	     sbx_landlock_apply(&sbx_p->confine, sbx_p->root) < 0) ||
+	    (sbx_p->confine.seccomp && sbx_seccomp_apply() < 0))
+		sbx_fail(SBX_STAGE_CONFINE);
 	sbx_close_from(3, ~0U);
 	sbx_limit(RLIMIT_CPU, l->cpu_s, l->cpu_s + 1);
 	sbx_limit(RLIMIT_AS, l->mem_bytes, l->mem_bytes);

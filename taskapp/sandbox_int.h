@@ -37,7 +37,8 @@
 	X(PIVOT, "cannot pivot into the sandbox root") \
 	X(CHDIR, "cannot enter the work directory") \
 	X(FILES, "cannot write the input files") \
-	X(SIGNALS, "cannot set up signals")
+	X(SIGNALS, "cannot set up signals") \
+	X(CONFINE, "cannot confine a step (seccomp, Landlock)")
 
 enum sbx_stage {
 	SBX_STAGE_NONE = 0,
@@ -61,6 +62,15 @@ struct sbx_record {
 	int err_no;
 	int pid;
 	uint64_t elapsed_ns;
+};
+
+/* What confines each step beyond the mode (sandbox_confine.c). */
+struct sbx_confine {
+	int seccomp;		/* the filter loads here: no sockets */
+	int ll_abi;		/* Landlock ABI usable here, 0: none */
+	uint64_t ll_fs;		/* Landlock: handled write accesses */
+	uint64_t ll_net;	/* handled TCP accesses (ABI 4) */
+	uint64_t ll_scoped;	/* scopes: signals, abstract sockets (ABI 6) */
 };
 
 struct sbx_bind {
@@ -96,6 +106,7 @@ struct sbx_plan {
 	int nfiles;
 	const struct taskapp_sandbox_step *steps;
 	int nsteps;
+	struct sbx_confine confine;	/* Landlock in rlimits mode only */
 	int out_w[SBX_STREAMS];	/* [2i] step i's stdout, [2i+1] stderr or -1 */
 	int status_w;
 	char *const *envp;
@@ -124,5 +135,15 @@ enum rv_code sbx_watch(pid_t pid, int status_r, int *out_r,
 
 /* Text of a setup stage. */
 const char *sbx_stage_text(int stage);
+
+/*
+ * Find out what confinement works here (forks a probe child; call before
+ * threads).  The apply functions are for the child, just before exec:
+ * system calls only; -1 with errno when it fails.
+ */
+void sbx_confine_probe(struct sbx_confine *c);
+int sbx_seccomp_apply(void);
+/* Writes only beneath work (and /dev/null); c->ll_abi must be > 0. */
+int sbx_landlock_apply(const struct sbx_confine *c, const char *work);
 
 #endif

@@ -18,6 +18,7 @@
 #include "routes.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
+#include "rv_connq.h"
 #include "rv_json.h"
 #include "rv_log.h"
 
@@ -59,10 +60,17 @@ struct conn {
 	size_t out_len, out_off;
 };
 
+/* A client connection, from accept to close (the wsi's opaque data). */
+struct server_peer {
+	struct rv_connq_node node;
+	struct lws *wsi;
+};
+
 struct taskapp_server {
 	const struct taskapp_app *app;
 	struct lws_context *ctx;
 	int port;
+	struct rv_connq conns;			/* service thread only */
 	struct taskapp_pool *pool;
 	struct server_job *live;		/* service thread only */
 	unsigned long long done_count;
@@ -130,10 +138,61 @@ static int conn_write_headers(struct conn *c)
 	return 0;
 }
 
+/*
+ * A client connected: count it; at the bound close the connection that
+ * has waited longest for a request head, or refuse this one when every
+ * connection is busy with a request.  -1 refuses.
+ */
+static int peer_new(struct taskapp_server *s, struct lws *wsi)
+{
+	struct server_peer *p = rv_xcalloc(1, sizeof(*p));
+	struct server_peer *victim;
+	bool refuse;
+
+	victim = rv_connq_add(&s->conns, &p->node, p, &refuse);
+	if (refuse) {
+		free(p);
+		return -1;
+	}
+	/* now: its headers go to the new one, and nothing can revive it */
+	if (victim)
+		lws_set_timeout(victim->wsi, PENDING_TIMEOUT_USER_OK,
+				LWS_TO_KILL_SYNC);
+	p->wsi = wsi;
+	lws_set_opaque_user_data(wsi, p);
+	return 0;
+}
+
+/* wsi waits for a request head (true) or is busy with one (false). */
+static void peer_waiting(struct lws *wsi, bool waiting)
+{
+	struct taskapp_server *s = lws_context_user(lws_get_context(wsi));
+	struct server_peer *p = lws_get_opaque_user_data(wsi);
+
+	if (!p)
+		return;
+	if (waiting)
+		rv_connq_wait(&s->conns, &p->node);
+	else
+		rv_connq_busy(&s->conns, &p->node);
+}
+
+static void peer_gone(struct taskapp_server *s, struct lws *wsi)
+{
+	struct server_peer *p = lws_get_opaque_user_data(wsi);
+
+	if (!p)
+		return;
+	rv_connq_remove(&s->conns, &p->node);
+	lws_set_opaque_user_data(wsi, NULL);
+	free(p);
+}
+
 /* One writable turn: headers, then the body in chunks. */
 static int conn_writable(struct conn *c)
 {
 	uint8_t buf[LWS_PRE + SERVER_CHUNK];
+	struct lws *wsi;
 	size_t n;
 	int final;
 
@@ -165,7 +224,11 @@ static int conn_writable(struct conn *c)
 	if (c->close_after)
 		return -1;
 	conn_reset(c);
-	return lws_http_transaction_completed(c->wsi) ? -1 : 0;
+	wsi = c->wsi;	/* c may be freed with the transaction */
+	if (lws_http_transaction_completed(wsi))
+		return -1;
+	peer_waiting(wsi, true);	/* kept alive: waits for a head */
+	return 0;
 }
 
 /* A request header's value (malloc'ed), or NULL when absent. */
@@ -436,7 +499,14 @@ static int server_cb(struct lws *wsi, enum lws_callback_reasons reason,
 	struct conn *c = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		return s ? peer_new(s, wsi) : 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (s)
+			peer_gone(s, wsi);
+		return 0;
 	case LWS_CALLBACK_HTTP:
+		peer_waiting(wsi, false);
 		return conn_http(s, wsi, c, in ? (const char *)in : "/");
 	case LWS_CALLBACK_HTTP_BODY:
 		return conn_body(c, in, len);
@@ -469,15 +539,23 @@ static const struct lws_protocols server_protocols[] = {
 
 enum rv_code taskapp_server_new(const struct taskapp_app *app,
 				const char *host, int port,
+				const struct taskapp_server_limits *lim,
 				struct taskapp_server **out, struct rv_err *err)
 {
 	struct taskapp_server *s = rv_xcalloc(1, sizeof(*s));
 	struct lws_context_creation_info info;
 	struct lws_vhost *vh;
+	unsigned max;
 
 	*out = NULL;
 	s->app = app;
 	pthread_mutex_init(&s->lock, NULL);
+	/* lws gets room for a burst of new ones while shed ones close */
+	max = rv_connq_fit(lim->max_connections, 2, 256);
+	if (max < lim->max_connections)
+		rv_warn("at most %u connections fit the descriptor limit "
+			"(--max-connections %u)", max, lim->max_connections);
+	rv_connq_init(&s->conns, max);
 	memset(&info, 0, sizeof(info));
 	info.port = port;
 	info.iface = host;
@@ -486,6 +564,11 @@ enum rv_code taskapp_server_new(const struct taskapp_app *app,
 	info.server_string = "taskapp";
 	info.timeout_secs = 30;
 	info.keepalive_timeout = 30;
+	/* a head must be whole this long after its connection took headers */
+	info.timeout_secs_ah_idle = lim->head_timeout_s;
+	info.fd_limit_per_thread = 2 * max + 64;
+	/* headers for every connection lws may hold: none waits for them */
+	info.max_http_header_pool2 = info.fd_limit_per_thread;
 	info.max_http_header_data = 16384;
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	if (!strchr(host, ':'))

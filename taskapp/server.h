@@ -18,12 +18,26 @@
 struct taskapp_app;
 struct taskapp_server;
 
+/* Bounds on clients (see README "The task app"). */
+struct taskapp_server_limits {
+	unsigned max_connections;	/* at once; idle ones shed first */
+	unsigned head_timeout_s;	/* to send a whole request head */
+};
+
+#define TASKAPP_MAX_CONNECTIONS 1024
+#define TASKAPP_HEAD_TIMEOUT_S 10
+
 /*
  * Listen on host:port (port 0: any free port) and start the workers.
- * RV_ERR_IO when the address cannot be bound.
+ * At most lim->max_connections clients at once (fewer when the
+ * descriptor limit cannot fit them, with a warning): at the bound a new
+ * connection displaces the one that has waited longest for a request
+ * head, and is refused when all are busy.  RV_ERR_IO when the address
+ * cannot be bound.
  */
 enum rv_code taskapp_server_new(const struct taskapp_app *app,
 				const char *host, int port,
+				const struct taskapp_server_limits *lim,
 				struct taskapp_server **out, struct rv_err *err);
 
 /* The port actually listened on. */

@@ -218,6 +218,47 @@ START_TEST(test_rollout_judge)
 }
 END_TEST
 
+/* A reward: ok with its value, or failed with why (NULL: ok). */
+static void judge_reward(const char *reward, const char *why, double want)
+{
+	char *body = rv_xasprintf("{\"trace_correlation_id\":\"tc-1\","
+				  "\"reward_info\":{\"outcome_reward\":%s}}",
+				  reward);
+	struct rollout r;
+
+	judge(&r, 200, body);
+	if (why) {
+		ck_assert_msg(!r.ok && r.error && strstr(r.error, why),
+			      "reward %s: %s", reward, r.error);
+	} else {
+		ck_assert_msg(r.ok, "reward %s: %s", reward, r.error);
+		ck_assert(r.reward == want);
+	}
+	rollout_release(&r);
+	free(body);
+}
+
+START_TEST(test_rollout_judge_rejects_bad_numbers)
+{
+	/* the range: finite, within -1e9 and 1e9 */
+	judge_reward("1e9", NULL, 1e9);
+	judge_reward("-1e9", NULL, -1e9);
+	judge_reward("-0.5", NULL, -0.5);
+	judge_reward("1e308", "reward_info.outcome_reward 1e+308 is out of "
+		     "range: a reward must be within -1e9 and 1e9", 0);
+	judge_reward("-1e308", "out of range", 0);
+	judge_reward("1000000001", "out of range", 0);
+	judge_reward("9223372036854775807", "out of range", 0);
+	/* not JSON numbers at all: a malformed answer, named */
+	judge_reward("NaN", "malformed JSON", 0);
+	judge_reward("Infinity", "malformed JSON", 0);
+	judge_reward("-Infinity", "malformed JSON", 0);
+	judge_reward("1e400", "real number overflow", 0);
+	judge_reward("-1e400", "real number overflow", 0);
+	judge_reward("123456789012345678901234567890", "too big integer", 0);
+}
+END_TEST
+
 START_TEST(test_spans_sort_and_offsets)
 {
 	struct spans s;
@@ -253,6 +294,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_cli_seed_lists);
 	tcase_add_test(tc, test_dotenv_syntax_and_no_override);
 	tcase_add_test(tc, test_rollout_judge);
+	tcase_add_test(tc, test_rollout_judge_rejects_bad_numbers);
 	tcase_add_test(tc, test_spans_sort_and_offsets);
 	suite_add_tcase(s, tc);
 	return s;

@@ -445,7 +445,7 @@ START_TEST(test_daytona_kill9_then_reap)
 			       "exec python3 app.py --rollout-delay 5", NULL };
 	struct world w;
 	struct rr *r = rr_new();
-	char *out;
+	char *out, *empty;
 	pid_t pid;
 
 	world_start(&w, NULL);
@@ -458,15 +458,26 @@ START_TEST(test_daytona_kill9_then_reap)
 	ck_assert_int_eq(r->status, 128 + SIGKILL);
 	ck_assert_uint_eq(world_left(&w), 2);
 	ck_assert_int_eq(world_journals(&w), 1);
+	/* what a job killed before its first create left, by an older
+	   runeval that made its journal at once: an empty file */
+	empty = rv_xasprintf("%s/jobs/20260101T000000Z-dead00.jsonl", w.state);
+	fclose(fopen(empty, "w"));
 
+	/* each sandbox is in the journal and listed by label: once each */
 	ck_assert_int_eq(reap(&w, "--dry-run", NULL, &out), 0);
 	ck_assert_msg(strstr(out, "would delete"), "%s", out);
+	ck_assert_msg(strstr(out, "reap: 2 found, 0 deleted"), "%s", out);
 	free(out);
 	ck_assert_uint_eq(world_left(&w), 2);
+	ck_assert_int_eq(access(empty, F_OK), 0);	/* a dry run */
 
 	ck_assert_int_eq(reap(&w, NULL, NULL, &out), 0);
-	ck_assert_msg(strstr(out, "2 deleted"), "%s", out);
+	ck_assert_msg(strstr(out, "reap: 2 found, 2 deleted"), "%s", out);
+	ck_assert_msg(strstr(out, "removed ") && strstr(out, "dead00.jsonl"),
+		      "%s", out);
 	free(out);
+	ck_assert_int_eq(access(empty, F_OK), -1);
+	free(empty);
 	ck_assert_uint_eq(world_left(&w), 0);
 	ck_assert_int_eq(world_journals(&w), 0);
 	rr_free(r);
@@ -522,8 +533,11 @@ START_TEST(test_daytona_keep_then_reap_job)
 	ck_assert_ptr_null(strstr(r->stdout_text, token));
 	ck_assert_ptr_null(logtext ? strstr(logtext, token) : NULL);
 
-	/* a plain reap leaves a kept sandbox alone; --job names it */
+	/* a plain reap leaves a kept sandbox alone (journal and label: one
+	   sandbox, counted once); --job names it */
 	ck_assert_int_eq(reap(&w, NULL, NULL, &out), 0);
+	ck_assert_msg(strstr(out, "reap: 1 found, 0 deleted, 0 already gone, "
+			     "1 skipped"), "%s", out);
 	free(out);
 	ck_assert_uint_eq(world_left(&w), 1);
 	jobarg = rv_xasprintf("--job=%s", job);

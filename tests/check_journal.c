@@ -4,6 +4,7 @@
 #include "journal.h"
 #include "rv_alloc.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,16 +127,103 @@ START_TEST(test_journal_lock_is_exclusive)
 	int st;
 
 	ck_assert_int_eq(journal_open(dir, "job-4", &j, &err), RV_OK);
+	ck_assert_int_eq(journal_record(j, "intent", "daytona", NULL, "n1",
+					NULL, &err), RV_OK);
 	pid = fork();
 	if (pid == 0) {
 		struct rv_err e = RV_ERR_INIT;
 
-		_exit(journal_open(dir, "job-4", &j2, &e) == RV_ERR_IO &&
-		      journal_job_running(dir, "job-4") ? 0 : 1);
+		bool ok;
+
+		/* the second one fails at its first record, and says why */
+		ok = journal_open(dir, "job-4", &j2, &e) == RV_OK &&
+			journal_record(j2, "intent", "daytona", NULL, "n2",
+				       NULL, &e) == RV_ERR_IO &&
+			strstr(e.msg, "another runeval holds it") &&
+			journal_job_running(dir, "job-4");
+		journal_close(j2);	/* no file of its own to remove */
+		_exit(ok ? 0 : 1);
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_int_eq(WEXITSTATUS(st), 0);
 	journal_close(j);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* A job killed before its first create leaves no file at all. */
+START_TEST(test_journal_no_file_before_the_first_record)
+{
+	char *dir = tu_tmpdir(), *path = job_file(dir, "job-6");
+	struct journal *j;
+	struct rv_err err = RV_ERR_INIT;
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	if (pid == 0) {		/* killed: no journal_close() */
+		struct rv_err e = RV_ERR_INIT;
+
+		if (journal_open(dir, "job-6", &j, &e) != RV_OK)
+			_exit(1);
+		raise(SIGKILL);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	/* the directory is made (and checked) at once all the same */
+	ck_assert_int_eq(journal_open(dir, "job-6", &j, &err), RV_OK);
+	journal_close(j);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	free(path);
+	path = rv_xasprintf("%s/jobs", dir);
+	ck_assert_int_eq(access(path, W_OK), 0);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* reap's clean-up: journals with nothing left in them go, others stay. */
+START_TEST(test_journal_prune_keeps_what_may_matter)
+{
+	char *dir = tu_tmpdir(), *p;
+	struct journal *running;
+	struct rv_err err = RV_ERR_INIT;
+	static const char *const files[][2] = {
+		{ "empty", "" },
+		{ "done", "{\"event\":\"intent\",\"job\":\"done\",\"name\":\"a\"}\n"
+			  "{\"event\":\"deleted\",\"job\":\"done\",\"name\":\"a\"}\n" },
+		{ "live", "{\"event\":\"intent\",\"job\":\"live\",\"name\":\"a\"}\n" },
+		{ "garbled", "{\"event\":\"int" },
+	};
+
+	ck_assert_int_eq(journal_open(dir, "running", &running, &err), RV_OK);
+	journal_record(running, "intent", "daytona", NULL, "r", NULL, &err);
+	journal_record(running, "deleted", "daytona", NULL, "r", NULL, &err);
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		FILE *f;
+
+		p = job_file(dir, files[i][0]);
+		f = fopen(p, "w");
+		fputs(files[i][1], f);
+		fclose(f);
+		free(p);
+	}
+	ck_assert_uint_eq(journal_prune(dir, "live", NULL, NULL), 0);
+	ck_assert_uint_eq(journal_prune(dir, NULL, NULL, NULL), 2);
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		p = job_file(dir, files[i][0]);
+		ck_assert_msg((access(p, F_OK) == 0) == (i >= 2), "%s", p);
+		free(p);
+	}
+	/* a running job's file stays (it holds the lock), empty or not */
+	p = job_file(dir, "running");
+	ck_assert_int_eq(access(p, F_OK), 0);
+	journal_close(running);
+	ck_assert_int_eq(access(p, F_OK), -1);
+	free(p);
 	tu_rmrf(dir);
 	free(dir);
 }
@@ -205,6 +293,8 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, test_journal_clean_job_leaves_no_file);
 	tcase_add_test(tc, test_journal_kept_stays);
 	tcase_add_test(tc, test_journal_lock_is_exclusive);
+	tcase_add_test(tc, test_journal_no_file_before_the_first_record);
+	tcase_add_test(tc, test_journal_prune_keeps_what_may_matter);
 	tcase_add_test(tc, test_journal_state_dir_from_env);
 	tcase_add_test(te, test_journal_rejects_bad_job_ids_and_lines);
 	suite_add_tcase(s, tc);

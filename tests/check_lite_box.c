@@ -53,34 +53,12 @@ static const char echo_py[] =
 "    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n'\n"
 "              b'Connection: close\\r\\n\\r\\n' % len(body) + body)\n"
 "    c.close()\n"
-"s = socket.socket()\n"
-"s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-"s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(16)\n"
-"while True:\n"
-"    c, _ = s.accept()\n"
-"    threading.Thread(target=handle, args=(c,), daemon=True).start()\n";
+TL_PY_SERVE;
 
 /* Start the echo server on port in sandbox id and wait until it answers. */
 static void start_echo(const char *id, int port)
 {
-	char *cmd = rv_xasprintf("cat > /tmp/echo.py <<'PYEOF'\n%sPYEOF\n"
-				 "nohup python3 /tmp/echo.py %d > /tmp/echo.log "
-				 "2>&1 &", echo_py, port);
-	int i;
-
-	free(tl_exec(&tl_srv, id, cmd, NULL));
-	free(cmd);
-	for (i = 0; i < 500; i++) {
-		struct rv_http_response r = RV_HTTP_RESPONSE_INIT;
-		long st = tl_preview(&tl_srv, id, port, "/ready", true, &r);
-
-		rv_http_response_release(&r);
-		if (st == 200)
-			return;
-		ck_assert_int_eq(st, 502);	/* not listening yet */
-		usleep(10000);
-	}
-	ck_abort_msg("echo server did not start in sandbox %s", id);
+	tl_start_app(&tl_srv, id, "echo", echo_py, port);
 }
 
 START_TEST(test_lite_port_8000_twice)

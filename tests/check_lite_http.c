@@ -1,9 +1,12 @@
 /* Unit tests of daytona-lite's HTTP framing (lite_http). */
 #include "testutil.h"
 
+#include "lite_api.h"
+#include "lite_creds.h"
 #include "lite_http.h"
 #include "rv_buf.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 START_TEST(test_lite_http_request_head)
@@ -176,6 +179,66 @@ START_TEST(test_lite_http_length_body_stops_at_end)
 }
 END_TEST
 
+/* Authorization: one scheme, one space, one token; nothing else. */
+START_TEST(test_lite_creds_bearer_strict)
+{
+	static const char *const bad[] = {
+		"Bearer  key-0123", "Bearer key-0123 extra", "Bearer\tkey-0123",
+		"Bearer key-0123\t", "Bearer", "Bearer ", "Basic key-0123",
+		"Bearerkey-0123", " Bearer key-0123", "Bearer key\x7f",
+		"Bearer k\xc3\xa9y",
+	};
+	size_t n = 0;
+	const char *t = lite_bearer_token("bEaReR key-0123", &n);
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_uint_eq(n, 8);
+	ck_assert(!strncmp(t, "key-0123", n));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!lite_bearer_token(bad[i], &n), "accepted '%s'",
+			      bad[i]);
+	ck_assert_ptr_null(lite_bearer_token(NULL, &n));
+}
+END_TEST
+
+/* What the relay takes out of a request: cookies, query parameters. */
+START_TEST(test_lite_creds_scrub)
+{
+	size_t n = 0;
+	const char *v;
+	char *s;
+
+	v = lite_cookie_get("a=1; daytona-sandbox-auth-x=tok ;b=2", "daytona-"
+			    "sandbox-auth-x", &n);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_ptr_null(lite_cookie_get("xdaytona-sandbox-auth-x=tok",
+					   "daytona-sandbox-auth-x", &n));
+	s = lite_cookie_without("a=1; daytona-sandbox-auth-x=tok ;b=2;"
+				"Daytona-Sandbox-Auth-y=2", LITE_TOKEN_COOKIE);
+	ck_assert_str_eq(s, "a=1; b=2");
+	free(s);
+	ck_assert_ptr_null(lite_cookie_without("daytona-sandbox-auth-x=t",
+					       LITE_TOKEN_COOKIE));
+
+	s = lite_target_without_param("/p?x=1&DAYTONA_SANDBOX_AUTH_KEY=t&"
+				      "daytona%5Fsandbox_auth_key=t&y=2&"
+				      "DAYTONA_SANDBOX_AUTH_KEY",
+				      LITE_TOKEN_PARAM);
+	ck_assert_str_eq(s, "/p?x=1&y=2");
+	free(s);
+	s = lite_target_without_param("/p?DAYTONA_SANDBOX_AUTH_KEY=t",
+				      LITE_TOKEN_PARAM);
+	ck_assert_str_eq(s, "/p");
+	free(s);
+	s = lite_target_without_param("/p?a&&b=", LITE_TOKEN_PARAM);
+	ck_assert_str_eq(s, "/p?a&&b=");
+	free(s);
+	ck_assert(lite_has_secret("Bearer  key-0123", "key-0123"));
+	ck_assert(!lite_has_secret("k", "k"));	/* too short to seek */
+}
+END_TEST
+
 static Suite *lite_http_suite(void)
 {
 	Suite *s = suite_create("lite_http");
@@ -189,6 +252,8 @@ static Suite *lite_http_suite(void)
 	tcase_add_test(tc, test_lite_http_rejects_bad_heads);
 	tcase_add_test(tc, test_lite_http_framing_headers);
 	tcase_add_test(tc, test_lite_http_chunked_errors);
+	tcase_add_test(tc, test_lite_creds_bearer_strict);
+	tcase_add_test(tc, test_lite_creds_scrub);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_lite_http_chunked_any_split);

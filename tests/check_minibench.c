@@ -1,12 +1,15 @@
 /*
- * Tests of the minibench task set: the registry, seeds, and every task's
- * reference and noop candidates compiled with cc against real drivers.
+ * Tests of the minibench task set: the registry, seeds, every task's
+ * reference and noop candidates compiled with cc against real harnesses
+ * and judged by the task app's judge (check_minibench_judge.c: the judge
+ * against hostile output).
  */
 #include "testutil.h"
 
 #include "minibench.h"
 #include "minibench_known.h"
 #include "rv_alloc.h"
+#include "rv_buf.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@ struct job {
 	int ntests;
 	long long seed;
 	const struct minibench_task *task;
+	struct minibench_tests *tests;	/* the harness and its judge */
 };
 
 #define JOBS_PARALLEL 3
@@ -95,43 +99,49 @@ static void job_setup(struct job *j, const struct minibench_task *t,
 	write_file(j->dir, other_name, other);
 }
 
-/* The driver alone, strictly (driver.c to driver.o). */
+/* The harness alone, strictly (driver.c to driver.o). */
 #define CC_DRIVER "cc -std=c11 -pedantic -Wall -Wextra -Werror -c driver.c " \
 	"2>cc.log"
 
-/* A job compiling candidate source cand against t's driver for seed. */
+/* j's tests for (t, seed): the harness source, kept for judging. */
+static const char *job_tests(struct job *j, const struct minibench_task *t,
+			     long long seed)
+{
+	j->tests = minibench_tests_new(t, seed);
+	ck_assert_ptr_nonnull(j->tests);
+	j->ntests = minibench_tests_count(j->tests);
+	return minibench_tests_source(j->tests);
+}
+
+/* A job compiling candidate source cand against t's harness for seed. */
 static void job_prepare(struct job *j, const struct minibench_task *t,
 			long long seed, const char *cand, const char *cflags)
 {
-	char *drv = minibench_test_source(t, seed, &j->ntests);
+	const char *drv = job_tests(j, t, seed);
 
-	ck_assert_ptr_nonnull(drv);
 	job_setup(j, t, seed, cand, "driver.c", drv, rv_xasprintf(
 		CC_DRIVER " && cc -std=c11 -O0 %s -o prog cand.c driver.o "
 		">>cc.log 2>&1 && timeout 20 ./prog >out.txt 2>err.txt",
 		cflags));
-	free(drv);
 }
 
 /*
- * A job linking t's driver for seed with objdir/ref.o, running it (to
+ * A job linking t's harness for seed with objdir/ref.o, running it (to
  * out.txt), and when noop, the same with objdir/noop.o (to noop.txt).
  */
 static void job_instance(struct job *j, const struct minibench_task *t,
 			 long long seed, const char *objdir, int noop)
 {
-	char *drv = minibench_test_source(t, seed, &j->ntests);
+	const char *drv = job_tests(j, t, seed);
 	char *noop_cmd = noop ? rv_xasprintf(
 		" && cc -o noop %s/noop.o driver.o >>cc.log 2>&1 && "
 		"timeout 20 ./noop >noop.txt 2>/dev/null", objdir) :
 		rv_xstrdup("");
 
-	ck_assert_ptr_nonnull(drv);
 	job_setup(j, t, seed, NULL, "driver.c", drv, rv_xasprintf(
 		CC_DRIVER " && cc -o ref %s/ref.o driver.o >>cc.log 2>&1 && "
 		"timeout 20 ./ref >out.txt 2>err.txt%s", objdir, noop_cmd));
 	free(noop_cmd);
-	free(drv);
 }
 
 static char *job_file(const struct job *j, const char *name)
@@ -148,21 +158,31 @@ static void job_release(struct job *j)
 	tu_rmrf(j->dir);
 	free(j->dir);
 	free(j->cmd);
+	minibench_tests_free(j->tests);
 }
 
 /*
- * Parse the output file name: PASS/FAIL lines numbered in order, then
- * RESULT.  NULL when well-formed, else what is wrong (malloc'ed).
+ * Judge the harness output file name; *report gets the verdict
+ * (malloc'ed).  Then parse that verdict: PASS/FAIL lines numbered in
+ * order, then RESULT.  NULL when well-formed, else what is wrong
+ * (malloc'ed).
  */
-static char *job_result(const struct job *j, const char *name, int *passed,
-			int *lines, int *r_passed, int *r_total)
+static char *job_judge(const struct job *j, const char *name, char **report,
+		       int *passed, int *lines, int *r_passed, int *r_total)
 {
-	char *out = job_file(j, name);
-	char *save = NULL, *bad = NULL;
+	char *path = rv_xasprintf("%s/%s", j->dir, name);
+	size_t len = 0;
+	char *out = tu_read_file(path, &len);
+	struct rv_buf b = RV_BUF_INIT;
+	char *save = NULL, *bad = NULL, *text;
+	int judged;
 
+	judged = minibench_tests_judge(j->tests, out, len, NULL, &b);
+	*report = rv_xstrdup(b.data);
+	text = rv_buf_detach(&b, NULL);
 	*passed = *lines = 0;
 	*r_passed = *r_total = -1;
-	for (char *l = strtok_r(out, "\n", &save); l && !bad;
+	for (char *l = strtok_r(text, "\n", &save); l && !bad;
 	     l = strtok_r(NULL, "\n", &save)) {
 		int k;
 
@@ -176,7 +196,11 @@ static char *job_result(const struct job *j, const char *name, int *passed,
 			bad = rv_xasprintf("stray line '%s'", l);
 		}
 	}
+	if (!bad && judged != *passed)
+		bad = rv_xasprintf("judged %d, reported %d", judged, *passed);
+	free(text);
 	free(out);
+	free(path);
 	return bad;
 }
 
@@ -198,13 +222,17 @@ static char *job_verdict(const struct job *j, const char *name, int want)
 		free(log);
 		return bad;
 	}
-	bad = job_result(j, name, &passed, &lines, &rp, &rt);
+	char *report;
+
+	bad = job_judge(j, name, &report, &passed, &lines, &rp, &rt);
 	if (!bad && want < 0)
 		want = j->ntests;
 	if (!bad && (passed != want || lines != j->ntests || rp != want ||
 		     rt != j->ntests))
-		bad = rv_xasprintf("%s: %d/%d passed in %d lines, RESULT %d %d",
-				   name, passed, j->ntests, lines, rp, rt);
+		bad = rv_xasprintf("%s: %d/%d passed in %d lines, RESULT %d "
+				   "%d:\n%s", name, passed, j->ntests, lines,
+				   rp, rt, report);
+	free(report);
 	if (bad) {
 		char *msg = rv_xasprintf("'%s' seed %lld: %s", j->task->id,
 					 j->seed, bad);
@@ -290,31 +318,34 @@ START_TEST(test_minibench_drivers_vary_with_seed)
 		const struct minibench_task *t = minibench_task(i);
 		long long seeds[] = { (long long)i, (long long)(i + n),
 				      -(long long)(i + 7 * n), LLONG_MAX };
-		char *src[4];
+		struct minibench_tests *ts[4];
+		const char *src[4];
 		const char *body = strstr(t->reference, t->signature);
 
 		for (int k = 0; k < 4; k++) {
-			int cases = -1;
+			int cases;
 
-			src[k] = minibench_test_source(t, seeds[k], &cases);
-			ck_assert_ptr_nonnull(src[k]);
+			ts[k] = minibench_tests_new(t, seeds[k]);
+			ck_assert_ptr_nonnull(ts[k]);
+			src[k] = minibench_tests_source(ts[k]);
+			cases = minibench_tests_count(ts[k]);
 			ck_assert_msg(cases >= 5 && cases <= 10,
 				      "'%s': %d cases", t->id, cases);
-			/* the reference never ships in a driver */
+			/* the reference never ships in a harness */
 			ck_assert_ptr_null(strstr(src[k],
 						  body + strlen(t->signature)));
 			for (int m = 0; m < k; m++)
 				ck_assert_msg(strcmp(src[m], src[k]) != 0,
 					      "'%s': seeds %lld and %lld give "
-					      "the same driver", t->id,
+					      "the same harness", t->id,
 					      seeds[m], seeds[k]);
 		}
-		char *again = minibench_test_source(t, seeds[1], NULL);
+		struct minibench_tests *again = minibench_tests_new(t, seeds[1]);
 
-		ck_assert_str_eq(again, src[1]);
-		free(again);
+		ck_assert_str_eq(minibench_tests_source(again), src[1]);
+		minibench_tests_free(again);
 		for (int k = 0; k < 4; k++)
-			free(src[k]);
+			minibench_tests_free(ts[k]);
 	}
 }
 END_TEST
@@ -323,22 +354,21 @@ START_TEST(test_minibench_foreign_task)
 {
 	const struct minibench_task *t = minibench_task(3);
 	struct minibench_task copy = *t, fake = *t;
-	char *a, *b;
-	int cases = -1;
+	struct minibench_tests *a, *b;
 
 	/* a copy of a record still finds its task */
-	a = minibench_test_source(&copy, 99, NULL);
-	b = minibench_test_source(t, 99, NULL);
-	ck_assert_str_eq(a, b);
+	a = minibench_tests_new(&copy, 99);
+	b = minibench_tests_new(t, 99);
+	ck_assert_str_eq(minibench_tests_source(a), minibench_tests_source(b));
 	ck_assert_ptr_eq(minibench_noop_source(&copy),
 			 minibench_noop_source(t));
-	free(a);
-	free(b);
+	minibench_tests_free(a);
+	minibench_tests_free(b);
 	fake.id = "no_such_task";
-	ck_assert_ptr_null(minibench_test_source(&fake, 1, &cases));
-	ck_assert_int_eq(cases, 0);
+	ck_assert_ptr_null(minibench_tests_new(&fake, 1));
 	ck_assert_ptr_null(minibench_noop_source(&fake));
-	ck_assert_ptr_null(minibench_test_source(NULL, 1, NULL));
+	ck_assert_ptr_null(minibench_tests_new(NULL, 1));
+	minibench_tests_free(NULL);
 }
 END_TEST
 
@@ -351,15 +381,15 @@ START_TEST(test_minibench_many_seeds_generate)
 	for (long long s = -per * n; s < per * n; s += 1) {
 		long long seed = s % 7 ? s : s * 1000003LL;
 		const struct minibench_task *t = minibench_for_seed(seed);
-		int cases = -1;
-		char *src = minibench_test_source(t, seed, &cases);
-		char *tail = rv_xasprintf("\"RESULT %%d %d\\n\"", cases);
+		struct minibench_tests *ts = minibench_tests_new(t, seed);
+		int cases = minibench_tests_count(ts);
+		char *last = rv_xasprintf("mb_begin(%d);", cases - 1);
 
 		ck_assert_msg(cases >= 5 && cases <= 10, "'%s' seed %lld: %d",
 			      t->id, seed, cases);
-		ck_assert_ptr_nonnull(strstr(src, tail));
-		free(tail);
-		free(src);
+		ck_assert_ptr_nonnull(strstr(minibench_tests_source(ts), last));
+		free(last);
+		minibench_tests_free(ts);
 	}
 }
 END_TEST
@@ -506,14 +536,12 @@ START_TEST(test_minibench_wrong_candidates)
 	jobs_run(jobs, nw);
 	for (int i = 0; i < nw; i++) {
 		struct job *j = &jobs[i];
-		char *out = job_file(j, "out.txt");
 		int passed, lines, rp, rt;
-
-		char *bad;
+		char *bad, *out;
 
 		ck_assert_msg(WIFEXITED(j->status) && !WEXITSTATUS(j->status),
 			      "'%s': did not build or run", wrong[i].id);
-		bad = job_result(j, "out.txt", &passed, &lines, &rp, &rt);
+		bad = job_judge(j, "out.txt", &out, &passed, &lines, &rp, &rt);
 		ck_assert_msg(bad == NULL, "%s", bad);
 		ck_assert_int_eq(lines, j->ntests);
 		ck_assert_int_eq(rp, passed);

@@ -182,6 +182,13 @@ static const struct {
 	  "invalid JSON in 'in.jsonl' at line 2 column 26: real number overflow" },
 	{ "{\"schema\":\"runeval.result/1\",\"spans\":[{\"provider\":\"p\",\"phase\":\"x\",\"ms\":1e400,\"ok\":true}]}",
 	  "'in.jsonl' line 1: 'ms' is out of range (inf)" },
+	/* times that cannot be written back as YYYY-MM-DD */
+	{ "{\"schema\":\"runeval.result/1\",\n\"job\":{\"id\":\"j\",\n\"started_unix_us\":1e30},\"spans\":[]}",
+	  "'in.jsonl' line 3: job.started_unix_us 1e+30 is out of range (years 0000 to 9999)" },
+	{ "{\"schema\":\"runeval.result/1\",\"job\":{\"started_unix_us\":-1e17},\"spans\":[]}",
+	  "'in.jsonl' line 1: job.started_unix_us -1e+17 is out of range" },
+	{ "{\"provider\":\"a\",\"phase\":\"p\",\"ms\":1,\"ok\":true,\"ts\":\"9999-12-31T23:59:59-01:00\"}\n",
+	  "line 1: 'ts' is not a UTC ISO-8601 time of the years 0000 to 9999" },
 	{ "[1, 2, 3]", "not a runeval result.json" },
 	{ "hello world\n", "invalid JSON in 'in.jsonl' at line 1" },
 };

@@ -333,6 +333,55 @@ START_TEST(test_markdown_stays_under_1_mib)
 }
 END_TEST
 
+/*
+ * Times past 2554 (where nanoseconds leave 64 bits) and before 1970 are
+ * written exactly, not as 1970 or through a float-to-integer cast.
+ */
+START_TEST(test_times_far_from_now_are_exact)
+{
+	static const struct { const char *ts, *iso, *junit; } cases[] = {
+		{ "2600-01-02T03:04:05.678Z", "2600-01-02T03:04:05.678Z",
+		  "2600-01-02T03:04:05" },
+		{ "9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z",
+		  "9999-12-31T23:59:59" },
+		{ "0001-03-01T00:00:00+01:00", "0001-02-28T23:00:00.000Z",
+		  "0001-02-28T23:00:00" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *line = rv_xasprintf("{\"provider\":\"p\",\"phase\":\"x\","
+					  "\"ms\":1,\"ok\":true,\"ts\":\"%s\"}\n",
+					  cases[i].ts);
+		char *in = rh_write(tmp, "far.jsonl", line);
+		char *bin = tu_build_path("runeval");
+		char *cmd = rv_xasprintf("'%s' report '%s' --json '%s/far.json' "
+					 "--junit '%s/far.xml' --quiet", bin, in,
+					 tmp, tmp);
+		char *out = NULL, *p, *xml, *want;
+		json_t *v;
+
+		ck_assert_msg(rh_sh(cmd, &out) == 0, "%s\n%s", cmd, out);
+		p = rv_xasprintf("%s/far.json", tmp);
+		v = rv_json_load_file(p, NULL);
+		ck_assert_str_eq(rv_json_str(v, "timestamp"), cases[i].iso);
+		free(p);
+		p = rv_xasprintf("%s/far.xml", tmp);
+		xml = tu_read_file(p, NULL);
+		want = rv_xasprintf("timestamp=\"%s\"", cases[i].junit);
+		ck_assert_msg(strstr(xml, want), "%s", xml);
+		json_decref(v);
+		free(want);
+		free(xml);
+		free(p);
+		free(out);
+		free(cmd);
+		free(bin);
+		free(in);
+		free(line);
+	}
+}
+END_TEST
+
 static Suite *report_render_suite(void)
 {
 	Suite *s = suite_create("report_render");
@@ -347,6 +396,7 @@ static Suite *report_render_suite(void)
 	tcase_add_test(tc, test_svg_is_well_formed);
 	tcase_add_test(tc, test_write_job_and_step_summary);
 	tcase_add_test(tc, test_markdown_stays_under_1_mib);
+	tcase_add_test(tc, test_times_far_from_now_are_exact);
 	suite_add_tcase(s, tc);
 	return s;
 }

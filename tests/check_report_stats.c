@@ -11,6 +11,7 @@
 #include "rv_json.h"
 #include "stats.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,28 @@ START_TEST(test_stats_by_hand)
 }
 END_TEST
 
+START_TEST(test_stats_huge_values_do_not_overflow)
+{
+	/* finite values whose sum (or sum of squares) is not */
+	double big[2] = { 1e308, 1e308 }, pm[2] = { -1e308, 1e308 };
+	double edge[3] = { DBL_MAX, DBL_MAX, DBL_MAX };
+	struct stats_summary s;
+
+	ck_assert_double_eq(stats_mean(big, 2), 1e308);
+	ck_assert_double_eq(stats_stddev(big, 2, 1e308), 0);
+	ck_assert_double_eq(stats_mean(pm, 2), 0);
+	ck_assert_double_eq_tol(stats_stddev(pm, 2, 0) / 1e308, M_SQRT2,
+				1e-12);
+	ck_assert(isfinite(stats_mean(edge, 3)));
+	stats_summarize(pm, NULL, 2, &s);
+	ck_assert(isfinite(s.mean) && isfinite(s.stddev));
+	/* the plain sum where it is finite: the same as before */
+	ck_assert_double_eq(stats_mean((double[]){ 0.1, 0.2, 0.3 }, 3),
+			    (0.1 + 0.2 + 0.3) / 3);
+	ck_assert(isnan(stats_mean(big, 0)));
+}
+END_TEST
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -211,6 +234,7 @@ static Suite *report_stats_suite(void)
 
 	tcase_add_test(tc, test_stats_match_the_reference);
 	tcase_add_test(tc, test_stats_by_hand);
+	tcase_add_test(tc, test_stats_huge_values_do_not_overflow);
 	tcase_add_test(tc, test_sort_agrees_with_qsort);
 	tcase_add_test(tc, test_mann_whitney_matches_the_reference);
 	tcase_add_test(tc, test_mann_whitney_edges);

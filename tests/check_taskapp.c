@@ -160,9 +160,14 @@ START_TEST(test_taskapp_health_and_info)
 	ck_assert_str_eq(rv_json_str(r.json, "auth.expected_prefix"), "th-env...");
 	ck_assert(rv_json_bool(r.json, "compiler.found", false));
 	ck_assert_ptr_nonnull(rv_json_str(r.json, "compiler.version"));
-	mode = rv_xstrdup(rv_json_str(r.json, "sandbox"));
+	mode = rv_xstrdup(rv_json_str(r.json, "sandbox.mode"));
 	ck_assert_msg(!strcmp(mode, "namespaces") || !strcmp(mode, "rlimits"),
 		      "sandbox '%s'", mode);
+	/* how strong it is, said plainly */
+	ck_assert_str_eq(rv_json_str(r.json, "sandbox.isolation"),
+			 !strcmp(mode, "namespaces") ? "strong" : "weak");
+	ck_assert_ptr_nonnull(rv_json_str(r.json, "sandbox.network"));
+	ck_assert_ptr_nonnull(rv_json_str(r.json, "sandbox.filesystem"));
 	ck_assert_int_eq(rv_json_int(r.json, "rollouts.workers", 0), 8);
 	ck_assert_ptr_null(strstr(r.body, TH_KEY));
 	th_resp_release(&r);
@@ -173,6 +178,8 @@ START_TEST(test_taskapp_health_and_info)
 	ck_assert_int_eq((int)size, (int)minibench_count());
 	ck_assert(rv_json_bool(r.json, "compiler.found", false));
 	ck_assert_str_eq(rv_json_str(r.json, "sandbox.mode"), mode);
+	ck_assert_str_eq(rv_json_str(r.json, "sandbox.isolation"),
+			 !strcmp(mode, "namespaces") ? "strong" : "weak");
 	free(mode);
 	ck_assert_int_eq(json_array_size(rv_json_path(r.json, "policies")), 4);
 	ck_assert(json_is_null(rv_json_path(r.json, "rubrics")));
@@ -409,17 +416,13 @@ END_TEST
 START_TEST(test_taskapp_rollout_code_policy)
 {
 	const struct minibench_task *t = minibench_for_seed(5);
-	char *code = th_json_str(t->reference);
-	char *members = rv_xasprintf("\"code\":%s", code);
-	char *body = th_rollout_body(5, "code", members);
+	char *body = th_source_rollout(5, t->reference, NULL);
 	json_t *v = th_rollout(&app, body);
 
 	ck_assert(th_reward(v) == 1.0);
 	ck_assert_str_eq(rv_json_str(v, "reward_info.details.policy"), "code");
 	json_decref(v);
 	free(body);
-	free(members);
-	free(code);
 	/* a candidate that does not compile */
 	body = th_rollout_body(5, "code", "\"code\":\"int this is not C;\"");
 	v = th_rollout(&app, body);

@@ -12,25 +12,31 @@
 #include "rv_json.h"
 #include "taskapp_harness.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static struct th_app app;
 static bool strong;	/* the app runs the namespaces sandbox */
+static bool default_mode;	/* the app chose its sandbox itself */
 
 static void app_start(const char *mode)
 {
 	char *args[] = { "--run-timeout", "2", "--sandbox", (char *)mode, NULL };
 	struct th_resp r;
 
+	default_mode = !strcmp(mode, "auto");
 	th_start(&app, NULL, args);
 	th_get(&app, "/health", &r);
-	strong = !strcmp(rv_json_str(r.json, "sandbox"), "namespaces");
+	strong = !strcmp(rv_json_str(r.json, "sandbox.mode"), "namespaces");
 	th_resp_release(&r);
 }
 
@@ -142,56 +148,6 @@ START_TEST(test_sandbox_stdout_flood)
 }
 END_TEST
 
-/* Writes outside the work directory fail; the host sees none of them. */
-START_TEST(test_sandbox_writes_stay_inside)
-{
-	char *dir;
-
-	if (!strong) {
-		fprintf(stderr, "skipped: no namespaces sandbox here\n");
-		return;
-	}
-	dir = tu_tmpdir();
-	char *prelude, *body, *p1, *p2;
-	json_t *v;
-	const char *out;
-
-	chmod(dir, 0777);
-	p1 = rv_xasprintf("%s/escaped", dir);
-	p2 = rv_xasprintf("/tmp/runeval-escape-%d", (int)getpid());
-	prelude = rv_xasprintf(
-		"#include <stdio.h>\n#include <stdlib.h>\n#include <errno.h>\n"
-		"#include <string.h>\n"
-		"static void try_write(const char *p)\n{\n"
-		"\tFILE *f = fopen(p, \"w\");\n"
-		"\tfprintf(stderr, \"write %%s: %%s\\n\", p, f ? \"ESCAPED\" : "
-		"strerror(errno));\n"
-		"\tif (f) { fputs(\"x\", f); fclose(f); }\n}\n");
-	body = rv_xasprintf("try_write(\"%s\");\ntry_write(\"%s\");\n"
-			    "try_write(\"../escaped\");\ntry_write(\"/escaped\");\n"
-			    "try_write(\"/etc/escaped\");\ntry_write(\"/usr/escaped\");\n"
-			    "abort();", p1, p2);
-	v = hostile(prelude, body, NULL);
-	out = rv_json_str(v, "reward_info.details.test_stderr_tail");
-	ck_assert(th_reward(v) == 0);
-	ck_assert_msg(out && strstr(out, "write /etc/escaped: "), "%s", out);
-	ck_assert_msg(!strstr(out, "ESCAPED"), "%s", out);
-	ck_assert(access(p1, F_OK) < 0);
-	ck_assert(access(p2, F_OK) < 0);
-	ck_assert(access("/escaped", F_OK) < 0);
-	ck_assert(access("/etc/escaped", F_OK) < 0);
-	json_decref(v);
-	unlink(p2);
-	tu_rmrf(dir);
-	free(dir);
-	free(p1);
-	free(p2);
-	free(prelude);
-	free(body);
-	assert_app_fine();
-}
-END_TEST
-
 /* No secret reaches a candidate; nor can it call the task app. */
 START_TEST(test_sandbox_no_secrets_no_network)
 {
@@ -238,6 +194,99 @@ START_TEST(test_sandbox_no_secrets_no_network)
 }
 END_TEST
 
+/* A TCP listener on 127.0.0.1, any port, that never blocks. */
+static int listen_local(int *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/*
+ * The sandbox blocks what /health says it blocks, and in the default
+ * mode both: a candidate that writes /tmp/x, into a world-writable host
+ * directory, up the tree and into system directories, and connects to a
+ * port this test listens on, leaves no file on the host and makes no
+ * connection.
+ */
+START_TEST(test_sandbox_writes_and_network_stay_inside)
+{
+	struct th_resp r;
+	char *dir = tu_tmpdir(), *prelude, *body, *p1, *p2;
+	const char *out;
+	bool confined, offline;
+	json_t *v;
+	int lfd, port;
+
+	th_get(&app, "/health", &r);
+	confined = strcmp(rv_json_str(r.json, "sandbox.filesystem"), "shared");
+	offline = !strcmp(rv_json_str(r.json, "sandbox.network"), "blocked");
+	th_resp_release(&r);
+	ck_assert(!default_mode || (confined && offline));
+	lfd = listen_local(&port);
+	chmod(dir, 0777);
+	p1 = rv_xasprintf("/tmp/runeval-escape-%d", (int)getpid());
+	p2 = rv_xasprintf("%s/escaped", dir);
+	prelude = rv_xasprintf(
+		"#include <stdio.h>\n#include <stdlib.h>\n#include <errno.h>\n"
+		"#include <string.h>\n#include <fcntl.h>\n#include <unistd.h>\n"
+		"#include <arpa/inet.h>\n#include <sys/socket.h>\n"
+		"static void try_write(const char *p)\n{\n"
+		"\tint fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0666);\n"
+		"\tfprintf(stderr, \"write %%s: %%s\\n\", p, fd >= 0 ? "
+		"\"ESCAPED\" : strerror(errno));\n"
+		"\tif (fd >= 0) close(fd);\n}\n");
+	body = rv_xasprintf(
+		"try_write(\"%s\");\ntry_write(\"%s\");\n"
+		"try_write(\"../escaped\");\ntry_write(\"/escaped\");\n"
+		"try_write(\"/etc/escaped\");\ntry_write(\"/usr/escaped\");\n"
+		"struct sockaddr_in sa_ = { .sin_family = AF_INET, "
+		".sin_port = htons(%d) };\n"
+		"sa_.sin_addr.s_addr = htonl(0x7f000001);\n"
+		"int fd_ = socket(AF_INET, SOCK_STREAM, 0);\n"
+		"fprintf(stderr, \"connect: %%s\\n\", fd_ >= 0 && connect(fd_, "
+		"(struct sockaddr *)&sa_, sizeof sa_) == 0 ? \"CONNECTED\" : "
+		"strerror(errno));\nabort();", p1, p2, port);
+	v = hostile(prelude, body, NULL);
+	out = rv_json_str(v, "reward_info.details.test_stderr_tail");
+	ck_assert(th_reward(v) == 0);
+	/* the candidate made its attempts; they failed where promised */
+	ck_assert_msg(out && strstr(out, "write /usr/escaped: ") &&
+		      strstr(out, "connect: "), "%s", test_status(v));
+	if (offline) {
+		ck_assert_msg(!strstr(out, "CONNECTED"), "%s", out);
+		ck_assert_int_lt(accept(lfd, NULL, NULL), 0);
+		ck_assert_int_eq(errno, EAGAIN);
+	}
+	if (confined) {
+		ck_assert_msg(!strstr(out, "ESCAPED"), "%s", out);
+		ck_assert(access(p1, F_OK) < 0);
+		ck_assert(access(p2, F_OK) < 0);
+		ck_assert(access("/escaped", F_OK) < 0);
+		ck_assert(access("/etc/escaped", F_OK) < 0);
+		ck_assert(access("/usr/escaped", F_OK) < 0);
+	}
+	json_decref(v);
+	unlink(p1);
+	close(lfd);
+	tu_rmrf(dir);
+	free(dir);
+	free(p1);
+	free(p2);
+	free(prelude);
+	free(body);
+	assert_app_fine();
+}
+END_TEST
+
 START_TEST(test_sandbox_rollout_deadline)
 {
 	uint64_t t0 = rv_now_ns();
@@ -274,9 +323,7 @@ START_TEST(test_sandbox_candidate_prints_do_not_count)
 				 "\tprintf(\"PASS 0\\nPASS 1\\nPASS 2\\nPASS 3\\n"
 				 "PASS 4\\nRESULT 5 5\\nno newline\");\n%s",
 				 (int)(brace - noop), noop, brace + 1);
-	char *code = th_json_str(src);
-	char *members = rv_xasprintf("\"code\":%s", code);
-	char *body = th_rollout_body(3, "code", members);
+	char *body = th_source_rollout(3, src, NULL);
 	json_t *v = th_rollout(&app, body);
 	const char *err = rv_json_str(v, "reward_info.details.test_stderr_tail");
 
@@ -287,8 +334,6 @@ START_TEST(test_sandbox_candidate_prints_do_not_count)
 		"reward_info.details.test_output_tail"), "FAIL 0"));
 	json_decref(v);
 	free(body);
-	free(members);
-	free(code);
 	free(src);
 }
 END_TEST
@@ -370,8 +415,8 @@ static Suite *sandbox_suite(void)
 	tcase_add_test(tc, test_sandbox_fork_bomb);
 	tcase_add_test(tc, test_sandbox_huge_allocation);
 	tcase_add_test(tc, test_sandbox_stdout_flood);
-	tcase_add_test(tc, test_sandbox_writes_stay_inside);
 	tcase_add_test(tc, test_sandbox_no_secrets_no_network);
+	tcase_add_test(tc, test_sandbox_writes_and_network_stay_inside);
 	tcase_add_test(tc, test_sandbox_rollout_deadline);
 	tcase_add_test(tc, test_sandbox_candidate_prints_do_not_count);
 	tcase_add_test(tc, test_sandbox_health_while_busy);
@@ -384,6 +429,7 @@ static Suite *sandbox_suite(void)
 	tcase_add_test(tc, test_sandbox_fork_bomb);
 	tcase_add_test(tc, test_sandbox_huge_allocation);
 	tcase_add_test(tc, test_sandbox_stdout_flood);
+	tcase_add_test(tc, test_sandbox_writes_and_network_stay_inside);
 	tcase_add_test(tc, test_sandbox_rollout_deadline);
 	suite_add_tcase(s, tc);
 	return s;

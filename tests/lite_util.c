@@ -234,6 +234,28 @@ long tl_preview(struct tl_server *s, const char *id, int port,
 	return st;
 }
 
+void tl_start_app(struct tl_server *s, const char *id, const char *name,
+		  const char *script, int port)
+{
+	char *cmd = rv_xasprintf("cat > /tmp/%s.py <<'PYEOF'\n%sPYEOF\n"
+				 "nohup python3 /tmp/%s.py %d > /tmp/%s.log "
+				 "2>&1 &", name, script, name, port, name);
+
+	free(tl_exec(s, id, cmd, NULL));
+	free(cmd);
+	for (int i = 0; i < 1000; i++) {
+		struct rv_http_response r = RV_HTTP_RESPONSE_INIT;
+		long st = tl_preview(s, id, port, "/ready", true, &r);
+
+		rv_http_response_release(&r);
+		if (st == 200)
+			return;
+		ck_assert_int_eq(st, 502);	/* not listening yet */
+		usleep(10000);
+	}
+	ck_abort_msg("%s did not start in sandbox %s", name, id);
+}
+
 int tl_count_procs(const char *marker)
 {
 	DIR *d = opendir("/proc");

@@ -72,6 +72,27 @@ long tl_preview(struct tl_server *s, const char *id, int port,
 		const char *path, bool with_token,
 		struct rv_http_response *resp);
 
+/*
+ * The end of a python3 app for tl_start_app() that defines handle(conn)
+ * (and imports socket, sys, threading): serve 127.0.0.1:argv[1], each
+ * connection on a thread of its own.
+ */
+#define TL_PY_SERVE \
+	"s = socket.socket()\n" \
+	"s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n" \
+	"s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(16)\n" \
+	"while True:\n" \
+	"    c, _ = s.accept()\n" \
+	"    threading.Thread(target=handle, args=(c,), daemon=True).start()\n"
+
+/*
+ * Write the python3 program script to /tmp/<name>.py in sandbox id, start
+ * it with port as its argument, and wait until GET /ready through the
+ * preview answers 200 (502 meanwhile).
+ */
+void tl_start_app(struct tl_server *s, const char *id, const char *name,
+		  const char *script, int port);
+
 /* How many host processes have marker in their command line. */
 int tl_count_procs(const char *marker);
 

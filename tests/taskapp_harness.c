@@ -186,14 +186,10 @@ char *th_rollout_body(long long seed, const char *policy,
 	return rv_buf_detach(&b, NULL);
 }
 
-char *th_code_rollout(long long seed, const char *prelude, const char *fn_body,
-		      const char *config_members)
+char *th_source_rollout(long long seed, const char *source,
+			const char *config_members)
 {
-	const struct minibench_task *t = minibench_for_seed(seed);
-	char *src = rv_xasprintf("#include <stdbool.h>\n#include <stddef.h>\n"
-				 "#include <stdint.h>\n%s\n%s\n{\n%s\n}\n",
-				 prelude ? prelude : "", t->signature, fn_body);
-	char *js = th_json_str(src);
+	char *js = th_json_str(source);
 	char *members = rv_xasprintf("\"code\":%s%s%s", js,
 				     config_members ? "," : "",
 				     config_members ? config_members : "");
@@ -201,6 +197,18 @@ char *th_code_rollout(long long seed, const char *prelude, const char *fn_body,
 
 	free(members);
 	free(js);
+	return body;
+}
+
+char *th_code_rollout(long long seed, const char *prelude, const char *fn_body,
+		      const char *config_members)
+{
+	const struct minibench_task *t = minibench_for_seed(seed);
+	char *src = rv_xasprintf("#include <stdbool.h>\n#include <stddef.h>\n"
+				 "#include <stdint.h>\n%s\n%s\n{\n%s\n}\n",
+				 prelude ? prelude : "", t->signature, fn_body);
+	char *body = th_source_rollout(seed, src, config_members);
+
 	free(src);
 	return body;
 }

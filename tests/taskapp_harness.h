@@ -70,6 +70,10 @@ void th_resp_release(struct th_resp *r);
 char *th_rollout_body(long long seed, const char *policy,
 		      const char *config_members);
 
+/* A "code" policy rollout body of C source, plus config members (may be NULL). */
+char *th_source_rollout(long long seed, const char *source,
+			const char *config_members);
+
 /*
  * A "code" policy rollout body whose candidate is seed's task signature
  * with fn_body as its body (after standard includes and prelude, which

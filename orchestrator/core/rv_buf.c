@@ -206,3 +206,44 @@ char *rv_hex(const void *data, size_t n, char *out)
 	out[2 * n] = '\0';
 	return out;
 }
+
+size_t rv_utf8_len(const void *s, size_t n, uint32_t *cp)
+{
+	const unsigned char *p = s;
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	uint32_t v;
+	size_t len;
+
+	if (c < 0x80) {
+		if (cp)
+			*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	v = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+	for (size_t i = 1; i < len; i++) {
+		if (i > 1 && (p[i] < 0x80 || p[i] > 0xbf))
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if (cp)
+		*cp = v;
+	return len;
+}

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct rv_buf {
 	char *data;	/* NUL-terminated; "" (not NULL) when empty */
@@ -49,6 +50,13 @@ void rv_buf_add_base64(struct rv_buf *b, const void *data, size_t n);
  * is not base64.
  */
 bool rv_buf_add_unbase64(struct rv_buf *b, const char *s, size_t n);
+/*
+ * The length of the well-formed UTF-8 sequence at s (n >= 1 bytes there)
+ * and its code point in *cp (may be NULL): 1 for ASCII, 2 to 4, or 0 when
+ * s does not start one (RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF, no sequence cut by n).
+ */
+size_t rv_utf8_len(const void *s, size_t n, uint32_t *cp);
 /* The contents, malloc'ed, now the caller's; b is left empty. */
 char *rv_buf_detach(struct rv_buf *b, size_t *len);
 

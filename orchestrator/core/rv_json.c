@@ -2,6 +2,7 @@
 
 #include "rv_alloc.h"
 #include "rv_fs.h"
+#include "rv_redact.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -126,4 +127,42 @@ const char *rv_json_type_name(const json_t *v)
 	case JSON_NULL: return "null";
 	}
 	return "unknown";
+}
+
+/* s redacted, as a JSON string (a cut in a character gives the mark). */
+static json_t *rv_json_redact_str(const char *s)
+{
+	char *r = rv_redact(s);
+	json_t *v = json_string(r);
+
+	free(r);
+	return v ? v : json_string(RV_REDACT_MARK);
+}
+
+json_t *rv_json_redact(const json_t *v)
+{
+	const char *key;
+	json_t *out, *item, *k;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return rv_json_redact_str(json_string_value(v));
+	case JSON_ARRAY:
+		out = json_array();
+		json_array_foreach((json_t *)v, i, item)
+			json_array_append_new(out, rv_json_redact(item));
+		return out;
+	case JSON_OBJECT:
+		out = json_object();
+		json_object_foreach((json_t *)v, key, item) {
+			k = rv_json_redact_str(key);
+			json_object_set_new(out, json_string_value(k),
+					    rv_json_redact(item));
+			json_decref(k);
+		}
+		return out;
+	default:
+		return json_incref((json_t *)v);
+	}
 }

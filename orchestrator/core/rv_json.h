@@ -50,6 +50,13 @@ long long rv_json_int(const json_t *v, const char *dotted, long long fallback);
 /* Boolean at a dotted path, or fallback. */
 bool rv_json_bool(const json_t *v, const char *dotted, bool fallback);
 
+/*
+ * A copy of v (new reference) with every registered secret replaced in
+ * its strings and object keys (rv_redact()); numbers, booleans and null
+ * are shared.  Keys that become equal collapse into one.
+ */
+json_t *rv_json_redact(const json_t *v);
+
 /* Name of a JSON type for messages ("string", "object", ...). */
 const char *rv_json_type_name(const json_t *v);
 

@@ -2,7 +2,9 @@
  * rv_log: leveled logging to stderr.
  *
  * Lines look like "runeval: warning: ..." and pass through rv_redact()
- * before they are written, so a registered secret never reaches a log.
+ * before they are written, so a registered secret never reaches a log,
+ * then through rv_term_escape(), so that no control character (not even
+ * a newline) in a message reaches the terminal.
  * Thread-safe (one line is written atomically).
  */
 #ifndef RUNEVAL_ORCHESTRATOR_CORE_RV_LOG_H

@@ -2,6 +2,7 @@
 
 #include "rv_alloc.h"
 #include "rv_buf.h"
+#include "rv_fs.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -39,35 +40,49 @@ void rv_redact_reset(void)
 	pthread_mutex_unlock(&rv_redact_lock);
 }
 
-/* Caller holds the lock.  Returns the secret found earliest at/after p. */
-static const char *rv_redact_find(const char *p, size_t *len)
+/*
+ * Caller holds the lock.  The earliest place in p[0..n) where a secret,
+ * or at least RV_REDACT_PREFIX_MIN of its leading characters, appears;
+ * *len is how far it matches there (the longest match at that place).
+ */
+static const char *rv_redact_find(const char *p, size_t n, size_t *len)
 {
 	const char *best = NULL;
 
 	for (size_t i = 0; i < rv_nsecrets; i++) {
-		const char *hit = strstr(p, rv_secrets[i]);
-		size_t n = strlen(rv_secrets[i]);
+		const char *sec = rv_secrets[i];
+		size_t slen = strlen(sec);
+		size_t k = slen < RV_REDACT_PREFIX_MIN ? slen :
+			RV_REDACT_PREFIX_MIN;
+		const char *hit = memmem(p, n, sec, k);
+		size_t m;
 
-		if (hit && (!best || hit < best || (hit == best && n > *len))) {
+		if (!hit || (best && hit > best))
+			continue;
+		m = k;
+		while (m < slen && hit + m < p + n && hit[m] == sec[m])
+			m++;
+		if (!best || hit < best || m > *len) {
 			best = hit;
-			*len = n;
+			*len = m;
 		}
 	}
 	return best;
 }
 
-static void rv_redact_into(const char *s, struct rv_buf *out)
+/* Append s[0..n) to out with every secret (or prefix) replaced. */
+static void rv_redact_into(const char *s, size_t n, struct rv_buf *out)
 {
-	const char *p = s, *hit;
+	const char *p = s, *end = s + n, *hit;
 	size_t len = 0;
 
-	while ((hit = rv_redact_find(p, &len))) {
+	while ((hit = rv_redact_find(p, (size_t)(end - p), &len))) {
 		rv_buf_add(out, p, (size_t)(hit - p));
 		rv_buf_adds(out, RV_REDACT_MARK);
 		p = hit + len;
 		len = 0;
 	}
-	rv_buf_adds(out, p);
+	rv_buf_add(out, p, (size_t)(end - p));
 }
 
 char *rv_redact(const char *s)
@@ -77,7 +92,7 @@ char *rv_redact(const char *s)
 	if (!s)
 		return NULL;
 	pthread_mutex_lock(&rv_redact_lock);
-	rv_redact_into(s, &out);
+	rv_redact_into(s, strlen(s), &out);
 	pthread_mutex_unlock(&rv_redact_lock);
 	return rv_buf_detach(&out, NULL);
 }
@@ -93,7 +108,7 @@ void rv_redact_buf(struct rv_buf *b)
 		pthread_mutex_unlock(&rv_redact_lock);
 		return;
 	}
-	rv_redact_into(b->data, &out);
+	rv_redact_into(b->data, b->len, &out);
 	pthread_mutex_unlock(&rv_redact_lock);
 	rv_buf_release(b);
 	*b = out;
@@ -107,7 +122,7 @@ bool rv_redact_contains(const char *s)
 	if (!s)
 		return false;
 	pthread_mutex_lock(&rv_redact_lock);
-	found = rv_redact_find(s, &len) != NULL;
+	found = rv_redact_find(s, strlen(s), &len) != NULL;
 	pthread_mutex_unlock(&rv_redact_lock);
 	return found;
 }
@@ -119,4 +134,80 @@ void rv_redact_hint(const char *secret, char *out, size_t size)
 		return;
 	}
 	snprintf(out, size, "%.4s...(%zu chars)", secret, strlen(secret));
+}
+
+/*
+ * Caller holds the lock.  The length of the longest tail of s[0..n) that
+ * is the start of a secret, without the whole of it: bytes that must
+ * wait for what follows before they can be judged.
+ */
+static size_t rv_redact_hold(const char *s, size_t n)
+{
+	size_t hold = 0;
+
+	for (size_t i = 0; i < rv_nsecrets; i++) {
+		size_t slen = strlen(rv_secrets[i]);
+
+		for (size_t k = slen - 1 < n ? slen - 1 : n; k > hold; k--) {
+			if (!memcmp(s + n - k, rv_secrets[i], k)) {
+				hold = k;
+				break;
+			}
+		}
+	}
+	return hold;
+}
+
+void rv_redact_stream_init(struct rv_redact_stream *st, int fd)
+{
+	st->fd = fd;
+	rv_buf_init(&st->pending);
+}
+
+/* Write out the first n pending bytes, redacted, and drop them. */
+static void rv_redact_stream_emit(struct rv_redact_stream *st, size_t n)
+{
+	struct rv_buf out = RV_BUF_INIT;
+
+	if (!n)
+		return;
+	pthread_mutex_lock(&rv_redact_lock);
+	rv_redact_into(st->pending.data, n, &out);
+	pthread_mutex_unlock(&rv_redact_lock);
+	/* a lost log line must not stop the writer */
+	if (st->fd >= 0)
+		(void)rv_write_all(st->fd, out.data, out.len);
+	rv_buf_release(&out);
+	memmove(st->pending.data, st->pending.data + n, st->pending.len - n);
+	rv_buf_truncate(&st->pending, st->pending.len - n);
+}
+
+/* Everything but a tail that may be the start of a secret. */
+void rv_redact_stream_flush(struct rv_redact_stream *st)
+{
+	size_t hold;
+
+	pthread_mutex_lock(&rv_redact_lock);
+	hold = rv_redact_hold(st->pending.data, st->pending.len);
+	pthread_mutex_unlock(&rv_redact_lock);
+	rv_redact_stream_emit(st, st->pending.len - hold);
+}
+
+void rv_redact_stream_write(struct rv_redact_stream *st, const void *data,
+			    size_t len)
+{
+	const char *nl;
+
+	rv_buf_add(&st->pending, data, len);
+	nl = memrchr(st->pending.data, '\n', st->pending.len);
+	if (nl)
+		rv_redact_stream_emit(st, (size_t)(nl - st->pending.data) + 1);
+	if (st->pending.len > RV_REDACT_STREAM_LINE_MAX)
+		rv_redact_stream_flush(st);
+}
+
+void rv_redact_stream_finish(struct rv_redact_stream *st)
+{
+	rv_redact_stream_emit(st, st->pending.len);
+	rv_buf_release(&st->pending);
 }

@@ -14,10 +14,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rv_buf.h"
+
 #define RV_REDACT_MIN_LEN 6
 #define RV_REDACT_MARK "[REDACTED]"
 
-struct rv_buf;
+/*
+ * A secret's leading characters are redacted too, from this many on:
+ * loggers print key prefixes ("sk-abc12...", synth-ai's auth the first
+ * 15 characters), and 8 characters of a key are 32 bits or more, which
+ * ordinary text does not match by chance, while rv_redact_hint() shows
+ * only 4.  The whole run that matches is replaced, so "key=sk-abcdefgh..."
+ * becomes "key=[REDACTED]...".  A secret shorter than this is redacted
+ * whole only.
+ */
+#define RV_REDACT_PREFIX_MIN 8
 
 /* Remember secret (copied).  NULL or short values are ignored. */
 void rv_redact_add(const char *secret);
@@ -25,13 +36,14 @@ void rv_redact_add(const char *secret);
 /* Forget every registered secret (tests). */
 void rv_redact_reset(void);
 
-/* A malloc'ed copy of s with every registered secret replaced. */
+/* A malloc'ed copy of s with every registered secret (and every prefix of
+   one of at least RV_REDACT_PREFIX_MIN characters) replaced. */
 char *rv_redact(const char *s);
 
 /* Replace every registered secret inside b. */
 void rv_redact_buf(struct rv_buf *b);
 
-/* Does s contain a registered secret? */
+/* Does s contain a registered secret (or such a prefix)? */
 bool rv_redact_contains(const char *s);
 
 /*
@@ -39,5 +51,29 @@ bool rv_redact_contains(const char *s);
  * length ("abcd…(64 chars)"), written into out.  Never the whole value.
  */
 void rv_redact_hint(const char *secret, char *out, size_t size);
+
+/*
+ * A redacting writer for a stream of output (a task app's log): bytes go
+ * to fd line by line, redacted.  A line is held until it ends, or until
+ * it passes RV_REDACT_STREAM_LINE_MAX bytes or rv_redact_stream_flush()
+ * is called; even then, a tail that may be the start of a secret waits
+ * for what follows, so that a secret split across writes is caught whole.
+ * Write errors are ignored (a lost log line must not stop the app).  Not
+ * thread-safe: one writer per stream.
+ */
+#define RV_REDACT_STREAM_LINE_MAX (64u * 1024)
+
+struct rv_redact_stream {
+	int fd;			/* -1: redact and drop */
+	struct rv_buf pending;	/* bytes not written yet */
+};
+
+void rv_redact_stream_init(struct rv_redact_stream *st, int fd);
+void rv_redact_stream_write(struct rv_redact_stream *st, const void *data,
+			    size_t len);
+/* Write out what is pending but a possible secret's start (idle). */
+void rv_redact_stream_flush(struct rv_redact_stream *st);
+/* Write out everything pending (the stream ended) and release it. */
+void rv_redact_stream_finish(struct rv_redact_stream *st);
 
 #endif

@@ -21,11 +21,12 @@
 int report_main(int argc, char **argv);
 
 /*
- * Render summary.json, report.md, junit.xml, metrics.prom, waterfall.svg
- * and hyperfine.json from one result.json into outdir (created if
- * missing); report.md is also appended to $GITHUB_STEP_SUMMARY when that
- * is set.  Fails on unreadable or malformed input, or when a file cannot
- * be written.
+ * Render every format of the format table that has a file name
+ * (report_format.h: summary.json, report.md, junit.xml, metrics.prom,
+ * waterfall.svg, hyperfine.json) from one result.json into outdir
+ * (created if missing); report.md is also appended to
+ * $GITHUB_STEP_SUMMARY when that is set.  Fails on unreadable or
+ * malformed input, or when a file cannot be written.
  */
 enum rv_code report_write_job(const char *result_path, const char *outdir,
 			      struct rv_err *err);

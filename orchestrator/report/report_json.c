@@ -1,6 +1,7 @@
 /* summary.json and the hyperfine-compatible export. */
 #include "report_render.h"
 
+#include "report_load.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_json.h"
@@ -26,10 +27,9 @@ void report_view_times(struct report_view *v)
 	for (size_t i = 0; i < v->set->n_jobs; i++)
 		if (v->set->jobs[i].epoch_ms < t0)
 			t0 = v->set->jobs[i].epoch_ms;
-	if (isfinite(t0) && t0 >= 0)
-		rv_wall_iso8601((uint64_t)(t0 * 1e6), v->timestamp,
-				sizeof(v->timestamp));
-	else
+	/* inputs hold only times in range (their readers check), so the
+	   fallback is for no time at all */
+	if (!report_format_utc(t0, v->timestamp, sizeof(v->timestamp)))
 		memcpy(v->timestamp, v->generated_utc, sizeof(v->timestamp));
 }
 
@@ -63,7 +63,7 @@ static json_t *providers_json(const struct report_view *v)
 
 		json_object_set_new(e, "success", json_boolean(p->ok == p->n));
 		json_object_set_new(e, "total_duration",
-				    json_real(p->total_ms / 1000));
+				    num_or_null(p->total_ms / 1000));
 		json_object_set_new(e, "tests_passed", json_integer((json_int_t)p->ok));
 		json_object_set_new(e, "total_tests", json_integer((json_int_t)p->n));
 		json_object_set_new(e, "success_rate", num_or_null(
@@ -97,7 +97,7 @@ static json_t *comparison_json(const struct report_view *v)
 		json_object_set_new(rates, name, num_or_null(
 			p->n ? (double)p->ok / (double)p->n : NAN));
 		json_object_set_new(scores, name, st->n_common ?
-				    json_real(p->score_ms) : json_null());
+				    num_or_null(p->score_ms) : json_null());
 	}
 	for (size_t k = 0; k < st->n_common; k++)
 		json_array_append_new(common, json_string(

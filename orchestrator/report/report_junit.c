@@ -8,12 +8,13 @@
  */
 #include "report_render.h"
 
+#include "report_load.h"
 #include "report_util.h"
 #include "rv_phase.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define JUNIT_TEXT_MAX 2000	/* bytes of an error in a message */
 
@@ -49,18 +50,11 @@ static void junit_timestamp(const struct report_view *v,
 			    const struct report_job *job, char *out,
 			    size_t size)
 {
-	double ms = job->epoch_ms;
-	time_t t;
-	struct tm tm;
+	char iso[32];
 
-	if (!isfinite(ms)) {
-		memcpy(out, v->timestamp, 19);
-		out[19] = '\0';
-		return;
-	}
-	t = (time_t)(ms / 1000);
-	gmtime_r(&t, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!report_format_utc(job->epoch_ms, iso, sizeof(iso)))
+		snprintf(iso, sizeof(iso), "%s", v->timestamp);
+	snprintf(out, size, "%.19s", iso);
 }
 
 static void junit_rollouts(struct rv_buf *b, const struct report_view *v,

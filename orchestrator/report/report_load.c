@@ -97,9 +97,8 @@ static bool report_looks_like_lines(const char *data, size_t len)
 	return jscan_seek_key(&s, "phase");
 }
 
-/* 1-based line and column of p in data. */
-static void report_line_col(const char *data, const char *p, unsigned *line,
-			    unsigned *col)
+void report_line_col(const char *data, const char *p, unsigned *line,
+		     unsigned *col)
 {
 	const char *bol = data;
 
@@ -312,5 +311,53 @@ __attribute__((hot)) bool report_parse_utc(const char *s, double *epoch_ms)
 		return false;
 	*epoch_ms = ((double)report_days(y, mo, d) * 86400.0 + h * 3600.0 +
 		     mi * 60.0 + sec - oh * 3600.0 - om * 60.0 + frac) * 1000.0;
+	return report_utc_in_range(*epoch_ms);
+}
+
+#define REPORT_DAY_MS 86400000.0
+
+bool report_utc_in_range(double epoch_ms)
+{
+	/* years 0000 to 9999: what the ISO-8601 form holds in 4 digits */
+	return epoch_ms >= (double)report_days(0, 1, 1) * REPORT_DAY_MS &&
+		epoch_ms < ((double)report_days(9999, 12, 31) + 1) *
+		REPORT_DAY_MS;
+}
+
+/*
+ * The date of a day count from 1970-01-01 (Howard Hinnant's
+ * civil_from_days, the inverse of report_days()).
+ */
+static void report_civil(long long z, int *y, int *m, int *d)
+{
+	long long era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+bool report_format_utc(double epoch_ms, char *buf, size_t size)
+{
+	double ms, days;
+	long long rem;
+	int y, mo, d;
+
+	if (!report_utc_in_range(epoch_ms))
+		return false;
+	/* whole milliseconds: exact in a double over this range */
+	ms = floor(epoch_ms);
+	days = floor(ms / REPORT_DAY_MS);
+	rem = (long long)(ms - days * REPORT_DAY_MS);
+	report_civil((long long)days, &y, &mo, &d);
+	snprintf(buf, size, "%04d-%02d-%02dT%02lld:%02lld:%02lld.%03lldZ", y,
+		 mo, d, rem / 3600000, rem / 60000 % 60, rem / 1000 % 60,
+		 rem % 1000);
 	return true;
 }

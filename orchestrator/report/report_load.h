@@ -118,7 +118,22 @@ enum rv_code report_json_error(const char *name, const char *data,
 void report_derive_rollouts(struct report_set *set, size_t first);
 
 /* Parse a UTC ISO-8601 time ("2026-11-21T20:48:44.123Z", or an offset
- * "+02:00") into milliseconds since the epoch. */
+ * "+02:00") into milliseconds since the epoch; false when malformed or
+ * outside the years 0000 to 9999 (report_utc_in_range()). */
 bool report_parse_utc(const char *s, double *epoch_ms);
+
+/* Is a time (ms since 1970) within the years 0000 to 9999 (UTC)? */
+bool report_utc_in_range(double epoch_ms);
+
+/*
+ * Format a time (ms since 1970) as "YYYY-MM-DDTHH:MM:SS.mmmZ" exactly,
+ * the proleptic Gregorian calendar, milliseconds rounded down; false
+ * (buf untouched) outside report_utc_in_range().  buf: 25 bytes or more.
+ */
+bool report_format_utc(double epoch_ms, char *buf, size_t size);
+
+/* 1-based line and column of p in data. */
+void report_line_col(const char *data, const char *p, unsigned *line,
+		     unsigned *col);
 
 #endif

@@ -117,6 +117,28 @@ static char *dup_str(const json_t *v, const char *path)
 	return rv_xstrdup(rv_json_str(v, path));
 }
 
+/*
+ * job.started_unix_us must be a time runeval can write back (years 0000
+ * to 9999): a larger one is an error at its line (found by its key in
+ * the "job" member m, else that member's first line).
+ */
+static enum rv_code result_check_start(const char *name, const char *data,
+				       const struct report_member *m,
+				       double epoch_ms, struct rv_err *err)
+{
+	static const char key[] = "\"started_unix_us\"";
+	const char *at;
+	unsigned line, col;
+
+	if (report_utc_in_range(epoch_ms))
+		return RV_OK;
+	at = m->at ? memmem(m->at, m->len, key, sizeof(key) - 1) : NULL;
+	report_line_col(data, at ? at : m->at ? m->at : data, &line, &col);
+	return rv_errf(err, RV_ERR_PROTO, "'%s' line %u: job.started_unix_us "
+		       "%g is out of range (years 0000 to 9999)", name, line,
+		       epoch_ms * 1000);
+}
+
 static struct report_job *result_job(struct report_set *set, const char *name,
 				     const json_t *root, uint32_t *provider)
 {
@@ -208,8 +230,11 @@ enum rv_code report_load_result(struct report_set *set, const char *name,
 		goto out;
 	}
 	job = result_job(set, name, meta, &provider);
-	rc = each_element(&f, name, data, len, "spans", &present, result_span,
-			  &provider, err);
+	rc = isnan(job->epoch_ms) ? RV_OK :
+		result_check_start(name, data, &m[1], job->epoch_ms, err);
+	if (rc == RV_OK)
+		rc = each_element(&f, name, data, len, "spans", &present,
+				  result_span, &provider, err);
 	if (rc == RV_OK && !present)
 		rc = rv_errf(err, RV_ERR_PROTO, "'%s': missing 'spans'", name);
 	if (rc == RV_OK)

@@ -145,7 +145,7 @@ static bool span_ts(struct report_fields *f, struct report_sample *out)
 	}
 	if (f->vlen >= sizeof(buf) || !report_parse_utc(buf, &ms))
 		return report_field_bad(f,
-			"'ts' is not a UTC ISO-8601 time: '%.*s'",
+			"'ts' is not a UTC ISO-8601 time of the years 0000 to 9999: '%.*s'",
 			(int)(f->vlen < 60 ? f->vlen : 60), f->v);
 	out->start_ms = ms;	/* made relative once the file is read */
 	return true;

@@ -3,6 +3,7 @@
 
 #include "report_util.h"
 #include "rv_alloc.h"
+#include "rv_term.h"
 
 #include <math.h>
 #include <string.h>
@@ -15,10 +16,11 @@ struct table {
 	size_t n, cols;
 };
 
+/* A cell: names come from the inputs, so one line, nothing to obey. */
 static void table_add(struct table *t, const char *s)
 {
 	t->cells = rv_xreallocarray(t->cells, t->n + 1, sizeof(*t->cells));
-	t->cells[t->n++] = rv_xstrdup(s);
+	t->cells[t->n++] = rv_term_safe(s);
 }
 
 static void table_name(struct table *t, const char *s)

@@ -2,6 +2,7 @@
 
 #include "rv_alloc.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -151,10 +152,50 @@ double stats_mad_sorted(const double *sorted, size_t n)
 	return lo + (h - (double)k) * (hi - lo);
 }
 
+double stats_mean(const double *v, size_t n)
+{
+	double sum = 0;
+
+	if (n == 0)
+		return NAN;
+	for (size_t i = 0; i < n; i++)
+		sum += v[i];
+	if (isfinite(sum))
+		return sum / (double)n;
+	/* the sum of finite values overflowed, their mean cannot (|mean|
+	   <= max |v|): add halves of v[i] / n, then double, within range */
+	sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += v[i] * 0.5 / (double)n;
+	return fabs(sum) <= DBL_MAX / 2 ? 2 * sum : copysign(DBL_MAX, sum);
+}
+
+double stats_stddev(const double *v, size_t n, double mean)
+{
+	double ss = 0, big = 0;
+
+	if (n < 2)
+		return n ? 0 : NAN;
+	for (size_t i = 0; i < n; i++)
+		ss += (v[i] - mean) * (v[i] - mean);
+	if (isfinite(ss))
+		return sqrt(ss / (double)(n - 1));
+	/* a square overflowed: the same sum in units of the largest value */
+	for (size_t i = 0; i < n; i++)
+		if (fabs(v[i]) > big)
+			big = fabs(v[i]);
+	ss = 0;
+	for (size_t i = 0; i < n; i++) {
+		double d = v[i] / big - mean / big;
+
+		ss += d * d / (double)(n - 1);
+	}
+	return big * sqrt(ss);
+}
+
 void stats_summary_sorted(const double *sorted, size_t n_ok, size_t n_all,
 			  struct stats_summary *out)
 {
-	double sum = 0, ss = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->n = n_all;
@@ -171,12 +212,8 @@ void stats_summary_sorted(const double *sorted, size_t n_ok, size_t n_all,
 	out->p90 = stats_quantile_sorted(sorted, n_ok, 0.90);
 	out->p95 = stats_quantile_sorted(sorted, n_ok, 0.95);
 	out->p99 = stats_quantile_sorted(sorted, n_ok, 0.99);
-	for (size_t i = 0; i < n_ok; i++)
-		sum += sorted[i];
-	out->mean = sum / (double)n_ok;
-	for (size_t i = 0; i < n_ok; i++)
-		ss += (sorted[i] - out->mean) * (sorted[i] - out->mean);
-	out->stddev = n_ok > 1 ? sqrt(ss / (double)(n_ok - 1)) : 0;
+	out->mean = stats_mean(sorted, n_ok);
+	out->stddev = stats_stddev(sorted, n_ok, out->mean);
 	out->mad = stats_mad_sorted(sorted, n_ok);
 }
 

@@ -36,6 +36,19 @@ void stats_sort(double *v, size_t n);
 /* The R-7 quantile q (0..1) of n ascending values; NAN when n == 0. */
 double stats_quantile_sorted(const double *sorted, size_t n, double q);
 
+/*
+ * Mean of n finite values; NAN when n == 0.  Never overflows: when the
+ * plain sum does, the values are divided by n before they are added.
+ */
+double stats_mean(const double *v, size_t n);
+
+/*
+ * Sample standard deviation of n finite values around their mean (0 for
+ * one value, NAN for none); finite whenever the result is representable
+ * (the sum of squares is rescaled when it overflows).
+ */
+double stats_stddev(const double *v, size_t n, double mean);
+
 /* MAD of n ascending values in O(n), no allocation; NAN when n == 0. */
 double stats_mad_sorted(const double *sorted, size_t n);
 

@@ -24,7 +24,7 @@ struct provider_proc {
 	char *sid, *cid;
 	char *log_path;
 	struct daytona_follow *follow;
-	struct remote_log log;		/* the app's output, followed */
+	struct rv_redact_stream log;	/* to the log file (fd -1: none) */
 	bool stopped;
 	struct provider_proc *next;
 };
@@ -350,7 +350,7 @@ static void dt_log_sink(enum daytona_stream s, const char *data, size_t len,
 	struct provider_proc *p = arg;
 
 	(void)s;	/* one log file, both streams in arrival order */
-	remote_log_add(&p->log, data, len);
+	rv_redact_stream_write(&p->log, data, len);
 }
 
 /* Stop following: let the stream end by itself for a moment first. */
@@ -363,13 +363,14 @@ static void dt_follow_end(struct provider_proc *p, long wait_ms)
 		rv_sleep_ns(5 * RV_NS_PER_MS, NULL);
 	daytona_follow_stop(p->follow, NULL);
 	p->follow = NULL;
-	remote_log_flush(&p->log);
+	rv_redact_stream_finish(&p->log);
 }
 
 static void dt_proc_free(struct provider_proc *p)
 {
 	dt_follow_end(p, 0);
-	remote_log_close(&p->log);
+	if (p->log.fd >= 0)
+		close(p->log.fd);
 	free(p->log_path);
 	free(p->sid);
 	free(p->cid);
@@ -387,7 +388,7 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 	char rnd[9], *line = NULL, *ws = NULL;
 	enum rv_code rc;
 
-	remote_log_open(&p->log, NULL);
+	rv_redact_stream_init(&p->log, -1);
 	dt_rand_hex(rnd, 4);
 	p->sid = rv_xasprintf("runeval-%u-%s", ++ds->nsessions, rnd);
 	rc = daytona_session_create(ds->client, ds->toolbox, p->sid, &call,
@@ -401,8 +402,8 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 		goto fail;
 	if (cmd->log_path) {
 		p->log_path = rv_xstrdup(cmd->log_path);
-		remote_log_close(&p->log);
-		remote_log_open(&p->log, cmd->log_path);
+		p->log.fd = open(cmd->log_path, O_WRONLY | O_CREAT | O_APPEND |
+				 O_CLOEXEC, 0644);
 	}
 	ws = daytona_logs_ws_url(ds->toolbox, p->sid, p->cid);
 	p->follow = daytona_follow_start(ws, daytona_client_headers(ds->client),

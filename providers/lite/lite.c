@@ -29,7 +29,7 @@ static enum rv_code lite_take_lock(const char *dir, struct rv_err *err)
 			     strerror(errno));
 	else if (flock(lite_lock_fd, LOCK_EX | LOCK_NB) < 0)
 		rc = rv_errf(err, RV_ERR_CONFLICT, "state directory '%s' is in "
-			     "use by another daytona-lite", dir);
+			     "use by another server", dir);
 	free(path);
 	return rc;
 }
@@ -77,12 +77,17 @@ enum rv_code lite_open(struct lite *l, const struct lite_face *face,
 	dir = rv_xasprintf("%s/sandboxes", l->state_dir);
 	etc = rv_xasprintf("%s/etc", l->state_dir);
 	l->store = lite_store_new(dir, err);
-	rc = l->store ? lite_box_host_init(&l->box, face->daemon, conf->bwrap,
-					   dir, etc,
-					   conf->sandbox_uid,
-					   conf->sandbox_gid,
-					   conf->start_timeout_ms, err) :
-		RV_ERR_IO;
+	{
+		struct lite_box_opts bo = {
+			.bwrap = conf->bwrap, .uid = conf->sandbox_uid,
+			.gid = conf->sandbox_gid, .uids = conf->max_sandboxes,
+			.pids = conf->sandbox_pids,
+			.start_timeout_ms = conf->start_timeout_ms,
+		};
+
+		rc = l->store ? lite_box_host_init(&l->box, face->daemon, dir,
+						   etc, &bo, err) : RV_ERR_IO;
+	}
 	if (rc == RV_OK)
 		rc = lite_store_load(l->store, err);
 	free(dir);

@@ -47,10 +47,14 @@ struct lite_face {
 	   locked): fill resp->status and resp->body. */
 	void (*answer)(struct lite *l, struct lite_sandbox *sb,
 		       struct lite_api_resp *resp);
-	/* Is header h of c's request a credential of the server's, never
-	   relayed into a sandbox? */
-	bool (*secret_header)(const struct lite_conn *c,
-			      const struct lite_header *h);
+	/* The value header h of c's request is relayed into the sandbox
+	   with: h->value, a new one (malloc'ed, in *owned), or NULL to
+	   drop it (a credential of the server's).  Hop-by-hop headers are
+	   dropped before this is asked, a value that still holds a secret
+	   after it. */
+	const char *(*relay_header)(const struct lite_conn *c,
+				    const struct lite_header *h,
+				    char **owned);
 };
 
 struct lite {

@@ -6,6 +6,7 @@
 #include "rv_clock.h"
 #include "rv_fs.h"
 #include "rv_log.h"
+#include "lite_unix.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,13 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
-#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,11 +107,11 @@ static void lite_argv_env(struct lite_argv *a, const struct lite_box_daemon *d,
  */
 #define LITE_BOX_STAGE "/run"
 
-/* Processes that all sandboxes (one host uid) may have at once. */
-#define LITE_BOX_NPROC 8192
+#define LITE_STR(x) #x
+#define LITE_XSTR(x) LITE_STR(x)
 
 /* The host paths mounted into a sandbox, and where (NULL: by daemon). */
-enum { SRC_HOME, SRC_TMP, SRC_RUN, SRC_EXE, SRC_PASSWD, SRC_GROUP, SRC_N };
+enum { SRC_HOME, SRC_TMP, SRC_EXE, SRC_PASSWD, SRC_GROUP, SRC_N };
 
 static const struct {
 	const char *leaf;	/* name when staged */
@@ -122,7 +121,6 @@ static const struct {
 } lite_srcs[SRC_N] = {
 	[SRC_HOME] = { "home", "--bind", NULL, true },
 	[SRC_TMP] = { "tmp", "--bind", "/tmp", true },
-	[SRC_RUN] = { "run", "--bind", NULL, true },
 	[SRC_EXE] = { "exe", "--ro-bind", NULL, false },
 	[SRC_PASSWD] = { "passwd", "--ro-bind", "/etc/passwd", false },
 	[SRC_GROUP] = { "group", "--ro-bind", "/etc/group", false },
@@ -138,10 +136,20 @@ struct lite_spawn {
 	int info_rd, info_wr;	/* bwrap --info-fd */
 	int log_fd;
 	int null_fd;
+	int listen_fd[2];	/* its API and forward.sock: the daemon's */
+	int ready_rd, ready_wr;	/* "ready" comes through this pipe */
+	const struct lite_box_limits *lim;
+	int cg_fd[LITE_CG_N];	/* the child joins these cgroups */
+	bool cg_applied[LITE_CG_N];
+	char *notes;		/* what could not be applied */
 };
 
-#define FD_INFO 3		/* --info-fd in the child */
-#define FD_ARGS 4		/* --args in the child */
+/* Descriptors in the child (bwrap passes 5, 6 and 7 on to the daemon). */
+#define FD_INFO 3		/* --info-fd */
+#define FD_ARGS 4		/* --args */
+#define FD_TOOLBOX 5		/* --toolbox-fd */
+#define FD_FORWARD 6		/* --forward-fd */
+#define FD_READY 7		/* --ready-fd */
 
 static void lite_build_argv(struct lite_spawn *sp,
 			    const struct lite_box_host *h, const char *id,
@@ -179,25 +187,32 @@ static void lite_build_argv(struct lite_spawn *sp,
 	lite_argv_add3(a, "--remount-ro", "/", NULL);
 	lite_argv_add(a, "--");
 	lite_argv_add3(a, sp->dest[SRC_EXE], d->cmd, NULL);
-	lite_argv_add3(a, "--socket-dir", sp->dest[SRC_RUN], NULL);
+	lite_argv_add3(a, "--toolbox-fd", LITE_XSTR(FD_TOOLBOX), NULL);
+	lite_argv_add3(a, "--forward-fd", LITE_XSTR(FD_FORWARD), NULL);
+	lite_argv_add3(a, "--ready-fd", LITE_XSTR(FD_READY), NULL);
 	lite_argv_add3(a, "--home", d->home, NULL);
 	lite_argv_add3(a, "--workdir", d->home, NULL);
 }
 
-/* One of the sandbox's directories, created and owned as it should be. */
-static enum rv_code lite_make_dir(const struct lite_box_host *h,
+/*
+ * One of the sandbox's directories, created and owned by the sandbox's
+ * ids (an existing one too: a record of an older server may have
+ * had other ids).  Its parent is ours alone, so the path is trusted.
+ */
+static enum rv_code lite_make_dir(const struct lite_box_limits *lim,
 				  const char *path, mode_t mode,
 				  struct rv_err *err)
 {
-	if (mkdir(path, mode) == 0) {
-		if ((h->drop_ids && chown(path, h->uid, h->gid) < 0) ||
-		    chmod(path, mode) < 0)
-			return rv_errf(err, RV_ERR_IO, "cannot set up '%s': %s",
-				       path, strerror(errno));
-	} else if (errno != EEXIST) {
+	bool made = mkdir(path, mode) == 0;
+
+	if (!made && errno != EEXIST)
 		return rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", path,
 			       strerror(errno));
-	}
+	if ((lim->uid >= 0 && lchown(path, (uid_t)lim->uid,
+				     (gid_t)lim->gid) < 0) ||
+	    (made && chmod(path, mode) < 0))
+		return rv_errf(err, RV_ERR_IO, "cannot set up '%s': %s", path,
+			       strerror(errno));
 	return RV_OK;
 }
 
@@ -211,6 +226,24 @@ static int lite_high_fd(int fd)
 	hi = fcntl(fd, F_DUPFD_CLOEXEC, 16);
 	close(fd);
 	return hi;
+}
+
+/* After fork: the sandbox holds these now, the server must not. */
+static void lite_spawn_close_child_fds(struct lite_spawn *sp)
+{
+	for (int i = 0; i < 2; i++) {
+		if (sp->listen_fd[i] >= 0)
+			close(sp->listen_fd[i]);
+		sp->listen_fd[i] = -1;
+	}
+	if (sp->ready_wr >= 0)
+		close(sp->ready_wr);
+	sp->ready_wr = -1;
+	for (int i = 0; i < LITE_CG_N; i++) {
+		if (sp->cg_fd[i] >= 0)
+			close(sp->cg_fd[i]);
+		sp->cg_fd[i] = -1;
+	}
 }
 
 static void lite_spawn_release(struct lite_spawn *sp)
@@ -231,6 +264,10 @@ static void lite_spawn_release(struct lite_spawn *sp)
 		close(sp->log_fd);
 	if (sp->null_fd >= 0)
 		close(sp->null_fd);
+	lite_spawn_close_child_fds(sp);
+	if (sp->ready_rd >= 0)
+		close(sp->ready_rd);
+	free(sp->notes);
 }
 
 /*
@@ -270,20 +307,74 @@ static enum rv_code lite_args_file(struct lite_spawn *sp, struct rv_err *err)
 	return rc;
 }
 
+/*
+ * The daemon's listening sockets, bound here in DIR/<id>/sock (which
+ * only we can write and which is not in the sandbox) and inherited by
+ * the daemon: nothing in the sandbox can put another file where the
+ * relay connects.
+ */
+static enum rv_code lite_spawn_sockets(const struct lite_box_host *h,
+				       const char *id, struct lite_spawn *sp,
+				       struct rv_err *err)
+{
+	char *dir = lite_box_path(h, id, "sock");
+	enum rv_code rc = RV_OK;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", dir,
+			     strerror(errno));
+	for (int i = 0; rc == RV_OK && i < 2; i++) {
+		char *path = lite_box_socket(h, id, i == 1);
+
+		sp->listen_fd[i] = lite_high_fd(lite_unix_listen(path, 128));
+		if (sp->listen_fd[i] < 0)
+			rc = rv_errf(err, RV_ERR_IO, "cannot listen on '%s': "
+				     "%s", path, strerror(errno));
+		free(path);
+	}
+	free(dir);
+	return rc;
+}
+
+/* The sandbox's cgroups, with the limits its record asks for. */
+static void lite_spawn_cgroups(const struct lite_box_host *h, const char *id,
+			       struct lite_spawn *sp)
+{
+	struct lite_cg_limits want = {
+		.pids = h->pids,
+		.memory = (uint64_t)(sp->lim->memory > 0 ? sp->lim->memory : 0)
+			<< 30,
+		.cpu_millis = sp->lim->cpu > 0 ? sp->lim->cpu * 1000L : 0,
+	};
+
+	if (!h->drop_ids)
+		return;
+	lite_cgroups_create(&h->cg, id, &want, sp->cg_fd, sp->cg_applied,
+			    &sp->notes);
+	for (int i = 0; i < LITE_CG_N; i++) {
+		bool wanted = i == LITE_CG_PIDS ? want.pids > 0 :
+			i == LITE_CG_MEMORY ? want.memory > 0 :
+			want.cpu_millis > 0;
+
+		sp->cg_fd[i] = lite_high_fd(sp->cg_fd[i]);
+		if (!h->cg.dir[i] && wanted)
+			lite_cgroups_note(&sp->notes, "%s", h->cg.why[i]);
+	}
+}
+
 static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 				       const char *id, const json_t *env,
 				       struct lite_spawn *sp,
 				       struct rv_err *err)
 {
-	static const mode_t modes[] = { 0755, 01777, 0755 };
+	static const mode_t modes[] = { 0755, 01777 };
 	char *base = lite_box_path(h, id, NULL);
 	char *log = lite_box_path(h, id, "sandbox.log");
-	char *ready = lite_box_path(h, id, "run/ready");
 	int pipefd[2];
 	enum rv_code rc = RV_OK;
 
 	for (int i = 0; i < SRC_N; i++) {
-		sp->src[i] = i <= SRC_RUN ? lite_box_path(h, id,
+		sp->src[i] = i <= SRC_TMP ? lite_box_path(h, id,
 							  lite_srcs[i].leaf) :
 			rv_xstrdup(i == SRC_EXE ? h->exe : i == SRC_PASSWD ?
 				   h->passwd : h->group);
@@ -291,18 +382,19 @@ static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 					     lite_srcs[i].leaf);
 		sp->dest[i] = lite_srcs[i].dest ? rv_xstrdup(lite_srcs[i].dest) :
 			i == SRC_HOME ? rv_xstrdup(h->daemon->home) :
-			i == SRC_RUN ? rv_xasprintf("/run/%s", h->daemon->prog) :
 			rv_xasprintf("/opt/%s/%s", h->daemon->prog,
 				     h->daemon->prog);
 	}
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", base,
 			     strerror(errno));
-	for (int i = SRC_HOME; rc == RV_OK && i <= SRC_RUN; i++)
-		rc = lite_make_dir(h, sp->src[i], modes[i], err);
+	for (int i = SRC_HOME; rc == RV_OK && i <= SRC_TMP; i++)
+		rc = lite_make_dir(sp->lim, sp->src[i], modes[i], err);
+	if (rc == RV_OK)
+		rc = lite_spawn_sockets(h, id, sp, err);
 	if (rc)
 		goto out;
-	unlink(ready);
+	lite_spawn_cgroups(h, id, sp);
 	sp->log_fd = lite_high_fd(open(log, O_WRONLY | O_CREAT | O_TRUNC |
 				       O_CLOEXEC, 0600));
 	sp->null_fd = lite_high_fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -310,7 +402,12 @@ static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 		sp->info_rd = pipefd[0];
 		sp->info_wr = lite_high_fd(pipefd[1]);
 	}
-	if (sp->log_fd < 0 || sp->null_fd < 0 || sp->info_wr < 0) {
+	if (pipe2(pipefd, O_CLOEXEC) == 0) {
+		sp->ready_rd = pipefd[0];
+		sp->ready_wr = lite_high_fd(pipefd[1]);
+	}
+	if (sp->log_fd < 0 || sp->null_fd < 0 || sp->info_wr < 0 ||
+	    sp->ready_wr < 0) {
 		rc = rv_errf(err, RV_ERR_IO, "cannot prepare the descriptors "
 			     "of sandbox '%s': %s", id, strerror(errno));
 		goto out;
@@ -320,7 +417,6 @@ static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 out:
 	free(base);
 	free(log);
-	free(ready);
 	return rc;
 }
 
@@ -378,23 +474,34 @@ static _Noreturn void lite_child(const struct lite_box_host *h,
 	if (dup2(sp->null_fd, 0) < 0 || dup2(sp->log_fd, 1) < 0 ||
 	    dup2(sp->log_fd, 2) < 0)
 		_exit(126);
-	if (dup2(sp->info_wr, FD_INFO) < 0 || dup2(sp->args_fd, FD_ARGS) < 0)
+	if (dup2(sp->info_wr, FD_INFO) < 0 || dup2(sp->args_fd, FD_ARGS) < 0 ||
+	    dup2(sp->listen_fd[0], FD_TOOLBOX) < 0 ||
+	    dup2(sp->listen_fd[1], FD_FORWARD) < 0 ||
+	    dup2(sp->ready_wr, FD_READY) < 0)
 		lite_child_die("set up descriptors");
-	closefrom(FD_ARGS + 1);
+	/* everything from here on counts against the sandbox's budget */
+	if (lite_cgroups_join(sp->cg_fd) < 0)
+		lite_child_die("join the sandbox's cgroups");
+	closefrom(FD_READY + 1);
 	setsid();
 	if (h->drop_ids && lite_child_stage(sp) < 0)
 		lite_child_die("stage the sandbox's mounts");
-	/* a fork bomb in a sandbox must not take the host along */
+	/* its own uid: RLIMIT_NPROC counts this sandbox's processes alone */
 	if (h->drop_ids) {
-		struct rlimit nproc = { LITE_BOX_NPROC, LITE_BOX_NPROC };
+		struct rlimit nproc = { (rlim_t)h->pids, (rlim_t)h->pids };
 		struct rlimit core = { 0, 0 };
 
-		setrlimit(RLIMIT_NPROC, &nproc);
+		if (h->pids > 0)
+			setrlimit(RLIMIT_NPROC, &nproc);
 		setrlimit(RLIMIT_CORE, &core);
 	}
-	if (h->drop_ids && (setgroups(0, NULL) < 0 ||
-			    setresgid(h->gid, h->gid, h->gid) < 0 ||
-			    setresuid(h->uid, h->uid, h->uid) < 0))
+	if (sp->lim->uid >= 0 && (setgroups(0, NULL) < 0 ||
+				  setresgid((gid_t)sp->lim->gid,
+					    (gid_t)sp->lim->gid,
+					    (gid_t)sp->lim->gid) < 0 ||
+				  setresuid((uid_t)sp->lim->uid,
+					    (uid_t)sp->lim->uid,
+					    (uid_t)sp->lim->uid) < 0))
 		lite_child_die("drop privileges");
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -471,34 +578,33 @@ static pid_t lite_read_info(int fd, long timeout_ms)
 	return pid;
 }
 
+char *lite_box_socket(const struct lite_box_host *h, const char *id,
+		      bool forward)
+{
+	return rv_xasprintf("%s/%s/sock/%s", h->dir, id, forward ?
+			    "forward.sock" : h->daemon->socket);
+}
+
 bool lite_box_toolbox_ok(const struct lite_box_host *h, const char *id,
 			 int timeout_ms)
 {
 	static const char req[] = "GET /version HTTP/1.1\r\nHost: toolbox\r\n"
 		"Connection: close\r\n\r\n";
 	char *path = lite_box_socket(h, id, false);
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	struct pollfd p = { .events = POLLIN };
 	char buf[16] = "";
-	bool ok = false;
 	ssize_t n = 0;
 
-	if (strlen(path) >= sizeof(a.sun_path))
-		goto out;
-	strcpy(a.sun_path, path);
-	p.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	p.fd = lite_unix_connect(path);
+	free(path);
 	if (p.fd < 0)
-		goto out;
+		return false;
 	/* a whole request: a daemon may take an empty connection badly */
-	if (connect(p.fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    send(p.fd, req, sizeof(req) - 1, MSG_NOSIGNAL) ==
+	if (send(p.fd, req, sizeof(req) - 1, MSG_NOSIGNAL) ==
 	    (ssize_t)sizeof(req) - 1 && poll(&p, 1, timeout_ms) > 0)
 		n = recv(p.fd, buf, sizeof(buf) - 1, 0);
-	ok = n >= 8 && !strncmp(buf, "HTTP/1.", 7);
 	close(p.fd);
-out:
-	free(path);
-	return ok;
+	return n >= 8 && !strncmp(buf, "HTTP/1.", 7);
 }
 
 /* The last line or so of the sandbox log, for error messages. */
@@ -543,52 +649,50 @@ static void lite_describe_exit(char *out, size_t size, int status)
 		snprintf(out, size, "status %d", status);
 }
 
-/* Drain inotify events, or wait up to ms for one. */
-static void lite_inotify_wait(int ifd, int ms)
+/*
+ * Wait up to ms for the daemon's word on the ready pipe: 1 when it said
+ * it serves, 0 not yet, -1 when the pipe was closed without it (*fd is
+ * then -1: the daemon is gone, or going).
+ */
+static int lite_ready_wait(int *fd, int ms)
 {
-	struct pollfd p = { .fd = ifd, .events = POLLIN };
-	char buf[4096];
+	struct pollfd p = { .fd = *fd, .events = POLLIN };
+	char buf[16];
+	ssize_t n;
 
-	if (ifd < 0) {
+	if (*fd < 0) {
 		usleep((useconds_t)ms * 1000);
-		return;
+		return -1;
 	}
-	if (poll(&p, 1, ms) > 0)
-		while (read(ifd, buf, sizeof(buf)) > 0)
-			;
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	n = read(*fd, buf, sizeof(buf));
+	if (n > 0)
+		return 1;
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	close(*fd);
+	*fd = -1;
+	return -1;
 }
 
 /*
- * Wait for the daemon: its "ready" file, or its socket answering.
- * inotify on the socket directory wakes us at once; the sandbox is killed
- * on failure.
+ * Wait for the daemon to say "ready" on the pipe *ready_fd (closed and
+ * set to -1 here); the sandbox is killed on failure.
  */
 static enum rv_code lite_wait_ready(const struct lite_box_host *h,
 				    const char *id, struct lite_box_proc *p,
-				    const volatile int *cancel,
+				    int *ready_fd, const volatile int *cancel,
 				    struct rv_err *err)
 {
-	char *run = lite_box_path(h, id, "run");
-	char *ready = lite_box_path(h, id, "run/ready");
-	uint64_t start = rv_now_ns(), deadline = start +
+	uint64_t deadline = rv_now_ns() +
 		(uint64_t)h->start_timeout_ms * RV_NS_PER_MS;
-	int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	enum rv_code rc = RV_OK;
 
-	if (ifd >= 0 && inotify_add_watch(ifd, run, IN_CREATE | IN_MOVED_TO |
-					  IN_ATTRIB | IN_CLOSE_WRITE) < 0) {
-		close(ifd);
-		ifd = -1;
-	}
-	for (;;) {
+	while (lite_ready_wait(ready_fd, 10) != 1) {
 		char why[64], tail[300];
 		int status;
 
-		/* "ready", or after a while a daemon that answers */
-		if (access(ready, F_OK) == 0 ||
-		    (rv_now_ns() - start > 500 * RV_NS_PER_MS &&
-		     lite_box_toolbox_ok(h, id, 1000)))
-			break;
 		if (lite_box_reaped(p, &status)) {
 			lite_describe_exit(why, sizeof(why), status);
 			lite_log_tail(h, id, tail, sizeof(tail));
@@ -604,31 +708,59 @@ static enum rv_code lite_wait_ready(const struct lite_box_host *h,
 				     h->start_timeout_ms);
 			break;
 		}
-		lite_inotify_wait(ifd, ifd < 0 ? 1 : 10);
 	}
 	if (rc)
-		lite_box_kill(p, true);
-	if (ifd >= 0)
-		close(ifd);
-	free(run);
-	free(ready);
+		lite_box_kill(h, id, p, true);
+	if (*ready_fd >= 0)
+		close(*ready_fd);
+	*ready_fd = -1;
 	return rc;
 }
 
+/* What lite_box_start() enforced, for the sandbox record. */
+static json_t *lite_applied(const struct lite_box_host *h,
+			    const struct lite_spawn *sp)
+{
+	const struct lite_box_limits *lim = sp->lim;
+	bool pids = sp->cg_applied[LITE_CG_PIDS] ||
+		(lim->uid >= 0 && h->pids > 0);
+	json_t *o = json_pack("{s:o, s:o, s:o, s:o}",
+		"uid", lim->uid >= 0 ? json_integer(lim->uid) : json_null(),
+		"pids", pids ? json_integer(h->pids) : json_null(),
+		"cpu", sp->cg_applied[LITE_CG_CPU] ?
+			json_integer(lim->cpu) : json_null(),
+		"memory", sp->cg_applied[LITE_CG_MEMORY] ?
+			json_integer(lim->memory) : json_null());
+
+	if (!h->drop_ids)
+		json_object_set_new(o, "notes", json_string("the server does "
+				    "not run as root: sandboxes run as its "
+				    "user, without cgroups"));
+	else if (sp->notes)
+		json_object_set_new(o, "notes", json_string(sp->notes));
+	return o;
+}
+
 enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
-			    const json_t *env, struct lite_box_proc *out,
+			    const json_t *env,
+			    const struct lite_box_limits *lim,
+			    struct lite_box_proc *out, json_t **applied,
 			    const volatile int *cancel, struct rv_err *err)
 {
 	struct lite_spawn sp = {
 		.args_fd = -1, .info_rd = -1, .info_wr = -1, .log_fd = -1,
-		.null_fd = -1,
+		.null_fd = -1, .listen_fd = { -1, -1 }, .ready_rd = -1,
+		.ready_wr = -1, .lim = lim,
 	};
 	enum rv_code rc;
 	pid_t pid;
 
 	uint64_t t0 = rv_now_ns(), t1, t2;
 
+	for (int i = 0; i < LITE_CG_N; i++)
+		sp.cg_fd[i] = -1;
 	memset(out, 0, sizeof(*out));
+	*applied = NULL;
 	rc = lite_spawn_prepare(h, id, env, &sp, err);
 	if (rc)
 		goto out;
@@ -645,26 +777,31 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 	out->bwrap_start = lite_proc_start_time(pid);
 	close(sp.info_wr);
 	sp.info_wr = -1;
+	lite_spawn_close_child_fds(&sp);
 	out->init_pid = lite_read_info(sp.info_rd, h->start_timeout_ms);
 	out->init_start = lite_proc_start_time(out->init_pid);
 	t2 = rv_now_ns();
 	if (out->init_pid <= 0 || !out->init_start) {
 		char tail[300];
 
-		lite_box_kill(out, true);
+		lite_box_kill(h, id, out, true);
 		lite_log_tail(h, id, tail, sizeof(tail));
 		rc = rv_errf(err, RV_ERR_CHILD, "bubblewrap failed to start "
 			     "sandbox '%s'%s%s", id, tail[0] ? ": " : "", tail);
 		memset(out, 0, sizeof(*out));
 		goto out;
 	}
-	rc = lite_wait_ready(h, id, out, cancel, err);
+	rc = lite_wait_ready(h, id, out, &sp.ready_rd, cancel, err);
 	if (rc)
 		memset(out, 0, sizeof(*out));
+	else
+		*applied = lite_applied(h, &sp);
 	rv_debug("sandbox '%s': prepare %.1f ms, namespaces %.1f ms, daemon "
 		 "%.1f ms", id, rv_ns_to_ms(t1 - t0), rv_ns_to_ms(t2 - t1),
 		 rv_ns_to_ms(rv_now_ns() - t2));
 out:
+	if (rc && h->drop_ids)
+		lite_cgroups_remove(&h->cg, id);
 	lite_spawn_release(&sp);
 	return rc;
 }
@@ -691,7 +828,8 @@ bool lite_box_reaped(const struct lite_box_proc *p, int *status)
 	return false;
 }
 
-void lite_box_kill(const struct lite_box_proc *p, bool own_child)
+void lite_box_kill(const struct lite_box_host *h, const char *id,
+		   const struct lite_box_proc *p, bool own_child)
 {
 	uint64_t deadline = rv_now_ns() + 10 * RV_NS_PER_SEC;
 
@@ -708,7 +846,9 @@ void lite_box_kill(const struct lite_box_proc *p, bool own_child)
 			!p->bwrap_start;
 
 		if (init_gone && bwrap_gone)
-			return;
+			break;
 		usleep(500);
 	}
+	if (h->drop_ids)
+		lite_cgroups_remove(&h->cg, id);
 }

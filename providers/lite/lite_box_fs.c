@@ -33,13 +33,6 @@ char *lite_box_path(const struct lite_box_host *h, const char *id,
 			    leaf ? leaf : "");
 }
 
-char *lite_box_socket(const struct lite_box_host *h, const char *id,
-		      bool forward)
-{
-	return rv_xasprintf("%s/%s/run/%s", h->dir, id, forward ?
-			    "forward.sock" : h->daemon->socket);
-}
-
 static char *lite_find_in_path(const char *name)
 {
 	const char *path = getenv("PATH");
@@ -123,9 +116,8 @@ out:
 
 enum rv_code lite_box_host_init(struct lite_box_host *h,
 				const struct lite_box_daemon *d,
-				const char *bwrap,
 				const char *dir, const char *etc_dir,
-				uid_t uid, gid_t gid, long start_timeout_ms,
+				const struct lite_box_opts *o,
 				struct rv_err *err)
 {
 	enum rv_code rc = RV_OK;
@@ -138,20 +130,22 @@ enum rv_code lite_box_host_init(struct lite_box_host *h,
 				   d->user);
 
 	memset(h, 0, sizeof(*h));
-	h->daemon = d;
 	h->dir = rv_xstrdup(dir);
+	h->daemon = d;
 	h->passwd = rv_xasprintf("%s/passwd", etc_dir);
 	h->group = rv_xasprintf("%s/group", etc_dir);
 	h->drop_ids = geteuid() == 0;
-	h->uid = uid;
-	h->gid = gid;
-	h->start_timeout_ms = start_timeout_ms;
-	h->bwrap = lite_find_in_path(bwrap ? bwrap : "bwrap");
+	h->uid = o->uid;
+	h->gid = o->gid;
+	h->uids = o->uids;
+	h->pids = o->pids;
+	h->start_timeout_ms = o->start_timeout_ms;
+	h->bwrap = lite_find_in_path(o->bwrap ? o->bwrap : "bwrap");
 	h->exe = rv_xasprintf("%s/%s", etc_dir, d->prog);
 	if (!h->bwrap) {
 		rc = rv_errf(err, RV_ERR_CONFIG, "cannot find '%s' (install "
 			     "the Debian package 'bubblewrap')",
-			     bwrap ? bwrap : "bwrap");
+			     o->bwrap ? o->bwrap : "bwrap");
 	} else if ((mkdir(dir, 0700) < 0 && errno != EEXIST) ||
 		   (mkdir(etc_dir, 0755) < 0 && errno != EEXIST)) {
 		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", dir,
@@ -163,21 +157,41 @@ enum rv_code lite_box_host_init(struct lite_box_host *h,
 		if (rc == RV_OK)
 			rc = lite_write_text(h->group, group, err);
 	}
-	if (rc)
-		lite_box_host_release(h);
 	free(passwd);
 	free(group);
+	if (rc == RV_OK && h->drop_ids)
+		lite_cgroups_init(&h->cg, d->prog, dir);
+	if (rc)
+		lite_box_host_release(h);
 	return rc;
 }
 
 void lite_box_host_release(struct lite_box_host *h)
 {
+	lite_cgroups_release(&h->cg, true);
 	free(h->bwrap);
 	free(h->dir);
 	free(h->exe);
 	free(h->passwd);
 	free(h->group);
 	memset(h, 0, sizeof(*h));
+}
+
+bool lite_box_pick_ids(const struct lite_box_host *h,
+		       bool (*used)(long uid, void *arg), void *arg,
+		       struct lite_box_limits *lim)
+{
+	lim->uid = lim->gid = -1;
+	if (!h->drop_ids)
+		return true;
+	for (unsigned i = 0; i < h->uids; i++) {
+		if (used((long)h->uid + i, arg))
+			continue;
+		lim->uid = (long)h->uid + i;
+		lim->gid = (long)h->gid + i;
+		return true;
+	}
+	return false;
 }
 
 /* Remove everything inside the directory dfd (which is closed). */

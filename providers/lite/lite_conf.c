@@ -41,12 +41,15 @@ static const struct lite_opt lite_opts[] = {
 	{ "bwrap", "BWRAP", OPT_STR, CO(bwrap) },
 	{ "domain", "DOMAIN", OPT_STR, CO(domain) },
 	{ "sandbox-uid", "SANDBOX_UID", OPT_UIDGID, CO(sandbox_uid) },
+	{ "sandbox-pids", "SANDBOX_PIDS", OPT_LONG, CO(sandbox_pids) },
 	{ "interval-unit-ms", "INTERVAL_UNIT_MS", OPT_LONG,
 	  CO(interval_unit_ms) },
 	{ "create-wait-ms", "CREATE_WAIT_MS", OPT_LONG, CO(create_wait_ms) },
 	{ "start-timeout-ms", "START_TIMEOUT_MS", OPT_LONG,
 	  CO(start_timeout_ms) },
 	{ "max-body", "MAX_BODY", OPT_LONG, CO(max_body) },
+	{ "max-connections", "MAX_CONNECTIONS", OPT_LONG, CO(max_connections) },
+	{ "head-timeout", "HEAD_TIMEOUT", OPT_LONG, CO(head_timeout_s) },
 	{ "max-sandboxes", "MAX_SANDBOXES", OPT_LONG, CO(max_sandboxes) },
 	{ "quiet", NULL, OPT_FLAG, CO(quiet) },
 	{ "debug", NULL, OPT_FLAG, CO(debug) },
@@ -66,9 +69,9 @@ static const struct lite_opt lite_opts[] = {
 #define LITE_NOPTS (sizeof(lite_opts) / sizeof(lite_opts[0]))
 
 /*
- * The options part of --help: printf format taking the program, the env
- * prefix twice, how the key is sent, the prefix and the client's key
- * variable.
+ * The options part of --help: printf format taking the env prefix twice,
+ * the port, the program, how the key is sent, the prefix, the client's
+ * key variable and the first sandbox uid.
  */
 static const char lite_usage_opts[] =
 "Every flag with a value can also come from the environment as\n"
@@ -86,8 +89,12 @@ static const char lite_usage_opts[] =
 "  --domain DOMAIN          sandbox ports are served at {port}-{id}.DOMAIN\n"
 "                           (default localhost, which curl resolves to\n"
 "                           loopback)\n"
-"  --sandbox-uid UID[:GID]  host ids sandboxes run as when started by root\n"
-"                           (default 65534:65534)\n"
+"  --sandbox-uid UID[:GID]  started by root, each sandbox runs as host ids\n"
+"                           of its own: UID..UID+N-1 and GID..GID+N-1 for\n"
+"                           --max-sandboxes N (default %u)\n"
+"  --sandbox-pids N         processes and threads per sandbox (default\n"
+"                           1024; a pids cgroup, and RLIMIT_NPROC of the\n"
+"                           sandbox's uid; 0 = no limit)\n"
 "  --interval-unit-ms N     length of one 'minute' of the auto-stop,\n"
 "                           -archive and -delete intervals (default 60000;\n"
 "                           tests use a few ms)\n"
@@ -97,6 +104,11 @@ static const char lite_usage_opts[] =
 "                           in 'error' (default 30000)\n"
 "  --max-body BYTES         largest API request body (default 1048576; 413)\n"
 "  --max-sandboxes N        sandboxes at once (default 200; 403 beyond)\n"
+"  --max-connections N      client connections at once (default 1024); at\n"
+"                           the bound a new one displaces the oldest that\n"
+"                           is still waiting for a request head\n"
+"  --head-timeout S         seconds a connection has to send a whole\n"
+"                           request head (default 10)\n"
 "  --quiet                  no log lines but errors\n"
 "  --debug                  also log timings of every sandbox start\n"
 "\n"
@@ -125,7 +137,7 @@ char *lite_conf_usage(const struct lite_conf_spec *spec)
 		    spec->what);
 	rv_buf_addf(&b, lite_usage_opts, spec->env_prefix, spec->env_prefix,
 		    spec->port, spec->prog, spec->key_how, spec->env_prefix,
-		    spec->key_env);
+		    spec->key_env, spec->sandbox_uid);
 	return rv_buf_detach(&b, NULL);
 }
 
@@ -262,13 +274,16 @@ static void lite_conf_defaults(struct lite_conf *c,
 	c->state_dir = rv_xasprintf("%s/.local/state/%s",
 				    home && *home ? home : "/tmp", spec->prog);
 	c->domain = rv_xstrdup("localhost");
-	c->sandbox_uid = 65534;
-	c->sandbox_gid = 65534;
+	c->sandbox_uid = spec->sandbox_uid;
+	c->sandbox_gid = spec->sandbox_uid;
+	c->sandbox_pids = 1024;
 	c->interval_unit_ms = 60000;
 	c->create_wait_ms = 30000;
 	c->start_timeout_ms = 30000;
 	c->max_body = 1 << 20;
 	c->max_sandboxes = 200;
+	c->max_connections = 1024;
+	c->head_timeout_s = 10;
 	c->faults.retry_after_s = 1;
 	c->faults.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 }
@@ -344,6 +359,18 @@ enum rv_code lite_conf_parse(struct lite_conf *c,
 		return rv_errf(err, RV_ERR_USAGE, "invalid value '%s' for "
 			       "'--domain': letters, digits, '.' and '-' only",
 			       c->domain);
+	if (c->max_connections < 1 || c->max_connections > 1000000)
+		return rv_errf(err, RV_ERR_USAGE, "'--max-connections' must be "
+			       "1 to 1000000");
+	if (c->head_timeout_s < 1 || c->head_timeout_s > 3600)
+		return rv_errf(err, RV_ERR_USAGE, "'--head-timeout' must be 1 "
+			       "to 3600 seconds");
+	if ((uint64_t)c->sandbox_uid + c->max_sandboxes > 0xfffffffeULL ||
+	    (uint64_t)c->sandbox_gid + c->max_sandboxes > 0xfffffffeULL)
+		return rv_errf(err, RV_ERR_USAGE, "'--sandbox-uid' %lu:%lu "
+			       "leaves no room for %u sandboxes",
+			       (unsigned long)c->sandbox_uid,
+			       (unsigned long)c->sandbox_gid, c->max_sandboxes);
 	c->faults.rng = c->faults.seed;
 	return RV_OK;
 }

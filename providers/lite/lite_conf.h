@@ -19,6 +19,17 @@
 
 #include "rv_err.h"
 
+/*
+ * The first of daytona-lite's sandboxes' host ids: far above the ids of
+ * users (1000-60000), systemd's dynamic users (61184-65519), nobody
+ * (65534) and the subordinate id ranges given to users for containers
+ * (100000 on, 65536 each), and below 2^31, which some tools take as
+ * negative.  e2b-lite's start LITE_SANDBOX_UID_STEP above, so that the
+ * two servers' sandboxes never share an id by default.
+ */
+#define LITE_SANDBOX_UID 1900000000u
+#define LITE_SANDBOX_UID_STEP 1000000u
+
 /* What differs between the servers' command lines. */
 struct lite_conf_spec {
 	const char *prog;	/* "daytona-lite" */
@@ -29,6 +40,7 @@ struct lite_conf_spec {
 	const char *what;	/* the usage's opening paragraphs */
 	const char *daemon;	/* the daemon's usage line */
 	int port;		/* the default port */
+	unsigned sandbox_uid;	/* the default first sandbox uid (and gid) */
 };
 
 struct lite_faults {
@@ -53,12 +65,15 @@ struct lite_conf {
 	bool api_key_generated;	/* no key given: one was made and saved */
 	char *bwrap;		/* bubblewrap binary */
 	char *domain;		/* sandbox hosts are {port}-{id}.{domain} */
-	uid_t sandbox_uid;	/* host uid sandboxes run as (root only) */
-	gid_t sandbox_gid;
+	uid_t sandbox_uid;	/* as root: the first host uid of sandboxes */
+	gid_t sandbox_gid;	/* (one each, max_sandboxes of them) */
+	long sandbox_pids;	/* processes per sandbox; 0 = no limit */
 	long interval_unit_ms;	/* one "minute" of auto-stop/-archive/-delete */
 	long create_wait_ms;	/* create/start answer once started, or then */
 	long start_timeout_ms;	/* the toolbox must be ready within this */
 	size_t max_body;	/* control-plane request body limit (413) */
+	long max_connections;	/* client connections at once */
+	long head_timeout_s;	/* to receive a request head */
 	unsigned max_sandboxes;
 	bool quiet;
 	bool debug;

@@ -232,6 +232,22 @@ bool lite_head_has_token(const struct lite_head *h, const char *name,
 	return false;
 }
 
+bool lite_list_has(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+
+	for (const char *p = list; *p;) {
+		size_t k = strcspn(p, ",");
+
+		if (k == n && !strncmp(p, item, n))
+			return true;
+		p += k;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
 bool lite_header_is_hop(const char *name)
 {
 	static const char *const hop[] = {

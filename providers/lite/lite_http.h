@@ -75,6 +75,9 @@ const char *lite_head_get(const struct lite_head *h, const char *name);
 bool lite_head_has_token(const struct lite_head *h, const char *name,
 			 const char *token);
 
+/* Is item exactly one of the comma-separated items of list ("a,b")? */
+bool lite_list_has(const char *list, const char *item);
+
 /* Is this header hop-by-hop, i.e. never forwarded by a proxy? */
 bool lite_header_is_hop(const char *name);
 

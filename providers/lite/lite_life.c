@@ -27,13 +27,43 @@ void lite_sandbox_set_proc(struct lite_sandbox *sb,
 static void lite_job_stop(struct lite *l, struct lite_sandbox *sb,
 			  bool destroy);
 
+/* Is uid some sandbox's (store locked)? */
+static bool lite_uid_used(long uid, void *arg)
+{
+	for (struct lite_sandbox *x = lite_store_first(arg); x; x = x->next)
+		if (x->uid == uid)
+			return true;
+	return false;
+}
+
+/*
+ * sb's budget (store locked): host ids of its own, picked at its first
+ * start and kept with its files, and the resources of its record.
+ */
+static bool lite_job_limits(struct lite *l, struct lite_sandbox *sb,
+			    struct lite_box_limits *lim)
+{
+	lim->uid = sb->uid;
+	lim->gid = sb->gid;
+	lim->cpu = sb->cpu;
+	lim->memory = sb->memory;
+	if (!l->box.drop_ids || sb->uid >= 0)
+		return true;
+	if (!lite_box_pick_ids(&l->box, lite_uid_used, l->store, lim))
+		return false;
+	sb->uid = lim->uid;
+	sb->gid = lim->gid;
+	return true;
+}
+
 static void lite_job_start(struct lite *l, struct lite_sandbox *sb)
 {
 	struct rv_err err = RV_ERR_INIT;
 	struct lite_box_proc p;
+	struct lite_box_limits lim;
 	enum lite_fault_kind fault;
-	json_t *env;
-	enum rv_code rc;
+	json_t *env, *applied = NULL;
+	enum rv_code rc = RV_OK;
 
 	lite_store_lock(l->store);
 	lite_sandbox_set_state(l->store, sb,
@@ -42,6 +72,9 @@ static void lite_job_start(struct lite *l, struct lite_sandbox *sb)
 			       LITE_STARTING, NULL);
 	env = json_deep_copy(sb->env);
 	fault = sb->fault;
+	if (!lite_job_limits(l, sb, &lim))
+		rc = rv_errf(&err, RV_ERR_CONFLICT, "no free sandbox uid: all "
+			     "%u are taken", l->box.uids);
 	lite_store_unlock(l->store);
 	lite_wake(l);
 
@@ -52,15 +85,18 @@ static void lite_job_start(struct lite *l, struct lite_sandbox *sb)
 		lite_store_unlock(l->store);
 		return;
 	}
-	if (fault == LITE_FAULT_ERROR)
+	if (rc == RV_OK && fault == LITE_FAULT_ERROR)
 		rc = rv_errf(&err, RV_ERR_PROVIDER, "simulated error "
 			     "(%s --fault-error-rate)", l->face->name);
-	else
-		rc = lite_box_start(&l->box, sb->id, env, &p, &l->cancel, &err);
+	else if (rc == RV_OK)
+		rc = lite_box_start(&l->box, sb->id, env, &lim, &p, &applied,
+				    &l->cancel, &err);
 	json_decref(env);
 
 	lite_store_lock(l->store);
 	if (rc == RV_OK) {
+		json_decref(sb->applied);
+		sb->applied = applied;
 		lite_sandbox_set_proc(sb, &p, true);
 		lite_random_token(sb->token, LITE_TOKEN_LEN);
 		sb->started_mono_ns = rv_now_ns();
@@ -96,7 +132,7 @@ static void lite_job_stop(struct lite *l, struct lite_sandbox *sb,
 	lite_store_unlock(l->store);
 	lite_wake(l);
 
-	lite_box_kill(&p, own);
+	lite_box_kill(&l->box, sb->id, &p, own);
 	if (destroy && lite_box_remove(&l->box, sb->id, &err))
 		rv_warn("sandbox '%s': %s", sb->id, err.msg);
 

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/stat.h>
 
 /* Reconcile one record with what runs (store locked); may remove it. */
@@ -24,7 +25,7 @@ static void lite_recover_one(struct lite *l, struct lite_sandbox *sb)
 			sb->started_mono_ns = rv_now_ns();
 			return;
 		}
-		lite_box_kill(&p, false);
+		lite_box_kill(&l->box, sb->id, &p, false);
 		lite_sandbox_set_proc(sb, NULL, false);
 		lite_sandbox_set_state(l->store, sb, LITE_ERROR, "sandbox "
 				       "processes exited while the server "
@@ -32,27 +33,27 @@ static void lite_recover_one(struct lite *l, struct lite_sandbox *sb)
 		return;
 	case LITE_DESTROYING:
 	case LITE_DESTROYED:
-		lite_box_kill(&p, false);
+		lite_box_kill(&l->box, sb->id, &p, false);
 		if (lite_box_remove(&l->box, sb->id, &err))
 			rv_warn("sandbox '%s': %s", sb->id, err.msg);
 		lite_store_remove(l->store, sb);
 		return;
 	case LITE_STOPPING:
-		lite_box_kill(&p, false);
+		lite_box_kill(&l->box, sb->id, &p, false);
 		lite_sandbox_set_proc(sb, NULL, false);
 		lite_sandbox_set_state(l->store, sb, LITE_STOPPED, NULL);
 		return;
 	case LITE_CREATING:
 	case LITE_STARTING:
 	case LITE_RESTORING:
-		lite_box_kill(&p, false);
+		lite_box_kill(&l->box, sb->id, &p, false);
 		lite_sandbox_set_proc(sb, NULL, false);
 		lite_sandbox_set_state(l->store, sb, LITE_ERROR, "start "
 				       "interrupted by a server restart");
 		return;
 	default:
 		if (alive || p.bwrap_pid) {
-			lite_box_kill(&p, false);
+			lite_box_kill(&l->box, sb->id, &p, false);
 			lite_sandbox_set_proc(sb, NULL, false);
 			lite_store_save(l->store, sb);
 		}
@@ -83,6 +84,16 @@ static void lite_remove_orphans(struct lite *l)
 	closedir(d);
 }
 
+/* Does a sandbox that still runs own cgroup id (store locked)? */
+static bool lite_cgroup_in_use(const char *id, void *arg)
+{
+	struct lite *l = arg;
+	struct lite_sandbox *sb = lite_store_find(l->store, id);
+
+	return sb && !strcmp(sb->id, id) && sb->state == LITE_STARTED &&
+		lite_box_alive(&sb->proc);
+}
+
 void lite_life_recover(struct lite *l)
 {
 	struct lite_sandbox *sb, *next;
@@ -93,6 +104,8 @@ void lite_life_recover(struct lite *l)
 		lite_recover_one(l, sb);
 	}
 	lite_remove_orphans(l);
+	if (l->box.drop_ids)
+		lite_cgroups_prune(&l->box.cg, lite_cgroup_in_use, l);
 	lite_store_unlock(l->store);
 }
 
@@ -110,7 +123,7 @@ void lite_life_destroy_all(struct lite *l)
 	while ((sb = lite_store_first(l->store))) {
 		struct rv_err err = RV_ERR_INIT;
 
-		lite_box_kill(&sb->proc, sb->own_child);
+		lite_box_kill(&l->box, sb->id, &sb->proc, sb->own_child);
 		if (lite_box_remove(&l->box, sb->id, &err))
 			rv_warn("sandbox '%s': %s", sb->id, err.msg);
 		lite_store_remove(l->store, sb);

@@ -2,12 +2,14 @@
  * lite_relay: requests relayed to a sandbox, byte for byte.
  *
  * The request head is rewritten (target, hop-by-hop headers, credentials
- * meant for daytona-lite); the body and the response are streamed as they
+ * meant for the server); the body and the response are streamed as they
  * come, framing tracked by lite_http so that the client connection can be
  * reused.  A 101 answer turns both connections into a tunnel (WebSocket).
  */
 #include "lite.h"
+#include "lite_creds.h"
 #include "lite_srv.h"
+#include "lite_unix.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
 
@@ -55,34 +57,11 @@ bool lite_preview_host(const char *host, const char *domain, int *port,
 	return true;
 }
 
-static int lite_unix_connect(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(a.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(a.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
 /* Does value hold one of secrets (NULL-ended)? */
 static bool lite_holds_secret(const char *value, const char *const *secrets)
 {
 	for (; secrets && *secrets; secrets++)
-		if (strlen(*secrets) >= 8 && strstr(value, *secrets))
+		if (lite_has_secret(value, *secrets))
 			return true;
 	return false;
 }
@@ -100,13 +79,17 @@ static void lite_relay_head(const struct lite_conn *c, struct lite_bq *q,
 	rv_buf_addf(&b, "%s %s HTTP/1.1\r\n", c->head.method, target);
 	for (size_t i = 0; i < c->head.nhdr; i++) {
 		const struct lite_header *h = &c->head.hdr[i];
+		char *owned = NULL;
+		const char *v;
 
 		/* credentials are the server's, not the sandbox's */
 		if (lite_header_is_hop(h->name) ||
-		    !strcasecmp(h->name, "expect") || face->secret_header(c, h) ||
-		    lite_holds_secret(h->value, secrets))
+		    !strcasecmp(h->name, "expect"))
 			continue;
-		rv_buf_addf(&b, "%s: %s\r\n", h->name, h->value);
+		v = face->relay_header(c, h, &owned);
+		if (v && !lite_holds_secret(v, secrets))
+			rv_buf_addf(&b, "%s: %s\r\n", h->name, v);
+		free(owned);
 	}
 	if (!lite_head_get(&c->head, "host"))
 		rv_buf_adds(&b, "Host: localhost\r\n");

@@ -1,6 +1,7 @@
 #include "lite_server.h"
 
 #include "lite.h"
+#include "lite_creds.h"
 #include "lite_srv.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
@@ -55,15 +56,17 @@ bool lite_secret_eq(const char *a, size_t alen, const char *b)
 
 const char *lite_conn_bearer(const struct lite_conn *c, size_t *len)
 {
-	const char *v = lite_head_get(&c->head, "authorization");
+	const char *v = NULL;
 
-	if (!v || strncasecmp(v, "bearer ", 7))
-		return NULL;
-	v += 7;
-	while (*v == ' ')
-		v++;
-	*len = strlen(v);
-	return v;
+	/* two Authorization headers: which one counts is anybody's guess */
+	for (size_t i = 0; i < c->head.nhdr; i++) {
+		if (strcasecmp(c->head.hdr[i].name, "authorization"))
+			continue;
+		if (v)
+			return NULL;
+		v = c->head.hdr[i].value;
+	}
+	return lite_bearer_token(v, len);
 }
 
 void lite_conn_want_write(struct lite_conn *c)
@@ -173,13 +176,19 @@ void lite_conn_finish(struct lite_conn *c)
 		lite_head_release(&c->head);
 	c->have_head = false;
 	rv_buf_reset(&c->api_body);
+	/* done with a request: the first to go when connections run out */
+	rv_connq_wait(&c->srv->conns, &c->node);
 	if (!c->keep_alive) {
 		c->state = LC_DONE;
 		lite_conn_want_write(c);
 	} else {
+		/* idle, or already reading the next (pipelined) head */
 		c->state = LC_HEAD;
+		c->head_started = lite_bq_len(&c->in) > 0;
 		if (c->wsi)
 			lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+					c->head_started ?
+					c->srv->head_timeout_s :
 					LITE_KEEPALIVE_IDLE_S);
 	}
 	lite_conn_flow(c);
@@ -329,6 +338,8 @@ static bool lite_conn_head(struct lite_conn *c)
 	}
 	lite_bq_consume(&c->in, used);
 	c->have_head = true;
+	c->head_started = false;
+	rv_connq_busy(&c->srv->conns, &c->node);
 	if (c->wsi)
 		lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 	c->keep_alive = c->head.minor >= 1 ?

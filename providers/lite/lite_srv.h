@@ -21,6 +21,7 @@
 #include "lite_http.h"
 #include "lite_route.h"
 #include "rv_buf.h"
+#include "rv_connq.h"
 
 struct lite;
 
@@ -76,6 +77,8 @@ struct lite_srv {
 	uint64_t park_due;	/* when sul_park fires (0 = not set) */
 	int sigfd;
 	bool quit;
+	struct rv_connq conns;	/* clients; idle ones are shed first */
+	int head_timeout_s;	/* to receive a whole request head */
 	unsigned char scratch[LWS_PRE + LITE_WRITE_CHUNK];
 };
 
@@ -104,6 +107,8 @@ struct lite_conn {
 	bool parked;
 	struct lite_conn *next_parked;
 	struct lite_up *up;
+	struct rv_connq_node node;	/* in srv->conns */
+	bool head_started;	/* bytes of the next head arrived */
 };
 
 enum lite_up_state {

@@ -127,6 +127,7 @@ static int lite_conn_writeable(struct lite_conn *c)
 
 static void lite_conn_closed(struct lite_conn *c)
 {
+	rv_connq_remove(&c->srv->conns, &c->node);
 	lite_conn_unpark(c);
 	if (c->up && !c->srv->quit)
 		lite_up_detach(c->up);
@@ -153,6 +154,38 @@ static void lite_on_signal(struct lite_srv *srv)
 	lws_cancel_service(srv->ctx);
 }
 
+/*
+ * A client connected: count it, and at the bound make room by closing
+ * the connection that has waited longest for a request head; when all
+ * are busy with requests, refuse the new one.  It has head_timeout_s to
+ * send its head.
+ */
+static int lite_conn_new(struct lite_srv *srv, struct lws *wsi)
+{
+	struct lite_conn *c = rv_xcalloc(1, sizeof(*c));
+	struct lite_conn *victim;
+	bool refuse;
+
+	victim = rv_connq_add(&srv->conns, &c->node, c, &refuse);
+	if (refuse) {
+		free(c);
+		return -1;
+	}
+	/* now, before anything it reads could give it a new deadline */
+	if (victim)
+		lws_set_timeout(victim->wsi, PENDING_TIMEOUT_USER_OK,
+				LWS_TO_KILL_SYNC);
+	c->kind = LITE_K_CLIENT;
+	c->srv = srv;
+	c->wsi = wsi;
+	c->rx_on = true;
+	c->keep_alive = true;
+	c->head_started = true;
+	lws_set_opaque_user_data(wsi, c);
+	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, srv->head_timeout_s);
+	return 0;
+}
+
 static int lite_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			 void *user, void *in, size_t len)
 {
@@ -162,15 +195,7 @@ static int lite_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	switch (reason) {
 	case LWS_CALLBACK_RAW_ADOPT:
 		if (!kind) {
-			struct lite_conn *c = rv_xcalloc(1, sizeof(*c));
-
-			c->kind = LITE_K_CLIENT;
-			c->srv = srv;
-			c->wsi = wsi;
-			c->rx_on = true;
-			c->keep_alive = true;
-			lws_set_opaque_user_data(wsi, c);
-			lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 300);
+			return lite_conn_new(srv, wsi);
 		} else if (*kind == LITE_K_UP) {
 			((struct lite_up *)kind)->wsi = wsi;
 		}
@@ -185,6 +210,12 @@ static int lite_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 			if (c->state == LC_LINGER)
 				return 0;	/* discarded */
+			/* the deadline of a head runs from its first byte */
+			if (c->state == LC_HEAD && !c->head_started) {
+				c->head_started = true;
+				lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK,
+						srv->head_timeout_s);
+			}
 			lite_bq_add(&c->in, in, len);
 			lite_conn_process(c);
 		}
@@ -246,6 +277,7 @@ static enum rv_code lite_srv_start(struct lite_srv *srv, struct lite *l,
 	lws_sock_file_fd_type fd;
 	lws_adopt_desc_t ad;
 	sigset_t sigs;
+	unsigned max;
 
 	memset(&info, 0, sizeof(info));
 	info.port = l->conf->port;
@@ -259,7 +291,15 @@ static enum rv_code lite_srv_start(struct lite_srv *srv, struct lite *l,
 	if (!strchr(l->conf->host, ':'))
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.user = srv;
-	info.fd_limit_per_thread = 4096;
+	/* a relayed request takes two descriptors: client and sandbox */
+	max = rv_connq_fit((unsigned)l->conf->max_connections, 2, 256);
+	if (max < (unsigned)l->conf->max_connections)
+		rv_warn("at most %u connections fit the descriptor limit "
+			"(--max-connections %ld)", max,
+			l->conf->max_connections);
+	rv_connq_init(&srv->conns, max);
+	srv->head_timeout_s = (int)l->conf->head_timeout_s;
+	info.fd_limit_per_thread = 2 * max + 64;
 	lws_set_log_level(LLL_ERR, lite_lws_log);
 	srv->ctx = lws_create_context(&info);
 	if (!srv->ctx)

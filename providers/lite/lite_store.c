@@ -178,6 +178,7 @@ struct lite_sandbox *lite_sandbox_new(void)
 	sb->cpu = 1;
 	sb->memory = 1;
 	sb->disk = 3;
+	sb->uid = sb->gid = -1;
 	sb->auto_stop = 15;
 	sb->auto_archive = 10080;
 	sb->auto_delete = -1;
@@ -200,6 +201,7 @@ void lite_sandbox_free(struct lite_sandbox *sb)
 	json_decref(sb->build_info);
 	json_decref(sb->signed_urls);
 	json_decref(sb->extra);
+	json_decref(sb->applied);
 	free(sb->error_reason);
 	free(sb);
 }
@@ -255,6 +257,10 @@ static json_t *lite_record_json(const struct lite_sandbox *sb)
 			    "initPid", (int)sb->proc.init_pid,
 			    "initStart", (json_int_t)sb->proc.init_start));
 	json_object_set_new(o, "fault", json_integer(sb->fault));
+	json_object_set_new(o, "uid", json_integer(sb->uid));
+	json_object_set_new(o, "gid", json_integer(sb->gid));
+	if (sb->applied)
+		json_object_set(o, "appliedLimits", sb->applied);
 	return o;
 }
 
@@ -352,6 +358,14 @@ static struct lite_sandbox *lite_record_parse(const json_t *o)
 	sb->proc.init_pid = (pid_t)rv_json_int(o, "process.initPid", 0);
 	sb->proc.init_start = (uint64_t)rv_json_int(o, "process.initStart", 0);
 	sb->fault = (enum lite_fault_kind)rv_json_int(o, "fault", 0);
+	sb->uid = (long)rv_json_int(o, "uid", -1);
+	sb->gid = (long)rv_json_int(o, "gid", -1);
+	if (sb->uid < 0 || sb->gid < 0 || sb->uid > 0xfffffffeL ||
+	    sb->gid > 0xfffffffeL || !sb->uid || !sb->gid)
+		sb->uid = sb->gid = -1;	/* none yet, or none to trust */
+	if (json_is_object(json_object_get(o, "appliedLimits")))
+		sb->applied = json_deep_copy(json_object_get(o,
+							     "appliedLimits"));
 	return sb;
 }
 

@@ -80,6 +80,9 @@ struct lite_sandbox {
 	char token[LITE_TOKEN_LEN + 1];	/* preview (daytona) or envd access
 					   (e2b) token */
 
+	long uid, gid;		/* its own host ids (as root), or -1 */
+	json_t *applied;	/* what its last start enforced, or NULL */
+
 	struct lite_box_proc proc;	/* of a running sandbox (0 when none) */
 	bool own_child;		/* proc.bwrap_pid is our child: reap it */
 	uint64_t started_mono_ns;	/* CLOCK_MONOTONIC at started */

@@ -1,12 +1,13 @@
 /* An in-sandbox daemon's entry point: options, sockets, signals, the loop. */
 #include "toolbox_srv.h"
 
+#include "lite_unix.h"
 #include "rv_alloc.h"
+#include "rv_fs.h"
 #include "rv_log.h"
 #include "toolbox_forward.h"
 #include "toolbox_http.h"
 #include "toolbox_lws.h"
-#include "toolbox_srv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +26,22 @@
 
 struct tb_opts {
 	const char *socket_dir, *home, *workdir;
+	int toolbox_fd, forward_fd, ready_fd;	/* inherited, or -1 */
 };
+
+/* A descriptor number from the command line; false when it is not one. */
+static bool tb_parse_fd(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 3 || v > INT_MAX)
+		return false;
+	*out = (int)v;
+	return true;
+}
 
 /* 0 ok, 1 help printed, 2 usage error (printed). */
 static int tb_parse(const struct tb_face *face, const char *default_home,
@@ -34,6 +51,9 @@ static int tb_parse(const struct tb_face *face, const char *default_home,
 		{ "socket-dir", required_argument, NULL, 's' },
 		{ "home", required_argument, NULL, 'H' },
 		{ "workdir", required_argument, NULL, 'w' },
+		{ "toolbox-fd", required_argument, NULL, 't' },
+		{ "forward-fd", required_argument, NULL, 'f' },
+		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -45,14 +65,26 @@ static int tb_parse(const struct tb_face *face, const char *default_home,
 		case 's': o->socket_dir = optarg; break;
 		case 'H': o->home = optarg; break;
 		case 'w': o->workdir = optarg; break;
+		case 't':
+		case 'f':
+		case 'r':
+			if (!tb_parse_fd(optarg, c == 't' ? &o->toolbox_fd :
+					 c == 'f' ? &o->forward_fd :
+					 &o->ready_fd)) {
+				rv_error("invalid descriptor '%s'", optarg);
+				return 2;
+			}
+			break;
 		case 'h': fputs(face->usage, stdout); return 1;
 		default: fputs(face->usage, stderr); return 2;
 		}
 	}
 	if (!o->home)
 		o->home = default_home;
-	if (optind < argc || !o->socket_dir) {
-		rv_error("--socket-dir is required");
+	if (optind < argc || (!o->socket_dir &&
+			       (o->toolbox_fd < 0 || o->forward_fd < 0))) {
+		rv_error("--socket-dir, or --toolbox-fd and --forward-fd, "
+			 "are required");
 		fputs(face->usage, stderr);
 		return 2;
 	}
@@ -88,14 +120,25 @@ static int tb_on_signal(struct tb_watch *w, int fd, void *arg)
 	return 0;
 }
 
-static enum rv_code tb_write_ready(const struct tb_server *s,
+/* Say that both sockets serve: DIR/ready, or a line on the ready fd. */
+static enum rv_code tb_write_ready(const struct tb_server *s, int ready_fd,
 				   struct rv_err *err)
 {
-	char *tmp = rv_xasprintf("%s/.ready.tmp", s->socket_dir);
-	char *path = rv_xasprintf("%s/ready", s->socket_dir);
-	FILE *f = fopen(tmp, "w");
+	char *tmp, *path;
+	FILE *f;
 	enum rv_code rc = RV_OK;
 
+	if (!s->socket_dir) {
+		if (ready_fd >= 0 &&
+		    (rv_write_all(ready_fd, "ready\n", 6) < 0 ||
+		     close(ready_fd) < 0))
+			return rv_errf(err, RV_ERR_IO, "cannot report ready: "
+				       "%s", strerror(errno));
+		return RV_OK;
+	}
+	tmp = rv_xasprintf("%s/.ready.tmp", s->socket_dir);
+	path = rv_xasprintf("%s/ready", s->socket_dir);
+	f = fopen(tmp, "w");
 	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) ||
 	    rename(tmp, path) < 0)
 		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", path,
@@ -105,12 +148,28 @@ static enum rv_code tb_write_ready(const struct tb_server *s,
 	return rc;
 }
 
-/* The lws context with the daemon's vhost on DIR/<face socket>. */
-static enum rv_code tb_listen(struct tb_server *s, struct rv_err *err)
+/* The listening socket has connections: hand each to lws. */
+static int tb_on_accept(struct tb_watch *w, int fd, void *arg)
+{
+	struct tb_server *s = arg;
+
+	(void)w;
+	for (;;) {
+		int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (c < 0)
+			return errno == EAGAIN || errno == EINTR ||
+				errno == ECONNABORTED || errno == EMFILE ||
+				errno == ENFILE ? 0 : -1;
+		/* on failure lws has closed c */
+		lws_adopt_socket_vhost(s->vhost, c);
+	}
+}
+
+/* The lws context and the daemon's vhost serving the listening socket lfd. */
+static enum rv_code tb_listen(struct tb_server *s, int lfd, struct rv_err *err)
 {
 	struct lws_context_creation_info info;
-	char *sock = rv_xasprintf("%s/%s", s->socket_dir, s->face->socket);
-	enum rv_code rc = RV_OK;
 
 	memset(&info, 0, sizeof(info));
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
@@ -122,21 +181,69 @@ static enum rv_code tb_listen(struct tb_server *s, struct rv_err *err)
 	info.pt_serv_buf_size = 64 * 1024;	/* bigger reads: faster uploads */
 	s->ctx = lws_create_context(&info);
 	if (!s->ctx) {
-		free(sock);
+		close(lfd);
 		return rv_errf(err, RV_ERR_IO, "cannot create the lws context");
 	}
-	unlink(sock);
-	info.options = LWS_SERVER_OPTION_UNIX_SOCK;
-	info.iface = sock;
-	info.port = 0;
+	/* no listener of its own: connections are accepted here, adopted */
+	info.options = 0;
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 	info.protocols = tb_protocols;
 	info.vhost_name = "toolbox";
 	info.keepalive_timeout = 60;
 	s->vhost = lws_create_vhost(s->ctx, &info);
-	if (!s->vhost)
-		rc = rv_errf(err, RV_ERR_IO, "cannot listen on '%s'", sock);
-	free(sock);
-	return rc;
+	if (!s->vhost) {
+		close(lfd);
+		return rv_errf(err, RV_ERR_IO, "cannot create the daemon's "
+			       "vhost");
+	}
+	if (!tb_watch_new(s, lfd, tb_on_accept, NULL, NULL, s))
+		return rv_errf(err, RV_ERR_IO, "cannot watch the daemon's "
+			       "socket");
+	return RV_OK;
+}
+
+/* Is fd a listening unix stream socket?  Then keep it from our children. */
+static bool tb_listening_fd(int fd)
+{
+	struct stat st;
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) < 0 || !v)
+		return false;
+	return fcntl(fd, F_SETFD, FD_CLOEXEC) == 0;
+}
+
+/* The two listening sockets: made in DIR, or inherited and checked. */
+static enum rv_code tb_sockets(const struct tb_server *s,
+			       const struct tb_opts *o, int fds[2],
+			       struct rv_err *err)
+{
+	const char *const names[] = { s->face->socket, "forward.sock" };
+
+	for (int i = 0; i < 2; i++) {
+		char *path;
+
+		if (!o->socket_dir) {
+			fds[i] = i ? o->forward_fd : o->toolbox_fd;
+			if (!tb_listening_fd(fds[i]))
+				return rv_errf(err, RV_ERR_USAGE,
+					       "descriptor %d is not a "
+					       "listening socket", fds[i]);
+			continue;
+		}
+		path = rv_xasprintf("%s/%s", o->socket_dir, names[i]);
+		fds[i] = lite_unix_listen(path, 128);
+		if (fds[i] < 0) {
+			rv_errf(err, RV_ERR_IO, "cannot listen on '%s': %s",
+				path, strerror(errno));
+			free(path);
+			return RV_ERR_IO;
+		}
+		free(path);
+	}
+	return RV_OK;
 }
 
 static enum rv_code tb_start(struct tb_server *s, const struct tb_opts *o,
@@ -144,20 +251,19 @@ static enum rv_code tb_start(struct tb_server *s, const struct tb_opts *o,
 {
 	const char *roots[] = { o->home, "/tmp" };
 	char tmpl[] = "/tmp/.lite-daemon-XXXXXX";
-	char *fwd;
+	int fds[2] = { -1, -1 };
 	sigset_t set;
 	int sfd;
 	enum rv_code rc;
 
-	if (strlen(o->socket_dir) > 90)
-		return rv_errf(err, RV_ERR_USAGE, "socket dir '%s' is too long "
-			       "for a unix socket path", o->socket_dir);
+	if (o->ready_fd >= 0)
+		fcntl(o->ready_fd, F_SETFD, FD_CLOEXEC);
 	if (chdir(o->workdir) < 0)
 		return rv_errf(err, RV_ERR_USAGE, "cannot enter '%s': %s",
 			       o->workdir, strerror(errno));
 	s->home = rv_xstrdup(o->home);
 	s->workdir = rv_xstrdup(o->workdir);
-	s->socket_dir = rv_xstrdup(o->socket_dir);
+	s->socket_dir = o->socket_dir ? rv_xstrdup(o->socket_dir) : NULL;
 	s->shell = tb_pick_shell();
 	tb_roots_init(&s->roots, o->workdir, roots, 2);
 	if (!mkdtemp(tmpl))
@@ -177,18 +283,25 @@ static enum rv_code tb_start(struct tb_server *s, const struct tb_opts *o,
 	if (sfd < 0)
 		return rv_errf(err, RV_ERR_IO, "signalfd: %s", strerror(errno));
 
-	fwd = rv_xasprintf("%s/forward.sock", s->socket_dir);
-	rc = tb_forward_start(fwd, err);
-	free(fwd);
+	rc = tb_sockets(s, o, fds, err);
 	if (!rc)
-		rc = tb_listen(s, err);
+		rc = tb_forward_start(fds[1], err);
+	if (!rc) {
+		rc = tb_listen(s, fds[0], err);
+		fds[0] = -1;	/* tb_listen's now */
+	}
 	if (!rc && !tb_watch_new(s, sfd, tb_on_signal, NULL, NULL, s))
 		rc = rv_errf(err, RV_ERR_IO, "cannot watch signals");
 	else if (rc)
 		close(sfd);
 	if (!rc && s->face->start)
 		rc = s->face->start(s, err);
-	return rc ? rc : tb_write_ready(s, err);
+	if (rc) {
+		if (fds[0] >= 0)
+			close(fds[0]);
+		return rc;
+	}
+	return tb_write_ready(s, o->ready_fd, err);
 }
 
 static void tb_wake(lws_sorted_usec_list_t *sul)
@@ -240,7 +353,7 @@ static void tb_cleanup(struct tb_server *s)
 int tb_daemon_main(const struct tb_face *face, const char *default_home,
 		   int argc, char **argv)
 {
-	struct tb_opts o = { NULL, NULL, NULL };
+	struct tb_opts o = { NULL, NULL, NULL, -1, -1, -1 };
 	struct tb_server s;
 	struct rv_err err = RV_ERR_INIT;
 	int rc;

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #define TB_FWD_LINE_MAX 64
@@ -218,31 +217,12 @@ static void *tb_forward_accept(void *arg)
 	}
 }
 
-enum rv_code tb_forward_start(const char *path, struct rv_err *err)
+enum rv_code tb_forward_start(int fd, struct rv_err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	pthread_t t;
-	int fd;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return rv_errf(err, RV_ERR_USAGE, "socket path '%s' is too long",
-			       path);
-	strcpy(sa.sun_path, path);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 128) < 0) {
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return rv_errf(err, RV_ERR_IO, "cannot listen on '%s': %s",
-			       path, strerror(e));
-	}
-	if (pthread_create(&t, NULL, tb_forward_accept, (void *)(intptr_t)fd)) {
-		close(fd);
+	if (pthread_create(&t, NULL, tb_forward_accept, (void *)(intptr_t)fd))
 		return rv_errf(err, RV_ERR_IO, "cannot start the forwarder");
-	}
 	pthread_detach(t);
 	return RV_OK;
 }

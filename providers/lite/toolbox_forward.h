@@ -16,8 +16,11 @@
 
 #include "rv_err.h"
 
-/* Listen on path (replacing a stale socket) and start serving. */
-enum rv_code tb_forward_start(const char *path, struct rv_err *err);
+/*
+ * Serve the connections of the listening unix socket fd (blocking; the
+ * forwarder owns it from now on).
+ */
+enum rv_code tb_forward_start(int fd, struct rv_err *err);
 
 /* The reply to a CONNECT line for port: "OK\n" or "ERR ...\n".  *fd is
  * the connected socket when OK (exposed for tests). */

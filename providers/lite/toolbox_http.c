@@ -476,38 +476,6 @@ size_t tb_reply_pending(const struct tb_req *r)
 	return r->reply == TB_REPLY_PUSH ? r->out.len - r->sent : 0;
 }
 
-/* Length of the valid UTF-8 sequence at p, or 0. */
-static size_t tb_utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t need;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 1;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 2;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 3;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n <= need || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i <= need; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return need + 1;
-}
-
 json_t *tb_json_bytes(const char *p, size_t len)
 {
 	struct rv_buf b = RV_BUF_INIT;
@@ -517,7 +485,7 @@ json_t *tb_json_bytes(const char *p, size_t len)
 		return v;
 	/* Go's encoding/json: each invalid byte becomes U+FFFD */
 	for (size_t i = 0; i < len; ) {
-		size_t n = tb_utf8_len((const unsigned char *)p + i, len - i);
+		size_t n = rv_utf8_len(p + i, len - i, NULL);
 
 		if (n) {
 			rv_buf_add(&b, p + i, n);

@@ -1,6 +1,7 @@
 /* The `process` provider: task apps as process groups on this host. */
 #include "process.h"
 
+#include "process_log.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_fs.h"
@@ -26,6 +27,7 @@ struct provider_proc {
 	bool reaped;
 	int wstatus;
 	char *log_path;
+	struct process_log *log;	/* its output into log_path, or NULL */
 	struct provider_proc *next;
 };
 
@@ -210,10 +212,11 @@ static enum rv_code process_start(struct provider_sandbox *sb,
 {
 	struct process_sandbox *ps = process_downcast(sb);
 	const char *log = cmd->log_path ? cmd->log_path : "/dev/null";
+	struct process_log *pump = NULL;
 	struct provider_proc *p;
 	enum rv_code rc;
 	pid_t pid = -1;
-	int fd;
+	int fd, pfd[2];
 
 	if (!cmd->argv && !cmd->shell)
 		return rv_errf(err, RV_ERR_USAGE, "start_process: no command");
@@ -221,12 +224,28 @@ static enum rv_code process_start(struct provider_sandbox *sb,
 	if (fd < 0)
 		return rv_errf(err, RV_ERR_IO, "cannot open log '%s': %s", log,
 			       strerror(errno));
+	/* a log gets the app's output through the redacting pump */
+	if (cmd->log_path) {
+		if (pipe2(pfd, O_CLOEXEC) < 0) {
+			close(fd);
+			return rv_errf(err, RV_ERR_IO, "pipe: %s",
+				       strerror(errno));
+		}
+		if (process_log_start(pfd[0], fd, &pump, err) != RV_OK) {
+			close(pfd[1]);
+			return err ? err->code : RV_ERR_IO;
+		}
+		fd = pfd[1];
+	}
 	rc = process_spawn(sb->cfg, cmd, fd, &pid, err);
 	close(fd);
-	if (rc != RV_OK)
+	if (rc != RV_OK) {
+		process_log_stop(pump, 1000);
 		return rc;
+	}
 	p = rv_xcalloc(1, sizeof(*p));
 	p->pid = pid;
+	p->log = pump;
 	p->log_path = rv_xstrdup(cmd->log_path);
 	p->next = ps->procs;
 	ps->procs = p;
@@ -291,6 +310,7 @@ static enum rv_code process_logs(struct provider_sandbox *sb,
 	(void)process_downcast(sb);
 	if (!p->log_path)
 		return rv_errf(err, RV_ERR_NOTFOUND, "process has no log");
+	process_log_sync(p->log, 1000);	/* what it said so far, on disk */
 	if (rv_read_tail(p->log_path, max_bytes, out) < 0)
 		return rv_errf(err, RV_ERR_IO, "cannot open '%s': %s",
 			       p->log_path, strerror(errno));
@@ -379,6 +399,7 @@ static void process_free(struct provider_sandbox *sb)
 			kill(-p->pid, SIGKILL);
 			process_wait_gone(p, 5000);
 		}
+		process_log_stop(p->log, 1000);
 		free(p->log_path);
 		free(p);
 	}

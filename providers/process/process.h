@@ -4,7 +4,9 @@
  * The "sandbox" is this machine (create is instant, destroy stops every
  * process it started).  start_process forks the command into its own
  * process group with stdin from /dev/null, stdout+stderr appended to
- * cmd->log_path and no other inherited descriptor; stop_process sends SIGTERM to the group, waits up to
+ * cmd->log_path through a pipe and a thread that redacts registered
+ * secrets (and their prefixes, see rv_redact.h) on the way, and no other
+ * inherited descriptor; stop_process sends SIGTERM to the group, waits up to
  * the grace period, then SIGKILLs it.  The children also get
  * PR_SET_PDEATHSIG, so a runeval killed with SIGKILL does not leave its
  * task app running.  preview is http://127.0.0.1:PORT with no headers.

@@ -22,6 +22,10 @@
 
 struct lite;
 
+/* The query parameter and the cookie prefix that carry a preview token. */
+#define LITE_TOKEN_PARAM "DAYTONA_SANDBOX_AUTH_KEY"
+#define LITE_TOKEN_COOKIE "daytona-sandbox-auth-"
+
 /* daytona-lite's face and command line (main.c, tests). */
 extern const struct lite_face lite_daytona_face;
 extern const struct lite_conf_spec lite_daytona_spec;

@@ -67,6 +67,9 @@ json_t *lite_api_dto(const struct lite *l, const struct lite_sandbox *sb,
 	if (sb->error_reason)
 		json_object_set_new(o, "errorReason",
 				    json_string(sb->error_reason));
+	/* daytona-lite's own: the budget its last start enforced */
+	json_object_set_new(o, "appliedLimits", sb->applied ?
+			    json_deep_copy(sb->applied) : json_null());
 	if (full) {
 		json_object_set(o, "env", sb->env);
 		json_object_set_new(o, "volumes", json_array());

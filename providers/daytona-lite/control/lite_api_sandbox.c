@@ -2,6 +2,7 @@
 #include "lite_api_int.h"
 
 #include "lite.h"
+#include "lite_http.h"
 #include "rv_alloc.h"
 #include "rv_json.h"
 
@@ -219,21 +220,8 @@ static bool lite_labels_match(const struct lite_sandbox *sb,
 static bool lite_state_listed(const struct lite_sandbox *sb,
 			      const char *states)
 {
-	const char *name = lite_state_name(sb->state);
-	size_t n = strlen(name);
-
-	if (!states || !*states)
-		return true;
-	for (const char *p = states; *p;) {
-		size_t k = strcspn(p, ",");
-
-		if (k == n && !strncmp(p, name, n))
-			return true;
-		p += k;
-		if (*p == ',')
-			p++;
-	}
-	return false;
+	return !states || !*states ||
+		lite_list_has(states, lite_state_name(sb->state));
 }
 
 /* A positive integer query parameter, or dflt; -1 when invalid. */

@@ -5,6 +5,7 @@
 #include "lite_api.h"
 
 #include "lite.h"
+#include "lite_creds.h"
 #include "lite_srv.h"
 #include "rv_alloc.h"
 #include "rv_json.h"
@@ -23,19 +24,17 @@ static bool lite_has_token(const struct lite_conn *c,
 	bool ok = v && lite_secret_eq(v, strlen(v), sb->token);
 
 	if (!ok && q) {
-		char *k = lite_query_get(q + 1, "DAYTONA_SANDBOX_AUTH_KEY");
+		char *k = lite_query_get(q + 1, LITE_TOKEN_PARAM);
 
 		ok = k && lite_secret_eq(k, strlen(k), sb->token);
 		free(k);
 	}
 	if (!ok && cookie) {
-		char *name = rv_xasprintf("daytona-sandbox-auth-%s=", sb->id);
-		const char *at = strstr(cookie, name);
+		char *name = rv_xasprintf(LITE_TOKEN_COOKIE "%s", sb->id);
+		size_t n = 0;
+		const char *at = lite_cookie_get(cookie, name, &n);
 
-		if (at) {
-			at += strlen(name);
-			ok = lite_secret_eq(at, strcspn(at, "; "), sb->token);
-		}
+		ok = at && lite_secret_eq(at, n, sb->token);
 		free(name);
 	}
 	return ok;
@@ -115,9 +114,12 @@ static void lite_relay_sandbox(struct lite_conn *c, const char *id,
 	char token[LITE_TOKEN_LEN + 1] = "";
 	char *path = lite_relay_check(c, id, port, token);
 	const char *secrets[] = { c->srv->l->conf->api_key, token, NULL };
+	/* the preview token's parameter stays here, the app's go on */
+	char *clean = lite_target_without_param(target, LITE_TOKEN_PARAM);
 
 	if (path)
-		lite_relay_begin(c, path, port, target, secrets, "toolbox");
+		lite_relay_begin(c, path, port, clean, secrets, "toolbox");
+	free(clean);
 	free(path);
 }
 
@@ -168,13 +170,24 @@ static void lite_daytona_route(struct lite_conn *c)
 	}
 }
 
-/* The preview token's header stays outside (the key and token values
-   are dropped wherever they are, see lite_relay_sandbox). */
-static bool lite_daytona_secret(const struct lite_conn *c,
-				const struct lite_header *h)
+/*
+ * What of a request goes into the sandbox: no Authorization (whatever it
+ * holds), no preview token header, no preview token cookie; the key and
+ * token values are dropped wherever they are (lite_relay_sandbox).
+ */
+static const char *lite_daytona_header(const struct lite_conn *c,
+				       const struct lite_header *h,
+				       char **owned)
 {
 	(void)c;
-	return !strcasecmp(h->name, "x-daytona-preview-token");
+	if (!strcasecmp(h->name, "authorization") ||
+	    !strcasecmp(h->name, "proxy-authorization") ||
+	    !strcasecmp(h->name, "x-daytona-preview-token"))
+		return NULL;
+	if (strcasecmp(h->name, "cookie"))
+		return h->value;
+	*owned = lite_cookie_without(h->value, LITE_TOKEN_COOKIE);
+	return *owned;
 }
 
 /* A parked answer: the sandbox's DTO now, or as it was once gone. */
@@ -209,7 +222,7 @@ const struct lite_face lite_daytona_face = {
 	.route = lite_daytona_route,
 	.error_body = lite_api_error_body,
 	.answer = lite_daytona_answer,
-	.secret_header = lite_daytona_secret,
+	.relay_header = lite_daytona_header,
 };
 
 const struct lite_conf_spec lite_daytona_spec = {
@@ -225,4 +238,5 @@ const struct lite_conf_spec lite_daytona_spec = {
 	.daemon = "daytona-lite toolbox --socket-dir DIR --home DIR "
 		  "[--workdir DIR]",
 	.port = 3986,
+	.sandbox_uid = LITE_SANDBOX_UID,
 };

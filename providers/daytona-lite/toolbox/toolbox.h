@@ -16,6 +16,14 @@
  *   ready         written (atomically) once both sockets listen.
  *
  *   daytona-lite toolbox --socket-dir DIR --home HOME [--workdir DIR]
+ *   daytona-lite toolbox --toolbox-fd N --forward-fd M [--ready-fd K] ...
+ *
+ * The second form is how daytona-lite starts it in a sandbox: the two
+ * sockets were bound and put in listening state by the server, outside
+ * the sandbox, and are inherited as descriptors N and M (so the sandbox
+ * has no socket file it could replace); "ready\n" is written to K once
+ * they are served.  Inherited descriptors are kept from every process
+ * the daemon starts.
  *
  * File endpoints only touch paths inside HOME, the work directory and
  * /tmp (after resolving '..' and symlinks); anything else is a 400.

@@ -35,9 +35,12 @@ static const struct tb_face tb_toolbox_face = {
 	.socket = "toolbox.sock",
 	.usage = "usage: daytona-lite toolbox --socket-dir DIR [--home DIR] "
 		 "[--workdir DIR]\n"
+		 "       daytona-lite toolbox --toolbox-fd N --forward-fd N "
+		 "[--ready-fd N] [...]\n"
 		 "Serve the Daytona toolbox API on DIR/toolbox.sock and port "
 		 "forwarding on\nDIR/forward.sock; write DIR/ready when both "
-		 "listen.\n",
+		 "listen.  Or serve listening unix\nsockets inherited as "
+		 "descriptors, and write \"ready\" to the ready descriptor.\n",
 	.routes = tb_toolbox_routes,
 	.headers = (const char *const[]){ "x-daytona-sdk-version:",
 		"x-daytona-split-output:", NULL },

@@ -179,14 +179,23 @@ static void e2b_route(struct lite_conn *c)
 	}
 }
 
-/* The proxy's own headers stay outside. */
-static bool e2b_secret(const struct lite_conn *c, const struct lite_header *h)
+/*
+ * The proxy's own headers stay outside; the app's Authorization and
+ * X-API-Key go on (the key and tokens of e2b-lite's are dropped wherever
+ * they are, see e2b_relay).
+ */
+static const char *e2b_header(const struct lite_conn *c,
+			      const struct lite_header *h, char **owned)
 {
 	(void)c;
-	return !strcasecmp(h->name, "e2b-traffic-access-token") ||
-		!strcasecmp(h->name, "x-access-token") ||
-		!strcasecmp(h->name, "e2b-sandbox-id") ||
-		!strcasecmp(h->name, "e2b-sandbox-port");
+	(void)owned;
+	if (!strcasecmp(h->name, "e2b-traffic-access-token") ||
+	    !strcasecmp(h->name, "x-access-token") ||
+	    !strcasecmp(h->name, "e2b-sandbox-id") ||
+	    !strcasecmp(h->name, "e2b-sandbox-port") ||
+	    !strcasecmp(h->name, "proxy-authorization"))
+		return NULL;
+	return h->value;
 }
 
 /* A parked create (201 once running) or kill (204 once gone). */
@@ -244,7 +253,7 @@ const struct lite_face e2b_lite_face = {
 	.route = e2b_route,
 	.error_body = e2b_error_body,
 	.answer = e2b_answer,
-	.secret_header = e2b_secret,
+	.relay_header = e2b_header,
 };
 
 const struct lite_conf_spec e2b_lite_spec = {
@@ -262,4 +271,5 @@ const struct lite_conf_spec e2b_lite_spec = {
 "SIGTERM or SIGINT destroys every sandbox and exits.\n",
 	.daemon = "e2b-lite envd --socket-dir DIR --home DIR [--workdir DIR]",
 	.port = 3987,
+	.sandbox_uid = LITE_SANDBOX_UID + LITE_SANDBOX_UID_STEP,
 };

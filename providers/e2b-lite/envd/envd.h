@@ -19,14 +19,17 @@
  * with envelopes, the last flagged 0x02 ({} or {"error": ...}).  The
  * stream's body has no length and ends with the connection.
  *
- * It listens on envd.sock and forward.sock in --socket-dir; e2b-lite
- * relays port 49983 of the sandbox to envd.sock.  Relative paths start at
+ * It listens on envd.sock and forward.sock in --socket-dir, or, as
+ * e2b-lite starts it, on listening sockets it inherits (--toolbox-fd,
+ * --forward-fd; see the Daytona toolbox, toolbox.h); e2b-lite relays
+ * port 49983 of the sandbox to the first.  Relative paths start at
  * the home directory.  Every process runs as the sandbox's one user
  * ("user", uid 1000), whichever username a request names (root or user);
  * what it may read and write is what that user may in the sandbox (its
  * home and /tmp; the rest is read-only).
  *
  *   e2b-lite envd --socket-dir DIR [--home DIR] [--workdir DIR]
+ *   e2b-lite envd --toolbox-fd N --forward-fd M [--ready-fd K] ...
  */
 #ifndef RUNEVAL_PROVIDERS_E2B_LITE_ENVD_ENVD_H
 #define RUNEVAL_PROVIDERS_E2B_LITE_ENVD_ENVD_H

@@ -50,9 +50,13 @@ static const struct tb_face envd_face = {
 	.socket = "envd.sock",
 	.usage = "usage: e2b-lite envd --socket-dir DIR [--home DIR] "
 		 "[--workdir DIR]\n"
+		 "       e2b-lite envd --toolbox-fd N --forward-fd N "
+		 "[--ready-fd N] [...]\n"
 		 "Serve the subset of E2B's envd that the SDK uses on "
 		 "DIR/envd.sock and port\nforwarding on DIR/forward.sock; "
-		 "write DIR/ready when both listen.\n",
+		 "write DIR/ready when both listen.  Or serve\nlistening unix "
+		 "sockets inherited as descriptors (the API on --toolbox-fd),\n"
+		 "and write \"ready\" to the ready descriptor.\n",
 	.routes = envd_tables,
 	.headers = (const char *const[]){ "connect-timeout-ms:",
 		"keepalive-ping-interval:", NULL },

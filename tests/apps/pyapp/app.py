@@ -14,8 +14,17 @@ X-API-Key) and can misbehave on purpose:
   --fault SEED:KIND   KIND is 500, badjson, noreward, strreward, hang,
                       legacy (metrics.outcome_score) or slow (sleep 0.3 s)
   --rollout-delay S   every rollout takes S seconds
+  --answer SEED:CODE:BODY
+                      answer SEED with HTTP CODE and BODY verbatim
+                      (@TCID@ in BODY becomes its trace_correlation_id)
+  --banner TEXT       print TEXT (Python escapes such as \\u001b decoded)
+                      at start, before --exit-at-start
+  --leak              behave like an app that leaks: details echo the
+                      whole environment, and each rollout logs the first
+                      15 characters of the key (as synth-ai's auth does)
 """
 import argparse
+import codecs
 import json
 import os
 import sys
@@ -34,6 +43,9 @@ def parse_args():
     p.add_argument("--start-delay", type=float, default=0.0)
     p.add_argument("--fault", action="append", default=[])
     p.add_argument("--rollout-delay", type=float, default=0.0)
+    p.add_argument("--answer", action="append", default=[])
+    p.add_argument("--banner", default=None)
+    p.add_argument("--leak", action="store_true")
     return p.parse_args()
 
 
@@ -44,6 +56,10 @@ FAULTS = {}
 for f in ARGS.fault:
     seed, kind = f.split(":", 1)
     FAULTS[int(seed)] = kind
+ANSWERS = {}
+for a in ARGS.answer:
+    seed, code, body = a.split(":", 2)
+    ANSWERS[int(seed)] = (int(code), body)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -100,6 +116,12 @@ class Handler(BaseHTTPRequestHandler):
         seed = req.get("env", {}).get("seed")
         policy = req.get("policy", {}).get("config", {}).get("policy")
         kind = FAULTS.get(seed)
+        if ARGS.leak:
+            sys.stderr.write("pyapp: auth ok, key %s...\n" % KEY[:15])
+            sys.stderr.flush()
+        if seed in ANSWERS:
+            code, body = ANSWERS[seed]
+            return self.send(code, body.replace("@TCID@", tcid).encode())
         if ARGS.rollout_delay:
             time.sleep(ARGS.rollout_delay)
         if kind == "hang":
@@ -126,13 +148,17 @@ class Handler(BaseHTTPRequestHandler):
                             "details": {"seed": seed, "policy": policy,
                                         "latency_ms": (time.monotonic() - t0) * 1000,
                                         "env_name": req["env"].get("env_name"),
-                                        "config": req["env"].get("config")}},
+                                        "config": req["env"].get("config"),
+                                        **({"environ": dict(os.environ)}
+                                           if ARGS.leak else {})}},
             "success_status": "success",
             "status_detail": None,
         })
 
 
 def main():
+    if ARGS.banner is not None:
+        print(codecs.decode(ARGS.banner, "unicode_escape"), flush=True)
     if ARGS.exit_at_start is not None:
         print("pyapp: cannot load the task set: /nonexistent/tasks.json",
               flush=True)

@@ -1,0 +1,165 @@
+/* rv_redact: whole secrets, their prefixes, streams and JSON trees. */
+#include "testutil.h"
+
+#include "rollouts.h"
+#include "rv_json.h"
+#include "rv_redact.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KEY "sk_env_4f2a9c17d3b8e5a06c1d"
+
+static void assert_redacted(const char *in, const char *want)
+{
+	char *got = rv_redact(in);
+
+	ck_assert_msg(!strcmp(got, want), "redact('%s'): got '%s', want '%s'",
+		      in, got, want);
+	free(got);
+}
+
+START_TEST(test_redact_prefixes_of_a_secret)
+{
+	rv_redact_reset();
+	rv_redact_add(KEY);
+	rv_redact_add("pw-1234");	/* shorter than the prefix rule */
+	/* synth-ai's auth logs the first 15 characters */
+	assert_redacted("auth: key sk_env_4f2a9c1...", "auth: key [REDACTED]...");
+	/* from RV_REDACT_PREFIX_MIN characters on, however far it goes */
+	assert_redacted("k=sk_env_ k=sk_env_4 k=sk_env_4f2a9c17d3b8e5a0!",
+			"k=sk_env_ k=[REDACTED] k=[REDACTED]!");
+	assert_redacted("x sk_env_x", "x sk_env_x");
+	assert_redacted("sk_env_4f2a9c17d3b8e5a06c1dZZ", "[REDACTED]ZZ");
+	assert_redacted("pw-1234 pw-123", "[REDACTED] pw-123");
+	ck_assert(rv_redact_contains("..sk_env_4f.."));
+	ck_assert(!rv_redact_contains("..sk_env_.."));
+	rv_redact_reset();
+}
+END_TEST
+
+/* What a stream wrote into a file, written as the given pieces. */
+static char *stream_through(const char *const *pieces, bool flush_each)
+{
+	char *dir = tu_tmpdir(), *path, *text;
+	struct rv_redact_stream st;
+	int fd;
+
+	path = malloc(strlen(dir) + 8);
+	sprintf(path, "%s/log", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	rv_redact_stream_init(&st, fd);
+	for (size_t i = 0; pieces[i]; i++) {
+		rv_redact_stream_write(&st, pieces[i], strlen(pieces[i]));
+		if (flush_each)
+			rv_redact_stream_flush(&st);
+	}
+	rv_redact_stream_finish(&st);
+	close(fd);
+	text = tu_read_file(path, NULL);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+	return text;
+}
+
+START_TEST(test_redact_stream_catches_split_secrets)
+{
+	static const char *const split[] = {
+		"line one\nkey=sk_e", "nv_4f2a9c17d3b8", "e5a06c1d and more\n",
+		"tail without newline sk_env_4f2a", NULL,
+	};
+	char *text;
+
+	rv_redact_reset();
+	rv_redact_add(KEY);
+	/* an idle flush after every write: the start of a possible secret
+	   waits for the rest */
+	text = stream_through(split, true);
+	ck_assert_str_eq(text, "line one\nkey=[REDACTED] and more\n"
+			 "tail without newline [REDACTED]");
+	free(text);
+	text = stream_through(split, false);
+	ck_assert_str_eq(text, "line one\nkey=[REDACTED] and more\n"
+			 "tail without newline [REDACTED]");
+	free(text);
+	rv_redact_reset();
+}
+END_TEST
+
+START_TEST(test_redact_json_tree)
+{
+	json_t *v = json_loads("{\"env\":{\"" KEY "\":\"k\",\"ENVIRONMENT_API_KEY\":"
+			       "\"" KEY "\",\"n\":[1,\"pre sk_env_4f2a9c1 post\"],"
+			       "\"ok\":true,\"x\":null}}", 0, NULL);
+	json_t *r;
+	char *text;
+
+	rv_redact_reset();
+	rv_redact_add(KEY);
+	ck_assert_ptr_nonnull(v);
+	r = rv_json_redact(v);
+	text = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
+	ck_assert_str_eq(text, "{\"env\":{\"ENVIRONMENT_API_KEY\":\"[REDACTED]\","
+			 "\"[REDACTED]\":\"k\",\"n\":[1,\"pre [REDACTED] post\"],"
+			 "\"ok\":true,\"x\":null}}");
+	free(text);
+	json_decref(r);
+	json_decref(v);
+	rv_redact_reset();
+}
+END_TEST
+
+/* rollout_judge: details echoing the environment are redacted. */
+START_TEST(test_redact_rollout_details)
+{
+	static const char body[] =
+		"{\"reward_info\":{\"outcome_reward\":1,\"details\":{\"environ\":"
+		"{\"KEY\":\"" KEY "\"},\"log\":\"auth sk_env_4f2a9c1...\"}},"
+		"\"status_detail\":\"key " KEY "\"}";
+	static const char digits[] =
+		"{\"reward_info\":{\"outcome_reward\":1,\"details\":"
+		"{\"pin\":98765432101234}}}";
+	struct rollout r;
+
+	rv_redact_reset();
+	rv_redact_add(KEY);
+	rv_redact_add("98765432101234");
+	memset(&r, 0, sizeof(r));
+	rollout_judge(&r, 200, body, strlen(body));
+	ck_assert(r.ok);
+	ck_assert_str_eq(r.details, "{\"environ\":{\"KEY\":\"[REDACTED]\"},"
+			 "\"log\":\"auth [REDACTED]...\"}");
+	ck_assert_str_eq(r.status_detail, "key [REDACTED]");
+	rollout_release(&r);
+	/* a secret where no string can be redacted: the whole object goes */
+	memset(&r, 0, sizeof(r));
+	rollout_judge(&r, 200, digits, strlen(digits));
+	ck_assert(r.ok);
+	ck_assert_str_eq(r.details, "{\"redacted\":true}");
+	rollout_release(&r);
+	rv_redact_reset();
+}
+END_TEST
+
+static Suite *redact_suite(void)
+{
+	Suite *s = suite_create("redact");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_redact_prefixes_of_a_secret);
+	tcase_add_test(tc, test_redact_stream_catches_split_secrets);
+	tcase_add_test(tc, test_redact_json_tree);
+	tcase_add_test(tc, test_redact_rollout_details);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(redact_suite()) ? 1 : 0;
+}
