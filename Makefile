@@ -205,7 +205,15 @@ valgrind: all tests bundle
 bench: all bundle
 	$(Q)BUILD=$(BUILD) bash scripts/bench/run-all.sh
 
-# Every header compiles on its own, with only its folder's include paths.
+# Every header compiles on its own, with only its folder's include paths;
+# and a header across a boundary does not (LAYER_FORBIDDEN: folder set,
+# then a header it must not reach).
+LAYER_FORBIDDEN := INC_PROVIDER:job.h INC_PROVIDER:mode.h \
+	INC_PROVIDER:report.h INC_MODES:job.h INC_MODES:cli.h \
+	INC_CORE:provider.h INC_CORE:job.h INC_REPORT:job.h \
+	INC_REPORT:provider.h INC_TASKAPP:provider.h INC_TASKAPP:job.h \
+	INC_LITEBASE:provider.h INC_CONTROL:job.h INC_TOOLBOX:lite_api.h \
+	INC_CONTROL:toolbox_http.h
 HEADER_SETS := orchestrator/core:INC_CORE orchestrator/report:INC_REPORT \
 	orchestrator:INC_RUNNER providers:INC_PROVIDER \
 	$(BACKENDS:%=providers/%:INC_PROVIDER) \
@@ -221,7 +229,14 @@ check-headers:
 			$($(word 2,$(subst :, ,$(s)))) \
 			-I$(word 1,$(subst :, ,$(s))) -x c -fsyntax-only \
 			-o /dev/null - || exit 1; n=$$((n + 1)); done;) \
-	echo "  headers ok ($$n)"
+	$(foreach p,$(LAYER_FORBIDDEN),\
+		if printf '#include "%s"\n' $(word 2,$(subst :, ,$(p))) | \
+			$(CC) $(ALL_CFLAGS) $($(word 1,$(subst :, ,$(p)))) -x c \
+			-fsyntax-only -o /dev/null - 2>/dev/null; then \
+			echo "layering: $(word 1,$(subst :, ,$(p))) reaches \
+$(word 2,$(subst :, ,$(p)))" >&2; exit 1; fi;) \
+	echo "  headers ok ($$n), layering ok ($(words $(LAYER_FORBIDDEN)) \
+boundaries)"
 
 install: all bundle
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)

@@ -2,7 +2,8 @@
 #include "console.h"
 
 #include "cli.h"
-#include "job.h"
+#include "outcome.h"
+#include "rollouts.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
@@ -175,7 +176,7 @@ static void console_seed_row(FILE *f, const struct rollout *r)
 	rv_buf_release(&safe);
 }
 
-static void console_seed_table(FILE *f, const struct job *job)
+static void console_seed_table(FILE *f, const struct job_outcome *job)
 {
 	size_t shown = 0, n = job->n_rollouts;
 	bool all = n <= CONSOLE_MAX_SEED_ROWS;
@@ -212,7 +213,7 @@ static void console_phase_table(FILE *f, const struct summary *s)
 	}
 }
 
-void console_report(struct console *c, const struct job *job,
+void console_report(struct console *c, const struct job_outcome *job,
 		    const struct summary *s)
 {
 	FILE *f;
@@ -230,7 +231,7 @@ void console_report(struct console *c, const struct job *job,
 	console_phase_table(f, s);
 	fprintf(f, "\njob %s: %s", job->id, job_status_name(job->status));
 	if (job->status != JOB_OK) {
-		char *msg = rv_redact(job->err.msg);
+		char *msg = rv_redact(job->error);
 
 		rv_term_printf(f, ": %s", msg);
 		free(msg);

@@ -20,7 +20,7 @@
 #include "rv_phase.h"
 
 struct cli_options;
-struct job;
+struct job_outcome;
 struct rollout;
 struct summary;
 struct console;
@@ -40,7 +40,7 @@ void console_rollout(struct console *c, const struct rollout *r);
 void console_progress_done(struct console *c);
 
 /* The final report of a finished job, with its summary_compute(). */
-void console_report(struct console *c, const struct job *job,
+void console_report(struct console *c, const struct job_outcome *job,
 		    const struct summary *s);
 
 #endif

@@ -9,6 +9,7 @@
 #include "rv_clock.h"
 #include "rv_fs.h"
 #include "rv_log.h"
+#include "rv_redact.h"
 #include "signals.h"
 
 #include <ctype.h>
@@ -518,6 +519,37 @@ static void job_run_shards(struct job *job)
 		job_shard_release(&sh[k]);
 	}
 	free(sh);
+}
+
+void job_outcome(const struct job *job, struct job_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = job->id;
+	out->opt = job->opt;
+	out->provider = job->provider_name;
+	out->mode = job->mode_name;
+	out->api_url = job->api_url;
+	out->target = job->target;
+	out->n_sandboxes = job->n_sandboxes ? job->n_sandboxes : 1;
+	out->sandbox = job->sandbox;
+	out->app_desc = job->app_desc;
+	out->start_cmd = job->start_cmd;
+	out->port = job->port > 0 ? job->port : 0;
+	out->env_config = job->env_config;
+	rv_redact_hint(job->api_key, out->key_hint, sizeof(out->key_hint));
+	out->key_minted = job->key_minted;
+	out->out_dir = job->out_dir;
+	out->result_path = job->result_path;
+	out->log_path = job->log_path;
+	out->status = job->status;
+	out->exit_code = job->exit_code;
+	out->error = job->err.msg;
+	out->failed_phase = job->failed_phase;
+	out->log_tail = job->health.log_tail;
+	out->spans = &job->spans;
+	out->rollouts = job->rollouts;
+	out->n_rollouts = job->n_rollouts;
+	out->end_ns = job->end_ns;
 }
 
 int job_run(struct job *job)

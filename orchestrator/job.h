@@ -18,13 +18,13 @@
 #ifndef RUNEVAL_ORCHESTRATOR_JOB_H
 #define RUNEVAL_ORCHESTRATOR_JOB_H
 
-#include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "cli.h"
 #include "health.h"
+#include "outcome.h"
 #include "rollouts.h"
 #include "rv_err.h"
 #include "rv_phase.h"
@@ -35,13 +35,6 @@ struct provider_ops;
 
 struct console;
 struct journal;
-
-enum job_status {
-	JOB_OK = 0,		/* every rollout succeeded */
-	JOB_FAILED,		/* ran; some rollouts failed */
-	JOB_ERROR,		/* infrastructure failure */
-	JOB_INTERRUPTED,	/* SIGINT/SIGTERM */
-};
 
 struct job {
 	const struct cli_options *opt;	/* borrowed */
@@ -54,7 +47,7 @@ struct job {
 	char *app_desc;			/* "bundled" or the --app dir */
 	char *app_dir;			/* where the start command runs */
 	char *start_cmd;
-	json_t *env_config;		/* object */
+	const char *env_config;		/* env.config, JSON object text */
 	const struct mode_ops *mode;	/* how the app is brought up */
 	const struct provider_ops *provider;	/* where */
 	const char *mode_name;		/* mode->name */
@@ -95,7 +88,7 @@ int job_run(struct job *job);
 
 void job_release(struct job *job);
 
-/* "ok", "failed", "error", "interrupted". */
-const char *job_status_name(enum job_status s);
+/* The finished job as the outputs see it (outcome.h); borrowed. */
+void job_outcome(const struct job *job, struct job_outcome *out);
 
 #endif

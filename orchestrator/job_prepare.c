@@ -7,7 +7,6 @@
 #include "rv_fs.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
-#include "rv_json.h"
 #include "rv_random.h"
 #include "rv_redact.h"
 
@@ -223,9 +222,7 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 	if (rc != RV_OK)
 		return rc;
 	job_init_rollouts(job);
-	job->env_config = opt->env_config ?
-		rv_json_parse(opt->env_config, strlen(opt->env_config),
-			      "'--env-config'", NULL) : json_object();
+	job->env_config = opt->env_config ? opt->env_config : "{}";
 	job_make_id(job);
 	job_resolve_key(job);
 	rc = job_resolve_app(job, err);
@@ -249,7 +246,6 @@ void job_release(struct job *job)
 	free(job->rollouts);
 	spans_release(&job->spans);
 	health_wait_release(&job->health);
-	json_decref(job->env_config);
 	free(job->out_dir);
 	free(job->result_path);
 	free(job->log_path);

@@ -28,19 +28,19 @@ static int main_usage_error(const struct rv_err *err)
 }
 
 /* The job's error and, when the app died, the tail of its log. */
-static void main_print_failure(const struct job *job)
+static void main_print_failure(const struct job_outcome *job)
 {
-	const char *tail = job->health.log_tail;
+	const char *tail = job->log_tail;
 
 	if (job->status == JOB_OK || job->status == JOB_FAILED)
 		return;
 	if (job->status == JOB_INTERRUPTED)
-		rv_warn("%s; the task app was torn down", job->err.msg);
+		rv_warn("%s; the task app was torn down", job->error);
 	else if (job->failed_phase != RV_PHASE_NONE)
 		rv_error("%s: %s", rv_phase_name(job->failed_phase),
-			 job->err.msg);
+			 job->error);
 	else
-		rv_error("%s", job->err.msg);
+		rv_error("%s", job->error);
 	if (tail && *tail) {
 		struct rv_buf safe = RV_BUF_INIT;
 
@@ -61,11 +61,13 @@ static int main_results(struct job *job, struct console *con)
 {
 	struct rv_err err = RV_ERR_INIT;
 	int code = job->exit_code;
+	struct job_outcome o;
 	struct summary s;
 
 	spans_sort(&job->spans);
-	summary_compute(job, &s);	/* once: file, table and --json */
-	if (result_write(job, &s, &err) != RV_OK) {
+	job_outcome(job, &o);
+	summary_compute(&o, &s);	/* once: file, table and --json */
+	if (result_write(&o, &s, &err) != RV_OK) {
 		rv_error("%s", err.msg);
 		if (code == CLI_EXIT_OK || code == CLI_EXIT_ROLLOUTS)
 			code = CLI_EXIT_INFRA;
@@ -74,10 +76,10 @@ static int main_results(struct job *job, struct console *con)
 		/* result.json is the record; the renderings are extras */
 		rv_warn("cannot render the report: %s", err.msg);
 	}
-	main_print_failure(job);
-	console_report(con, job, &s);
+	main_print_failure(&o);
+	console_report(con, &o, &s);
 	if (job->opt->json) {
-		result_stream(job, &s, stdout);
+		result_stream(&o, &s, stdout);
 		fflush(stdout);
 	}
 	return code;

@@ -1,13 +1,16 @@
 /* result: build and write result.json (see result.h). */
 #include "result.h"
 
-#include "job.h"
+#include "cli.h"
+#include "outcome.h"
 #include "provider.h"
+#include "rollouts.h"
 #include "rv_clock.h"
 #include "rv_alloc.h"
 #include "rv_fs.h"
 #include "rv_json.h"
 #include "rv_redact.h"
+#include "spans.h"
 #include "summary.h"
 
 #include <math.h>
@@ -65,10 +68,10 @@ static long result_rss_anon_kb(void)
 	return kb;
 }
 
-static json_t *result_job(const struct job *job)
+static json_t *result_job(const struct job_outcome *job)
 {
 	uint64_t end = job->end_ns ? job->end_ns : rv_now_ns();
-	uint64_t dur = end - job->spans.t0_ns;
+	uint64_t dur = end - job->spans->t0_ns;
 	struct rusage ru;
 
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
@@ -79,13 +82,13 @@ static json_t *result_job(const struct job *job)
 		"status", job_status_name(job->status),
 		"exit_code", job->exit_code,
 		"error", job->status == JOB_OK ? json_null() :
-			result_str(job->err.msg),
+			result_str(job->error),
 		"failed_phase", result_str(job->failed_phase == RV_PHASE_NONE ?
 			NULL : rv_phase_name(job->failed_phase)),
-		"started_utc", result_iso(job->spans.wall0_ns),
-		"finished_utc", result_iso(job->spans.wall0_ns + dur),
+		"started_utc", result_iso(job->spans->wall0_ns),
+		"finished_utc", result_iso(job->spans->wall0_ns + dur),
 		"duration_ms", result_ms(rv_ns_to_ms(dur)),
-		"started_unix_us", (json_int_t)(job->spans.wall0_ns / 1000),
+		"started_unix_us", (json_int_t)(job->spans->wall0_ns / 1000),
 		"max_rss_kb", (json_int_t)ru.ru_maxrss,
 		"rss_anon_kb", (json_int_t)result_rss_anon_kb(),
 		"cpu_ms", result_ms(ru.ru_utime.tv_sec * 1e3 +
@@ -106,7 +109,7 @@ static void result_hash(const char *s, char out[13])
 	snprintf(out, 13, "%012llx", (unsigned long long)(h >> 16));
 }
 
-static json_t *result_environment(const struct job *job)
+static json_t *result_environment(const struct job_outcome *job)
 {
 	struct utsname u;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -121,37 +124,38 @@ static json_t *result_environment(const struct job *job)
 		"host", "os", u.sysname, "kernel", u.release,
 		"arch", u.machine, "cpus", (json_int_t)cpus,
 		"hostname_hash", hash,
-		"provider", job->provider_name,
-		"mode", job->mode_name,
+		"provider", job->provider,
+		"mode", job->mode,
 		"target", result_str(job->target),
 		"api_url", result_str(job->api_url));
 }
 
-static json_t *result_config(const struct job *job)
+static json_t *result_config(const struct job_outcome *job)
 {
 	const struct cli_options *o = job->opt;
-	char hint[64];
 	json_t *seeds = json_array();
+	json_t *env_config = rv_json_parse(job->env_config,
+					   strlen(job->env_config),
+					   "env.config", NULL);
 
-	rv_redact_hint(job->api_key, hint, sizeof(hint));
 	for (size_t i = 0; i < o->n_seeds; i++)
 		json_array_append_new(seeds, json_integer(o->seeds[i]));
 	return json_pack("{s:o, s:I, s:i, s:o, s:o, s:o, s:f, s:f, s:o, "
-			 "s:O, s:o, s:o, s:o, s:s, s:b, s:o}",
+			 "s:o, s:o, s:o, s:o, s:s, s:b, s:o}",
 		"seeds", seeds,
 		"concurrency", (json_int_t)o->concurrency,
-		"sandboxes", job->n_sandboxes ? (int)job->n_sandboxes : 1,
+		"sandboxes", (int)job->n_sandboxes,
 		"policy", result_str(o->policy),
 		"model", result_str(o->model),
 		"inference_url", result_str(o->inference_url),
 		"timeout_s", o->timeout_s,
 		"health_timeout_s", o->health_timeout_s,
 		"env_name", result_str(o->env_name),
-		"env_config", job->env_config,
+		"env_config", env_config ? env_config : json_object(),
 		"app", result_str(job->app_desc),
 		"start", result_str(job->start_cmd),
 		"port", job->port > 0 ? json_integer(job->port) : json_null(),
-		"environment_api_key", hint,
+		"environment_api_key", job->key_hint,
 		"environment_api_key_minted", job->key_minted,
 		"out", result_str(job->out_dir));
 }
@@ -174,15 +178,15 @@ static json_t *result_attempt_log(const struct span *sp)
 	return a;
 }
 
-static json_t *result_span(const struct job *job, const struct span *sp)
+static json_t *result_span(const struct job_outcome *job, const struct span *sp)
 {
 	uint64_t end = sp->end_ns ? sp->end_ns : rv_now_ns();
-	const struct spans *s = &job->spans;
+	const struct spans *s = job->spans;
 	json_t *o;
 
 	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:I, s:o}",
 		"phase", sp->phase,
-		"provider", job->provider_name,
+		"provider", job->provider,
 		"sandbox", result_str(sp->sandbox),
 		"seed", sp->seed >= 0 ? json_integer(sp->seed) : json_null(),
 		"start_ms", result_ms(spans_offset_ms(s, sp->start_ns)),
@@ -195,7 +199,7 @@ static json_t *result_span(const struct job *job, const struct span *sp)
 	return o;
 }
 
-static json_t *result_rollout(const struct job *job, const struct rollout *r)
+static json_t *result_rollout(const struct job_outcome *job, const struct rollout *r)
 {
 	double ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
 
@@ -262,8 +266,8 @@ static bool result_put(struct result_out *o, json_t *v, size_t flags,
 
 /* "  "name": [ one compact object per line ]" */
 static bool result_array(struct result_out *o, const char *name, size_t n,
-			 json_t *(*item)(const struct job *, size_t),
-			 const struct job *job)
+			 json_t *(*item)(const struct job_outcome *, size_t),
+			 const struct job_outcome *job)
 {
 	bool ok = fprintf(o->f, ",\n  \"%s\": [", name) > 0;
 
@@ -274,12 +278,12 @@ static bool result_array(struct result_out *o, const char *name, size_t n,
 	return ok && fputs(n ? "\n  ]" : "]", o->f) >= 0;
 }
 
-static json_t *result_span_at(const struct job *job, size_t i)
+static json_t *result_span_at(const struct job_outcome *job, size_t i)
 {
-	return result_span(job, &job->spans.v[i]);
+	return result_span(job, &job->spans->v[i]);
 }
 
-static json_t *result_rollout_at(const struct job *job, size_t i)
+static json_t *result_rollout_at(const struct job_outcome *job, size_t i)
 {
 	return result_rollout(job, &job->rollouts[i]);
 }
@@ -312,7 +316,7 @@ static bool result_member(struct result_out *o, const char *name, json_t *v,
 
 /* The document, one record at a time: memory stays flat however many
    seeds. */
-static bool result_emit(struct result_out *o, const struct job *job,
+static bool result_emit(struct result_out *o, const struct job_outcome *job,
 			const struct summary *s)
 {
 	return fprintf(o->f, "{\n  \"schema\": \"%s\",", RESULT_SCHEMA) > 0 &&
@@ -320,14 +324,14 @@ static bool result_emit(struct result_out *o, const struct job *job,
 		result_member(o, "environment", result_environment(job),
 			      false) &&
 		result_member(o, "config", result_config(job), false) &&
-		result_array(o, "spans", job->spans.n, result_span_at, job) &&
+		result_array(o, "spans", job->spans->n, result_span_at, job) &&
 		result_array(o, "rollouts", job->n_rollouts, result_rollout_at,
 			     job) &&
 		result_member(o, "summary", result_summary(s), false) &&
 		fputs("\n}\n", o->f) >= 0;
 }
 
-bool result_stream(const struct job *job, const struct summary *s, FILE *f)
+bool result_stream(const struct job_outcome *job, const struct summary *s, FILE *f)
 {
 	struct result_out o = { .f = f };
 
@@ -336,7 +340,7 @@ bool result_stream(const struct job *job, const struct summary *s, FILE *f)
 
 struct result_fill {
 	struct result_out o;
-	const struct job *job;
+	const struct job_outcome *job;
 	const struct summary *s;
 };
 
@@ -348,7 +352,7 @@ static bool result_fill(FILE *f, void *arg)
 	return result_emit(&r->o, r->job, r->s);
 }
 
-enum rv_code result_write(const struct job *job, const struct summary *s,
+enum rv_code result_write(const struct job_outcome *job, const struct summary *s,
 			  struct rv_err *err)
 {
 	struct result_fill r = { .job = job, .s = s };

@@ -22,7 +22,7 @@
 
 #define RESULT_SCHEMA "runeval.result/1"
 
-struct job;
+struct job_outcome;
 struct summary;
 
 /*
@@ -30,9 +30,9 @@ struct summary;
  * (nothing aborts: every value that came from a task app or a provider
  * is checked, non-finite numbers are null, invalid UTF-8 is replaced).
  */
-bool result_stream(const struct job *job, const struct summary *s, FILE *f);
+bool result_stream(const struct job_outcome *job, const struct summary *s, FILE *f);
 
-enum rv_code result_write(const struct job *job, const struct summary *s,
+enum rv_code result_write(const struct job_outcome *job, const struct summary *s,
 			  struct rv_err *err);
 
 #endif

@@ -33,6 +33,7 @@ struct rollouts_run {
 	size_t n_slots, inflight;
 	char *url;
 	json_t *policy;			/* {"config": {...}}, shared */
+	json_t *env_config;		/* env.config, parsed once */
 	unsigned rand_state;
 };
 
@@ -209,8 +210,7 @@ static char *rollouts_body(struct rollouts_run *run, const struct rollout *r)
 	if (cfg->env_name)
 		json_object_set_new(env, "env_name",
 				    json_string(cfg->env_name));
-	json_object_set_new(env, "config", cfg->env_config ?
-			    json_deep_copy(cfg->env_config) : json_object());
+	json_object_set_new(env, "config", json_deep_copy(run->env_config));
 	req = json_pack("{s:s, s:o, s:O}", "trace_correlation_id", r->tcid,
 			"env", env, "policy", run->policy);
 	s = rv_json_dumps(req);
@@ -413,6 +413,13 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 	}
 	run.url = rv_xasprintf("%s/rollout", cfg->base_url);
 	run.policy = rollouts_policy(cfg);
+	run.env_config = cfg->env_config ?
+		rv_json_parse(cfg->env_config, strlen(cfg->env_config),
+			      "env.config", NULL) : NULL;
+	if (!json_is_object(run.env_config)) {
+		json_decref(run.env_config);	/* the CLI checked it */
+		run.env_config = json_object();
+	}
 	run.rand_state = (unsigned)rv_now_ns() ^ (unsigned)rv_wall_ns();
 	run.multi = curl_multi_init();
 	if (!run.multi)
@@ -425,6 +432,7 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 	}
 	curl_multi_cleanup(run.multi);
 	json_decref(run.policy);
+	json_decref(run.env_config);
 	free(run.url);
 	free(run.slots);
 	return rc;

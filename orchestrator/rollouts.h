@@ -14,7 +14,6 @@
 #ifndef RUNEVAL_ORCHESTRATOR_ROLLOUTS_H
 #define RUNEVAL_ORCHESTRATOR_ROLLOUTS_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,7 +66,7 @@ struct rollouts_config {
 	const char *model;		/* or NULL */
 	const char *inference_url;	/* or NULL */
 	const char *env_name;		/* or NULL */
-	const json_t *env_config;	/* object or NULL */
+	const char *env_config;		/* JSON object text, or NULL: {} */
 	unsigned concurrency;
 	long timeout_ms;		/* per rollout */
 	const volatile int *cancel;	/* stop dispatch, cancel in flight */

@@ -1,9 +1,11 @@
 /* summary: job numbers and per-phase statistics (see summary.h). */
 #include "summary.h"
 
-#include "job.h"
+#include "outcome.h"
+#include "rollouts.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "spans.h"
 
 #include <math.h>
 #include <string.h>
@@ -41,7 +43,7 @@ static void summary_phases(const struct spans *s, struct summary *out)
 	free(v);
 }
 
-void summary_compute(const struct job *job, struct summary *out)
+void summary_compute(const struct job_outcome *job, struct summary *out)
 {
 	size_t n = job->n_rollouts;
 	double *all = rv_xcalloc(n ? n : 1, sizeof(*all));
@@ -65,5 +67,5 @@ void summary_compute(const struct job *job, struct summary *out)
 	out->mean_reward_all = stats_mean(all, n);	/* failed count 0 */
 	free(ok);
 	free(all);
-	summary_phases(&job->spans, out);
+	summary_phases(job->spans, out);
 }

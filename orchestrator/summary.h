@@ -11,7 +11,7 @@
 
 #include "stats.h"
 
-struct job;
+struct job_outcome;
 
 #define SUMMARY_MAX_PHASES 16
 
@@ -31,6 +31,6 @@ struct summary {
 	size_t n_phases;	/* in order of first appearance */
 };
 
-void summary_compute(const struct job *job, struct summary *out);
+void summary_compute(const struct job_outcome *job, struct summary *out);
 
 #endif

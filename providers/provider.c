@@ -35,6 +35,30 @@ enum rv_code provider_notsup_(const struct provider_ops *ops,
 		       ops ? ops->name : "?", op);
 }
 
+enum rv_code provider_usage_config_(const struct provider_config *cfg,
+				    struct rv_err *err)
+{
+	if (!cfg || !cfg->job_id || !*cfg->job_id)
+		return rv_errf(err, RV_ERR_USAGE, "create: no job id");
+	return RV_OK;
+}
+
+enum rv_code provider_usage_cmd_(const struct provider_cmd *cmd,
+				 const char *op, struct rv_err *err)
+{
+	if (cmd->argv ? !cmd->argv[0] || !*cmd->argv[0] : !cmd->shell)
+		return rv_errf(err, RV_ERR_USAGE, "%s: no command", op);
+	return RV_OK;
+}
+
+enum rv_code provider_usage_port_(int port, struct rv_err *err)
+{
+	if (port <= 0 || port > 65535)
+		return rv_errf(err, RV_ERR_USAGE, "preview: invalid port %d",
+			       port);
+	return RV_OK;
+}
+
 void provider_sandbox_init(struct provider_sandbox *sb,
 			   const struct provider_ops *ops,
 			   const struct provider_config *cfg,

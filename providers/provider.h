@@ -24,7 +24,9 @@
  * sandbox exists);
  * after any other failure destroy and free still work.  "Not ready yet"
  * is RV_ERR_AGAIN.  An empty slot (or a missing capability) gives
- * RV_ERR_NOTSUP from the wrappers.  Back-ends never time themselves: the
+ * RV_ERR_NOTSUP from the wrappers, and arguments no back-end can use (no
+ * job id, an empty command, a port outside 1-65535) RV_ERR_USAGE, so a
+ * provider's op never sees them.  Back-ends never time themselves: the
  * orchestrator times the calls.  Long waits (create, exec) give up early
  * when *cfg->cancel becomes non-zero (RV_ERR_INTR).
  *
@@ -265,7 +267,20 @@ void provider_sandbox_release(struct provider_sandbox *sb);
 enum rv_code provider_notsup_(const struct provider_ops *ops,
 			      const char *op, struct rv_err *err);
 
-/* --- dispatch (a NULL slot gives RV_ERR_NOTSUP) ------------------------ */
+/*
+ * Arguments that no back-end can use, refused once here for all of them
+ * (RV_ERR_USAGE, with the operation's name; else RV_OK): a config
+ * without a job id (its sandbox could never be reaped), a command with
+ * neither argv[0] nor a shell line, a port outside 1-65535.
+ */
+enum rv_code provider_usage_config_(const struct provider_config *cfg,
+				    struct rv_err *err);
+enum rv_code provider_usage_cmd_(const struct provider_cmd *cmd,
+				 const char *op, struct rv_err *err);
+enum rv_code provider_usage_port_(int port, struct rv_err *err);
+
+/* --- dispatch (a NULL slot gives RV_ERR_NOTSUP, bad arguments
+   RV_ERR_USAGE) --------------------------------------------------------- */
 
 /* A provider without a check slot needs nothing: RV_OK, empty ep. */
 static inline enum rv_code provider_check(const struct provider_ops *ops,
@@ -281,8 +296,11 @@ static inline enum rv_code provider_create(const struct provider_ops *ops,
 	struct rv_err *err)
 {
 	*out = NULL;
-	return ops->create ? ops->create(cfg, out, err) :
-		provider_notsup_(ops, "create", err);
+	if (!ops->create)
+		return provider_notsup_(ops, "create", err);
+	if (provider_usage_config_(cfg, err) != RV_OK)
+		return RV_ERR_USAGE;
+	return ops->create(cfg, out, err);
 }
 
 static inline enum rv_code provider_attach(const struct provider_ops *ops,
@@ -307,8 +325,11 @@ static inline enum rv_code provider_exec(struct provider_sandbox *sb,
 	const struct provider_cmd *cmd, struct provider_exec_result *res,
 	struct rv_err *err)
 {
-	return sb->ops->exec ? sb->ops->exec(sb, cmd, res, err) :
-		provider_notsup_(sb->ops, "exec", err);
+	if (!sb->ops->exec)
+		return provider_notsup_(sb->ops, "exec", err);
+	if (provider_usage_cmd_(cmd, "exec", err) != RV_OK)
+		return RV_ERR_USAGE;
+	return sb->ops->exec(sb, cmd, res, err);
 }
 
 static inline enum rv_code provider_start_process(struct provider_sandbox *sb,
@@ -316,9 +337,11 @@ static inline enum rv_code provider_start_process(struct provider_sandbox *sb,
 	struct rv_err *err)
 {
 	*out = NULL;
-	return sb->ops->start_process ?
-		sb->ops->start_process(sb, cmd, out, err) :
-		provider_notsup_(sb->ops, "start_process", err);
+	if (!sb->ops->start_process)
+		return provider_notsup_(sb->ops, "start_process", err);
+	if (provider_usage_cmd_(cmd, "start_process", err) != RV_OK)
+		return RV_ERR_USAGE;
+	return sb->ops->start_process(sb, cmd, out, err);
 }
 
 static inline enum rv_code provider_process_status(
@@ -350,8 +373,11 @@ static inline enum rv_code provider_stop_process(struct provider_sandbox *sb,
 static inline enum rv_code provider_preview(struct provider_sandbox *sb,
 	int port, struct provider_preview *pv, struct rv_err *err)
 {
-	return sb->ops->preview ? sb->ops->preview(sb, port, pv, err) :
-		provider_notsup_(sb->ops, "preview", err);
+	if (!sb->ops->preview)
+		return provider_notsup_(sb->ops, "preview", err);
+	if (provider_usage_port_(port, err) != RV_OK)
+		return RV_ERR_USAGE;
+	return sb->ops->preview(sb, port, pv, err);
 }
 
 static inline enum rv_code provider_destroy(struct provider_sandbox *sb,

@@ -45,7 +45,8 @@ static void remote_record(const struct remote_call *call, const char *op,
 	a->ms = rv_ns_to_ms(resp->elapsed_ns);
 	a->status = resp->status;
 	if (rc != RV_OK)
-		snprintf(a->error, sizeof(a->error), "%s", e->msg);
+		snprintf(a->error, sizeof(a->error), "%.*s",
+			 (int)sizeof(a->error) - 1, e->msg);
 	else if (resp->status >= 400)
 		snprintf(a->error, sizeof(a->error), "HTTP %ld", resp->status);
 }
@@ -76,8 +77,20 @@ uint64_t remote_deadline(const struct remote_call *call, uint64_t default_ms)
 	return rv_now_ns() + default_ms * RV_NS_PER_MS;
 }
 
+/* libcurl's progress callback: a non-zero return aborts the exchange. */
+static int remote_progress(void *stop, curl_off_t dltotal, curl_off_t dlnow,
+			   curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return *(const volatile int *)stop != 0;
+}
+
 static enum rv_code remote_attempt(const char *const *headers,
 				   const struct remote_req *r,
+				   const struct remote_call *call,
 				   long timeout_ms,
 				   struct rv_http_response *resp,
 				   struct rv_err *err)
@@ -85,8 +98,9 @@ static enum rv_code remote_attempt(const char *const *headers,
 	const char *hdrs[REMOTE_MAX_HEADERS + 3];
 	struct rv_http_request req = { 0 };
 	struct rv_http_xfer *x;
-	struct curl_mime *mime;
+	struct curl_mime *mime = NULL;
 	enum rv_code rc;
+	void *easy;
 	size_t n = 0;
 
 	for (; headers && headers[n] && n < REMOTE_MAX_HEADERS; n++)
@@ -103,13 +117,21 @@ static enum rv_code remote_attempt(const char *const *headers,
 	req.body_len = r->json ? strlen(r->json) : 0;
 	req.timeout_ms = timeout_ms;
 	req.connect_timeout_ms = timeout_ms < 10000 ? timeout_ms : 10000;
-	if (!r->mime)
-		return rv_http_do(&req, resp, err);
 	x = rv_http_xfer_new(&req, resp);
-	mime = r->mime(rv_http_xfer_handle(x), r->mime_arg);
-	curl_easy_setopt(rv_http_xfer_handle(x), CURLOPT_MIMEPOST, mime);
-	rc = rv_http_xfer_finish(x, curl_easy_perform(rv_http_xfer_handle(x)),
-				 err);
+	easy = rv_http_xfer_handle(x);
+	if (r->mime) {
+		mime = r->mime(easy, r->mime_arg);
+		curl_easy_setopt(easy, CURLOPT_MIMEPOST, mime);
+	}
+	/* a long exchange (an exec, an upload) ends when the call stops */
+	if (call && call->stop) {
+		curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION,
+				 remote_progress);
+		curl_easy_setopt(easy, CURLOPT_XFERINFODATA,
+				 (void *)call->stop);
+	}
+	rc = rv_http_xfer_finish(x, curl_easy_perform(easy), err);
 	rv_http_xfer_free(x);
 	curl_mime_free(mime);
 	return rc;
@@ -163,8 +185,17 @@ enum rv_code remote_request(const char *const *headers,
 		if (left_ms < 1)
 			left_ms = 1;
 		rv_err_clear(&e);
-		rc = remote_attempt(headers, r, tmo < left_ms ? tmo : left_ms,
-				    resp, &e);
+		rc = remote_attempt(headers, r, call,
+				    tmo < left_ms ? tmo : left_ms, resp, &e);
+		if (rc != RV_OK && remote_stopped(call)) {
+			/* cut short: it may have reached the server */
+			rv_errf(&e, RV_ERR_INTR, "%s: interrupted", r->op);
+			remote_record(call, r->op, RV_ERR_INTR, resp, &e);
+			if (ambiguous)
+				*ambiguous = !idem;
+			rc = RV_ERR_INTR;
+			break;
+		}
 		remote_record(call, r->op, rc, resp, &e);
 		if (!remote_transient(rc, resp->status))
 			break;
@@ -181,8 +212,10 @@ enum rv_code remote_request(const char *const *headers,
 		ra = rc == RV_OK ? rv_http_retry_after_ms(resp) : -1;
 		if (ra > wait)
 			wait = ra;
+		/* in ms: a huge Retry-After must not wrap around */
 		now = rv_now_ns();
-		if (now + (uint64_t)wait * RV_NS_PER_MS >= deadline)
+		if (now >= deadline ||
+		    (uint64_t)wait >= (deadline - now) / RV_NS_PER_MS)
 			break;
 		remote_sleep_ms(wait, call);
 	}

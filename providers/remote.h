@@ -23,7 +23,9 @@
  * before trying again.  Every attempt is appended to call->log.
  *
  * Errors: the transport codes of rv_http; RV_ERR_INTR when the stop flag
- * is raised.  remote_status_error() maps a non-2xx status: 401/403
+ * is raised, also in the middle of an exchange (a long exec or upload is
+ * cut short within about a second; a REMOTE_ONCE request cut short is
+ * ambiguous).  remote_status_error() maps a non-2xx status: 401/403
  * RV_ERR_AUTH, 404 RV_ERR_NOTFOUND, 408/504 RV_ERR_TIMEOUT, 409
  * RV_ERR_CONFLICT, 429 RV_ERR_LIMIT, else RV_ERR_PROVIDER, with the
  * server's message (redacted, one line).
@@ -52,7 +54,8 @@
 /* The budget of one operation (may be NULL where a call is taken). */
 struct remote_call {
 	uint64_t deadline_ns;		/* monotonic; 0 = the op's default */
-	const volatile int *stop;	/* abandon waits and retries when set */
+	const volatile int *stop;	/* abandon waits, retries and the
+					   exchange in flight when set */
 	struct provider_attempts *log;	/* may be NULL */
 };
 

@@ -3,56 +3,10 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
 #include <unistd.h>
-
-/* Read one request: headers, then Content-Length bytes of body. */
-static bool stub_read(int fd, struct rv_buf *req, size_t *body_at)
-{
-	char buf[4096];
-
-	for (;;) {
-		char *end = strstr(req->data, "\r\n\r\n");
-
-		if (end) {
-			char *cl = strcasestr(req->data, "\r\ncontent-length:");
-			size_t want = cl ? (size_t)atol(cl + 17) : 0;
-
-			*body_at = (size_t)(end + 4 - req->data);
-			if (req->len >= *body_at + want)
-				return true;
-		}
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n <= 0)
-			return false;
-		rv_buf_add(req, buf, (size_t)n);
-	}
-}
-
-static char *stub_header(const char *head, const char *name)
-{
-	char *pat = rv_xasprintf("\r\n%s:", name);
-	char *hit = strcasestr(head, pat);
-	char *v = NULL;
-
-	if (hit) {
-		const char *p = hit + strlen(pat);
-
-		while (*p == ' ')
-			p++;
-		v = rv_xstrndup(p, strcspn(p, "\r\n"));
-	}
-	free(pat);
-	return v;
-}
 
 static char *stub_answer(struct llm_stub *s, int i)
 {
@@ -75,14 +29,15 @@ static char *stub_answer(struct llm_stub *s, int i)
 	return out;
 }
 
-static void stub_serve(struct llm_stub *s, int fd)
+static void stub_serve(int fd, void *arg)
 {
+	struct llm_stub *s = arg;
 	struct rv_buf req = RV_BUF_INIT;
 	size_t body_at = 0;
 	int i = s->nrequests;
 	char *answer, *head;
 
-	if (!stub_read(fd, &req, &body_at) || i >= LLM_STUB_MAX)
+	if (!stub_http_read(fd, &req, &body_at) || i >= LLM_STUB_MAX)
 		goto out;
 	/* "POST /path HTTP/1.1" */
 	{
@@ -91,7 +46,7 @@ static void stub_serve(struct llm_stub *s, int fd)
 
 		s->paths[i] = sp ? rv_xstrndup(sp + 1, n) : rv_xstrdup("");
 	}
-	s->auths[i] = stub_header(req.data, "authorization");
+	s->auths[i] = stub_http_header(req.data, "authorization");
 	s->bodies[i] = json_loads(req.data + body_at, 0, NULL);
 	s->nrequests = i + 1;
 	if (s->delay_ms)
@@ -100,56 +55,26 @@ static void stub_serve(struct llm_stub *s, int fd)
 	head = rv_xasprintf("HTTP/1.1 %d Stub\r\nContent-Type: application/json"
 			    "\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
 			    s->status ? s->status : 200, strlen(answer));
-	/* the client may have given up: no SIGPIPE */
-	if (send(fd, head, strlen(head), MSG_NOSIGNAL) >= 0)
-		send(fd, answer, strlen(answer), MSG_NOSIGNAL);
+	/* the client may have given up */
+	if (stub_http_send(fd, head, strlen(head)))
+		stub_http_send(fd, answer, strlen(answer));
 	free(head);
 	free(answer);
 out:
 	rv_buf_release(&req);
 }
 
-static void *stub_main(void *arg)
-{
-	struct llm_stub *s = arg;
-
-	while (!s->stop) {
-		struct pollfd p = { s->fd, POLLIN, 0 };
-		int fd;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		fd = accept(s->fd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		stub_serve(s, fd);
-		close(fd);
-	}
-	return NULL;
-}
-
 int llm_stub_start(struct llm_stub *s)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s->fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    listen(s->fd, 16) < 0 ||
-	    getsockname(s->fd, (struct sockaddr *)&a, &len) < 0)
-		abort();
-	s->port = ntohs(a.sin_port);
-	s->stop = 0;
-	pthread_create(&s->th, NULL, stub_main, s);
+	s->http.serve = stub_serve;
+	s->http.arg = s;
+	s->port = stub_http_start(&s->http);
 	return s->port;
 }
 
 void llm_stub_stop(struct llm_stub *s)
 {
-	s->stop = 1;
-	pthread_join(s->th, NULL);
-	close(s->fd);
+	stub_http_stop(&s->http);
 }
 
 void llm_stub_release(struct llm_stub *s)

@@ -9,7 +9,8 @@
 #define RUNEVAL_TESTS_LLM_STUB_H
 
 #include <jansson.h>
-#include <pthread.h>
+
+#include "stub_http.h"
 
 #define LLM_STUB_MAX 16
 
@@ -25,10 +26,9 @@ struct llm_stub {
 	char *paths[LLM_STUB_MAX];	/* "/v1/chat/completions?cid=x" */
 	char *auths[LLM_STUB_MAX];	/* Authorization value, or NULL */
 	json_t *bodies[LLM_STUB_MAX];	/* request JSON, or NULL */
+	int port;		/* set by llm_stub_start() */
 	/* internal */
-	int fd, port;
-	volatile int stop;
-	pthread_t th;
+	struct stub_http http;
 };
 
 /* Listen on 127.0.0.1 (any port) and serve in a thread; returns the port. */

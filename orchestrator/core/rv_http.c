@@ -4,6 +4,7 @@
 #include "rv_clock.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
@@ -233,8 +234,11 @@ static void rv_http_retry_cb(const char *n, size_t nl, const char *v,
 			     size_t vl, void *arg)
 {
 	long *best = arg;
+	/* Retry-After-Ms is in milliseconds; every other form in seconds */
+	long unit = nl == 14 && !strncasecmp(n, "retry-after-ms", 14) ? 1 :
+		1000;
 	char num[32];
-	long secs;
+	long val;
 	char *end;
 
 	if (nl < 11 || strncasecmp(n, "retry-after", 11))
@@ -245,11 +249,11 @@ static void rv_http_retry_cb(const char *n, size_t nl, const char *v,
 		return;
 	memcpy(num, v, vl);
 	num[vl] = '\0';
-	secs = strtol(num, &end, 10);
-	if (*end || secs < 0)
+	val = strtol(num, &end, 10);
+	if (*end || val < 0 || val > LONG_MAX / 1000)
 		return;
-	if (secs * 1000 > *best)
-		*best = secs * 1000;
+	if (val * unit > *best)
+		*best = val * unit;
 }
 
 long rv_http_retry_after_ms(const struct rv_http_response *resp)

@@ -63,7 +63,8 @@ char *rv_http_header(const struct rv_http_response *resp, const char *name);
 /*
  * How long the server asked us to wait before retrying, in ms: the
  * largest of Retry-After and every Retry-After-<throttler> header
- * (seconds), or -1 when there is none.
+ * (seconds) and Retry-After-Ms (milliseconds), or -1 when there is none
+ * (values too large to count in ms are ignored).
  */
 long rv_http_retry_after_ms(const struct rv_http_response *resp);
 

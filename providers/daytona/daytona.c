@@ -11,6 +11,7 @@
 #include "rv_random.h"
 #include "rv_redact.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -250,6 +251,10 @@ static enum rv_code dt_upload(struct provider_sandbox *sb,
 	char rnd[17], *remote;
 	enum rv_code rc;
 
+	/* a missing file is no transient failure to retry for minutes */
+	if (access(tarball, R_OK) < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot upload '%s': %s",
+			       tarball, strerror(errno));
 	dt_rand_hex(rnd, 8);
 	remote = rv_xasprintf("/tmp/runeval-upload-%s.tar.gz", rnd);
 	rc = daytona_upload_file(ds->client, ds->toolbox, tarball, remote,
@@ -388,7 +393,16 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 	char rnd[9], *line = NULL, *ws = NULL;
 	enum rv_code rc;
 
-	rv_redact_stream_init(&p->log, -1);
+	/* a log that cannot be written fails the start before it happens */
+	rv_redact_stream_init(&p->log, cmd->log_path ?
+			      open(cmd->log_path, O_WRONLY | O_CREAT |
+				   O_APPEND | O_CLOEXEC, 0644) : -1);
+	if (cmd->log_path && p->log.fd < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot open log '%s': %s",
+			     cmd->log_path, strerror(errno));
+		goto fail;
+	}
+	p->log_path = rv_xstrdup(cmd->log_path);
 	dt_rand_hex(rnd, 4);
 	p->sid = rv_xasprintf("runeval-%u-%s", ++ds->nsessions, rnd);
 	rc = daytona_session_create(ds->client, ds->toolbox, p->sid, &call,
@@ -400,11 +414,6 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 					&call, &p->cid, err);
 	if (rc != RV_OK)
 		goto fail;
-	if (cmd->log_path) {
-		p->log_path = rv_xstrdup(cmd->log_path);
-		p->log.fd = open(cmd->log_path, O_WRONLY | O_CREAT | O_APPEND |
-				 O_CLOEXEC, 0644);
-	}
 	ws = daytona_logs_ws_url(ds->toolbox, p->sid, p->cid);
 	p->follow = daytona_follow_start(ws, daytona_client_headers(ds->client),
 					 dt_log_sink, p, &e);
@@ -510,8 +519,6 @@ static enum rv_code dt_preview(struct provider_sandbox *sb, int port,
 	char *url = NULL, *token = NULL;
 	enum rv_code rc;
 
-	if (port <= 0 || port > 65535)
-		return rv_errf(err, RV_ERR_USAGE, "invalid port %d", port);
 	rc = daytona_preview(ds->client, sb->id, port, &call, &url, &token,
 			     err);
 	if (rc != RV_OK)

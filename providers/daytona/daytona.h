@@ -8,10 +8,13 @@
  *          (error state, timeout, cancel) deletes the sandbox before
  *          returning, so a failed create leaves nothing behind.
  * upload:  the tar.gz goes to /tmp in one multipart request, then one
- *          command checks its SHA-256 with sha256sum and unpacks it.
+ *          command checks its SHA-256 with sha256sum and unpacks it (a
+ *          local file that cannot be read: RV_ERR_IO at once).
  * exec:    POST /process/execute (output is stdout and stderr merged).
  * start_process: a session command with runAsync, its output followed
- *          over the WebSocket into cmd->log_path (redacted, line by line).
+ *          over the WebSocket into cmd->log_path (redacted, line by line;
+ *          opened first, so a log that cannot be written is RV_ERR_IO
+ *          and nothing starts).
  * preview: the preview URL and an X-Daytona-Preview-Token header.
  * destroy: DELETE, retried on 409, confirmed by GET (404 or destroyed).
  *

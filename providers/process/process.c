@@ -218,8 +218,6 @@ static enum rv_code process_start(struct provider_sandbox *sb,
 	pid_t pid = -1;
 	int fd, pfd[2];
 
-	if (!cmd->argv && !cmd->shell)
-		return rv_errf(err, RV_ERR_USAGE, "start_process: no command");
 	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return rv_errf(err, RV_ERR_IO, "cannot open log '%s': %s", log,
@@ -358,8 +356,6 @@ static enum rv_code process_preview(struct provider_sandbox *sb, int port,
 				    struct rv_err *err)
 {
 	(void)process_downcast(sb);
-	if (port <= 0 || port > 65535)
-		return rv_errf(err, RV_ERR_USAGE, "invalid port %d", port);
 	pv->url = rv_xasprintf("http://127.0.0.1:%d", port);
 	pv->headers = NULL;
 	return RV_OK;
@@ -452,8 +448,6 @@ static enum rv_code process_exec(struct provider_sandbox *sb,
 	bool done;
 
 	(void)process_downcast(sb);
-	if (!cmd->argv && !cmd->shell)
-		return rv_errf(err, RV_ERR_USAGE, "exec: no command");
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return rv_errf(err, RV_ERR_IO, "pipe: %s", strerror(errno));
 	rc = process_spawn(sb->cfg, cmd, pfd[1], &p.pid, err);
