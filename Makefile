@@ -80,6 +80,7 @@ PROVIDER_SRC := $(wildcard providers/*.c)
 BACKENDS := process daytona
 BACKEND_SRC := $(foreach b,$(BACKENDS),$(wildcard providers/$(b)/*.c))
 LITEBASE_SRC := $(wildcard providers/lite/*.c)
+LITEDAEMON_SRC := $(wildcard providers/lite/daemon/*.c)
 CONTROL_SRC := $(wildcard providers/daytona-lite/control/*.c)
 TOOLBOX_SRC := $(wildcard providers/daytona-lite/toolbox/*.c)
 E2BCONTROL_SRC := $(wildcard providers/e2b-lite/control/*.c)
@@ -100,17 +101,20 @@ INC_PROVIDER := $(INC_CORE) -Iproviders
 INC_MODES := $(INC_PROVIDER) -Imodes
 INC_RUNNER := $(INC_REPORT) $(INC_MODES) -Iorchestrator
 INC_LITEBASE := $(INC_CORE) -Iproviders/lite
+INC_LITEDAEMON := $(INC_LITEBASE) -Iproviders/lite/daemon
 INC_CONTROL := $(INC_LITEBASE) -Iproviders/daytona-lite/control
-INC_TOOLBOX := $(INC_LITEBASE) -Iproviders/daytona-lite/toolbox
-INC_LITEMAIN := $(INC_CONTROL) -Iproviders/daytona-lite/toolbox
+INC_TOOLBOX := $(INC_LITEDAEMON) -Iproviders/daytona-lite/toolbox
+INC_LITEMAIN := $(INC_CONTROL) -Iproviders/lite/daemon \
+	-Iproviders/daytona-lite/toolbox
 INC_E2BCONTROL := $(INC_LITEBASE) -Iproviders/e2b-lite/control
-INC_ENVD := $(INC_LITEBASE) -Iproviders/e2b-lite/envd
+INC_ENVD := $(INC_LITEDAEMON) -Iproviders/e2b-lite/envd
 INC_E2BMAIN := $(INC_E2BCONTROL) -Iproviders/e2b-lite/envd
 INC_TASKAPP := $(INC_CORE) -Itaskapp
 INC_ALL := $(INC_RUNNER) $(BACKENDS:%=-Iproviders/%) \
-	-Iproviders/lite -Iproviders/daytona-lite/control \
-	-Iproviders/daytona-lite/toolbox -Iproviders/e2b-lite/control \
-	-Iproviders/e2b-lite/envd -Itaskapp -Itests
+	-Iproviders/lite -Iproviders/lite/daemon \
+	-Iproviders/daytona-lite/control -Iproviders/daytona-lite/toolbox \
+	-Iproviders/e2b-lite/control -Iproviders/e2b-lite/envd -Itaskapp \
+	-Itests
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -123,6 +127,7 @@ $(foreach b,$(BACKENDS),$(eval $(call obj,$(wildcard providers/$(b)/*.c)): \
 	INC := $(INC_PROVIDER) -Iproviders/$(b)))
 $(call obj,$(MODES_SRC)): INC := $(INC_MODES)
 $(call obj,$(LITEBASE_SRC)): INC := $(INC_LITEBASE)
+$(call obj,$(LITEDAEMON_SRC)): INC := $(INC_LITEDAEMON)
 $(call obj,$(CONTROL_SRC)): INC := $(INC_CONTROL)
 $(call obj,$(TOOLBOX_SRC)): INC := $(INC_TOOLBOX)
 $(call obj,providers/daytona-lite/main.c): INC := $(INC_LITEMAIN)
@@ -164,7 +169,7 @@ endef
 $(eval $(call make_lib,$(LIBCORE),$(CORE_SRC)))
 $(eval $(call make_lib,$(LIBORCH),$(ORCH_SRC)))
 $(eval $(call make_lib,$(LIBTASKAPP),$(TASKAPP_SRC)))
-$(eval $(call make_lib,$(LIBLITEBASE),$(LITEBASE_SRC)))
+$(eval $(call make_lib,$(LIBLITEBASE),$(LITEBASE_SRC) $(LITEDAEMON_SRC)))
 $(eval $(call make_lib,$(LIBLITE),$(LITE_SRC)))
 $(eval $(call make_lib,$(LIBE2BLITE),$(E2BLITE_SRC)))
 $(eval $(call make_lib,$(LIBTESTHELP),$(TEST_HELPER_SRC)))
@@ -213,11 +218,15 @@ LAYER_FORBIDDEN := INC_PROVIDER:job.h INC_PROVIDER:mode.h \
 	INC_CORE:provider.h INC_CORE:job.h INC_REPORT:job.h \
 	INC_REPORT:provider.h INC_TASKAPP:provider.h INC_TASKAPP:job.h \
 	INC_LITEBASE:provider.h INC_CONTROL:job.h INC_TOOLBOX:lite_api.h \
-	INC_CONTROL:toolbox_http.h
+	INC_CONTROL:toolbox_http.h INC_LITEBASE:toolbox_srv.h \
+	INC_E2BCONTROL:toolbox_http.h INC_E2BCONTROL:lite_api.h \
+	INC_CONTROL:e2b_lite.h INC_ENVD:e2b_lite.h INC_TOOLBOX:envd.h \
+	INC_ENVD:toolbox.h
 HEADER_SETS := orchestrator/core:INC_CORE orchestrator/report:INC_REPORT \
 	orchestrator:INC_RUNNER providers:INC_PROVIDER \
 	$(BACKENDS:%=providers/%:INC_PROVIDER) \
 	modes:INC_MODES providers/lite:INC_LITEBASE \
+	providers/lite/daemon:INC_LITEDAEMON \
 	providers/daytona-lite/control:INC_CONTROL \
 	providers/daytona-lite/toolbox:INC_TOOLBOX \
 	providers/e2b-lite/control:INC_E2BCONTROL \
