@@ -77,7 +77,7 @@ RUNNER_SRC := $(filter-out orchestrator/main.c, $(wildcard orchestrator/*.c))
 PROVIDER_SRC := $(wildcard providers/*.c)
 # The sandbox back-ends runeval links: one folder each (README "Adding a
 # provider").  Each sees only the core, provider.h/remote.h and itself.
-BACKENDS := process daytona
+BACKENDS := process daytona e2b
 BACKEND_SRC := $(foreach b,$(BACKENDS),$(wildcard providers/$(b)/*.c))
 LITEBASE_SRC := $(wildcard providers/lite/*.c)
 LITEDAEMON_SRC := $(wildcard providers/lite/daemon/*.c)

@@ -2,6 +2,7 @@
 #include "provider.h"
 
 #include "daytona.h"
+#include "e2b.h"
 #include "process.h"
 #include "rv_alloc.h"
 
@@ -10,6 +11,7 @@
 static const struct provider_ops *const provider_table[] = {
 	&provider_process,
 	&provider_daytona,
+	&provider_e2b,
 	NULL,
 };
 
@@ -97,6 +99,19 @@ void provider_exec_result_release(struct provider_exec_result *res)
 		return;
 	rv_buf_release(&res->output);
 	res->exit_code = -1;
+}
+
+void provider_list_add(struct provider_list *l, char *id, char *name,
+		       char *state, char *job_id)
+{
+	struct provider_listed *it;
+
+	l->items = rv_xreallocarray(l->items, l->n + 1, sizeof(*l->items));
+	it = &l->items[l->n++];
+	it->id = id;
+	it->name = name ? name : rv_xstrdup(id);
+	it->state = state;
+	it->job_id = job_id;
 }
 
 void provider_list_release(struct provider_list *l)

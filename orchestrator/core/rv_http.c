@@ -30,7 +30,14 @@ static size_t rv_http_on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct rv_http_xfer *x = arg;
 	size_t len = size * n;
+	long status = 0;
 
+	if (x->req->on_body) {
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status <= 299)
+			return x->req->on_body(data, len, x->req->on_body_arg) ?
+				len : 0;
+	}
 	if (x->resp->body.len + len > x->max_response) {
 		x->overflow = true;
 		return 0;

@@ -34,6 +34,11 @@ struct rv_http_request {
 	long timeout_ms;		/* whole exchange; 0 = no limit */
 	long connect_timeout_ms;	/* 0 = libcurl's default */
 	size_t max_response;		/* 0 = RV_HTTP_DEFAULT_MAX_RESPONSE */
+	/* or NULL: the body of a 2xx answer goes here as it arrives, not
+	   into resp->body (any other answer's body is still kept there);
+	   false stops the exchange (RV_ERR_HTTP) */
+	bool (*on_body)(const char *data, size_t len, void *arg);
+	void *on_body_arg;
 };
 
 struct rv_http_response {

@@ -70,7 +70,13 @@ bool lite_resp_wait_poll(struct lite *l, struct lite_api_resp *resp,
 	sb = lite_store_find(l->store, resp->wait_id);
 	if (sb && strcmp(sb->id, resp->wait_id))
 		sb = NULL;	/* found by name: not ours */
-	done = !sb || (resp->wait != LITE_WAIT_DESTROY && !sb->busy);
+	/* a start is over when its job is and the sandbox no longer starts
+	   (one that is stuck starting waits out the deadline) */
+	done = !sb || (resp->wait != LITE_WAIT_DESTROY && !sb->busy &&
+		       (resp->wait != LITE_WAIT_START ||
+			(sb->state != LITE_CREATING &&
+			 sb->state != LITE_STARTING &&
+			 sb->state != LITE_RESTORING)));
 	if (done || force || rv_now_ns() >= resp->deadline_ns) {
 		l->face->answer(l, sb, resp);
 		resp->wait = LITE_WAIT_NONE;

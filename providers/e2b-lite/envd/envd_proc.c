@@ -19,6 +19,7 @@
 #include "toolbox_http.h"
 #include "toolbox_srv.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libwebsockets.h>
@@ -220,10 +221,11 @@ static json_t *envd_end_event(int status)
 				 WEXITSTATUS(status), "exited", 1, "status",
 				 text);
 	}
+	/* Go's names are glibc's descriptions, lowercase: "killed" */
 	snprintf(text, sizeof(text), "signal: %s",
-		 WTERMSIG(status) == SIGKILL ? "killed" :
-		 WTERMSIG(status) == SIGTERM ? "terminated" :
-		 strsignal(WTERMSIG(status)));
+		 sigdescr_np(WTERMSIG(status)) ? sigdescr_np(WTERMSIG(status)) :
+		 "unknown");
+	text[8] = (char)tolower((unsigned char)text[8]);
 	return json_pack("{s:{s:i,s:b,s:s}}", "end", "exitCode", -1,
 			 "exited", 0, "status", text);
 }
