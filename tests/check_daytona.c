@@ -86,25 +86,6 @@ static void world_stop(struct world *w)
 	free(w->pyapp);
 }
 
-static double summary_num(const struct rr *r, const char *key)
-{
-	json_t *s = json_object_get(r->result, "summary");
-
-	return json_number_value(json_object_get(s, key));
-}
-
-static json_t *first_span(const struct rr *r, const char *phase)
-{
-	json_t *spans = json_object_get(r->result, "spans"), *s;
-	size_t i;
-
-	json_array_foreach(spans, i, s)
-		if (!strcmp(json_string_value(json_object_get(s, "phase")),
-			    phase))
-			return s;
-	return NULL;
-}
-
 static void assert_ran_clean(const struct world *w, const struct rr *r,
 			     int want_status)
 {
@@ -130,9 +111,9 @@ START_TEST(test_daytona_bundled_five_seeds)
 	world_start(&w, NULL);
 	rr_run(r, args, w.env);
 	assert_ran_clean(&w, r, 0);
-	ck_assert(fabs(summary_num(r, "mean_reward") - 1.0) < 1e-9);
+	ck_assert(fabs(rr_summary(r, "mean_reward") - 1.0) < 1e-9);
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
-		json_t *s = first_span(r, phases[i]);
+		json_t *s = rr_span(r, phases[i]);
 
 		ck_assert_msg(s, "no '%s' span", phases[i]);
 		ck_assert(json_is_true(json_object_get(s, "ok")));
@@ -141,7 +122,7 @@ START_TEST(test_daytona_bundled_five_seeds)
 				 "provider")), "daytona");
 	}
 	/* the create is in the attempt log */
-	ck_assert_ptr_nonnull(json_object_get(first_span(r, "provision"),
+	ck_assert_ptr_nonnull(json_object_get(rr_span(r, "provision"),
 					      "attempt_log"));
 	env = json_object_get(r->result, "environment");
 	ck_assert_str_eq(json_string_value(json_object_get(env, "mode")),
@@ -151,7 +132,7 @@ START_TEST(test_daytona_bundled_five_seeds)
 	/* the app's output, followed over the WebSocket */
 	log = rv_xasprintf("%s/sandbox-%s/taskapp.log", r->out,
 			   json_string_value(json_object_get(
-				   first_span(r, "health"), "sandbox")));
+				   rr_span(r, "health"), "sandbox")));
 	ck_assert_msg(access(log, R_OK) == 0, "no %s", log);
 	free(log);
 	rr_free(r);
@@ -170,7 +151,7 @@ START_TEST(test_daytona_foreign_language_app)
 	args[4] = w.pyapp;
 	rr_run(r, args, w.env);
 	assert_ran_clean(&w, r, 0);
-	ck_assert(fabs(summary_num(r, "mean_reward") - 1.0) < 1e-9);
+	ck_assert(fabs(rr_summary(r, "mean_reward") - 1.0) < 1e-9);
 	rr_free(r);
 	world_stop(&w);
 }
@@ -192,7 +173,7 @@ START_TEST(test_daytona_forty_seeds_four_sandboxes)
 	args[6] = w.pyapp;
 	rr_run(r, args, w.env);
 	assert_ran_clean(&w, r, 0);
-	ck_assert_int_eq((int)summary_num(r, "completed"), 40);
+	ck_assert_int_eq((int)rr_summary(r, "completed"), 40);
 	rs = json_object_get(r->result, "rollouts");
 	json_array_foreach(rs, i, it)
 		json_object_set_new(seen, json_string_value(json_object_get(
@@ -223,17 +204,6 @@ START_TEST(test_daytona_without_credentials)
 	rr_free(r);
 }
 END_TEST
-
-static bool log_has_status(json_t *span, long status)
-{
-	json_t *log = json_object_get(span, "attempt_log"), *a;
-	size_t i;
-
-	json_array_foreach(log, i, a)
-		if (json_integer_value(json_object_get(a, "status")) == status)
-			return true;
-	return false;
-}
 
 /* 429s on create and 5xx anywhere: the job still runs to its end. */
 START_TEST(test_daytona_survives_429_and_5xx)
@@ -267,7 +237,7 @@ START_TEST(test_daytona_survives_429_and_5xx)
 		ck_assert_int_eq(json_integer_value(json_object_get(s,
 				 "attempts")), json_array_size(
 				 json_object_get(s, "attempt_log")));
-		saw_429 |= log_has_status(s, 429);
+		saw_429 |= rr_span_saw(s, 429);
 	}
 	ck_assert_msg(saw_429, "no 429 recorded");
 	ck_assert_uint_eq(world_left(&w), 0);
@@ -307,7 +277,7 @@ START_TEST(test_daytona_health_waits_out_preview_502)
 	args[4] = w.pyapp;
 	rr_run(r, args, w.env);
 	assert_ran_clean(&w, r, 0);
-	h = first_span(r, "health");
+	h = rr_span(r, "health");
 	ck_assert_int_gt(json_integer_value(json_object_get(h, "attempts")),
 			 3);
 	/* the 502s last 2 s from the start; the wait ends soon after */
@@ -333,29 +303,13 @@ START_TEST(test_daytona_stuck_sandbox_times_out)
 	assert_ran_clean(&w, r, 3);
 	ck_assert_msg(strstr(r->stderr_text, "not started after"), "%s",
 		      r->stderr_text);
-	p = first_span(r, "provision");
+	p = rr_span(r, "provision");
 	ck_assert(json_number_value(json_object_get(p, "ms")) >= 1500);
-	ck_assert(log_has_status(first_span(r, "provision"), 200));
+	ck_assert(rr_span_saw(rr_span(r, "provision"), 200));
 	rr_free(r);
 	world_stop(&w);
 }
 END_TEST
-
-/* Wait until the file at path contains needle. */
-static bool wait_for_text(const char *path, const char *needle,
-			  int timeout_ms)
-{
-	for (int waited = 0; waited < timeout_ms; waited += 10) {
-		char *text = tu_read_file(path, NULL);
-		bool found = text && strstr(text, needle);
-
-		free(text);
-		if (found)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
 
 /*
  * SIGINT when runeval starts phase (its -v line), twice when asked: the
@@ -366,29 +320,18 @@ static void interrupt_during(const char *phase, const char *const *faults,
 {
 	const char *args[] = { "--daytona", "--seeds", "3", "-v", "--app",
 			       NULL, "--start", NULL, NULL };
-	char *needle = rv_xasprintf("debug: %s ...", phase);
 	char *start = rv_xasprintf("exec python3 app.py --rollout-delay %s",
 				   delay);
 	struct world w;
 	struct rr *r = rr_new();
-	pid_t pid;
 
 	world_start(&w, faults);
 	args[5] = w.pyapp;
 	args[7] = start;
-	pid = rr_start(r, args, w.env);
-	ck_assert_msg(wait_for_text(r->stderr_path, needle, 20000),
-		      "runeval never reached '%s'", phase);
-	kill(pid, SIGINT);
-	if (twice) {
-		usleep(100000);
-		kill(pid, SIGINT);
-	}
-	rr_wait(r, pid, 60);
+	rr_interrupt(r, args, w.env, phase, twice);
 	assert_ran_clean(&w, r, 130);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
 		r->result, "job"), "status")), "interrupted");
-	free(needle);
 	free(start);
 	rr_free(r);
 	world_stop(&w);
@@ -420,21 +363,10 @@ END_TEST
 static int reap(const struct world *w, const char *a1, const char *a2,
 		char **output)
 {
-	char *bin = tu_build_path("runeval");
-	char *log = rv_xasprintf("%s/reap.log", w->lite.dir);
-	char *const argv[] = { bin, "reap", (char *)a1, (char *)a2, NULL };
-	char *const env[] = { (char *)w->env[0], (char *)w->env[1],
-			      (char *)w->env[2], NULL };
-	pid_t pid;
-	int st = 0;
+	const char *const args[] = { "reap", a1, a2, NULL };
+	const char *const env[] = { w->env[0], w->env[1], w->env[2], NULL };
 
-	unlink(log);
-	pid = tu_spawn(argv, env, log);
-	waitpid(pid, &st, 0);
-	*output = tu_read_file(log, NULL);
-	free(log);
-	free(bin);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return rr_command(args, env, output);
 }
 
 /* kill -9 in the middle of the rollouts, then `runeval reap`. */
@@ -451,7 +383,7 @@ START_TEST(test_daytona_kill9_then_reap)
 	world_start(&w, NULL);
 	args[7] = w.pyapp;
 	pid = rr_start(r, args, w.env);
-	ck_assert(wait_for_text(r->stderr_path, "debug: rollouts ...", 20000));
+	ck_assert(rr_wait_text(r->stderr_path, "debug: rollouts ...", 20000));
 	usleep(200000);
 	kill(pid, SIGKILL);
 	rr_wait(r, pid, 10);
@@ -517,7 +449,7 @@ START_TEST(test_daytona_keep_then_reap_job)
 	ck_assert_msg(r->status == 0, "%s", r->stderr_text);
 	ck_assert_ptr_nonnull(strstr(r->stderr_text, "kept"));
 	ck_assert_uint_eq(world_left(&w), 1);
-	id = json_string_value(json_object_get(first_span(r, "health"),
+	id = json_string_value(json_object_get(rr_span(r, "health"),
 					       "sandbox"));
 	job = json_string_value(json_object_get(json_object_get(r->result,
 							       "job"), "id"));
@@ -561,25 +493,19 @@ START_TEST(test_daytona_lifecycle_command)
 {
 	static const char *const steps[] = { "provision", "upload", "exec",
 					     "preview", "teardown" };
-	char *bin = tu_build_path("runeval");
+	const char *const args[] = { "lifecycle", "--daytona", "--json", NULL };
 	struct world w;
-	char *log, *text;
-	pid_t pid;
-	int st = 0;
+	char *text;
+	int st;
 
 	world_start(&w, NULL);
-	log = rv_xasprintf("%s/lifecycle.out", w.lite.dir);
 	{
-		char *const argv[] = { bin, "lifecycle", "--daytona", "--json",
-				       NULL };
-		char *const env[] = { (char *)w.env[0], (char *)w.env[1],
-				      (char *)w.env[2], NULL };
+		const char *const env[] = { w.env[0], w.env[1], w.env[2],
+					    NULL };
 
-		pid = tu_spawn(argv, env, log);
+		st = rr_command(args, env, &text);
 	}
-	waitpid(pid, &st, 0);
-	text = tu_read_file(log, NULL);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", text);
+	ck_assert_msg(st == 0, "%s", text);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		char *want = rv_xasprintf("\"phase\":\"%s\",", steps[i]);
 
@@ -589,8 +515,6 @@ START_TEST(test_daytona_lifecycle_command)
 	ck_assert_ptr_null(strstr(text, "\"ok\":false"));
 	ck_assert_uint_eq(world_left(&w), 0);
 	free(text);
-	free(log);
-	free(bin);
 	world_stop(&w);
 }
 END_TEST

@@ -4,6 +4,7 @@
 #include "rv_alloc.h"
 #include "testutil.h"
 
+#include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -182,7 +183,7 @@ json_t *rr_rollout(const struct rr *r, long seed)
 	return NULL;
 }
 
-bool rr_has_span(const struct rr *r, const char *phase)
+json_t *rr_span(const struct rr *r, const char *phase)
 {
 	json_t *spans = json_object_get(r->result, "spans");
 	size_t i;
@@ -191,6 +192,84 @@ bool rr_has_span(const struct rr *r, const char *phase)
 	json_array_foreach(spans, i, v)
 		if (!strcmp(json_string_value(json_object_get(v, "phase")),
 			    phase))
+			return v;
+	return NULL;
+}
+
+bool rr_has_span(const struct rr *r, const char *phase)
+{
+	return rr_span(r, phase) != NULL;
+}
+
+double rr_summary(const struct rr *r, const char *key)
+{
+	json_t *s = json_object_get(r->result, "summary");
+
+	return json_number_value(json_object_get(s, key));
+}
+
+bool rr_span_saw(const json_t *span, long status)
+{
+	json_t *log = json_object_get(span, "attempt_log"), *a;
+	size_t i;
+
+	json_array_foreach(log, i, a)
+		if (json_integer_value(json_object_get(a, "status")) == status)
 			return true;
 	return false;
+}
+
+bool rr_wait_text(const char *path, const char *needle, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 10) {
+		char *text = tu_read_file(path, NULL);
+		bool found = text && strstr(text, needle);
+
+		free(text);
+		if (found)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+int rr_command(const char *const *args, const char *const *env,
+	       char **output)
+{
+	char *dir = tu_tmpdir(), *log = rv_xasprintf("%s/out", dir);
+	char *argv[32] = { tu_build_path("runeval") };
+	size_t n = 1;
+	pid_t pid;
+	int st = 0;
+
+	for (; args && *args && n < 31; args++)
+		argv[n++] = (char *)*args;
+	argv[n] = NULL;
+	pid = tu_spawn(argv, (char *const *)env, log);
+	waitpid(pid, &st, 0);
+	*output = tu_read_file(log, NULL);
+	if (!*output)
+		*output = rv_xstrdup("");
+	tu_rmrf(dir);
+	free(argv[0]);
+	free(log);
+	free(dir);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void rr_interrupt(struct rr *r, const char *const *args,
+		  const char *const *env, const char *phase, bool twice)
+{
+	char *needle = rv_xasprintf("debug: %s ...", phase);
+	pid_t pid = rr_start(r, args, env);
+
+	ck_assert_msg(rr_wait_text(r->stderr_path, needle, 20000),
+		      "runeval never reached '%s'", phase);
+	kill(pid, SIGINT);
+	if (twice) {
+		usleep(100000);
+		kill(pid, SIGINT);
+	}
+	rr_wait(r, pid, 60);
+	free(needle);
 }

@@ -48,4 +48,32 @@ json_t *rr_rollout(const struct rr *r, long seed);
 /* Does result.json have a span of this phase? */
 bool rr_has_span(const struct rr *r, const char *phase);
 
+/* The first span of phase in result.json, or NULL. */
+json_t *rr_span(const struct rr *r, const char *phase);
+
+/* summary.<key> of result.json (0 when there is none). */
+double rr_summary(const struct rr *r, const char *key);
+
+/* Does span's attempt log have an answer with this HTTP status? */
+bool rr_span_saw(const json_t *span, long status);
+
+/* Wait up to timeout_ms until the file at path contains needle. */
+bool rr_wait_text(const char *path, const char *needle, int timeout_ms);
+
+/*
+ * Run `runeval ARGS` (NULL-ended, without argv[0]) with exactly the
+ * environment env ("K=V", NULL-ended) to its end: its exit status (128 +
+ * signal when killed), and its output (stdout and stderr, malloc'ed).
+ */
+int rr_command(const char *const *args, const char *const *env,
+	       char **output);
+
+/*
+ * Start runeval with args (which must have -v) and env, SIGINT it once
+ * its stderr says it began phase ("debug: PHASE ..."), twice when asked,
+ * and wait for it (rr_wait).
+ */
+void rr_interrupt(struct rr *r, const char *const *args,
+		  const char *const *env, const char *phase, bool twice);
+
 #endif

@@ -147,7 +147,8 @@ static char *e2b_sandbox_url(const struct e2b_client *c, const char *id)
 	return url;
 }
 
-/* remote_request() with the client's headers; JSON out on a 2xx. */
+/* remote_request() with the client's headers; JSON out on a 2xx. A
+ * transport failure says what was being done, as an HTTP one does. */
 static enum rv_code e2b_call(struct e2b_client *c, const struct remote_req *r,
 			     const struct remote_call *call, const char *what,
 			     json_t **out, bool *ambiguous,
@@ -156,9 +157,11 @@ static enum rv_code e2b_call(struct e2b_client *c, const struct remote_req *r,
 	enum rv_code rc = remote_request((const char *const *)c->headers, r,
 					 call, 60000, resp, ambiguous, err);
 
-	if (rc == RV_OK && out)
+	if (rc != RV_OK)
+		rv_err_prefix(err, "%s", what);
+	else if (out)
 		rc = remote_json_response(resp, what, out, err);
-	else if (rc == RV_OK && (resp->status < 200 || resp->status > 299))
+	else if (resp->status < 200 || resp->status > 299)
 		rc = remote_status_error(resp, what, err);
 	return rc;
 }
