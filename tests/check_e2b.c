@@ -9,6 +9,7 @@
 #include "runeval_run.h"
 
 #include "e2b_api.h"
+#include "e2b_envd.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_http.h"
@@ -547,12 +548,122 @@ START_TEST(test_e2b_rejected_and_unreachable)
 }
 END_TEST
 
+/* --- the client's envelope parser, on hostile streams ------------------ */
+
+static void frame(struct rv_buf *b, unsigned char flags, const char *json)
+{
+	size_t n = strlen(json);
+	unsigned char h[5] = { flags, (unsigned char)(n >> 24),
+			       (unsigned char)(n >> 16),
+			       (unsigned char)(n >> 8), (unsigned char)n };
+
+	rv_buf_add(b, h, 5);
+	rv_buf_add(b, json, n);
+}
+
+static void collect(const char *data, size_t len, void *arg)
+{
+	rv_buf_add(arg, data, len);
+}
+
+/* Feed b in pieces of step bytes. */
+static void feed(const struct rv_buf *b, size_t step,
+		 struct e2b_proc_events *ev)
+{
+	struct e2b_frames f = { RV_BUF_INIT, false };
+
+	for (size_t off = 0; off < b->len; off += step)
+		e2b_frames_feed(&f, b->data + off, b->len - off < step ?
+				b->len - off : step, ev);
+	e2b_frames_release(&f);
+}
+
+/*
+ * A stream cut anywhere reads the same; nothing after the end counts (a
+ * later "start" does not change the pid, later output is not output); a
+ * pid that is not positive is no pid; a length beyond reason ends the
+ * stream as malformed; errors and signals map to runeval's.
+ */
+START_TEST(test_e2b_frames_hostile)
+{
+	static const size_t steps[] = { 1, 2, 5, 7, 4096 };
+	struct rv_buf b = RV_BUF_INIT, out = RV_BUF_INIT;
+	struct e2b_proc_events ev;
+	struct rv_err err = RV_ERR_INIT;
+
+	frame(&b, 0, "{\"event\":{\"start\":{\"pid\":42}}}");
+	frame(&b, 0, "{\"event\":{\"data\":{\"stdout\":\"aGk=\"}}}");
+	frame(&b, 0, "{\"event\":{\"keepalive\":{}}}");
+	frame(&b, 0, "{\"event\":{\"data\":{\"stderr\":\"ZXJy\"}}}");
+	frame(&b, 0, "{\"event\":{\"end\":{\"exitCode\":3,"
+	      "\"exited\":true,\"status\":\"exit status 3\"}}}");
+	frame(&b, 0x02, "{}");
+	frame(&b, 0, "{\"event\":{\"start\":{\"pid\":7}}}");
+	frame(&b, 0, "{\"event\":{\"data\":{\"stdout\":\"bGF0ZQ==\"}}}");
+	frame(&b, 0x02, "{\"error\":{\"code\":\"internal\"}}");
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		memset(&ev, 0, sizeof(ev));
+		rv_buf_reset(&out);
+		ev.output = collect;
+		ev.arg = &out;
+		feed(&b, steps[i], &ev);
+		ck_assert_int_eq(ev.pid, 42);
+		ck_assert_uint_eq(out.len, 5);
+		ck_assert(!memcmp(out.data, "hierr", 5));
+		ck_assert(ev.ended && ev.closed);
+		ck_assert_int_eq(ev.exit_code, 3);
+		ck_assert_str_eq(ev.error_code, "");
+	}
+
+	/* no positive pid; killed by a signal */
+	rv_buf_reset(&b);
+	frame(&b, 0, "{\"event\":{\"start\":{\"pid\":-5}}}");
+	frame(&b, 0, "{\"event\":{\"start\":{\"pid\":4294967297}}}");
+	frame(&b, 0, "{\"event\":{\"end\":{\"exited\":false,"
+	      "\"status\":\"signal: killed\"}}}");
+	memset(&ev, 0, sizeof(ev));
+	feed(&b, 3, &ev);
+	ck_assert_int_eq(ev.pid, 0);
+	ck_assert_int_eq(ev.term_signal, SIGKILL);
+	ck_assert_int_eq(ev.exit_code, 128 + SIGKILL);
+	ck_assert(!ev.closed);
+	ck_assert_int_eq(e2b_proc_error(&ev, "run", &err), RV_ERR_PROTO);
+
+	/* a 4 GiB envelope, then JSON that is not: malformed, over */
+	rv_buf_reset(&b);
+	rv_buf_add(&b, "\x00\xff\xff\xff\xff{}", 7);
+	memset(&ev, 0, sizeof(ev));
+	feed(&b, 1, &ev);
+	ck_assert(ev.closed);
+	ck_assert_str_eq(ev.error_code, "internal");
+	rv_buf_reset(&b);
+	rv_buf_add(&b, "\x00\x00\x00\x00\x03{x}", 8);
+	memset(&ev, 0, sizeof(ev));
+	feed(&b, 4096, &ev);
+	ck_assert(ev.closed);
+	ck_assert_int_eq(e2b_proc_error(&ev, "run", &err), RV_ERR_PROVIDER);
+	ck_assert_msg(strstr(err.msg, "malformed"), "%s", err.msg);
+
+	/* the end with a deadline: a timeout */
+	rv_buf_reset(&b);
+	frame(&b, 0x02, "{\"error\":{\"code\":\"deadline_exceeded\","
+	      "\"message\":\"too slow\"}}");
+	memset(&ev, 0, sizeof(ev));
+	feed(&b, 2, &ev);
+	ck_assert_int_eq(e2b_proc_error(&ev, "run", &err), RV_ERR_TIMEOUT);
+	ck_assert_msg(strstr(err.msg, "too slow"), "%s", err.msg);
+	rv_buf_release(&b);
+	rv_buf_release(&out);
+}
+END_TEST
+
 static Suite *e2b_suite(void)
 {
 	Suite *s = suite_create("e2b");
 	TCase *tc = tcase_create("core");
 	TCase *te = tcase_create("errors");
 	TCase *tl = tcase_create("limits");
+	TCase *tf = tcase_create("frames");
 
 	tcase_set_timeout(tc, 120);
 	tcase_set_timeout(te, 120);
@@ -572,6 +683,8 @@ static Suite *e2b_suite(void)
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, te);
 	suite_add_tcase(s, tl);
+	tcase_add_test(tf, test_e2b_frames_hostile);
+	suite_add_tcase(s, tf);
 	return s;
 }
 

@@ -84,10 +84,15 @@ static void e2b_message(struct e2b_proc_events *ev, unsigned flags,
 		}
 		return;
 	}
-	if (json_object_get(event, "start"))
-		__atomic_store_n(&ev->pid, (pid_t)rv_json_int(json_object_get(
-			event, "start"), "pid", 0), __ATOMIC_RELEASE);
-	else if (json_object_get(event, "data"))
+	if (json_object_get(event, "start")) {
+		long long pid = rv_json_int(json_object_get(event, "start"),
+					    "pid", 0);
+
+		/* a pid is what a signal names later: a positive one only */
+		if (pid > 0 && pid <= 0x7fffffff)
+			__atomic_store_n(&ev->pid, (pid_t)pid,
+					 __ATOMIC_RELEASE);
+	} else if (json_object_get(event, "data"))
 		e2b_data_event(ev, json_object_get(event, "data"));
 	else if (json_object_get(event, "end"))
 		e2b_end_event(ev, json_object_get(event, "end"));
@@ -98,8 +103,8 @@ void e2b_frames_feed(struct e2b_frames *f, const char *p, size_t n,
 {
 	size_t off = 0;
 
-	if (f->bad)
-		return;
+	if (f->bad || ev->closed)
+		return;		/* nothing counts after the end */
 	rv_buf_add(&f->pending, p, n);
 	while (f->pending.len - off >= 5) {
 		const unsigned char *h = (const unsigned char *)f->pending.data +
@@ -122,6 +127,10 @@ void e2b_frames_feed(struct e2b_frames *f, const char *p, size_t n,
 		e2b_message(ev, h[0], msg);
 		json_decref(msg);
 		off += 5 + len;
+		if (ev->closed) {
+			off = f->pending.len;
+			break;
+		}
 	}
 	if (f->bad) {
 		snprintf(ev->error_code, sizeof(ev->error_code), "internal");

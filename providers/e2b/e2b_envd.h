@@ -41,7 +41,11 @@ struct e2b_proc_events {
 	void *arg;
 };
 
-/* Feed bytes of a stream; its events update ev. */
+/*
+ * Feed bytes of a stream; its events update ev.  Nothing counts after
+ * the end envelope, or after a malformed one (which ends the stream
+ * with error "internal"); a start event's pid only when positive.
+ */
 void e2b_frames_feed(struct e2b_frames *f, const char *p, size_t n,
 		     struct e2b_proc_events *ev);
 void e2b_frames_release(struct e2b_frames *f);

@@ -220,6 +220,7 @@ static json_t *e2b_metadata_filter(const char *q)
 		size_t n = strcspn(q, "&");
 		const char *eq = memchr(q, '=', n);
 		char *k1, *v1, *k, *v;
+		int bad;
 
 		if (!eq || eq == q) {
 			json_decref(f);
@@ -229,11 +230,16 @@ static json_t *e2b_metadata_filter(const char *q)
 		v1 = lite_pct_decode(eq + 1, (size_t)(q + n - eq - 1), true);
 		k = lite_pct_decode(k1, strlen(k1), false);
 		v = lite_pct_decode(v1, strlen(v1), false);
-		json_object_set_new(f, k, json_string(v));
+		/* a key or value that is not UTF-8 is no filter to drop */
+		bad = json_object_set_new(f, k, json_string(v));
 		free(k1);
 		free(v1);
 		free(k);
 		free(v);
+		if (bad) {
+			json_decref(f);
+			return NULL;
+		}
 		q += n + (q[n] == '&');
 	}
 	return f;

@@ -68,12 +68,14 @@ static bool e2b_has(const struct lite_conn *c, const char *header,
 static void e2b_proxy_error(struct lite_conn *c, int status, const char *id,
 			    const char *msg)
 {
-	char *body = rv_xasprintf("{\"code\":%d,\"message\":\"%s\","
-				  "\"sandboxId\":\"%s\"}", status, msg, id);
+	json_t *o = json_pack("{s:i,s:s,s:s}", "code", status, "message", msg,
+			      "sandboxId", id);
+	char *body = rv_json_dumps(o);
 
 	c->keep_alive = false;
 	lite_conn_respond(c, status, NULL, body);
 	free(body);
+	json_decref(o);
 }
 
 /* Is this envd's health probe (which needs no token)? */

@@ -81,19 +81,30 @@ static void envd_proc_unref(struct envd_proc *p)
 	free(p);
 }
 
-static struct envd_proc *envd_find(struct tb_server *s, const json_t *sel)
+/*
+ * The running process a ProcessSelector names: by pid, else by tag.  NULL
+ * after answering r: invalid_argument for a bad selector, else not_found.
+ */
+static struct envd_proc *envd_find(struct tb_req *r, bool stream,
+				   const json_t *sel)
 {
+	struct tb_server *s = tb_req_server(r);
 	const json_t *pid = json_object_get(sel, "pid");
 	const char *tag = json_string_value(json_object_get(sel, "tag"));
 	pid_t want = 0;
 
-	if (pid && !envd_json_pid(pid, &want))
+	if ((pid && !envd_json_pid(pid, &want)) || (!pid && !tag)) {
+		envd_rpc_error(r, stream, ENVD_INVALID_ARGUMENT, "process "
+			       "must name a pid (a positive integer) or a "
+			       "tag");
 		return NULL;
+	}
 	for (struct envd_proc *p = *envd_procs(s); p; p = p->next)
 		if (!p->ended && ((want && p->pid == want) ||
 				  (!want && tag && p->tag &&
 				   !strcmp(p->tag, tag))))
 			return p;
+	envd_rpc_error(r, stream, ENVD_NOT_FOUND, "process not found");
 	return NULL;
 }
 
@@ -539,10 +550,8 @@ void envd_proc_connect(struct tb_req *r)
 
 	if (!msg)
 		return;
-	p = envd_find(tb_req_server(r), json_object_get(msg, "process"));
-	if (!p)
-		envd_rpc_error(r, true, ENVD_NOT_FOUND, "process not found");
-	else
+	p = envd_find(r, true, json_object_get(msg, "process"));
+	if (p)
 		envd_subscribe(p, r, false);
 	json_decref(msg);
 }
@@ -570,15 +579,17 @@ void envd_proc_list(struct tb_req *r)
 	json_decref(msg);
 }
 
-/* The process a unary call names; NULL after answering not_found. */
+/* The live process a unary call names; NULL after answering r. */
 static struct envd_proc *envd_target(struct tb_req *r, const json_t *msg)
 {
-	struct envd_proc *p = envd_find(tb_req_server(r),
+	struct envd_proc *p = envd_find(r, false,
 					json_object_get(msg, "process"));
 
-	if (!p || p->exited)
+	if (p && p->exited) {
 		envd_rpc_error(r, false, ENVD_NOT_FOUND, "process not found");
-	return p && !p->exited ? p : NULL;
+		return NULL;
+	}
+	return p;
 }
 
 void envd_proc_signal(struct tb_req *r)
@@ -587,8 +598,8 @@ void envd_proc_signal(struct tb_req *r)
 	struct envd_proc *p;
 	int signo = 0;
 
-	if (!msg || !(p = envd_target(r, msg)))
-		goto out;
+	if (!msg)
+		return;
 	sig = json_object_get(msg, "signal");
 	if (json_is_integer(sig))
 		signo = (int)json_integer_value(sig);
@@ -601,6 +612,8 @@ void envd_proc_signal(struct tb_req *r)
 			       "be SIGNAL_SIGTERM or SIGNAL_SIGKILL");
 		goto out;
 	}
+	if (!(p = envd_target(r, msg)))
+		goto out;
 	kill(-p->pid, signo);
 	envd_rpc_reply(r, json_object());
 out:

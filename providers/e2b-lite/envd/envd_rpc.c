@@ -5,8 +5,10 @@
 #include "rv_json.h"
 #include "toolbox_http.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -146,13 +148,23 @@ void envd_rpc_error(struct tb_req *r, bool stream, enum envd_code code,
 bool envd_json_pid(const json_t *v, pid_t *pid)
 {
 	json_int_t n;
+	char *end;
 
-	if (json_is_integer(v))
+	if (json_is_integer(v)) {
 		n = json_integer_value(v);
-	else if (json_is_string(v) && *json_string_value(v))
-		n = strtoll(json_string_value(v), NULL, 10);
-	else
+	} else if (json_is_string(v)) {
+		/* proto3 JSON may quote integers; all digits, nothing else */
+		const char *s = json_string_value(v);
+
+		if (*s < '0' || *s > '9')
+			return false;
+		errno = 0;
+		n = strtoll(s, &end, 10);
+		if (errno || *end)
+			return false;
+	} else {
 		return false;
+	}
 	if (n <= 0 || n > 0x7fffffff)
 		return false;
 	*pid = (pid_t)n;
