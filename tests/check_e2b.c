@@ -1,382 +1,148 @@
 /*
  * runeval --e2b end to end: build/runeval as a process against an
  * e2b-lite (real bubblewrap sandboxes, the envd daemon in each) started
- * by each test, with faults injected by e2b-lite itself.  Every test
- * ends by listing the sandboxes through the API: none may be left.
+ * by each test, with faults injected by e2b-lite itself.  The checks
+ * every remote provider passes are remote_e2e's; E2B's own follow, and
+ * the client's envelope parser on hostile streams.  Every test ends by
+ * listing the sandboxes through the API: none may be left.
  */
 #include "testutil.h"
-#include "lite_util.h"
-#include "runeval_run.h"
+#include "remote_e2e.h"
 
 #include "e2b_api.h"
 #include "e2b_envd.h"
 #include "rv_alloc.h"
-#include "rv_clock.h"
 #include "rv_http.h"
 #include "rv_json.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define KEY "rv-e2b-test-environment-key-0123456789"
 
-/* One test's world: an e2b-lite, a journal dir, runeval's env. */
-struct world {
-	struct tl_server lite;
-	char *state;			/* RUNEVAL_STATE_DIR */
-	char env_url[128], env_state[300];
-	const char *env[8];
-	char *pyapp;
-	struct e2b_client *client;	/* to look behind runeval's back */
-};
-
-static void world_start(struct world *w, const char *const *lite_args)
+/* A client of the world's e2b-lite, to look behind runeval's back. */
+static struct e2b_client *client_of(const struct re_world *w)
 {
-	const char *args[16] = { "--quiet" };
-	struct e2b_config cfg = { .api_key = TL_KEY, .no_env = true };
-	size_t n = 1;
+	struct e2b_config cfg = { .api_url = w->api_url, .api_key = TL_KEY,
+				  .no_env = true };
+	struct e2b_client *c = e2b_client_new(&cfg, NULL);
 
-	memset(w, 0, sizeof(*w));
-	for (; lite_args && *lite_args && n < 15; lite_args++)
-		args[n++] = *lite_args;
-	w->lite.prog = "e2b-lite";
-	tl_start(&w->lite, args);
-	w->state = rv_xasprintf("%s/runeval-state", w->lite.tmp);
-	snprintf(w->env_url, sizeof(w->env_url), "E2B_API_URL=%s",
-		 w->lite.base);
-	snprintf(w->env_state, sizeof(w->env_state), "RUNEVAL_STATE_DIR=%s",
-		 w->state);
-	w->env[0] = w->env_url;
-	w->env[1] = "E2B_API_KEY=" TL_KEY;
-	w->env[2] = w->env_state;
-	w->env[3] = "E2B_SANDBOX_URL=";
-	w->env[4] = "E2B_DOMAIN=";
-	w->env[5] = NULL;
-	w->pyapp = rr_pyapp_dir();
-	cfg.api_url = w->lite.base;
-	w->client = e2b_client_new(&cfg, NULL);
-	ck_assert_ptr_nonnull(w->client);
+	ck_assert_ptr_nonnull(c);
+	return c;
 }
 
 /* Sandboxes left on the server (any runeval job). */
-static size_t world_left(const struct world *w)
+static size_t e2b_left(const struct re_world *w)
 {
+	struct e2b_client *c = client_of(w);
 	struct e2b_sandbox_info *v = NULL;
 	struct rv_err err = RV_ERR_INIT;
 	size_t n = 0;
 
-	ck_assert_msg(e2b_list(w->client, "runeval.job", NULL, NULL, &v, &n,
-			       &err) == RV_OK, "%s", err.msg);
+	ck_assert_msg(e2b_list(c, "runeval.job", NULL, NULL, &v, &n, &err) ==
+		      RV_OK, "%s", err.msg);
 	e2b_sandbox_list_free(v, n);
+	e2b_client_free(c);
 	return n;
 }
 
-static void world_stop(struct world *w)
-{
-	e2b_client_free(w->client);
-	tl_free(&w->lite);
-	free(w->state);
-	free(w->pyapp);
-}
-
-/* Journal files left (one per job with live sandboxes). */
-static int world_journals(const struct world *w)
-{
-	char *jobs = rv_xasprintf("%s/jobs", w->state);
-	DIR *d = opendir(jobs);
-	struct dirent *de;
-	int n = 0;
-
-	while (d && (de = readdir(d)))
-		n += de->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	free(jobs);
-	return n;
-}
-
-/* Nothing left on the server, nor in the journal. */
-static void assert_ran_clean(const struct world *w, const struct rr *r,
-			     int want_status)
-{
-	ck_assert_msg(r->status == want_status, "exit %d, want %d; stderr:\n%s",
-		      r->status, want_status, r->stderr_text);
-	ck_assert_ptr_nonnull(r->result);
-	ck_assert_uint_eq(world_left(w), 0);
-	ck_assert_int_eq(world_journals(w), 0);
-}
+static const struct re_kind e2b = {
+	.provider = "e2b",
+	.flag = "--e2b",
+	.prog = "e2b-lite",
+	.api_path = "",
+	.url_env = "E2B_API_URL",
+	.key_env = "E2B_API_KEY",
+	/* ports by the domain the create answers with */
+	.env = (const char *const[]){ "E2B_SANDBOX_URL=", "E2B_DOMAIN=",
+				      NULL },
+	.create_status = 201,
+	.left = e2b_left,
+};
 
 static const char *span_sandbox(const struct rr *r, const char *phase)
 {
 	return json_string_value(json_object_get(rr_span(r, phase), "sandbox"));
 }
 
-/* The headline: the bundled task app, every phase timed. */
 START_TEST(test_e2b_bundled_five_seeds)
 {
-	static const char *const phases[] = { "provision", "upload",
-		"install", "start", "preview", "health", "rollouts",
-		"rollout", "teardown" };
-	const char *args[] = { "--e2b", "--seeds", "5", NULL };
-	struct world w;
-	struct rr *r = rr_new();
-	json_t *env;
-	char *log;
-
-	world_start(&w, NULL);
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 0);
-	ck_assert(fabs(rr_summary(r, "mean_reward") - 1.0) < 1e-9);
-	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
-		json_t *s = rr_span(r, phases[i]);
-
-		ck_assert_msg(s, "no '%s' span", phases[i]);
-		ck_assert(json_is_true(json_object_get(s, "ok")));
-		ck_assert_str_eq(rv_json_str(s, "provider"), "e2b");
-	}
-	ck_assert(rr_span_saw(rr_span(r, "provision"), 201));
-	env = json_object_get(r->result, "environment");
-	ck_assert_str_eq(rv_json_str(env, "mode"), "sandbox");
-	ck_assert_str_eq(rv_json_str(env, "api_url"), w.lite.base);
-	/* the app's output, followed on envd's stream */
-	log = rv_xasprintf("%s/sandbox-%s/taskapp.log", r->out,
-			   span_sandbox(r, "health"));
-	ck_assert_msg(rr_wait_text(log, "taskapp: listening", 1000), "no %s",
-		      log);
-	free(log);
-	rr_free(r);
-	world_stop(&w);
+	re_bundled_five_seeds(&e2b);
 }
 END_TEST
 
-/* 40 seeds over 4 sandboxes: each sandbox runs its share. */
 START_TEST(test_e2b_forty_seeds_four_sandboxes)
 {
-	const char *args[] = { "--e2b", "--seeds", "40", "--sandboxes", "4",
-			       "--app", NULL, "--start", "exec python3 app.py",
-			       NULL };
-	json_t *it, *seen = json_object();
-	struct world w;
-	struct rr *r = rr_new();
-	int provisions = 0;
-	size_t i;
-
-	world_start(&w, NULL);
-	args[6] = w.pyapp;
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 0);
-	ck_assert_int_eq((int)rr_summary(r, "completed"), 40);
-	json_array_foreach(json_object_get(r->result, "rollouts"), i, it)
-		json_object_set_new(seen, rv_json_str(it, "sandbox"),
-				    json_true());
-	ck_assert_uint_eq(json_object_size(seen), 4);
-	json_array_foreach(json_object_get(r->result, "spans"), i, it)
-		provisions += !strcmp(rv_json_str(it, "phase"), "provision");
-	ck_assert_int_eq(provisions, 4);
-	json_decref(seen);
-	rr_free(r);
-	world_stop(&w);
+	re_forty_seeds_four_sandboxes(&e2b);
 }
 END_TEST
 
-/* No credentials: one clear error, nothing created. */
 START_TEST(test_e2b_without_credentials)
 {
-	const char *args[] = { "--e2b", "--seeds", "1", NULL };
-	const char *env[] = { "E2B_API_KEY=", "E2B_API_URL=", NULL };
-	struct rr *r = rr_new();
-
-	rr_run(r, args, env);
-	ck_assert_int_eq(r->status, 2);
-	ck_assert_ptr_nonnull(strstr(r->stderr_text, "E2B_API_KEY"));
-	ck_assert_ptr_nonnull(strstr(r->stderr_text, "E2B_API_URL"));
-	rr_free(r);
+	re_without_credentials(&e2b);
 }
 END_TEST
 
-/* 429s on create and 5xx anywhere: the job still runs to its end. */
 START_TEST(test_e2b_survives_429_and_5xx)
 {
-	const char *faults[] = { "--fault-429-rate", "0.3",
-		"--fault-5xx-rate", "0.1", "--fault-retry-after-s", "0",
-		"--seed", "3", NULL };
-	const char *args[] = { "--e2b", "--seeds", "6", "--sandboxes", "2",
-			       "--app", NULL, "--start", "exec python3 app.py",
-			       NULL };
-	struct world w;
-	struct rr *r = rr_new();
-	bool saw_429 = false;
-	json_t *s;
-	size_t i;
-
-	world_start(&w, faults);
-	args[6] = w.pyapp;
-	rr_run(r, args, w.env);
-	/* rollouts through the proxy may meet a 5xx; the job completes */
-	ck_assert_msg(r->status == 0 || r->status == 1, "exit %d: %s",
-		      r->status, r->stderr_text);
-	ck_assert_uint_eq(json_array_size(json_object_get(r->result,
-							  "rollouts")), 6);
-	json_array_foreach(json_object_get(r->result, "spans"), i, s) {
-		if (strcmp(rv_json_str(s, "phase"), "provision"))
-			continue;
-		ck_assert(json_is_true(json_object_get(s, "ok")));
-		saw_429 |= rr_span_saw(s, 429);
-	}
-	ck_assert_msg(saw_429, "no 429 recorded");
-	ck_assert_uint_eq(world_left(&w), 0);
-	rr_free(r);
-	world_stop(&w);
+	re_survives_429_and_5xx(&e2b);
 }
 END_TEST
 
-/* A sandbox that fails to start, one that never starts: clear, clean. */
-START_TEST(test_e2b_failed_and_stuck_creates)
+START_TEST(test_e2b_failed_create)
 {
-	const char *error[] = { "--fault-error-rate", "1", NULL };
-	const char *stuck[] = { "--fault-stuck-rate", "1", NULL };
-	const char *args[] = { "--e2b", "--seeds", "2", NULL };
-	const char *slow[] = { "--e2b", "--seeds", "1", "--provision-timeout",
-			       "1.5", NULL };
-	struct world w;
-	struct rr *r = rr_new();
-	json_t *p;
+	re_create_fails(&e2b, "fault-error-rate");
+}
+END_TEST
 
-	world_start(&w, error);
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 3);
-	ck_assert_msg(strstr(r->stderr_text, "provision") &&
-		      strstr(r->stderr_text, "fault-error-rate"), "%s",
-		      r->stderr_text);
-	rr_free(r);
-	world_stop(&w);
+/* The create hangs; the client gives up and kills what it made. */
+START_TEST(test_e2b_stuck_create)
+{
+	const char *faults[] = { "--fault-stuck-rate", "1", NULL };
 
-	/* the create hangs; the client gives up and kills what it made */
-	r = rr_new();
-	world_start(&w, stuck);
-	rr_run(r, slow, w.env);
-	assert_ran_clean(&w, r, 3);
-	ck_assert_msg(strstr(r->stderr_text, "timed out"), "%s",
-		      r->stderr_text);
-	p = rr_span(r, "provision");
-	ck_assert(json_number_value(json_object_get(p, "ms")) >= 1500);
-	ck_assert(json_number_value(json_object_get(p, "ms")) < 15000);
-	rr_free(r);
-	world_stop(&w);
+	re_create_stuck(&e2b, faults, "timed out", 0);
 }
 END_TEST
 
 START_TEST(test_e2b_health_waits_out_port_502)
 {
-	const char *faults[] = { "--fault-preview-502-ms", "2000", NULL };
-	const char *args[] = { "--e2b", "--seeds", "2", "--app", NULL,
-			       "--start", "exec python3 app.py", NULL };
-	struct world w;
-	struct rr *r = rr_new();
-	json_t *h;
-
-	world_start(&w, faults);
-	args[4] = w.pyapp;
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 0);
-	h = rr_span(r, "health");
-	ck_assert_int_gt(json_integer_value(json_object_get(h, "attempts")),
-			 3);
-	ck_assert(json_number_value(json_object_get(h, "ms")) > 1000);
-	ck_assert(json_number_value(json_object_get(h, "ms")) < 6000);
-	rr_free(r);
-	world_stop(&w);
+	re_health_waits_out_502(&e2b);
 }
 END_TEST
-
-/* SIGINT at phase (twice when asked): teardown, exit 130, nothing left. */
-static void interrupt_during(const char *phase, const char *const *faults,
-			     const char *delay, bool twice)
-{
-	const char *args[] = { "--e2b", "--seeds", "3", "-v", "--app", NULL,
-			       "--start", NULL, NULL };
-	char *start = rv_xasprintf("exec python3 app.py --rollout-delay %s",
-				   delay);
-	struct world w;
-	struct rr *r = rr_new();
-
-	world_start(&w, faults);
-	args[5] = w.pyapp;
-	args[7] = start;
-	rr_interrupt(r, args, w.env, phase, twice);
-	assert_ran_clean(&w, r, 130);
-	ck_assert_str_eq(rv_json_str(json_object_get(r->result, "job"),
-				     "status"), "interrupted");
-	free(start);
-	rr_free(r);
-	world_stop(&w);
-}
 
 START_TEST(test_e2b_sigint_during_provision)
 {
 	const char *slow[] = { "--fault-latency-ms", "500", NULL };
 
-	interrupt_during("provision", slow, "0", true);
+	re_interrupt_during(&e2b, "provision", slow, "0", true);
+}
+END_TEST
+
+START_TEST(test_e2b_sigint_during_upload)
+{
+	const char *slow[] = { "--fault-latency-ms", "500", NULL };
+
+	re_interrupt_during(&e2b, "upload", slow, "0", false);
 }
 END_TEST
 
 START_TEST(test_e2b_sigint_during_rollouts)
 {
-	interrupt_during("rollouts", NULL, "3", false);
+	re_interrupt_during(&e2b, "rollouts", NULL, "3", false);
 }
 END_TEST
 
-/* `runeval reap ARGS` with the world's env. */
-static int reap(const struct world *w, const char *a1, const char *a2,
-		char **output)
-{
-	const char *const args[] = { "reap", a1, a2, NULL };
-
-	return rr_command(args, w->env, output);
-}
-
-/* kill -9 in the middle of the rollouts, then `runeval reap`. */
 START_TEST(test_e2b_kill9_then_reap)
 {
-	const char *args[] = { "--e2b", "--seeds", "4", "--sandboxes", "2",
-			       "-v", "--app", NULL, "--start",
-			       "exec python3 app.py --rollout-delay 5", NULL };
-	struct world w;
-	struct rr *r = rr_new();
-	char *out;
-	pid_t pid;
-
-	world_start(&w, NULL);
-	args[7] = w.pyapp;
-	pid = rr_start(r, args, w.env);
-	ck_assert(rr_wait_text(r->stderr_path, "debug: rollouts ...", 20000));
-	usleep(200000);
-	kill(pid, SIGKILL);
-	rr_wait(r, pid, 10);
-	ck_assert_int_eq(r->status, 128 + SIGKILL);
-	ck_assert_uint_eq(world_left(&w), 2);
-	ck_assert_int_eq(world_journals(&w), 1);
-	ck_assert_int_eq(reap(&w, "--dry-run", NULL, &out), 0);
-	ck_assert_msg(strstr(out, "reap: 2 found, 0 deleted"), "%s", out);
-	free(out);
-	ck_assert_uint_eq(world_left(&w), 2);
-	ck_assert_int_eq(reap(&w, NULL, NULL, &out), 0);
-	ck_assert_msg(strstr(out, "reap: 2 found, 2 deleted"), "%s", out);
-	free(out);
-	ck_assert_uint_eq(world_left(&w), 0);
-	ck_assert_int_eq(world_journals(&w), 0);
-	rr_free(r);
-	world_stop(&w);
+	re_kill9_then_reap(&e2b);
 }
 END_TEST
 
 /* POST an RPC to envd of sandbox id (unary JSON); the answer's body. */
-static char *envd_call(struct world *w, const struct e2b_sandbox_info *s,
+static char *envd_call(struct re_world *w, const struct e2b_sandbox_info *s,
 		       const char *method, const char *body)
 {
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
@@ -407,25 +173,32 @@ START_TEST(test_e2b_keep_hides_the_key_and_tokens)
 {
 	const char *args[] = { "--e2b", "--seeds", "1", "--keep", "--app", NULL,
 			       "--start", "exec python3 app.py", NULL };
-	const char *env[9];
+	const char *env[17];
 	struct e2b_sandbox_info s = { 0 };
-	struct world w;
+	struct e2b_client *c;
+	struct re_world w;
+	size_t n = 0;
 	struct rr *r = rr_new();
 	char *procs, *tmp, *detail, *log, *res, *out, *jobarg;
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
 	const char *id;
 
-	world_start(&w, NULL);
+	re_start(&w, &e2b, NULL);
 	args[5] = w.pyapp;
-	memcpy(env, w.env, 5 * sizeof(*env));
-	env[5] = "ENVIRONMENT_API_KEY=" KEY;
-	env[6] = NULL;
+	while (w.env[n] && n < 15) {
+		env[n] = w.env[n];
+		n++;
+	}
+	env[n++] = "ENVIRONMENT_API_KEY=" KEY;
+	env[n] = NULL;
 	rr_run(r, args, env);
 	ck_assert_msg(r->status == 0, "%s", r->stderr_text);
 	ck_assert(fabs(rr_summary(r, "mean_reward") - 1.0) < 1e-9);
-	ck_assert_uint_eq(world_left(&w), 1);
+	ck_assert_uint_eq(re_left(&w), 1);
 	id = span_sandbox(r, "health");
-	ck_assert_int_eq(e2b_get(w.client, id, NULL, &s, NULL), RV_OK);
+	c = client_of(&w);
+	ck_assert_int_eq(e2b_get(c, id, NULL, &s, NULL), RV_OK);
+	e2b_client_free(c);
 	ck_assert_ptr_nonnull(s.envd_token);
 
 	/* the app runs: its process, its arguments, no key anywhere */
@@ -468,15 +241,15 @@ START_TEST(test_e2b_keep_hides_the_key_and_tokens)
 	}
 
 	/* a plain reap leaves a kept sandbox alone; --job names it */
-	ck_assert_int_eq(reap(&w, NULL, NULL, &out), 0);
+	ck_assert_int_eq(re_reap(&w, NULL, NULL, &out), 0);
 	free(out);
-	ck_assert_uint_eq(world_left(&w), 1);
+	ck_assert_uint_eq(re_left(&w), 1);
 	jobarg = rv_xasprintf("--job=%s", rv_json_str(json_object_get(
 		r->result, "job"), "id"));
-	ck_assert_int_eq(reap(&w, jobarg, NULL, &out), 0);
+	ck_assert_int_eq(re_reap(&w, jobarg, NULL, &out), 0);
 	ck_assert_msg(strstr(out, "1 deleted"), "%s", out);
 	free(out);
-	ck_assert_uint_eq(world_left(&w), 0);
+	ck_assert_uint_eq(re_left(&w), 0);
 	rv_http_response_release(&resp);
 	e2b_sandbox_info_release(&s);
 	free(jobarg);
@@ -486,65 +259,19 @@ START_TEST(test_e2b_keep_hides_the_key_and_tokens)
 	free(log);
 	free(res);
 	rr_free(r);
-	world_stop(&w);
+	re_stop(&w);
 }
 END_TEST
 
-/* `runeval lifecycle --e2b --json`: one span line per step. */
 START_TEST(test_e2b_lifecycle_command)
 {
-	static const char *const steps[] = { "provision", "upload", "exec",
-					     "preview", "teardown" };
-	const char *const args[] = { "lifecycle", "--e2b", "--json", NULL };
-	struct world w;
-	char *text;
-	int st;
-
-	world_start(&w, NULL);
-	st = rr_command(args, w.env, &text);
-	ck_assert_msg(st == 0, "%s", text);
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		char *want = rv_xasprintf("\"phase\":\"%s\",", steps[i]);
-
-		ck_assert_msg(strstr(text, want), "no %s in %s", steps[i], text);
-		free(want);
-	}
-	ck_assert_ptr_null(strstr(text, "\"ok\":false"));
-	ck_assert_uint_eq(world_left(&w), 0);
-	free(text);
-	world_stop(&w);
+	re_lifecycle_command(&e2b);
 }
 END_TEST
 
-/* A wrong key, then nobody listening: quick, clear, no journal left. */
 START_TEST(test_e2b_rejected_and_unreachable)
 {
-	const char *args[] = { "--e2b", "--seeds", "1", NULL };
-	char url[80];
-	struct world w;
-	struct rr *r = rr_new();
-	uint64_t t0;
-
-	world_start(&w, NULL);
-	w.env[1] = "E2B_API_KEY=not-the-key";
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 3);
-	ck_assert_msg(strstr(r->stderr_text, "HTTP 401"), "%s",
-		      r->stderr_text);
-	rr_free(r);
-
-	r = rr_new();
-	snprintf(url, sizeof(url), "E2B_API_URL=http://127.0.0.1:%d",
-		 tu_free_port());
-	w.env[0] = url;
-	t0 = rv_now_ns();
-	rr_run(r, args, w.env);
-	ck_assert_int_eq(r->status, 3);
-	ck_assert_uint_lt(rv_now_ns() - t0, 10 * RV_NS_PER_SEC);
-	ck_assert_msg(strstr(r->stderr_text, "cannot create sandbox"), "%s",
-		      r->stderr_text);
-	rr_free(r);
-	world_stop(&w);
+	re_rejected_and_unreachable(&e2b);
 }
 END_TEST
 
@@ -675,9 +402,11 @@ static Suite *e2b_suite(void)
 	tcase_add_test(te, test_e2b_without_credentials);
 	tcase_add_test(te, test_e2b_rejected_and_unreachable);
 	tcase_add_test(te, test_e2b_survives_429_and_5xx);
-	tcase_add_test(te, test_e2b_failed_and_stuck_creates);
+	tcase_add_test(te, test_e2b_failed_create);
+	tcase_add_test(te, test_e2b_stuck_create);
 	tcase_add_test(te, test_e2b_health_waits_out_port_502);
 	tcase_add_test(tl, test_e2b_sigint_during_provision);
+	tcase_add_test(tl, test_e2b_sigint_during_upload);
 	tcase_add_test(tl, test_e2b_sigint_during_rollouts);
 	tcase_add_test(tl, test_e2b_kill9_then_reap);
 	suite_add_tcase(s, tc);

@@ -579,22 +579,7 @@ START_TEST(test_envd_files_bad_paths)
 }
 END_TEST
 
-/* An app that answers with the request head it got (python3). */
-static const char head_py[] =
-"import socket, sys, threading\n"
-"def handle(c):\n"
-"    data = b''\n"
-"    while b'\\r\\n\\r\\n' not in data:\n"
-"        d = c.recv(65536)\n"
-"        if not d: break\n"
-"        data += d\n"
-"    head = data.split(b'\\r\\n\\r\\n')[0]\n"
-"    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n'\n"
-"              b'Connection: close\\r\\n\\r\\n' % len(head) + head)\n"
-"    c.close()\n"
-TL_PY_SERVE;
-
-/* Start head_py on port 8003 of s; wait until it answers. */
+/* Start TL_PY_HEAD_APP on port 8003 of s; wait until it answers. */
 static void start_head_app(const struct e2b_sandbox_info *s)
 {
 	struct rv_http_response r = RV_HTTP_RESPONSE_INIT;
@@ -608,8 +593,9 @@ static void start_head_app(const struct e2b_sandbox_info *s)
 	uint64_t end = rv_now_ns() + 30 * RV_NS_PER_SEC;
 	char *out;
 
-	ck_assert_int_eq(e2b_envd_write(cli, s, "/tmp/head.py", NULL, head_py,
-					strlen(head_py), NULL, &err), RV_OK);
+	ck_assert_int_eq(e2b_envd_write(cli, s, "/tmp/head.py", NULL,
+					TL_PY_HEAD_APP, strlen(TL_PY_HEAD_APP),
+					NULL, &err), RV_OK);
 	out = sh(s, "nohup python3 /tmp/head.py 8003 >/dev/null 2>&1 &", NULL);
 	free(out);
 	extra[0] = tt;

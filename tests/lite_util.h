@@ -86,6 +86,25 @@ long tl_preview(struct tl_server *s, const char *id, int port,
 	"    threading.Thread(target=handle, args=(c,), daemon=True).start()\n"
 
 /*
+ * A python3 app that answers every request with the request head it got:
+ * what a proxy forwarded, to check that no credential of the server's
+ * went through.
+ */
+#define TL_PY_HEAD_APP \
+	"import socket, sys, threading\n" \
+	"def handle(c):\n" \
+	"    data = b''\n" \
+	"    while b'\\r\\n\\r\\n' not in data:\n" \
+	"        d = c.recv(65536)\n" \
+	"        if not d: break\n" \
+	"        data += d\n" \
+	"    head = data.split(b'\\r\\n\\r\\n')[0]\n" \
+	"    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n'\n" \
+	"              b'Connection: close\\r\\n\\r\\n' % len(head) + head)\n" \
+	"    c.close()\n" \
+	TL_PY_SERVE
+
+/*
  * Write the python3 program script to /tmp/<name>.py in sandbox id, start
  * it with port as its argument, and wait until GET /ready through the
  * preview answers 200 (502 meanwhile).

@@ -263,7 +263,7 @@ void rr_interrupt(struct rr *r, const char *const *args,
 	char *needle = rv_xasprintf("debug: %s ...", phase);
 	pid_t pid = rr_start(r, args, env);
 
-	ck_assert_msg(rr_wait_text(r->stderr_path, needle, 20000),
+	ck_assert_msg(rr_wait_text(r->stderr_path, needle, 60000),
 		      "runeval never reached '%s'", phase);
 	kill(pid, SIGINT);
 	if (twice) {

@@ -1,6 +1,33 @@
 # shellcheck shell=bash
 # What the provider benchmarks (daytona.sh, e2b.sh) share: sourced, not run
-# (run-all.sh runs *.sh only).  Expects BUILD (absolute), OUT and tmp set.
+# (run-all.sh runs *.sh only), from the top of the tree; bench_init first.
+
+# bench_init NAME PROG: the settings (BUILD, made absolute; RUNS 10,
+# SEEDS 200, M 8, OUT $BUILD/bench/NAME, SDK tests/sdk), the programs
+# checked (runeval, PROG, the bundle), and $tmp, removed at exit with the
+# server bench_start_lite started.
+bench_init() {
+	local name=$1 prog=$2
+	BUILD=${BUILD:-build}
+	[[ $BUILD == /* ]] || BUILD=$PWD/$BUILD
+	RUNS=${RUNS:-10}
+	SEEDS=${SEEDS:-200}
+	M=${M:-8}
+	OUT=${OUT:-$BUILD/bench/$name}
+	SDK=${SDK:-$PWD/tests/sdk}
+	[[ -x $BUILD/runeval && -x $BUILD/$prog && -x $BUILD/taskapp-bundle/start.sh ]] || {
+		echo "$name.sh: build first: make all bundle" >&2
+		exit 1
+	}
+	mkdir -p "$OUT"
+	tmp=$(mktemp -d "/tmp/runeval-bench-$name-XXXXXX")
+	trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+	bench_stop_lite
+	rm -rf "$tmp"
+}
 
 now_ns() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }

@@ -17,30 +17,9 @@
 # SDK (tests/sdk: the npm package.json of the SDK conformance tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-RUNS=${RUNS:-10}
-SEEDS=${SEEDS:-200}
-M=${M:-8}
-OUT=${OUT:-$BUILD/bench/daytona}
-[[ $BUILD == /* ]] || BUILD=$PWD/$BUILD
-RUNEVAL=$BUILD/runeval
-LITE=$BUILD/daytona-lite
-BUNDLE=$BUILD/taskapp-bundle
-SDK=${SDK:-$PWD/tests/sdk}
-
-[[ -x $RUNEVAL && -x $LITE && -x $BUNDLE/start.sh ]] || {
-	echo "daytona.sh: build first: make all bundle" >&2
-	exit 1
-}
-mkdir -p "$OUT"
-tmp=$(mktemp -d /tmp/runeval-bench-daytona-XXXXXX)
 # shellcheck source=common.bash
 . scripts/bench/common.bash
-cleanup() {
-	bench_stop_lite
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_init daytona daytona-lite
 
 bench_machine
 
@@ -53,7 +32,7 @@ unset DAYTONA_JWT_TOKEN DAYTONA_ORGANIZATION_ID DAYTONA_TARGET
 
 # --- 1. C client against the official SDK ---------------------------------
 bench_payload
-C_CMD=("$RUNEVAL" lifecycle --daytona --json)
+C_CMD=("$BUILD/runeval" lifecycle --daytona --json)
 SDK_CMD=()
 if bench_sdk_ready "$SDK" @daytonaio/sdk; then
 	SDK_CMD=(node scripts/bench/daytona_sdk_lifecycle.cjs "$SDK"

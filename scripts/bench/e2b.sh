@@ -17,27 +17,9 @@
 # SDK (tests/sdk: the npm package.json of the SDK conformance tests).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-RUNS=${RUNS:-10}
-SEEDS=${SEEDS:-200}
-M=${M:-8}
-OUT=${OUT:-$BUILD/bench/e2b}
-[[ $BUILD == /* ]] || BUILD=$PWD/$BUILD
-SDK=${SDK:-$PWD/tests/sdk}
-
-[[ -x $BUILD/runeval && -x $BUILD/e2b-lite && -x $BUILD/taskapp-bundle/start.sh ]] || {
-	echo "e2b.sh: build first: make all bundle" >&2
-	exit 1
-}
-mkdir -p "$OUT"
-tmp=$(mktemp -d /tmp/runeval-bench-e2b-XXXXXX)
 # shellcheck source=common.bash
 . scripts/bench/common.bash
-cleanup() {
-	bench_stop_lite
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_init e2b e2b-lite
 
 bench_machine
 key=bench-$RANDOM$RANDOM$RANDOM
