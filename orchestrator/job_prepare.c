@@ -29,7 +29,9 @@ static enum rv_code job_resolve_provider(struct job *job, const char *name,
 					 struct rv_err *err)
 {
 	const struct provider_ops *ops = provider_find(name);
-	struct provider_config cfg = { .target = job->opt->target };
+	struct provider_config cfg = { .target = job->opt->target,
+				       .snapshot = job->opt->snapshot,
+				       .image = job->opt->image };
 	struct provider_endpoint ep;
 	enum rv_code rc;
 

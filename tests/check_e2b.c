@@ -86,6 +86,33 @@ START_TEST(test_e2b_without_credentials)
 }
 END_TEST
 
+/* Options E2B has no use for: exit 2 before anything starts. */
+START_TEST(test_e2b_option_errors)
+{
+	static const char *const bad[][3] = {
+		{ "--image", "debian:12", "--snapshot" },
+		{ "--target", "eu", "E2B_API_URL" },
+	};
+	const char *env[] = { "E2B_API_KEY=" TL_KEY,
+			      "E2B_API_URL=http://127.0.0.1:9", NULL };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *args[] = { "--e2b", "--seeds", "1", bad[i][0],
+				       bad[i][1], NULL };
+		struct rr *r = rr_new();
+
+		rr_run(r, args, env);
+		ck_assert_msg(r->status == 2, "%s: exit %d: %s", bad[i][0],
+			      r->status, r->stderr_text);
+		ck_assert_msg(strstr(r->stderr_text, bad[i][0]) &&
+			      strstr(r->stderr_text, bad[i][2]), "%s",
+			      r->stderr_text);
+		ck_assert_ptr_null(r->result);
+		rr_free(r);
+	}
+}
+END_TEST
+
 START_TEST(test_e2b_survives_429_and_5xx)
 {
 	re_survives_429_and_5xx(&e2b);
@@ -400,6 +427,7 @@ static Suite *e2b_suite(void)
 	tcase_add_test(tc, test_e2b_keep_hides_the_key_and_tokens);
 	tcase_add_test(tc, test_e2b_lifecycle_command);
 	tcase_add_test(te, test_e2b_without_credentials);
+	tcase_add_test(te, test_e2b_option_errors);
 	tcase_add_test(te, test_e2b_rejected_and_unreachable);
 	tcase_add_test(te, test_e2b_survives_429_and_5xx);
 	tcase_add_test(te, test_e2b_failed_create);

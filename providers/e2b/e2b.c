@@ -56,6 +56,11 @@ static struct e2b_client *eb_client(const struct provider_config *cfg,
 			"name a template with '--snapshot'");
 		return NULL;
 	}
+	if (cfg && cfg->target) {
+		rv_errf(err, RV_ERR_USAGE, "e2b: '--target' is not supported: "
+			"E2B_API_URL and E2B_DOMAIN say where sandboxes are");
+		return NULL;
+	}
 	ec.api_url = cfg ? cfg->api_url : NULL;
 	ec.api_key = cfg ? cfg->api_key : NULL;
 	return e2b_client_new(&ec, err);
