@@ -71,7 +71,8 @@ static const struct lite_opt lite_opts[] = {
 /*
  * The options part of --help: printf format taking the env prefix twice,
  * the port, the program, how the key is sent, the prefix, the client's
- * key variable and the first sandbox uid.
+ * key variable, the first sandbox uid, what --interval-unit-ms means and
+ * the status past --max-sandboxes.
  */
 static const char lite_usage_opts[] =
 "Every flag with a value can also come from the environment as\n"
@@ -95,15 +96,13 @@ static const char lite_usage_opts[] =
 "  --sandbox-pids N         processes and threads per sandbox (default\n"
 "                           1024; a pids cgroup, and RLIMIT_NPROC of the\n"
 "                           sandbox's uid; 0 = no limit)\n"
-"  --interval-unit-ms N     length of one 'minute' of the auto-stop,\n"
-"                           -archive and -delete intervals (default 60000;\n"
-"                           tests use a few ms)\n"
-"  --create-wait-ms N       create and start answer once the sandbox is\n"
-"                           started, or after N ms (default 30000)\n"
-"  --start-timeout-ms N     a daemon not ready after N ms puts the sandbox\n"
-"                           in 'error' (default 30000)\n"
+"  --interval-unit-ms N     %s\n"
+"  --create-wait-ms N       creates answer once the sandbox has started,\n"
+"                           or after N ms (default 30000)\n"
+"  --start-timeout-ms N     a daemon not ready after N ms fails the\n"
+"                           sandbox's start (default 30000)\n"
 "  --max-body BYTES         largest API request body (default 1048576; 413)\n"
-"  --max-sandboxes N        sandboxes at once (default 200; 403 beyond)\n"
+"  --max-sandboxes N        sandboxes at once (default 200; %d beyond)\n"
 "  --max-connections N      client connections at once (default 1024); at\n"
 "                           the bound a new one displaces the oldest that\n"
 "                           is still waiting for a request head\n"
@@ -120,7 +119,7 @@ static const char lite_usage_opts[] =
 "  --fault-retry-after-s N  the Retry-After value of those (default 1)\n"
 "  --fault-5xx-rate R       any request answered 500, 502 or 503\n"
 "  --fault-latency-ms N|A-B delay added before each request is handled\n"
-"  --fault-error-rate R     sandboxes that end in 'error' while starting\n"
+"  --fault-error-rate R     sandboxes that fail while starting\n"
 "  --fault-stuck-rate R     sandboxes that never finish starting\n"
 "  --fault-preview-502-ms N sandbox ports answer 502 for N ms after each\n"
 "                           start\n"
@@ -137,7 +136,8 @@ char *lite_conf_usage(const struct lite_conf_spec *spec)
 		    spec->what);
 	rv_buf_addf(&b, lite_usage_opts, spec->env_prefix, spec->env_prefix,
 		    spec->port, spec->prog, spec->key_how, spec->env_prefix,
-		    spec->key_env, spec->sandbox_uid);
+		    spec->key_env, spec->sandbox_uid, spec->interval_help,
+		    spec->full_status);
 	return rv_buf_detach(&b, NULL);
 }
 

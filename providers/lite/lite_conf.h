@@ -41,6 +41,8 @@ struct lite_conf_spec {
 	const char *daemon;	/* the daemon's usage line */
 	int port;		/* the default port */
 	unsigned sandbox_uid;	/* the default first sandbox uid (and gid) */
+	const char *interval_help;	/* --interval-unit-ms in --help */
+	int full_status;	/* a create past --max-sandboxes: 403, 429 */
 };
 
 struct lite_faults {

@@ -189,7 +189,7 @@ void lite_api_create(struct lite_ctx *c)
 	}
 	lite_random_token(sb->token, LITE_TOKEN_LEN);
 	if (!lite_life_admit(c->l, sb, why, sizeof(why))) {
-		lite_fail(c, 403, "%s", why);
+		lite_fail(c, c->l->conf->spec->full_status, "%s", why);
 		goto out;
 	}
 	lite_park(c, sb, LITE_WAIT_START);

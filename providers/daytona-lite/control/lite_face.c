@@ -239,4 +239,8 @@ const struct lite_conf_spec lite_daytona_spec = {
 		  "[--workdir DIR]",
 	.port = 3986,
 	.sandbox_uid = LITE_SANDBOX_UID,
+	.interval_help = "length of one 'minute' of the auto-stop,\n"
+"                           -archive and -delete intervals (default 60000;\n"
+"                           tests use a few ms)",
+	.full_status = 403,
 };

@@ -195,7 +195,7 @@ static void e2b_create(struct lite_ctx *c)
 				    json_string(token));
 	}
 	if (!lite_life_admit(c->l, sb, why, sizeof(why))) {
-		lite_fail(c, 429, "%s", why);
+		lite_fail(c, c->l->conf->spec->full_status, "%s", why);
 		goto out;
 	}
 	lite_resp_park(c->l, c->resp, sb, LITE_WAIT_START, NULL);
