@@ -302,6 +302,34 @@ START_TEST(test_e2b_rejected_and_unreachable)
 }
 END_TEST
 
+/*
+ * E2B ends a sandbox at its timeout, whatever it is doing: a job that
+ * outlasts the lifetime runeval asks for still runs to its end, since
+ * runeval extends it while it holds the sandbox.  e2b-lite runs a minute
+ * in 150 ms here, so the lifetime (--timeout 600 s + 30 min: 40 min)
+ * lasts 6 s; the four rollouts, one at a time, take 12.
+ */
+START_TEST(test_e2b_long_job_outlives_the_timeout)
+{
+	const char *fast[] = { "--interval-unit-ms", "150", NULL };
+	const char *args[] = { "--e2b", "--seeds", "4", "--concurrency", "1",
+			       "--app", NULL, "--start",
+			       "exec python3 app.py --rollout-delay 3", NULL };
+	struct re_world w;
+	struct rr *r = rr_new();
+
+	re_start(&w, &e2b, fast);
+	args[6] = w.pyapp;
+	rr_run(r, args, w.env);
+	re_assert_clean(&w, r, 0);
+	ck_assert_int_eq((int)rr_summary(r, "completed"), 4);
+	ck_assert(json_number_value(json_object_get(json_object_get(
+		r->result, "job"), "duration_ms")) > 9000);
+	rr_free(r);
+	re_stop(&w);
+}
+END_TEST
+
 /* --- the client's envelope parser, on hostile streams ------------------ */
 
 static void frame(struct rv_buf *b, unsigned char flags, const char *json)
@@ -426,6 +454,7 @@ static Suite *e2b_suite(void)
 	tcase_add_test(tc, test_e2b_forty_seeds_four_sandboxes);
 	tcase_add_test(tc, test_e2b_keep_hides_the_key_and_tokens);
 	tcase_add_test(tc, test_e2b_lifecycle_command);
+	tcase_add_test(tc, test_e2b_long_job_outlives_the_timeout);
 	tcase_add_test(te, test_e2b_without_credentials);
 	tcase_add_test(te, test_e2b_option_errors);
 	tcase_add_test(te, test_e2b_rejected_and_unreachable);

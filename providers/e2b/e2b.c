@@ -7,14 +7,14 @@
 #include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_fs.h"
-#include "rv_json.h"
+#include "rv_log.h"
 #include "rv_redact.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define E2B_KILL_DEADLINE_MS 120000
@@ -32,11 +32,31 @@ struct provider_proc {
 	struct provider_proc *next;
 };
 
+/*
+ * E2B ends a sandbox at its timeout, whatever it is doing.  While runeval
+ * holds a sandbox it made, a thread of its own sets the timeout to the
+ * whole lifetime again every third of it: a job runs as long as it needs,
+ * and a sandbox runeval lost (kill -9) still ends within one lifetime.
+ * The third is measured as the server counts (endAt - startedAt), so a
+ * server whose time runs faster (e2b-lite's --interval-unit-ms) is kept
+ * alive too.
+ */
+struct eb_keeper {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;			/* also the calls' stop flag */
+	struct e2b_client *client;	/* the sandbox's (outlives this) */
+	char *id;
+	long lifetime_s;
+};
+
 struct e2b_sandbox {
 	struct provider_sandbox base;	/* first */
 	struct e2b_client *client;
 	struct e2b_sandbox_info info;	/* tokens, domain */
 	struct provider_proc *procs;
+	struct eb_keeper *keeper;	/* NULL: not kept alive */
 };
 
 static struct e2b_sandbox *eb_downcast(struct provider_sandbox *sb)
@@ -76,6 +96,102 @@ static enum rv_code eb_check(const struct provider_config *cfg,
 	ep->api_url = rv_xstrdup(e2b_client_api_url(c));
 	e2b_client_free(c);
 	return RV_OK;
+}
+
+/* A call of the keeper's: 30 s at most, cut short by its stop. */
+static struct remote_call eb_keeper_call(struct eb_keeper *k)
+{
+	struct remote_call call = { rv_now_ns() + 30 * RV_NS_PER_SEC,
+				    &k->stop, NULL };
+
+	return call;
+}
+
+static void *eb_keeper_main(void *arg)
+{
+	struct eb_keeper *k = arg;
+	struct e2b_sandbox_info info = { 0 };
+	struct remote_call call = eb_keeper_call(k);
+	struct rv_err err = RV_ERR_INIT;
+	uint64_t period_ns = (uint64_t)k->lifetime_s * RV_NS_PER_SEC / 3;
+	bool failing = false;
+	struct timespec at;
+
+	if (e2b_get(k->client, k->id, &call, &info, NULL) == RV_OK &&
+	    info.end_ms > info.started_ms)
+		period_ns = (uint64_t)((info.end_ms - info.started_ms) / 3 *
+				       (double)RV_NS_PER_MS);
+	e2b_sandbox_info_release(&info);
+	if (period_ns < 100 * RV_NS_PER_MS)
+		period_ns = 100 * RV_NS_PER_MS;
+	if (period_ns > 3600 * RV_NS_PER_SEC)
+		period_ns = 3600 * RV_NS_PER_SEC;
+	pthread_mutex_lock(&k->mu);
+	while (!k->stop) {
+		clock_gettime(CLOCK_MONOTONIC, &at);
+		at.tv_sec += (time_t)(period_ns / RV_NS_PER_SEC);
+		at.tv_nsec += (long)(period_ns % RV_NS_PER_SEC);
+		if (at.tv_nsec >= (long)RV_NS_PER_SEC) {
+			at.tv_sec++;
+			at.tv_nsec -= (long)RV_NS_PER_SEC;
+		}
+		while (!k->stop &&
+		       pthread_cond_timedwait(&k->cv, &k->mu, &at) != ETIMEDOUT)
+			;
+		if (k->stop)
+			break;
+		pthread_mutex_unlock(&k->mu);
+		call = eb_keeper_call(k);
+		rv_err_clear(&err);
+		if (e2b_set_timeout(k->client, k->id, k->lifetime_s, &call,
+				    &err) != RV_OK && !k->stop && !failing)
+			rv_warn("%s; it ends by itself unless a later try "
+				"works", err.msg);
+		failing = err.code != RV_OK;
+		pthread_mutex_lock(&k->mu);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return NULL;
+}
+
+/* Keep sandbox id alive (lifetime_s at a time); NULL when it cannot. */
+static struct eb_keeper *eb_keeper_start(struct e2b_client *c,
+					 const char *id, long lifetime_s)
+{
+	struct eb_keeper *k = rv_xcalloc(1, sizeof(*k));
+	pthread_condattr_t ca;
+
+	k->client = c;
+	k->id = rv_xstrdup(id);
+	k->lifetime_s = lifetime_s;
+	pthread_mutex_init(&k->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&k->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&k->thread, NULL, eb_keeper_main, k)) {
+		pthread_cond_destroy(&k->cv);
+		pthread_mutex_destroy(&k->mu);
+		free(k->id);
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+static void eb_keeper_stop(struct eb_keeper *k)
+{
+	if (!k)
+		return;
+	pthread_mutex_lock(&k->mu);
+	k->stop = 1;
+	pthread_cond_signal(&k->cv);
+	pthread_mutex_unlock(&k->mu);
+	pthread_join(k->thread, NULL);
+	pthread_cond_destroy(&k->cv);
+	pthread_mutex_destroy(&k->mu);
+	free(k->id);
+	free(k);
 }
 
 static struct e2b_sandbox *eb_sandbox_new(struct e2b_client *c,
@@ -131,6 +247,7 @@ static enum rv_code eb_create(const struct provider_config *cfg,
 	struct e2b_client *c = eb_client(cfg, err);
 	struct e2b_sandbox_info info = { 0 };
 	struct e2b_create_opts o = { 0 };
+	struct e2b_sandbox *es;
 	long tmo = cfg->create_timeout_ms > 0 ? cfg->create_timeout_ms :
 		E2B_CREATE_TIMEOUT_MS;
 	struct remote_call call = remote_call_for(cfg, tmo);
@@ -167,7 +284,9 @@ static enum rv_code eb_create(const struct provider_config *cfg,
 	}
 	if (!info.name)
 		info.name = rv_xstrdup(name);
-	*out = &eb_sandbox_new(c, cfg, &info)->base;
+	es = eb_sandbox_new(c, cfg, &info);
+	es->keeper = eb_keeper_start(c, es->base.id, o.timeout_s);
+	*out = &es->base;
 	c = NULL;
 out:
 	e2b_sandbox_info_release(&info);
@@ -565,6 +684,8 @@ static enum rv_code eb_destroy(struct provider_sandbox *sb,
 	struct remote_call call = remote_call_firm(sb->cfg,
 						   E2B_KILL_DEADLINE_MS);
 
+	eb_keeper_stop(es->keeper);
+	es->keeper = NULL;
 	for (struct provider_proc *p = es->procs; p; p = p->next) {
 		eb_follow_end(es, p, 0);
 		p->stopped = true;
@@ -580,6 +701,7 @@ static void eb_free(struct provider_sandbox *sb)
 	if (!sb)
 		return;
 	es = eb_downcast(sb);
+	eb_keeper_stop(es->keeper);	/* kept: it ends at its timeout */
 	for (struct provider_proc *p = es->procs; p; p = next) {
 		next = p->next;
 		eb_proc_free(es, p);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define E2B_KILL_DEADLINE_MS 120000
 
@@ -113,6 +114,36 @@ static char *e2b_dup(const json_t *o, const char *key)
 	return v && *v ? rv_xstrdup(v) : NULL;
 }
 
+/*
+ * A time the API gives ("2026-12-06T05:07:25.213Z", UTC) in ms since
+ * the epoch; 0 when it is absent or not such a time.
+ */
+static double e2b_time_ms(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	struct tm tm = { 0 };
+	double frac = 0;
+	int n = 0;
+	time_t t;
+
+	if (!v || sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year,
+			 &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+			 &tm.tm_sec, &n) != 6 || n != 19)
+		return 0;
+	if (v[n] == '.') {
+		char *end;
+
+		frac = strtod(v + n, &end);
+		n = (int)(end - v);
+	}
+	if (strcmp(v + n, "Z") || tm.tm_mon < 1 || tm.tm_mon > 12)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	return t < 0 ? 0 : ((double)t + frac) * 1000.0;
+}
+
 /* A Sandbox, SandboxDetail or ListedSandbox; false when it is none. */
 static bool e2b_parse_sandbox(const json_t *o, struct e2b_sandbox_info *s,
 			      const char *what, struct rv_err *err)
@@ -132,6 +163,8 @@ static bool e2b_parse_sandbox(const json_t *o, struct e2b_sandbox_info *s,
 	s->domain = e2b_dup(o, "domain");
 	s->envd_token = e2b_dup(o, "envdAccessToken");
 	s->traffic_token = e2b_dup(o, "trafficAccessToken");
+	s->started_ms = e2b_time_ms(o, "startedAt");
+	s->end_ms = e2b_time_ms(o, "endAt");
 	rv_redact_add(s->envd_token);
 	rv_redact_add(s->traffic_token);
 	return true;
@@ -229,6 +262,29 @@ enum rv_code e2b_get(struct e2b_client *c, const char *id,
 	rv_http_response_release(&resp);
 	free(what);
 	free(url);
+	return rc;
+}
+
+enum rv_code e2b_set_timeout(struct e2b_client *c, const char *id,
+			     long timeout_s, const struct remote_call *call,
+			     struct rv_err *err)
+{
+	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
+	char *base = e2b_sandbox_url(c, id);
+	char *url = rv_xasprintf("%s/timeout", base);
+	char *what = rv_xasprintf("cannot set the timeout of sandbox '%s'",
+				  id);
+	char *body = rv_xasprintf("{\"timeout\":%ld}", timeout_s);
+	struct remote_req r = { .method = "POST", .url = url, .json = body,
+				.op = "POST /sandboxes/{id}/timeout" };
+	enum rv_code rc;
+
+	rc = e2b_call(c, &r, call, what, NULL, NULL, &resp, err);
+	rv_http_response_release(&resp);
+	free(body);
+	free(what);
+	free(url);
+	free(base);
 	return rc;
 }
 

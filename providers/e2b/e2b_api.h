@@ -68,6 +68,8 @@ struct e2b_sandbox_info {
 	char *domain;		/* where its ports are, or NULL */
 	char *envd_token;	/* X-Access-Token for envd */
 	char *traffic_token;	/* for its ports, when private */
+	double started_ms;	/* startedAt and endAt, ms since the epoch */
+	double end_ms;		/* on the server's clock; 0 when not said */
 };
 
 void e2b_sandbox_info_release(struct e2b_sandbox_info *s);
@@ -94,6 +96,14 @@ enum rv_code e2b_create(struct e2b_client *c, const struct e2b_create_opts *o,
 enum rv_code e2b_get(struct e2b_client *c, const char *id,
 		     const struct remote_call *call,
 		     struct e2b_sandbox_info *out, struct rv_err *err);
+
+/*
+ * POST /sandboxes/{id}/timeout: the sandbox now ends timeout_s from now
+ * (E2B kills it then, whatever it is doing).  Idempotent.
+ */
+enum rv_code e2b_set_timeout(struct e2b_client *c, const char *id,
+			     long timeout_s, const struct remote_call *call,
+			     struct rv_err *err);
 
 /*
  * DELETE /sandboxes/{id}, then confirmed (GET answers 404).  A sandbox

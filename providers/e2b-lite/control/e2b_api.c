@@ -27,6 +27,16 @@ static const char *e2b_template(const struct lite_sandbox *sb)
 	return t ? t : "base";
 }
 
+/*
+ * When a sandbox given s seconds from now ends: --interval-unit-ms is the
+ * length of a minute of them (tests shrink time; 60000 is real time).
+ */
+static uint64_t e2b_end_ns(const struct lite *l, long s)
+{
+	return rv_wall_ns() + (uint64_t)s * (uint64_t)l->conf->interval_unit_ms *
+		RV_NS_PER_MS / 60;
+}
+
 /* E2B's two states; a sandbox still starting or failed is "running". */
 static const char *e2b_state(const struct lite_sandbox *sb)
 {
@@ -186,7 +196,7 @@ static void e2b_create(struct lite_ctx *c)
 		lite_fail(c, 400, "%s", why);
 		goto out;
 	}
-	sb->end_ns = rv_wall_ns() + (uint64_t)timeout * RV_NS_PER_SEC;
+	sb->end_ns = e2b_end_ns(c->l, timeout);
 	if (!sb->is_public) {
 		char token[LITE_TOKEN_LEN + 1];
 
@@ -364,7 +374,7 @@ static void e2b_set_timeout(struct lite_ctx *c)
 
 	if (s < 0)
 		return;
-	c->sb->end_ns = rv_wall_ns() + (uint64_t)s * RV_NS_PER_SEC;
+	c->sb->end_ns = e2b_end_ns(c->l, s);
 	lite_store_save(c->l->store, c->sb);
 	lite_resp_json(c->resp, 204, NULL);
 }
@@ -376,7 +386,7 @@ static void e2b_refresh(struct lite_ctx *c)
 
 	if (s < 0)
 		return;
-	end = rv_wall_ns() + (uint64_t)s * RV_NS_PER_SEC;
+	end = e2b_end_ns(c->l, s);
 	if (end > c->sb->end_ns)
 		c->sb->end_ns = end;
 	lite_store_save(c->l->store, c->sb);
@@ -397,8 +407,7 @@ static void e2b_connect(struct lite_ctx *c)
 		lite_fail(c, 409, "sandbox %s is not running", c->sb->id);
 	} else {
 		if (s >= 0)
-			c->sb->end_ns = rv_wall_ns() +
-				(uint64_t)s * RV_NS_PER_SEC;
+			c->sb->end_ns = e2b_end_ns(c->l, s);
 		lite_resp_json(c->resp, 200, e2b_api_sandbox(c->l, c->sb));
 	}
 	json_decref(body);

@@ -274,7 +274,7 @@ const struct lite_conf_spec e2b_lite_spec = {
 	.daemon = "e2b-lite envd --socket-dir DIR --home DIR [--workdir DIR]",
 	.port = 3987,
 	.sandbox_uid = LITE_SANDBOX_UID + LITE_SANDBOX_UID_STEP,
-	.interval_help = "sandboxes' timeouts are checked every quarter\n"
-"                           of N ms, 5 ms to 1 s (default 60000)",
+	.interval_help = "length of one 'minute' of sandbox timeouts\n"
+"                           (default 60000; tests use a few ms)",
 	.full_status = 429,
 };
