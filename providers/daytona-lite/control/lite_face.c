@@ -114,11 +114,14 @@ static void lite_relay_sandbox(struct lite_conn *c, const char *id,
 	char token[LITE_TOKEN_LEN + 1] = "";
 	char *path = lite_relay_check(c, id, port, token);
 	const char *secrets[] = { c->srv->l->conf->api_key, token, NULL };
-	/* the preview token's parameter stays here, the app's go on */
-	char *clean = lite_target_without_param(target, LITE_TOKEN_PARAM);
+	char *clean;
 
-	if (path)
-		lite_relay_begin(c, path, port, clean, secrets, "toolbox");
+	/* no path: c was answered, and its head (target's home) is gone */
+	if (!path)
+		return;
+	/* the preview token's parameter stays here, the app's go on */
+	clean = lite_target_without_param(target, LITE_TOKEN_PARAM);
+	lite_relay_begin(c, path, port, clean, secrets, "toolbox");
 	free(clean);
 	free(path);
 }
