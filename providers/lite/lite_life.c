@@ -101,6 +101,8 @@ static void lite_job_start(struct lite *l, struct lite_sandbox *sb)
 		lite_random_token(sb->token, LITE_TOKEN_LEN);
 		sb->started_mono_ns = rv_now_ns();
 		sb->activity_ns = rv_wall_ns();
+		if (sb->life_ns)
+			sb->end_ns = sb->activity_ns + sb->life_ns;
 		lite_sandbox_set_state(l->store, sb, LITE_STARTED, NULL);
 	} else {
 		lite_sandbox_set_proc(sb, NULL, false);

@@ -70,6 +70,8 @@ struct lite_sandbox {
 	long auto_archive;	/* minutes; 0 = the maximum (30 days) */
 	long auto_delete;	/* minutes; < 0 never, 0 = when stopped */
 	uint64_t end_ns;	/* wall clock: destroyed then; 0 = never */
+	uint64_t life_ns;	/* or, once started, end_ns = start + this
+				   (a slow start does not eat it); 0 = no */
 	uint64_t created_ns;	/* wall clock, ns since the epoch */
 	uint64_t updated_ns;
 	uint64_t activity_ns;

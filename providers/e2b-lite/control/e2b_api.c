@@ -28,13 +28,19 @@ static const char *e2b_template(const struct lite_sandbox *sb)
 }
 
 /*
- * When a sandbox given s seconds from now ends: --interval-unit-ms is the
- * length of a minute of them (tests shrink time; 60000 is real time).
+ * How long s seconds of a sandbox's timeout last: --interval-unit-ms is
+ * the length of a minute of them (tests shrink time; 60000 is real time).
  */
+static uint64_t e2b_span_ns(const struct lite *l, long s)
+{
+	return (uint64_t)s * (uint64_t)l->conf->interval_unit_ms *
+		RV_NS_PER_MS / 60;
+}
+
+/* When a sandbox given s seconds from now ends. */
 static uint64_t e2b_end_ns(const struct lite *l, long s)
 {
-	return rv_wall_ns() + (uint64_t)s * (uint64_t)l->conf->interval_unit_ms *
-		RV_NS_PER_MS / 60;
+	return rv_wall_ns() + e2b_span_ns(l, s);
 }
 
 /* E2B's two states; a sandbox still starting or failed is "running". */
@@ -196,6 +202,8 @@ static void e2b_create(struct lite_ctx *c)
 		lite_fail(c, 400, "%s", why);
 		goto out;
 	}
+	/* the timeout counts from when it runs, as E2B's does */
+	sb->life_ns = e2b_span_ns(c->l, timeout);
 	sb->end_ns = e2b_end_ns(c->l, timeout);
 	if (!sb->is_public) {
 		char token[LITE_TOKEN_LEN + 1];
