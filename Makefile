@@ -5,6 +5,8 @@
 #   make test            build and run every test suite
 #   make SAN=1 test      the same under AddressSanitizer + UBSan (build-san/)
 #   make valgrind        the unit suites under valgrind
+#   make fuzz            the libFuzzer harnesses (clang) into build-fuzz/fuzz/
+#   make fuzz-run        run each for FUZZ_SECONDS (20) under ASan+UBSan
 #   make bench           the benchmarks under scripts/bench/
 #   make check-headers   compile every header on its own
 #   make install         PREFIX=/usr/local DESTDIR= honoured
@@ -14,12 +16,21 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/runeval
 DOCDIR ?= $(PREFIX)/share/doc/runeval
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
-PKGS := libcurl libwebsockets jansson libarchive libcrypto
+PKGS := libcurl libwebsockets jansson libarchive libcrypto yaml-0.1 zlib
 TEST_PKGS := check
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# the harnesses under tests/fuzz/ (make fuzz): clang, libFuzzer, sanitizers
+BUILD ?= build-fuzz
+FUZZ_CC ?= clang
+CC := $(FUZZ_CC)
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SAN),1)
 BUILD ?= build-san
 # float-cast-overflow: not in gcc's "undefined"; a double cast to an
 # integer it does not fit is undefined (report times past 2554 were)
@@ -30,19 +41,28 @@ BUILD ?= build
 SANFLAGS :=
 endif
 
-# A fresh machine has none of the -dev packages: install them first.
-DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo yes)
+# A fresh machine has none of the -dev packages.  make never installs
+# anything itself: it stops and says the one command that does.
+DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
+NO_DEPS_GOALS := clean help
 ifneq ($(DEPS_OK),yes)
-ifneq ($(MAKECMDGOALS),clean)
-$(info runeval: installing build dependencies (scripts/install-deps.sh))
-DEPS_RC := $(shell bash scripts/install-deps.sh >&2; echo $$?)
-ifneq ($(DEPS_RC),0)
-$(error scripts/install-deps.sh failed; install the packages it lists and retry)
+ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(error missing build dependencies ($(strip $(shell for p in $(PKGS); do \
+	pkg-config --exists $$p 2>/dev/null || printf '%s ' $$p; done))); \
+	install them with:  sudo bash scripts/install-deps.sh)
 endif
+endif
+TEST_GOALS := test tests valgrind
+ifneq ($(filter $(TEST_GOALS),$(MAKECMDGOALS)),)
+ifneq ($(shell pkg-config --exists $(TEST_PKGS) 2>/dev/null && echo yes),yes)
+$(error missing test dependencies ($(TEST_PKGS)); install them with:  \
+	sudo bash scripts/install-deps.sh --test)
 endif
 endif
 
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+# The release (semantic version, from VERSION) and the commit built.
+VERSION := $(shell cat VERSION)
+GIT_HASH := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
@@ -54,7 +74,8 @@ CFLAGS ?= $(OPT) -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
 	-Wmissing-prototypes -Wstrict-prototypes
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) $(SANFLAGS) \
-	-DRUNEVAL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP
+	-DRUNEVAL_VERSION='"$(VERSION)"' -DRUNEVAL_GIT='"$(GIT_HASH)"' \
+	$(PKG_CFLAGS) -MMD -MP
 # --as-needed: each program records only the libraries it calls, so that
 # runeval (which loads libarchive and libwebsockets when a sandbox mode
 # needs them, see orchestrator/rv_dl.h) starts without them.
@@ -77,7 +98,7 @@ RUNNER_SRC := $(filter-out orchestrator/main.c, $(wildcard orchestrator/*.c))
 PROVIDER_SRC := $(wildcard providers/*.c)
 # The sandbox back-ends runeval links: one folder each (README "Adding a
 # provider").  Each sees only the core, provider.h/remote.h and itself.
-BACKENDS := process daytona e2b
+BACKENDS := process daytona docker e2b
 BACKEND_SRC := $(foreach b,$(BACKENDS),$(wildcard providers/$(b)/*.c))
 LITEBASE_SRC := $(wildcard providers/lite/*.c)
 LITEDAEMON_SRC := $(wildcard providers/lite/daemon/*.c)
@@ -151,7 +172,11 @@ BINS := $(BUILD)/runeval $(BUILD)/taskapp $(BUILD)/daytona-lite \
 	$(BUILD)/e2b-lite
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-all: $(BINS)
+MAN_PAGES := $(patsubst docs/man/%.1.in,$(BUILD)/man/%.1,\
+	$(wildcard docs/man/*.1.in))
+
+# everything the documented commands use: the sandbox bundle, the manuals
+all: $(BINS) bundle man
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -195,11 +220,42 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBTESTHELP) $(ALL_LIBS)
 
 tests: $(TESTS)
 
+# libFuzzer harnesses, one per parser of foreign input (tests/fuzz/).
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 20
+$(call obj,$(FUZZ_SRC)): INC := $(INC_ALL)
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< \
+		-Wl,--start-group $(ALL_LIBS) -Wl,--end-group $(LIBS)
+
+ifeq ($(FUZZ),1)
+fuzz: $(FUZZERS)
+fuzz-run: $(FUZZERS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz-run.sh $(FUZZERS)
+else
+fuzz fuzz-run:
+	$(Q)printf 'int LLVMFuzzerTestOneInput(const char *d, long n);\n%s\n' \
+		'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' | \
+		$(or $(FUZZ_CC),clang) -fsanitize=fuzzer -x c - -o /dev/null \
+		2>/dev/null || { echo "make $@: needs clang and its libFuzzer \
+runtime; install them with:  sudo bash scripts/install-deps.sh --test" >&2; \
+		exit 1; }
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 $@
+endif
+
 # The task app as a self-contained directory for any x86-64 Linux sandbox.
 bundle: $(BUILD)/taskapp-bundle/.stamp
 $(BUILD)/taskapp-bundle/.stamp: $(BUILD)/taskapp scripts/make-bundle.sh
 	$(Q)bash scripts/make-bundle.sh $(BUILD)/taskapp $(BUILD)/taskapp-bundle
 	@touch $@
+
+# The manuals, with the option lists the programs themselves print.
+man: $(MAN_PAGES)
+$(BUILD)/man/%.1: docs/man/%.1.in scripts/make-man.sh $(BINS) VERSION
+	$(Q)bash scripts/make-man.sh $(BUILD) $< $@
 
 test: all tests bundle
 	$(Q)BUILD=$(BUILD) bash scripts/run-tests.sh $(TESTS)
@@ -249,16 +305,22 @@ boundaries)"
 
 install: all bundle
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
-	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/runeval $(BUILD)/daytona-lite $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/taskapp $(DESTDIR)$(BINDIR)/runeval-taskapp
 	rm -rf $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle
 	cp -a $(BUILD)/taskapp-bundle $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle
 	rm -f $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle/.stamp
 	install -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR)
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 scripts/completion/runeval.bash \
+		$(DESTDIR)$(COMPLETIONDIR)/runeval
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all tests test valgrind bench bundle check-headers install clean
+.PHONY: all tests test valgrind bench bundle man check-headers install clean \
+	fuzz fuzz-run
 .SUFFIXES:
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -24,10 +24,12 @@
 
 #include "cli.h"
 #include "health.h"
+#include "lite_launch.h"
 #include "outcome.h"
 #include "rollouts.h"
 #include "rv_err.h"
 #include "rv_phase.h"
+#include "seedq.h"
 #include "spans.h"
 
 struct mode_ops;
@@ -35,11 +37,13 @@ struct provider_ops;
 
 struct console;
 struct journal;
+struct seedlog;
 
 struct job {
 	const struct cli_options *opt;	/* borrowed */
 	char id[48];
 	char *out_dir;
+	bool out_is_temp;		/* --no-out: removed by job_release() */
 	char *result_path;		/* <out>/result.json */
 	char *log_path;			/* <out>/taskapp.log */
 	char *api_key;			/* secret: never printed */
@@ -56,9 +60,13 @@ struct job {
 	int port;			/* the app's port, once known */
 
 	/* sandbox modes */
+	struct lite_launch lite;	/* --lite: the offline server */
 	char *api_url;			/* provider endpoint, or NULL */
 	char *target;			/* provider region, or NULL */
-	unsigned n_sandboxes;		/* shards of the seeds */
+	char *image;			/* what sandboxes start from, or NULL */
+	char *image_id;			/* its id, or NULL */
+	int image_present;		/* before the job: 1, 0, -1 unknown */
+	unsigned n_sandboxes;		/* sandbox slots pulling seeds */
 	struct mode_bundle *bundle;	/* the mode's job-level preparation:
 					   the app packed once, or NULL */
 	struct journal *journal;	/* remote sandboxes on disk */
@@ -66,6 +74,18 @@ struct job {
 	pthread_mutex_t lock;		/* shards: err, console, creates */
 	pthread_cond_t create_cv;
 	unsigned creating;		/* creates in flight */
+	unsigned ups_ok, ups_failed;	/* sandbox bring-ups so far */
+	bool gave_up;			/* the provider seems down */
+
+	struct seedq sched;		/* the seed queue */
+	struct seedlog *seedlog;	/* <out>/seeds.jsonl, or NULL */
+	unsigned run;			/* 0, or which resume this is */
+	/* --snapshot-after-install: shard 0 makes it, the others wait */
+	enum { JOB_SNAP_NONE, JOB_SNAP_PENDING, JOB_SNAP_READY,
+	       JOB_SNAP_FAILED } snap_state;
+	char *snapshot;			/* the provider's id, or NULL */
+	char snapshot_name[96];
+	pthread_cond_t snap_cv;
 
 	struct spans spans;
 	struct rollout *rollouts;	/* one per seed, in seed order */
@@ -75,6 +95,7 @@ struct job {
 	enum job_status status;
 	int exit_code;
 	struct rv_err err;		/* the job-level failure, if any */
+	struct rv_err teardown_err;	/* the first failed teardown */
 	enum rv_phase failed_phase;	/* where it failed, or RV_PHASE_NONE */
 	uint64_t end_ns;
 	struct console *console;	/* progress, or NULL */
@@ -87,6 +108,9 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 int job_run(struct job *job);
 
 void job_release(struct job *job);
+
+/* Does the job's mode give each slot a sandbox of its own? */
+bool job_sandboxed(const struct job *job);
 
 /* The finished job as the outputs see it (outcome.h); borrowed. */
 void job_outcome(const struct job *job, struct job_outcome *out);

@@ -38,6 +38,11 @@ struct job_outcome {
 	const char *mode;		/* "local", "sandbox" */
 	const char *api_url;		/* provider endpoint, or NULL */
 	const char *target;		/* provider region, or NULL */
+	const char *server;		/* "daytona-lite" under --lite, else
+					   NULL (the provider's own) */
+	const char *image;		/* what sandboxes start from, or NULL */
+	const char *image_id;		/* its id, or NULL */
+	int image_present;		/* before the job: 1, 0, -1 unknown */
 	unsigned n_sandboxes;
 	const char *sandbox;		/* the first sandbox's label */
 	const char *app_desc;		/* "bundled" or the --app dir */
@@ -47,7 +52,7 @@ struct job_outcome {
 	char key_hint[64];		/* "3f9a...(64 chars)": never the key */
 	bool key_minted;
 	const char *out_dir;
-	const char *result_path;
+	const char *result_path;	/* NULL under --no-out */
 	const char *log_path;		/* the (first) task app log */
 
 	/* what happened */

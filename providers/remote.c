@@ -17,6 +17,55 @@
 #include <unistd.h>
 
 #define REMOTE_MAX_HEADERS 24
+#define REMOTE_MAX_POOLS 8
+
+static struct {
+	const struct provider_ops *ops;
+	struct rv_http_pool *pool;
+} remote_pools[REMOTE_MAX_POOLS];
+static pthread_mutex_t remote_pools_mu = PTHREAD_MUTEX_INITIALIZER;
+static pid_t remote_pools_pid;
+
+/* At exit, in the process that made them (a forked child must not close
+   its parent's TLS connections). */
+static void remote_pools_free(void)
+{
+	if (getpid() != remote_pools_pid)
+		return;
+	for (size_t i = 0; i < REMOTE_MAX_POOLS; i++) {
+		rv_http_pool_free(remote_pools[i].pool);
+		remote_pools[i].pool = NULL;
+		remote_pools[i].ops = NULL;
+	}
+}
+
+struct rv_http_pool *remote_pool(const struct provider_ops *ops)
+{
+	struct rv_http_pool *p = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&remote_pools_mu);
+	if (remote_pools_pid != getpid()) {
+		/* a fresh process (or a forked child): start afresh, leave
+		   the parent's handles alone */
+		if (!remote_pools_pid)
+			atexit(remote_pools_free);
+		memset(remote_pools, 0, sizeof(remote_pools));
+		remote_pools_pid = getpid();
+	}
+	for (i = 0; i < REMOTE_MAX_POOLS && remote_pools[i].ops; i++)
+		if (remote_pools[i].ops == ops)
+			break;
+	if (i < REMOTE_MAX_POOLS) {
+		if (!remote_pools[i].ops) {
+			remote_pools[i].ops = ops;
+			remote_pools[i].pool = rv_http_pool_new();
+		}
+		p = remote_pools[i].pool;
+	}
+	pthread_mutex_unlock(&remote_pools_mu);
+	return p;
+}
 
 struct remote_call remote_call_firm(const struct provider_config *cfg,
 				    long ms)
@@ -93,7 +142,10 @@ static int remote_progress(void *stop, curl_off_t dltotal, curl_off_t dlnow,
 	return *(const volatile int *)stop != 0;
 }
 
-/* The request r makes, with the client's headers and its body's type. */
+/*
+ * The request r makes, with the client's headers, its body's type
+ * (JSON, or r->content_type for a raw body) and r's transport options.
+ */
 static void remote_http_request(const char *const *headers,
 				const struct remote_req *r,
 				const char *hdrs[REMOTE_MAX_HEADERS + 3],
@@ -103,20 +155,26 @@ static void remote_http_request(const char *const *headers,
 
 	for (; headers && headers[n] && n < REMOTE_MAX_HEADERS; n++)
 		hdrs[n] = headers[n];
-	if (r->json || r->body) {
-		snprintf(ctype, 128, "Content-Type: %s", r->body ?
-			 r->content_type : "application/json");
+	if (r->json || (r->body && r->content_type)) {
+		snprintf(ctype, 128, "Content-Type: %s", r->json ?
+			 "application/json" : r->content_type);
 		hdrs[n++] = ctype;
 	}
-	if (!r->mime && !r->body)
+	/* a raw body is the other side's protocol: no JSON asked back */
+	if (!r->mime && (r->json || !r->body))
 		hdrs[n++] = "Accept: application/json";
 	hdrs[n] = NULL;
 	memset(req, 0, sizeof(*req));
 	req->method = r->method;
 	req->url = r->url;
+	req->unix_socket = r->unix_socket;
 	req->headers = hdrs;
-	req->body = r->body ? r->body : r->json;
-	req->body_len = r->body ? r->body_len : r->json ? strlen(r->json) : 0;
+	req->body = r->json ? (const void *)r->json : r->body;
+	req->body_len = r->json ? strlen(r->json) : r->body_len;
+	req->pool = r->pool;
+	req->on_body = r->on_body;
+	req->on_body_arg = r->on_body_arg;
+	req->cancel = r->cancel;
 }
 
 static enum rv_code remote_attempt(const char *const *headers,
@@ -143,8 +201,9 @@ static enum rv_code remote_attempt(const char *const *headers,
 		mime = r->mime(easy, r->mime_arg);
 		curl_easy_setopt(easy, CURLOPT_MIMEPOST, mime);
 	}
-	/* a long exchange (an exec, an upload) ends when the call stops */
-	if (call && call->stop) {
+	/* a long exchange (an exec, an upload) ends when the call stops
+	   (a stream with a stop flag of its own has rv_http watch that) */
+	if (call && call->stop && !r->cancel) {
 		curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION,
 				 remote_progress);
@@ -152,8 +211,10 @@ static enum rv_code remote_attempt(const char *const *headers,
 				 (void *)call->stop);
 	}
 	rc = rv_http_xfer_finish(x, curl_easy_perform(easy), err);
-	rv_http_xfer_free(x);
+	/* the mime first: the handle may go back to a pool */
+	curl_easy_setopt(easy, CURLOPT_MIMEPOST, NULL);
 	curl_mime_free(mime);
+	rv_http_xfer_free(x);
 	return rc;
 }
 
@@ -186,7 +247,7 @@ enum rv_code remote_request(const char *const *headers,
 	bool idem = r->idem == REMOTE_IDEMPOTENT;
 	struct rv_err e = RV_ERR_INIT;
 	enum rv_code rc = RV_OK;
-	unsigned refused = 0;
+	unsigned refused = 0, failing = 0;
 
 	if (ambiguous)
 		*ambiguous = false;
@@ -222,6 +283,10 @@ enum rv_code remote_request(const char *const *headers,
 		/* nobody listening: a few quick tries, not the whole deadline */
 		refused = rc == RV_ERR_CONNECT ? refused + 1 : 0;
 		if (refused >= REMOTE_MAX_REFUSED)
+			break;
+		/* a server that only errs is down: not the whole deadline */
+		failing = rc == RV_OK && resp->status >= 500 ? failing + 1 : 0;
+		if (failing >= REMOTE_MAX_SERVER_ERRORS)
 			break;
 		if (!idem && !remote_surely_unprocessed(rc, resp->status)) {
 			if (ambiguous)
@@ -329,15 +394,8 @@ static bool remote_stream_sink(const char *data, size_t len, void *arg)
 static void *remote_stream_main(void *arg)
 {
 	struct remote_stream *s = arg;
-	struct rv_http_xfer *x = rv_http_xfer_new(&s->req, &s->resp);
-	void *easy = rv_http_xfer_handle(x);
 
-	/* remote_stream_stop() ends it at once, even when nothing comes */
-	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, remote_progress);
-	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, (void *)&s->stop);
-	s->rc = rv_http_xfer_finish(x, curl_easy_perform(easy), &s->err);
-	rv_http_xfer_free(x);
+	s->rc = rv_http_do(&s->req, &s->resp, &s->err);
 	__atomic_store_n(&s->ended, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -380,6 +438,8 @@ struct remote_stream *remote_stream_start(const char *const *headers,
 	s->req.connect_timeout_ms = 10000;
 	s->req.on_body = remote_stream_sink;
 	s->req.on_body_arg = s;
+	/* remote_stream_stop() ends it at once, even when nothing comes */
+	s->req.cancel = &s->stop;
 	if (pthread_create(&s->thread, NULL, remote_stream_main, s)) {
 		s->rc = rv_errf(&s->err, RV_ERR_IO, "%s: cannot start a "
 				"thread", s->op);
@@ -428,15 +488,6 @@ enum rv_code remote_stream_stop(struct remote_stream *s,
 }
 
 /* --- what sandbox providers share --------------------------------------- */
-
-void remote_err_reap(struct rv_err *err, const struct rv_err *e)
-{
-	char first[RV_ERR_MSG_MAX];
-
-	snprintf(first, sizeof(first), "%s", err ? err->msg : "");
-	rv_errf(err, RV_ERR_PROVIDER, "%s; and %s (run 'runeval reap')", first,
-		e->msg);
-}
 
 enum rv_code remote_log_open(struct rv_redact_stream *st, const char *path,
 			     struct rv_err *err)
@@ -544,6 +595,29 @@ const char *remote_env(const char *v, const char *name, bool no_env)
 		return NULL;
 	e = getenv(name);
 	return e && *e ? e : NULL;
+}
+
+char *remote_upload_name(const char *path)
+{
+	char target[4096], *slash;
+	const char *base;
+	ssize_t n;
+
+	if (!strncmp(path, "/proc/self/fd/", 14) &&
+	    (n = readlink(path, target, sizeof(target) - 1)) > 0) {
+		static const char gone[] = " (deleted)";
+		size_t gl = sizeof(gone) - 1;
+
+		target[n] = '\0';
+		if ((size_t)n > gl && !strcmp(target + n - gl, gone))
+			target[n - gl] = '\0';
+		slash = strrchr(target, '/');
+		if (slash && slash[1])
+			return rv_xstrdup(slash + 1);
+	}
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	return rv_xstrdup(*base ? base : "upload");
 }
 
 char *remote_url_trim(const char *url)

@@ -15,8 +15,9 @@
  * connect errors, 429, 502/503/504, and for an idempotent request a
  * connection cut mid-exchange or a 500; with full-jitter exponential
  * backoff that honours Retry-After / Retry-After-Ms, inside the
- * deadline, and at most REMOTE_MAX_REFUSED refused connections in a row
- * (nobody listening is not worth the whole deadline).  A step that starts
+ * deadline, and at most REMOTE_MAX_REFUSED refused connections or
+ * REMOTE_MAX_SERVER_ERRORS 5xx answers in a row (nobody listening, or a
+ * server that only errs, is not worth the whole deadline).  A step that starts
  * something (REMOTE_ONCE) is never blindly repeated: a failure that may
  * have reached the server stops the loop with *ambiguous set, and the
  * caller reconciles (looks the object up by its client-chosen name)
@@ -34,7 +35,8 @@
  * core's redacting writer (rv_redact_stream in rv_redact.h).
  *
  * Thread-safe: nothing is shared between calls but the attempt log,
- * which belongs to one thread (struct provider_config.attempts).
+ * which belongs to one thread (struct provider_config.attempts), and the
+ * provider's connection pool, which is locked.
  */
 #ifndef RUNEVAL_PROVIDERS_REMOTE_H
 #define RUNEVAL_PROVIDERS_REMOTE_H
@@ -51,6 +53,9 @@
 
 /* Refused connections in a row before remote_request() gives up. */
 #define REMOTE_MAX_REFUSED 5
+/* ... and at most this many server errors (5xx) in a row: a provider
+   that only errs is down, and a job gives up in bounded time */
+#define REMOTE_MAX_SERVER_ERRORS 10
 
 /* The budget of one operation (may be NULL where a call is taken). */
 struct remote_call {
@@ -71,16 +76,36 @@ struct remote_req {
 	const char *url;
 	const char *op;			/* for the attempt log */
 	const char *json;		/* body, or NULL */
-	const void *body;		/* or a body of another type, */
-	size_t body_len;
-	const char *content_type;	/* which this names */
 	long timeout_ms;		/* per attempt; 0 = 30 s */
 	enum remote_idem idem;
 	/* build a multipart body per attempt (uploads); NULL otherwise.
 	   easy is the attempt's CURL handle; the mime is freed after it */
 	struct curl_mime *(*mime)(void *easy, void *arg);
 	void *mime_arg;
+	struct rv_http_pool *pool;	/* keep-alive connections, or NULL */
+	const char *unix_socket;	/* connect through this socket (the
+					   URL's host is then only a name), or
+					   NULL for TCP */
+	const void *body;		/* a body that is not JSON (json NULL), */
+	size_t body_len;
+	const char *content_type;	/* and its type */
+	/* stream a 2xx body (rv_http_request.on_body); such a request is
+	   never repeated once its answer started */
+	bool (*on_body)(const char *data, size_t len, void *arg);
+	void *on_body_arg;
+	const volatile int *cancel;	/* ends the transfer itself when set
+					   (for streams; call->stop only stops
+					   between attempts) */
 };
+
+/*
+ * The connection pool of a provider (rv_http.h): one per provider table
+ * and process, made on first use, shared by its threads and freed at
+ * exit.  Every request of that provider (control plane, toolbox,
+ * previews) should name it, so that one lifecycle reuses one keep-alive
+ * connection per host and one TLS session.
+ */
+struct rv_http_pool *remote_pool(const struct provider_ops *ops);
 
 /* A call for cfg (may be NULL): deadline now + ms, cfg's attempt log, and
    cfg's cancel flag as its stop flag. */
@@ -159,12 +184,6 @@ enum rv_code remote_stream_stop(struct remote_stream *s,
 /* --- what sandbox providers share --------------------------------------- */
 
 /*
- * A create failed (its error in err) and the cleanup of what it may have
- * made failed too (e): both go into err, with how to reap the sandbox.
- */
-void remote_err_reap(struct rv_err *err, const struct rv_err *e);
-
-/*
  * Open path for appending (NULL: a writer that drops the output) into
  * st; RV_ERR_IO naming the path when it cannot be (st holds nothing).
  */
@@ -212,6 +231,13 @@ char *remote_unpack_command(const char *sha256, const char *tarball,
  * (unless no_env); NULL when neither is set (empty counts as unset).
  */
 const char *remote_env(const char *v, const char *name, bool no_env);
+
+/*
+ * The name a local file goes by in an upload (a multipart filename):
+ * its base name, or for "/proc/self/fd/N" (an unlinked temporary file)
+ * the base name it was made with; malloc'ed, never empty.
+ */
+char *remote_upload_name(const char *path);
 
 /* url without its trailing slashes, malloc'ed. */
 char *remote_url_trim(const char *url);

@@ -65,7 +65,59 @@ START_TEST(test_daytona_foreign_language_app)
 	args[4] = w.pyapp;
 	rr_run(r, args, w.env);
 	re_assert_clean(&w, r, 0);
-	ck_assert(fabs(rr_summary(r, "mean_reward") - 1.0) < 1e-9);
+	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
+	rr_free(r);
+	re_stop(&w);
+}
+END_TEST
+
+/*
+ * A failing --setup: its whole output is in sandbox-<id>/setup.log, the
+ * error quotes its last line whole (it was cut at 300 bytes, mid-word),
+ * and the last lines follow the error.
+ */
+START_TEST(test_daytona_setup_failure_keeps_its_output)
+{
+	struct re_world w;
+	struct rr *r = rr_new();
+	const char *args[] = { "--daytona", "--seeds", "1", "--app", NULL,
+			       "--start", "exec python3 app.py", "--setup",
+			       "for i in $(seq 1 200); do echo \"pip: step $i "
+			       "of the install\"; done; echo \"ERROR: could "
+			       "not find a version that satisfies the "
+			       "requirement definitely-not-a-package==1.0\"; "
+			       "exit 7", NULL };
+	char *cmd, *log;
+	FILE *f;
+	char path[512] = "";
+
+	re_start(&w, &daytona, NULL);
+	args[4] = w.pyapp;
+	rr_run(r, args, w.env);
+	re_assert_clean(&w, r, 3);
+	ck_assert_msg(strstr(r->stderr_text, "setup command") &&
+		      strstr(r->stderr_text, "failed with exit 7") &&
+		      strstr(r->stderr_text, "/setup.log): ERROR: could not "
+			     "find a version that satisfies the requirement "
+			     "definitely-not-a-package==1.0\n"),
+		      "%s", r->stderr_text);
+	/* the last lines follow, whole, one per line */
+	ck_assert_msg(strstr(r->stderr_text, "\npip: step 200 of the "
+			     "install\nERROR: could not"), "%s",
+		      r->stderr_text);
+	cmd = rv_xasprintf("ls '%s'/sandbox-*/setup.log", r->out);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(path, sizeof(path), f));
+	pclose(f);
+	path[strcspn(path, "\n")] = '\0';
+	log = tu_read_file(path, NULL);
+	ck_assert_ptr_nonnull(log);
+	ck_assert(strstr(log, "pip: step 1 of the install\n"));
+	ck_assert(strstr(log, "pip: step 200 of the install\n"));
+	ck_assert(strstr(log, "definitely-not-a-package==1.0\n"));
+	free(log);
+	free(cmd);
 	rr_free(r);
 	re_stop(&w);
 }
@@ -168,8 +220,15 @@ START_TEST(test_daytona_keep_then_reap_job)
 	rr_run(r, args, w.env);
 	ck_assert_msg(r->status == 0, "%s", r->stderr_text);
 	ck_assert_ptr_nonnull(strstr(r->stderr_text, "kept"));
+	/* a curl line that works once the variables are set: header names,
+	   never a secret's value */
+	ck_assert_msg(strstr(r->stderr_text, "\n  curl -H \"X-API-Key: "
+			     "$ENVIRONMENT_API_KEY\" -H \"X-Daytona-Preview-"
+			     "Token: $X_DAYTONA_PREVIEW_TOKEN\"") &&
+		      strstr(r->stderr_text, "/health\n"), "%s",
+		      r->stderr_text);
 	ck_assert_uint_eq(re_left(&w), 1);
-	id = json_string_value(json_object_get(rr_span(r, "health"),
+	id = json_string_value(json_object_get(rr_first_span(r, "health"),
 					       "sandbox"));
 	job = json_string_value(json_object_get(json_object_get(r->result,
 							       "job"), "id"));
@@ -231,6 +290,7 @@ START_TEST(test_daytona_option_errors)
 		{ "--daytona", "--seeds", "1", "--sandboxes", "0", NULL },
 		{ "--daytona", "--seeds", "1", "--sandboxes", "65", NULL },
 		{ "--daytona", "--seeds", "4", "--sandboxes", "2", "--keep" },
+		{ "--daytona", "--lite", "--seeds", "1", "--keep", NULL },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -264,6 +324,7 @@ static Suite *daytona_suite(void)
 	tcase_add_test(tc, test_daytona_lifecycle_command);
 	tcase_add_test(te, test_daytona_without_credentials);
 	tcase_add_test(te, test_daytona_option_errors);
+	tcase_add_test(te, test_daytona_setup_failure_keeps_its_output);
 	tcase_add_test(te, test_daytona_rejected_and_unreachable);
 	tcase_add_test(te, test_daytona_survives_429_and_5xx);
 	tcase_add_test(te, test_daytona_error_state_is_clear_and_clean);

@@ -65,7 +65,7 @@ static const struct re_kind e2b = {
 
 static const char *span_sandbox(const struct rr *r, const char *phase)
 {
-	return json_string_value(json_object_get(rr_span(r, phase), "sandbox"));
+	return json_string_value(json_object_get(rr_first_span(r, phase), "sandbox"));
 }
 
 START_TEST(test_e2b_bundled_five_seeds)
@@ -220,7 +220,7 @@ START_TEST(test_e2b_keep_hides_the_key_and_tokens)
 	env[n] = NULL;
 	rr_run(r, args, env);
 	ck_assert_msg(r->status == 0, "%s", r->stderr_text);
-	ck_assert(fabs(rr_summary(r, "mean_reward") - 1.0) < 1e-9);
+	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
 	ck_assert_uint_eq(re_left(&w), 1);
 	id = span_sandbox(r, "health");
 	c = client_of(&w);
@@ -322,7 +322,7 @@ START_TEST(test_e2b_long_job_outlives_the_timeout)
 	args[6] = w.pyapp;
 	rr_run(r, args, w.env);
 	re_assert_clean(&w, r, 0);
-	ck_assert_int_eq((int)rr_summary(r, "completed"), 4);
+	ck_assert_int_eq((int)rr_summary_num(r, "completed"), 4);
 	ck_assert(json_number_value(json_object_get(json_object_get(
 		r->result, "job"), "duration_ms")) > 9000);
 	rr_free(r);

@@ -64,6 +64,8 @@ START_TEST(test_lite_conf_rejects_bad_values)
 		{ "--seed", "x", NULL },
 		{ "--domain", "a/b", NULL },
 		{ "--nope", NULL, NULL },
+		{ "--api-key", "", NULL },	/* no client could send it */
+		{ "--api-key", "two words", NULL },
 	};
 	struct rv_err err = RV_ERR_INIT;
 	struct lite_conf c;

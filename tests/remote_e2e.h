@@ -60,7 +60,7 @@ int re_reap(const struct re_world *w, const char *a1, const char *a2,
 
 /* The bundled task app over 5 seeds, every phase timed and ok. */
 void re_bundled_five_seeds(const struct re_kind *k);
-/* 40 seeds over 4 sandboxes: each sandbox runs its share. */
+/* 40 seeds over 4 sandboxes, pulled from one queue by all four. */
 void re_forty_seeds_four_sandboxes(const struct re_kind *k);
 /* No credentials: exit 2 naming the key and URL variables. */
 void re_without_credentials(const struct re_kind *k);

@@ -137,6 +137,10 @@ void rr_wait(struct rr *r, pid_t pid, int timeout_s)
 	waitpid(pid, &st, 0);
 done:
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	/* a second run with the same r replaces what the first collected */
+	free(r->stdout_text);
+	free(r->stderr_text);
+	json_decref(r->result);
 	r->stdout_text = tu_read_file(r->stdout_path, NULL);
 	r->stderr_text = tu_read_file(r->stderr_path, NULL);
 	path = rv_xasprintf("%s/result.json", r->out);
@@ -183,7 +187,12 @@ json_t *rr_rollout(const struct rr *r, long seed)
 	return NULL;
 }
 
-json_t *rr_span(const struct rr *r, const char *phase)
+bool rr_has_span(const struct rr *r, const char *phase)
+{
+	return rr_first_span(r, phase) != NULL;
+}
+
+json_t *rr_first_span(const struct rr *r, const char *phase)
 {
 	json_t *spans = json_object_get(r->result, "spans");
 	size_t i;
@@ -196,16 +205,75 @@ json_t *rr_span(const struct rr *r, const char *phase)
 	return NULL;
 }
 
-bool rr_has_span(const struct rr *r, const char *phase)
+int rr_count_spans(const struct rr *r, const char *phase)
 {
-	return rr_span(r, phase) != NULL;
+	json_t *spans = json_object_get(r->result, "spans"), *v;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(spans, i, v)
+		n += !strcmp(json_string_value(json_object_get(v, "phase")),
+			     phase);
+	return n;
 }
 
-double rr_summary(const struct rr *r, const char *key)
+void rr_assert_phases(const struct rr *r, const char *const *phases,
+		      const char *provider)
 {
-	json_t *s = json_object_get(r->result, "summary");
+	for (; *phases; phases++) {
+		json_t *s = rr_first_span(r, *phases);
 
-	return json_number_value(json_object_get(s, key));
+		ck_assert_msg(s, "no '%s' span", *phases);
+		ck_assert_msg(json_is_true(json_object_get(s, "ok")),
+			      "'%s' failed", *phases);
+		ck_assert(json_number_value(json_object_get(s, "ms")) >= 0);
+		ck_assert_str_eq(json_string_value(json_object_get(s,
+				 "provider")), provider);
+	}
+}
+
+void rr_assert_lifecycle(const char *const *args, const char *const *env)
+{
+	static const char *const steps[] = { "provision", "upload", "exec",
+					     "preview", "teardown" };
+	const char *argv[10] = { "lifecycle" };
+	size_t n = 1;
+	char *text;
+	int st;
+
+	for (; *args && n < 8; args++)
+		argv[n++] = *args;
+	argv[n++] = "--json";
+	st = rr_command(argv, env, &text);
+	ck_assert_msg(st == 0, "%s", text);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		char *want = rv_xasprintf("\"phase\":\"%s\",", steps[i]);
+
+		ck_assert_msg(strstr(text, want), "no %s in %s", steps[i], text);
+		free(want);
+	}
+	ck_assert_ptr_null(strstr(text, "\"ok\":false"));
+	free(text);
+}
+
+double rr_summary_num(const struct rr *r, const char *key)
+{
+	return json_number_value(json_object_get(json_object_get(r->result,
+						"summary"), key));
+}
+
+bool rr_wait_for_text(const char *path, const char *needle, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 5) {
+		char *text = tu_read_file(path, NULL);
+		bool found = text && strstr(text, needle);
+
+		free(text);
+		if (found)
+			return true;
+		usleep(5000);
+	}
+	return false;
 }
 
 bool rr_span_saw(const json_t *span, long status)
@@ -216,20 +284,6 @@ bool rr_span_saw(const json_t *span, long status)
 	json_array_foreach(log, i, a)
 		if (json_integer_value(json_object_get(a, "status")) == status)
 			return true;
-	return false;
-}
-
-bool rr_wait_text(const char *path, const char *needle, int timeout_ms)
-{
-	for (int waited = 0; waited < timeout_ms; waited += 10) {
-		char *text = tu_read_file(path, NULL);
-		bool found = text && strstr(text, needle);
-
-		free(text);
-		if (found)
-			return true;
-		usleep(10000);
-	}
 	return false;
 }
 
@@ -263,7 +317,7 @@ void rr_interrupt(struct rr *r, const char *const *args,
 	char *needle = rv_xasprintf("debug: %s ...", phase);
 	pid_t pid = rr_start(r, args, env);
 
-	ck_assert_msg(rr_wait_text(r->stderr_path, needle, 60000),
+	ck_assert_msg(rr_wait_for_text(r->stderr_path, needle, 60000),
 		      "runeval never reached '%s'", phase);
 	kill(pid, SIGINT);
 	if (twice) {
@@ -272,4 +326,27 @@ void rr_interrupt(struct rr *r, const char *const *args,
 	}
 	rr_wait(r, pid, 60);
 	free(needle);
+}
+
+int rr_journals(const char *state_dir)
+{
+	char *cmd = rv_xasprintf("ls '%s/jobs' 2>/dev/null | wc -l",
+				 state_dir);
+	FILE *f = popen(cmd, "r");
+	int n = -1;
+
+	if (f && fscanf(f, "%d", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	free(cmd);
+	return n;
+}
+
+int rr_reap(const char *const *env, const char *a1, const char *a2,
+	    char **output)
+{
+	const char *const args[] = { "reap", a1, a1 ? a2 : NULL, NULL };
+
+	return rr_command(args, env, output);
 }

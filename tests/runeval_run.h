@@ -48,17 +48,29 @@ json_t *rr_rollout(const struct rr *r, long seed);
 /* Does result.json have a span of this phase? */
 bool rr_has_span(const struct rr *r, const char *phase);
 
-/* The first span of phase in result.json, or NULL. */
-json_t *rr_span(const struct rr *r, const char *phase);
+/* The first span of phase (borrowed), or NULL; how many there are. */
+json_t *rr_first_span(const struct rr *r, const char *phase);
+int rr_count_spans(const struct rr *r, const char *phase);
 
-/* summary.<key> of result.json (0 when there is none). */
-double rr_summary(const struct rr *r, const char *key);
+/* Each of phases (NULL-ended) has a span, ok, timed, of provider. */
+void rr_assert_phases(const struct rr *r, const char *const *phases,
+		      const char *provider);
 
 /* Does span's attempt log have an answer with this HTTP status? */
 bool rr_span_saw(const json_t *span, long status);
 
-/* Wait up to timeout_ms until the file at path contains needle. */
-bool rr_wait_text(const char *path, const char *needle, int timeout_ms);
+/*
+ * `runeval lifecycle ARGS... --json` (args NULL-ended, at most 7) with
+ * env: it exits 0 and prints an ok span for each of provision, upload,
+ * exec, preview and teardown.
+ */
+void rr_assert_lifecycle(const char *const *args, const char *const *env);
+
+/* summary.<key> of result.json as a number (0 when there is none). */
+double rr_summary_num(const struct rr *r, const char *key);
+
+/* Wait until the file at path contains needle; false after timeout_ms. */
+bool rr_wait_for_text(const char *path, const char *needle, int timeout_ms);
 
 /*
  * Run `runeval ARGS` (NULL-ended, without argv[0]) with exactly the
@@ -75,5 +87,16 @@ int rr_command(const char *const *args, const char *const *env,
  */
 void rr_interrupt(struct rr *r, const char *const *args,
 		  const char *const *env, const char *phase, bool twice);
+
+/* Journal files under RUNEVAL_STATE_DIR state_dir (one per job with live
+   sandboxes), or -1. */
+int rr_journals(const char *state_dir);
+
+/*
+ * `runeval reap [a1] [a2]` with env ("K=V", NULL-ended) (rr_command):
+ * its exit status, its output in *output (malloc'ed).
+ */
+int rr_reap(const char *const *env, const char *a1, const char *a2,
+	    char **output);
 
 #endif

@@ -1,13 +1,31 @@
 #include "rv_json.h"
 
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_fs.h"
 #include "rv_redact.h"
+#include "rv_term.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+/*
+ * jansson's error as one printable line: its text quotes the input near
+ * the error ("near '...'"), which may hold any byte (rv_term escapes it).
+ */
+static void rv_json_error(struct rv_err *err, const char *what,
+			  const json_error_t *je)
+{
+	struct rv_buf text = RV_BUF_INIT;
+
+	rv_term_escape(&text, je->text, strlen(je->text), false);
+	rv_errf(err, RV_ERR_PROTO, "invalid JSON in %s at line %d column %d: %s",
+		what, je->line, je->column, text.data);
+	rv_buf_release(&text);
+}
 
 json_t *rv_json_parse(const char *data, size_t len, const char *what,
 		      struct rv_err *err)
@@ -16,8 +34,7 @@ json_t *rv_json_parse(const char *data, size_t len, const char *what,
 	json_t *v = json_loadb(data, len, JSON_DECODE_ANY, &je);
 
 	if (!v)
-		rv_errf(err, RV_ERR_PROTO, "invalid JSON in %s at line %d column %d: %s",
-			what, je.line, je.column, je.text);
+		rv_json_error(err, what, &je);
 	return v;
 }
 
@@ -32,9 +49,12 @@ json_t *rv_json_load_file(const char *path, struct rv_err *err)
 		return NULL;
 	}
 	v = json_load_file(path, JSON_DECODE_ANY, &je);
-	if (!v)
-		rv_errf(err, RV_ERR_PROTO, "invalid JSON in '%s' at line %d column %d: %s",
-			path, je.line, je.column, je.text);
+	if (!v) {
+		char *what = rv_xasprintf("'%s'", path);
+
+		rv_json_error(err, what, &je);
+		free(what);
+	}
 	return v;
 }
 
@@ -164,5 +184,86 @@ json_t *rv_json_redact(const json_t *v)
 		return out;
 	default:
 		return json_incref((json_t *)v);
+	}
+}
+
+void rv_json_add_str(struct rv_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *end;
+	size_t n;
+
+	if (!s) {
+		rv_buf_add(b, "null", 4);
+		return;
+	}
+	n = strlen(s);
+	end = p + n;
+	rv_buf_grow(b, n + 2);
+	rv_buf_addch(b, '"');
+	while (*p) {
+		const unsigned char *run = p;
+		size_t len;
+
+		/* the common case: a run of plain printable ASCII */
+		while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			rv_buf_add(b, run, (size_t)(p - run));
+		if (!*p)
+			break;
+		if (*p == '"' || *p == '\\') {
+			rv_buf_addch(b, '\\');
+			rv_buf_addch(b, (char)*p++);
+		} else if (*p < 0x20) {
+			rv_buf_addf(b, "\\u%04x", *p++);
+		} else {
+			len = rv_utf8_len(p, (size_t)(end - p), NULL);
+			if (len) {
+				rv_buf_add(b, p, len);
+				p += len;
+			} else {
+				rv_buf_adds(b, "\\ufffd");
+				p++;
+			}
+		}
+	}
+	rv_buf_addch(b, '"');
+}
+
+void rv_json_add_num(struct rv_buf *b, double v)
+{
+	char num[40];
+	int n;
+
+	if (!isfinite(v)) {
+		rv_buf_add(b, "null", 4);
+		return;
+	}
+	n = snprintf(num, sizeof(num), "%.12g", v);
+	rv_buf_add(b, num, (size_t)n);
+	if (!strpbrk(num, ".e"))
+		rv_buf_add(b, ".0", 2);
+}
+
+void rv_json_add_compact(struct rv_buf *b, const char *text, size_t len)
+{
+	bool in_str = false;
+
+	rv_buf_grow(b, len);
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (in_str) {
+			rv_buf_addch(b, c);
+			if (c == '\\' && i + 1 < len)
+				rv_buf_addch(b, text[++i]);
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+			rv_buf_addch(b, c);
+		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			rv_buf_addch(b, c);
+		}
 	}
 }

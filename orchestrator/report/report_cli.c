@@ -94,6 +94,22 @@ static enum rv_code report_ctx_gates(struct report_ctx *c,
 	return rc;
 }
 
+enum rv_code report_write_set(struct report_set *set, const char *outdir,
+			      struct rv_err *err)
+{
+	struct report_ctx c;
+	enum rv_code rc;
+
+	memset(&c, 0, sizeof(c));
+	c.cand = *set;		/* taken: set is left empty */
+	report_set_init(set);
+	report_set_init(&c.base);
+	report_ctx_compute(&c, 0);
+	rc = report_formats_write(&c.view, NULL, outdir, err);
+	report_ctx_release(&c);
+	return rc;
+}
+
 enum rv_code report_write_job(const char *result_path, const char *outdir,
 			      struct rv_err *err)
 {

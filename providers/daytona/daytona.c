@@ -53,6 +53,7 @@ static struct daytona_client *dt_client(const struct provider_config *cfg,
 	dc.api_url = cfg ? cfg->api_url : NULL;
 	dc.api_key = cfg ? cfg->api_key : NULL;
 	dc.target = cfg ? cfg->target : NULL;
+	dc.pool = remote_pool(&provider_daytona);
 	return daytona_client_new(&dc, err);
 }
 
@@ -99,9 +100,8 @@ static void dt_cleanup_failed(struct daytona_client *c,
 	struct remote_call call = remote_call_firm(cfg, DT_DESTROY_DEADLINE_MS);
 	struct rv_err e = RV_ERR_INIT;
 
-	/* both matter: the user has a sandbox to reap */
 	if (daytona_delete(c, id_or_name, &call, &e) != RV_OK)
-		remote_err_reap(err, &e);
+		provider_err_leftover(err, &e);
 }
 
 static struct daytona_sandbox *dt_sandbox_new(struct daytona_client *c,
@@ -461,6 +461,7 @@ static enum rv_code dt_preview(struct provider_sandbox *sb, int port,
 	if (rc != RV_OK)
 		return rc;
 	pv->url = url;
+	pv->pool = daytona_client_pool(ds->client);
 	pv->headers = rv_xcalloc(3, sizeof(char *));
 	if (token && *token)
 		pv->headers[0] = rv_xasprintf("X-Daytona-Preview-Token: %s",
@@ -506,6 +507,7 @@ static void dt_free(struct provider_sandbox *sb)
 const struct provider_ops provider_daytona = {
 	.name = "daytona",
 	.alias = "daytona",
+	.offline_server = "daytona-lite",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST,
 	.check = dt_check,

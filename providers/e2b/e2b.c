@@ -227,7 +227,7 @@ static void eb_cleanup_named(struct e2b_client *c,
 	for (size_t i = 0; rc == RV_OK && i < n; i++)
 		rc = e2b_kill(c, v[i].id, &call, &e);
 	if (rc != RV_OK)
-		remote_err_reap(err, &e);
+		provider_err_leftover(err, &e);
 	e2b_sandbox_list_free(v, n);
 }
 

@@ -2,6 +2,7 @@
 #include "lite.h"
 
 #include "lite_jobs.h"
+#include "lite_tls.h"
 #include "rv_alloc.h"
 
 #include <errno.h>
@@ -99,7 +100,7 @@ enum rv_code lite_open(struct lite *l, const struct lite_face *face,
 
 void lite_set_port(struct lite *l, int port)
 {
-	const char *host = l->conf->host;
+	const char *host = l->conf->host, *scheme;
 
 	/* a wildcard listener is still reached on loopback */
 	if (!strcmp(host, "0.0.0.0") || !strcmp(host, "") ||
@@ -111,9 +112,10 @@ void lite_set_port(struct lite *l, int port)
 	free(l->api_url);
 	free(l->toolbox_url);
 	l->port = port;
+	scheme = lite_tls_scheme(l->conf->tls_cert != NULL, false);
 	l->base_url = strchr(host, ':') ?
-		rv_xasprintf("http://[%s]:%d", host, port) :
-		rv_xasprintf("http://%s:%d", host, port);
+		rv_xasprintf("%s://[%s]:%d", scheme, host, port) :
+		rv_xasprintf("%s://%s:%d", scheme, host, port);
 	l->api_url = rv_xasprintf("%s%s", l->base_url, l->face->api_path);
 	l->toolbox_url = rv_xasprintf("%s/toolbox", l->base_url);
 }
@@ -136,8 +138,10 @@ void lite_set_wake(struct lite *l, void (*wake)(void *), void *arg)
 
 char *lite_preview_url(const struct lite *l, const char *id, int port)
 {
-	return rv_xasprintf("http://%d-%s.%s:%d", port, id, l->conf->domain,
-			    l->port);
+	/* over TLS the domain is one level deeper (lite_conf, lite_tls.h) */
+	return rv_xasprintf("%s://%d-%s.%s:%d",
+			    lite_tls_scheme(l->conf->tls_cert != NULL, false),
+			    port, id, l->conf->domain, l->port);
 }
 
 void lite_close(struct lite *l)

@@ -65,9 +65,9 @@ struct lite {
 	struct lite_jobs *jobs;
 	char *state_dir;		/* absolute */
 	int port;			/* the port actually served */
-	char *base_url;			/* http://127.0.0.1:PORT */
+	char *base_url;			/* http(s)://127.0.0.1:PORT */
 	char *api_url;			/* base_url + face->api_path */
-	char *toolbox_url;		/* http://127.0.0.1:PORT/toolbox */
+	char *toolbox_url;		/* base_url + /toolbox */
 	volatile int cancel;		/* shutting down: abort starts */
 	void (*wake)(void *arg);	/* nudge the server thread */
 	void *wake_arg;
@@ -94,7 +94,7 @@ void lite_set_wake(struct lite *l, void (*wake)(void *), void *arg);
 
 /*
  * The URL of port in sandbox id: "http://{port}-{id}.{domain}:{PORT}"
- * (malloc'ed).
+ * (https:// under TLS; malloc'ed).
  */
 char *lite_preview_url(const struct lite *l, const char *id, int port);
 

@@ -1,5 +1,6 @@
 #include "lite_conf.h"
 
+#include "lite_tls.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_random.h"
@@ -51,6 +52,8 @@ static const struct lite_opt lite_opts[] = {
 	{ "max-connections", "MAX_CONNECTIONS", OPT_LONG, CO(max_connections) },
 	{ "head-timeout", "HEAD_TIMEOUT", OPT_LONG, CO(head_timeout_s) },
 	{ "max-sandboxes", "MAX_SANDBOXES", OPT_LONG, CO(max_sandboxes) },
+	{ "tls-cert", "TLS_CERT", OPT_STR, CO(tls_cert) },
+	{ "tls-key", "TLS_KEY", OPT_STR, CO(tls_key) },
 	{ "quiet", NULL, OPT_FLAG, CO(quiet) },
 	{ "debug", NULL, OPT_FLAG, CO(debug) },
 	{ "seed", "SEED", OPT_SEED, FO(seed) },
@@ -62,6 +65,8 @@ static const struct lite_opt lite_opts[] = {
 	{ "fault-stuck-rate", "FAULT_STUCK_RATE", OPT_RATE, FO(stuck_rate) },
 	{ "fault-preview-502-ms", "FAULT_PREVIEW_502_MS", OPT_LONG,
 	  FO(preview_502_ms) },
+	{ "fault-preview-5xx-rate", "FAULT_PREVIEW_5XX_RATE", OPT_RATE,
+	  FO(preview_5xx_rate) },
 	{ "fault-retry-after-s", "FAULT_RETRY_AFTER_S", OPT_LONG,
 	  FO(retry_after_s) },
 };
@@ -89,7 +94,7 @@ static const char lite_usage_opts[] =
 "  --bwrap PATH             bubblewrap binary (default: bwrap in PATH)\n"
 "  --domain DOMAIN          sandbox ports are served at {port}-{id}.DOMAIN\n"
 "                           (default localhost, which curl resolves to\n"
-"                           loopback)\n"
+"                           loopback; preview.localhost with --tls-cert)\n"
 "  --sandbox-uid UID[:GID]  started by root, each sandbox runs as host ids\n"
 "                           of its own: UID..UID+N-1 and GID..GID+N-1 for\n"
 "                           --max-sandboxes N (default %u)\n"
@@ -108,6 +113,11 @@ static const char lite_usage_opts[] =
 "                           is still waiting for a request head\n"
 "  --head-timeout S         seconds a connection has to send a whole\n"
 "                           request head (default 10)\n"
+"  --tls-cert FILE          serve HTTPS and wss with this certificate (PEM,\n"
+"                           for 127.0.0.1, localhost and *.DOMAIN: a\n"
+"                           certificate cannot name *.localhost, so ports\n"
+"                           are then https://PORT-ID.preview.localhost:N)\n"
+"  --tls-key FILE           its private key (PEM)\n"
 "  --quiet                  no log lines but errors\n"
 "  --debug                  also log timings of every sandbox start\n"
 "\n"
@@ -123,6 +133,8 @@ static const char lite_usage_opts[] =
 "  --fault-stuck-rate R     sandboxes that never finish starting\n"
 "  --fault-preview-502-ms N sandbox ports answer 502 for N ms after each\n"
 "                           start\n"
+"  --fault-preview-5xx-rate R  requests to sandbox ports answered 502, 503\n"
+"                           or 504 by the proxy (the app never sees them)\n"
 "\n"
 "  --help, --version\n";
 
@@ -273,7 +285,6 @@ static void lite_conf_defaults(struct lite_conf *c,
 	c->port = spec->port;
 	c->state_dir = rv_xasprintf("%s/.local/state/%s",
 				    home && *home ? home : "/tmp", spec->prog);
-	c->domain = rv_xstrdup("localhost");
 	c->sandbox_uid = spec->sandbox_uid;
 	c->sandbox_gid = spec->sandbox_uid;
 	c->sandbox_pids = 1024;
@@ -286,6 +297,17 @@ static void lite_conf_defaults(struct lite_conf *c,
 	c->head_timeout_s = 10;
 	c->faults.retry_after_s = 1;
 	c->faults.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+}
+
+/* A key a client can send as "Bearer KEY": printable, no spaces. */
+static bool lite_token_ok(const char *key)
+{
+	if (!*key)
+		return false;
+	for (const char *p = key; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return false;
+	return true;
 }
 
 static enum rv_code lite_conf_env(struct lite_conf *c, struct rv_err *err)
@@ -350,9 +372,17 @@ enum rv_code lite_conf_parse(struct lite_conf *c,
 	if (optind < argc)
 		return rv_errf(err, RV_ERR_USAGE, "unexpected argument '%s'",
 			       argv[optind]);
+	if (c->api_key && !lite_token_ok(c->api_key))
+		return rv_errf(err, RV_ERR_USAGE, "%s '--api-key': give a key "
+			       "of printable characters without spaces, or "
+			       "leave the option out and %s makes one",
+			       *c->api_key ? "unusable" : "empty", spec->prog);
 	if (c->interval_unit_ms < 1)
 		return rv_errf(err, RV_ERR_USAGE,
 			       "'--interval-unit-ms' must be at least 1");
+	if (!c->domain)
+		c->domain = rv_xstrdup(c->tls_cert ? LITE_TLS_PREVIEW_DOMAIN :
+				       "localhost");
 	if (!c->domain[0] || strspn(c->domain, "abcdefghijklmnopqrstuvwxyz"
 				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
 	    strlen(c->domain))
@@ -371,6 +401,8 @@ enum rv_code lite_conf_parse(struct lite_conf *c,
 			       "leaves no room for %u sandboxes",
 			       (unsigned long)c->sandbox_uid,
 			       (unsigned long)c->sandbox_gid, c->max_sandboxes);
+	if (lite_tls_check(c->tls_cert, c->tls_key, err) != RV_OK)
+		return RV_ERR_USAGE;
 	c->faults.rng = c->faults.seed;
 	return RV_OK;
 }
@@ -382,6 +414,8 @@ void lite_conf_release(struct lite_conf *c)
 	free(c->api_key);
 	free(c->bwrap);
 	free(c->domain);
+	free(c->tls_cert);
+	free(c->tls_key);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -37,6 +37,9 @@ struct lite_conf_spec {
 	const char *key_env;	/* "DAYTONA_API_KEY": the client's key, the
 				   last place the server looks for its own */
 	const char *key_how;	/* how clients send it: "the Bearer key" */
+	const char *const *url_env;	/* where clients read the API URL
+					   from (NULL-ended) */
+	const char *sdk;	/* "the Daytona SDK": the official client */
 	const char *what;	/* the usage's opening paragraphs */
 	const char *daemon;	/* the daemon's usage line */
 	int port;		/* the default port */
@@ -53,6 +56,8 @@ struct lite_faults {
 	double error_rate;	/* sandboxes that end in state error */
 	double stuck_rate;	/* sandboxes that stay in starting */
 	long preview_502_ms;	/* previews answer 502 this long after start */
+	double preview_5xx_rate;	/* preview requests answered 502/503/504
+				   by the proxy, the app never reached */
 	long retry_after_s;	/* Retry-After-sandbox-create on a 429 */
 	uint64_t seed;
 	uint64_t rng;		/* generator state */
@@ -66,7 +71,9 @@ struct lite_conf {
 	char *api_key;
 	bool api_key_generated;	/* no key given: one was made and saved */
 	char *bwrap;		/* bubblewrap binary */
-	char *domain;		/* sandbox hosts are {port}-{id}.{domain} */
+	char *domain;		/* sandbox hosts are {port}-{id}.{domain}
+				   (default localhost, or under TLS
+				   LITE_TLS_PREVIEW_DOMAIN) */
 	uid_t sandbox_uid;	/* as root: the first host uid of sandboxes */
 	gid_t sandbox_gid;	/* (one each, max_sandboxes of them) */
 	long sandbox_pids;	/* processes per sandbox; 0 = no limit */
@@ -77,6 +84,8 @@ struct lite_conf {
 	long max_connections;	/* client connections at once */
 	long head_timeout_s;	/* to receive a request head */
 	unsigned max_sandboxes;
+	char *tls_cert;		/* serve HTTPS with this PEM, or NULL */
+	char *tls_key;		/* and its key (lite_tls_check'ed) */
 	bool quiet;
 	bool debug;
 	struct lite_faults faults;

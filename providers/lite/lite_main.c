@@ -41,7 +41,6 @@ enum rv_code lite_default_key(struct lite *l, struct rv_err *err)
 	if (rc == RV_OK) {
 		l->conf->api_key = rv_xstrdup(key);
 		l->conf->api_key_generated = true;
-		rv_info("no API key given: using the one in '%s'", path);
 	}
 	free(path);
 	return rc;
@@ -111,7 +110,8 @@ int lite_main(const struct lite_face *face, const struct lite_conf_spec *spec,
 		free(usage);
 		rc = 0;
 	} else if (info == LITE_CONF_VERSION) {
-		printf("%s %s\n", spec->prog, RUNEVAL_VERSION);
+		printf("%s %s (git %s)\n", spec->prog, RUNEVAL_VERSION,
+		       RUNEVAL_GIT);
 		rc = 0;
 	} else {
 		if (conf.quiet)

@@ -113,6 +113,15 @@ bool lite_relay_port_ready(struct lite_conn *c, const struct lite_sandbox *sb)
 				c->srv->l->face->name);
 		return false;
 	}
+	if (lite_fault_hit(f, f->preview_5xx_rate)) {
+		static const int codes[] = { 502, 503, 504 };
+
+		lite_conn_error(c, codes[(int)(lite_fault_uniform(f) * 3) % 3],
+				"simulated proxy error (%s "
+				"--fault-preview-5xx-rate)",
+				c->srv->l->face->name);
+		return false;
+	}
 	return true;
 }
 

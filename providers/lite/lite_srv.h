@@ -184,7 +184,8 @@ void lite_relay_begin(struct lite_conn *c, const char *path, int port,
 		      const char *what);
 /*
  * May c reach port of sandbox sb now?  Answers 502 (and returns false)
- * while --fault-preview-502-ms says the port must fail.  Store locked.
+ * while --fault-preview-502-ms says the port must fail, or 502/503/504
+ * when --fault-preview-5xx-rate draws a proxy error.  Store locked.
  */
 bool lite_relay_port_ready(struct lite_conn *c, const struct lite_sandbox *sb);
 /* Move request body bytes from the client to the upstream. */

@@ -3,6 +3,7 @@
 
 #include "lite.h"
 #include "lite_srv.h"
+#include "lite_tls.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_log.h"
@@ -300,6 +301,9 @@ static enum rv_code lite_srv_start(struct lite_srv *srv, struct lite *l,
 	rv_connq_init(&srv->conns, max);
 	srv->head_timeout_s = (int)l->conf->head_timeout_s;
 	info.fd_limit_per_thread = 2 * max + 64;
+	/* the listener's connections only: the relay's upstreams are
+	   plain sockets adopted without TLS */
+	lite_tls_apply(&info, l->conf->tls_cert, l->conf->tls_key);
 	lws_set_log_level(LLL_ERR, lite_lws_log);
 	srv->ctx = lws_create_context(&info);
 	if (!srv->ctx)
@@ -326,6 +330,19 @@ static enum rv_code lite_srv_start(struct lite_srv *srv, struct lite *l,
 	return RV_OK;
 }
 
+/* No --api-key: say where the key is and how clients are pointed here. */
+static void lite_print_key_hint(const struct lite *l)
+{
+	const struct lite_conf_spec *spec = l->conf->spec;
+
+	printf("%s: no --api-key given; its key is in '%s/api-key'.  Point "
+	       "runeval (or %s) here with:\n  export", spec->prog,
+	       l->state_dir, spec->sdk);
+	for (const char *const *v = spec->url_env; *v; v++)
+		printf(" %s=%s", *v, l->api_url);
+	printf(" %s=\"$(cat '%s/api-key')\"\n", spec->key_env, l->state_dir);
+}
+
 enum rv_code lite_server_run(struct lite *l, struct rv_err *err)
 {
 	struct lite_srv *srv = rv_xcalloc(1, sizeof(*srv));
@@ -341,6 +358,8 @@ enum rv_code lite_server_run(struct lite *l, struct rv_err *err)
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_tick, lite_on_tick,
 			 (lws_usec_t)lite_life_tick_ms(l) * 1000);
 	printf("%s: API at %s\n", l->face->name, l->api_url);
+	if (l->conf->api_key_generated)
+		lite_print_key_hint(l);
 	fflush(stdout);
 	while (!srv->quit)
 		if (lws_service(srv->ctx, 0) < 0)

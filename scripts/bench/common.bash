@@ -3,9 +3,9 @@
 # (run-all.sh runs *.sh only), from the top of the tree; bench_init first.
 
 # bench_init NAME PROG: the settings (BUILD, made absolute; RUNS 10,
-# SEEDS 200, M 8, OUT $BUILD/bench/NAME, SDK tests/sdk), the programs
-# checked (runeval, PROG, the bundle), and $tmp, removed at exit with the
-# server bench_start_lite started.
+# SEEDS 200, M 8, UNCONTENDED 24, OUT $BUILD/bench/NAME, SDK tests/sdk,
+# LITE $BUILD/PROG), the programs checked (runeval, PROG, the bundle),
+# and $tmp, removed at exit with the servers bench_start_lite started.
 bench_init() {
 	local name=$1 prog=$2
 	BUILD=${BUILD:-build}
@@ -13,8 +13,10 @@ bench_init() {
 	RUNS=${RUNS:-10}
 	SEEDS=${SEEDS:-200}
 	M=${M:-8}
+	UNCONTENDED=${UNCONTENDED:-24}
 	OUT=${OUT:-$BUILD/bench/$name}
 	SDK=${SDK:-$PWD/tests/sdk}
+	LITE=$BUILD/$prog
 	[[ -x $BUILD/runeval && -x $BUILD/$prog && -x $BUILD/taskapp-bundle/start.sh ]] || {
 		echo "$name.sh: build first: make all bundle" >&2
 		exit 1
@@ -36,30 +38,26 @@ bench_machine() {
 	echo "machine: $(uname -srm), $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-# bench_start_lite PROG KEY: start $BUILD/PROG on a free loopback port
-# with its state in $tmp; sets lite_pid and lite_url.  The caller's EXIT
-# trap stops it (bench_stop_lite).
+# bench_start_lite STATE KEY LOG [server flags...]: start $LITE on a free
+# loopback port with its state in STATE (lite_start.bash); sets
+# lite_started_pid and lite_started_url.  bench_stop_lite (the EXIT trap)
+# stops every server started so.
+# shellcheck source=lite_start.bash
+. scripts/bench/lite_start.bash
+lite_pids=()
 bench_start_lite() {
-	local prog=$1 key=$2
-	"$BUILD/$prog" --listen 127.0.0.1:0 --state-dir "$tmp/state" \
-		--api-key "$key" --quiet >"$tmp/lite.log" 2>&1 &
-	lite_pid=$!
-	lite_url=
-	for _ in $(seq 1 300); do
-		lite_url=$(grep -o 'API at [^ ]*' "$tmp/lite.log" | cut -d' ' -f3 || true)
-		[[ -n $lite_url ]] && break
-		sleep 0.05
-	done
-	[[ -n $lite_url ]] || { echo "$prog did not start" >&2; cat "$tmp/lite.log" >&2; exit 1; }
-	echo "$prog: $lite_url"
+	lite_start "$@"
+	lite_pids+=("$lite_started_pid")
+	echo "$(basename "$LITE"): $lite_started_url"
 }
 
 bench_stop_lite() {
-	if [[ -n ${lite_pid:-} ]]; then
-		kill "$lite_pid" 2>/dev/null || true
-		wait "$lite_pid" 2>/dev/null || true
-	fi
-	lite_pid=
+	local pid
+	for pid in "${lite_pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	lite_pids=()
 }
 
 # bench_sdk_ready DIR PACKAGE: is the SDK installed in DIR (installed
@@ -80,50 +78,53 @@ bench_payload() {
 	payload_sha=$(sha256sum "$tmp/payload.tar.gz" | cut -c1-64)
 }
 
-# bench_timed NAME FILE CMD...: run CMD with stdout to $tmp/NAME.out,
-# append its wall time (ms) to FILE, its spans and a "lifecycle" span
-# for NAME to $OUT/client.jsonl.  Fails when CMD does.
+# bench_timed WHO FILE CMD...: run CMD with stdout to $tmp/WHO.out; when
+# it succeeds append its wall time (ms) to FILE, its spans (their
+# provider renamed WHO) and a "lifecycle" span of WHO to
+# $OUT/client.jsonl.  A run that fails is no sample: it says so and
+# returns 1.
 bench_timed() {
-	local name=$1 file=$2 t0 t1 ms rc=0
+	local who=$1 file=$2 t0 t1 ms
 	shift 2
 	t0=$(now_ns)
-	"$@" >"$tmp/$name.out" || rc=$?
+	if ! "$@" >"$tmp/$who.out"; then
+		echo "(a $who run failed: not a sample)" >&2
+		return 1
+	fi
 	t1=$(now_ns)
 	ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b-a)/1e6}')
 	echo "$ms" >>"$file"
-	cat "$tmp/$name.out" >>"$OUT/client.jsonl"
-	echo "{\"provider\":\"$name\",\"phase\":\"lifecycle\",\"ms\":$ms,\"ok\":$( ((rc == 0)) && echo true || echo false)}" >>"$OUT/client.jsonl"
-	return $rc
+	sed "s/\"provider\":\"[^\"]*\"/\"provider\":\"$who\"/" \
+		"$tmp/$who.out" >>"$OUT/client.jsonl"
+	echo "{\"provider\":\"$who\",\"phase\":\"lifecycle\",\"ms\":$ms,\"ok\":true}" >>"$OUT/client.jsonl"
 }
 
-# bench_clients C_NAME SDK_NAME: the lifecycle RUNS times each, C and SDK
+# bench_clients NAME: the lifecycle RUNS times each, C and SDK
 # interleaved, as whole processes: C_CMD and SDK_CMD (arrays; SDK_CMD
-# empty when there is no SDK).  C_NAME is the provider the C side's spans
-# name.  Prints the medians, the ratio (target <= 0.25) and the steps.
+# empty when there is no SDK).  Spans: providers NAME-lifecycle (C) and
+# NAME-sdk.  Prints the medians, the ratio (target <= 0.25) and the steps.
 bench_clients() {
-	local cname=$1 sname=$2 c_med sdk_med ratio
+	local name=$1 c_med sdk_med ratio
 	: >"$OUT/client.jsonl"
 	: >"$tmp/c.ms"
 	: >"$tmp/sdk.ms"
 	for _ in $(seq 1 "$RUNS"); do
-		bench_timed "$cname-c" "$tmp/c.ms" "${C_CMD[@]}" ||
-			echo "C lifecycle failed: $(cat "$tmp/$cname-c.out")" >&2
+		bench_timed "$name-lifecycle" "$tmp/c.ms" "${C_CMD[@]}" || continue
 		if ((${#SDK_CMD[@]})); then
-			bench_timed "$sname" "$tmp/sdk.ms" "${SDK_CMD[@]}" ||
-				echo "SDK lifecycle failed" >&2
+			bench_timed "$name-sdk" "$tmp/sdk.ms" "${SDK_CMD[@]}" || true
 		fi
 	done
 	c_med=$(median <"$tmp/c.ms")
-	echo "lifecycle, whole process, median of $RUNS: C $c_med ms"
+	echo "lifecycle, whole process, median of $(wc -l <"$tmp/c.ms"): C $c_med ms"
 	if ((${#SDK_CMD[@]} == 0)); then
 		echo "SDK not installed (npm missing?): comparison skipped"
 		return 0
 	fi
 	sdk_med=$(median <"$tmp/sdk.ms")
 	ratio=$(awk -v c="$c_med" -v s="$sdk_med" 'BEGIN {printf "%.3f", c/s}')
-	echo "lifecycle, whole process, median of $RUNS: SDK $sdk_med ms"
+	echo "lifecycle, whole process, median of $(wc -l <"$tmp/sdk.ms"): SDK $sdk_med ms"
 	echo "ratio C/SDK: $ratio (target <= 0.25)"
-	python3 - "$OUT/client.jsonl" "$cname" "$sname" <<'PY'
+	python3 - "$OUT/client.jsonl" "$name-lifecycle" "$name-sdk" <<'PY'
 import json, sys, statistics as st
 by = {}
 for line in open(sys.argv[1]):
@@ -137,37 +138,51 @@ for ph in ["provision", "upload", "exec", "preview", "teardown"]:
 PY
 }
 
-# bench_scale NAME: `runeval --NAME --seeds $SEEDS --sandboxes $M` against
-# the ideal (one sandbox's bring-up + the rollout work spread over M
-# sandboxes x concurrency + one teardown), and create->ready per sandbox
-# (provision start to health end: the app serving) with p50/p95.  Spans
-# to $OUT/scale.jsonl.
+# bench_scale NAME: `runeval --NAME --seeds $SEEDS --sandboxes $M`, wall
+# time against the ideal: one sandbox's bring-up + the rollout work spread
+# over M sandboxes x concurrency + one teardown, where the rollout work is
+# SEEDS x the mean *uncontended* rollout time, measured by a job of its
+# own that runs UNCONTENDED rollouts one at a time in one sandbox (the
+# many-sandbox job's own rollout times are stretched by contention and
+# would inflate the ideal); and create->ready per sandbox (provision
+# start to health end: the app serving) with p50/p95.  Spans (provider
+# NAME-job, kept apart from the lifecycle runs) to $OUT/scale.jsonl.
 bench_scale() {
 	local name=$1
-	"$BUILD/runeval" "--$name" --seeds 1 --out "$tmp/one" --no-progress -q || true
+	"$BUILD/runeval" "--$name" --seeds "$UNCONTENDED" --concurrency 1 \
+		--out "$tmp/one" --no-progress -q || true
 	"$BUILD/runeval" "--$name" --seeds "$SEEDS" --sandboxes "$M" \
 		--out "$tmp/many" --no-progress -q || true
 	python3 - "$tmp/one/result.json" "$tmp/many/result.json" "$M" \
-		"$OUT/scale.jsonl" "$name" <<'PY'
-import json, sys
-one, many, m, out, name = (json.load(open(sys.argv[1])),
-                           json.load(open(sys.argv[2])), int(sys.argv[3]),
-                           sys.argv[4], sys.argv[5])
+		"$OUT/scale.jsonl" "$name-job" <<'PY'
+import json, os, statistics, sys
+one, many, m, out, who = (json.load(open(sys.argv[1])),
+                          json.load(open(sys.argv[2])), int(sys.argv[3]),
+                          sys.argv[4], sys.argv[5])
 up = ["provision", "upload", "install", "start", "preview", "health"]
 def phase_ms(res, phases):
     return sum(s["ms"] for s in res["spans"] if s["phase"] in phases)
 bring_up = phase_ms(one, up)
 teardown = phase_ms(one, ["teardown"])
 k = many["config"]["concurrency"]
-work = sum(s["ms"] for s in many["spans"] if s["phase"] == "rollout")
+alone = [s["ms"] for s in one["spans"] if s["phase"] == "rollout" and s["ok"]]
+seeds = many["summary"]["seeds"]
+work = statistics.mean(alone) * seeds
+contended = [s["ms"] for s in many["spans"] if s["phase"] == "rollout" and s["ok"]]
 ideal = bring_up + work / (m * k) + teardown
 wall = many["job"]["duration_ms"]
 summ = many["summary"]
-print(f"{summ['seeds']} seeds over {m} sandboxes (concurrency {k} each): "
+print(f"{seeds} seeds over {m} sandboxes (concurrency {k} each): "
       f"wall {wall:.0f} ms, ideal {ideal:.0f} ms "
-      f"(bring-up {bring_up:.0f} + rollouts {work:.0f}/{m*k} + teardown "
-      f"{teardown:.0f}), wall/ideal {wall/ideal:.2f}; mean reward "
-      f"{summ['mean_reward']}, status {many['job']['status']}")
+      f"(bring-up {bring_up:.0f} + {seeds} x {statistics.mean(alone):.1f} ms "
+      f"uncontended / {m*k} slots + teardown {teardown:.0f}), wall/ideal "
+      f"{wall/ideal:.2f}; mean reward {summ['mean_reward']}, status "
+      f"{many['job']['status']}")
+if contended:
+    print(f"  a rollout alone: mean {statistics.mean(alone):.1f} ms; in the "
+          f"job: mean {statistics.mean(contended):.1f} ms (contention: "
+          f"{statistics.mean(contended) / statistics.mean(alone):.2f}x; this "
+          f"machine has {os.cpu_count()} CPUs for {m*k} slots)")
 ph = summ["phases"]
 for p in ["provision", "upload", "start", "health", "rollout", "teardown"]:
     if p in ph and ph[p]["p50"] is not None:
@@ -192,15 +207,18 @@ if ready:
           f"{pct(ready, .95):.1f} ms")
 with open(out, "w") as f:
     for s in many["spans"]:
-        f.write(json.dumps({"provider": name, "phase": s["phase"],
+        f.write(json.dumps({"provider": who, "phase": s["phase"],
                             "ms": s["ms"], "ok": s["ok"],
                             "sandbox": s["sandbox"], "seed": s["seed"]}) + "\n")
-    for ms in ready:
-        f.write(json.dumps({"provider": name, "phase": "create_to_ready",
+    for ms in alone:
+        f.write(json.dumps({"provider": who, "phase": "rollout_uncontended",
                             "ms": ms, "ok": True}) + "\n")
-    f.write(json.dumps({"provider": name, "phase": "job_wall",
+    for ms in ready:
+        f.write(json.dumps({"provider": who, "phase": "create_to_ready",
+                            "ms": ms, "ok": True}) + "\n")
+    f.write(json.dumps({"provider": who, "phase": "job_wall",
                         "ms": wall, "ok": True}) + "\n")
-    f.write(json.dumps({"provider": name, "phase": "job_ideal",
+    f.write(json.dumps({"provider": who, "phase": "job_ideal",
                         "ms": ideal, "ok": True}) + "\n")
 PY
 }
@@ -236,7 +254,7 @@ PY
 	done
 	if [[ -s $tmp/lag.ms ]]; then
 		echo "readiness lag (port open in the sandbox -> health 200 through the preview proxy), ms: median $(median <"$tmp/lag.ms") of $(wc -l <"$tmp/lag.ms"): $(tr '\n' ' ' <"$tmp/lag.ms")"
-		awk -v name="$name" '$1 >= 0 {printf "{\"provider\":\"%s\",\"phase\":\"readiness_lag\",\"ms\":%s,\"ok\":true}\n", name, $1}' "$tmp/lag.ms" >"$OUT/readiness.jsonl"
+		awk -v name="$name-job" '$1 >= 0 {printf "{\"provider\":\"%s\",\"phase\":\"readiness_lag\",\"ms\":%s,\"ok\":true}\n", name, $1}' "$tmp/lag.ms" >"$OUT/readiness.jsonl"
 	else
 		echo "readiness lag: not measured (no READY line or no healthy span)"
 	fi

@@ -233,10 +233,13 @@ const struct lite_conf_spec lite_daytona_spec = {
 	.env_prefix = "DAYTONA_LITE_",
 	.key_env = "DAYTONA_API_KEY",
 	.key_how = "the Bearer key",
+	.url_env = (const char *const[]){ "DAYTONA_API_URL", NULL },
+	.sdk = "the Daytona SDK",
 	.what =
 "A server that speaks the Daytona API on this machine: sandboxes are Linux\n"
 "namespaces made with bubblewrap, each with a toolbox daemon inside.\n"
-"Prints 'daytona-lite: API at http://HOST:PORT/api' once it serves;\n"
+"Prints 'daytona-lite: API at http://HOST:PORT/api' (https:// with\n"
+"--tls-cert) once it serves;\n"
 "SIGTERM or SIGINT destroys every sandbox and exits.\n",
 	.daemon = "daytona-lite toolbox --socket-dir DIR --home DIR "
 		  "[--workdir DIR]",

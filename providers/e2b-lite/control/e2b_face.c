@@ -263,14 +263,18 @@ const struct lite_conf_spec e2b_lite_spec = {
 	.env_prefix = "E2B_LITE_",
 	.key_env = "E2B_API_KEY",
 	.key_how = "the X-API-Key",
+	.url_env = (const char *const[]){ "E2B_API_URL", "E2B_SANDBOX_URL",
+					  NULL },
+	.sdk = "the E2B SDK",
 	.what =
 "A server that speaks E2B's API on this machine: its control plane, the\n"
 "envd daemon in each sandbox (Connect RPC as JSON over HTTP/1.1) and the\n"
 "proxy to the sandboxes' ports (by Host {port}-{id}.DOMAIN or by the\n"
 "E2b-Sandbox-Id and E2b-Sandbox-Port headers).  Sandboxes are Linux\n"
 "namespaces made with bubblewrap.  Prints 'e2b-lite: API at\n"
-"http://HOST:PORT' once it serves (E2B_API_URL, and E2B_SANDBOX_URL);\n"
-"SIGTERM or SIGINT destroys every sandbox and exits.\n",
+"http://HOST:PORT' (https:// with --tls-cert) once it serves: its\n"
+"E2B_API_URL and E2B_SANDBOX_URL.  SIGTERM or SIGINT destroys every\n"
+"sandbox and exits.\n",
 	.daemon = "e2b-lite envd --socket-dir DIR --home DIR [--workdir DIR]",
 	.port = 3987,
 	.sandbox_uid = LITE_SANDBOX_UID + LITE_SANDBOX_UID_STEP,

@@ -8,6 +8,7 @@
 #include "envd.h"
 
 #include "rv_alloc.h"
+#include "rv_fs.h"
 #include "toolbox_http.h"
 #include "toolbox_path.h"
 #include "toolbox_srv.h"
@@ -221,7 +222,7 @@ static void envd_do_remove(struct tb_req *r, const json_t *msg,
 	(void)msg;
 	if (lstat(path, &st) < 0)
 		envd_fs_errno(r, errno, "remove", path);
-	else if (S_ISDIR(st.st_mode) && tb_remove_tree(path, &err))
+	else if (S_ISDIR(st.st_mode) && rv_remove_tree(path, &err))
 		envd_rpc_error(r, false, ENVD_PERMISSION_DENIED, "%s",
 			       err.msg);
 	else if (!S_ISDIR(st.st_mode) && unlink(path) < 0)
