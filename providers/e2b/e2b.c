@@ -83,6 +83,17 @@ static struct e2b_client *eb_client(const struct provider_config *cfg,
 	}
 	ec.api_url = cfg ? cfg->api_url : NULL;
 	ec.api_key = cfg ? cfg->api_key : NULL;
+	/*
+	 * A key in the config comes with the whole endpoint (runeval
+	 * --lite's e2b-lite, started for the job): no E2B_* variable of the
+	 * environment redirects it, and envd and ports are reached through
+	 * the same URL by the E2b-Sandbox-Id/-Port headers.
+	 */
+	if (ec.api_key && ec.api_url) {
+		ec.no_env = true;
+		ec.sandbox_url = ec.api_url;
+	}
+	ec.pool = remote_pool(&provider_e2b);
 	return e2b_client_new(&ec, err);
 }
 
@@ -674,6 +685,7 @@ static enum rv_code eb_preview(struct provider_sandbox *sb, int port,
 	(void)err;
 	pv->url = e2b_port_url(es->client, &es->info, port);
 	pv->headers = e2b_port_headers(es->client, &es->info, port);
+	pv->pool = e2b_client_pool(es->client);
 	return RV_OK;
 }
 
@@ -715,6 +727,7 @@ static void eb_free(struct provider_sandbox *sb)
 const struct provider_ops provider_e2b = {
 	.name = "e2b",
 	.alias = "e2b",
+	.offline_server = "e2b-lite",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST,
 	.check = eb_check,

@@ -28,7 +28,11 @@
  * Credentials and endpoints: cfg->api_key / cfg->api_url, else
  * E2B_API_KEY, E2B_API_URL (default https://api.e2b.app), E2B_DOMAIN and
  * E2B_SANDBOX_URL from the environment: any service that copies E2B's
- * API (self-hosted E2B, e2b-lite) works.
+ * API (self-hosted E2B, e2b-lite) works.  A config that gives both the
+ * key and the URL (runeval --lite, with the e2b-lite it started) names
+ * the whole service: nothing is read from the environment, and envd and
+ * ports are reached through that URL (as with E2B_SANDBOX_URL).  Every
+ * request goes through the provider's connection pool (remote_pool).
  */
 #ifndef RUNEVAL_PROVIDERS_E2B_E2B_H
 #define RUNEVAL_PROVIDERS_E2B_E2B_H

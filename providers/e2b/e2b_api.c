@@ -22,6 +22,7 @@ struct e2b_client {
 	char *sandbox_url;	/* or NULL */
 	const char *scheme;	/* of sandbox ports: "http" or "https" */
 	char *headers[4];	/* NULL-terminated */
+	struct rv_http_pool *pool;	/* the provider's, borrowed */
 };
 
 struct e2b_client *e2b_client_new(const struct e2b_config *cfg,
@@ -37,8 +38,9 @@ struct e2b_client *e2b_client_new(const struct e2b_config *cfg,
 
 	if (!key) {
 		rv_errf(err, RV_ERR_CONFIG, "no E2B credentials: set "
-			"E2B_API_KEY and E2B_API_URL (default %s)",
-			E2B_DEFAULT_API_URL);
+			"E2B_API_KEY and E2B_API_URL (default %s), or add "
+			"'--lite' to run against e2b-lite, an offline E2B on "
+			"this machine", E2B_DEFAULT_API_URL);
 		return NULL;
 	}
 	if (!url)
@@ -64,6 +66,7 @@ struct e2b_client *e2b_client_new(const struct e2b_config *cfg,
 	c->domain = rv_xstrdup(domain ? domain : E2B_DEFAULT_DOMAIN);
 	c->sandbox_url = sburl ? remote_url_trim(sburl) : NULL;
 	c->scheme = strncmp(c->api_url, "http://", 7) ? "https" : "http";
+	c->pool = cfg->pool;
 	rv_redact_add(key);
 	c->headers[0] = rv_xasprintf("X-API-Key: %s", key);
 	c->headers[1] = rv_xstrdup("User-Agent: runeval/" RUNEVAL_VERSION);
@@ -86,6 +89,11 @@ void e2b_client_free(struct e2b_client *c)
 const char *e2b_client_api_url(const struct e2b_client *c)
 {
 	return c->api_url;
+}
+
+struct rv_http_pool *e2b_client_pool(const struct e2b_client *c)
+{
+	return c->pool;
 }
 
 void e2b_sandbox_info_release(struct e2b_sandbox_info *s)
@@ -187,8 +195,12 @@ static enum rv_code e2b_call(struct e2b_client *c, const struct remote_req *r,
 			     json_t **out, bool *ambiguous,
 			     struct rv_http_response *resp, struct rv_err *err)
 {
-	enum rv_code rc = remote_request((const char *const *)c->headers, r,
-					 call, 60000, resp, ambiguous, err);
+	struct remote_req pooled = *r;
+	enum rv_code rc;
+
+	pooled.pool = c->pool;
+	rc = remote_request((const char *const *)c->headers, &pooled, call,
+			    60000, resp, ambiguous, err);
 
 	if (rc != RV_OK)
 		rv_err_prefix(err, "%s", what);

@@ -46,6 +46,8 @@ struct e2b_config {
 	const char *domain;	/* $E2B_DOMAIN, else e2b.app */
 	const char *sandbox_url;	/* $E2B_SANDBOX_URL, or none */
 	bool no_env;		/* do not read the environment */
+	struct rv_http_pool *pool;	/* keep-alive connections for every
+					   request (the provider's), or NULL */
 };
 
 struct e2b_client;
@@ -58,6 +60,8 @@ struct e2b_client *e2b_client_new(const struct e2b_config *cfg,
 				  struct rv_err *err);
 void e2b_client_free(struct e2b_client *c);
 const char *e2b_client_api_url(const struct e2b_client *c);
+/* The connection pool every request of c uses (borrowed), or NULL. */
+struct rv_http_pool *e2b_client_pool(const struct e2b_client *c);
 
 /* What the API says about one sandbox; every string malloc'ed or NULL. */
 struct e2b_sandbox_info {

@@ -207,6 +207,7 @@ enum rv_code e2b_envd_write(const struct e2b_client *c,
 	struct rv_buf path = RV_BUF_INIT;
 	char **headers, *url, *what;
 	struct remote_req r = { .method = "POST", .op = "POST envd /files",
+				.pool = e2b_client_pool(c),
 				.timeout_ms = 600000, .mime = e2b_part_mime,
 				.mime_arg = &part };
 	enum rv_code rc;
@@ -287,6 +288,7 @@ enum rv_code e2b_envd_run(const struct e2b_client *c,
 	/* the server's deadline ends it first: the answer says so */
 	struct remote_req r = { .method = "POST", .url = url,
 				.op = "POST envd /process.Process/Start",
+				.pool = e2b_client_pool(c),
 				.body = body.data, .body_len = body.len,
 				.content_type = "application/connect+json",
 				.idem = REMOTE_ONCE,
@@ -328,6 +330,7 @@ struct remote_stream *e2b_envd_follow(const struct e2b_client *c,
 	char *url, **headers = e2b_start_headers(c, s, 0, &url);
 	struct remote_req r = { .method = "POST", .url = url,
 				.op = "POST envd /process.Process/Start",
+				.pool = e2b_client_pool(c),
 				.body = body.data, .body_len = body.len,
 				.content_type = "application/connect+json",
 				.idem = REMOTE_ONCE };
@@ -356,7 +359,8 @@ enum rv_code e2b_envd_signal(const struct e2b_client *c,
 	char *what = rv_xasprintf("cannot signal process %d in sandbox '%s'",
 				  (int)pid, s->id);
 	struct remote_req r = { .method = "POST", .url = url, .json = body,
-				.op = "POST envd /process.Process/SendSignal" };
+				.op = "POST envd /process.Process/SendSignal",
+				.pool = e2b_client_pool(c) };
 	enum rv_code rc;
 
 	rc = remote_request((const char *const *)headers, &r, call, 30000,
