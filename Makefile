@@ -305,7 +305,8 @@ boundaries)"
 
 install: all bundle
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
-	install -m 755 $(BUILD)/runeval $(BUILD)/daytona-lite $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/runeval $(BUILD)/daytona-lite $(BUILD)/e2b-lite \
+		$(DESTDIR)$(BINDIR)/
 	install -m 755 $(BUILD)/taskapp $(DESTDIR)$(BINDIR)/runeval-taskapp
 	rm -rf $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle
 	cp -a $(BUILD)/taskapp-bundle $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle
