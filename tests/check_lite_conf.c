@@ -4,9 +4,11 @@
  */
 #include "testutil.h"
 
+#include "lite.h"
 #include "lite_api.h"
 #include "lite_conf.h"
 #include "lite_srv.h"
+#include "lite_tls.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +139,48 @@ START_TEST(test_lite_preview_hosts)
 }
 END_TEST
 
+/*
+ * A server's sandbox hosts: its domain; with a default domain both
+ * default forms (plain and TLS), which is also what --tls-cert picks.
+ */
+START_TEST(test_lite_sandbox_hosts)
+{
+	static const char *const tls[] = { "--tls-cert", "c.pem", NULL };
+	struct lite_conf c = { .domain = (char *)"localhost" };
+	struct lite l = { .conf = &c };
+	char id[64];
+	int port = 0;
+
+	ck_assert(lite_sandbox_host(&l, "80-a.localhost:1", &port, id, 64));
+	ck_assert(lite_sandbox_host(&l, "80-b.preview.localhost", &port, id,
+				    64));
+	ck_assert_str_eq(id, "b");
+	c.domain = (char *)LITE_TLS_PREVIEW_DOMAIN;
+	ck_assert(lite_sandbox_host(&l, "80-a.localhost:1", &port, id, 64));
+	ck_assert(lite_sandbox_host(&l, "80-b.preview.localhost", &port, id,
+				    64));
+	c.domain = (char *)"sb.e2b.test";
+	ck_assert(lite_sandbox_host(&l, "80-a.sb.e2b.test", &port, id, 64));
+	ck_assert(!lite_sandbox_host(&l, "80-a.localhost", &port, id, 64));
+	ck_assert(!lite_sandbox_host(&l, "80-a.preview.localhost", &port, id,
+				     64));
+	/* the defaults as parsed: localhost, or under TLS one level deeper
+	   (the check of the certificate fails later, after the domain) */
+	{
+		struct rv_err err = RV_ERR_INIT;
+		struct lite_conf p;
+
+		ck_assert_int_eq(parse(&p, (const char *[]){ NULL }, &err),
+				 RV_OK);
+		ck_assert_str_eq(p.domain, "localhost");
+		lite_conf_release(&p);
+		ck_assert_int_eq(parse(&p, tls, &err), RV_ERR_USAGE);
+		ck_assert_str_eq(p.domain, LITE_TLS_PREVIEW_DOMAIN);
+		lite_conf_release(&p);
+	}
+}
+END_TEST
+
 START_TEST(test_lite_query_strings)
 {
 	char *v;
@@ -166,6 +210,7 @@ static Suite *lite_conf_suite(void)
 	tcase_add_test(tc, test_lite_conf_flags_and_env);
 	tcase_add_test(tc, test_lite_fault_seed_repeats);
 	tcase_add_test(tc, test_lite_preview_hosts);
+	tcase_add_test(tc, test_lite_sandbox_hosts);
 	tcase_add_test(tc, test_lite_query_strings);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");

@@ -9,6 +9,7 @@
 #include "lite.h"
 #include "lite_creds.h"
 #include "lite_srv.h"
+#include "lite_tls.h"
 #include "lite_unix.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
@@ -55,6 +56,21 @@ bool lite_preview_host(const char *host, const char *domain, int *port,
 	id[idlen] = '\0';
 	*port = (int)p;
 	return true;
+}
+
+bool lite_sandbox_host(const struct lite *l, const char *host, int *port,
+		       char *id, size_t size)
+{
+	const char *d = l->conf->domain;
+
+	if (lite_preview_host(host, d, port, id, size))
+		return true;
+	if (!strcmp(d, "localhost"))
+		return lite_preview_host(host, LITE_TLS_PREVIEW_DOMAIN, port,
+					 id, size);
+	if (!strcmp(d, LITE_TLS_PREVIEW_DOMAIN))
+		return lite_preview_host(host, "localhost", port, id, size);
+	return false;
 }
 
 /* Does value hold one of secrets (NULL-ended)? */

@@ -202,5 +202,13 @@ void lite_up_detach(struct lite_up *u);
  */
 bool lite_preview_host(const char *host, const char *domain, int *port,
 		       char *id, size_t size);
+/*
+ * Is host one of l's sandbox hosts: "{port}-{id}.{domain}" for the
+ * served domain (--domain), and with the default domain either of
+ * "localhost" and LITE_TLS_PREVIEW_DOMAIN, whichever the scheme (a
+ * client that named the other form still reaches the sandbox)?
+ */
+bool lite_sandbox_host(const struct lite *l, const char *host, int *port,
+		       char *id, size_t size);
 
 #endif

@@ -150,8 +150,7 @@ static void lite_daytona_route(struct lite_conn *c)
 	char id[LITE_ID_MAX];
 	int port;
 
-	if (host && lite_preview_host(host, l->conf->domain, &port, id,
-				      sizeof(id))) {
+	if (host && lite_sandbox_host(l, host, &port, id, sizeof(id))) {
 		lite_relay_sandbox(c, id, c->head.target, port);
 	} else if (!strncmp(t, "/toolbox/", 9)) {
 		lite_relay_toolbox(c);

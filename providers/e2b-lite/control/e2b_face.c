@@ -165,8 +165,7 @@ static void e2b_route(struct lite_conn *c)
 	char id[LITE_ID_MAX];
 	int port;
 
-	if (host && lite_preview_host(host, l->conf->domain, &port, id,
-				      sizeof(id))) {
+	if (host && lite_sandbox_host(l, host, &port, id, sizeof(id))) {
 		e2b_relay(c, id, port);
 	} else if (lite_head_get(&c->head, "e2b-sandbox-id")) {
 		if (e2b_header_target(c, id, sizeof(id), &port))
