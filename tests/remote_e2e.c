@@ -6,7 +6,6 @@
 #include "rv_json.h"
 
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,16 +300,10 @@ void re_kill9_then_reap(const struct re_kind *k)
 	struct re_world w;
 	struct rr *r = rr_new();
 	char *out, *empty;
-	pid_t pid;
 
 	re_start(&w, k, NULL);
 	args[7] = w.pyapp;
-	pid = rr_start(r, args, w.env);
-	ck_assert(rr_wait_for_text(r->stderr_path, "debug: rollouts ...", 60000));
-	usleep(200000);
-	kill(pid, SIGKILL);
-	rr_wait(r, pid, 10);
-	ck_assert_int_eq(r->status, 128 + SIGKILL);
+	rr_kill9_during(r, args, w.env, "rollouts");
 	ck_assert_uint_eq(re_left(&w), 2);
 	ck_assert_int_eq(re_journals(&w), 1);
 	/* what a job killed before its first create left, by an older

@@ -311,21 +311,41 @@ int rr_command(const char *const *args, const char *const *env,
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-void rr_interrupt(struct rr *r, const char *const *args,
-		  const char *const *env, const char *phase, bool twice)
+/* Start runeval and wait until its stderr says it began phase. */
+static pid_t rr_start_until(struct rr *r, const char *const *args,
+			    const char *const *env, const char *phase)
 {
 	char *needle = rv_xasprintf("debug: %s ...", phase);
 	pid_t pid = rr_start(r, args, env);
 
 	ck_assert_msg(rr_wait_for_text(r->stderr_path, needle, 60000),
 		      "runeval never reached '%s'", phase);
+	free(needle);
+	return pid;
+}
+
+void rr_interrupt(struct rr *r, const char *const *args,
+		  const char *const *env, const char *phase, bool twice)
+{
+	pid_t pid = rr_start_until(r, args, env, phase);
+
 	kill(pid, SIGINT);
 	if (twice) {
 		usleep(100000);
 		kill(pid, SIGINT);
 	}
-	rr_wait(r, pid, 60);
-	free(needle);
+	rr_wait(r, pid, 90);	/* teardown on a loaded machine */
+}
+
+void rr_kill9_during(struct rr *r, const char *const *args,
+		     const char *const *env, const char *phase)
+{
+	pid_t pid = rr_start_until(r, args, env, phase);
+
+	usleep(200000);
+	kill(pid, SIGKILL);
+	rr_wait(r, pid, 10);
+	ck_assert_int_eq(r->status, 128 + SIGKILL);
 }
 
 int rr_journals(const char *state_dir)

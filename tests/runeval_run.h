@@ -83,10 +83,17 @@ int rr_command(const char *const *args, const char *const *env,
 /*
  * Start runeval with args (which must have -v) and env, SIGINT it once
  * its stderr says it began phase ("debug: PHASE ..."), twice when asked,
- * and wait for it (rr_wait).
+ * and wait for it (rr_wait, up to 90 s).
  */
 void rr_interrupt(struct rr *r, const char *const *args,
 		  const char *const *env, const char *phase, bool twice);
+
+/*
+ * The same with SIGKILL, 200 ms into phase: runeval dies at once and
+ * leaves what it made (r->status is 128 + SIGKILL).
+ */
+void rr_kill9_during(struct rr *r, const char *const *args,
+		     const char *const *env, const char *phase);
 
 /* Journal files under RUNEVAL_STATE_DIR state_dir (one per job with live
    sandboxes), or -1. */
