@@ -219,6 +219,15 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 		if (opt->snapshot && opt->image)
 			return rv_errf(err, RV_ERR_USAGE, "give one of "
 				       "'--snapshot' and '--image', not both");
+		if (opt->inherit_env)
+			return rv_errf(err, RV_ERR_USAGE, "'--inherit-env' is "
+				       "for local mode: a sandbox never gets "
+				       "this host's environment (use "
+				       "'--pass-env NAME')");
+		if (opt->network_block_all && opt->network_allow.n)
+			return rv_errf(err, RV_ERR_USAGE, "give one of "
+				       "'--network-allow' and "
+				       "'--network-block-all', not both");
 		if ((opt->cpus > 0 || opt->memory_bytes > 0) &&
 		    !(ops->caps & PROVIDER_CAP_RESOURCES))
 			need = opt->cpus > 0 ? "--cpus" : "--memory";
@@ -226,6 +235,10 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 			 (!(ops->caps & PROVIDER_CAP_SNAPSHOT) ||
 			  !mode->up_restored))
 			need = "--snapshot-after-install";
+		else if ((opt->network_allow.n || opt->network_block_all) &&
+			 !(ops->caps & PROVIDER_CAP_NETWORK))
+			need = opt->network_allow.n ? "--network-allow" :
+				"--network-block-all";
 		if (need)
 			return rv_errf(err, RV_ERR_USAGE, "provider '%s' does "
 				       "not support '%s'", ops->name, need);
@@ -357,6 +370,7 @@ static void cli_defaults(struct cli_options *opt)
 	opt->env_name = CLI_DEFAULT_ENV_NAME;
 	opt->provider = "process";
 	opt->sandboxes = 1;
+	opt->temperature = -1;
 	opt->sandbox_retries = CLI_DEFAULT_SANDBOX_RETRIES;
 	opt->retries = CLI_DEFAULT_RETRIES;
 	opt->max_failures = -1;
@@ -511,6 +525,14 @@ enum rv_code cli_parse(int argc, char **argv, struct cli_options *opt,
 
 void cli_options_release(struct cli_options *opt)
 {
+	struct cli_list *lists[] = { &opt->pass_env, &opt->set_env,
+				     &opt->network_allow };
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		free(lists[i]->v);
+		lists[i]->v = NULL;
+		lists[i]->n = 0;
+	}
 	free(opt->seeds);
 	opt->seeds = NULL;
 	opt->n_seeds = 0;

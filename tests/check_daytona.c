@@ -6,6 +6,7 @@
  * ends by listing the sandboxes through the API: none may be left.
  */
 #include "testutil.h"
+#include "daytona_world.h"
 #include "remote_e2e.h"
 
 #include "daytona_api.h"
@@ -20,19 +21,7 @@
 /* Sandboxes left on the server (any runeval job). */
 static size_t daytona_left(const struct re_world *w)
 {
-	struct daytona_config cfg = { .api_url = w->api_url,
-				      .api_key = TL_KEY, .no_env = true };
-	struct daytona_client *c = daytona_client_new(&cfg, NULL);
-	struct daytona_sandbox_info *v = NULL;
-	struct rv_err err = RV_ERR_INIT;
-	size_t n = 0;
-
-	ck_assert_ptr_nonnull(c);
-	ck_assert_msg(daytona_list(c, "runeval.job", NULL, NULL, &v, &n,
-				   &err) == RV_OK, "%s", err.msg);
-	daytona_sandbox_list_free(v, n);
-	daytona_client_free(c);
-	return n;
+	return daytona_sandboxes_left(w->api_url, TL_KEY);
 }
 
 static const struct re_kind daytona = {

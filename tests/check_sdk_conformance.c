@@ -32,7 +32,7 @@ static const char *const daytona_checks[] = {
 	"session runAsync and command status", "session streamed logs",
 	"session logs and exit code", "session delete", "git clone offline",
 	"preview link to a server in the sandbox", "list by labels",
-	"stop and start", "delete", "get unknown id",
+	"network controls", "stop and start", "delete", "get unknown id",
 	"fault 429 is DaytonaRateLimitError",
 	"fault sandbox in error is DaytonaError",
 	"fault 5xx is a server error class",

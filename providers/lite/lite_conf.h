@@ -71,6 +71,8 @@ struct lite_conf {
 	char *api_key;
 	bool api_key_generated;	/* no key given: one was made and saved */
 	char *bwrap;		/* bubblewrap binary */
+	char *slirp;		/* slirp4netns binary */
+	bool net_host_only;	/* allow-lists open this host only */
 	char *domain;		/* sandbox hosts are {port}-{id}.{domain}
 				   (default localhost, or under TLS
 				   LITE_TLS_PREVIEW_DOMAIN) */

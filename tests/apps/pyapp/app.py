@@ -159,6 +159,7 @@ class Handler(BaseHTTPRequestHandler):
                                         "latency_ms": (time.monotonic() - t0) * 1000,
                                         "env_name": req["env"].get("env_name"),
                                         "config": req["env"].get("config"),
+                                        "policy_config": req.get("policy", {}).get("config"),
                                         **({"environ": dict(os.environ)}
                                            if ARGS.leak else {})}},
             "success_status": "success",
