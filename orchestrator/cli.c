@@ -20,6 +20,8 @@ enum cli_opt_id {
 	OPT_ENV_CONFIG, OPT_OUT, OPT_ENV_FILE, OPT_NO_PROGRESS, OPT_JSON,
 	OPT_VERSION, OPT_SNAPSHOT, OPT_IMAGE, OPT_TARGET,
 	OPT_SANDBOXES, OPT_KEEP, OPT_SETUP, OPT_PROVISION_TIMEOUT,
+	OPT_EPOCHS, OPT_PASS_THRESHOLD, OPT_ALLOW_STATUS,
+	OPT_JUNIT_FAIL_BELOW, OPT_PROM_STRICT,
 	OPT_ALIAS,		/* OPT_ALIAS + i: --<alias of provider i> */
 };
 
@@ -36,6 +38,11 @@ static const struct option cli_longopts[] = {
 	{ "provision-timeout", required_argument, NULL, OPT_PROVISION_TIMEOUT },
 	{ "seeds", required_argument, NULL, OPT_SEEDS },
 	{ "seed-list", required_argument, NULL, OPT_SEED_LIST },
+	{ "epochs", required_argument, NULL, OPT_EPOCHS },
+	{ "pass-threshold", required_argument, NULL, OPT_PASS_THRESHOLD },
+	{ "allow-status", required_argument, NULL, OPT_ALLOW_STATUS },
+	{ "junit-fail-below", required_argument, NULL, OPT_JUNIT_FAIL_BELOW },
+	{ "prom-strict", no_argument, NULL, OPT_PROM_STRICT },
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "model", required_argument, NULL, OPT_MODEL },
@@ -117,7 +124,10 @@ void cli_usage(FILE *out)
 "\n"
 "Seeds and rollouts:\n"
 "  --seeds N               seeds 0..N-1\n"
-"  --seed-list LIST        explicit seeds, e.g. 0,3,10-19\n"
+"  --seed-list LIST        explicit seeds, e.g. 0,3,10-19 (a seed given\n"
+"                          twice needs --epochs: it then runs once more)\n"
+"  --epochs N              run each seed N times (default 1): pass@k for\n"
+"                          k <= N, and each seed's mean over its epochs\n"
 "  --concurrency K         rollouts in flight per sandbox (default %d)\n"
 "  --policy NAME           policy.config.policy (default %s)\n"
 "  --model M               policy.config.model\n"
@@ -125,6 +135,16 @@ void cli_usage(FILE *out)
 "  --timeout SECS          per rollout (default %g)\n"
 "  --env-name NAME         env.env_name (default %s)\n"
 "  --env-config JSON       env.config, a JSON object (default {})\n"
+"\n"
+"Eval outcome:\n"
+"  --pass-threshold R      a rollout passes at reward >= R (default %g)\n"
+"  --allow-status LIST     success_status values that are no pipeline\n"
+"                          failure, e.g. timeout,failure (default: only\n"
+"                          success; a missing status counts as success)\n"
+"  --junit-fail-below R    junit.xml fails rollouts with reward < R\n"
+"                          (default: a reward of 0 passes)\n"
+"  --prom-strict           metrics.prom without the *_ms gauges\n"
+"                          (promtool check metrics is clean)\n"
 "\n"
 "Task app:\n"
 "  --app DIR               the task app's directory (default: the bundled\n"
@@ -155,16 +175,23 @@ void cli_usage(FILE *out)
 "taskapp.log (the task app's output), and the reporter's renderings.\n"
 "\n"
 "Exit codes:\n"
-"  %-3d the job ran and every rollout succeeded\n"
-"  %-3d the job ran but some rollouts failed\n"
+"  %-3d the job ran and every rollout succeeded (a reward of 0 is a\n"
+"      success: the eval's outcome is in the outputs)\n"
+"  %-3d the job ran but some rollouts failed (HTTP error, timeout,\n"
+"      malformed answer)\n"
 "  %-3d usage or configuration error\n"
 "  %-3d infrastructure failure (task app did not start or become healthy,\n"
 "      port taken, key mismatch, teardown failed)\n"
+"  %-3d pipeline failure: the task app answered a success_status other\n"
+"      than success (network_error, runtime_error, ...) not allowed by\n"
+"      --allow-status; it takes precedence over %d\n"
 "  %-3d interrupted (SIGINT/SIGTERM); teardown still ran\n",
 		CLI_MAX_SANDBOXES, CLI_DEFAULT_CONCURRENCY, CLI_DEFAULT_POLICY,
 		CLI_DEFAULT_TIMEOUT_S, CLI_DEFAULT_ENV_NAME,
+		CLI_DEFAULT_PASS_THRESHOLD,
 		CLI_DEFAULT_HEALTH_TIMEOUT_S, CLI_EXIT_OK, CLI_EXIT_ROLLOUTS,
-		CLI_EXIT_USAGE, CLI_EXIT_INFRA, CLI_EXIT_INTERRUPTED);
+		CLI_EXIT_USAGE, CLI_EXIT_INFRA, CLI_EXIT_PIPELINE,
+		CLI_EXIT_ROLLOUTS, CLI_EXIT_INTERRUPTED);
 }
 
 static enum rv_code cli_long(const char *opt, const char *s, long lo,
@@ -195,6 +222,23 @@ static enum rv_code cli_secs(const char *opt, const char *s, double *out,
 		return rv_errf(err, RV_ERR_USAGE,
 			       "invalid value '%s' for '%s': expected seconds "
 			       "> 0 (up to a week)", s, opt);
+	*out = v;
+	return RV_OK;
+}
+
+/* A finite number within -1e9 and 1e9 (a reward). */
+static enum rv_code cli_reward(const char *opt, const char *s, double *out,
+			       struct rv_err *err)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v) || fabs(v) > 1e9)
+		return rv_errf(err, RV_ERR_USAGE,
+			       "invalid value '%s' for '%s': expected a "
+			       "reward, a number within -1e9 and 1e9", s, opt);
 	*out = v;
 	return RV_OK;
 }
@@ -238,12 +282,33 @@ bad:
 		       "expected N or N-M with N, M >= 0", item);
 }
 
-enum rv_code cli_parse_seed_list(const char *s, long **seeds, size_t *n,
-				 struct rv_err *err)
+/* A seed that appears twice in seeds[0..n), as an error. */
+static enum rv_code cli_seed_repeats(const long *seeds, size_t n,
+				     struct rv_err *err)
+{
+	long *sorted;
+	enum rv_code rc = RV_OK;
+
+	if (n < 2)
+		return RV_OK;
+	sorted = rv_xmemdup(seeds, n * sizeof(*seeds));
+	qsort(sorted, n, sizeof(*sorted), cli_cmp_long);
+	for (size_t i = 1; i < n && rc == RV_OK; i++)
+		if (sorted[i] == sorted[i - 1])
+			rc = rv_errf(err, RV_ERR_USAGE, "seed %ld appears "
+				     "twice in '--seed-list' (give '--epochs N' "
+				     "to run seeds more than once: a repeated "
+				     "seed is then one more epoch of it)",
+				     sorted[i]);
+	free(sorted);
+	return rc;
+}
+
+enum rv_code cli_parse_seed_list(const char *s, bool repeats, long **seeds,
+				 size_t *n, struct rv_err *err)
 {
 	char *copy = rv_xstrdup(s), *save = NULL, *item;
 	enum rv_code rc = RV_OK;
-	long *sorted = NULL;
 
 	if (!*s)
 		rc = rv_errf(err, RV_ERR_USAGE, "empty '--seed-list'");
@@ -267,18 +332,8 @@ enum rv_code cli_parse_seed_list(const char *s, long **seeds, size_t *n,
 	}
 	if (rc == RV_OK && strstr(s, ",,"))
 		rc = rv_errf(err, RV_ERR_USAGE, "empty item in '--seed-list'");
-	if (rc == RV_OK && *n > 1) {
-		sorted = rv_xmemdup(*seeds, *n * sizeof(**seeds));
-		qsort(sorted, *n, sizeof(*sorted), cli_cmp_long);
-		for (size_t i = 1; i < *n; i++)
-			if (sorted[i] == sorted[i - 1]) {
-				rc = rv_errf(err, RV_ERR_USAGE, "seed %ld "
-					     "appears twice in '--seed-list'",
-					     sorted[i]);
-				break;
-			}
-	}
-	free(sorted);
+	if (rc == RV_OK && !repeats)
+		rc = cli_seed_repeats(*seeds, *n, err);
 	free(copy);
 	return rc;
 }
@@ -293,6 +348,62 @@ static void cli_defaults(struct cli_options *opt)
 	opt->env_name = CLI_DEFAULT_ENV_NAME;
 	opt->provider = "process";
 	opt->sandboxes = 1;
+	opt->epochs = 1;
+	opt->pass_threshold = CLI_DEFAULT_PASS_THRESHOLD;
+	opt->junit_fail_below = NAN;
+}
+
+/* Append a --allow-status LIST to the text of all of them. */
+static void cli_allow_status_add(struct cli_options *opt, const char *list)
+{
+	char *t = opt->allow_status_text;
+
+	opt->allow_status_text = t ? rv_xasprintf("%s,%s", t, list) :
+		rv_xstrdup(list);
+	free(t);
+}
+
+/* Split and check the --allow-status names: snake_case words. */
+static enum rv_code cli_allow_status(struct cli_options *opt,
+				     struct rv_err *err)
+{
+	char *save = NULL, *item, *text = opt->allow_status_text;
+	size_t n = 0;
+
+	if (!text)
+		return RV_OK;
+	if (!*text || strstr(text, ",,") || *text == ',' ||
+	    text[strlen(text) - 1] == ',')
+		return rv_errf(err, RV_ERR_USAGE, "empty item in "
+			       "'--allow-status'");
+	for (item = strtok_r(text, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		size_t len = strlen(item);
+
+		if (len > 64 || strspn(item, "abcdefghijklmnopqrstuvwxyz"
+				       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				       "_-.") != len)
+			return rv_errf(err, RV_ERR_USAGE, "invalid status "
+				       "'%.80s' in '--allow-status': expected "
+				       "names such as timeout,failure", item);
+		if (n == CLI_MAX_ALLOW_STATUS)
+			return rv_errf(err, RV_ERR_USAGE, "too many statuses "
+				       "in '--allow-status' (at most %d)",
+				       CLI_MAX_ALLOW_STATUS);
+		opt->allow_status[n++] = item;
+	}
+	opt->allow_status[n] = NULL;
+	return RV_OK;
+}
+
+bool cli_status_allowed(const struct cli_options *opt, const char *status)
+{
+	if (!status || !strcmp(status, "success"))
+		return true;
+	for (size_t i = 0; opt->allow_status[i]; i++)
+		if (!strcmp(opt->allow_status[i], status))
+			return true;
+	return false;
 }
 
 /* "'--local', '--daytona' or '--provider NAME'", malloc'ed. */
@@ -374,8 +485,26 @@ static enum rv_code cli_one(int c, const char *arg, struct cli_options *opt,
 		free(opt->seeds);
 		opt->seeds = NULL;
 		opt->n_seeds = 0;
-		rc = cli_parse_seed_list(arg, &opt->seeds, &opt->n_seeds, err);
+		rc = cli_parse_seed_list(arg, true, &opt->seeds,
+					 &opt->n_seeds, err);
 		break;
+	case OPT_EPOCHS:
+		rc = cli_long("--epochs", arg, 1, CLI_MAX_SEEDS, &v, err);
+		opt->epochs = (unsigned)v;
+		opt->epochs_given = true;
+		break;
+	case OPT_PASS_THRESHOLD:
+		rc = cli_reward("--pass-threshold", arg, &opt->pass_threshold,
+				err);
+		break;
+	case OPT_JUNIT_FAIL_BELOW:
+		rc = cli_reward("--junit-fail-below", arg,
+				&opt->junit_fail_below, err);
+		break;
+	case OPT_ALLOW_STATUS:
+		cli_allow_status_add(opt, arg);
+		break;
+	case OPT_PROM_STRICT: opt->prom_strict = true; break;
 	case OPT_CONCURRENCY:
 		rc = cli_long("--concurrency", arg, 1, 1024, &v, err);
 		opt->concurrency = (unsigned)v;
@@ -487,6 +616,15 @@ static enum rv_code cli_validate(struct cli_options *opt, int seed_flags,
 	if (!opt->n_seeds)
 		return rv_errf(err, RV_ERR_USAGE,
 			       "no seeds: give '--seeds N' or '--seed-list LIST'");
+	if (!opt->epochs_given &&
+	    (rc = cli_seed_repeats(opt->seeds, opt->n_seeds, err)) != RV_OK)
+		return rc;
+	if ((double)opt->n_seeds * opt->epochs > (double)CLI_MAX_SEEDS)
+		return rv_errf(err, RV_ERR_USAGE, "too many rollouts: %zu seeds "
+			       "x %u epochs is more than %ld", opt->n_seeds,
+			       opt->epochs, CLI_MAX_SEEDS);
+	if ((rc = cli_allow_status(opt, err)) != RV_OK)
+		return rc;
 	if (opt->quiet && opt->verbose)
 		return rv_errf(err, RV_ERR_USAGE,
 			       "'--quiet' and '--verbose' contradict each other");
@@ -549,6 +687,9 @@ enum rv_code cli_parse(int argc, char **argv, struct cli_options *opt,
 void cli_options_release(struct cli_options *opt)
 {
 	free(opt->seeds);
+	free(opt->allow_status_text);
 	opt->seeds = NULL;
 	opt->n_seeds = 0;
+	opt->allow_status_text = NULL;
+	opt->allow_status[0] = NULL;
 }

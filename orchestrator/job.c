@@ -2,10 +2,12 @@
 #include "job.h"
 
 #include "console.h"
+#include "eval.h"
 #include "journal.h"
 #include "mode.h"
 #include "provider.h"
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_fs.h"
 #include "rv_log.h"
@@ -324,6 +326,9 @@ static void job_rollouts(struct job_shard *sh)
 	i = spans_begin(&sh->spans, rv_phase_name(RV_PHASE_ROLLOUTS), sh->label,
 			-1);
 	r = rollouts_run(&rc, sh->rs, sh->n, &e);
+	if (r == RV_OK)		/* what the app says of itself and its tasks */
+		taskinfo_fill(rc.base_url, headers, sh->rs, sh->n,
+			      sh->index ? NULL : &job->app_info, &signals_stop);
 	spans_end(&sh->spans, i, r, 1, e.msg);
 	job_console_end(sh, i, RV_PHASE_ROLLOUTS, r, e.msg);
 	if (r != RV_OK && r != RV_ERR_INTR)
@@ -379,10 +384,10 @@ static void *job_shard_run(void *arg)
 /* Status and exit code from what happened. */
 static void job_conclude(struct job *job)
 {
-	size_t failed = 0;
+	size_t failed, pipeline;
 
-	for (size_t i = 0; i < job->n_rollouts; i++)
-		failed += !job->rollouts[i].ok;
+	eval_count(job->rollouts, job->n_rollouts, job->opt, &pipeline,
+		   &failed);
 	if (signals_stop) {
 		job->status = JOB_INTERRUPTED;
 		job->exit_code = CLI_EXIT_INTERRUPTED;
@@ -392,12 +397,16 @@ static void job_conclude(struct job *job)
 		   job->failed_phase != RV_PHASE_ROLLOUTS) {
 		job->status = JOB_ERROR;
 		job->exit_code = CLI_EXIT_INFRA;
-	} else if (failed) {
+	} else if (failed || pipeline) {
+		struct rv_buf b = RV_BUF_INIT;
+
 		job->status = JOB_FAILED;
-		job->exit_code = CLI_EXIT_ROLLOUTS;
+		job->exit_code = pipeline ? CLI_EXIT_PIPELINE :
+			CLI_EXIT_ROLLOUTS;
+		eval_failure_line(job->rollouts, job->n_rollouts, job->opt, &b);
 		if (job->err.code == RV_OK)
-			rv_errf(&job->err, RV_ERR_PROTO, "%zu of %zu rollouts "
-				"failed", failed, job->n_rollouts);
+			rv_errf(&job->err, RV_ERR_PROTO, "%s", b.data);
+		rv_buf_release(&b);
 	} else {
 		job->status = JOB_OK;
 		job->exit_code = CLI_EXIT_OK;
@@ -447,6 +456,13 @@ static void job_shard_merge(struct job *job, struct job_shard *sh)
 	}
 	if (sh->index == 0)
 		snprintf(job->sandbox, sizeof(job->sandbox), "%s", sh->label);
+	job->shards = rv_xreallocarray(job->shards, job->n_shards + 1,
+				       sizeof(*job->shards));
+	job->shards[job->n_shards] = (struct outcome_shard){ .index = sh->index };
+	snprintf(job->shards[job->n_shards].name,
+		 sizeof(job->shards->name), "%s", sh->name);
+	snprintf(job->shards[job->n_shards++].label,
+		 sizeof(job->shards->label), "%s", sh->label);
 	if (sh->app.kept_note) {
 		job->kept = sh->app.kept_note;
 		sh->app.kept_note = NULL;
@@ -541,6 +557,10 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	out->out_dir = job->out_dir;
 	out->result_path = job->result_path;
 	out->log_path = job->log_path;
+	out->app_name = job->app_info.name;
+	out->app_version = job->app_info.version;
+	out->shards = job->shards;
+	out->n_shards = job->n_shards;
 	out->status = job->status;
 	out->exit_code = job->exit_code;
 	out->error = job->err.msg;

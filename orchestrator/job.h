@@ -29,6 +29,7 @@
 #include "rv_err.h"
 #include "rv_phase.h"
 #include "spans.h"
+#include "taskinfo.h"
 
 struct mode_ops;
 struct provider_ops;
@@ -68,9 +69,12 @@ struct job {
 	unsigned creating;		/* creates in flight */
 
 	struct spans spans;
-	struct rollout *rollouts;	/* one per seed, in seed order */
+	struct rollout *rollouts;	/* per seed and epoch (eval_plan) */
 	size_t n_rollouts;
 	struct health_wait health;
+	struct taskinfo_app app_info;	/* GET /info, by the first shard */
+	struct outcome_shard *shards;	/* every shard, in order */
+	size_t n_shards;
 
 	enum job_status status;
 	int exit_code;

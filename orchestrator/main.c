@@ -82,6 +82,7 @@ static int main_results(struct job *job, struct console *con)
 		result_stream(&o, &s, stdout);
 		fflush(stdout);
 	}
+	summary_release(&s);
 	return code;
 }
 

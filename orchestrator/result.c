@@ -2,6 +2,7 @@
 #include "result.h"
 
 #include "cli.h"
+#include "eval.h"
 #include "outcome.h"
 #include "provider.h"
 #include "rollouts.h"
@@ -138,10 +139,12 @@ static json_t *result_config(const struct job_outcome *job)
 					   strlen(job->env_config),
 					   "env.config", NULL);
 
+	json_t *c;
+
 	for (size_t i = 0; i < o->n_seeds; i++)
 		json_array_append_new(seeds, json_integer(o->seeds[i]));
-	return json_pack("{s:o, s:I, s:i, s:o, s:o, s:o, s:f, s:f, s:o, "
-			 "s:o, s:o, s:o, s:o, s:s, s:b, s:o}",
+	c = json_pack("{s:o, s:I, s:i, s:o, s:o, s:o, s:f, s:f, s:o, "
+		      "s:o, s:o, s:o, s:o, s:s, s:b, s:o}",
 		"seeds", seeds,
 		"concurrency", (json_int_t)o->concurrency,
 		"sandboxes", (int)job->n_sandboxes,
@@ -158,6 +161,31 @@ static json_t *result_config(const struct job_outcome *job)
 		"environment_api_key", job->key_hint,
 		"environment_api_key_minted", job->key_minted,
 		"out", result_str(job->out_dir));
+	if (c)
+		eval_config_json(c, o);
+	return c;
+}
+
+/* What the app said of itself (GET /info), or null. */
+static json_t *result_app(const struct job_outcome *job)
+{
+	if (!job->app_name && !job->app_version)
+		return json_null();
+	return json_pack("{s:o, s:o}", "name", result_str(job->app_name),
+			 "version", result_str(job->app_version));
+}
+
+/* The sandboxes, in shard order: {"shard", "name", "id"}. */
+static json_t *result_shards(const struct job_outcome *job)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < job->n_shards; i++)
+		json_array_append_new(a, json_pack("{s:I, s:o, s:o}",
+			"shard", (json_int_t)job->shards[i].index,
+			"name", result_str(job->shards[i].name),
+			"id", result_str(job->shards[i].label)));
+	return a;
 }
 
 /* One entry per remote call attempt: {"op","ms","status","error"}. */
@@ -202,8 +230,9 @@ static json_t *result_span(const struct job_outcome *job, const struct span *sp)
 static json_t *result_rollout(const struct job_outcome *job, const struct rollout *r)
 {
 	double ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
+	json_t *o;
 
-	return json_pack("{s:I, s:o, s:o, s:b, s:s, s:o, s:o, s:o, s:o, "
+	o = json_pack("{s:I, s:o, s:o, s:b, s:s, s:o, s:o, s:o, s:o, "
 			 "s:o, s:o, s:o?}",
 		"seed", (json_int_t)r->seed,
 		"sandbox", result_str(r->sandbox[0] ? r->sandbox : job->sandbox),
@@ -221,6 +250,10 @@ static json_t *result_rollout(const struct job_outcome *job, const struct rollou
 		"error", result_str(r->error),
 		"details", r->details ? json_loads(r->details, 0, NULL) :
 			json_null());
+	if (o)
+		eval_rollout_json(o, r, job->opt, r->start_ns ?
+				  spans_offset_ms(job->spans, r->start_ns) : NAN);
+	return o;
 }
 
 static json_t *result_summary(const struct summary *s)
@@ -230,14 +263,17 @@ static json_t *result_summary(const struct summary *s)
 	for (size_t i = 0; i < s->n_phases; i++)
 		json_object_set_new(phases, s->phases[i].phase,
 				    stats_summary_json(&s->phases[i].s, 1.0));
-	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o}",
 		"seeds", (json_int_t)s->seeds,
 		"completed", (json_int_t)s->completed,
 		"failed", (json_int_t)s->failed,
 		"cancelled", (json_int_t)s->cancelled,
+		"pipeline_failures", (json_int_t)s->pipeline_failures,
 		"success_rate", result_num(s->success_rate),
 		"mean_reward", result_num(s->mean_reward),
 		"mean_reward_all", result_num(s->mean_reward_all),
+		"eval", evalstats_json(&s->eval, s->eval.epochs > 1 ||
+				       s->eval.n_seeds < s->eval.n),
 		"phases", phases);
 }
 
@@ -300,7 +336,7 @@ static bool result_member(struct result_out *o, const char *name, json_t *v,
 		return false;
 	}
 	text = json_dumps(v, JSON_INDENT(2) | JSON_ENSURE_ASCII |
-			  JSON_REAL_PRECISION(12));
+			  JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
 	json_decref(v);
 	if (!text) {
 		o->bad = name;
@@ -324,6 +360,8 @@ static bool result_emit(struct result_out *o, const struct job_outcome *job,
 		result_member(o, "environment", result_environment(job),
 			      false) &&
 		result_member(o, "config", result_config(job), false) &&
+		result_member(o, "app", result_app(job), false) &&
+		result_member(o, "sandboxes", result_shards(job), false) &&
 		result_array(o, "spans", job->spans->n, result_span_at, job) &&
 		result_array(o, "rollouts", job->n_rollouts, result_rollout_at,
 			     job) &&

@@ -1,6 +1,7 @@
 /* rollouts: K rollouts in flight on one libcurl multi loop. */
 #include "rollouts.h"
 
+#include "answer.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
@@ -43,14 +44,39 @@ void rollout_release(struct rollout *r)
 	free(r->status_detail);
 	free(r->error);
 	free(r->details);
+	free(r->task);
+	free(r->difficulty);
 	r->success_status = r->status_detail = r->error = NULL;
-	r->details = NULL;
+	r->details = r->task = r->difficulty = NULL;
 }
 
-static void rollout_fail(struct rollout *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+enum rollout_transport rollout_transport(const struct rollout *r)
+{
+	if (r->state != ROLLOUT_DONE)
+		return ROLLOUT_T_CANCELLED;
+	return r->ok ? ROLLOUT_T_OK : r->transport == ROLLOUT_T_OK ?
+	       ROLLOUT_T_MALFORMED : r->transport;
+}
 
-static void rollout_fail(struct rollout *r, const char *fmt, ...)
+const char *rollout_transport_name(enum rollout_transport t)
+{
+	static const char *const names[] = {
+		[ROLLOUT_T_OK] = "ok", [ROLLOUT_T_HTTP] = "http_error",
+		[ROLLOUT_T_TIMEOUT] = "request_timeout",
+		[ROLLOUT_T_CONNECTION] = "connection_error",
+		[ROLLOUT_T_MALFORMED] = "malformed",
+		[ROLLOUT_T_CANCELLED] = "cancelled",
+	};
+
+	return names[t];
+}
+
+static void rollout_fail(struct rollout *r, enum rollout_transport t,
+			 const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void rollout_fail(struct rollout *r, enum rollout_transport t,
+			 const char *fmt, ...)
 {
 	struct rv_buf b = RV_BUF_INIT;
 	va_list ap;
@@ -61,6 +87,7 @@ static void rollout_fail(struct rollout *r, const char *fmt, ...)
 	free(r->error);
 	r->error = rv_redact(b.data);
 	r->ok = false;
+	r->transport = t;
 	rv_buf_release(&b);
 }
 
@@ -77,13 +104,6 @@ static void rollout_snippet(struct rv_buf *out, const char *body,
 	}
 	if (len > max && out->len == max)
 		rv_buf_adds(out, "...");
-}
-
-static char *rollout_str(const json_t *v, const char *path)
-{
-	const char *s = rv_json_str(v, path);
-
-	return s ? rv_redact(s) : NULL;
 }
 
 /*
@@ -125,10 +145,7 @@ static bool rollout_reward_in_range(double reward)
 /* Where the reward is; names the problem when there is none. */
 static bool rollout_reward(struct rollout *r, const json_t *v)
 {
-	static const char *const paths[] = {
-		"reward_info.outcome_reward", "metrics.outcome_reward",
-		"metrics.outcome_score",
-	};
+	static const char *const paths[] = { ROLLOUT_REWARD_PATHS };
 	json_t *x;
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
@@ -136,26 +153,29 @@ static bool rollout_reward(struct rollout *r, const json_t *v)
 		if (!x)
 			continue;
 		if (!json_is_number(x)) {
-			rollout_fail(r, "%s is %s, not a number", paths[i],
-				     rv_json_type_name(x));
+			rollout_fail(r, ROLLOUT_T_MALFORMED, "%s is %s, not a "
+				     "number", paths[i], rv_json_type_name(x));
 			return false;
 		}
 		if (!rollout_reward_in_range(json_number_value(x))) {
-			rollout_fail(r, "%s %g is out of range: a reward must "
-				     "be within -%s and %s", paths[i],
+			rollout_fail(r, ROLLOUT_T_MALFORMED, "%s %g is out of "
+				     "range: a reward must be within -%s and %s",
+				     paths[i],
 				     json_number_value(x),
 				     ROLLOUT_REWARD_MAX_TEXT,
 				     ROLLOUT_REWARD_MAX_TEXT);
 			return false;
 		}
 		r->reward = json_number_value(x);
+		r->reward_source = paths[i];
 		return true;
 	}
 	if (json_is_object(rv_json_path(v, "reward_info")))
-		rollout_fail(r, "missing reward_info.outcome_reward");
+		rollout_fail(r, ROLLOUT_T_MALFORMED,
+			     "missing reward_info.outcome_reward");
 	else
-		rollout_fail(r, "missing reward: no reward_info.outcome_reward "
-			     "in the response");
+		rollout_fail(r, ROLLOUT_T_MALFORMED, "missing reward: no "
+			     "reward_info.outcome_reward in the response");
 	return false;
 }
 
@@ -171,29 +191,28 @@ void rollout_judge(struct rollout *r, long status, const char *body,
 		struct rv_buf b = RV_BUF_INIT;
 
 		rollout_snippet(&b, body, len, 160);
-		rollout_fail(r, "HTTP %ld%s%s", status, b.len ? ": " : "",
-			     b.data);
+		rollout_fail(r, ROLLOUT_T_HTTP, "HTTP %ld%s%s", status,
+			     b.len ? ": " : "", b.data);
 		rv_buf_release(&b);
 		return;
 	}
 	v = rv_json_parse(body, len, "rollout response", &e);
 	if (!v) {
-		rollout_fail(r, "malformed JSON: %s", e.msg);
+		rollout_fail(r, ROLLOUT_T_MALFORMED, "malformed JSON: %s", e.msg);
 		return;
 	}
 	if (!json_is_object(v)) {
-		rollout_fail(r, "malformed response: expected an object, got %s",
-			     rv_json_type_name(v));
+		rollout_fail(r, ROLLOUT_T_MALFORMED, "malformed response: "
+			     "expected an object, got %s", rv_json_type_name(v));
 		goto out;
 	}
 	echo = rv_json_str(v, "trace_correlation_id");
 	if (echo && strcmp(echo, r->tcid)) {
-		rollout_fail(r, "trace_correlation_id mismatch: sent '%s', "
-			     "got '%.80s'", r->tcid, echo);
+		rollout_fail(r, ROLLOUT_T_MALFORMED, "trace_correlation_id "
+			     "mismatch: sent '%s', got '%.80s'", r->tcid, echo);
 		goto out;
 	}
-	r->success_status = rollout_str(v, "success_status");
-	r->status_detail = rollout_str(v, "status_detail");
+	answer_read(v, r);
 	r->details = rollout_details(v);
 	r->ok = rollout_reward(r, v);
 out:
@@ -291,16 +310,17 @@ static void rollouts_finish(struct rollouts_run *run, struct rollout_slot *sl,
 
 	r->state = ROLLOUT_DONE;
 	if (rc == RV_ERR_TIMEOUT)
-		rollout_fail(r, "timeout after %g s",
+		rollout_fail(r, ROLLOUT_T_TIMEOUT, "timeout after %g s",
 			     (double)run->cfg->timeout_ms / 1000.0);
 	else if (rc == RV_ERR_CONNECT)
-		rollout_fail(r, "cannot connect to the task app: %s",
-			     sl->resp.error);
+		rollout_fail(r, ROLLOUT_T_CONNECTION, "cannot connect to the "
+			     "task app: %s", sl->resp.error);
 	else if (rc == RV_ERR_LIMIT)
-		rollout_fail(r, "response larger than %u MiB",
-			     ROLLOUT_MAX_RESPONSE >> 20);
+		rollout_fail(r, ROLLOUT_T_MALFORMED, "response larger than "
+			     "%u MiB", ROLLOUT_MAX_RESPONSE >> 20);
 	else if (rc != RV_OK)
-		rollout_fail(r, "transport error: %s", sl->resp.error);
+		rollout_fail(r, ROLLOUT_T_CONNECTION, "transport error: %s",
+			     sl->resp.error);
 	else
 		rollout_judge(r, sl->resp.status, sl->resp.body.data,
 			      sl->resp.body.len);
@@ -348,14 +368,15 @@ static void rollouts_cancel_all(struct rollouts_run *run, struct rollout *rs,
 		if (!sl->r)
 			continue;
 		sl->r->state = ROLLOUT_CANCELLED;
-		rollout_fail(sl->r, "cancelled: interrupted while in flight");
+		rollout_fail(sl->r, ROLLOUT_T_CANCELLED, "cancelled: "
+			     "interrupted while in flight");
 		rollouts_close(run, sl);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (rs[i].state != ROLLOUT_PENDING || rs[i].start_ns)
 			continue;
 		rs[i].state = ROLLOUT_CANCELLED;
-		rollout_fail(&rs[i], "not run: interrupted");
+		rollout_fail(&rs[i], ROLLOUT_T_CANCELLED, "not run: interrupted");
 	}
 }
 
@@ -396,9 +417,12 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 
 	for (size_t i = 0; i < n; i++) {
 		long seed = rs[i].seed;
+		unsigned epoch = rs[i].epoch;
 
 		memset(&rs[i], 0, sizeof(rs[i]));
 		rs[i].seed = seed;
+		rs[i].epoch = epoch;
+		rs[i].tokens[0] = rs[i].tokens[1] = rs[i].tokens[2] = -1;
 		if (cfg->sandbox)
 			snprintf(rs[i].sandbox, sizeof(rs[i].sandbox), "%s",
 				 cfg->sandbox);

@@ -97,7 +97,7 @@ START_TEST(test_cli_seed_lists)
 	long *s = NULL;
 	size_t n = 0;
 
-	ck_assert_int_eq(cli_parse_seed_list("0,3,10-19", &s, &n, &e), RV_OK);
+	ck_assert_int_eq(cli_parse_seed_list("0,3,10-19", false, &s, &n, &e), RV_OK);
 	ck_assert_uint_eq(n, 12);
 	ck_assert_int_eq(s[1], 3);
 	ck_assert_int_eq(s[2], 10);
@@ -106,13 +106,13 @@ START_TEST(test_cli_seed_lists)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		s = NULL;
 		n = 0;
-		ck_assert_msg(cli_parse_seed_list(bad[i], &s, &n, &e) ==
+		ck_assert_msg(cli_parse_seed_list(bad[i], false, &s, &n, &e) ==
 			      RV_ERR_USAGE, "'%s' accepted", bad[i]);
 		free(s);
 	}
 	s = NULL;
 	n = 0;
-	ck_assert_int_eq(cli_parse_seed_list("0-2000000", &s, &n, &e),
+	ck_assert_int_eq(cli_parse_seed_list("0-2000000", false, &s, &n, &e),
 			 RV_ERR_USAGE);
 	ck_assert_msg(strstr(e.msg, "too many seeds"), "%s", e.msg);
 	free(s);
