@@ -122,8 +122,13 @@ static int main_run(const struct cli_options *opt)
 	}
 	con = console_new(opt, job.n_rollouts, opt->json ? stderr : stdout);
 	job.console = con;
-	rv_info("job %s: %zu seeds, %s mode, results in %s", job.id,
-		job.n_rollouts, job.mode_name, job.out_dir);
+	if (opt->epochs > 1)
+		rv_info("job %s: %zu seeds x %u epochs, %s mode, results in %s",
+			job.id, opt->n_seeds, opt->epochs, job.mode_name,
+			job.out_dir);
+	else
+		rv_info("job %s: %zu seeds, %s mode, results in %s", job.id,
+			job.n_rollouts, job.mode_name, job.out_dir);
 	job_run(&job);
 	code = main_results(&job, con);
 	if (job.kept)
