@@ -61,6 +61,10 @@ static int main_results(struct job *job, struct console *con)
 {
 	struct rv_err err = RV_ERR_INIT;
 	int code = job->exit_code;
+	struct report_job_opts ro = {
+		.prom_strict = job->opt->prom_strict,
+		.junit_fail_below = job->opt->junit_fail_below,
+	};
 	struct job_outcome o;
 	struct summary s;
 
@@ -71,8 +75,8 @@ static int main_results(struct job *job, struct console *con)
 		rv_error("%s", err.msg);
 		if (code == CLI_EXIT_OK || code == CLI_EXIT_ROLLOUTS)
 			code = CLI_EXIT_INFRA;
-	} else if (report_write_job(job->result_path, job->out_dir, &err) !=
-		   RV_OK) {
+	} else if (report_write_job(job->result_path, job->out_dir, &ro,
+				    &err) != RV_OK) {
 		/* result.json is the record; the renderings are extras */
 		rv_warn("cannot render the report: %s", err.msg);
 	}

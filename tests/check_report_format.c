@@ -291,7 +291,7 @@ START_TEST(test_a_job_writes_every_format_with_a_file)
 	struct rv_err err = RV_ERR_INIT;
 	size_t in_dir = 0, len;
 
-	ck_assert_msg(report_write_job(res, dir, &err) == RV_OK, "%s", err.msg);
+	ck_assert_msg(report_write_job(res, dir, NULL, &err) == RV_OK, "%s", err.msg);
 	for (size_t i = 0; i < report_n_formats; i++) {
 		char *p;
 

@@ -231,7 +231,7 @@ START_TEST(test_write_job_and_step_summary)
 	char *md, *summary;
 
 	setenv("GITHUB_STEP_SUMMARY", gh, 1);
-	ck_assert_msg(report_write_job(res, dir, &err) == RV_OK, "%s", err.msg);
+	ck_assert_msg(report_write_job(res, dir, NULL, &err) == RV_OK, "%s", err.msg);
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		char *p = rv_xasprintf("%s/%s", dir, names[i]);
 		size_t len = 0;
@@ -246,18 +246,22 @@ START_TEST(test_write_job_and_step_summary)
 	ck_assert_ptr_nonnull(summary);
 	/* the same document, but for the time it was made */
 	ck_assert_uint_eq(strlen(summary), strlen(md));
-	ck_assert(strstr(md, "## Executive summary"));
+	/* the eval first, then the sandbox timing */
+	ck_assert(strstr(md, "# runeval eval report: ") == md);
+	ck_assert(strstr(md, "## Eval") < strstr(md, "## Sandbox timing"));
+	ck_assert(strstr(md, "### Summary"));
 	ck_assert(strstr(md, "<details><summary>12 rollouts of 20261121T204844Z-d0c</summary>"));
-	ck_assert(strstr(md, "| 5 | docker-1 | ❌ | - | 98.8 ms | - | HTTP 500 |"));
-	ck_assert(strstr(md, "## Recommendations"));
+	ck_assert_msg(strstr(md, "| 5 | docker-1 | ❌ | - | 98.8 ms | failed | - | HTTP 500 |"),
+		      "%s", md);
+	ck_assert(strstr(md, "### Recommendations"));
 	/* a second job appends */
-	ck_assert_int_eq(report_write_job(res, dir, &err), RV_OK);
+	ck_assert_int_eq(report_write_job(res, dir, NULL, &err), RV_OK);
 	free(summary);
 	summary = tu_read_file(gh, NULL);
 	ck_assert_uint_eq(strlen(summary), 2 * strlen(md));
 	/* bad input, unwritable output */
-	ck_assert_int_eq(report_write_job("/nonexistent.json", dir, &err), RV_ERR_IO);
-	ck_assert_int_eq(report_write_job(res, "/proc/nope/x", &err), RV_ERR_IO);
+	ck_assert_int_eq(report_write_job("/nonexistent.json", dir, NULL, &err), RV_ERR_IO);
+	ck_assert_int_eq(report_write_job(res, "/proc/nope/x", NULL, &err), RV_ERR_IO);
 	ck_assert_msg(strstr(err.msg, "cannot create '/proc/nope'"), "%s", err.msg);
 	unsetenv("GITHUB_STEP_SUMMARY");
 	free(summary);
@@ -309,7 +313,7 @@ START_TEST(test_markdown_stays_under_1_mib)
 	char *md;
 	const char *note;
 
-	ck_assert_msg(report_write_job(res, dir, &err) == RV_OK, "%s", err.msg);
+	ck_assert_msg(report_write_job(res, dir, NULL, &err) == RV_OK, "%s", err.msg);
 	md = tu_read_file(p, &len);
 	ck_assert_uint_lt(len, 1024 * 1024);
 	ck_assert_uint_gt(len, 900 * 1000);	/* it used the room it has */
