@@ -202,7 +202,62 @@ START_TEST(test_daytona_forty_seeds_four_sandboxes)
 		provisions += !strcmp(json_string_value(json_object_get(it,
 				      "phase")), "provision");
 	ck_assert_int_eq(provisions, 4);
+	/* the shards, in order, with their names */
+	rs = json_object_get(r->result, "sandboxes");
+	ck_assert_uint_eq(json_array_size(rs), 4);
+	json_array_foreach(rs, i, it) {
+		const char *name = json_string_value(json_object_get(it, "name"));
+
+		ck_assert_int_eq(json_integer_value(json_object_get(it, "shard")),
+				 (json_int_t)i);
+		ck_assert_msg(name && name[strlen(name) - 1] == (char)('0' + i),
+			      "%s", name);
+		ck_assert_ptr_nonnull(json_object_get(seen, json_string_value(
+			json_object_get(it, "id"))));
+	}
 	json_decref(seen);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/*
+ * The issue's headline: an inference endpoint the sandbox cannot reach
+ * (its loopback, where nothing listens) makes every rollout answer
+ * network_error.  That is a broken pipeline, not "2/2 ok": exit 4, and
+ * every output says so.
+ */
+START_TEST(test_daytona_unreachable_inference_is_a_pipeline_failure)
+{
+	struct world w;
+	struct rr *r = rr_new();
+	const char *args[] = { "--daytona", "--seeds", "2", "--policy", "llm",
+			       "--inference-url", "http://127.0.0.1:9/v1", NULL };
+	char *path, *text;
+
+	world_start(&w, NULL);
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 4);
+	ck_assert_str_eq(json_string_value(json_object_get(rr_rollout(r, 0),
+		"status")), "network_error");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
+		json_object_get(json_object_get(r->result, "summary"), "eval"),
+		"statuses"), "network_error")), 2);
+	ck_assert_msg(strstr(r->stdout_text, "failed (exit 4): 2 of 2 rollouts "
+			     "are pipeline failures (network_error 2)"), "%s",
+		      r->stdout_text);
+	ck_assert_ptr_null(strstr(r->stdout_text, "100.0%"));
+	/* the renderings of the job say it too */
+	path = rv_xasprintf("%s/junit.xml", r->out);
+	text = tu_read_file(path, NULL);
+	ck_assert_msg(text && strstr(text, "errors=\"2\""), "%s", text);
+	free(text);
+	free(path);
+	path = rv_xasprintf("%s/report.md", r->out);
+	text = tu_read_file(path, NULL);
+	ck_assert_msg(text && strstr(text, "❌ **2 pipeline failures**"), "%s", text);
+	free(text);
+	free(path);
 	rr_free(r);
 	world_stop(&w);
 }
@@ -668,6 +723,7 @@ static Suite *daytona_suite(void)
 	tcase_add_test(tc, test_daytona_bundled_five_seeds);
 	tcase_add_test(tc, test_daytona_foreign_language_app);
 	tcase_add_test(tc, test_daytona_forty_seeds_four_sandboxes);
+	tcase_add_test(tc, test_daytona_unreachable_inference_is_a_pipeline_failure);
 	tcase_add_test(tc, test_daytona_keep_then_reap_job);
 	tcase_add_test(tc, test_daytona_lifecycle_command);
 	tcase_add_test(te, test_daytona_without_credentials);

@@ -318,6 +318,51 @@ START_TEST(test_quiet_prints_failures_and_the_outcome)
 }
 END_TEST
 
+/* A job's own renderings follow its options: promtool-clean metrics with
+   --prom-strict, reward-0 testcases failing with --junit-fail-below. */
+START_TEST(test_job_renderings_follow_the_options)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--seeds", "3", "--prom-strict",
+			       "--junit-fail-below", "0.5", NULL };
+	char *cmd, *out = NULL, *xml, *prom;
+
+	ck_assert_int_eq(run_app(r, "--sequence 1:0 --status 2:runtime_error",
+				 args), 4);
+	prom = rv_xasprintf("%s/metrics.prom", r->out);
+	xml = rv_xasprintf("%s/junit.xml", r->out);
+	cmd = rv_xasprintf("promtool check metrics < '%s' 2>&1 && grep -c "
+			   "'^runeval_rollouts_total{.*status=\"runtime_error\"} 1$' '%s'",
+			   prom, prom);
+	out = tu_read_file(prom, NULL);
+	ck_assert_ptr_null(strstr(out, "sandbox_provisioning_duration"));
+	free(out);
+	out = NULL;
+	{
+		FILE *p = popen(cmd, "r");
+		char line[256] = "";
+
+		ck_assert_ptr_nonnull(p);
+		while (fgets(line, sizeof(line), p))
+			;
+		ck_assert_int_eq(pclose(p), 0);	/* promtool's lint is clean */
+		ck_assert_str_eq(line, "1\n");
+	}
+	free(cmd);
+	/* seed 1 (reward 0) fails, seed 2 (runtime_error) is an error */
+	out = tu_read_file(xml, NULL);
+	ck_assert_msg(strstr(out, "errors=\"1\"") &&
+		      strstr(out, "<failure message=\"reward 0 is below 0.5") &&
+		      strstr(out, "<error message=\"pipeline failure: the task "
+			     "app answered runtime_error\" type=\"runtime_error\""),
+		      "%s", out);
+	free(out);
+	free(xml);
+	free(prom);
+	rr_free(r);
+}
+END_TEST
+
 START_TEST(test_option_errors)
 {
 	static const char *const cases[][8] = {
@@ -364,6 +409,7 @@ static Suite *eval_suite(void)
 	tcase_add_test(tc, test_task_info_and_app_identity);
 	tcase_add_test(tc, test_epochs_and_pass_at_k);
 	tcase_add_test(tc, test_quiet_prints_failures_and_the_outcome);
+	tcase_add_test(tc, test_job_renderings_follow_the_options);
 	tcase_add_test(tc, test_option_errors);
 	suite_add_tcase(s, tc);
 	return s;
