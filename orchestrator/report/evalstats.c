@@ -234,13 +234,15 @@ static void tokens_fill(struct evalstats *e, const struct evalstats_rollout *r,
 	for (size_t i = 0; i < n; i++) {
 		int64_t t[3] = { r[i].tokens[0], r[i].tokens[1], r[i].tokens[2] };
 
-		if (t[2] < 0 && t[0] >= 0 && t[1] >= 0)
+		if (t[2] < 0 && t[0] >= 0 && t[1] >= 0 &&
+		    t[0] <= INT64_MAX - t[1])
 			t[2] = t[0] + t[1];
 		if (t[0] < 0 && t[1] < 0 && t[2] < 0)
 			continue;
 		e->token_rollouts++;
-		for (int j = 0; j < 3; j++)
-			e->tokens[j] += t[j] > 0 ? t[j] : 0;
+		for (int j = 0; j < 3; j++)	/* saturating: inputs are foreign */
+			e->tokens[j] = t[j] > 0 && e->tokens[j] > INT64_MAX - t[j] ?
+				INT64_MAX : e->tokens[j] + (t[j] > 0 ? t[j] : 0);
 	}
 }
 
