@@ -42,19 +42,19 @@ static const json_t *answer_details(const json_t *v)
 	return json_is_object(d) ? d : rv_json_path(v, "metrics.details");
 }
 
-static void answer_identity(const json_t *d, struct rollout *r)
+/* The task's name and difficulty in obj, for what r does not know. */
+static void answer_names(const json_t *obj, const char *const *task,
+			 struct rollout *r)
 {
-	static const char *const task[] = { "task_name", "task", "task_id",
-					    NULL };
 	static const char *const diff[] = { "difficulty", "difficulty_split",
 					    NULL };
 
-	if (!json_is_object(d))
+	if (!json_is_object(obj))
 		return;
 	if (!r->task)
-		r->task = answer_first(d, task, ANSWER_NAME_MAX);
+		r->task = answer_first(obj, task, ANSWER_NAME_MAX);
 	if (!r->difficulty)
-		r->difficulty = answer_first(d, diff, ANSWER_NAME_MAX);
+		r->difficulty = answer_first(obj, diff, ANSWER_NAME_MAX);
 }
 
 /* A token count: a whole number in range, else -1. */
@@ -114,23 +114,15 @@ void answer_read(const json_t *v, struct rollout *r)
 		r->success_status = rv_xstrdup(ANSWER_INVALID_STATUS);
 	if (detail)
 		r->status_detail = answer_text(detail, ANSWER_DETAIL_MAX);
-	answer_identity(d, r);
+	answer_names(d, (const char *const[]){ "task_name", "task", "task_id",
+					      NULL }, r);
 	r->tokens[0] = r->tokens[1] = r->tokens[2] = -1;
 	answer_tokens(v, json_is_object(d) ? d : NULL, r);
 }
 
 void answer_task_info(const json_t *inst, struct rollout *r)
 {
-	static const char *const task[] = { "task_name", "name", "task",
-					    "task_id", NULL };
-	static const char *const diff[] = { "difficulty", "difficulty_split",
-					    NULL };
-	const json_t *m = json_object_get(inst, "task_metadata");
-
-	if (!json_is_object(m))
-		return;
-	if (!r->task)
-		r->task = answer_first(m, task, ANSWER_NAME_MAX);
-	if (!r->difficulty)
-		r->difficulty = answer_first(m, diff, ANSWER_NAME_MAX);
+	answer_names(json_object_get(inst, "task_metadata"),
+		     (const char *const[]){ "task_name", "name", "task",
+					    "task_id", NULL }, r);
 }

@@ -211,37 +211,38 @@ static enum rv_code cli_long(const char *opt, const char *s, long lo,
 	return RV_OK;
 }
 
-static enum rv_code cli_secs(const char *opt, const char *s, double *out,
-			     struct rv_err *err)
+/*
+ * A finite number: seconds (> 0, up to a week) or a reward (within -1e9
+ * and 1e9); what names the expectation in the error.
+ */
+static enum rv_code cli_double(const char *opt, const char *s, bool secs,
+			       double *out, struct rv_err *err)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (!*s || *end || errno || !isfinite(v) || v <= 0 || v > 7 * 86400)
+	if (!*s || *end || errno || !isfinite(v) ||
+	    (secs ? v <= 0 || v > 7 * 86400 : fabs(v) > 1e9))
 		return rv_errf(err, RV_ERR_USAGE,
-			       "invalid value '%s' for '%s': expected seconds "
-			       "> 0 (up to a week)", s, opt);
+			       "invalid value '%s' for '%s': expected %s", s,
+			       opt, secs ? "seconds > 0 (up to a week)" :
+			       "a reward, a number within -1e9 and 1e9");
 	*out = v;
 	return RV_OK;
 }
 
-/* A finite number within -1e9 and 1e9 (a reward). */
+static enum rv_code cli_secs(const char *opt, const char *s, double *out,
+			     struct rv_err *err)
+{
+	return cli_double(opt, s, true, out, err);
+}
+
 static enum rv_code cli_reward(const char *opt, const char *s, double *out,
 			       struct rv_err *err)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (!*s || *end || errno || !isfinite(v) || fabs(v) > 1e9)
-		return rv_errf(err, RV_ERR_USAGE,
-			       "invalid value '%s' for '%s': expected a "
-			       "reward, a number within -1e9 and 1e9", s, opt);
-	*out = v;
-	return RV_OK;
+	return cli_double(opt, s, false, out, err);
 }
 
 static int cli_cmp_long(const void *a, const void *b)

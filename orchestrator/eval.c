@@ -164,13 +164,6 @@ void eval_failure_line(const struct rollout *rs, size_t n,
 	}
 }
 
-static json_t *eval_str(const char *s)
-{
-	json_t *v = s ? json_string(s) : json_null();
-
-	return v ? v : json_string("(invalid UTF-8)");
-}
-
 void eval_rollout_json(json_t *o, const struct rollout *r,
 		       const struct cli_options *opt, double start_ms)
 {
@@ -184,14 +177,14 @@ void eval_rollout_json(json_t *o, const struct rollout *r,
 	json_object_set_new(o, "epoch", json_integer(r->epoch ? r->epoch : 1));
 	json_object_set_new(o, "transport", json_string(
 		rollout_transport_name(rollout_transport(r))));
-	json_object_set_new(o, "status", eval_str(eval_status(r)));
+	json_object_set_new(o, "status", evalstats_json_str(eval_status(r)));
 	json_object_set_new(o, "outcome", json_string(cls[c]));
 	json_object_set_new(o, "passed", json_boolean(
 		c != EVALSTATS_TRANSPORT && r->reward >= opt->pass_threshold));
-	json_object_set_new(o, "reward_source", eval_str(r->ok ?
+	json_object_set_new(o, "reward_source", evalstats_json_str(r->ok ?
 		r->reward_source : NULL));
-	json_object_set_new(o, "task", eval_str(r->task));
-	json_object_set_new(o, "difficulty", eval_str(r->difficulty));
+	json_object_set_new(o, "task", evalstats_json_str(r->task));
+	json_object_set_new(o, "difficulty", evalstats_json_str(r->difficulty));
 	json_object_set_new(o, "tokens", tok ? json_pack("{s:o, s:o, s:o}",
 		"prompt", r->tokens[0] >= 0 ? json_integer(r->tokens[0]) :
 			json_null(),

@@ -50,15 +50,17 @@ static void assert_near(double got, const json_t *want, double tol,
 		      "%s: got %.17g, want %.17g", what, got, w);
 }
 
-static double *numbers(const json_t *a, size_t *n)
+/* Each of n fields of the fixture's object e against got[i]. */
+static void assert_fields(const char *name, const json_t *e,
+			  const char *const *keys, const double *got,
+			  size_t n, double tol)
 {
-	double *v;
+	char what[96];
 
-	*n = json_array_size(a);
-	v = rv_xcalloc(*n + 1, sizeof(*v));
-	for (size_t k = 0; k < *n; k++)
-		v[k] = json_number_value(json_array_get(a, k));
-	return v;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "%s %s", name, keys[i]);
+		assert_near(got[i], json_object_get(e, keys[i]), tol, what);
+	}
 }
 
 START_TEST(test_t_quantiles_match_the_closed_form)
@@ -98,22 +100,15 @@ START_TEST(test_mean_ci_matches_the_reference)
 	json_array_foreach(cases, i, c) {
 		const char *name = json_string_value(json_object_get(c, "name"));
 		json_t *e = json_object_get(c, "expected");
-		double *v = numbers(json_object_get(c, "values"), &n);
+		double *v = rh_numbers(json_object_get(c, "values"), &n);
+		static const char *const keys[] = { "mean", "sd", "se", "lo",
+						    "hi" };
 		struct stats_ci ci;
-		char what[96];
 
 		stats_mean_ci(v, n, &ci);
 		ck_assert_uint_eq(ci.n, n);
-		snprintf(what, sizeof(what), "%s mean", name);
-		assert_near(ci.mean, json_object_get(e, "mean"), 1e-12, what);
-		snprintf(what, sizeof(what), "%s sd", name);
-		assert_near(ci.sd, json_object_get(e, "sd"), 1e-12, what);
-		snprintf(what, sizeof(what), "%s se", name);
-		assert_near(ci.se, json_object_get(e, "se"), 1e-12, what);
-		snprintf(what, sizeof(what), "%s lo", name);
-		assert_near(ci.lo, json_object_get(e, "lo"), 1e-9, what);
-		snprintf(what, sizeof(what), "%s hi", name);
-		assert_near(ci.hi, json_object_get(e, "hi"), 1e-9, what);
+		assert_fields(name, e, keys, (double[]){ ci.mean, ci.sd, ci.se,
+			      ci.lo, ci.hi }, 5, 1e-9);
 		free(v);
 	}
 }
@@ -152,18 +147,14 @@ START_TEST(test_wilcoxon_matches_the_reference)
 	json_array_foreach(cases, i, c) {
 		const char *name = json_string_value(json_object_get(c, "name"));
 		json_t *e = json_object_get(c, "expected");
-		double *d = numbers(json_object_get(c, "d"), &n);
+		double *d = rh_numbers(json_object_get(c, "d"), &n);
+		static const char *const keys[] = { "w_plus", "w_minus", "p" };
 		struct stats_wilcoxon w;
-		char what[96];
 
 		stats_wilcoxon(d, n, &w);
 		ck_assert_uint_eq(w.n, (size_t)json_integer_value(json_object_get(e, "n")));
-		snprintf(what, sizeof(what), "%s w+", name);
-		assert_near(w.w_plus, json_object_get(e, "w_plus"), 1e-12, what);
-		snprintf(what, sizeof(what), "%s w-", name);
-		assert_near(w.w_minus, json_object_get(e, "w_minus"), 1e-12, what);
-		snprintf(what, sizeof(what), "%s p", name);
-		assert_near(w.p, json_object_get(e, "p"), 1e-9, what);
+		assert_fields(name, e, keys, (double[]){ w.w_plus, w.w_minus,
+			      w.p }, 3, 1e-9);
 		ck_assert_msg(w.exact == json_is_true(json_object_get(e, "exact")),
 			      "%s: exact %d", name, w.exact);
 		free(d);

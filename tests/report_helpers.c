@@ -95,3 +95,14 @@ size_t rh_count(const char *hay, const char *needle)
 		n++;
 	return n;
 }
+
+double *rh_numbers(const json_t *a, size_t *n)
+{
+	double *v;
+
+	*n = json_array_size(a);
+	v = rv_xcalloc(*n + 1, sizeof(*v));
+	for (size_t k = 0; k < *n; k++)
+		v[k] = json_number_value(json_array_get(a, k));
+	return v;
+}

@@ -5,6 +5,7 @@
 #ifndef RUNEVAL_TESTS_REPORT_HELPERS_H
 #define RUNEVAL_TESTS_REPORT_HELPERS_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 /*
@@ -35,5 +36,8 @@ void rh_tmp_teardown(void);
 
 /* Number of times needle occurs in hay. */
 size_t rh_count(const char *hay, const char *needle);
+
+/* The numbers of a JSON array (malloc'ed, one spare), its size in *n. */
+double *rh_numbers(const json_t *a, size_t *n);
 
 #endif

@@ -98,6 +98,10 @@ size_t evalstats_ks(const struct evalstats *e, size_t ks[24]);
 int evalstats_find(const struct evalstats_slice *v, size_t n,
 		   const char *name);
 
+/* s as a new JSON string, "(invalid UTF-8)" when it is none, null for
+   NULL: for names that came from a task app. */
+json_t *evalstats_json_str(const char *s);
+
 /*
  * The outcome as a new JSON object (see docs/result-schema.md,
  * summary.eval); per_seed adds the per-seed means (epochs, repeats).

@@ -14,10 +14,9 @@ static json_t *count(size_t n)
 	return json_integer((json_int_t)n);
 }
 
-/* A name from a task app: valid UTF-8 (jansson's check) or a stand-in. */
-static json_t *name(const char *s)
+json_t *evalstats_json_str(const char *s)
 {
-	json_t *v = json_string(s);
+	json_t *v = s ? json_string(s) : json_null();
 
 	return v ? v : json_string("(invalid UTF-8)");
 }
@@ -49,7 +48,7 @@ static json_t *slices_json(const struct evalstats *e,
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(a, json_pack(
 			"{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-			key, name(s[i].name), "rollouts", count(s[i].n),
+			key, evalstats_json_str(s[i].name), "rollouts", count(s[i].n),
 			"completed", count(s[i].completed),
 			"passed", count(s[i].passed),
 			"failures", count(s[i].failures),
@@ -65,7 +64,7 @@ static json_t *statuses_json(const struct evalstats *e)
 	json_t *o = json_object();
 
 	for (size_t i = 0; i < e->n_statuses; i++) {
-		json_t *k = name(e->statuses[i].name);
+		json_t *k = evalstats_json_str(e->statuses[i].name);
 
 		json_object_set_new(o, json_string_value(k),
 				    count(e->statuses[i].n));

@@ -55,7 +55,7 @@ static const char *gate_skip_ws(const char *p)
 	return p;
 }
 
-static char *gate_trimmed(const char *s, size_t n)
+char *report_gate_trimmed(const char *s, size_t n)
 {
 	while (n && isspace((unsigned char)*s))
 		s++, n--;
@@ -114,9 +114,9 @@ static const char *gate_args(const char **p, struct report_gate *g)
 	if (!close)
 		return "missing ')'";
 	comma = memchr(s, ',', (size_t)(close - s));
-	g->phase = gate_trimmed(s + 1, (size_t)((comma ? comma : close) - s - 1));
+	g->phase = report_gate_trimmed(s + 1, (size_t)((comma ? comma : close) - s - 1));
 	if (comma)
-		g->provider = gate_trimmed(comma + 1, (size_t)(close - comma - 1));
+		g->provider = report_gate_trimmed(comma + 1, (size_t)(close - comma - 1));
 	if (!g->phase || (comma && !g->provider))
 		return "empty phase or provider in '(...)'";
 	*p = close + 1;

@@ -138,6 +138,10 @@ void report_gate_details(const struct report_gate *g,
 json_t *report_gate_json(const struct report_gate *g,
 			 const struct report_gate_result *r);
 
+/* For report_gate.c and report_gate_eval.c: s[0..n) without the spaces
+   around it (malloc'ed), NULL when nothing is left. */
+char *report_gate_trimmed(const char *s, size_t n);
+
 /* For report_gate.c: the eval gates (report_gate_eval.c). */
 const char *report_gate_parse_eval(const char **p, struct report_gate *g);
 enum rv_code report_gate_eval_outcome(const struct report_gate *g,

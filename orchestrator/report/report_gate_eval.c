@@ -8,15 +8,6 @@
 #include <math.h>
 #include <string.h>
 
-static char *trimmed(const char *s, size_t n)
-{
-	while (n && isspace((unsigned char)*s))
-		s++, n--;
-	while (n && isspace((unsigned char)s[n - 1]))
-		n--;
-	return n ? rv_xstrndup(s, n) : NULL;
-}
-
 const char *report_gate_parse_eval(const char **p, struct report_gate *g)
 {
 	const char *s = *p, *close, *eq;
@@ -31,18 +22,18 @@ const char *report_gate_parse_eval(const char **p, struct report_gate *g)
 		return "missing ')'";
 	*p = close + 1;
 	if (g->stat == GATE_COUNT) {
-		g->status = trimmed(s + 1, (size_t)(close - s - 1));
+		g->status = report_gate_trimmed(s + 1, (size_t)(close - s - 1));
 		return g->status ? NULL : "count needs a status, as in count(network_error)";
 	}
 	eq = memchr(s, '=', (size_t)(close - s));
 	if (eq) {
-		char *key = trimmed(s + 1, (size_t)(eq - s - 1));
+		char *key = report_gate_trimmed(s + 1, (size_t)(eq - s - 1));
 
 		g->by = !key ? EVALSTATS_ALL : !strcmp(key, "task") ?
 			EVALSTATS_TASK : !strcmp(key, "difficulty") ?
 			EVALSTATS_DIFFICULTY : EVALSTATS_ALL;
 		free(key);
-		g->slice = trimmed(eq + 1, (size_t)(close - eq - 1));
+		g->slice = report_gate_trimmed(eq + 1, (size_t)(close - eq - 1));
 	}
 	if (!eq || g->by == EVALSTATS_ALL || !g->slice)
 		return "expected (task=NAME), (difficulty=NAME), (task=*) or (difficulty=*)";

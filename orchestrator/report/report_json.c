@@ -191,13 +191,6 @@ static json_t *baseline_json(const struct report_view *v)
 	return o;
 }
 
-static json_t *str_or_null(const char *s)
-{
-	json_t *v = s ? json_string(s) : json_null();
-
-	return v ? v : json_string("(invalid UTF-8)");
-}
-
 static json_t *seeds_json(const int64_t *v, size_t n)
 {
 	json_t *a = json_array();
@@ -212,7 +205,7 @@ static json_t *pair_json(const struct report_pair *p)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "baseline", str_or_null(p->base->name));
+	json_object_set_new(o, "baseline", evalstats_json_str(p->base->name));
 	json_object_set_new(o, "paired_seeds", json_integer((json_int_t)p->n));
 	json_object_set_new(o, "baseline_mean_reward", num_or_null(p->base_mean));
 	json_object_set_new(o, "candidate_mean_reward", num_or_null(p->cand_mean));
@@ -249,16 +242,16 @@ static json_t *eval_json(const struct report_view *v)
 		json_t *jobs = json_array();
 
 		for (size_t k = 0; k < g->n_jobs; k++)
-			json_array_append_new(jobs, str_or_null(
+			json_array_append_new(jobs, evalstats_json_str(
 				v->set->jobs[g->jobs[k]].name));
-		json_object_set_new(e, "name", str_or_null(g->name));
-		json_object_set_new(e, "identity", str_or_null(g->identity));
-		json_object_set_new(e, "app", str_or_null(g->app));
-		json_object_set_new(e, "app_version", str_or_null(g->app_version));
-		json_object_set_new(e, "policy", str_or_null(g->policy));
-		json_object_set_new(e, "model", str_or_null(g->model));
-		json_object_set_new(e, "provider", str_or_null(g->provider));
-		json_object_set_new(e, "env_name", str_or_null(g->env_name));
+		json_object_set_new(e, "name", evalstats_json_str(g->name));
+		json_object_set_new(e, "identity", evalstats_json_str(g->identity));
+		json_object_set_new(e, "app", evalstats_json_str(g->app));
+		json_object_set_new(e, "app_version", evalstats_json_str(g->app_version));
+		json_object_set_new(e, "policy", evalstats_json_str(g->policy));
+		json_object_set_new(e, "model", evalstats_json_str(g->model));
+		json_object_set_new(e, "provider", evalstats_json_str(g->provider));
+		json_object_set_new(e, "env_name", evalstats_json_str(g->env_name));
 		json_object_set_new(e, "jobs", jobs);
 		if (v->pairs)
 			json_object_set_new(e, "baseline", p ? pair_json(p) :
@@ -266,7 +259,7 @@ static json_t *eval_json(const struct report_view *v)
 		json_array_append_new(groups, e);
 	}
 	for (size_t i = 0; v->pairs && i < v->pairs->n_unpaired; i++)
-		json_array_append_new(un, str_or_null(v->pairs->unpaired[i]));
+		json_array_append_new(un, evalstats_json_str(v->pairs->unpaired[i]));
 	json_object_set_new(o, "groups", groups);
 	if (v->pairs)
 		json_object_set_new(o, "without_baseline", un);
