@@ -326,11 +326,11 @@ static void job_rollouts(struct job_shard *sh)
 	i = spans_begin(&sh->spans, rv_phase_name(RV_PHASE_ROLLOUTS), sh->label,
 			-1);
 	r = rollouts_run(&rc, sh->rs, sh->n, &e);
+	spans_end(&sh->spans, i, r, 1, e.msg);
+	job_console_end(sh, i, RV_PHASE_ROLLOUTS, r, e.msg);
 	if (r == RV_OK)		/* what the app says of itself and its tasks */
 		taskinfo_fill(rc.base_url, headers, sh->rs, sh->n,
 			      sh->index ? NULL : &job->app_info, &signals_stop);
-	spans_end(&sh->spans, i, r, 1, e.msg);
-	job_console_end(sh, i, RV_PHASE_ROLLOUTS, r, e.msg);
 	if (r != RV_OK && r != RV_ERR_INTR)
 		job_shard_fail(sh, RV_PHASE_ROLLOUTS, &e);
 	free(headers);
