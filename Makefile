@@ -13,9 +13,11 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/runeval
 DOCDIR ?= $(PREFIX)/share/doc/runeval
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
-PKGS := libcurl libwebsockets jansson libarchive libcrypto
+PKGS := libcurl libwebsockets jansson libarchive libcrypto yaml-0.1
 TEST_PKGS := check
 
 ifeq ($(SAN),1)
@@ -29,19 +31,28 @@ BUILD ?= build
 SANFLAGS :=
 endif
 
-# A fresh machine has none of the -dev packages: install them first.
-DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo yes)
+# A fresh machine has none of the -dev packages.  make never installs
+# anything itself: it stops and says the one command that does.
+DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
+NO_DEPS_GOALS := clean help
 ifneq ($(DEPS_OK),yes)
-ifneq ($(MAKECMDGOALS),clean)
-$(info runeval: installing build dependencies (scripts/install-deps.sh))
-DEPS_RC := $(shell bash scripts/install-deps.sh >&2; echo $$?)
-ifneq ($(DEPS_RC),0)
-$(error scripts/install-deps.sh failed; install the packages it lists and retry)
+ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(error missing build dependencies ($(strip $(shell for p in $(PKGS); do \
+	pkg-config --exists $$p 2>/dev/null || printf '%s ' $$p; done))); \
+	install them with:  sudo bash scripts/install-deps.sh)
 endif
+endif
+TEST_GOALS := test tests valgrind
+ifneq ($(filter $(TEST_GOALS),$(MAKECMDGOALS)),)
+ifneq ($(shell pkg-config --exists $(TEST_PKGS) 2>/dev/null && echo yes),yes)
+$(error missing test dependencies ($(TEST_PKGS)); install them with:  \
+	sudo bash scripts/install-deps.sh --test)
 endif
 endif
 
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+# The release (semantic version, from VERSION) and the commit built.
+VERSION := $(shell cat VERSION)
+GIT_HASH := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
@@ -53,7 +64,8 @@ CFLAGS ?= $(OPT) -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
 	-Wmissing-prototypes -Wstrict-prototypes
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) $(SANFLAGS) \
-	-DRUNEVAL_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP
+	-DRUNEVAL_VERSION='"$(VERSION)"' -DRUNEVAL_GIT='"$(GIT_HASH)"' \
+	$(PKG_CFLAGS) -MMD -MP
 # --as-needed: each program records only the libraries it calls, so that
 # runeval (which loads libarchive and libwebsockets when a sandbox mode
 # needs them, see orchestrator/rv_dl.h) starts without them.
@@ -131,7 +143,11 @@ ALL_LIBS := $(LIBORCH) $(LIBTASKAPP) $(LIBLITE) $(LIBCORE)
 BINS := $(BUILD)/runeval $(BUILD)/taskapp $(BUILD)/daytona-lite
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-all: $(BINS)
+MAN_PAGES := $(patsubst docs/man/%.1.in,$(BUILD)/man/%.1,\
+	$(wildcard docs/man/*.1.in))
+
+# everything the documented commands use: the sandbox bundle, the manuals
+all: $(BINS) bundle man
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -173,6 +189,11 @@ bundle: $(BUILD)/taskapp-bundle/.stamp
 $(BUILD)/taskapp-bundle/.stamp: $(BUILD)/taskapp scripts/make-bundle.sh
 	$(Q)bash scripts/make-bundle.sh $(BUILD)/taskapp $(BUILD)/taskapp-bundle
 	@touch $@
+
+# The manuals, with the option lists the programs themselves print.
+man: $(MAN_PAGES)
+$(BUILD)/man/%.1: docs/man/%.1.in scripts/make-man.sh $(BINS) VERSION
+	$(Q)bash scripts/make-man.sh $(BUILD) $< $@
 
 test: all tests bundle
 	$(Q)BUILD=$(BUILD) bash scripts/run-tests.sh $(TESTS)
@@ -216,16 +237,21 @@ boundaries)"
 
 install: all bundle
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
-	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/runeval $(BUILD)/daytona-lite $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/taskapp $(DESTDIR)$(BINDIR)/runeval-taskapp
 	rm -rf $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle
 	cp -a $(BUILD)/taskapp-bundle $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle
 	rm -f $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle/.stamp
 	install -m 644 README.md $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR)
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 scripts/completion/runeval.bash \
+		$(DESTDIR)$(COMPLETIONDIR)/runeval
 
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests test valgrind bench bundle check-headers install clean
+.PHONY: all tests test valgrind bench bundle man check-headers install clean
 .SUFFIXES:
 .DELETE_ON_ERROR:
 .SECONDARY:

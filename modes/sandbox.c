@@ -12,9 +12,11 @@
 #include "mode.h"
 
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_redact.h"
 #include "tarball.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +173,58 @@ static enum rv_code sandbox_install(struct mode_app *app, struct rv_err *err)
 	return rc;
 }
 
+/*
+ * How to reach a kept sandbox's app: a curl line with the header names
+ * and shell variables for their values (a note is printed and may be
+ * logged: never a value), where the values come from, and how to delete
+ * it.  "X-Daytona-Preview-Token" becomes $X_DAYTONA_PREVIEW_TOKEN.
+ */
+static char *sandbox_kept_note(const struct mode_app *app)
+{
+	struct rv_buf b = RV_BUF_INIT, vars = RV_BUF_INIT;
+
+	rv_buf_addf(&b, "sandbox '%s' (provider %s, job %s) kept; its app "
+		    "listens on port %d.  Reach it with:\n  curl -H "
+		    "\"X-API-Key: $ENVIRONMENT_API_KEY\"", app->sb->id,
+		    app->provider->name, app->pcfg->job_id, app->port);
+	for (char **h = app->preview.headers; h && *h; h++) {
+		const char *colon = strchr(*h, ':');
+		size_t len = colon ? (size_t)(colon - *h) : strlen(*h);
+		const char *value = colon ? colon + 1 + (colon[1] == ' ') : "";
+		char *red = rv_redact(value);
+
+		rv_buf_addf(&b, " -H \"%.*s: ", (int)len, *h);
+		if (!strcmp(red, value)) {	/* not a secret: as it is */
+			rv_buf_addf(&b, "%s\"", value);
+			free(red);
+			continue;
+		}
+		free(red);
+		rv_buf_adds(&b, "$");
+		rv_buf_addf(&vars, "%s", vars.len ? ", " : "");
+		for (size_t i = 0; i < len; i++) {
+			char c = (*h)[i] == '-' ? '_' :
+				(char)toupper((unsigned char)(*h)[i]);
+
+			rv_buf_add(&b, &c, 1);
+			rv_buf_add(&vars, &c, 1);
+		}
+		rv_buf_adds(&b, "\"");
+	}
+	rv_buf_addf(&b, " %s/health\n", app->preview.url ? app->preview.url :
+		    "<preview URL>");
+	if (vars.len)
+		rv_buf_addf(&b, "  %s: the token of the provider's preview of "
+			    "port %d (its preview-url call)\n", vars.data,
+			    app->port);
+	rv_buf_addf(&b, "  ENVIRONMENT_API_KEY: the app's key; set it before "
+		    "running runeval to choose it (else the job minted one)\n"
+		    "  delete it with: runeval reap --job %s",
+		    app->pcfg->job_id);
+	rv_buf_release(&vars);
+	return rv_buf_detach(&b, NULL);
+}
+
 static enum rv_code sandbox_teardown(struct mode_app *app,
 				     struct rv_err *err)
 {
@@ -178,15 +232,7 @@ static enum rv_code sandbox_teardown(struct mode_app *app,
 
 	if (app->keep && app->sb && app->owns_sb) {
 		free(app->kept_note);
-		app->kept_note = rv_xasprintf(
-			"sandbox '%s' (provider %s, job %s) kept: the app "
-			"listens on port %d%s%s; its preview token comes from "
-			"the provider's preview-url call; delete it with "
-			"'runeval reap --job %s'", app->sb->id,
-			app->provider->name, app->pcfg->job_id, app->port,
-			app->preview.url ? " at " : "",
-			app->preview.url ? app->preview.url : "",
-			app->pcfg->job_id);
+		app->kept_note = sandbox_kept_note(app);
 		sandbox_journal(app, "kept", NULL);
 		/* leave the app running: free the handle only */
 		app->proc = NULL;

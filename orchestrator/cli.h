@@ -1,11 +1,15 @@
 /*
- * cli: runeval's command line (`runeval --local [options]`).
+ * cli: runeval's job options (`runeval --local [options]`).
  *
- * cli_parse() sets every default, runs getopt_long, then validates
- * across options; on failure it returns RV_ERR_USAGE with a one-line
- * message naming the option, and main prints it with a hint to --help.
- * Strings in struct cli_options point into argv (borrowed) except the
- * seed array, which cli_options_release() frees.
+ * cli_parse() sets every default, then applies the configuration file
+ * (--config FILE, else ./runeval.yaml when present), the environment
+ * (RUNEVAL_<OPTION>, which the .env file has filled without overriding)
+ * and the command line, each winning over the ones before, and validates
+ * across options.  The options themselves are one table (cli_opts.h).
+ * On failure it returns RV_ERR_USAGE with a one-line message naming the
+ * option and where it came from; main prints it with a hint to --help.
+ * Strings in struct cli_options point into argv or into strings the
+ * options own; cli_options_release() frees what they own.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_CLI_H
 #define RUNEVAL_ORCHESTRATOR_CLI_H
@@ -36,6 +40,10 @@
 #define CLI_EXIT_INTERRUPTED 130	/* SIGINT or SIGTERM */
 
 #define CLI_MAX_SANDBOXES 64
+#define CLI_MAX_OPTS 96		/* rows of the option table, at most */
+#define CLI_DEFAULT_SANDBOX_RETRIES 3
+#define CLI_DEFAULT_RETRIES 3
+#define CLI_DEFAULT_CONFIG "runeval.yaml"
 
 struct cli_options {
 	const char *mode;		/* "local"; NULL until a mode flag */
@@ -45,17 +53,21 @@ struct cli_options {
 	const char *image;
 	const char *target;		/* region; NULL = $DAYTONA_TARGET */
 	const char *setup_cmd;		/* install step, or NULL */
-	unsigned sandboxes;		/* shards of the seeds (default 1) */
-	bool keep;			/* leave the sandbox up */
+	unsigned sandboxes;		/* sandboxes pulling seeds (default 1) */
+	unsigned sandbox_retries;	/* replacements per sandbox slot */
+	bool keep;			/* leave the sandboxes up */
+	bool lite;			/* start the provider's offline server
+					   (daytona-lite) for the job */
 	double provision_timeout_s;	/* 0 = the provider's default */
 	long *seeds;			/* malloc'ed, in the given order */
 	size_t n_seeds;
 	unsigned epochs;		/* runs of each seed (default 1) */
 	bool epochs_given;		/* --epochs: repeated seeds allowed */
 	double pass_threshold;		/* a rollout passes at reward >= it */
+	const char *allow_status_list;	/* --allow-status LIST, or NULL */
 	const char *allow_status[CLI_MAX_ALLOW_STATUS + 1];	/* NULL-ended,
 					   into allow_status_text */
-	char *allow_status_text;	/* malloc'ed copy of the lists */
+	char *allow_status_text;	/* malloc'ed copy of the list */
 	double junit_fail_below;	/* NAN: reward-0 rollouts pass */
 	bool prom_strict;		/* metrics.prom promtool-clean */
 	unsigned concurrency;
@@ -63,6 +75,9 @@ struct cli_options {
 	const char *model;		/* NULL = the task app's default */
 	const char *inference_url;
 	double timeout_s;		/* per rollout */
+	unsigned retries;		/* per rollout, transient failures */
+	long max_failures;		/* stop past N failed; -1 = never */
+	double max_failures_pct;	/* or past P% of the seeds; -1 */
 	double health_timeout_s;
 	const char *app_dir;		/* NULL = the bundled task app */
 	const char *start_cmd;		/* NULL = derived from the app */
@@ -73,7 +88,19 @@ struct cli_options {
 	const char *env_file;		/* NULL = .env when present */
 	bool quiet, verbose, no_progress, json;
 	bool help, version;
+	const char *config_file;	/* --config, or ./runeval.yaml, or NULL */
+	bool dry_run;			/* print the plan; create nothing */
+	bool force;			/* --out may name a non-empty directory */
+	bool no_out;			/* keep nothing but stdout */
+
+	/* --- bookkeeping of cli_parse() -------------------------------- */
+	unsigned char src[CLI_MAX_OPTS];	/* enum cli_src of each row */
+	char **kept;			/* strings the options own */
+	size_t n_kept;
 };
+
+/* Keep s (copied) for as long as opt: the value of a file or variable. */
+const char *cli_options_keep(struct cli_options *opt, const char *s);
 
 /* Parse argv (argv[0] is the program).  opt is overwritten. */
 enum rv_code cli_parse(int argc, char **argv, struct cli_options *opt,
@@ -92,7 +119,18 @@ enum rv_code cli_parse_seed_list(const char *s, bool repeats, long **seeds,
 /* Is status allowed (success, or one of --allow-status)? */
 bool cli_status_allowed(const struct cli_options *opt, const char *status);
 
-/* The --help text. */
-void cli_usage(FILE *out);
+/*
+ * Apply the configuration file path (YAML: "option: value" lines, see
+ * cli_config.c) to opt.  RV_ERR_USAGE naming the file and line.
+ */
+enum rv_code cli_config_load(struct cli_options *opt, const char *path,
+			     struct rv_err *err);
+
+/* The effective configuration, in the file's shape, secrets redacted;
+   values still at their default are comments. */
+void cli_config_print(const struct cli_options *opt, FILE *out);
+
+/* The --help text: one screen (brief), or every option. */
+void cli_usage(FILE *out, bool brief);
 
 #endif

@@ -1,4 +1,5 @@
-/* console: progress line and final report (see console.h). */
+/* console: the progress lines (see console.h; the final report is
+   console_report.c). */
 #include "console.h"
 
 #include "cli.h"
@@ -18,6 +19,15 @@
 #define CONSOLE_REDRAW_NS (100 * RV_NS_PER_MS)
 #define CONSOLE_PLAIN_NS (5 * RV_NS_PER_SEC)
 
+/* Where a sandbox slot is in its bring-up. */
+enum console_sb {
+	CONSOLE_SB_NONE = 0,	/* not started, or torn down */
+	CONSOLE_SB_PROVISIONING,
+	CONSOLE_SB_PROVISIONED,	/* and installing, starting, ... */
+	CONSOLE_SB_UPLOADING,
+	CONSOLE_SB_HEALTHY,
+};
+
 struct console *console_new(const struct cli_options *opt, size_t total,
 			    FILE *report_out)
 {
@@ -33,25 +43,118 @@ struct console *console_new(const struct cli_options *opt, size_t total,
 
 void console_free(struct console *c)
 {
+	if (c)
+		free(c->sb);
 	free(c);
 }
 
-void console_phase_begin(struct console *c, enum rv_phase phase)
+void console_sandboxes(struct console *c, unsigned m, bool sandboxed)
+{
+	if (!c || !sandboxed || !m)
+		return;
+	free(c->sb);
+	c->sb = rv_xcalloc(m, 1);
+	c->n_sb = m;
+}
+
+/* "sandboxes: 3/8 provisioned, 2 uploading, 1 healthy" */
+static void console_up_line(const struct console *c, char *buf, size_t size)
+{
+	unsigned n[CONSOLE_SB_HEALTHY + 1] = { 0 }, provisioned;
+
+	for (unsigned i = 0; i < c->n_sb; i++)
+		n[c->sb[i]]++;
+	provisioned = n[CONSOLE_SB_PROVISIONED] + n[CONSOLE_SB_UPLOADING] +
+		n[CONSOLE_SB_HEALTHY];
+	snprintf(buf, size, "sandboxes: %u/%u provisioned, %u uploading, %u "
+		 "healthy", provisioned, c->n_sb, n[CONSOLE_SB_UPLOADING],
+		 n[CONSOLE_SB_HEALTHY]);
+}
+
+/* Redraw the bring-up line (on a terminal, or a plain line at most once
+   a second and when every sandbox is healthy). */
+static void console_draw_up(struct console *c)
+{
+	uint64_t now = rv_now_ns();
+	char line[96];
+	bool all;
+
+	if (!c->sb || !c->progress || c->rolling)
+		return;
+	console_up_line(c, line, sizeof(line));
+	if (!strcmp(line, c->last_up))
+		return;
+	all = true;
+	for (unsigned i = 0; all && i < c->n_sb; i++)
+		all = c->sb[i] == CONSOLE_SB_HEALTHY;
+	if (c->tty) {
+		fprintf(stderr, "\r\033[K%s", line);
+		c->line_shown = true;
+	} else if (all || now - c->last_draw_ns >= RV_NS_PER_SEC) {
+		fprintf(stderr, "runeval: %s\n", line);
+	} else {
+		return;
+	}
+	fflush(stderr);
+	snprintf(c->last_up, sizeof(c->last_up), "%s", line);
+	c->last_draw_ns = now;
+}
+
+/* A slot's bring-up state after phase begins (begin) or ends. */
+static void console_track(struct console *c, unsigned slot,
+			  enum rv_phase phase, bool begin, bool ok)
+{
+	unsigned char *st;
+
+	if (!c->sb || slot >= c->n_sb)
+		return;
+	st = &c->sb[slot];
+	if (phase == RV_PHASE_PROVISION)
+		*st = begin ? CONSOLE_SB_PROVISIONING : ok ?
+			CONSOLE_SB_PROVISIONED : CONSOLE_SB_NONE;
+	else if (phase == RV_PHASE_UPLOAD)
+		*st = begin ? CONSOLE_SB_UPLOADING : CONSOLE_SB_PROVISIONED;
+	else if (phase == RV_PHASE_HEALTH && !begin && ok)
+		*st = CONSOLE_SB_HEALTHY;
+	else if (phase == RV_PHASE_TEARDOWN && begin)
+		*st = CONSOLE_SB_NONE;
+	else if (phase == RV_PHASE_ROLLOUTS && begin && !c->rolling) {
+		/* the bring-up line gives way to the rollouts' */
+		console_draw_up(c);
+		if (!c->tty && c->last_up[0] && c->progress) {
+			char line[96];
+
+			console_up_line(c, line, sizeof(line));
+			if (strcmp(line, c->last_up))
+				fprintf(stderr, "runeval: %s\n", line);
+		}
+		console_progress_done(c);
+		c->rolling = true;
+		return;
+	}
+	console_draw_up(c);
+}
+
+void console_phase_begin(struct console *c, unsigned slot,
+			 enum rv_phase phase)
 {
 	if (!c)
 		return;
-	if (phase == RV_PHASE_ROLLOUTS)
+	if (phase == RV_PHASE_ROLLOUTS && !c->rolling)
 		c->start_ns = c->last_draw_ns = rv_now_ns();
 	if (c->opt->verbose)
 		rv_debug("%s ...", rv_phase_name(phase));
+	console_track(c, slot, phase, true, true);
 }
 
-void console_phase_end(struct console *c, enum rv_phase phase,
+void console_phase_end(struct console *c, unsigned slot, enum rv_phase phase,
 		       enum rv_code rc, double ms, const char *error)
 {
 	if (!c)
 		return;
-	console_progress_done(c);
+	if (!c->sb || c->rolling || c->opt->verbose)
+		console_progress_done(c);
+	console_track(c, slot, phase, false, rc == RV_OK);
 	if (c->opt->verbose)
 		rv_debug("%s %s (%.1f ms)%s%s", rv_phase_name(phase),
 			 rc == RV_OK ? "ok" :

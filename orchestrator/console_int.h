@@ -23,6 +23,11 @@ struct console {
 	double reward_sum;		/* of the completed (|r| <= 1e9 each) */
 	uint64_t start_ns, last_draw_ns;
 	size_t last_plain_done;
+	/* bring-up */
+	unsigned char *sb;	/* enum console_sb per slot, or NULL */
+	unsigned n_sb;
+	bool rolling;		/* the rollouts have begun */
+	char last_up[96];	/* the last bring-up line drawn */
 };
 
 /* "seed 3", or "seed 3 (epoch 2)" when the job runs epochs. */

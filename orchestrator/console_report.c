@@ -288,7 +288,8 @@ void console_report(struct console *c, const struct job_outcome *job,
 		console_seed_table(f, c, job);
 		console_outcome(f, &s->eval);
 		console_phase_table(f, s);
-		fprintf(f, "\nresults: %s\n", job->result_path);
+		fprintf(f, "\nresults: %s\n", job->result_path ?
+			job->result_path : "not kept (--no-out)");
 	}
 	console_last_line(f, job, &s->eval);
 	fflush(f);

@@ -5,6 +5,7 @@
 #include "rollouts.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
+#include "rv_json.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -164,7 +165,7 @@ void eval_failure_line(const struct rollout *rs, size_t n,
 	}
 }
 
-void eval_rollout_json(json_t *o, const struct rollout *r,
+void eval_rollout_text(struct rv_buf *b, const struct rollout *r,
 		       const struct cli_options *opt, double start_ms)
 {
 	static const char *const cls[] = {
@@ -172,29 +173,13 @@ void eval_rollout_json(json_t *o, const struct rollout *r,
 		[EVALSTATS_TRANSPORT] = "transport_failure",
 	};
 	enum evalstats_class c = eval_class(r, opt);
-	bool tok = r->tokens[0] >= 0 || r->tokens[1] >= 0 || r->tokens[2] >= 0;
 
-	json_object_set_new(o, "epoch", json_integer(r->epoch ? r->epoch : 1));
-	json_object_set_new(o, "transport", json_string(
-		rollout_transport_name(rollout_transport(r))));
-	json_object_set_new(o, "status", evalstats_json_str(eval_status(r)));
-	json_object_set_new(o, "outcome", json_string(cls[c]));
-	json_object_set_new(o, "passed", json_boolean(
-		c != EVALSTATS_TRANSPORT && r->reward >= opt->pass_threshold));
-	json_object_set_new(o, "reward_source", evalstats_json_str(r->ok ?
-		r->reward_source : NULL));
-	json_object_set_new(o, "task", evalstats_json_str(r->task));
-	json_object_set_new(o, "difficulty", evalstats_json_str(r->difficulty));
-	json_object_set_new(o, "tokens", tok ? json_pack("{s:o, s:o, s:o}",
-		"prompt", r->tokens[0] >= 0 ? json_integer(r->tokens[0]) :
-			json_null(),
-		"completion", r->tokens[1] >= 0 ? json_integer(r->tokens[1]) :
-			json_null(),
-		"total", r->tokens[2] >= 0 ? json_integer(r->tokens[2]) :
-			json_null()) : json_null());
-	json_object_set_new(o, "start_ms", isfinite(start_ms) ?
-			    json_real(round(start_ms * 1000) / 1000) :
-			    json_null());
+	rv_buf_adds(b, ",\"status\":");
+	rv_json_add_str(b, eval_status(r));
+	rv_buf_addf(b, ",\"outcome\":\"%s\",\"passed\":%s,\"start_ms\":",
+		    cls[c], c != EVALSTATS_TRANSPORT &&
+		    r->reward >= opt->pass_threshold ? "true" : "false");
+	rv_json_add_num(b, round(start_ms * 1000) / 1000);
 }
 
 void eval_config_json(json_t *config, const struct cli_options *opt)

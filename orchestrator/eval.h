@@ -54,9 +54,13 @@ void eval_count(const struct rollout *rs, size_t n,
 void eval_failure_line(const struct rollout *rs, size_t n,
 		       const struct cli_options *opt, struct rv_buf *b);
 
-/* result.json: the outcome fields of one rollout's object o, and of the
-   config object. */
-void eval_rollout_json(json_t *o, const struct rollout *r,
+/*
+ * result.json: the outcome of one record as members appended to its
+ * object's text (",\"status\":...,\"outcome\":...,\"passed\":...,
+ * \"start_ms\":..."; start_ms NAN is null), and the eval's settings in the
+ * config object.
+ */
+void eval_rollout_text(struct rv_buf *b, const struct rollout *r,
 		       const struct cli_options *opt, double start_ms);
 void eval_config_json(json_t *config, const struct cli_options *opt);
 

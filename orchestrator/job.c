@@ -6,12 +6,16 @@
 #include "journal.h"
 #include "mode.h"
 #include "provider.h"
+#include "result.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_fs.h"
+#include "rv_http.h"
 #include "rv_log.h"
 #include "rv_redact.h"
+#include "seedq.h"
+#include "seedlog.h"
 #include "signals.h"
 
 #include <ctype.h>
@@ -20,6 +24,12 @@
 
 #define JOB_STOP_GRACE_MS 3000
 #define JOB_MAX_CREATING 8	/* sandbox creates in flight at once */
+#define JOB_ALIVE_TIMEOUT_MS 3000	/* is a silent app still up? */
+#define JOB_REPLACE_BASE_MS 200	/* pause before a replacement */
+#define JOB_REPLACE_CAP_MS 2000
+#define JOB_RETRY_BASE_MS 100	/* first rollout retry within 0.1 s */
+#define JOB_RETRY_CAP_MS 5000
+#define JOB_DOWN_FAILURES 8	/* bring-ups failed, none up: give up */
 
 const char *job_status_name(enum job_status s)
 {
@@ -32,19 +42,20 @@ const char *job_status_name(enum job_status s)
 }
 
 /*
- * One sandbox and its slice of the seeds.  A job has n_sandboxes of
- * them, each run by its own thread (the first by the caller's).
+ * One sandbox slot: a sandbox (a process in local mode) that pulls seeds
+ * from the job's queue.  A job has n_sandboxes of them, each run by its
+ * own thread.  When its sandbox fails to come up or is lost mid-job, the
+ * slot tears it down and brings up another, --sandbox-retries times.
  */
 struct job_shard {
 	struct job *job;
 	unsigned index;
+	unsigned gen;			/* replacements so far */
 	struct provider_config pcfg;
 	struct mode_app app;
 	struct health_wait health;
 	struct spans spans;		/* merged into job->spans at the end */
 	struct provider_attempts attempts;
-	struct rollout *rs;
-	size_t n;
 	char name[96];			/* client-chosen sandbox name */
 	char label[64];			/* sandbox label of its spans */
 	char *log_path;
@@ -52,6 +63,9 @@ struct job_shard {
 	const char *app_env[2];
 	struct rv_err err;		/* its first failure */
 	enum rv_phase failed_phase;
+	struct rv_err teardown_err;	/* its first failed teardown */
+	char *kept;			/* --keep notes of its sandboxes */
+	bool up;			/* its current sandbox is healthy */
 	pthread_t thread;
 	bool threaded;
 };
@@ -81,46 +95,51 @@ static enum rv_code job_journal(struct mode_app *app, const char *event,
 }
 
 /* Does the job's mode give each shard a sandbox of its own? */
-static bool job_sandboxed(const struct job *job)
+bool job_sandboxed(const struct job *job)
 {
 	return (job->mode->flags & MODE_SANDBOXED) != 0;
 }
 
-static void job_shard_init(struct job_shard *sh, struct job *job,
-			   unsigned index)
+/*
+ * The name of the slot's next sandbox: unique, lowercase, recognisable:
+ * runeval-<job>-<slot>, then -<slot>-<replacement>, and in a resumed
+ * job runeval-<job>-r<run>-<slot>...
+ */
+static void job_shard_name(struct job_shard *sh)
 {
-	bool sandboxed = job_sandboxed(job);
+	struct job *job = sh->job;
+	char run[16] = "", gen[16] = "";
 
-	sh->job = job;
-	sh->index = index;
-	sh->failed_phase = RV_PHASE_NONE;
-	if (sandboxed) {
-		/* unique, lowercase, recognisable: runeval-<job>-<shard> */
-		snprintf(sh->name, sizeof(sh->name), "runeval-%s-%u", job->id,
-			 index);
+	if (!job_sandboxed(job)) {
+		snprintf(sh->name, sizeof(sh->name), "%s-%u", job->mode->label,
+			 sh->index);
+		if (sh->index == 0)
+			snprintf(sh->name, sizeof(sh->name), "%s",
+				 job->sandbox);
+	} else {
+		if (job->run)
+			snprintf(run, sizeof(run), "r%u-", job->run);
+		if (sh->gen)
+			snprintf(gen, sizeof(gen), "-%u", sh->gen);
+		snprintf(sh->name, sizeof(sh->name), "runeval-%s-%s%u%s",
+			 job->id, run, sh->index, gen);
 		for (char *p = sh->name; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
-	} else {
-		snprintf(sh->name, sizeof(sh->name), "%s", job->sandbox);
 	}
-	snprintf(sh->label, sizeof(sh->label), "%s", sh->name);
-	sh->spans.t0_ns = job->spans.t0_ns;
-	sh->spans.wall0_ns = job->spans.wall0_ns;
-	sh->pcfg.job_id = job->id;
-	sh->pcfg.name = sh->name;
-	sh->pcfg.snapshot = job->opt->snapshot;
-	sh->pcfg.image = job->opt->image;
-	sh->pcfg.target = job->target;
-	sh->pcfg.api_url = job->api_url;
-	sh->pcfg.cancel = &signals_stop;
-	sh->pcfg.attempts = &sh->attempts;
-	sh->pcfg.create_timeout_ms = (long)(job->opt->provision_timeout_s *
-					    1000.0);
-	/* provider-side backstops: idle stop, then delete on stop */
-	sh->pcfg.auto_stop_min = (long)(job->opt->timeout_s / 60.0) + 30;
-	sh->pcfg.auto_delete_min = job->opt->keep ? -1 : 0;
-	sh->key_kv = rv_xasprintf("ENVIRONMENT_API_KEY=%s", job->api_key);
-	sh->app_env[0] = sh->key_kv;
+	snprintf(sh->label, sizeof(sh->label), "%.63s", sh->name);
+}
+
+/* A fresh mode_app for the slot's next sandbox (or app). */
+static void job_shard_app(struct job_shard *sh)
+{
+	struct job *job = sh->job;
+	bool sandboxed = job_sandboxed(job);
+
+	free(sh->app.kept_note);
+	memset(&sh->app, 0, sizeof(sh->app));
+	free(sh->log_path);
+	sh->log_path = NULL;
+	job_shard_name(sh);
 	sh->app.mode = job->mode;
 	sh->app.provider = job->provider;
 	sh->app.pcfg = &sh->pcfg;
@@ -140,10 +159,38 @@ static void job_shard_init(struct job_shard *sh, struct job *job,
 	sh->app.journal = sandboxed ? job_journal : NULL;
 	sh->app.journal_arg = sh;
 	sh->app.keep = job->opt->keep;
+	sh->up = false;
+}
+
+static void job_shard_init(struct job_shard *sh, struct job *job,
+			   unsigned index)
+{
+	sh->job = job;
+	sh->index = index;
+	sh->failed_phase = RV_PHASE_NONE;
+	sh->spans.t0_ns = job->spans.t0_ns;
+	sh->spans.wall0_ns = job->spans.wall0_ns;
+	sh->pcfg.job_id = job->id;
+	sh->pcfg.name = sh->name;
+	sh->pcfg.snapshot = job->opt->snapshot;
+	sh->pcfg.image = job->opt->image;
+	sh->pcfg.target = job->target;
+	sh->pcfg.api_url = job->api_url;
+	sh->pcfg.api_key = job->lite.api_key;	/* --lite's, else NULL */
+	sh->pcfg.cancel = &signals_stop;
+	sh->pcfg.attempts = &sh->attempts;
+	sh->pcfg.create_timeout_ms = (long)(job->opt->provision_timeout_s *
+					    1000.0);
+	/* provider-side backstops: idle stop, then delete on stop */
+	sh->pcfg.auto_stop_min = (long)(job->opt->timeout_s / 60.0) + 30;
+	sh->pcfg.auto_delete_min = job->opt->keep ? -1 : 0;
+	sh->key_kv = rv_xasprintf("ENVIRONMENT_API_KEY=%s", job->api_key);
+	sh->app_env[0] = sh->key_kv;
 	sh->health.api_key = job->api_key;
 	sh->health.timeout_ms = (long)(job->opt->health_timeout_s * 1000.0);
 	sh->health.cancel = &signals_stop;
 	sh->health.wake_fd = signals_fd();
+	job_shard_app(sh);
 }
 
 static void job_shard_release(struct job_shard *sh)
@@ -154,6 +201,7 @@ static void job_shard_release(struct job_shard *sh)
 	free(sh->log_path);
 	free(sh->key_kv);
 	free(sh->app.kept_note);
+	free(sh->kept);
 }
 
 static void job_shard_fail(struct job_shard *sh, enum rv_phase phase,
@@ -236,11 +284,11 @@ static void job_shard_span_end(struct job_shard *sh, size_t i, size_t mark,
 	}
 }
 
-static void job_console_begin(struct job *job, enum rv_phase phase)
+static void job_console_begin(struct job_shard *sh, enum rv_phase phase)
 {
-	job_lock(job);
-	console_phase_begin(job->console, phase);
-	job_unlock(job);
+	job_lock(sh->job);
+	console_phase_begin(sh->job->console, sh->index, phase);
+	job_unlock(sh->job);
 }
 
 static void job_console_end(struct job_shard *sh, size_t i,
@@ -248,8 +296,22 @@ static void job_console_end(struct job_shard *sh, size_t i,
 			    const char *error)
 {
 	job_lock(sh->job);
-	console_phase_end(sh->job->console, phase, rc,
+	console_phase_end(sh->job->console, sh->index, phase, rc,
 			  spans_ms(&sh->spans, i), error);
+	job_unlock(sh->job);
+}
+
+/*
+ * A bring-up failed, or a sandbox was lost.  The first failure of a slot
+ * is kept for the job (it becomes the job's error when seeds are left
+ * that no sandbox ran).
+ */
+static void job_note_failure(struct job_shard *sh, enum rv_phase phase,
+			     const struct rv_err *e)
+{
+	job_shard_fail(sh, phase, e);
+	job_lock(sh->job);
+	sh->job->ups_failed++;
 	job_unlock(sh->job);
 }
 
@@ -262,11 +324,11 @@ static enum rv_code job_bring_up(struct job_shard *sh)
 		size_t i, mark = sh->attempts.n;
 		enum rv_code rc;
 
-		if (signals_stop)
+		if (signals_stop || seedq_stopped(&sh->job->sched, NULL, 0))
 			return RV_ERR_INTR;
 		if (creates && !job_create_slot(sh->job))
 			return RV_ERR_INTR;
-		job_console_begin(sh->job, st->phase);
+		job_console_begin(sh, st->phase);
 		sh->app.attempts = 0;
 		i = spans_begin(&sh->spans, rv_phase_name(st->phase), sh->label,
 				-1);
@@ -277,10 +339,15 @@ static enum rv_code job_bring_up(struct job_shard *sh)
 		job_shard_span_end(sh, i, mark, rc, sh->app.attempts, e.msg);
 		job_console_end(sh, i, st->phase, rc, e.msg);
 		if (rc != RV_OK) {
-			job_shard_fail(sh, st->phase, &e);
+			if (rc != RV_ERR_INTR)
+				job_note_failure(sh, st->phase, &e);
 			return rc;
 		}
 	}
+	job_lock(sh->job);
+	sh->job->ups_ok++;
+	job_unlock(sh->job);
+	sh->up = true;
 	return RV_OK;
 }
 
@@ -290,10 +357,53 @@ static void job_on_rollout(void *arg, const struct rollout *r)
 
 	job_lock(job);
 	console_rollout(job->console, r);
+	seedlog_add(job->seedlog, r);
 	job_unlock(job);
 }
 
-static void job_rollouts(struct job_shard *sh)
+/*
+ * A transient failure: is the app still up?  A short health wait (the
+ * app's process is checked too) tells a dead app from a passing fault.
+ */
+static bool job_app_alive(void *arg)
+{
+	struct job_shard *sh = arg;
+	struct health_wait hw = sh->health;
+	struct rv_err e = RV_ERR_INIT;
+	enum rv_code rc;
+
+	hw.timeout_ms = JOB_ALIVE_TIMEOUT_MS;
+	hw.log_tail = NULL;
+	rc = health_wait(&sh->app, &hw, &e);
+	if (rc != RV_OK && rc != RV_ERR_INTR)
+		rv_warn("sandbox '%s': the task app stopped answering (%s); "
+			"replacing it", sh->label, e.msg);
+	health_wait_release(&hw);
+	return rc == RV_OK || rc == RV_ERR_INTR;
+}
+
+/* RV_ERR_CONNECT when the sandbox was lost (its rollouts requeued). */
+/*
+ * Once every record is final (the first shard whose rollouts drained),
+ * and only once: ask the app for its name and version and for the tasks
+ * of the seeds whose answers named none (taskinfo.h).
+ */
+static void job_taskinfo(struct job_shard *sh, const char *base_url,
+			 const char *const *headers)
+{
+	struct job *job = sh->job;
+	bool mine;
+
+	job_lock(job);
+	mine = !job->taskinfo_asked;
+	job->taskinfo_asked = true;
+	job_unlock(job);
+	if (mine)
+		taskinfo_fill(base_url, headers, job->rollouts, job->n_rollouts,
+			      &job->app_info, &signals_stop);
+}
+
+static enum rv_code job_rollouts(struct job_shard *sh)
 {
 	struct job *job = sh->job;
 	const struct cli_options *opt = job->opt;
@@ -309,7 +419,9 @@ static void job_rollouts(struct job_shard *sh)
 		.concurrency = opt->concurrency,
 		.timeout_ms = (long)(opt->timeout_s * 1000.0),
 		.cancel = &signals_stop, .wake_fd = signals_fd(),
-		.spans = &sh->spans, .sandbox = sh->label,
+		.spans = &sh->spans, .sandbox = sh->label, .run = job->run,
+		.sched = &job->sched, .proxied = job_sandboxed(job),
+		.alive = job_app_alive, .alive_arg = sh,
 		.on_done = job_on_rollout, .on_done_arg = job,
 	};
 	enum rv_code r;
@@ -322,19 +434,23 @@ static void job_rollouts(struct job_shard *sh)
 	for (size_t j = 0; j < n; j++)
 		headers[2 + j] = sh->app.preview.headers[j];
 	rc.headers = headers;
-	job_console_begin(job, RV_PHASE_ROLLOUTS);
+	job_console_begin(sh, RV_PHASE_ROLLOUTS);
 	i = spans_begin(&sh->spans, rv_phase_name(RV_PHASE_ROLLOUTS), sh->label,
 			-1);
-	r = rollouts_run(&rc, sh->rs, sh->n, &e);
+	r = rollouts_run(&rc, job->rollouts, &e);
 	spans_end(&sh->spans, i, r, 1, e.msg);
 	job_console_end(sh, i, RV_PHASE_ROLLOUTS, r, e.msg);
-	if (r == RV_OK)		/* what the app says of itself and its tasks */
-		taskinfo_fill(rc.base_url, headers, sh->rs, sh->n,
-			      sh->index ? NULL : &job->app_info, &signals_stop);
-	if (r != RV_OK && r != RV_ERR_INTR)
+	if (r == RV_ERR_CONNECT) {
+		rv_err_prefix(&e, "sandbox '%s' lost", sh->label);
+		job_note_failure(sh, RV_PHASE_ROLLOUTS, &e);
+	} else if (r != RV_OK && r != RV_ERR_INTR) {
 		job_shard_fail(sh, RV_PHASE_ROLLOUTS, &e);
+	}
+	if (r == RV_OK)		/* what the app says of itself and its tasks */
+		job_taskinfo(sh, rc.base_url, headers);
 	free(headers);
 	free(key_header);
+	return r;
 }
 
 /* Did the app die during the rollouts?  Say so. */
@@ -358,45 +474,125 @@ static void job_teardown(struct job_shard *sh)
 	size_t i, mark = sh->attempts.n;
 	enum rv_code rc;
 
-	job_console_begin(sh->job, RV_PHASE_TEARDOWN);
+	job_console_begin(sh, RV_PHASE_TEARDOWN);
 	i = spans_begin(&sh->spans, rv_phase_name(RV_PHASE_TEARDOWN), sh->label,
 			-1);
 	rc = mode_teardown(&sh->app, &e);
 	job_shard_span_end(sh, i, mark, rc, 1, e.msg);
 	job_console_end(sh, i, RV_PHASE_TEARDOWN, rc, e.msg);
-	if (rc != RV_OK)
-		job_shard_fail(sh, RV_PHASE_TEARDOWN, &e);
+	if (rc != RV_OK && sh->teardown_err.code == RV_OK)
+		sh->teardown_err = e;
+	if (sh->app.kept_note) {
+		char *all = sh->kept ? rv_xasprintf("%s\n%s", sh->kept,
+						    sh->app.kept_note) :
+			rv_xstrdup(sh->app.kept_note);
+
+		free(sh->kept);
+		sh->kept = all;
+	}
 }
 
-/* One shard's whole life; teardown always runs. */
+/*
+ * No sandbox has come up and JOB_DOWN_FAILURES bring-ups failed: the
+ * provider is down (or the app never starts); stop the job.
+ */
+static void job_check_down(struct job *job)
+{
+	char why[160];
+	bool down;
+
+	job_lock(job);
+	down = !job->ups_ok && job->ups_failed >= JOB_DOWN_FAILURES;
+	job_unlock(job);
+	if (!down)
+		return;
+	snprintf(why, sizeof(why), "gave up: %u sandbox bring-ups failed "
+		 "and none came up", JOB_DOWN_FAILURES);
+	job_lock(job);
+	job->gave_up = true;
+	job_unlock(job);
+	seedq_stop(&job->sched, why);
+}
+
+/* Wait before a replacement (false when a signal came). */
+static bool job_replace_pause(struct job_shard *sh)
+{
+	long ms = rv_backoff_ms(sh->gen, JOB_REPLACE_BASE_MS,
+				JOB_REPLACE_CAP_MS);
+
+	rv_sleep_ns((uint64_t)ms * RV_NS_PER_MS, &signals_stop);
+	return !signals_stop;
+}
+
+/*
+ * One slot's whole life: bring a sandbox up, run rollouts from the
+ * queue until it is drained, tear down (always); a sandbox that failed
+ * to come up or was lost is replaced while the slot has retries left
+ * and the queue has work.
+ */
 static void *job_shard_run(void *arg)
 {
 	struct job_shard *sh = arg;
+	struct job *job = sh->job;
 
-	if (job_bring_up(sh) == RV_OK && !signals_stop) {
-		job_rollouts(sh);
-		job_check_app_alive(sh);
+	for (;;) {
+		enum rv_code rc;
+		bool healthy = false;
+
+		if (!seedq_more(&job->sched))
+			break;
+		rc = job_bring_up(sh);
+		if (rc == RV_OK && !signals_stop) {
+			healthy = true;
+			rc = job_rollouts(sh);
+			if (rc == RV_OK)
+				job_check_app_alive(sh);
+		}
+		if (rc != RV_OK)	/* a failed sandbox is never kept */
+			sh->app.keep = false;
+		job_teardown(sh);
+		if (rc == RV_OK || rc == RV_ERR_INTR || signals_stop)
+			break;
+		if (!healthy)
+			job_check_down(job);
+		if (sh->gen >= job->opt->sandbox_retries ||
+		    !seedq_pending(&job->sched) || !job_replace_pause(sh))
+			break;
+		sh->gen++;
+		job_shard_app(sh);
 	}
-	job_teardown(sh);
 	return NULL;
 }
 
 /* Status and exit code from what happened. */
 static void job_conclude(struct job *job)
 {
-	size_t failed, pipeline;
+	size_t failed, pipeline, unfinished = 0;
+	char why[160];
+	bool stopped = seedq_stopped(&job->sched, why, sizeof(why));
 
+	/* failed: without a reward; pipeline: a status not allowed */
 	eval_count(job->rollouts, job->n_rollouts, job->opt, &pipeline,
 		   &failed);
+	for (size_t i = 0; i < job->n_rollouts; i++)
+		unfinished += job->rollouts[i].state != ROLLOUT_DONE;
 	if (signals_stop) {
 		job->status = JOB_INTERRUPTED;
 		job->exit_code = CLI_EXIT_INTERRUPTED;
 		rv_errf(&job->err, RV_ERR_INTR, "interrupted by %s",
 			signals_first() == SIGTERM ? "SIGTERM" : "SIGINT");
-	} else if (job->err.code != RV_OK &&
-		   job->failed_phase != RV_PHASE_ROLLOUTS) {
+	} else if (job->teardown_err.code != RV_OK) {
 		job->status = JOB_ERROR;
 		job->exit_code = CLI_EXIT_INFRA;
+		job->err = job->teardown_err;
+		job->failed_phase = RV_PHASE_TEARDOWN;
+	} else if (unfinished && job->err.code != RV_OK &&
+		   (!stopped || job->gave_up)) {
+		/* seeds left that no sandbox could run */
+		job->status = JOB_ERROR;
+		job->exit_code = CLI_EXIT_INFRA;
+		if (job->gave_up)
+			rv_err_prefix(&job->err, "%s; the first failure", why);
 	} else if (failed || pipeline) {
 		struct rv_buf b = RV_BUF_INIT;
 
@@ -404,39 +600,52 @@ static void job_conclude(struct job *job)
 		job->exit_code = pipeline ? CLI_EXIT_PIPELINE :
 			CLI_EXIT_ROLLOUTS;
 		eval_failure_line(job->rollouts, job->n_rollouts, job->opt, &b);
-		if (job->err.code == RV_OK)
+		if (stopped)
+			rv_errf(&job->err, RV_ERR_PROTO, "%s; %s", why, b.data);
+		else if (job->err.code == RV_OK ||
+			 job->failed_phase != RV_PHASE_ROLLOUTS)
 			rv_errf(&job->err, RV_ERR_PROTO, "%s", b.data);
 		rv_buf_release(&b);
 	} else {
 		job->status = JOB_OK;
 		job->exit_code = CLI_EXIT_OK;
+		rv_err_clear(&job->err);
+		job->failed_phase = RV_PHASE_NONE;
 	}
 }
 
-/* Seeds that never ran (bring-up failed) still get a record. */
+/* Seeds that did not finish still get a record that says why. */
 static void job_mark_not_run(struct job *job)
 {
-	const char *why = signals_stop ? "not run: interrupted" :
-		"not run: the task app did not come up";
+	char why[160];
+	bool stopped = seedq_stopped(&job->sched, why, sizeof(why));
 
 	for (size_t i = 0; i < job->n_rollouts; i++) {
 		struct rollout *r = &job->rollouts[i];
+		const char *reason = signals_stop ? "interrupted" : stopped ?
+			why : "no sandbox came up to run it";
 
-		if (r->state != ROLLOUT_PENDING || r->error)
-			continue;
-		r->state = ROLLOUT_CANCELLED;
-		r->error = rv_xstrdup(why);
+		if (r->state == ROLLOUT_PENDING) {
+			r->state = ROLLOUT_CANCELLED;
+			if (r->error)	/* waiting for a retry */
+				rollout_fail(r, "not retried: %s; last try: "
+					     "%s", reason, r->error);
+			else
+				rollout_fail(r, "not run: %s", reason);
+		}
+		/* a try that did not end is a try: a resume keeps it */
+		if (r->state == ROLLOUT_CANCELLED && r->attempts)
+			seedlog_add(job->seedlog, r);
 	}
 }
 
-/* Fold one finished shard into the job: spans, first failure, notes. */
+/* Fold one finished slot into the job: spans, first failure, notes. */
 static void job_shard_merge(struct job *job, struct job_shard *sh)
 {
 	spans_take(&job->spans, &sh->spans);
-	for (size_t i = 0; i < sh->n; i++)
-		if (!sh->rs[i].sandbox[0])
-			snprintf(sh->rs[i].sandbox, sizeof(sh->rs[i].sandbox),
-				 "%s", sh->label);
+	if (sh->teardown_err.code != RV_OK &&
+	    job->teardown_err.code == RV_OK)
+		job->teardown_err = sh->teardown_err;
 	if (sh->err.code != RV_OK && job->err.code == RV_OK) {
 		job->err = sh->err;
 		job->failed_phase = sh->failed_phase;
@@ -463,9 +672,13 @@ static void job_shard_merge(struct job *job, struct job_shard *sh)
 		 sizeof(job->shards->name), "%s", sh->name);
 	snprintf(job->shards[job->n_shards++].label,
 		 sizeof(job->shards->label), "%s", sh->label);
-	if (sh->app.kept_note) {
-		job->kept = sh->app.kept_note;
-		sh->app.kept_note = NULL;
+	if (sh->kept) {
+		char *all = job->kept ? rv_xasprintf("%s\n%s", job->kept,
+						     sh->kept) :
+			rv_xstrdup(sh->kept);
+
+		free(job->kept);
+		job->kept = all;
 	}
 }
 
@@ -509,17 +722,10 @@ static void job_run_shards(struct job *job)
 {
 	unsigned m = job->n_sandboxes ? job->n_sandboxes : 1;
 	struct job_shard *sh = rv_xcalloc(m, sizeof(*sh));
-	size_t from = 0;
 
-	for (unsigned k = 0; k < m; k++) {
-		size_t to = job->n_rollouts * (k + 1) / m;
-
+	for (unsigned k = 0; k < m; k++)
 		job_shard_init(&sh[k], job, k);
-		sh[k].rs = job->rollouts + from;
-		sh[k].n = to - from;
-		from = to;
-	}
-	/* shard 0 on this thread; if a thread cannot start, run it here */
+	/* slot 0 on this thread; if a thread cannot start, run it here */
 	for (unsigned k = 1; k < m; k++)
 		sh[k].threaded = !pthread_create(&sh[k].thread, NULL,
 						 job_shard_run, &sh[k]);
@@ -546,6 +752,7 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	out->mode = job->mode_name;
 	out->api_url = job->api_url;
 	out->target = job->target;
+	out->server = job->lite.pid ? job->lite.server : NULL;
 	out->n_sandboxes = job->n_sandboxes ? job->n_sandboxes : 1;
 	out->sandbox = job->sandbox;
 	out->app_desc = job->app_desc;
@@ -555,7 +762,7 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	rv_redact_hint(job->api_key, out->key_hint, sizeof(out->key_hint));
 	out->key_minted = job->key_minted;
 	out->out_dir = job->out_dir;
-	out->result_path = job->result_path;
+	out->result_path = job->out_is_temp ? NULL : job->result_path;
 	out->log_path = job->log_path;
 	out->app_name = job->app_info.name;
 	out->app_version = job->app_info.version;
@@ -572,12 +779,39 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	out->end_ns = job->end_ns;
 }
 
+/* The queue of the seeds not done yet, and the log of those that end. */
+static void job_sched_init(struct job *job)
+{
+	const struct cli_options *opt = job->opt;
+	struct seedq_policy p = {
+		.retries = opt->retries,
+		.backoff_base_ms = JOB_RETRY_BASE_MS,
+		.backoff_cap_ms = JOB_RETRY_CAP_MS,
+		.max_failures = opt->max_failures,
+	};
+	struct rv_err e = RV_ERR_INIT;
+	struct job_outcome o;
+	json_t *config;
+
+	if (opt->max_failures_pct >= 0)
+		p.max_failures = (long)((double)job->n_rollouts *
+					opt->max_failures_pct / 100.0);
+	seedq_init(&job->sched, job->rollouts, job->n_rollouts, &p);
+	job_outcome(job, &o);
+	config = result_config_json(&o);
+	if (seedlog_open(job->out_dir, job->id, job->run, config,
+			 &job->seedlog, &e) != RV_OK)
+		rv_warn("%s: this job cannot be resumed", e.msg);
+	json_decref(config);
+}
+
 int job_run(struct job *job)
 {
 	struct rv_err e = RV_ERR_INIT;
 
 	pthread_mutex_init(&job->lock, NULL);
 	pthread_cond_init(&job->create_cv, NULL);
+	job_sched_init(job);
 	if (job_mode_prepare(job, &e) != RV_OK) {
 		job->err = e;
 		job->failed_phase = RV_PHASE_PROVISION;
@@ -588,9 +822,12 @@ int job_run(struct job *job)
 	job->journal = NULL;
 	job_mode_release(job);
 	job_mark_not_run(job);
+	seedlog_close(job->seedlog);
+	job->seedlog = NULL;
 	job->end_ns = rv_now_ns();
 	console_progress_done(job->console);
 	job_conclude(job);
+	seedq_release(&job->sched);
 	pthread_cond_destroy(&job->create_cv);
 	pthread_mutex_destroy(&job->lock);
 	return job->exit_code;

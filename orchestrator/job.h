@@ -24,10 +24,12 @@
 
 #include "cli.h"
 #include "health.h"
+#include "lite_launch.h"
 #include "outcome.h"
 #include "rollouts.h"
 #include "rv_err.h"
 #include "rv_phase.h"
+#include "seedq.h"
 #include "spans.h"
 #include "taskinfo.h"
 
@@ -36,11 +38,13 @@ struct provider_ops;
 
 struct console;
 struct journal;
+struct seedlog;
 
 struct job {
 	const struct cli_options *opt;	/* borrowed */
 	char id[48];
 	char *out_dir;
+	bool out_is_temp;		/* --no-out: removed by job_release() */
 	char *result_path;		/* <out>/result.json */
 	char *log_path;			/* <out>/taskapp.log */
 	char *api_key;			/* secret: never printed */
@@ -57,9 +61,10 @@ struct job {
 	int port;			/* the app's port, once known */
 
 	/* sandbox modes */
+	struct lite_launch lite;	/* --lite: the offline server */
 	char *api_url;			/* provider endpoint, or NULL */
 	char *target;			/* provider region, or NULL */
-	unsigned n_sandboxes;		/* shards of the seeds */
+	unsigned n_sandboxes;		/* sandbox slots pulling seeds */
 	struct mode_bundle *bundle;	/* the mode's job-level preparation:
 					   the app packed once, or NULL */
 	struct journal *journal;	/* remote sandboxes on disk */
@@ -67,18 +72,27 @@ struct job {
 	pthread_mutex_t lock;		/* shards: err, console, creates */
 	pthread_cond_t create_cv;
 	unsigned creating;		/* creates in flight */
+	unsigned ups_ok, ups_failed;	/* sandbox bring-ups so far */
+	bool gave_up;			/* the provider seems down */
+
+	struct seedq sched;		/* the seed queue */
+	struct seedlog *seedlog;	/* <out>/seeds.jsonl, or NULL */
+	unsigned run;			/* 0, or which resume this is */
 
 	struct spans spans;
 	struct rollout *rollouts;	/* per seed and epoch (eval_plan) */
 	size_t n_rollouts;
 	struct health_wait health;
-	struct taskinfo_app app_info;	/* GET /info, by the first shard */
+	struct taskinfo_app app_info;	/* GET /info, once the rollouts are
+					   done (taskinfo_asked) */
+	bool taskinfo_asked;
 	struct outcome_shard *shards;	/* every shard, in order */
 	size_t n_shards;
 
 	enum job_status status;
 	int exit_code;
 	struct rv_err err;		/* the job-level failure, if any */
+	struct rv_err teardown_err;	/* the first failed teardown */
 	enum rv_phase failed_phase;	/* where it failed, or RV_PHASE_NONE */
 	uint64_t end_ns;
 	struct console *console;	/* progress, or NULL */
@@ -91,6 +105,9 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 int job_run(struct job *job);
 
 void job_release(struct job *job);
+
+/* Does the job's mode give each slot a sandbox of its own? */
+bool job_sandboxed(const struct job *job);
 
 /* The finished job as the outputs see it (outcome.h); borrowed. */
 void job_outcome(const struct job *job, struct job_outcome *out);

@@ -6,11 +6,13 @@
 #include "provider.h"
 #include "rv_alloc.h"
 #include "rv_fs.h"
+#include "rv_log.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_random.h"
 #include "rv_redact.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -30,7 +32,8 @@ static enum rv_code job_resolve_provider(struct job *job, const char *name,
 					 struct rv_err *err)
 {
 	const struct provider_ops *ops = provider_find(name);
-	struct provider_config cfg = { .target = job->opt->target };
+	const struct cli_options *opt = job->opt;
+	struct provider_config cfg = { .target = opt->target };
 	struct provider_endpoint ep;
 	enum rv_code rc;
 
@@ -41,17 +44,29 @@ static enum rv_code job_resolve_provider(struct job *job, const char *name,
 	job->provider_name = ops->name;
 	job->mode = mode_for_provider(ops);
 	job->mode_name = job->mode->name;
+	if (!job->port)
+		job->port = job->mode->default_port;
+	snprintf(job->sandbox, sizeof(job->sandbox), "%s-0", job->mode->label);
+	job->n_sandboxes = opt->sandboxes ? opt->sandboxes : 1;
+	if (job->n_sandboxes > opt->n_seeds)
+		job->n_sandboxes = (unsigned)opt->n_seeds;
+	if (opt->lite && !ops->offline_server)
+		return rv_errf(err, RV_ERR_CONFIG, "provider '%s' has no "
+			       "offline server for '--lite'", ops->name);
+	if (opt->lite && opt->dry_run)
+		return RV_OK;	/* nothing is started: the plan names it */
+	if (opt->lite) {
+		rc = lite_launch_start(&job->lite, ops->offline_server, err);
+		if (rc != RV_OK)
+			return rc;
+		cfg.api_url = job->lite.api_url;
+		cfg.api_key = job->lite.api_key;
+	}
 	rc = provider_check(ops, &cfg, &ep, err);
 	if (rc != RV_OK)
 		return rc;
 	job->api_url = ep.api_url;
 	job->target = ep.target;
-	if (!job->port)
-		job->port = job->mode->default_port;
-	snprintf(job->sandbox, sizeof(job->sandbox), "%s-0", job->mode->label);
-	job->n_sandboxes = job->opt->sandboxes ? job->opt->sandboxes : 1;
-	if (job->n_sandboxes > job->opt->n_seeds)
-		job->n_sandboxes = (unsigned)job->opt->n_seeds;
 	return RV_OK;
 }
 
@@ -91,63 +106,73 @@ static bool job_is_bundle(const char *dir)
 }
 
 /*
- * The bundled task app.  On this host: `taskapp` next to this binary
- * (build tree), or ../libexec/runeval/taskapp-bundle (installed layout).
- * A sandbox gets the self-contained bundle: taskapp-bundle next to this
- * binary (make bundle), or the installed one.
+ * The bundled task app, looked for in order next to this binary:
+ *   taskapp                               the build tree (this host only)
+ *   runeval-taskapp                       installed (this host only)
+ *   taskapp-bundle/start.sh               the build tree (make)
+ *   ../libexec/runeval/taskapp-bundle/    installed (make install)
+ * A mode whose app must be self-contained (a sandbox) takes only the
+ * bundles.  Not found: the error lists every place looked in.
  */
 static enum rv_code job_bundled_app(struct job *job, struct rv_err *err)
 {
+	static const struct {
+		const char *rel;
+		bool bundle;		/* a directory with start.sh */
+	} where[] = {
+		{ "taskapp", false },
+		{ "runeval-taskapp", false },
+		{ "taskapp-bundle", true },
+		{ "../libexec/runeval/taskapp-bundle", true },
+	};
 	bool bundle_only = job->mode->flags & MODE_SELF_CONTAINED;
-	char exe[PATH_MAX];
+	struct rv_buf cmd = RV_BUF_INIT, looked = RV_BUF_INIT;
+	char exe[PATH_MAX], *dir;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	struct rv_buf cmd = RV_BUF_INIT;
-	char *dir, *bin, *built, *installed;
-	enum rv_code rc = RV_OK;
 
 	if (n <= 0)
 		return rv_errf(err, RV_ERR_CONFIG, "cannot find runeval's own "
 			       "path: %s", strerror(errno));
 	exe[n] = '\0';
 	dir = rv_xstrdup(dirname(exe));
-	bin = rv_xasprintf("%s/taskapp", dir);
-	built = rv_xasprintf("%s/taskapp-bundle", dir);
-	installed = rv_xasprintf("%s/../libexec/runeval/taskapp-bundle", dir);
-	rv_buf_adds(&cmd, "exec ");
-	if (bundle_only && job_is_bundle(built)) {
-		job->app_dir = realpath(built, NULL);
-		rv_buf_adds(&cmd, "./start.sh");
-	} else if (bundle_only && job_is_bundle(installed)) {
-		job->app_dir = realpath(installed, NULL);
-		rv_buf_adds(&cmd, "./start.sh");
-	} else if (bundle_only) {
-		rc = rv_errf(err, RV_ERR_CONFIG, "cannot find the bundled task "
-			     "app for a sandbox (looked in '%s'); build it "
-			     "with 'make bundle' or give --app DIR", installed);
-	} else if (job_is_exec(bin)) {
-		job->app_dir = rv_xstrdup(dir);
-		rv_buf_add_shell_word(&cmd, bin);
-	} else if (job_is_bundle(installed)) {
-		job->app_dir = rv_xstrdup(installed);
-		rv_buf_adds(&cmd, "./start.sh");
-	} else {
-		rc = rv_errf(err, RV_ERR_CONFIG, "cannot find the bundled task "
-			     "app (looked for '%s' and '%s/start.sh'); build it "
-			     "with 'make' or give --app DIR --start CMD", bin,
-			     installed);
+	for (size_t i = 0; i < sizeof(where) / sizeof(*where); i++) {
+		char *path = rv_xasprintf("%s/%s", dir, where[i].rel);
+
+		if (bundle_only && !where[i].bundle) {
+			free(path);
+			continue;
+		}
+		rv_buf_addf(&looked, "%s'%s%s'", looked.len ? ", " : "", path,
+			    where[i].bundle ? "/start.sh" : "");
+		if (where[i].bundle ? job_is_bundle(path) : job_is_exec(path)) {
+			job->app_dir = where[i].bundle ? realpath(path, NULL) :
+				rv_xstrdup(dir);
+			rv_buf_adds(&cmd, "exec ");
+			if (where[i].bundle)
+				rv_buf_adds(&cmd, "./start.sh");
+			else
+				rv_buf_add_shell_word(&cmd, path);
+			free(path);
+			break;
+		}
+		free(path);
 	}
-	if (rc == RV_OK) {
-		rv_buf_addf(&cmd, " --host %s --port \"$PORT\"",
-			    job->mode->app_host);
-		job->app_desc = rv_xstrdup("bundled");
-		job->start_cmd = rv_buf_detach(&cmd, NULL);
-	}
-	rv_buf_release(&cmd);
-	free(installed);
-	free(built);
-	free(bin);
 	free(dir);
-	return rc;
+	if (!job->app_dir) {
+		rv_errf(err, RV_ERR_CONFIG, "cannot find the bundled task app%s "
+			"(looked in %s): build it with 'make', install it with "
+			"'make install', or give --app DIR%s", bundle_only ?
+			" for a sandbox" : "", looked.data,
+			bundle_only ? "" : " --start CMD");
+		rv_buf_release(&looked);
+		rv_buf_release(&cmd);
+		return RV_ERR_CONFIG;
+	}
+	rv_buf_addf(&cmd, " --host %s --port \"$PORT\"", job->mode->app_host);
+	job->app_desc = rv_xstrdup("bundled");
+	job->start_cmd = rv_buf_detach(&cmd, NULL);
+	rv_buf_release(&looked);
+	return RV_OK;
 }
 
 static enum rv_code job_resolve_app(struct job *job, struct rv_err *err)
@@ -197,6 +222,52 @@ static void job_resolve_key(struct job *job)
 	rv_redact_add(job->api_key);
 }
 
+/* Does dir exist with something in it? */
+static bool job_dir_has_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool any = false;
+
+	while (d && !any && (de = readdir(d)))
+		any = strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	return any;
+}
+
+/*
+ * The results directory: --out (refused when it holds an earlier job's
+ * files, unless --force), a private temporary one that job_release()
+ * removes under --no-out, else runs/<job-id>.
+ */
+static enum rv_code job_resolve_out(struct job *job, struct rv_err *err)
+{
+	const struct cli_options *opt = job->opt;
+	const char *tmp = getenv("TMPDIR");
+	char tmpl[PATH_MAX];
+
+	if (opt->no_out && !opt->dry_run) {
+		snprintf(tmpl, sizeof(tmpl), "%s/runeval-%s-XXXXXX",
+			 tmp && *tmp ? tmp : "/tmp", job->id);
+		if (!mkdtemp(tmpl))
+			return rv_errf(err, RV_ERR_IO, "cannot make a temporary "
+				       "directory for the job ('%s'): %s", tmpl,
+				       strerror(errno));
+		job->out_dir = rv_xstrdup(tmpl);
+		job->out_is_temp = true;
+		return RV_OK;
+	}
+	if (opt->out_dir && !opt->force && job_dir_has_files(opt->out_dir))
+		return rv_errf(err, RV_ERR_USAGE, "results directory '%s' is "
+			       "not empty (an earlier job's?): choose another "
+			       "'--out', or add '--force' to replace its files",
+			       opt->out_dir);
+	job->out_dir = opt->out_dir ? rv_xstrdup(opt->out_dir) :
+		rv_xasprintf("runs/%s", job->id);
+	return RV_OK;
+}
+
 enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 			 struct rv_err *err)
 {
@@ -219,10 +290,13 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 	rc = job_resolve_app(job, err);
 	if (rc != RV_OK)
 		return rc;
-	job->out_dir = opt->out_dir ? rv_xstrdup(opt->out_dir) :
-		rv_xasprintf("runs/%s", job->id);
+	rc = job_resolve_out(job, err);
+	if (rc != RV_OK)
+		return rc;
 	job->result_path = rv_xasprintf("%s/result.json", job->out_dir);
 	job->log_path = rv_xasprintf("%s/taskapp.log", job->out_dir);
+	if (opt->dry_run || opt->no_out)
+		return RV_OK;	/* nothing to make, or made already */
 	/* "cannot create 'x': why" becomes "... results directory 'x': why" */
 	if (rv_mkdirs(job->out_dir, 0755, &e) != RV_OK)
 		return rv_errf(err, RV_ERR_CONFIG, "cannot create results "
@@ -239,6 +313,12 @@ void job_release(struct job *job)
 	health_wait_release(&job->health);
 	taskinfo_app_release(&job->app_info);
 	free(job->shards);
+	if (job->out_is_temp) {
+		struct rv_err e = RV_ERR_INIT;
+
+		if (rv_remove_tree(job->out_dir, &e) != RV_OK)
+			rv_warn("%s", e.msg);
+	}
 	free(job->out_dir);
 	free(job->result_path);
 	free(job->log_path);
@@ -249,5 +329,6 @@ void job_release(struct job *job)
 	free(job->api_url);
 	free(job->target);
 	free(job->kept);
+	lite_launch_stop(&job->lite);
 	memset(job, 0, sizeof(*job));
 }

@@ -165,7 +165,7 @@ int lifecycle_main(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		/* --<alias>: getopt reports it unknown; take a provider's */
 		if (ch == '?' && !optopt && lc_alias(argv[optind - 1], &r))
 			continue;

@@ -1,12 +1,19 @@
 /* runeval: the eval orchestrator (command line entry point). */
 #include "cli.h"
+#include "cli_opts.h"
 #include "console.h"
 #include "dotenv.h"
 #include "job.h"
+#include "history.h"
 #include "lifecycle.h"
+#include "plan.h"
+#include "provider.h"
 #include "reap.h"
 #include "report.h"
 #include "result.h"
+#include "result_report.h"
+#include "resume.h"
+#include "rollouts.h"
 #include "rv_buf.h"
 #include "rv_http.h"
 #include "rv_json.h"
@@ -71,12 +78,13 @@ static int main_results(struct job *job, struct console *con)
 	spans_sort(&job->spans);
 	job_outcome(job, &o);
 	summary_compute(&o, &s);	/* once: file, table and --json */
-	if (result_write(&o, &s, &err) != RV_OK) {
+	if (job->opt->no_out) {
+		/* --no-out: stdout only */
+	} else if (result_write(&o, &s, &err) != RV_OK) {
 		rv_error("%s", err.msg);
 		if (code == CLI_EXIT_OK || code == CLI_EXIT_ROLLOUTS)
 			code = CLI_EXIT_INFRA;
-	} else if (report_write_job(job->result_path, job->out_dir, &ro,
-				    &err) != RV_OK) {
+	} else if (result_report_write(&o, &ro, &err) != RV_OK) {
 		/* result.json is the record; the renderings are extras */
 		rv_warn("cannot render the report: %s", err.msg);
 	}
@@ -111,75 +119,297 @@ static enum rv_code main_setup(const char *env_file, struct rv_err *err)
 	return RV_OK;
 }
 
-static int main_run(const struct cli_options *opt)
+/* Run one job (rs: resuming one, or NULL); returns the exit code. */
+static int main_run(const struct cli_options *opt, struct resume *rs)
 {
 	struct rv_err err = RV_ERR_INIT;
 	struct console *con;
 	struct job job;
+	size_t todo = 0;
+	char epochs[32];
 	int code;
 
-	if (main_setup(opt->env_file, &err) != RV_OK)
-		return main_usage_error(&err);
-	if (job_prepare(&job, opt, &err) != RV_OK) {
+	if (job_prepare(&job, opt, &err) != RV_OK ||
+	    (rs && resume_apply(rs, &job, &err) != RV_OK)) {
 		job_release(&job);
-		return main_usage_error(&err);
+		if (err.code == RV_ERR_USAGE || err.code == RV_ERR_CONFIG)
+			return main_usage_error(&err);
+		rv_error("%s", err.msg);	/* e.g. --lite's server */
+		return CLI_EXIT_INFRA;
 	}
-	con = console_new(opt, job.n_rollouts, opt->json ? stderr : stdout);
+	if (opt->dry_run) {
+		plan_print(&job, stdout);
+		job_release(&job);
+		return CLI_EXIT_OK;
+	}
+	for (size_t i = 0; i < job.n_rollouts; i++)
+		todo += job.rollouts[i].state == ROLLOUT_PENDING;
+	if (rs)
+		rv_info("resuming job %s: %zu of %zu seeds to run", job.id,
+			todo, job.n_rollouts);
+	con = console_new(opt, todo, opt->json ? stderr : stdout);
+	console_sandboxes(con, job.n_sandboxes, job_sandboxed(&job));
 	job.console = con;
-	if (opt->epochs > 1)
-		rv_info("job %s: %zu seeds x %u epochs, %s mode, results in %s",
-			job.id, opt->n_seeds, opt->epochs, job.mode_name,
-			job.out_dir);
-	else
-		rv_info("job %s: %zu seeds, %s mode, results in %s", job.id,
-			job.n_rollouts, job.mode_name, job.out_dir);
+	snprintf(epochs, sizeof(epochs), " x %u epochs", opt->epochs);
+	rv_info("job %s: %zu seeds%s, %s mode, results %s%s", job.id,
+		opt->n_seeds, opt->epochs > 1 ? epochs : "", job.mode_name,
+		job.out_is_temp ? "not kept (--no-out)" : "in ",
+		job.out_is_temp ? "" : job.out_dir);
 	job_run(&job);
 	code = main_results(&job, con);
-	if (job.kept)
-		rv_term_printf(stderr, "runeval: %s\n", job.kept);
+	if (job.kept) {
+		struct rv_buf safe = RV_BUF_INIT;
+
+		/* several lines by design, no other control character */
+		rv_term_escape(&safe, job.kept, strlen(job.kept), true);
+		fprintf(stderr, "runeval: %s\n", safe.data);
+		rv_buf_release(&safe);
+	}
 	console_free(con);
 	job_release(&job);
 	return code;
 }
 
+/* `runeval resume DIR [options]`. */
+static int main_resume(int argc, char **argv)
+{
+	struct rv_err err = RV_ERR_INIT;
+	struct cli_options opt;
+	struct resume rs;
+	int code;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") ||
+			  !strcmp(argv[1], "--help"))) {
+		printf("usage: runeval resume DIR [options]\n\n"
+		       "Run the seeds of the job in DIR (its results directory) "
+		       "that are not done\n(failed, cancelled, never run), with "
+		       "the job's recorded configuration;\noptions may change "
+		       "what does not change the job (e.g. --concurrency),\n"
+		       "and a change that does is refused with the differences "
+		       "listed.  Works\nafter SIGINT, after kill -9 (the seed "
+		       "log and the journal) and after a\nfailure; one "
+		       "result.json covers the whole job.\n");
+		return CLI_EXIT_OK;
+	}
+	if (main_setup(NULL, &err) != RV_OK)
+		return main_usage_error(&err);
+	if (resume_options(argc, argv, &rs, &opt, &err) != RV_OK) {
+		code = main_usage_error(&err);
+	} else {
+		rv_log_set_level(opt.quiet ? RV_LOG_ERROR : opt.verbose ?
+				 RV_LOG_DEBUG : RV_LOG_INFO);
+		code = main_run(&opt, &rs);
+	}
+	cli_options_release(&opt);
+	resume_release(&rs);
+	return code;
+}
+
 /* `runeval reap ...`, `runeval lifecycle ...`: with .env and signals. */
-static int main_subcommand(int argc, char **argv)
+/* A command that reaches a provider: the env file and signals first. */
+static int main_with_setup(int (*fn)(int, char **), int argc, char **argv)
 {
 	struct rv_err err = RV_ERR_INIT;
 
 	if (main_setup(NULL, &err) != RV_OK)
 		return main_usage_error(&err);
-	if (!strcmp(argv[0], "reap"))
-		return reap_main(argc, argv);
-	return lifecycle_main(argc, argv);
+	return fn(argc, argv);
+}
+
+static int main_reap(int argc, char **argv)
+{
+	return main_with_setup(reap_main, argc, argv);
+}
+
+static int main_lifecycle(int argc, char **argv)
+{
+	return main_with_setup(lifecycle_main, argc, argv);
+}
+
+/* "--env-file FILE" (or =FILE) among the options, else NULL. */
+static const char *main_env_file_arg(int argc, char **argv)
+{
+	const char *found = NULL;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--env-file") && i + 1 < argc)
+			found = argv[++i];
+		else if (!strncmp(argv[i], "--env-file=", 11))
+			found = argv[i] + 11;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ||
+			 !strcmp(argv[i], "-V") || !strcmp(argv[i], "--version"))
+			return "";	/* help needs no environment */
+	}
+	return found;
+}
+
+/*
+ * The job's options: the .env file into the environment first (what is
+ * already set wins), then the configuration file, the environment and
+ * the command line (cli_parse).
+ */
+static enum rv_code main_parse(int argc, char **argv,
+			       struct cli_options *opt, struct rv_err *err)
+{
+	const char *env_file = main_env_file_arg(argc, argv);
+	enum rv_code rc = RV_OK;
+
+	if (!env_file || *env_file)
+		rc = main_setup(env_file, err);
+	if (rc != RV_OK) {
+		memset(opt, 0, sizeof(*opt));
+		return rc;
+	}
+	return cli_parse(argc, argv, opt, err);
+}
+
+/* `runeval config [options]`: the effective configuration. */
+static int main_config(int argc, char **argv)
+{
+	struct cli_options opt;
+	struct rv_err err = RV_ERR_INIT;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") ||
+			  !strcmp(argv[1], "--help"))) {
+		printf("usage: runeval config [job options]\n\n"
+		       "Print the job configuration that these options, the "
+		       "environment\n(RUNEVAL_<OPTION>, .env) and the "
+		       "configuration file (--config FILE,\nelse "
+		       "./runeval.yaml) make, in the file's shape, secrets "
+		       "redacted: save\nit as runeval.yaml to run the same "
+		       "job again.\n");
+		return CLI_EXIT_OK;
+	}
+	argv[0] = "runeval";
+	if (main_parse(argc, argv, &opt, &err) != RV_OK) {
+		cli_options_release(&opt);
+		return main_usage_error(&err);
+	}
+	cli_config_print(&opt, stdout);
+	cli_options_release(&opt);
+	return CLI_EXIT_OK;
+}
+
+static int main_help(int argc, char **argv);
+
+
+/* runeval's commands (git's cmd_struct): `runeval CMD [options]`. */
+static const struct main_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);	/* argv[0] is the name */
+	const char *summary;
+} main_cmds[] = {
+	{ "report", report_main, "statistics, renderings and gates from "
+	  "result files and span lines" },
+	{ "reap", main_reap, "delete the sandboxes a crashed run left" },
+	{ "lifecycle", main_lifecycle, "one sandbox through create, upload, "
+	  "exec, preview and delete, timed" },
+	{ "resume", main_resume, "run the seeds of an interrupted or failed "
+	  "job that are not done" },
+	{ "ls", history_ls_main, "the jobs kept under runs/ (or DIR), one "
+	  "line each" },
+	{ "show", history_show_main, "one job's summary (an id, a results "
+	  "directory or a result.json)" },
+	{ "config", main_config, "print the effective job configuration "
+	  "(file, environment, flags), secrets redacted" },
+	{ "help", main_help, "this list, every option ('help options'), or "
+	  "a command's help" },
+};
+
+static const size_t main_n_cmds = sizeof(main_cmds) / sizeof(*main_cmds);
+
+static const struct main_cmd *main_cmd_find(const char *name)
+{
+	for (size_t i = 0; i < main_n_cmds; i++)
+		if (!strcmp(main_cmds[i].name, name))
+			return &main_cmds[i];
+	return NULL;
+}
+
+/*
+ * For the shell completion (scripts/completion/runeval.bash): one word
+ * a line, of "commands", "options" (the job's, with the provider flags)
+ * or "providers".
+ */
+static int main_complete(const char *what)
+{
+	const struct provider_ops *const *p;
+	size_t n;
+	const struct cli_opt *t = cli_opts(&n);
+
+	if (!strcmp(what, "commands")) {
+		for (size_t i = 0; i < main_n_cmds; i++)
+			printf("%s\n", main_cmds[i].name);
+	} else if (!strcmp(what, "options")) {
+		for (size_t i = 0; i < n; i++)
+			printf("--%s%s\n", t[i].name, t[i].arg ? "=" : "");
+		for (p = provider_all(); *p; p++)
+			if ((*p)->alias)
+				printf("--%s\n", (*p)->alias);
+	} else if (!strcmp(what, "providers")) {
+		for (p = provider_all(); *p; p++)
+			printf("%s\n", (*p)->alias ? (*p)->alias : (*p)->name);
+	} else {
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* `runeval help [CMD]`: the job's options, or CMD --help. */
+static int main_help(int argc, char **argv)
+{
+	const struct main_cmd *c;
+
+	if (argc == 2 && !strcmp(argv[1], "options")) {
+		cli_usage(stdout, false);
+		return CLI_EXIT_OK;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--complete"))
+		return main_complete(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "--roff-options")) {
+		cli_opts_roff(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (argc < 2) {
+		cli_usage(stdout, true);
+		printf("\nCommands:\n");
+		for (size_t i = 0; i < main_n_cmds; i++)
+			printf("  %-10s %s\n", main_cmds[i].name,
+			       main_cmds[i].summary);
+		return CLI_EXIT_OK;
+	}
+	if (argc > 2 || !(c = main_cmd_find(argv[1])) || c->fn == main_help) {
+		rv_error("help: no command '%s' (see 'runeval help')",
+			 argv[1]);
+		return CLI_EXIT_USAGE;
+	}
+	return c->fn(2, (char *[]){ (char *)c->name, "--help", NULL });
 }
 
 int main(int argc, char **argv)
 {
 	struct cli_options opt;
 	struct rv_err err = RV_ERR_INIT;
+	const struct main_cmd *cmd;
 	int code;
 
 	rv_log_set_prog("runeval");
-	if (argc > 1 && !strcmp(argv[1], "report"))
-		return report_main(argc - 1, argv + 1);
-	if (argc > 1 && (!strcmp(argv[1], "reap") ||
-			 !strcmp(argv[1], "lifecycle")))
-		return main_subcommand(argc - 1, argv + 1);
-	if (cli_parse(argc, argv, &opt, &err) != RV_OK) {
+	if (argc > 1 && (cmd = main_cmd_find(argv[1])))
+		return cmd->fn(argc - 1, argv + 1);
+	if (main_parse(argc, argv, &opt, &err) != RV_OK) {
 		cli_options_release(&opt);
 		return main_usage_error(&err);
 	}
 	if (opt.help) {
-		cli_usage(stdout);
+		cli_usage(stdout, true);
 		code = CLI_EXIT_OK;
 	} else if (opt.version) {
-		printf("runeval %s\n", RUNEVAL_VERSION);
+		printf("runeval %s (git %s)\n", RUNEVAL_VERSION, RUNEVAL_GIT);
 		code = CLI_EXIT_OK;
 	} else {
 		rv_log_set_level(opt.quiet ? RV_LOG_ERROR : opt.verbose ?
 				 RV_LOG_DEBUG : RV_LOG_INFO);
-		code = main_run(&opt);
+		code = main_run(&opt, NULL);
 	}
 	cli_options_release(&opt);
 	return code;

@@ -46,6 +46,8 @@ struct job_outcome {
 	const char *mode;		/* "local", "sandbox" */
 	const char *api_url;		/* provider endpoint, or NULL */
 	const char *target;		/* provider region, or NULL */
+	const char *server;		/* "daytona-lite" under --lite, else
+					   NULL (the provider's own) */
 	unsigned n_sandboxes;
 	const char *sandbox;		/* the first sandbox's label */
 	const char *app_desc;		/* "bundled" or the --app dir */
@@ -55,7 +57,7 @@ struct job_outcome {
 	char key_hint[64];		/* "3f9a...(64 chars)": never the key */
 	bool key_minted;
 	const char *out_dir;
-	const char *result_path;
+	const char *result_path;	/* NULL under --no-out */
 	const char *log_path;		/* the (first) task app log */
 	const char *app_name;		/* from GET /info, or NULL */
 	const char *app_version;	/* from GET /info, or NULL */

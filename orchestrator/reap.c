@@ -265,7 +265,7 @@ int reap_main(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n': o.dry_run = true; break;
 		case 'j': o.job = optarg; break;

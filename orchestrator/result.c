@@ -5,7 +5,9 @@
 #include "eval.h"
 #include "outcome.h"
 #include "provider.h"
+#include "rollout_json.h"
 #include "rollouts.h"
+#include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_alloc.h"
 #include "rv_fs.h"
@@ -119,51 +121,56 @@ static json_t *result_environment(const struct job_outcome *job)
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
 	result_hash(u.nodename, hash);
-	return json_pack("{s:s, s:{s:s, s:s, s:s, s:I, s:s}, s:s, s:s, s:o, "
-			 "s:o}",
+	return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:I, s:s}, s:s, s:s, "
+			 "s:o, s:o, s:o}",
 		"runeval_version", RUNEVAL_VERSION,
+		"runeval_git", RUNEVAL_GIT,
 		"host", "os", u.sysname, "kernel", u.release,
 		"arch", u.machine, "cpus", (json_int_t)cpus,
 		"hostname_hash", hash,
 		"provider", job->provider,
 		"mode", job->mode,
 		"target", result_str(job->target),
-		"api_url", result_str(job->api_url));
+		"api_url", result_str(job->api_url),
+		"server", result_str(job->server));
 }
 
-static json_t *result_config(const struct job_outcome *job)
+/* --max-failures as given: N, "P%", or null. */
+static json_t *result_max_failures(const struct cli_options *o)
+{
+	char pct[40];
+
+	if (o->max_failures_pct >= 0) {
+		snprintf(pct, sizeof(pct), "%g%%", o->max_failures_pct);
+		return json_string(pct);
+	}
+	return o->max_failures >= 0 ? json_integer(o->max_failures) :
+		json_null();
+}
+
+/* What a resume needs to run the rest of the job as it was given. */
+static void result_config_more(const struct job_outcome *job, json_t *c)
 {
 	const struct cli_options *o = job->opt;
-	json_t *seeds = json_array();
-	json_t *env_config = rv_json_parse(job->env_config,
-					   strlen(job->env_config),
-					   "env.config", NULL);
 
-	json_t *c;
-
-	for (size_t i = 0; i < o->n_seeds; i++)
-		json_array_append_new(seeds, json_integer(o->seeds[i]));
-	c = json_pack("{s:o, s:I, s:i, s:o, s:o, s:o, s:f, s:f, s:o, "
-		      "s:o, s:o, s:o, s:o, s:s, s:b, s:o}",
-		"seeds", seeds,
-		"concurrency", (json_int_t)o->concurrency,
-		"sandboxes", (int)job->n_sandboxes,
-		"policy", result_str(o->policy),
-		"model", result_str(o->model),
-		"inference_url", result_str(o->inference_url),
-		"timeout_s", o->timeout_s,
-		"health_timeout_s", o->health_timeout_s,
-		"env_name", result_str(o->env_name),
-		"env_config", env_config ? env_config : json_object(),
-		"app", result_str(job->app_desc),
-		"start", result_str(job->start_cmd),
-		"port", job->port > 0 ? json_integer(job->port) : json_null(),
-		"environment_api_key", job->key_hint,
-		"environment_api_key_minted", job->key_minted,
-		"out", result_str(job->out_dir));
-	if (c)
-		eval_config_json(c, o);
-	return c;
+	json_object_set_new(c, "provider", json_string(job->provider));
+	json_object_set_new(c, "retries", json_integer(o->retries));
+	json_object_set_new(c, "sandbox_retries",
+			    json_integer(o->sandbox_retries));
+	json_object_set_new(c, "max_failures", result_max_failures(o));
+	json_object_set_new(c, "snapshot", result_str(o->snapshot));
+	json_object_set_new(c, "image", result_str(o->image));
+	json_object_set_new(c, "target", result_str(o->target));
+	json_object_set_new(c, "setup", result_str(o->setup_cmd));
+	json_object_set_new(c, "provision_timeout_s",
+			    o->provision_timeout_s > 0 ?
+			    json_real(o->provision_timeout_s) : json_null());
+	json_object_set_new(c, "keep", json_boolean(o->keep));
+	json_object_set_new(c, "lite", json_boolean(o->lite));
+	json_object_set_new(c, "app_dir", result_str(o->app_dir));
+	json_object_set_new(c, "port_given", o->port ? json_integer(o->port) :
+			    json_null());
+	eval_config_json(c, o);
 }
 
 /* What the app said of itself (GET /info), or null. */
@@ -186,6 +193,40 @@ static json_t *result_shards(const struct job_outcome *job)
 			"name", result_str(job->shards[i].name),
 			"id", result_str(job->shards[i].label)));
 	return a;
+}
+
+json_t *result_config_json(const struct job_outcome *job)
+{
+	const struct cli_options *o = job->opt;
+	json_t *seeds = json_array();
+	json_t *env_config = rv_json_parse(job->env_config,
+					   strlen(job->env_config),
+					   "env.config", NULL);
+	json_t *c;
+
+	for (size_t i = 0; i < o->n_seeds; i++)
+		json_array_append_new(seeds, json_integer(o->seeds[i]));
+	c = json_pack("{s:o, s:I, s:i, s:o, s:o, s:o, s:f, s:f, s:o, "
+			 "s:o, s:o, s:o, s:o, s:s, s:b, s:o}",
+		"seeds", seeds,
+		"concurrency", (json_int_t)o->concurrency,
+		"sandboxes", (int)job->n_sandboxes,
+		"policy", result_str(o->policy),
+		"model", result_str(o->model),
+		"inference_url", result_str(o->inference_url),
+		"timeout_s", o->timeout_s,
+		"health_timeout_s", o->health_timeout_s,
+		"env_name", result_str(o->env_name),
+		"env_config", env_config ? env_config : json_object(),
+		"app", result_str(job->app_desc),
+		"start", result_str(job->start_cmd),
+		"port", job->port > 0 ? json_integer(job->port) : json_null(),
+		"environment_api_key", job->key_hint,
+		"environment_api_key_minted", job->key_minted,
+		"out", result_str(job->out_dir));
+	if (c)
+		result_config_more(job, c);
+	return c;
 }
 
 /* One entry per remote call attempt: {"op","ms","status","error"}. */
@@ -224,35 +265,6 @@ static json_t *result_span(const struct job_outcome *job, const struct span *sp)
 		"error", result_str(sp->error));
 	if (sp->n_attempt_log)
 		json_object_set_new(o, "attempt_log", result_attempt_log(sp));
-	return o;
-}
-
-static json_t *result_rollout(const struct job_outcome *job, const struct rollout *r)
-{
-	double ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
-	json_t *o;
-
-	o = json_pack("{s:I, s:o, s:o, s:b, s:s, s:o, s:o, s:o, s:o, "
-			 "s:o, s:o, s:o?}",
-		"seed", (json_int_t)r->seed,
-		"sandbox", result_str(r->sandbox[0] ? r->sandbox : job->sandbox),
-		"trace_correlation_id", r->tcid[0] ? json_string(r->tcid) :
-			json_null(),
-		"ok", r->ok,
-		"state", r->state == ROLLOUT_CANCELLED ? "cancelled" :
-			r->state == ROLLOUT_DONE ? "done" : "pending",
-		"reward", r->ok ? result_num(r->reward) : json_null(),
-		"success_status", result_str(r->success_status),
-		"status_detail", result_str(r->status_detail),
-		"http_status", r->http_status ? json_integer(r->http_status) :
-			json_null(),
-		"latency_ms", isnan(ms) ? json_null() : result_ms(ms),
-		"error", result_str(r->error),
-		"details", r->details ? json_loads(r->details, 0, NULL) :
-			json_null());
-	if (o)
-		eval_rollout_json(o, r, job->opt, r->start_ns ?
-				  spans_offset_ms(job->spans, r->start_ns) : NAN);
 	return o;
 }
 
@@ -300,28 +312,76 @@ static bool result_put(struct result_out *o, json_t *v, size_t flags,
 	return rc == 0;
 }
 
-/* "  "name": [ one compact object per line ]" */
-static bool result_array(struct result_out *o, const char *name, size_t n,
-			 json_t *(*item)(const struct job_outcome *, size_t),
-			 const struct job_outcome *job)
+/*
+ * One span as text; one with an attempt log through jansson (a few per
+ * sandbox), the others (one per rollout) without a tree.  Errors were
+ * redacted by spans_end()/spans_add(); sandbox labels are provider ids.
+ */
+static bool result_span_text(struct result_out *o,
+			     const struct job_outcome *job,
+			     const struct span *sp, struct rv_buf *b)
 {
-	bool ok = fprintf(o->f, ",\n  \"%s\": [", name) > 0;
+	uint64_t end = sp->end_ns ? sp->end_ns : rv_now_ns();
 
-	for (size_t i = 0; i < n && ok; i++) {
-		ok = fputs(i ? ",\n    " : "\n    ", o->f) >= 0 &&
-			result_put(o, item(job, i), JSON_COMPACT, name);
+	if (sp->n_attempt_log) {
+		fwrite(b->data, 1, b->len, o->f);
+		rv_buf_reset(b);
+		return result_put(o, result_span(job, sp), JSON_COMPACT,
+				  "spans");
 	}
-	return ok && fputs(n ? "\n  ]" : "]", o->f) >= 0;
+	rv_buf_adds(b, "{\"phase\":");
+	rv_json_add_str(b, sp->phase);
+	rv_buf_adds(b, ",\"provider\":");
+	rv_json_add_str(b, job->provider);
+	rv_buf_adds(b, ",\"sandbox\":");
+	rv_json_add_str(b, sp->sandbox);
+	if (sp->seed >= 0)
+		rv_buf_addf(b, ",\"seed\":%ld,\"start_ms\":", sp->seed);
+	else
+		rv_buf_adds(b, ",\"seed\":null,\"start_ms\":");
+	rv_json_add_num(b, round(spans_offset_ms(job->spans, sp->start_ns) *
+				 1000.0) / 1000.0);
+	rv_buf_adds(b, ",\"ms\":");
+	rv_json_add_num(b, round(rv_ns_to_ms(end - sp->start_ns) * 1000.0) /
+			1000.0);
+	rv_buf_addf(b, ",\"ok\":%s,\"attempts\":%u,\"error\":",
+		    sp->ok ? "true" : "false", sp->attempts);
+	rv_json_add_str(b, sp->error);
+	rv_buf_addch(b, '}');
+	return true;
 }
 
-static json_t *result_span_at(const struct job_outcome *job, size_t i)
+static bool result_spans(struct result_out *o, const struct job_outcome *job)
 {
-	return result_span(job, &job->spans->v[i]);
+	struct rv_buf b = RV_BUF_INIT;
+	bool ok = fputs(",\n  \"spans\": [", o->f) >= 0;
+
+	for (size_t i = 0; i < job->spans->n && ok; i++) {
+		rv_buf_reset(&b);
+		rv_buf_adds(&b, i ? ",\n    " : "\n    ");
+		ok = result_span_text(o, job, &job->spans->v[i], &b) &&
+			fwrite(b.data, 1, b.len, o->f) == b.len;
+	}
+	rv_buf_release(&b);
+	return ok && fputs(job->spans->n ? "\n  ]" : "]", o->f) >= 0;
 }
 
-static json_t *result_rollout_at(const struct job_outcome *job, size_t i)
+/* "  "rollouts": [ one compact line each ]", written as text. */
+static bool result_rollouts(struct result_out *o,
+			    const struct job_outcome *job)
 {
-	return result_rollout(job, &job->rollouts[i]);
+	struct rv_buf b = RV_BUF_INIT;
+	bool ok = fputs(",\n  \"rollouts\": [", o->f) >= 0;
+
+	for (size_t i = 0; i < job->n_rollouts && ok; i++) {
+		rv_buf_reset(&b);
+		rv_buf_adds(&b, i ? ",\n    " : "\n    ");
+		rollout_json_add_outcome(&b, &job->rollouts[i], job->sandbox,
+					 job->opt, job->spans);
+		ok = fwrite(b.data, 1, b.len, o->f) == b.len;
+	}
+	rv_buf_release(&b);
+	return ok && fputs(job->n_rollouts ? "\n  ]" : "]", o->f) >= 0;
 }
 
 /* "  "name": {...}" indented as a member of the top object. */
@@ -359,12 +419,11 @@ static bool result_emit(struct result_out *o, const struct job_outcome *job,
 		result_member(o, "job", result_job(job), true) &&
 		result_member(o, "environment", result_environment(job),
 			      false) &&
-		result_member(o, "config", result_config(job), false) &&
+		result_member(o, "config", result_config_json(job), false) &&
 		result_member(o, "app", result_app(job), false) &&
 		result_member(o, "sandboxes", result_shards(job), false) &&
-		result_array(o, "spans", job->spans->n, result_span_at, job) &&
-		result_array(o, "rollouts", job->n_rollouts, result_rollout_at,
-			     job) &&
+		result_spans(o, job) &&
+		result_rollouts(o, job) &&
 		result_member(o, "summary", result_summary(s), false) &&
 		fputs("\n}\n", o->f) >= 0;
 }

@@ -15,6 +15,7 @@
 #ifndef RUNEVAL_ORCHESTRATOR_RESULT_H
 #define RUNEVAL_ORCHESTRATOR_RESULT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -31,6 +32,12 @@ struct summary;
  * is checked, non-finite numbers are null, invalid UTF-8 is replaced).
  */
 bool result_stream(const struct job_outcome *job, const struct summary *s, FILE *f);
+
+/*
+ * result.json's "config" of the job (a new reference): what it was
+ * given, without secrets; also what a resume needs to run the rest.
+ */
+json_t *result_config_json(const struct job_outcome *job);
 
 enum rv_code result_write(const struct job_outcome *job, const struct summary *s,
 			  struct rv_err *err);

@@ -14,8 +14,17 @@
  * keeps what the answer says of the outcome (answer.h): success_status,
  * status_detail, the task's name and difficulty, token counts.
  *
- * Ownership: rollouts_run() fills the caller's array (one per seed, in
- * the caller's order); rollout_release() frees one record's contents.
+ * Dispatch: the records stay in the job's array, in seed order; the
+ * engine of each sandbox takes the index of the next one from the job's
+ * queue (sched.h) whenever it has a free slot, so a fast sandbox runs
+ * more seeds than a slow one.  A try that failed transiently (connect
+ * refused or reset, a timeout before any response byte, and, behind a
+ * provider's proxy, 502/503/504) goes back to the queue for a retry; an
+ * answer of the task app never does.  Each record says which sandbox
+ * ran it and keeps its earlier tries (struct rollout_try).
+ *
+ * Ownership: the records belong to the caller; rollout_release() frees
+ * one record's contents.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_ROLLOUTS_H
 #define RUNEVAL_ORCHESTRATOR_ROLLOUTS_H
@@ -64,6 +73,14 @@ enum rollout_transport {
 	ROLLOUT_T_CANCELLED,	/* interrupted, or never run */
 };
 
+/* An earlier try of a rollout (the last one is the record itself). */
+struct rollout_try {
+	char sandbox[64];
+	double ms;		/* NAN when unknown */
+	long http_status;	/* 0 when no answer */
+	char *error;		/* one line, redacted */
+};
+
 struct rollout {
 	long seed;
 	unsigned epoch;		/* 1-based: --epochs, repeated seeds */
@@ -79,11 +96,19 @@ struct rollout {
 	char *success_status;	/* as the app said, or NULL */
 	char *status_detail;
 	char *error;		/* one line when !ok, else NULL */
-	char *details;		/* reward_info.details as compact JSON text
-				   (a parsed tree costs 5x more), or NULL */
+	char *details;		/* reward_info.details as compact JSON text,
+				   kept as received (redacted), or NULL */
 	char *task, *difficulty;	/* the task's identity, or NULL */
 	int64_t tokens[3];	/* prompt, completion, total; -1 unknown */
+	unsigned attempts;	/* tries made (0: never dispatched) */
+	unsigned retries;	/* of them, retries after a transient
+				   failure (the queue counts) */
+	unsigned run;		/* 0, or the resume that ran it */
+	struct rollout_try *tries;	/* the tries before the last */
+	size_t n_tries;
 };
+
+struct seedq;
 
 struct rollouts_config {
 	const char *base_url;		/* ".../rollout" is appended */
@@ -100,19 +125,39 @@ struct rollouts_config {
 	int wake_fd;			/* readable when cancel is set; -1 */
 	struct spans *spans;		/* one "rollout" span each, or NULL */
 	const char *sandbox;		/* label for the spans */
-	/* called after each rollout ends (progress); may be NULL */
+	unsigned run;			/* recorded in each record run here */
+	struct seedq *sched;		/* the job's queue */
+	bool proxied;			/* a provider's proxy is in front:
+					   its 502/503/504 are transient */
+	/*
+	 * After a transient failure: is the app still up?  false means
+	 * the sandbox is lost: the engine gives its rollouts back to the
+	 * queue and returns RV_ERR_CONNECT.  Asked at most once per
+	 * ROLLOUTS_ALIVE_EVERY_MS.  NULL: always up.
+	 */
+	bool (*alive)(void *arg);
+	void *alive_arg;
+	/* called after each rollout is final (progress); may be NULL */
 	void (*on_done)(void *arg, const struct rollout *r);
 	void *on_done_arg;
 };
 
+#define ROLLOUTS_ALIVE_EVERY_MS 2000
+
 /*
- * Run one rollout per rs[i].seed (seed and epoch set by the caller; the
- * rest of each record is overwritten).  RV_OK when every seed ran (some may have
- * failed), RV_ERR_INTR when cancelled (the unfinished ones are
- * ROLLOUT_CANCELLED), other codes for a broken event loop.
+ * Run rollouts from cfg->sched on the records rs (the job's array, which
+ * the queue indexes) until the queue has nothing left, here or in flight
+ * anywhere.  RV_OK when it is drained (or stopped), RV_ERR_INTR when
+ * cancelled (this engine's unfinished rollouts are ROLLOUT_CANCELLED),
+ * RV_ERR_CONNECT when the sandbox was lost (its rollouts requeued),
+ * other codes for a broken event loop.
  */
 enum rv_code rollouts_run(const struct rollouts_config *cfg,
-			  struct rollout *rs, size_t n, struct rv_err *err);
+			  struct rollout *rs, struct rv_err *err);
+
+/* Is this outcome of a try worth another (see above)? */
+bool rollout_transient(enum rv_code rc, long status, bool answered,
+		       bool proxied);
 
 /*
  * Judge one answer: fill r's ok/reward/error/status fields from an
@@ -121,7 +166,13 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 void rollout_judge(struct rollout *r, long status, const char *body,
 		   size_t len);
 
-void rollout_release(struct rollout *r);
+/* Fail r with a one-line reason (redacted), replacing any earlier one;
+   rollout_fail_as() also says how the exchange failed. */
+void rollout_fail(struct rollout *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void rollout_fail_as(struct rollout *r, enum rollout_transport t,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * The transport outcome of a finished record (a record never run is
@@ -130,5 +181,7 @@ void rollout_release(struct rollout *r);
  */
 enum rollout_transport rollout_transport(const struct rollout *r);
 const char *rollout_transport_name(enum rollout_transport t);
+
+void rollout_release(struct rollout *r);
 
 #endif

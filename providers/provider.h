@@ -174,6 +174,9 @@ struct provider_ops {
 	const char *name;		/* "process", "daytona", ... */
 	const char *alias;		/* the command-line shorthand: --local,
 					   --daytona (NULL: none) */
+	const char *offline_server;	/* the program that serves this API on
+					   this machine, for --lite
+					   ("daytona-lite"), or NULL */
 	unsigned int caps;		/* PROVIDER_CAP_* */
 
 	/* MAY: check configuration and credentials without a remote call,

@@ -166,7 +166,7 @@ enum rv_code remote_request(const char *const *headers,
 	bool idem = r->idem == REMOTE_IDEMPOTENT;
 	struct rv_err e = RV_ERR_INIT;
 	enum rv_code rc = RV_OK;
-	unsigned refused = 0;
+	unsigned refused = 0, failing = 0;
 
 	if (ambiguous)
 		*ambiguous = false;
@@ -202,6 +202,10 @@ enum rv_code remote_request(const char *const *headers,
 		/* nobody listening: a few quick tries, not the whole deadline */
 		refused = rc == RV_ERR_CONNECT ? refused + 1 : 0;
 		if (refused >= REMOTE_MAX_REFUSED)
+			break;
+		/* a server that only errs is down: not the whole deadline */
+		failing = rc == RV_OK && resp->status >= 500 ? failing + 1 : 0;
+		if (failing >= REMOTE_MAX_SERVER_ERRORS)
 			break;
 		if (!idem && !remote_surely_unprocessed(rc, resp->status)) {
 			if (ambiguous)

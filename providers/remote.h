@@ -15,8 +15,9 @@
  * connect errors, 429, 502/503/504, and for an idempotent request a
  * connection cut mid-exchange or a 500; with full-jitter exponential
  * backoff that honours Retry-After / Retry-After-Ms, inside the
- * deadline, and at most REMOTE_MAX_REFUSED refused connections in a row
- * (nobody listening is not worth the whole deadline).  A step that starts
+ * deadline, and at most REMOTE_MAX_REFUSED refused connections or
+ * REMOTE_MAX_SERVER_ERRORS 5xx answers in a row (nobody listening, or a
+ * server that only errs, is not worth the whole deadline).  A step that starts
  * something (REMOTE_ONCE) is never blindly repeated: a failure that may
  * have reached the server stops the loop with *ambiguous set, and the
  * caller reconciles (looks the object up by its client-chosen name)
@@ -50,6 +51,9 @@
 
 /* Refused connections in a row before remote_request() gives up. */
 #define REMOTE_MAX_REFUSED 5
+/* ... and at most this many server errors (5xx) in a row: a provider
+   that only errs is down, and a job gives up in bounded time */
+#define REMOTE_MAX_SERVER_ERRORS 10
 
 /* The budget of one operation (may be NULL where a call is taken). */
 struct remote_call {

@@ -1,68 +1,109 @@
 #!/usr/bin/env bash
-# Install the Debian packages runeval needs to build, test and benchmark.
-# Idempotent: packages already installed are skipped, and apt is not
-# touched at all when nothing is missing.  Needs root (or sudo).
+# scripts/install-deps.sh [--test]
+#
+# Install the Debian packages runeval needs: to build and run it (with
+# daytona-lite's bubblewrap sandboxes), and with --test also what the test
+# suite and the benchmarks need (libcheck, valgrind, clang's fuzzer
+# runtime, xmllint, promtool, Node.js and the pinned official SDKs under
+# tests/sdk).  Each set is minimal: no service is installed or enabled
+# (promtool is taken out of Debian's prometheus package, whose server is
+# never installed).
+#
+# Idempotent: what is present is skipped, and apt is not touched at all
+# when nothing is missing.  Needs root (or sudo) only when it installs.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-PKGS=(
-	build-essential pkg-config git ca-certificates curl
+BUILD_PKGS=(
+	build-essential pkg-config git ca-certificates
 	libcurl4-openssl-dev libwebsockets-dev libjansson-dev libarchive-dev
+	libyaml-dev		# the job configuration file
 	libssl-dev		# libcrypto: SHA-256 of the uploaded bundle
-	check bubblewrap procps iproute2 python3 valgrind
-	nodejs npm		# the official Daytona SDK, for conformance tests
-	prometheus		# promtool, to validate metrics.prom
+	bubblewrap		# daytona-lite's sandboxes (runeval --daytona --lite)
+	binutils		# strip, for the sandbox bundle
+)
+TEST_PKGS=(
+	check valgrind procps iproute2 python3 curl
+	clang libclang-rt-14-dev	# make fuzz: clang's libFuzzer runtime
 	libxml2-utils		# xmllint, to validate junit.xml and the SVG
+	nodejs npm		# the official SDKs, for conformance tests
 )
 
-missing=()
-for p in "${PKGS[@]}"; do
-	[[ $p == \#* ]] && continue
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-		grep -q 'install ok installed'; then
-		missing+=("$p")
-	fi
-done
-
-# node/npm may come from elsewhere (nodesource, nvm): accept any working one
-if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-	filtered=()
-	for p in "${missing[@]}"; do
-		[[ $p == nodejs || $p == npm ]] || filtered+=("$p")
-	done
-	missing=("${filtered[@]}")
-fi
-# python3 may come from elsewhere too (pyenv)
-if command -v python3 >/dev/null 2>&1; then
-	filtered=()
-	for p in "${missing[@]}"; do
-		[[ $p == python3 ]] || filtered+=("$p")
-	done
-	missing=("${filtered[@]}")
-fi
-
-if ((${#missing[@]} == 0)); then
-	echo "install-deps: all ${#PKGS[@]} packages present"
+test=0
+case "${1:-}" in
+--test) test=1 ;;
+"") ;;
+-h | --help)
+	sed -n '2,14s/^# \{0,1\}//p' "$0"
 	exit 0
-fi
+	;;
+*)
+	echo "install-deps: unknown option '$1' (see --help)" >&2
+	exit 2
+	;;
+esac
+
+want=("${BUILD_PKGS[@]}")
+((test)) && want+=("${TEST_PKGS[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+	case $p in
+	nodejs | npm) command -v node >/dev/null && command -v npm >/dev/null &&
+		continue ;;	# node/npm may come from nodesource or nvm
+	python3) command -v python3 >/dev/null && continue ;;	# or pyenv
+	esac
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q 'install ok installed' || missing+=("$p")
+done
+need_promtool=0
+((test)) && ! command -v promtool >/dev/null && need_promtool=1
 
 SUDO=
-if [[ $(id -u) -ne 0 ]]; then
-	if command -v sudo >/dev/null 2>&1; then
-		SUDO=sudo
-	else
-		echo "install-deps: need root to install: ${missing[*]}" >&2
+if ((${#missing[@]} || need_promtool)) && [[ $(id -u) -ne 0 ]]; then
+	if ! command -v sudo >/dev/null 2>&1; then
+		echo "install-deps: need root to install: ${missing[*]}" \
+			"$( ((need_promtool)) && echo promtool)" >&2
 		exit 1
+	fi
+	SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+updated=0
+apt_update() {
+	((updated)) || $SUDO apt-get update -qq
+	updated=1
+}
+
+if ((${#missing[@]})); then
+	echo "install-deps: installing ${missing[*]}"
+	apt_update
+	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# promtool alone: the binary out of the prometheus package, no server
+if ((need_promtool)); then
+	echo "install-deps: installing promtool (from Debian's prometheus" \
+		"package, without its server)"
+	apt_update
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	(cd "$tmp" && apt-get download prometheus >/dev/null)
+	dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x"
+	$SUDO install -m 755 "$tmp/x/usr/bin/promtool" /usr/local/bin/promtool
+fi
+
+# the pinned official SDKs for the conformance tests (make test is offline):
+# again whenever package-lock.json changed since the last install
+if ((test)); then
+	lock=$(sha256sum tests/sdk/package-lock.json | cut -d' ' -f1)
+	stamp=tests/sdk/node_modules/.runeval-lock
+	if [[ ! -f $stamp || $(cat "$stamp") != "$lock" ]]; then
+		echo "install-deps: npm ci in tests/sdk (the pinned official SDKs)"
+		npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error
+		echo "$lock" >"$stamp"
 	fi
 fi
 
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# prometheus is only for promtool: do not let its service start here
-if [[ " ${missing[*]} " == *" prometheus "* ]] && [[ ! -e /usr/sbin/policy-rc.d ]]; then
-	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
-	$SUDO chmod 755 /usr/sbin/policy-rc.d
-	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
-fi
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-echo "install-deps: done"
+echo "install-deps: $( ((test)) && echo "build and test" || echo build)" \
+	"dependencies present"

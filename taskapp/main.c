@@ -160,7 +160,7 @@ static int taskapp_parse(int argc, char **argv, struct taskapp_opts *o)
 			taskapp_usage(stdout);
 			return 0;
 		case 'V':
-			printf("taskapp %s\n", RUNEVAL_VERSION);
+			printf("taskapp %s (git %s)\n", RUNEVAL_VERSION, RUNEVAL_GIT);
 			return 0;
 		default:
 			taskapp_usage(stderr);

@@ -121,8 +121,8 @@ START_TEST(test_allowed_statuses_pass_and_transport_failures_exit_1)
 {
 	struct rr *r = rr_new(), *t = rr_new(), *both = rr_new();
 	const char *allow[] = { "--seeds", "8", "--allow-status",
-		"timeout,network_error", "--allow-status",
-		"apply_failed,runtime_error,failure,invalid_status", NULL };
+		"timeout,network_error,apply_failed,runtime_error,failure,"
+		"invalid_status", NULL };
 	const char *plain[] = { "--seeds", "3", NULL };
 
 	ck_assert_int_eq(run_app(r, STATUSES, allow), 0);

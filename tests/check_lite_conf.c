@@ -63,6 +63,8 @@ START_TEST(test_lite_conf_rejects_bad_values)
 		{ "--interval-unit-ms", "0", NULL },
 		{ "--seed", "x", NULL },
 		{ "--nope", NULL, NULL },
+		{ "--api-key", "", NULL },	/* no client could send it */
+		{ "--api-key", "two words", NULL },
 	};
 	struct rv_err err = RV_ERR_INIT;
 	struct lite_conf c;

@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include "rv_alloc.h"
+#include "rv_fs.h"
 #include "rv_buf.h"
 #include "toolbox_log.h"
 #include "toolbox_multipart.h"
@@ -378,7 +379,7 @@ START_TEST(test_path_mkdir_p_and_remove_tree)
 	ck_assert_ptr_nonnull(f);
 	fclose(f);
 	ck_assert_int_eq(tb_mkdir_p(file, 0755, &err), RV_ERR_IO);
-	ck_assert_int_eq(tb_remove_tree(top, &err), RV_OK);
+	ck_assert_int_eq(rv_remove_tree(top, &err), RV_OK);
 	ck_assert_int_ne(stat(top, &st), 0);
 	tu_rmrf(dir);
 	free(top);

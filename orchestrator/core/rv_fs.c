@@ -3,6 +3,7 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -109,4 +110,59 @@ enum rv_code rv_replace_file(const char *path,
 out:
 	free(tmp);
 	return rc;
+}
+
+/* Remove everything inside the directory dfd (which is closed). */
+static int rv_remove_inside(int dfd, int depth)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d) {
+		close(dfd);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		int sub;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR || depth > 4096) {
+			rc = -1;
+			continue;
+		}
+		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY |
+			     O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 && errno == EACCES &&
+		    fchmodat(dirfd(d), de->d_name, 0700, 0) == 0)
+			sub = openat(dirfd(d), de->d_name, O_RDONLY |
+				     O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 || rv_remove_inside(sub, depth + 1) < 0 ||
+		    unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+enum rv_code rv_remove_tree(const char *path, struct rv_err *err)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return RV_OK;
+		/* a file, or a link: the name goes, never what it points to */
+		if ((errno == ENOTDIR || errno == ELOOP) && unlink(path) == 0)
+			return RV_OK;
+		return rv_errf(err, RV_ERR_IO, "cannot remove '%s': %s", path,
+			       strerror(errno));
+	}
+	if (rv_remove_inside(fd, 0) < 0 || rmdir(path) < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot remove '%s' entirely: "
+			       "%s", path, strerror(errno));
+	return RV_OK;
 }

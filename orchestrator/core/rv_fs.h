@@ -29,6 +29,16 @@ enum rv_code rv_mkdirs(const char *path, mode_t mode, struct rv_err *err);
 int rv_write_all(int fd, const void *data, size_t len);
 
 /*
+ * Remove path and, when it is a directory, everything below it, without
+ * ever following a symbolic link (each level is opened with O_NOFOLLOW
+ * relative to its parent, so a tree that someone else can write cannot
+ * send the removal elsewhere); a directory without permissions is made
+ * writable first.  A path that does not exist is RV_OK.  Keeps going
+ * after a failure and then reports RV_ERR_IO naming path.
+ */
+enum rv_code rv_remove_tree(const char *path, struct rv_err *err);
+
+/*
  * Replace path whole or not at all: fill(f, arg) writes the content into
  * a temporary file next to it ("<path>.tmp.<pid>"), which is renamed over
  * path once fill returned true and every byte was flushed (and, with

@@ -1,10 +1,12 @@
 #include "rv_json.h"
 
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_fs.h"
 #include "rv_redact.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -164,5 +166,86 @@ json_t *rv_json_redact(const json_t *v)
 		return out;
 	default:
 		return json_incref((json_t *)v);
+	}
+}
+
+void rv_json_add_str(struct rv_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *end;
+	size_t n;
+
+	if (!s) {
+		rv_buf_add(b, "null", 4);
+		return;
+	}
+	n = strlen(s);
+	end = p + n;
+	rv_buf_grow(b, n + 2);
+	rv_buf_addch(b, '"');
+	while (*p) {
+		const unsigned char *run = p;
+		size_t len;
+
+		/* the common case: a run of plain printable ASCII */
+		while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			rv_buf_add(b, run, (size_t)(p - run));
+		if (!*p)
+			break;
+		if (*p == '"' || *p == '\\') {
+			rv_buf_addch(b, '\\');
+			rv_buf_addch(b, (char)*p++);
+		} else if (*p < 0x20) {
+			rv_buf_addf(b, "\\u%04x", *p++);
+		} else {
+			len = rv_utf8_len(p, (size_t)(end - p), NULL);
+			if (len) {
+				rv_buf_add(b, p, len);
+				p += len;
+			} else {
+				rv_buf_adds(b, "\\ufffd");
+				p++;
+			}
+		}
+	}
+	rv_buf_addch(b, '"');
+}
+
+void rv_json_add_num(struct rv_buf *b, double v)
+{
+	char num[40];
+	int n;
+
+	if (!isfinite(v)) {
+		rv_buf_add(b, "null", 4);
+		return;
+	}
+	n = snprintf(num, sizeof(num), "%.12g", v);
+	rv_buf_add(b, num, (size_t)n);
+	if (!strpbrk(num, ".e"))
+		rv_buf_add(b, ".0", 2);
+}
+
+void rv_json_add_compact(struct rv_buf *b, const char *text, size_t len)
+{
+	bool in_str = false;
+
+	rv_buf_grow(b, len);
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (in_str) {
+			rv_buf_addch(b, c);
+			if (c == '\\' && i + 1 < len)
+				rv_buf_addch(b, text[++i]);
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+			rv_buf_addch(b, c);
+		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			rv_buf_addch(b, c);
+		}
 	}
 }

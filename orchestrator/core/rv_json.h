@@ -15,6 +15,8 @@
 
 #include "rv_err.h"
 
+struct rv_buf;
+
 /* Parse len bytes; what names the source in messages ("response body"). */
 json_t *rv_json_parse(const char *data, size_t len, const char *what,
 		      struct rv_err *err);
@@ -56,6 +58,23 @@ bool rv_json_bool(const json_t *v, const char *dotted, bool fallback);
  * are shared.  Keys that become equal collapse into one.
  */
 json_t *rv_json_redact(const json_t *v);
+
+/*
+ * Writers that build JSON text without a tree (for the records of which
+ * a job writes one per seed): s as a JSON string (NULL: null), with '"',
+ * '\\' and control characters escaped, valid UTF-8 kept, and every byte
+ * that is not UTF-8 replaced by U+FFFD; a number with 12 significant
+ * digits (always with a '.' or an exponent, as jansson writes reals), or
+ * null when it is not finite.
+ */
+void rv_json_add_str(struct rv_buf *b, const char *s);
+void rv_json_add_num(struct rv_buf *b, double v);
+
+/*
+ * Copy JSON text of len bytes into b without the whitespace between its
+ * tokens (the text is assumed valid JSON; strings are copied verbatim).
+ */
+void rv_json_add_compact(struct rv_buf *b, const char *text, size_t len);
 
 /* Name of a JSON type for messages ("string", "object", ...). */
 const char *rv_json_type_name(const json_t *v);

@@ -41,4 +41,14 @@ enum rv_code report_write_job(const char *result_path, const char *outdir,
 			      const struct report_job_opts *o,
 			      struct rv_err *err);
 
+/*
+ * The same from a set filled in memory (a job renders its own report
+ * from what it holds, without reading result.json back).  The set is
+ * taken: it is left empty (released).
+ */
+struct report_set;
+enum rv_code report_write_set(struct report_set *set, const char *outdir,
+			      const struct report_job_opts *o,
+			      struct rv_err *err);
+
 #endif

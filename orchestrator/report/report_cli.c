@@ -112,7 +112,7 @@ static enum rv_code report_ctx_gates(struct report_ctx *c,
 	return rc;
 }
 
-enum rv_code report_write_job(const char *result_path, const char *outdir,
+enum rv_code report_write_set(struct report_set *set, const char *outdir,
 			      const struct report_job_opts *o,
 			      struct rv_err *err)
 {
@@ -122,14 +122,27 @@ enum rv_code report_write_job(const char *result_path, const char *outdir,
 	memset(&c, 0, sizeof(c));
 	c.view.junit_fail_below = o ? o->junit_fail_below : NAN;
 	c.view.prom_strict = o && o->prom_strict;
-	report_set_init(&c.cand);
+	c.cand = *set;		/* taken: set is left empty */
+	report_set_init(set);
 	report_set_init(&c.base);
-	rc = report_set_load(&c.cand, result_path, err);
-	if (rc == RV_OK) {
-		report_ctx_compute(&c, 0, NAN);
-		rc = report_formats_write(&c.view, NULL, outdir, err);
-	}
+	report_ctx_compute(&c, 0, NAN);
+	rc = report_formats_write(&c.view, NULL, outdir, err);
 	report_ctx_release(&c);
+	return rc;
+}
+
+enum rv_code report_write_job(const char *result_path, const char *outdir,
+			      const struct report_job_opts *o,
+			      struct rv_err *err)
+{
+	struct report_set set;
+	enum rv_code rc;
+
+	report_set_init(&set);
+	rc = report_set_load(&set, result_path, err);
+	if (rc == RV_OK)
+		return report_write_set(&set, outdir, o, err);
+	report_set_release(&set);
 	return rc;
 }
 

@@ -44,7 +44,6 @@ static enum rv_code lite_default_key(struct lite *l, struct rv_err *err)
 	if (rc == RV_OK) {
 		l->conf->api_key = rv_xstrdup(key);
 		l->conf->api_key_generated = true;
-		rv_info("no API key given: using the one in '%s'", path);
 	}
 	free(path);
 	return rc;
@@ -112,7 +111,7 @@ int main(int argc, char **argv)
 		fputs(lite_conf_usage(), stdout);
 		rc = 0;
 	} else if (info == LITE_CONF_VERSION) {
-		printf("daytona-lite %s\n", RUNEVAL_VERSION);
+		printf("daytona-lite %s (git %s)\n", RUNEVAL_VERSION, RUNEVAL_GIT);
 		rc = 0;
 	} else {
 		if (conf.quiet)

@@ -569,6 +569,7 @@ static void dt_free(struct provider_sandbox *sb)
 const struct provider_ops provider_daytona = {
 	.name = "daytona",
 	.alias = "daytona",
+	.offline_server = "daytona-lite",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST,
 	.check = dt_check,

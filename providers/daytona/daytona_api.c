@@ -47,7 +47,9 @@ struct daytona_client *daytona_client_new(const struct daytona_config *cfg,
 		rv_errf(err, RV_ERR_CONFIG,
 			"no Daytona credentials: set DAYTONA_API_KEY (or "
 			"DAYTONA_JWT_TOKEN with DAYTONA_ORGANIZATION_ID) and "
-			"DAYTONA_API_URL (default %s)", DAYTONA_DEFAULT_API_URL);
+			"DAYTONA_API_URL (default %s), or add '--lite' to run "
+			"against daytona-lite, an offline Daytona on this "
+			"machine", DAYTONA_DEFAULT_API_URL);
 		return NULL;
 	}
 	if (!url)

@@ -91,7 +91,8 @@ enum rv_code lite_box_host_init(struct lite_box_host *h, const char *dir,
 void lite_box_host_release(struct lite_box_host *h);
 
 /*
- * The first of h's uids that used(uid, arg) says no sandbox holds, and
+ * The first of h's uids that used(uid, arg) says no sandbox holds and
+ * that no process of this host runs as (another server's sandbox), and
  * its gid, into lim (-1 when not root); false when every one is taken.
  */
 bool lite_box_pick_ids(const struct lite_box_host *h,

@@ -175,76 +175,56 @@ void lite_box_host_release(struct lite_box_host *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/*
+ * Mark in busy[] the uids of h's range that a process of this host runs
+ * as (another daytona-lite's sandbox, say): a uid is a sandbox's own
+ * process budget only if nothing else holds it.
+ */
+static void lite_box_host_uids(const struct lite_box_host *h, bool *busy)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	struct stat st;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    fstatat(dirfd(d), de->d_name, &st, 0) < 0)
+			continue;
+		if (st.st_uid >= h->uid && st.st_uid - h->uid < h->uids)
+			busy[st.st_uid - h->uid] = true;
+	}
+	if (d)
+		closedir(d);
+}
+
 bool lite_box_pick_ids(const struct lite_box_host *h,
 		       bool (*used)(long uid, void *arg), void *arg,
 		       struct lite_box_limits *lim)
 {
+	bool *busy, found = false;
+
 	lim->uid = lim->gid = -1;
 	if (!h->drop_ids)
 		return true;
-	for (unsigned i = 0; i < h->uids; i++) {
-		if (used((long)h->uid + i, arg))
+	busy = rv_xcalloc(h->uids ? h->uids : 1, sizeof(*busy));
+	lite_box_host_uids(h, busy);
+	for (unsigned i = 0; i < h->uids && !found; i++) {
+		if (busy[i] || used((long)h->uid + i, arg))
 			continue;
 		lim->uid = (long)h->uid + i;
 		lim->gid = (long)h->gid + i;
-		return true;
+		found = true;
 	}
-	return false;
-}
-
-/* Remove everything inside the directory dfd (which is closed). */
-static int lite_rmtree_fd(int dfd, int depth)
-{
-	DIR *d = fdopendir(dfd);
-	struct dirent *de;
-	int rc = 0;
-
-	if (!d) {
-		close(dfd);
-		return -1;
-	}
-	while ((de = readdir(d))) {
-		int sub;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno == ENOENT)
-			continue;
-		if (errno != EISDIR || depth > 4096) {
-			rc = -1;
-			continue;
-		}
-		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY |
-			     O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0 && errno == EACCES &&
-		    fchmodat(dirfd(d), de->d_name, 0700, 0) == 0)
-			sub = openat(dirfd(d), de->d_name, O_RDONLY |
-				     O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0 || lite_rmtree_fd(sub, depth + 1) < 0 ||
-		    unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0)
-			rc = -1;
-	}
-	closedir(d);
-	return rc;
+	free(busy);
+	return found;
 }
 
 enum rv_code lite_box_remove(const struct lite_box_host *h, const char *id,
 			     struct rv_err *err)
 {
 	char *path = lite_box_path(h, id, NULL);
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	enum rv_code rc = RV_OK;
+	enum rv_code rc = rv_remove_tree(path, err);
 
-	if (fd < 0) {
-		if (errno != ENOENT)
-			rc = rv_errf(err, RV_ERR_IO, "cannot open '%s': %s",
-				     path, strerror(errno));
-		goto out;
-	}
-	if (lite_rmtree_fd(fd, 0) < 0 || rmdir(path) < 0)
-		rc = rv_errf(err, RV_ERR_IO, "cannot remove '%s' entirely: %s",
-			     path, strerror(errno));
-out:
 	free(path);
 	return rc;
 }

@@ -13,8 +13,9 @@
 
 /*
  * Listen on path (a stale socket there is replaced) with backlog; the
- * descriptor is close-on-exec.  -1 with errno set on failure
- * (ENAMETOOLONG when path does not fit a socket address).
+ * descriptor is close-on-exec.  -1 with errno set on failure.  A path too
+ * long for a socket address is reached through its directory (only its
+ * last component must be short).
  */
 int lite_unix_listen(const char *path, int backlog);
 

@@ -68,6 +68,8 @@ static const struct lite_opt lite_opts[] = {
 	{ "fault-stuck-rate", "FAULT_STUCK_RATE", OPT_RATE, FO(stuck_rate) },
 	{ "fault-preview-502-ms", "FAULT_PREVIEW_502_MS", OPT_LONG,
 	  FO(preview_502_ms) },
+	{ "fault-preview-5xx-rate", "FAULT_PREVIEW_5XX_RATE", OPT_RATE,
+	  FO(preview_5xx_rate) },
 	{ "fault-retry-after-s", "FAULT_RETRY_AFTER_S", OPT_LONG,
 	  FO(retry_after_s) },
 };
@@ -131,6 +133,8 @@ static const char lite_usage[] =
 "  --fault-error-rate R     sandboxes that end in 'error' while starting\n"
 "  --fault-stuck-rate R     sandboxes that stay in 'starting' for good\n"
 "  --fault-preview-502-ms N previews answer 502 for N ms after each start\n"
+"  --fault-preview-5xx-rate R  preview requests answered 502, 503 or 504\n"
+"                           by the proxy (the app never sees them)\n"
 "\n"
 "  --help, --version\n";
 
@@ -283,6 +287,17 @@ static void lite_conf_defaults(struct lite_conf *c)
 	c->faults.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 }
 
+/* A key a client can send as "Bearer KEY": printable, no spaces. */
+static bool lite_token_ok(const char *key)
+{
+	if (!*key)
+		return false;
+	for (const char *p = key; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return false;
+	return true;
+}
+
 static enum rv_code lite_conf_env(struct lite_conf *c, struct rv_err *err)
 {
 	for (size_t i = 0; i < LITE_NOPTS; i++) {
@@ -343,6 +358,11 @@ enum rv_code lite_conf_parse(struct lite_conf *c, int argc, char **argv,
 	if (optind < argc)
 		return rv_errf(err, RV_ERR_USAGE, "unexpected argument '%s'",
 			       argv[optind]);
+	if (c->api_key && !lite_token_ok(c->api_key))
+		return rv_errf(err, RV_ERR_USAGE, "%s '--api-key': give a key "
+			       "of printable characters without spaces, or "
+			       "leave the option out and daytona-lite makes "
+			       "one", *c->api_key ? "unusable" : "empty");
 	if (c->interval_unit_ms < 1)
 		return rv_errf(err, RV_ERR_USAGE,
 			       "'--interval-unit-ms' must be at least 1");

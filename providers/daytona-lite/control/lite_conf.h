@@ -26,6 +26,8 @@ struct lite_faults {
 	double error_rate;	/* sandboxes that end in state error */
 	double stuck_rate;	/* sandboxes that stay in starting */
 	long preview_502_ms;	/* previews answer 502 this long after start */
+	double preview_5xx_rate;	/* preview requests answered 502/503/504
+				   by the proxy, the app never reached */
 	long retry_after_s;	/* Retry-After-sandbox-create on a 429 */
 	uint64_t seed;
 	uint64_t rng;		/* generator state */

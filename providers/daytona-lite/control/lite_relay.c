@@ -191,6 +191,12 @@ static char *lite_relay_check(struct lite_conn *c, const char *id, int port,
 		   (uint64_t)f->preview_502_ms * RV_NS_PER_MS) {
 		lite_conn_error(c, 502, "simulated bad gateway after start "
 				"(daytona-lite --fault-preview-502-ms)");
+	} else if (port && lite_fault_hit(f, f->preview_5xx_rate)) {
+		static const int codes[] = { 502, 503, 504 };
+
+		lite_conn_error(c, codes[(int)(lite_fault_uniform(f) * 3) % 3],
+				"simulated proxy error (daytona-lite "
+				"--fault-preview-5xx-rate)");
 	} else {
 		const char *skip = lite_head_get(&c->head, "x-daytona-skip-"
 						 "last-activity-update");

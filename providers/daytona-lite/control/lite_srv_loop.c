@@ -341,6 +341,12 @@ enum rv_code lite_server_run(struct lite *l, struct rv_err *err)
 	lws_sul_schedule(srv->ctx, 0, &srv->sul_tick, lite_on_tick,
 			 (lws_usec_t)lite_life_tick_ms(l) * 1000);
 	printf("daytona-lite: API at %s\n", l->api_url);
+	if (l->conf->api_key_generated)
+		printf("daytona-lite: no --api-key given; its key is in "
+		       "'%s/api-key'.  Point runeval (or the Daytona SDK) "
+		       "here with:\n  export DAYTONA_API_URL=%s "
+		       "DAYTONA_API_KEY=\"$(cat '%s/api-key')\"\n",
+		       l->state_dir, l->api_url, l->state_dir);
 	fflush(stdout);
 	while (!srv->quit)
 		if (lws_service(srv->ctx, 0) < 0)

@@ -6,6 +6,7 @@
 #include "toolbox_files.h"
 
 #include "rv_alloc.h"
+#include "rv_fs.h"
 #include "toolbox_http.h"
 #include "toolbox_path.h"
 #include "toolbox_srv.h"
@@ -213,7 +214,7 @@ static void tb_files_delete(struct tb_req *r)
 	else if (S_ISDIR(st.st_mode) && !(rec && !strcmp(rec, "true")))
 		tb_reply_error(r, 400, NULL, "bad request: cannot delete "
 			       "directory without recursive flag");
-	else if (S_ISDIR(st.st_mode) ? tb_remove_tree(path, &err) :
+	else if (S_ISDIR(st.st_mode) ? rv_remove_tree(path, &err) :
 		 (unlink(path) < 0 &&
 		  rv_errf(&err, RV_ERR_IO, "remove %s: %s", path,
 			  strerror(errno))))

@@ -350,7 +350,7 @@ static void tb_cleanup(struct tb_server *s)
 		free(p);
 	}
 	if (s->state_dir)
-		tb_remove_tree(s->state_dir, &err);
+		rv_remove_tree(s->state_dir, &err);
 	tb_roots_release(&s->roots);
 	free(s->home);
 	free(s->workdir);

@@ -3,7 +3,6 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -165,38 +164,3 @@ enum rv_code tb_mkdir_p(const char *path, mode_t mode, struct rv_err *err)
 	return rc;
 }
 
-enum rv_code tb_remove_tree(const char *path, struct rv_err *err)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *e;
-	enum rv_code rc = RV_OK;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? RV_OK :
-			rv_errf(err, RV_ERR_IO, "%s: %s", path, strerror(errno));
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlink(path) < 0)
-			return rv_errf(err, RV_ERR_IO, "remove %s: %s", path,
-				       strerror(errno));
-		return RV_OK;
-	}
-	d = opendir(path);
-	if (!d)
-		return rv_errf(err, RV_ERR_IO, "open %s: %s", path,
-			       strerror(errno));
-	while (!rc && (e = readdir(d))) {
-		char *child;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		child = rv_xasprintf("%s/%s", path, e->d_name);
-		rc = tb_remove_tree(child, err);
-		free(child);
-	}
-	closedir(d);
-	if (!rc && rmdir(path) < 0)
-		rc = rv_errf(err, RV_ERR_IO, "remove %s: %s", path,
-			     strerror(errno));
-	return rc;
-}

@@ -50,7 +50,4 @@ enum rv_code tb_path_resolve(const struct tb_roots *r, const char *p,
 /* mkdir -p with mode for the directories it creates. */
 enum rv_code tb_mkdir_p(const char *path, mode_t mode, struct rv_err *err);
 
-/* rm -rf; RV_ERR_IO with the first failure. */
-enum rv_code tb_remove_tree(const char *path, struct rv_err *err);
-
 #endif

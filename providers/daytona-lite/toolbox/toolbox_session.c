@@ -2,6 +2,7 @@
 #include "toolbox_session.h"
 
 #include "rv_alloc.h"
+#include "rv_fs.h"
 #include "toolbox_http.h"
 #include "toolbox_srv.h"
 
@@ -237,7 +238,7 @@ static void tb_session_kill(struct tb_session *s, unsigned grace_ms)
 		tb_cmd_unref(c);
 	}
 	s->cmds = NULL;
-	tb_remove_tree(s->dir, &err);
+	rv_remove_tree(s->dir, &err);
 	tb_session_unref(s);
 }
 

@@ -12,7 +12,11 @@ X-API-Key) and can misbehave on purpose:
   --exit-at-start N   print a line and exit with status N
   --start-delay S     sleep S seconds before listening
   --fault SEED:KIND   KIND is 500, badjson, noreward, strreward, hang,
-                      legacy (metrics.outcome_score) or slow (sleep 0.3 s)
+                      legacy (metrics.outcome_score), slow (sleep 0.3 s)
+                      or die (exit 3 without an answer, once: see
+                      --die-marker)
+  --die-marker FILE   a 'die' fault fires only while FILE does not
+                      exist, and makes it (so a restarted app lives)
   --rollout-delay S   every rollout takes S seconds
   --answer SEED:CODE:BODY
                       answer SEED with HTTP CODE and BODY verbatim
@@ -60,6 +64,7 @@ def parse_args():
     p.add_argument("--sequence", action="append", default=[])
     p.add_argument("--task", action="append", default=[])
     p.add_argument("--task-info", action="store_true")
+    p.add_argument("--die-marker", default=None)
     return p.parse_args()
 
 
@@ -172,6 +177,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(code, body.replace("@TCID@", tcid).encode())
         if ARGS.rollout_delay:
             time.sleep(ARGS.rollout_delay)
+        if kind == "die" and not (ARGS.die_marker and
+                                  os.path.exists(ARGS.die_marker)):
+            if ARGS.die_marker:
+                open(ARGS.die_marker, "w").close()
+            os._exit(3)
         if kind == "hang":
             time.sleep(3600)
         if kind == "slow":

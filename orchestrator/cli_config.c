@@ -1,0 +1,322 @@
+/*
+ * cli_config: the job configuration file (YAML, through libyaml) and
+ * 'runeval config', which prints the effective configuration in the same
+ * shape.
+ *
+ * The file is one mapping whose keys are the long options' names
+ * ("seeds", "seed-list" or "seed_list", "provider", ...) and whose values
+ * are what the option takes: a scalar; a sequence, joined with commas,
+ * for a seed list ([0, 3, "10-19"]); a mapping, turned into JSON, for an
+ * option that takes a JSON object (env-config).  An unknown key, a key
+ * given twice, a value of the wrong shape or an option that only the
+ * command line may give is an error naming the file and line.
+ */
+#include "cli.h"
+
+#include "cli_opts.h"
+#include "rv_alloc.h"
+#include "rv_buf.h"
+#include "rv_json.h"
+#include "rv_redact.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <yaml.h>
+
+#define CLI_CONFIG_MAX_BYTES (1u << 20)
+
+struct cfg_reader {
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	bool have_ev;
+	const char *path;
+};
+
+static enum rv_code cfg_next(struct cfg_reader *r, struct rv_err *err)
+{
+	if (r->have_ev)
+		yaml_event_delete(&r->ev);
+	r->have_ev = false;
+	if (!yaml_parser_parse(&r->parser, &r->ev))
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: %s",
+			       r->path, r->parser.problem_mark.line + 1,
+			       r->parser.problem ? r->parser.problem :
+			       "not YAML");
+	r->have_ev = true;
+	return RV_OK;
+}
+
+static size_t cfg_line(const struct cfg_reader *r)
+{
+	return r->ev.start_mark.line + 1;
+}
+
+static const char *cfg_scalar(const struct cfg_reader *r)
+{
+	return (const char *)r->ev.data.scalar.value;
+}
+
+/* A value made of a sequence of scalars: "a,b,c". */
+static enum rv_code cfg_sequence(struct cfg_reader *r, struct rv_buf *out,
+				 const char *key, struct rv_err *err)
+{
+	enum rv_code rc;
+
+	while ((rc = cfg_next(r, err)) == RV_OK &&
+	       r->ev.type != YAML_SEQUENCE_END_EVENT) {
+		if (r->ev.type != YAML_SCALAR_EVENT)
+			return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: "
+				       "'%s' takes a list of plain values",
+				       r->path, cfg_line(r), key);
+		rv_buf_addf(out, "%s%s", out->len ? "," : "", cfg_scalar(r));
+	}
+	return rc;
+}
+
+/* A mapping (nested ones too) as a JSON object; scalars stay strings
+   unless they are plain YAML numbers or booleans. */
+static enum rv_code cfg_object(struct cfg_reader *r, json_t *obj,
+			       const char *key, struct rv_err *err);
+
+static enum rv_code cfg_json_value(struct cfg_reader *r, json_t **v,
+				   const char *key, struct rv_err *err)
+{
+	struct rv_err e = RV_ERR_INIT;
+	const char *s;
+
+	*v = NULL;
+	if (r->ev.type == YAML_MAPPING_START_EVENT) {
+		*v = json_object();
+		return cfg_object(r, *v, key, err);
+	}
+	if (r->ev.type != YAML_SCALAR_EVENT)
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' takes a "
+			       "mapping of plain values", r->path, cfg_line(r),
+			       key);
+	s = cfg_scalar(r);
+	if (r->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+		*v = rv_json_parse(s, strlen(s), "", &e);
+	if (!*v || json_is_object(*v) || json_is_array(*v)) {
+		json_decref(*v);
+		*v = json_string(s);
+	}
+	return RV_OK;
+}
+
+static enum rv_code cfg_object(struct cfg_reader *r, json_t *obj,
+			       const char *key, struct rv_err *err)
+{
+	enum rv_code rc;
+
+	while ((rc = cfg_next(r, err)) == RV_OK &&
+	       r->ev.type != YAML_MAPPING_END_EVENT) {
+		char *k;
+		json_t *v;
+
+		if (r->ev.type != YAML_SCALAR_EVENT)
+			return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: a "
+				       "key of '%s' must be plain text",
+				       r->path, cfg_line(r), key);
+		k = rv_xstrdup(cfg_scalar(r));
+		rc = cfg_next(r, err);
+		if (rc == RV_OK)
+			rc = cfg_json_value(r, &v, key, err);
+		if (rc == RV_OK)
+			json_object_set_new(obj, k, v);
+		free(k);
+		if (rc != RV_OK)
+			return rc;
+	}
+	return rc;
+}
+
+/* The value after key (the current event) as option text. */
+static enum rv_code cfg_value(struct cfg_reader *r, const struct cli_opt *o,
+			      struct rv_buf *out, struct rv_err *err)
+{
+	json_t *obj;
+	char *text;
+	enum rv_code rc;
+
+	switch (r->ev.type) {
+	case YAML_SCALAR_EVENT:
+		rv_buf_adds(out, cfg_scalar(r));
+		return RV_OK;
+	case YAML_SEQUENCE_START_EVENT:
+		if (o->kind != CLI_SEED_LIST)
+			break;
+		return cfg_sequence(r, out, o->name, err);
+	case YAML_MAPPING_START_EVENT:
+		if (o->kind != CLI_JSON_OBJECT)
+			break;
+		obj = json_object();
+		rc = cfg_object(r, obj, o->name, err);
+		if (rc == RV_OK) {
+			text = rv_json_dumps(obj);
+			rv_buf_adds(out, text);
+			free(text);
+		}
+		json_decref(obj);
+		return rc;
+	default:
+		break;
+	}
+	return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' takes %s",
+		       r->path, cfg_line(r), o->name,
+		       o->kind == CLI_JSON_OBJECT ? "a mapping" :
+		       o->kind == CLI_SEED_LIST ? "a list or a text" :
+		       "one plain value");
+}
+
+/* One "key: value" of the top mapping. */
+static enum rv_code cfg_entry(struct cfg_reader *r, struct cli_options *opt,
+			      bool *seen, struct rv_err *err)
+{
+	size_t n, line = cfg_line(r);
+	const struct cli_opt *t = cli_opts(&n);
+	const struct cli_opt *o = cli_opt_find(cfg_scalar(r));
+	struct rv_buf val = RV_BUF_INIT;
+	char where[600];
+	enum rv_code rc;
+
+	if (!o)
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: unknown key "
+			       "'%s' (the keys are the long options' names: "
+			       "see 'runeval help options')", r->path, line,
+			       cfg_scalar(r));
+	if (o->flags & CLI_ARGV_ONLY)
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' can "
+			       "only be given on the command line", r->path,
+			       line, o->name);
+	if (seen[o - t])
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' is "
+			       "given twice", r->path, line, o->name);
+	seen[o - t] = true;
+	rc = cfg_next(r, err);
+	if (rc == RV_OK)
+		rc = cfg_value(r, o, &val, err);
+	if (rc == RV_OK) {
+		snprintf(where, sizeof(where), "'%s' line %zu: '%s'", r->path,
+			 line, o->name);
+		rc = cli_opt_set(opt, o, cli_options_keep(opt, val.data),
+				 CLI_SRC_CONFIG, where, err);
+	}
+	rv_buf_release(&val);
+	return rc;
+}
+
+/* The top-level mapping, entry by entry. */
+static enum rv_code cfg_document(struct cfg_reader *r,
+				 struct cli_options *opt, struct rv_err *err)
+{
+	bool seen[CLI_MAX_OPTS] = { false };
+	enum rv_code rc;
+
+	do {	/* stream start, document start */
+		rc = cfg_next(r, err);
+	} while (rc == RV_OK && (r->ev.type == YAML_STREAM_START_EVENT ||
+				 r->ev.type == YAML_DOCUMENT_START_EVENT));
+	if (rc != RV_OK || r->ev.type == YAML_STREAM_END_EVENT)
+		return rc;	/* an empty file sets nothing */
+	if (r->ev.type != YAML_MAPPING_START_EVENT)
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: expected "
+			       "'option: value' lines", r->path, cfg_line(r));
+	while ((rc = cfg_next(r, err)) == RV_OK &&
+	       r->ev.type != YAML_MAPPING_END_EVENT) {
+		if (r->ev.type != YAML_SCALAR_EVENT)
+			return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: a "
+				       "key must be an option's name", r->path,
+				       cfg_line(r));
+		rc = cfg_entry(r, opt, seen, err);
+		if (rc != RV_OK)
+			return rc;
+	}
+	if (rc == RV_OK)
+		rc = cfg_next(r, err);	/* document end */
+	if (rc == RV_OK && r->ev.type != YAML_DOCUMENT_END_EVENT)
+		rc = rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: one document "
+			     "only", r->path, cfg_line(r));
+	return rc;
+}
+
+enum rv_code cli_config_load(struct cli_options *opt, const char *path,
+			     struct rv_err *err)
+{
+	struct cfg_reader r = { .path = path };
+	FILE *f = fopen(path, "rb");
+	enum rv_code rc;
+
+	if (!f)
+		return rv_errf(err, RV_ERR_USAGE, "cannot read configuration "
+			       "'%s': %s", path, strerror(errno));
+	if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > CLI_CONFIG_MAX_BYTES) {
+		fclose(f);
+		return rv_errf(err, RV_ERR_USAGE, "configuration '%s' is over "
+			       "1 MiB", path);
+	}
+	rewind(f);
+	yaml_parser_initialize(&r.parser);
+	yaml_parser_set_input_file(&r.parser, f);
+	rc = cfg_document(&r, opt, err);
+	if (r.have_ev)
+		yaml_event_delete(&r.ev);
+	yaml_parser_delete(&r.parser);
+	fclose(f);
+	return rc;
+}
+
+/* s as a YAML double-quoted scalar, redacted. */
+static void cfg_quote(FILE *out, const char *s)
+{
+	char *red = rv_redact(s);
+
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)red; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+	free(red);
+}
+
+void cli_config_print(const struct cli_options *opt, FILE *out)
+{
+	static const char *const from[] = {
+		[CLI_SRC_DEFAULT] = "default", [CLI_SRC_CONFIG] = "file",
+		[CLI_SRC_ENV] = "environment", [CLI_SRC_ARGV] = "command line",
+	};
+	size_t n;
+	const struct cli_opt *t = cli_opts(&n);
+	unsigned seeds_src = opt->src[cli_opt_find("seeds") - t];
+	struct rv_buf v = RV_BUF_INIT;
+
+	fprintf(out, "# runeval's effective job configuration%s%s%s\n"
+		"# (command line > environment and .env > file > default; "
+		"secrets redacted)\n", opt->config_file ? ", file '" : "",
+		opt->config_file ? opt->config_file : "",
+		opt->config_file ? "'" : "");
+	for (size_t i = 0; i < n; i++) {
+		unsigned src = opt->src[i];
+
+		/* seeds and seed-list are one setting: the list says it */
+		if ((t[i].flags & CLI_ARGV_ONLY) || t[i].kind == CLI_SEEDS)
+			continue;
+		if (t[i].kind == CLI_SEED_LIST && src == CLI_SRC_DEFAULT)
+			src = seeds_src;
+		rv_buf_reset(&v);
+		cli_opt_value(opt, &t[i], &v);
+		fprintf(out, "%s%s: ", src == CLI_SRC_DEFAULT ? "# " : "",
+			t[i].name);
+		if (v.len)
+			cfg_quote(out, v.data);
+		else
+			fputs("~", out);
+		fprintf(out, "  # %s\n", from[src]);
+	}
+	rv_buf_release(&v);
+}

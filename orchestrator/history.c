@@ -1,0 +1,292 @@
+/* history: runeval ls and runeval show (see history.h). */
+#include "history.h"
+
+#include "cli.h"
+#include "rv_alloc.h"
+#include "rv_buf.h"
+#include "rv_json.h"
+#include "rv_log.h"
+#include "rv_term.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HISTORY_DEFAULT_DIR "runs"
+
+/* One job, as ls and show need it (strings borrowed from doc). */
+struct history_job {
+	json_t *doc;
+	const char *path;
+	const char *id, *started, *status, *provider, *server, *app;
+	const char *policy, *model;
+	double seeds, mean_reward, pass_rate, duration_ms;
+};
+
+/* The first of the dotted paths that is a number, else NAN. */
+static double history_num(const json_t *doc, const char *const *paths)
+{
+	double v;
+
+	for (; *paths; paths++)
+		if (rv_json_num(doc, *paths, &v))
+			return v;
+	return NAN;
+}
+
+/* Pass rate: the eval block's, else rollouts that are ok with reward 1. */
+static double history_pass_rate(const json_t *doc)
+{
+	static const char *const paths[] = { "eval.pass_rate",
+		"summary.eval.pass_rate", "summary.pass_rate", NULL };
+	json_t *rs = json_object_get(doc, "rollouts");
+	double v = history_num(doc, paths), r;
+	size_t n = json_array_size(rs), pass = 0, i;
+	json_t *ro;
+
+	if (!isnan(v) || !n)
+		return v;
+	json_array_foreach(rs, i, ro)
+		pass += rv_json_bool(ro, "ok", false) &&
+			rv_json_num(ro, "reward", &r) && r >= 1.0;
+	return (double)pass / (double)n;
+}
+
+static bool history_load(struct history_job *h, const char *path,
+			 struct rv_err *err)
+{
+	static const char *const mean[] = { "eval.mean_reward",
+		"summary.eval.mean_reward", "summary.mean_reward", NULL };
+	static const char *const dur[] = { "job.duration_ms", NULL };
+
+	memset(h, 0, sizeof(*h));
+	h->path = path;
+	h->doc = rv_json_load_file(path, err);
+	if (!h->doc)
+		return false;
+	if (!json_is_object(h->doc) || !rv_json_str(h->doc, "job.id")) {
+		rv_errf(err, RV_ERR_PROTO, "'%s' is not a runeval result "
+			"(no job.id)", path);
+		json_decref(h->doc);
+		h->doc = NULL;
+		return false;
+	}
+	h->id = rv_json_str(h->doc, "job.id");
+	h->started = rv_json_str(h->doc, "job.started_utc");
+	h->status = rv_json_str(h->doc, "job.status");
+	h->provider = rv_json_str(h->doc, "environment.provider");
+	h->server = rv_json_str(h->doc, "environment.server");
+	h->app = rv_json_str(h->doc, "config.app");
+	h->policy = rv_json_str(h->doc, "config.policy");
+	h->model = rv_json_str(h->doc, "config.model");
+	h->seeds = (double)json_array_size(rv_json_path(h->doc,
+							"config.seeds"));
+	h->mean_reward = history_num(h->doc, mean);
+	h->pass_rate = history_pass_rate(h->doc);
+	h->duration_ms = history_num(h->doc, dur);
+	return true;
+}
+
+static const char *history_s(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+/* "2026-12-06 05:01" from the ISO time. */
+static void history_date(const char *iso, char out[17])
+{
+	snprintf(out, 17, "%s", iso ? iso : "-");
+	if (strlen(out) >= 16)
+		out[10] = ' ';
+}
+
+static void history_line(FILE *f, const struct history_job *h)
+{
+	char date[17], prov[64], pm[96], mean[16], pass[16];
+
+	history_date(h->started, date);
+	snprintf(prov, sizeof(prov), "%s%s%s", history_s(h->provider),
+		 h->server ? "/" : "", h->server ? "lite" : "");
+	snprintf(pm, sizeof(pm), "%s%s%s", history_s(h->policy),
+		 h->model ? "/" : "", h->model ? h->model : "");
+	snprintf(mean, sizeof(mean), isnan(h->mean_reward) ? "-" : "%.3f",
+		 h->mean_reward);
+	snprintf(pass, sizeof(pass), isnan(h->pass_rate) ? "-" : "%.1f%%",
+		 100.0 * h->pass_rate);
+	rv_term_printf(f, "%-24s %-16s %-13s %-10.10s %-18.18s %6.0f %7s %6s "
+		       "%-11s %8.1fs\n", h->id, date, prov,
+		       strcmp(history_s(h->app), "bundled") ?
+		       history_s(h->app) : "bundled", pm, h->seeds, mean, pass,
+		       history_s(h->status), isnan(h->duration_ms) ? 0.0 :
+		       h->duration_ms / 1000.0);
+}
+
+static int history_cmp(const void *a, const void *b)
+{
+	const struct history_job *x = a, *y = b;
+
+	return strcmp(history_s(x->started), history_s(y->started));
+}
+
+int history_ls_main(int argc, char **argv)
+{
+	const char *dir = HISTORY_DEFAULT_DIR;
+	struct history_job *jobs = NULL;
+	size_t n = 0, bad = 0;
+	struct dirent *de;
+	char **paths = NULL;
+	DIR *d;
+
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("usage: runeval ls [DIR]\n\nOne line per job kept under "
+		       "DIR (default runs/), oldest first: id,\nstart, "
+		       "provider, app, policy/model, seeds, mean reward, pass "
+		       "rate,\nstatus and duration.\n");
+		return CLI_EXIT_OK;
+	}
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		rv_error("ls: usage: runeval ls [DIR]");
+		return CLI_EXIT_USAGE;
+	}
+	if (argc == 2)
+		dir = argv[1];
+	d = opendir(dir);
+	if (!d) {
+		rv_error("ls: cannot read '%s': %m", dir);
+		return CLI_EXIT_USAGE;
+	}
+	while ((de = readdir(d))) {
+		struct rv_err e = RV_ERR_INIT;
+		char *p;
+
+		if (de->d_name[0] == '.')
+			continue;
+		p = rv_xasprintf("%s/%s/result.json", dir, de->d_name);
+		if (access(p, F_OK) != 0) {
+			free(p);
+			continue;
+		}
+		jobs = rv_xreallocarray(jobs, n + 1, sizeof(*jobs));
+		paths = rv_xreallocarray(paths, n + bad + 1, sizeof(*paths));
+		paths[n + bad] = p;
+		if (history_load(&jobs[n], p, &e)) {
+			n++;
+		} else {
+			rv_warn("ls: %s", e.msg);
+			bad++;
+		}
+	}
+	closedir(d);
+	qsort(jobs, n, sizeof(*jobs), history_cmp);
+	if (n)
+		printf("%-24s %-16s %-13s %-10s %-18s %6s %7s %6s %-11s %9s\n",
+		       "job", "started (UTC)", "provider", "app",
+		       "policy/model", "seeds", "reward", "pass", "status",
+		       "duration");
+	for (size_t i = 0; i < n; i++) {
+		history_line(stdout, &jobs[i]);
+		json_decref(jobs[i].doc);
+	}
+	if (!n && !bad)
+		printf("no jobs in '%s'\n", dir);
+	for (size_t i = 0; i < n + bad; i++)
+		free(paths[i]);
+	free(paths);
+	free(jobs);
+	return CLI_EXIT_OK;
+}
+
+/* JOB as a path: an id under runs/, a directory, or a result.json. */
+static char *history_resolve(const char *job)
+{
+	struct stat st;
+
+	if (stat(job, &st) == 0)
+		return S_ISDIR(st.st_mode) ?
+			rv_xasprintf("%s/result.json", job) : rv_xstrdup(job);
+	return rv_xasprintf("%s/%s/result.json", HISTORY_DEFAULT_DIR, job);
+}
+
+static void history_show(FILE *f, const struct history_job *h)
+{
+	json_t *phases = rv_json_path(h->doc, "summary.phases"), *ph;
+	json_t *rs = json_object_get(h->doc, "rollouts"), *ro;
+	const char *key;
+	size_t i, failed = 0;
+
+	rv_term_printf(f, "job       %s  (%s)\n", h->id, h->path);
+	rv_term_printf(f, "status    %s%s%s\n", history_s(h->status),
+		       rv_json_str(h->doc, "job.error") ? ": " : "",
+		       rv_json_str(h->doc, "job.error") ?
+		       rv_json_str(h->doc, "job.error") : "");
+	rv_term_printf(f, "started   %s, %.1f s\n", history_s(h->started),
+		       isnan(h->duration_ms) ? 0.0 : h->duration_ms / 1000.0);
+	rv_term_printf(f, "provider  %s%s%s\n", history_s(h->provider),
+		       h->server ? " on " : "", h->server ? h->server : "");
+	rv_term_printf(f, "app       %s\n", history_s(h->app));
+	rv_term_printf(f, "policy    %s%s%s\n", history_s(h->policy),
+		       h->model ? ", model " : "", h->model ? h->model : "");
+	fprintf(f, "seeds     %.0f\n", h->seeds);
+	if (!isnan(h->mean_reward))
+		fprintf(f, "reward    mean %.3f, pass rate %.1f%%\n",
+			h->mean_reward, 100.0 * h->pass_rate);
+	json_array_foreach(rs, i, ro) {
+		if (rv_json_bool(ro, "ok", true))
+			continue;
+		if (failed++ < 10)
+			rv_term_printf(f, "%s  seed %.0f: %s\n", failed == 1 ?
+				       "failed  " : "        ",
+				       json_number_value(json_object_get(ro,
+								"seed")),
+				       history_s(rv_json_str(ro, "error")));
+	}
+	if (failed > 10)
+		fprintf(f, "          ... and %zu more\n", failed - 10);
+	if (json_object_size(phases))
+		fprintf(f, "\n%-10s %6s %6s %10s %10s %10s\n", "phase", "n",
+			"ok", "p50 ms", "p95 ms", "max ms");
+	json_object_foreach(phases, key, ph) {
+		double n = 0, ok = 0, p50 = NAN, p95 = NAN, max = NAN;
+
+		rv_json_num(ph, "n", &n);
+		rv_json_num(ph, "ok", &ok);
+		rv_json_num(ph, "p50", &p50);
+		rv_json_num(ph, "p95", &p95);
+		rv_json_num(ph, "max", &max);
+		rv_term_printf(f, "%-10s %6.0f %6.0f %10.1f %10.1f %10.1f\n",
+			       key, n, ok, p50, p95, max);
+	}
+}
+
+int history_show_main(int argc, char **argv)
+{
+	struct rv_err e = RV_ERR_INIT;
+	struct history_job h;
+	char *path;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") ||
+			  !strcmp(argv[1], "--help"))) {
+		printf("usage: runeval show JOB\n\nOne job's summary: JOB is a "
+		       "job id (under runs/), a results\ndirectory or a "
+		       "result.json.\n");
+		return CLI_EXIT_OK;
+	}
+	if (argc != 2) {
+		rv_error("show: usage: runeval show JOB");
+		return CLI_EXIT_USAGE;
+	}
+	path = history_resolve(argv[1]);
+	if (!history_load(&h, path, &e)) {
+		rv_error("show: %s", e.msg);
+		free(path);
+		return CLI_EXIT_USAGE;
+	}
+	history_show(stdout, &h);
+	json_decref(h.doc);
+	free(path);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,19 @@
+/*
+ * history: the jobs kept in results directories.
+ *
+ *	runeval ls [DIR]       one line per job under DIR (default runs/):
+ *	                       id, date, provider, app, policy/model, seeds,
+ *	                       mean reward, pass rate, status, duration
+ *	runeval show JOB       one job's summary: JOB is a job id (under
+ *	                       runs/), a results directory or a result.json
+ *
+ * Both read result.json files only, and never fail on one they cannot
+ * read: ls marks it, show says what is wrong with it (exit 2).
+ */
+#ifndef RUNEVAL_ORCHESTRATOR_HISTORY_H
+#define RUNEVAL_ORCHESTRATOR_HISTORY_H
+
+int history_ls_main(int argc, char **argv);
+int history_show_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,302 @@
+/* resume: finish an interrupted, killed or failed job (see resume.h). */
+#include "resume.h"
+
+#include "cli.h"
+#include "cli_opts.h"
+#include "job.h"
+#include "reap.h"
+#include "result.h"
+#include "rollouts.h"
+#include "rv_alloc.h"
+#include "rv_buf.h"
+#include "rv_json.h"
+#include "rv_log.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RESUME_REDACTED "[REDACTED]"
+
+/* Config members that may differ between runs of one job. */
+static const char *const resume_free_keys[] = {
+	"concurrency", "sandboxes", "retries", "sandbox_retries",
+	"max_failures", "keep", "environment_api_key",
+	"environment_api_key_minted", "out", "port",
+};
+
+/* Recorded option: config member -> flag.  Strings, numbers or bools. */
+static const struct resume_opt {
+	const char *key, *flag;
+} resume_opts[] = {
+	{ "provider", "--provider" }, { "concurrency", "--concurrency" },
+	{ "sandboxes", "--sandboxes" }, { "policy", "--policy" },
+	{ "model", "--model" }, { "inference_url", "--inference-url" },
+	{ "timeout_s", "--timeout" }, { "health_timeout_s", "--health-timeout" },
+	{ "env_name", "--env-name" }, { "env_config", "--env-config" },
+	{ "app_dir", "--app" }, { "port_given", "--port" },
+	{ "retries", "--retries" }, { "sandbox_retries", "--sandbox-retries" },
+	{ "max_failures", "--max-failures" }, { "snapshot", "--snapshot" },
+	{ "image", "--image" }, { "target", "--target" },
+	{ "setup", "--setup" }, { "provision_timeout_s", "--provision-timeout" },
+	{ "keep", "--keep" }, { "lite", "--lite" },
+	{ "epochs", "--epochs" }, { "pass_threshold", "--pass-threshold" },
+	{ "allow_status", "--allow-status" },
+};
+
+static void resume_arg(struct resume *rs, char *s)
+{
+	rs->argv = rv_xreallocarray(rs->argv, rs->argc + 2,
+				    sizeof(*rs->argv));
+	rs->argv[rs->argc++] = s;
+	rs->argv[rs->argc] = NULL;
+}
+
+/* "0-9,12,20-29": the recorded seeds as a --seed-list. */
+static char *resume_seed_list(const json_t *seeds)
+{
+	struct rv_buf b = RV_BUF_INIT;
+	size_t n = json_array_size(seeds);
+	long *v = rv_xcalloc(n ? n : 1, sizeof(*v));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = (long)json_integer_value(json_array_get(seeds, i));
+	cli_seed_list_text(v, n, &b);
+	free(v);
+	return rv_buf_detach(&b, NULL);
+}
+
+/* The value of a recorded option as a command-line word, or NULL. */
+static char *resume_value(const json_t *v)
+{
+	if (json_is_string(v))
+		return rv_xstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return rv_xasprintf("%lld", (long long)json_integer_value(v));
+	if (json_is_real(v))
+		return rv_xasprintf("%.17g", json_real_value(v));
+	if (json_is_object(v))
+		return rv_json_dumps(v);
+	if (json_is_array(v) && json_array_size(v)) {	/* a,b,c */
+		struct rv_buf b = RV_BUF_INIT;
+		size_t i;
+		json_t *x;
+
+		json_array_foreach(v, i, x)
+			rv_buf_addf(&b, "%s%s", i ? "," : "",
+				    json_is_string(x) ? json_string_value(x) : "");
+		return rv_buf_detach(&b, NULL);
+	}
+	return NULL;
+}
+
+/* argv of the recorded job: what it was given, as options. */
+static enum rv_code resume_rebuild(struct resume *rs, struct rv_err *err)
+{
+	const json_t *c = rs->log.config;
+	const char *app = json_string_value(json_object_get(c, "app"));
+
+	resume_arg(rs, rv_xstrdup("runeval"));
+	for (size_t i = 0; i < sizeof(resume_opts) / sizeof(*resume_opts);
+	     i++) {
+		const json_t *v = json_object_get(c, resume_opts[i].key);
+		char *word;
+
+		if (json_is_true(v) || json_is_false(v)) {
+			if (json_is_true(v))
+				resume_arg(rs, rv_xstrdup(resume_opts[i].flag));
+			continue;
+		}
+		word = resume_value(v);
+		if (!word)
+			continue;
+		/* a secret was in it: the option must be given again */
+		if (strstr(word, RESUME_REDACTED)) {
+			free(word);
+			continue;
+		}
+		resume_arg(rs, rv_xstrdup(resume_opts[i].flag));
+		resume_arg(rs, word);
+	}
+	if (app && strcmp(app, "bundled") &&
+	    json_is_string(json_object_get(c, "start"))) {
+		resume_arg(rs, rv_xstrdup("--start"));
+		resume_arg(rs, rv_xstrdup(json_string_value(json_object_get(
+			c, "start"))));
+	}
+	if (!json_is_array(json_object_get(c, "seeds")))
+		return rv_errf(err, RV_ERR_CONFIG, "cannot resume '%s': its "
+			       "seed log records no seeds", rs->dir);
+	resume_arg(rs, rv_xstrdup("--seed-list"));
+	resume_arg(rs, resume_seed_list(json_object_get(c, "seeds")));
+	resume_arg(rs, rv_xstrdup("--out"));
+	resume_arg(rs, rv_xstrdup(rs->dir));
+	resume_arg(rs, rv_xstrdup("--force"));	/* its own directory */
+	return RV_OK;
+}
+
+/* --out DIR may be given, as long as it is the job's directory. */
+static bool resume_same_dir(const char *a, const char *b)
+{
+	char *ra = b ? realpath(a, NULL) : NULL;
+	char *rb = b ? realpath(b, NULL) : NULL;
+	bool same = ra && rb && !strcmp(ra, rb);
+
+	free(ra);
+	free(rb);
+	return same;
+}
+
+enum rv_code resume_options(int argc, char **argv, struct resume *rs,
+			    struct cli_options *opt, struct rv_err *err)
+{
+	enum rv_code rc;
+
+	memset(rs, 0, sizeof(*rs));
+	memset(opt, 0, sizeof(*opt));
+	if (argc < 2 || argv[1][0] == '-')
+		return rv_errf(err, RV_ERR_USAGE, "usage: runeval resume DIR "
+			       "[options]: DIR is the job's results directory");
+	rs->dir = argv[1];
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--seeds") ||
+		    !strcmp(argv[i], "--seed-list") ||
+		    (!strcmp(argv[i], "--out") &&
+		     !resume_same_dir(rs->dir, i + 1 < argc ? argv[i + 1] :
+				      NULL)))
+			return rv_errf(err, RV_ERR_USAGE, "'%s' cannot change "
+				       "when a job is resumed", argv[i]);
+	rc = seedlog_read(rs->dir, &rs->log, err);
+	if (rc != RV_OK) {
+		rv_err_prefix(err, "cannot resume '%s'", rs->dir);
+		return rc == RV_ERR_PROTO ? RV_ERR_CONFIG : rc;
+	}
+	rc = resume_rebuild(rs, err);
+	for (int i = 2; rc == RV_OK && i < argc; i++)
+		resume_arg(rs, rv_xstrdup(argv[i]));
+	if (rc == RV_OK)
+		rc = cli_parse((int)rs->argc, rs->argv, opt, err);
+	return rc;
+}
+
+static bool resume_free_key(const char *key)
+{
+	for (size_t i = 0; i < sizeof(resume_free_keys) /
+	     sizeof(*resume_free_keys); i++)
+		if (!strcmp(key, resume_free_keys[i]))
+			return true;
+	return false;
+}
+
+/* Append "key: 'now' (was 'then')" for each difference; count them. */
+static size_t resume_diff(const json_t *was, const json_t *now,
+			  struct rv_buf *out)
+{
+	const char *key;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach((json_t *)was, key, v) {
+		json_t *w = json_object_get(now, key);
+		char *a, *b;
+
+		if (resume_free_key(key) || json_equal(v, w))
+			continue;
+		a = rv_json_dumps(v);
+		b = w ? rv_json_dumps(w) : rv_xstrdup("(unset)");
+		rv_buf_addf(out, "%s%s: %.80s (was %.80s)", n ? "; " : "", key,
+			    b, a);
+		if (strstr(a, RESUME_REDACTED))
+			rv_buf_adds(out, ", recorded redacted: give it again");
+		n++;
+		free(a);
+		free(b);
+	}
+	return n;
+}
+
+/* The seed log's records are in order of seed and epoch. */
+static int resume_cmp_seed(const void *key, const void *elem)
+{
+	const struct rollout *a = key, *b = elem;
+
+	if (a->seed != b->seed)
+		return (a->seed > b->seed) - (a->seed < b->seed);
+	return (a->epoch > b->epoch) - (a->epoch < b->epoch);
+}
+
+/* Seeds done before stay; the others run again, their tries kept. */
+static void resume_load(struct resume *rs, struct job *job)
+{
+	for (size_t i = 0; i < job->n_rollouts; i++) {
+		struct rollout *r = &job->rollouts[i];
+		struct rollout key = { .seed = r->seed, .epoch = r->epoch };
+		struct rollout *was = bsearch(&key, rs->log.rs, rs->log.n,
+					      sizeof(*rs->log.rs),
+					      resume_cmp_seed);
+
+		if (!was)
+			continue;
+		*r = *was;
+		memset(was, 0, sizeof(*was));
+		was->seed = key.seed;	/* still sorted for bsearch */
+		was->epoch = key.epoch;
+		/* a failed or cancelled one runs again: its last try is
+		   kept among its tries when it is dispatched */
+		r->state = r->ok ? ROLLOUT_DONE : ROLLOUT_PENDING;
+		if (!r->ok && !r->attempts) {
+			/* never ran (cancelled before dispatch) */
+			free(r->error);
+			r->error = NULL;
+		}
+	}
+}
+
+/* What the killed run left behind. */
+static void resume_reap(struct job *job)
+{
+	struct reap_options o = { .job = job->id, .out = stderr };
+	struct reap_counts c = { 0 };
+	struct rv_err e = RV_ERR_INIT;
+
+	if (!job_sandboxed(job))
+		return;
+	if (reap_run(&o, &c, &e) != RV_OK)
+		rv_warn("cannot reap what the earlier run left: %s", e.msg);
+}
+
+enum rv_code resume_apply(struct resume *rs, struct job *job,
+			  struct rv_err *err)
+{
+	struct rv_buf diff = RV_BUF_INIT;
+	struct job_outcome o;
+	json_t *now;
+	size_t n;
+
+	snprintf(job->id, sizeof(job->id), "%s", rs->log.job);
+	job->run = rs->log.runs;
+	job_outcome(job, &o);
+	now = result_config_json(&o);
+	n = resume_diff(rs->log.config, now, &diff);
+	json_decref(now);
+	if (n) {
+		rv_errf(err, RV_ERR_USAGE, "cannot resume '%s': the "
+			"configuration differs (%s)", rs->dir, diff.data);
+		rv_buf_release(&diff);
+		return RV_ERR_USAGE;
+	}
+	rv_buf_release(&diff);
+	resume_load(rs, job);
+	resume_reap(job);
+	return RV_OK;
+}
+
+void resume_release(struct resume *rs)
+{
+	for (size_t i = 0; i < rs->argc; i++)
+		free(rs->argv[i]);
+	free(rs->argv);
+	seedlog_state_release(&rs->log);
+	memset(rs, 0, sizeof(*rs));
+}

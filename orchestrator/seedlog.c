@@ -1,0 +1,214 @@
+/* seedlog: the job's journal of finished seeds (see seedlog.h). */
+#include "seedlog.h"
+
+#include "rollout_json.h"
+#include "rollouts.h"
+#include "rv_alloc.h"
+#include "rv_buf.h"
+#include "rv_clock.h"
+#include "rv_json.h"
+#include "rv_log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct seedlog {
+	FILE *f;
+	char *path;
+	struct rv_buf line;
+	uint64_t flushed_ns;
+	bool broken;
+};
+
+enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
+			  const json_t *config, struct seedlog **out,
+			  struct rv_err *err)
+{
+	struct seedlog *l = rv_xcalloc(1, sizeof(*l));
+	json_t *head;
+	char *text;
+
+	*out = NULL;
+	l->path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
+	l->f = fopen(l->path, "a");
+	if (!l->f) {
+		rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", l->path,
+			strerror(errno));
+		free(l->path);
+		free(l);
+		return RV_ERR_IO;
+	}
+	head = json_pack("{s:i, s:s, s:I, s:O}", "seedlog", 1, "job", job_id,
+			 "run", (json_int_t)run, "config", config);
+	text = rv_json_dumps(head);
+	fprintf(l->f, "%s\n", text);
+	fflush(l->f);
+	free(text);
+	json_decref(head);
+	l->flushed_ns = rv_now_ns();
+	*out = l;
+	return RV_OK;
+}
+
+static void seedlog_flush(struct seedlog *l)
+{
+	if (fflush(l->f) != 0 && !l->broken) {
+		rv_warn("cannot write '%s': %s; the job goes on without it",
+			l->path, strerror(errno));
+		l->broken = true;
+	}
+	l->flushed_ns = rv_now_ns();
+}
+
+void seedlog_add(struct seedlog *l, const struct rollout *r)
+{
+	uint64_t now;
+
+	if (!l || l->broken)
+		return;
+	rv_buf_reset(&l->line);
+	rollout_json_add(&l->line, r, NULL);
+	rv_buf_addch(&l->line, '\n');
+	fwrite(l->line.data, 1, l->line.len, l->f);
+	now = rv_now_ns();
+	if (now - l->flushed_ns >= (uint64_t)SEEDLOG_FLUSH_MS * RV_NS_PER_MS)
+		seedlog_flush(l);
+}
+
+void seedlog_close(struct seedlog *l)
+{
+	if (!l)
+		return;
+	seedlog_flush(l);
+	fclose(l->f);
+	rv_buf_release(&l->line);
+	free(l->path);
+	free(l);
+}
+
+/* Records in order of (seed, epoch, position in the file). */
+static const struct rollout *seedlog_sort_base;
+
+static int seedlog_cmp(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct rollout *x = &seedlog_sort_base[i];
+	const struct rollout *y = &seedlog_sort_base[j];
+
+	if (x->seed != y->seed)
+		return (x->seed > y->seed) - (x->seed < y->seed);
+	if (x->epoch != y->epoch)
+		return (x->epoch > y->epoch) - (x->epoch < y->epoch);
+	return (i > j) - (i < j);
+}
+
+/* Keep only the last record of each seed and epoch, in that order. */
+static void seedlog_dedup(struct seedlog_state *st)
+{
+	size_t *idx = rv_xcalloc(st->n ? st->n : 1, sizeof(*idx));
+	struct rollout *out = rv_xcalloc(st->n ? st->n : 1, sizeof(*out));
+	size_t k = 0;
+
+	for (size_t i = 0; i < st->n; i++)
+		idx[i] = i;
+	seedlog_sort_base = st->rs;
+	qsort(idx, st->n, sizeof(*idx), seedlog_cmp);
+	for (size_t i = 0; i < st->n; i++) {
+		struct rollout *r = &st->rs[idx[i]];
+
+		if (i + 1 < st->n && st->rs[idx[i + 1]].seed == r->seed &&
+		    st->rs[idx[i + 1]].epoch == r->epoch)
+			rollout_release(r);	/* a later one wins */
+		else
+			out[k++] = *r;
+	}
+	free(st->rs);
+	free(idx);
+	st->rs = out;
+	st->n = k;
+}
+
+static enum rv_code seedlog_line(struct seedlog_state *st, const char *path,
+				 unsigned line, const char *text, size_t len,
+				 struct rv_err *err)
+{
+	struct rv_err e = RV_ERR_INIT;
+	json_t *v = rv_json_parse(text, len, "line", &e);
+	enum rv_code rc = RV_OK;
+
+	if (!json_is_object(v)) {
+		json_decref(v);
+		return rv_errf(err, RV_ERR_PROTO, "'%s' line %u is not a JSON "
+			       "object", path, line);
+	}
+	if (json_object_get(v, "seedlog")) {
+		const char *job = json_string_value(json_object_get(v, "job"));
+
+		if (!job || (st->runs && strcmp(job, st->job)))
+			rc = rv_errf(err, RV_ERR_PROTO, "'%s' line %u: a header "
+				     "of another job", path, line);
+		else if (!st->runs++) {
+			snprintf(st->job, sizeof(st->job), "%s", job);
+			st->config = json_incref(json_object_get(v, "config"));
+		}
+	} else if (!st->runs) {
+		rc = rv_errf(err, RV_ERR_PROTO, "'%s' line %u: a record before "
+			     "the header", path, line);
+	} else {
+		st->rs = rv_xreallocarray(st->rs, st->n + 1, sizeof(*st->rs));
+		rc = rollout_json_read(v, &st->rs[st->n], &e);
+		if (rc == RV_OK)
+			st->n++;
+		else
+			rv_errf(err, rc, "'%s' line %u: %s", path, line, e.msg);
+	}
+	json_decref(v);
+	return rc;
+}
+
+enum rv_code seedlog_read(const char *dir, struct seedlog_state *st,
+			  struct rv_err *err)
+{
+	char *path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
+	FILE *f = fopen(path, "r");
+	enum rv_code rc = RV_OK;
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned line = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (!f) {
+		rc = rv_errf(err, RV_ERR_CONFIG, "cannot open '%s': %s", path,
+			     strerror(errno));
+		goto out;
+	}
+	while (rc == RV_OK && (len = getline(&buf, &cap, f)) > 0) {
+		line++;
+		/* a killed writer may leave its last line cut */
+		if (buf[len - 1] != '\n')
+			break;
+		rc = seedlog_line(st, path, line, buf, (size_t)len, err);
+	}
+	if (rc == RV_OK && !st->runs)
+		rc = rv_errf(err, RV_ERR_PROTO, "'%s' has no header", path);
+	if (rc == RV_OK)
+		seedlog_dedup(st);
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	free(path);
+	return rc;
+}
+
+void seedlog_state_release(struct seedlog_state *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		rollout_release(&st->rs[i]);
+	free(st->rs);
+	json_decref(st->config);
+	memset(st, 0, sizeof(*st));
+}

@@ -1,0 +1,443 @@
+/*
+ * The conventions of the tools users already know, checked on the built
+ * binaries: help on every command and a one-screen --help, -V with a
+ * semantic version, the configuration file and its precedence, runeval
+ * config round trips, --dry-run creates nothing, --out/--force/--no-out,
+ * ls/show, the man pages render and list every option, the completion
+ * loads and completes.
+ */
+#include "testutil.h"
+
+#include "rv_alloc.h"
+
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A shell command's exit status and its stdout and stderr. */
+struct sh {
+	int status;
+	char *out, *err;
+};
+
+static char *dir;	/* per test: the working directory of commands */
+
+static void conv_setup(void)
+{
+	dir = tu_tmpdir();
+}
+
+static void conv_teardown(void)
+{
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/*
+ * Run fmt as a shell script in dir, with RUNEVAL (the built runeval), BIN
+ * (the build directory) and TOP (the repository) set.
+ */
+static struct sh sh_run(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static struct sh sh_run(const char *fmt, ...)
+{
+	char *bin = tu_build_path(""), *top = tu_top_dir();
+	char *script = rv_xasprintf("%s/.cmd.sh", dir);
+	char *out = rv_xasprintf("%s/.out", dir);
+	char *err = rv_xasprintf("%s/.err", dir);
+	struct sh r = { 0 };
+	char *full;
+	va_list ap;
+	FILE *f;
+	int st;
+
+	f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fclose(f);
+	/* BUILD is relative to the top when make test sets it */
+	full = rv_xasprintf("cd '%s' && BIN='%s%s%s' && RUNEVAL=\"$BIN/runeval\" "
+			    "TOP='%s' BIN=\"$BIN\" env -u ENVIRONMENT_API_KEY "
+			    "sh .cmd.sh >'%s' 2>'%s' </dev/null", dir,
+			    bin[0] == '/' ? "" : top, bin[0] == '/' ? "" : "/",
+			    bin, top, out, err);
+	st = system(full);
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r.out = tu_read_file(out, NULL);
+	r.err = tu_read_file(err, NULL);
+	if (!r.out)
+		r.out = rv_xstrdup("");
+	if (!r.err)
+		r.err = rv_xstrdup("");
+	free(full);
+	free(script);
+	free(out);
+	free(err);
+	free(top);
+	free(bin);
+	return r;
+}
+
+static void sh_free(struct sh *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char *p = rv_xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+static int lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+START_TEST(test_help_on_every_command)
+{
+	static const char *const cmds[] = { "report", "reap", "lifecycle",
+		"config", "ls", "show" };
+	struct sh r = sh_run("$RUNEVAL --help");
+
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(lines(r.out) <= 24, "--help is %d lines", lines(r.out));
+	ck_assert(strstr(r.out, "man runeval"));
+	ck_assert(strstr(r.out, "runeval help options"));
+	sh_free(&r);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(*cmds); i++) {
+		for (int k = 0; k < 3; k++) {
+			r = k == 0 ? sh_run("$RUNEVAL %s -h", cmds[i]) :
+			    k == 1 ? sh_run("$RUNEVAL %s --help", cmds[i]) :
+			    sh_run("$RUNEVAL help %s", cmds[i]);
+			ck_assert_msg(r.status == 0 &&
+				      strstr(r.out, "usage: runeval"),
+				      "%s (%d): %s%s", cmds[i], k, r.out,
+				      r.err);
+			sh_free(&r);
+		}
+	}
+	r = sh_run("$RUNEVAL help");
+	ck_assert_int_eq(r.status, 0);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(*cmds); i++)
+		ck_assert_msg(strstr(r.out, cmds[i]), "%s", cmds[i]);
+	sh_free(&r);
+	r = sh_run("$RUNEVAL help nope");
+	ck_assert_int_eq(r.status, 2);
+	sh_free(&r);
+	/* every option, with its group */
+	r = sh_run("$RUNEVAL help options");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert(strstr(r.out, "--provision-timeout") &&
+		  strstr(r.out, "Sandboxes:") && strstr(r.out, "RUNEVAL_"));
+	sh_free(&r);
+}
+END_TEST
+
+START_TEST(test_version_is_semantic_with_the_commit)
+{
+	regex_t re;
+	struct sh r;
+
+	ck_assert_int_eq(regcomp(&re, "^runeval [0-9]+\\.[0-9]+\\.[0-9]+ "
+				 "\\(git [0-9a-f]+(-dirty)?|unknown\\)\n$",
+				 REG_EXTENDED), 0);
+	for (int k = 0; k < 2; k++) {
+		r = sh_run(k ? "$RUNEVAL --version" : "$RUNEVAL -V");
+		ck_assert_int_eq(r.status, 0);
+		ck_assert_msg(regexec(&re, r.out, 0, NULL, 0) == 0, "%s",
+			      r.out);
+		sh_free(&r);
+	}
+	regfree(&re);
+}
+END_TEST
+
+/* The value of key in `runeval config` output ("" when commented). */
+static char *config_value(const char *out, const char *key)
+{
+	char *pat = rv_xasprintf("\n%s: \"", key);
+	const char *p = strstr(out, pat), *q;
+	char *v;
+
+	free(pat);
+	if (!p)
+		return rv_xstrdup("");
+	p += strlen(key) + 4;
+	q = strchr(p, '"');
+	v = rv_xstrndup(p, (size_t)(q - p));
+	return v;
+}
+
+START_TEST(test_config_file_and_precedence)
+{
+	struct sh r;
+	char *v;
+
+	write_file("job.yaml", "# a job\nprovider: local\nseeds: 3\n"
+		   "concurrency: 2\npolicy: noop\n"
+		   "env-config:\n  difficulty: easy\n  n: 3\n");
+	r = sh_run("$RUNEVAL config --config job.yaml");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	v = config_value(r.out, "seed-list");
+	ck_assert_str_eq(v, "0-2");
+	free(v);
+	v = config_value(r.out, "concurrency");
+	ck_assert_str_eq(v, "2");
+	free(v);
+	ck_assert_msg(strstr(r.out, "env-config: \"{\\\"difficulty\\\":"
+			     "\\\"easy\\\",\\\"n\\\":3}\"  # file"), "%s",
+		      r.out);
+	sh_free(&r);
+	/* environment over the file, flags over the environment */
+	r = sh_run("RUNEVAL_SEEDS=4 $RUNEVAL config --config job.yaml");
+	v = config_value(r.out, "seed-list");
+	ck_assert_str_eq(v, "0-3");
+	free(v);
+	sh_free(&r);
+	r = sh_run("RUNEVAL_SEEDS=4 $RUNEVAL config --config job.yaml "
+		   "--seeds 5");
+	v = config_value(r.out, "seed-list");
+	ck_assert_str_eq(v, "0-4");
+	free(v);
+	sh_free(&r);
+	/* .env fills what the environment does not set, over the file */
+	write_file(".env", "RUNEVAL_SEEDS=6\n");
+	r = sh_run("$RUNEVAL config --config job.yaml");
+	v = config_value(r.out, "seed-list");
+	ck_assert_str_eq(v, "0-5");
+	free(v);
+	sh_free(&r);
+	r = sh_run("RUNEVAL_SEEDS=4 $RUNEVAL config --config job.yaml");
+	v = config_value(r.out, "seed-list");
+	ck_assert_str_eq(v, "0-3");
+	free(v);
+	sh_free(&r);
+	/* ./runeval.yaml is read when present */
+	write_file("runeval.yaml", "provider: local\nseed-list: [1, 5-6]\n");
+	r = sh_run("rm .env && $RUNEVAL config");
+	v = config_value(r.out, "seed-list");
+	ck_assert_str_eq(v, "1,5-6");
+	free(v);
+	sh_free(&r);
+}
+END_TEST
+
+START_TEST(test_config_round_trips)
+{
+	struct sh a, b, c;
+
+	a = sh_run("$RUNEVAL config --daytona --lite --seed-list 0,4-6 "
+		   "--concurrency 3 --sandboxes 2 --policy noop --model m1 "
+		   "--timeout 12.5 --env-config '{\"k\": \"v w\"}' "
+		   "--provision-timeout 9 > saved.yaml");
+	ck_assert_msg(a.status == 0, "%s", a.err);
+	b = sh_run("$RUNEVAL config --config saved.yaml | grep -v '^#' | "
+		   "sed 's/  #.*//' > b.txt && cat b.txt");
+	c = sh_run("grep -v '^#' saved.yaml | sed 's/  #.*//'");
+	ck_assert_msg(b.status == 0 && *b.out, "%s", b.err);
+	ck_assert_str_eq(b.out, c.out);
+	ck_assert(strstr(b.out, "provider: \"daytona\"") &&
+		  strstr(b.out, "sandboxes: \"2\"") &&
+		  strstr(b.out, "provision-timeout: \"9\""));
+	sh_free(&a);
+	sh_free(&b);
+	sh_free(&c);
+}
+END_TEST
+
+START_TEST(test_config_errors_name_the_file_and_line)
+{
+	static const struct { const char *text, *want; } bad[] = {
+		{ "seeds: 3\nbogus: 1\n", "'bad.yaml' line 2: unknown key "
+		  "'bogus'" },
+		{ "seeds: 3\nseeds: 4\n", "line 2: 'seeds' is given twice" },
+		{ "seeds: many\n", "'bad.yaml' line 1: 'seeds'" },
+		{ "config: other.yaml\n", "only be given on the command line" },
+		{ "seeds: [1, 2]\n", "'seeds' takes one plain value" },
+		{ "- a\n- b\n", "expected 'option: value' lines" },
+		{ "seeds: 3\n  x: [\n", "bad.yaml' line" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct sh r;
+
+		write_file("bad.yaml", bad[i].text);
+		r = sh_run("$RUNEVAL --local --config bad.yaml");
+		ck_assert_int_eq(r.status, 2);
+		ck_assert_msg(strstr(r.err, bad[i].want), "%zu: %s", i, r.err);
+		sh_free(&r);
+	}
+}
+END_TEST
+
+START_TEST(test_config_redacts_secrets)
+{
+	struct sh r = sh_run("DAYTONA_API_KEY=sk-conv-0123456789abcdef "
+			     "$RUNEVAL config --local --seeds 1 --model "
+			     "sk-conv-0123456789abcdef");
+
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(!strstr(r.out, "0123456789abcdef"), "%s", r.out);
+	sh_free(&r);
+}
+END_TEST
+
+START_TEST(test_dry_run_creates_nothing)
+{
+	struct sh r = sh_run("mkdir tmp && TMPDIR=$PWD/tmp $RUNEVAL --daytona "
+			     "--lite --seeds 4 --sandboxes 2 --dry-run && "
+			     "ls -A tmp && ls -A");
+
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "dry run") &&
+		      strstr(r.out, "daytona (sandbox mode)") &&
+		      strstr(r.out, "daytona-lite, started for the job") &&
+		      strstr(r.out, "sandboxes   2") &&
+		      strstr(r.out, "4 (0-3)"), "%s", r.out);
+	/* nothing in TMPDIR (no server state), no runs/ */
+	ck_assert_msg(!strstr(r.out, "runeval-daytona-lite") &&
+		      !strstr(r.out, "runs\n"), "%s", r.out);
+	sh_free(&r);
+}
+END_TEST
+
+START_TEST(test_out_force_and_no_out)
+{
+	struct sh r;
+
+	r = sh_run("$RUNEVAL --local --seeds 1 -q --out o && "
+		   "$RUNEVAL --local --seeds 1 -q --out o");
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(strstr(r.err, "'o' is not empty") &&
+		      strstr(r.err, "--force"), "%s", r.err);
+	sh_free(&r);
+	r = sh_run("$RUNEVAL --local --seeds 1 -q --out o --force && "
+		   "test -s o/result.json");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	sh_free(&r);
+	r = sh_run("mkdir t && TMPDIR=$PWD/t $RUNEVAL --local --seeds 2 "
+		   "--no-out --json --no-progress > j.json && ls -A t && "
+		   "test ! -e runs && python3 -c \"import json; "
+		   "d = json.load(open('j.json')); "
+		   "print(d['job']['status'])\"");
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "ok\n"), "%s%s", r.out,
+		      r.err);
+	sh_free(&r);
+}
+END_TEST
+
+START_TEST(test_ls_and_show)
+{
+	struct sh r;
+
+	/* -q still prints each job's last line: not counted here */
+	r = sh_run("$RUNEVAL --local --seeds 2 -q --out runs/a >/dev/null && "
+		   "$RUNEVAL --local --seeds 3 --policy noop -q "
+		   "--out runs/b >/dev/null && $RUNEVAL ls");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_int_eq(lines(r.out), 3);
+	ck_assert_msg(strstr(r.out, "reference") && strstr(r.out, "1.000") &&
+		      strstr(r.out, "noop") && strstr(r.out, "0.000") &&
+		      strstr(r.out, "100.0%"), "%s", r.out);
+	sh_free(&r);
+	r = sh_run("$RUNEVAL show runs/b");
+	ck_assert_msg(r.status == 0 && strstr(r.out, "policy    noop") &&
+		      strstr(r.out, "rollout"), "%s%s", r.out, r.err);
+	sh_free(&r);
+	r = sh_run("$RUNEVAL show nope");
+	ck_assert_int_eq(r.status, 2);
+	ck_assert(strstr(r.err, "runs/nope/result.json"));
+	sh_free(&r);
+}
+END_TEST
+
+START_TEST(test_man_pages_render_and_list_every_option)
+{
+	static const char *const pages[] = { "runeval", "runeval-report",
+		"daytona-lite" };
+	struct sh r;
+
+	for (size_t i = 0; i < 3; i++) {
+		r = sh_run("MANWIDTH=80 man --warnings -l $BIN/man/%s.1 "
+			   "2>&1 >/dev/null | grep -v '^$' || true", pages[i]);
+		ck_assert_msg(!*r.out, "%s: %s", pages[i], r.out);
+		sh_free(&r);
+	}
+	/* every option of each program's help is in its page */
+	r = sh_run("for p in 'runeval help options:runeval' "
+		   "'runeval report --help:runeval-report' "
+		   "'daytona-lite --help:daytona-lite'; do "
+		   "cmd=${p%%%%:*}; page=${p##*:}; "
+		   "MANWIDTH=200 man -l $BIN/man/$page.1 > page.txt; "
+		   "for o in $($BIN/$cmd | grep -o -- '--[a-z][a-z0-9-]*'"
+		   " | sort -u); do grep -q -- \"$o\" page.txt || "
+		   "echo \"$page lacks $o\"; done; done");
+	ck_assert_msg(r.status == 0 && !*r.out, "%s%s", r.out, r.err);
+	sh_free(&r);
+}
+END_TEST
+
+START_TEST(test_completion_loads_and_completes)
+{
+	struct sh r = sh_run("PATH=$(dirname $RUNEVAL):$PATH bash -c '"
+		". $TOP/scripts/completion/runeval.bash; complete -p runeval; "
+		"c() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); _runeval; "
+		"echo \"${COMPREPLY[*]}\"; }; "
+		"c runeval --seed; c runeval --provider \"\"; c runeval re; "
+		"c runeval report --ba'");
+
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "complete -F _runeval runeval") &&
+		      strstr(r.out, "--seeds= --seed-list=") &&
+		      strstr(r.out, "local daytona") &&
+		      strstr(r.out, "report reap") &&
+		      strstr(r.out, "--baseline"), "%s", r.out);
+	sh_free(&r);
+}
+END_TEST
+
+static Suite *conventions_suite(void)
+{
+	Suite *s = suite_create("conventions");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, conv_setup, conv_teardown);
+	tcase_add_test(tc, test_help_on_every_command);
+	tcase_add_test(tc, test_version_is_semantic_with_the_commit);
+	tcase_add_test(tc, test_config_file_and_precedence);
+	tcase_add_test(tc, test_config_round_trips);
+	tcase_add_test(tc, test_config_errors_name_the_file_and_line);
+	tcase_add_test(tc, test_config_redacts_secrets);
+	tcase_add_test(tc, test_dry_run_creates_nothing);
+	tcase_add_test(tc, test_out_force_and_no_out);
+	tcase_add_test(tc, test_ls_and_show);
+	tcase_add_test(tc, test_man_pages_render_and_list_every_option);
+	tcase_add_test(tc, test_completion_loads_and_completes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(conventions_suite()) ? 1 : 0;
+}

@@ -1,0 +1,247 @@
+/*
+ * Jobs that finish, end to end with runeval --local and the Python test
+ * app: an app that dies mid-job is replaced and its rollouts run again,
+ * --max-failures stops a broken pipeline early, and `runeval resume`
+ * finishes a job that was killed (SIGKILL), interrupted (SIGINT) or that
+ * failed, running only the seeds that are not done.
+ */
+#include "testutil.h"
+
+#include "runeval_run.h"
+#include "rv_alloc.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *pyapp;
+static char start[512];
+
+static void setup(void)
+{
+	pyapp = rr_pyapp_dir();
+}
+
+static void teardown(void)
+{
+	free(pyapp);
+}
+
+static double summary_num(const struct rr *r, const char *key)
+{
+	return json_number_value(json_object_get(json_object_get(r->result,
+						 "summary"), key));
+}
+
+static long spans_of(const struct rr *r, const char *phase)
+{
+	json_t *s;
+	size_t i;
+	long n = 0;
+
+	json_array_foreach(json_object_get(r->result, "spans"), i, s)
+		n += !strcmp(json_string_value(json_object_get(s, "phase")),
+			     phase);
+	return n;
+}
+
+/* Lines in the job's seed log. */
+static int seedlog_lines(const struct rr *r)
+{
+	char *path = rv_xasprintf("%s/seeds.jsonl", r->out);
+	FILE *f = fopen(path, "r");
+	int n = 0, c;
+
+	while (f && (c = fgetc(f)) != EOF)
+		n += c == '\n';
+	if (f)
+		fclose(f);
+	free(path);
+	return n;
+}
+
+/* The app dies (no answer) on seed 3, once: it is replaced, seed 3 runs
+   again on the new app, and every seed ends ok. */
+START_TEST(test_jobs_dead_app_is_replaced)
+{
+	struct rr *r = rr_new();
+	char *marker = rv_xasprintf("%s/died", r->dir);
+	const char *args[] = { "--local", "--seeds", "10", "--concurrency",
+			       "2", "--app", pyapp, "--start", start, NULL };
+	json_t *ro;
+
+	snprintf(start, sizeof(start), "exec python3 app.py --fault 3:die "
+		 "--die-marker %s", marker);
+	rr_run(r, args, NULL);
+	ck_assert_msg(r->status == 0, "exit %d: %s", r->status,
+		      r->stderr_text);
+	ck_assert_int_eq((int)summary_num(r, "completed"), 10);
+	ck_assert_int_eq(spans_of(r, "start"), 2);	/* a replacement */
+	ro = rr_rollout(r, 3);
+	ck_assert_int_ge(json_integer_value(json_object_get(ro, "attempts")),
+			 2);
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(
+		json_array_get(json_object_get(ro, "tries"), 0), "error")));
+	ck_assert_ptr_nonnull(strstr(r->stderr_text, "stopped answering"));
+	free(marker);
+	rr_free(r);
+}
+END_TEST
+
+/* More failures than --max-failures: stop, tear down, fail, and say so;
+   seeds not run say why. */
+START_TEST(test_jobs_max_failures_stops_early)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "40", "--concurrency",
+			       "1", "--max-failures", "2", "--app", pyapp,
+			       "--start", start, NULL };
+	json_t *last;
+
+	snprintf(start, sizeof(start), "exec python3 app.py --fault 0:500 "
+		 "--fault 1:500 --fault 2:500 --fault 3:500");
+	rr_run(r, args, NULL);
+	ck_assert_msg(r->status == 1, "exit %d: %s", r->status,
+		      r->stderr_text);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(
+		json_object_get(r->result, "job"), "error")),
+		"'--max-failures'"));
+	ck_assert_int_eq((int)summary_num(r, "completed"), 0);
+	last = rr_rollout(r, 39);
+	ck_assert_str_eq(json_string_value(json_object_get(last, "state")),
+			 "cancelled");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(last,
+		"error")), "stopped early"));
+	/* P% of the seeds too; a bad value is a usage error */
+	args[6] = "150%";
+	rr_run(r, args, NULL);
+	ck_assert_int_eq(r->status, 2);
+	ck_assert_ptr_nonnull(strstr(r->stderr_text, "'--max-failures'"));
+	rr_free(r);
+}
+END_TEST
+
+/* Start a slow job and SIGKILL (or SIGINT) it once a few seeds ended. */
+static void run_and_stop(struct rr *r, int sig)
+{
+	const char *args[] = { "--local", "--seeds", "30", "--concurrency",
+			       "2", "--app", pyapp, "--start", start,
+			       "--no-progress", NULL };
+	pid_t pid;
+
+	snprintf(start, sizeof(start), "exec python3 app.py "
+		 "--rollout-delay 0.05");
+	pid = rr_start(r, args, NULL);
+	for (int i = 0; i < 3000 && seedlog_lines(r) < 7; i++)
+		usleep(10000);
+	kill(pid, sig);
+	rr_wait(r, pid, 60);
+}
+
+static void resume_and_check(struct rr *r, int earlier_lines)
+{
+	const char *args[] = { "resume", r->out, NULL };
+	size_t i, before = 0;
+	json_t *ro;
+
+	rr_run(r, args, NULL);
+	ck_assert_msg(r->status == 0, "exit %d: %s", r->status,
+		      r->stderr_text);
+	ck_assert_int_eq((int)summary_num(r, "completed"), 30);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->result,
+							  "rollouts")), 30);
+	json_array_foreach(json_object_get(r->result, "rollouts"), i, ro)
+		before += !json_object_get(ro, "run");
+	/* the seeds done before were not run again */
+	ck_assert_int_ge((int)before, earlier_lines - 2);
+	ck_assert_int_lt((int)before, 30);
+}
+
+START_TEST(test_jobs_resume_after_kill9)
+{
+	struct rr *r = rr_new();
+	const char *diff[] = { "resume", NULL, "--policy", "noop", NULL };
+	int lines;
+
+	run_and_stop(r, SIGKILL);
+	ck_assert_int_eq(r->status, 128 + SIGKILL);
+	ck_assert_ptr_null(r->result);
+	lines = seedlog_lines(r);
+	ck_assert_int_ge(lines, 7);
+	/* a different configuration is refused, with the difference */
+	diff[1] = r->out;
+	rr_run(r, diff, NULL);
+	ck_assert_int_eq(r->status, 2);
+	ck_assert_msg(strstr(r->stderr_text, "policy: \"noop\" (was "
+			     "\"reference\")"), "%s", r->stderr_text);
+	resume_and_check(r, lines - 1);
+	rr_free(r);
+}
+END_TEST
+
+START_TEST(test_jobs_resume_after_sigint)
+{
+	struct rr *r = rr_new();
+
+	run_and_stop(r, SIGINT);
+	ck_assert_int_eq(r->status, 130);
+	ck_assert_ptr_nonnull(r->result);
+	resume_and_check(r, (int)summary_num(r, "completed") + 1);
+	rr_free(r);
+}
+END_TEST
+
+/* A job that failed (its only app died, no replacement allowed) is
+   finished by a resume; seed 3 keeps the try that failed. */
+START_TEST(test_jobs_resume_after_failure)
+{
+	struct rr *r = rr_new();
+	char *marker = rv_xasprintf("%s/died", r->dir);
+	const char *args[] = { "--local", "--seeds", "10", "--concurrency",
+			       "1", "--sandbox-retries", "0", "--app", pyapp,
+			       "--start", start, NULL };
+	const char *res[] = { "resume", r->out, NULL };
+	json_t *ro;
+
+	snprintf(start, sizeof(start), "exec python3 app.py --fault 3:die "
+		 "--die-marker %s", marker);
+	rr_run(r, args, NULL);
+	ck_assert_msg(r->status == 3, "exit %d: %s", r->status,
+		      r->stderr_text);
+	ck_assert_int_eq((int)summary_num(r, "completed"), 3);
+	rr_run(r, res, NULL);
+	ck_assert_msg(r->status == 0, "exit %d: %s", r->status,
+		      r->stderr_text);
+	ck_assert_int_eq((int)summary_num(r, "completed"), 10);
+	ro = rr_rollout(r, 3);
+	ck_assert_int_ge(json_integer_value(json_object_get(ro, "attempts")),
+			 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(ro, "run")), 1);
+	ck_assert_ptr_null(json_object_get(rr_rollout(r, 0), "run"));
+	free(marker);
+	rr_free(r);
+}
+END_TEST
+
+static Suite *jobs_suite(void)
+{
+	Suite *s = suite_create("jobs");
+	TCase *tc = tcase_create("local");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_jobs_dead_app_is_replaced);
+	tcase_add_test(tc, test_jobs_max_failures_stops_early);
+	tcase_add_test(tc, test_jobs_resume_after_kill9);
+	tcase_add_test(tc, test_jobs_resume_after_sigint);
+	tcase_add_test(tc, test_jobs_resume_after_failure);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(jobs_suite()) ? 1 : 0;
+}

@@ -1,0 +1,207 @@
+/*
+ * seedq: the job's seed queue (work stealing, retries with backoff,
+ * requeues, --max-failures) as a unit, and the rollout JSON records it
+ * feeds (written as text, read back by a resume).
+ */
+#include "testutil.h"
+
+#include "rollout_json.h"
+#include "rollouts.h"
+#include "rv_buf.h"
+#include "rv_clock.h"
+#include "seedq.h"
+
+#include <math.h>
+#include <string.h>
+
+static struct rollout rs[8];
+
+static void setup(void)
+{
+	memset(rs, 0, sizeof(rs));
+	for (long i = 0; i < 8; i++)
+		rs[i].seed = i;
+}
+
+static struct seedq_policy policy(unsigned retries, long max_failures)
+{
+	return (struct seedq_policy){ .retries = retries, .backoff_base_ms = 1,
+				      .backoff_cap_ms = 2,
+				      .max_failures = max_failures };
+}
+
+/* Indices come out in seed order; a finished one is final. */
+START_TEST(test_seedq_hands_out_in_order)
+{
+	struct seedq q;
+	struct seedq_policy p = policy(0, -1);
+	uint64_t wait;
+
+	seedq_init(&q, rs, 8, &p);
+	for (long i = 0; i < 8; i++)
+		ck_assert_int_eq(seedq_take(&q, rv_now_ns(), &wait), i);
+	ck_assert_int_eq(seedq_take(&q, rv_now_ns(), &wait), -1);
+	ck_assert(wait == UINT64_MAX);
+	ck_assert(seedq_more(&q));	/* 8 in flight */
+	for (size_t i = 0; i < 8; i++) {
+		rs[i].ok = true;
+		ck_assert_int_eq(seedq_finish(&q, i, SEEDQ_DONE), SEEDQ_DONE);
+		ck_assert_int_eq(rs[i].state, ROLLOUT_DONE);
+	}
+	ck_assert(!seedq_more(&q));
+	seedq_release(&q);
+}
+END_TEST
+
+/* A transient failure comes back after its backoff, retries times. */
+START_TEST(test_seedq_retries_after_backoff_then_final)
+{
+	struct seedq q;
+	struct seedq_policy p = policy(2, -1);
+	uint64_t wait;
+	long i;
+
+	p.backoff_base_ms = 30;
+	p.backoff_cap_ms = 30;
+	seedq_init(&q, rs, 1, &p);
+	ck_assert_int_eq(seedq_take(&q, rv_now_ns(), &wait), 0);
+	ck_assert_int_eq(seedq_finish(&q, 0, SEEDQ_RETRY), SEEDQ_RETRY);
+	ck_assert_int_eq(rs[0].state, ROLLOUT_PENDING);
+	/* not before its time: a little later it is still waiting */
+	i = seedq_take(&q, rv_now_ns() - 1000 * RV_NS_PER_MS, &wait);
+	ck_assert_int_eq(i, -1);
+	ck_assert(wait != UINT64_MAX);
+	ck_assert_int_eq(seedq_take(&q, rv_now_ns() + 60 * RV_NS_PER_MS,
+				    &wait), 0);
+	ck_assert_int_eq(seedq_finish(&q, 0, SEEDQ_RETRY), SEEDQ_RETRY);
+	ck_assert_int_eq(seedq_take(&q, rv_now_ns() + 60 * RV_NS_PER_MS,
+				    &wait), 0);
+	/* out of retries: final, and failed */
+	ck_assert_int_eq(seedq_finish(&q, 0, SEEDQ_RETRY), SEEDQ_DONE);
+	ck_assert_uint_eq(rs[0].retries, 2);
+	ck_assert_uint_eq(seedq_failed(&q), 1);
+	ck_assert(!seedq_more(&q));
+	seedq_release(&q);
+}
+END_TEST
+
+/* A lost sandbox's rollout goes to the front, at once. */
+START_TEST(test_seedq_requeue_goes_first)
+{
+	struct seedq q;
+	struct seedq_policy p = policy(0, -1);
+	uint64_t wait;
+
+	seedq_init(&q, rs, 4, &p);
+	ck_assert_int_eq(seedq_take(&q, rv_now_ns(), &wait), 0);
+	ck_assert_int_eq(seedq_take(&q, rv_now_ns(), &wait), 1);
+	ck_assert_int_eq(seedq_finish(&q, 1, SEEDQ_REQUEUE), SEEDQ_REQUEUE);
+	ck_assert_int_eq(seedq_take(&q, rv_now_ns(), &wait), 1);
+	ck_assert_int_eq(seedq_take(&q, rv_now_ns(), &wait), 2);
+	/* requeues are bounded */
+	for (int k = 0; k < SEEDQ_MAX_REQUEUES - 1; k++) {
+		ck_assert_int_eq(seedq_finish(&q, 1, SEEDQ_REQUEUE),
+				 SEEDQ_REQUEUE);
+		ck_assert_int_eq(seedq_take(&q, rv_now_ns(), &wait), 1);
+	}
+	ck_assert_int_eq(seedq_finish(&q, 1, SEEDQ_REQUEUE), SEEDQ_DONE);
+	seedq_release(&q);
+}
+END_TEST
+
+static void count_wake(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* More final failures than --max-failures: it stops, waking workers. */
+START_TEST(test_seedq_max_failures_stops)
+{
+	struct seedq q;
+	struct seedq_policy p = policy(0, 1);
+	uint64_t wait;
+	int woken = 0;
+	char why[160];
+
+	seedq_init(&q, rs, 8, &p);
+	seedq_watch(&q, count_wake, &woken);
+	ck_assert_int_eq(seedq_take(&q, rv_now_ns(), &wait), 0);
+	ck_assert_int_eq(seedq_take(&q, rv_now_ns(), &wait), 1);
+	seedq_finish(&q, 0, SEEDQ_DONE);	/* failed: 1, allowed */
+	ck_assert(!seedq_stopped(&q, NULL, 0));
+	seedq_finish(&q, 1, SEEDQ_DONE);	/* 2 > 1: stop */
+	ck_assert(seedq_stopped(&q, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "'--max-failures'"));
+	ck_assert_int_eq(woken, 1);
+	ck_assert_int_eq(seedq_take(&q, rv_now_ns(), &wait), -1);
+	ck_assert(!seedq_more(&q));
+	seedq_unwatch(&q, &woken);
+	seedq_release(&q);
+}
+END_TEST
+
+/* A record with earlier tries, as text and back. */
+START_TEST(test_rollout_json_round_trip)
+{
+	struct rollout r = { .seed = 7, .ok = true, .reward = 0.5,
+			     .state = ROLLOUT_DONE, .http_status = 200,
+			     .attempts = 2, .run = 1, .start_ns = 1000,
+			     .end_ns = 1000 + 2500000 };
+	struct rollout back;
+	struct rv_err e = RV_ERR_INIT;
+	struct rv_buf b = RV_BUF_INIT;
+	json_t *v;
+
+	snprintf(r.sandbox, sizeof(r.sandbox), "sb-\"1\"");
+	r.details = strdup("{\"a\":[1,2]}");
+	r.success_status = strdup("success\x01\xff");
+	r.tries = calloc(1, sizeof(*r.tries));
+	r.n_tries = 1;
+	snprintf(r.tries[0].sandbox, sizeof(r.tries[0].sandbox), "sb-0");
+	r.tries[0].ms = 12.5;
+	r.tries[0].http_status = 502;
+	r.tries[0].error = strdup("HTTP 502");
+	rollout_json_add(&b, &r, "default");
+	v = json_loads(b.data, 0, NULL);
+	ck_assert_msg(v, "not JSON: %s", b.data);
+	ck_assert_str_eq(json_string_value(json_object_get(v,
+			 "success_status")), "success\x01\xef\xbf\xbd");
+	ck_assert_int_eq(rollout_json_read(v, &back, &e), RV_OK);
+	ck_assert_int_eq(back.seed, 7);
+	ck_assert(back.ok);
+	ck_assert(fabs(back.reward - 0.5) < 1e-12);
+	ck_assert_str_eq(back.sandbox, "sb-\"1\"");
+	ck_assert_str_eq(back.details, "{\"a\":[1,2]}");
+	ck_assert_uint_eq(back.attempts, 2);
+	ck_assert_uint_eq(back.run, 1);
+	ck_assert_uint_eq(back.n_tries, 1);
+	ck_assert_int_eq(back.tries[0].http_status, 502);
+	ck_assert_str_eq(back.tries[0].error, "HTTP 502");
+	ck_assert(fabs(rv_ns_to_ms(back.end_ns - back.start_ns) - 2.5) <
+		  1e-6);
+	json_decref(v);
+	rollout_release(&back);
+	rollout_release(&r);
+	rv_buf_release(&b);
+}
+END_TEST
+
+static Suite *seedq_suite(void)
+{
+	Suite *s = suite_create("seedq");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_seedq_hands_out_in_order);
+	tcase_add_test(tc, test_seedq_retries_after_backoff_then_final);
+	tcase_add_test(tc, test_seedq_requeue_goes_first);
+	tcase_add_test(tc, test_seedq_max_failures_stops);
+	tcase_add_test(tc, test_rollout_json_round_trip);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(seedq_suite()) ? 1 : 0;
+}
