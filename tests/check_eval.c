@@ -318,6 +318,54 @@ START_TEST(test_quiet_prints_failures_and_the_outcome)
 }
 END_TEST
 
+/*
+ * Epochs survive a resume: the seed log keys records by seed and epoch,
+ * and the resume runs the job with the same --epochs and repeats.  The
+ * app dies once (no replacement) on seed 1; the resume finishes the job,
+ * every seed and epoch once, the ones done before not run again.
+ */
+START_TEST(test_epochs_survive_a_resume)
+{
+	struct rr *r = rr_new();
+	char *marker = rv_xasprintf("%s/died", r->dir);
+	char *extra = rv_xasprintf("--fault 1:die --die-marker %s", marker);
+	const char *args[] = { "--seed-list", "0,1,1", "--epochs", "2",
+			       "--concurrency", "1", "--sandbox-retries", "0",
+			       NULL };
+	const char *res[] = { "resume", r->out, NULL };
+	int seen[2][5] = { { 0 } };
+	size_t i, before = 0;
+	json_t *ro;
+
+	ck_assert_int_eq(run_app(r, extra, args), 3);
+	rr_run(r, res, NULL);
+	ck_assert_msg(r->status == 0, "exit %d: %s", r->status, r->stderr_text);
+	ck_assert_uint_eq(json_array_size(json_object_get(r->result,
+							  "rollouts")), 6);
+	json_array_foreach(json_object_get(r->result, "rollouts"), i, ro) {
+		long seed = rv_json_int(ro, "seed", -1);
+		long ep = rv_json_int(ro, "epoch", -1);
+
+		ck_assert_msg(seed >= 0 && seed <= 1 && ep >= 1 && ep <= 4,
+			      "seed %ld epoch %ld", seed, ep);
+		seen[seed][ep]++;
+		before += !json_object_get(ro, "run");
+		ck_assert_str_eq(rv_json_str(ro, "outcome"), "ok");
+	}
+	/* seed 0: epochs 1-2; seed 1, listed twice: epochs 1-4 */
+	ck_assert(seen[0][1] == 1 && seen[0][2] == 1 && !seen[0][3]);
+	for (int ep = 1; ep <= 4; ep++)
+		ck_assert_int_eq(seen[1][ep], 1);
+	ck_assert_uint_ge(before, 1);	/* seed 0 epoch 1 ran before */
+	ck_assert_uint_lt(before, 6);
+	ck_assert_int_eq(rv_json_int(r->result, "config.epochs", -1), 2);
+	ck_assert_int_eq(rv_json_int(r->result, "summary.eval.epochs", -1), 4);
+	free(extra);
+	free(marker);
+	rr_free(r);
+}
+END_TEST
+
 /* A job's own renderings follow its options: promtool-clean metrics with
    --prom-strict, reward-0 testcases failing with --junit-fail-below. */
 START_TEST(test_job_renderings_follow_the_options)
@@ -410,6 +458,7 @@ static Suite *eval_suite(void)
 	tcase_add_test(tc, test_epochs_and_pass_at_k);
 	tcase_add_test(tc, test_quiet_prints_failures_and_the_outcome);
 	tcase_add_test(tc, test_job_renderings_follow_the_options);
+	tcase_add_test(tc, test_epochs_survive_a_resume);
 	tcase_add_test(tc, test_option_errors);
 	suite_add_tcase(s, tc);
 	return s;
