@@ -68,7 +68,8 @@ static const struct cli_opt cli_table[] = {
 	  "response, a proxy's 502/503/504) up to N times (default 3)" },
 	{ "max-failures", 0, CLI_COUNT_OR_PCT, F(max_failures), 0,
 	  CLI_MAX_SEEDS, 0, "N|P%", G_SEEDS, "stop the job once more than N "
-	  "rollouts (or P% of the seeds) failed (default: never)" },
+	  "rollouts (or P% of the seeds) failed, pipeline failures included "
+	  "(default: never)" },
 	{ "env-name", 0, CLI_STR, F(env_name), 0, 0, 0, "NAME", G_SEEDS,
 	  "env.env_name (default default)" },
 	{ "env-config", 0, CLI_JSON_OBJECT, F(env_config), 0, 0, 0, "JSON",

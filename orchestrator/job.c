@@ -779,6 +779,12 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	out->end_ns = job->end_ns;
 }
 
+/* --max-failures counts pipeline failures too. */
+static bool job_failed(const struct rollout *r, void *arg)
+{
+	return eval_class(r, arg) != EVALSTATS_OK;
+}
+
 /* The queue of the seeds not done yet, and the log of those that end. */
 static void job_sched_init(struct job *job)
 {
@@ -788,6 +794,7 @@ static void job_sched_init(struct job *job)
 		.backoff_base_ms = JOB_RETRY_BASE_MS,
 		.backoff_cap_ms = JOB_RETRY_CAP_MS,
 		.max_failures = opt->max_failures,
+		.failed = job_failed, .failed_arg = (void *)opt,
 	};
 	struct rv_err e = RV_ERR_INIT;
 	struct job_outcome o;

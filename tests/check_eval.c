@@ -366,6 +366,29 @@ START_TEST(test_epochs_survive_a_resume)
 }
 END_TEST
 
+/* --max-failures counts pipeline failures: a dead inference endpoint
+   stops the job early instead of running every seed for nothing. */
+START_TEST(test_max_failures_counts_pipeline_failures)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "30", "--concurrency", "1",
+			       "--policy", "llm", "--inference-url",
+			       "http://127.0.0.1:9/v1", "--max-failures", "2",
+			       NULL };
+	size_t ran = 0, i;
+	json_t *ro;
+
+	ck_assert_int_eq(rr_run(r, args, NULL), 4);
+	json_array_foreach(json_object_get(r->result, "rollouts"), i, ro)
+		ran += !strcmp(rv_json_str(ro, "status"), "network_error");
+	ck_assert_uint_eq(ran, 3);	/* one past the limit, then stop */
+	ck_assert_msg(strstr(rv_json_str(r->result, "job.error"),
+			     "stopped early: 3 rollouts failed"), "%s",
+		      rv_json_str(r->result, "job.error"));
+	rr_free(r);
+}
+END_TEST
+
 /* A job's own renderings follow its options: promtool-clean metrics with
    --prom-strict, reward-0 testcases failing with --junit-fail-below. */
 START_TEST(test_job_renderings_follow_the_options)
@@ -459,6 +482,7 @@ static Suite *eval_suite(void)
 	tcase_add_test(tc, test_quiet_prints_failures_and_the_outcome);
 	tcase_add_test(tc, test_job_renderings_follow_the_options);
 	tcase_add_test(tc, test_epochs_survive_a_resume);
+	tcase_add_test(tc, test_max_failures_counts_pipeline_failures);
 	tcase_add_test(tc, test_option_errors);
 	suite_add_tcase(s, tc);
 	return s;
