@@ -47,22 +47,7 @@ static void teardown(void)
 }
 
 /* runeval report ARGS... (NULL-terminated): exit code, output in *out. */
-static int report(char **out, ...)
-{
-	char *argv[40] = { tu_build_path("runeval"), "report" };
-	size_t n = 2;
-	va_list ap;
-	int rc;
-
-	va_start(ap, out);
-	for (char *a = va_arg(ap, char *); a && n < 39; a = va_arg(ap, char *))
-		argv[n++] = a;
-	va_end(ap);
-	argv[n] = NULL;
-	rc = rh_run(argv, NULL, NULL, out);
-	free(argv[0]);
-	return rc;
-}
+#define report(out, ...) rh_report(out, NULL, __VA_ARGS__)
 
 static double want(const char *path)
 {

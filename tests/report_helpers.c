@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,4 +106,21 @@ double *rh_numbers(const json_t *a, size_t *n)
 	for (size_t k = 0; k < *n; k++)
 		v[k] = json_number_value(json_array_get(a, k));
 	return v;
+}
+
+int rh_report(char **out, const char *in_path, ...)
+{
+	char *argv[40] = { tu_build_path("runeval"), "report" };
+	size_t n = 2;
+	va_list ap;
+	int rc;
+
+	va_start(ap, in_path);
+	for (char *a = va_arg(ap, char *); a && n < 39; a = va_arg(ap, char *))
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	rc = rh_run(argv, NULL, in_path, out);
+	free(argv[0]);
+	return rc;
 }

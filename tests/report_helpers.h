@@ -17,6 +17,12 @@
 int rh_run(char *const argv[], char *const env[], const char *in_path,
 	   char **out);
 
+/*
+ * `runeval report ARGS...` (NULL-terminated, at most 36) with stdin from
+ * in_path (NULL: /dev/null), as rh_run().
+ */
+int rh_report(char **out, const char *in_path, ...);
+
 /* Run a shell command line the same way ("sh -c"). */
 int rh_sh(const char *cmd, char **out);
 
