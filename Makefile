@@ -17,7 +17,7 @@ MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
-PKGS := libcurl libwebsockets jansson libarchive libcrypto yaml-0.1
+PKGS := libcurl libwebsockets jansson libarchive libcrypto yaml-0.1 zlib
 TEST_PKGS := check
 
 ifeq ($(SAN),1)
@@ -88,7 +88,7 @@ RUNNER_SRC := $(filter-out orchestrator/main.c, $(wildcard orchestrator/*.c))
 PROVIDER_SRC := $(wildcard providers/*.c)
 # The sandbox back-ends runeval links: one folder each (README "Adding a
 # provider").  Each sees only the core, provider.h/remote.h and itself.
-BACKENDS := process daytona
+BACKENDS := process daytona docker
 BACKEND_SRC := $(foreach b,$(BACKENDS),$(wildcard providers/$(b)/*.c))
 LITEBASE_SRC := $(wildcard providers/lite/*.c)
 CONTROL_SRC := $(wildcard providers/daytona-lite/control/*.c)

@@ -36,6 +36,7 @@
 #include "provider.h"
 #include "rv_err.h"
 #include "rv_phase.h"
+#include "bundle.h"
 #include "tarball.h"
 
 struct mode_app;
@@ -44,6 +45,10 @@ struct mode_app;
 #define MODE_STEP_CREATES	(1u << 0)	/* creates a sandbox: counts
 						   against the creates in
 						   flight */
+#define MODE_STEP_SNAPSHOT	(1u << 1)	/* makes the job's snapshot:
+						   runs only in the shard
+						   the runner gives a
+						   snapshot_name */
 
 /* One bring-up step, timed as a span of its phase. */
 struct mode_step {
@@ -62,6 +67,8 @@ struct mode_step {
 /* What a mode prepares once per job, before any sandbox (mode_ops.prepare). */
 struct mode_job {
 	const char *app_dir;		/* set by the runner */
+	const char *cache_dir;		/* bundles packed before (bundle.h),
+					   or NULL */
 	struct mode_bundle *bundle;	/* the app packed once, or NULL */
 };
 
@@ -78,6 +85,10 @@ struct mode_ops {
 	enum rv_code (*prepare)(struct mode_job *mj, struct rv_err *err);
 	void (*release)(struct mode_job *mj);
 	const struct mode_step *up;	/* ended by .run == NULL */
+	/* MAY: the steps of a shard whose sandbox starts from the job's
+	   snapshot (the runner sets pcfg->snapshot), ended by .run ==
+	   NULL; NULL: the mode cannot snapshot */
+	const struct mode_step *up_restored;
 	/* stop the app, destroy the sandbox; always frees; idempotent */
 	enum rv_code (*teardown)(struct mode_app *app, struct rv_err *err);
 };
@@ -123,6 +134,9 @@ struct mode_app {
 				void *arg, struct rv_err *err);
 	void *journal_arg;
 	bool keep;			/* --keep: teardown leaves sb up */
+	const char *snapshot_name;	/* this shard makes the job's snapshot
+					   (MODE_STEP_SNAPSHOT), called this;
+					   NULL: it makes none */
 
 	/* --- filled by the steps ---------------------------------------- */
 	struct provider_sandbox *sb;
@@ -135,6 +149,14 @@ struct mode_app {
 					   and free; no secrets in it) */
 	struct mode_bundle *own_bundle;	/* packed by the mode (released
 					   by teardown) */
+	char *fail_log;			/* a failed step's own log file (the
+					   setup command's setup.log), and */
+	char *fail_tail;		/* its last lines, whole, redacted;
+					   malloc'ed, for the runner to show
+					   and free */
+	char *snapshot;			/* the snapshot the step made (the
+					   provider's id, malloc'ed; the
+					   runner takes it), or NULL */
 };
 
 /* The mode called name ("local", ...), or NULL. */
@@ -166,25 +188,6 @@ enum rv_code mode_step_health(struct mode_app *app, struct rv_err *err);
  * everything; keeps going after a failure and reports the first one.
  */
 enum rv_code mode_teardown_common(struct mode_app *app, struct rv_err *err);
-
-/* An app packed for upload, and the SHA-256 tarball_pack() computed. */
-struct mode_bundle {
-	int fd;				/* the unlinked file, open */
-	char *path;			/* "/proc/self/fd/<fd>" */
-	char sha256[TARBALL_SHA256_HEX];
-};
-
-/*
- * Pack dir into a temporary .tar.gz for upload.  The file is unlinked at
- * once and reached as (*out)->path = "/proc/self/fd/N", so that not even
- * a SIGKILL leaves it behind; mode_pack_release() closes and frees it
- * (NULL is fine).  Sandbox modes do this in the upload step when
- * app->bundle is NULL; a runner with several sandboxes packs once and
- * sets bundle.
- */
-enum rv_code mode_pack_app(const char *dir, struct mode_bundle **out,
-			   struct rv_err *err);
-void mode_pack_release(struct mode_bundle *b);
 
 /*
  * Has the app's process ended?  Then st says how, and *log_tail (freed

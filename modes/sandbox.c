@@ -2,8 +2,11 @@
  * sandbox: the recipe of every remote provider (daytona, docker, ...).
  * Phases: provision (create and wait until started), upload (the app as
  * one tar.gz, checked and unpacked inside), install (the setup command,
- * if any), start, preview, health; teardown destroys the sandbox unless
- * --keep.
+ * if any), snapshot (when the runner asks: the sandbox saved after
+ * install), start, preview, health; a shard that starts from the job's
+ * snapshot instead runs restore (create from it: the app and what its
+ * install made are there), start, preview, health.  Teardown destroys
+ * the sandbox unless --keep.
  *
  * The journal hook runs before the create ("intent"), once the sandbox
  * exists ("created"), after a confirmed delete ("deleted", from
@@ -13,11 +16,14 @@
 
 #include "rv_alloc.h"
 #include "rv_buf.h"
+#include "rv_log.h"
 #include "rv_redact.h"
 #include "tarball.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -91,54 +97,111 @@ static enum rv_code sandbox_provision(struct mode_app *app,
 	return RV_OK;
 }
 
-enum rv_code mode_pack_app(const char *dir, struct mode_bundle **out,
-			   struct rv_err *err)
-{
-	char tmpl[] = "/tmp/runeval-bundle-XXXXXX.tar.gz";
-	struct tarball_info info;
-	enum rv_code rc;
-	int fd = mkostemps(tmpl, 7, O_CLOEXEC);
-
-	*out = NULL;
-	if (fd < 0)
-		return rv_errf(err, RV_ERR_IO, "cannot make a temporary file "
-			       "in /tmp");
-	rc = tarball_pack(dir, tmpl, &info, err);
-	unlink(tmpl);
-	if (rc != RV_OK) {
-		close(fd);
-		return rc;
-	}
-	/* mkstemps' descriptor still sees the packed file (same inode) */
-	*out = rv_xcalloc(1, sizeof(**out));
-	(*out)->fd = fd;
-	(*out)->path = rv_xasprintf("/proc/self/fd/%d", fd);
-	memcpy((*out)->sha256, info.sha256, sizeof(info.sha256));
-	return RV_OK;
-}
-
-void mode_pack_release(struct mode_bundle *b)
-{
-	if (!b)
-		return;
-	close(b->fd);
-	free(b->path);
-	free(b);
-}
-
 static enum rv_code sandbox_upload(struct mode_app *app, struct rv_err *err)
 {
 	const struct mode_bundle *b;
 	enum rv_code rc;
 
 	if (!app->bundle && !app->own_bundle) {
-		rc = mode_pack_app(app->app_dir, &app->own_bundle, err);
+		rc = mode_pack_app(app->app_dir, NULL, &app->own_bundle, err);
 		if (rc != RV_OK)
 			return rc;
 	}
 	b = app->bundle ? app->bundle : app->own_bundle;
 	return provider_upload(app->sb, b->path, b->sha256, app->remote_dir,
 			       err);
+}
+
+/* Lines and bytes of a failed setup's output shown with its error. */
+#define SANDBOX_TAIL_LINES 10
+#define SANDBOX_TAIL_BYTES 2048
+#define SANDBOX_LAST_LINE 300
+
+/*
+ * The start of the last `lines` whole lines of text (at most max bytes,
+ * but never less than the last line's start), ignoring a final newline.
+ */
+static const char *sandbox_tail(const char *text, size_t len,
+				unsigned lines, size_t max)
+{
+	const char *end = text + len, *p;
+
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	p = end;
+	for (unsigned n = 0; n < lines && p > text; n++) {
+		const char *q = p - 1;
+
+		while (q > text && q[-1] != '\n')
+			q--;
+		if (n > 0 && (size_t)(end - q) > max)
+			break;
+		p = q;
+	}
+	return p;
+}
+
+/*
+ * The setup command's whole output goes to setup.log beside the app's
+ * log (sandbox-<id>/setup.log); a failure names it, quotes the last line
+ * whole (or its end, from a word) and hands the last lines to the runner.
+ */
+static void sandbox_setup_failed(struct mode_app *app, const char *out,
+				 int code, struct rv_err *err)
+{
+	char *red = rv_redact(out), *line, *nl;
+	const char *tail = sandbox_tail(red, strlen(red), SANDBOX_TAIL_LINES,
+					SANDBOX_TAIL_BYTES);
+	const char *last = sandbox_tail(red, strlen(red), 1, 0);
+
+	line = rv_xstrdup(last);
+	nl = strpbrk(line, "\r\n");
+	if (nl)
+		*nl = '\0';
+	if (strlen(line) > SANDBOX_LAST_LINE) {
+		const char *from = line + strlen(line) - SANDBOX_LAST_LINE;
+		const char *sp = strchr(from, ' ');
+		char *cut = rv_xasprintf("...%s", sp ? sp : from);
+
+		free(line);
+		line = cut;
+	}
+	free(app->fail_tail);
+	app->fail_tail = *tail ? rv_xstrdup(tail) : NULL;
+	rv_errf(err, RV_ERR_CHILD, "setup command '%s' failed with exit %d%s%s"
+		"%s: %s", app->setup_cmd, code, app->fail_log ? " (output in " :
+		"", app->fail_log ? app->fail_log : "", app->fail_log ? ")" :
+		"", *line ? line : "no output");
+	free(line);
+	free(red);
+}
+
+/* Save the output to setup.log next to the app's log (redacted). */
+static void sandbox_setup_log(struct mode_app *app, const char *out)
+{
+	const char *slash = app->log_path ? strrchr(app->log_path, '/') : NULL;
+	char *red;
+	FILE *f;
+
+	free(app->fail_log);
+	app->fail_log = NULL;
+	if (!slash)
+		return;
+	app->fail_log = rv_xasprintf("%.*s/setup.log",
+				     (int)(slash - app->log_path),
+				     app->log_path);
+	f = fopen(app->fail_log, "we");
+	if (!f) {
+		rv_warn("cannot write '%s': %s", app->fail_log,
+			strerror(errno));
+		free(app->fail_log);
+		app->fail_log = NULL;
+		return;
+	}
+	red = rv_redact(out);
+	fputs(red, f);
+	fclose(f);
+	free(red);
 }
 
 static enum rv_code sandbox_install(struct mode_app *app, struct rv_err *err)
@@ -154,21 +217,11 @@ static enum rv_code sandbox_install(struct mode_app *app, struct rv_err *err)
 	cmd.env = app->env;
 	cmd.timeout_ms = app->step_timeout_ms;
 	rc = provider_exec(app->sb, &cmd, &res, err);
-	if (rc == RV_OK && res.exit_code != 0) {
-		size_t n = res.output.len > 300 ? 300 : res.output.len;
-		char *tail = rv_xstrndup(res.output.data + res.output.len - n,
-					 n);
-		char *red = rv_redact(tail);
-
-		for (char *p = red; *p; p++)
-			if (*p == '\n')
-				*p = ' ';
-		rc = rv_errf(err, RV_ERR_CHILD, "setup command '%s' failed "
-			     "with exit %d: %s", app->setup_cmd, res.exit_code,
-			     red);
-		free(red);
-		free(tail);
-	}
+	if (rc == RV_OK)
+		sandbox_setup_log(app, res.output.data);
+	if (rc == RV_OK && res.exit_code != 0)
+		sandbox_setup_failed(app, res.output.data, res.exit_code, err);
+	rc = rc == RV_OK && res.exit_code != 0 ? RV_ERR_CHILD : rc;
 	provider_exec_result_release(&res);
 	return rc;
 }
@@ -225,6 +278,17 @@ static char *sandbox_kept_note(const struct mode_app *app)
 	return rv_buf_detach(&b, NULL);
 }
 
+/* The job's snapshot, from the sandbox as install left it. */
+static enum rv_code sandbox_snapshot(struct mode_app *app, struct rv_err *err)
+{
+	if (!app->snapshot_name)
+		return RV_OK;
+	free(app->snapshot);
+	app->snapshot = NULL;
+	return provider_snapshot(app->sb, app->snapshot_name, &app->snapshot,
+				 err);
+}
+
 static enum rv_code sandbox_teardown(struct mode_app *app,
 				     struct rv_err *err)
 {
@@ -248,10 +312,11 @@ static enum rv_code sandbox_teardown(struct mode_app *app,
 	return rc;
 }
 
-/* The app packed once for every sandbox of the job. */
+/* The app packed once for every sandbox of the job (or found packed in
+   the cache: bundle.h). */
 static enum rv_code sandbox_prepare(struct mode_job *mj, struct rv_err *err)
 {
-	return mode_pack_app(mj->app_dir, &mj->bundle, err);
+	return mode_pack_app(mj->app_dir, mj->cache_dir, &mj->bundle, err);
 }
 
 static void sandbox_release(struct mode_job *mj)
@@ -264,6 +329,16 @@ static const struct mode_step sandbox_steps[] = {
 	{ RV_PHASE_PROVISION, sandbox_provision, MODE_STEP_CREATES },
 	{ RV_PHASE_UPLOAD, sandbox_upload, 0 },
 	{ RV_PHASE_INSTALL, sandbox_install, 0 },
+	{ RV_PHASE_SNAPSHOT, sandbox_snapshot, MODE_STEP_SNAPSHOT },
+	{ RV_PHASE_START, mode_step_start, 0 },
+	{ RV_PHASE_PREVIEW, mode_step_preview, 0 },
+	{ RV_PHASE_HEALTH, mode_step_health, 0 },
+	{ RV_PHASE_NONE, NULL, 0 },
+};
+
+/* From the job's snapshot: created with the app already installed. */
+static const struct mode_step sandbox_restored_steps[] = {
+	{ RV_PHASE_RESTORE, sandbox_provision, MODE_STEP_CREATES },
 	{ RV_PHASE_START, mode_step_start, 0 },
 	{ RV_PHASE_PREVIEW, mode_step_preview, 0 },
 	{ RV_PHASE_HEALTH, mode_step_health, 0 },
@@ -280,5 +355,6 @@ const struct mode_ops mode_sandbox = {
 	.prepare = sandbox_prepare,
 	.release = sandbox_release,
 	.up = sandbox_steps,
+	.up_restored = sandbox_restored_steps,
 	.teardown = sandbox_teardown,
 };

@@ -291,9 +291,22 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 	char *flags;
 
 	if (mode && (mode->flags & MODE_SANDBOXED)) {
+		const struct provider_ops *ops = provider_find(opt->provider);
+		const char *need = NULL;
+
 		if (opt->snapshot && opt->image)
 			return rv_errf(err, RV_ERR_USAGE, "give one of "
 				       "'--snapshot' and '--image', not both");
+		if ((opt->cpus > 0 || opt->memory_bytes > 0) &&
+		    !(ops->caps & PROVIDER_CAP_RESOURCES))
+			need = opt->cpus > 0 ? "--cpus" : "--memory";
+		else if (opt->snapshot_after_install &&
+			 (!(ops->caps & PROVIDER_CAP_SNAPSHOT) ||
+			  !mode->up_restored))
+			need = "--snapshot-after-install";
+		if (need)
+			return rv_errf(err, RV_ERR_USAGE, "provider '%s' does "
+				       "not support '%s'", ops->name, need);
 		return RV_OK;
 	}
 	for (size_t i = 0; i < n; i++) {

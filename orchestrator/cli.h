@@ -47,7 +47,7 @@
 
 struct cli_options {
 	const char *mode;		/* "local"; NULL until a mode flag */
-	const char *provider;		/* "process", "daytona" */
+	const char *provider;		/* "process", "daytona", "docker" */
 	/* sandbox modes (--daytona) */
 	const char *snapshot;		/* NULL = the provider's default */
 	const char *image;
@@ -59,6 +59,10 @@ struct cli_options {
 	bool lite;			/* start the provider's offline server
 					   (daytona-lite) for the job */
 	double provision_timeout_s;	/* 0 = the provider's default */
+	double cpus;			/* --cpus; 0 = no limit */
+	long long memory_bytes;		/* --memory; 0 = no limit */
+	bool snapshot_after_install;	/* snapshot shard 0 after install;
+					   the other shards start from it */
 	long *seeds;			/* malloc'ed, in the given order */
 	size_t n_seeds;
 	unsigned epochs;		/* runs of each seed (default 1) */
@@ -86,6 +90,7 @@ struct cli_options {
 	const char *env_config;		/* JSON object text (validated) */
 	const char *out_dir;		/* NULL = runs/<job-id> */
 	const char *env_file;		/* NULL = .env when present */
+	const char *ca_cert;		/* --ca-cert, or NULL */
 	bool quiet, verbose, no_progress, json;
 	bool help, version;
 	const char *config_file;	/* --config, or ./runeval.yaml, or NULL */

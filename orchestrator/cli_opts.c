@@ -41,6 +41,13 @@ static const struct cli_opt cli_table[] = {
 	  G_SANDBOX, "region (default $DAYTONA_TARGET)" },
 	{ "setup", 0, CLI_STR, F(setup_cmd), 0, 0, CLI_SANDBOX, "CMD",
 	  G_SANDBOX, "run CMD in the app's directory before starting it" },
+	{ "cpus", 0, CLI_CPUS, F(cpus), 0, 0, CLI_SANDBOX, "N", G_SANDBOX,
+	  "CPU limit of each sandbox (docker)" },
+	{ "memory", 0, CLI_SIZE, F(memory_bytes), 0, 0, CLI_SANDBOX, "SIZE",
+	  G_SANDBOX, "memory limit of each sandbox, e.g. 512m, 2g (docker)" },
+	{ "snapshot-after-install", 0, CLI_FLAG, F(snapshot_after_install), 0,
+	  0, CLI_SANDBOX, NULL, G_SANDBOX, "snapshot the first sandbox after "
+	  "install; the others start from it (docker)" },
 	{ "provision-timeout", 0, CLI_SECS, F(provision_timeout_s), 0, 0,
 	  CLI_SANDBOX, "SECS", G_SANDBOX, "wait this long for a sandbox to "
 	  "start (default 180); then it is deleted" },
@@ -116,6 +123,9 @@ static const struct cli_opt cli_table[] = {
 	{ "config", 0, CLI_STR, F(config_file), 0, 0, CLI_ARGV_ONLY, "FILE",
 	  G_CONF, "job configuration (YAML, keys are these options' names; "
 	  "default ./runeval.yaml when present)" },
+	{ "ca-cert", 0, CLI_STR, F(ca_cert), 0, 0, 0, "FILE", G_CONF,
+	  "trust the CA certificates in FILE (PEM) for HTTPS and wss instead "
+	  "of the system's" },
 	{ "env-file", 0, CLI_STR, F(env_file), 0, 0, CLI_ARGV_ONLY, "FILE",
 	  G_CONF, "KEY=VALUE lines for the environment (default .env when "
 	  "present); variables already set win" },
@@ -262,6 +272,47 @@ static enum rv_code cli_set_seed_list(struct cli_options *opt,
 	return RV_OK;
 }
 
+static enum rv_code cli_set_cpus(double *v, const char *s, const char *where,
+				 struct rv_err *err)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(x) || x < 0.01 || x > 1024)
+		return cli_bad(err, where, s, "a number of CPUs from 0.01 to "
+			       "1024");
+	*v = x;
+	return RV_OK;
+}
+
+/* "512m", "2g", "1048576": bytes (k, m, g are binary units). */
+static enum rv_code cli_set_size(long long *v, const char *s,
+				 const char *where, struct rv_err *err)
+{
+	static const char units[] = "bkmg";
+	const char *u;
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(s, &end);
+	u = *end ? strchr(units, tolower((unsigned char)*end)) : units;
+	if (u && *end && end[1])
+		u = NULL;
+	if (!*s || errno || !u || !isfinite(x) || x <= 0)
+		return cli_bad(err, where, s, "a size from 4m to 1024g (b, k, "
+			       "m, g)");
+	for (const char *p = units; p < u; p++)
+		x *= 1024.0;
+	if (x < 4.0 * 1024 * 1024 || x > 1024.0 * 1024 * 1024 * 1024)
+		return cli_bad(err, where, s, "a size from 4m to 1024g (b, k, "
+			       "m, g)");
+	*v = (long long)x;
+	return RV_OK;
+}
+
 /* --max-failures N or P% (of the seeds): the count, or -1 and the share. */
 static enum rv_code cli_set_count_or_pct(struct cli_options *opt,
 					 const struct cli_opt *o,
@@ -330,6 +381,12 @@ enum rv_code cli_opt_set(struct cli_options *opt, const struct cli_opt *o,
 	case CLI_COUNT_OR_PCT:
 		rc = cli_set_count_or_pct(opt, o, s, where, err);
 		break;
+	case CLI_CPUS:
+		rc = cli_set_cpus((double *)field, s, where, err);
+		break;
+	case CLI_SIZE:
+		rc = cli_set_size((long long *)field, s, where, err);
+		break;
 	}
 	if (rc == RV_OK)
 		opt->src[o - cli_table] = (unsigned char)src;
@@ -367,6 +424,12 @@ void cli_opt_value(const struct cli_options *opt, const struct cli_opt *o,
 	case CLI_SEEDS:
 	case CLI_SEED_LIST:
 		cli_seed_list_text(opt->seeds, opt->n_seeds, out);
+		break;
+	case CLI_CPUS:
+		rv_buf_addf(out, "%g", *(const double *)field);
+		break;
+	case CLI_SIZE:
+		rv_buf_addf(out, "%lld", *(const long long *)field);
 		break;
 	case CLI_COUNT_OR_PCT:
 		if (opt->max_failures_pct >= 0)

@@ -36,6 +36,8 @@ enum cli_kind {
 	CLI_JSON_OBJECT,	/* a JSON object's text (const char *) */
 	CLI_COUNT_OR_PCT,	/* N, or P% (of the seeds): max_failures */
 	CLI_REWARD,		/* double, a reward within -1e9 and 1e9 */
+	CLI_CPUS,		/* double, 0.01..1024 */
+	CLI_SIZE,		/* long long bytes: 512m, 2g (4m..1024g) */
 };
 
 /* Where a value came from (struct cli_options.src). */

@@ -23,6 +23,10 @@
 #define HEALTH_PROBE_BASE_NS (250 * 1000)	/* 0.25 ms */
 #define HEALTH_MAX_PROBE_NS (10 * RV_NS_PER_MS)
 #define HEALTH_ATTEMPT_TIMEOUT_MS 5000L
+/* through a remote preview: every request is a round trip through the
+   provider's proxy, so wait half the time waited so far (5 ms to 1 s) */
+#define HEALTH_REMOTE_MIN_NS (5 * RV_NS_PER_MS)
+#define HEALTH_REMOTE_MAX_NS RV_NS_PER_SEC
 
 struct health_ctx {
 	struct mode_app *app;
@@ -58,6 +62,7 @@ static enum rv_code health_fetch(struct health_ctx *c,
 		.timeout_ms = left < HEALTH_ATTEMPT_TIMEOUT_MS ? left :
 			HEALTH_ATTEMPT_TIMEOUT_MS,
 		.max_response = 1 << 20,
+		.pool = c->app->preview.pool,
 	};
 	struct rv_http_xfer *x = rv_http_xfer_new(&req, resp);
 	struct curl_waitfd wfd = { .fd = c->hw->wake_fd,
@@ -110,6 +115,38 @@ static bool health_unauthorised(const struct rv_http_response *resp)
 	return resp->status == 400 &&
 		(strstr(resp->body.data, "unauthorised") ||
 		 strstr(resp->body.data, "unauthorized"));
+}
+
+/* Is the app on this host (the loopback address, probed by connect)? */
+static bool health_local(const struct health_ctx *c)
+{
+	return c->probe.sin_port != 0;
+}
+
+/*
+ * How long to wait before the next look, given the time waited so far:
+ * on this host, a refused connect probe is cheap (0.25 ms + 0.4%, at
+ * most 10 ms), and so is an HTTP request (1 ms + 2%, at most 250 ms);
+ * through a remote preview, half the time waited (5 ms to 1 s), so that
+ * an app that takes a while costs a dozen probes, not a hundred.
+ */
+static uint64_t health_interval(const struct health_ctx *c, bool refused,
+				uint64_t waited)
+{
+	uint64_t nap;
+
+	if (!health_local(c)) {
+		nap = waited / 2;
+		if (nap < HEALTH_REMOTE_MIN_NS)
+			nap = HEALTH_REMOTE_MIN_NS;
+		return nap > HEALTH_REMOTE_MAX_NS ? HEALTH_REMOTE_MAX_NS : nap;
+	}
+	if (refused) {
+		nap = HEALTH_PROBE_BASE_NS + waited / 250;
+		return nap > HEALTH_MAX_PROBE_NS ? HEALTH_MAX_PROBE_NS : nap;
+	}
+	nap = RV_NS_PER_MS + waited / 50;
+	return nap > HEALTH_MAX_INTERVAL_NS ? HEALTH_MAX_INTERVAL_NS : nap;
 }
 
 /*
@@ -226,14 +263,7 @@ static enum rv_code health_loop(struct health_ctx *c, struct rv_err *err)
 				       "after %.1f s (%u attempts; last: %s)",
 				       (double)c->hw->timeout_ms / 1000.0,
 				       c->hw->attempts, c->last);
-		/* a refused probe is cheap: look again sooner */
-		if (refused)
-			nap = HEALTH_PROBE_BASE_NS + (now - start) / 250;
-		else
-			nap = RV_NS_PER_MS + (now - start) / 50;
-		if (nap > (refused ? HEALTH_MAX_PROBE_NS : HEALTH_MAX_INTERVAL_NS))
-			nap = refused ? HEALTH_MAX_PROBE_NS :
-				HEALTH_MAX_INTERVAL_NS;
+		nap = health_interval(c, refused, now - start);
 		if (nap > c->deadline - now)
 			nap = c->deadline - now;
 		health_nap(c, nap);

@@ -159,6 +159,9 @@ static void job_shard_app(struct job_shard *sh)
 	sh->app.journal = sandboxed ? job_journal : NULL;
 	sh->app.journal_arg = sh;
 	sh->app.keep = job->opt->keep;
+	if (job->snap_state == JOB_SNAP_PENDING && sh->index == 0 &&
+	    sh->gen == 0)
+		sh->app.snapshot_name = job->snapshot_name;
 	sh->up = false;
 }
 
@@ -181,6 +184,9 @@ static void job_shard_init(struct job_shard *sh, struct job *job,
 	sh->pcfg.attempts = &sh->attempts;
 	sh->pcfg.create_timeout_ms = (long)(job->opt->provision_timeout_s *
 					    1000.0);
+	sh->pcfg.app_port = job->port;
+	sh->pcfg.cpus = job->opt->cpus;
+	sh->pcfg.memory_bytes = job->opt->memory_bytes;
 	/* provider-side backstops: idle stop, then delete on stop */
 	sh->pcfg.auto_stop_min = (long)(job->opt->timeout_s / 60.0) + 30;
 	sh->pcfg.auto_delete_min = job->opt->keep ? -1 : 0;
@@ -202,6 +208,9 @@ static void job_shard_release(struct job_shard *sh)
 	free(sh->key_kv);
 	free(sh->app.kept_note);
 	free(sh->kept);
+	free(sh->app.fail_tail);
+	free(sh->app.fail_log);
+	free(sh->app.snapshot);
 }
 
 static void job_shard_fail(struct job_shard *sh, enum rv_phase phase,
@@ -211,6 +220,20 @@ static void job_shard_fail(struct job_shard *sh, enum rv_phase phase,
 		return;
 	sh->err = *e;
 	sh->failed_phase = phase;
+}
+
+/* Wait on cv (job->lock held) for up to 50 ms: a signal is seen soon. */
+static void job_wait_briefly(struct job *job, pthread_cond_t *cv)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 50 * 1000 * 1000;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(cv, &job->lock, &ts);
 }
 
 /*
@@ -223,20 +246,12 @@ static bool job_create_slot(struct job *job)
 
 	job_lock(job);
 	while (!signals_stop) {
-		struct timespec ts;
-
 		if (job->creating < JOB_MAX_CREATING) {
 			job->creating++;
 			got = true;
 			break;
 		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 50 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&job->create_cv, &job->lock, &ts);
+		job_wait_briefly(job, &job->create_cv);
 	}
 	job_unlock(job);
 	return got;
@@ -248,6 +263,37 @@ static void job_create_done(struct job *job)
 	job->creating--;
 	pthread_cond_signal(&job->create_cv);
 	job_unlock(job);
+}
+
+/*
+ * --snapshot-after-install: the source shard says whether the snapshot
+ * exists (id, taken over) or not (NULL); the first word counts.
+ */
+static void job_snapshot_publish(struct job *job, char *id)
+{
+	job_lock(job);
+	if (job->snap_state == JOB_SNAP_PENDING) {
+		job->snapshot = id;
+		job->snap_state = id ? JOB_SNAP_READY : JOB_SNAP_FAILED;
+		id = NULL;
+		pthread_cond_broadcast(&job->snap_cv);
+	}
+	job_unlock(job);
+	free(id);
+}
+
+/* The job's snapshot, once the source shard has made it; NULL when it
+   could not (or a signal came first): then a shard starts cold. */
+static const char *job_snapshot_wait(struct job *job)
+{
+	const char *snap;
+
+	job_lock(job);
+	while (job->snap_state == JOB_SNAP_PENDING && !signals_stop)
+		job_wait_briefly(job, &job->snap_cv);
+	snap = job->snap_state == JOB_SNAP_READY ? job->snapshot : NULL;
+	job_unlock(job);
+	return snap;
 }
 
 /* Once the sandbox exists: its id labels the spans, its log has a dir. */
@@ -315,10 +361,11 @@ static void job_note_failure(struct job_shard *sh, enum rv_phase phase,
 	job_unlock(sh->job);
 }
 
-/* The mode's bring-up steps, one span each; stops at the first failure. */
-static enum rv_code job_bring_up(struct job_shard *sh)
+/* The bring-up steps, one span each; stops at the first failure. */
+static enum rv_code job_bring_up(struct job_shard *sh,
+				 const struct mode_step *steps)
 {
-	for (const struct mode_step *st = sh->app.mode->up; st->run; st++) {
+	for (const struct mode_step *st = steps; st->run; st++) {
 		bool creates = st->flags & MODE_STEP_CREATES;
 		struct rv_err e = RV_ERR_INIT;
 		size_t i, mark = sh->attempts.n;
@@ -326,6 +373,8 @@ static enum rv_code job_bring_up(struct job_shard *sh)
 
 		if (signals_stop || seedq_stopped(&sh->job->sched, NULL, 0))
 			return RV_ERR_INTR;
+		if ((st->flags & MODE_STEP_SNAPSHOT) && !sh->app.snapshot_name)
+			continue;
 		if (creates && !job_create_slot(sh->job))
 			return RV_ERR_INTR;
 		job_console_begin(sh, st->phase);
@@ -338,6 +387,10 @@ static enum rv_code job_bring_up(struct job_shard *sh)
 		job_shard_adopt_sandbox(sh);
 		job_shard_span_end(sh, i, mark, rc, sh->app.attempts, e.msg);
 		job_console_end(sh, i, st->phase, rc, e.msg);
+		if (st->flags & MODE_STEP_SNAPSHOT) {
+			job_snapshot_publish(sh->job, sh->app.snapshot);
+			sh->app.snapshot = NULL;
+		}
 		if (rc != RV_OK) {
 			if (rc != RV_ERR_INTR)
 				job_note_failure(sh, st->phase, &e);
@@ -413,6 +466,7 @@ static enum rv_code job_rollouts(struct job_shard *sh)
 	const char **headers;
 	struct rollouts_config rc = {
 		.base_url = sh->app.preview.url, .job_id = job->id,
+		.pool = sh->app.preview.pool,
 		.policy = opt->policy, .model = opt->model,
 		.inference_url = opt->inference_url,
 		.env_name = opt->env_name, .env_config = job->env_config,
@@ -528,7 +582,9 @@ static bool job_replace_pause(struct job_shard *sh)
  * One slot's whole life: bring a sandbox up, run rollouts from the
  * queue until it is drained, tear down (always); a sandbox that failed
  * to come up or was lost is replaced while the slot has retries left
- * and the queue has work.
+ * and the queue has work.  With a job snapshot, slot 0's first sandbox
+ * makes it and every other bring-up waits for it, then starts from it
+ * (or cold, when there is none).
  */
 static void *job_shard_run(void *arg)
 {
@@ -536,12 +592,24 @@ static void *job_shard_run(void *arg)
 	struct job *job = sh->job;
 
 	for (;;) {
+		const struct mode_step *steps = sh->app.mode->up;
 		enum rv_code rc;
 		bool healthy = false;
 
 		if (!seedq_more(&job->sched))
 			break;
-		rc = job_bring_up(sh);
+		if (job->snap_state != JOB_SNAP_NONE &&
+		    !sh->app.snapshot_name) {
+			const char *snap = job_snapshot_wait(job);
+
+			if (snap) {
+				sh->pcfg.snapshot = snap;
+				steps = sh->app.mode->up_restored;
+			}
+		}
+		rc = job_bring_up(sh, steps);
+		if (sh->app.snapshot_name)	/* never got as far */
+			job_snapshot_publish(job, NULL);
 		if (rc == RV_OK && !signals_stop) {
 			healthy = true;
 			rc = job_rollouts(sh);
@@ -562,6 +630,27 @@ static void *job_shard_run(void *arg)
 		job_shard_app(sh);
 	}
 	return NULL;
+}
+
+/* The job's snapshot goes once every shard is done: a job-level span. */
+static void job_snapshot_delete(struct job *job)
+{
+	struct provider_config cfg = { .job_id = job->id,
+				       .api_url = job->api_url };
+	struct rv_err e = RV_ERR_INIT;
+	enum rv_code rc;
+	size_t i;
+
+	if (!job->snapshot)
+		return;
+	i = spans_begin(&job->spans, rv_phase_name(RV_PHASE_TEARDOWN),
+			job->snapshot_name, -1);
+	rc = provider_snapshot_delete(job->provider, &cfg, job->snapshot, &e);
+	spans_end(&job->spans, i, rc, 1, e.msg);
+	if (rc != RV_OK && job->err.code == RV_OK) {
+		job->err = e;
+		job->failed_phase = RV_PHASE_TEARDOWN;
+	}
 }
 
 /* Status and exit code from what happened. */
@@ -649,6 +738,14 @@ static void job_shard_merge(struct job *job, struct job_shard *sh)
 	if (sh->err.code != RV_OK && job->err.code == RV_OK) {
 		job->err = sh->err;
 		job->failed_phase = sh->failed_phase;
+		/* a failed step's own log (setup.log) comes before the app's */
+		if (sh->app.fail_tail && !sh->health.log_tail) {
+			sh->health.log_tail = sh->app.fail_tail;
+			sh->app.fail_tail = NULL;
+			free(sh->log_path);
+			sh->log_path = sh->app.fail_log;
+			sh->app.fail_log = NULL;
+		}
 		if (sh->health.log_tail) {
 			free(job->health.log_tail);
 			job->health.log_tail = sh->health.log_tail;
@@ -689,6 +786,7 @@ static void job_shard_merge(struct job *job, struct job_shard *sh)
 static enum rv_code job_mode_prepare(struct job *job, struct rv_err *err)
 {
 	struct mode_job mj = { .app_dir = job->app_dir };
+	char *state = journal_state_dir(), *cache;
 	enum rv_code rc;
 	size_t i;
 
@@ -697,16 +795,24 @@ static enum rv_code job_mode_prepare(struct job *job, struct rv_err *err)
 		if (rc != RV_OK) {
 			rv_err_prefix(err, "no sandbox is created without a "
 				      "journal");
+			free(state);
 			return rc;
 		}
 	}
-	if (!job->mode->prepare)
+	if (!job->mode->prepare) {
+		free(state);
 		return RV_OK;
+	}
+	/* the bundle cache lives beside the journals */
+	cache = rv_xasprintf("%s/bundles", state);
+	mj.cache_dir = cache;
 	i = spans_begin(&job->spans, rv_phase_name(job->mode->prepare_phase),
 			NULL, -1);
 	rc = mode_prepare(job->mode, &mj, err);
 	spans_end(&job->spans, i, rc, 1, err ? err->msg : NULL);
 	job->bundle = mj.bundle;
+	free(cache);
+	free(state);
 	return rc;
 }
 
@@ -741,6 +847,7 @@ static void job_run_shards(struct job *job)
 		job_shard_release(&sh[k]);
 	}
 	free(sh);
+	job_snapshot_delete(job);
 }
 
 void job_outcome(const struct job *job, struct job_outcome *out)
@@ -753,6 +860,9 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	out->api_url = job->api_url;
 	out->target = job->target;
 	out->server = job->lite.pid ? job->lite.server : NULL;
+	out->image = job->image;
+	out->image_id = job->image_id;
+	out->image_present = job->image_present;
 	out->n_sandboxes = job->n_sandboxes ? job->n_sandboxes : 1;
 	out->sandbox = job->sandbox;
 	out->app_desc = job->app_desc;
@@ -819,6 +929,14 @@ int job_run(struct job *job)
 	pthread_mutex_init(&job->lock, NULL);
 	pthread_cond_init(&job->create_cv, NULL);
 	job_sched_init(job);
+	pthread_cond_init(&job->snap_cv, NULL);
+	if (job->opt->snapshot_after_install && job->mode->up_restored) {
+		job->snap_state = JOB_SNAP_PENDING;
+		snprintf(job->snapshot_name, sizeof(job->snapshot_name),
+			 "runeval-%s-snapshot", job->id);
+		for (char *p = job->snapshot_name; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
 	if (job_mode_prepare(job, &e) != RV_OK) {
 		job->err = e;
 		job->failed_phase = RV_PHASE_PROVISION;
@@ -836,6 +954,7 @@ int job_run(struct job *job)
 	job_conclude(job);
 	seedq_release(&job->sched);
 	pthread_cond_destroy(&job->create_cv);
+	pthread_cond_destroy(&job->snap_cv);
 	pthread_mutex_destroy(&job->lock);
 	return job->exit_code;
 }

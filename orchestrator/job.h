@@ -64,6 +64,9 @@ struct job {
 	struct lite_launch lite;	/* --lite: the offline server */
 	char *api_url;			/* provider endpoint, or NULL */
 	char *target;			/* provider region, or NULL */
+	char *image;			/* what sandboxes start from, or NULL */
+	char *image_id;			/* its id, or NULL */
+	int image_present;		/* before the job: 1, 0, -1 unknown */
 	unsigned n_sandboxes;		/* sandbox slots pulling seeds */
 	struct mode_bundle *bundle;	/* the mode's job-level preparation:
 					   the app packed once, or NULL */
@@ -78,6 +81,12 @@ struct job {
 	struct seedq sched;		/* the seed queue */
 	struct seedlog *seedlog;	/* <out>/seeds.jsonl, or NULL */
 	unsigned run;			/* 0, or which resume this is */
+	/* --snapshot-after-install: shard 0 makes it, the others wait */
+	enum { JOB_SNAP_NONE, JOB_SNAP_PENDING, JOB_SNAP_READY,
+	       JOB_SNAP_FAILED } snap_state;
+	char *snapshot;			/* the provider's id, or NULL */
+	char snapshot_name[96];
+	pthread_cond_t snap_cv;
 
 	struct spans spans;
 	struct rollout *rollouts;	/* per seed and epoch (eval_plan) */

@@ -33,7 +33,9 @@ static enum rv_code job_resolve_provider(struct job *job, const char *name,
 {
 	const struct provider_ops *ops = provider_find(name);
 	const struct cli_options *opt = job->opt;
-	struct provider_config cfg = { .target = opt->target };
+	struct provider_config cfg = { .target = opt->target,
+					.image = opt->image,
+					.snapshot = opt->snapshot };
 	struct provider_endpoint ep;
 	enum rv_code rc;
 
@@ -67,6 +69,9 @@ static enum rv_code job_resolve_provider(struct job *job, const char *name,
 		return rc;
 	job->api_url = ep.api_url;
 	job->target = ep.target;
+	job->image = ep.image;
+	job->image_id = ep.image_id;
+	job->image_present = ep.image_present;
 	return RV_OK;
 }
 
@@ -328,6 +333,9 @@ void job_release(struct job *job)
 	free(job->start_cmd);
 	free(job->api_url);
 	free(job->target);
+	free(job->image);
+	free(job->image_id);
+	free(job->snapshot);
 	free(job->kept);
 	lite_launch_stop(&job->lite);
 	memset(job, 0, sizeof(*job));

@@ -4,6 +4,8 @@
 #include "provider.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_fs.h"
+#include "rv_http.h"
 #include "rv_log.h"
 #include "rv_phase.h"
 #include "rv_redact.h"
@@ -60,7 +62,7 @@ static struct mode_bundle *lc_make_tarball(char *dir_tmpl,
 		fputs("hello from runeval\n", f);
 		fclose(f);
 	}
-	mode_pack_app(dir_tmpl, &tgz, err);
+	mode_pack_app(dir_tmpl, NULL, &tgz, err);
 	unlink(file);
 	rmdir(dir_tmpl);
 	free(file);
@@ -120,6 +122,22 @@ static void lc_steps(struct lc_run *r, const struct provider_ops *ops,
 	provider_exec_result_release(&res);
 }
 
+/*
+ * How many HTTP requests the lifecycle made and how many connections
+ * they opened (keep-alive reuse), on stderr: stdout stays spans only.
+ */
+static void lc_connections(const struct lc_run *r,
+			   const struct rv_http_counts *before, uint64_t t0)
+{
+	struct rv_http_counts now;
+
+	rv_http_counts(&now);
+	fprintf(stderr, "lifecycle: %s: %lu requests over %lu connections "
+		"in %.1f ms\n", r->provider, now.requests - before->requests,
+		now.connects - before->connects,
+		rv_ns_to_ms(rv_now_ns() - t0));
+}
+
 /* "--daytona" and the like: the provider with that alias. */
 static bool lc_alias(const char *arg, struct lc_run *r)
 {
@@ -136,12 +154,18 @@ static void lc_usage(FILE *f)
 {
 	fputs("usage: runeval lifecycle --provider NAME [--snapshot S]\n"
 	      "                         [--image I] [--target T] [--json]\n"
+	      "                         [--ca-cert FILE] [--repeat N]\n"
 	      "       runeval lifecycle --daytona ...   (any provider's alias)\n"
 	      "\n"
 	      "One sandbox through create, upload, exec, preview and destroy,\n"
 	      "each step timed: a check of the provider and its credentials.\n"
 	      "The default provider is daytona.  --json prints one span per\n"
-	      "line for 'runeval report'.\n", f);
+	      "line for 'runeval report'.  On stderr, last: how many HTTP\n"
+	      "requests it made over how many connections.  --ca-cert (or\n"
+	      "$RUNEVAL_CA_CERT) trusts the CA certificates in FILE for\n"
+	      "HTTPS.  --repeat N runs N sandboxes one after the other and\n"
+	      "prints this process's RSS after the first and the last\n"
+	      "(memory growth across sandboxes).\n", f);
 }
 
 int lifecycle_main(int argc, char **argv)
@@ -152,6 +176,8 @@ int lifecycle_main(int argc, char **argv)
 		{ "image", required_argument, NULL, 'i' },
 		{ "target", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "ca-cert", required_argument, NULL, 'c' },
+		{ "repeat", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -161,6 +187,10 @@ int lifecycle_main(int argc, char **argv)
 	char dir[] = "/tmp/runeval-lifecycle-XXXXXX", job[40];
 	struct mode_bundle *tgz;
 	const struct provider_ops *ops;
+	struct rv_http_counts before;
+	uint64_t t0;
+	long repeat = 1, rss_first = -1;
+	char *end;
 	int ch;
 
 	optind = 1;
@@ -175,6 +205,21 @@ int lifecycle_main(int argc, char **argv)
 		case 'i': cfg.image = optarg; break;
 		case 't': cfg.target = optarg; break;
 		case 'j': r.json = true; break;
+		case 'c':
+			if (rv_http_set_ca_file(optarg, &err) != RV_OK) {
+				rv_error("lifecycle: %s", err.msg);
+				return 2;
+			}
+			break;
+		case 'r':
+			repeat = strtol(optarg, &end, 10);
+			if (*end || repeat < 1 || repeat > 10000) {
+				rv_error("lifecycle: invalid value '%s' for "
+					 "'--repeat': expected 1 to 10000",
+					 optarg);
+				return 2;
+			}
+			break;
 		case 'h': lc_usage(stdout); return 0;
 		default:
 			rv_error("lifecycle: unknown option '%s'",
@@ -197,7 +242,18 @@ int lifecycle_main(int argc, char **argv)
 		rv_error("lifecycle: %s", err.msg);
 		return 3;
 	}
-	lc_steps(&r, ops, &cfg, tgz);
+	rv_http_counts(&before);
+	t0 = rv_now_ns();
+	for (long i = 0; i < repeat; i++) {
+		lc_steps(&r, ops, &cfg, tgz);
+		if (i == 0)
+			rss_first = rv_self_status_kb("VmRSS");
+	}
+	lc_connections(&r, &before, t0);
+	if (repeat > 1)
+		fprintf(stderr, "lifecycle: RSS %ld kB after sandbox 1, %ld kB "
+			"after sandbox %ld\n", rss_first,
+			rv_self_status_kb("VmRSS"), repeat);
 	mode_pack_release(tgz);
 	return r.failed ? 3 : 0;
 }

@@ -54,7 +54,7 @@ static void main_print_failure(const struct job_outcome *job)
 		/* multi-line by design, but no other control character */
 		rv_term_escape(&safe, tail, strlen(tail), true);
 		fprintf(stderr, "--- last lines of %s ---\n%s%s"
-			"--- end of task app log ---\n", job->log_path,
+			"--- end of log ---\n", job->log_path,
 			safe.data, tail[strlen(tail) - 1] == '\n' ? "" : "\n");
 		rv_buf_release(&safe);
 	} else if (job->status == JOB_ERROR && access(job->log_path, F_OK) == 0) {
@@ -101,13 +101,16 @@ static int main_results(struct job *job, struct console *con)
 /*
  * What every command that reaches a task app or provider needs: the env
  * file (env_file, which must exist, else .env when present), its secrets
- * and the environment's registered for redaction, libcurl, and signals.
+ * and the environment's registered for redaction, libcurl with the CA
+ * file to trust (ca_cert, else $RUNEVAL_CA_CERT, else the system's), and
+ * signals.
  */
 static enum rv_code main_setup(const char *env_file, struct rv_err *err)
 {
 	const char *path = env_file ? env_file : CLI_DEFAULT_ENV_FILE;
 	bool loaded = false;
 	enum rv_code rc = dotenv_load(path, env_file != NULL, &loaded, err);
+	const char *ca_cert = getenv("RUNEVAL_CA_CERT");	/* .env's too */
 
 	if (rc == RV_OK && loaded)
 		rv_debug("loaded environment from '%s'", path);
@@ -115,6 +118,9 @@ static enum rv_code main_setup(const char *env_file, struct rv_err *err)
 	if (rc != RV_OK)
 		return rc;
 	rv_http_global_init();
+	rc = rv_http_set_ca_file(ca_cert && *ca_cert ? ca_cert : NULL, err);
+	if (rc != RV_OK)
+		return rc;
 	signals_install();
 	return RV_OK;
 }
@@ -260,7 +266,10 @@ static enum rv_code main_parse(int argc, char **argv,
 		memset(opt, 0, sizeof(*opt));
 		return rc;
 	}
-	return cli_parse(argc, argv, opt, err);
+	rc = cli_parse(argc, argv, opt, err);
+	if (rc == RV_OK && opt->ca_cert)	/* --ca-cert over the variable */
+		rc = rv_http_set_ca_file(opt->ca_cert, err);
+	return rc;
 }
 
 /* `runeval config [options]`: the effective configuration. */

@@ -48,6 +48,9 @@ struct job_outcome {
 	const char *target;		/* provider region, or NULL */
 	const char *server;		/* "daytona-lite" under --lite, else
 					   NULL (the provider's own) */
+	const char *image;		/* what sandboxes start from, or NULL */
+	const char *image_id;		/* its id, or NULL */
+	int image_present;		/* before the job: 1, 0, -1 unknown */
 	unsigned n_sandboxes;
 	const char *sandbox;		/* the first sandbox's label */
 	const char *app_desc;		/* "bundled" or the --app dir */

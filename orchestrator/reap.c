@@ -7,7 +7,30 @@
 #include "rv_term.h"
 
 #include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
+
+/* Deletes in flight at once: each is a few round trips of waiting (a
+   DELETE, then GETs until it is gone), so width, not CPU, is the cost;
+   bounded so as not to trip a provider's rate limits. */
+#define REAP_PARALLEL 8
+
+/* One sandbox to delete, and how it went. */
+struct reap_item {
+	const struct provider_ops *ops;
+	struct provider_config cfg;	/* job_id, api_url: borrowed */
+	const char *key;		/* id or name, borrowed */
+	size_t entry;			/* its journal entry, or SIZE_MAX */
+	enum rv_code rc;
+	struct rv_err err;
+};
+
+struct reap_batch {
+	struct reap_item *v;
+	size_t n, cap;
+	atomic_size_t next;
+};
 
 /* Delete one sandbox (by id or name); RV_ERR_NOTFOUND when gone. */
 static enum rv_code reap_one(const struct provider_ops *ops,
@@ -22,6 +45,47 @@ static enum rv_code reap_one(const struct provider_ops *ops,
 	rc = provider_destroy(sb, err);
 	provider_sandbox_free(sb);
 	return rc;
+}
+
+static struct reap_item *reap_batch_add(struct reap_batch *b)
+{
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 16;
+		b->v = rv_xreallocarray(b->v, b->cap, sizeof(*b->v));
+	}
+	memset(&b->v[b->n], 0, sizeof(b->v[0]));
+	b->v[b->n].entry = SIZE_MAX;
+	return &b->v[b->n++];
+}
+
+static void *reap_worker(void *arg)
+{
+	struct reap_batch *b = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
+		struct reap_item *it = &b->v[i];
+
+		rv_err_clear(&it->err);
+		it->rc = reap_one(it->ops, &it->cfg, it->key, &it->err);
+	}
+	return NULL;
+}
+
+/* Delete every item, REAP_PARALLEL at a time (fewer threads when fewer
+   items; on this thread when threads cannot be had). */
+static void reap_batch_run(struct reap_batch *b)
+{
+	pthread_t th[REAP_PARALLEL];
+	size_t nth = b->n < REAP_PARALLEL ? b->n : REAP_PARALLEL, started = 0;
+
+	atomic_store(&b->next, 0);
+	for (size_t i = 0; i + 1 < nth; i++)
+		if (pthread_create(&th[started], NULL, reap_worker, b) == 0)
+			started++;
+	reap_worker(b);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
 }
 
 static void reap_count(struct reap_counts *c, enum rv_code rc,
@@ -48,6 +112,19 @@ static const char *reap_word(enum rv_code rc)
 		"already gone" : "FAILED";
 }
 
+/* Count a finished deletion and print its line. */
+static void reap_report(const struct reap_options *o, struct reap_counts *c,
+			const struct reap_item *x, enum rv_code *first,
+			struct rv_err *err)
+{
+	bool fine = x->rc == RV_OK || x->rc == RV_ERR_NOTFOUND;
+
+	reap_count(c, x->rc, first, err, &x->err);
+	rv_term_printf(o->out, "%s %s %s (job %s)%s%s\n", reap_word(x->rc),
+		       x->ops->name, x->key, x->cfg.job_id, fine ? "" : ": ",
+		       fine ? "" : x->err.msg);
+}
+
 /* Add s (when set) to the list of ids and names already seen. */
 static void reap_remember(char ***done, size_t *ndone, const char *s)
 {
@@ -63,6 +140,8 @@ static enum rv_code reap_journal(const struct reap_options *o,
 				 size_t *ndone, struct rv_err *err)
 {
 	struct journal_entry *v = NULL;
+	struct reap_batch b = { 0 };
+	struct reap_item *it;
 	enum rv_code first = RV_OK, rc;
 	size_t n = 0;
 
@@ -72,8 +151,6 @@ static enum rv_code reap_journal(const struct reap_options *o,
 	for (size_t i = 0; i < n; i++) {
 		const struct provider_ops *ops = provider_find(v[i].provider);
 		const char *key = v[i].id ? v[i].id : v[i].name;
-		struct provider_config cfg = { 0 };
-		struct rv_err e = RV_ERR_INIT;
 
 		/* seen here, whatever comes of it: a provider that lists
 		   it by label must not count it again */
@@ -98,18 +175,22 @@ static enum rv_code reap_journal(const struct reap_options *o,
 				       "%s)\n", ops->name, key, v[i].job);
 			continue;
 		}
-		cfg.job_id = v[i].job;
-		cfg.api_url = v[i].api_url;
-		rc = reap_one(ops, &cfg, key, &e);
-		reap_count(c, rc, &first, err, &e);
-		rv_term_printf(o->out, "%s %s %s (job %s)%s%s\n",
-			       reap_word(rc), ops->name, key, v[i].job,
-			       rc == RV_OK || rc == RV_ERR_NOTFOUND ? "" : ": ",
-			       rc == RV_OK || rc == RV_ERR_NOTFOUND ? "" :
-			       e.msg);
-		if (rc == RV_OK || rc == RV_ERR_NOTFOUND)
-			journal_tombstone(o->state_dir, &v[i], NULL);
+		it = reap_batch_add(&b);
+		it->ops = ops;
+		it->cfg.job_id = v[i].job;
+		it->cfg.api_url = v[i].api_url;
+		it->key = key;
+		it->entry = i;
 	}
+	reap_batch_run(&b);
+	for (size_t k = 0; k < b.n; k++) {
+		struct reap_item *x = &b.v[k];
+
+		reap_report(o, c, x, &first, err);
+		if (x->rc == RV_OK || x->rc == RV_ERR_NOTFOUND)
+			journal_tombstone(o->state_dir, &v[x->entry], NULL);
+	}
+	free(b.v);
 	journal_entries_free(v, n);
 	return first;
 }
@@ -144,6 +225,8 @@ static enum rv_code reap_listed(const struct reap_options *o,
 	struct provider_list l = PROVIDER_LIST_INIT;
 	struct journal_entry *v = NULL;
 	struct rv_err e = RV_ERR_INIT;
+	struct reap_batch b = { 0 };
+	struct reap_item *x;
 	enum rv_code first = RV_OK, rc;
 	size_t nv = 0;
 
@@ -162,10 +245,12 @@ static enum rv_code reap_listed(const struct reap_options *o,
 	journal_scan(o->state_dir, NULL, &v, &nv, NULL);
 	for (size_t i = 0; i < l.n; i++) {
 		struct provider_listed *it = &l.items[i];
-		const char *job = it->job_id ? it->job_id : "?";
+		const char *job = it->job_id;
 		bool kept;
 
-		if (reap_seen(done, ndone, it))
+		/* only what carries runeval's label, whatever the provider's
+		   listing let through */
+		if (!job || !*job || reap_seen(done, ndone, it))
 			continue;
 		c->found++;
 		kept = reap_kept(v, nv, it);
@@ -185,16 +270,15 @@ static enum rv_code reap_listed(const struct reap_options *o,
 				       it->state ? it->state : "?");
 			continue;
 		}
-		cfg.job_id = job;
-		rv_err_clear(&e);
-		rc = reap_one(ops, &cfg, it->id, &e);
-		reap_count(c, rc, &first, err, &e);
-		rv_term_printf(o->out, "%s %s %s (job %s)%s%s\n",
-			       reap_word(rc), ops->name, it->id, job,
-			       rc == RV_OK || rc == RV_ERR_NOTFOUND ? "" : ": ",
-			       rc == RV_OK || rc == RV_ERR_NOTFOUND ? "" :
-			       e.msg);
+		x = reap_batch_add(&b);
+		x->ops = ops;
+		x->cfg.job_id = job;
+		x->key = it->id;
 	}
+	reap_batch_run(&b);
+	for (size_t k = 0; k < b.n; k++)
+		reap_report(o, c, &b.v[k], &first, err);
+	free(b.v);
 	journal_entries_free(v, nv);
 	provider_list_release(&l);
 	return first;
@@ -243,7 +327,9 @@ static void reap_usage(FILE *f)
 	      "$XDG_STATE_HOME/runeval, else ~/.local/state/runeval) and\n"
 	      "those a provider lists with the label runeval.job.  Jobs\n"
 	      "still running are left alone; sandboxes kept with --keep\n"
-	      "only go when --job names their job.\n"
+	      "only go when --job names their job; a sandbox without the\n"
+	      "runeval.job label is never touched.  Up to 8 deletions run\n"
+	      "at once.\n"
 	      "\n"
 	      "  --dry-run   list what would be deleted, delete nothing\n"
 	      "  --job ID    only this job's sandboxes\n", f);

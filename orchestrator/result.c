@@ -56,21 +56,6 @@ static json_t *result_iso(uint64_t wall_ns)
 	return json_string(rv_wall_iso8601(wall_ns, buf, sizeof(buf)));
 }
 
-/* RssAnon of /proc/self/status in kB (heap and stacks), or -1. */
-static long result_rss_anon_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[128];
-	long kb = -1;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "RssAnon: %ld", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 static json_t *result_job(const struct job_outcome *job)
 {
 	uint64_t end = job->end_ns ? job->end_ns : rv_now_ns();
@@ -93,7 +78,7 @@ static json_t *result_job(const struct job_outcome *job)
 		"duration_ms", result_ms(rv_ns_to_ms(dur)),
 		"started_unix_us", (json_int_t)(job->spans->wall0_ns / 1000),
 		"max_rss_kb", (json_int_t)ru.ru_maxrss,
-		"rss_anon_kb", (json_int_t)result_rss_anon_kb(),
+		"rss_anon_kb", (json_int_t)rv_self_status_kb("RssAnon"),
 		"cpu_ms", result_ms(ru.ru_utime.tv_sec * 1e3 +
 				    ru.ru_utime.tv_usec / 1e3 +
 				    ru.ru_stime.tv_sec * 1e3 +
@@ -112,6 +97,18 @@ static void result_hash(const char *s, char out[13])
 	snprintf(out, 13, "%012llx", (unsigned long long)(h >> 16));
 }
 
+/* What the sandboxes start from, and whether it was there before. */
+static json_t *result_image(const struct job_outcome *job)
+{
+	if (!job->image)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o}",
+		"name", result_str(job->image),
+		"id", result_str(job->image_id),
+		"present_before_job", job->image_present < 0 ? json_null() :
+			json_boolean(job->image_present));
+}
+
 static json_t *result_environment(const struct job_outcome *job)
 {
 	struct utsname u;
@@ -122,7 +119,7 @@ static json_t *result_environment(const struct job_outcome *job)
 		memset(&u, 0, sizeof(u));
 	result_hash(u.nodename, hash);
 	return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:I, s:s}, s:s, s:s, "
-			 "s:o, s:o, s:o}",
+			 "s:o, s:o, s:o, s:o}",
 		"runeval_version", RUNEVAL_VERSION,
 		"runeval_git", RUNEVAL_GIT,
 		"host", "os", u.sysname, "kernel", u.release,
@@ -132,7 +129,8 @@ static json_t *result_environment(const struct job_outcome *job)
 		"mode", job->mode,
 		"target", result_str(job->target),
 		"api_url", result_str(job->api_url),
-		"server", result_str(job->server));
+		"server", result_str(job->server),
+		"image", result_image(job));
 }
 
 /* --max-failures as given: N, "P%", or null. */
@@ -195,6 +193,9 @@ static json_t *result_shards(const struct job_outcome *job)
 	return a;
 }
 
+static void result_config_sandbox(const struct job_outcome *job,
+				  json_t *config);
+
 json_t *result_config_json(const struct job_outcome *job)
 {
 	const struct cli_options *o = job->opt;
@@ -224,9 +225,25 @@ json_t *result_config_json(const struct job_outcome *job)
 		"environment_api_key", job->key_hint,
 		"environment_api_key_minted", job->key_minted,
 		"out", result_str(job->out_dir));
-	if (c)
+	if (c) {
 		result_config_more(job, c);
+		result_config_sandbox(job, c);
+	}
 	return c;
+}
+
+/* The sandbox options: what each sandbox got. */
+static void result_config_sandbox(const struct job_outcome *job,
+				  json_t *config)
+{
+	const struct cli_options *o = job->opt;
+
+	json_object_set_new(config, "cpus", o->cpus > 0 ?
+			    json_real(o->cpus) : json_null());
+	json_object_set_new(config, "memory_bytes", o->memory_bytes > 0 ?
+			    json_integer(o->memory_bytes) : json_null());
+	json_object_set_new(config, "snapshot_after_install",
+			    json_boolean(o->snapshot_after_install));
 }
 
 /* One entry per remote call attempt: {"op","ms","status","error"}. */

@@ -36,6 +36,7 @@
 #include "rv_err.h"
 
 struct spans;
+struct rv_http_pool;
 
 /*
  * The rewards accepted: finite, |reward| <= ROLLOUT_REWARD_MAX.  Far above
@@ -137,6 +138,8 @@ struct rollouts_config {
 	 */
 	bool (*alive)(void *arg);
 	void *alive_arg;
+	struct rv_http_pool *pool;	/* the provider's DNS and TLS
+					   sessions (rv_http.h), or NULL */
 	/* called after each rollout is final (progress); may be NULL */
 	void (*on_done)(void *arg, const struct rollout *r);
 	void *on_done_arg;

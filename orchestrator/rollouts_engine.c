@@ -138,6 +138,7 @@ static void rollouts_dispatch(struct rollouts_run *run, size_t idx)
 		.body_len = strlen(sl->body),
 		.timeout_ms = cfg->timeout_ms,
 		.max_response = ROLLOUT_MAX_RESPONSE,
+		.pool = cfg->pool,
 	};
 	r->state = ROLLOUT_PENDING;
 	r->start_ns = rv_now_ns();

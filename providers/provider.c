@@ -2,14 +2,17 @@
 #include "provider.h"
 
 #include "daytona.h"
+#include "docker.h"
 #include "process.h"
 #include "rv_alloc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const struct provider_ops *const provider_table[] = {
 	&provider_process,
 	&provider_daytona,
+	&provider_docker,
 	NULL,
 };
 
@@ -33,6 +36,15 @@ enum rv_code provider_notsup_(const struct provider_ops *ops,
 {
 	return rv_errf(err, RV_ERR_NOTSUP, "provider '%s' cannot %s",
 		       ops ? ops->name : "?", op);
+}
+
+void provider_err_leftover(struct rv_err *err, const struct rv_err *cleanup)
+{
+	char first[RV_ERR_MSG_MAX];
+
+	snprintf(first, sizeof(first), "%s", err ? err->msg : "");
+	rv_errf(err, RV_ERR_PROVIDER, "%s; and %s (run 'runeval reap')", first,
+		cleanup->msg);
 }
 
 enum rv_code provider_usage_config_(const struct provider_config *cfg,
@@ -89,6 +101,7 @@ void provider_preview_release(struct provider_preview *pv)
 	free(pv->url);
 	pv->url = NULL;
 	pv->headers = NULL;
+	pv->pool = NULL;
 }
 
 void provider_exec_result_release(struct provider_exec_result *res)
@@ -97,6 +110,17 @@ void provider_exec_result_release(struct provider_exec_result *res)
 		return;
 	rv_buf_release(&res->output);
 	res->exit_code = -1;
+}
+
+void provider_endpoint_release(struct provider_endpoint *ep)
+{
+	if (!ep)
+		return;
+	free(ep->api_url);
+	free(ep->target);
+	free(ep->image);
+	free(ep->image_id);
+	ep->api_url = ep->target = ep->image = ep->image_id = NULL;
 }
 
 void provider_list_release(struct provider_list *l)

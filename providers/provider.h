@@ -43,6 +43,8 @@
 #include "rv_buf.h"
 #include "rv_err.h"
 
+struct rv_http_pool;
+
 /* Capability bits of a provider (struct provider_ops.caps). */
 #define PROVIDER_CAP_REMOTE	(1u << 0)	/* not this host: needs upload */
 #define PROVIDER_CAP_UPLOAD	(1u << 1)
@@ -50,6 +52,10 @@
 #define PROVIDER_CAP_PROCESS	(1u << 3)	/* start_process and friends */
 #define PROVIDER_CAP_PREVIEW	(1u << 4)
 #define PROVIDER_CAP_LIST	(1u << 5)	/* list + attach, for reaping */
+#define PROVIDER_CAP_RESOURCES	(1u << 6)	/* honours cfg->cpus and
+						   cfg->memory_bytes */
+#define PROVIDER_CAP_SNAPSHOT	(1u << 7)	/* snapshot + snapshot_delete;
+						   create from cfg->snapshot */
 
 /* The label every provider-side object gets: runeval.job=<job id>. */
 #define PROVIDER_LABEL_JOB "runeval.job"
@@ -89,6 +95,12 @@ struct provider_config {
 	const char *const *env;		/* "K=V" list for the sandbox, NULL-ended */
 	const struct provider_label *labels;	/* extra labels */
 	size_t n_labels;
+	int app_port;			/* the port the app will listen on, for
+					   providers that must publish it at
+					   create (docker); 0 = none */
+	double cpus;			/* CPU limit; 0 = none
+					   (PROVIDER_CAP_RESOURCES) */
+	long long memory_bytes;		/* memory limit; 0 = none */
 	long create_timeout_ms;		/* wait for "started"; 0 = default */
 	long auto_stop_min;		/* provider-side idle stop; 0 = default */
 	long auto_delete_min;		/* provider-side delete; <0 = never */
@@ -103,6 +115,11 @@ struct provider_config {
 struct provider_endpoint {
 	char *api_url;			/* malloc'ed, or NULL */
 	char *target;			/* region, malloc'ed, or NULL */
+	char *image;			/* what sandboxes start from (image
+					   reference), malloc'ed, or NULL */
+	char *image_id;			/* its id, malloc'ed, or NULL */
+	int image_present;		/* was it there before the job: 1 yes,
+					   0 no, -1 cannot tell */
 };
 
 /* A sandbox handle.  Implementations embed it first. */
@@ -147,9 +164,12 @@ struct provider_preview {
 	char *url;			/* "http://127.0.0.1:8000", no final '/' */
 	char **headers;			/* "Name: value", NULL-ended, or NULL;
 					   e.g. a preview token (redacted) */
+	struct rv_http_pool *pool;	/* the provider's connections, DNS
+					   and TLS sessions (borrowed, for
+					   the process's life), or NULL */
 };
 
-#define PROVIDER_PREVIEW_INIT { NULL, NULL }
+#define PROVIDER_PREVIEW_INIT { NULL, NULL, NULL }
 
 /* One sandbox as listed by the provider (for reaping). */
 struct provider_listed {
@@ -179,9 +199,9 @@ struct provider_ops {
 					   ("daytona-lite"), or NULL */
 	unsigned int caps;		/* PROVIDER_CAP_* */
 
-	/* MAY: check configuration and credentials without a remote call,
-	   and say which endpoint will be used (ep's strings become the
-	   caller's) */
+	/* MAY: check configuration and credentials (without a remote
+	   call, but for a local engine's socket), and say which endpoint
+	   and image will be used (ep's strings become the caller's) */
 	enum rv_code (*check)(const struct provider_config *cfg,
 			      struct provider_endpoint *ep,
 			      struct rv_err *err);
@@ -231,6 +251,15 @@ struct provider_ops {
 				struct rv_err *err);
 	/* MUST: free the handle and its procs (no remote calls); NULL ok */
 	void (*sandbox_free)(struct provider_sandbox *sb);
+	/* MAY: save sb's files as a snapshot called name (labelled like
+	   sb) that create starts from when cfg->snapshot is *out
+	   (malloc'ed) */
+	enum rv_code (*snapshot)(struct provider_sandbox *sb,
+				 const char *name, char **out,
+				 struct rv_err *err);
+	/* MAY: delete a snapshot made by snapshot(); gone is success */
+	enum rv_code (*snapshot_delete)(const struct provider_config *cfg,
+					const char *snap, struct rv_err *err);
 	/* MAY: sandboxes labelled key=value (key NULL = all of runeval's) */
 	enum rv_code (*list)(const struct provider_config *cfg,
 			     const char *label_key, const char *label_value,
@@ -252,6 +281,7 @@ const struct provider_ops *const *provider_all(void);
 void provider_preview_release(struct provider_preview *pv);
 void provider_exec_result_release(struct provider_exec_result *res);
 void provider_list_release(struct provider_list *l);
+void provider_endpoint_release(struct provider_endpoint *ep);
 /* Append one zeroed attempt to a (NULL-safe: returns NULL). */
 struct provider_attempt *provider_attempts_add(struct provider_attempts *a);
 void provider_attempts_release(struct provider_attempts *a);
@@ -266,6 +296,13 @@ void provider_sandbox_init(struct provider_sandbox *sb,
 			   const char *id, const char *name);
 /* Frees what provider_sandbox_init() allocated (not sb itself). */
 void provider_sandbox_release(struct provider_sandbox *sb);
+
+/*
+ * A failed create whose cleanup failed too: both matter, the user has a
+ * sandbox to reap.  err (the create's error) becomes RV_ERR_PROVIDER
+ * "<its message>; and <cleanup's> (run 'runeval reap')".
+ */
+void provider_err_leftover(struct rv_err *err, const struct rv_err *cleanup);
 
 enum rv_code provider_notsup_(const struct provider_ops *ops,
 			      const char *op, struct rv_err *err);
@@ -290,7 +327,8 @@ static inline enum rv_code provider_check(const struct provider_ops *ops,
 	const struct provider_config *cfg, struct provider_endpoint *ep,
 	struct rv_err *err)
 {
-	ep->api_url = ep->target = NULL;
+	ep->api_url = ep->target = ep->image = ep->image_id = NULL;
+	ep->image_present = -1;
 	return ops->check ? ops->check(cfg, ep, err) : RV_OK;
 }
 
@@ -403,6 +441,22 @@ static inline enum rv_code provider_list(const struct provider_ops *ops,
 {
 	return ops->list ? ops->list(cfg, label_key, label_value, out, err) :
 		provider_notsup_(ops, "list", err);
+}
+
+static inline enum rv_code provider_snapshot(struct provider_sandbox *sb,
+	const char *name, char **out, struct rv_err *err)
+{
+	*out = NULL;
+	return sb->ops->snapshot ? sb->ops->snapshot(sb, name, out, err) :
+		provider_notsup_(sb->ops, "snapshot", err);
+}
+
+static inline enum rv_code provider_snapshot_delete(
+	const struct provider_ops *ops, const struct provider_config *cfg,
+	const char *snap, struct rv_err *err)
+{
+	return ops->snapshot_delete ? ops->snapshot_delete(cfg, snap, err) :
+		provider_notsup_(ops, "snapshot_delete", err);
 }
 
 /* true when the provider has no owns_port slot: nothing to check. */

@@ -7,11 +7,62 @@
 #include "rv_redact.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define REMOTE_MAX_HEADERS 24
+#define REMOTE_MAX_POOLS 8
+
+static struct {
+	const struct provider_ops *ops;
+	struct rv_http_pool *pool;
+} remote_pools[REMOTE_MAX_POOLS];
+static pthread_mutex_t remote_pools_mu = PTHREAD_MUTEX_INITIALIZER;
+static pid_t remote_pools_pid;
+
+/* At exit, in the process that made them (a forked child must not close
+   its parent's TLS connections). */
+static void remote_pools_free(void)
+{
+	if (getpid() != remote_pools_pid)
+		return;
+	for (size_t i = 0; i < REMOTE_MAX_POOLS; i++) {
+		rv_http_pool_free(remote_pools[i].pool);
+		remote_pools[i].pool = NULL;
+		remote_pools[i].ops = NULL;
+	}
+}
+
+struct rv_http_pool *remote_pool(const struct provider_ops *ops)
+{
+	struct rv_http_pool *p = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&remote_pools_mu);
+	if (remote_pools_pid != getpid()) {
+		/* a fresh process (or a forked child): start afresh, leave
+		   the parent's handles alone */
+		if (!remote_pools_pid)
+			atexit(remote_pools_free);
+		memset(remote_pools, 0, sizeof(remote_pools));
+		remote_pools_pid = getpid();
+	}
+	for (i = 0; i < REMOTE_MAX_POOLS && remote_pools[i].ops; i++)
+		if (remote_pools[i].ops == ops)
+			break;
+	if (i < REMOTE_MAX_POOLS) {
+		if (!remote_pools[i].ops) {
+			remote_pools[i].ops = ops;
+			remote_pools[i].pool = rv_http_pool_new();
+		}
+		p = remote_pools[i].pool;
+	}
+	pthread_mutex_unlock(&remote_pools_mu);
+	return p;
+}
 
 struct remote_call remote_call_firm(const struct provider_config *cfg,
 				    long ms)
@@ -99,6 +150,7 @@ static enum rv_code remote_attempt(const char *const *headers,
 	struct rv_http_request req = { 0 };
 	struct rv_http_xfer *x;
 	struct curl_mime *mime = NULL;
+	char *ctype = NULL;
 	enum rv_code rc;
 	void *easy;
 	size_t n = 0;
@@ -107,24 +159,33 @@ static enum rv_code remote_attempt(const char *const *headers,
 		hdrs[n] = headers[n];
 	if (r->json)
 		hdrs[n++] = "Content-Type: application/json";
+	else if (r->body && r->content_type)
+		hdrs[n++] = ctype = rv_xasprintf("Content-Type: %s",
+						 r->content_type);
 	if (!r->mime)
 		hdrs[n++] = "Accept: application/json";
 	hdrs[n] = NULL;
 	req.method = r->method;
 	req.url = r->url;
+	req.unix_socket = r->unix_socket;
 	req.headers = hdrs;
-	req.body = r->json;
-	req.body_len = r->json ? strlen(r->json) : 0;
+	req.body = r->json ? (const void *)r->json : r->body;
+	req.body_len = r->json ? strlen(r->json) : r->body_len;
 	req.timeout_ms = timeout_ms;
 	req.connect_timeout_ms = timeout_ms < 10000 ? timeout_ms : 10000;
+	req.pool = r->pool;
+	req.on_body = r->on_body;
+	req.on_body_arg = r->on_body_arg;
+	req.cancel = r->cancel;
 	x = rv_http_xfer_new(&req, resp);
 	easy = rv_http_xfer_handle(x);
 	if (r->mime) {
 		mime = r->mime(easy, r->mime_arg);
 		curl_easy_setopt(easy, CURLOPT_MIMEPOST, mime);
 	}
-	/* a long exchange (an exec, an upload) ends when the call stops */
-	if (call && call->stop) {
+	/* a long exchange (an exec, an upload) ends when the call stops
+	   (a stream with a stop flag of its own has rv_http watch that) */
+	if (call && call->stop && !r->cancel) {
 		curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION,
 				 remote_progress);
@@ -132,8 +193,11 @@ static enum rv_code remote_attempt(const char *const *headers,
 				 (void *)call->stop);
 	}
 	rc = rv_http_xfer_finish(x, curl_easy_perform(easy), err);
-	rv_http_xfer_free(x);
+	/* the mime first: the handle may go back to a pool */
+	curl_easy_setopt(easy, CURLOPT_MIMEPOST, NULL);
 	curl_mime_free(mime);
+	rv_http_xfer_free(x);
+	free(ctype);
 	return rc;
 }
 
@@ -282,6 +346,29 @@ enum rv_code remote_json_response(const struct rv_http_response *resp,
 		return e.code;
 	}
 	return RV_OK;
+}
+
+char *remote_upload_name(const char *path)
+{
+	char target[4096], *slash;
+	const char *base;
+	ssize_t n;
+
+	if (!strncmp(path, "/proc/self/fd/", 14) &&
+	    (n = readlink(path, target, sizeof(target) - 1)) > 0) {
+		static const char gone[] = " (deleted)";
+		size_t gl = sizeof(gone) - 1;
+
+		target[n] = '\0';
+		if ((size_t)n > gl && !strcmp(target + n - gl, gone))
+			target[n - gl] = '\0';
+		slash = strrchr(target, '/');
+		if (slash && slash[1])
+			return rv_xstrdup(slash + 1);
+	}
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	return rv_xstrdup(*base ? base : "upload");
 }
 
 char *remote_url_trim(const char *url)

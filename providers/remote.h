@@ -35,7 +35,8 @@
  * core's redacting writer (rv_redact_stream in rv_redact.h).
  *
  * Thread-safe: nothing is shared between calls but the attempt log,
- * which belongs to one thread (struct provider_config.attempts).
+ * which belongs to one thread (struct provider_config.attempts), and the
+ * provider's connection pool, which is locked.
  */
 #ifndef RUNEVAL_PROVIDERS_REMOTE_H
 #define RUNEVAL_PROVIDERS_REMOTE_H
@@ -80,7 +81,30 @@ struct remote_req {
 	   easy is the attempt's CURL handle; the mime is freed after it */
 	struct curl_mime *(*mime)(void *easy, void *arg);
 	void *mime_arg;
+	struct rv_http_pool *pool;	/* keep-alive connections, or NULL */
+	const char *unix_socket;	/* connect through this socket (the
+					   URL's host is then only a name), or
+					   NULL for TCP */
+	const void *body;		/* a body that is not JSON (json NULL), */
+	size_t body_len;
+	const char *content_type;	/* and its type */
+	/* stream a 2xx body (rv_http_request.on_body); such a request is
+	   never repeated once its answer started */
+	bool (*on_body)(const char *data, size_t len, void *arg);
+	void *on_body_arg;
+	const volatile int *cancel;	/* ends the transfer itself when set
+					   (for streams; call->stop only stops
+					   between attempts) */
 };
+
+/*
+ * The connection pool of a provider (rv_http.h): one per provider table
+ * and process, made on first use, shared by its threads and freed at
+ * exit.  Every request of that provider (control plane, toolbox,
+ * previews) should name it, so that one lifecycle reuses one keep-alive
+ * connection per host and one TLS session.
+ */
+struct rv_http_pool *remote_pool(const struct provider_ops *ops);
 
 /* A call for cfg (may be NULL): deadline now + ms, cfg's attempt log, and
    cfg's cancel flag as its stop flag. */
@@ -126,6 +150,13 @@ enum rv_code remote_status_error(const struct rv_http_response *resp,
 enum rv_code remote_json_response(const struct rv_http_response *resp,
 				  const char *what, json_t **out,
 				  struct rv_err *err);
+
+/*
+ * The name a local file goes by in an upload (a multipart filename):
+ * its base name, or for "/proc/self/fd/N" (an unlinked temporary file)
+ * the base name it was made with; malloc'ed, never empty.
+ */
+char *remote_upload_name(const char *path);
 
 /* url without its trailing slashes, malloc'ed. */
 char *remote_url_trim(const char *url);

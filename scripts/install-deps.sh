@@ -27,6 +27,10 @@ TEST_PKGS=(
 	clang libclang-rt-14-dev	# make fuzz: clang's libFuzzer runtime
 	libxml2-utils		# xmllint, to validate junit.xml and the SVG
 	nodejs npm		# the official SDKs, for conformance tests
+	openssl			# a throwaway CA for the TLS tests and benches
+	docker.io		# the Docker provider's tests start a private dockerd
+	debootstrap		# scripts/docker-image.sh builds the image offline
+	busybox-static		# and a FROM-scratch one
 )
 
 test=0
@@ -69,7 +73,12 @@ if ((${#missing[@]} || need_promtool)) && [[ $(id -u) -ne 0 ]]; then
 	SUDO=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
-updated=0
+updated=0 rcd=0 tmp=
+cleanup() {
+	[[ -z $tmp ]] || rm -rf "$tmp"
+	((rcd == 0)) || $SUDO rm -f /usr/sbin/policy-rc.d
+}
+trap cleanup EXIT
 apt_update() {
 	((updated)) || $SUDO apt-get update -qq
 	updated=1
@@ -78,6 +87,13 @@ apt_update() {
 if ((${#missing[@]})); then
 	echo "install-deps: installing ${missing[*]}"
 	apt_update
+	# docker.io's daemon is started by the tests on a private socket: a
+	# system dockerd would add a bridge and firewall rules to this host
+	if [[ " ${missing[*]} " == *" docker.io "* && ! -e /usr/sbin/policy-rc.d ]]; then
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+		$SUDO chmod 755 /usr/sbin/policy-rc.d
+		rcd=1
+	fi
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
@@ -87,7 +103,6 @@ if ((need_promtool)); then
 		"package, without its server)"
 	apt_update
 	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
 	(cd "$tmp" && apt-get download prometheus >/dev/null)
 	dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x"
 	$SUDO install -m 755 "$tmp/x/usr/bin/promtool" /usr/local/bin/promtool
@@ -103,6 +118,14 @@ if ((test)); then
 		npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error
 		echo "$lock" >"$stamp"
 	fi
+fi
+
+# the Docker suites' images, built offline once and cached (debootstrap
+# from Debian's mirror, about 75 s; later runs find the cache)
+if ((test)); then
+	echo "install-deps: the Docker test images (scripts/docker-image.sh)"
+	bash scripts/docker-image.sh --tarball >/dev/null
+	bash scripts/docker-image.sh --scratch --tarball >/dev/null
 fi
 
 echo "install-deps: $( ((test)) && echo "build and test" || echo build)" \

@@ -3,10 +3,14 @@
 #
 # Make a self-contained directory that runs BINARY on any x86-64 Linux,
 # with none of the -dev (or runtime) packages installed there:
-#   OUTDIR/bin/<name>     the binary
-#   OUTDIR/lib/           every shared library it needs, and the loader
+#   OUTDIR/bin/<name>     the binary, stripped
+#   OUTDIR/lib/           every shared library it needs (its DT_NEEDED
+#                         closure, as ldd lists it), stripped, and the
+#                         loader
 #   OUTDIR/start.sh       runs the binary through the bundled loader
-# The directory is relocatable: start.sh finds itself.
+# The directory is relocatable: start.sh finds itself.  What a program
+# loads only on demand (the task app's libcurl, for the llm policy) is
+# not in the closure and not bundled.
 set -euo pipefail
 
 bin=$1 out=$2
@@ -14,6 +18,10 @@ name=$(basename "$bin")
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/lib"
 cp "$bin" "$out/bin/$name"
+# no symbols or debug info: they are most of the binary, and the
+# bundle is uploaded into every sandbox
+strip_it() { command -v strip >/dev/null && strip --strip-unneeded "$1" 2>/dev/null || true; }
+strip_it "$out/bin/$name"
 
 loader=
 while read -r line; do
@@ -29,6 +37,7 @@ while read -r line; do
 	fi
 	[[ -n $path && -e $path ]] || continue
 	cp -L "$path" "$out/lib/"
+	strip_it "$out/lib/$(basename "$path")"
 done < <(ldd "$bin")
 
 if [[ -z $loader ]]; then

@@ -3,12 +3,13 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
-#include "rv_http.h"
+#include "rv_dl.h"
 #include "rv_json.h"
 #include "rv_redact.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <string.h>
 
 #define LLM_SUFFIX "/chat/completions"
@@ -43,18 +44,118 @@ static char *llm_body(const struct taskapp_llm_call *c)
 	return s;
 }
 
-/* Run the transfer on its own multi handle, watching *cancel. */
-static enum rv_code llm_perform(const struct rv_http_request *req,
-				struct rv_http_response *resp,
-				const volatile int *cancel, struct rv_err *err)
+/*
+ * libcurl is loaded when the llm policy first calls a model: the other
+ * policies never need it, and the bundle (scripts/make-bundle.sh) leaves
+ * out libcurl and the twenty-odd libraries it pulls in (15 MB of 20).
+ * An image without it fails the llm rollout with the reason.
+ */
+#define LLM_CURL_FUNCS(X) \
+	X(curl_global_init) X(curl_easy_init) X(curl_easy_setopt) \
+	X(curl_easy_getinfo) X(curl_easy_cleanup) X(curl_easy_strerror) \
+	X(curl_slist_append) X(curl_slist_free_all) X(curl_multi_init) \
+	X(curl_multi_add_handle) X(curl_multi_perform) \
+	X(curl_multi_info_read) X(curl_multi_poll) \
+	X(curl_multi_remove_handle) X(curl_multi_cleanup)
+
+LLM_CURL_FUNCS(RV_DL_DECLARE)
+
+static const struct rv_dl_sym llm_curl_syms[] = {
+	LLM_CURL_FUNCS(RV_DL_ENTRY)
+};
+
+static struct rv_dl_lib llm_curl =
+	RV_DL_LIB("libcurl.so.4", "libcurl4", llm_curl_syms);
+static pthread_once_t llm_curl_once = PTHREAD_ONCE_INIT;
+
+static void llm_curl_init(void)
 {
-	struct rv_http_xfer *x = rv_http_xfer_new(req, resp);
-	CURLM *multi = curl_multi_init();
+	sym_curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct llm_resp {
+	long status;
+	struct rv_buf body;
+	bool overflow;
+};
+
+static size_t llm_on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct llm_resp *r = arg;
+
+	if (r->body.len + size * n > LLM_MAX_RESPONSE) {
+		r->overflow = true;
+		return 0;
+	}
+	rv_buf_add(&r->body, data, size * n);
+	return size * n;
+}
+
+/* The easy handle of one POST; *hl gets its header list. */
+static CURL *llm_easy(const char *url, const char *const *headers,
+		      const char *body, long timeout_ms, struct llm_resp *r,
+		      char *errbuf, struct curl_slist **hl)
+{
+	CURL *e = sym_curl_easy_init();
+
+	if (!e)
+		rv_bug("curl_easy_init failed");
+	*hl = sym_curl_slist_append(NULL, "Expect:");
+	for (const char *const *h = headers; *h; h++)
+		*hl = sym_curl_slist_append(*hl, *h);
+	sym_curl_easy_setopt(e, CURLOPT_URL, url);
+	sym_curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	sym_curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	sym_curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	sym_curl_easy_setopt(e, CURLOPT_HTTPHEADER, *hl);
+	sym_curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+			     (curl_off_t)strlen(body));
+	sym_curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+	sym_curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, llm_on_body);
+	sym_curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	sym_curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	if (timeout_ms > 0)
+		sym_curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+	return e;
+}
+
+static enum rv_code llm_curl_error(CURLcode cc, const char *why,
+				   bool overflow, struct rv_err *err)
+{
+	enum rv_code rc = RV_ERR_HTTP;
+
+	if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
+	    cc == CURLE_COULDNT_RESOLVE_PROXY)
+		rc = RV_ERR_CONNECT;
+	else if (cc == CURLE_OPERATION_TIMEDOUT)
+		rc = RV_ERR_TIMEOUT;
+	else if (cc == CURLE_WRITE_ERROR && overflow)
+		return rv_errf(err, RV_ERR_LIMIT, "inference response larger "
+			       "than %u bytes", LLM_MAX_RESPONSE);
+	return rv_errf(err, rc, "inference call failed: %s", why);
+}
+
+/* POST body to url on its own multi handle, watching *cancel. */
+static enum rv_code llm_perform(const char *url, const char *const *headers,
+				const char *body, long timeout_ms,
+				struct llm_resp *r, const volatile int *cancel,
+				struct rv_err *err)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hl = NULL;
 	CURLcode cc = CURLE_OK;
 	enum rv_code rc;
+	CURLM *multi;
+	CURL *e;
 	int running = 1;
 
-	curl_multi_add_handle(multi, rv_http_xfer_handle(x));
+	rc = rv_dl_load(&llm_curl, "the llm policy's inference calls", err);
+	if (rc != RV_OK)
+		return rc;
+	pthread_once(&llm_curl_once, llm_curl_init);
+	e = llm_easy(url, headers, body, timeout_ms, r, errbuf, &hl);
+	multi = sym_curl_multi_init();
+	sym_curl_multi_add_handle(multi, e);
 	while (running) {
 		CURLMsg *m;
 		int left;
@@ -63,23 +164,28 @@ static enum rv_code llm_perform(const struct rv_http_request *req,
 			rc = rv_errf(err, RV_ERR_INTR, "inference call cancelled");
 			goto out;
 		}
-		if (curl_multi_perform(multi, &running) != CURLM_OK)
+		if (sym_curl_multi_perform(multi, &running) != CURLM_OK)
 			break;
-		while ((m = curl_multi_info_read(multi, &left)))
+		while ((m = sym_curl_multi_info_read(multi, &left)))
 			if (m->msg == CURLMSG_DONE)
 				cc = m->data.result;
 		if (running)
-			curl_multi_poll(multi, NULL, 0, LLM_TICK_MS, NULL);
+			sym_curl_multi_poll(multi, NULL, 0, LLM_TICK_MS, NULL);
 	}
-	rc = rv_http_xfer_finish(x, (int)cc, err);
+	sym_curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
+	if (cc != CURLE_OK)
+		rc = llm_curl_error(cc, errbuf[0] ? errbuf :
+				    sym_curl_easy_strerror(cc), r->overflow,
+				    err);
 out:
-	curl_multi_remove_handle(multi, rv_http_xfer_handle(x));
-	curl_multi_cleanup(multi);
-	rv_http_xfer_free(x);
+	sym_curl_multi_remove_handle(multi, e);
+	sym_curl_multi_cleanup(multi);
+	sym_curl_easy_cleanup(e);
+	sym_curl_slist_free_all(hl);
 	return rc;
 }
 
-static enum rv_code llm_parse(const struct rv_http_response *resp,
+static enum rv_code llm_parse(const struct llm_resp *resp,
 			      struct taskapp_llm_answer *ans,
 			      struct rv_err *err)
 {
@@ -110,14 +216,10 @@ enum rv_code taskapp_llm_complete(const struct taskapp_llm_call *call,
 				  struct taskapp_llm_answer *ans,
 				  struct rv_err *err)
 {
-	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
+	struct llm_resp resp = { 0, RV_BUF_INIT, false };
 	char *body = llm_body(call), *auth = NULL;
 	const char *headers[3] = { "Content-Type: application/json" };
-	struct rv_http_request req = {
-		.url = call->url, .headers = headers, .body = body,
-		.body_len = strlen(body), .connect_timeout_ms = 10000,
-		.max_response = LLM_MAX_RESPONSE,
-	};
+	long timeout_ms = 0;
 	uint64_t now = rv_now_ns();
 	enum rv_code rc;
 
@@ -133,9 +235,10 @@ enum rv_code taskapp_llm_complete(const struct taskapp_llm_call *call,
 				     "inference call");
 			goto out;
 		}
-		req.timeout_ms = (long)((call->deadline_ns - now) / RV_NS_PER_MS) + 1;
+		timeout_ms = (long)((call->deadline_ns - now) / RV_NS_PER_MS) + 1;
 	}
-	rc = llm_perform(&req, &resp, call->cancel, err);
+	rc = llm_perform(call->url, headers, body, timeout_ms, &resp,
+			 call->cancel, err);
 	ans->elapsed_ns = rv_now_ns() - now;
 	if (rc)
 		goto out;
@@ -149,7 +252,7 @@ enum rv_code taskapp_llm_complete(const struct taskapp_llm_call *call,
 	}
 	rc = llm_parse(&resp, ans, err);
 out:
-	rv_http_response_release(&resp);
+	rv_buf_release(&resp.body);
 	free(body);
 	free(auth);
 	return rc;

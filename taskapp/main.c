@@ -12,7 +12,6 @@
 #include "app.h"
 #include "rv_alloc.h"
 #include "rv_err.h"
-#include "rv_http.h"
 #include "rv_log.h"
 #include "sandbox.h"
 #include "server.h"
@@ -251,7 +250,6 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	rv_log_set_prog("taskapp");
-	rv_http_global_init();
 	taskapp_signals();
 	if (taskapp_setup(&app, &o, &err) ||
 	    taskapp_server_new(&app, o.host, (int)o.port, &o.limits,

@@ -1,5 +1,6 @@
 /* Unit tests of the shared core: errors, buffers, redaction, JSON, HTTP. */
 #include "testutil.h"
+#include "stub_http.h"
 
 #include "rv_alloc.h"
 #include "rv_buf.h"
@@ -282,6 +283,72 @@ START_TEST(test_http_post_and_headers)
 }
 END_TEST
 
+/* Answers every request on a connection, keep-alive; counts both. */
+struct ka_stub {
+	unsigned conns, reqs;
+};
+
+static void ka_serve(int fd, void *arg)
+{
+	struct ka_stub *k = arg;
+	struct rv_buf req = RV_BUF_INIT;
+	size_t at;
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+		"\r\nok";
+
+	k->conns++;
+	while (stub_http_read(fd, &req, &at)) {
+		k->reqs++;
+		if (!stub_http_send(fd, ok, sizeof(ok) - 1))
+			break;
+		rv_buf_reset(&req);
+	}
+	rv_buf_release(&req);
+}
+
+/*
+ * Requests that name a pool reuse its kept-alive connection, also from
+ * another thread (one at a time here: the stub serves one connection at
+ * a time); without a pool each opens its own.  rv_http_counts() tells.
+ */
+START_TEST(test_http_pool_reuses_connections)
+{
+	struct ka_stub k = { 0 };
+	struct stub_http h = { .serve = ka_serve, .arg = &k };
+	struct rv_http_pool *pool = rv_http_pool_new();
+	struct rv_http_counts c0, c1;
+	char url[64];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", stub_http_start(&h));
+	rv_http_counts(&c0);
+	for (int i = 0; i < 5; i++) {
+		struct rv_http_request req = { .url = url, .pool = pool };
+		struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
+		struct rv_err err = RV_ERR_INIT;
+
+		ck_assert_int_eq(rv_http_do(&req, &resp, &err), RV_OK);
+		ck_assert_int_eq(resp.status, 200);
+		rv_http_response_release(&resp);
+	}
+	rv_http_counts(&c1);
+	ck_assert_uint_eq(c1.requests - c0.requests, 5);
+	ck_assert_uint_eq(c1.connects - c0.connects, 1);
+	rv_http_pool_free(pool);	/* closes it: the stub moves on */
+	{
+		struct rv_http_request req = { .url = url };
+		struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
+
+		ck_assert_int_eq(rv_http_do(&req, &resp, NULL), RV_OK);
+		rv_http_response_release(&resp);
+	}
+	rv_http_counts(&c0);
+	ck_assert_uint_eq(c0.connects - c1.connects, 1);
+	stub_http_stop(&h);
+	ck_assert_uint_eq(k.conns, 2);
+	ck_assert_uint_eq(k.reqs, 6);
+}
+END_TEST
+
 START_TEST(test_http_refused_is_connect_error)
 {
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
@@ -474,6 +541,7 @@ static Suite *core_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_http_post_and_headers);
 	tcase_add_test(tc, test_http_refused_is_connect_error);
+	tcase_add_test(tc, test_http_pool_reuses_connections);
 	tcase_add_test(tc, test_http_response_limit);
 	suite_add_tcase(s, tc);
 	return s;

@@ -67,16 +67,7 @@ static size_t world_left(const struct world *w)
 /* Journal files left (one per job with live sandboxes). */
 static int world_journals(const struct world *w)
 {
-	char *cmd = rv_xasprintf("ls '%s/jobs' 2>/dev/null | wc -l", w->state);
-	FILE *f = popen(cmd, "r");
-	int n = -1;
-
-	if (f && fscanf(f, "%d", &n) != 1)
-		n = -1;
-	if (f)
-		pclose(f);
-	free(cmd);
-	return n;
+	return rr_journals(w->state);
 }
 
 static void world_stop(struct world *w)
@@ -84,25 +75,6 @@ static void world_stop(struct world *w)
 	lite_server_stop(&w->lite);
 	free(w->state);
 	free(w->pyapp);
-}
-
-static double summary_num(const struct rr *r, const char *key)
-{
-	json_t *s = json_object_get(r->result, "summary");
-
-	return json_number_value(json_object_get(s, key));
-}
-
-static json_t *first_span(const struct rr *r, const char *phase)
-{
-	json_t *spans = json_object_get(r->result, "spans"), *s;
-	size_t i;
-
-	json_array_foreach(spans, i, s)
-		if (!strcmp(json_string_value(json_object_get(s, "phase")),
-			    phase))
-			return s;
-	return NULL;
 }
 
 static void assert_ran_clean(const struct world *w, const struct rr *r,
@@ -120,7 +92,7 @@ START_TEST(test_daytona_bundled_five_seeds)
 {
 	static const char *const phases[] = { "provision", "upload",
 		"install", "start", "preview", "health", "rollouts",
-		"rollout", "teardown" };
+		"rollout", "teardown", NULL };
 	const char *args[] = { "--daytona", "--seeds", "5", NULL };
 	struct world w;
 	struct rr *r = rr_new();
@@ -130,18 +102,10 @@ START_TEST(test_daytona_bundled_five_seeds)
 	world_start(&w, NULL);
 	rr_run(r, args, w.env);
 	assert_ran_clean(&w, r, 0);
-	ck_assert(fabs(summary_num(r, "mean_reward") - 1.0) < 1e-9);
-	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
-		json_t *s = first_span(r, phases[i]);
-
-		ck_assert_msg(s, "no '%s' span", phases[i]);
-		ck_assert(json_is_true(json_object_get(s, "ok")));
-		ck_assert(json_number_value(json_object_get(s, "ms")) >= 0);
-		ck_assert_str_eq(json_string_value(json_object_get(s,
-				 "provider")), "daytona");
-	}
+	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
+	rr_assert_phases(r, phases, "daytona");
 	/* the create is in the attempt log */
-	ck_assert_ptr_nonnull(json_object_get(first_span(r, "provision"),
+	ck_assert_ptr_nonnull(json_object_get(rr_first_span(r, "provision"),
 					      "attempt_log"));
 	env = json_object_get(r->result, "environment");
 	ck_assert_str_eq(json_string_value(json_object_get(env, "mode")),
@@ -151,7 +115,7 @@ START_TEST(test_daytona_bundled_five_seeds)
 	/* the app's output, followed over the WebSocket */
 	log = rv_xasprintf("%s/sandbox-%s/taskapp.log", r->out,
 			   json_string_value(json_object_get(
-				   first_span(r, "health"), "sandbox")));
+				   rr_first_span(r, "health"), "sandbox")));
 	ck_assert_msg(access(log, R_OK) == 0, "no %s", log);
 	free(log);
 	rr_free(r);
@@ -170,7 +134,59 @@ START_TEST(test_daytona_foreign_language_app)
 	args[4] = w.pyapp;
 	rr_run(r, args, w.env);
 	assert_ran_clean(&w, r, 0);
-	ck_assert(fabs(summary_num(r, "mean_reward") - 1.0) < 1e-9);
+	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/*
+ * A failing --setup: its whole output is in sandbox-<id>/setup.log, the
+ * error quotes its last line whole (it was cut at 300 bytes, mid-word),
+ * and the last lines follow the error.
+ */
+START_TEST(test_daytona_setup_failure_keeps_its_output)
+{
+	struct world w;
+	struct rr *r = rr_new();
+	const char *args[] = { "--daytona", "--seeds", "1", "--app", NULL,
+			       "--start", "exec python3 app.py", "--setup",
+			       "for i in $(seq 1 200); do echo \"pip: step $i "
+			       "of the install\"; done; echo \"ERROR: could "
+			       "not find a version that satisfies the "
+			       "requirement definitely-not-a-package==1.0\"; "
+			       "exit 7", NULL };
+	char *cmd, *log;
+	FILE *f;
+	char path[512] = "";
+
+	world_start(&w, NULL);
+	args[4] = w.pyapp;
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 3);
+	ck_assert_msg(strstr(r->stderr_text, "setup command") &&
+		      strstr(r->stderr_text, "failed with exit 7") &&
+		      strstr(r->stderr_text, "/setup.log): ERROR: could not "
+			     "find a version that satisfies the requirement "
+			     "definitely-not-a-package==1.0\n"),
+		      "%s", r->stderr_text);
+	/* the last lines follow, whole, one per line */
+	ck_assert_msg(strstr(r->stderr_text, "\npip: step 200 of the "
+			     "install\nERROR: could not"), "%s",
+		      r->stderr_text);
+	cmd = rv_xasprintf("ls '%s'/sandbox-*/setup.log", r->out);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(path, sizeof(path), f));
+	pclose(f);
+	path[strcspn(path, "\n")] = '\0';
+	log = tu_read_file(path, NULL);
+	ck_assert_ptr_nonnull(log);
+	ck_assert(strstr(log, "pip: step 1 of the install\n"));
+	ck_assert(strstr(log, "pip: step 200 of the install\n"));
+	ck_assert(strstr(log, "definitely-not-a-package==1.0\n"));
+	free(log);
+	free(cmd);
 	rr_free(r);
 	world_stop(&w);
 }
@@ -192,7 +208,7 @@ START_TEST(test_daytona_forty_seeds_four_sandboxes)
 	args[6] = w.pyapp;
 	rr_run(r, args, w.env);
 	assert_ran_clean(&w, r, 0);
-	ck_assert_int_eq((int)summary_num(r, "completed"), 40);
+	ck_assert_int_eq((int)rr_summary_num(r, "completed"), 40);
 	rs = json_object_get(r->result, "rollouts");
 	/* work stealing: every rollout names a sandbox that came up; how
 	   many seeds each ran depends on who was free */
@@ -369,7 +385,7 @@ START_TEST(test_daytona_health_waits_out_preview_502)
 	args[4] = w.pyapp;
 	rr_run(r, args, w.env);
 	assert_ran_clean(&w, r, 0);
-	h = first_span(r, "health");
+	h = rr_first_span(r, "health");
 	ck_assert_int_gt(json_integer_value(json_object_get(h, "attempts")),
 			 3);
 	/* the 502s last 2 s from the start; the wait ends soon after */
@@ -395,29 +411,13 @@ START_TEST(test_daytona_stuck_sandbox_times_out)
 	assert_ran_clean(&w, r, 3);
 	ck_assert_msg(strstr(r->stderr_text, "not started after"), "%s",
 		      r->stderr_text);
-	p = first_span(r, "provision");
+	p = rr_first_span(r, "provision");
 	ck_assert(json_number_value(json_object_get(p, "ms")) >= 1500);
-	ck_assert(log_has_status(first_span(r, "provision"), 200));
+	ck_assert(log_has_status(rr_first_span(r, "provision"), 200));
 	rr_free(r);
 	world_stop(&w);
 }
 END_TEST
-
-/* Wait until the file at path contains needle. */
-static bool wait_for_text(const char *path, const char *needle,
-			  int timeout_ms)
-{
-	for (int waited = 0; waited < timeout_ms; waited += 10) {
-		char *text = tu_read_file(path, NULL);
-		bool found = text && strstr(text, needle);
-
-		free(text);
-		if (found)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
 
 /*
  * SIGINT when runeval starts phase (its -v line), twice when asked: the
@@ -439,7 +439,7 @@ static void interrupt_during(const char *phase, const char *const *faults,
 	args[5] = w.pyapp;
 	args[7] = start;
 	pid = rr_start(r, args, w.env);
-	ck_assert_msg(wait_for_text(r->stderr_path, needle, 20000),
+	ck_assert_msg(rr_wait_for_text(r->stderr_path, needle, 20000),
 		      "runeval never reached '%s'", phase);
 	kill(pid, SIGINT);
 	if (twice) {
@@ -482,21 +482,9 @@ END_TEST
 static int reap(const struct world *w, const char *a1, const char *a2,
 		char **output)
 {
-	char *bin = tu_build_path("runeval");
-	char *log = rv_xasprintf("%s/reap.log", w->lite.dir);
-	char *const argv[] = { bin, "reap", (char *)a1, (char *)a2, NULL };
-	char *const env[] = { (char *)w->env[0], (char *)w->env[1],
-			      (char *)w->env[2], NULL };
-	pid_t pid;
-	int st = 0;
+	const char *env[] = { w->env[0], w->env[1], w->env[2], NULL };
 
-	unlink(log);
-	pid = tu_spawn(argv, env, log);
-	waitpid(pid, &st, 0);
-	*output = tu_read_file(log, NULL);
-	free(log);
-	free(bin);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return rr_reap(env, w->lite.dir, a1, a2, output);
 }
 
 /* kill -9 in the middle of the rollouts, then `runeval reap`. */
@@ -513,7 +501,7 @@ START_TEST(test_daytona_kill9_then_reap)
 	world_start(&w, NULL);
 	args[7] = w.pyapp;
 	pid = rr_start(r, args, w.env);
-	ck_assert(wait_for_text(r->stderr_path, "debug: rollouts ...", 20000));
+	ck_assert(rr_wait_for_text(r->stderr_path, "debug: rollouts ...", 20000));
 	usleep(200000);
 	kill(pid, SIGKILL);
 	rr_wait(r, pid, 10);
@@ -586,7 +574,7 @@ START_TEST(test_daytona_keep_then_reap_job)
 		      strstr(r->stderr_text, "/health\n"), "%s",
 		      r->stderr_text);
 	ck_assert_uint_eq(world_left(&w), 1);
-	id = json_string_value(json_object_get(first_span(r, "health"),
+	id = json_string_value(json_object_get(rr_first_span(r, "health"),
 					       "sandbox"));
 	job = json_string_value(json_object_get(json_object_get(r->result,
 							       "job"), "id"));
@@ -628,38 +616,16 @@ END_TEST
 /* `runeval lifecycle --daytona --json`: one span line per step. */
 START_TEST(test_daytona_lifecycle_command)
 {
-	static const char *const steps[] = { "provision", "upload", "exec",
-					     "preview", "teardown" };
-	char *bin = tu_build_path("runeval");
+	const char *args[] = { "--daytona", NULL };
 	struct world w;
-	char *log, *text;
-	pid_t pid;
-	int st = 0;
 
 	world_start(&w, NULL);
-	log = rv_xasprintf("%s/lifecycle.out", w.lite.dir);
 	{
-		char *const argv[] = { bin, "lifecycle", "--daytona", "--json",
-				       NULL };
-		char *const env[] = { (char *)w.env[0], (char *)w.env[1],
-				      (char *)w.env[2], NULL };
+		const char *env[] = { w.env[0], w.env[1], w.env[2], NULL };
 
-		pid = tu_spawn(argv, env, log);
+		rr_assert_lifecycle(args, env, w.lite.dir);
 	}
-	waitpid(pid, &st, 0);
-	text = tu_read_file(log, NULL);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", text);
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		char *want = rv_xasprintf("\"phase\":\"%s\",", steps[i]);
-
-		ck_assert_msg(strstr(text, want), "no %s in %s", steps[i], text);
-		free(want);
-	}
-	ck_assert_ptr_null(strstr(text, "\"ok\":false"));
 	ck_assert_uint_eq(world_left(&w), 0);
-	free(text);
-	free(log);
-	free(bin);
 	world_stop(&w);
 }
 END_TEST
@@ -743,6 +709,7 @@ static Suite *daytona_suite(void)
 	tcase_add_test(tc, test_daytona_lifecycle_command);
 	tcase_add_test(te, test_daytona_without_credentials);
 	tcase_add_test(te, test_daytona_option_errors);
+	tcase_add_test(te, test_daytona_setup_failure_keeps_its_output);
 	tcase_add_test(te, test_daytona_rejected_and_unreachable);
 	tcase_add_test(te, test_daytona_survives_429_and_5xx);
 	tcase_add_test(te, test_daytona_error_state_is_clear_and_clean);

@@ -4,7 +4,8 @@
  * provider, the same list of tests in each; see contract_harness.h for
  * how a provider is brought up).  Real components only: `process` on
  * this host, `daytona` against a daytona-lite with bubblewrap sandboxes
- * started by each test.  A test skips a part only when the provider does
+ * started by each test, `docker` against a private dockerd started once
+ * for the suite (tests/docker_engine.h).  A test skips a part only when the provider does
  * not claim the capability, and then checks that the call says
  * RV_ERR_NOTSUP.
  */
@@ -769,5 +770,6 @@ static Suite *contract_suite(void)
 int main(void)
 {
 	rv_http_global_init();
+	ct_suite_setup();
 	return tu_run_suite(contract_suite()) ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static void write_file(const char *path, const void *data, size_t len,
 		       mode_t mode)
@@ -165,6 +166,47 @@ START_TEST(test_tarball_names_are_relative)
 }
 END_TEST
 
+/*
+ * The file is one gzip member and nothing after it: a reader that takes
+ * concatenated members (Go's, in Docker's archive upload) calls trailing
+ * zero padding a broken second header.
+ */
+START_TEST(test_tarball_nothing_after_the_gzip_stream)
+{
+	char *top = tu_tmpdir(), *big, *dir, *tgz, *data;
+	struct tarball_info info;
+	struct rv_err err = RV_ERR_INIT;
+	unsigned char out[65536];
+	z_stream zs = { 0 };
+	size_t big_len, len;
+	int zrc;
+
+	dir = make_tree(top, &big, &big_len);
+	tgz = rv_xasprintf("%s/app.tgz", top);
+	ck_assert_int_eq(tarball_pack(dir, tgz, &info, &err), RV_OK);
+	data = tu_read_file(tgz, &len);
+	ck_assert_ptr_nonnull(data);
+	ck_assert_int_eq(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
+	zs.next_in = (Bytef *)data;
+	zs.avail_in = (uInt)len;
+	do {
+		zs.next_out = out;
+		zs.avail_out = sizeof(out);
+		zrc = inflate(&zs, Z_NO_FLUSH);
+	} while (zrc == Z_OK);
+	ck_assert_int_eq(zrc, Z_STREAM_END);
+	ck_assert_msg(zs.avail_in == 0, "%u bytes after the gzip stream",
+		      zs.avail_in);
+	inflateEnd(&zs);
+	free(data);
+	free(tgz);
+	free(dir);
+	free(big);
+	tu_rmrf(top);
+	free(top);
+}
+END_TEST
+
 START_TEST(test_tarball_errors_name_the_path)
 {
 	char *top = tu_tmpdir(), *missing, *tgz, *file;
@@ -205,6 +247,7 @@ static Suite *tarball_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_tarball_roundtrip_with_system_tar);
 	tcase_add_test(tc, test_tarball_names_are_relative);
+	tcase_add_test(tc, test_tarball_nothing_after_the_gzip_stream);
 	tcase_add_test(te, test_tarball_errors_name_the_path);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, te);

@@ -1,5 +1,6 @@
 #include "contract_harness.h"
 
+#include "docker_engine.h"
 #include "lite_server.h"
 #include "lite_util.h"
 #include "testutil.h"
@@ -121,13 +122,76 @@ static const struct ct_harness ct_daytona = {
 	.count = ct_daytona_count,
 };
 
+/* --- docker: a private dockerd started once for the suite ------------- */
+
+static struct docker_engine ct_engine;
+
+static void ct_docker_suite_setup(void)
+{
+	docker_engine_start_or_die(&ct_engine, "check_provider_contract");
+}
+
+static bool ct_docker_setup(struct ct_world *w, enum ct_fault fault)
+{
+	if (fault == CT_FAULT_CREATE_STALLS)
+		return false;	/* a container starts or fails, at once */
+	w->cfg.api_url = ct_engine.host;
+	/* an image without /bin/sh: made, then it cannot start */
+	if (fault == CT_FAULT_CREATE_FAILS)
+		w->cfg.image = DOCKER_ENGINE_EMPTY_IMAGE;
+	/*
+	 * The host's network: the cases' servers bind 127.0.0.1, which a
+	 * bridge network's published port or address cannot reach (this
+	 * forked test's environment only; check_docker runs on a bridge).
+	 */
+	setenv("RUNEVAL_DOCKER_NETWORK", "host", 1);
+	w->box = rv_xstrdup("/tmp/ct-box");
+	return true;
+}
+
+static void ct_docker_teardown(struct ct_world *w)
+{
+	(void)w;
+}
+
+static long ct_docker_count(struct ct_world *w, const char *job)
+{
+	int n = docker_engine_job_containers(&ct_engine, job);
+
+	(void)w;
+	ck_assert_msg(n >= 0, "the engine did not list its containers");
+	return n;
+}
+
+static const struct ct_harness ct_docker = {
+	.provider = "docker",
+	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
+		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW |
+		PROVIDER_CAP_LIST | PROVIDER_CAP_RESOURCES |
+		PROVIDER_CAP_SNAPSHOT,
+	.host_procs = true,	/* containers' processes show in /proc */
+	.api_key = false,
+	.suite_setup = ct_docker_suite_setup,
+	.setup = ct_docker_setup,
+	.teardown = ct_docker_teardown,
+	.count = ct_docker_count,
+};
+
 /* --- the table -------------------------------------------------------- */
 
 const struct ct_harness *const ct_harnesses[] = {
 	&ct_process,
 	&ct_daytona,
+	&ct_docker,
 	NULL,
 };
+
+void ct_suite_setup(void)
+{
+	for (size_t i = 0; ct_harnesses[i]; i++)
+		if (ct_harnesses[i]->suite_setup)
+			ct_harnesses[i]->suite_setup();
+}
 
 size_t ct_harness_count(void)
 {

@@ -38,6 +38,9 @@ struct ct_harness {
 				   that drops one is caught, not skipped */
 	bool host_procs;	/* its processes show in this host's /proc */
 	bool api_key;		/* takes cfg->api_key (a wrong one: AUTH) */
+	/* Once, in the suite's own process before any test (a server the
+	   whole suite shares), or NULL; it fails the suite loudly. */
+	void (*suite_setup)(void);
 	/*
 	 * Start what the provider needs with fault injected; fill w->cfg's
 	 * endpoint and credentials, w->box and w->priv.  false when this
@@ -68,6 +71,8 @@ struct ct_world {
 
 /* Every harness, NULL-ended. */
 extern const struct ct_harness *const ct_harnesses[];
+/* Every harness's suite_setup, once, before the tests. */
+void ct_suite_setup(void);
 size_t ct_harness_count(void);
 /* The harness of provider name, or NULL. */
 const struct ct_harness *ct_harness_find(const char *name);

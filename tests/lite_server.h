@@ -18,7 +18,7 @@
 struct lite_server {
 	struct tl_server tl;
 	char *dir;		/* temporary, removed by lite_server_stop */
-	char api_url[96];	/* "http://127.0.0.1:PORT/api" */
+	char api_url[96];	/* "http://127.0.0.1:PORT/api" (https) */
 	const char *api_key;
 	char env_url[128];	/* "DAYTONA_API_URL=..." for a child */
 	char env_key[128];	/* "DAYTONA_API_KEY=..." */
@@ -26,6 +26,13 @@ struct lite_server {
 
 /* Start it with extra arguments (NULL-terminated, may be NULL). */
 bool lite_server_start(struct lite_server *s, const char *const *extra);
+
+/*
+ * The same serving HTTPS and wss with cert and key (--tls-cert,
+ * --tls-key): api_url is then "https://127.0.0.1:PORT/api".
+ */
+bool lite_server_start_tls(struct lite_server *s, const char *const *extra,
+			   const char *cert, const char *key);
 
 /* Stop it (its sandboxes are destroyed) and remove its directory. */
 void lite_server_stop(struct lite_server *s);

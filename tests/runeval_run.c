@@ -184,6 +184,11 @@ json_t *rr_rollout(const struct rr *r, long seed)
 
 bool rr_has_span(const struct rr *r, const char *phase)
 {
+	return rr_first_span(r, phase) != NULL;
+}
+
+json_t *rr_first_span(const struct rr *r, const char *phase)
+{
 	json_t *spans = json_object_get(r->result, "spans");
 	size_t i;
 	json_t *v;
@@ -191,6 +196,119 @@ bool rr_has_span(const struct rr *r, const char *phase)
 	json_array_foreach(spans, i, v)
 		if (!strcmp(json_string_value(json_object_get(v, "phase")),
 			    phase))
+			return v;
+	return NULL;
+}
+
+int rr_count_spans(const struct rr *r, const char *phase)
+{
+	json_t *spans = json_object_get(r->result, "spans"), *v;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(spans, i, v)
+		n += !strcmp(json_string_value(json_object_get(v, "phase")),
+			     phase);
+	return n;
+}
+
+void rr_assert_phases(const struct rr *r, const char *const *phases,
+		      const char *provider)
+{
+	for (; *phases; phases++) {
+		json_t *s = rr_first_span(r, *phases);
+
+		ck_assert_msg(s, "no '%s' span", *phases);
+		ck_assert_msg(json_is_true(json_object_get(s, "ok")),
+			      "'%s' failed", *phases);
+		ck_assert(json_number_value(json_object_get(s, "ms")) >= 0);
+		ck_assert_str_eq(json_string_value(json_object_get(s,
+				 "provider")), provider);
+	}
+}
+
+void rr_assert_lifecycle(const char *const *args, const char *const *env,
+			 const char *dir)
+{
+	static const char *const steps[] = { "provision", "upload", "exec",
+					     "preview", "teardown" };
+	char *bin = tu_build_path("runeval");
+	char *log = rv_xasprintf("%s/lifecycle.out", dir);
+	char *argv[10] = { bin, "lifecycle" };
+	size_t n = 2;
+	char *text;
+	pid_t pid;
+	int st = 0;
+
+	for (; *args && n < 8; args++)
+		argv[n++] = (char *)*args;
+	argv[n++] = "--json";
+	pid = tu_spawn(argv, (char *const *)env, log);
+	waitpid(pid, &st, 0);
+	text = tu_read_file(log, NULL);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", text);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		char *want = rv_xasprintf("\"phase\":\"%s\",", steps[i]);
+
+		ck_assert_msg(strstr(text, want), "no %s in %s", steps[i], text);
+		free(want);
+	}
+	ck_assert_ptr_null(strstr(text, "\"ok\":false"));
+	free(text);
+	free(log);
+	free(bin);
+}
+
+double rr_summary_num(const struct rr *r, const char *key)
+{
+	return json_number_value(json_object_get(json_object_get(r->result,
+						"summary"), key));
+}
+
+bool rr_wait_for_text(const char *path, const char *needle, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 5) {
+		char *text = tu_read_file(path, NULL);
+		bool found = text && strstr(text, needle);
+
+		free(text);
+		if (found)
 			return true;
+		usleep(5000);
+	}
 	return false;
+}
+
+int rr_journals(const char *state_dir)
+{
+	char *cmd = rv_xasprintf("ls '%s/jobs' 2>/dev/null | wc -l",
+				 state_dir);
+	FILE *f = popen(cmd, "r");
+	int n = -1;
+
+	if (f && fscanf(f, "%d", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	free(cmd);
+	return n;
+}
+
+int rr_reap(const char *const *env, const char *dir, const char *a1,
+	    const char *a2, char **output)
+{
+	char *bin = tu_build_path("runeval");
+	char *log = rv_xasprintf("%s/reap.log", dir);
+	char *const argv[] = { bin, "reap", (char *)a1, a1 ? (char *)a2 :
+			       NULL, NULL };
+	pid_t pid;
+	int st = 0;
+
+	unlink(log);
+	pid = tu_spawn(argv, (char *const *)env, log);
+	waitpid(pid, &st, 0);
+	*output = tu_read_file(log, NULL);
+	free(log);
+	free(bin);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

@@ -48,4 +48,37 @@ json_t *rr_rollout(const struct rr *r, long seed);
 /* Does result.json have a span of this phase? */
 bool rr_has_span(const struct rr *r, const char *phase);
 
+/* The first span of phase (borrowed), or NULL; how many there are. */
+json_t *rr_first_span(const struct rr *r, const char *phase);
+int rr_count_spans(const struct rr *r, const char *phase);
+
+/* Each of phases (NULL-ended) has a span, ok, timed, of provider. */
+void rr_assert_phases(const struct rr *r, const char *const *phases,
+		      const char *provider);
+
+/*
+ * `runeval lifecycle ARGS... --json` (args NULL-ended, at most 6) with
+ * env, its output kept in dir: it exits 0 and prints an ok span for each
+ * of provision, upload, exec, preview and teardown.
+ */
+void rr_assert_lifecycle(const char *const *args, const char *const *env,
+			 const char *dir);
+
+/* summary.<key> of result.json as a number. */
+double rr_summary_num(const struct rr *r, const char *key);
+
+/* Wait until the file at path contains needle; false after timeout_ms. */
+bool rr_wait_for_text(const char *path, const char *needle, int timeout_ms);
+
+/* Journal files under RUNEVAL_STATE_DIR state_dir (one per job with live
+   sandboxes), or -1. */
+int rr_journals(const char *state_dir);
+
+/*
+ * `runeval reap [a1] [a2]` with env ("K=V", NULL-ended); its output (in
+ * dir/reap.log) in *output (malloc'ed).  Returns its exit status.
+ */
+int rr_reap(const char *const *env, const char *dir, const char *a1,
+	    const char *a2, char **output);
+
 #endif

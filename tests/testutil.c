@@ -93,6 +93,19 @@ pid_t tu_spawn(char *const argv[], char *const env[], const char *log_path)
 	return pid;
 }
 
+int tu_run(char *const argv[], char *const env[], const char *log,
+	   char **out)
+{
+	int st = 0;
+
+	unlink(log);
+	waitpid(tu_spawn(argv, env, log), &st, 0);
+	*out = tu_read_file(log, NULL);
+	if (!*out)
+		*out = rv_xstrdup("");
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 bool tu_wait_port(int port, int timeout_ms)
 {
 	for (int waited = 0; waited < timeout_ms; waited += 5) {

@@ -28,6 +28,14 @@ int tu_free_port(void);
  */
 pid_t tu_spawn(char *const argv[], char *const env[], const char *log_path);
 
+/*
+ * tu_spawn(argv, env, log), wait for it, and read what it wrote into
+ * *out (malloc'ed; log is emptied first).  Returns its exit status, or
+ * 128 + the signal that ended it.
+ */
+int tu_run(char *const argv[], char *const env[], const char *log,
+	   char **out);
+
 /* Wait until 127.0.0.1:port accepts connections; false after timeout_ms. */
 bool tu_wait_port(int port, int timeout_ms);
 

@@ -166,3 +166,19 @@ enum rv_code rv_remove_tree(const char *path, struct rv_err *err)
 			       "%s", path, strerror(errno));
 	return RV_OK;
 }
+
+long rv_self_status_kb(const char *field)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	size_t n = strlen(field);
+	char line[128];
+	long kb = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':' &&
+		    sscanf(line + n + 1, "%ld", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}

@@ -57,4 +57,8 @@ enum rv_code rv_replace_file(const char *path,
  */
 off_t rv_read_tail(const char *path, size_t max, struct rv_buf *out);
 
+/* A "<field>: N kB" line of /proc/self/status ("VmRSS", "RssAnon"): N,
+   or -1. */
+long rv_self_status_kb(const char *field);
+
 #endif

@@ -4,33 +4,165 @@
 #include "rv_clock.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+/* The locks of a share: one per kind of data (CURLSHOPT_LOCKFUNC). */
+#define RV_HTTP_LOCKS CURL_LOCK_DATA_LAST
+
+struct rv_http_pool {
+	CURLSH *share;			/* DNS cache and TLS sessions */
+	pthread_mutex_t locks[RV_HTTP_LOCKS];
+	pthread_mutex_t mu;		/* idle[] */
+	CURL *idle[RV_HTTP_POOL_IDLE];	/* handles with their connections */
+	size_t nidle;
+};
 
 struct rv_http_xfer {
 	CURL *easy;
+	struct rv_http_pool *pool;	/* easy goes back here, or NULL */
 	struct curl_slist *headers;
 	struct rv_http_response *resp;
 	const struct rv_http_request *req;
 	size_t max_response;
 	bool overflow;
+	bool stopped;			/* on_body or cancel ended it */
 	uint64_t start_ns;
 	char errbuf[CURL_ERROR_SIZE];
 };
+
+static char *rv_http_ca;
+static atomic_ulong rv_http_nreq, rv_http_nconn;
 
 void rv_http_global_init(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+enum rv_code rv_http_set_ca_file(const char *path, struct rv_err *err)
+{
+	if (path && access(path, R_OK) < 0)
+		return rv_errf(err, RV_ERR_CONFIG, "cannot read CA file '%s': "
+			       "%s", path, strerror(errno));
+	free(rv_http_ca);
+	rv_http_ca = path ? rv_xstrdup(path) : NULL;
+	return RV_OK;
+}
+
+const char *rv_http_ca_file(void)
+{
+	return rv_http_ca;
+}
+
+void rv_http_counts(struct rv_http_counts *out)
+{
+	out->requests = atomic_load(&rv_http_nreq);
+	out->connects = atomic_load(&rv_http_nconn);
+}
+
+static void rv_http_lock(CURL *h, curl_lock_data d, curl_lock_access a,
+			 void *arg)
+{
+	struct rv_http_pool *p = arg;
+
+	(void)h;
+	(void)a;
+	pthread_mutex_lock(&p->locks[(unsigned)d % RV_HTTP_LOCKS]);
+}
+
+static void rv_http_unlock(CURL *h, curl_lock_data d, void *arg)
+{
+	struct rv_http_pool *p = arg;
+
+	(void)h;
+	pthread_mutex_unlock(&p->locks[(unsigned)d % RV_HTTP_LOCKS]);
+}
+
+struct rv_http_pool *rv_http_pool_new(void)
+{
+	struct rv_http_pool *p = rv_xcalloc(1, sizeof(*p));
+
+	for (size_t i = 0; i < RV_HTTP_LOCKS; i++)
+		pthread_mutex_init(&p->locks[i], NULL);
+	pthread_mutex_init(&p->mu, NULL);
+	p->share = curl_share_init();
+	if (!p->share)
+		rv_bug("curl_share_init failed");
+	curl_share_setopt(p->share, CURLSHOPT_LOCKFUNC, rv_http_lock);
+	curl_share_setopt(p->share, CURLSHOPT_UNLOCKFUNC, rv_http_unlock);
+	curl_share_setopt(p->share, CURLSHOPT_USERDATA, p);
+	curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(p->share, CURLSHOPT_SHARE,
+			  CURL_LOCK_DATA_SSL_SESSION);
+	return p;
+}
+
+void rv_http_pool_free(struct rv_http_pool *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nidle; i++)
+		curl_easy_cleanup(p->idle[i]);
+	curl_share_cleanup(p->share);
+	for (size_t i = 0; i < RV_HTTP_LOCKS; i++)
+		pthread_mutex_destroy(&p->locks[i]);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+/* The handle used last (its connections are the likeliest to be open). */
+static CURL *rv_http_pool_take(struct rv_http_pool *p)
+{
+	CURL *h = NULL;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->nidle)
+		h = p->idle[--p->nidle];
+	pthread_mutex_unlock(&p->mu);
+	return h ? h : curl_easy_init();
+}
+
+/* Back to the pool with its connections, its options reset (no pointer
+   into the finished request stays in it). */
+static void rv_http_pool_give(struct rv_http_pool *p, CURL *h)
+{
+	curl_easy_reset(h);
+	pthread_mutex_lock(&p->mu);
+	if (p->nidle < RV_HTTP_POOL_IDLE) {
+		p->idle[p->nidle++] = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (h)
+		curl_easy_cleanup(h);
+}
+
 static size_t rv_http_on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct rv_http_xfer *x = arg;
 	size_t len = size * n;
+	long status = 0;
 
+	if (x->req->cancel && *x->req->cancel) {
+		x->stopped = true;
+		return 0;
+	}
+	if (x->req->on_body) {
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status <= 299) {
+			if (x->req->on_body(data, len, x->req->on_body_arg))
+				return len;
+			x->stopped = true;
+			return 0;
+		}
+	}
 	if (x->resp->body.len + len > x->max_response) {
 		x->overflow = true;
 		return 0;
@@ -52,6 +184,18 @@ static size_t rv_http_on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+static int rv_http_on_progress(void *arg, curl_off_t dt, curl_off_t dn,
+			       curl_off_t ut, curl_off_t un)
+{
+	struct rv_http_xfer *x = arg;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	if (!*x->req->cancel)
+		return 0;
+	x->stopped = true;
+	return 1;
+}
+
 struct rv_http_xfer *rv_http_xfer_new(const struct rv_http_request *req,
 				      struct rv_http_response *resp)
 {
@@ -62,7 +206,8 @@ struct rv_http_xfer *rv_http_xfer_new(const struct rv_http_request *req,
 	x->resp = resp;
 	x->max_response = req->max_response ? req->max_response :
 		RV_HTTP_DEFAULT_MAX_RESPONSE;
-	x->easy = curl_easy_init();
+	x->pool = req->pool;
+	x->easy = x->pool ? rv_http_pool_take(x->pool) : curl_easy_init();
 	if (!x->easy)
 		rv_bug("curl_easy_init failed");
 	resp->status = 0;
@@ -80,9 +225,19 @@ struct rv_http_xfer *rv_http_xfer_new(const struct rv_http_request *req,
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(x->easy, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (x->pool)
+		curl_easy_setopt(x->easy, CURLOPT_SHARE, x->pool->share);
+	if (rv_http_ca)
+		curl_easy_setopt(x->easy, CURLOPT_CAINFO, rv_http_ca);
 	if (req->unix_socket)
 		curl_easy_setopt(x->easy, CURLOPT_UNIX_SOCKET_PATH,
 				 req->unix_socket);
+	if (req->cancel) {
+		curl_easy_setopt(x->easy, CURLOPT_XFERINFOFUNCTION,
+				 rv_http_on_progress);
+		curl_easy_setopt(x->easy, CURLOPT_XFERINFODATA, x);
+		curl_easy_setopt(x->easy, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (req->timeout_ms > 0)
 		curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	if (req->connect_timeout_ms > 0)
@@ -118,6 +273,11 @@ void *rv_http_xfer_handle(struct rv_http_xfer *x)
 	return x->easy;
 }
 
+static const char *rv_http_method(const struct rv_http_request *req)
+{
+	return req->method ? req->method : req->body ? "POST" : "GET";
+}
+
 enum rv_code rv_http_xfer_finish(struct rv_http_xfer *x, int curl_code,
 				 struct rv_err *err)
 {
@@ -125,9 +285,14 @@ enum rv_code rv_http_xfer_finish(struct rv_http_xfer *x, int curl_code,
 	CURLcode cc = (CURLcode)curl_code;
 	const char *why;
 	enum rv_code rc;
+	long nconn = 0;
 
 	resp->elapsed_ns = rv_now_ns() - x->start_ns;
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &nconn) ==
+	    CURLE_OK && nconn > 0)
+		atomic_fetch_add(&rv_http_nconn, (unsigned long)nconn);
+	atomic_fetch_add(&rv_http_nreq, 1);
 	if (cc == CURLE_OK)
 		return RV_OK;
 	why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
@@ -140,7 +305,22 @@ enum rv_code rv_http_xfer_finish(struct rv_http_xfer *x, int curl_code,
 	case CURLE_OPERATION_TIMEDOUT:
 		rc = RV_ERR_TIMEOUT;
 		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+		/* no retry can fix whom we trust: say how to */
+		rc = RV_ERR_CONFIG;
+		snprintf(resp->error, sizeof(resp->error), "%s", why);
+		return rv_errf(err, rc, "%s %s: %s (a private CA: trust it "
+			       "with --ca-cert FILE or RUNEVAL_CA_CERT)",
+			       rv_http_method(x->req), x->req->url, why);
+	case CURLE_ABORTED_BY_CALLBACK:
 	case CURLE_WRITE_ERROR:
+		if (x->stopped) {
+			rc = RV_ERR_INTR;
+			why = "stopped";
+			break;
+		}
 		rc = x->overflow ? RV_ERR_LIMIT : RV_ERR_HTTP;
 		if (x->overflow)
 			why = "response body too large";
@@ -149,15 +329,18 @@ enum rv_code rv_http_xfer_finish(struct rv_http_xfer *x, int curl_code,
 		rc = RV_ERR_HTTP;
 	}
 	snprintf(resp->error, sizeof(resp->error), "%s", why);
-	return rv_errf(err, rc, "%s %s: %s", x->req->method ? x->req->method :
-		       (x->req->body ? "POST" : "GET"), x->req->url, why);
+	return rv_errf(err, rc, "%s %s: %s", rv_http_method(x->req),
+		       x->req->url, why);
 }
 
 void rv_http_xfer_free(struct rv_http_xfer *x)
 {
 	if (!x)
 		return;
-	curl_easy_cleanup(x->easy);
+	if (x->pool)
+		rv_http_pool_give(x->pool, x->easy);
+	else
+		curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->headers);
 	free(x);
 }

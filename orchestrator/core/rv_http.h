@@ -6,10 +6,26 @@
  * libcurl easy handle that the caller adds to its own multi handle and
  * finishes with rv_http_xfer_finish().
  *
+ * Connections: a request that names a pool (struct rv_http_pool, one per
+ * client such as a provider) reuses that pool's keep-alive connections
+ * and shares its DNS cache and TLS sessions: an easy handle is taken
+ * from the pool for the request and given back after it, with its
+ * connections still open (libcurl does not support one connection cache
+ * shared by threads at once, so each handle keeps its own; DNS and TLS
+ * sessions are shared through a locked share object).  Without a pool a
+ * request opens its own connection.  rv_http_counts() tells how many
+ * requests ran and how many connections they opened.
+ *
+ * TLS: servers are verified against the system's CA bundle, or the one
+ * file rv_http_set_ca_file() names (--ca-cert, $RUNEVAL_CA_CERT).
+ *
  * An HTTP status is not an error: any completed exchange returns RV_OK
  * with resp->status set.  Transport failures return RV_ERR_CONNECT
  * (refused, unreachable, DNS), RV_ERR_TIMEOUT, RV_ERR_LIMIT (response
- * larger than max_response) or RV_ERR_HTTP, with the reason in err and
+ * larger than max_response), RV_ERR_CONFIG (a server certificate that is
+ * not trusted, or a CA file that cannot be used: no retry helps),
+ * RV_ERR_INTR (req->cancel raised, or req->on_body said stop) or
+ * RV_ERR_HTTP, with the reason in err and
  * in resp->error.  Messages never contain header values, so tokens stay
  * out of them.
  */
@@ -24,6 +40,8 @@
 
 #define RV_HTTP_DEFAULT_MAX_RESPONSE (64u << 20)
 
+struct rv_http_pool;
+
 struct rv_http_request {
 	const char *method;		/* NULL means GET (or POST with a body) */
 	const char *url;
@@ -34,6 +52,16 @@ struct rv_http_request {
 	long timeout_ms;		/* whole exchange; 0 = no limit */
 	long connect_timeout_ms;	/* 0 = libcurl's default */
 	size_t max_response;		/* 0 = RV_HTTP_DEFAULT_MAX_RESPONSE */
+	struct rv_http_pool *pool;	/* reuse its connections, or NULL */
+	/* stream the body of a 2xx answer here instead of into resp->body
+	   (other statuses are still collected, for their error message);
+	   returning false stops the transfer (RV_ERR_INTR) */
+	bool (*on_body)(const char *data, size_t len, void *arg);
+	void *on_body_arg;
+	const volatile int *cancel;	/* stop the transfer when set
+					   (RV_ERR_INTR; checked as data
+					   arrives and about once a second
+					   while none does), or NULL */
 };
 
 struct rv_http_response {
@@ -48,6 +76,33 @@ struct rv_http_response {
 
 /* Call once per process before threads start (curl_global_init). */
 void rv_http_global_init(void);
+
+/*
+ * Verify TLS servers against the certificates in path (PEM) instead of
+ * the system's bundle; NULL goes back to the system's.  The file must be
+ * readable: RV_ERR_CONFIG otherwise ("cannot read CA file '...': ...").
+ * Call before threads start.
+ */
+enum rv_code rv_http_set_ca_file(const char *path, struct rv_err *err);
+/* The file set above, or NULL (borrowed). */
+const char *rv_http_ca_file(void);
+
+/*
+ * A pool of connections, DNS and TLS sessions for one client; safe to
+ * use from several threads.  rv_http_pool_free() closes its connections
+ * (NULL is fine).  At most RV_HTTP_POOL_IDLE handles wait idle in it.
+ */
+#define RV_HTTP_POOL_IDLE 16
+struct rv_http_pool *rv_http_pool_new(void);
+void rv_http_pool_free(struct rv_http_pool *pool);
+
+/* Requests finished and connections they opened, in this process. */
+struct rv_http_counts {
+	unsigned long requests;
+	unsigned long connects;
+};
+
+void rv_http_counts(struct rv_http_counts *out);
 
 enum rv_code rv_http_do(const struct rv_http_request *req,
 			struct rv_http_response *resp, struct rv_err *err);

@@ -18,8 +18,10 @@
 #define RV_PHASE_MAP(X) \
 	X(BUNDLE, "bundle", "#9467bd") \
 	X(PROVISION, "provision", "#4e79a7") \
+	X(RESTORE, "restore", "#2f6690") \
 	X(UPLOAD, "upload", "#f28e2b") \
 	X(INSTALL, "install", "#76b7b2") \
+	X(SNAPSHOT, "snapshot", "#3a7d44") \
 	X(START, "start", "#edc948") \
 	X(PREVIEW, "preview", "#af7aa1") \
 	X(HEALTH, "health", "#9c755f") \

@@ -63,6 +63,7 @@ static struct daytona_client *dt_client(const struct provider_config *cfg,
 	dc.api_url = cfg ? cfg->api_url : NULL;
 	dc.api_key = cfg ? cfg->api_key : NULL;
 	dc.target = cfg ? cfg->target : NULL;
+	dc.pool = remote_pool(&provider_daytona);
 	return daytona_client_new(&dc, err);
 }
 
@@ -109,14 +110,8 @@ static void dt_cleanup_failed(struct daytona_client *c,
 	struct remote_call call = remote_call_firm(cfg, DT_DESTROY_DEADLINE_MS);
 	struct rv_err e = RV_ERR_INIT;
 
-	if (daytona_delete(c, id_or_name, &call, &e) != RV_OK) {
-		/* both matter: the user has a sandbox to reap */
-		char first[RV_ERR_MSG_MAX];
-
-		snprintf(first, sizeof(first), "%s", err ? err->msg : "");
-		rv_errf(err, RV_ERR_PROVIDER, "%s; and %s (run 'runeval "
-			"reap')", first, e.msg);
-	}
+	if (daytona_delete(c, id_or_name, &call, &e) != RV_OK)
+		provider_err_leftover(err, &e);
 }
 
 static struct daytona_sandbox *dt_sandbox_new(struct daytona_client *c,
@@ -524,6 +519,7 @@ static enum rv_code dt_preview(struct provider_sandbox *sb, int port,
 	if (rc != RV_OK)
 		return rc;
 	pv->url = url;
+	pv->pool = daytona_client_pool(ds->client);
 	pv->headers = rv_xcalloc(3, sizeof(char *));
 	if (token && *token)
 		pv->headers[0] = rv_xasprintf("X-Daytona-Preview-Token: %s",

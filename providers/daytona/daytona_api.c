@@ -17,6 +17,7 @@ struct daytona_client {
 	char *api_url;
 	char *target;
 	char *headers[8];	/* NULL-terminated */
+	struct rv_http_pool *pool;	/* the provider's, borrowed */
 };
 
 static const char *dt_env(const char *v, const char *name, bool no_env)
@@ -62,6 +63,7 @@ struct daytona_client *daytona_client_new(const struct daytona_config *cfg,
 	c = rv_xcalloc(1, sizeof(*c));
 	c->api_url = remote_url_trim(url);
 	c->target = rv_xstrdup(target);
+	c->pool = cfg->pool;
 	rv_redact_add(key ? key : jwt);
 	c->headers[h++] = rv_xasprintf("Authorization: Bearer %s",
 				       key ? key : jwt);
@@ -97,6 +99,11 @@ const char *daytona_client_target(const struct daytona_client *c)
 	return c->target;
 }
 
+struct rv_http_pool *daytona_client_pool(const struct daytona_client *c)
+{
+	return c->pool;
+}
+
 const char *const *daytona_client_headers(const struct daytona_client *c)
 {
 	return (const char *const *)c->headers;
@@ -129,6 +136,9 @@ enum rv_code daytona_request(struct daytona_client *c,
 			     struct rv_http_response *resp, bool *ambiguous,
 			     struct rv_err *err)
 {
-	return remote_request((const char *const *)c->headers, r, call,
+	struct remote_req rr = *r;
+
+	rr.pool = c->pool;
+	return remote_request((const char *const *)c->headers, &rr, call,
 			      default_deadline_ms, resp, ambiguous, err);
 }

@@ -44,6 +44,8 @@ struct daytona_config {
 	const char *org_id;	/* $DAYTONA_ORGANIZATION_ID (required with jwt) */
 	const char *target;	/* $DAYTONA_TARGET, may stay NULL */
 	bool no_env;		/* do not read the environment */
+	struct rv_http_pool *pool;	/* connections to reuse (borrowed,
+					   outlives the client), or NULL */
 };
 
 struct daytona_client;
@@ -60,6 +62,8 @@ void daytona_client_free(struct daytona_client *c);
 /* Borrowed, valid while c lives. */
 const char *daytona_client_api_url(const struct daytona_client *c);
 const char *daytona_client_target(const struct daytona_client *c);
+/* The connection pool of every request of c (borrowed), or NULL. */
+struct rv_http_pool *daytona_client_pool(const struct daytona_client *c);
 /* NULL-terminated "Name: value" list the SDK sends on every request. */
 const char *const *daytona_client_headers(const struct daytona_client *c);
 

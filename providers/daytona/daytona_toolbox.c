@@ -73,7 +73,7 @@ static enum rv_code tb_status_error(const struct tb_op *o, long status,
 
 static struct curl_mime *tb_upload_mime(void *easy, void *arg)
 {
-	const char *const *paths = arg;		/* local, remote */
+	const char *const *paths = arg;		/* local, remote, name */
 	curl_mime *m = curl_mime_init(easy);
 	curl_mimepart *p = curl_mime_addpart(m);
 
@@ -81,7 +81,9 @@ static struct curl_mime *tb_upload_mime(void *easy, void *arg)
 	curl_mime_data(p, paths[1], CURL_ZERO_TERMINATED);
 	p = curl_mime_addpart(m);
 	curl_mime_name(p, "files[0].file");
+	/* streamed from the file as it is sent, never read whole */
 	curl_mime_filedata(p, paths[0]);
+	curl_mime_filename(p, paths[2]);
 	curl_mime_type(p, "application/octet-stream");
 	return m;
 }
@@ -92,7 +94,8 @@ enum rv_code daytona_upload_file(struct daytona_client *c, const char *tb,
 				 struct rv_err *err)
 {
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
-	const char *paths[2] = { local, remote };
+	char *name = remote_upload_name(local);
+	const char *paths[3] = { local, remote, name };
 	struct remote_req r = { .method = "POST",
 				 .op = "POST /files/bulk-upload",
 				 .idem = REMOTE_IDEMPOTENT,
@@ -110,6 +113,7 @@ enum rv_code daytona_upload_file(struct daytona_client *c, const char *tb,
 	rv_http_response_release(&resp);
 	free((char *)r.url);
 	free(what);
+	free(name);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 #include "daytona_ws.h"
 
 #include "rv_alloc.h"
+#include "rv_http.h"
 #include "rv_clock.h"
 #include "rv_dl.h"
 
@@ -239,8 +240,11 @@ static bool ws_make_context(struct daytona_follow *f)
 	info.protocols = ws_protocols;
 	info.gid = (gid_t)-1;
 	info.uid = (uid_t)-1;
-	if (!strcmp(f->prot, "wss"))
+	if (!strcmp(f->prot, "wss")) {
 		info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		/* --ca-cert: the same trust as every HTTPS request */
+		info.client_ssl_ca_filepath = rv_http_ca_file();
+	}
 	info.fd_limit_per_thread = 16;
 	ctx = sym_lws_create_context(&info);
 	pthread_mutex_lock(&f->lock);

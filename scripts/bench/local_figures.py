@@ -34,6 +34,13 @@ def read_kb(path):
     return int(open(path).read().split()[-1])
 
 
+def read_time(path):
+    """(peak RSS KB, CPU ms) from a /usr/bin/time -f '%M %U %S' file: the
+    whole process, writing its outputs included."""
+    kb, user, sys_ = open(path).read().split()[-3:]
+    return int(kb), (float(user) + float(sys_)) * 1000.0
+
+
 def ideal_makespan(rollouts, k):
     """The app's own rollout times (details.latency_ms) scheduled on k
     lanes in dispatch order: the rollouts phase with zero overhead."""
@@ -49,7 +56,7 @@ def report(work, name, runs, out):
     for line in open(f"{work}/{name}/walls"):
         who, us = line.split()
         walls[who].append(int(us) / 1000.0)
-    lags, over, e2e, cpu = [], [], [], []
+    lags, over, e2e, cpu, cpu_job = [], [], [], [], []
     for i in range(1, runs + 1):
         res = json.load(open(f"{work}/{name}/r{i}/result.json"))
         t0 = res["job"]["started_unix_us"]
@@ -63,13 +70,15 @@ def report(work, name, runs, out):
         app_start = (listen_us - exec_us) / 1000.0
         e2e.append(walls["runeval"][i - 1] - app_start - ideal -
                    span["teardown"]["ms"])
-        cpu.append(res["job"]["cpu_ms"])
+        cpu_job.append(res["job"]["cpu_ms"])
+        cpu.append(read_time(f"{work}/{name}/r{i}.time")[1])
         n = len(res["rollouts"])
     for who, v in walls.items():
         for ms in v:
             out.append({"provider": f"{who}/{name}", "phase": "job", "ms": ms})
     for phase, v in (("readiness_lag", lags), ("overhead", over),
-                     ("overhead_e2e", e2e), ("cpu", cpu)):
+                     ("overhead_e2e", e2e), ("cpu", cpu),
+                     ("cpu_job", cpu_job)):
         for ms in v:
             out.append({"provider": f"runeval/{name}", "phase": phase,
                         "ms": ms})
@@ -90,7 +99,11 @@ def report(work, name, runs, out):
     print(f"[{name}]   (rollouts phase minus the app's own latency_ms on the "
           f"same {res['config']['concurrency']} lanes); end to end, with "
           f"runeval's own process start, spawn, readiness and results: p50 "
-          f"{med(e2e):.1f} ms; runeval CPU time p50 {med(cpu):.1f} ms")
+          f"{med(e2e):.1f} ms")
+    print(f"[{name}] runeval CPU time p50: {med(cpu):.1f} ms for the whole "
+          f"process (start, job, writing result.json and the reports, "
+          f"exit); {med(cpu_job):.1f} ms for the job alone (result.json's "
+          f"job.cpu_ms, before the outputs)")
 
 
 def main():
@@ -100,8 +113,8 @@ def main():
     for name in sys.argv[5:]:
         report(work, name, runs, out)
     big = json.load(open(f"{work}/big/result.json"))
-    rb = read_kb(f"{work}/big.kb") / 1024.0
-    ro = read_kb(f"{work}/one.kb") / 1024.0
+    rb = read_time(f"{work}/big.time")[0] / 1024.0
+    ro = read_time(f"{work}/one.time")[0] / 1024.0
     floor = read_kb(f"{work}/floor.kb") / 1024.0
     print(f"peak RSS of the runeval process at 1000 seeds "
           f"({big['summary']['completed']} ok): {rb:.1f} MB (target <= 10 MB: "

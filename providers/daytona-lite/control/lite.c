@@ -2,6 +2,7 @@
 #include "lite.h"
 
 #include "lite_jobs.h"
+#include "lite_tls.h"
 #include "rv_alloc.h"
 
 #include <errno.h>
@@ -98,7 +99,7 @@ enum rv_code lite_open(struct lite *l, struct lite_conf *conf,
 
 void lite_set_port(struct lite *l, int port)
 {
-	const char *host = l->conf->host;
+	const char *host = l->conf->host, *scheme;
 
 	/* a wildcard listener is still reached on loopback */
 	if (!strcmp(host, "0.0.0.0") || !strcmp(host, "") ||
@@ -109,14 +110,16 @@ void lite_set_port(struct lite *l, int port)
 	free(l->api_url);
 	free(l->toolbox_url);
 	l->port = port;
+	scheme = lite_tls_scheme(l->conf->tls_cert != NULL, false);
 	if (strchr(host, ':')) {
-		l->api_url = rv_xasprintf("http://[%s]:%d/api", host, port);
-		l->toolbox_url = rv_xasprintf("http://[%s]:%d/toolbox", host,
-					      port);
+		l->api_url = rv_xasprintf("%s://[%s]:%d/api", scheme, host,
+					  port);
+		l->toolbox_url = rv_xasprintf("%s://[%s]:%d/toolbox", scheme,
+					      host, port);
 	} else {
-		l->api_url = rv_xasprintf("http://%s:%d/api", host, port);
-		l->toolbox_url = rv_xasprintf("http://%s:%d/toolbox", host,
-					      port);
+		l->api_url = rv_xasprintf("%s://%s:%d/api", scheme, host, port);
+		l->toolbox_url = rv_xasprintf("%s://%s:%d/toolbox", scheme,
+					      host, port);
 	}
 }
 
@@ -138,6 +141,11 @@ void lite_set_wake(struct lite *l, void (*wake)(void *), void *arg)
 
 char *lite_preview_url(const struct lite *l, const char *id, int port)
 {
+	/* over TLS one level deeper: a certificate cannot name
+	   *.localhost (lite_tls.h) */
+	if (l->conf->tls_cert)
+		return rv_xasprintf("https://%d-%s." LITE_TLS_PREVIEW_DOMAIN
+				    ":%d", port, id, l->port);
 	return rv_xasprintf("http://%d-%s.localhost:%d", port, id, l->port);
 }
 

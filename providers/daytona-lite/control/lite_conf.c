@@ -1,5 +1,6 @@
 #include "lite_conf.h"
 
+#include "lite_tls.h"
 #include "rv_alloc.h"
 #include "rv_random.h"
 
@@ -57,6 +58,8 @@ static const struct lite_opt lite_opts[] = {
 	{ "max-connections", "MAX_CONNECTIONS", OPT_LONG, CO(max_connections) },
 	{ "head-timeout", "HEAD_TIMEOUT", OPT_LONG, CO(head_timeout_s) },
 	{ "max-sandboxes", "MAX_SANDBOXES", OPT_LONG, CO(max_sandboxes) },
+	{ "tls-cert", "TLS_CERT", OPT_STR, CO(tls_cert) },
+	{ "tls-key", "TLS_KEY", OPT_STR, CO(tls_key) },
 	{ "quiet", NULL, OPT_FLAG, CO(quiet) },
 	{ "debug", NULL, OPT_FLAG, CO(debug) },
 	{ "seed", "SEED", OPT_SEED, FO(seed) },
@@ -83,7 +86,8 @@ static const char lite_usage[] =
 "\n"
 "A server that speaks the Daytona API on this machine: sandboxes are Linux\n"
 "namespaces made with bubblewrap, each with a toolbox daemon inside.\n"
-"Prints 'daytona-lite: API at http://HOST:PORT/api' once it serves;\n"
+"Prints 'daytona-lite: API at http://HOST:PORT/api' (https:// with\n"
+"--tls-cert) once it serves;\n"
 "SIGTERM or SIGINT destroys every sandbox and exits.\n"
 "\n"
 "Every flag with a value can also come from the environment as\n"
@@ -119,6 +123,11 @@ static const char lite_usage[] =
 "                           is still waiting for a request head\n"
 "  --head-timeout S         seconds a connection has to send a whole\n"
 "                           request head (default 10)\n"
+"  --tls-cert FILE          serve HTTPS and wss with this certificate (PEM,\n"
+"                           for 127.0.0.1, localhost and\n"
+"                           *.preview.localhost: previews are then\n"
+"                           https://PORT-ID.preview.localhost:N)\n"
+"  --tls-key FILE           its private key (PEM)\n"
 "  --quiet                  no log lines but errors\n"
 "  --debug                  also log timings of every sandbox start\n"
 "\n"
@@ -378,6 +387,8 @@ enum rv_code lite_conf_parse(struct lite_conf *c, int argc, char **argv,
 			       "leaves no room for %u sandboxes",
 			       (unsigned long)c->sandbox_uid,
 			       (unsigned long)c->sandbox_gid, c->max_sandboxes);
+	if (lite_tls_check(c->tls_cert, c->tls_key, err) != RV_OK)
+		return RV_ERR_USAGE;
 	c->faults.rng = c->faults.seed;
 	return RV_OK;
 }
@@ -388,6 +399,8 @@ void lite_conf_release(struct lite_conf *c)
 	free(c->state_dir);
 	free(c->api_key);
 	free(c->bwrap);
+	free(c->tls_cert);
+	free(c->tls_key);
 	memset(c, 0, sizeof(*c));
 }
 

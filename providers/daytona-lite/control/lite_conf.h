@@ -50,6 +50,8 @@ struct lite_conf {
 	long max_connections;	/* client connections at once */
 	long head_timeout_s;	/* to receive a request head */
 	unsigned max_sandboxes;
+	char *tls_cert;		/* serve HTTPS with this PEM, or NULL */
+	char *tls_key;		/* and its key (lite_tls_check'ed) */
 	bool quiet;
 	bool debug;
 	struct lite_faults faults;

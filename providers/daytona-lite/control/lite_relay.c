@@ -9,6 +9,7 @@
 #include "lite.h"
 #include "lite_creds.h"
 #include "lite_srv.h"
+#include "lite_tls.h"
 #include "lite_unix.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
@@ -24,14 +25,22 @@
 bool lite_preview_host(const char *host, int *port, char *id, size_t size)
 {
 	static const char suffix[] = ".localhost";
+	static const char deeper[] = "." LITE_TLS_PREVIEW_DOMAIN;
 	size_t n = strcspn(host, ":"), idlen;
 	const char *dash;
 	long p = 0;
 
-	if (n < sizeof(suffix) + 2 || strncasecmp(host + n - sizeof(suffix) + 1,
-						  suffix, sizeof(suffix) - 1))
+	/* {port}-{id}.preview.localhost (TLS) or {port}-{id}.localhost */
+	if (n >= sizeof(deeper) + 2 && !strncasecmp(host + n -
+						    sizeof(deeper) + 1,
+						    deeper, sizeof(deeper) - 1))
+		n -= sizeof(deeper) - 1;
+	else if (n >= sizeof(suffix) + 2 &&
+		 !strncasecmp(host + n - sizeof(suffix) + 1, suffix,
+			      sizeof(suffix) - 1))
+		n -= sizeof(suffix) - 1;
+	else
 		return false;
-	n -= sizeof(suffix) - 1;
 	dash = memchr(host, '-', n);
 	if (!dash || dash == host || dash - host > 5)
 		return false;

@@ -3,6 +3,7 @@
 
 #include "lite.h"
 #include "lite_srv.h"
+#include "lite_tls.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_log.h"
@@ -300,6 +301,9 @@ static enum rv_code lite_srv_start(struct lite_srv *srv, struct lite *l,
 	rv_connq_init(&srv->conns, max);
 	srv->head_timeout_s = (int)l->conf->head_timeout_s;
 	info.fd_limit_per_thread = 2 * max + 64;
+	/* the listener's connections only: the relay's upstreams are
+	   plain sockets adopted without TLS */
+	lite_tls_apply(&info, l->conf->tls_cert, l->conf->tls_key);
 	lws_set_log_level(LLL_ERR, lite_lws_log);
 	srv->ctx = lws_create_context(&info);
 	if (!srv->ctx)

@@ -1,0 +1,82 @@
+/*
+ * docker_exec: commands in a running container through the exec API.
+ *
+ * docker_exec_run() runs one to completion: POST /containers/{id}/exec,
+ * then POST /exec/{id}/start, whose answer is the command's multiplexed
+ * stdout and stderr until it ends, then GET /exec/{id}/json for its exit
+ * code.
+ *
+ * docker_exec_spawn() starts one in the background: the start request is
+ * made by a thread of its own that follows the output into a local file
+ * (redacted, line by line: remote_log) until the command ends.  Every
+ * command runs as `/bin/sh -c 'echo $$ >PIDFILE; exec ...'`: an exec'd
+ * process leads its own process group, so the pid in PIDFILE names the
+ * group that docker_exec_kill() signals (Docker has no call that stops
+ * an exec).  The image therefore needs /bin/sh.
+ *
+ * Errors are those of docker_api.h; a command that exits non-zero is
+ * not an error.
+ */
+#ifndef RUNEVAL_PROVIDERS_DOCKER_DOCKER_EXEC_H
+#define RUNEVAL_PROVIDERS_DOCKER_DOCKER_EXEC_H
+
+#include <stdbool.h>
+
+#include "docker_api.h"
+#include "provider.h"
+
+/* Output kept by docker_exec_run(): the last 1 MiB. */
+#define DOCKER_EXEC_OUTPUT_MAX (1u << 20)
+
+/*
+ * Run cmd (argv, else cmd->shell with /bin/sh -c) in container id with
+ * cmd->env and cmd->cwd.  cmd->timeout_ms > 0: after that its process
+ * group is killed and RV_ERR_TIMEOUT returned.  out gets stdout and
+ * stderr in arrival order (the last DOCKER_EXEC_OUTPUT_MAX bytes).
+ */
+enum rv_code docker_exec_run(struct docker_client *c, const char *id,
+			     const struct provider_cmd *cmd,
+			     const struct remote_call *call, int *exit_code,
+			     struct rv_buf *out, struct rv_err *err);
+
+/* A command started in the background. */
+struct docker_spawn;
+
+/*
+ * Start cmd->shell (with cmd->env, in cmd->cwd) in container id; its
+ * output goes to cmd->log_path (NULL: dropped).  Returns once the
+ * process runs (the engine reports its pid) or has already ended.
+ */
+enum rv_code docker_exec_spawn(struct docker_client *c, const char *id,
+			       const struct provider_cmd *cmd,
+			       const struct remote_call *call,
+			       struct docker_spawn **out, struct rv_err *err);
+
+/* Is it still running; when not, its exit code (-1: unknown). */
+enum rv_code docker_exec_status(struct docker_client *c,
+				struct docker_spawn *s,
+				const struct remote_call *call, bool *running,
+				int *exit_code, struct rv_err *err);
+
+/*
+ * SIGTERM to its process group, up to grace_ms for it to end, then
+ * SIGKILL; then the output is followed to its end.  Idempotent.
+ */
+enum rv_code docker_exec_kill(struct docker_client *c, const char *id,
+			      struct docker_spawn *s, long grace_ms,
+			      const struct remote_call *call,
+			      struct rv_err *err);
+
+/* The container is gone: stop following (no remote calls). */
+void docker_spawn_gone(struct docker_spawn *s);
+
+/* The local log file, or NULL (borrowed). */
+const char *docker_spawn_log_path(const struct docker_spawn *s);
+
+/*
+ * Stop following (the container is gone or going) and free.  No remote
+ * calls; NULL is fine.
+ */
+void docker_spawn_free(struct docker_spawn *s);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * docker_sandbox: the `docker` provider's sandbox handle, shared by its
+ * two halves: docker.c (create, attach, list, destroy, the ops table)
+ * and docker_box.c (what runs inside: upload, exec, the app, preview,
+ * snapshots).
+ */
+#ifndef RUNEVAL_PROVIDERS_DOCKER_DOCKER_SANDBOX_H
+#define RUNEVAL_PROVIDERS_DOCKER_DOCKER_SANDBOX_H
+
+#include <stdbool.h>
+
+#include "docker_api.h"
+#include "docker_exec.h"
+#include "provider.h"
+
+#define DK_SHORT_MS 30000L
+#define DK_REMOVE_MS 60000L
+#define DK_SHORT_ID 12		/* a container's id as runeval shows it */
+
+struct provider_proc {
+	struct docker_spawn *spawn;
+	struct provider_proc *next;
+};
+
+struct docker_sandbox {
+	struct provider_sandbox base;	/* first */
+	struct docker_client *client;
+	bool is_image;			/* a snapshot image (attach, reap) */
+	int app_port;			/* cfg->app_port, as created */
+	int host_port;			/* where it was published, or 0 */
+	struct provider_proc *procs;
+};
+
+struct docker_sandbox *dk_downcast(struct provider_sandbox *sb);
+
+/* What a sandbox starts from: cfg->snapshot, cfg->image, the default. */
+const char *dk_image(const struct provider_config *cfg);
+
+/* Is name a plausible image reference (no spaces, '?', '#', ...)? */
+bool dk_image_name_ok(const char *name);
+
+/* --- docker_box.c: the operations on a running container ------------- */
+
+enum rv_code dk_upload(struct provider_sandbox *sb, const char *tarball,
+		       const char *sha256, const char *dir,
+		       struct rv_err *err);
+enum rv_code dk_exec(struct provider_sandbox *sb,
+		     const struct provider_cmd *cmd,
+		     struct provider_exec_result *res, struct rv_err *err);
+enum rv_code dk_start(struct provider_sandbox *sb,
+		      const struct provider_cmd *cmd,
+		      struct provider_proc **out, struct rv_err *err);
+enum rv_code dk_status(struct provider_sandbox *sb, struct provider_proc *p,
+		       struct provider_proc_status *st, struct rv_err *err);
+enum rv_code dk_logs(struct provider_sandbox *sb, struct provider_proc *p,
+		     size_t max_bytes, struct rv_buf *out,
+		     struct rv_err *err);
+enum rv_code dk_stop(struct provider_sandbox *sb, struct provider_proc *p,
+		     long grace_ms, struct rv_err *err);
+enum rv_code dk_preview(struct provider_sandbox *sb, int port,
+			struct provider_preview *pv, struct rv_err *err);
+enum rv_code dk_snapshot(struct provider_sandbox *sb, const char *name,
+			 char **out, struct rv_err *err);
+enum rv_code dk_snapshot_delete(const struct provider_config *cfg,
+				const char *snap, struct rv_err *err);
+/* DELETE /images/{ref}?force=1: gone is success. */
+enum rv_code dk_image_remove(struct docker_client *c, const char *ref,
+			     const struct remote_call *call,
+			     struct rv_err *err);
+/* Snapshot images labelled key=value, appended to out (for reaping). */
+enum rv_code dk_list_images(struct docker_client *c, const char *key,
+			    const char *value, const struct remote_call *call,
+			    struct provider_list *out, struct rv_err *err);
+
+#endif

@@ -1,0 +1,577 @@
+/*
+ * runeval --docker end to end: build/runeval as a process against a real
+ * Docker Engine that this suite starts for itself (docker_engine.h: a
+ * private dockerd, its own bridge network, the images of
+ * scripts/docker-image.sh).  Every test ends by asking the engine what
+ * is labelled runeval.job: nothing may be left, containers or snapshot
+ * images.  Without an engine the suite fails; it never skips.
+ */
+#include "testutil.h"
+#include "docker_engine.h"
+#include "runeval_run.h"
+
+#include "docker_api.h"
+#include "rv_alloc.h"
+#include "rv_buf.h"
+#include "rv_clock.h"
+#include "rv_http.h"
+#include "rv_json.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct docker_engine eng;
+
+/* One test's world: the engine's env and a journal dir of its own. */
+struct world {
+	char *dir;
+	char env_state[300];
+	const char *env[5];
+	char *pyapp;
+	char *pystart;			/* the Python app on 0.0.0.0 */
+};
+
+static void world_start(struct world *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->dir = tu_tmpdir();
+	snprintf(w->env_state, sizeof(w->env_state),
+		 "RUNEVAL_STATE_DIR=%s/state", w->dir);
+	w->env[0] = eng.host_env;
+	w->env[1] = eng.net_env;
+	w->env[2] = w->env_state;
+	w->env[3] = NULL;
+	w->pyapp = rr_pyapp_dir();
+	w->pystart = rv_xstrdup("exec python3 app.py --host 0.0.0.0");
+}
+
+static int world_journals(const struct world *w)
+{
+	char *state = rv_xasprintf("%s/state", w->dir);
+	int n = rr_journals(state);
+
+	free(state);
+	return n;
+}
+
+static void world_stop(struct world *w)
+{
+	tu_rmrf(w->dir);
+	free(w->dir);
+	free(w->pyapp);
+	free(w->pystart);
+}
+
+/* Exit status as wanted, results written, nothing left anywhere. */
+static void assert_ran_clean(const struct world *w, const struct rr *r,
+			     int want_status)
+{
+	ck_assert_msg(r->status == want_status, "exit %d, want %d; stderr:\n%s",
+		      r->status, want_status, r->stderr_text);
+	ck_assert_ptr_nonnull(r->result);
+	ck_assert_int_eq(docker_engine_containers(&eng), 0);
+	ck_assert_int_eq(docker_engine_images(&eng), 0);
+	ck_assert_int_eq(world_journals(w), 0);
+}
+
+/* The headline: --docker --seeds 5, the bundled app, every phase timed. */
+START_TEST(test_docker_bundled_five_seeds)
+{
+	static const char *const phases[] = { "provision", "upload",
+		"install", "start", "preview", "health", "rollouts",
+		"rollout", "teardown", NULL };
+	const char *args[] = { "--docker", "--seeds", "5", NULL };
+	struct world w;
+	struct rr *r = rr_new();
+	json_t *env, *img;
+	char *log, *text;
+
+	world_start(&w);
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 0);
+	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
+	rr_assert_phases(r, phases, "docker");
+	ck_assert_ptr_nonnull(json_object_get(rr_first_span(r, "provision"),
+					      "attempt_log"));
+	env = json_object_get(r->result, "environment");
+	ck_assert_str_eq(json_string_value(json_object_get(env, "mode")),
+			 "sandbox");
+	ck_assert_str_eq(json_string_value(json_object_get(env, "api_url")),
+			 eng.host);
+	img = json_object_get(env, "image");
+	ck_assert_str_eq(json_string_value(json_object_get(img, "name")),
+			 "runeval-taskapp:bookworm");
+	ck_assert(json_is_true(json_object_get(img, "present_before_job")));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(img,
+				     "id")), "sha256:"));
+	/* the app's output, followed from the exec stream */
+	log = rv_xasprintf("%s/sandbox-%s/taskapp.log", r->out,
+			   json_string_value(json_object_get(
+				   rr_first_span(r, "health"), "sandbox")));
+	text = tu_read_file(log, NULL);
+	ck_assert_msg(text && strstr(text, "listening on"), "%s: %s", log,
+		      text ? text : "(none)");
+	free(text);
+	free(log);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/* A Python task app, 8 seeds over 4 containers. */
+START_TEST(test_docker_python_app_four_sandboxes)
+{
+	struct world w;
+	struct rr *r = rr_new();
+	const char *args[] = { "--docker", "--seeds", "8", "--sandboxes", "4",
+			       "--app", NULL, "--start", NULL, NULL };
+	json_t *it, *seen = json_object();
+	size_t i;
+
+	world_start(&w);
+	args[6] = w.pyapp;
+	args[8] = w.pystart;
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 0);
+	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
+	ck_assert_int_eq((int)rr_summary_num(r, "completed"), 8);
+	json_array_foreach(json_object_get(r->result, "rollouts"), i, it)
+		json_object_set_new(seen, json_string_value(json_object_get(
+			it, "sandbox")), json_true());
+	ck_assert_uint_eq(json_object_size(seen), 4);
+	ck_assert_int_eq(rr_count_spans(r, "provision"), 4);
+	ck_assert_int_eq(rr_count_spans(r, "teardown"), 4);
+	json_decref(seen);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/* An image the engine does not have: one clear error, nothing made. */
+START_TEST(test_docker_missing_image)
+{
+	const char *args[] = { "--docker", "--seeds", "1", "--image",
+			       "runeval-no-such-image:42", NULL };
+	struct world w;
+	struct rr *r = rr_new();
+
+	world_start(&w);
+	rr_run(r, args, w.env);
+	ck_assert_int_eq(r->status, 2);
+	ck_assert_msg(strstr(r->stderr_text, "'runeval-no-such-image:42'") &&
+		      strstr(r->stderr_text, "scripts/docker-image.sh") &&
+		      strstr(r->stderr_text, "pulls nothing"), "%s",
+		      r->stderr_text);
+	ck_assert_int_eq(docker_engine_containers(&eng), 0);
+	ck_assert_int_eq(world_journals(&w), 0);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/* No engine at DOCKER_HOST, or one runeval cannot speak to. */
+START_TEST(test_docker_unreachable_engine)
+{
+	const char *args[] = { "--docker", "--seeds", "1", NULL };
+	const char *env[] = { "DOCKER_HOST=unix:///nonexistent/docker.sock",
+			      NULL, NULL };
+	struct rr *r = rr_new();
+
+	rr_run(r, args, env);
+	ck_assert_int_eq(r->status, 2);
+	ck_assert_msg(strstr(r->stderr_text, "cannot reach the Docker engine "
+			     "at 'unix:///nonexistent/docker.sock'"), "%s",
+		      r->stderr_text);
+	rr_free(r);
+	r = rr_new();
+	env[0] = "DOCKER_HOST=tcp://127.0.0.1:2375";
+	rr_run(r, args, env);
+	ck_assert_int_eq(r->status, 2);
+	ck_assert_msg(strstr(r->stderr_text, "is not a unix socket"), "%s",
+		      r->stderr_text);
+	rr_free(r);
+}
+END_TEST
+
+/* The app exits at start: its status and the tail of its log. */
+START_TEST(test_docker_app_exits_at_start)
+{
+	const char *args[] = { "--docker", "--seeds", "2", "--app", NULL,
+			       "--start", "exec python3 app.py --exit-at-start 3",
+			       NULL };
+	struct world w;
+	struct rr *r = rr_new();
+	uint64_t t0 = rv_now_ns();
+
+	world_start(&w);
+	args[4] = w.pyapp;
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 3);
+	ck_assert_msg(strstr(r->stderr_text, "exited with status 3"), "%s",
+		      r->stderr_text);
+	ck_assert_msg(strstr(r->stderr_text, "cannot load the task set"),
+		      "%s", r->stderr_text);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+		r->result, "job"), "failed_phase")), "health");
+	/* seen at once, not after the 30 s health timeout */
+	ck_assert_uint_lt(rv_now_ns() - t0, 25 * RV_NS_PER_SEC);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/* SIGINT when runeval starts phase: exit 130, nothing left. */
+static void interrupt_during(const char *phase, const char *delay)
+{
+	const char *args[] = { "--docker", "--seeds", "3", "-v", "--app",
+			       NULL, "--start", NULL, NULL };
+	char *needle = rv_xasprintf("debug: %s ...", phase);
+	char *start = rv_xasprintf("exec python3 app.py --host 0.0.0.0 "
+				   "--rollout-delay %s", delay);
+	struct world w;
+	struct rr *r = rr_new();
+	pid_t pid;
+
+	world_start(&w);
+	args[5] = w.pyapp;
+	args[7] = start;
+	pid = rr_start(r, args, w.env);
+	ck_assert_msg(rr_wait_for_text(r->stderr_path, needle, 60000),
+		      "runeval never reached '%s'", phase);
+	kill(pid, SIGINT);
+	rr_wait(r, pid, 90);
+	assert_ran_clean(&w, r, 130);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
+		r->result, "job"), "status")), "interrupted");
+	free(needle);
+	free(start);
+	rr_free(r);
+	world_stop(&w);
+}
+
+START_TEST(test_docker_sigint_during_provision)
+{
+	interrupt_during("provision", "0");
+}
+END_TEST
+
+START_TEST(test_docker_sigint_during_upload)
+{
+	interrupt_during("upload", "0");
+}
+END_TEST
+
+START_TEST(test_docker_sigint_during_rollouts)
+{
+	interrupt_during("rollouts", "5");
+}
+END_TEST
+
+/* `runeval reap [a1]` with the world's env; returns the exit status. */
+static int reap(const struct world *w, const char *a1, char **output)
+{
+	return rr_reap(w->env, w->dir, a1, NULL, output);
+}
+
+/* kill -9 in the middle of the rollouts, then `runeval reap`. */
+START_TEST(test_docker_kill9_then_reap)
+{
+	const char *args[] = { "--docker", "--seeds", "4", "--sandboxes", "2",
+			       "-v", "--app", NULL, "--start", NULL, NULL };
+	char *start = rv_xstrdup("exec python3 app.py --host 0.0.0.0 "
+				 "--rollout-delay 10");
+	struct world w;
+	struct rr *r = rr_new();
+	char *out;
+	pid_t pid;
+
+	world_start(&w);
+	args[7] = w.pyapp;
+	args[9] = start;
+	pid = rr_start(r, args, w.env);
+	ck_assert(rr_wait_for_text(r->stderr_path, "debug: rollouts ...", 60000));
+	usleep(200000);
+	kill(pid, SIGKILL);
+	rr_wait(r, pid, 10);
+	ck_assert_int_eq(r->status, 128 + SIGKILL);
+	/* the other shard may still have been coming up: wait for it */
+	ck_assert_int_ge(docker_engine_containers(&eng), 1);
+	ck_assert_int_eq(world_journals(&w), 1);
+
+	ck_assert_int_eq(reap(&w, "--dry-run", &out), 0);
+	ck_assert_msg(strstr(out, "would delete docker"), "%s", out);
+	free(out);
+	ck_assert_int_ge(docker_engine_containers(&eng), 1);
+
+	ck_assert_int_eq(reap(&w, NULL, &out), 0);
+	ck_assert_msg(strstr(out, "0 failed"), "%s", out);
+	free(out);
+	ck_assert_int_eq(docker_engine_containers(&eng), 0);
+	ck_assert_int_eq(world_journals(&w), 0);
+	free(start);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/*
+ * --snapshot-after-install: the first container is committed after its
+ * install step; the others start from that image, with what install
+ * made, and skip upload and install.
+ */
+START_TEST(test_docker_snapshot_after_install)
+{
+	const char *args[] = { "--docker", "--seeds", "6", "--sandboxes", "3",
+			       "--snapshot-after-install", "--app", NULL,
+			       "--setup", "echo made-by-install >installed.txt",
+			       "--start", "test -f installed.txt && exec "
+			       "python3 app.py --host 0.0.0.0", NULL };
+	struct world w;
+	struct rr *r = rr_new();
+	json_t *snap;
+
+	world_start(&w);
+	args[7] = w.pyapp;
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 0);
+	ck_assert_int_eq((int)rr_summary_num(r, "completed"), 6);
+	ck_assert_int_eq(rr_count_spans(r, "provision"), 1);
+	ck_assert_int_eq(rr_count_spans(r, "upload"), 1);
+	ck_assert_int_eq(rr_count_spans(r, "install"), 1);
+	ck_assert_int_eq(rr_count_spans(r, "snapshot"), 1);
+	ck_assert_int_eq(rr_count_spans(r, "restore"), 2);
+	snap = rr_first_span(r, "snapshot");
+	ck_assert(json_is_true(json_object_get(snap, "ok")));
+	ck_assert(json_is_true(json_object_get(rr_first_span(r, "restore"),
+					       "ok")));
+	ck_assert(json_is_true(json_object_get(json_object_get(r->result,
+		"config"), "snapshot_after_install")));
+	/* the snapshot went at the end, as a job-level teardown span */
+	ck_assert_int_eq(rr_count_spans(r, "teardown"), 4);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/* The container of a kept sandbox, inspected through the API. */
+static json_t *inspect(const char *id)
+{
+	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
+	char *url = rv_xasprintf("http://docker/v1.41/containers/%s/json", id);
+	struct rv_http_request req = { .url = url, .unix_socket = eng.sock,
+				       .timeout_ms = 30000 };
+	json_t *j = NULL;
+
+	if (rv_http_do(&req, &resp, NULL) == RV_OK && resp.status == 200)
+		j = rv_json_parse(resp.body.data, resp.body.len, "inspect",
+				  NULL);
+	rv_http_response_release(&resp);
+	free(url);
+	return j;
+}
+
+/* --cpus and --memory reach the container; --keep, then reap --job. */
+START_TEST(test_docker_limits_keep_then_reap_job)
+{
+	const char *args[] = { "--docker", "--seeds", "1", "--keep", "--cpus",
+			       "1.5", "--memory", "512m", "--app", NULL,
+			       "--start", NULL, NULL };
+	struct world w;
+	struct rr *r = rr_new();
+	const char *id, *job;
+	char *out, *jobarg;
+	json_t *ct, *host;
+
+	world_start(&w);
+	args[9] = w.pyapp;
+	args[11] = w.pystart;
+	rr_run(r, args, w.env);
+	ck_assert_msg(r->status == 0, "%s", r->stderr_text);
+	ck_assert_ptr_nonnull(strstr(r->stderr_text, "kept"));
+	ck_assert_int_eq(docker_engine_containers(&eng), 1);
+	id = json_string_value(json_object_get(rr_first_span(r, "health"),
+					       "sandbox"));
+	job = json_string_value(json_object_get(json_object_get(r->result,
+							       "job"), "id"));
+	ct = inspect(id);
+	ck_assert_ptr_nonnull(ct);
+	host = json_object_get(ct, "HostConfig");
+	ck_assert_int_eq(json_integer_value(json_object_get(host, "NanoCpus")),
+			 1500000000LL);
+	ck_assert_int_eq(json_integer_value(json_object_get(host, "Memory")),
+			 512LL << 20);
+	ck_assert(json_is_true(json_object_get(json_object_get(ct, "State"),
+					       "Running")));
+	json_decref(ct);
+	ck_assert(json_real_value(json_object_get(json_object_get(r->result,
+		"config"), "cpus")) == 1.5);
+
+	/* a plain reap leaves a kept sandbox alone; --job names it */
+	ck_assert_int_eq(reap(&w, NULL, &out), 0);
+	free(out);
+	ck_assert_int_eq(docker_engine_containers(&eng), 1);
+	jobarg = rv_xasprintf("--job=%s", job);
+	ck_assert_int_eq(reap(&w, jobarg, &out), 0);
+	ck_assert_msg(strstr(out, "1 deleted"), "%s", out);
+	free(out);
+	ck_assert_int_eq(docker_engine_containers(&eng), 0);
+	ck_assert_int_eq(world_journals(&w), 0);
+	free(jobarg);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
+/* `runeval lifecycle --docker --json` on the scratch image. */
+START_TEST(test_docker_lifecycle_command)
+{
+	const char *args[] = { "--docker", "--image",
+			       "runeval-scratch:busybox", NULL };
+	struct world w;
+
+	world_start(&w);
+	rr_assert_lifecycle(args, w.env, w.dir);
+	ck_assert_int_eq(docker_engine_containers(&eng), 0);
+	world_stop(&w);
+}
+END_TEST
+
+/* Options that need a provider which supports them. */
+START_TEST(test_docker_option_errors)
+{
+	static const char *const bad[][6] = {
+		{ "--daytona", "--seeds", "1", "--cpus", "2", NULL },
+		{ "--daytona", "--seeds", "1", "--snapshot-after-install",
+		  NULL },
+		{ "--local", "--seeds", "1", "--memory", "1g", NULL },
+		{ "--docker", "--seeds", "1", "--memory", "12q", NULL },
+		{ "--docker", "--seeds", "1", "--memory", "1k", NULL },
+		{ "--docker", "--seeds", "1", "--cpus", "0", NULL },
+	};
+	static const char *const want[] = { "does not support '--cpus'",
+		"does not support '--snapshot-after-install'",
+		"'--memory' needs a sandbox mode", "for '--memory'",
+		"for '--memory'", "for '--cpus'" };
+	const char *env[] = { "DAYTONA_API_KEY=x", NULL };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *args[8] = { 0 };
+		struct rr *r = rr_new();
+
+		memcpy(args, bad[i], sizeof(bad[i]));
+		rr_run(r, args, env);
+		ck_assert_msg(r->status == 2, "case %zu: exit %d", i, r->status);
+		ck_assert_msg(strstr(r->stderr_text, want[i]), "case %zu: %s",
+			      i, r->stderr_text);
+		rr_free(r);
+	}
+}
+END_TEST
+
+/* --- units ------------------------------------------------------------ */
+
+static void collect(int stream, const char *data, size_t len, void *arg)
+{
+	struct rv_buf *b = arg;
+
+	rv_buf_addf(b, "%d:", stream);
+	rv_buf_add(b, data, len);
+	rv_buf_addch(b, '|');
+}
+
+/* Frames split anywhere, even in their headers, come out whole. */
+START_TEST(test_docker_demux_any_split)
+{
+	static const char in[] = "\1\0\0\0\0\0\0\5hello" "\2\0\0\0\0\0\0\3err"
+		"\1\0\0\0\0\0\0\0" "\1\0\0\0\0\0\0\1!";
+	const size_t n = sizeof(in) - 1;
+
+	for (size_t step = 1; step <= n; step++) {
+		struct rv_buf out = RV_BUF_INIT, joined = RV_BUF_INIT;
+		struct docker_demux d;
+
+		docker_demux_init(&d, collect, &out);
+		for (size_t at = 0; at < n; at += step)
+			docker_demux_feed(&d, in + at, at + step > n ? n - at :
+					  step);
+		/* pieces of one frame are one stream's, in order */
+		for (size_t i = 0; i < out.len; i++)
+			if (out.data[i] != '|' && !(out.data[i] >= '1' &&
+			    out.data[i] <= '2' && out.data[i + 1] == ':'))
+				rv_buf_addch(&joined, out.data[i]);
+			else if (out.data[i] != '|')
+				i++;
+		ck_assert_str_eq(joined.data, "helloerr!");
+		ck_assert_ptr_nonnull(strstr(out.data, "2:e"));
+		rv_buf_release(&out);
+		rv_buf_release(&joined);
+	}
+}
+END_TEST
+
+START_TEST(test_docker_socket_path)
+{
+	struct rv_err err = RV_ERR_INIT;
+	char *p;
+
+	p = docker_socket_path("unix:///run/x.sock", &err);
+	ck_assert_str_eq(p, "/run/x.sock");
+	free(p);
+	p = docker_socket_path("/run/y.sock", &err);
+	ck_assert_str_eq(p, "/run/y.sock");
+	free(p);
+	unsetenv("DOCKER_HOST");
+	p = docker_socket_path(NULL, &err);
+	ck_assert_str_eq(p, DOCKER_DEFAULT_SOCKET);
+	free(p);
+	ck_assert_ptr_null(docker_socket_path("ssh://host", &err));
+	ck_assert_int_eq(err.code, RV_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "'ssh://host'"));
+	ck_assert_ptr_null(docker_socket_path("unix://relative", &err));
+}
+END_TEST
+
+static Suite *docker_suite(void)
+{
+	Suite *s = suite_create("docker");
+	TCase *tu = tcase_create("units");
+	TCase *tc = tcase_create("core");
+	TCase *te = tcase_create("errors");
+	TCase *tl = tcase_create("limits");
+
+	tcase_set_timeout(tc, 300);
+	tcase_set_timeout(te, 300);
+	tcase_set_timeout(tl, 300);
+	tcase_add_test(tu, test_docker_demux_any_split);
+	tcase_add_test(tu, test_docker_socket_path);
+	tcase_add_test(tc, test_docker_bundled_five_seeds);
+	tcase_add_test(tc, test_docker_python_app_four_sandboxes);
+	tcase_add_test(tc, test_docker_snapshot_after_install);
+	tcase_add_test(tc, test_docker_limits_keep_then_reap_job);
+	tcase_add_test(tc, test_docker_lifecycle_command);
+	tcase_add_test(te, test_docker_missing_image);
+	tcase_add_test(te, test_docker_unreachable_engine);
+	tcase_add_test(te, test_docker_app_exits_at_start);
+	tcase_add_test(te, test_docker_option_errors);
+	tcase_add_test(tl, test_docker_sigint_during_provision);
+	tcase_add_test(tl, test_docker_sigint_during_upload);
+	tcase_add_test(tl, test_docker_sigint_during_rollouts);
+	tcase_add_test(tl, test_docker_kill9_then_reap);
+	suite_add_tcase(s, tu);
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, te);
+	suite_add_tcase(s, tl);
+	return s;
+}
+
+int main(void)
+{
+	rv_http_global_init();
+	docker_engine_start_or_die(&eng, "check_docker");
+	return tu_run_suite(docker_suite()) ? 1 : 0;
+}
