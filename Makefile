@@ -4,6 +4,8 @@
 #   make test            build and run every test suite
 #   make SAN=1 test      the same under AddressSanitizer + UBSan (build-san/)
 #   make valgrind        the unit suites under valgrind
+#   make fuzz            the libFuzzer harnesses (clang) into build-fuzz/fuzz/
+#   make fuzz-run        run each for FUZZ_SECONDS (20) under ASan+UBSan
 #   make bench           the benchmarks under scripts/bench/
 #   make check-headers   compile every header on its own
 #   make install         PREFIX=/usr/local DESTDIR= honoured
@@ -20,7 +22,14 @@ CC ?= cc
 PKGS := libcurl libwebsockets jansson libarchive libcrypto yaml-0.1 zlib
 TEST_PKGS := check
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# the harnesses under tests/fuzz/ (make fuzz): clang, libFuzzer, sanitizers
+BUILD ?= build-fuzz
+FUZZ_CC ?= clang
+CC := $(FUZZ_CC)
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SAN),1)
 BUILD ?= build-san
 # float-cast-overflow: not in gcc's "undefined"; a double cast to an
 # integer it does not fit is undefined (report times past 2554 were)
@@ -184,6 +193,32 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBTESTHELP) $(ALL_LIBS)
 
 tests: $(TESTS)
 
+# libFuzzer harnesses, one per parser of foreign input (tests/fuzz/).
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 20
+$(call obj,$(FUZZ_SRC)): INC := $(INC_ALL)
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< \
+		-Wl,--start-group $(ALL_LIBS) -Wl,--end-group $(LIBS)
+
+ifeq ($(FUZZ),1)
+fuzz: $(FUZZERS)
+fuzz-run: $(FUZZERS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz-run.sh $(FUZZERS)
+else
+fuzz fuzz-run:
+	$(Q)printf 'int LLVMFuzzerTestOneInput(const char *d, long n);\n%s\n' \
+		'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' | \
+		$(or $(FUZZ_CC),clang) -fsanitize=fuzzer -x c - -o /dev/null \
+		2>/dev/null || { echo "make $@: needs clang and its libFuzzer \
+runtime; install them with:  sudo bash scripts/install-deps.sh --test" >&2; \
+		exit 1; }
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 $@
+endif
+
 # The task app as a self-contained directory for any x86-64 Linux sandbox.
 bundle: $(BUILD)/taskapp-bundle/.stamp
 $(BUILD)/taskapp-bundle/.stamp: $(BUILD)/taskapp scripts/make-bundle.sh
@@ -249,9 +284,10 @@ install: all bundle
 		$(DESTDIR)$(COMPLETIONDIR)/runeval
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all tests test valgrind bench bundle man check-headers install clean
+.PHONY: all tests test valgrind bench bundle man check-headers install clean \
+	fuzz fuzz-run
 .SUFFIXES:
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -113,16 +113,58 @@ static bool dotenv_blank(const char *s)
 	return !*s || *s == '#';
 }
 
+enum rv_code dotenv_parse(const char *name, const char *data, size_t len,
+			  void (*set)(void *arg, const char *key,
+				      const char *value),
+			  void *arg, struct rv_err *err)
+{
+	struct rv_buf line = RV_BUF_INIT, key = RV_BUF_INIT, val = RV_BUF_INIT;
+	const char *p = data, *end = data + len, *nl;
+	enum rv_code rc = RV_OK;
+	unsigned lineno = 0;
+
+	for (; p < end; p = nl ? nl + 1 : end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		lineno++;
+		rv_buf_reset(&line);
+		rv_buf_add(&line, p, (size_t)((nl ? nl : end) - p));
+		while (line.len && line.data[line.len - 1] == '\r')
+			rv_buf_truncate(&line, line.len - 1);
+		if (dotenv_blank(line.data))
+			continue;
+		rv_buf_reset(&key);
+		rv_buf_reset(&val);
+		if (!dotenv_line(line.data, &key, &val)) {
+			rc = rv_errf(err, RV_ERR_CONFIG, "malformed line %u in "
+				     "env file '%s': expected KEY=VALUE",
+				     lineno, name);
+			break;
+		}
+		set(arg, key.data, val.data);
+	}
+	rv_buf_release(&line);
+	rv_buf_release(&key);
+	rv_buf_release(&val);
+	return rc;
+}
+
+/* What dotenv_load does with each variable. */
+static void dotenv_setenv(void *arg, const char *key, const char *value)
+{
+	(void)arg;
+	if (dotenv_name_is_secret(key))
+		rv_redact_add(value);
+	setenv(key, value, 0);
+}
+
 enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
 			 struct rv_err *err)
 {
-	struct rv_buf key = RV_BUF_INIT, val = RV_BUF_INIT;
+	struct rv_buf text = RV_BUF_INIT;
 	FILE *f = fopen(path, "r");
-	enum rv_code rc = RV_OK;
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned lineno = 0;
-	ssize_t len;
+	enum rv_code rc;
+	char buf[4096];
+	size_t n;
 
 	if (loaded)
 		*loaded = false;
@@ -132,29 +174,17 @@ enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
 		return rv_errf(err, RV_ERR_CONFIG, "cannot read env file '%s': %s",
 			       path, strerror(errno));
 	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (dotenv_blank(line))
-			continue;
-		rv_buf_reset(&key);
-		rv_buf_reset(&val);
-		if (!dotenv_line(line, &key, &val)) {
-			rc = rv_errf(err, RV_ERR_CONFIG, "malformed line %u in "
-				     "env file '%s': expected KEY=VALUE",
-				     lineno, path);
-			break;
-		}
-		if (dotenv_name_is_secret(key.data))
-			rv_redact_add(val.data);
-		setenv(key.data, val.data, 0);
-	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		rv_buf_add(&text, buf, n);
+	if (ferror(f))
+		rc = rv_errf(err, RV_ERR_CONFIG, "cannot read env file '%s': %s",
+			     path, strerror(errno));
+	else
+		rc = dotenv_parse(path, text.data, text.len, dotenv_setenv,
+				  NULL, err);
 	if (loaded)
 		*loaded = rc == RV_OK;
-	free(line);
 	fclose(f);
-	rv_buf_release(&key);
-	rv_buf_release(&val);
+	rv_buf_release(&text);
 	return rc;
 }

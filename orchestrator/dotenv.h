@@ -14,6 +14,7 @@
 #define RUNEVAL_ORCHESTRATOR_DOTENV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "rv_err.h"
 
@@ -23,6 +24,19 @@
  */
 enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
 			 struct rv_err *err);
+
+/*
+ * Parse the .env text data[0..len) (name is for messages): set() for
+ * each KEY=VALUE line in order (key and value borrowed for the call),
+ * then RV_OK; or RV_ERR_CONFIG naming name and the first malformed line,
+ * after set() for the lines before it.  dotenv_load() reads a file
+ * through it; alone it touches neither the environment nor the
+ * redaction list.
+ */
+enum rv_code dotenv_parse(const char *name, const char *data, size_t len,
+			  void (*set)(void *arg, const char *key,
+				      const char *value),
+			  void *arg, struct rv_err *err);
 
 /* Does this variable name look like it holds a secret? */
 bool dotenv_name_is_secret(const char *name);

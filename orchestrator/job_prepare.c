@@ -65,8 +65,10 @@ static enum rv_code job_resolve_provider(struct job *job, const char *name,
 		cfg.api_key = job->lite.api_key;
 	}
 	rc = provider_check(ops, &cfg, &ep, err);
+	if (rc != RV_OK && err)	/* credentials, endpoint: configuration */
+		err->code = RV_ERR_CONFIG;
 	if (rc != RV_OK)
-		return rc;
+		return RV_ERR_CONFIG;
 	job->api_url = ep.api_url;
 	job->target = ep.target;
 	job->image = ep.image;

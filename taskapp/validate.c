@@ -1,7 +1,9 @@
 #include "validate.h"
 
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_json.h"
+#include "rv_term.h"
 
 #include <errno.h>
 #include <math.h>
@@ -35,11 +37,33 @@ static json_t *check_loc(const char *loc)
 	return arr;
 }
 
+/*
+ * A message as a JSON string.  One that quotes the request (a parser's
+ * "near '...'", a name cut at a byte limit) may not be UTF-8, which
+ * json_string refuses: it is then escaped (rv_term_escape writes the
+ * bytes that are not UTF-8 as \xNN), so that the error is never lost.
+ */
+static json_t *check_msg(const char *msg)
+{
+	struct rv_buf text = RV_BUF_INIT;
+	json_t *v = json_string(msg);
+
+	if (v)
+		return v;
+	rv_term_escape(&text, msg, strlen(msg), false);
+	v = json_string(text.data);
+	rv_buf_release(&text);
+	return v;
+}
+
 void taskapp_check_add(struct taskapp_check *c, const char *type,
 		       const char *loc, const char *msg, const json_t *input)
 {
-	json_t *e = json_pack("{s:s, s:o, s:s}", "type", type, "loc",
-			      check_loc(loc), "msg", msg);
+	json_t *e = json_pack("{s:s, s:o, s:o}", "type", type, "loc",
+			      check_loc(loc), "msg", check_msg(msg));
+
+	if (!e)	/* a dropped error would let a bad request through */
+		rv_bug("validate: cannot record error '%s' at '%s'", type, loc);
 
 	json_object_set_new(e, "input", input ? json_deep_copy(input) :
 			    json_null());

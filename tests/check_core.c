@@ -168,6 +168,16 @@ START_TEST(test_json_paths_and_errors)
 	ck_assert_ptr_null(v);
 	ck_assert_int_eq(err.code, RV_ERR_PROTO);
 	ck_assert(strstr(err.msg, "invalid JSON in response body at line 1"));
+
+	/* jansson quotes the input near the error: one printable line */
+	doc = "{\"s\":\"\\ud83\n\"}";
+	ck_assert_ptr_null(rv_json_parse(doc, strlen(doc), "body", &err));
+	ck_assert_msg(strstr(err.msg, "near '\"\\ud83\\n'"), "message: %s",
+		      err.msg);
+	doc = "[\"\\\033[2J\"]";
+	ck_assert_ptr_null(rv_json_parse(doc, strlen(doc), "body", &err));
+	ck_assert_msg(strstr(err.msg, "near '\"\\\\x1b'"), "message: %s",
+		      err.msg);
 }
 END_TEST
 

@@ -123,19 +123,24 @@ START_TEST(test_docker_bundled_five_seeds)
 }
 END_TEST
 
-/* A Python task app, 8 seeds over 4 containers. */
+/*
+ * A Python task app, 8 seeds over 4 containers pulling from one queue:
+ * every container is made and torn down, and (the rollouts are slow) the
+ * seeds do not all go to the first one up.
+ */
 START_TEST(test_docker_python_app_four_sandboxes)
 {
 	struct world w;
 	struct rr *r = rr_new();
 	const char *args[] = { "--docker", "--seeds", "8", "--sandboxes", "4",
-			       "--app", NULL, "--start", NULL, NULL };
+			       "--concurrency", "1", "--app", NULL, "--start",
+			       "exec python3 app.py --host 0.0.0.0 "
+			       "--rollout-delay 1.5", NULL };
 	json_t *it, *seen = json_object();
 	size_t i;
 
 	world_start(&w);
-	args[6] = w.pyapp;
-	args[8] = w.pystart;
+	args[8] = w.pyapp;
 	rr_run(r, args, w.env);
 	assert_ran_clean(&w, r, 0);
 	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
@@ -143,7 +148,7 @@ START_TEST(test_docker_python_app_four_sandboxes)
 	json_array_foreach(json_object_get(r->result, "rollouts"), i, it)
 		json_object_set_new(seen, json_string_value(json_object_get(
 			it, "sandbox")), json_true());
-	ck_assert_uint_eq(json_object_size(seen), 4);
+	ck_assert_uint_ge(json_object_size(seen), 2);
 	ck_assert_int_eq(rr_count_spans(r, "provision"), 4);
 	ck_assert_int_eq(rr_count_spans(r, "teardown"), 4);
 	json_decref(seen);

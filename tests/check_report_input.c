@@ -191,6 +191,15 @@ static const struct {
 	  "line 1: 'ts' is not a UTC ISO-8601 time of the years 0000 to 9999" },
 	{ "[1, 2, 3]", "not a runeval result.json" },
 	{ "hello world\n", "invalid JSON in 'in.jsonl' at line 1" },
+	/* jansson quotes the input: its line break stays out of the message
+	 * (found by tests/fuzz/fuzz_report.c) */
+	{ "{\"provider\":\"bwrap\",\"sandbox\":\"b-\\ud83\n    \"ok\": true}",
+	  "invalid escape near '\"b-\\ud83\\n'" },
+	/* and values quoted in a message keep their control characters out */
+	{ "{\"provider\":\"a\",\"phase\":\"p\",\"ms\":1,\"ok\":true,\"ts\":\"2026\\nPASS\\u001b[2J\"}\n",
+	  "line 1: 'ts' is not a UTC ISO-8601 time of the years 0000 to 9999: '2026\\nPASS\\x1b[2J'" },
+	{ "{\"schema\":\"\\u001b[31mrunevil\\r\",\"spans\":[]}",
+	  "unsupported schema '\\x1b[31mrunevil\\r'" },
 };
 
 START_TEST(test_malformed_inputs_name_file_and_line)

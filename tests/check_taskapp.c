@@ -332,6 +332,14 @@ START_TEST(test_taskapp_rollout_bad_bodies)
 		   "{\"policy\":\"code\"}}}", "msg", "policy.config.code");
 	expect_422("{\"trace_correlation_id\":\"t\",\"policy\":{\"config\":"
 		   "{\"max_turns\":0}}}", "msg", "between 1 and 20");
+	/* a message quoting bytes that are not UTF-8 is still an error
+	 * (these two were accepted and run; tests/fuzz/fuzz_rollout_req.c) */
+	expect_422("\"(\\ud8\xcd\x9b\xa3", "type", "json_invalid");
+	expect_422("{\"trace_correlation_id\":\"t\",\"policy\":{\"config\":"
+		   "{\"policy\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		   "aaaaaaaaaa\u00e9\"}}}", "msg",
+		   "unknown policy 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		   "aaaaaaaa\\xc3' (known:");
 }
 END_TEST
 

@@ -136,6 +136,10 @@ void rr_wait(struct rr *r, pid_t pid, int timeout_s)
 	waitpid(pid, &st, 0);
 done:
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	/* a second run with the same r replaces what the first collected */
+	free(r->stdout_text);
+	free(r->stderr_text);
+	json_decref(r->result);
 	r->stdout_text = tu_read_file(r->stdout_path, NULL);
 	r->stderr_text = tu_read_file(r->stderr_path, NULL);
 	path = rv_xasprintf("%s/result.json", r->out);

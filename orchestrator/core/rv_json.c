@@ -4,12 +4,28 @@
 #include "rv_buf.h"
 #include "rv_fs.h"
 #include "rv_redact.h"
+#include "rv_term.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+/*
+ * jansson's error as one printable line: its text quotes the input near
+ * the error ("near '...'"), which may hold any byte (rv_term escapes it).
+ */
+static void rv_json_error(struct rv_err *err, const char *what,
+			  const json_error_t *je)
+{
+	struct rv_buf text = RV_BUF_INIT;
+
+	rv_term_escape(&text, je->text, strlen(je->text), false);
+	rv_errf(err, RV_ERR_PROTO, "invalid JSON in %s at line %d column %d: %s",
+		what, je->line, je->column, text.data);
+	rv_buf_release(&text);
+}
 
 json_t *rv_json_parse(const char *data, size_t len, const char *what,
 		      struct rv_err *err)
@@ -18,8 +34,7 @@ json_t *rv_json_parse(const char *data, size_t len, const char *what,
 	json_t *v = json_loadb(data, len, JSON_DECODE_ANY, &je);
 
 	if (!v)
-		rv_errf(err, RV_ERR_PROTO, "invalid JSON in %s at line %d column %d: %s",
-			what, je.line, je.column, je.text);
+		rv_json_error(err, what, &je);
 	return v;
 }
 
@@ -34,9 +49,12 @@ json_t *rv_json_load_file(const char *path, struct rv_err *err)
 		return NULL;
 	}
 	v = json_load_file(path, JSON_DECODE_ANY, &je);
-	if (!v)
-		rv_errf(err, RV_ERR_PROTO, "invalid JSON in '%s' at line %d column %d: %s",
-			path, je.line, je.column, je.text);
+	if (!v) {
+		char *what = rv_xasprintf("'%s'", path);
+
+		rv_json_error(err, what, &je);
+		free(what);
+	}
 	return v;
 }
 

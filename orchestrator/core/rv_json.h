@@ -17,11 +17,15 @@
 
 struct rv_buf;
 
-/* Parse len bytes; what names the source in messages ("response body"). */
+/*
+ * Parse len bytes; what names the source in messages ("response body").
+ * A failure is RV_ERR_PROTO with jansson's message on one printable
+ * line: the input it quotes is escaped as rv_term_escape() does.
+ */
 json_t *rv_json_parse(const char *data, size_t len, const char *what,
 		      struct rv_err *err);
 
-/* Read and parse a whole file. */
+/* Read and parse a whole file (messages as rv_json_parse's). */
 json_t *rv_json_load_file(const char *path, struct rv_err *err);
 
 /*

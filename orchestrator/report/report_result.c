@@ -12,6 +12,7 @@
 #include "rv_alloc.h"
 #include "rv_json.h"
 #include "rv_phase.h"
+#include "rv_term.h"
 
 #include <math.h>
 #include <string.h>
@@ -425,8 +426,13 @@ enum rv_code report_load_result(struct report_set *set, const char *name,
 	schema = result_schema(&m[0], &sb);
 	if (!schema || (strcmp(schema, RESULT_SCHEMA) &&
 			strncmp(schema, RESULT_SCHEMA ".", strlen(RESULT_SCHEMA) + 1))) {
+		const char *shown = schema ? schema : "?";
+		struct rv_buf quoted = RV_BUF_INIT;
+
+		rv_term_escape(&quoted, shown, strlen(shown), false);
 		rc = rv_errf(err, RV_ERR_PROTO, "'%s': unsupported schema '%s' (this runeval reads %s)",
-			     name, schema ? schema : "?", RESULT_SCHEMA);
+			     name, quoted.data, RESULT_SCHEMA);
+		rv_buf_release(&quoted);
 		goto out;
 	}
 	meta = result_meta(name, data, len, m + 1, 2, err);

@@ -4,6 +4,7 @@
  * JSON-lines file into them.
  */
 #include "report_load.h"
+#include "rv_term.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -41,13 +42,19 @@ void report_fields_release(struct report_fields *f)
 
 bool report_field_bad(struct report_fields *f, const char *fmt, ...)
 {
+	struct rv_buf b = RV_BUF_INIT, out = RV_BUF_INIT;
 	va_list ap;
 
 	if (!f->what) {
 		va_start(ap, fmt);
-		vsnprintf(f->what_buf, sizeof(f->what_buf), fmt, ap);
+		rv_buf_vaddf(&b, fmt, ap);
 		va_end(ap);
+		/* one line: a value quoted may hold any character */
+		rv_term_escape(&out, b.data, b.len, false);
+		snprintf(f->what_buf, sizeof(f->what_buf), "%s", out.data);
 		f->what = f->what_buf;
+		rv_buf_release(&b);
+		rv_buf_release(&out);
 	}
 	return false;
 }

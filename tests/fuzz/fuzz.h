@@ -1,0 +1,72 @@
+/*
+ * fuzz: what the libFuzzer harnesses under tests/fuzz/ share.
+ *
+ * Each fuzz_<target>.c defines LLVMFuzzerTestOneInput() for one parser
+ * that takes foreign input, checks the parser's contract on what it
+ * returns (FUZZ_CHECK aborts, which libFuzzer reports as a crash), and
+ * frees everything (LeakSanitizer runs after each input).
+ *
+ * Streaming parsers are fed the same input whole and in pieces; the
+ * piece sizes come from a hash of the input, so the committed seeds stay
+ * plain files and a crashing input replays the same way.
+ */
+#ifndef RUNEVAL_TESTS_FUZZ_FUZZ_H
+#define RUNEVAL_TESTS_FUZZ_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_CHECK(cond)						\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: contract broken: %s\n",	\
+				__FILE__, __LINE__, #cond);		\
+			abort();					\
+		}							\
+	} while (0)
+
+/* data as a NUL-terminated malloc'ed string (cut at its first NUL). */
+static inline char *fuzz_cstr(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+
+	FUZZ_CHECK(s);
+	memcpy(s, data, size);
+	s[size] = '\0';
+	return s;
+}
+
+struct fuzz_split {
+	uint64_t state;
+};
+
+/* Piece sizes for data, from its FNV-1a hash. */
+static inline void fuzz_split_init(struct fuzz_split *s, const uint8_t *data,
+				   size_t size)
+{
+	s->state = 1469598103934665603ull;
+	for (size_t i = 0; i < size; i++)
+		s->state = (s->state ^ data[i]) * 1099511628211ull;
+	s->state |= 1;
+}
+
+/* The size of the next piece, 1..left (left > 0): mostly tiny ones. */
+static inline size_t fuzz_split_next(struct fuzz_split *s, size_t left)
+{
+	size_t max;
+
+	s->state ^= s->state << 13;	/* xorshift64 */
+	s->state ^= s->state >> 7;
+	s->state ^= s->state << 17;
+	max = (s->state & 3) ? 4 : 512;
+	if (max > left)
+		max = left;
+	return 1 + (size_t)((s->state >> 8) % max);
+}
+
+#endif

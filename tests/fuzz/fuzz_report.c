@@ -1,0 +1,65 @@
+/*
+ * fuzz_report: an input of `runeval report` (orchestrator/report/report_load.c
+ * and the readers behind it: report_lines.c for JSON-lines spans,
+ * report_result.c for result.json and hyperfine exports, report_jscan.c
+ * under all of them), loaded as report_set_load() loads a file.
+ */
+#include "fuzz.h"
+
+#include "report_set.h"
+
+#include <math.h>
+#include <stdbool.h>
+
+/* What the statistics and renderers rely on in a loaded set. */
+static void fuzz_check_set(const struct report_set *set)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < set->n_samples; i++) {
+		const struct report_sample *s = &set->samples[i];
+
+		FUZZ_CHECK(isfinite(s->ms) && s->ms >= 0);
+		FUZZ_CHECK(isnan(s->start_ms) || isfinite(s->start_ms));
+		FUZZ_CHECK(s->job < set->n_jobs);
+		FUZZ_CHECK(s->provider < set->strings.n &&
+			   s->phase < set->strings.n &&
+			   s->sandbox < set->strings.n &&
+			   s->error < set->strings.n);
+	}
+	for (size_t j = 0; j < set->n_jobs; j++) {
+		const struct report_job *job = &set->jobs[j];
+
+		FUZZ_CHECK(job->first_sample == n);
+		n += job->n_samples;
+		FUZZ_CHECK(isnan(job->epoch_ms) || isfinite(job->epoch_ms));
+		for (size_t k = 0; k < job->n_rollouts; k++) {
+			const struct report_rollout *r = &job->rollouts[k];
+
+			FUZZ_CHECK(isnan(r->ms) || (isfinite(r->ms) &&
+						    r->ms >= 0));
+			FUZZ_CHECK(r->sandbox < set->strings.n &&
+				   r->error < set->strings.n &&
+				   r->status < set->strings.n);
+		}
+	}
+	FUZZ_CHECK(n == set->n_samples);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct report_set set;
+	struct rv_err err = RV_ERR_INIT;
+	enum rv_code rc;
+
+	report_set_init(&set);
+	rc = report_set_load_buf(&set, "fuzz.json", (const char *)data, size,
+				 &err);
+	if (rc == RV_OK)
+		fuzz_check_set(&set);
+	else	/* a one-line message that names the input */
+		FUZZ_CHECK(rc == RV_ERR_PROTO && strstr(err.msg, "fuzz.json") &&
+			   !strchr(err.msg, '\n'));
+	report_set_release(&set);
+	return 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * fuzz_rollout: a task app's answer to POST /rollout, as runeval judges
+ * it (orchestrator/rollouts.c, rollout_judge): the body of a 200 and the
+ * snippet of an error status.
+ */
+#include "fuzz.h"
+
+#include "rollouts.h"
+#include "rv_redact.h"
+
+#include <math.h>
+#include <stdbool.h>
+
+/* One answer judged; every record is ok with a reward or has an error. */
+static void fuzz_judge(long status, const uint8_t *data, size_t size)
+{
+	struct rollout r;
+
+	memset(&r, 0, sizeof(r));
+	r.seed = 7;
+	snprintf(r.tcid, sizeof(r.tcid), "job-1-7");
+	rollout_judge(&r, status, (const char *)data, size);
+	FUZZ_CHECK(r.http_status == status);
+	FUZZ_CHECK(r.ok == !r.error);
+	FUZZ_CHECK(!r.error || !strstr(r.error, "s3cr3t-fuzz-key"));
+	if (status != 200)
+		FUZZ_CHECK(!r.ok && strlen(r.error) < 200);
+	if (r.ok)
+		FUZZ_CHECK(!isnan(r.reward));
+	if (r.details)
+		FUZZ_CHECK(strlen(r.details) <= ROLLOUT_DETAILS_MAX);
+	rollout_release(&r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static bool once;
+
+	if (!once) {
+		rv_redact_add("s3cr3t-fuzz-key");
+		once = true;
+	}
+	fuzz_judge(200, data, size);
+	fuzz_judge(502, data, size);
+	return 0;
+}
