@@ -200,6 +200,10 @@ static const struct {
 	  "line 1: 'ts' is not a UTC ISO-8601 time of the years 0000 to 9999: '2026\\nPASS\\x1b[2J'" },
 	{ "{\"schema\":\"\\u001b[31mrunevil\\r\",\"spans\":[]}",
 	  "unsupported schema '\\x1b[31mrunevil\\r'" },
+	/* hyperfine seconds whose milliseconds overflow (found by
+	 * tests/fuzz/fuzz_report.c) */
+	{ "{\"results\":[{\"command\":\"c\",\n\"times\":[1e308]}]}",
+	  "'in.jsonl' line 1: 'times' holds 1e+308 s, out of range" },
 };
 
 START_TEST(test_malformed_inputs_name_file_and_line)

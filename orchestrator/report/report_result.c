@@ -542,6 +542,11 @@ static enum rv_code hf_samples(struct report_set *set, const char *name,
 	if (r->codes.len && r->codes.len != r->times.len)
 		return rv_errf(err, RV_ERR_PROTO, "'%s' line %u: 'exit_codes' has %zu entries, 'times' %zu",
 			       name, line, r->codes.len / sizeof(double), n);
+	for (size_t i = 0; i < n; i++)	/* seconds to ms must stay finite */
+		if (!isfinite(t[i] * 1000.0))
+			return rv_errf(err, RV_ERR_PROTO, "'%s' line %u: 'times' "
+				       "holds %g s, out of range", name, line,
+				       t[i]);
 	for (size_t i = 0; i < n; i++) {
 		struct report_sample *s = report_add_sample(set);
 
