@@ -1,6 +1,8 @@
 /*
  * local: the task app runs in place on this host through the `process`
  * provider.  Phases: start (port, then the process), preview, health.
+ * The app gets a clean environment (local_base_name(), app->env, PORT),
+ * or with app->inherit_env all of runeval's under those.
  *
  * The port is the one given or a free one; when something already
  * listens on it the job refuses to start, so that rollouts never go to
@@ -9,7 +11,65 @@
  */
 #include "mode.h"
 
+#include "rv_alloc.h"
 #include "rv_net.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+/*
+ * What a local app keeps of runeval's environment without
+ * --inherit-env: where programs are, who and where the user is, the
+ * locale, the time zone, the temporary directory and the terminal.
+ * Never runeval's provider credentials or other secrets: those reach
+ * the app only when passed (app->env).
+ */
+static bool local_base_name(const char *kv)
+{
+	static const char *const names[] = { "PATH", "HOME", "USER",
+		"LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR",
+		"TERM" };
+	size_t n = strcspn(kv, "=");
+
+	if (!strncmp(kv, "LC_", 3))
+		return true;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && !strncmp(kv, names[i], n))
+			return true;
+	return false;
+}
+
+/* The base entries of environ (borrowed), NULL-ended, malloc'ed. */
+static const char **local_base_env(void)
+{
+	size_t n = 0, k = 0;
+	const char **v;
+
+	while (environ[n])
+		n++;
+	v = rv_xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		if (local_base_name(environ[i]))
+			v[k++] = environ[i];
+	return v;
+}
+
+/* The app: the clean base (or all of ours), app->env, PORT. */
+static enum rv_code local_start_app(struct mode_app *app, struct rv_err *err)
+{
+	const char **base = app->inherit_env ? NULL : local_base_env();
+	char *port_kv = NULL;
+	const char **env = mode_app_env(app, base, &port_kv);
+	enum rv_code rc = mode_start_cmd(app, app->start_cmd, env,
+					 !app->inherit_env, err);
+
+	free(env);
+	free(port_kv);
+	free(base);
+	return rc;
+}
 
 static enum rv_code local_start(struct mode_app *app, struct rv_err *err)
 {
@@ -27,7 +87,7 @@ static enum rv_code local_start(struct mode_app *app, struct rv_err *err)
 			       "port %d is already in use by another process; "
 			       "stop it or choose another --port", app->port);
 	}
-	return mode_step_start(app, err);
+	return local_start_app(app, err);
 }
 
 /*

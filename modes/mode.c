@@ -49,28 +49,31 @@ enum rv_code mode_teardown(struct mode_app *app, struct rv_err *err)
 	return app->mode->teardown(app, err);
 }
 
-/* app->env plus "PORT=<port>", NULL-ended; the strings are borrowed but
-   the PORT entry, which is returned in *port_kv for the caller to free. */
-static const char **mode_app_env(struct mode_app *app, char **port_kv)
+const char **mode_app_env(const struct mode_app *app,
+			  const char *const *base, char **port_kv)
 {
-	size_t n = 0;
+	size_t nb = 0, n = 0, k = 0;
 	const char **env;
 
+	while (base && base[nb])
+		nb++;
 	while (app->env && app->env[n])
 		n++;
-	env = rv_xcalloc(n + 2, sizeof(*env));
+	env = rv_xcalloc(nb + n + 2, sizeof(*env));
+	for (size_t i = 0; i < nb; i++)
+		env[k++] = base[i];
 	for (size_t i = 0; i < n; i++)
-		env[i] = app->env[i];
+		env[k++] = app->env[i];
 	*port_kv = rv_xasprintf("PORT=%d", app->port);
-	env[n] = *port_kv;
+	env[k] = *port_kv;
 	return env;
 }
 
-enum rv_code mode_step_start(struct mode_app *app, struct rv_err *err)
+enum rv_code mode_start_cmd(struct mode_app *app, const char *shell,
+			    const char *const *env, bool clear_env,
+			    struct rv_err *err)
 {
 	struct provider_cmd cmd = { 0 };
-	const char **env = NULL;
-	char *port_kv = NULL;
 	enum rv_code rc;
 
 	if (!app->sb) {
@@ -79,12 +82,20 @@ enum rv_code mode_step_start(struct mode_app *app, struct rv_err *err)
 			return rc;
 		app->owns_sb = true;
 	}
-	env = mode_app_env(app, &port_kv);
-	cmd.shell = app->start_cmd;
+	cmd.shell = shell;
 	cmd.cwd = app->remote_dir ? app->remote_dir : app->app_dir;
 	cmd.env = env;
+	cmd.clear_env = clear_env;
 	cmd.log_path = app->log_path;
-	rc = provider_start_process(app->sb, &cmd, &app->proc, err);
+	return provider_start_process(app->sb, &cmd, &app->proc, err);
+}
+
+enum rv_code mode_step_start(struct mode_app *app, struct rv_err *err)
+{
+	char *port_kv = NULL;
+	const char **env = mode_app_env(app, NULL, &port_kv);
+	enum rv_code rc = mode_start_cmd(app, app->start_cmd, env, false, err);
+
 	free(env);
 	free(port_kv);
 	return rc;

@@ -116,7 +116,11 @@ struct mode_app {
 	int port;			/* the app's port; 0 = choose a free one
 					   (local: the step sets it) */
 	const char *const *env;		/* "K=V" for the app (NULL-ended):
-					   ENVIRONMENT_API_KEY, PORT, ... */
+					   ENVIRONMENT_API_KEY and what is
+					   passed (secrets); PORT is added */
+	bool inherit_env;		/* local: the app also gets runeval's
+					   whole environment, not the clean
+					   base (local.c) */
 	const char *log_path;		/* host file for the app's output */
 	long stop_grace_ms;		/* SIGTERM to SIGKILL in teardown */
 	long step_timeout_ms;		/* install/exec steps; 0 = none */
@@ -175,9 +179,26 @@ void mode_release(const struct mode_ops *m, struct mode_job *mj);
 enum rv_code mode_teardown(struct mode_app *app, struct rv_err *err);
 
 /*
- * Steps any recipe may reuse: start the app (provider_start_process in
- * app_dir/remote_dir with app->env, output to app->log_path), resolve the
- * preview of app->port, and the shared health wait.
+ * base, then app->env, then "PORT=<app->port>" (NULL-ended; base may be
+ * NULL), as one malloc'ed array of borrowed strings but *port_kv, which
+ * the caller frees too.
+ */
+const char **mode_app_env(const struct mode_app *app,
+			  const char *const *base, char **port_kv);
+
+/*
+ * Start the app: shell in app_dir/remote_dir with env (NULL-ended, or
+ * NULL), clear_env as provider_cmd says, output to app->log_path;
+ * creates the sandbox first when there is none (local).
+ */
+enum rv_code mode_start_cmd(struct mode_app *app, const char *shell,
+			    const char *const *env, bool clear_env,
+			    struct rv_err *err);
+
+/*
+ * Steps any recipe may reuse: start the app (mode_start_cmd with the
+ * start command and mode_app_env), resolve the preview of app->port, and
+ * the shared health wait.
  */
 enum rv_code mode_step_start(struct mode_app *app, struct rv_err *err);
 enum rv_code mode_step_preview(struct mode_app *app, struct rv_err *err);

@@ -6,7 +6,9 @@
  * install), start, preview, health; a shard that starts from the job's
  * snapshot instead runs restore (create from it: the app and what its
  * install made are there), start, preview, health.  Teardown destroys
- * the sandbox unless --keep.
+ * the sandbox unless --keep.  The app's environment goes in with the
+ * install and start steps, as an env file each deletes once read
+ * (sandbox_upload_env): never into a snapshot.
  *
  * The journal hook runs before the create ("intent"), once the sandbox
  * exists ("created"), after a confirmed delete ("deleted", from
@@ -26,9 +28,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define SANDBOX_REMOTE_DIR "/tmp/runeval-app"
+/* The app's environment, in its directory, until the app has read it. */
+#define SANDBOX_ENV_FILE ".runeval-env"
 
 static enum rv_code sandbox_journal(struct mode_app *app, const char *event,
 				    struct rv_err *err)
@@ -97,6 +102,94 @@ static enum rv_code sandbox_provision(struct mode_app *app,
 	return RV_OK;
 }
 
+/* Is kv "NAME=..." with a name a shell can export? */
+static bool sandbox_env_name_ok(const char *kv)
+{
+	const char *p = kv;
+
+	if (!isalpha((unsigned char)*p) && *p != '_')
+		return false;
+	while (isalnum((unsigned char)*p) || *p == '_')
+		p++;
+	return *p == '=';
+}
+
+/* "export NAME='value'" lines of the app's environment, PORT too. */
+static char *sandbox_env_text(const struct mode_app *app, size_t *len)
+{
+	struct rv_buf b = RV_BUF_INIT;
+	char *port_kv = NULL;
+	const char **env = mode_app_env(app, NULL, &port_kv);
+
+	rv_buf_adds(&b, "# runeval: the task app's environment\n");
+	for (const char **e = env; *e; e++) {
+		const char *eq = strchr(*e, '=');
+
+		if (!sandbox_env_name_ok(*e))
+			continue;
+		rv_buf_addf(&b, "export %.*s=", (int)(eq - *e), *e);
+		rv_buf_add_shell_word(&b, eq + 1);
+		rv_buf_addch(&b, '\n');
+	}
+	free(env);
+	free(port_kv);
+	return rv_buf_detach(&b, len);
+}
+
+/*
+ * The environment reaches the app as a file only its user can read
+ * (0600), packed in memory (never on this host's disk) and unpacked into
+ * the app's directory the way the app was: so no value is in the
+ * provider's records, neither in the sandbox's create-time env (which
+ * every get and list returns) nor in a command's text (which the
+ * provider echoes back).  The install and the start step each upload it,
+ * source it and delete it before their command runs, so that it is
+ * never in a snapshot taken after install, nor left in the sandbox.
+ */
+static enum rv_code sandbox_upload_env(struct mode_app *app,
+				       struct rv_err *err)
+{
+	struct tarball_info info;
+	size_t len = 0;
+	char *text = sandbox_env_text(app, &len), *path = NULL;
+	int fd = memfd_create("runeval-env", MFD_CLOEXEC);
+	enum rv_code rc;
+
+	if (fd < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot make the app's env file: "
+			     "%s", strerror(errno));
+		goto out;
+	}
+	rc = tarball_pack_file(SANDBOX_ENV_FILE, text, len, 0600, fd, &info,
+			       err);
+	if (rc != RV_OK)
+		goto out;
+	path = rv_xasprintf("/proc/self/fd/%d", fd);
+	rc = provider_upload(app->sb, path, info.sha256, app->remote_dir, err);
+out:
+	explicit_bzero(text, len);
+	free(text);
+	free(path);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* cmd, run after sourcing the env file and deleting it. */
+static char *sandbox_env_wrap(const struct mode_app *app, const char *cmd)
+{
+	char *file = rv_xasprintf("%s/%s", app->remote_dir, SANDBOX_ENV_FILE);
+	struct rv_buf b = RV_BUF_INIT;
+
+	rv_buf_adds(&b, ". ");
+	rv_buf_add_shell_word(&b, file);
+	rv_buf_adds(&b, " && rm -f ");
+	rv_buf_add_shell_word(&b, file);
+	rv_buf_addf(&b, " && {\n%s\n}", cmd);
+	free(file);
+	return rv_buf_detach(&b, NULL);
+}
+
 static enum rv_code sandbox_upload(struct mode_app *app, struct rv_err *err)
 {
 	const struct mode_bundle *b;
@@ -110,6 +203,19 @@ static enum rv_code sandbox_upload(struct mode_app *app, struct rv_err *err)
 	b = app->bundle ? app->bundle : app->own_bundle;
 	return provider_upload(app->sb, b->path, b->sha256, app->remote_dir,
 			       err);
+}
+
+static enum rv_code sandbox_start(struct mode_app *app, struct rv_err *err)
+{
+	enum rv_code rc = sandbox_upload_env(app, err);
+	char *shell;
+
+	if (rc != RV_OK)
+		return rc;
+	shell = sandbox_env_wrap(app, app->start_cmd);
+	rc = mode_start_cmd(app, shell, NULL, false, err);
+	free(shell);
+	return rc;
 }
 
 /* Lines and bytes of a failed setup's output shown with its error. */
@@ -209,14 +315,19 @@ static enum rv_code sandbox_install(struct mode_app *app, struct rv_err *err)
 	struct provider_exec_result res = PROVIDER_EXEC_RESULT_INIT;
 	struct provider_cmd cmd = { 0 };
 	enum rv_code rc;
+	char *shell;
 
 	if (!app->setup_cmd || !*app->setup_cmd)
 		return RV_OK;
-	cmd.shell = app->setup_cmd;
+	rc = sandbox_upload_env(app, err);
+	if (rc != RV_OK)
+		return rc;
+	shell = sandbox_env_wrap(app, app->setup_cmd);
+	cmd.shell = shell;
 	cmd.cwd = app->remote_dir;
-	cmd.env = app->env;
 	cmd.timeout_ms = app->step_timeout_ms;
 	rc = provider_exec(app->sb, &cmd, &res, err);
+	free(shell);
 	if (rc == RV_OK)
 		sandbox_setup_log(app, res.output.data);
 	if (rc == RV_OK && res.exit_code != 0)
@@ -330,7 +441,7 @@ static const struct mode_step sandbox_steps[] = {
 	{ RV_PHASE_UPLOAD, sandbox_upload, 0 },
 	{ RV_PHASE_INSTALL, sandbox_install, 0 },
 	{ RV_PHASE_SNAPSHOT, sandbox_snapshot, MODE_STEP_SNAPSHOT },
-	{ RV_PHASE_START, mode_step_start, 0 },
+	{ RV_PHASE_START, sandbox_start, 0 },
 	{ RV_PHASE_PREVIEW, mode_step_preview, 0 },
 	{ RV_PHASE_HEALTH, mode_step_health, 0 },
 	{ RV_PHASE_NONE, NULL, 0 },
@@ -339,7 +450,7 @@ static const struct mode_step sandbox_steps[] = {
 /* From the job's snapshot: created with the app already installed. */
 static const struct mode_step sandbox_restored_steps[] = {
 	{ RV_PHASE_RESTORE, sandbox_provision, MODE_STEP_CREATES },
-	{ RV_PHASE_START, mode_step_start, 0 },
+	{ RV_PHASE_START, sandbox_start, 0 },
 	{ RV_PHASE_PREVIEW, mode_step_preview, 0 },
 	{ RV_PHASE_HEALTH, mode_step_health, 0 },
 	{ RV_PHASE_NONE, NULL, 0 },

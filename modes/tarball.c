@@ -13,12 +13,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* libarchive is loaded on first use: local mode never needs it (rv_dl.h) */
 #define TB_ARCHIVE_FUNCS(X) \
 	X(archive_entry_filetype) X(archive_entry_free) X(archive_entry_new) \
 	X(archive_entry_pathname) X(archive_entry_set_gid) \
+	X(archive_entry_set_filetype) X(archive_entry_set_perm) \
+	X(archive_entry_set_size) X(archive_entry_set_mtime) \
 	X(archive_entry_set_gname) X(archive_entry_set_pathname) \
 	X(archive_entry_set_uid) X(archive_entry_set_uname) \
 	X(archive_entry_size) X(archive_error_string) X(archive_read_data) \
@@ -63,6 +66,67 @@ static la_ssize_t tb_write(struct archive *a, void *arg, const void *buf,
 	EVP_DigestUpdate(s->md, buf, len);
 	s->bytes += len;
 	return (la_ssize_t)len;
+}
+
+/*
+ * A gzip'ed pax writer into sink (fd set; its digest is made here), or
+ * NULL when it cannot be opened.
+ */
+static struct archive *tb_writer_open(struct tb_sink *sink)
+{
+	struct archive *w = sym_archive_write_new();
+
+	sink->md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(sink->md, EVP_sha256(), NULL);
+	sym_archive_write_add_filter_gzip(w);
+	/* level 6: 8% smaller than level 1 on the bundle (3.9 MB, not
+	   4.2), level 9 gains 0.5% for several times the time; a bundle is
+	   packed once per content (bundle.h), unpacked in every sandbox,
+	   and gzip is what every image can unpack (xz: 22% smaller, 2-4x
+	   slower to unpack; zstd: a binary most images lack) */
+	sym_archive_write_set_filter_option(w, "gzip", "compression-level",
+					TARBALL_GZIP_LEVEL);
+	/* no time stamp in the gzip header: the same input packs the same */
+	sym_archive_write_set_filter_option(w, "gzip", "timestamp", NULL);
+	sym_archive_write_set_format_pax_restricted(w);
+	/* no zero padding after the gzip stream: a reader that takes
+	   concatenated gzip members (Docker's archive upload) calls
+	   trailing zeros a bad header */
+	sym_archive_write_set_bytes_in_last_block(w, 1);
+	if (sym_archive_write_open(w, sink, NULL, tb_write, NULL) !=
+	    ARCHIVE_OK) {
+		sym_archive_write_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+/*
+ * Close and free w (rc: how the writing went), flush the file and fill
+ * in info's digest and size; returns the outcome.
+ */
+static enum rv_code tb_writer_close(struct archive *w, struct tb_sink *sink,
+				    const char *what, enum rv_code rc,
+				    struct tarball_info *info,
+				    struct rv_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+
+	if (sym_archive_write_close(w) != ARCHIVE_OK && rc == RV_OK)
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", what,
+			     sink->error ? strerror(sink->error) :
+			     sym_archive_error_string(w));
+	sym_archive_write_free(w);
+	if (rc == RV_OK && fsync(sink->fd) < 0 && errno != EINVAL)
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", what,
+			     strerror(errno));
+	if (rc == RV_OK) {
+		EVP_DigestFinal_ex(sink->md, md, &mdlen);
+		rv_hex(md, mdlen, info->sha256);
+		info->bytes = sink->bytes;
+	}
+	return rc;
 }
 
 /* Copy the data of the current disk entry into the writer. */
@@ -126,8 +190,6 @@ enum rv_code tarball_pack(const char *dir, const char *out_path,
 {
 	struct tb_sink sink = { .fd = -1 };
 	struct archive *disk = NULL, *w = NULL;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
 	size_t dlen = strlen(dir);
 	enum rv_code rc = RV_OK;
 	struct stat st;
@@ -152,47 +214,20 @@ enum rv_code tarball_pack(const char *dir, const char *out_path,
 			     strerror(errno));
 		goto out;
 	}
-	sink.md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(sink.md, EVP_sha256(), NULL);
 	disk = sym_archive_read_disk_new();
 	sym_archive_read_disk_set_symlink_physical(disk);
-	w = sym_archive_write_new();
-	sym_archive_write_add_filter_gzip(w);
-	/* level 6: 8% smaller than level 1 on the bundle (3.9 MB, not
-	   4.2), level 9 gains 0.5% for several times the time; a bundle is
-	   packed once per content (bundle.h), unpacked in every sandbox,
-	   and gzip is what every image can unpack (xz: 22% smaller, 2-4x
-	   slower to unpack; zstd: a binary most images lack) */
-	sym_archive_write_set_filter_option(w, "gzip", "compression-level",
-					TARBALL_GZIP_LEVEL);
-	/* no time stamp in the gzip header: the same input packs the same */
-	sym_archive_write_set_filter_option(w, "gzip", "timestamp", NULL);
-	sym_archive_write_set_format_pax_restricted(w);
-	/* no zero padding after the gzip stream: a reader that takes
-	   concatenated gzip members (Docker's archive upload) calls
-	   trailing zeros a bad header */
-	sym_archive_write_set_bytes_in_last_block(w, 1);
-	if (sym_archive_write_open(w, &sink, NULL, tb_write, NULL) != ARCHIVE_OK ||
-	    sym_archive_read_disk_open(disk, top) != ARCHIVE_OK) {
+	w = tb_writer_open(&sink);
+	if (!w || sym_archive_read_disk_open(disk, top) != ARCHIVE_OK) {
 		rc = rv_errf(err, RV_ERR_IO, "cannot pack '%s': %s", top,
+			     !w ? "cannot open the archive writer" :
 			     sym_archive_error_string(disk) ?
 			     sym_archive_error_string(disk) :
 			     sym_archive_error_string(w));
 		goto out;
 	}
 	rc = tb_walk(disk, w, top, dlen, info, err);
-	if (sym_archive_write_close(w) != ARCHIVE_OK && rc == RV_OK)
-		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", out_path,
-			     sink.error ? strerror(sink.error) :
-			     sym_archive_error_string(w));
-	if (rc == RV_OK && fsync(sink.fd) < 0 && errno != EINVAL)
-		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", out_path,
-			     strerror(errno));
-	if (rc == RV_OK) {
-		EVP_DigestFinal_ex(sink.md, md, &mdlen);
-		rv_hex(md, mdlen, info->sha256);
-		info->bytes = sink.bytes;
-	}
+	rc = tb_writer_close(w, &sink, out_path, rc, info, err);
+	w = NULL;
 out:
 	if (disk)
 		sym_archive_read_free(disk);
@@ -204,5 +239,41 @@ out:
 		unlink(out_path);
 	EVP_MD_CTX_free(sink.md);
 	free(top);
+	return rc;
+}
+
+enum rv_code tarball_pack_file(const char *name, const void *data,
+			       size_t len, unsigned mode, int fd,
+			       struct tarball_info *info, struct rv_err *err)
+{
+	struct tb_sink sink = { .fd = fd };
+	struct archive_entry *e;
+	struct archive *w;
+	enum rv_code rc;
+
+	memset(info, 0, sizeof(*info));
+	rc = rv_dl_load(&tb_archive, "packing the task app", err);
+	if (rc != RV_OK)
+		return rc;
+	w = tb_writer_open(&sink);
+	if (!w) {
+		EVP_MD_CTX_free(sink.md);
+		return rv_errf(err, RV_ERR_IO, "cannot pack '%s'", name);
+	}
+	e = sym_archive_entry_new();
+	sym_archive_entry_set_pathname(e, name);
+	sym_archive_entry_set_filetype(e, AE_IFREG);
+	sym_archive_entry_set_perm(e, (mode_t)mode);
+	sym_archive_entry_set_size(e, (la_int64_t)len);
+	sym_archive_entry_set_mtime(e, time(NULL), 0);
+	if (sym_archive_write_header(w, e) < ARCHIVE_WARN ||
+	    (len && sym_archive_write_data(w, data, len) != (la_ssize_t)len))
+		rc = rv_errf(err, RV_ERR_IO, "cannot pack '%s': %s", name,
+			     sym_archive_error_string(w));
+	else
+		info->entries = 1;
+	sym_archive_entry_free(e);
+	rc = tb_writer_close(w, &sink, name, rc, info, err);
+	EVP_MD_CTX_free(sink.md);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #ifndef RUNEVAL_MODES_TARBALL_H
 #define RUNEVAL_MODES_TARBALL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "rv_err.h"
@@ -24,5 +25,14 @@ struct tarball_info {
 /* Pack the contents of dir into out_path (created or replaced). */
 enum rv_code tarball_pack(const char *dir, const char *out_path,
 			  struct tarball_info *info, struct rv_err *err);
+
+/*
+ * Pack one regular file, name, holding data (len bytes) with permission
+ * bits mode, into the open file fd (written from its current offset; a
+ * memfd keeps a secret off the disk).
+ */
+enum rv_code tarball_pack_file(const char *name, const void *data,
+			       size_t len, unsigned mode, int fd,
+			       struct tarball_info *info, struct rv_err *err);
 
 #endif

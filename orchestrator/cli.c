@@ -167,49 +167,12 @@ enum rv_code cli_parse_seed_list(const char *s, bool repeats, long **seeds,
 	return rc;
 }
 
-/* Split and check --allow-status LIST: snake_case words. */
-static enum rv_code cli_allow_status(struct cli_options *opt,
-				     struct rv_err *err)
-{
-	const char *list = opt->allow_status_list;
-	char *save = NULL, *item, *text;
-	size_t n = 0;
-
-	opt->allow_status[0] = NULL;
-	if (!list)
-		return RV_OK;
-	if (!*list || strstr(list, ",,") || *list == ',' ||
-	    list[strlen(list) - 1] == ',')
-		return rv_errf(err, RV_ERR_USAGE, "empty item in "
-			       "'--allow-status'");
-	free(opt->allow_status_text);
-	text = opt->allow_status_text = rv_xstrdup(list);
-	for (item = strtok_r(text, ",", &save); item;
-	     item = strtok_r(NULL, ",", &save)) {
-		size_t len = strlen(item);
-
-		if (len > 64 || strspn(item, "abcdefghijklmnopqrstuvwxyz"
-				       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-				       "_-.") != len)
-			return rv_errf(err, RV_ERR_USAGE, "invalid status "
-				       "'%.80s' in '--allow-status': expected "
-				       "names such as timeout,failure", item);
-		if (n == CLI_MAX_ALLOW_STATUS)
-			return rv_errf(err, RV_ERR_USAGE, "too many statuses "
-				       "in '--allow-status' (at most %d)",
-				       CLI_MAX_ALLOW_STATUS);
-		opt->allow_status[n++] = item;
-		opt->allow_status[n] = NULL;
-	}
-	return RV_OK;
-}
-
 bool cli_status_allowed(const struct cli_options *opt, const char *status)
 {
 	if (!status || !strcmp(status, "success"))
 		return true;
-	for (size_t i = 0; opt->allow_status[i]; i++)
-		if (!strcmp(opt->allow_status[i], status))
+	for (size_t i = 0; i < opt->allow_status.n; i++)
+		if (!strcmp(opt->allow_status.v[i], status))
 			return true;
 	return false;
 }
@@ -230,7 +193,11 @@ static enum rv_code cli_validate_eval(struct cli_options *opt,
 		return rv_errf(err, RV_ERR_USAGE, "too many rollouts: %zu seeds "
 			       "x %u epochs is more than %ld", opt->n_seeds,
 			       opt->epochs, CLI_MAX_SEEDS);
-	return cli_allow_status(opt, err);
+	if (opt->allow_status.n > CLI_MAX_ALLOW_STATUS)
+		return rv_errf(err, RV_ERR_USAGE, "too many statuses in "
+			       "'--allow-status' (at most %d)",
+			       CLI_MAX_ALLOW_STATUS);
+	return RV_OK;
 }
 
 /* "'--local', '--daytona' or '--provider NAME'", malloc'ed. */
@@ -297,6 +264,15 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 		if (opt->snapshot && opt->image)
 			return rv_errf(err, RV_ERR_USAGE, "give one of "
 				       "'--snapshot' and '--image', not both");
+		if (opt->inherit_env)
+			return rv_errf(err, RV_ERR_USAGE, "'--inherit-env' is "
+				       "for local mode: a sandbox never gets "
+				       "this host's environment (use "
+				       "'--pass-env NAME')");
+		if (opt->network_block_all && opt->network_allow.n)
+			return rv_errf(err, RV_ERR_USAGE, "give one of "
+				       "'--network-allow' and "
+				       "'--network-block-all', not both");
 		if ((opt->cpus > 0 || opt->memory_bytes > 0) &&
 		    !(ops->caps & PROVIDER_CAP_RESOURCES))
 			need = opt->cpus > 0 ? "--cpus" : "--memory";
@@ -304,6 +280,10 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 			 (!(ops->caps & PROVIDER_CAP_SNAPSHOT) ||
 			  !mode->up_restored))
 			need = "--snapshot-after-install";
+		else if ((opt->network_allow.n || opt->network_block_all) &&
+			 !(ops->caps & PROVIDER_CAP_NETWORK))
+			need = opt->network_allow.n ? "--network-allow" :
+				"--network-block-all";
 		if (need)
 			return rv_errf(err, RV_ERR_USAGE, "provider '%s' does "
 				       "not support '%s'", ops->name, need);
@@ -443,6 +423,7 @@ static void cli_defaults(struct cli_options *opt)
 	opt->env_name = CLI_DEFAULT_ENV_NAME;
 	opt->provider = "process";
 	opt->sandboxes = 1;
+	opt->temperature = -1;
 	opt->sandbox_retries = CLI_DEFAULT_SANDBOX_RETRIES;
 	opt->retries = CLI_DEFAULT_RETRIES;
 	opt->max_failures = -1;
@@ -600,12 +581,17 @@ enum rv_code cli_parse(int argc, char **argv, struct cli_options *opt,
 
 void cli_options_release(struct cli_options *opt)
 {
+	struct cli_list *lists[] = { &opt->pass_env, &opt->set_env,
+				     &opt->network_allow, &opt->allow_status };
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		free(lists[i]->v);
+		lists[i]->v = NULL;
+		lists[i]->n = 0;
+	}
 	free(opt->seeds);
-	free(opt->allow_status_text);
 	opt->seeds = NULL;
 	opt->n_seeds = 0;
-	opt->allow_status_text = NULL;
-	opt->allow_status[0] = NULL;
 	for (size_t i = 0; i < opt->n_kept; i++)
 		free(opt->kept[i]);
 	free(opt->kept);

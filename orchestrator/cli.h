@@ -9,7 +9,8 @@
  * On failure it returns RV_ERR_USAGE with a one-line message naming the
  * option and where it came from; main prints it with a hint to --help.
  * Strings in struct cli_options point into argv or into strings the
- * options own; cli_options_release() frees what they own.
+ * options own; cli_options_release() frees what they own (and the arrays
+ * of the options given more than once).
  */
 #ifndef RUNEVAL_ORCHESTRATOR_CLI_H
 #define RUNEVAL_ORCHESTRATOR_CLI_H
@@ -45,6 +46,13 @@
 #define CLI_DEFAULT_RETRIES 3
 #define CLI_DEFAULT_CONFIG "runeval.yaml"
 
+/* The values of an option that may be given more than once. */
+struct cli_list {
+	const char **v;			/* malloc'ed, NULL-ended; the strings
+					   are argv's or kept (borrowed) */
+	size_t n;
+};
+
 struct cli_options {
 	const char *mode;		/* "local"; NULL until a mode flag */
 	const char *provider;		/* "process", "daytona", "docker" */
@@ -68,10 +76,7 @@ struct cli_options {
 	unsigned epochs;		/* runs of each seed (default 1) */
 	bool epochs_given;		/* --epochs: repeated seeds allowed */
 	double pass_threshold;		/* a rollout passes at reward >= it */
-	const char *allow_status_list;	/* --allow-status LIST, or NULL */
-	const char *allow_status[CLI_MAX_ALLOW_STATUS + 1];	/* NULL-ended,
-					   into allow_status_text */
-	char *allow_status_text;	/* malloc'ed copy of the list */
+	struct cli_list allow_status;	/* --allow-status NAME[,NAME] */
 	double junit_fail_below;	/* NAN: reward-0 rollouts pass */
 	bool prom_strict;		/* metrics.prom promtool-clean */
 	unsigned concurrency;
@@ -90,6 +95,19 @@ struct cli_options {
 	const char *env_config;		/* JSON object text (validated) */
 	const char *out_dir;		/* NULL = runs/<job-id> */
 	const char *env_file;		/* NULL = .env when present */
+	/* the task app's environment (appenv.h) */
+	struct cli_list pass_env;	/* --pass-env NAME or GLOB */
+	struct cli_list set_env;	/* --env KEY=VALUE (no secrets) */
+	const char *app_env_file;	/* --app-env-file FILE */
+	bool inherit_env;		/* --inherit-env (local mode) */
+	/* policy.config (policy_config.h) */
+	const char *policy_config;	/* --policy-config, a JSON object */
+	double temperature;		/* --temperature; < 0 = unset */
+	unsigned max_tokens;		/* --max-tokens; 0 = unset */
+	unsigned max_turns;		/* --max-turns; 0 = unset */
+	/* sandbox network (sandbox modes) */
+	struct cli_list network_allow;	/* --network-allow CIDR */
+	bool network_block_all;		/* --network-block-all */
 	const char *ca_cert;		/* --ca-cert, or NULL */
 	bool quiet, verbose, no_progress, json;
 	bool help, version;

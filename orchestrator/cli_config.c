@@ -144,11 +144,13 @@ static enum rv_code cfg_value(struct cfg_reader *r, const struct cli_opt *o,
 		rv_buf_adds(out, cfg_scalar(r));
 		return RV_OK;
 	case YAML_SEQUENCE_START_EVENT:
-		if (o->kind != CLI_SEED_LIST)
+		if (o->kind != CLI_SEED_LIST &&
+		    !(o->kind == CLI_LIST && (o->flags & CLI_COMMAS)))
 			break;
 		return cfg_sequence(r, out, o->name, err);
 	case YAML_MAPPING_START_EVENT:
-		if (o->kind != CLI_JSON_OBJECT)
+		/* --env takes {KEY: VALUE} */
+		if (o->kind != CLI_JSON_OBJECT && o->kind != CLI_LIST)
 			break;
 		obj = json_object();
 		rc = cfg_object(r, obj, o->name, err);
@@ -165,7 +167,10 @@ static enum rv_code cfg_value(struct cfg_reader *r, const struct cli_opt *o,
 	return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' takes %s",
 		       r->path, cfg_line(r), o->name,
 		       o->kind == CLI_JSON_OBJECT ? "a mapping" :
-		       o->kind == CLI_SEED_LIST ? "a list or a text" :
+		       o->kind == CLI_LIST && !(o->flags & CLI_COMMAS) ?
+		       "a mapping or a text" :
+		       o->kind == CLI_SEED_LIST || o->kind == CLI_LIST ?
+		       "a list or a text" :
 		       "one plain value");
 }
 

@@ -1,11 +1,16 @@
 /* cli_opts: the option table and its setters (see cli_opts.h). */
 #include "cli_opts.h"
 
+#include "appenv.h"
 #include "cli.h"
+#include "policy_config.h"
 #include "rv_alloc.h"
+#include "rv_json.h"
+#include "rv_net.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -18,15 +23,50 @@
 #define G_SEEDS "Seeds and rollouts"
 #define G_EVAL "Eval outcome"
 #define G_APP "Task app"
+#define G_ENV "The task app's environment"
 #define G_OUT "Output"
 #define G_CONF "Configuration"
+
+/* --network-allow: an IPv4 CIDR, as Daytona's networkAllowList takes. */
+static enum rv_code cli_check_cidr(const char *s, const char *where,
+				   struct rv_err *err)
+{
+	uint32_t addr;
+	unsigned prefix;
+	int r = rv_net_cidr4(s, &addr, &prefix);
+
+	if (r == RV_NET_CIDR_HOST_BITS)
+		return rv_errf(err, RV_ERR_USAGE, "invalid value '%s' for %s: "
+			       "bits beyond the /%u prefix are set", s, where,
+			       prefix);
+	if (r != RV_NET_CIDR_OK)
+		return rv_errf(err, RV_ERR_USAGE, "invalid value '%s' for %s: "
+			       "expected an IPv4 address or CIDR such as "
+			       "10.0.2.2/32", s, where);
+	return RV_OK;
+}
+
+/* An --allow-status value: a success_status name. */
+static enum rv_code cli_check_status(const char *s, const char *where,
+				     struct rv_err *err)
+{
+	size_t len = strlen(s);
+
+	if (!len || len > 64 || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+				       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				       "_-.") != len)
+		return rv_errf(err, RV_ERR_USAGE, "invalid status '%.80s' in "
+			       "%s: expected names such as timeout,failure",
+			       s, where);
+	return RV_OK;
+}
 
 static const struct cli_opt cli_table[] = {
 	{ "provider", 0, CLI_PROVIDER, F(provider), 0, 0, CLI_BRIEF, "NAME",
 	  G_MODE, "where the task app runs: local, daytona, ... (each is also "
 	  "a flag: --local, --daytona)" },
 	{ "lite", 0, CLI_FLAG, F(lite), 0, 0, CLI_BRIEF, NULL, G_MODE,
-	  "use an offline server started for the job (no account)" },
+	  "an offline server started for the job (no account)" },
 	{ "sandboxes", 0, CLI_UINT, F(sandboxes), 1, CLI_MAX_SANDBOXES,
 	  CLI_SANDBOX | CLI_BRIEF, "M", G_SANDBOX, "spread the seeds over M "
 	  "sandboxes (at most 64)" },
@@ -54,10 +94,15 @@ static const struct cli_opt cli_table[] = {
 	{ "keep", 0, CLI_FLAG, F(keep), 0, 0, CLI_SANDBOX, NULL, G_SANDBOX,
 	  "leave the sandboxes and apps up and print how to reach them "
 	  "('runeval reap --job ID' deletes them)" },
+	{ "network-allow", 0, CLI_LIST, F(network_allow), 0, 0,
+	  CLI_SANDBOX | CLI_COMMAS, "CIDR", G_SANDBOX, "let the sandbox reach "
+	  "CIDR, repeatable (on daytona-lite, 10.0.2.2 is its host)" },
+	{ "network-block-all", 0, CLI_FLAG, F(network_block_all), 0, 0,
+	  CLI_SANDBOX, NULL, G_SANDBOX, "no egress from the sandbox at all" },
 	{ "seeds", 0, CLI_SEEDS, 0, 1, CLI_MAX_SEEDS, CLI_BRIEF, "N", G_SEEDS,
 	  "seeds 0..N-1" },
 	{ "seed-list", 0, CLI_SEED_LIST, 0, 0, 0, CLI_BRIEF, "LIST", G_SEEDS,
-	  "explicit seeds, e.g. 0,3,10-19 (a repeat needs --epochs)" },
+	  "explicit seeds, e.g. 0,3,10-19 (repeats: --epochs)" },
 	{ "epochs", 0, CLI_UINT, F(epochs), 1, CLI_MAX_SEEDS, CLI_BRIEF, "N",
 	  G_SEEDS, "run each seed N times (default 1): pass@k, k <= N" },
 	{ "concurrency", 0, CLI_UINT, F(concurrency), 1, 1024, CLI_BRIEF, "K",
@@ -68,6 +113,15 @@ static const struct cli_opt cli_table[] = {
 	  "policy.config.model" },
 	{ "inference-url", 0, CLI_STR, F(inference_url), 0, 0, 0, "URL",
 	  G_SEEDS, "policy.config.inference_url" },
+	{ "policy-config", 0, CLI_JSON_OBJECT, F(policy_config), 0, 0, 0,
+	  "JSON", G_SEEDS, "merged into policy.config (no credentials: pass "
+	  "the model's key with --pass-env)" },
+	{ "temperature", 0, CLI_NUM, F(temperature), 0, 2, 0, "T", G_SEEDS,
+	  "policy.config.temperature (0 to 2)" },
+	{ "max-tokens", 0, CLI_UINT, F(max_tokens), 1, 1000000, 0, "N",
+	  G_SEEDS, "policy.config.max_tokens" },
+	{ "max-turns", 0, CLI_UINT, F(max_turns), 1, 100, 0, "N", G_SEEDS,
+	  "policy.config.max_turns" },
 	{ "timeout", 0, CLI_SECS, F(timeout_s), 0, 0, 0, "SECS", G_SEEDS,
 	  "per rollout (default 600)" },
 	{ "retries", 0, CLI_UINT, F(retries), 0, 100, 0, "N", G_SEEDS,
@@ -83,10 +137,10 @@ static const struct cli_opt cli_table[] = {
 	  G_SEEDS, "env.config, a JSON object (default {})" },
 	{ "pass-threshold", 0, CLI_REWARD, F(pass_threshold), 0, 0, 0, "R",
 	  G_EVAL, "a rollout passes at reward >= R (default 1)" },
-	{ "allow-status", 0, CLI_STR, F(allow_status_list), 0, 0, 0, "LIST",
-	  G_EVAL, "success_status values that are no pipeline failure, e.g. "
-	  "timeout,failure (default: only success; a missing status counts as "
-	  "success)" },
+	{ "allow-status", 0, CLI_LIST, F(allow_status), 0, 0, CLI_COMMAS,
+	  "NAME[,NAME]", G_EVAL, "success_status values that are no pipeline "
+	  "failure, e.g. timeout,failure; repeatable (default: only success; "
+	  "a missing status counts as success)" },
 	{ "junit-fail-below", 0, CLI_REWARD, F(junit_fail_below), 0, 0, 0,
 	  "R", G_EVAL, "the job's junit.xml fails rollouts with reward < R "
 	  "(default: a reward of 0 passes)" },
@@ -96,12 +150,23 @@ static const struct cli_opt cli_table[] = {
 	{ "app", 0, CLI_STR, F(app_dir), 0, 0, CLI_BRIEF, "DIR", G_APP,
 	  "the task app's directory (default: the bundled one)" },
 	{ "start", 0, CLI_STR, F(start_cmd), 0, 0, 0, "CMD", G_APP,
-	  "shell command that starts it, with PORT and ENVIRONMENT_API_KEY "
-	  "set (default: DIR/start.sh, or the bundled taskapp)" },
+	  "shell command that starts it, with PORT, ENVIRONMENT_API_KEY and "
+	  "what is passed set (default: DIR/start.sh, or the bundled "
+	  "taskapp)" },
 	{ "port", 0, CLI_INT, F(port), 1, 65535, 0, "N", G_APP,
 	  "the port it listens on (default: a free one; 8000 in a sandbox)" },
 	{ "health-timeout", 0, CLI_SECS, F(health_timeout_s), 0, 0, 0,
 	  "SECS", G_APP, "wait this long for GET /health (default 30)" },
+	{ "pass-env", 0, CLI_LIST, F(pass_env), 0, 0, CLI_BRIEF | CLI_COMMAS,
+	  "NAME", G_ENV, "forward NAME (or a glob: 'OPENAI_*') to the task "
+	  "app, in every mode; its value is a secret; repeatable" },
+	{ "env", 0, CLI_LIST, F(set_env), 0, 0, 0, "KEY=VALUE", G_ENV,
+	  "a plain setting for the task app (recorded); repeatable" },
+	{ "app-env-file", 0, CLI_STR, F(app_env_file), 0, 0, 0, "FILE", G_ENV,
+	  "KEY=VALUE lines for the task app, as secrets" },
+	{ "inherit-env", 0, CLI_FLAG, F(inherit_env), 0, 0, 0, NULL, G_ENV,
+	  "local mode: the task app gets runeval's whole environment, not "
+	  "the clean one" },
 	{ "out", 0, CLI_STR, F(out_dir), 0, 0, CLI_BRIEF, "DIR", G_OUT,
 	  "results directory (default runs/<job-id>)" },
 	{ "force", 0, CLI_FLAG, F(force), 0, 0, 0, NULL, G_OUT,
@@ -217,25 +282,6 @@ static enum rv_code cli_set_long(long *v, const char *s, long lo, long hi,
 	return RV_OK;
 }
 
-/* A finite number: seconds (> 0, up to a week), or a reward (within
-   -1e9 and 1e9). */
-static enum rv_code cli_set_double(double *v, const char *s, bool secs,
-				   const char *where, struct rv_err *err)
-{
-	char *end;
-	double x;
-
-	errno = 0;
-	x = strtod(s, &end);
-	if (!*s || *end || errno || !isfinite(x) ||
-	    (secs ? x <= 0 || x > 7 * 86400 : fabs(x) > 1e9))
-		return cli_bad(err, where, s, secs ?
-			       "seconds > 0 (up to a week)" :
-			       "a reward, a number within -1e9 and 1e9");
-	*v = x;
-	return RV_OK;
-}
-
 /* --seeds N: seeds 0..N-1 (replacing any earlier seeds). */
 static enum rv_code cli_set_seeds(struct cli_options *opt, const char *s,
 				  const char *where, struct rv_err *err)
@@ -272,19 +318,121 @@ static enum rv_code cli_set_seed_list(struct cli_options *opt,
 	return RV_OK;
 }
 
-static enum rv_code cli_set_cpus(double *v, const char *s, const char *where,
-				 struct rv_err *err)
+/* A number within [lo, hi]; want says what is expected. */
+static enum rv_code cli_set_double(double *v, const char *s, double lo,
+				   double hi, const char *want,
+				   const char *where, struct rv_err *err)
 {
 	char *end;
 	double x;
 
 	errno = 0;
 	x = strtod(s, &end);
-	if (!*s || *end || errno || !isfinite(x) || x < 0.01 || x > 1024)
-		return cli_bad(err, where, s, "a number of CPUs from 0.01 to "
-			       "1024");
+	if (!*s || *end || errno || !isfinite(x) || x < lo || x > hi)
+		return cli_bad(err, where, s, want);
 	*v = x;
 	return RV_OK;
+}
+
+static enum rv_code cli_set_num(double *v, const char *s, long lo, long hi,
+				const char *where, struct rv_err *err)
+{
+	char want[80];
+
+	snprintf(want, sizeof(want), "a number from %ld to %ld", lo, hi);
+	return cli_set_double(v, s, (double)lo, (double)hi, want, where, err);
+}
+
+static enum rv_code cli_set_cpus(double *v, const char *s, const char *where,
+				 struct rv_err *err)
+{
+	return cli_set_double(v, s, 0.01, 1024, "a number of CPUs from 0.01 "
+			      "to 1024", where, err);
+}
+
+typedef enum rv_code (*cli_check_fn)(const char *s, const char *where,
+				     struct rv_err *err);
+
+/* The check of each value of o, or NULL (RV_ERR_USAGE naming where). */
+static cli_check_fn cli_check_of(const struct cli_opt *o)
+{
+	if (o->off == F(network_allow))
+		return cli_check_cidr;
+	if (o->off == F(allow_status))
+		return cli_check_status;
+	if (o->off == F(policy_config))
+		return policy_config_check;
+	if (o->off == F(pass_env))
+		return appenv_check_pass;
+	if (o->off == F(set_env))
+		return appenv_check_set;
+	return NULL;
+}
+
+/* Add one value to l (s outlives opt), after the row's check. */
+static enum rv_code cli_list_add(struct cli_list *l, const struct cli_opt *o,
+				 const char *s, const char *where,
+				 struct rv_err *err)
+{
+	cli_check_fn check = cli_check_of(o);
+	enum rv_code rc = check ? check(s, where, err) : RV_OK;
+
+	if (rc != RV_OK)
+		return rc;
+	l->v = rv_xreallocarray(l->v, l->n + 2, sizeof(*l->v));
+	l->v[l->n++] = s;
+	l->v[l->n] = NULL;
+	return RV_OK;
+}
+
+/* {KEY: VALUE} (a mapping of the configuration file): "KEY=VALUE"s. */
+static enum rv_code cli_list_add_object(struct cli_options *opt,
+					struct cli_list *l,
+					const struct cli_opt *o, const char *s,
+					const char *where, struct rv_err *err)
+{
+	json_t *obj = rv_json_parse(s, strlen(s), where, err), *v;
+	enum rv_code rc = obj ? RV_OK : RV_ERR_USAGE;
+	const char *k;
+
+	json_object_foreach(obj, k, v) {
+		char *text = json_is_string(v) ? NULL : rv_json_dumps(v);
+		char *kv = rv_xasprintf("%s=%s", k, text ? text :
+					json_string_value(v));
+
+		rc = cli_list_add(l, o, cli_options_keep(opt, kv), where, err);
+		free(kv);
+		free(text);
+		if (rc != RV_OK)
+			break;
+	}
+	json_decref(obj);
+	return rc;
+}
+
+/* A CLI_LIST value: one, "a,b" (CLI_COMMAS) or {KEY: VALUE}. */
+static enum rv_code cli_set_list(struct cli_options *opt,
+				 const struct cli_opt *o, const char *s,
+				 enum cli_src src, const char *where,
+				 struct rv_err *err)
+{
+	struct cli_list *l = (struct cli_list *)((char *)opt + o->off);
+	enum rv_code rc = RV_OK;
+	char *copy, *save = NULL, *item;
+
+	if (opt->src[o - cli_table] != src)
+		l->n = 0;	/* a later source replaces the list */
+	if (*s == '{')
+		return cli_list_add_object(opt, l, o, s, where, err);
+	if (!(o->flags & CLI_COMMAS) || !strchr(s, ','))
+		return cli_list_add(l, o, s, where, err);
+	copy = rv_xstrdup(s);
+	for (item = strtok_r(copy, ", ", &save); item && rc == RV_OK;
+	     item = strtok_r(NULL, ", ", &save))
+		rc = cli_list_add(l, o, cli_options_keep(opt, item), where,
+				  err);
+	free(copy);
+	return rc;
 }
 
 /* "512m", "2g", "1048576": bytes (k, m, g are binary units). */
@@ -354,7 +502,15 @@ enum rv_code cli_opt_set(struct cli_options *opt, const struct cli_opt *o,
 		break;
 	case CLI_STR:
 	case CLI_JSON_OBJECT:
-		*(const char **)field = s;
+		rc = cli_check_of(o) ? cli_check_of(o)(s, where, err) : RV_OK;
+		if (rc == RV_OK)
+			*(const char **)field = s;
+		break;
+	case CLI_NUM:
+		rc = cli_set_num((double *)field, s, o->lo, o->hi, where, err);
+		break;
+	case CLI_LIST:
+		rc = cli_set_list(opt, o, s, src, where, err);
 		break;
 	case CLI_UINT:
 	case CLI_INT:
@@ -364,10 +520,13 @@ enum rv_code cli_opt_set(struct cli_options *opt, const struct cli_opt *o,
 		else if (rc == RV_OK)
 			*(int *)field = (int)v;
 		break;
-	case CLI_SECS:
+	case CLI_SECS:	/* > 0: DBL_MIN, strtod refuses the subnormals */
+		rc = cli_set_double((double *)field, s, DBL_MIN, 7 * 86400,
+				    "seconds > 0 (up to a week)", where, err);
+		break;
 	case CLI_REWARD:
-		rc = cli_set_double((double *)field, s, o->kind == CLI_SECS,
-				    where, err);
+		rc = cli_set_double((double *)field, s, -1e9, 1e9, "a reward, "
+				    "a number within -1e9 and 1e9", where, err);
 		break;
 	case CLI_SEEDS:
 		rc = cli_set_seeds(opt, s, where, err);
@@ -420,6 +579,15 @@ void cli_opt_value(const struct cli_options *opt, const struct cli_opt *o,
 	case CLI_REWARD:
 		if (!isnan(*(const double *)field))
 			rv_buf_addf(out, "%.17g", *(const double *)field);
+		break;
+	case CLI_NUM:
+		if (*(const double *)field >= 0)
+			rv_buf_addf(out, "%g", *(const double *)field);
+		break;
+	case CLI_LIST:
+		for (size_t i = 0; i < ((const struct cli_list *)field)->n; i++)
+			rv_buf_addf(out, "%s%s", i ? "," : "",
+				    ((const struct cli_list *)field)->v[i]);
 		break;
 	case CLI_SEEDS:
 	case CLI_SEED_LIST:

@@ -10,7 +10,13 @@
  * Values come from four places, later ones winning: the defaults, the
  * configuration file, the environment (which the .env file fills without
  * overriding what is set), the command line.  cli_opt_set() applies one
- * value from any of them and records where it came from.
+ * value from any of them and records where it came from.  An option
+ * given more than once (CLI_LIST: --pass-env, --env, --network-allow,
+ * --allow-status)
+ * collects its values, from one source: a later source's replace them.
+ * In the configuration file such an option takes a list (--env also a
+ * mapping: {KEY: VALUE}), in the environment a text split at commas
+ * (CLI_COMMAS) or one value.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_CLI_OPTS_H
 #define RUNEVAL_ORCHESTRATOR_CLI_OPTS_H
@@ -34,6 +40,9 @@ enum cli_kind {
 	CLI_SEED_LIST,		/* --seed-list 0,3,10-19 */
 	CLI_PROVIDER,		/* --provider NAME (and the aliases) */
 	CLI_JSON_OBJECT,	/* a JSON object's text (const char *) */
+	CLI_NUM,		/* double, lo..hi */
+	CLI_LIST,		/* struct cli_list: each value is added; a
+				   later source replaces an earlier one's */
 	CLI_COUNT_OR_PCT,	/* N, or P% (of the seeds): max_failures */
 	CLI_REWARD,		/* double, a reward within -1e9 and 1e9 */
 	CLI_CPUS,		/* double, 0.01..1024 */
@@ -52,6 +61,7 @@ enum cli_src {
 #define CLI_SANDBOX	(1u << 0)	/* meaningful in a sandbox mode only */
 #define CLI_BRIEF	(1u << 1)	/* shown by the one-screen --help */
 #define CLI_ARGV_ONLY	(1u << 2)	/* not from the file or environment */
+#define CLI_COMMAS	(1u << 3)	/* CLI_LIST: "a,b" is two values */
 
 struct cli_opt {
 	const char *name;		/* long option, and the config key */

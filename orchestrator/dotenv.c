@@ -157,8 +157,10 @@ static void dotenv_setenv(void *arg, const char *key, const char *value)
 	setenv(key, value, 0);
 }
 
-enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
-			 struct rv_err *err)
+enum rv_code dotenv_parse_file(const char *path, bool required,
+			       void (*set)(void *arg, const char *key,
+					   const char *value),
+			       void *arg, bool *loaded, struct rv_err *err)
 {
 	struct rv_buf text = RV_BUF_INIT;
 	FILE *f = fopen(path, "r");
@@ -180,11 +182,17 @@ enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
 		rc = rv_errf(err, RV_ERR_CONFIG, "cannot read env file '%s': %s",
 			     path, strerror(errno));
 	else
-		rc = dotenv_parse(path, text.data, text.len, dotenv_setenv,
-				  NULL, err);
+		rc = dotenv_parse(path, text.data, text.len, set, arg, err);
 	if (loaded)
 		*loaded = rc == RV_OK;
 	fclose(f);
 	rv_buf_release(&text);
 	return rc;
+}
+
+enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
+			 struct rv_err *err)
+{
+	return dotenv_parse_file(path, required, dotenv_setenv, NULL, loaded,
+				 err);
 }

@@ -38,6 +38,15 @@ enum rv_code dotenv_parse(const char *name, const char *data, size_t len,
 				      const char *value),
 			  void *arg, struct rv_err *err);
 
+/*
+ * dotenv_parse() of the file path, with dotenv_load()'s rule for a
+ * missing one (RV_OK when !required, *loaded false; loaded may be NULL).
+ */
+enum rv_code dotenv_parse_file(const char *path, bool required,
+			       void (*set)(void *arg, const char *key,
+					   const char *value),
+			       void *arg, bool *loaded, struct rv_err *err);
+
 /* Does this variable name look like it holds a secret? */
 bool dotenv_name_is_secret(const char *name);
 

@@ -186,8 +186,9 @@ void eval_config_json(json_t *config, const struct cli_options *opt)
 {
 	json_t *allow = json_array();
 
-	for (size_t i = 0; opt->allow_status[i]; i++)
-		json_array_append_new(allow, json_string(opt->allow_status[i]));
+	for (size_t i = 0; i < opt->allow_status.n; i++)
+		json_array_append_new(allow,
+				      json_string(opt->allow_status.v[i]));
 	json_object_set_new(config, "epochs", json_integer(opt->epochs));
 	json_object_set_new(config, "pass_threshold",
 			    json_real(opt->pass_threshold));

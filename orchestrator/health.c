@@ -207,6 +207,13 @@ static enum rv_code health_attempt(struct health_ctx *c, struct rv_err *err)
 		rc = rv_errf(err, RV_ERR_AUTH, "task app rejected the key "
 			     "(HTTP %ld unauthorised): it expects a different "
 			     "ENVIRONMENT_API_KEY", resp.status);
+	} else if (resp.status == 503 && strstr(resp.body.data,
+						"missing_environment_api_key")) {
+		/* it will not get one by waiting */
+		rc = rv_errf(err, RV_ERR_AUTH, "task app has no key (HTTP 503 "
+			     "missing_environment_api_key): ENVIRONMENT_API_KEY "
+			     "did not reach it; does its start command keep "
+			     "its environment?");
 	} else if (resp.status != 200) {
 		snprintf(c->last, sizeof(c->last), "HTTP %ld", resp.status);
 		rc = RV_ERR_AGAIN;

@@ -24,6 +24,7 @@
 
 #define JOB_STOP_GRACE_MS 3000
 #define JOB_MAX_CREATING 8	/* sandbox creates in flight at once */
+#define JOB_INFO_TIMEOUT_MS 10000	/* GET /info, after /health */
 #define JOB_ALIVE_TIMEOUT_MS 3000	/* is a silent app still up? */
 #define JOB_REPLACE_BASE_MS 200	/* pause before a replacement */
 #define JOB_REPLACE_CAP_MS 2000
@@ -59,8 +60,7 @@ struct job_shard {
 	char name[96];			/* client-chosen sandbox name */
 	char label[64];			/* sandbox label of its spans */
 	char *log_path;
-	char *key_kv;
-	const char *app_env[2];
+	struct app_info info;		/* the app's /info */
 	struct rv_err err;		/* its first failure */
 	enum rv_phase failed_phase;
 	struct rv_err teardown_err;	/* its first failed teardown */
@@ -129,13 +129,63 @@ static void job_shard_name(struct job_shard *sh)
 	snprintf(sh->label, sizeof(sh->label), "%.63s", sh->name);
 }
 
+/*
+ * The headers of every request to the app: the key (*key_header, for
+ * the caller to free), Content-Type when json, the preview's; NULL-ended,
+ * malloc'ed.
+ */
+static const char **job_app_headers(const struct job_shard *sh, bool json,
+				    char **key_header)
+{
+	const char *const *pv = (const char *const *)sh->app.preview.headers;
+	size_t n = 0, k = 0;
+	const char **h;
+
+	while (pv && pv[n])
+		n++;
+	h = rv_xcalloc(n + 3, sizeof(*h));
+	*key_header = rv_xasprintf("X-API-Key: %s", sh->job->api_key);
+	h[k++] = *key_header;
+	if (json)
+		h[k++] = "Content-Type: application/json";
+	for (size_t j = 0; j < n; j++)
+		h[k++] = pv[j];
+	return h;
+}
+
+/*
+ * The health step: healthy, then who the app is (GET /info) and
+ * whether it offers --policy, so that a typo fails before any rollout.
+ */
+static enum rv_code job_wait_ready(struct mode_app *app, void *arg,
+				   struct rv_err *err)
+{
+	struct job_shard *sh = arg;
+	enum rv_code rc = health_wait(app, &sh->health, err);
+	char *key_header;
+	const char **h;
+
+	if (rc != RV_OK)
+		return rc;
+	h = job_app_headers(sh, false, &key_header);
+	app_info_fetch(app->preview.url, h, JOB_INFO_TIMEOUT_MS, &sh->info);
+	free(h);
+	free(key_header);
+	return app_info_check_policy(&sh->info, sh->job->opt->policy, err);
+}
+
 /* A fresh mode_app for the slot's next sandbox (or app). */
 static void job_shard_app(struct job_shard *sh)
 {
 	struct job *job = sh->job;
 	bool sandboxed = job_sandboxed(job);
 
+	/* what the mode_app of the last sandbox holds (job_shard_release
+	   frees the last one's) */
 	free(sh->app.kept_note);
+	free(sh->app.fail_tail);
+	free(sh->app.fail_log);
+	free(sh->app.snapshot);
 	memset(&sh->app, 0, sizeof(sh->app));
 	free(sh->log_path);
 	sh->log_path = NULL;
@@ -148,13 +198,14 @@ static void job_shard_app(struct job_shard *sh)
 	sh->app.setup_cmd = job->opt->setup_cmd;
 	sh->app.bundle = job->bundle;
 	sh->app.port = job->port;
-	sh->app.env = sh->app_env;
+	sh->app.env = (const char *const *)job->appenv.kv;
+	sh->app.inherit_env = job->opt->inherit_env;
 	/* a sandbox's log goes to its own directory once it has an id */
 	sh->app.log_path = sandboxed ? NULL : job->log_path;
 	sh->app.stop_grace_ms = JOB_STOP_GRACE_MS;
 	sh->app.step_timeout_ms = (long)(job->opt->timeout_s * 1000.0);
-	sh->app.wait_healthy = health_wait;
-	sh->app.wait_healthy_arg = &sh->health;
+	sh->app.wait_healthy = job_wait_ready;
+	sh->app.wait_healthy_arg = sh;
 	sh->app.cancel = &signals_stop;
 	sh->app.journal = sandboxed ? job_journal : NULL;
 	sh->app.journal_arg = sh;
@@ -190,8 +241,8 @@ static void job_shard_init(struct job_shard *sh, struct job *job,
 	/* provider-side backstops: idle stop, then delete on stop */
 	sh->pcfg.auto_stop_min = (long)(job->opt->timeout_s / 60.0) + 30;
 	sh->pcfg.auto_delete_min = job->opt->keep ? -1 : 0;
-	sh->key_kv = rv_xasprintf("ENVIRONMENT_API_KEY=%s", job->api_key);
-	sh->app_env[0] = sh->key_kv;
+	sh->pcfg.network_allow = job->opt->network_allow.v;
+	sh->pcfg.network_block_all = job->opt->network_block_all;
 	sh->health.api_key = job->api_key;
 	sh->health.timeout_ms = (long)(job->opt->health_timeout_s * 1000.0);
 	sh->health.cancel = &signals_stop;
@@ -205,7 +256,7 @@ static void job_shard_release(struct job_shard *sh)
 	provider_attempts_release(&sh->attempts);
 	health_wait_release(&sh->health);
 	free(sh->log_path);
-	free(sh->key_kv);
+	app_info_release(&sh->info);
 	free(sh->app.kept_note);
 	free(sh->kept);
 	free(sh->app.fail_tail);
@@ -435,11 +486,10 @@ static bool job_app_alive(void *arg)
 	return rc == RV_OK || rc == RV_ERR_INTR;
 }
 
-/* RV_ERR_CONNECT when the sandbox was lost (its rollouts requeued). */
 /*
  * Once every record is final (the first shard whose rollouts drained),
- * and only once: ask the app for its name and version and for the tasks
- * of the seeds whose answers named none (taskinfo.h).
+ * and only once: ask the app for the tasks of the seeds whose answers
+ * named none (taskinfo.h).
  */
 static void job_taskinfo(struct job_shard *sh, const char *base_url,
 			 const char *const *headers)
@@ -453,22 +503,24 @@ static void job_taskinfo(struct job_shard *sh, const char *base_url,
 	job_unlock(job);
 	if (mine)
 		taskinfo_fill(base_url, headers, job->rollouts, job->n_rollouts,
-			      &job->app_info, &signals_stop);
+			      &signals_stop);
 }
 
+/* RV_ERR_CONNECT when the sandbox was lost (its rollouts requeued). */
 static enum rv_code job_rollouts(struct job_shard *sh)
 {
 	struct job *job = sh->job;
 	const struct cli_options *opt = job->opt;
-	size_t n = 0, i;
+	size_t i;
 	struct rv_err e = RV_ERR_INIT;
-	char *key_header = rv_xasprintf("X-API-Key: %s", job->api_key);
-	const char **headers;
+	char *key_header;
+	const char **headers = job_app_headers(sh, true, &key_header);
 	struct rollouts_config rc = {
 		.base_url = sh->app.preview.url, .job_id = job->id,
 		.pool = sh->app.preview.pool,
 		.policy = opt->policy, .model = opt->model,
 		.inference_url = opt->inference_url,
+		.policy_config = job->policy_config,
 		.env_name = opt->env_name, .env_config = job->env_config,
 		.concurrency = opt->concurrency,
 		.timeout_ms = (long)(opt->timeout_s * 1000.0),
@@ -480,13 +532,6 @@ static enum rv_code job_rollouts(struct job_shard *sh)
 	};
 	enum rv_code r;
 
-	while (sh->app.preview.headers && sh->app.preview.headers[n])
-		n++;
-	headers = rv_xcalloc(n + 3, sizeof(*headers));
-	headers[0] = key_header;
-	headers[1] = "Content-Type: application/json";
-	for (size_t j = 0; j < n; j++)
-		headers[2 + j] = sh->app.preview.headers[j];
 	rc.headers = headers;
 	job_console_begin(sh, RV_PHASE_ROLLOUTS);
 	i = spans_begin(&sh->spans, rv_phase_name(RV_PHASE_ROLLOUTS), sh->label,
@@ -619,7 +664,10 @@ static void *job_shard_run(void *arg)
 		if (rc != RV_OK)	/* a failed sandbox is never kept */
 			sh->app.keep = false;
 		job_teardown(sh);
-		if (rc == RV_OK || rc == RV_ERR_INTR || signals_stop)
+		/* a configuration the app refused (--policy): no other
+		   sandbox would take it */
+		if (rc == RV_OK || rc == RV_ERR_INTR || rc == RV_ERR_USAGE ||
+		    signals_stop)
 			break;
 		if (!healthy)
 			job_check_down(job);
@@ -677,9 +725,11 @@ static void job_conclude(struct job *job)
 		job->failed_phase = RV_PHASE_TEARDOWN;
 	} else if (unfinished && job->err.code != RV_OK &&
 		   (!stopped || job->gave_up)) {
-		/* seeds left that no sandbox could run */
+		/* seeds left that no sandbox could run; a configuration
+		   only the app could check (--policy) is a usage error */
 		job->status = JOB_ERROR;
-		job->exit_code = CLI_EXIT_INFRA;
+		job->exit_code = job->err.code == RV_ERR_USAGE ?
+			CLI_EXIT_USAGE : CLI_EXIT_INFRA;
 		if (job->gave_up)
 			rv_err_prefix(&job->err, "%s; the first failure", why);
 	} else if (failed || pipeline) {
@@ -769,6 +819,8 @@ static void job_shard_merge(struct job *job, struct job_shard *sh)
 		 sizeof(job->shards->name), "%s", sh->name);
 	snprintf(job->shards[job->n_shards++].label,
 		 sizeof(job->shards->label), "%s", sh->label);
+	if (sh->info.known && !job->app_info.known)
+		app_info_take(&job->app_info, &sh->info);
 	if (sh->kept) {
 		char *all = job->kept ? rv_xasprintf("%s\n%s", job->kept,
 						     sh->kept) :
@@ -869,13 +921,14 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	out->start_cmd = job->start_cmd;
 	out->port = job->port > 0 ? job->port : 0;
 	out->env_config = job->env_config;
+	out->appenv = &job->appenv;
+	out->policy_config = job->policy_config;
+	out->app_info = &job->app_info;
 	rv_redact_hint(job->api_key, out->key_hint, sizeof(out->key_hint));
 	out->key_minted = job->key_minted;
 	out->out_dir = job->out_dir;
 	out->result_path = job->out_is_temp ? NULL : job->result_path;
 	out->log_path = job->log_path;
-	out->app_name = job->app_info.name;
-	out->app_version = job->app_info.version;
 	out->shards = job->shards;
 	out->n_shards = job->n_shards;
 	out->status = job->status;

@@ -10,7 +10,8 @@
  * job_prepare() resolves everything that can be wrong before anything
  * starts: the job id, the results directory, the task app and its start
  * command, ENVIRONMENT_API_KEY (minted when unset, registered for
- * redaction).  job_run() runs the mode's bring-up steps, the rollouts
+ * redaction), the app's environment (appenv.h) and policy.config
+ * (policy_config.h).  job_run() runs the mode's bring-up steps, the rollouts
  * and the teardown, each a timed span, and fills status and exit code.
  * Writing result.json and printing are the caller's (result.h,
  * console.h).
@@ -22,6 +23,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "appenv.h"
+#include "appinfo.h"
 #include "cli.h"
 #include "health.h"
 #include "lite_launch.h"
@@ -49,6 +52,9 @@ struct job {
 	char *log_path;			/* <out>/taskapp.log */
 	char *api_key;			/* secret: never printed */
 	bool key_minted;
+	struct appenv appenv;		/* the app's environment */
+	char *policy_config;		/* policy.config, JSON text */
+	struct app_info app_info;	/* the app's /info, once read */
 	char *app_desc;			/* "bundled" or the --app dir */
 	char *app_dir;			/* where the start command runs */
 	char *start_cmd;
@@ -92,9 +98,7 @@ struct job {
 	struct rollout *rollouts;	/* per seed and epoch (eval_plan) */
 	size_t n_rollouts;
 	struct health_wait health;
-	struct taskinfo_app app_info;	/* GET /info, once the rollouts are
-					   done (taskinfo_asked) */
-	bool taskinfo_asked;
+	bool taskinfo_asked;		/* GET /task_info done (taskinfo.h) */
 	struct outcome_shard *shards;	/* every shard, in order */
 	size_t n_shards;
 

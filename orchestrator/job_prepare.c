@@ -3,6 +3,7 @@
 
 #include "eval.h"
 #include "mode.h"
+#include "policy_config.h"
 #include "provider.h"
 #include "rv_alloc.h"
 #include "rv_fs.h"
@@ -294,6 +295,10 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 	job->env_config = opt->env_config ? opt->env_config : "{}";
 	job_make_id(job);
 	job_resolve_key(job);
+	rc = appenv_build(opt, job->api_key, &job->appenv, err);
+	if (rc != RV_OK)
+		return rc;
+	job->policy_config = policy_config_build(opt);
 	rc = job_resolve_app(job, err);
 	if (rc != RV_OK)
 		return rc;
@@ -318,7 +323,6 @@ void job_release(struct job *job)
 	free(job->rollouts);
 	spans_release(&job->spans);
 	health_wait_release(&job->health);
-	taskinfo_app_release(&job->app_info);
 	free(job->shards);
 	if (job->out_is_temp) {
 		struct rv_err e = RV_ERR_INIT;
@@ -330,6 +334,9 @@ void job_release(struct job *job)
 	free(job->result_path);
 	free(job->log_path);
 	free(job->api_key);
+	appenv_release(&job->appenv);
+	free(job->policy_config);
+	app_info_release(&job->app_info);
 	free(job->app_desc);
 	free(job->app_dir);
 	free(job->start_cmd);

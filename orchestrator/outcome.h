@@ -16,6 +16,8 @@
 
 #include "rv_phase.h"
 
+struct app_info;
+struct appenv;
 struct cli_options;
 struct rollout;
 struct spans;
@@ -57,13 +59,14 @@ struct job_outcome {
 	const char *start_cmd;
 	int port;			/* 0 when never known */
 	const char *env_config;		/* env.config, JSON object text */
+	const struct appenv *appenv;	/* the app's environment (names) */
+	const char *policy_config;	/* policy.config, JSON object text */
+	const struct app_info *app_info;	/* the app's /info */
 	char key_hint[64];		/* "3f9a...(64 chars)": never the key */
 	bool key_minted;
 	const char *out_dir;
 	const char *result_path;	/* NULL under --no-out */
 	const char *log_path;		/* the (first) task app log */
-	const char *app_name;		/* from GET /info, or NULL */
-	const char *app_version;	/* from GET /info, or NULL */
 	const struct outcome_shard *shards;	/* in shard order */
 	size_t n_shards;
 

@@ -37,7 +37,7 @@ void plan_print(const struct job *job, FILE *out)
 {
 	const struct cli_options *opt = job->opt;
 	bool sandboxed = job->mode->flags & MODE_SANDBOXED;
-	struct rv_buf seeds = RV_BUF_INIT;
+	struct rv_buf seeds = RV_BUF_INIT, names = RV_BUF_INIT;
 
 	fprintf(out, "runeval: dry run: nothing is started or created\n");
 	plan_line(out, "provider", "%s (%s mode)%s%s", job->provider_name,
@@ -68,15 +68,30 @@ void plan_print(const struct job *job, FILE *out)
 	plan_line(out, "seeds", "%zu (%s), %u in flight per sandbox%s",
 		  opt->n_seeds, seeds.data, opt->concurrency,
 		  job->n_sandboxes > 1 ? ", shared by the sandboxes" : "");
-	plan_line(out, "policy", "%s%s%s%s%s", opt->policy,
-		  opt->model ? ", model " : "", opt->model ? opt->model : "",
-		  opt->inference_url ? ", inference URL " : "",
-		  opt->inference_url ? opt->inference_url : "");
-	plan_line(out, "app env", "PORT, ENVIRONMENT_API_KEY (%s)",
+	plan_line(out, "policy", "%s (policy.config %s)", opt->policy,
+		  job->policy_config);
+	for (size_t i = 0; i < job->appenv.n_passed; i++)
+		rv_buf_addf(&names, ", %s", job->appenv.passed[i]);
+	for (size_t i = 0; i < opt->set_env.n; i++)
+		rv_buf_addf(&names, ", %.*s", (int)strcspn(opt->set_env.v[i],
+			    "="), opt->set_env.v[i]);
+	plan_line(out, "app env", "PORT, ENVIRONMENT_API_KEY (%s)%s%s",
 		  job->key_minted ? "minted for the job" :
-		  "from the environment");
+		  "from the environment", names.data, sandboxed ?
+		  " in an env file" : opt->inherit_env ?
+		  " on all of runeval's environment" :
+		  " on a clean environment");
+	if (opt->network_allow.n || opt->network_block_all) {
+		rv_buf_reset(&names);
+		for (size_t i = 0; i < opt->network_allow.n; i++)
+			rv_buf_addf(&names, "%s%s", i ? ", " : "",
+				    opt->network_allow.v[i]);
+		plan_line(out, "network", "%s", opt->network_block_all ?
+			  "no egress" : names.data);
+	}
 	plan_line(out, "outputs", "%s/ (result.json, the report's "
 		  "renderings, %s)", job->out_dir, sandboxed ?
 		  "sandbox-<id>/taskapp.log" : "taskapp.log");
 	rv_buf_release(&seeds);
+	rv_buf_release(&names);
 }

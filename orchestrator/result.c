@@ -1,6 +1,8 @@
 /* result: build and write result.json (see result.h). */
 #include "result.h"
 
+#include "appenv.h"
+#include "appinfo.h"
 #include "cli.h"
 #include "eval.h"
 #include "outcome.h"
@@ -119,7 +121,7 @@ static json_t *result_environment(const struct job_outcome *job)
 		memset(&u, 0, sizeof(u));
 	result_hash(u.nodename, hash);
 	return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:I, s:s}, s:s, s:s, "
-			 "s:o, s:o, s:o, s:o}",
+			 "s:o, s:o, s:o, s:o, s:o}",
 		"runeval_version", RUNEVAL_VERSION,
 		"runeval_git", RUNEVAL_GIT,
 		"host", "os", u.sysname, "kernel", u.release,
@@ -130,7 +132,34 @@ static json_t *result_environment(const struct job_outcome *job)
 		"target", result_str(job->target),
 		"api_url", result_str(job->api_url),
 		"server", result_str(job->server),
-		"image", result_image(job));
+		"image", result_image(job),
+		"task_app", app_info_json(job->app_info));
+}
+
+/*
+ * v (stolen) with every string redacted; null when v is NULL.  A flag's
+ * value holds no secret (the CLI refuses them), but one registered
+ * secret that turns up is still caught here.
+ */
+static json_t *result_redact_json(json_t *v)
+{
+	char *text, *red;
+	json_t *r;
+
+	if (!v)
+		return json_null();
+	text = rv_json_dumps(v);
+	json_decref(v);
+	if (!rv_redact_contains(text)) {
+		r = json_loads(text, 0, NULL);
+		free(text);
+		return r ? r : json_null();
+	}
+	red = rv_redact(text);
+	r = json_loads(red, 0, NULL);
+	free(red);
+	free(text);
+	return r ? r : json_pack("{s:b}", "redacted", 1);
 }
 
 /* --max-failures as given: N, "P%", or null. */
@@ -171,15 +200,6 @@ static void result_config_more(const struct job_outcome *job, json_t *c)
 	eval_config_json(c, o);
 }
 
-/* What the app said of itself (GET /info), or null. */
-static json_t *result_app(const struct job_outcome *job)
-{
-	if (!job->app_name && !job->app_version)
-		return json_null();
-	return json_pack("{s:o, s:o}", "name", result_str(job->app_name),
-			 "version", result_str(job->app_version));
-}
-
 /* The sandboxes, in shard order: {"shard", "name", "id"}. */
 static json_t *result_shards(const struct job_outcome *job)
 {
@@ -203,18 +223,26 @@ json_t *result_config_json(const struct job_outcome *job)
 	json_t *env_config = rv_json_parse(job->env_config,
 					   strlen(job->env_config),
 					   "env.config", NULL);
-	json_t *c;
+	json_t *policy_config = rv_json_parse(job->policy_config,
+					      strlen(job->policy_config),
+					      "policy.config", NULL);
+	json_t *network = json_array(), *c;
 
+	for (size_t i = 0; i < o->network_allow.n; i++)
+		json_array_append_new(network,
+				      json_string(o->network_allow.v[i]));
 	for (size_t i = 0; i < o->n_seeds; i++)
 		json_array_append_new(seeds, json_integer(o->seeds[i]));
-	c = json_pack("{s:o, s:I, s:i, s:o, s:o, s:o, s:f, s:f, s:o, "
-			 "s:o, s:o, s:o, s:o, s:s, s:b, s:o}",
+	c = json_pack("{s:o, s:I, s:i, s:o, s:o, s:o, s:o, s:f, s:f, s:o, "
+		      "s:o, s:o, s:o, s:o, s:s, s:b, s:o, s:o, "
+		      "s:{s:o, s:b}}",
 		"seeds", seeds,
 		"concurrency", (json_int_t)o->concurrency,
 		"sandboxes", (int)job->n_sandboxes,
 		"policy", result_str(o->policy),
 		"model", result_str(o->model),
 		"inference_url", result_str(o->inference_url),
+		"policy_config", result_redact_json(policy_config),
 		"timeout_s", o->timeout_s,
 		"health_timeout_s", o->health_timeout_s,
 		"env_name", result_str(o->env_name),
@@ -224,7 +252,10 @@ json_t *result_config_json(const struct job_outcome *job)
 		"port", job->port > 0 ? json_integer(job->port) : json_null(),
 		"environment_api_key", job->key_hint,
 		"environment_api_key_minted", job->key_minted,
-		"out", result_str(job->out_dir));
+		"out", result_str(job->out_dir),
+		"app_env", appenv_json(job->appenv, o),
+		"network", "allow", network,
+		"block_all", o->network_block_all);
 	if (c) {
 		result_config_more(job, c);
 		result_config_sandbox(job, c);
@@ -437,7 +468,6 @@ static bool result_emit(struct result_out *o, const struct job_outcome *job,
 		result_member(o, "environment", result_environment(job),
 			      false) &&
 		result_member(o, "config", result_config_json(job), false) &&
-		result_member(o, "app", result_app(job), false) &&
 		result_member(o, "sandboxes", result_shards(job), false) &&
 		result_spans(o, job) &&
 		result_rollouts(o, job) &&

@@ -1,6 +1,7 @@
 /* result_report: a job's renderings from memory (see result_report.h). */
 #include "result_report.h"
 
+#include "appinfo.h"
 #include "cli.h"
 #include "eval.h"
 #include "outcome.h"
@@ -26,6 +27,7 @@ static void result_report_job(struct report_set *set,
 	uint64_t end = job->end_ns ? job->end_ns : rv_now_ns();
 	struct report_job *j = report_add_job(set, job->id, job->result_path,
 					      REPORT_KIND_RESULT);
+	const struct app_info *ai = job->app_info;
 	char utc[40];
 
 	j->status = rv_xstrdup(job_status_name(job->status));
@@ -38,9 +40,9 @@ static void result_report_job(struct report_set *set,
 	j->mode = rv_xstrdup(job->mode);
 	j->provider = j->eval_provider = result_report_str(set, job->provider);
 	/* the eval's identity, as report_result.c reads it from the file */
-	j->app = rv_xstrdup(job->app_name ? job->app_name : job->app_desc);
-	j->app_version = job->app_version ? rv_xstrdup(job->app_version) :
-		NULL;
+	j->app = rv_xstrdup(ai->name ? ai->name : ai->id ? ai->id :
+			    job->app_desc);
+	j->app_version = ai->version ? rv_xstrdup(ai->version) : NULL;
 	j->policy = job->opt->policy ? rv_xstrdup(job->opt->policy) : NULL;
 	j->model = job->opt->model ? rv_xstrdup(job->opt->model) : NULL;
 	j->env_name = job->opt->env_name ? rv_xstrdup(job->opt->env_name) :

@@ -91,6 +91,56 @@ static char *resume_value(const json_t *v)
 	return NULL;
 }
 
+/* flag and each string of the array v. */
+static void resume_each(struct resume *rs, const char *flag, const json_t *v)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(v, i, x) {
+		if (!json_is_string(x))
+			continue;
+		resume_arg(rs, rv_xstrdup(flag));
+		resume_arg(rs, rv_xstrdup(json_string_value(x)));
+	}
+}
+
+/*
+ * What reaches the app and the sandbox's network (config.app_env,
+ * config.network, config.policy_config): passed names are passed again
+ * (their values from this environment), the rest as recorded.
+ */
+static void resume_rebuild_app(struct resume *rs, const json_t *c)
+{
+	const json_t *ae = json_object_get(c, "app_env");
+	const json_t *net = json_object_get(c, "network");
+	json_t *pc = json_deep_copy(json_object_get(c, "policy_config"));
+	const char *k, *file = json_string_value(json_object_get(ae, "file"));
+	json_t *v;
+
+	resume_each(rs, "--pass-env", json_object_get(ae, "passed"));
+	json_object_foreach(json_object_get(ae, "set"), k, v)
+		if (json_is_string(v))
+			resume_arg(rs, rv_xasprintf("--env=%s=%s", k,
+						    json_string_value(v)));
+	if (file) {
+		resume_arg(rs, rv_xstrdup("--app-env-file"));
+		resume_arg(rs, rv_xstrdup(file));
+	}
+	if (json_is_true(json_object_get(ae, "inherit")))
+		resume_arg(rs, rv_xstrdup("--inherit-env"));
+	resume_each(rs, "--network-allow", json_object_get(net, "allow"));
+	if (json_is_true(json_object_get(net, "block_all")))
+		resume_arg(rs, rv_xstrdup("--network-block-all"));
+	/* --policy gives "policy"; the rest is the object as it was */
+	json_object_del(pc, "policy");
+	if (json_object_size(pc)) {
+		resume_arg(rs, rv_xstrdup("--policy-config"));
+		resume_arg(rs, rv_json_dumps(pc));
+	}
+	json_decref(pc);
+}
+
 /* argv of the recorded job: what it was given, as options. */
 static enum rv_code resume_rebuild(struct resume *rs, struct rv_err *err)
 {
@@ -119,6 +169,7 @@ static enum rv_code resume_rebuild(struct resume *rs, struct rv_err *err)
 		resume_arg(rs, rv_xstrdup(resume_opts[i].flag));
 		resume_arg(rs, word);
 	}
+	resume_rebuild_app(rs, c);
 	if (app && strcmp(app, "bundled") &&
 	    json_is_string(json_object_get(c, "start"))) {
 		resume_arg(rs, rv_xstrdup("--start"));

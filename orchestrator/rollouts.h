@@ -118,6 +118,9 @@ struct rollouts_config {
 	const char *policy;		/* policy.config.policy */
 	const char *model;		/* or NULL */
 	const char *inference_url;	/* or NULL */
+	const char *policy_config;	/* the whole policy.config (JSON
+					   object text), or NULL: the three
+					   fields above */
 	const char *env_name;		/* or NULL */
 	const char *env_config;		/* JSON object text, or NULL: {} */
 	unsigned concurrency;

@@ -74,8 +74,13 @@ static char *rollouts_body(struct rollouts_run *run, const struct rollout *r)
 
 static json_t *rollouts_policy(const struct rollouts_config *cfg)
 {
-	json_t *c = json_object();
+	json_t *c = cfg->policy_config ? json_loads(cfg->policy_config, 0,
+						    NULL) : NULL;
 
+	if (json_is_object(c))
+		return json_pack("{s:o}", "config", c);
+	json_decref(c);
+	c = json_object();
 	json_object_set_new(c, "policy", json_string(cfg->policy ?
 						     cfg->policy : "reference"));
 	if (cfg->model)

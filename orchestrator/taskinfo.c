@@ -1,4 +1,4 @@
-/* taskinfo: GET /info and /task_info after the rollouts (see taskinfo.h). */
+/* taskinfo: GET /task_info after the rollouts (see taskinfo.h). */
 #include "taskinfo.h"
 
 #include "answer.h"
@@ -30,36 +30,6 @@ static json_t *taskinfo_get(const char *url, const char *const *headers)
 				  NULL);
 	rv_http_response_release(&resp);
 	return v;
-}
-
-/* The first string of paths in v, as answer_text(), or NULL. */
-static char *taskinfo_str(const json_t *v, const char *const *paths)
-{
-	for (; *paths; paths++) {
-		const char *s = rv_json_str(v, *paths);
-
-		if (s && *s)
-			return answer_text(s, ANSWER_NAME_MAX);
-	}
-	return NULL;
-}
-
-static void taskinfo_app(const char *base_url, const char *const *headers,
-			 struct taskinfo_app *app)
-{
-	static const char *const name[] = { "service.task.name",
-					    "service.task.id", NULL };
-	static const char *const version[] = { "service.version",
-					       "service.task.version", NULL };
-	char *url = rv_xasprintf("%s/info", base_url);
-	json_t *v = taskinfo_get(url, headers);
-
-	if (json_is_object(v)) {
-		app->name = taskinfo_str(v, name);
-		app->version = taskinfo_str(v, version);
-	}
-	json_decref(v);
-	free(url);
 }
 
 static int taskinfo_cmp(const void *a, const void *b)
@@ -139,16 +109,13 @@ static bool taskinfo_batch(const char *base_url, const char *const *headers,
 }
 
 void taskinfo_fill(const char *base_url, const char *const *headers,
-		   struct rollout *rs, size_t n, struct taskinfo_app *app,
-		   const volatile int *cancel)
+		   struct rollout *rs, size_t n, const volatile int *cancel)
 {
 	long *seeds;
 	size_t k;
 
 	if (!base_url || (cancel && *cancel))
 		return;
-	if (app)
-		taskinfo_app(base_url, headers, app);
 	seeds = rv_xcalloc(TASKINFO_MAX_SEEDS * 4 + 1, sizeof(*seeds));
 	k = taskinfo_seeds(rs, n, seeds, TASKINFO_MAX_SEEDS);
 	/* an app without /task_info is asked once */
@@ -158,11 +125,4 @@ void taskinfo_fill(const char *base_url, const char *const *headers,
 				    TASKINFO_BATCH, rs, n))
 			break;
 	free(seeds);
-}
-
-void taskinfo_app_release(struct taskinfo_app *app)
-{
-	free(app->name);
-	free(app->version);
-	app->name = app->version = NULL;
 }

@@ -56,6 +56,8 @@ struct rv_http_pool;
 						   cfg->memory_bytes */
 #define PROVIDER_CAP_SNAPSHOT	(1u << 7)	/* snapshot + snapshot_delete;
 						   create from cfg->snapshot */
+#define PROVIDER_CAP_NETWORK	(1u << 8)	/* honours cfg->network_allow
+						   and network_block_all */
 
 /* The label every provider-side object gets: runeval.job=<job id>. */
 #define PROVIDER_LABEL_JOB "runeval.job"
@@ -92,7 +94,13 @@ struct provider_config {
 	const char *target;		/* region, or NULL for the default */
 	const char *api_url;		/* provider API base, or NULL */
 	const char *api_key;		/* provider credential, or NULL */
-	const char *const *env;		/* "K=V" list for the sandbox, NULL-ended */
+	const char *const *env;		/* "K=V" list for the sandbox, NULL-ended
+					   (a provider's create-time env is in
+					   its records: no secrets) */
+	const char *const *network_allow;	/* CIDRs the sandbox may reach
+					   (NULL-ended), or NULL: the
+					   provider's default */
+	bool network_block_all;		/* no egress at all */
 	const struct provider_label *labels;	/* extra labels */
 	size_t n_labels;
 	int app_port;			/* the port the app will listen on, for
@@ -136,7 +144,15 @@ struct provider_cmd {
 	const char *shell;		/* else: run with /bin/sh -c */
 	const char *cwd;		/* NULL = provider default */
 	const char *const *env;		/* extra "K=V", NULL-ended; the
-					   sandbox env (cfg->env) is inherited */
+					   sandbox env (cfg->env) is inherited.
+					   A remote provider may show these
+					   values in its records (daytona: the
+					   command's text): give secrets to a
+					   sandbox in a file (mode.h) */
+	bool clear_env;			/* providers on this host: start from
+					   an empty environment, not runeval's
+					   (a sandbox's processes always start
+					   from the sandbox's own) */
 	long timeout_ms;		/* exec: kill after this; 0 = none */
 	const char *log_path;		/* start_process: host file that gets
 					   the output (appended), or NULL */

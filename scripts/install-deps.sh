@@ -20,6 +20,7 @@ BUILD_PKGS=(
 	libyaml-dev		# the job configuration file
 	libssl-dev		# libcrypto: SHA-256 of the uploaded bundle
 	bubblewrap		# daytona-lite's sandboxes (runeval --daytona --lite)
+	slirp4netns		# daytona-lite: egress to allow-listed addresses
 	binutils		# strip, for the sandbox bundle
 )
 TEST_PKGS=(

@@ -330,8 +330,11 @@ START_TEST(test_eval_plan_epochs_and_repeats)
 	free(rs);
 	cli_options_release(&o);
 	ck_assert_int_eq(parse(&o, &e, "--local", "--seeds", "2", "--allow-status",
-			       "timeout", NULL), RV_OK);
+			       "timeout", "--allow-status", "apply_failed,x-1",
+			       NULL), RV_OK);
 	ck_assert(cli_status_allowed(&o, "timeout"));
+	ck_assert(cli_status_allowed(&o, "apply_failed"));
+	ck_assert(cli_status_allowed(&o, "x-1"));
 	ck_assert(cli_status_allowed(&o, "success"));
 	ck_assert(cli_status_allowed(&o, NULL));
 	ck_assert(!cli_status_allowed(&o, "failure"));

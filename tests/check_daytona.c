@@ -7,6 +7,7 @@
 #include "testutil.h"
 #include "lite_server.h"
 #include "runeval_run.h"
+#include "daytona_world.h"
 
 #include "daytona_api.h"
 #include "rv_alloc.h"
@@ -20,62 +21,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* One test's world: a daytona-lite, a journal dir, runeval's env. */
-struct world {
-	struct lite_server lite;
-	char *state;			/* RUNEVAL_STATE_DIR */
-	char env_state[300];
-	const char *env[6];
-	char *pyapp;
-};
-
-static void world_start(struct world *w, const char *const *lite_args)
-{
-	memset(w, 0, sizeof(*w));
-	ck_assert(lite_server_start(&w->lite, lite_args));
-	w->state = rv_xasprintf("%s/runeval-state", w->lite.dir);
-	snprintf(w->env_state, sizeof(w->env_state), "RUNEVAL_STATE_DIR=%s",
-		 w->state);
-	w->env[0] = w->lite.env_url;
-	w->env[1] = w->lite.env_key;
-	w->env[2] = w->env_state;
-	w->env[3] = "DAYTONA_TARGET=";
-	w->env[4] = NULL;
-	w->pyapp = rr_pyapp_dir();
-}
-
-/* Sandboxes left on the server (any runeval job). */
-static size_t world_left(const struct world *w)
-{
-	struct daytona_config cfg = { .api_url = w->lite.api_url,
-				      .api_key = w->lite.api_key,
-				      .no_env = true };
-	struct daytona_client *c = daytona_client_new(&cfg, NULL);
-	struct daytona_sandbox_info *v = NULL;
-	struct rv_err err = RV_ERR_INIT;
-	size_t n = 0;
-
-	ck_assert_ptr_nonnull(c);
-	ck_assert_msg(daytona_list(c, "runeval.job", NULL, NULL, &v, &n,
-				   &err) == RV_OK, "%s", err.msg);
-	daytona_sandbox_list_free(v, n);
-	daytona_client_free(c);
-	return n;
-}
-
-/* Journal files left (one per job with live sandboxes). */
-static int world_journals(const struct world *w)
-{
-	return rr_journals(w->state);
-}
-
-static void world_stop(struct world *w)
-{
-	lite_server_stop(&w->lite);
-	free(w->state);
-	free(w->pyapp);
-}
 
 static void assert_ran_clean(const struct world *w, const struct rr *r,
 			     int want_status)
@@ -479,14 +424,6 @@ START_TEST(test_daytona_sigint_during_rollouts)
 END_TEST
 
 /* `runeval reap ARGS...` with the world's env; returns the exit status. */
-static int reap(const struct world *w, const char *a1, const char *a2,
-		char **output)
-{
-	const char *env[] = { w->env[0], w->env[1], w->env[2], NULL };
-
-	return rr_reap(env, w->lite.dir, a1, a2, output);
-}
-
 /* kill -9 in the middle of the rollouts, then `runeval reap`. */
 START_TEST(test_daytona_kill9_then_reap)
 {
@@ -514,14 +451,14 @@ START_TEST(test_daytona_kill9_then_reap)
 	fclose(fopen(empty, "w"));
 
 	/* each sandbox is in the journal and listed by label: once each */
-	ck_assert_int_eq(reap(&w, "--dry-run", NULL, &out), 0);
+	ck_assert_int_eq(world_reap(&w, "--dry-run", NULL, &out), 0);
 	ck_assert_msg(strstr(out, "would delete"), "%s", out);
 	ck_assert_msg(strstr(out, "reap: 2 found, 0 deleted"), "%s", out);
 	free(out);
 	ck_assert_uint_eq(world_left(&w), 2);
 	ck_assert_int_eq(access(empty, F_OK), 0);	/* a dry run */
 
-	ck_assert_int_eq(reap(&w, NULL, NULL, &out), 0);
+	ck_assert_int_eq(world_reap(&w, NULL, NULL, &out), 0);
 	ck_assert_msg(strstr(out, "reap: 2 found, 2 deleted"), "%s", out);
 	ck_assert_msg(strstr(out, "removed ") && strstr(out, "dead00.jsonl"),
 		      "%s", out);
@@ -592,13 +529,13 @@ START_TEST(test_daytona_keep_then_reap_job)
 
 	/* a plain reap leaves a kept sandbox alone (journal and label: one
 	   sandbox, counted once); --job names it */
-	ck_assert_int_eq(reap(&w, NULL, NULL, &out), 0);
+	ck_assert_int_eq(world_reap(&w, NULL, NULL, &out), 0);
 	ck_assert_msg(strstr(out, "reap: 1 found, 0 deleted, 0 already gone, "
 			     "1 skipped"), "%s", out);
 	free(out);
 	ck_assert_uint_eq(world_left(&w), 1);
 	jobarg = rv_xasprintf("--job=%s", job);
-	ck_assert_int_eq(reap(&w, jobarg, NULL, &out), 0);
+	ck_assert_int_eq(world_reap(&w, jobarg, NULL, &out), 0);
 	ck_assert_msg(strstr(out, "1 deleted"), "%s", out);
 	free(out);
 	ck_assert_uint_eq(world_left(&w), 0);

@@ -6,8 +6,7 @@
  * bring-up is shown.  Every test ends with nothing left on the server.
  */
 #include "testutil.h"
-#include "lite_server.h"
-#include "runeval_run.h"
+#include "daytona_world.h"
 
 #include "daytona_api.h"
 #include "rv_alloc.h"
@@ -15,53 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
-
-struct world {
-	struct lite_server lite;
-	char *state;
-	char env_state[300];
-	const char *env[6];
-	char *pyapp;
-};
-
-static void world_start(struct world *w, const char *const *lite_args)
-{
-	memset(w, 0, sizeof(*w));
-	ck_assert(lite_server_start(&w->lite, lite_args));
-	w->state = rv_xasprintf("%s/runeval-state", w->lite.dir);
-	snprintf(w->env_state, sizeof(w->env_state), "RUNEVAL_STATE_DIR=%s",
-		 w->state);
-	w->env[0] = w->lite.env_url;
-	w->env[1] = w->lite.env_key;
-	w->env[2] = w->env_state;
-	w->env[3] = "DAYTONA_TARGET=";
-	w->pyapp = rr_pyapp_dir();
-}
-
-static size_t world_left(const struct world *w)
-{
-	struct daytona_config cfg = { .api_url = w->lite.api_url,
-				      .api_key = w->lite.api_key,
-				      .no_env = true };
-	struct daytona_client *c = daytona_client_new(&cfg, NULL);
-	struct daytona_sandbox_info *v = NULL;
-	struct rv_err err = RV_ERR_INIT;
-	size_t n = 0;
-
-	ck_assert_ptr_nonnull(c);
-	ck_assert_msg(daytona_list(c, "runeval.job", NULL, NULL, &v, &n,
-				   &err) == RV_OK, "%s", err.msg);
-	daytona_sandbox_list_free(v, n);
-	daytona_client_free(c);
-	return n;
-}
-
-static void world_stop(struct world *w)
-{
-	lite_server_stop(&w->lite);
-	free(w->state);
-	free(w->pyapp);
-}
 
 static long count_spans(const struct rr *r, const char *phase, bool ok)
 {
@@ -156,19 +108,12 @@ END_TEST
 /* `runeval reap --job=ID`: its exit code. */
 static int reap_job(const struct world *w, const char *job)
 {
-	char *bin = tu_build_path("runeval");
-	char *log = rv_xasprintf("%s/reap.log", w->lite.dir);
-	char *jobarg = rv_xasprintf("--job=%s", job);
-	char *const argv[] = { bin, "reap", jobarg, NULL };
-	char *const env[] = { (char *)w->env[0], (char *)w->env[1],
-			      (char *)w->env[2], NULL };
-	int st = 0;
+	char *jobarg = rv_xasprintf("--job=%s", job), *out = NULL;
+	int rc = world_reap(w, jobarg, NULL, &out);
 
-	waitpid(tu_spawn(argv, env, log), &st, 0);
+	free(out);
 	free(jobarg);
-	free(log);
-	free(bin);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return rc;
 }
 
 /* --keep with two sandboxes keeps both and says how to reach each. */

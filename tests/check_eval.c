@@ -240,11 +240,23 @@ START_TEST(test_task_info_and_app_identity)
 {
 	struct rr *r = rr_new();
 	const char *args[] = { "--seeds", "6", NULL };
-	json_t *e;
+	json_t *e, *sum;
+	char *path;
 
 	ck_assert_int_eq(run_app(r, "--task-info --task 5:own:easy", args), 0);
-	ck_assert_str_eq(rv_json_str(r->result, "app.name"), "pyapp tasks");
-	ck_assert_str_eq(rv_json_str(r->result, "app.version"), "9.9");
+	/* the app's GET /info, read at bring-up, names the eval */
+	ck_assert_str_eq(rv_json_str(r->result, "environment.task_app.name"),
+			 "pyapp tasks");
+	ck_assert_str_eq(rv_json_str(r->result,
+				     "environment.task_app.version"), "9.9");
+	path = rv_xasprintf("%s/summary.json", r->out);
+	sum = json_load_file(path, 0, NULL);
+	ck_assert_ptr_nonnull(sum);
+	e = json_array_get(rv_json_path(sum, "eval.groups"), 0);
+	ck_assert_str_eq(rv_json_str(e, "app"), "pyapp tasks");
+	ck_assert_str_eq(rv_json_str(e, "app_version"), "9.9");
+	json_decref(sum);
+	free(path);
 	ck_assert_str_eq(rstr(r, 4, "task"), "task-1");
 	ck_assert_str_eq(rstr(r, 4, "difficulty"), "medium");
 	ck_assert_str_eq(rstr(r, 5, "task"), "own");	/* details win */
@@ -442,7 +454,8 @@ START_TEST(test_option_errors)
 		{ "--local", "--seeds", "1000", "--epochs", "1001", NULL },
 		{ "--local", "--seeds", "2", "--pass-threshold", "nan", NULL },
 		{ "--local", "--seeds", "2", "--allow-status", "Time Out", NULL },
-		{ "--local", "--seeds", "2", "--allow-status", "a,,b", NULL },
+		{ "--local", "--seeds", "2", "--allow-status", "timeout,b/c",
+		  NULL },
 		{ "--local", "--seeds", "2", "--junit-fail-below", "1e10", NULL },
 	};
 	static const char *const want[] = {
@@ -451,7 +464,7 @@ START_TEST(test_option_errors)
 		"too many rollouts: 1000 seeds x 1001 epochs",
 		"invalid value 'nan' for '--pass-threshold'",
 		"invalid status 'Time Out' in '--allow-status'",
-		"empty item in '--allow-status'",
+		"invalid status 'b/c' in '--allow-status'",
 		"invalid value '1e10' for '--junit-fail-below'",
 	};
 

@@ -65,40 +65,6 @@ static double summary_num(const struct rr *r, const char *key)
 		"summary"), key));
 }
 
-/* A file under dir (recursively) whose name contains part, or NULL. */
-static char *tree_find(const char *dir, const char *name_part,
-		       const char *content_part)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char *hit = NULL;
-
-	while (d && !hit && (de = readdir(d))) {
-		char *p;
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		p = rv_xasprintf("%s/%s", dir, de->d_name);
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-			hit = tree_find(p, name_part, content_part);
-		} else if (name_part && strstr(de->d_name, name_part)) {
-			hit = rv_xstrdup(p);
-		} else if (content_part) {
-			size_t len = 0;
-			char *text = tu_read_file(p, &len);
-
-			if (text && memmem(text, len, content_part,
-					   strlen(content_part)))
-				hit = rv_xstrdup(p);
-			free(text);
-		}
-		free(p);
-	}
-	if (d)
-		closedir(d);
-	return hit;
-}
 
 START_TEST(test_hostile_rewards_are_errors_not_aborts)
 {
@@ -132,7 +98,7 @@ START_TEST(test_hostile_rewards_are_errors_not_aborts)
 		      r->stderr_text);
 	ck_assert_ptr_null(strstr(r->stderr_text, "BUG"));
 	ck_assert_ptr_nonnull(r->result);
-	tmp = tree_find(r->out, ".tmp.", NULL);
+	tmp = tu_tree_find(r->out, ".tmp.", NULL);
 	ck_assert_msg(!tmp, "temporary file left: %s", tmp);
 	for (int i = 0; i < 8; i++)
 		ck_assert_msg(strstr(rollout_error(r, i), why[i]),
@@ -225,7 +191,8 @@ START_TEST(test_hostile_secrets_are_written_nowhere)
 {
 	const char *argv[] = { "--leak", NULL };
 	const char *args[] = { "--local", "--seeds", "2", "--app", NULL,
-			       "--start", NULL, "--json", NULL };
+			       "--start", NULL, "--json", "--pass-env",
+			       "OPENAI_API_KEY", NULL };
 	const char *env[] = { "ENVIRONMENT_API_KEY=" APP_KEY,
 			      "OPENAI_API_KEY=" OTHER_KEY, NULL };
 	/* each whole, the 15 characters synth-ai logs, the 8 of the rule */
@@ -238,15 +205,8 @@ START_TEST(test_hostile_secrets_are_written_nowhere)
 	args[4] = pyapp;
 	args[6] = cmd;
 	ck_assert_msg(rr_run(r, args, env) == 0, "%s", r->stderr_text);
-	for (size_t i = 0; needles[i]; i++) {
-		char *hit = tree_find(r->out, NULL, needles[i]);
-
-		ck_assert_msg(!hit, "'%s' written to %s", needles[i], hit);
-		ck_assert_msg(!strstr(r->stdout_text, needles[i]),
-			      "'%s' on stdout", needles[i]);
-		ck_assert_msg(!strstr(r->stderr_text, needles[i]),
-			      "'%s' on stderr", needles[i]);
-	}
+	for (size_t i = 0; needles[i]; i++)
+		rr_assert_nowhere(r, NULL, needles[i]);
 	/* the app did leak: its echo and its log line are there, redacted */
 	environ_echo = json_object_get(json_object_get(rr_rollout(r, 1),
 		"details"), "environ");

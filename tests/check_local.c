@@ -549,8 +549,10 @@ START_TEST(test_local_finds_the_bundled_app)
 	path = rv_xasprintf("PYAPP=%s/app.py", pyapp);
 	{
 		const char *env[] = { path, NULL };
+		const char *passing[] = { "--local", "--seeds", "2",
+					  "--pass-env", "PYAPP", NULL };
 
-		ck_assert_int_eq(rr_run(inst, args, env), 0);
+		ck_assert_int_eq(rr_run(inst, passing, env), 0);
 	}
 	ck_assert(rollout_ok(inst, 1));
 	free(path);

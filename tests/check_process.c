@@ -194,6 +194,33 @@ START_TEST(test_process_exec_output_and_timeout)
 }
 END_TEST
 
+/* clear_env: the command gets its env and nothing of ours. */
+START_TEST(test_process_clear_env)
+{
+	struct provider_sandbox *sb = make_sandbox();
+	const char *env[] = { "ONLY_THIS=1", NULL };
+	struct provider_cmd c = { .shell = "/usr/bin/env", .env = env,
+				  .clear_env = true };
+	struct provider_exec_result res = PROVIDER_EXEC_RESULT_INIT;
+	struct rv_err err = RV_ERR_INIT;
+
+	setenv("RV_TEST_OURS", "x", 1);
+	ck_assert_int_eq(provider_exec(sb, &c, &res, &err), RV_OK);
+	ck_assert_msg(strstr(res.output.data, "ONLY_THIS=1\n"), "%s",
+		      res.output.data);
+	ck_assert_msg(!strstr(res.output.data, "RV_TEST_OURS"), "%s",
+		      res.output.data);
+	ck_assert_msg(!strstr(res.output.data, "PATH="), "%s",
+		      res.output.data);
+	provider_exec_result_release(&res);
+	c.clear_env = false;
+	ck_assert_int_eq(provider_exec(sb, &c, &res, &err), RV_OK);
+	ck_assert_ptr_nonnull(strstr(res.output.data, "RV_TEST_OURS=x"));
+	provider_exec_result_release(&res);
+	provider_sandbox_free(sb);
+}
+END_TEST
+
 START_TEST(test_process_port_probe_and_preview)
 {
 	struct provider_sandbox *sb = make_sandbox();
@@ -290,6 +317,7 @@ static Suite *process_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_process_start_logs_and_stop_group);
+	tcase_add_test(tc, test_process_clear_env);
 	tcase_add_test(tc, test_process_stop_kills_after_grace);
 	tcase_add_test(tc, test_process_exit_status_and_free_kills);
 	tcase_add_test(tc, test_process_start_errors_are_clear);

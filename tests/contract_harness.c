@@ -114,7 +114,7 @@ static const struct ct_harness ct_daytona = {
 	.provider = "daytona",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW |
-		PROVIDER_CAP_LIST,
+		PROVIDER_CAP_LIST | PROVIDER_CAP_NETWORK,
 	.host_procs = true,	/* bubblewrap sandboxes on this host */
 	.api_key = true,
 	.setup = ct_daytona_setup,

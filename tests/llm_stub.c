@@ -3,10 +3,18 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Does request i carry the expected key (or is none expected)? */
+static bool stub_authorised(const struct llm_stub *s, int i)
+{
+	return !s->expect_auth || (s->auths[i] &&
+				   !strcmp(s->auths[i], s->expect_auth));
+}
 
 static char *stub_answer(struct llm_stub *s, int i)
 {
@@ -14,10 +22,17 @@ static char *stub_answer(struct llm_stub *s, int i)
 	json_t *v;
 	char *out;
 
+	if (!stub_authorised(s, i))
+		return rv_xstrdup("{\"error\":{\"message\":\"Incorrect API key "
+				  "provided\",\"type\":\"invalid_request_error\","
+				  "\"code\":\"invalid_api_key\"}}");
 	if (s->raw_body)
 		return rv_xstrdup(s->raw_body);
-	content = s->nreplies ? s->replies[i < s->nreplies ? i : s->nreplies - 1] :
-		"";
+	if (s->reply_for)
+		content = s->reply_for(s->bodies[i], s->reply_arg);
+	else
+		content = s->nreplies ? s->replies[i < s->nreplies ? i :
+						   s->nreplies - 1] : "";
 	v = json_pack("{s:s, s:s, s:[{s:i, s:{s:s, s:s}, s:s}], "
 		      "s:{s:i, s:i, s:i}}", "id", "chatcmpl-stub",
 		      "object", "chat.completion", "choices", "index", 0,
@@ -54,7 +69,8 @@ static void stub_serve(int fd, void *arg)
 	answer = stub_answer(s, i);
 	head = rv_xasprintf("HTTP/1.1 %d Stub\r\nContent-Type: application/json"
 			    "\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-			    s->status ? s->status : 200, strlen(answer));
+			    !stub_authorised(s, i) ? 401 : s->status ?
+			    s->status : 200, strlen(answer));
 	/* the client may have given up */
 	if (stub_http_send(fd, head, strlen(head)))
 		stub_http_send(fd, answer, strlen(answer));

@@ -21,6 +21,12 @@ struct llm_stub {
 	int status;		/* HTTP status (default 200) */
 	const char *raw_body;	/* answer this body instead, or NULL */
 	int delay_ms;		/* wait before answering */
+	/* or the reply to a request (body: its JSON), when set */
+	const char *(*reply_for)(const json_t *body, void *arg);
+	void *reply_arg;
+	/* when set, a request whose Authorization is not this is answered
+	   401, as OpenAI answers a bad key */
+	const char *expect_auth;
 	/* filled while serving (read after llm_stub_stop()) */
 	int nrequests;
 	char *paths[LLM_STUB_MAX];	/* "/v1/chat/completions?cid=x" */

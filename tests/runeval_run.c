@@ -283,6 +283,18 @@ bool rr_wait_for_text(const char *path, const char *needle, int timeout_ms)
 	return false;
 }
 
+void rr_assert_nowhere(const struct rr *r, const char *dir,
+		       const char *needle)
+{
+	char *hit = tu_tree_find(dir ? dir : r->out, NULL, needle);
+
+	ck_assert_msg(!hit, "'%s' written to %s", needle, hit);
+	ck_assert_msg(!strstr(r->stdout_text, needle), "'%s' on stdout",
+		      needle);
+	ck_assert_msg(!strstr(r->stderr_text, needle), "'%s' on stderr",
+		      needle);
+}
+
 int rr_journals(const char *state_dir)
 {
 	char *cmd = rv_xasprintf("ls '%s/jobs' 2>/dev/null | wc -l",

@@ -45,6 +45,13 @@ char *rr_pyapp_dir(void);
 /* Rollout record of seed, or NULL. */
 json_t *rr_rollout(const struct rr *r, long seed);
 
+/*
+ * Assert that needle (a secret) is in no file under dir (NULL: r->out)
+ * and on neither stdout nor stderr of the run.
+ */
+void rr_assert_nowhere(const struct rr *r, const char *dir,
+		       const char *needle);
+
 /* Does result.json have a span of this phase? */
 bool rr_has_span(const struct rr *r, const char *phase);
 

@@ -3,6 +3,7 @@
 #include "rv_alloc.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -204,4 +206,38 @@ int tu_run_suite(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed;
+}
+
+char *tu_tree_find(const char *dir, const char *name_part,
+		       const char *content_part)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char *hit = NULL;
+
+	while (d && !hit && (de = readdir(d))) {
+		char *p;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		p = rv_xasprintf("%s/%s", dir, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			hit = tu_tree_find(p, name_part, content_part);
+		} else if (name_part && strstr(de->d_name, name_part)) {
+			hit = rv_xstrdup(p);
+		} else if (content_part) {
+			size_t len = 0;
+			char *text = tu_read_file(p, &len);
+
+			if (text && memmem(text, len, content_part,
+					   strlen(content_part)))
+				hit = rv_xstrdup(p);
+			free(text);
+		}
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return hit;
 }

@@ -52,6 +52,14 @@ void tu_rmrf(const char *path);
 /* Read a whole file into a malloc'ed NUL-terminated string, or NULL. */
 char *tu_read_file(const char *path, size_t *len);
 
+/*
+ * A file under dir (recursively, links not followed) whose name contains
+ * name_part, or (name_part NULL) whose content contains content_part:
+ * its path (malloc'ed), or NULL.
+ */
+char *tu_tree_find(const char *dir, const char *name_part,
+		   const char *content_part);
+
 /* Run a suite (CK_NORMAL output) and return the number of failures. */
 int tu_run_suite(Suite *s);
 

@@ -2,6 +2,9 @@
 #include "rv_net.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -47,4 +50,37 @@ int rv_net_free_port(void)
 		port = ntohs(a.sin_port);
 	close(fd);
 	return port;
+}
+
+int rv_net_cidr4(const char *s, uint32_t *addr, unsigned *prefix)
+{
+	char text[INET_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	struct in_addr in;
+	uint32_t mask;
+	long n = 32;
+	char *end;
+
+	if (alen >= sizeof(text))
+		return RV_NET_CIDR_SYNTAX;
+	memcpy(text, s, alen);
+	text[alen] = '\0';
+	if (inet_pton(AF_INET, text, &in) != 1)
+		return RV_NET_CIDR_SYNTAX;
+	if (slash) {
+		errno = 0;
+		n = strtol(slash + 1, &end, 10);
+		if (slash[1] < '0' || slash[1] > '9' || *end || errno ||
+		    n > 32)
+			return RV_NET_CIDR_SYNTAX;
+	}
+	mask = n ? ~0u << (32 - n) : 0;
+	*addr = ntohl(in.s_addr);
+	*prefix = (unsigned)n;
+	if (*addr & ~mask) {
+		*addr &= mask;
+		return RV_NET_CIDR_HOST_BITS;
+	}
+	return RV_NET_CIDR_OK;
 }

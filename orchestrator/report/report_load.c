@@ -177,7 +177,7 @@ enum rv_code report_set_load_buf(struct report_set *set, const char *name,
 	struct report_member m[] = { { .key = "schema" }, { .key = "job" },
 				     { .key = "environment" },
 				     { .key = "results" }, { .key = "config" },
-				     { .key = "app" }, { .key = "sandboxes" } };
+				     { .key = "sandboxes" } };
 	struct jscan s;
 
 	for (size_t i = 0; i < len && isspace((unsigned char)data[i]); i++)

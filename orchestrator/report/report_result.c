@@ -357,13 +357,19 @@ static enum rv_code result_config(struct report_job *job, const char *name,
 	return RV_OK;
 }
 
-/* The app's name and version (the "app" member), else config.app. */
+/*
+ * The app's name (else id) and version from what its GET /info said
+ * (environment.task_app), else config.app.
+ */
 static void result_app(struct report_job *job, const json_t *meta)
 {
-	const char *name = rv_json_str(meta, "app.name");
-	const char *version = rv_json_str(meta, "app.version");
+	const char *name = rv_json_str(meta, "environment.task_app.name");
+	const char *version = rv_json_str(meta,
+					  "environment.task_app.version");
 
-	if (name) {
+	if (!name || !*name)
+		name = rv_json_str(meta, "environment.task_app.id");
+	if (name && *name) {
 		free(job->app);
 		job->app = rv_xstrdup(name);
 	}
@@ -414,7 +420,7 @@ enum rv_code report_load_result(struct report_set *set, const char *name,
 {
 	struct rv_buf sb = RV_BUF_INIT;
 	const char *schema;
-	json_t *meta = NULL, *app = NULL;
+	json_t *meta = NULL;
 	struct report_fields f;
 	struct report_job *job;
 	uint32_t provider;
@@ -436,8 +442,7 @@ enum rv_code report_load_result(struct report_set *set, const char *name,
 		goto out;
 	}
 	meta = result_meta(name, data, len, m + 1, 2, err);
-	app = meta ? result_meta(name, data, len, m + 5, 1, err) : NULL;
-	if (!meta || !app) {
+	if (!meta) {
 		rc = RV_ERR_PROTO;
 		goto out;
 	}
@@ -446,8 +451,8 @@ enum rv_code report_load_result(struct report_set *set, const char *name,
 		result_check_start(name, data, &m[1], job->epoch_ms, err);
 	if (rc == RV_OK)
 		rc = result_config(job, name, data, &m[4], err);
-	result_app(job, app);
-	result_shards(set, job, &m[6]);
+	result_app(job, meta);
+	result_shards(set, job, &m[5]);
 	if (rc == RV_OK)
 		rc = each_element(&f, name, data, len, "spans", &present,
 				  result_span, &provider, err);
@@ -460,7 +465,6 @@ enum rv_code report_load_result(struct report_set *set, const char *name,
 		report_derive_rollouts(set, first);
 out:
 	json_decref(meta);
-	json_decref(app);
 	rv_buf_release(&sb);
 	report_fields_release(&f);
 	return rc;

@@ -156,6 +156,8 @@ static enum rv_code dt_create(const struct provider_config *cfg,
 		(int)DAYTONA_AUTO_STOP_MIN;
 	o.auto_delete_min = cfg->auto_delete_min >= 0 ?
 		(int)cfg->auto_delete_min : -1;
+	o.network_allow = cfg->network_allow;
+	o.network_block_all = cfg->network_block_all;
 	rc = daytona_create(c, &o, &call, &info, err);
 	if (rc != RV_OK)
 		goto out;
@@ -567,7 +569,8 @@ const struct provider_ops provider_daytona = {
 	.alias = "daytona",
 	.offline_server = "daytona-lite",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
-		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST,
+		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST |
+		PROVIDER_CAP_NETWORK,
 	.check = dt_check,
 	.create = dt_create,
 	.attach = dt_attach,

@@ -87,6 +87,9 @@ struct daytona_create_opts {
 	const char *const *labels;	/* "k=v" list, NULL-terminated, or NULL */
 	int auto_stop_min;		/* < 0: not sent */
 	int auto_delete_min;		/* < 0: not sent */
+	const char *const *network_allow;	/* CIDRs, NULL-ended, or NULL:
+					   networkAllowList not sent */
+	bool network_block_all;		/* networkBlockAll: true */
 };
 
 /*

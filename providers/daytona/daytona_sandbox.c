@@ -130,6 +130,18 @@ static char *dt_create_body(struct daytona_client *c,
 	if (o->auto_delete_min >= 0)
 		json_object_set_new(b, "autoDeleteInterval",
 				    json_integer(o->auto_delete_min));
+	/* as the SDK sends them: a boolean, and one comma-separated string */
+	if (o->network_block_all)
+		json_object_set_new(b, "networkBlockAll", json_true());
+	if (o->network_allow && o->network_allow[0]) {
+		struct rv_buf l = RV_BUF_INIT;
+
+		for (const char *const *cidr = o->network_allow; *cidr; cidr++)
+			rv_buf_addf(&l, "%s%s", cidr == o->network_allow ?
+				    "" : ",", *cidr);
+		json_object_set_new(b, "networkAllowList", json_string(l.data));
+		rv_buf_release(&l);
+	}
 	s = rv_json_dumps(b);
 	json_decref(b);
 	return s;

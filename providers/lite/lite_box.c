@@ -209,18 +209,6 @@ static enum rv_code lite_make_dir(const struct lite_box_limits *lim,
 	return RV_OK;
 }
 
-/* Move fd above the numbers the child uses, so its dup2s never clash. */
-static int lite_high_fd(int fd)
-{
-	int hi;
-
-	if (fd < 0)
-		return -1;
-	hi = fcntl(fd, F_DUPFD_CLOEXEC, 16);
-	close(fd);
-	return hi;
-}
-
 /* After fork: the sandbox holds these now, the server must not. */
 static void lite_spawn_close_child_fds(struct lite_spawn *sp)
 {
@@ -283,7 +271,7 @@ static enum rv_code lite_args_file(struct lite_spawn *sp, struct rv_err *err)
 		rc = rv_errf(err, RV_ERR_IO, "cannot pass bubblewrap its "
 			     "arguments: %s", strerror(errno));
 	} else {
-		sp->args_fd = lite_high_fd(fd);
+		sp->args_fd = lite_fd_high(fd);
 		fd = -1;
 		for (size_t i = 1; i < end; i++)
 			free(a->v[i]);
@@ -318,7 +306,7 @@ static enum rv_code lite_spawn_sockets(const struct lite_box_host *h,
 	for (int i = 0; rc == RV_OK && i < 2; i++) {
 		char *path = lite_box_socket(h, id, i == 1);
 
-		sp->listen_fd[i] = lite_high_fd(lite_unix_listen(path, 128));
+		sp->listen_fd[i] = lite_fd_high(lite_unix_listen(path, 128));
 		if (sp->listen_fd[i] < 0)
 			rc = rv_errf(err, RV_ERR_IO, "cannot listen on '%s': "
 				     "%s", path, strerror(errno));
@@ -348,7 +336,7 @@ static void lite_spawn_cgroups(const struct lite_box_host *h, const char *id,
 			i == LITE_CG_MEMORY ? want.memory > 0 :
 			want.cpu_millis > 0;
 
-		sp->cg_fd[i] = lite_high_fd(sp->cg_fd[i]);
+		sp->cg_fd[i] = lite_fd_high(sp->cg_fd[i]);
 		if (!h->cg.dir[i] && wanted)
 			lite_cgroups_note(&sp->notes, "%s", h->cg.why[i]);
 	}
@@ -383,16 +371,16 @@ static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 	if (rc)
 		goto out;
 	lite_spawn_cgroups(h, id, sp);
-	sp->log_fd = lite_high_fd(open(log, O_WRONLY | O_CREAT | O_TRUNC |
+	sp->log_fd = lite_fd_high(open(log, O_WRONLY | O_CREAT | O_TRUNC |
 				       O_CLOEXEC, 0600));
-	sp->null_fd = lite_high_fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+	sp->null_fd = lite_fd_high(open("/dev/null", O_RDONLY | O_CLOEXEC));
 	if (pipe2(pipefd, O_CLOEXEC) == 0) {
 		sp->info_rd = pipefd[0];
-		sp->info_wr = lite_high_fd(pipefd[1]);
+		sp->info_wr = lite_fd_high(pipefd[1]);
 	}
 	if (pipe2(pipefd, O_CLOEXEC) == 0) {
 		sp->ready_rd = pipefd[0];
-		sp->ready_wr = lite_high_fd(pipefd[1]);
+		sp->ready_wr = lite_fd_high(pipefd[1]);
 	}
 	if (sp->log_fd < 0 || sp->null_fd < 0 || sp->info_wr < 0 ||
 	    sp->ready_wr < 0) {
@@ -531,6 +519,19 @@ uint64_t lite_proc_start_time(pid_t pid)
 	if (!p || sscanf(p, "%llu", &start) != 1)
 		return 0;
 	return (uint64_t)start;
+}
+
+enum rv_code lite_fork(pid_t *pid, uint64_t *start, struct rv_err *err)
+{
+	*pid = fork();
+	if (*pid < 0) {
+		*pid = 0;
+		*start = 0;
+		return rv_errf(err, RV_ERR_CHILD, "cannot fork: %s",
+			       strerror(errno));
+	}
+	*start = *pid ? lite_proc_start_time(*pid) : 0;
+	return RV_OK;
 }
 
 /* bwrap --info-fd writes {"child-pid": N, ...} and closes it. */
@@ -731,6 +732,7 @@ static json_t *lite_applied(const struct lite_box_host *h,
 enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 			    const json_t *env,
 			    const struct lite_box_limits *lim,
+			    const struct lite_net_allow *net,
 			    struct lite_box_proc *out, json_t **applied,
 			    const volatile int *cancel, struct rv_err *err)
 {
@@ -740,7 +742,6 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 		.ready_wr = -1, .lim = lim,
 	};
 	enum rv_code rc;
-	pid_t pid;
 
 	uint64_t t0 = rv_now_ns(), t1, t2;
 
@@ -752,29 +753,35 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 	if (rc)
 		goto out;
 	t1 = rv_now_ns();
-	pid = fork();
-	if (pid < 0) {
-		rc = rv_errf(err, RV_ERR_CHILD, "cannot fork: %s",
-			     strerror(errno));
+	rc = lite_fork(&out->bwrap_pid, &out->bwrap_start, err);
+	if (rc)
 		goto out;
-	}
-	if (pid == 0)
+	if (!out->bwrap_pid)
 		lite_child(h, &sp);
-	out->bwrap_pid = pid;
-	out->bwrap_start = lite_proc_start_time(pid);
 	close(sp.info_wr);
 	sp.info_wr = -1;
-	lite_spawn_close_child_fds(&sp);
 	out->init_pid = lite_read_info(sp.info_rd, h->start_timeout_ms);
 	out->init_start = lite_proc_start_time(out->init_pid);
 	t2 = rv_now_ns();
 	if (out->init_pid <= 0 || !out->init_start) {
 		char tail[300];
 
+		lite_spawn_close_child_fds(&sp);
 		lite_box_kill(h, id, out, true);
 		lite_log_tail(h, id, tail, sizeof(tail));
 		rc = rv_errf(err, RV_ERR_CHILD, "bubblewrap failed to start "
 			     "sandbox '%s'%s%s", id, tail[0] ? ": " : "", tail);
+		memset(out, 0, sizeof(*out));
+		goto out;
+	}
+	/* its network joins its cgroups too: then the child's fds go */
+	if (net && net->n)
+		rc = lite_net_open(h->slirp, h->net_host_only, out->init_pid,
+				   out->init_start, net, sp.cg_fd,
+				   h->start_timeout_ms, &out->net, err);
+	lite_spawn_close_child_fds(&sp);
+	if (rc) {
+		lite_box_kill(h, id, out, true);
 		memset(out, 0, sizeof(*out));
 		goto out;
 	}
@@ -836,6 +843,7 @@ void lite_box_kill(const struct lite_box_host *h, const char *id,
 			break;
 		usleep(500);
 	}
+	lite_net_kill(&p->net);
 	if (h->drop_ids)
 		lite_cgroups_remove(&h->cg, id);
 }

@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include "lite_cgroup.h"
+#include "lite_net.h"
 #include "rv_err.h"
 
 /* Where things are inside a sandbox. */
@@ -44,6 +45,8 @@ struct lite_box_opts {
 	unsigned uids;
 	long pids;		/* processes (and threads) per sandbox */
 	long start_timeout_ms;
+	const char *slirp;	/* slirp4netns, NULL = search PATH */
+	bool net_host_only;	/* allow-lists open this host only */
 };
 
 struct lite_box_host {
@@ -58,6 +61,8 @@ struct lite_box_host {
 	unsigned uids;
 	long pids;
 	long start_timeout_ms;
+	char *slirp;		/* slirp4netns, or NULL: not installed */
+	bool net_host_only;	/* see lite_net.h */
 	struct lite_cgroups cg;	/* as root: one cgroup per sandbox */
 };
 
@@ -77,6 +82,7 @@ struct lite_box_proc {
 	uint64_t bwrap_start;	/* start time, to tell a reused pid */
 	pid_t init_pid;		/* pid 1 of the sandbox, seen from here */
 	uint64_t init_start;
+	struct lite_net_proc net;	/* its network, when allow-listed */
 };
 
 /*
@@ -105,7 +111,8 @@ char *lite_box_path(const struct lite_box_host *h, const char *id,
 
 /*
  * Start the sandbox id with environment env (object of strings, may be
- * NULL) within lim, and wait until its toolbox is ready (within
+ * NULL) within lim, with egress to what net allows (NULL or empty:
+ * none; see lite_net.h), and wait until its toolbox is ready (within
  * start_timeout_ms, or until *cancel is set).  Creates its directories
  * on first use.  *applied gets what was enforced, as the sandbox record
  * shows it: {"uid", "pids", "cpu", "memory", "notes"} (a new reference;
@@ -116,12 +123,13 @@ char *lite_box_path(const struct lite_box_host *h, const char *id,
 enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 			    const json_t *env,
 			    const struct lite_box_limits *lim,
+			    const struct lite_net_allow *net,
 			    struct lite_box_proc *out, json_t **applied,
 			    const volatile int *cancel, struct rv_err *err);
 
 /*
- * End every process of the sandbox and wait until they are gone (a few
- * seconds at most), then remove its cgroups.  own_child: bwrap_pid is
+ * End every process of the sandbox (its network too) and wait until
+ * they are gone (a few seconds at most), then remove its cgroups.  own_child: bwrap_pid is
  * our child, reap it.
  */
 void lite_box_kill(const struct lite_box_host *h, const char *id,
@@ -153,6 +161,12 @@ enum rv_code lite_box_remove(const struct lite_box_host *h, const char *id,
 
 /* Start time of pid (clock ticks since boot), or 0 when there is none. */
 uint64_t lite_proc_start_time(pid_t pid);
+
+/*
+ * fork(): in the parent *pid and *start are the child's (pid and start
+ * time), in the child *pid is 0; RV_ERR_CHILD when there is no child.
+ */
+enum rv_code lite_fork(pid_t *pid, uint64_t *start, struct rv_err *err);
 
 /* Is name a valid environment variable name? */
 bool lite_env_name_ok(const char *name);

@@ -141,6 +141,8 @@ enum rv_code lite_box_host_init(struct lite_box_host *h, const char *dir,
 	h->pids = o->pids;
 	h->start_timeout_ms = o->start_timeout_ms;
 	h->bwrap = lite_find_in_path(o->bwrap ? o->bwrap : "bwrap");
+	h->slirp = lite_find_in_path(o->slirp ? o->slirp : "slirp4netns");
+	h->net_host_only = o->net_host_only;
 	h->exe = rv_xasprintf("%s/daytona-lite", etc_dir);
 	if (!h->bwrap) {
 		rc = rv_errf(err, RV_ERR_CONFIG, "cannot find '%s' (install "
@@ -168,6 +170,7 @@ void lite_box_host_release(struct lite_box_host *h)
 {
 	lite_cgroups_release(&h->cg, true);
 	free(h->bwrap);
+	free(h->slirp);
 	free(h->dir);
 	free(h->exe);
 	free(h->passwd);

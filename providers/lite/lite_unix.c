@@ -97,3 +97,14 @@ int lite_unix_connect(const char *path)
 	lite_unix_dir_close(dirfd);
 	return fd;
 }
+
+int lite_fd_high(int fd)
+{
+	int hi;
+
+	if (fd < 0)
+		return -1;
+	hi = fcntl(fd, F_DUPFD_CLOEXEC, 16);
+	close(fd);
+	return hi;
+}

@@ -1,6 +1,6 @@
 /*
  * lite_unix: unix stream sockets by path, for daytona-lite's server and
- * its toolbox daemon.
+ * its toolbox daemon; and descriptors handed to children.
  *
  * Paths given here must lie in directories that nothing less trusted
  * than the caller can write: a path is followed as it is at the time of
@@ -25,5 +25,12 @@ int lite_unix_listen(const char *path, int backlog);
  * accepting) fails at once with EAGAIN.  -1 with errno set.
  */
 int lite_unix_connect(const char *path);
+
+/*
+ * fd moved to a number of 16 or more (close-on-exec; fd itself is
+ * closed), so that a forked child's dup2()s onto 0-15 never clash with
+ * it.  -1 stays -1, and so does a failure.
+ */
+int lite_fd_high(int fd);
 
 #endif

@@ -85,8 +85,9 @@ static void process_env_set(char **envp, size_t *n, const char *kv)
 }
 
 /*
- * The child's environment: ours, then the sandbox's, then the command's
- * (later entries win).  Only the array is allocated.
+ * The child's environment: ours (unless cmd->clear_env), then the
+ * sandbox's, then the command's (later entries win).  Only the array is
+ * allocated.
  */
 static char **process_build_env(const struct provider_config *cfg,
 				const struct provider_cmd *cmd)
@@ -97,7 +98,7 @@ static char **process_build_env(const struct provider_config *cfg,
 	char **envp = rv_xcalloc(cap, sizeof(*envp));
 	size_t n = 0;
 
-	for (char **e = environ; *e; e++)
+	for (char **e = environ; *e && !cmd->clear_env; e++)
 		process_env_set(envp, &n, *e);
 	for (size_t i = 0; cenv && cenv[i]; i++)
 		process_env_set(envp, &n, cenv[i]);

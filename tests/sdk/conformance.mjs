@@ -295,6 +295,20 @@ async function main() {
     eq(mains, [sb.id], 'sandboxes with kind=main');
   });
 
+  await check('network controls', async () => {
+    assert(other, 'no second sandbox');
+    eq(other.networkBlockAll, true, 'no allow-list: no egress');
+    const net = await daytona.create({ labels: { suite: SUITE, kind: 'net' },
+      networkAllowList: '10.0.2.2/32' }, { timeout: 60 });
+    created.push(net);
+    eq(net.networkAllowList, '10.0.2.2/32', 'networkAllowList');
+    eq(net.networkBlockAll, false, 'networkBlockAll');
+    const r = await net.process.executeCommand('tail -n +2 /proc/net/route | cut -f1,2');
+    eq(r.result, 'tap0\t0202000A\n', 'the one route, to the allowed address');
+    await net.delete(60, true);
+    created.splice(created.indexOf(net), 1);
+  });
+
   await check('stop and start', async () => {
     await sb.stop(60);
     eq(sb.state, 'stopped', 'state after stop');

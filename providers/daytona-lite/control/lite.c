@@ -79,7 +79,9 @@ enum rv_code lite_open(struct lite *l, struct lite_conf *conf,
 	l->store = lite_store_new(dir, err);
 	{
 		struct lite_box_opts bo = {
-			.bwrap = conf->bwrap, .uid = conf->sandbox_uid,
+			.bwrap = conf->bwrap, .slirp = conf->slirp,
+			.net_host_only = conf->net_host_only,
+			.uid = conf->sandbox_uid,
 			.gid = conf->sandbox_gid, .uids = conf->max_sandboxes,
 			.pids = conf->sandbox_pids,
 			.start_timeout_ms = conf->start_timeout_ms,

@@ -87,7 +87,8 @@ json_t *lite_api_dto(const struct lite *l, const struct lite_sandbox *sb,
 			      "name", sb->name, "snapshot", sb->snapshot,
 			      "user", sb->user, "labels", sb->labels,
 			      "public", sb->is_public,
-			      "networkBlockAll", 1, "target", sb->target,
+			      "networkBlockAll", sb->net_block_all ||
+			      !sb->net_allow.n, "target", sb->target,
 			      "cpu", sb->cpu, "gpu", sb->gpu,
 			      "memory", sb->memory, "disk", sb->disk,
 			      "state", lite_state_name(sb->state),
@@ -113,6 +114,12 @@ json_t *lite_api_dto(const struct lite *l, const struct lite_sandbox *sb,
 	if (sb->error_reason)
 		json_object_set_new(o, "errorReason",
 				    json_string(sb->error_reason));
+	if (sb->net_allow.n) {
+		char *net = lite_net_format(&sb->net_allow);
+
+		json_object_set_new(o, "networkAllowList", json_string(net));
+		free(net);
+	}
 	/* daytona-lite's own: the budget its last start enforced */
 	json_object_set_new(o, "appliedLimits", sb->applied ?
 			    json_deep_copy(sb->applied) : json_null());

@@ -104,6 +104,31 @@ static bool lite_create_resources(struct lite_sandbox *sb, const json_t *b,
 	return true;
 }
 
+/* networkBlockAll and networkAllowList (lite_net.h). */
+static bool lite_create_network(struct lite_sandbox *sb, const json_t *b,
+				char *why, size_t size)
+{
+	json_t *v = json_object_get(b, "networkBlockAll");
+
+	if (v && !json_is_null(v)) {
+		if (!json_is_boolean(v)) {
+			snprintf(why, size, "networkBlockAll must be a boolean "
+				 "value");
+			return false;
+		}
+		sb->net_block_all = json_is_true(v);
+	}
+	v = json_object_get(b, "networkAllowList");
+	if (!v || json_is_null(v))
+		return true;
+	if (!json_is_string(v)) {
+		snprintf(why, size, "networkAllowList must be a string of "
+			 "comma-separated CIDRs");
+		return false;
+	}
+	return lite_net_parse(json_string_value(v), &sb->net_allow, why, size);
+}
+
 /* Apply a CreateSandbox body to sb; false with why when it is invalid. */
 static bool lite_create_apply(struct lite_sandbox *sb, const json_t *b,
 			      char *why, size_t size)
@@ -151,6 +176,8 @@ static bool lite_create_apply(struct lite_sandbox *sb, const json_t *b,
 		free(sb->snapshot);
 		sb->snapshot = rv_xstrdup("daytona-lite-build");
 	}
+	if (!lite_create_network(sb, b, why, size))
+		return false;
 	if ((v = json_object_get(b, "volumes")) && !json_is_null(v) &&
 	    (!json_is_array(v) || json_array_size(v))) {
 		snprintf(why, size, "volumes are not supported by "
@@ -212,6 +239,11 @@ void lite_api_create(struct lite_ctx *c)
 	sb = lite_sandbox_new();
 	if (!lite_create_apply(sb, body, why, sizeof(why))) {
 		lite_fail(c, 400, "%s", why);
+		goto out;
+	}
+	if (sb->net_allow.n && !sb->net_block_all && !c->l->box.slirp) {
+		lite_fail(c, 400, "networkAllowList needs slirp4netns on the "
+			  "daytona-lite host (Debian package 'slirp4netns')");
 		goto out;
 	}
 	if (lite_store_count(c->l->store) >= c->l->conf->max_sandboxes) {

@@ -47,6 +47,8 @@ static const struct lite_opt lite_opts[] = {
 	{ "state-dir", "STATE_DIR", OPT_STR, CO(state_dir) },
 	{ "api-key", "API_KEY", OPT_STR, CO(api_key) },
 	{ "bwrap", "BWRAP", OPT_STR, CO(bwrap) },
+	{ "slirp4netns", "SLIRP4NETNS", OPT_STR, CO(slirp) },
+	{ "network-host-only", NULL, OPT_FLAG, CO(net_host_only) },
 	{ "sandbox-uid", "SANDBOX_UID", OPT_UIDGID, CO(sandbox_uid) },
 	{ "sandbox-pids", "SANDBOX_PIDS", OPT_LONG, CO(sandbox_pids) },
 	{ "interval-unit-ms", "INTERVAL_UNIT_MS", OPT_LONG,
@@ -102,6 +104,13 @@ static const char lite_usage[] =
 "                           $DAYTONA_LITE_API_KEY, else $DAYTONA_API_KEY,\n"
 "                           else a random key saved in DIR/api-key\n"
 "  --bwrap PATH             bubblewrap binary (default: bwrap in PATH)\n"
+"  --slirp4netns PATH       user-mode networking for sandboxes whose create\n"
+"                           request has a networkAllowList (default:\n"
+"                           slirp4netns in PATH); without it such a create\n"
+"                           is refused (in a sandbox, 10.0.2.2 is this\n"
+"                           host's loopback)\n"
+"  --network-host-only      an allow-list opens this host only: the\n"
+"                           sandboxes' connections leave from 127.0.0.1\n"
 "  --sandbox-uid UID[:GID]  started by root, each sandbox runs as host ids\n"
 "                           of its own: UID..UID+N-1 and GID..GID+N-1 for\n"
 "                           --max-sandboxes N (default 1900000000)\n"
@@ -399,6 +408,7 @@ void lite_conf_release(struct lite_conf *c)
 	free(c->state_dir);
 	free(c->api_key);
 	free(c->bwrap);
+	free(c->slirp);
 	free(c->tls_cert);
 	free(c->tls_key);
 	memset(c, 0, sizeof(*c));

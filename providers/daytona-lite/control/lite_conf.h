@@ -40,6 +40,8 @@ struct lite_conf {
 	char *api_key;
 	bool api_key_generated;	/* no key given: one was made and saved */
 	char *bwrap;		/* bubblewrap binary */
+	char *slirp;		/* slirp4netns binary */
+	bool net_host_only;	/* allow-lists open this host only */
 	uid_t sandbox_uid;	/* as root: the first host uid of sandboxes */
 	gid_t sandbox_gid;	/* (one each, max_sandboxes of them) */
 	long sandbox_pids;	/* processes per sandbox; 0 = no limit */

@@ -59,6 +59,7 @@ static void lite_job_start(struct lite *l, struct lite_sandbox *sb)
 	struct lite_box_limits lim;
 	enum lite_fault_kind fault;
 	json_t *env, *applied = NULL;
+	struct lite_net_allow net = { 0 };
 	enum rv_code rc = RV_OK;
 
 	lite_store_lock(l->store);
@@ -67,6 +68,8 @@ static void lite_job_start(struct lite *l, struct lite_sandbox *sb)
 			       sb->state == LITE_RESTORING ? LITE_RESTORING :
 			       LITE_STARTING, NULL);
 	env = json_deep_copy(sb->env);
+	if (!sb->net_block_all)
+		net = sb->net_allow;
 	fault = sb->fault;
 	if (!lite_job_limits(l, sb, &lim))
 		rc = rv_errf(&err, RV_ERR_CONFLICT, "no free sandbox uid: all "
@@ -85,8 +88,8 @@ static void lite_job_start(struct lite *l, struct lite_sandbox *sb)
 		rc = rv_errf(&err, RV_ERR_PROVIDER, "simulated error "
 			     "(daytona-lite --fault-error-rate)");
 	else if (rc == RV_OK)
-		rc = lite_box_start(&l->box, sb->id, env, &lim, &p, &applied,
-				    &l->cancel, &err);
+		rc = lite_box_start(&l->box, sb->id, env, &lim, &net, &p,
+				    &applied, &l->cancel, &err);
 	json_decref(env);
 
 	lite_store_lock(l->store);

@@ -218,6 +218,7 @@ void lite_sandbox_set_state(struct lite_store *s, struct lite_sandbox *sb,
 
 static json_t *lite_record_json(const struct lite_sandbox *sb)
 {
+	char *net;
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:b, "
 			      "s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, "
 			      "s:I, s:I, s:s, s:s, s:s}",
@@ -247,11 +248,18 @@ static json_t *lite_record_json(const struct lite_sandbox *sb)
 	if (sb->error_reason)
 		json_object_set_new(o, "errorReason",
 				    json_string(sb->error_reason));
-	json_object_set_new(o, "process", json_pack("{s:i, s:I, s:i, s:I}",
+	json_object_set_new(o, "process", json_pack("{s:i, s:I, s:i, s:I, "
+			    "s:i, s:I}",
 			    "bwrapPid", (int)sb->proc.bwrap_pid,
 			    "bwrapStart", (json_int_t)sb->proc.bwrap_start,
 			    "initPid", (int)sb->proc.init_pid,
-			    "initStart", (json_int_t)sb->proc.init_start));
+			    "initStart", (json_int_t)sb->proc.init_start,
+			    "netPid", (int)sb->proc.net.pid,
+			    "netStart", (json_int_t)sb->proc.net.start));
+	net = lite_net_format(&sb->net_allow);
+	json_object_set_new(o, "networkBlockAll", json_boolean(sb->net_block_all));
+	json_object_set_new(o, "networkAllowList", json_string(net));
+	free(net);
 	json_object_set_new(o, "fault", json_integer(sb->fault));
 	json_object_set_new(o, "uid", json_integer(sb->uid));
 	json_object_set_new(o, "gid", json_integer(sb->gid));
@@ -304,6 +312,7 @@ static json_t *lite_dup_object(const json_t *o, const char *key)
 
 static struct lite_sandbox *lite_record_parse(const json_t *o)
 {
+	char why[200];
 	struct lite_sandbox *sb = rv_xcalloc(1, sizeof(*sb));
 	const char *id = rv_json_str(o, "id");
 	int st = lite_state_parse(rv_json_str(o, "state") ?
@@ -351,6 +360,14 @@ static struct lite_sandbox *lite_record_parse(const json_t *o)
 						     0);
 	sb->proc.init_pid = (pid_t)rv_json_int(o, "process.initPid", 0);
 	sb->proc.init_start = (uint64_t)rv_json_int(o, "process.initStart", 0);
+	sb->proc.net.pid = (pid_t)rv_json_int(o, "process.netPid", 0);
+	sb->proc.net.start = (uint64_t)rv_json_int(o, "process.netStart", 0);
+	sb->net_block_all = rv_json_bool(o, "networkBlockAll", false);
+	/* a record we cannot read opens nothing */
+	if (!lite_net_parse(rv_json_str(o, "networkAllowList") ?
+			    rv_json_str(o, "networkAllowList") : "",
+			    &sb->net_allow, why, sizeof(why)))
+		memset(&sb->net_allow, 0, sizeof(sb->net_allow));
 	sb->fault = (enum lite_fault_kind)rv_json_int(o, "fault", 0);
 	sb->uid = (long)rv_json_int(o, "uid", -1);
 	sb->gid = (long)rv_json_int(o, "gid", -1);

@@ -74,6 +74,8 @@ struct lite_sandbox {
 	char *error_reason;
 	char token[LITE_TOKEN_LEN + 1];	/* preview token, new each start */
 
+	bool net_block_all;	/* networkBlockAll: no egress whatever */
+	struct lite_net_allow net_allow;	/* networkAllowList */
 	long uid, gid;		/* its own host ids (as root), or -1 */
 	json_t *applied;	/* what its last start enforced, or NULL */
 

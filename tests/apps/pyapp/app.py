@@ -205,7 +205,8 @@ class Handler(BaseHTTPRequestHandler):
         details = {"seed": seed, "policy": policy,
                    "latency_ms": (time.monotonic() - t0) * 1000,
                    "env_name": req["env"].get("env_name"),
-                   "config": req["env"].get("config")}
+                   "config": req["env"].get("config"),
+                   "policy_config": req.get("policy", {}).get("config")}
         if seed in TASKS:
             details["task_name"], details["difficulty"] = TASKS[seed]
         if ARGS.leak:
