@@ -479,6 +479,47 @@ START_TEST(test_option_errors)
 }
 END_TEST
 
+/*
+ * runeval show tells the outcome: the app by its /info, the mean's CI,
+ * how the rollouts ended, the statuses, pass@k, and each failed rollout
+ * with its status and reason, a pipeline failure (which the transport
+ * calls ok) among them.
+ */
+START_TEST(test_show_tells_the_outcome)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--seeds", "3", "--epochs", "2", NULL };
+	char *bin = tu_build_path("runeval"), *log = rv_xasprintf("%s/show",
+								 r->dir);
+	char *const argv[] = { bin, "show", r->out, NULL };
+	char *out = NULL;
+
+	/* seed 0 passes epoch 1 of 2; seed 1 scores 0 with network_error;
+	   seed 2 gets HTTP 500 */
+	ck_assert_int_eq(run_app(r, "--task-info --sequence 0:1,0 --sequence "
+				 "1:0 --status '1:network_error:cannot reach "
+				 "the model' --fault 2:500", args), 4);
+	ck_assert_int_eq(tu_run(argv, NULL, log, &out), 0);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(strstr(out, "app       pyapp tasks 9.9 (") &&
+		      strstr(out, "seeds     3 x 2 epochs\n") &&
+		      strstr(out, "reward    mean 0.250 (95% CI ") &&
+		      strstr(out, "rollouts  6: 2 ok, 2 pipeline failures, 2 "
+			     "failed in transport") &&
+		      strstr(out, "network_error 2") &&
+		      strstr(out, "pass@k    pass@1 0.167, pass@2 0.333") &&
+		      strstr(out, "seed 1: PIPELINE network_error: cannot "
+			     "reach the model") &&
+		      strstr(out, "seed 1 (epoch 2): PIPELINE network_error") &&
+		      strstr(out, "seed 2: FAILED http_error: HTTP 500"), "%s",
+		      out);
+	free(out);
+	free(log);
+	free(bin);
+	rr_free(r);
+}
+END_TEST
+
 static Suite *eval_suite(void)
 {
 	Suite *s = suite_create("eval");
@@ -497,6 +538,7 @@ static Suite *eval_suite(void)
 	tcase_add_test(tc, test_epochs_survive_a_resume);
 	tcase_add_test(tc, test_max_failures_counts_pipeline_failures);
 	tcase_add_test(tc, test_option_errors);
+	tcase_add_test(tc, test_show_tells_the_outcome);
 	suite_add_tcase(s, tc);
 	return s;
 }
