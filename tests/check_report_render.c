@@ -254,8 +254,13 @@ START_TEST(test_write_job_and_step_summary)
 	ck_assert_msg(strstr(md, "| 5 | docker-1 | ❌ | - | 98.8 ms | failed | - | HTTP 500 |"),
 		      "%s", md);
 	ck_assert(strstr(md, "### Recommendations"));
-	/* a second job appends */
+	/* a second job appends; one with --no-step-summary does not */
 	ck_assert_int_eq(report_write_job(res, dir, NULL, &err), RV_OK);
+	free(summary);
+	summary = tu_read_file(gh, NULL);
+	ck_assert_uint_eq(strlen(summary), 2 * strlen(md));
+	ck_assert_int_eq(report_write_job(res, dir, &(struct report_job_opts){
+		.no_step_summary = true, .junit_fail_below = NAN }, &err), RV_OK);
 	free(summary);
 	summary = tu_read_file(gh, NULL);
 	ck_assert_uint_eq(strlen(summary), 2 * strlen(md));
