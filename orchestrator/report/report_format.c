@@ -44,6 +44,11 @@ const struct report_format report_formats[] = {
 		.name = "json", .option = "--json", .file = "summary.json",
 		.help = "write summary.json", .render = report_render_summary,
 	}, {
+		.name = "csv", .option = "--csv", .file = "results.csv",
+		.help = "write CSV: a row per rollout, then per provider\n"
+			"and phase with its statistics",
+		.render = report_render_csv,
+	}, {
 		.name = "hyperfine", .option = "--hyperfine",
 		.file = "hyperfine.json",
 		.help = "write hyperfine-compatible JSON",

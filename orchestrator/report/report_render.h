@@ -60,6 +60,9 @@ void report_render_prom(const struct report_view *v, struct rv_buf *out);
 /* waterfall.svg: sandboxes and rollouts on a time axis, p50/p95 charts. */
 void report_render_svg(const struct report_view *v, struct rv_buf *out);
 
+/* results.csv: a row per rollout, then per provider and phase. */
+void report_render_csv(const struct report_view *v, struct rv_buf *out);
+
 /* The plain-text table printed by `runeval report`. */
 void report_render_table(const struct report_view *v, struct rv_buf *out);
 
