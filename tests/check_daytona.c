@@ -118,6 +118,12 @@ START_TEST(test_daytona_forty_seeds_four_sandboxes)
 }
 END_TEST
 
+START_TEST(test_daytona_unreachable_inference_is_a_pipeline_failure)
+{
+	re_unreachable_inference(&daytona);
+}
+END_TEST
+
 START_TEST(test_daytona_without_credentials)
 {
 	re_without_credentials(&daytona);
@@ -309,6 +315,7 @@ static Suite *daytona_suite(void)
 	tcase_add_test(tc, test_daytona_bundled_five_seeds);
 	tcase_add_test(tc, test_daytona_foreign_language_app);
 	tcase_add_test(tc, test_daytona_forty_seeds_four_sandboxes);
+	tcase_add_test(tc, test_daytona_unreachable_inference_is_a_pipeline_failure);
 	tcase_add_test(tc, test_daytona_keep_then_reap_job);
 	tcase_add_test(tc, test_daytona_lifecycle_command);
 	tcase_add_test(te, test_daytona_without_credentials);

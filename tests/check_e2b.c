@@ -80,6 +80,12 @@ START_TEST(test_e2b_forty_seeds_four_sandboxes)
 }
 END_TEST
 
+START_TEST(test_e2b_unreachable_inference_is_a_pipeline_failure)
+{
+	re_unreachable_inference(&e2b);
+}
+END_TEST
+
 START_TEST(test_e2b_without_credentials)
 {
 	re_without_credentials(&e2b);
@@ -452,6 +458,7 @@ static Suite *e2b_suite(void)
 	tcase_set_timeout(tl, 120);
 	tcase_add_test(tc, test_e2b_bundled_five_seeds);
 	tcase_add_test(tc, test_e2b_forty_seeds_four_sandboxes);
+	tcase_add_test(tc, test_e2b_unreachable_inference_is_a_pipeline_failure);
 	tcase_add_test(tc, test_e2b_keep_hides_the_key_and_tokens);
 	tcase_add_test(tc, test_e2b_lifecycle_command);
 	tcase_add_test(tc, test_e2b_long_job_outlives_the_timeout);

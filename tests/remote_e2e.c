@@ -136,7 +136,56 @@ void re_forty_seeds_four_sandboxes(const struct re_kind *k)
 		ck_assert_ptr_nonnull(json_object_get(seen, rv_json_str(it,
 							"sandbox")));
 	ck_assert_int_eq(rr_count_spans(r, "provision"), 4);
+	/* the shards, in order, with their names */
+	json_array_foreach(json_object_get(r->result, "sandboxes"), i, it) {
+		const char *name = rv_json_str(it, "name");
+
+		ck_assert_int_eq(json_integer_value(json_object_get(it,
+				 "shard")), (json_int_t)i);
+		ck_assert_msg(name && name[strlen(name) - 1] == (char)('0' + i),
+			      "%s", name);
+		ck_assert_ptr_nonnull(json_object_get(seen, rv_json_str(it,
+							"id")));
+	}
+	ck_assert_uint_eq(json_array_size(json_object_get(r->result,
+							  "sandboxes")), 4);
 	json_decref(seen);
+	rr_free(r);
+	re_stop(&w);
+}
+
+void re_unreachable_inference(const struct re_kind *k)
+{
+	const char *args[] = { k->flag, "--seeds", "2", "--policy", "llm",
+			       "--inference-url", "http://127.0.0.1:9/v1", NULL };
+	struct re_world w;
+	struct rr *r = rr_new();
+	char *path, *text;
+
+	re_start(&w, k, NULL);
+	rr_run(r, args, w.env);
+	re_assert_clean(&w, r, 4);
+	ck_assert_str_eq(rv_json_str(rr_rollout(r, 0), "status"),
+			 "network_error");
+	ck_assert_int_eq(rv_json_int(r->result,
+				     "summary.eval.statuses.network_error", 0),
+			 2);
+	ck_assert_msg(strstr(r->stdout_text, "failed (exit 4): 2 of 2 rollouts "
+			     "are pipeline failures (network_error 2)"), "%s",
+		      r->stdout_text);
+	ck_assert_ptr_null(strstr(r->stdout_text, "100.0%"));
+	/* the renderings of the job say it too */
+	path = rv_xasprintf("%s/junit.xml", r->out);
+	text = tu_read_file(path, NULL);
+	ck_assert_msg(text && strstr(text, "errors=\"2\""), "%s", text);
+	free(text);
+	free(path);
+	path = rv_xasprintf("%s/report.md", r->out);
+	text = tu_read_file(path, NULL);
+	ck_assert_msg(text && strstr(text, "❌ **2 pipeline failures**"), "%s",
+		      text);
+	free(text);
+	free(path);
 	rr_free(r);
 	re_stop(&w);
 }

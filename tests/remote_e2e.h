@@ -60,8 +60,15 @@ int re_reap(const struct re_world *w, const char *a1, const char *a2,
 
 /* The bundled task app over 5 seeds, every phase timed and ok. */
 void re_bundled_five_seeds(const struct re_kind *k);
-/* 40 seeds over 4 sandboxes, pulled from one queue by all four. */
+/* 40 seeds over 4 sandboxes, pulled from one queue by all four; the
+   shards in order, with their names. */
 void re_forty_seeds_four_sandboxes(const struct re_kind *k);
+/*
+ * An inference endpoint the sandbox cannot reach (its own loopback, where
+ * nothing listens): every rollout is network_error, a broken pipeline
+ * (exit 4), and the console, junit.xml and report.md say so.
+ */
+void re_unreachable_inference(const struct re_kind *k);
 /* No credentials: exit 2 naming the key and URL variables. */
 void re_without_credentials(const struct re_kind *k);
 /* 429s on create, 5xx anywhere: the job runs to its end. */
