@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -133,12 +134,33 @@ bad:
 		       "expected N or N-M with N, M >= 0", item);
 }
 
-enum rv_code cli_parse_seed_list(const char *s, long **seeds, size_t *n,
-				 struct rv_err *err)
+/* A seed that appears twice in seeds[0..n), as an error. */
+static enum rv_code cli_seed_repeats(const long *seeds, size_t n,
+				     struct rv_err *err)
+{
+	long *sorted;
+	enum rv_code rc = RV_OK;
+
+	if (n < 2)
+		return RV_OK;
+	sorted = rv_xmemdup(seeds, n * sizeof(*seeds));
+	qsort(sorted, n, sizeof(*sorted), cli_cmp_long);
+	for (size_t i = 1; i < n && rc == RV_OK; i++)
+		if (sorted[i] == sorted[i - 1])
+			rc = rv_errf(err, RV_ERR_USAGE, "seed %ld appears "
+				     "twice in '--seed-list' (give '--epochs N' "
+				     "to run seeds more than once: a repeated "
+				     "seed is then one more epoch of it)",
+				     sorted[i]);
+	free(sorted);
+	return rc;
+}
+
+enum rv_code cli_parse_seed_list(const char *s, bool repeats, long **seeds,
+				 size_t *n, struct rv_err *err)
 {
 	char *copy = rv_xstrdup(s), *save = NULL, *item;
 	enum rv_code rc = RV_OK;
-	long *sorted = NULL;
 
 	if (!*s)
 		rc = rv_errf(err, RV_ERR_USAGE, "empty '--seed-list'");
@@ -162,20 +184,43 @@ enum rv_code cli_parse_seed_list(const char *s, long **seeds, size_t *n,
 	}
 	if (rc == RV_OK && strstr(s, ",,"))
 		rc = rv_errf(err, RV_ERR_USAGE, "empty item in '--seed-list'");
-	if (rc == RV_OK && *n > 1) {
-		sorted = rv_xmemdup(*seeds, *n * sizeof(**seeds));
-		qsort(sorted, *n, sizeof(*sorted), cli_cmp_long);
-		for (size_t i = 1; i < *n; i++)
-			if (sorted[i] == sorted[i - 1]) {
-				rc = rv_errf(err, RV_ERR_USAGE, "seed %ld "
-					     "appears twice in '--seed-list'",
-					     sorted[i]);
-				break;
-			}
-	}
-	free(sorted);
+	if (rc == RV_OK && !repeats)
+		rc = cli_seed_repeats(*seeds, *n, err);
 	free(copy);
 	return rc;
+}
+
+bool cli_status_allowed(const struct cli_options *opt, const char *status)
+{
+	if (!status || !strcmp(status, "success"))
+		return true;
+	for (size_t i = 0; i < opt->allow_status.n; i++)
+		if (!strcmp(opt->allow_status.v[i], status))
+			return true;
+	return false;
+}
+
+/* The eval's options: epochs and repeated seeds, the statuses allowed. */
+static enum rv_code cli_validate_eval(struct cli_options *opt,
+				      struct rv_err *err)
+{
+	const struct cli_opt *epochs = cli_opt_find("epochs");
+	size_t n;
+	enum rv_code rc;
+
+	opt->epochs_given = opt->src[epochs - cli_opts(&n)] != CLI_SRC_DEFAULT;
+	if (!opt->epochs_given &&
+	    (rc = cli_seed_repeats(opt->seeds, opt->n_seeds, err)) != RV_OK)
+		return rc;
+	if ((double)opt->n_seeds * opt->epochs > (double)CLI_MAX_SEEDS)
+		return rv_errf(err, RV_ERR_USAGE, "too many rollouts: %zu seeds "
+			       "x %u epochs is more than %ld", opt->n_seeds,
+			       opt->epochs, CLI_MAX_SEEDS);
+	if (opt->allow_status.n > CLI_MAX_ALLOW_STATUS)
+		return rv_errf(err, RV_ERR_USAGE, "too many statuses in "
+			       "'--allow-status' (at most %d)",
+			       CLI_MAX_ALLOW_STATUS);
+	return RV_OK;
 }
 
 /* "'--local', '--daytona' or '--provider NAME'", malloc'ed. */
@@ -280,19 +325,17 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 	return RV_OK;
 }
 
-/* Is any of the job's providers p's? */
-static bool cli_any_provider(const struct cli_options *opt,
-			     bool (*p)(const struct provider_ops *ops))
+/* The first of the job's providers with an offline server, or NULL. */
+static const char *cli_lite_server(const struct cli_options *opt)
 {
-	for (size_t i = 0; i < opt->n_providers; i++)
-		if (p(provider_find(opt->providers[i])))
-			return true;
-	return false;
-}
+	for (size_t i = 0; i < opt->n_providers; i++) {
+		const struct provider_ops *ops =
+			provider_find(opt->providers[i]);
 
-static bool cli_has_server(const struct provider_ops *ops)
-{
-	return ops->offline_server != NULL;
+		if (ops && ops->offline_server)
+			return ops->offline_server;
+	}
+	return NULL;
 }
 
 /*
@@ -320,11 +363,12 @@ static enum rv_code cli_validate_providers(struct cli_options *opt,
 		opt->mode = mode_for_provider(provider_find(opt->provider))->
 			name;
 	}
-	if (opt->lite && !cli_any_provider(opt, cli_has_server)) {
+	if (opt->lite && !cli_lite_server(opt)) {
 		if (!child)
 			return rv_errf(err, RV_ERR_USAGE, "'--lite' needs a "
 				       "provider with an offline server (e.g. "
-				       "'--daytona'), not '%s'", opt->provider);
+				       "'--daytona', '--e2b'), not '%s'",
+				       opt->provider);
 		opt->lite = false;
 	}
 	if (child && opt->provider) {
@@ -380,11 +424,14 @@ static enum rv_code cli_validate(struct cli_options *opt, struct rv_err *err)
 	if (!opt->n_seeds)
 		return rv_errf(err, RV_ERR_USAGE,
 			       "no seeds: give '--seeds N' or '--seed-list LIST'");
+	if ((rc = cli_validate_eval(opt, err)) != RV_OK)
+		return rc;
 	if (opt->lite && opt->keep)
 		return rv_errf(err, RV_ERR_USAGE, "'--keep' with '--lite': the "
 			       "server stops with the job and its sandboxes "
-			       "with it; to keep sandboxes, run daytona-lite "
-			       "yourself and point DAYTONA_API_URL at it");
+			       "with it; to keep sandboxes, run %s yourself "
+			       "and point runeval at the API it prints",
+			       cli_lite_server(opt));
 	if (opt->no_out && opt->out_dir)
 		return rv_errf(err, RV_ERR_USAGE, "'--no-out' and '--out' "
 			       "contradict each other");
@@ -431,10 +478,12 @@ void cli_usage(FILE *out, bool brief)
 			fprintf(out, "%s %s", p == provider_all() ? "" : ",",
 				(*p)->alias ? (*p)->alias : (*p)->name);
 		fprintf(out, "\nExit: %d ok, %d rollouts failed, %d usage, "
-			"%d infrastructure, %d interrupted.\n"
+			"%d infrastructure, %d pipeline failure, %d "
+			"interrupted.\n"
 			"All options: 'runeval help options'; the manual: "
 			"'man runeval'.\n", CLI_EXIT_OK, CLI_EXIT_ROLLOUTS,
-			CLI_EXIT_USAGE, CLI_EXIT_INFRA, CLI_EXIT_INTERRUPTED);
+			CLI_EXIT_USAGE, CLI_EXIT_INFRA, CLI_EXIT_PIPELINE,
+			CLI_EXIT_INTERRUPTED);
 		return;
 	}
 	fprintf(out,
@@ -444,14 +493,19 @@ void cli_usage(FILE *out, bool brief)
 "the file.\n"
 "\n"
 "Exit codes:\n"
-"  %-3d the job ran and every rollout succeeded\n"
-"  %-3d the job ran but some rollouts failed\n"
+"  %-3d the job ran and every rollout succeeded (a reward of 0 is a\n"
+"      success: the eval's outcome is in the outputs)\n"
+"  %-3d the job ran but some rollouts failed (HTTP error, timeout,\n"
+"      malformed answer)\n"
 "  %-3d usage or configuration error\n"
 "  %-3d infrastructure failure (task app did not start or become healthy,\n"
 "      port taken, key mismatch, teardown failed)\n"
+"  %-3d pipeline failure: the task app answered a success_status other\n"
+"      than success (network_error, runtime_error, ...) not allowed by\n"
+"      --allow-status; it takes precedence over %d\n"
 "  %-3d interrupted (SIGINT/SIGTERM); teardown still ran\n",
 		CLI_EXIT_OK, CLI_EXIT_ROLLOUTS, CLI_EXIT_USAGE, CLI_EXIT_INFRA,
-		CLI_EXIT_INTERRUPTED);
+		CLI_EXIT_PIPELINE, CLI_EXIT_ROLLOUTS, CLI_EXIT_INTERRUPTED);
 }
 
 static void cli_defaults(struct cli_options *opt)
@@ -469,6 +523,9 @@ static void cli_defaults(struct cli_options *opt)
 	opt->retries = CLI_DEFAULT_RETRIES;
 	opt->max_failures = -1;
 	opt->max_failures_pct = -1;
+	opt->epochs = 1;
+	opt->pass_threshold = CLI_DEFAULT_PASS_THRESHOLD;
+	opt->junit_fail_below = NAN;
 }
 
 /* --<alias> on the command line: one more provider of argv's list. */
@@ -630,7 +687,7 @@ enum rv_code cli_parse(int argc, char **argv, struct cli_options *opt,
 void cli_options_release(struct cli_options *opt)
 {
 	struct cli_list *lists[] = { &opt->pass_env, &opt->set_env,
-				     &opt->network_allow };
+				     &opt->network_allow, &opt->allow_status };
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		free(lists[i]->v);

@@ -27,13 +27,17 @@
 #define CLI_DEFAULT_HEALTH_TIMEOUT_S 30.0
 #define CLI_DEFAULT_ENV_NAME "default"
 #define CLI_DEFAULT_ENV_FILE ".env"
-#define CLI_MAX_SEEDS 1000000L
+#define CLI_MAX_SEEDS 1000000L	/* rollouts: seeds x epochs */
+#define CLI_DEFAULT_PASS_THRESHOLD 1.0
+#define CLI_MAX_ALLOW_STATUS 32
 
 /* Exit codes (documented in --help and README.md). */
 #define CLI_EXIT_OK 0		/* the job ran and every rollout succeeded */
 #define CLI_EXIT_ROLLOUTS 1	/* the job ran; some rollouts failed */
 #define CLI_EXIT_USAGE 2	/* bad command line or configuration */
 #define CLI_EXIT_INFRA 3	/* task app / sandbox / teardown failed */
+#define CLI_EXIT_PIPELINE 4	/* the task app answered a success_status
+				   other than success (not --allow-status) */
 #define CLI_EXIT_INTERRUPTED 130	/* SIGINT or SIGTERM */
 
 #define CLI_MAX_SANDBOXES 64
@@ -76,6 +80,13 @@ struct cli_options {
 					   the other shards start from it */
 	long *seeds;			/* malloc'ed, in the given order */
 	size_t n_seeds;
+	unsigned epochs;		/* runs of each seed (default 1) */
+	bool epochs_given;		/* --epochs: repeated seeds allowed */
+	double pass_threshold;		/* a rollout passes at reward >= it */
+	struct cli_list allow_status;	/* --allow-status NAME[,NAME] */
+	double junit_fail_below;	/* NAN: reward-0 rollouts pass */
+	bool prom_strict;		/* metrics.prom promtool-clean */
+	bool no_step_summary;		/* not to $GITHUB_STEP_SUMMARY */
 	unsigned concurrency;
 	const char *policy;
 	const char *model;		/* NULL = the task app's default */
@@ -130,11 +141,14 @@ void cli_options_release(struct cli_options *opt);
 
 /*
  * Parse a seed list "0,3,10-19" into a malloc'ed array (appended to
- * *seeds / *n).  Duplicates, negative numbers, reversed ranges and more
- * than CLI_MAX_SEEDS seeds are errors.
+ * *seeds / *n).  Negative numbers, reversed ranges and more than
+ * CLI_MAX_SEEDS seeds are errors; so are repeated seeds unless repeats.
  */
-enum rv_code cli_parse_seed_list(const char *s, long **seeds, size_t *n,
-				 struct rv_err *err);
+enum rv_code cli_parse_seed_list(const char *s, bool repeats, long **seeds,
+				 size_t *n, struct rv_err *err);
+
+/* Is status allowed (success, or one of --allow-status)? */
+bool cli_status_allowed(const struct cli_options *opt, const char *status);
 
 /*
  * Apply the configuration file path (YAML: "option: value" lines, see

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #define G_MODE "Where the task app runs"
 #define G_SANDBOX "Sandboxes"
 #define G_SEEDS "Seeds and rollouts"
+#define G_EVAL "Eval outcome"
 #define G_APP "Task app"
 #define G_ENV "The task app's environment"
 #define G_OUT "Output"
@@ -44,6 +46,21 @@ static enum rv_code cli_check_cidr(const char *s, const char *where,
 	return RV_OK;
 }
 
+/* An --allow-status value: a success_status name. */
+static enum rv_code cli_check_status(const char *s, const char *where,
+				     struct rv_err *err)
+{
+	size_t len = strlen(s);
+
+	if (!len || len > 64 || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+				       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				       "_-.") != len)
+		return rv_errf(err, RV_ERR_USAGE, "invalid status '%.80s' in "
+			       "%s: expected names such as timeout,failure",
+			       s, where);
+	return RV_OK;
+}
+
 static const struct cli_opt cli_table[] = {
 	{ "provider", 0, CLI_PROVIDER, F(provider), 0, 0, CLI_BRIEF, "NAME",
 	  G_MODE, "where the task app runs: local, daytona, ... (also "
@@ -55,7 +72,7 @@ static const struct cli_opt cli_table[] = {
 	  0, 0, NULL, G_MODE, "several providers: run their jobs one after "
 	  "another, not at once" },
 	{ "lite", 0, CLI_FLAG, F(lite), 0, 0, CLI_BRIEF, NULL, G_MODE,
-	  "use an offline server started for the job (no account)" },
+	  "an offline server started for the job (no account)" },
 	{ "sandboxes", 0, CLI_UINT, F(sandboxes), 1, CLI_MAX_SANDBOXES,
 	  CLI_SANDBOX | CLI_BRIEF, "M", G_SANDBOX, "spread the seeds over M "
 	  "sandboxes (at most 64)" },
@@ -91,7 +108,9 @@ static const struct cli_opt cli_table[] = {
 	{ "seeds", 0, CLI_SEEDS, 0, 1, CLI_MAX_SEEDS, CLI_BRIEF, "N", G_SEEDS,
 	  "seeds 0..N-1" },
 	{ "seed-list", 0, CLI_SEED_LIST, 0, 0, 0, CLI_BRIEF, "LIST", G_SEEDS,
-	  "explicit seeds, e.g. 0,3,10-19" },
+	  "explicit seeds, e.g. 0,3,10-19 (repeats: --epochs)" },
+	{ "epochs", 0, CLI_UINT, F(epochs), 1, CLI_MAX_SEEDS, CLI_BRIEF, "N",
+	  G_SEEDS, "run each seed N times (default 1): pass@k, k <= N" },
 	{ "concurrency", 0, CLI_UINT, F(concurrency), 1, 1024, CLI_BRIEF, "K",
 	  G_SEEDS, "rollouts in flight per sandbox (default 8)" },
 	{ "policy", 0, CLI_STR, F(policy), 0, 0, CLI_BRIEF, "NAME", G_SEEDS,
@@ -116,11 +135,24 @@ static const struct cli_opt cli_table[] = {
 	  "response, a proxy's 502/503/504) up to N times (default 3)" },
 	{ "max-failures", 0, CLI_COUNT_OR_PCT, F(max_failures), 0,
 	  CLI_MAX_SEEDS, 0, "N|P%", G_SEEDS, "stop the job once more than N "
-	  "rollouts (or P% of the seeds) failed (default: never)" },
+	  "rollouts (or P% of the seeds) failed, pipeline failures included "
+	  "(default: never)" },
 	{ "env-name", 0, CLI_STR, F(env_name), 0, 0, 0, "NAME", G_SEEDS,
 	  "env.env_name (default default)" },
 	{ "env-config", 0, CLI_JSON_OBJECT, F(env_config), 0, 0, 0, "JSON",
 	  G_SEEDS, "env.config, a JSON object (default {})" },
+	{ "pass-threshold", 0, CLI_REWARD, F(pass_threshold), 0, 0, 0, "R",
+	  G_EVAL, "a rollout passes at reward >= R (default 1)" },
+	{ "allow-status", 0, CLI_LIST, F(allow_status), 0, 0, CLI_COMMAS,
+	  "NAME[,NAME]", G_EVAL, "success_status values that are no pipeline "
+	  "failure, e.g. timeout,failure; repeatable (default: only success; "
+	  "a missing status counts as success)" },
+	{ "junit-fail-below", 0, CLI_REWARD, F(junit_fail_below), 0, 0, 0,
+	  "R", G_EVAL, "the job's junit.xml fails rollouts with reward < R "
+	  "(default: a reward of 0 passes)" },
+	{ "prom-strict", 0, CLI_FLAG, F(prom_strict), 0, 0, 0, NULL, G_EVAL,
+	  "the job's metrics.prom without the *_ms gauges (promtool check "
+	  "metrics is clean)" },
 	{ "app", 0, CLI_STR, F(app_dir), 0, 0, CLI_BRIEF, "DIR", G_APP,
 	  "the task app's directory (default: the bundled one)" },
 	{ "start", 0, CLI_STR, F(start_cmd), 0, 0, 0, "CMD", G_APP,
@@ -148,12 +180,16 @@ static const struct cli_opt cli_table[] = {
 	  "replaced)" },
 	{ "no-out", 0, CLI_FLAG, F(no_out), 0, 0, 0, NULL, G_OUT,
 	  "keep no results directory: stdout only (for hyperfine, scripts)" },
+	{ "no-step-summary", 0, CLI_FLAG, F(no_step_summary), 0, 0, 0, NULL,
+	  G_OUT, "do not append report.md to $GITHUB_STEP_SUMMARY (let a "
+	  "'runeval report --step-summary' step write it)" },
 	{ "json", 0, CLI_FLAG, F(json), 0, 0, 0, NULL, G_OUT,
 	  "print result.json on stdout (tables to stderr)" },
 	{ "no-progress", 0, CLI_FLAG, F(no_progress), 0, 0, 0, NULL, G_OUT,
 	  "no live progress line" },
 	{ "quiet", 'q', CLI_FLAG, F(quiet), 0, 0, 0, NULL, G_OUT,
-	  "print only errors and the outcome" },
+	  "print only the failed rollouts, the last line (what failed, the "
+	  "outcome) and errors" },
 	{ "verbose", 'v', CLI_FLAG, F(verbose), 0, 0, 0, NULL, G_OUT,
 	  "print every phase, health attempt and rollout" },
 	{ "dry-run", 0, CLI_FLAG, F(dry_run), 0, 0, CLI_BRIEF, NULL, G_OUT,
@@ -255,20 +291,6 @@ static enum rv_code cli_set_long(long *v, const char *s, long lo, long hi,
 	return RV_OK;
 }
 
-static enum rv_code cli_set_secs(double *v, const char *s, const char *where,
-				 struct rv_err *err)
-{
-	char *end;
-	double x;
-
-	errno = 0;
-	x = strtod(s, &end);
-	if (!*s || *end || errno || !isfinite(x) || x <= 0 || x > 7 * 86400)
-		return cli_bad(err, where, s, "seconds > 0 (up to a week)");
-	*v = x;
-	return RV_OK;
-}
-
 /* --seeds N: seeds 0..N-1 (replacing any earlier seeds). */
 static enum rv_code cli_set_seeds(struct cli_options *opt, const char *s,
 				  const char *where, struct rv_err *err)
@@ -292,7 +314,7 @@ static enum rv_code cli_set_seed_list(struct cli_options *opt,
 {
 	long *seeds = NULL;
 	size_t n = 0;
-	enum rv_code rc = cli_parse_seed_list(s, &seeds, &n, err);
+	enum rv_code rc = cli_parse_seed_list(s, true, &seeds, &n, err);
 
 	if (rc != RV_OK) {
 		free(seeds);
@@ -345,6 +367,8 @@ static cli_check_fn cli_check_of(const struct cli_opt *o)
 {
 	if (o->off == F(network_allow))
 		return cli_check_cidr;
+	if (o->off == F(allow_status))
+		return cli_check_status;
 	if (o->off == F(policy_config))
 		return policy_config_check;
 	if (o->off == F(pass_env))
@@ -505,8 +529,13 @@ enum rv_code cli_opt_set(struct cli_options *opt, const struct cli_opt *o,
 		else if (rc == RV_OK)
 			*(int *)field = (int)v;
 		break;
-	case CLI_SECS:
-		rc = cli_set_secs((double *)field, s, where, err);
+	case CLI_SECS:	/* > 0: DBL_MIN, strtod refuses the subnormals */
+		rc = cli_set_double((double *)field, s, DBL_MIN, 7 * 86400,
+				    "seconds > 0 (up to a week)", where, err);
+		break;
+	case CLI_REWARD:
+		rc = cli_set_double((double *)field, s, -1e9, 1e9, "a reward, "
+				    "a number within -1e9 and 1e9", where, err);
 		break;
 	case CLI_SEEDS:
 		rc = cli_set_seeds(opt, s, where, err);
@@ -564,6 +593,10 @@ void cli_opt_value(const struct cli_options *opt, const struct cli_opt *o,
 		break;
 	case CLI_SECS:
 		rv_buf_addf(out, "%g", *(const double *)field);
+		break;
+	case CLI_REWARD:
+		if (!isnan(*(const double *)field))
+			rv_buf_addf(out, "%.17g", *(const double *)field);
 		break;
 	case CLI_NUM:
 		if (*(const double *)field >= 0)

@@ -11,7 +11,8 @@
  * configuration file, the environment (which the .env file fills without
  * overriding what is set), the command line.  cli_opt_set() applies one
  * value from any of them and records where it came from.  An option
- * given more than once (CLI_LIST: --pass-env, --env, --network-allow)
+ * given more than once (CLI_LIST: --pass-env, --env, --network-allow,
+ * --allow-status)
  * collects its values, from one source: a later source's replace them.
  * In the configuration file such an option takes a list (--env also a
  * mapping: {KEY: VALUE}), in the environment a text split at commas
@@ -43,6 +44,7 @@ enum cli_kind {
 	CLI_LIST,		/* struct cli_list: each value is added; a
 				   later source replaces an earlier one's */
 	CLI_COUNT_OR_PCT,	/* N, or P% (of the seeds): max_failures */
+	CLI_REWARD,		/* double, a reward within -1e9 and 1e9 */
 	CLI_CPUS,		/* double, 0.01..1024 */
 	CLI_SIZE,		/* long long bytes: 512m, 2g (4m..1024g) */
 };

@@ -1,16 +1,15 @@
-/* console: progress line and final report (see console.h). */
+/* console: the progress lines (see console.h; the final report is
+   console_report.c). */
 #include "console.h"
 
 #include "cli.h"
-#include "outcome.h"
+#include "console_int.h"
+#include "eval.h"
 #include "rollouts.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_log.h"
-#include "rv_redact.h"
-#include "rv_term.h"
-#include "summary.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -19,7 +18,6 @@
 
 #define CONSOLE_REDRAW_NS (100 * RV_NS_PER_MS)
 #define CONSOLE_PLAIN_NS (5 * RV_NS_PER_SEC)
-#define CONSOLE_STATUS_MAX 100	/* bytes of a status shown in the table */
 
 /* Where a sandbox slot is in its bring-up. */
 enum console_sb {
@@ -28,20 +26,6 @@ enum console_sb {
 	CONSOLE_SB_PROVISIONED,	/* and installing, starting, ... */
 	CONSOLE_SB_UPLOADING,
 	CONSOLE_SB_HEALTHY,
-};
-
-struct console {
-	const struct cli_options *opt;
-	FILE *out;
-	bool tty, progress, line_shown;
-	size_t total, done, failed;
-	uint64_t start_ns, last_draw_ns;
-	size_t last_plain_done;
-	/* bring-up */
-	unsigned char *sb;	/* enum console_sb per slot, or NULL */
-	unsigned n_sb;
-	bool rolling;		/* the rollouts have begun */
-	char last_up[96];	/* the last bring-up line drawn */
 };
 
 struct console *console_new(const struct cli_options *opt, size_t total,
@@ -186,23 +170,41 @@ static void console_fmt_secs(char *buf, size_t size, double s)
 		snprintf(buf, size, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
 }
 
+/* "mean reward 0.750, 3 failed (1 pipeline)" */
+static void console_running(const struct console *c, char *buf, size_t size)
+{
+	int n;
+
+	if (c->completed)
+		n = snprintf(buf, size, "mean reward %.3f, ", c->reward_sum /
+			     (double)c->completed);
+	else
+		n = snprintf(buf, size, "mean reward -, ");
+	if (n < 0 || (size_t)n >= size)
+		return;
+	snprintf(buf + n, size - (size_t)n, c->pipeline ? "%zu failed "
+		 "(%zu pipeline)" : "%zu failed", c->failed + c->pipeline,
+		 c->pipeline);
+}
+
 static void console_draw(struct console *c, uint64_t now)
 {
 	double el = (double)(now - c->start_ns) / 1e9;
-	char elapsed[32], eta[32] = "?";
+	char elapsed[32], eta[32] = "?", run[96];
 
 	console_fmt_secs(elapsed, sizeof(elapsed), el);
 	if (c->done)
 		console_fmt_secs(eta, sizeof(eta), el / (double)c->done *
 				 (double)(c->total - c->done));
+	console_running(c, run, sizeof(run));
 	if (c->tty) {
-		fprintf(stderr, "\r\033[K[%zu/%zu] %zu failed, %s elapsed, "
-			"ETA %s", c->done, c->total, c->failed, elapsed, eta);
+		fprintf(stderr, "\r\033[K[%zu/%zu] %s, %s elapsed, ETA %s",
+			c->done, c->total, run, elapsed, eta);
 		c->line_shown = true;
 	} else {
-		fprintf(stderr, "runeval: %zu/%zu rollouts done, %zu failed, "
-			"%s elapsed, ETA %s\n", c->done, c->total, c->failed,
-			elapsed, eta);
+		fprintf(stderr, "runeval: %zu/%zu rollouts done, %s, %s "
+			"elapsed, ETA %s\n", c->done, c->total, run, elapsed,
+			eta);
 	}
 	fflush(stderr);
 	c->last_draw_ns = now;
@@ -213,17 +215,31 @@ void console_rollout(struct console *c, const struct rollout *r)
 	uint64_t now = rv_now_ns();
 	bool step;
 
+	enum evalstats_class cls;
+
 	if (!c)
 		return;
+	cls = eval_class(r, c->opt);
 	c->done++;
-	c->failed += !r->ok;
+	c->failed += cls == EVALSTATS_TRANSPORT;
+	c->pipeline += cls == EVALSTATS_PIPELINE;
+	if (cls != EVALSTATS_TRANSPORT) {
+		c->completed++;
+		c->reward_sum += r->reward;
+	}
 	if (c->opt->verbose) {
+		char seed[64];
+
 		console_progress_done(c);
-		if (r->ok)
-			rv_debug("seed %ld: ok, reward %g (%.1f ms)", r->seed,
-				 r->reward, rv_ns_to_ms(r->end_ns - r->start_ns));
+		console_seed_name(c, r, seed, sizeof(seed));
+		if (cls == EVALSTATS_OK)
+			rv_debug("%s: ok, reward %g (%.1f ms)", seed, r->reward,
+				 rv_ns_to_ms(r->end_ns - r->start_ns));
+		else if (cls == EVALSTATS_PIPELINE)
+			rv_debug("%s: pipeline failure %s, reward %g: %s", seed,
+				 eval_status(r), r->reward, eval_reason(r));
 		else
-			rv_debug("seed %ld: failed: %s", r->seed, r->error);
+			rv_debug("%s: failed: %s", seed, r->error);
 	}
 	if (!c->progress)
 		return;
@@ -251,99 +267,11 @@ void console_progress_done(struct console *c)
 	c->line_shown = false;
 }
 
-static void console_num(FILE *f, double v, int width, const char *fmt)
+void console_seed_name(const struct console *c, const struct rollout *r,
+		       char *buf, size_t size)
 {
-	if (isnan(v))
-		fprintf(f, "%*s", width, "-");
+	if (c->opt->epochs > 1 || r->epoch > 1)
+		snprintf(buf, size, "seed %ld (epoch %u)", r->seed, r->epoch);
 	else
-		fprintf(f, fmt, width, v);
-}
-
-static void console_seed_row(FILE *f, const struct rollout *r)
-{
-	const char *what = r->ok ? (r->success_status ? r->success_status :
-				    "") : r->error ? r->error : "";
-	double ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
-
-	size_t len = strlen(what);
-	struct rv_buf safe = RV_BUF_INIT;
-
-	/* the first 100 bytes (whole UTF-8 characters), then escaped */
-	if (len > CONSOLE_STATUS_MAX) {
-		len = CONSOLE_STATUS_MAX;
-		while (len && ((unsigned char)what[len] & 0xc0) == 0x80)
-			len--;
-	}
-	rv_term_escape(&safe, what, len, false);
-	fprintf(f, "%8ld  %-6s ", r->seed, r->ok ? "ok" :
-		r->state == ROLLOUT_CANCELLED ? "cancel" : "FAILED");
-	console_num(f, r->ok ? r->reward : NAN, 7, "%*.3f");
-	console_num(f, ms, 10, "%*.1f");
-	fprintf(f, "  %s\n", safe.data);
-	rv_buf_release(&safe);
-}
-
-static void console_seed_table(FILE *f, const struct job_outcome *job)
-{
-	size_t shown = 0, n = job->n_rollouts;
-	bool all = n <= CONSOLE_MAX_SEED_ROWS;
-
-	fprintf(f, "%8s  %-6s %7s %10s  %s\n", "seed", "result", "reward",
-		"ms", all ? "status" : "status (failed seeds only)");
-	for (size_t i = 0; i < n; i++) {
-		const struct rollout *r = &job->rollouts[i];
-
-		if (!all && (r->ok || shown >= CONSOLE_MAX_SEED_ROWS))
-			continue;
-		console_seed_row(f, r);
-		shown++;
-	}
-	if (!all)
-		fprintf(f, "%8s  (%zu of %zu seeds shown; all are in "
-			"result.json)\n", "", shown, n);
-}
-
-static void console_phase_table(FILE *f, const struct summary *s)
-{
-	fprintf(f, "\n%-10s %6s %6s %10s %10s %10s %10s %10s\n", "phase", "n",
-		"ok", "min ms", "p50 ms", "p95 ms", "max ms", "mean ms");
-	for (size_t i = 0; i < s->n_phases; i++) {
-		const struct summary_phase *p = &s->phases[i];
-
-		fprintf(f, "%-10s %6zu %6zu ", p->phase, p->s.n, p->s.ok);
-		console_num(f, p->s.min, 10, "%*.2f");
-		console_num(f, p->s.p50, 11, "%*.2f");
-		console_num(f, p->s.p95, 11, "%*.2f");
-		console_num(f, p->s.max, 11, "%*.2f");
-		console_num(f, p->s.mean, 11, "%*.2f");
-		fputc('\n', f);
-	}
-}
-
-void console_report(struct console *c, const struct job_outcome *job,
-		    const struct summary *s)
-{
-	FILE *f;
-
-	if (!c || c->opt->quiet)
-		return;
-	f = c->out;
-	console_seed_table(f, job);
-	fprintf(f, "\nrollouts: %zu/%zu ok (success rate %.1f%%)", s->completed,
-		s->seeds, s->seeds ? 100.0 * s->success_rate : 0.0);
-	if (s->completed)
-		fprintf(f, ", mean reward %.3f (%.3f over all seeds)",
-			s->mean_reward, s->mean_reward_all);
-	fputc('\n', f);
-	console_phase_table(f, s);
-	fprintf(f, "\njob %s: %s", job->id, job_status_name(job->status));
-	if (job->status != JOB_OK) {
-		char *msg = rv_redact(job->error);
-
-		rv_term_printf(f, ": %s", msg);
-		free(msg);
-	}
-	fprintf(f, "\nresults: %s\n", job->result_path ? job->result_path :
-		"not kept (--no-out)");
-	fflush(f);
+		snprintf(buf, size, "seed %ld", r->seed);
 }

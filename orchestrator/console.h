@@ -5,13 +5,19 @@
  * live line, `sandboxes: 3/8 provisioned, 2 uploading, 1 healthy`;
  * otherwise the same as a plain line at most once a second (and once all
  * are healthy).  Then, for the rollouts: on a terminal one live line
- * (done/total, failures, elapsed, ETA) redrawn at most 10 times a
- * second; otherwise a plain line at every tenth of the seeds (and at
- * most every 5 s).
+ * (done/total, the running mean reward, failures and pipeline failures,
+ * elapsed, ETA) redrawn at most 10 times a second; otherwise a plain
+ * line at every tenth of the seeds (and at most every 5 s).
  * --no-progress and --quiet turn it off; --verbose adds a line per
- * phase and per rollout.  The final report (per-seed table, mean
- * reward, success rate, phase-timing table) goes to the stream given
- * to console_new() (stdout, or stderr under --json); --quiet drops it.
+ * phase and per rollout.
+ *
+ * The final report goes to the stream given to console_new() (stdout, or
+ * stderr under --json): the per-seed table (seed, epoch, result, reward,
+ * ms, status, task, a one-line reason), the eval's outcome (rollouts by
+ * class, mean reward with its 95% interval, pass rate and pass@k,
+ * statuses, difficulties, tokens, the per-task table), the phase-timing
+ * table, and last a line that says the job's status, what failed and the
+ * outcome.  --quiet keeps only the failed rollouts and that last line.
  * Every function accepts a NULL console and does nothing.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_CONSOLE_H

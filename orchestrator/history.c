@@ -23,6 +23,7 @@ struct history_job {
 	json_t *doc;
 	const char *path;
 	const char *id, *started, *status, *provider, *server, *app;
+	const char *app_name, *app_version;	/* its GET /info, or NULL */
 	const char *policy, *model;
 	double seeds, mean_reward, pass_rate, duration_ms;
 };
@@ -81,6 +82,8 @@ static bool history_load(struct history_job *h, const char *path,
 	h->provider = rv_json_str(h->doc, "environment.provider");
 	h->server = rv_json_str(h->doc, "environment.server");
 	h->app = rv_json_str(h->doc, "config.app");
+	h->app_name = rv_json_str(h->doc, "environment.task_app.name");
+	h->app_version = rv_json_str(h->doc, "environment.task_app.version");
 	h->policy = rv_json_str(h->doc, "config.policy");
 	h->model = rv_json_str(h->doc, "config.model");
 	h->seeds = (double)json_array_size(rv_json_path(h->doc,
@@ -211,12 +214,79 @@ static char *history_resolve(const char *job)
 	return rv_xasprintf("%s/%s/result.json", HISTORY_DEFAULT_DIR, job);
 }
 
+/* "name 1, name 2" of an object of numbers, after label. */
+static void history_show_counts(FILE *f, const char *label,
+				const char *prefix, json_t *o)
+{
+	const char *key;
+	json_t *v;
+	bool first = true;
+
+	if (!json_object_size(o))
+		return;
+	fprintf(f, "%-9s", label);
+	json_object_foreach(o, key, v) {
+		if (!json_is_number(v))
+			continue;
+		rv_term_printf(f, "%s %s%s %.*f", first ? "" : ",", prefix, key,
+			       json_is_integer(v) ? 0 : 3,
+			       json_number_value(v));
+		first = false;
+	}
+	fputc('\n', f);
+}
+
+/*
+ * The eval's outcome (summary.eval, when the job wrote one): how the
+ * rollouts ended, their statuses and pass@k.
+ */
+static void history_show_eval(FILE *f, json_t *ev)
+{
+	double n = 0, ok = 0, pipe = 0, trans = 0;
+
+	rv_json_num(ev, "rollouts", &n);
+	rv_json_num(ev, "ok", &ok);
+	rv_json_num(ev, "pipeline_failures", &pipe);
+	rv_json_num(ev, "transport_failures", &trans);
+	fprintf(f, "rollouts  %.0f: %.0f ok, %.0f pipeline failure%s, %.0f "
+		"failed in transport\n", n, ok, pipe, pipe == 1 ? "" : "s",
+		trans);
+	history_show_counts(f, "statuses", "", json_object_get(ev,
+							     "statuses"));
+	if (json_object_size(json_object_get(ev, "pass_at_k")) > 1)
+		history_show_counts(f, "pass@k", "pass@",
+				    json_object_get(ev, "pass_at_k"));
+}
+
+/* "seed 3: PIPELINE network_error: its detail", as the console's -q. */
+static void history_show_failed(FILE *f, const json_t *ro, bool first)
+{
+	const char *outcome = rv_json_str(ro, "outcome");
+	const char *status = rv_json_str(ro, "status");
+	const char *why = rv_json_str(ro, "status_detail");
+	double epoch = 1;
+	bool pipe = outcome && !strcmp(outcome, "pipeline_failure");
+
+	if (!pipe || !why)
+		why = rv_json_str(ro, "error");
+	rv_json_num(ro, "epoch", &epoch);
+	rv_term_printf(f, "%s  seed %.0f", first ? "failed  " : "        ",
+		       json_number_value(json_object_get(ro, "seed")));
+	if (epoch > 1)
+		fprintf(f, " (epoch %.0f)", epoch);
+	rv_term_printf(f, ": %s%s%s%s%s\n", pipe ? "PIPELINE" : "FAILED",
+		       status ? " " : "", status ? status : "",
+		       why ? ": " : "", why ? why : "");
+}
+
 static void history_show(FILE *f, const struct history_job *h)
 {
 	json_t *phases = rv_json_path(h->doc, "summary.phases"), *ph;
 	json_t *rs = json_object_get(h->doc, "rollouts"), *ro;
+	json_t *ev = rv_json_path(h->doc, "summary.eval");
 	const char *key;
 	size_t i, failed = 0;
+	double epochs;
 
 	rv_term_printf(f, "job       %s  (%s)\n", h->id, h->path);
 	rv_term_printf(f, "status    %s%s%s\n", history_s(h->status),
@@ -227,22 +297,39 @@ static void history_show(FILE *f, const struct history_job *h)
 		       isnan(h->duration_ms) ? 0.0 : h->duration_ms / 1000.0);
 	rv_term_printf(f, "provider  %s%s%s\n", history_s(h->provider),
 		       h->server ? " on " : "", h->server ? h->server : "");
-	rv_term_printf(f, "app       %s\n", history_s(h->app));
+	if (h->app_name)
+		rv_term_printf(f, "app       %s%s%s (%s)\n", h->app_name,
+			       h->app_version ? " " : "",
+			       h->app_version ? h->app_version : "",
+			       history_s(h->app));
+	else
+		rv_term_printf(f, "app       %s\n", history_s(h->app));
 	rv_term_printf(f, "policy    %s%s%s\n", history_s(h->policy),
 		       h->model ? ", model " : "", h->model ? h->model : "");
-	fprintf(f, "seeds     %.0f\n", h->seeds);
-	if (!isnan(h->mean_reward))
-		fprintf(f, "reward    mean %.3f, pass rate %.1f%%\n",
-			h->mean_reward, 100.0 * h->pass_rate);
+	fprintf(f, "seeds     %.0f", h->seeds);
+	if (rv_json_num(h->doc, "config.epochs", &epochs) && epochs > 1)
+		fprintf(f, " x %.0f epochs", epochs);
+	fputc('\n', f);
+	if (!isnan(h->mean_reward)) {
+		json_t *ci = json_object_get(ev, "mean_reward_ci95");
+
+		fprintf(f, "reward    mean %.3f", h->mean_reward);
+		if (json_array_size(ci) == 2)
+			fprintf(f, " (95%% CI %.3f to %.3f)",
+				json_number_value(json_array_get(ci, 0)),
+				json_number_value(json_array_get(ci, 1)));
+		fprintf(f, ", pass rate %.1f%%\n", 100.0 * h->pass_rate);
+	}
+	if (json_is_object(ev))
+		history_show_eval(f, ev);
 	json_array_foreach(rs, i, ro) {
-		if (rv_json_bool(ro, "ok", true))
+		const char *outcome = rv_json_str(ro, "outcome");
+
+		if (outcome ? !strcmp(outcome, "ok") :
+		    rv_json_bool(ro, "ok", true))
 			continue;
 		if (failed++ < 10)
-			rv_term_printf(f, "%s  seed %.0f: %s\n", failed == 1 ?
-				       "failed  " : "        ",
-				       json_number_value(json_object_get(ro,
-								"seed")),
-				       history_s(rv_json_str(ro, "error")));
+			history_show_failed(f, ro, failed == 1);
 	}
 	if (failed > 10)
 		fprintf(f, "          ... and %zu more\n", failed - 10);

@@ -5,7 +5,12 @@
  *	                       id, date, provider, app, policy/model, seeds,
  *	                       mean reward, pass rate, status, duration
  *	runeval show JOB       one job's summary: JOB is a job id (under
- *	                       runs/), a results directory or a result.json
+ *	                       runs/), a results directory or a result.json;
+ *	                       the app (its /info name and version), the
+ *	                       eval's outcome (mean reward and CI, pass rate,
+ *	                       how the rollouts ended, statuses, pass@k),
+ *	                       each failed rollout with its status and
+ *	                       reason (pipeline failures too), the phases
  *
  * Both read result.json files only, and never fail on one they cannot
  * read: ls marks it, show says what is wrong with it (exit 2).

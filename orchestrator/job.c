@@ -2,11 +2,13 @@
 #include "job.h"
 
 #include "console.h"
+#include "eval.h"
 #include "journal.h"
 #include "mode.h"
 #include "provider.h"
 #include "result.h"
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_fs.h"
 #include "rv_http.h"
@@ -484,6 +486,26 @@ static bool job_app_alive(void *arg)
 	return rc == RV_OK || rc == RV_ERR_INTR;
 }
 
+/*
+ * Once every record is final (the first shard whose rollouts drained),
+ * and only once: ask the app for the tasks of the seeds whose answers
+ * named none (taskinfo.h).
+ */
+static void job_taskinfo(struct job_shard *sh, const char *base_url,
+			 const char *const *headers)
+{
+	struct job *job = sh->job;
+	bool mine;
+
+	job_lock(job);
+	mine = !job->taskinfo_asked;
+	job->taskinfo_asked = true;
+	job_unlock(job);
+	if (mine)
+		taskinfo_fill(base_url, headers, job->rollouts, job->n_rollouts,
+			      &signals_stop);
+}
+
 /* RV_ERR_CONNECT when the sandbox was lost (its rollouts requeued). */
 static enum rv_code job_rollouts(struct job_shard *sh)
 {
@@ -523,6 +545,8 @@ static enum rv_code job_rollouts(struct job_shard *sh)
 	} else if (r != RV_OK && r != RV_ERR_INTR) {
 		job_shard_fail(sh, RV_PHASE_ROLLOUTS, &e);
 	}
+	if (r == RV_OK)		/* what the app says of itself and its tasks */
+		job_taskinfo(sh, rc.base_url, headers);
 	free(headers);
 	free(key_header);
 	return r;
@@ -680,14 +704,15 @@ static void job_snapshot_delete(struct job *job)
 /* Status and exit code from what happened. */
 static void job_conclude(struct job *job)
 {
-	size_t failed = 0, unfinished = 0;
+	size_t failed, pipeline, unfinished = 0;
 	char why[160];
 	bool stopped = seedq_stopped(&job->sched, why, sizeof(why));
 
-	for (size_t i = 0; i < job->n_rollouts; i++) {
-		failed += !job->rollouts[i].ok;
+	/* failed: without a reward; pipeline: a status not allowed */
+	eval_count(job->rollouts, job->n_rollouts, job->opt, &pipeline,
+		   &failed);
+	for (size_t i = 0; i < job->n_rollouts; i++)
 		unfinished += job->rollouts[i].state != ROLLOUT_DONE;
-	}
 	if (signals_stop) {
 		job->status = JOB_INTERRUPTED;
 		job->exit_code = CLI_EXIT_INTERRUPTED;
@@ -707,15 +732,19 @@ static void job_conclude(struct job *job)
 			CLI_EXIT_USAGE : CLI_EXIT_INFRA;
 		if (job->gave_up)
 			rv_err_prefix(&job->err, "%s; the first failure", why);
-	} else if (failed) {
+	} else if (failed || pipeline) {
+		struct rv_buf b = RV_BUF_INIT;
+
 		job->status = JOB_FAILED;
-		job->exit_code = CLI_EXIT_ROLLOUTS;
+		job->exit_code = pipeline ? CLI_EXIT_PIPELINE :
+			CLI_EXIT_ROLLOUTS;
+		eval_failure_line(job->rollouts, job->n_rollouts, job->opt, &b);
 		if (stopped)
-			rv_errf(&job->err, RV_ERR_PROTO, "%s", why);
+			rv_errf(&job->err, RV_ERR_PROTO, "%s; %s", why, b.data);
 		else if (job->err.code == RV_OK ||
 			 job->failed_phase != RV_PHASE_ROLLOUTS)
-			rv_errf(&job->err, RV_ERR_PROTO, "%zu of %zu rollouts "
-				"failed", failed, job->n_rollouts);
+			rv_errf(&job->err, RV_ERR_PROTO, "%s", b.data);
+		rv_buf_release(&b);
 	} else {
 		job->status = JOB_OK;
 		job->exit_code = CLI_EXIT_OK;
@@ -783,6 +812,13 @@ static void job_shard_merge(struct job *job, struct job_shard *sh)
 	}
 	if (sh->index == 0)
 		snprintf(job->sandbox, sizeof(job->sandbox), "%s", sh->label);
+	job->shards = rv_xreallocarray(job->shards, job->n_shards + 1,
+				       sizeof(*job->shards));
+	job->shards[job->n_shards] = (struct outcome_shard){ .index = sh->index };
+	snprintf(job->shards[job->n_shards].name,
+		 sizeof(job->shards->name), "%s", sh->name);
+	snprintf(job->shards[job->n_shards++].label,
+		 sizeof(job->shards->label), "%s", sh->label);
 	if (sh->info.known && !job->app_info.known)
 		app_info_take(&job->app_info, &sh->info);
 	if (sh->kept) {
@@ -893,6 +929,8 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	out->out_dir = job->out_dir;
 	out->result_path = job->out_is_temp ? NULL : job->result_path;
 	out->log_path = job->log_path;
+	out->shards = job->shards;
+	out->n_shards = job->n_shards;
 	out->status = job->status;
 	out->exit_code = job->exit_code;
 	out->error = job->err.msg;
@@ -904,6 +942,12 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	out->end_ns = job->end_ns;
 }
 
+/* --max-failures counts pipeline failures too. */
+static bool job_failed(const struct rollout *r, void *arg)
+{
+	return eval_class(r, arg) != EVALSTATS_OK;
+}
+
 /* The queue of the seeds not done yet, and the log of those that end. */
 static void job_sched_init(struct job *job)
 {
@@ -913,6 +957,7 @@ static void job_sched_init(struct job *job)
 		.backoff_base_ms = JOB_RETRY_BASE_MS,
 		.backoff_cap_ms = JOB_RETRY_CAP_MS,
 		.max_failures = opt->max_failures,
+		.failed = job_failed, .failed_arg = (void *)opt,
 	};
 	struct rv_err e = RV_ERR_INIT;
 	struct job_outcome o;

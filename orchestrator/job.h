@@ -34,6 +34,7 @@
 #include "rv_phase.h"
 #include "seedq.h"
 #include "spans.h"
+#include "taskinfo.h"
 
 struct mode_ops;
 struct provider_ops;
@@ -94,9 +95,12 @@ struct job {
 	pthread_cond_t snap_cv;
 
 	struct spans spans;
-	struct rollout *rollouts;	/* one per seed, in seed order */
+	struct rollout *rollouts;	/* per seed and epoch (eval_plan) */
 	size_t n_rollouts;
 	struct health_wait health;
+	bool taskinfo_asked;		/* GET /task_info done (taskinfo.h) */
+	struct outcome_shard *shards;	/* every shard, in order */
+	size_t n_shards;
 
 	enum job_status status;
 	int exit_code;

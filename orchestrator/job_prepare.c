@@ -1,6 +1,7 @@
 /* job_prepare: everything a job needs before anything starts. */
 #include "job.h"
 
+#include "eval.h"
 #include "mode.h"
 #include "policy_config.h"
 #include "provider.h"
@@ -229,16 +230,6 @@ static void job_resolve_key(struct job *job)
 	rv_redact_add(job->api_key);
 }
 
-static void job_init_rollouts(struct job *job)
-{
-	const struct cli_options *opt = job->opt;
-
-	job->n_rollouts = opt->n_seeds;
-	job->rollouts = rv_xcalloc(opt->n_seeds, sizeof(*job->rollouts));
-	for (size_t i = 0; i < opt->n_seeds; i++)
-		job->rollouts[i].seed = opt->seeds[i];
-}
-
 /* Does dir exist with something in it? */
 static bool job_dir_has_files(const char *dir)
 {
@@ -300,7 +291,7 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 				  "process", err);
 	if (rc != RV_OK)
 		return rc;
-	job_init_rollouts(job);
+	job->rollouts = eval_plan(opt, &job->n_rollouts);
 	job->env_config = opt->env_config ? opt->env_config : "{}";
 	job_make_id(job);
 	job_resolve_key(job);
@@ -332,6 +323,7 @@ void job_release(struct job *job)
 	free(job->rollouts);
 	spans_release(&job->spans);
 	health_wait_release(&job->health);
+	free(job->shards);
 	if (job->out_is_temp) {
 		struct rv_err e = RV_ERR_INIT;
 

@@ -69,6 +69,11 @@ static int main_results(struct job *job, struct console *con)
 {
 	struct rv_err err = RV_ERR_INIT;
 	int code = job->exit_code;
+	struct report_job_opts ro = {
+		.prom_strict = job->opt->prom_strict,
+		.no_step_summary = job->opt->no_step_summary,
+		.junit_fail_below = job->opt->junit_fail_below,
+	};
 	struct job_outcome o;
 	struct summary s;
 
@@ -81,7 +86,7 @@ static int main_results(struct job *job, struct console *con)
 		rv_error("%s", err.msg);
 		if (code == CLI_EXIT_OK || code == CLI_EXIT_ROLLOUTS)
 			code = CLI_EXIT_INFRA;
-	} else if (result_report_write(&o, &err) != RV_OK) {
+	} else if (result_report_write(&o, &ro, &err) != RV_OK) {
 		/* result.json is the record; the renderings are extras */
 		rv_warn("cannot render the report: %s", err.msg);
 	}
@@ -91,6 +96,7 @@ static int main_results(struct job *job, struct console *con)
 		result_stream(&o, &s, stdout);
 		fflush(stdout);
 	}
+	summary_release(&s);
 	return code;
 }
 
@@ -128,6 +134,7 @@ static int main_run(const struct cli_options *opt, struct resume *rs)
 	struct console *con;
 	struct job job;
 	size_t todo = 0;
+	char epochs[32];
 	int code;
 
 	if (job_prepare(&job, opt, &err) != RV_OK ||
@@ -151,10 +158,11 @@ static int main_run(const struct cli_options *opt, struct resume *rs)
 	con = console_new(opt, todo, opt->json ? stderr : stdout);
 	console_sandboxes(con, job.n_sandboxes, job_sandboxed(&job));
 	job.console = con;
-	rv_info("job %s: %zu seeds, %s mode, results %s%s", job.id,
-		job.n_rollouts, job.mode_name, job.out_is_temp ?
-		"not kept (--no-out)" : "in ", job.out_is_temp ? "" :
-		job.out_dir);
+	snprintf(epochs, sizeof(epochs), " x %u epochs", opt->epochs);
+	rv_info("job %s: %zu seeds%s, %s mode, results %s%s", job.id,
+		opt->n_seeds, opt->epochs > 1 ? epochs : "", job.mode_name,
+		job.out_is_temp ? "not kept (--no-out)" : "in ",
+		job.out_is_temp ? "" : job.out_dir);
 	job_run(&job);
 	code = main_results(&job, con);
 	if (job.kept) {

@@ -24,13 +24,21 @@ struct spans;
 
 enum job_status {
 	JOB_OK = 0,		/* every rollout succeeded */
-	JOB_FAILED,		/* ran; some rollouts failed */
+	JOB_FAILED,		/* ran; some rollouts failed (in transport, or
+				   pipeline failures: see exit_code) */
 	JOB_ERROR,		/* infrastructure failure */
 	JOB_INTERRUPTED,	/* SIGINT/SIGTERM */
 };
 
 /* "ok", "failed", "error", "interrupted". */
 const char *job_status_name(enum job_status s);
+
+/* One sandbox of the job, in shard order. */
+struct outcome_shard {
+	unsigned index;
+	char name[96];		/* the client-chosen name, "local-0" */
+	char label[64];		/* its id once known (the spans' sandbox) */
+};
 
 struct job_outcome {
 	/* what ran, and where */
@@ -59,6 +67,8 @@ struct job_outcome {
 	const char *out_dir;
 	const char *result_path;	/* NULL under --no-out */
 	const char *log_path;		/* the (first) task app log */
+	const struct outcome_shard *shards;	/* in shard order */
+	size_t n_shards;
 
 	/* what happened */
 	enum job_status status;

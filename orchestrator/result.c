@@ -4,6 +4,7 @@
 #include "appenv.h"
 #include "appinfo.h"
 #include "cli.h"
+#include "eval.h"
 #include "outcome.h"
 #include "provider.h"
 #include "rollout_json.h"
@@ -196,6 +197,20 @@ static void result_config_more(const struct job_outcome *job, json_t *c)
 	json_object_set_new(c, "app_dir", result_str(o->app_dir));
 	json_object_set_new(c, "port_given", o->port ? json_integer(o->port) :
 			    json_null());
+	eval_config_json(c, o);
+}
+
+/* The sandboxes, in shard order: {"shard", "name", "id"}. */
+static json_t *result_shards(const struct job_outcome *job)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < job->n_shards; i++)
+		json_array_append_new(a, json_pack("{s:I, s:o, s:o}",
+			"shard", (json_int_t)job->shards[i].index,
+			"name", result_str(job->shards[i].name),
+			"id", result_str(job->shards[i].label)));
+	return a;
 }
 
 static void result_config_sandbox(const struct job_outcome *job,
@@ -308,14 +323,17 @@ static json_t *result_summary(const struct summary *s)
 	for (size_t i = 0; i < s->n_phases; i++)
 		json_object_set_new(phases, s->phases[i].phase,
 				    stats_summary_json(&s->phases[i].s, 1.0));
-	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o}",
 		"seeds", (json_int_t)s->seeds,
 		"completed", (json_int_t)s->completed,
 		"failed", (json_int_t)s->failed,
 		"cancelled", (json_int_t)s->cancelled,
+		"pipeline_failures", (json_int_t)s->pipeline_failures,
 		"success_rate", result_num(s->success_rate),
 		"mean_reward", result_num(s->mean_reward),
 		"mean_reward_all", result_num(s->mean_reward_all),
+		"eval", evalstats_json(&s->eval, s->eval.epochs > 1 ||
+				       s->eval.n_seeds < s->eval.n),
 		"phases", phases);
 }
 
@@ -406,7 +424,8 @@ static bool result_rollouts(struct result_out *o,
 	for (size_t i = 0; i < job->n_rollouts && ok; i++) {
 		rv_buf_reset(&b);
 		rv_buf_adds(&b, i ? ",\n    " : "\n    ");
-		rollout_json_add(&b, &job->rollouts[i], job->sandbox);
+		rollout_json_add_outcome(&b, &job->rollouts[i], job->sandbox,
+					 job->opt, job->spans);
 		ok = fwrite(b.data, 1, b.len, o->f) == b.len;
 	}
 	rv_buf_release(&b);
@@ -425,7 +444,7 @@ static bool result_member(struct result_out *o, const char *name, json_t *v,
 		return false;
 	}
 	text = json_dumps(v, JSON_INDENT(2) | JSON_ENSURE_ASCII |
-			  JSON_REAL_PRECISION(12));
+			  JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
 	json_decref(v);
 	if (!text) {
 		o->bad = name;
@@ -449,6 +468,7 @@ static bool result_emit(struct result_out *o, const struct job_outcome *job,
 		result_member(o, "environment", result_environment(job),
 			      false) &&
 		result_member(o, "config", result_config_json(job), false) &&
+		result_member(o, "sandboxes", result_shards(job), false) &&
 		result_spans(o, job) &&
 		result_rollouts(o, job) &&
 		result_member(o, "summary", result_summary(s), false) &&

@@ -1,6 +1,9 @@
 /* result_report: a job's renderings from memory (see result_report.h). */
 #include "result_report.h"
 
+#include "appinfo.h"
+#include "cli.h"
+#include "eval.h"
 #include "outcome.h"
 #include "report.h"
 #include "report_set.h"
@@ -24,6 +27,7 @@ static void result_report_job(struct report_set *set,
 	uint64_t end = job->end_ns ? job->end_ns : rv_now_ns();
 	struct report_job *j = report_add_job(set, job->id, job->result_path,
 					      REPORT_KIND_RESULT);
+	const struct app_info *ai = job->app_info;
 	char utc[40];
 
 	j->status = rv_xstrdup(job_status_name(job->status));
@@ -34,7 +38,22 @@ static void result_report_job(struct report_set *set,
 	j->duration_ms = rv_ns_to_ms(end - job->spans->t0_ns);
 	j->epoch_ms = (double)(job->spans->wall0_ns / 1000) / 1000.0;
 	j->mode = rv_xstrdup(job->mode);
-	j->provider = result_report_str(set, job->provider);
+	j->provider = j->eval_provider = result_report_str(set, job->provider);
+	/* the eval's identity, as report_result.c reads it from the file */
+	j->app = rv_xstrdup(ai->name ? ai->name : ai->id ? ai->id :
+			    job->app_desc);
+	j->app_version = ai->version ? rv_xstrdup(ai->version) : NULL;
+	j->policy = job->opt->policy ? rv_xstrdup(job->opt->policy) : NULL;
+	j->model = job->opt->model ? rv_xstrdup(job->opt->model) : NULL;
+	j->env_name = job->opt->env_name ? rv_xstrdup(job->opt->env_name) :
+		NULL;
+	j->pass_threshold = job->opt->pass_threshold;
+	j->shards = rv_xcalloc(job->n_shards + 1, sizeof(*j->shards));
+	for (size_t i = 0; i < job->n_shards; i++) {
+		j->shards[i].name = result_report_str(set, job->shards[i].name);
+		j->shards[i].id = result_report_str(set, job->shards[i].label);
+	}
+	j->n_shards = job->n_shards;
 }
 
 static void result_report_spans(struct report_set *set,
@@ -69,17 +88,27 @@ static void result_report_rollouts(struct report_set *set,
 		struct report_rollout *o = report_add_rollout(j);
 
 		o->seed = r->seed;
+		o->epoch = r->epoch ? r->epoch : 1;
 		o->sandbox = result_report_str(set, r->sandbox[0] ?
 					       r->sandbox : job->sandbox);
 		o->error = result_report_str(set, r->error);
-		o->status = result_report_str(set, r->success_status);
+		o->status = result_report_str(set, eval_status(r));
+		o->app_status = result_report_str(set, r->success_status);
+		o->detail = result_report_str(set, r->status_detail);
+		o->task = result_report_str(set, r->task);
+		o->difficulty = result_report_str(set, r->difficulty);
+		o->cls = (unsigned char)eval_class(r, job->opt);
 		o->reward = r->ok ? r->reward : NAN;
 		o->ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
+		o->start_ms = r->start_ns ? spans_offset_ms(job->spans,
+							    r->start_ns) : NAN;
+		memcpy(o->tokens, r->tokens, sizeof(o->tokens));
 		o->ok = r->ok;
 	}
 }
 
 enum rv_code result_report_write(const struct job_outcome *job,
+				 const struct report_job_opts *o,
 				 struct rv_err *err)
 {
 	struct report_set set;
@@ -89,7 +118,7 @@ enum rv_code result_report_write(const struct job_outcome *job,
 	result_report_job(&set, job);
 	result_report_spans(&set, job);
 	result_report_rollouts(&set, job);
-	rc = report_write_set(&set, job->out_dir, err);
+	rc = report_write_set(&set, job->out_dir, o, err);
 	report_set_release(&set);
 	return rc;
 }

@@ -11,9 +11,12 @@
 #include "rv_err.h"
 
 struct job_outcome;
+struct report_job_opts;
 
-/* Render every format with a file name into job->out_dir. */
+/* Render every format with a file name into job->out_dir, with the
+   job's choices o (may be NULL). */
 enum rv_code result_report_write(const struct job_outcome *job,
+				 const struct report_job_opts *o,
 				 struct rv_err *err);
 
 #endif

@@ -41,6 +41,8 @@ static const struct resume_opt {
 	{ "image", "--image" }, { "target", "--target" },
 	{ "setup", "--setup" }, { "provision_timeout_s", "--provision-timeout" },
 	{ "keep", "--keep" }, { "lite", "--lite" },
+	{ "epochs", "--epochs" }, { "pass_threshold", "--pass-threshold" },
+	{ "allow_status", "--allow-status" },
 };
 
 static void resume_arg(struct resume *rs, char *s)
@@ -76,6 +78,16 @@ static char *resume_value(const json_t *v)
 		return rv_xasprintf("%.17g", json_real_value(v));
 	if (json_is_object(v))
 		return rv_json_dumps(v);
+	if (json_is_array(v) && json_array_size(v)) {	/* a,b,c */
+		struct rv_buf b = RV_BUF_INIT;
+		size_t i;
+		json_t *x;
+
+		json_array_foreach(v, i, x)
+			rv_buf_addf(&b, "%s%s", i ? "," : "",
+				    json_is_string(x) ? json_string_value(x) : "");
+		return rv_buf_detach(&b, NULL);
+	}
 	return NULL;
 }
 
@@ -255,11 +267,14 @@ static size_t resume_diff(const json_t *was, const json_t *now,
 	return n;
 }
 
+/* The seed log's records are in order of seed and epoch. */
 static int resume_cmp_seed(const void *key, const void *elem)
 {
-	long a = *(const long *)key, b = ((const struct rollout *)elem)->seed;
+	const struct rollout *a = key, *b = elem;
 
-	return (a > b) - (a < b);
+	if (a->seed != b->seed)
+		return (a->seed > b->seed) - (a->seed < b->seed);
+	return (a->epoch > b->epoch) - (a->epoch < b->epoch);
 }
 
 /* Seeds done before stay; the others run again, their tries kept. */
@@ -267,8 +282,8 @@ static void resume_load(struct resume *rs, struct job *job)
 {
 	for (size_t i = 0; i < job->n_rollouts; i++) {
 		struct rollout *r = &job->rollouts[i];
-		long seed = r->seed;
-		struct rollout *was = bsearch(&seed, rs->log.rs, rs->log.n,
+		struct rollout key = { .seed = r->seed, .epoch = r->epoch };
+		struct rollout *was = bsearch(&key, rs->log.rs, rs->log.n,
 					      sizeof(*rs->log.rs),
 					      resume_cmp_seed);
 
@@ -276,7 +291,8 @@ static void resume_load(struct resume *rs, struct job *job)
 			continue;
 		*r = *was;
 		memset(was, 0, sizeof(*was));
-		was->seed = seed;	/* still sorted for bsearch */
+		was->seed = key.seed;	/* still sorted for bsearch */
+		was->epoch = key.epoch;
 		/* a failed or cancelled one runs again: its last try is
 		   kept among its tries when it is dispatched */
 		r->state = r->ok ? ROLLOUT_DONE : ROLLOUT_PENDING;

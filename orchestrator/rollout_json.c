@@ -1,7 +1,9 @@
 /* rollout_json: a rollout record as JSON text, and back (see the .h). */
 #include "rollout_json.h"
 
+#include "eval.h"
 #include "rollouts.h"
+#include "spans.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
@@ -50,10 +52,45 @@ static void rollout_json_tries(struct rv_buf *b, const struct rollout *r)
 	rv_buf_addch(b, ']');
 }
 
-void rollout_json_add(struct rv_buf *b, const struct rollout *r,
-		      const char *sandbox)
+/* "tokens": {"prompt", "completion", "total"} (null for unknown), or null */
+static void rollout_json_tokens(struct rv_buf *b, const struct rollout *r)
 {
-	rv_buf_addf(b, "{\"seed\":%ld,\"sandbox\":", r->seed);
+	static const char *const keys[] = { "prompt", "completion", "total" };
+
+	rv_buf_adds(b, ",\"tokens\":");
+	if (r->tokens[0] < 0 && r->tokens[1] < 0 && r->tokens[2] < 0) {
+		rv_buf_adds(b, "null");
+		return;
+	}
+	for (int i = 0; i < 3; i++) {
+		rv_buf_addf(b, "%s\"%s\":", i ? "," : "{", keys[i]);
+		if (r->tokens[i] >= 0)
+			rv_buf_addf(b, "%lld", (long long)r->tokens[i]);
+		else
+			rv_buf_adds(b, "null");
+	}
+	rv_buf_addch(b, '}');
+}
+
+/* What the answer said of the outcome beside the reward. */
+static void rollout_json_answer(struct rv_buf *b, const struct rollout *r)
+{
+	rv_buf_addf(b, ",\"epoch\":%u,\"transport\":\"%s\",\"reward_source\":",
+		    r->epoch ? r->epoch : 1,
+		    rollout_transport_name(rollout_transport(r)));
+	rv_json_add_str(b, r->ok ? r->reward_source : NULL);
+	rv_buf_adds(b, ",\"task\":");
+	rv_json_add_str(b, r->task);
+	rv_buf_adds(b, ",\"difficulty\":");
+	rv_json_add_str(b, r->difficulty);
+	rollout_json_tokens(b, r);
+}
+
+/* The members of r's object, without its braces. */
+static void rollout_json_members(struct rv_buf *b, const struct rollout *r,
+				 const char *sandbox)
+{
+	rv_buf_addf(b, "\"seed\":%ld,\"sandbox\":", r->seed);
 	rv_json_add_str(b, r->sandbox[0] ? r->sandbox : sandbox);
 	rv_buf_adds(b, ",\"trace_correlation_id\":");
 	rv_json_add_str(b, r->tcid[0] ? r->tcid : NULL);
@@ -83,6 +120,26 @@ void rollout_json_add(struct rv_buf *b, const struct rollout *r,
 		rollout_json_tries(b, r);
 	if (r->run)
 		rv_buf_addf(b, ",\"run\":%u", r->run);
+	rollout_json_answer(b, r);
+}
+
+void rollout_json_add(struct rv_buf *b, const struct rollout *r,
+		      const char *sandbox)
+{
+	rv_buf_addch(b, '{');
+	rollout_json_members(b, r, sandbox);
+	rv_buf_addch(b, '}');
+}
+
+void rollout_json_add_outcome(struct rv_buf *b, const struct rollout *r,
+			      const char *sandbox,
+			      const struct cli_options *opt,
+			      const struct spans *spans)
+{
+	rv_buf_addch(b, '{');
+	rollout_json_members(b, r, sandbox);
+	eval_rollout_text(b, r, opt, r->start_ns ?
+			  spans_offset_ms(spans, r->start_ns) : NAN);
 	rv_buf_addch(b, '}');
 }
 
@@ -120,6 +177,36 @@ static void rollout_json_read_tries(const json_t *a, struct rollout *r)
 		x->http_status = (long)json_integer_value(json_object_get(
 			t, "http_status"));
 		x->error = rollout_json_dup(t, "error");
+	}
+}
+
+/* What rollout_json_answer() wrote (older records: epoch 1, unknown). */
+static void rollout_json_read_answer(const json_t *o, struct rollout *r)
+{
+	static const char *const paths[] = { ROLLOUT_REWARD_PATHS };
+	static const char *const keys[] = { "prompt", "completion", "total" };
+	json_t *epoch = json_object_get(o, "epoch");
+	json_t *tokens = json_object_get(o, "tokens");
+	const char *t = json_string_value(json_object_get(o, "transport"));
+	const char *src = json_string_value(json_object_get(o,
+							    "reward_source"));
+
+	r->epoch = json_is_integer(epoch) && json_integer_value(epoch) > 0 &&
+		json_integer_value(epoch) <= UINT32_MAX ?
+		(unsigned)json_integer_value(epoch) : 1;
+	for (int i = ROLLOUT_T_OK; t && i <= ROLLOUT_T_CANCELLED; i++)
+		if (!strcmp(t, rollout_transport_name(i)))
+			r->transport = (enum rollout_transport)i;
+	for (size_t i = 0; src && i < sizeof(paths) / sizeof(*paths); i++)
+		if (!strcmp(src, paths[i]))
+			r->reward_source = paths[i];
+	r->task = rollout_json_dup(o, "task");
+	r->difficulty = rollout_json_dup(o, "difficulty");
+	for (int i = 0; i < 3; i++) {
+		json_t *v = json_object_get(tokens, keys[i]);
+
+		r->tokens[i] = json_is_integer(v) && json_integer_value(v) >= 0 ?
+			json_integer_value(v) : -1;
 	}
 }
 
@@ -165,5 +252,6 @@ enum rv_code rollout_json_read(const json_t *o, struct rollout *r,
 		o, "attempts"));
 	r->run = (unsigned)json_integer_value(json_object_get(o, "run"));
 	rollout_json_read_tries(json_object_get(o, "tries"), r);
+	rollout_json_read_answer(o, r);
 	return RV_OK;
 }

@@ -6,8 +6,11 @@
  * ok, state, reward, success_status, status_detail, http_status,
  * latency_ms, error, details (kept as received: its text is copied, not
  * parsed), attempts, and when there were several tries the earlier ones
- * ("tries": sandbox, ms, http_status, error), and "run" for a record made
- * by a resume.  It is built as text, without a jansson tree: a job
+ * ("tries": sandbox, ms, http_status, error), "run" for a record made
+ * by a resume, and what the answer said of the outcome: epoch, transport,
+ * reward_source, task, difficulty, tokens.  result.json adds the outcome
+ * under the job's options (rollout_json_add_outcome: status, outcome,
+ * passed, start_ms).  It is built as text, without a jansson tree: a job
  * writes one per seed.  The record's strings were redacted when they
  * were set (rollouts.c), so they are written as they are.
  */
@@ -18,12 +21,21 @@
 
 #include "rv_err.h"
 
+struct cli_options;
 struct rollout;
 struct rv_buf;
+struct spans;
 
 /* Append r as one compact object; sandbox names it when r has none. */
 void rollout_json_add(struct rv_buf *b, const struct rollout *r,
 		      const char *sandbox);
+
+/* The same with its outcome under opt (eval.h), its start on spans'
+   clock: a record of result.json. */
+void rollout_json_add_outcome(struct rv_buf *b, const struct rollout *r,
+			      const char *sandbox,
+			      const struct cli_options *opt,
+			      const struct spans *spans);
 
 /*
  * Read a record written by rollout_json_add() into r (zeroed first; the

@@ -1,6 +1,7 @@
 /* rollouts: K rollouts in flight on one libcurl multi loop. */
 #include "rollouts.h"
 
+#include "answer.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
@@ -21,8 +22,10 @@ void rollout_release(struct rollout *r)
 	free(r->status_detail);
 	free(r->error);
 	free(r->details);
+	free(r->task);
+	free(r->difficulty);
 	r->success_status = r->status_detail = r->error = NULL;
-	r->details = NULL;
+	r->details = r->task = r->difficulty = NULL;
 	for (size_t i = 0; i < r->n_tries; i++)
 		free(r->tries[i].error);
 	free(r->tries);
@@ -30,18 +33,56 @@ void rollout_release(struct rollout *r)
 	r->n_tries = 0;
 }
 
-void rollout_fail(struct rollout *r, const char *fmt, ...)
+enum rollout_transport rollout_transport(const struct rollout *r)
+{
+	if (r->state != ROLLOUT_DONE)
+		return ROLLOUT_T_CANCELLED;
+	return r->ok ? ROLLOUT_T_OK : r->transport == ROLLOUT_T_OK ?
+	       ROLLOUT_T_MALFORMED : r->transport;
+}
+
+const char *rollout_transport_name(enum rollout_transport t)
+{
+	static const char *const names[] = {
+		[ROLLOUT_T_OK] = "ok", [ROLLOUT_T_HTTP] = "http_error",
+		[ROLLOUT_T_TIMEOUT] = "request_timeout",
+		[ROLLOUT_T_CONNECTION] = "connection_error",
+		[ROLLOUT_T_MALFORMED] = "malformed",
+		[ROLLOUT_T_CANCELLED] = "cancelled",
+	};
+
+	return names[t];
+}
+
+static void rollout_vfail(struct rollout *r, const char *fmt, va_list ap)
 {
 	struct rv_buf b = RV_BUF_INIT;
-	va_list ap;
 
-	va_start(ap, fmt);
 	rv_buf_vaddf(&b, fmt, ap);
-	va_end(ap);
 	free(r->error);
 	r->error = rv_redact(b.data);
 	r->ok = false;
 	rv_buf_release(&b);
+}
+
+void rollout_fail(struct rollout *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rollout_vfail(r, fmt, ap);
+	va_end(ap);
+}
+
+void rollout_fail_as(struct rollout *r, enum rollout_transport t,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rollout_vfail(r, fmt, ap);
+	va_end(ap);
+	r->transport = t;
 }
 
 /* The first line of a body, at most max chars, printable only. */
@@ -57,13 +98,6 @@ static void rollout_snippet(struct rv_buf *out, const char *body,
 	}
 	if (len > max && out->len == max)
 		rv_buf_adds(out, "...");
-}
-
-static char *rollout_str(const json_t *v, const char *path)
-{
-	const char *s = rv_json_str(v, path);
-
-	return s ? rv_redact(s) : NULL;
 }
 
 /*
@@ -105,10 +139,7 @@ static bool rollout_reward_in_range(double reward)
 /* Where the reward is; names the problem when there is none. */
 static bool rollout_reward(struct rollout *r, const json_t *v)
 {
-	static const char *const paths[] = {
-		"reward_info.outcome_reward", "metrics.outcome_reward",
-		"metrics.outcome_score",
-	};
+	static const char *const paths[] = { ROLLOUT_REWARD_PATHS };
 	json_t *x;
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
@@ -116,26 +147,29 @@ static bool rollout_reward(struct rollout *r, const json_t *v)
 		if (!x)
 			continue;
 		if (!json_is_number(x)) {
-			rollout_fail(r, "%s is %s, not a number", paths[i],
-				     rv_json_type_name(x));
+			rollout_fail_as(r, ROLLOUT_T_MALFORMED, "%s is %s, not "
+					"a number", paths[i], rv_json_type_name(x));
 			return false;
 		}
 		if (!rollout_reward_in_range(json_number_value(x))) {
-			rollout_fail(r, "%s %g is out of range: a reward must "
-				     "be within -%s and %s", paths[i],
-				     json_number_value(x),
-				     ROLLOUT_REWARD_MAX_TEXT,
-				     ROLLOUT_REWARD_MAX_TEXT);
+			rollout_fail_as(r, ROLLOUT_T_MALFORMED, "%s %g is out "
+					"of range: a reward must be within "
+					"-%s and %s", paths[i],
+					json_number_value(x),
+					ROLLOUT_REWARD_MAX_TEXT,
+					ROLLOUT_REWARD_MAX_TEXT);
 			return false;
 		}
 		r->reward = json_number_value(x);
+		r->reward_source = paths[i];
 		return true;
 	}
 	if (json_is_object(rv_json_path(v, "reward_info")))
-		rollout_fail(r, "missing reward_info.outcome_reward");
+		rollout_fail_as(r, ROLLOUT_T_MALFORMED,
+				"missing reward_info.outcome_reward");
 	else
-		rollout_fail(r, "missing reward: no reward_info.outcome_reward "
-			     "in the response");
+		rollout_fail_as(r, ROLLOUT_T_MALFORMED, "missing reward: no "
+				"reward_info.outcome_reward in the response");
 	return false;
 }
 
@@ -151,29 +185,31 @@ void rollout_judge(struct rollout *r, long status, const char *body,
 		struct rv_buf b = RV_BUF_INIT;
 
 		rollout_snippet(&b, body, len, 160);
-		rollout_fail(r, "HTTP %ld%s%s", status, b.len ? ": " : "",
-			     b.data);
+		rollout_fail_as(r, ROLLOUT_T_HTTP, "HTTP %ld%s%s", status,
+				b.len ? ": " : "", b.data);
 		rv_buf_release(&b);
 		return;
 	}
 	v = rv_json_parse(body, len, "rollout response", &e);
 	if (!v) {
-		rollout_fail(r, "malformed JSON: %s", e.msg);
+		rollout_fail_as(r, ROLLOUT_T_MALFORMED, "malformed JSON: %s",
+				e.msg);
 		return;
 	}
 	if (!json_is_object(v)) {
-		rollout_fail(r, "malformed response: expected an object, got %s",
-			     rv_json_type_name(v));
+		rollout_fail_as(r, ROLLOUT_T_MALFORMED, "malformed response: "
+				"expected an object, got %s",
+				rv_json_type_name(v));
 		goto out;
 	}
 	echo = rv_json_str(v, "trace_correlation_id");
 	if (echo && strcmp(echo, r->tcid)) {
-		rollout_fail(r, "trace_correlation_id mismatch: sent '%s', "
-			     "got '%.80s'", r->tcid, echo);
+		rollout_fail_as(r, ROLLOUT_T_MALFORMED, "trace_correlation_id "
+				"mismatch: sent '%s', got '%.80s'", r->tcid,
+				echo);
 		goto out;
 	}
-	r->success_status = rollout_str(v, "success_status");
-	r->status_detail = rollout_str(v, "status_detail");
+	answer_read(v, r);
 	r->details = rollout_details(v);
 	r->ok = rollout_reward(r, v);
 out:

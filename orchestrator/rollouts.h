@@ -5,8 +5,14 @@
  * Every seed ends with a record: ok (HTTP 200 with a numeric reward) or
  * failed with a one-line reason (HTTP error, timeout, malformed JSON,
  * missing reward, ...) or cancelled (not run / stopped by a signal).
- * Nothing is dropped.  The reward is reward_info.outcome_reward; the
- * legacy metrics.outcome_reward and metrics.outcome_score are accepted.
+ * Nothing is dropped.  The reward is read from the first of the
+ * spellings the contract's generations use (ROLLOUT_REWARD_PATHS):
+ * reward_info.outcome_reward, reward_info.outcome_objectives.reward,
+ * then the intermediate and legacy metrics.outcome_reward,
+ * metrics.outcome_objectives.reward, metrics.outcome_score,
+ * metrics.reward_mean and metrics.mean_return.  Beside it the record
+ * keeps what the answer says of the outcome (answer.h): success_status,
+ * status_detail, the task's name and difficulty, token counts.
  *
  * Dispatch: the records stay in the job's array, in seed order; the
  * engine of each sandbox takes the index of the next one from the job's
@@ -46,10 +52,26 @@ struct rv_http_pool;
 /* Keep at most this much of each rollout's reward_info.details. */
 #define ROLLOUT_DETAILS_MAX 8192
 
+/* Where the reward may be, in the order it is looked for. */
+#define ROLLOUT_REWARD_PATHS \
+	"reward_info.outcome_reward", "reward_info.outcome_objectives.reward", \
+	"metrics.outcome_reward", "metrics.outcome_objectives.reward", \
+	"metrics.outcome_score", "metrics.reward_mean", "metrics.mean_return"
+
 enum rollout_state {
 	ROLLOUT_PENDING = 0,	/* not dispatched (yet) */
 	ROLLOUT_DONE,		/* answered: ok or failed */
 	ROLLOUT_CANCELLED,	/* interrupted before it finished */
+};
+
+/* How the exchange went: ok, or why there is no reward. */
+enum rollout_transport {
+	ROLLOUT_T_OK = 0,	/* a 200 with a reward in range */
+	ROLLOUT_T_HTTP,		/* another HTTP status */
+	ROLLOUT_T_TIMEOUT,	/* no answer within --timeout */
+	ROLLOUT_T_CONNECTION,	/* cannot connect, or the exchange broke */
+	ROLLOUT_T_MALFORMED,	/* a 200 without a valid answer */
+	ROLLOUT_T_CANCELLED,	/* interrupted, or never run */
 };
 
 /* An earlier try of a rollout (the last one is the record itself). */
@@ -62,9 +84,12 @@ struct rollout_try {
 
 struct rollout {
 	long seed;
+	unsigned epoch;		/* 1-based: --epochs, repeated seeds */
 	enum rollout_state state;
+	enum rollout_transport transport;	/* see rollout_transport() */
 	bool ok;
 	double reward;		/* when ok */
+	const char *reward_source;	/* the path it was read from */
 	long http_status;	/* 0 when no answer */
 	uint64_t start_ns, end_ns;	/* monotonic; 0 if never started */
 	char tcid[80];		/* trace_correlation_id sent */
@@ -74,6 +99,8 @@ struct rollout {
 	char *error;		/* one line when !ok, else NULL */
 	char *details;		/* reward_info.details as compact JSON text,
 				   kept as received (redacted), or NULL */
+	char *task, *difficulty;	/* the task's identity, or NULL */
+	int64_t tokens[3];	/* prompt, completion, total; -1 unknown */
 	unsigned attempts;	/* tries made (0: never dispatched) */
 	unsigned retries;	/* of them, retries after a transient
 				   failure (the queue counts) */
@@ -145,9 +172,21 @@ bool rollout_transient(enum rv_code rc, long status, bool answered,
 void rollout_judge(struct rollout *r, long status, const char *body,
 		   size_t len);
 
-/* Fail r with a one-line reason (redacted), replacing any earlier one. */
+/* Fail r with a one-line reason (redacted), replacing any earlier one;
+   rollout_fail_as() also says how the exchange failed. */
 void rollout_fail(struct rollout *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void rollout_fail_as(struct rollout *r, enum rollout_transport t,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * The transport outcome of a finished record (a record never run is
+ * cancelled) and its name: "ok", "http_error", "request_timeout",
+ * "connection_error", "malformed", "cancelled".
+ */
+enum rollout_transport rollout_transport(const struct rollout *r);
+const char *rollout_transport_name(enum rollout_transport t);
 
 void rollout_release(struct rollout *r);
 

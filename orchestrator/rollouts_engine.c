@@ -209,17 +209,18 @@ static void rollouts_finish(struct rollouts_run *run, struct rollout_slot *sl,
 
 	r->state = ROLLOUT_DONE;
 	if (rc == RV_ERR_TIMEOUT)
-		rollout_fail(r, "timeout after %g s%s",
-			     (double)run->cfg->timeout_ms / 1000.0,
-			     answered ? "" : " without a response");
+		rollout_fail_as(r, ROLLOUT_T_TIMEOUT, "timeout after %g s%s",
+				(double)run->cfg->timeout_ms / 1000.0,
+				answered ? "" : " without a response");
 	else if (rc == RV_ERR_CONNECT)
-		rollout_fail(r, "cannot connect to the task app: %s",
-			     sl->resp.error);
+		rollout_fail_as(r, ROLLOUT_T_CONNECTION, "cannot connect to "
+				"the task app: %s", sl->resp.error);
 	else if (rc == RV_ERR_LIMIT)
-		rollout_fail(r, "response larger than %u MiB",
-			     ROLLOUT_MAX_RESPONSE >> 20);
+		rollout_fail_as(r, ROLLOUT_T_MALFORMED, "response larger than "
+				"%u MiB", ROLLOUT_MAX_RESPONSE >> 20);
 	else if (rc != RV_OK)
-		rollout_fail(r, "transport error: %s", sl->resp.error);
+		rollout_fail_as(r, ROLLOUT_T_CONNECTION, "transport error: %s",
+				sl->resp.error);
 	else
 		rollout_judge(r, sl->resp.status, sl->resp.body.data,
 			      sl->resp.body.len);
@@ -269,12 +270,13 @@ static void rollouts_end_inflight(struct rollouts_run *run, bool lost)
 		if (!sl->r)
 			continue;
 		if (lost) {
-			rollout_fail(sl->r, "its sandbox was lost while in "
-				     "flight (the task app stopped answering)");
+			rollout_fail_as(sl->r, ROLLOUT_T_CONNECTION, "its "
+					"sandbox was lost while in flight (the "
+					"task app stopped answering)");
 			rollouts_close(run, sl, SEEDQ_REQUEUE);
 		} else {
-			rollout_fail(sl->r, "cancelled: interrupted while in "
-				     "flight");
+			rollout_fail_as(sl->r, ROLLOUT_T_CANCELLED, "cancelled: "
+					"interrupted while in flight");
 			rollouts_close(run, sl, SEEDQ_CANCELLED);
 		}
 	}

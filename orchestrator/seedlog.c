@@ -88,20 +88,23 @@ void seedlog_close(struct seedlog *l)
 	free(l);
 }
 
-/* Records in order of (seed, position in the file). */
+/* Records in order of (seed, epoch, position in the file). */
 static const struct rollout *seedlog_sort_base;
 
 static int seedlog_cmp(const void *a, const void *b)
 {
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	long x = seedlog_sort_base[i].seed, y = seedlog_sort_base[j].seed;
+	const struct rollout *x = &seedlog_sort_base[i];
+	const struct rollout *y = &seedlog_sort_base[j];
 
-	if (x != y)
-		return (x > y) - (x < y);
+	if (x->seed != y->seed)
+		return (x->seed > y->seed) - (x->seed < y->seed);
+	if (x->epoch != y->epoch)
+		return (x->epoch > y->epoch) - (x->epoch < y->epoch);
 	return (i > j) - (i < j);
 }
 
-/* Keep only the last record of each seed, in seed order. */
+/* Keep only the last record of each seed and epoch, in that order. */
 static void seedlog_dedup(struct seedlog_state *st)
 {
 	size_t *idx = rv_xcalloc(st->n ? st->n : 1, sizeof(*idx));
@@ -115,7 +118,8 @@ static void seedlog_dedup(struct seedlog_state *st)
 	for (size_t i = 0; i < st->n; i++) {
 		struct rollout *r = &st->rs[idx[i]];
 
-		if (i + 1 < st->n && st->rs[idx[i + 1]].seed == r->seed)
+		if (i + 1 < st->n && st->rs[idx[i + 1]].seed == r->seed &&
+		    st->rs[idx[i + 1]].epoch == r->epoch)
 			rollout_release(r);	/* a later one wins */
 		else
 			out[k++] = *r;

@@ -93,7 +93,8 @@ static void seedq_final(struct seedq *s, size_t idx)
 
 	r->state = ROLLOUT_DONE;
 	s->finished++;
-	if (r->ok)
+	if (s->policy.failed ? !s->policy.failed(r, s->policy.failed_arg) :
+	    r->ok)
 		return;
 	s->failed++;
 	if (s->policy.max_failures >= 0 &&

@@ -41,6 +41,10 @@ struct seedq_policy {
 	long backoff_base_ms;		/* first retry within [0, base] */
 	long backoff_cap_ms;
 	long max_failures;		/* stop past this many; < 0 = never */
+	/* does a final record count as failed?  NULL: when it is not ok
+	   (the job also counts pipeline failures, eval.h) */
+	bool (*failed)(const struct rollout *r, void *arg);
+	void *failed_arg;
 };
 
 enum seedq_verdict {

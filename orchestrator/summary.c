@@ -1,6 +1,7 @@
 /* summary: job numbers and per-phase statistics (see summary.h). */
 #include "summary.h"
 
+#include "eval.h"
 #include "outcome.h"
 #include "rollouts.h"
 #include "rv_alloc.h"
@@ -61,6 +62,8 @@ void summary_compute(const struct job_outcome *job, struct summary *out)
 			out->cancelled += r->state == ROLLOUT_CANCELLED;
 		}
 	}
+	eval_compute(job->rollouts, n, job->opt, &out->eval);
+	out->pipeline_failures = out->eval.pipeline;
 	out->success_rate = n ? (double)out->completed / (double)n : NAN;
 	/* rollout_judge() let only finite rewards through: means are finite */
 	out->mean_reward = stats_mean(ok, out->completed);
@@ -68,4 +71,9 @@ void summary_compute(const struct job_outcome *job, struct summary *out)
 	free(ok);
 	free(all);
 	summary_phases(job->spans, out);
+}
+
+void summary_release(struct summary *s)
+{
+	evalstats_release(&s->eval);
 }

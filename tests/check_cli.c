@@ -1,8 +1,10 @@
 /* Unit tests: command line, seed lists, .env files, judging answers. */
 #include "testutil.h"
 
+#include "answer.h"
 #include "cli.h"
 #include "dotenv.h"
+#include "eval.h"
 #include "rollouts.h"
 #include "rv_alloc.h"
 #include "rv_redact.h"
@@ -97,7 +99,7 @@ START_TEST(test_cli_seed_lists)
 	long *s = NULL;
 	size_t n = 0;
 
-	ck_assert_int_eq(cli_parse_seed_list("0,3,10-19", &s, &n, &e), RV_OK);
+	ck_assert_int_eq(cli_parse_seed_list("0,3,10-19", false, &s, &n, &e), RV_OK);
 	ck_assert_uint_eq(n, 12);
 	ck_assert_int_eq(s[1], 3);
 	ck_assert_int_eq(s[2], 10);
@@ -106,13 +108,13 @@ START_TEST(test_cli_seed_lists)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		s = NULL;
 		n = 0;
-		ck_assert_msg(cli_parse_seed_list(bad[i], &s, &n, &e) ==
+		ck_assert_msg(cli_parse_seed_list(bad[i], false, &s, &n, &e) ==
 			      RV_ERR_USAGE, "'%s' accepted", bad[i]);
 		free(s);
 	}
 	s = NULL;
 	n = 0;
-	ck_assert_int_eq(cli_parse_seed_list("0-2000000", &s, &n, &e),
+	ck_assert_int_eq(cli_parse_seed_list("0-2000000", false, &s, &n, &e),
 			 RV_ERR_USAGE);
 	ck_assert_msg(strstr(e.msg, "too many seeds"), "%s", e.msg);
 	free(s);
@@ -259,6 +261,87 @@ START_TEST(test_rollout_judge_rejects_bad_numbers)
 }
 END_TEST
 
+/* What an answer says beside the reward, read defensively. */
+START_TEST(test_answer_fields)
+{
+	struct rollout r;
+	char *body, *longs = malloc(3001);
+
+	memset(longs, 'a', 3000);
+	longs[3000] = '\0';
+	/* the first spelling wins; a status of another type is "invalid" */
+	judge(&r, 200, "{\"reward_info\":{\"outcome_reward\":0.5,"
+	      "\"outcome_objectives\":{\"reward\":0.9},\"details\":{"
+	      "\"task\":\"t1\",\"difficulty_split\":\"hard\",\"usage\":{"
+	      "\"input_tokens\":5,\"output_tokens\":2.5,\"total_tokens\":-3}}},"
+	      "\"success_status\":{\"x\":1}}");
+	ck_assert(r.ok && r.reward == 0.5);
+	ck_assert_str_eq(r.reward_source, "reward_info.outcome_reward");
+	ck_assert_str_eq(r.success_status, ANSWER_INVALID_STATUS);
+	ck_assert_str_eq(r.task, "t1");
+	ck_assert_str_eq(r.difficulty, "hard");
+	ck_assert_int_eq(r.tokens[0], 5);
+	ck_assert_int_eq(r.tokens[1], -1);	/* not a whole number */
+	ck_assert_int_eq(r.tokens[2], -1);	/* negative */
+	rollout_release(&r);
+	/* long strings are cut at a character boundary; tokens elsewhere */
+	body = rv_xasprintf("{\"metrics\":{\"outcome_score\":1,\"details\":{"
+			    "\"task_name\":\"%s\",\"tokens\":1e13}},"
+			    "\"success_status\":\"%s\",\"status_detail\":"
+			    "\"%s\",\"usage\":{\"total_tokens\":42}}", longs,
+			    longs, longs);
+	judge(&r, 200, body);
+	ck_assert(r.ok);
+	ck_assert_uint_eq(strlen(r.success_status), ANSWER_STATUS_MAX + 3);
+	ck_assert_uint_eq(strlen(r.task), ANSWER_NAME_MAX + 3);
+	ck_assert_uint_eq(strlen(r.status_detail), ANSWER_DETAIL_MAX + 3);
+	ck_assert_int_eq(r.tokens[2], 42);	/* 1e13 is out of range */
+	rollout_release(&r);
+	free(body);
+	body = rv_xasprintf("{\"reward_info\":{\"outcome_reward\":1},"
+			    "\"success_status\":\"%.62s\\u00e9\u00e9\"}", longs);
+	judge(&r, 200, body);	/* 62 + 2 + 2 bytes: the second é is cut */
+	ck_assert_str_eq(r.success_status + 62, "\xc3\xa9...");
+	rollout_release(&r);
+	free(body);
+	free(longs);
+}
+END_TEST
+
+START_TEST(test_eval_plan_epochs_and_repeats)
+{
+	struct cli_options o;
+	struct rv_err e = RV_ERR_INIT;
+	struct rollout *rs;
+	size_t n;
+
+	ck_assert_int_eq(parse(&o, &e, "--local", "--seed-list", "7,3,7",
+			       "--epochs", "2", NULL), RV_OK);
+	rs = eval_plan(&o, &n);
+	ck_assert_uint_eq(n, 6);
+	/* epoch by epoch, in the order given; the repeat of 7 is epochs 3-4 */
+	ck_assert_int_eq(rs[0].seed, 7);
+	ck_assert_uint_eq(rs[0].epoch, 1);
+	ck_assert_int_eq(rs[1].seed, 3);
+	ck_assert_uint_eq(rs[1].epoch, 1);
+	ck_assert_uint_eq(rs[2].epoch, 3);
+	ck_assert_uint_eq(rs[3].epoch, 2);
+	ck_assert_uint_eq(rs[5].epoch, 4);
+	free(rs);
+	cli_options_release(&o);
+	ck_assert_int_eq(parse(&o, &e, "--local", "--seeds", "2", "--allow-status",
+			       "timeout", "--allow-status", "apply_failed,x-1",
+			       NULL), RV_OK);
+	ck_assert(cli_status_allowed(&o, "timeout"));
+	ck_assert(cli_status_allowed(&o, "apply_failed"));
+	ck_assert(cli_status_allowed(&o, "x-1"));
+	ck_assert(cli_status_allowed(&o, "success"));
+	ck_assert(cli_status_allowed(&o, NULL));
+	ck_assert(!cli_status_allowed(&o, "failure"));
+	cli_options_release(&o);
+}
+END_TEST
+
 START_TEST(test_spans_sort_and_offsets)
 {
 	struct spans s;
@@ -292,6 +375,8 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_cli_defaults_and_values);
 	tcase_add_test(tc, test_cli_rejects_bad_values);
 	tcase_add_test(tc, test_cli_seed_lists);
+	tcase_add_test(tc, test_answer_fields);
+	tcase_add_test(tc, test_eval_plan_epochs_and_repeats);
 	tcase_add_test(tc, test_dotenv_syntax_and_no_override);
 	tcase_add_test(tc, test_rollout_judge);
 	tcase_add_test(tc, test_rollout_judge_rejects_bad_numbers);

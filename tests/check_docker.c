@@ -235,25 +235,18 @@ static void interrupt_during(const char *phase, const char *delay)
 {
 	const char *args[] = { "--docker", "--seeds", "3", "-v", "--app",
 			       NULL, "--start", NULL, NULL };
-	char *needle = rv_xasprintf("debug: %s ...", phase);
 	char *start = rv_xasprintf("exec python3 app.py --host 0.0.0.0 "
 				   "--rollout-delay %s", delay);
 	struct world w;
 	struct rr *r = rr_new();
-	pid_t pid;
 
 	world_start(&w);
 	args[5] = w.pyapp;
 	args[7] = start;
-	pid = rr_start(r, args, w.env);
-	ck_assert_msg(rr_wait_for_text(r->stderr_path, needle, 60000),
-		      "runeval never reached '%s'", phase);
-	kill(pid, SIGINT);
-	rr_wait(r, pid, 90);
+	rr_interrupt(r, args, w.env, phase, false);
 	assert_ran_clean(&w, r, 130);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
 		r->result, "job"), "status")), "interrupted");
-	free(needle);
 	free(start);
 	rr_free(r);
 	world_stop(&w);
@@ -280,7 +273,7 @@ END_TEST
 /* `runeval reap [a1]` with the world's env; returns the exit status. */
 static int reap(const struct world *w, const char *a1, char **output)
 {
-	return rr_reap(w->env, w->dir, a1, NULL, output);
+	return rr_reap(w->env, a1, NULL, output);
 }
 
 /* kill -9 in the middle of the rollouts, then `runeval reap`. */
@@ -293,17 +286,11 @@ START_TEST(test_docker_kill9_then_reap)
 	struct world w;
 	struct rr *r = rr_new();
 	char *out;
-	pid_t pid;
 
 	world_start(&w);
 	args[7] = w.pyapp;
 	args[9] = start;
-	pid = rr_start(r, args, w.env);
-	ck_assert(rr_wait_for_text(r->stderr_path, "debug: rollouts ...", 60000));
-	usleep(200000);
-	kill(pid, SIGKILL);
-	rr_wait(r, pid, 10);
-	ck_assert_int_eq(r->status, 128 + SIGKILL);
+	rr_kill9_during(r, args, w.env, "rollouts");
 	/* the other shard may still have been coming up: wait for it */
 	ck_assert_int_ge(docker_engine_containers(&eng), 1);
 	ck_assert_int_eq(world_journals(&w), 1);
@@ -440,7 +427,7 @@ START_TEST(test_docker_lifecycle_command)
 	struct world w;
 
 	world_start(&w);
-	rr_assert_lifecycle(args, w.env, w.dir);
+	rr_assert_lifecycle(args, w.env);
 	ck_assert_int_eq(docker_engine_containers(&eng), 0);
 	world_stop(&w);
 }

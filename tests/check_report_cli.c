@@ -14,23 +14,7 @@
 
 #define tmp rh_tmp
 
-/* runeval report ARGS... (NULL-terminated): exit code, output in *out. */
-static int report(char **out, const char *in, ...)
-{
-	char *argv[32] = { tu_build_path("runeval"), "report" };
-	size_t n = 2;
-	va_list ap;
-	int rc;
-
-	va_start(ap, in);
-	for (char *a = va_arg(ap, char *); a && n < 31; a = va_arg(ap, char *))
-		argv[n++] = a;
-	va_end(ap);
-	argv[n] = NULL;
-	rc = rh_run(argv, NULL, in, out);
-	free(argv[0]);
-	return rc;
-}
+#define report rh_report
 
 #define FIX(name) rh_fixture(name)
 

@@ -41,18 +41,6 @@ static void assert_field(const json_t *exp, const char *key, double got,
 	assert_close(got, json_number_value(v), key, name);
 }
 
-/* The numbers of a JSON array (malloc'ed), its size in *n. */
-static double *numbers(const json_t *a, size_t *n)
-{
-	double *v;
-
-	*n = json_array_size(a);
-	v = rv_xcalloc(*n + 1, sizeof(*v));
-	for (size_t k = 0; k < *n; k++)
-		v[k] = json_number_value(json_array_get(a, k));
-	return v;
-}
-
 static json_t *load_fixture(const char *name)
 {
 	char *path = rh_fixture(name);
@@ -76,7 +64,7 @@ START_TEST(test_stats_match_the_reference)
 		json_t *oks = json_object_get(c, "ok");
 		json_t *exp = json_object_get(c, "expected");
 		size_t n;
-		double *v = numbers(json_object_get(c, "values"), &n);
+		double *v = rh_numbers(json_object_get(c, "values"), &n);
 		bool *ok = rv_xcalloc(n + 1, sizeof(*ok));
 		struct stats_summary s;
 
@@ -191,8 +179,8 @@ START_TEST(test_mann_whitney_matches_the_reference)
 		const char *name = json_string_value(json_object_get(c, "name"));
 		const char *method = json_string_value(json_object_get(c, "method"));
 		size_t na, nb;
-		double *a = numbers(json_object_get(c, "a"), &na);
-		double *b = numbers(json_object_get(c, "b"), &nb);
+		double *a = rh_numbers(json_object_get(c, "a"), &na);
+		double *b = rh_numbers(json_object_get(c, "b"), &nb);
 		struct stats_mwu r;
 
 		stats_mann_whitney(a, na, b, nb, &r);

@@ -28,11 +28,9 @@ void world_start(struct world *w, const char *const *lite_args)
 	w->pyapp = rr_pyapp_dir();
 }
 
-/* Sandboxes left on the server (any runeval job). */
-size_t world_left(const struct world *w)
+size_t daytona_sandboxes_left(const char *api_url, const char *api_key)
 {
-	struct daytona_config cfg = { .api_url = w->lite.api_url,
-				      .api_key = w->lite.api_key,
+	struct daytona_config cfg = { .api_url = api_url, .api_key = api_key,
 				      .no_env = true };
 	struct daytona_client *c = daytona_client_new(&cfg, NULL);
 	struct daytona_sandbox_info *v = NULL;
@@ -45,6 +43,12 @@ size_t world_left(const struct world *w)
 	daytona_sandbox_list_free(v, n);
 	daytona_client_free(c);
 	return n;
+}
+
+/* Sandboxes left on the server (any runeval job). */
+size_t world_left(const struct world *w)
+{
+	return daytona_sandboxes_left(w->lite.api_url, w->lite.api_key);
 }
 
 /* Journal files left (one per job with live sandboxes). */
@@ -65,6 +69,6 @@ int world_reap(const struct world *w, const char *a1, const char *a2,
 {
 	const char *env[] = { w->env[0], w->env[1], w->env[2], NULL };
 
-	return rr_reap(env, w->lite.dir, a1, a2, output);
+	return rr_reap(env, a1, a2, output);
 }
 

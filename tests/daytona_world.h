@@ -28,6 +28,9 @@ void world_stop(struct world *w);
 /* Sandboxes left on the server (any runeval job). */
 size_t world_left(const struct world *w);
 
+/* Sandboxes with a runeval.job label on the daytona-lite at api_url. */
+size_t daytona_sandboxes_left(const char *api_url, const char *api_key);
+
 /* Journal files left (one per job with live sandboxes). */
 int world_journals(const struct world *w);
 

@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,4 +95,32 @@ size_t rh_count(const char *hay, const char *needle)
 	for (const char *p = strstr(hay, needle); p; p = strstr(p + len, needle))
 		n++;
 	return n;
+}
+
+double *rh_numbers(const json_t *a, size_t *n)
+{
+	double *v;
+
+	*n = json_array_size(a);
+	v = rv_xcalloc(*n + 1, sizeof(*v));
+	for (size_t k = 0; k < *n; k++)
+		v[k] = json_number_value(json_array_get(a, k));
+	return v;
+}
+
+int rh_report(char **out, const char *in_path, ...)
+{
+	char *argv[40] = { tu_build_path("runeval"), "report" };
+	size_t n = 2;
+	va_list ap;
+	int rc;
+
+	va_start(ap, in_path);
+	for (char *a = va_arg(ap, char *); a && n < 39; a = va_arg(ap, char *))
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	rc = rh_run(argv, NULL, in_path, out);
+	free(argv[0]);
+	return rc;
 }

@@ -5,6 +5,7 @@
 #ifndef RUNEVAL_TESTS_REPORT_HELPERS_H
 #define RUNEVAL_TESTS_REPORT_HELPERS_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 /*
@@ -15,6 +16,12 @@
  */
 int rh_run(char *const argv[], char *const env[], const char *in_path,
 	   char **out);
+
+/*
+ * `runeval report ARGS...` (NULL-terminated, at most 36) with stdin from
+ * in_path (NULL: /dev/null), as rh_run().
+ */
+int rh_report(char **out, const char *in_path, ...);
 
 /* Run a shell command line the same way ("sh -c"). */
 int rh_sh(const char *cmd, char **out);
@@ -35,5 +42,8 @@ void rh_tmp_teardown(void);
 
 /* Number of times needle occurs in hay. */
 size_t rh_count(const char *hay, const char *needle);
+
+/* The numbers of a JSON array (malloc'ed, one spare), its size in *n. */
+double *rh_numbers(const json_t *a, size_t *n);
 
 #endif

@@ -8,6 +8,7 @@
 #include "rv_clock.h"
 #include "rv_term.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@ static enum rv_code load_all(struct report_set *set, char **paths, size_t n,
 	if (rc == RV_OK && set->n_samples == 0)
 		rc = rv_errf(err, RV_ERR_PROTO, "no samples in %s",
 			     n == 1 ? "the input" : "the inputs");
+	if (rc == RV_OK)	/* jobs of other identities stay apart */
+		report_eval_relabel(set);
 	return rc;
 }
 
@@ -32,6 +35,8 @@ struct report_ctx {
 	struct report_set cand, base;
 	struct report_stats st, bst;
 	struct report_comparison cmp;
+	struct report_evals evals, base_evals;
+	struct report_pairs pairs;
 	struct report_gate *gates;
 	struct report_gate_result *results;
 	size_t n_gates;
@@ -50,24 +55,33 @@ static void report_ctx_release(struct report_ctx *c)
 	if (c->has_base) {
 		report_comparison_release(&c->cmp);
 		report_stats_release(&c->bst);
+		report_pairs_release(&c->pairs);
+		report_evals_release(&c->base_evals);
 	}
+	report_evals_release(&c->evals);
 	report_stats_release(&c->st);
 	report_set_release(&c->cand);
 	report_set_release(&c->base);
 }
 
 /* Statistics, comparison and the view, once the sets are loaded. */
-static void report_ctx_compute(struct report_ctx *c, size_t window)
+static void report_ctx_compute(struct report_ctx *c, size_t window,
+			       double threshold)
 {
 	report_stats_compute(&c->st, &c->cand, window);
+	report_evals_compute(&c->evals, &c->cand, threshold);
 	if (c->has_base) {
 		report_stats_compute(&c->bst, &c->base, window);
 		report_compare(&c->st, &c->bst, &c->cmp);
+		report_evals_compute(&c->base_evals, &c->base, threshold);
+		report_pairs_compute(&c->pairs, &c->evals, &c->base_evals);
 	}
 	c->view.set = &c->cand;
 	c->view.st = &c->st;
 	c->view.base = c->has_base ? &c->bst : NULL;
 	c->view.cmp = c->has_base ? &c->cmp : NULL;
+	c->view.evals = &c->evals;
+	c->view.pairs = c->has_base ? &c->pairs : NULL;
 	report_view_times(&c->view);
 }
 
@@ -75,6 +89,11 @@ static enum rv_code report_ctx_gates(struct report_ctx *c,
 				     const struct report_opts *o,
 				     bool evaluate, struct rv_err *err)
 {
+	struct report_gate_ctx g = {
+		.cand = &c->st, .base = c->view.base, .evals = &c->evals,
+		.base_evals = c->has_base ? &c->base_evals : NULL,
+		.pairs = c->view.pairs, .allow_few = o->allow_few,
+	};
 	enum rv_code rc = RV_OK;
 
 	if (!evaluate) {
@@ -86,8 +105,7 @@ static enum rv_code report_ctx_gates(struct report_ctx *c,
 		return rc;
 	}
 	for (size_t i = 0; i < c->n_gates && rc == RV_OK; i++)
-		rc = report_gate_eval(&c->gates[i], &c->st, c->view.base,
-				      &c->results[i], err);
+		rc = report_gate_eval(&c->gates[i], &g, &c->results[i], err);
 	c->view.gates = c->gates;
 	c->view.results = c->results;
 	c->view.n_gates = c->n_gates;
@@ -95,36 +113,37 @@ static enum rv_code report_ctx_gates(struct report_ctx *c,
 }
 
 enum rv_code report_write_set(struct report_set *set, const char *outdir,
+			      const struct report_job_opts *o,
 			      struct rv_err *err)
 {
 	struct report_ctx c;
 	enum rv_code rc;
 
 	memset(&c, 0, sizeof(c));
+	c.view.junit_fail_below = o ? o->junit_fail_below : NAN;
+	c.view.prom_strict = o && o->prom_strict;
 	c.cand = *set;		/* taken: set is left empty */
 	report_set_init(set);
 	report_set_init(&c.base);
-	report_ctx_compute(&c, 0);
-	rc = report_formats_write(&c.view, NULL, outdir, err);
+	report_ctx_compute(&c, 0, NAN);
+	rc = report_formats_write(&c.view, NULL, outdir,
+				  !(o && o->no_step_summary), err);
 	report_ctx_release(&c);
 	return rc;
 }
 
 enum rv_code report_write_job(const char *result_path, const char *outdir,
+			      const struct report_job_opts *o,
 			      struct rv_err *err)
 {
-	struct report_ctx c;
+	struct report_set set;
 	enum rv_code rc;
 
-	memset(&c, 0, sizeof(c));
-	report_set_init(&c.cand);
-	report_set_init(&c.base);
-	rc = report_set_load(&c.cand, result_path, err);
-	if (rc == RV_OK) {
-		report_ctx_compute(&c, 0);
-		rc = report_formats_write(&c.view, NULL, outdir, err);
-	}
-	report_ctx_release(&c);
+	report_set_init(&set);
+	rc = report_set_load(&set, result_path, err);
+	if (rc == RV_OK)
+		return report_write_set(&set, outdir, o, err);
+	report_set_release(&set);
 	return rc;
 }
 
@@ -184,6 +203,7 @@ static int report_run(const struct report_opts *o, struct rv_err *err)
 	report_clock_now(&clock);
 	memset(&c, 0, sizeof(c));
 	c.has_base = o->has_baseline;
+	c.view.junit_fail_below = o->junit_fail_below;
 	for (size_t i = 0; i < report_n_formats; i++)
 		if (o->switches[i])
 			report_formats[i].switch_set(&c.view);
@@ -196,7 +216,7 @@ static int report_run(const struct report_opts *o, struct rv_err *err)
 	if (rc != RV_OK)
 		goto out;
 	report_lap(o, &clock, "read the inputs");
-	report_ctx_compute(&c, o->window);
+	report_ctx_compute(&c, o->window, o->pass_threshold);
 	if ((rc = report_ctx_gates(&c, o, true, err)) != RV_OK)
 		goto out;
 	report_lap(o, &clock, "computed the statistics");
@@ -207,7 +227,8 @@ static int report_run(const struct report_opts *o, struct rv_err *err)
 			report_gate_describe(&c.gates[i], &c.results[i], &b);
 	}
 	report_print(&b);
-	rc = report_formats_write(&c.view, o->paths, o->out_dir, err);
+	rc = report_formats_write(&c.view, o->paths, o->out_dir,
+				  o->step_summary, err);
 	if (rc != RV_OK)
 		goto out;
 	report_lap(o, &clock, "printed and wrote the report");

@@ -1,5 +1,6 @@
 #include "report_gate.h"
 
+#include "report_compare.h"
 #include "report_util.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
@@ -20,6 +21,9 @@ static const struct {
 	{ "stddev", GATE_STDDEV, 0 }, { "mad", GATE_MAD, 0 },
 	{ "success_rate", GATE_SUCCESS_RATE, 0 }, { "n", GATE_N, 0 },
 	{ "ok", GATE_OK, 0 }, { "failures", GATE_FAILURES, 0 },
+	{ "mean_reward", GATE_MEAN_REWARD, 0 },
+	{ "mean_reward_all", GATE_MEAN_REWARD_ALL, 0 },
+	{ "pass_rate", GATE_PASS_RATE, 0 }, { "count", GATE_COUNT, 0 },
 };
 
 static bool gate_is_time(enum gate_stat s)
@@ -32,6 +36,18 @@ static bool gate_is_count(enum gate_stat s)
 	return s == GATE_N || s == GATE_OK || s == GATE_FAILURES;
 }
 
+/* A fraction shown as a percentage. */
+static bool gate_is_rate(enum gate_stat s)
+{
+	return s == GATE_SUCCESS_RATE || s == GATE_PASS_RATE ||
+	       s == GATE_PASS_AT;
+}
+
+static bool gate_is_reward(enum gate_stat s)
+{
+	return s == GATE_MEAN_REWARD || s == GATE_MEAN_REWARD_ALL;
+}
+
 static const char *gate_skip_ws(const char *p)
 {
 	while (isspace((unsigned char)*p))
@@ -39,7 +55,7 @@ static const char *gate_skip_ws(const char *p)
 	return p;
 }
 
-static char *gate_trimmed(const char *s, size_t n)
+char *report_gate_trimmed(const char *s, size_t n)
 {
 	while (n && isspace((unsigned char)*s))
 		s++, n--;
@@ -55,7 +71,8 @@ static const char *gate_stat_name(const char **p, struct report_gate *g)
 	size_t n = 0;
 	char *end;
 
-	while (isalnum((unsigned char)s[n]) || s[n] == '_' || s[n] == '.')
+	while (isalnum((unsigned char)s[n]) || s[n] == '_' || s[n] == '.' ||
+	       s[n] == '@')
 		n++;
 	*p = s + n;
 	for (size_t i = 0; i < sizeof(gate_names) / sizeof(*gate_names); i++)
@@ -74,7 +91,16 @@ static const char *gate_stat_name(const char **p, struct report_gate *g)
 			return NULL;
 		}
 	}
-	return "expected a statistic (p50, p95, pNN, median, min, max, mean, stddev, mad, success_rate, n, ok, failures)";
+	if (n > 5 && !strncmp(s, "pass@", 5) && isdigit((unsigned char)s[5])) {
+		unsigned long k = strtoul(s + 5, &end, 10);
+
+		if (end == s + n && k > 0 && k <= 1000000) {
+			g->stat = GATE_PASS_AT;
+			g->k = k;
+			return NULL;
+		}
+	}
+	return "expected a statistic (p50, p95, pNN, median, min, max, mean, stddev, mad, success_rate, n, ok, failures; mean_reward, mean_reward_all, pass_rate, pass@K, count(STATUS))";
 }
 
 /* "(phase[, provider])" */
@@ -88,9 +114,9 @@ static const char *gate_args(const char **p, struct report_gate *g)
 	if (!close)
 		return "missing ')'";
 	comma = memchr(s, ',', (size_t)(close - s));
-	g->phase = gate_trimmed(s + 1, (size_t)((comma ? comma : close) - s - 1));
+	g->phase = report_gate_trimmed(s + 1, (size_t)((comma ? comma : close) - s - 1));
 	if (comma)
-		g->provider = gate_trimmed(comma + 1, (size_t)(close - comma - 1));
+		g->provider = report_gate_trimmed(comma + 1, (size_t)(close - comma - 1));
 	if (!g->phase || (comma && !g->provider))
 		return "empty phase or provider in '(...)'";
 	*p = close + 1;
@@ -130,6 +156,27 @@ static const char *gate_unit(const char *s, enum gate_unit *u)
 	return gate_skip_ws(s);
 }
 
+/* The limit of an eval gate: a reward, a rate, a count. */
+static const char *gate_eval_value(struct report_gate *g, enum gate_unit u)
+{
+	if (g->stat == GATE_COUNT)
+		return u != UNIT_NONE ? "a count takes no unit" :
+		       g->limit < 0 || g->limit != floor(g->limit) ?
+		       "a count is a whole number >= 0" : NULL;
+	if (gate_is_reward(g->stat))
+		return u != UNIT_NONE ? "a reward takes no unit" : NULL;
+	if (u == UNIT_PCT)
+		g->limit /= 100;
+	else if (u != UNIT_NONE)
+		return "a rate is a fraction (0.9) or a percentage (90%)";
+	if (g->regress)
+		return fabs(g->limit) > 1 ?
+		       "a drop of a rate is within -1 and 1 (or -100% and 100%)" :
+		       NULL;
+	return g->limit < 0 || g->limit > 1 ?
+	       "a rate must be between 0 and 1 (or 0% and 100%)" : NULL;
+}
+
 /* The limit and its unit, checked against the statistic. */
 static const char *gate_value(const char *s, struct report_gate *g)
 {
@@ -142,6 +189,8 @@ static const char *gate_value(const char *s, struct report_gate *g)
 		return "expected a number";
 	if (*gate_unit(end, &u))
 		return "unexpected text after the value (units: ms, s, %)";
+	if (report_gate_is_eval(g->stat))
+		return gate_eval_value(g, u);
 	if (g->regress)
 		return u != UNIT_NONE && u != UNIT_PCT ?
 		       "a regress limit is a percentage" : NULL;
@@ -171,7 +220,8 @@ enum rv_code report_gate_parse(const char *text, struct report_gate *g,
 	g->text = rv_xstrdup(text);
 	why = gate_stat_name(&p, g);
 	if (!why)
-		why = gate_args(&p, g);
+		why = report_gate_is_eval(g->stat) ?
+		      report_gate_parse_eval(&p, g) : gate_args(&p, g);
 	if (!why) {
 		p = gate_skip_ws(p);
 		if (!strncmp(p, "regress", 7) && !isalnum((unsigned char)p[7])) {
@@ -184,9 +234,9 @@ enum rv_code report_gate_parse(const char *text, struct report_gate *g,
 		why = gate_value(p, g);
 	if (!why && gate_is_time(g->stat) && !g->phase)
 		why = "a time statistic needs a phase, as in p95(provision)";
-	if (!why && g->regress && gate_is_count(g->stat) &&
-	    g->stat != GATE_FAILURES)
-		why = "regress works on times, success_rate and failures";
+	if (!why && g->regress && ((gate_is_count(g->stat) &&
+	    g->stat != GATE_FAILURES) || g->stat == GATE_COUNT))
+		why = "regress works on times, success_rate, failures, mean_reward, mean_reward_all, pass_rate and pass@K";
 	if (why) {
 		rv_errf(err, RV_ERR_USAGE, "invalid gate '%s': %s", text, why);
 		report_gate_release(g);
@@ -200,6 +250,8 @@ void report_gate_release(struct report_gate *g)
 	free(g->text);
 	free(g->phase);
 	free(g->provider);
+	free(g->status);
+	free(g->slice);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -239,8 +291,8 @@ static double gate_metric(const struct report_gate *g,
 	case GATE_N: return (double)n;
 	case GATE_OK: return (double)ok;
 	case GATE_FAILURES: return (double)(n - ok);
+	default: return NAN;	/* eval gates: report_gate_eval.c */
 	}
-	return NAN;
 }
 
 static bool gate_holds(enum gate_op op, double v, double limit)
@@ -266,31 +318,18 @@ static double gate_change(const struct report_gate *g, double base,
 	return d / base * 100;
 }
 
-static void gate_check(const struct report_gate *g,
-		       const struct report_stats *cand,
-		       const struct report_stats *base, uint32_t provider,
-		       struct report_gate_result *out)
+void report_gate_add(const struct report_gate *g, struct report_gate_result *out,
+		     const char *label, double value, double base, double cand,
+		     const char *note)
 {
-	const char *name = report_str(cand->set, provider);
-	struct report_gate_check c = { .base = NAN, .cand = NAN };
-	bool has = false, has_base = false;
-	double v = gate_metric(g, cand, provider, &has);
+	struct report_gate_check c = { .base = base, .cand = cand };
 
-	if (!has)
-		return;
-	if (g->regress) {
-		c.base = gate_metric(g, base, report_find(base->set, name),
-				     &has_base);
-		if (!has_base)
-			return;
-		c.cand = v;
-		v = isfinite(c.base) && isfinite(c.cand) ?
-		    gate_change(g, c.base, c.cand) : NAN;
-	}
-	c.provider = rv_xstrdup(name);
-	c.value = v;
-	c.pass = !isnan(v) && gate_holds(g->op, v, g->limit);
-	if (isnan(v))
+	c.provider = rv_xstrdup(label);
+	c.value = value;
+	c.pass = !isnan(value) && gate_holds(g->op, value, g->limit);
+	if (note)
+		c.note = rv_xstrdup(note);
+	else if (isnan(value))
 		c.note = rv_xasprintf("no successful samples%s",
 				      g->regress ? " on one side" : "");
 	out->checks = rv_xreallocarray(out->checks, out->n + 1,
@@ -299,26 +338,75 @@ static void gate_check(const struct report_gate *g,
 	out->pass = out->pass && c.pass;
 }
 
+/* A regress on a time needs REPORT_MIN_N samples a side (or allow_few). */
+static enum rv_code gate_few(const struct report_gate *g,
+			     const struct report_gate_ctx *c, const char *name,
+			     struct rv_err *err)
+{
+	const struct report_group *a, *b;
+
+	if (!g->regress || !gate_is_time(g->stat) || c->allow_few)
+		return RV_OK;
+	a = report_stats_find_named(c->base, name, g->phase);
+	b = report_stats_find_named(c->cand, name, g->phase);
+	if (!a || !b || (a->st.ok >= REPORT_MIN_N && b->st.ok >= REPORT_MIN_N))
+		return RV_OK;
+	return rv_errf(err, RV_ERR_USAGE, "gate '%s': %s has %zu baseline and %zu candidate samples of '%s', fewer than %d a side: a regress on so few cannot tell a change from noise (collect more, or give --allow-few-samples)",
+		       g->text, name, a->st.ok, b->st.ok, g->phase, REPORT_MIN_N);
+}
+
+static enum rv_code gate_check(const struct report_gate *g,
+			       const struct report_gate_ctx *ctx,
+			       uint32_t provider, struct report_gate_result *out,
+			       struct rv_err *err)
+{
+	const struct report_stats *cand = ctx->cand, *base = ctx->base;
+	const char *name = report_str(cand->set, provider);
+	double b = NAN, c = NAN;
+	bool has = false, has_base = false;
+	double v = gate_metric(g, cand, provider, &has);
+
+	if (!has)
+		return RV_OK;
+	if (g->regress) {
+		b = gate_metric(g, base, report_find(base->set, name),
+				&has_base);
+		if (!has_base)
+			return RV_OK;
+		if (gate_few(g, ctx, name, err) != RV_OK)
+			return RV_ERR_USAGE;
+		c = v;
+		v = isfinite(b) && isfinite(c) ? gate_change(g, b, c) : NAN;
+	}
+	report_gate_add(g, out, name, v, b, c, NULL);
+	return RV_OK;
+}
+
 enum rv_code report_gate_eval(const struct report_gate *g,
-			      const struct report_stats *cand,
-			      const struct report_stats *base,
+			      const struct report_gate_ctx *c,
 			      struct report_gate_result *out,
 			      struct rv_err *err)
 {
+	const struct report_stats *cand = c->cand;
 	uint32_t only = g->provider ? report_find(cand->set, g->provider) : 0;
 
 	memset(out, 0, sizeof(*out));
 	out->pass = true;
-	if (g->regress && !base)
+	if (g->regress && !c->base)
 		return rv_errf(err, RV_ERR_USAGE, "gate '%s': 'regress' needs --baseline",
 			       g->text);
+	if (report_gate_is_eval(g->stat))
+		return report_gate_eval_outcome(g, c, out, err);
 	if (g->provider && report_stats_provider(cand, g->provider) < 0)
 		return rv_errf(err, RV_ERR_USAGE, "gate '%s': no samples of provider '%s'",
 			       g->text, g->provider);
 	for (size_t i = 0; i < cand->n_providers; i++)
-		if (!only || cand->providers[i].provider == only)
-			gate_check(g, cand, base, cand->providers[i].provider,
-				   out);
+		if ((!only || cand->providers[i].provider == only) &&
+		    gate_check(g, c, cand->providers[i].provider, out, err) !=
+		    RV_OK) {
+			report_gate_result_release(out);
+			return RV_ERR_USAGE;
+		}
 	if (out->n == 0) {
 		report_gate_result_release(out);
 		return rv_errf(err, RV_ERR_USAGE, "gate '%s': %s", g->text,
@@ -341,14 +429,22 @@ void report_gate_result_release(struct report_gate_result *r)
 static char *gate_fmt(const struct report_gate *g, double v, char *buf,
 		      size_t size)
 {
+	bool eval = report_gate_is_eval(g->stat);
+
 	if (isnan(v))
 		snprintf(buf, size, "-");
+	else if (g->regress && eval && gate_is_rate(g->stat))
+		snprintf(buf, size, "drop %.1f points", v * 100);
+	else if (g->regress && eval)
+		snprintf(buf, size, "drop %.3f", v);
 	else if (g->regress)
 		snprintf(buf, size, "%+.1f%%", v);
 	else if (gate_is_time(g->stat))
 		report_fmt_ms(v, buf, size);
-	else if (g->stat == GATE_SUCCESS_RATE)
+	else if (gate_is_rate(g->stat))
 		report_fmt_pct(v, buf, size);
+	else if (gate_is_reward(g->stat))
+		snprintf(buf, size, "%.3f", v);
 	else
 		snprintf(buf, size, "%.0f", v);
 	return buf;
@@ -372,7 +468,11 @@ static void gate_by_how_much(const struct report_gate *g,
 		return;
 	}
 	d = fabs(d);
-	if (g->regress)
+	if (gate_is_reward(g->stat))
+		rv_buf_addf(b, " is %.3f %s the limit", d, side);
+	else if (gate_is_rate(g->stat) && report_gate_is_eval(g->stat))
+		rv_buf_addf(b, " is %.1f points %s the limit", d * 100, side);
+	else if (g->regress)
 		rv_buf_addf(b, " is %.1f points %s the limit", d, side);
 	else if (gate_is_time(g->stat))
 		rv_buf_addf(b, " is %s (%.1f%%) %s the limit",
@@ -428,9 +528,12 @@ json_t *report_gate_json(const struct report_gate *g,
 			 const struct report_gate_result *r)
 {
 	json_t *o = json_object(), *checks = json_array();
-	const char *unit = g->regress ? "percent" :
+	bool eval = report_gate_is_eval(g->stat);
+	const char *unit = gate_is_reward(g->stat) ? "reward" :
+			   eval && gate_is_rate(g->stat) ? "ratio" :
+			   g->regress ? "percent" :
 			   gate_is_time(g->stat) ? "ms" :
-			   g->stat == GATE_SUCCESS_RATE ? "ratio" : "count";
+			   gate_is_rate(g->stat) ? "ratio" : "count";
 
 	json_object_set_new(o, "gate", json_string(g->text));
 	json_object_set_new(o, "pass", json_boolean(r->pass));
@@ -440,7 +543,8 @@ json_t *report_gate_json(const struct report_gate *g,
 		const struct report_gate_check *c = &r->checks[i];
 		json_t *e = json_object();
 
-		json_object_set_new(e, "provider", json_string(c->provider));
+		json_object_set_new(e, eval ? "subject" : "provider",
+				    json_string(c->provider));
 		json_object_set_new(e, "value", isfinite(c->value) ?
 				    json_real(c->value) : json_null());
 		json_object_set_new(e, "pass", json_boolean(c->pass));

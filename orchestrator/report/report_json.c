@@ -225,6 +225,83 @@ static json_t *baseline_json(const struct report_view *v)
 	return o;
 }
 
+static json_t *seeds_json(const int64_t *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n && i < REPORT_FLIPS_MAX; i++)
+		json_array_append_new(a, json_integer((json_int_t)v[i]));
+	return a;
+}
+
+/* The paired comparison of a group with its baseline. */
+static json_t *pair_json(const struct report_pair *p)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "baseline", evalstats_json_str(p->base->name));
+	json_object_set_new(o, "paired_seeds", json_integer((json_int_t)p->n));
+	json_object_set_new(o, "baseline_mean_reward", num_or_null(p->base_mean));
+	json_object_set_new(o, "candidate_mean_reward", num_or_null(p->cand_mean));
+	json_object_set_new(o, "mean_difference", num_or_null(p->diff.mean));
+	json_object_set_new(o, "mean_difference_ci95", isfinite(p->diff.lo) ?
+			    json_pack("[o, o]", num_or_null(p->diff.lo),
+				      num_or_null(p->diff.hi)) : json_null());
+	json_object_set_new(o, "baseline_pass_rate", num_or_null(p->base_pass_rate));
+	json_object_set_new(o, "candidate_pass_rate", num_or_null(p->cand_pass_rate));
+	json_object_set_new(o, "wilcoxon", json_pack("{s:I, s:o, s:o, s:o, s:b}",
+		"n", (json_int_t)p->wilcoxon.n,
+		"w_plus", num_or_null(p->wilcoxon.w_plus),
+		"w_minus", num_or_null(p->wilcoxon.w_minus),
+		"p_value", num_or_null(p->wilcoxon.p),
+		"exact", p->wilcoxon.exact));
+	json_object_set_new(o, "mcnemar", json_pack("{s:I, s:I, s:o}",
+		"fixed", (json_int_t)p->n_fixed, "broke", (json_int_t)p->n_broke,
+		"p_value", num_or_null(p->mcnemar.p)));
+	json_object_set_new(o, "fixed_seeds", seeds_json(p->fixed, p->n_fixed));
+	json_object_set_new(o, "broke_seeds", seeds_json(p->broke, p->n_broke));
+	return o;
+}
+
+/* "eval": {"groups": [one outcome per job identity]} */
+static json_t *eval_json(const struct report_view *v)
+{
+	json_t *o = json_object(), *groups = json_array(), *un = json_array();
+
+	for (size_t i = 0; v->evals && i < v->evals->n; i++) {
+		const struct report_eval_group *g = &v->evals->groups[i];
+		const struct report_pair *p = report_pair_of(v->pairs, g);
+		json_t *e = evalstats_json(&g->st, g->st.epochs > 1 ||
+					   g->st.n_seeds < g->st.n);
+		json_t *jobs = json_array();
+
+		for (size_t k = 0; k < g->n_jobs; k++)
+			json_array_append_new(jobs, evalstats_json_str(
+				v->set->jobs[g->jobs[k]].name));
+		json_object_set_new(e, "name", evalstats_json_str(g->name));
+		json_object_set_new(e, "identity", evalstats_json_str(g->identity));
+		json_object_set_new(e, "app", evalstats_json_str(g->app));
+		json_object_set_new(e, "app_version", evalstats_json_str(g->app_version));
+		json_object_set_new(e, "policy", evalstats_json_str(g->policy));
+		json_object_set_new(e, "model", evalstats_json_str(g->model));
+		json_object_set_new(e, "provider", evalstats_json_str(g->provider));
+		json_object_set_new(e, "env_name", evalstats_json_str(g->env_name));
+		json_object_set_new(e, "jobs", jobs);
+		if (v->pairs)
+			json_object_set_new(e, "baseline", p ? pair_json(p) :
+					    json_null());
+		json_array_append_new(groups, e);
+	}
+	for (size_t i = 0; v->pairs && i < v->pairs->n_unpaired; i++)
+		json_array_append_new(un, evalstats_json_str(v->pairs->unpaired[i]));
+	json_object_set_new(o, "groups", groups);
+	if (v->pairs)
+		json_object_set_new(o, "without_baseline", un);
+	else
+		json_decref(un);
+	return o;
+}
+
 static void dump_into(json_t *root, struct rv_buf *out)
 {
 	char *s = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
@@ -251,6 +328,7 @@ void report_render_summary(const struct report_view *v, struct rv_buf *out)
 			    json_string(PERCENTILE_METHOD));
 	json_object_set_new(root, "window", v->st->window ?
 			    json_integer((json_int_t)v->st->window) : json_null());
+	json_object_set_new(root, "eval", eval_json(v));
 	json_object_set_new(root, "providers", providers_json(v));
 	json_object_set_new(root, "comparison", comparison_json(v));
 	json_object_set_new(root, "jobs", jobs_json(v));

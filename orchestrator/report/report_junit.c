@@ -4,10 +4,15 @@
  * without attributes, one <testsuite> per job with id, package, hostname
  * and a timestamp without zone, then properties, testcases, system-out
  * and system-err in that order.  A testcase per rollout and per phase
- * span; time in seconds.
+ * span; time in seconds.  A rollout's testcase opens with properties (its
+ * reward, status, epoch, task), the one extension of the Ant schema, as
+ * pytest's xunit1 family and the Jenkins JUnit plugin write them; a
+ * pipeline failure is an <error>, a rollout without a reward a <failure>,
+ * and one whose reward is below --junit-fail-below a <failure> too.
  */
 #include "report_render.h"
 
+#include "evalstats.h"
 #include "report_load.h"
 #include "report_util.h"
 #include "rv_phase.h"
@@ -25,24 +30,94 @@ static void junit_attr(struct rv_buf *b, const char *name, const char *v)
 	rv_buf_addch(b, '"');
 }
 
+/* What went wrong in a testcase: an <error> or a <failure>, or none. */
+struct junit_problem {
+	const char *tag;	/* "error", "failure", or NULL: it passed */
+	const char *type, *message;
+};
+
 static void junit_case(struct rv_buf *b, const char *classname,
-		       const char *name, double ms, bool ok,
-		       const char *error, const char *type)
+		       const char *name, double ms,
+		       const struct rv_buf *props,
+		       const struct junit_problem *p)
 {
+	const char *msg = p->message ? p->message : "failed";
+
 	rv_buf_adds(b, "    <testcase");
 	junit_attr(b, "name", name);
 	junit_attr(b, "classname", classname);
 	rv_buf_addf(b, " time=\"%.6f\"", isfinite(ms) && ms > 0 ? ms / 1000 : 0);
-	if (ok) {
+	if (!p->tag && (!props || !props->len)) {
 		rv_buf_adds(b, "/>\n");
 		return;
 	}
-	rv_buf_adds(b, ">\n      <failure");
-	junit_attr(b, "message", error ? error : "failed");
-	junit_attr(b, "type", type);
-	rv_buf_adds(b, ">");
-	report_xml_esc(b, error ? error : "failed", JUNIT_TEXT_MAX);
-	rv_buf_adds(b, "</failure>\n    </testcase>\n");
+	rv_buf_adds(b, ">\n");
+	if (props && props->len)
+		rv_buf_addf(b, "      <properties>\n%s      </properties>\n",
+			    props->data);
+	if (p->tag) {
+		rv_buf_addf(b, "      <%s", p->tag);
+		junit_attr(b, "message", msg);
+		junit_attr(b, "type", p->type);
+		rv_buf_adds(b, ">");
+		report_xml_esc(b, msg, JUNIT_TEXT_MAX);
+		rv_buf_addf(b, "</%s>\n", p->tag);
+	}
+	rv_buf_adds(b, "    </testcase>\n");
+}
+
+static void junit_prop(struct rv_buf *b, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	rv_buf_adds(b, "        <property");
+	junit_attr(b, "name", name);
+	junit_attr(b, "value", value);
+	rv_buf_adds(b, "/>\n");
+}
+
+/* The properties of a rollout's testcase: reward, status, epoch, task. */
+static void junit_rollout_props(struct rv_buf *b, const struct report_view *v,
+				const struct report_rollout *r)
+{
+	char num[64];
+
+	rv_buf_reset(b);
+	snprintf(num, sizeof(num), "%.12g", r->reward);
+	junit_prop(b, "reward", isfinite(r->reward) ? num : "none");
+	junit_prop(b, "status", report_str(v->set, r->status));
+	snprintf(num, sizeof(num), "%u", r->epoch);
+	junit_prop(b, "epoch", num);
+	junit_prop(b, "task", report_str(v->set, r->task));
+	junit_prop(b, "difficulty", report_str(v->set, r->difficulty));
+}
+
+/* A rollout's verdict; msg is the buffer of the message it may need. */
+static struct junit_problem junit_rollout_problem(const struct report_view *v,
+						  const struct report_rollout *r,
+						  struct rv_buf *msg)
+{
+	const char *status = report_str(v->set, r->status);
+	const char *why = report_str(v->set, r->cls == EVALSTATS_TRANSPORT ?
+				      r->error : r->detail ? r->detail : r->error);
+
+	rv_buf_reset(msg);
+	if (r->cls == EVALSTATS_TRANSPORT)
+		return (struct junit_problem){ "failure", status ? status :
+					       "rollout", why };
+	if (r->cls == EVALSTATS_PIPELINE) {
+		rv_buf_addf(msg, "pipeline failure: the task app answered %s%s%s",
+			    status ? status : "?", why ? ": " : "",
+			    why ? why : "");
+		return (struct junit_problem){ "error", status ? status :
+					       "pipeline", msg->data };
+	}
+	if (isfinite(v->junit_fail_below) && r->reward < v->junit_fail_below) {
+		rv_buf_addf(msg, "reward %g is below %g%s%s", r->reward,
+			    v->junit_fail_below, why ? ": " : "", why ? why : "");
+		return (struct junit_problem){ "failure", "reward", msg->data };
+	}
+	return (struct junit_problem){ NULL, NULL, NULL };
 }
 
 /* "2026-11-21T20:48:44": the Ant schema wants no fraction and no zone. */
@@ -57,37 +132,60 @@ static void junit_timestamp(const struct report_view *v,
 	snprintf(out, size, "%.19s", iso);
 }
 
+/* Counts of a suite's testcases. */
+struct junit_counts {
+	size_t tests, failures, errors;
+	double ms;
+};
+
+static void junit_count(struct junit_counts *n, const struct junit_problem *p,
+			double ms)
+{
+	n->tests++;
+	n->failures += p->tag && !strcmp(p->tag, "failure");
+	n->errors += p->tag && !strcmp(p->tag, "error");
+	n->ms += isfinite(ms) ? ms : 0;
+}
+
 static void junit_rollouts(struct rv_buf *b, const struct report_view *v,
 			   const struct report_job *job, const char *prov,
-			   size_t *tests, size_t *failures, double *ms)
+			   struct junit_counts *n)
 {
 	struct rv_buf cls = RV_BUF_INIT, name = RV_BUF_INIT;
+	struct rv_buf props = RV_BUF_INIT, msg = RV_BUF_INIT;
+	bool result = job->kind == REPORT_KIND_RESULT, epochs = false;
 
+	for (size_t r = 0; r < job->n_rollouts && !epochs; r++)
+		epochs = job->rollouts[r].epoch > 1;
 	rv_buf_addf(&cls, "runeval.%s.rollout", prov);
 	for (size_t r = 0; r < job->n_rollouts; r++) {
 		const struct report_rollout *ro = &job->rollouts[r];
 		const char *sb = report_str(v->set, ro->sandbox);
+		struct junit_problem p = junit_rollout_problem(v, ro, &msg);
 
 		rv_buf_reset(&name);
 		if (ro->seed != REPORT_NO_SEED)
 			rv_buf_addf(&name, "rollout seed %lld", (long long)ro->seed);
 		else
 			rv_buf_addf(&name, "rollout %zu", r);
+		if (epochs)
+			rv_buf_addf(&name, " epoch %u", ro->epoch);
 		if (sb)
 			rv_buf_addf(&name, " on %s", sb);
-		junit_case(b, cls.data, name.data, ro->ms, ro->ok,
-			   report_str(v->set, ro->error), "rollout");
-		(*tests)++;
-		*failures += !ro->ok;
-		*ms += isfinite(ro->ms) ? ro->ms : 0;
+		if (result)
+			junit_rollout_props(&props, v, ro);
+		junit_case(b, cls.data, name.data, ro->ms, result ? &props :
+			   NULL, &p);
+		junit_count(n, &p, ro->ms);
 	}
 	rv_buf_release(&cls);
 	rv_buf_release(&name);
+	rv_buf_release(&props);
+	rv_buf_release(&msg);
 }
 
 static void junit_phases(struct rv_buf *b, const struct report_view *v,
-			 uint32_t job, size_t *tests, size_t *failures,
-			 double *ms)
+			 uint32_t job, struct junit_counts *n)
 {
 	struct rv_buf cls = RV_BUF_INIT, name = RV_BUF_INIT;
 	uint32_t rollout = report_find(v->set, rv_phase_name(RV_PHASE_ROLLOUT));
@@ -110,11 +208,13 @@ static void junit_phases(struct rv_buf *b, const struct report_view *v,
 			rv_buf_addf(&name, " on %s", sb);
 		if (s->seed != REPORT_NO_SEED)
 			rv_buf_addf(&name, " seed %lld", (long long)s->seed);
-		junit_case(b, cls.data, name.data, s->ms, s->ok,
-			   report_str(v->set, s->error), phase);
-		(*tests)++;
-		*failures += !s->ok;
-		*ms += s->ms;
+		{
+			struct junit_problem p = { s->ok ? NULL : "failure",
+				phase, report_str(v->set, s->error) };
+
+			junit_case(b, cls.data, name.data, s->ms, NULL, &p);
+			junit_count(n, &p, s->ms);
+		}
 	}
 	rv_buf_release(&cls);
 	rv_buf_release(&name);
@@ -126,28 +226,29 @@ static void junit_suite(struct rv_buf *out, const struct report_view *v,
 	const struct report_job *job = &v->set->jobs[j];
 	const char *prov = report_str(v->set, job->provider);
 	struct rv_buf head = RV_BUF_INIT, *h = &head;
-	size_t tests = 0, failures = 0, at = out->len;
-	double ms = 0;
+	struct junit_counts n = { 0 };
+	size_t at = out->len;
+	double ms;
 	char ts[32];
 
 	/* the cases first, in place: the head counts them */
-	junit_rollouts(out, v, job, prov ? prov : "job", &tests, &failures,
-		       &ms);
-	junit_phases(out, v, j, &tests, &failures, &ms);
-	if (isfinite(job->duration_ms))
-		ms = job->duration_ms;
+	junit_rollouts(out, v, job, prov ? prov : "job", &n);
+	junit_phases(out, v, j, &n);
+	ms = isfinite(job->duration_ms) ? job->duration_ms : n.ms;
 	junit_timestamp(v, job, ts, sizeof(ts));
 	rv_buf_adds(h, "  <testsuite");
 	junit_attr(h, "name", job->name);
 	rv_buf_addf(h, " id=\"%u\" package=\"runeval\"", j);
 	junit_attr(h, "timestamp", ts);
-	rv_buf_addf(h, " hostname=\"localhost\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.6f\">\n",
-		    tests, failures, ms / 1000);
+	rv_buf_addf(h, " hostname=\"localhost\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.6f\">\n",
+		    n.tests, n.failures, n.errors, ms / 1000);
 	rv_buf_adds(h, "    <properties>\n");
 	const char *props[][2] = {
 		{ "source", job->source }, { "kind", report_kind_name(job->kind) },
 		{ "provider", prov }, { "mode", job->mode },
 		{ "status", job->status }, { "error", job->error },
+		{ "app", job->app }, { "app_version", job->app_version },
+		{ "policy", job->policy }, { "model", job->model },
 	};
 	for (size_t i = 0; i < sizeof(props) / sizeof(*props); i++) {
 		if (!props[i][1])

@@ -1,6 +1,7 @@
 /* Reading inputs: files, kind detection, hyperfine exports. */
 #include "report_load.h"
 
+#include "evalstats.h"
 #include "rv_alloc.h"
 #include "rv_json.h"
 #include "rv_phase.h"
@@ -172,10 +173,11 @@ enum rv_code report_set_load_buf(struct report_set *set, const char *name,
 				 const char *data, size_t len,
 				 struct rv_err *err)
 {
-	/* what report_load_result wants first, then hyperfine's array */
+	/* what report_load_result wants, with hyperfine's array at 3 */
 	struct report_member m[] = { { .key = "schema" }, { .key = "job" },
 				     { .key = "environment" },
-				     { .key = "results" } };
+				     { .key = "results" }, { .key = "config" },
+				     { .key = "sandboxes" } };
 	struct jscan s;
 
 	for (size_t i = 0; i < len && isspace((unsigned char)data[i]); i++)
@@ -189,7 +191,7 @@ enum rv_code report_set_load_buf(struct report_set *set, const char *name,
 	jscan_init(&s, data, len);
 	if (!jscan_skip(&s) || !jscan_at_end(&s))
 		return report_json_error(name, data, len, err);
-	report_members(data, len, m, 4);
+	report_members(data, len, m, sizeof(m) / sizeof(*m));
 	if (m[0].at)
 		return report_load_result(set, name, data, len, m, err);
 	if (m[3].at)
@@ -215,7 +217,9 @@ void report_derive_rollouts(struct report_set *set, size_t first)
 		r->sandbox = s->sandbox;
 		r->error = s->error;
 		r->ms = s->ms;
+		r->start_ms = s->start_ms;
 		r->ok = s->ok;
+		r->cls = s->ok ? EVALSTATS_OK : EVALSTATS_TRANSPORT;
 	}
 }
 

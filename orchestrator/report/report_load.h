@@ -92,8 +92,9 @@ void report_members(const char *data, size_t len, struct report_member *m,
  * --export-json file, each a whole JSON document the scanner has checked.
  * No tree of the document is built: the scanner reads the arrays of
  * samples, jansson only the small objects of metadata.  m holds the
- * document's "schema", "job" and "environment" members, in that order
- * (report_members(), which report_set_load_buf has called).
+ * document's "schema", "job", "environment", "results", "config" and
+ * "sandboxes" members, in that order (report_members(), which
+ * report_set_load_buf has called).
  */
 enum rv_code report_load_result(struct report_set *set, const char *name,
 				const char *data, size_t len,

@@ -6,6 +6,7 @@
  */
 #include "report_render.h"
 
+#include "report_md_int.h"
 #include "report_util.h"
 #include "rv_alloc.h"
 
@@ -13,30 +14,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#define MD_RESERVE 1024		/* for notes and closing tags */
-#define MD_CELL_MAX 120		/* bytes of a name or error in a cell */
-
-struct md_err {
-	uint32_t provider, phase, error;
-	size_t count;
-};
-
-struct md {
-	struct rv_buf *out;
-	size_t max;		/* out->len never goes past it */
-	size_t limit;		/* the size promised to readers */
-	size_t dropped;		/* rows dropped from the current table */
-	bool cut;		/* something did not fit */
-	struct rv_buf row;	/* the row being built */
-	struct md_err *errs;	/* failures by kind (md_errors), once */
-	size_t n_errs;
-};
-
-/* Append text that must fit the budget (else it is dropped and noted). */
-static void md_text(struct md *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void md_text(struct md *m, const char *fmt, ...)
+void md_text(struct md *m, const char *fmt, ...)
 {
 	va_list ap;
 	size_t before = m->out->len;
@@ -50,11 +28,7 @@ static void md_text(struct md *m, const char *fmt, ...)
 	}
 }
 
-/* Add to the row being built. */
-static void md_cell(struct md *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void md_cell(struct md *m, const char *fmt, ...)
+void md_cell(struct md *m, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -63,14 +37,13 @@ static void md_cell(struct md *m, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void md_cell_esc(struct md *m, const char *s)
+void md_cell_esc(struct md *m, const char *s)
 {
 	report_md_esc(&m->row, s ? s : "-", MD_CELL_MAX);
 	rv_buf_adds(&m->row, " | ");
 }
 
-/* End the row: it goes in if it fits and no earlier row was dropped. */
-static void md_row(struct md *m)
+void md_row(struct md *m)
 {
 	while (m->row.len && m->row.data[m->row.len - 1] == ' ')
 		rv_buf_truncate(&m->row, m->row.len - 1);
@@ -83,7 +56,7 @@ static void md_row(struct md *m)
 	rv_buf_reset(&m->row);
 }
 
-static void md_end_table(struct md *m, const char *what)
+void md_end_table(struct md *m, const char *what)
 {
 	if (m->dropped) {
 		/* fits: MD_RESERVE was kept for it */
@@ -95,17 +68,17 @@ static void md_end_table(struct md *m, const char *what)
 	rv_buf_addch(m->out, '\n');
 }
 
-static const char *md_ms(double ms, char *b)
+const char *md_ms(double ms, char *b)
 {
 	return report_fmt_ms(ms, b, 32);
 }
 
-static const char *md_pct(double r, char *b)
+const char *md_pct(double r, char *b)
 {
 	return report_fmt_pct(r, b, 32);
 }
 
-static const char *md_name(const struct report_view *v, uint32_t id)
+const char *md_name(const struct report_view *v, uint32_t id)
 {
 	return report_str(v->set, id);
 }
@@ -131,6 +104,7 @@ static void md_provider_table(struct md *m, const struct report_view *v)
 		md_cell(m, "%s | %zu/%zu | %s | %s | %s |", md_pct(rate, a),
 			p->ok, p->n, md_ms(p->total_ms, b),
 			st->n_common ? md_ms(p->score_ms, c) : "-",
+			m->gate_failed ? "🔴 gate failed" :
 			rate >= 1 ? "✅ all ok" : rate >= 0.95 ? "⚠️ some failed" :
 			"❌ failing");
 		md_row(m);
@@ -151,7 +125,7 @@ static void md_executive(struct md *m, const struct report_view *v)
 		}
 	for (size_t i = 0; i < v->n_gates; i++)
 		held += v->results[i].pass;
-	md_text(m, "## Executive summary\n\n");
+	md_text(m, "### Summary\n\n");
 	if (st->fastest >= 0 && st->n_providers > 1 &&
 	    isfinite(st->speed_difference))
 		md_text(m, "- Fastest: **%s** (%s, sum of p50 over %zu shared phases); slowest: **%s** (%s), %.2fx slower.\n",
@@ -160,15 +134,16 @@ static void md_executive(struct md *m, const struct report_view *v)
 			md_name(v, st->providers[st->slowest].provider),
 			md_ms(st->providers[st->slowest].score_ms, b),
 			st->speed_difference);
-	if (st->most_reliable >= 0) {
+	if (st->most_reliable >= 0 && st->n_providers > 1) {
 		const struct report_provider *p = &st->providers[st->most_reliable];
 
 		md_text(m, "- Most reliable: **%s**, %s of %zu operations succeeded.\n",
 			md_name(v, p->provider), md_pct(md_rate(p->ok, p->n), a), p->n);
 	}
 	if (rollouts)
-		md_text(m, "- Rollouts: %zu of %zu ok (%s).\n", rollouts_ok,
-			rollouts, md_pct(md_rate(rollouts_ok, rollouts), a));
+		md_text(m, "- Rollout requests: %zu of %zu answered with a reward (%s).\n",
+			rollouts_ok, rollouts,
+			md_pct(md_rate(rollouts_ok, rollouts), a));
 	if (v->n_gates)
 		md_text(m, "- Gates: %zu of %zu hold%s.\n", held, v->n_gates,
 			held == v->n_gates ? "" : " (**failed**, see below)");
@@ -193,26 +168,57 @@ static void md_stats_row(struct md *m, const char *label,
 	md_row(m);
 }
 
+/* Phases of one sample: one number each, not nine columns. */
+static void md_single_phases(struct md *m, const struct report_view *v,
+			     const struct report_group *g, size_t n)
+{
+	char a[32];
+	bool head = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (g[i].st.n != 1)
+			continue;
+		if (!head)
+			md_text(m, "| Phase (one sample) | Time | Result |\n"
+				   "| --- | ---: | --- |\n");
+		head = true;
+		rv_buf_adds(&m->row, "| ");
+		md_cell_esc(m, md_name(v, g[i].phase));
+		md_cell(m, "%s | %s |", g[i].st.ok ? md_ms(g[i].st.min, a) : "-",
+			g[i].st.ok ? "ok" : "failed");
+		md_row(m);
+	}
+	if (head)
+		md_end_table(m, "phases");
+}
+
 static void md_providers(struct md *m, const struct report_view *v)
 {
 	const struct report_stats *st = v->st;
 	size_t g = 0;
 
-	md_text(m, "## Providers\n\n");
+	md_text(m, "### Providers\n\n");
 	for (size_t i = 0; i < st->n_providers; i++) {
 		uint32_t prov = st->providers[i].provider;
+		size_t first = g, multi = 0;
 
 		rv_buf_reset(&m->row);
 		report_md_esc(&m->row, md_name(v, prov), MD_CELL_MAX);
-		md_text(m, "### %s\n\n", m->row.data);
+		md_text(m, "#### %s\n\n", m->row.data);
 		rv_buf_reset(&m->row);
-		md_text(m, "| Phase | n | ok | success | min | p50 | p90 | p95 | p99 | max | mean | stddev | MAD |\n"
-			   "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 		/* groups are sorted by provider, in the providers' order */
 		for (; g < st->n_groups && st->groups[g].provider == prov; g++)
-			md_stats_row(m, md_name(v, st->groups[g].phase),
-				     &st->groups[g].st);
-		md_end_table(m, "phases");
+			multi += st->groups[g].st.n > 1;
+		if (multi)
+			md_text(m, "| Phase | n | ok | success | min | p50 | p90 | p95 | p99 | max | mean | stddev | MAD |\n"
+				   "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+		for (size_t k = first; k < g; k++)
+			if (st->groups[k].st.n > 1)
+				md_stats_row(m, md_name(v, st->groups[k].phase),
+					     &st->groups[k].st);
+		if (multi)
+			md_end_table(m, "phases");
+		md_single_phases(m, v, st->groups + first, g - first);
 	}
 }
 
@@ -222,7 +228,7 @@ static void md_phase_table(struct md *m, const struct report_view *v)
 	const struct report_stats *st = v->st;
 	char a[32], b[32];
 
-	md_text(m, "## Phases (p50 / p95)\n\n| Phase |");
+	md_text(m, "### Phases (p50 / p95)\n\n| Phase |");
 	for (size_t i = 0; i < st->n_providers; i++) {
 		rv_buf_reset(&m->row);
 		report_md_esc(&m->row, md_name(v, st->providers[i].provider),
@@ -245,6 +251,8 @@ static void md_phase_table(struct md *m, const struct report_view *v)
 				md_cell(m, " - |");
 			else if (!g->st.ok)
 				md_cell(m, " all failed |");
+			else if (g->st.n == 1)
+				md_cell(m, " %s |", md_ms(g->st.p50, a));
 			else
 				md_cell(m, " %s / %s |", md_ms(g->st.p50, a),
 					md_ms(g->st.p95, b));
@@ -281,7 +289,7 @@ static void md_baseline(struct md *m, const struct report_view *v)
 	const struct report_comparison *c = v->cmp;
 	char a[32], b[32];
 
-	md_text(m, "### Candidate against baseline\n\n"
+	md_text(m, "#### Candidate against baseline\n\n"
 		   "Medians of the successful samples; p is the two-sided Mann-Whitney U test.\n\n"
 		   "| Provider | Phase | Baseline p50 | Candidate p50 | Ratio | p | n (base/cand) | Note |\n"
 		   "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
@@ -307,7 +315,7 @@ static void md_baseline(struct md *m, const struct report_view *v)
 	md_name_list(m, "Not in the baseline", c->only_cand, c->n_only_cand);
 	md_name_list(m, "Only in the baseline", c->only_base, c->n_only_base);
 	if (st_has_peers(v))
-		md_text(m, "### Providers against each other\n\n");
+		md_text(m, "#### Providers against each other\n\n");
 }
 
 /* Each sandboxed provider against the same job on this host. */
@@ -347,14 +355,16 @@ static void md_comparison(struct md *m, const struct report_view *v)
 	const struct report_stats *st = v->st;
 	char a[32], b[32];
 
-	md_text(m, "## Comparison\n\n");
+	if (!v->cmp && st->n_providers < 2)
+		return;		/* one provider: nothing to compare */
+	md_text(m, "### Comparison\n\n");
 	if (v->cmp)
 		md_baseline(m, v);
 	md_overhead(m, v);
-	if (st->n_providers < 2 || !st->n_common) {
-		md_text(m, "%s\n\n", st->n_providers < 2 ?
-			"One provider: nothing to compare it with." :
-			"The providers share no phase they all completed.");
+	if (st->n_providers < 2)
+		return;
+	if (!st->n_common) {
+		md_text(m, "The providers share no phase they all completed.\n\n");
 		return;
 	}
 	md_text(m, "| Phase | Fastest (p50) | Slowest (p50) | Ratio |\n"
@@ -435,7 +445,7 @@ static void md_reliability(struct md *m, const struct report_view *v)
 	size_t n = m->n_errs;
 	char a[32];
 
-	md_text(m, "## Reliability\n\n");
+	md_text(m, "### Reliability\n\n");
 	if (!n) {
 		md_text(m, "Every operation succeeded.\n\n");
 		return;
@@ -584,11 +594,37 @@ static void md_advice_baseline(struct md *m, const struct report_view *v,
 	rv_buf_reset(&m->row);
 }
 
+/* An identity with pipeline failures: its eval did not run as meant. */
+static void md_advice_eval(struct md *m, const struct report_view *v,
+			   size_t *said)
+{
+	for (size_t i = 0; v->evals && i < v->evals->n; i++) {
+		const struct report_eval_group *g = &v->evals->groups[i];
+		const struct evalstats *e = &g->st;
+		const struct evalstats_slice *worst = NULL;
+		struct rv_buf a = RV_BUF_INIT, b = RV_BUF_INIT;
+
+		if (!e->pipeline)
+			continue;
+		for (size_t k = 0; k < e->n_statuses && !worst; k++)
+			if (strcmp(e->statuses[k].name, "success"))
+				worst = &e->statuses[k];
+		report_md_esc(&a, g->name, MD_CELL_MAX);
+		report_md_esc(&b, worst ? worst->name : "-", MD_CELL_MAX);
+		md_text(m, "- %s: %zu of %zu rollouts are pipeline failures (most often **%s**): the eval did not run as meant, fix that before reading its rewards.\n",
+			a.data, e->pipeline, e->n, b.data);
+		rv_buf_release(&a);
+		rv_buf_release(&b);
+		(*said)++;
+	}
+}
+
 static void md_recommendations(struct md *m, const struct report_view *v)
 {
 	size_t said = 0;
 
-	md_text(m, "## Recommendations\n\n");
+	md_text(m, "### Recommendations\n\n");
+	md_advice_eval(m, v, &said);
 	for (size_t i = 0; i < v->n_gates; i++) {
 		if (v->results[i].pass)
 			continue;
@@ -630,20 +666,28 @@ static void md_gates(struct md *m, const struct report_view *v)
 }
 
 static void md_rollout_row(struct md *m, const struct report_view *v,
-			   const struct report_rollout *r)
+			   const struct report_rollout *r, bool epochs)
 {
+	static const char *const cls[] = {
+		[EVALSTATS_OK] = "✅", [EVALSTATS_PIPELINE] = "❌ pipeline",
+		[EVALSTATS_TRANSPORT] = "❌",
+	};
 	char a[32];
 
 	if (r->seed == REPORT_NO_SEED)
 		md_cell(m, "| - | ");
 	else
 		md_cell(m, "| %lld | ", (long long)r->seed);
+	if (epochs)
+		md_cell(m, "%u | ", r->epoch);
 	md_cell_esc(m, md_name(v, r->sandbox));
-	md_cell(m, "%s | ", r->ok ? "✅" : "❌");
+	md_cell(m, "%s | ", cls[r->cls < 3 ? r->cls : EVALSTATS_TRANSPORT]);
 	md_cell(m, isfinite(r->reward) ? "%.4g | " : "- | ", r->reward);
 	md_cell(m, "%s | ", md_ms(r->ms, a));
 	md_cell_esc(m, md_name(v, r->status));
-	md_cell_esc(m, md_name(v, r->error));
+	md_cell_esc(m, md_name(v, r->task));
+	md_cell_esc(m, md_name(v, r->cls == EVALSTATS_TRANSPORT ? r->error :
+			       r->detail ? r->detail : r->error));
 	md_row(m);
 }
 
@@ -655,6 +699,7 @@ static void md_rollouts(struct md *m, const struct report_view *v)
 	for (size_t j = 0; j < v->set->n_jobs; j++) {
 		const struct report_job *job = &v->set->jobs[j];
 		size_t before = m->out->len;
+		bool epochs = false;
 
 		if (!job->n_rollouts)
 			continue;
@@ -663,23 +708,48 @@ static void md_rollouts(struct md *m, const struct report_view *v)
 		any = true;
 		rv_buf_reset(&m->row);
 		report_xml_esc(&m->row, job->name, MD_CELL_MAX);
+		for (size_t r = 0; r < job->n_rollouts && !epochs; r++)
+			epochs = job->rollouts[r].epoch > 1;
 		md_text(m, "<details><summary>%zu rollouts of %s</summary>\n\n"
-			   "| Seed | Sandbox | OK | Reward | Latency | Status | Error |\n"
-			   "| ---: | --- | --- | ---: | ---: | --- | --- |\n",
-			job->n_rollouts, m->row.data);
+			   "| Seed | %sSandbox | Result | Reward | Latency | Status | Task | Reason |\n"
+			   "| ---: | %s--- | --- | ---: | ---: | --- | --- | --- |\n",
+			job->n_rollouts, m->row.data, epochs ? "Epoch | " : "",
+			epochs ? "---: | " : "");
 		rv_buf_reset(&m->row);
 		if (m->out->len == before) {	/* no room even for that */
 			skipped += job->n_rollouts;
 			continue;
 		}
 		for (size_t r = 0; r < job->n_rollouts; r++)
-			md_rollout_row(m, v, &job->rollouts[r]);
+			md_rollout_row(m, v, &job->rollouts[r], epochs);
 		md_end_table(m, "rollouts");
 		rv_buf_adds(m->out, "</details>\n\n");
 	}
 	if (skipped)
 		md_text(m, "_%zu more rollouts not shown: the report stays under %zu bytes._\n\n",
 			skipped, m->limit);
+}
+
+/* What the document is: an eval report (of which identity), or only a
+   benchmark of sandboxes when the inputs have no eval. */
+static void md_title(struct md *m, const struct report_view *v)
+{
+	const struct report_evals *e = v->evals;
+	struct rv_buf t = RV_BUF_INIT;
+
+	if (e && e->n == 1)
+		report_md_esc(&t, e->groups[0].identity, 0);
+	else if (e && e->n)
+		rv_buf_addf(&t, "%zu job identities", e->n);
+	if (t.len)
+		md_text(m, "# runeval eval report: %s\n\n", t.data);
+	else
+		md_text(m, "# runeval sandbox benchmark report\n\n");
+	md_text(m, "%zu samples from %zu input%s, run %s, reported %s%s.\n\n",
+		v->set->n_samples, v->set->n_jobs, v->set->n_jobs == 1 ? "" : "s",
+		v->timestamp, v->generated_utc,
+		v->st->window ? "; statistics over a rolling window" : "");
+	rv_buf_release(&t);
 }
 
 void report_render_md(const struct report_view *v, size_t max,
@@ -689,13 +759,13 @@ void report_render_md(const struct report_view *v, size_t max,
 			.row = RV_BUF_INIT };
 
 	m.errs = md_errors(v->set, &m.n_errs);
-	md_text(&m, "# runeval benchmark report\n\n"
-		    "%zu samples from %zu input%s, run %s, reported %s%s.\n\n",
-		v->set->n_samples, v->set->n_jobs, v->set->n_jobs == 1 ? "" : "s",
-		v->timestamp, v->generated_utc,
-		v->st->window ? "; statistics over a rolling window" : "");
-	md_executive(&m, v);
+	for (size_t i = 0; i < v->n_gates; i++)
+		m.gate_failed |= !v->results[i].pass;
+	md_title(&m, v);
+	md_eval(&m, v);
 	md_gates(&m, v);
+	md_text(&m, "## Sandbox timing\n\n");
+	md_executive(&m, v);
 	md_providers(&m, v);
 	md_phase_table(&m, v);
 	md_comparison(&m, v);

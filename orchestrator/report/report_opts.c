@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,18 +20,31 @@ static const char usage_head[] =
 static const char usage_intro[] =
 "\n"
 "Merge runeval result.json files, JSON-lines span files and hyperfine\n"
-"--export-json files (detected by content; - reads stdin), print statistics\n"
-"per provider and phase, compare with a baseline and evaluate gates.\n"
+"--export-json files (detected by content; - reads stdin), print the eval's\n"
+"outcome per job identity (app, policy, model, provider) and statistics per\n"
+"provider and phase, compare with a baseline and evaluate gates.\n"
 "\n"
-"  --baseline FILE...  the files after it are the baseline: medians, their\n"
-"                      ratio and a Mann-Whitney U p-value per provider and phase\n"
+"  --baseline FILE...  the files after it are the baseline: rewards seed by\n"
+"                      seed (mean difference, Wilcoxon, McNemar, flipped\n"
+"                      seeds); medians, their ratio and a Mann-Whitney U\n"
+"                      p-value per provider and phase\n"
 "  --gate EXPR         fail (exit 1) unless EXPR holds; repeatable\n";
 
 static const char usage_tail[] =
+"  --pass-threshold R  a rollout passes at reward >= R (default: each job's\n"
+"                      own, 1 when it has none)\n"
+"  --junit-fail-below R\n"
+"                      junit.xml fails rollouts with reward < R (default: a\n"
+"                      reward of 0 passes; pipeline failures are errors)\n"
+"  --allow-few-samples evaluate regress gates on phases with fewer than 6\n"
+"                      samples a side (refused otherwise)\n"
 "  --window N          statistics over the last N samples of each phase\n"
 "  --quiet             print only gate results and errors\n"
 "  --timings           say on stderr how long reading, statistics and\n"
 "                      writing took (wall and CPU seconds)\n"
+"  --step-summary      append the Markdown report to $GITHUB_STEP_SUMMARY\n"
+"                      (a job appends its own unless --no-step-summary: use\n"
+"                      this for a report step and --no-step-summary on jobs)\n"
 "\n"
 "Gates:  STAT[(PHASE[,PROVIDER])] [regress] OP VALUE\n"
 "  STAT   p50 p90 p95 p99 pNN median min max mean stddev mad (times, need\n"
@@ -41,6 +55,15 @@ static const char usage_tail[] =
 "  e.g.   --gate 'p95(provision) < 30s' --gate 'success_rate >= 0.95'\n"
 "         --gate 'p50(health) regress < 20%'\n"
 "A gate must hold for every provider with samples of that phase.\n"
+"Eval gates:  STAT[(task=NAME|difficulty=NAME|task=*|difficulty=*)]\n"
+"             [regress] OP VALUE, or count(STATUS) OP N\n"
+"  STAT   mean_reward, mean_reward_all, pass_rate, pass@K\n"
+"  VALUE  rewards as numbers; rates as 0.9 or 90%; with regress: the\n"
+"         absolute drop, the baseline's value minus the candidate's\n"
+"  e.g.   --gate 'mean_reward >= 0.8' --gate 'pass@5 >= 0.95'\n"
+"         --gate 'count(network_error) == 0' --gate 'mean_reward regress < 0.05'\n"
+"         --gate 'pass_rate(task=*) >= 0.5'\n"
+"An eval gate must hold for every job identity (and every task for *).\n"
 "\n"
 "Percentiles interpolate linearly between closest ranks (numpy's default);\n"
 "time statistics are over successful samples.\n"
@@ -48,7 +71,9 @@ static const char usage_tail[] =
 
 /* The synopsis options after the formats' and before their switches. */
 static const char *const usage_general[] = {
-	"[--out DIR]", "[--window N]", "[--quiet]", "[--timings]",
+	"[--out DIR]", "[--pass-threshold R]", "[--junit-fail-below R]",
+	"[--allow-few-samples]", "[--window N]", "[--quiet]", "[--timings]",
+	"[--step-summary]",
 };
 
 /* Append word to the synopsis line that starts at *line, wrapping it. */
@@ -200,6 +225,22 @@ static enum rv_code opt_window(const char *v, size_t *out, struct rv_err *err)
 	return RV_OK;
 }
 
+/* A reward: a finite number within -1e9 and 1e9. */
+static enum rv_code opt_reward(const char *name, const char *v, double *out,
+			       struct rv_err *err)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = v ? strtod(v, &end) : NAN;
+	if (!v || !*v || *end || errno || !isfinite(x) || fabs(x) > 1e9)
+		return rv_errf(err, RV_ERR_USAGE, "%s needs a number within -1e9 and 1e9, got '%s'",
+			       name, v ? v : "");
+	*out = x;
+	return RV_OK;
+}
+
 /* A format's option or switch at argv[*i]; *matched says whether it was. */
 static enum rv_code opt_format(struct report_opts *o, int argc, char **argv,
 			       int *i, bool *matched, struct rv_err *err)
@@ -241,6 +282,13 @@ static enum rv_code opt_one(struct report_opts *o, int argc, char **argv,
 	v = opt_value(argc, argv, i, "--window", &m);
 	if (m)
 		return opt_window(v, &o->window, err);
+	v = opt_value(argc, argv, i, "--pass-threshold", &m);
+	if (m)
+		return opt_reward("--pass-threshold", v, &o->pass_threshold, err);
+	v = opt_value(argc, argv, i, "--junit-fail-below", &m);
+	if (m)
+		return opt_reward("--junit-fail-below", v, &o->junit_fail_below,
+				  err);
 	if (!strncmp(a, "--baseline", 10) && (a[10] == '\0' || a[10] == '=')) {
 		o->has_baseline = true;
 		if (a[10] == '=')
@@ -252,6 +300,10 @@ static enum rv_code opt_one(struct report_opts *o, int argc, char **argv,
 		o->quiet = true;
 	else if (!strcmp(a, "--timings"))
 		o->timings = true;
+	else if (!strcmp(a, "--step-summary"))
+		o->step_summary = true;
+	else if (!strcmp(a, "--allow-few-samples"))
+		o->allow_few = true;
 	else if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 		o->help = true;
 	else
@@ -266,6 +318,7 @@ enum rv_code report_opts_parse(struct report_opts *o, int argc, char **argv,
 	enum rv_code rc;
 
 	memset(o, 0, sizeof(*o));
+	o->pass_threshold = o->junit_fail_below = NAN;
 	o->paths = rv_xcalloc(report_n_formats, sizeof(*o->paths));
 	o->switches = rv_xcalloc(report_n_formats, sizeof(*o->switches));
 	for (int i = 1; i < argc; i++) {

@@ -22,7 +22,11 @@ struct report_opts {
 	bool *switches;		/* per format: its switch was given */
 	char *out_dir;
 	size_t window;
+	double pass_threshold;		/* NAN: each job's own */
+	double junit_fail_below;	/* NAN: rewards fail no testcase */
+	bool allow_few;			/* --allow-few-samples */
 	bool has_baseline, quiet, help, timings;
+	bool step_summary;		/* --step-summary */
 };
 
 /*

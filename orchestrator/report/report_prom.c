@@ -5,11 +5,18 @@
  * the names (and milliseconds) that sandbox benchmark dashboards use.
  * promtool's lint rejects those names ("abbreviated units"), and nothing
  * else here; --prom-strict leaves them out.
+ *
+ * The eval's outcome comes first, one series per job identity, labelled
+ * job (the job id, or the identity of several jobs), provider, policy and
+ * model: runeval_eval_mean_reward, runeval_eval_mean_reward_all,
+ * runeval_eval_pass_rate, runeval_eval_pass_at_k{k}, runeval_rollouts_total
+ * {status} and runeval_eval_tokens_total{kind}.
  */
 #include "report_render.h"
 #include "rv_phase.h"
 
 #include <math.h>
+#include <stdio.h>
 
 static void prom_label(struct rv_buf *b, const char *name, const char *v)
 {
@@ -132,8 +139,101 @@ static void prom_provisioning(struct rv_buf *b, const struct report_view *v)
 	}
 }
 
+/* {job="..",provider="..",policy="..",model=".."} and extra labels. */
+static void prom_eval_labels(struct rv_buf *b, const struct report_eval_group *g,
+			     const char *extra, const char *value)
+{
+	rv_buf_addch(b, '{');
+	prom_label(b, "job", g->name);
+	rv_buf_addch(b, ',');
+	prom_label(b, "provider", g->provider ? g->provider : "");
+	rv_buf_addch(b, ',');
+	prom_label(b, "policy", g->policy ? g->policy : "");
+	rv_buf_addch(b, ',');
+	prom_label(b, "model", g->model ? g->model : "");
+	if (extra) {
+		rv_buf_addch(b, ',');
+		prom_label(b, extra, value);
+	}
+	rv_buf_addch(b, '}');
+}
+
+/* One gauge per identity: what(g) of each. */
+static void prom_eval_gauge(struct rv_buf *b, const struct report_evals *e,
+			    const char *name, const char *help, int what)
+{
+	prom_head(b, name, "gauge", help);
+	for (size_t i = 0; i < e->n; i++) {
+		const struct evalstats *s = &e->groups[i].st;
+
+		rv_buf_adds(b, name);
+		prom_eval_labels(b, &e->groups[i], NULL, NULL);
+		prom_value(b, what == 0 ? s->reward.mean : what == 1 ?
+			   s->mean_reward_all : s->pass_rate);
+	}
+}
+
+static void prom_eval(struct rv_buf *b, const struct report_view *v)
+{
+	const struct report_evals *e = v->evals;
+	char k[32];
+
+	if (!e || !e->n)
+		return;
+	prom_eval_gauge(b, e, "runeval_eval_mean_reward",
+			"Mean reward of the rollouts answered with a reward.", 0);
+	prom_eval_gauge(b, e, "runeval_eval_mean_reward_all",
+			"Mean reward of every rollout, one without a reward counted as 0.", 1);
+	prom_eval_gauge(b, e, "runeval_eval_pass_rate",
+			"Rollouts with a reward at or above the pass threshold, over all.", 2);
+	prom_head(b, "runeval_eval_pass_at_k", "gauge",
+		  "The unbiased pass@k estimate, averaged over seeds.");
+	for (size_t i = 0; i < e->n; i++) {
+		const struct evalstats *s = &e->groups[i].st;
+		size_t ks[24], n = evalstats_ks(s, ks);
+
+		for (size_t j = 0; j < n; j++) {
+			snprintf(k, sizeof(k), "%zu", ks[j]);
+			rv_buf_adds(b, "runeval_eval_pass_at_k");
+			prom_eval_labels(b, &e->groups[i], "k", k);
+			prom_value(b, evalstats_pass_at(s, ks[j], EVALSTATS_ALL,
+							0, NULL));
+		}
+	}
+	prom_head(b, "runeval_rollouts_total", "counter",
+		  "Rollouts by status: the task app's success_status, or how the request failed.");
+	for (size_t i = 0; i < e->n; i++) {
+		const struct evalstats *s = &e->groups[i].st;
+
+		for (size_t j = 0; j < s->n_statuses; j++) {
+			rv_buf_adds(b, "runeval_rollouts_total");
+			prom_eval_labels(b, &e->groups[i], "status",
+					 s->statuses[j].name);
+			prom_value(b, (double)s->statuses[j].n);
+		}
+	}
+	for (size_t i = 0; i < e->n; i++)
+		if (e->groups[i].st.token_rollouts) {
+			prom_head(b, "runeval_eval_tokens_total", "counter",
+				  "Tokens the rollouts reported, by kind (prompt, completion, total).");
+			break;
+		}
+	for (size_t i = 0; i < e->n; i++) {
+		static const char *const kinds[] = { "prompt", "completion",
+						     "total" };
+		const struct evalstats *s = &e->groups[i].st;
+
+		for (size_t j = 0; s->token_rollouts && j < 3; j++) {
+			rv_buf_adds(b, "runeval_eval_tokens_total");
+			prom_eval_labels(b, &e->groups[i], "kind", kinds[j]);
+			prom_value(b, (double)s->tokens[j]);
+		}
+	}
+}
+
 void report_render_prom(const struct report_view *v, struct rv_buf *out)
 {
+	prom_eval(out, v);
 	prom_summary(out, v);
 	prom_family(out, v, "runeval_phase_samples_total", "counter",
 		    "Samples of a phase, successful or not.", 0);

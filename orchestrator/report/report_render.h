@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "report_compare.h"
+#include "report_eval.h"
 #include "report_gate.h"
 #include "report_stats.h"
 #include "rv_buf.h"
@@ -24,12 +25,16 @@ struct report_view {
 	const struct report_stats *st;
 	const struct report_stats *base;	/* NULL without --baseline */
 	const struct report_comparison *cmp;	/* NULL without --baseline */
+	const struct report_evals *evals;	/* the eval, per identity */
+	const struct report_pairs *pairs;	/* NULL without --baseline */
 	const struct report_gate *gates;
 	const struct report_gate_result *results;
 	size_t n_gates;
 	char generated_utc[32];	/* when the report was made */
 	char timestamp[32];	/* when the benchmark ran (earliest job) */
 	bool prom_strict;	/* metrics.prom without the *_ms gauges */
+	double junit_fail_below;	/* a reward below fails its testcase;
+					   NAN: none does */
 };
 
 /* Fill the two times of v (the rest is the caller's). */
@@ -54,6 +59,9 @@ void report_render_prom(const struct report_view *v, struct rv_buf *out);
 
 /* waterfall.svg: sandboxes and rollouts on a time axis, p50/p95 charts. */
 void report_render_svg(const struct report_view *v, struct rv_buf *out);
+
+/* results.csv: a row per rollout, then per provider and phase. */
+void report_render_csv(const struct report_view *v, struct rv_buf *out);
 
 /* The plain-text table printed by `runeval report`. */
 void report_render_table(const struct report_view *v, struct rv_buf *out);

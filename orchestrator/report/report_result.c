@@ -8,6 +8,7 @@
  */
 #include "report_load.h"
 
+#include "evalstats.h"
 #include "rv_alloc.h"
 #include "rv_json.h"
 #include "rv_phase.h"
@@ -68,34 +69,146 @@ static enum rv_code result_span(struct report_fields *f, const char *name,
 	return report_span_object(f, name, line, *(uint32_t *)arg, true, err);
 }
 
-static bool rollout_field(struct report_fields *f, struct report_rollout *r,
-			  bool *has_ok)
+/* A rollout as read, before what older files lack is derived. */
+struct rollout_read {
+	struct report_rollout *r;
+	uint32_t state, transport, outcome;
+	bool has_ok;
+};
+
+/* "tokens": {"prompt", "completion", "total"} (each a count or null). */
+static bool rollout_tokens(struct report_fields *f, struct report_rollout *r)
 {
+	static const char *const keys[] = { "prompt", "completion", "total" };
+	bool first = true;
+
+	if (jscan_peek(&f->s) == JSCAN_NULL)
+		return jscan_skip(&f->s);
+	if (jscan_peek(&f->s) != JSCAN_OBJECT)
+		return report_field_bad(f, "'tokens' must be an object or null");
+	jscan_object_begin(&f->s);
+	while (report_fields_next(f, &first)) {
+		size_t k = 0;
+		double v = -1;
+
+		while (k < 3 && !report_key_is(f, keys[k]))
+			k++;
+		if (k == 3) {
+			if (!jscan_skip(&f->s))
+				return false;
+			continue;
+		}
+		if (!report_field_number(f, &v, true, 0, true))
+			return false;
+		r->tokens[k] = (int64_t)v;
+	}
+	return !f->s.err;
+}
+
+static bool rollout_epoch(struct report_fields *f, struct report_rollout *r)
+{
+	double v = 1;
+
+	if (!report_field_number(f, &v, true, 1, true))
+		return false;
+	if (v > UINT32_MAX)
+		return report_field_bad(f, "'epoch' is out of range (%g)", v);
+	r->epoch = (uint32_t)v;
+	return true;
+}
+
+static bool rollout_field(struct report_fields *f, struct rollout_read *rr)
+{
+	struct report_rollout *r = rr->r;
+
 	if (report_key_is(f, "ok"))
-		return (*has_ok = true) && report_field_bool(f, &r->ok);
+		return (rr->has_ok = true) && report_field_bool(f, &r->ok);
 	if (report_key_is(f, "sandbox"))
 		return report_field_string(f, &r->sandbox, true);
 	if (report_key_is(f, "error"))
 		return report_field_string(f, &r->error, true);
 	if (report_key_is(f, "success_status"))
+		return report_field_string(f, &r->app_status, true);
+	if (report_key_is(f, "status"))
 		return report_field_string(f, &r->status, true);
+	if (report_key_is(f, "status_detail"))
+		return report_field_string(f, &r->detail, true);
+	if (report_key_is(f, "task"))
+		return report_field_string(f, &r->task, true);
+	if (report_key_is(f, "difficulty"))
+		return report_field_string(f, &r->difficulty, true);
+	if (report_key_is(f, "state"))
+		return report_field_string(f, &rr->state, true);
+	if (report_key_is(f, "transport"))
+		return report_field_string(f, &rr->transport, true);
+	if (report_key_is(f, "outcome"))
+		return report_field_string(f, &rr->outcome, true);
 	if (report_key_is(f, "reward"))
 		return report_field_number(f, &r->reward, false, -INFINITY,
 					   true);
 	if (report_key_is(f, "latency_ms"))
 		return report_field_number(f, &r->ms, false, 0, true);
+	if (report_key_is(f, "start_ms"))
+		return report_field_number(f, &r->start_ms, false, -INFINITY,
+					   true);
 	if (report_key_is(f, "seed"))
 		return report_field_seed(f, &r->seed);
+	if (report_key_is(f, "epoch"))
+		return rollout_epoch(f, r);
+	if (report_key_is(f, "tokens"))
+		return rollout_tokens(f, r);
 	return jscan_skip(&f->s);
+}
+
+static bool str_is(const struct report_set *set, uint32_t id, const char *s)
+{
+	const char *v = report_str(set, id);
+
+	return v && !strcmp(v, s);
+}
+
+static uint32_t intern_str(struct report_set *set, const char *s)
+{
+	return report_intern(set, s, strlen(s));
+}
+
+/*
+ * The class and the one-word status: as runeval writes them ("outcome",
+ * "status"), else (older files) from ok, success_status and state.
+ */
+static void rollout_derive(struct report_set *set, struct rollout_read *rr)
+{
+	struct report_rollout *r = rr->r;
+
+	if (rr->outcome)
+		r->cls = str_is(set, rr->outcome, "pipeline_failure") ?
+			EVALSTATS_PIPELINE : str_is(set, rr->outcome,
+			"transport_failure") ? EVALSTATS_TRANSPORT : EVALSTATS_OK;
+	else if (!r->ok)
+		r->cls = EVALSTATS_TRANSPORT;
+	else
+		r->cls = !r->app_status || str_is(set, r->app_status,
+			"success") ? EVALSTATS_OK : EVALSTATS_PIPELINE;
+	if (r->cls == EVALSTATS_TRANSPORT)
+		r->reward = NAN;
+	if (r->status)
+		return;
+	if (r->cls != EVALSTATS_TRANSPORT)
+		r->status = r->app_status ? r->app_status :
+			intern_str(set, "success");
+	else
+		r->status = rr->transport ? rr->transport :
+			intern_str(set, str_is(set, rr->state, "cancelled") ?
+				   "cancelled" : "failed");
 }
 
 static enum rv_code result_rollout(struct report_fields *f, const char *name,
 				   unsigned line, void *arg,
 				   struct rv_err *err)
 {
-	struct report_rollout *r = report_add_rollout(arg);
+	struct rollout_read rr = { .r = report_add_rollout(arg) };
 	const char *base = f->s.p;
-	bool first = true, has_ok = false;
+	bool first = true;
 
 	f->what = NULL;
 	if (jscan_peek(&f->s) != JSCAN_OBJECT)
@@ -103,13 +216,14 @@ static enum rv_code result_rollout(struct report_fields *f, const char *name,
 			       name, line, jscan_type_name(jscan_peek(&f->s)));
 	jscan_object_begin(&f->s);
 	while (report_fields_next(f, &first))
-		if (!rollout_field(f, r, &has_ok))
+		if (!rollout_field(f, &rr))
 			return report_fields_error(f, name, line, base, err);
 	if (f->s.err)
 		return report_fields_error(f, name, line, base, err);
-	if (!has_ok)
+	if (!rr.has_ok)
 		return rv_errf(err, RV_ERR_PROTO, "'%s' line %u: rollout: missing 'ok'",
 			       name, line);
+	rollout_derive(f->set, &rr);
 	return RV_OK;
 }
 
@@ -160,7 +274,7 @@ static struct report_job *result_job(struct report_set *set, const char *name,
 		 !report_parse_utc(job->started_utc, &job->epoch_ms))
 		job->epoch_ms = NAN;
 	*provider = prov && *prov ? report_intern(set, prov, strlen(prov)) : 0;
-	job->provider = *provider;
+	job->provider = job->eval_provider = *provider;
 	return job;
 }
 
@@ -188,6 +302,103 @@ static json_t *result_meta(const char *name, const char *data, size_t len,
 		json_object_set_new(meta, m[i].key, v);
 	}
 	return meta;
+}
+
+/*
+ * The eval's settings in "config": policy, model, app, env_name (strings
+ * or null) and pass_threshold, read with the scanner (its seeds may be a
+ * million); other keys are skipped.
+ */
+static enum rv_code result_config(struct report_job *job, const char *name,
+				  const char *data, const struct report_member *m,
+				  struct rv_err *err)
+{
+	char **str[] = { &job->policy, &job->model, &job->app, &job->env_name };
+	static const char *const keys[] = { "policy", "model", "app",
+					    "env_name" };
+	struct rv_buf kb = RV_BUF_INIT, vb = RV_BUF_INIT;
+	const char *key, *why = NULL;
+	struct jscan s;
+	bool first = true;
+	size_t klen;
+
+	if (!m->at || *m->at != '{')
+		return RV_OK;
+	jscan_init(&s, m->at, m->len);
+	jscan_object_begin(&s);
+	while (!why && jscan_object_next(&s, &first, &kb, &key, &klen)) {
+		size_t k = 0;
+
+		while (k < 4 && (strlen(keys[k]) != klen ||
+				 memcmp(keys[k], key, klen)))
+			k++;
+		if (k < 4 && jscan_peek(&s) == JSCAN_STRING) {
+			jscan_string(&s, &vb);
+			free(*str[k]);
+			*str[k] = rv_xstrdup(vb.data);
+		} else if (k < 4 && jscan_peek(&s) != JSCAN_NULL) {
+			why = keys[k];
+		} else if (klen == 14 && !memcmp(key, "pass_threshold", 14) &&
+			   jscan_peek(&s) == JSCAN_NUMBER) {
+			jscan_number(&s, &job->pass_threshold);
+		} else {
+			jscan_skip(&s);
+		}
+	}
+	rv_buf_release(&kb);
+	rv_buf_release(&vb);
+	if (why) {
+		unsigned line, col;
+
+		report_line_col(data, s.p, &line, &col);
+		return rv_errf(err, RV_ERR_PROTO, "'%s' line %u: config.%s must "
+			       "be a string or null", name, line, why);
+	}
+	return RV_OK;
+}
+
+/*
+ * The app's name (else id) and version from what its GET /info said
+ * (environment.task_app), else config.app.
+ */
+static void result_app(struct report_job *job, const json_t *meta)
+{
+	const char *name = rv_json_str(meta, "environment.task_app.name");
+	const char *version = rv_json_str(meta,
+					  "environment.task_app.version");
+
+	if (!name || !*name)
+		name = rv_json_str(meta, "environment.task_app.id");
+	if (name && *name) {
+		free(job->app);
+		job->app = rv_xstrdup(name);
+	}
+	if (version)
+		job->app_version = rv_xstrdup(version);
+}
+
+/* "sandboxes": [{"shard", "name", "id"}...], in shard order. */
+static void result_shards(struct report_set *set, struct report_job *job,
+			  const struct report_member *m)
+{
+	json_t *v, *e;
+	size_t i;
+
+	if (!m->at || *m->at != '[')
+		return;
+	v = rv_json_parse(m->at, m->len, "sandboxes", NULL);
+	job->shards = rv_xcalloc(json_array_size(v) + 1, sizeof(*job->shards));
+	json_array_foreach(v, i, e) {
+		const char *n = rv_json_str(e, "name"), *id = rv_json_str(e, "id");
+
+		if (!id)
+			continue;
+		job->shards[job->n_shards].id = report_intern(set, id,
+							      strlen(id));
+		job->shards[job->n_shards++].name = n ?
+			report_intern(set, n, strlen(n)) : 0;
+	}
+	json_decref(v);
 }
 
 /* The "schema" member's string (decoded into buf), or NULL. */
@@ -238,6 +449,10 @@ enum rv_code report_load_result(struct report_set *set, const char *name,
 	job = result_job(set, name, meta, &provider);
 	rc = isnan(job->epoch_ms) ? RV_OK :
 		result_check_start(name, data, &m[1], job->epoch_ms, err);
+	if (rc == RV_OK)
+		rc = result_config(job, name, data, &m[4], err);
+	result_app(job, meta);
+	result_shards(set, job, &m[5]);
 	if (rc == RV_OK)
 		rc = each_element(&f, name, data, len, "spans", &present,
 				  result_span, &provider, err);
@@ -331,6 +546,11 @@ static enum rv_code hf_samples(struct report_set *set, const char *name,
 	if (r->codes.len && r->codes.len != r->times.len)
 		return rv_errf(err, RV_ERR_PROTO, "'%s' line %u: 'exit_codes' has %zu entries, 'times' %zu",
 			       name, line, r->codes.len / sizeof(double), n);
+	for (size_t i = 0; i < n; i++)	/* seconds to ms must stay finite */
+		if (!isfinite(t[i] * 1000.0))
+			return rv_errf(err, RV_ERR_PROTO, "'%s' line %u: 'times' "
+				       "holds %g s, out of range", name, line,
+				       t[i]);
 	for (size_t i = 0; i < n; i++) {
 		struct report_sample *s = report_add_sample(set);
 

@@ -26,6 +26,12 @@ void report_set_release(struct report_set *set)
 		free(j->error);
 		free(j->started_utc);
 		free(j->mode);
+		free(j->app);
+		free(j->app_version);
+		free(j->policy);
+		free(j->model);
+		free(j->env_name);
+		free(j->shards);
 		free(j->rollouts);
 	}
 	free(set->jobs);
@@ -216,6 +222,7 @@ struct report_job *report_add_job(struct report_set *set, const char *name,
 	j->first_sample = set->n_samples;
 	j->duration_ms = NAN;
 	j->epoch_ms = NAN;
+	j->pass_threshold = NAN;
 	return j;
 }
 
@@ -251,8 +258,11 @@ struct report_rollout *report_add_rollout(struct report_job *job)
 	r = &job->rollouts[job->n_rollouts++];
 	memset(r, 0, sizeof(*r));
 	r->seed = REPORT_NO_SEED;
+	r->epoch = 1;
 	r->reward = NAN;
 	r->ms = NAN;
+	r->start_ms = NAN;
+	r->tokens[0] = r->tokens[1] = r->tokens[2] = -1;
 	return r;
 }
 

@@ -40,13 +40,29 @@ struct report_sample {
 	bool ok;
 };
 
-/* One rollout (one seed) of a job, for the per-rollout rows. */
+/*
+ * One rollout (one seed and epoch) of a job, for the per-rollout rows and
+ * the eval's outcome.  status is the one-word status (eval.h): as written
+ * by runeval, else derived from success_status, ok and state (older
+ * result.json files); cls is an enum evalstats_class.
+ */
 struct report_rollout {
 	int64_t seed;		/* REPORT_NO_SEED when none */
+	uint32_t epoch;		/* 1-based */
 	uint32_t sandbox, error, status;	/* string ids */
+	uint32_t app_status, detail;	/* success_status, status_detail */
+	uint32_t task, difficulty;	/* string ids, 0 when none */
 	double reward;		/* NAN when none */
 	double ms;		/* latency; NAN when unknown */
+	double start_ms;	/* offset from the job's start; NAN */
+	int64_t tokens[3];	/* prompt, completion, total; -1 */
+	unsigned char cls;	/* enum evalstats_class */
 	bool ok;
+};
+
+/* One sandbox of a job, in shard order (result.json "sandboxes"). */
+struct report_shard {
+	uint32_t name, id;	/* string ids; id labels the spans */
 };
 
 struct report_job {
@@ -58,8 +74,15 @@ struct report_job {
 	char *started_utc;	/* or NULL */
 	double duration_ms;	/* NAN when unknown */
 	double epoch_ms;	/* wall-clock start (ms since 1970), or NAN */
-	uint32_t provider;	/* environment.provider, 0 if none */
+	uint32_t provider;	/* environment.provider, 0 if none (may be
+				   relabelled, see report_eval_relabel) */
+	uint32_t eval_provider;	/* environment.provider as read */
 	char *mode;		/* environment.mode, or NULL */
+	/* the eval's identity and settings (result.json), or NULL / NAN */
+	char *app, *app_version, *policy, *model, *env_name;
+	double pass_threshold;
+	struct report_shard *shards;
+	size_t n_shards;
 	size_t first_sample, n_samples;	/* its samples are contiguous */
 	struct report_rollout *rollouts;
 	size_t n_rollouts, cap_rollouts;

@@ -1,14 +1,19 @@
 /*
  * waterfall.svg: a self-contained SVG (no scripts, fonts or links).
  *
- * Per job, one row per sandbox with its phases as coloured bars on the
- * job's time axis, and the sandbox's rollouts as thin rows beneath it;
- * then, per provider, a chart of p50 and p95 for every phase.  Rows are
- * capped (SVG_MAX_SANDBOXES, SVG_MAX_ROLLOUTS) with a note, so a huge
- * input still gives a picture a browser can show.
+ * Per job, one row per sandbox (in shard order, labelled with the shard
+ * and its name) with its phases as coloured bars on the job's time axis,
+ * and the sandbox's rollouts as thin rows beneath it: green when the
+ * rollout passed, light when it scored below the pass threshold, red
+ * when it failed (an outline for a pipeline failure), each with its
+ * reward or its status written after it; then, per provider, a chart of
+ * p50 and p95 for every phase.  Rows are capped (SVG_MAX_SANDBOXES,
+ * SVG_MAX_ROLLOUTS) with a note, so a huge input still gives a picture a
+ * browser can show.
  */
 #include "report_render.h"
 
+#include "evalstats.h"
 #include "report_util.h"
 #include "rv_alloc.h"
 #include "rv_phase.h"
@@ -26,12 +31,14 @@
 #define SVG_LABEL_MAX 28
 #define SVG_FAIL "#d62728"
 #define SVG_OK "#59a14f"		/* rv_phase_colour(RV_PHASE_ROLLOUT) */
+#define SVG_LOW "#c7e3bf"		/* answered, below the pass threshold */
 
 struct svg {
 	struct rv_buf *body;	/* the output: rendered in place */
 	const struct report_view *v;
 	double y;		/* next free row */
 	size_t rollouts_drawn;
+	double threshold;	/* the job's pass threshold */
 };
 
 static const char *const svg_spare[] = {
@@ -125,18 +132,125 @@ static void svg_tip(struct rv_buf *tip, const struct report_view *v,
 		rv_buf_addf(tip, " (%s)", report_str(v->set, smp->error));
 }
 
+/* The label of a rollout row: "seed 3", "seed 3 #2" (epoch 2). */
+static void svg_seed_label(struct rv_buf *lab, int64_t seed, uint32_t epoch)
+{
+	rv_buf_reset(lab);
+	if (seed == REPORT_NO_SEED)
+		rv_buf_adds(lab, "rollout");
+	else
+		rv_buf_addf(lab, "seed %lld", (long long)seed);
+	if (epoch > 1)
+		rv_buf_addf(lab, " #%u", epoch);
+}
+
+/* One rollout of a result.json: its bar, coloured by its outcome, and
+   its reward (or its status when it failed) after it. */
+static void svg_rollout(struct svg *s, struct rv_buf *rows,
+			const struct report_rollout *r, double tmax)
+{
+	const struct report_view *v = s->v;
+	const char *status = report_str(v->set, r->status);
+	const char *why = report_str(v->set, r->cls == EVALSTATS_TRANSPORT ?
+				     r->error : r->detail);
+	struct rv_buf tip = RV_BUF_INIT, lab = RV_BUF_INIT;
+	bool failed = r->cls != EVALSTATS_OK;
+	double x = SVG_LEFT + r->start_ms / tmax * SVG_PLOT;
+	double w = (isfinite(r->ms) ? r->ms : 0) / tmax * SVG_PLOT;
+	char a[32];
+
+	svg_seed_label(&lab, r->seed, r->epoch);
+	rv_buf_addf(&tip, "%s: ", lab.data);
+	if (isfinite(r->reward))
+		rv_buf_addf(&tip, "reward %g, ", r->reward);
+	rv_buf_addf(&tip, "%s, %s", status ? status : "-",
+		    report_fmt_ms(r->ms, a, sizeof(a)));
+	if (why)
+		rv_buf_addf(&tip, " (%s)", why);
+	svg_text(rows, SVG_LEFT - 8, s->y + 8, "small", "end", lab.data,
+		 SVG_LABEL_MAX);
+	svg_bar(rows, x, s->y + 1, w, SVG_ROLLOUT_ROW - 2,
+		r->cls == EVALSTATS_TRANSPORT ? SVG_FAIL :
+		isfinite(r->reward) && r->reward >= s->threshold ? SVG_OK :
+		SVG_LOW, r->cls != EVALSTATS_PIPELINE, tip.data);
+	rv_buf_reset(&lab);
+	if (failed)
+		rv_buf_addf(&lab, "\u2717 %s", status ? status : "failed");
+	if (isfinite(r->reward))
+		rv_buf_addf(&lab, "%s%.3g", failed ? " " : "", r->reward);
+	/* after the bar, or before it near the right edge */
+	if (x + w + 130 < SVG_W)
+		svg_text(rows, x + (w < 1 ? 1 : w) + 3, s->y + 8, failed ?
+			 "small fail" : "small", NULL, lab.data, SVG_LABEL_MAX);
+	else
+		svg_text(rows, x - 3, s->y + 8, failed ? "small fail" : "small",
+			 "end", lab.data, SVG_LABEL_MAX);
+	s->y += SVG_ROLLOUT_ROW;
+	s->rollouts_drawn++;
+	rv_buf_release(&tip);
+	rv_buf_release(&lab);
+}
+
+/* Are the job's rollouts placed in time (result.json's start_ms)? */
+static bool svg_has_placed_rollouts(const struct report_job *job)
+{
+	for (size_t i = 0; i < job->n_rollouts; i++)
+		if (isfinite(job->rollouts[i].start_ms))
+			return true;
+	return false;
+}
+
 /* The sandbox row and its rollouts beneath it, appended to rows. */
+/* "#1 name", the name's tail kept when it is long (it tells shards
+   apart), with the full name and id in a tooltip. */
+static void svg_sandbox_label(struct svg *s, struct rv_buf *rows,
+			      const struct report_job *job, uint32_t sandbox)
+{
+	const char *id = report_str(s->v->set, sandbox), *name = id;
+	struct rv_buf lab = RV_BUF_INIT, tip = RV_BUF_INIT;
+	size_t k = 0, len;
+
+	while (k < job->n_shards && job->shards[k].id != sandbox)
+		k++;
+	if (k < job->n_shards && job->shards[k].name)
+		name = report_str(s->v->set, job->shards[k].name);
+	if (!name || k == job->n_shards) {	/* no shard: its label */
+		svg_text(rows, SVG_LEFT - 8, s->y + 13, "label", "end",
+			 name ? name : "(job)", SVG_LABEL_MAX);
+		return;
+	}
+	rv_buf_addf(&lab, "#%zu ", k);
+	len = strlen(name);
+	if (lab.len + len > SVG_LABEL_MAX) {	/* "...tail", whole chars */
+		size_t from = len - (SVG_LABEL_MAX - lab.len - 3);
+
+		while (from < len && ((unsigned char)name[from] & 0xc0) == 0x80)
+			from++;
+		rv_buf_addf(&lab, "...%s", name + from);
+	} else {
+		rv_buf_adds(&lab, name);
+	}
+	rv_buf_addf(&tip, "shard %zu: %s, sandbox %s", k, name, id);
+	rv_buf_addf(rows, "<text x=\"%d\" y=\"%.1f\" class=\"label\" text-anchor=\"end\"><title>",
+		    SVG_LEFT - 8, s->y + 13);
+	report_xml_esc(rows, tip.data, 400);
+	rv_buf_adds(rows, "</title>");
+	report_xml_esc(rows, lab.data, 0);
+	rv_buf_adds(rows, "</text>\n");
+	rv_buf_release(&lab);
+	rv_buf_release(&tip);
+}
+
 static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 			const struct report_job *job, uint32_t sandbox,
 			uint32_t rollout, double tmax, size_t *hidden)
 {
 	const struct report_view *v = s->v;
 	struct rv_buf tip = RV_BUF_INIT, lab = RV_BUF_INIT;
-	const char *label = report_str(v->set, sandbox);
 	size_t end = job->first_sample + job->n_samples;
+	bool records = svg_has_placed_rollouts(job);
 
-	svg_text(rows, SVG_LEFT - 8, s->y + 13, "label", "end",
-		 label ? label : "(job)", SVG_LABEL_MAX);
+	svg_sandbox_label(s, rows, job, sandbox);
 	for (size_t i = job->first_sample; i < end; i++) {
 		const struct report_sample *m = &v->set->samples[i];
 
@@ -149,7 +263,17 @@ static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 			svg_colour(report_str(v->set, m->phase)), m->ok, tip.data);
 	}
 	s->y += SVG_ROW;
-	for (size_t i = job->first_sample; rollout && i < end; i++) {
+	for (size_t i = 0; records && i < job->n_rollouts; i++) {
+		const struct report_rollout *r = &job->rollouts[i];
+
+		if (r->sandbox != sandbox || !isfinite(r->start_ms))
+			continue;
+		if (s->rollouts_drawn >= SVG_MAX_ROLLOUTS)
+			(*hidden)++;
+		else
+			svg_rollout(s, rows, r, tmax);
+	}
+	for (size_t i = job->first_sample; !records && rollout && i < end; i++) {
 		const struct report_sample *m = &v->set->samples[i];
 
 		if (m->sandbox != sandbox || m->phase != rollout ||
@@ -160,11 +284,7 @@ static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 			continue;
 		}
 		svg_tip(&tip, v, m);
-		rv_buf_reset(&lab);
-		if (m->seed != REPORT_NO_SEED)
-			rv_buf_addf(&lab, "seed %lld", (long long)m->seed);
-		else
-			rv_buf_adds(&lab, "rollout");
+		svg_seed_label(&lab, m->seed, 1);
 		svg_text(rows, SVG_LEFT - 8, s->y + 8, "small", "end", lab.data,
 			 SVG_LABEL_MAX);
 		svg_bar(rows, SVG_LEFT + m->start_ms / tmax * SVG_PLOT, s->y + 1,
@@ -187,6 +307,23 @@ static size_t svg_sandboxes(const struct report_view *v,
 
 	*tmax = 0;
 	*more = 0;
+	/* the shards first, in their order, when they drew anything */
+	for (size_t k = 0; k < job->n_shards; k++) {
+		uint32_t id = job->shards[k].id;
+		bool drawn = false;
+
+		for (size_t i = job->first_sample; !drawn &&
+		     i < job->first_sample + job->n_samples; i++)
+			drawn = v->set->samples[i].sandbox == id &&
+				isfinite(v->set->samples[i].start_ms);
+		if (!drawn || seen[id])
+			continue;
+		seen[id] = true;
+		if (n < SVG_MAX_SANDBOXES)
+			out[n++] = id;
+		else
+			(*more)++;
+	}
 	for (size_t i = job->first_sample;
 	     i < job->first_sample + job->n_samples; i++) {
 		const struct report_sample *m = &v->set->samples[i];
@@ -207,6 +344,17 @@ static size_t svg_sandboxes(const struct report_view *v,
 	return n;
 }
 
+/* The pass threshold of the eval group that holds job, else 1. */
+static double svg_threshold(const struct report_view *v,
+			    const struct report_job *job)
+{
+	for (size_t i = 0; v->evals && i < v->evals->n; i++)
+		for (size_t k = 0; k < v->evals->groups[i].n_jobs; k++)
+			if (&v->set->jobs[v->evals->groups[i].jobs[k]] == job)
+				return v->evals->groups[i].threshold;
+	return 1;
+}
+
 static void svg_job(struct svg *s, const struct report_job *job)
 {
 	const struct report_view *v = s->v;
@@ -217,6 +365,7 @@ static void svg_job(struct svg *s, const struct report_job *job)
 	double tmax, top;
 	char b[32];
 
+	s->threshold = svg_threshold(v, job);
 	n = svg_sandboxes(v, job, sandboxes, &tmax, &more);
 	rv_buf_addf(&title, "%s%s%s", job->name,
 		    job->provider ? " on " : "",
@@ -367,6 +516,7 @@ void report_render_svg(const struct report_view *v, struct rv_buf *out)
 		    ".label { font-size: 11px; }\n"
 		    ".tick { font-size: 10px; fill: #555; }\n"
 		    ".small { font-size: 8px; fill: #777; }\n"
+		    ".fail { fill: #d62728; }\n"
 		    ".note { font-size: 11px; font-style: italic; fill: #555; }\n"
 		    ".grid { stroke: #e3e3e3; stroke-width: 1; }\n"
 		    "</style>\n"

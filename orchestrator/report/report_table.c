@@ -106,7 +106,7 @@ static void table_providers(const struct report_view *v, struct rv_buf *out)
 			    report_str(v->set, st->providers[st->slowest].provider),
 			    report_fmt_ms(st->providers[st->slowest].score_ms, b, sizeof(b)),
 			    st->speed_difference, st->n_common);
-	if (st->most_reliable >= 0) {
+	if (st->most_reliable >= 0 && st->n_providers > 1) {
 		const struct report_provider *p =
 			&st->providers[st->most_reliable];
 
@@ -162,6 +162,65 @@ static void table_baseline(const struct report_view *v, struct rv_buf *out)
 			    v->cmp->only_base[i]);
 }
 
+/* The paired comparison of an identity with its baseline, one line. */
+static void table_pair(const struct report_pair *p, struct rv_buf *out)
+{
+	char w[32] = "-";
+
+	if (!isnan(p->wilcoxon.p))
+		snprintf(w, sizeof(w), "%.4g", p->wilcoxon.p);
+	rv_buf_addf(out, "  against the baseline, over %zu seeds both ran: mean "
+		    "reward %.4g -> %.4g (%+.4g", p->n, p->base_mean, p->cand_mean,
+		    p->diff.mean);
+	if (isfinite(p->diff.lo))
+		rv_buf_addf(out, ", 95%% CI %+.4g to %+.4g", p->diff.lo,
+			    p->diff.hi);
+	rv_buf_addf(out, "), Wilcoxon p %s, McNemar p %.4g, %zu fixed, %zu broke",
+		    w, p->mcnemar.p, p->n_fixed, p->n_broke);
+	for (size_t i = 0; i < p->n_broke && i < 10; i++)
+		rv_buf_addf(out, "%s%lld", i ? ", " : " (seeds ",
+			    (long long)p->broke[i]);
+	rv_buf_adds(out, p->n_broke ? (p->n_broke > 10 ? ", ...)\n" : ")\n") :
+		    "\n");
+}
+
+/* The eval's outcome of each job identity, first: what the run scored. */
+static void table_eval(const struct report_view *v, struct rv_buf *out)
+{
+	for (size_t i = 0; v->evals && i < v->evals->n; i++) {
+		const struct report_eval_group *g = &v->evals->groups[i];
+		const struct evalstats *e = &g->st;
+		const struct report_pair *p = report_pair_of(v->pairs, g);
+
+		rv_buf_addf(out, "eval %s: %s\n  %zu rollouts: %zu ok, %zu "
+			    "pipeline failures, %zu failed; mean reward ",
+			    g->name, g->identity, e->n, e->ok, e->pipeline,
+			    e->transport);
+		if (isnan(e->reward.mean))
+			rv_buf_adds(out, "-");
+		else
+			rv_buf_addf(out, "%.4g", e->reward.mean);
+		if (isfinite(e->reward.lo))
+			rv_buf_addf(out, " (95%% CI %.4g to %.4g)", e->reward.lo,
+				    e->reward.hi);
+		rv_buf_addf(out, ", pass rate %.1f%% (reward >= %g)",
+			    e->n ? 100 * e->pass_rate : 0, e->threshold);
+		if (e->max_k > 1)
+			rv_buf_addf(out, ", pass@%zu %.3f", e->max_k,
+				    evalstats_pass_at(e, e->max_k,
+						      EVALSTATS_ALL, 0, NULL));
+		rv_buf_adds(out, "\n  statuses:");
+		for (size_t k = 0; k < e->n_statuses; k++)
+			rv_buf_addf(out, "%s %s %zu", k ? "," : "",
+				    e->statuses[k].name, e->statuses[k].n);
+		rv_buf_addch(out, '\n');
+		if (p)
+			table_pair(p, out);
+	}
+	if (v->evals && v->evals->n)
+		rv_buf_addch(out, '\n');
+}
+
 void report_render_table(const struct report_view *v, struct rv_buf *out)
 {
 	size_t rollouts = 0;
@@ -172,6 +231,7 @@ void report_render_table(const struct report_view *v, struct rv_buf *out)
 		    v->set->n_samples, v->set->n_jobs,
 		    v->set->n_jobs == 1 ? "" : "s", rollouts,
 		    v->st->window ? " (statistics over a rolling window)" : "");
+	table_eval(v, out);
 	table_stats(v, out);
 	rv_buf_addch(out, '\n');
 	table_providers(v, out);

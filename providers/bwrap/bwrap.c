@@ -40,24 +40,6 @@ static struct bwrap_sandbox *bwrap_downcast(struct provider_sandbox *sb)
 	return (struct bwrap_sandbox *)sb;
 }
 
-/* What every command in the sandbox starts from (as the toolbox's). */
-static char **bwrap_base_env(const char *id)
-{
-	static const char *const base[] = {
-		"HOME=" LITE_BOX_HOME, "USER=daytona", "LOGNAME=daytona",
-		"SHELL=/bin/bash", "LANG=C.UTF-8",
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:"
-		"/bin",
-	};
-	size_t n = sizeof(base) / sizeof(base[0]);
-	char **env = rv_xcalloc(n + 2, sizeof(*env));
-
-	for (size_t i = 0; i < n; i++)
-		env[i] = rv_xstrdup(base[i]);
-	env[n] = rv_xasprintf("HOSTNAME=%s", id);
-	return env;
-}
-
 /*
  * A handle on a sandbox; takes the host reference and the lock.  The
  * entry is opened when it runs (a sandbox that is gone can still be
@@ -77,7 +59,8 @@ static struct bwrap_sandbox *bwrap_handle(const struct provider_config *cfg,
 	bs->proc = r->proc;
 	bs->lock_fd = lock_fd;
 	bs->own_child = own_child;
-	bs->env = bwrap_base_env(r->id);
+	/* what every command starts from: the toolbox's environment */
+	bs->env = lite_box_base_env(h->daemon, r->id);
 	if (lite_box_entry_open(h, r->id, &r->proc, &bs->entry, err) != RV_OK)
 		lite_box_entry_close(&bs->entry);
 	return bs;
@@ -184,7 +167,7 @@ static void bwrap_spec(struct bwrap_sandbox *bs, struct process_spec *spec,
 	spec->enter_arg = &bs->entry;
 	*c = *cmd;
 	if (!c->cwd)
-		c->cwd = LITE_BOX_HOME;
+		c->cwd = bs->h->daemon->home;
 }
 
 static enum rv_code bwrap_gone(struct bwrap_sandbox *bs, const char *op,
@@ -373,9 +356,7 @@ static void bwrap_free(struct provider_sandbox *sb)
 	process_set_free(&bs->procs);
 	lite_box_entry_close(&bs->entry);
 	bwrap_ids_release(bs->lock_fd);
-	for (char **e = bs->env; e && *e; e++)
-		free(*e);
-	free(bs->env);
+	lite_box_env_free(bs->env);
 	if (bs->h)
 		bwrap_host_put();
 	provider_sandbox_release(sb);

@@ -65,8 +65,8 @@ struct lite_box_host *bwrap_host_get(struct rv_err *err)
 			"sandbox engine's toolbox) next to runeval or in PATH; "
 			"set RUNEVAL_DAYTONA_LITE");
 	else if (rv_mkdirs(root, 0700, err) == RV_OK &&
-		 lite_box_host_init(&bwrap_box, root, bwrap_etc, &o, err) ==
-		 RV_OK)
+		 lite_box_host_init(&bwrap_box, &lite_box_toolbox, root,
+				    bwrap_etc, &o, err) == RV_OK)
 		h = &bwrap_box;
 	if (h)
 		bwrap_refs = 1;

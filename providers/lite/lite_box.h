@@ -2,14 +2,14 @@
  * lite_box: one sandbox's processes and files (bubblewrap).
  *
  * A sandbox is a bwrap process tree in new user, pid, mount, network,
- * ipc and uts namespaces, running "daytona-lite toolbox" as uid 1000
- * (daytona) inside.  Host system directories are mounted read-only;
- * /home/daytona and /tmp are per-sandbox directories under DIR/<id>/
- * ({home,tmp}).  The server reaches the toolbox through
- * DIR/<id>/sock/toolbox.sock and forward.sock: sockets the server binds
- * itself in a directory the sandbox neither sees nor can write, whose
- * listening descriptors the toolbox inherits.  When daytona-lite runs
- * as root, each sandbox runs as unprivileged host ids of its own (struct
+ * ipc and uts namespaces, running a daemon (struct lite_box_daemon: the
+ * toolbox of daytona-lite, the envd of e2b-lite) as uid 1000 inside.
+ * Host system directories are mounted read-only; the user's home and
+ * /tmp are per-sandbox directories under DIR/<id>/ ({home,tmp}).  The
+ * server reaches the daemon through DIR/<id>/sock/<daemon socket> and
+ * forward.sock: sockets the server binds itself in a directory the
+ * sandbox neither sees nor can write, whose listening descriptors the
+ * daemon inherits.  When the server runs as root, each sandbox runs as unprivileged host ids of its own (struct
  * lite_box_limits), so host files it can see are only those any local
  * user can read, and, where the host has cgroup v1 hierarchies, in a
  * cgroup bounding its processes, memory and CPU (lite_cgroup.h): one
@@ -33,9 +33,30 @@
 #include "lite_net.h"
 #include "rv_err.h"
 
-/* Where things are inside a sandbox. */
-#define LITE_BOX_HOME "/home/daytona"
-#define LITE_BOX_EXE "/opt/daytona-lite/daytona-lite"
+/*
+ * The daemon a server runs in each of its sandboxes: a copy of the
+ * server's own program, started as "/opt/<prog>/<prog> <cmd>
+ * --toolbox-fd 5 --forward-fd 6 --ready-fd 7 --home <home> --workdir
+ * <home>" by uid 1000, named user: it serves its API on descriptor 5
+ * (bound to <socket>), port forwarding on 6 (forward.sock), and writes a
+ * line on 7 once it serves.
+ */
+struct lite_box_daemon {
+	const char *prog;	/* "daytona-lite": /opt/<prog>/<prog> */
+	const char *cmd;	/* "toolbox": the daemon's sub-command */
+	const char *socket;	/* "toolbox.sock": its API, in DIR/<id>/sock */
+	const char *user;	/* "daytona": the name of uid 1000 */
+	const char *home;	/* "/home/daytona": its home and work dir */
+	const char *id_env;	/* "DAYTONA_SANDBOX_ID": set to the id */
+	const char *const *env;	/* more "K=V" every sandbox gets, or NULL */
+};
+
+/*
+ * daytona-lite's toolbox (the daemon of providers/daytona-lite/toolbox,
+ * uid 1000 named daytona): its face runs it, and so does the bwrap
+ * provider, from a daytona-lite binary (lite_box_opts.exe).
+ */
+extern const struct lite_box_daemon lite_box_toolbox;
 
 /* How sandboxes are made on this host (from the configuration). */
 struct lite_box_opts {
@@ -45,17 +66,18 @@ struct lite_box_opts {
 	unsigned uids;
 	long pids;		/* processes (and threads) per sandbox */
 	long start_timeout_ms;
-	const char *exe;	/* the program whose "toolbox" command runs
-				   in each sandbox (a daytona-lite binary);
-				   NULL = this program */
+	const char *exe;	/* the program whose daemon command runs
+				   in each sandbox (a daytona-lite binary
+				   for bwrap); NULL = this program */
 	const char *slirp;	/* slirp4netns, NULL = search PATH */
 	bool net_host_only;	/* allow-lists open this host only */
 };
 
 struct lite_box_host {
+	const struct lite_box_daemon *daemon;	/* static */
 	char *bwrap;		/* bubblewrap binary */
 	char *dir;		/* sandboxes live in dir/<id>/ */
-	char *exe;		/* a copy of this program: the toolbox */
+	char *exe;		/* a copy of the daemon's program */
 	char *passwd;		/* the sandboxes' /etc/passwd and group */
 	char *group;
 	bool drop_ids;		/* root: bwrap runs as a sandbox's ids */
@@ -74,7 +96,7 @@ struct lite_box_host {
  * lite_box_pick_ids()) and the resources its record asks for.
  */
 struct lite_box_limits {
-	long uid, gid;		/* -1: not root, daytona-lite's own */
+	long uid, gid;		/* -1: not root, the server's own */
 	int cpu;		/* CPUs; 0 = no limit */
 	int memory;		/* GiB; 0 = no limit */
 };
@@ -89,12 +111,13 @@ struct lite_box_proc {
 };
 
 /*
- * Set up h: find bwrap and our binary, write the sandbox passwd/group
- * files under etc_dir, find the cgroup hierarchies (as root).  Release
- * with lite_box_host_release().
+ * Set up h to run daemon d (static): find bwrap and copy our binary,
+ * write the sandbox passwd/group files under etc_dir, find the cgroup
+ * hierarchies (as root).  Release with lite_box_host_release().
  */
-enum rv_code lite_box_host_init(struct lite_box_host *h, const char *dir,
-				const char *etc_dir,
+enum rv_code lite_box_host_init(struct lite_box_host *h,
+				const struct lite_box_daemon *d,
+				const char *dir, const char *etc_dir,
 				const struct lite_box_opts *o,
 				struct rv_err *err);
 void lite_box_host_release(struct lite_box_host *h);
@@ -115,7 +138,7 @@ char *lite_box_path(const struct lite_box_host *h, const char *id,
 /*
  * Start the sandbox id with environment env (object of strings, may be
  * NULL) within lim, with egress to what net allows (NULL or empty:
- * none; see lite_net.h), and wait until its toolbox is ready (within
+ * none; see lite_net.h), and wait until its daemon is ready (within
  * start_timeout_ms, or until *cancel is set).  Creates its directories
  * on first use.  *applied gets what was enforced, as the sandbox record
  * shows it: {"uid", "pids", "cpu", "memory", "notes"} (a new reference;
@@ -139,13 +162,13 @@ void lite_box_kill(const struct lite_box_host *h, const char *id,
 		   const struct lite_box_proc *p, bool own_child);
 
 /*
- * Where the server connects to reach the toolbox (forward: the port
- * forwarder), malloc'ed: "<dir>/<id>/sock/{toolbox,forward}.sock".
+ * Where the server connects to reach the daemon (forward: the port
+ * forwarder), malloc'ed: "<dir>/<id>/sock/{<socket>,forward.sock}".
  */
 char *lite_box_socket(const struct lite_box_host *h, const char *id,
 		      bool forward);
 
-/* Does the sandbox's toolbox answer GET /version within timeout_ms? */
+/* Does the sandbox's daemon answer an HTTP request within timeout_ms? */
 bool lite_box_toolbox_ok(const struct lite_box_host *h, const char *id,
 			 int timeout_ms);
 
@@ -211,6 +234,14 @@ uint64_t lite_proc_start_time(pid_t pid);
  * time), in the child *pid is 0; RV_ERR_CHILD when there is no child.
  */
 enum rv_code lite_fork(pid_t *pid, uint64_t *start, struct rv_err *err);
+
+/*
+ * The environment d starts with in sandbox id ("K=V" strings, NULL
+ * last, malloc'ed; free with lite_box_env_free()): HOME, USER, LOGNAME,
+ * SHELL, LANG, PATH, HOSTNAME, d->id_env and d->env.
+ */
+char **lite_box_base_env(const struct lite_box_daemon *d, const char *id);
+void lite_box_env_free(char **env);
 
 /* Is name a valid environment variable name? */
 bool lite_env_name_ok(const char *name);

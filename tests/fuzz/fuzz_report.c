@@ -6,6 +6,7 @@
  */
 #include "fuzz.h"
 
+#include "report_eval.h"
 #include "report_set.h"
 
 #include <math.h>
@@ -40,10 +41,33 @@ static void fuzz_check_set(const struct report_set *set)
 						    r->ms >= 0));
 			FUZZ_CHECK(r->sandbox < set->strings.n &&
 				   r->error < set->strings.n &&
-				   r->status < set->strings.n);
+				   r->status < set->strings.n &&
+				   r->task < set->strings.n &&
+				   r->difficulty < set->strings.n &&
+				   r->detail < set->strings.n);
+			FUZZ_CHECK(r->cls <= EVALSTATS_TRANSPORT && r->epoch >= 1);
 		}
 	}
 	FUZZ_CHECK(n == set->n_samples);
+}
+
+/* The eval of a loaded set: every number finite or undefined. */
+static void fuzz_check_eval(const struct report_set *set)
+{
+	struct report_evals e;
+
+	report_evals_compute(&e, set, NAN);
+	for (size_t i = 0; i < e.n; i++) {
+		const struct evalstats *st = &e.groups[i].st;
+
+		FUZZ_CHECK(st->n == st->ok + st->pipeline + st->transport);
+		FUZZ_CHECK(isnan(st->pass_rate) ||
+			   (st->pass_rate >= 0 && st->pass_rate <= 1));
+		FUZZ_CHECK(st->n_tasks <= EVALSTATS_MAX_NAMES &&
+			   st->n_statuses <= EVALSTATS_MAX_NAMES);
+		json_decref(evalstats_json(st, true));
+	}
+	report_evals_release(&e);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -55,8 +79,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	report_set_init(&set);
 	rc = report_set_load_buf(&set, "fuzz.json", (const char *)data, size,
 				 &err);
-	if (rc == RV_OK)
+	if (rc == RV_OK) {
 		fuzz_check_set(&set);
+		fuzz_check_eval(&set);
+	}
 	else	/* a one-line message that names the input */
 		FUZZ_CHECK(rc == RV_ERR_PROTO && strstr(err.msg, "fuzz.json") &&
 			   !strchr(err.msg, '\n'));

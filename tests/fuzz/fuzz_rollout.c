@@ -5,6 +5,7 @@
  */
 #include "fuzz.h"
 
+#include "answer.h"
 #include "rollouts.h"
 #include "rv_redact.h"
 
@@ -29,6 +30,17 @@ static void fuzz_judge(long status, const uint8_t *data, size_t size)
 		FUZZ_CHECK(!isnan(r.reward));
 	if (r.details)
 		FUZZ_CHECK(strlen(r.details) <= ROLLOUT_DETAILS_MAX);
+	/* what the answer says of the outcome stays bounded */
+	FUZZ_CHECK(!r.success_status ||
+		   strlen(r.success_status) <= ANSWER_STATUS_MAX + 3);
+	FUZZ_CHECK(!r.status_detail ||
+		   strlen(r.status_detail) <= ANSWER_DETAIL_MAX + 3);
+	FUZZ_CHECK(!r.task || strlen(r.task) <= ANSWER_NAME_MAX + 3);
+	FUZZ_CHECK(!r.difficulty || strlen(r.difficulty) <= ANSWER_NAME_MAX + 3);
+	for (int i = 0; i < 3; i++)
+		FUZZ_CHECK(r.tokens[i] >= -1 && r.tokens[i] <= ANSWER_TOKENS_MAX);
+	if (r.ok)
+		FUZZ_CHECK(r.reward_source != NULL);
 	rollout_release(&r);
 }
 

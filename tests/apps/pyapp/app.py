@@ -26,6 +26,16 @@ X-API-Key) and can misbehave on purpose:
   --leak              behave like an app that leaks: details echo the
                       whole environment, and each rollout logs the first
                       15 characters of the key (as synth-ai's auth does)
+  --status SEED:STATUS[:DETAIL]
+                      answer SEED with success_status STATUS (null: a JSON
+                      null, 7: a number) and status_detail DETAIL
+  --sequence SEED:R1,R2,...
+                      the rewards of SEED's successive rollouts, in turn
+  --task SEED:NAME[:DIFFICULTY]
+                      details.task_name (and difficulty) of SEED
+  --task-info         serve GET /info (name "pyapp tasks", version 9.9)
+                      and GET /task_info (task "task-<seed mod 3>", with
+                      difficulty easy/medium/hard), answers without names
 """
 import argparse
 import codecs
@@ -51,6 +61,10 @@ def parse_args():
     p.add_argument("--answer", action="append", default=[])
     p.add_argument("--banner", default=None)
     p.add_argument("--leak", action="store_true")
+    p.add_argument("--status", action="append", default=[])
+    p.add_argument("--sequence", action="append", default=[])
+    p.add_argument("--task", action="append", default=[])
+    p.add_argument("--task-info", action="store_true")
     p.add_argument("--die-marker", default=None)
     return p.parse_args()
 
@@ -67,6 +81,30 @@ ANSWERS = {}
 for a in ARGS.answer:
     seed, code, body = a.split(":", 2)
     ANSWERS[int(seed)] = (int(code), body)
+STATUS = {}
+for a in ARGS.status:
+    seed, rest = a.split(":", 1)
+    status, _, detail = rest.partition(":")
+    STATUS[int(seed)] = (None if status == "null" else 7 if status == "7"
+                         else status, detail or None)
+SEQUENCE = {}
+for a in ARGS.sequence:
+    seed, rest = a.split(":", 1)
+    SEQUENCE[int(seed)] = [float(x) for x in rest.split(",")]
+CALLS = {}
+TASKS = {}
+for a in ARGS.task:
+    seed, rest = a.split(":", 1)
+    name, _, difficulty = rest.partition(":")
+    TASKS[int(seed)] = (name, difficulty or None)
+DIFFICULTY = ["easy", "medium", "hard"]
+
+
+def task_instance(seed):
+    return {"task": {"id": "pyapp", "name": "pyapp tasks"},
+            "dataset": {"id": "pyapp", "seed": seed},
+            "task_metadata": {"seed": seed, "name": "task-%d" % (seed % 3),
+                              "difficulty": DIFFICULTY[seed % 3]}}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -103,6 +141,16 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, {"status": "ok", "service": "pyapp"})
         if not self.authorised():
             return
+        if ARGS.task_info and self.path == "/info":
+            return self.send(200, {"service": {
+                "task": {"id": "pyapp", "name": "pyapp tasks"},
+                "version": "9.9"}})
+        if ARGS.task_info and self.path.startswith("/task_info?"):
+            seeds = [int(kv.split("=", 1)[1])
+                     for kv in self.path.split("?", 1)[1].split("&")
+                     if kv.startswith("seed=")]
+            inst = [task_instance(x) for x in seeds]
+            return self.send(200, inst[0] if len(inst) == 1 else inst)
         if self.path == "/health":
             if ARGS.never_healthy:
                 return self.send(503, {"healthy": False})
@@ -155,21 +203,28 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, {"trace_correlation_id": tcid,
                                    "reward_info": {"outcome_reward": "1"}})
         reward = 0.0 if policy == "noop" else 1.0
+        if seed in SEQUENCE:
+            n = CALLS.get(seed, 0)
+            CALLS[seed] = n + 1
+            reward = SEQUENCE[seed][n % len(SEQUENCE[seed])]
+        status, detail = STATUS.get(seed, ("success", None))
+        details = {"seed": seed, "policy": policy,
+                   "latency_ms": (time.monotonic() - t0) * 1000,
+                   "env_name": req["env"].get("env_name"),
+                   "config": req["env"].get("config"),
+                   "policy_config": req.get("policy", {}).get("config")}
+        if seed in TASKS:
+            details["task_name"], details["difficulty"] = TASKS[seed]
+        if ARGS.leak:
+            details["environ"] = dict(os.environ)
         if kind == "legacy":
             return self.send(200, {"trace_correlation_id": tcid,
                                    "metrics": {"outcome_score": reward}})
         self.send(200, {
             "trace_correlation_id": tcid,
-            "reward_info": {"outcome_reward": reward,
-                            "details": {"seed": seed, "policy": policy,
-                                        "latency_ms": (time.monotonic() - t0) * 1000,
-                                        "env_name": req["env"].get("env_name"),
-                                        "config": req["env"].get("config"),
-                                        "policy_config": req.get("policy", {}).get("config"),
-                                        **({"environ": dict(os.environ)}
-                                           if ARGS.leak else {})}},
-            "success_status": "success",
-            "status_detail": None,
+            "reward_info": {"outcome_reward": reward, "details": details},
+            "success_status": status,
+            "status_detail": detail,
         })
 
 

@@ -1,0 +1,128 @@
+/* answer: the outcome fields of a task app's answer (see answer.h). */
+#include "answer.h"
+
+#include "rollouts.h"
+#include "rv_alloc.h"
+#include "rv_json.h"
+#include "rv_redact.h"
+
+#include <math.h>
+#include <string.h>
+
+char *answer_text(const char *s, size_t max)
+{
+	char *r = rv_redact(s), *cut;
+
+	if (strlen(r) <= max)
+		return r;
+	while (max && ((unsigned char)r[max] & 0xc0) == 0x80)
+		max--;
+	cut = rv_xasprintf("%.*s...", (int)max, r);
+	free(r);
+	return cut;
+}
+
+/* The first of keys in obj that is a non-empty string, as answer_text. */
+static char *answer_first(const json_t *obj, const char *const *keys,
+			  size_t max)
+{
+	for (; *keys; keys++) {
+		const char *s = json_string_value(json_object_get(obj, *keys));
+
+		if (s && *s)
+			return answer_text(s, max);
+	}
+	return NULL;
+}
+
+static const json_t *answer_details(const json_t *v)
+{
+	const json_t *d = rv_json_path(v, "reward_info.details");
+
+	return json_is_object(d) ? d : rv_json_path(v, "metrics.details");
+}
+
+/* The task's name and difficulty in obj, for what r does not know. */
+static void answer_names(const json_t *obj, const char *const *task,
+			 struct rollout *r)
+{
+	static const char *const diff[] = { "difficulty", "difficulty_split",
+					    NULL };
+
+	if (!json_is_object(obj))
+		return;
+	if (!r->task)
+		r->task = answer_first(obj, task, ANSWER_NAME_MAX);
+	if (!r->difficulty)
+		r->difficulty = answer_first(obj, diff, ANSWER_NAME_MAX);
+}
+
+/* A token count: a whole number in range, else -1. */
+static int64_t answer_count(const json_t *obj, const char *a, const char *b)
+{
+	const json_t *x = json_object_get(obj, a);
+	double v;
+
+	if (!json_is_number(x) && b)
+		x = json_object_get(obj, b);
+	if (!json_is_number(x))
+		return -1;
+	v = json_number_value(x);
+	if (!(v >= 0) || v > ANSWER_TOKENS_MAX || v != floor(v))
+		return -1;
+	return (int64_t)v;
+}
+
+static void answer_tokens(const json_t *v, const json_t *d,
+			  struct rollout *r)
+{
+	const json_t *where[] = { json_object_get(d, "usage"), d,
+				  json_object_get(v, "usage"),
+				  rv_json_path(v, "trace.usage") };
+
+	for (size_t i = 0; i < sizeof(where) / sizeof(*where); i++) {
+		const json_t *o = where[i];
+
+		if (!json_is_object(o))
+			continue;
+		r->tokens[0] = answer_count(o, "prompt_tokens", "input_tokens");
+		r->tokens[1] = answer_count(o, "completion_tokens",
+					    "output_tokens");
+		r->tokens[2] = answer_count(o, "total_tokens",
+					    o == d ? "tokens" : NULL);
+		if (r->tokens[0] >= 0 || r->tokens[1] >= 0 || r->tokens[2] >= 0)
+			return;
+	}
+}
+
+void answer_read(const json_t *v, struct rollout *r)
+{
+	const json_t *st = json_object_get(v, "success_status");
+	const char *detail = json_string_value(json_object_get(v,
+							       "status_detail"));
+	const json_t *d = answer_details(v);
+
+	free(r->success_status);
+	free(r->status_detail);
+	free(r->task);
+	free(r->difficulty);
+	r->success_status = r->status_detail = r->task = r->difficulty = NULL;
+	if (json_is_string(st))
+		r->success_status = answer_text(json_string_value(st),
+						ANSWER_STATUS_MAX);
+	else if (st && !json_is_null(st))
+		r->success_status = rv_xstrdup(ANSWER_INVALID_STATUS);
+	if (detail)
+		r->status_detail = answer_text(detail, ANSWER_DETAIL_MAX);
+	answer_names(d, (const char *const[]){ "task_name", "task", "task_id",
+					      NULL }, r);
+	r->tokens[0] = r->tokens[1] = r->tokens[2] = -1;
+	answer_tokens(v, json_is_object(d) ? d : NULL, r);
+}
+
+void answer_task_info(const json_t *inst, struct rollout *r)
+{
+	answer_names(json_object_get(inst, "task_metadata"),
+		     (const char *const[]){ "task_name", "name", "task",
+					    "task_id", NULL }, r);
+}
