@@ -321,12 +321,17 @@ static void bench_one(struct bench_iter *it)
 	bench_interactive(it, sb, port, python);
 	if (b->snapshot && (it->ops->caps & PROVIDER_CAP_SNAPSHOT))
 		bench_snapshot(it, sb, &cfg);
+	else if (b->snapshot && it->ops->offline_server)
+		bench_note(b, "%s: snapshots are not supported (no snapshot "
+			   "operation; what its sandboxes start from, a "
+			   "snapshot or template, is built ahead, and %s "
+			   "accepts and ignores it): snapshot and restore are "
+			   "not timed", it->ops->name,
+			   it->ops->offline_server);
 	else if (b->snapshot)
 		bench_note(b, "%s: snapshots are not supported (no snapshot "
-			   "operation%s): snapshot and restore are not timed",
-			   it->ops->name, it->ops->offline_server ?
-			   "; Daytona's snapshots are images built ahead, "
-			   "which daytona-lite accepts and ignores" : "");
+			   "operation): snapshot and restore are not timed",
+			   it->ops->name);
 teardown:
 	BENCH_STEP(it, "teardown", provider_destroy(sb, &err));
 	provider_sandbox_free(sb);

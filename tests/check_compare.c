@@ -9,6 +9,7 @@
 #include "testutil.h"
 #include "docker_engine.h"
 #include "lite_server.h"
+#include "remote_e2e.h"
 #include "runeval_run.h"
 
 #include "rv_alloc.h"
@@ -81,23 +82,25 @@ static int run(const char *dir, const char *const *args,
 }
 
 /*
- * local + daytona (on daytona-lite) + bwrap + docker: one result each,
- * compared, each sandboxed one with its overhead factor against local.
+ * local + daytona (on daytona-lite) + bwrap + e2b (on e2b-lite) +
+ * docker: one result each, compared, each sandboxed one with its
+ * overhead factor against local.
  */
-START_TEST(test_compare_four_providers)
+START_TEST(test_compare_five_providers)
 {
 	static const char *const args[] = { "--provider", "local,daytona",
-		"--provider", "bwrap", "--docker", "--seeds", "3", "--lite",
-		NULL };
+		"--provider", "bwrap,e2b", "--docker", "--seeds", "3",
+		"--lite", NULL };
 	struct rr *r = rr_new();
 	char *state = rv_xasprintf("RUNEVAL_STATE_DIR=%s/state", r->dir);
 	const char *env[] = { state, eng.host_env, eng.net_env, NULL };
 	json_t *sum, *oh, *res;
-	const char *provs[] = { "process", "daytona", "bwrap", "docker" };
+	const char *provs[] = { "process", "daytona", "bwrap", "e2b",
+				"docker" };
 	char *md, *path;
 
 	ck_assert_msg(rr_run(r, args, env) == 0, "%s", r->stderr_text);
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		char *dir = rv_xasprintf("%s/%s", r->out, provs[i]);
 
 		res = load(dir, "result.json");
@@ -112,7 +115,7 @@ START_TEST(test_compare_four_providers)
 	oh = rv_json_path(sum, "comparison.overhead");
 	ck_assert_msg(json_is_object(oh), "no overhead block");
 	ck_assert_str_eq(rv_json_str(oh, "baseline"), "process");
-	for (size_t i = 1; i < 4; i++) {
+	for (size_t i = 1; i < 5; i++) {
 		char *key = rv_xasprintf("factors.%s.rollout", provs[i]);
 		double f = 0;
 
@@ -127,6 +130,7 @@ START_TEST(test_compare_four_providers)
 	ck_assert_msg(strstr(md, "### Overhead against local") &&
 		      strstr(md, "| bwrap | rollout |") &&
 		      strstr(md, "| daytona | rollout |") &&
+		      strstr(md, "| e2b | rollout |") &&
 		      strstr(md, "| docker | rollout |"), "%s", md);
 	ck_assert_int_eq(docker_engine_containers(&eng), 0);
 	json_decref(sum);
@@ -134,6 +138,94 @@ START_TEST(test_compare_four_providers)
 	free(path);
 	free(state);
 	rr_free(r);
+}
+END_TEST
+
+/* Spans of OUT/spans.jsonl with this provider label and phase. */
+static size_t count_spans(const char *out, const char *provider,
+			  const char *phase, bool ok_only)
+{
+	char *path = rv_xasprintf("%s/spans.jsonl", out);
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	size_t n = 0;
+
+	ck_assert_msg(f, "no '%s'", path);
+	while (fgets(line, sizeof(line), f)) {
+		json_t *o = json_loads(line, 0, NULL);
+
+		ck_assert_msg(o, "not JSON: %s", line);
+		if (!strcmp(rv_json_str(o, "provider"), provider) &&
+		    !strcmp(rv_json_str(o, "phase"), phase) &&
+		    (!ok_only || json_is_true(json_object_get(o, "ok"))))
+			n++;
+		json_decref(o);
+	}
+	fclose(f);
+	free(path);
+	return n;
+}
+
+/* OUT/latency.json's series of this driver and start type: samples. */
+static size_t latency_samples(const char *out, const char *driver,
+			      const char *start)
+{
+	json_t *lat = load(out, "latency.json"), *s;
+	size_t i, n = 0;
+
+	json_array_foreach(json_object_get(lat, "series"), i, s)
+		if (!strcmp(rv_json_str(s, "driver"), driver) &&
+		    !strcmp(rv_json_str(s, "startType"), start))
+			n = json_array_size(json_object_get(s, "samples"));
+	json_decref(lat);
+	return n;
+}
+
+/*
+ * E2B found as the tests and users find it (E2B_API_URL and the domain
+ * its create answers with, no --lite): in a job of several providers
+ * with its overhead factor, and in bench, cold and warm apart; nothing
+ * left on the e2b-lite.
+ */
+START_TEST(test_compare_e2b_by_environment)
+{
+	static const char *const job[] = { "--provider", "local,e2b",
+		"--seeds", "2", NULL };
+	struct re_world w;
+	struct rr *r;
+	char *out, *text;
+	json_t *sum;
+	double f = 0;
+
+	re_start(&w, &re_e2b, NULL);
+	r = rr_new();
+	ck_assert_msg(rr_run(r, job, w.env) == 0, "%s", r->stderr_text);
+	sum = load(r->out, "summary.json");
+	ck_assert_msg(rv_json_num(sum, "comparison.overhead.factors.e2b."
+				  "rollout", &f) && f > 0, "no e2b factor");
+	json_decref(sum);
+	out = rv_xasprintf("%s/bench", r->dir);
+	{
+		const char *const bench[] = { "bench", "--provider", "e2b",
+			"--iterations", "3", "--warmup", "1", "--concurrency",
+			"2", "--shape", "burst", "--out", out, NULL };
+
+		ck_assert_msg(run(r->dir, bench, w.env, &text) == 0, "%s",
+			      tail(text));
+	}
+	ck_assert_msg(strstr(text, "bench: e2b: "), "%s", tail(text));
+	for (const char *const *ph = (const char *const[]){ "provision",
+	     "upload", "exec", "tti", "teardown", NULL }; *ph; ph++) {
+		ck_assert_uint_eq(count_spans(out, "e2b:cold", *ph, true), 1);
+		ck_assert_uint_eq(count_spans(out, "e2b", *ph, true), 2);
+	}
+	ck_assert_uint_eq(latency_samples(out, "e2b", "cold"), 1);
+	ck_assert_uint_eq(latency_samples(out, "e2b", "warm"), 2);
+	ck_assert_uint_eq(re_left(&w), 0);
+	free(text);
+	free(out);
+	rr_free(r);
+	re_stop(&w);
 }
 END_TEST
 
@@ -351,31 +443,6 @@ START_TEST(test_compare_bench_targets)
 }
 END_TEST
 
-/* Spans of OUT/spans.jsonl with this provider label and phase. */
-static size_t count_spans(const char *out, const char *provider,
-			  const char *phase, bool ok_only)
-{
-	char *path = rv_xasprintf("%s/spans.jsonl", out);
-	FILE *f = fopen(path, "r");
-	char line[4096];
-	size_t n = 0;
-
-	ck_assert_msg(f, "no '%s'", path);
-	while (fgets(line, sizeof(line), f)) {
-		json_t *o = json_loads(line, 0, NULL);
-
-		ck_assert_msg(o, "not JSON: %s", line);
-		if (!strcmp(rv_json_str(o, "provider"), provider) &&
-		    !strcmp(rv_json_str(o, "phase"), phase) &&
-		    (!ok_only || json_is_true(json_object_get(o, "ok"))))
-			n++;
-		json_decref(o);
-	}
-	fclose(f);
-	free(path);
-	return n;
-}
-
 /*
  * bench on Docker with --snapshot: the snapshot (docker commit) and the
  * restore (a container from it, with the upload in it) timed for the
@@ -439,7 +506,8 @@ static Suite *compare_suite(void)
 	tcase_add_test(tc, test_compare_usage);
 	tcase_add_test(tc, test_compare_providers_from_config);
 	tcase_add_test(tc, test_compare_bwrap_job);
-	tcase_add_test(tc, test_compare_four_providers);
+	tcase_add_test(tc, test_compare_five_providers);
+	tcase_add_test(tc, test_compare_e2b_by_environment);
 	tcase_add_loop_test(tc, test_compare_bench_shapes, 0, 3);
 	tcase_add_test(tc, test_compare_bench_targets);
 	suite_add_tcase(s, tc);

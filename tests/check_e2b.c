@@ -23,46 +23,6 @@
 
 #define KEY "rv-e2b-test-environment-key-0123456789"
 
-/* A client of the world's e2b-lite, to look behind runeval's back. */
-static struct e2b_client *client_of(const struct re_world *w)
-{
-	struct e2b_config cfg = { .api_url = w->api_url, .api_key = TL_KEY,
-				  .no_env = true };
-	struct e2b_client *c = e2b_client_new(&cfg, NULL);
-
-	ck_assert_ptr_nonnull(c);
-	return c;
-}
-
-/* Sandboxes left on the server (any runeval job). */
-static size_t e2b_left(const struct re_world *w)
-{
-	struct e2b_client *c = client_of(w);
-	struct e2b_sandbox_info *v = NULL;
-	struct rv_err err = RV_ERR_INIT;
-	size_t n = 0;
-
-	ck_assert_msg(e2b_list(c, "runeval.job", NULL, NULL, &v, &n, &err) ==
-		      RV_OK, "%s", err.msg);
-	e2b_sandbox_list_free(v, n);
-	e2b_client_free(c);
-	return n;
-}
-
-static const struct re_kind e2b = {
-	.provider = "e2b",
-	.flag = "--e2b",
-	.prog = "e2b-lite",
-	.api_path = "",
-	.url_env = "E2B_API_URL",
-	.key_env = "E2B_API_KEY",
-	/* ports by the domain the create answers with */
-	.env = (const char *const[]){ "E2B_SANDBOX_URL=", "E2B_DOMAIN=",
-				      NULL },
-	.create_status = 201,
-	.left = e2b_left,
-};
-
 static const char *span_sandbox(const struct rr *r, const char *phase)
 {
 	return json_string_value(json_object_get(rr_first_span(r, phase), "sandbox"));
@@ -70,25 +30,25 @@ static const char *span_sandbox(const struct rr *r, const char *phase)
 
 START_TEST(test_e2b_bundled_five_seeds)
 {
-	re_bundled_five_seeds(&e2b);
+	re_bundled_five_seeds(&re_e2b);
 }
 END_TEST
 
 START_TEST(test_e2b_forty_seeds_four_sandboxes)
 {
-	re_forty_seeds_four_sandboxes(&e2b);
+	re_forty_seeds_four_sandboxes(&re_e2b);
 }
 END_TEST
 
 START_TEST(test_e2b_unreachable_inference_is_a_pipeline_failure)
 {
-	re_unreachable_inference(&e2b);
+	re_unreachable_inference(&re_e2b);
 }
 END_TEST
 
 START_TEST(test_e2b_without_credentials)
 {
-	re_without_credentials(&e2b);
+	re_without_credentials(&re_e2b);
 }
 END_TEST
 
@@ -121,13 +81,13 @@ END_TEST
 
 START_TEST(test_e2b_survives_429_and_5xx)
 {
-	re_survives_429_and_5xx(&e2b);
+	re_survives_429_and_5xx(&re_e2b);
 }
 END_TEST
 
 START_TEST(test_e2b_failed_create)
 {
-	re_create_fails(&e2b, "fault-error-rate");
+	re_create_fails(&re_e2b, "fault-error-rate");
 }
 END_TEST
 
@@ -136,13 +96,13 @@ START_TEST(test_e2b_stuck_create)
 {
 	const char *faults[] = { "--fault-stuck-rate", "1", NULL };
 
-	re_create_stuck(&e2b, faults, "timed out", 0);
+	re_create_stuck(&re_e2b, faults, "timed out", 0);
 }
 END_TEST
 
 START_TEST(test_e2b_health_waits_out_port_502)
 {
-	re_health_waits_out_502(&e2b);
+	re_health_waits_out_502(&re_e2b);
 }
 END_TEST
 
@@ -150,7 +110,7 @@ START_TEST(test_e2b_sigint_during_provision)
 {
 	const char *slow[] = { "--fault-latency-ms", "500", NULL };
 
-	re_interrupt_during(&e2b, "provision", slow, "0", true);
+	re_interrupt_during(&re_e2b, "provision", slow, "0", true);
 }
 END_TEST
 
@@ -158,19 +118,19 @@ START_TEST(test_e2b_sigint_during_upload)
 {
 	const char *slow[] = { "--fault-latency-ms", "500", NULL };
 
-	re_interrupt_during(&e2b, "upload", slow, "0", false);
+	re_interrupt_during(&re_e2b, "upload", slow, "0", false);
 }
 END_TEST
 
 START_TEST(test_e2b_sigint_during_rollouts)
 {
-	re_interrupt_during(&e2b, "rollouts", NULL, "3", false);
+	re_interrupt_during(&re_e2b, "rollouts", NULL, "3", false);
 }
 END_TEST
 
 START_TEST(test_e2b_kill9_then_reap)
 {
-	re_kill9_then_reap(&e2b);
+	re_kill9_then_reap(&re_e2b);
 }
 END_TEST
 
@@ -216,7 +176,7 @@ START_TEST(test_e2b_keep_hides_the_key_and_tokens)
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
 	const char *id;
 
-	re_start(&w, &e2b, NULL);
+	re_start(&w, &re_e2b, NULL);
 	args[5] = w.pyapp;
 	while (w.env[n] && n < 15) {
 		env[n] = w.env[n];
@@ -229,7 +189,7 @@ START_TEST(test_e2b_keep_hides_the_key_and_tokens)
 	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
 	ck_assert_uint_eq(re_left(&w), 1);
 	id = span_sandbox(r, "health");
-	c = client_of(&w);
+	c = re_e2b_client(&w);
 	ck_assert_int_eq(e2b_get(c, id, NULL, &s, NULL), RV_OK);
 	e2b_client_free(c);
 	ck_assert_ptr_nonnull(s.envd_token);
@@ -298,13 +258,13 @@ END_TEST
 
 START_TEST(test_e2b_lifecycle_command)
 {
-	re_lifecycle_command(&e2b);
+	re_lifecycle_command(&re_e2b);
 }
 END_TEST
 
 START_TEST(test_e2b_rejected_and_unreachable)
 {
-	re_rejected_and_unreachable(&e2b);
+	re_rejected_and_unreachable(&re_e2b);
 }
 END_TEST
 
@@ -324,7 +284,7 @@ START_TEST(test_e2b_long_job_outlives_the_timeout)
 	struct re_world w;
 	struct rr *r = rr_new();
 
-	re_start(&w, &e2b, fast);
+	re_start(&w, &re_e2b, fast);
 	args[6] = w.pyapp;
 	rr_run(r, args, w.env);
 	re_assert_clean(&w, r, 0);

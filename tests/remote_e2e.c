@@ -1,6 +1,7 @@
 #include "remote_e2e.h"
 
 #include "testutil.h"
+#include "e2b_api.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_json.h"
@@ -10,6 +11,45 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+struct e2b_client *re_e2b_client(const struct re_world *w)
+{
+	struct e2b_config cfg = { .api_url = w->api_url, .api_key = TL_KEY,
+				  .no_env = true };
+	struct e2b_client *c = e2b_client_new(&cfg, NULL);
+
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+/* Sandboxes left on the server (any runeval job). */
+static size_t re_e2b_left(const struct re_world *w)
+{
+	struct e2b_client *c = re_e2b_client(w);
+	struct e2b_sandbox_info *v = NULL;
+	struct rv_err err = RV_ERR_INIT;
+	size_t n = 0;
+
+	ck_assert_msg(e2b_list(c, "runeval.job", NULL, NULL, &v, &n, &err) ==
+		      RV_OK, "%s", err.msg);
+	e2b_sandbox_list_free(v, n);
+	e2b_client_free(c);
+	return n;
+}
+
+const struct re_kind re_e2b = {
+	.provider = "e2b",
+	.flag = "--e2b",
+	.prog = "e2b-lite",
+	.api_path = "",
+	.url_env = "E2B_API_URL",
+	.key_env = "E2B_API_KEY",
+	/* ports by the domain the create answers with */
+	.env = (const char *const[]){ "E2B_SANDBOX_URL=", "E2B_DOMAIN=",
+				      NULL },
+	.create_status = 201,
+	.left = re_e2b_left,
+};
 
 void re_start(struct re_world *w, const struct re_kind *k,
 	      const char *const *lite_args)

@@ -16,6 +16,7 @@
 #include "lite_util.h"
 #include "runeval_run.h"
 
+struct e2b_client;
 struct re_world;
 
 struct re_kind {
@@ -40,6 +41,14 @@ struct re_world {
 	const char *env[16];	/* runeval's environment */
 	char *pyapp;		/* the Python test app */
 };
+
+/*
+ * E2B on an e2b-lite (check_e2b, check_compare): runeval finds it by
+ * E2B_API_URL and the ports by the domain the create answers with.
+ */
+extern const struct re_kind re_e2b;
+/* A client of w's e2b-lite, to look behind runeval's back. */
+struct e2b_client *re_e2b_client(const struct re_world *w);
 
 /* Start the server (with lite_args, NULL-ended or NULL), fill the env. */
 void re_start(struct re_world *w, const struct re_kind *k,

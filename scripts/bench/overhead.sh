@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The overhead factor (fence's: sandboxed / unsandboxed) of bwrap,
-# daytona-lite and Docker against local, for the bundled task app, in one
-# run: `runeval --provider local,bwrap,daytona,docker --lite` one provider
-# at a time (so that they do not compete for the machine), then the
+# daytona-lite, e2b-lite and Docker against local, for the bundled task
+# app, in one run: `runeval --provider local,bwrap,daytona,e2b,docker
+# --lite` one provider at a time (so that they do not compete for the machine), then the
 # combined report's overhead block.  Docker runs on a private dockerd
 # started here as the tests start theirs (scripts/bench/dockerd_start.bash:
 # its own socket, data and exec roots, no iptables, no forwarding, a
@@ -23,7 +23,7 @@ source scripts/bench/dockerd_start.bash
 engine=$(mktemp -d /tmp/runeval-overhead-dockerd.XXXXXX)
 trap 'dockerd_stop; rm -rf "$engine"' EXIT
 
-providers=local,bwrap,daytona
+providers=local,bwrap,daytona,e2b
 if dockerd_start "$engine" "rvo$(($$ % 100000))" &&
 	bash scripts/docker-image.sh >/dev/null; then
 	providers=$providers,docker
