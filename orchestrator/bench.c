@@ -510,10 +510,12 @@ int bench_main(int argc, char **argv)
 		b.iterations = 1;	/* --repeat N for more */
 	if (bench_options(&b, argc, argv, &help, &err) != RV_OK) {
 		rv_error("%s: %s", b.prog, err.msg);
+		cli_words_release(&b.config);
 		return CLI_EXIT_USAGE;
 	}
 	if (help) {
 		bench_usage(stdout, b.lifecycle);
+		cli_words_release(&b.config);
 		return CLI_EXIT_OK;
 	}
 	pthread_mutex_init(&b.lock, NULL);
@@ -535,6 +537,7 @@ int bench_main(int argc, char **argv)
 	free(b.notes);
 	free(b.spans);
 	free((char *)b.out);
+	cli_words_release(&b.config);
 	pthread_mutex_destroy(&b.lock);
 	return code;
 }

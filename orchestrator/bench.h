@@ -4,7 +4,7 @@
  *	runeval bench --provider P[,Q...] [--iterations N] [--warmup W]
  *	    [--concurrency C] [--shape sequential|burst|staggered:MS]
  *	    [--snapshot] [--workload CMD] [--target EXPR]... [--out DIR]
- *	    [--ca-cert FILE]
+ *	    [--ca-cert FILE] [--config FILE]
  *
  * Each iteration takes one sandbox through its life, each step timed as
  * a phase: provision (create until ready), upload (a small tar.gz,
@@ -31,8 +31,9 @@
  * every series).  On stderr: each provider's HTTP requests over how many
  * connections, and this process's RSS after the first sandbox and the
  * last.  --target EXPR is a reporter gate (`p95(create) < 30s`; create
- * is provision): exit 1 when one fails.  Exit 3 when a step failed, 2 on
- * bad usage.
+ * is provision): exit 1 when one fails.  --config FILE gives options
+ * (targets too) in YAML, the command line's winning (cli_config_words).
+ * Exit 3 when a step failed, 2 on bad usage.
  *
  * `runeval lifecycle` is `bench --iterations 1` that writes no file:
  * provider daytona by default, plain provider labels, a line per step

@@ -40,6 +40,8 @@ struct bench {
 	const char *workload, *out, *from_snapshot, *image, *region;
 	const char *targets[BENCH_MAX_TARGETS];
 	size_t n_targets;
+	struct cli_words config;	/* --config FILE's words: the options
+					   above point into them */
 	/* --- the run ----------------------------------------------------- */
 	pthread_mutex_t lock;	/* spans, seq, failed */
 	FILE *spans_file;	/* OUT/spans.jsonl */
@@ -60,7 +62,12 @@ struct bench {
 	} http[CLI_MAX_PROVIDERS];	/* per provider (rv_http_counts) */
 };
 
-/* Parse argv (argv[0] is the command); *help for -h/--help. */
+/*
+ * Parse argv (argv[0] is the command); *help for -h/--help.  --config
+ * FILE (YAML, keys the long options) comes first, the command line
+ * after it: a value given on both is the command line's, and targets
+ * given there replace the file's.  Release b->config once done.
+ */
 enum rv_code bench_options(struct bench *b, int argc, char **argv,
 			   bool *help, struct rv_err *err);
 void bench_usage(FILE *f, bool lifecycle);

@@ -2,6 +2,7 @@
 #include "bench_int.h"
 
 #include "cli_opts.h"
+#include "rv_alloc.h"
 #include "rv_http.h"
 
 #include <getopt.h>
@@ -32,7 +33,7 @@ void bench_usage(FILE *f, bool lifecycle)
 "           [--concurrency C] [--shape sequential|burst|staggered:MS]\n"
 "           [--snapshot] [--workload CMD] [--target EXPR]... [--out DIR]\n"
 "           [--lite] [--from-snapshot S] [--image I] [--region R] [--json]\n"
-"           [--ca-cert FILE]\n"
+"           [--ca-cert FILE] [--config FILE]\n"
 "\n"
 "Sandboxes through create, upload, exec (the workload, default 'true'),\n"
 "interpreter start, preview, time to interactive and teardown, each step\n"
@@ -41,8 +42,10 @@ void bench_usage(FILE *f, bool lifecycle)
 "C at most (staggered).  --snapshot also times a snapshot of each\n"
 "sandbox and a sandbox made from it, where the provider can (docker).\n"
 "--target 'p95(create) < 30s' (a report gate; create is provision) exits\n"
-"1 when it fails.  Writes spans.jsonl, summary.json, report.md,\n"
-"metrics.prom, latency.json, bench.json into --out (default\n"
+"1 when it fails.  --config FILE: these options in YAML ('target:' a\n"
+"list, flags true or false); the command line's win, its targets and\n"
+"providers replacing the file's.  Writes spans.jsonl, summary.json,\n"
+"report.md, metrics.prom, latency.json, bench.json into --out (default\n"
 "runs/bench-<time>).  --json prints the spans on stdout.  On stderr: HTTP\n"
 "requests and connections per provider, and this process's RSS after the\n"
 "first sandbox and the last.  --ca-cert (or $RUNEVAL_CA_CERT) trusts the\n"
@@ -95,10 +98,7 @@ static const struct provider_ops *bench_alias(const char *arg)
 	return ops->alias && !strcmp(ops->alias, arg + 2) ? ops : NULL;
 }
 
-enum rv_code bench_options(struct bench *b, int argc, char **argv,
-			   bool *help, struct rv_err *err)
-{
-	static const struct option longopts[] = {
+static const struct option bench_longopts[] = {
 		{ "provider", required_argument, NULL, 'p' },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "repeat", required_argument, NULL, 'n' },
@@ -115,16 +115,69 @@ enum rv_code bench_options(struct bench *b, int argc, char **argv,
 		{ "region", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "ca-cert", required_argument, NULL, 'C' },
+		{ "config", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
-	};
+};
+
+/*
+ * argv with --config FILE's words first (b->config holds them): the
+ * words of argv[0], the file, then the rest of argv, in *all (to free;
+ * the strings are argv's and b->config's); *n_file: the file's words.
+ */
+static enum rv_code bench_config(struct bench *b, int argc, char **argv,
+				 char ***all, size_t *n_file,
+				 const char **path, struct rv_err *err)
+{
+	/* what a file may set: every option but --config and --help */
+	struct option keys[sizeof(bench_longopts) / sizeof(bench_longopts[0])];
+	size_t k = 0, n = 0;
+	enum rv_code rc = RV_OK;
+
+	for (const struct option *o = bench_longopts; o->name; o++)
+		if (strcmp(o->name, "config") && strcmp(o->name, "help"))
+			keys[k++] = *o;
+	memset(&keys[k], 0, sizeof(keys[k]));
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			*path = argv[++i];
+		else if (!strncmp(argv[i], "--config=", 9))
+			*path = argv[i] + 9;
+	}
+	if (*path && (rc = cli_config_words(*path, keys, &b->config, err)))
+		return rc;
+	*n_file = b->config.n;
+	*all = rv_xcalloc((size_t)argc + b->config.n + 1, sizeof(**all));
+	(*all)[n++] = argv[0];
+	for (size_t i = 0; i < b->config.n; i++)
+		(*all)[n++] = b->config.v[i];
+	for (int i = 1; i < argc; i++)
+		(*all)[n++] = argv[i];
+	return RV_OK;
+}
+
+enum rv_code bench_options(struct bench *b, int argc, char **argv,
+			   bool *help, struct rv_err *err)
+{
+	const struct option *longopts = bench_longopts;
 	/* --provider a,b (or repeated) and the aliases follow the job's
 	   rules: lists, aliases, the known ones named in an error */
 	struct cli_options popt = { 0 };
 	const char *where = "'--provider'";
+	bool cmd_targets = false, cmd_providers = false;
 	enum rv_code rc = RV_OK;
+	const char *path = NULL;
+	size_t n_file = 0;
+	char **all = NULL;
 	int ch, li = -1;
 
+	if ((rc = bench_config(b, argc, argv, &all, &n_file, &path, err)) !=
+	    RV_OK)
+		return rc;
+	argc += (int)n_file;
+	argv = all;
 	optind = 1;
 	opterr = 0;
 	while (rc == RV_OK &&
@@ -134,7 +187,19 @@ enum rv_code bench_options(struct bench *b, int argc, char **argv,
 		const struct provider_ops *ops;
 
 		li = -1;
-		if (ch == '?' && !optopt && (ops = bench_alias(arg))) {
+		ops = ch == '?' && !optopt ? bench_alias(arg) : NULL;
+		/* the command line's targets and providers replace the
+		   file's */
+		if (ch == 't' && !cmd_targets && optind > (int)n_file + 1) {
+			cmd_targets = true;
+			b->n_targets = 0;
+		}
+		if ((ch == 'p' || ops) && !cmd_providers &&
+		    optind > (int)n_file + 1) {
+			cmd_providers = true;
+			popt.n_providers = 0;
+		}
+		if (ops) {
 			rc = cli_set_provider(&popt, ops->name, where, err);
 			continue;
 		}
@@ -183,6 +248,7 @@ enum rv_code bench_options(struct bench *b, int argc, char **argv,
 		case 'r': b->region = optarg; break;
 		case 'j': b->json = true; break;
 		case 'C': rc = rv_http_set_ca_file(optarg, err); break;
+		case 'F': break;	/* read first (bench_config) */
 		case 'h': *help = true; break;
 		default:
 			rc = rv_errf(err, RV_ERR_USAGE, "%s '%s'",
@@ -190,6 +256,9 @@ enum rv_code bench_options(struct bench *b, int argc, char **argv,
 				     "unknown option", arg);
 		}
 	}
+	/* a bad value from the file: say where it came from */
+	if (rc != RV_OK && optind <= (int)n_file + 1 && n_file)
+		rv_err_prefix(err, "'%s'", path);
 	if (rc == RV_OK && optind < argc)
 		rc = rv_errf(err, RV_ERR_USAGE, "unexpected argument '%s'",
 			     argv[optind]);
@@ -201,5 +270,6 @@ enum rv_code bench_options(struct bench *b, int argc, char **argv,
 	for (size_t i = 0; i < popt.n_providers; i++)
 		b->providers[i] = popt.providers[i];
 	b->n_providers = popt.n_providers;
+	free(all);
 	return rc;
 }

@@ -157,6 +157,27 @@ bool cli_status_allowed(const struct cli_options *opt, const char *status);
 enum rv_code cli_config_load(struct cli_options *opt, const char *path,
 			     struct rv_err *err);
 
+/*
+ * A subcommand's configuration file (`runeval bench --config FILE`): the
+ * same YAML shape, its keys the long options of keys (getopt's table,
+ * ended by a zeroed entry), read as the command-line words they stand
+ * for: "--key" "value" for each entry, one pair for each item of a list,
+ * "--key" alone for a flag set to true, nothing for false ("--key=value"
+ * for an optional value, which true and false also set or leave out).  The words
+ * are appended to out (v NULL-terminated, malloc'ed; release with
+ * cli_words_release()).  RV_ERR_USAGE naming the file and line.
+ */
+struct option;
+
+struct cli_words {
+	char **v;
+	size_t n;
+};
+
+enum rv_code cli_config_words(const char *path, const struct option *keys,
+			      struct cli_words *out, struct rv_err *err);
+void cli_words_release(struct cli_words *w);
+
 /* The effective configuration, in the file's shape, secrets redacted;
    values still at their default are comments. */
 void cli_config_print(const struct cli_options *opt, FILE *out);

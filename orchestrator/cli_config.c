@@ -20,6 +20,7 @@
 #include "rv_redact.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <yaml.h>
@@ -174,10 +175,11 @@ static enum rv_code cfg_value(struct cfg_reader *r, const struct cli_opt *o,
 		       "one plain value");
 }
 
-/* One "key: value" of the top mapping. */
-static enum rv_code cfg_entry(struct cfg_reader *r, struct cli_options *opt,
-			      bool *seen, struct rv_err *err)
+/* One "key: value" of the top mapping, into a job's options. */
+static enum rv_code cfg_entry(struct cfg_reader *r, void *arg, bool *seen,
+			      struct rv_err *err)
 {
+	struct cli_options *opt = arg;
 	size_t n, line = cfg_line(r);
 	const struct cli_opt *t = cli_opts(&n);
 	const struct cli_opt *o = cli_opt_find(cfg_scalar(r));
@@ -211,9 +213,15 @@ static enum rv_code cfg_entry(struct cfg_reader *r, struct cli_options *opt,
 	return rc;
 }
 
-/* The top-level mapping, entry by entry. */
+/*
+ * The top-level mapping, entry by entry: entry(r, arg, seen, err) reads
+ * one (r at its key, seen[] free for it to mark keys given).
+ */
 static enum rv_code cfg_document(struct cfg_reader *r,
-				 struct cli_options *opt, struct rv_err *err)
+				 enum rv_code (*entry)(struct cfg_reader *r,
+						       void *arg, bool *seen,
+						       struct rv_err *err),
+				 void *arg, struct rv_err *err)
 {
 	bool seen[CLI_MAX_OPTS] = { false };
 	enum rv_code rc;
@@ -233,7 +241,7 @@ static enum rv_code cfg_document(struct cfg_reader *r,
 			return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: a "
 				       "key must be an option's name", r->path,
 				       cfg_line(r));
-		rc = cfg_entry(r, opt, seen, err);
+		rc = entry(r, arg, seen, err);
 		if (rc != RV_OK)
 			return rc;
 	}
@@ -245,8 +253,12 @@ static enum rv_code cfg_document(struct cfg_reader *r,
 	return rc;
 }
 
-enum rv_code cli_config_load(struct cli_options *opt, const char *path,
-			     struct rv_err *err)
+/* Read path with entry for each key (see cfg_document). */
+static enum rv_code cfg_read(const char *path,
+			     enum rv_code (*entry)(struct cfg_reader *r,
+						   void *arg, bool *seen,
+						   struct rv_err *err),
+			     void *arg, struct rv_err *err)
 {
 	struct cfg_reader r = { .path = path };
 	FILE *f = fopen(path, "rb");
@@ -263,12 +275,116 @@ enum rv_code cli_config_load(struct cli_options *opt, const char *path,
 	rewind(f);
 	yaml_parser_initialize(&r.parser);
 	yaml_parser_set_input_file(&r.parser, f);
-	rc = cfg_document(&r, opt, err);
+	rc = cfg_document(&r, entry, arg, err);
 	if (r.have_ev)
 		yaml_event_delete(&r.ev);
 	yaml_parser_delete(&r.parser);
 	fclose(f);
 	return rc;
+}
+
+enum rv_code cli_config_load(struct cli_options *opt, const char *path,
+			     struct rv_err *err)
+{
+	return cfg_read(path, cfg_entry, opt, err);
+}
+
+struct cfg_words {
+	const struct option *keys;
+	struct cli_words *out;
+};
+
+static void cfg_word(struct cli_words *w, char *word)
+{
+	w->v = rv_xreallocarray(w->v, w->n + 2, sizeof(*w->v));
+	w->v[w->n++] = word;
+	w->v[w->n] = NULL;
+}
+
+/*
+ * "--key" and its value as words: a flag's true is "--key" alone and its
+ * false nothing, an optional value goes as "--key=value".
+ */
+static void cfg_word_pair(struct cfg_words *w, const struct option *o,
+			  const char *value)
+{
+	bool flag = o->has_arg == no_argument;
+
+	if (flag || (o->has_arg == optional_argument &&
+		     (!strcmp(value, "true") || !strcmp(value, "false")))) {
+		if (!strcmp(value, "true"))
+			cfg_word(w->out, rv_xasprintf("--%s", o->name));
+	} else if (o->has_arg == optional_argument) {
+		cfg_word(w->out, rv_xasprintf("--%s=%s", o->name, value));
+	} else {
+		cfg_word(w->out, rv_xasprintf("--%s", o->name));
+		cfg_word(w->out, rv_xstrdup(value));
+	}
+}
+
+/* One "key: value" of the top mapping, as command-line words. */
+static enum rv_code cfg_word_entry(struct cfg_reader *r, void *arg,
+				   bool *seen, struct rv_err *err)
+{
+	struct cfg_words *w = arg;
+	size_t line = cfg_line(r), k = 0;
+	const char *key = cfg_scalar(r);
+	const struct option *o;
+	enum rv_code rc;
+
+	while (w->keys[k].name && strcmp(w->keys[k].name, key))
+		k++;
+	o = &w->keys[k];
+	if (!o->name || k >= CLI_MAX_OPTS)
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: unknown key "
+			       "'%s' (the keys are the command's long "
+			       "options)", r->path, line, key);
+	if (seen[k])
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' is "
+			       "given twice", r->path, line, key);
+	seen[k] = true;
+	if ((rc = cfg_next(r, err)) != RV_OK)
+		return rc;
+	if (r->ev.type == YAML_SEQUENCE_START_EVENT &&
+	    o->has_arg != no_argument) {
+		while ((rc = cfg_next(r, err)) == RV_OK &&
+		       r->ev.type == YAML_SCALAR_EVENT)
+			cfg_word_pair(w, o, cfg_scalar(r));
+		if (rc == RV_OK && r->ev.type != YAML_SEQUENCE_END_EVENT)
+			rc = rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' "
+				     "takes a list of plain values", r->path,
+				     cfg_line(r), o->name);
+		return rc;
+	}
+	if (r->ev.type != YAML_SCALAR_EVENT)
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' takes "
+			       "one plain value%s", r->path, cfg_line(r),
+			       o->name, o->has_arg != no_argument ?
+			       " or a list" : " (true or false)");
+	if (o->has_arg == no_argument && strcmp(cfg_scalar(r), "true") &&
+	    strcmp(cfg_scalar(r), "false"))
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' is "
+			       "true or false, not '%s'", r->path, cfg_line(r),
+			       o->name, cfg_scalar(r));
+	cfg_word_pair(w, o, cfg_scalar(r));
+	return RV_OK;
+}
+
+enum rv_code cli_config_words(const char *path, const struct option *keys,
+			      struct cli_words *out, struct rv_err *err)
+{
+	struct cfg_words w = { keys, out };
+
+	return cfg_read(path, cfg_word_entry, &w, err);
+}
+
+void cli_words_release(struct cli_words *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+	w->v = NULL;
+	w->n = 0;
 }
 
 /* s as a YAML double-quoted scalar, redacted. */

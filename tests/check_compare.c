@@ -398,6 +398,65 @@ START_TEST(test_compare_bench_shapes)
 }
 END_TEST
 
+/* Write text to dir/leaf; its path (malloc'ed). */
+static char *put_file(const char *dir, const char *leaf, const char *text)
+{
+	char *path = rv_xasprintf("%s/%s", dir, leaf);
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/*
+ * Targets from bench's configuration file: one that fails is exit 1,
+ * the command line's replace them (exit 0), and a bad key is exit 2
+ * naming the file and line.
+ */
+static void bench_targets_from_file(const char *tmp, const char *const *env)
+{
+	char *file = put_file(tmp, "bench.yaml", "provider: [bwrap]\n"
+			      "iterations: 1\nsnapshot: false\ntarget:\n"
+			      "  - p95(create) < 0.001ms\n"
+			      "  - success_rate >= 100%\n");
+	char *bad = put_file(tmp, "bad.yaml", "iterations: 1\nwarmups: 2\n");
+	char *o3 = rv_xasprintf("%s/out3", tmp), *o4 = rv_xasprintf("%s/out4",
+								      tmp);
+	const char *const a1[] = { "bench", "--config", file, "--out", o3,
+		NULL };
+	const char *const a2[] = { "bench", "--config", file, "--target",
+		"p95(create) < 30s", "--out", o4, NULL };
+	const char *const a3[] = { "bench", "--provider", "bwrap", "--config",
+		bad, NULL };
+	json_t *b;
+	char *text;
+
+	ck_assert_int_eq(run(tmp, a1, env, &text), 1);
+	ck_assert_msg(strstr(text, "1 of 2 gates failed"), "%s", tail(text));
+	free(text);
+	b = load(o3, "bench.json");
+	ck_assert_uint_eq(json_array_size(json_object_get(b, "targets")), 2);
+	ck_assert_int_eq(rv_json_int(b, "iterations", 0), 1);
+	json_decref(b);
+	ck_assert_int_eq(run(tmp, a2, env, &text), 0);
+	free(text);
+	b = load(o4, "bench.json");
+	ck_assert_uint_eq(json_array_size(json_object_get(b, "targets")), 1);
+	ck_assert_str_eq(json_string_value(json_array_get(
+		json_object_get(b, "targets"), 0)), "p95(create) < 30s");
+	json_decref(b);
+	ck_assert_int_eq(run(tmp, a3, env, &text), 2);
+	ck_assert_msg(strstr(text, "bad.yaml' line 2: unknown key 'warmups'"),
+		      "%s", text);
+	free(text);
+	free(o3);
+	free(o4);
+	free(bad);
+	free(file);
+}
+
 /* A target that fails is exit 1, one that holds exit 0. */
 START_TEST(test_compare_bench_targets)
 {
@@ -435,6 +494,7 @@ START_TEST(test_compare_bench_targets)
 			      text);
 		free(text);
 	}
+	bench_targets_from_file(tmp, env);
 	free(out);
 	free(out2);
 	free(state);

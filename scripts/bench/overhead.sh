@@ -17,6 +17,7 @@ BUILD=${BUILD:-build}
 RUNEVAL=${RUNEVAL:-$BUILD/runeval}
 SEEDS=${SEEDS:-20}
 OUT=${OUT:-$(mktemp -d /tmp/runeval-overhead.XXXXXX)}
+mkdir -p "$OUT"
 export RUNEVAL_STATE_DIR=${RUNEVAL_STATE_DIR:-$OUT/state}
 
 source scripts/bench/dockerd_start.bash
@@ -51,4 +52,5 @@ PY
 # the same with the p50s behind each factor
 awk '/^### Overhead against local/ {on = 1; next}
 	on && /^\|/ {print; t = 1; next} t {exit}' "$OUT/run/report.md"
+echo "load at the end: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "report: $OUT/run/report.md"
