@@ -136,6 +136,9 @@ END_TEST
 
 START_TEST(test_summary_json_has_the_eval)
 {
+	static const char head[] = "1 66 3 1 1 1 evalapp reference 20 "
+		"[0, 2, 5] [7] ['daytona'] ['overhead', 'performance', "
+		"'reliability']\n";
 	char *out = NULL, *sj = rv_xasprintf("%s/summary.json", tmp), *got;
 	char *line;
 
@@ -154,11 +157,8 @@ START_TEST(test_summary_json_has_the_eval)
 		 "print(repr(g['mean_reward']), repr(b['mean_difference']), "
 		 "repr(b['wilcoxon']['p_value']), repr(b['mcnemar']['p_value']), "
 		 "repr(g['pass_at_k']['3']))\n", sj);
-	ck_assert_msg(!strncmp(got, "1 66 3 1 1 1 evalapp reference 20 [0, 2, 5] [7] "
-			       "['daytona'] ['performance', 'reliability']\n",
-			       strlen("1 66 3 1 1 1 evalapp reference 20 [0, 2, 5] [7] "
-				      "['daytona'] ['performance', 'reliability']\n")),
-		      "%s", got);
+	/* overhead: null without local among the inputs, but there */
+	ck_assert_msg(!strncmp(got, head, strlen(head)), "%s", got);
 	line = strchr(got, '\n') + 1;
 	assert_near(strtod(line, &line), want("candidate.mean_reward"), "mean");
 	assert_near(strtod(line, &line), want("paired.mean_difference"), "diff");
