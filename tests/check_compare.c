@@ -264,7 +264,8 @@ START_TEST(test_compare_bwrap_job)
 END_TEST
 
 /* --isolate needs --local; an unknown provider in a list is named; a
-   network restriction needs every provider to support it. */
+   network restriction needs every provider to support it; --keep with
+   --lite names the offline server. */
 START_TEST(test_compare_usage)
 {
 	static const char *const a1[] = { "--daytona", "--isolate", "--seeds",
@@ -273,6 +274,8 @@ START_TEST(test_compare_usage)
 		"--seeds", "1", NULL };
 	static const char *const a3[] = { "--provider", "daytona,docker",
 		"--lite", "--seeds", "1", "--network-block-all", NULL };
+	static const char *const a4[] = { "--provider", "local,e2b",
+		"--lite", "--keep", "--seeds", "1", NULL };
 	struct rr *r = rr_new();
 
 	ck_assert_int_eq(rr_run(r, a1, NULL), 2);
@@ -285,6 +288,11 @@ START_TEST(test_compare_usage)
 	ck_assert_int_eq(rr_run(r, a3, NULL), 2);
 	ck_assert_msg(strstr(r->stderr_text, "provider 'docker' does not "
 			     "support '--network-block-all'"), "%s",
+		      r->stderr_text);
+	/* --keep with --lite names the server of the provider that has
+	   one, not the first provider's (local has none) */
+	ck_assert_int_eq(rr_run(r, a4, NULL), 2);
+	ck_assert_msg(strstr(r->stderr_text, "run e2b-lite yourself"), "%s",
 		      r->stderr_text);
 	rr_free(r);
 }
