@@ -58,6 +58,18 @@ static size_t count_entries(const char *dir, const char *prefix)
 	return n;
 }
 
+/* Write text to dir/leaf; its path (malloc'ed). */
+static char *put_file(const char *dir, const char *leaf, const char *text)
+{
+	char *path = rv_xasprintf("%s/%s", dir, leaf);
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
 /* runeval ARGS with env, output in dir/run.log: the exit status. */
 static int run(const char *dir, const char *const *args,
 	       const char *const *env, char **text)
@@ -306,26 +318,21 @@ END_TEST
 START_TEST(test_compare_providers_from_config)
 {
 	char *tmp = tu_tmpdir();
-	char *file = rv_xasprintf("%s/job.yaml", tmp);
+	char *file = put_file(tmp, "job.yaml",
+			      "provider: [local, bwrap]\nseeds: 2\n");
 	char *saved = rv_xasprintf("%s/saved.yaml", tmp);
 	const char *const a1[] = { "config", "--config", file, NULL };
 	const char *const a2[] = { "config", "--config", saved, NULL };
 	const char *const a3[] = { "config", "--config", file, "--docker",
 		"--provider", "bwrap", NULL };
 	const char *const env[] = { "RUNEVAL_PROVIDER=local,docker", NULL };
-	FILE *f = fopen(file, "w");
 	char *text;
 
-	ck_assert_ptr_nonnull(f);
-	fputs("provider: [local, bwrap]\nseeds: 2\n", f);
-	fclose(f);
 	ck_assert_int_eq(run(tmp, a1, NULL, &text), 0);
 	ck_assert_msg(strstr(text, "\nprovider: \"process,bwrap\"  # file"),
 		      "%s", text);
-	f = fopen(saved, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(strstr(text, "# runeval") ? strstr(text, "# runeval") : text, f);
-	fclose(f);
+	free(put_file(tmp, "saved.yaml", strstr(text, "# runeval") ?
+		      strstr(text, "# runeval") : text));
 	free(text);
 	ck_assert_int_eq(run(tmp, a2, NULL, &text), 0);
 	ck_assert_msg(strstr(text, "provider: \"process,bwrap\""), "%s", text);
@@ -405,18 +412,6 @@ START_TEST(test_compare_bench_shapes)
 	free(tmp);
 }
 END_TEST
-
-/* Write text to dir/leaf; its path (malloc'ed). */
-static char *put_file(const char *dir, const char *leaf, const char *text)
-{
-	char *path = rv_xasprintf("%s/%s", dir, leaf);
-	FILE *f = fopen(path, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
 
 /*
  * Targets from bench's configuration file: one that fails is exit 1,
