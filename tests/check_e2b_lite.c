@@ -279,6 +279,44 @@ START_TEST(test_list_filters_and_pages)
 }
 END_TEST
 
+/*
+ * A sandbox past its timeout is gone for a get as for a list from the
+ * moment it is doomed, as on E2B, not only once its files are removed
+ * (the SDK's conformance check waits for the list, then gets it): a home
+ * of many files keeps the removal long enough to see.
+ */
+START_TEST(test_timed_out_is_gone_for_get)
+{
+	const char *hdrs[] = { "X-API-Key: " TL_KEY, NULL };
+	struct rv_http_response r = RV_HTTP_RESPONSE_INIT;
+	struct e2b_sandbox_info s = { 0 };
+	struct rv_err err = RV_ERR_INIT;
+	bool listed = true;
+	int code = -1;
+	char *path;
+
+	make_sandbox(false, "t", &s);
+	free(sh(&s, "mkdir many && cd many && seq 1 40000 | xargs touch",
+		&code));
+	ck_assert_int_eq(code, 0);
+	ck_assert_msg(e2b_set_timeout(cli, s.id, 1, NULL, &err) == RV_OK,
+		      "%s", err.msg);
+	/* the timeout's tick, and a loaded machine: up to 60 s */
+	for (int i = 0; i < 6000 && listed; i++)
+		if ((listed = count_sandboxes() > 0))
+			usleep(10000);
+	ck_assert(!listed);
+	path = rv_xasprintf("/sandboxes/%s", s.id);
+	ck_assert_msg(raw("GET", path, hdrs, NULL, 0, &r) == 404, "%ld %s",
+		      r.status, r.body.data);
+	ck_assert_msg(strstr(message(&r), "doesn't exist"), "%s",
+		      r.body.data);
+	rv_http_response_release(&r);
+	free(path);
+	e2b_sandbox_info_release(&s);
+}
+END_TEST
+
 /* --- envd and the proxy ------------------------------------------------ */
 
 /* Headers that route to port of sandbox id, then extra (NULL-ended). */
@@ -728,6 +766,7 @@ static Suite *e2b_lite_suite(void)
 	tcase_add_test(tc, test_api_key_strict);
 	tcase_add_test(tc, test_create_rejects_bad_bodies);
 	tcase_add_test(tc, test_list_filters_and_pages);
+	tcase_add_test(tc, test_timed_out_is_gone_for_get);
 	tcase_add_test(tc, test_envd_needs_its_own_token);
 	tcase_add_test(tc, test_proxy_rejects_bad_targets);
 	tcase_add_test(tc, test_envd_rejects_bad_rpc);

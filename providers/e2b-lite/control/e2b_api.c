@@ -12,6 +12,9 @@
 
 #define E2B_DEFAULT_TIMEOUT_S 15	/* the API's default; the SDK's 300 */
 #define E2B_LIST_LIMIT 100
+/* E2B's answer for a sandbox that is not there (a format: its id) */
+#define E2B_NOT_FOUND "sandbox \"%s\" doesn't exist or you don't have " \
+	"access to it"
 
 static json_t *e2b_iso(uint64_t wall_ns)
 {
@@ -263,6 +266,17 @@ static json_t *e2b_metadata_filter(const char *q)
 	return f;
 }
 
+/*
+ * Killed, or past its timeout: gone for E2B's clients (list and get
+ * alike, as on E2B) from the moment it is doomed, not only once its
+ * files are removed.
+ */
+static bool e2b_gone(const struct lite_sandbox *sb)
+{
+	return sb->desired == LITE_DESTROYED ||
+	       sb->state == LITE_DESTROYING || sb->state == LITE_DESTROYED;
+}
+
 static bool e2b_matches(const struct lite_sandbox *sb, const json_t *filter,
 			const char *states)
 {
@@ -270,7 +284,7 @@ static bool e2b_matches(const struct lite_sandbox *sb, const json_t *filter,
 	size_t n = strlen(st);
 	json_t *v;
 
-	if (sb->state == LITE_DESTROYING || sb->state == LITE_DESTROYED)
+	if (e2b_gone(sb))
 		return false;
 	json_object_foreach((json_t *)filter, k, v) {
 		/* rv_json_str would read the dots of "runeval.job" as a path */
@@ -347,7 +361,10 @@ static void e2b_list_v2(struct lite_ctx *c)
 
 static void e2b_get(struct lite_ctx *c)
 {
-	lite_resp_json(c->resp, 200, e2b_listed(c->l, c->sb, true));
+	if (e2b_gone(c->sb))
+		lite_fail(c, 404, E2B_NOT_FOUND, c->sb->id);
+	else
+		lite_resp_json(c->resp, 200, e2b_listed(c->l, c->sb, true));
 }
 
 static void e2b_kill(struct lite_ctx *c)
@@ -445,6 +462,5 @@ void e2b_api_handle(struct lite *l, const struct lite_api_req *req,
 		    struct lite_api_resp *resp)
 {
 	lite_route_run(l, e2b_routes, sizeof(e2b_routes) /
-		       sizeof(e2b_routes[0]), "sandbox \"%s\" doesn't exist or "
-		       "you don't have access to it", req, resp);
+		       sizeof(e2b_routes[0]), E2B_NOT_FOUND, req, resp);
 }
