@@ -22,45 +22,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void assert_ran_clean(const struct world *w, const struct rr *r,
-			     int want_status)
-{
-	ck_assert_msg(r->status == want_status, "exit %d, want %d; stderr:\n%s",
-		      r->status, want_status, r->stderr_text);
-	ck_assert_ptr_nonnull(r->result);
-	ck_assert_uint_eq(world_left(w), 0);
-	ck_assert_int_eq(world_journals(w), 0);
-}
-
 /* The headline: the bundled task app, every phase timed. */
 START_TEST(test_daytona_bundled_five_seeds)
 {
-	static const char *const phases[] = { "provision", "upload",
-		"install", "start", "preview", "health", "rollouts",
-		"rollout", "teardown", NULL };
-	const char *args[] = { "--daytona", "--seeds", "5", NULL };
 	struct world w;
-	struct rr *r = rr_new();
-	json_t *env;
+	struct rr *r;
 	char *log;
 
 	world_start(&w, NULL);
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 0);
-	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
-	rr_assert_phases(r, phases, "daytona");
-	/* the create is in the attempt log */
-	ck_assert_ptr_nonnull(json_object_get(rr_first_span(r, "provision"),
-					      "attempt_log"));
-	env = json_object_get(r->result, "environment");
-	ck_assert_str_eq(json_string_value(json_object_get(env, "mode")),
-			 "sandbox");
-	ck_assert_str_eq(json_string_value(json_object_get(env, "api_url")),
-			 w.lite.api_url);
+	r = sbx_run_headline(&w.sbx, "daytona", w.lite.api_url, &log);
 	/* the app's output, followed over the WebSocket */
-	log = rv_xasprintf("%s/sandbox-%s/taskapp.log", r->out,
-			   json_string_value(json_object_get(
-				   rr_first_span(r, "health"), "sandbox")));
 	ck_assert_msg(access(log, R_OK) == 0, "no %s", log);
 	free(log);
 	rr_free(r);
@@ -76,9 +47,9 @@ START_TEST(test_daytona_foreign_language_app)
 			       "--start", "exec python3 app.py", NULL };
 
 	world_start(&w, NULL);
-	args[4] = w.pyapp;
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 0);
+	args[4] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
+	sbx_assert_ran_clean(&w.sbx, r, 0);
 	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
 	rr_free(r);
 	world_stop(&w);
@@ -106,9 +77,9 @@ START_TEST(test_daytona_setup_failure_keeps_its_output)
 	char path[512] = "";
 
 	world_start(&w, NULL);
-	args[4] = w.pyapp;
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 3);
+	args[4] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
+	sbx_assert_ran_clean(&w.sbx, r, 3);
 	ck_assert_msg(strstr(r->stderr_text, "setup command") &&
 		      strstr(r->stderr_text, "failed with exit 7") &&
 		      strstr(r->stderr_text, "/setup.log): ERROR: could not "
@@ -150,9 +121,9 @@ START_TEST(test_daytona_forty_seeds_four_sandboxes)
 	int provisions = 0;
 
 	world_start(&w, NULL);
-	args[6] = w.pyapp;
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 0);
+	args[6] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
+	sbx_assert_ran_clean(&w.sbx, r, 0);
 	ck_assert_int_eq((int)rr_summary_num(r, "completed"), 40);
 	rs = json_object_get(r->result, "rollouts");
 	/* work stealing: every rollout names a sandbox that came up; how
@@ -204,8 +175,8 @@ START_TEST(test_daytona_unreachable_inference_is_a_pipeline_failure)
 	char *path, *text;
 
 	world_start(&w, NULL);
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 4);
+	rr_run(r, args, w.sbx.env);
+	sbx_assert_ran_clean(&w.sbx, r, 4);
 	ck_assert_str_eq(json_string_value(json_object_get(rr_rollout(r, 0),
 		"status")), "network_error");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
@@ -274,8 +245,8 @@ START_TEST(test_daytona_survives_429_and_5xx)
 	size_t i;
 
 	world_start(&w, faults);
-	args[6] = w.pyapp;
-	rr_run(r, args, w.env);
+	args[6] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
 	/* rollouts through the proxy may meet a 5xx; the job completes */
 	ck_assert_msg(r->status == 0 || r->status == 1, "exit %d: %s",
 		      r->status, r->stderr_text);
@@ -307,8 +278,8 @@ START_TEST(test_daytona_error_state_is_clear_and_clean)
 	struct rr *r = rr_new();
 
 	world_start(&w, faults);
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 3);
+	rr_run(r, args, w.sbx.env);
+	sbx_assert_ran_clean(&w.sbx, r, 3);
 	ck_assert_msg(strstr(r->stderr_text, "provision") &&
 		      strstr(r->stderr_text, "state 'error'"), "%s",
 		      r->stderr_text);
@@ -327,9 +298,9 @@ START_TEST(test_daytona_health_waits_out_preview_502)
 	json_t *h;
 
 	world_start(&w, faults);
-	args[4] = w.pyapp;
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 0);
+	args[4] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
+	sbx_assert_ran_clean(&w.sbx, r, 0);
 	h = rr_first_span(r, "health");
 	ck_assert_int_gt(json_integer_value(json_object_get(h, "attempts")),
 			 3);
@@ -352,8 +323,8 @@ START_TEST(test_daytona_stuck_sandbox_times_out)
 	json_t *p;
 
 	world_start(&w, faults);
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 3);
+	rr_run(r, args, w.sbx.env);
+	sbx_assert_ran_clean(&w.sbx, r, 3);
 	ck_assert_msg(strstr(r->stderr_text, "not started after"), "%s",
 		      r->stderr_text);
 	p = rr_first_span(r, "provision");
@@ -373,31 +344,15 @@ static void interrupt_during(const char *phase, const char *const *faults,
 {
 	const char *args[] = { "--daytona", "--seeds", "3", "-v", "--app",
 			       NULL, "--start", NULL, NULL };
-	char *needle = rv_xasprintf("debug: %s ...", phase);
 	char *start = rv_xasprintf("exec python3 app.py --rollout-delay %s",
 				   delay);
 	struct world w;
-	struct rr *r = rr_new();
-	pid_t pid;
 
 	world_start(&w, faults);
-	args[5] = w.pyapp;
+	args[5] = w.sbx.pyapp;
 	args[7] = start;
-	pid = rr_start(r, args, w.env);
-	ck_assert_msg(rr_wait_for_text(r->stderr_path, needle, 20000),
-		      "runeval never reached '%s'", phase);
-	kill(pid, SIGINT);
-	if (twice) {
-		usleep(100000);
-		kill(pid, SIGINT);
-	}
-	rr_wait(r, pid, 60);
-	assert_ran_clean(&w, r, 130);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
-		r->result, "job"), "status")), "interrupted");
-	free(needle);
+	sbx_interrupt_during(&w.sbx, args, phase, 20000, twice);
 	free(start);
-	rr_free(r);
 	world_stop(&w);
 }
 
@@ -423,7 +378,6 @@ START_TEST(test_daytona_sigint_during_rollouts)
 }
 END_TEST
 
-/* `runeval reap ARGS...` with the world's env; returns the exit status. */
 /* kill -9 in the middle of the rollouts, then `runeval reap`. */
 START_TEST(test_daytona_kill9_then_reap)
 {
@@ -436,29 +390,29 @@ START_TEST(test_daytona_kill9_then_reap)
 	pid_t pid;
 
 	world_start(&w, NULL);
-	args[7] = w.pyapp;
-	pid = rr_start(r, args, w.env);
+	args[7] = w.sbx.pyapp;
+	pid = rr_start(r, args, w.sbx.env);
 	ck_assert(rr_wait_for_text(r->stderr_path, "debug: rollouts ...", 20000));
 	usleep(200000);
 	kill(pid, SIGKILL);
 	rr_wait(r, pid, 10);
 	ck_assert_int_eq(r->status, 128 + SIGKILL);
 	ck_assert_uint_eq(world_left(&w), 2);
-	ck_assert_int_eq(world_journals(&w), 1);
+	ck_assert_int_eq(sbx_world_journals(&w.sbx), 1);
 	/* what a job killed before its first create left, by an older
 	   runeval that made its journal at once: an empty file */
-	empty = rv_xasprintf("%s/jobs/20260101T000000Z-dead00.jsonl", w.state);
+	empty = rv_xasprintf("%s/jobs/20260101T000000Z-dead00.jsonl", w.sbx.state);
 	fclose(fopen(empty, "w"));
 
 	/* each sandbox is in the journal and listed by label: once each */
-	ck_assert_int_eq(world_reap(&w, "--dry-run", NULL, &out), 0);
+	ck_assert_int_eq(sbx_world_reap(&w.sbx, "--dry-run", NULL, &out), 0);
 	ck_assert_msg(strstr(out, "would delete"), "%s", out);
 	ck_assert_msg(strstr(out, "reap: 2 found, 0 deleted"), "%s", out);
 	free(out);
 	ck_assert_uint_eq(world_left(&w), 2);
 	ck_assert_int_eq(access(empty, F_OK), 0);	/* a dry run */
 
-	ck_assert_int_eq(world_reap(&w, NULL, NULL, &out), 0);
+	ck_assert_int_eq(sbx_world_reap(&w.sbx, NULL, NULL, &out), 0);
 	ck_assert_msg(strstr(out, "reap: 2 found, 2 deleted"), "%s", out);
 	ck_assert_msg(strstr(out, "removed ") && strstr(out, "dead00.jsonl"),
 		      "%s", out);
@@ -466,7 +420,7 @@ START_TEST(test_daytona_kill9_then_reap)
 	ck_assert_int_eq(access(empty, F_OK), -1);
 	free(empty);
 	ck_assert_uint_eq(world_left(&w), 0);
-	ck_assert_int_eq(world_journals(&w), 0);
+	ck_assert_int_eq(sbx_world_journals(&w.sbx), 0);
 	rr_free(r);
 	world_stop(&w);
 }
@@ -499,8 +453,8 @@ START_TEST(test_daytona_keep_then_reap_job)
 	char *token, *out, *log, *logtext, *jobarg, *resfile;
 
 	world_start(&w, NULL);
-	args[5] = w.pyapp;
-	rr_run(r, args, w.env);
+	args[5] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
 	ck_assert_msg(r->status == 0, "%s", r->stderr_text);
 	ck_assert_ptr_nonnull(strstr(r->stderr_text, "kept"));
 	/* a curl line that works once the variables are set: header names,
@@ -529,17 +483,17 @@ START_TEST(test_daytona_keep_then_reap_job)
 
 	/* a plain reap leaves a kept sandbox alone (journal and label: one
 	   sandbox, counted once); --job names it */
-	ck_assert_int_eq(world_reap(&w, NULL, NULL, &out), 0);
+	ck_assert_int_eq(sbx_world_reap(&w.sbx, NULL, NULL, &out), 0);
 	ck_assert_msg(strstr(out, "reap: 1 found, 0 deleted, 0 already gone, "
 			     "1 skipped"), "%s", out);
 	free(out);
 	ck_assert_uint_eq(world_left(&w), 1);
 	jobarg = rv_xasprintf("--job=%s", job);
-	ck_assert_int_eq(world_reap(&w, jobarg, NULL, &out), 0);
+	ck_assert_int_eq(sbx_world_reap(&w.sbx, jobarg, NULL, &out), 0);
 	ck_assert_msg(strstr(out, "1 deleted"), "%s", out);
 	free(out);
 	ck_assert_uint_eq(world_left(&w), 0);
-	ck_assert_int_eq(world_journals(&w), 0);
+	ck_assert_int_eq(sbx_world_journals(&w.sbx), 0);
 	free(jobarg);
 	free(resfile);
 	free(log);
@@ -558,7 +512,8 @@ START_TEST(test_daytona_lifecycle_command)
 
 	world_start(&w, NULL);
 	{
-		const char *env[] = { w.env[0], w.env[1], w.env[2], NULL };
+		const char *env[] = { w.sbx.env[0], w.sbx.env[1],
+				      w.sbx.env_state, NULL };
 
 		rr_assert_lifecycle(args, env, w.lite.dir);
 	}
@@ -577,9 +532,9 @@ START_TEST(test_daytona_rejected_and_unreachable)
 	uint64_t t0;
 
 	world_start(&w, NULL);
-	w.env[1] = "DAYTONA_API_KEY=not-the-key";
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 3);
+	w.sbx.env[1] = "DAYTONA_API_KEY=not-the-key";
+	rr_run(r, args, w.sbx.env);
+	sbx_assert_ran_clean(&w.sbx, r, 3);
 	ck_assert_msg(strstr(r->stderr_text, "HTTP 401"), "%s",
 		      r->stderr_text);
 	rr_free(r);
@@ -587,14 +542,14 @@ START_TEST(test_daytona_rejected_and_unreachable)
 	r = rr_new();
 	snprintf(url, sizeof(url), "DAYTONA_API_URL=http://127.0.0.1:%d/api",
 		 tu_free_port());
-	w.env[0] = url;
+	w.sbx.env[0] = url;
 	t0 = rv_now_ns();
-	rr_run(r, args, w.env);
+	rr_run(r, args, w.sbx.env);
 	ck_assert_int_eq(r->status, 3);
 	ck_assert_uint_lt(rv_now_ns() - t0, 10 * RV_NS_PER_SEC);
 	ck_assert_msg(strstr(r->stderr_text, "cannot create sandbox"), "%s",
 		      r->stderr_text);
-	ck_assert_int_eq(world_journals(&w), 0);
+	ck_assert_int_eq(sbx_world_journals(&w.sbx), 0);
 	rr_free(r);
 	world_stop(&w);
 }
