@@ -112,7 +112,7 @@ enum rv_code job_rollouts(struct job_shard *sh)
 		.concurrency = opt->concurrency,
 		.timeout_ms = (long)(opt->timeout_s * 1000.0),
 		.cancel = &signals_stop, .wake_fd = signals_fd(),
-		.spans = &sh->spans, .sandbox = sh->label, .run = job->run,
+		.sandbox = sh->label, .run = job->run,
 		.sched = &job->sched, .proxied = job_sandboxed(job),
 		.alive = job_app_alive, .alive_arg = sh,
 		.on_done = job_on_rollout, .on_done_arg = job,

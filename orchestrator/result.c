@@ -16,6 +16,7 @@
 #include "rv_json.h"
 #include "rv_redact.h"
 #include "spans.h"
+#include "timeline.h"
 #include "summary.h"
 
 #include <math.h>
@@ -399,19 +400,25 @@ static bool result_span_text(struct result_out *o,
 	return true;
 }
 
+/* The job's timeline: its phase spans and a span per rollout try. */
 static bool result_spans(struct result_out *o, const struct job_outcome *job)
 {
 	struct rv_buf b = RV_BUF_INIT;
-	bool ok = fputs(",\n  \"spans\": [", o->f) >= 0;
+	struct timeline t;
+	const struct span *sp;
+	bool ok = fputs(",\n  \"spans\": [", o->f) >= 0, any = false;
 
-	for (size_t i = 0; i < job->spans->n && ok; i++) {
+	timeline_init(&t, job->spans, job->rollouts, job->n_rollouts);
+	while (ok && (sp = timeline_next(&t))) {
 		rv_buf_reset(&b);
-		rv_buf_adds(&b, i ? ",\n    " : "\n    ");
-		ok = result_span_text(o, job, &job->spans->v[i], &b) &&
+		rv_buf_adds(&b, any ? ",\n    " : "\n    ");
+		ok = result_span_text(o, job, sp, &b) &&
 			fwrite(b.data, 1, b.len, o->f) == b.len;
+		any = true;
 	}
+	timeline_release(&t);
 	rv_buf_release(&b);
-	return ok && fputs(job->spans->n ? "\n  ]" : "]", o->f) >= 0;
+	return ok && fputs(any ? "\n  ]" : "]", o->f) >= 0;
 }
 
 /* "  "rollouts": [ one compact line each ]", written as text. */

@@ -35,7 +35,6 @@
 
 #include "rv_err.h"
 
-struct spans;
 struct rv_http_pool;
 
 /*
@@ -77,6 +76,7 @@ enum rollout_transport {
 /* An earlier try of a rollout (the last one is the record itself). */
 struct rollout_try {
 	char sandbox[64];
+	uint64_t start_ns;	/* monotonic; 0 when made by an earlier run */
 	double ms;		/* NAN when unknown */
 	long http_status;	/* 0 when no answer */
 	char *error;		/* one line, redacted */
@@ -127,8 +127,7 @@ struct rollouts_config {
 	long timeout_ms;		/* per rollout */
 	const volatile int *cancel;	/* stop dispatch, cancel in flight */
 	int wake_fd;			/* readable when cancel is set; -1 */
-	struct spans *spans;		/* one "rollout" span each, or NULL */
-	const char *sandbox;		/* label for the spans */
+	const char *sandbox;		/* where the records say they ran */
 	unsigned run;			/* recorded in each record run here */
 	struct seedq *sched;		/* the job's queue */
 	bool proxied;			/* a provider's proxy is in front:

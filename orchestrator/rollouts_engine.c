@@ -8,9 +8,7 @@
 #include "rv_clock.h"
 #include "rv_http.h"
 #include "rv_json.h"
-#include "rv_phase.h"
 #include "seedq.h"
-#include "spans.h"
 
 #include <curl/curl.h>
 #include <math.h>
@@ -100,6 +98,7 @@ static void rollout_keep_try(struct rollout *r)
 				    sizeof(*r->tries));
 	t = &r->tries[r->n_tries++];
 	memcpy(t->sandbox, r->sandbox, sizeof(t->sandbox));
+	t->start_ns = r->start_ns;
 	t->ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
 	t->http_status = r->http_status;
 	t->error = r->error;
@@ -171,10 +170,6 @@ static void rollouts_close(struct rollouts_run *run, struct rollout_slot *sl,
 	sl->body = NULL;
 	sl->r = NULL;
 	run->inflight--;
-	if (cfg->spans)
-		spans_add(cfg->spans, rv_phase_name(RV_PHASE_ROLLOUT),
-			  cfg->sandbox, r->seed, r->start_ns, r->end_ns, r->ok,
-			  1, r->error);
 	/* after this, a record given back may already be another's */
 	v = seedq_finish(cfg->sched, sl->idx, v);
 	if (v == SEEDQ_DONE && cfg->on_done)
