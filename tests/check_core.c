@@ -181,6 +181,28 @@ START_TEST(test_json_paths_and_errors)
 }
 END_TEST
 
+/* Numbers written as text are jansson's, byte for byte (hyperfine.json
+   was jansson's and is now text: "2e-6", not "2e-06"). */
+START_TEST(test_json_add_num_is_janssons)
+{
+	static const double v[] = { 0, 1, -2.5, 2e-6, 1e20, 1.5e-300, 123456.789,
+				    1e-5 / 3, 42e100, -7e-10 };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		struct rv_buf b = RV_BUF_INIT;
+		json_t *j = json_real(v[i]);
+		char *want = json_dumps(j, JSON_ENCODE_ANY |
+					JSON_REAL_PRECISION(12));
+
+		rv_json_add_num(&b, v[i]);
+		ck_assert_str_eq(b.data, want);
+		free(want);
+		json_decref(j);
+		rv_buf_release(&b);
+	}
+}
+END_TEST
+
 START_TEST(test_json_write_file_roundtrip)
 {
 	struct rv_err err = RV_ERR_INIT;
@@ -539,6 +561,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_log_never_prints_a_secret);
 	tcase_add_test(tc, test_json_paths_and_errors);
 	tcase_add_test(tc, test_json_write_file_roundtrip);
+	tcase_add_test(tc, test_json_add_num_is_janssons);
 	tcase_add_test(tc, test_backoff_is_bounded);
 	tcase_add_test(tc, test_clock_monotonic_and_iso);
 	tcase_add_test(tc, test_dl_loads_and_explains);

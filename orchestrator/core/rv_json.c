@@ -232,7 +232,7 @@ void rv_json_add_str(struct rv_buf *b, const char *s)
 
 void rv_json_add_num(struct rv_buf *b, double v)
 {
-	char num[40];
+	char num[40], *e;
 	int n;
 
 	if (!isfinite(v)) {
@@ -240,6 +240,15 @@ void rv_json_add_num(struct rv_buf *b, double v)
 		return;
 	}
 	n = snprintf(num, sizeof(num), "%.12g", v);
+	e = strchr(num, 'e');
+	if (e) {	/* jansson's exponent: "2e-6", "1e20", not "2e-06" */
+		char *d = e + 1 + (e[1] == '-'), *z = e + 2;
+
+		while (*z == '0' && z[1])
+			z++;
+		memmove(d, z, strlen(z) + 1);
+		n = (int)strlen(num);
+	}
 	rv_buf_add(b, num, (size_t)n);
 	if (!strpbrk(num, ".e"))
 		rv_buf_add(b, ".0", 2);
