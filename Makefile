@@ -1,6 +1,7 @@
 # runeval: one plain Makefile.
 #
-#   make                 build runeval, taskapp and daytona-lite into build/
+#   make                 build runeval, taskapp, daytona-lite and e2b-lite
+#                        into build/
 #   make test            build and run every test suite
 #   make SAN=1 test      the same under AddressSanitizer + UBSan (build-san/)
 #   make valgrind        the unit suites under valgrind
@@ -97,16 +98,20 @@ RUNNER_SRC := $(filter-out orchestrator/main.c, $(wildcard orchestrator/*.c))
 PROVIDER_SRC := $(wildcard providers/*.c)
 # The sandbox back-ends runeval links: one folder each (README "Adding a
 # provider").  Each sees only the core, provider.h/remote.h and itself.
-BACKENDS := process daytona docker
+BACKENDS := process daytona docker e2b
 BACKEND_SRC := $(foreach b,$(BACKENDS),$(wildcard providers/$(b)/*.c))
 LITEBASE_SRC := $(wildcard providers/lite/*.c)
+LITEDAEMON_SRC := $(wildcard providers/lite/daemon/*.c)
 CONTROL_SRC := $(wildcard providers/daytona-lite/control/*.c)
 TOOLBOX_SRC := $(wildcard providers/daytona-lite/toolbox/*.c)
+E2BCONTROL_SRC := $(wildcard providers/e2b-lite/control/*.c)
+ENVD_SRC := $(wildcard providers/e2b-lite/envd/*.c)
 MODES_SRC := $(wildcard modes/*.c)
 ORCH_SRC := $(RUNNER_SRC) $(REPORT_SRC) $(PROVIDER_SRC) $(BACKEND_SRC) \
 	$(MODES_SRC)
 TASKAPP_SRC := $(filter-out taskapp/main.c, $(wildcard taskapp/*.c))
-LITE_SRC := $(LITEBASE_SRC) $(CONTROL_SRC) $(TOOLBOX_SRC)
+LITE_SRC := $(CONTROL_SRC) $(TOOLBOX_SRC)
+E2BLITE_SRC := $(E2BCONTROL_SRC) $(ENVD_SRC)
 TEST_SRC := $(wildcard tests/check_*.c)
 TEST_HELPER_SRC := $(filter-out $(TEST_SRC), $(wildcard tests/*.c))
 
@@ -117,13 +122,20 @@ INC_PROVIDER := $(INC_CORE) -Iproviders
 INC_MODES := $(INC_PROVIDER) -Imodes
 INC_RUNNER := $(INC_REPORT) $(INC_MODES) -Iorchestrator
 INC_LITEBASE := $(INC_CORE) -Iproviders/lite
+INC_LITEDAEMON := $(INC_LITEBASE) -Iproviders/lite/daemon
 INC_CONTROL := $(INC_LITEBASE) -Iproviders/daytona-lite/control
-INC_TOOLBOX := $(INC_LITEBASE) -Iproviders/daytona-lite/toolbox
-INC_LITEMAIN := $(INC_CONTROL) -Iproviders/daytona-lite/toolbox
+INC_TOOLBOX := $(INC_LITEDAEMON) -Iproviders/daytona-lite/toolbox
+INC_LITEMAIN := $(INC_CONTROL) -Iproviders/lite/daemon \
+	-Iproviders/daytona-lite/toolbox
+INC_E2BCONTROL := $(INC_LITEBASE) -Iproviders/e2b-lite/control
+INC_ENVD := $(INC_LITEDAEMON) -Iproviders/e2b-lite/envd
+INC_E2BMAIN := $(INC_E2BCONTROL) -Iproviders/e2b-lite/envd
 INC_TASKAPP := $(INC_CORE) -Itaskapp
 INC_ALL := $(INC_RUNNER) $(BACKENDS:%=-Iproviders/%) \
-	-Iproviders/lite -Iproviders/daytona-lite/control \
-	-Iproviders/daytona-lite/toolbox -Itaskapp -Itests
+	-Iproviders/lite -Iproviders/lite/daemon \
+	-Iproviders/daytona-lite/control -Iproviders/daytona-lite/toolbox \
+	-Iproviders/e2b-lite/control -Iproviders/e2b-lite/envd -Itaskapp \
+	-Itests
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -136,20 +148,28 @@ $(foreach b,$(BACKENDS),$(eval $(call obj,$(wildcard providers/$(b)/*.c)): \
 	INC := $(INC_PROVIDER) -Iproviders/$(b)))
 $(call obj,$(MODES_SRC)): INC := $(INC_MODES)
 $(call obj,$(LITEBASE_SRC)): INC := $(INC_LITEBASE)
+$(call obj,$(LITEDAEMON_SRC)): INC := $(INC_LITEDAEMON)
 $(call obj,$(CONTROL_SRC)): INC := $(INC_CONTROL)
 $(call obj,$(TOOLBOX_SRC)): INC := $(INC_TOOLBOX)
 $(call obj,providers/daytona-lite/main.c): INC := $(INC_LITEMAIN)
+$(call obj,$(E2BCONTROL_SRC)): INC := $(INC_E2BCONTROL)
+$(call obj,$(ENVD_SRC)): INC := $(INC_ENVD)
+$(call obj,providers/e2b-lite/main.c): INC := $(INC_E2BMAIN)
 $(call obj,$(TASKAPP_SRC) taskapp/main.c): INC := $(INC_TASKAPP)
 $(call obj,$(TEST_SRC) $(TEST_HELPER_SRC)): INC := $(INC_ALL)
 
 LIBCORE := $(BUILD)/libcore.a
 LIBORCH := $(BUILD)/liborch.a
 LIBTASKAPP := $(BUILD)/libtaskapp.a
+LIBLITEBASE := $(BUILD)/liblitebase.a
 LIBLITE := $(BUILD)/liblite.a
+LIBE2BLITE := $(BUILD)/libe2blite.a
 LIBTESTHELP := $(BUILD)/libtesthelp.a
-ALL_LIBS := $(LIBORCH) $(LIBTASKAPP) $(LIBLITE) $(LIBCORE)
+ALL_LIBS := $(LIBORCH) $(LIBTASKAPP) $(LIBLITE) $(LIBE2BLITE) $(LIBLITEBASE) \
+	$(LIBCORE)
 
-BINS := $(BUILD)/runeval $(BUILD)/taskapp $(BUILD)/daytona-lite
+BINS := $(BUILD)/runeval $(BUILD)/taskapp $(BUILD)/daytona-lite \
+	$(BUILD)/e2b-lite
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 MAN_PAGES := $(patsubst docs/man/%.1.in,$(BUILD)/man/%.1,\
@@ -174,7 +194,9 @@ endef
 $(eval $(call make_lib,$(LIBCORE),$(CORE_SRC)))
 $(eval $(call make_lib,$(LIBORCH),$(ORCH_SRC)))
 $(eval $(call make_lib,$(LIBTASKAPP),$(TASKAPP_SRC)))
+$(eval $(call make_lib,$(LIBLITEBASE),$(LITEBASE_SRC) $(LITEDAEMON_SRC)))
 $(eval $(call make_lib,$(LIBLITE),$(LITE_SRC)))
+$(eval $(call make_lib,$(LIBE2BLITE),$(E2BLITE_SRC)))
 $(eval $(call make_lib,$(LIBTESTHELP),$(TEST_HELPER_SRC)))
 
 $(BUILD)/runeval: $(call obj,orchestrator/main.c) $(LIBORCH) $(LIBCORE)
@@ -183,7 +205,12 @@ $(BUILD)/runeval: $(call obj,orchestrator/main.c) $(LIBORCH) $(LIBCORE)
 $(BUILD)/taskapp: $(call obj,taskapp/main.c) $(LIBTASKAPP) $(LIBCORE)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/daytona-lite: $(call obj,providers/daytona-lite/main.c) $(LIBLITE) $(LIBCORE)
+$(BUILD)/daytona-lite: $(call obj,providers/daytona-lite/main.c) $(LIBLITE) \
+		$(LIBLITEBASE) $(LIBCORE)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/e2b-lite: $(call obj,providers/e2b-lite/main.c) $(LIBE2BLITE) \
+		$(LIBLITEBASE) $(LIBCORE)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBTESTHELP) $(ALL_LIBS)
@@ -247,13 +274,19 @@ LAYER_FORBIDDEN := INC_PROVIDER:job.h INC_PROVIDER:mode.h \
 	INC_CORE:provider.h INC_CORE:job.h INC_REPORT:job.h \
 	INC_REPORT:provider.h INC_TASKAPP:provider.h INC_TASKAPP:job.h \
 	INC_LITEBASE:provider.h INC_CONTROL:job.h INC_TOOLBOX:lite_api.h \
-	INC_CONTROL:toolbox_http.h
+	INC_CONTROL:toolbox_http.h INC_LITEBASE:toolbox_srv.h \
+	INC_E2BCONTROL:toolbox_http.h INC_E2BCONTROL:lite_api.h \
+	INC_CONTROL:e2b_lite.h INC_ENVD:e2b_lite.h INC_TOOLBOX:envd.h \
+	INC_ENVD:toolbox.h
 HEADER_SETS := orchestrator/core:INC_CORE orchestrator/report:INC_REPORT \
 	orchestrator:INC_RUNNER providers:INC_PROVIDER \
 	$(BACKENDS:%=providers/%:INC_PROVIDER) \
 	modes:INC_MODES providers/lite:INC_LITEBASE \
+	providers/lite/daemon:INC_LITEDAEMON \
 	providers/daytona-lite/control:INC_CONTROL \
-	providers/daytona-lite/toolbox:INC_TOOLBOX taskapp:INC_TASKAPP
+	providers/daytona-lite/toolbox:INC_TOOLBOX \
+	providers/e2b-lite/control:INC_E2BCONTROL \
+	providers/e2b-lite/envd:INC_ENVD taskapp:INC_TASKAPP
 check-headers:
 	$(Q)n=0; $(foreach s,$(HEADER_SETS),\
 		for h in $(word 1,$(subst :, ,$(s)))/*.h; do \
@@ -272,7 +305,8 @@ boundaries)"
 
 install: all bundle
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
-	install -m 755 $(BUILD)/runeval $(BUILD)/daytona-lite $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/runeval $(BUILD)/daytona-lite $(BUILD)/e2b-lite \
+		$(DESTDIR)$(BINDIR)/
 	install -m 755 $(BUILD)/taskapp $(DESTDIR)$(BINDIR)/runeval-taskapp
 	rm -rf $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle
 	cp -a $(BUILD)/taskapp-bundle $(DESTDIR)$(LIBEXECDIR)/taskapp-bundle

@@ -322,8 +322,8 @@ static enum rv_code cli_validate(struct cli_options *opt, struct rv_err *err)
 		return rc;
 	if (opt->lite && !provider_find(opt->provider)->offline_server)
 		return rv_errf(err, RV_ERR_USAGE, "'--lite' needs a provider "
-			       "with an offline server (e.g. '--daytona'), not "
-			       "'%s'", opt->provider);
+			       "with an offline server (e.g. '--daytona', "
+			       "'--e2b'), not '%s'", opt->provider);
 	if (cli_both_seed_forms(opt))
 		return rv_errf(err, RV_ERR_USAGE, "give one of '--seeds' and "
 			       "'--seed-list', not both");
@@ -335,8 +335,9 @@ static enum rv_code cli_validate(struct cli_options *opt, struct rv_err *err)
 	if (opt->lite && opt->keep)
 		return rv_errf(err, RV_ERR_USAGE, "'--keep' with '--lite': the "
 			       "server stops with the job and its sandboxes "
-			       "with it; to keep sandboxes, run daytona-lite "
-			       "yourself and point DAYTONA_API_URL at it");
+			       "with it; to keep sandboxes, run %s yourself "
+			       "and point runeval at the API it prints",
+			       provider_find(opt->provider)->offline_server);
 	if (opt->no_out && opt->out_dir)
 		return rv_errf(err, RV_ERR_USAGE, "'--no-out' and '--out' "
 			       "contradict each other");

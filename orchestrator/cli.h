@@ -79,6 +79,7 @@ struct cli_options {
 	struct cli_list allow_status;	/* --allow-status NAME[,NAME] */
 	double junit_fail_below;	/* NAN: reward-0 rollouts pass */
 	bool prom_strict;		/* metrics.prom promtool-clean */
+	bool no_step_summary;		/* not to $GITHUB_STEP_SUMMARY */
 	unsigned concurrency;
 	const char *policy;
 	const char *model;		/* NULL = the task app's default */

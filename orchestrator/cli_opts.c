@@ -174,6 +174,9 @@ static const struct cli_opt cli_table[] = {
 	  "replaced)" },
 	{ "no-out", 0, CLI_FLAG, F(no_out), 0, 0, 0, NULL, G_OUT,
 	  "keep no results directory: stdout only (for hyperfine, scripts)" },
+	{ "no-step-summary", 0, CLI_FLAG, F(no_step_summary), 0, 0, 0, NULL,
+	  G_OUT, "do not append report.md to $GITHUB_STEP_SUMMARY (let a "
+	  "'runeval report --step-summary' step write it)" },
 	{ "json", 0, CLI_FLAG, F(json), 0, 0, 0, NULL, G_OUT,
 	  "print result.json on stdout (tables to stderr)" },
 	{ "no-progress", 0, CLI_FLAG, F(no_progress), 0, 0, 0, NULL, G_OUT,

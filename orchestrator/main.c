@@ -70,6 +70,7 @@ static int main_results(struct job *job, struct console *con)
 	int code = job->exit_code;
 	struct report_job_opts ro = {
 		.prom_strict = job->opt->prom_strict,
+		.no_step_summary = job->opt->no_step_summary,
 		.junit_fail_below = job->opt->junit_fail_below,
 	};
 	struct job_outcome o;

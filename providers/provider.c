@@ -3,6 +3,7 @@
 
 #include "daytona.h"
 #include "docker.h"
+#include "e2b.h"
 #include "process.h"
 #include "rv_alloc.h"
 
@@ -13,6 +14,7 @@ static const struct provider_ops *const provider_table[] = {
 	&provider_process,
 	&provider_daytona,
 	&provider_docker,
+	&provider_e2b,
 	NULL,
 };
 
@@ -121,6 +123,19 @@ void provider_endpoint_release(struct provider_endpoint *ep)
 	free(ep->image);
 	free(ep->image_id);
 	ep->api_url = ep->target = ep->image = ep->image_id = NULL;
+}
+
+void provider_list_add(struct provider_list *l, char *id, char *name,
+		       char *state, char *job_id)
+{
+	struct provider_listed *it;
+
+	l->items = rv_xreallocarray(l->items, l->n + 1, sizeof(*l->items));
+	it = &l->items[l->n++];
+	it->id = id;
+	it->name = name ? name : rv_xstrdup(id);
+	it->state = state;
+	it->job_id = job_id;
 }
 
 void provider_list_release(struct provider_list *l)

@@ -298,6 +298,12 @@ void provider_preview_release(struct provider_preview *pv);
 void provider_exec_result_release(struct provider_exec_result *res);
 void provider_list_release(struct provider_list *l);
 void provider_endpoint_release(struct provider_endpoint *ep);
+/*
+ * Append an item to l and hand it the strings (malloc'ed, now l's; name
+ * NULL: a copy of id).
+ */
+void provider_list_add(struct provider_list *l, char *id, char *name,
+		       char *state, char *job_id);
 /* Append one zeroed attempt to a (NULL-safe: returns NULL). */
 struct provider_attempt *provider_attempts_add(struct provider_attempts *a);
 void provider_attempts_release(struct provider_attempts *a);

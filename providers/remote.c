@@ -4,9 +4,12 @@
 #include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_json.h"
+#include "rv_random.h"
 #include "rv_redact.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +142,41 @@ static int remote_progress(void *stop, curl_off_t dltotal, curl_off_t dlnow,
 	return *(const volatile int *)stop != 0;
 }
 
+/*
+ * The request r makes, with the client's headers, its body's type
+ * (JSON, or r->content_type for a raw body) and r's transport options.
+ */
+static void remote_http_request(const char *const *headers,
+				const struct remote_req *r,
+				const char *hdrs[REMOTE_MAX_HEADERS + 3],
+				char ctype[128], struct rv_http_request *req)
+{
+	size_t n = 0;
+
+	for (; headers && headers[n] && n < REMOTE_MAX_HEADERS; n++)
+		hdrs[n] = headers[n];
+	if (r->json || (r->body && r->content_type)) {
+		snprintf(ctype, 128, "Content-Type: %s", r->json ?
+			 "application/json" : r->content_type);
+		hdrs[n++] = ctype;
+	}
+	/* a raw body is the other side's protocol: no JSON asked back */
+	if (!r->mime && (r->json || !r->body))
+		hdrs[n++] = "Accept: application/json";
+	hdrs[n] = NULL;
+	memset(req, 0, sizeof(*req));
+	req->method = r->method;
+	req->url = r->url;
+	req->unix_socket = r->unix_socket;
+	req->headers = hdrs;
+	req->body = r->json ? (const void *)r->json : r->body;
+	req->body_len = r->json ? strlen(r->json) : r->body_len;
+	req->pool = r->pool;
+	req->on_body = r->on_body;
+	req->on_body_arg = r->on_body_arg;
+	req->cancel = r->cancel;
+}
+
 static enum rv_code remote_attempt(const char *const *headers,
 				   const struct remote_req *r,
 				   const struct remote_call *call,
@@ -147,36 +185,16 @@ static enum rv_code remote_attempt(const char *const *headers,
 				   struct rv_err *err)
 {
 	const char *hdrs[REMOTE_MAX_HEADERS + 3];
-	struct rv_http_request req = { 0 };
+	struct rv_http_request req;
 	struct rv_http_xfer *x;
 	struct curl_mime *mime = NULL;
-	char *ctype = NULL;
+	char ctype[128];
 	enum rv_code rc;
 	void *easy;
-	size_t n = 0;
 
-	for (; headers && headers[n] && n < REMOTE_MAX_HEADERS; n++)
-		hdrs[n] = headers[n];
-	if (r->json)
-		hdrs[n++] = "Content-Type: application/json";
-	else if (r->body && r->content_type)
-		hdrs[n++] = ctype = rv_xasprintf("Content-Type: %s",
-						 r->content_type);
-	if (!r->mime)
-		hdrs[n++] = "Accept: application/json";
-	hdrs[n] = NULL;
-	req.method = r->method;
-	req.url = r->url;
-	req.unix_socket = r->unix_socket;
-	req.headers = hdrs;
-	req.body = r->json ? (const void *)r->json : r->body;
-	req.body_len = r->json ? strlen(r->json) : r->body_len;
+	remote_http_request(headers, r, hdrs, ctype, &req);
 	req.timeout_ms = timeout_ms;
 	req.connect_timeout_ms = timeout_ms < 10000 ? timeout_ms : 10000;
-	req.pool = r->pool;
-	req.on_body = r->on_body;
-	req.on_body_arg = r->on_body_arg;
-	req.cancel = r->cancel;
 	x = rv_http_xfer_new(&req, resp);
 	easy = rv_http_xfer_handle(x);
 	if (r->mime) {
@@ -197,7 +215,6 @@ static enum rv_code remote_attempt(const char *const *headers,
 	curl_easy_setopt(easy, CURLOPT_MIMEPOST, NULL);
 	curl_mime_free(mime);
 	rv_http_xfer_free(x);
-	free(ctype);
 	return rc;
 }
 
@@ -346,6 +363,238 @@ enum rv_code remote_json_response(const struct rv_http_response *resp,
 		return e.code;
 	}
 	return RV_OK;
+}
+
+/* --- streams ---------------------------------------------------------- */
+
+struct remote_stream {
+	pthread_t thread;
+	const char *hdrs[REMOTE_MAX_HEADERS + 3];
+	char **owned;			/* copies of the headers */
+	char ctype[128];
+	struct rv_http_request req;
+	struct remote_req r;		/* its strings: copies */
+	char *url, *op, *body;
+	struct rv_http_response resp;
+	bool (*sink)(const char *data, size_t len, void *arg);
+	void *arg;
+	volatile int stop;
+	volatile int ended;
+	enum rv_code rc;
+	struct rv_err err;
+};
+
+static bool remote_stream_sink(const char *data, size_t len, void *arg)
+{
+	struct remote_stream *s = arg;
+
+	return !s->stop && s->sink(data, len, s->arg);
+}
+
+static void *remote_stream_main(void *arg)
+{
+	struct remote_stream *s = arg;
+
+	s->rc = rv_http_do(&s->req, &s->resp, &s->err);
+	__atomic_store_n(&s->ended, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+struct remote_stream *remote_stream_start(const char *const *headers,
+					  const struct remote_req *r,
+					  bool (*sink)(const char *data,
+						       size_t len, void *arg),
+					  void *arg)
+{
+	struct remote_stream *s = rv_xcalloc(1, sizeof(*s));
+	size_t n = 0;
+
+	while (headers && headers[n] && n < REMOTE_MAX_HEADERS)
+		n++;
+	s->owned = rv_xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		s->owned[i] = rv_xstrdup(headers[i]);
+	s->r = *r;
+	s->r.url = s->url = rv_xstrdup(r->url);
+	s->r.op = s->op = rv_xstrdup(r->op ? r->op : "");
+	s->r.json = NULL;
+	s->r.mime = NULL;
+	if (r->body || r->json) {
+		size_t len = r->body ? r->body_len : strlen(r->json);
+
+		s->body = rv_xmalloc(len + 1);
+		memcpy(s->body, r->body ? r->body : r->json, len);
+		s->body[len] = '\0';
+		s->r.body = s->body;
+		s->r.body_len = len;
+		if (!r->body)
+			s->r.content_type = "application/json";
+	}
+	s->sink = sink;
+	s->arg = arg;
+	s->resp = (struct rv_http_response)RV_HTTP_RESPONSE_INIT;
+	remote_http_request((const char *const *)s->owned, &s->r, s->hdrs,
+			    s->ctype, &s->req);
+	s->req.connect_timeout_ms = 10000;
+	s->req.on_body = remote_stream_sink;
+	s->req.on_body_arg = s;
+	/* remote_stream_stop() ends it at once, even when nothing comes */
+	s->req.cancel = &s->stop;
+	if (pthread_create(&s->thread, NULL, remote_stream_main, s)) {
+		s->rc = rv_errf(&s->err, RV_ERR_IO, "%s: cannot start a "
+				"thread", s->op);
+		s->ended = 1;
+		s->thread = pthread_self();	/* nothing to join */
+	}
+	return s;
+}
+
+bool remote_stream_ended(struct remote_stream *s)
+{
+	return __atomic_load_n(&s->ended, __ATOMIC_ACQUIRE) != 0;
+}
+
+enum rv_code remote_stream_stop(struct remote_stream *s,
+				const struct remote_call *call,
+				struct rv_err *err)
+{
+	enum rv_code rc;
+	bool stopped;
+
+	if (!s)
+		return RV_OK;
+	stopped = !remote_stream_ended(s);
+	s->stop = 1;
+	if (!pthread_equal(s->thread, pthread_self()))
+		pthread_join(s->thread, NULL);
+	rc = s->rc;
+	if (rc == RV_OK && (s->resp.status < 200 || s->resp.status > 299))
+		rc = remote_status_error(&s->resp, s->op, &s->err);
+	else if (stopped)
+		rc = rv_errf(&s->err, RV_ERR_INTR, "%s: stopped", s->op);
+	remote_record(call, s->op, rc == RV_ERR_INTR ? RV_OK : rc, &s->resp,
+		      &s->err);
+	if (rc != RV_OK && err)
+		*err = s->err;
+	for (char **h = s->owned; *h; h++)
+		free(*h);
+	free(s->owned);
+	free(s->url);
+	free(s->op);
+	free(s->body);
+	rv_http_response_release(&s->resp);
+	free(s);
+	return rc;
+}
+
+/* --- what sandbox providers share --------------------------------------- */
+
+enum rv_code remote_log_open(struct rv_redact_stream *st, const char *path,
+			     struct rv_err *err)
+{
+	int fd = path ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			     0644) : -1;
+
+	rv_redact_stream_init(st, fd);
+	if (path && fd < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot open log '%s': %s", path,
+			       strerror(errno));
+	return RV_OK;
+}
+
+enum rv_code remote_upload_check(const char *tarball, struct rv_err *err)
+{
+	/* a missing file is no transient failure to retry for minutes */
+	if (access(tarball, R_OK) < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot upload '%s': %s",
+			       tarball, strerror(errno));
+	return RV_OK;
+}
+
+enum rv_code remote_unpack_error(const char *id, int code, const char *output,
+				 struct rv_err *err)
+{
+	char *out = rv_redact(output);
+	enum rv_code rc = rv_errf(err, RV_ERR_PROVIDER, "cannot unpack the "
+				  "bundle in sandbox '%s' (checksum or tar "
+				  "failed, exit %d): %.200s", id, code, out);
+
+	free(out);
+	return rc;
+}
+
+/* --- commands ---------------------------------------------------------- */
+
+void remote_rand_hex(char *out, size_t nbytes)
+{
+	unsigned char r[16];
+
+	if (nbytes > sizeof(r))
+		nbytes = sizeof(r);
+	rv_random(r, nbytes);
+	rv_hex(r, nbytes, out);
+}
+
+void remote_add_command(struct rv_buf *b, const struct provider_cmd *cmd)
+{
+	if (cmd->argv && cmd->argv[0]) {
+		for (const char *const *a = cmd->argv; *a; a++) {
+			if (a != cmd->argv)
+				rv_buf_addch(b, ' ');
+			rv_buf_add_shell_word(b, *a);
+		}
+	} else {
+		rv_buf_adds(b, "sh -c ");
+		rv_buf_add_shell_word(b, cmd->shell ? cmd->shell : "true");
+	}
+}
+
+void remote_add_exports(struct rv_buf *b, const char *const *env,
+			const char *sep)
+{
+	for (const char *const *e = env; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+
+		if (!eq || eq == *e)
+			continue;
+		rv_buf_addf(b, "export %.*s=", (int)(eq - *e), *e);
+		rv_buf_add_shell_word(b, eq + 1);
+		rv_buf_adds(b, sep);
+	}
+}
+
+char *remote_unpack_command(const char *sha256, const char *tarball,
+			    const char *dir)
+{
+	struct rv_buf cmd = RV_BUF_INIT, line = RV_BUF_INIT;
+
+	/* check what arrived, then unpack it: one round trip */
+	rv_buf_addf(&line, "%s  %s", sha256, tarball);
+	rv_buf_adds(&cmd, "mkdir -p ");
+	rv_buf_add_shell_word(&cmd, dir);
+	rv_buf_adds(&cmd, " && echo ");
+	rv_buf_add_shell_word(&cmd, line.data);
+	rv_buf_adds(&cmd, " | sha256sum -c --status && tar xzf ");
+	rv_buf_add_shell_word(&cmd, tarball);
+	rv_buf_adds(&cmd, " -C ");
+	rv_buf_add_shell_word(&cmd, dir);
+	rv_buf_adds(&cmd, "; rc=$?; rm -f ");
+	rv_buf_add_shell_word(&cmd, tarball);
+	rv_buf_adds(&cmd, "; exit $rc");
+	rv_buf_release(&line);
+	return rv_buf_detach(&cmd, NULL);
+}
+
+const char *remote_env(const char *v, const char *name, bool no_env)
+{
+	const char *e;
+
+	if (v && *v)
+		return v;
+	if (no_env)
+		return NULL;
+	e = getenv(name);
+	return e && *e ? e : NULL;
 }
 
 char *remote_upload_name(const char *path)

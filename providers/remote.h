@@ -48,6 +48,7 @@
 
 #include "provider.h"
 #include "rv_err.h"
+#include "rv_redact.h"
 #include "rv_http.h"
 
 /* Refused connections in a row before remote_request() gives up. */
@@ -150,6 +151,86 @@ enum rv_code remote_status_error(const struct rv_http_response *resp,
 enum rv_code remote_json_response(const struct rv_http_response *resp,
 				  const char *what, json_t **out,
 				  struct rv_err *err);
+
+/*
+ * A streamed exchange on a thread of its own (a remote process's output
+ * for as long as it runs): r is sent once, never repeated, and the body
+ * of a 2xx answer goes to sink (on that thread) as it arrives; sink
+ * returns false to stop taking it.  There is no deadline: the stream
+ * ends when the server ends the body, the connection breaks, or
+ * remote_stream_stop() is called.
+ */
+struct remote_stream;
+
+struct remote_stream *remote_stream_start(const char *const *headers,
+					  const struct remote_req *r,
+					  bool (*sink)(const char *data,
+						       size_t len, void *arg),
+					  void *arg);
+
+/* Has the exchange ended (the server ended the body, or it failed)? */
+bool remote_stream_ended(struct remote_stream *s);
+
+/*
+ * Stop the exchange if it still runs, wait for its thread, record it in
+ * call's attempt log (call may be NULL) and free s.  RV_OK when a 2xx
+ * answer's body arrived whole before the stop; else the error (a non-2xx
+ * answer's as remote_status_error() makes it).  NULL-safe.
+ */
+enum rv_code remote_stream_stop(struct remote_stream *s,
+				const struct remote_call *call,
+				struct rv_err *err);
+
+/* --- what sandbox providers share --------------------------------------- */
+
+/*
+ * Open path for appending (NULL: a writer that drops the output) into
+ * st; RV_ERR_IO naming the path when it cannot be (st holds nothing).
+ */
+enum rv_code remote_log_open(struct rv_redact_stream *st, const char *path,
+			     struct rv_err *err);
+
+/* A local file to upload that cannot be read: RV_ERR_IO, at once. */
+enum rv_code remote_upload_check(const char *tarball, struct rv_err *err);
+
+/*
+ * The error of an upload whose unpack (remote_unpack_command) exited
+ * with code: output's tail, redacted.
+ */
+enum rv_code remote_unpack_error(const char *id, int code, const char *output,
+				 struct rv_err *err);
+
+/* --- commands a remote sandbox runs ----------------------------------- */
+
+/* nbytes random bytes (at most 16) as lowercase hex into out[2n + 1]. */
+void remote_rand_hex(char *out, size_t nbytes);
+
+/*
+ * Append cmd as a shell command: its argv as single-quoted words, or
+ * "sh -c '<shell>'" (cwd and env are the caller's business).
+ */
+void remote_add_command(struct rv_buf *b, const struct provider_cmd *cmd);
+
+/*
+ * Append "export K='V'" and sep for each "K=V" of env (NULL-ended; an
+ * entry without a name is skipped).
+ */
+void remote_add_exports(struct rv_buf *b, const char *const *env,
+			const char *sep);
+
+/*
+ * The command that checks that tarball (a file in the sandbox) has
+ * SHA-256 sha256, unpacks it into dir (made) and removes it; it fails
+ * (and unpacks nothing) on a wrong checksum.  malloc'ed.
+ */
+char *remote_unpack_command(const char *sha256, const char *tarball,
+			    const char *dir);
+
+/*
+ * The setting v when it is set, else the environment variable name
+ * (unless no_env); NULL when neither is set (empty counts as unset).
+ */
+const char *remote_env(const char *v, const char *name, bool no_env);
 
 /*
  * The name a local file goes by in an upload (a multipart filename):

@@ -10,7 +10,7 @@ build=$1 in=$2 out=$3
 page=$(basename "$in" .1.in)
 case $page in
 runeval-report) help=("$build/runeval" report --help) ;;
-daytona-lite) help=("$build/daytona-lite" --help) ;;
+daytona-lite | e2b-lite) help=("$build/$page" --help) ;;
 *) help=("$build/runeval" --help) ;;
 esac
 version=$(cat VERSION)

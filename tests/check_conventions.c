@@ -373,10 +373,10 @@ END_TEST
 START_TEST(test_man_pages_render_and_list_every_option)
 {
 	static const char *const pages[] = { "runeval", "runeval-report",
-		"daytona-lite" };
+		"daytona-lite", "e2b-lite" };
 	struct sh r;
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
 		r = sh_run("MANWIDTH=80 man --warnings -l $BIN/man/%s.1 "
 			   "2>&1 >/dev/null | grep -v '^$' || true", pages[i]);
 		ck_assert_msg(!*r.out, "%s: %s", pages[i], r.out);
@@ -385,7 +385,8 @@ START_TEST(test_man_pages_render_and_list_every_option)
 	/* every option of each program's help is in its page */
 	r = sh_run("for p in 'runeval help options:runeval' "
 		   "'runeval report --help:runeval-report' "
-		   "'daytona-lite --help:daytona-lite'; do "
+		   "'daytona-lite --help:daytona-lite' "
+		   "'e2b-lite --help:e2b-lite'; do "
 		   "cmd=${p%%%%:*}; page=${p##*:}; "
 		   "MANWIDTH=200 man -l $BIN/man/$page.1 > page.txt; "
 		   "for o in $($BIN/$cmd | grep -o -- '--[a-z][a-z0-9-]*'"

@@ -98,6 +98,59 @@ START_TEST(test_buf_shell_word_and_hex)
 }
 END_TEST
 
+/* RFC 4648's vectors, every byte value, base64url; bad text changes nothing. */
+START_TEST(test_buf_base64)
+{
+	static const char *const vec[][2] = {
+		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" },
+		{ "foo", "Zm9v" }, { "foob", "Zm9vYg==" },
+		{ "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+	};
+	static const char *const bad[] = { "Z", "Zm9vY", "Zm9v!", "Zg==Zg==",
+					   "Zm 9v", "\xc3\xa9" "AA" };
+	struct rv_buf b = RV_BUF_INIT, d = RV_BUF_INIT;
+	unsigned char all[256];
+
+	for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		rv_buf_reset(&b);
+		rv_buf_reset(&d);
+		rv_buf_add_base64(&b, vec[i][0], strlen(vec[i][0]));
+		ck_assert_str_eq(b.data ? b.data : "", vec[i][1]);
+		ck_assert(rv_buf_add_unbase64(&d, vec[i][1], strlen(vec[i][1])));
+		ck_assert_uint_eq(d.len, strlen(vec[i][0]));
+		ck_assert(!memcmp(d.data ? d.data : "", vec[i][0], d.len));
+	}
+	/* unpadded, as some encoders send */
+	rv_buf_reset(&d);
+	ck_assert(rv_buf_add_unbase64(&d, "Zm8", 3));
+	ck_assert_uint_eq(d.len, 2);
+	ck_assert(!memcmp(d.data, "fo", 2));
+	for (int i = 0; i < 256; i++)
+		all[i] = (unsigned char)i;
+	rv_buf_reset(&b);
+	rv_buf_reset(&d);
+	rv_buf_add_base64(&b, all, sizeof(all));
+	ck_assert(rv_buf_add_unbase64(&d, b.data, b.len));
+	ck_assert_uint_eq(d.len, 256);
+	ck_assert(!memcmp(d.data, all, 256));
+	/* base64url: - and _ for + and / */
+	rv_buf_reset(&d);
+	ck_assert(rv_buf_add_unbase64(&d, "-_8=", 4));
+	ck_assert_uint_eq(d.len, 2);
+	ck_assert_int_eq((unsigned char)d.data[0], 0xfb);
+	ck_assert_int_eq((unsigned char)d.data[1], 0xff);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rv_buf_reset(&d);
+		rv_buf_add(&d, "kept", 4);
+		ck_assert_msg(!rv_buf_add_unbase64(&d, bad[i], strlen(bad[i])),
+			      "'%s' decoded", bad[i]);
+		ck_assert_uint_eq(d.len, 4);
+	}
+	rv_buf_release(&b);
+	rv_buf_release(&d);
+}
+END_TEST
+
 START_TEST(test_redact_replaces_every_secret)
 {
 	char *s;
@@ -557,6 +610,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_err_truncates_long_messages);
 	tcase_add_test(tc, test_buf_grows_and_detaches);
 	tcase_add_test(tc, test_buf_shell_word_and_hex);
+	tcase_add_test(tc, test_buf_base64);
 	tcase_add_test(tc, test_redact_replaces_every_secret);
 	tcase_add_test(tc, test_log_never_prints_a_secret);
 	tcase_add_test(tc, test_json_paths_and_errors);

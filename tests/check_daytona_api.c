@@ -379,11 +379,15 @@ START_TEST(test_api_retries_without_duplicates)
 }
 END_TEST
 
-/* The provider's create: a sandbox that fails leaves nothing behind. */
+/*
+ * The provider's create: a sandbox that fails leaves nothing behind.  The
+ * create answers at once (--create-wait-ms 0), so that the client's wait,
+ * not the create, meets a stuck sandbox.
+ */
 static void provider_create_fails(const char *fault, long timeout_ms,
 				  enum rv_code want, const char *msg_part)
 {
-	const char *faults[] = { fault, "1", NULL };
+	const char *faults[] = { fault, "1", "--create-wait-ms", "0", NULL };
 	struct provider_attempts log = PROVIDER_ATTEMPTS_INIT;
 	struct provider_config cfg = { .job_id = "fails",
 				       .create_timeout_ms = timeout_ms,

@@ -205,7 +205,7 @@ static void interrupt_during(const char *phase, const char *delay)
 	world_start(&w);
 	args[5] = w.sbx.pyapp;
 	args[7] = start;
-	sbx_interrupt_during(&w.sbx, args, phase, 60000, false);
+	sbx_interrupt_during(&w.sbx, args, phase, false);
 	free(start);
 	world_stop(&w);
 }
@@ -238,17 +238,11 @@ START_TEST(test_docker_kill9_then_reap)
 	struct world w;
 	struct rr *r = rr_new();
 	char *out;
-	pid_t pid;
 
 	world_start(&w);
 	args[7] = w.sbx.pyapp;
 	args[9] = start;
-	pid = rr_start(r, args, w.sbx.env);
-	ck_assert(rr_wait_for_text(r->stderr_path, "debug: rollouts ...", 60000));
-	usleep(200000);
-	kill(pid, SIGKILL);
-	rr_wait(r, pid, 10);
-	ck_assert_int_eq(r->status, 128 + SIGKILL);
+	rr_kill9_during(r, args, w.sbx.env, "rollouts");
 	/* the other shard may still have been coming up: wait for it */
 	ck_assert_int_ge(docker_engine_containers(&eng), 1);
 	ck_assert_int_eq(sbx_world_journals(&w.sbx), 1);
@@ -385,7 +379,7 @@ START_TEST(test_docker_lifecycle_command)
 	struct world w;
 
 	world_start(&w);
-	rr_assert_lifecycle(args, w.sbx.env, w.sbx.dir);
+	rr_assert_lifecycle(args, w.sbx.env);
 	ck_assert_int_eq(docker_engine_containers(&eng), 0);
 	world_stop(&w);
 }

@@ -56,6 +56,7 @@ START_TEST(test_install_layout)
 
 	ck_assert(is_exec(bin, "runeval"));
 	ck_assert(is_exec(bin, "daytona-lite"));
+	ck_assert(is_exec(bin, "e2b-lite"));
 	ck_assert(is_exec(bin, "runeval-taskapp"));
 	ck_assert(!is_exec(bin, "taskapp"));	/* not a bare name in bin */
 	ck_assert(is_exec(lib, "start.sh"));

@@ -193,21 +193,6 @@ START_TEST(test_lite_socket_symlink_to_other_sandbox)
 }
 END_TEST
 
-/* An app that answers with the request head it got (python3). */
-static const char head_py[] =
-"import socket, sys, threading\n"
-"def handle(c):\n"
-"    data = b''\n"
-"    while b'\\r\\n\\r\\n' not in data:\n"
-"        d = c.recv(65536)\n"
-"        if not d: break\n"
-"        data += d\n"
-"    head = data.split(b'\\r\\n\\r\\n')[0]\n"
-"    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n'\n"
-"              b'Connection: close\\r\\n\\r\\n' % len(head) + head)\n"
-"    c.close()\n"
-TL_PY_SERVE;
-
 /* GET url with hdrs; the head the app saw, lowercased (malloc'ed). */
 static char *seen_by_app(const char *url, const char *const *hdrs)
 {
@@ -256,7 +241,7 @@ START_TEST(test_lite_preview_keeps_credentials)
 				 rv_json_str(pl, "url"), token, token);
 	char *head;
 
-	tl_start_app(&tl_srv, a, "head", head_py, 8003);
+	tl_start_app(&tl_srv, a, "head", TL_PY_HEAD_APP, 8003);
 	{
 		const char *hdrs[] = {
 			tok, "Authorization: Bearer  " TL_KEY,

@@ -1,12 +1,14 @@
 /*
- * Unit tests of daytona-lite's configuration, fault generator, preview
- * host names and query strings.
+ * Unit tests of the offline servers' configuration, fault generator,
+ * sandbox host names and query strings.
  */
 #include "testutil.h"
 
+#include "lite.h"
 #include "lite_api.h"
 #include "lite_conf.h"
 #include "lite_srv.h"
+#include "lite_tls.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,7 @@ static enum rv_code parse(struct lite_conf *c, const char *const *args,
 
 	for (; *args; args++)
 		argv[n++] = (char *)*args;
-	return lite_conf_parse(c, n, argv, &info, err);
+	return lite_conf_parse(c, &lite_daytona_spec, n, argv, &info, err);
 }
 
 START_TEST(test_lite_conf_flags_and_env)
@@ -62,6 +64,7 @@ START_TEST(test_lite_conf_rejects_bad_values)
 		{ "--sandbox-uid", "0", NULL },
 		{ "--interval-unit-ms", "0", NULL },
 		{ "--seed", "x", NULL },
+		{ "--domain", "a/b", NULL },
 		{ "--nope", NULL, NULL },
 		{ "--api-key", "", NULL },	/* no client could send it */
 		{ "--api-key", "two words", NULL },
@@ -105,25 +108,76 @@ START_TEST(test_lite_fault_seed_repeats)
 }
 END_TEST
 
+static bool host(const char *h, const char *domain, int *port, char *id)
+{
+	return lite_preview_host(h, domain, port, id, 64);
+}
+
 START_TEST(test_lite_preview_hosts)
 {
 	char id[64];
 	int port = 0;
 
-	ck_assert(lite_preview_host("8000-ab-12.localhost:3986", &port, id,
-				    sizeof(id)));
+	ck_assert(host("8000-ab-12.localhost:3986", "localhost", &port, id));
 	ck_assert_int_eq(port, 8000);
 	ck_assert_str_eq(id, "ab-12");
-	ck_assert(lite_preview_host("1-X.LOCALHOST", &port, id, sizeof(id)));
+	ck_assert(host("1-X.LOCALHOST", "localhost", &port, id));
 	ck_assert_str_eq(id, "x");
-	ck_assert(!lite_preview_host("127.0.0.1:3986", &port, id, sizeof(id)));
-	ck_assert(!lite_preview_host("localhost", &port, id, sizeof(id)));
-	ck_assert(!lite_preview_host("0-x.localhost", &port, id, sizeof(id)));
-	ck_assert(!lite_preview_host("70000-x.localhost", &port, id,
-				     sizeof(id)));
-	ck_assert(!lite_preview_host("80-a.b.localhost", &port, id,
-				     sizeof(id)));
-	ck_assert(!lite_preview_host("80-.localhost", &port, id, sizeof(id)));
+	ck_assert(!host("127.0.0.1:3986", "localhost", &port, id));
+	ck_assert(!host("localhost", "localhost", &port, id));
+	ck_assert(!host("0-x.localhost", "localhost", &port, id));
+	ck_assert(!host("70000-x.localhost", "localhost", &port, id));
+	ck_assert(!host("80-a.b.localhost", "localhost", &port, id));
+	ck_assert(!host("80-.localhost", "localhost", &port, id));
+	/* another domain: only hosts right below it */
+	ck_assert(host("49983-i1.sb.e2b.test:80", "sb.e2b.test", &port, id));
+	ck_assert_int_eq(port, 49983);
+	ck_assert_str_eq(id, "i1");
+	ck_assert(!host("49983-i1.localhost", "sb.e2b.test", &port, id));
+	ck_assert(!host("49983-i1.xsb.e2b.test", "sb.e2b.test", &port, id));
+	ck_assert(!host("sb.e2b.test", "sb.e2b.test", &port, id));
+}
+END_TEST
+
+/*
+ * A server's sandbox hosts: its domain; with a default domain both
+ * default forms (plain and TLS), which is also what --tls-cert picks.
+ */
+START_TEST(test_lite_sandbox_hosts)
+{
+	static const char *const tls[] = { "--tls-cert", "c.pem", NULL };
+	struct lite_conf c = { .domain = (char *)"localhost" };
+	struct lite l = { .conf = &c };
+	char id[64];
+	int port = 0;
+
+	ck_assert(lite_sandbox_host(&l, "80-a.localhost:1", &port, id, 64));
+	ck_assert(lite_sandbox_host(&l, "80-b.preview.localhost", &port, id,
+				    64));
+	ck_assert_str_eq(id, "b");
+	c.domain = (char *)LITE_TLS_PREVIEW_DOMAIN;
+	ck_assert(lite_sandbox_host(&l, "80-a.localhost:1", &port, id, 64));
+	ck_assert(lite_sandbox_host(&l, "80-b.preview.localhost", &port, id,
+				    64));
+	c.domain = (char *)"sb.e2b.test";
+	ck_assert(lite_sandbox_host(&l, "80-a.sb.e2b.test", &port, id, 64));
+	ck_assert(!lite_sandbox_host(&l, "80-a.localhost", &port, id, 64));
+	ck_assert(!lite_sandbox_host(&l, "80-a.preview.localhost", &port, id,
+				     64));
+	/* the defaults as parsed: localhost, or under TLS one level deeper
+	   (the check of the certificate fails later, after the domain) */
+	{
+		struct rv_err err = RV_ERR_INIT;
+		struct lite_conf p;
+
+		ck_assert_int_eq(parse(&p, (const char *[]){ NULL }, &err),
+				 RV_OK);
+		ck_assert_str_eq(p.domain, "localhost");
+		lite_conf_release(&p);
+		ck_assert_int_eq(parse(&p, tls, &err), RV_ERR_USAGE);
+		ck_assert_str_eq(p.domain, LITE_TLS_PREVIEW_DOMAIN);
+		lite_conf_release(&p);
+	}
 }
 END_TEST
 
@@ -156,6 +210,7 @@ static Suite *lite_conf_suite(void)
 	tcase_add_test(tc, test_lite_conf_flags_and_env);
 	tcase_add_test(tc, test_lite_fault_seed_repeats);
 	tcase_add_test(tc, test_lite_preview_hosts);
+	tcase_add_test(tc, test_lite_sandbox_hosts);
 	tcase_add_test(tc, test_lite_query_strings);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");

@@ -1,6 +1,7 @@
 /* Unit tests of daytona-lite's HTTP framing (lite_http). */
 #include "testutil.h"
 
+#include "lite_api.h"
 #include "lite_creds.h"
 #include "lite_http.h"
 #include "rv_buf.h"

@@ -1,7 +1,10 @@
 /*
- * `runeval --daytona --lite`: a Daytona job with no account, against a
- * daytona-lite that runeval starts for the job and stops after it, with
- * nothing left behind (no server, no state directory), also after Ctrl-C.
+ * `runeval --daytona --lite` and `runeval --e2b --lite`: a job with no
+ * account, against the provider's offline server (daytona-lite,
+ * e2b-lite) that runeval starts for the job and stops after it, with
+ * nothing left behind (no server, no state directory), also after Ctrl-C;
+ * the provider's variables in the environment (a dead endpoint) do not
+ * lead it astray.
  */
 #include "testutil.h"
 #include "runeval_run.h"
@@ -61,22 +64,48 @@ static bool running_with(const char *needle)
 	return found;
 }
 
-/* The environment of a --lite run: its own TMPDIR, journal, no key. */
-struct lite_env {
-	char *tmp, *state;
-	char *kv[5];
+/* A provider with an offline server, and the environment that must not
+   matter to its --lite job: a dead endpoint and an empty key. */
+struct ll_kind {
+	const char *flag;	/* "--daytona" */
+	const char *provider;	/* "daytona" */
+	const char *server;	/* "daytona-lite" */
+	const char *const *env;	/* "K=V", NULL-ended, at most 4 */
 };
 
-static void lite_env_init(struct lite_env *e, const struct rr *r)
+static const struct ll_kind ll_daytona = {
+	.flag = "--daytona", .provider = "daytona", .server = "daytona-lite",
+	.env = (const char *const[]){ "DAYTONA_API_KEY=",
+		"DAYTONA_API_URL=http://127.0.0.1:9/api", NULL },
+};
+
+static const struct ll_kind ll_e2b = {
+	.flag = "--e2b", .provider = "e2b", .server = "e2b-lite",
+	.env = (const char *const[]){ "E2B_API_KEY=",
+		"E2B_API_URL=http://127.0.0.1:9",
+		"E2B_SANDBOX_URL=http://127.0.0.1:9",
+		"E2B_DOMAIN=nowhere.invalid", NULL },
+};
+
+/* The environment of a --lite run: its own TMPDIR, journal, k's env. */
+struct lite_env {
+	char *tmp, *state;
+	char *kv[7];
+};
+
+static void lite_env_init(struct lite_env *e, const struct rr *r,
+			  const struct ll_kind *k)
 {
+	int n = 0;
+
 	e->tmp = rv_xasprintf("%s/tmp", r->dir);
 	e->state = rv_xasprintf("%s/state", r->dir);
 	ck_assert_int_eq(mkdir(e->tmp, 0755), 0);
-	e->kv[0] = rv_xasprintf("TMPDIR=%s", e->tmp);
-	e->kv[1] = rv_xasprintf("RUNEVAL_STATE_DIR=%s", e->state);
-	e->kv[2] = rv_xstrdup("DAYTONA_API_KEY=");
-	e->kv[3] = rv_xstrdup("DAYTONA_API_URL=http://127.0.0.1:9/api");
-	e->kv[4] = NULL;
+	e->kv[n++] = rv_xasprintf("TMPDIR=%s", e->tmp);
+	e->kv[n++] = rv_xasprintf("RUNEVAL_STATE_DIR=%s", e->state);
+	for (const char *const *v = k->env; *v && n < 6; v++)
+		e->kv[n++] = rv_xstrdup(*v);
+	e->kv[n] = NULL;
 }
 
 static void lite_env_release(struct lite_env *e)
@@ -87,26 +116,27 @@ static void lite_env_release(struct lite_env *e)
 	free(e->state);
 }
 
-START_TEST(test_lite_job_runs_and_leaves_nothing)
+static void lite_job_runs_and_leaves_nothing(const struct ll_kind *k)
 {
 	struct rr *r = rr_new();
 	struct lite_env e;
 	const char *url;
 
-	lite_env_init(&e, r);
-	rr_run(r, (const char *[]){ "--daytona", "--lite", "--seeds", "3",
+	lite_env_init(&e, r, k);
+	rr_run(r, (const char *[]){ k->flag, "--lite", "--seeds", "3",
 		   "--no-progress", NULL }, (const char *const *)e.kv);
 	ck_assert_msg(r->status == 0, "status %d: %s", r->status,
 		      r->stderr_text);
 	ck_assert_ptr_nonnull(r->result);
 	ck_assert_str_eq(rv_json_str(r->result, "environment.server"),
-			 "daytona-lite");
+			 k->server);
 	ck_assert_str_eq(rv_json_str(r->result, "environment.provider"),
-			 "daytona");
-	/* its own server, not the (dead) DAYTONA_API_URL of the env */
+			 k->provider);
+	/* its own server, not the (dead) endpoint of the env */
 	url = rv_json_str(r->result, "environment.api_url");
 	ck_assert_msg(url && !strncmp(url, "http://127.0.0.1:", 17) &&
-		      !strstr(url, ":9/"), "%s", url ? url : "(null)");
+		      strcmp(url + 17, "9") && strncmp(url + 17, "9/", 2),
+		      "%s", url ? url : "(null)");
 	for (long s = 0; s < 3; s++)
 		ck_assert(json_is_true(json_object_get(rr_rollout(r, s),
 						       "ok")));
@@ -116,18 +146,16 @@ START_TEST(test_lite_job_runs_and_leaves_nothing)
 	lite_env_release(&e);
 	rr_free(r);
 }
-END_TEST
 
-START_TEST(test_lite_interrupted_job_leaves_nothing)
+static void lite_interrupted_job_leaves_nothing(const struct ll_kind *k)
 {
 	struct rr *r = rr_new();
 	struct lite_env e;
-	char *log, *jobs;
+	char *jobs;
 	pid_t pid;
 
-	lite_env_init(&e, r);
-	log = rv_xasprintf("%s/out/result.json", r->dir);
-	pid = rr_start(r, (const char *[]){ "--daytona", "--lite", "--seeds",
+	lite_env_init(&e, r, k);
+	pid = rr_start(r, (const char *[]){ k->flag, "--lite", "--seeds",
 		       "40", "--concurrency", "2", "--no-progress", NULL },
 		       (const char *const *)e.kv);
 	/* once the server runs and the sandbox is being made or used */
@@ -145,24 +173,54 @@ START_TEST(test_lite_interrupted_job_leaves_nothing)
 	jobs = rv_xasprintf("%s/jobs", e.state);
 	ck_assert_int_eq(entries(jobs), 0);
 	free(jobs);
-	free(log);
 	lite_env_release(&e);
 	rr_free(r);
+}
+
+START_TEST(test_lite_job_runs_and_leaves_nothing)
+{
+	lite_job_runs_and_leaves_nothing(&ll_daytona);
+}
+END_TEST
+
+START_TEST(test_lite_interrupted_job_leaves_nothing)
+{
+	lite_interrupted_job_leaves_nothing(&ll_daytona);
+}
+END_TEST
+
+START_TEST(test_lite_e2b_job_runs_and_leaves_nothing)
+{
+	lite_job_runs_and_leaves_nothing(&ll_e2b);
+}
+END_TEST
+
+START_TEST(test_lite_e2b_interrupted_job_leaves_nothing)
+{
+	lite_interrupted_job_leaves_nothing(&ll_e2b);
 }
 END_TEST
 
 START_TEST(test_missing_credentials_point_to_lite)
 {
-	struct rr *r = rr_new();
+	static const char *const flags[] = { "--daytona", "--e2b" };
+	static const char *const keys[] = { "DAYTONA_API_KEY", "E2B_API_KEY" };
+	static const char *const urls[] = { "DAYTONA_API_URL", "E2B_API_URL" };
+	struct rr *r;
 
-	rr_run(r, (const char *[]){ "--daytona", "--seeds", "1", NULL },
-	       (const char *[]){ "DAYTONA_API_KEY=", "DAYTONA_JWT_TOKEN=",
-				 NULL });
-	ck_assert_int_eq(r->status, 2);
-	ck_assert_msg(strstr(r->stderr_text, "DAYTONA_API_KEY") &&
-		      strstr(r->stderr_text, "DAYTONA_API_URL") &&
-		      strstr(r->stderr_text, "--lite"), "%s", r->stderr_text);
-	rr_free(r);
+	for (int i = 0; i < 2; i++) {
+		r = rr_new();
+		rr_run(r, (const char *[]){ flags[i], "--seeds", "1", NULL },
+		       (const char *[]){ "DAYTONA_API_KEY=",
+					 "DAYTONA_JWT_TOKEN=", "E2B_API_KEY=",
+					 NULL });
+		ck_assert_int_eq(r->status, 2);
+		ck_assert_msg(strstr(r->stderr_text, keys[i]) &&
+			      strstr(r->stderr_text, urls[i]) &&
+			      strstr(r->stderr_text, "--lite"), "%s",
+			      r->stderr_text);
+		rr_free(r);
+	}
 
 	r = rr_new();
 	rr_run(r, (const char *[]){ "--local", "--lite", "--seeds", "1",
@@ -182,6 +240,8 @@ static Suite *lite_launch_suite(void)
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_lite_job_runs_and_leaves_nothing);
 	tcase_add_test(tc, test_lite_interrupted_job_leaves_nothing);
+	tcase_add_test(tc, test_lite_e2b_job_runs_and_leaves_nothing);
+	tcase_add_test(tc, test_lite_e2b_interrupted_job_leaves_nothing);
 	tcase_add_test(tc, test_missing_credentials_point_to_lite);
 	suite_add_tcase(s, tc);
 	return s;

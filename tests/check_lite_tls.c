@@ -5,7 +5,8 @@
  * connection, a whole job (health and rollouts through https previews,
  * the app's log over wss), a fast and clear failure for a server that
  * is not trusted, and daytona-lite refusing certificate flags that
- * cannot work.
+ * cannot work.  e2b-lite shares the engine's TLS: a whole E2B job over
+ * HTTPS (envd and the app's port at https://PORT-ID.preview.localhost).
  */
 #include "lite_server.h"
 #include "runeval_run.h"
@@ -14,6 +15,7 @@
 
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_json.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -178,6 +180,51 @@ START_TEST(test_tls_job_over_https_and_wss)
 }
 END_TEST
 
+/*
+ * e2b-lite over TLS: the control plane at https://127.0.0.1:PORT, envd
+ * and the app's port through https://{port}-{id}.preview.localhost:PORT
+ * (the create's domain), all trusted through --ca-cert.
+ */
+START_TEST(test_tls_e2b_job_over_https)
+{
+	const char *args[] = { "--e2b", "--seeds", "2", "--policy", "noop",
+			       "--no-progress", "--ca-cert", NULL, NULL };
+	struct tl_server srv = { .prog = "e2b-lite" };
+	struct tls_ca ca;
+	struct rr *r = rr_new();
+	char *dir = tu_tmpdir(), *url, *state;
+	const char *env[7];
+	const char *api;
+
+	tls_ca_make(&ca, dir);
+	tl_start(&srv, (const char *[]){ "--quiet", "--tls-cert", ca.cert,
+		 "--tls-key", ca.key, NULL });
+	url = rv_xasprintf("E2B_API_URL=https://127.0.0.1:%d", srv.port);
+	state = rv_xasprintf("RUNEVAL_STATE_DIR=%s/runeval-state", dir);
+	env[0] = url;
+	env[1] = "E2B_API_KEY=" TL_KEY;
+	env[2] = state;
+	env[3] = "E2B_SANDBOX_URL=";
+	env[4] = "E2B_DOMAIN=";
+	env[5] = NULL;
+	args[7] = ca.ca;
+	rr_run(r, args, env);
+	ck_assert_msg(r->status == 0, "exit %d: %s", r->status,
+		      r->stderr_text);
+	ck_assert_ptr_nonnull(rr_rollout(r, 1));
+	api = rv_json_str(r->result, "environment.api_url");
+	ck_assert_msg(api && !strncmp(api, "https://", 8), "%s",
+		      api ? api : "(null)");
+	rr_free(r);
+	tl_free(&srv);
+	tls_ca_release(&ca);
+	tu_rmrf(dir);
+	free(dir);
+	free(url);
+	free(state);
+}
+END_TEST
+
 /* --tls-cert without its key, or with a key of another certificate:
    a one-line usage error, exit 2, before anything listens. */
 START_TEST(test_tls_lite_refuses_bad_flags)
@@ -230,6 +277,7 @@ static Suite *lite_tls_suite(void)
 	tcase_add_test(tc, test_tls_lifecycle_reuses_one_connection);
 	tcase_add_test(tc, test_tls_untrusted_server_fails_fast);
 	tcase_add_test(tc, test_tls_job_over_https_and_wss);
+	tcase_add_test(tc, test_tls_e2b_job_over_https);
 	tcase_add_test(tc, test_tls_lite_refuses_bad_flags);
 	tcase_set_timeout(tc, 180);
 	suite_add_tcase(s, tc);

@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define tmp rh_tmp
 
@@ -27,7 +28,10 @@
  * runeval report FIXTURE --quiet [--out DIR] and, for every format whose
  * path in paths is not NULL, OPTION PATH; env as rh_run's.  The exit code.
  */
-static int report_to(char *const *paths, const char *dir, char *const env[])
+/* runeval report of the fixture into paths and dir; with --step-summary
+   when step (env may set GITHUB_STEP_SUMMARY). */
+static int report_step(char *const *paths, const char *dir,
+		       char *const env[], bool step)
 {
 	char **argv = rv_xcalloc(2 * report_n_formats + 8, sizeof(*argv));
 	char *fixture = rh_fixture("result_docker.json"), *out = NULL;
@@ -38,6 +42,8 @@ static int report_to(char *const *paths, const char *dir, char *const env[])
 	argv[n++] = "report";
 	argv[n++] = fixture;
 	argv[n++] = "--quiet";
+	if (step)
+		argv[n++] = "--step-summary";
 	if (dir) {
 		argv[n++] = "--out";
 		argv[n++] = (char *)dir;
@@ -55,6 +61,11 @@ static int report_to(char *const *paths, const char *dir, char *const env[])
 	free(argv);
 	free(fixture);
 	return rc;
+}
+
+static int report_to(char *const *paths, const char *dir, char *const env[])
+{
+	return report_step(paths, dir, env, false);
 }
 
 /* Regular files in dir. */
@@ -133,7 +144,7 @@ END_TEST
  * One run with every option and --out: each option's file is the file
  * --out wrote under the format's name (the same rendering), the formats
  * are all different, --out wrote nothing else, and $GITHUB_STEP_SUMMARY
- * got the flagged formats.
+ * got the flagged formats with --step-summary, and nothing without.
  */
 START_TEST(test_out_writes_every_format_as_its_option_does)
 {
@@ -151,6 +162,9 @@ START_TEST(test_out_writes_every_format_as_its_option_does)
 	for (size_t i = 0; i < report_n_formats; i++)
 		paths[i] = rv_xasprintf("%s/by-option.%s", tmp, report_formats[i].name);
 	report_to(paths, dir, env);
+	ck_assert_msg(access(gh, F_OK) != 0, "a report step wrote the step "
+		      "summary without --step-summary");
+	report_step(paths, dir, env, true);
 	for (size_t i = 0; i < report_n_formats; i++) {
 		const struct report_format *f = &report_formats[i];
 		char *p, *s;

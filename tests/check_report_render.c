@@ -163,6 +163,55 @@ START_TEST(test_junit_is_valid)
 }
 END_TEST
 
+/*
+ * results.csv read back by python's csv module: every row has every
+ * column, a row per rollout of both jobs and one per provider and phase;
+ * a task app's text that a spreadsheet would run as a formula, or that
+ * holds commas and quotes, comes back as text.
+ */
+START_TEST(test_csv_reads_back)
+{
+	char *hostile = rv_xasprintf("%s/hostile.json", tmp);
+	char *fixture = rh_fixture("result_docker.json");
+	char *bin = tu_build_path("runeval");
+	char *cmd, *out = NULL, *csv = out_path("results.csv");
+
+	report_both("");
+	cmd = rv_xasprintf("python3 -c \"import csv, sys; "
+			   "r = list(csv.DictReader(open(sys.argv[1]))); "
+			   "print(len(r), set(len(x) for x in r), "
+			   "sum(x['record'] == 'rollout' for x in r), "
+			   "sorted(set(x['provider'] for x in r)), "
+			   "[x['error'] for x in r if x['seed'] == '5'][0])\" "
+			   "'%s'", csv);
+	ck_assert_int_eq(rh_sh(cmd, &out), 0);
+	/* 12 + 12 rollouts, 26 columns, 2 providers */
+	ck_assert_msg(strstr(out, " {26} 24 ['daytona', 'docker'] HTTP 500\n"),
+		      "%s", out);
+	free(out);
+	free(cmd);
+	/* a hostile status: a formula, a comma and a quote */
+	cmd = rv_xasprintf("sed 's/\"error\": \"HTTP 500\"/\"error\": "
+			   "\"=HYPERLINK(1),\\\\\"x\\\\\"\"/' '%s' > '%s'",
+			   fixture, hostile);
+	ck_assert_int_eq(rh_sh(cmd, NULL), 0);
+	free(cmd);
+	cmd = rv_xasprintf("'%s' report '%s' --csv '%s/h.csv' --quiet && "
+			   "python3 -c \"import csv, sys; "
+			   "r = list(csv.DictReader(open(sys.argv[1]))); "
+			   "print([x['error'] for x in r if x['seed'] == '5'][0])\" "
+			   "'%s/h.csv'", bin, hostile, tmp, tmp);
+	ck_assert_int_eq(rh_sh(cmd, &out), 0);
+	ck_assert_str_eq(out, "'=HYPERLINK(1),\"x\"\n");
+	free(out);
+	free(cmd);
+	free(csv);
+	free(bin);
+	free(fixture);
+	free(hostile);
+}
+END_TEST
+
 START_TEST(test_prometheus_metrics_pass_promtool)
 {
 	char *prom, *cmd, *out = NULL, *text;
@@ -254,8 +303,13 @@ START_TEST(test_write_job_and_step_summary)
 	ck_assert_msg(strstr(md, "| 5 | docker-1 | ❌ | - | 98.8 ms | failed | - | HTTP 500 |"),
 		      "%s", md);
 	ck_assert(strstr(md, "### Recommendations"));
-	/* a second job appends */
+	/* a second job appends; one with --no-step-summary does not */
 	ck_assert_int_eq(report_write_job(res, dir, NULL, &err), RV_OK);
+	free(summary);
+	summary = tu_read_file(gh, NULL);
+	ck_assert_uint_eq(strlen(summary), 2 * strlen(md));
+	ck_assert_int_eq(report_write_job(res, dir, &(struct report_job_opts){
+		.no_step_summary = true, .junit_fail_below = NAN }, &err), RV_OK);
 	free(summary);
 	summary = tu_read_file(gh, NULL);
 	ck_assert_uint_eq(strlen(summary), 2 * strlen(md));
@@ -396,6 +450,7 @@ static Suite *report_render_suite(void)
 	tcase_add_test(tc, test_summary_json);
 	tcase_add_test(tc, test_hyperfine_export_reads_back);
 	tcase_add_test(tc, test_junit_is_valid);
+	tcase_add_test(tc, test_csv_reads_back);
 	tcase_add_test(tc, test_prometheus_metrics_pass_promtool);
 	tcase_add_test(tc, test_svg_is_well_formed);
 	tcase_add_test(tc, test_write_job_and_step_summary);

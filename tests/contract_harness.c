@@ -177,12 +177,83 @@ static const struct ct_harness ct_docker = {
 	.count = ct_docker_count,
 };
 
+/* --- e2b: against an e2b-lite started here ----------------------------- */
+
+static bool ct_e2b_setup(struct ct_world *w, enum ct_fault fault)
+{
+	/* a stuck create answers only after --create-wait-ms: it stalls */
+	static const char *const plain[] = { "--quiet", NULL };
+	static const char *const fails[] = { "--quiet", "--fault-error-rate",
+					     "1", NULL };
+	static const char *const stalls[] = { "--quiet", "--fault-stuck-rate",
+					      "1", NULL };
+	struct tl_server *s = rv_xcalloc(1, sizeof(*s));
+
+	s->prog = "e2b-lite";
+	tl_start(s, fault == CT_FAULT_CREATE_FAILS ? fails :
+		 fault == CT_FAULT_CREATE_STALLS ? stalls : plain);
+	w->priv = s;
+	w->cfg.api_url = s->base;
+	w->cfg.api_key = TL_KEY;
+	w->box = rv_xstrdup("/home/user/ct-box");
+	return true;
+}
+
+static void ct_e2b_teardown(struct ct_world *w)
+{
+	tl_free(w->priv);
+	free(w->priv);
+}
+
+/* Asked of e2b-lite's API directly, not through the client. */
+static long ct_e2b_count(struct ct_world *w, const char *job)
+{
+	static const char *const hdrs[] = { "X-API-Key: " TL_KEY, NULL };
+	struct rv_http_response r = RV_HTTP_RESPONSE_INIT;
+	struct rv_buf path = RV_BUF_INIT, pair = RV_BUF_INIT;
+	json_t *items, *it;
+	long st, n = 0;
+	size_t i;
+
+	rv_buf_addf(&pair, "%s=%s", PROVIDER_LABEL_JOB, job);
+	rv_buf_adds(&path, "/v2/sandboxes?metadata=");
+	rv_http_urlencode(&path, pair.data);
+	st = tl_req(w->priv, "GET", path.data, hdrs, NULL, &r);
+	ck_assert_msg(st == 200, "e2b-lite list answered %ld", st);
+	items = json_loadb(r.body.data, r.body.len, 0, NULL);
+	ck_assert(json_is_array(items));
+	json_array_foreach(items, i, it) {
+		const char *lv = json_string_value(json_object_get(
+			json_object_get(it, "metadata"), PROVIDER_LABEL_JOB));
+
+		n += lv && !strcmp(lv, job);
+	}
+	json_decref(items);
+	rv_http_response_release(&r);
+	rv_buf_release(&path);
+	rv_buf_release(&pair);
+	return n;
+}
+
+static const struct ct_harness ct_e2b = {
+	.provider = "e2b",
+	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
+		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW |
+		PROVIDER_CAP_LIST,
+	.host_procs = true,	/* bubblewrap sandboxes on this host */
+	.api_key = true,
+	.setup = ct_e2b_setup,
+	.teardown = ct_e2b_teardown,
+	.count = ct_e2b_count,
+};
+
 /* --- the table -------------------------------------------------------- */
 
 const struct ct_harness *const ct_harnesses[] = {
 	&ct_process,
 	&ct_daytona,
 	&ct_docker,
+	&ct_e2b,
 	NULL,
 };
 

@@ -7,12 +7,9 @@
 
 #include <string.h>
 
-/* The sandboxes of any runeval job still on w's server. */
-static size_t world_left_sbx(const struct sbx_world *sbx)
+size_t daytona_sandboxes_left(const char *api_url, const char *api_key)
 {
-	const struct lite_server *lite = sbx->provider;
-	struct daytona_config cfg = { .api_url = lite->api_url,
-				      .api_key = lite->api_key,
+	struct daytona_config cfg = { .api_url = api_url, .api_key = api_key,
 				      .no_env = true };
 	struct daytona_client *c = daytona_client_new(&cfg, NULL);
 	struct daytona_sandbox_info *v = NULL;
@@ -25,6 +22,14 @@ static size_t world_left_sbx(const struct sbx_world *sbx)
 	daytona_sandbox_list_free(v, n);
 	daytona_client_free(c);
 	return n;
+}
+
+/* The sandboxes of any runeval job still on w's server. */
+static size_t world_left_sbx(const struct sbx_world *sbx)
+{
+	const struct lite_server *lite = sbx->provider;
+
+	return daytona_sandboxes_left(lite->api_url, lite->api_key);
 }
 
 void world_start(struct world *w, const char *const *lite_args)

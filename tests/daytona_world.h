@@ -27,4 +27,7 @@ void world_stop(struct world *w);
 /* Sandboxes left on the server (any runeval job). */
 size_t world_left(const struct world *w);
 
+/* Sandboxes with a runeval.job label on the daytona-lite at api_url. */
+size_t daytona_sandboxes_left(const char *api_url, const char *api_key);
+
 #endif

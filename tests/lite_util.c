@@ -37,7 +37,7 @@ TCase *tl_tcase(const char *name)
 
 void tl_start(struct tl_server *s, const char *const *extra)
 {
-	char *bin = tu_build_path("daytona-lite");
+	char *bin = tu_build_path(s->prog ? s->prog : "daytona-lite");
 	char listen[64];
 	const char *argv[40];
 	int n = 0;
@@ -76,8 +76,8 @@ void tl_start(struct tl_server *s, const char *const *extra)
 	}
 	s->pid = pid;
 	free(bin);
-	ck_assert_msg(tu_wait_port(s->port, 10000), "daytona-lite did not "
-		      "start: %s", tl_log(s));
+	ck_assert_msg(tu_wait_port(s->port, 10000), "%s did not start: %s",
+		      s->prog ? s->prog : "daytona-lite", tl_log(s));
 }
 
 void tl_stop(struct tl_server *s)
@@ -90,8 +90,8 @@ void tl_stop(struct tl_server *s)
 	s->pid = 0;
 	/* a clean exit also means no sanitizer report */
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "daytona-lite exited with status %d: %s", status,
-		      tl_log(s));
+		      "%s exited with status %d: %s", s->prog ? s->prog :
+		      "daytona-lite", status, tl_log(s));
 }
 
 void tl_kill(struct tl_server *s)

@@ -1,7 +1,7 @@
 /*
- * lite_util: helpers for the daytona-lite suites: a server started on a
- * free port with a temporary state directory, and calls to its API,
- * toolbox and previews.  Servers die with the test process (a failed
+ * lite_util: helpers for the daytona-lite and e2b-lite suites: a server
+ * started on a free port with a temporary state directory, and calls to
+ * its API, toolbox and previews.  Servers die with the test process (a failed
  * check exits without teardown), destroying their sandboxes.
  */
 #ifndef RUNEVAL_TESTS_LITE_UTIL_H
@@ -17,6 +17,7 @@
 #define TL_KEY "tl-test-key-0123456789"
 
 struct tl_server {
+	const char *prog;	/* "daytona-lite" (NULL) or "e2b-lite" */
 	pid_t pid;
 	int port;
 	char *tmp;		/* temporary root, removed by tl_free() */
@@ -32,8 +33,9 @@ extern struct tl_server tl_srv;
 TCase *tl_tcase(const char *name);
 
 /*
- * Start build/daytona-lite with the extra flags (NULL-terminated, may be
- * NULL); s->tmp is made unless already set (a restart reuses it).
+ * Start build/<s->prog> (daytona-lite unless set) with the extra flags
+ * (NULL-terminated, may be NULL); s->tmp is made unless already set (a
+ * restart reuses it).
  */
 void tl_start(struct tl_server *s, const char *const *extra);
 /* SIGTERM and wait: every sandbox is destroyed. */
@@ -82,6 +84,25 @@ long tl_preview(struct tl_server *s, const char *id, int port,
 	"while True:\n" \
 	"    c, _ = s.accept()\n" \
 	"    threading.Thread(target=handle, args=(c,), daemon=True).start()\n"
+
+/*
+ * A python3 app that answers every request with the request head it got:
+ * what a proxy forwarded, to check that no credential of the server's
+ * went through.
+ */
+#define TL_PY_HEAD_APP \
+	"import socket, sys, threading\n" \
+	"def handle(c):\n" \
+	"    data = b''\n" \
+	"    while b'\\r\\n\\r\\n' not in data:\n" \
+	"        d = c.recv(65536)\n" \
+	"        if not d: break\n" \
+	"        data += d\n" \
+	"    head = data.split(b'\\r\\n\\r\\n')[0]\n" \
+	"    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n'\n" \
+	"              b'Connection: close\\r\\n\\r\\n' % len(head) + head)\n" \
+	"    c.close()\n" \
+	TL_PY_SERVE
 
 /*
  * Write the python3 program script to /tmp/<name>.py in sandbox id, start

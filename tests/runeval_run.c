@@ -4,6 +4,7 @@
 #include "rv_alloc.h"
 #include "testutil.h"
 
+#include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -231,26 +232,20 @@ void rr_assert_phases(const struct rr *r, const char *const *phases,
 	}
 }
 
-void rr_assert_lifecycle(const char *const *args, const char *const *env,
-			 const char *dir)
+void rr_assert_lifecycle(const char *const *args, const char *const *env)
 {
 	static const char *const steps[] = { "provision", "upload", "exec",
 					     "preview", "teardown" };
-	char *bin = tu_build_path("runeval");
-	char *log = rv_xasprintf("%s/lifecycle.out", dir);
-	char *argv[10] = { bin, "lifecycle" };
-	size_t n = 2;
+	const char *argv[10] = { "lifecycle" };
+	size_t n = 1;
 	char *text;
-	pid_t pid;
-	int st = 0;
+	int st;
 
 	for (; *args && n < 8; args++)
-		argv[n++] = (char *)*args;
+		argv[n++] = *args;
 	argv[n++] = "--json";
-	pid = tu_spawn(argv, (char *const *)env, log);
-	waitpid(pid, &st, 0);
-	text = tu_read_file(log, NULL);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", text);
+	st = rr_command(argv, env, &text);
+	ck_assert_msg(st == 0, "%s", text);
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		char *want = rv_xasprintf("\"phase\":\"%s\",", steps[i]);
 
@@ -259,8 +254,6 @@ void rr_assert_lifecycle(const char *const *args, const char *const *env,
 	}
 	ck_assert_ptr_null(strstr(text, "\"ok\":false"));
 	free(text);
-	free(log);
-	free(bin);
 }
 
 double rr_summary_num(const struct rr *r, const char *key)
@@ -281,6 +274,78 @@ bool rr_wait_for_text(const char *path, const char *needle, int timeout_ms)
 		usleep(5000);
 	}
 	return false;
+}
+
+bool rr_span_saw(const json_t *span, long status)
+{
+	json_t *log = json_object_get(span, "attempt_log"), *a;
+	size_t i;
+
+	json_array_foreach(log, i, a)
+		if (json_integer_value(json_object_get(a, "status")) == status)
+			return true;
+	return false;
+}
+
+int rr_command(const char *const *args, const char *const *env,
+	       char **output)
+{
+	char *dir = tu_tmpdir(), *log = rv_xasprintf("%s/out", dir);
+	char *argv[32] = { tu_build_path("runeval") };
+	size_t n = 1;
+	pid_t pid;
+	int st = 0;
+
+	for (; args && *args && n < 31; args++)
+		argv[n++] = (char *)*args;
+	argv[n] = NULL;
+	pid = tu_spawn(argv, (char *const *)env, log);
+	waitpid(pid, &st, 0);
+	*output = tu_read_file(log, NULL);
+	if (!*output)
+		*output = rv_xstrdup("");
+	tu_rmrf(dir);
+	free(argv[0]);
+	free(log);
+	free(dir);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Start runeval and wait until its stderr says it began phase. */
+static pid_t rr_start_until(struct rr *r, const char *const *args,
+			    const char *const *env, const char *phase)
+{
+	char *needle = rv_xasprintf("debug: %s ...", phase);
+	pid_t pid = rr_start(r, args, env);
+
+	ck_assert_msg(rr_wait_for_text(r->stderr_path, needle, 60000),
+		      "runeval never reached '%s'", phase);
+	free(needle);
+	return pid;
+}
+
+void rr_interrupt(struct rr *r, const char *const *args,
+		  const char *const *env, const char *phase, bool twice)
+{
+	pid_t pid = rr_start_until(r, args, env, phase);
+
+	kill(pid, SIGINT);
+	if (twice) {
+		usleep(100000);
+		kill(pid, SIGINT);
+	}
+	rr_wait(r, pid, 90);	/* teardown on a loaded machine */
+}
+
+void rr_kill9_during(struct rr *r, const char *const *args,
+		     const char *const *env, const char *phase)
+{
+	pid_t pid = rr_start_until(r, args, env, phase);
+
+	usleep(200000);
+	kill(pid, SIGKILL);
+	rr_wait(r, pid, 10);
+	ck_assert_int_eq(r->status, 128 + SIGKILL);
 }
 
 void rr_assert_nowhere(const struct rr *r, const char *dir,
@@ -310,21 +375,10 @@ int rr_journals(const char *state_dir)
 	return n;
 }
 
-int rr_reap(const char *const *env, const char *dir, const char *a1,
-	    const char *a2, char **output)
+int rr_reap(const char *const *env, const char *a1, const char *a2,
+	    char **output)
 {
-	char *bin = tu_build_path("runeval");
-	char *log = rv_xasprintf("%s/reap.log", dir);
-	char *const argv[] = { bin, "reap", (char *)a1, a1 ? (char *)a2 :
-			       NULL, NULL };
-	pid_t pid;
-	int st = 0;
+	const char *const args[] = { "reap", a1, a1 ? a2 : NULL, NULL };
 
-	unlink(log);
-	pid = tu_spawn(argv, (char *const *)env, log);
-	waitpid(pid, &st, 0);
-	*output = tu_read_file(log, NULL);
-	free(log);
-	free(bin);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return rr_command(args, env, output);
 }

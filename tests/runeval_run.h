@@ -63,29 +63,54 @@ int rr_count_spans(const struct rr *r, const char *phase);
 void rr_assert_phases(const struct rr *r, const char *const *phases,
 		      const char *provider);
 
-/*
- * `runeval lifecycle ARGS... --json` (args NULL-ended, at most 6) with
- * env, its output kept in dir: it exits 0 and prints an ok span for each
- * of provision, upload, exec, preview and teardown.
- */
-void rr_assert_lifecycle(const char *const *args, const char *const *env,
-			 const char *dir);
+/* Does span's attempt log have an answer with this HTTP status? */
+bool rr_span_saw(const json_t *span, long status);
 
-/* summary.<key> of result.json as a number. */
+/*
+ * `runeval lifecycle ARGS... --json` (args NULL-ended, at most 7) with
+ * env: it exits 0 and prints an ok span for each of provision, upload,
+ * exec, preview and teardown.
+ */
+void rr_assert_lifecycle(const char *const *args, const char *const *env);
+
+/* summary.<key> of result.json as a number (0 when there is none). */
 double rr_summary_num(const struct rr *r, const char *key);
 
 /* Wait until the file at path contains needle; false after timeout_ms. */
 bool rr_wait_for_text(const char *path, const char *needle, int timeout_ms);
+
+/*
+ * Run `runeval ARGS` (NULL-ended, without argv[0]) with exactly the
+ * environment env ("K=V", NULL-ended) to its end: its exit status (128 +
+ * signal when killed), and its output (stdout and stderr, malloc'ed).
+ */
+int rr_command(const char *const *args, const char *const *env,
+	       char **output);
+
+/*
+ * Start runeval with args (which must have -v) and env, SIGINT it once
+ * its stderr says it began phase ("debug: PHASE ..."), twice when asked,
+ * and wait for it (rr_wait, up to 90 s).
+ */
+void rr_interrupt(struct rr *r, const char *const *args,
+		  const char *const *env, const char *phase, bool twice);
+
+/*
+ * The same with SIGKILL, 200 ms into phase: runeval dies at once and
+ * leaves what it made (r->status is 128 + SIGKILL).
+ */
+void rr_kill9_during(struct rr *r, const char *const *args,
+		     const char *const *env, const char *phase);
 
 /* Journal files under RUNEVAL_STATE_DIR state_dir (one per job with live
    sandboxes), or -1. */
 int rr_journals(const char *state_dir);
 
 /*
- * `runeval reap [a1] [a2]` with env ("K=V", NULL-ended); its output (in
- * dir/reap.log) in *output (malloc'ed).  Returns its exit status.
+ * `runeval reap [a1] [a2]` with env ("K=V", NULL-ended) (rr_command):
+ * its exit status, its output in *output (malloc'ed).
  */
-int rr_reap(const char *const *env, const char *dir, const char *a1,
-	    const char *a2, char **output);
+int rr_reap(const char *const *env, const char *a1, const char *a2,
+	    char **output);
 
 #endif

@@ -7,7 +7,6 @@
 
 #include <jansson.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +50,7 @@ int sbx_world_journals(const struct sbx_world *w)
 int sbx_world_reap(const struct sbx_world *w, const char *a1, const char *a2,
 		   char **output)
 {
-	return rr_reap(w->env, w->dir, a1, a2, output);
+	return rr_reap(w->env, a1, a2, output);
 }
 
 void sbx_assert_ran_clean(const struct sbx_world *w, const struct rr *r,
@@ -65,25 +64,14 @@ void sbx_assert_ran_clean(const struct sbx_world *w, const struct rr *r,
 }
 
 void sbx_interrupt_during(const struct sbx_world *w, const char *const *args,
-			  const char *phase, int wait_ms, bool twice)
+			  const char *phase, bool twice)
 {
-	char *needle = rv_xasprintf("debug: %s ...", phase);
 	struct rr *r = rr_new();
-	pid_t pid;
 
-	pid = rr_start(r, args, w->env);
-	ck_assert_msg(rr_wait_for_text(r->stderr_path, needle, wait_ms),
-		      "runeval never reached '%s'", phase);
-	kill(pid, SIGINT);
-	if (twice) {
-		usleep(100000);
-		kill(pid, SIGINT);
-	}
-	rr_wait(r, pid, 90);
+	rr_interrupt(r, args, w->env, phase, twice);
 	sbx_assert_ran_clean(w, r, 130);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
 		r->result, "job"), "status")), "interrupted");
-	free(needle);
 	rr_free(r);
 }
 

@@ -1,6 +1,8 @@
 /*
  * sandbox_world: what every end-to-end test of a sandbox provider shares,
- * whatever the provider (daytona_world.h wraps it around a daytona-lite,
+ * whatever the provider (remote_e2e.h wraps it around a daytona-lite or
+ * an e2b-lite for the bodies check_daytona.c and check_e2b.c share,
+ * daytona_world.h around a daytona-lite for the other daytona suites,
  * check_docker.c around a private dockerd): runeval's environment (the
  * provider's variables, then RUNEVAL_STATE_DIR), the Python task app,
  * and the checks every test ends with: the exit status, result.json
@@ -61,11 +63,10 @@ struct rr *sbx_run_headline(const struct sbx_world *w, const char *provider,
 
 /*
  * Start runeval with args (NULL-ended; they must include -v), SIGINT it
- * when it starts phase (its "debug: PHASE ..." line, within
- * wait_ms), again 0.1 s later when twice: it tears down and exits 130,
- * "interrupted", with nothing left.
+ * when it starts phase (rr_interrupt()), again 0.1 s later when twice: it
+ * tears down and exits 130, "interrupted", with nothing left.
  */
 void sbx_interrupt_during(const struct sbx_world *w, const char *const *args,
-			  const char *phase, int wait_ms, bool twice);
+			  const char *phase, bool twice);
 
 #endif

@@ -120,6 +120,80 @@ void rv_buf_add_shell_word(struct rv_buf *b, const char *s)
 	rv_buf_addch(b, '\'');
 }
 
+void rv_buf_add_base64(struct rv_buf *b, const void *data, size_t n)
+{
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *d = data;
+
+	rv_buf_grow(b, (n + 2) / 3 * 4);
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned long v = (unsigned long)d[i] << 16;
+		char q[4];
+
+		if (i + 1 < n)
+			v |= (unsigned long)d[i + 1] << 8;
+		if (i + 2 < n)
+			v |= d[i + 2];
+		q[0] = set[v >> 18];
+		q[1] = set[(v >> 12) & 63];
+		q[2] = i + 1 < n ? set[(v >> 6) & 63] : '=';
+		q[3] = i + 2 < n ? set[v & 63] : '=';
+		rv_buf_add(b, q, 4);
+	}
+}
+
+/* The value of a base64 character (either alphabet), or -1. */
+static int rv_base64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+bool rv_buf_add_unbase64(struct rv_buf *b, const char *s, size_t n)
+{
+	size_t start = b->len, k = 0;
+	unsigned long v = 0;
+
+	while (n && s[n - 1] == '=')
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		int x = rv_base64_value(s[i]);
+
+		if (x < 0) {
+			rv_buf_truncate(b, start);
+			return false;
+		}
+		v = (v << 6) | (unsigned long)x;
+		if (++k == 4) {
+			char out[3] = { (char)(v >> 16), (char)(v >> 8),
+					(char)v };
+
+			rv_buf_add(b, out, 3);
+			k = 0;
+			v = 0;
+		}
+	}
+	if (k == 1) {
+		rv_buf_truncate(b, start);
+		return false;
+	}
+	if (k >= 2)
+		rv_buf_addch(b, (char)(v >> (k == 2 ? 4 : 10)));
+	if (k == 3)
+		rv_buf_addch(b, (char)(v >> 2));
+	return true;
+}
+
 char *rv_hex(const void *data, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";

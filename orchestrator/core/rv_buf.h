@@ -9,6 +9,7 @@
 #define RUNEVAL_ORCHESTRATOR_CORE_RV_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,14 @@ void rv_buf_add_shell_word(struct rv_buf *b, const char *s);
  * 2n + 1 characters (NUL-terminated).  Returns out.
  */
 char *rv_hex(const void *data, size_t n, char *out);
+/* Append n bytes of data in base64 (RFC 4648, padded). */
+void rv_buf_add_base64(struct rv_buf *b, const void *data, size_t n);
+/*
+ * Append the bytes that base64 text s[0..n) holds (the standard or the
+ * URL-safe alphabet, padding optional).  false, with b as it was, when s
+ * is not base64.
+ */
+bool rv_buf_add_unbase64(struct rv_buf *b, const char *s, size_t n);
 /*
  * The length of the well-formed UTF-8 sequence at s (n >= 1 bytes there)
  * and its code point in *cp (may be NULL): 1 for ASCII, 2 to 4, or 0 when

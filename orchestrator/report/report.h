@@ -25,6 +25,7 @@ int report_main(int argc, char **argv);
 /* A job's choices for its renderings (runeval --prom-strict, ...). */
 struct report_job_opts {
 	bool prom_strict;		/* metrics.prom without *_ms gauges */
+	bool no_step_summary;		/* not to $GITHUB_STEP_SUMMARY */
 	double junit_fail_below;	/* NAN: a reward of 0 passes */
 };
 
@@ -33,7 +34,8 @@ struct report_job_opts {
  * (report_format.h: summary.json, report.md, junit.xml, metrics.prom,
  * waterfall.svg, hyperfine.json) from one result.json into outdir
  * (created if missing); report.md is also appended to
- * $GITHUB_STEP_SUMMARY when that is set.  o may be NULL (the defaults).
+ * $GITHUB_STEP_SUMMARY when that is set, unless o->no_step_summary.  o
+ * may be NULL (the defaults).
  * Fails on unreadable or malformed input, or when a file cannot be
  * written.
  */

@@ -126,7 +126,8 @@ enum rv_code report_write_set(struct report_set *set, const char *outdir,
 	report_set_init(set);
 	report_set_init(&c.base);
 	report_ctx_compute(&c, 0, NAN);
-	rc = report_formats_write(&c.view, NULL, outdir, err);
+	rc = report_formats_write(&c.view, NULL, outdir,
+				  !(o && o->no_step_summary), err);
 	report_ctx_release(&c);
 	return rc;
 }
@@ -226,7 +227,8 @@ static int report_run(const struct report_opts *o, struct rv_err *err)
 			report_gate_describe(&c.gates[i], &c.results[i], &b);
 	}
 	report_print(&b);
-	rc = report_formats_write(&c.view, o->paths, o->out_dir, err);
+	rc = report_formats_write(&c.view, o->paths, o->out_dir,
+				  o->step_summary, err);
 	if (rc != RV_OK)
 		goto out;
 	report_lap(o, &clock, "printed and wrote the report");

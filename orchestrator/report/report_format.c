@@ -19,8 +19,8 @@ static void prom_strict(struct report_view *v)
 const struct report_format report_formats[] = {
 	{
 		.name = "md", .option = "--md", .file = "report.md",
-		.help = "write the Markdown report (also appended to\n"
-			"$GITHUB_STEP_SUMMARY when that is set)",
+		.help = "write the Markdown report (--step-summary: also\n"
+			"append it to $GITHUB_STEP_SUMMARY)",
 		.flags = REPORT_FORMAT_STEP_SUMMARY, .render = render_md,
 	}, {
 		.name = "junit", .option = "--junit", .file = "junit.xml",
@@ -44,6 +44,11 @@ const struct report_format report_formats[] = {
 		.name = "json", .option = "--json", .file = "summary.json",
 		.help = "write summary.json", .render = report_render_summary,
 	}, {
+		.name = "csv", .option = "--csv", .file = "results.csv",
+		.help = "write CSV: a row per rollout, then per provider\n"
+			"and phase with its statistics",
+		.render = report_render_csv,
+	}, {
 		.name = "hyperfine", .option = "--hyperfine",
 		.file = "hyperfine.json",
 		.help = "write hyperfine-compatible JSON",
@@ -59,8 +64,8 @@ static char *format_in_dir(const struct report_format *f, const char *dir)
 	return dir && f->file ? rv_xasprintf("%s/%s", dir, f->file) : NULL;
 }
 
-static enum rv_code step_summary(const struct report_view *v,
-				 struct rv_err *err)
+static enum rv_code report_step_summary(const struct report_view *v,
+					struct rv_err *err)
 {
 	const char *gh = getenv("GITHUB_STEP_SUMMARY");
 	struct rv_buf b = RV_BUF_INIT;
@@ -112,7 +117,7 @@ static bool format_fill(FILE *f, void *arg)
 
 enum rv_code report_formats_write(const struct report_view *v,
 				  char *const *paths, const char *dir,
-				  struct rv_err *err)
+				  bool step_summary, struct rv_err *err)
 {
 	enum rv_code rc = RV_OK;
 
@@ -130,5 +135,5 @@ enum rv_code report_formats_write(const struct report_view *v,
 			rc = rv_replace_file(d, format_fill, &c, false, err);
 		free(d);
 	}
-	return rc == RV_OK ? step_summary(v, err) : rc;
+	return rc == RV_OK && step_summary ? report_step_summary(v, err) : rc;
 }

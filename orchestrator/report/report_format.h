@@ -18,7 +18,7 @@
 #include "rv_err.h"
 
 enum report_format_flag {
-	/* also appended to $GITHUB_STEP_SUMMARY (when set) by every report */
+	/* also appended to $GITHUB_STEP_SUMMARY (when set and asked for) */
 	REPORT_FORMAT_STEP_SUMMARY = 1u << 0,
 };
 
@@ -49,11 +49,12 @@ extern const size_t report_n_formats;
  * NULL: not wanted) and, with dir, to dir/file (dir made with its
  * parents); one rendering serves both.  Then append the formats flagged
  * REPORT_FORMAT_STEP_SUMMARY to the file named by $GITHUB_STEP_SUMMARY,
- * when that is set.  Files are replaced atomically; fails on the first
+ * when step_summary and that is set (the rule: a job writes its summary
+ * unless --no-step-summary; `runeval report` only with --step-summary).  Files are replaced atomically; fails on the first
  * that cannot be made or written (the ones before it are written).
  */
 enum rv_code report_formats_write(const struct report_view *v,
 				  char *const *paths, const char *dir,
-				  struct rv_err *err);
+				  bool step_summary, struct rv_err *err);
 
 #endif

@@ -42,6 +42,9 @@ static const char usage_tail[] =
 "  --quiet             print only gate results and errors\n"
 "  --timings           say on stderr how long reading, statistics and\n"
 "                      writing took (wall and CPU seconds)\n"
+"  --step-summary      append the Markdown report to $GITHUB_STEP_SUMMARY\n"
+"                      (a job appends its own unless --no-step-summary: use\n"
+"                      this for a report step and --no-step-summary on jobs)\n"
 "\n"
 "Gates:  STAT[(PHASE[,PROVIDER])] [regress] OP VALUE\n"
 "  STAT   p50 p90 p95 p99 pNN median min max mean stddev mad (times, need\n"
@@ -70,6 +73,7 @@ static const char usage_tail[] =
 static const char *const usage_general[] = {
 	"[--out DIR]", "[--pass-threshold R]", "[--junit-fail-below R]",
 	"[--allow-few-samples]", "[--window N]", "[--quiet]", "[--timings]",
+	"[--step-summary]",
 };
 
 /* Append word to the synopsis line that starts at *line, wrapping it. */
@@ -296,6 +300,8 @@ static enum rv_code opt_one(struct report_opts *o, int argc, char **argv,
 		o->quiet = true;
 	else if (!strcmp(a, "--timings"))
 		o->timings = true;
+	else if (!strcmp(a, "--step-summary"))
+		o->step_summary = true;
 	else if (!strcmp(a, "--allow-few-samples"))
 		o->allow_few = true;
 	else if (!strcmp(a, "--help") || !strcmp(a, "-h"))

@@ -26,6 +26,7 @@ struct report_opts {
 	double junit_fail_below;	/* NAN: rewards fail no testcase */
 	bool allow_few;			/* --allow-few-samples */
 	bool has_baseline, quiet, help, timings;
+	bool step_summary;		/* --step-summary */
 };
 
 /*

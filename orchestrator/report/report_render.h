@@ -3,9 +3,9 @@
  *
  * A view borrows everything it shows; renderers never fail (what they
  * write is built in memory, the caller writes it out).  A rendering that
- * grows with the rollouts (junit.xml, hyperfine.json) hands its buffer to
- * the view's sink as it goes (report_flush), so that a job of 100 000
- * seeds never holds a whole file in memory.  Times are in
+ * grows with the rollouts (junit.xml, hyperfine.json, results.csv) hands
+ * its buffer to the view's sink as it goes (report_flush), so that a job
+ * of 100 000 seeds never holds a whole file in memory.  Times are in
  * milliseconds unless a format says otherwise (hyperfine, Prometheus and
  * JUnit use seconds).
  */
@@ -82,6 +82,9 @@ void report_render_prom(const struct report_view *v, struct rv_buf *out);
 
 /* waterfall.svg: sandboxes and rollouts on a time axis, p50/p95 charts. */
 void report_render_svg(const struct report_view *v, struct rv_buf *out);
+
+/* results.csv: a row per rollout, then per provider and phase. */
+void report_render_csv(const struct report_view *v, struct rv_buf *out);
 
 /* The plain-text table printed by `runeval report`. */
 void report_render_table(const struct report_view *v, struct rv_buf *out);

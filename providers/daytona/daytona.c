@@ -45,16 +45,6 @@ static struct daytona_sandbox *dt_downcast(struct provider_sandbox *sb)
 	return (struct daytona_sandbox *)sb;
 }
 
-static void dt_rand_hex(char *out, size_t nbytes)
-{
-	unsigned char r[16];
-
-	if (nbytes > sizeof(r))
-		nbytes = sizeof(r);
-	rv_random(r, nbytes);
-	rv_hex(r, nbytes, out);
-}
-
 static struct daytona_client *dt_client(const struct provider_config *cfg,
 					struct rv_err *err)
 {
@@ -143,7 +133,7 @@ static enum rv_code dt_create(const struct provider_config *cfg,
 
 	if (!c)
 		return err ? err->code : RV_ERR_CONFIG;
-	dt_rand_hex(rnd, 8);
+	remote_rand_hex(rnd, 8);
 	name = cfg->name ? rv_xstrdup(cfg->name) :
 		rv_xasprintf("runeval-%s-%s", cfg->job_id, rnd);
 	labels = dt_labels(cfg);
@@ -220,17 +210,10 @@ static enum rv_code dt_list(const struct provider_config *cfg,
 		return err ? err->code : RV_ERR_CONFIG;
 	rc = daytona_list(c, key ? key : PROVIDER_LABEL_JOB, value, &call, &v,
 			  &n, err);
-	if (rc == RV_OK) {
-		out->items = rv_xcalloc(n ? n : 1, sizeof(*out->items));
-		out->n = n;
-		for (size_t i = 0; i < n; i++) {
-			out->items[i].id = v[i].id;
-			out->items[i].name = v[i].name;
-			out->items[i].state = v[i].state;
-			out->items[i].job_id = v[i].job_label;
-			v[i].id = v[i].name = v[i].state = NULL;
-			v[i].job_label = NULL;
-		}
+	for (size_t i = 0; rc == RV_OK && i < n; i++) {
+		provider_list_add(out, v[i].id, v[i].name, v[i].state,
+				  v[i].job_label);
+		v[i].id = v[i].name = v[i].state = v[i].job_label = NULL;
 	}
 	daytona_sandbox_list_free(v, n);
 	daytona_client_free(c);
@@ -244,45 +227,26 @@ static enum rv_code dt_upload(struct provider_sandbox *sb,
 	struct daytona_sandbox *ds = dt_downcast(sb);
 	struct remote_call call = remote_call_for(sb->cfg, DT_UPLOAD_DEADLINE_MS);
 	struct daytona_exec_result res = { 0 };
-	struct rv_buf cmd = RV_BUF_INIT, line = RV_BUF_INIT;
-	char rnd[17], *remote;
+	char rnd[17], *remote, *cmd = NULL;
 	enum rv_code rc;
 
-	/* a missing file is no transient failure to retry for minutes */
-	if (access(tarball, R_OK) < 0)
-		return rv_errf(err, RV_ERR_IO, "cannot upload '%s': %s",
-			       tarball, strerror(errno));
-	dt_rand_hex(rnd, 8);
+	if (remote_upload_check(tarball, err))
+		return RV_ERR_IO;
+	remote_rand_hex(rnd, 8);
 	remote = rv_xasprintf("/tmp/runeval-upload-%s.tar.gz", rnd);
 	rc = daytona_upload_file(ds->client, ds->toolbox, tarball, remote,
 				 &call, err);
 	if (rc != RV_OK)
 		goto out;
-	/* check what arrived, then unpack it: one round trip */
-	rv_buf_addf(&line, "%s  %s", sha, remote);
-	rv_buf_adds(&cmd, "mkdir -p ");
-	rv_buf_add_shell_word(&cmd, dir);
-	rv_buf_adds(&cmd, " && echo ");
-	rv_buf_add_shell_word(&cmd, line.data);
-	rv_buf_adds(&cmd, " | sha256sum -c --status && tar xzf ");
-	rv_buf_add_shell_word(&cmd, remote);
-	rv_buf_adds(&cmd, " -C ");
-	rv_buf_add_shell_word(&cmd, dir);
-	rv_buf_addf(&cmd, "; rc=$?; rm -f '%s'; exit $rc", remote);
-	rc = daytona_execute(ds->client, ds->toolbox, cmd.data, NULL, 300, true,
+	cmd = remote_unpack_command(sha, remote, dir);
+	rc = daytona_execute(ds->client, ds->toolbox, cmd, NULL, 300, true,
 			     &call, &res, err);
-	if (rc == RV_OK && res.exit_code != 0) {
-		char *out = rv_redact(res.output);
-
-		rc = rv_errf(err, RV_ERR_PROVIDER, "cannot unpack the bundle "
-			     "in sandbox '%s' (checksum or tar failed, exit "
-			     "%d): %.200s", sb->id, res.exit_code, out);
-		free(out);
-	}
+	if (rc == RV_OK && res.exit_code != 0)
+		rc = remote_unpack_error(sb->id, res.exit_code, res.output,
+					 err);
 out:
 	daytona_exec_result_release(&res);
-	rv_buf_release(&cmd);
-	rv_buf_release(&line);
+	free(cmd);
 	free(remote);
 	return rc;
 }
@@ -297,25 +261,8 @@ static char *dt_command_line(const struct provider_cmd *cmd, bool with_cwd)
 		rv_buf_add_shell_word(&b, cmd->cwd);
 		rv_buf_adds(&b, " && ");
 	}
-	for (const char *const *e = cmd->env; e && *e; e++) {
-		const char *eq = strchr(*e, '=');
-
-		if (!eq || eq == *e)
-			continue;
-		rv_buf_addf(&b, "export %.*s=", (int)(eq - *e), *e);
-		rv_buf_add_shell_word(&b, eq + 1);
-		rv_buf_adds(&b, " && ");
-	}
-	if (cmd->argv && cmd->argv[0]) {
-		for (const char *const *a = cmd->argv; *a; a++) {
-			if (a != cmd->argv)
-				rv_buf_addch(&b, ' ');
-			rv_buf_add_shell_word(&b, *a);
-		}
-	} else {
-		rv_buf_adds(&b, "sh -c ");
-		rv_buf_add_shell_word(&b, cmd->shell ? cmd->shell : "true");
-	}
+	remote_add_exports(&b, cmd->env, " && ");
+	remote_add_command(&b, cmd);
 	return rv_buf_detach(&b, NULL);
 }
 
@@ -391,16 +338,11 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 	enum rv_code rc;
 
 	/* a log that cannot be written fails the start before it happens */
-	rv_redact_stream_init(&p->log, cmd->log_path ?
-			      open(cmd->log_path, O_WRONLY | O_CREAT |
-				   O_APPEND | O_CLOEXEC, 0644) : -1);
-	if (cmd->log_path && p->log.fd < 0) {
-		rc = rv_errf(err, RV_ERR_IO, "cannot open log '%s': %s",
-			     cmd->log_path, strerror(errno));
+	rc = remote_log_open(&p->log, cmd->log_path, err);
+	if (rc != RV_OK)
 		goto fail;
-	}
 	p->log_path = rv_xstrdup(cmd->log_path);
-	dt_rand_hex(rnd, 4);
+	remote_rand_hex(rnd, 4);
 	p->sid = rv_xasprintf("runeval-%u-%s", ++ds->nsessions, rnd);
 	rc = daytona_session_create(ds->client, ds->toolbox, p->sid, &call,
 				    err);

@@ -20,27 +20,15 @@ struct daytona_client {
 	struct rv_http_pool *pool;	/* the provider's, borrowed */
 };
 
-static const char *dt_env(const char *v, const char *name, bool no_env)
-{
-	const char *e;
-
-	if (v && *v)
-		return v;
-	if (no_env)
-		return NULL;
-	e = getenv(name);
-	return e && *e ? e : NULL;
-}
-
 struct daytona_client *daytona_client_new(const struct daytona_config *cfg,
 					  struct rv_err *err)
 {
 	bool ne = cfg->no_env;
-	const char *url = dt_env(cfg->api_url, "DAYTONA_API_URL", ne);
-	const char *key = dt_env(cfg->api_key, "DAYTONA_API_KEY", ne);
-	const char *jwt = dt_env(cfg->jwt, "DAYTONA_JWT_TOKEN", ne);
-	const char *org = dt_env(cfg->org_id, "DAYTONA_ORGANIZATION_ID", ne);
-	const char *target = dt_env(cfg->target, "DAYTONA_TARGET", ne);
+	const char *url = remote_env(cfg->api_url, "DAYTONA_API_URL", ne);
+	const char *key = remote_env(cfg->api_key, "DAYTONA_API_KEY", ne);
+	const char *jwt = remote_env(cfg->jwt, "DAYTONA_JWT_TOKEN", ne);
+	const char *org = remote_env(cfg->org_id, "DAYTONA_ORGANIZATION_ID", ne);
+	const char *target = remote_env(cfg->target, "DAYTONA_TARGET", ne);
 	struct daytona_client *c;
 	size_t h = 0;
 

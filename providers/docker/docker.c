@@ -389,16 +389,12 @@ static enum rv_code dk_list(const struct provider_config *cfg,
 	key = key ? key : PROVIDER_LABEL_JOB;
 	rc = docker_list(c, key, value, &call, &v, &n, err);
 	if (rc == RV_OK) {
-		out->items = rv_xcalloc(n ? n : 1, sizeof(*out->items));
-		out->n = n;
 		for (size_t i = 0; i < n; i++) {
 			/* the id runeval shows (see dk_sandbox_new) */
 			if (strlen(v[i].id) == 64)
 				v[i].id[DK_SHORT_ID] = '\0';
-			out->items[i].id = v[i].id;
-			out->items[i].name = v[i].name;
-			out->items[i].state = v[i].state;
-			out->items[i].job_id = v[i].job_label;
+			provider_list_add(out, v[i].id, v[i].name, v[i].state,
+					  v[i].job_label);
 			memset(&v[i], 0, sizeof(v[i]));
 		}
 		rc = dk_list_images(c, key, value, &call, out, err);

@@ -438,17 +438,11 @@ enum rv_code dk_list_images(struct docker_client *c, const char *key,
 			json_object_get(it, "Labels"), key));
 		const char *tag = json_string_value(json_array_get(
 			json_object_get(it, "RepoTags"), 0));
-		struct provider_listed *l;
 
 		if (!id || !lv || (value && strcmp(lv, value)))
 			continue;
-		out->items = rv_xreallocarray(out->items, out->n + 1,
-					      sizeof(*out->items));
-		l = &out->items[out->n++];
-		l->id = rv_xstrdup(id);
-		l->name = tag ? rv_xstrdup(tag) : NULL;
-		l->state = rv_xstrdup("snapshot");
-		l->job_id = rv_xstrdup(lv);
+		provider_list_add(out, rv_xstrdup(id), tag ? rv_xstrdup(tag) :
+				  NULL, rv_xstrdup("snapshot"), rv_xstrdup(lv));
 	}
 	json_decref(j);
 	rv_buf_release(&path);

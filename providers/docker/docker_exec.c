@@ -302,15 +302,10 @@ enum rv_code docker_exec_spawn(struct docker_client *c, const char *id,
 	s->pidfile = dx_pidfile();
 	s->log_path = cmd->log_path ? rv_xstrdup(cmd->log_path) : NULL;
 	/* a log that cannot be written fails the start before it happens */
-	rv_redact_stream_init(&s->log, s->log_path ? open(s->log_path,
-			      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) :
-			      -1);
+	rc = remote_log_open(&s->log, s->log_path, err);
 	docker_demux_init(&s->demux, dx_log_sink, s);
-	if (s->log_path && s->log.fd < 0) {
-		rc = rv_errf(err, RV_ERR_IO, "cannot open log '%s': %s",
-			     s->log_path, strerror(errno));
+	if (rc != RV_OK)
 		goto fail;
-	}
 	argv = dx_cmd(&sh, s->pidfile);
 	rc = dx_create(c, id, argv, &sh, call, &s->exec_id, err);
 	json_decref(argv);

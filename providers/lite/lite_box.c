@@ -71,24 +71,29 @@ static void lite_argv_mirror(struct lite_argv *a, const char *path)
 	}
 }
 
-static void lite_argv_env(struct lite_argv *a, const char *id,
-			  const json_t *env)
+static void lite_argv_env(struct lite_argv *a, const struct lite_box_daemon *d,
+			  const char *id, const json_t *env)
 {
-	static const char *const base[][2] = {
-		{ "HOME", LITE_BOX_HOME }, { "USER", "daytona" },
-		{ "LOGNAME", "daytona" }, { "SHELL", "/bin/bash" },
-		{ "LANG", "C.UTF-8" }, { "DAYTONA_SANDBOX_USER", "daytona" },
-		{ "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-			  "/usr/bin:/sbin:/bin" },
-	};
 	const char *k;
 	json_t *v;
 
 	lite_argv_add(a, "--clearenv");
-	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
-		lite_argv_add3(a, "--setenv", base[i][0], base[i][1]);
+	lite_argv_add3(a, "--setenv", "HOME", d->home);
+	lite_argv_add3(a, "--setenv", "USER", d->user);
+	lite_argv_add3(a, "--setenv", "LOGNAME", d->user);
+	lite_argv_add3(a, "--setenv", "SHELL", "/bin/bash");
+	lite_argv_add3(a, "--setenv", "LANG", "C.UTF-8");
+	lite_argv_add3(a, "--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:"
+		       "/usr/sbin:/usr/bin:/sbin:/bin");
 	lite_argv_add3(a, "--setenv", "HOSTNAME", id);
-	lite_argv_add3(a, "--setenv", "DAYTONA_SANDBOX_ID", id);
+	lite_argv_add3(a, "--setenv", d->id_env, id);
+	for (const char *const *e = d->env; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char *name = rv_xstrndup(*e, (size_t)(eq - *e));
+
+		lite_argv_add3(a, "--setenv", name, eq + 1);
+		free(name);
+	}
 	json_object_foreach((json_t *)env, k, v)
 		if (json_is_string(v) && lite_env_name_ok(k))
 			lite_argv_add3(a, "--setenv", k, json_string_value(v));
@@ -105,7 +110,7 @@ static void lite_argv_env(struct lite_argv *a, const char *id,
 #define LITE_STR(x) #x
 #define LITE_XSTR(x) LITE_STR(x)
 
-/* The host paths mounted into a sandbox, and where. */
+/* The host paths mounted into a sandbox, and where (NULL: by daemon). */
 enum { SRC_HOME, SRC_TMP, SRC_EXE, SRC_PASSWD, SRC_GROUP, SRC_N };
 
 static const struct {
@@ -114,9 +119,9 @@ static const struct {
 	const char *dest;	/* path in the sandbox */
 	bool dir;
 } lite_srcs[SRC_N] = {
-	[SRC_HOME] = { "home", "--bind", LITE_BOX_HOME, true },
+	[SRC_HOME] = { "home", "--bind", NULL, true },
 	[SRC_TMP] = { "tmp", "--bind", "/tmp", true },
-	[SRC_EXE] = { "exe", "--ro-bind", LITE_BOX_EXE, false },
+	[SRC_EXE] = { "exe", "--ro-bind", NULL, false },
 	[SRC_PASSWD] = { "passwd", "--ro-bind", "/etc/passwd", false },
 	[SRC_GROUP] = { "group", "--ro-bind", "/etc/group", false },
 };
@@ -125,12 +130,13 @@ static const struct {
 struct lite_spawn {
 	char *src[SRC_N];	/* host paths */
 	char *staged[SRC_N];	/* LITE_BOX_STAGE/<leaf> */
+	char *dest[SRC_N];	/* in the sandbox */
 	struct lite_argv argv;
 	int args_fd;		/* bwrap --args: keeps env off ps */
 	int info_rd, info_wr;	/* bwrap --info-fd */
 	int log_fd;
 	int null_fd;
-	int listen_fd[2];	/* toolbox.sock, forward.sock: the toolbox's */
+	int listen_fd[2];	/* its API and forward.sock: the daemon's */
 	int ready_rd, ready_wr;	/* "ready" comes through this pipe */
 	const struct lite_box_limits *lim;
 	int cg_fd[LITE_CG_N];	/* the child joins these cgroups */
@@ -138,7 +144,7 @@ struct lite_spawn {
 	char *notes;		/* what could not be applied */
 };
 
-/* Descriptors in the child (bwrap passes 5, 6 and 7 on to the toolbox). */
+/* Descriptors in the child (bwrap passes 5, 6 and 7 on to the daemon). */
 #define FD_INFO 3		/* --info-fd */
 #define FD_ARGS 4		/* --args */
 #define FD_TOOLBOX 5		/* --toolbox-fd */
@@ -152,6 +158,7 @@ static void lite_build_argv(struct lite_spawn *sp,
 	static const char *const tops[] = {
 		"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
 	};
+	const struct lite_box_daemon *d = h->daemon;
 	struct lite_argv *a = &sp->argv;
 	char info[8];
 
@@ -171,25 +178,25 @@ static void lite_build_argv(struct lite_spawn *sp,
 	lite_argv_add3(a, "--dev", "/dev", NULL);
 	for (int i = 0; i < SRC_N; i++)
 		lite_argv_add3(a, lite_srcs[i].op, h->drop_ids ?
-			       sp->staged[i] : sp->src[i], lite_srcs[i].dest);
+			       sp->staged[i] : sp->src[i], sp->dest[i]);
 	lite_argv_add3(a, "--dir", "/var", NULL);
 	lite_argv_add3(a, "--symlink", "../tmp", "/var/tmp");
 	lite_argv_add3(a, "--info-fd", info, NULL);
-	lite_argv_add3(a, "--chdir", LITE_BOX_HOME, NULL);
-	lite_argv_env(a, id, env);
+	lite_argv_add3(a, "--chdir", d->home, NULL);
+	lite_argv_env(a, d, id, env);
 	lite_argv_add3(a, "--remount-ro", "/", NULL);
 	lite_argv_add(a, "--");
-	lite_argv_add3(a, LITE_BOX_EXE, "toolbox", NULL);
+	lite_argv_add3(a, sp->dest[SRC_EXE], d->cmd, NULL);
 	lite_argv_add3(a, "--toolbox-fd", LITE_XSTR(FD_TOOLBOX), NULL);
 	lite_argv_add3(a, "--forward-fd", LITE_XSTR(FD_FORWARD), NULL);
 	lite_argv_add3(a, "--ready-fd", LITE_XSTR(FD_READY), NULL);
-	lite_argv_add3(a, "--home", LITE_BOX_HOME, NULL);
-	lite_argv_add3(a, "--workdir", LITE_BOX_HOME, NULL);
+	lite_argv_add3(a, "--home", d->home, NULL);
+	lite_argv_add3(a, "--workdir", d->home, NULL);
 }
 
 /*
  * One of the sandbox's directories, created and owned by the sandbox's
- * ids (an existing one too: a record of an older daytona-lite may have
+ * ids (an existing one too: a record of an older server may have
  * had other ids).  Its parent is ours alone, so the path is trusted.
  */
 static enum rv_code lite_make_dir(const struct lite_box_limits *lim,
@@ -232,6 +239,7 @@ static void lite_spawn_release(struct lite_spawn *sp)
 	for (int i = 0; i < SRC_N; i++) {
 		free(sp->src[i]);
 		free(sp->staged[i]);
+		free(sp->dest[i]);
 	}
 	lite_argv_free(&sp->argv);
 	if (sp->args_fd >= 0)
@@ -288,9 +296,9 @@ static enum rv_code lite_args_file(struct lite_spawn *sp, struct rv_err *err)
 }
 
 /*
- * The toolbox's listening sockets, bound here in DIR/<id>/sock (which
+ * The daemon's listening sockets, bound here in DIR/<id>/sock (which
  * only we can write and which is not in the sandbox) and inherited by
- * the toolbox: nothing in the sandbox can put another file where the
+ * the daemon: nothing in the sandbox can put another file where the
  * relay connects.
  */
 static enum rv_code lite_spawn_sockets(const struct lite_box_host *h,
@@ -360,6 +368,10 @@ static enum rv_code lite_spawn_prepare(const struct lite_box_host *h,
 				   h->passwd : h->group);
 		sp->staged[i] = rv_xasprintf("%s/%s", LITE_BOX_STAGE,
 					     lite_srcs[i].leaf);
+		sp->dest[i] = lite_srcs[i].dest ? rv_xstrdup(lite_srcs[i].dest) :
+			i == SRC_HOME ? rv_xstrdup(h->daemon->home) :
+			rv_xasprintf("/opt/%s/%s", h->daemon->prog,
+				     h->daemon->prog);
 	}
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", base,
@@ -401,7 +413,7 @@ static int lite_child_stage(const struct lite_spawn *sp)
 {
 	if (unshare(CLONE_NEWNS) < 0 ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("daytona-lite", LITE_BOX_STAGE, "tmpfs", MS_NOSUID |
+	    mount("lite-stage", LITE_BOX_STAGE, "tmpfs", MS_NOSUID |
 		  MS_NODEV, "mode=0755,size=64k") < 0)
 		return -1;
 	for (int i = 0; i < SRC_N; i++) {
@@ -432,7 +444,7 @@ static _Noreturn void lite_child_die(const char *what)
 	do
 		num[sizeof(num) - 1 - ++n] = (char)('0' + e % 10);
 	while ((e /= 10) && n < 12);
-	w = write(2, "daytona-lite: cannot ", 21);
+	w = write(2, "sandbox: cannot ", 16);
 	w = write(2, what, strlen(what));
 	w = write(2, " (errno ", 8);
 	w = write(2, num + sizeof(num) - 1 - n, (size_t)n);
@@ -570,8 +582,8 @@ static pid_t lite_read_info(int fd, long timeout_ms)
 char *lite_box_socket(const struct lite_box_host *h, const char *id,
 		      bool forward)
 {
-	return lite_box_path(h, id, forward ? "sock/forward.sock" :
-			     "sock/toolbox.sock");
+	return rv_xasprintf("%s/%s/sock/%s", h->dir, id, forward ?
+			    "forward.sock" : h->daemon->socket);
 }
 
 bool lite_box_toolbox_ok(const struct lite_box_host *h, const char *id,
@@ -639,9 +651,9 @@ static void lite_describe_exit(char *out, size_t size, int status)
 }
 
 /*
- * Wait up to ms for the toolbox's word on the ready pipe: 1 when it said
+ * Wait up to ms for the daemon's word on the ready pipe: 1 when it said
  * it serves, 0 not yet, -1 when the pipe was closed without it (*fd is
- * then -1: the toolbox is gone, or going).
+ * then -1: the daemon is gone, or going).
  */
 static int lite_ready_wait(int *fd, int ms)
 {
@@ -666,7 +678,7 @@ static int lite_ready_wait(int *fd, int ms)
 }
 
 /*
- * Wait for the toolbox to say "ready" on the pipe *ready_fd (closed and
+ * Wait for the daemon to say "ready" on the pipe *ready_fd (closed and
  * set to -1 here); the sandbox is killed on failure.
  */
 static enum rv_code lite_wait_ready(const struct lite_box_host *h,
@@ -692,8 +704,9 @@ static enum rv_code lite_wait_ready(const struct lite_box_host *h,
 			break;
 		}
 		if (rv_now_ns() > deadline || (cancel && *cancel)) {
-			rc = rv_errf(err, RV_ERR_TIMEOUT, "toolbox not ready "
-				     "within %ld ms", h->start_timeout_ms);
+			rc = rv_errf(err, RV_ERR_TIMEOUT, "%s not ready "
+				     "within %ld ms", h->daemon->cmd,
+				     h->start_timeout_ms);
 			break;
 		}
 	}
@@ -721,7 +734,7 @@ static json_t *lite_applied(const struct lite_box_host *h,
 			json_integer(lim->memory) : json_null());
 
 	if (!h->drop_ids)
-		json_object_set_new(o, "notes", json_string("daytona-lite does "
+		json_object_set_new(o, "notes", json_string("the server does "
 				    "not run as root: sandboxes run as its "
 				    "user, without cgroups"));
 	else if (sp->notes)
@@ -790,7 +803,7 @@ enum rv_code lite_box_start(const struct lite_box_host *h, const char *id,
 		memset(out, 0, sizeof(*out));
 	else
 		*applied = lite_applied(h, &sp);
-	rv_debug("sandbox '%s': prepare %.1f ms, namespaces %.1f ms, toolbox "
+	rv_debug("sandbox '%s': prepare %.1f ms, namespaces %.1f ms, daemon "
 		 "%.1f ms", id, rv_ns_to_ms(t1 - t0), rv_ns_to_ms(t2 - t1),
 		 rv_ns_to_ms(rv_now_ns() - t2));
 out:

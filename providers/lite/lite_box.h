@@ -2,14 +2,14 @@
  * lite_box: one sandbox's processes and files (bubblewrap).
  *
  * A sandbox is a bwrap process tree in new user, pid, mount, network,
- * ipc and uts namespaces, running "daytona-lite toolbox" as uid 1000
- * (daytona) inside.  Host system directories are mounted read-only;
- * /home/daytona and /tmp are per-sandbox directories under DIR/<id>/
- * ({home,tmp}).  The server reaches the toolbox through
- * DIR/<id>/sock/toolbox.sock and forward.sock: sockets the server binds
- * itself in a directory the sandbox neither sees nor can write, whose
- * listening descriptors the toolbox inherits.  When daytona-lite runs
- * as root, each sandbox runs as unprivileged host ids of its own (struct
+ * ipc and uts namespaces, running a daemon (struct lite_box_daemon: the
+ * toolbox of daytona-lite, the envd of e2b-lite) as uid 1000 inside.
+ * Host system directories are mounted read-only; the user's home and
+ * /tmp are per-sandbox directories under DIR/<id>/ ({home,tmp}).  The
+ * server reaches the daemon through DIR/<id>/sock/<daemon socket> and
+ * forward.sock: sockets the server binds itself in a directory the
+ * sandbox neither sees nor can write, whose listening descriptors the
+ * daemon inherits.  When the server runs as root, each sandbox runs as unprivileged host ids of its own (struct
  * lite_box_limits), so host files it can see are only those any local
  * user can read, and, where the host has cgroup v1 hierarchies, in a
  * cgroup bounding its processes, memory and CPU (lite_cgroup.h): one
@@ -33,9 +33,23 @@
 #include "lite_net.h"
 #include "rv_err.h"
 
-/* Where things are inside a sandbox. */
-#define LITE_BOX_HOME "/home/daytona"
-#define LITE_BOX_EXE "/opt/daytona-lite/daytona-lite"
+/*
+ * The daemon a server runs in each of its sandboxes: a copy of the
+ * server's own program, started as "/opt/<prog>/<prog> <cmd>
+ * --toolbox-fd 5 --forward-fd 6 --ready-fd 7 --home <home> --workdir
+ * <home>" by uid 1000, named user: it serves its API on descriptor 5
+ * (bound to <socket>), port forwarding on 6 (forward.sock), and writes a
+ * line on 7 once it serves.
+ */
+struct lite_box_daemon {
+	const char *prog;	/* "daytona-lite": /opt/<prog>/<prog> */
+	const char *cmd;	/* "toolbox": the daemon's sub-command */
+	const char *socket;	/* "toolbox.sock": its API, in DIR/<id>/sock */
+	const char *user;	/* "daytona": the name of uid 1000 */
+	const char *home;	/* "/home/daytona": its home and work dir */
+	const char *id_env;	/* "DAYTONA_SANDBOX_ID": set to the id */
+	const char *const *env;	/* more "K=V" every sandbox gets, or NULL */
+};
 
 /* How sandboxes are made on this host (from the configuration). */
 struct lite_box_opts {
@@ -50,9 +64,10 @@ struct lite_box_opts {
 };
 
 struct lite_box_host {
+	const struct lite_box_daemon *daemon;	/* static */
 	char *bwrap;		/* bubblewrap binary */
 	char *dir;		/* sandboxes live in dir/<id>/ */
-	char *exe;		/* a copy of this program: the toolbox */
+	char *exe;		/* a copy of this program: the daemon */
 	char *passwd;		/* the sandboxes' /etc/passwd and group */
 	char *group;
 	bool drop_ids;		/* root: bwrap runs as a sandbox's ids */
@@ -71,7 +86,7 @@ struct lite_box_host {
  * lite_box_pick_ids()) and the resources its record asks for.
  */
 struct lite_box_limits {
-	long uid, gid;		/* -1: not root, daytona-lite's own */
+	long uid, gid;		/* -1: not root, the server's own */
 	int cpu;		/* CPUs; 0 = no limit */
 	int memory;		/* GiB; 0 = no limit */
 };
@@ -86,12 +101,13 @@ struct lite_box_proc {
 };
 
 /*
- * Set up h: find bwrap and our binary, write the sandbox passwd/group
- * files under etc_dir, find the cgroup hierarchies (as root).  Release
- * with lite_box_host_release().
+ * Set up h to run daemon d (static): find bwrap and copy our binary,
+ * write the sandbox passwd/group files under etc_dir, find the cgroup
+ * hierarchies (as root).  Release with lite_box_host_release().
  */
-enum rv_code lite_box_host_init(struct lite_box_host *h, const char *dir,
-				const char *etc_dir,
+enum rv_code lite_box_host_init(struct lite_box_host *h,
+				const struct lite_box_daemon *d,
+				const char *dir, const char *etc_dir,
 				const struct lite_box_opts *o,
 				struct rv_err *err);
 void lite_box_host_release(struct lite_box_host *h);
@@ -112,7 +128,7 @@ char *lite_box_path(const struct lite_box_host *h, const char *id,
 /*
  * Start the sandbox id with environment env (object of strings, may be
  * NULL) within lim, with egress to what net allows (NULL or empty:
- * none; see lite_net.h), and wait until its toolbox is ready (within
+ * none; see lite_net.h), and wait until its daemon is ready (within
  * start_timeout_ms, or until *cancel is set).  Creates its directories
  * on first use.  *applied gets what was enforced, as the sandbox record
  * shows it: {"uid", "pids", "cpu", "memory", "notes"} (a new reference;
@@ -136,13 +152,13 @@ void lite_box_kill(const struct lite_box_host *h, const char *id,
 		   const struct lite_box_proc *p, bool own_child);
 
 /*
- * Where the server connects to reach the toolbox (forward: the port
- * forwarder), malloc'ed: "<dir>/<id>/sock/{toolbox,forward}.sock".
+ * Where the server connects to reach the daemon (forward: the port
+ * forwarder), malloc'ed: "<dir>/<id>/sock/{<socket>,forward.sock}".
  */
 char *lite_box_socket(const struct lite_box_host *h, const char *id,
 		      bool forward);
 
-/* Does the sandbox's toolbox answer GET /version within timeout_ms? */
+/* Does the sandbox's daemon answer an HTTP request within timeout_ms? */
 bool lite_box_toolbox_ok(const struct lite_box_host *h, const char *id,
 			 int timeout_ms);
 

@@ -15,15 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char lite_passwd[] =
-	"root:x:0:0:root:/root:/bin/bash\n"
-	"daytona:x:1000:1000:daytona:/home/daytona:/bin/bash\n"
-	"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
-
-static const char lite_group[] =
-	"root:x:0:\n"
-	"daytona:x:1000:\n"
-	"nogroup:x:65534:\n";
 
 bool lite_env_name_ok(const char *name)
 {
@@ -82,7 +73,7 @@ static enum rv_code lite_write_text(const char *path, const char *text,
 
 /*
  * Copy the running program next to the passwd file: sandboxes run that
- * copy, which a rebuild of daytona-lite (a new file where the old one
+ * copy, which a rebuild of the server (a new file where the old one
  * was) cannot pull away from under a running server.
  */
 static enum rv_code lite_copy_self(const char *dst, struct rv_err *err)
@@ -123,15 +114,24 @@ out:
 	return rc;
 }
 
-enum rv_code lite_box_host_init(struct lite_box_host *h, const char *dir,
-				const char *etc_dir,
+enum rv_code lite_box_host_init(struct lite_box_host *h,
+				const struct lite_box_daemon *d,
+				const char *dir, const char *etc_dir,
 				const struct lite_box_opts *o,
 				struct rv_err *err)
 {
 	enum rv_code rc = RV_OK;
+	char *passwd = rv_xasprintf(
+		"root:x:0:0:root:/root:/bin/bash\n"
+		"%s:x:1000:1000:%s:%s:/bin/bash\n"
+		"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+		d->user, d->user, d->home);
+	char *group = rv_xasprintf("root:x:0:\n%s:x:1000:\nnogroup:x:65534:\n",
+				   d->user);
 
 	memset(h, 0, sizeof(*h));
 	h->dir = rv_xstrdup(dir);
+	h->daemon = d;
 	h->passwd = rv_xasprintf("%s/passwd", etc_dir);
 	h->group = rv_xasprintf("%s/group", etc_dir);
 	h->drop_ids = geteuid() == 0;
@@ -143,7 +143,7 @@ enum rv_code lite_box_host_init(struct lite_box_host *h, const char *dir,
 	h->bwrap = lite_find_in_path(o->bwrap ? o->bwrap : "bwrap");
 	h->slirp = lite_find_in_path(o->slirp ? o->slirp : "slirp4netns");
 	h->net_host_only = o->net_host_only;
-	h->exe = rv_xasprintf("%s/daytona-lite", etc_dir);
+	h->exe = rv_xasprintf("%s/%s", etc_dir, d->prog);
 	if (!h->bwrap) {
 		rc = rv_errf(err, RV_ERR_CONFIG, "cannot find '%s' (install "
 			     "the Debian package 'bubblewrap')",
@@ -155,12 +155,14 @@ enum rv_code lite_box_host_init(struct lite_box_host *h, const char *dir,
 	} else {
 		rc = lite_copy_self(h->exe, err);
 		if (rc == RV_OK)
-			rc = lite_write_text(h->passwd, lite_passwd, err);
+			rc = lite_write_text(h->passwd, passwd, err);
 		if (rc == RV_OK)
-			rc = lite_write_text(h->group, lite_group, err);
+			rc = lite_write_text(h->group, group, err);
 	}
+	free(passwd);
+	free(group);
 	if (rc == RV_OK && h->drop_ids)
-		lite_cgroups_init(&h->cg, dir);
+		lite_cgroups_init(&h->cg, d->prog, dir);
 	if (rc)
 		lite_box_host_release(h);
 	return rc;

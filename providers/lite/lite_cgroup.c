@@ -109,15 +109,16 @@ out:
 	return dir;
 }
 
-void lite_cgroups_init(struct lite_cgroups *cg, const char *state_dir)
+void lite_cgroups_init(struct lite_cgroups *cg, const char *prog,
+		       const char *state_dir)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
-	char leaf[40];
+	char leaf[64];
 
 	memset(cg, 0, sizeof(*cg));
 	for (const char *p = state_dir; *p; p++)
 		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	snprintf(leaf, sizeof(leaf), "daytona-lite-%016" PRIx64, h);
+	snprintf(leaf, sizeof(leaf), "%.40s-%016" PRIx64, prog, h);
 	for (int c = 0; c < LITE_CG_N; c++)
 		cg->dir[c] = lite_cg_parent(lite_cg_names[c], leaf,
 					    &cg->why[c]);

@@ -3,8 +3,9 @@
  * budget (cgroup v1: the "pids", "memory" and "cpu" hierarchies).
  *
  * The server's own cgroup in each hierarchy (from /proc/self/cgroup and
- * /proc/self/mountinfo) gets a child "daytona-lite-<hash of the state
- * directory>", and each sandbox a child of that named by its id, made
+ * /proc/self/mountinfo) gets a child "<program>-<hash of the state
+ * directory>" (daytona-lite-..., e2b-lite-...), and each sandbox a child
+ * of that named by its id, made
  * before the sandbox starts and removed once its processes are gone.  A
  * controller that is missing (no v1 hierarchy for it, as on a cgroup v2
  * host, or a read-only cgroup file system) is skipped, and the reason is
@@ -36,7 +37,8 @@ struct lite_cg_limits {
  * Find the hierarchies and make the server's parents.  Never fails:
  * what cannot be used is left NULL with its reason.  Only for root.
  */
-void lite_cgroups_init(struct lite_cgroups *cg, const char *state_dir);
+void lite_cgroups_init(struct lite_cgroups *cg, const char *prog,
+		       const char *state_dir);
 /* Free cg; remove the parents when they are empty (at shutdown). */
 void lite_cgroups_release(struct lite_cgroups *cg, bool remove);
 

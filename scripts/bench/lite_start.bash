@@ -1,10 +1,10 @@
 # Sourced by the benches (not a bench: run-all.sh runs *.sh only).
 #
-#   lite_start STATE_DIR KEY LOG [daytona-lite flags...]
+#   lite_start STATE_DIR KEY LOG [server flags...]
 #
-# Start $LITE (daytona-lite) on a free loopback port in the background
-# and wait until it serves: sets lite_started_pid and lite_started_url
-# (its API URL), or says why on stderr and exits 1.  The caller stops
+# Start $LITE (daytona-lite or e2b-lite) on a free loopback port in the
+# background and wait until it serves: sets lite_started_pid and
+# lite_started_url (its API URL), or says why on stderr and exits 1.  The caller stops
 # the pid.  Keep STATE_DIR short: sandboxes' unix sockets live beneath it
 # and a socket path holds at most 107 bytes.
 lite_start() {
@@ -19,7 +19,7 @@ lite_start() {
 		[[ -n $lite_started_url ]] && return 0
 		sleep 0.05
 	done
-	echo "daytona-lite did not start:" >&2
+	echo "$(basename "$LITE") did not start:" >&2
 	cat "$log" >&2
 	exit 1
 }

@@ -12,8 +12,10 @@
 // Prints one line per check ("ok   NAME (N ms)", "FAIL NAME: why",
 // "skip NAME: why") and a summary; exits 1 when a check failed, 2 on bad
 // usage.
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import {
+  assert, check, eq, expectError, fmtError, previewGet, run, skip, sleep, summary,
+} from './harness.mjs';
 import {
   Daytona,
   DaytonaBadGatewayError,
@@ -35,73 +37,10 @@ if (!apiUrl || !apiKey) {
 
 const HOME = '/home/daytona';
 const SUITE = `conformance-${process.pid}-${Date.now()}`;
-const counts = { ok: 0, fail: 0, skip: 0 };
 const created = [];
 
 function client(url) {
   return new Daytona({ apiKey, apiUrl: url, target: 'us' });
-}
-
-function fmtError(e) {
-  return `${e?.constructor?.name ?? typeof e}: ${e?.message ?? String(e)}`;
-}
-
-async function check(name, fn) {
-  const t0 = performance.now();
-  try {
-    await fn();
-    counts.ok++;
-    console.log(`ok   ${name} (${Math.round(performance.now() - t0)} ms)`);
-    return true;
-  } catch (e) {
-    counts.fail++;
-    console.log(`FAIL ${name}: ${fmtError(e).replace(/\s+/g, ' ')}`);
-    return false;
-  }
-}
-
-function skip(name, why) {
-  counts.skip++;
-  console.log(`skip ${name}: ${why}`);
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-function eq(got, want, what) {
-  const g = JSON.stringify(got);
-  const w = JSON.stringify(want);
-  if (g !== w) throw new Error(`${what}: got ${g}, want ${w}`);
-}
-
-async function expectError(promise, cls, what) {
-  try {
-    await promise;
-  } catch (e) {
-    if (!(e instanceof cls)) throw new Error(`${what}: got ${fmtError(e)}, want ${cls.name}`);
-    return e;
-  }
-  throw new Error(`${what}: no error, want ${cls.name}`);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// GET through a preview URL: *.localhost is resolved to loopback here
-// (glibc does not), the Host header stays the preview host.
-function previewGet(url, headers) {
-  return new Promise((resolve, reject) => {
-    const lookup = (host, opts, cb) =>
-      opts && opts.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4);
-    const req = http.get(url, { headers, lookup, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('preview request timed out')));
-  });
 }
 
 async function main() {
@@ -368,11 +307,7 @@ async function finish(daytona) {
       console.log(`note: cannot delete sandbox ${s.id}: ${fmtError(e)}`);
     }
   }
-  console.log(`conformance: ${counts.ok} passed, ${counts.fail} failed, ${counts.skip} skipped`);
-  process.exit(counts.fail ? 1 : 0);
+  summary();
 }
 
-main().catch((e) => {
-  console.log(`FAIL harness: ${fmtError(e)}`);
-  process.exit(1);
-});
+run(main);

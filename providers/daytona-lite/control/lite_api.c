@@ -6,7 +6,7 @@
 #include "rv_clock.h"
 #include "rv_json.h"
 
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +14,7 @@
 /* Answer with a JSON value (stolen). */
 void lite_reply(struct lite_ctx *c, int status, json_t *v)
 {
-	free(c->resp->body);
-	c->resp->body = rv_json_dumps(v);
-	c->resp->status = status;
-	json_decref(v);
+	lite_resp_json(c->resp, status, v);
 }
 
 void lite_reply_dto(struct lite_ctx *c, struct lite_sandbox *sb)
@@ -27,25 +24,13 @@ void lite_reply_dto(struct lite_ctx *c, struct lite_sandbox *sb)
 
 static bool lite_parse_int(const char *s, long *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return !errno && end != s && !*end;
+	return lite_parse_long(s, LONG_MIN, LONG_MAX, out);
 }
 
 void lite_park(struct lite_ctx *c, struct lite_sandbox *sb,
-		      enum lite_wait wait)
+	       enum lite_wait wait)
 {
-	struct lite_api_resp *r = c->resp;
-
-	r->wait = wait;
-	snprintf(r->wait_id, sizeof(r->wait_id), "%s", sb->id);
-	r->deadline_ns = rv_now_ns() +
-		(uint64_t)c->l->conf->create_wait_ms * RV_NS_PER_MS;
-	json_decref(r->snapshot);
-	r->snapshot = lite_api_dto(c->l, sb, true);
-	r->status = 200;
+	lite_resp_park(c->l, c->resp, sb, wait, lite_api_dto(c->l, sb, true));
 }
 
 static bool lite_busy(struct lite_ctx *c, struct lite_sandbox *sb)
@@ -251,145 +236,34 @@ static void api_list_paged(struct lite_ctx *c)
 	lite_api_list(c, true);
 }
 
-struct lite_route {
-	const char *method;
-	const char *pattern;	/* segments after /api; '*' is any one */
-	bool names_sandbox;	/* seg[1] must be a known sandbox */
-	void (*fn)(struct lite_ctx *c);
-};
-
 static const struct lite_route lite_routes[] = {
-	{ "POST", "sandbox", false, lite_api_create },
-	{ "GET", "sandbox", false, api_list },
-	{ "GET", "sandbox/paginated", false, api_list_paged },
-	{ "GET", "sandbox/*", true, api_get },
-	{ "DELETE", "sandbox/*", true, api_delete },
-	{ "POST", "sandbox/*/start", true, api_start },
-	{ "POST", "sandbox/*/stop", true, api_stop },
-	{ "POST", "sandbox/*/archive", true, api_archive },
-	{ "POST", "sandbox/*/recover", true, api_recover },
-	{ "GET", "sandbox/*/ports/*/preview-url", true, api_preview_url },
-	{ "GET", "sandbox/*/ports/*/signed-preview-url", true,
+	{ "POST", "sandbox", -1, lite_api_create },
+	{ "GET", "sandbox", -1, api_list },
+	{ "GET", "sandbox/paginated", -1, api_list_paged },
+	{ "GET", "sandbox/*", 1, api_get },
+	{ "DELETE", "sandbox/*", 1, api_delete },
+	{ "POST", "sandbox/*/start", 1, api_start },
+	{ "POST", "sandbox/*/stop", 1, api_stop },
+	{ "POST", "sandbox/*/archive", 1, api_archive },
+	{ "POST", "sandbox/*/recover", 1, api_recover },
+	{ "GET", "sandbox/*/ports/*/preview-url", 1, api_preview_url },
+	{ "GET", "sandbox/*/ports/*/signed-preview-url", 1,
 	  api_signed_preview_url },
-	{ "GET", "sandbox/*/toolbox-proxy-url", true, api_toolbox_url },
-	{ "PUT", "sandbox/*/labels", true, lite_api_labels },
-	{ "POST", "sandbox/*/autostop/*", true, api_interval },
-	{ "POST", "sandbox/*/autoarchive/*", true, api_interval },
-	{ "POST", "sandbox/*/autodelete/*", true, api_interval },
-	{ "POST", "sandbox/*/autopause/*", true, api_interval },
-	{ "POST", "sandbox/*/public/*", true, api_public },
-	{ "POST", "sandbox/*/last-activity", true, api_activity },
-	{ "GET", "config", false, api_config },
+	{ "GET", "sandbox/*/toolbox-proxy-url", 1, api_toolbox_url },
+	{ "PUT", "sandbox/*/labels", 1, lite_api_labels },
+	{ "POST", "sandbox/*/autostop/*", 1, api_interval },
+	{ "POST", "sandbox/*/autoarchive/*", 1, api_interval },
+	{ "POST", "sandbox/*/autodelete/*", 1, api_interval },
+	{ "POST", "sandbox/*/autopause/*", 1, api_interval },
+	{ "POST", "sandbox/*/public/*", 1, api_public },
+	{ "POST", "sandbox/*/last-activity", 1, api_activity },
+	{ "GET", "config", -1, api_config },
 };
-
-static bool lite_route_match(const struct lite_route *r, struct lite_ctx *c)
-{
-	const char *p = r->pattern;
-	int i = 0;
-
-	for (; *p; i++) {
-		size_t n = strcspn(p, "/");
-
-		if (i >= c->nseg)
-			return false;
-		if (!(n == 1 && *p == '*') &&
-		    (strlen(c->seg[i]) != n || strncmp(c->seg[i], p, n)))
-			return false;
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	return i == c->nseg;
-}
-
-/* Split "/api/a/b%2Fc" into decoded segments; false when too many. */
-static bool lite_split(struct lite_ctx *c, const char *path)
-{
-	const char *p = path + strlen("/api");
-
-	while (*p == '/')
-		p++;
-	while (*p) {
-		size_t n = strcspn(p, "/");
-
-		if (c->nseg == LITE_MAX_SEGS)
-			return false;
-		c->seg[c->nseg++] = lite_pct_decode(p, n, false);
-		p += n;
-		while (*p == '/')
-			p++;
-	}
-	return true;
-}
 
 void lite_api_handle(struct lite *l, const struct lite_api_req *req,
 		     struct lite_api_resp *resp)
 {
-	struct lite_ctx c = { .l = l, .req = req, .resp = resp };
-
-	resp->status = 200;
-	if (lite_split(&c, req->path)) {
-		lite_store_lock(l->store);
-		for (size_t i = 0; i < sizeof(lite_routes) /
-			     sizeof(lite_routes[0]); i++) {
-			const struct lite_route *r = &lite_routes[i];
-
-			if (!lite_route_match(r, &c))
-				continue;
-			if (strcmp(r->method, req->method))
-				continue;
-			if (r->names_sandbox) {
-				c.sb = lite_store_find(l->store, c.seg[1]);
-				if (!c.sb) {
-					lite_fail(&c, 404, "Sandbox with ID "
-						  "or name %s not found",
-						  c.seg[1]);
-					goto out;
-				}
-			}
-			r->fn(&c);
-			goto out;
-		}
-		lite_fail(&c, 404, "Cannot %s %s", req->method, req->path);
-out:
-		lite_store_unlock(l->store);
-	} else {
-		lite_fail(&c, 404, "Cannot %s %s", req->method, req->path);
-	}
-	for (int i = 0; i < c.nseg; i++)
-		free(c.seg[i]);
-}
-
-bool lite_api_wait_poll(struct lite *l, struct lite_api_resp *resp,
-			bool force)
-{
-	struct lite_sandbox *sb;
-	bool done;
-
-	if (resp->wait == LITE_WAIT_NONE)
-		return true;
-	lite_store_lock(l->store);
-	sb = lite_store_find(l->store, resp->wait_id);
-	if (sb && strcmp(sb->id, resp->wait_id))
-		sb = NULL;	/* found by name: not ours */
-	done = !sb || (resp->wait != LITE_WAIT_DESTROY && !sb->busy);
-	if (done || force || rv_now_ns() >= resp->deadline_ns) {
-		json_t *dto = sb ? lite_api_dto(l, sb, true) :
-			json_incref(resp->snapshot);
-
-		if (!sb) {
-			json_object_set_new(dto, "state",
-					    json_string("destroyed"));
-			json_object_set_new(dto, "desiredState",
-					    json_string("destroyed"));
-		}
-		free(resp->body);
-		resp->body = rv_json_dumps(dto);
-		resp->status = 200;
-		resp->wait = LITE_WAIT_NONE;
-		json_decref(dto);
-		done = true;
-	}
-	lite_store_unlock(l->store);
-	return done;
+	lite_route_run(l, lite_routes, sizeof(lite_routes) /
+		       sizeof(lite_routes[0]),
+		       "Sandbox with ID or name %s not found", req, resp);
 }

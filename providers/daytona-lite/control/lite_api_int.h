@@ -11,17 +11,6 @@
 
 #include "lite_api.h"
 
-#define LITE_MAX_SEGS 8
-
-struct lite_ctx {
-	struct lite *l;
-	const struct lite_api_req *req;
-	struct lite_api_resp *resp;
-	char *seg[LITE_MAX_SEGS];	/* decoded path segments after /api */
-	int nseg;
-	struct lite_sandbox *sb;	/* seg[1], for routes that name one */
-};
-
 /* Answer with a JSON value (stolen). */
 void lite_reply(struct lite_ctx *c, int status, json_t *v);
 /* Answer with sb's full DTO. */
@@ -29,9 +18,6 @@ void lite_reply_dto(struct lite_ctx *c, struct lite_sandbox *sb);
 /* Make the response wait for the transition sb just began. */
 void lite_park(struct lite_ctx *c, struct lite_sandbox *sb,
 	       enum lite_wait wait);
-
-#define lite_fail(c, status, ...) \
-	lite_api_error((c)->resp, (c)->req->path, status, __VA_ARGS__)
 
 /* lite_api_sandbox.c */
 void lite_api_create(struct lite_ctx *c);

@@ -9,31 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Is v an object whose values are all strings?  why says what is not. */
-static bool lite_str_map(const json_t *v, const char *field, bool env_names,
-			 char *why, size_t size)
-{
-	const char *k;
-	json_t *x;
-
-	if (!json_is_object(v)) {
-		snprintf(why, size, "%s must be an object", field);
-		return false;
-	}
-	json_object_foreach((json_t *)v, k, x) {
-		if (!json_is_string(x)) {
-			snprintf(why, size, "%s.%s must be a string", field, k);
-			return false;
-		}
-		if (env_names && !lite_env_name_ok(k)) {
-			snprintf(why, size, "%s key '%s' is not a valid "
-				 "environment variable name", field, k);
-			return false;
-		}
-	}
-	return true;
-}
-
 static bool lite_name_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -218,7 +193,6 @@ static bool lite_name_taken(struct lite_ctx *c, const struct lite_sandbox *sb)
 void lite_api_create(struct lite_ctx *c)
 {
 	struct lite_faults *f = &c->l->conf->faults;
-	struct rv_err err = RV_ERR_INIT;
 	struct lite_sandbox *sb = NULL;
 	json_t *body = NULL;
 	char why[300];
@@ -227,15 +201,9 @@ void lite_api_create(struct lite_ctx *c)
 		lite_rate_limited(c);
 		return;
 	}
-	body = c->req->body_len ? rv_json_parse(c->req->body,
-						c->req->body_len,
-						"request body", &err) :
-		json_object();
-	if (!body || !json_is_object(body)) {
-		lite_fail(c, 400, "Invalid request body: %s", body ?
-			  "expected a JSON object" : err.msg);
+	body = lite_ctx_body(c);
+	if (!body)
 		goto out;
-	}
 	sb = lite_sandbox_new();
 	if (!lite_create_apply(sb, body, why, sizeof(why))) {
 		lite_fail(c, 400, "%s", why);
@@ -246,24 +214,16 @@ void lite_api_create(struct lite_ctx *c)
 			  "daytona-lite host (Debian package 'slirp4netns')");
 		goto out;
 	}
-	if (lite_store_count(c->l->store) >= c->l->conf->max_sandboxes) {
-		lite_fail(c, 403, "Sandbox quota exceeded: at most %u "
-			  "sandboxes at once", c->l->conf->max_sandboxes);
-		goto out;
-	}
 	if (lite_name_taken(c, sb)) {
 		lite_fail(c, 409, "Sandbox with name %s already exists",
 			  sb->name);
 		goto out;
 	}
-	if (lite_fault_hit(f, f->error_rate))
-		sb->fault = LITE_FAULT_ERROR;
-	else if (lite_fault_hit(f, f->stuck_rate))
-		sb->fault = LITE_FAULT_STUCK;
 	lite_random_token(sb->token, LITE_TOKEN_LEN);
-	lite_store_add(c->l->store, sb);
-	lite_store_save(c->l->store, sb);
-	lite_life_start(c->l, sb);
+	if (!lite_life_admit(c->l, sb, why, sizeof(why))) {
+		lite_fail(c, c->l->conf->spec->full_status, "%s", why);
+		goto out;
+	}
 	lite_park(c, sb, LITE_WAIT_START);
 	sb = NULL;
 out:

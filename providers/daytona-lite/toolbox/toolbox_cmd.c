@@ -3,6 +3,7 @@
 
 #include "rv_alloc.h"
 #include "rv_random.h"
+#include "toolbox.h"
 #include "toolbox_http.h"
 #include "toolbox_srv.h"
 

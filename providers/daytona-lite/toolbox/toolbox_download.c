@@ -10,6 +10,7 @@
 #include "toolbox_files.h"
 
 #include "rv_alloc.h"
+#include "toolbox.h"
 #include "toolbox_http.h"
 #include "toolbox_path.h"
 #include "toolbox_srv.h"

@@ -10,6 +10,7 @@
  * writes later is read and dropped.  A timeout SIGKILLs the process
  * group and answers 408.
  */
+#include "toolbox.h"
 #include "toolbox_http.h"
 #include "toolbox_session.h"
 #include "toolbox_srv.h"
@@ -148,32 +149,10 @@ static void tb_exec_on_timeout(lws_sorted_usec_list_t *sul)
 /* "K=V" strings from an "envs" object; 400 on a bad key or value. */
 static char **tb_exec_envs(struct tb_req *r, json_t *envs)
 {
-	const char *k;
-	json_t *v;
-	char **list;
-	size_t n = 0;
+	char why[300], **list = tb_env_from_json(envs, why, sizeof(why));
 
-	if (!envs || json_is_null(envs))
-		return rv_xcalloc(1, sizeof(char *));
-	if (!json_is_object(envs)) {
-		tb_reply_error(r, 400, NULL, "bad request: 'envs' must be an "
-			       "object of strings");
-		return NULL;
-	}
-	list = rv_xcalloc(json_object_size(envs) + 1, sizeof(*list));
-	json_object_foreach(envs, k, v) {
-		bool ok = lite_env_name_ok(k);
-
-		if (!ok || !json_is_string(v)) {
-			tb_reply_error(r, 400, NULL, "bad request: %s: '%s'",
-				       ok ? "environment variable value must be "
-				       "a string" :
-				       "invalid environment variable name", k);
-			tb_env_free(list);
-			return NULL;
-		}
-		list[n++] = rv_xasprintf("%s=%s", k, json_string_value(v));
-	}
+	if (!list)
+		tb_reply_error(r, 400, NULL, "bad request: %s", why);
 	return list;
 }
 
@@ -358,17 +337,17 @@ static void tb_code_run(struct tb_req *r)
 
 /* the process routes; sessions are in toolbox_session.c */
 const struct tb_route tb_routes_process[] = {
-	{ "POST", "/process/execute", tb_execute, TB_BODY_BUFFER },
-	{ "POST", "/process/code-run", tb_code_run, TB_BODY_BUFFER },
-	{ "GET", "/process/session", tb_session_list, TB_BODY_NONE },
-	{ "POST", "/process/session", tb_session_create, TB_BODY_BUFFER },
-	{ "GET", "/process/session/:sid", tb_session_get, TB_BODY_NONE },
-	{ "DELETE", "/process/session/:sid", tb_session_delete, TB_BODY_NONE },
+	{ "POST", "/process/execute", tb_execute, TB_BODY_BUFFER, NULL },
+	{ "POST", "/process/code-run", tb_code_run, TB_BODY_BUFFER, NULL },
+	{ "GET", "/process/session", tb_session_list, TB_BODY_NONE, NULL },
+	{ "POST", "/process/session", tb_session_create, TB_BODY_BUFFER, NULL },
+	{ "GET", "/process/session/:sid", tb_session_get, TB_BODY_NONE, NULL },
+	{ "DELETE", "/process/session/:sid", tb_session_delete, TB_BODY_NONE, NULL },
 	{ "POST", "/process/session/:sid/exec", tb_session_exec,
-	  TB_BODY_BUFFER },
+	  TB_BODY_BUFFER, NULL },
 	{ "GET", "/process/session/:sid/command/:cid", tb_session_command,
-	  TB_BODY_NONE },
+	  TB_BODY_NONE, NULL },
 	{ "GET", "/process/session/:sid/command/:cid/logs", tb_session_logs,
-	  TB_BODY_NONE },
-	{ NULL, NULL, NULL, TB_BODY_NONE },
+	  TB_BODY_NONE, NULL },
+	{ NULL, NULL, NULL, TB_BODY_NONE, NULL },
 };

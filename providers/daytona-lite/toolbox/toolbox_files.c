@@ -7,6 +7,7 @@
 
 #include "rv_alloc.h"
 #include "rv_fs.h"
+#include "toolbox.h"
 #include "toolbox_http.h"
 #include "toolbox_path.h"
 #include "toolbox_srv.h"
@@ -48,65 +49,6 @@ static void tb_files_errno(struct tb_req *r, int e, const char *what,
 	else
 		tb_reply_error(r, 400, NULL, "bad request: %s %s: %s", what,
 			       path, strerror(e));
-}
-
-/* Go's FileMode.String() of st ("drwxr-xr-x") into out[16]. */
-static void tb_file_mode_string(const struct stat *st, char out[16])
-{
-	static const char rwx[] = "rwxrwxrwx";
-	mode_t m = st->st_mode;
-	int w = 0;
-
-	if (S_ISDIR(m))
-		out[w++] = 'd';
-	if (S_ISLNK(m))
-		out[w++] = 'L';
-	if (S_ISBLK(m) || S_ISCHR(m))
-		out[w++] = 'D';
-	if (S_ISFIFO(m))
-		out[w++] = 'p';
-	if (S_ISSOCK(m))
-		out[w++] = 'S';
-	if (m & S_ISUID)
-		out[w++] = 'u';
-	if (m & S_ISGID)
-		out[w++] = 'g';
-	if (S_ISCHR(m))
-		out[w++] = 'c';
-	if (m & S_ISVTX)
-		out[w++] = 't';
-	if (!w)
-		out[w++] = '-';
-	for (int i = 0; i < 9; i++)
-		out[w++] = (m & (1u << (8 - i))) ? rwx[i] : '-';
-	out[w] = '\0';
-}
-
-/* Go's time.String() and RFC 3339 with nanoseconds, in local time. */
-static void tb_file_times(const struct timespec *ts, char *go, size_t gosz,
-			  char *rfc, size_t rfcsz)
-{
-	struct tm tm;
-	char date[32], frac[16] = "", zone[16], tz[8];
-	long ns = ts->tv_nsec;
-	int digits = 9;
-
-	localtime_r(&ts->tv_sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
-	while (ns && ns % 10 == 0) {
-		ns /= 10;
-		digits--;
-	}
-	if (ns)
-		snprintf(frac, sizeof(frac), ".%0*ld", digits, ns);
-	strftime(zone, sizeof(zone), "%z %Z", &tm);
-	snprintf(go, gosz, "%s%s %s", date, frac, zone);
-	strftime(tz, sizeof(tz), "%z", &tm);
-	date[10] = 'T';
-	if (!strcmp(tz, "+0000"))
-		snprintf(rfc, rfcsz, "%s%sZ", date, frac);
-	else
-		snprintf(rfc, rfcsz, "%s%s%.3s:%s", date, frac, tz, tz + 3);
 }
 
 json_t *tb_file_info(const char *path, const struct stat *st)
@@ -239,38 +181,9 @@ static void tb_files_move(struct tb_req *r)
 
 /* --- single-file download ----------------------------------------------- */
 
-struct tb_fd_stream {
-	int fd;
-};
-
-static ssize_t tb_fd_fill(void *arg, char *buf, size_t max)
-{
-	struct tb_fd_stream *s = arg;
-	ssize_t n;
-
-	do
-		n = read(s->fd, buf, max);
-	while (n < 0 && errno == EINTR);
-	if (n == 0) {		/* the file shrank: keep the promised length */
-		memset(buf, 0, max);
-		n = (ssize_t)max;
-	}
-	return n;
-}
-
-static void tb_fd_free(void *arg)
-{
-	struct tb_fd_stream *s = arg;
-
-	close(s->fd);
-	free(s);
-}
-
 static void tb_files_download(struct tb_req *r)
 {
 	char *path = tb_files_arg_path(r, "path");
-	struct tb_fd_stream *s;
-	struct tb_producer prod = { tb_fd_fill, tb_fd_free, NULL };
 	struct rv_buf hdr = RV_BUF_INIT;
 	struct stat st;
 	int fd;
@@ -285,18 +198,15 @@ static void tb_files_download(struct tb_req *r)
 	} else {
 		const char *base = strrchr(path, '/') + 1;
 
-		s = rv_xcalloc(1, sizeof(*s));
-		s->fd = fd;
-		fd = -1;
-		prod.arg = s;
 		rv_buf_adds(&hdr, "content-disposition: attachment; "
 			    "filename=\"");
 		tb_latin1(&hdr, base);
 		rv_buf_adds(&hdr, "\"; filename*=utf-8''");
 		tb_rfc5987(&hdr, base);
 		rv_buf_adds(&hdr, "\r\n");
-		tb_reply_stream(r, 200, "application/octet-stream", hdr.data,
-				(uint64_t)st.st_size, &prod);
+		tb_reply_fd(r, 200, "application/octet-stream", hdr.data, fd,
+			    (uint64_t)st.st_size);
+		fd = -1;
 	}
 	if (fd >= 0)
 		close(fd);
@@ -368,17 +278,22 @@ const char *tb_file_mime(const char *path)
 	return "application/octet-stream";
 }
 
+static const struct tb_upload_body tb_bulk_upload = {
+	tb_upload_begin, tb_upload_data,
+};
+
 const struct tb_route tb_routes_files[] = {
-	{ "GET", "/files", tb_files_list, TB_BODY_NONE },
-	{ "GET", "/files/", tb_files_list, TB_BODY_NONE },
-	{ "GET", "/files/info", tb_files_info, TB_BODY_NONE },
-	{ "GET", "/files/download", tb_files_download, TB_BODY_NONE },
-	{ "POST", "/files/folder", tb_files_folder, TB_BODY_NONE },
-	{ "POST", "/files/move", tb_files_move, TB_BODY_NONE },
-	{ "DELETE", "/files", tb_files_delete, TB_BODY_NONE },
-	{ "DELETE", "/files/", tb_files_delete, TB_BODY_NONE },
-	{ "POST", "/files/bulk-upload", tb_files_upload, TB_BODY_UPLOAD },
+	{ "GET", "/files", tb_files_list, TB_BODY_NONE, NULL },
+	{ "GET", "/files/", tb_files_list, TB_BODY_NONE, NULL },
+	{ "GET", "/files/info", tb_files_info, TB_BODY_NONE, NULL },
+	{ "GET", "/files/download", tb_files_download, TB_BODY_NONE, NULL },
+	{ "POST", "/files/folder", tb_files_folder, TB_BODY_NONE, NULL },
+	{ "POST", "/files/move", tb_files_move, TB_BODY_NONE, NULL },
+	{ "DELETE", "/files", tb_files_delete, TB_BODY_NONE, NULL },
+	{ "DELETE", "/files/", tb_files_delete, TB_BODY_NONE, NULL },
+	{ "POST", "/files/bulk-upload", tb_files_upload, TB_BODY_UPLOAD,
+	  &tb_bulk_upload },
 	{ "POST", "/files/bulk-download", tb_files_bulk_download,
-	  TB_BODY_BUFFER },
-	{ NULL, NULL, NULL, TB_BODY_NONE },
+	  TB_BODY_BUFFER, NULL },
+	{ NULL, NULL, NULL, TB_BODY_NONE, NULL },
 };

@@ -4,6 +4,7 @@
  * cloned with git (when installed); anything that needs the network is
  * refused with a clear 400, since sandboxes here have no network.
  */
+#include "toolbox.h"
 #include "toolbox_http.h"
 #include "toolbox_srv.h"
 
@@ -254,12 +255,12 @@ static void tb_git_clone(struct tb_req *r)
 }
 
 const struct tb_route tb_routes_misc[] = {
-	{ "GET", "/version", tb_version, TB_BODY_NONE },
-	{ "GET", "/user-home-dir", tb_home_dir, TB_BODY_NONE },
-	{ "GET", "/project-dir", tb_home_dir, TB_BODY_NONE },
-	{ "GET", "/work-dir", tb_work_dir, TB_BODY_NONE },
-	{ "GET", "/port", tb_ports, TB_BODY_NONE },
-	{ "GET", "/port/:port/in-use", tb_port_in_use, TB_BODY_NONE },
-	{ "POST", "/git/clone", tb_git_clone, TB_BODY_BUFFER },
-	{ NULL, NULL, NULL, TB_BODY_NONE },
+	{ "GET", "/version", tb_version, TB_BODY_NONE, NULL },
+	{ "GET", "/user-home-dir", tb_home_dir, TB_BODY_NONE, NULL },
+	{ "GET", "/project-dir", tb_home_dir, TB_BODY_NONE, NULL },
+	{ "GET", "/work-dir", tb_work_dir, TB_BODY_NONE, NULL },
+	{ "GET", "/port", tb_ports, TB_BODY_NONE, NULL },
+	{ "GET", "/port/:port/in-use", tb_port_in_use, TB_BODY_NONE, NULL },
+	{ "POST", "/git/clone", tb_git_clone, TB_BODY_BUFFER, NULL },
+	{ NULL, NULL, NULL, TB_BODY_NONE, NULL },
 };

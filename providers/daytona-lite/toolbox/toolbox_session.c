@@ -3,6 +3,7 @@
 
 #include "rv_alloc.h"
 #include "rv_fs.h"
+#include "toolbox.h"
 #include "toolbox_http.h"
 #include "toolbox_srv.h"
 
@@ -123,22 +124,7 @@ static int tb_session_flush(struct tb_watch *w, int fd, void *arg)
 {
 	struct tb_session *s = arg;
 
-	while (s->pending.len) {
-		ssize_t n = write(fd, s->pending.data, s->pending.len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			tb_watch_want_write(w);
-			return 0;
-		}
-		if (n < 0)
-			return -1;	/* the shell is gone */
-		memmove(s->pending.data, s->pending.data + n,
-			s->pending.len - (size_t)n);
-		rv_buf_truncate(&s->pending, s->pending.len - (size_t)n);
-	}
-	return 0;
+	return tb_watch_flush(w, fd, &s->pending);	/* -1: shell gone */
 }
 
 static void tb_session_on_close(struct tb_watch *w, void *arg)

@@ -9,6 +9,7 @@
 #include "toolbox_files.h"
 
 #include "rv_alloc.h"
+#include "toolbox.h"
 #include "toolbox_http.h"
 #include "toolbox_multipart.h"
 #include "toolbox_path.h"

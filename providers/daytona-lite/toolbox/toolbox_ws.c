@@ -9,6 +9,7 @@
  * with 1000.  Without follow=true the current log is sent, then closed.
  * An unknown session or command is refused before the upgrade (404).
  */
+#include "toolbox.h"
 #include "toolbox_http.h"
 #include "toolbox_lws.h"
 #include "toolbox_session.h"
