@@ -33,8 +33,8 @@ struct rollouts_run {
 	struct rollout_slot *slots;
 	size_t n_slots, inflight;
 	char *url;
-	json_t *policy;			/* {"config": {...}}, shared */
-	json_t *env_config;		/* env.config, parsed once */
+	char *tail;			/* the body after the seed and name:
+					   env.config and the policy */
 	unsigned rand_state;
 	uint64_t alive_until;		/* no alive check before this */
 	bool lost;			/* the sandbox is gone */
@@ -52,22 +52,37 @@ bool rollout_transient(enum rv_code rc, long status, bool answered,
 	return proxied && (status == 502 || status == 503 || status == 504);
 }
 
+/*
+ * The request: {"trace_correlation_id":..., "env": {"seed": N,
+ * "env_name": ..., "config": {...}}, "policy": {...}} as jansson's
+ * compact text, the parts that never change dumped once (run->tail).
+ */
 static char *rollouts_body(struct rollouts_run *run, const struct rollout *r)
 {
 	const struct rollouts_config *cfg = run->cfg;
-	json_t *env = json_pack("{s:I}", "seed", (json_int_t)r->seed);
-	json_t *req;
-	char *s;
+	struct rv_buf b = RV_BUF_INIT;
 
-	if (cfg->env_name)
-		json_object_set_new(env, "env_name",
-				    json_string(cfg->env_name));
-	json_object_set(env, "config", run->env_config);
-	req = json_pack("{s:s, s:o, s:O}", "trace_correlation_id", r->tcid,
-			"env", env, "policy", run->policy);
-	s = rv_json_dumps(req);
-	json_decref(req);
-	return s;
+	rv_buf_adds(&b, "{\"trace_correlation_id\":");
+	rv_json_add_str(&b, r->tcid);
+	rv_buf_addf(&b, ",\"env\":{\"seed\":%ld", r->seed);
+	if (cfg->env_name) {
+		rv_buf_adds(&b, ",\"env_name\":");
+		rv_json_add_str(&b, cfg->env_name);
+	}
+	rv_buf_adds(&b, run->tail);
+	return rv_buf_detach(&b, NULL);
+}
+
+/* ,"config":{...}},"policy":{...}}: what follows the seed and name. */
+static char *rollouts_tail(const json_t *env_config, const json_t *policy)
+{
+	char *config = rv_json_dumps(env_config), *pol = rv_json_dumps(policy);
+	char *tail = rv_xasprintf(",\"config\":%s},\"policy\":%s}", config,
+				  pol);
+
+	free(config);
+	free(pol);
+	return tail;
 }
 
 static json_t *rollouts_policy(const struct rollouts_config *cfg)
@@ -346,6 +361,7 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 			  struct rollout *rs, struct rv_err *err)
 {
 	struct rollouts_run run = { .cfg = cfg, .rs = rs };
+	json_t *policy, *env_config;
 	enum rv_code rc;
 
 	run.n_slots = cfg->concurrency ? cfg->concurrency : 1;
@@ -355,14 +371,17 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 		rv_buf_init(&run.slots[i].resp.headers);
 	}
 	run.url = rv_xasprintf("%s/rollout", cfg->base_url);
-	run.policy = rollouts_policy(cfg);
-	run.env_config = cfg->env_config ?
+	policy = rollouts_policy(cfg);
+	env_config = cfg->env_config ?
 		rv_json_parse(cfg->env_config, strlen(cfg->env_config),
 			      "env.config", NULL) : NULL;
-	if (!json_is_object(run.env_config)) {
-		json_decref(run.env_config);	/* the CLI checked it */
-		run.env_config = json_object();
+	if (!json_is_object(env_config)) {
+		json_decref(env_config);	/* the CLI checked it */
+		env_config = json_object();
 	}
+	run.tail = rollouts_tail(env_config, policy);
+	json_decref(policy);
+	json_decref(env_config);
 	run.rand_state = (unsigned)rv_now_ns() ^ (unsigned)rv_wall_ns();
 	run.multi = curl_multi_init();
 	if (!run.multi)
@@ -376,8 +395,7 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 	}
 	seedq_unwatch(cfg->sched, &run);
 	curl_multi_cleanup(run.multi);
-	json_decref(run.policy);
-	json_decref(run.env_config);
+	free(run.tail);
 	free(run.url);
 	free(run.slots);
 	return rc;
