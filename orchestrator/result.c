@@ -384,17 +384,21 @@ static bool result_span_text(struct result_out *o,
 	rv_json_add_str(b, job->provider);
 	rv_buf_adds(b, ",\"sandbox\":");
 	rv_json_add_str(b, sp->sandbox);
+	rv_buf_adds(b, ",\"seed\":");
 	if (sp->seed >= 0)
-		rv_buf_addf(b, ",\"seed\":%ld,\"start_ms\":", sp->seed);
+		rv_buf_add_int(b, sp->seed);
 	else
-		rv_buf_adds(b, ",\"seed\":null,\"start_ms\":");
+		rv_buf_adds(b, "null");
+	rv_buf_adds(b, ",\"start_ms\":");
 	rv_json_add_num(b, round(spans_offset_ms(job->spans, sp->start_ns) *
 				 1000.0) / 1000.0);
 	rv_buf_adds(b, ",\"ms\":");
 	rv_json_add_num(b, round(rv_ns_to_ms(end - sp->start_ns) * 1000.0) /
 			1000.0);
-	rv_buf_addf(b, ",\"ok\":%s,\"attempts\":%u,\"error\":",
-		    sp->ok ? "true" : "false", sp->attempts);
+	rv_buf_adds(b, sp->ok ? ",\"ok\":true,\"attempts\":" :
+		    ",\"ok\":false,\"attempts\":");
+	rv_buf_add_int(b, sp->attempts);
+	rv_buf_adds(b, ",\"error\":");
 	rv_json_add_str(b, sp->error);
 	rv_buf_addch(b, '}');
 	return true;

@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -231,6 +232,25 @@ START_TEST(test_json_paths_and_errors)
 	ck_assert_ptr_null(rv_json_parse(doc, strlen(doc), "body", &err));
 	ck_assert_msg(strstr(err.msg, "near '\"\\\\x1b'"), "message: %s",
 		      err.msg);
+}
+END_TEST
+
+/* rv_buf_add_int is "%lld", to the extremes. */
+START_TEST(test_buf_add_int_is_printf)
+{
+	static const long long v[] = { 0, 7, -7, 10, 1234567890123LL,
+				       LLONG_MAX, LLONG_MIN };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		struct rv_buf b = RV_BUF_INIT;
+		char want[32];
+
+		snprintf(want, sizeof(want), "%lld", v[i]);
+		rv_buf_adds(&b, "x");
+		rv_buf_add_int(&b, v[i]);
+		ck_assert_str_eq(b.data + 1, want);
+		rv_buf_release(&b);
+	}
 }
 END_TEST
 
@@ -616,6 +636,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_json_paths_and_errors);
 	tcase_add_test(tc, test_json_write_file_roundtrip);
 	tcase_add_test(tc, test_json_add_num_is_janssons);
+	tcase_add_test(tc, test_buf_add_int_is_printf);
 	tcase_add_test(tc, test_backoff_is_bounded);
 	tcase_add_test(tc, test_clock_monotonic_and_iso);
 	tcase_add_test(tc, test_dl_loads_and_explains);

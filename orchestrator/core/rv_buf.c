@@ -82,6 +82,21 @@ void rv_buf_addf(struct rv_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+void rv_buf_add_int(struct rv_buf *b, long long v)
+{
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+		(unsigned long long)v;
+	char d[24], *p = d + sizeof(d);
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	rv_buf_add(b, p, (size_t)(d + sizeof(d) - p));
+}
+
 void rv_buf_truncate(struct rv_buf *b, size_t len)
 {
 	if (len >= b->len)

@@ -32,6 +32,8 @@ void rv_buf_addch(struct rv_buf *b, char c);
 void rv_buf_addf(struct rv_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void rv_buf_vaddf(struct rv_buf *b, const char *fmt, va_list ap);
+/* Append v in decimal, as "%lld" would, without printf's cost. */
+void rv_buf_add_int(struct rv_buf *b, long long v);
 /* Keep the first len bytes. */
 void rv_buf_truncate(struct rv_buf *b, size_t len);
 void rv_buf_reset(struct rv_buf *b);
