@@ -65,6 +65,8 @@ static void result_report_spans(struct report_set *set,
 	struct timeline t;
 
 	timeline_init(&t, job->spans, job->rollouts, job->n_rollouts);
+	report_reserve(set, &set->jobs[set->n_jobs - 1], timeline_count(&t),
+		       job->n_rollouts);
 	for (const struct span *sp; (sp = timeline_next(&t)); ) {
 		uint64_t end = sp->end_ns ? sp->end_ns : rv_now_ns();
 		struct report_sample *s = report_add_sample(set);
