@@ -95,8 +95,9 @@ static void result_report_rollouts(struct report_set *set,
 
 		o->seed = r->seed;
 		o->epoch = r->epoch ? r->epoch : 1;
-		o->sandbox = result_report_str(set, r->sandbox[0] ?
-					       r->sandbox : job->sandbox);
+		o->sandbox = result_report_str(set, r->sandbox &&
+					       r->sandbox[0] ? r->sandbox :
+					       job->sandbox);
 		o->error = result_report_str(set, r->error);
 		o->status = result_report_str(set, eval_status(r));
 		o->app_status = result_report_str(set, r->success_status);

@@ -7,6 +7,7 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
+#include "rv_intern.h"
 #include "rv_json.h"
 
 #include <math.h>
@@ -97,7 +98,7 @@ static void rollout_json_members(struct rv_buf *b, const struct rollout *r,
 	rv_buf_adds(b, "\"seed\":");
 	rv_buf_add_int(b, r->seed);
 	rv_buf_adds(b, ",\"sandbox\":");
-	rv_json_add_str(b, r->sandbox[0] ? r->sandbox : sandbox);
+	rv_json_add_str(b, r->sandbox && r->sandbox[0] ? r->sandbox : sandbox);
 	rv_buf_adds(b, ",\"trace_correlation_id\":");
 	rv_json_add_str(b, r->tcid[0] ? r->tcid : NULL);
 	rv_buf_adds(b, r->ok ? ",\"ok\":true,\"state\":\"" :
@@ -183,7 +184,7 @@ static void rollout_json_read_tries(const json_t *a, struct rollout *r)
 								   "sandbox"));
 		json_t *ms = json_object_get(t, "ms");
 
-		snprintf(x->sandbox, sizeof(x->sandbox), "%s", sb ? sb : "");
+		x->sandbox = rv_intern(sb, ROLLOUT_SANDBOX_MAX);
 		x->ms = json_is_number(ms) ? json_number_value(ms) : NAN;
 		x->http_status = (long)json_integer_value(json_object_get(
 			t, "http_status"));
@@ -248,7 +249,7 @@ enum rv_code rollout_json_read(const json_t *o, struct rollout *r,
 		s && !strcmp(s, "cancelled") ? ROLLOUT_CANCELLED :
 		ROLLOUT_PENDING;
 	s = json_string_value(json_object_get(o, "sandbox"));
-	snprintf(r->sandbox, sizeof(r->sandbox), "%s", s ? s : "");
+	r->sandbox = rv_intern(s, ROLLOUT_SANDBOX_MAX);
 	s = json_string_value(json_object_get(o, "trace_correlation_id"));
 	snprintf(r->tcid, sizeof(r->tcid), "%s", s ? s : "");
 	r->http_status = (long)json_integer_value(json_object_get(

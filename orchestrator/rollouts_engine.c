@@ -7,6 +7,7 @@
 #include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_http.h"
+#include "rv_intern.h"
 #include "rv_json.h"
 #include "seedq.h"
 
@@ -33,6 +34,7 @@ struct rollouts_run {
 	struct rollout_slot *slots;
 	size_t n_slots, inflight;
 	char *url;
+	const char *sandbox;		/* cfg->sandbox, interned */
 	char *tail;			/* the body after the seed and name:
 					   env.config and the policy */
 	unsigned rand_state;
@@ -112,7 +114,7 @@ static void rollout_keep_try(struct rollout *r)
 	r->tries = rv_xreallocarray(r->tries, r->n_tries + 1,
 				    sizeof(*r->tries));
 	t = &r->tries[r->n_tries++];
-	memcpy(t->sandbox, r->sandbox, sizeof(t->sandbox));
+	t->sandbox = r->sandbox ? r->sandbox : rv_intern(NULL, 0);
 	t->start_ns = r->start_ns;
 	t->ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
 	t->http_status = r->http_status;
@@ -143,8 +145,7 @@ static void rollouts_dispatch(struct rollouts_run *run, size_t idx)
 		rollout_keep_try(r);
 	r->attempts++;
 	r->run = cfg->run;
-	snprintf(r->sandbox, sizeof(r->sandbox), "%s",
-		 cfg->sandbox ? cfg->sandbox : "");
+	r->sandbox = run->sandbox;
 	snprintf(r->tcid, sizeof(r->tcid), "runeval_%s_seed%ld_%08x",
 		 cfg->job_id ? cfg->job_id : "job", r->seed,
 		 (unsigned)rand_r(&run->rand_state));
@@ -371,6 +372,7 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 		rv_buf_init(&run.slots[i].resp.headers);
 	}
 	run.url = rv_xasprintf("%s/rollout", cfg->base_url);
+	run.sandbox = rv_intern(cfg->sandbox, ROLLOUT_SANDBOX_MAX);
 	policy = rollouts_policy(cfg);
 	env_config = cfg->env_config ?
 		rv_json_parse(cfg->env_config, strlen(cfg->env_config),

@@ -389,21 +389,21 @@ START_TEST(test_timeline_merges_tries_and_phases)
 		  true, 1, NULL);
 	r[0].seed = 7;		/* tried on sb-0 (failed), then sb-1 */
 	r[0].ok = true;
-	snprintf(r[0].sandbox, sizeof(r[0].sandbox), "sb-1");
+	r[0].sandbox = "sb-1";
 	r[0].start_ns = s.t0_ns + 300;
 	r[0].end_ns = s.t0_ns + 350;
 	r[0].tries = rv_xcalloc(2, sizeof(*r[0].tries));
 	r[0].n_tries = 2;
-	snprintf(r[0].tries[0].sandbox, sizeof(r[0].tries[0].sandbox), "old");
+	r[0].tries[0].sandbox = "old";
 	r[0].tries[0].ms = 5;	/* an earlier run's: no start, no span */
-	snprintf(r[0].tries[1].sandbox, sizeof(r[0].tries[1].sandbox), "sb-0");
+	r[0].tries[1].sandbox = "sb-0";
 	r[0].tries[1].start_ns = s.t0_ns + 50;
 	r[0].tries[1].ms = 1e-4;
 	r[0].tries[1].error = (char *)"connection reset";
 	r[1].seed = 8;		/* failed without a message */
 	r[1].start_ns = s.t0_ns + 100;
 	r[1].end_ns = s.t0_ns + 200;
-	snprintf(r[1].sandbox, sizeof(r[1].sandbox), "sb-1");
+	r[1].sandbox = "sb-1";
 	r[2].seed = 9;		/* never run */
 	timeline_init(&t, &s, r, 3);
 	ck_assert_uint_eq(timeline_count(&t), 5);

@@ -9,6 +9,7 @@
 #include "rv_err.h"
 #include "rv_fs.h"
 #include "rv_http.h"
+#include "rv_intern.h"
 #include "rv_json.h"
 #include "rv_log.h"
 #include "rv_random.h"
@@ -232,6 +233,28 @@ START_TEST(test_json_paths_and_errors)
 	ck_assert_ptr_null(rv_json_parse(doc, strlen(doc), "body", &err));
 	ck_assert_msg(strstr(err.msg, "near '\"\\\\x1b'"), "message: %s",
 		      err.msg);
+}
+END_TEST
+
+/* Interned: one pointer per string, cut at max, "" for NULL; stable
+   while the table grows. */
+START_TEST(test_intern_one_copy_each)
+{
+	const char *a = rv_intern("sb-1", 63), *b;
+	char name[32];
+
+	ck_assert_str_eq(a, "sb-1");
+	ck_assert_ptr_eq(rv_intern("sb-1xyz", 4), a);
+	ck_assert_str_eq(rv_intern(NULL, 63), "");
+	ck_assert_ptr_eq(rv_intern("", 63), rv_intern(NULL, 0));
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "sandbox-%d", i);
+		b = rv_intern(name, 63);
+		ck_assert_str_eq(b, name);
+		ck_assert_ptr_eq(rv_intern(name, 63), b);
+	}
+	ck_assert_ptr_eq(rv_intern("sb-1", 63), a);
+	ck_assert_ptr_ne(rv_intern("sb-2", 63), a);
 }
 END_TEST
 
@@ -637,6 +660,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_json_write_file_roundtrip);
 	tcase_add_test(tc, test_json_add_num_is_janssons);
 	tcase_add_test(tc, test_buf_add_int_is_printf);
+	tcase_add_test(tc, test_intern_one_copy_each);
 	tcase_add_test(tc, test_backoff_is_bounded);
 	tcase_add_test(tc, test_clock_monotonic_and_iso);
 	tcase_add_test(tc, test_dl_loads_and_explains);
