@@ -35,6 +35,10 @@ struct rollouts_run {
 	size_t n_slots, inflight;
 	char *url;
 	const char *sandbox;		/* cfg->sandbox, interned */
+	struct rv_http_pool *pool;	/* cfg->pool, or own_pool */
+	struct rv_http_pool *own_pool;	/* without cfg->pool: the run's, so
+					   that handles are reused, not made
+					   and freed per rollout */
 	char *tail;			/* the body after the seed and name:
 					   env.config and the policy */
 	unsigned rand_state;
@@ -158,7 +162,7 @@ static void rollouts_dispatch(struct rollouts_run *run, size_t idx)
 		.body_len = strlen(sl->body),
 		.timeout_ms = cfg->timeout_ms,
 		.max_response = ROLLOUT_MAX_RESPONSE,
-		.pool = cfg->pool,
+		.pool = run->pool,
 	};
 	r->state = ROLLOUT_PENDING;
 	r->start_ns = rv_now_ns();
@@ -168,7 +172,7 @@ static void rollouts_dispatch(struct rollouts_run *run, size_t idx)
 }
 
 /*
- * Close the slot: its span, then hand the record back to the queue,
+ * Close the slot, then hand the record back to the queue,
  * which says whether it is final (progress hears of final ones only).
  */
 static void rollouts_close(struct rollouts_run *run, struct rollout_slot *sl,
@@ -373,6 +377,8 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 	}
 	run.url = rv_xasprintf("%s/rollout", cfg->base_url);
 	run.sandbox = rv_intern(cfg->sandbox, ROLLOUT_SANDBOX_MAX);
+	run.own_pool = cfg->pool ? NULL : rv_http_pool_new();
+	run.pool = cfg->pool ? cfg->pool : run.own_pool;
 	policy = rollouts_policy(cfg);
 	env_config = cfg->env_config ?
 		rv_json_parse(cfg->env_config, strlen(cfg->env_config),
@@ -397,6 +403,7 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 	}
 	seedq_unwatch(cfg->sched, &run);
 	curl_multi_cleanup(run.multi);
+	rv_http_pool_free(run.own_pool);
 	free(run.tail);
 	free(run.url);
 	free(run.slots);
