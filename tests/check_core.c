@@ -282,15 +282,24 @@ END_TEST
 START_TEST(test_json_add_num_is_janssons)
 {
 	static const double v[] = { 0, 1, -2.5, 2e-6, 1e20, 1.5e-300, 123456.789,
-				    1e-5 / 3, 42e100, -7e-10 };
+				    1e-5 / 3, 42e100, -7e-10, 0.001, -0.05, 0.105,
+				    999999999.999, 1e9, 0.1 + 0.2, 1.0 / 3 };
+	unsigned seed = 17;
 
-	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+	/* the listed ones, then durations rounded to the microsecond as
+	   result.json writes them (the fast path), then any doubles */
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v) + 20000; i++) {
 		struct rv_buf b = RV_BUF_INIT;
-		json_t *j = json_real(v[i]);
+		size_t k = i - sizeof(v) / sizeof(*v);
+		double x = i < sizeof(v) / sizeof(*v) ? v[i] : k < 10000 ?
+			round((double)rand_r(&seed) / 1000.0 *
+			      (k % 2 ? -1 : 1)) / 1000.0 :
+			(double)rand_r(&seed) / (double)(rand_r(&seed) + 1);
+		json_t *j = json_real(x);
 		char *want = json_dumps(j, JSON_ENCODE_ANY |
 					JSON_REAL_PRECISION(12));
 
-		rv_json_add_num(&b, v[i]);
+		rv_json_add_num(&b, x);
 		ck_assert_str_eq(b.data, want);
 		free(want);
 		json_decref(j);
