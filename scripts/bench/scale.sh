@@ -154,10 +154,11 @@ lite_up() {
 	unset DAYTONA_JWT_TOKEN DAYTONA_ORGANIZATION_ID DAYTONA_TARGET
 }
 
-# sandboxes left on the current daytona-lite
+# sandboxes left on the current daytona-lite (its list is paginated:
+# {"items": [...], "nextCursor": ...}; a bare array before)
 left() {
 	curl -s -H "Authorization: Bearer benchkey" "$DAYTONA_API_URL/sandbox" |
-		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+		python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["items"] if isinstance(d, dict) else d))'
 }
 
 if [[ " $PARTS " == *" 2 "* ]]; then
