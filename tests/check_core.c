@@ -274,6 +274,20 @@ START_TEST(test_buf_add_int_is_printf)
 		ck_assert_str_eq(b.data + 1, want);
 		rv_buf_release(&b);
 	}
+	{	/* rv_digits, what it builds on: "%0*llu" */
+		static const unsigned long long u[] = { 0, 5, 123, 1234567 };
+		char d[32], want[32];
+
+		for (size_t i = 0; i < sizeof(u) / sizeof(*u); i++)
+			for (int min = 1; min <= 7; min += 3) {
+				char *p;
+
+				d[sizeof(d) - 1] = '\0';
+				p = rv_digits(d + sizeof(d) - 1, u[i], min);
+				snprintf(want, sizeof(want), "%0*llu", min, u[i]);
+				ck_assert_str_eq(p, want);
+			}
+	}
 }
 END_TEST
 

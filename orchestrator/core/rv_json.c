@@ -259,11 +259,7 @@ static bool rv_json_add_milli(struct rv_buf *b, double v)
 			}
 	}
 	*--p = '.';
-	a /= 1000;
-	do {
-		*--p = (char)('0' + a % 10);
-		a /= 10;
-	} while (a);
+	p = rv_digits(p, a / 1000, 1);
 	if (k < 0)
 		*--p = '-';
 	rv_buf_add(b, p, (size_t)(d + sizeof(d) - p));

@@ -44,7 +44,7 @@ struct junit_problem {
 static void junit_time(struct rv_buf *b, double s)
 {
 	double us = round(s * 1e6);
-	unsigned long long a, frac;
+	unsigned long long a;
 	char d[40], *p = d + sizeof(d);
 
 	if (!(s >= 0 && s < 1e9) || fabs(s * 1e6 - us) >= 1e-3) {
@@ -53,15 +53,9 @@ static void junit_time(struct rv_buf *b, double s)
 	}
 	a = (unsigned long long)us;
 	*--p = '"';
-	frac = a % 1000000;
-	for (int i = 0; i < 6; i++, frac /= 10)
-		*--p = (char)('0' + frac % 10);
+	p = rv_digits(p, a % 1000000, 6);
 	*--p = '.';
-	a /= 1000000;
-	do {
-		*--p = (char)('0' + a % 10);
-		a /= 10;
-	} while (a);
+	p = rv_digits(p, a / 1000000, 1);
 	rv_buf_adds(b, " time=\"");
 	rv_buf_add(b, p, (size_t)(d + sizeof(d) - p));
 }
