@@ -211,7 +211,7 @@ START_TEST(test_compare_e2b_by_environment)
 
 	re_start(&w, &re_e2b, NULL);
 	r = rr_new();
-	ck_assert_msg(rr_run(r, job, w.env) == 0, "%s", r->stderr_text);
+	ck_assert_msg(rr_run(r, job, w.sbx.env) == 0, "%s", r->stderr_text);
 	sum = load(r->out, "summary.json");
 	ck_assert_msg(rv_json_num(sum, "comparison.overhead.factors.e2b."
 				  "rollout", &f) && f > 0, "no e2b factor");
@@ -222,7 +222,7 @@ START_TEST(test_compare_e2b_by_environment)
 			"--iterations", "3", "--warmup", "1", "--concurrency",
 			"2", "--shape", "burst", "--out", out, NULL };
 
-		ck_assert_msg(run(r->dir, bench, w.env, &text) == 0, "%s",
+		ck_assert_msg(run(r->dir, bench, w.sbx.env, &text) == 0, "%s",
 			      tail(text));
 	}
 	ck_assert_msg(strstr(text, "bench: e2b: "), "%s", tail(text));
