@@ -95,10 +95,12 @@ static char *dk_create_body(const struct provider_config *cfg,
 	for (const char *const *e = cfg->env; e && *e; e++)
 		json_array_append_new(env, json_string(*e));
 	json_object_set_new(b, "Image", json_string(image));
-	/* PID 1 only waits; the app is started with exec */
+	/* PID 1 only waits, and the app is started with exec; unless the
+	   boot script was put in before the start (cfg->defer_start) */
 	json_object_set_new(b, "Entrypoint", json_pack("[s, s, s]", "/bin/sh",
-		"-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & "
-		"wait $!; done"));
+		"-c", "[ -f " DK_BOOT_FILE " ] && exec /bin/sh " DK_BOOT_FILE
+		"; trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; "
+		"done"));
 	json_object_set_new(b, "Cmd", json_array());
 	json_object_set_new(b, "Labels", labels);
 	json_object_set_new(b, "Env", env);
@@ -223,11 +225,12 @@ static enum rv_code dk_post_create(struct docker_client *c,
 	return rc;
 }
 
-/* POST /containers/{id}/start, then confirm it runs; *host_port: where
-   port was published (0: not). */
+/* POST /containers/{id}/start, then confirm it runs (boot: or ran);
+   *host_port: where port was published (0: not). */
 static enum rv_code dk_start_container(struct docker_client *c,
 				       const char *id, const char *name,
-				       int port, const struct remote_call *call,
+				       int port, bool boot,
+				       const struct remote_call *call,
 				       int *host_port, struct rv_err *err)
 {
 	struct remote_req r = { .method = "POST",
@@ -242,7 +245,8 @@ static enum rv_code dk_start_container(struct docker_client *c,
 	if (rc == RV_OK)
 		rc = docker_inspect(c, id, port, call, &ct, err);
 	*host_port = ct.host_port;
-	if (rc == RV_OK && !ct.running)
+	if (rc == RV_OK && !ct.running && !(boot && ct.state &&
+					    !strcmp(ct.state, "exited")))
 		rc = rv_errf(err, RV_ERR_PROVIDER, "container '%s' is not "
 			     "running after its start (state '%s', exit %d)%s%s",
 			     name, ct.state ? ct.state : "?", ct.exit_code,
@@ -279,7 +283,27 @@ static struct docker_sandbox *dk_sandbox_new(struct docker_client *c,
 	provider_sandbox_init(&ds->base, &provider_docker, cfg,
 			      strlen(id) == 64 ? short_id : id, name);
 	ds->client = c;
+	ds->started = true;
 	return ds;
+}
+
+enum rv_code dk_started(struct docker_sandbox *ds, bool boot,
+			const struct remote_call *call, struct rv_err *err)
+{
+	enum rv_code rc;
+
+	if (ds->started)
+		return RV_OK;
+	rc = dk_flush(ds, call, err);
+	if (rc == RV_OK)
+		rc = dk_start_container(ds->client, ds->base.id,
+					ds->base.name ? ds->base.name :
+					ds->base.id, ds->app_port, boot, call,
+					&ds->host_port, err);
+	/* once asked to start, it is never started again */
+	ds->started = true;
+	ds->booted = boot && rc == RV_OK;
+	return rc;
 }
 
 static enum rv_code dk_create(const struct provider_config *cfg,
@@ -315,8 +339,17 @@ static enum rv_code dk_create(const struct provider_config *cfg,
 	rc = dk_post_create(c, cfg, image, name, &call, &id, err);
 	if (rc != RV_OK)
 		goto out;
-	rc = dk_start_container(c, id, name, cfg->app_port, &call, &host_port,
-				err);
+	if (cfg->defer_start) {
+		/* started by the first operation that needs it running */
+		ds = dk_sandbox_new(c, cfg, id, name);
+		ds->app_port = cfg->app_port;
+		ds->started = false;
+		*out = &ds->base;
+		c = NULL;
+		goto out;
+	}
+	rc = dk_start_container(c, id, name, cfg->app_port, false, &call,
+				&host_port, err);
 	if (rc != RV_OK) {
 		dk_cleanup_failed(c, cfg, id, err);
 		goto out;
@@ -434,6 +467,8 @@ static void dk_free(struct provider_sandbox *sb)
 		free(p);
 	}
 	docker_client_free(ds->client);
+	explicit_bzero(ds->pending.data, ds->pending.len);
+	rv_buf_release(&ds->pending);
 	provider_sandbox_release(sb);
 	free(ds);
 }

@@ -28,8 +28,21 @@ struct docker_sandbox {
 	bool is_image;			/* a snapshot image (attach, reap) */
 	int app_port;			/* cfg->app_port, as created */
 	int host_port;			/* where it was published, or 0 */
+	bool started;			/* false: created only (cfg->
+					   defer_start), until an operation
+					   needs it running */
+	bool booted;			/* started with its first process as
+					   its main one (DK_BOOT_FILE) */
+	struct rv_buf pending;		/* tar members for the container
+					   before it starts (docker_tar.h) */
 	struct provider_proc *procs;
 };
+
+/*
+ * A script that the container's PID 1 runs instead of waiting when it
+ * is there at the start (the archive that makes it goes in first).
+ */
+#define DK_BOOT_FILE "/.runeval-boot"
 
 struct docker_sandbox *dk_downcast(struct provider_sandbox *sb);
 
@@ -39,7 +52,20 @@ const char *dk_image(const struct provider_config *cfg);
 /* Is name a plausible image reference (no spaces, '?', '#', ...)? */
 bool dk_image_name_ok(const char *name);
 
+/*
+ * Start a container created with cfg->defer_start: its pending members
+ * go in first (dk_flush), then POST /start and a look at it.  boot: its
+ * main process is the app, which may already have ended (not an error).
+ * Nothing to do once started.
+ */
+enum rv_code dk_started(struct docker_sandbox *ds, bool boot,
+			const struct remote_call *call, struct rv_err *err);
+
 /* --- docker_box.c: the operations on a running container ------------- */
+
+/* PUT the pending members (if any) into the container; they are gone. */
+enum rv_code dk_flush(struct docker_sandbox *ds,
+		      const struct remote_call *call, struct rv_err *err);
 
 enum rv_code dk_upload(struct provider_sandbox *sb, const char *tarball,
 		       const char *sha256, const char *dir,

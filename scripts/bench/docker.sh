@@ -20,7 +20,8 @@
 #     (restore) against a cold create (provision).
 #
 # Samples go to $OUT (default build/bench/docker) as span lines for
-# `runeval report`.  Env: BUILD (build), RUNS (10), ROUNDS (4), SNAPS (3).
+# `runeval report`.  Env: BUILD (build), RUNS (10), ROUNDS (4), SNAPS (3),
+# PARTS (which of the three to run: 123).
 # Needs root (dockerd) and Debian's docker.io.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,6 +29,7 @@ BUILD=${BUILD:-build}
 RUNS=${RUNS:-10}
 ROUNDS=${ROUNDS:-4}
 SNAPS=${SNAPS:-3}
+PARTS=${PARTS:-123}
 OUT=${OUT:-$BUILD/bench/docker}
 [[ $BUILD == /* ]] || BUILD=$PWD/$BUILD
 RUNEVAL=$BUILD/runeval
@@ -88,6 +90,7 @@ bash scripts/docker-image.sh >/dev/null
 echo "image: $IMAGE imported in $(( ($(now_ns) - t0) / 1000000 )) ms ($(du -h "$(bash scripts/docker-image.sh --tarball)" | cut -f1) rootfs tarball)"
 
 # --- 1. bring-up: runeval against docker run + curl -----------------------
+if [[ $PARTS == *1* ]]; then
 key=bench-key-$RANDOM$RANDOM
 # the container's published port, polled with curl every 0.1 s until
 # /health answers; prints the ms since t0 and removes the container
@@ -121,7 +124,7 @@ shell_cp_bring_up() {
 }
 runeval_bring_up() {
 	rm -rf "$tmp/run"
-	"$RUNEVAL" --docker --seeds 1 --out "$tmp/run" --no-progress -q || true
+	"$RUNEVAL" --docker --seeds 1 --out "$tmp/run" --no-progress -q >/dev/null || true
 	python3 - "$tmp/run/result.json" "$OUT/bringup-phases.jsonl" <<'PY'
 import json, sys
 spans = json.load(open(sys.argv[1]))["spans"]
@@ -172,8 +175,10 @@ print("runeval's bring-up by phase, median ms: " + ", ".join(
 PY
 shcp_med=$(median <"$tmp/shcp.ms")
 echo "the shell copying the app in (docker create + docker cp + docker start + curl): $shcp_med ms; ratio runeval/that: $(awk -v a="$rv_med" -v b="$shcp_med" 'BEGIN {printf "%.2f", a/b}')"
+fi
 
 # --- 2. five at once, twenty in a row, RSS --------------------------------
+if [[ $PARTS == *2* ]]; then
 : >"$OUT/scale.jsonl"
 for r in $(seq 1 "$ROUNDS"); do
 	pids=()
@@ -209,7 +214,10 @@ if [[ -n $rss ]]; then
 	echo "runeval RSS over 20 sandboxes in a row: $a kB after the first, $b kB after the 20th: growth $((b - a)) kB (target < 1024)"
 fi
 
+fi
+
 # --- 3. snapshots against a cold create -----------------------------------
+if [[ $PARTS == *3* ]]; then
 : >"$OUT/snapshot.jsonl"
 for i in $(seq 1 "$SNAPS"); do
 	rm -rf "$tmp/snap"
@@ -240,6 +248,7 @@ for ph, name in (("provision", "cold create (create->running)"),
         print(f"{name:<32} n={len(v):<3} median {m:7.1f} ms"
               + (f"  ({m / cold:.2f}x the cold create)" if cold and ph != "provision" else ""))
 PY
+fi
 "$RUNEVAL" report "$OUT"/*.jsonl --md "$OUT/report.md" >/dev/null || true
 echo "containers left: $("$DOCKER" ps -aq | wc -l), snapshot images left: $("$DOCKER" images -q --filter label=runeval.job | wc -l)"
 echo "samples: $OUT/*.jsonl, report: $OUT/report.md"
