@@ -1,7 +1,9 @@
 /* The `docker` provider: sandboxes' lives and the ops table (docker.h). */
 #include "docker.h"
 
+#include "docker_attach.h"
 #include "docker_sandbox.h"
+#include "docker_tar.h"
 #include "rv_alloc.h"
 #include "rv_json.h"
 #include "rv_random.h"
@@ -77,6 +79,23 @@ static enum rv_code dk_check(const struct provider_config *cfg,
 	return rc;
 }
 
+/*
+ * The container's PID 1: the boot script if it is there; else, when its
+ * stdin is a pipe (an attach), the tar that comes on it unpacked at '/'
+ * (which may bring the boot script), or, without a tar program, a line
+ * that says so and a wait of up to 60 s for the boot script to be put
+ * in; else it waits, and ends on TERM.
+ */
+#define DK_ENTRYPOINT \
+	"B=" DK_BOOT_FILE "; if [ ! -f $B ] && [ -p /dev/stdin ]; then " \
+	"if command -v tar >/dev/null 2>&1; then tar -x -f - -C / || " \
+	"exit 1; else echo '" DK_NO_TAR_LINE "'; n=0; while [ ! -f $B ] " \
+	"&& [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done; fi; fi; " \
+	"[ -f $B ] && exec /bin/sh $B; " \
+	"trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"
+#define DK_STR(x) DK_STR_(x)
+#define DK_STR_(x) #x
+
 /* The body of POST /containers/create. */
 static char *dk_create_body(const struct provider_config *cfg,
 			    const char *image)
@@ -96,11 +115,14 @@ static char *dk_create_body(const struct provider_config *cfg,
 		json_array_append_new(env, json_string(*e));
 	json_object_set_new(b, "Image", json_string(image));
 	/* PID 1 only waits, and the app is started with exec; unless the
-	   boot script was put in before the start (cfg->defer_start) */
+	   boot script is there at the start (put in before it), or comes
+	   in the tar on its stdin (cfg->defer_start: docker_attach.h) */
 	json_object_set_new(b, "Entrypoint", json_pack("[s, s, s]", "/bin/sh",
-		"-c", "[ -f " DK_BOOT_FILE " ] && exec /bin/sh " DK_BOOT_FILE
-		"; trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; "
-		"done"));
+		"-c", DK_ENTRYPOINT));
+	if (cfg->defer_start) {
+		json_object_set_new(b, "OpenStdin", json_true());
+		json_object_set_new(b, "StdinOnce", json_true());
+	}
 	json_object_set_new(b, "Cmd", json_array());
 	json_object_set_new(b, "Labels", labels);
 	json_object_set_new(b, "Env", env);
@@ -290,20 +312,59 @@ static struct docker_sandbox *dk_sandbox_new(struct docker_client *c,
 enum rv_code dk_started(struct docker_sandbox *ds, bool boot,
 			const struct remote_call *call, struct rv_err *err)
 {
-	enum rv_code rc;
+	const struct rv_buf **parts = ds->stdin_parts;
+	struct docker_stdin *in = NULL;
+	enum rv_code rc = RV_OK;
+	size_t n = 0;
 
 	if (ds->started)
 		return RV_OK;
-	rc = dk_flush(ds, call, err);
+	ds->started = true;	/* once asked to start, never again */
+	/* an exec comes next: the files must be in before it */
+	if (!boot)
+		rc = dk_flush(ds, false, call, err);
+	/* the rest goes on its stdin as it starts, for its PID 1's tar;
+	   without an attach, by PUT, and PID 1 finds the boot script */
+	if (rc == RV_OK && ds->stdin_tar &&
+	    docker_stdin_open(ds->client, ds->base.id, call, &in, NULL) !=
+	    RV_OK && boot)
+		rc = dk_flush(ds, true, call, err);
+	if (rc == RV_OK && in) {
+		docker_tar_end(&ds->tar_end);
+		parts[n++] = ds->pending_app;
+		parts[n++] = &ds->pending;
+		parts[n++] = &ds->tar_end;
+		docker_stdin_send(in, parts, n);
+	}
 	if (rc == RV_OK)
 		rc = dk_start_container(ds->client, ds->base.id,
 					ds->base.name ? ds->base.name :
 					ds->base.id, ds->app_port, boot, call,
 					&ds->host_port, err);
-	/* once asked to start, it is never started again */
-	ds->started = true;
+	/* the app waits for it, not this: see dk_stdin_done() */
+	ds->stdin = in;
+	if (rc != RV_OK || !boot)
+		dk_stdin_done(ds, rc != RV_OK, call);
 	ds->booted = boot && rc == RV_OK;
 	return rc;
+}
+
+void dk_stdin_done(struct docker_sandbox *ds, bool now,
+		   const struct remote_call *call)
+{
+	if (!ds->stdin || (!now && !docker_stdin_sent(ds->stdin)))
+		return;
+	docker_stdin_finish(ds->stdin, now, call, NULL);
+	ds->stdin = NULL;
+}
+
+enum rv_code dk_boot_without_tar(struct docker_sandbox *ds,
+				 const struct remote_call *call,
+				 struct rv_err *err)
+{
+	ds->no_tar = true;
+	dk_stdin_done(ds, true, call);
+	return dk_flush(ds, true, call, err);
 }
 
 static enum rv_code dk_create(const struct provider_config *cfg,
@@ -344,6 +405,7 @@ static enum rv_code dk_create(const struct provider_config *cfg,
 		ds = dk_sandbox_new(c, cfg, id, name);
 		ds->app_port = cfg->app_port;
 		ds->started = false;
+		ds->stdin_tar = true;
 		*out = &ds->base;
 		c = NULL;
 		goto out;
@@ -446,6 +508,7 @@ static enum rv_code dk_destroy(struct provider_sandbox *sb,
 
 	if (ds->is_image)
 		return dk_image_remove(ds->client, sb->id, &call, err);
+	dk_stdin_done(ds, true, &call);
 	rc = docker_remove(ds->client, sb->id, &call, err);
 	/* with the container gone, its commands' output ends */
 	for (struct provider_proc *p = ds->procs; p; p = p->next)
@@ -466,7 +529,9 @@ static void dk_free(struct provider_sandbox *sb)
 		docker_spawn_free(p->spawn);
 		free(p);
 	}
+	dk_stdin_done(ds, true, NULL);
 	docker_client_free(ds->client);
+	rv_buf_release(&ds->tar_end);
 	explicit_bzero(ds->pending.data, ds->pending.len);
 	rv_buf_release(&ds->pending);
 	provider_sandbox_release(sb);

@@ -172,11 +172,11 @@ static enum rv_code dk_app_tar(const char *tarball, const char *sha256,
 }
 
 /*
- * PUT /containers/{id}/archive?path=/ of members and the archive's end:
- * the engine unpacks them, making their directories.
+ * PUT /containers/{id}/archive?path=/ of the members in parts and the
+ * archive's end: the engine unpacks them, making their directories.
  */
 static enum rv_code dk_put_archive(struct docker_sandbox *ds,
-				   const struct rv_buf *members,
+				   const struct rv_buf *const *parts, size_t n,
 				   const struct remote_call *call,
 				   struct rv_err *err)
 {
@@ -191,10 +191,15 @@ static enum rv_code dk_put_archive(struct docker_sandbox *ds,
 				  ds->base.id);
 	char *path = remote_url("/containers/", ds->base.id,
 				"/archive?path=%2F");
+	size_t len = 1024;
 	enum rv_code rc;
 
-	rv_buf_grow(&body, members->len + 1024);
-	rv_buf_add(&body, members->data, members->len);
+	for (size_t i = 0; i < n; i++)
+		len += parts[i] ? parts[i]->len : 0;
+	rv_buf_grow(&body, len);
+	for (size_t i = 0; i < n; i++)
+		if (parts[i] && parts[i]->len)
+			rv_buf_add(&body, parts[i]->data, parts[i]->len);
 	docker_tar_end(&body);
 	r.body = body.data;
 	r.body_len = body.len;
@@ -206,16 +211,20 @@ static enum rv_code dk_put_archive(struct docker_sandbox *ds,
 	return rc;
 }
 
-enum rv_code dk_flush(struct docker_sandbox *ds,
+enum rv_code dk_flush(struct docker_sandbox *ds, bool keep,
 		      const struct remote_call *call, struct rv_err *err)
 {
+	const struct rv_buf *parts[] = { ds->pending_app, &ds->pending };
 	enum rv_code rc;
 
-	if (!ds->pending.len)
+	if (!ds->pending.len && !ds->pending_app)
 		return RV_OK;
-	rc = dk_put_archive(ds, &ds->pending, call, err);
-	explicit_bzero(ds->pending.data, ds->pending.len);
-	rv_buf_release(&ds->pending);
+	rc = dk_put_archive(ds, parts, 2, call, err);
+	if (!keep) {
+		ds->pending_app = NULL;
+		explicit_bzero(ds->pending.data, ds->pending.len);
+		rv_buf_release(&ds->pending);
+	}
 	return rc;
 }
 
@@ -243,10 +252,12 @@ enum rv_code dk_upload(struct provider_sandbox *sb, const char *tarball,
 	/* a container not started yet gets it with its start, in one
 	   request with whatever else goes in (the env file, the boot
 	   script) */
-	if (!ds->started)
-		rv_buf_add(&ds->pending, members->data, members->len);
+	if (ds->started)
+		rc = dk_put_archive(ds, &members, 1, &call, err);
+	else if (members == &dk_tar_cache && !ds->pending_app)
+		ds->pending_app = members;	/* immutable: no copy */
 	else
-		rc = dk_put_archive(ds, members, &call, err);
+		rv_buf_add(&ds->pending, members->data, members->len);
 out:
 	explicit_bzero(own.data, own.len);
 	rv_buf_release(&own);
@@ -321,6 +332,11 @@ enum rv_code dk_status(struct provider_sandbox *sb, struct provider_proc *p,
 	memset(st, 0, sizeof(*st));
 	rc = docker_exec_status(ds->client, p->spawn, &call, &st->running,
 				&st->exit_code, err);
+	if (rc == RV_OK && ds->booted && !ds->no_tar && st->running &&
+	    docker_spawn_no_tar(p->spawn))
+		/* PID 1 cannot unpack what comes on its stdin */
+		rc = dk_boot_without_tar(ds, &call, err);
+	dk_stdin_done(ds, rc != RV_OK || !st->running, &call);
 	if (rc == RV_ERR_NOTFOUND) {
 		rv_err_clear(err);	/* container gone: not running */
 		rc = RV_OK;
@@ -414,7 +430,7 @@ enum rv_code dk_snapshot(struct provider_sandbox *sb, const char *name,
 			       name);
 	}
 	/* a container not started yet: what was uploaded goes in first */
-	rc = dk_flush(ds, &call, err);
+	rc = dk_flush(ds, false, &call, err);
 	if (rc != RV_OK) {
 		free(what);
 		return rc;

@@ -40,6 +40,8 @@ struct docker_spawn {
 	bool killed;
 	bool boot;			/* the container's main process:
 					   exec_id is the container's id */
+	size_t seen;			/* bytes of output so far */
+	int no_tar;			/* atomic: DOCKER_NO_TAR_LINE came */
 };
 
 /* "/tmp/.runeval-<hex>.pid": where a command's shell notes its pid. */
@@ -264,6 +266,10 @@ static void dx_log_sink(int stream, const char *data, size_t len, void *arg)
 	struct docker_spawn *s = arg;
 
 	(void)stream;	/* one file, both streams in arrival order */
+	if (s->boot && s->seen == 0 && len >= strlen(DOCKER_NO_TAR_LINE) &&
+	    !memcmp(data, DOCKER_NO_TAR_LINE, strlen(DOCKER_NO_TAR_LINE)))
+		__atomic_store_n(&s->no_tar, 1, __ATOMIC_RELEASE);
+	s->seen += len;
 	rv_redact_stream_write(&s->log, data, len);
 }
 
@@ -442,8 +448,17 @@ enum rv_code docker_boot_spawn(struct docker_client *c, const char *id,
 	return RV_OK;
 }
 
+bool docker_spawn_no_tar(struct docker_spawn *s)
+{
+	return __atomic_load_n(&s->no_tar, __ATOMIC_ACQUIRE) != 0;
+}
+
 void docker_boot_follow(struct docker_spawn *s)
 {
+	dx_follow_end(s, 0);	/* a former follow (a start again) */
+	s->stop = 0;
+	__atomic_store_n(&s->done, 0, __ATOMIC_RELEASE);
+	docker_demux_init(&s->demux, dx_log_sink, s);
 	if (pthread_create(&s->thread, NULL, dx_follow, s) == 0)
 		s->threaded = s->followed = true;
 }

@@ -82,6 +82,13 @@ enum rv_code docker_exec_kill(struct docker_client *c, const char *id,
  * into the log.  Status is the container's (its exit code); kill sends
  * SIGTERM to it (POST /kill), waits up to grace_ms, then SIGKILL.
  */
+/* What a container's PID 1 prints first when it cannot unpack its stdin
+   (docker.c's entrypoint), and whether a main process's output began
+   with it. */
+#define DOCKER_NO_TAR_LINE "runeval: no tar in the image: waiting for the "\
+	"app to be put in"
+bool docker_spawn_no_tar(struct docker_spawn *s);
+
 char *docker_boot_script(const struct provider_cmd *cmd, const char *file,
 			 size_t *len);
 enum rv_code docker_boot_spawn(struct docker_client *c, const char *id,

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "docker_api.h"
+#include "docker_attach.h"
 #include "docker_exec.h"
 #include "provider.h"
 
@@ -33,8 +34,19 @@ struct docker_sandbox {
 					   needs it running */
 	bool booted;			/* started with its first process as
 					   its main one (DK_BOOT_FILE) */
-	struct rv_buf pending;		/* tar members for the container
-					   before it starts (docker_tar.h) */
+	bool stdin_tar;			/* created to read a tar on its stdin
+					   as it starts (defer_start) */
+	bool no_tar;			/* its image has no tar: the files
+					   went in by PUT */
+	const struct rv_buf *pending_app;	/* members of the app for
+					   the container before it starts:
+					   the job's (borrowed, immutable), */
+	struct rv_buf pending;		/* and the others (docker_tar.h);
+					   kept after a boot start, for an
+					   image without tar */
+	struct rv_buf tar_end;		/* the stream's end */
+	struct docker_stdin *stdin;	/* still being sent, or NULL */
+	const struct rv_buf *stdin_parts[3];	/* what it sends */
 	struct provider_proc *procs;
 };
 
@@ -43,6 +55,8 @@ struct docker_sandbox {
  * is there at the start (the archive that makes it goes in first).
  */
 #define DK_BOOT_FILE "/.runeval-boot"
+/* PID 1's first line when its stdin has a tar and its image no tar */
+#define DK_NO_TAR_LINE DOCKER_NO_TAR_LINE
 
 struct docker_sandbox *dk_downcast(struct provider_sandbox *sb);
 
@@ -63,9 +77,26 @@ enum rv_code dk_started(struct docker_sandbox *ds, bool boot,
 
 /* --- docker_box.c: the operations on a running container ------------- */
 
-/* PUT the pending members (if any) into the container; they are gone. */
-enum rv_code dk_flush(struct docker_sandbox *ds,
+/* PUT the pending members (if any) into the container; keep: leave them
+   pending (else they are gone). */
+enum rv_code dk_flush(struct docker_sandbox *ds, bool keep,
 		      const struct remote_call *call, struct rv_err *err);
+
+/*
+ * The stream into its stdin (docker_attach.h) has ended (or now: end
+ * it), logged in call's attempts.
+ */
+void dk_stdin_done(struct docker_sandbox *ds, bool now,
+		   const struct remote_call *call);
+
+/*
+ * A boot start whose PID 1 found no tar (it said DK_NO_TAR_LINE): the
+ * files go in by PUT, and PID 1, which waits for them, runs the boot
+ * script.  Once only.
+ */
+enum rv_code dk_boot_without_tar(struct docker_sandbox *ds,
+				 const struct remote_call *call,
+				 struct rv_err *err);
 
 enum rv_code dk_upload(struct provider_sandbox *sb, const char *tarball,
 		       const char *sha256, const char *dir,
