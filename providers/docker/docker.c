@@ -9,6 +9,7 @@
 #include "rv_random.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,12 +310,23 @@ static struct docker_sandbox *dk_sandbox_new(struct docker_client *c,
 	return ds;
 }
 
+static void *dk_prepare_thread(void *arg)
+{
+	struct docker_sandbox *ds = arg;
+
+	rv_err_clear(&ds->prep_err);
+	ds->prep_rc = dk_prepare(ds, &ds->prep_err);
+	return NULL;
+}
+
 enum rv_code dk_started(struct docker_sandbox *ds, bool boot,
 			const struct remote_call *call, struct rv_err *err)
 {
 	const struct rv_buf **parts = ds->stdin_parts;
 	struct docker_stdin *in = NULL;
 	enum rv_code rc = RV_OK;
+	bool prep = false;
+	pthread_t th;
 	size_t n = 0;
 
 	if (ds->started)
@@ -329,6 +341,24 @@ enum rv_code dk_started(struct docker_sandbox *ds, bool boot,
 	    docker_stdin_open(ds->client, ds->base.id, call, &in, NULL) !=
 	    RV_OK && boot)
 		rc = dk_flush(ds, true, call, err);
+	/* the app unpacked and renamed while the engine starts it */
+	if (rc == RV_OK && in && ds->lazy_tarball)
+		prep = pthread_create(&th, NULL, dk_prepare_thread, ds) == 0;
+	if (rc == RV_OK && in && !prep)
+		rc = dk_prepare(ds, err);
+	if (rc == RV_OK)
+		rc = dk_start_container(ds->client, ds->base.id,
+					ds->base.name ? ds->base.name :
+					ds->base.id, ds->app_port, boot, call,
+					&ds->host_port, err);
+	if (prep) {
+		pthread_join(th, NULL);
+		if (rc == RV_OK && ds->prep_rc != RV_OK) {
+			rc = ds->prep_rc;
+			if (err)
+				*err = ds->prep_err;
+		}
+	}
 	if (rc == RV_OK && in) {
 		docker_tar_end(&ds->tar_end);
 		parts[n++] = ds->pending_app;
@@ -336,11 +366,6 @@ enum rv_code dk_started(struct docker_sandbox *ds, bool boot,
 		parts[n++] = &ds->tar_end;
 		docker_stdin_send(in, parts, n);
 	}
-	if (rc == RV_OK)
-		rc = dk_start_container(ds->client, ds->base.id,
-					ds->base.name ? ds->base.name :
-					ds->base.id, ds->app_port, boot, call,
-					&ds->host_port, err);
 	/* the app waits for it, not this: see dk_stdin_done() */
 	ds->stdin = in;
 	if (rc != RV_OK || !boot)
@@ -532,6 +557,11 @@ static void dk_free(struct provider_sandbox *sb)
 	dk_stdin_done(ds, true, NULL);
 	docker_client_free(ds->client);
 	rv_buf_release(&ds->tar_end);
+	explicit_bzero(ds->app_own.data, ds->app_own.len);
+	rv_buf_release(&ds->app_own);
+	free(ds->lazy_tarball);
+	free(ds->lazy_sha);
+	free(ds->lazy_dir);
 	explicit_bzero(ds->pending.data, ds->pending.len);
 	rv_buf_release(&ds->pending);
 	provider_sandbox_release(sb);

@@ -214,9 +214,12 @@ static enum rv_code dk_put_archive(struct docker_sandbox *ds,
 enum rv_code dk_flush(struct docker_sandbox *ds, bool keep,
 		      const struct remote_call *call, struct rv_err *err)
 {
-	const struct rv_buf *parts[] = { ds->pending_app, &ds->pending };
-	enum rv_code rc;
+	const struct rv_buf *parts[] = { NULL, &ds->pending };
+	enum rv_code rc = dk_prepare(ds, err);
 
+	if (rc != RV_OK)
+		return rc;
+	parts[0] = ds->pending_app;
 	if (!ds->pending.len && !ds->pending_app)
 		return RV_OK;
 	rc = dk_put_archive(ds, parts, 2, call, err);
@@ -225,6 +228,53 @@ enum rv_code dk_flush(struct docker_sandbox *ds, bool keep,
 		explicit_bzero(ds->pending.data, ds->pending.len);
 		rv_buf_release(&ds->pending);
 	}
+	return rc;
+}
+
+/* The job's cache, when it holds tarball's members for dir; else NULL. */
+static const struct rv_buf *dk_cached(const char *tarball, const char *sha256,
+				      const char *dir)
+{
+	bool hit;
+
+	pthread_mutex_lock(&dk_tar_lock);
+	hit = *dk_tar_sha && sha256 && !strcmp(dk_tar_sha, sha256) &&
+		!strcmp(dk_tar_path, tarball) && !strcmp(dk_tar_dir, dir);
+	pthread_mutex_unlock(&dk_tar_lock);
+	return hit ? &dk_tar_cache : NULL;
+}
+
+/* Is tarball what was packed (read and hashed only)? */
+static enum rv_code dk_verify(const char *tarball, const char *sha256,
+			      struct rv_err *err)
+{
+	struct rv_buf gz = RV_BUF_INIT;
+	enum rv_code rc = dk_read_file(tarball, &gz, err);
+
+	if (rc == RV_OK)
+		rc = dk_check_sha256(&gz, sha256, tarball, err);
+	explicit_bzero(gz.data, gz.len);
+	rv_buf_release(&gz);
+	return rc;
+}
+
+enum rv_code dk_prepare(struct docker_sandbox *ds, struct rv_err *err)
+{
+	const struct rv_buf *members = NULL;
+	enum rv_code rc;
+
+	if (!ds->lazy_tarball)
+		return RV_OK;
+	rc = dk_app_tar(ds->lazy_tarball, ds->lazy_sha, ds->lazy_dir,
+			&ds->app_own, &members, err);
+	if (rc == RV_OK)
+		ds->pending_app = members;
+	else
+		rv_err_prefix(err, "cannot upload the app");
+	free(ds->lazy_tarball);
+	free(ds->lazy_sha);
+	free(ds->lazy_dir);
+	ds->lazy_tarball = ds->lazy_sha = ds->lazy_dir = NULL;
 	return rc;
 }
 
@@ -243,19 +293,34 @@ enum rv_code dk_upload(struct provider_sandbox *sb, const char *tarball,
 		return rv_errf(err, RV_ERR_USAGE, "invalid directory '%s' for "
 			       "the app: expected an absolute path below '/' "
 			       "of at most 98 characters", dir);
+	/*
+	 * A container not started yet gets it with its start, with
+	 * whatever else goes in (the env file, the boot script).  The
+	 * first archive is only checked now: it is unpacked and renamed
+	 * while the engine starts the container (dk_started).
+	 */
+	if (!ds->started && !ds->pending_app && !ds->lazy_tarball) {
+		ds->pending_app = dk_cached(tarball, sha256, dir);
+		if (ds->pending_app)
+			return RV_OK;
+		rc = dk_verify(tarball, sha256, err);
+		if (rc != RV_OK) {
+			rv_err_prefix(err, "cannot upload the app");
+			return rc;
+		}
+		ds->lazy_tarball = rv_xstrdup(tarball);
+		ds->lazy_sha = sha256 ? rv_xstrdup(sha256) : NULL;
+		ds->lazy_dir = rv_xstrdup(dir);
+		return RV_OK;
+	}
 	/* what was packed, checked here (the engine unpacks what it gets) */
 	rc = dk_app_tar(tarball, sha256, dir, &own, &members, err);
 	if (rc != RV_OK) {
 		rv_err_prefix(err, "cannot upload the app");
 		goto out;
 	}
-	/* a container not started yet gets it with its start, in one
-	   request with whatever else goes in (the env file, the boot
-	   script) */
 	if (ds->started)
 		rc = dk_put_archive(ds, &members, 1, &call, err);
-	else if (members == &dk_tar_cache && !ds->pending_app)
-		ds->pending_app = members;	/* immutable: no copy */
 	else
 		rv_buf_add(&ds->pending, members->data, members->len);
 out:

@@ -38,15 +38,22 @@ struct docker_sandbox {
 					   as it starts (defer_start) */
 	bool no_tar;			/* its image has no tar: the files
 					   went in by PUT */
+	char *lazy_tarball;		/* the app, checked but not yet */
+	char *lazy_sha;			/* unpacked: dk_prepare() */
+	char *lazy_dir;
 	const struct rv_buf *pending_app;	/* members of the app for
 					   the container before it starts:
-					   the job's (borrowed, immutable), */
+					   the job's (borrowed, immutable) or
+					   app_own, */
+	struct rv_buf app_own;
 	struct rv_buf pending;		/* and the others (docker_tar.h);
 					   kept after a boot start, for an
 					   image without tar */
 	struct rv_buf tar_end;		/* the stream's end */
 	struct docker_stdin *stdin;	/* still being sent, or NULL */
 	const struct rv_buf *stdin_parts[3];	/* what it sends */
+	enum rv_code prep_rc;		/* dk_prepare() in a thread */
+	struct rv_err prep_err;
 	struct provider_proc *procs;
 };
 
@@ -76,6 +83,9 @@ enum rv_code dk_started(struct docker_sandbox *ds, bool boot,
 			const struct remote_call *call, struct rv_err *err);
 
 /* --- docker_box.c: the operations on a running container ------------- */
+
+/* The app checked by dk_upload, unpacked and renamed (pending_app). */
+enum rv_code dk_prepare(struct docker_sandbox *ds, struct rv_err *err);
 
 /* PUT the pending members (if any) into the container; keep: leave them
    pending (else they are gone). */
