@@ -11,6 +11,10 @@
 #     runeval / median shell (target <= 0.7).  The first runeval run after
 #     the image was imported is also shown apart (cold), and so is a
 #     shell that copies the app in as runeval does (create, cp, start).
+#     The engine's own floor is measured in the same loop: POST create +
+#     POST start of the same image on the same network with the same
+#     published port, with curl on the socket and nothing inside; no
+#     bring-up that starts a container can beat it.
 #  2. scale: 5 sandboxes at once (`runeval lifecycle --docker`, 5
 #     processes, ROUNDS rounds) and 20 in a row (one process,
 #     `lifecycle --repeat 20`): create->running and teardown p50/p95/p99,
@@ -122,6 +126,18 @@ shell_cp_bring_up() {
 	"$DOCKER" start "$cid" >/dev/null
 	shell_wait_healthy "$t0" "$cid"
 }
+# the engine's create + start (running), nothing else: the floor
+engine_floor() {
+	local t0 id ms api=http://docker/v1.41
+	t0=$(now_ns)
+	id=$(curl -sf --unix-socket "$tmp/docker.sock" -H 'Content-Type: application/json' \
+		-d "{\"Image\":\"$IMAGE\",\"Entrypoint\":[\"/bin/sh\",\"-c\",\"while :; do sleep 3600 & wait \$!; done\"],\"Labels\":{\"runeval.bench\":\"1\"},\"ExposedPorts\":{\"8000/tcp\":{}},\"HostConfig\":{\"NetworkMode\":\"$net\",\"PortBindings\":{\"8000/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\"}]}}}" \
+		"$api/containers/create" | sed -n 's/.*"Id":"\([0-9a-f]*\)".*/\1/p')
+	curl -sf --unix-socket "$tmp/docker.sock" -X POST "$api/containers/$id/start"
+	ms=$(awk -v a="$t0" -v b="$(now_ns)" 'BEGIN {printf "%.1f\n", (b-a)/1e6}')
+	"$DOCKER" rm -f "$id" >/dev/null
+	echo "$ms"
+}
 runeval_bring_up() {
 	rm -rf "$tmp/run"
 	"$RUNEVAL" --docker --seeds 1 --out "$tmp/run" --no-progress -q >/dev/null || true
@@ -145,6 +161,7 @@ PY
 : >"$tmp/rv.ms"
 : >"$tmp/sh.ms"
 : >"$tmp/shcp.ms"
+: >"$tmp/floor.ms"
 for i in $(seq 1 "$RUNS"); do
 	ms=$(runeval_bring_up)
 	if ((i == 1)); then
@@ -158,6 +175,9 @@ for i in $(seq 1 "$RUNS"); do
 	ms=$(shell_cp_bring_up 2>/dev/null)
 	echo "$ms" >>"$tmp/shcp.ms"
 	echo "{\"provider\":\"docker-shell-cp\",\"phase\":\"bring_up\",\"ms\":$ms,\"ok\":true}" >>"$OUT/bringup.jsonl"
+	ms=$(engine_floor 2>/dev/null)
+	echo "$ms" >>"$tmp/floor.ms"
+	echo "{\"provider\":\"docker-engine-floor\",\"phase\":\"create_start\",\"ms\":$ms,\"ok\":true}" >>"$OUT/bringup.jsonl"
 done
 rv_med=$(median <"$tmp/rv.ms")
 sh_med=$(median <"$tmp/sh.ms")
@@ -173,6 +193,8 @@ print("runeval's bring-up by phase, median ms: " + ", ".join(
     f"{p} {st.median(by[p]):.0f}" for p in
     ("provision", "upload", "install", "start", "preview", "health") if p in by))
 PY
+fl_med=$(median <"$tmp/floor.ms")
+echo "the engine's floor (POST create + POST start, same image, network and published port, curl on the socket): $fl_med ms = $(awk -v a="$fl_med" -v b="$sh_med" 'BEGIN {printf "%.2f", a/b}') x the shell; runeval - floor: $(awk -v a="$rv_med" -v b="$fl_med" 'BEGIN {printf "%.0f", a-b}') ms"
 shcp_med=$(median <"$tmp/shcp.ms")
 echo "the shell copying the app in (docker create + docker cp + docker start + curl): $shcp_med ms; ratio runeval/that: $(awk -v a="$rv_med" -v b="$shcp_med" 'BEGIN {printf "%.2f", a/b}')"
 fi
