@@ -318,8 +318,15 @@ static pid_t rr_start_until(struct rr *r, const char *const *args,
 	char *needle = rv_xasprintf("debug: %s ...", phase);
 	pid_t pid = rr_start(r, args, env);
 
-	ck_assert_msg(rr_wait_for_text(r->stderr_path, needle, 60000),
-		      "runeval never reached '%s'", phase);
+	if (!rr_wait_for_text(r->stderr_path, needle, 60000)) {
+		char *text = tu_read_file(r->stderr_path, NULL);
+		size_t len = text ? strlen(text) : 0;
+
+		/* what it said instead: the tail of its stderr */
+		ck_abort_msg("runeval never reached '%s'; its stderr ends: %s",
+			     phase, text ? text + (len > 1500 ? len - 1500 : 0)
+			     : "(none)");
+	}
 	free(needle);
 	return pid;
 }
