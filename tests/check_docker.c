@@ -11,6 +11,7 @@
 #include "runeval_run.h"
 
 #include "docker_api.h"
+#include "docker_tar.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -528,6 +530,157 @@ START_TEST(test_docker_socket_path)
 }
 END_TEST
 
+/* sh -c line in dir; its exit status. */
+static int sh_in(const char *dir, const char *line)
+{
+	char *cmd = rv_xasprintf("cd '%s' && { %s; } >/dev/null 2>&1", dir,
+				 line);
+	int rc = system(cmd);
+
+	free(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/*
+ * Members renamed below a directory, as GNU tar unpacks them: long names
+ * (GNU and pax headers), hard links' targets too, symbolic links' not;
+ * several archives in one, and a file of our own; garbage refused.
+ */
+START_TEST(test_docker_tar_prefix)
+{
+	static const char *const formats[] = { "gnu", "pax", NULL };
+	char *dir = tu_tmpdir(), *deep, *line, *text, *p;
+	struct rv_err err = RV_ERR_INIT;
+	struct stat st;
+	size_t len;
+
+	deep = rv_xstrdup("src/d1-0123456789012345678901234567890123456789/"
+			  "d2-0123456789012345678901234567890123456789/"
+			  "d3-0123456789");
+	line = rv_xasprintf("mkdir -p %s && echo hi > %s/f.txt && ln %s/f.txt "
+			    "src/hard && ln -s %s/f.txt src/sym", deep, deep,
+			    deep, deep + 4);
+	ck_assert_int_eq(sh_in(dir, line), 0);
+	free(line);
+	for (const char *const *f = formats; *f; f++) {
+		struct rv_buf out = RV_BUF_INIT;
+		char *in_path = rv_xasprintf("%s/in.tar", dir);
+		char *out_path = rv_xasprintf("%s/out.tar", dir);
+		FILE *o;
+
+		line = rv_xasprintf("rm -rf ex in.tar && mkdir ex && tar "
+				    "--format=%s -C src -cf in.tar .", *f);
+		ck_assert_int_eq(sh_in(dir, line), 0);
+		free(line);
+		text = tu_read_file(in_path, &len);
+		ck_assert_int_eq(docker_tar_prefix(text, len, "/app/x", &out,
+						   &err), RV_OK);
+		docker_tar_file(&out, "/.boot", "echo", 4, 0700);
+		ck_assert_int_eq(docker_tar_prefix(text, len, "/app/y", &out,
+						   &err), RV_OK);
+		docker_tar_end(&out);
+		free(text);
+		o = fopen(out_path, "w");
+		fwrite(out.data, 1, out.len, o);
+		fclose(o);
+		ck_assert_msg(sh_in(dir, "tar -C ex -xf out.tar") == 0,
+			      "format %s", *f);
+		for (const char *const *app = (const char *const[]){ "ex/app/x",
+		     "ex/app/y", NULL }; *app; app++) {
+			p = rv_xasprintf("%s/%s/%s/f.txt", dir, *app, deep + 4);
+			text = tu_read_file(p, NULL);
+			ck_assert_msg(text && !strcmp(text, "hi\n"), "%s: %s",
+				      *f, p);
+			free(text);
+			free(p);
+			p = rv_xasprintf("%s/%s/hard", dir, *app);
+			ck_assert_int_eq(stat(p, &st), 0);
+			ck_assert_int_eq(st.st_nlink, 2);
+			free(p);
+			line = rv_xasprintf("test \"$(readlink %s/sym)\" = "
+					    "'%s/f.txt'", *app, deep + 4);
+			ck_assert_msg(sh_in(dir, line) == 0, "%s: %s", *f,
+				      line);
+			free(line);
+		}
+		p = rv_xasprintf("%s/ex/.boot", dir);
+		ck_assert_int_eq(stat(p, &st), 0);
+		ck_assert_int_eq(st.st_mode & 07777, 0700);
+		free(p);
+		rv_buf_release(&out);
+		free(in_path);
+		free(out_path);
+	}
+	/* ustar's own long names: a prefix field, then the name */
+	{
+		struct rv_buf out = RV_BUF_INIT;
+		char *u = rv_xasprintf("%s/u.tar", dir);
+		FILE *o;
+
+		line = rv_xasprintf("rm -rf ex && mkdir ex && python3 -c \"import "
+				    "tarfile; t = tarfile.open('u.tar', 'w', "
+				    "format=tarfile.USTAR_FORMAT); t.add('%s/"
+				    "f.txt', arcname='%s/f.txt'); t.close()\"",
+				    deep, deep + 4);
+		ck_assert_int_eq(sh_in(dir, line), 0);
+		free(line);
+		text = tu_read_file(u, &len);
+		ck_assert_ptr_nonnull(memmem(text, len, "d2-", 3));
+		ck_assert_int_eq(docker_tar_prefix(text, len, "/app/u", &out,
+						   &err), RV_OK);
+		docker_tar_end(&out);
+		free(text);
+		o = fopen(u, "w");
+		fwrite(out.data, 1, out.len, o);
+		fclose(o);
+		ck_assert_int_eq(sh_in(dir, "tar -C ex -xf u.tar"), 0);
+		p = rv_xasprintf("%s/ex/app/u/%s/f.txt", dir, deep + 4);
+		text = tu_read_file(p, NULL);
+		ck_assert_msg(text && !strcmp(text, "hi\n"), "%s", p);
+		free(text);
+		free(p);
+		free(u);
+		rv_buf_release(&out);
+	}
+	/* not a tar: refused, naming where */
+	{
+		struct rv_buf out = RV_BUF_INIT;
+		char junk[1024];
+
+		memset(junk, 'x', sizeof(junk));
+		ck_assert_int_eq(docker_tar_prefix(junk, sizeof(junk), "/a",
+						   &out, &err),
+				 RV_ERR_PROVIDER);
+		ck_assert_ptr_nonnull(strstr(err.msg, "not a tar"));
+		rv_buf_release(&out);
+	}
+	free(deep);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* An app that listens on 127.0.0.1 only: the health error says so. */
+START_TEST(test_docker_app_on_loopback)
+{
+	const char *args[] = { "--docker", "--seeds", "1", "--app", NULL,
+			       "--start", "exec python3 app.py --host 127.0.0.1",
+			       "--health-timeout", "3", NULL };
+	struct world w;
+	struct rr *r = rr_new();
+
+	world_start(&w);
+	args[4] = w.pyapp;
+	rr_run(r, args, w.env);
+	assert_ran_clean(&w, r, 3);
+	ck_assert_msg(strstr(r->stderr_text, "listens on port 8000 only on "
+			     "loopback") && strstr(r->stderr_text, "0.0.0.0"),
+		      "%s", r->stderr_text);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
 static Suite *docker_suite(void)
 {
 	Suite *s = suite_create("docker");
@@ -541,6 +694,7 @@ static Suite *docker_suite(void)
 	tcase_set_timeout(tl, 300);
 	tcase_add_test(tu, test_docker_demux_any_split);
 	tcase_add_test(tu, test_docker_socket_path);
+	tcase_add_test(tu, test_docker_tar_prefix);
 	tcase_add_test(tc, test_docker_bundled_five_seeds);
 	tcase_add_test(tc, test_docker_python_app_four_sandboxes);
 	tcase_add_test(tc, test_docker_snapshot_after_install);
@@ -549,6 +703,7 @@ static Suite *docker_suite(void)
 	tcase_add_test(te, test_docker_missing_image);
 	tcase_add_test(te, test_docker_unreachable_engine);
 	tcase_add_test(te, test_docker_app_exits_at_start);
+	tcase_add_test(te, test_docker_app_on_loopback);
 	tcase_add_test(te, test_docker_option_errors);
 	tcase_add_test(tl, test_docker_sigint_during_provision);
 	tcase_add_test(tl, test_docker_sigint_during_upload);

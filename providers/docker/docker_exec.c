@@ -508,34 +508,6 @@ static enum rv_code dx_boot_signal(struct docker_client *c, const char *id,
 	return rc;
 }
 
-static enum rv_code dx_boot_kill(struct docker_client *c,
-				 struct docker_spawn *s, long grace_ms,
-				 const struct remote_call *call,
-				 struct rv_err *err)
-{
-	uint64_t end = rv_now_ns() + (uint64_t)grace_ms * RV_NS_PER_MS;
-	bool running = true;
-	int code;
-	enum rv_code rc;
-
-	rc = dx_boot_signal(c, s->exec_id, "TERM", call, err);
-	while (rc == RV_OK && running && rv_now_ns() < end) {
-		rc = dx_boot_status(c, s, call, &running, &code, err);
-		if (rc == RV_ERR_NOTFOUND) {
-			rv_err_clear(err);
-			rc = RV_OK;
-			running = false;
-		}
-		if (rc == RV_OK && running)
-			rv_sleep_ns(10 * RV_NS_PER_MS, NULL);
-	}
-	if (rc == RV_OK && running)
-		rc = dx_boot_signal(c, s->exec_id, "KILL", call, err);
-	dx_follow_end(s, 1000);
-	s->killed = true;
-	return rc;
-}
-
 enum rv_code docker_exec_status(struct docker_client *c,
 				struct docker_spawn *s,
 				const struct remote_call *call, bool *running,
@@ -566,6 +538,15 @@ static void dx_follow_end(struct docker_spawn *s, long ms)
 	s->threaded = false;
 }
 
+/* SIGsig to s: its group (an exec) or the container (a main process). */
+static enum rv_code dx_kill(struct docker_client *c, const char *id,
+			    struct docker_spawn *s, const char *sig,
+			    const struct remote_call *call, struct rv_err *err)
+{
+	return s->boot ? dx_boot_signal(c, id, sig, call, err) :
+		dx_signal(c, id, s->pidfile, sig, call, err);
+}
+
 enum rv_code docker_exec_kill(struct docker_client *c, const char *id,
 			      struct docker_spawn *s, long grace_ms,
 			      const struct remote_call *call,
@@ -579,18 +560,23 @@ enum rv_code docker_exec_kill(struct docker_client *c, const char *id,
 
 	if (s->killed)
 		return RV_OK;
-	if (s->boot)
-		return dx_boot_kill(c, s, grace_ms, call, err);
-	rc = dx_signal(c, id, s->pidfile, "TERM", call, err);
+	rc = dx_kill(c, id, s, "TERM", call, err);
 	while (rc == RV_OK && !dx_done(s) && rv_now_ns() < end) {
-		rc = dx_inspect(c, s->exec_id, call, &running, &code, &pid,
-				err);
+		rc = s->boot ? dx_boot_status(c, s, call, &running, &code,
+					      err) :
+			dx_inspect(c, s->exec_id, call, &running, &code, &pid,
+				   err);
+		if (rc == RV_ERR_NOTFOUND && s->boot) {
+			rv_err_clear(err);	/* gone with its container */
+			rc = RV_OK;
+			running = false;
+		}
 		if (rc != RV_OK || !running)
 			break;
 		rv_sleep_ns(10 * RV_NS_PER_MS, NULL);
 	}
 	if (rc == RV_OK && running && !dx_done(s))
-		rc = dx_signal(c, id, s->pidfile, "KILL", call, err);
+		rc = dx_kill(c, id, s, "KILL", call, err);
 	/* the output closes with the group; a child that kept it open
 	   does not hold teardown */
 	dx_follow_end(s, 1000);

@@ -135,7 +135,11 @@ static void dt_join(struct rv_buf *b, const char *dir, const char *name,
 	}
 }
 
-/* One member's pax records: pax's own but the renamed ones, then ours. */
+/*
+ * One member's pax records: pax's own but the renamed ones, then ours:
+ * its path, and its link target when link is not NULL (a hard link's,
+ * renamed; or a long symbolic one's from a GNU header, as it was).
+ */
 static void dt_rename(struct rv_buf *rec, const char *pax, size_t pax_len,
 		      bool hardlink, const struct rv_buf *path,
 		      const struct rv_buf *link)
@@ -159,7 +163,7 @@ static void dt_rename(struct rv_buf *rec, const char *pax, size_t pax_len,
 		off += n;
 	}
 	dt_record(rec, "path", path->data, path->len);
-	if (hardlink)
+	if (link)
 		dt_record(rec, "linkpath", link->data, link->len);
 }
 
@@ -252,7 +256,8 @@ enum rv_code docker_tar_prefix(const char *tar, size_t len, const char *dir,
 			dt_field(&link, h + 157, 100);
 		dt_join(&path, dir, name.data ? name.data : "", name.len);
 		dt_join(&target, dir, link.data ? link.data : "", link.len);
-		dt_rename(&rec, pax, pax_len, t == '1', &path, &target);
+		dt_rename(&rec, pax, pax_len, t == '1', &path, t == '1' ?
+			  &target : long_link ? &link : NULL);
 		dt_pax(out, &rec);
 		rv_buf_add(out, tar + pos, next - pos);
 		pax = long_name = long_link = NULL;
