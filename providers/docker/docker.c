@@ -9,7 +9,6 @@
 #include "rv_random.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,24 +309,26 @@ static struct docker_sandbox *dk_sandbox_new(struct docker_client *c,
 	return ds;
 }
 
-static void *dk_prepare_thread(void *arg)
+/* The stream's parts, the app prepared first (in its writer thread). */
+static enum rv_code dk_stdin_parts(void *arg)
 {
 	struct docker_sandbox *ds = arg;
+	enum rv_code rc;
 
 	rv_err_clear(&ds->prep_err);
-	ds->prep_rc = dk_prepare(ds, &ds->prep_err);
-	return NULL;
+	rc = dk_prepare(ds, &ds->prep_err);
+	ds->prep_err.code = rc;
+	ds->stdin_parts[0] = ds->pending_app;
+	ds->stdin_parts[1] = &ds->pending;
+	ds->stdin_parts[2] = &ds->tar_end;
+	return rc;
 }
 
 enum rv_code dk_started(struct docker_sandbox *ds, bool boot,
 			const struct remote_call *call, struct rv_err *err)
 {
-	const struct rv_buf **parts = ds->stdin_parts;
 	struct docker_stdin *in = NULL;
-	enum rv_code rc = RV_OK;
-	bool prep = false;
-	pthread_t th;
-	size_t n = 0;
+	enum rv_code rc = RV_OK, prc;
 
 	if (ds->started)
 		return RV_OK;
@@ -341,30 +342,22 @@ enum rv_code dk_started(struct docker_sandbox *ds, bool boot,
 	    docker_stdin_open(ds->client, ds->base.id, call, &in, NULL) !=
 	    RV_OK && boot)
 		rc = dk_flush(ds, true, call, err);
-	/* the app unpacked and renamed while the engine starts it */
-	if (rc == RV_OK && in && ds->lazy_tarball)
-		prep = pthread_create(&th, NULL, dk_prepare_thread, ds) == 0;
-	if (rc == RV_OK && in && !prep)
-		rc = dk_prepare(ds, err);
+	/* the app unpacked and renamed while the engine starts it, by
+	   the thread that then sends it */
+	if (rc == RV_OK && in) {
+		docker_tar_end(&ds->tar_end);
+		docker_stdin_send(in, ds->stdin_parts, 3, dk_stdin_parts, ds);
+	}
 	if (rc == RV_OK)
 		rc = dk_start_container(ds->client, ds->base.id,
 					ds->base.name ? ds->base.name :
 					ds->base.id, ds->app_port, boot, call,
 					&ds->host_port, err);
-	if (prep) {
-		pthread_join(th, NULL);
-		if (rc == RV_OK && ds->prep_rc != RV_OK) {
-			rc = ds->prep_rc;
-			if (err)
-				*err = ds->prep_err;
-		}
-	}
-	if (rc == RV_OK && in) {
-		docker_tar_end(&ds->tar_end);
-		parts[n++] = ds->pending_app;
-		parts[n++] = &ds->pending;
-		parts[n++] = &ds->tar_end;
-		docker_stdin_send(in, parts, n);
+	if (rc == RV_OK && in &&
+	    (prc = docker_stdin_prepared(in, call)) != RV_OK) {
+		rc = prc;
+		if (err)
+			*err = ds->prep_err;
 	}
 	/* the app waits for it, not this: see dk_stdin_done() */
 	ds->stdin = in;

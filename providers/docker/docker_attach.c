@@ -23,6 +23,10 @@ struct docker_stdin {
 	char *id;
 	const struct rv_buf *const *parts;
 	size_t n;
+	enum rv_code (*prep)(void *arg);
+	void *prep_arg;
+	enum rv_code prep_rc;
+	int prepped;			/* atomic: prep has run */
 	pthread_t thread;
 	bool threaded;
 	uint64_t t0;			/* when the writing began */
@@ -195,6 +199,11 @@ static void *da_writer(void *arg)
 	uint64_t end = rv_now_ns() + 24ull * 3600 * RV_NS_PER_SEC;
 	int e = 0;
 
+	if (s->prep)
+		s->prep_rc = s->prep(s->prep_arg);
+	__atomic_store_n(&s->prepped, 1, __ATOMIC_RELEASE);
+	if (s->prep_rc != RV_OK)
+		e = ECANCELED;
 	for (size_t i = 0; !e && i < s->n; i++)
 		if (s->parts[i] && s->parts[i]->len)
 			e = da_write(s->fd, s->parts[i]->data,
@@ -207,17 +216,34 @@ static void *da_writer(void *arg)
 }
 
 void docker_stdin_send(struct docker_stdin *s, const struct rv_buf *const *parts,
-		       size_t n)
+		       size_t n, enum rv_code (*prep)(void *arg), void *arg)
 {
 	s->parts = parts;
 	s->n = n;
+	s->prep = prep;
+	s->prep_arg = arg;
 	s->t0 = rv_now_ns();
 	if (pthread_create(&s->thread, NULL, da_writer, s) == 0) {
 		s->threaded = true;
 	} else {
 		s->error = EAGAIN;
-		s->done = 1;
+		s->prep_rc = RV_ERR_INTERNAL;
+		s->prepped = s->done = 1;
 	}
+}
+
+enum rv_code docker_stdin_prepared(struct docker_stdin *s,
+				   const struct remote_call *call)
+{
+	uint64_t end = remote_deadline(call, 60000);
+
+	while (!__atomic_load_n(&s->prepped, __ATOMIC_ACQUIRE)) {
+		if (rv_now_ns() >= end || remote_stopped(call))
+			return remote_stopped(call) ? RV_ERR_INTR :
+				RV_ERR_TIMEOUT;
+		rv_sleep_ns(RV_NS_PER_MS, NULL);
+	}
+	return s->prep_rc;
 }
 
 bool docker_stdin_sent(struct docker_stdin *s)

@@ -33,10 +33,16 @@ enum rv_code docker_stdin_open(struct docker_client *c, const char *id,
 
 /*
  * Write the n parts (borrowed until docker_stdin_finish) in a thread of
- * its own, then end the stream.
+ * its own, then end the stream.  First, in that thread, prep(arg) (NULL:
+ * none), which may fill parts: it runs while the caller starts the
+ * container, and its failure ends the stream with nothing written.
  */
 void docker_stdin_send(struct docker_stdin *s, const struct rv_buf *const *parts,
-		       size_t n);
+		       size_t n, enum rv_code (*prep)(void *arg), void *arg);
+
+/* Wait until prep has run (up to call's deadline): its result. */
+enum rv_code docker_stdin_prepared(struct docker_stdin *s,
+				   const struct remote_call *call);
 
 /* Has it all been written (or failed)?  Never blocks. */
 bool docker_stdin_sent(struct docker_stdin *s);

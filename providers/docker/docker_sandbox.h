@@ -1,8 +1,8 @@
 /*
  * docker_sandbox: the `docker` provider's sandbox handle, shared by its
- * two halves: docker.c (create, attach, list, destroy, the ops table)
- * and docker_box.c (what runs inside: upload, exec, the app, preview,
- * snapshots).
+ * two halves: docker.c (create, a deferred start, attach, list, destroy,
+ * the ops table) and docker_box.c (what runs inside: upload, exec, the
+ * app, preview, snapshots).
  */
 #ifndef RUNEVAL_PROVIDERS_DOCKER_DOCKER_SANDBOX_H
 #define RUNEVAL_PROVIDERS_DOCKER_DOCKER_SANDBOX_H
@@ -52,8 +52,8 @@ struct docker_sandbox {
 	struct rv_buf tar_end;		/* the stream's end */
 	struct docker_stdin *stdin;	/* still being sent, or NULL */
 	const struct rv_buf *stdin_parts[3];	/* what it sends */
-	enum rv_code prep_rc;		/* dk_prepare() in a thread */
-	struct rv_err prep_err;
+	struct rv_err prep_err;		/* dk_prepare() in the stream's
+					   thread */
 	struct provider_proc *procs;
 };
 
