@@ -542,63 +542,87 @@ static int sh_in(const char *dir, const char *line)
 }
 
 /*
+ * Make dir/in.tar with line, rename its members below each directory of
+ * under (a file of our own after each), and unpack the result into
+ * dir/ex with GNU tar.
+ */
+static void tar_roundtrip(const char *dir, const char *line,
+			  const char *const *under)
+{
+	char *in = rv_xasprintf("%s/in.tar", dir), *text;
+	struct rv_buf out = RV_BUF_INIT;
+	struct rv_err err = RV_ERR_INIT;
+	size_t len;
+	FILE *o;
+
+	ck_assert_msg(sh_in(dir, line) == 0, "%s", line);
+	text = tu_read_file(in, &len);
+	for (const char *const *u = under; *u; u++) {
+		ck_assert_msg(docker_tar_prefix(text, len, *u, &out, &err) ==
+			      RV_OK, "%s: %s", line, err.msg);
+		docker_tar_file(&out, "/.boot", "echo", 4, 0700);
+	}
+	docker_tar_end(&out);
+	o = fopen(in, "w");
+	fwrite(out.data, 1, out.len, o);
+	fclose(o);
+	ck_assert_msg(sh_in(dir, "rm -rf ex && mkdir ex && tar -C ex -xf "
+			    "in.tar") == 0, "%s", line);
+	free(text);
+	free(in);
+	rv_buf_release(&out);
+}
+
+/* dir/rel is a file that holds "hi\n". */
+static void assert_hi(const char *dir, const char *rel)
+{
+	char *p = rv_xasprintf("%s/%s", dir, rel);
+	char *text = tu_read_file(p, NULL);
+
+	ck_assert_msg(text && !strcmp(text, "hi\n"), "%s", p);
+	free(text);
+	free(p);
+}
+
+/*
  * Members renamed below a directory, as GNU tar unpacks them: long names
- * (GNU and pax headers), hard links' targets too, symbolic links' not;
- * several archives in one, and a file of our own; garbage refused.
+ * (GNU and pax headers, ustar's prefix field), hard links' targets too,
+ * symbolic links' not; several archives in one, and a file of our own;
+ * garbage refused.
  */
 START_TEST(test_docker_tar_prefix)
 {
 	static const char *const formats[] = { "gnu", "pax", NULL };
-	char *dir = tu_tmpdir(), *deep, *line, *text, *p;
+	static const char *const two[] = { "/app/x", "/app/y", NULL };
+	static const char *const one[] = { "/app/u", NULL };
+	char *dir = tu_tmpdir(), *deep, *line, *p;
+	struct rv_buf out = RV_BUF_INIT;
 	struct rv_err err = RV_ERR_INIT;
+	char junk[1024];
 	struct stat st;
-	size_t len;
 
-	deep = rv_xstrdup("src/d1-0123456789012345678901234567890123456789/"
+	deep = rv_xstrdup("d1-0123456789012345678901234567890123456789/"
 			  "d2-0123456789012345678901234567890123456789/"
 			  "d3-0123456789");
-	line = rv_xasprintf("mkdir -p %s && echo hi > %s/f.txt && ln %s/f.txt "
-			    "src/hard && ln -s %s/f.txt src/sym", deep, deep,
-			    deep, deep + 4);
+	line = rv_xasprintf("mkdir -p src/%s && echo hi > src/%s/f.txt && ln "
+			    "src/%s/f.txt src/hard && ln -s %s/f.txt src/sym",
+			    deep, deep, deep, deep);
 	ck_assert_int_eq(sh_in(dir, line), 0);
 	free(line);
 	for (const char *const *f = formats; *f; f++) {
-		struct rv_buf out = RV_BUF_INIT;
-		char *in_path = rv_xasprintf("%s/in.tar", dir);
-		char *out_path = rv_xasprintf("%s/out.tar", dir);
-		FILE *o;
-
-		line = rv_xasprintf("rm -rf ex in.tar && mkdir ex && tar "
-				    "--format=%s -C src -cf in.tar .", *f);
-		ck_assert_int_eq(sh_in(dir, line), 0);
+		line = rv_xasprintf("tar --format=%s -C src -cf in.tar .", *f);
+		tar_roundtrip(dir, line, two);
 		free(line);
-		text = tu_read_file(in_path, &len);
-		ck_assert_int_eq(docker_tar_prefix(text, len, "/app/x", &out,
-						   &err), RV_OK);
-		docker_tar_file(&out, "/.boot", "echo", 4, 0700);
-		ck_assert_int_eq(docker_tar_prefix(text, len, "/app/y", &out,
-						   &err), RV_OK);
-		docker_tar_end(&out);
-		free(text);
-		o = fopen(out_path, "w");
-		fwrite(out.data, 1, out.len, o);
-		fclose(o);
-		ck_assert_msg(sh_in(dir, "tar -C ex -xf out.tar") == 0,
-			      "format %s", *f);
-		for (const char *const *app = (const char *const[]){ "ex/app/x",
-		     "ex/app/y", NULL }; *app; app++) {
-			p = rv_xasprintf("%s/%s/%s/f.txt", dir, *app, deep + 4);
-			text = tu_read_file(p, NULL);
-			ck_assert_msg(text && !strcmp(text, "hi\n"), "%s: %s",
-				      *f, p);
-			free(text);
+		for (const char *const *app = two; *app; app++) {
+			p = rv_xasprintf("ex%s/%s/f.txt", *app, deep);
+			assert_hi(dir, p);
 			free(p);
-			p = rv_xasprintf("%s/%s/hard", dir, *app);
+			p = rv_xasprintf("%s/ex%s/hard", dir, *app);
 			ck_assert_int_eq(stat(p, &st), 0);
 			ck_assert_int_eq(st.st_nlink, 2);
 			free(p);
-			line = rv_xasprintf("test \"$(readlink %s/sym)\" = "
-					    "'%s/f.txt'", *app, deep + 4);
+			line = rv_xasprintf("test \"$(readlink ex%s/sym)\" = "
+					    "'%s/f.txt'", *app, deep);
 			ck_assert_msg(sh_in(dir, line) == 0, "%s: %s", *f,
 				      line);
 			free(line);
@@ -607,53 +631,23 @@ START_TEST(test_docker_tar_prefix)
 		ck_assert_int_eq(stat(p, &st), 0);
 		ck_assert_int_eq(st.st_mode & 07777, 0700);
 		free(p);
-		rv_buf_release(&out);
-		free(in_path);
-		free(out_path);
 	}
 	/* ustar's own long names: a prefix field, then the name */
-	{
-		struct rv_buf out = RV_BUF_INIT;
-		char *u = rv_xasprintf("%s/u.tar", dir);
-		FILE *o;
-
-		line = rv_xasprintf("rm -rf ex && mkdir ex && python3 -c \"import "
-				    "tarfile; t = tarfile.open('u.tar', 'w', "
-				    "format=tarfile.USTAR_FORMAT); t.add('%s/"
-				    "f.txt', arcname='%s/f.txt'); t.close()\"",
-				    deep, deep + 4);
-		ck_assert_int_eq(sh_in(dir, line), 0);
-		free(line);
-		text = tu_read_file(u, &len);
-		ck_assert_ptr_nonnull(memmem(text, len, "d2-", 3));
-		ck_assert_int_eq(docker_tar_prefix(text, len, "/app/u", &out,
-						   &err), RV_OK);
-		docker_tar_end(&out);
-		free(text);
-		o = fopen(u, "w");
-		fwrite(out.data, 1, out.len, o);
-		fclose(o);
-		ck_assert_int_eq(sh_in(dir, "tar -C ex -xf u.tar"), 0);
-		p = rv_xasprintf("%s/ex/app/u/%s/f.txt", dir, deep + 4);
-		text = tu_read_file(p, NULL);
-		ck_assert_msg(text && !strcmp(text, "hi\n"), "%s", p);
-		free(text);
-		free(p);
-		free(u);
-		rv_buf_release(&out);
-	}
+	line = rv_xasprintf("python3 -c \"import tarfile; t = tarfile.open("
+			    "'in.tar', 'w', format=tarfile.USTAR_FORMAT); "
+			    "t.add('src/%s/f.txt', arcname='%s/f.txt'); "
+			    "t.close()\"", deep, deep);
+	tar_roundtrip(dir, line, one);
+	free(line);
+	p = rv_xasprintf("ex/app/u/%s/f.txt", deep);
+	assert_hi(dir, p);
+	free(p);
 	/* not a tar: refused, naming where */
-	{
-		struct rv_buf out = RV_BUF_INIT;
-		char junk[1024];
-
-		memset(junk, 'x', sizeof(junk));
-		ck_assert_int_eq(docker_tar_prefix(junk, sizeof(junk), "/a",
-						   &out, &err),
-				 RV_ERR_PROVIDER);
-		ck_assert_ptr_nonnull(strstr(err.msg, "not a tar"));
-		rv_buf_release(&out);
-	}
+	memset(junk, 'x', sizeof(junk));
+	ck_assert_int_eq(docker_tar_prefix(junk, sizeof(junk), "/a", &out,
+					   &err), RV_ERR_PROVIDER);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a tar"));
+	rv_buf_release(&out);
 	free(deep);
 	tu_rmrf(dir);
 	free(dir);
