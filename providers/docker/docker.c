@@ -306,6 +306,9 @@ static struct docker_sandbox *dk_sandbox_new(struct docker_client *c,
 			      strlen(id) == 64 ? short_id : id, name);
 	ds->client = c;
 	ds->started = true;
+	rv_buf_init(&ds->pending);
+	rv_buf_init(&ds->app_own);
+	rv_buf_init(&ds->tar_end);
 	return ds;
 }
 
