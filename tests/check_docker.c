@@ -12,6 +12,8 @@
 
 #include "docker_api.h"
 #include "docker_tar.h"
+#include "provider.h"
+#include "tarball.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -654,6 +657,65 @@ START_TEST(test_docker_tar_prefix)
 }
 END_TEST
 
+/*
+ * A deferred container (provider_config.defer_start): an upload from a
+ * file that is gone (and its fd number taken by another) by the time
+ * the container starts still goes in, with the start; the process is
+ * the container's main one, its output followed, its status the
+ * container's.
+ */
+START_TEST(test_docker_deferred_start)
+{
+	struct provider_config cfg = { .job_id = "dk-deferred-test",
+				       .defer_start = true };
+	const struct provider_ops *ops = provider_find("docker");
+	struct provider_cmd cmd = { .shell = "cat x.txt; exit 7",
+				    .cwd = "/tmp/dk app" };
+	struct provider_sandbox *sb = NULL;
+	struct provider_proc *p = NULL;
+	struct provider_proc_status st = { .running = true };
+	struct rv_err err = RV_ERR_INIT;
+	struct tarball_info info;
+	char *dir = tu_tmpdir(), *path, *log, *text = NULL;
+	int fd = memfd_create("dk-test", MFD_CLOEXEC), other;
+
+	cfg.api_url = eng.host;
+	log = rv_xasprintf("%s/app.log", dir);
+	cmd.log_path = log;
+	ck_assert_int_eq(tarball_pack_file("x.txt", "from-memfd\n", 11, 0644,
+					   fd, &info, &err), RV_OK);
+	ck_assert_msg(provider_create(ops, &cfg, &sb, &err) == RV_OK, "%s",
+		      err.msg);
+	path = rv_xasprintf("/proc/self/fd/%d", fd);
+	ck_assert_msg(provider_upload(sb, path, info.sha256, cmd.cwd, &err) ==
+		      RV_OK, "%s", err.msg);
+	/* the file's number now names another, empty one */
+	other = memfd_create("dk-test-other", MFD_CLOEXEC);
+	ck_assert_int_eq(dup2(other, fd), fd);
+	close(other);
+	ck_assert_msg(provider_start_process(sb, &cmd, &p, &err) == RV_OK,
+		      "%s", err.msg);
+	for (int i = 0; i < 500 && st.running; i++) {
+		ck_assert_int_eq(provider_process_status(sb, p, &st, &err),
+				 RV_OK);
+		usleep(20000);
+	}
+	ck_assert(!st.running);
+	ck_assert_int_eq(st.exit_code, 7);
+	text = tu_read_file(log, NULL);
+	ck_assert_msg(text && strstr(text, "from-memfd"), "log: %s", text);
+	ck_assert_int_eq(provider_destroy(sb, &err), RV_OK);
+	provider_sandbox_free(sb);
+	ck_assert_int_eq(docker_engine_job_containers(&eng, cfg.job_id), 0);
+	close(fd);
+	free(text);
+	free(path);
+	free(log);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* An app that listens on 127.0.0.1 only: the health error says so. */
 START_TEST(test_docker_app_on_loopback)
 {
@@ -694,6 +756,7 @@ static Suite *docker_suite(void)
 	tcase_add_test(tc, test_docker_snapshot_after_install);
 	tcase_add_test(tc, test_docker_limits_keep_then_reap_job);
 	tcase_add_test(tc, test_docker_lifecycle_command);
+	tcase_add_test(tc, test_docker_deferred_start);
 	tcase_add_test(te, test_docker_missing_image);
 	tcase_add_test(te, test_docker_unreachable_engine);
 	tcase_add_test(te, test_docker_app_exits_at_start);

@@ -309,6 +309,7 @@ static struct docker_sandbox *dk_sandbox_new(struct docker_client *c,
 	rv_buf_init(&ds->pending);
 	rv_buf_init(&ds->app_own);
 	rv_buf_init(&ds->tar_end);
+	rv_buf_init(&ds->lazy_bytes);
 	return ds;
 }
 
@@ -558,6 +559,8 @@ static void dk_free(struct provider_sandbox *sb)
 	free(ds->lazy_tarball);
 	free(ds->lazy_sha);
 	free(ds->lazy_dir);
+	explicit_bzero(ds->lazy_bytes.data, ds->lazy_bytes.len);
+	rv_buf_release(&ds->lazy_bytes);
 	explicit_bzero(ds->pending.data, ds->pending.len);
 	rv_buf_release(&ds->pending);
 	provider_sandbox_release(sb);

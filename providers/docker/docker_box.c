@@ -107,21 +107,26 @@ static char dk_tar_path[256];
 static char dk_tar_dir[100];
 static struct rv_buf dk_tar_cache;
 
-/* tarball (.tar.gz or .tar), checked, unpacked and renamed into out. */
+/*
+ * tarball (.tar.gz or .tar), checked, unpacked and renamed into out;
+ * bytes: its content, read and checked already (else NULL: read here).
+ */
 static enum rv_code dk_members(const char *tarball, const char *sha256,
-			       const char *dir, struct rv_buf *out,
-			       struct rv_err *err)
+			       const char *dir, const struct rv_buf *bytes,
+			       struct rv_buf *out, struct rv_err *err)
 {
 	struct rv_buf gz = RV_BUF_INIT, plain = RV_BUF_INIT;
-	const struct rv_buf *tar = &gz;
-	enum rv_code rc;
+	const struct rv_buf *in = bytes ? bytes : &gz, *tar = in;
+	enum rv_code rc = RV_OK;
 
-	rc = dk_read_file(tarball, &gz, err);
-	if (rc == RV_OK)
-		rc = dk_check_sha256(&gz, sha256, tarball, err);
-	if (rc == RV_OK && gz.len >= 2 && (unsigned char)gz.data[0] == 0x1f &&
-	    (unsigned char)gz.data[1] == 0x8b) {
-		rc = dk_gunzip(&gz, &plain, tarball, err);
+	if (!bytes) {
+		rc = dk_read_file(tarball, &gz, err);
+		if (rc == RV_OK)
+			rc = dk_check_sha256(&gz, sha256, tarball, err);
+	}
+	if (rc == RV_OK && in->len >= 2 && (unsigned char)in->data[0] == 0x1f &&
+	    (unsigned char)in->data[1] == 0x8b) {
+		rc = dk_gunzip(in, &plain, tarball, err);
 		tar = &plain;
 	}
 	if (rc == RV_OK)
@@ -136,8 +141,9 @@ static enum rv_code dk_members(const char *tarball, const char *sha256,
 }
 
 static enum rv_code dk_app_tar(const char *tarball, const char *sha256,
-			       const char *dir, struct rv_buf *own,
-			       const struct rv_buf **tar, struct rv_err *err)
+			       const char *dir, const struct rv_buf *bytes,
+			       struct rv_buf *own, const struct rv_buf **tar,
+			       struct rv_err *err)
 {
 	enum rv_code rc;
 	bool cache;
@@ -156,8 +162,8 @@ static enum rv_code dk_app_tar(const char *tarball, const char *sha256,
 	}
 	if (!cache)
 		pthread_mutex_unlock(&dk_tar_lock);
-	rc = dk_members(tarball, sha256, dir, cache ? &dk_tar_cache : own,
-			err);
+	rc = dk_members(tarball, sha256, dir, bytes, cache ? &dk_tar_cache :
+			own, err);
 	if (cache) {
 		if (rc == RV_OK) {
 			snprintf(dk_tar_sha, sizeof(dk_tar_sha), "%s", sha256);
@@ -244,18 +250,11 @@ static const struct rv_buf *dk_cached(const char *tarball, const char *sha256,
 	return hit ? &dk_tar_cache : NULL;
 }
 
-/* Is tarball what was packed (read and hashed only)? */
-static enum rv_code dk_verify(const char *tarball, const char *sha256,
-			      struct rv_err *err)
+/* Wipe and free b. */
+static void dk_wipe(struct rv_buf *b)
 {
-	struct rv_buf gz = RV_BUF_INIT;
-	enum rv_code rc = dk_read_file(tarball, &gz, err);
-
-	if (rc == RV_OK)
-		rc = dk_check_sha256(&gz, sha256, tarball, err);
-	explicit_bzero(gz.data, gz.len);
-	rv_buf_release(&gz);
-	return rc;
+	explicit_bzero(b->data, b->len);
+	rv_buf_release(b);
 }
 
 enum rv_code dk_prepare(struct docker_sandbox *ds, struct rv_err *err)
@@ -266,7 +265,8 @@ enum rv_code dk_prepare(struct docker_sandbox *ds, struct rv_err *err)
 	if (!ds->lazy_tarball)
 		return RV_OK;
 	rc = dk_app_tar(ds->lazy_tarball, ds->lazy_sha, ds->lazy_dir,
-			&ds->app_own, &members, err);
+			&ds->lazy_bytes, &ds->app_own, &members, err);
+	dk_wipe(&ds->lazy_bytes);
 	if (rc == RV_OK)
 		ds->pending_app = members;
 	else
@@ -296,15 +296,20 @@ enum rv_code dk_upload(struct provider_sandbox *sb, const char *tarball,
 	/*
 	 * A container not started yet gets it with its start, with
 	 * whatever else goes in (the env file, the boot script).  The
-	 * first archive is only checked now: it is unpacked and renamed
-	 * while the engine starts the container (dk_started).
+	 * first archive is only read and checked now (the file may be gone
+	 * by then): it is unpacked and renamed while the engine starts the
+	 * container (dk_started).
 	 */
 	if (!ds->started && !ds->pending_app && !ds->lazy_tarball) {
 		ds->pending_app = dk_cached(tarball, sha256, dir);
 		if (ds->pending_app)
 			return RV_OK;
-		rc = dk_verify(tarball, sha256, err);
+		rc = dk_read_file(tarball, &ds->lazy_bytes, err);
+		if (rc == RV_OK)
+			rc = dk_check_sha256(&ds->lazy_bytes, sha256, tarball,
+					     err);
 		if (rc != RV_OK) {
+			dk_wipe(&ds->lazy_bytes);
 			rv_err_prefix(err, "cannot upload the app");
 			return rc;
 		}
@@ -314,7 +319,7 @@ enum rv_code dk_upload(struct provider_sandbox *sb, const char *tarball,
 		return RV_OK;
 	}
 	/* what was packed, checked here (the engine unpacks what it gets) */
-	rc = dk_app_tar(tarball, sha256, dir, &own, &members, err);
+	rc = dk_app_tar(tarball, sha256, dir, NULL, &own, &members, err);
 	if (rc != RV_OK) {
 		rv_err_prefix(err, "cannot upload the app");
 		goto out;

@@ -38,9 +38,10 @@ struct docker_sandbox {
 					   as it starts (defer_start) */
 	bool no_tar;			/* its image has no tar: the files
 					   went in by PUT */
-	char *lazy_tarball;		/* the app, checked but not yet */
-	char *lazy_sha;			/* unpacked: dk_prepare() */
+	char *lazy_tarball;		/* the app, read and checked but */
+	char *lazy_sha;			/* not yet unpacked: dk_prepare() */
 	char *lazy_dir;
+	struct rv_buf lazy_bytes;	/* its content */
 	const struct rv_buf *pending_app;	/* members of the app for
 					   the container before it starts:
 					   the job's (borrowed, immutable) or
