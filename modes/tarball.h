@@ -27,9 +27,11 @@ enum rv_code tarball_pack(const char *dir, const char *out_path,
 			  struct tarball_info *info, struct rv_err *err);
 
 /*
- * Pack one regular file, name, holding data (len bytes) with permission
- * bits mode, into the open file fd (written from its current offset; a
- * memfd keeps a secret off the disk).
+ * Pack one regular file, name (1 to 99 bytes: one ustar header), holding
+ * data (len bytes) with permission bits mode, into the open file fd
+ * (written from its current offset; a memfd keeps a secret off the
+ * disk).  Made with zlib alone: libarchive is not loaded for it.  A name
+ * that does not fit is RV_ERR_USAGE.
  */
 enum rv_code tarball_pack_file(const char *name, const void *data,
 			       size_t len, unsigned mode, int fd,

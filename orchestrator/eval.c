@@ -176,9 +176,12 @@ void eval_rollout_text(struct rv_buf *b, const struct rollout *r,
 
 	rv_buf_adds(b, ",\"status\":");
 	rv_json_add_str(b, eval_status(r));
-	rv_buf_addf(b, ",\"outcome\":\"%s\",\"passed\":%s,\"start_ms\":",
-		    cls[c], c != EVALSTATS_TRANSPORT &&
-		    r->reward >= opt->pass_threshold ? "true" : "false");
+	rv_buf_adds(b, ",\"outcome\":\"");
+	rv_buf_adds(b, cls[c]);
+	rv_buf_adds(b, c != EVALSTATS_TRANSPORT &&
+		    r->reward >= opt->pass_threshold ?
+		    "\",\"passed\":true,\"start_ms\":" :
+		    "\",\"passed\":false,\"start_ms\":");
 	rv_json_add_num(b, round(start_ms * 1000) / 1000);
 }
 

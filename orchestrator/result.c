@@ -16,6 +16,7 @@
 #include "rv_json.h"
 #include "rv_redact.h"
 #include "spans.h"
+#include "timeline.h"
 #include "summary.h"
 
 #include <math.h>
@@ -383,35 +384,45 @@ static bool result_span_text(struct result_out *o,
 	rv_json_add_str(b, job->provider);
 	rv_buf_adds(b, ",\"sandbox\":");
 	rv_json_add_str(b, sp->sandbox);
+	rv_buf_adds(b, ",\"seed\":");
 	if (sp->seed >= 0)
-		rv_buf_addf(b, ",\"seed\":%ld,\"start_ms\":", sp->seed);
+		rv_buf_add_int(b, sp->seed);
 	else
-		rv_buf_adds(b, ",\"seed\":null,\"start_ms\":");
+		rv_buf_adds(b, "null");
+	rv_buf_adds(b, ",\"start_ms\":");
 	rv_json_add_num(b, round(spans_offset_ms(job->spans, sp->start_ns) *
 				 1000.0) / 1000.0);
 	rv_buf_adds(b, ",\"ms\":");
 	rv_json_add_num(b, round(rv_ns_to_ms(end - sp->start_ns) * 1000.0) /
 			1000.0);
-	rv_buf_addf(b, ",\"ok\":%s,\"attempts\":%u,\"error\":",
-		    sp->ok ? "true" : "false", sp->attempts);
+	rv_buf_adds(b, sp->ok ? ",\"ok\":true,\"attempts\":" :
+		    ",\"ok\":false,\"attempts\":");
+	rv_buf_add_int(b, sp->attempts);
+	rv_buf_adds(b, ",\"error\":");
 	rv_json_add_str(b, sp->error);
 	rv_buf_addch(b, '}');
 	return true;
 }
 
+/* The job's timeline: its phase spans and a span per rollout try. */
 static bool result_spans(struct result_out *o, const struct job_outcome *job)
 {
 	struct rv_buf b = RV_BUF_INIT;
-	bool ok = fputs(",\n  \"spans\": [", o->f) >= 0;
+	struct timeline t;
+	const struct span *sp;
+	bool ok = fputs(",\n  \"spans\": [", o->f) >= 0, any = false;
 
-	for (size_t i = 0; i < job->spans->n && ok; i++) {
+	timeline_init(&t, job->spans, job->rollouts, job->n_rollouts);
+	while (ok && (sp = timeline_next(&t))) {
 		rv_buf_reset(&b);
-		rv_buf_adds(&b, i ? ",\n    " : "\n    ");
-		ok = result_span_text(o, job, &job->spans->v[i], &b) &&
+		rv_buf_adds(&b, any ? ",\n    " : "\n    ");
+		ok = result_span_text(o, job, sp, &b) &&
 			fwrite(b.data, 1, b.len, o->f) == b.len;
+		any = true;
 	}
+	timeline_release(&t);
 	rv_buf_release(&b);
-	return ok && fputs(job->spans->n ? "\n  ]" : "]", o->f) >= 0;
+	return ok && fputs(any ? "\n  ]" : "]", o->f) >= 0;
 }
 
 /* "  "rollouts": [ one compact line each ]", written as text. */

@@ -12,6 +12,7 @@
 #include "rv_clock.h"
 #include "rv_phase.h"
 #include "spans.h"
+#include "timeline.h"
 
 #include <math.h>
 #include <string.h>
@@ -56,13 +57,17 @@ static void result_report_job(struct report_set *set,
 	j->n_shards = job->n_shards;
 }
 
+/* A sample per span of the job's timeline (rollout tries included). */
 static void result_report_spans(struct report_set *set,
 				const struct job_outcome *job)
 {
 	uint32_t provider = result_report_str(set, job->provider);
+	struct timeline t;
 
-	for (size_t i = 0; i < job->spans->n; i++) {
-		const struct span *sp = &job->spans->v[i];
+	timeline_init(&t, job->spans, job->rollouts, job->n_rollouts);
+	report_reserve(set, &set->jobs[set->n_jobs - 1], timeline_count(&t),
+		       job->n_rollouts);
+	for (const struct span *sp; (sp = timeline_next(&t)); ) {
 		uint64_t end = sp->end_ns ? sp->end_ns : rv_now_ns();
 		struct report_sample *s = report_add_sample(set);
 
@@ -76,6 +81,7 @@ static void result_report_spans(struct report_set *set,
 		s->attempts = sp->attempts;
 		s->ok = sp->ok;
 	}
+	timeline_release(&t);
 }
 
 static void result_report_rollouts(struct report_set *set,
@@ -89,8 +95,9 @@ static void result_report_rollouts(struct report_set *set,
 
 		o->seed = r->seed;
 		o->epoch = r->epoch ? r->epoch : 1;
-		o->sandbox = result_report_str(set, r->sandbox[0] ?
-					       r->sandbox : job->sandbox);
+		o->sandbox = result_report_str(set, r->sandbox &&
+					       r->sandbox[0] ? r->sandbox :
+					       job->sandbox);
 		o->error = result_report_str(set, r->error);
 		o->status = result_report_str(set, eval_status(r));
 		o->app_status = result_report_str(set, r->success_status);

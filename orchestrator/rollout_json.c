@@ -7,6 +7,7 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
+#include "rv_intern.h"
 #include "rv_json.h"
 
 #include <math.h>
@@ -28,7 +29,7 @@ static void rollout_json_ms(struct rv_buf *b, double ms)
 static void rollout_json_status(struct rv_buf *b, long status)
 {
 	if (status)
-		rv_buf_addf(b, "%ld", status);
+		rv_buf_add_int(b, status);
 	else
 		rv_buf_adds(b, "null");
 }
@@ -63,9 +64,11 @@ static void rollout_json_tokens(struct rv_buf *b, const struct rollout *r)
 		return;
 	}
 	for (int i = 0; i < 3; i++) {
-		rv_buf_addf(b, "%s\"%s\":", i ? "," : "{", keys[i]);
+		rv_buf_adds(b, i ? ",\"" : "{\"");
+		rv_buf_adds(b, keys[i]);
+		rv_buf_adds(b, "\":");
 		if (r->tokens[i] >= 0)
-			rv_buf_addf(b, "%lld", (long long)r->tokens[i]);
+			rv_buf_add_int(b, r->tokens[i]);
 		else
 			rv_buf_adds(b, "null");
 	}
@@ -75,9 +78,11 @@ static void rollout_json_tokens(struct rv_buf *b, const struct rollout *r)
 /* What the answer said of the outcome beside the reward. */
 static void rollout_json_answer(struct rv_buf *b, const struct rollout *r)
 {
-	rv_buf_addf(b, ",\"epoch\":%u,\"transport\":\"%s\",\"reward_source\":",
-		    r->epoch ? r->epoch : 1,
-		    rollout_transport_name(rollout_transport(r)));
+	rv_buf_adds(b, ",\"epoch\":");
+	rv_buf_add_int(b, r->epoch ? r->epoch : 1);
+	rv_buf_adds(b, ",\"transport\":\"");
+	rv_buf_adds(b, rollout_transport_name(rollout_transport(r)));
+	rv_buf_adds(b, "\",\"reward_source\":");
 	rv_json_add_str(b, r->ok ? r->reward_source : NULL);
 	rv_buf_adds(b, ",\"task\":");
 	rv_json_add_str(b, r->task);
@@ -90,12 +95,16 @@ static void rollout_json_answer(struct rv_buf *b, const struct rollout *r)
 static void rollout_json_members(struct rv_buf *b, const struct rollout *r,
 				 const char *sandbox)
 {
-	rv_buf_addf(b, "\"seed\":%ld,\"sandbox\":", r->seed);
-	rv_json_add_str(b, r->sandbox[0] ? r->sandbox : sandbox);
+	rv_buf_adds(b, "\"seed\":");
+	rv_buf_add_int(b, r->seed);
+	rv_buf_adds(b, ",\"sandbox\":");
+	rv_json_add_str(b, r->sandbox && r->sandbox[0] ? r->sandbox : sandbox);
 	rv_buf_adds(b, ",\"trace_correlation_id\":");
 	rv_json_add_str(b, r->tcid[0] ? r->tcid : NULL);
-	rv_buf_addf(b, ",\"ok\":%s,\"state\":\"%s\",\"reward\":",
-		    r->ok ? "true" : "false", rollout_state_name(r->state));
+	rv_buf_adds(b, r->ok ? ",\"ok\":true,\"state\":\"" :
+		    ",\"ok\":false,\"state\":\"");
+	rv_buf_adds(b, rollout_state_name(r->state));
+	rv_buf_adds(b, "\",\"reward\":");
 	if (r->ok)
 		rv_json_add_num(b, r->reward);
 	else
@@ -115,11 +124,14 @@ static void rollout_json_members(struct rv_buf *b, const struct rollout *r,
 	rv_json_add_str(b, r->error);
 	rv_buf_adds(b, ",\"details\":");
 	rv_buf_adds(b, r->details ? r->details : "null");
-	rv_buf_addf(b, ",\"attempts\":%u", r->attempts);
+	rv_buf_adds(b, ",\"attempts\":");
+	rv_buf_add_int(b, r->attempts);
 	if (r->n_tries)
 		rollout_json_tries(b, r);
-	if (r->run)
-		rv_buf_addf(b, ",\"run\":%u", r->run);
+	if (r->run) {
+		rv_buf_adds(b, ",\"run\":");
+		rv_buf_add_int(b, r->run);
+	}
 	rollout_json_answer(b, r);
 }
 
@@ -172,7 +184,7 @@ static void rollout_json_read_tries(const json_t *a, struct rollout *r)
 								   "sandbox"));
 		json_t *ms = json_object_get(t, "ms");
 
-		snprintf(x->sandbox, sizeof(x->sandbox), "%s", sb ? sb : "");
+		x->sandbox = rv_intern(sb, ROLLOUT_SANDBOX_MAX);
 		x->ms = json_is_number(ms) ? json_number_value(ms) : NAN;
 		x->http_status = (long)json_integer_value(json_object_get(
 			t, "http_status"));
@@ -237,7 +249,7 @@ enum rv_code rollout_json_read(const json_t *o, struct rollout *r,
 		s && !strcmp(s, "cancelled") ? ROLLOUT_CANCELLED :
 		ROLLOUT_PENDING;
 	s = json_string_value(json_object_get(o, "sandbox"));
-	snprintf(r->sandbox, sizeof(r->sandbox), "%s", s ? s : "");
+	r->sandbox = rv_intern(s, ROLLOUT_SANDBOX_MAX);
 	s = json_string_value(json_object_get(o, "trace_correlation_id"));
 	snprintf(r->tcid, sizeof(r->tcid), "%s", s ? s : "");
 	r->http_status = (long)json_integer_value(json_object_get(

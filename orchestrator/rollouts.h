@@ -35,7 +35,6 @@
 
 #include "rv_err.h"
 
-struct spans;
 struct rv_http_pool;
 
 /*
@@ -74,9 +73,13 @@ enum rollout_transport {
 	ROLLOUT_T_CANCELLED,	/* interrupted, or never run */
 };
 
+/* A sandbox's name in a record: at most this many bytes of it. */
+#define ROLLOUT_SANDBOX_MAX 63
+
 /* An earlier try of a rollout (the last one is the record itself). */
 struct rollout_try {
-	char sandbox[64];
+	const char *sandbox;	/* interned (rv_intern), never NULL */
+	uint64_t start_ns;	/* monotonic; 0 when made by an earlier run */
 	double ms;		/* NAN when unknown */
 	long http_status;	/* 0 when no answer */
 	char *error;		/* one line, redacted */
@@ -93,7 +96,8 @@ struct rollout {
 	long http_status;	/* 0 when no answer */
 	uint64_t start_ns, end_ns;	/* monotonic; 0 if never started */
 	char tcid[80];		/* trace_correlation_id sent */
-	char sandbox[64];	/* where it ran (set by the job), or "" */
+	const char *sandbox;	/* where it ran (set by the job), interned
+				   (rv_intern); NULL or "": unknown */
 	char *success_status;	/* as the app said, or NULL */
 	char *status_detail;
 	char *error;		/* one line when !ok, else NULL */
@@ -127,8 +131,7 @@ struct rollouts_config {
 	long timeout_ms;		/* per rollout */
 	const volatile int *cancel;	/* stop dispatch, cancel in flight */
 	int wake_fd;			/* readable when cancel is set; -1 */
-	struct spans *spans;		/* one "rollout" span each, or NULL */
-	const char *sandbox;		/* label for the spans */
+	const char *sandbox;		/* where the records say they ran */
 	unsigned run;			/* recorded in each record run here */
 	struct seedq *sched;		/* the job's queue */
 	bool proxied;			/* a provider's proxy is in front:

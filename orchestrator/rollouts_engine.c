@@ -7,10 +7,9 @@
 #include "rv_alloc.h"
 #include "rv_clock.h"
 #include "rv_http.h"
+#include "rv_intern.h"
 #include "rv_json.h"
-#include "rv_phase.h"
 #include "seedq.h"
-#include "spans.h"
 
 #include <curl/curl.h>
 #include <math.h>
@@ -35,8 +34,13 @@ struct rollouts_run {
 	struct rollout_slot *slots;
 	size_t n_slots, inflight;
 	char *url;
-	json_t *policy;			/* {"config": {...}}, shared */
-	json_t *env_config;		/* env.config, parsed once */
+	const char *sandbox;		/* cfg->sandbox, interned */
+	struct rv_http_pool *pool;	/* cfg->pool, or own_pool */
+	struct rv_http_pool *own_pool;	/* without cfg->pool: the run's, so
+					   that handles are reused, not made
+					   and freed per rollout */
+	char *tail;			/* the body after the seed and name:
+					   env.config and the policy */
 	unsigned rand_state;
 	uint64_t alive_until;		/* no alive check before this */
 	bool lost;			/* the sandbox is gone */
@@ -54,22 +58,37 @@ bool rollout_transient(enum rv_code rc, long status, bool answered,
 	return proxied && (status == 502 || status == 503 || status == 504);
 }
 
+/*
+ * The request: {"trace_correlation_id":..., "env": {"seed": N,
+ * "env_name": ..., "config": {...}}, "policy": {...}} as jansson's
+ * compact text, the parts that never change dumped once (run->tail).
+ */
 static char *rollouts_body(struct rollouts_run *run, const struct rollout *r)
 {
 	const struct rollouts_config *cfg = run->cfg;
-	json_t *env = json_pack("{s:I}", "seed", (json_int_t)r->seed);
-	json_t *req;
-	char *s;
+	struct rv_buf b = RV_BUF_INIT;
 
-	if (cfg->env_name)
-		json_object_set_new(env, "env_name",
-				    json_string(cfg->env_name));
-	json_object_set(env, "config", run->env_config);
-	req = json_pack("{s:s, s:o, s:O}", "trace_correlation_id", r->tcid,
-			"env", env, "policy", run->policy);
-	s = rv_json_dumps(req);
-	json_decref(req);
-	return s;
+	rv_buf_adds(&b, "{\"trace_correlation_id\":");
+	rv_json_add_str(&b, r->tcid);
+	rv_buf_addf(&b, ",\"env\":{\"seed\":%ld", r->seed);
+	if (cfg->env_name) {
+		rv_buf_adds(&b, ",\"env_name\":");
+		rv_json_add_str(&b, cfg->env_name);
+	}
+	rv_buf_adds(&b, run->tail);
+	return rv_buf_detach(&b, NULL);
+}
+
+/* ,"config":{...}},"policy":{...}}: what follows the seed and name. */
+static char *rollouts_tail(const json_t *env_config, const json_t *policy)
+{
+	char *config = rv_json_dumps(env_config), *pol = rv_json_dumps(policy);
+	char *tail = rv_xasprintf(",\"config\":%s},\"policy\":%s}", config,
+				  pol);
+
+	free(config);
+	free(pol);
+	return tail;
 }
 
 static json_t *rollouts_policy(const struct rollouts_config *cfg)
@@ -99,7 +118,8 @@ static void rollout_keep_try(struct rollout *r)
 	r->tries = rv_xreallocarray(r->tries, r->n_tries + 1,
 				    sizeof(*r->tries));
 	t = &r->tries[r->n_tries++];
-	memcpy(t->sandbox, r->sandbox, sizeof(t->sandbox));
+	t->sandbox = r->sandbox ? r->sandbox : rv_intern(NULL, 0);
+	t->start_ns = r->start_ns;
 	t->ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
 	t->http_status = r->http_status;
 	t->error = r->error;
@@ -129,8 +149,7 @@ static void rollouts_dispatch(struct rollouts_run *run, size_t idx)
 		rollout_keep_try(r);
 	r->attempts++;
 	r->run = cfg->run;
-	snprintf(r->sandbox, sizeof(r->sandbox), "%s",
-		 cfg->sandbox ? cfg->sandbox : "");
+	r->sandbox = run->sandbox;
 	snprintf(r->tcid, sizeof(r->tcid), "runeval_%s_seed%ld_%08x",
 		 cfg->job_id ? cfg->job_id : "job", r->seed,
 		 (unsigned)rand_r(&run->rand_state));
@@ -143,7 +162,7 @@ static void rollouts_dispatch(struct rollouts_run *run, size_t idx)
 		.body_len = strlen(sl->body),
 		.timeout_ms = cfg->timeout_ms,
 		.max_response = ROLLOUT_MAX_RESPONSE,
-		.pool = cfg->pool,
+		.pool = run->pool,
 	};
 	r->state = ROLLOUT_PENDING;
 	r->start_ns = rv_now_ns();
@@ -153,7 +172,7 @@ static void rollouts_dispatch(struct rollouts_run *run, size_t idx)
 }
 
 /*
- * Close the slot: its span, then hand the record back to the queue,
+ * Close the slot, then hand the record back to the queue,
  * which says whether it is final (progress hears of final ones only).
  */
 static void rollouts_close(struct rollouts_run *run, struct rollout_slot *sl,
@@ -171,10 +190,6 @@ static void rollouts_close(struct rollouts_run *run, struct rollout_slot *sl,
 	sl->body = NULL;
 	sl->r = NULL;
 	run->inflight--;
-	if (cfg->spans)
-		spans_add(cfg->spans, rv_phase_name(RV_PHASE_ROLLOUT),
-			  cfg->sandbox, r->seed, r->start_ns, r->end_ns, r->ok,
-			  1, r->error);
 	/* after this, a record given back may already be another's */
 	v = seedq_finish(cfg->sched, sl->idx, v);
 	if (v == SEEDQ_DONE && cfg->on_done)
@@ -351,6 +366,7 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 			  struct rollout *rs, struct rv_err *err)
 {
 	struct rollouts_run run = { .cfg = cfg, .rs = rs };
+	json_t *policy, *env_config;
 	enum rv_code rc;
 
 	run.n_slots = cfg->concurrency ? cfg->concurrency : 1;
@@ -360,14 +376,20 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 		rv_buf_init(&run.slots[i].resp.headers);
 	}
 	run.url = rv_xasprintf("%s/rollout", cfg->base_url);
-	run.policy = rollouts_policy(cfg);
-	run.env_config = cfg->env_config ?
+	run.sandbox = rv_intern(cfg->sandbox, ROLLOUT_SANDBOX_MAX);
+	run.own_pool = cfg->pool ? NULL : rv_http_pool_new();
+	run.pool = cfg->pool ? cfg->pool : run.own_pool;
+	policy = rollouts_policy(cfg);
+	env_config = cfg->env_config ?
 		rv_json_parse(cfg->env_config, strlen(cfg->env_config),
 			      "env.config", NULL) : NULL;
-	if (!json_is_object(run.env_config)) {
-		json_decref(run.env_config);	/* the CLI checked it */
-		run.env_config = json_object();
+	if (!json_is_object(env_config)) {
+		json_decref(env_config);	/* the CLI checked it */
+		env_config = json_object();
 	}
+	run.tail = rollouts_tail(env_config, policy);
+	json_decref(policy);
+	json_decref(env_config);
 	run.rand_state = (unsigned)rv_now_ns() ^ (unsigned)rv_wall_ns();
 	run.multi = curl_multi_init();
 	if (!run.multi)
@@ -381,8 +403,8 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 	}
 	seedq_unwatch(cfg->sched, &run);
 	curl_multi_cleanup(run.multi);
-	json_decref(run.policy);
-	json_decref(run.env_config);
+	rv_http_pool_free(run.own_pool);
+	free(run.tail);
 	free(run.url);
 	free(run.slots);
 	return rc;

@@ -9,6 +9,7 @@
 #include "rv_alloc.h"
 #include "rv_redact.h"
 #include "spans.h"
+#include "timeline.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -367,6 +368,70 @@ START_TEST(test_spans_sort_and_offsets)
 }
 END_TEST
 
+/* Rollout spans come from the records: each try, in start order among
+   the phase spans; a try of an earlier run (no start) and a record never
+   run make none. */
+START_TEST(test_timeline_merges_tries_and_phases)
+{
+	struct rollout r[3];
+	struct spans s;
+	struct timeline t;
+	const struct span *sp;
+	size_t i;
+
+	memset(r, 0, sizeof(r));
+	spans_init(&s);
+	i = spans_begin(&s, "health", "sb-1", -1);
+	s.v[i].start_ns = s.t0_ns + 10;
+	s.v[i].end_ns = s.t0_ns + 40;
+	s.v[i].ok = true;
+	spans_add(&s, "teardown", "sb-1", -1, s.t0_ns + 500, s.t0_ns + 600,
+		  true, 1, NULL);
+	r[0].seed = 7;		/* tried on sb-0 (failed), then sb-1 */
+	r[0].ok = true;
+	r[0].sandbox = "sb-1";
+	r[0].start_ns = s.t0_ns + 300;
+	r[0].end_ns = s.t0_ns + 350;
+	r[0].tries = rv_xcalloc(2, sizeof(*r[0].tries));
+	r[0].n_tries = 2;
+	r[0].tries[0].sandbox = "old";
+	r[0].tries[0].ms = 5;	/* an earlier run's: no start, no span */
+	r[0].tries[1].sandbox = "sb-0";
+	r[0].tries[1].start_ns = s.t0_ns + 50;
+	r[0].tries[1].ms = 1e-4;
+	r[0].tries[1].error = (char *)"connection reset";
+	r[1].seed = 8;		/* failed without a message */
+	r[1].start_ns = s.t0_ns + 100;
+	r[1].end_ns = s.t0_ns + 200;
+	r[1].sandbox = "sb-1";
+	r[2].seed = 9;		/* never run */
+	timeline_init(&t, &s, r, 3);
+	ck_assert_uint_eq(timeline_count(&t), 5);
+	ck_assert_str_eq(timeline_next(&t)->phase, "health");
+	sp = timeline_next(&t);
+	ck_assert_str_eq(sp->phase, "rollout");
+	ck_assert_str_eq(sp->sandbox, "sb-0");
+	ck_assert_int_eq(sp->seed, 7);
+	ck_assert(!sp->ok);
+	ck_assert_str_eq(sp->error, "connection reset");
+	ck_assert_uint_eq(sp->end_ns - sp->start_ns, 100);
+	sp = timeline_next(&t);
+	ck_assert_int_eq(sp->seed, 8);
+	ck_assert(!sp->ok);
+	ck_assert_str_eq(sp->error, "failed");
+	sp = timeline_next(&t);
+	ck_assert_int_eq(sp->seed, 7);
+	ck_assert(sp->ok && !sp->error);
+	ck_assert_str_eq(sp->sandbox, "sb-1");
+	ck_assert_uint_eq(sp->end_ns, s.t0_ns + 350);
+	ck_assert_str_eq(timeline_next(&t)->phase, "teardown");
+	ck_assert_ptr_null(timeline_next(&t));
+	timeline_release(&t);
+	free(r[0].tries);
+	spans_release(&s);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -381,6 +446,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_rollout_judge);
 	tcase_add_test(tc, test_rollout_judge_rejects_bad_numbers);
 	tcase_add_test(tc, test_spans_sort_and_offsets);
+	tcase_add_test(tc, test_timeline_merges_tries_and_phases);
 	suite_add_tcase(s, tc);
 	return s;
 }

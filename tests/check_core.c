@@ -9,6 +9,7 @@
 #include "rv_err.h"
 #include "rv_fs.h"
 #include "rv_http.h"
+#include "rv_intern.h"
 #include "rv_json.h"
 #include "rv_log.h"
 #include "rv_random.h"
@@ -17,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -231,6 +233,92 @@ START_TEST(test_json_paths_and_errors)
 	ck_assert_ptr_null(rv_json_parse(doc, strlen(doc), "body", &err));
 	ck_assert_msg(strstr(err.msg, "near '\"\\\\x1b'"), "message: %s",
 		      err.msg);
+}
+END_TEST
+
+/* Interned: one pointer per string, cut at max, "" for NULL; stable
+   while the table grows. */
+START_TEST(test_intern_one_copy_each)
+{
+	const char *a = rv_intern("sb-1", 63), *b;
+	char name[32];
+
+	ck_assert_str_eq(a, "sb-1");
+	ck_assert_ptr_eq(rv_intern("sb-1xyz", 4), a);
+	ck_assert_str_eq(rv_intern(NULL, 63), "");
+	ck_assert_ptr_eq(rv_intern("", 63), rv_intern(NULL, 0));
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "sandbox-%d", i);
+		b = rv_intern(name, 63);
+		ck_assert_str_eq(b, name);
+		ck_assert_ptr_eq(rv_intern(name, 63), b);
+	}
+	ck_assert_ptr_eq(rv_intern("sb-1", 63), a);
+	ck_assert_ptr_ne(rv_intern("sb-2", 63), a);
+}
+END_TEST
+
+/* rv_buf_add_int is "%lld", to the extremes. */
+START_TEST(test_buf_add_int_is_printf)
+{
+	static const long long v[] = { 0, 7, -7, 10, 1234567890123LL,
+				       LLONG_MAX, LLONG_MIN };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		struct rv_buf b = RV_BUF_INIT;
+		char want[32];
+
+		snprintf(want, sizeof(want), "%lld", v[i]);
+		rv_buf_adds(&b, "x");
+		rv_buf_add_int(&b, v[i]);
+		ck_assert_str_eq(b.data + 1, want);
+		rv_buf_release(&b);
+	}
+	{	/* rv_digits, what it builds on: "%0*llu" */
+		static const unsigned long long u[] = { 0, 5, 123, 1234567 };
+		char d[32], want[32];
+
+		for (size_t i = 0; i < sizeof(u) / sizeof(*u); i++)
+			for (int min = 1; min <= 7; min += 3) {
+				char *p;
+
+				d[sizeof(d) - 1] = '\0';
+				p = rv_digits(d + sizeof(d) - 1, u[i], min);
+				snprintf(want, sizeof(want), "%0*llu", min, u[i]);
+				ck_assert_str_eq(p, want);
+			}
+	}
+}
+END_TEST
+
+/* Numbers written as text are jansson's, byte for byte (hyperfine.json
+   was jansson's and is now text: "2e-6", not "2e-06"). */
+START_TEST(test_json_add_num_is_janssons)
+{
+	static const double v[] = { 0, 1, -2.5, 2e-6, 1e20, 1.5e-300, 123456.789,
+				    1e-5 / 3, 42e100, -7e-10, 0.001, -0.05, 0.105,
+				    999999999.999, 1e9, 0.1 + 0.2, 1.0 / 3 };
+	unsigned seed = 17;
+
+	/* the listed ones, then durations rounded to the microsecond as
+	   result.json writes them (the fast path), then any doubles */
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v) + 20000; i++) {
+		struct rv_buf b = RV_BUF_INIT;
+		size_t k = i - sizeof(v) / sizeof(*v);
+		double x = i < sizeof(v) / sizeof(*v) ? v[i] : k < 10000 ?
+			round((double)rand_r(&seed) / 1000.0 *
+			      (k % 2 ? -1 : 1)) / 1000.0 :
+			(double)rand_r(&seed) / (double)(rand_r(&seed) + 1);
+		json_t *j = json_real(x);
+		char *want = json_dumps(j, JSON_ENCODE_ANY |
+					JSON_REAL_PRECISION(12));
+
+		rv_json_add_num(&b, x);
+		ck_assert_str_eq(b.data, want);
+		free(want);
+		json_decref(j);
+		rv_buf_release(&b);
+	}
 }
 END_TEST
 
@@ -593,6 +681,9 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_log_never_prints_a_secret);
 	tcase_add_test(tc, test_json_paths_and_errors);
 	tcase_add_test(tc, test_json_write_file_roundtrip);
+	tcase_add_test(tc, test_json_add_num_is_janssons);
+	tcase_add_test(tc, test_buf_add_int_is_printf);
+	tcase_add_test(tc, test_intern_one_copy_each);
 	tcase_add_test(tc, test_backoff_is_bounded);
 	tcase_add_test(tc, test_clock_monotonic_and_iso);
 	tcase_add_test(tc, test_dl_loads_and_explains);

@@ -51,8 +51,8 @@ START_TEST(test_daytona_foreign_language_app)
 			       "--start", "exec python3 app.py", NULL };
 
 	re_start(&w, &daytona, NULL);
-	args[4] = w.pyapp;
-	rr_run(r, args, w.env);
+	args[4] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
 	re_assert_clean(&w, r, 0);
 	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
 	rr_free(r);
@@ -81,8 +81,8 @@ START_TEST(test_daytona_setup_failure_keeps_its_output)
 	char path[512] = "";
 
 	re_start(&w, &daytona, NULL);
-	args[4] = w.pyapp;
-	rr_run(r, args, w.env);
+	args[4] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
 	re_assert_clean(&w, r, 3);
 	ck_assert_msg(strstr(r->stderr_text, "setup command") &&
 		      strstr(r->stderr_text, "failed with exit 7") &&
@@ -211,8 +211,8 @@ START_TEST(test_daytona_keep_then_reap_job)
 	char *token, *out, *log, *logtext, *jobarg, *resfile;
 
 	re_start(&w, &daytona, NULL);
-	args[5] = w.pyapp;
-	rr_run(r, args, w.env);
+	args[5] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
 	ck_assert_msg(r->status == 0, "%s", r->stderr_text);
 	ck_assert_ptr_nonnull(strstr(r->stderr_text, "kept"));
 	/* a curl line that works once the variables are set: header names,

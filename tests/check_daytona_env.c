@@ -25,14 +25,14 @@
 #define OPENAI "sk-proj-daytona-e2e-58c1a9f0d3b7264e"
 #define APPKEY "envkey-daytona-b19e77c2a0d4f6385e1c"
 
-/* w.env, then more (NULL-ended), in env (room for 12). */
+/* w.sbx.env, then more (NULL-ended), in env (room for 12). */
 static void world_env(const struct world *w, const char **env,
 		      const char *const *more)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; w->env[i]; i++)
-		env[n++] = w->env[i];
+	for (size_t i = 0; w->sbx.env[i]; i++)
+		env[n++] = w->sbx.env[i];
 	for (size_t i = 0; more && more[i] && n < 11; i++)
 		env[n++] = more[i];
 	env[n] = NULL;
@@ -110,7 +110,7 @@ START_TEST(test_daytona_env_reaches_the_app_privately)
 	char *out, *jobarg;
 
 	world_start(&w, NULL);
-	args[4] = w.pyapp;
+	args[4] = w.sbx.pyapp;
 	world_env(&w, env, more);
 	ck_assert_msg(rr_run(r, args, env) == 0, "%s", r->stderr_text);
 	seen = json_object_get(json_object_get(rr_rollout(r, 1), "details"),
@@ -129,12 +129,12 @@ START_TEST(test_daytona_env_reaches_the_app_privately)
 	assert_records_clean(&w, id);
 	rr_assert_nowhere(r, NULL, OPENAI);
 	rr_assert_nowhere(r, NULL, APPKEY);
-	rr_assert_nowhere(r, w.state, OPENAI);	/* the journal */
-	rr_assert_nowhere(r, w.state, APPKEY);
+	rr_assert_nowhere(r, w.sbx.state, OPENAI);	/* the journal */
+	rr_assert_nowhere(r, w.sbx.state, APPKEY);
 	job = json_string_value(json_object_get(json_object_get(r->result,
 							       "job"), "id"));
 	jobarg = rv_xasprintf("--job=%s", job);
-	ck_assert_int_eq(world_reap(&w, jobarg, NULL, &out), 0);
+	ck_assert_int_eq(sbx_world_reap(&w.sbx, jobarg, NULL, &out), 0);
 	ck_assert_uint_eq(world_left(&w), 0);
 	free(out);
 	free(jobarg);
@@ -255,9 +255,9 @@ START_TEST(test_daytona_llm_through_an_allowed_address)
 				"network"), "allow"), 0)), LITE_NET_HOST "/32");
 	rr_assert_nowhere(r, NULL, OPENAI);
 	rr_assert_nowhere(r, NULL, "sk-proj-dayt");
-	rr_assert_nowhere(r, w.state, OPENAI);
+	rr_assert_nowhere(r, w.sbx.state, OPENAI);
 	ck_assert_uint_eq(world_left(&w), 0);
-	ck_assert_int_eq(world_journals(&w), 0);
+	ck_assert_int_eq(sbx_world_journals(&w.sbx), 0);
 	llm_stub_release(&stub);
 	canned_release(&c);
 	rr_free(r);

@@ -56,8 +56,8 @@ START_TEST(test_daytona_jobs_failing_starts_are_replaced)
 	struct rr *r = rr_new();
 
 	world_start(&w, faults);
-	args[8] = w.pyapp;
-	rr_run(r, args, w.env);
+	args[8] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
 	assert_all_ok(r, 20);
 	ck_assert_int_gt(count_spans(r, "provision", false), 0);
 	ck_assert_int_ge(count_spans(r, "health", true), 1);
@@ -85,8 +85,8 @@ START_TEST(test_daytona_jobs_proxy_5xx_retried)
 	size_t i, retried = 0;
 
 	world_start(&w, faults);
-	args[8] = w.pyapp;
-	rr_run(r, args, w.env);
+	args[8] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
 	assert_all_ok(r, 60);
 	json_array_foreach(json_object_get(r->result, "rollouts"), i, ro) {
 		t = json_object_get(ro, "tries");
@@ -109,7 +109,7 @@ END_TEST
 static int reap_job(const struct world *w, const char *job)
 {
 	char *jobarg = rv_xasprintf("--job=%s", job), *out = NULL;
-	int rc = world_reap(w, jobarg, NULL, &out);
+	int rc = sbx_world_reap(&w->sbx, jobarg, NULL, &out);
 
 	free(out);
 	free(jobarg);
@@ -129,8 +129,8 @@ START_TEST(test_daytona_jobs_keep_several)
 	const char *first;
 
 	world_start(&w, NULL);
-	args[9] = w.pyapp;
-	rr_run(r, args, w.env);
+	args[9] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
 	assert_all_ok(r, 8);
 	ck_assert_uint_eq(world_left(&w), 2);
 	first = strstr(r->stderr_text, "kept");

@@ -9,6 +9,7 @@
 #include "testutil.h"
 #include "docker_engine.h"
 #include "runeval_run.h"
+#include "sandbox_world.h"
 
 #include "docker_api.h"
 #include "docker_tar.h"
@@ -32,92 +33,54 @@
 
 static struct docker_engine eng;
 
+/* Containers and snapshot images labelled runeval.job on the engine. */
+static size_t world_left_sbx(const struct sbx_world *w)
+{
+	return (size_t)docker_engine_containers(&eng) +
+		(size_t)docker_engine_images(&eng);
+}
+
 /* One test's world: the engine's env and a journal dir of its own. */
 struct world {
-	char *dir;
-	char env_state[300];
-	const char *env[5];
-	char *pyapp;
+	struct sbx_world sbx;
 	char *pystart;			/* the Python app on 0.0.0.0 */
 };
 
 static void world_start(struct world *w)
 {
-	memset(w, 0, sizeof(*w));
-	w->dir = tu_tmpdir();
-	snprintf(w->env_state, sizeof(w->env_state),
-		 "RUNEVAL_STATE_DIR=%s/state", w->dir);
-	w->env[0] = eng.host_env;
-	w->env[1] = eng.net_env;
-	w->env[2] = w->env_state;
-	w->env[3] = NULL;
-	w->pyapp = rr_pyapp_dir();
+	char *dir = tu_tmpdir();
+
+	sbx_world_init(&w->sbx, dir, (const char *const[]){ eng.host_env,
+		eng.net_env, NULL }, world_left_sbx, &eng);
+	free(dir);
 	w->pystart = rv_xstrdup("exec python3 app.py --host 0.0.0.0");
-}
-
-static int world_journals(const struct world *w)
-{
-	char *state = rv_xasprintf("%s/state", w->dir);
-	int n = rr_journals(state);
-
-	free(state);
-	return n;
 }
 
 static void world_stop(struct world *w)
 {
-	tu_rmrf(w->dir);
-	free(w->dir);
-	free(w->pyapp);
+	tu_rmrf(w->sbx.dir);
+	sbx_world_release(&w->sbx);
 	free(w->pystart);
-}
-
-/* Exit status as wanted, results written, nothing left anywhere. */
-static void assert_ran_clean(const struct world *w, const struct rr *r,
-			     int want_status)
-{
-	ck_assert_msg(r->status == want_status, "exit %d, want %d; stderr:\n%s",
-		      r->status, want_status, r->stderr_text);
-	ck_assert_ptr_nonnull(r->result);
-	ck_assert_int_eq(docker_engine_containers(&eng), 0);
-	ck_assert_int_eq(docker_engine_images(&eng), 0);
-	ck_assert_int_eq(world_journals(w), 0);
 }
 
 /* The headline: --docker --seeds 5, the bundled app, every phase timed. */
 START_TEST(test_docker_bundled_five_seeds)
 {
-	static const char *const phases[] = { "provision", "upload",
-		"install", "start", "preview", "health", "rollouts",
-		"rollout", "teardown", NULL };
-	const char *args[] = { "--docker", "--seeds", "5", NULL };
 	struct world w;
-	struct rr *r = rr_new();
-	json_t *env, *img;
+	struct rr *r;
+	json_t *img;
 	char *log, *text;
 
 	world_start(&w);
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 0);
-	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
-	rr_assert_phases(r, phases, "docker");
-	ck_assert_ptr_nonnull(json_object_get(rr_first_span(r, "provision"),
-					      "attempt_log"));
-	env = json_object_get(r->result, "environment");
-	ck_assert_str_eq(json_string_value(json_object_get(env, "mode")),
-			 "sandbox");
-	ck_assert_str_eq(json_string_value(json_object_get(env, "api_url")),
-			 eng.host);
-	img = json_object_get(env, "image");
+	r = sbx_run_headline(&w.sbx, "docker", eng.host, &log);
+	img = json_object_get(json_object_get(r->result, "environment"),
+			      "image");
 	ck_assert_str_eq(json_string_value(json_object_get(img, "name")),
 			 "runeval-taskapp:bookworm");
 	ck_assert(json_is_true(json_object_get(img, "present_before_job")));
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(img,
 				     "id")), "sha256:"));
 	/* the app's output, followed from the exec stream */
-	log = rv_xasprintf("%s/sandbox-%s/taskapp.log", r->out,
-			   json_string_value(json_object_get(
-				   rr_first_span(r, "health"), "sandbox")));
 	text = tu_read_file(log, NULL);
 	ck_assert_msg(text && strstr(text, "listening on"), "%s: %s", log,
 		      text ? text : "(none)");
@@ -145,9 +108,9 @@ START_TEST(test_docker_python_app_four_sandboxes)
 	size_t i;
 
 	world_start(&w);
-	args[8] = w.pyapp;
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 0);
+	args[8] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
+	sbx_assert_ran_clean(&w.sbx, r, 0);
 	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
 	ck_assert_int_eq((int)rr_summary_num(r, "completed"), 8);
 	json_array_foreach(json_object_get(r->result, "rollouts"), i, it)
@@ -171,14 +134,14 @@ START_TEST(test_docker_missing_image)
 	struct rr *r = rr_new();
 
 	world_start(&w);
-	rr_run(r, args, w.env);
+	rr_run(r, args, w.sbx.env);
 	ck_assert_int_eq(r->status, 2);
 	ck_assert_msg(strstr(r->stderr_text, "'runeval-no-such-image:42'") &&
 		      strstr(r->stderr_text, "scripts/docker-image.sh") &&
 		      strstr(r->stderr_text, "pulls nothing"), "%s",
 		      r->stderr_text);
 	ck_assert_int_eq(docker_engine_containers(&eng), 0);
-	ck_assert_int_eq(world_journals(&w), 0);
+	ck_assert_int_eq(sbx_world_journals(&w.sbx), 0);
 	rr_free(r);
 	world_stop(&w);
 }
@@ -219,9 +182,9 @@ START_TEST(test_docker_app_exits_at_start)
 	uint64_t t0 = rv_now_ns();
 
 	world_start(&w);
-	args[4] = w.pyapp;
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 3);
+	args[4] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
+	sbx_assert_ran_clean(&w.sbx, r, 3);
 	ck_assert_msg(strstr(r->stderr_text, "exited with status 3"), "%s",
 		      r->stderr_text);
 	ck_assert_msg(strstr(r->stderr_text, "cannot load the task set"),
@@ -243,17 +206,12 @@ static void interrupt_during(const char *phase, const char *delay)
 	char *start = rv_xasprintf("exec python3 app.py --host 0.0.0.0 "
 				   "--rollout-delay %s", delay);
 	struct world w;
-	struct rr *r = rr_new();
 
 	world_start(&w);
-	args[5] = w.pyapp;
+	args[5] = w.sbx.pyapp;
 	args[7] = start;
-	rr_interrupt(r, args, w.env, phase, false);
-	assert_ran_clean(&w, r, 130);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(
-		r->result, "job"), "status")), "interrupted");
+	sbx_interrupt_during(&w.sbx, args, phase, false);
 	free(start);
-	rr_free(r);
 	world_stop(&w);
 }
 
@@ -275,12 +233,6 @@ START_TEST(test_docker_sigint_during_rollouts)
 }
 END_TEST
 
-/* `runeval reap [a1]` with the world's env; returns the exit status. */
-static int reap(const struct world *w, const char *a1, char **output)
-{
-	return rr_reap(w->env, a1, NULL, output);
-}
-
 /* kill -9 in the middle of the rollouts, then `runeval reap`. */
 START_TEST(test_docker_kill9_then_reap)
 {
@@ -293,23 +245,23 @@ START_TEST(test_docker_kill9_then_reap)
 	char *out;
 
 	world_start(&w);
-	args[7] = w.pyapp;
+	args[7] = w.sbx.pyapp;
 	args[9] = start;
-	rr_kill9_during(r, args, w.env, "rollouts");
+	rr_kill9_during(r, args, w.sbx.env, "rollouts");
 	/* the other shard may still have been coming up: wait for it */
 	ck_assert_int_ge(docker_engine_containers(&eng), 1);
-	ck_assert_int_eq(world_journals(&w), 1);
+	ck_assert_int_eq(sbx_world_journals(&w.sbx), 1);
 
-	ck_assert_int_eq(reap(&w, "--dry-run", &out), 0);
+	ck_assert_int_eq(sbx_world_reap(&w.sbx, "--dry-run", NULL, &out), 0);
 	ck_assert_msg(strstr(out, "would delete docker"), "%s", out);
 	free(out);
 	ck_assert_int_ge(docker_engine_containers(&eng), 1);
 
-	ck_assert_int_eq(reap(&w, NULL, &out), 0);
+	ck_assert_int_eq(sbx_world_reap(&w.sbx, NULL, NULL, &out), 0);
 	ck_assert_msg(strstr(out, "0 failed"), "%s", out);
 	free(out);
 	ck_assert_int_eq(docker_engine_containers(&eng), 0);
-	ck_assert_int_eq(world_journals(&w), 0);
+	ck_assert_int_eq(sbx_world_journals(&w.sbx), 0);
 	free(start);
 	rr_free(r);
 	world_stop(&w);
@@ -333,9 +285,9 @@ START_TEST(test_docker_snapshot_after_install)
 	json_t *snap;
 
 	world_start(&w);
-	args[7] = w.pyapp;
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 0);
+	args[7] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
+	sbx_assert_ran_clean(&w.sbx, r, 0);
 	ck_assert_int_eq((int)rr_summary_num(r, "completed"), 6);
 	ck_assert_int_eq(rr_count_spans(r, "provision"), 1);
 	ck_assert_int_eq(rr_count_spans(r, "upload"), 1);
@@ -385,9 +337,9 @@ START_TEST(test_docker_limits_keep_then_reap_job)
 	json_t *ct, *host;
 
 	world_start(&w);
-	args[9] = w.pyapp;
+	args[9] = w.sbx.pyapp;
 	args[11] = w.pystart;
-	rr_run(r, args, w.env);
+	rr_run(r, args, w.sbx.env);
 	ck_assert_msg(r->status == 0, "%s", r->stderr_text);
 	ck_assert_ptr_nonnull(strstr(r->stderr_text, "kept"));
 	ck_assert_int_eq(docker_engine_containers(&eng), 1);
@@ -409,15 +361,15 @@ START_TEST(test_docker_limits_keep_then_reap_job)
 		"config"), "cpus")) == 1.5);
 
 	/* a plain reap leaves a kept sandbox alone; --job names it */
-	ck_assert_int_eq(reap(&w, NULL, &out), 0);
+	ck_assert_int_eq(sbx_world_reap(&w.sbx, NULL, NULL, &out), 0);
 	free(out);
 	ck_assert_int_eq(docker_engine_containers(&eng), 1);
 	jobarg = rv_xasprintf("--job=%s", job);
-	ck_assert_int_eq(reap(&w, jobarg, &out), 0);
+	ck_assert_int_eq(sbx_world_reap(&w.sbx, jobarg, NULL, &out), 0);
 	ck_assert_msg(strstr(out, "1 deleted"), "%s", out);
 	free(out);
 	ck_assert_int_eq(docker_engine_containers(&eng), 0);
-	ck_assert_int_eq(world_journals(&w), 0);
+	ck_assert_int_eq(sbx_world_journals(&w.sbx), 0);
 	free(jobarg);
 	rr_free(r);
 	world_stop(&w);
@@ -432,7 +384,7 @@ START_TEST(test_docker_lifecycle_command)
 	struct world w;
 
 	world_start(&w);
-	rr_assert_lifecycle(args, w.env);
+	rr_assert_lifecycle(args, w.sbx.env);
 	ck_assert_int_eq(docker_engine_containers(&eng), 0);
 	world_stop(&w);
 }
@@ -726,9 +678,9 @@ START_TEST(test_docker_app_on_loopback)
 	struct rr *r = rr_new();
 
 	world_start(&w);
-	args[4] = w.pyapp;
-	rr_run(r, args, w.env);
-	assert_ran_clean(&w, r, 3);
+	args[4] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
+	sbx_assert_ran_clean(&w.sbx, r, 3);
 	ck_assert_msg(strstr(r->stderr_text, "listens on port 8000 only on "
 			     "loopback") && strstr(r->stderr_text, "0.0.0.0"),
 		      "%s", r->stderr_text);

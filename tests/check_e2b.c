@@ -217,9 +217,9 @@ START_TEST(test_e2b_keep_hides_the_key_and_tokens)
 	const char *id;
 
 	re_start(&w, &e2b, NULL);
-	args[5] = w.pyapp;
-	while (w.env[n] && n < 15) {
-		env[n] = w.env[n];
+	args[5] = w.sbx.pyapp;
+	while (w.sbx.env[n] && n < 15) {
+		env[n] = w.sbx.env[n];
 		n++;
 	}
 	env[n++] = "ENVIRONMENT_API_KEY=" KEY;
@@ -325,8 +325,8 @@ START_TEST(test_e2b_long_job_outlives_the_timeout)
 	struct rr *r = rr_new();
 
 	re_start(&w, &e2b, fast);
-	args[6] = w.pyapp;
-	rr_run(r, args, w.env);
+	args[6] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
 	re_assert_clean(&w, r, 0);
 	ck_assert_int_eq((int)rr_summary_num(r, "completed"), 4);
 	ck_assert(json_number_value(json_object_get(json_object_get(

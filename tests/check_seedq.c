@@ -152,12 +152,12 @@ START_TEST(test_rollout_json_round_trip)
 	struct rv_buf b = RV_BUF_INIT;
 	json_t *v;
 
-	snprintf(r.sandbox, sizeof(r.sandbox), "sb-\"1\"");
+	r.sandbox = "sb-\"1\"";
 	r.details = strdup("{\"a\":[1,2]}");
 	r.success_status = strdup("success\x01\xff");
 	r.tries = calloc(1, sizeof(*r.tries));
 	r.n_tries = 1;
-	snprintf(r.tries[0].sandbox, sizeof(r.tries[0].sandbox), "sb-0");
+	r.tries[0].sandbox = "sb-0";
 	r.tries[0].ms = 12.5;
 	r.tries[0].http_status = 502;
 	r.tries[0].error = strdup("HTTP 502");

@@ -7,6 +7,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,73 @@ START_TEST(test_tarball_nothing_after_the_gzip_stream)
 }
 END_TEST
 
+/*
+ * One file packed without libarchive (the env file of every sandbox):
+ * GNU tar unpacks it whole with its mode, at sizes on and around the
+ * 512-byte blocks; the digest is sha256sum's, the size the file's, and a
+ * name tar's header cannot hold is refused with a clear error.
+ */
+START_TEST(test_tarball_one_file_for_system_tar)
+{
+	static const size_t sizes[] = { 0, 1, 511, 512, 513, 5000 };
+	char *top = tu_tmpdir(), *tgz = rv_xasprintf("%s/env.tgz", top);
+	char *out = rv_xasprintf("%s/out", top), *cmd, *s, *p;
+	char longname[120];
+	struct tarball_info info;
+	struct rv_err err = RV_ERR_INIT;
+	struct stat st;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+		char *data = rv_xcalloc(sizes[i] + 1, 1);
+		int fd = open(tgz, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		for (size_t k = 0; k < sizes[i]; k++)
+			data[k] = (char)('a' + (k * 7 + i) % 26);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(tarball_pack_file(".runeval-env", data,
+						   sizes[i], 0600, fd, &info,
+						   &err), RV_OK);
+		close(fd);
+		ck_assert_uint_eq(info.entries, 1);
+		ck_assert_int_eq(stat(tgz, &st), 0);
+		ck_assert_uint_eq(info.bytes, (uint64_t)st.st_size);
+		cmd = rv_xasprintf("sha256sum '%s' | cut -c1-64", tgz);
+		s = run_capture(cmd);
+		ck_assert_int_eq(strncmp(s, info.sha256, 64), 0);
+		free(s);
+		free(cmd);
+		cmd = rv_xasprintf("rm -rf '%s' && mkdir '%s' && tar xzf '%s' "
+				   "-C '%s'", out, out, tgz, out);
+		ck_assert_int_eq(system(cmd), 0);
+		free(cmd);
+		p = rv_xasprintf("%s/.runeval-env", out);
+		ck_assert_int_eq(stat(p, &st), 0);
+		ck_assert_int_eq(st.st_mode & 0777, 0600);
+		s = tu_read_file(p, &len);
+		ck_assert_uint_eq(len, sizes[i]);
+		ck_assert_int_eq(memcmp(s, data, len), 0);
+		free(s);
+		free(p);
+		free(data);
+	}
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	{
+		int fd = open(tgz, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		ck_assert_int_eq(tarball_pack_file(longname, "x", 1, 0600, fd,
+						   &info, &err), RV_ERR_USAGE);
+		ck_assert_ptr_nonnull(strstr(err.msg, "longer than 99"));
+		close(fd);
+	}
+	free(out);
+	free(tgz);
+	tu_rmrf(top);
+	free(top);
+}
+END_TEST
+
 START_TEST(test_tarball_errors_name_the_path)
 {
 	char *top = tu_tmpdir(), *missing, *tgz, *file;
@@ -249,6 +317,7 @@ static Suite *tarball_suite(void)
 	tcase_add_test(tc, test_tarball_names_are_relative);
 	tcase_add_test(tc, test_tarball_nothing_after_the_gzip_stream);
 	tcase_add_test(te, test_tarball_errors_name_the_path);
+	tcase_add_test(tc, test_tarball_one_file_for_system_tar);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, te);
 	return s;

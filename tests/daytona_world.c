@@ -4,29 +4,8 @@
 #include "testutil.h"
 
 #include "daytona_api.h"
-#include "rv_alloc.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-/* A daytona-lite, a journal dir, runeval's env for both. */
-void world_start(struct world *w, const char *const *lite_args)
-{
-	memset(w, 0, sizeof(*w));
-	ck_assert(lite_server_start(&w->lite, lite_args));
-	w->state = rv_xasprintf("%s/runeval-state", w->lite.dir);
-	snprintf(w->env_state, sizeof(w->env_state), "RUNEVAL_STATE_DIR=%s",
-		 w->state);
-	w->env[0] = w->lite.env_url;
-	w->env[1] = w->lite.env_key;
-	w->env[2] = w->env_state;
-	w->env[3] = "DAYTONA_TARGET=";
-	w->env[4] = NULL;
-	w->pyapp = rr_pyapp_dir();
-}
 
 size_t daytona_sandboxes_left(const char *api_url, const char *api_key)
 {
@@ -45,30 +24,30 @@ size_t daytona_sandboxes_left(const char *api_url, const char *api_key)
 	return n;
 }
 
-/* Sandboxes left on the server (any runeval job). */
-size_t world_left(const struct world *w)
+/* The sandboxes of any runeval job still on w's server. */
+static size_t world_left_sbx(const struct sbx_world *sbx)
 {
-	return daytona_sandboxes_left(w->lite.api_url, w->lite.api_key);
+	const struct lite_server *lite = sbx->provider;
+
+	return daytona_sandboxes_left(lite->api_url, lite->api_key);
 }
 
-/* Journal files left (one per job with live sandboxes). */
-int world_journals(const struct world *w)
+void world_start(struct world *w, const char *const *lite_args)
 {
-	return rr_journals(w->state);
+	memset(w, 0, sizeof(*w));
+	ck_assert(lite_server_start(&w->lite, lite_args));
+	sbx_world_init(&w->sbx, w->lite.dir, (const char *const[]){
+		w->lite.env_url, w->lite.env_key, "DAYTONA_TARGET=", NULL },
+		world_left_sbx, &w->lite);
+}
+
+size_t world_left(const struct world *w)
+{
+	return w->sbx.left(&w->sbx);
 }
 
 void world_stop(struct world *w)
 {
+	sbx_world_release(&w->sbx);
 	lite_server_stop(&w->lite);
-	free(w->state);
-	free(w->pyapp);
 }
-
-int world_reap(const struct world *w, const char *a1, const char *a2,
-	       char **output)
-{
-	const char *env[] = { w->env[0], w->env[1], w->env[2], NULL };
-
-	return rr_reap(env, a1, a2, output);
-}
-

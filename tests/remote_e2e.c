@@ -11,10 +11,16 @@
 #include <string.h>
 #include <unistd.h>
 
+/* What the server behind sbx still holds (sbx_world's left()). */
+static size_t re_left_sbx(const struct sbx_world *sbx)
+{
+	return re_left(sbx->provider);
+}
+
 void re_start(struct re_world *w, const struct re_kind *k,
 	      const char *const *lite_args)
 {
-	const char *args[40] = { "--quiet" };
+	const char *args[40] = { "--quiet" }, *env[SBX_WORLD_MAX_ENV + 1];
 	size_t n = 1;
 
 	memset(w, 0, sizeof(*w));
@@ -25,27 +31,24 @@ void re_start(struct re_world *w, const struct re_kind *k,
 	tl_start(&w->lite, args);
 	snprintf(w->api_url, sizeof(w->api_url), "%s%s", w->lite.base,
 		 k->api_path);
-	w->state = rv_xasprintf("%s/runeval-state", w->lite.tmp);
 	snprintf(w->env_url, sizeof(w->env_url), "%s=%s", k->url_env,
 		 w->api_url);
 	snprintf(w->env_key, sizeof(w->env_key), "%s=%s", k->key_env, TL_KEY);
-	snprintf(w->env_state, sizeof(w->env_state), "RUNEVAL_STATE_DIR=%s",
-		 w->state);
 	n = 0;
-	w->env[n++] = w->env_url;
-	w->env[n++] = w->env_key;
-	w->env[n++] = w->env_state;
-	for (const char *const *e = k->env; e && *e && n < 15; e++)
-		w->env[n++] = *e;
-	w->env[n] = NULL;
-	w->pyapp = rr_pyapp_dir();
+	env[n++] = w->env_url;
+	env[n++] = w->env_key;
+	for (const char *const *e = k->env; e && *e; e++) {
+		ck_assert_uint_lt(n, SBX_WORLD_MAX_ENV);
+		env[n++] = *e;
+	}
+	env[n] = NULL;
+	sbx_world_init(&w->sbx, w->lite.tmp, env, re_left_sbx, w);
 }
 
 void re_stop(struct re_world *w)
 {
+	sbx_world_release(&w->sbx);
 	tl_free(&w->lite);
-	free(w->state);
-	free(w->pyapp);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -56,53 +59,35 @@ size_t re_left(const struct re_world *w)
 
 int re_journals(const struct re_world *w)
 {
-	return rr_journals(w->state);
+	return sbx_world_journals(&w->sbx);
 }
 
 void re_assert_clean(const struct re_world *w, const struct rr *r,
 		     int want_status)
 {
-	ck_assert_msg(r->status == want_status, "exit %d, want %d; stderr:\n%s",
-		      r->status, want_status, r->stderr_text);
-	ck_assert_ptr_nonnull(r->result);
-	ck_assert_uint_eq(re_left(w), 0);
-	ck_assert_int_eq(re_journals(w), 0);
+	sbx_assert_ran_clean(&w->sbx, r, want_status);
 }
 
 int re_reap(const struct re_world *w, const char *a1, const char *a2,
 	    char **output)
 {
-	return rr_reap(w->env, a1, a2, output);
+	return sbx_world_reap(&w->sbx, a1, a2, output);
 }
 
 /* --- the shared test bodies ---------------------------------------------- */
 
 void re_bundled_five_seeds(const struct re_kind *k)
 {
-	static const char *const phases[] = { "provision", "upload",
-		"install", "start", "preview", "health", "rollouts",
-		"rollout", "teardown", NULL };
-	const char *args[] = { k->flag, "--seeds", "5", NULL };
 	struct re_world w;
-	struct rr *r = rr_new();
-	json_t *env, *prov;
+	struct rr *r;
 	char *log;
 
 	re_start(&w, k, NULL);
-	rr_run(r, args, w.env);
-	re_assert_clean(&w, r, 0);
-	ck_assert(fabs(rr_summary_num(r, "mean_reward") - 1.0) < 1e-9);
-	rr_assert_phases(r, phases, k->provider);
-	/* the create is in the attempt log, with the provider's answer */
-	prov = rr_first_span(r, "provision");
-	ck_assert_ptr_nonnull(json_object_get(prov, "attempt_log"));
-	ck_assert(rr_span_saw(prov, k->create_status));
-	env = json_object_get(r->result, "environment");
-	ck_assert_str_eq(rv_json_str(env, "mode"), "sandbox");
-	ck_assert_str_eq(rv_json_str(env, "api_url"), w.api_url);
+	r = sbx_run_headline(&w.sbx, k->provider, w.api_url, &log);
+	/* the create's attempt log holds the provider's answer */
+	ck_assert(rr_span_saw(rr_first_span(r, "provision"),
+			      k->create_status));
 	/* the app's output, followed while it ran */
-	log = rv_xasprintf("%s/sandbox-%s/taskapp.log", r->out,
-			   rv_json_str(rr_first_span(r, "health"), "sandbox"));
 	ck_assert_msg(rr_wait_for_text(log, "taskapp: listening", 1000), "no %s",
 		      log);
 	free(log);
@@ -121,8 +106,8 @@ void re_forty_seeds_four_sandboxes(const struct re_kind *k)
 	size_t i;
 
 	re_start(&w, k, NULL);
-	args[6] = w.pyapp;
-	rr_run(r, args, w.env);
+	args[6] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
 	re_assert_clean(&w, r, 0);
 	ck_assert_int_eq((int)rr_summary_num(r, "completed"), 40);
 	/* work stealing: every rollout names a sandbox that came up; how
@@ -163,7 +148,7 @@ void re_unreachable_inference(const struct re_kind *k)
 	char *path, *text;
 
 	re_start(&w, k, NULL);
-	rr_run(r, args, w.env);
+	rr_run(r, args, w.sbx.env);
 	re_assert_clean(&w, r, 4);
 	ck_assert_str_eq(rv_json_str(rr_rollout(r, 0), "status"),
 			 "network_error");
@@ -225,8 +210,8 @@ void re_survives_429_and_5xx(const struct re_kind *k)
 	size_t i;
 
 	re_start(&w, k, faults);
-	args[6] = w.pyapp;
-	rr_run(r, args, w.env);
+	args[6] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
 	/* rollouts through the proxy may meet a 5xx; the job completes */
 	ck_assert_msg(r->status == 0 || r->status == 1, "exit %d: %s",
 		      r->status, r->stderr_text);
@@ -255,7 +240,7 @@ void re_create_fails(const struct re_kind *k, const char *needle)
 	struct rr *r = rr_new();
 
 	re_start(&w, k, faults);
-	rr_run(r, args, w.env);
+	rr_run(r, args, w.sbx.env);
 	re_assert_clean(&w, r, 3);
 	ck_assert_msg(strstr(r->stderr_text, "provision") &&
 		      strstr(r->stderr_text, needle), "%s", r->stderr_text);
@@ -273,7 +258,7 @@ void re_create_stuck(const struct re_kind *k, const char *const *faults,
 	json_t *p;
 
 	re_start(&w, k, faults);
-	rr_run(r, args, w.env);
+	rr_run(r, args, w.sbx.env);
 	re_assert_clean(&w, r, 3);
 	ck_assert_msg(strstr(r->stderr_text, needle), "%s", r->stderr_text);
 	p = rr_first_span(r, "provision");
@@ -301,8 +286,8 @@ void re_health_waits_out_502(const struct re_kind *k)
 	json_t *h, *p;
 
 	re_start(&w, k, faults);
-	args[4] = w.pyapp;
-	rr_run(r, args, w.env);
+	args[4] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
 	re_assert_clean(&w, r, 0);
 	h = rr_first_span(r, "health");
 	p = rr_first_span(r, "provision");
@@ -327,17 +312,12 @@ void re_interrupt_during(const struct re_kind *k, const char *phase,
 	char *start = rv_xasprintf("exec python3 app.py --rollout-delay %s",
 				   delay);
 	struct re_world w;
-	struct rr *r = rr_new();
 
 	re_start(&w, k, faults);
-	args[5] = w.pyapp;
+	args[5] = w.sbx.pyapp;
 	args[7] = start;
-	rr_interrupt(r, args, w.env, phase, twice);
-	re_assert_clean(&w, r, 130);
-	ck_assert_str_eq(rv_json_str(json_object_get(r->result, "job"),
-				     "status"), "interrupted");
+	sbx_interrupt_during(&w.sbx, args, phase, twice);
 	free(start);
-	rr_free(r);
 	re_stop(&w);
 }
 
@@ -351,13 +331,13 @@ void re_kill9_then_reap(const struct re_kind *k)
 	char *out, *empty;
 
 	re_start(&w, k, NULL);
-	args[7] = w.pyapp;
-	rr_kill9_during(r, args, w.env, "rollouts");
+	args[7] = w.sbx.pyapp;
+	rr_kill9_during(r, args, w.sbx.env, "rollouts");
 	ck_assert_uint_eq(re_left(&w), 2);
 	ck_assert_int_eq(re_journals(&w), 1);
 	/* what a job killed before its first create left, by an older
 	   runeval that made its journal at once: an empty file */
-	empty = rv_xasprintf("%s/jobs/20260101T000000Z-dead00.jsonl", w.state);
+	empty = rv_xasprintf("%s/jobs/20260101T000000Z-dead00.jsonl", w.sbx.state);
 	fclose(fopen(empty, "w"));
 
 	/* each sandbox is in the journal and listed by label: once each */
@@ -387,7 +367,7 @@ void re_lifecycle_command(const struct re_kind *k)
 	struct re_world w;
 
 	re_start(&w, k, NULL);
-	rr_assert_lifecycle(args, w.env);
+	rr_assert_lifecycle(args, w.sbx.env);
 	ck_assert_uint_eq(re_left(&w), 0);
 	re_stop(&w);
 }
@@ -401,8 +381,8 @@ void re_rejected_and_unreachable(const struct re_kind *k)
 	uint64_t t0;
 
 	re_start(&w, k, NULL);
-	w.env[1] = bad_key;
-	rr_run(r, args, w.env);
+	w.sbx.env[1] = bad_key;
+	rr_run(r, args, w.sbx.env);
 	re_assert_clean(&w, r, 3);
 	ck_assert_msg(strstr(r->stderr_text, "HTTP 401"), "%s",
 		      r->stderr_text);
@@ -411,10 +391,10 @@ void re_rejected_and_unreachable(const struct re_kind *k)
 	r = rr_new();
 	url = rv_xasprintf("%s=http://127.0.0.1:%d%s", k->url_env,
 			   tu_free_port(), k->api_path);
-	w.env[0] = url;
-	w.env[1] = w.env_key;
+	w.sbx.env[0] = url;
+	w.sbx.env[1] = w.env_key;
 	t0 = rv_now_ns();
-	rr_run(r, args, w.env);
+	rr_run(r, args, w.sbx.env);
 	ck_assert_int_eq(r->status, 3);
 	ck_assert_uint_lt(rv_now_ns() - t0, 10 * RV_NS_PER_SEC);
 	ck_assert_msg(strstr(r->stderr_text, "cannot create sandbox"), "%s",

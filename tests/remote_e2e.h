@@ -15,6 +15,7 @@
 
 #include "lite_util.h"
 #include "runeval_run.h"
+#include "sandbox_world.h"
 
 struct re_world;
 
@@ -35,10 +36,10 @@ struct re_world {
 	const struct re_kind *kind;
 	struct tl_server lite;
 	char api_url[128];	/* the server's API (base + api_path) */
-	char *state;		/* RUNEVAL_STATE_DIR */
-	char env_url[160], env_key[160], env_state[300];
-	const char *env[16];	/* runeval's environment */
-	char *pyapp;		/* the Python test app */
+	char env_url[160], env_key[160];
+	/* runeval's environment (the URL, the key, kind->env, then
+	   RUNEVAL_STATE_DIR), the Python test app, journals, reap */
+	struct sbx_world sbx;
 };
 
 /* Start the server (with lite_args, NULL-ended or NULL), fill the env. */

@@ -82,6 +82,28 @@ void rv_buf_addf(struct rv_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+char *rv_digits(char *end, unsigned long long v, int min)
+{
+	char *p = end;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v || end - p < min);
+	return p;
+}
+
+void rv_buf_add_int(struct rv_buf *b, long long v)
+{
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+		(unsigned long long)v;
+	char d[24], *p = rv_digits(d + sizeof(d), u, 1);
+
+	if (v < 0)
+		*--p = '-';
+	rv_buf_add(b, p, (size_t)(d + sizeof(d) - p));
+}
+
 void rv_buf_truncate(struct rv_buf *b, size_t len)
 {
 	if (len >= b->len)

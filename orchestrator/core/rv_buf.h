@@ -32,6 +32,14 @@ void rv_buf_addch(struct rv_buf *b, char c);
 void rv_buf_addf(struct rv_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void rv_buf_vaddf(struct rv_buf *b, const char *fmt, va_list ap);
+/* Append v in decimal, as "%lld" would, without printf's cost. */
+void rv_buf_add_int(struct rv_buf *b, long long v);
+/*
+ * The decimal digits of v written backwards from end (exclusive), at
+ * least min of them (zeros in front); returns where they start.  For
+ * callers that build a number's text from its right end.
+ */
+char *rv_digits(char *end, unsigned long long v, int min);
 /* Keep the first len bytes. */
 void rv_buf_truncate(struct rv_buf *b, size_t len);
 void rv_buf_reset(struct rv_buf *b);

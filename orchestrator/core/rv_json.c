@@ -230,16 +230,63 @@ void rv_json_add_str(struct rv_buf *b, const char *s)
 	rv_buf_addch(b, '"');
 }
 
+/*
+ * v as "%.12g" and jansson write it, when v is k / 1000 for an integer k
+ * of at most 12 digits (every duration result.json writes, rounded to the
+ * microsecond, and whole rewards): the decimal of k / 1000 is what
+ * rounding v to 12 digits gives.  False for the others (printf's turn).
+ */
+static bool rv_json_add_milli(struct rv_buf *b, double v)
+{
+	double k = round(v * 1000.0);
+	unsigned long long a;
+	char d[32], *p = d + sizeof(d);
+	unsigned frac;
+
+	if (!(fabs(v) < 1e9) || k == 0 || k / 1000.0 != v)
+		return false;
+	a = (unsigned long long)fabs(k);
+	frac = (unsigned)(a % 1000);
+	if (!frac) {
+		*--p = '0';
+	} else {
+		bool any = false;
+
+		for (int i = 0; i < 3; i++, frac /= 10)
+			if (any || frac % 10) {
+				*--p = (char)('0' + frac % 10);
+				any = true;
+			}
+	}
+	*--p = '.';
+	p = rv_digits(p, a / 1000, 1);
+	if (k < 0)
+		*--p = '-';
+	rv_buf_add(b, p, (size_t)(d + sizeof(d) - p));
+	return true;
+}
+
 void rv_json_add_num(struct rv_buf *b, double v)
 {
-	char num[40];
+	char num[40], *e;
 	int n;
 
 	if (!isfinite(v)) {
 		rv_buf_add(b, "null", 4);
 		return;
 	}
+	if (rv_json_add_milli(b, v))
+		return;
 	n = snprintf(num, sizeof(num), "%.12g", v);
+	e = strchr(num, 'e');
+	if (e) {	/* jansson's exponent: "2e-6", "1e20", not "2e-06" */
+		char *d = e + 1 + (e[1] == '-'), *z = e + 2;
+
+		while (*z == '0' && z[1])
+			z++;
+		memmove(d, z, strlen(z) + 1);
+		n = (int)strlen(num);
+	}
 	rv_buf_add(b, num, (size_t)n);
 	if (!strpbrk(num, ".e"))
 		rv_buf_add(b, ".0", 2);

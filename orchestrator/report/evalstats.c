@@ -131,7 +131,8 @@ static size_t slices_group(const struct evalstats_rollout *r, size_t n,
 			at[i] = map[at[i]] >= 0 ? map[at[i]] : other;
 	free(map);
 	free(idx);
-	*out = s;
+	/* one slice per name, not per rollout: a job holds its outcome */
+	*out = rv_xreallocarray(s, k + 1, sizeof(*s));
 	return k;
 }
 
@@ -224,6 +225,7 @@ static void seeds_fill(struct evalstats *e, const struct evalstats_rollout *r,
 		v[m++] = x->reward;
 	}
 	e->n_seeds = k;
+	e->seeds = rv_xreallocarray(e->seeds, k + 1, sizeof(*e->seeds));
 	free(v);
 	free(idx);
 }

@@ -98,6 +98,7 @@ static void csv_rollouts(const struct report_view *v, struct rv_buf *b)
 			csv_text(b, report_str(set, r->error));
 			rv_buf_adds(b, ",,,,,,,,,,,,");	/* phase statistics */
 			csv_end(b);
+			report_flush(v, b, false);
 		}
 	}
 }

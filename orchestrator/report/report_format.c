@@ -83,26 +83,56 @@ static enum rv_code report_step_summary(const struct report_view *v,
 	return rc;
 }
 
+void report_flush(const struct report_view *v, struct rv_buf *out, bool all)
+{
+	struct report_sink *s = v->sink;
+
+	if (!s || (!all && out->len < REPORT_FLUSH_AT))
+		return;
+	if (!s->failed && out->len &&
+	    fwrite(out->data, 1, out->len, s->f) != out->len)
+		s->failed = true;
+	rv_buf_reset(out);
+}
+
+struct format_fill {
+	const struct report_view *v;
+	const struct report_format *f;
+};
+
+/* Render into f as it goes (rv_replace_file's fill). */
+static bool format_fill(FILE *f, void *arg)
+{
+	const struct format_fill *c = arg;
+	struct report_sink sink = { .f = f };
+	struct report_view v = *c->v;
+	struct rv_buf b = RV_BUF_INIT;
+
+	v.sink = &sink;
+	c->f->render(&v, &b);
+	report_flush(&v, &b, true);
+	rv_buf_release(&b);
+	return !sink.failed;
+}
+
 enum rv_code report_formats_write(const struct report_view *v,
 				  char *const *paths, const char *dir,
 				  bool step_summary, struct rv_err *err)
 {
-	struct rv_buf b = RV_BUF_INIT;
 	enum rv_code rc = RV_OK;
 
 	if (dir)
 		rc = rv_mkdirs(dir, 0755, err);
 	for (size_t i = 0; i < report_n_formats && rc == RV_OK; i++) {
+		struct format_fill c = { v, &report_formats[i] };
 		const char *p = paths ? paths[i] : NULL;
 		char *d = format_in_dir(&report_formats[i], dir);
 
-		if (p || d)
-			report_formats[i].render(v, &b);
+		/* rendered once per file: nothing is held in between */
 		if (p)
-			rc = report_write_file(p, b.data, b.len, err);
+			rc = rv_replace_file(p, format_fill, &c, false, err);
 		if (d && rc == RV_OK)
-			rc = report_write_file(d, b.data, b.len, err);
-		rv_buf_release(&b);	/* not held while the next renders */
+			rc = rv_replace_file(d, format_fill, &c, false, err);
 		free(d);
 	}
 	return rc == RV_OK && step_summary ? report_step_summary(v, err) : rc;

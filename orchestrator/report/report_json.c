@@ -308,16 +308,14 @@ void report_render_summary(const struct report_view *v, struct rv_buf *out)
 }
 
 /*
- * Per group, a JSON array of the successful durations in seconds in input
+ * Group of each sample (gid) and the samples of each group (count): the
+ * times of a group are its successful durations in seconds, in input
  * (run) order, within the rolling window as the statistics are.
  */
-static json_t **hyperfine_times(const struct report_view *v)
+static uint32_t *hyperfine_groups(const struct report_view *v, size_t *count)
 {
 	const struct report_stats *st = v->st;
-	size_t *count = rv_xcalloc(st->n_groups + 1, sizeof(*count));
-	size_t *seen = rv_xcalloc(st->n_groups + 1, sizeof(*seen));
 	uint32_t *gid = rv_xreallocarray(NULL, v->set->n_samples + 1, 4);
-	json_t **times = rv_xcalloc(st->n_groups + 1, sizeof(*times));
 
 	for (size_t i = 0; i < v->set->n_samples; i++) {
 		const struct report_sample *s = &v->set->samples[i];
@@ -326,57 +324,78 @@ static json_t **hyperfine_times(const struct report_view *v)
 				    st->groups);
 		count[gid[i]]++;
 	}
-	for (size_t g = 0; g < st->n_groups; g++)
-		times[g] = json_array();
-	for (size_t i = 0; i < v->set->n_samples; i++) {
-		const struct report_sample *s = &v->set->samples[i];
-		size_t g = gid[i];
-
-		if (seen[g]++ + (st->window ? st->window : count[g]) >= count[g] &&
-		    s->ok)
-			json_array_append_new(times[g], json_real(s->ms / 1000));
-	}
-	free(count);
-	free(seen);
-	free(gid);
-	return times;
+	return gid;
 }
 
+/* "times": [...] of group g, one a line, written as they come. */
+static void hyperfine_times(const struct report_view *v, struct rv_buf *out,
+			    size_t g, const uint32_t *gid, size_t count)
+{
+	size_t window = v->st->window ? v->st->window : count, seen = 0;
+	bool any = false;
+
+	rv_buf_adds(out, ",\n      \"times\": [");
+	for (size_t i = 0; i < v->set->n_samples; i++) {
+		const struct report_sample *s = &v->set->samples[i];
+
+		if (gid[i] != g || seen++ + window < count || !s->ok)
+			continue;
+		rv_buf_adds(out, any ? ",\n        " : "\n        ");
+		rv_json_add_num(out, s->ms / 1000);
+		any = true;
+		report_flush(v, out, false);
+	}
+	rv_buf_adds(out, any ? "\n      ]" : "]");
+}
+
+/*
+ * hyperfine --export-json's layout, as text: the times and exit codes of
+ * a group grow with the rollouts, and go to the sink as they are made.
+ */
 void report_render_hyperfine(const struct report_view *v, struct rv_buf *out)
 {
-	json_t *root = json_object(), *results = json_array();
-	json_t **times = hyperfine_times(v);
+	const struct report_stats *st = v->st;
+	size_t *count = rv_xcalloc(st->n_groups + 1, sizeof(*count));
+	uint32_t *gid = hyperfine_groups(v, count);
 
-	for (size_t i = 0; i < v->st->n_groups; i++) {
-		const struct report_group *g = &v->st->groups[i];
+	rv_buf_adds(out, "{\n  \"results\": [");
+	for (size_t i = 0; i < st->n_groups; i++) {
+		const struct report_group *g = &st->groups[i];
 		const char *prov = report_str(v->set, g->provider);
 		const char *phase = report_str(v->set, g->phase);
-		json_t *e = json_object(), *codes = json_array();
-		json_t *params = json_object();
 		char *cmd = rv_xasprintf("%s %s", prov, phase);
 
-		for (size_t k = 0; k < g->st.ok; k++)
-			json_array_append_new(codes, json_integer(0));
-		json_object_set_new(params, "provider", json_string(prov));
-		json_object_set_new(params, "phase", json_string(phase));
-		json_object_set_new(e, "command", json_string(cmd));
-		json_object_set_new(e, "mean", num_or_null(g->st.mean / 1000));
-		json_object_set_new(e, "stddev", g->st.ok > 1 ?
-				    num_or_null(g->st.stddev / 1000) : json_null());
-		json_object_set_new(e, "median", num_or_null(g->st.p50 / 1000));
-		json_object_set_new(e, "user", json_real(0));
-		json_object_set_new(e, "system", json_real(0));
-		json_object_set_new(e, "min", num_or_null(g->st.min / 1000));
-		json_object_set_new(e, "max", num_or_null(g->st.max / 1000));
-		json_object_set_new(e, "times", times[i]);
-		json_object_set_new(e, "exit_codes", codes);
-		json_object_set_new(e, "parameters", params);
-		json_object_set_new(e, "failures",
-				    json_integer((json_int_t)(g->st.n - g->st.ok)));
-		json_array_append_new(results, e);
+		rv_buf_adds(out, i ? ",\n    {\n      \"command\": " :
+			    "\n    {\n      \"command\": ");
+		rv_json_add_str(out, cmd);
+		rv_buf_adds(out, ",\n      \"mean\": ");
+		rv_json_add_num(out, g->st.mean / 1000);
+		rv_buf_adds(out, ",\n      \"stddev\": ");
+		rv_json_add_num(out, g->st.ok > 1 ? g->st.stddev / 1000 : NAN);
+		rv_buf_adds(out, ",\n      \"median\": ");
+		rv_json_add_num(out, g->st.p50 / 1000);
+		rv_buf_adds(out, ",\n      \"user\": 0.0,\n      \"system\": "
+			    "0.0,\n      \"min\": ");
+		rv_json_add_num(out, g->st.min / 1000);
+		rv_buf_adds(out, ",\n      \"max\": ");
+		rv_json_add_num(out, g->st.max / 1000);
+		hyperfine_times(v, out, i, gid, count[i]);
+		rv_buf_adds(out, ",\n      \"exit_codes\": [");
+		for (size_t k = 0; k < g->st.ok; k++) {
+			rv_buf_adds(out, k ? ",\n        0" : "\n        0");
+			report_flush(v, out, false);
+		}
+		rv_buf_adds(out, g->st.ok ? "\n      ]" : "]");
+		rv_buf_adds(out, ",\n      \"parameters\": {\n        "
+			    "\"provider\": ");
+		rv_json_add_str(out, prov);
+		rv_buf_adds(out, ",\n        \"phase\": ");
+		rv_json_add_str(out, phase);
+		rv_buf_addf(out, "\n      },\n      \"failures\": %zu\n    }",
+			    g->st.n - g->st.ok);
 		free(cmd);
 	}
-	free(times);
-	json_object_set_new(root, "results", results);
-	dump_into(root, out);
+	rv_buf_adds(out, st->n_groups ? "\n  ]\n}\n" : "]\n}\n");
+	free(gid);
+	free(count);
 }

@@ -2,14 +2,19 @@
  * report_render: the renderings of a report, each into a caller's buffer.
  *
  * A view borrows everything it shows; renderers never fail (what they
- * write is built in memory, the caller writes it out).  Times are in
+ * write is built in memory, the caller writes it out).  A rendering that
+ * grows with the rollouts (junit.xml, hyperfine.json, results.csv) hands
+ * its buffer to the view's sink as it goes (report_flush), so that a job
+ * of 100 000 seeds never holds a whole file in memory.  Times are in
  * milliseconds unless a format says otherwise (hyperfine, Prometheus and
  * JUnit use seconds).
  */
 #ifndef RUNEVAL_ORCHESTRATOR_REPORT_REPORT_RENDER_H
 #define RUNEVAL_ORCHESTRATOR_REPORT_REPORT_RENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "report_compare.h"
 #include "report_eval.h"
@@ -19,6 +24,12 @@
 
 /* GitHub refuses a step summary over 1024 KiB: stay well below. */
 #define REPORT_MD_MAX (1000u * 1000u)
+
+/* Where a rendering goes as it is made (report_formats_write's file). */
+struct report_sink {
+	FILE *f;
+	bool failed;		/* a write failed */
+};
 
 struct report_view {
 	const struct report_set *set;
@@ -35,7 +46,19 @@ struct report_view {
 	bool prom_strict;	/* metrics.prom without the *_ms gauges */
 	double junit_fail_below;	/* a reward below fails its testcase;
 					   NAN: none does */
+	struct report_sink *sink;	/* or NULL: out keeps it all */
 };
+
+/* What out has gathered past REPORT_FLUSH_AT bytes goes to v's sink. */
+#define REPORT_FLUSH_AT (64u * 1024u)
+
+/*
+ * Hand out's bytes to v's sink and empty out, once it holds
+ * REPORT_FLUSH_AT bytes (always when all); without a sink, nothing.  A
+ * renderer calls it only between whole elements, never where it means to
+ * rewrite what it wrote before.
+ */
+void report_flush(const struct report_view *v, struct rv_buf *out, bool all);
 
 /* Fill the two times of v (the rest is the caller's). */
 void report_view_times(struct report_view *v);

@@ -246,6 +246,22 @@ struct report_sample *report_add_sample(struct report_set *set)
 	return s;
 }
 
+void report_reserve(struct report_set *set, struct report_job *job,
+		    size_t n, size_t m)
+{
+	if (set->cap_samples - set->n_samples < n) {
+		set->cap_samples = set->n_samples + n;
+		set->samples = rv_xreallocarray(set->samples, set->cap_samples,
+						sizeof(*set->samples));
+	}
+	if (job && job->cap_rollouts - job->n_rollouts < m) {
+		job->cap_rollouts = job->n_rollouts + m;
+		job->rollouts = rv_xreallocarray(job->rollouts,
+						 job->cap_rollouts,
+						 sizeof(*job->rollouts));
+	}
+}
+
 struct report_rollout *report_add_rollout(struct report_job *job)
 {
 	struct report_rollout *r;

@@ -115,26 +115,6 @@ static enum rv_code report_write_all(int fd, const char *path,
 	return RV_OK;
 }
 
-struct report_bytes {
-	const char *data;
-	size_t len;
-};
-
-static bool report_fill(FILE *f, void *arg)
-{
-	const struct report_bytes *b = arg;
-
-	return fwrite(b->data, 1, b->len, f) == b->len;
-}
-
-enum rv_code report_write_file(const char *path, const char *data,
-			       size_t len, struct rv_err *err)
-{
-	struct report_bytes b = { data, len };
-
-	return rv_replace_file(path, report_fill, &b, false, err);
-}
-
 enum rv_code report_append_file(const char *path, const char *data,
 				size_t len, struct rv_err *err)
 {

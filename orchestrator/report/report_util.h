@@ -38,10 +38,6 @@ void report_md_esc(struct rv_buf *b, const char *s, size_t max);
  */
 void report_buf_insert(struct rv_buf *b, size_t at, const struct rv_buf *ins);
 
-/* Write len bytes to path atomically (temporary file, then rename). */
-enum rv_code report_write_file(const char *path, const char *data,
-			       size_t len, struct rv_err *err);
-
 /* Append len bytes to path (created if missing). */
 enum rv_code report_append_file(const char *path, const char *data,
 				size_t len, struct rv_err *err);

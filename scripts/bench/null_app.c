@@ -7,15 +7,23 @@
  * X-API-Key against $ENVIRONMENT_API_KEY.  With it, the rollouts phase of
  * a job is all orchestration and loopback HTTP: what remains is runeval's
  * own overhead.  Listens on 127.0.0.1:$PORT (or --port N).
+ *
+ * --usage FILE: on SIGTERM (how runeval stops an app), write the app's
+ * own CPU and peak RSS to FILE as "user_s sys_s maxrss_kb", then exit.
+ * A bench subtracts them from what the runeval process and its reaped
+ * children used, to get runeval's own figures.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +38,29 @@ struct conn {
 
 static struct conn *conns[MAX_CONN];
 static const char *key;
+static const char *usage_path;
+
+static void on_term(int sig)
+{
+	struct rusage ru;
+	char out[128];
+	int fd, n;
+
+	(void)sig;
+	if (usage_path && getrusage(RUSAGE_SELF, &ru) == 0) {
+		n = snprintf(out, sizeof(out), "%ld.%06ld %ld.%06ld %ld\n",
+			     (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
+			     (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec,
+			     ru.ru_maxrss);
+		fd = open(usage_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			if (write(fd, out, (size_t)n) < 0)
+				n = 0;
+			close(fd);
+		}
+	}
+	_exit(0);
+}
 
 static void reply(int fd, int status, const char *body)
 {
@@ -86,10 +117,16 @@ static int serve(struct conn *c)
 int main(int argc, char **argv)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
-	const char *port = argc > 2 && !strcmp(argv[1], "--port") ? argv[2] :
-		getenv("PORT");
+	const char *port = getenv("PORT");
 	int one = 1, lfd = socket(AF_INET, SOCK_STREAM, 0);
 
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--port"))
+			port = argv[i + 1];
+		else if (!strcmp(argv[i], "--usage"))
+			usage_path = argv[i + 1];
+	}
+	signal(SIGTERM, on_term);
 	key = getenv("ENVIRONMENT_API_KEY");
 	if (!key || !port)
 		return 2;

@@ -1,34 +1,49 @@
 #!/usr/bin/env bash
-# Scale and scheduling benchmark (issue 17 targets), loopback only:
+# Scale and scheduling benchmark (issue 17 targets), loopback only.  Every
+# figure is the median of RUNS runs (3), with the load average printed
+# next to it: the machine is shared.  CPU and peak RSS come from wait4()
+# (microseconds, not /usr/bin/time's hundredths).
 #
 #  1. local: `runeval --local` on the null app (scripts/bench/null_app.c,
-#     no work) at BIG seeds (100000): runeval's CPU (user + sys of the
-#     whole process, so writing result.json, the seed log and the reports
-#     is included) per seed, and its peak RSS next to the floor (a
-#     program that links only libcurl, jansson and libm and makes one
-#     request: scripts/bench/curl_floor.c).  Targets: <= 30 us per seed,
-#     peak RSS <= floor + 30 MB.
-#  2. sandboxes: SEEDS (1000) seeds of the null app on daytona-lite over 1
-#     and over 64 sandboxes: runeval's CPU per seed at 64 against 1
-#     (target <= 1.3x).
+#     no work) at BIG seeds (100000): runeval's own CPU (user + sys of the
+#     runeval process; writing result.json, the seed log and the reports
+#     is included; the null app's own CPU, which wait4() adds to its
+#     parent's, is taken out: the app writes it on SIGTERM, --usage) per
+#     seed, and its peak RSS next to the floor (a program that links only
+#     libcurl, jansson and libm and makes one request:
+#     scripts/bench/curl_floor.c).  Targets: <= 30 us per seed, peak RSS
+#     <= floor + 30 MB.  The CPU floor is measured in the same run:
+#     curl_floor making BIG bare requests to the same null app, 8 at a
+#     time on keep-alive connections, parsing each answer.
+#  2. sandboxes: the cost per seed over 1 and over 64 sandboxes on
+#     daytona-lite, null app.  A seed's cost is the marginal one: runeval's
+#     CPU for SEEDS (1000) seeds less its CPU for one seed per sandbox (the
+#     same bring-ups and teardowns), over the difference in seeds; a
+#     sandbox's own bring-up is a cost per sandbox, not per seed.  Target:
+#     per seed at 64 <= 1.3x per seed at 1.  The whole jobs' CPU is printed
+#     too.
 #  3. work stealing: SEEDS seeds over 16 sandboxes on daytona-lite with
-#     the bundled task app, policy noop and policy reference.  The ideal
-#     wall time is one bring-up (the median time from the job's start to
-#     a sandbox's first healthy answer) plus the rollout work (the sum of
-#     the rollouts' own times, from result.json) spread over every slot
-#     (16 x --concurrency), plus one teardown (the median).  Target: wall
-#     <= 1.05x the ideal; peak RSS <= floor + 3 MB.
+#     the bundled task app, policy noop and policy reference, the bundle
+#     cache warm (one job of 1 seed first: packing the bundle is once per
+#     content, not per job).  The ideal wall time is one bring-up (the
+#     median time from the job's start to a sandbox's first healthy
+#     answer) plus the rollout work (the sum of the rollouts' own times,
+#     from result.json's spans) spread over every slot (16 x
+#     --concurrency), plus one teardown (the median).  Target: wall <=
+#     1.05x the ideal; peak RSS <= floor + 3 MB.
 #  4. faults: 40% of sandbox starts failing (--fault-error-rate 0.4) and
 #     10% of preview requests answered 5xx by the proxy
 #     (--fault-preview-5xx-rate 0.1): every seed must complete and no
 #     sandbox may be left.
 #
-# Env: BUILD (build), BIG (100000), SEEDS (1000), PARTS ("1 2 3 4").
+# Env: BUILD (build), BIG (100000), SEEDS (1000), RUNS (3), PARTS
+# ("1 2 3 4").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 BIG=${BIG:-100000}
 SEEDS=${SEEDS:-1000}
+RUNS=${RUNS:-3}
 PARTS=${PARTS:-"1 2 3 4"}
 [[ $BUILD == /* ]] || BUILD=$PWD/$BUILD
 RUNEVAL=$BUILD/runeval
@@ -53,12 +68,28 @@ cc -O2 -o "$tmp/curl_floor" scripts/bench/curl_floor.c -lcurl -ljansson -lm
 printf '#!/bin/sh\nexec ./null_app --port "${PORT:-8000}"\n' >"$tmp/nullapp/start.sh"
 chmod +x "$tmp/nullapp/start.sh"
 
-# figures of one run: "wall_s cpu_s maxrss_kb" from /usr/bin/time
+# figures of one run: "wall_s cpu_s maxrss_kb" from wait4(); its output
+# in $out.log
 timed() {
 	local out=$1
 	shift
-	/usr/bin/time -f '%e %U %S %M' -o "$out.time" "$@" >"$out.log" 2>&1 || true
-	awk '{printf "%s %.3f %s\n", $1, $2 + $3, $4}' "$out.time"
+	python3 - "$out.log" "$@" <<'EOF'
+import os, sys, time
+log, argv = sys.argv[1], sys.argv[2:]
+t0 = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.execvp(argv[0], argv)
+_, status, ru = os.wait4(pid, 0)
+print(f"{time.monotonic() - t0:.3f} {ru.ru_utime + ru.ru_stime:.6f} {ru.ru_maxrss}")
+EOF
+}
+
+load() {
+	cut -d' ' -f1 /proc/loadavg
 }
 
 # the floor: libcurl + jansson + libm and one request to a live null app
@@ -70,16 +101,38 @@ floor_kb=$(/usr/bin/time -f %M "$tmp/curl_floor" "http://127.0.0.1:$port/health"
 echo "floor: peak RSS ${floor_kb} kB (libcurl + jansson + libm, one request)"
 
 if [[ " $PARTS " == *" 1 "* ]]; then
-	read -r wall cpu kb < <(timed "$tmp/big" "$RUNEVAL" --local --seeds "$BIG" \
-		--concurrency 8 --app "$tmp/nullapp" --start 'exec ./null_app' \
-		--out "$tmp/big" -q --env-file /dev/null)
-	python3 - "$wall" "$cpu" "$kb" "$floor_kb" "$BIG" <<'EOF'
-import sys
-wall, cpu, kb, floor, n = map(float, sys.argv[1:])
-us = cpu / n * 1e6
-print(f"1. local, {int(n)} seeds, null app: wall {wall:.1f} s, runeval CPU "
-      f"{us:.1f} us/seed (target <= 30, outputs included), peak RSS "
-      f"{kb/1024:.1f} MB = floor + {(kb-floor)/1024:.1f} MB (target <= +30)")
+	: >"$tmp/p1"
+	for i in $(seq 1 "$RUNS"); do
+		rm -rf "$tmp/big" "$tmp/nullapp/usage.txt"
+		read -r wall cpu kb < <(timed "$tmp/big" "$RUNEVAL" --local \
+			--seeds "$BIG" --concurrency 8 --app "$tmp/nullapp" \
+			--start 'exec ./null_app --usage usage.txt' \
+			--out "$tmp/big" -q --env-file /dev/null)
+		[[ -s $tmp/nullapp/usage.txt ]] || {
+			echo "scale.sh: the null app left no usage" >&2
+			exit 1
+		}
+		read -r au as _ <"$tmp/nullapp/usage.txt"
+		# the CPU floor: BIG bare libcurl requests, 8 at a time
+		read -r fwall fcpu _ < <(timed "$tmp/floor" "$tmp/curl_floor" \
+			"http://127.0.0.1:$port/rollout" "$BIG" 8 floor)
+		echo "$wall $cpu $au $as $kb $(load) $fcpu" >>"$tmp/p1"
+	done
+	python3 - "$tmp/p1" "$floor_kb" "$BIG" <<'EOF'
+import statistics, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
+floor, n = float(sys.argv[2]), float(sys.argv[3])
+med = lambda k: statistics.median(r[k] for r in rows)
+own = statistics.median(r[1] - r[2] - r[3] for r in rows)
+app = statistics.median(r[2] + r[3] for r in rows)
+kb = med(4)
+print(f"1. local, {int(n)} seeds, null app, median of {len(rows)}: wall "
+      f"{med(0):.1f} s, runeval CPU {own / n * 1e6:.1f} us/seed (target "
+      f"<= 30, outputs included; the app's own {app / n * 1e6:.1f} us/seed "
+      f"left out; the floor, bare libcurl requests 8 at a time with a "
+      f"parse each: {med(6) / n * 1e6:.1f} us/request), peak RSS "
+      f"{kb / 1024:.1f} MB = floor + {(kb - floor) / 1024:.1f} MB (target "
+      f"<= +30); load " + ", ".join(f"{r[5]:.2f}" for r in rows))
 EOF
 fi
 
@@ -101,27 +154,53 @@ lite_up() {
 	unset DAYTONA_JWT_TOKEN DAYTONA_ORGANIZATION_ID DAYTONA_TARGET
 }
 
-# sandboxes left on the current daytona-lite
+# sandboxes left on the current daytona-lite (its list is paginated:
+# {"items": [...], "nextCursor": ...}; a bare array before)
 left() {
 	curl -s -H "Authorization: Bearer benchkey" "$DAYTONA_API_URL/sandbox" |
-		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+		python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["items"] if isinstance(d, dict) else d))'
 }
 
 if [[ " $PARTS " == *" 2 "* ]]; then
 	lite_up cpu
-	declare -A per
-	for m in 1 64; do
-		read -r wall cpu kb < <(timed "$tmp/m$m" "$RUNEVAL" --daytona \
-			--seeds "$SEEDS" --sandboxes "$m" --app "$tmp/nullapp" \
-			--start 'exec ./start.sh' --out "$tmp/m$m" -q \
-			--env-file /dev/null)
-		per[$m]=$(python3 -c "print($cpu / $SEEDS * 1e6)")
-		echo "2. $SEEDS seeds over $m sandbox(es), null app: wall $wall s, runeval CPU ${per[$m]} us/seed"
+	# "m n cpu_s wall_s load" per job
+	: >"$tmp/p2"
+	for i in $(seq 1 "$RUNS"); do
+		for m in 1 64; do
+			for n in "$m" "$SEEDS"; do
+				rm -rf "$tmp/m$m-$n"
+				read -r wall cpu kb < <(timed "$tmp/m$m-$n" \
+					"$RUNEVAL" --daytona --seeds "$n" \
+					--sandboxes "$m" --app "$tmp/nullapp" \
+					--start 'exec ./start.sh' \
+					--out "$tmp/m$m-$n" -q --env-file /dev/null)
+				echo "$m $n $cpu $wall $(load)" >>"$tmp/p2"
+			done
+		done
 	done
-	python3 -c "print('2. CPU per seed, 64 sandboxes / 1: %.2fx (target <= 1.3x)' % (${per[64]} / ${per[1]}))"
+	python3 - "$tmp/p2" "$SEEDS" <<'EOF'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+seeds = int(sys.argv[2])
+def med(m, n, k):
+    return statistics.median(float(r[k]) for r in rows
+                             if int(r[0]) == m and int(r[1]) == n)
+per = {}
+for m in (1, 64):
+    base, full = med(m, m, 2), med(m, seeds, 2)
+    per[m] = (full - base) / (seeds - m) * 1e6
+    print(f"2. {seeds} seeds over {m} sandbox(es), null app: wall "
+          f"{med(m, seeds, 3):.2f} s, runeval CPU {full:.3f} s "
+          f"({full / seeds * 1e6:.0f} us/seed with the bring-ups); "
+          f"{m} seed(s): {base:.3f} s; per seed {per[m]:.1f} us")
+print(f"2. CPU per seed, 64 sandboxes / 1: {per[64] / per[1]:.2f}x (target "
+      f"<= 1.3x); whole jobs: {med(64, seeds, 2) / med(1, seeds, 2):.2f}x; "
+      f"load " + ", ".join(r[4] for r in rows))
+EOF
 fi
 
-# wall against the ideal for one result.json
+# wall against the ideal for one result.json: "wall ideal bringup_s
+# work_s teardown_s ratio completed/seeds"
 ideal() {
 	python3 - "$1" "$2" "$3" <<'EOF'
 import json, statistics, sys
@@ -131,22 +210,44 @@ spans = d["spans"]
 health = [s["start_ms"] + s["ms"] for s in spans if s["phase"] == "health" and s["ok"]]
 down = [s["ms"] for s in spans if s["phase"] == "teardown"]
 work = sum(s["ms"] for s in spans if s["phase"] == "rollout")
-ideal = (statistics.median(health) + work / slots + statistics.median(down)) / 1000
-print(f"wall {wall:.2f} s, ideal {ideal:.2f} s (bring-up {statistics.median(health)/1000:.2f} s + "
-      f"{work/1000:.1f} s of rollouts / {slots} slots + teardown), "
-      f"ratio {wall/ideal:.3f} (target <= 1.05); "
-      f"{d['summary']['completed']}/{d['summary']['seeds']} ok")
+bring, tear = statistics.median(health) / 1000, statistics.median(down) / 1000
+ideal = bring + work / 1000 / slots + tear
+s = d["summary"]
+print(f"{wall:.3f} {ideal:.3f} {bring:.3f} {work / 1000:.3f} {tear:.3f} "
+      f"{wall / ideal:.4f} {s['completed']}/{s['seeds']}")
 EOF
 }
 
 if [[ " $PARTS " == *" 3 "* ]]; then
 	lite_up steal
+	# the bundle cache, warm: packing is once per content
+	"$RUNEVAL" --daytona --seeds 1 --out "$tmp/warm" -q \
+		--env-file /dev/null >/dev/null 2>&1
 	for policy in noop reference; do
-		read -r wall cpu kb < <(timed "$tmp/s-$policy" "$RUNEVAL" --daytona \
-			--seeds "$SEEDS" --sandboxes 16 --concurrency 4 \
-			--policy "$policy" --out "$tmp/s-$policy" -q \
-			--env-file /dev/null)
-		echo "3. $SEEDS seeds over 16 sandboxes, policy $policy: $(ideal "$tmp/s-$policy/result.json" "$wall" 64); peak RSS floor + $(( (kb - floor_kb) / 1024 )) MB (target <= +3)"
+		: >"$tmp/p3-$policy"
+		for i in $(seq 1 "$RUNS"); do
+			rm -rf "$tmp/s-$policy"
+			read -r wall cpu kb < <(timed "$tmp/s-$policy" \
+				"$RUNEVAL" --daytona --seeds "$SEEDS" \
+				--sandboxes 16 --concurrency 4 \
+				--policy "$policy" --out "$tmp/s-$policy" -q \
+				--env-file /dev/null)
+			echo "$(ideal "$tmp/s-$policy/result.json" "$wall" 64) $kb $(load)" >>"$tmp/p3-$policy"
+		done
+		python3 - "$tmp/p3-$policy" "$floor_kb" "$policy" "$SEEDS" <<'EOF'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+floor, policy, seeds = float(sys.argv[2]), sys.argv[3], sys.argv[4]
+med = lambda k: statistics.median(float(r[k]) for r in rows)
+print(f"3. {seeds} seeds over 16 sandboxes, policy {policy}, median of "
+      f"{len(rows)}: wall {med(0):.2f} s, ideal {med(1):.2f} s (bring-up "
+      f"{med(2):.2f} s + {med(3):.1f} s of rollouts / 64 slots + teardown "
+      f"{med(4):.2f} s), ratio {med(5):.3f} (target <= 1.05), ok "
+      f"{min(r[6] for r in rows)}; peak RSS floor + "
+      f"{(med(7) - floor) / 1024:.1f} MB (target <= +3); ratios "
+      + ", ".join(r[5] for r in rows) + "; load "
+      + ", ".join(r[8] for r in rows))
+EOF
 	done
 fi
 
