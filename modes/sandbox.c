@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -389,6 +390,76 @@ static char *sandbox_kept_note(const struct mode_app *app)
 	return rv_buf_detach(&b, NULL);
 }
 
+/* A /proc/net/tcp{,6} address (hex) of a loopback: 127.x.x.x (stored
+   little-endian, so "...7F"), ::1 or ::ffff:127.x.x.x. */
+static bool sandbox_addr_loopback(const char *a)
+{
+	size_t n = strlen(a);
+
+	if (n == 8)
+		return !strcasecmp(a + 6, "7F");
+	return n == 32 && (!strcasecmp(a, "00000000000000000000000001000000") ||
+			   (!strncasecmp(a, "0000000000000000FFFF0000", 24) &&
+			    !strcasecmp(a + 30, "7F")));
+}
+
+/*
+ * Does something in the sandbox listen on port only on a loopback
+ * address (the app bound 127.0.0.1 or ::1, which a provider's preview
+ * or published port does not reach)?  tables: /proc/net/tcp{,6}.
+ */
+static bool sandbox_loopback_only(const char *tables, int port)
+{
+	bool loopback = false, other = false;
+
+	for (const char *line = tables; line && *line;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		char addr[40];
+		unsigned lport, st;
+
+		if (sscanf(line, " %*d: %39[0-9A-Fa-f]:%x %*s %x", addr,
+			   &lport, &st) != 3 || st != 0x0A ||
+		    lport != (unsigned)port)
+			continue;	/* not a LISTEN on port */
+		if (sandbox_addr_loopback(addr))
+			loopback = true;
+		else
+			other = true;
+	}
+	return loopback && !other;
+}
+
+/*
+ * The health wait timed out: if the app listens only on loopback inside
+ * the sandbox, say so (it must listen on 0.0.0.0).
+ */
+static enum rv_code sandbox_health(struct mode_app *app, struct rv_err *err)
+{
+	struct provider_exec_result res = PROVIDER_EXEC_RESULT_INIT;
+	struct provider_cmd cmd = {
+		.shell = "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null; exit 0",
+		.timeout_ms = 10000,
+	};
+	enum rv_code rc = mode_step_health(app, err);
+
+	if (rc != RV_ERR_TIMEOUT || !app->sb ||
+	    !(app->provider->caps & PROVIDER_CAP_EXEC))
+		return rc;
+	if (err && provider_exec(app->sb, &cmd, &res, NULL) == RV_OK &&
+	    res.output.data && sandbox_loopback_only(res.output.data,
+						     app->port)) {
+		char *was = rv_xstrdup(err->msg);
+
+		rv_errf(err, rc, "%s; the app listens on port %d only on "
+			"loopback (127.0.0.1 or ::1) inside the sandbox, which "
+			"the preview cannot reach: make it listen on 0.0.0.0",
+			was, app->port);
+		free(was);
+	}
+	provider_exec_result_release(&res);
+	return rc;
+}
+
 /* The job's snapshot, from the sandbox as install left it. */
 static enum rv_code sandbox_snapshot(struct mode_app *app, struct rv_err *err)
 {
@@ -443,7 +514,7 @@ static const struct mode_step sandbox_steps[] = {
 	{ RV_PHASE_SNAPSHOT, sandbox_snapshot, MODE_STEP_SNAPSHOT },
 	{ RV_PHASE_START, sandbox_start, 0 },
 	{ RV_PHASE_PREVIEW, mode_step_preview, 0 },
-	{ RV_PHASE_HEALTH, mode_step_health, 0 },
+	{ RV_PHASE_HEALTH, sandbox_health, 0 },
 	{ RV_PHASE_NONE, NULL, 0 },
 };
 
@@ -452,7 +523,7 @@ static const struct mode_step sandbox_restored_steps[] = {
 	{ RV_PHASE_RESTORE, sandbox_provision, MODE_STEP_CREATES },
 	{ RV_PHASE_START, sandbox_start, 0 },
 	{ RV_PHASE_PREVIEW, mode_step_preview, 0 },
-	{ RV_PHASE_HEALTH, mode_step_health, 0 },
+	{ RV_PHASE_HEALTH, sandbox_health, 0 },
 	{ RV_PHASE_NONE, NULL, 0 },
 };
 

@@ -129,6 +129,9 @@ void job_shard_init(struct job_shard *sh, struct job *job,
 	sh->pcfg.create_timeout_ms = (long)(job->opt->provision_timeout_s *
 					    1000.0);
 	sh->pcfg.app_port = job->port;
+	/* the app is the sandbox's first process: a provider that can
+	   start the two as one does (provider.h) */
+	sh->pcfg.defer_start = true;
 	sh->pcfg.cpus = job->opt->cpus;
 	sh->pcfg.memory_bytes = job->opt->memory_bytes;
 	/* provider-side backstops: idle stop, then delete on stop */

@@ -109,6 +109,15 @@ struct provider_config {
 	double cpus;			/* CPU limit; 0 = none
 					   (PROVIDER_CAP_RESOURCES) */
 	long long memory_bytes;		/* memory limit; 0 = none */
+	bool defer_start;		/* a provider MAY create the sandbox
+					   without starting it, put uploads in
+					   before it starts, and start it with
+					   the first operation that needs it
+					   running: with start_process, as its
+					   main process (the sandbox then ends
+					   when that process does); a failure
+					   to start shows there, not in create
+					   (docker) */
 	long create_timeout_ms;		/* wait for "started"; 0 = default */
 	long auto_stop_min;		/* provider-side idle stop; 0 = default */
 	long auto_delete_min;		/* provider-side delete; <0 = never */

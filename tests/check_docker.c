@@ -12,6 +12,9 @@
 #include "sandbox_world.h"
 
 #include "docker_api.h"
+#include "docker_tar.h"
+#include "provider.h"
+#include "tarball.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
@@ -23,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -480,6 +485,210 @@ START_TEST(test_docker_socket_path)
 }
 END_TEST
 
+/* sh -c line in dir; its exit status. */
+static int sh_in(const char *dir, const char *line)
+{
+	char *cmd = rv_xasprintf("cd '%s' && { %s; } >/dev/null 2>&1", dir,
+				 line);
+	int rc = system(cmd);
+
+	free(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/*
+ * Make dir/in.tar with line, rename its members below each directory of
+ * under (a file of our own after each), and unpack the result into
+ * dir/ex with GNU tar.
+ */
+static void tar_roundtrip(const char *dir, const char *line,
+			  const char *const *under)
+{
+	char *in = rv_xasprintf("%s/in.tar", dir), *text;
+	struct rv_buf out = RV_BUF_INIT;
+	struct rv_err err = RV_ERR_INIT;
+	size_t len;
+	FILE *o;
+
+	ck_assert_msg(sh_in(dir, line) == 0, "%s", line);
+	text = tu_read_file(in, &len);
+	for (const char *const *u = under; *u; u++) {
+		ck_assert_msg(docker_tar_prefix(text, len, *u, &out, &err) ==
+			      RV_OK, "%s: %s", line, err.msg);
+		docker_tar_file(&out, "/.boot", "echo", 4, 0700);
+	}
+	docker_tar_end(&out);
+	o = fopen(in, "w");
+	fwrite(out.data, 1, out.len, o);
+	fclose(o);
+	ck_assert_msg(sh_in(dir, "rm -rf ex && mkdir ex && tar -C ex -xf "
+			    "in.tar") == 0, "%s", line);
+	free(text);
+	free(in);
+	rv_buf_release(&out);
+}
+
+/* dir/rel is a file that holds "hi\n". */
+static void assert_hi(const char *dir, const char *rel)
+{
+	char *p = rv_xasprintf("%s/%s", dir, rel);
+	char *text = tu_read_file(p, NULL);
+
+	ck_assert_msg(text && !strcmp(text, "hi\n"), "%s", p);
+	free(text);
+	free(p);
+}
+
+/*
+ * Members renamed below a directory, as GNU tar unpacks them: long names
+ * (GNU and pax headers, ustar's prefix field), hard links' targets too,
+ * symbolic links' not; several archives in one, and a file of our own;
+ * garbage refused.
+ */
+START_TEST(test_docker_tar_prefix)
+{
+	static const char *const formats[] = { "gnu", "pax", NULL };
+	static const char *const two[] = { "/app/x", "/app/y", NULL };
+	static const char *const one[] = { "/app/u", NULL };
+	char *dir = tu_tmpdir(), *deep, *line, *p;
+	struct rv_buf out = RV_BUF_INIT;
+	struct rv_err err = RV_ERR_INIT;
+	char junk[1024];
+	struct stat st;
+
+	deep = rv_xstrdup("d1-0123456789012345678901234567890123456789/"
+			  "d2-0123456789012345678901234567890123456789/"
+			  "d3-0123456789");
+	line = rv_xasprintf("mkdir -p src/%s && echo hi > src/%s/f.txt && ln "
+			    "src/%s/f.txt src/hard && ln -s %s/f.txt src/sym",
+			    deep, deep, deep, deep);
+	ck_assert_int_eq(sh_in(dir, line), 0);
+	free(line);
+	for (const char *const *f = formats; *f; f++) {
+		line = rv_xasprintf("tar --format=%s -C src -cf in.tar .", *f);
+		tar_roundtrip(dir, line, two);
+		free(line);
+		for (const char *const *app = two; *app; app++) {
+			p = rv_xasprintf("ex%s/%s/f.txt", *app, deep);
+			assert_hi(dir, p);
+			free(p);
+			p = rv_xasprintf("%s/ex%s/hard", dir, *app);
+			ck_assert_int_eq(stat(p, &st), 0);
+			ck_assert_int_eq(st.st_nlink, 2);
+			free(p);
+			line = rv_xasprintf("test \"$(readlink ex%s/sym)\" = "
+					    "'%s/f.txt'", *app, deep);
+			ck_assert_msg(sh_in(dir, line) == 0, "%s: %s", *f,
+				      line);
+			free(line);
+		}
+		p = rv_xasprintf("%s/ex/.boot", dir);
+		ck_assert_int_eq(stat(p, &st), 0);
+		ck_assert_int_eq(st.st_mode & 07777, 0700);
+		free(p);
+	}
+	/* ustar's own long names: a prefix field, then the name */
+	line = rv_xasprintf("python3 -c \"import tarfile; t = tarfile.open("
+			    "'in.tar', 'w', format=tarfile.USTAR_FORMAT); "
+			    "t.add('src/%s/f.txt', arcname='%s/f.txt'); "
+			    "t.close()\"", deep, deep);
+	tar_roundtrip(dir, line, one);
+	free(line);
+	p = rv_xasprintf("ex/app/u/%s/f.txt", deep);
+	assert_hi(dir, p);
+	free(p);
+	/* not a tar: refused, naming where */
+	memset(junk, 'x', sizeof(junk));
+	ck_assert_int_eq(docker_tar_prefix(junk, sizeof(junk), "/a", &out,
+					   &err), RV_ERR_PROVIDER);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a tar"));
+	rv_buf_release(&out);
+	free(deep);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/*
+ * A deferred container (provider_config.defer_start): an upload from a
+ * file that is gone (and its fd number taken by another) by the time
+ * the container starts still goes in, with the start; the process is
+ * the container's main one, its output followed, its status the
+ * container's.
+ */
+START_TEST(test_docker_deferred_start)
+{
+	struct provider_config cfg = { .job_id = "dk-deferred-test",
+				       .defer_start = true };
+	const struct provider_ops *ops = provider_find("docker");
+	struct provider_cmd cmd = { .shell = "cat x.txt; exit 7",
+				    .cwd = "/tmp/dk app" };
+	struct provider_sandbox *sb = NULL;
+	struct provider_proc *p = NULL;
+	struct provider_proc_status st = { .running = true };
+	struct rv_err err = RV_ERR_INIT;
+	struct tarball_info info;
+	char *dir = tu_tmpdir(), *path, *log, *text = NULL;
+	int fd = memfd_create("dk-test", MFD_CLOEXEC), other;
+
+	cfg.api_url = eng.host;
+	log = rv_xasprintf("%s/app.log", dir);
+	cmd.log_path = log;
+	ck_assert_int_eq(tarball_pack_file("x.txt", "from-memfd\n", 11, 0644,
+					   fd, &info, &err), RV_OK);
+	ck_assert_msg(provider_create(ops, &cfg, &sb, &err) == RV_OK, "%s",
+		      err.msg);
+	path = rv_xasprintf("/proc/self/fd/%d", fd);
+	ck_assert_msg(provider_upload(sb, path, info.sha256, cmd.cwd, &err) ==
+		      RV_OK, "%s", err.msg);
+	/* the file's number now names another, empty one */
+	other = memfd_create("dk-test-other", MFD_CLOEXEC);
+	ck_assert_int_eq(dup2(other, fd), fd);
+	close(other);
+	ck_assert_msg(provider_start_process(sb, &cmd, &p, &err) == RV_OK,
+		      "%s", err.msg);
+	for (int i = 0; i < 500 && st.running; i++) {
+		ck_assert_int_eq(provider_process_status(sb, p, &st, &err),
+				 RV_OK);
+		usleep(20000);
+	}
+	ck_assert(!st.running);
+	ck_assert_int_eq(st.exit_code, 7);
+	text = tu_read_file(log, NULL);
+	ck_assert_msg(text && strstr(text, "from-memfd"), "log: %s", text);
+	ck_assert_int_eq(provider_destroy(sb, &err), RV_OK);
+	provider_sandbox_free(sb);
+	ck_assert_int_eq(docker_engine_job_containers(&eng, cfg.job_id), 0);
+	close(fd);
+	free(text);
+	free(path);
+	free(log);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* An app that listens on 127.0.0.1 only: the health error says so. */
+START_TEST(test_docker_app_on_loopback)
+{
+	const char *args[] = { "--docker", "--seeds", "1", "--app", NULL,
+			       "--start", "exec python3 app.py --host 127.0.0.1",
+			       "--health-timeout", "3", NULL };
+	struct world w;
+	struct rr *r = rr_new();
+
+	world_start(&w);
+	args[4] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
+	sbx_assert_ran_clean(&w.sbx, r, 3);
+	ck_assert_msg(strstr(r->stderr_text, "listens on port 8000 only on "
+			     "loopback") && strstr(r->stderr_text, "0.0.0.0"),
+		      "%s", r->stderr_text);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
 static Suite *docker_suite(void)
 {
 	Suite *s = suite_create("docker");
@@ -493,14 +702,17 @@ static Suite *docker_suite(void)
 	tcase_set_timeout(tl, 300);
 	tcase_add_test(tu, test_docker_demux_any_split);
 	tcase_add_test(tu, test_docker_socket_path);
+	tcase_add_test(tu, test_docker_tar_prefix);
 	tcase_add_test(tc, test_docker_bundled_five_seeds);
 	tcase_add_test(tc, test_docker_python_app_four_sandboxes);
 	tcase_add_test(tc, test_docker_snapshot_after_install);
 	tcase_add_test(tc, test_docker_limits_keep_then_reap_job);
 	tcase_add_test(tc, test_docker_lifecycle_command);
+	tcase_add_test(tc, test_docker_deferred_start);
 	tcase_add_test(te, test_docker_missing_image);
 	tcase_add_test(te, test_docker_unreachable_engine);
 	tcase_add_test(te, test_docker_app_exits_at_start);
+	tcase_add_test(te, test_docker_app_on_loopback);
 	tcase_add_test(te, test_docker_option_errors);
 	tcase_add_test(tl, test_docker_sigint_during_provision);
 	tcase_add_test(tl, test_docker_sigint_during_upload);

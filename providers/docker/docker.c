@@ -1,7 +1,9 @@
 /* The `docker` provider: sandboxes' lives and the ops table (docker.h). */
 #include "docker.h"
 
+#include "docker_attach.h"
 #include "docker_sandbox.h"
+#include "docker_tar.h"
 #include "rv_alloc.h"
 #include "rv_json.h"
 #include "rv_random.h"
@@ -77,6 +79,23 @@ static enum rv_code dk_check(const struct provider_config *cfg,
 	return rc;
 }
 
+/*
+ * The container's PID 1: the boot script if it is there; else, when its
+ * stdin is a pipe (an attach), the tar that comes on it unpacked at '/'
+ * (which may bring the boot script), or, without a tar program, a line
+ * that says so and a wait of up to 60 s for the boot script to be put
+ * in; else it waits, and ends on TERM.
+ */
+#define DK_ENTRYPOINT \
+	"B=" DK_BOOT_FILE "; if [ ! -f $B ] && [ -p /dev/stdin ]; then " \
+	"if command -v tar >/dev/null 2>&1; then tar -x -f - -C / || " \
+	"exit 1; else echo '" DK_NO_TAR_LINE "'; n=0; while [ ! -f $B ] " \
+	"&& [ $n -lt 1200 ]; do sleep 0.05; n=$((n+1)); done; fi; fi; " \
+	"[ -f $B ] && exec /bin/sh $B; " \
+	"trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"
+#define DK_STR(x) DK_STR_(x)
+#define DK_STR_(x) #x
+
 /* The body of POST /containers/create. */
 static char *dk_create_body(const struct provider_config *cfg,
 			    const char *image)
@@ -95,10 +114,15 @@ static char *dk_create_body(const struct provider_config *cfg,
 	for (const char *const *e = cfg->env; e && *e; e++)
 		json_array_append_new(env, json_string(*e));
 	json_object_set_new(b, "Image", json_string(image));
-	/* PID 1 only waits; the app is started with exec */
+	/* PID 1 only waits, and the app is started with exec; unless the
+	   boot script is there at the start (put in before it), or comes
+	   in the tar on its stdin (cfg->defer_start: docker_attach.h) */
 	json_object_set_new(b, "Entrypoint", json_pack("[s, s, s]", "/bin/sh",
-		"-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & "
-		"wait $!; done"));
+		"-c", DK_ENTRYPOINT));
+	if (cfg->defer_start) {
+		json_object_set_new(b, "OpenStdin", json_true());
+		json_object_set_new(b, "StdinOnce", json_true());
+	}
 	json_object_set_new(b, "Cmd", json_array());
 	json_object_set_new(b, "Labels", labels);
 	json_object_set_new(b, "Env", env);
@@ -223,11 +247,12 @@ static enum rv_code dk_post_create(struct docker_client *c,
 	return rc;
 }
 
-/* POST /containers/{id}/start, then confirm it runs; *host_port: where
-   port was published (0: not). */
+/* POST /containers/{id}/start, then confirm it runs (boot: or ran);
+   *host_port: where port was published (0: not). */
 static enum rv_code dk_start_container(struct docker_client *c,
 				       const char *id, const char *name,
-				       int port, const struct remote_call *call,
+				       int port, bool boot,
+				       const struct remote_call *call,
 				       int *host_port, struct rv_err *err)
 {
 	struct remote_req r = { .method = "POST",
@@ -242,7 +267,8 @@ static enum rv_code dk_start_container(struct docker_client *c,
 	if (rc == RV_OK)
 		rc = docker_inspect(c, id, port, call, &ct, err);
 	*host_port = ct.host_port;
-	if (rc == RV_OK && !ct.running)
+	if (rc == RV_OK && !ct.running && !(boot && ct.state &&
+					    !strcmp(ct.state, "exited")))
 		rc = rv_errf(err, RV_ERR_PROVIDER, "container '%s' is not "
 			     "running after its start (state '%s', exit %d)%s%s",
 			     name, ct.state ? ct.state : "?", ct.exit_code,
@@ -279,7 +305,88 @@ static struct docker_sandbox *dk_sandbox_new(struct docker_client *c,
 	provider_sandbox_init(&ds->base, &provider_docker, cfg,
 			      strlen(id) == 64 ? short_id : id, name);
 	ds->client = c;
+	ds->started = true;
+	rv_buf_init(&ds->pending);
+	rv_buf_init(&ds->app_own);
+	rv_buf_init(&ds->tar_end);
+	rv_buf_init(&ds->lazy_bytes);
 	return ds;
+}
+
+/* The stream's parts, the app prepared first (in its writer thread). */
+static enum rv_code dk_stdin_parts(void *arg)
+{
+	struct docker_sandbox *ds = arg;
+	enum rv_code rc;
+
+	rv_err_clear(&ds->prep_err);
+	rc = dk_prepare(ds, &ds->prep_err);
+	ds->prep_err.code = rc;
+	ds->stdin_parts[0] = ds->pending_app;
+	ds->stdin_parts[1] = &ds->pending;
+	ds->stdin_parts[2] = &ds->tar_end;
+	return rc;
+}
+
+enum rv_code dk_started(struct docker_sandbox *ds, bool boot,
+			const struct remote_call *call, struct rv_err *err)
+{
+	struct docker_stdin *in = NULL;
+	enum rv_code rc = RV_OK, prc;
+
+	if (ds->started)
+		return RV_OK;
+	ds->started = true;	/* once asked to start, never again */
+	/* an exec comes next: the files must be in before it */
+	if (!boot)
+		rc = dk_flush(ds, false, call, err);
+	/* the rest goes on its stdin as it starts, for its PID 1's tar;
+	   without an attach, by PUT, and PID 1 finds the boot script */
+	if (rc == RV_OK && ds->stdin_tar &&
+	    docker_stdin_open(ds->client, ds->base.id, call, &in, NULL) !=
+	    RV_OK && boot)
+		rc = dk_flush(ds, true, call, err);
+	/* the app unpacked and renamed while the engine starts it, by
+	   the thread that then sends it */
+	if (rc == RV_OK && in) {
+		docker_tar_end(&ds->tar_end);
+		docker_stdin_send(in, ds->stdin_parts, 3, dk_stdin_parts, ds);
+	}
+	if (rc == RV_OK)
+		rc = dk_start_container(ds->client, ds->base.id,
+					ds->base.name ? ds->base.name :
+					ds->base.id, ds->app_port, boot, call,
+					&ds->host_port, err);
+	if (rc == RV_OK && in &&
+	    (prc = docker_stdin_prepared(in, call)) != RV_OK) {
+		rc = prc;
+		if (err)
+			*err = ds->prep_err;
+	}
+	/* the app waits for it, not this: see dk_stdin_done() */
+	ds->stdin = in;
+	if (rc != RV_OK || !boot)
+		dk_stdin_done(ds, rc != RV_OK, call);
+	ds->booted = boot && rc == RV_OK;
+	return rc;
+}
+
+void dk_stdin_done(struct docker_sandbox *ds, bool now,
+		   const struct remote_call *call)
+{
+	if (!ds->stdin || (!now && !docker_stdin_sent(ds->stdin)))
+		return;
+	docker_stdin_finish(ds->stdin, now, call, NULL);
+	ds->stdin = NULL;
+}
+
+enum rv_code dk_boot_without_tar(struct docker_sandbox *ds,
+				 const struct remote_call *call,
+				 struct rv_err *err)
+{
+	ds->no_tar = true;
+	dk_stdin_done(ds, true, call);
+	return dk_flush(ds, true, call, err);
 }
 
 static enum rv_code dk_create(const struct provider_config *cfg,
@@ -315,8 +422,18 @@ static enum rv_code dk_create(const struct provider_config *cfg,
 	rc = dk_post_create(c, cfg, image, name, &call, &id, err);
 	if (rc != RV_OK)
 		goto out;
-	rc = dk_start_container(c, id, name, cfg->app_port, &call, &host_port,
-				err);
+	if (cfg->defer_start) {
+		/* started by the first operation that needs it running */
+		ds = dk_sandbox_new(c, cfg, id, name);
+		ds->app_port = cfg->app_port;
+		ds->started = false;
+		ds->stdin_tar = true;
+		*out = &ds->base;
+		c = NULL;
+		goto out;
+	}
+	rc = dk_start_container(c, id, name, cfg->app_port, false, &call,
+				&host_port, err);
 	if (rc != RV_OK) {
 		dk_cleanup_failed(c, cfg, id, err);
 		goto out;
@@ -413,6 +530,7 @@ static enum rv_code dk_destroy(struct provider_sandbox *sb,
 
 	if (ds->is_image)
 		return dk_image_remove(ds->client, sb->id, &call, err);
+	dk_stdin_done(ds, true, &call);
 	rc = docker_remove(ds->client, sb->id, &call, err);
 	/* with the container gone, its commands' output ends */
 	for (struct provider_proc *p = ds->procs; p; p = p->next)
@@ -433,7 +551,18 @@ static void dk_free(struct provider_sandbox *sb)
 		docker_spawn_free(p->spawn);
 		free(p);
 	}
+	dk_stdin_done(ds, true, NULL);
 	docker_client_free(ds->client);
+	rv_buf_release(&ds->tar_end);
+	explicit_bzero(ds->app_own.data, ds->app_own.len);
+	rv_buf_release(&ds->app_own);
+	free(ds->lazy_tarball);
+	free(ds->lazy_sha);
+	free(ds->lazy_dir);
+	explicit_bzero(ds->lazy_bytes.data, ds->lazy_bytes.len);
+	rv_buf_release(&ds->lazy_bytes);
+	explicit_bzero(ds->pending.data, ds->pending.len);
+	rv_buf_release(&ds->pending);
 	provider_sandbox_release(sb);
 	free(ds);
 }

@@ -10,8 +10,15 @@
  *          $RUNEVAL_DOCKER_NETWORK (default: the engine's), cfg->app_port
  *          published on 127.0.0.1 (a random host port); then started and
  *          confirmed running.  A failed create removes what it made.
- * upload:  the bundle, its SHA-256 checked, as a plain tar through PUT
- *          /containers/{id}/archive into its directory (mkdir -p first).
+ *          With cfg->defer_start it is only created (stdin open for one
+ *          attach), and started by the first operation that needs it:
+ *          start_process starts it with the command as its main process
+ *          (no exec), the files uploaded before going in on its stdin,
+ *          unpacked by its PID 1's tar (docker_attach.h, docker_tar.h).
+ * upload:  the bundle, its SHA-256 checked, as a plain tar with every
+ *          member renamed below its directory (docker_tar.h), through
+ *          one PUT /containers/{id}/archive at '/'; before a deferred
+ *          start, kept for it.
  * exec, start_process: the exec API (docker_exec.h); the app's output is
  *          followed into cmd->log_path.
  * preview: http://127.0.0.1:<published port>, else the container's

@@ -175,6 +175,11 @@ const char *docker_client_version(const struct docker_client *c)
 	return c->version;
 }
 
+const char *docker_client_socket(const struct docker_client *c)
+{
+	return c->socket;
+}
+
 enum rv_code docker_request(struct docker_client *c, const char *path,
 			    struct remote_req *r,
 			    const struct remote_call *call,

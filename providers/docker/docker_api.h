@@ -51,6 +51,8 @@ void docker_client_free(struct docker_client *c);
 const char *docker_client_host(const struct docker_client *c);
 /* The negotiated API version ("1.41"), borrowed. */
 const char *docker_client_version(const struct docker_client *c);
+/* The socket's path, borrowed. */
+const char *docker_client_socket(const struct docker_client *c);
 
 /*
  * The resolved socket path of host (see docker_client_new), malloc'ed,

@@ -1,6 +1,8 @@
 /* The `docker` provider: what runs inside a container (docker_sandbox.h). */
 #include "docker_sandbox.h"
 
+#include "docker_tar.h"
+
 #include "rv_alloc.h"
 #include "rv_fs.h"
 #include "rv_json.h"
@@ -92,29 +94,67 @@ static enum rv_code dk_gunzip(const struct rv_buf *gz, struct rv_buf *out,
 }
 
 /*
- * The bundle as a plain tar, ready to send: the engine's own gunzip is
- * several times slower than zlib, and every sandbox of a job uploads the
- * same bundle, so the first one's is kept (by its path and SHA-256) for
- * the others.  *tar points into the cache (never freed or changed once set)
- * or into own.
+ * The archive as members renamed below dir, ready to send (docker_tar.h):
+ * the engine's own gunzip is several times slower than zlib, and every
+ * sandbox of a job uploads the same bundle, so the first one's is kept
+ * (by its path, SHA-256 and dir) for the others; a memfd (the app's env
+ * file: secrets) is never kept.  *tar points into the cache (never freed
+ * or changed once set) or into own.
  */
 static pthread_mutex_t dk_tar_lock = PTHREAD_MUTEX_INITIALIZER;
 static char dk_tar_sha[65];
 static char dk_tar_path[256];
+static char dk_tar_dir[100];
 static struct rv_buf dk_tar_cache;
 
-static enum rv_code dk_plain_tar(const char *tarball, const char *sha256,
-				 struct rv_buf *own, const struct rv_buf **tar,
-				 struct rv_err *err)
+/*
+ * tarball (.tar.gz or .tar), checked, unpacked and renamed into out;
+ * bytes: its content, read and checked already (else NULL: read here).
+ */
+static enum rv_code dk_members(const char *tarball, const char *sha256,
+			       const char *dir, const struct rv_buf *bytes,
+			       struct rv_buf *out, struct rv_err *err)
 {
-	struct rv_buf gz = RV_BUF_INIT;
+	struct rv_buf gz = RV_BUF_INIT, plain = RV_BUF_INIT;
+	const struct rv_buf *in = bytes ? bytes : &gz, *tar = in;
+	enum rv_code rc = RV_OK;
+
+	if (!bytes) {
+		rc = dk_read_file(tarball, &gz, err);
+		if (rc == RV_OK)
+			rc = dk_check_sha256(&gz, sha256, tarball, err);
+	}
+	if (rc == RV_OK && in->len >= 2 && (unsigned char)in->data[0] == 0x1f &&
+	    (unsigned char)in->data[1] == 0x8b) {
+		rc = dk_gunzip(in, &plain, tarball, err);
+		tar = &plain;
+	}
+	if (rc == RV_OK)
+		rc = docker_tar_prefix(tar->data, tar->len, dir, out, err);
+	if (rc != RV_OK)
+		rv_buf_reset(out);
+	explicit_bzero(gz.data, gz.len);
+	explicit_bzero(plain.data, plain.len);
+	rv_buf_release(&gz);
+	rv_buf_release(&plain);
+	return rc;
+}
+
+static enum rv_code dk_app_tar(const char *tarball, const char *sha256,
+			       const char *dir, const struct rv_buf *bytes,
+			       struct rv_buf *own, const struct rv_buf **tar,
+			       struct rv_err *err)
+{
 	enum rv_code rc;
 	bool cache;
 
 	pthread_mutex_lock(&dk_tar_lock);
 	cache = sha256 && *sha256 && strlen(tarball) < sizeof(dk_tar_path) &&
+		strncmp(tarball, "/proc/", 6) && strlen(dir) <
+		sizeof(dk_tar_dir) &&
 		(!*dk_tar_sha || (!strcmp(dk_tar_sha, sha256) &&
-				  !strcmp(dk_tar_path, tarball)));
+				  !strcmp(dk_tar_path, tarball) &&
+				  !strcmp(dk_tar_dir, dir)));
 	if (cache && *dk_tar_sha) {
 		pthread_mutex_unlock(&dk_tar_lock);
 		*tar = &dk_tar_cache;
@@ -122,75 +162,119 @@ static enum rv_code dk_plain_tar(const char *tarball, const char *sha256,
 	}
 	if (!cache)
 		pthread_mutex_unlock(&dk_tar_lock);
-	rc = dk_read_file(tarball, &gz, err);
-	if (rc == RV_OK)
-		rc = dk_check_sha256(&gz, sha256, tarball, err);
-	if (rc == RV_OK && gz.len >= 2 && (unsigned char)gz.data[0] == 0x1f &&
-	    (unsigned char)gz.data[1] == 0x8b)
-		rc = dk_gunzip(&gz, cache ? &dk_tar_cache : own, tarball, err);
-	else if (rc == RV_OK)
-		rv_buf_add(cache ? &dk_tar_cache : own, gz.data, gz.len);
-	rv_buf_release(&gz);
+	rc = dk_members(tarball, sha256, dir, bytes, cache ? &dk_tar_cache :
+			own, err);
 	if (cache) {
 		if (rc == RV_OK) {
 			snprintf(dk_tar_sha, sizeof(dk_tar_sha), "%s", sha256);
 			snprintf(dk_tar_path, sizeof(dk_tar_path), "%s",
 				 tarball);
+			snprintf(dk_tar_dir, sizeof(dk_tar_dir), "%s", dir);
 		}
-		else
-			rv_buf_reset(&dk_tar_cache);
 		pthread_mutex_unlock(&dk_tar_lock);
 	}
 	*tar = cache ? &dk_tar_cache : own;
 	return rc;
 }
 
-/* PUT /containers/{id}/archive?path=dir: the engine unpacks the tar. */
-static enum rv_code dk_put_archive(struct docker_sandbox *ds, const char *dir,
-				   const struct rv_buf *tar,
+/*
+ * PUT /containers/{id}/archive?path=/ of the members in parts and the
+ * archive's end: the engine unpacks them, making their directories.
+ */
+static enum rv_code dk_put_archive(struct docker_sandbox *ds,
+				   const struct rv_buf *const *parts, size_t n,
 				   const struct remote_call *call,
 				   struct rv_err *err)
 {
 	struct remote_req r = { .method = "PUT",
 				 .op = "PUT /containers/{id}/archive",
-				 .body = tar->data, .body_len = tar->len,
 				 .content_type = "application/x-tar",
 				 .timeout_ms = DK_UPLOAD_MS,
 				 /* it writes files: a 500 is not retried */
 				 .idem = REMOTE_ONCE };
-	struct rv_buf path = RV_BUF_INIT;
-	char *what = rv_xasprintf("cannot upload to '%s' in container '%s'",
-				  dir, ds->base.id);
+	struct rv_buf body = RV_BUF_INIT;
+	char *what = rv_xasprintf("cannot upload to container '%s'",
+				  ds->base.id);
+	char *path = remote_url("/containers/", ds->base.id,
+				"/archive?path=%2F");
+	size_t len = 1024;
 	enum rv_code rc;
 
-	rv_buf_adds(&path, "/containers/");
-	rv_http_urlencode(&path, ds->base.id);
-	rv_buf_adds(&path, "/archive?path=");
-	rv_http_urlencode(&path, dir);
-	rc = docker_call_json(ds->client, path.data, &r, call, what, NULL, err);
-	rv_buf_release(&path);
+	for (size_t i = 0; i < n; i++)
+		len += parts[i] ? parts[i]->len : 0;
+	rv_buf_grow(&body, len);
+	for (size_t i = 0; i < n; i++)
+		if (parts[i] && parts[i]->len)
+			rv_buf_add(&body, parts[i]->data, parts[i]->len);
+	docker_tar_end(&body);
+	r.body = body.data;
+	r.body_len = body.len;
+	rc = docker_call_json(ds->client, path, &r, call, what, NULL, err);
+	explicit_bzero(body.data, body.len);
+	rv_buf_release(&body);
+	free(path);
 	free(what);
 	return rc;
 }
 
-/* mkdir -p dir in the container. */
-static enum rv_code dk_mkdir(struct docker_sandbox *ds, const char *dir,
-			     const struct remote_call *call,
-			     struct rv_err *err)
+enum rv_code dk_flush(struct docker_sandbox *ds, bool keep,
+		      const struct remote_call *call, struct rv_err *err)
 {
-	const char *argv[] = { "mkdir", "-p", dir, NULL };
-	struct provider_cmd cmd = { .argv = argv };
-	struct rv_buf out = RV_BUF_INIT;
-	int code = -1;
+	const struct rv_buf *parts[] = { NULL, &ds->pending };
+	enum rv_code rc = dk_prepare(ds, err);
+
+	if (rc != RV_OK)
+		return rc;
+	parts[0] = ds->pending_app;
+	if (!ds->pending.len && !ds->pending_app)
+		return RV_OK;
+	rc = dk_put_archive(ds, parts, 2, call, err);
+	if (!keep) {
+		ds->pending_app = NULL;
+		explicit_bzero(ds->pending.data, ds->pending.len);
+		rv_buf_release(&ds->pending);
+	}
+	return rc;
+}
+
+/* The job's cache, when it holds tarball's members for dir; else NULL. */
+static const struct rv_buf *dk_cached(const char *tarball, const char *sha256,
+				      const char *dir)
+{
+	bool hit;
+
+	pthread_mutex_lock(&dk_tar_lock);
+	hit = *dk_tar_sha && sha256 && !strcmp(dk_tar_sha, sha256) &&
+		!strcmp(dk_tar_path, tarball) && !strcmp(dk_tar_dir, dir);
+	pthread_mutex_unlock(&dk_tar_lock);
+	return hit ? &dk_tar_cache : NULL;
+}
+
+/* Wipe and free b. */
+static void dk_wipe(struct rv_buf *b)
+{
+	explicit_bzero(b->data, b->len);
+	rv_buf_release(b);
+}
+
+enum rv_code dk_prepare(struct docker_sandbox *ds, struct rv_err *err)
+{
+	const struct rv_buf *members = NULL;
 	enum rv_code rc;
 
-	rc = docker_exec_run(ds->client, ds->base.id, &cmd, call, &code, &out,
-			     err);
-	if (rc == RV_OK && code != 0)
-		rc = rv_errf(err, RV_ERR_PROVIDER, "cannot make '%s' in "
-			     "container '%s' (exit %d): %.200s", dir,
-			     ds->base.id, code, out.data);
-	rv_buf_release(&out);
+	if (!ds->lazy_tarball)
+		return RV_OK;
+	rc = dk_app_tar(ds->lazy_tarball, ds->lazy_sha, ds->lazy_dir,
+			&ds->lazy_bytes, &ds->app_own, &members, err);
+	dk_wipe(&ds->lazy_bytes);
+	if (rc == RV_OK)
+		ds->pending_app = members;
+	else
+		rv_err_prefix(err, "cannot upload the app");
+	free(ds->lazy_tarball);
+	free(ds->lazy_sha);
+	free(ds->lazy_dir);
+	ds->lazy_tarball = ds->lazy_sha = ds->lazy_dir = NULL;
 	return rc;
 }
 
@@ -201,7 +285,7 @@ enum rv_code dk_upload(struct provider_sandbox *sb, const char *tarball,
 	struct docker_sandbox *ds = dk_downcast(sb);
 	struct remote_call call = remote_call_for(sb->cfg, DK_UPLOAD_MS);
 	struct rv_buf own = RV_BUF_INIT;
-	const struct rv_buf *plain = NULL;
+	const struct rv_buf *members = NULL;
 	enum rv_code rc;
 
 	if (dir[0] != '/' || strlen(dir) > 98 || strstr(dir, "..") ||
@@ -209,18 +293,43 @@ enum rv_code dk_upload(struct provider_sandbox *sb, const char *tarball,
 		return rv_errf(err, RV_ERR_USAGE, "invalid directory '%s' for "
 			       "the app: expected an absolute path below '/' "
 			       "of at most 98 characters", dir);
+	/*
+	 * A container not started yet gets it with its start, with
+	 * whatever else goes in (the env file, the boot script).  The
+	 * first archive is only read and checked now (the file may be gone
+	 * by then): it is unpacked and renamed while the engine starts the
+	 * container (dk_started).
+	 */
+	if (!ds->started && !ds->pending_app && !ds->lazy_tarball) {
+		ds->pending_app = dk_cached(tarball, sha256, dir);
+		if (ds->pending_app)
+			return RV_OK;
+		rc = dk_read_file(tarball, &ds->lazy_bytes, err);
+		if (rc == RV_OK)
+			rc = dk_check_sha256(&ds->lazy_bytes, sha256, tarball,
+					     err);
+		if (rc != RV_OK) {
+			dk_wipe(&ds->lazy_bytes);
+			rv_err_prefix(err, "cannot upload the app");
+			return rc;
+		}
+		ds->lazy_tarball = rv_xstrdup(tarball);
+		ds->lazy_sha = sha256 ? rv_xstrdup(sha256) : NULL;
+		ds->lazy_dir = rv_xstrdup(dir);
+		return RV_OK;
+	}
 	/* what was packed, checked here (the engine unpacks what it gets) */
-	rc = dk_plain_tar(tarball, sha256, &own, &plain, err);
+	rc = dk_app_tar(tarball, sha256, dir, NULL, &own, &members, err);
 	if (rc != RV_OK) {
 		rv_err_prefix(err, "cannot upload the app");
 		goto out;
 	}
-	/* its directory first, made inside the container (the engine
-	   unpacks only into a directory that exists) */
-	rc = dk_mkdir(ds, dir, &call, err);
-	if (rc == RV_OK)
-		rc = dk_put_archive(ds, dir, plain, &call, err);
+	if (ds->started)
+		rc = dk_put_archive(ds, &members, 1, &call, err);
+	else
+		rv_buf_add(&ds->pending, members->data, members->len);
 out:
+	explicit_bzero(own.data, own.len);
 	rv_buf_release(&own);
 	return rc;
 }
@@ -232,8 +341,11 @@ enum rv_code dk_exec(struct provider_sandbox *sb,
 	struct docker_sandbox *ds = dk_downcast(sb);
 	struct remote_call call = remote_call_for(sb->cfg, cmd->timeout_ms > 0 ?
 		cmd->timeout_ms + 60000 : 24L * 3600 * 1000);
+	enum rv_code rc = dk_started(ds, false, &call, err);
 
 	rv_buf_reset(&res->output);
+	if (rc != RV_OK)
+		return rc;
 	return docker_exec_run(ds->client, sb->id, cmd, &call, &res->exit_code,
 			       &res->output, err);
 }
@@ -247,8 +359,29 @@ enum rv_code dk_start(struct provider_sandbox *sb,
 	struct docker_spawn *s = NULL;
 	struct provider_proc *p;
 	enum rv_code rc;
+	char *boot;
+	size_t len;
 
-	rc = docker_exec_spawn(ds->client, sb->id, cmd, &call, &s, err);
+	if (ds->started) {
+		rc = docker_exec_spawn(ds->client, sb->id, cmd, &call, &s,
+				       err);
+	} else {
+		/* the container's main process: its start starts it, with
+		   no exec (docker_exec.h) */
+		boot = docker_boot_script(cmd, DK_BOOT_FILE, &len);
+		docker_tar_file(&ds->pending, DK_BOOT_FILE, boot, len, 0700);
+		explicit_bzero(boot, len);
+		free(boot);
+		rc = docker_boot_spawn(ds->client, sb->id, cmd, &s, err);
+		if (rc == RV_OK)
+			rc = dk_started(ds, true, &call, err);
+		if (rc == RV_OK)
+			docker_boot_follow(s);
+		else if (s) {
+			docker_spawn_free(s);
+			s = NULL;
+		}
+	}
 	if (rc != RV_OK)
 		return rc;
 	p = rv_xcalloc(1, sizeof(*p));
@@ -269,6 +402,11 @@ enum rv_code dk_status(struct provider_sandbox *sb, struct provider_proc *p,
 	memset(st, 0, sizeof(*st));
 	rc = docker_exec_status(ds->client, p->spawn, &call, &st->running,
 				&st->exit_code, err);
+	if (rc == RV_OK && ds->booted && !ds->no_tar && st->running &&
+	    docker_spawn_no_tar(p->spawn))
+		/* PID 1 cannot unpack what comes on its stdin */
+		rc = dk_boot_without_tar(ds, &call, err);
+	dk_stdin_done(ds, rc != RV_OK || !st->running, &call);
 	if (rc == RV_ERR_NOTFOUND) {
 		rv_err_clear(err);	/* container gone: not running */
 		rc = RV_OK;
@@ -309,8 +447,11 @@ enum rv_code dk_preview(struct provider_sandbox *sb, int port,
 
 	if (port <= 0 || port > 65535)
 		return rv_errf(err, RV_ERR_USAGE, "invalid port %d", port);
-	/* published at create: known since, no call (it would wait for the
-	   container's lock while the app's exec settles) */
+	rc = dk_started(ds, false, &call, err);
+	if (rc != RV_OK)
+		return rc;
+	/* published at the start: known since, no call (it would wait for
+	   the container's lock while the app's exec settles) */
 	if (port == ds->app_port && ds->host_port > 0) {
 		pv->url = rv_xasprintf("http://127.0.0.1:%d", ds->host_port);
 		return RV_OK;
@@ -318,7 +459,11 @@ enum rv_code dk_preview(struct provider_sandbox *sb, int port,
 	rc = docker_inspect(ds->client, sb->id, port, &call, &ct, err);
 	if (rc != RV_OK)
 		goto out;
-	if (ct.host_network)
+	if (ds->booted && !ct.running)
+		/* its app has ended, and with it the container and its
+		   ports: the health wait says so */
+		pv->url = rv_xasprintf("http://127.0.0.1:%d", port);
+	else if (ct.host_network)
 		pv->url = rv_xasprintf("http://127.0.0.1:%d", port);
 	else if (ct.host_port > 0)
 		pv->url = rv_xasprintf("http://127.0.0.1:%d", ct.host_port);
@@ -353,6 +498,12 @@ enum rv_code dk_snapshot(struct provider_sandbox *sb, const char *name,
 		free(what);
 		return rv_errf(err, RV_ERR_USAGE, "invalid snapshot name '%s'",
 			       name);
+	}
+	/* a container not started yet: what was uploaded goes in first */
+	rc = dk_flush(ds, false, &call, err);
+	if (rc != RV_OK) {
+		free(what);
+		return rc;
 	}
 	body = json_pack("{s:{s:s, s:s}}", "Labels", PROVIDER_LABEL_JOB,
 			 sb->cfg->job_id, "runeval.snapshot", name);

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void dx_follow_end(struct docker_spawn *s, long ms);
+
 #define DX_START_BODY "{\"Detach\":false,\"Tty\":false}"
 #define DX_FOREVER_MS (7L * 24 * 3600 * 1000)
 
@@ -36,6 +38,10 @@ struct docker_spawn {
 	enum rv_code rc;		/* how, set before done */
 	struct rv_err err;
 	bool killed;
+	bool boot;			/* the container's main process:
+					   exec_id is the container's id */
+	size_t seen;			/* bytes of output so far */
+	int no_tar;			/* atomic: DOCKER_NO_TAR_LINE came */
 };
 
 /* "/tmp/.runeval-<hex>.pid": where a command's shell notes its pid. */
@@ -260,7 +266,34 @@ static void dx_log_sink(int stream, const char *data, size_t len, void *arg)
 	struct docker_spawn *s = arg;
 
 	(void)stream;	/* one file, both streams in arrival order */
+	if (s->boot && s->seen == 0 && len >= strlen(DOCKER_NO_TAR_LINE) &&
+	    !memcmp(data, DOCKER_NO_TAR_LINE, strlen(DOCKER_NO_TAR_LINE)))
+		__atomic_store_n(&s->no_tar, 1, __ATOMIC_RELEASE);
+	s->seen += len;
 	rv_redact_stream_write(&s->log, data, len);
+}
+
+/* GET /containers/{id}/logs?follow=1: the main process's output, from
+   its start, until the container stops. */
+static enum rv_code dx_logs(struct docker_client *c, const char *id,
+			    struct docker_demux *d, const volatile int *cancel,
+			    const struct remote_call *call,
+			    struct rv_err *err)
+{
+	struct remote_req r = { .method = "GET",
+				 .op = "GET /containers/{id}/logs",
+				 .idem = REMOTE_ONCE,
+				 .timeout_ms = DX_FOREVER_MS,
+				 .on_body = dx_on_body, .on_body_arg = d,
+				 .cancel = cancel };
+	char *path = remote_url("/containers/", id,
+				"/logs?follow=1&stdout=1&stderr=1");
+	enum rv_code rc;
+
+	rc = docker_call_json(c, path, &r, call, "cannot follow the app's "
+			      "output", NULL, err);
+	free(path);
+	return rc;
 }
 
 static void *dx_follow(void *arg)
@@ -270,8 +303,12 @@ static void *dx_follow(void *arg)
 	struct remote_call call = remote_call_firm(NULL, DX_FOREVER_MS);
 	struct rv_err e = RV_ERR_INIT;
 
-	s->rc = dx_start(s->c, s->exec_id, &s->demux, DX_FOREVER_MS,
-			 &s->stop, &call, &e);
+	if (s->boot)
+		s->rc = dx_logs(s->c, s->exec_id, &s->demux, &s->stop, &call,
+				&e);
+	else
+		s->rc = dx_start(s->c, s->exec_id, &s->demux, DX_FOREVER_MS,
+				 &s->stop, &call, &e);
 	s->err = e;
 	rv_redact_stream_finish(&s->log);
 	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
@@ -349,6 +386,128 @@ fail:
 	return rc;
 }
 
+/* --- the container's main process ------------------------------------ */
+
+char *docker_boot_script(const struct provider_cmd *cmd, const char *file,
+			 size_t *len)
+{
+	struct rv_buf b = RV_BUF_INIT;
+
+	rv_buf_adds(&b, "rm -f ");
+	rv_buf_add_shell_word(&b, file);
+	rv_buf_addch(&b, '\n');
+	if (cmd->cwd) {
+		rv_buf_adds(&b, "cd ");
+		rv_buf_add_shell_word(&b, cmd->cwd);
+		rv_buf_adds(&b, " || exit 127\n");
+	}
+	for (const char *const *e = cmd->env; e && *e; e++) {
+		rv_buf_adds(&b, "export ");
+		rv_buf_add_shell_word(&b, *e);
+		rv_buf_addch(&b, '\n');
+	}
+	/* TERM (or INT) goes to the whole group, once; the shell stays
+	   to give the command's status as the container's */
+	rv_buf_adds(&b, "trap 'trap \"\" TERM INT; kill -TERM 0 2>/dev/null' "
+		    "TERM INT\n");
+	if (cmd->argv && cmd->argv[0]) {
+		for (const char *const *a = cmd->argv; *a; a++) {
+			rv_buf_add_shell_word(&b, *a);
+			rv_buf_addch(&b, ' ');
+		}
+	} else {
+		rv_buf_adds(&b, "/bin/sh -c ");
+		rv_buf_add_shell_word(&b, cmd->shell ? cmd->shell : "true");
+	}
+	rv_buf_adds(&b, " &\np=$!\n"
+		    "while :; do wait \"$p\"; c=$?; "
+		    "kill -0 \"$p\" 2>/dev/null || break; done\n"
+		    "exit \"$c\"\n");
+	return rv_buf_detach(&b, len);
+}
+
+enum rv_code docker_boot_spawn(struct docker_client *c, const char *id,
+			       const struct provider_cmd *cmd,
+			       struct docker_spawn **out, struct rv_err *err)
+{
+	struct docker_spawn *s = rv_xcalloc(1, sizeof(*s));
+	enum rv_code rc;
+
+	*out = NULL;
+	s->c = c;
+	s->boot = true;
+	s->exec_id = rv_xstrdup(id);
+	s->log_path = cmd->log_path ? rv_xstrdup(cmd->log_path) : NULL;
+	rc = remote_log_open(&s->log, s->log_path, err);
+	docker_demux_init(&s->demux, dx_log_sink, s);
+	if (rc != RV_OK) {
+		docker_spawn_free(s);
+		return rc;
+	}
+	*out = s;
+	return RV_OK;
+}
+
+bool docker_spawn_no_tar(struct docker_spawn *s)
+{
+	return __atomic_load_n(&s->no_tar, __ATOMIC_ACQUIRE) != 0;
+}
+
+void docker_boot_follow(struct docker_spawn *s)
+{
+	dx_follow_end(s, 0);	/* a former follow (a start again) */
+	s->stop = 0;
+	__atomic_store_n(&s->done, 0, __ATOMIC_RELEASE);
+	docker_demux_init(&s->demux, dx_log_sink, s);
+	if (pthread_create(&s->thread, NULL, dx_follow, s) == 0)
+		s->threaded = s->followed = true;
+}
+
+static enum rv_code dx_boot_status(struct docker_client *c,
+				   struct docker_spawn *s,
+				   const struct remote_call *call,
+				   bool *running, int *exit_code,
+				   struct rv_err *err)
+{
+	struct docker_container ct = { 0 };
+	enum rv_code rc = docker_inspect(c, s->exec_id, 0, call, &ct, err);
+
+	if (rc == RV_OK) {
+		*running = ct.running || (ct.state &&
+					  !strcmp(ct.state, "created"));
+		*exit_code = *running ? -1 : ct.exit_code;
+	}
+	docker_container_release(&ct);
+	/* ended: its output is all in the log before anyone reads it */
+	if (rc == RV_OK && !*running)
+		dx_follow_end(s, 1000);
+	return rc;
+}
+
+/* POST /containers/{id}/kill?signal=sig; not running or gone is fine. */
+static enum rv_code dx_boot_signal(struct docker_client *c, const char *id,
+				   const char *sig,
+				   const struct remote_call *call,
+				   struct rv_err *err)
+{
+	struct remote_req r = { .method = "POST",
+				 .op = "POST /containers/{id}/kill" };
+	char *suffix = rv_xasprintf("/kill?signal=%s", sig);
+	char *path = remote_url("/containers/", id, suffix);
+	struct rv_err e = RV_ERR_INIT;
+	enum rv_code rc;
+
+	rc = docker_call_json(c, path, &r, call, "cannot stop the app", NULL,
+			      &e);
+	if (rc == RV_ERR_CONFLICT || rc == RV_ERR_NOTFOUND)
+		rc = RV_OK;
+	else if (rc != RV_OK && err)
+		*err = e;
+	free(path);
+	free(suffix);
+	return rc;
+}
+
 enum rv_code docker_exec_status(struct docker_client *c,
 				struct docker_spawn *s,
 				const struct remote_call *call, bool *running,
@@ -360,6 +519,8 @@ enum rv_code docker_exec_status(struct docker_client *c,
 	*exit_code = -1;
 	if (s->killed)
 		return RV_OK;
+	if (s->boot)
+		return dx_boot_status(c, s, call, running, exit_code, err);
 	return dx_inspect(c, s->exec_id, call, running, exit_code, &pid, err);
 }
 
@@ -377,6 +538,15 @@ static void dx_follow_end(struct docker_spawn *s, long ms)
 	s->threaded = false;
 }
 
+/* SIGsig to s: its group (an exec) or the container (a main process). */
+static enum rv_code dx_kill(struct docker_client *c, const char *id,
+			    struct docker_spawn *s, const char *sig,
+			    const struct remote_call *call, struct rv_err *err)
+{
+	return s->boot ? dx_boot_signal(c, id, sig, call, err) :
+		dx_signal(c, id, s->pidfile, sig, call, err);
+}
+
 enum rv_code docker_exec_kill(struct docker_client *c, const char *id,
 			      struct docker_spawn *s, long grace_ms,
 			      const struct remote_call *call,
@@ -390,16 +560,23 @@ enum rv_code docker_exec_kill(struct docker_client *c, const char *id,
 
 	if (s->killed)
 		return RV_OK;
-	rc = dx_signal(c, id, s->pidfile, "TERM", call, err);
+	rc = dx_kill(c, id, s, "TERM", call, err);
 	while (rc == RV_OK && !dx_done(s) && rv_now_ns() < end) {
-		rc = dx_inspect(c, s->exec_id, call, &running, &code, &pid,
-				err);
+		rc = s->boot ? dx_boot_status(c, s, call, &running, &code,
+					      err) :
+			dx_inspect(c, s->exec_id, call, &running, &code, &pid,
+				   err);
+		if (rc == RV_ERR_NOTFOUND && s->boot) {
+			rv_err_clear(err);	/* gone with its container */
+			rc = RV_OK;
+			running = false;
+		}
 		if (rc != RV_OK || !running)
 			break;
 		rv_sleep_ns(10 * RV_NS_PER_MS, NULL);
 	}
 	if (rc == RV_OK && running && !dx_done(s))
-		rc = dx_signal(c, id, s->pidfile, "KILL", call, err);
+		rc = dx_kill(c, id, s, "KILL", call, err);
 	/* the output closes with the group; a child that kept it open
 	   does not hold teardown */
 	dx_follow_end(s, 1000);

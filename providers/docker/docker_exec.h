@@ -67,6 +67,35 @@ enum rv_code docker_exec_kill(struct docker_client *c, const char *id,
 			      const struct remote_call *call,
 			      struct rv_err *err);
 
+/*
+ * The container's main process instead of an exec (a container created
+ * but not started: provider_config.defer_start).  docker_boot_script()
+ * is the script its PID 1 runs when it is at file (put in before the
+ * start): it deletes itself, goes to cmd->cwd, exports cmd->env, runs
+ * the command (argv, else cmd->shell with /bin/sh -c) as its child, and
+ * exits with its status; SIGTERM or SIGINT to it goes to the whole
+ * group once.  Malloc'ed, *len its length.
+ *
+ * docker_boot_spawn() makes the handle (the log file opened: a failure
+ * comes before the start); the caller starts the container, then
+ * docker_boot_follow() follows its output (GET /containers/{id}/logs)
+ * into the log.  Status is the container's (its exit code); kill sends
+ * SIGTERM to it (POST /kill), waits up to grace_ms, then SIGKILL.
+ */
+/* What a container's PID 1 prints first when it cannot unpack its stdin
+   (docker.c's entrypoint), and whether a main process's output began
+   with it. */
+#define DOCKER_NO_TAR_LINE "runeval: no tar in the image: waiting for the "\
+	"app to be put in"
+bool docker_spawn_no_tar(struct docker_spawn *s);
+
+char *docker_boot_script(const struct provider_cmd *cmd, const char *file,
+			 size_t *len);
+enum rv_code docker_boot_spawn(struct docker_client *c, const char *id,
+			       const struct provider_cmd *cmd,
+			       struct docker_spawn **out, struct rv_err *err);
+void docker_boot_follow(struct docker_spawn *s);
+
 /* The container is gone: stop following (no remote calls). */
 void docker_spawn_gone(struct docker_spawn *s);
 

@@ -1,8 +1,8 @@
 /*
  * docker_sandbox: the `docker` provider's sandbox handle, shared by its
- * two halves: docker.c (create, attach, list, destroy, the ops table)
- * and docker_box.c (what runs inside: upload, exec, the app, preview,
- * snapshots).
+ * two halves: docker.c (create, a deferred start, attach, list, destroy,
+ * the ops table) and docker_box.c (what runs inside: upload, exec, the
+ * app, preview, snapshots).
  */
 #ifndef RUNEVAL_PROVIDERS_DOCKER_DOCKER_SANDBOX_H
 #define RUNEVAL_PROVIDERS_DOCKER_DOCKER_SANDBOX_H
@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "docker_api.h"
+#include "docker_attach.h"
 #include "docker_exec.h"
 #include "provider.h"
 
@@ -28,8 +29,42 @@ struct docker_sandbox {
 	bool is_image;			/* a snapshot image (attach, reap) */
 	int app_port;			/* cfg->app_port, as created */
 	int host_port;			/* where it was published, or 0 */
+	bool started;			/* false: created only (cfg->
+					   defer_start), until an operation
+					   needs it running */
+	bool booted;			/* started with its first process as
+					   its main one (DK_BOOT_FILE) */
+	bool stdin_tar;			/* created to read a tar on its stdin
+					   as it starts (defer_start) */
+	bool no_tar;			/* its image has no tar: the files
+					   went in by PUT */
+	char *lazy_tarball;		/* the app, read and checked but */
+	char *lazy_sha;			/* not yet unpacked: dk_prepare() */
+	char *lazy_dir;
+	struct rv_buf lazy_bytes;	/* its content */
+	const struct rv_buf *pending_app;	/* members of the app for
+					   the container before it starts:
+					   the job's (borrowed, immutable) or
+					   app_own, */
+	struct rv_buf app_own;
+	struct rv_buf pending;		/* and the others (docker_tar.h);
+					   kept after a boot start, for an
+					   image without tar */
+	struct rv_buf tar_end;		/* the stream's end */
+	struct docker_stdin *stdin;	/* still being sent, or NULL */
+	const struct rv_buf *stdin_parts[3];	/* what it sends */
+	struct rv_err prep_err;		/* dk_prepare() in the stream's
+					   thread */
 	struct provider_proc *procs;
 };
+
+/*
+ * A script that the container's PID 1 runs instead of waiting when it
+ * is there at the start (the archive that makes it goes in first).
+ */
+#define DK_BOOT_FILE "/.runeval-boot"
+/* PID 1's first line when its stdin has a tar and its image no tar */
+#define DK_NO_TAR_LINE DOCKER_NO_TAR_LINE
 
 struct docker_sandbox *dk_downcast(struct provider_sandbox *sb);
 
@@ -39,7 +74,40 @@ const char *dk_image(const struct provider_config *cfg);
 /* Is name a plausible image reference (no spaces, '?', '#', ...)? */
 bool dk_image_name_ok(const char *name);
 
+/*
+ * Start a container created with cfg->defer_start: its pending members
+ * go in first (dk_flush), then POST /start and a look at it.  boot: its
+ * main process is the app, which may already have ended (not an error).
+ * Nothing to do once started.
+ */
+enum rv_code dk_started(struct docker_sandbox *ds, bool boot,
+			const struct remote_call *call, struct rv_err *err);
+
 /* --- docker_box.c: the operations on a running container ------------- */
+
+/* The app checked by dk_upload, unpacked and renamed (pending_app). */
+enum rv_code dk_prepare(struct docker_sandbox *ds, struct rv_err *err);
+
+/* PUT the pending members (if any) into the container; keep: leave them
+   pending (else they are gone). */
+enum rv_code dk_flush(struct docker_sandbox *ds, bool keep,
+		      const struct remote_call *call, struct rv_err *err);
+
+/*
+ * The stream into its stdin (docker_attach.h) has ended (or now: end
+ * it), logged in call's attempts.
+ */
+void dk_stdin_done(struct docker_sandbox *ds, bool now,
+		   const struct remote_call *call);
+
+/*
+ * A boot start whose PID 1 found no tar (it said DK_NO_TAR_LINE): the
+ * files go in by PUT, and PID 1, which waits for them, runs the boot
+ * script.  Once only.
+ */
+enum rv_code dk_boot_without_tar(struct docker_sandbox *ds,
+				 const struct remote_call *call,
+				 struct rv_err *err);
 
 enum rv_code dk_upload(struct provider_sandbox *sb, const char *tarball,
 		       const char *sha256, const char *dir,

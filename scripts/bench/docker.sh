@@ -11,16 +11,22 @@
 #     runeval / median shell (target <= 0.7).  The first runeval run after
 #     the image was imported is also shown apart (cold), and so is a
 #     shell that copies the app in as runeval does (create, cp, start).
+#     The engine's own floor is measured in the same loop: POST create +
+#     POST start of the same image on the same network with the same
+#     published port, with curl on the socket and nothing inside; no
+#     bring-up that starts a container can beat it.
 #  2. scale: 5 sandboxes at once (`runeval lifecycle --docker`, 5
 #     processes, ROUNDS rounds) and 20 in a row (one process,
 #     `lifecycle --repeat 20`): create->running and teardown p50/p95/p99,
 #     and runeval's RSS growth over the 20 (target < 1 MB).
 #  3. snapshots: `runeval --docker --snapshot-after-install` over 3
-#     sandboxes, SNAPS times: snapshot create and create-from-snapshot
-#     (restore) against a cold create (provision).
+#     sandboxes, SNAPS times: snapshot create, and create-from-snapshot
+#     (restore) against a cold create (provision), each with the start
+#     that follows it (the container starts with the app: phase start).
 #
 # Samples go to $OUT (default build/bench/docker) as span lines for
-# `runeval report`.  Env: BUILD (build), RUNS (10), ROUNDS (4), SNAPS (3).
+# `runeval report`.  Env: BUILD (build), RUNS (10), ROUNDS (4), SNAPS (3),
+# PARTS (which of the three to run: 123).
 # Needs root (dockerd) and Debian's docker.io.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,6 +34,7 @@ BUILD=${BUILD:-build}
 RUNS=${RUNS:-10}
 ROUNDS=${ROUNDS:-4}
 SNAPS=${SNAPS:-3}
+PARTS=${PARTS:-123}
 OUT=${OUT:-$BUILD/bench/docker}
 [[ $BUILD == /* ]] || BUILD=$PWD/$BUILD
 RUNEVAL=$BUILD/runeval
@@ -62,6 +69,7 @@ bash scripts/docker-image.sh >/dev/null
 echo "image: $IMAGE imported in $(( ($(now_ns) - t0) / 1000000 )) ms ($(du -h "$(bash scripts/docker-image.sh --tarball)" | cut -f1) rootfs tarball)"
 
 # --- 1. bring-up: runeval against docker run + curl -----------------------
+if [[ $PARTS == *1* ]]; then
 key=bench-key-$RANDOM$RANDOM
 # the container's published port, polled with curl every 0.1 s until
 # /health answers; prints the ms since t0 and removes the container
@@ -93,9 +101,21 @@ shell_cp_bring_up() {
 	"$DOCKER" start "$cid" >/dev/null
 	shell_wait_healthy "$t0" "$cid"
 }
+# the engine's create + start (running), nothing else: the floor
+engine_floor() {
+	local t0 id ms api=http://docker/v1.41
+	t0=$(now_ns)
+	id=$(curl -sf --unix-socket "$tmp/docker.sock" -H 'Content-Type: application/json' \
+		-d "{\"Image\":\"$IMAGE\",\"Entrypoint\":[\"/bin/sh\",\"-c\",\"while :; do sleep 3600 & wait \$!; done\"],\"Labels\":{\"runeval.bench\":\"1\"},\"ExposedPorts\":{\"8000/tcp\":{}},\"HostConfig\":{\"NetworkMode\":\"$net\",\"PortBindings\":{\"8000/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\"}]}}}" \
+		"$api/containers/create" | sed -n 's/.*"Id":"\([0-9a-f]*\)".*/\1/p')
+	curl -sf --unix-socket "$tmp/docker.sock" -X POST "$api/containers/$id/start"
+	ms=$(awk -v a="$t0" -v b="$(now_ns)" 'BEGIN {printf "%.1f\n", (b-a)/1e6}')
+	"$DOCKER" rm -f "$id" >/dev/null
+	echo "$ms"
+}
 runeval_bring_up() {
 	rm -rf "$tmp/run"
-	"$RUNEVAL" --docker --seeds 1 --out "$tmp/run" --no-progress -q || true
+	"$RUNEVAL" --docker --seeds 1 --out "$tmp/run" --no-progress -q >/dev/null || true
 	python3 - "$tmp/run/result.json" "$OUT/bringup-phases.jsonl" <<'PY'
 import json, sys
 spans = json.load(open(sys.argv[1]))["spans"]
@@ -116,6 +136,7 @@ PY
 : >"$tmp/rv.ms"
 : >"$tmp/sh.ms"
 : >"$tmp/shcp.ms"
+: >"$tmp/floor.ms"
 for i in $(seq 1 "$RUNS"); do
 	ms=$(runeval_bring_up)
 	if ((i == 1)); then
@@ -129,6 +150,9 @@ for i in $(seq 1 "$RUNS"); do
 	ms=$(shell_cp_bring_up 2>/dev/null)
 	echo "$ms" >>"$tmp/shcp.ms"
 	echo "{\"provider\":\"docker-shell-cp\",\"phase\":\"bring_up\",\"ms\":$ms,\"ok\":true}" >>"$OUT/bringup.jsonl"
+	ms=$(engine_floor 2>/dev/null)
+	echo "$ms" >>"$tmp/floor.ms"
+	echo "{\"provider\":\"docker-engine-floor\",\"phase\":\"create_start\",\"ms\":$ms,\"ok\":true}" >>"$OUT/bringup.jsonl"
 done
 rv_med=$(median <"$tmp/rv.ms")
 sh_med=$(median <"$tmp/sh.ms")
@@ -144,10 +168,14 @@ print("runeval's bring-up by phase, median ms: " + ", ".join(
     f"{p} {st.median(by[p]):.0f}" for p in
     ("provision", "upload", "install", "start", "preview", "health") if p in by))
 PY
+fl_med=$(median <"$tmp/floor.ms")
+echo "the engine's floor (POST create + POST start, same image, network and published port, curl on the socket): $fl_med ms = $(awk -v a="$fl_med" -v b="$sh_med" 'BEGIN {printf "%.2f", a/b}') x the shell; runeval - floor: $(awk -v a="$rv_med" -v b="$fl_med" 'BEGIN {printf "%.0f", a-b}') ms"
 shcp_med=$(median <"$tmp/shcp.ms")
 echo "the shell copying the app in (docker create + docker cp + docker start + curl): $shcp_med ms; ratio runeval/that: $(awk -v a="$rv_med" -v b="$shcp_med" 'BEGIN {printf "%.2f", a/b}')"
+fi
 
 # --- 2. five at once, twenty in a row, RSS --------------------------------
+if [[ $PARTS == *2* ]]; then
 : >"$OUT/scale.jsonl"
 for r in $(seq 1 "$ROUNDS"); do
 	pids=()
@@ -183,7 +211,10 @@ if [[ -n $rss ]]; then
 	echo "runeval RSS over 20 sandboxes in a row: $a kB after the first, $b kB after the 20th: growth $((b - a)) kB (target < 1024)"
 fi
 
+fi
+
 # --- 3. snapshots against a cold create -----------------------------------
+if [[ $PARTS == *3* ]]; then
 : >"$OUT/snapshot.jsonl"
 for i in $(seq 1 "$SNAPS"); do
 	rm -rf "$tmp/snap"
@@ -191,10 +222,19 @@ for i in $(seq 1 "$SNAPS"); do
 		--out "$tmp/snap" --no-progress -q || true
 	python3 - "$tmp/snap/result.json" >>"$OUT/snapshot.jsonl" <<'PY'
 import json, sys
+boxes = {}
 for s in json.load(open(sys.argv[1]))["spans"]:
-    if s["phase"] in ("provision", "snapshot", "restore"):
-        print(json.dumps({"provider": "docker", "phase": s["phase"],
+    if s["phase"] == "snapshot":
+        print(json.dumps({"provider": "docker", "phase": "snapshot",
                           "ms": s["ms"], "ok": s["ok"]}))
+    elif s["phase"] in ("provision", "restore", "start"):
+        boxes.setdefault(s["sandbox"], {})[s["phase"]] = s
+for b in boxes.values():
+    made = b.get("provision") or b.get("restore")
+    if made and "start" in b:
+        print(json.dumps({"provider": "docker", "phase": made["phase"],
+                          "ms": made["ms"] + b["start"]["ms"],
+                          "ok": made["ok"] and b["start"]["ok"]}))
 PY
 done
 python3 - "$OUT/snapshot.jsonl" <<'PY'
@@ -205,15 +245,16 @@ for line in open(sys.argv[1]):
     if s["ok"]:
         by.setdefault(s["phase"], []).append(s["ms"])
 cold = st.median(by["provision"]) if by.get("provision") else None
-for ph, name in (("provision", "cold create (create->running)"),
+for ph, name in (("provision", "cold create + start"),
                  ("snapshot", "snapshot create (docker commit)"),
-                 ("restore", "create from the snapshot")):
+                 ("restore", "create from the snapshot + start")):
     v = by.get(ph)
     if v:
         m = st.median(v)
         print(f"{name:<32} n={len(v):<3} median {m:7.1f} ms"
               + (f"  ({m / cold:.2f}x the cold create)" if cold and ph != "provision" else ""))
 PY
+fi
 "$RUNEVAL" report "$OUT"/*.jsonl --md "$OUT/report.md" >/dev/null || true
 echo "containers left: $("$DOCKER" ps -aq | wc -l), snapshot images left: $("$DOCKER" images -q --filter label=runeval.job | wc -l)"
 echo "samples: $OUT/*.jsonl, report: $OUT/report.md"
