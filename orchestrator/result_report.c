@@ -115,6 +115,7 @@ static void result_report_rollouts(struct report_set *set,
 }
 
 enum rv_code result_report_write(const struct job_outcome *job,
+				 const struct evalstats *eval,
 				 const struct report_job_opts *o,
 				 struct rv_err *err)
 {
@@ -123,6 +124,7 @@ enum rv_code result_report_write(const struct job_outcome *job,
 
 	report_set_init(&set);
 	result_report_job(&set, job);
+	set.jobs[0].eval = eval;
 	result_report_spans(&set, job);
 	result_report_rollouts(&set, job);
 	rc = report_write_set(&set, job->out_dir, o, err);

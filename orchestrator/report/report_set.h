@@ -24,6 +24,8 @@
 
 #define REPORT_NO_SEED INT64_MIN
 
+struct evalstats;
+
 enum report_kind {
 	REPORT_KIND_RESULT,	/* runeval result.json */
 	REPORT_KIND_SPANS,	/* JSON lines */
@@ -86,6 +88,14 @@ struct report_job {
 	size_t first_sample, n_samples;	/* its samples are contiguous */
 	struct report_rollout *rollouts;
 	size_t n_rollouts, cap_rollouts;
+	/*
+	 * The eval of these rollouts when the caller already has it (a
+	 * job rendering its own reports: its summary's), borrowed: a
+	 * group of this job alone at its threshold uses it instead of
+	 * computing the same again (at 100 000 seeds, 17 MB of the peak).
+	 * NULL: computed from the rollouts.
+	 */
+	const struct evalstats *eval;
 };
 
 struct report_strings {
