@@ -88,12 +88,18 @@ struct rollout_try {
 	char *error;		/* one line, redacted */
 };
 
+/* The fields are in an order that leaves no padding (192 bytes). */
 struct rollout {
 	long seed;
 	unsigned epoch;		/* 1-based: --epochs, repeated seeds */
 	enum rollout_state state;
 	enum rollout_transport transport;	/* see rollout_transport() */
+	uint32_t tcid_nonce;	/* see tcid_job below */
 	bool ok;
+	unsigned attempts;	/* tries made (0: never dispatched) */
+	unsigned retries;	/* of them, retries after a transient
+				   failure (the queue counts) */
+	unsigned run;		/* 0, or the resume that ran it */
 	double reward;		/* when ok */
 	const char *reward_source;	/* the path it was read from */
 	long http_status;	/* 0 when no answer */
@@ -106,7 +112,6 @@ struct rollout {
 	 */
 	const char *tcid_job;	/* borrowed: the job's id */
 	char *tcid_text;
-	uint32_t tcid_nonce;
 	const char *sandbox;	/* where it ran (set by the job), interned
 				   (rv_intern); NULL or "": unknown */
 	char *success_status;	/* as the app said, or NULL */
@@ -116,10 +121,6 @@ struct rollout {
 				   kept as received (redacted), or NULL */
 	char *task, *difficulty;	/* the task's identity, or NULL */
 	int64_t tokens[3];	/* prompt, completion, total; -1 unknown */
-	unsigned attempts;	/* tries made (0: never dispatched) */
-	unsigned retries;	/* of them, retries after a transient
-				   failure (the queue counts) */
-	unsigned run;		/* 0, or the resume that ran it */
 	struct rollout_try *tries;	/* the tries before the last */
 	size_t n_tries;
 };
