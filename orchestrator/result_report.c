@@ -109,7 +109,10 @@ static void result_report_rollouts(struct report_set *set,
 		o->ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
 		o->start_ms = r->start_ns ? spans_offset_ms(job->spans,
 							    r->start_ns) : NAN;
-		memcpy(o->tokens, r->tokens, sizeof(o->tokens));
+		if (r->tokens[0] != -1 || r->tokens[1] != -1 ||
+		    r->tokens[2] != -1)
+			memcpy(report_tokens_set(j, i), r->tokens,
+			       sizeof(r->tokens));
 		o->ok = r->ok;
 	}
 }

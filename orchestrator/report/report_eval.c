@@ -94,7 +94,9 @@ static void group_compute(struct report_eval_group *g,
 		for (size_t r = 0; r < job->n_rollouts; r++) {
 			const struct report_rollout *x = &job->rollouts[r];
 			const char *st = report_str(set, x->status);
+			int64_t t[3];
 
+			report_tokens(job, r, t);
 			v[k++] = (struct evalstats_rollout){
 				.seed = x->seed == REPORT_NO_SEED ? 0 : x->seed,
 				.epoch = x->epoch, .reward = x->reward,
@@ -102,8 +104,7 @@ static void group_compute(struct report_eval_group *g,
 				.status = st ? st : "unknown",
 				.task = report_str(set, x->task),
 				.difficulty = report_str(set, x->difficulty),
-				.tokens = { x->tokens[0], x->tokens[1],
-					    x->tokens[2] },
+				.tokens = { t[0], t[1], t[2] },
 			};
 		}
 	}

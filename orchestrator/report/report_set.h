@@ -57,10 +57,9 @@ struct report_rollout {
 	double reward;		/* NAN when none */
 	double ms;		/* latency; NAN when unknown */
 	double start_ms;	/* offset from the job's start; NAN */
-	int64_t tokens[3];	/* prompt, completion, total; -1 */
 	unsigned char cls;	/* enum evalstats_class */
 	bool ok;
-};
+};	/* its token counts are the job's (report_tokens) */
 
 /* One sandbox of a job, in shard order (result.json "sandboxes"). */
 struct report_shard {
@@ -88,6 +87,9 @@ struct report_job {
 	size_t first_sample, n_samples;	/* its samples are contiguous */
 	struct report_rollout *rollouts;
 	size_t n_rollouts, cap_rollouts;
+	/* per rollout: prompt, completion, total, -1 unknown; NULL while
+	   none has a count (most jobs: 24 bytes a rollout spared) */
+	int64_t (*tokens)[3];
 	/*
 	 * The eval of these rollouts when the caller already has it (a
 	 * job rendering its own reports: its summary's), borrowed: a
@@ -161,6 +163,11 @@ void report_append_samples(struct report_set *set,
 
 /* Append a rollout to job j. */
 struct report_rollout *report_add_rollout(struct report_job *job);
+
+/* The token counts of job's rollout i, made for writing (all -1 at
+   first); report_tokens() reads them. */
+int64_t *report_tokens_set(struct report_job *job, size_t i);
+void report_tokens(const struct report_job *job, size_t i, int64_t out[3]);
 
 /*
  * Room for n more samples in set and m more rollouts in job, made once:
