@@ -242,8 +242,7 @@ struct report_sample *report_add_sample(struct report_set *set)
 	s->seed = REPORT_NO_SEED;
 	if (!set->n_jobs)
 		rv_bug("report_add_sample: no job");
-	s->job = (uint32_t)(set->n_jobs - 1);
-	set->jobs[s->job].n_samples++;
+	set->jobs[set->n_jobs - 1].n_samples++;
 	return s;
 }
 
@@ -334,7 +333,6 @@ void report_append_samples(struct report_set *set,
 		s->phase = map[s->phase];
 		s->sandbox = map[s->sandbox];
 		s->error = map[s->error];
-		s->job = job;
 	}
 	set->n_samples += n;
 	set->jobs[job].n_samples += n;

@@ -37,10 +37,9 @@ struct report_sample {
 	double start_ms;	/* offset from the job's start; NAN if unknown */
 	int64_t seed;		/* REPORT_NO_SEED when none */
 	uint32_t provider, phase, sandbox, error;	/* string ids */
-	uint32_t job;		/* index in set->jobs */
 	uint32_t attempts;	/* 0 when not recorded */
 	bool ok;
-};
+};	/* its job: the one whose samples it is among (first_sample) */
 
 /*
  * One rollout (one seed and epoch) of a job, for the per-rollout rows and
