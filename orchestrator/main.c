@@ -24,7 +24,9 @@
 #include "signals.h"
 #include "summary.h"
 
+#include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -86,7 +88,7 @@ static int main_results(struct job *job, struct console *con)
 		rv_error("%s", err.msg);
 		if (code == CLI_EXIT_OK || code == CLI_EXIT_ROLLOUTS)
 			code = CLI_EXIT_INFRA;
-	} else if (result_report_write(&o, &ro, &err) != RV_OK) {
+	} else if (result_report_write(&o, &s.eval, &ro, &err) != RV_OK) {
 		/* result.json is the record; the renderings are extras */
 		rv_warn("cannot render the report: %s", err.msg);
 	}
@@ -398,6 +400,21 @@ static int main_help(int argc, char **argv)
 	return c->fn(2, (char *[]){ (char *)c->name, "--help", NULL });
 }
 
+/*
+ * glibc gives each thread that allocates an arena of its own, up to 8 per
+ * CPU, and an arena keeps the pages it touched: a job's threads (a slot
+ * per sandbox, the bring-up, the log streams) allocate little and rarely,
+ * and two arenas cost them nothing measurable while sparing 0.5-0.7 MB of
+ * peak RSS at 16 sandboxes.  MALLOC_ARENA_MAX in the environment wins.
+ */
+static void main_malloc_tune(void)
+{
+#ifdef M_ARENA_MAX
+	if (!getenv("MALLOC_ARENA_MAX"))
+		mallopt(M_ARENA_MAX, 2);
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_options opt;
@@ -405,6 +422,7 @@ int main(int argc, char **argv)
 	const struct main_cmd *cmd;
 	int code;
 
+	main_malloc_tune();
 	rv_log_set_prog("runeval");
 	if (argc > 1 && (cmd = main_cmd_find(argv[1])))
 		return cmd->fn(argc - 1, argv + 1);

@@ -109,12 +109,16 @@ static void result_report_rollouts(struct report_set *set,
 		o->ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
 		o->start_ms = r->start_ns ? spans_offset_ms(job->spans,
 							    r->start_ns) : NAN;
-		memcpy(o->tokens, r->tokens, sizeof(o->tokens));
+		if (r->tokens[0] != -1 || r->tokens[1] != -1 ||
+		    r->tokens[2] != -1)
+			memcpy(report_tokens_set(j, i), r->tokens,
+			       sizeof(r->tokens));
 		o->ok = r->ok;
 	}
 }
 
 enum rv_code result_report_write(const struct job_outcome *job,
+				 const struct evalstats *eval,
 				 const struct report_job_opts *o,
 				 struct rv_err *err)
 {
@@ -123,6 +127,7 @@ enum rv_code result_report_write(const struct job_outcome *job,
 
 	report_set_init(&set);
 	result_report_job(&set, job);
+	set.jobs[0].eval = eval;
 	result_report_spans(&set, job);
 	result_report_rollouts(&set, job);
 	rc = report_write_set(&set, job->out_dir, o, err);

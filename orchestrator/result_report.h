@@ -10,12 +10,18 @@
 
 #include "rv_err.h"
 
+struct evalstats;
 struct job_outcome;
 struct report_job_opts;
 
-/* Render every format with a file name into job->out_dir, with the
-   job's choices o (may be NULL). */
+/*
+ * Render every format with a file name into job->out_dir, with the
+ * job's choices o (may be NULL).  eval (may be NULL) is the job's eval
+ * as the summary computed it from the same records (eval_compute),
+ * borrowed: the reports use it instead of computing it again.
+ */
 enum rv_code result_report_write(const struct job_outcome *job,
+				 const struct evalstats *eval,
 				 const struct report_job_opts *o,
 				 struct rv_err *err);
 

@@ -95,12 +95,14 @@ static void rollout_json_answer(struct rv_buf *b, const struct rollout *r)
 static void rollout_json_members(struct rv_buf *b, const struct rollout *r,
 				 const char *sandbox)
 {
+	char tcid[ROLLOUT_TCID_MAX + 1];
+
 	rv_buf_adds(b, "\"seed\":");
 	rv_buf_add_int(b, r->seed);
 	rv_buf_adds(b, ",\"sandbox\":");
 	rv_json_add_str(b, r->sandbox && r->sandbox[0] ? r->sandbox : sandbox);
 	rv_buf_adds(b, ",\"trace_correlation_id\":");
-	rv_json_add_str(b, r->tcid[0] ? r->tcid : NULL);
+	rv_json_add_str(b, rollout_tcid(r, tcid));
 	rv_buf_adds(b, r->ok ? ",\"ok\":true,\"state\":\"" :
 		    ",\"ok\":false,\"state\":\"");
 	rv_buf_adds(b, rollout_state_name(r->state));
@@ -251,7 +253,7 @@ enum rv_code rollout_json_read(const json_t *o, struct rollout *r,
 	s = json_string_value(json_object_get(o, "sandbox"));
 	r->sandbox = rv_intern(s, ROLLOUT_SANDBOX_MAX);
 	s = json_string_value(json_object_get(o, "trace_correlation_id"));
-	snprintf(r->tcid, sizeof(r->tcid), "%s", s ? s : "");
+	r->tcid_text = s && s[0] ? rv_xstrndup(s, ROLLOUT_TCID_MAX) : NULL;
 	r->http_status = (long)json_integer_value(json_object_get(
 		o, "http_status"));
 	r->end_ns = rollout_json_ns(json_object_get(o, "latency_ms"));

@@ -16,15 +16,53 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Append len bytes of s to the n in buf, as many as ROLLOUT_TCID_MAX allows. */
+static size_t rollout_tcid_put(char *buf, size_t n, const char *s, size_t len)
+{
+	if (len > ROLLOUT_TCID_MAX - n)
+		len = ROLLOUT_TCID_MAX - n;
+	memcpy(buf + n, s, len);
+	return n + len;
+}
+
+/* snprintf's "runeval_%s_seed%ld_%08x", cut alike, without printf: it is
+   written three times a rollout (the request, the echo, result.json) */
+const char *rollout_tcid(const struct rollout *r, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	char num[24], *end = num + sizeof(num), *p;
+	unsigned long long seed = r->seed < 0 ? 0ULL - (unsigned long long)r->seed :
+		(unsigned long long)r->seed;
+	size_t n;
+
+	if (r->tcid_text || !r->tcid_job)
+		return r->tcid_text;
+	n = rollout_tcid_put(buf, 0, "runeval_", 8);
+	n = rollout_tcid_put(buf, n, r->tcid_job, strlen(r->tcid_job));
+	n = rollout_tcid_put(buf, n, "_seed", 5);
+	p = rv_digits(end, seed, 1);
+	if (r->seed < 0)
+		*--p = '-';
+	n = rollout_tcid_put(buf, n, p, (size_t)(end - p));
+	p = end - 9;
+	*p = '_';
+	for (int i = 0; i < 8; i++)
+		p[1 + i] = hex[(r->tcid_nonce >> (28 - 4 * i)) & 15];
+	n = rollout_tcid_put(buf, n, p, 9);
+	buf[n] = '\0';
+	return buf;
+}
+
 void rollout_release(struct rollout *r)
 {
+	free(r->tcid_text);
 	free(r->success_status);
 	free(r->status_detail);
 	free(r->error);
 	free(r->details);
 	free(r->task);
 	free(r->difficulty);
-	r->success_status = r->status_detail = r->error = NULL;
+	r->tcid_text = r->success_status = r->status_detail = r->error = NULL;
 	r->details = r->task = r->difficulty = NULL;
 	for (size_t i = 0; i < r->n_tries; i++)
 		free(r->tries[i].error);
@@ -177,7 +215,8 @@ void rollout_judge(struct rollout *r, long status, const char *body,
 		   size_t len)
 {
 	struct rv_err e = RV_ERR_INIT;
-	const char *echo;
+	char tcid[ROLLOUT_TCID_MAX + 1];
+	const char *echo, *sent;
 	json_t *v = NULL;
 
 	r->http_status = status;
@@ -203,10 +242,12 @@ void rollout_judge(struct rollout *r, long status, const char *body,
 		goto out;
 	}
 	echo = rv_json_str(v, "trace_correlation_id");
-	if (echo && strcmp(echo, r->tcid)) {
+	sent = rollout_tcid(r, tcid);
+	if (!sent)
+		sent = "";
+	if (echo && strcmp(echo, sent)) {
 		rollout_fail_as(r, ROLLOUT_T_MALFORMED, "trace_correlation_id "
-				"mismatch: sent '%s', got '%.80s'", r->tcid,
-				echo);
+				"mismatch: sent '%s', got '%.80s'", sent, echo);
 		goto out;
 	}
 	answer_read(v, r);

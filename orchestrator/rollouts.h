@@ -73,6 +73,9 @@ enum rollout_transport {
 	ROLLOUT_T_CANCELLED,	/* interrupted, or never run */
 };
 
+/* A trace_correlation_id: at most this many bytes of it. */
+#define ROLLOUT_TCID_MAX 79
+
 /* A sandbox's name in a record: at most this many bytes of it. */
 #define ROLLOUT_SANDBOX_MAX 63
 
@@ -85,17 +88,30 @@ struct rollout_try {
 	char *error;		/* one line, redacted */
 };
 
+/* The fields are in an order that leaves no padding (192 bytes). */
 struct rollout {
 	long seed;
 	unsigned epoch;		/* 1-based: --epochs, repeated seeds */
 	enum rollout_state state;
 	enum rollout_transport transport;	/* see rollout_transport() */
+	uint32_t tcid_nonce;	/* see tcid_job below */
 	bool ok;
+	unsigned attempts;	/* tries made (0: never dispatched) */
+	unsigned retries;	/* of them, retries after a transient
+				   failure (the queue counts) */
+	unsigned run;		/* 0, or the resume that ran it */
 	double reward;		/* when ok */
 	const char *reward_source;	/* the path it was read from */
 	long http_status;	/* 0 when no answer */
 	uint64_t start_ns, end_ns;	/* monotonic; 0 if never started */
-	char tcid[80];		/* trace_correlation_id sent */
+	/*
+	 * The trace_correlation_id sent, written out when needed
+	 * (rollout_tcid): "runeval_<tcid_job>_seed<seed>_<tcid_nonce in 8
+	 * hex digits>", or tcid_text (owned) as an earlier run's result
+	 * says; neither: none.  80 bytes a record when it was a buffer.
+	 */
+	const char *tcid_job;	/* borrowed: the job's id */
+	char *tcid_text;
 	const char *sandbox;	/* where it ran (set by the job), interned
 				   (rv_intern); NULL or "": unknown */
 	char *success_status;	/* as the app said, or NULL */
@@ -105,10 +121,6 @@ struct rollout {
 				   kept as received (redacted), or NULL */
 	char *task, *difficulty;	/* the task's identity, or NULL */
 	int64_t tokens[3];	/* prompt, completion, total; -1 unknown */
-	unsigned attempts;	/* tries made (0: never dispatched) */
-	unsigned retries;	/* of them, retries after a transient
-				   failure (the queue counts) */
-	unsigned run;		/* 0, or the resume that ran it */
 	struct rollout_try *tries;	/* the tries before the last */
 	size_t n_tries;
 };
@@ -190,6 +202,12 @@ void rollout_fail_as(struct rollout *r, enum rollout_transport t,
  */
 enum rollout_transport rollout_transport(const struct rollout *r);
 const char *rollout_transport_name(enum rollout_transport t);
+
+/*
+ * r's trace_correlation_id (at most ROLLOUT_TCID_MAX bytes), written
+ * into buf (ROLLOUT_TCID_MAX + 1 bytes) or tcid_text; NULL when none.
+ */
+const char *rollout_tcid(const struct rollout *r, char *buf);
 
 void rollout_release(struct rollout *r);
 

@@ -67,9 +67,10 @@ static char *rollouts_body(struct rollouts_run *run, const struct rollout *r)
 {
 	const struct rollouts_config *cfg = run->cfg;
 	struct rv_buf b = RV_BUF_INIT;
+	char tcid[ROLLOUT_TCID_MAX + 1];
 
 	rv_buf_adds(&b, "{\"trace_correlation_id\":");
-	rv_json_add_str(&b, r->tcid);
+	rv_json_add_str(&b, rollout_tcid(r, tcid));
 	rv_buf_addf(&b, ",\"env\":{\"seed\":%ld", r->seed);
 	if (cfg->env_name) {
 		rv_buf_adds(&b, ",\"env_name\":");
@@ -150,9 +151,10 @@ static void rollouts_dispatch(struct rollouts_run *run, size_t idx)
 	r->attempts++;
 	r->run = cfg->run;
 	r->sandbox = run->sandbox;
-	snprintf(r->tcid, sizeof(r->tcid), "runeval_%s_seed%ld_%08x",
-		 cfg->job_id ? cfg->job_id : "job", r->seed,
-		 (unsigned)rand_r(&run->rand_state));
+	free(r->tcid_text);	/* an earlier run's */
+	r->tcid_text = NULL;
+	r->tcid_job = cfg->job_id ? cfg->job_id : "job";
+	r->tcid_nonce = (uint32_t)rand_r(&run->rand_state);
 	sl->r = r;
 	sl->idx = idx;
 	sl->body = rollouts_body(run, r);

@@ -167,9 +167,44 @@ END_TEST
 static void judge(struct rollout *r, long status, const char *body)
 {
 	memset(r, 0, sizeof(*r));
-	snprintf(r->tcid, sizeof(r->tcid), "tc-1");
+	r->tcid_text = rv_xstrdup("tc-1");
 	rollout_judge(r, status, body, strlen(body));
 }
+
+/* rollout_tcid() writes what snprintf wrote into the 80-byte buffer the
+   record had: the same text, cut alike */
+START_TEST(test_rollout_tcid_is_snprintfs)
+{
+	static const char *const jobs[] = {
+		"20261206T083947Z-fac1e0", "job", "",
+		"a-job-id-long-enough-that-the-seed-and-the-nonce-are-cut-x",
+		"a-job-id-so-long-that-even-its-own-text-is-cut-off-before-the-"
+		"seed-is-reached-at-all",
+	};
+	static const long seeds[] = { 0, 7, 99999, -12, 9223372036854775807L };
+	static const uint32_t nonces[] = { 0, 0xabcdef, 0xffffffffu, 42 };
+	char want[80], buf[ROLLOUT_TCID_MAX + 1];
+	struct rollout r;
+
+	memset(&r, 0, sizeof(r));
+	ck_assert_ptr_null(rollout_tcid(&r, buf));
+	for (size_t j = 0; j < sizeof(jobs) / sizeof(*jobs); j++)
+		for (size_t s = 0; s < sizeof(seeds) / sizeof(*seeds); s++)
+			for (size_t k = 0; k < 4; k++) {
+				r.tcid_job = jobs[j];
+				r.seed = seeds[s];
+				r.tcid_nonce = nonces[k];
+				snprintf(want, sizeof(want),
+					 "runeval_%s_seed%ld_%08x", jobs[j],
+					 seeds[s], (unsigned)nonces[k]);
+				ck_assert_str_eq(rollout_tcid(&r, buf), want);
+			}
+	r.tcid_text = rv_xstrdup("from-an-earlier-run");
+	ck_assert_str_eq(rollout_tcid(&r, buf), "from-an-earlier-run");
+	rollout_release(&r);
+	ck_assert_ptr_null(r.tcid_text);
+}
+END_TEST
 
 START_TEST(test_rollout_judge)
 {
@@ -443,6 +478,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_answer_fields);
 	tcase_add_test(tc, test_eval_plan_epochs_and_repeats);
 	tcase_add_test(tc, test_dotenv_syntax_and_no_override);
+	tcase_add_test(tc, test_rollout_tcid_is_snprintfs);
 	tcase_add_test(tc, test_rollout_judge);
 	tcase_add_test(tc, test_rollout_judge_rejects_bad_numbers);
 	tcase_add_test(tc, test_spans_sort_and_offsets);

@@ -291,6 +291,32 @@ START_TEST(test_buf_add_int_is_printf)
 }
 END_TEST
 
+/* rv_buf_add_g is "%.*g", whole numbers (its shortcut) and others. */
+START_TEST(test_buf_add_g_is_printf)
+{
+	static const double v[] = { 0, -0.0, 1, -1, 7, 0.5, -2.5, 999999,
+				    1e6, -1e6, 1000001, 123456789012.0,
+				    999999999999.0, 1e12, -1e12, 1e15, 3e20,
+				    1.0 / 3, 2e-6, 1e300, -4503599627370496.0,
+				    NAN, INFINITY, -INFINITY };
+	static const int prec[] = { 1, 6, 12, 17 };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++)
+		for (size_t k = 0; k < sizeof(prec) / sizeof(*prec); k++) {
+			struct rv_buf b = RV_BUF_INIT;
+			char want[64];
+
+			snprintf(want, sizeof(want), "%.*g", prec[k], v[i]);
+			rv_buf_adds(&b, "x");
+			rv_buf_add_g(&b, v[i], prec[k]);
+			ck_assert_msg(!strcmp(b.data + 1, want),
+				      "%.17g at %d: '%s', printf '%s'", v[i],
+				      prec[k], b.data + 1, want);
+			rv_buf_release(&b);
+		}
+}
+END_TEST
+
 /* Numbers written as text are jansson's, byte for byte (hyperfine.json
    was jansson's and is now text: "2e-6", not "2e-06"). */
 START_TEST(test_json_add_num_is_janssons)
@@ -683,6 +709,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_json_write_file_roundtrip);
 	tcase_add_test(tc, test_json_add_num_is_janssons);
 	tcase_add_test(tc, test_buf_add_int_is_printf);
+	tcase_add_test(tc, test_buf_add_g_is_printf);
 	tcase_add_test(tc, test_intern_one_copy_each);
 	tcase_add_test(tc, test_backoff_is_bounded);
 	tcase_add_test(tc, test_clock_monotonic_and_iso);

@@ -134,6 +134,48 @@ START_TEST(test_paired_comparison_matches_the_reference)
 }
 END_TEST
 
+/*
+ * A job that brings its own eval (runeval rendering its own reports: the
+ * summary's) lends it to its group instead of the group computing it
+ * again; not at another threshold, nor for other rollouts.
+ */
+START_TEST(test_a_jobs_own_eval_is_borrowed)
+{
+	struct rv_err err = RV_ERR_INIT;
+	struct report_set a, b;
+	struct report_evals own, lent, other;
+	struct evalstats copy;
+
+	report_set_init(&a);
+	report_set_init(&b);
+	ck_assert_int_eq(report_set_load(&a, cand, &err), RV_OK);
+	ck_assert_int_eq(report_set_load(&b, cand, &err), RV_OK);
+	report_evals_compute(&own, &a, NAN);
+	ck_assert_uint_eq(own.n, 1);
+	ck_assert(!own.groups[0].st_borrowed);
+	b.jobs[0].eval = &own.groups[0].st;
+	report_evals_compute(&lent, &b, NAN);
+	ck_assert(lent.groups[0].st_borrowed);
+	ck_assert_ptr_eq(lent.groups[0].st.seeds, own.groups[0].st.seeds);
+	ck_assert_uint_eq(lent.groups[0].st.passed, own.groups[0].st.passed);
+	ck_assert_str_eq(lent.groups[0].name, own.groups[0].name);
+	report_evals_release(&lent);
+	report_evals_compute(&other, &b, own.groups[0].threshold + 0.25);
+	ck_assert(!other.groups[0].st_borrowed);
+	report_evals_release(&other);
+	copy = own.groups[0].st;
+	copy.n++;			/* not these rollouts */
+	b.jobs[0].eval = &copy;
+	report_evals_compute(&other, &b, NAN);
+	ck_assert(!other.groups[0].st_borrowed);
+	ck_assert_uint_eq(other.groups[0].st.passed, own.groups[0].st.passed);
+	report_evals_release(&other);
+	report_evals_release(&own);
+	report_set_release(&b);
+	report_set_release(&a);
+}
+END_TEST
+
 START_TEST(test_summary_json_has_the_eval)
 {
 	static const char head[] = "1 66 3 1 1 1 evalapp reference 20 "
@@ -459,6 +501,7 @@ static Suite *report_eval_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_paired_comparison_matches_the_reference);
 	tcase_add_test(tc, test_summary_json_has_the_eval);
+	tcase_add_test(tc, test_a_jobs_own_eval_is_borrowed);
 	tcase_add_test(tc, test_junit_errors_failures_and_properties);
 	tcase_add_test(tc, test_prometheus_eval_series);
 	tcase_add_test(tc, test_svg_rewards_failures_and_shards);

@@ -2,6 +2,7 @@
 
 #include "rv_alloc.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,6 +103,20 @@ void rv_buf_add_int(struct rv_buf *b, long long v)
 	if (v < 0)
 		*--p = '-';
 	rv_buf_add(b, p, (size_t)(d + sizeof(d) - p));
+}
+
+void rv_buf_add_g(struct rv_buf *b, double v, int prec)
+{
+	double lim = 1;
+
+	for (int i = 0; i < prec; i++)
+		lim *= 10;
+	/* %g writes such a number without exponent or fraction; -0 is
+	   "-0", so it goes through printf */
+	if (v > -lim && v < lim && v == trunc(v) && (v != 0 || !signbit(v)))
+		rv_buf_add_int(b, (long long)v);
+	else
+		rv_buf_addf(b, "%.*g", prec, v);
 }
 
 void rv_buf_truncate(struct rv_buf *b, size_t len)

@@ -35,6 +35,11 @@ void rv_buf_vaddf(struct rv_buf *b, const char *fmt, va_list ap);
 /* Append v in decimal, as "%lld" would, without printf's cost. */
 void rv_buf_add_int(struct rv_buf *b, long long v);
 /*
+ * Append v as "%.<prec>g" would (prec 1..17): a whole number below
+ * 10^prec (a reward of 1, a count) without printf, others through it.
+ */
+void rv_buf_add_g(struct rv_buf *b, double v, int prec);
+/*
  * The decimal digits of v written backwards from end (exclusive), at
  * least min of them (zeros in front); returns where they start.  For
  * callers that build a number's text from its right end.

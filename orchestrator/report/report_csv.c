@@ -47,7 +47,7 @@ static void csv_text(struct rv_buf *b, const char *s)
 static void csv_num(struct rv_buf *b, double v)
 {
 	if (isfinite(v))
-		rv_buf_addf(b, "%.6g", v);
+		rv_buf_add_g(b, v, 6);
 	rv_buf_addch(b, ',');
 }
 

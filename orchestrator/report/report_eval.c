@@ -69,9 +69,22 @@ static struct report_eval_group *group_for(struct report_evals *e,
 static void group_compute(struct report_eval_group *g,
 			  const struct report_set *set, double threshold)
 {
+	const struct report_job *one = &set->jobs[g->jobs[0]];
 	size_t n = 0, k = 0;
 	struct evalstats_rollout *v;
 
+	if (!isnan(threshold))
+		g->threshold = threshold;
+	if (isnan(g->threshold))
+		g->threshold = 1;
+	g->identity = identity_text(g);
+	g->name = rv_xstrdup(g->n_jobs == 1 ? one->name : g->identity);
+	if (g->n_jobs == 1 && one->eval && one->eval->n == one->n_rollouts &&
+	    one->eval->threshold == g->threshold) {
+		g->st = *one->eval;
+		g->st_borrowed = true;
+		return;
+	}
 	for (size_t i = 0; i < g->n_jobs; i++)
 		n += set->jobs[g->jobs[i]].n_rollouts;
 	v = rv_xcalloc(n + 1, sizeof(*v));
@@ -81,7 +94,9 @@ static void group_compute(struct report_eval_group *g,
 		for (size_t r = 0; r < job->n_rollouts; r++) {
 			const struct report_rollout *x = &job->rollouts[r];
 			const char *st = report_str(set, x->status);
+			int64_t t[3];
 
+			report_tokens(job, r, t);
 			v[k++] = (struct evalstats_rollout){
 				.seed = x->seed == REPORT_NO_SEED ? 0 : x->seed,
 				.epoch = x->epoch, .reward = x->reward,
@@ -89,20 +104,12 @@ static void group_compute(struct report_eval_group *g,
 				.status = st ? st : "unknown",
 				.task = report_str(set, x->task),
 				.difficulty = report_str(set, x->difficulty),
-				.tokens = { x->tokens[0], x->tokens[1],
-					    x->tokens[2] },
+				.tokens = { t[0], t[1], t[2] },
 			};
 		}
 	}
-	if (!isnan(threshold))
-		g->threshold = threshold;
-	if (isnan(g->threshold))
-		g->threshold = 1;
 	evalstats_compute(v, k, g->threshold, &g->st);
 	free(v);
-	g->identity = identity_text(g);
-	g->name = rv_xstrdup(g->n_jobs == 1 ? set->jobs[g->jobs[0]].name :
-			     g->identity);
 }
 
 void report_evals_compute(struct report_evals *e, const struct report_set *set,
@@ -126,7 +133,8 @@ void report_evals_compute(struct report_evals *e, const struct report_set *set,
 void report_evals_release(struct report_evals *e)
 {
 	for (size_t i = 0; i < e->n; i++) {
-		evalstats_release(&e->groups[i].st);
+		if (!e->groups[i].st_borrowed)
+			evalstats_release(&e->groups[i].st);
 		free(e->groups[i].jobs);
 		free(e->groups[i].name);
 		free(e->groups[i].identity);

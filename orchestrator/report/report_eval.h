@@ -36,7 +36,9 @@ struct report_eval_group {
 				   has several jobs (unique either way) */
 	char *identity;		/* "app 1.2, policy reference, on process" */
 	double threshold;
-	struct evalstats st;
+	struct evalstats st;	/* a shallow copy of its job's eval when
+				   st_borrowed (report_job.eval) */
+	bool st_borrowed;
 };
 
 struct report_evals {

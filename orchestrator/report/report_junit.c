@@ -25,7 +25,9 @@
 
 static void junit_attr(struct rv_buf *b, const char *name, const char *v)
 {
-	rv_buf_addf(b, " %s=\"", name);
+	rv_buf_addch(b, ' ');
+	rv_buf_adds(b, name);
+	rv_buf_adds(b, "=\"");
 	report_xml_esc(b, v ? v : "", JUNIT_TEXT_MAX);
 	rv_buf_addch(b, '"');
 }
@@ -76,16 +78,21 @@ static void junit_case(struct rv_buf *b, const char *classname,
 		return;
 	}
 	rv_buf_adds(b, ">\n");
-	if (props && props->len)
-		rv_buf_addf(b, "      <properties>\n%s      </properties>\n",
-			    props->data);
+	if (props && props->len) {
+		rv_buf_adds(b, "      <properties>\n");
+		rv_buf_add(b, props->data, props->len);
+		rv_buf_adds(b, "      </properties>\n");
+	}
 	if (p->tag) {
-		rv_buf_addf(b, "      <%s", p->tag);
+		rv_buf_adds(b, "      <");
+		rv_buf_adds(b, p->tag);
 		junit_attr(b, "message", msg);
 		junit_attr(b, "type", p->type);
 		rv_buf_adds(b, ">");
 		report_xml_esc(b, msg, JUNIT_TEXT_MAX);
-		rv_buf_addf(b, "</%s>\n", p->tag);
+		rv_buf_adds(b, "</");
+		rv_buf_adds(b, p->tag);
+		rv_buf_adds(b, ">\n");
 	}
 	rv_buf_adds(b, "    </testcase>\n");
 }
@@ -102,16 +109,18 @@ static void junit_prop(struct rv_buf *b, const char *name, const char *value)
 
 /* The properties of a rollout's testcase: reward, status, epoch, task. */
 static void junit_rollout_props(struct rv_buf *b, const struct report_view *v,
-				const struct report_rollout *r)
+				const struct report_rollout *r,
+				struct rv_buf *num)
 {
-	char num[64];
-
 	rv_buf_reset(b);
-	snprintf(num, sizeof(num), "%.12g", r->reward);
-	junit_prop(b, "reward", isfinite(r->reward) ? num : "none");
+	rv_buf_reset(num);
+	if (isfinite(r->reward))
+		rv_buf_add_g(num, r->reward, 12);
+	junit_prop(b, "reward", isfinite(r->reward) ? num->data : "none");
 	junit_prop(b, "status", report_str(v->set, r->status));
-	snprintf(num, sizeof(num), "%u", r->epoch);
-	junit_prop(b, "epoch", num);
+	rv_buf_reset(num);
+	rv_buf_add_int(num, r->epoch);
+	junit_prop(b, "epoch", num->data);
 	junit_prop(b, "task", report_str(v->set, r->task));
 	junit_prop(b, "difficulty", report_str(v->set, r->difficulty));
 }
@@ -181,6 +190,7 @@ static void junit_rollouts(struct rv_buf *b, const struct report_view *v,
 {
 	struct rv_buf cls = RV_BUF_INIT, name = RV_BUF_INIT;
 	struct rv_buf props = RV_BUF_INIT, msg = RV_BUF_INIT;
+	struct rv_buf num = RV_BUF_INIT;
 	bool result = job->kind == REPORT_KIND_RESULT, epochs = false;
 
 	for (size_t r = 0; r < job->n_rollouts && !epochs; r++)
@@ -195,16 +205,23 @@ static void junit_rollouts(struct rv_buf *b, const struct report_view *v,
 		if (!b)
 			continue;
 		rv_buf_reset(&name);
-		if (ro->seed != REPORT_NO_SEED)
-			rv_buf_addf(&name, "rollout seed %lld", (long long)ro->seed);
-		else
-			rv_buf_addf(&name, "rollout %zu", r);
-		if (epochs)
-			rv_buf_addf(&name, " epoch %u", ro->epoch);
-		if (sb)
-			rv_buf_addf(&name, " on %s", sb);
+		if (ro->seed != REPORT_NO_SEED) {
+			rv_buf_adds(&name, "rollout seed ");
+			rv_buf_add_int(&name, ro->seed);
+		} else {
+			rv_buf_adds(&name, "rollout ");
+			rv_buf_add_int(&name, (long long)r);
+		}
+		if (epochs) {
+			rv_buf_adds(&name, " epoch ");
+			rv_buf_add_int(&name, ro->epoch);
+		}
+		if (sb) {
+			rv_buf_adds(&name, " on ");
+			rv_buf_adds(&name, sb);
+		}
 		if (result)
-			junit_rollout_props(&props, v, ro);
+			junit_rollout_props(&props, v, ro, &num);
 		junit_case(b, cls.data, name.data, ro->ms, result ? &props :
 			   NULL, &p);
 		report_flush(v, b, false);
@@ -213,6 +230,7 @@ static void junit_rollouts(struct rv_buf *b, const struct report_view *v,
 	rv_buf_release(&name);
 	rv_buf_release(&props);
 	rv_buf_release(&msg);
+	rv_buf_release(&num);
 }
 
 /* The phases' testcases, as junit_rollouts(). */

@@ -417,9 +417,15 @@ static int md_err_count(const void *a, const void *b)
 /* Failures counted by provider, phase and error, most frequent first. */
 static struct md_err *md_errors(const struct report_set *set, size_t *n)
 {
-	struct md_err *e = rv_xcalloc(set->n_samples + 1, sizeof(*e));
+	struct md_err *e;
 	size_t m = 0, k = 0;
 
+	/* sized for the failures, not every sample: at 100 000 seeds the
+	   table of a job without failures was 2.4 MB of the peak */
+	for (size_t i = 0; i < set->n_samples; i++)
+		m += !set->samples[i].ok;
+	e = rv_xcalloc(m + 1, sizeof(*e));
+	m = 0;
 	for (size_t i = 0; i < set->n_samples; i++) {
 		const struct report_sample *s = &set->samples[i];
 

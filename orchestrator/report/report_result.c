@@ -72,12 +72,13 @@ static enum rv_code result_span(struct report_fields *f, const char *name,
 /* A rollout as read, before what older files lack is derived. */
 struct rollout_read {
 	struct report_rollout *r;
+	struct report_job *job;		/* r's */
 	uint32_t state, transport, outcome;
 	bool has_ok;
 };
 
 /* "tokens": {"prompt", "completion", "total"} (each a count or null). */
-static bool rollout_tokens(struct report_fields *f, struct report_rollout *r)
+static bool rollout_tokens(struct report_fields *f, struct report_job *job)
 {
 	static const char *const keys[] = { "prompt", "completion", "total" };
 	bool first = true;
@@ -100,7 +101,7 @@ static bool rollout_tokens(struct report_fields *f, struct report_rollout *r)
 		}
 		if (!report_field_number(f, &v, true, 0, true))
 			return false;
-		r->tokens[k] = (int64_t)v;
+		report_tokens_set(job, job->n_rollouts - 1)[k] = (int64_t)v;
 	}
 	return !f->s.err;
 }
@@ -156,7 +157,7 @@ static bool rollout_field(struct report_fields *f, struct rollout_read *rr)
 	if (report_key_is(f, "epoch"))
 		return rollout_epoch(f, r);
 	if (report_key_is(f, "tokens"))
-		return rollout_tokens(f, r);
+		return rollout_tokens(f, rr->job);
 	return jscan_skip(&f->s);
 }
 
@@ -206,7 +207,7 @@ static enum rv_code result_rollout(struct report_fields *f, const char *name,
 				   unsigned line, void *arg,
 				   struct rv_err *err)
 {
-	struct rollout_read rr = { .r = report_add_rollout(arg) };
+	struct rollout_read rr = { .r = report_add_rollout(arg), .job = arg };
 	const char *base = f->s.p;
 	bool first = true;
 

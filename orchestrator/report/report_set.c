@@ -33,6 +33,7 @@ void report_set_release(struct report_set *set)
 		free(j->env_name);
 		free(j->shards);
 		free(j->rollouts);
+		free(j->tokens);
 	}
 	free(set->jobs);
 	free(set->samples);
@@ -241,9 +242,22 @@ struct report_sample *report_add_sample(struct report_set *set)
 	s->seed = REPORT_NO_SEED;
 	if (!set->n_jobs)
 		rv_bug("report_add_sample: no job");
-	s->job = (uint32_t)(set->n_jobs - 1);
-	set->jobs[s->job].n_samples++;
+	set->jobs[set->n_jobs - 1].n_samples++;
 	return s;
+}
+
+/* Room for cap rollouts in job (and their token counts, if kept). */
+static void report_rollouts_grow(struct report_job *job, size_t cap)
+{
+	job->rollouts = rv_xreallocarray(job->rollouts, cap,
+					 sizeof(*job->rollouts));
+	if (job->tokens) {
+		job->tokens = rv_xreallocarray(job->tokens, cap,
+					       sizeof(*job->tokens));
+		memset(job->tokens + job->cap_rollouts, 0xff,
+		       (cap - job->cap_rollouts) * sizeof(*job->tokens));
+	}
+	job->cap_rollouts = cap;
 }
 
 void report_reserve(struct report_set *set, struct report_job *job,
@@ -254,23 +268,17 @@ void report_reserve(struct report_set *set, struct report_job *job,
 		set->samples = rv_xreallocarray(set->samples, set->cap_samples,
 						sizeof(*set->samples));
 	}
-	if (job && job->cap_rollouts - job->n_rollouts < m) {
-		job->cap_rollouts = job->n_rollouts + m;
-		job->rollouts = rv_xreallocarray(job->rollouts,
-						 job->cap_rollouts,
-						 sizeof(*job->rollouts));
-	}
+	if (job && job->cap_rollouts - job->n_rollouts < m)
+		report_rollouts_grow(job, job->n_rollouts + m);
 }
 
 struct report_rollout *report_add_rollout(struct report_job *job)
 {
 	struct report_rollout *r;
 
-	if (job->n_rollouts == job->cap_rollouts) {
-		job->cap_rollouts = job->cap_rollouts ? job->cap_rollouts * 2 : 16;
-		job->rollouts = rv_xreallocarray(job->rollouts, job->cap_rollouts,
-						 sizeof(*job->rollouts));
-	}
+	if (job->n_rollouts == job->cap_rollouts)
+		report_rollouts_grow(job, job->cap_rollouts ?
+				     job->cap_rollouts * 2 : 16);
 	r = &job->rollouts[job->n_rollouts++];
 	memset(r, 0, sizeof(*r));
 	r->seed = REPORT_NO_SEED;
@@ -278,8 +286,26 @@ struct report_rollout *report_add_rollout(struct report_job *job)
 	r->reward = NAN;
 	r->ms = NAN;
 	r->start_ms = NAN;
-	r->tokens[0] = r->tokens[1] = r->tokens[2] = -1;
 	return r;
+}
+
+int64_t *report_tokens_set(struct report_job *job, size_t i)
+{
+	if (i >= job->n_rollouts)
+		rv_bug("report_tokens_set: no rollout %zu", i);
+	if (!job->tokens) {
+		job->tokens = rv_xreallocarray(NULL, job->cap_rollouts,
+					       sizeof(*job->tokens));
+		memset(job->tokens, 0xff, job->cap_rollouts *
+		       sizeof(*job->tokens));	/* -1 */
+	}
+	return job->tokens[i];
+}
+
+void report_tokens(const struct report_job *job, size_t i, int64_t out[3])
+{
+	for (int k = 0; k < 3; k++)
+		out[k] = job->tokens ? job->tokens[i][k] : -1;
 }
 
 void report_append_samples(struct report_set *set,
@@ -307,7 +333,6 @@ void report_append_samples(struct report_set *set,
 		s->phase = map[s->phase];
 		s->sandbox = map[s->sandbox];
 		s->error = map[s->error];
-		s->job = job;
 	}
 	set->n_samples += n;
 	set->jobs[job].n_samples += n;

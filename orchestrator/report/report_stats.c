@@ -121,12 +121,16 @@ static void group_all(struct group_ctx *c, bool per_job, size_t window)
 	uint32_t *gid = rv_xreallocarray(NULL, n + 1, sizeof(*gid));
 	double *ms = rv_xreallocarray(NULL, n + 1, sizeof(*ms));
 	unsigned char *ok = rv_xreallocarray(NULL, n + 1, sizeof(*ok));
-	size_t *start, *fill;
+	size_t *start, *fill, j = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct report_sample *s = &set->samples[i];
 
-		gid[i] = group_of(c, per_job ? s->job : REPORT_ALL_JOBS,
+		/* a job's samples are contiguous, the jobs in order */
+		while (j + 1 < set->n_jobs && i >= set->jobs[j].first_sample +
+		       set->jobs[j].n_samples)
+			j++;
+		gid[i] = group_of(c, per_job ? (uint32_t)j : REPORT_ALL_JOBS,
 				  s->provider, s->phase);
 	}
 	start = rv_xcalloc(c->n + 1, sizeof(*start));

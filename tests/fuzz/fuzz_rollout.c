@@ -7,6 +7,7 @@
 
 #include "answer.h"
 #include "rollouts.h"
+#include "rv_alloc.h"
 #include "rv_redact.h"
 
 #include <math.h>
@@ -19,7 +20,7 @@ static void fuzz_judge(long status, const uint8_t *data, size_t size)
 
 	memset(&r, 0, sizeof(r));
 	r.seed = 7;
-	snprintf(r.tcid, sizeof(r.tcid), "job-1-7");
+	r.tcid_text = rv_xstrdup("job-1-7");
 	rollout_judge(&r, status, (const char *)data, size);
 	FUZZ_CHECK(r.http_status == status);
 	FUZZ_CHECK(r.ok == !r.error);
