@@ -75,8 +75,7 @@ char **lite_box_base_env(const struct lite_box_daemon *d, const char *id)
 {
 	const char *const fixed[] = {
 		"SHELL=/bin/bash", "LANG=C.UTF-8",
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:"
-		"/bin",
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 	};
 	size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]), n = 0, k = 0;
 	char **env;

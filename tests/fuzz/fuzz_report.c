@@ -22,7 +22,6 @@ static void fuzz_check_set(const struct report_set *set)
 
 		FUZZ_CHECK(isfinite(s->ms) && s->ms >= 0);
 		FUZZ_CHECK(isnan(s->start_ms) || isfinite(s->start_ms));
-		FUZZ_CHECK(s->job < set->n_jobs);
 		FUZZ_CHECK(s->provider < set->strings.n &&
 			   s->phase < set->strings.n &&
 			   s->sandbox < set->strings.n &&
