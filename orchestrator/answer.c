@@ -42,19 +42,19 @@ static const json_t *answer_details(const json_t *v)
 	return json_is_object(d) ? d : rv_json_path(v, "metrics.details");
 }
 
-/* The task's name and difficulty in obj, for what r does not know. */
+/* The task's name and difficulty in obj, for what is not known yet. */
 static void answer_names(const json_t *obj, const char *const *task,
-			 struct rollout *r)
+			 char **name, char **difficulty)
 {
 	static const char *const diff[] = { "difficulty", "difficulty_split",
 					    NULL };
 
 	if (!json_is_object(obj))
 		return;
-	if (!r->task)
-		r->task = answer_first(obj, task, ANSWER_NAME_MAX);
-	if (!r->difficulty)
-		r->difficulty = answer_first(obj, diff, ANSWER_NAME_MAX);
+	if (!*name)
+		*name = answer_first(obj, task, ANSWER_NAME_MAX);
+	if (!*difficulty)
+		*difficulty = answer_first(obj, diff, ANSWER_NAME_MAX);
 }
 
 /* A token count: a whole number in range, else -1. */
@@ -73,8 +73,7 @@ static int64_t answer_count(const json_t *obj, const char *a, const char *b)
 	return (int64_t)v;
 }
 
-static void answer_tokens(const json_t *v, const json_t *d,
-			  struct rollout *r)
+static void answer_tokens(const json_t *v, const json_t *d, int64_t t[3])
 {
 	const json_t *where[] = { json_object_get(d, "usage"), d,
 				  json_object_get(v, "usage"),
@@ -85,12 +84,10 @@ static void answer_tokens(const json_t *v, const json_t *d,
 
 		if (!json_is_object(o))
 			continue;
-		r->tokens[0] = answer_count(o, "prompt_tokens", "input_tokens");
-		r->tokens[1] = answer_count(o, "completion_tokens",
-					    "output_tokens");
-		r->tokens[2] = answer_count(o, "total_tokens",
-					    o == d ? "tokens" : NULL);
-		if (r->tokens[0] >= 0 || r->tokens[1] >= 0 || r->tokens[2] >= 0)
+		t[0] = answer_count(o, "prompt_tokens", "input_tokens");
+		t[1] = answer_count(o, "completion_tokens", "output_tokens");
+		t[2] = answer_count(o, "total_tokens", o == d ? "tokens" : NULL);
+		if (t[0] >= 0 || t[1] >= 0 || t[2] >= 0)
 			return;
 	}
 }
@@ -101,28 +98,53 @@ void answer_read(const json_t *v, struct rollout *r)
 	const char *detail = json_string_value(json_object_get(v,
 							       "status_detail"));
 	const json_t *d = answer_details(v);
+	char *status = NULL, *text = NULL, *task = NULL, *diff = NULL;
+	int64_t t[3] = { -1, -1, -1 };
+	struct rollout_more *m;
 
-	free(r->success_status);
-	free(r->status_detail);
-	free(r->task);
-	free(r->difficulty);
-	r->success_status = r->status_detail = r->task = r->difficulty = NULL;
 	if (json_is_string(st))
-		r->success_status = answer_text(json_string_value(st),
-						ANSWER_STATUS_MAX);
+		status = answer_text(json_string_value(st), ANSWER_STATUS_MAX);
 	else if (st && !json_is_null(st))
-		r->success_status = rv_xstrdup(ANSWER_INVALID_STATUS);
+		status = rv_xstrdup(ANSWER_INVALID_STATUS);
 	if (detail)
-		r->status_detail = answer_text(detail, ANSWER_DETAIL_MAX);
+		text = answer_text(detail, ANSWER_DETAIL_MAX);
 	answer_names(d, (const char *const[]){ "task_name", "task", "task_id",
-					      NULL }, r);
-	r->tokens[0] = r->tokens[1] = r->tokens[2] = -1;
-	answer_tokens(v, json_is_object(d) ? d : NULL, r);
+					      NULL }, &task, &diff);
+	answer_tokens(v, json_is_object(d) ? d : NULL, t);
+	if (!r->more && !status && !text && !task && !diff && t[0] < 0 &&
+	    t[1] < 0 && t[2] < 0)
+		return;		/* most answers: nothing to keep */
+	m = rollout_more(r);
+	free(m->success_status);
+	free(m->status_detail);
+	free(m->task);
+	free(m->difficulty);
+	m->success_status = status;
+	m->status_detail = text;
+	m->task = task;
+	m->difficulty = diff;
+	memcpy(m->tokens, t, sizeof(t));
 }
 
 void answer_task_info(const json_t *inst, struct rollout *r)
 {
+	char *task = NULL, *diff = NULL;
+	struct rollout_more *m;
+
+	if (rollout_task(r) && rollout_difficulty(r))
+		return;
 	answer_names(json_object_get(inst, "task_metadata"),
 		     (const char *const[]){ "task_name", "name", "task",
-					    "task_id", NULL }, r);
+					    "task_id", NULL }, &task, &diff);
+	if (!task && !diff)
+		return;
+	m = rollout_more(r);
+	if (!m->task)
+		m->task = task;
+	else
+		free(task);
+	if (!m->difficulty)
+		m->difficulty = diff;
+	else
+		free(diff);
 }

@@ -90,7 +90,7 @@ static void console_seed_row(FILE *f, const struct console *c,
 	fputs("  ", f);
 	console_cell(f, eval_status(r), CONSOLE_STATUS_W, 32);
 	if (k->tasks)
-		console_cell(f, r->task, CONSOLE_TASK_W, CONSOLE_TASK_W);
+		console_cell(f, rollout_task(r), CONSOLE_TASK_W, CONSOLE_TASK_W);
 	console_cut(&reason, eval_reason(r), CONSOLE_REASON_MAX);
 	fprintf(f, "%s\n", reason.data);
 	rv_buf_release(&reason);
@@ -105,7 +105,7 @@ static void console_seed_table(FILE *f, const struct console *c,
 
 	for (size_t i = 0; i < n; i++) {
 		k.epochs |= job->rollouts[i].epoch > 1;
-		k.tasks |= job->rollouts[i].task != NULL;
+		k.tasks |= rollout_task(&job->rollouts[i]) != NULL;
 	}
 	fprintf(f, "%8s  ", "seed");
 	if (k.epochs)

@@ -17,7 +17,8 @@ const char *eval_status(const struct rollout *r)
 
 	if (t != ROLLOUT_T_OK)
 		return rollout_transport_name(t);
-	return r->success_status ? r->success_status : "success";
+	return rollout_success_status(r) ? rollout_success_status(r) :
+	       "success";
 }
 
 enum evalstats_class eval_class(const struct rollout *r,
@@ -25,7 +26,7 @@ enum evalstats_class eval_class(const struct rollout *r,
 {
 	if (rollout_transport(r) != ROLLOUT_T_OK)
 		return EVALSTATS_TRANSPORT;
-	return cli_status_allowed(opt, r->success_status) ? EVALSTATS_OK :
+	return cli_status_allowed(opt, rollout_success_status(r)) ? EVALSTATS_OK :
 	       EVALSTATS_PIPELINE;
 }
 
@@ -33,7 +34,7 @@ const char *eval_reason(const struct rollout *r)
 {
 	if (rollout_transport(r) != ROLLOUT_T_OK)
 		return r->error ? r->error : "";
-	return r->status_detail ? r->status_detail : "";
+	return rollout_status_detail(r) ? rollout_status_detail(r) : "";
 }
 
 struct eval_occ {
@@ -70,7 +71,6 @@ struct rollout *eval_plan(const struct cli_options *opt, size_t *n)
 
 			r->seed = opt->seeds[i];
 			r->epoch = (unsigned)(nth[i] * e + k + 1);
-			r->tokens[0] = r->tokens[1] = r->tokens[2] = -1;
 		}
 	free(nth);
 	free(occ);
@@ -85,13 +85,15 @@ void eval_compute(const struct rollout *rs, size_t n,
 
 	for (size_t i = 0; i < n; i++) {
 		const struct rollout *r = &rs[i];
+		const int64_t *t = rollout_tokens(r);
 
 		v[i] = (struct evalstats_rollout){
 			.seed = r->seed, .epoch = r->epoch ? r->epoch : 1,
 			.reward = r->ok ? r->reward : NAN,
 			.cls = eval_class(r, opt), .status = eval_status(r),
-			.task = r->task, .difficulty = r->difficulty,
-			.tokens = { r->tokens[0], r->tokens[1], r->tokens[2] },
+			.task = rollout_task(r),
+			.difficulty = rollout_difficulty(r),
+			.tokens = { t[0], t[1], t[2] },
 		};
 	}
 	evalstats_compute(v, n, opt->pass_threshold, out);

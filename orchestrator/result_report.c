@@ -100,19 +100,22 @@ static void result_report_rollouts(struct report_set *set,
 					       job->sandbox);
 		o->error = result_report_str(set, r->error);
 		o->status = result_report_str(set, eval_status(r));
-		o->app_status = result_report_str(set, r->success_status);
-		o->detail = result_report_str(set, r->status_detail);
-		o->task = result_report_str(set, r->task);
-		o->difficulty = result_report_str(set, r->difficulty);
+		o->app_status = result_report_str(set,
+						   rollout_success_status(r));
+		o->detail = result_report_str(set, rollout_status_detail(r));
+		o->task = result_report_str(set, rollout_task(r));
+		o->difficulty = result_report_str(set,
+						   rollout_difficulty(r));
 		o->cls = (unsigned char)eval_class(r, job->opt);
 		o->reward = r->ok ? r->reward : NAN;
 		o->ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
 		o->start_ms = r->start_ns ? spans_offset_ms(job->spans,
 							    r->start_ns) : NAN;
-		if (r->tokens[0] != -1 || r->tokens[1] != -1 ||
-		    r->tokens[2] != -1)
-			memcpy(report_tokens_set(j, i), r->tokens,
-			       sizeof(r->tokens));
+		if (r->more && (r->more->tokens[0] != -1 ||
+				r->more->tokens[1] != -1 ||
+				r->more->tokens[2] != -1))
+			memcpy(report_tokens_set(j, i), r->more->tokens,
+			       sizeof(r->more->tokens));
 		o->ok = r->ok;
 	}
 }

@@ -36,9 +36,12 @@ static void rollout_json_status(struct rv_buf *b, long status)
 
 static void rollout_json_tries(struct rv_buf *b, const struct rollout *r)
 {
+	size_t n;
+	const struct rollout_try *tries = rollout_tries(r, &n);
+
 	rv_buf_adds(b, ",\"tries\":[");
-	for (size_t i = 0; i < r->n_tries; i++) {
-		const struct rollout_try *t = &r->tries[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct rollout_try *t = &tries[i];
 
 		rv_buf_adds(b, i ? ",{\"sandbox\":" : "{\"sandbox\":");
 		rv_json_add_str(b, t->sandbox);
@@ -57,9 +60,10 @@ static void rollout_json_tries(struct rv_buf *b, const struct rollout *r)
 static void rollout_json_tokens(struct rv_buf *b, const struct rollout *r)
 {
 	static const char *const keys[] = { "prompt", "completion", "total" };
+	const int64_t *tokens = rollout_tokens(r);
 
 	rv_buf_adds(b, ",\"tokens\":");
-	if (r->tokens[0] < 0 && r->tokens[1] < 0 && r->tokens[2] < 0) {
+	if (tokens[0] < 0 && tokens[1] < 0 && tokens[2] < 0) {
 		rv_buf_adds(b, "null");
 		return;
 	}
@@ -67,8 +71,8 @@ static void rollout_json_tokens(struct rv_buf *b, const struct rollout *r)
 		rv_buf_adds(b, i ? ",\"" : "{\"");
 		rv_buf_adds(b, keys[i]);
 		rv_buf_adds(b, "\":");
-		if (r->tokens[i] >= 0)
-			rv_buf_add_int(b, r->tokens[i]);
+		if (tokens[i] >= 0)
+			rv_buf_add_int(b, tokens[i]);
 		else
 			rv_buf_adds(b, "null");
 	}
@@ -83,11 +87,11 @@ static void rollout_json_answer(struct rv_buf *b, const struct rollout *r)
 	rv_buf_adds(b, ",\"transport\":\"");
 	rv_buf_adds(b, rollout_transport_name(rollout_transport(r)));
 	rv_buf_adds(b, "\",\"reward_source\":");
-	rv_json_add_str(b, r->ok ? r->reward_source : NULL);
+	rv_json_add_str(b, r->ok ? rollout_reward_source(r) : NULL);
 	rv_buf_adds(b, ",\"task\":");
-	rv_json_add_str(b, r->task);
+	rv_json_add_str(b, rollout_task(r));
 	rv_buf_adds(b, ",\"difficulty\":");
-	rv_json_add_str(b, r->difficulty);
+	rv_json_add_str(b, rollout_difficulty(r));
 	rollout_json_tokens(b, r);
 }
 
@@ -112,9 +116,9 @@ static void rollout_json_members(struct rv_buf *b, const struct rollout *r,
 	else
 		rv_buf_adds(b, "null");
 	rv_buf_adds(b, ",\"success_status\":");
-	rv_json_add_str(b, r->success_status);
+	rv_json_add_str(b, rollout_success_status(r));
 	rv_buf_adds(b, ",\"status_detail\":");
-	rv_json_add_str(b, r->status_detail);
+	rv_json_add_str(b, rollout_status_detail(r));
 	rv_buf_adds(b, ",\"http_status\":");
 	rollout_json_status(b, r->http_status);
 	rv_buf_adds(b, ",\"latency_ms\":");
@@ -128,11 +132,11 @@ static void rollout_json_members(struct rv_buf *b, const struct rollout *r,
 	rv_buf_adds(b, r->details ? r->details : "null");
 	rv_buf_adds(b, ",\"attempts\":");
 	rv_buf_add_int(b, r->attempts);
-	if (r->n_tries)
+	if (r->more && r->more->n_tries)
 		rollout_json_tries(b, r);
-	if (r->run) {
+	if (rollout_run(r)) {
 		rv_buf_adds(b, ",\"run\":");
-		rv_buf_add_int(b, r->run);
+		rv_buf_add_int(b, rollout_run(r));
 	}
 	rollout_json_answer(b, r);
 }
@@ -174,14 +178,16 @@ static uint64_t rollout_json_ns(const json_t *v)
 
 static void rollout_json_read_tries(const json_t *a, struct rollout *r)
 {
+	struct rollout_more *m;
 	size_t i;
 	json_t *t;
 
 	if (!json_array_size(a))
 		return;
-	r->tries = rv_xcalloc(json_array_size(a), sizeof(*r->tries));
+	m = rollout_more(r);
+	m->tries = rv_xcalloc(json_array_size(a), sizeof(*m->tries));
 	json_array_foreach(a, i, t) {
-		struct rollout_try *x = &r->tries[r->n_tries++];
+		struct rollout_try *x = &m->tries[m->n_tries++];
 		const char *sb = json_string_value(json_object_get(t,
 								   "sandbox"));
 		json_t *ms = json_object_get(t, "ms");
@@ -204,6 +210,7 @@ static void rollout_json_read_answer(const json_t *o, struct rollout *r)
 	const char *t = json_string_value(json_object_get(o, "transport"));
 	const char *src = json_string_value(json_object_get(o,
 							    "reward_source"));
+	char *s;
 
 	r->epoch = json_is_integer(epoch) && json_integer_value(epoch) > 0 &&
 		json_integer_value(epoch) <= UINT32_MAX ?
@@ -213,14 +220,16 @@ static void rollout_json_read_answer(const json_t *o, struct rollout *r)
 			r->transport = (enum rollout_transport)i;
 	for (size_t i = 0; src && i < sizeof(paths) / sizeof(*paths); i++)
 		if (!strcmp(src, paths[i]))
-			r->reward_source = paths[i];
-	r->task = rollout_json_dup(o, "task");
-	r->difficulty = rollout_json_dup(o, "difficulty");
+			r->reward_source = (unsigned)(i + 1) & 7;
+	if ((s = rollout_json_dup(o, "task")))
+		rollout_more(r)->task = s;
+	if ((s = rollout_json_dup(o, "difficulty")))
+		rollout_more(r)->difficulty = s;
 	for (int i = 0; i < 3; i++) {
 		json_t *v = json_object_get(tokens, keys[i]);
 
-		r->tokens[i] = json_is_integer(v) && json_integer_value(v) >= 0 ?
-			json_integer_value(v) : -1;
+		if (json_is_integer(v) && json_integer_value(v) >= 0)
+			rollout_more(r)->tokens[i] = json_integer_value(v);
 	}
 }
 
@@ -231,7 +240,9 @@ enum rv_code rollout_json_read(const json_t *o, struct rollout *r,
 	json_t *ok = json_object_get(o, "ok");
 	json_t *reward = json_object_get(o, "reward");
 	json_t *details = json_object_get(o, "details");
+	json_int_t n;
 	const char *s;
+	char *text;
 
 	memset(r, 0, sizeof(*r));
 	if (!json_is_integer(seed) || json_integer_value(seed) < 0)
@@ -253,18 +264,24 @@ enum rv_code rollout_json_read(const json_t *o, struct rollout *r,
 	s = json_string_value(json_object_get(o, "sandbox"));
 	r->sandbox = rv_intern(s, ROLLOUT_SANDBOX_MAX);
 	s = json_string_value(json_object_get(o, "trace_correlation_id"));
-	r->tcid_text = s && s[0] ? rv_xstrndup(s, ROLLOUT_TCID_MAX) : NULL;
-	r->http_status = (long)json_integer_value(json_object_get(
-		o, "http_status"));
+	if (s && s[0])
+		rollout_more(r)->tcid_text = rv_xstrndup(s, ROLLOUT_TCID_MAX);
+	rollout_set_http_status(r, (long)json_integer_value(json_object_get(
+		o, "http_status")));
 	r->end_ns = rollout_json_ns(json_object_get(o, "latency_ms"));
-	r->success_status = rollout_json_dup(o, "success_status");
-	r->status_detail = rollout_json_dup(o, "status_detail");
+	if ((text = rollout_json_dup(o, "success_status")))
+		rollout_more(r)->success_status = text;
+	if ((text = rollout_json_dup(o, "status_detail")))
+		rollout_more(r)->status_detail = text;
 	r->error = rollout_json_dup(o, "error");
 	if (json_is_object(details))
 		r->details = rv_json_dumps(details);
-	r->attempts = (unsigned)json_integer_value(json_object_get(
-		o, "attempts"));
-	r->run = (unsigned)json_integer_value(json_object_get(o, "run"));
+	n = json_integer_value(json_object_get(o, "attempts"));
+	r->attempts = (uint16_t)(n > 0 && n < UINT16_MAX ? n :
+				 n > 0 ? UINT16_MAX : 0);
+	n = json_integer_value(json_object_get(o, "run"));
+	if (n > 0 && n <= UINT32_MAX)
+		rollout_more(r)->run = (unsigned)n;
 	rollout_json_read_tries(json_object_get(o, "tries"), r);
 	rollout_json_read_answer(o, r);
 	return RV_OK;

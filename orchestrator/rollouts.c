@@ -25,6 +25,11 @@ static size_t rollout_tcid_put(char *buf, size_t n, const char *s, size_t len)
 	return n + len;
 }
 
+static const char *rollout_tcid_text(const struct rollout *r)
+{
+	return r->more ? r->more->tcid_text : NULL;
+}
+
 /* snprintf's "runeval_%s_seed%ld_%08x", cut alike, without printf: it is
    written three times a rollout (the request, the echo, result.json) */
 const char *rollout_tcid(const struct rollout *r, char *buf)
@@ -35,8 +40,8 @@ const char *rollout_tcid(const struct rollout *r, char *buf)
 		(unsigned long long)r->seed;
 	size_t n;
 
-	if (r->tcid_text || !r->tcid_job)
-		return r->tcid_text;
+	if (rollout_tcid_text(r) || !r->tcid_job)
+		return rollout_tcid_text(r);
 	n = rollout_tcid_put(buf, 0, "runeval_", 8);
 	n = rollout_tcid_put(buf, n, r->tcid_job, strlen(r->tcid_job));
 	n = rollout_tcid_put(buf, n, "_seed", 5);
@@ -53,22 +58,97 @@ const char *rollout_tcid(const struct rollout *r, char *buf)
 	return buf;
 }
 
+/* rollouts.h promises it: a record is 88 bytes on 64-bit hosts */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct rollout) == 88,
+	       "struct rollout grew: keep rare fields in struct rollout_more");
+
+struct rollout_more *rollout_more(struct rollout *r)
+{
+	if (!r->more) {
+		r->more = rv_xcalloc(1, sizeof(*r->more));
+		r->more->tokens[0] = r->more->tokens[1] = -1;
+		r->more->tokens[2] = -1;
+	}
+	return r->more;
+}
+
+const char *rollout_success_status(const struct rollout *r)
+{
+	return r->more ? r->more->success_status : NULL;
+}
+
+const char *rollout_status_detail(const struct rollout *r)
+{
+	return r->more ? r->more->status_detail : NULL;
+}
+
+const char *rollout_task(const struct rollout *r)
+{
+	return r->more ? r->more->task : NULL;
+}
+
+const char *rollout_difficulty(const struct rollout *r)
+{
+	return r->more ? r->more->difficulty : NULL;
+}
+
+const int64_t *rollout_tokens(const struct rollout *r)
+{
+	static const int64_t unknown[3] = { -1, -1, -1 };
+
+	return r->more ? r->more->tokens : unknown;
+}
+
+const struct rollout_try *rollout_tries(const struct rollout *r, size_t *n)
+{
+	*n = r->more ? r->more->n_tries : 0;
+	return r->more ? r->more->tries : NULL;
+}
+
+unsigned rollout_run(const struct rollout *r)
+{
+	return r->more ? r->more->run : 0;
+}
+
+const char *rollout_reward_source(const struct rollout *r)
+{
+	static const char *const paths[] = { ROLLOUT_REWARD_PATHS };
+
+	_Static_assert(sizeof(paths) / sizeof(paths[0]) == 7,
+		       "reward_source has 3 bits: 0 and one per path");
+	return r->reward_source ? paths[r->reward_source - 1] : NULL;
+}
+
+void rollout_set_http_status(struct rollout *r, long status)
+{
+	r->http_status = (uint16_t)(status > 0 && status < 1000 ? status : 0);
+}
+
+void rollout_count_attempt(struct rollout *r)
+{
+	if (r->attempts < UINT16_MAX)
+		r->attempts++;
+}
+
 void rollout_release(struct rollout *r)
 {
-	free(r->tcid_text);
-	free(r->success_status);
-	free(r->status_detail);
+	struct rollout_more *m = r->more;
+
 	free(r->error);
 	free(r->details);
-	free(r->task);
-	free(r->difficulty);
-	r->tcid_text = r->success_status = r->status_detail = r->error = NULL;
-	r->details = r->task = r->difficulty = NULL;
-	for (size_t i = 0; i < r->n_tries; i++)
-		free(r->tries[i].error);
-	free(r->tries);
-	r->tries = NULL;
-	r->n_tries = 0;
+	r->error = r->details = NULL;
+	r->more = NULL;
+	if (!m)
+		return;
+	free(m->tcid_text);
+	free(m->success_status);
+	free(m->status_detail);
+	free(m->task);
+	free(m->difficulty);
+	for (size_t i = 0; i < m->n_tries; i++)
+		free(m->tries[i].error);
+	free(m->tries);
+	free(m);
 }
 
 enum rollout_transport rollout_transport(const struct rollout *r)
@@ -199,7 +279,7 @@ static bool rollout_reward(struct rollout *r, const json_t *v)
 			return false;
 		}
 		r->reward = json_number_value(x);
-		r->reward_source = paths[i];
+		r->reward_source = (unsigned)(i + 1) & 7;
 		return true;
 	}
 	if (json_is_object(rv_json_path(v, "reward_info")))
@@ -219,7 +299,7 @@ void rollout_judge(struct rollout *r, long status, const char *body,
 	const char *echo, *sent;
 	json_t *v = NULL;
 
-	r->http_status = status;
+	rollout_set_http_status(r, status);
 	if (status != 200) {
 		struct rv_buf b = RV_BUF_INIT;
 

@@ -88,42 +88,81 @@ struct rollout_try {
 	char *error;		/* one line, redacted */
 };
 
-/* The fields are in an order that leaves no padding (192 bytes). */
-struct rollout {
-	long seed;
-	unsigned epoch;		/* 1-based: --epochs, repeated seeds */
-	enum rollout_state state;
-	enum rollout_transport transport;	/* see rollout_transport() */
-	uint32_t tcid_nonce;	/* see tcid_job below */
-	bool ok;
-	unsigned attempts;	/* tries made (0: never dispatched) */
-	unsigned retries;	/* of them, retries after a transient
-				   failure (the queue counts) */
-	unsigned run;		/* 0, or the resume that ran it */
-	double reward;		/* when ok */
-	const char *reward_source;	/* the path it was read from */
-	long http_status;	/* 0 when no answer */
-	uint64_t start_ns, end_ns;	/* monotonic; 0 if never started */
-	/*
-	 * The trace_correlation_id sent, written out when needed
-	 * (rollout_tcid): "runeval_<tcid_job>_seed<seed>_<tcid_nonce in 8
-	 * hex digits>", or tcid_text (owned) as an earlier run's result
-	 * says; neither: none.  80 bytes a record when it was a buffer.
-	 */
-	const char *tcid_job;	/* borrowed: the job's id */
-	char *tcid_text;
-	const char *sandbox;	/* where it ran (set by the job), interned
-				   (rv_intern); NULL or "": unknown */
+/*
+ * What few records have: the app's status words, the task's identity,
+ * token counts, earlier tries, an earlier run's trace id, the resume
+ * that ran it.  A record allocates it on the first write of one of
+ * these (rollout_more); the readers below answer for records without.
+ */
+struct rollout_more {
+	char *tcid_text;	/* see struct rollout */
 	char *success_status;	/* as the app said, or NULL */
 	char *status_detail;
-	char *error;		/* one line when !ok, else NULL */
-	char *details;		/* reward_info.details as compact JSON text,
-				   kept as received (redacted), or NULL */
 	char *task, *difficulty;	/* the task's identity, or NULL */
 	int64_t tokens[3];	/* prompt, completion, total; -1 unknown */
 	struct rollout_try *tries;	/* the tries before the last */
 	size_t n_tries;
+	unsigned run;		/* 0, or the resume that ran it */
 };
+
+/*
+ * One rollout.  At 100 000 seeds the records are most of runeval's
+ * memory: 88 bytes each on 64-bit hosts (rollouts.c asserts it), the
+ * rare fields behind `more`, the small ones packed without padding.
+ */
+struct rollout {
+	long seed;
+	double reward;		/* when ok */
+	uint64_t start_ns, end_ns;	/* monotonic; 0 if never started */
+	/*
+	 * The trace_correlation_id sent, written out when needed
+	 * (rollout_tcid): "runeval_<tcid_job>_seed<seed>_<tcid_nonce in 8
+	 * hex digits>", or more->tcid_text (owned) as an earlier run's
+	 * result says; neither: none.
+	 */
+	const char *tcid_job;	/* borrowed: the job's id */
+	const char *sandbox;	/* where it ran (set by the job), interned
+				   (rv_intern); NULL or "": unknown */
+	char *error;		/* one line when !ok, else NULL */
+	char *details;		/* reward_info.details as compact JSON text,
+				   kept as received (redacted), or NULL */
+	struct rollout_more *more;	/* NULL: none of its fields set */
+	unsigned epoch;		/* 1-based: --epochs, repeated seeds */
+	uint32_t tcid_nonce;	/* see tcid_job above */
+	uint16_t attempts;	/* tries made (0: never dispatched);
+				   saturates at UINT16_MAX */
+	uint16_t retries;	/* of them, retries after a transient
+				   failure (the queue counts) */
+	uint16_t http_status;	/* 0 when no answer */
+	enum rollout_state state : 2;
+	enum rollout_transport transport : 3;	/* see rollout_transport() */
+	bool ok : 1;
+	unsigned reward_source : 3;	/* 1 + its index in
+					   ROLLOUT_REWARD_PATHS; 0: none
+					   (rollout_reward_source) */
+};
+
+/* r's more, made (zeroed, tokens unknown) when it has none. */
+struct rollout_more *rollout_more(struct rollout *r);
+
+/* The rare fields of r, NULL (tokens: all -1, tries: none) when unset. */
+const char *rollout_success_status(const struct rollout *r);
+const char *rollout_status_detail(const struct rollout *r);
+const char *rollout_task(const struct rollout *r);
+const char *rollout_difficulty(const struct rollout *r);
+const int64_t *rollout_tokens(const struct rollout *r);
+const struct rollout_try *rollout_tries(const struct rollout *r,
+					size_t *n);
+unsigned rollout_run(const struct rollout *r);
+
+/* The path the reward was read from, or NULL. */
+const char *rollout_reward_source(const struct rollout *r);
+
+/* Record an HTTP status (0: none; out of 0..999: 0). */
+void rollout_set_http_status(struct rollout *r, long status);
+
+/* Count one more try (saturating). */
+void rollout_count_attempt(struct rollout *r);
 
 struct seedq;
 

@@ -114,21 +114,22 @@ static json_t *rollouts_policy(const struct rollouts_config *cfg)
 /* Keep the record's last try among its earlier ones, and clear it. */
 static void rollout_keep_try(struct rollout *r)
 {
+	struct rollout_more *m = rollout_more(r);
 	struct rollout_try *t;
 
-	r->tries = rv_xreallocarray(r->tries, r->n_tries + 1,
-				    sizeof(*r->tries));
-	t = &r->tries[r->n_tries++];
+	m->tries = rv_xreallocarray(m->tries, m->n_tries + 1,
+				    sizeof(*m->tries));
+	t = &m->tries[m->n_tries++];
 	t->sandbox = r->sandbox ? r->sandbox : rv_intern(NULL, 0);
 	t->start_ns = r->start_ns;
 	t->ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
 	t->http_status = r->http_status;
 	t->error = r->error;
 	r->error = NULL;
-	free(r->success_status);
-	free(r->status_detail);
+	free(m->success_status);
+	free(m->status_detail);
 	free(r->details);
-	r->success_status = r->status_detail = r->details = NULL;
+	m->success_status = m->status_detail = r->details = NULL;
 	r->ok = false;
 	r->reward = 0;
 	r->http_status = 0;
@@ -148,11 +149,14 @@ static void rollouts_dispatch(struct rollouts_run *run, size_t idx)
 		rv_bug("rollouts: no free slot");
 	if (r->attempts)
 		rollout_keep_try(r);
-	r->attempts++;
-	r->run = cfg->run;
+	rollout_count_attempt(r);
+	if (cfg->run || rollout_run(r))
+		rollout_more(r)->run = cfg->run;
 	r->sandbox = run->sandbox;
-	free(r->tcid_text);	/* an earlier run's */
-	r->tcid_text = NULL;
+	if (r->more) {
+		free(r->more->tcid_text);	/* an earlier run's */
+		r->more->tcid_text = NULL;
+	}
 	r->tcid_job = cfg->job_id ? cfg->job_id : "job";
 	r->tcid_nonce = (uint32_t)rand_r(&run->rand_state);
 	sl->r = r;

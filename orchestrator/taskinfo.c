@@ -46,7 +46,7 @@ static size_t taskinfo_seeds(const struct rollout *rs, size_t n, long *out,
 	size_t m = 0, k = 0;
 
 	for (size_t i = 0; i < n && m < max * 4; i++)
-		if (!rs[i].task && rs[i].state == ROLLOUT_DONE)
+		if (!rollout_task(&rs[i]) && rs[i].state == ROLLOUT_DONE)
 			out[m++] = rs[i].seed;
 	qsort(out, m, sizeof(*out), taskinfo_cmp);
 	for (size_t i = 0; i < m && k < max; i++)

@@ -30,21 +30,21 @@ static void timeline_add(struct timeline *t, uint64_t start, size_t rec,
 void timeline_init(struct timeline *t, const struct spans *spans,
 		   const struct rollout *rs, size_t n)
 {
-	size_t tries = 0;
+	size_t tries = 0, m;
 
 	memset(t, 0, sizeof(*t));
 	t->spans = spans;
 	t->rs = rs;
 	for (size_t i = 0; i < n; i++)
-		tries += rs[i].n_tries + 1;
+		tries += (rs[i].more ? rs[i].more->n_tries : 0) + 1;
 	t->refs = rv_xreallocarray(NULL, tries + 1, sizeof(*t->refs));
 	for (size_t i = 0; i < n; i++) {
 		const struct rollout *r = &rs[i];
+		const struct rollout_try *x = rollout_tries(r, &m);
 
-		for (size_t k = 0; k < r->n_tries; k++)
-			if (r->tries[k].start_ns)
-				timeline_add(t, r->tries[k].start_ns, i,
-					     (uint32_t)k);
+		for (size_t k = 0; k < m; k++)
+			if (x[k].start_ns)
+				timeline_add(t, x[k].start_ns, i, (uint32_t)k);
 		if (r->start_ns && r->end_ns)
 			timeline_add(t, r->start_ns, i, UINT32_MAX);
 	}
@@ -69,7 +69,7 @@ static const struct span *timeline_try(struct timeline *t,
 		sp->ok = r->ok;
 		sp->error = r->ok ? NULL : r->error ? r->error : "failed";
 	} else {
-		const struct rollout_try *x = &r->tries[ref->try];
+		const struct rollout_try *x = &r->more->tries[ref->try];
 
 		sp->sandbox = (char *)x->sandbox;
 		sp->end_ns = ref->start_ns + (isfinite(x->ms) && x->ms > 0 ?

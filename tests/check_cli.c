@@ -167,7 +167,7 @@ END_TEST
 static void judge(struct rollout *r, long status, const char *body)
 {
 	memset(r, 0, sizeof(*r));
-	r->tcid_text = rv_xstrdup("tc-1");
+	rollout_more(r)->tcid_text = rv_xstrdup("tc-1");
 	rollout_judge(r, status, body, strlen(body));
 }
 
@@ -199,10 +199,10 @@ START_TEST(test_rollout_tcid_is_snprintfs)
 					 seeds[s], (unsigned)nonces[k]);
 				ck_assert_str_eq(rollout_tcid(&r, buf), want);
 			}
-	r.tcid_text = rv_xstrdup("from-an-earlier-run");
+	rollout_more(&r)->tcid_text = rv_xstrdup("from-an-earlier-run");
 	ck_assert_str_eq(rollout_tcid(&r, buf), "from-an-earlier-run");
 	rollout_release(&r);
-	ck_assert_ptr_null(r.tcid_text);
+	ck_assert_ptr_null(r.more);
 }
 END_TEST
 
@@ -215,8 +215,8 @@ START_TEST(test_rollout_judge)
 	      "\"success_status\":\"success\",\"status_detail\":\"3/4\"}");
 	ck_assert(r.ok);
 	ck_assert(fabs(r.reward - 0.25) < 1e-12);
-	ck_assert_str_eq(r.success_status, "success");
-	ck_assert_str_eq(r.status_detail, "3/4");
+	ck_assert_str_eq(rollout_success_status(&r), "success");
+	ck_assert_str_eq(rollout_status_detail(&r), "3/4");
 	ck_assert_str_eq(r.details, "{\"a\":1}");
 	rollout_release(&r);
 	judge(&r, 200, "{\"metrics\":{\"outcome_reward\":1}}");
@@ -312,13 +312,14 @@ START_TEST(test_answer_fields)
 	      "\"input_tokens\":5,\"output_tokens\":2.5,\"total_tokens\":-3}}},"
 	      "\"success_status\":{\"x\":1}}");
 	ck_assert(r.ok && r.reward == 0.5);
-	ck_assert_str_eq(r.reward_source, "reward_info.outcome_reward");
-	ck_assert_str_eq(r.success_status, ANSWER_INVALID_STATUS);
-	ck_assert_str_eq(r.task, "t1");
-	ck_assert_str_eq(r.difficulty, "hard");
-	ck_assert_int_eq(r.tokens[0], 5);
-	ck_assert_int_eq(r.tokens[1], -1);	/* not a whole number */
-	ck_assert_int_eq(r.tokens[2], -1);	/* negative */
+	ck_assert_str_eq(rollout_reward_source(&r),
+			 "reward_info.outcome_reward");
+	ck_assert_str_eq(rollout_success_status(&r), ANSWER_INVALID_STATUS);
+	ck_assert_str_eq(rollout_task(&r), "t1");
+	ck_assert_str_eq(rollout_difficulty(&r), "hard");
+	ck_assert_int_eq(rollout_tokens(&r)[0], 5);
+	ck_assert_int_eq(rollout_tokens(&r)[1], -1);	/* not whole */
+	ck_assert_int_eq(rollout_tokens(&r)[2], -1);	/* negative */
 	rollout_release(&r);
 	/* long strings are cut at a character boundary; tokens elsewhere */
 	body = rv_xasprintf("{\"metrics\":{\"outcome_score\":1,\"details\":{"
@@ -328,16 +329,18 @@ START_TEST(test_answer_fields)
 			    longs, longs);
 	judge(&r, 200, body);
 	ck_assert(r.ok);
-	ck_assert_uint_eq(strlen(r.success_status), ANSWER_STATUS_MAX + 3);
-	ck_assert_uint_eq(strlen(r.task), ANSWER_NAME_MAX + 3);
-	ck_assert_uint_eq(strlen(r.status_detail), ANSWER_DETAIL_MAX + 3);
-	ck_assert_int_eq(r.tokens[2], 42);	/* 1e13 is out of range */
+	ck_assert_uint_eq(strlen(rollout_success_status(&r)),
+			  ANSWER_STATUS_MAX + 3);
+	ck_assert_uint_eq(strlen(rollout_task(&r)), ANSWER_NAME_MAX + 3);
+	ck_assert_uint_eq(strlen(rollout_status_detail(&r)),
+			  ANSWER_DETAIL_MAX + 3);
+	ck_assert_int_eq(rollout_tokens(&r)[2], 42);	/* 1e13: out of range */
 	rollout_release(&r);
 	free(body);
 	body = rv_xasprintf("{\"reward_info\":{\"outcome_reward\":1},"
 			    "\"success_status\":\"%.62s\\u00e9\u00e9\"}", longs);
 	judge(&r, 200, body);	/* 62 + 2 + 2 bytes: the second é is cut */
-	ck_assert_str_eq(r.success_status + 62, "\xc3\xa9...");
+	ck_assert_str_eq(rollout_success_status(&r) + 62, "\xc3\xa9...");
 	rollout_release(&r);
 	free(body);
 	free(longs);
@@ -409,6 +412,7 @@ END_TEST
 START_TEST(test_timeline_merges_tries_and_phases)
 {
 	struct rollout r[3];
+	struct rollout_try *x;
 	struct spans s;
 	struct timeline t;
 	const struct span *sp;
@@ -427,14 +431,14 @@ START_TEST(test_timeline_merges_tries_and_phases)
 	r[0].sandbox = "sb-1";
 	r[0].start_ns = s.t0_ns + 300;
 	r[0].end_ns = s.t0_ns + 350;
-	r[0].tries = rv_xcalloc(2, sizeof(*r[0].tries));
-	r[0].n_tries = 2;
-	r[0].tries[0].sandbox = "old";
-	r[0].tries[0].ms = 5;	/* an earlier run's: no start, no span */
-	r[0].tries[1].sandbox = "sb-0";
-	r[0].tries[1].start_ns = s.t0_ns + 50;
-	r[0].tries[1].ms = 1e-4;
-	r[0].tries[1].error = (char *)"connection reset";
+	x = rollout_more(&r[0])->tries = rv_xcalloc(2, sizeof(*x));
+	r[0].more->n_tries = 2;
+	x[0].sandbox = "old";
+	x[0].ms = 5;		/* an earlier run's: no start, no span */
+	x[1].sandbox = "sb-0";
+	x[1].start_ns = s.t0_ns + 50;
+	x[1].ms = 1e-4;
+	x[1].error = (char *)"connection reset";
 	r[1].seed = 8;		/* failed without a message */
 	r[1].start_ns = s.t0_ns + 100;
 	r[1].end_ns = s.t0_ns + 200;
@@ -462,7 +466,8 @@ START_TEST(test_timeline_merges_tries_and_phases)
 	ck_assert_str_eq(timeline_next(&t)->phase, "teardown");
 	ck_assert_ptr_null(timeline_next(&t));
 	timeline_release(&t);
-	free(r[0].tries);
+	free(x);
+	free(r[0].more);
 	spans_release(&s);
 }
 END_TEST

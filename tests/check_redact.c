@@ -134,7 +134,7 @@ START_TEST(test_redact_rollout_details)
 	ck_assert(r.ok);
 	ck_assert_str_eq(r.details, "{\"environ\":{\"KEY\":\"[REDACTED]\"},"
 			 "\"log\":\"auth [REDACTED]...\"}");
-	ck_assert_str_eq(r.status_detail, "key [REDACTED]");
+	ck_assert_str_eq(rollout_status_detail(&r), "key [REDACTED]");
 	rollout_release(&r);
 	/* a secret where no string can be redacted: the whole object goes */
 	memset(&r, 0, sizeof(r));

@@ -145,22 +145,25 @@ START_TEST(test_rollout_json_round_trip)
 {
 	struct rollout r = { .seed = 7, .ok = true, .reward = 0.5,
 			     .state = ROLLOUT_DONE, .http_status = 200,
-			     .attempts = 2, .run = 1, .start_ns = 1000,
+			     .attempts = 2, .start_ns = 1000,
 			     .end_ns = 1000 + 2500000 };
 	struct rollout back;
+	struct rollout_more *m = rollout_more(&r);
 	struct rv_err e = RV_ERR_INIT;
 	struct rv_buf b = RV_BUF_INIT;
+	size_t n;
 	json_t *v;
 
 	r.sandbox = "sb-\"1\"";
 	r.details = strdup("{\"a\":[1,2]}");
-	r.success_status = strdup("success\x01\xff");
-	r.tries = calloc(1, sizeof(*r.tries));
-	r.n_tries = 1;
-	r.tries[0].sandbox = "sb-0";
-	r.tries[0].ms = 12.5;
-	r.tries[0].http_status = 502;
-	r.tries[0].error = strdup("HTTP 502");
+	m->run = 1;
+	m->success_status = strdup("success\x01\xff");
+	m->tries = calloc(1, sizeof(*m->tries));
+	m->n_tries = 1;
+	m->tries[0].sandbox = "sb-0";
+	m->tries[0].ms = 12.5;
+	m->tries[0].http_status = 502;
+	m->tries[0].error = strdup("HTTP 502");
 	rollout_json_add(&b, &r, "default");
 	v = json_loads(b.data, 0, NULL);
 	ck_assert_msg(v, "not JSON: %s", b.data);
@@ -173,10 +176,12 @@ START_TEST(test_rollout_json_round_trip)
 	ck_assert_str_eq(back.sandbox, "sb-\"1\"");
 	ck_assert_str_eq(back.details, "{\"a\":[1,2]}");
 	ck_assert_uint_eq(back.attempts, 2);
-	ck_assert_uint_eq(back.run, 1);
-	ck_assert_uint_eq(back.n_tries, 1);
-	ck_assert_int_eq(back.tries[0].http_status, 502);
-	ck_assert_str_eq(back.tries[0].error, "HTTP 502");
+	ck_assert_uint_eq(rollout_run(&back), 1);
+	ck_assert_uint_eq(back.http_status, 200);
+	ck_assert_ptr_nonnull(rollout_tries(&back, &n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(rollout_tries(&back, &n)[0].http_status, 502);
+	ck_assert_str_eq(rollout_tries(&back, &n)[0].error, "HTTP 502");
 	ck_assert(fabs(rv_ns_to_ms(back.end_ns - back.start_ns) - 2.5) <
 		  1e-6);
 	json_decref(v);

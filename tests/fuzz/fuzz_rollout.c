@@ -20,9 +20,9 @@ static void fuzz_judge(long status, const uint8_t *data, size_t size)
 
 	memset(&r, 0, sizeof(r));
 	r.seed = 7;
-	r.tcid_text = rv_xstrdup("job-1-7");
+	rollout_more(&r)->tcid_text = rv_xstrdup("job-1-7");
 	rollout_judge(&r, status, (const char *)data, size);
-	FUZZ_CHECK(r.http_status == status);
+	FUZZ_CHECK(r.http_status == (status > 0 && status < 1000 ? status : 0));
 	FUZZ_CHECK(r.ok == !r.error);
 	FUZZ_CHECK(!r.error || !strstr(r.error, "s3cr3t-fuzz-key"));
 	if (status != 200)
@@ -32,16 +32,19 @@ static void fuzz_judge(long status, const uint8_t *data, size_t size)
 	if (r.details)
 		FUZZ_CHECK(strlen(r.details) <= ROLLOUT_DETAILS_MAX);
 	/* what the answer says of the outcome stays bounded */
-	FUZZ_CHECK(!r.success_status ||
-		   strlen(r.success_status) <= ANSWER_STATUS_MAX + 3);
-	FUZZ_CHECK(!r.status_detail ||
-		   strlen(r.status_detail) <= ANSWER_DETAIL_MAX + 3);
-	FUZZ_CHECK(!r.task || strlen(r.task) <= ANSWER_NAME_MAX + 3);
-	FUZZ_CHECK(!r.difficulty || strlen(r.difficulty) <= ANSWER_NAME_MAX + 3);
+	FUZZ_CHECK(!rollout_success_status(&r) ||
+		   strlen(rollout_success_status(&r)) <= ANSWER_STATUS_MAX + 3);
+	FUZZ_CHECK(!rollout_status_detail(&r) ||
+		   strlen(rollout_status_detail(&r)) <= ANSWER_DETAIL_MAX + 3);
+	FUZZ_CHECK(!rollout_task(&r) ||
+		   strlen(rollout_task(&r)) <= ANSWER_NAME_MAX + 3);
+	FUZZ_CHECK(!rollout_difficulty(&r) ||
+		   strlen(rollout_difficulty(&r)) <= ANSWER_NAME_MAX + 3);
 	for (int i = 0; i < 3; i++)
-		FUZZ_CHECK(r.tokens[i] >= -1 && r.tokens[i] <= ANSWER_TOKENS_MAX);
+		FUZZ_CHECK(rollout_tokens(&r)[i] >= -1 &&
+			   rollout_tokens(&r)[i] <= ANSWER_TOKENS_MAX);
 	if (r.ok)
-		FUZZ_CHECK(r.reward_source != NULL);
+		FUZZ_CHECK(rollout_reward_source(&r) != NULL);
 	rollout_release(&r);
 }
 
