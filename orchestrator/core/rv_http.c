@@ -224,6 +224,9 @@ struct rv_http_xfer *rv_http_xfer_new(const struct rv_http_request *req,
 	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(x->easy, CURLOPT_TCP_NODELAY, 1L);
+	/* libcurl's receive buffer is 16 kB a handle by default: 64
+	   rollouts in flight held 1 MB of it for answers of a few kB */
+	curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE, RV_HTTP_RECV_BUFFER);
 	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (x->pool)
 		curl_easy_setopt(x->easy, CURLOPT_SHARE, x->pool->share);

@@ -40,6 +40,10 @@
 
 #define RV_HTTP_DEFAULT_MAX_RESPONSE (64u << 20)
 
+/* libcurl's receive buffer per transfer (its default is 16 kB): a larger
+   answer takes more reads, not more memory */
+#define RV_HTTP_RECV_BUFFER 4096L
+
 struct rv_http_pool;
 
 struct rv_http_request {

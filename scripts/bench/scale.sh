@@ -30,7 +30,10 @@
 #     answer) plus the rollout work (the sum of the rollouts' own times,
 #     from result.json's spans) spread over every slot (16 x
 #     --concurrency), plus one teardown (the median).  Target: wall <=
-#     1.05x the ideal; peak RSS <= floor + 3 MB.
+#     1.05x the ideal; peak RSS <= floor + 3 MB.  Under it, measured in the
+#     same run: what libcurl alone pays for the job's 64 connections
+#     (curl_floor, SEEDS requests 64 at a time), and what the records
+#     keep of the app's answers (details as received, statuses, errors).
 #  4. faults: 40% of sandbox starts failing (--fault-error-rate 0.4) and
 #     10% of preview requests answered 5xx by the proxy
 #     (--fault-preview-5xx-rate 0.1): every seed must complete and no
@@ -219,6 +222,11 @@ EOF
 }
 
 if [[ " $PARTS " == *" 3 "* ]]; then
+	# what libcurl alone pays for the job's 64 connections (16 sandboxes x
+	# --concurrency 4): SEEDS bare requests, 64 at a time, to the null app
+	conn_kb=$(/usr/bin/time -f %M "$tmp/curl_floor" \
+		"http://127.0.0.1:$port/rollout" "$SEEDS" 64 floor 2>&1 \
+		>/dev/null | tail -1)
 	lite_up steal
 	# the bundle cache, warm: packing is once per content
 	"$RUNEVAL" --daytona --seeds 1 --out "$tmp/warm" -q \
@@ -234,10 +242,18 @@ if [[ " $PARTS " == *" 3 "* ]]; then
 				--env-file /dev/null)
 			echo "$(ideal "$tmp/s-$policy/result.json" "$wall" 64) $kb $(load)" >>"$tmp/p3-$policy"
 		done
-		python3 - "$tmp/p3-$policy" "$floor_kb" "$policy" "$SEEDS" <<'EOF'
-import statistics, sys
+		python3 - "$tmp/p3-$policy" "$floor_kb" "$policy" "$SEEDS" \
+			"$conn_kb" "$tmp/s-$policy/result.json" <<'EOF'
+import json, statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 floor, policy, seeds = float(sys.argv[2]), sys.argv[3], sys.argv[4]
+conn = float(sys.argv[5])
+# what the records keep of the answers (details as received, the app's
+# words, errors), as result.json writes them
+kept = sum(len(json.dumps(r.get("details"))) + sum(
+    len(r.get(k) or "") for k in ("success_status", "status_detail", "task",
+                                  "difficulty", "error"))
+    for r in json.load(open(sys.argv[6]))["rollouts"])
 med = lambda k: statistics.median(float(r[k]) for r in rows)
 print(f"3. {seeds} seeds over 16 sandboxes, policy {policy}, median of "
       f"{len(rows)}: wall {med(0):.2f} s, ideal {med(1):.2f} s (bring-up "
@@ -247,6 +263,11 @@ print(f"3. {seeds} seeds over 16 sandboxes, policy {policy}, median of "
       f"{(med(7) - floor) / 1024:.1f} MB (target <= +3); ratios "
       + ", ".join(r[5] for r in rows) + "; load "
       + ", ".join(r[8] for r in rows))
+print(f"3. under it, policy {policy}: libcurl alone with the job's 64 "
+      f"connections (bare requests, 64 at a time) floor + "
+      f"{(conn - floor) / 1024:.1f} MB; the answers the records keep "
+      f"(details as received, statuses, errors) {kept / 1024 / 1024:.1f} MB; "
+      f"runeval above both: {(med(7) - conn) / 1024 - kept / 1024 / 1024:.1f} MB")
 EOF
 	done
 fi
