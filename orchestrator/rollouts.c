@@ -203,6 +203,9 @@ void rollout_fail_as(struct rollout *r, enum rollout_transport t,
 	r->transport = t;
 }
 
+/* What an error keeps of an answer's body (then "..."). */
+#define ROLLOUT_SNIPPET_MAX 160
+
 /* The first line of a body, at most max chars, printable only. */
 static void rollout_snippet(struct rv_buf *out, const char *body,
 			    size_t len, size_t max)
@@ -303,9 +306,17 @@ void rollout_judge(struct rollout *r, long status, const char *body,
 	if (status != 200) {
 		struct rv_buf b = RV_BUF_INIT;
 
-		rollout_snippet(&b, body, len, 160);
+		char *red;
+
+		/* redacted before the cut: a marker is longer than the
+		   secret prefix it hides, and the line stays in bounds */
+		rollout_snippet(&b, body, len, ROLLOUT_SNIPPET_MAX);
+		red = rv_redact(b.data);
+		rv_buf_reset(&b);
+		rollout_snippet(&b, red, strlen(red), ROLLOUT_SNIPPET_MAX);
 		rollout_fail_as(r, ROLLOUT_T_HTTP, "HTTP %ld%s%s", status,
 				b.len ? ": " : "", b.data);
+		free(red);
 		rv_buf_release(&b);
 		return;
 	}

@@ -146,6 +146,30 @@ START_TEST(test_redact_rollout_details)
 }
 END_TEST
 
+/* An error status's body: redacted, then cut, so that markers longer
+   than the secret prefixes they hide keep the error line in bounds
+   (found by fuzz_rollout). */
+START_TEST(test_redact_error_snippet_bounded)
+{
+	struct rv_buf body = RV_BUF_INIT;
+	struct rollout r;
+
+	rv_redact_reset();
+	rv_redact_add(KEY);
+	for (int i = 0; i < 30; i++)
+		rv_buf_addf(&body, "%.8s ", KEY);
+	memset(&r, 0, sizeof(r));
+	rollout_judge(&r, 502, body.data, body.len);
+	ck_assert(!r.ok);
+	ck_assert_msg(strlen(r.error) <= 5 + 4 + 2 + 160 + 3, "%s", r.error);
+	ck_assert_ptr_nonnull(strstr(r.error, "[REDACTED]"));
+	ck_assert_ptr_null(strstr(r.error, KEY));
+	rollout_release(&r);
+	rv_buf_release(&body);
+	rv_redact_reset();
+}
+END_TEST
+
 static Suite *redact_suite(void)
 {
 	Suite *s = suite_create("redact");
@@ -155,6 +179,7 @@ static Suite *redact_suite(void)
 	tcase_add_test(tc, test_redact_stream_catches_split_secrets);
 	tcase_add_test(tc, test_redact_json_tree);
 	tcase_add_test(tc, test_redact_rollout_details);
+	tcase_add_test(tc, test_redact_error_snippet_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }
