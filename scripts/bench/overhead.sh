@@ -8,7 +8,10 @@
 # its own socket, data and exec roots, no iptables, no forwarding, a
 # bridge network on a private subnet), with the image imported from
 # scripts/docker-image.sh's cache; without root or docker.io it is left
-# out, and the run says so.  Everything stays on this machine.
+# out, and the run says so.  Local runs first; a second local job after
+# the others shows how much the machine drifted over the run (a rollout
+# factor below 1x is such drift, not a sandbox faster than the host).
+# Everything stays on this machine.
 # Env: BUILD (build), SEEDS (20), OUT (a temporary directory).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -52,5 +55,23 @@ PY
 # the same with the p50s behind each factor
 awk '/^### Overhead against local/ {on = 1; next}
 	on && /^\|/ {print; t = 1; next} t {exit}' "$OUT/run/report.md"
+# local ran first: run it again last, so that a drift of the machine
+# between the first and the last provider shows next to the factors
+rm -rf "$OUT/local-again"
+"$RUNEVAL" --local --seeds "$SEEDS" --out "$OUT/local-again" -q \
+	--env-file /dev/null >/dev/null 2>&1 || true
+python3 - "$OUT/run" "$OUT/local-again/result.json" <<'PY'
+import glob, json, statistics, sys
+def p50(path, phase):
+    v = [s["ms"] for s in json.load(open(path))["spans"]
+         if s["phase"] == phase and s.get("ok")]
+    return statistics.median(v) if v else float("nan")
+first = [p for p in glob.glob(sys.argv[1] + "/**/result.json", recursive=True)
+         if json.load(open(p))["environment"]["provider"] == "process"]
+if first:
+    a, b = p50(first[0], "rollout"), p50(sys.argv[2], "rollout")
+    print(f"local again after the others: rollout p50 {b:.1f} ms, first "
+          f"{a:.1f} ms ({b / a:.2f}x): the machine's drift over the run")
+PY
 echo "load at the end: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "report: $OUT/run/report.md"
