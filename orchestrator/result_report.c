@@ -57,64 +57,201 @@ static void result_report_job(struct report_set *set,
 	j->n_shards = job->n_shards;
 }
 
-/* A sample per span of the job's timeline (rollout tries included). */
-static void result_report_spans(struct report_set *set,
-				const struct job_outcome *job)
-{
-	uint32_t provider = result_report_str(set, job->provider);
+/*
+ * The job as a live report_job (report_set.h): its rows and samples are
+ * made on demand from the records and the timeline, with the ids of
+ * strings interned beforehand, in the order the copies had them.
+ */
+enum {	/* a row's strings, in the order they are interned */
+	ROW_SANDBOX, ROW_ERROR, ROW_STATUS, ROW_APP_STATUS, ROW_DETAIL,
+	ROW_TASK, ROW_DIFFICULTY, ROW_STRS
+};
+
+struct result_memo {	/* the last string looked up, and its id */
+	const char *s;
+	uint32_t id;
+};
+
+struct result_live {
+	struct report_live base;	/* first: what the set holds */
+	const struct job_outcome *job;
 	struct timeline t;
+	size_t next;			/* the sample timeline_next() gives */
+	const struct span *last;	/* sample next - 1, or NULL */
+	uint32_t provider;
+	struct result_memo row[ROW_STRS], span_phase, span_sandbox, span_error;
+};
 
-	timeline_init(&t, job->spans, job->rollouts, job->n_rollouts);
-	report_reserve(set, &set->jobs[set->n_jobs - 1], timeline_count(&t),
-		       job->n_rollouts);
-	for (const struct span *sp; (sp = timeline_next(&t)); ) {
-		uint64_t end = sp->end_ns ? sp->end_ns : rv_now_ns();
-		struct report_sample *s = report_add_sample(set);
-
-		s->ms = rv_ns_to_ms(end - sp->start_ns);
-		s->start_ms = spans_offset_ms(job->spans, sp->start_ns);
-		s->seed = sp->seed >= 0 ? sp->seed : REPORT_NO_SEED;
-		s->provider = provider;
-		s->phase = result_report_str(set, sp->phase);
-		s->sandbox = result_report_str(set, sp->sandbox);
-		s->error = result_report_str(set, sp->error);
-		s->attempts = sp->attempts;
-		s->ok = sp->ok;
+static uint32_t result_report_find(const struct report_set *set,
+				   struct result_memo *m, const char *s)
+{
+	if (!s)
+		return 0;
+	if (s != m->s && (!m->s || strcmp(s, m->s))) {
+		m->id = report_find(set, s);
+		if (!m->id)
+			rv_bug("result_report: '%s' was not interned", s);
 	}
-	timeline_release(&t);
+	m->s = s;
+	return m->id;
 }
 
-static void result_report_rollouts(struct report_set *set,
-				   const struct job_outcome *job)
+static void result_report_row_strs(const struct job_outcome *job,
+				   const struct rollout *r,
+				   const char *s[ROW_STRS])
+{
+	s[ROW_SANDBOX] = r->sandbox && r->sandbox[0] ? r->sandbox :
+		job->sandbox;
+	s[ROW_ERROR] = r->error;
+	s[ROW_STATUS] = eval_status(r);
+	s[ROW_APP_STATUS] = r->success_status;
+	s[ROW_DETAIL] = r->status_detail;
+	s[ROW_TASK] = r->task;
+	s[ROW_DIFFICULTY] = r->difficulty;
+}
+
+static void result_report_row(const struct job_outcome *job,
+			      const struct rollout *r,
+			      const uint32_t id[ROW_STRS],
+			      struct report_rollout *o)
+{
+	*o = (struct report_rollout){
+		.seed = r->seed, .epoch = r->epoch ? r->epoch : 1,
+		.sandbox = id[ROW_SANDBOX], .error = id[ROW_ERROR],
+		.status = id[ROW_STATUS], .app_status = id[ROW_APP_STATUS],
+		.detail = id[ROW_DETAIL], .task = id[ROW_TASK],
+		.difficulty = id[ROW_DIFFICULTY],
+		.cls = (unsigned char)eval_class(r, job->opt),
+		.reward = r->ok ? r->reward : NAN,
+		.ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN,
+		.start_ms = r->start_ns ? spans_offset_ms(job->spans,
+							  r->start_ns) : NAN,
+		.ok = r->ok,
+	};
+}
+
+static void result_report_live_rollout(struct report_live *base,
+				       const struct report_set *set,
+				       size_t i, struct report_rollout *row,
+				       int64_t tokens[3])
+{
+	struct result_live *l = (struct result_live *)base;
+	const struct rollout *r;
+	const char *s[ROW_STRS];
+	uint32_t id[ROW_STRS];
+
+	if (i >= l->job->n_rollouts)
+		rv_bug("result_report: no rollout %zu", i);
+	r = &l->job->rollouts[i];
+	if (tokens)
+		memcpy(tokens, r->tokens, sizeof(r->tokens));
+	if (!row)
+		return;
+	result_report_row_strs(l->job, r, s);
+	for (int k = 0; k < ROW_STRS; k++)
+		id[k] = result_report_find(set, &l->row[k], s[k]);
+	result_report_row(l->job, r, id, row);
+}
+
+static void result_report_sample(const struct job_outcome *job,
+				 const struct span *sp, uint32_t provider,
+				 uint32_t phase, uint32_t sandbox,
+				 uint32_t error, struct report_sample *s)
+{
+	uint64_t end = sp->end_ns ? sp->end_ns : rv_now_ns();
+
+	*s = (struct report_sample){
+		.ms = rv_ns_to_ms(end - sp->start_ns),
+		.start_ms = spans_offset_ms(job->spans, sp->start_ns),
+		.seed = sp->seed >= 0 ? sp->seed : REPORT_NO_SEED,
+		.provider = provider, .phase = phase, .sandbox = sandbox,
+		.error = error, .attempts = sp->attempts, .ok = sp->ok,
+	};
+}
+
+/* Is sp one of the job's phase spans (stored), not a rollout try? */
+static bool result_report_stored(const struct job_outcome *job,
+				 const struct span *sp)
+{
+	const struct spans *v = job->spans;
+
+	return v->n && sp >= v->v && sp < v->v + v->n;
+}
+
+/* Sample i: the timeline read on from the last one asked (the renderers
+   read in order), or from its start when i is behind. */
+static const struct report_sample *
+result_report_live_sample(struct report_live *base,
+			  const struct report_set *set, size_t i,
+			  struct report_sample *tmp)
+{
+	struct result_live *l = (struct result_live *)base;
+	const struct span *sp = l->last;
+
+	if (i + 1 != l->next || !sp) {
+		if (i < l->next) {
+			timeline_rewind(&l->t);
+			l->next = 0;
+		}
+		for (sp = NULL; l->next <= i; l->next++)
+			if (!(sp = timeline_next(&l->t)))
+				rv_bug("result_report: no sample %zu", i);
+		l->last = sp;
+	}
+	if (result_report_stored(l->job, sp))
+		return &set->samples[sp - l->job->spans->v];
+	result_report_sample(l->job, sp, l->provider,
+			     result_report_find(set, &l->span_phase, sp->phase),
+			     result_report_find(set, &l->span_sandbox,
+						sp->sandbox),
+			     result_report_find(set, &l->span_error,
+						sp->error), tmp);
+	return tmp;
+}
+
+/*
+ * Intern every string the samples and rows refer to, in the order the
+ * copies interned them (ids order some tables), and store the phase
+ * spans' samples: they are few, and an open one's duration is taken now,
+ * once.  The rollouts' tries are made on demand.
+ */
+static void result_report_live(struct report_set *set, struct result_live *l,
+			       const struct job_outcome *job)
 {
 	struct report_job *j = &set->jobs[set->n_jobs - 1];
+	size_t tries = 0;
 
-	for (size_t i = 0; i < job->n_rollouts; i++) {
-		const struct rollout *r = &job->rollouts[i];
-		struct report_rollout *o = report_add_rollout(j);
+	memset(l, 0, sizeof(*l));
+	l->base.rollout = result_report_live_rollout;
+	l->base.sample = result_report_live_sample;
+	l->job = job;
+	l->provider = result_report_str(set, job->provider);
+	timeline_init(&l->t, job->spans, job->rollouts, job->n_rollouts);
+	report_reserve(set, j, job->spans->n, 0);
+	for (const struct span *sp; (sp = timeline_next(&l->t)); ) {
+		uint32_t phase = result_report_str(set, sp->phase);
+		uint32_t sandbox = result_report_str(set, sp->sandbox);
+		uint32_t error = result_report_str(set, sp->error);
 
-		o->seed = r->seed;
-		o->epoch = r->epoch ? r->epoch : 1;
-		o->sandbox = result_report_str(set, r->sandbox &&
-					       r->sandbox[0] ? r->sandbox :
-					       job->sandbox);
-		o->error = result_report_str(set, r->error);
-		o->status = result_report_str(set, eval_status(r));
-		o->app_status = result_report_str(set, r->success_status);
-		o->detail = result_report_str(set, r->status_detail);
-		o->task = result_report_str(set, r->task);
-		o->difficulty = result_report_str(set, r->difficulty);
-		o->cls = (unsigned char)eval_class(r, job->opt);
-		o->reward = r->ok ? r->reward : NAN;
-		o->ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN;
-		o->start_ms = r->start_ns ? spans_offset_ms(job->spans,
-							    r->start_ns) : NAN;
-		if (r->tokens[0] != -1 || r->tokens[1] != -1 ||
-		    r->tokens[2] != -1)
-			memcpy(report_tokens_set(j, i), r->tokens,
-			       sizeof(r->tokens));
-		o->ok = r->ok;
+		if (!result_report_stored(job, sp)) {
+			tries++;
+			continue;
+		}
+		result_report_sample(job, sp, l->provider, phase, sandbox,
+				     error, report_add_sample(set));
 	}
+	timeline_rewind(&l->t);
+	set->n_samples += tries;
+	j->n_samples += tries;
+	for (size_t i = 0; i < job->n_rollouts; i++) {
+		const char *s[ROW_STRS];
+
+		result_report_row_strs(job, &job->rollouts[i], s);
+		for (int k = 0; k < ROW_STRS; k++)
+			result_report_str(set, s[k]);
+	}
+	j->n_rollouts = job->n_rollouts;
+	j->live = set->live = &l->base;
 }
 
 enum rv_code result_report_write(const struct job_outcome *job,
@@ -123,14 +260,15 @@ enum rv_code result_report_write(const struct job_outcome *job,
 				 struct rv_err *err)
 {
 	struct report_set set;
+	struct result_live live;
 	enum rv_code rc;
 
 	report_set_init(&set);
 	result_report_job(&set, job);
 	set.jobs[0].eval = eval;
-	result_report_spans(&set, job);
-	result_report_rollouts(&set, job);
+	result_report_live(&set, &live, job);
 	rc = report_write_set(&set, job->out_dir, o, err);
+	timeline_release(&live.t);
 	report_set_release(&set);
 	return rc;
 }

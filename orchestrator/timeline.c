@@ -96,6 +96,11 @@ const struct span *timeline_next(struct timeline *t)
 	return timeline_try(t, ref);
 }
 
+void timeline_rewind(struct timeline *t)
+{
+	t->next_ref = t->next_span = 0;
+}
+
 size_t timeline_count(const struct timeline *t)
 {
 	return t->spans->n + t->n_refs;

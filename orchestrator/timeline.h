@@ -47,6 +47,9 @@ void timeline_init(struct timeline *t, const struct spans *spans,
 /* The next span, or NULL after the last. */
 const struct span *timeline_next(struct timeline *t);
 
+/* Back to the first span: timeline_next() starts over. */
+void timeline_rewind(struct timeline *t);
+
 /* How many spans the timeline holds. */
 size_t timeline_count(const struct timeline *t);
 

@@ -192,10 +192,13 @@ static void svg_rollout(struct svg *s, struct rv_buf *rows,
 }
 
 /* Are the job's rollouts placed in time (result.json's start_ms)? */
-static bool svg_has_placed_rollouts(const struct report_job *job)
+static bool svg_has_placed_rollouts(const struct report_set *set,
+				    const struct report_job *job)
 {
+	struct report_rollout tmp;
+
 	for (size_t i = 0; i < job->n_rollouts; i++)
-		if (isfinite(job->rollouts[i].start_ms))
+		if (isfinite(report_rollout_at(set, job, i, &tmp)->start_ms))
 			return true;
 	return false;
 }
@@ -248,11 +251,13 @@ static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 	const struct report_view *v = s->v;
 	struct rv_buf tip = RV_BUF_INIT, lab = RV_BUF_INIT;
 	size_t end = job->first_sample + job->n_samples;
-	bool records = svg_has_placed_rollouts(job);
+	bool records = svg_has_placed_rollouts(v->set, job);
+	struct report_sample tmp;
+	struct report_rollout rtmp;
 
 	svg_sandbox_label(s, rows, job, sandbox);
 	for (size_t i = job->first_sample; i < end; i++) {
-		const struct report_sample *m = &v->set->samples[i];
+		const struct report_sample *m = report_sample_at(v->set, i, &tmp);
 
 		if (m->sandbox != sandbox || m->phase == rollout ||
 		    !isfinite(m->start_ms))
@@ -264,7 +269,8 @@ static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 	}
 	s->y += SVG_ROW;
 	for (size_t i = 0; records && i < job->n_rollouts; i++) {
-		const struct report_rollout *r = &job->rollouts[i];
+		const struct report_rollout *r = report_rollout_at(v->set, job,
+								   i, &rtmp);
 
 		if (r->sandbox != sandbox || !isfinite(r->start_ms))
 			continue;
@@ -274,7 +280,7 @@ static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 			svg_rollout(s, rows, r, tmax);
 	}
 	for (size_t i = job->first_sample; !records && rollout && i < end; i++) {
-		const struct report_sample *m = &v->set->samples[i];
+		const struct report_sample *m = report_sample_at(v->set, i, &tmp);
 
 		if (m->sandbox != sandbox || m->phase != rollout ||
 		    !isfinite(m->start_ms))
@@ -304,6 +310,7 @@ static size_t svg_sandboxes(const struct report_view *v,
 {
 	bool *seen = rv_xcalloc(v->set->strings.n + 1, sizeof(*seen));
 	size_t n = 0;
+	struct report_sample tmp;
 
 	*tmax = 0;
 	*more = 0;
@@ -313,9 +320,12 @@ static size_t svg_sandboxes(const struct report_view *v,
 		bool drawn = false;
 
 		for (size_t i = job->first_sample; !drawn &&
-		     i < job->first_sample + job->n_samples; i++)
-			drawn = v->set->samples[i].sandbox == id &&
-				isfinite(v->set->samples[i].start_ms);
+		     i < job->first_sample + job->n_samples; i++) {
+			const struct report_sample *m =
+				report_sample_at(v->set, i, &tmp);
+
+			drawn = m->sandbox == id && isfinite(m->start_ms);
+		}
 		if (!drawn || seen[id])
 			continue;
 		seen[id] = true;
@@ -326,7 +336,7 @@ static size_t svg_sandboxes(const struct report_view *v,
 	}
 	for (size_t i = job->first_sample;
 	     i < job->first_sample + job->n_samples; i++) {
-		const struct report_sample *m = &v->set->samples[i];
+		const struct report_sample *m = report_sample_at(v->set, i, &tmp);
 
 		if (!isfinite(m->start_ms))
 			continue;
