@@ -15,6 +15,7 @@
 #include "timeline.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static uint32_t result_report_str(struct report_set *set, const char *s)
@@ -67,32 +68,43 @@ enum {	/* a row's strings, in the order they are interned */
 	ROW_TASK, ROW_DIFFICULTY, ROW_STRS
 };
 
-struct result_memo {	/* the last string looked up, and its id */
+struct result_memo {	/* a string looked up, and its id */
 	const char *s;
 	uint32_t id;
 };
+
+#define RESULT_SEEN 256	/* strings remembered by address */
 
 struct result_live {
 	struct report_live base;	/* first: what the set holds */
 	const struct job_outcome *job;
 	struct timeline t;
-	size_t next;			/* the sample timeline_next() gives */
-	const struct span *last;	/* sample next - 1, or NULL */
+	size_t *at;			/* phase span j is sample at[j] */
 	uint32_t provider;
+	/* by address (the records' sandboxes and names are shared), then
+	   the field's last one by content, then the set's table */
+	struct result_memo seen[RESULT_SEEN];
 	struct result_memo row[ROW_STRS], span_phase, span_sandbox, span_error;
 };
 
-static uint32_t result_report_find(const struct report_set *set,
+static uint32_t result_report_find(struct result_live *l,
+				   const struct report_set *set,
 				   struct result_memo *m, const char *s)
 {
+	struct result_memo *at;
+
 	if (!s)
 		return 0;
-	if (s != m->s && (!m->s || strcmp(s, m->s))) {
+	at = &l->seen[((uintptr_t)s >> 3) % RESULT_SEEN];
+	if (at->s == s)
+		return at->id;
+	if (!m->s || strcmp(s, m->s)) {
 		m->id = report_find(set, s);
 		if (!m->id)
 			rv_bug("result_report: '%s' was not interned", s);
 	}
 	m->s = s;
+	*at = *m;
 	return m->id;
 }
 
@@ -149,7 +161,7 @@ static void result_report_live_rollout(struct report_live *base,
 		return;
 	result_report_row_strs(l->job, r, s);
 	for (int k = 0; k < ROW_STRS; k++)
-		id[k] = result_report_find(set, &l->row[k], s[k]);
+		id[k] = result_report_find(l, set, &l->row[k], s[k]);
 	result_report_row(l->job, r, id, row);
 }
 
@@ -169,42 +181,39 @@ static void result_report_sample(const struct job_outcome *job,
 	};
 }
 
-/* Is sp one of the job's phase spans (stored), not a rollout try? */
-static bool result_report_stored(const struct job_outcome *job,
-				 const struct span *sp)
-{
-	const struct spans *v = job->spans;
-
-	return v->n && sp >= v->v && sp < v->v + v->n;
-}
-
-/* Sample i: the timeline read on from the last one asked (the renderers
-   read in order), or from its start when i is behind. */
+/*
+ * Sample i, in the timeline's order: phase span j is sample at[j] (the
+ * spans and the tries are each sorted, so the ones before i are found by
+ * bisection); a try is made from its record.  Any order costs the same.
+ */
 static const struct report_sample *
 result_report_live_sample(struct report_live *base,
 			  const struct report_set *set, size_t i,
 			  struct report_sample *tmp)
 {
 	struct result_live *l = (struct result_live *)base;
-	const struct span *sp = l->last;
+	size_t lo = 0, hi = l->job->spans->n;
+	const struct span *sp;
 
-	if (i + 1 != l->next || !sp) {
-		if (i < l->next) {
-			timeline_rewind(&l->t);
-			l->next = 0;
-		}
-		for (sp = NULL; l->next <= i; l->next++)
-			if (!(sp = timeline_next(&l->t)))
-				rv_bug("result_report: no sample %zu", i);
-		l->last = sp;
+	while (lo < hi) {	/* lo: the phase spans before sample i */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->at[mid] < i)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (result_report_stored(l->job, sp))
-		return &set->samples[sp - l->job->spans->v];
+	if (lo < l->job->spans->n && l->at[lo] == i)
+		return &set->samples[lo];
+	if (i - lo >= l->t.n_refs)
+		rv_bug("result_report: no sample %zu", i);
+	sp = timeline_try_at(&l->t, i - lo);
 	result_report_sample(l->job, sp, l->provider,
-			     result_report_find(set, &l->span_phase, sp->phase),
-			     result_report_find(set, &l->span_sandbox,
+			     result_report_find(l, set, &l->span_phase,
+						sp->phase),
+			     result_report_find(l, set, &l->span_sandbox,
 						sp->sandbox),
-			     result_report_find(set, &l->span_error,
+			     result_report_find(l, set, &l->span_error,
 						sp->error), tmp);
 	return tmp;
 }
@@ -219,30 +228,30 @@ static void result_report_live(struct report_set *set, struct result_live *l,
 			       const struct job_outcome *job)
 {
 	struct report_job *j = &set->jobs[set->n_jobs - 1];
-	size_t tries = 0;
+	const struct spans *v = job->spans;
 
 	memset(l, 0, sizeof(*l));
 	l->base.rollout = result_report_live_rollout;
 	l->base.sample = result_report_live_sample;
 	l->job = job;
 	l->provider = result_report_str(set, job->provider);
-	timeline_init(&l->t, job->spans, job->rollouts, job->n_rollouts);
-	report_reserve(set, j, job->spans->n, 0);
+	timeline_init(&l->t, v, job->rollouts, job->n_rollouts);
+	l->at = rv_xcalloc(v->n + 1, sizeof(*l->at));
+	report_reserve(set, j, v->n, 0);
+	for (size_t k = 0; k < v->n; k++)	/* ties: phase spans first */
+		l->at[k] = k + timeline_tries_before(&l->t, v->v[k].start_ns);
 	for (const struct span *sp; (sp = timeline_next(&l->t)); ) {
 		uint32_t phase = result_report_str(set, sp->phase);
 		uint32_t sandbox = result_report_str(set, sp->sandbox);
 		uint32_t error = result_report_str(set, sp->error);
 
-		if (!result_report_stored(job, sp)) {
-			tries++;
-			continue;
-		}
-		result_report_sample(job, sp, l->provider, phase, sandbox,
-				     error, report_add_sample(set));
+		if (sp >= v->v && sp < v->v + v->n)	/* a phase span */
+			result_report_sample(job, sp, l->provider, phase,
+					     sandbox, error,
+					     report_add_sample(set));
 	}
-	timeline_rewind(&l->t);
-	set->n_samples += tries;
-	j->n_samples += tries;
+	set->n_samples += l->t.n_refs;
+	j->n_samples += l->t.n_refs;
 	for (size_t i = 0; i < job->n_rollouts; i++) {
 		const char *s[ROW_STRS];
 
@@ -269,6 +278,7 @@ enum rv_code result_report_write(const struct job_outcome *job,
 	result_report_live(&set, &live, job);
 	rc = report_write_set(&set, job->out_dir, o, err);
 	timeline_release(&live.t);
+	free(live.at);
 	report_set_release(&set);
 	return rc;
 }

@@ -39,6 +39,9 @@ struct svg {
 	double y;		/* next free row */
 	size_t rollouts_drawn;
 	double threshold;	/* the job's pass threshold */
+	/* the job's sandbox of each sample and rollout: a sandbox's rows
+	   read only its own (a live job makes each one it reads) */
+	uint32_t *sample_sb, *row_sb;
 };
 
 static const char *const svg_spare[] = {
@@ -257,10 +260,12 @@ static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 
 	svg_sandbox_label(s, rows, job, sandbox);
 	for (size_t i = job->first_sample; i < end; i++) {
-		const struct report_sample *m = report_sample_at(v->set, i, &tmp);
+		const struct report_sample *m;
 
-		if (m->sandbox != sandbox || m->phase == rollout ||
-		    !isfinite(m->start_ms))
+		if (s->sample_sb[i - job->first_sample] != sandbox)
+			continue;
+		m = report_sample_at(v->set, i, &tmp);
+		if (m->phase == rollout || !isfinite(m->start_ms))
 			continue;
 		svg_tip(&tip, v, m);
 		svg_bar(rows, SVG_LEFT + m->start_ms / tmax * SVG_PLOT, s->y + 2,
@@ -269,10 +274,12 @@ static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 	}
 	s->y += SVG_ROW;
 	for (size_t i = 0; records && i < job->n_rollouts; i++) {
-		const struct report_rollout *r = report_rollout_at(v->set, job,
-								   i, &rtmp);
+		const struct report_rollout *r;
 
-		if (r->sandbox != sandbox || !isfinite(r->start_ms))
+		if (s->row_sb[i] != sandbox)
+			continue;
+		r = report_rollout_at(v->set, job, i, &rtmp);
+		if (!isfinite(r->start_ms))
 			continue;
 		if (s->rollouts_drawn >= SVG_MAX_ROLLOUTS)
 			(*hidden)++;
@@ -280,10 +287,12 @@ static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 			svg_rollout(s, rows, r, tmax);
 	}
 	for (size_t i = job->first_sample; !records && rollout && i < end; i++) {
-		const struct report_sample *m = report_sample_at(v->set, i, &tmp);
+		const struct report_sample *m;
 
-		if (m->sandbox != sandbox || m->phase != rollout ||
-		    !isfinite(m->start_ms))
+		if (s->sample_sb[i - job->first_sample] != sandbox)
+			continue;
+		m = report_sample_at(v->set, i, &tmp);
+		if (m->phase != rollout || !isfinite(m->start_ms))
 			continue;
 		if (s->rollouts_drawn >= SVG_MAX_ROLLOUTS) {
 			(*hidden)++;
@@ -304,10 +313,11 @@ static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 }
 
 /* Distinct sandboxes of a job with start times, in order of appearance. */
-static size_t svg_sandboxes(const struct report_view *v,
+static size_t svg_sandboxes(const struct svg *s,
 			    const struct report_job *job, uint32_t *out,
 			    double *tmax, size_t *more)
 {
+	const struct report_view *v = s->v;
 	bool *seen = rv_xcalloc(v->set->strings.n + 1, sizeof(*seen));
 	size_t n = 0;
 	struct report_sample tmp;
@@ -319,13 +329,11 @@ static size_t svg_sandboxes(const struct report_view *v,
 		uint32_t id = job->shards[k].id;
 		bool drawn = false;
 
-		for (size_t i = job->first_sample; !drawn &&
-		     i < job->first_sample + job->n_samples; i++) {
-			const struct report_sample *m =
-				report_sample_at(v->set, i, &tmp);
-
-			drawn = m->sandbox == id && isfinite(m->start_ms);
-		}
+		for (size_t i = 0; !drawn && i < job->n_samples; i++)
+			drawn = s->sample_sb[i] == id &&
+				isfinite(report_sample_at(v->set,
+					 job->first_sample + i,
+					 &tmp)->start_ms);
 		if (!drawn || seen[id])
 			continue;
 		seen[id] = true;
@@ -376,7 +384,20 @@ static void svg_job(struct svg *s, const struct report_job *job)
 	char b[32];
 
 	s->threshold = svg_threshold(v, job);
-	n = svg_sandboxes(v, job, sandboxes, &tmax, &more);
+	s->sample_sb = rv_xcalloc(job->n_samples + 1, sizeof(*s->sample_sb));
+	s->row_sb = rv_xcalloc(job->n_rollouts + 1, sizeof(*s->row_sb));
+	for (size_t i = 0; i < job->n_samples; i++) {
+		struct report_sample tmp;
+
+		s->sample_sb[i] = report_sample_at(v->set, job->first_sample + i,
+						   &tmp)->sandbox;
+	}
+	for (size_t i = 0; i < job->n_rollouts; i++) {
+		struct report_rollout tmp;
+
+		s->row_sb[i] = report_rollout_at(v->set, job, i, &tmp)->sandbox;
+	}
+	n = svg_sandboxes(s, job, sandboxes, &tmax, &more);
 	rv_buf_addf(&title, "%s%s%s", job->name,
 		    job->provider ? " on " : "",
 		    job->provider ? report_str(v->set, job->provider) : "");
@@ -409,6 +430,9 @@ static void svg_job(struct svg *s, const struct report_job *job)
 	}
 out:
 	s->y += 10;
+	free(s->sample_sb);
+	free(s->row_sb);
+	s->sample_sb = s->row_sb = NULL;
 	rv_buf_release(&title);
 }
 
