@@ -1,5 +1,6 @@
 #include "report_set.h"
 
+#include "evalstats.h"
 #include "rv_alloc.h"
 
 #include <math.h>
@@ -313,6 +314,8 @@ bool report_job_epochs(const struct report_set *set,
 {
 	struct report_rollout tmp;
 
+	if (job->eval && job->eval->n == job->n_rollouts)
+		return job->eval->epochs > 1;	/* its highest epoch */
 	for (size_t i = 0; i < job->n_rollouts; i++)
 		if (report_rollout_at(set, job, i, &tmp)->epoch > 1)
 			return true;
