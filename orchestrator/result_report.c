@@ -80,6 +80,7 @@ struct result_live {
 	const struct job_outcome *job;
 	struct timeline t;
 	size_t *at;			/* phase span j is sample at[j] */
+	unsigned char *cls;		/* each rollout's eval_class() */
 	uint32_t provider;
 	/* by address (the records' sandboxes and names are shared), then
 	   the field's last one by content, then the set's table */
@@ -124,7 +125,7 @@ static void result_report_row_strs(const struct job_outcome *job,
 
 static void result_report_row(const struct job_outcome *job,
 			      const struct rollout *r,
-			      const uint32_t id[ROW_STRS],
+			      const uint32_t id[ROW_STRS], unsigned char cls,
 			      struct report_rollout *o)
 {
 	*o = (struct report_rollout){
@@ -133,7 +134,7 @@ static void result_report_row(const struct job_outcome *job,
 		.status = id[ROW_STATUS], .app_status = id[ROW_APP_STATUS],
 		.detail = id[ROW_DETAIL], .task = id[ROW_TASK],
 		.difficulty = id[ROW_DIFFICULTY],
-		.cls = (unsigned char)eval_class(r, job->opt),
+		.cls = cls,
 		.reward = r->ok ? r->reward : NAN,
 		.ms = r->end_ns ? rv_ns_to_ms(r->end_ns - r->start_ns) : NAN,
 		.start_ms = r->start_ns ? spans_offset_ms(job->spans,
@@ -162,7 +163,7 @@ static void result_report_live_rollout(struct report_live *base,
 	result_report_row_strs(l->job, r, s);
 	for (int k = 0; k < ROW_STRS; k++)
 		id[k] = result_report_find(l, set, &l->row[k], s[k]);
-	result_report_row(l->job, r, id, row);
+	result_report_row(l->job, r, id, l->cls[i], row);
 }
 
 static void result_report_sample(const struct job_outcome *job,
@@ -252,12 +253,15 @@ static void result_report_live(struct report_set *set, struct result_live *l,
 	}
 	set->n_samples += l->t.n_refs;
 	j->n_samples += l->t.n_refs;
+	l->cls = rv_xcalloc(job->n_rollouts + 1, sizeof(*l->cls));
 	for (size_t i = 0; i < job->n_rollouts; i++) {
 		const char *s[ROW_STRS];
 
 		result_report_row_strs(job, &job->rollouts[i], s);
 		for (int k = 0; k < ROW_STRS; k++)
 			result_report_str(set, s[k]);
+		l->cls[i] = (unsigned char)eval_class(&job->rollouts[i],
+						      job->opt);
 	}
 	j->n_rollouts = job->n_rollouts;
 	j->live = set->live = &l->base;
@@ -279,6 +283,7 @@ enum rv_code result_report_write(const struct job_outcome *job,
 	rc = report_write_set(&set, job->out_dir, o, err);
 	timeline_release(&live.t);
 	free(live.at);
+	free(live.cls);
 	report_set_release(&set);
 	return rc;
 }
