@@ -128,12 +128,14 @@ static void world_init(struct world *w)
 	w->rs[2].error = rv_xstrdup("HTTP 502 from the proxy");
 	w->rs[2].attempts = 2;
 	w->rs[2].retries = 1;
+	/* its first try starts with a phase span */
 	w->tries[0] = (struct rollout_try){ "box-b", T0 + 1600 * US, 0.25,
-					    503, rv_xstrdup("HTTP 503") };	/* with a span */
+					    503, rv_xstrdup("HTTP 503") };
 	w->rs[2].tries = &w->tries[0];
 	w->rs[2].n_tries = 1;
 	w->rs[3].reward = 0.25;
-	w->rs[3].success_status = rv_xstrdup("runtime_error");	/* pipeline */
+	/* a pipeline failure: a status not allowed */
+	w->rs[3].success_status = rv_xstrdup("runtime_error");
 	w->rs[3].status_detail = rv_xstrdup("segfault in 'main'");
 	w->rs[3].task = rv_xstrdup("sort");
 	w->rs[4].ok = false;	/* timed out, on its second sandbox */
@@ -165,7 +167,8 @@ static void world_init(struct world *w)
 		.mode = "local", .n_sandboxes = 2, .sandbox = "box-a",
 		.app_desc = "bundled", .start_cmd = "./start.sh", .port = 8000,
 		.appenv = &w->env, .app_info = &w->ai, .out_dir = w->dir,
-		.env_config = "{}", .policy_config = "{\"policy\":\"reference\"}",
+		.env_config = "{}",
+		.policy_config = "{\"policy\":\"reference\"}",
 		.result_path = w->result, .log_path = "/dev/null",
 		.shards = w->shards, .n_shards = 2, .status = JOB_FAILED,
 		.exit_code = 1, .error = "", .failed_phase = RV_PHASE_NONE,

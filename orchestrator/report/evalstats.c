@@ -241,7 +241,8 @@ static void seeds_fill(struct evalstats *e, const struct evalstats_src *src,
 				.task = -1, .difficulty = -1 };
 		}
 		s->n++;
-		if (s->task < 0)	/* slice indexes: < EVALSTATS_MAX_NAMES */
+		/* slice indexes, below EVALSTATS_MAX_NAMES */
+		if (s->task < 0)
 			s->task = (int16_t)task[key[j].i];
 		if (s->difficulty < 0)
 			s->difficulty = (int16_t)diff[key[j].i];

@@ -353,7 +353,8 @@ static uint32_t *hyperfine_groups(const struct report_view *v, size_t *count)
 
 	for (size_t i = 0; i < v->set->n_samples; i++) {
 		struct report_sample tmp;
-		const struct report_sample *s = report_sample_at(v->set, i, &tmp);
+		const struct report_sample *s =
+			report_sample_at(v->set, i, &tmp);
 
 		gid[i] = (uint32_t)(report_stats_find(st, s->provider, s->phase) -
 				    st->groups);

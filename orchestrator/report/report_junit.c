@@ -245,7 +245,8 @@ static void junit_phases(struct rv_buf *b, const struct report_view *v,
 	for (size_t i = jb->first_sample; i < jb->first_sample + jb->n_samples;
 	     i++) {
 		struct report_sample tmp;
-		const struct report_sample *s = report_sample_at(v->set, i, &tmp);
+		const struct report_sample *s =
+			report_sample_at(v->set, i, &tmp);
 		const char *phase = report_str(v->set, s->phase);
 		const char *sb = report_str(v->set, s->sandbox);
 		struct junit_problem p = { s->ok ? NULL : "failure", phase,

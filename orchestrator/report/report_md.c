@@ -123,8 +123,9 @@ static void md_executive(struct md *m, const struct report_view *v)
 			struct report_rollout tmp;
 
 			rollouts++;
-			rollouts_ok += report_rollout_at(v->set, &v->set->jobs[j],
-							 r, &tmp)->ok;
+			rollouts_ok += report_rollout_at(v->set,
+							 &v->set->jobs[j], r,
+							 &tmp)->ok;
 		}
 	for (size_t i = 0; i < v->n_gates; i++)
 		held += v->results[i].pass;
