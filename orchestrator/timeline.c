@@ -96,6 +96,26 @@ const struct span *timeline_next(struct timeline *t)
 	return timeline_try(t, ref);
 }
 
+const struct span *timeline_try_at(struct timeline *t, size_t i)
+{
+	return timeline_try(t, &t->refs[i]);
+}
+
+size_t timeline_tries_before(const struct timeline *t, uint64_t start_ns)
+{
+	size_t lo = 0, hi = t->n_refs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->refs[mid].start_ns < start_ns)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 size_t timeline_count(const struct timeline *t)
 {
 	return t->spans->n + t->n_refs;

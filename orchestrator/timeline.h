@@ -47,6 +47,14 @@ void timeline_init(struct timeline *t, const struct spans *spans,
 /* The next span, or NULL after the last. */
 const struct span *timeline_next(struct timeline *t);
 
+/*
+ * Random access: the span of the try that is i-th by start (i <
+ * t->n_refs; borrowed, valid until the next call), and how many tries
+ * start before start_ns (where a phase span starting then goes).
+ */
+const struct span *timeline_try_at(struct timeline *t, size_t i);
+size_t timeline_tries_before(const struct timeline *t, uint64_t start_ns);
+
 /* How many spans the timeline holds. */
 size_t timeline_count(const struct timeline *t);
 

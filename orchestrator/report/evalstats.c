@@ -2,6 +2,7 @@
 #include "evalstats.h"
 
 #include "rv_alloc.h"
+#include "rv_err.h"
 #include "stats.h"
 
 #include <math.h>
@@ -25,16 +26,11 @@ static const char *name_difficulty(const struct evalstats_rollout *r)
 	return r->difficulty;
 }
 
-struct order_ctx {
-	const struct evalstats_rollout *r;
-	name_of get;
-};
-
 static int order_by_name(const void *a, const void *b, void *arg)
 {
-	const struct order_ctx *c = arg;
+	const char *const *names = arg;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int d = strcmp(c->get(&c->r[x]), c->get(&c->r[y]));
+	int d = strcmp(names[x], names[y]);
 
 	return d ? d : (x > y) - (x < y);
 }
@@ -70,26 +66,34 @@ int evalstats_find(const struct evalstats_slice *v, size_t n,
  * n is set, the rest is slices_fill()'s.  While grouping, a slice's
  * `failures` holds its rank in name order, to map the rollouts.
  */
-static size_t slices_group(const struct evalstats_rollout *r, size_t n,
-			   name_of get, bool by_count, int *at,
-			   struct evalstats_slice **out)
+static size_t slices_group(const struct evalstats_src *src, name_of get,
+			   bool by_count, int *at, struct evalstats_slice **out)
 {
-	size_t *idx = rv_xcalloc(n + 1, sizeof(*idx)), m = 0, k = 0;
-	struct order_ctx c = { r, get };
-	struct evalstats_slice *s;
+	size_t n = src->n, m = 0, k = 0, cap = 0;
+	size_t *idx = rv_xcalloc(n + 1, sizeof(*idx));
+	const char **names = rv_xcalloc(n + 1, sizeof(*names));
+	struct evalstats_slice *s = NULL;
+	struct evalstats_rollout x;
 	int *map, other = -1;
 
 	for (size_t i = 0; i < n; i++) {
+		src->at(src, i, &x);
 		at[i] = -1;
-		if (get(&r[i]))
+		if ((names[i] = get(&x)))
 			idx[m++] = i;
 	}
-	qsort_r(idx, m, sizeof(*idx), order_by_name, &c);
-	s = rv_xcalloc(m + 1, sizeof(*s));
+	qsort_r(idx, m, sizeof(*idx), order_by_name, names);
 	for (size_t i = 0; i < m; i++) {
-		const char *name = get(&r[idx[i]]);
+		const char *name = names[idx[i]];
 
 		if (!k || strcmp(s[k - 1].name, name)) {
+			if (k + 1 >= cap) {	/* by names, not rollouts */
+				size_t was = cap;
+
+				cap = cap ? cap * 2 : 16;
+				s = rv_xreallocarray(s, cap, sizeof(*s));
+				memset(s + was, 0, (cap - was) * sizeof(*s));
+			}
 			s[k].name = rv_xstrdup(name);
 			s[k].failures = k;
 			k++;
@@ -130,6 +134,7 @@ static size_t slices_group(const struct evalstats_rollout *r, size_t n,
 		if (at[i] >= 0)
 			at[i] = map[at[i]] >= 0 ? map[at[i]] : other;
 	free(map);
+	free(names);
 	free(idx);
 	/* one slice per name, not per rollout: a job holds its outcome */
 	*out = rv_xreallocarray(s, k + 1, sizeof(*s));
@@ -147,26 +152,33 @@ static bool completed(const struct evalstats_rollout *r)
  * and each run's mean is stats_mean's, which never overflows.
  */
 static void slices_fill(struct evalstats_slice *s, size_t k,
-			const struct evalstats_rollout *r, size_t n,
-			const int *at, double threshold)
+			const struct evalstats_src *src, const int *at,
+			double threshold)
 {
 	size_t *start = rv_xcalloc(k + 2, sizeof(*start));
-	double *v = rv_xcalloc(n + 1, sizeof(*v));
+	struct evalstats_rollout x;
+	double *v;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < src->n; i++) {
 		if (at[i] < 0)
 			continue;
-		s[at[i]].failures += r[i].cls != EVALSTATS_OK;
-		if (!completed(&r[i]))
+		src->at(src, i, &x);
+		s[at[i]].failures += x.cls != EVALSTATS_OK;
+		if (!completed(&x))
 			continue;
 		s[at[i]].completed++;
-		s[at[i]].passed += r[i].reward >= threshold;
+		s[at[i]].passed += x.reward >= threshold;
 	}
 	for (size_t j = 0; j < k; j++)
 		start[j + 1] = start[j] + s[j].completed;
-	for (size_t i = 0; i < n; i++)
-		if (at[i] >= 0 && completed(&r[i]))
-			v[start[at[i]]++] = r[i].reward;
+	v = rv_xcalloc(start[k] + 1, sizeof(*v));
+	for (size_t i = 0; i < src->n; i++) {
+		if (at[i] < 0)
+			continue;
+		src->at(src, i, &x);
+		if (completed(&x))
+			v[start[at[i]]++] = x.reward;
+	}
 	for (size_t j = 0; j < k; j++)
 		s[j].mean_reward = s[j].completed ? stats_mean(v + start[j] -
 			s[j].completed, s[j].completed) : NAN;
@@ -174,68 +186,86 @@ static void slices_fill(struct evalstats_slice *s, size_t k,
 	free(start);
 }
 
-static int order_by_seed(const void *a, const void *b, void *arg)
+struct seed_key {	/* a rollout by seed and epoch, then input order */
+	int64_t seed;
+	uint32_t epoch, i;
+};
+
+static int order_by_seed(const void *a, const void *b)
 {
-	const struct evalstats_rollout *r = arg;
-	const struct evalstats_rollout *x = &r[*(const size_t *)a];
-	const struct evalstats_rollout *y = &r[*(const size_t *)b];
+	const struct seed_key *x = a, *y = b;
 
 	if (x->seed != y->seed)
 		return x->seed < y->seed ? -1 : 1;
-	return (x->epoch > y->epoch) - (x->epoch < y->epoch);
+	if (x->epoch != y->epoch)
+		return x->epoch < y->epoch ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
 }
 
 /* Per seed: attempts, passes, mean reward, its task and difficulty. */
-static void seeds_fill(struct evalstats *e, const struct evalstats_rollout *r,
-		       size_t n, const int *task, const int *diff)
+static void seeds_fill(struct evalstats *e, const struct evalstats_src *src,
+		       const int *task, const int *diff)
 {
-	size_t *idx = rv_xcalloc(n + 1, sizeof(*idx)), k = 0, m = 0;
-	double *v = rv_xcalloc(n + 1, sizeof(*v));
+	size_t n = src->n, k = 0, m = 0;
+	struct seed_key *key = rv_xcalloc(n + 1, sizeof(*key));
 	struct evalstats_seed *s = NULL;
+	struct evalstats_rollout x;
+	double *v;
 
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	qsort_r(idx, n, sizeof(*idx), order_by_seed, (void *)r);
-	e->seeds = rv_xcalloc(n + 1, sizeof(*e->seeds));
+	if (n > UINT32_MAX)
+		rv_bug("evalstats: %zu rollouts", n);
+	for (size_t i = 0; i < n; i++) {
+		src->at(src, i, &x);
+		key[i] = (struct seed_key){ x.seed, x.epoch, (uint32_t)i };
+	}
+	qsort(key, n, sizeof(*key), order_by_seed);
+	for (size_t j = 0; j < n; j++)	/* the seeds, to size them */
+		k += !j || key[j].seed != key[j - 1].seed;
+	e->seeds = rv_xcalloc(k + 1, sizeof(*e->seeds));
+	v = rv_xcalloc(n + 1, sizeof(*v));
+	k = 0;
 	for (size_t j = 0; j <= n; j++) {
-		const struct evalstats_rollout *x = j < n ? &r[idx[j]] : NULL;
-
-		if (s && (!x || s->seed != x->seed)) {	/* close the seed */
+		if (j < n)
+			src->at(src, key[j].i, &x);
+		if (s && (j == n || s->seed != x.seed)) {	/* close it */
 			s->mean_reward = stats_mean(v + m - s->completed,
 						    s->completed);
 			if (!e->max_k || s->n < e->max_k)
 				e->max_k = s->n;
 		}
-		if (!x)
+		if (j == n)
 			break;
-		if (!s || s->seed != x->seed) {
+		if (!s || s->seed != x.seed) {
 			s = &e->seeds[k++];
-			*s = (struct evalstats_seed){ .seed = x->seed,
+			*s = (struct evalstats_seed){ .seed = x.seed,
 				.task = -1, .difficulty = -1 };
 		}
 		s->n++;
+		/* slice indexes, below EVALSTATS_MAX_NAMES */
 		if (s->task < 0)
-			s->task = task[idx[j]];
+			s->task = (int16_t)task[key[j].i];
 		if (s->difficulty < 0)
-			s->difficulty = diff[idx[j]];
-		if (!completed(x))
+			s->difficulty = (int16_t)diff[key[j].i];
+		if (!completed(&x))
 			continue;
 		s->completed++;
-		s->passed += x->reward >= e->threshold;
-		v[m++] = x->reward;
+		s->passed += x.reward >= e->threshold;
+		v[m++] = x.reward;
 	}
 	e->n_seeds = k;
-	e->seeds = rv_xreallocarray(e->seeds, k + 1, sizeof(*e->seeds));
 	free(v);
-	free(idx);
+	free(key);
 }
 
-static void tokens_fill(struct evalstats *e, const struct evalstats_rollout *r,
-			size_t n)
+static void tokens_fill(struct evalstats *e, const struct evalstats_src *src)
 {
-	for (size_t i = 0; i < n; i++) {
-		int64_t t[3] = { r[i].tokens[0], r[i].tokens[1], r[i].tokens[2] };
+	struct evalstats_rollout x;
 
+	for (size_t i = 0; i < src->n; i++) {
+		int64_t t[3];
+
+		src->at(src, i, &x);
+		memcpy(t, x.tokens, sizeof(t));
 		if (t[2] < 0 && t[0] >= 0 && t[1] >= 0 &&
 		    t[0] <= INT64_MAX - t[1])
 			t[2] = t[0] + t[1];
@@ -248,48 +278,71 @@ static void tokens_fill(struct evalstats *e, const struct evalstats_rollout *r,
 	}
 }
 
-void evalstats_compute(const struct evalstats_rollout *r, size_t n,
-		       double threshold, struct evalstats *out)
+void evalstats_compute_src(const struct evalstats_src *src, double threshold,
+			   struct evalstats *out)
 {
+	size_t n = src->n;
 	double *done = rv_xcalloc(n + 1, sizeof(*done));
 	double *all = rv_xcalloc(n + 1, sizeof(*all));
-	int *st = rv_xcalloc(n + 1, sizeof(*st));
-	int *task = rv_xcalloc(n + 1, sizeof(*task));
-	int *diff = rv_xcalloc(n + 1, sizeof(*diff));
+	struct evalstats_rollout x;
+	int *st, *task, *diff;
 
 	memset(out, 0, sizeof(*out));
 	out->threshold = threshold;
 	out->n = n;
 	for (size_t i = 0; i < n; i++) {
-		out->ok += r[i].cls == EVALSTATS_OK;
-		out->pipeline += r[i].cls == EVALSTATS_PIPELINE;
-		out->transport += r[i].cls == EVALSTATS_TRANSPORT;
-		if (r[i].epoch > out->epochs)
-			out->epochs = r[i].epoch;
-		if (!completed(&r[i]))
+		src->at(src, i, &x);
+		out->ok += x.cls == EVALSTATS_OK;
+		out->pipeline += x.cls == EVALSTATS_PIPELINE;
+		out->transport += x.cls == EVALSTATS_TRANSPORT;
+		if (x.epoch > out->epochs)
+			out->epochs = x.epoch;
+		if (!completed(&x))
 			continue;
-		all[i] = done[out->completed++] = r[i].reward;
-		out->passed += r[i].reward >= threshold;
+		all[i] = done[out->completed++] = x.reward;
+		out->passed += x.reward >= threshold;
 	}
 	stats_mean_ci(done, out->completed, &out->reward);
 	out->mean_reward_all = stats_mean(all, n);
 	out->pass_rate = n ? (double)out->passed / (double)n : NAN;
-	out->n_statuses = slices_group(r, n, name_status, true, st,
-				       &out->statuses);
-	out->n_tasks = slices_group(r, n, name_task, false, task, &out->tasks);
-	out->n_difficulties = slices_group(r, n, name_difficulty, false, diff,
-					   &out->difficulties);
-	slices_fill(out->statuses, out->n_statuses, r, n, st, threshold);
-	slices_fill(out->tasks, out->n_tasks, r, n, task, threshold);
-	slices_fill(out->difficulties, out->n_difficulties, r, n, diff,
-		    threshold);
-	seeds_fill(out, r, n, task, diff);
-	tokens_fill(out, r, n);
-	free(diff);
-	free(task);
-	free(st);
 	free(all);
 	free(done);
+	st = rv_xcalloc(n + 1, sizeof(*st));
+	task = rv_xcalloc(n + 1, sizeof(*task));
+	diff = rv_xcalloc(n + 1, sizeof(*diff));
+	out->n_statuses = slices_group(src, name_status, true, st,
+				       &out->statuses);
+	out->n_tasks = slices_group(src, name_task, false, task, &out->tasks);
+	out->n_difficulties = slices_group(src, name_difficulty, false, diff,
+					   &out->difficulties);
+	slices_fill(out->statuses, out->n_statuses, src, st, threshold);
+	free(st);
+	slices_fill(out->tasks, out->n_tasks, src, task, threshold);
+	slices_fill(out->difficulties, out->n_difficulties, src, diff,
+		    threshold);
+	seeds_fill(out, src, task, diff);
+	tokens_fill(out, src);
+	free(diff);
+	free(task);
+}
+
+struct evalstats_array {	/* an array as a source */
+	struct evalstats_src src;
+	const struct evalstats_rollout *r;
+};
+
+static void evalstats_array_at(const struct evalstats_src *src, size_t i,
+			       struct evalstats_rollout *row)
+{
+	*row = ((const struct evalstats_array *)src)->r[i];
+}
+
+void evalstats_compute(const struct evalstats_rollout *r, size_t n,
+		       double threshold, struct evalstats *out)
+{
+	struct evalstats_array a = { { n, evalstats_array_at }, r };
+
+	evalstats_compute_src(&a.src, threshold, out);
 }
 
 static void slices_free(struct evalstats_slice *s, size_t n)

@@ -77,7 +77,9 @@ static void csv_rollouts(const struct report_view *v, struct rv_buf *b)
 		const struct report_job *job = &set->jobs[j];
 
 		for (size_t i = 0; i < job->n_rollouts; i++) {
-			const struct report_rollout *r = &job->rollouts[i];
+			struct report_rollout tmp;
+			const struct report_rollout *r =
+				report_rollout_at(set, job, i, &tmp);
 
 			csv_text(b, "rollout");
 			csv_text(b, job->name);

@@ -92,7 +92,9 @@ static void group_compute(struct report_eval_group *g,
 		const struct report_job *job = &set->jobs[g->jobs[i]];
 
 		for (size_t r = 0; r < job->n_rollouts; r++) {
-			const struct report_rollout *x = &job->rollouts[r];
+			struct report_rollout tmp;
+			const struct report_rollout *x =
+				report_rollout_at(set, job, r, &tmp);
 			const char *st = report_str(set, x->status);
 			int64_t t[3];
 

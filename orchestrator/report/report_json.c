@@ -352,7 +352,9 @@ static uint32_t *hyperfine_groups(const struct report_view *v, size_t *count)
 	uint32_t *gid = rv_xreallocarray(NULL, v->set->n_samples + 1, 4);
 
 	for (size_t i = 0; i < v->set->n_samples; i++) {
-		const struct report_sample *s = &v->set->samples[i];
+		struct report_sample tmp;
+		const struct report_sample *s =
+			report_sample_at(v->set, i, &tmp);
 
 		gid[i] = (uint32_t)(report_stats_find(st, s->provider, s->phase) -
 				    st->groups);
@@ -370,9 +372,13 @@ static void hyperfine_times(const struct report_view *v, struct rv_buf *out,
 
 	rv_buf_adds(out, ",\n      \"times\": [");
 	for (size_t i = 0; i < v->set->n_samples; i++) {
-		const struct report_sample *s = &v->set->samples[i];
+		struct report_sample tmp;
+		const struct report_sample *s;
 
-		if (gid[i] != g || seen++ + window < count || !s->ok)
+		if (gid[i] != g || seen++ + window < count)
+			continue;
+		s = report_sample_at(v->set, i, &tmp);
+		if (!s->ok)
 			continue;
 		rv_buf_adds(out, any ? ",\n        " : "\n        ");
 		rv_json_add_num(out, s->ms / 1000);

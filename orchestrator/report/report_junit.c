@@ -191,13 +191,14 @@ static void junit_rollouts(struct rv_buf *b, const struct report_view *v,
 	struct rv_buf cls = RV_BUF_INIT, name = RV_BUF_INIT;
 	struct rv_buf props = RV_BUF_INIT, msg = RV_BUF_INIT;
 	struct rv_buf num = RV_BUF_INIT;
-	bool result = job->kind == REPORT_KIND_RESULT, epochs = false;
+	bool result = job->kind == REPORT_KIND_RESULT;
+	bool epochs = report_job_epochs(v->set, job);
+	struct report_rollout tmp;
 
-	for (size_t r = 0; r < job->n_rollouts && !epochs; r++)
-		epochs = job->rollouts[r].epoch > 1;
 	rv_buf_addf(&cls, "runeval.%s.rollout", prov);
 	for (size_t r = 0; r < job->n_rollouts; r++) {
-		const struct report_rollout *ro = &job->rollouts[r];
+		const struct report_rollout *ro = report_rollout_at(v->set, job,
+								    r, &tmp);
 		const char *sb = report_str(v->set, ro->sandbox);
 		struct junit_problem p = junit_rollout_problem(v, ro, &msg);
 
@@ -243,7 +244,9 @@ static void junit_phases(struct rv_buf *b, const struct report_view *v,
 
 	for (size_t i = jb->first_sample; i < jb->first_sample + jb->n_samples;
 	     i++) {
-		const struct report_sample *s = &v->set->samples[i];
+		struct report_sample tmp;
+		const struct report_sample *s =
+			report_sample_at(v->set, i, &tmp);
 		const char *phase = report_str(v->set, s->phase);
 		const char *sb = report_str(v->set, s->sandbox);
 		struct junit_problem p = { s->ok ? NULL : "failure", phase,

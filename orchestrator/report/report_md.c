@@ -120,8 +120,12 @@ static void md_executive(struct md *m, const struct report_view *v)
 
 	for (size_t j = 0; j < v->set->n_jobs; j++)
 		for (size_t r = 0; r < v->set->jobs[j].n_rollouts; r++) {
+			struct report_rollout tmp;
+
 			rollouts++;
-			rollouts_ok += v->set->jobs[j].rollouts[r].ok;
+			rollouts_ok += report_rollout_at(v->set,
+							 &v->set->jobs[j], r,
+							 &tmp)->ok;
 		}
 	for (size_t i = 0; i < v->n_gates; i++)
 		held += v->results[i].pass;
@@ -417,21 +421,23 @@ static int md_err_count(const void *a, const void *b)
 /* Failures counted by provider, phase and error, most frequent first. */
 static struct md_err *md_errors(const struct report_set *set, size_t *n)
 {
-	struct md_err *e;
-	size_t m = 0, k = 0;
+	struct md_err *e = rv_xcalloc(1, sizeof(*e));
+	size_t m = 0, k = 0, cap = 1;
 
 	/* sized for the failures, not every sample: at 100 000 seeds the
-	   table of a job without failures was 2.4 MB of the peak */
-	for (size_t i = 0; i < set->n_samples; i++)
-		m += !set->samples[i].ok;
-	e = rv_xcalloc(m + 1, sizeof(*e));
-	m = 0;
+	   table of a job without failures was 2.4 MB of the peak; the
+	   samples read once (a live job makes each one read) */
 	for (size_t i = 0; i < set->n_samples; i++) {
-		const struct report_sample *s = &set->samples[i];
+		struct report_sample tmp;
+		const struct report_sample *s = report_sample_at(set, i, &tmp);
 
-		if (!s->ok)
-			e[m++] = (struct md_err){ s->provider, s->phase,
-						  s->error, 1 };
+		if (s->ok)
+			continue;
+		if (m == cap) {
+			cap *= 2;
+			e = rv_xreallocarray(e, cap, sizeof(*e));
+		}
+		e[m++] = (struct md_err){ s->provider, s->phase, s->error, 1 };
 	}
 	qsort(e, m, sizeof(*e), md_err_key);
 	for (size_t i = 0; i < m; i++) {
@@ -705,7 +711,7 @@ static void md_rollouts(struct md *m, const struct report_view *v)
 	for (size_t j = 0; j < v->set->n_jobs; j++) {
 		const struct report_job *job = &v->set->jobs[j];
 		size_t before = m->out->len;
-		bool epochs = false;
+		bool epochs;
 
 		if (!job->n_rollouts)
 			continue;
@@ -714,8 +720,7 @@ static void md_rollouts(struct md *m, const struct report_view *v)
 		any = true;
 		rv_buf_reset(&m->row);
 		report_xml_esc(&m->row, job->name, MD_CELL_MAX);
-		for (size_t r = 0; r < job->n_rollouts && !epochs; r++)
-			epochs = job->rollouts[r].epoch > 1;
+		epochs = report_job_epochs(v->set, job);
 		md_text(m, "<details><summary>%zu rollouts of %s</summary>\n\n"
 			   "| Seed | %sSandbox | Result | Reward | Latency | Status | Task | Reason |\n"
 			   "| ---: | %s--- | --- | ---: | ---: | --- | --- | --- |\n",
@@ -726,8 +731,12 @@ static void md_rollouts(struct md *m, const struct report_view *v)
 			skipped += job->n_rollouts;
 			continue;
 		}
-		for (size_t r = 0; r < job->n_rollouts; r++)
-			md_rollout_row(m, v, &job->rollouts[r], epochs);
+		for (size_t r = 0; r < job->n_rollouts; r++) {
+			struct report_rollout tmp;
+
+			md_rollout_row(m, v, report_rollout_at(v->set, job, r,
+							       &tmp), epochs);
+		}
 		md_end_table(m, "rollouts");
 		rv_buf_adds(m->out, "</details>\n\n");
 	}

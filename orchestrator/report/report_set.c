@@ -1,5 +1,6 @@
 #include "report_set.h"
 
+#include "evalstats.h"
 #include "rv_alloc.h"
 
 #include <math.h>
@@ -289,6 +290,38 @@ struct report_rollout *report_add_rollout(struct report_job *job)
 	return r;
 }
 
+const struct report_rollout *report_rollout_at(const struct report_set *set,
+					       const struct report_job *job,
+					       size_t i,
+					       struct report_rollout *tmp)
+{
+	if (!job->live)
+		return &job->rollouts[i];
+	job->live->rollout(job->live, set, i, tmp, NULL);
+	return tmp;
+}
+
+const struct report_sample *report_sample_at(const struct report_set *set,
+					     size_t i,
+					     struct report_sample *tmp)
+{
+	return set->live ? set->live->sample(set->live, set, i, tmp) :
+		&set->samples[i];
+}
+
+bool report_job_epochs(const struct report_set *set,
+		       const struct report_job *job)
+{
+	struct report_rollout tmp;
+
+	if (job->eval && job->eval->n == job->n_rollouts)
+		return job->eval->epochs > 1;	/* its highest epoch */
+	for (size_t i = 0; i < job->n_rollouts; i++)
+		if (report_rollout_at(set, job, i, &tmp)->epoch > 1)
+			return true;
+	return false;
+}
+
 int64_t *report_tokens_set(struct report_job *job, size_t i)
 {
 	if (i >= job->n_rollouts)
@@ -304,6 +337,10 @@ int64_t *report_tokens_set(struct report_job *job, size_t i)
 
 void report_tokens(const struct report_job *job, size_t i, int64_t out[3])
 {
+	if (job->live) {
+		job->live->rollout(job->live, NULL, i, NULL, out);
+		return;
+	}
 	for (int k = 0; k < 3; k++)
 		out[k] = job->tokens ? job->tokens[i][k] : -1;
 }

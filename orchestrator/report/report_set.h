@@ -25,6 +25,35 @@
 #define REPORT_NO_SEED INT64_MIN
 
 struct evalstats;
+struct report_set;
+struct report_rollout;
+struct report_sample;
+
+/*
+ * A job rendered from what is in memory (a job writing its own reports,
+ * result_report.c): its rollouts and samples are made on demand from the
+ * caller's records instead of being copied into the set (at 100 000
+ * seeds, 12 MB of the peak).  The job's rollouts are not stored (its
+ * rollouts array stays NULL, n_rollouts counts them); its samples are
+ * made from set->samples (its stored ones, fewer than n_samples) and the
+ * records.  Every string they refer to is interned before the set is
+ * rendered, so nothing grows the set while the renderers read it.  The
+ * maker owns it and keeps it alive while the set is in use; the set holds
+ * at most this one job.  Read through report_rollout_at(),
+ * report_sample_at() and report_tokens(), never the arrays.
+ */
+struct report_live {
+	/* Rollout i into *row (may be NULL; then set may be NULL) and its
+	   token counts into tokens (may be NULL). */
+	void (*rollout)(struct report_live *l, const struct report_set *set,
+			size_t i, struct report_rollout *row,
+			int64_t tokens[3]);
+	/* Sample i of the set: a pointer to a stored one, or *tmp filled. */
+	const struct report_sample *(*sample)(struct report_live *l,
+					      const struct report_set *set,
+					      size_t i,
+					      struct report_sample *tmp);
+};
 
 enum report_kind {
 	REPORT_KIND_RESULT,	/* runeval result.json */
@@ -97,6 +126,7 @@ struct report_job {
 	 * NULL: computed from the rollouts.
 	 */
 	const struct evalstats *eval;
+	struct report_live *live;	/* or NULL: see report_live */
 };
 
 struct report_strings {
@@ -114,6 +144,7 @@ struct report_set {
 	size_t n_samples, cap_samples;
 	struct report_job *jobs;
 	size_t n_jobs, cap_jobs;
+	struct report_live *live;	/* its one job's, or NULL */
 };
 
 void report_set_init(struct report_set *set);
@@ -159,6 +190,24 @@ struct report_sample *report_add_sample(struct report_set *set);
  */
 void report_append_samples(struct report_set *set,
 			   const struct report_set *part);
+
+/*
+ * Rollout i of job (a job of set): the stored row, or for a live job
+ * (report_live) *tmp filled and returned.  Valid until tmp's next use.
+ */
+const struct report_rollout *report_rollout_at(const struct report_set *set,
+					       const struct report_job *job,
+					       size_t i,
+					       struct report_rollout *tmp);
+
+/* Sample i of set (i < set->n_samples), as report_rollout_at(). */
+const struct report_sample *report_sample_at(const struct report_set *set,
+					     size_t i,
+					     struct report_sample *tmp);
+
+/* Does any rollout of job have an epoch above 1? */
+bool report_job_epochs(const struct report_set *set,
+		       const struct report_job *job);
 
 /* Append a rollout to job j. */
 struct report_rollout *report_add_rollout(struct report_job *job);

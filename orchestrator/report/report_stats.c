@@ -88,43 +88,22 @@ static int group_cmp(const void *a, const void *b, void *arg)
 	       (c->phase_rank[x->phase] < c->phase_rank[y->phase]);
 }
 
-/* Summarise group g from its n durations and ok flags (input order). */
-static void group_summarise(struct report_group *g, const double *ms,
-			    const unsigned char *ok, size_t n, size_t window)
-{
-	size_t m = 0;
-
-	if (window && n > window) {
-		ms += n - window;
-		ok += n - window;
-		n = window;
-	}
-	g->sorted = rv_xreallocarray(NULL, n ? n : 1, sizeof(double));
-	for (size_t i = 0; i < n; i++) {
-		g->sum_ms += ms[i];
-		if (ok[i])
-			g->sorted[m++] = ms[i];
-	}
-	stats_sort(g->sorted, m);
-	stats_summary_sorted(g->sorted, m, n, &g->st);
-}
-
 /*
- * Group every sample by (job or all, provider, phase) and summarise: a
- * counting sort copies each group's durations together, in input order,
- * reading the samples once from start to end.
+ * Group every sample by (job or all, provider, phase) and summarise: each
+ * group's durations (its successful ones, within the rolling window) go
+ * straight into its sorted array, in input order, the samples read from
+ * start to end; nothing else holds a copy of them.
  */
 static void group_all(struct group_ctx *c, bool per_job, size_t window)
 {
 	const struct report_set *set = c->set;
-	size_t n = set->n_samples;
+	size_t n = set->n_samples, j = 0;
 	uint32_t *gid = rv_xreallocarray(NULL, n + 1, sizeof(*gid));
-	double *ms = rv_xreallocarray(NULL, n + 1, sizeof(*ms));
-	unsigned char *ok = rv_xreallocarray(NULL, n + 1, sizeof(*ok));
-	size_t *start, *fill, j = 0;
+	size_t *count, *skip, *m;
+	struct report_sample tmp;
 
 	for (size_t i = 0; i < n; i++) {
-		const struct report_sample *s = &set->samples[i];
+		const struct report_sample *s = report_sample_at(set, i, &tmp);
 
 		/* a job's samples are contiguous, the jobs in order */
 		while (j + 1 < set->n_jobs && i >= set->jobs[j].first_sample +
@@ -133,26 +112,42 @@ static void group_all(struct group_ctx *c, bool per_job, size_t window)
 		gid[i] = group_of(c, per_job ? (uint32_t)j : REPORT_ALL_JOBS,
 				  s->provider, s->phase);
 	}
-	start = rv_xcalloc(c->n + 1, sizeof(*start));
+	count = rv_xcalloc(c->n + 1, sizeof(*count));
+	skip = rv_xcalloc(c->n + 1, sizeof(*skip));
+	m = rv_xcalloc(c->n + 1, sizeof(*m));
 	for (size_t i = 0; i < n; i++)
-		start[gid[i] + 1]++;
-	for (size_t g = 0; g < c->n; g++)
-		start[g + 1] += start[g];
-	fill = rv_xmemdup(start, (c->n + 1) * sizeof(*start));
-	for (size_t i = 0; i < n; i++) {
-		size_t at = fill[gid[i]]++;
-
-		ms[at] = set->samples[i].ms;
-		ok[at] = set->samples[i].ok;
+		count[gid[i]]++;
+	for (size_t g = 0; g < c->n; g++) {
+		if (window && count[g] > window) {	/* the last window */
+			skip[g] = count[g] - window;
+			count[g] = window;
+		}
+		c->groups[g].sorted = rv_xreallocarray(NULL, count[g] ?
+						       count[g] : 1,
+						       sizeof(double));
 	}
-	free(fill);
-	for (size_t g = 0; g < c->n; g++)
-		group_summarise(&c->groups[g], ms + start[g], ok + start[g],
-				start[g + 1] - start[g], window);
+	for (size_t i = 0; i < n; i++) {
+		struct report_group *g = &c->groups[gid[i]];
+		const struct report_sample *s;
+
+		if (skip[gid[i]]) {
+			skip[gid[i]]--;
+			continue;
+		}
+		s = report_sample_at(set, i, &tmp);
+		g->sum_ms += s->ms;
+		if (s->ok)
+			g->sorted[m[gid[i]]++] = s->ms;
+	}
+	for (size_t g = 0; g < c->n; g++) {
+		stats_sort(c->groups[g].sorted, m[g]);
+		stats_summary_sorted(c->groups[g].sorted, m[g], count[g],
+				     &c->groups[g].st);
+	}
 	qsort_r(c->groups, c->n, sizeof(*c->groups), group_cmp, c);
-	free(start);
-	free(ok);
-	free(ms);
+	free(m);
+	free(skip);
+	free(count);
 	free(gid);
 }
 
@@ -175,7 +170,8 @@ static void report_ranks(struct report_stats *st)
 	}
 	n_phase = n_pipe;
 	for (size_t i = 0; i < set->n_samples; i++) {
-		const struct report_sample *s = &set->samples[i];
+		struct report_sample tmp;
+		const struct report_sample *s = report_sample_at(set, i, &tmp);
 
 		if (!(*prov_rank)[s->provider])
 			(*prov_rank)[s->provider] = (uint32_t)++n_prov;

@@ -39,7 +39,13 @@ struct svg {
 	double y;		/* next free row */
 	size_t rollouts_drawn;
 	double threshold;	/* the job's pass threshold */
+	/* the job's sandbox of each sample and rollout placed in time,
+	   else SVG_UNPLACED: a sandbox's rows read only their own (a live
+	   job makes each one read) */
+	uint32_t *sample_sb, *row_sb;
 };
+
+#define SVG_UNPLACED UINT32_MAX
 
 static const char *const svg_spare[] = {
 	"#1f77b4", "#ff7f0e", "#17becf", "#bcbd22", "#9467bd", "#8c564b",
@@ -192,10 +198,11 @@ static void svg_rollout(struct svg *s, struct rv_buf *rows,
 }
 
 /* Are the job's rollouts placed in time (result.json's start_ms)? */
-static bool svg_has_placed_rollouts(const struct report_job *job)
+static bool svg_has_placed_rollouts(const struct svg *s,
+				    const struct report_job *job)
 {
 	for (size_t i = 0; i < job->n_rollouts; i++)
-		if (isfinite(job->rollouts[i].start_ms))
+		if (s->row_sb[i] != SVG_UNPLACED)
 			return true;
 	return false;
 }
@@ -248,14 +255,18 @@ static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 	const struct report_view *v = s->v;
 	struct rv_buf tip = RV_BUF_INIT, lab = RV_BUF_INIT;
 	size_t end = job->first_sample + job->n_samples;
-	bool records = svg_has_placed_rollouts(job);
+	bool records = svg_has_placed_rollouts(s, job);
+	struct report_sample tmp;
+	struct report_rollout rtmp;
 
 	svg_sandbox_label(s, rows, job, sandbox);
 	for (size_t i = job->first_sample; i < end; i++) {
-		const struct report_sample *m = &v->set->samples[i];
+		const struct report_sample *m;
 
-		if (m->sandbox != sandbox || m->phase == rollout ||
-		    !isfinite(m->start_ms))
+		if (s->sample_sb[i - job->first_sample] != sandbox)
+			continue;
+		m = report_sample_at(v->set, i, &tmp);
+		if (m->phase == rollout || !isfinite(m->start_ms))
 			continue;
 		svg_tip(&tip, v, m);
 		svg_bar(rows, SVG_LEFT + m->start_ms / tmax * SVG_PLOT, s->y + 2,
@@ -264,20 +275,23 @@ static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 	}
 	s->y += SVG_ROW;
 	for (size_t i = 0; records && i < job->n_rollouts; i++) {
-		const struct report_rollout *r = &job->rollouts[i];
+		const struct report_rollout *r;
 
-		if (r->sandbox != sandbox || !isfinite(r->start_ms))
+		if (s->row_sb[i] != sandbox)
 			continue;
+		r = report_rollout_at(v->set, job, i, &rtmp);
 		if (s->rollouts_drawn >= SVG_MAX_ROLLOUTS)
 			(*hidden)++;
 		else
 			svg_rollout(s, rows, r, tmax);
 	}
 	for (size_t i = job->first_sample; !records && rollout && i < end; i++) {
-		const struct report_sample *m = &v->set->samples[i];
+		const struct report_sample *m;
 
-		if (m->sandbox != sandbox || m->phase != rollout ||
-		    !isfinite(m->start_ms))
+		if (s->sample_sb[i - job->first_sample] != sandbox)
+			continue;
+		m = report_sample_at(v->set, i, &tmp);
+		if (m->phase != rollout || !isfinite(m->start_ms))
 			continue;
 		if (s->rollouts_drawn >= SVG_MAX_ROLLOUTS) {
 			(*hidden)++;
@@ -298,24 +312,51 @@ static void svg_sandbox(struct svg *s, struct rv_buf *rows,
 }
 
 /* Distinct sandboxes of a job with start times, in order of appearance. */
-static size_t svg_sandboxes(const struct report_view *v,
-			    const struct report_job *job, uint32_t *out,
-			    double *tmax, size_t *more)
+/* Fill s->sample_sb and s->row_sb for job, reading each once; returns
+   the end of the last placed sample. */
+static double svg_index(struct svg *s, const struct report_job *job)
 {
-	bool *seen = rv_xcalloc(v->set->strings.n + 1, sizeof(*seen));
+	const struct report_set *set = s->v->set;
+	double tmax = 0;
+
+	s->sample_sb = rv_xcalloc(job->n_samples + 1, sizeof(*s->sample_sb));
+	s->row_sb = rv_xcalloc(job->n_rollouts + 1, sizeof(*s->row_sb));
+	for (size_t i = 0; i < job->n_samples; i++) {
+		struct report_sample tmp;
+		const struct report_sample *m =
+			report_sample_at(set, job->first_sample + i, &tmp);
+
+		s->sample_sb[i] = isfinite(m->start_ms) ? m->sandbox :
+			SVG_UNPLACED;
+		if (isfinite(m->start_ms) && m->start_ms + m->ms > tmax)
+			tmax = m->start_ms + m->ms;
+	}
+	for (size_t i = 0; i < job->n_rollouts; i++) {
+		struct report_rollout tmp;
+		const struct report_rollout *r = report_rollout_at(set, job, i,
+								   &tmp);
+
+		s->row_sb[i] = isfinite(r->start_ms) ? r->sandbox :
+			SVG_UNPLACED;
+	}
+	return tmax;
+}
+
+static size_t svg_sandboxes(const struct svg *s,
+			    const struct report_job *job, uint32_t *out,
+			    size_t *more)
+{
+	bool *seen = rv_xcalloc(s->v->set->strings.n + 1, sizeof(*seen));
 	size_t n = 0;
 
-	*tmax = 0;
 	*more = 0;
 	/* the shards first, in their order, when they drew anything */
 	for (size_t k = 0; k < job->n_shards; k++) {
 		uint32_t id = job->shards[k].id;
 		bool drawn = false;
 
-		for (size_t i = job->first_sample; !drawn &&
-		     i < job->first_sample + job->n_samples; i++)
-			drawn = v->set->samples[i].sandbox == id &&
-				isfinite(v->set->samples[i].start_ms);
+		for (size_t i = 0; !drawn && i < job->n_samples; i++)
+			drawn = s->sample_sb[i] == id;
 		if (!drawn || seen[id])
 			continue;
 		seen[id] = true;
@@ -324,19 +365,14 @@ static size_t svg_sandboxes(const struct report_view *v,
 		else
 			(*more)++;
 	}
-	for (size_t i = job->first_sample;
-	     i < job->first_sample + job->n_samples; i++) {
-		const struct report_sample *m = &v->set->samples[i];
+	for (size_t i = 0; i < job->n_samples; i++) {
+		uint32_t id = s->sample_sb[i];
 
-		if (!isfinite(m->start_ms))
+		if (id == SVG_UNPLACED || seen[id])
 			continue;
-		if (m->start_ms + m->ms > *tmax)
-			*tmax = m->start_ms + m->ms;
-		if (seen[m->sandbox])
-			continue;
-		seen[m->sandbox] = true;
+		seen[id] = true;
 		if (n < SVG_MAX_SANDBOXES)
-			out[n++] = m->sandbox;
+			out[n++] = id;
 		else
 			(*more)++;
 	}
@@ -366,7 +402,8 @@ static void svg_job(struct svg *s, const struct report_job *job)
 	char b[32];
 
 	s->threshold = svg_threshold(v, job);
-	n = svg_sandboxes(v, job, sandboxes, &tmax, &more);
+	tmax = svg_index(s, job);
+	n = svg_sandboxes(s, job, sandboxes, &more);
 	rv_buf_addf(&title, "%s%s%s", job->name,
 		    job->provider ? " on " : "",
 		    job->provider ? report_str(v->set, job->provider) : "");
@@ -399,6 +436,9 @@ static void svg_job(struct svg *s, const struct report_job *job)
 	}
 out:
 	s->y += 10;
+	free(s->sample_sb);
+	free(s->row_sb);
+	s->sample_sb = s->row_sb = NULL;
 	rv_buf_release(&title);
 }
 
