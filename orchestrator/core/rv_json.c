@@ -159,7 +159,7 @@ static json_t *rv_json_redact_str(const char *s)
 	return v ? v : json_string(RV_REDACT_MARK);
 }
 
-json_t *rv_json_redact(const json_t *v)
+static json_t *rv_json_redact_copy(const json_t *v)
 {
 	const char *key;
 	json_t *out, *item, *k;
@@ -171,20 +171,55 @@ json_t *rv_json_redact(const json_t *v)
 	case JSON_ARRAY:
 		out = json_array();
 		json_array_foreach((json_t *)v, i, item)
-			json_array_append_new(out, rv_json_redact(item));
+			json_array_append_new(out, rv_json_redact_copy(item));
 		return out;
 	case JSON_OBJECT:
 		out = json_object();
 		json_object_foreach((json_t *)v, key, item) {
 			k = rv_json_redact_str(key);
 			json_object_set_new(out, json_string_value(k),
-					    rv_json_redact(item));
+					    rv_json_redact_copy(item));
 			json_decref(k);
 		}
 		return out;
 	default:
 		return json_incref((json_t *)v);
 	}
+}
+
+/* Does a string or key anywhere in v hold a secret (or its prefix)?
+   jansson's strings have no NUL (no JSON_ALLOW_NUL), so rv_redact()
+   sees each whole. */
+static bool rv_json_has_secret(const json_t *v)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return rv_redact_contains(json_string_value(v));
+	case JSON_ARRAY:
+		json_array_foreach((json_t *)v, i, item)
+			if (rv_json_has_secret(item))
+				return true;
+		return false;
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)v, key, item)
+			if (rv_redact_contains(key) || rv_json_has_secret(item))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+json_t *rv_json_redact(const json_t *v)
+{
+	/* the common case, nothing to replace: no copy of every node */
+	if (!rv_json_has_secret(v))
+		return json_incref((json_t *)v);
+	return rv_json_redact_copy(v);
 }
 
 void rv_json_add_str(struct rv_buf *b, const char *s)

@@ -59,7 +59,9 @@ bool rv_json_bool(const json_t *v, const char *dotted, bool fallback);
 /*
  * A copy of v (new reference) with every registered secret replaced in
  * its strings and object keys (rv_redact()); numbers, booleans and null
- * are shared.  Keys that become equal collapse into one.
+ * are shared.  Keys that become equal collapse into one.  When nothing in
+ * v holds a secret, v itself comes back with a new reference (no copy):
+ * the result is for reading (dumping), not for changing.
  */
 json_t *rv_json_redact(const json_t *v);
 
