@@ -172,7 +172,11 @@ static void rollouts_dispatch(struct rollouts_run *run, size_t idx)
 	};
 	r->state = ROLLOUT_PENDING;
 	r->start_ns = rv_now_ns();
-	sl->x = rv_http_xfer_new(&sl->req, &sl->resp);
+	/* the slot's handle, options and headers serve every rollout */
+	if (sl->x)
+		rv_http_xfer_again(sl->x);
+	else
+		sl->x = rv_http_xfer_new(&sl->req, &sl->resp);
 	curl_multi_add_handle(run->multi, rv_http_xfer_handle(sl->x));
 	run->inflight++;
 }
@@ -199,9 +203,7 @@ static void rollouts_close(struct rollouts_run *run, struct rollout_slot *sl,
 
 	r->end_ns = rv_now_ns();
 	curl_multi_remove_handle(run->multi, rv_http_xfer_handle(sl->x));
-	rv_http_xfer_free(sl->x);
 	rollouts_slot_trim(sl);
-	sl->x = NULL;
 	sl->r = NULL;
 	run->inflight--;
 	/* after this, a record given back may already be another's */
@@ -418,13 +420,14 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 	}
 	seedq_unwatch(cfg->sched, &run);
 	curl_multi_cleanup(run.multi);
-	rv_http_pool_free(run.own_pool);
-	free(run.tail);
-	free(run.url);
 	for (size_t i = 0; i < run.n_slots; i++) {
+		rv_http_xfer_free(run.slots[i].x);	/* back to the pool */
 		rv_buf_release(&run.slots[i].body);
 		rv_http_response_release(&run.slots[i].resp);
 	}
+	rv_http_pool_free(run.own_pool);
+	free(run.tail);
+	free(run.url);
 	free(run.slots);
 	return rc;
 }
