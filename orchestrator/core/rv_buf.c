@@ -22,7 +22,7 @@ void rv_buf_release(struct rv_buf *b)
 	rv_buf_init(b);
 }
 
-void rv_buf_grow(struct rv_buf *b, size_t n)
+void rv_buf_grow_slow(struct rv_buf *b, size_t n)
 {
 	size_t want = b->len + n + 1;
 	size_t cap = b->cap ? b->cap : 64;
@@ -38,25 +38,6 @@ void rv_buf_grow(struct rv_buf *b, size_t n)
 		b->data[0] = '\0';
 	}
 	b->cap = cap;
-}
-
-void rv_buf_add(struct rv_buf *b, const void *data, size_t n)
-{
-	rv_buf_grow(b, n);
-	if (n)
-		memcpy(b->data + b->len, data, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void rv_buf_adds(struct rv_buf *b, const char *s)
-{
-	rv_buf_add(b, s, strlen(s));
-}
-
-void rv_buf_addch(struct rv_buf *b, char c)
-{
-	rv_buf_add(b, &c, 1);
 }
 
 void rv_buf_vaddf(struct rv_buf *b, const char *fmt, va_list ap)
