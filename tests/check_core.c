@@ -80,6 +80,16 @@ START_TEST(test_buf_grows_and_detaches)
 	ck_assert_uint_eq(b.len, 0);
 	free(s);
 	rv_buf_release(&b);
+	/* a text longer than the room left: formatted again, whole */
+	rv_buf_adds(&b, "ab");
+	rv_buf_addf(&b, "%s|%0300d|%s", "x", 7, "end");
+	ck_assert_uint_eq(b.len, 2 + 2 + 300 + 4);
+	ck_assert_uint_eq(strlen(b.data), b.len);
+	ck_assert(!strncmp(b.data, "abx|000", 7));
+	ck_assert_str_eq(b.data + b.len - 6, "07|end");
+	rv_buf_addf(&b, "%s", "");	/* nothing: still terminated */
+	ck_assert_uint_eq(strlen(b.data), b.len);
+	rv_buf_release(&b);
 }
 END_TEST
 
