@@ -77,6 +77,14 @@ void rv_json_add_str(struct rv_buf *b, const char *s);
 void rv_json_add_num(struct rv_buf *b, double v);
 
 /*
+ * Append v as rv_json_dumps() writes it, byte for byte (jansson's compact
+ * text: its string escapes, reals with 12 digits, members in the
+ * object's order), without a second malloc'ed copy: for a tree of which
+ * a job writes one per seed (a rollout's details).
+ */
+void rv_json_add_value(struct rv_buf *b, const json_t *v);
+
+/*
  * Copy JSON text of len bytes into b without the whitespace between its
  * tokens (the text is assumed valid JSON; strings are copied verbatim).
  */
