@@ -149,6 +149,7 @@ static char *rollout_details(const json_t *v)
 	json_t *d = rv_json_path(v, "reward_info.details");
 	struct rv_buf text = RV_BUF_INIT;
 	size_t size;
+	char *out;
 
 	if (!json_is_object(d))
 		d = rv_json_path(v, "metrics.details");
@@ -166,8 +167,11 @@ static char *rollout_details(const json_t *v)
 		rv_buf_release(&text);
 		return rv_xasprintf("{\"truncated\":true,\"size\":%zu}", size);
 	}
-	/* kept for the job's whole run, one per seed: no slack */
-	return rv_xrealloc(rv_buf_detach(&text, NULL), size + 1);
+	/* kept for the job's whole run, one per seed: an exact copy (a
+	   shrunk buffer would leave its tail free between the records) */
+	out = rv_xstrdup(text.data);
+	rv_buf_release(&text);
+	return out;
 }
 
 static bool rollout_reward_in_range(double reward)
