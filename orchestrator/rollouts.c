@@ -230,26 +230,31 @@ static void rollout_snippet(struct rv_buf *out, const char *body,
 static char *rollout_details(const json_t *v)
 {
 	json_t *d = rv_json_path(v, "reward_info.details");
-	char *text;
+	struct rv_buf text = RV_BUF_INIT;
+	size_t size;
+	char *out;
 
 	if (!json_is_object(d))
 		d = rv_json_path(v, "metrics.details");
 	if (!json_is_object(d))
 		return NULL;
 	d = rv_json_redact(d);
-	text = rv_json_dumps(d);
+	rv_json_add_value(&text, d);
 	json_decref(d);
-	if (rv_redact_contains(text)) {
-		free(text);
+	size = text.len;
+	if (rv_redact_contains(text.data)) {
+		rv_buf_release(&text);
 		return rv_xstrdup("{\"redacted\":true}");
 	}
-	if (strlen(text) > ROLLOUT_DETAILS_MAX) {
-		size_t size = strlen(text);
-
-		free(text);
-		text = rv_xasprintf("{\"truncated\":true,\"size\":%zu}", size);
+	if (size > ROLLOUT_DETAILS_MAX) {
+		rv_buf_release(&text);
+		return rv_xasprintf("{\"truncated\":true,\"size\":%zu}", size);
 	}
-	return text;
+	/* kept for the job's whole run, one per seed: an exact copy (a
+	   shrunk buffer would leave its tail free between the records) */
+	out = rv_xstrdup(text.data);
+	rv_buf_release(&text);
+	return out;
 }
 
 static bool rollout_reward_in_range(double reward)

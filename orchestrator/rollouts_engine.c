@@ -17,6 +17,9 @@
 #include <string.h>
 
 #define ROLLOUT_MAX_RESPONSE (16u << 20)
+/* a slot keeps its buffers from one rollout to the next up to this size
+   (a rollout's request and answer are a few hundred bytes) */
+#define ROLLOUT_SLOT_KEEP (64u << 10)
 
 struct rollout_slot {
 	struct rollout *r;		/* NULL when the slot is free */
@@ -24,7 +27,7 @@ struct rollout_slot {
 	struct rv_http_request req;
 	struct rv_http_response resp;
 	struct rv_http_xfer *x;
-	char *body;
+	struct rv_buf body;		/* the request's */
 };
 
 struct rollouts_run {
@@ -63,21 +66,22 @@ bool rollout_transient(enum rv_code rc, long status, bool answered,
  * "env_name": ..., "config": {...}}, "policy": {...}} as jansson's
  * compact text, the parts that never change dumped once (run->tail).
  */
-static char *rollouts_body(struct rollouts_run *run, const struct rollout *r)
+static void rollouts_body(struct rollouts_run *run, const struct rollout *r,
+			  struct rv_buf *b)
 {
 	const struct rollouts_config *cfg = run->cfg;
-	struct rv_buf b = RV_BUF_INIT;
 	char tcid[ROLLOUT_TCID_MAX + 1];
 
-	rv_buf_adds(&b, "{\"trace_correlation_id\":");
-	rv_json_add_str(&b, rollout_tcid(r, tcid));
-	rv_buf_addf(&b, ",\"env\":{\"seed\":%ld", r->seed);
+	rv_buf_reset(b);
+	rv_buf_adds(b, "{\"trace_correlation_id\":");
+	rv_json_add_str(b, rollout_tcid(r, tcid));
+	rv_buf_adds(b, ",\"env\":{\"seed\":");
+	rv_buf_add_int(b, r->seed);
 	if (cfg->env_name) {
-		rv_buf_adds(&b, ",\"env_name\":");
-		rv_json_add_str(&b, cfg->env_name);
+		rv_buf_adds(b, ",\"env_name\":");
+		rv_json_add_str(b, cfg->env_name);
 	}
-	rv_buf_adds(&b, run->tail);
-	return rv_buf_detach(&b, NULL);
+	rv_buf_adds(b, run->tail);
 }
 
 /* ,"config":{...}},"policy":{...}}: what follows the seed and name. */
@@ -161,20 +165,34 @@ static void rollouts_dispatch(struct rollouts_run *run, size_t idx)
 	r->tcid_nonce = (uint32_t)rand_r(&run->rand_state);
 	sl->r = r;
 	sl->idx = idx;
-	sl->body = rollouts_body(run, r);
+	rollouts_body(run, r, &sl->body);
 	sl->req = (struct rv_http_request){
 		.method = "POST", .url = run->url,
-		.headers = cfg->headers, .body = sl->body,
-		.body_len = strlen(sl->body),
+		.headers = cfg->headers, .body = sl->body.data,
+		.body_len = sl->body.len,
 		.timeout_ms = cfg->timeout_ms,
 		.max_response = ROLLOUT_MAX_RESPONSE,
 		.pool = run->pool,
 	};
 	r->state = ROLLOUT_PENDING;
 	r->start_ns = rv_now_ns();
-	sl->x = rv_http_xfer_new(&sl->req, &sl->resp);
+	/* the slot's handle, options and headers serve every rollout */
+	if (sl->x)
+		rv_http_xfer_again(sl->x);
+	else
+		sl->x = rv_http_xfer_new(&sl->req, &sl->resp);
 	curl_multi_add_handle(run->multi, rv_http_xfer_handle(sl->x));
 	run->inflight++;
+}
+
+/* Keep the slot's buffers for its next rollout, unless one grew large. */
+static void rollouts_slot_trim(struct rollout_slot *sl)
+{
+	if (sl->body.cap > ROLLOUT_SLOT_KEEP)
+		rv_buf_release(&sl->body);
+	if (sl->resp.body.cap > ROLLOUT_SLOT_KEEP ||
+	    sl->resp.headers.cap > ROLLOUT_SLOT_KEEP)
+		rv_http_response_release(&sl->resp);
 }
 
 /*
@@ -189,11 +207,7 @@ static void rollouts_close(struct rollouts_run *run, struct rollout_slot *sl,
 
 	r->end_ns = rv_now_ns();
 	curl_multi_remove_handle(run->multi, rv_http_xfer_handle(sl->x));
-	rv_http_xfer_free(sl->x);
-	free(sl->body);
-	rv_http_response_release(&sl->resp);
-	sl->x = NULL;
-	sl->body = NULL;
+	rollouts_slot_trim(sl);
 	sl->r = NULL;
 	run->inflight--;
 	/* after this, a record given back may already be another's */
@@ -378,6 +392,7 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 	run.n_slots = cfg->concurrency ? cfg->concurrency : 1;
 	run.slots = rv_xcalloc(run.n_slots, sizeof(*run.slots));
 	for (size_t i = 0; i < run.n_slots; i++) {
+		rv_buf_init(&run.slots[i].body);
 		rv_buf_init(&run.slots[i].resp.body);
 		rv_buf_init(&run.slots[i].resp.headers);
 	}
@@ -409,6 +424,11 @@ enum rv_code rollouts_run(const struct rollouts_config *cfg,
 	}
 	seedq_unwatch(cfg->sched, &run);
 	curl_multi_cleanup(run.multi);
+	for (size_t i = 0; i < run.n_slots; i++) {
+		rv_http_xfer_free(run.slots[i].x);	/* back to the pool */
+		rv_buf_release(&run.slots[i].body);
+		rv_http_response_release(&run.slots[i].resp);
+	}
 	rv_http_pool_free(run.own_pool);
 	free(run.tail);
 	free(run.url);

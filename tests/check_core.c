@@ -80,6 +80,16 @@ START_TEST(test_buf_grows_and_detaches)
 	ck_assert_uint_eq(b.len, 0);
 	free(s);
 	rv_buf_release(&b);
+	/* a text longer than the room left: formatted again, whole */
+	rv_buf_adds(&b, "ab");
+	rv_buf_addf(&b, "%s|%0300d|%s", "x", 7, "end");
+	ck_assert_uint_eq(b.len, 2 + 2 + 300 + 4);
+	ck_assert_uint_eq(strlen(b.data), b.len);
+	ck_assert(!strncmp(b.data, "abx|000", 7));
+	ck_assert_str_eq(b.data + b.len - 6, "07|end");
+	rv_buf_addf(&b, "%s", "");	/* nothing: still terminated */
+	ck_assert_uint_eq(strlen(b.data), b.len);
+	rv_buf_release(&b);
 }
 END_TEST
 
@@ -344,6 +354,57 @@ START_TEST(test_json_add_num_is_janssons)
 		free(want);
 		json_decref(j);
 		rv_buf_release(&b);
+	}
+}
+END_TEST
+
+/* rv_json_add_value() writes what rv_json_dumps() does, byte for byte. */
+static void assert_add_value_is_dumps(const json_t *v)
+{
+	struct rv_buf b = RV_BUF_INIT;
+	char *want = rv_json_dumps(v);
+
+	rv_json_add_value(&b, v);
+	ck_assert_str_eq(b.data, want);
+	free(want);
+	rv_buf_release(&b);
+}
+
+START_TEST(test_json_add_value_is_dumps)
+{
+	static const char *const texts[] = {
+		"{}", "[]", "\"\"", "null", "true", "false", "0", "-0", "-0.0",
+		"123456789012345678", "-9223372036854775808", "1.5e300",
+		"[1e-7,0.1,2.5,1e20,-3.25e-5,100.0,0.30000000000000004]",
+		"{\"a\":{\"b\":[1,2.5,\"x\",null,true,{}]},\"c\":[[],{}]}",
+		"\"tab\\there\\nnew\\r\\b\\f\\u0001\\u001f\\u007f\\\"q\\\\ /\"",
+		"{\"\\u00e9t\\u00e9\":\"\\ud83d\\ude00 caf\\u00e9 \\u2028\"}",
+		"{\"dup\":1,\"other\":2,\"dup\":3}",
+		"{\"k\\n\\u0002\":\"v\"}",
+	};
+	unsigned seed = 23;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
+		json_t *v = json_loads(texts[i], JSON_DECODE_ANY, NULL);
+
+		ck_assert_msg(v, "%s", texts[i]);
+		assert_add_value_is_dumps(v);
+		json_decref(v);
+	}
+	/* random strings of every byte below 0x80, and random reals */
+	for (int i = 0; i < 2000; i++) {
+		char s[16];
+		json_t *v;
+
+		for (size_t k = 0; k + 1 < sizeof(s); k++)
+			s[k] = (char)(1 + rand_r(&seed) % 127);
+		s[sizeof(s) - 1] = '\0';
+		v = json_pack("{s:s,s:f,s:I}", s, s, "r",
+			      (double)rand_r(&seed) / (rand_r(&seed) + 1) *
+			      (i % 2 ? 1e-9 : 1e9), "i",
+			      (json_int_t)rand_r(&seed) * (i % 3 ? 1 : -1));
+		assert_add_value_is_dumps(v);
+		json_decref(v);
 	}
 }
 END_TEST
@@ -708,6 +769,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_json_paths_and_errors);
 	tcase_add_test(tc, test_json_write_file_roundtrip);
 	tcase_add_test(tc, test_json_add_num_is_janssons);
+	tcase_add_test(tc, test_json_add_value_is_dumps);
 	tcase_add_test(tc, test_buf_add_int_is_printf);
 	tcase_add_test(tc, test_buf_add_g_is_printf);
 	tcase_add_test(tc, test_intern_one_copy_each);

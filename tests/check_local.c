@@ -255,6 +255,42 @@ START_TEST(test_local_hanging_rollout_times_out_alone)
 }
 END_TEST
 
+/* One slot, its handle and buffers kept from rollout to rollout: each
+   request still carries its own seed and trace id after a failed one
+   (500, bad JSON, a timeout that drops the connection), and a longer
+   body (seed 10 after seed 9) goes out whole. */
+START_TEST(test_local_one_slot_reused_after_failures)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "12", "--app", pyapp,
+			       "--start", "exec python3 app.py --fault 1:500 "
+			       "--fault 2:badjson --fault 3:hang",
+			       "--concurrency", "1", "--timeout", "2", NULL };
+
+	ck_assert_int_eq(rr_run(r, args, NULL), 1);
+	ck_assert_msg(strstr(rollout_error(r, 1), "HTTP 500"), "%s",
+		      rollout_error(r, 1));
+	ck_assert_msg(strstr(rollout_error(r, 2), "malformed JSON"), "%s",
+		      rollout_error(r, 2));
+	ck_assert_msg(strstr(rollout_error(r, 3), "timeout after 2 s"), "%s",
+		      rollout_error(r, 3));
+	for (long s = 0; s < 12; s++) {
+		json_t *d = json_object_get(rr_rollout(r, s), "details");
+
+		if (s >= 1 && s <= 3)
+			continue;
+		ck_assert_msg(rollout_ok(r, s), "seed %ld: %s", s,
+			      rollout_error(r, s));
+		/* the app saw this seed (a stale body would show another,
+		   and its echoed trace id would not match) */
+		ck_assert_int_eq(json_integer_value(json_object_get(d,
+								    "seed")), s);
+	}
+	assert_app_gone(r);
+	rr_free(r);
+}
+END_TEST
+
 START_TEST(test_local_never_healthy_times_out_and_tears_down)
 {
 	struct rr *r = rr_new();
@@ -606,6 +642,7 @@ static Suite *local_suite(void)
 	tcase_add_test(tc, test_local_quiet_and_verbose);
 	tcase_add_test(tc, test_local_faulty_seeds_fail_with_reasons);
 	tcase_add_test(tc, test_local_hanging_rollout_times_out_alone);
+	tcase_add_test(tc, test_local_one_slot_reused_after_failures);
 	tcase_add_test(tc, test_local_never_healthy_times_out_and_tears_down);
 	tcase_add_test(tc, test_local_502_then_healthy_waits_it_out);
 	tcase_add_test(tc, test_local_exit_at_start_reports_status_and_log);

@@ -109,6 +109,22 @@ START_TEST(test_redact_json_tree)
 			 "\"ok\":true,\"x\":null}}");
 	free(text);
 	json_decref(r);
+	/* a secret only in a nested array's string is still found */
+	json_decref(v);
+	v = json_loads("{\"a\":[{\"b\":[\"x\",\"" KEY "\"]}]}", 0, NULL);
+	r = rv_json_redact(v);
+	ck_assert_ptr_ne(r, v);
+	text = json_dumps(r, JSON_COMPACT);
+	ck_assert_str_eq(text, "{\"a\":[{\"b\":[\"x\",\"[REDACTED]\"]}]}");
+	free(text);
+	json_decref(r);
+	json_decref(v);
+	/* nothing to redact: v itself, not a copy of every node */
+	v = json_loads("{\"a\":[1,\"sk_env_\",{\"k\":null}]}", 0, NULL);
+	r = rv_json_redact(v);
+	ck_assert_ptr_eq(r, v);
+	ck_assert_int_eq(v->refcount, 2);
+	json_decref(r);
 	json_decref(v);
 	rv_redact_reset();
 }

@@ -22,7 +22,7 @@ void rv_buf_release(struct rv_buf *b)
 	rv_buf_init(b);
 }
 
-void rv_buf_grow(struct rv_buf *b, size_t n)
+void rv_buf_grow_slow(struct rv_buf *b, size_t n)
 {
 	size_t want = b->len + n + 1;
 	size_t cap = b->cap ? b->cap : 64;
@@ -40,37 +40,24 @@ void rv_buf_grow(struct rv_buf *b, size_t n)
 	b->cap = cap;
 }
 
-void rv_buf_add(struct rv_buf *b, const void *data, size_t n)
-{
-	rv_buf_grow(b, n);
-	if (n)
-		memcpy(b->data + b->len, data, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void rv_buf_adds(struct rv_buf *b, const char *s)
-{
-	rv_buf_add(b, s, strlen(s));
-}
-
-void rv_buf_addch(struct rv_buf *b, char c)
-{
-	rv_buf_add(b, &c, 1);
-}
-
 void rv_buf_vaddf(struct rv_buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;
 	int n;
 
+	/* format once, into the room there is; again only when short */
+	rv_buf_grow(b, 64);
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, cp);
 	va_end(cp);
-	if (n <= 0)
+	if (n <= 0) {
+		b->data[b->len] = '\0';
 		return;
-	rv_buf_grow(b, (size_t)n);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= b->cap - b->len) {
+		rv_buf_grow(b, (size_t)n);
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 }
 

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct rv_buf {
 	char *data;	/* NUL-terminated; "" (not NULL) when empty */
@@ -24,11 +25,40 @@ extern char rv_buf_empty_[1];
 
 void rv_buf_init(struct rv_buf *b);
 void rv_buf_release(struct rv_buf *b);
-/* Make room for n more bytes. */
-void rv_buf_grow(struct rv_buf *b, size_t n);
-void rv_buf_add(struct rv_buf *b, const void *data, size_t n);
-void rv_buf_adds(struct rv_buf *b, const char *s);
-void rv_buf_addch(struct rv_buf *b, char c);
+/* rv_buf_grow()'s way when there is no room (call that instead). */
+void rv_buf_grow_slow(struct rv_buf *b, size_t n);
+
+/*
+ * Make room for n more bytes.  It and the appends below are inline:
+ * every writer of a big file (result.json, the seed log, the reports)
+ * appends a few bytes at a time, millions of times.
+ */
+static inline void rv_buf_grow(struct rv_buf *b, size_t n)
+{
+	if (n >= b->cap - b->len)	/* room for n and the NUL */
+		rv_buf_grow_slow(b, n);
+}
+
+static inline void rv_buf_add(struct rv_buf *b, const void *data, size_t n)
+{
+	rv_buf_grow(b, n);
+	if (n)
+		memcpy(b->data + b->len, data, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static inline void rv_buf_adds(struct rv_buf *b, const char *s)
+{
+	rv_buf_add(b, s, strlen(s));
+}
+
+static inline void rv_buf_addch(struct rv_buf *b, char c)
+{
+	rv_buf_grow(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
 void rv_buf_addf(struct rv_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void rv_buf_vaddf(struct rv_buf *b, const char *fmt, va_list ap);

@@ -44,8 +44,10 @@ enum rv_code rv_remove_tree(const char *path, struct rv_err *err);
  * path once fill returned true and every byte was flushed (and, with
  * sync, fsync'ed); on any failure the temporary file is removed and path
  * is untouched.  Errors are RV_ERR_IO: "cannot write '<tmp>': <reason>"
- * or "cannot rename '<tmp>' to '<path>': <reason>".
+ * or "cannot rename '<tmp>' to '<path>': <reason>".  f is fully
+ * buffered in RV_FS_WRITE_BUF bytes: a big file goes out in few writes.
  */
+#define RV_FS_WRITE_BUF (256u << 10)
 enum rv_code rv_replace_file(const char *path,
 			     bool (*fill)(FILE *f, void *arg), void *arg,
 			     bool sync, struct rv_err *err);

@@ -196,6 +196,26 @@ static int rv_http_on_progress(void *arg, curl_off_t dt, curl_off_t dn,
 	return 1;
 }
 
+/* What changes from one exchange to the next: the body, the response,
+   the outcome's flags and text. */
+static void rv_http_xfer_arm(struct rv_http_xfer *x)
+{
+	const struct rv_http_request *req = x->req;
+
+	x->overflow = x->stopped = false;
+	x->errbuf[0] = '\0';
+	x->resp->status = 0;
+	x->resp->error[0] = '\0';
+	rv_buf_reset(&x->resp->body);
+	rv_buf_reset(&x->resp->headers);
+	if (req->body) {
+		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)req->body_len);
+		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, req->body);
+	}
+	x->start_ns = rv_now_ns();
+}
+
 struct rv_http_xfer *rv_http_xfer_new(const struct rv_http_request *req,
 				      struct rv_http_response *resp)
 {
@@ -210,10 +230,6 @@ struct rv_http_xfer *rv_http_xfer_new(const struct rv_http_request *req,
 	x->easy = x->pool ? rv_http_pool_take(x->pool) : curl_easy_init();
 	if (!x->easy)
 		rv_bug("curl_easy_init failed");
-	resp->status = 0;
-	resp->error[0] = '\0';
-	rv_buf_reset(&resp->body);
-	rv_buf_reset(&resp->headers);
 
 	curl_easy_setopt(x->easy, CURLOPT_URL, req->url);
 	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
@@ -246,13 +262,8 @@ struct rv_http_xfer *rv_http_xfer_new(const struct rv_http_request *req,
 	if (req->connect_timeout_ms > 0)
 		curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS,
 				 req->connect_timeout_ms);
-	if (req->body) {
-		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)req->body_len);
-		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, req->body);
-		if (!method)
-			method = "POST";
-	}
+	if (req->body && !method)
+		method = "POST";
 	if (method) {
 		if (!strcmp(method, "HEAD"))
 			curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
@@ -267,8 +278,13 @@ struct rv_http_xfer *rv_http_xfer_new(const struct rv_http_request *req,
 	for (const char *const *h = req->headers; h && *h; h++)
 		x->headers = curl_slist_append(x->headers, *h);
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-	x->start_ns = rv_now_ns();
+	rv_http_xfer_arm(x);
 	return x;
+}
+
+void rv_http_xfer_again(struct rv_http_xfer *x)
+{
+	rv_http_xfer_arm(x);
 }
 
 void *rv_http_xfer_handle(struct rv_http_xfer *x)

@@ -160,6 +160,16 @@ void *rv_http_xfer_handle(struct rv_http_xfer *x);
 enum rv_code rv_http_xfer_finish(struct rv_http_xfer *x, int curl_code,
 				 struct rv_err *err);
 
+/*
+ * Arm a finished transfer for another exchange of its request, on the
+ * same handle with its options, headers and connections: cheaper than a
+ * new transfer per request (no options reset and set again, no header
+ * list built again).  The caller took the handle off its multi handle;
+ * of req, only body and body_len may have changed (they are read again).
+ * resp is emptied as by rv_http_xfer_new().
+ */
+void rv_http_xfer_again(struct rv_http_xfer *x);
+
 /* Free the transfer (not the response).  Remove it from any multi first. */
 void rv_http_xfer_free(struct rv_http_xfer *x);
 

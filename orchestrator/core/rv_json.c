@@ -159,7 +159,7 @@ static json_t *rv_json_redact_str(const char *s)
 	return v ? v : json_string(RV_REDACT_MARK);
 }
 
-json_t *rv_json_redact(const json_t *v)
+static json_t *rv_json_redact_copy(const json_t *v)
 {
 	const char *key;
 	json_t *out, *item, *k;
@@ -171,20 +171,55 @@ json_t *rv_json_redact(const json_t *v)
 	case JSON_ARRAY:
 		out = json_array();
 		json_array_foreach((json_t *)v, i, item)
-			json_array_append_new(out, rv_json_redact(item));
+			json_array_append_new(out, rv_json_redact_copy(item));
 		return out;
 	case JSON_OBJECT:
 		out = json_object();
 		json_object_foreach((json_t *)v, key, item) {
 			k = rv_json_redact_str(key);
 			json_object_set_new(out, json_string_value(k),
-					    rv_json_redact(item));
+					    rv_json_redact_copy(item));
 			json_decref(k);
 		}
 		return out;
 	default:
 		return json_incref((json_t *)v);
 	}
+}
+
+/* Does a string or key anywhere in v hold a secret (or its prefix)?
+   jansson's strings have no NUL (no JSON_ALLOW_NUL), so rv_redact()
+   sees each whole. */
+static bool rv_json_has_secret(const json_t *v)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return rv_redact_contains(json_string_value(v));
+	case JSON_ARRAY:
+		json_array_foreach((json_t *)v, i, item)
+			if (rv_json_has_secret(item))
+				return true;
+		return false;
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)v, key, item)
+			if (rv_redact_contains(key) || rv_json_has_secret(item))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+json_t *rv_json_redact(const json_t *v)
+{
+	/* the common case, nothing to replace: no copy of every node */
+	if (!rv_json_has_secret(v))
+		return json_incref((json_t *)v);
+	return rv_json_redact_copy(v);
 }
 
 void rv_json_add_str(struct rv_buf *b, const char *s)
@@ -264,6 +299,89 @@ static bool rv_json_add_milli(struct rv_buf *b, double v)
 		*--p = '-';
 	rv_buf_add(b, p, (size_t)(d + sizeof(d) - p));
 	return true;
+}
+
+/* s as jansson's dumper writes a string: '"', '\\' and the controls
+   escaped (\b \f \n \r \t by name, others \u00XX), the rest as it is
+   (jansson's strings are valid UTF-8 without NUL). */
+static void rv_json_add_jstr(struct rv_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+	rv_buf_grow(b, n + 2);
+	rv_buf_addch(b, '"');
+	while (p < end) {
+		const unsigned char *run = p;
+		char esc[7] = "\\u00";
+
+		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			rv_buf_add(b, run, (size_t)(p - run));
+		if (p == end)
+			break;
+		esc[1] = *p == '"' ? '"' : *p == '\\' ? '\\' : *p == '\b' ? 'b' :
+			*p == '\f' ? 'f' : *p == '\n' ? 'n' : *p == '\r' ? 'r' :
+			*p == '\t' ? 't' : 'u';
+		if (esc[1] != 'u') {
+			rv_buf_add(b, esc, 2);
+		} else {
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
+			rv_buf_add(b, esc, 6);
+		}
+		p++;
+	}
+	rv_buf_addch(b, '"');
+}
+
+void rv_json_add_value(struct rv_buf *b, const json_t *v)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		rv_buf_addch(b, '{');
+		i = 0;
+		json_object_foreach((json_t *)v, key, item) {
+			if (i++)
+				rv_buf_addch(b, ',');
+			rv_json_add_jstr(b, key, strlen(key));
+			rv_buf_addch(b, ':');
+			rv_json_add_value(b, item);
+		}
+		rv_buf_addch(b, '}');
+		break;
+	case JSON_ARRAY:
+		rv_buf_addch(b, '[');
+		json_array_foreach((json_t *)v, i, item) {
+			if (i)
+				rv_buf_addch(b, ',');
+			rv_json_add_value(b, item);
+		}
+		rv_buf_addch(b, ']');
+		break;
+	case JSON_STRING:
+		rv_json_add_jstr(b, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		rv_buf_add_int(b, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		rv_json_add_num(b, json_real_value(v));
+		break;
+	case JSON_TRUE:
+		rv_buf_add(b, "true", 4);
+		break;
+	case JSON_FALSE:
+		rv_buf_add(b, "false", 5);
+		break;
+	default:
+		rv_buf_add(b, "null", 4);
+	}
 }
 
 void rv_json_add_num(struct rv_buf *b, double v)

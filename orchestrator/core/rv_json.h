@@ -59,7 +59,9 @@ bool rv_json_bool(const json_t *v, const char *dotted, bool fallback);
 /*
  * A copy of v (new reference) with every registered secret replaced in
  * its strings and object keys (rv_redact()); numbers, booleans and null
- * are shared.  Keys that become equal collapse into one.
+ * are shared.  Keys that become equal collapse into one.  When nothing in
+ * v holds a secret, v itself comes back with a new reference (no copy):
+ * the result is for reading (dumping), not for changing.
  */
 json_t *rv_json_redact(const json_t *v);
 
@@ -73,6 +75,14 @@ json_t *rv_json_redact(const json_t *v);
  */
 void rv_json_add_str(struct rv_buf *b, const char *s);
 void rv_json_add_num(struct rv_buf *b, double v);
+
+/*
+ * Append v as rv_json_dumps() writes it, byte for byte (jansson's compact
+ * text: its string escapes, reals with 12 digits, members in the
+ * object's order), without a second malloc'ed copy: for a tree of which
+ * a job writes one per seed (a rollout's details).
+ */
+void rv_json_add_value(struct rv_buf *b, const json_t *v);
 
 /*
  * Copy JSON text of len bytes into b without the whitespace between its
