@@ -14,6 +14,7 @@
 #include "report_helpers.h"
 #include "report_set.h"
 #include "report_stats.h"
+#include "report_util.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 
@@ -98,6 +99,78 @@ static void free_paths(char **paths)
 		free(paths[i]);
 	free(paths);
 }
+
+/* The escapers copy runs of plain text at once: what they write is what
+   the byte-at-a-time rules say, for every byte and any cut. */
+static void xml_ref(struct rv_buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '&') rv_buf_adds(b, "&amp;");
+		else if (c == '<') rv_buf_adds(b, "&lt;");
+		else if (c == '>') rv_buf_adds(b, "&gt;");
+		else if (c == '"') rv_buf_adds(b, "&quot;");
+		else if (c == '\'') rv_buf_adds(b, "&apos;");
+		else if (c == '\t') rv_buf_adds(b, "&#9;");
+		else if (c == '\n') rv_buf_adds(b, "&#10;");
+		else if (c == '\r') rv_buf_adds(b, "&#13;");
+		else if (c < 0x20 || c == 0x7f) rv_buf_adds(b, "\xef\xbf\xbd");
+		else rv_buf_addch(b, (char)c);
+	}
+}
+
+static void md_ref(struct rv_buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '<') rv_buf_adds(b, "&lt;");
+		else if (c == '>') rv_buf_adds(b, "&gt;");
+		else if (c == '&') rv_buf_adds(b, "&amp;");
+		else if (c < 0x20 || c == 0x7f) rv_buf_addch(b, ' ');
+		else if (strchr("|\\`*_[]#~", c)) {
+			rv_buf_addch(b, '\\');
+			rv_buf_addch(b, (char)c);
+		} else rv_buf_addch(b, (char)c);
+	}
+}
+
+START_TEST(test_escapes_match_the_byte_rules)
+{
+	unsigned seed = 17;
+
+	for (int k = 0; k < 3000; k++) {
+		struct rv_buf got = RV_BUF_INIT, want = RV_BUF_INIT;
+		char s[64];
+		size_t len = (size_t)rand_r(&seed) % sizeof(s), max, n;
+
+		for (size_t i = 0; i < len; i++)	/* plain text, now and then
+							   any byte */
+			s[i] = (char)(rand_r(&seed) % 4 ? 'a' + rand_r(&seed) % 26 :
+				      1 + rand_r(&seed) % 255);
+		s[len] = '\0';
+		max = (size_t)rand_r(&seed) % 80;
+		n = !max || len <= max ? len : max;
+		while (n < len && n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		for (int f = 0; f < 2; f++) {
+			rv_buf_reset(&got);
+			rv_buf_reset(&want);
+			(f ? report_md_esc : report_xml_esc)(&got, s, max);
+			(f ? md_ref : xml_ref)(&want, s, n);
+			if (n < len)
+				rv_buf_adds(&want, "...");
+			ck_assert_msg(got.len == want.len &&
+				      !memcmp(got.data, want.data, got.len),
+				      "%s of case %d differs", f ? "md" : "xml",
+				      k);
+		}
+		rv_buf_release(&got);
+		rv_buf_release(&want);
+	}
+}
+END_TEST
 
 START_TEST(test_the_table_is_whole)
 {
@@ -330,6 +403,7 @@ static Suite *report_format_suite(void)
 	tcase_add_checked_fixture(tc, rh_tmp_setup, rh_tmp_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_the_table_is_whole);
+	tcase_add_test(tc, test_escapes_match_the_byte_rules);
 	tcase_add_test(tc, test_each_option_writes_its_format_and_only_it);
 	tcase_add_test(tc, test_out_writes_every_format_as_its_option_does);
 	tcase_add_test(tc, test_help_names_every_option_and_switch);

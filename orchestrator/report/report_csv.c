@@ -34,10 +34,15 @@ static void csv_text(struct rv_buf *b, const char *s)
 		rv_buf_addch(b, '"');
 	if (strchr("=+-@\t\r", *s))
 		rv_buf_addch(b, '\'');
-	for (; *s; s++) {
-		if (*s == '"')
-			rv_buf_addch(b, '"');
-		rv_buf_addch(b, *s);
+	while (*s) {	/* a run without '"', then the '"' doubled */
+		size_t run = strcspn(s, "\"");
+
+		rv_buf_add(b, s, run);
+		s += run;
+		if (*s == '"') {
+			rv_buf_add(b, "\"\"", 2);
+			s++;
+		}
 	}
 	if (quote)
 		rv_buf_addch(b, '"');
