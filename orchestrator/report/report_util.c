@@ -89,6 +89,19 @@ void report_xml_esc(struct rv_buf *b, const char *s, size_t max)
 		rv_buf_adds(b, "...");
 }
 
+/* Does markdown text need c escaped (or replaced)? */
+static bool report_md_special(unsigned char c)
+{
+	switch (c) {
+	case '<': case '>': case '&': case '|': case '\\': case '`':
+	case '*': case '_': case '[': case ']': case '#': case '~':
+	case 0x7f:
+		return true;
+	default:
+		return c < 0x20;
+	}
+}
+
 void report_md_esc(struct rv_buf *b, const char *s, size_t max)
 {
 	int cut;
@@ -96,18 +109,14 @@ void report_md_esc(struct rv_buf *b, const char *s, size_t max)
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		size_t run = strcspn(s + i, "<>&|\\`*_[]#~\x7f"
-				     "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a"
-				     "\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14"
-				     "\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e"
-				     "\x1f");
+		size_t run = i;
 
 		/* most text needs no escape: copy it a run at a time */
-		if (run > n - i)
-			run = n - i;
-		if (run) {
-			rv_buf_add(b, s + i, run);
-			i += run - 1;
+		while (run < n && !report_md_special((unsigned char)s[run]))
+			run++;
+		if (run > i) {
+			rv_buf_add(b, s + i, run - i);
+			i = run - 1;
 			continue;
 		}
 		if (c == '<')
