@@ -69,10 +69,10 @@ int evalstats_find(const struct evalstats_slice *v, size_t n,
 static size_t slices_group(const struct evalstats_src *src, name_of get,
 			   bool by_count, int *at, struct evalstats_slice **out)
 {
-	size_t n = src->n, m = 0, k = 0, cap = 0;
+	size_t n = src->n, m = 0, k = 0, cap = 1;
 	size_t *idx = rv_xcalloc(n + 1, sizeof(*idx));
 	const char **names = rv_xcalloc(n + 1, sizeof(*names));
-	struct evalstats_slice *s = NULL;
+	struct evalstats_slice *s = rv_xcalloc(cap, sizeof(*s));
 	struct evalstats_rollout x;
 	int *map, other = -1;
 
@@ -90,7 +90,7 @@ static size_t slices_group(const struct evalstats_src *src, name_of get,
 			if (k + 1 >= cap) {	/* by names, not rollouts */
 				size_t was = cap;
 
-				cap = cap ? cap * 2 : 16;
+				cap *= 2;
 				s = rv_xreallocarray(s, cap, sizeof(*s));
 				memset(s + was, 0, (cap - was) * sizeof(*s));
 			}
