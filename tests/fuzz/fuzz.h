@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rv_buf.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_CHECK(cond)						\
@@ -67,6 +69,22 @@ static inline size_t fuzz_split_next(struct fuzz_split *s, size_t left)
 	if (max > left)
 		max = left;
 	return 1 + (size_t)((s->state >> 8) % max);
+}
+
+/*
+ * What a streaming decoder said of the input fed whole (a) and in pieces
+ * (b) must be the same; both are released.  what names the decoder.
+ */
+static inline void fuzz_same(struct rv_buf *a, struct rv_buf *b,
+			     const char *what)
+{
+	if (a->len != b->len || memcmp(a->data, b->data, a->len)) {
+		fprintf(stderr, "%s whole:\n%s\npieces:\n%s\n", what, a->data,
+			b->data);
+		FUZZ_CHECK(!"the same input decoded differently in pieces");
+	}
+	rv_buf_release(a);
+	rv_buf_release(b);
 }
 
 #endif

@@ -165,14 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_requests(data, size, false, &whole);
 	fuzz_requests(data, size, true, &pieces);
-	if (whole.len != pieces.len ||
-	    memcmp(whole.data, pieces.data, whole.len)) {
-		fprintf(stderr, "whole:\n%s\npieces:\n%s\n", whole.data,
-			pieces.data);
-		FUZZ_CHECK(!"the same bytes framed differently in pieces");
-	}
-	rv_buf_release(&whole);
-	rv_buf_release(&pieces);
+	fuzz_same(&whole, &pieces, "requests");
 	fuzz_response(data, size);
 	return 0;
 }

@@ -99,17 +99,6 @@ static void fuzz_chunked(const uint8_t *body, size_t size, bool pieces,
 		    rc == RV_OK ? total : 0);
 }
 
-static void fuzz_same(struct rv_buf *a, struct rv_buf *b, const char *what)
-{
-	if (a->len != b->len || memcmp(a->data, b->data, a->len)) {
-		fprintf(stderr, "%s whole:\n%s\npieces:\n%s\n", what, a->data,
-			b->data);
-		FUZZ_CHECK(!"the same body decoded differently in pieces");
-	}
-	rv_buf_release(a);
-	rv_buf_release(b);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nl = memchr(data, '\n', size);
