@@ -170,6 +170,7 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	out->rollouts = job->rollouts;
 	out->n_rollouts = job->n_rollouts;
 	out->end_ns = job->end_ns;
+	out->rollouts_cpu_ns = job->rollouts_cpu_ns;
 }
 
 /* --max-failures counts pipeline failures too. */

@@ -108,6 +108,8 @@ struct job {
 	struct rv_err teardown_err;	/* the first failed teardown */
 	enum rv_phase failed_phase;	/* where it failed, or RV_PHASE_NONE */
 	uint64_t end_ns;
+	uint64_t rollouts_cpu_ns;	/* the sandboxes' threads' CPU while
+					   they ran rollouts (under lock) */
 	struct console *console;	/* progress, or NULL */
 };
 

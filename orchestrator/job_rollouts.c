@@ -9,6 +9,7 @@
 
 #include "console.h"
 #include "rv_alloc.h"
+#include "rv_clock.h"
 #include "rv_log.h"
 #include "seedlog.h"
 #include "signals.h"
@@ -118,12 +119,18 @@ enum rv_code job_rollouts(struct job_shard *sh)
 		.on_done = job_on_rollout, .on_done_arg = job,
 	};
 	enum rv_code r;
+	uint64_t cpu;
 
 	rc.headers = headers;
 	job_console_begin(sh, RV_PHASE_ROLLOUTS);
 	i = spans_begin(&sh->spans, rv_phase_name(RV_PHASE_ROLLOUTS), sh->label,
 			-1);
+	cpu = rv_thread_cpu_ns();
 	r = rollouts_run(&rc, job->rollouts, &e);
+	cpu = rv_thread_cpu_ns() - cpu;
+	job_lock(job);
+	job->rollouts_cpu_ns += cpu;
+	job_unlock(job);
 	spans_end(&sh->spans, i, r, 1, e.msg);
 	job_console_end(sh, i, RV_PHASE_ROLLOUTS, r, e.msg);
 	if (r == RV_ERR_CONNECT) {

@@ -81,6 +81,10 @@ struct job_outcome {
 	const struct rollout *rollouts;	/* one per seed, in seed order */
 	size_t n_rollouts;
 	uint64_t end_ns;		/* monotonic; 0 while running */
+	uint64_t rollouts_cpu_ns;	/* runeval's CPU in the rollouts
+					   phases, its sandboxes' threads
+					   summed: the cost of the seeds, no
+					   bring-up or teardown in it */
 };
 
 #endif

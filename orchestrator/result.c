@@ -68,7 +68,7 @@ static json_t *result_job(const struct job_outcome *job)
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
 		ru.ru_maxrss = 0;
 	return json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:I, s:I, "
-			 "s:I, s:o}",
+			 "s:I, s:o, s:o}",
 		"id", job->id,
 		"status", job_status_name(job->status),
 		"exit_code", job->exit_code,
@@ -85,7 +85,8 @@ static json_t *result_job(const struct job_outcome *job)
 		"cpu_ms", result_ms(ru.ru_utime.tv_sec * 1e3 +
 				    ru.ru_utime.tv_usec / 1e3 +
 				    ru.ru_stime.tv_sec * 1e3 +
-				    ru.ru_stime.tv_usec / 1e3));
+				    ru.ru_stime.tv_usec / 1e3),
+		"rollouts_cpu_ms", result_ms(rv_ns_to_ms(job->rollouts_cpu_ns)));
 }
 
 /* 12 hex digits of FNV-1a 64 of s: tells hosts apart, names none. */

@@ -64,7 +64,7 @@ START_TEST(test_local_pyapp_reference_and_phases)
 			       "--start", "exec python3 app.py", NULL };
 	static const char *const phases[] = { "start", "preview", "health",
 		"rollouts", "rollout", "teardown" };
-	json_t *ph, *cfg;
+	json_t *ph, *cfg, *job;
 
 	ck_assert_int_eq(rr_run(r, args, NULL), 0);
 	ck_assert_ptr_nonnull(r->result);
@@ -97,6 +97,12 @@ START_TEST(test_local_pyapp_reference_and_phases)
 				rr_rollout(r, a), "trace_correlation_id")),
 				json_string_value(json_object_get(
 				rr_rollout(r, b), "trace_correlation_id")));
+	/* runeval's CPU, and the part of it the rollouts phases took */
+	job = json_object_get(r->result, "job");
+	ck_assert(json_number_value(json_object_get(job, "rollouts_cpu_ms")) >
+		  0);
+	ck_assert(json_number_value(json_object_get(job, "rollouts_cpu_ms")) <=
+		  json_number_value(json_object_get(job, "cpu_ms")));
 	/* the per-seed table and the phase table are on stdout */
 	ck_assert_msg(strstr(r->stdout_text, "mean reward 1.000"), "%s",
 		      r->stdout_text);

@@ -12,6 +12,15 @@ uint64_t rv_now_ns(void)
 	return (uint64_t)ts.tv_sec * RV_NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t rv_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * RV_NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
 uint64_t rv_wall_ns(void)
 {
 	struct timespec ts;

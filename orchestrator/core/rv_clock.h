@@ -14,6 +14,9 @@
 /* Nanoseconds on CLOCK_MONOTONIC. */
 uint64_t rv_now_ns(void);
 
+/* The calling thread's CPU time (user + system) in nanoseconds. */
+uint64_t rv_thread_cpu_ns(void);
+
 /* Nanoseconds since the epoch on CLOCK_REALTIME. */
 uint64_t rv_wall_ns(void);
 
