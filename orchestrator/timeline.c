@@ -35,8 +35,10 @@ void timeline_init(struct timeline *t, const struct spans *spans,
 	memset(t, 0, sizeof(*t));
 	t->spans = spans;
 	t->rs = rs;
-	for (size_t i = 0; i < n; i++)
-		tries += (rs[i].more ? rs[i].more->n_tries : 0) + 1;
+	for (size_t i = 0; i < n; i++) {
+		rollout_tries(&rs[i], &m);
+		tries += m + 1;
+	}
 	t->refs = rv_xreallocarray(NULL, tries + 1, sizeof(*t->refs));
 	for (size_t i = 0; i < n; i++) {
 		const struct rollout *r = &rs[i];

@@ -196,9 +196,9 @@ static int rv_http_on_progress(void *arg, curl_off_t dt, curl_off_t dn,
 	return 1;
 }
 
-/* What changes from one exchange to the next: the body, the response,
-   the outcome's flags and text. */
-static void rv_http_xfer_arm(struct rv_http_xfer *x)
+/* What changes from one exchange to the next (rv_http.h): the body, the
+   response, the outcome's flags and text. */
+void rv_http_xfer_again(struct rv_http_xfer *x)
 {
 	const struct rv_http_request *req = x->req;
 
@@ -278,13 +278,8 @@ struct rv_http_xfer *rv_http_xfer_new(const struct rv_http_request *req,
 	for (const char *const *h = req->headers; h && *h; h++)
 		x->headers = curl_slist_append(x->headers, *h);
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-	rv_http_xfer_arm(x);
+	rv_http_xfer_again(x);
 	return x;
-}
-
-void rv_http_xfer_again(struct rv_http_xfer *x)
-{
-	rv_http_xfer_arm(x);
 }
 
 void *rv_http_xfer_handle(struct rv_http_xfer *x)
