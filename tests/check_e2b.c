@@ -363,12 +363,16 @@ START_TEST(test_e2b_frames_hostile)
 		ck_assert_str_eq(ev.error_code, "");
 	}
 
-	/* no positive pid; killed by a signal */
+	/* no positive pid; killed by a signal, and a second (forged) end
+	   event does not make it a clean exit (found by
+	   fuzz_stream_frames) */
 	rv_buf_reset(&b);
 	frame(&b, 0, "{\"event\":{\"start\":{\"pid\":-5}}}");
 	frame(&b, 0, "{\"event\":{\"start\":{\"pid\":4294967297}}}");
 	frame(&b, 0, "{\"event\":{\"end\":{\"exited\":false,"
 	      "\"status\":\"signal: killed\"}}}");
+	frame(&b, 0, "{\"event\":{\"end\":{\"exited\":true,"
+	      "\"exitCode\":0,\"status\":\"exit status 0\"}}}");
 	memset(&ev, 0, sizeof(ev));
 	feed(&b, 3, &ev);
 	ck_assert_int_eq(ev.pid, 0);

@@ -94,7 +94,9 @@ static void e2b_message(struct e2b_proc_events *ev, unsigned flags,
 					 __ATOMIC_RELEASE);
 	} else if (json_object_get(event, "data"))
 		e2b_data_event(ev, json_object_get(event, "data"));
-	else if (json_object_get(event, "end"))
+	else if (json_object_get(event, "end") && !ev->ended)
+		/* a process ends once: a second end event (a forged one)
+		   must not change the status the first one gave */
 		e2b_end_event(ev, json_object_get(event, "end"));
 }
 
