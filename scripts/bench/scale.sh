@@ -23,7 +23,15 @@
 #     seeds less that for one seed per sandbox (the engines' start and each
 #     sandbox's first connection), over the difference in seeds.  Target:
 #     per seed at 64 <= 1.3x per seed at 1.  The rollouts phases' CPU over
-#     all seeds and the whole jobs' CPU are printed too.
+#     all seeds and the whole jobs' CPU are printed too.  The floor, in
+#     the same runs: what libcurl alone pays for the same seeds over the
+#     same sandboxes' previews (curl_floor over 64 kept sandboxes and over
+#     one of them, 8 requests in flight to each, the answers parsed, the
+#     same marginal figure), with one thread and with a thread per
+#     sandbox; the cheaper counts.  A seed over 64 sandboxes costs more
+#     there too: the 1000 seeds open 512 connections, against 8 (on
+#     64 x 8 slots each carries two requests).  What runeval adds above
+#     the floor, per seed, over 1 and over 64 sandboxes, is printed.
 #  3. work stealing: SEEDS seeds over 16 sandboxes on daytona-lite with
 #     the bundled task app, policy noop and policy reference, the bundle
 #     cache warm (one job of 1 seed first: packing the bundle is once per
@@ -69,7 +77,8 @@ echo "machine: $(uname -srm), $(nproc) cpus, $(grep -m1 'model name' /proc/cpuin
 
 mkdir -p "$tmp/nullapp"
 cc -O2 -o "$tmp/nullapp/null_app" scripts/bench/null_app.c
-cc -O2 -o "$tmp/curl_floor" scripts/bench/curl_floor.c -lcurl -ljansson -lm
+cc -O2 -o "$tmp/curl_floor" scripts/bench/curl_floor.c -lcurl -ljansson -lm \
+	-lpthread
 printf '#!/bin/sh\nexec ./null_app --port "${PORT:-8000}"\n' >"$tmp/nullapp/start.sh"
 chmod +x "$tmp/nullapp/start.sh"
 
@@ -166,11 +175,48 @@ left() {
 		python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["items"] if isinstance(d, dict) else d))'
 }
 
+# the preview URLs and tokens of the sandboxes on the current
+# daytona-lite, one "URL<TAB>header" line each (curl_floor's @FILE)
+previews() {
+	python3 - "$DAYTONA_API_URL" "$1" <<'EOF'
+import json, sys, urllib.request
+api, port = sys.argv[1], sys.argv[2]
+def get(path):
+    req = urllib.request.Request(api + path,
+                                 headers={"Authorization": "Bearer benchkey"})
+    return json.load(urllib.request.urlopen(req))
+d = get("/sandbox")
+for s in d["items"] if isinstance(d, dict) else d:
+    p = get(f"/sandbox/{s['id']}/ports/{port}/preview-url")
+    print(f"{p['url']}\tX-Daytona-Preview-Token: {p.get('token') or ''}")
+EOF
+}
+
 if [[ " $PARTS " == *" 2 "* ]]; then
 	lite_up cpu
-	# "m n cpu_s wall_s load rollouts_cpu_ms" per job
+	# the floor's sandboxes: 64 null apps kept up, with a known key
+	ENVIRONMENT_API_KEY=floor "$RUNEVAL" --daytona --seeds 64 \
+		--sandboxes 64 --app "$tmp/nullapp" --start 'exec ./start.sh' \
+		--out "$tmp/kept" -q --env-file /dev/null --keep >/dev/null 2>&1
+	kept_job=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"]["id"])' "$tmp/kept/result.json")
+	previews 8000 >"$tmp/ends64"
+	head -1 "$tmp/ends64" >"$tmp/ends1"
+	[[ $(wc -l <"$tmp/ends64") == 64 ]] || {
+		echo "scale.sh: the floor's 64 sandboxes did not come up" >&2
+		exit 1
+	}
+	# "m n cpu_s wall_s load rollouts_cpu_ms" per job, and "floor m n
+	# threads cpu_us" per floor run
 	: >"$tmp/p2"
 	for i in $(seq 1 "$RUNS"); do
+		for m in 1 64; do
+			for t in 1 "$m"; do
+				for n in "$m" "$SEEDS"; do
+					echo "floor $m $n $t $("$tmp/curl_floor" "@$tmp/ends$m" "$n" 8 floor "$t")" >>"$tmp/p2"
+				done
+				[[ $m == 1 ]] && break
+			done
+		done
 		for m in 1 64; do
 			for n in "$m" "$SEEDS"; do
 				rm -rf "$tmp/m$m-$n"
@@ -184,13 +230,32 @@ if [[ " $PARTS " == *" 2 "* ]]; then
 			done
 		done
 	done
+	"$RUNEVAL" reap --job "$kept_job" >/dev/null 2>&1 || true
 	python3 - "$tmp/p2" "$SEEDS" <<'EOF'
 import statistics, sys
-rows = [l.split() for l in open(sys.argv[1])]
+lines = [l.split() for l in open(sys.argv[1])]
+rows = [r for r in lines if r[0] != "floor"]
+floors = [r[1:] for r in lines if r[0] == "floor"]
 seeds = int(sys.argv[2])
 def med(m, n, k):
     return statistics.median(float(r[k]) for r in rows
                              if int(r[0]) == m and int(r[1]) == n)
+def fmed(m, n, t):
+    return statistics.median(float(r[3]) for r in floors
+                             if int(r[0]) == m and int(r[1]) == n
+                             and int(r[2]) == t) / 1e3
+# the floor per seed, the same marginal figure: the cheaper of one
+# thread and a thread per sandbox
+fper = {}
+for m in (1, 64):
+    fper[m] = min((fmed(m, seeds, t) - fmed(m, m, t)) / (seeds - m) * 1e3
+                  for t in {1, m})
+    for t in sorted({1, m}):
+        print(f"2. floor, libcurl alone: {seeds} requests over {m} "
+              f"preview(s), 8 in flight to each, {t} thread(s): "
+              f"{fmed(m, seeds, t):.1f} ms ({m} requests: "
+              f"{fmed(m, m, t):.1f} ms); per request "
+              f"{(fmed(m, seeds, t) - fmed(m, m, t)) / (seeds - m) * 1e3:.1f} us")
 per, phase = {}, {}
 for m in (1, 64):
     # the rollouts phases' CPU of SEEDS seeds less that of one seed per
@@ -204,9 +269,12 @@ for m in (1, 64):
           f"phases ({phase[m]:.1f} us a seed; {m} seed(s): "
           f"{med(m, m, 5):.1f} ms); per seed {per[m]:.1f} us")
 print(f"2. CPU per seed, 64 sandboxes / 1: {per[64] / per[1]:.2f}x (target "
-      f"<= 1.3x); the rollouts phases whole: {phase[64] / phase[1]:.2f}x; "
-      f"whole jobs: {med(64, seeds, 2) / med(1, seeds, 2):.2f}x; load "
+      f"<= 1.3x); the floor's: {fper[64] / fper[1]:.2f}x; the rollouts "
+      f"phases whole: {phase[64] / phase[1]:.2f}x; whole jobs: "
+      f"{med(64, seeds, 2) / med(1, seeds, 2):.2f}x; load "
       + ", ".join(r[4] for r in rows))
+print(f"2. runeval above the floor, per seed: {per[1] - fper[1]:+.1f} us "
+      f"over 1 sandbox, {per[64] - fper[64]:+.1f} us over 64")
 EOF
 fi
 
