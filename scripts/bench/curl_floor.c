@@ -21,7 +21,8 @@
  * endpoint per line, a base URL (requests go to its /rollout), then
  * tab-separated headers (a sandbox preview's token).  A request that ends
  * hands its endpoint the next one, as a sandbox pulls seeds from a job's
- * queue: the floor of N seeds over that many sandboxes.  With THREADS,
+ * queue: what a plain client pays for N seeds over that many sandboxes
+ * (a reference, not a strict floor).  With THREADS,
  * the endpoints are shared out among that many threads, each with its
  * own multi handle, taking seeds from one shared counter (runeval runs a
  * thread per sandbox).
