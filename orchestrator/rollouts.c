@@ -314,8 +314,12 @@ void rollout_judge(struct rollout *r, long status, const char *body,
 		char *red;
 
 		/* redacted before the cut: a marker is longer than the
-		   secret prefix it hides, and the line stays in bounds */
-		rollout_snippet(&b, body, len, ROLLOUT_SNIPPET_MAX);
+		   secret prefix it hides, and the line stays in bounds.  The
+		   text redacted runs past the cut by a redactable prefix, so
+		   a secret that starts before the cut is seen whole enough
+		   to be hidden, not left as its first few characters */
+		rollout_snippet(&b, body, len, ROLLOUT_SNIPPET_MAX +
+				RV_REDACT_PREFIX_MIN);
 		red = rv_redact(b.data);
 		rv_buf_reset(&b);
 		rollout_snippet(&b, red, strlen(red), ROLLOUT_SNIPPET_MAX);

@@ -309,6 +309,9 @@ enum rv_code remote_request(const char *const *headers,
 	return rc;
 }
 
+/* What an error keeps of a body that says nothing in JSON. */
+#define REMOTE_BODY_KEEP 200
+
 enum rv_code remote_status_error(const struct rv_http_response *resp,
 				 const char *what, struct rv_err *err)
 {
@@ -322,13 +325,21 @@ enum rv_code remote_status_error(const struct rv_http_response *resp,
 		if (!m)
 			m = rv_json_str(j, "error");
 	}
-	msg = m ? rv_xstrdup(m) : rv_xstrndup(resp->body.data,
-					      resp->body.len > 200 ? 200 :
-					      resp->body.len);
+	/* a body keeps its first REMOTE_BODY_KEEP bytes, cut after the
+	   redaction: what is redacted runs past the cut by a redactable
+	   prefix, so no secret that starts before the cut shows its first
+	   characters */
+	msg = m ? rv_xstrdup(m) :
+		rv_xstrndup(resp->body.data, resp->body.len >
+			    REMOTE_BODY_KEEP + RV_REDACT_PREFIX_MIN ?
+			    REMOTE_BODY_KEEP + RV_REDACT_PREFIX_MIN :
+			    resp->body.len);
 	for (char *p = msg; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
 	red = rv_redact(msg);
+	if (!m && strlen(red) > REMOTE_BODY_KEEP)
+		red[REMOTE_BODY_KEEP] = '\0';
 	switch (resp->status) {
 	case 401: case 403: code = RV_ERR_AUTH; break;
 	case 404: code = RV_ERR_NOTFOUND; break;

@@ -186,6 +186,40 @@ START_TEST(test_redact_error_snippet_bounded)
 }
 END_TEST
 
+/* A secret that starts just before an error line's cut: none of it
+   shows (the cut used to leave up to RV_REDACT_PREFIX_MIN - 1 of its
+   first characters, too few for the prefix rule). */
+START_TEST(test_redact_error_snippet_edge)
+{
+	struct rv_buf body = RV_BUF_INIT;
+	struct rollout r;
+	const char *last_x;
+
+	rv_redact_reset();
+	rv_redact_add(KEY);
+	for (size_t at = 160 - RV_REDACT_PREFIX_MIN; at < 160; at++) {
+		rv_buf_reset(&body);
+		for (size_t i = 0; i < at; i++)
+			rv_buf_addch(&body, 'x');
+		rv_buf_adds(&body, KEY);
+		rv_buf_adds(&body, " and more text after it");
+		memset(&r, 0, sizeof(r));
+		rollout_judge(&r, 500, body.data, body.len);
+		ck_assert(!r.ok);
+		/* the line ends at the cut: x..x, then the marker's start,
+		   never the key's first characters */
+		last_x = strrchr(r.error, 'x');
+		ck_assert_ptr_nonnull(last_x);
+		ck_assert_msg(last_x[1] == '[', "at %zu: %s", at, r.error);
+		ck_assert_msg(strlen(r.error) <= 5 + 4 + 2 + 160 + 3,
+			      "at %zu: %s", at, r.error);
+		rollout_release(&r);
+	}
+	rv_buf_release(&body);
+	rv_redact_reset();
+}
+END_TEST
+
 static Suite *redact_suite(void)
 {
 	Suite *s = suite_create("redact");
@@ -196,6 +230,7 @@ static Suite *redact_suite(void)
 	tcase_add_test(tc, test_redact_json_tree);
 	tcase_add_test(tc, test_redact_rollout_details);
 	tcase_add_test(tc, test_redact_error_snippet_bounded);
+	tcase_add_test(tc, test_redact_error_snippet_edge);
 	suite_add_tcase(s, tc);
 	return s;
 }

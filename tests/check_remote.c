@@ -727,6 +727,21 @@ START_TEST(test_remote_status_error_is_short_and_redacted)
 	ck_assert_ptr_null(strchr(err.msg, '\n'));
 	ck_assert_uint_le(strlen(err.msg), strlen("cannot frob 'x': HTTP "
 						   "502: ") + 200);
+	/* a secret that starts just before the cut shows none of its
+	   characters (the cut used to come first and leave up to 7) */
+	for (size_t at = 200 - RV_REDACT_PREFIX_MIN; at < 200; at++) {
+		char *tail;
+
+		memset(big, 'h', at);
+		snprintf(big + at, sizeof(big) - at, "%s and more", secret);
+		status_err(502, big, &err);
+		tail = strrchr(err.msg, 'h');
+		ck_assert_ptr_nonnull(tail);
+		ck_assert_msg(tail[1] == RV_REDACT_MARK[0], "at %zu: %s", at,
+			      err.msg);
+		ck_assert_uint_le(strlen(err.msg), strlen("cannot frob 'x': "
+							   "HTTP 502: ") + 200);
+	}
 	rv_redact_reset();
 }
 END_TEST

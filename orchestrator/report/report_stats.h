@@ -21,7 +21,8 @@ struct report_group {
 	uint32_t provider, phase;	/* string ids */
 	struct stats_summary st;
 	double *sorted;		/* st.ok successful durations, ascending */
-	double sum_ms;		/* of the successful durations */
+	double sum_ms;		/* of every duration in the window, failed
+				   ones too: the time the phase took */
 };
 
 struct report_provider {
