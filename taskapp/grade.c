@@ -86,13 +86,14 @@ static void grade_judge(struct taskapp_grade *g,
 			const struct minibench_tests *tests,
 			const struct taskapp_sandbox_result *t)
 {
-	struct rv_buf report = RV_BUF_INIT;
+	struct rv_buf report = RV_BUF_INIT, hint = RV_BUF_INIT;
 	char missing[128];
 
 	snprintf(missing, sizeof(missing), "test program %s", g->test_status);
 	g->passed = minibench_tests_judge(tests, t->output.data, t->output.len,
-					  missing, &report);
+					  missing, &report, &hint);
 	g->test_output = rv_buf_detach(&report, NULL);
+	g->test_hint = rv_buf_detach(&hint, NULL);
 }
 
 static void grade_fill(struct taskapp_grade *g,
@@ -114,10 +115,12 @@ static void grade_fill(struct taskapp_grade *g,
 		t->end == TASKAPP_SANDBOX_CANCELLED;
 	taskapp_sandbox_describe(c, g->compile_status, sizeof(g->compile_status));
 	taskapp_sandbox_describe(t, g->test_status, sizeof(g->test_status));
-	if (g->tests_ran)
+	if (g->tests_ran) {
 		grade_judge(g, tests, t);
-	else
+	} else {
 		g->test_output = rv_xstrdup("");
+		g->test_hint = rv_xstrdup("");
+	}
 }
 
 enum rv_code taskapp_grade_run(const struct taskapp_grade_opts *o,
@@ -173,6 +176,7 @@ void taskapp_grade_release(struct taskapp_grade *g)
 {
 	free(g->compile_output);
 	free(g->test_output);
+	free(g->test_hint);
 	free(g->test_stderr);
 	memset(g, 0, sizeof(*g));
 }

@@ -49,6 +49,8 @@ struct taskapp_grade {
 	char test_status[96];
 	char *compile_output;	/* whole captured text (limited) */
 	char *test_output;	/* the verdict: "PASS 0\nFAIL 1: why\n...RESULT" */
+	char *test_hint;	/* the verdict without the values expected or
+				   got: what the model is told */
 	char *test_stderr;	/* its stderr: crashes, the candidate's prints */
 	uint64_t compile_ns;
 	uint64_t test_ns;

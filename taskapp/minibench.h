@@ -78,12 +78,15 @@ int minibench_tests_count(const struct minibench_tests *tests);
  * ignored (so is an unterminated last line).  Appends one line per case
  * to report, "PASS <i>" or "FAIL <i>: <why>", then "RESULT <passed>
  * <total>"; missing (may be NULL) says why results are missing, e.g.
- * "test program killed by signal 11 (Segmentation fault)".  Returns the
+ * "test program killed by signal 11 (Segmentation fault)".  hint (may be
+ * NULL) gets the same lines without the values expected or got, "FAIL
+ * <i>: <call>: not the expected result": what a model repairing its
+ * candidate may be told without being handed the answers.  Returns the
  * number of cases passed.
  */
 int minibench_tests_judge(const struct minibench_tests *tests, const char *out,
 			  size_t len, const char *missing,
-			  struct rv_buf *report);
+			  struct rv_buf *report, struct rv_buf *hint);
 
 /*
  * A candidate that compiles but is wrong: the signature with a body that

@@ -305,21 +305,10 @@ malformed:
 	return false;
 }
 
-/* Does one check pass?  If not, why (appended). */
-static bool mb_judge_check(const struct mb_check *c, const struct mb_seen *s,
-			   const char *missing, struct rv_buf *why)
+/* Does one check pass with what was seen?  If not, why (appended). */
+static bool mb_judge_value(const struct mb_check *c, const struct mb_seen *s,
+			   struct rv_buf *why)
 {
-	if (!s->count) {
-		rv_buf_addf(why, "%s: no result", c->desc);
-		if (missing && *missing)
-			rv_buf_addf(why, " (%s)", missing);
-		return false;
-	}
-	if (s->count > 1) {
-		rv_buf_addf(why, "%s: %u results for one value", c->desc,
-			    s->count);
-		return false;
-	}
 	switch (c->kind) {
 	case MB_STR:
 		return mb_judge_str(c, s->val, s->len, why);
@@ -333,13 +322,44 @@ static bool mb_judge_check(const struct mb_check *c, const struct mb_seen *s,
 	}
 }
 
+/*
+ * Does one check pass?  If not, why (appended), and to hint (when not
+ * NULL) the same without what was expected or got.
+ */
+static bool mb_judge_check(const struct mb_check *c, const struct mb_seen *s,
+			   const char *missing, struct rv_buf *why,
+			   struct rv_buf *hint)
+{
+	size_t from = why->len;
+
+	if (!s->count) {
+		rv_buf_addf(why, "%s: no result", c->desc);
+		if (missing && *missing)
+			rv_buf_addf(why, " (%s)", missing);
+	} else if (s->count > 1) {
+		rv_buf_addf(why, "%s: %u results for one value", c->desc,
+			    s->count);
+	} else if (mb_judge_value(c, s, why)) {
+		return true;
+	} else {
+		/* the value's own message names the expected one */
+		if (hint)
+			rv_buf_addf(hint, "%s: not the expected result",
+				    c->desc);
+		return false;
+	}
+	if (hint)	/* no value seen: nothing expected in the message */
+		rv_buf_add(hint, why->data + from, why->len - from);
+	return false;
+}
+
 int minibench_tests_judge(const struct minibench_tests *tests, const char *out,
 			  size_t len, const char *missing,
-			  struct rv_buf *report)
+			  struct rv_buf *report, struct rv_buf *hint)
 {
 	struct mb_seen *seen = rv_xcalloc(tests->nchecks ? tests->nchecks : 1,
 					  sizeof(*seen));
-	struct rv_buf why = RV_BUF_INIT;
+	struct rv_buf why = RV_BUF_INIT, hint_why = RV_BUF_INIT;
 	struct mb_index ix;
 	int passed = 0;
 
@@ -349,21 +369,31 @@ int minibench_tests_judge(const struct minibench_tests *tests, const char *out,
 		bool ok = ix.n[cs] > 0;
 
 		rv_buf_reset(&why);
+		rv_buf_reset(&hint_why);
 		for (size_t k = 0; ok && k < ix.n[cs]; k++) {
 			size_t i = ix.first[cs] + k;
 
 			ok = mb_judge_check(&tests->checks[i], &seen[i],
-					    missing, &why);
+					    missing, &why,
+					    hint ? &hint_why : NULL);
 		}
 		if (ok) {
 			passed++;
 			rv_buf_addf(report, "PASS %d\n", cs);
+			if (hint)
+				rv_buf_addf(hint, "PASS %d\n", cs);
 		} else {
 			rv_buf_addf(report, "FAIL %d: %s\n", cs, why.data);
+			if (hint)
+				rv_buf_addf(hint, "FAIL %d: %s\n", cs,
+					    hint_why.data ? hint_why.data : "");
 		}
 	}
 	rv_buf_addf(report, "RESULT %d %d\n", passed, tests->ncases);
+	if (hint)
+		rv_buf_addf(hint, "RESULT %d %d\n", passed, tests->ncases);
 	rv_buf_release(&why);
+	rv_buf_release(&hint_why);
 	free(ix.first);
 	free(ix.n);
 	free(seen);

@@ -67,7 +67,9 @@ static char *policy_feedback(const struct taskapp_grade *g)
 		rv_buf_addf(&b, "Your code did not compile (%s). Compiler "
 			    "output:\n```\n%s\n```\n", g->compile_status, tail);
 	} else {
-		tail = taskapp_tail(g->test_output, POLICY_FEEDBACK_TAIL);
+		/* never the expected values: a model shown them could
+		   answer the seed's cases instead of solving the task */
+		tail = taskapp_tail(g->test_hint, POLICY_FEEDBACK_TAIL);
 		rv_buf_addf(&b, "Your code compiled but passed %d of %d tests "
 			    "(test program %s). Test output:\n```\n%s\n```\n",
 			    g->passed, g->total, g->test_status, tail);

@@ -177,7 +177,7 @@ static char *job_judge(const struct job *j, const char *name, char **report,
 	char *save = NULL, *bad = NULL, *text;
 	int judged;
 
-	judged = minibench_tests_judge(j->tests, out, len, NULL, &b);
+	judged = minibench_tests_judge(j->tests, out, len, NULL, &b, NULL);
 	*report = rv_xstrdup(b.data);
 	text = rv_buf_detach(&b, NULL);
 	*passed = *lines = 0;

@@ -180,15 +180,45 @@ static char *honest_output(const struct minibench_tests *t, long bad,
 	return rv_buf_detach(&b, len);
 }
 
-/* Judge out (len bytes) against t: the cases passed; *report the text. */
+/*
+ * Judge out (len bytes) against t: the cases passed; *report the text.
+ * The hint (what a model is told) is checked against the report every
+ * time: the same verdict line by line, and never a value expected or got.
+ */
 static int judge(const struct minibench_tests *t, const char *out, size_t len,
 		 char **report)
 {
-	struct rv_buf b = RV_BUF_INIT;
+	struct rv_buf b = RV_BUF_INIT, h = RV_BUF_INIT;
 	int passed = minibench_tests_judge(t, out, len, "test program exited 0",
-					   &b);
+					   &b, &h);
+	char *rs = NULL, *hs = NULL, *rl, *hl;
 
 	*report = rv_buf_detach(&b, NULL);
+	ck_assert_msg(!strstr(h.data, ", expected") && !strstr(h.data, "got "),
+		      "the hint names a value:\n%s", h.data);
+	b = (struct rv_buf)RV_BUF_INIT;
+	rv_buf_adds(&b, *report);
+	rl = strtok_r(b.data, "\n", &rs);
+	hl = strtok_r(h.data, "\n", &hs);
+	for (; rl && hl; rl = strtok_r(NULL, "\n", &rs),
+	     hl = strtok_r(NULL, "\n", &hs)) {
+		/* "PASS i", "FAIL i: <call>: ...", "RESULT p n": the same
+		   verdict and the same call */
+		size_t head = strcspn(rl, ":");
+
+		ck_assert_msg(!strncmp(rl, hl, head),
+			      "report '%s', hint '%s'", rl, hl);
+		if (!strncmp(rl, "FAIL", 4)) {
+			const char *call = rl + head + 2;
+			size_t n = strcspn(call, ":");
+
+			ck_assert_msg(!strncmp(hl + head + 2, call, n),
+				      "report '%s', hint '%s'", rl, hl);
+		}
+	}
+	ck_assert_msg(!rl && !hl, "the hint and the report differ in lines");
+	rv_buf_release(&b);
+	rv_buf_release(&h);
 	return passed;
 }
 

@@ -133,6 +133,17 @@ START_TEST(test_llm_wrong_code_gets_test_feedback)
 	ck_assert_ptr_nonnull(strstr(llm_stub_last_message(&stub, 1),
 				     "compiled but passed 0 of"));
 	ck_assert_ptr_nonnull(strstr(llm_stub_last_message(&stub, 1), "FAIL"));
+	/* which calls failed, never what they should have returned: a
+	   model shown the expected values could answer the seed's cases
+	   instead of solving the task */
+	ck_assert_ptr_nonnull(strstr(llm_stub_last_message(&stub, 1),
+				     "not the expected result"));
+	ck_assert_msg(!strstr(llm_stub_last_message(&stub, 1), ", expected") &&
+		      !strstr(llm_stub_last_message(&stub, 1), "got "),
+		      "%s", llm_stub_last_message(&stub, 1));
+	/* the rollout's own record keeps the whole verdict */
+	ck_assert_ptr_nonnull(strstr(rv_json_str(v,
+		"reward_info.details.test_output_tail"), ", expected "));
 	json_decref(v);
 	free(wrong);
 }
