@@ -103,22 +103,17 @@ void job_shard_merge(struct job *job, struct job_shard *sh)
 	if (sh->err.code != RV_OK && job->err.code == RV_OK) {
 		job->err = sh->err;
 		job->failed_phase = sh->failed_phase;
-		/* a failed step's own log (setup.log) comes before the app's */
-		if (sh->app.fail_tail && !sh->health.log_tail) {
-			sh->health.log_tail = sh->app.fail_tail;
-			sh->app.fail_tail = NULL;
-			free(sh->log_path);
-			sh->log_path = sh->app.fail_log;
-			sh->app.fail_log = NULL;
-		}
-		if (sh->health.log_tail) {
+		/* the tail and log of the sandbox that failed, taken then
+		   (job_shard_fail), not a replacement's */
+		if (sh->err_tail) {
 			free(job->health.log_tail);
-			job->health.log_tail = sh->health.log_tail;
-			sh->health.log_tail = NULL;
+			job->health.log_tail = sh->err_tail;
+			sh->err_tail = NULL;
 		}
-		if (sh->log_path) {
+		if (sh->err_log) {
 			free(job->log_path);
-			job->log_path = rv_xstrdup(sh->log_path);
+			job->log_path = sh->err_log;
+			sh->err_log = NULL;
 		}
 	}
 	if (sh->index == 0 && sh->log_path && job->err.code == RV_OK) {

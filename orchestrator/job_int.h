@@ -37,6 +37,9 @@ struct job_shard {
 	struct app_info info;		/* the app's /info */
 	struct rv_err err;		/* its first failure */
 	enum rv_phase failed_phase;
+	char *err_tail;			/* that failure's log tail and log */
+	char *err_log;			/* file, taken when it happened (not
+					   a replacement's) */
 	struct rv_err teardown_err;	/* its first failed teardown */
 	char *kept;			/* --keep notes of its sandboxes */
 	bool up;			/* its current sandbox is healthy */

@@ -158,15 +158,25 @@ void job_shard_release(struct job_shard *sh)
 	free(sh->app.fail_tail);
 	free(sh->app.fail_log);
 	free(sh->app.snapshot);
+	free(sh->err_tail);
+	free(sh->err_log);
 }
 
 void job_shard_fail(struct job_shard *sh, enum rv_phase phase,
 			   const struct rv_err *e)
 {
+	/* a failed step's own log (setup.log) comes before the app's */
+	bool own = sh->app.fail_tail != NULL;
+	const char *tail = own ? sh->app.fail_tail : sh->health.log_tail;
+	const char *log = own ? sh->app.fail_log : sh->log_path;
+
 	if (sh->err.code != RV_OK)
 		return;
 	sh->err = *e;
 	sh->failed_phase = phase;
+	/* the evidence of this failure: a replacement has its own */
+	sh->err_tail = tail ? rv_xstrdup(tail) : NULL;
+	sh->err_log = log ? rv_xstrdup(log) : NULL;
 }
 
 void job_console_begin(struct job_shard *sh, enum rv_phase phase)

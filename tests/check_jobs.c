@@ -240,6 +240,33 @@ START_TEST(test_jobs_resume_after_failure)
 }
 END_TEST
 
+/*
+ * Two bring-ups fail, each its own way: the job's error is the first
+ * failure's, and so is the log tail shown under it (it used to be the
+ * last replacement's, under the first one's message).
+ */
+START_TEST(test_jobs_failure_tail_is_the_failures_own)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "2", "--sandbox-retries",
+			       "1", "--app", pyapp, "--start", start, NULL };
+	const char *first, *tail;
+
+	snprintf(start, sizeof(start), "n=$(cat %s/tries 2>/dev/null || echo "
+		 "0); n=$((n + 1)); echo $n > %s/tries; echo try-$n-failed; "
+		 "exit $((n + 40))", r->dir, r->dir);
+	rr_run(r, args, NULL);
+	ck_assert_msg(r->status == 3, "exit %d: %s", r->status,
+		      r->stderr_text);
+	first = strstr(r->stderr_text, "status 41");
+	tail = strstr(r->stderr_text, "--- last lines of ");
+	ck_assert_msg(first && tail && first < tail, "%s", r->stderr_text);
+	ck_assert_msg(strstr(tail, "try-1-failed"), "%s", r->stderr_text);
+	ck_assert_msg(!strstr(tail, "try-2-failed"), "%s", r->stderr_text);
+	rr_free(r);
+}
+END_TEST
+
 static Suite *jobs_suite(void)
 {
 	Suite *s = suite_create("jobs");
@@ -248,6 +275,7 @@ static Suite *jobs_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_jobs_dead_app_is_replaced);
+	tcase_add_test(tc, test_jobs_failure_tail_is_the_failures_own);
 	tcase_add_test(tc, test_jobs_max_failures_stops_early);
 	tcase_add_test(tc, test_jobs_resume_after_kill9);
 	tcase_add_test(tc, test_jobs_resume_after_sigint);
