@@ -346,8 +346,12 @@ void rollout_judge(struct rollout *r, long status, const char *body,
 	if (!sent)
 		sent = "";
 	if (echo && strcmp(echo, sent)) {
+		/* redacted before the cut, as the snippet above */
+		char *red = rv_redact(echo);
+
 		rollout_fail_as(r, ROLLOUT_T_MALFORMED, "trace_correlation_id "
-				"mismatch: sent '%s', got '%.80s'", sent, echo);
+				"mismatch: sent '%s', got '%.80s'", sent, red);
+		free(red);
 		goto out;
 	}
 	answer_read(v, r);

@@ -220,6 +220,29 @@ START_TEST(test_redact_error_snippet_edge)
 }
 END_TEST
 
+/* An echoed trace id is cut at 80 characters: after the redaction. */
+START_TEST(test_redact_echoed_tcid_edge)
+{
+	struct rollout r;
+	char body[512];
+
+	rv_redact_reset();
+	rv_redact_add(KEY);
+	for (int at = 80 - RV_REDACT_PREFIX_MIN; at < 80; at++) {
+		snprintf(body, sizeof(body), "{\"trace_correlation_id\":"
+			 "\"%0*d%s tail\",\"reward_info\":{\"outcome_reward"
+			 "\":1}}", at, 0, KEY);
+		memset(&r, 0, sizeof(r));
+		rollout_judge(&r, 200, body, strlen(body));
+		ck_assert(!r.ok);
+		ck_assert_msg(strstr(r.error, "0[") && !strstr(r.error, "0s"),
+			      "at %d: %s", at, r.error);
+		rollout_release(&r);
+	}
+	rv_redact_reset();
+}
+END_TEST
+
 static Suite *redact_suite(void)
 {
 	Suite *s = suite_create("redact");
@@ -231,6 +254,7 @@ static Suite *redact_suite(void)
 	tcase_add_test(tc, test_redact_rollout_details);
 	tcase_add_test(tc, test_redact_error_snippet_bounded);
 	tcase_add_test(tc, test_redact_error_snippet_edge);
+	tcase_add_test(tc, test_redact_echoed_tcid_edge);
 	suite_add_tcase(s, tc);
 	return s;
 }
