@@ -132,16 +132,6 @@ uint64_t remote_deadline(const struct remote_call *call, uint64_t default_ms)
 }
 
 /* libcurl's progress callback: a non-zero return aborts the exchange. */
-static int remote_progress(void *stop, curl_off_t dltotal, curl_off_t dlnow,
-			   curl_off_t ultotal, curl_off_t ulnow)
-{
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return *(const volatile int *)stop != 0;
-}
-
 /*
  * The request r makes, with the client's headers, its body's type
  * (JSON, or r->content_type for a raw body) and r's transport options.
@@ -193,6 +183,10 @@ static enum rv_code remote_attempt(const char *const *headers,
 	void *easy;
 
 	remote_http_request(headers, r, hdrs, ctype, &req);
+	/* a long exchange (an exec, an upload) ends when the call stops; a
+	   stream with a stop flag of its own ends on that one */
+	if (!req.cancel && call)
+		req.cancel = call->stop;
 	req.timeout_ms = timeout_ms;
 	req.connect_timeout_ms = timeout_ms < 10000 ? timeout_ms : 10000;
 	x = rv_http_xfer_new(&req, resp);
@@ -200,15 +194,6 @@ static enum rv_code remote_attempt(const char *const *headers,
 	if (r->mime) {
 		mime = r->mime(easy, r->mime_arg);
 		curl_easy_setopt(easy, CURLOPT_MIMEPOST, mime);
-	}
-	/* a long exchange (an exec, an upload) ends when the call stops
-	   (a stream with a stop flag of its own has rv_http watch that) */
-	if (call && call->stop && !r->cancel) {
-		curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION,
-				 remote_progress);
-		curl_easy_setopt(easy, CURLOPT_XFERINFODATA,
-				 (void *)call->stop);
 	}
 	rc = rv_http_xfer_finish(x, curl_easy_perform(easy), err);
 	/* the mime first: the handle may go back to a pool */

@@ -93,9 +93,9 @@ struct remote_req {
 	   never repeated once its answer started */
 	bool (*on_body)(const char *data, size_t len, void *arg);
 	void *on_body_arg;
-	const volatile int *cancel;	/* ends the transfer itself when set
-					   (for streams; call->stop only stops
-					   between attempts) */
+	const volatile int *cancel;	/* a stream's own stop flag: ends the
+					   transfer when set; without it the
+					   call's stop flag does */
 };
 
 /*
