@@ -175,6 +175,8 @@ void job_shard_fail(struct job_shard *sh, enum rv_phase phase,
 	sh->err = *e;
 	sh->failed_phase = phase;
 	/* the evidence of this failure: a replacement has its own */
+	free(sh->err_tail);
+	free(sh->err_log);
 	sh->err_tail = tail ? rv_xstrdup(tail) : NULL;
 	sh->err_log = log ? rv_xstrdup(log) : NULL;
 }

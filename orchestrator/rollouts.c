@@ -310,18 +310,11 @@ void rollout_judge(struct rollout *r, long status, const char *body,
 	rollout_set_http_status(r, status);
 	if (status != 200) {
 		struct rv_buf b = RV_BUF_INIT;
+		/* redacted, then cut: the line stays in bounds (a marker can
+		   be longer than what it hides) and no secret shows at the
+		   cut (rv_redact_head) */
+		char *red = rv_redact_head(body, len, ROLLOUT_SNIPPET_MAX);
 
-		char *red;
-
-		/* redacted before the cut: a marker is longer than the
-		   secret prefix it hides, and the line stays in bounds.  The
-		   text redacted runs past the cut by a redactable prefix, so
-		   a secret that starts before the cut is seen whole enough
-		   to be hidden, not left as its first few characters */
-		rollout_snippet(&b, body, len, ROLLOUT_SNIPPET_MAX +
-				RV_REDACT_PREFIX_MIN);
-		red = rv_redact(b.data);
-		rv_buf_reset(&b);
 		rollout_snippet(&b, red, strlen(red), ROLLOUT_SNIPPET_MAX);
 		rollout_fail_as(r, ROLLOUT_T_HTTP, "HTTP %ld%s%s", status,
 				b.len ? ": " : "", b.data);

@@ -131,7 +131,6 @@ uint64_t remote_deadline(const struct remote_call *call, uint64_t default_ms)
 	return rv_now_ns() + default_ms * RV_NS_PER_MS;
 }
 
-/* libcurl's progress callback: a non-zero return aborts the exchange. */
 /*
  * The request r makes, with the client's headers, its body's type
  * (JSON, or r->content_type for a raw body) and r's transport options.
@@ -303,7 +302,7 @@ enum rv_code remote_status_error(const struct rv_http_response *resp,
 	json_t *j = rv_json_parse(resp->body.data, resp->body.len, "", NULL);
 	const char *m = NULL;
 	enum rv_code code;
-	char *msg, *red;
+	char *red;
 
 	if (j) {
 		m = rv_json_str(j, "message");
@@ -311,20 +310,15 @@ enum rv_code remote_status_error(const struct rv_http_response *resp,
 			m = rv_json_str(j, "error");
 	}
 	/* a body keeps its first REMOTE_BODY_KEEP bytes, cut after the
-	   redaction: what is redacted runs past the cut by a redactable
-	   prefix, so no secret that starts before the cut shows its first
-	   characters */
-	msg = m ? rv_xstrdup(m) :
-		rv_xstrndup(resp->body.data, resp->body.len >
-			    REMOTE_BODY_KEEP + RV_REDACT_PREFIX_MIN ?
-			    REMOTE_BODY_KEEP + RV_REDACT_PREFIX_MIN :
-			    resp->body.len);
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	red = rv_redact(msg);
+	   redaction (rv_redact_head: no secret shows at the cut) */
+	red = m ? rv_redact(m) : rv_redact_head(resp->body.data,
+						 resp->body.len,
+						 REMOTE_BODY_KEEP);
 	if (!m && strlen(red) > REMOTE_BODY_KEEP)
 		red[REMOTE_BODY_KEEP] = '\0';
+	for (char *p = red; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
 	switch (resp->status) {
 	case 401: case 403: code = RV_ERR_AUTH; break;
 	case 404: code = RV_ERR_NOTFOUND; break;
@@ -336,7 +330,6 @@ enum rv_code remote_status_error(const struct rv_http_response *resp,
 	rv_errf(err, code, "%s: HTTP %ld%s%s", what, resp->status,
 		*red ? ": " : "", red);
 	free(red);
-	free(msg);
 	json_decref(j);
 	return code;
 }

@@ -195,9 +195,15 @@ static void mb_show(struct rv_buf *b, const char *s, size_t len)
 		rv_buf_adds(b, "...");
 }
 
+/*
+ * The judges of one value: does it pass?  If not, why (appended), and
+ * *named set when that message names the value expected (a hint must not
+ * say it, minibench_tests_judge()).
+ */
+
 /* A string result: "n", or "s" and at most cap - 1 bytes in hex. */
 static bool mb_judge_str(const struct mb_check *c, const char *v, size_t len,
-			 struct rv_buf *why)
+			 struct rv_buf *why, bool *named)
 {
 	size_t n = (len - 1) / 2;
 	char *got;
@@ -218,6 +224,7 @@ static bool mb_judge_str(const struct mb_check *c, const char *v, size_t len,
 		rv_buf_addf(why, "%s: malformed result", c->desc);
 	} else if (n != strlen(c->str) || memcmp(got, c->str, n)) {
 		ok = false;
+		*named = true;
 		rv_buf_addf(why, "%s: got ", c->desc);
 		mb_show(why, got, n);
 		rv_buf_adds(why, ", expected ");
@@ -229,7 +236,7 @@ static bool mb_judge_str(const struct mb_check *c, const char *v, size_t len,
 
 /* An int array result (MB_INTS, MB_KEPT_INTS). */
 static bool mb_judge_ints(const struct mb_check *c, const char *v, size_t len,
-			  struct rv_buf *why)
+			  struct rv_buf *why, bool *named)
 {
 	int *got = rv_xcalloc(c->n ? c->n : 1, sizeof(int));
 	bool ok = mb_ints_parse(v, len, c->n, got);
@@ -242,6 +249,7 @@ static bool mb_judge_ints(const struct mb_check *c, const char *v, size_t len,
 		if (got[i] == want)
 			continue;
 		ok = false;
+		*named = c->kind == MB_INTS;
 		if (c->kind == MB_INTS)
 			rv_buf_addf(why, "%s: element %zu is %d, expected %d",
 				    c->desc, i, got[i], want);
@@ -275,10 +283,12 @@ static bool mb_judge_kept_chars(const struct mb_check *c, const char *v,
 
 /* An integer result (MB_LL, MB_ULL, MB_BOOL). */
 static bool mb_judge_int(const struct mb_check *c, const char *v, size_t len,
-			 struct rv_buf *why)
+			 struct rv_buf *why, bool *named)
 {
 	unsigned long long u;
 	long long s;
+
+	*named = true;		/* but when malformed */
 
 	if (c->kind == MB_ULL) {
 		if (!mb_uint(v, len, ULLONG_MAX, &u))
@@ -301,24 +311,25 @@ static bool mb_judge_int(const struct mb_check *c, const char *v, size_t len,
 			    c->ll);
 	return s == c->ll;
 malformed:
+	*named = false;
 	rv_buf_addf(why, "%s: malformed result", c->desc);
 	return false;
 }
 
 /* Does one check pass with what was seen?  If not, why (appended). */
 static bool mb_judge_value(const struct mb_check *c, const struct mb_seen *s,
-			   struct rv_buf *why)
+			   struct rv_buf *why, bool *named)
 {
 	switch (c->kind) {
 	case MB_STR:
-		return mb_judge_str(c, s->val, s->len, why);
+		return mb_judge_str(c, s->val, s->len, why, named);
 	case MB_INTS:
 	case MB_KEPT_INTS:
-		return mb_judge_ints(c, s->val, s->len, why);
+		return mb_judge_ints(c, s->val, s->len, why, named);
 	case MB_KEPT_CHARS:
 		return mb_judge_kept_chars(c, s->val, s->len, why);
 	default:
-		return mb_judge_int(c, s->val, s->len, why);
+		return mb_judge_int(c, s->val, s->len, why, named);
 	}
 }
 
@@ -331,6 +342,7 @@ static bool mb_judge_check(const struct mb_check *c, const struct mb_seen *s,
 			   struct rv_buf *hint)
 {
 	size_t from = why->len;
+	bool named = false;
 
 	if (!s->count) {
 		rv_buf_addf(why, "%s: no result", c->desc);
@@ -339,16 +351,17 @@ static bool mb_judge_check(const struct mb_check *c, const struct mb_seen *s,
 	} else if (s->count > 1) {
 		rv_buf_addf(why, "%s: %u results for one value", c->desc,
 			    s->count);
-	} else if (mb_judge_value(c, s, why)) {
+	} else if (mb_judge_value(c, s, why, &named)) {
 		return true;
-	} else {
-		/* the value's own message names the expected one */
+	} else if (named) {
 		if (hint)
 			rv_buf_addf(hint, "%s: not the expected result",
 				    c->desc);
 		return false;
 	}
-	if (hint)	/* no value seen: nothing expected in the message */
+	/* a message that names no expected value (no result, malformed,
+	   past the end) tells the model what went wrong as it is */
+	if (hint)
 		rv_buf_add(hint, why->data + from, why->len - from);
 	return false;
 }

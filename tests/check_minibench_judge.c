@@ -185,8 +185,8 @@ static char *honest_output(const struct minibench_tests *t, long bad,
  * The hint (what a model is told) is checked against the report every
  * time: the same verdict line by line, and never a value expected or got.
  */
-static int judge(const struct minibench_tests *t, const char *out, size_t len,
-		 char **report)
+static int judge_hint(const struct minibench_tests *t, const char *out,
+		      size_t len, char **report, char **hint)
 {
 	struct rv_buf b = RV_BUF_INIT, h = RV_BUF_INIT;
 	int passed = minibench_tests_judge(t, out, len, "test program exited 0",
@@ -196,6 +196,8 @@ static int judge(const struct minibench_tests *t, const char *out, size_t len,
 	*report = rv_buf_detach(&b, NULL);
 	ck_assert_msg(!strstr(h.data, ", expected") && !strstr(h.data, "got "),
 		      "the hint names a value:\n%s", h.data);
+	if (hint)
+		*hint = rv_xstrdup(h.data);
 	b = (struct rv_buf)RV_BUF_INIT;
 	rv_buf_adds(&b, *report);
 	rl = strtok_r(b.data, "\n", &rs);
@@ -222,6 +224,12 @@ static int judge(const struct minibench_tests *t, const char *out, size_t len,
 	return passed;
 }
 
+static int judge(const struct minibench_tests *t, const char *out, size_t len,
+		 char **report)
+{
+	return judge_hint(t, out, len, report, NULL);
+}
+
 /* The first check of kind k in t (case 0 when there is one). */
 static long first_of(const struct minibench_tests *t, enum mb_kind k)
 {
@@ -239,18 +247,26 @@ static void assert_only_case_fails(const struct minibench_tests *t, long bad,
 				   const char *v, const char *why)
 {
 	size_t len;
-	char *out = honest_output(t, bad, v, &len), *report;
+	char *out = honest_output(t, bad, v, &len), *report, *hint;
 	int cs = t->checks[bad].case_no;
 	char *line = rv_xasprintf("FAIL %d: ", cs);
-	int passed = judge(t, out, len, &report);
-	const char *at = strstr(report, line);
+	int passed = judge_hint(t, out, len, &report, &hint);
+	const char *at = strstr(report, line), *hat = strstr(hint, line);
+	/* the model is told what went wrong, but never a value expected */
+	const char *told = strstr(why, "expected") || strstr(why, "got ") ||
+		strstr(why, " is ") ? "not the expected result" : why;
 
 	ck_assert_msg(passed == t->ncases - 1, "value '%s': %d passed:\n%s",
 		      v ? v : "(none)", passed, report);
 	ck_assert_msg(at && strstr(at, why) && strchr(at, '\n') > strstr(at, why),
 		      "value '%s': no '%s' in:\n%s", v ? v : "(none)", why,
 		      report);
+	ck_assert_msg(hat && strstr(hat, told) &&
+		      strchr(hat, '\n') > strstr(hat, told),
+		      "value '%s': no '%s' in the hint:\n%s", v ? v : "(none)",
+		      told, hint);
 	free(line);
+	free(hint);
 	free(report);
 	free(out);
 }

@@ -215,6 +215,28 @@ START_TEST(test_redact_error_snippet_edge)
 			      "at %zu: %s", at, r.error);
 		rollout_release(&r);
 	}
+	/* the key twice: the first one's marker is shorter than the key,
+	   which pulls the second one's start back inside the cut */
+	for (size_t at = 150; at < 200; at++) {
+		rv_buf_reset(&body);
+		rv_buf_adds(&body, KEY);
+		while (body.len < at)
+			rv_buf_addch(&body, 'x');
+		rv_buf_adds(&body, KEY);
+		rv_buf_adds(&body, " and more text after it");
+		memset(&r, 0, sizeof(r));
+		rollout_judge(&r, 500, body.data, body.len);
+		last_x = strrchr(r.error, 'x');
+		ck_assert_ptr_nonnull(last_x);
+		ck_assert_msg(last_x[1] == '[' || !strncmp(last_x, "xt", 2) ||
+			      !strcmp(last_x + 1, "..."), "at %zu: %s", at,
+			      r.error);
+		ck_assert_msg(!strstr(r.error, "xs"), "at %zu: %s", at,
+			      r.error);
+		ck_assert_msg(strlen(r.error) <= 5 + 4 + 2 + 160 + 3,
+			      "at %zu: %s", at, r.error);
+		rollout_release(&r);
+	}
 	rv_buf_release(&body);
 	rv_redact_reset();
 }

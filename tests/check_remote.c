@@ -742,6 +742,18 @@ START_TEST(test_remote_status_error_is_short_and_redacted)
 		ck_assert_uint_le(strlen(err.msg), strlen("cannot frob 'x': "
 							   "HTTP 502: ") + 200);
 	}
+	/* the secret twice: the first one's marker is shorter, which pulls
+	   the second one's start back inside the cut */
+	for (size_t at = 190; at < 240; at++) {
+		size_t n = strlen(secret);
+
+		memcpy(big, secret, n);
+		memset(big + n, 'h', at - n);
+		snprintf(big + at, sizeof(big) - at, "%s and more", secret);
+		status_err(502, big, &err);
+		ck_assert_msg(!strstr(err.msg, "hr"), "at %zu: %s", at,
+			      err.msg);
+	}
 	rv_redact_reset();
 }
 END_TEST

@@ -97,6 +97,31 @@ char *rv_redact(const char *s)
 	return rv_buf_detach(&out, NULL);
 }
 
+char *rv_redact_head(const char *s, size_t n, size_t keep)
+{
+	size_t want = keep + RV_REDACT_PREFIX_MIN, w = want;
+
+	for (;;) {
+		size_t m = w < n ? w : n;
+		struct rv_buf in = RV_BUF_INIT;
+		char *red;
+
+		rv_buf_add(&in, s, m);
+		for (size_t i = 0; i < m; i++)
+			if (!in.data[i])
+				in.data[i] = '?';
+		red = rv_redact(in.data ? in.data : "");
+		rv_buf_release(&in);
+		/* what no secret can reach unredacted lies past keep: the
+		   last RV_REDACT_PREFIX_MIN - 1 bytes may be a prefix cut at
+		   the window's end */
+		if (m == n || strlen(red) >= want)
+			return red;
+		free(red);
+		w = w > n / 2 ? n : 2 * w;
+	}
+}
+
 void rv_redact_buf(struct rv_buf *b)
 {
 	struct rv_buf out = RV_BUF_INIT;

@@ -40,6 +40,18 @@ void rv_redact_reset(void);
    one of at least RV_REDACT_PREFIX_MIN characters) replaced. */
 char *rv_redact(const char *s);
 
+/*
+ * The start of s[0..n) (any bytes; a NUL becomes '?'), redacted, for a
+ * caller that keeps only its first keep bytes: the text redacted runs far
+ * enough past keep that no secret that starts before it can show there,
+ * not even its first few characters (a prefix shorter than
+ * RV_REDACT_PREFIX_MIN is not redacted, and markers shorter than the
+ * secrets they hide pull later text forward).  Cut the result at keep
+ * bytes; it is longer than keep exactly when s had more to show.
+ * malloc'ed.
+ */
+char *rv_redact_head(const char *s, size_t n, size_t keep);
+
 /* Replace every registered secret inside b. */
 void rv_redact_buf(struct rv_buf *b);
 

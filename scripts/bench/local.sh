@@ -47,7 +47,8 @@ shim=$work/listen_shim.so
 cc -O2 -shared -fPIC -o "$shim" scripts/bench/listen_shim.c -ldl
 mkdir -p "$work/nullapp"
 cc -O2 -o "$work/nullapp/null_app" scripts/bench/null_app.c
-cc -O2 -o "$work/curl_floor" scripts/bench/curl_floor.c -lcurl -ljansson -lm
+cc -O2 -o "$work/curl_floor" scripts/bench/curl_floor.c -lcurl -ljansson -lm \
+	-lpthread
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -70,7 +70,10 @@ LITE=$BUILD/daytona-lite
 }
 tmp=$(mktemp -d /tmp/runeval-bench-scale-XXXXXX)
 pids=()
+kept_job=
 cleanup() {
+	# part 2's kept sandboxes, when it stopped before deleting them
+	[[ -n $kept_job ]] && "$RUNEVAL" reap --job "$kept_job" >/dev/null 2>&1
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	rm -rf "$tmp"
@@ -200,7 +203,12 @@ if [[ " $PARTS " == *" 2 "* ]]; then
 	# the reference's sandboxes: 64 null apps kept up, with a known key
 	ENVIRONMENT_API_KEY=floor "$RUNEVAL" --daytona --seeds 64 \
 		--sandboxes 64 --app "$tmp/nullapp" --start 'exec ./start.sh' \
-		--out "$tmp/kept" -q --env-file /dev/null --keep >/dev/null 2>&1
+		--out "$tmp/kept" -q --env-file /dev/null --keep \
+		>"$tmp/kept.log" 2>&1 || {
+		echo "scale.sh: the reference's 64 sandboxes did not come up:" >&2
+		tail -5 "$tmp/kept.log" >&2
+		exit 1
+	}
 	kept_job=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"]["id"])' "$tmp/kept/result.json")
 	previews 8000 >"$tmp/ends64"
 	head -1 "$tmp/ends64" >"$tmp/ends1"
@@ -215,7 +223,10 @@ if [[ " $PARTS " == *" 2 "* ]]; then
 		for m in 1 64; do
 			for t in 1 "$m"; do
 				for n in "$m" "$SEEDS"; do
-					echo "floor $m $n $t $("$tmp/curl_floor" "@$tmp/ends$m" "$n" 8 floor "$t")" >>"$tmp/p2"
+					# its CPU (us); a failed request fails it
+					us=$("$tmp/curl_floor" "@$tmp/ends$m" \
+						"$n" 8 floor "$t")
+					echo "floor $m $n $t $us" >>"$tmp/p2"
 				done
 				[[ $m == 1 ]] && break
 			done
@@ -234,6 +245,7 @@ if [[ " $PARTS " == *" 2 "* ]]; then
 		done
 	done
 	"$RUNEVAL" reap --job "$kept_job" >/dev/null 2>&1 || true
+	kept_job=
 	python3 - "$tmp/p2" "$SEEDS" <<'EOF'
 import statistics, sys
 lines = [l.split() for l in open(sys.argv[1])]
