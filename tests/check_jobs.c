@@ -11,6 +11,8 @@
 #include "rv_alloc.h"
 
 #include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -267,6 +269,66 @@ START_TEST(test_jobs_failure_tail_is_the_failures_own)
 }
 END_TEST
 
+/* Is pid gone (or a zombie nobody reaps: this host's pid 1 may not)? */
+static bool pid_gone(pid_t pid)
+{
+	char path[64], st[512];
+	FILE *f;
+	char *close_paren;
+	bool gone;
+
+	if (kill(pid, 0) < 0)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	gone = !fgets(st, sizeof(st), f);
+	fclose(f);
+	close_paren = gone ? NULL : strrchr(st, ')');
+	return gone || (close_paren && close_paren[1] == ' ' &&
+			close_paren[2] == 'Z');
+}
+
+/*
+ * runeval killed by SIGKILL takes the whole app down with it: the app's
+ * own children too (a background job of its start command here; an
+ * app's server workers in life), not only the app, which dies with its
+ * parent anyway.
+ */
+START_TEST(test_jobs_kill9_leaves_no_app_child)
+{
+	struct rr *r = rr_new();
+	char *child = rv_xasprintf("%s/child", r->dir);
+	const char *args[] = { "--local", "--seeds", "30", "--concurrency",
+			       "2", "--app", pyapp, "--start", start,
+			       "--no-progress", NULL };
+	char *text;
+	pid_t pid, kid = 0;
+
+	snprintf(start, sizeof(start), "sleep 300 & echo $! > %s; exec "
+		 "python3 app.py --rollout-delay 0.05", child);
+	pid = rr_start(r, args, NULL);
+	for (int i = 0; i < 3000 && seedlog_lines(r) < 3; i++)
+		usleep(10000);
+	text = tu_read_file(child, NULL);
+	ck_assert_ptr_nonnull(text);
+	kid = (pid_t)atol(text);
+	free(text);
+	ck_assert_int_gt(kid, 1);
+	ck_assert_msg(!pid_gone(kid), "the app's child is not running");
+	kill(pid, SIGKILL);
+	rr_wait(r, pid, 60);
+	ck_assert_int_eq(r->status, 128 + SIGKILL);
+	for (int i = 0; i < 500 && !pid_gone(kid); i++)
+		usleep(10000);
+	ck_assert_msg(pid_gone(kid), "the app's child %ld outlived runeval",
+		      (long)kid);
+	free(child);
+	rr_free(r);
+}
+END_TEST
+
 static Suite *jobs_suite(void)
 {
 	Suite *s = suite_create("jobs");
@@ -276,6 +338,7 @@ static Suite *jobs_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_jobs_dead_app_is_replaced);
 	tcase_add_test(tc, test_jobs_failure_tail_is_the_failures_own);
+	tcase_add_test(tc, test_jobs_kill9_leaves_no_app_child);
 	tcase_add_test(tc, test_jobs_max_failures_stops_early);
 	tcase_add_test(tc, test_jobs_resume_after_kill9);
 	tcase_add_test(tc, test_jobs_resume_after_sigint);

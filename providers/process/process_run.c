@@ -25,6 +25,8 @@ struct provider_proc {
 	pid_t pid;			/* also the process group id */
 	bool reaped;
 	int wstatus;
+	pid_t guard;			/* process_guard(), or 0 */
+	int guard_fd;			/* our end of its pipe, or -1 */
 	char *log_path;
 	struct process_log *log;	/* its output into log_path, or NULL */
 	struct provider_proc *next;
@@ -280,6 +282,59 @@ static bool process_drain(int fd, struct rv_buf *out, uint64_t deadline,
 }
 
 
+/*
+ * A guard for process group pgid: a forked child of ours, in a group of
+ * its own (no terminal signal reaches it), that waits on a pipe whose
+ * only writer is us, and kills the group when we are gone.  The group's
+ * leader dies with us anyway (PR_SET_PDEATHSIG), but not its children:
+ * an app's server workers, or the background jobs of its start command,
+ * would outlive a runeval killed by SIGKILL (or the OOM killer).  Our
+ * end of the pipe is *wfd; process_set_free() ends the guard first.
+ * Only async-signal-safe calls after the fork.  0 when it cannot start
+ * (the group still has its leader's death signal).
+ */
+static pid_t process_guard(pid_t pgid, int *wfd)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	*wfd = -1;
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return 0;
+	pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setpgid(0, 0);
+		/* nothing but the read end: no other pipe's writer lives on
+		   here, and no descriptor of ours is held open */
+		if (dup2(pfd[0], 0) < 0)
+			_exit(1);
+		close_range(1, ~0U, 0);
+		for (;;) {
+			ssize_t r = read(0, &c, 1);
+
+			if (r == 0 || (r < 0 && errno != EINTR))
+				break;
+		}
+		kill(-pgid, SIGKILL);
+		_exit(0);
+	}
+	close(pfd[0]);
+	if (pid < 0) {
+		close(pfd[1]);
+		return 0;
+	}
+	*wfd = pfd[1];
+	return pid;
+}
+
 enum rv_code process_run_start(struct process_set *set,
 			       const struct provider_config *cfg,
 			       const struct process_spec *spec,
@@ -318,6 +373,7 @@ enum rv_code process_run_start(struct process_set *set,
 	}
 	p = rv_xcalloc(1, sizeof(*p));
 	p->pid = pid;
+	p->guard = process_guard(pid, &p->guard_fd);
 	p->log = pump;
 	p->log_path = rv_xstrdup(cmd->log_path);
 	p->next = set->head;
@@ -401,6 +457,15 @@ void process_set_free(struct process_set *set)
 			kill(-p->pid, SIGKILL);
 			process_wait_gone(p, 5000);
 		}
+		/* the group is gone: its guard must not outlive it (its
+		   kill would then reach whatever reuses the id) */
+		if (p->guard > 0) {
+			kill(p->guard, SIGKILL);
+			while (waitpid(p->guard, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+		if (p->guard_fd >= 0)
+			close(p->guard_fd);
 		process_log_stop(p->log, 1000);
 		free(p->log_path);
 		free(p);
