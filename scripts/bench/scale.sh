@@ -240,6 +240,12 @@ if [[ " $PARTS " == *" 2 "* ]]; then
 					--start 'exec ./start.sh' \
 					--out "$tmp/m$m-$n" -q --env-file /dev/null)
 				rcpu=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"]["rollouts_cpu_ms"])' "$tmp/m$m-$n/result.json")
+				# the next figure starts once the engine has
+				# removed this job's sandboxes (64 kept)
+				for _ in $(seq 1 200); do
+					[[ $(left) -le 64 ]] && break
+					sleep 0.05
+				done
 				echo "$m $n $cpu $wall $(load) $rcpu" >>"$tmp/p2"
 			done
 		done
@@ -290,6 +296,21 @@ print(f"2. CPU per seed, 64 sandboxes / 1: {per[64] / per[1]:.2f}x (target "
       + ", ".join(r[4] for r in rows))
 print(f"2. runeval less the reference, per seed: {per[1] - fper[1]:+.1f} us "
       f"over 1 sandbox, {per[64] - fper[64]:+.1f} us over 64")
+# each run's own ratios (its four jobs, its six reference runs): how much
+# of the spread is the machine's
+def ratio(r, k, lo1, hi1, lo64, hi64):
+    return ((float(r[hi64][k]) - float(r[lo64][k])) / (seeds - 64)) / \
+        ((float(r[hi1][k]) - float(r[lo1][k])) / (seeds - 1))
+mine = [ratio(rows[i:i + 4], 5, 0, 1, 2, 3) for i in range(0, len(rows), 4)]
+refs = []
+for i in range(0, len(floors), 6):
+    f = floors[i:i + 6]	# m1: n1 n, m64 t1: n1 n, m64 t64: n1 n
+    p1 = (float(f[1][3]) - float(f[0][3])) / (seeds - 1)
+    p64 = min(float(f[3][3]) - float(f[2][3]), float(f[5][3]) -
+              float(f[4][3])) / (seeds - 64)
+    refs.append(p64 / p1)
+print("2. run by run, runeval: " + ", ".join(f"{x:.2f}x" for x in mine) +
+      "; the reference: " + ", ".join(f"{x:.2f}x" for x in refs))
 EOF
 fi
 
