@@ -167,14 +167,15 @@ void job_shard_fail(struct job_shard *sh, enum rv_phase phase,
 {
 	/* a failed step's own log (setup.log) comes before the app's */
 	bool own = sh->app.fail_tail != NULL;
-	const char *tail = own ? sh->app.fail_tail : sh->health.log_tail;
-	const char *log = own ? sh->app.fail_log : sh->log_path;
+	const char *tail, *log;
 
 	if (sh->err.code != RV_OK)
 		return;
 	sh->err = *e;
 	sh->failed_phase = phase;
 	/* the evidence of this failure: a replacement has its own */
+	tail = own ? sh->app.fail_tail : sh->health.log_tail;
+	log = own ? sh->app.fail_log : sh->log_path;
 	free(sh->err_tail);
 	free(sh->err_log);
 	sh->err_tail = tail ? rv_xstrdup(tail) : NULL;

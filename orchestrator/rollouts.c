@@ -339,8 +339,9 @@ void rollout_judge(struct rollout *r, long status, const char *body,
 	if (!sent)
 		sent = "";
 	if (echo && strcmp(echo, sent)) {
-		/* redacted before the cut, as the snippet above */
-		char *red = rv_redact(echo);
+		/* redacted before the cut, as the snippet above (and only
+		   its start: the echo can be megabytes) */
+		char *red = rv_redact_head(echo, strlen(echo), 80);
 
 		rollout_fail_as(r, ROLLOUT_T_MALFORMED, "trace_correlation_id "
 				"mismatch: sent '%s', got '%.80s'", sent, red);

@@ -265,6 +265,76 @@ START_TEST(test_redact_echoed_tcid_edge)
 }
 END_TEST
 
+/* The rule, written plainly: at each place the longest match of any
+   secret (whole, or a prefix of RV_REDACT_PREFIX_MIN or more), earliest
+   first. */
+static char *plain_redact(const char *s, const char *const *sec, size_t ns)
+{
+	struct rv_buf out = RV_BUF_INIT;
+	size_t n = strlen(s), i = 0;
+
+	while (i < n) {
+		size_t best = 0;
+
+		for (size_t j = 0; j < ns; j++) {
+			size_t sl = strlen(sec[j]), m = 0;
+			size_t k = sl < RV_REDACT_PREFIX_MIN ? sl :
+				RV_REDACT_PREFIX_MIN;
+
+			while (m < sl && i + m < n && s[i + m] == sec[j][m])
+				m++;
+			if (m >= k && m > best)
+				best = m;
+		}
+		if (best) {
+			rv_buf_adds(&out, RV_REDACT_MARK);
+			i += best;
+		} else {
+			rv_buf_addch(&out, s[i++]);
+		}
+	}
+	return rv_buf_detach(&out, NULL);
+}
+
+/*
+ * The scan remembers where each secret is next instead of looking for
+ * every secret after every hit (a megabyte of key prefixes took 9 s):
+ * on texts made of pieces of three secrets (two share a start) and
+ * noise, it redacts exactly as the plain rule does.
+ */
+START_TEST(test_redact_scan_matches_the_rule)
+{
+	static const char *const sec[] = { KEY, "sk_env_4f2a-other-secret-99",
+					    "absent-secret-0123456789" };
+	static const char *const bits[] = { "sk_env_4", "sk_env_4f2a9c",
+					     "sk_env_4f2a-o", "x", " ", KEY,
+					     "sk_env_4f2a-other-secret-99",
+					     "sk_", "4f2a", "\n" };
+	unsigned seed = 17;
+
+	rv_redact_reset();
+	for (size_t j = 0; j < 3; j++)
+		rv_redact_add(sec[j]);
+	for (int round = 0; round < 2000; round++) {
+		struct rv_buf text = RV_BUF_INIT;
+		char *want, *got;
+		int pieces = (int)(rand_r(&seed) % 40);
+
+		for (int k = 0; k < pieces; k++)
+			rv_buf_adds(&text, bits[rand_r(&seed) %
+						(sizeof(bits) / sizeof(*bits))]);
+		want = plain_redact(text.data ? text.data : "", sec, 3);
+		got = rv_redact(text.data ? text.data : "");
+		ck_assert_msg(!strcmp(want, got), "'%s': '%s', not '%s'",
+			      text.data, got, want);
+		free(want);
+		free(got);
+		rv_buf_release(&text);
+	}
+	rv_redact_reset();
+}
+END_TEST
+
 static Suite *redact_suite(void)
 {
 	Suite *s = suite_create("redact");
@@ -277,6 +347,7 @@ static Suite *redact_suite(void)
 	tcase_add_test(tc, test_redact_error_snippet_bounded);
 	tcase_add_test(tc, test_redact_error_snippet_edge);
 	tcase_add_test(tc, test_redact_echoed_tcid_edge);
+	tcase_add_test(tc, test_redact_scan_matches_the_rule);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -44,23 +44,39 @@ void rv_redact_reset(void)
  * Caller holds the lock.  The earliest place in p[0..n) where a secret,
  * or at least RV_REDACT_PREFIX_MIN of its leading characters, appears;
  * *len is how far it matches there (the longest match at that place).
+ *
+ * next (rv_nsecrets entries, or NULL) remembers, across the calls of one
+ * scan of a text ending at p + n, where each secret's next prefix is:
+ * NULL not looked for yet, p + n none left.  A secret is looked for again
+ * only once the scan has passed its place, so a scan costs one pass of
+ * the text per secret, however many hits it has (looking for every
+ * secret after every hit made a text full of key prefixes quadratic: a
+ * megabyte took 9 s).
  */
-static const char *rv_redact_find(const char *p, size_t n, size_t *len)
+static const char *rv_redact_find(const char *p, size_t n, size_t *len,
+				  const char **next)
 {
-	const char *best = NULL;
+	const char *best = NULL, *end = p + n;
 
 	for (size_t i = 0; i < rv_nsecrets; i++) {
 		const char *sec = rv_secrets[i];
 		size_t slen = strlen(sec);
 		size_t k = slen < RV_REDACT_PREFIX_MIN ? slen :
 			RV_REDACT_PREFIX_MIN;
-		const char *hit = memmem(p, n, sec, k);
+		const char *hit;
 		size_t m;
 
+		if (next && next[i] && next[i] >= p) {
+			hit = next[i] == end ? NULL : next[i];
+		} else {
+			hit = memmem(p, n, sec, k);
+			if (next)
+				next[i] = hit ? hit : end;
+		}
 		if (!hit || (best && hit > best))
 			continue;
 		m = k;
-		while (m < slen && hit + m < p + n && hit[m] == sec[m])
+		while (m < slen && hit + m < end && hit[m] == sec[m])
 			m++;
 		if (!best || hit < best || m > *len) {
 			best = hit;
@@ -73,16 +89,22 @@ static const char *rv_redact_find(const char *p, size_t n, size_t *len)
 /* Append s[0..n) to out with every secret (or prefix) replaced. */
 static void rv_redact_into(const char *s, size_t n, struct rv_buf *out)
 {
-	const char *p = s, *end = s + n, *hit;
+	const char *p = s, *end = s + n, *hit, *few[16];
+	const char **next = rv_nsecrets <= 16 ? few :
+		rv_xcalloc(rv_nsecrets, sizeof(*next));
 	size_t len = 0;
 
-	while ((hit = rv_redact_find(p, (size_t)(end - p), &len))) {
+	if (next == few)
+		memset(few, 0, sizeof(few));
+	while ((hit = rv_redact_find(p, (size_t)(end - p), &len, next))) {
 		rv_buf_add(out, p, (size_t)(hit - p));
 		rv_buf_adds(out, RV_REDACT_MARK);
 		p = hit + len;
 		len = 0;
 	}
 	rv_buf_add(out, p, (size_t)(end - p));
+	if (next != few)
+		free(next);
 }
 
 char *rv_redact(const char *s)
@@ -147,7 +169,7 @@ bool rv_redact_contains(const char *s)
 	if (!s)
 		return false;
 	pthread_mutex_lock(&rv_redact_lock);
-	found = rv_redact_find(s, strlen(s), &len) != NULL;
+	found = rv_redact_find(s, strlen(s), &len, NULL) != NULL;
 	pthread_mutex_unlock(&rv_redact_lock);
 	return found;
 }

@@ -85,21 +85,28 @@ static char **process_build_env(const struct provider_config *cfg,
 	return envp;
 }
 
-/*
- * In the child: default signals, own group, die with the parent, and no
- * descriptor but 0-2 survives the exec (ours or our caller's).
- */
-static void process_child_setup(void)
+/* In a forked child: default signals, none blocked, a group of its own
+   (async-signal-safe calls only). */
+static void process_child_defaults(void)
 {
 	sigset_t none;
 
-	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int s = 1; s < NSIG; s++)
 		if (s != SIGKILL && s != SIGSTOP)
 			signal(s, SIG_DFL);
 	setpgid(0, 0);
+}
+
+/*
+ * In the child: the defaults, die with the parent, and no descriptor but
+ * 0-2 survives the exec (ours or our caller's).
+ */
+static void process_child_setup(void)
+{
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	process_child_defaults();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
@@ -289,7 +296,8 @@ static bool process_drain(int fd, struct rv_buf *out, uint64_t deadline,
  * leader dies with us anyway (PR_SET_PDEATHSIG), but not its children:
  * an app's server workers, or the background jobs of its start command,
  * would outlive a runeval killed by SIGKILL (or the OOM killer).  Our
- * end of the pipe is *wfd; process_set_free() ends the guard first.
+ * end of the pipe is *wfd; process_set_free() ends the guard once the
+ * group is gone.
  * Only async-signal-safe calls after the fork.  0 when it cannot start
  * (the group still has its leader's death signal).
  */
@@ -304,14 +312,8 @@ static pid_t process_guard(pid_t pgid, int *wfd)
 		return 0;
 	pid = fork();
 	if (pid == 0) {
-		sigset_t none;
-
-		for (int sig = 1; sig < NSIG; sig++)
-			if (sig != SIGKILL && sig != SIGSTOP)
-				signal(sig, SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		setpgid(0, 0);
+		/* no death signal: it must outlive us to act */
+		process_child_defaults();
 		/* nothing but the read end: no other pipe's writer lives on
 		   here, and no descriptor of ours is held open */
 		if (dup2(pfd[0], 0) < 0)
