@@ -42,6 +42,30 @@ enum rv_code provider_notsup_(const struct provider_ops *ops,
 		       ops ? ops->name : "?", op);
 }
 
+/*
+ * sha256sum and gunzip are the two costs of unpacking a bundle (4 MB
+ * here: 15 and 60 ms): into a new directory they run side by side, the
+ * unpack into a staging directory ($$: one per shell) renamed into place
+ * when both succeeded.  Into a directory that is there (the env file
+ * beside the app), the check comes first and the unpack after, in place.
+ */
+const char provider_unpack_script[] =
+	"rv_sum() { printf '%s  %s\\n' \"$RV_SHA256\" \"$RV_TAR\" | "
+	"sha256sum -c --status || { echo \"checksum mismatch: got "
+	"$(sha256sum < \"$RV_TAR\" | cut -c1-64)\"; return 3; }; }; "
+	"if [ -e \"$RV_DIR\" ]; then "
+	"rv_sum && tar -xzpf \"$RV_TAR\" -C \"$RV_DIR\"; x=$?; "
+	"else "
+	"s=\"$RV_DIR.unpack-$$\"; rm -rf \"$s\"; mkdir -p \"$s\" || exit 1; "
+	"rv_sum & p=$!; "
+	"tar -xzpf \"$RV_TAR\" -C \"$s\"; x=$?; "
+	"wait $p; c=$?; "
+	"if [ $c -ne 0 ]; then x=$c; "
+	"elif [ $x -eq 0 ]; then mv \"$s\" \"$RV_DIR\"; x=$?; fi; "
+	"rm -rf \"$s\"; "
+	"fi; "
+	"rm -f \"$RV_TAR\"; exit $x";
+
 void provider_err_leftover(struct rv_err *err, const struct rv_err *cleanup)
 {
 	char first[RV_ERR_MSG_MAX];

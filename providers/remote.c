@@ -555,22 +555,17 @@ void remote_add_exports(struct rv_buf *b, const char *const *env,
 char *remote_unpack_command(const char *sha256, const char *tarball,
 			    const char *dir)
 {
-	struct rv_buf cmd = RV_BUF_INIT, line = RV_BUF_INIT;
+	struct rv_buf cmd = RV_BUF_INIT;
 
-	/* check what arrived, then unpack it: one round trip */
-	rv_buf_addf(&line, "%s  %s", sha256, tarball);
-	rv_buf_adds(&cmd, "mkdir -p ");
-	rv_buf_add_shell_word(&cmd, dir);
-	rv_buf_adds(&cmd, " && echo ");
-	rv_buf_add_shell_word(&cmd, line.data);
-	rv_buf_adds(&cmd, " | sha256sum -c --status && tar xzf ");
+	/* check what arrived and unpack it: one round trip */
+	rv_buf_adds(&cmd, "RV_SHA256=");
+	rv_buf_add_shell_word(&cmd, sha256);
+	rv_buf_adds(&cmd, "; RV_TAR=");
 	rv_buf_add_shell_word(&cmd, tarball);
-	rv_buf_adds(&cmd, " -C ");
+	rv_buf_adds(&cmd, "; RV_DIR=");
 	rv_buf_add_shell_word(&cmd, dir);
-	rv_buf_adds(&cmd, "; rc=$?; rm -f ");
-	rv_buf_add_shell_word(&cmd, tarball);
-	rv_buf_adds(&cmd, "; exit $rc");
-	rv_buf_release(&line);
+	rv_buf_adds(&cmd, "; ");
+	rv_buf_adds(&cmd, provider_unpack_script);
 	return rv_buf_detach(&cmd, NULL);
 }
 

@@ -220,8 +220,9 @@ void remote_add_exports(struct rv_buf *b, const char *const *env,
 
 /*
  * The command that checks that tarball (a file in the sandbox) has
- * SHA-256 sha256, unpacks it into dir (made) and removes it; it fails
- * (and unpacks nothing) on a wrong checksum.  malloc'ed.
+ * SHA-256 sha256, unpacks it into dir (made) and removes it: the
+ * provider_unpack_script with its three variables set.  It fails (and
+ * unpacks nothing) on a wrong checksum.  malloc'ed.
  */
 char *remote_unpack_command(const char *sha256, const char *tarball,
 			    const char *dir);

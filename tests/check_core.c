@@ -333,7 +333,9 @@ START_TEST(test_json_add_num_is_janssons)
 {
 	static const double v[] = { 0, 1, -2.5, 2e-6, 1e20, 1.5e-300, 123456.789,
 				    1e-5 / 3, 42e100, -7e-10, 0.001, -0.05, 0.105,
-				    999999999.999, 1e9, 0.1 + 0.2, 1.0 / 3 };
+				    999999999.999, 1e9, 0.1 + 0.2, 1.0 / 3,
+				    0.0005, -0.0015, 4.9999999999999996e-4,
+				    -999999999.9995, 0.49999999999999994 };
 	unsigned seed = 17;
 
 	/* the listed ones, then durations rounded to the microsecond as

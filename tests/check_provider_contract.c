@@ -292,6 +292,17 @@ START_TEST(test_contract_upload_keeps_modes_and_symlinks)
 			 "secret-42\n"
 			 "ran-ok\n");
 	free(out);
+
+	/* into a directory that is there: what it held stays, the bundle's
+	   files are replaced, and nothing of the unpack is left next to it */
+	out = ct_sh_ok(sb, dir, "echo mine > own.txt; echo old > run.sh");
+	free(out);
+	ck_assert_msg(provider_upload(sb, tar, info.sha256, dir, &err) ==
+		      RV_OK, "upload again: %s", err.msg);
+	out = ct_sh_ok(sb, dir, "cat own.txt; ./run.sh; ls -a .. | "
+		       "grep -c unpack || true");
+	ck_assert_str_eq(out, "mine\nran-ok\n0\n");
+	free(out);
 	free(dir);
 
 	/* what arrived is checked: a wrong checksum unpacks nothing */
@@ -303,6 +314,11 @@ START_TEST(test_contract_upload_keeps_modes_and_symlinks)
 	ck_assert_int_eq(ct_sh(sb, NULL, 30000, &res, &err,
 			       "test -e '%s/run.sh'", bad), RV_OK);
 	ck_assert_msg(res.exit_code != 0, "unpacked despite a wrong checksum");
+	provider_exec_result_release(&res);
+	ck_assert_int_eq(ct_sh(sb, NULL, 30000, &res, &err, "ls -a '%s' | "
+			       "grep unpack", w->box), RV_OK);
+	ck_assert_msg(res.exit_code != 0, "a staging directory was left: %s",
+		      res.output.data);
 	provider_exec_result_release(&res);
 	free(bad);
 

@@ -273,12 +273,17 @@ void rv_json_add_str(struct rv_buf *b, const char *s)
  */
 static bool rv_json_add_milli(struct rv_buf *b, double v)
 {
-	double k = round(v * 1000.0);
+	double x = v * 1000.0, k;
 	unsigned long long a;
 	char d[32], *p = d + sizeof(d);
 	unsigned frac;
 
-	if (!(fabs(v) < 1e9) || k == 0 || k / 1000.0 != v)
+	if (!(fabs(v) < 1e9))
+		return false;
+	/* x rounded half away from zero, without libm (the task app's
+	   only call into it): a wrong k fails the check below */
+	k = (double)(long long)(x < 0 ? x - 0.5 : x + 0.5);
+	if (k == 0 || k / 1000.0 != v)
 		return false;
 	a = (unsigned long long)fabs(k);
 	frac = (unsigned)(a % 1000);

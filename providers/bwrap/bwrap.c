@@ -209,25 +209,20 @@ static enum rv_code bwrap_start(struct provider_sandbox *sb,
 
 /*
  * The tarball goes in on stdin; inside, it is kept in /tmp, checked
- * against its SHA-256 and unpacked only when that matches.
+ * against its SHA-256 and unpacked (provider_unpack_script).
  */
 static enum rv_code bwrap_upload(struct provider_sandbox *sb,
 				 const char *tarball, const char *sha256,
 				 const char *dir, struct rv_err *err)
 {
-	static const char script[] =
-		"t=$(mktemp /tmp/.runeval-upload.XXXXXX) || exit 1; "
-		"cat > \"$t\" && "
-		"if ! printf '%s  %s\\n' \"$RV_SHA256\" \"$t\" | "
-		"sha256sum -c --status; then "
-		"echo \"checksum mismatch: got $(sha256sum < \"$t\" | "
-		"cut -c1-64)\"; rm -f \"$t\"; exit 3; fi; "
-		"mkdir -p \"$RV_DIR\" && tar -xzpf \"$t\" -C \"$RV_DIR\"; "
-		"s=$?; rm -f \"$t\"; exit $s";
 	struct bwrap_sandbox *bs = bwrap_downcast(sb);
 	struct provider_exec_result res = PROVIDER_EXEC_RESULT_INIT;
 	char *env[3] = { rv_xasprintf("RV_SHA256=%s", sha256),
 			 rv_xasprintf("RV_DIR=%s", dir), NULL };
+	char *script = rv_xasprintf("RV_TAR=$(mktemp /tmp/.runeval-upload."
+				    "XXXXXX) || exit 1; cat > \"$RV_TAR\" || "
+				    "{ rm -f \"$RV_TAR\"; exit 1; }; %s",
+				    provider_unpack_script);
 	struct provider_cmd c = { .shell = script, .env = (const char *const *)
 				  env, .timeout_ms = 600000 };
 	struct process_spec spec;
@@ -262,6 +257,7 @@ out:
 	provider_exec_result_release(&res);
 	free(env[0]);
 	free(env[1]);
+	free(script);
 	return rc;
 }
 
