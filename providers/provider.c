@@ -45,24 +45,33 @@ enum rv_code provider_notsup_(const struct provider_ops *ops,
 /*
  * sha256sum and gunzip are the two costs of unpacking a bundle (4 MB
  * here: 15 and 60 ms): into a new directory they run side by side, the
- * unpack into a staging directory ($$: one per shell) renamed into place
- * when both succeeded.  Into a directory that is there (the env file
- * beside the app), the check comes first and the unpack after, in place.
+ * unpack into a staging directory ($$: one per shell) that `mv -T`
+ * renames into place when both succeeded (the checksum's verdict printed
+ * first, tar's errors only when it matched).  Into a directory that is
+ * there (the env file beside the app) the check comes first and the
+ * unpack after, in place.  No `sha256sum -c --status`: busybox's has no
+ * --status.  No `tar -p`: as root tar keeps the modes anyway, as another
+ * user the umask applies.
  */
 const char provider_unpack_script[] =
-	"rv_sum() { printf '%s  %s\\n' \"$RV_SHA256\" \"$RV_TAR\" | "
-	"sha256sum -c --status || { echo \"checksum mismatch: got "
-	"$(sha256sum < \"$RV_TAR\" | cut -c1-64)\"; return 3; }; }; "
-	"if [ -e \"$RV_DIR\" ]; then "
-	"rv_sum && tar -xzpf \"$RV_TAR\" -C \"$RV_DIR\"; x=$?; "
+	"rv_check() { [ \"$1\" = \"$RV_SHA256\" ] && return 0; "
+	"echo \"checksum mismatch: got ${1:-nothing}\"; return 3; }; "
+	"d=${RV_DIR%/}; "
+	"if [ -z \"$d\" ]; then echo 'no directory to unpack into'; x=1; "
+	"elif [ -e \"$d\" ]; then "
+	"rv_check \"$(sha256sum < \"$RV_TAR\" | cut -c1-64)\" && "
+	"tar -xzf \"$RV_TAR\" -C \"$d\"; x=$?; "
 	"else "
-	"s=\"$RV_DIR.unpack-$$\"; rm -rf \"$s\"; mkdir -p \"$s\" || exit 1; "
-	"rv_sum & p=$!; "
-	"tar -xzpf \"$RV_TAR\" -C \"$s\"; x=$?; "
-	"wait $p; c=$?; "
-	"if [ $c -ne 0 ]; then x=$c; "
-	"elif [ $x -eq 0 ]; then mv \"$s\" \"$RV_DIR\"; x=$?; fi; "
-	"rm -rf \"$s\"; "
+	"s=$d.unpack-$$; rm -rf \"$s\" \"$s.sum\"; "
+	"if mkdir -p \"$s\"; then "
+	"sha256sum < \"$RV_TAR\" > \"$s.sum\" & p=$!; "
+	"e=$(tar -xzf \"$RV_TAR\" -C \"$s\" 2>&1); x=$?; "
+	"wait $p; "
+	"if ! rv_check \"$(cut -c1-64 < \"$s.sum\")\"; then x=3; "
+	"elif [ $x -ne 0 ]; then printf '%s\\n' \"$e\"; "
+	"elif ! mv -T \"$s\" \"$d\"; then x=1; fi; "
+	"else x=1; fi; "
+	"rm -rf \"$s\" \"$s.sum\"; "
 	"fi; "
 	"rm -f \"$RV_TAR\"; exit $x";
 

@@ -319,13 +319,16 @@ void provider_attempts_release(struct provider_attempts *a);
 
 /*
  * The shell script (POSIX sh) that unpacks an uploaded bundle in a
- * sandbox: it reads $RV_TAR (a tar.gz, removed at the end), $RV_SHA256
- * (its expected SHA-256) and $RV_DIR (the directory to unpack into, made
- * with its parents; what is there already stays).  A new directory is
- * unpacked while the checksum is computed, into a staging directory next
- * to it that is renamed into place only when both succeeded.  A wrong
- * checksum unpacks nothing ("checksum mismatch: got <sha256>" on stdout,
- * exit 3); a failed tar exits with tar's status.
+ * sandbox: it reads $RV_TAR (a tar.gz, removed at the end, whatever
+ * happened), $RV_SHA256 (its expected SHA-256) and $RV_DIR (the
+ * directory to unpack into, made with its parents; what is there already
+ * stays).  A new directory is unpacked while the checksum is computed,
+ * into a staging directory next to it that is renamed into place only
+ * when both succeeded: tar reads the upload before it is verified, but
+ * writes only into the staging directory.  A directory that is there is
+ * unpacked into only after the check.  A wrong checksum unpacks nothing
+ * ("checksum mismatch: got <sha256>" first on stdout, exit 3); a failed
+ * tar exits with tar's status, its errors on stdout.
  */
 extern const char provider_unpack_script[];
 

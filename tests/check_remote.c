@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* --- the scripted server -------------------------------------------- */
@@ -787,6 +788,170 @@ START_TEST(test_remote_json_response)
 }
 END_TEST
 
+/* --- the unpack command ------------------------------------------------ */
+
+/* Run cmd with shell -c, its output (stdout and stderr) in *out. */
+static int unpack_sh(const char *shell, const char *cmd, char **out)
+{
+	struct rv_buf line = RV_BUF_INIT, got = RV_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+	int st;
+
+	rv_buf_addf(&line, "%s -c ", shell);
+	rv_buf_add_shell_word(&line, cmd);
+	rv_buf_adds(&line, " 2>&1");
+	f = popen(line.data, "r");
+	ck_assert_ptr_nonnull(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		rv_buf_add(&got, chunk, n);
+	st = pclose(f);
+	rv_buf_release(&line);
+	*out = rv_buf_detach(&got, NULL);
+	ck_assert_msg(WIFEXITED(st), "%s: status %d", shell, st);
+	return WEXITSTATUS(st);
+}
+
+/* cmd through sh; ck fails when it does not exit 0. */
+static char *unpack_ok(const char *fmt, const char *a, const char *b)
+{
+	char *cmd = rv_xasprintf(fmt, a, b), *out;
+	int rc = unpack_sh("sh", cmd, &out);
+
+	ck_assert_msg(rc == 0, "'%s' exited %d: %s", cmd, rc, out);
+	free(cmd);
+	return out;
+}
+
+/* A fresh copy of the tarball src at tar (the script removes it). */
+static void unpack_copy(const char *src, const char *tar)
+{
+	free(unpack_ok("cp '%s' '%s'", src, tar));
+}
+
+/* Does path exist? */
+static bool unpack_exists(const char *dir, const char *name)
+{
+	char *p = rv_xasprintf("%s/%s", dir, name);
+	bool yes = access(p, F_OK) == 0;
+
+	free(p);
+	return yes;
+}
+
+/*
+ * remote_unpack_command (provider_unpack_script) under dash and bash:
+ * what it unpacks, what a wrong checksum or a broken tarball leaves (no
+ * file in the target, no staging directory, no uploaded tarball), and
+ * which message comes first.
+ */
+START_TEST(test_remote_unpack_command)
+{
+	static const char *const shells[] = { "sh", "bash" };
+	char *tmp = tu_tmpdir(), *src = rv_xasprintf("%s/src", tmp);
+	char *good = rv_xasprintf("%s/good.tgz", tmp);
+	char *cut = rv_xasprintf("%s/cut.tgz", tmp);
+	char *tar = rv_xasprintf("%s/up load.tgz", tmp);
+	char *dir = rv_xasprintf("%s/app dir", tmp);
+	char *slash = rv_xasprintf("%s/", dir), *under;
+	char *sha, *cut_sha, *cmd, *out, *ls;
+	char wrong[65];
+
+	free(unpack_ok("mkdir -p '%s/sub' && head -c 20000 /dev/urandom > "
+		       "'%s/sub/a.txt'", src, src));
+	free(unpack_ok("tar czf '%s' -C '%s' .", good, src));
+	free(unpack_ok("head -c 300 '%s' > '%s'", good, cut));
+	sha = unpack_ok("sha256sum < '%s' | cut -c1-64 | tr -d '\\n'%s", good,
+			"");
+	cut_sha = unpack_ok("sha256sum < '%s' | cut -c1-64 | tr -d '\\n'%s",
+			    cut, "");
+	snprintf(wrong, sizeof(wrong), "%s", sha);
+	wrong[0] = wrong[0] == '0' ? '1' : '0';
+	under = rv_xasprintf("%s/app", good);	/* below a regular file */
+
+	for (size_t i = 0; i < sizeof(shells) / sizeof(*shells); i++) {
+		const char *sh = shells[i];
+
+		free(unpack_ok("rm -rf '%s'%s", dir, ""));
+		/* a wrong checksum into a new directory: nothing, exit 3,
+		   the verdict first */
+		unpack_copy(good, tar);
+		cmd = remote_unpack_command(wrong, tar, dir);
+		ck_assert_int_eq(unpack_sh(sh, cmd, &out), 3);
+		ck_assert_msg(!strncmp(out, "checksum mismatch: got ", 23) &&
+			      !strncmp(out + 23, sha, 64), "%s: %s", sh, out);
+		free(out);
+		free(cmd);
+		ck_assert_msg(access(dir, F_OK) < 0, "%s: made the target", sh);
+		ck_assert_msg(access(tar, F_OK) < 0, "%s: tarball left", sh);
+
+		/* a tarball cut short, with its own checksum: tar's error */
+		unpack_copy(cut, tar);
+		cmd = remote_unpack_command(cut_sha, tar, dir);
+		ck_assert_int_ne(unpack_sh(sh, cmd, &out), 0);
+		ck_assert_msg(!strstr(out, "checksum") && strstr(out, "tar"),
+			      "%s: %s", sh, out);
+		free(out);
+		free(cmd);
+		ck_assert_msg(access(dir, F_OK) < 0, "%s: made the target", sh);
+		ck_assert_msg(access(tar, F_OK) < 0, "%s: tarball left", sh);
+
+		/* the right one, into a new directory named with a slash */
+		unpack_copy(good, tar);
+		cmd = remote_unpack_command(sha, tar, slash);
+		ck_assert_int_eq(unpack_sh(sh, cmd, &out), 0);
+		free(out);
+		free(cmd);
+		ck_assert(unpack_exists(dir, "sub/a.txt"));
+		ck_assert_msg(access(tar, F_OK) < 0, "%s: tarball left", sh);
+
+		/* into a directory that is there: a wrong checksum changes
+		   nothing, the right one adds and keeps */
+		free(unpack_ok("rm -r '%s/sub' && echo mine > '%s/own.txt'", dir,
+			       dir));
+		unpack_copy(good, tar);
+		cmd = remote_unpack_command(wrong, tar, dir);
+		ck_assert_int_eq(unpack_sh(sh, cmd, &out), 3);
+		free(out);
+		free(cmd);
+		ck_assert(!unpack_exists(dir, "sub"));
+		unpack_copy(good, tar);
+		cmd = remote_unpack_command(sha, tar, dir);
+		ck_assert_int_eq(unpack_sh(sh, cmd, &out), 0);
+		free(out);
+		free(cmd);
+		ck_assert(unpack_exists(dir, "sub/a.txt"));
+		ck_assert(unpack_exists(dir, "own.txt"));
+
+		/* a target that cannot be made: an error, no tarball left */
+		unpack_copy(good, tar);
+		cmd = remote_unpack_command(sha, tar, under);
+		ck_assert_int_ne(unpack_sh(sh, cmd, &out), 0);
+		free(out);
+		free(cmd);
+		ck_assert_msg(access(tar, F_OK) < 0, "%s: tarball left", sh);
+
+		/* nothing of any of it beside the target */
+		ls = unpack_ok("ls -a '%s'%s", tmp, "");
+		ck_assert_msg(!strstr(ls, "unpack") && !strstr(ls, ".sum"),
+			      "%s: left %s", sh, ls);
+		free(ls);
+	}
+	free(sha);
+	free(cut_sha);
+	free(under);
+	free(slash);
+	free(dir);
+	free(tar);
+	free(cut);
+	free(good);
+	free(src);
+	tu_rmrf(tmp);
+	free(tmp);
+}
+END_TEST
+
 /* --- following a remote log ------------------------------------------- */
 
 static Suite *remote_suite(void)
@@ -795,6 +960,7 @@ static Suite *remote_suite(void)
 	TCase *tr = tcase_create("retries");
 	TCase *tw = tcase_create("waits");
 	TCase *te = tcase_create("errors");
+	TCase *tu = tcase_create("unpack");
 
 	tcase_set_timeout(tr, 60);
 	tcase_set_timeout(tw, 60);
@@ -814,9 +980,12 @@ static Suite *remote_suite(void)
 	tcase_add_test(te, test_remote_status_error_codes);
 	tcase_add_test(te, test_remote_status_error_is_short_and_redacted);
 	tcase_add_test(te, test_remote_json_response);
+	tcase_set_timeout(tu, 60);
+	tcase_add_test(tu, test_remote_unpack_command);
 	suite_add_tcase(s, tr);
 	suite_add_tcase(s, tw);
 	suite_add_tcase(s, te);
+	suite_add_tcase(s, tu);
 	return s;
 }
 
