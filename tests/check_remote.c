@@ -824,13 +824,7 @@ static char *unpack_ok(const char *fmt, const char *a, const char *b)
 	return out;
 }
 
-/* A fresh copy of the tarball src at tar (the script removes it). */
-static void unpack_copy(const char *src, const char *tar)
-{
-	free(unpack_ok("cp '%s' '%s'", src, tar));
-}
-
-/* Does path exist? */
+/* Does dir/name exist? */
 static bool unpack_exists(const char *dir, const char *name)
 {
 	char *p = rv_xasprintf("%s/%s", dir, name);
@@ -838,6 +832,26 @@ static bool unpack_exists(const char *dir, const char *name)
 
 	free(p);
 	return yes;
+}
+
+/*
+ * Upload src as tar (a copy), unpack it into dir with the command for
+ * sha under shell: its exit status (want, or any failure for -1) and
+ * output; the uploaded tarball is gone whatever happened.
+ */
+static char *unpack_try(const char *shell, const char *src, const char *tar,
+			const char *sha, const char *dir, int want)
+{
+	char *cmd = remote_unpack_command(sha, tar, dir), *out;
+	int rc;
+
+	free(unpack_ok("cp '%s' '%s'", src, tar));
+	rc = unpack_sh(shell, cmd, &out);
+	ck_assert_msg(want < 0 ? rc != 0 : rc == want, "%s: '%s' into '%s' "
+		      "exited %d: %s", shell, src, dir, rc, out);
+	ck_assert_msg(access(tar, F_OK) < 0, "%s: tarball left", shell);
+	free(cmd);
+	return out;
 }
 
 /*
@@ -855,7 +869,7 @@ START_TEST(test_remote_unpack_command)
 	char *tar = rv_xasprintf("%s/up load.tgz", tmp);
 	char *dir = rv_xasprintf("%s/app dir", tmp);
 	char *slash = rv_xasprintf("%s/", dir), *under;
-	char *sha, *cut_sha, *cmd, *out, *ls;
+	char *sha, *cut_sha, *out, *ls;
 	char wrong[65];
 
 	free(unpack_ok("mkdir -p '%s/sub' && head -c 20000 /dev/urandom > "
@@ -876,61 +890,35 @@ START_TEST(test_remote_unpack_command)
 		free(unpack_ok("rm -rf '%s'%s", dir, ""));
 		/* a wrong checksum into a new directory: nothing, exit 3,
 		   the verdict first */
-		unpack_copy(good, tar);
-		cmd = remote_unpack_command(wrong, tar, dir);
-		ck_assert_int_eq(unpack_sh(sh, cmd, &out), 3);
+		out = unpack_try(sh, good, tar, wrong, dir, 3);
 		ck_assert_msg(!strncmp(out, "checksum mismatch: got ", 23) &&
 			      !strncmp(out + 23, sha, 64), "%s: %s", sh, out);
 		free(out);
-		free(cmd);
 		ck_assert_msg(access(dir, F_OK) < 0, "%s: made the target", sh);
-		ck_assert_msg(access(tar, F_OK) < 0, "%s: tarball left", sh);
 
 		/* a tarball cut short, with its own checksum: tar's error */
-		unpack_copy(cut, tar);
-		cmd = remote_unpack_command(cut_sha, tar, dir);
-		ck_assert_int_ne(unpack_sh(sh, cmd, &out), 0);
+		out = unpack_try(sh, cut, tar, cut_sha, dir, -1);
 		ck_assert_msg(!strstr(out, "checksum") && strstr(out, "tar"),
 			      "%s: %s", sh, out);
 		free(out);
-		free(cmd);
 		ck_assert_msg(access(dir, F_OK) < 0, "%s: made the target", sh);
-		ck_assert_msg(access(tar, F_OK) < 0, "%s: tarball left", sh);
 
 		/* the right one, into a new directory named with a slash */
-		unpack_copy(good, tar);
-		cmd = remote_unpack_command(sha, tar, slash);
-		ck_assert_int_eq(unpack_sh(sh, cmd, &out), 0);
-		free(out);
-		free(cmd);
+		free(unpack_try(sh, good, tar, sha, slash, 0));
 		ck_assert(unpack_exists(dir, "sub/a.txt"));
-		ck_assert_msg(access(tar, F_OK) < 0, "%s: tarball left", sh);
 
 		/* into a directory that is there: a wrong checksum changes
 		   nothing, the right one adds and keeps */
 		free(unpack_ok("rm -r '%s/sub' && echo mine > '%s/own.txt'", dir,
 			       dir));
-		unpack_copy(good, tar);
-		cmd = remote_unpack_command(wrong, tar, dir);
-		ck_assert_int_eq(unpack_sh(sh, cmd, &out), 3);
-		free(out);
-		free(cmd);
+		free(unpack_try(sh, good, tar, wrong, dir, 3));
 		ck_assert(!unpack_exists(dir, "sub"));
-		unpack_copy(good, tar);
-		cmd = remote_unpack_command(sha, tar, dir);
-		ck_assert_int_eq(unpack_sh(sh, cmd, &out), 0);
-		free(out);
-		free(cmd);
+		free(unpack_try(sh, good, tar, sha, dir, 0));
 		ck_assert(unpack_exists(dir, "sub/a.txt"));
 		ck_assert(unpack_exists(dir, "own.txt"));
 
-		/* a target that cannot be made: an error, no tarball left */
-		unpack_copy(good, tar);
-		cmd = remote_unpack_command(sha, tar, under);
-		ck_assert_int_ne(unpack_sh(sh, cmd, &out), 0);
-		free(out);
-		free(cmd);
-		ck_assert_msg(access(tar, F_OK) < 0, "%s: tarball left", sh);
+		/* a target that cannot be made: an error */
+		free(unpack_try(sh, good, tar, sha, under, -1));
 
 		/* nothing of any of it beside the target */
 		ls = unpack_ok("ls -a '%s'%s", tmp, "");
