@@ -58,6 +58,11 @@ struct rv_http_pool;
 						   create from cfg->snapshot */
 #define PROVIDER_CAP_NETWORK	(1u << 8)	/* honours cfg->network_allow
 						   and network_block_all */
+#define PROVIDER_CAP_PRIVATE_ENV (1u << 9)	/* cmd->env's values never
+						   reach the provider's
+						   records (a file in the
+						   sandbox, sourced and
+						   removed first) */
 
 /* The label every provider-side object gets: runeval.job=<job id>. */
 #define PROVIDER_LABEL_JOB "runeval.job"
@@ -155,9 +160,11 @@ struct provider_cmd {
 	const char *const *env;		/* extra "K=V", NULL-ended; the
 					   sandbox env (cfg->env) is inherited.
 					   A remote provider may show these
-					   values in its records (daytona: the
-					   command's text): give secrets to a
-					   sandbox in a file (mode.h) */
+					   values in its records (docker: an
+					   exec's Env) unless its caps say
+					   PROVIDER_CAP_PRIVATE_ENV; else give
+					   secrets to a sandbox in a file
+					   (mode.h) */
 	bool clear_env;			/* providers on this host: start from
 					   an empty environment, not runeval's
 					   (a sandbox's processes always start

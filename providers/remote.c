@@ -8,6 +8,7 @@
 #include "rv_redact.h"
 
 #include <curl/curl.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -543,13 +544,31 @@ void remote_add_exports(struct rv_buf *b, const char *const *env,
 {
 	for (const char *const *e = env; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
+		size_t ok = strspn(*e, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "abcdefghijklmnopqrstuvwxyz0123456789_");
 
-		if (!eq || eq == *e)
+		/* a name a shell cannot export would fail the command */
+		if (!eq || eq == *e || *e + ok != eq ||
+		    isdigit((unsigned char)**e))
 			continue;
 		rv_buf_addf(b, "export %.*s=", (int)(eq - *e), *e);
 		rv_buf_add_shell_word(b, eq + 1);
 		rv_buf_adds(b, sep);
 	}
+}
+
+char *remote_add_env_source(struct rv_buf *b)
+{
+	char rnd[17], *path;
+
+	remote_rand_hex(rnd, 8);
+	path = rv_xasprintf("/tmp/.runeval-env-%s", rnd);
+	rv_buf_adds(b, ". ");
+	rv_buf_add_shell_word(b, path);
+	rv_buf_adds(b, " && rm -f ");
+	rv_buf_add_shell_word(b, path);
+	rv_buf_adds(b, " && ");
+	return path;
 }
 
 char *remote_unpack_command(const char *sha256, const char *tarball,

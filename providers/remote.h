@@ -213,10 +213,20 @@ void remote_add_command(struct rv_buf *b, const struct provider_cmd *cmd);
 
 /*
  * Append "export K='V'" and sep for each "K=V" of env (NULL-ended; an
- * entry without a name is skipped).
+ * entry whose name a shell cannot export, or without one, is skipped).
  */
 void remote_add_exports(struct rv_buf *b, const char *const *env,
 			const char *sep);
+
+/*
+ * A command's environment goes to the sandbox in a file, never in the
+ * command's text (which providers record and echo back): make a fresh
+ * path for it (/tmp/.runeval-env-<random>, malloc'ed, returned) and
+ * append to b the start of the line that sources it and removes it
+ * before the command runs.  The caller writes the exports
+ * (remote_add_exports, "\n") at that path.
+ */
+char *remote_add_env_source(struct rv_buf *b);
 
 /*
  * The command that checks that tarball (a file in the sandbox) has

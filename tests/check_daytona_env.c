@@ -70,7 +70,7 @@ static void assert_records_clean(struct world *w, const char *id)
 	sessions = lite_get(w, path);
 	ck_assert_msg(strstr(sessions, ".runeval-env"), "%s", sessions);
 	/* nor on the sandbox's disk once the app has read it */
-	ls = tl_exec(&w->lite.tl, id, "ls -a /tmp/runeval-app", NULL);
+	ls = tl_exec(&w->lite.tl, id, "ls -a /tmp/runeval-app /tmp", NULL);
 	ck_assert_msg(!strstr(ls, ".runeval-env"), "%s", ls);
 	free(path);
 	path = rv_xasprintf("%s/sandboxes/%s.json", w->lite.tl.state_dir, id);

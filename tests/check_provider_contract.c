@@ -485,14 +485,14 @@ START_TEST(test_contract_process_log_status_stop)
 {
 	struct ct_world *w = ct_open(_i, CT_FAULT_NONE);
 	struct provider_sandbox *sb = ct_create(w, &w->cfg);
-	const char *env[] = { "CT_CMD_ENV=bg env", NULL };
+	const char *env[] = { "CT_CMD_ENV=bg 'env'", NULL };
 	char *log = rv_xasprintf("%s/bg.log", w->tmp);
 	struct provider_cmd cmd = {
 		.shell = "echo \"out $CT_CMD_ENV\"; echo err-line >&2; "
 			 "while [ ! -e go ]; do sleep 0.02; done; exit 4",
 		.env = env, .log_path = log,
 	};
-	static const char *const want[] = { "out bg env\n", "err-line\n",
+	static const char *const want[] = { "out bg 'env'\n", "err-line\n",
 					    NULL };
 	struct provider_proc *p = NULL;
 	struct provider_proc_status st;
@@ -517,6 +517,13 @@ START_TEST(test_contract_process_log_status_stop)
 	free(text);
 	ck_assert_int_eq(provider_process_status(sb, p, &st, &err), RV_OK);
 	ck_assert(st.running);
+	/* a private env went in as a file, gone before the command ran */
+	if (ct_has_cap(w, PROVIDER_CAP_PRIVATE_ENV)) {
+		text = ct_sh_ok(sb, NULL, "ls -a /tmp | grep -c runeval-env "
+				"|| true");
+		ck_assert_str_eq(text, "0\n");
+		free(text);
+	}
 	free(ct_sh_ok(sb, w->box, "touch go"));
 	ct_wait_exited(sb, p, &st);
 	ck_assert_int_eq(st.exit_code, 4);
@@ -526,7 +533,7 @@ START_TEST(test_contract_process_log_status_stop)
 	ck_assert_msg(provider_process_logs(sb, p, 4096, &tail, &err) ==
 		      RV_OK, "process_logs: %s", err.msg);
 	ck_assert_msg(!strncmp(tail.data, "held|", 5) &&
-		      strstr(tail.data, "out bg env\n"), "%s", tail.data);
+		      strstr(tail.data, "out bg 'env'\n"), "%s", tail.data);
 	rv_buf_reset(&tail);
 	ck_assert_int_eq(provider_process_logs(sb, p, 5, &tail, &err), RV_OK);
 	ck_assert_msg(tail.len <= 5 && tail.len > 0, "%zu bytes", tail.len);

@@ -788,6 +788,31 @@ START_TEST(test_remote_json_response)
 }
 END_TEST
 
+/* Only names a shell can export become exports; values are quoted. */
+START_TEST(test_remote_exports_skip_what_a_shell_cannot_export)
+{
+	const char *env[] = { "GOOD=it's", "BAD-NAME=2", "9X=3", "=x",
+			      "NOEQ", "_ok=a b", "A.B=5", NULL };
+	struct rv_buf b = RV_BUF_INIT;
+	char *path;
+
+	remote_add_exports(&b, env, "\n");
+	ck_assert_str_eq(b.data, "export GOOD='it'\\''s'\n"
+			 "export _ok='a b'\n");
+	rv_buf_reset(&b);
+	path = remote_add_env_source(&b);
+	ck_assert_msg(!strncmp(path, "/tmp/.runeval-env-", 18) &&
+		      strlen(path) == 18 + 16, "%s", path);
+	ck_assert_ptr_nonnull(strstr(b.data, path));
+	ck_assert_msg(!strncmp(b.data, ". '", 3) &&
+		      strstr(b.data, " && rm -f '") &&
+		      b.len > 4 && !strcmp(b.data + b.len - 4, " && "),
+		      "%s", b.data);
+	free(path);
+	rv_buf_release(&b);
+}
+END_TEST
+
 /* --- the unpack command ------------------------------------------------ */
 
 /* Run cmd with shell -c, its output (stdout and stderr) in *out. */
@@ -970,6 +995,7 @@ static Suite *remote_suite(void)
 	tcase_add_test(te, test_remote_json_response);
 	tcase_set_timeout(tu, 60);
 	tcase_add_test(tu, test_remote_unpack_command);
+	tcase_add_test(tu, test_remote_exports_skip_what_a_shell_cannot_export);
 	suite_add_tcase(s, tr);
 	suite_add_tcase(s, tw);
 	suite_add_tcase(s, te);

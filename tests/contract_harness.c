@@ -115,7 +115,8 @@ static const struct ct_harness ct_daytona = {
 	.provider = "daytona",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW |
-		PROVIDER_CAP_LIST | PROVIDER_CAP_NETWORK,
+		PROVIDER_CAP_LIST | PROVIDER_CAP_NETWORK |
+		PROVIDER_CAP_PRIVATE_ENV,
 	.host_procs = true,	/* bubblewrap sandboxes on this host */
 	.api_key = true,
 	.api_calls = true,
@@ -320,7 +321,7 @@ static const struct ct_harness ct_e2b = {
 	.provider = "e2b",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW |
-		PROVIDER_CAP_LIST,
+		PROVIDER_CAP_LIST | PROVIDER_CAP_PRIVATE_ENV,
 	.host_procs = true,	/* bubblewrap sandboxes on this host */
 	.api_key = true,
 	.setup = ct_e2b_setup,

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define DT_DESTROY_DEADLINE_MS 120000
@@ -251,19 +252,68 @@ out:
 	return rc;
 }
 
-/* "cd DIR && export K=V ... && <command>" for a session or execute. */
-static char *dt_command_line(const struct provider_cmd *cmd, bool with_cwd)
+/*
+ * Write the exports vars (secrets, maybe) at path in the sandbox: a file
+ * upload from a memory file, so that no request the toolbox records or
+ * echoes (a command's text) carries the values.
+ */
+static enum rv_code dt_env_upload(struct daytona_sandbox *ds,
+				  const char *path, const struct rv_buf *vars,
+				  const struct remote_call *call,
+				  struct rv_err *err)
 {
-	struct rv_buf b = RV_BUF_INIT;
+	int fd = memfd_create("runeval-env", MFD_CLOEXEC);
+	char *local;
+	enum rv_code rc;
+
+	if (fd < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot make the command's env "
+			       "file: %s", strerror(errno));
+	if (rv_write_all(fd, vars->data, vars->len) < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot write the command's env "
+			     "file: %s", strerror(errno));
+		close(fd);
+		return rc;
+	}
+	local = rv_xasprintf("/proc/self/fd/%d", fd);
+	rc = daytona_upload_file(ds->client, ds->toolbox, local, path, call,
+				 err);
+	free(local);
+	close(fd);
+	return rc;
+}
+
+/*
+ * "cd DIR && . ENVFILE && rm -f ENVFILE && <command>" for a session or
+ * an execute (the env file, uploaded here, only when cmd has an env).
+ */
+static enum rv_code dt_command_line(struct daytona_sandbox *ds,
+				    const struct provider_cmd *cmd,
+				    bool with_cwd,
+				    const struct remote_call *call,
+				    char **out, struct rv_err *err)
+{
+	struct rv_buf b = RV_BUF_INIT, vars = RV_BUF_INIT;
+	enum rv_code rc = RV_OK;
 
 	if (with_cwd && cmd->cwd) {
 		rv_buf_adds(&b, "cd ");
 		rv_buf_add_shell_word(&b, cmd->cwd);
 		rv_buf_adds(&b, " && ");
 	}
-	remote_add_exports(&b, cmd->env, " && ");
+	remote_add_exports(&vars, cmd->env, "\n");
+	if (vars.len) {
+		char *path = remote_add_env_source(&b);
+
+		rc = dt_env_upload(ds, path, &vars, call, err);
+		free(path);
+		explicit_bzero(vars.data, vars.len);
+	}
 	remote_add_command(&b, cmd);
-	return rv_buf_detach(&b, NULL);
+	*out = rc == RV_OK ? rv_buf_detach(&b, NULL) : NULL;
+	rv_buf_release(&b);
+	rv_buf_release(&vars);
+	return rc;
 }
 
 static enum rv_code dt_exec(struct provider_sandbox *sb,
@@ -277,11 +327,12 @@ static enum rv_code dt_exec(struct provider_sandbox *sb,
 	struct remote_call call = remote_call_for(sb->cfg, tmo_s ? tmo_s * 1000L +
 					   60000 : 24L * 3600 * 1000);
 	struct daytona_exec_result r = { 0 };
-	char *line = dt_command_line(cmd, false);
-	enum rv_code rc;
+	char *line = NULL;
+	enum rv_code rc = dt_command_line(ds, cmd, false, &call, &line, err);
 
-	rc = daytona_execute(ds->client, ds->toolbox, line, cmd->cwd, tmo_s,
-			     false, &call, &r, err);
+	if (rc == RV_OK)
+		rc = daytona_execute(ds->client, ds->toolbox, line, cmd->cwd,
+				     tmo_s, false, &call, &r, err);
 	if (rc == RV_OK) {
 		rv_buf_reset(&res->output);
 		rv_buf_add(&res->output, r.output, strlen(r.output) > 1 << 20 ?
@@ -348,7 +399,9 @@ static enum rv_code dt_start(struct provider_sandbox *sb,
 				    err);
 	if (rc != RV_OK)
 		goto fail;
-	line = dt_command_line(cmd, true);
+	rc = dt_command_line(ds, cmd, true, &call, &line, err);
+	if (rc != RV_OK)
+		goto fail;
 	rc = daytona_session_exec_async(ds->client, ds->toolbox, p->sid, line,
 					&call, &p->cid, err);
 	if (rc != RV_OK)
@@ -512,7 +565,7 @@ const struct provider_ops provider_daytona = {
 	.offline_server = "daytona-lite",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST |
-		PROVIDER_CAP_NETWORK,
+		PROVIDER_CAP_NETWORK | PROVIDER_CAP_PRIVATE_ENV,
 	.check = dt_check,
 	.create = dt_create,
 	.attach = dt_attach,

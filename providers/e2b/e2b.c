@@ -391,18 +391,12 @@ static enum rv_code eb_command_line(struct e2b_sandbox *es,
 
 	remote_add_exports(&vars, cmd->env, "\n");
 	if (vars.len) {
-		char rnd[17], *path;
+		char *path = remote_add_env_source(&b);
 
-		remote_rand_hex(rnd, 8);
-		path = rv_xasprintf("/tmp/.runeval-env-%s", rnd);
 		rc = e2b_envd_write(es->client, &es->info, path, NULL,
 				    vars.data, vars.len, call, err);
-		rv_buf_adds(&b, ". ");
-		rv_buf_add_shell_word(&b, path);
-		rv_buf_adds(&b, " && rm -f ");
-		rv_buf_add_shell_word(&b, path);
-		rv_buf_adds(&b, " && ");
 		free(path);
+		explicit_bzero(vars.data, vars.len);
 	}
 	rv_buf_adds(&b, "exec ");
 	remote_add_command(&b, cmd);
@@ -729,7 +723,8 @@ const struct provider_ops provider_e2b = {
 	.alias = "e2b",
 	.offline_server = "e2b-lite",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
-		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST,
+		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST |
+		PROVIDER_CAP_PRIVATE_ENV,
 	.check = eb_check,
 	.create = eb_create,
 	.attach = eb_attach,
