@@ -8,7 +8,8 @@
  * install made are there), start, preview, health.  Teardown destroys
  * the sandbox unless --keep.  The app's environment goes in with the
  * install and start steps, as an env file each deletes once read
- * (sandbox_upload_env): never into a snapshot.
+ * (sandbox_upload_env; for start, the provider's own file when it keeps
+ * a command's env private): never into a snapshot.
  *
  * The journal hook runs before the create ("intent"), once the sandbox
  * exists ("created"), after a confirmed delete ("deleted", from
@@ -145,7 +146,8 @@ static char *sandbox_env_text(const struct mode_app *app, size_t *len)
  * every get and list returns) nor in a command's text (which the
  * provider echoes back).  The install and the start step each upload it,
  * source it and delete it before their command runs, so that it is
- * never in a snapshot taken after install, nor left in the sandbox.
+ * never in a snapshot taken after install, nor left in the sandbox
+ * (sandbox_start leaves it to a provider that keeps cmd->env private).
  */
 static enum rv_code sandbox_upload_env(struct mode_app *app,
 				       struct rv_err *err)
