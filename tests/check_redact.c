@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include "rollouts.h"
+#include "rv_err.h"
 #include "rv_json.h"
 #include "rv_redact.h"
 
@@ -242,6 +243,44 @@ START_TEST(test_redact_error_snippet_edge)
 }
 END_TEST
 
+/*
+ * An error message longer than rv_err holds is redacted before its cut:
+ * a key that starts just before the cut shows none of its characters,
+ * from rv_errf and from rv_err_prefix.
+ */
+START_TEST(test_redact_error_message_cut)
+{
+	struct rv_buf text = RV_BUF_INIT;
+	struct rv_err err = RV_ERR_INIT;
+	const size_t max = RV_ERR_MSG_MAX - 1;
+
+	rv_redact_reset();
+	rv_redact_add(KEY);
+	for (size_t at = max - RV_REDACT_PREFIX_MIN - 2; at < max; at++) {
+		rv_buf_reset(&text);
+		while (text.len < at)
+			rv_buf_addch(&text, 'x');
+		rv_buf_adds(&text, KEY);
+		rv_buf_adds(&text, " after");
+		rv_errf(&err, RV_ERR_PROVIDER, "%s", text.data);
+		ck_assert_uint_eq(strlen(err.msg), max);
+		ck_assert_msg(!strstr(err.msg, "xs"), "at %zu: ...%s", at,
+			      err.msg + at - 4);
+		/* the same through a prefix that pushes it to the cut */
+		rv_errf(&err, RV_ERR_PROVIDER, "%s", text.data + 40);
+		rv_err_prefix(&err, "%.38s", text.data);
+		ck_assert_uint_eq(strlen(err.msg), max);
+		ck_assert_msg(!strstr(err.msg, "xs"), "prefixed, at %zu: ...%s",
+			      at, err.msg + at - 4);
+	}
+	/* a message that fits is left for the output's redaction */
+	rv_errf(&err, RV_ERR_PROVIDER, "key %s", KEY);
+	ck_assert_str_eq(err.msg, "key " KEY);
+	rv_buf_release(&text);
+	rv_redact_reset();
+}
+END_TEST
+
 /* An echoed trace id is cut at 80 characters: after the redaction. */
 START_TEST(test_redact_echoed_tcid_edge)
 {
@@ -347,6 +386,7 @@ static Suite *redact_suite(void)
 	tcase_add_test(tc, test_redact_error_snippet_bounded);
 	tcase_add_test(tc, test_redact_error_snippet_edge);
 	tcase_add_test(tc, test_redact_echoed_tcid_edge);
+	tcase_add_test(tc, test_redact_error_message_cut);
 	tcase_add_test(tc, test_redact_scan_matches_the_rule);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,5 +1,7 @@
 #include "rv_err.h"
 
+#include "rv_redact.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,42 @@ const char *rv_code_name(enum rv_code code)
 	return rv_err_names[code];
 }
 
+/*
+ * err->msg = text (len bytes, NUL-terminated).  A text longer than the
+ * message holds is redacted as far as the cut before it is cut
+ * (rv_redact_head): a secret that started just before the cut would
+ * otherwise keep its first few characters, too few for the redaction
+ * at output to know.  Messages are short; this is for the rare long one.
+ */
+static void rv_err_set(struct rv_err *err, const char *text, size_t len)
+{
+	char *red;
+
+	if (len < sizeof(err->msg)) {
+		memcpy(err->msg, text, len + 1);
+		return;
+	}
+	red = rv_redact_head(text, len, sizeof(err->msg) - 1);
+	snprintf(err->msg, sizeof(err->msg), "%s", red);
+	free(red);
+}
+
+/* err->msg = fmt with ap: cut, or redacted first when it has to be. */
+static void rv_err_vset(struct rv_err *err, const char *fmt, va_list ap)
+{
+	va_list again;
+	char *text = NULL;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	if (n >= (int)sizeof(err->msg) && vasprintf(&text, fmt, again) >= 0) {
+		rv_err_set(err, text, strlen(text));
+		free(text);
+	}
+	va_end(again);
+}
+
 enum rv_code rv_errf(struct rv_err *err, enum rv_code code,
 		     const char *fmt, ...)
 {
@@ -42,33 +80,30 @@ enum rv_code rv_errf(struct rv_err *err, enum rv_code code,
 		return code;
 	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	rv_err_vset(err, fmt, ap);
 	va_end(ap);
 	return code;
 }
 
 void rv_err_prefix(struct rv_err *err, const char *fmt, ...)
 {
-	char head[RV_ERR_MSG_MAX], old[RV_ERR_MSG_MAX];
 	va_list ap;
+	char *head = NULL, *text;
+	int n;
 
 	if (!err)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(head, sizeof(head), fmt, ap);
+	n = vasprintf(&head, fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	size_t n = strlen(head);
-	if (n > sizeof(err->msg) - 3)
-		n = sizeof(err->msg) - 3;
-	memcpy(err->msg, head, n);
-	memcpy(err->msg + n, ": ", 2);
-	n += 2;
-	size_t rest = strnlen(old, sizeof(old));
-	if (rest > sizeof(err->msg) - 1 - n)
-		rest = sizeof(err->msg) - 1 - n;
-	memcpy(err->msg + n, old, rest);
-	err->msg[n + rest] = '\0';
+	if (n < 0)
+		return;
+	n = asprintf(&text, "%s: %s", head, err->msg);
+	if (n >= 0) {
+		rv_err_set(err, text, (size_t)n);
+		free(text);
+	}
+	free(head);
 }
 
 void rv_err_clear(struct rv_err *err)

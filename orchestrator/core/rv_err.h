@@ -53,14 +53,17 @@ const char *rv_code_name(enum rv_code code);
 
 /*
  * Fill err (if not NULL) with code and a printf-style message, truncated
- * to fit.  Returns code, so callers can write
+ * to fit; a message that does not fit is redacted before it is cut
+ * (rv_redact_head), so that no secret keeps its first characters at the
+ * cut.  Returns code, so callers can write
  *	return rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", p, strerror(errno));
  */
 enum rv_code rv_errf(struct rv_err *err, enum rv_code code,
 		     const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Prepend "<context>: " to err->msg, keeping the code.  NULL-safe. */
+/* Prepend "<context>: " to err->msg, keeping the code (cut as rv_errf
+   cuts).  NULL-safe. */
 void rv_err_prefix(struct rv_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
