@@ -104,18 +104,6 @@ static enum rv_code sandbox_provision(struct mode_app *app,
 	return RV_OK;
 }
 
-/* Is kv "NAME=..." with a name a shell can export? */
-static bool sandbox_env_name_ok(const char *kv)
-{
-	const char *p = kv;
-
-	if (!isalpha((unsigned char)*p) && *p != '_')
-		return false;
-	while (isalnum((unsigned char)*p) || *p == '_')
-		p++;
-	return *p == '=';
-}
-
 /* "export NAME='value'" lines of the app's environment, PORT too. */
 static char *sandbox_env_text(const struct mode_app *app, size_t *len)
 {
@@ -127,7 +115,7 @@ static char *sandbox_env_text(const struct mode_app *app, size_t *len)
 	for (const char **e = env; *e; e++) {
 		const char *eq = strchr(*e, '=');
 
-		if (!sandbox_env_name_ok(*e))
+		if (!eq || !rv_shell_name_ok(*e, (size_t)(eq - *e)))
 			continue;
 		rv_buf_addf(&b, "export %.*s=", (int)(eq - *e), *e);
 		rv_buf_add_shell_word(&b, eq + 1);

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "dotenv.h"
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_redact.h"
 
 #include <ctype.h>
@@ -21,16 +22,6 @@ static const char *const appenv_reserved[] = { "PORT",
 static const char *const appenv_own[] = { "DAYTONA_", "E2B_", "RUNEVAL_" };
 
 #define APPENV_GLOB_CHARS "*?[]!"
-
-static bool appenv_name_ok(const char *s, size_t n)
-{
-	if (!n || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
-			return false;
-	return true;
-}
 
 static bool appenv_is(const char *s, size_t n, const char *name)
 {
@@ -64,7 +55,7 @@ enum rv_code appenv_check_pass(const char *p, const char *where,
 		if (!isalnum((unsigned char)p[i]) && p[i] != '_' &&
 		    !strchr(APPENV_GLOB_CHARS, p[i]))
 			n = 0;
-	if (!n || (!strpbrk(p, APPENV_GLOB_CHARS) && !appenv_name_ok(p, n)))
+	if (!n || (!strpbrk(p, APPENV_GLOB_CHARS) && !rv_shell_name_ok(p, n)))
 		return rv_errf(err, RV_ERR_USAGE, "invalid value '%s' for %s: "
 			       "expected a variable name or a glob such as "
 			       "'OPENAI_*'", p, where);
@@ -82,7 +73,7 @@ enum rv_code appenv_check_set(const char *kv, const char *where,
 	int klen = eq ? (int)(eq - kv) : 0;
 	const char *r;
 
-	if (!eq || !appenv_name_ok(kv, (size_t)klen))
+	if (!eq || !rv_shell_name_ok(kv, (size_t)klen))
 		return rv_errf(err, RV_ERR_USAGE, "invalid value '%.*s...' for "
 			       "%s: expected KEY=VALUE with KEY a variable "
 			       "name", eq ? klen : 20, kv, where);

@@ -8,7 +8,6 @@
 #include "rv_redact.h"
 
 #include <curl/curl.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -544,12 +543,9 @@ void remote_add_exports(struct rv_buf *b, const char *const *env,
 {
 	for (const char *const *e = env; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
-		size_t ok = strspn(*e, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				   "abcdefghijklmnopqrstuvwxyz0123456789_");
 
 		/* a name a shell cannot export would fail the command */
-		if (!eq || eq == *e || *e + ok != eq ||
-		    isdigit((unsigned char)**e))
+		if (!eq || !rv_shell_name_ok(*e, (size_t)(eq - *e)))
 			continue;
 		rv_buf_addf(b, "export %.*s=", (int)(eq - *e), *e);
 		rv_buf_add_shell_word(b, eq + 1);

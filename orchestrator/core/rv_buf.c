@@ -2,6 +2,7 @@
 
 #include "rv_alloc.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -130,6 +131,16 @@ char *rv_buf_detach(struct rv_buf *b, size_t *len)
 	p = b->data;
 	rv_buf_init(b);
 	return p;
+}
+
+bool rv_shell_name_ok(const char *s, size_t n)
+{
+	if (!n || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+			return false;
+	return true;
 }
 
 void rv_buf_add_shell_word(struct rv_buf *b, const char *s)

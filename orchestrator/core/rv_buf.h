@@ -80,6 +80,8 @@ void rv_buf_truncate(struct rv_buf *b, size_t len);
 void rv_buf_reset(struct rv_buf *b);
 /* Append s as one single-quoted POSIX shell word ('it'\''s'). */
 void rv_buf_add_shell_word(struct rv_buf *b, const char *s);
+/* Is s[0..n) a name a POSIX shell can export ([A-Za-z_][A-Za-z0-9_]*)? */
+bool rv_shell_name_ok(const char *s, size_t n);
 /*
  * Write n bytes of data as lowercase hex into out, which has room for
  * 2n + 1 characters (NUL-terminated).  Returns out.

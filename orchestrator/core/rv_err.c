@@ -1,5 +1,6 @@
 #include "rv_err.h"
 
+#include "rv_buf.h"
 #include "rv_redact.h"
 
 #include <stdarg.h>
@@ -59,14 +60,15 @@ static void rv_err_set(struct rv_err *err, const char *text, size_t len)
 static void rv_err_vset(struct rv_err *err, const char *fmt, va_list ap)
 {
 	va_list again;
-	char *text = NULL;
-	int n;
 
 	va_copy(again, ap);
-	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	if (n >= (int)sizeof(err->msg) && vasprintf(&text, fmt, again) >= 0) {
-		rv_err_set(err, text, strlen(text));
-		free(text);
+	if (vsnprintf(err->msg, sizeof(err->msg), fmt, ap) >=
+	    (int)sizeof(err->msg)) {
+		struct rv_buf text = RV_BUF_INIT;
+
+		rv_buf_vaddf(&text, fmt, again);
+		rv_err_set(err, text.data, text.len);
+		rv_buf_release(&text);
 	}
 	va_end(again);
 }
@@ -87,23 +89,18 @@ enum rv_code rv_errf(struct rv_err *err, enum rv_code code,
 
 void rv_err_prefix(struct rv_err *err, const char *fmt, ...)
 {
+	struct rv_buf text = RV_BUF_INIT;
 	va_list ap;
-	char *head = NULL, *text;
-	int n;
 
 	if (!err)
 		return;
 	va_start(ap, fmt);
-	n = vasprintf(&head, fmt, ap);
+	rv_buf_vaddf(&text, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	n = asprintf(&text, "%s: %s", head, err->msg);
-	if (n >= 0) {
-		rv_err_set(err, text, (size_t)n);
-		free(text);
-	}
-	free(head);
+	rv_buf_addf(&text, ": %.*s", (int)strnlen(err->msg, sizeof(err->msg)),
+		    err->msg);
+	rv_err_set(err, text.data, text.len);
+	rv_buf_release(&text);
 }
 
 void rv_err_clear(struct rv_err *err)

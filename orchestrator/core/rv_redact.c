@@ -89,13 +89,11 @@ static const char *rv_redact_find(const char *p, size_t n, size_t *len,
 /* Append s[0..n) to out with every secret (or prefix) replaced. */
 static void rv_redact_into(const char *s, size_t n, struct rv_buf *out)
 {
-	const char *p = s, *end = s + n, *hit, *few[16];
+	const char *p = s, *end = s + n, *hit, *few[16] = { 0 };
 	const char **next = rv_nsecrets <= 16 ? few :
 		rv_xcalloc(rv_nsecrets, sizeof(*next));
 	size_t len = 0;
 
-	if (next == few)
-		memset(few, 0, sizeof(few));
 	while ((hit = rv_redact_find(p, (size_t)(end - p), &len, next))) {
 		rv_buf_add(out, p, (size_t)(hit - p));
 		rv_buf_adds(out, RV_REDACT_MARK);
