@@ -15,6 +15,7 @@
 #include "rv_http.h"
 #include "rv_redact.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,13 +156,32 @@ static void collect(enum daytona_stream st, const char *d, size_t n,
 	rv_buf_add(st == DAYTONA_STREAM_STDOUT ? &s->out : &s->err, d, n);
 }
 
+/* A started sandbox on a new daytona-lite, and its toolbox URL. */
+static struct daytona_client *sandbox_up(struct lite_server *s,
+					 const char *name,
+					 struct daytona_sandbox_info *info,
+					 char **tb)
+{
+	struct daytona_create_opts o = { .name = name, .auto_stop_min = -1,
+					 .auto_delete_min = -1 };
+	struct rv_err err = RV_ERR_INIT;
+	struct daytona_client *c;
+
+	ck_assert(lite_server_start(s, NULL));
+	c = client_for(s);
+	ck_assert_int_eq(daytona_create(c, &o, NULL, info, &err), RV_OK);
+	ck_assert_int_eq(daytona_wait_started(c, info->id, NULL, info, &err),
+			 RV_OK);
+	ck_assert_int_eq(daytona_toolbox_base(c, info, NULL, tb, &err),
+			 RV_OK);
+	return c;
+}
+
 START_TEST(test_api_session_follow_over_websocket)
 {
 	struct lite_server s;
 	struct daytona_client *c;
 	struct daytona_sandbox_info info = { 0 };
-	struct daytona_create_opts o = { .auto_stop_min = -1,
-					 .auto_delete_min = -1 };
 	struct streams got = { RV_BUF_INIT, RV_BUF_INIT };
 	struct rv_err err = RV_ERR_INIT;
 	struct daytona_follow *fw;
@@ -170,14 +190,7 @@ START_TEST(test_api_session_follow_over_websocket)
 	bool done = false;
 	int code = -1;
 
-	ck_assert(lite_server_start(&s, NULL));
-	c = client_for(&s);
-	o.name = name;
-	ck_assert_int_eq(daytona_create(c, &o, NULL, &info, &err), RV_OK);
-	ck_assert_int_eq(daytona_wait_started(c, info.id, NULL, &info, &err),
-			 RV_OK);
-	ck_assert_int_eq(daytona_toolbox_base(c, &info, NULL, &tb, &err),
-			 RV_OK);
+	c = sandbox_up(&s, name, &info, &tb);
 	ck_assert_int_eq(daytona_session_create(c, tb, "s1", NULL, &err),
 			 RV_OK);
 	/* creating it again is fine */
@@ -223,6 +236,159 @@ START_TEST(test_api_session_follow_over_websocket)
 	daytona_sandbox_info_release(&info);
 	daytona_client_free(c);
 	lite_server_stop(&s);
+}
+END_TEST
+
+/* Threads of this process (/proc/self/status). */
+static long thread_count(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long n = -1;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+#define SHARED_FOLLOWERS 6
+
+struct locked_streams {
+	pthread_mutex_t lock;
+	struct streams s;
+};
+
+static void collect_locked(enum daytona_stream st, const char *d, size_t n,
+			   void *arg)
+{
+	struct locked_streams *l = arg;
+
+	pthread_mutex_lock(&l->lock);
+	collect(st, d, n, &l->s);
+	pthread_mutex_unlock(&l->lock);
+}
+
+static bool got_output(struct locked_streams *l)
+{
+	bool some;
+
+	pthread_mutex_lock(&l->lock);
+	some = l->s.out.len > 0;
+	pthread_mutex_unlock(&l->lock);
+	return some;
+}
+
+/*
+ * Followers running at once share one service thread (and one lws
+ * context), each stream still demuxed into its own sink; the thread
+ * ends with the last follower.
+ */
+START_TEST(test_api_followers_share_one_thread)
+{
+	struct lite_server s;
+	struct daytona_client *c;
+	struct daytona_sandbox_info info = { 0 };
+	struct locked_streams got[SHARED_FOLLOWERS];
+	struct daytona_follow *fw[SHARED_FOLLOWERS];
+	struct rv_err err = RV_ERR_INIT;
+	char *tb, *name = unique_name("share");
+	long before, during;
+	uint64_t t0;
+
+	c = sandbox_up(&s, name, &info, &tb);
+	before = thread_count();
+	for (int i = 0; i < SHARED_FOLLOWERS; i++) {
+		char sid[16], cmd[96], *cid, *ws;
+
+		pthread_mutex_init(&got[i].lock, NULL);
+		rv_buf_init(&got[i].s.out);
+		rv_buf_init(&got[i].s.err);
+		snprintf(sid, sizeof(sid), "s%d", i);
+		snprintf(cmd, sizeof(cmd), "echo first%d; sleep 0.6; "
+			 "echo last%d >&2", i, i);
+		ck_assert_int_eq(daytona_session_create(c, tb, sid, NULL,
+							&err), RV_OK);
+		ck_assert_int_eq(daytona_session_exec_async(c, tb, sid, cmd,
+							    NULL, &cid, &err),
+				 RV_OK);
+		ws = daytona_logs_ws_url(tb, sid, cid);
+		fw[i] = daytona_follow_start(ws, daytona_client_headers(c),
+					     collect_locked, &got[i], &err);
+		ck_assert_msg(fw[i] != NULL, "%s", err.msg);
+		free(ws);
+		free(cid);
+	}
+	/* every stream is live at once */
+	t0 = rv_now_ns();
+	for (int i = 0; i < SHARED_FOLLOWERS; i++)
+		while (!got_output(&got[i]) &&
+		       rv_now_ns() - t0 < 10 * RV_NS_PER_SEC)
+			usleep(5000);
+	during = thread_count();
+	for (int i = 0; i < SHARED_FOLLOWERS; i++)
+		ck_assert_msg(got_output(&got[i]), "stream %d is silent", i);
+	ck_assert_msg(during <= before + 1, "%d followers run %ld threads",
+		      SHARED_FOLLOWERS, during - before);
+	for (int i = 0; i < SHARED_FOLLOWERS; i++) {
+		char out[16], errs[16];
+
+		while (!daytona_follow_ended(fw[i]) &&
+		       rv_now_ns() - t0 < 20 * RV_NS_PER_SEC)
+			usleep(10000);
+		ck_assert(daytona_follow_ended(fw[i]));
+		ck_assert_int_eq(daytona_follow_stop(fw[i], &err), RV_OK);
+		snprintf(out, sizeof(out), "first%d\n", i);
+		snprintf(errs, sizeof(errs), "last%d\n", i);
+		ck_assert_str_eq(got[i].s.out.data, out);
+		ck_assert_str_eq(got[i].s.err.data, errs);
+		rv_buf_release(&got[i].s.out);
+		rv_buf_release(&got[i].s.err);
+		pthread_mutex_destroy(&got[i].lock);
+	}
+	ck_assert_int_eq(thread_count(), before);
+	ck_assert_int_eq(daytona_delete(c, info.id, NULL, &err), RV_OK);
+	free(tb);
+	free(name);
+	daytona_sandbox_info_release(&info);
+	daytona_client_free(c);
+	lite_server_stop(&s);
+}
+END_TEST
+
+/*
+ * A follower whose server refuses it waits to retry; stopping it then
+ * is prompt and reports why it never connected.  A second one, started
+ * after the first stopped, gets a new service thread.
+ */
+START_TEST(test_follow_stop_while_retrying)
+{
+	struct streams got = { RV_BUF_INIT, RV_BUF_INIT };
+	struct rv_err err = RV_ERR_INIT;
+	long before = thread_count();
+	char url[64];
+	int port = tu_free_port();
+
+	snprintf(url, sizeof(url), "ws://127.0.0.1:%d/logs", port);
+	for (int round = 0; round < 2; round++) {
+		struct daytona_follow *fw;
+		uint64_t t0;
+
+		rv_err_clear(&err);
+		fw = daytona_follow_start(url, NULL, collect, &got, &err);
+		ck_assert_ptr_nonnull(fw);
+		usleep(120000);		/* past the first refusal */
+		ck_assert(!daytona_follow_ended(fw));
+		t0 = rv_now_ns();
+		ck_assert_int_eq(daytona_follow_stop(fw, &err), RV_ERR_CONNECT);
+		ck_assert_uint_lt(rv_now_ns() - t0, 500 * RV_NS_PER_MS);
+		ck_assert_msg(strstr(err.msg, "cannot follow the logs at "
+				     "'/logs'"), "%s", err.msg);
+		ck_assert_int_eq(thread_count(), before);
+	}
+	ck_assert_uint_eq(got.out.len + got.err.len, 0);
 }
 END_TEST
 
@@ -440,6 +606,8 @@ static Suite *daytona_api_suite(void)
 	tcase_set_timeout(te, 90);
 	tcase_add_test(tc, test_api_sandbox_lifecycle);
 	tcase_add_test(tc, test_api_session_follow_over_websocket);
+	tcase_add_test(tc, test_api_followers_share_one_thread);
+	tcase_add_test(te, test_follow_stop_while_retrying);
 	tcase_add_test(te, test_api_errors_are_clear);
 	tcase_add_test(te, test_api_headers_and_credentials);
 	tcase_add_test(te, test_api_retries_without_duplicates);

@@ -8,7 +8,7 @@
 #include <ctype.h>
 #include <libwebsockets.h>
 #include <pthread.h>
-#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +19,10 @@
 #define WS_LWS_FUNCS(X) \
 	X(lws_add_http_header_by_name) X(lws_callback_http_dummy) \
 	X(lws_cancel_service) X(lws_client_connect_via_info) \
-	X(lws_context_destroy) X(lws_create_context) \
-	X(lws_get_opaque_user_data) X(lws_parse_uri) X(lws_service) \
-	X(lws_set_log_level) X(lws_set_opaque_user_data)
+	X(lws_context_destroy) X(lws_context_user) X(lws_create_context) \
+	X(lws_get_context) X(lws_get_opaque_user_data) X(lws_parse_uri) \
+	X(lws_service) X(lws_set_log_level) X(lws_set_opaque_user_data) \
+	X(lws_set_timeout) X(lws_sul_cancel) X(lws_sul_schedule)
 
 WS_LWS_FUNCS(RV_DL_DECLARE)
 
@@ -112,20 +113,62 @@ void daytona_demux_finish(struct daytona_demux *d)
 
 /* --- the follower ----------------------------------------------------- */
 
-struct daytona_follow {
-	pthread_t thread;
+/*
+ * Every follower of one kind (ws:// or wss://) is served by one hub: one
+ * lws context on one service thread, made when the first follower starts
+ * and ended when the last one stops.  A job's sandboxes share it: one
+ * thread for all their logs, and over wss:// one load of the CA store
+ * (about 150 ms of CPU), not one per sandbox.
+ *
+ * Threads: lws and every connection are the hub thread's.  Other threads
+ * add a follower or ask it to stop under hub->lock and wake the hub
+ * (lws_cancel_service); it acts on that in ws_hub_tend().  hub->lock
+ * guards the list and the followers' state; lws calls back on the hub
+ * thread without it held, and it is never held while calling into lws
+ * in a way that may call back.  A follower the hub has released is no
+ * longer touched by it and is freed by daytona_follow_stop().
+ */
+struct ws_hub {
 	pthread_mutex_t lock;
-	struct lws_context *ctx;	/* made and used by the thread */
-	atomic_int stop;
-	atomic_int ended;
+	pthread_cond_t changed;		/* a follower released, a hub gone */
+	pthread_t thread;
+	bool tls;
+	bool running;			/* the thread was started */
+	bool quit;			/* the last follower stopped */
+	bool failed;			/* its context could not be made */
+	struct lws_context *ctx;	/* made, used and freed by the thread */
+	struct daytona_follow *list;	/* the followers it has not released */
+	size_t users;			/* started and not yet stopped */
+};
+
+static struct ws_hub ws_hubs[2] = {
+	{ .lock = PTHREAD_MUTEX_INITIALIZER,
+	  .changed = PTHREAD_COND_INITIALIZER, .tls = false },
+	{ .lock = PTHREAD_MUTEX_INITIALIZER,
+	  .changed = PTHREAD_COND_INITIALIZER, .tls = true },
+};
+
+struct daytona_follow {
+	struct ws_hub *hub;
+	struct daytona_follow *next;	/* in hub->list */
+	struct daytona_follow *todo;	/* ws_hub_tend()'s own list */
+	lws_sorted_usec_list_t retry;	/* a failed first connection's */
+	struct lws *wsi;		/* the current connection, or NULL */
+	unsigned tries;
+	bool fresh;			/* not connected yet */
+	bool trying;			/* a connection attempt is live */
+	bool killing;			/* its close was asked for */
+	bool waiting;			/* a retry is scheduled */
+	bool stop;			/* daytona_follow_stop() was called */
+	bool ended;			/* the stream is over */
+	bool released;			/* the hub is done with it */
 	bool connected;			/* the upgrade succeeded once */
-	bool closed;			/* the current connection is over */
 	char *url;			/* owned, cut up by lws_parse_uri */
 	const char *prot, *addr, *path;
 	char *full_path, *host;
 	int port;
 	char **headers;			/* "Name: value" copies */
-	struct daytona_demux demux;
+	struct daytona_demux demux;	/* the hub thread's */
 	struct rv_err err;
 };
 
@@ -164,11 +207,97 @@ static int ws_add_headers(struct daytona_follow *f, struct lws *wsi,
 	return 0;
 }
 
+/* Off the hub's list; daytona_follow_stop() may free it from now on. */
+static void ws_release(struct daytona_follow *f)
+{
+	struct ws_hub *h = f->hub;
+
+	for (struct daytona_follow **pp = &h->list; *pp; pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	f->released = true;
+	f->ended = true;
+	pthread_cond_broadcast(&h->changed);
+}
+
+static void ws_connect(struct daytona_follow *f);
+
+static void ws_retry_due(lws_sorted_usec_list_t *sul)
+{
+	struct daytona_follow *f = (struct daytona_follow *)
+		(void *)((char *)sul - offsetof(struct daytona_follow, retry));
+	struct ws_hub *h = f->hub;
+	bool go;
+
+	pthread_mutex_lock(&h->lock);
+	f->waiting = false;
+	go = !f->stop;
+	if (go)
+		rv_err_clear(&f->err);
+	else
+		ws_release(f);
+	pthread_mutex_unlock(&h->lock);
+	if (go)
+		ws_connect(f);
+}
+
+/*
+ * The current connection is over (lock held, hub thread).  A failed
+ * first connection is retried a few times, with backoff; after that
+ * the stream has ended.  f may be released (and then freed) on return.
+ */
+static void ws_over(struct daytona_follow *f)
+{
+	struct ws_hub *h = f->hub;
+
+	f->trying = false;
+	f->killing = false;
+	f->wsi = NULL;
+	if (f->stop) {
+		ws_release(f);
+	} else if (f->connected || ++f->tries >= WS_CONNECT_TRIES) {
+		if (f->connected)
+			rv_err_clear(&f->err);
+		f->ended = true;
+	} else {
+		f->waiting = true;
+		sym_lws_sul_schedule(h->ctx, 0, &f->retry, ws_retry_due,
+				     (lws_usec_t)(50u << f->tries) * 1000);
+	}
+}
+
+static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
+		       void *user, void *in, size_t len);
+
+static void ws_hub_tend(struct ws_hub *h);
+
+/* The callback of a connection that is over: f is forgotten first. */
+static int ws_callback_over(struct daytona_follow *f, struct lws *wsi,
+			    const char *what, const char *why)
+{
+	struct ws_hub *h = f->hub;
+
+	sym_lws_set_opaque_user_data(wsi, NULL);
+	pthread_mutex_lock(&h->lock);
+	if (what)
+		ws_set_error(f, what, why);
+	if (f->trying)
+		ws_over(f);
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		       void *user, void *in, size_t len)
 {
 	struct daytona_follow *f = sym_lws_get_opaque_user_data(wsi);
 
+	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+		ws_hub_tend(sym_lws_context_user(sym_lws_get_context(wsi)));
+		return 0;
+	}
 	if (!f)
 		return sym_lws_callback_http_dummy(wsi, reason, user, in, len);
 	switch (reason) {
@@ -176,23 +305,19 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return ws_add_headers(f, wsi, (unsigned char **)in,
 				      *(unsigned char **)in + len);
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		pthread_mutex_lock(&f->hub->lock);
 		f->connected = true;
+		pthread_mutex_unlock(&f->hub->lock);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		daytona_demux_feed(&f->demux, in, len);
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		ws_set_error(f, "connection failed", in ? (const char *)in :
-			     NULL);
-		f->closed = true;
-		break;
+		return ws_callback_over(f, wsi, "connection failed",
+					in ? (const char *)in : NULL);
 	case LWS_CALLBACK_CLIENT_CLOSED:
-		f->closed = true;
-		break;
 	case LWS_CALLBACK_WSI_DESTROY:
-		f->closed = true;
-		sym_lws_set_opaque_user_data(wsi, NULL);
-		break;
+		return ws_callback_over(f, wsi, NULL, NULL);
 	default:
 		break;
 	}
@@ -204,80 +329,166 @@ static const struct lws_protocols ws_protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
+/* A connection attempt, on the hub thread, the lock not held. */
 static void ws_connect(struct daytona_follow *f)
 {
+	struct ws_hub *h = f->hub;
 	struct lws_client_connect_info ci;
+	struct lws *wsi;
 
 	memset(&ci, 0, sizeof(ci));
-	ci.context = f->ctx;
+	ci.context = h->ctx;
 	ci.address = f->addr;
 	ci.port = f->port;
 	ci.path = f->full_path;
 	ci.host = f->host;
 	ci.origin = f->host;
-	ci.ssl_connection = !strcmp(f->prot, "wss") ? LCCSCF_USE_SSL : 0;
+	ci.ssl_connection = h->tls ? LCCSCF_USE_SSL : 0;
 	ci.protocol = NULL;	/* the daemon expects no subprotocol */
 	ci.local_protocol_name = ws_protocols[0].name;
 	ci.opaque_user_data = f;
-	f->closed = false;
-	if (!sym_lws_client_connect_via_info(&ci)) {
+	pthread_mutex_lock(&h->lock);
+	f->trying = true;
+	pthread_mutex_unlock(&h->lock);
+	/* it may fail at once, calling back before it returns */
+	wsi = sym_lws_client_connect_via_info(&ci);
+	pthread_mutex_lock(&h->lock);
+	if (f->trying && wsi) {
+		f->wsi = wsi;
+	} else if (f->trying) {
 		ws_set_error(f, "connection failed", NULL);
-		f->closed = true;
+		ws_over(f);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+/*
+ * What other threads asked for, on the hub thread: connect the new
+ * followers, close the stopped ones' connections, release the stopped
+ * ones that have none.  The lws calls are made with the lock let go.
+ */
+static void ws_hub_tend(struct ws_hub *h)
+{
+	struct daytona_follow *f, *next, *connect = NULL, *kill = NULL;
+
+	pthread_mutex_lock(&h->lock);
+	for (f = h->list; f; f = next) {
+		next = f->next;
+		if (f->stop && f->wsi) {
+			if (!f->killing) {
+				f->killing = true;
+				f->todo = kill;
+				kill = f;
+			}
+		} else if (f->stop && !f->trying) {
+			if (f->waiting)
+				sym_lws_sul_cancel(&f->retry);
+			f->waiting = false;
+			ws_release(f);
+		} else if (f->fresh) {
+			f->fresh = false;
+			f->todo = connect;
+			connect = f;
+		}
+	}
+	/* only this thread ends a connection: f->wsi stays valid */
+	for (f = kill; f; f = f->todo)
+		sym_lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK,
+				    LWS_TO_KILL_ASYNC);
+	pthread_mutex_unlock(&h->lock);
+	for (f = connect; f; f = next) {
+		next = f->todo;
+		ws_connect(f);
 	}
 }
 
 /*
- * The context, on the follower's thread: TLS set-up (loading the CA
- * store) costs about 150 ms and is done only for wss://.
+ * The context: TLS set-up (loading the CA store) costs about 150 ms and
+ * is done only for wss://.
  */
-static bool ws_make_context(struct daytona_follow *f)
+static struct lws_context *ws_hub_context(struct ws_hub *h)
 {
 	struct lws_context_creation_info info;
-	struct lws_context *ctx;
 
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = ws_protocols;
 	info.gid = (gid_t)-1;
 	info.uid = (uid_t)-1;
-	if (!strcmp(f->prot, "wss")) {
+	info.user = h;
+	if (h->tls) {
 		info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		/* --ca-cert: the same trust as every HTTPS request */
 		info.client_ssl_ca_filepath = rv_http_ca_file();
 	}
-	info.fd_limit_per_thread = 16;
-	ctx = sym_lws_create_context(&info);
-	pthread_mutex_lock(&f->lock);
-	f->ctx = ctx;
-	pthread_mutex_unlock(&f->lock);
-	if (!ctx)
-		ws_set_error(f, "cannot create a websocket context", NULL);
-	return ctx != NULL;
+	info.fd_limit_per_thread = 1024;
+	return sym_lws_create_context(&info);
 }
 
-static void *ws_thread(void *arg)
+/* Every follower on the list fails (lock held). */
+static void ws_hub_fail_all(struct ws_hub *h)
 {
-	struct daytona_follow *f = arg;
-	unsigned tries = 0;
-
-	if (!ws_make_context(f))
-		goto out;
-	while (!atomic_load(&f->stop)) {
-		ws_connect(f);
-		while (!f->closed && !atomic_load(&f->stop))
-			sym_lws_service(f->ctx, 0);
-		/* the stream ended; retry only a failed first connection */
-		if (f->connected || ++tries >= WS_CONNECT_TRIES)
-			break;
-		rv_sleep_ns((50ULL << tries) * RV_NS_PER_MS, NULL);
-		if (!atomic_load(&f->stop))
-			rv_err_clear(&f->err);
+	while (h->list) {
+		ws_set_error(h->list, "cannot create a websocket context",
+			     NULL);
+		ws_release(h->list);
 	}
-	if (f->connected)
-		rv_err_clear(&f->err);
-out:
-	atomic_store(&f->ended, 1);
+}
+
+static void *ws_hub_main(void *arg)
+{
+	struct ws_hub *h = arg;
+	struct lws_context *ctx = ws_hub_context(h);
+
+	pthread_mutex_lock(&h->lock);
+	h->ctx = ctx;
+	if (!ctx) {
+		h->failed = true;
+		ws_hub_fail_all(h);
+		while (!h->quit)
+			pthread_cond_wait(&h->changed, &h->lock);
+		pthread_mutex_unlock(&h->lock);
+		return NULL;
+	}
+	while (!h->quit) {
+		pthread_mutex_unlock(&h->lock);
+		ws_hub_tend(h);
+		sym_lws_service(ctx, 0);
+		pthread_mutex_lock(&h->lock);
+	}
+	h->ctx = NULL;
+	pthread_mutex_unlock(&h->lock);
+	sym_lws_context_destroy(ctx);
 	return NULL;
+}
+
+/* Join f to its hub, starting the hub when it has no thread (lock held). */
+static bool ws_hub_join(struct ws_hub *h, struct daytona_follow *f,
+			struct rv_err *err)
+{
+	while (h->quit)		/* the last follower's stop is ending it */
+		pthread_cond_wait(&h->changed, &h->lock);
+	if (!h->running) {
+		h->failed = false;
+		if (pthread_create(&h->thread, NULL, ws_hub_main, h)) {
+			rv_errf(err, RV_ERR_INTERNAL, "cannot start the log "
+				"follower");
+			return false;
+		}
+		h->running = true;
+	}
+	f->hub = h;
+	f->fresh = true;
+	f->next = h->list;
+	h->list = f;
+	h->users++;
+	if (h->failed) {
+		ws_set_error(f, "cannot create a websocket context", NULL);
+		ws_release(f);
+	} else if (h->ctx) {
+		sym_lws_cancel_service(h->ctx);
+	}
+	return true;
 }
 
 static bool ws_parse(struct daytona_follow *f, const char *ws_url,
@@ -300,15 +511,12 @@ static bool ws_parse(struct daytona_follow *f, const char *ws_url,
 
 static void ws_free(struct daytona_follow *f)
 {
-	if (f->ctx)
-		sym_lws_context_destroy(f->ctx);
 	for (char **h = f->headers; h && *h; h++)
 		free(*h);
 	free(f->headers);
 	free(f->url);
 	free(f->full_path);
 	free(f->host);
-	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
 
@@ -320,49 +528,77 @@ struct daytona_follow *daytona_follow_start(const char *ws_url,
 					    void *arg, struct rv_err *err)
 {
 	struct daytona_follow *f;
+	struct ws_hub *h;
 	size_t n = 0;
+	bool ok;
 
 	if (rv_dl_load(&ws_lws, "following the logs", err) != RV_OK)
 		return NULL;
 	f = rv_xcalloc(1, sizeof(*f));
-	pthread_mutex_init(&f->lock, NULL);
 	daytona_demux_init(&f->demux, sink, arg);
 	while (headers && headers[n])
 		n++;
 	f->headers = rv_xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		f->headers[i] = rv_xstrdup(headers[i]);
-	if (!ws_parse(f, ws_url, err))
-		goto fail;
+	if (!ws_parse(f, ws_url, err)) {
+		ws_free(f);
+		return NULL;
+	}
 	sym_lws_set_log_level(LLL_ERR, NULL);
-	if (pthread_create(&f->thread, NULL, ws_thread, f)) {
-		rv_errf(err, RV_ERR_INTERNAL, "cannot start the log follower");
-		goto fail;
+	h = &ws_hubs[!strcmp(f->prot, "wss")];
+	pthread_mutex_lock(&h->lock);
+	ok = ws_hub_join(h, f, err);
+	pthread_mutex_unlock(&h->lock);
+	if (!ok) {
+		ws_free(f);
+		return NULL;
 	}
 	return f;
-fail:
-	ws_free(f);
-	return NULL;
 }
 
 bool daytona_follow_ended(struct daytona_follow *f)
 {
-	return atomic_load(&f->ended);
+	bool ended;
+
+	pthread_mutex_lock(&f->hub->lock);
+	ended = f->ended;
+	pthread_mutex_unlock(&f->hub->lock);
+	return ended;
 }
 
 enum rv_code daytona_follow_stop(struct daytona_follow *f,
 				 struct rv_err *err)
 {
+	struct ws_hub *h;
 	enum rv_code rc;
+	bool last;
 
 	if (!f)
 		return RV_OK;
-	atomic_store(&f->stop, 1);
-	pthread_mutex_lock(&f->lock);
-	if (f->ctx)
-		sym_lws_cancel_service(f->ctx);
-	pthread_mutex_unlock(&f->lock);
-	pthread_join(f->thread, NULL);
+	h = f->hub;
+	pthread_mutex_lock(&h->lock);
+	f->stop = true;
+	if (h->ctx)
+		sym_lws_cancel_service(h->ctx);
+	while (!f->released)
+		pthread_cond_wait(&h->changed, &h->lock);
+	last = --h->users == 0;
+	if (last) {
+		h->quit = true;
+		if (h->ctx)
+			sym_lws_cancel_service(h->ctx);
+		pthread_cond_broadcast(&h->changed);
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (last) {
+		pthread_join(h->thread, NULL);
+		pthread_mutex_lock(&h->lock);
+		h->running = false;
+		h->quit = false;
+		pthread_cond_broadcast(&h->changed);
+		pthread_mutex_unlock(&h->lock);
+	}
 	daytona_demux_finish(&f->demux);
 	rc = f->err.code;
 	if (rc != RV_OK && err)

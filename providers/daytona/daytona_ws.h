@@ -8,9 +8,11 @@
  * turns such a byte stream back into (stream, bytes) pieces; bytes before
  * the first marker are dropped, as the SDK does.
  *
- * struct daytona_follow runs one libwebsockets client in its own thread
- * with its own lws context, feeding a demuxer until the server closes the
- * stream or daytona_follow_stop() is called.
+ * struct daytona_follow is one libwebsockets client feeding a demuxer
+ * until the server closes the stream or daytona_follow_stop() is called.
+ * All the followers of the process share one lws context and one
+ * service thread (one of each for ws:// and for wss://), made when the
+ * first follower starts and ended when the last one stops.
  */
 #ifndef RUNEVAL_PROVIDERS_DAYTONA_DAYTONA_WS_H
 #define RUNEVAL_PROVIDERS_DAYTONA_DAYTONA_WS_H
@@ -50,8 +52,9 @@ struct daytona_follow;
 /*
  * Start following ws_url (ws:// or wss://), sending headers ("Name:
  * value", NULL-terminated; copied) on the upgrade.  sink runs on the
- * follower's thread.  Connection failures before any byte arrived are
- * retried a few times; after that the follower just ends.
+ * followers' service thread, never after daytona_follow_stop() returned.
+ * Connection failures before any byte arrived are retried a few times;
+ * after that the follower just ends.
  */
 struct daytona_follow *daytona_follow_start(const char *ws_url,
 					    const char *const *headers,
