@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static struct daytona_client *client_for(const struct lite_server *s)
@@ -392,6 +393,56 @@ START_TEST(test_follow_stop_while_retrying)
 }
 END_TEST
 
+/* The lowest file descriptor number that is free: the next one made. */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	return fd;
+}
+
+/*
+ * A connection that cannot even get a socket fails inside lws's connect
+ * call: the follower still tries again, then ends with an error, and
+ * stopping it meanwhile is safe.
+ */
+START_TEST(test_follow_fails_without_a_socket)
+{
+	struct streams got = { RV_BUF_INIT, RV_BUF_INIT };
+	struct rv_err err = RV_ERR_INIT;
+	struct daytona_follow *keep, *fw, *quick;
+	struct rlimit was, none;
+	char url[64];
+	uint64_t t0;
+
+	snprintf(url, sizeof(url), "ws://127.0.0.1:%d/logs", tu_free_port());
+	/* the service thread and its context, made while fds are free */
+	keep = daytona_follow_start(url, NULL, collect, &got, &err);
+	ck_assert_ptr_nonnull(keep);
+	usleep(100000);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+	none = was;
+	none.rlim_cur = (rlim_t)lowest_free_fd();
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
+	fw = daytona_follow_start(url, NULL, collect, &got, &err);
+	quick = daytona_follow_start(url, NULL, collect, &got, &err);
+	ck_assert_ptr_nonnull(fw);
+	ck_assert_ptr_nonnull(quick);
+	daytona_follow_stop(quick, NULL);
+	t0 = rv_now_ns();
+	while (!daytona_follow_ended(fw) && rv_now_ns() - t0 < 20 * RV_NS_PER_SEC)
+		usleep(10000);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	ck_assert(daytona_follow_ended(fw));
+	ck_assert_int_eq(daytona_follow_stop(fw, &err), RV_ERR_CONNECT);
+	ck_assert_msg(strstr(err.msg, "'/logs'"), "%s", err.msg);
+	ck_assert_int_eq(daytona_follow_stop(keep, &err), RV_ERR_CONNECT);
+	ck_assert_uint_eq(got.out.len + got.err.len, 0);
+}
+END_TEST
+
 START_TEST(test_api_errors_are_clear)
 {
 	struct daytona_config none = { .no_env = true };
@@ -608,6 +659,7 @@ static Suite *daytona_api_suite(void)
 	tcase_add_test(tc, test_api_session_follow_over_websocket);
 	tcase_add_test(tc, test_api_followers_share_one_thread);
 	tcase_add_test(te, test_follow_stop_while_retrying);
+	tcase_add_test(te, test_follow_fails_without_a_socket);
 	tcase_add_test(te, test_api_errors_are_clear);
 	tcase_add_test(te, test_api_headers_and_credentials);
 	tcase_add_test(te, test_api_retries_without_duplicates);

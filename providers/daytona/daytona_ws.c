@@ -19,8 +19,8 @@
 #define WS_LWS_FUNCS(X) \
 	X(lws_add_http_header_by_name) X(lws_callback_http_dummy) \
 	X(lws_cancel_service) X(lws_client_connect_via_info) \
-	X(lws_context_destroy) X(lws_context_user) X(lws_create_context) \
-	X(lws_get_context) X(lws_get_opaque_user_data) X(lws_parse_uri) \
+	X(lws_context_destroy) X(lws_create_context) \
+	X(lws_get_opaque_user_data) X(lws_parse_uri) \
 	X(lws_service) X(lws_set_log_level) X(lws_set_opaque_user_data) \
 	X(lws_set_timeout) X(lws_sul_cancel) X(lws_sul_schedule)
 
@@ -157,7 +157,7 @@ struct daytona_follow {
 	unsigned tries;
 	bool fresh;			/* not connected yet */
 	bool trying;			/* a connection attempt is live */
-	bool killing;			/* its close was asked for */
+	bool connecting;		/* inside lws_client_connect_via_info */
 	bool waiting;			/* a retry is scheduled */
 	bool stop;			/* daytona_follow_stop() was called */
 	bool ended;			/* the stream is over */
@@ -253,10 +253,10 @@ static void ws_over(struct daytona_follow *f)
 	struct ws_hub *h = f->hub;
 
 	f->trying = false;
-	f->killing = false;
 	f->wsi = NULL;
 	if (f->stop) {
-		ws_release(f);
+		if (!f->connecting)	/* ws_connect releases it on return */
+			ws_release(f);
 	} else if (f->connected || ++f->tries >= WS_CONNECT_TRIES) {
 		if (f->connected)
 			rv_err_clear(&f->err);
@@ -268,11 +268,6 @@ static void ws_over(struct daytona_follow *f)
 	}
 }
 
-static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
-		       void *user, void *in, size_t len);
-
-static void ws_hub_tend(struct ws_hub *h);
-
 /* The callback of a connection that is over: f is forgotten first. */
 static int ws_callback_over(struct daytona_follow *f, struct lws *wsi,
 			    const char *what, const char *why)
@@ -283,21 +278,37 @@ static int ws_callback_over(struct daytona_follow *f, struct lws *wsi,
 	pthread_mutex_lock(&h->lock);
 	if (what)
 		ws_set_error(f, what, why);
+	else if (!f->connected)
+		ws_set_error(f, "closed before the upgrade", NULL);
 	if (f->trying)
 		ws_over(f);
 	pthread_mutex_unlock(&h->lock);
 	return 0;
 }
 
+/* Has f been asked to stop?  Its connection then closes. */
+static bool ws_stopping(struct daytona_follow *f, bool connected)
+{
+	bool stop;
+
+	pthread_mutex_lock(&f->hub->lock);
+	if (connected)
+		f->connected = true;
+	stop = f->stop;
+	pthread_mutex_unlock(&f->hub->lock);
+	return stop;
+}
+
+/*
+ * lws calls back on the hub thread.  A wake-up (EVENT_WAIT_CANCELLED)
+ * needs nothing here: lws_service() returns after it and ws_hub_main()
+ * tends the hub before servicing again.
+ */
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		       void *user, void *in, size_t len)
 {
 	struct daytona_follow *f = sym_lws_get_opaque_user_data(wsi);
 
-	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
-		ws_hub_tend(sym_lws_context_user(sym_lws_get_context(wsi)));
-		return 0;
-	}
 	if (!f)
 		return sym_lws_callback_http_dummy(wsi, reason, user, in, len);
 	switch (reason) {
@@ -305,11 +316,10 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return ws_add_headers(f, wsi, (unsigned char **)in,
 				      *(unsigned char **)in + len);
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		pthread_mutex_lock(&f->hub->lock);
-		f->connected = true;
-		pthread_mutex_unlock(&f->hub->lock);
-		break;
+		return ws_stopping(f, true) ? -1 : 0;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
+		if (ws_stopping(f, false))
+			return -1;
 		daytona_demux_feed(&f->demux, in, len);
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
@@ -349,23 +359,30 @@ static void ws_connect(struct daytona_follow *f)
 	ci.opaque_user_data = f;
 	pthread_mutex_lock(&h->lock);
 	f->trying = true;
+	f->connecting = true;
 	pthread_mutex_unlock(&h->lock);
-	/* it may fail at once, calling back before it returns */
+	/* it may fail at once, calling back (WSI_DESTROY) before it
+	   returns; f is not released meanwhile, even if stopped */
 	wsi = sym_lws_client_connect_via_info(&ci);
 	pthread_mutex_lock(&h->lock);
+	f->connecting = false;
 	if (f->trying && wsi) {
 		f->wsi = wsi;
 	} else if (f->trying) {
 		ws_set_error(f, "connection failed", NULL);
 		ws_over(f);
+	} else if (f->stop && !f->released) {
+		ws_release(f);
 	}
 	pthread_mutex_unlock(&h->lock);
 }
 
 /*
- * What other threads asked for, on the hub thread: connect the new
- * followers, close the stopped ones' connections, release the stopped
- * ones that have none.  The lws calls are made with the lock let go.
+ * What other threads asked for, on the hub thread between two passes of
+ * lws_service(): connect the new followers, close the stopped ones'
+ * connections (asked again each time: lws's handshake re-arms the timer
+ * that a kill uses), release the stopped ones that have none.
+ * lws_client_connect_via_info() is called with the lock let go.
  */
 static void ws_hub_tend(struct ws_hub *h)
 {
@@ -375,11 +392,8 @@ static void ws_hub_tend(struct ws_hub *h)
 	for (f = h->list; f; f = next) {
 		next = f->next;
 		if (f->stop && f->wsi) {
-			if (!f->killing) {
-				f->killing = true;
-				f->todo = kill;
-				kill = f;
-			}
+			f->todo = kill;
+			kill = f;
 		} else if (f->stop && !f->trying) {
 			if (f->waiting)
 				sym_lws_sul_cancel(&f->retry);
@@ -415,7 +429,6 @@ static struct lws_context *ws_hub_context(struct ws_hub *h)
 	info.protocols = ws_protocols;
 	info.gid = (gid_t)-1;
 	info.uid = (uid_t)-1;
-	info.user = h;
 	if (h->tls) {
 		info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		/* --ca-cert: the same trust as every HTTPS request */

@@ -52,9 +52,12 @@ struct daytona_follow;
 /*
  * Start following ws_url (ws:// or wss://), sending headers ("Name:
  * value", NULL-terminated; copied) on the upgrade.  sink runs on the
- * followers' service thread, never after daytona_follow_stop() returned.
- * Connection failures before any byte arrived are retried a few times;
- * after that the follower just ends.
+ * followers' shared service thread, never after daytona_follow_stop()
+ * returned: it must not block for long (every stream waits on it, and
+ * so does every stop) nor take a lock that a caller of
+ * daytona_follow_stop() holds.  The host name is resolved on that
+ * thread too.  A connection that fails before the upgrade succeeded is
+ * tried again a few times, with backoff; after that the follower ends.
  */
 struct daytona_follow *daytona_follow_start(const char *ws_url,
 					    const char *const *headers,
@@ -68,9 +71,10 @@ struct daytona_follow *daytona_follow_start(const char *ws_url,
 bool daytona_follow_ended(struct daytona_follow *f);
 
 /*
- * Stop following (if still running), join the thread, flush the demuxer
- * and free.  Returns RV_OK, or the error that ended the stream early
- * (err filled).  NULL-safe.
+ * Stop following (if still running: its connection is closed), wait
+ * until the service thread let go of it, flush the demuxer and free;
+ * the last follower's stop ends the service thread.  Returns RV_OK, or
+ * the error that ended the stream early (err filled).  NULL-safe.
  */
 enum rv_code daytona_follow_stop(struct daytona_follow *f,
 				 struct rv_err *err);
