@@ -43,7 +43,7 @@ const char **job_app_headers(const struct job_shard *sh, bool json,
 	return h;
 }
 
-static void job_on_rollout(void *arg, const struct rollout *r)
+static void job_on_rollout(void *arg, struct rollout *r)
 {
 	struct job *job = arg;
 

@@ -15,6 +15,7 @@
 #include "rv_fs.h"
 #include "rv_json.h"
 #include "rv_redact.h"
+#include "seedlog.h"
 #include "spans.h"
 #include "timeline.h"
 #include "summary.h"
@@ -431,15 +432,25 @@ static bool result_rollouts(struct result_out *o,
 			    const struct job_outcome *job)
 {
 	struct rv_buf b = RV_BUF_INIT;
-	bool ok = fputs(",\n  \"rollouts\": [", o->f) >= 0;
+	struct seedlog_reader *rd = NULL;
+	bool ok = fputs(",\n  \"rollouts\": [", o->f) >= 0, opened = false;
 
 	for (size_t i = 0; i < job->n_rollouts && ok; i++) {
+		const struct rollout *r = &job->rollouts[i];
+
+		/* details the seed log holds (seedlog.h) */
+		if (!opened && r->more && r->more->details_at &&
+		    job->out_dir) {
+			rd = seedlog_reader_open(job->out_dir);
+			opened = true;
+		}
 		rv_buf_reset(&b);
 		rv_buf_adds(&b, i ? ",\n    " : "\n    ");
-		rollout_json_add_outcome(&b, &job->rollouts[i], job->sandbox,
-					 job->opt, job->spans);
+		rollout_json_add_outcome(&b, r, job->sandbox, job->opt,
+					 job->spans, rd);
 		ok = fwrite(b.data, 1, b.len, o->f) == b.len;
 	}
+	seedlog_reader_close(rd);
 	rv_buf_release(&b);
 	return ok && fputs(job->n_rollouts ? "\n  ]" : "]", o->f) >= 0;
 }

@@ -3,6 +3,7 @@
 
 #include "eval.h"
 #include "rollouts.h"
+#include "seedlog.h"
 #include "spans.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
@@ -97,7 +98,9 @@ static void rollout_json_answer(struct rv_buf *b, const struct rollout *r)
 
 /* The members of r's object, without its braces. */
 static void rollout_json_members(struct rv_buf *b, const struct rollout *r,
-				 const char *sandbox)
+				 const char *sandbox,
+				 struct seedlog_reader *rd,
+				 size_t *details_pos)
 {
 	char tcid[ROLLOUT_TCID_MAX + 1];
 
@@ -129,7 +132,14 @@ static void rollout_json_members(struct rv_buf *b, const struct rollout *r,
 	rv_buf_adds(b, ",\"error\":");
 	rv_json_add_str(b, r->error);
 	rv_buf_adds(b, ",\"details\":");
-	rv_buf_adds(b, r->details ? r->details : "null");
+	if (details_pos)
+		*details_pos = r->details ? b->len : (size_t)-1;
+	if (r->details)
+		rv_buf_adds(b, r->details);
+	else if (!r->more || !r->more->details_at ||
+		 !seedlog_read_details(rd, r->more->details_at - 1,
+				       r->more->details_len, b))
+		rv_buf_adds(b, "null");
 	rv_buf_adds(b, ",\"attempts\":");
 	rv_buf_add_int(b, r->attempts);
 	if (r->more && r->more->n_tries)
@@ -142,20 +152,22 @@ static void rollout_json_members(struct rv_buf *b, const struct rollout *r,
 }
 
 void rollout_json_add(struct rv_buf *b, const struct rollout *r,
-		      const char *sandbox)
+		      const char *sandbox, struct seedlog_reader *rd,
+		      size_t *details_pos)
 {
 	rv_buf_addch(b, '{');
-	rollout_json_members(b, r, sandbox);
+	rollout_json_members(b, r, sandbox, rd, details_pos);
 	rv_buf_addch(b, '}');
 }
 
 void rollout_json_add_outcome(struct rv_buf *b, const struct rollout *r,
 			      const char *sandbox,
 			      const struct cli_options *opt,
-			      const struct spans *spans)
+			      const struct spans *spans,
+			      struct seedlog_reader *rd)
 {
 	rv_buf_addch(b, '{');
-	rollout_json_members(b, r, sandbox);
+	rollout_json_members(b, r, sandbox, rd, NULL);
 	eval_rollout_text(b, r, opt, r->start_ns ?
 			  spans_offset_ms(spans, r->start_ns) : NAN);
 	rv_buf_addch(b, '}');

@@ -24,18 +24,27 @@
 struct cli_options;
 struct rollout;
 struct rv_buf;
+struct seedlog_reader;
 struct spans;
 
-/* Append r as one compact object; sandbox names it when r has none. */
+/*
+ * Append r as one compact object; sandbox names it when r has none.
+ * Details the seed log holds (more->details_at) are read back through
+ * rd (seedlog.h); without rd, or when they cannot be read, they are
+ * null.  *details_pos, when not NULL, is set to where the details'
+ * text starts in b (before the call's first byte: (size_t)-1 for none).
+ */
 void rollout_json_add(struct rv_buf *b, const struct rollout *r,
-		      const char *sandbox);
+		      const char *sandbox, struct seedlog_reader *rd,
+		      size_t *details_pos);
 
 /* The same with its outcome under opt (eval.h), its start on spans'
    clock: a record of result.json. */
 void rollout_json_add_outcome(struct rv_buf *b, const struct rollout *r,
 			      const char *sandbox,
 			      const struct cli_options *opt,
-			      const struct spans *spans);
+			      const struct spans *spans,
+			      struct seedlog_reader *rd);
 
 /*
  * Read a record written by rollout_json_add() into r (zeroed first; the

@@ -103,6 +103,13 @@ struct rollout_more {
 	struct rollout_try *tries;	/* the tries before the last */
 	size_t n_tries;
 	unsigned run;		/* 0, or the resume that ran it */
+	/*
+	 * Details the seed log holds instead (seedlog.h): 1 + their
+	 * offset in <out>/seeds.jsonl and their length; details_at 0:
+	 * none there (the record's details, if any, are in memory).
+	 */
+	uint32_t details_len;
+	uint64_t details_at;
 };
 
 /*
@@ -125,7 +132,9 @@ struct rollout {
 				   (rv_intern); NULL or "": unknown */
 	char *error;		/* one line when !ok, else NULL */
 	char *details;		/* reward_info.details as compact JSON text,
-				   kept as received (redacted), or NULL */
+				   kept as received (redacted), or NULL
+				   (also when the seed log holds them:
+				   more->details_at) */
 	struct rollout_more *more;	/* NULL: none of its fields set */
 	unsigned epoch;		/* 1-based: --epochs, repeated seeds */
 	uint32_t tcid_nonce;	/* see tcid_job above */
@@ -198,7 +207,7 @@ struct rollouts_config {
 	struct rv_http_pool *pool;	/* the provider's DNS and TLS
 					   sessions (rv_http.h), or NULL */
 	/* called after each rollout is final (progress); may be NULL */
-	void (*on_done)(void *arg, const struct rollout *r);
+	void (*on_done)(void *arg, struct rollout *r);
 	void *on_done_arg;
 };
 

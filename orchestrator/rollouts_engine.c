@@ -134,6 +134,7 @@ static void rollout_keep_try(struct rollout *r)
 	free(m->status_detail);
 	free(r->details);
 	m->success_status = m->status_detail = r->details = NULL;
+	m->details_at = 0;	/* a try's details are not the record's */
 	r->ok = false;
 	r->reward = 0;
 	r->http_status = 0;

@@ -10,21 +10,50 @@
 #include "rv_log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* stdio's buffer: a write(2) per 4 KiB of records would be most of the
    log's cost; it is flushed every SEEDLOG_FLUSH_MS anyway */
 #define SEEDLOG_BUF (64u << 10)
 
+/* read back through a window: records end roughly in seed order */
+#define SEEDLOG_WINDOW (64u << 10)
+#define SEEDLOG_KEY "\"details\":"
+#define SEEDLOG_KEY_LEN (sizeof(SEEDLOG_KEY) - 1)
+
+/* A record whose details move out once its line is flushed. */
+struct seedlog_moving {
+	struct rollout *r;
+	uint64_t at;
+	uint32_t len;
+};
+
 struct seedlog {
 	FILE *f;
 	char *iobuf;
-	char *path;
+	char *path, *dir;
 	struct rv_buf line;
 	uint64_t flushed_ns;
+	uint64_t size;			/* the file's, written or buffered */
+	struct seedlog_moving *moving;	/* lines not flushed yet */
+	size_t n_moving, cap_moving;
+	struct seedlog_reader *rd;	/* to log a record again */
+	bool spool;			/* size is known: details may move */
 	bool broken;
+};
+
+struct seedlog_reader {
+	int fd;
+	char *path;
+	char *win;
+	uint64_t win_at;
+	size_t win_len;
+	bool warned;
 };
 
 enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
@@ -37,11 +66,13 @@ enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 
 	*out = NULL;
 	l->path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
+	l->dir = rv_xstrdup(dir);
 	l->f = fopen(l->path, "a");
 	if (!l->f) {
 		rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", l->path,
 			strerror(errno));
 		free(l->path);
+		free(l->dir);
 		free(l);
 		return RV_ERR_IO;
 	}
@@ -51,7 +82,12 @@ enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 			 "run", (json_int_t)run, "config", config);
 	text = rv_json_dumps(head);
 	fprintf(l->f, "%s\n", text);
-	fflush(l->f);
+	if (fflush(l->f) == 0) {
+		struct stat st;
+
+		l->spool = fstat(fileno(l->f), &st) == 0;
+		l->size = l->spool ? (uint64_t)st.st_size : 0;
+	}
 	free(text);
 	json_decref(head);
 	l->flushed_ns = rv_now_ns();
@@ -59,26 +95,70 @@ enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 	return RV_OK;
 }
 
+/* The lines are in the file: their records' details move out. */
+static void seedlog_moved(struct seedlog *l)
+{
+	for (size_t i = 0; i < l->n_moving; i++) {
+		struct seedlog_moving *m = &l->moving[i];
+
+		free(m->r->details);
+		m->r->details = NULL;
+		m->r->more->details_at = m->at + 1;
+		m->r->more->details_len = m->len;
+	}
+	l->n_moving = 0;
+}
+
 static void seedlog_flush(struct seedlog *l)
 {
-	if (fflush(l->f) != 0 && !l->broken) {
-		rv_warn("cannot write '%s': %s; the job goes on without it",
-			l->path, strerror(errno));
+	if (fflush(l->f) != 0) {
+		if (!l->broken)
+			rv_warn("cannot write '%s': %s; the job goes on "
+				"without it", l->path, strerror(errno));
 		l->broken = true;
+		l->n_moving = 0;	/* they keep their details */
+	} else {
+		seedlog_moved(l);
 	}
 	l->flushed_ns = rv_now_ns();
 }
 
-void seedlog_add(struct seedlog *l, const struct rollout *r)
+/* r's details, at pos in the line, move out when the line is flushed. */
+static void seedlog_moving(struct seedlog *l, struct rollout *r, size_t pos)
 {
+	size_t len = strlen(r->details);
+
+	if (len < SEEDLOG_SPOOL_MIN || len > UINT32_MAX)
+		return;
+	if (l->n_moving == l->cap_moving) {
+		l->cap_moving = l->cap_moving ? 2 * l->cap_moving : 64;
+		l->moving = rv_xreallocarray(l->moving, l->cap_moving,
+					     sizeof(*l->moving));
+	}
+	l->moving[l->n_moving++] = (struct seedlog_moving){
+		.r = r, .at = l->size + pos, .len = (uint32_t)len,
+	};
+}
+
+void seedlog_add(struct seedlog *l, struct rollout *r)
+{
+	size_t pos;
 	uint64_t now;
 
 	if (!l || l->broken)
 		return;
+	/* logged again (rare): its details are in this file already */
+	if (r->more && r->more->details_at && !l->rd) {
+		seedlog_flush(l);
+		l->rd = seedlog_reader_open(l->dir);
+	}
 	rv_buf_reset(&l->line);
-	rollout_json_add(&l->line, r, NULL);
+	rollout_json_add(&l->line, r, NULL, l->rd, &pos);
 	rv_buf_addch(&l->line, '\n');
 	fwrite(l->line.data, 1, l->line.len, l->f);
+	if (l->spool && pos != (size_t)-1 && r->more)
+		seedlog_moving(l, r, pos);
+	l->size += l->line.len;
 	now = rv_now_ns();
 	if (now - l->flushed_ns >= (uint64_t)SEEDLOG_FLUSH_MS * RV_NS_PER_MS)
 		seedlog_flush(l);
@@ -92,8 +172,94 @@ void seedlog_close(struct seedlog *l)
 	fclose(l->f);
 	free(l->iobuf);
 	rv_buf_release(&l->line);
+	free(l->moving);
+	seedlog_reader_close(l->rd);
 	free(l->path);
+	free(l->dir);
 	free(l);
+}
+
+struct seedlog_reader *seedlog_reader_open(const char *dir)
+{
+	struct seedlog_reader *rd;
+	char *path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		rv_warn("cannot read '%s': %s; the details it holds are "
+			"written as null", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	rd = rv_xcalloc(1, sizeof(*rd));
+	rd->fd = fd;
+	rd->path = path;
+	rd->win = rv_xmalloc(SEEDLOG_WINDOW);
+	return rd;
+}
+
+/* Fill the window from at (as much as the file has). */
+static void seedlog_window(struct seedlog_reader *rd, uint64_t at)
+{
+	size_t got = 0;
+
+	while (got < SEEDLOG_WINDOW) {
+		ssize_t n = pread(rd->fd, rd->win + got, SEEDLOG_WINDOW - got,
+				  (off_t)(at + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	rd->win_at = at;
+	rd->win_len = got;
+}
+
+/*
+ * The window holds '"details":' and then the len bytes at `at`, an
+ * object: what seedlog_add wrote there.  Details are at most
+ * ROLLOUT_DETAILS_MAX bytes (and a few for their marks), far less than
+ * the window.
+ */
+bool seedlog_read_details(struct seedlog_reader *rd, uint64_t at,
+			  uint32_t len, struct rv_buf *b)
+{
+	uint64_t from = at >= SEEDLOG_KEY_LEN ? at - SEEDLOG_KEY_LEN : 0;
+	const char *p = NULL;
+
+	if (!rd)
+		return false;
+	if (len && len <= SEEDLOG_WINDOW - SEEDLOG_KEY_LEN &&
+	    at >= SEEDLOG_KEY_LEN) {
+		if (from < rd->win_at || at + len > rd->win_at + rd->win_len)
+			seedlog_window(rd, from);
+		if (from >= rd->win_at &&
+		    at + len <= rd->win_at + rd->win_len)
+			p = rd->win + (at - rd->win_at);
+	}
+	if (!p || memcmp(p - SEEDLOG_KEY_LEN, SEEDLOG_KEY, SEEDLOG_KEY_LEN) ||
+	    p[0] != '{' || p[len - 1] != '}') {
+		if (!rd->warned)
+			rv_warn("'%s' does not hold the details it should at "
+				"byte %llu; they are written as null",
+				rd->path, (unsigned long long)at);
+		rd->warned = true;
+		return false;
+	}
+	rv_buf_add(b, p, len);
+	return true;
+}
+
+void seedlog_reader_close(struct seedlog_reader *rd)
+{
+	if (!rd)
+		return;
+	close(rd->fd);
+	free(rd->win);
+	free(rd->path);
+	free(rd);
 }
 
 /* Records in order of (seed, epoch, position in the file). */

@@ -13,6 +13,14 @@
  * at most that much of its record (those seeds run again on resume).
  * A resume appends its own header and lines; the last line of a seed wins.
  *
+ * The log also holds the answers' details for the job: once a record's
+ * line is flushed, a record with a `more` and details of at least
+ * SEEDLOG_SPOOL_MIN bytes gives up its copy (more->details_at says
+ * where the log has them, rollouts.h), so a job's memory does not grow
+ * with what its task app reports.  result.json reads them back through
+ * a seedlog_reader.  Until a write error turns the log off, that is;
+ * records whose lines were not flushed keep their details.
+ *
  * Not thread-safe: the job calls it under its lock.  Every function
  * accepts a NULL log.  Write errors are reported once (a warning) and
  * then the log is off: the job itself goes on.
@@ -21,24 +29,44 @@
 #define RUNEVAL_ORCHESTRATOR_SEEDLOG_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rv_err.h"
 
 #define SEEDLOG_NAME "seeds.jsonl"
 #define SEEDLOG_FLUSH_MS 100
+/* details shorter than this stay in memory: a record's offset and
+   length would save little */
+#define SEEDLOG_SPOOL_MIN 128
 
 struct rollout;
+struct rv_buf;
 struct seedlog;
+struct seedlog_reader;
 
 /* Open <dir>/seeds.jsonl for appending and write the run's header. */
 enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 			  const json_t *config, struct seedlog **out,
 			  struct rv_err *err);
 
-void seedlog_add(struct seedlog *l, const struct rollout *r);
+/* Log r (final); its details may move to the log (see above). */
+void seedlog_add(struct seedlog *l, struct rollout *r);
 
+/* Flush (records move their details out), close and free. */
 void seedlog_close(struct seedlog *l);
+
+/*
+ * Read back what the log holds of records' details.  open: NULL, with a
+ * warning, when <dir>/seeds.jsonl cannot be read.  read: append the len
+ * bytes of details at offset at to b; false (b untouched, one warning
+ * per reader) when rd is NULL or the log does not hold details there.
+ */
+struct seedlog_reader *seedlog_reader_open(const char *dir);
+bool seedlog_read_details(struct seedlog_reader *rd, uint64_t at,
+			  uint32_t len, struct rv_buf *b);
+void seedlog_reader_close(struct seedlog_reader *rd);
 
 /* What a seed log says (seedlog_read). */
 struct seedlog_state {

@@ -3,6 +3,7 @@
  * the README's first command, end to end.
  */
 #include "testutil.h"
+#include "rv_alloc.h"
 
 #include "runeval_run.h"
 
@@ -14,6 +15,45 @@ static double summary_num(const struct rr *r, const char *key)
 {
 	return json_number_value(json_object_get(json_object_get(r->result,
 		"summary"), key));
+}
+
+/*
+ * The details of each seed in result.json are those its line in the
+ * seed log has (most were read back from there, seedlog.h), whole.
+ */
+static void assert_details_as_logged(struct rr *r, long n)
+{
+	char *path = rv_xasprintf("%s/seeds.jsonl", r->out);
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	long seen = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (getline(&line, &cap, f) > 0) {
+		json_t *v = json_loads(line, 0, NULL), *d;
+		char *text;
+
+		ck_assert_ptr_nonnull(v);
+		if (json_object_get(v, "seedlog")) {
+			json_decref(v);
+			continue;
+		}
+		d = json_object_get(v, "details");
+		text = json_dumps(d, JSON_COMPACT);
+		ck_assert_msg(strlen(text) >= 128, "short details: %s", text);
+		ck_assert(json_equal(d, json_object_get(rr_rollout(r,
+			json_integer_value(json_object_get(v, "seed"))),
+			"details")));
+		free(text);
+		json_decref(v);
+		seen++;
+	}
+	ck_assert_int_eq(seen, n);
+	ck_assert_ptr_null(strstr(r->stderr_text, "does not hold"));
+	free(line);
+	fclose(f);
+	free(path);
 }
 
 START_TEST(test_taskapp_reference_scores_one)
@@ -39,6 +79,7 @@ START_TEST(test_taskapp_reference_scores_one)
 		ph, "rollout"), "ok")), 5);
 	/* the task app said what it graded */
 	ck_assert(json_is_object(json_object_get(rr_rollout(r, 3), "details")));
+	assert_details_as_logged(r, 5);
 	ck_assert_msg(strstr(r->stdout_text, "mean reward 1.000"), "%s",
 		      r->stdout_text);
 	rr_free(r);

@@ -7,12 +7,17 @@
 
 #include "rollout_json.h"
 #include "rollouts.h"
+#include "rv_alloc.h"
+#include "seedlog.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
 #include "seedq.h"
 
+#include <fcntl.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct rollout rs[8];
 
@@ -164,7 +169,7 @@ START_TEST(test_rollout_json_round_trip)
 	m->tries[0].ms = 12.5;
 	m->tries[0].http_status = 502;
 	m->tries[0].error = strdup("HTTP 502");
-	rollout_json_add(&b, &r, "default");
+	rollout_json_add(&b, &r, "default", NULL, NULL);
 	v = json_loads(b.data, 0, NULL);
 	ck_assert_msg(v, "not JSON: %s", b.data);
 	ck_assert_str_eq(json_string_value(json_object_get(v,
@@ -191,6 +196,105 @@ START_TEST(test_rollout_json_round_trip)
 }
 END_TEST
 
+/* r as the seed log writes it, with details read back through rd. */
+static char *record_text(const struct rollout *r, struct seedlog_reader *rd)
+{
+	struct rv_buf b = RV_BUF_INIT;
+
+	rollout_json_add(&b, r, "sb", rd, NULL);
+	return b.data;
+}
+
+/*
+ * Long details of records with a `more` move to the seed log once
+ * their lines are flushed, and read back byte for byte; short ones, and
+ * those of records without a `more`, stay.  A log that no longer holds
+ * them gives null, never other bytes.
+ */
+START_TEST(test_seedlog_moves_details_out)
+{
+	char *dir = tu_tmpdir(), *path, *want[4], *got;
+	struct rollout recs[4];
+	struct seedlog *l;
+	struct seedlog_reader *rd;
+	struct seedlog_state st;
+	struct rv_err e = RV_ERR_INIT;
+	json_t *config = json_object();
+	int fd;
+
+	memset(recs, 0, sizeof(recs));
+	for (int i = 0; i < 4; i++) {
+		char *pad = calloc(1, 300);
+
+		memset(pad, 'a' + i, i == 2 ? 20 : 200);
+		recs[i].seed = i;
+		recs[i].epoch = 1;
+		recs[i].ok = true;
+		recs[i].state = ROLLOUT_DONE;
+		recs[i].attempts = 1;
+		recs[i].details = rv_xasprintf("{\"pad\":\"%s\",\"q\":"
+					     "\"\\\"details\\\":{\"}", pad);
+		if (i != 1)
+			rollout_more(&recs[i])->success_status = strdup("ok");
+		free(pad);
+		want[i] = record_text(&recs[i], NULL);
+	}
+	ck_assert_int_eq(seedlog_open(dir, "job-1", 0, config, &l, &e), RV_OK);
+	for (int i = 0; i < 4; i++)
+		seedlog_add(l, &recs[i]);
+	seedlog_close(l);
+	ck_assert_ptr_null(recs[0].details);
+	ck_assert_ptr_null(recs[3].details);
+	ck_assert(recs[0].more->details_at && recs[3].more->details_at);
+	ck_assert_ptr_nonnull(recs[1].details);	/* no more */
+	ck_assert_ptr_nonnull(recs[2].details);	/* short */
+	rd = seedlog_reader_open(dir);
+	ck_assert_ptr_nonnull(rd);
+	for (int i = 3; i >= 0; i--) {
+		got = record_text(&recs[i], rd);
+		ck_assert_str_eq(got, want[i]);
+		free(got);
+	}
+	seedlog_reader_close(rd);
+	/* without a reader, and from a log changed under it: null */
+	got = record_text(&recs[0], NULL);
+	ck_assert_ptr_nonnull(strstr(got, "\"details\":null"));
+	free(got);
+	path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
+	fd = open(path, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "[", 1,
+				(off_t)(recs[3].more->details_at - 1)), 1);
+	close(fd);
+	rd = seedlog_reader_open(dir);
+	got = record_text(&recs[3], rd);
+	ck_assert_ptr_nonnull(strstr(got, "\"details\":null"));
+	free(got);
+	got = record_text(&recs[0], rd);
+	ck_assert_str_eq(got, want[0]);
+	free(got);
+	seedlog_reader_close(rd);
+	/* the log itself still reads as the records (resume) */
+	ck_assert_int_eq(pwrite(fd = open(path, O_WRONLY), "{", 1,
+				(off_t)(recs[3].more->details_at - 1)), 1);
+	close(fd);
+	ck_assert_int_eq(seedlog_read(dir, &st, &e), RV_OK);
+	ck_assert_uint_eq(st.n, 4);
+	for (int i = 0; i < 4; i++) {
+		got = record_text(&st.rs[i], NULL);
+		ck_assert_str_eq(got, want[i]);
+		free(got);
+		free(want[i]);
+		rollout_release(&recs[i]);
+	}
+	seedlog_state_release(&st);
+	json_decref(config);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 static Suite *seedq_suite(void)
 {
 	Suite *s = suite_create("seedq");
@@ -202,6 +306,7 @@ static Suite *seedq_suite(void)
 	tcase_add_test(tc, test_seedq_requeue_goes_first);
 	tcase_add_test(tc, test_seedq_max_failures_stops);
 	tcase_add_test(tc, test_rollout_json_round_trip);
+	tcase_add_test(tc, test_seedlog_moves_details_out);
 	suite_add_tcase(s, tc);
 	return s;
 }
