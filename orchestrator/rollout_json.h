@@ -31,8 +31,9 @@ struct spans;
  * Append r as one compact object; sandbox names it when r has none.
  * Details the seed log holds (more->details_at) are read back through
  * rd (seedlog.h); without rd, or when they cannot be read, they are
- * null.  *details_pos, when not NULL, is set to where the details'
- * text starts in b (before the call's first byte: (size_t)-1 for none).
+ * null.  *details_pos, when not NULL, is set to the offset in b at
+ * which r->details were written, or (size_t)-1 when they were not
+ * written from memory.
  */
 void rollout_json_add(struct rv_buf *b, const struct rollout *r,
 		      const char *sandbox, struct seedlog_reader *rd,

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@ struct seedlog {
 	struct seedlog_moving *moving;	/* lines not flushed yet */
 	size_t n_moving, cap_moving;
 	struct seedlog_reader *rd;	/* to log a record again */
+	bool rd_tried;
 	bool spool;			/* size is known: details may move */
 	bool broken;
 };
@@ -56,6 +58,53 @@ struct seedlog_reader {
 	bool warned;
 };
 
+/*
+ * A killed writer may have left its last line cut: drop it (its seed
+ * runs again), or this run's header would be glued to it.
+ */
+static void seedlog_cut_partial(FILE *f, const char *path)
+{
+	int fd = fileno(f);
+	struct stat st;
+	char buf[4096];
+	off_t end;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size)
+		return;
+	for (end = st.st_size; end > 0;) {
+		off_t from = end > (off_t)sizeof(buf) ?
+			end - (off_t)sizeof(buf) : 0;
+		ssize_t n = pread(fd, buf, (size_t)(end - from), from);
+
+		if (n != end - from)
+			return;
+		while (n > 0 && buf[n - 1] != '\n')
+			n--;
+		if (n > 0) {
+			end = from + n;
+			break;
+		}
+		end = from;
+	}
+	if (end != st.st_size && ftruncate(fd, end) == 0)
+		rv_warn("'%s' ended in a cut line (a killed run): dropped",
+			path);
+}
+
+/*
+ * Details move to the log only when its size is known and it is ours
+ * alone: a regular file this process holds an exclusive lock on (a
+ * second writer, say a resume of the same job run twice at once, would
+ * shift the offsets).
+ */
+static bool seedlog_can_spool(FILE *f)
+{
+	struct stat st;
+
+	return fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+		flock(fileno(f), LOCK_EX | LOCK_NB) == 0;
+}
+
 enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 			  const json_t *config, struct seedlog **out,
 			  struct rv_err *err)
@@ -67,7 +116,7 @@ enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 	*out = NULL;
 	l->path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
 	l->dir = rv_xstrdup(dir);
-	l->f = fopen(l->path, "a");
+	l->f = fopen(l->path, "a+");
 	if (!l->f) {
 		rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", l->path,
 			strerror(errno));
@@ -76,13 +125,14 @@ enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 		free(l);
 		return RV_ERR_IO;
 	}
+	seedlog_cut_partial(l->f, l->path);
 	l->iobuf = rv_xmalloc(SEEDLOG_BUF);
 	setvbuf(l->f, l->iobuf, _IOFBF, SEEDLOG_BUF);
 	head = json_pack("{s:i, s:s, s:I, s:O}", "seedlog", 1, "job", job_id,
 			 "run", (json_int_t)run, "config", config);
 	text = rv_json_dumps(head);
 	fprintf(l->f, "%s\n", text);
-	if (fflush(l->f) == 0) {
+	if (fflush(l->f) == 0 && !ferror(l->f) && seedlog_can_spool(l->f)) {
 		struct stat st;
 
 		l->spool = fstat(fileno(l->f), &st) == 0;
@@ -109,17 +159,24 @@ static void seedlog_moved(struct seedlog *l)
 	l->n_moving = 0;
 }
 
+/* A write failed: the log is off, and no record gives up its details. */
+static void seedlog_broken(struct seedlog *l)
+{
+	if (!l->broken)
+		rv_warn("cannot write '%s': %s; the job goes on without it",
+			l->path, strerror(errno));
+	l->broken = true;
+	l->n_moving = 0;	/* they keep their details */
+}
+
 static void seedlog_flush(struct seedlog *l)
 {
-	if (fflush(l->f) != 0) {
-		if (!l->broken)
-			rv_warn("cannot write '%s': %s; the job goes on "
-				"without it", l->path, strerror(errno));
-		l->broken = true;
-		l->n_moving = 0;	/* they keep their details */
-	} else {
+	/* stdio drops a buffer it could not write and flushes on: ferror
+	   remembers */
+	if (fflush(l->f) != 0 || ferror(l->f))
+		seedlog_broken(l);
+	else
 		seedlog_moved(l);
-	}
 	l->flushed_ns = rv_now_ns();
 }
 
@@ -147,15 +204,22 @@ void seedlog_add(struct seedlog *l, struct rollout *r)
 
 	if (!l || l->broken)
 		return;
-	/* logged again (rare): its details are in this file already */
-	if (r->more && r->more->details_at && !l->rd) {
+	/* logged again (no caller does today): its details are in this
+	   file already */
+	if (r->more && r->more->details_at && !l->rd_tried) {
 		seedlog_flush(l);
+		if (l->broken)
+			return;
 		l->rd = seedlog_reader_open(l->dir);
+		l->rd_tried = true;
 	}
 	rv_buf_reset(&l->line);
 	rollout_json_add(&l->line, r, NULL, l->rd, &pos);
 	rv_buf_addch(&l->line, '\n');
-	fwrite(l->line.data, 1, l->line.len, l->f);
+	if (fwrite(l->line.data, 1, l->line.len, l->f) != l->line.len) {
+		seedlog_broken(l);
+		return;
+	}
 	if (l->spool && pos != (size_t)-1 && r->more)
 		seedlog_moving(l, r, pos);
 	l->size += l->line.len;
@@ -218,8 +282,8 @@ static void seedlog_window(struct seedlog_reader *rd, uint64_t at)
 }
 
 /*
- * The window holds '"details":' and then the len bytes at `at`, an
- * object: what seedlog_add wrote there.  Details are at most
+ * The window holds '"details":', then the len bytes at `at`, an object,
+ * then the ',' before "attempts": what seedlog_add wrote there.  Details are at most
  * ROLLOUT_DETAILS_MAX bytes (and a few for their marks), far less than
  * the window.
  */
@@ -231,16 +295,17 @@ bool seedlog_read_details(struct seedlog_reader *rd, uint64_t at,
 
 	if (!rd)
 		return false;
-	if (len && len <= SEEDLOG_WINDOW - SEEDLOG_KEY_LEN &&
+	if (len && len < SEEDLOG_WINDOW - SEEDLOG_KEY_LEN &&
 	    at >= SEEDLOG_KEY_LEN) {
-		if (from < rd->win_at || at + len > rd->win_at + rd->win_len)
+		if (from < rd->win_at ||
+		    at + len + 1 > rd->win_at + rd->win_len)
 			seedlog_window(rd, from);
 		if (from >= rd->win_at &&
-		    at + len <= rd->win_at + rd->win_len)
+		    at + len + 1 <= rd->win_at + rd->win_len)
 			p = rd->win + (at - rd->win_at);
 	}
 	if (!p || memcmp(p - SEEDLOG_KEY_LEN, SEEDLOG_KEY, SEEDLOG_KEY_LEN) ||
-	    p[0] != '{' || p[len - 1] != '}') {
+	    p[0] != '{' || p[len - 1] != '}' || p[len] != ',') {
 		if (!rd->warned)
 			rv_warn("'%s' does not hold the details it should at "
 				"byte %llu; they are written as null",

@@ -15,8 +15,10 @@
 
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static struct rollout rs[8];
@@ -295,6 +297,107 @@ START_TEST(test_seedlog_moves_details_out)
 }
 END_TEST
 
+/* A final record of seed i with details of about size bytes. */
+static void long_record(struct rollout *r, long i, size_t size)
+{
+	char *pad = calloc(1, size + 1);
+
+	memset(pad, 'x', size);
+	memset(r, 0, sizeof(*r));
+	r->seed = i;
+	r->epoch = 1;
+	r->ok = true;
+	r->state = ROLLOUT_DONE;
+	r->attempts = 1;
+	r->details = rv_xasprintf("{\"pad\":\"%s\"}", pad);
+	rollout_more(r)->success_status = strdup("ok");
+	free(pad);
+}
+
+/*
+ * A log that cannot be written (a file size limit here, a full disk in
+ * life) is turned off, and no record gives up its details, whether the
+ * write failed at a flush or inside stdio's own.
+ */
+START_TEST(test_seedlog_write_error_keeps_details)
+{
+	enum { N = 300 };
+	char *dir = tu_tmpdir();
+	struct rollout *recs = calloc(N, sizeof(*recs));
+	struct seedlog *l;
+	struct rv_err e = RV_ERR_INIT;
+	json_t *config = json_object();
+	struct rlimit was, small;
+
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	ck_assert_int_eq(seedlog_open(dir, "job-1", 0, config, &l, &e), RV_OK);
+	small = was;
+	small.rlim_cur = 4096;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	for (long i = 0; i < N - 10; i++) {
+		long_record(&recs[i], i, 400);
+		seedlog_add(l, &recs[i]);
+	}
+	/* room again (space freed): the lines stdio dropped stay lost */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
+	for (long i = N - 10; i < N; i++) {
+		long_record(&recs[i], i, 400);
+		seedlog_add(l, &recs[i]);
+	}
+	seedlog_close(l);
+	for (long i = 0; i < N; i++) {
+		ck_assert_msg(recs[i].details != NULL, "seed %ld lost its "
+			      "details", i);
+		ck_assert_uint_eq(recs[i].more->details_at, 0);
+		rollout_release(&recs[i]);
+	}
+	free(recs);
+	json_decref(config);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* A killed run's cut last line is dropped, not glued to the next run's
+   header: the log still reads. */
+START_TEST(test_seedlog_after_a_cut_line)
+{
+	char *dir = tu_tmpdir(), *path;
+	struct rollout a, b;
+	struct seedlog *l;
+	struct seedlog_state st;
+	struct rv_err e = RV_ERR_INIT;
+	json_t *config = json_object();
+	FILE *f;
+
+	long_record(&a, 1, 10);
+	long_record(&b, 2, 10);
+	ck_assert_int_eq(seedlog_open(dir, "job-1", 0, config, &l, &e), RV_OK);
+	seedlog_add(l, &a);
+	seedlog_close(l);
+	path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
+	f = fopen(path, "a");
+	fputs("{\"seed\":3,\"sandbox\":\"sb\",\"trace_corr", f);
+	fclose(f);
+	ck_assert_int_eq(seedlog_open(dir, "job-1", 1, config, &l, &e), RV_OK);
+	seedlog_add(l, &b);
+	seedlog_close(l);
+	ck_assert_msg(seedlog_read(dir, &st, &e) == RV_OK, "%s", e.msg);
+	ck_assert_uint_eq(st.runs, 2);
+	ck_assert_uint_eq(st.n, 2);
+	ck_assert_int_eq(st.rs[0].seed, 1);
+	ck_assert_int_eq(st.rs[1].seed, 2);
+	seedlog_state_release(&st);
+	rollout_release(&a);
+	rollout_release(&b);
+	json_decref(config);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 static Suite *seedq_suite(void)
 {
 	Suite *s = suite_create("seedq");
@@ -307,6 +410,8 @@ static Suite *seedq_suite(void)
 	tcase_add_test(tc, test_seedq_max_failures_stops);
 	tcase_add_test(tc, test_rollout_json_round_trip);
 	tcase_add_test(tc, test_seedlog_moves_details_out);
+	tcase_add_test(tc, test_seedlog_write_error_keeps_details);
+	tcase_add_test(tc, test_seedlog_after_a_cut_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
