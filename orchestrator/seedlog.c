@@ -116,7 +116,9 @@ enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 	*out = NULL;
 	l->path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
 	l->dir = rv_xstrdup(dir);
-	l->f = fopen(l->path, "a+");
+	/* a new job (run 0; --force over an old job's files) starts its
+	   own log, a resume continues the job's */
+	l->f = fopen(l->path, run ? "a+" : "w+");
 	if (!l->f) {
 		rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", l->path,
 			strerror(errno));

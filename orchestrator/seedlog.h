@@ -46,7 +46,10 @@ struct rv_buf;
 struct seedlog;
 struct seedlog_reader;
 
-/* Open <dir>/seeds.jsonl for appending and write the run's header. */
+/*
+ * Open <dir>/seeds.jsonl and write the run's header: run 0 (a new job)
+ * starts the file anew, a resume's run (1, 2, ...) appends to it.
+ */
 enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 			  const json_t *config, struct seedlog **out,
 			  struct rv_err *err);

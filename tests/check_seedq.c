@@ -398,6 +398,40 @@ START_TEST(test_seedlog_after_a_cut_line)
 }
 END_TEST
 
+/* A new job over an old job's files (--force) starts its own log. */
+START_TEST(test_seedlog_new_job_starts_anew)
+{
+	char *dir = tu_tmpdir();
+	struct rollout a, b;
+	struct seedlog *l;
+	struct seedlog_state st;
+	struct rv_err e = RV_ERR_INIT;
+	json_t *config = json_object();
+
+	long_record(&a, 1, 10);
+	long_record(&b, 2, 10);
+	ck_assert_int_eq(seedlog_open(dir, "old-job", 0, config, &l, &e),
+			 RV_OK);
+	seedlog_add(l, &a);
+	seedlog_close(l);
+	ck_assert_int_eq(seedlog_open(dir, "new-job", 0, config, &l, &e),
+			 RV_OK);
+	seedlog_add(l, &b);
+	seedlog_close(l);
+	ck_assert_msg(seedlog_read(dir, &st, &e) == RV_OK, "%s", e.msg);
+	ck_assert_str_eq(st.job, "new-job");
+	ck_assert_uint_eq(st.runs, 1);
+	ck_assert_uint_eq(st.n, 1);
+	ck_assert_int_eq(st.rs[0].seed, 2);
+	seedlog_state_release(&st);
+	rollout_release(&a);
+	rollout_release(&b);
+	json_decref(config);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 static Suite *seedq_suite(void)
 {
 	Suite *s = suite_create("seedq");
@@ -412,6 +446,7 @@ static Suite *seedq_suite(void)
 	tcase_add_test(tc, test_seedlog_moves_details_out);
 	tcase_add_test(tc, test_seedlog_write_error_keeps_details);
 	tcase_add_test(tc, test_seedlog_after_a_cut_line);
+	tcase_add_test(tc, test_seedlog_new_job_starts_anew);
 	suite_add_tcase(s, tc);
 	return s;
 }
