@@ -91,7 +91,7 @@ static void job_taskinfo(struct job_shard *sh, const char *base_url,
 	job_unlock(job);
 	if (mine)
 		taskinfo_fill(base_url, headers, job->rollouts, job->n_rollouts,
-			      &signals_stop);
+			      &signals_stop, &job->lock);
 }
 
 /* RV_ERR_CONNECT when the sandbox was lost (its rollouts requeued). */

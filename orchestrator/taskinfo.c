@@ -83,7 +83,7 @@ static bool taskinfo_other_seed(const json_t *inst, long seed)
 /* One request for k seeds; false when the app gave no answer. */
 static bool taskinfo_batch(const char *base_url, const char *const *headers,
 			   const long *seeds, size_t k, struct rollout *rs,
-			   size_t n)
+			   size_t n, pthread_mutex_t *lock)
 {
 	bool answered;
 	struct rv_buf url = RV_BUF_INIT;
@@ -94,6 +94,8 @@ static bool taskinfo_batch(const char *base_url, const char *const *headers,
 		rv_buf_addf(&url, "%cseed=%ld", i ? '&' : '?', seeds[i]);
 	v = taskinfo_get(url.data, headers);
 	answered = v != NULL;
+	if (lock)
+		pthread_mutex_lock(lock);
 	for (size_t i = 0; v && i < k; i++) {
 		const json_t *inst = taskinfo_instance(v, k, i);
 
@@ -103,13 +105,16 @@ static bool taskinfo_batch(const char *base_url, const char *const *headers,
 			if (rs[j].seed == seeds[i])
 				answer_task_info(inst, &rs[j]);
 	}
+	if (lock)
+		pthread_mutex_unlock(lock);
 	json_decref(v);
 	rv_buf_release(&url);
 	return answered;
 }
 
 void taskinfo_fill(const char *base_url, const char *const *headers,
-		   struct rollout *rs, size_t n, const volatile int *cancel)
+		   struct rollout *rs, size_t n, const volatile int *cancel,
+		   pthread_mutex_t *lock)
 {
 	long *seeds;
 	size_t k;
@@ -117,12 +122,16 @@ void taskinfo_fill(const char *base_url, const char *const *headers,
 	if (!base_url || (cancel && *cancel))
 		return;
 	seeds = rv_xcalloc(TASKINFO_MAX_SEEDS * 4 + 1, sizeof(*seeds));
+	if (lock)
+		pthread_mutex_lock(lock);
 	k = taskinfo_seeds(rs, n, seeds, TASKINFO_MAX_SEEDS);
+	if (lock)
+		pthread_mutex_unlock(lock);
 	/* an app without /task_info is asked once */
 	for (size_t i = 0; i < k && !(cancel && *cancel); i += TASKINFO_BATCH)
 		if (!taskinfo_batch(base_url, headers, seeds + i,
 				    k - i < TASKINFO_BATCH ? k - i :
-				    TASKINFO_BATCH, rs, n))
+				    TASKINFO_BATCH, rs, n, lock))
 			break;
 	free(seeds);
 }

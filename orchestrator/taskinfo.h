@@ -12,6 +12,7 @@
 #ifndef RUNEVAL_ORCHESTRATOR_TASKINFO_H
 #define RUNEVAL_ORCHESTRATOR_TASKINFO_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 struct rollout;
@@ -22,9 +23,12 @@ struct rollout;
 
 /*
  * Ask the app at base_url (headers: "Name: value", NULL-ended) about the
- * tasks of the records rs[0..n).
+ * tasks of the records rs[0..n).  lock (or NULL) is held while the
+ * records are read and written, never during a request: the job's, as
+ * another thread may still be logging its last record.
  */
 void taskinfo_fill(const char *base_url, const char *const *headers,
-		   struct rollout *rs, size_t n, const volatile int *cancel);
+		   struct rollout *rs, size_t n, const volatile int *cancel,
+		   pthread_mutex_t *lock);
 
 #endif
