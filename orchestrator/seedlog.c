@@ -6,6 +6,7 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
+#include "rv_fs.h"
 #include "rv_json.h"
 #include "rv_log.h"
 
@@ -37,14 +38,12 @@ struct seedlog_moving {
 struct seedlog {
 	FILE *f;
 	char *iobuf;
-	char *path, *dir;
+	char *path;
 	struct rv_buf line;
 	uint64_t flushed_ns;
 	uint64_t size;			/* the file's, written or buffered */
 	struct seedlog_moving *moving;	/* lines not flushed yet */
 	size_t n_moving, cap_moving;
-	struct seedlog_reader *rd;	/* to log a record again */
-	bool rd_tried;
 	bool spool;			/* size is known: details may move */
 	bool broken;
 };
@@ -58,37 +57,27 @@ struct seedlog_reader {
 	bool warned;
 };
 
+/* how far back a cut last line is looked for: longer than any record */
+#define SEEDLOG_CUT_MAX (1u << 20)
+
 /*
  * A killed writer may have left its last line cut: drop it (its seed
  * runs again), or this run's header would be glued to it.
  */
 static void seedlog_cut_partial(FILE *f, const char *path)
 {
-	int fd = fileno(f);
-	struct stat st;
-	char buf[4096];
-	off_t end;
+	struct rv_buf tail = RV_BUF_INIT;
+	off_t size = rv_read_tail(path, SEEDLOG_CUT_MAX, &tail);
+	size_t keep = tail.len;
 
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size)
-		return;
-	for (end = st.st_size; end > 0;) {
-		off_t from = end > (off_t)sizeof(buf) ?
-			end - (off_t)sizeof(buf) : 0;
-		ssize_t n = pread(fd, buf, (size_t)(end - from), from);
-
-		if (n != end - from)
-			return;
-		while (n > 0 && buf[n - 1] != '\n')
-			n--;
-		if (n > 0) {
-			end = from + n;
-			break;
-		}
-		end = from;
-	}
-	if (end != st.st_size && ftruncate(fd, end) == 0)
+	while (keep && tail.data[keep - 1] != '\n')
+		keep--;
+	/* a line end in reach, or a file without any */
+	if (size > 0 && keep < tail.len && (keep || (off_t)tail.len == size) &&
+	    ftruncate(fileno(f), size - (off_t)(tail.len - keep)) == 0)
 		rv_warn("'%s' ended in a cut line (a killed run): dropped",
 			path);
+	rv_buf_release(&tail);
 }
 
 /*
@@ -97,12 +86,15 @@ static void seedlog_cut_partial(FILE *f, const char *path)
  * second writer, say a resume of the same job run twice at once, would
  * shift the offsets).
  */
-static bool seedlog_can_spool(FILE *f)
+static bool seedlog_can_spool(FILE *f, uint64_t *size)
 {
 	struct stat st;
 
-	return fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
-		flock(fileno(f), LOCK_EX | LOCK_NB) == 0;
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) ||
+	    flock(fileno(f), LOCK_EX | LOCK_NB))
+		return false;
+	*size = (uint64_t)st.st_size;
+	return true;
 }
 
 enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
@@ -115,7 +107,6 @@ enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 
 	*out = NULL;
 	l->path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
-	l->dir = rv_xstrdup(dir);
 	/* a new job (run 0; --force over an old job's files) starts its
 	   own log, a resume continues the job's */
 	l->f = fopen(l->path, run ? "a+" : "w+");
@@ -123,7 +114,6 @@ enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 		rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", l->path,
 			strerror(errno));
 		free(l->path);
-		free(l->dir);
 		free(l);
 		return RV_ERR_IO;
 	}
@@ -134,12 +124,8 @@ enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 			 "run", (json_int_t)run, "config", config);
 	text = rv_json_dumps(head);
 	fprintf(l->f, "%s\n", text);
-	if (fflush(l->f) == 0 && !ferror(l->f) && seedlog_can_spool(l->f)) {
-		struct stat st;
-
-		l->spool = fstat(fileno(l->f), &st) == 0;
-		l->size = l->spool ? (uint64_t)st.st_size : 0;
-	}
+	l->spool = fflush(l->f) == 0 && !ferror(l->f) &&
+		seedlog_can_spool(l->f, &l->size);
 	free(text);
 	json_decref(head);
 	l->flushed_ns = rv_now_ns();
@@ -206,17 +192,8 @@ void seedlog_add(struct seedlog *l, struct rollout *r)
 
 	if (!l || l->broken)
 		return;
-	/* logged again (no caller does today): its details are in this
-	   file already */
-	if (r->more && r->more->details_at && !l->rd_tried) {
-		seedlog_flush(l);
-		if (l->broken)
-			return;
-		l->rd = seedlog_reader_open(l->dir);
-		l->rd_tried = true;
-	}
 	rv_buf_reset(&l->line);
-	rollout_json_add(&l->line, r, NULL, l->rd, &pos);
+	rollout_json_add(&l->line, r, NULL, NULL, &pos);
 	rv_buf_addch(&l->line, '\n');
 	if (fwrite(l->line.data, 1, l->line.len, l->f) != l->line.len) {
 		seedlog_broken(l);
@@ -239,9 +216,7 @@ void seedlog_close(struct seedlog *l)
 	free(l->iobuf);
 	rv_buf_release(&l->line);
 	free(l->moving);
-	seedlog_reader_close(l->rd);
 	free(l->path);
-	free(l->dir);
 	free(l);
 }
 

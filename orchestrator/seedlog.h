@@ -54,7 +54,8 @@ enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 			  const json_t *config, struct seedlog **out,
 			  struct rv_err *err);
 
-/* Log r (final); its details may move to the log (see above). */
+/* Log r (final, once: a record whose details moved is not logged
+   again); its details may move to the log (see above). */
 void seedlog_add(struct seedlog *l, struct rollout *r);
 
 /* Flush (records move their details out), close and free. */
