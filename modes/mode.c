@@ -87,6 +87,7 @@ enum rv_code mode_start_cmd(struct mode_app *app, const char *shell,
 	cmd.env = env;
 	cmd.clear_env = clear_env;
 	cmd.log_path = app->log_path;
+	cmd.log_limit = app->log_limit;
 	return provider_start_process(app->sb, &cmd, &app->proc, err);
 }
 

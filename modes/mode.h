@@ -122,6 +122,8 @@ struct mode_app {
 					   whole environment, not the clean
 					   base (local.c) */
 	const char *log_path;		/* host file for the app's output */
+	unsigned long long log_limit;	/* the most it gets (rv_redact.h's
+					   cap); 0: no cap */
 	long stop_grace_ms;		/* SIGTERM to SIGKILL in teardown */
 	long step_timeout_ms;		/* install/exec steps; 0 = none */
 	mode_health_fn wait_healthy;

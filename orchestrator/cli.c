@@ -521,6 +521,7 @@ static void cli_defaults(struct cli_options *opt)
 	opt->temperature = -1;
 	opt->sandbox_retries = CLI_DEFAULT_SANDBOX_RETRIES;
 	opt->retries = CLI_DEFAULT_RETRIES;
+	opt->log_limit = CLI_DEFAULT_LOG_LIMIT;
 	opt->max_failures = -1;
 	opt->max_failures_pct = -1;
 	opt->epochs = 1;

@@ -45,6 +45,7 @@
 #define CLI_MAX_OPTS 96		/* rows of the option table, at most */
 #define CLI_DEFAULT_SANDBOX_RETRIES 3
 #define CLI_DEFAULT_RETRIES 3
+#define CLI_DEFAULT_LOG_LIMIT (64ll << 20)	/* per task app process */
 #define CLI_DEFAULT_CONFIG "runeval.yaml"
 
 /* The values of an option that may be given more than once. */
@@ -99,6 +100,9 @@ struct cli_options {
 	const char *app_dir;		/* NULL = the bundled task app */
 	const char *start_cmd;		/* NULL = derived from the app */
 	int port;			/* 0 = a free one */
+	long long log_limit;		/* --log-limit: bytes of output a
+					   task app process may put in its
+					   log; 0 = no cap */
 	const char *env_name;
 	const char *env_config;		/* JSON object text (validated) */
 	const char *out_dir;		/* NULL = runs/<job-id> */

@@ -89,8 +89,9 @@ static const struct cli_opt cli_table[] = {
 	  G_SANDBOX, "run CMD in the app's directory before starting it" },
 	{ "cpus", 0, CLI_CPUS, F(cpus), 0, 0, CLI_SANDBOX, "N", G_SANDBOX,
 	  "CPU limit of each sandbox (docker)" },
-	{ "memory", 0, CLI_SIZE, F(memory_bytes), 0, 0, CLI_SANDBOX, "SIZE",
-	  G_SANDBOX, "memory limit of each sandbox, e.g. 512m, 2g (docker)" },
+	{ "memory", 0, CLI_SIZE, F(memory_bytes), 4l << 20, 1l << 40,
+	  CLI_SANDBOX, "SIZE", G_SANDBOX, "memory limit of each sandbox, e.g. "
+	  "512m, 2g (docker)" },
 	{ "snapshot-after-install", 0, CLI_FLAG, F(snapshot_after_install), 0,
 	  0, CLI_SANDBOX, NULL, G_SANDBOX, "snapshot the first sandbox after "
 	  "install; the others start from it (docker)" },
@@ -163,6 +164,10 @@ static const struct cli_opt cli_table[] = {
 	  "the port it listens on (default: a free one; 8000 in a sandbox)" },
 	{ "health-timeout", 0, CLI_SECS, F(health_timeout_s), 0, 0, 0,
 	  "SECS", G_APP, "wait this long for GET /health (default 30)" },
+	{ "log-limit", 0, CLI_SIZE, F(log_limit), 0, 1l << 40, 0, "SIZE",
+	  G_APP, "keep at most SIZE of the app's output in its taskapp.log: "
+	  "the start, then the last 64k when it stops (default 64m; 0: all "
+	  "of it)" },
 	{ "pass-env", 0, CLI_LIST, F(pass_env), 0, 0, CLI_BRIEF | CLI_COMMAS,
 	  "NAME", G_ENV, "forward NAME (or a glob: 'OPENAI_*') to the task "
 	  "app, in every mode; its value is a secret; repeatable" },
@@ -445,27 +450,31 @@ static enum rv_code cli_set_list(struct cli_options *opt,
 }
 
 /* "512m", "2g", "1048576": bytes (k, m, g are binary units). */
-static enum rv_code cli_set_size(long long *v, const char *s,
-				 const char *where, struct rv_err *err)
+/* A size with a unit (b, k, m, g), within lo..hi bytes; 0 too if lo is. */
+static enum rv_code cli_set_size(long long *v, const char *s, long lo,
+				 long hi, const char *where,
+				 struct rv_err *err)
 {
 	static const char units[] = "bkmg";
 	const char *u;
 	char *end;
+	char want[96];
 	double x;
 
+	snprintf(want, sizeof(want), "%sa size from %ldm to %ldg (b, k, m, "
+		 "g)", lo ? "" : "0 (no cap) or ", lo ? lo >> 20 : 1,
+		 hi >> 30);
 	errno = 0;
 	x = strtod(s, &end);
 	u = *end ? strchr(units, tolower((unsigned char)*end)) : units;
 	if (u && *end && end[1])
 		u = NULL;
-	if (!*s || errno || !u || !isfinite(x) || x <= 0)
-		return cli_bad(err, where, s, "a size from 4m to 1024g (b, k, "
-			       "m, g)");
+	if (!*s || errno || !u || !isfinite(x) || x < 0 || (x == 0 && lo))
+		return cli_bad(err, where, s, want);
 	for (const char *p = units; p < u; p++)
 		x *= 1024.0;
-	if (x < 4.0 * 1024 * 1024 || x > 1024.0 * 1024 * 1024 * 1024)
-		return cli_bad(err, where, s, "a size from 4m to 1024g (b, k, "
-			       "m, g)");
+	if (x && (x < (double)(lo ? lo : 1 << 20) || x > (double)hi))
+		return cli_bad(err, where, s, want);
 	*v = (long long)x;
 	return RV_OK;
 }
@@ -556,7 +565,8 @@ enum rv_code cli_opt_set(struct cli_options *opt, const struct cli_opt *o,
 		rc = cli_set_cpus((double *)field, s, where, err);
 		break;
 	case CLI_SIZE:
-		rc = cli_set_size((long long *)field, s, where, err);
+		rc = cli_set_size((long long *)field, s, o->lo, o->hi, where,
+				  err);
 		break;
 	}
 	if (rc == RV_OK)

@@ -46,7 +46,8 @@ enum cli_kind {
 	CLI_COUNT_OR_PCT,	/* N, or P% (of the seeds): max_failures */
 	CLI_REWARD,		/* double, a reward within -1e9 and 1e9 */
 	CLI_CPUS,		/* double, 0.01..1024 */
-	CLI_SIZE,		/* long long bytes: 512m, 2g (4m..1024g) */
+	CLI_SIZE,		/* long long bytes: 512m, 2g, within lo..hi;
+				   0 too when lo is 0 (then 1m..hi) */
 };
 
 /* Where a value came from (struct cli_options.src). */
@@ -68,7 +69,7 @@ struct cli_opt {
 	int key;			/* its short option, or 0 */
 	enum cli_kind kind;
 	size_t off;			/* the field in struct cli_options */
-	long lo, hi;			/* CLI_UINT/CLI_INT bounds */
+	long lo, hi;			/* CLI_UINT/CLI_INT/CLI_SIZE bounds */
 	unsigned flags;			/* CLI_* */
 	const char *arg;		/* "N", "SECS", ...; NULL for a flag */
 	const char *group;		/* help section */

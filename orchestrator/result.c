@@ -200,6 +200,7 @@ static void result_config_more(const struct job_outcome *job, json_t *c)
 	json_object_set_new(c, "app_dir", result_str(o->app_dir));
 	json_object_set_new(c, "port_given", o->port ? json_integer(o->port) :
 			    json_null());
+	json_object_set_new(c, "log_limit", json_integer(o->log_limit));
 	eval_config_json(c, o);
 }
 

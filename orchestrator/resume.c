@@ -23,7 +23,7 @@
 static const char *const resume_free_keys[] = {
 	"concurrency", "sandboxes", "retries", "sandbox_retries",
 	"max_failures", "keep", "environment_api_key",
-	"environment_api_key_minted", "out", "port",
+	"environment_api_key_minted", "out", "port", "log_limit",
 };
 
 /* Recorded option: config member -> flag.  Strings, numbers or bools. */
@@ -42,7 +42,7 @@ static const struct resume_opt {
 	{ "setup", "--setup" }, { "provision_timeout_s", "--provision-timeout" },
 	{ "keep", "--keep" }, { "lite", "--lite" },
 	{ "epochs", "--epochs" }, { "pass_threshold", "--pass-threshold" },
-	{ "allow_status", "--allow-status" },
+	{ "allow_status", "--allow-status" }, { "log_limit", "--log-limit" },
 };
 
 static void resume_arg(struct resume *rs, char *s)

@@ -172,6 +172,8 @@ struct provider_cmd {
 	long timeout_ms;		/* exec: kill after this; 0 = none */
 	const char *log_path;		/* start_process: host file that gets
 					   the output (appended), or NULL */
+	unsigned long long log_limit;	/* and the most it may get of it
+					   (rv_redact.h's cap); 0: no cap */
 };
 
 struct provider_exec_result {

@@ -479,12 +479,12 @@ enum rv_code remote_stream_stop(struct remote_stream *s,
 /* --- what sandbox providers share --------------------------------------- */
 
 enum rv_code remote_log_open(struct rv_redact_stream *st, const char *path,
-			     struct rv_err *err)
+			     unsigned long long limit, struct rv_err *err)
 {
 	int fd = path ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 			     0644) : -1;
 
-	rv_redact_stream_init(st, fd);
+	rv_redact_stream_init(st, fd, limit);
 	if (path && fd < 0)
 		return rv_errf(err, RV_ERR_IO, "cannot open log '%s': %s", path,
 			       strerror(errno));

@@ -185,10 +185,11 @@ enum rv_code remote_stream_stop(struct remote_stream *s,
 
 /*
  * Open path for appending (NULL: a writer that drops the output) into
- * st; RV_ERR_IO naming the path when it cannot be (st holds nothing).
+ * st, capped at limit bytes (0: no cap; rv_redact.h); RV_ERR_IO naming
+ * the path when it cannot be (st holds nothing).
  */
 enum rv_code remote_log_open(struct rv_redact_stream *st, const char *path,
-			     struct rv_err *err);
+			     unsigned long long limit, struct rv_err *err);
 
 /* A local file to upload that cannot be read: RV_ERR_IO, at once. */
 enum rv_code remote_upload_check(const char *tarball, struct rv_err *err);

@@ -362,6 +362,37 @@ START_TEST(test_local_exit_at_start_reports_status_and_log)
 }
 END_TEST
 
+/* An app that prints megabytes: its log keeps the cap's head and tail. */
+START_TEST(test_local_flooding_app_log_capped)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "2", "--app", pyapp,
+			       "--log-limit", "1m", "--start",
+			       "yes 'flood line' | head -c 3000000; "
+			       "exec python3 app.py", NULL };
+	char *path, *log, *dropped;
+	size_t len;
+
+	ck_assert_int_eq(rr_run(r, args, NULL), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
+		r->result, "config"), "log_limit")), 1 << 20);
+	path = rv_xasprintf("%s/taskapp.log", r->out);
+	log = tu_read_file(path, &len);
+	ck_assert_msg(len > (1 << 20) - 65536 && len <= (1 << 20) + 400,
+		      "taskapp.log holds %zu bytes", len);
+	ck_assert(strstr(log, "flood line\n[runeval: this log reached its "
+			 "cap of 1048576 bytes"));
+	dropped = strstr(log, " bytes of output were dropped; the last ");
+	ck_assert_ptr_nonnull(dropped);
+	/* the app's own lines, printed after the flood, are in the tail */
+	ck_assert(strstr(dropped, "POST /rollout"));
+	assert_app_gone(r);
+	free(log);
+	free(path);
+	rr_free(r);
+}
+END_TEST
+
 START_TEST(test_local_key_mismatch_fails_at_once)
 {
 	struct rr *r = rr_new();
@@ -652,6 +683,7 @@ static Suite *local_suite(void)
 	tcase_add_test(tc, test_local_never_healthy_times_out_and_tears_down);
 	tcase_add_test(tc, test_local_502_then_healthy_waits_it_out);
 	tcase_add_test(tc, test_local_exit_at_start_reports_status_and_log);
+	tcase_add_test(tc, test_local_flooding_app_log_capped);
 	tcase_add_test(tc, test_local_key_mismatch_fails_at_once);
 	tcase_add_test(tc, test_local_env_file_key_used_and_never_written);
 	tcase_add_test(tc, test_local_port_taken_is_refused);

@@ -553,6 +553,50 @@ out:
 }
 END_TEST
 
+/* A process that prints more than its log's cap: the head and the tail. */
+START_TEST(test_contract_process_log_capped)
+{
+	struct ct_world *w = ct_open(_i, CT_FAULT_NONE);
+	struct provider_sandbox *sb = ct_create(w, &w->cfg);
+	char *log = rv_xasprintf("%s/cap.log", w->tmp);
+	struct provider_cmd cmd = {
+		.shell = "i=0; while [ $i -lt 3000 ]; do echo \"line $i\"; "
+			 "i=$((i+1)); done; echo the-end",
+		.log_path = log, .log_limit = 8192,
+	};
+	static const char *const want[] = { "the-end\n", NULL };
+	struct provider_proc *p = NULL;
+	struct provider_proc_status st;
+	struct rv_err err = RV_ERR_INIT;
+	char *text, *note;
+
+	if (!ct_has_cap(w, PROVIDER_CAP_PROCESS))
+		goto out;
+	ct_box(w, sb);
+	cmd.cwd = w->box;
+	ck_assert_msg(provider_start_process(sb, &cmd, &p, &err) == RV_OK,
+		      "start_process: %s", err.msg);
+	ct_wait_exited(sb, p, &st);
+	ck_assert_int_eq(provider_stop_process(sb, p, 1000, &err), RV_OK);
+	/* the tail is written when the output ends */
+	text = ct_wait_file(log, want);
+	ck_assert_msg(!strncmp(text, "line 0\nline 1\n", 14), "%.40s", text);
+	note = strstr(text, "\n[runeval: this log reached its cap of 8192 "
+		      "bytes");
+	ck_assert_msg(note && note - text <= 4096, "%.200s", text);
+	ck_assert(!strstr(text, "\nline 1500\n"));
+	note = strstr(note, "bytes of output were dropped; the last ");
+	ck_assert_msg(note && strstr(note, "\nline 2999\nthe-end\n"), "%s",
+		      text);
+	ck_assert_uint_le(strlen(text), 8192 + 400);
+	free(text);
+out:
+	ct_destroy(sb);
+	free(log);
+	ct_close(w);
+}
+END_TEST
+
 START_TEST(test_contract_stop_and_destroy_end_processes)
 {
 	struct ct_world *w = ct_open(_i, CT_FAULT_NONE);
@@ -778,6 +822,8 @@ static Suite *contract_suite(void)
 				    i + 1);
 		tcase_add_loop_test(tc, test_contract_process_log_status_stop,
 				    i, i + 1);
+		tcase_add_loop_test(tc, test_contract_process_log_capped, i,
+				    i + 1);
 		tcase_add_loop_test(tc,
 				    test_contract_stop_and_destroy_end_processes,
 				    i, i + 1);

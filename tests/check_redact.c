@@ -42,8 +42,9 @@ START_TEST(test_redact_prefixes_of_a_secret)
 }
 END_TEST
 
-/* What a stream wrote into a file, written as the given pieces. */
-static char *stream_through(const char *const *pieces, bool flush_each)
+/* What a stream (capped at limit) wrote into a file, given the pieces. */
+static char *stream_through(const char *const *pieces, bool flush_each,
+			    unsigned long long limit)
 {
 	char *dir = tu_tmpdir(), *path, *text;
 	struct rv_redact_stream st;
@@ -53,7 +54,7 @@ static char *stream_through(const char *const *pieces, bool flush_each)
 	sprintf(path, "%s/log", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	ck_assert_int_ge(fd, 0);
-	rv_redact_stream_init(&st, fd);
+	rv_redact_stream_init(&st, fd, limit);
 	for (size_t i = 0; pieces[i]; i++) {
 		rv_redact_stream_write(&st, pieces[i], strlen(pieces[i]));
 		if (flush_each)
@@ -80,15 +81,116 @@ START_TEST(test_redact_stream_catches_split_secrets)
 	rv_redact_add(KEY);
 	/* an idle flush after every write: the start of a possible secret
 	   waits for the rest */
-	text = stream_through(split, true);
+	text = stream_through(split, true, 0);
 	ck_assert_str_eq(text, "line one\nkey=[REDACTED] and more\n"
 			 "tail without newline [REDACTED]");
 	free(text);
-	text = stream_through(split, false);
+	text = stream_through(split, false, 0);
 	ck_assert_str_eq(text, "line one\nkey=[REDACTED] and more\n"
 			 "tail without newline [REDACTED]");
 	free(text);
 	rv_redact_reset();
+}
+END_TEST
+
+/* n numbered lines, then one with a key, as pieces of size step. */
+static char **flood_pieces(unsigned n, size_t step)
+{
+	struct rv_buf b = RV_BUF_INIT;
+	char **v;
+	size_t k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		rv_buf_addf(&b, "line %04u\n", i);
+	rv_buf_adds(&b, "last key=" KEY "\n");
+	v = calloc(b.len / step + 2, sizeof(*v));
+	for (size_t at = 0; at < b.len; at += step)
+		v[k++] = strndup(b.data + at, step);
+	rv_buf_release(&b);
+	return v;
+}
+
+static void free_pieces(char **v)
+{
+	for (size_t i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+START_TEST(test_redact_stream_cap_keeps_head_and_tail)
+{
+	static const size_t steps[] = { 7, 4096, 100000 };
+	const char *cap = "line 0203\n[runeval: this log reached its cap of "
+			  "4096 bytes; what follows is dropped, but for its "
+			  "last 2048 bytes, written when the output ends]\n";
+	char *text, *end, *tail, want[128];
+
+	rv_redact_reset();
+	rv_redact_add(KEY);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		char **pieces = flood_pieces(1000, steps[i]);
+
+		/* T = 4096 / 2: the head is 2048 bytes, cut at a line's
+		   end (204 lines of 10); dropped: 10000 - 2040 + the last
+		   line, redacted (20 bytes) */
+		text = stream_through((const char *const *)pieces, false,
+				      4096);
+		ck_assert_msg(!strncmp(text, "line 0000\n", 10), "%.40s", text);
+		ck_assert_msg(strstr(text, cap), "%.300s", text + 2000);
+		ck_assert(!strstr(text, "line 0204\n"));
+		ck_assert(!strstr(text, "line 0500\n"));
+		snprintf(want, sizeof(want), "[runeval: %d bytes of output "
+			 "were dropped; the last ", 10000 - 2040 + 20);
+		tail = strstr(text, want);
+		ck_assert_msg(tail, "%s", text + 2040);
+		/* the tail starts at a line's start and ends the file */
+		end = strstr(tail, "follow]\n");
+		ck_assert_ptr_nonnull(end);
+		ck_assert_msg(!strncmp(end + 8, "line 0", 6), "%.40s", end);
+		ck_assert_str_eq(text + strlen(text) - 20,
+				 "last key=[REDACTED]\n");
+		ck_assert(!strstr(text, "sk_env_4f"));
+		ck_assert_uint_le(strlen(text), 4096 + 300);
+		ck_assert_uint_ge(strlen(end + 8), 2048 - 10);
+		free(text);
+		free_pieces(pieces);
+	}
+	rv_redact_reset();
+}
+END_TEST
+
+START_TEST(test_redact_stream_cap_edges)
+{
+	char *line = malloc(10001), *text;
+	const char *one[] = { line, NULL };
+	char **pieces = flood_pieces(1000, 512);
+	size_t len;
+
+	/* no cap: all of it */
+	text = stream_through((const char *const *)pieces, false, 0);
+	ck_assert_uint_eq(strlen(text), 10000 + 9 + strlen(KEY) + 1);
+	free(text);
+	/* under the cap: untouched, no note */
+	text = stream_through((const char *const *)pieces, false, 1 << 20);
+	ck_assert_uint_eq(strlen(text), 10000 + 9 + strlen(KEY) + 1);
+	ck_assert(!strstr(text, "[runeval:"));
+	free(text);
+	free_pieces(pieces);
+	/* one line without an end: cut inside it, each note on its own line */
+	memset(line, 'x', 10000);
+	line[10000] = '\0';
+	text = stream_through(one, false, 4096);
+	len = strlen(text);
+	ck_assert_msg(!strncmp(text + 2048, "\n[runeval: this log reached", 27),
+		      "%.60s", text + 2040);
+	ck_assert(strspn(text, "x") == 2048);
+	ck_assert_msg(strstr(text, "[runeval: 7952 bytes of output were "
+			     "dropped; the last 2048 follow]\n"), "%s",
+		      text + 2048);
+	ck_assert_uint_eq(strspn(text + len - 2049, "x"), 2048);
+	ck_assert_int_eq(text[len - 1], '\n');
+	free(text);
+	free(line);
 }
 END_TEST
 
@@ -381,6 +483,8 @@ static Suite *redact_suite(void)
 
 	tcase_add_test(tc, test_redact_prefixes_of_a_secret);
 	tcase_add_test(tc, test_redact_stream_catches_split_secrets);
+	tcase_add_test(tc, test_redact_stream_cap_keeps_head_and_tail);
+	tcase_add_test(tc, test_redact_stream_cap_edges);
 	tcase_add_test(tc, test_redact_json_tree);
 	tcase_add_test(tc, test_redact_rollout_details);
 	tcase_add_test(tc, test_redact_error_snippet_bounded);

@@ -203,10 +203,107 @@ static size_t rv_redact_hold(const char *s, size_t n)
 	return hold;
 }
 
-void rv_redact_stream_init(struct rv_redact_stream *st, int fd)
+void rv_redact_stream_init(struct rv_redact_stream *st, int fd,
+			   unsigned long long limit)
 {
 	st->fd = fd;
 	rv_buf_init(&st->pending);
+	st->limit = limit;
+	st->written = 0;
+	st->dropped = 0;
+	st->mid_line = false;
+	rv_buf_init(&st->tail);
+}
+
+/* T: the dropped output's tail a capped stream keeps. */
+static size_t rv_redact_stream_tail_max(const struct rv_redact_stream *st)
+{
+	return st->limit < 2ull * RV_REDACT_STREAM_TAIL ?
+	       (size_t)(st->limit / 2) : RV_REDACT_STREAM_TAIL;
+}
+
+static void rv_redact_stream_put(struct rv_redact_stream *st,
+				 const char *data, size_t len)
+{
+	/* a lost log line must not stop the writer */
+	if (!len)
+		return;
+	if (st->fd >= 0)
+		(void)rv_write_all(st->fd, data, len);
+	st->mid_line = data[len - 1] != '\n';
+}
+
+static void rv_redact_stream_note(struct rv_redact_stream *st,
+				  const char *fmt, unsigned long long a,
+				  unsigned long long b)
+{
+	char note[256];
+	int n = snprintf(note, sizeof(note), fmt, a, b);
+
+	if (n > 0)
+		rv_redact_stream_put(st, note, (size_t)n < sizeof(note) ?
+				     (size_t)n : sizeof(note) - 1);
+}
+
+/* Past the cap: out's bytes go to the tail, which keeps its last T. */
+static void rv_redact_stream_drop(struct rv_redact_stream *st,
+				  const char *data, size_t len)
+{
+	size_t keep = rv_redact_stream_tail_max(st);
+
+	st->dropped += len;
+	if (len >= keep) {
+		rv_buf_truncate(&st->tail, 0);
+		rv_buf_add(&st->tail, data + len - keep, keep);
+		return;
+	}
+	rv_buf_add(&st->tail, data, len);
+	if (st->tail.len > 2 * keep) {
+		memmove(st->tail.data, st->tail.data + st->tail.len - keep,
+			keep);
+		rv_buf_truncate(&st->tail, keep);
+	}
+}
+
+/* Redacted output, within the cap: to the file; past it: to the tail. */
+static void rv_redact_stream_out(struct rv_redact_stream *st,
+				 const char *data, size_t len)
+{
+	unsigned long long head;
+	size_t room, cut;
+	const char *nl;
+
+	if (!st->limit) {
+		rv_redact_stream_put(st, data, len);
+		return;
+	}
+	if (st->dropped) {
+		rv_redact_stream_drop(st, data, len);
+		return;
+	}
+	head = st->limit - rv_redact_stream_tail_max(st);
+	room = st->written < head ? (size_t)(head - st->written) : 0;
+	if (len <= room) {
+		rv_redact_stream_put(st, data, len);
+		st->written += len;
+		return;
+	}
+	/* the cap: the head ends at a line's end where one fits; inside a
+	   line only when the file is inside one or empty (a line longer
+	   than the head) */
+	nl = room ? memrchr(data, '\n', room) : NULL;
+	cut = nl ? (size_t)(nl - data) + 1 :
+	      st->written && !st->mid_line ? 0 : room;
+	rv_redact_stream_put(st, data, cut);
+	st->written += cut;
+	if (st->mid_line)
+		rv_redact_stream_put(st, "\n", 1);
+	rv_redact_stream_note(st, "[runeval: this log reached its cap of "
+			      "%llu bytes; what follows is dropped, but for "
+			      "its last %llu bytes, written when the output "
+			      "ends]\n", st->limit,
+			      (unsigned long long)rv_redact_stream_tail_max(st));
+	rv_redact_stream_drop(st, data + cut, len - cut);
 }
 
 /* Write out the first n pending bytes, redacted, and drop them. */
@@ -219,9 +316,7 @@ static void rv_redact_stream_emit(struct rv_redact_stream *st, size_t n)
 	pthread_mutex_lock(&rv_redact_lock);
 	rv_redact_into(st->pending.data, n, &out);
 	pthread_mutex_unlock(&rv_redact_lock);
-	/* a lost log line must not stop the writer */
-	if (st->fd >= 0)
-		(void)rv_write_all(st->fd, out.data, out.len);
+	rv_redact_stream_out(st, out.data, out.len);
 	rv_buf_release(&out);
 	memmove(st->pending.data, st->pending.data + n, st->pending.len - n);
 	rv_buf_truncate(&st->pending, st->pending.len - n);
@@ -251,8 +346,36 @@ void rv_redact_stream_write(struct rv_redact_stream *st, const void *data,
 		rv_redact_stream_flush(st);
 }
 
+/* The dropped output's last bytes, from a line's start where one is. */
+static void rv_redact_stream_end_tail(struct rv_redact_stream *st)
+{
+	size_t keep = rv_redact_stream_tail_max(st), at, len = st->tail.len;
+	const char *t = st->tail.data, *nl;
+
+	at = len > keep ? len - keep : 0;
+	/* cut inside the output: start after the first line's end */
+	if (st->dropped > len - at && !(at && t[at - 1] == '\n') &&
+	    len - at > 1) {
+		nl = memchr(t + at, '\n', len - at - 1);
+		if (nl)
+			at = (size_t)(nl - t) + 1;
+	}
+	if (st->mid_line)
+		rv_redact_stream_put(st, "\n", 1);
+	rv_redact_stream_note(st, "[runeval: %llu bytes of output were "
+			      "dropped; the last %llu follow]\n",
+			      st->dropped, (unsigned long long)(len - at));
+	rv_redact_stream_put(st, t + at, len - at);
+	if (st->mid_line)
+		rv_redact_stream_put(st, "\n", 1);
+}
+
 void rv_redact_stream_finish(struct rv_redact_stream *st)
 {
 	rv_redact_stream_emit(st, st->pending.len);
 	rv_buf_release(&st->pending);
+	if (st->dropped)
+		rv_redact_stream_end_tail(st);
+	st->dropped = 0;	/* finishing twice writes it once */
+	rv_buf_release(&st->tail);
 }

@@ -72,20 +72,38 @@ void rv_redact_hint(const char *secret, char *out, size_t size);
  * for what follows, so that a secret split across writes is caught whole.
  * Write errors are ignored (a lost log line must not stop the app).  Not
  * thread-safe: one writer per stream.
+ *
+ * A stream may be capped (limit bytes; 0: no cap), because what a task
+ * app prints is not runeval's to trust: an app that prints forever must
+ * not fill the disk.  The file then gets the first limit - T bytes of
+ * the (redacted) output, cut at a line's end where there is one, and a
+ * note that the rest is dropped; rv_redact_stream_finish() writes a note
+ * with the count dropped and the output's last T bytes (from a line's
+ * start where there is one), which say how the app ended.  T is
+ * RV_REDACT_STREAM_TAIL, or limit / 2 under 2 T.  The stream adds at
+ * most the two notes to limit.
  */
 #define RV_REDACT_STREAM_LINE_MAX (64u * 1024)
+#define RV_REDACT_STREAM_TAIL (64u * 1024)
 
 struct rv_redact_stream {
 	int fd;			/* -1: redact and drop */
 	struct rv_buf pending;	/* bytes not written yet */
+	unsigned long long limit;	/* 0: no cap */
+	unsigned long long written;	/* bytes of output in the file */
+	unsigned long long dropped;	/* bytes past the cap */
+	bool mid_line;		/* the last byte written was no newline */
+	struct rv_buf tail;	/* the last dropped bytes (up to 2 T) */
 };
 
-void rv_redact_stream_init(struct rv_redact_stream *st, int fd);
+void rv_redact_stream_init(struct rv_redact_stream *st, int fd,
+			  unsigned long long limit);
 void rv_redact_stream_write(struct rv_redact_stream *st, const void *data,
 			    size_t len);
 /* Write out what is pending but a possible secret's start (idle). */
 void rv_redact_stream_flush(struct rv_redact_stream *st);
-/* Write out everything pending (the stream ended) and release it. */
+/* Write out everything pending (the stream ended), and the dropped tail
+   with its note when the cap was reached; release it all. */
 void rv_redact_stream_finish(struct rv_redact_stream *st);
 
 #endif

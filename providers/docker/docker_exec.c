@@ -339,7 +339,7 @@ enum rv_code docker_exec_spawn(struct docker_client *c, const char *id,
 	s->pidfile = dx_pidfile();
 	s->log_path = cmd->log_path ? rv_xstrdup(cmd->log_path) : NULL;
 	/* a log that cannot be written fails the start before it happens */
-	rc = remote_log_open(&s->log, s->log_path, err);
+	rc = remote_log_open(&s->log, s->log_path, cmd->log_limit, err);
 	docker_demux_init(&s->demux, dx_log_sink, s);
 	if (rc != RV_OK)
 		goto fail;
@@ -438,7 +438,7 @@ enum rv_code docker_boot_spawn(struct docker_client *c, const char *id,
 	s->boot = true;
 	s->exec_id = rv_xstrdup(id);
 	s->log_path = cmd->log_path ? rv_xstrdup(cmd->log_path) : NULL;
-	rc = remote_log_open(&s->log, s->log_path, err);
+	rc = remote_log_open(&s->log, s->log_path, cmd->log_limit, err);
 	docker_demux_init(&s->demux, dx_log_sink, s);
 	if (rc != RV_OK) {
 		docker_spawn_free(s);

@@ -560,7 +560,7 @@ static enum rv_code eb_start(struct provider_sandbox *sb,
 	enum rv_code rc;
 
 	/* a log that cannot be written fails the start before it happens */
-	rc = remote_log_open(&p->log, cmd->log_path, err);
+	rc = remote_log_open(&p->log, cmd->log_path, cmd->log_limit, err);
 	if (rc != RV_OK)
 		goto fail;
 	p->log_path = cmd->log_path ? rv_xstrdup(cmd->log_path) : NULL;

@@ -97,15 +97,15 @@ static void *pl_run(void *arg)
 	return NULL;
 }
 
-enum rv_code process_log_start(int rfd, int log_fd, struct process_log **out,
-			       struct rv_err *err)
+enum rv_code process_log_start(int rfd, int log_fd, unsigned long long limit,
+			       struct process_log **out, struct rv_err *err)
 {
 	struct process_log *pl = rv_xcalloc(1, sizeof(*pl));
 	int e;
 
 	*out = NULL;
 	pl->rfd = rfd;
-	rv_redact_stream_init(&pl->out, log_fd);
+	rv_redact_stream_init(&pl->out, log_fd, limit);
 	if (pipe2(pl->stop, O_CLOEXEC) < 0) {
 		e = errno;
 		goto fail;

@@ -19,11 +19,12 @@
 struct process_log;
 
 /*
- * Start pumping rfd (the pipe's read end) into log_fd.  On failure both
- * descriptors are closed and err says why (RV_ERR_IO).
+ * Start pumping rfd (the pipe's read end) into log_fd, capped at limit
+ * bytes (0: no cap; rv_redact.h).  On failure both descriptors are
+ * closed and err says why (RV_ERR_IO).
  */
-enum rv_code process_log_start(int rfd, int log_fd, struct process_log **out,
-			       struct rv_err *err);
+enum rv_code process_log_start(int rfd, int log_fd, unsigned long long limit,
+			       struct process_log **out, struct rv_err *err);
 
 /*
  * Wait (at most wait_ms) until what the app has written so far is in the

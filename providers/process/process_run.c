@@ -361,7 +361,8 @@ enum rv_code process_run_start(struct process_set *set,
 			return rv_errf(err, RV_ERR_IO, "pipe: %s",
 				       strerror(errno));
 		}
-		if (process_log_start(pfd[0], fd, &pump, err) != RV_OK) {
+		if (process_log_start(pfd[0], fd, cmd->log_limit, &pump,
+				      err) != RV_OK) {
 			close(pfd[1]);
 			return err ? err->code : RV_ERR_IO;
 		}
