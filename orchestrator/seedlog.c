@@ -346,8 +346,36 @@ static void seedlog_dedup(struct seedlog_state *st)
 	st->n = k;
 }
 
+/*
+ * A record read back from the log at offset off (its line text[0..len),
+ * without the newline) gives up its details as a logged one does: they
+ * are in the file already.  Only when the record, written again, is the
+ * line byte for byte: then the offset is where the writer put them.
+ */
+static void seedlog_adopt(struct rollout *r, const char *text, size_t len,
+			  uint64_t off, struct rv_buf *scratch)
+{
+	size_t pos, dlen;
+
+	if (!r->details || !r->more)
+		return;
+	dlen = strlen(r->details);
+	if (dlen < SEEDLOG_SPOOL_MIN || dlen > UINT32_MAX)
+		return;
+	rv_buf_reset(scratch);
+	rollout_json_add(scratch, r, NULL, NULL, &pos);
+	if (pos == (size_t)-1 || scratch->len != len ||
+	    memcmp(scratch->data, text, len))
+		return;
+	free(r->details);
+	r->details = NULL;
+	r->more->details_at = off + pos + 1;
+	r->more->details_len = (uint32_t)dlen;
+}
+
 static enum rv_code seedlog_line(struct seedlog_state *st, const char *path,
 				 unsigned line, const char *text, size_t len,
+				 uint64_t off, struct rv_buf *scratch,
 				 struct rv_err *err)
 {
 	struct rv_err e = RV_ERR_INIT;
@@ -376,7 +404,8 @@ static enum rv_code seedlog_line(struct seedlog_state *st, const char *path,
 		st->rs = rv_xreallocarray(st->rs, st->n + 1, sizeof(*st->rs));
 		rc = rollout_json_read(v, &st->rs[st->n], &e);
 		if (rc == RV_OK)
-			st->n++;
+			seedlog_adopt(&st->rs[st->n++], text, len - 1, off,
+				      scratch);
 		else
 			rv_errf(err, rc, "'%s' line %u: %s", path, line, e.msg);
 	}
@@ -389,11 +418,13 @@ enum rv_code seedlog_read(const char *dir, struct seedlog_state *st,
 {
 	char *path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
 	FILE *f = fopen(path, "r");
+	struct rv_buf scratch = RV_BUF_INIT;
 	enum rv_code rc = RV_OK;
 	char *buf = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	unsigned line = 0;
+	uint64_t off = 0;
 
 	memset(st, 0, sizeof(*st));
 	if (!f) {
@@ -406,7 +437,9 @@ enum rv_code seedlog_read(const char *dir, struct seedlog_state *st,
 		/* a killed writer may leave its last line cut */
 		if (buf[len - 1] != '\n')
 			break;
-		rc = seedlog_line(st, path, line, buf, (size_t)len, err);
+		rc = seedlog_line(st, path, line, buf, (size_t)len, off,
+				  &scratch, err);
+		off += (uint64_t)len;
 	}
 	if (rc == RV_OK && !st->runs)
 		rc = rv_errf(err, RV_ERR_PROTO, "'%s' has no header", path);
@@ -415,6 +448,7 @@ enum rv_code seedlog_read(const char *dir, struct seedlog_state *st,
 out:
 	if (f)
 		fclose(f);
+	rv_buf_release(&scratch);
 	free(buf);
 	free(path);
 	return rc;

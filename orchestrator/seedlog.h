@@ -19,7 +19,9 @@
  * where the log has them, rollouts.h), so a job's memory does not grow
  * with what its task app reports.  result.json reads them back through
  * a seedlog_reader.  Until a write error turns the log off, that is;
- * records whose lines were not flushed keep their details.
+ * records whose lines were not flushed keep their details.  The records
+ * a resume reads back (seedlog_read) do the same: where a record written
+ * again is its line byte for byte, its details stay in the file.
  *
  * Not thread-safe: the job calls it under its lock.  Every function
  * accepts a NULL log.  Write errors are reported once (a warning) and
@@ -83,7 +85,9 @@ struct seedlog_state {
 
 /*
  * Read <dir>/seeds.jsonl.  A cut last line (a killed writer) is ignored;
- * any other bad line is an error naming the file and line.
+ * any other bad line is an error naming the file and line.  Records
+ * leave their details in the file as logged ones do (above): writing
+ * them out needs a seedlog_reader on the same file.
  */
 enum rv_code seedlog_read(const char *dir, struct seedlog_state *st,
 			  struct rv_err *err);

@@ -157,6 +157,48 @@ static void run_and_stop(struct rr *r, int sig)
 	rr_wait(r, pid, 60);
 }
 
+/*
+ * Every seed's details in result.json are those of its last line in the
+ * seed log, whole: those of the seeds a resume read back, which it
+ * leaves in the file (seedlog.h), as much as the ones it ran.
+ */
+static void assert_details_as_logged(const struct rr *r, long n)
+{
+	char *path = rv_xasprintf("%s/seeds.jsonl", r->out);
+	FILE *f = fopen(path, "r");
+	json_t **last = calloc((size_t)n, sizeof(*last));
+	char *line = NULL;
+	size_t cap = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (getline(&line, &cap, f) > 0) {
+		json_t *v = json_loads(line, 0, NULL);
+		json_int_t seed;
+
+		if (!v)		/* a line cut by the kill */
+			continue;
+		seed = json_integer_value(json_object_get(v, "seed"));
+		if (!json_object_get(v, "seedlog") && seed >= 0 && seed < n) {
+			json_decref(last[seed]);
+			last[seed] = json_incref(json_object_get(v,
+								 "details"));
+		}
+		json_decref(v);
+	}
+	for (long i = 0; i < n; i++) {
+		json_t *d = json_object_get(rr_rollout(r, i), "details");
+
+		ck_assert_msg(json_is_object(d), "seed %ld: no details", i);
+		ck_assert_msg(json_equal(d, last[i]), "seed %ld", i);
+		json_decref(last[i]);
+	}
+	ck_assert_ptr_null(strstr(r->stderr_text, "does not hold"));
+	free(last);
+	free(line);
+	fclose(f);
+	free(path);
+}
+
 static void resume_and_check(struct rr *r, int earlier_lines)
 {
 	const char *args[] = { "resume", r->out, NULL };
@@ -174,6 +216,7 @@ static void resume_and_check(struct rr *r, int earlier_lines)
 	/* the seeds done before were not run again */
 	ck_assert_int_ge((int)before, earlier_lines - 2);
 	ck_assert_int_lt((int)before, 30);
+	assert_details_as_logged(r, 30);
 }
 
 START_TEST(test_jobs_resume_after_kill9)

@@ -276,20 +276,43 @@ START_TEST(test_seedlog_moves_details_out)
 	ck_assert_str_eq(got, want[0]);
 	free(got);
 	seedlog_reader_close(rd);
-	/* the log itself still reads as the records (resume) */
+	/* the log itself still reads as the records (resume), and those
+	   read back leave their details in it too */
 	ck_assert_int_eq(pwrite(fd = open(path, O_WRONLY), "{", 1,
 				(off_t)(recs[3].more->details_at - 1)), 1);
 	close(fd);
 	ck_assert_int_eq(seedlog_read(dir, &st, &e), RV_OK);
 	ck_assert_uint_eq(st.n, 4);
+	ck_assert(!st.rs[0].details && !st.rs[3].details);
+	ck_assert_uint_eq(st.rs[3].more->details_at,
+			  recs[3].more->details_at);
+	ck_assert(st.rs[1].details && st.rs[2].details);
+	rd = seedlog_reader_open(dir);
 	for (int i = 0; i < 4; i++) {
-		got = record_text(&st.rs[i], NULL);
+		got = record_text(&st.rs[i], rd);
 		ck_assert_str_eq(got, want[i]);
 		free(got);
+	}
+	seedlog_reader_close(rd);
+	seedlog_state_release(&st);
+	/* a line that is not the record written again (spaces here: a
+	   hand-edited log) keeps its details in memory */
+	fd = open(path, O_WRONLY | O_APPEND);
+	got = rv_xasprintf("{ %s\n", want[0] + 1);
+	ck_assert_int_eq(write(fd, got, strlen(got)), (ssize_t)strlen(got));
+	free(got);
+	close(fd);
+	ck_assert_int_eq(seedlog_read(dir, &st, &e), RV_OK);
+	ck_assert_uint_eq(st.n, 4);
+	ck_assert_ptr_nonnull(st.rs[0].details);
+	got = record_text(&st.rs[0], NULL);
+	ck_assert_str_eq(got, want[0]);
+	free(got);
+	seedlog_state_release(&st);
+	for (int i = 0; i < 4; i++) {
 		free(want[i]);
 		rollout_release(&recs[i]);
 	}
-	seedlog_state_release(&st);
 	json_decref(config);
 	free(path);
 	tu_rmrf(dir);
