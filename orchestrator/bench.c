@@ -192,7 +192,6 @@ static enum rv_code bench_first_200(const struct provider_preview *pv,
 	return rc;
 }
 
-/* Preview, then a tiny server until its first answer (python3). */
 /*
  * Preview, then a tiny server until its first answer (python3): on
  * loopback on this host, on every address in a sandbox (a container's

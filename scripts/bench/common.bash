@@ -131,7 +131,8 @@ for line in open(sys.argv[1]):
     s = json.loads(line)
     by.setdefault((s["provider"], s["phase"]), []).append(s["ms"])
 print("per step, median ms:     C      SDK")
-for ph in ["provision", "upload", "exec", "preview", "teardown"]:
+for ph in ["provision", "upload", "exec", "interpreter", "preview", "tti",
+           "teardown"]:
     c = by.get((sys.argv[2], ph)); s = by.get((sys.argv[3], ph))
     if c and s:
         print(f"  {ph:<12} {st.median(c):9.1f} {st.median(s):8.1f}")

@@ -1,21 +1,40 @@
 // One sandbox lifecycle with the official Daytona TypeScript SDK, the same
-// steps as `runeval lifecycle --daytona --json`: create (and wait until
-// started), upload a small tar.gz and check + unpack it, exec (read the
-// file back), preview URL, delete.  Prints one span line per step, like
-// the C side.  Usage: node daytona_sdk_lifecycle.cjs SDK_DIR TARBALL SHA256
+// steps as `runeval lifecycle --daytona --json` (bench.c's bench_one):
+// create (and wait until started), upload a small tar.gz and check +
+// unpack it, exec (read the file back), the interpreter (`python3 -c
+// pass`, where `command -v python3` finds one), time to interactive (a
+// `python3 -m http.server` started in the background, its preview link,
+// GETs until the first 200, the same backoff), delete.  Prints one span
+// line per step, like the C side.
+// Usage: node daytona_sdk_lifecycle.cjs SDK_DIR TARBALL SHA256
 'use strict';
 const { createRequire } = require('module');
 const path = require('path');
 const fs = require('fs');
+const { spans, first200 } = require('./sdk_lifecycle_common.cjs');
 
 const [sdkDir, tarball, sha] = process.argv.slice(2);
 const { Daytona } = createRequire(path.join(sdkDir, 'package.json'))(
 	'@daytonaio/sdk');
 
-function span(phase, t0, ok) {
-	const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-	process.stdout.write(JSON.stringify({ provider: 'daytona-sdk', phase,
-		ms: Math.round(ms * 1000) / 1000, ok }) + '\n');
+const { span, failed } = spans('daytona-sdk');
+const PORT = 8000;
+
+// A server started in the background, its preview, its first answer.
+async function interactive(sb) {
+	const sid = `tti-${process.pid}`;
+	const t0 = process.hrtime.bigint();
+	await sb.process.createSession(sid);
+	await sb.process.executeSessionCommand(sid, { command: 'cd ' +
+		'/tmp/runeval-lifecycle && exec python3 -m http.server ' +
+		`${PORT} --bind 0.0.0.0`, runAsync: true });
+	const t1 = process.hrtime.bigint();
+	const link = await sb.getPreviewLink(PORT);
+	span('preview', t1, !!link.url);
+	const ok = await first200(`${link.url}/`, link.token ?
+		{ 'x-daytona-preview-token': link.token } : {});
+	span('tti', t0, ok);
+	await sb.process.deleteSession(sid);
 }
 
 async function main() {
@@ -42,9 +61,19 @@ async function main() {
 		'cat /tmp/runeval-lifecycle/hello.txt', undefined, undefined, 30);
 	span('exec', t0, cat.exitCode === 0 && cat.result.includes('hello'));
 
-	t0 = process.hrtime.bigint();
-	const link = await sb.getPreviewLink(8000);
-	span('preview', t0, !!link.url);
+	const has = await sb.process.executeCommand('command -v python3 ' +
+		'>/dev/null', undefined, undefined, 30);
+	if (has.exitCode === 0) {
+		t0 = process.hrtime.bigint();
+		const py = await sb.process.executeCommand('python3 -c pass',
+			undefined, undefined, 30);
+		span('interpreter', t0, py.exitCode === 0);
+		await interactive(sb);
+	} else {
+		t0 = process.hrtime.bigint();
+		const link = await sb.getPreviewLink(PORT);
+		span('preview', t0, !!link.url);
+	}
 
 	t0 = process.hrtime.bigint();
 	await sb.delete();
@@ -53,7 +82,7 @@ async function main() {
 		await daytona[Symbol.asyncDispose]();
 }
 
-main().then(() => process.exit(0), (e) => {
+main().then(() => process.exit(failed() ? 3 : 0), (e) => {
 	process.stderr.write(`sdk lifecycle failed: ${e.message}\n`);
 	process.exit(3);
 });
