@@ -89,7 +89,7 @@ static const struct cli_opt cli_table[] = {
 	  G_SANDBOX, "run CMD in the app's directory before starting it" },
 	{ "cpus", 0, CLI_CPUS, F(cpus), 0, 0, CLI_SANDBOX, "N", G_SANDBOX,
 	  "CPU limit of each sandbox (docker)" },
-	{ "memory", 0, CLI_SIZE, F(memory_bytes), 4l << 20, 1l << 40,
+	{ "memory", 0, CLI_SIZE, F(memory_bytes), 4, 1024l * 1024,
 	  CLI_SANDBOX, "SIZE", G_SANDBOX, "memory limit of each sandbox, e.g. "
 	  "512m, 2g (docker)" },
 	{ "snapshot-after-install", 0, CLI_FLAG, F(snapshot_after_install), 0,
@@ -164,7 +164,7 @@ static const struct cli_opt cli_table[] = {
 	  "the port it listens on (default: a free one; 8000 in a sandbox)" },
 	{ "health-timeout", 0, CLI_SECS, F(health_timeout_s), 0, 0, 0,
 	  "SECS", G_APP, "wait this long for GET /health (default 30)" },
-	{ "log-limit", 0, CLI_SIZE, F(log_limit), 0, 1l << 40, 0, "SIZE",
+	{ "log-limit", 0, CLI_SIZE, F(log_limit), 0, 1024l * 1024, 0, "SIZE",
 	  G_APP, "keep at most SIZE of the app's output in its taskapp.log: "
 	  "the start, then the last 64k when it stops (default 64m; 0: all "
 	  "of it)" },
@@ -449,21 +449,23 @@ static enum rv_code cli_set_list(struct cli_options *opt,
 	return rc;
 }
 
-/* "512m", "2g", "1048576": bytes (k, m, g are binary units). */
-/* A size with a unit (b, k, m, g), within lo..hi bytes; 0 too if lo is. */
+/*
+ * "512m", "2g", "1048576": bytes (k, m, g are binary units), from lo to
+ * hi MiB; "0" too when lo is 0 (no cap: then from 1 MiB).
+ */
 static enum rv_code cli_set_size(long long *v, const char *s, long lo,
 				 long hi, const char *where,
 				 struct rv_err *err)
 {
 	static const char units[] = "bkmg";
+	const double mib = 1024.0 * 1024;
 	const char *u;
 	char *end;
 	char want[96];
 	double x;
 
 	snprintf(want, sizeof(want), "%sa size from %ldm to %ldg (b, k, m, "
-		 "g)", lo ? "" : "0 (no cap) or ", lo ? lo >> 20 : 1,
-		 hi >> 30);
+		 "g)", lo ? "" : "0 (no cap) or ", lo ? lo : 1, hi / 1024);
 	errno = 0;
 	x = strtod(s, &end);
 	u = *end ? strchr(units, tolower((unsigned char)*end)) : units;
@@ -473,7 +475,7 @@ static enum rv_code cli_set_size(long long *v, const char *s, long lo,
 		return cli_bad(err, where, s, want);
 	for (const char *p = units; p < u; p++)
 		x *= 1024.0;
-	if (x && (x < (double)(lo ? lo : 1 << 20) || x > (double)hi))
+	if (x && (x < (lo ? lo : 1) * mib || x > hi * mib))
 		return cli_bad(err, where, s, want);
 	*v = (long long)x;
 	return RV_OK;

@@ -46,8 +46,8 @@ enum cli_kind {
 	CLI_COUNT_OR_PCT,	/* N, or P% (of the seeds): max_failures */
 	CLI_REWARD,		/* double, a reward within -1e9 and 1e9 */
 	CLI_CPUS,		/* double, 0.01..1024 */
-	CLI_SIZE,		/* long long bytes: 512m, 2g, within lo..hi;
-				   0 too when lo is 0 (then 1m..hi) */
+	CLI_SIZE,		/* long long bytes: 512m, 2g, within lo..hi
+				   MiB; 0 too when lo is 0 (then 1..hi) */
 };
 
 /* Where a value came from (struct cli_options.src). */

@@ -56,6 +56,22 @@ START_TEST(test_cli_defaults_and_values)
 	ck_assert_int_eq(parse(&o, &e, "--help", NULL), RV_OK);
 	ck_assert(o.help);
 	cli_options_release(&o);
+	/* the task app's log cap: 64m by default, 0 for none */
+	ck_assert_int_eq(parse(&o, &e, "--local", "--seeds", "1", NULL), RV_OK);
+	ck_assert_int_eq(o.log_limit, 64ll << 20);
+	cli_options_release(&o);
+	ck_assert_int_eq(parse(&o, &e, "--local", "--seeds", "1",
+			       "--log-limit", "0", NULL), RV_OK);
+	ck_assert_int_eq(o.log_limit, 0);
+	cli_options_release(&o);
+	ck_assert_int_eq(parse(&o, &e, "--local", "--seeds", "1",
+			       "--log-limit", "1g", NULL), RV_OK);
+	ck_assert_int_eq(o.log_limit, 1ll << 30);
+	cli_options_release(&o);
+	ck_assert_int_eq(parse(&o, &e, "--docker", "--seeds", "1",
+			       "--memory", "4m", NULL), RV_OK);
+	ck_assert_int_eq(o.memory_bytes, 4ll << 20);
+	cli_options_release(&o);
 }
 END_TEST
 
@@ -65,7 +81,10 @@ START_TEST(test_cli_rejects_bad_values)
 		{ "--concurrency", "0" }, { "--timeout", "-1" },
 		{ "--timeout", "abc" }, { "--port", "70000" },
 		{ "--health-timeout", "nan" }, { "--seeds", "2x" },
+		{ "--log-limit", "512k" }, { "--log-limit", "1025g" },
+		{ "--log-limit", "-1" }, { "--log-limit", "5x" },
 	};
+	static const char *const bad_memory[] = { "0", "3m", "1025g" };
 	struct cli_options o;
 	struct rv_err e = RV_ERR_INIT;
 
@@ -74,6 +93,14 @@ START_TEST(test_cli_rejects_bad_values)
 				       bad[i][0], bad[i][1], NULL),
 				 RV_ERR_USAGE);
 		ck_assert_msg(strstr(e.msg, bad[i][0]), "%s", e.msg);
+		cli_options_release(&o);
+	}
+	for (size_t i = 0; i < sizeof(bad_memory) / sizeof(*bad_memory); i++) {
+		ck_assert_int_eq(parse(&o, &e, "--docker", "--seeds", "1",
+				       "--memory", bad_memory[i], NULL),
+				 RV_ERR_USAGE);
+		ck_assert_msg(strstr(e.msg, "a size from 4m to 1024g"), "%s",
+			      e.msg);
 		cli_options_release(&o);
 	}
 	ck_assert_int_eq(parse(&o, &e, "--local", "--seeds", "1",

@@ -376,6 +376,56 @@ START_TEST(test_docker_limits_keep_then_reap_job)
 }
 END_TEST
 
+/*
+ * An app that prints megabytes as the container's main process (the
+ * boot path: its output followed from the engine's log): taskapp.log
+ * keeps the head and the tail.  Lines of 1000 bytes: the engine keeps
+ * each line as a JSON record, and a flood of short ones takes longer to
+ * follow than this job lasts (the follow ends at the teardown).
+ */
+START_TEST(test_docker_flooding_app_capped)
+{
+	const char *args[] = { "--docker", "--seeds", "2", "--keep", "--app",
+			       NULL, "--start", "yes \"$(head -c 1000 /dev/zero "
+			       "| tr '\\0' x)\" | head -c 3000000; exec python3 "
+			       "app.py --host 0.0.0.0",
+			       "--log-limit", "1m", NULL };
+	struct world w;
+	struct rr *r = rr_new();
+	const char *id, *job;
+	char *out, *jobarg, *log, *logfile;
+
+	world_start(&w);
+	args[5] = w.sbx.pyapp;
+	rr_run(r, args, w.sbx.env);
+	ck_assert_msg(r->status == 0, "%s", r->stderr_text);
+	id = json_string_value(json_object_get(rr_first_span(r, "health"),
+					       "sandbox"));
+	job = json_string_value(json_object_get(json_object_get(r->result,
+							       "job"), "id"));
+	logfile = rv_xasprintf("%s/sandbox-%s/taskapp.log", r->out, id);
+	log = tu_read_file(logfile, NULL);
+	ck_assert_ptr_nonnull(log);
+	ck_assert_uint_le(strlen(log), (1 << 20) + 400);
+	ck_assert_msg(strstr(log, "xx\n[runeval: this log reached its cap "
+			     "of 1048576 bytes"), "%zu bytes: %.300s",
+		      strlen(log), strstr(log, "[runeval") ?
+		      strstr(log, "[runeval") - 100 : log);
+	ck_assert_msg(strstr(log, "bytes of output were dropped") &&
+		      strstr(strstr(log, "bytes of output were dropped"),
+			     "POST /rollout"), "%s", log + strlen(log) - 300);
+	free(log);
+	free(logfile);
+	jobarg = rv_xasprintf("--job=%s", job);
+	ck_assert_int_eq(sbx_world_reap(&w.sbx, jobarg, NULL, &out), 0);
+	free(out);
+	ck_assert_int_eq(docker_engine_containers(&eng), 0);
+	free(jobarg);
+	rr_free(r);
+	world_stop(&w);
+}
+END_TEST
+
 /* `runeval lifecycle --docker --json` on the scratch image. */
 START_TEST(test_docker_lifecycle_command)
 {
@@ -707,6 +757,7 @@ static Suite *docker_suite(void)
 	tcase_add_test(tc, test_docker_python_app_four_sandboxes);
 	tcase_add_test(tc, test_docker_snapshot_after_install);
 	tcase_add_test(tc, test_docker_limits_keep_then_reap_job);
+	tcase_add_test(tc, test_docker_flooding_app_capped);
 	tcase_add_test(tc, test_docker_lifecycle_command);
 	tcase_add_test(tc, test_docker_deferred_start);
 	tcase_add_test(te, test_docker_missing_image);

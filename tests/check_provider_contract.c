@@ -567,6 +567,7 @@ START_TEST(test_contract_process_log_capped)
 	static const char *const want[] = { "the-end\n", NULL };
 	struct provider_proc *p = NULL;
 	struct provider_proc_status st;
+	struct rv_buf tail = RV_BUF_INIT;
 	struct rv_err err = RV_ERR_INIT;
 	char *text, *note;
 
@@ -577,6 +578,12 @@ START_TEST(test_contract_process_log_capped)
 	ck_assert_msg(provider_start_process(sb, &cmd, &p, &err) == RV_OK,
 		      "start_process: %s", err.msg);
 	ct_wait_exited(sb, p, &st);
+	/* the last lines, for an error message, before the stop */
+	ck_assert_msg(provider_process_logs(sb, p, 200, &tail, &err) ==
+		      RV_OK, "process_logs: %s", err.msg);
+	ck_assert_msg(tail.len <= 200 && tail.len > 18 &&
+		      !strcmp(tail.data + tail.len - 18,
+			      "line 2999\nthe-end\n"), "%s", tail.data);
 	ck_assert_int_eq(provider_stop_process(sb, p, 1000, &err), RV_OK);
 	/* the tail is written when the output ends */
 	text = ct_wait_file(log, want);
@@ -592,6 +599,7 @@ START_TEST(test_contract_process_log_capped)
 	free(text);
 out:
 	ct_destroy(sb);
+	rv_buf_release(&tail);
 	free(log);
 	ct_close(w);
 }

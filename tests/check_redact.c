@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include "rollouts.h"
+#include "rv_alloc.h"
 #include "rv_err.h"
 #include "rv_json.h"
 #include "rv_redact.h"
@@ -191,6 +192,116 @@ START_TEST(test_redact_stream_cap_edges)
 	ck_assert_int_eq(text[len - 1], '\n');
 	free(text);
 	free(line);
+}
+END_TEST
+
+/* A stream on a file of dir, capped at limit. */
+static int stream_open(struct rv_redact_stream *st, const char *dir,
+		       unsigned long long limit)
+{
+	char *path = rv_xasprintf("%s/log", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	free(path);
+	rv_redact_stream_init(st, fd, limit);
+	return fd;
+}
+
+static char *stream_text(const char *dir)
+{
+	char *path = rv_xasprintf("%s/log", dir), *text;
+
+	text = tu_read_file(path, NULL);
+	free(path);
+	return text;
+}
+
+/*
+ * Past the cap: the tail's memory stays within 2 T (capacity 4 T) however
+ * the output comes; rv_redact_stream_tail() has its last lines until the
+ * stream ends; a tail that begins at a line's start keeps that line;
+ * after the end, writes are dropped.
+ */
+START_TEST(test_redact_stream_cap_tail_bounded_and_live)
+{
+	static const size_t steps[] = { 7, 100000 };
+	char *dir = tu_tmpdir(), *text, line[32];
+	struct rv_redact_stream st;
+	struct rv_buf b = RV_BUF_INIT, got = RV_BUF_INIT;
+	int fd;
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		fd = stream_open(&st, dir, 1 << 20);
+		for (unsigned n = 0; n < 10u << 20; n += 16) {
+			rv_buf_addf(&b, "flood %09u\n", n);
+			if (b.len >= steps[i]) {
+				rv_redact_stream_write(&st, b.data, b.len);
+				rv_buf_reset(&b);
+				ck_assert_uint_le(st.tail.len,
+						  2 * RV_REDACT_STREAM_TAIL);
+				ck_assert_uint_le(st.tail.cap,
+						  4 * RV_REDACT_STREAM_TAIL);
+			}
+		}
+		rv_redact_stream_write(&st, "the end\n", 8);
+		ck_assert(rv_redact_stream_tail(&st, 100, &got));
+		ck_assert_uint_eq(got.len, 100);
+		ck_assert_str_eq(got.data + 92, "the end\n");
+		rv_buf_reset(&got);
+		rv_redact_stream_finish(&st);
+		ck_assert(!rv_redact_stream_tail(&st, 100, &got));
+		ck_assert_uint_eq(got.len, 0);
+		rv_redact_stream_write(&st, "late\n", 5);
+		rv_redact_stream_finish(&st);
+		close(fd);
+		text = stream_text(dir);
+		ck_assert_ptr_null(strstr(text, "late"));
+		ck_assert_ptr_null(strstr(strstr(text, "were dropped") + 1,
+					  "[runeval:"));
+		ck_assert_str_eq(text + strlen(text) - 8, "the end\n");
+		free(text);
+	}
+	/* one write of whole lines past the cap: the last T bytes are
+	   256 lines of 8, from L001792 on, all of them kept */
+	fd = stream_open(&st, dir, 4096);
+	for (unsigned n = 0; n < 2048; n++) {
+		snprintf(line, sizeof(line), "L%06u\n", n);
+		rv_buf_adds(&b, line);
+	}
+	rv_redact_stream_write(&st, b.data, b.len);
+	rv_redact_stream_finish(&st);
+	close(fd);
+	text = stream_text(dir);
+	ck_assert_msg(strstr(text, "the last 2048 follow]\nL001792\n"), "%s",
+		      strstr(text, "were dropped"));
+	free(text);
+	rv_buf_release(&b);
+	rv_buf_release(&got);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* A secret with newlines in it (a PEM key), written a line at a time. */
+START_TEST(test_redact_stream_multiline_secret)
+{
+	static const char *const pieces[] = {
+		"key: -----BEGIN KEY-----\n", "MIIEvQIBADANBgkqhkiG9w0B\n",
+		"-----END KEY-----\nafter\n", NULL,
+	};
+	char *text;
+
+	rv_redact_reset();
+	rv_redact_add("-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\n"
+		      "-----END KEY-----");
+	text = stream_through(pieces, false, 0);
+	ck_assert_str_eq(text, "key: [REDACTED]\nafter\n");
+	free(text);
+	text = stream_through(pieces, true, 0);
+	ck_assert_str_eq(text, "key: [REDACTED]\nafter\n");
+	free(text);
+	rv_redact_reset();
 }
 END_TEST
 
@@ -485,6 +596,8 @@ static Suite *redact_suite(void)
 	tcase_add_test(tc, test_redact_stream_catches_split_secrets);
 	tcase_add_test(tc, test_redact_stream_cap_keeps_head_and_tail);
 	tcase_add_test(tc, test_redact_stream_cap_edges);
+	tcase_add_test(tc, test_redact_stream_cap_tail_bounded_and_live);
+	tcase_add_test(tc, test_redact_stream_multiline_secret);
 	tcase_add_test(tc, test_redact_json_tree);
 	tcase_add_test(tc, test_redact_rollout_details);
 	tcase_add_test(tc, test_redact_error_snippet_bounded);

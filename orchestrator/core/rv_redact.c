@@ -4,6 +4,7 @@
 #include "rv_buf.h"
 #include "rv_fs.h"
 
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -210,9 +211,13 @@ void rv_redact_stream_init(struct rv_redact_stream *st, int fd,
 	rv_buf_init(&st->pending);
 	st->limit = limit;
 	st->written = 0;
-	st->dropped = 0;
 	st->mid_line = false;
+	st->out_nl = true;
+	st->finished = false;
+	pthread_mutex_init(&st->lock, NULL);
+	st->dropped = 0;
 	rv_buf_init(&st->tail);
+	st->tail_at_line = true;
 }
 
 /* T: the dropped output's tail a capped stream keeps. */
@@ -233,36 +238,50 @@ static void rv_redact_stream_put(struct rv_redact_stream *st,
 	st->mid_line = data[len - 1] != '\n';
 }
 
+__attribute__((format(printf, 2, 3)))
 static void rv_redact_stream_note(struct rv_redact_stream *st,
-				  const char *fmt, unsigned long long a,
-				  unsigned long long b)
+				  const char *fmt, ...)
 {
 	char note[256];
-	int n = snprintf(note, sizeof(note), fmt, a, b);
+	va_list ap;
+	int n;
 
+	va_start(ap, fmt);
+	n = vsnprintf(note, sizeof(note), fmt, ap);
+	va_end(ap);
+	if (st->mid_line)
+		rv_redact_stream_put(st, "\n", 1);
 	if (n > 0)
 		rv_redact_stream_put(st, note, (size_t)n < sizeof(note) ?
 				     (size_t)n : sizeof(note) - 1);
 }
 
-/* Past the cap: out's bytes go to the tail, which keeps its last T. */
+/* Past the cap: data goes to the tail, which keeps its last T (or 2 T
+   till it is moved down). */
 static void rv_redact_stream_drop(struct rv_redact_stream *st,
 				  const char *data, size_t len)
 {
 	size_t keep = rv_redact_stream_tail_max(st);
+	struct rv_buf *t = &st->tail;
 
+	pthread_mutex_lock(&st->lock);
 	st->dropped += len;
 	if (len >= keep) {
-		rv_buf_truncate(&st->tail, 0);
-		rv_buf_add(&st->tail, data + len - keep, keep);
-		return;
+		st->tail_at_line = len > keep ? data[len - keep - 1] == '\n' :
+				   st->out_nl;
+		rv_buf_truncate(t, 0);
+		rv_buf_add(t, data + len - keep, keep);
+	} else {
+		if (!t->len)
+			st->tail_at_line = st->out_nl;
+		rv_buf_add(t, data, len);
+		if (t->len > 2 * keep) {
+			st->tail_at_line = t->data[t->len - keep - 1] == '\n';
+			memmove(t->data, t->data + t->len - keep, keep);
+			rv_buf_truncate(t, keep);
+		}
 	}
-	rv_buf_add(&st->tail, data, len);
-	if (st->tail.len > 2 * keep) {
-		memmove(st->tail.data, st->tail.data + st->tail.len - keep,
-			keep);
-		rv_buf_truncate(&st->tail, keep);
-	}
+	pthread_mutex_unlock(&st->lock);
 }
 
 /* Redacted output, within the cap: to the file; past it: to the tail. */
@@ -275,35 +294,37 @@ static void rv_redact_stream_out(struct rv_redact_stream *st,
 
 	if (!st->limit) {
 		rv_redact_stream_put(st, data, len);
-		return;
-	}
-	if (st->dropped) {
+	} else if (st->dropped) {
 		rv_redact_stream_drop(st, data, len);
-		return;
+	} else {
+		head = st->limit - rv_redact_stream_tail_max(st);
+		room = st->written < head ? (size_t)(head - st->written) : 0;
+		if (len <= room) {
+			rv_redact_stream_put(st, data, len);
+			st->written += len;
+		} else {
+			/* the cap: the head ends at a line's end where one
+			   fits; inside a line only when the file is inside
+			   one or empty (a line longer than the head) */
+			nl = room ? memrchr(data, '\n', room) : NULL;
+			cut = nl ? (size_t)(nl - data) + 1 :
+			      st->written && !st->mid_line ? 0 : room;
+			rv_redact_stream_put(st, data, cut);
+			st->written += cut;
+			rv_redact_stream_note(st, "[runeval: this log reached "
+					      "its cap of %llu bytes; what "
+					      "follows is dropped, but for "
+					      "its last %zu bytes, written "
+					      "when the output ends]\n",
+					      st->limit,
+					      rv_redact_stream_tail_max(st));
+			if (cut)
+				st->out_nl = data[cut - 1] == '\n';
+			rv_redact_stream_drop(st, data + cut, len - cut);
+		}
 	}
-	head = st->limit - rv_redact_stream_tail_max(st);
-	room = st->written < head ? (size_t)(head - st->written) : 0;
-	if (len <= room) {
-		rv_redact_stream_put(st, data, len);
-		st->written += len;
-		return;
-	}
-	/* the cap: the head ends at a line's end where one fits; inside a
-	   line only when the file is inside one or empty (a line longer
-	   than the head) */
-	nl = room ? memrchr(data, '\n', room) : NULL;
-	cut = nl ? (size_t)(nl - data) + 1 :
-	      st->written && !st->mid_line ? 0 : room;
-	rv_redact_stream_put(st, data, cut);
-	st->written += cut;
-	if (st->mid_line)
-		rv_redact_stream_put(st, "\n", 1);
-	rv_redact_stream_note(st, "[runeval: this log reached its cap of "
-			      "%llu bytes; what follows is dropped, but for "
-			      "its last %llu bytes, written when the output "
-			      "ends]\n", st->limit,
-			      (unsigned long long)rv_redact_stream_tail_max(st));
-	rv_redact_stream_drop(st, data + cut, len - cut);
+	if (len)
+		st->out_nl = data[len - 1] == '\n';
 }
 
 /* Write out the first n pending bytes, redacted, and drop them. */
@@ -322,15 +343,24 @@ static void rv_redact_stream_emit(struct rv_redact_stream *st, size_t n)
 	rv_buf_truncate(&st->pending, st->pending.len - n);
 }
 
-/* Everything but a tail that may be the start of a secret. */
-void rv_redact_stream_flush(struct rv_redact_stream *st)
+/* How much of pending[0..n) may go: all but a possible secret's start. */
+static size_t rv_redact_stream_ready(const struct rv_redact_stream *st,
+				     size_t n)
 {
 	size_t hold;
 
 	pthread_mutex_lock(&rv_redact_lock);
-	hold = rv_redact_hold(st->pending.data, st->pending.len);
+	hold = rv_redact_hold(st->pending.data, n);
 	pthread_mutex_unlock(&rv_redact_lock);
-	rv_redact_stream_emit(st, st->pending.len - hold);
+	return n - hold;
+}
+
+/* Everything but a tail that may be the start of a secret. */
+void rv_redact_stream_flush(struct rv_redact_stream *st)
+{
+	if (!st->finished)
+		rv_redact_stream_emit(st, rv_redact_stream_ready(st,
+						st->pending.len));
 }
 
 void rv_redact_stream_write(struct rv_redact_stream *st, const void *data,
@@ -338,10 +368,15 @@ void rv_redact_stream_write(struct rv_redact_stream *st, const void *data,
 {
 	const char *nl;
 
+	if (st->finished)
+		return;
 	rv_buf_add(&st->pending, data, len);
+	/* whole lines; a secret with newlines in it (a PEM key) that
+	   starts in them waits for the rest */
 	nl = memrchr(st->pending.data, '\n', st->pending.len);
 	if (nl)
-		rv_redact_stream_emit(st, (size_t)(nl - st->pending.data) + 1);
+		rv_redact_stream_emit(st, rv_redact_stream_ready(st,
+				(size_t)(nl - st->pending.data) + 1));
 	if (st->pending.len > RV_REDACT_STREAM_LINE_MAX)
 		rv_redact_stream_flush(st);
 }
@@ -351,20 +386,19 @@ static void rv_redact_stream_end_tail(struct rv_redact_stream *st)
 {
 	size_t keep = rv_redact_stream_tail_max(st), at, len = st->tail.len;
 	const char *t = st->tail.data, *nl;
+	bool at_line;
 
 	at = len > keep ? len - keep : 0;
-	/* cut inside the output: start after the first line's end */
-	if (st->dropped > len - at && !(at && t[at - 1] == '\n') &&
-	    len - at > 1) {
+	at_line = at ? t[at - 1] == '\n' : st->tail_at_line;
+	/* cut inside a line: start after its end */
+	if (!at_line && len - at > 1) {
 		nl = memchr(t + at, '\n', len - at - 1);
 		if (nl)
 			at = (size_t)(nl - t) + 1;
 	}
-	if (st->mid_line)
-		rv_redact_stream_put(st, "\n", 1);
 	rv_redact_stream_note(st, "[runeval: %llu bytes of output were "
-			      "dropped; the last %llu follow]\n",
-			      st->dropped, (unsigned long long)(len - at));
+			      "dropped; the last %zu follow]\n",
+			      st->dropped, len - at);
 	rv_redact_stream_put(st, t + at, len - at);
 	if (st->mid_line)
 		rv_redact_stream_put(st, "\n", 1);
@@ -372,10 +406,46 @@ static void rv_redact_stream_end_tail(struct rv_redact_stream *st)
 
 void rv_redact_stream_finish(struct rv_redact_stream *st)
 {
+	if (st->finished)
+		return;
 	rv_redact_stream_emit(st, st->pending.len);
 	rv_buf_release(&st->pending);
+	pthread_mutex_lock(&st->lock);
 	if (st->dropped)
 		rv_redact_stream_end_tail(st);
-	st->dropped = 0;	/* finishing twice writes it once */
+	st->dropped = 0;
 	rv_buf_release(&st->tail);
+	st->finished = true;
+	pthread_mutex_unlock(&st->lock);
+}
+
+bool rv_redact_stream_tail(struct rv_redact_stream *st, size_t max,
+			   struct rv_buf *out)
+{
+	size_t keep, len, at;
+	bool capped;
+
+	pthread_mutex_lock(&st->lock);
+	capped = st->dropped && !st->finished;
+	if (capped) {
+		keep = rv_redact_stream_tail_max(st);
+		len = st->tail.len;
+		if (max > keep)
+			max = keep;
+		at = len > max ? len - max : 0;
+		rv_buf_add(out, st->tail.data + at, len - at);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return capped;
+}
+
+long long rv_redact_stream_read_tail(struct rv_redact_stream *st,
+				     const char *path, size_t max,
+				     struct rv_buf *out)
+{
+	size_t before = out->len;
+
+	if (st && rv_redact_stream_tail(st, max, out))
+		return (long long)(out->len - before);
+	return (long long)rv_read_tail(path, max, out);
 }

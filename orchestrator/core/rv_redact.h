@@ -11,6 +11,7 @@
 #ifndef RUNEVAL_ORCHESTRATOR_CORE_RV_REDACT_H
 #define RUNEVAL_ORCHESTRATOR_CORE_RV_REDACT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -70,8 +71,9 @@ void rv_redact_hint(const char *secret, char *out, size_t size);
  * it passes RV_REDACT_STREAM_LINE_MAX bytes or rv_redact_stream_flush()
  * is called; even then, a tail that may be the start of a secret waits
  * for what follows, so that a secret split across writes is caught whole.
- * Write errors are ignored (a lost log line must not stop the app).  Not
- * thread-safe: one writer per stream.
+ * Write errors are ignored (a lost log line must not stop the app).  One
+ * writer per stream (not thread-safe), and after rv_redact_stream_finish()
+ * none: what is written then is dropped.
  *
  * A stream may be capped (limit bytes; 0: no cap), because what a task
  * app prints is not runeval's to trust: an app that prints forever must
@@ -79,9 +81,13 @@ void rv_redact_hint(const char *secret, char *out, size_t size);
  * the (redacted) output, cut at a line's end where there is one, and a
  * note that the rest is dropped; rv_redact_stream_finish() writes a note
  * with the count dropped and the output's last T bytes (from a line's
- * start where there is one), which say how the app ended.  T is
+ * start where there is one), which say how the app ended.  Until then
+ * rv_redact_stream_tail() has them, for an error message.  T is
  * RV_REDACT_STREAM_TAIL, or limit / 2 under 2 T.  The stream adds at
- * most the two notes to limit.
+ * most the two notes and two newlines to limit; it holds at most 2 T of
+ * the dropped output (its capacity 4 T).  The cap is per stream (one per
+ * task app process): a job's logs hold at most limit times the processes
+ * it started.
  */
 #define RV_REDACT_STREAM_LINE_MAX (64u * 1024)
 #define RV_REDACT_STREAM_TAIL (64u * 1024)
@@ -91,9 +97,14 @@ struct rv_redact_stream {
 	struct rv_buf pending;	/* bytes not written yet */
 	unsigned long long limit;	/* 0: no cap */
 	unsigned long long written;	/* bytes of output in the file */
-	unsigned long long dropped;	/* bytes past the cap */
 	bool mid_line;		/* the last byte written was no newline */
+	bool out_nl;		/* the output's last byte was a newline */
+	bool finished;
+	/* past the cap; under lock, which rv_redact_stream_tail() takes */
+	pthread_mutex_t lock;
+	unsigned long long dropped;	/* bytes past the cap */
 	struct rv_buf tail;	/* the last dropped bytes (up to 2 T) */
+	bool tail_at_line;	/* tail starts at a line's start */
 };
 
 void rv_redact_stream_init(struct rv_redact_stream *st, int fd,
@@ -103,7 +114,26 @@ void rv_redact_stream_write(struct rv_redact_stream *st, const void *data,
 /* Write out what is pending but a possible secret's start (idle). */
 void rv_redact_stream_flush(struct rv_redact_stream *st);
 /* Write out everything pending (the stream ended), and the dropped tail
-   with its note when the cap was reached; release it all. */
+   with its note when the cap was reached; release it all.  Twice is
+   once. */
 void rv_redact_stream_finish(struct rv_redact_stream *st);
+
+/*
+ * The output's last max bytes (at most T) when the stream is past its
+ * cap and not finished, appended to out: true.  Otherwise false: the
+ * file's end is the output's.  Thread-safe against the writer.
+ */
+bool rv_redact_stream_tail(struct rv_redact_stream *st, size_t max,
+			   struct rv_buf *out);
+
+/*
+ * A log's last max bytes for an error message: st's tail while it holds
+ * the output's (past the cap; st may be NULL), else the end of the file
+ * at path (rv_read_tail(), whose return this is: -1 with errno when the
+ * file cannot be opened; with the stream's tail, the bytes added).
+ */
+long long rv_redact_stream_read_tail(struct rv_redact_stream *st,
+				     const char *path, size_t max,
+				     struct rv_buf *out);
 
 #endif

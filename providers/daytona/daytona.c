@@ -466,7 +466,8 @@ static enum rv_code dt_logs(struct provider_sandbox *sb,
 	enum rv_code rc;
 	size_t len;
 
-	if (p->log_path && rv_read_tail(p->log_path, max_bytes, out) > 0)
+	if (p->log_path && rv_redact_stream_read_tail(&p->log, p->log_path,
+						      max_bytes, out) > 0)
 		return RV_OK;
 	/* no local copy (yet): ask the toolbox */
 	rc = daytona_command_logs(ds->client, ds->toolbox, p->sid, p->cid,

@@ -421,7 +421,7 @@ enum rv_code dk_logs(struct provider_sandbox *sb, struct provider_proc *p,
 	const char *path = docker_spawn_log_path(p->spawn);
 
 	(void)sb;
-	if (path && rv_read_tail(path, max_bytes, out) < 0)
+	if (docker_spawn_log_tail(p->spawn, max_bytes, out) < 0)
 		return rv_errf(err, RV_ERR_IO, "cannot read '%s': %s", path,
 			       strerror(errno));
 	return RV_OK;

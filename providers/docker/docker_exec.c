@@ -595,6 +595,13 @@ const char *docker_spawn_log_path(const struct docker_spawn *s)
 	return s->log_path;
 }
 
+long long docker_spawn_log_tail(struct docker_spawn *s, size_t max,
+				struct rv_buf *out)
+{
+	return s->log_path ? rv_redact_stream_read_tail(&s->log, s->log_path,
+							max, out) : 0;
+}
+
 void docker_spawn_free(struct docker_spawn *s)
 {
 	if (!s)

@@ -102,6 +102,10 @@ void docker_spawn_gone(struct docker_spawn *s);
 /* The local log file, or NULL (borrowed). */
 const char *docker_spawn_log_path(const struct docker_spawn *s);
 
+/* Its last max bytes, as rv_redact_stream_read_tail(); 0 with no log. */
+long long docker_spawn_log_tail(struct docker_spawn *s, size_t max,
+				struct rv_buf *out);
+
 /*
  * Stop following (the container is gone or going) and free.  No remote
  * calls; NULL is fine.

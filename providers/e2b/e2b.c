@@ -624,7 +624,8 @@ static enum rv_code eb_logs(struct provider_sandbox *sb,
 	/* an ended one's last partial line is written out first */
 	if (!eb_proc_running(p))
 		eb_follow_end(eb_downcast(sb), p, 200);
-	if (rv_read_tail(p->log_path, max_bytes, out) < 0)
+	if (rv_redact_stream_read_tail(&p->log, p->log_path, max_bytes,
+				       out) < 0)
 		return rv_errf(err, RV_ERR_IO, "process_logs: cannot read "
 			       "'%s': %s", p->log_path, strerror(errno));
 	return RV_OK;

@@ -189,3 +189,10 @@ void process_log_stop(struct process_log *pl, long wait_ms)
 	pthread_mutex_destroy(&pl->lock);
 	free(pl);
 }
+
+long long process_log_tail(struct process_log *pl, const char *path,
+			   size_t max, struct rv_buf *out)
+{
+	return rv_redact_stream_read_tail(pl ? &pl->out : NULL, path, max,
+					  out);
+}

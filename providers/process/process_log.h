@@ -14,6 +14,9 @@
 #ifndef RUNEVAL_PROVIDERS_PROCESS_PROCESS_LOG_H
 #define RUNEVAL_PROVIDERS_PROCESS_PROCESS_LOG_H
 
+#include <stddef.h>
+
+#include "rv_buf.h"
 #include "rv_err.h"
 
 struct process_log;
@@ -31,6 +34,11 @@ enum rv_code process_log_start(int rfd, int log_fd, unsigned long long limit,
  * file: the pipe is empty and the pump idle, or the pipe has ended.
  */
 void process_log_sync(struct process_log *pl, long wait_ms);
+
+/* The log's last max bytes, as rv_redact_stream_read_tail() (pl may be
+   NULL: the file's). */
+long long process_log_tail(struct process_log *pl, const char *path,
+			   size_t max, struct rv_buf *out);
 
 /*
  * Stop: wait (at most wait_ms) for the end of the pipe (every writer

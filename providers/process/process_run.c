@@ -404,7 +404,7 @@ enum rv_code process_proc_logs(struct provider_proc *p, size_t max_bytes,
 	if (!p->log_path)
 		return rv_errf(err, RV_ERR_NOTFOUND, "process has no log");
 	process_log_sync(p->log, 1000);	/* what it said so far, on disk */
-	if (rv_read_tail(p->log_path, max_bytes, out) < 0)
+	if (process_log_tail(p->log, p->log_path, max_bytes, out) < 0)
 		return rv_errf(err, RV_ERR_IO, "cannot open '%s': %s",
 			       p->log_path, strerror(errno));
 	return RV_OK;

@@ -4,8 +4,9 @@
 #
 #  1. client: `runeval lifecycle --daytona` (C) against the official
 #     TypeScript SDK (@daytonaio/sdk 0.218.0, tests/sdk) doing the same
-#     lifecycle (create, wait, upload + check + unpack, exec, preview URL,
-#     delete), each as a whole process, RUNS times each, interleaved.
+#     lifecycle (create, wait, upload + check + unpack, exec, python3 -c
+#     pass, a python3 http.server until its first 200 through its preview
+#     URL, delete), each as a whole process, RUNS times each, interleaved.
 #     Figure: median C wall time / median SDK wall time (target <= 0.25).
 #     Spans: provider daytona-lifecycle (C) and daytona-sdk, phase per
 #     step, and "lifecycle" for the whole process.

@@ -3,7 +3,8 @@
 #
 #  1. client: `runeval lifecycle --e2b` (C) against the official E2B SDK
 #     (e2b 2.51.0, tests/sdk) doing the same lifecycle (create, upload +
-#     check + unpack, exec, port URL, kill), each as a whole process,
+#     check + unpack, exec, python3 -c pass, a python3 http.server until
+#     its first 200 through its port's host, kill), each as a whole process,
 #     RUNS times each, interleaved.  Figure: median C wall time / median
 #     SDK wall time (target <= 0.25).
 #  2. scale: `runeval --e2b --seeds SEEDS --sandboxes M`, wall time against
