@@ -168,12 +168,19 @@ static void seedlog_flush(struct seedlog *l)
 	l->flushed_ns = rv_now_ns();
 }
 
+/* Details of len bytes are worth moving, and a reader reads them back. */
+static bool seedlog_spoolable(size_t len)
+{
+	return len >= SEEDLOG_SPOOL_MIN &&
+	       len < SEEDLOG_WINDOW - SEEDLOG_KEY_LEN;
+}
+
 /* r's details, at pos in the line, move out when the line is flushed. */
 static void seedlog_moving(struct seedlog *l, struct rollout *r, size_t pos)
 {
 	size_t len = strlen(r->details);
 
-	if (len < SEEDLOG_SPOOL_MIN || len > UINT32_MAX)
+	if (!seedlog_spoolable(len))
 		return;
 	if (l->n_moving == l->cap_moving) {
 		l->cap_moving = l->cap_moving ? 2 * l->cap_moving : 64;
@@ -349,18 +356,21 @@ static void seedlog_dedup(struct seedlog_state *st)
 /*
  * A record read back from the log at offset off (its line text[0..len),
  * without the newline) gives up its details as a logged one does: they
- * are in the file already.  Only when the record, written again, is the
- * line byte for byte: then the offset is where the writer put them.
+ * are in the file already.  Only a record that is final (ok: a resume
+ * neither runs nor logs it again; a failed one may be logged again, as
+ * not run, and seedlog_add writes the details it holds), and only when
+ * the record, written again, is the line byte for byte: then the offset
+ * is where the writer put them.
  */
 static void seedlog_adopt(struct rollout *r, const char *text, size_t len,
 			  uint64_t off, struct rv_buf *scratch)
 {
 	size_t pos, dlen;
 
-	if (!r->details || !r->more)
+	if (!r->ok || !r->details || !r->more)
 		return;
 	dlen = strlen(r->details);
-	if (dlen < SEEDLOG_SPOOL_MIN || dlen > UINT32_MAX)
+	if (!seedlog_spoolable(dlen))
 		return;
 	rv_buf_reset(scratch);
 	rollout_json_add(scratch, r, NULL, NULL, &pos);

@@ -19,9 +19,10 @@
  * where the log has them, rollouts.h), so a job's memory does not grow
  * with what its task app reports.  result.json reads them back through
  * a seedlog_reader.  Until a write error turns the log off, that is;
- * records whose lines were not flushed keep their details.  The records
- * a resume reads back (seedlog_read) do the same: where a record written
- * again is its line byte for byte, its details stay in the file.
+ * records whose lines were not flushed keep their details.  The ok
+ * records a resume reads back (seedlog_read) do the same: where such a
+ * record written again is its line byte for byte, its details stay in
+ * the file (a failed one keeps them: it may be logged again).
  *
  * Not thread-safe: the job calls it under its lock.  Every function
  * accepts a NULL log.  Write errors are reported once (a warning) and

@@ -62,6 +62,7 @@ static char *stream_through(const char *const *pieces, bool flush_each,
 			rv_redact_stream_flush(&st);
 	}
 	rv_redact_stream_finish(&st);
+	rv_redact_stream_release(&st);
 	close(fd);
 	text = tu_read_file(path, NULL);
 	free(path);
@@ -254,6 +255,7 @@ START_TEST(test_redact_stream_cap_tail_bounded_and_live)
 		ck_assert_uint_eq(got.len, 0);
 		rv_redact_stream_write(&st, "late\n", 5);
 		rv_redact_stream_finish(&st);
+		rv_redact_stream_release(&st);
 		close(fd);
 		text = stream_text(dir);
 		ck_assert_ptr_null(strstr(text, "late"));
@@ -271,6 +273,7 @@ START_TEST(test_redact_stream_cap_tail_bounded_and_live)
 	}
 	rv_redact_stream_write(&st, b.data, b.len);
 	rv_redact_stream_finish(&st);
+	rv_redact_stream_release(&st);
 	close(fd);
 	text = stream_text(dir);
 	ck_assert_msg(strstr(text, "the last 2048 follow]\nL001792\n"), "%s",
@@ -278,6 +281,39 @@ START_TEST(test_redact_stream_cap_tail_bounded_and_live)
 	free(text);
 	rv_buf_release(&b);
 	rv_buf_release(&got);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* Just past the cap, an error message's tail is the file's end before
+   the note, then what was dropped: never the note. */
+START_TEST(test_redact_stream_read_tail_across_the_cap)
+{
+	char *dir = tu_tmpdir(), *path = rv_xasprintf("%s/log", dir);
+	struct rv_redact_stream st;
+	struct rv_buf out = RV_BUF_INIT;
+	char line[32];
+	unsigned n = 0;
+	int fd = stream_open(&st, dir, 1 << 20);
+
+	while (!st.dropped) {
+		snprintf(line, sizeof(line), "line %09u\n", n++);
+		rv_redact_stream_write(&st, line, strlen(line));
+	}
+	ck_assert_int_eq(rv_redact_stream_read_tail(&st, path, 2048, &out),
+			 2048);
+	ck_assert_uint_eq(out.len, 2048);
+	rv_buf_addch(&out, '\0');
+	ck_assert_ptr_null(strstr(out.data, "[runeval"));
+	ck_assert_str_eq(out.data + 2048 - 15, line);
+	snprintf(line, sizeof(line), "line %09u\n", n - 2);
+	ck_assert_ptr_nonnull(strstr(out.data, line));
+	rv_redact_stream_finish(&st);
+	rv_redact_stream_release(&st);
+	close(fd);
+	rv_buf_release(&out);
+	free(path);
 	tu_rmrf(dir);
 	free(dir);
 }
@@ -597,6 +633,7 @@ static Suite *redact_suite(void)
 	tcase_add_test(tc, test_redact_stream_cap_keeps_head_and_tail);
 	tcase_add_test(tc, test_redact_stream_cap_edges);
 	tcase_add_test(tc, test_redact_stream_cap_tail_bounded_and_live);
+	tcase_add_test(tc, test_redact_stream_read_tail_across_the_cap);
 	tcase_add_test(tc, test_redact_stream_multiline_secret);
 	tcase_add_test(tc, test_redact_json_tree);
 	tcase_add_test(tc, test_redact_rollout_details);

@@ -338,6 +338,49 @@ static void long_record(struct rollout *r, long i, size_t size)
 }
 
 /*
+ * A failed record read back keeps its details: a resume may log it again
+ * (not run, when it ends before the seed's turn), and that line must hold
+ * them for the next resume.
+ */
+START_TEST(test_seedlog_failed_record_read_back_keeps_details)
+{
+	char *dir = tu_tmpdir(), *want, *got;
+	struct rollout r;
+	struct seedlog *l;
+	struct seedlog_state st;
+	struct rv_err e = RV_ERR_INIT;
+	json_t *config = json_object();
+
+	long_record(&r, 4, 200);
+	r.ok = false;
+	rollout_fail(&r, "no reward");
+	want = record_text(&r, NULL);
+	ck_assert_int_eq(seedlog_open(dir, "job-1", 0, config, &l, &e), RV_OK);
+	seedlog_add(l, &r);
+	seedlog_close(l);
+	rollout_release(&r);
+	for (unsigned run = 1; run <= 2; run++) {
+		ck_assert_int_eq(seedlog_read(dir, &st, &e), RV_OK);
+		ck_assert_uint_eq(st.n, 1);
+		ck_assert_ptr_nonnull(st.rs[0].details);
+		got = record_text(&st.rs[0], NULL);
+		ck_assert_str_eq(got, want);
+		free(got);
+		/* the resume ends before its turn: logged again, as it is */
+		ck_assert_int_eq(seedlog_open(dir, "job-1", run, config, &l,
+					      &e), RV_OK);
+		seedlog_add(l, &st.rs[0]);
+		seedlog_close(l);
+		seedlog_state_release(&st);
+	}
+	free(want);
+	json_decref(config);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/*
  * A log that cannot be written (a file size limit here, a full disk in
  * life) is turned off, and no record gives up its details, whether the
  * write failed at a flush or inside stdio's own.
@@ -468,6 +511,7 @@ static Suite *seedq_suite(void)
 	tcase_add_test(tc, test_rollout_json_round_trip);
 	tcase_add_test(tc, test_seedlog_moves_details_out);
 	tcase_add_test(tc, test_seedlog_write_error_keeps_details);
+	tcase_add_test(tc, test_seedlog_failed_record_read_back_keeps_details);
 	tcase_add_test(tc, test_seedlog_after_a_cut_line);
 	tcase_add_test(tc, test_seedlog_new_job_starts_anew);
 	suite_add_tcase(s, tc);

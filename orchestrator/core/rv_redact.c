@@ -311,16 +311,17 @@ static void rv_redact_stream_out(struct rv_redact_stream *st,
 			      st->written && !st->mid_line ? 0 : room;
 			rv_redact_stream_put(st, data, cut);
 			st->written += cut;
-			rv_redact_stream_note(st, "[runeval: this log reached "
-					      "its cap of %llu bytes; what "
-					      "follows is dropped, but for "
-					      "its last %zu bytes, written "
-					      "when the output ends]\n",
-					      st->limit,
-					      rv_redact_stream_tail_max(st));
 			if (cut)
 				st->out_nl = data[cut - 1] == '\n';
+			/* dropped first: a reader of the tail never finds
+			   the file ending in the note */
 			rv_redact_stream_drop(st, data + cut, len - cut);
+			rv_redact_stream_note(st, RV_REDACT_STREAM_CAP_NOTE
+					      "%llu bytes; what follows is "
+					      "dropped, but for its last %zu "
+					      "bytes, written when the output "
+					      "ends]\n", st->limit,
+					      rv_redact_stream_tail_max(st));
 		}
 	}
 	if (len)
@@ -443,9 +444,35 @@ long long rv_redact_stream_read_tail(struct rv_redact_stream *st,
 				     const char *path, size_t max,
 				     struct rv_buf *out)
 {
-	size_t before = out->len;
+	struct rv_buf tail = RV_BUF_INIT, head = RV_BUF_INIT;
+	size_t want, before = out->len;
+	const char *note;
 
-	if (st && rv_redact_stream_tail(st, max, out))
-		return (long long)(out->len - before);
-	return (long long)rv_read_tail(path, max, out);
+	if (!st || !rv_redact_stream_tail(st, max, &tail)) {
+		rv_buf_release(&tail);
+		return (long long)rv_read_tail(path, max, out);
+	}
+	/* just past the cap: the file's end before its note comes first */
+	if (tail.len < max && rv_read_tail(path, max + 512, &head) > 0) {
+		rv_buf_addch(&head, '\0');
+		note = strstr(head.data, RV_REDACT_STREAM_CAP_NOTE);
+		want = max - tail.len;
+		if (note) {
+			size_t n = (size_t)(note - head.data);
+
+			rv_buf_add(out, note - (n < want ? n : want),
+				   n < want ? n : want);
+		}
+	}
+	rv_buf_add(out, tail.data, tail.len);
+	rv_buf_release(&tail);
+	rv_buf_release(&head);
+	return (long long)(out->len - before);
+}
+
+void rv_redact_stream_release(struct rv_redact_stream *st)
+{
+	rv_buf_release(&st->pending);
+	rv_buf_release(&st->tail);
+	pthread_mutex_destroy(&st->lock);
 }

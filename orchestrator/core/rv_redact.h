@@ -72,8 +72,12 @@ void rv_redact_hint(const char *secret, char *out, size_t size);
  * is called; even then, a tail that may be the start of a secret waits
  * for what follows, so that a secret split across writes is caught whole.
  * Write errors are ignored (a lost log line must not stop the app).  One
- * writer per stream (not thread-safe), and after rv_redact_stream_finish()
- * none: what is written then is dropped.
+ * writer per stream (not thread-safe): write, flush and finish on its
+ * thread, or finish once it is joined; after finish, what is written is
+ * dropped.  Lines that are the start of a secret with newlines in it (a
+ * PEM key) wait for what follows, also through an idle flush: an app that
+ * stops there shows them only at finish.  The owner calls
+ * rv_redact_stream_release() once no thread uses the stream.
  *
  * A stream may be capped (limit bytes; 0: no cap), because what a task
  * app prints is not runeval's to trust: an app that prints forever must
@@ -91,6 +95,7 @@ void rv_redact_hint(const char *secret, char *out, size_t size);
  */
 #define RV_REDACT_STREAM_LINE_MAX (64u * 1024)
 #define RV_REDACT_STREAM_TAIL (64u * 1024)
+#define RV_REDACT_STREAM_CAP_NOTE "[runeval: this log reached its cap of "
 
 struct rv_redact_stream {
 	int fd;			/* -1: redact and drop */
@@ -126,11 +131,15 @@ void rv_redact_stream_finish(struct rv_redact_stream *st);
 bool rv_redact_stream_tail(struct rv_redact_stream *st, size_t max,
 			   struct rv_buf *out);
 
+/* Free what the stream holds (after finish, or instead of it). */
+void rv_redact_stream_release(struct rv_redact_stream *st);
+
 /*
  * A log's last max bytes for an error message: st's tail while it holds
- * the output's (past the cap; st may be NULL), else the end of the file
- * at path (rv_read_tail(), whose return this is: -1 with errno when the
- * file cannot be opened; with the stream's tail, the bytes added).
+ * the output's (past the cap; st may be NULL), after what the file holds
+ * before the cap's note when that tail is shorter; else the end of the
+ * file at path (rv_read_tail(), whose return this is: -1 with errno when
+ * the file cannot be opened; with the stream's tail, its bytes).
  */
 long long rv_redact_stream_read_tail(struct rv_redact_stream *st,
 				     const char *path, size_t max,

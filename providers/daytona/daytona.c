@@ -371,6 +371,7 @@ static void dt_proc_free(struct provider_proc *p)
 	dt_follow_end(p, 0);
 	if (p->log.fd >= 0)
 		close(p->log.fd);
+	rv_redact_stream_release(&p->log);
 	free(p->log_path);
 	free(p->sid);
 	free(p->cid);

@@ -611,6 +611,7 @@ void docker_spawn_free(struct docker_spawn *s)
 		rv_redact_stream_finish(&s->log);
 	if (s->log.fd >= 0)
 		close(s->log.fd);
+	rv_redact_stream_release(&s->log);
 	free(s->exec_id);
 	free(s->pidfile);
 	free(s->log_path);

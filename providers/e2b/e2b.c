@@ -529,6 +529,7 @@ static void eb_proc_free(struct e2b_sandbox *es, struct provider_proc *p)
 	eb_follow_end(es, p, 0);
 	if (p->log.fd >= 0)
 		close(p->log.fd);
+	rv_redact_stream_release(&p->log);
 	e2b_frames_release(&p->f.frames);
 	free(p->log_path);
 	free(p);

@@ -125,6 +125,7 @@ enum rv_code process_log_start(int rfd, int log_fd, unsigned long long limit,
 fail:
 	close(rfd);
 	close(log_fd);
+	rv_redact_stream_release(&pl->out);
 	free(pl);
 	return rv_errf(err, RV_ERR_IO, "cannot start the log writer: %s",
 		       strerror(e));
@@ -185,6 +186,7 @@ void process_log_stop(struct process_log *pl, long wait_ms)
 	close(pl->rfd);
 	if (pl->out.fd >= 0)
 		close(pl->out.fd);
+	rv_redact_stream_release(&pl->out);
 	pthread_cond_destroy(&pl->cond);
 	pthread_mutex_destroy(&pl->lock);
 	free(pl);
