@@ -308,12 +308,13 @@ static void bench_one(struct bench_iter *it)
 	if (BENCH_STEP(it, "exec", bench_workload(b, sb, &err)) != RV_OK)
 		goto teardown;
 	/* the interpreter, where there is one */
-	if (bench_sh(sb, "command -v python3 >/dev/null", &code, &err) ==
+	if (!b->no_interactive &&
+	    bench_sh(sb, "command -v python3 >/dev/null", &code, &err) ==
 	    RV_OK && code == 0) {
 		python = true;
 		BENCH_STEP(it, "interpreter", bench_sh(sb, "python3 -c pass",
 						       &code, &err));
-	} else {
+	} else if (!b->no_interactive) {
 		bench_note(b, "%s: no python3 in the sandbox: no interpreter "
 			   "or tti step", it->ops->name);
 	}

@@ -33,6 +33,7 @@ struct bench {
 	enum bench_shape shape;
 	long stagger_ms;
 	bool snapshot, json, lite;
+	bool no_interactive;	/* no interpreter, no time to interactive */
 	bool lifecycle;		/* `runeval lifecycle`: plain provider
 				   labels, lines or spans on stdout, no
 				   file */

@@ -15,11 +15,15 @@ void bench_usage(FILE *f, bool lifecycle)
 		fputs(
 "usage: runeval lifecycle --provider NAME [--snapshot S] [--image I]\n"
 "                         [--target T] [--json] [--ca-cert FILE] [--repeat N]\n"
+"                         [--no-interactive]\n"
 "       runeval lifecycle --daytona ...   (any provider's alias)\n"
 "\n"
-"One sandbox through create, upload, exec, preview and destroy, each step\n"
-"timed: a check of the provider and its credentials ('runeval bench\n"
-"--iterations 1', writing no file).  The default provider is daytona.\n"
+"One sandbox through create, upload, exec, interpreter start, preview,\n"
+"time to interactive and destroy, each step timed: a check of the\n"
+"provider and its credentials ('runeval bench --iterations 1', writing no\n"
+"file).  --no-interactive leaves out the interpreter and the time to\n"
+"interactive (a python3 server's first answer through the preview).  The\n"
+"default provider is daytona.\n"
 "--json prints one span per line for 'runeval report'.  On stderr, last:\n"
 "how many HTTP requests it made over how many connections.  --ca-cert (or\n"
 "$RUNEVAL_CA_CERT) trusts the CA certificates in FILE for HTTPS.\n"
@@ -33,11 +37,12 @@ void bench_usage(FILE *f, bool lifecycle)
 "           [--concurrency C] [--shape sequential|burst|staggered:MS]\n"
 "           [--snapshot] [--workload CMD] [--target EXPR]... [--out DIR]\n"
 "           [--lite] [--from-snapshot S] [--image I] [--region R] [--json]\n"
-"           [--ca-cert FILE] [--config FILE]\n"
+"           [--ca-cert FILE] [--config FILE] [--no-interactive]\n"
 "\n"
 "Sandboxes through create, upload, exec (the workload, default 'true'),\n"
 "interpreter start, preview, time to interactive and teardown, each step\n"
-"timed; the first is cold, W warm-ups are not recorded, the N-1 others\n"
+"timed (--no-interactive: without the interpreter and the time to\n"
+"interactive); the first is cold, W warm-ups are not recorded, the N-1 others\n"
 "are warm.  Shapes: one at a time; C at once (burst); one every MS ms,\n"
 "C at most (staggered).  --snapshot also times a snapshot of each\n"
 "sandbox and a sandbox made from it, where the provider can (docker).\n"
@@ -114,6 +119,7 @@ static const struct option bench_longopts[] = {
 		{ "image", required_argument, NULL, 'i' },
 		{ "region", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "no-interactive", no_argument, NULL, 'I' },
 		{ "ca-cert", required_argument, NULL, 'C' },
 		{ "config", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
@@ -247,6 +253,7 @@ enum rv_code bench_options(struct bench *b, int argc, char **argv,
 		case 'i': b->image = optarg; break;
 		case 'r': b->region = optarg; break;
 		case 'j': b->json = true; break;
+		case 'I': b->no_interactive = true; break;
 		case 'C': rc = rv_http_set_ca_file(optarg, err); break;
 		case 'F': break;	/* read first (bench_config) */
 		case 'h': *help = true; break;

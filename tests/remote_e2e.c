@@ -404,10 +404,21 @@ void re_kill9_then_reap(const struct re_kind *k)
 void re_lifecycle_command(const struct re_kind *k)
 {
 	const char *const args[] = { k->flag, NULL };
+	const char *const plain[] = { k->flag, "--no-interactive", NULL };
 	struct re_world w;
+	char *text;
 
 	re_start(&w, k, NULL);
-	rr_assert_lifecycle(args, w.sbx.env);
+	/* with the interpreter and the time to interactive (python3 is in
+	   the offline servers' sandboxes), and without */
+	text = rr_lifecycle(args, w.sbx.env);
+	ck_assert_msg(strstr(text, "\"phase\":\"tti\",") &&
+		      strstr(text, "\"phase\":\"interpreter\","), "%s", text);
+	free(text);
+	text = rr_lifecycle(plain, w.sbx.env);
+	ck_assert_msg(!strstr(text, "\"phase\":\"tti\",") &&
+		      !strstr(text, "\"phase\":\"interpreter\","), "%s", text);
+	free(text);
 	ck_assert_uint_eq(re_left(&w), 0);
 	re_stop(&w);
 }

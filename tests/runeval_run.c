@@ -232,7 +232,7 @@ void rr_assert_phases(const struct rr *r, const char *const *phases,
 	}
 }
 
-void rr_assert_lifecycle(const char *const *args, const char *const *env)
+char *rr_lifecycle(const char *const *args, const char *const *env)
 {
 	static const char *const steps[] = { "provision", "upload", "exec",
 					     "preview", "teardown" };
@@ -253,7 +253,12 @@ void rr_assert_lifecycle(const char *const *args, const char *const *env)
 		free(want);
 	}
 	ck_assert_ptr_null(strstr(text, "\"ok\":false"));
-	free(text);
+	return text;
+}
+
+void rr_assert_lifecycle(const char *const *args, const char *const *env)
+{
+	free(rr_lifecycle(args, env));
 }
 
 double rr_summary_num(const struct rr *r, const char *key)

@@ -72,6 +72,8 @@ bool rr_span_saw(const json_t *span, long status);
  * exec, preview and teardown.
  */
 void rr_assert_lifecycle(const char *const *args, const char *const *env);
+/* The same, and the spans' text (malloc'ed). */
+char *rr_lifecycle(const char *const *args, const char *const *env);
 
 /* summary.<key> of result.json as a number (0 when there is none). */
 double rr_summary_num(const struct rr *r, const char *key);

@@ -99,32 +99,37 @@ bench_timed() {
 	echo "{\"provider\":\"$who\",\"phase\":\"lifecycle\",\"ms\":$ms,\"ok\":true}" >>"$OUT/client.jsonl"
 }
 
-# bench_clients NAME: the lifecycle RUNS times each, C and SDK
+# bench_clients NAME [SUFFIX]: the lifecycle RUNS times each, C and SDK
 # interleaved, as whole processes: C_CMD and SDK_CMD (arrays; SDK_CMD
-# empty when there is no SDK).  Spans: providers NAME-lifecycle (C) and
-# NAME-sdk.  Prints the medians, the ratio (target <= 0.25) and the steps.
+# empty when there is no SDK).  Spans (appended to $OUT/client.jsonl):
+# providers NAME-lifecycleSUFFIX (C) and NAME-sdkSUFFIX.  Prints the
+# medians, the ratio and the steps; the ratio's target (<= 0.25) is the
+# plain lifecycle's (no SUFFIX).
 bench_clients() {
-	local name=$1 c_med sdk_med ratio
-	: >"$OUT/client.jsonl"
+	local name=$1 suffix=${2:-} c_med sdk_med ratio target
 	: >"$tmp/c.ms"
 	: >"$tmp/sdk.ms"
 	for _ in $(seq 1 "$RUNS"); do
-		bench_timed "$name-lifecycle" "$tmp/c.ms" "${C_CMD[@]}" || continue
+		bench_timed "$name-lifecycle$suffix" "$tmp/c.ms" "${C_CMD[@]}" ||
+			continue
 		if ((${#SDK_CMD[@]})); then
-			bench_timed "$name-sdk" "$tmp/sdk.ms" "${SDK_CMD[@]}" || true
+			bench_timed "$name-sdk$suffix" "$tmp/sdk.ms" \
+				"${SDK_CMD[@]}" || true
 		fi
 	done
 	c_med=$(median <"$tmp/c.ms")
-	echo "lifecycle, whole process, median of $(wc -l <"$tmp/c.ms"): C $c_med ms"
+	echo "lifecycle$suffix, whole process, median of $(wc -l <"$tmp/c.ms"): C $c_med ms"
 	if ((${#SDK_CMD[@]} == 0)); then
 		echo "SDK not installed (npm missing?): comparison skipped"
 		return 0
 	fi
 	sdk_med=$(median <"$tmp/sdk.ms")
 	ratio=$(awk -v c="$c_med" -v s="$sdk_med" 'BEGIN {printf "%.3f", c/s}')
-	echo "lifecycle, whole process, median of $(wc -l <"$tmp/sdk.ms"): SDK $sdk_med ms"
-	echo "ratio C/SDK: $ratio (target <= 0.25)"
-	python3 - "$OUT/client.jsonl" "$name-lifecycle" "$name-sdk" <<'PY'
+	target=" (target <= 0.25)"
+	[[ -z $suffix ]] || target=" (no target)"
+	echo "lifecycle$suffix, whole process, median of $(wc -l <"$tmp/sdk.ms"): SDK $sdk_med ms"
+	echo "ratio C/SDK$suffix: $ratio$target"
+	python3 - "$OUT/client.jsonl" "$name-lifecycle$suffix" "$name-sdk$suffix" <<'PY'
 import json, sys, statistics as st
 by = {}
 for line in open(sys.argv[1]):

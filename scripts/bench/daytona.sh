@@ -4,9 +4,12 @@
 #
 #  1. client: `runeval lifecycle --daytona` (C) against the official
 #     TypeScript SDK (@daytonaio/sdk 0.218.0, tests/sdk) doing the same
-#     lifecycle (create, wait, upload + check + unpack, exec, python3 -c
-#     pass, a python3 http.server until its first 200 through its preview
-#     URL, delete), each as a whole process, RUNS times each, interleaved.
+#     lifecycle (create, wait, upload + check + unpack, exec, preview URL,
+#     delete: --no-interactive), each as a whole process, RUNS times each,
+#     interleaved; then both again with the interpreter (python3 -c pass)
+#     and the time to interactive (a python3 http.server until its first
+#     200 through its preview URL), spans daytona-lifecycle-interactive and
+#     daytona-sdk-interactive, no target.
 #     Figure: median C wall time / median SDK wall time (target <= 0.25).
 #     Spans: provider daytona-lifecycle (C) and daytona-sdk, phase per
 #     step, and "lifecycle" for the whole process.
@@ -43,13 +46,23 @@ unset DAYTONA_JWT_TOKEN DAYTONA_ORGANIZATION_ID DAYTONA_TARGET
 
 # --- 1. C client against the official SDK ---------------------------------
 bench_payload
-C_CMD=("$BUILD/runeval" lifecycle --daytona --json)
-SDK_CMD=()
-if bench_sdk_ready "$SDK" @daytonaio/sdk; then
-	SDK_CMD=(node scripts/bench/daytona_sdk_lifecycle.cjs "$SDK"
-		"$tmp/payload.tar.gz" "$payload_sha")
-fi
-bench_clients daytona
+# the lifecycle the target is for, then with the interpreter and the
+# time to interactive (a python3 server's first answer through the
+# preview), which both sides pay alike
+: >"$OUT/client.jsonl"
+for suffix in "" -interactive; do
+	C_CMD=("$BUILD/runeval" lifecycle --daytona --json)
+	SDK_CMD=()
+	if bench_sdk_ready "$SDK" @daytonaio/sdk; then
+		SDK_CMD=(node scripts/bench/daytona_sdk_lifecycle.cjs "$SDK"
+			"$tmp/payload.tar.gz" "$payload_sha")
+	fi
+	if [[ -z $suffix ]]; then
+		C_CMD+=(--no-interactive)
+		((${#SDK_CMD[@]} == 0)) || SDK_CMD+=(--no-interactive)
+	fi
+	bench_clients daytona "$suffix"
+done
 
 # --- 2. the same lifecycle over TLS ---------------------------------------
 # A throwaway CA and a certificate for 127.0.0.1, localhost and

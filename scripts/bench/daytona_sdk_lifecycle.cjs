@@ -5,15 +5,18 @@
 // pass`, where `command -v python3` finds one), time to interactive (a
 // `python3 -m http.server` started in the background, its preview link,
 // GETs until the first 200, the same backoff), delete.  Prints one span
-// line per step, like the C side.
+// line per step, like the C side.  --no-interactive: without the
+// interpreter and the time to interactive, as C's.
 // Usage: node daytona_sdk_lifecycle.cjs SDK_DIR TARBALL SHA256
+//        [--no-interactive]
 'use strict';
 const { createRequire } = require('module');
 const path = require('path');
 const fs = require('fs');
 const { spans, first200 } = require('./sdk_lifecycle_common.cjs');
 
-const [sdkDir, tarball, sha] = process.argv.slice(2);
+const [sdkDir, tarball, sha, flag] = process.argv.slice(2);
+const interactiveSteps = flag !== '--no-interactive';
 const { Daytona } = createRequire(path.join(sdkDir, 'package.json'))(
 	'@daytonaio/sdk');
 
@@ -61,8 +64,8 @@ async function main() {
 		'cat /tmp/runeval-lifecycle/hello.txt', undefined, undefined, 30);
 	span('exec', t0, cat.exitCode === 0 && cat.result.includes('hello'));
 
-	const has = await sb.process.executeCommand('command -v python3 ' +
-		'>/dev/null', undefined, undefined, 30);
+	const has = interactiveSteps ? await sb.process.executeCommand(
+		'command -v python3 >/dev/null', undefined, undefined, 30) : {};
 	if (has.exitCode === 0) {
 		t0 = process.hrtime.bigint();
 		const py = await sb.process.executeCommand('python3 -c pass',

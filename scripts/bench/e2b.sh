@@ -3,8 +3,9 @@
 #
 #  1. client: `runeval lifecycle --e2b` (C) against the official E2B SDK
 #     (e2b 2.51.0, tests/sdk) doing the same lifecycle (create, upload +
-#     check + unpack, exec, python3 -c pass, a python3 http.server until
-#     its first 200 through its port's host, kill), each as a whole process,
+#     check + unpack, exec, port URL, kill: --no-interactive; then both
+#     again with python3 -c pass and a python3 http.server until its first
+#     200 through its port's host, no target), each as a whole process,
 #     RUNS times each, interleaved.  Figure: median C wall time / median
 #     SDK wall time (target <= 0.25).
 #  2. scale: `runeval --e2b --seeds SEEDS --sandboxes M`, wall time against
@@ -34,13 +35,23 @@ unset E2B_DOMAIN
 
 # --- 1. C client against the official SDK ---------------------------------
 bench_payload
-C_CMD=("$BUILD/runeval" lifecycle --e2b --json)
-SDK_CMD=()
-if bench_sdk_ready "$SDK" e2b; then
-	SDK_CMD=(node scripts/bench/e2b_sdk_lifecycle.cjs "$SDK"
-		"$tmp/payload.tar.gz" "$payload_sha")
-fi
-bench_clients e2b
+# the lifecycle the target is for, then with the interpreter and the
+# time to interactive (a python3 server's first answer through the
+# preview), which both sides pay alike
+: >"$OUT/client.jsonl"
+for suffix in "" -interactive; do
+	C_CMD=("$BUILD/runeval" lifecycle --e2b --json)
+	SDK_CMD=()
+	if bench_sdk_ready "$SDK" e2b; then
+		SDK_CMD=(node scripts/bench/e2b_sdk_lifecycle.cjs "$SDK"
+			"$tmp/payload.tar.gz" "$payload_sha")
+	fi
+	if [[ -z $suffix ]]; then
+		C_CMD+=(--no-interactive)
+		((${#SDK_CMD[@]} == 0)) || SDK_CMD+=(--no-interactive)
+	fi
+	bench_clients e2b "$suffix"
+done
 
 # --- 2. SEEDS seeds over M sandboxes, create->ready ------------------------
 bench_scale e2b

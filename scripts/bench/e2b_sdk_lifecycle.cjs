@@ -5,16 +5,18 @@
 // `command -v python3` finds one), time to interactive (a `python3 -m
 // http.server` started in the background, the host of its port, GETs
 // until the first 200, the same backoff), kill.  Prints one span line per
-// step, like the C side.  Reads E2B_API_URL, E2B_SANDBOX_URL and
-// E2B_API_KEY.
-// Usage: node e2b_sdk_lifecycle.cjs SDK_DIR TARBALL SHA256
+// step, like the C side.  --no-interactive: without the interpreter and
+// the time to interactive, as C's.  Reads E2B_API_URL, E2B_SANDBOX_URL
+// and E2B_API_KEY.
+// Usage: node e2b_sdk_lifecycle.cjs SDK_DIR TARBALL SHA256 [--no-interactive]
 'use strict';
 const { createRequire } = require('module');
 const path = require('path');
 const fs = require('fs');
 const { spans, first200 } = require('./sdk_lifecycle_common.cjs');
 
-const [sdkDir, tarball, sha] = process.argv.slice(2);
+const [sdkDir, tarball, sha, flag] = process.argv.slice(2);
+const interactiveSteps = flag !== '--no-interactive';
 const { Sandbox } = createRequire(path.join(sdkDir, 'package.json'))('e2b');
 
 const { span, failed } = spans('e2b-sdk');
@@ -60,8 +62,9 @@ async function main() {
 		{ timeoutMs: 30000 });
 	span('exec', t0, cat.exitCode === 0 && cat.stdout.includes('hello'));
 
-	const has = await sb.commands.run('command -v python3 >/dev/null',
-		{ timeoutMs: 30000 }).catch((e) => e);
+	const has = interactiveSteps ? await sb.commands.run(
+		'command -v python3 >/dev/null', { timeoutMs: 30000 })
+		.catch((e) => e) : {};
 	if (has.exitCode === 0) {
 		t0 = process.hrtime.bigint();
 		const py = await sb.commands.run('python3 -c pass',
