@@ -144,6 +144,30 @@ for ph in ["provision", "upload", "exec", "interpreter", "preview", "tti",
 PY
 }
 
+# bench_client_pair NAME SDK_PACKAGE: part 1 of daytona.sh and e2b.sh.
+# `runeval lifecycle --NAME` against scripts/bench/NAME_sdk_lifecycle.cjs,
+# first the lifecycle the target is for (--no-interactive), then with the
+# interpreter and the time to interactive (a python3 server's first
+# answer through the preview), which both sides pay alike (suffix
+# -interactive).  Needs bench_payload's payload.
+bench_client_pair() {
+	local name=$1 pkg=$2 suffix
+	: >"$OUT/client.jsonl"
+	for suffix in "" -interactive; do
+		C_CMD=("$BUILD/runeval" lifecycle "--$name" --json)
+		SDK_CMD=()
+		if bench_sdk_ready "$SDK" "$pkg"; then
+			SDK_CMD=(node "scripts/bench/${name}_sdk_lifecycle.cjs"
+				"$SDK" "$tmp/payload.tar.gz" "$payload_sha")
+		fi
+		if [[ -z $suffix ]]; then
+			C_CMD+=(--no-interactive)
+			((${#SDK_CMD[@]} == 0)) || SDK_CMD+=(--no-interactive)
+		fi
+		bench_clients "$name" "$suffix"
+	done
+}
+
 # bench_scale NAME: `runeval --NAME --seeds $SEEDS --sandboxes $M`, wall
 # time against the ideal: one sandbox's bring-up + the rollout work spread
 # over M sandboxes x concurrency + one teardown, where the rollout work is

@@ -46,23 +46,7 @@ unset DAYTONA_JWT_TOKEN DAYTONA_ORGANIZATION_ID DAYTONA_TARGET
 
 # --- 1. C client against the official SDK ---------------------------------
 bench_payload
-# the lifecycle the target is for, then with the interpreter and the
-# time to interactive (a python3 server's first answer through the
-# preview), which both sides pay alike
-: >"$OUT/client.jsonl"
-for suffix in "" -interactive; do
-	C_CMD=("$BUILD/runeval" lifecycle --daytona --json)
-	SDK_CMD=()
-	if bench_sdk_ready "$SDK" @daytonaio/sdk; then
-		SDK_CMD=(node scripts/bench/daytona_sdk_lifecycle.cjs "$SDK"
-			"$tmp/payload.tar.gz" "$payload_sha")
-	fi
-	if [[ -z $suffix ]]; then
-		C_CMD+=(--no-interactive)
-		((${#SDK_CMD[@]} == 0)) || SDK_CMD+=(--no-interactive)
-	fi
-	bench_clients daytona "$suffix"
-done
+bench_client_pair daytona @daytonaio/sdk
 
 # --- 2. the same lifecycle over TLS ---------------------------------------
 # A throwaway CA and a certificate for 127.0.0.1, localhost and

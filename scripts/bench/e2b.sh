@@ -35,23 +35,7 @@ unset E2B_DOMAIN
 
 # --- 1. C client against the official SDK ---------------------------------
 bench_payload
-# the lifecycle the target is for, then with the interpreter and the
-# time to interactive (a python3 server's first answer through the
-# preview), which both sides pay alike
-: >"$OUT/client.jsonl"
-for suffix in "" -interactive; do
-	C_CMD=("$BUILD/runeval" lifecycle --e2b --json)
-	SDK_CMD=()
-	if bench_sdk_ready "$SDK" e2b; then
-		SDK_CMD=(node scripts/bench/e2b_sdk_lifecycle.cjs "$SDK"
-			"$tmp/payload.tar.gz" "$payload_sha")
-	fi
-	if [[ -z $suffix ]]; then
-		C_CMD+=(--no-interactive)
-		((${#SDK_CMD[@]} == 0)) || SDK_CMD+=(--no-interactive)
-	fi
-	bench_clients e2b "$suffix"
-done
+bench_client_pair e2b e2b
 
 # --- 2. SEEDS seeds over M sandboxes, create->ready ------------------------
 bench_scale e2b
