@@ -45,7 +45,7 @@ function status(url, headers, agent) {
 }
 
 // GET url until its first 200 over one keep-alive connection (C's pool):
-// a quarter of a millisecond between tries, doubling up to 20 ms, for at
+// a quarter of a millisecond between tries, doubling up to 4 ms, for at
 // most 60 s.  True when it came.
 async function first200(url, headers) {
 	const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -57,7 +57,7 @@ async function first200(url, headers) {
 			if (await status(url, headers, agent) === 200)
 				return true;
 			await new Promise((done) => setTimeout(done, nap));
-			if (nap < 20)
+			if (nap < 4)
 				nap *= 2;
 		}
 		return false;
