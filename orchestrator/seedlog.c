@@ -86,15 +86,56 @@ static void seedlog_cut_partial(FILE *f, const char *path)
  * second writer, say a resume of the same job run twice at once, would
  * shift the offsets).
  */
-static bool seedlog_can_spool(FILE *f, uint64_t *size)
+static bool seedlog_can_spool(FILE *f, bool locked, uint64_t *size)
 {
 	struct stat st;
 
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) ||
-	    flock(fileno(f), LOCK_EX | LOCK_NB))
+	if (!locked || fstat(fileno(f), &st) || !S_ISREG(st.st_mode))
 		return false;
 	*size = (uint64_t)st.st_size;
 	return true;
+}
+
+/*
+ * path, for appending, locked before anything in it changes: a log
+ * another runeval holds (a second job or resume in the same directory)
+ * is refused, not truncated or cut under it, since its reads go by
+ * offset.  *locked: the lock is ours (a file system without flock gives
+ * none, and the log goes on without moving details).
+ */
+static FILE *seedlog_file(const char *path, unsigned run, bool *locked,
+			  struct rv_err *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	FILE *f;
+
+	if (fd < 0) {
+		rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", path,
+			strerror(errno));
+		return NULL;
+	}
+	*locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	if (!*locked && errno == EWOULDBLOCK) {
+		rv_errf(err, RV_ERR_IO, "'%s' is being written by another "
+			"runeval (a job in the same directory)", path);
+		close(fd);
+		return NULL;
+	}
+	/* a new job (run 0; --force over an old job's files) starts its
+	   own log, a resume continues the job's */
+	if (!run && ftruncate(fd, 0) < 0) {
+		rv_errf(err, RV_ERR_IO, "cannot truncate '%s': %s", path,
+			strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "a+");
+	if (!f) {
+		rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", path,
+			strerror(errno));
+		close(fd);
+	}
+	return f;
 }
 
 enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
@@ -102,17 +143,14 @@ enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 			  struct rv_err *err)
 {
 	struct seedlog *l = rv_xcalloc(1, sizeof(*l));
+	bool locked = false;
 	json_t *head;
 	char *text;
 
 	*out = NULL;
 	l->path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
-	/* a new job (run 0; --force over an old job's files) starts its
-	   own log, a resume continues the job's */
-	l->f = fopen(l->path, run ? "a+" : "w+");
+	l->f = seedlog_file(l->path, run, &locked, err);
 	if (!l->f) {
-		rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", l->path,
-			strerror(errno));
 		free(l->path);
 		free(l);
 		return RV_ERR_IO;
@@ -125,7 +163,7 @@ enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 	text = rv_json_dumps(head);
 	fprintf(l->f, "%s\n", text);
 	l->spool = fflush(l->f) == 0 && !ferror(l->f) &&
-		seedlog_can_spool(l->f, &l->size);
+		seedlog_can_spool(l->f, locked, &l->size);
 	free(text);
 	json_decref(head);
 	l->flushed_ns = rv_now_ns();

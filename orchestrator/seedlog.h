@@ -51,7 +51,9 @@ struct seedlog_reader;
 
 /*
  * Open <dir>/seeds.jsonl and write the run's header: run 0 (a new job)
- * starts the file anew, a resume's run (1, 2, ...) appends to it.
+ * starts the file anew, a resume's run (1, 2, ...) appends to it.  A log
+ * another runeval is writing (a job or resume in the same directory at
+ * once) is left alone: RV_ERR_IO, which says so.
  */
 enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 			  const json_t *config, struct seedlog **out,

@@ -465,6 +465,41 @@ START_TEST(test_seedlog_after_a_cut_line)
 END_TEST
 
 /* A new job over an old job's files (--force) starts its own log. */
+/* A log another job is writing is refused, not truncated under it. */
+START_TEST(test_seedlog_held_by_another_is_left_alone)
+{
+	char *dir = tu_tmpdir();
+	struct rollout r;
+	struct seedlog *l, *l2 = NULL;
+	struct seedlog_state st;
+	struct rv_err e = RV_ERR_INIT;
+	json_t *config = json_object();
+
+	long_record(&r, 2, 300);
+	ck_assert_int_eq(seedlog_open(dir, "job-1", 0, config, &l, &e), RV_OK);
+	seedlog_add(l, &r);
+	for (unsigned run = 0; run <= 1; run++) {
+		ck_assert_int_eq(seedlog_open(dir, run ? "job-1" : "job-2",
+					      run, config, &l2, &e),
+				 RV_ERR_IO);
+		ck_assert_ptr_null(l2);
+		ck_assert_msg(strstr(e.msg, "being written by another runeval"),
+			      "%s", e.msg);
+	}
+	seedlog_close(l);
+	/* the first job's log is whole, its details where it put them */
+	ck_assert_ptr_null(r.details);
+	ck_assert_int_eq(seedlog_read(dir, &st, &e), RV_OK);
+	ck_assert_str_eq(st.job, "job-1");
+	ck_assert_uint_eq(st.n, 1);
+	seedlog_state_release(&st);
+	rollout_release(&r);
+	json_decref(config);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_seedlog_new_job_starts_anew)
 {
 	char *dir = tu_tmpdir();
@@ -514,6 +549,7 @@ static Suite *seedq_suite(void)
 	tcase_add_test(tc, test_seedlog_failed_record_read_back_keeps_details);
 	tcase_add_test(tc, test_seedlog_after_a_cut_line);
 	tcase_add_test(tc, test_seedlog_new_job_starts_anew);
+	tcase_add_test(tc, test_seedlog_held_by_another_is_left_alone);
 	suite_add_tcase(s, tc);
 	return s;
 }
