@@ -43,19 +43,36 @@ START_TEST(test_redact_prefixes_of_a_secret)
 }
 END_TEST
 
+/* A stream on a file of dir, capped at limit. */
+static int stream_open(struct rv_redact_stream *st, const char *dir,
+		       unsigned long long limit)
+{
+	char *path = rv_xasprintf("%s/log", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	free(path);
+	rv_redact_stream_init(st, fd, limit);
+	return fd;
+}
+
+static char *stream_text(const char *dir)
+{
+	char *path = rv_xasprintf("%s/log", dir), *text;
+
+	text = tu_read_file(path, NULL);
+	free(path);
+	return text;
+}
+
 /* What a stream (capped at limit) wrote into a file, given the pieces. */
 static char *stream_through(const char *const *pieces, bool flush_each,
 			    unsigned long long limit)
 {
-	char *dir = tu_tmpdir(), *path, *text;
+	char *dir = tu_tmpdir(), *text;
 	struct rv_redact_stream st;
-	int fd;
+	int fd = stream_open(&st, dir, limit);
 
-	path = malloc(strlen(dir) + 8);
-	sprintf(path, "%s/log", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_ge(fd, 0);
-	rv_redact_stream_init(&st, fd, limit);
 	for (size_t i = 0; pieces[i]; i++) {
 		rv_redact_stream_write(&st, pieces[i], strlen(pieces[i]));
 		if (flush_each)
@@ -64,8 +81,7 @@ static char *stream_through(const char *const *pieces, bool flush_each,
 	rv_redact_stream_finish(&st);
 	rv_redact_stream_release(&st);
 	close(fd);
-	text = tu_read_file(path, NULL);
-	free(path);
+	text = stream_text(dir);
 	tu_rmrf(dir);
 	free(dir);
 	return text;
@@ -195,28 +211,6 @@ START_TEST(test_redact_stream_cap_edges)
 	free(line);
 }
 END_TEST
-
-/* A stream on a file of dir, capped at limit. */
-static int stream_open(struct rv_redact_stream *st, const char *dir,
-		       unsigned long long limit)
-{
-	char *path = rv_xasprintf("%s/log", dir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	ck_assert_int_ge(fd, 0);
-	free(path);
-	rv_redact_stream_init(st, fd, limit);
-	return fd;
-}
-
-static char *stream_text(const char *dir)
-{
-	char *path = rv_xasprintf("%s/log", dir), *text;
-
-	text = tu_read_file(path, NULL);
-	free(path);
-	return text;
-}
 
 /*
  * Past the cap: the tail's memory stays within 2 T (capacity 4 T) however
