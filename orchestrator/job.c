@@ -200,8 +200,8 @@ static void job_sched_init(struct job *job)
 	seedq_init(&job->sched, job->rollouts, job->n_rollouts, &p);
 	job_outcome(job, &o);
 	config = result_config_json(&o);
-	if (seedlog_open(job->out_dir, job->id, job->run, config,
-			 &job->seedlog, &e) != RV_OK)
+	if (seedlog_open(job->out_dir, job->dir_lock, job->id, job->run,
+			 config, &job->seedlog, &e) != RV_OK)
 		rv_warn("%s: this job cannot be resumed", e.msg);
 	json_decref(config);
 }

@@ -48,6 +48,8 @@ struct job {
 	char id[48];
 	char *out_dir;
 	bool out_is_temp;		/* --no-out: removed by job_release() */
+	int dir_lock;			/* <out>/seeds.jsonl locked for the
+					   job (seedlog_lock), or -1 */
 	char *result_path;		/* <out>/result.json */
 	char *log_path;			/* <out>/taskapp.log */
 	char *api_key;			/* secret: never printed */
@@ -113,8 +115,14 @@ struct job {
 	struct console *console;	/* progress, or NULL */
 };
 
+/*
+ * dir_lock: the results directory's lock when the caller took it
+ * already (a resume, before reading the job's log), or -1; the job owns
+ * it either way.  A directory another runeval is running in is refused
+ * (RV_ERR_USAGE).
+ */
 enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
-			 struct rv_err *err);
+			 int dir_lock, struct rv_err *err);
 
 /* Run the job; sets status, exit_code, err.  Returns exit_code. */
 int job_run(struct job *job);

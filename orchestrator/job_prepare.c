@@ -12,6 +12,7 @@
 #include "rv_clock.h"
 #include "rv_random.h"
 #include "rv_redact.h"
+#include "seedlog.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -266,23 +267,33 @@ static enum rv_code job_resolve_out(struct job *job, struct rv_err *err)
 		job->out_is_temp = true;
 		return RV_OK;
 	}
-	if (opt->out_dir && !opt->force && job_dir_has_files(opt->out_dir))
-		return rv_errf(err, RV_ERR_USAGE, "results directory '%s' is "
-			       "not empty (an earlier job's?): choose another "
-			       "'--out', or add '--force' to replace its files",
-			       opt->out_dir);
+	if (opt->out_dir && job_dir_has_files(opt->out_dir)) {
+		/* a job running there is refused as such, --force or not */
+		enum rv_code rc = job->dir_lock < 0 && !opt->dry_run ?
+			seedlog_lock(opt->out_dir, false, &job->dir_lock, err) :
+			RV_OK;
+
+		if (rc != RV_OK)
+			return rc;
+		if (!opt->force)
+			return rv_errf(err, RV_ERR_USAGE, "results directory "
+				       "'%s' is not empty (an earlier job's?): "
+				       "choose another '--out', or add '--force' "
+				       "to replace its files", opt->out_dir);
+	}
 	job->out_dir = opt->out_dir ? rv_xstrdup(opt->out_dir) :
 		rv_xasprintf("runs/%s", job->id);
 	return RV_OK;
 }
 
 enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
-			 struct rv_err *err)
+			 int dir_lock, struct rv_err *err)
 {
 	struct rv_err e = RV_ERR_INIT;
 	enum rv_code rc;
 
 	memset(job, 0, sizeof(*job));
+	job->dir_lock = dir_lock;
 	spans_init(&job->spans);
 	job->opt = opt;
 	job->failed_phase = RV_PHASE_NONE;
@@ -313,7 +324,9 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 	if (rv_mkdirs(job->out_dir, 0755, &e) != RV_OK)
 		return rv_errf(err, RV_ERR_CONFIG, "cannot create results "
 			       "directory %s", e.msg + strlen("cannot create "));
-	return RV_OK;
+	/* held until job_release(): through result.json and the reports */
+	return job->dir_lock < 0 ?
+		seedlog_lock(job->out_dir, true, &job->dir_lock, err) : RV_OK;
 }
 
 void job_release(struct job *job)
@@ -330,6 +343,8 @@ void job_release(struct job *job)
 		if (rv_remove_tree(job->out_dir, &e) != RV_OK)
 			rv_warn("%s", e.msg);
 	}
+	if (job->dir_lock >= 0)
+		close(job->dir_lock);	/* after the outputs: another may go */
 	free(job->out_dir);
 	free(job->result_path);
 	free(job->log_path);

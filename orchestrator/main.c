@@ -137,9 +137,11 @@ static int main_run(const struct cli_options *opt, struct resume *rs)
 	struct job job;
 	size_t todo = 0;
 	char epochs[32];
-	int code;
+	int code, lock = rs ? rs->lock : -1;
 
-	if (job_prepare(&job, opt, &err) != RV_OK ||
+	if (rs)
+		rs->lock = -1;	/* the job's now */
+	if (job_prepare(&job, opt, lock, &err) != RV_OK ||
 	    (rs && resume_apply(rs, &job, &err) != RV_OK)) {
 		job_release(&job);
 		if (err.code == RV_ERR_USAGE || err.code == RV_ERR_CONFIG)

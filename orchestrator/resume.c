@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define RESUME_REDACTED "[REDACTED]"
 
@@ -205,6 +206,7 @@ enum rv_code resume_options(int argc, char **argv, struct resume *rs,
 	enum rv_code rc;
 
 	memset(rs, 0, sizeof(*rs));
+	rs->lock = -1;
 	memset(opt, 0, sizeof(*opt));
 	if (argc < 2 || argv[1][0] == '-')
 		return rv_errf(err, RV_ERR_USAGE, "usage: runeval resume DIR "
@@ -218,7 +220,10 @@ enum rv_code resume_options(int argc, char **argv, struct resume *rs,
 				      NULL)))
 			return rv_errf(err, RV_ERR_USAGE, "'%s' cannot change "
 				       "when a job is resumed", argv[i]);
-	rc = seedlog_read(rs->dir, &rs->log, err);
+	/* a job or resume running there now is refused, not read under it */
+	rc = seedlog_lock(rs->dir, false, &rs->lock, err);
+	if (rc == RV_OK)
+		rc = seedlog_read(rs->dir, &rs->log, err);
 	if (rc != RV_OK) {
 		rv_err_prefix(err, "cannot resume '%s'", rs->dir);
 		return rc == RV_ERR_PROTO ? RV_ERR_CONFIG : rc;
@@ -349,5 +354,8 @@ void resume_release(struct resume *rs)
 		free(rs->argv[i]);
 	free(rs->argv);
 	seedlog_state_release(&rs->log);
+	if (rs->lock >= 0)
+		close(rs->lock);
 	memset(rs, 0, sizeof(*rs));
+	rs->lock = -1;
 }

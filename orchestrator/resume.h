@@ -4,8 +4,8 @@
  * ended before) or that failed.
  *
  *	struct resume rs;
- *	resume_options(argc, argv, &rs, &opt, &err);	(reads DIR)
- *	job_prepare(&job, &opt, &err);
+ *	resume_options(argc, argv, &rs, &opt, &err);	(locks, reads DIR)
+ *	job_prepare(&job, &opt, rs.lock, &err); rs.lock = -1;
  *	resume_apply(&rs, &job, &err);			(checks, loads)
  *	job_run(&job); ...
  *	resume_release(&rs);
@@ -38,6 +38,8 @@ struct job;
 
 struct resume {
 	const char *dir;
+	int lock;			/* DIR's (seedlog_lock), until the job
+					   takes it over, or -1 */
 	struct seedlog_state log;
 	char **argv;			/* the rebuilt command line */
 	size_t argc;

@@ -97,50 +97,87 @@ static bool seedlog_can_spool(FILE *f, bool locked, uint64_t *size)
 }
 
 /*
- * path, for appending, locked before anything in it changes: a log
- * another runeval holds (a second job or resume in the same directory)
- * is refused, not truncated or cut under it, since its reads go by
- * offset.  *locked: the lock is ours (a file system without flock gives
- * none, and the log goes on without moving details).
+ * Lock fd, the log at path, for this process (*locked).  Another
+ * runeval holding it is an error; a file system without flock gives no
+ * lock, and the log goes on unguarded (without moving details).
  */
-static FILE *seedlog_file(const char *path, unsigned run, bool *locked,
+static enum rv_code seedlog_flock(int fd, const char *path, bool *locked,
+				  struct rv_err *err)
+{
+	*locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	if (*locked)
+		return RV_OK;
+	if (errno == EWOULDBLOCK)
+		return rv_errf(err, RV_ERR_USAGE, "'%s' is in use by another "
+			       "runeval (a job or resume running in the same "
+			       "directory): wait for it to end, or choose "
+			       "another '--out'", path);
+	rv_warn("cannot lock '%s': %s; nothing keeps a second runeval out "
+		"of this directory", path, strerror(errno));
+	return RV_OK;
+}
+
+enum rv_code seedlog_lock(const char *dir, bool create, int *fd,
 			  struct rv_err *err)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	char *path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
+	enum rv_code rc = RV_OK;
+	bool locked = false;
+
+	*fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | (create ? O_CREAT : 0),
+		   0644);
+	if (*fd >= 0)
+		rc = seedlog_flock(*fd, path, &locked, err);
+	else if (create || errno != ENOENT)
+		rc = rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", path,
+			     strerror(errno));
+	if (*fd >= 0 && !locked) {
+		close(*fd);
+		*fd = -1;
+	}
+	free(path);
+	return rc;
+}
+
+/*
+ * path, for appending, locked before anything in it changes: through
+ * lock (the job's, borrowed: its own descriptor shares the lock) or,
+ * when that is -1, here.  *locked: the lock is ours.
+ */
+static FILE *seedlog_file(const char *path, int lock, unsigned run,
+			  bool *locked, struct rv_err *err)
+{
+	int fd = lock >= 0 ? fcntl(lock, F_DUPFD_CLOEXEC, 0) :
+		open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	FILE *f;
 
+	*locked = lock >= 0;
 	if (fd < 0) {
 		rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", path,
 			strerror(errno));
 		return NULL;
 	}
-	*locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
-	if (!*locked && errno == EWOULDBLOCK) {
-		rv_errf(err, RV_ERR_IO, "'%s' is being written by another "
-			"runeval (a job in the same directory)", path);
-		close(fd);
-		return NULL;
-	}
+	if (lock < 0 && seedlog_flock(fd, path, locked, err) != RV_OK)
+		goto fail;
 	/* a new job (run 0; --force over an old job's files) starts its
 	   own log, a resume continues the job's */
 	if (!run && ftruncate(fd, 0) < 0) {
 		rv_errf(err, RV_ERR_IO, "cannot truncate '%s': %s", path,
 			strerror(errno));
-		close(fd);
-		return NULL;
+		goto fail;
 	}
 	f = fdopen(fd, "a+");
-	if (!f) {
-		rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", path,
-			strerror(errno));
-		close(fd);
-	}
-	return f;
+	if (f)
+		return f;
+	rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+fail:
+	close(fd);
+	return NULL;
 }
 
-enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
-			  const json_t *config, struct seedlog **out,
-			  struct rv_err *err)
+enum rv_code seedlog_open(const char *dir, int lock, const char *job_id,
+			  unsigned run, const json_t *config,
+			  struct seedlog **out, struct rv_err *err)
 {
 	struct seedlog *l = rv_xcalloc(1, sizeof(*l));
 	bool locked = false;
@@ -149,11 +186,11 @@ enum rv_code seedlog_open(const char *dir, const char *job_id, unsigned run,
 
 	*out = NULL;
 	l->path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
-	l->f = seedlog_file(l->path, run, &locked, err);
+	l->f = seedlog_file(l->path, lock, run, &locked, err);
 	if (!l->f) {
 		free(l->path);
 		free(l);
-		return RV_ERR_IO;
+		return err->code;
 	}
 	seedlog_cut_partial(l->f, l->path);
 	l->iobuf = rv_xmalloc(SEEDLOG_BUF);

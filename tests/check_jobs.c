@@ -140,10 +140,29 @@ START_TEST(test_jobs_max_failures_stops_early)
 }
 END_TEST
 
-/* Start a slow job and SIGKILL (or SIGINT) it once a few seeds ended. */
-static void run_and_stop(struct rr *r, int sig)
+/* Lines of the job's seed log that hold text (a run's header, say). */
+static int seedlog_count(const struct rr *r, const char *text)
 {
-	const char *args[] = { "--local", "--seeds", "30", "--concurrency",
+	char *path = rv_xasprintf("%s/seeds.jsonl", r->out);
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	while (f && getline(&line, &cap, f) > 0)
+		n += strstr(line, text) != NULL;
+	if (f)
+		fclose(f);
+	free(line);
+	free(path);
+	return n;
+}
+
+/* Start a slow job of seeds (2 at a time, 20 a second each); return
+   once its seed log has lines lines. */
+static pid_t start_slow(struct rr *r, const char *seeds, int lines)
+{
+	const char *args[] = { "--local", "--seeds", seeds, "--concurrency",
 			       "2", "--app", pyapp, "--start", start,
 			       "--no-progress", NULL };
 	pid_t pid;
@@ -151,11 +170,72 @@ static void run_and_stop(struct rr *r, int sig)
 	snprintf(start, sizeof(start), "exec python3 app.py "
 		 "--rollout-delay 0.05");
 	pid = rr_start(r, args, NULL);
-	for (int i = 0; i < 3000 && seedlog_lines(r) < 7; i++)
+	for (int i = 0; i < 3000 && seedlog_lines(r) < lines; i++)
 		usleep(10000);
+	return pid;
+}
+
+/* Start a slow job and SIGKILL (or SIGINT) it once a few seeds ended. */
+static void run_and_stop(struct rr *r, int sig)
+{
+	pid_t pid = start_slow(r, "30", 7);
+
 	kill(pid, sig);
 	rr_wait(r, pid, 60);
 }
+
+/*
+ * While a job runs, its directory is its own: a second job there
+ * (--force) and a resume of it are refused with exit 2, before they
+ * change anything, and the job ends with its log and result whole.
+ * Once it has ended, the directory is free again.
+ */
+START_TEST(test_jobs_running_dir_is_refused)
+{
+	struct rr *r = rr_new(), *r2 = rr_new();
+	const char *again[] = { "--local", "--seeds", "2", "--app", pyapp,
+				"--start", start, "--force", "--no-progress",
+				NULL };
+	const char *resume[] = { "resume", NULL, NULL };
+	const char *id;
+	char *header;
+	pid_t pid;
+	int st;
+
+	pid = start_slow(r, "200", 3);
+	free(r2->out);
+	r2->out = rv_xstrdup(r->out);
+	resume[1] = r->out;
+	for (int k = 0; k < 2; k++) {
+		rr_run(r2, k ? resume : again, NULL);
+		ck_assert_msg(r2->status == 2, "exit %d: %s", r2->status,
+			      r2->stderr_text);
+		ck_assert_msg(strstr(r2->stderr_text, "in use by another "
+				     "runeval"), "%s", r2->stderr_text);
+	}
+	/* 200 seeds at 2 x 20 a second: still running, as the test needs */
+	ck_assert_int_eq(waitpid(pid, &st, WNOHANG), 0);
+	kill(pid, SIGINT);
+	rr_wait(r, pid, 60);
+	ck_assert_int_eq(r->status, 130);
+	ck_assert_int_eq(seedlog_count(r, "\"seedlog\":1"), 1);
+	ck_assert_int_ge((int)summary_num(r, "completed"), 2);
+	/* the result is the first job's: its id is the log's only header's */
+	id = json_string_value(json_object_get(json_object_get(r->result,
+							       "job"), "id"));
+	ck_assert_ptr_nonnull(id);
+	header = rv_xasprintf("\"job\":\"%s\"", id);
+	ck_assert_int_eq(seedlog_count(r, header), 1);
+	free(header);
+	/* ended: the directory is free */
+	rr_run(r2, again, NULL);
+	ck_assert_msg(r2->status == 0, "exit %d: %s", r2->status,
+		      r2->stderr_text);
+	ck_assert_int_eq((int)summary_num(r2, "completed"), 2);
+	rr_free(r2);
+	rr_free(r);
+}
+END_TEST
 
 /*
  * Every seed's details in result.json are those of its last line in the
@@ -386,6 +466,7 @@ static Suite *jobs_suite(void)
 	tcase_add_test(tc, test_jobs_resume_after_kill9);
 	tcase_add_test(tc, test_jobs_resume_after_sigint);
 	tcase_add_test(tc, test_jobs_resume_after_failure);
+	tcase_add_test(tc, test_jobs_running_dir_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

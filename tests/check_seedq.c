@@ -241,7 +241,7 @@ START_TEST(test_seedlog_moves_details_out)
 		free(pad);
 		want[i] = record_text(&recs[i], NULL);
 	}
-	ck_assert_int_eq(seedlog_open(dir, "job-1", 0, config, &l, &e), RV_OK);
+	ck_assert_int_eq(seedlog_open(dir, -1, "job-1", 0, config, &l, &e), RV_OK);
 	for (int i = 0; i < 4; i++)
 		seedlog_add(l, &recs[i]);
 	seedlog_close(l);
@@ -355,7 +355,7 @@ START_TEST(test_seedlog_failed_record_read_back_keeps_details)
 	r.ok = false;
 	rollout_fail(&r, "no reward");
 	want = record_text(&r, NULL);
-	ck_assert_int_eq(seedlog_open(dir, "job-1", 0, config, &l, &e), RV_OK);
+	ck_assert_int_eq(seedlog_open(dir, -1, "job-1", 0, config, &l, &e), RV_OK);
 	seedlog_add(l, &r);
 	seedlog_close(l);
 	rollout_release(&r);
@@ -367,7 +367,7 @@ START_TEST(test_seedlog_failed_record_read_back_keeps_details)
 		ck_assert_str_eq(got, want);
 		free(got);
 		/* the resume ends before its turn: logged again, as it is */
-		ck_assert_int_eq(seedlog_open(dir, "job-1", run, config, &l,
+		ck_assert_int_eq(seedlog_open(dir, -1, "job-1", run, config, &l,
 					      &e), RV_OK);
 		seedlog_add(l, &st.rs[0]);
 		seedlog_close(l);
@@ -397,7 +397,7 @@ START_TEST(test_seedlog_write_error_keeps_details)
 
 	signal(SIGXFSZ, SIG_IGN);
 	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
-	ck_assert_int_eq(seedlog_open(dir, "job-1", 0, config, &l, &e), RV_OK);
+	ck_assert_int_eq(seedlog_open(dir, -1, "job-1", 0, config, &l, &e), RV_OK);
 	small = was;
 	small.rlim_cur = 4096;
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
@@ -439,14 +439,14 @@ START_TEST(test_seedlog_after_a_cut_line)
 
 	long_record(&a, 1, 10);
 	long_record(&b, 2, 10);
-	ck_assert_int_eq(seedlog_open(dir, "job-1", 0, config, &l, &e), RV_OK);
+	ck_assert_int_eq(seedlog_open(dir, -1, "job-1", 0, config, &l, &e), RV_OK);
 	seedlog_add(l, &a);
 	seedlog_close(l);
 	path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
 	f = fopen(path, "a");
 	fputs("{\"seed\":3,\"sandbox\":\"sb\",\"trace_corr", f);
 	fclose(f);
-	ck_assert_int_eq(seedlog_open(dir, "job-1", 1, config, &l, &e), RV_OK);
+	ck_assert_int_eq(seedlog_open(dir, -1, "job-1", 1, config, &l, &e), RV_OK);
 	seedlog_add(l, &b);
 	seedlog_close(l);
 	ck_assert_msg(seedlog_read(dir, &st, &e) == RV_OK, "%s", e.msg);
@@ -464,35 +464,42 @@ START_TEST(test_seedlog_after_a_cut_line)
 }
 END_TEST
 
-/* A new job over an old job's files (--force) starts its own log. */
+/* dir's seed log is job's, with one record. */
+static void assert_log_of_one(const char *dir, const char *job)
+{
+	struct seedlog_state st;
+	struct rv_err e = RV_ERR_INIT;
+
+	ck_assert_msg(seedlog_read(dir, &st, &e) == RV_OK, "%s", e.msg);
+	ck_assert_str_eq(st.job, job);
+	ck_assert_uint_eq(st.n, 1);
+	seedlog_state_release(&st);
+}
+
 /* A log another job is writing is refused, not truncated under it. */
 START_TEST(test_seedlog_held_by_another_is_left_alone)
 {
 	char *dir = tu_tmpdir();
 	struct rollout r;
 	struct seedlog *l, *l2 = NULL;
-	struct seedlog_state st;
 	struct rv_err e = RV_ERR_INIT;
 	json_t *config = json_object();
 
 	long_record(&r, 2, 300);
-	ck_assert_int_eq(seedlog_open(dir, "job-1", 0, config, &l, &e), RV_OK);
+	ck_assert_int_eq(seedlog_open(dir, -1, "job-1", 0, config, &l, &e), RV_OK);
 	seedlog_add(l, &r);
 	for (unsigned run = 0; run <= 1; run++) {
-		ck_assert_int_eq(seedlog_open(dir, run ? "job-1" : "job-2",
+		ck_assert_int_eq(seedlog_open(dir, -1, run ? "job-1" : "job-2",
 					      run, config, &l2, &e),
-				 RV_ERR_IO);
+				 RV_ERR_USAGE);
 		ck_assert_ptr_null(l2);
-		ck_assert_msg(strstr(e.msg, "being written by another runeval"),
+		ck_assert_msg(strstr(e.msg, "in use by another runeval"),
 			      "%s", e.msg);
 	}
 	seedlog_close(l);
 	/* the first job's log is whole, its details where it put them */
 	ck_assert_ptr_null(r.details);
-	ck_assert_int_eq(seedlog_read(dir, &st, &e), RV_OK);
-	ck_assert_str_eq(st.job, "job-1");
-	ck_assert_uint_eq(st.n, 1);
-	seedlog_state_release(&st);
+	assert_log_of_one(dir, "job-1");
 	rollout_release(&r);
 	json_decref(config);
 	tu_rmrf(dir);
@@ -500,6 +507,7 @@ START_TEST(test_seedlog_held_by_another_is_left_alone)
 }
 END_TEST
 
+/* A new job over an old job's files (--force) starts its own log. */
 START_TEST(test_seedlog_new_job_starts_anew)
 {
 	char *dir = tu_tmpdir();
@@ -511,11 +519,11 @@ START_TEST(test_seedlog_new_job_starts_anew)
 
 	long_record(&a, 1, 10);
 	long_record(&b, 2, 10);
-	ck_assert_int_eq(seedlog_open(dir, "old-job", 0, config, &l, &e),
+	ck_assert_int_eq(seedlog_open(dir, -1, "old-job", 0, config, &l, &e),
 			 RV_OK);
 	seedlog_add(l, &a);
 	seedlog_close(l);
-	ck_assert_int_eq(seedlog_open(dir, "new-job", 0, config, &l, &e),
+	ck_assert_int_eq(seedlog_open(dir, -1, "new-job", 0, config, &l, &e),
 			 RV_OK);
 	seedlog_add(l, &b);
 	seedlog_close(l);
@@ -527,6 +535,65 @@ START_TEST(test_seedlog_new_job_starts_anew)
 	seedlog_state_release(&st);
 	rollout_release(&a);
 	rollout_release(&b);
+	json_decref(config);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* No file, no lock: a resume's check makes nothing (seedlog_read
+   says what is missing). */
+static void assert_no_log_no_lock(const char *dir)
+{
+	struct rv_err e = RV_ERR_INIT;
+	char *path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
+	int fd = 7;
+
+	ck_assert_int_eq(seedlog_lock(dir, false, &fd, &e), RV_OK);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	free(path);
+}
+
+/*
+ * The job's lock (seedlog_lock) keeps every other taker out, a job's or
+ * a resume's, and the job's own log shares it: it outlives
+ * seedlog_close, up to the job's release, and is free after it.
+ */
+START_TEST(test_seedlog_lock_is_held_by_the_job)
+{
+	char *dir = tu_tmpdir();
+	struct rollout r;
+	struct seedlog *l;
+	struct rv_err e = RV_ERR_INIT;
+	json_t *config = json_object();
+	int lock, other = 7;
+
+	assert_no_log_no_lock(dir);
+	ck_assert_int_eq(seedlog_lock(dir, true, &lock, &e), RV_OK);
+	ck_assert_int_ge(lock, 0);
+	long_record(&r, 4, 300);
+	ck_assert_msg(seedlog_open(dir, lock, "job-1", 0, config, &l, &e) ==
+		      RV_OK, "%s", e.msg);
+	seedlog_add(l, &r);
+	seedlog_close(l);
+	/* details moved out: the job's lock made the log its own */
+	ck_assert_ptr_null(r.details);
+	for (int create = 0; create <= 1; create++) {
+		ck_assert_int_eq(seedlog_lock(dir, create, &other, &e),
+				 RV_ERR_USAGE);
+		ck_assert_int_eq(other, -1);
+		ck_assert_msg(strstr(e.msg, "in use by another runeval") &&
+			      strstr(e.msg, SEEDLOG_NAME), "%s", e.msg);
+	}
+	ck_assert_int_eq(seedlog_open(dir, -1, "job-2", 0, config, &l, &e),
+			 RV_ERR_USAGE);
+	close(lock);
+	ck_assert_int_eq(seedlog_lock(dir, false, &other, &e), RV_OK);
+	ck_assert_int_ge(other, 0);
+	close(other);
+	assert_log_of_one(dir, "job-1");
+	rollout_release(&r);
 	json_decref(config);
 	tu_rmrf(dir);
 	free(dir);
@@ -550,6 +617,7 @@ static Suite *seedq_suite(void)
 	tcase_add_test(tc, test_seedlog_after_a_cut_line);
 	tcase_add_test(tc, test_seedlog_new_job_starts_anew);
 	tcase_add_test(tc, test_seedlog_held_by_another_is_left_alone);
+	tcase_add_test(tc, test_seedlog_lock_is_held_by_the_job);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -440,6 +440,21 @@ bool rv_redact_stream_tail(struct rv_redact_stream *st, size_t max,
 	return capped;
 }
 
+/* The cap's note in b: the last one, since the app may print its own
+   before it (and NUL bytes: no str*()); NULL when there is none. */
+static const char *rv_redact_stream_cap_note(const struct rv_buf *b)
+{
+	static const char note[] = RV_REDACT_STREAM_CAP_NOTE;
+	const char *at = b->data, *end = b->data + b->len, *hit, *last = NULL;
+
+	while (at < end && (hit = memmem(at, (size_t)(end - at), note,
+					 sizeof(note) - 1))) {
+		last = hit;
+		at = hit + 1;
+	}
+	return last;
+}
+
 long long rv_redact_stream_read_tail(struct rv_redact_stream *st,
 				     const char *path, size_t max,
 				     struct rv_buf *out)
@@ -454,8 +469,7 @@ long long rv_redact_stream_read_tail(struct rv_redact_stream *st,
 	}
 	/* just past the cap: the file's end before its note comes first */
 	if (tail.len < max && rv_read_tail(path, max + 512, &head) > 0) {
-		rv_buf_addch(&head, '\0');
-		note = strstr(head.data, RV_REDACT_STREAM_CAP_NOTE);
+		note = rv_redact_stream_cap_note(&head);
 		want = max - tail.len;
 		if (note) {
 			size_t n = (size_t)(note - head.data);
