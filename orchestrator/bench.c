@@ -144,16 +144,16 @@ static enum rv_code bench_sh(struct provider_sandbox *sb, const char *line,
 	return rc;
 }
 
-static enum rv_code bench_workload(struct bench *b,
-				   struct provider_sandbox *sb,
-				   struct rv_err *err)
+/* A step's command (what: its name), which must exit 0. */
+static enum rv_code bench_sh_ok(struct provider_sandbox *sb, const char *line,
+				const char *what, struct rv_err *err)
 {
 	int code = 0;
-	enum rv_code rc = bench_sh(sb, b->workload, &code, err);
+	enum rv_code rc = bench_sh(sb, line, &code, err);
 
 	if (rc == RV_OK && code != 0)
-		rc = rv_errf(err, RV_ERR_PROVIDER, "workload '%s' exited %d",
-			     b->workload, code);
+		rc = rv_errf(err, RV_ERR_PROVIDER, "%s '%s' exited %d", what,
+			     line, code);
 	return rc;
 }
 
@@ -308,15 +308,16 @@ static void bench_one(struct bench_iter *it)
 	    BENCH_STEP(it, "upload", provider_upload(sb, b->tgz->path,
 			b->tgz->sha256, BENCH_DIR, &err)) != RV_OK)
 		goto teardown;
-	if (BENCH_STEP(it, "exec", bench_workload(b, sb, &err)) != RV_OK)
+	if (BENCH_STEP(it, "exec", bench_sh_ok(sb, b->workload, "workload",
+					       &err)) != RV_OK)
 		goto teardown;
 	/* the interpreter, where there is one */
 	if (!b->no_interactive &&
 	    bench_sh(sb, "command -v python3 >/dev/null", &code, &err) ==
 	    RV_OK && code == 0) {
 		python = true;
-		BENCH_STEP(it, "interpreter", bench_sh(sb, "python3 -c pass",
-						       &code, &err));
+		BENCH_STEP(it, "interpreter", bench_sh_ok(sb, "python3 -c "
+				"pass", "interpreter", &err));
 	} else if (!b->no_interactive) {
 		bench_note(b, "%s: no python3 in the sandbox: no interpreter "
 			   "or tti step", it->ops->name);

@@ -489,6 +489,18 @@ START_TEST(test_compare_bench_targets)
 		free(text);
 	}
 	{
+		/* a step's command that exits non-zero is a failed step:
+		   exit 3, as for any step that failed */
+		const char *const broken[] = { "bench", "--provider", "bwrap",
+			"--iterations", "1", "--workload", "exit 7",
+			"--out", out2, NULL };
+
+		ck_assert_int_eq(run(tmp, broken, env, &text), 3);
+		ck_assert_msg(strstr(text, "exec: workload 'exit 7' exited 7"),
+			      "%s", tail(text));
+		free(text);
+	}
+	{
 		const char *const bad[] = { "bench", "--provider", "bwrap",
 			"--shape", "zigzag", NULL };
 

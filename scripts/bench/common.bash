@@ -32,7 +32,7 @@ bench_cleanup() {
 }
 
 now_ns() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+median() { sort -n | awk '{a[NR]=$1} END {if (!NR) exit; if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 bench_machine() {
 	echo "machine: $(uname -srm), $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -104,7 +104,8 @@ bench_timed() {
 # empty when there is no SDK).  Spans (appended to $OUT/client.jsonl):
 # providers NAME-lifecycleSUFFIX (C) and NAME-sdkSUFFIX.  Prints the
 # medians, the ratio and the steps; the ratio's target (<= 0.25) is the
-# plain lifecycle's (no SUFFIX).
+# plain lifecycle's (no SUFFIX).  Fails when a side has no sample (every
+# run of it failed): no figure rather than 0.
 bench_clients() {
 	local name=$1 suffix=${2:-} c_med sdk_med ratio target
 	: >"$tmp/c.ms"
@@ -118,12 +119,20 @@ bench_clients() {
 		fi
 	done
 	c_med=$(median <"$tmp/c.ms")
+	if [[ -z $c_med ]]; then
+		echo "lifecycle$suffix: no C run succeeded: no figure" >&2
+		return 1
+	fi
 	echo "lifecycle$suffix, whole process, median of $(wc -l <"$tmp/c.ms"): C $c_med ms"
 	if ((${#SDK_CMD[@]} == 0)); then
 		echo "SDK not installed (npm missing?): comparison skipped"
 		return 0
 	fi
 	sdk_med=$(median <"$tmp/sdk.ms")
+	if [[ -z $sdk_med ]]; then
+		echo "lifecycle$suffix: no SDK run succeeded: no ratio" >&2
+		return 1
+	fi
 	ratio=$(awk -v c="$c_med" -v s="$sdk_med" 'BEGIN {printf "%.3f", c/s}')
 	target=" (target <= 0.25)"
 	[[ -z $suffix ]] || target=" (no target)"

@@ -13,7 +13,8 @@
 const { createRequire } = require('module');
 const path = require('path');
 const fs = require('fs');
-const { spans, first200 } = require('./sdk_lifecycle_common.cjs');
+const { spans, first200, thenTeardown } =
+	require('./sdk_lifecycle_common.cjs');
 
 const [sdkDir, tarball, sha, flag] = process.argv.slice(2);
 const interactiveSteps = flag !== '--no-interactive';
@@ -40,16 +41,9 @@ async function interactive(sb) {
 	await sb.process.deleteSession(sid);
 }
 
-async function main() {
-	const daytona = new Daytona({ apiKey: process.env.DAYTONA_API_KEY,
-		apiUrl: process.env.DAYTONA_API_URL });
-	const job = `sdk-${Date.now()}-${process.pid}`;
+// Upload, exec, the interpreter and the time to interactive on sb.
+async function steps(sb) {
 	let t0 = process.hrtime.bigint();
-	const sb = await daytona.create({ labels: { 'runeval.job': job },
-		ephemeral: true });
-	span('provision', t0, true);
-
-	t0 = process.hrtime.bigint();
 	const remote = `/tmp/runeval-upload-${process.pid}.tar.gz`;
 	await sb.fs.uploadFile(fs.readFileSync(tarball), remote);
 	const unpack = await sb.process.executeCommand(
@@ -77,10 +71,17 @@ async function main() {
 		const link = await sb.getPreviewLink(PORT);
 		span('preview', t0, !!link.url);
 	}
+}
 
-	t0 = process.hrtime.bigint();
-	await sb.delete();
-	span('teardown', t0, true);
+async function main() {
+	const daytona = new Daytona({ apiKey: process.env.DAYTONA_API_KEY,
+		apiUrl: process.env.DAYTONA_API_URL });
+	const job = `sdk-${Date.now()}-${process.pid}`;
+	const t0 = process.hrtime.bigint();
+	const sb = await daytona.create({ labels: { 'runeval.job': job },
+		ephemeral: true });
+	span('provision', t0, true);
+	await thenTeardown(span, () => steps(sb), () => sb.delete());
 	if (daytona[Symbol.asyncDispose])
 		await daytona[Symbol.asyncDispose]();
 }

@@ -55,7 +55,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+median() { sort -n | awk '{a[NR]=$1} END {if (!NR) exit; if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 now_ns() { date +%s%N; }
 
 echo "machine: $(uname -srm), $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -156,6 +156,10 @@ for i in $(seq 1 "$RUNS"); do
 done
 rv_med=$(median <"$tmp/rv.ms")
 sh_med=$(median <"$tmp/sh.ms")
+if [[ -z $rv_med || -z $sh_med ]]; then
+	echo "docker.sh: every runeval or every shell run failed: no figure" >&2
+	exit 1
+fi
 echo "bring-up (create -> healthy), median of $RUNS: runeval $rv_med ms, docker run + curl every 0.1 s $sh_med ms"
 echo "ratio runeval/shell: $(awk -v a="$rv_med" -v b="$sh_med" 'BEGIN {printf "%.2f", a/b}') (target <= 0.7); first runeval run after the import (cold): $cold ms"
 python3 - "$OUT/bringup-phases.jsonl" <<'PY'

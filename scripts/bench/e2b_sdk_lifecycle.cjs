@@ -13,7 +13,8 @@
 const { createRequire } = require('module');
 const path = require('path');
 const fs = require('fs');
-const { spans, first200 } = require('./sdk_lifecycle_common.cjs');
+const { spans, first200, thenTeardown } =
+	require('./sdk_lifecycle_common.cjs');
 
 const [sdkDir, tarball, sha, flag] = process.argv.slice(2);
 const interactiveSteps = flag !== '--no-interactive';
@@ -38,16 +39,9 @@ async function interactive(sb) {
 	await h.kill();
 }
 
-async function main() {
-	const env = process.env;
-	const job = `sdk-${Date.now()}-${process.pid}`;
+// Upload, exec, the interpreter and the time to interactive on sb.
+async function steps(sb) {
 	let t0 = process.hrtime.bigint();
-	const sb = await Sandbox.create('base', { apiKey: env.E2B_API_KEY,
-		apiUrl: env.E2B_API_URL, sandboxUrl: env.E2B_SANDBOX_URL,
-		metadata: { 'runeval.job': job }, timeoutMs: 300000 });
-	span('provision', t0, true);
-
-	t0 = process.hrtime.bigint();
 	const remote = `/tmp/runeval-upload-${process.pid}.tar.gz`;
 	await sb.files.write(remote, fs.readFileSync(tarball));
 	const unpack = await sb.commands.run(
@@ -76,10 +70,17 @@ async function main() {
 		const host = sb.getHost(PORT);
 		span('preview', t0, !!host);
 	}
+}
 
-	t0 = process.hrtime.bigint();
-	await sb.kill();
-	span('teardown', t0, true);
+async function main() {
+	const env = process.env;
+	const job = `sdk-${Date.now()}-${process.pid}`;
+	const t0 = process.hrtime.bigint();
+	const sb = await Sandbox.create('base', { apiKey: env.E2B_API_KEY,
+		apiUrl: env.E2B_API_URL, sandboxUrl: env.E2B_SANDBOX_URL,
+		metadata: { 'runeval.job': job }, timeoutMs: 300000 });
+	span('provision', t0, true);
+	await thenTeardown(span, () => steps(sb), () => sb.kill());
 }
 
 main().then(() => process.exit(failed() ? 3 : 0), (e) => {

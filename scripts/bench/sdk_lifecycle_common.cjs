@@ -1,6 +1,7 @@
 // What the SDK lifecycle scripts (daytona_sdk_lifecycle.cjs,
-// e2b_sdk_lifecycle.cjs) share: span lines like the C side's, and the
-// time-to-interactive wait done as bench.c's bench_first_200 does it.
+// e2b_sdk_lifecycle.cjs) share: span lines like the C side's, the
+// time-to-interactive wait done as bench.c's bench_first_200 does it, and
+// the teardown that runs whatever a step did.
 'use strict';
 const dns = require('dns');
 const http = require('http');
@@ -66,4 +67,24 @@ async function first200(url, headers) {
 	}
 }
 
-module.exports = { spans, first200 };
+// steps(), then remove() whatever happened: a step that threw leaves no
+// sandbox behind.  The removal is the teardown span (not ok when it threw
+// itself); a step's error goes on up after it.
+async function thenTeardown(span, steps, remove) {
+	try {
+		await steps();
+	} finally {
+		const t0 = process.hrtime.bigint();
+		let ok = true;
+
+		try {
+			await remove();
+		} catch (e) {
+			ok = false;
+			process.stderr.write(`teardown failed: ${e.message}\n`);
+		}
+		span('teardown', t0, ok);
+	}
+}
+
+module.exports = { spans, first200, thenTeardown };
