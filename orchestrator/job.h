@@ -2,7 +2,7 @@
  * job: one eval job, from options to result.json.
  *
  *	struct job job;
- *	if (job_prepare(&job, &opt, &err) == RV_OK)	(usage/config)
+ *	if (job_prepare(&job, &opt, -1, &err) == RV_OK)	(usage/config)
  *		job_run(&job);				(never skips teardown)
  *	... job.exit_code, job.status, job.err ...
  *	job_release(&job);

@@ -363,4 +363,5 @@ void job_release(struct job *job)
 	free(job->kept);
 	lite_launch_stop(&job->lite);
 	memset(job, 0, sizeof(*job));
+	job->dir_lock = -1;
 }

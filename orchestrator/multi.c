@@ -12,9 +12,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -172,13 +174,33 @@ static char *multi_out_dir(const struct cli_options *opt)
 			    b[2]);
 }
 
+/*
+ * out, locked for this run (the fd to close), or -1: another runeval's
+ * several providers running there are refused before anything in it
+ * changes (the console logs would be truncated under them, the combined
+ * report rewritten); its children lock their own directories.
+ */
+static int multi_lock(const char *out, bool *busy)
+{
+	int fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	*busy = false;
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		*busy = errno == EWOULDBLOCK;
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 int multi_run(int argc, char **argv, const struct cli_options *opt)
 {
 	struct multi_child c[CLI_MAX_PROVIDERS] = { 0 };
 	struct rv_err err = RV_ERR_INIT;
 	char *out = multi_out_dir(opt);
 	size_t n = opt->n_providers, started = 0;
-	int code = CLI_EXIT_OK, rcode;
+	int code = CLI_EXIT_OK, rcode, lock;
+	bool busy = false;
 
 	if (opt->no_out) {
 		rv_error("several providers need a results directory: drop "
@@ -190,6 +212,14 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 		rv_error("%s", err.msg);
 		free(out);
 		return CLI_EXIT_INFRA;
+	}
+	lock = opt->dry_run ? -1 : multi_lock(out, &busy);
+	if (busy) {
+		rv_error("results directory '%s' is in use by another runeval "
+			 "(several providers running there): wait for it to "
+			 "end, or use another results directory", out);
+		free(out);
+		return CLI_EXIT_USAGE;
 	}
 	rv_info("%zu providers, %s, results in %s", n,
 		opt->one_provider_at_a_time ? "one at a time" : "in parallel",
@@ -222,6 +252,8 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 	}
 	for (size_t i = 0; i < n; i++)
 		free(c[i].out);
+	if (lock >= 0)
+		close(lock);	/* after the combined report */
 	free(out);
 	return code;
 }

@@ -104,16 +104,20 @@ static bool seedlog_can_spool(FILE *f, bool locked, uint64_t *size)
 static enum rv_code seedlog_flock(int fd, const char *path, bool *locked,
 				  struct rv_err *err)
 {
+	static bool warned;	/* a job tries up to three times */
+
 	*locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
 	if (*locked)
 		return RV_OK;
 	if (errno == EWOULDBLOCK)
 		return rv_errf(err, RV_ERR_USAGE, "'%s' is in use by another "
 			       "runeval (a job or resume running in the same "
-			       "directory): wait for it to end, or choose "
-			       "another '--out'", path);
-	rv_warn("cannot lock '%s': %s; nothing keeps a second runeval out "
-		"of this directory", path, strerror(errno));
+			       "directory): wait for it to end, or use another "
+			       "results directory", path);
+	if (!warned)
+		rv_warn("cannot lock '%s': %s; nothing keeps a second runeval "
+			"out of this directory", path, strerror(errno));
+	warned = true;
 	return RV_OK;
 }
 
@@ -128,8 +132,9 @@ enum rv_code seedlog_lock(const char *dir, bool create, int *fd,
 		   0644);
 	if (*fd >= 0)
 		rc = seedlog_flock(*fd, path, &locked, err);
-	else if (create || errno != ENOENT)
-		rc = rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", path,
+	else if (create)
+		rc = rv_errf(err, RV_ERR_CONFIG, "cannot write in the results "
+			     "directory: cannot open '%s': %s", path,
 			     strerror(errno));
 	if (*fd >= 0 && !locked) {
 		close(*fd);

@@ -54,10 +54,11 @@ struct seedlog_reader;
  * and missing, as for a new job; a resume needs it there) before
  * anything in it is read or changed, and hold the lock until the job's
  * outputs are written.  *fd: the locked file (the caller closes it),
- * or -1 when there is nothing to hold: a missing log that create does
- * not make, or a file system without flock (the job goes on unguarded).
+ * or -1 when there is nothing to hold: a log that is missing or cannot
+ * be written, unless create (a job that is to write there), or a file
+ * system without flock (the job goes on unguarded, with one warning).
  * RV_ERR_USAGE when another runeval holds it (a job or resume running
- * in the same directory); RV_ERR_IO when it cannot be opened or made.
+ * in the same directory); RV_ERR_CONFIG when create cannot make it.
  */
 enum rv_code seedlog_lock(const char *dir, bool create, int *fd,
 			  struct rv_err *err);
@@ -66,8 +67,8 @@ enum rv_code seedlog_lock(const char *dir, bool create, int *fd,
  * Open <dir>/seeds.jsonl and write the run's header: run 0 (a new job)
  * starts the file anew, a resume's run (1, 2, ...) appends to it.
  * lock: the job's seedlog_lock() fd (borrowed), or -1 to take the lock
- * here; a log another runeval is writing is then left alone: RV_ERR_IO,
- * which says so.
+ * here; a log another runeval is writing is then left alone:
+ * RV_ERR_USAGE, which says so.
  */
 enum rv_code seedlog_open(const char *dir, int lock, const char *job_id,
 			  unsigned run, const json_t *config,

@@ -140,10 +140,10 @@ START_TEST(test_jobs_max_failures_stops_early)
 }
 END_TEST
 
-/* Lines of the job's seed log that hold text (a run's header, say). */
-static int seedlog_count(const struct rr *r, const char *text)
+/* Lines of r->out/name that hold text ("": all of them). */
+static int lines_with(const struct rr *r, const char *name, const char *text)
 {
-	char *path = rv_xasprintf("%s/seeds.jsonl", r->out);
+	char *path = rv_xasprintf("%s/%s", r->out, name);
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0;
@@ -156,6 +156,12 @@ static int seedlog_count(const struct rr *r, const char *text)
 	free(line);
 	free(path);
 	return n;
+}
+
+/* Lines of the job's seed log that hold text (a run's header, say). */
+static int seedlog_count(const struct rr *r, const char *text)
+{
+	return lines_with(r, "seeds.jsonl", text);
 }
 
 /* Start a slow job of seeds (2 at a time, 20 a second each); return
@@ -174,6 +180,48 @@ static pid_t start_slow(struct rr *r, const char *seeds, int lines)
 		usleep(10000);
 	return pid;
 }
+
+/*
+ * Several providers at once (a parent and a runeval per provider): a
+ * second such run in the same directory is refused as well, and the
+ * first one's console logs are left whole.
+ */
+START_TEST(test_jobs_running_multi_dir_is_refused)
+{
+	struct rr *r = rr_new(), *r2 = rr_new();
+	const char *args[] = { "--provider", "process,bwrap", "--seeds",
+			       "200", "--concurrency", "2", "--app", pyapp,
+			       "--start", start, "--no-progress", NULL };
+	const char *again[] = { "--provider", "process,bwrap", "--seeds",
+				"2", "--app", pyapp, "--start", start,
+				"--force", "--no-progress", NULL };
+	pid_t pid;
+	int st;
+
+	snprintf(start, sizeof(start), "exec python3 app.py "
+		 "--rollout-delay 0.05");
+	pid = rr_start(r, args, NULL);
+	for (int i = 0; i < 3000 && lines_with(r, "process/seeds.jsonl",
+					       "") < 3; i++)
+		usleep(10000);
+	ck_assert_int_ge(lines_with(r, "process.console.log", "job "), 1);
+	free(r2->out);
+	r2->out = rv_xstrdup(r->out);
+	rr_run(r2, again, NULL);
+	ck_assert_msg(r2->status == 2, "exit %d: %s", r2->status,
+		      r2->stderr_text);
+	ck_assert_msg(strstr(r2->stderr_text, "in use by another runeval"),
+		      "%s", r2->stderr_text);
+	ck_assert_int_eq(waitpid(pid, &st, WNOHANG), 0);
+	/* not truncated under the running job */
+	ck_assert_int_ge(lines_with(r, "process.console.log", "job "), 1);
+	kill(pid, SIGINT);
+	rr_wait(r, pid, 60);
+	ck_assert_int_eq(lines_with(r, "process.console.log", "in use"), 0);
+	rr_free(r2);
+	rr_free(r);
+}
+END_TEST
 
 /* Start a slow job and SIGKILL (or SIGINT) it once a few seeds ended. */
 static void run_and_stop(struct rr *r, int sig)
@@ -467,6 +515,7 @@ static Suite *jobs_suite(void)
 	tcase_add_test(tc, test_jobs_resume_after_sigint);
 	tcase_add_test(tc, test_jobs_resume_after_failure);
 	tcase_add_test(tc, test_jobs_running_dir_is_refused);
+	tcase_add_test(tc, test_jobs_running_multi_dir_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
