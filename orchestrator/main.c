@@ -24,6 +24,7 @@
 #include "signals.h"
 #include "summary.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,11 +67,31 @@ static void main_print_failure(const struct job_outcome *job)
 	}
 }
 
-/* Write result.json (and print it for --json); returns the exit code. */
+/* Copy in (closed here) to out; a read error is said. */
+static void main_cat(FILE *in, const char *path, FILE *out)
+{
+	char buf[65536];
+	size_t n;
+
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0 &&
+	       fwrite(buf, 1, n, out) == n)
+		;
+	if (ferror(in))
+		rv_error("cannot read '%s' back for --json: %s", path,
+			 strerror(errno));
+	fclose(in);
+}
+
+/*
+ * Write result.json (and print it for --json: the file, when it was
+ * written, so that the details the seed log holds are read once and a
+ * record it cannot give back is warned of once); returns the exit code.
+ */
 static int main_results(struct job *job, struct console *con)
 {
 	struct rv_err err = RV_ERR_INIT;
 	int code = job->exit_code;
+	bool written = false;
 	struct report_job_opts ro = {
 		.prom_strict = job->opt->prom_strict,
 		.no_step_summary = job->opt->no_step_summary,
@@ -88,14 +109,21 @@ static int main_results(struct job *job, struct console *con)
 		rv_error("%s", err.msg);
 		if (code == CLI_EXIT_OK || code == CLI_EXIT_ROLLOUTS)
 			code = CLI_EXIT_INFRA;
-	} else if (result_report_write(&o, &s.eval, &ro, &err) != RV_OK) {
+	} else {
+		written = true;
 		/* result.json is the record; the renderings are extras */
-		rv_warn("cannot render the report: %s", err.msg);
+		if (result_report_write(&o, &s.eval, &ro, &err) != RV_OK)
+			rv_warn("cannot render the report: %s", err.msg);
 	}
 	main_print_failure(&o);
 	console_report(con, &o, &s);
 	if (job->opt->json) {
-		result_stream(&o, &s, stdout);
+		FILE *in = written ? fopen(job->result_path, "re") : NULL;
+
+		if (in)
+			main_cat(in, job->result_path, stdout);
+		else
+			result_stream(&o, &s, stdout);
 		fflush(stdout);
 	}
 	summary_release(&s);

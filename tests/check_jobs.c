@@ -223,6 +223,47 @@ START_TEST(test_jobs_running_multi_dir_is_refused)
 }
 END_TEST
 
+/*
+ * --json prints result.json as written, byte for byte, so the details
+ * the seed log holds are read back once: when the log lost them (cut
+ * under the job here), that is said once, not once per copy.
+ */
+START_TEST(test_jobs_json_reads_the_log_once)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "40", "--concurrency",
+			       "2", "--app", pyapp, "--start", start,
+			       "--no-progress", "--json", NULL };
+	char *path = rv_xasprintf("%s/result.json", r->out), *text;
+	const char *warn;
+	int warned = 0;
+	pid_t pid;
+
+	snprintf(start, sizeof(start), "exec python3 app.py "
+		 "--rollout-delay 0.05");
+	pid = rr_start(r, args, NULL);
+	for (int i = 0; i < 3000 && seedlog_lines(r) < 5; i++)
+		usleep(10000);
+	ck_assert_int_eq(lines_with(r, "seeds.jsonl", "\"seedlog\":1"), 1);
+	text = rv_xasprintf("%s/seeds.jsonl", r->out);
+	ck_assert_int_eq(truncate(text, 0), 0);
+	free(text);
+	rr_wait(r, pid, 60);
+	ck_assert_msg(r->status == 0, "exit %d: %s", r->status,
+		      r->stderr_text);
+	text = tu_read_file(path, NULL);
+	ck_assert_msg(!strcmp(r->stdout_text, text), "stdout is not "
+		      "result.json");
+	for (warn = r->stderr_text; (warn = strstr(warn, "does not hold"));
+	     warn++)
+		warned++;
+	ck_assert_int_eq(warned, 1);
+	free(text);
+	free(path);
+	rr_free(r);
+}
+END_TEST
+
 /* Start a slow job and SIGKILL (or SIGINT) it once a few seeds ended. */
 static void run_and_stop(struct rr *r, int sig)
 {
@@ -516,6 +557,7 @@ static Suite *jobs_suite(void)
 	tcase_add_test(tc, test_jobs_resume_after_failure);
 	tcase_add_test(tc, test_jobs_running_dir_is_refused);
 	tcase_add_test(tc, test_jobs_running_multi_dir_is_refused);
+	tcase_add_test(tc, test_jobs_json_reads_the_log_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
