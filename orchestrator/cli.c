@@ -179,8 +179,11 @@ enum rv_code cli_parse_seed_list(const char *s, bool repeats, long **seeds,
 		}
 		*seeds = rv_xreallocarray(*seeds, *n + (size_t)(hi - lo + 1),
 					  sizeof(**seeds));
-		for (long v = lo; v <= hi; v++)
+		for (long v = lo;; v++) {
 			(*seeds)[(*n)++] = v;
+			if (v == hi)	/* not v <= hi: hi may be LONG_MAX */
+				break;
+		}
 	}
 	if (rc == RV_OK && strstr(s, ",,"))
 		rc = rv_errf(err, RV_ERR_USAGE, "empty item in '--seed-list'");
@@ -619,7 +622,13 @@ static enum rv_code cli_from_argv(int argc, char **argv,
 			c < CLI_OPT_ALIAS ? &t[c - CLI_OPT_ROW] : cli_short(c);
 		char where[96];
 
-		if (c == '?')
+		/* a long option given a value it does not take: optopt is
+		   its row (not a character) */
+		if (c == '?' && optopt >= CLI_OPT_ROW)
+			rc = rv_errf(err, RV_ERR_USAGE, "option '%.*s' takes "
+				     "no value ('%s')", (int)strcspn(name, "="),
+				     name, name);
+		else if (c == '?')
 			rc = rv_errf(err, RV_ERR_USAGE, "unknown option '%s'",
 				     optopt ? (char[]){ '-', (char)optopt, 0 } :
 				     name);

@@ -157,6 +157,7 @@ void job_outcome(const struct job *job, struct job_outcome *out)
 	rv_redact_hint(job->api_key, out->key_hint, sizeof(out->key_hint));
 	out->key_minted = job->key_minted;
 	out->out_dir = job->out_dir;
+	out->log_lock = &job->dir_lock;
 	out->result_path = job->out_is_temp ? NULL : job->result_path;
 	out->log_path = job->log_path;
 	out->shards = job->shards;

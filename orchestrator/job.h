@@ -50,6 +50,8 @@ struct job {
 	bool out_is_temp;		/* --no-out: removed by job_release() */
 	int dir_lock;			/* <out>/seeds.jsonl locked for the
 					   job (seedlog_lock), or -1 */
+	int out_lock;			/* <out> itself (rv_lock_dir: several
+					   providers' runs lock that), -1 */
 	char *result_path;		/* <out>/result.json */
 	char *log_path;			/* <out>/taskapp.log */
 	char *api_key;			/* secret: never printed */

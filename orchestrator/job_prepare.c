@@ -294,6 +294,7 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 
 	memset(job, 0, sizeof(*job));
 	job->dir_lock = dir_lock;
+	job->out_lock = -1;
 	spans_init(&job->spans);
 	job->opt = opt;
 	job->failed_phase = RV_PHASE_NONE;
@@ -325,8 +326,10 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 		return rv_errf(err, RV_ERR_CONFIG, "cannot create results "
 			       "directory %s", e.msg + strlen("cannot create "));
 	/* held until job_release(): through result.json and the reports */
-	return job->dir_lock < 0 ?
+	rc = job->dir_lock < 0 ?
 		seedlog_lock(job->out_dir, true, &job->dir_lock, err) : RV_OK;
+	return rc == RV_OK ? rv_lock_dir(job->out_dir, &job->out_lock, err) :
+		rc;
 }
 
 void job_release(struct job *job)
@@ -345,6 +348,8 @@ void job_release(struct job *job)
 	}
 	if (job->dir_lock >= 0)
 		close(job->dir_lock);	/* after the outputs: another may go */
+	if (job->out_lock >= 0)
+		close(job->out_lock);
 	free(job->out_dir);
 	free(job->result_path);
 	free(job->log_path);
@@ -363,5 +368,5 @@ void job_release(struct job *job)
 	free(job->kept);
 	lite_launch_stop(&job->lite);
 	memset(job, 0, sizeof(*job));
-	job->dir_lock = -1;
+	job->dir_lock = job->out_lock = -1;
 }

@@ -211,10 +211,13 @@ static int main_run(const struct cli_options *opt, struct resume *rs)
 }
 
 /* `runeval resume DIR [options]`. */
+static const char *main_env_file_arg(int argc, char **argv);
+
 static int main_resume(int argc, char **argv)
 {
 	struct rv_err err = RV_ERR_INIT;
 	struct cli_options opt;
+	const char *env_file;
 	struct resume rs;
 	int code;
 
@@ -231,9 +234,12 @@ static int main_resume(int argc, char **argv)
 		       "result.json covers the whole job.\n");
 		return CLI_EXIT_OK;
 	}
-	if (main_setup(NULL, &err) != RV_OK)
+	/* the resume's own --env-file and --ca-cert, as a job's */
+	env_file = main_env_file_arg(argc, argv);
+	if ((!env_file || *env_file) && main_setup(env_file, &err) != RV_OK)
 		return main_usage_error(&err);
-	if (resume_options(argc, argv, &rs, &opt, &err) != RV_OK) {
+	if (resume_options(argc, argv, &rs, &opt, &err) != RV_OK ||
+	    (opt.ca_cert && rv_http_set_ca_file(opt.ca_cert, &err) != RV_OK)) {
 		code = main_usage_error(&err);
 	} else {
 		rv_log_set_level(opt.quiet ? RV_LOG_ERROR : opt.verbose ?

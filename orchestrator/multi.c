@@ -9,14 +9,13 @@
 #include "rv_fs.h"
 #include "rv_log.h"
 #include "rv_random.h"
+#include "seedlog.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -174,33 +173,13 @@ static char *multi_out_dir(const struct cli_options *opt)
 			    b[2]);
 }
 
-/*
- * out, locked for this run (the fd to close), or -1: another runeval's
- * several providers running there are refused before anything in it
- * changes (the console logs would be truncated under them, the combined
- * report rewritten); its children lock their own directories.
- */
-static int multi_lock(const char *out, bool *busy)
-{
-	int fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	*busy = false;
-	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		*busy = errno == EWOULDBLOCK;
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
 int multi_run(int argc, char **argv, const struct cli_options *opt)
 {
 	struct multi_child c[CLI_MAX_PROVIDERS] = { 0 };
 	struct rv_err err = RV_ERR_INIT;
 	char *out = multi_out_dir(opt);
 	size_t n = opt->n_providers, started = 0;
-	int code = CLI_EXIT_OK, rcode, lock;
-	bool busy = false;
+	int code = CLI_EXIT_OK, rcode, lock = -1, log_lock = -1;
 
 	if (opt->no_out) {
 		rv_error("several providers need a results directory: drop "
@@ -213,11 +192,15 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 		free(out);
 		return CLI_EXIT_INFRA;
 	}
-	lock = opt->dry_run ? -1 : multi_lock(out, &busy);
-	if (busy) {
-		rv_error("results directory '%s' is in use by another runeval "
-			 "(several providers running there): wait for it to "
-			 "end, or use another results directory", out);
+	/* another runeval there: its console logs would be truncated
+	   under it, its combined report rewritten (its children lock their
+	   own directories); a job there holds its seed log as well */
+	if (!opt->dry_run &&
+	    (rv_lock_dir(out, &lock, &err) != RV_OK ||
+	     seedlog_lock(out, false, &log_lock, &err) != RV_OK)) {
+		rv_error("%s", err.msg);
+		if (lock >= 0)
+			close(lock);
 		free(out);
 		return CLI_EXIT_USAGE;
 	}
@@ -254,6 +237,8 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 		free(c[i].out);
 	if (lock >= 0)
 		close(lock);	/* after the combined report */
+	if (log_lock >= 0)
+		close(log_lock);
 	free(out);
 	return code;
 }

@@ -65,6 +65,8 @@ struct job_outcome {
 	char key_hint[64];		/* "3f9a...(64 chars)": never the key */
 	bool key_minted;
 	const char *out_dir;
+	const int *log_lock;		/* the seed log the job holds
+					   (seedlog_lock: -1 none), or NULL */
 	const char *result_path;	/* NULL under --no-out */
 	const char *log_path;		/* the (first) task app log */
 	const struct outcome_shard *shards;	/* in shard order */

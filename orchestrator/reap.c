@@ -157,7 +157,8 @@ static enum rv_code reap_journal(const struct reap_options *o,
 		reap_remember(done, ndone, v[i].id);
 		reap_remember(done, ndone, v[i].name);
 		c->found++;
-		if (v[i].job_running || (v[i].kept && !o->job) || !ops ||
+		if (v[i].job_running ||
+		    (v[i].kept && (!o->job || o->leave_kept)) || !ops ||
 		    !key) {
 			c->skipped++;
 			rv_term_printf(o->out, "skip %s %s (job %s): %s\n",
@@ -255,7 +256,7 @@ static enum rv_code reap_listed(const struct reap_options *o,
 		c->found++;
 		kept = reap_kept(v, nv, it);
 		if (journal_job_running(o->state_dir, job) ||
-		    (!o->job && kept)) {
+		    ((!o->job || o->leave_kept) && kept)) {
 			c->skipped++;
 			rv_term_printf(o->out, "skip %s %s (job %s): %s\n",
 				       ops->name, it->id, job, kept ?

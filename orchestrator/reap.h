@@ -24,6 +24,7 @@
 struct reap_options {
 	const char *job;	/* NULL: every job */
 	bool dry_run;
+	bool leave_kept;	/* kept even when job names theirs */
 	const char *state_dir;	/* NULL: journal_state_dir() */
 	FILE *out;		/* one line per sandbox */
 };

@@ -442,7 +442,8 @@ static bool result_rollouts(struct result_out *o,
 		/* details the seed log holds (seedlog.h) */
 		if (!opened && r->more && r->more->details_at &&
 		    job->out_dir) {
-			rd = seedlog_reader_open(job->out_dir);
+			rd = seedlog_reader_open(job->out_dir, job->log_lock ?
+						 *job->log_lock : -1);
 			opened = true;
 		}
 		rv_buf_reset(&b);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define RESUME_REDACTED "[REDACTED]"
@@ -52,6 +53,17 @@ static void resume_arg(struct resume *rs, char *s)
 				    sizeof(*rs->argv));
 	rs->argv[rs->argc++] = s;
 	rs->argv[rs->argc] = NULL;
+}
+
+/*
+ * flag=value, one word (value is taken): a value that looks like an
+ * option ("--config=x" as a model name) stays the flag's value, and a
+ * flag that takes none fails the parse rather than taking another's.
+ */
+static void resume_opt(struct resume *rs, const char *flag, char *value)
+{
+	resume_arg(rs, rv_xasprintf("%s=%s", flag, value));
+	free(value);
 }
 
 /* "0-9,12,20-29": the recorded seeds as a --seed-list. */
@@ -101,8 +113,7 @@ static void resume_each(struct resume *rs, const char *flag, const json_t *v)
 	json_array_foreach(v, i, x) {
 		if (!json_is_string(x))
 			continue;
-		resume_arg(rs, rv_xstrdup(flag));
-		resume_arg(rs, rv_xstrdup(json_string_value(x)));
+		resume_opt(rs, flag, rv_xstrdup(json_string_value(x)));
 	}
 }
 
@@ -125,8 +136,7 @@ static void resume_rebuild_app(struct resume *rs, const json_t *c)
 			resume_arg(rs, rv_xasprintf("--env=%s=%s", k,
 						    json_string_value(v)));
 	if (file) {
-		resume_arg(rs, rv_xstrdup("--app-env-file"));
-		resume_arg(rs, rv_xstrdup(file));
+		resume_opt(rs, "--app-env-file", rv_xstrdup(file));
 	}
 	if (json_is_true(json_object_get(ae, "inherit")))
 		resume_arg(rs, rv_xstrdup("--inherit-env"));
@@ -136,8 +146,7 @@ static void resume_rebuild_app(struct resume *rs, const json_t *c)
 	/* --policy gives "policy"; the rest is the object as it was */
 	json_object_del(pc, "policy");
 	if (json_object_size(pc)) {
-		resume_arg(rs, rv_xstrdup("--policy-config"));
-		resume_arg(rs, rv_json_dumps(pc));
+		resume_opt(rs, "--policy-config", rv_json_dumps(pc));
 	}
 	json_decref(pc);
 }
@@ -167,23 +176,20 @@ static enum rv_code resume_rebuild(struct resume *rs, struct rv_err *err)
 			free(word);
 			continue;
 		}
-		resume_arg(rs, rv_xstrdup(resume_opts[i].flag));
-		resume_arg(rs, word);
+		resume_opt(rs, resume_opts[i].flag, word);
 	}
 	resume_rebuild_app(rs, c);
 	if (app && strcmp(app, "bundled") &&
 	    json_is_string(json_object_get(c, "start"))) {
-		resume_arg(rs, rv_xstrdup("--start"));
-		resume_arg(rs, rv_xstrdup(json_string_value(json_object_get(
-			c, "start"))));
+		resume_opt(rs, "--start", rv_xstrdup(json_string_value(
+			json_object_get(c, "start"))));
 	}
 	if (!json_is_array(json_object_get(c, "seeds")))
 		return rv_errf(err, RV_ERR_CONFIG, "cannot resume '%s': its "
 			       "seed log records no seeds", rs->dir);
-	resume_arg(rs, rv_xstrdup("--seed-list"));
-	resume_arg(rs, resume_seed_list(json_object_get(c, "seeds")));
-	resume_arg(rs, rv_xstrdup("--out"));
-	resume_arg(rs, rv_xstrdup(rs->dir));
+	resume_opt(rs, "--seed-list", resume_seed_list(json_object_get(c,
+								       "seeds")));
+	resume_opt(rs, "--out", rv_xstrdup(rs->dir));
 	resume_arg(rs, rv_xstrdup("--force"));	/* its own directory */
 	return RV_OK;
 }
@@ -198,6 +204,44 @@ static bool resume_same_dir(const char *a, const char *b)
 	free(ra);
 	free(rb);
 	return same;
+}
+
+/*
+ * A resume runs the command its log records (the start command, the
+ * setup, the app): it trusts only a log that is this user's alone, in a
+ * directory that is, as ssh does its configuration.  One planted in a
+ * shared directory would otherwise run what it likes.
+ */
+static enum rv_code resume_trusted(const char *dir, struct rv_err *err)
+{
+	char *path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
+	const char *what[] = { dir, path };
+	enum rv_code rc = RV_OK;
+	struct stat st;
+
+	for (size_t i = 0; i < 2 && rc == RV_OK; i++) {
+		/* DIR as named (a link to it is the user's own doing); the
+		   log missing or a link (never followed): the read says so */
+		if ((i ? lstat(what[i], &st) : stat(what[i], &st)) < 0 ||
+		    S_ISLNK(st.st_mode))
+			continue;
+		if (st.st_uid != geteuid())
+			rc = rv_errf(err, RV_ERR_CONFIG, "'%s' belongs to "
+				     "another user (uid %u): a resume runs "
+				     "the commands its log records, so it "
+				     "takes only a log that is yours alone",
+				     what[i], (unsigned)st.st_uid);
+		else if ((st.st_mode & 022) &&
+			 !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)))
+			rc = rv_errf(err, RV_ERR_CONFIG, "'%s' may be written "
+				     "by other users (mode %04o): a resume runs "
+				     "the commands its log records, so it "
+				     "takes only a log that is yours alone "
+				     "(chmod go-w)", what[i],
+				     (unsigned)(st.st_mode & 07777));
+	}
+	free(path);
+	return rc;
 }
 
 enum rv_code resume_options(int argc, char **argv, struct resume *rs,
@@ -223,6 +267,8 @@ enum rv_code resume_options(int argc, char **argv, struct resume *rs,
 	/* a job or resume running there now is refused, not read under it */
 	rc = seedlog_lock(rs->dir, false, &rs->lock, err);
 	if (rc == RV_OK)
+		rc = resume_trusted(rs->dir, err);
+	if (rc == RV_OK)
 		rc = seedlog_read(rs->dir, &rs->log, err);
 	if (rc != RV_OK) {
 		rv_err_prefix(err, "cannot resume '%s'", rs->dir);
@@ -233,6 +279,11 @@ enum rv_code resume_options(int argc, char **argv, struct resume *rs,
 		resume_arg(rs, rv_xstrdup(argv[i]));
 	if (rc == RV_OK)
 		rc = cli_parse((int)rs->argc, rs->argv, opt, err);
+	/* however it was spelt (--out=X, --ou X): the job's own directory
+	   (--no-out contradicts the --out given here) */
+	if (rc == RV_OK && !resume_same_dir(rs->dir, opt->out_dir))
+		rc = rv_errf(err, RV_ERR_USAGE, "'--out' cannot change when a "
+			     "job is resumed: its results go to '%s'", rs->dir);
 	return rc;
 }
 
@@ -309,14 +360,16 @@ static void resume_load(struct resume *rs, struct job *job)
 	}
 }
 
-/* What the killed run left behind. */
+/* What the killed run left behind; not what --keep kept, and nothing
+   on a dry run. */
 static void resume_reap(struct job *job)
 {
-	struct reap_options o = { .job = job->id, .out = stderr };
+	struct reap_options o = { .job = job->id, .out = stderr,
+				  .leave_kept = true };
 	struct reap_counts c = { 0 };
 	struct rv_err e = RV_ERR_INIT;
 
-	if (!job_sandboxed(job))
+	if (!job_sandboxed(job) || job->opt->dry_run)
 		return;
 	if (reap_run(&o, &c, &e) != RV_OK)
 		rv_warn("cannot reap what the earlier run left: %s", e.msg);

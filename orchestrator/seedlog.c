@@ -57,6 +57,36 @@ struct seedlog_reader {
 	bool warned;
 };
 
+/*
+ * path opened (flags, O_CLOEXEC added) only as a regular file: not
+ * through a symbolic link (one planted in a results directory would
+ * make a job truncate or append to its target) and not a FIFO or device
+ * (a read that never ends).  -1 with errno; ENODEV: not a regular file.
+ */
+static int seedlog_open_regular(const char *path, int flags)
+{
+	int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		      0644);
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = ENODEV;
+		return -1;
+	}
+	(void)fcntl(fd, F_SETFL, flags & (O_APPEND));	/* blocking again */
+	return fd;
+}
+
+/* Why seedlog_open_regular() failed, for a message. */
+static const char *seedlog_why(int e)
+{
+	return e == ELOOP ? "it is a symbolic link, which is not followed" :
+		e == ENODEV ? "it is not a regular file" : strerror(e);
+}
+
 /* how far back a cut last line is looked for: longer than any record */
 #define SEEDLOG_CUT_MAX (1u << 20)
 
@@ -128,14 +158,14 @@ enum rv_code seedlog_lock(const char *dir, bool create, int *fd,
 	enum rv_code rc = RV_OK;
 	bool locked = false;
 
-	*fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | (create ? O_CREAT : 0),
-		   0644);
+	*fd = seedlog_open_regular(path, O_RDWR | O_APPEND |
+				   (create ? O_CREAT : 0));
 	if (*fd >= 0)
 		rc = seedlog_flock(*fd, path, &locked, err);
 	else if (create)
 		rc = rv_errf(err, RV_ERR_CONFIG, "cannot write in the results "
 			     "directory: cannot open '%s': %s", path,
-			     strerror(errno));
+			     seedlog_why(errno));
 	if (*fd >= 0 && !locked) {
 		close(*fd);
 		*fd = -1;
@@ -153,13 +183,13 @@ static FILE *seedlog_file(const char *path, int lock, unsigned run,
 			  bool *locked, struct rv_err *err)
 {
 	int fd = lock >= 0 ? fcntl(lock, F_DUPFD_CLOEXEC, 0) :
-		open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		seedlog_open_regular(path, O_RDWR | O_CREAT | O_APPEND);
 	FILE *f;
 
 	*locked = lock >= 0;
 	if (fd < 0) {
 		rv_errf(err, RV_ERR_IO, "cannot open '%s': %s", path,
-			strerror(errno));
+			seedlog_why(errno));
 		return NULL;
 	}
 	if (lock < 0 && seedlog_flock(fd, path, locked, err) != RV_OK)
@@ -307,15 +337,16 @@ void seedlog_close(struct seedlog *l)
 	free(l);
 }
 
-struct seedlog_reader *seedlog_reader_open(const char *dir)
+struct seedlog_reader *seedlog_reader_open(const char *dir, int lock)
 {
 	struct seedlog_reader *rd;
 	char *path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = lock >= 0 ? fcntl(lock, F_DUPFD_CLOEXEC, 0) :
+		seedlog_open_regular(path, O_RDONLY);
 
 	if (fd < 0) {
 		rv_warn("cannot read '%s': %s; the details it holds are "
-			"written as null", path, strerror(errno));
+			"written as null", path, seedlog_why(errno));
 		free(path);
 		return NULL;
 	}
@@ -507,7 +538,8 @@ enum rv_code seedlog_read(const char *dir, struct seedlog_state *st,
 			  struct rv_err *err)
 {
 	char *path = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
-	FILE *f = fopen(path, "r");
+	int fd = seedlog_open_regular(path, O_RDONLY);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	struct rv_buf scratch = RV_BUF_INIT;
 	enum rv_code rc = RV_OK;
 	char *buf = NULL;
@@ -519,7 +551,9 @@ enum rv_code seedlog_read(const char *dir, struct seedlog_state *st,
 	memset(st, 0, sizeof(*st));
 	if (!f) {
 		rc = rv_errf(err, RV_ERR_CONFIG, "cannot open '%s': %s", path,
-			     strerror(errno));
+			     seedlog_why(errno));
+		if (fd >= 0)
+			close(fd);
 		goto out;
 	}
 	while (rc == RV_OK && (len = getline(&buf, &cap, f)) > 0) {

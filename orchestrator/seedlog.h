@@ -82,12 +82,14 @@ void seedlog_add(struct seedlog *l, struct rollout *r);
 void seedlog_close(struct seedlog *l);
 
 /*
- * Read back what the log holds of records' details.  open: NULL, with a
- * warning, when <dir>/seeds.jsonl cannot be read.  read: append the len
+ * Read back what the log holds of records' details.  open: through lock
+ * (the job's seedlog_lock() fd, borrowed: the file the job wrote, even
+ * if its name now points elsewhere), else <dir>/seeds.jsonl; NULL, with
+ * a warning, when it cannot be read.  read: append the len
  * bytes of details at offset at to b; false (b untouched, one warning
  * per reader) when rd is NULL or the log does not hold details there.
  */
-struct seedlog_reader *seedlog_reader_open(const char *dir);
+struct seedlog_reader *seedlog_reader_open(const char *dir, int lock);
 bool seedlog_read_details(struct seedlog_reader *rd, uint64_t at,
 			  uint32_t len, struct rv_buf *b);
 void seedlog_reader_close(struct seedlog_reader *rd);

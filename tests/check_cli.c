@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +146,16 @@ START_TEST(test_cli_seed_lists)
 	ck_assert_int_eq(cli_parse_seed_list("0-2000000", false, &s, &n, &e),
 			 RV_ERR_USAGE);
 	ck_assert_msg(strstr(e.msg, "too many seeds"), "%s", e.msg);
+	free(s);
+	/* the largest seeds there are: a range up to LONG_MAX ends there
+	   (the loop once went past it, writing beyond the list) */
+	s = NULL;
+	n = 0;
+	ck_assert_int_eq(cli_parse_seed_list("9223372036854775806-"
+					     "9223372036854775807", false, &s,
+					     &n, &e), RV_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(s[0] == LONG_MAX - 1 && s[1] == LONG_MAX);
 	free(s);
 }
 END_TEST

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -183,8 +184,8 @@ static pid_t start_slow(struct rr *r, const char *seeds, int lines)
 
 /*
  * Several providers at once (a parent and a runeval per provider): a
- * second such run in the same directory is refused as well, and the
- * first one's console logs are left whole.
+ * second such run in the same directory is refused as well, as is a
+ * single job there, and the first one's console logs are left whole.
  */
 START_TEST(test_jobs_running_multi_dir_is_refused)
 {
@@ -195,6 +196,9 @@ START_TEST(test_jobs_running_multi_dir_is_refused)
 	const char *again[] = { "--provider", "process,bwrap", "--seeds",
 				"2", "--app", pyapp, "--start", start,
 				"--force", "--no-progress", NULL };
+	const char *single[] = { "--local", "--seeds", "2", "--app", pyapp,
+				 "--start", start, "--force", "--no-progress",
+				 NULL };
 	pid_t pid;
 	int st;
 
@@ -207,11 +211,13 @@ START_TEST(test_jobs_running_multi_dir_is_refused)
 	ck_assert_int_ge(lines_with(r, "process.console.log", "job "), 1);
 	free(r2->out);
 	r2->out = rv_xstrdup(r->out);
-	rr_run(r2, again, NULL);
-	ck_assert_msg(r2->status == 2, "exit %d: %s", r2->status,
-		      r2->stderr_text);
-	ck_assert_msg(strstr(r2->stderr_text, "in use by another runeval"),
-		      "%s", r2->stderr_text);
+	for (int k = 0; k < 2; k++) {
+		rr_run(r2, k ? single : again, NULL);
+		ck_assert_msg(r2->status == 2, "exit %d: %s", r2->status,
+			      r2->stderr_text);
+		ck_assert_msg(strstr(r2->stderr_text, "in use by another "
+				     "runeval"), "%s", r2->stderr_text);
+	}
 	ck_assert_int_eq(waitpid(pid, &st, WNOHANG), 0);
 	/* not truncated under the running job */
 	ck_assert_int_ge(lines_with(r, "process.console.log", "job "), 1);
@@ -264,6 +270,143 @@ START_TEST(test_jobs_json_reads_the_log_once)
 }
 END_TEST
 
+/* `runeval resume DIR` (with extra, NULL-ended) exits 2 saying why. */
+static void assert_resume_refused(struct rr *r, const char *extra,
+				  const char *why)
+{
+	const char *args[] = { "resume", r->out, extra, NULL };
+
+	rr_run(r, args, NULL);
+	ck_assert_msg(r->status == 2 && strstr(r->stderr_text, why),
+		      "exit %d, not '%s': %s", r->status, why,
+		      r->stderr_text);
+}
+
+/*
+ * A resume runs the commands its log records, so it takes only a log
+ * that is the user's alone and only as a regular file, keeps to its own
+ * directory however --out is spelt, and reads the recorded values as
+ * values: a planted or tampered log is refused (exit 2), not run.
+ */
+START_TEST(test_jobs_resume_refuses_what_it_cannot_trust)
+{
+	struct rr *r = rr_new();
+	const char *args[] = { "--local", "--seeds", "3", "--app", pyapp,
+			       "--start", "exec python3 app.py",
+			       "--no-progress", NULL };
+	char *log = rv_xasprintf("%s/seeds.jsonl", r->out);
+	char *real = rv_xasprintf("%s/real.jsonl", r->dir);
+	char *other = rv_xasprintf("--out=%s", r->dir), *text, *at, *edit;
+	char *bin, *wrap;
+	const char *force[] = { "--local", "--seeds", "1", "--app", pyapp,
+				"--start", "exec python3 app.py", "--force",
+				NULL };
+
+	ck_assert_int_eq(rr_run(r, args, NULL), 0);
+	text = tu_read_file(log, NULL);
+	/* writable by others, another user's */
+	ck_assert_int_eq(chmod(log, 0666), 0);
+	assert_resume_refused(r, NULL, "may be written by other users");
+	ck_assert_int_eq(chmod(log, 0644), 0);
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chown(log, 65534, 65534), 0);
+		assert_resume_refused(r, NULL, "belongs to another user");
+		ck_assert_int_eq(chown(log, 0, 0), 0);
+	}
+	/* --out elsewhere, spelt as one word and given last (runeval
+	   through a script that adds it after the test's --out) */
+	bin = tu_build_path("runeval");
+	wrap = rv_xasprintf("%s/wrap.sh", r->dir);
+	edit = rv_xasprintf("#!/bin/sh\nexec '%s' \"$@\" '%s'\n", bin, other);
+	tu_write_file(wrap, edit);
+	ck_assert_int_eq(chmod(wrap, 0755), 0);
+	r->bin = wrap;
+	assert_resume_refused(r, NULL, "'--out' cannot change");
+	r->bin = NULL;
+	free(edit);
+	free(bin);
+	assert_resume_refused(r, "--no-out", "'--no-out' and '--out' "
+			      "contradict");
+	/* a recorded flag given a value that is an option */
+	at = strstr(text, "\"keep\":false");
+	ck_assert_ptr_nonnull(at);
+	edit = rv_xasprintf("%.*s\"keep\":\"--ca-cert=/x\"%s",
+			    (int)(at - text), text, at + strlen("\"keep\":false"));
+	tu_write_file(log, edit);
+	assert_resume_refused(r, NULL, "option '--keep' takes no value");
+	free(edit);
+	/* a symbolic link: not read, not truncated by a new job */
+	ck_assert_int_eq(unlink(log), 0);
+	tu_write_file(real, text);
+	ck_assert_int_eq(symlink(real, log), 0);
+	assert_resume_refused(r, NULL, "symbolic link");
+	rr_run(r, force, NULL);
+	ck_assert_msg(r->status == 2 && strstr(r->stderr_text,
+					       "symbolic link"), "exit %d: %s",
+		      r->status, r->stderr_text);
+	free(text);
+	text = tu_read_file(real, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "\"seedlog\":1"));
+	/* a FIFO: refused at once, not read forever */
+	ck_assert_int_eq(unlink(log), 0);
+	ck_assert_int_eq(mkfifo(log, 0600), 0);
+	assert_resume_refused(r, NULL, "not a regular file");
+	free(text);
+	free(wrap);
+	free(other);
+	free(real);
+	free(log);
+	rr_free(r);
+}
+END_TEST
+
+/*
+ * A resume reaps what an earlier run left behind, not what --keep kept
+ * (it deleted a kept sandbox of its job), and nothing on a dry run (it
+ * deleted before saying that nothing would be done).
+ */
+START_TEST(test_jobs_resume_leaves_kept_sandboxes)
+{
+	struct rr *r = rr_new();
+	char *state = rv_xasprintf("RUNEVAL_STATE_DIR=%s/state", r->dir);
+	char *bin = tu_build_path("runeval"), *out = NULL, *job;
+	char *log = rv_xasprintf("%s/reap.log", r->dir);
+	const char *env[] = { state, NULL };
+	const char *args[] = { "--bwrap", "--seeds", "1", "--keep", "--app",
+			       pyapp, "--start", "exec python3 app.py",
+			       "--no-progress", NULL };
+	const char *dry[] = { "resume", r->out, "--dry-run", NULL };
+	const char *again[] = { "resume", r->out, NULL };
+	char *reap[] = { bin, "reap", "--dry-run", NULL, NULL };
+
+	ck_assert_msg(rr_run(r, args, env) == 0, "%s", r->stderr_text);
+	job = rv_xstrdup(json_string_value(json_object_get(json_object_get(
+		r->result, "job"), "id")));
+	for (int k = 0; k < 2; k++) {
+		rr_run(r, k ? again : dry, env);
+		ck_assert_msg(r->status == 0 && !strstr(r->stderr_text,
+							"deleted"),
+			      "exit %d: %s", r->status, r->stderr_text);
+		ck_assert_int_eq(tu_run(reap, (char *const *)env, log, &out),
+				 0);
+		ck_assert_msg(strstr(out, "1 found") &&
+			      strstr(out, "kept (--keep)"), "%s", out);
+		free(out);
+	}
+	/* named, the kept one goes */
+	reap[2] = "--job";
+	reap[3] = job;
+	ck_assert_int_eq(tu_run(reap, (char *const *)env, log, &out), 0);
+	ck_assert_msg(strstr(out, "1 deleted"), "%s", out);
+	free(out);
+	free(job);
+	free(log);
+	free(bin);
+	free(state);
+	rr_free(r);
+}
+END_TEST
+
 /* Start a slow job and SIGKILL (or SIGINT) it once a few seeds ended. */
 static void run_and_stop(struct rr *r, int sig)
 {
@@ -275,8 +418,9 @@ static void run_and_stop(struct rr *r, int sig)
 
 /*
  * While a job runs, its directory is its own: a second job there
- * (--force) and a resume of it are refused with exit 2, before they
- * change anything, and the job ends with its log and result whole.
+ * (--force), a resume of it and several providers' run are refused
+ * with exit 2, before they change anything, and the job ends with its
+ * log and result whole.
  * Once it has ended, the directory is free again.
  */
 START_TEST(test_jobs_running_dir_is_refused)
@@ -285,7 +429,11 @@ START_TEST(test_jobs_running_dir_is_refused)
 	const char *again[] = { "--local", "--seeds", "2", "--app", pyapp,
 				"--start", start, "--force", "--no-progress",
 				NULL };
+	const char *multi[] = { "--provider", "process,bwrap", "--seeds",
+				"2", "--app", pyapp, "--start", start,
+				"--force", "--no-progress", NULL };
 	const char *resume[] = { "resume", NULL, NULL };
+	const char *const *tries[] = { again, resume, multi };
 	const char *id;
 	char *header;
 	pid_t pid;
@@ -295,8 +443,8 @@ START_TEST(test_jobs_running_dir_is_refused)
 	free(r2->out);
 	r2->out = rv_xstrdup(r->out);
 	resume[1] = r->out;
-	for (int k = 0; k < 2; k++) {
-		rr_run(r2, k ? resume : again, NULL);
+	for (int k = 0; k < 3; k++) {
+		rr_run(r2, tries[k], NULL);
 		ck_assert_msg(r2->status == 2, "exit %d: %s", r2->status,
 			      r2->stderr_text);
 		ck_assert_msg(strstr(r2->stderr_text, "in use by another "
@@ -558,6 +706,8 @@ static Suite *jobs_suite(void)
 	tcase_add_test(tc, test_jobs_running_dir_is_refused);
 	tcase_add_test(tc, test_jobs_running_multi_dir_is_refused);
 	tcase_add_test(tc, test_jobs_json_reads_the_log_once);
+	tcase_add_test(tc, test_jobs_resume_refuses_what_it_cannot_trust);
+	tcase_add_test(tc, test_jobs_resume_leaves_kept_sandboxes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -250,7 +250,7 @@ START_TEST(test_seedlog_moves_details_out)
 	ck_assert(recs[0].more->details_at && recs[3].more->details_at);
 	ck_assert_ptr_nonnull(recs[1].details);	/* no more */
 	ck_assert_ptr_nonnull(recs[2].details);	/* short */
-	rd = seedlog_reader_open(dir);
+	rd = seedlog_reader_open(dir, -1);
 	ck_assert_ptr_nonnull(rd);
 	for (int i = 3; i >= 0; i--) {
 		got = record_text(&recs[i], rd);
@@ -268,7 +268,7 @@ START_TEST(test_seedlog_moves_details_out)
 	ck_assert_int_eq(pwrite(fd, "[", 1,
 				(off_t)(recs[3].more->details_at - 1)), 1);
 	close(fd);
-	rd = seedlog_reader_open(dir);
+	rd = seedlog_reader_open(dir, -1);
 	got = record_text(&recs[3], rd);
 	ck_assert_ptr_nonnull(strstr(got, "\"details\":null"));
 	free(got);
@@ -287,7 +287,7 @@ START_TEST(test_seedlog_moves_details_out)
 	ck_assert_uint_eq(st.rs[3].more->details_at,
 			  recs[3].more->details_at);
 	ck_assert(st.rs[1].details && st.rs[2].details);
-	rd = seedlog_reader_open(dir);
+	rd = seedlog_reader_open(dir, -1);
 	for (int i = 0; i < 4; i++) {
 		got = record_text(&st.rs[i], rd);
 		ck_assert_str_eq(got, want[i]);

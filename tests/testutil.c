@@ -241,3 +241,12 @@ char *tu_tree_find(const char *dir, const char *name_part,
 		closedir(d);
 	return hit;
 }
+
+void tu_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f != NULL, "cannot write '%s'", path);
+	ck_assert(fputs(text, f) >= 0);
+	ck_assert_int_eq(fclose(f), 0);
+}

@@ -51,6 +51,9 @@ void tu_rmrf(const char *path);
 
 /* Read a whole file into a malloc'ed NUL-terminated string, or NULL. */
 char *tu_read_file(const char *path, size_t *len);
+/* Replace the file at path with text (0644 when made); aborts the test
+   when it cannot. */
+void tu_write_file(const char *path, const char *text);
 
 /*
  * A file under dir (recursively, links not followed) whose name contains

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -228,4 +229,23 @@ long rv_self_status_kb(const char *field)
 	if (f)
 		fclose(f);
 	return kb;
+}
+
+enum rv_code rv_lock_dir(const char *path, int *fd, struct rv_err *err)
+{
+	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0 || flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return RV_OK;
+	if (errno == EWOULDBLOCK) {
+		close(*fd);
+		*fd = -1;
+		return rv_errf(err, RV_ERR_USAGE, "results directory '%s' is "
+			       "in use by another runeval (a job, a resume or "
+			       "several providers running there): wait for it "
+			       "to end, or use another results directory",
+			       path);
+	}
+	close(*fd);
+	*fd = -1;
+	return RV_OK;
 }

@@ -21,6 +21,15 @@ struct rv_buf;
 enum rv_code rv_mkdirs(const char *path, mode_t mode, struct rv_err *err);
 
 /*
+ * Lock the directory at path for this process: an exclusive flock on
+ * the directory itself, held until *fd is closed (-1 when there is
+ * nothing to hold: it cannot be opened, or a file system without flock;
+ * nothing guards it then).  RV_ERR_USAGE, naming it, when another
+ * process holds it: a results directory is one runeval's at a time.
+ */
+enum rv_code rv_lock_dir(const char *path, int *fd, struct rv_err *err);
+
+/*
  * Write all len bytes of data to fd, retrying short writes and EINTR.
  * Sockets are written with MSG_NOSIGNAL (a closed peer is EPIPE, never
  * SIGPIPE).  Returns 0, or -1 with errno set.  Async-signal-safe (only

@@ -144,7 +144,9 @@ static void group_all(struct group_ctx *c, bool per_job, size_t window)
 		stats_summary_sorted(c->groups[g].sorted, m[g], count[g],
 				     &c->groups[g].st);
 	}
-	qsort_r(c->groups, c->n, sizeof(*c->groups), group_cmp, c);
+	if (c->n)	/* no groups: groups may be NULL, which qsort_r
+			   must not be given */
+		qsort_r(c->groups, c->n, sizeof(*c->groups), group_cmp, c);
 	free(m);
 	free(skip);
 	free(count);
