@@ -136,9 +136,7 @@ static void rollout_json_members(struct rv_buf *b, const struct rollout *r,
 		*details_pos = r->details ? b->len : (size_t)-1;
 	if (r->details)
 		rv_buf_adds(b, r->details);
-	else if (!r->more || !r->more->details_at ||
-		 !seedlog_read_details(rd, r->more->details_at - 1,
-				       r->more->details_len, b))
+	else if (!r->more || !seedlog_read_details(rd, r->more, b))
 		rv_buf_adds(b, "null");
 	rv_buf_adds(b, ",\"attempts\":");
 	rv_buf_add_int(b, r->attempts);

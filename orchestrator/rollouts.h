@@ -105,10 +105,12 @@ struct rollout_more {
 	unsigned run;		/* 0, or the resume that ran it */
 	/*
 	 * Details the seed log holds instead (seedlog.h): 1 + their
-	 * offset in <out>/seeds.jsonl and their length; details_at 0:
-	 * none there (the record's details, if any, are in memory).
+	 * offset in <out>/seeds.jsonl, their length and checksum (what
+	 * is read back must be what went out); details_at 0: none there
+	 * (the record's details, if any, are in memory).
 	 */
 	uint32_t details_len;
+	uint32_t details_sum;
 	uint64_t details_at;
 };
 

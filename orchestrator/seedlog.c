@@ -32,8 +32,18 @@
 struct seedlog_moving {
 	struct rollout *r;
 	uint64_t at;
-	uint32_t len;
+	uint32_t len, sum;
 };
+
+/* The details' checksum (rollout_more.details_sum): FNV-1a, 32 bits. */
+static uint32_t seedlog_sum(const char *p, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	return h;
+}
 
 struct seedlog {
 	FILE *f;
@@ -253,6 +263,7 @@ static void seedlog_moved(struct seedlog *l)
 		m->r->details = NULL;
 		m->r->more->details_at = m->at + 1;
 		m->r->more->details_len = m->len;
+		m->r->more->details_sum = m->sum;
 	}
 	l->n_moving = 0;
 }
@@ -299,6 +310,7 @@ static void seedlog_moving(struct seedlog *l, struct rollout *r, size_t pos)
 	}
 	l->moving[l->n_moving++] = (struct seedlog_moving){
 		.r = r, .at = l->size + pos, .len = (uint32_t)len,
+		.sum = seedlog_sum(r->details, len),
 	};
 }
 
@@ -382,13 +394,15 @@ static void seedlog_window(struct seedlog_reader *rd, uint64_t at)
  * ROLLOUT_DETAILS_MAX bytes (and a few for their marks), far less than
  * the window.
  */
-bool seedlog_read_details(struct seedlog_reader *rd, uint64_t at,
-			  uint32_t len, struct rv_buf *b)
+bool seedlog_read_details(struct seedlog_reader *rd,
+			  const struct rollout_more *m, struct rv_buf *b)
 {
+	uint64_t at = m->details_at - 1;
+	uint32_t len = m->details_len;
 	uint64_t from = at >= SEEDLOG_KEY_LEN ? at - SEEDLOG_KEY_LEN : 0;
 	const char *p = NULL;
 
-	if (!rd)
+	if (!rd || !m->details_at)
 		return false;
 	if (len && len < SEEDLOG_WINDOW - SEEDLOG_KEY_LEN &&
 	    at >= SEEDLOG_KEY_LEN) {
@@ -400,7 +414,8 @@ bool seedlog_read_details(struct seedlog_reader *rd, uint64_t at,
 			p = rd->win + (at - rd->win_at);
 	}
 	if (!p || memcmp(p - SEEDLOG_KEY_LEN, SEEDLOG_KEY, SEEDLOG_KEY_LEN) ||
-	    p[0] != '{' || p[len - 1] != '}' || p[len] != ',') {
+	    p[0] != '{' || p[len - 1] != '}' || p[len] != ',' ||
+	    seedlog_sum(p, len) != m->details_sum) {
 		if (!rd->warned)
 			rv_warn("'%s' does not hold the details it should at "
 				"byte %llu; they are written as null",
@@ -488,6 +503,7 @@ static void seedlog_adopt(struct rollout *r, const char *text, size_t len,
 	if (pos == (size_t)-1 || scratch->len != len ||
 	    memcmp(scratch->data, text, len))
 		return;
+	r->more->details_sum = seedlog_sum(r->details, dlen);
 	free(r->details);
 	r->details = NULL;
 	r->more->details_at = off + pos + 1;

@@ -45,6 +45,7 @@
 #define SEEDLOG_SPOOL_MIN 128
 
 struct rollout;
+struct rollout_more;
 struct rv_buf;
 struct seedlog;
 struct seedlog_reader;
@@ -85,13 +86,15 @@ void seedlog_close(struct seedlog *l);
  * Read back what the log holds of records' details.  open: through lock
  * (the job's seedlog_lock() fd, borrowed: the file the job wrote, even
  * if its name now points elsewhere), else <dir>/seeds.jsonl; NULL, with
- * a warning, when it cannot be read.  read: append the len
- * bytes of details at offset at to b; false (b untouched, one warning
- * per reader) when rd is NULL or the log does not hold details there.
+ * a warning, when it cannot be read.  read: append the details that m
+ * says the log holds to b; false (b untouched, one warning per reader)
+ * when rd is NULL or the log does not hold them there, whole and with
+ * their checksum (FNV-1a: it catches a log changed under the job, not
+ * a forger who can write the user's files).
  */
 struct seedlog_reader *seedlog_reader_open(const char *dir, int lock);
-bool seedlog_read_details(struct seedlog_reader *rd, uint64_t at,
-			  uint32_t len, struct rv_buf *b);
+bool seedlog_read_details(struct seedlog_reader *rd,
+			  const struct rollout_more *m, struct rv_buf *b);
 void seedlog_reader_close(struct seedlog_reader *rd);
 
 /* What a seed log says (seedlog_read). */

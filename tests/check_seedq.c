@@ -215,7 +215,7 @@ static char *record_text(const struct rollout *r, struct seedlog_reader *rd)
  */
 START_TEST(test_seedlog_moves_details_out)
 {
-	char *dir = tu_tmpdir(), *path, *want[4], *got;
+	char *dir = tu_tmpdir(), *path, *want[4], *got, was[1];
 	struct rollout recs[4];
 	struct seedlog *l;
 	struct seedlog_reader *rd;
@@ -276,6 +276,21 @@ START_TEST(test_seedlog_moves_details_out)
 	ck_assert_str_eq(got, want[0]);
 	free(got);
 	seedlog_reader_close(rd);
+	/* one byte inside them changed, the shape whole: the checksum
+	   says they are not what went out */
+	fd = open(path, O_RDWR);
+	ck_assert_int_eq(pread(fd, was, 1, (off_t)(recs[0].more->details_at +
+						     8)), 1);
+	ck_assert_int_eq(pwrite(fd, was[0] == 'Q' ? "R" : "Q", 1,
+				(off_t)(recs[0].more->details_at + 8)), 1);
+	rd = seedlog_reader_open(dir, -1);
+	got = record_text(&recs[0], rd);
+	ck_assert_ptr_nonnull(strstr(got, "\"details\":null"));
+	free(got);
+	seedlog_reader_close(rd);
+	ck_assert_int_eq(pwrite(fd, was, 1, (off_t)(recs[0].more->details_at +
+						    8)), 1);
+	close(fd);
 	/* the log itself still reads as the records (resume), and those
 	   read back leave their details in it too */
 	ck_assert_int_eq(pwrite(fd = open(path, O_WRONLY), "{", 1,
