@@ -61,7 +61,8 @@ static void sandbox_confirm_none(struct mode_app *app, enum rv_code why)
 		sandbox_journal(app, "deleted", NULL);
 		return;
 	}
-	if (!app->pcfg->name)
+	/* stopping (a signal): the journal keeps it for reap */
+	if (!app->pcfg->name || (app->cancel && *app->cancel))
 		return;
 	rc = provider_attach(app->provider, app->pcfg, app->pcfg->name, &sb,
 			     &e);

@@ -13,6 +13,10 @@ static int signals_pipe[2] = { -1, -1 };
 
 static void signals_handler(int sig)
 {
+	static const char first[] =
+		"runeval: interrupted: stopping, tearing down and writing the "
+		"results (against a provider that does not answer, each "
+		"cleanup call gets 10 s; what is left goes to 'runeval reap')\n";
 	static const char again[] =
 		"runeval: tearing down, please wait (teardown always runs)\n";
 	int saved = errno;
@@ -21,6 +25,8 @@ static void signals_handler(int sig)
 	if (signals_count++ == 0) {
 		signals_sig = sig;
 		signals_stop = 1;
+		n = write(STDERR_FILENO, first, sizeof(first) - 1);
+		(void)n;
 	} else {
 		n = write(STDERR_FILENO, again, sizeof(again) - 1);
 		(void)n;

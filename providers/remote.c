@@ -72,6 +72,8 @@ struct remote_call remote_call_firm(const struct provider_config *cfg,
 {
 	struct remote_call call = { 0 };
 
+	if (cfg && cfg->cancel && *cfg->cancel && ms > REMOTE_STOPPING_MS)
+		ms = REMOTE_STOPPING_MS;
 	call.deadline_ns = rv_now_ns() + (uint64_t)ms * RV_NS_PER_MS;
 	call.log = cfg ? cfg->attempts : NULL;
 	return call;

@@ -57,6 +57,12 @@
    that only errs is down, and a job gives up in bounded time */
 #define REMOTE_MAX_SERVER_ERRORS 10
 
+/* A firm call (remote_call_firm) made once the job is stopping (its
+   cancel flag set: a signal) gets at most this long: against an API that
+   does not answer, cleanup is bounded, and what it could not delete is
+   left to `runeval reap` (the journal keeps it). */
+#define REMOTE_STOPPING_MS 10000L
+
 /* The budget of one operation (may be NULL where a call is taken). */
 struct remote_call {
 	uint64_t deadline_ns;		/* monotonic; 0 = the op's default */
@@ -113,7 +119,8 @@ struct remote_call remote_call_for(const struct provider_config *cfg,
 				   long ms);
 
 /* The same without a stop flag: a signal does not cut it short (cleanup,
-   teardown). */
+   teardown), but once cfg's cancel flag is set it gets at most
+   REMOTE_STOPPING_MS. */
 struct remote_call remote_call_firm(const struct provider_config *cfg,
 				    long ms);
 

@@ -9,12 +9,16 @@
 
 #include "runeval_run.h"
 #include "rv_alloc.h"
+#include "rv_clock.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -407,6 +411,49 @@ START_TEST(test_jobs_resume_leaves_kept_sandboxes)
 }
 END_TEST
 
+/*
+ * A provider API that takes connections and never answers: Ctrl-C ends
+ * the job in bounded time (each cleanup call gets REMOTE_STOPPING_MS,
+ * 10 s; it took 90 s, a delete by name for a minute then a lookup), with
+ * exit 130 and what is left to reap said.
+ */
+START_TEST(test_jobs_sigint_against_a_silent_provider)
+{
+	struct rr *r = rr_new();
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char url[96], *state = rv_xasprintf("RUNEVAL_STATE_DIR=%s/state",
+					    r->dir);
+	const char *env[] = { url, "DAYTONA_API_KEY=k", state, NULL };
+	const char *args[] = { "--daytona", "--seeds", "1", "--no-progress",
+			       NULL };
+	uint64_t t0;
+	pid_t pid;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(s, 64), 0);	/* never accepted */
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &alen), 0);
+	snprintf(url, sizeof(url), "DAYTONA_API_URL=http://127.0.0.1:%d/api",
+		 ntohs(a.sin_port));
+	pid = rr_start(r, args, env);
+	sleep(2);	/* into the create, which the API never answers */
+	t0 = rv_now_ns();
+	kill(pid, SIGINT);
+	rr_wait(r, pid, 120);
+	ck_assert_msg(r->status == 130, "exit %d: %s", r->status,
+		      r->stderr_text);
+	ck_assert_msg(rv_now_ns() - t0 < 40 * RV_NS_PER_SEC, "%.1f s",
+		      (double)(rv_now_ns() - t0) / 1e9);
+	ck_assert_msg(strstr(r->stderr_text, "interrupted"), "%s",
+		      r->stderr_text);
+	close(s);
+	free(state);
+	rr_free(r);
+}
+END_TEST
+
 /* Start a slow job and SIGKILL (or SIGINT) it once a few seeds ended. */
 static void run_and_stop(struct rr *r, int sig)
 {
@@ -708,6 +755,7 @@ static Suite *jobs_suite(void)
 	tcase_add_test(tc, test_jobs_json_reads_the_log_once);
 	tcase_add_test(tc, test_jobs_resume_refuses_what_it_cannot_trust);
 	tcase_add_test(tc, test_jobs_resume_leaves_kept_sandboxes);
+	tcase_add_test(tc, test_jobs_sigint_against_a_silent_provider);
 	suite_add_tcase(s, tc);
 	return s;
 }

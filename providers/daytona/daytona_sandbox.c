@@ -166,15 +166,18 @@ static enum rv_code dt_reconcile(struct daytona_client *c, const char *name,
 
 /*
  * A create may have happened and we could not find out (interrupted, or
- * the API kept failing): delete by name, whatever the stop flag says.
+ * the API kept failing): delete by name, whatever the stop flag says,
+ * for a minute, or REMOTE_STOPPING_MS once it is set.
  */
 static enum rv_code dt_delete_unsure(struct daytona_client *c,
 				     const char *name,
 				     const struct remote_call *call)
 {
 	struct remote_call firm = { 0 };
+	long ms = call && call->stop && *call->stop ? REMOTE_STOPPING_MS :
+		60000;
 
-	firm.deadline_ns = rv_now_ns() + 60 * RV_NS_PER_SEC;
+	firm.deadline_ns = rv_now_ns() + (uint64_t)ms * RV_NS_PER_MS;
 	firm.log = call ? call->log : NULL;
 	return daytona_delete(c, name, &firm, NULL);
 }
