@@ -1,6 +1,8 @@
 /* health: the shared health wait (see health.h). */
 #include "health.h"
 
+#include "rv_net.h"
+
 #include "mode.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
@@ -170,18 +172,10 @@ static void health_probe_init(struct health_ctx *c)
 /* false only when the port certainly refuses connections. */
 static bool health_port_open(struct health_ctx *c)
 {
-	int fd;
-	bool open;
-
 	if (!c->probe.sin_port)
 		return true;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return true;
-	open = connect(fd, (struct sockaddr *)&c->probe,
-		       sizeof(c->probe)) == 0;
-	close(fd);
-	return open;
+	return rv_net_connect_probe((struct sockaddr *)&c->probe,
+				    sizeof(c->probe), 200) != RV_NET_REFUSED;
 }
 
 /*

@@ -237,7 +237,30 @@ START_TEST(test_process_port_probe_and_preview)
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	ck_assert_int_eq(listen(fd, 4), 0);
 	ck_assert(rv_net_port_in_use(port));
+	/* held by a listener that accepts nothing, its queue full: the
+	   probe answers in its time, not the kernel's two minutes, and
+	   the port counts as in use */
+	{
+		int q[8], m = 0, r = RV_NET_CONNECTS;
+		uint64_t t0;
+
+		while (m < 8 && r != RV_NET_TIMEOUT) {
+			q[m] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			(void)connect(q[m++], (struct sockaddr *)&a,
+				      sizeof(a));
+			t0 = rv_now_ns();
+			r = rv_net_connect_probe((struct sockaddr *)&a,
+						 sizeof(a), 300);
+		}
+		ck_assert_int_eq(r, RV_NET_TIMEOUT);
+		ck_assert(rv_now_ns() - t0 < 5 * RV_NS_PER_SEC);
+		ck_assert(rv_net_port_in_use(port));
+		while (m)
+			close(q[--m]);
+	}
 	close(fd);
+	ck_assert_int_eq(rv_net_connect_probe((struct sockaddr *)&a, sizeof(a),
+					      300), RV_NET_REFUSED);
 	ck_assert(rv_net_free_port() > 0);
 	ck_assert_int_eq(provider_preview(sb, port, &pv, &err), RV_OK);
 	ck_assert_int_eq(strncmp(pv.url, "http://127.0.0.1:", 17), 0);

@@ -6,20 +6,43 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Does a TCP connect to a succeed? */
-static bool rv_net_connects(const struct sockaddr *a, socklen_t len)
+int rv_net_connect_probe(const struct sockaddr *a, unsigned len,
+			 int timeout_ms)
 {
-	int fd = socket(a->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
+	int fd = socket(a->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			0);
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int rc = RV_NET_UNKNOWN, e = 0;
+	socklen_t elen = sizeof(e);
 
 	if (fd < 0)
-		return false;
-	ok = connect(fd, a, len) == 0;
+		return RV_NET_UNKNOWN;
+	if (connect(fd, a, (socklen_t)len) == 0)
+		rc = RV_NET_CONNECTS;
+	else if (errno == ECONNREFUSED)
+		rc = RV_NET_REFUSED;
+	else if (errno != EINPROGRESS)
+		rc = RV_NET_UNKNOWN;
+	else if (poll(&p, 1, timeout_ms) == 0)
+		rc = RV_NET_TIMEOUT;
+	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == 0)
+		rc = !e ? RV_NET_CONNECTS : e == ECONNREFUSED ?
+			RV_NET_REFUSED : RV_NET_UNKNOWN;
 	close(fd);
-	return ok;
+	return rc;
+}
+
+/* Does a TCP connect to a succeed, or go unanswered (a port held by a
+   listener that does not accept)? */
+static bool rv_net_connects(const struct sockaddr *a, socklen_t len)
+{
+	int r = rv_net_connect_probe(a, len, 1000);
+
+	return r == RV_NET_CONNECTS || r == RV_NET_TIMEOUT;
 }
 
 bool rv_net_port_in_use(int port)

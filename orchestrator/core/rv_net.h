@@ -15,6 +15,22 @@
  */
 bool rv_net_port_in_use(int port);
 
+/* What rv_net_connect_probe() found. */
+#define RV_NET_CONNECTS 1		/* the connection was made */
+#define RV_NET_REFUSED 0		/* certainly refused */
+#define RV_NET_UNKNOWN (-1)		/* some other error (no route) */
+#define RV_NET_TIMEOUT (-2)		/* no answer within the time (a
+					   listener whose queue is full) */
+
+/*
+ * A TCP connect to a (len bytes), made without blocking for more than
+ * timeout_ms: a port someone holds without accepting must not hang the
+ * caller for the kernel's two minutes.
+ */
+struct sockaddr;
+int rv_net_connect_probe(const struct sockaddr *a, unsigned len,
+			 int timeout_ms);
+
 /* A TCP port that is free on 127.0.0.1 now (bound, then released), or -1. */
 int rv_net_free_port(void);
 
