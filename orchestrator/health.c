@@ -102,11 +102,13 @@ static bool health_app_exited(struct health_ctx *c, struct rv_err *err)
 			     &c->hw->log_tail))
 		return false;
 	if (st.term_signal)
-		rv_errf(err, RV_ERR_CHILD, "task app was killed by signal %d "
-			"before it became healthy", st.term_signal);
+		rv_errf(err, RV_ERR_CHILD, "task app was killed by signal %d%s",
+			st.term_signal, c->hw->recheck ? "" :
+			" before it became healthy");
 	else
-		rv_errf(err, RV_ERR_CHILD, "task app exited with status %d "
-			"before it became healthy", st.exit_code);
+		rv_errf(err, RV_ERR_CHILD, "task app exited with status %d%s",
+			st.exit_code, c->hw->recheck ? "" :
+			" before it became healthy");
 	return true;
 }
 

@@ -24,6 +24,8 @@
 #ifndef RUNEVAL_ORCHESTRATOR_HEALTH_H
 #define RUNEVAL_ORCHESTRATOR_HEALTH_H
 
+#include <stdbool.h>
+
 #include "rv_err.h"
 
 struct mode_app;
@@ -36,6 +38,8 @@ struct health_wait {
 	long timeout_ms;
 	const volatile int *cancel;
 	int wake_fd;			/* readable on cancel, or -1 */
+	bool recheck;			/* the app was healthy before (its
+					   messages say so) */
 	/* out */
 	unsigned attempts;
 	char *log_tail;			/* malloc'ed when the app exited */

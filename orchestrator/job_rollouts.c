@@ -65,6 +65,7 @@ static bool job_app_alive(void *arg)
 	enum rv_code rc;
 
 	hw.timeout_ms = JOB_ALIVE_TIMEOUT_MS;
+	hw.recheck = true;
 	hw.log_tail = NULL;
 	rc = health_wait(&sh->app, &hw, &e);
 	if (rc != RV_OK && rc != RV_ERR_INTR)

@@ -57,11 +57,14 @@ static void main_print_failure(const struct job_outcome *job)
 
 		/* multi-line by design, but no other control character */
 		rv_term_escape(&safe, tail, strlen(tail), true);
+		/* --no-out (no result path): the log goes when we exit */
 		fprintf(stderr, "--- last lines of %s ---\n%s%s"
-			"--- end of log ---\n", job->log_path,
+			"--- end of log ---\n", job->result_path ?
+			job->log_path : "the task app's log (--no-out: not kept)",
 			safe.data, tail[strlen(tail) - 1] == '\n' ? "" : "\n");
 		rv_buf_release(&safe);
-	} else if (job->status == JOB_ERROR && access(job->log_path, F_OK) == 0) {
+	} else if (job->status == JOB_ERROR && job->result_path &&
+		   access(job->log_path, F_OK) == 0) {
 		fprintf(stderr, "runeval: the task app's output is in %s\n",
 			job->log_path);
 	}
@@ -157,6 +160,20 @@ static enum rv_code main_setup(const char *env_file, struct rv_err *err)
 	return RV_OK;
 }
 
+/* A job that stopped with seeds not done says how to finish it. */
+static void main_resume_hint(const struct job *job)
+{
+	size_t left = 0;
+
+	if (job->out_is_temp || job->status == JOB_OK)
+		return;
+	for (size_t i = 0; i < job->n_rollouts; i++)
+		left += !job->rollouts[i].ok;
+	if (left && access(job->result_path, F_OK) == 0)
+		rv_info("%zu of %zu seeds are not done; to run them: runeval "
+			"resume %s", left, job->n_rollouts, job->out_dir);
+}
+
 /* Run one job (rs: resuming one, or NULL); returns the exit code. */
 static int main_run(const struct cli_options *opt, struct resume *rs)
 {
@@ -197,6 +214,7 @@ static int main_run(const struct cli_options *opt, struct resume *rs)
 		job.out_is_temp ? "" : job.out_dir);
 	job_run(&job);
 	code = main_results(&job, con);
+	main_resume_hint(&job);
 	if (job.kept) {
 		struct rv_buf safe = RV_BUF_INIT;
 

@@ -102,6 +102,9 @@ START_TEST(test_jobs_dead_app_is_replaced)
 	ck_assert_ptr_nonnull(json_string_value(json_object_get(first,
 								"sandbox")));
 	ck_assert_ptr_nonnull(strstr(r->stderr_text, "stopped answering"));
+	/* it was healthy: its death is not said to come before that */
+	ck_assert_msg(!strstr(r->stderr_text, "before it became healthy"),
+		      "%s", r->stderr_text);
 	/* no other seed was touched by the death */
 	for (long seed = 0; seed < 10; seed++)
 		if (seed != 3)
@@ -454,6 +457,29 @@ START_TEST(test_jobs_sigint_against_a_silent_provider)
 }
 END_TEST
 
+/*
+ * Under --no-out an app that fails to start is quoted, not pointed at:
+ * its log is in a directory removed when runeval exits.
+ */
+START_TEST(test_jobs_no_out_failure_quotes_the_log)
+{
+	char *dir = tu_tmpdir(), *bin = tu_build_path("runeval"), *out = NULL;
+	char *log = rv_xasprintf("%s/log", dir);
+	char *argv[] = { bin, "--local", "--seeds", "1", "--app", pyapp,
+			 "--start", "echo boom-7; exit 3", "--no-out",
+			 "--env-file", "/dev/null", NULL };
+
+	ck_assert_int_eq(tu_run(argv, NULL, log, &out), 3);
+	ck_assert_msg(strstr(out, "(--no-out: not kept) ---\nboom-7\n") &&
+		      !strstr(out, "output is in"), "%s", out);
+	free(out);
+	free(log);
+	free(bin);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* Start a slow job and SIGKILL (or SIGINT) it once a few seeds ended. */
 static void run_and_stop(struct rr *r, int sig)
 {
@@ -608,10 +634,16 @@ END_TEST
 START_TEST(test_jobs_resume_after_sigint)
 {
 	struct rr *r = rr_new();
+	char *hint;
 
 	run_and_stop(r, SIGINT);
 	ck_assert_int_eq(r->status, 130);
 	ck_assert_ptr_nonnull(r->result);
+	/* the way on is said */
+	hint = rv_xasprintf("seeds are not done; to run them: runeval resume "
+			    "%s", r->out);
+	ck_assert_msg(strstr(r->stderr_text, hint), "%s", r->stderr_text);
+	free(hint);
 	resume_and_check(r, (int)summary_num(r, "completed") + 1);
 	rr_free(r);
 }
@@ -756,6 +788,7 @@ static Suite *jobs_suite(void)
 	tcase_add_test(tc, test_jobs_resume_refuses_what_it_cannot_trust);
 	tcase_add_test(tc, test_jobs_resume_leaves_kept_sandboxes);
 	tcase_add_test(tc, test_jobs_sigint_against_a_silent_provider);
+	tcase_add_test(tc, test_jobs_no_out_failure_quotes_the_log);
 	suite_add_tcase(s, tc);
 	return s;
 }
