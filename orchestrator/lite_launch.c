@@ -9,6 +9,7 @@
 #include "rv_random.h"
 #include "rv_redact.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -28,29 +29,49 @@
 #define LITE_LOG_TAIL 600
 
 /* The child: its own process group (a Ctrl-C is runeval's to handle). */
-static _Noreturn void lite_exec(const char *bin, char *const *argv, int out,
-				int log)
+static _Noreturn void lite_exec(const char *bin, char *const *argv,
+				char *const *envp, int out, int log)
 {
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	dup2(out, STDOUT_FILENO);
 	dup2(log, STDERR_FILENO);
-	execvp(bin, argv);
+	execvpe(bin, argv, envp);
 	dprintf(log, "runeval: cannot run '%s': %s\n", bin, strerror(errno));
 	_exit(127);
 }
 
-/* Fork the server on a free loopback port with its state and key. */
+/*
+ * Fork the server on a free loopback port with its state, and its key
+ * in its environment (<SERVER>_API_KEY: DAYTONA_LITE_API_KEY), not on
+ * its command line, which every user of the host can read (ps).  The
+ * environment is made before the fork: the child only execs.
+ */
 static pid_t lite_spawn(const struct lite_launch *l, const char *bin, int out,
 			int log)
 {
 	char *const argv[] = { (char *)l->server, "--listen", "127.0.0.1:0",
-		"--state-dir", l->dir, "--api-key", l->api_key, "--quiet",
-		NULL };
-	pid_t pid = fork();
+		"--state-dir", l->dir, "--quiet", NULL };
+	char *var = rv_xasprintf("%s_API_KEY=%s", l->server, l->api_key);
+	size_t n = 0, k = 0, name = strcspn(var, "=") + 1;
+	char **envp;
+	pid_t pid;
 
+	for (char *p = var; p < var + name - 1; p++)
+		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+	while (environ[n])
+		n++;
+	envp = rv_xcalloc(n + 2, sizeof(*envp));
+	envp[k++] = var;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], var, name))	/* ours wins */
+			envp[k++] = environ[i];
+	pid = fork();
 	if (pid == 0)
-		lite_exec(bin, argv, out, log);
+		lite_exec(bin, argv, envp, out, log);
+	explicit_bzero(var, strlen(var));
+	free(var);
+	free(envp);
 	return pid;
 }
 

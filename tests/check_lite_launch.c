@@ -34,7 +34,8 @@ static int entries(const char *dir)
 }
 
 /* Is a process whose command line mentions needle still alive? */
-static bool running_with(const char *needle)
+/* A process whose command line holds needle; its line into line. */
+static bool running_with_line(const char *needle, char *line, size_t size)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -58,10 +59,17 @@ static bool running_with(const char *needle)
 				buf[i] = ' ';
 		buf[n] = '\0';
 		found = strstr(buf, needle) != NULL;
+		if (found && line)
+			snprintf(line, size, "%s", buf);
 	}
 	if (d)
 		closedir(d);
 	return found;
+}
+
+static bool running_with(const char *needle)
+{
+	return running_with_line(needle, NULL, 0);
 }
 
 /* A provider with an offline server, and the environment that must not
@@ -151,7 +159,7 @@ static void lite_interrupted_job_leaves_nothing(const struct ll_kind *k)
 {
 	struct rr *r = rr_new();
 	struct lite_env e;
-	char *jobs;
+	char *jobs, line[4096];
 	pid_t pid;
 
 	lite_env_init(&e, r, k);
@@ -162,6 +170,10 @@ static void lite_interrupted_job_leaves_nothing(const struct ll_kind *k)
 	for (int i = 0; i < 3000 && entries(e.tmp) == 0; i++)
 		usleep(10000);
 	ck_assert_int_gt(entries(e.tmp), 0);
+	/* the server's key is in its environment, not on its command line
+	   (which any user reads with ps) */
+	ck_assert(running_with_line(e.tmp, line, sizeof(line)));
+	ck_assert_msg(!strstr(line, "--api-key"), "%s", line);
 	usleep(700 * 1000);
 	kill(pid, SIGINT);
 	rr_wait(r, pid, 120);
