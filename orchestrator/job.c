@@ -63,7 +63,10 @@ static void job_snapshot_delete(struct job *job)
 
 /*
  * What the job needs before any shard: a journal when the mode makes
- * sandboxes, then the mode's own preparation (a job-level span).
+ * sandboxes that may outlive it (not on a --lite server: its sandboxes
+ * go with it, and it goes with runeval, even killed: PDEATHSIG; a
+ * journal of its loopback URL could never be reaped), then the mode's
+ * own preparation (a job-level span).
  */
 static enum rv_code job_mode_prepare(struct job *job, struct rv_err *err)
 {
@@ -72,7 +75,7 @@ static enum rv_code job_mode_prepare(struct job *job, struct rv_err *err)
 	enum rv_code rc;
 	size_t i;
 
-	if (job_sandboxed(job)) {
+	if (job_sandboxed(job) && !job->lite.pid) {
 		rc = journal_open(NULL, job->id, &job->journal, err);
 		if (rc != RV_OK) {
 			rv_err_prefix(err, "no sandbox is created without a "

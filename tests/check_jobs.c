@@ -417,7 +417,8 @@ END_TEST
 /*
  * A provider API that takes connections and never answers: Ctrl-C ends
  * the job in bounded time (each cleanup call gets REMOTE_STOPPING_MS,
- * 10 s; it took 90 s, a delete by name for a minute then a lookup), with
+ * 10 s, two of them here; it took 90 s: a delete by name for a minute,
+ * then a lookup), with
  * exit 130 and what is left to reap said.
  */
 START_TEST(test_jobs_sigint_against_a_silent_provider)

@@ -189,6 +189,40 @@ static void lite_interrupted_job_leaves_nothing(const struct ll_kind *k)
 	rr_free(r);
 }
 
+/*
+ * runeval killed (SIGKILL) mid-job: its server stops too (PDEATHSIG)
+ * and takes its sandboxes with it, and no journal is left for `runeval
+ * reap` to fail on forever (it named a loopback URL that is gone).
+ */
+START_TEST(test_lite_killed_job_leaves_nothing_to_reap)
+{
+	struct rr *r = rr_new();
+	struct lite_env e;
+	char *jobs;
+	pid_t pid;
+	int i;
+
+	lite_env_init(&e, r, &ll_daytona);
+	pid = rr_start(r, (const char *[]){ "--daytona", "--lite", "--seeds",
+		       "40", "--concurrency", "2", "--no-progress", NULL },
+		       (const char *const *)e.kv);
+	for (i = 0; i < 3000 && entries(e.tmp) == 0; i++)
+		usleep(10000);
+	ck_assert_int_gt(entries(e.tmp), 0);
+	usleep(700 * 1000);
+	kill(pid, SIGKILL);
+	rr_wait(r, pid, 60);
+	for (i = 0; i < 600 && running_with(e.tmp); i++)
+		usleep(50000);
+	ck_assert(!running_with(e.tmp));
+	jobs = rv_xasprintf("%s/jobs", e.state);
+	ck_assert_int_eq(entries(jobs), 0);
+	free(jobs);
+	lite_env_release(&e);
+	rr_free(r);
+}
+END_TEST
+
 START_TEST(test_lite_job_runs_and_leaves_nothing)
 {
 	lite_job_runs_and_leaves_nothing(&ll_daytona);
@@ -254,6 +288,7 @@ static Suite *lite_launch_suite(void)
 	tcase_add_test(tc, test_lite_interrupted_job_leaves_nothing);
 	tcase_add_test(tc, test_lite_e2b_job_runs_and_leaves_nothing);
 	tcase_add_test(tc, test_lite_e2b_interrupted_job_leaves_nothing);
+	tcase_add_test(tc, test_lite_killed_job_leaves_nothing_to_reap);
 	tcase_add_test(tc, test_missing_credentials_point_to_lite);
 	suite_add_tcase(s, tc);
 	return s;
