@@ -155,6 +155,23 @@ static void lite_job_runs_and_leaves_nothing(const struct ll_kind *k)
 	rr_free(r);
 }
 
+/* A --lite job of 40 seeds, started and let run until its server has
+   made a sandbox and used it for a while. */
+static pid_t lite_busy_job(struct rr *r, struct lite_env *e,
+			   const struct ll_kind *k)
+{
+	pid_t pid = rr_start(r, (const char *[]){ k->flag, "--lite",
+			     "--seeds", "40", "--concurrency", "2",
+			     "--no-progress", NULL },
+			     (const char *const *)e->kv);
+
+	for (int i = 0; i < 3000 && entries(e->tmp) == 0; i++)
+		usleep(10000);
+	ck_assert_int_gt(entries(e->tmp), 0);
+	usleep(700 * 1000);
+	return pid;
+}
+
 static void lite_interrupted_job_leaves_nothing(const struct ll_kind *k)
 {
 	struct rr *r = rr_new();
@@ -163,18 +180,12 @@ static void lite_interrupted_job_leaves_nothing(const struct ll_kind *k)
 	pid_t pid;
 
 	lite_env_init(&e, r, k);
-	pid = rr_start(r, (const char *[]){ k->flag, "--lite", "--seeds",
-		       "40", "--concurrency", "2", "--no-progress", NULL },
-		       (const char *const *)e.kv);
 	/* once the server runs and the sandbox is being made or used */
-	for (int i = 0; i < 3000 && entries(e.tmp) == 0; i++)
-		usleep(10000);
-	ck_assert_int_gt(entries(e.tmp), 0);
+	pid = lite_busy_job(r, &e, k);
 	/* the server's key is in its environment, not on its command line
 	   (which any user reads with ps) */
 	ck_assert(running_with_line(e.tmp, line, sizeof(line)));
 	ck_assert_msg(!strstr(line, "--api-key"), "%s", line);
-	usleep(700 * 1000);
 	kill(pid, SIGINT);
 	rr_wait(r, pid, 120);
 	ck_assert_msg(r->status == 130, "status %d: %s", r->status,
@@ -203,13 +214,7 @@ START_TEST(test_lite_killed_job_leaves_nothing_to_reap)
 	int i;
 
 	lite_env_init(&e, r, &ll_daytona);
-	pid = rr_start(r, (const char *[]){ "--daytona", "--lite", "--seeds",
-		       "40", "--concurrency", "2", "--no-progress", NULL },
-		       (const char *const *)e.kv);
-	for (i = 0; i < 3000 && entries(e.tmp) == 0; i++)
-		usleep(10000);
-	ck_assert_int_gt(entries(e.tmp), 0);
-	usleep(700 * 1000);
+	pid = lite_busy_job(r, &e, &ll_daytona);
 	kill(pid, SIGKILL);
 	rr_wait(r, pid, 60);
 	for (i = 0; i < 600 && running_with(e.tmp); i++)
