@@ -61,7 +61,6 @@ static void sandbox_confirm_none(struct mode_app *app, enum rv_code why)
 		sandbox_journal(app, "deleted", NULL);
 		return;
 	}
-	/* stopping, its calls are short (REMOTE_STOPPING_MS) */
 	if (!app->pcfg->name)
 		return;
 	rc = provider_attach(app->provider, app->pcfg, app->pcfg->name, &sb,

@@ -325,11 +325,12 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 	if (rv_mkdirs(job->out_dir, 0755, &e) != RV_OK)
 		return rv_errf(err, RV_ERR_CONFIG, "cannot create results "
 			       "directory %s", e.msg + strlen("cannot create "));
-	/* held until job_release(): through result.json and the reports */
-	rc = job->dir_lock < 0 ?
-		seedlog_lock(job->out_dir, true, &job->dir_lock, err) : RV_OK;
-	return rc == RV_OK ? rv_lock_dir(job->out_dir, &job->out_lock, err) :
-		rc;
+	/* held until job_release(): through result.json and the reports;
+	   the directory first, so that a refused job makes no seed log */
+	rc = rv_lock_dir(job->out_dir, &job->out_lock, err);
+	if (rc == RV_OK && job->dir_lock < 0)
+		rc = seedlog_lock(job->out_dir, true, &job->dir_lock, err);
+	return rc;
 }
 
 void job_release(struct job *job)
@@ -346,8 +347,9 @@ void job_release(struct job *job)
 		if (rv_remove_tree(job->out_dir, &e) != RV_OK)
 			rv_warn("%s", e.msg);
 	}
+	/* after the outputs: another may go; the directory's last */
 	if (job->dir_lock >= 0)
-		close(job->dir_lock);	/* after the outputs: another may go */
+		close(job->dir_lock);
 	if (job->out_lock >= 0)
 		close(job->out_lock);
 	free(job->out_dir);

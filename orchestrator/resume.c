@@ -12,7 +12,9 @@
 #include "rv_json.h"
 #include "rv_log.h"
 
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +209,24 @@ static bool resume_same_dir(const char *a, const char *b)
 }
 
 /*
+ * Is gid this user's private group (their primary group, with no other
+ * member: Debian's user groups, under umask 002)?  Writable by it is
+ * writable by the user alone, as OpenSSH also takes it.
+ */
+static bool resume_private_group(gid_t gid)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	struct group *gr = pw && pw->pw_gid == gid ? getgrgid(gid) : NULL;
+
+	if (!gr)
+		return false;
+	for (char **m = gr->gr_mem; *m; m++)
+		if (strcmp(*m, pw->pw_name))
+			return false;
+	return true;
+}
+
+/*
  * A resume runs the command its log records (the start command, the
  * setup, the app): it trusts only a log that is this user's alone, in a
  * directory that is, as ssh does its configuration.  One planted in a
@@ -231,7 +251,9 @@ static enum rv_code resume_trusted(const char *dir, struct rv_err *err)
 				     "the commands its log records, so it "
 				     "takes only a log that is yours alone",
 				     what[i], (unsigned)st.st_uid);
-		else if ((st.st_mode & 022) &&
+		else if (((st.st_mode & 002) ||
+			  ((st.st_mode & 020) &&
+			   !resume_private_group(st.st_gid))) &&
 			 !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)))
 			rc = rv_errf(err, RV_ERR_CONFIG, "'%s' may be written "
 				     "by other users (mode %04o): a resume runs "

@@ -104,10 +104,32 @@ static const char *seedlog_why(int e)
  * A killed writer may have left its last line cut: drop it (its seed
  * runs again), or this run's header would be glued to it.
  */
+/* The last max bytes of the file behind fd (its own, not by name) into
+   out; its size, or -1. */
+static off_t seedlog_read_tail(int fd, size_t max, struct rv_buf *out)
+{
+	struct stat st;
+	off_t at;
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	at = st.st_size > (off_t)max ? st.st_size - (off_t)max : 0;
+	rv_buf_grow(out, (size_t)(st.st_size - at));
+	while (at < st.st_size &&
+	       (n = pread(fd, out->data + out->len,
+			  (size_t)(st.st_size - at), at)) > 0) {
+		out->len += (size_t)n;
+		at += n;
+	}
+	out->data[out->len] = '\0';
+	return st.st_size;
+}
+
 static void seedlog_cut_partial(FILE *f, const char *path)
 {
 	struct rv_buf tail = RV_BUF_INIT;
-	off_t size = rv_read_tail(path, SEEDLOG_CUT_MAX, &tail);
+	off_t size = seedlog_read_tail(fileno(f), SEEDLOG_CUT_MAX, &tail);
 	size_t keep = tail.len;
 
 	while (keep && tail.data[keep - 1] != '\n')

@@ -176,7 +176,7 @@ static void lite_interrupted_job_leaves_nothing(const struct ll_kind *k)
 {
 	struct rr *r = rr_new();
 	struct lite_env e;
-	char *jobs, line[4096];
+	char *jobs, *server, line[4096];
 	pid_t pid;
 
 	lite_env_init(&e, r, k);
@@ -184,8 +184,10 @@ static void lite_interrupted_job_leaves_nothing(const struct ll_kind *k)
 	pid = lite_busy_job(r, &e, k);
 	/* the server's key is in its environment, not on its command line
 	   (which any user reads with ps) */
-	ck_assert(running_with_line(e.tmp, line, sizeof(line)));
+	server = rv_xasprintf("--state-dir %s", e.tmp);
+	ck_assert(running_with_line(server, line, sizeof(line)));
 	ck_assert_msg(!strstr(line, "--api-key"), "%s", line);
+	free(server);
 	kill(pid, SIGINT);
 	rr_wait(r, pid, 120);
 	ck_assert_msg(r->status == 130, "status %d: %s", r->status,

@@ -1,6 +1,8 @@
 /* rv_net: TCP ports of this host (see rv_net.h). */
 #include "rv_net.h"
 
+#include "rv_clock.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -10,13 +12,30 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* poll() for up to timeout_ms in all, through signals (EINTR). */
+static int rv_net_poll(struct pollfd *p, int timeout_ms)
+{
+	uint64_t end = rv_now_ns() + (uint64_t)timeout_ms * RV_NS_PER_MS;
+	int n;
+
+	while ((n = poll(p, 1, timeout_ms)) < 0 && errno == EINTR) {
+		uint64_t now = rv_now_ns();
+
+		if (now >= end)
+			return 0;
+		timeout_ms = (int)((end - now + RV_NS_PER_MS - 1) /
+				   RV_NS_PER_MS);
+	}
+	return n;
+}
+
 int rv_net_connect_probe(const struct sockaddr *a, unsigned len,
 			 int timeout_ms)
 {
 	int fd = socket(a->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 			0);
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
-	int rc = RV_NET_UNKNOWN, e = 0;
+	int rc = RV_NET_UNKNOWN, e = 0, n;
 	socklen_t elen = sizeof(e);
 
 	if (fd < 0)
@@ -27,9 +46,9 @@ int rv_net_connect_probe(const struct sockaddr *a, unsigned len,
 		rc = RV_NET_REFUSED;
 	else if (errno != EINPROGRESS)
 		rc = RV_NET_UNKNOWN;
-	else if (poll(&p, 1, timeout_ms) == 0)
+	else if ((n = rv_net_poll(&p, timeout_ms)) == 0)
 		rc = RV_NET_TIMEOUT;
-	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == 0)
+	else if (n > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == 0)
 		rc = !e ? RV_NET_CONNECTS : e == ECONNREFUSED ?
 			RV_NET_REFUSED : RV_NET_UNKNOWN;
 	close(fd);
