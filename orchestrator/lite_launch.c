@@ -30,10 +30,15 @@
 
 /* The child: its own process group (a Ctrl-C is runeval's to handle). */
 static _Noreturn void lite_exec(const char *bin, char *const *argv,
-				char *const *envp, int out, int log)
+				char *const *envp, pid_t parent, int out,
+				int log)
 {
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* runeval died before the line above: no signal would come, and a
+	   --lite job keeps no journal of what the server makes */
+	if (getppid() != parent)
+		_exit(127);
 	dup2(out, STDOUT_FILENO);
 	dup2(log, STDERR_FILENO);
 	execvpe(bin, argv, envp);
@@ -55,7 +60,7 @@ static pid_t lite_spawn(const struct lite_launch *l, const char *bin, int out,
 	char *var = rv_xasprintf("%s_API_KEY=%s", l->server, l->api_key);
 	size_t n = 0, k = 0, name = strcspn(var, "=") + 1;
 	char **envp;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	for (char *p = var; p < var + name - 1; p++)
 		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
@@ -68,7 +73,7 @@ static pid_t lite_spawn(const struct lite_launch *l, const char *bin, int out,
 			envp[k++] = environ[i];
 	pid = fork();
 	if (pid == 0)
-		lite_exec(bin, argv, envp, out, log);
+		lite_exec(bin, argv, envp, parent, out, log);
 	explicit_bzero(var, strlen(var));
 	free(var);
 	free(envp);
