@@ -268,10 +268,10 @@ static enum rv_code job_resolve_out(struct job *job, struct rv_err *err)
 		return RV_OK;
 	}
 	if (opt->out_dir && job_dir_has_files(opt->out_dir)) {
-		/* a job running there is refused as such, --force or not */
-		enum rv_code rc = job->dir_lock < 0 && !opt->dry_run ?
-			seedlog_lock(opt->out_dir, false, &job->dir_lock, err) :
-			RV_OK;
+		/* a job running there is refused as such, --force or not:
+		   the directory's lock, which the job then keeps */
+		enum rv_code rc = opt->dry_run ? RV_OK :
+			rv_lock_dir(opt->out_dir, &job->out_lock, err);
 
 		if (rc != RV_OK)
 			return rc;
@@ -327,7 +327,8 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 			       "directory %s", e.msg + strlen("cannot create "));
 	/* held until job_release(): through result.json and the reports;
 	   the directory first, so that a refused job makes no seed log */
-	rc = rv_lock_dir(job->out_dir, &job->out_lock, err);
+	rc = job->out_lock < 0 ?
+		rv_lock_dir(job->out_dir, &job->out_lock, err) : RV_OK;
 	if (rc == RV_OK && job->dir_lock < 0)
 		rc = seedlog_lock(job->out_dir, true, &job->dir_lock, err);
 	return rc;

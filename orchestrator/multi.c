@@ -9,7 +9,6 @@
 #include "rv_fs.h"
 #include "rv_log.h"
 #include "rv_random.h"
-#include "seedlog.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -179,7 +178,7 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 	struct rv_err err = RV_ERR_INIT;
 	char *out = multi_out_dir(opt);
 	size_t n = opt->n_providers, started = 0;
-	int code = CLI_EXIT_OK, rcode, lock = -1, log_lock = -1;
+	int code = CLI_EXIT_OK, rcode, lock = -1;
 
 	if (opt->no_out) {
 		rv_error("several providers need a results directory: drop "
@@ -192,15 +191,12 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 		free(out);
 		return CLI_EXIT_INFRA;
 	}
-	/* another runeval there: its console logs would be truncated
-	   under it, its combined report rewritten (its children lock their
-	   own directories); a job there holds its seed log as well */
-	if (!opt->dry_run &&
-	    (rv_lock_dir(out, &lock, &err) != RV_OK ||
-	     seedlog_lock(out, false, &log_lock, &err) != RV_OK)) {
+	/* another runeval there (a job, a resume, several providers: each
+	   holds the directory's lock): its console logs would be truncated
+	   under it, its combined report rewritten; the children lock their
+	   own directories */
+	if (!opt->dry_run && rv_lock_dir(out, &lock, &err) != RV_OK) {
 		rv_error("%s", err.msg);
-		if (lock >= 0)
-			close(lock);
 		free(out);
 		return CLI_EXIT_USAGE;
 	}
@@ -237,8 +233,6 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 		free(c[i].out);
 	if (lock >= 0)
 		close(lock);	/* after the combined report */
-	if (log_lock >= 0)
-		close(log_lock);
 	free(out);
 	return code;
 }

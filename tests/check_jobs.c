@@ -174,13 +174,14 @@ static int seedlog_count(const struct rr *r, const char *text)
 	return lines_with(r, "seeds.jsonl", text);
 }
 
-/* Start a slow job of seeds (2 at a time, 20 a second each); return
-   once its seed log has lines lines. */
-static pid_t start_slow(struct rr *r, const char *seeds, int lines)
+/* Start a slow job of seeds (2 at a time, 20 a second each; extra: one
+   more option, or NULL); return once its seed log has lines lines. */
+static pid_t start_slow(struct rr *r, const char *seeds, int lines,
+			const char *extra)
 {
 	const char *args[] = { "--local", "--seeds", seeds, "--concurrency",
 			       "2", "--app", pyapp, "--start", start,
-			       "--no-progress", NULL };
+			       "--no-progress", extra, NULL };
 	pid_t pid;
 
 	snprintf(start, sizeof(start), "exec python3 app.py "
@@ -246,19 +247,11 @@ END_TEST
 START_TEST(test_jobs_json_reads_the_log_once)
 {
 	struct rr *r = rr_new();
-	const char *args[] = { "--local", "--seeds", "40", "--concurrency",
-			       "2", "--app", pyapp, "--start", start,
-			       "--no-progress", "--json", NULL };
 	char *path = rv_xasprintf("%s/result.json", r->out), *text;
 	const char *warn;
 	int warned = 0;
-	pid_t pid;
+	pid_t pid = start_slow(r, "40", 5, "--json");
 
-	snprintf(start, sizeof(start), "exec python3 app.py "
-		 "--rollout-delay 0.05");
-	pid = rr_start(r, args, NULL);
-	for (int i = 0; i < 3000 && seedlog_lines(r) < 5; i++)
-		usleep(10000);
 	ck_assert_int_eq(lines_with(r, "seeds.jsonl", "\"seedlog\":1"), 1);
 	text = rv_xasprintf("%s/seeds.jsonl", r->out);
 	ck_assert_int_eq(truncate(text, 0), 0);
@@ -502,7 +495,7 @@ END_TEST
 /* Start a slow job and SIGKILL (or SIGINT) it once a few seeds ended. */
 static void run_and_stop(struct rr *r, int sig)
 {
-	pid_t pid = start_slow(r, "30", 7);
+	pid_t pid = start_slow(r, "30", 7, NULL);
 
 	kill(pid, sig);
 	rr_wait(r, pid, 60);
@@ -531,7 +524,7 @@ START_TEST(test_jobs_running_dir_is_refused)
 	pid_t pid;
 	int st;
 
-	pid = start_slow(r, "200", 3);
+	pid = start_slow(r, "200", 3, NULL);
 	free(r2->out);
 	r2->out = rv_xstrdup(r->out);
 	resume[1] = r->out;

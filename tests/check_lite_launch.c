@@ -155,6 +155,17 @@ static void lite_job_runs_and_leaves_nothing(const struct ll_kind *k)
 	rr_free(r);
 }
 
+/* No journal is left in e's state directory; e and r are released. */
+static void lite_no_journal_left(struct lite_env *e, struct rr *r)
+{
+	char *jobs = rv_xasprintf("%s/jobs", e->state);
+
+	ck_assert_int_eq(entries(jobs), 0);
+	free(jobs);
+	lite_env_release(e);
+	rr_free(r);
+}
+
 /* A --lite job of 40 seeds, started and let run until its server has
    made a sandbox and used it for a while. */
 static pid_t lite_busy_job(struct rr *r, struct lite_env *e,
@@ -176,7 +187,7 @@ static void lite_interrupted_job_leaves_nothing(const struct ll_kind *k)
 {
 	struct rr *r = rr_new();
 	struct lite_env e;
-	char *jobs, *server, line[4096];
+	char *server, line[4096];
 	pid_t pid;
 
 	lite_env_init(&e, r, k);
@@ -194,12 +205,8 @@ static void lite_interrupted_job_leaves_nothing(const struct ll_kind *k)
 		      r->stderr_text);
 	ck_assert_int_eq(entries(e.tmp), 0);
 	ck_assert(!running_with(e.tmp));
-	/* teardown reached the server before it stopped: no journal left */
-	jobs = rv_xasprintf("%s/jobs", e.state);
-	ck_assert_int_eq(entries(jobs), 0);
-	free(jobs);
-	lite_env_release(&e);
-	rr_free(r);
+	/* teardown reached the server before it stopped */
+	lite_no_journal_left(&e, r);
 }
 
 /*
@@ -211,7 +218,6 @@ START_TEST(test_lite_killed_job_leaves_nothing_to_reap)
 {
 	struct rr *r = rr_new();
 	struct lite_env e;
-	char *jobs;
 	pid_t pid;
 	int i;
 
@@ -222,11 +228,7 @@ START_TEST(test_lite_killed_job_leaves_nothing_to_reap)
 	for (i = 0; i < 600 && running_with(e.tmp); i++)
 		usleep(50000);
 	ck_assert(!running_with(e.tmp));
-	jobs = rv_xasprintf("%s/jobs", e.state);
-	ck_assert_int_eq(entries(jobs), 0);
-	free(jobs);
-	lite_env_release(&e);
-	rr_free(r);
+	lite_no_journal_left(&e, r);
 }
 END_TEST
 

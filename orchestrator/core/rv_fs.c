@@ -233,19 +233,18 @@ long rv_self_status_kb(const char *field)
 
 enum rv_code rv_lock_dir(const char *path, int *fd, struct rv_err *err)
 {
+	int e;
+
 	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*fd < 0 || flock(*fd, LOCK_EX | LOCK_NB) == 0)
 		return RV_OK;
-	if (errno == EWOULDBLOCK) {
-		close(*fd);
-		*fd = -1;
-		return rv_errf(err, RV_ERR_USAGE, "results directory '%s' is "
-			       "in use by another runeval (a job, a resume or "
-			       "several providers running there): wait for it "
-			       "to end, or use another results directory",
-			       path);
-	}
+	e = errno;
 	close(*fd);
 	*fd = -1;
-	return RV_OK;
+	if (e != EWOULDBLOCK)
+		return RV_OK;	/* no flock here: nothing guards it */
+	return rv_errf(err, RV_ERR_USAGE, "results directory '%s' is in use "
+		       "by another runeval (a job, a resume or several "
+		       "providers running there): wait for it to end, or use "
+		       "another results directory", path);
 }
