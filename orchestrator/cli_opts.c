@@ -181,8 +181,8 @@ static const struct cli_opt cli_table[] = {
 	{ "out", 0, CLI_STR, F(out_dir), 0, 0, CLI_BRIEF, "DIR", G_OUT,
 	  "results directory (default runs/<job-id>)" },
 	{ "force", 0, CLI_FLAG, F(force), 0, 0, 0, NULL, G_OUT,
-	  "let --out name a directory that is not empty (its files are "
-	  "replaced)" },
+	  "let --out name a directory that is not empty (an earlier "
+	  "job's files there are removed first, others kept)" },
 	{ "no-out", 0, CLI_FLAG, F(no_out), 0, 0, 0, NULL, G_OUT,
 	  "keep no results directory: stdout only (for hyperfine, scripts)" },
 	{ "no-step-summary", 0, CLI_FLAG, F(no_step_summary), 0, 0, 0, NULL,

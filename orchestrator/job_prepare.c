@@ -4,6 +4,7 @@
 #include "eval.h"
 #include "mode.h"
 #include "policy_config.h"
+#include "report_format.h"
 #include "provider.h"
 #include "rv_alloc.h"
 #include "rv_fs.h"
@@ -245,6 +246,52 @@ static bool job_dir_has_files(const char *dir)
 	return any;
 }
 
+/* A file or directory that a job writes in its results directory? */
+static bool job_wrote(const char *name)
+{
+	static const char *const own[] = { "result.json", "seeds.jsonl",
+					    "taskapp.log" };
+
+	if (!strncmp(name, "sandbox-", strlen("sandbox-")))
+		return true;
+	for (size_t i = 0; i < sizeof(own) / sizeof(*own); i++)
+		if (!strcmp(name, own[i]))
+			return true;
+	for (size_t i = 0; i < report_n_formats; i++)
+		if (report_formats[i].file &&
+		    !strcmp(name, report_formats[i].file))
+			return true;
+	return false;
+}
+
+/*
+ * --force on a directory with files: remove what an earlier job wrote
+ * there (result.json, the seed log, the reports, taskapp.log, the
+ * sandbox-<id>/ directories), so that none of it passes for this job's;
+ * anything else is left alone.
+ */
+static enum rv_code job_clear_earlier(const char *dir, struct rv_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	enum rv_code rc = RV_OK;
+
+	if (!d)
+		return rv_errf(err, RV_ERR_IO, "cannot read results directory "
+			       "'%s': %s", dir, strerror(errno));
+	while (rc == RV_OK && (de = readdir(d))) {
+		char *path;
+
+		if (!job_wrote(de->d_name))
+			continue;
+		path = rv_xasprintf("%s/%s", dir, de->d_name);
+		rc = rv_remove_tree(path, err);
+		free(path);
+	}
+	closedir(d);
+	return rc;
+}
+
 /*
  * The results directory: --out (refused when it holds an earlier job's
  * files, unless --force), a private temporary one that job_release()
@@ -291,6 +338,7 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 {
 	struct rv_err e = RV_ERR_INIT;
 	enum rv_code rc;
+	bool forced;
 
 	memset(job, 0, sizeof(*job));
 	job->dir_lock = dir_lock;
@@ -327,8 +375,11 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 			       "directory %s", e.msg + strlen("cannot create "));
 	/* held until job_release(): through result.json and the reports;
 	   the directory first, so that a refused job makes no seed log */
+	forced = job->out_lock >= 0 && job->dir_lock < 0;   /* not a resume */
 	rc = job->out_lock < 0 ?
 		rv_lock_dir(job->out_dir, &job->out_lock, err) : RV_OK;
+	if (rc == RV_OK && forced)
+		rc = job_clear_earlier(job->out_dir, err);
 	if (rc == RV_OK && job->dir_lock < 0)
 		rc = seedlog_lock(job->out_dir, true, &job->dir_lock, err);
 	return rc;

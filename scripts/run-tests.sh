@@ -18,6 +18,7 @@ passed=0 failed=0 broken=()
 for t in "$@"; do
 	name=$(basename "$t")
 	log=$(mktemp)
+	began=$SECONDS
 	if [[ ${VALGRIND:-0} == 1 ]]; then
 		CK_FORK=no CK_DEFAULT_TIMEOUT=600 RUNEVAL_VALGRIND=1 valgrind -q \
 			--error-exitcode=99 --leak-check=full \
@@ -28,6 +29,7 @@ for t in "$@"; do
 	fi
 	rc=$?
 	cat "$log"
+	echo "$name: $((SECONDS - began)) s"
 	# libcheck's summary: "100%: Checks: 12, Failures: 0, Errors: 0"
 	line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -n 1)
 	if [[ -n $line ]]; then

@@ -330,9 +330,17 @@ START_TEST(test_out_force_and_no_out)
 	ck_assert_msg(strstr(r.err, "'o' is not empty") &&
 		      strstr(r.err, "--force"), "%s", r.err);
 	sh_free(&r);
-	r = sh_run("$RUNEVAL --local --seeds 1 -q --out o --force && "
-		   "test -s o/result.json");
-	ck_assert_msg(r.status == 0, "%s", r.err);
+	/* --force replaces what the earlier job wrote, and only that: its
+	   sandbox directories go, a file of the user's stays */
+	r = sh_run("mkdir o/sandbox-old && echo old > o/sandbox-old/taskapp.log "
+		   "&& echo mine > o/notes.txt && "
+		   "$RUNEVAL --local --seeds 1 -q --out o --force && "
+		   "test -s o/result.json && ls -A o && cat o/notes.txt");
+	ck_assert_msg(r.status == 0 && !strstr(r.out, "sandbox-old") &&
+		      strstr(r.out, "notes.txt\n") &&
+		      strstr(r.out, "seeds.jsonl\n") &&
+		      strstr(r.out, "\nmine\n"), "%d %s%s", r.status, r.out,
+		      r.err);
 	sh_free(&r);
 	r = sh_run("mkdir t && TMPDIR=$PWD/t $RUNEVAL --local --seeds 2 "
 		   "--no-out --json --no-progress > j.json && ls -A t && "
