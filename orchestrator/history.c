@@ -4,9 +4,12 @@
 #include "cli.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
+#include "rv_fs.h"
 #include "rv_json.h"
 #include "rv_log.h"
+#include "rollouts.h"
 #include "rv_term.h"
+#include "seedlog.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -26,6 +29,9 @@ struct history_job {
 	const char *app_name, *app_version;	/* its GET /info, or NULL */
 	const char *policy, *model;
 	double seeds, mean_reward, pass_rate, duration_ms;
+	/* a job known only from its seed log (no result.json) */
+	bool from_log;
+	size_t done, ok;		/* its seeds that ended, ok */
 };
 
 /* The first of the dotted paths that is a number, else NAN. */
@@ -57,25 +63,13 @@ static double history_pass_rate(const json_t *doc)
 	return (double)pass / (double)n;
 }
 
-static bool history_load(struct history_job *h, const char *path,
-			 struct rv_err *err)
+/* h's fields from its doc. */
+static void history_fields(struct history_job *h)
 {
 	static const char *const mean[] = { "eval.mean_reward",
 		"summary.eval.mean_reward", "summary.mean_reward", NULL };
 	static const char *const dur[] = { "job.duration_ms", NULL };
 
-	memset(h, 0, sizeof(*h));
-	h->path = path;
-	h->doc = rv_json_load_file(path, err);
-	if (!h->doc)
-		return false;
-	if (!json_is_object(h->doc) || !rv_json_str(h->doc, "job.id")) {
-		rv_errf(err, RV_ERR_PROTO, "'%s' is not a runeval result "
-			"(no job.id)", path);
-		json_decref(h->doc);
-		h->doc = NULL;
-		return false;
-	}
 	h->id = rv_json_str(h->doc, "job.id");
 	h->started = rv_json_str(h->doc, "job.started_utc");
 	h->status = rv_json_str(h->doc, "job.status");
@@ -91,6 +85,83 @@ static bool history_load(struct history_job *h, const char *path,
 	h->mean_reward = history_num(h->doc, mean);
 	h->pass_rate = history_pass_rate(h->doc);
 	h->duration_ms = history_num(h->doc, dur);
+}
+
+static bool history_load(struct history_job *h, const char *path,
+			 struct rv_err *err)
+{
+	memset(h, 0, sizeof(*h));
+	h->path = path;
+	h->doc = rv_json_load_file(path, err);
+	if (!h->doc)
+		return false;
+	if (!json_is_object(h->doc) || !rv_json_str(h->doc, "job.id")) {
+		rv_errf(err, RV_ERR_PROTO, "'%s' is not a runeval result "
+			"(no job.id)", path);
+		json_decref(h->doc);
+		h->doc = NULL;
+		return false;
+	}
+	history_fields(h);
+	return true;
+}
+
+/* "2026-12-06T05:01:02Z" from a job id "20261206T050102Z-..." */
+static json_t *history_id_time(const char *id)
+{
+	int n = 0;
+
+	if (sscanf(id, "%*4[0-9]%*2[0-9]%*2[0-9]T%*2[0-9]%*2[0-9]%*2[0-9]Z%n",
+		   &n) != 0 || n != 16)
+		return json_null();
+	return json_sprintf("%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", id, id + 4,
+			    id + 6, id + 9, id + 11, id + 13);
+}
+
+/*
+ * A job with a seed log and no result.json in dir: killed, or running
+ * now (another runeval holds the directory).  What the log says: the
+ * configuration, the seeds that ended.
+ */
+static bool history_load_log(struct history_job *h, const char *dir,
+			     const char *path, struct rv_err *err)
+{
+	struct seedlog_state st;
+	struct rv_err e = RV_ERR_INIT;
+	const char *provider;
+	char *server = NULL;
+	int lock = -1;
+	bool running;
+
+	memset(h, 0, sizeof(*h));
+	h->path = path;
+	if (seedlog_read(dir, &st, err) != RV_OK)
+		return false;
+	running = rv_lock_dir(dir, &lock, &e) == RV_ERR_USAGE;
+	if (lock >= 0)
+		close(lock);
+	provider = rv_json_str(st.config, "provider");
+	if (provider && rv_json_bool(st.config, "lite", false))
+		server = rv_xasprintf("%s-lite", provider);
+	h->doc = json_pack("{s:{s:s,s:s,s:o},s:O?,s:{s:s?,s:s?}}", "job", "id",
+			   st.job, "status", running ? "running" :
+			   "interrupted", "started_utc",
+			   history_id_time(st.job), "config", st.config,
+			   "environment", "provider", provider, "server",
+			   server);
+	free(server);
+	for (size_t i = 0; i < st.n; i++) {
+		h->done += st.rs[i].state == ROLLOUT_DONE;
+		h->ok += st.rs[i].ok;
+	}
+	seedlog_state_release(&st);
+	if (!h->doc) {
+		rv_errf(err, RV_ERR_PROTO, "'%s': a header without its job",
+			path);
+		return false;
+	}
+	h->from_log = true;
+	history_fields(h);
 	return true;
 }
 
@@ -109,7 +180,7 @@ static void history_date(const char *iso, char out[17])
 
 static void history_line(FILE *f, const struct history_job *h)
 {
-	char date[17], prov[64], pm[96], mean[16], pass[16];
+	char date[17], prov[64], pm[96], mean[16], pass[16], dur[24];
 
 	history_date(h->started, date);
 	snprintf(prov, sizeof(prov), "%s%s%s", history_s(h->provider),
@@ -120,12 +191,13 @@ static void history_line(FILE *f, const struct history_job *h)
 		 h->mean_reward);
 	snprintf(pass, sizeof(pass), isnan(h->pass_rate) ? "-" : "%.1f%%",
 		 100.0 * h->pass_rate);
+	snprintf(dur, sizeof(dur), isnan(h->duration_ms) ? "-" : "%.1fs",
+		 h->duration_ms / 1000.0);
 	rv_term_printf(f, "%-24s %-16s %-13s %-10.10s %-18.18s %6.0f %7s %6s "
-		       "%-11s %8.1fs\n", h->id, date, prov,
+		       "%-11s %9s\n", h->id, date, prov,
 		       strcmp(history_s(h->app), "bundled") ?
 		       history_s(h->app) : "bundled", pm, h->seeds, mean, pass,
-		       history_s(h->status), isnan(h->duration_ms) ? 0.0 :
-		       h->duration_ms / 1000.0);
+		       history_s(h->status), dur);
 }
 
 static int history_cmp(const void *a, const void *b)
@@ -133,6 +205,35 @@ static int history_cmp(const void *a, const void *b)
 	const struct history_job *x = a, *y = b;
 
 	return strcmp(history_s(x->started), history_s(y->started));
+}
+
+/* Does path name a result.json? */
+static bool history_is_result(const char *path)
+{
+	size_t n = strlen(path), k = strlen("/result.json");
+
+	return n > k && !strcmp(path + n - k, "/result.json");
+}
+
+/*
+ * The job kept in dir: its result.json, else its seed log (*log: dir,
+ * malloc'ed; a job that has not ended or never will), else NULL.
+ */
+static char *history_find_in(const char *dir, char **log)
+{
+	char *p = rv_xasprintf("%s/result.json", dir);
+
+	*log = NULL;
+	if (access(p, F_OK) == 0)
+		return p;
+	free(p);
+	p = rv_xasprintf("%s/%s", dir, SEEDLOG_NAME);
+	if (access(p, F_OK) == 0) {
+		*log = rv_xstrdup(dir);
+		return p;
+	}
+	free(p);
+	return NULL;
 }
 
 int history_ls_main(int argc, char **argv)
@@ -148,7 +249,9 @@ int history_ls_main(int argc, char **argv)
 		printf("usage: runeval ls [DIR]\n\nOne line per job kept under "
 		       "DIR (default runs/), oldest first: id,\nstart, "
 		       "provider, app, policy/model, seeds, mean reward, pass "
-		       "rate,\nstatus and duration.\n");
+		       "rate,\nstatus and duration.  A job without result.json "
+		       "but with a seed log\nis 'interrupted' (runeval resume "
+		       "DIR finishes it) or 'running'.\n");
 		return CLI_EXIT_OK;
 	}
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
@@ -164,24 +267,26 @@ int history_ls_main(int argc, char **argv)
 	}
 	while ((de = readdir(d))) {
 		struct rv_err e = RV_ERR_INIT;
-		char *p;
+		char *log = NULL, *sub, *p;
 
 		if (de->d_name[0] == '.')
 			continue;
-		p = rv_xasprintf("%s/%s/result.json", dir, de->d_name);
-		if (access(p, F_OK) != 0) {
-			free(p);
+		sub = rv_xasprintf("%s/%s", dir, de->d_name);
+		p = history_find_in(sub, &log);
+		free(sub);
+		if (!p)
 			continue;
-		}
 		jobs = rv_xreallocarray(jobs, n + 1, sizeof(*jobs));
 		paths = rv_xreallocarray(paths, n + bad + 1, sizeof(*paths));
 		paths[n + bad] = p;
-		if (history_load(&jobs[n], p, &e)) {
+		if (log ? history_load_log(&jobs[n], log, p, &e) :
+		    history_load(&jobs[n], p, &e)) {
 			n++;
 		} else {
 			rv_warn("ls: %s", e.msg);
 			bad++;
 		}
+		free(log);
 	}
 	closedir(d);
 	qsort(jobs, n, sizeof(*jobs), history_cmp);
@@ -211,6 +316,8 @@ static char *history_resolve(const char *job)
 	if (stat(job, &st) == 0)
 		return S_ISDIR(st.st_mode) ?
 			rv_xasprintf("%s/result.json", job) : rv_xstrdup(job);
+	if (strchr(job, '/'))	/* a path, not an id */
+		return rv_xstrdup(job);
 	return rv_xasprintf("%s/%s/result.json", HISTORY_DEFAULT_DIR, job);
 }
 
@@ -279,22 +386,26 @@ static void history_show_failed(FILE *f, const json_t *ro, bool first)
 		       why ? ": " : "", why ? why : "");
 }
 
-static void history_show(FILE *f, const struct history_job *h)
+static void history_show(FILE *f, const struct history_job *h,
+			 const char *log_dir)
 {
 	json_t *phases = rv_json_path(h->doc, "summary.phases"), *ph;
 	json_t *rs = json_object_get(h->doc, "rollouts"), *ro;
 	json_t *ev = rv_json_path(h->doc, "summary.eval");
 	const char *key;
 	size_t i, failed = 0;
-	double epochs;
+	double epochs = 1;
 
 	rv_term_printf(f, "job       %s  (%s)\n", h->id, h->path);
 	rv_term_printf(f, "status    %s%s%s\n", history_s(h->status),
 		       rv_json_str(h->doc, "job.error") ? ": " : "",
 		       rv_json_str(h->doc, "job.error") ?
 		       rv_json_str(h->doc, "job.error") : "");
-	rv_term_printf(f, "started   %s, %.1f s\n", history_s(h->started),
-		       isnan(h->duration_ms) ? 0.0 : h->duration_ms / 1000.0);
+	if (isnan(h->duration_ms))
+		rv_term_printf(f, "started   %s\n", history_s(h->started));
+	else
+		rv_term_printf(f, "started   %s, %.1f s\n",
+			       history_s(h->started), h->duration_ms / 1000.0);
 	rv_term_printf(f, "provider  %s%s%s\n", history_s(h->provider),
 		       h->server ? " on " : "", h->server ? h->server : "");
 	if (h->app_name)
@@ -310,6 +421,17 @@ static void history_show(FILE *f, const struct history_job *h)
 	if (rv_json_num(h->doc, "config.epochs", &epochs) && epochs > 1)
 		fprintf(f, " x %.0f epochs", epochs);
 	fputc('\n', f);
+	if (h->from_log) {
+		fprintf(f, "done      %zu of %.0f (%zu ok); no result.json yet\n",
+			h->done, h->seeds * (epochs > 1 ? epochs : 1), h->ok);
+		if (!strcmp(h->status, "running"))
+			rv_term_printf(f, "running   another runeval holds "
+				       "'%s' now\n", log_dir);
+		else
+			rv_term_printf(f, "resume    runeval resume %s (runs "
+				       "the seeds that are not done)\n",
+				       log_dir);
+	}
 	if (!isnan(h->mean_reward)) {
 		json_t *ci = json_object_get(ev, "mean_reward_ci95");
 
@@ -353,7 +475,7 @@ int history_show_main(int argc, char **argv)
 {
 	struct rv_err e = RV_ERR_INIT;
 	struct history_job h;
-	char *path;
+	char *path, *log = NULL;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") ||
 			  !strcmp(argv[1], "--help"))) {
@@ -367,13 +489,28 @@ int history_show_main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	path = history_resolve(argv[1]);
-	if (!history_load(&h, path, &e)) {
+	if (access(path, F_OK) != 0 && history_is_result(path)) {
+		/* no result.json: the job's seed log, if it has one */
+		char *dir = rv_xstrndup(path, strlen(path) -
+					strlen("/result.json"));
+		char *p = history_find_in(dir, &log);
+
+		if (p) {
+			free(path);
+			path = p;
+		}
+		free(dir);
+	}
+	if (!(log ? history_load_log(&h, log, path, &e) :
+	      history_load(&h, path, &e))) {
 		rv_error("show: %s", e.msg);
+		free(log);
 		free(path);
 		return CLI_EXIT_USAGE;
 	}
-	history_show(stdout, &h);
+	history_show(stdout, &h, log);
 	json_decref(h.doc);
+	free(log);
 	free(path);
 	return CLI_EXIT_OK;
 }

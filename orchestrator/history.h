@@ -12,8 +12,12 @@
  *	                       each failed rollout with its status and
  *	                       reason (pipeline failures too), the phases
  *
- * Both read result.json files only, and never fail on one they cannot
- * read: ls marks it, show says what is wrong with it (exit 2).
+ * Both read result.json files, and never fail on one they cannot read:
+ * ls marks it, show says what is wrong with it (exit 2).  A directory
+ * with a seed log and no result.json (a job killed, or running now:
+ * another runeval holds the directory's lock) is read from its log
+ * (seedlog.h): status "interrupted" or "running", the seeds that ended,
+ * and for show the resume that finishes it.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_HISTORY_H
 #define RUNEVAL_ORCHESTRATOR_HISTORY_H

@@ -375,6 +375,23 @@ START_TEST(test_ls_and_show)
 	ck_assert_int_eq(r.status, 2);
 	ck_assert(strstr(r.err, "runs/nope/result.json"));
 	sh_free(&r);
+	/* a killed job (its seed log, one seed of three logged, no
+	   result.json) is listed, and show says how to finish it; one
+	   running now (its directory locked) says so */
+	r = sh_run("$RUNEVAL --local --seeds 3 --policy noop -q --out runs/k "
+		   ">/dev/null && rm runs/k/result.json && head -2 "
+		   "runs/k/seeds.jsonl > l && mv l runs/k/seeds.jsonl && "
+		   "$RUNEVAL ls && $RUNEVAL show runs/k && "
+		   "flock runs/k $RUNEVAL show runs/k/result.json");
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_int_eq(lines(r.out), 4 + 9 + 9);
+	ck_assert_msg(strstr(r.out, " interrupted ") &&
+		      strstr(r.out, "done      1 of 3 (1 ok)") &&
+		      strstr(r.out, "resume    runeval resume runs/k") &&
+		      strstr(r.out, "status    running") &&
+		      strstr(r.out, "another runeval holds 'runs/k'"), "%s",
+		      r.out);
+	sh_free(&r);
 }
 END_TEST
 
@@ -401,6 +418,14 @@ START_TEST(test_man_pages_render_and_list_every_option)
 		   " | sort -u); do grep -q -- \"$o\" page.txt || "
 		   "echo \"$page lacks $o\"; done; done");
 	ck_assert_msg(r.status == 0 && !*r.out, "%s%s", r.out, r.err);
+	sh_free(&r);
+	/* and every command of runeval help has its entry in the page */
+	r = sh_run("MANWIDTH=200 man -l $BIN/man/runeval.1 > page.txt; "
+		   "n=0; for c in $($RUNEVAL help | sed -n "
+		   "'/^Commands:/,$s/^  \\([a-z]*\\) .*/\\1/p'); do "
+		   "n=$((n + 1)); grep -q \"^ *runeval $c\\b\" page.txt || "
+		   "echo \"runeval.1 lacks the command $c\"; done; echo $n");
+	ck_assert_msg(r.status == 0 && atoi(r.out) >= 9, "%s%s", r.out, r.err);
 	sh_free(&r);
 }
 END_TEST
