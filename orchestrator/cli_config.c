@@ -175,6 +175,22 @@ static enum rv_code cfg_value(struct cfg_reader *r, const struct cli_opt *o,
 		       "one plain value");
 }
 
+/* Is the current event YAML's null (a plain ~, null or nothing)? */
+static bool cfg_is_null(const struct cfg_reader *r)
+{
+	static const char *const nulls[] = { "", "~", "null", "Null",
+					      "NULL" };
+	const char *v = (const char *)r->ev.data.scalar.value;
+
+	if (r->ev.type != YAML_SCALAR_EVENT ||
+	    r->ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (size_t i = 0; i < sizeof(nulls) / sizeof(*nulls); i++)
+		if (!strcmp(v, nulls[i]))
+			return true;
+	return false;
+}
+
 /* One "key: value" of the top mapping, into a job's options. */
 static enum rv_code cfg_entry(struct cfg_reader *r, void *arg, bool *seen,
 			      struct rv_err *err)
@@ -201,6 +217,8 @@ static enum rv_code cfg_entry(struct cfg_reader *r, void *arg, bool *seen,
 			       "given twice", r->path, line, o->name);
 	seen[o - t] = true;
 	rc = cfg_next(r, err);
+	if (rc == RV_OK && cfg_is_null(r))
+		return RV_OK;	/* "key: ~": not set, its default */
 	if (rc == RV_OK)
 		rc = cfg_value(r, o, &val, err);
 	if (rc == RV_OK) {

@@ -597,14 +597,18 @@ void cli_opt_value(const struct cli_options *opt, const struct cli_opt *o,
 		rv_buf_adds(out, *(const char *const *)field ?
 			    *(const char *const *)field : "");
 		break;
+	/* a number below what the option takes is "not set" (nothing) */
 	case CLI_UINT:
-		rv_buf_addf(out, "%u", *(const unsigned *)field);
+		if (*(const unsigned *)field >= o->lo)
+			rv_buf_addf(out, "%u", *(const unsigned *)field);
 		break;
 	case CLI_INT:
-		rv_buf_addf(out, "%d", *(const int *)field);
+		if (*(const int *)field >= o->lo)
+			rv_buf_addf(out, "%d", *(const int *)field);
 		break;
 	case CLI_SECS:
-		rv_buf_addf(out, "%g", *(const double *)field);
+		if (*(const double *)field > 0)
+			rv_buf_addf(out, "%g", *(const double *)field);
 		break;
 	case CLI_REWARD:
 		if (!isnan(*(const double *)field))
@@ -624,10 +628,12 @@ void cli_opt_value(const struct cli_options *opt, const struct cli_opt *o,
 		cli_seed_list_text(opt->seeds, opt->n_seeds, out);
 		break;
 	case CLI_CPUS:
-		rv_buf_addf(out, "%g", *(const double *)field);
+		if (*(const double *)field > 0)
+			rv_buf_addf(out, "%g", *(const double *)field);
 		break;
 	case CLI_SIZE:
-		rv_buf_addf(out, "%lld", *(const long long *)field);
+		if (*(const long long *)field > 0)
+			rv_buf_addf(out, "%lld", *(const long long *)field);
 		break;
 	case CLI_COUNT_OR_PCT:
 		if (opt->max_failures_pct >= 0)

@@ -262,6 +262,19 @@ START_TEST(test_config_round_trips)
 	sh_free(&a);
 	sh_free(&b);
 	sh_free(&c);
+	/* every default uncommented is a file that runs the same job: the
+	   options without a value say ~ (YAML's null: not set) */
+	a = sh_run("$RUNEVAL config --daytona --lite --seeds 3 > d.yaml && "
+		   "sed 's/^# \\([a-z-]*: \\)/\\1/' d.yaml > all.yaml && "
+		   "$RUNEVAL config --config all.yaml > again.yaml && "
+		   "for f in d all again; do sed 's/^# //; s/  #.*//' $f.yaml "
+		   "| grep -v '^(\\|^runeval' > $f.txt; done && "
+		   "cmp d.txt again.txt && grep -c '^[a-z]' all.yaml && "
+		   "grep -E '^(cpus|port|max-turns):' all.yaml");
+	ck_assert_msg(a.status == 0 && atoi(a.out) > 40 &&
+		      strstr(a.out, "cpus: ~") && strstr(a.out, "port: ~") &&
+		      strstr(a.out, "max-turns: ~"), "%s%s", a.out, a.err);
+	sh_free(&a);
 }
 END_TEST
 
