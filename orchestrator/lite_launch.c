@@ -56,7 +56,7 @@ static pid_t lite_spawn(const struct lite_launch *l, const char *bin, int out,
 			int log)
 {
 	char *const argv[] = { (char *)l->server, "--listen", "127.0.0.1:0",
-		"--state-dir", l->dir, "--quiet", NULL };
+		"--state-dir", l->dir, "--remove-state-dir", "--quiet", NULL };
 	char *var = rv_xasprintf("%s_API_KEY=%s", l->server, l->api_key);
 	size_t n = 0, k = 0, name = strcspn(var, "=") + 1;
 	char **envp;

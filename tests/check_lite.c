@@ -370,6 +370,38 @@ START_TEST(test_lite_restart)
 }
 END_TEST
 
+/*
+ * --remove-state-dir: the state directory goes when the server stops
+ * after serving, and never when its open failed (another server holds
+ * the directory: it is that server's).
+ */
+START_TEST(test_lite_remove_state_dir)
+{
+	char *bin = tu_build_path("daytona-lite");
+	char *log = rv_xasprintf("%s/second.log", tl_srv.tmp), *out = NULL;
+	char *argv[] = { bin, "--listen", "127.0.0.1:0", "--state-dir",
+			 tl_srv.state_dir, "--api-key", TL_KEY,
+			 "--remove-state-dir", NULL };
+	char *id;
+
+	ck_assert_int_ne(tu_run(argv, NULL, log, &out), 0);
+	ck_assert_msg(access(tl_srv.state_dir, F_OK) == 0, "%s", out);
+	free(out);
+	/* without the flag the directory stays (a restart finds it) */
+	tl_stop(&tl_srv);
+	ck_assert_int_eq(access(tl_srv.state_dir, F_OK), 0);
+	tl_start(&tl_srv, (const char *const[]){ "--remove-state-dir",
+						 NULL });
+	id = tl_create(&tl_srv, NULL);
+	free(tl_exec(&tl_srv, id, "echo x > /home/daytona/f", NULL));
+	tl_stop(&tl_srv);
+	ck_assert_int_ne(access(tl_srv.state_dir, F_OK), 0);
+	free(id);
+	free(log);
+	free(bin);
+}
+END_TEST
+
 /* Send raw bytes, read until the server closes (or 10 s pass). */
 static char *raw_exchange(int port, const char *req, size_t len)
 {
@@ -460,6 +492,7 @@ static Suite *lite_suite(void)
 
 	tcase_add_test(tc, test_lite_lifecycle);
 	tcase_add_test(tc, test_lite_restart);
+	tcase_add_test(tc, test_lite_remove_state_dir);
 	tcase_add_test(tc, test_lite_intervals);
 	suite_add_tcase(s, tc);
 	tc = tl_tcase("errors");

@@ -211,7 +211,8 @@ static void lite_interrupted_job_leaves_nothing(const struct ll_kind *k)
 
 /*
  * runeval killed (SIGKILL) mid-job: its server stops too (PDEATHSIG)
- * and takes its sandboxes with it, and no journal is left for `runeval
+ * and takes its sandboxes and its state directory with it (it stayed
+ * in TMPDIR, a sandbox's files and all), and no journal is left for `runeval
  * reap` to fail on forever (it named a loopback URL that is gone).
  */
 START_TEST(test_lite_killed_job_leaves_nothing_to_reap)
@@ -228,6 +229,8 @@ START_TEST(test_lite_killed_job_leaves_nothing_to_reap)
 	for (i = 0; i < 600 && running_with(e.tmp); i++)
 		usleep(50000);
 	ck_assert(!running_with(e.tmp));
+	/* nor its state directory: the server removed it as it stopped */
+	ck_assert_int_eq(entries(e.tmp), 0);
 	lite_no_journal_left(&e, r);
 }
 END_TEST

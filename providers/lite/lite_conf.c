@@ -56,6 +56,7 @@ static const struct lite_opt lite_opts[] = {
 	{ "max-sandboxes", "MAX_SANDBOXES", OPT_LONG, CO(max_sandboxes) },
 	{ "tls-cert", "TLS_CERT", OPT_STR, CO(tls_cert) },
 	{ "tls-key", "TLS_KEY", OPT_STR, CO(tls_key) },
+	{ "remove-state-dir", NULL, OPT_FLAG, CO(remove_state_dir) },
 	{ "quiet", NULL, OPT_FLAG, CO(quiet) },
 	{ "debug", NULL, OPT_FLAG, CO(debug) },
 	{ "seed", "SEED", OPT_SEED, FO(seed) },
@@ -127,6 +128,10 @@ static const char lite_usage_opts[] =
 "                           certificate cannot name *.localhost, so ports\n"
 "                           are then https://PORT-ID.preview.localhost:N)\n"
 "  --tls-key FILE           its private key (PEM)\n"
+"  --remove-state-dir       remove DIR when the server stops after serving\n"
+"                           (a directory made for this run alone, as\n"
+"                           runeval --lite makes: it goes even when\n"
+"                           runeval was killed)\n"
 "  --quiet                  no log lines but errors\n"
 "  --debug                  also log timings of every sandbox start\n"
 "\n"

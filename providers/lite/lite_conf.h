@@ -90,6 +90,7 @@ struct lite_conf {
 	char *tls_key;		/* and its key (lite_tls_check'ed) */
 	bool quiet;
 	bool debug;
+	bool remove_state_dir;	/* at a clean exit (runeval --lite's) */
 	struct lite_faults faults;
 };
 

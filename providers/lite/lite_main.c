@@ -78,6 +78,10 @@ static int lite_serve(const struct lite_face *face, struct lite_conf *conf)
 		rv_error("%s", err.msg);
 		return 1;
 	}
+	/* served and stopped: a directory that was this run's goes (not
+	   after a failed open: it may be another server's, locked) */
+	if (conf->remove_state_dir && rv_remove_tree(conf->state_dir, &err))
+		rv_warn("%s", err.msg);
 	return 0;
 }
 
