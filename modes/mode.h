@@ -122,6 +122,9 @@ struct mode_app {
 					   whole environment, not the clean
 					   base (local.c) */
 	const char *log_path;		/* host file for the app's output */
+	bool log_gone;			/* its directory goes at exit
+					   (--no-out): messages quote, never
+					   point at it */
 	unsigned long long log_limit;	/* the most it gets (rv_redact.h's
 					   cap); 0: no cap */
 	long stop_grace_ms;		/* SIGTERM to SIGKILL in teardown */

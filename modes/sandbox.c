@@ -256,8 +256,9 @@ static void sandbox_setup_failed(struct mode_app *app, const char *out,
 				 int code, struct rv_err *err)
 {
 	char *red = rv_redact(out), *line, *nl;
-	const char *tail = sandbox_tail(red, strlen(red), SANDBOX_TAIL_LINES,
-					SANDBOX_TAIL_BYTES);
+	const char *log, *tail = sandbox_tail(red, strlen(red),
+					       SANDBOX_TAIL_LINES,
+					       SANDBOX_TAIL_BYTES);
 	const char *last = sandbox_tail(red, strlen(red), 1, 0);
 
 	line = rv_xstrdup(last);
@@ -274,10 +275,11 @@ static void sandbox_setup_failed(struct mode_app *app, const char *out,
 	}
 	free(app->fail_tail);
 	app->fail_tail = *tail ? rv_xstrdup(tail) : NULL;
+	/* under --no-out the file goes at exit: not named */
+	log = app->log_gone ? NULL : app->fail_log;
 	rv_errf(err, RV_ERR_CHILD, "setup command '%s' failed with exit %d%s%s"
-		"%s: %s", app->setup_cmd, code, app->fail_log ? " (output in " :
-		"", app->fail_log ? app->fail_log : "", app->fail_log ? ")" :
-		"", *line ? line : "no output");
+		"%s: %s", app->setup_cmd, code, log ? " (output in " : "",
+		log ? log : "", log ? ")" : "", *line ? line : "no output");
 	free(line);
 	free(red);
 }

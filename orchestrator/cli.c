@@ -407,7 +407,6 @@ static enum rv_code cli_validate_providers(struct cli_options *opt,
 static enum rv_code cli_validate(struct cli_options *opt, struct rv_err *err)
 {
 	enum rv_code rc;
-	json_t *v;
 
 	if (opt->help || opt->version)
 		return RV_OK;
@@ -445,21 +444,6 @@ static enum rv_code cli_validate(struct cli_options *opt, struct rv_err *err)
 		return rv_errf(err, RV_ERR_USAGE, "empty '--app'");
 	if (opt->start_cmd && !*opt->start_cmd)
 		return rv_errf(err, RV_ERR_USAGE, "empty '--start'");
-	if (opt->env_config) {
-		struct rv_err e = RV_ERR_INIT;
-
-		v = rv_json_parse(opt->env_config, strlen(opt->env_config),
-				  "'--env-config'", &e);
-		if (!v)
-			return rv_errf(err, RV_ERR_USAGE, "%s", e.msg);
-		if (!json_is_object(v)) {
-			rv_errf(err, RV_ERR_USAGE, "'--env-config' must be a "
-				"JSON object, not %s", rv_json_type_name(v));
-			json_decref(v);
-			return RV_ERR_USAGE;
-		}
-		json_decref(v);
-	}
 	return RV_OK;
 }
 

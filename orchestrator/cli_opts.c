@@ -141,7 +141,7 @@ static const struct cli_opt cli_table[] = {
 	{ "env-name", 0, CLI_STR, F(env_name), 0, 0, 0, "NAME", G_SEEDS,
 	  "env.env_name (default default)" },
 	{ "env-config", 0, CLI_JSON_OBJECT, F(env_config), 0, 0, 0, "JSON",
-	  G_SEEDS, "env.config, a JSON object (default {})" },
+	  G_SEEDS, "env.config, a JSON object (default {}; no credentials)" },
 	{ "pass-threshold", 0, CLI_REWARD, F(pass_threshold), 0, 0, 0, "R",
 	  G_EVAL, "a rollout passes at reward >= R (default 1)" },
 	{ "allow-status", 0, CLI_LIST, F(allow_status), 0, 0, CLI_COMMAS,
@@ -376,6 +376,10 @@ static cli_check_fn cli_check_of(const struct cli_opt *o)
 		return cli_check_status;
 	if (o->off == F(policy_config))
 		return policy_config_check;
+	if (o->off == F(env_config))
+		return policy_config_check_env;
+	if (o->off == F(inference_url))
+		return policy_config_check_url;
 	if (o->off == F(pass_env))
 		return appenv_check_pass;
 	if (o->off == F(set_env))

@@ -386,6 +386,16 @@ static void history_show_failed(FILE *f, const json_t *ro, bool first)
 		       why ? ": " : "", why ? why : "");
 }
 
+/* "%10.1f" of ms, or "-" (no sample ended ok: the statistics are null) */
+static const char *history_ms(double ms, char out[24])
+{
+	if (isnan(ms))
+		snprintf(out, 24, "%10s", "-");
+	else
+		snprintf(out, 24, "%10.1f", ms);
+	return out;
+}
+
 static void history_show(FILE *f, const struct history_job *h,
 			 const char *log_dir)
 {
@@ -395,6 +405,7 @@ static void history_show(FILE *f, const struct history_job *h,
 	const char *key;
 	size_t i, failed = 0;
 	double epochs = 1;
+	char a[24], b[24], c[24];
 
 	rv_term_printf(f, "job       %s  (%s)\n", h->id, h->path);
 	rv_term_printf(f, "status    %s%s%s\n", history_s(h->status),
@@ -466,8 +477,9 @@ static void history_show(FILE *f, const struct history_job *h,
 		rv_json_num(ph, "p50", &p50);
 		rv_json_num(ph, "p95", &p95);
 		rv_json_num(ph, "max", &max);
-		rv_term_printf(f, "%-10s %6.0f %6.0f %10.1f %10.1f %10.1f\n",
-			       key, n, ok, p50, p95, max);
+		rv_term_printf(f, "%-10s %6.0f %6.0f %s %s %s\n", key, n, ok,
+			       history_ms(p50, a), history_ms(p95, b),
+			       history_ms(max, c));
 	}
 }
 

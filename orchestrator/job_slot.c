@@ -95,6 +95,7 @@ static void job_shard_app(struct job_shard *sh)
 	sh->app.inherit_env = job->opt->inherit_env;
 	/* a sandbox's log goes to its own directory once it has an id */
 	sh->app.log_path = sandboxed ? NULL : job->log_path;
+	sh->app.log_gone = job->out_is_temp;
 	sh->app.log_limit = (unsigned long long)job->opt->log_limit;
 	sh->app.stop_grace_ms = JOB_STOP_GRACE_MS;
 	sh->app.step_timeout_ms = (long)(job->opt->timeout_s * 1000.0);

@@ -222,6 +222,12 @@ static int main_run(const struct cli_options *opt, struct resume *rs)
 		rv_term_escape(&safe, job.kept, strlen(job.kept), true);
 		fprintf(stderr, "runeval: %s\n", safe.data);
 		rv_buf_release(&safe);
+		/* the key is a secret: never printed */
+		if (job.key_minted)
+			rv_info("ENVIRONMENT_API_KEY was not set, so the kept "
+				"app's key was made for this job and is not "
+				"shown; to reach a kept app, run the job with "
+				"ENVIRONMENT_API_KEY set");
 	}
 	console_free(con);
 	job_release(&job);

@@ -49,8 +49,10 @@ static const char *policy_config_find_secret(json_t *v)
 	return NULL;
 }
 
-enum rv_code policy_config_check(const char *json, const char *where,
-				 struct rv_err *err)
+/* A JSON object without a credential (policy: 'policy' is --policy's). */
+static enum rv_code policy_config_check_object(const char *json,
+					       const char *where, bool policy,
+					       struct rv_err *err)
 {
 	struct rv_err e = RV_ERR_INIT;
 	json_t *v = rv_json_parse(json, strlen(json), where, &e);
@@ -62,16 +64,45 @@ enum rv_code policy_config_check(const char *json, const char *where,
 	if (!json_is_object(v))
 		rc = rv_errf(err, RV_ERR_USAGE, "%s must be a JSON object, not "
 			     "%s", where, rv_json_type_name(v));
-	else if (json_object_get(v, "policy"))
+	else if (policy && json_object_get(v, "policy"))
 		rc = rv_errf(err, RV_ERR_USAGE, "%s sets 'policy': use "
 			     "'--policy NAME'", where);
 	else if ((secret = policy_config_find_secret(v)))
 		rc = rv_errf(err, RV_ERR_USAGE, "%s must not carry '%s': a "
 			     "flag's value is recorded in result.json; give "
-			     "the task app the model's key in a passed variable "
+			     "the task app the secret in a passed variable "
 			     "('--pass-env OPENAI_API_KEY')", where, secret);
 	json_decref(v);
 	return rc;
+}
+
+enum rv_code policy_config_check(const char *json, const char *where,
+				 struct rv_err *err)
+{
+	return policy_config_check_object(json, where, true, err);
+}
+
+enum rv_code policy_config_check_env(const char *json, const char *where,
+				     struct rv_err *err)
+{
+	return policy_config_check_object(json, where, false, err);
+}
+
+enum rv_code policy_config_check_url(const char *url, const char *where,
+				     struct rv_err *err)
+{
+	const char *auth = strstr(url, "://");
+	size_t n;
+
+	auth = auth ? auth + 3 : url;
+	n = strcspn(auth, "/?#");
+	if (memchr(auth, '@', n))
+		return rv_errf(err, RV_ERR_USAGE, "%s must not carry a user "
+			       "or password ('user:pass@'): a flag's value is "
+			       "recorded in result.json; give the task app the "
+			       "secret in a passed variable ('--pass-env "
+			       "OPENAI_API_KEY')", where);
+	return RV_OK;
 }
 
 char *policy_config_build(const struct cli_options *opt)

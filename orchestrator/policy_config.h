@@ -8,7 +8,9 @@
  * would land in result.json: --policy-config may not carry a key that
  * names a secret (api_key, *_token, password, authorization, ..., at any
  * depth), nor 'policy' (that is --policy's); the task app reads the key
- * from a variable passed to it (--pass-env OPENAI_API_KEY).
+ * from a variable passed to it (--pass-env OPENAI_API_KEY).  The same
+ * holds for --env-config (env.config) and --inference-url (no
+ * "user:password@").
  */
 #ifndef RUNEVAL_ORCHESTRATOR_POLICY_CONFIG_H
 #define RUNEVAL_ORCHESTRATOR_POLICY_CONFIG_H
@@ -21,6 +23,15 @@ struct cli_options;
    it came from ("'--policy-config'", ...), when not. */
 enum rv_code policy_config_check(const char *json, const char *where,
 				 struct rv_err *err);
+
+/* Is json a valid --env-config: a JSON object without a credential (as
+   above, 'policy' allowed)? */
+enum rv_code policy_config_check_env(const char *json, const char *where,
+				     struct rv_err *err);
+
+/* Is url a valid --inference-url: no user or password in it? */
+enum rv_code policy_config_check_url(const char *url, const char *where,
+				     struct rv_err *err);
 
 /* policy.config for opt (options already checked), as JSON text
    (malloc'ed). */

@@ -302,7 +302,8 @@ enum rv_code reap_run(const struct reap_options *o, struct reap_counts *c,
 	memset(c, 0, sizeof(*c));
 	first = reap_journal(o, c, &done, &ndone, err);
 	for (const struct provider_ops *const *p = provider_all(); *p; p++) {
-		if (!((*p)->caps & PROVIDER_CAP_LIST))
+		if (!((*p)->caps & PROVIDER_CAP_LIST) ||
+		    (o->provider && *p != o->provider))
 			continue;
 		rc = reap_listed(o, *p, c, done, ndone,
 				 first == RV_OK ? err : NULL);

@@ -26,8 +26,13 @@ struct reap_options {
 	bool dry_run;
 	bool leave_kept;	/* kept even when job names theirs */
 	const char *state_dir;	/* NULL: journal_state_dir() */
+	const struct provider_ops *provider;	/* list this provider's
+						   only; NULL: each that
+						   lists */
 	FILE *out;		/* one line per sandbox */
 };
+
+struct provider_ops;
 
 struct reap_counts {
 	unsigned found, deleted, gone, failed, skipped;

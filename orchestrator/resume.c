@@ -382,16 +382,18 @@ static void resume_load(struct resume *rs, struct job *job)
 	}
 }
 
-/* What the killed run left behind; not what --keep kept, and nothing
-   on a dry run. */
+/* What the killed run left behind, on the job's provider; not what
+   --keep kept, and nothing on a dry run or for a --lite job (its server
+   took its sandboxes when it stopped, and it keeps no journal). */
 static void resume_reap(struct job *job)
 {
 	struct reap_options o = { .job = job->id, .out = stderr,
-				  .leave_kept = true };
+				  .leave_kept = true,
+				  .provider = job->provider };
 	struct reap_counts c = { 0 };
 	struct rv_err e = RV_ERR_INIT;
 
-	if (!job_sandboxed(job) || job->opt->dry_run)
+	if (!job_sandboxed(job) || job->opt->dry_run || job->opt->lite)
 		return;
 	if (reap_run(&o, &c, &e) != RV_OK)
 		rv_warn("cannot reap what the earlier run left: %s", e.msg);

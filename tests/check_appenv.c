@@ -251,6 +251,13 @@ START_TEST(test_appenv_bad_input)
 		  "use '--policy NAME'" },
 		{ "--policy-config", "[1]", NULL, NULL, "must be a JSON object" },
 		{ "--policy-config", "{", NULL, NULL, "'--policy-config'" },
+		/* env.config and the inference URL land in result.json too */
+		{ "--env-config", "{\"api_key\":\"sk-x\"}", NULL, NULL,
+		  "'--env-config' must not carry 'api_key'" },
+		{ "--env-config", "[1]", NULL, NULL, "'--env-config' must be "
+		  "a JSON object" },
+		{ "--inference-url", "http://u:sk-x@127.0.0.1:9/v1", NULL, NULL,
+		  "'--inference-url' must not carry a user or password" },
 		{ "--temperature", "3", NULL, NULL, "from 0 to 2" },
 		{ "--max-turns", "0", NULL, NULL, "'--max-turns'" },
 		{ "--network-allow", "10.0.2.2/32", NULL, NULL, "needs a "

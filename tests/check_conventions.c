@@ -405,6 +405,13 @@ START_TEST(test_ls_and_show)
 		      strstr(r.out, "another runeval holds 'runs/k'"), "%s",
 		      r.out);
 	sh_free(&r);
+	/* a phase without a sample that ended ok has no statistics: '-' */
+	r = sh_run("$RUNEVAL --local --seeds 1 --start 'exit 3' "
+		   "--sandbox-retries 0 -q --out runs/c > /dev/null; "
+		   "$RUNEVAL show runs/c");
+	ck_assert_msg(r.status == 0 && strstr(r.out, "\nstart ") &&
+		      !strstr(r.out, "nan"), "%s%s", r.out, r.err);
+	sh_free(&r);
 }
 END_TEST
 

@@ -222,6 +222,12 @@ START_TEST(test_daytona_keep_then_reap_job)
 			     "Token: $X_DAYTONA_PREVIEW_TOKEN\"") &&
 		      strstr(r->stderr_text, "/health\n"), "%s",
 		      r->stderr_text);
+	/* with a key made for the job (not shown), the user is told how
+	   to have one that reaches the kept app */
+	ck_assert_msg(strstr(r->stderr_text, "was made for this job and is "
+			     "not shown; to reach a kept app, run the job "
+			     "with ENVIRONMENT_API_KEY set"), "%s",
+		      r->stderr_text);
 	ck_assert_uint_eq(re_left(&w), 1);
 	id = json_string_value(json_object_get(rr_first_span(r, "health"),
 					       "sandbox"));

@@ -113,6 +113,10 @@ START_TEST(test_daytona_env_reaches_the_app_privately)
 	args[4] = w.sbx.pyapp;
 	world_env(&w, env, more);
 	ck_assert_msg(rr_run(r, args, env) == 0, "%s", r->stderr_text);
+	/* the key is the user's: nothing to say of it */
+	ck_assert_msg(strstr(r->stderr_text, "kept") &&
+		      !strstr(r->stderr_text, "not shown"), "%s",
+		      r->stderr_text);
 	seen = json_object_get(json_object_get(rr_rollout(r, 1), "details"),
 			       "environ");
 	ck_assert_str_eq(json_string_value(json_object_get(seen,

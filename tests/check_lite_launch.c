@@ -235,6 +235,35 @@ START_TEST(test_lite_killed_job_leaves_nothing_to_reap)
 }
 END_TEST
 
+/*
+ * A failed --setup under --no-out: its output is quoted, and no file is
+ * named (the directory that held setup.log goes when runeval exits).
+ */
+START_TEST(test_lite_no_out_setup_failure_names_no_file)
+{
+	struct rr *r = rr_new();
+	struct lite_env e;
+	char *bin = tu_build_path("runeval"), *out = NULL;
+	char *log = rv_xasprintf("%s/run.log", r->dir);
+	char *argv[] = { bin, "--daytona", "--lite", "--seeds", "1",
+			 "--setup", "echo boom-9; exit 3", "--sandbox-retries",
+			 "0", "--no-out", "--no-progress", "--env-file",
+			 "/dev/null", NULL };
+
+	lite_env_init(&e, r, &ll_daytona);
+	ck_assert_int_eq(tu_run(argv, e.kv, log, &out), 3);
+	ck_assert_msg(strstr(out, "failed with exit 3: boom-9") &&
+		      !strstr(out, "output in") && !strstr(out, "setup.log"),
+		      "%s", out);
+	ck_assert_int_eq(entries(e.tmp), 0);
+	free(out);
+	free(log);
+	free(bin);
+	lite_env_release(&e);
+	rr_free(r);
+}
+END_TEST
+
 START_TEST(test_lite_job_runs_and_leaves_nothing)
 {
 	lite_job_runs_and_leaves_nothing(&ll_daytona);
@@ -302,6 +331,7 @@ static Suite *lite_launch_suite(void)
 	tcase_add_test(tc, test_lite_e2b_interrupted_job_leaves_nothing);
 	tcase_add_test(tc, test_lite_killed_job_leaves_nothing_to_reap);
 	tcase_add_test(tc, test_missing_credentials_point_to_lite);
+	tcase_add_test(tc, test_lite_no_out_setup_failure_names_no_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
