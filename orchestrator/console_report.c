@@ -173,11 +173,14 @@ static void console_tasks(FILE *f, const struct evalstats *e)
 static void console_outcome(FILE *f, const struct evalstats *e)
 {
 	size_t ks[24], nk = evalstats_ks(e, ks);
+	/* a seed listed twice runs more epochs than another: no product */
+	bool even = e->n == e->n_seeds * e->epochs;
 
-	fprintf(f, "\nrollouts: %zu (%zu seeds x %u epoch%s): %zu ok, %zu "
+	fprintf(f, "\nrollouts: %zu (%zu seed%s %s %u epoch%s%s): %zu ok, %zu "
 		"pipeline failure%s, %zu failed in transport\n", e->n,
-		e->n_seeds, e->epochs, e->epochs == 1 ? "" : "s", e->ok,
-		e->pipeline, e->pipeline == 1 ? "" : "s", e->transport);
+		e->n_seeds, e->n_seeds == 1 ? "" : "s", even ? "x" : "up to",
+		e->epochs, e->epochs == 1 ? "" : "s", even ? "" : " each",
+		e->ok, e->pipeline, e->pipeline == 1 ? "" : "s", e->transport);
 	if (!e->completed)
 		fprintf(f, "mean reward -: no rollout answered with a reward\n");
 	else if (e->completed < 2)

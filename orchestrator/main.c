@@ -208,8 +208,9 @@ static int main_run(const struct cli_options *opt, struct resume *rs)
 	console_sandboxes(con, job.n_sandboxes, job_sandboxed(&job));
 	job.console = con;
 	snprintf(epochs, sizeof(epochs), " x %u epochs", opt->epochs);
-	rv_info("job %s: %zu seeds%s, %s mode, results %s%s", job.id,
-		opt->n_seeds, opt->epochs > 1 ? epochs : "", job.mode_name,
+	rv_info("job %s: %zu seed%s%s, %s mode, results %s%s", job.id,
+		opt->n_seeds, opt->n_seeds == 1 ? "" : "s",
+		opt->epochs > 1 ? epochs : "", job.mode_name,
 		job.out_is_temp ? "not kept (--no-out)" : "in ",
 		job.out_is_temp ? "" : job.out_dir);
 	job_run(&job);

@@ -366,6 +366,24 @@ START_TEST(test_out_force_and_no_out)
 }
 END_TEST
 
+/* A seed listed twice with --epochs: its count is not seeds x epochs. */
+START_TEST(test_repeated_seed_counts)
+{
+	struct sh r = sh_run("$RUNEVAL --local --seed-list 0,3,3 --epochs 2 "
+			     "--no-out --no-progress 2>&1 && "
+			     "$RUNEVAL --local --seeds 1 --no-out "
+			     "--no-progress 2>&1");
+
+	ck_assert_msg(r.status == 0 &&
+		      strstr(r.out, "rollouts: 6 (2 seeds up to 4 epochs "
+			     "each)") &&
+		      strstr(r.out, "rollouts: 1 (1 seed x 1 epoch)") &&
+		      strstr(r.out, ": 1 seed, local mode"), "%s%s", r.out,
+		      r.err);
+	sh_free(&r);
+}
+END_TEST
+
 START_TEST(test_ls_and_show)
 {
 	struct sh r;
@@ -485,6 +503,7 @@ static Suite *conventions_suite(void)
 	tcase_add_test(tc, test_dry_run_creates_nothing);
 	tcase_add_test(tc, test_out_force_and_no_out);
 	tcase_add_test(tc, test_ls_and_show);
+	tcase_add_test(tc, test_repeated_seed_counts);
 	tcase_add_test(tc, test_man_pages_render_and_list_every_option);
 	tcase_add_test(tc, test_completion_loads_and_completes);
 	suite_add_tcase(s, tc);
