@@ -201,6 +201,13 @@ static int main_run(const struct cli_options *opt, struct resume *rs)
 	}
 	for (size_t i = 0; i < job.n_rollouts; i++)
 		todo += job.rollouts[i].state == ROLLOUT_PENDING;
+	/* every seed ended ok and the result says so: nothing to change */
+	if (rs && !todo && access(job.result_path, F_OK) == 0) {
+		rv_info("nothing to resume: every seed of job %s ended ok; %s "
+			"is left as it is", job.id, job.result_path);
+		job_release(&job);
+		return CLI_EXIT_OK;
+	}
 	if (rs)
 		rv_info("resuming job %s: %zu of %zu seeds to run", job.id,
 			todo, job.n_rollouts);

@@ -5,21 +5,27 @@
 #include "cli_opts.h"
 #include "job.h"
 #include "reap.h"
+#include "report_set.h"
 #include "result.h"
 #include "rollouts.h"
+#include "spans.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
+#include "rv_intern.h"
 #include "rv_json.h"
 #include "rv_log.h"
 
 #include <grp.h>
 #include <limits.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define RESUME_PHASE_MAX 63	/* a phase name read back: at most */
 
 #define RESUME_REDACTED "[REDACTED]"
 
@@ -399,6 +405,66 @@ static void resume_reap(struct job *job)
 		rv_warn("cannot reap what the earlier run left: %s", e.msg);
 }
 
+/*
+ * The earlier runs' spans, from the result.json the last of them wrote
+ * (none after a SIGKILL): the job's clock goes back to its first start
+ * and each span of the file is added at its place on it, before this
+ * run's, so that result.json and the reports time the whole job.  Not
+ * from a file of another job, nor when this host's clock cannot place
+ * that start (it was before the host's boot): this run's spans alone
+ * then, as the warning says.
+ */
+static void resume_earlier_spans(const struct resume *rs, struct job *job)
+{
+	char *path = rv_xasprintf("%s/result.json", rs->dir);
+	struct rv_err e = RV_ERR_INIT;
+	const struct report_job *j;
+	struct report_set set;
+	const char *why = NULL;
+	uint64_t first, gap;
+
+	report_set_init(&set);
+	if (access(path, F_OK) != 0)
+		goto out;
+	if (report_set_load(&set, path, &e) != RV_OK) {
+		rv_warn("the earlier runs' timings are not kept: %s", e.msg);
+		goto out;
+	}
+	j = set.n_jobs == 1 ? &set.jobs[0] : NULL;
+	if (!j || strcmp(j->name, job->id) || !(j->epoch_ms > 0))
+		why = "it is not this job's";
+	else if ((first = (uint64_t)(j->epoch_ms * 1e6)) > job->spans.wall0_ns)
+		why = "it starts after this run";
+	else if ((gap = job->spans.wall0_ns - first) >= job->spans.t0_ns)
+		why = "this host restarted since";
+	if (why) {
+		rv_warn("the earlier runs' timings in '%s' are not kept: %s",
+			path, why);
+		goto out;
+	}
+	job->spans.t0_ns -= gap;
+	job->spans.wall0_ns = first;
+	for (size_t i = j->first_sample; i < j->first_sample + j->n_samples;
+	     i++) {
+		struct report_sample tmp;
+		const struct report_sample *x = report_sample_at(&set, i, &tmp);
+		uint64_t at;
+
+		if (!isfinite(x->start_ms) || x->start_ms < 0)
+			continue;
+		at = job->spans.t0_ns + (uint64_t)(x->start_ms * 1e6);
+		spans_add(&job->spans, rv_intern(report_str(&set, x->phase),
+						 RESUME_PHASE_MAX),
+			  report_str(&set, x->sandbox),
+			  x->seed == REPORT_NO_SEED ? -1 : (long)x->seed, at,
+			  at + (uint64_t)(x->ms * 1e6), x->ok, x->attempts,
+			  report_str(&set, x->error));
+	}
+out:
+	report_set_release(&set);
+	free(path);
+}
+
 enum rv_code resume_apply(struct resume *rs, struct job *job,
 			  struct rv_err *err)
 {
@@ -421,6 +487,7 @@ enum rv_code resume_apply(struct resume *rs, struct job *job,
 	}
 	rv_buf_release(&diff);
 	resume_load(rs, job);
+	resume_earlier_spans(rs, job);
 	resume_reap(job);
 	return RV_OK;
 }

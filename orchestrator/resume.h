@@ -22,7 +22,10 @@
  *
  * The job keeps its id and results directory; seeds that ended ok are
  * kept, every other one (failed, cancelled, never run) runs again with
- * its earlier tries recorded; result.json is written for the whole job.
+ * its earlier tries recorded; result.json is written for the whole job,
+ * with the earlier runs' spans (from the result.json the last of them
+ * wrote) on the job's clock moved back to its first start.  A resume
+ * that finds every seed ok and a result.json leaves it as it is.
  * In a sandbox mode, what the killed run left behind is reaped first.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_RESUME_H

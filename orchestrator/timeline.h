@@ -5,7 +5,9 @@
  * of the records.  A try is not stored as a span: the record holds its
  * last try (start, end, ok, error, sandbox) and its earlier ones (struct
  * rollout_try), which is all its span says.  A try made by an earlier run
- * of a resumed job has no start on this run's clock, and no span here.
+ * of a resumed job has no start on this run's clock, and no span here:
+ * the resume adds that run's spans, rollouts too, as phase spans (from
+ * the result.json it wrote, resume.h).
  *
  *	struct timeline t;
  *	timeline_init(&t, &job->spans, job->rollouts, job->n_rollouts);

@@ -10,10 +10,12 @@
 #include "runeval_run.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_json.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <grp.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -654,10 +656,31 @@ START_TEST(test_jobs_resume_after_kill9)
 }
 END_TEST
 
+/* The spans of phase in r's result, and the first one's start_ms. */
+static size_t phase_spans(const struct rr *r, const char *phase,
+			  double *first)
+{
+	json_t *sp;
+	size_t i, n = 0;
+
+	*first = NAN;
+	json_array_foreach(json_object_get(r->result, "spans"), i, sp) {
+		if (strcmp(rv_json_str(sp, "phase"), phase))
+			continue;
+		if (!n++)
+			*first = json_number_value(json_object_get(sp,
+								   "start_ms"));
+	}
+	return n;
+}
+
 START_TEST(test_jobs_resume_after_sigint)
 {
 	struct rr *r = rr_new();
-	char *hint;
+	const char *again[] = { "resume", r->out, NULL };
+	double t0, t1;
+	char *hint, *started;
+	size_t rollouts;
 
 	run_and_stop(r, SIGINT);
 	ck_assert_int_eq(r->status, 130);
@@ -667,7 +690,32 @@ START_TEST(test_jobs_resume_after_sigint)
 			    "%s", r->out);
 	ck_assert_msg(strstr(r->stderr_text, hint), "%s", r->stderr_text);
 	free(hint);
+	started = rv_xstrdup(rv_json_str(r->result, "job.started_utc"));
+	rollouts = phase_spans(r, "rollout", &t0);
+	ck_assert_int_eq(phase_spans(r, "start", &t0), 1);
 	resume_and_check(r, (int)summary_num(r, "completed") + 1);
+	/* result.json times the whole job: the first run's spans, from the
+	   job's first start, then the resume's (it kept its own alone) */
+	ck_assert_str_eq(rv_json_str(r->result, "job.started_utc"), started);
+	ck_assert_int_eq(phase_spans(r, "start", &t1), 2);
+	ck_assert(t1 == t0);
+	ck_assert_uint_gt(phase_spans(r, "rollout", &t1), rollouts);
+	/* a resume with nothing left to run leaves the result as it is */
+	free(started);
+	hint = rv_xasprintf("%s/result.json", r->out);
+	started = tu_read_file(hint, NULL);
+	rr_run(r, again, NULL);
+	ck_assert_msg(r->status == 0 && strstr(r->stderr_text, "nothing to "
+					       "resume"), "exit %d: %s",
+		      r->status, r->stderr_text);
+	{
+		char *now = tu_read_file(hint, NULL);
+
+		ck_assert_str_eq(now, started);
+		free(now);
+	}
+	free(hint);
+	free(started);
 	rr_free(r);
 }
 END_TEST
