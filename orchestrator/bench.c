@@ -189,7 +189,9 @@ static enum rv_code bench_first_200(const struct provider_preview *pv,
 			nap *= 2;
 	}
 	free(url);
-	if (rc != RV_OK)
+	if (rc != RV_OK && signals_stop)
+		rc = rv_errf(err, RV_ERR_INTR, "interrupted");
+	else if (rc != RV_OK)
 		rv_errf(err, rc, "no answer from the sandbox's server within "
 			"%d s", BENCH_STEP_MS / 1000);
 	return rc;
@@ -400,12 +402,14 @@ static void bench_provider(struct bench *b, size_t i,
 	it.record = true;
 	if (b->iterations > 1) {
 		long kb = rv_self_status_kb("VmRSS");
+		unsigned made = b->made;
 
 		if (b->rss_start_kb < 0 || kb < b->rss_start_kb)
 			b->rss_start_kb = kb;
 		bench_warm(b, &it, b->iterations - 1);
 		b->rss_end_kb = rv_self_status_kb("VmRSS");
-		b->measured += b->iterations - 1;
+		/* those made: fewer than asked when a signal came */
+		b->measured += b->made - made;
 	}
 	rv_http_counts(&c1);
 	b->http[i].requests = c1.requests - c0.requests;

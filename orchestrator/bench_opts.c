@@ -15,7 +15,7 @@ void bench_usage(FILE *f, bool lifecycle)
 		fputs(
 "usage: runeval lifecycle --provider NAME [--snapshot S] [--image I]\n"
 "                         [--target T] [--json] [--ca-cert FILE] [--repeat N]\n"
-"                         [--no-interactive]\n"
+"                         [--no-interactive] [--lite]\n"
 "       runeval lifecycle --daytona ...   (any provider's alias)\n"
 "\n"
 "One sandbox through create, upload, exec, interpreter start, preview,\n"
@@ -23,7 +23,8 @@ void bench_usage(FILE *f, bool lifecycle)
 "provider and its credentials ('runeval bench --iterations 1', writing no\n"
 "file).  --no-interactive leaves out the interpreter and the time to\n"
 "interactive (a python3 server's first answer through the preview).  The\n"
-"default provider is daytona.\n"
+"default provider is daytona.  --lite runs it against the provider's\n"
+"offline server (daytona-lite, e2b-lite), started for it.\n"
 "--json prints one span per line for 'runeval report'.  On stderr, last:\n"
 "how many HTTP requests it made over how many connections.  --ca-cert (or\n"
 "$RUNEVAL_CA_CERT) trusts the CA certificates in FILE for HTTPS.\n"

@@ -125,13 +125,13 @@ static enum rv_code cli_seed_item(const char *item, long *lo, long *hi,
 			goto bad;
 		if (*hi < *lo)
 			return rv_errf(err, RV_ERR_USAGE,
-				       "invalid seed range '%s' in "
-				       "'--seed-list': end before start", item);
+				       "invalid seed range '%s': end before "
+				       "start", item);
 	}
 	return RV_OK;
 bad:
-	return rv_errf(err, RV_ERR_USAGE, "invalid seed '%s' in '--seed-list': "
-		       "expected N or N-M with N, M >= 0", item);
+	return rv_errf(err, RV_ERR_USAGE, "invalid seed '%s': expected N or "
+		       "N-M with N, M >= 0", item);
 }
 
 /* A seed that appears twice in seeds[0..n), as an error. */
@@ -371,7 +371,8 @@ static enum rv_code cli_validate_providers(struct cli_options *opt,
 			return rv_errf(err, RV_ERR_USAGE, "'--lite' needs a "
 				       "provider with an offline server (e.g. "
 				       "'--daytona', '--e2b'), not '%s'",
-				       opt->provider);
+				       strcmp(opt->provider, "process") ?
+				       opt->provider : "local");
 		opt->lite = false;
 	}
 	if (child && opt->provider) {

@@ -97,7 +97,7 @@ static const struct cli_opt cli_table[] = {
 	  "install; the others start from it (docker)" },
 	{ "provision-timeout", 0, CLI_SECS, F(provision_timeout_s), 0, 0,
 	  CLI_SANDBOX, "SECS", G_SANDBOX, "wait this long for a sandbox to "
-	  "start (default 180); then it is deleted" },
+	  "start (default 180; docker 120); then it is deleted" },
 	{ "keep", 0, CLI_FLAG, F(keep), 0, 0, CLI_SANDBOX, NULL, G_SANDBOX,
 	  "leave the sandboxes and apps up and print how to reach them "
 	  "('runeval reap --job ID' deletes them)" },

@@ -12,6 +12,7 @@
 #include "seedlog.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,10 @@ int history_ls_main(int argc, char **argv)
 	if (argc == 2)
 		dir = argv[1];
 	d = opendir(dir);
+	if (!d && errno == ENOENT && argc == 1) {
+		printf("no jobs in '%s' (no such directory yet)\n", dir);
+		return CLI_EXIT_OK;
+	}
 	if (!d) {
 		rv_error("ls: cannot read '%s': %m", dir);
 		return CLI_EXIT_USAGE;
@@ -483,6 +488,41 @@ static void history_show(FILE *f, const struct history_job *h,
 	}
 }
 
+/*
+ * dir holds the jobs of several providers run at once (dir/<provider>/):
+ * say so, naming them; false when it does not.
+ */
+static bool history_multi_hint(const char *dir)
+{
+	struct rv_buf names = RV_BUF_INIT;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	bool any;
+
+	while (d && (de = readdir(d))) {
+		char *sub, *log, *found;
+
+		if (de->d_name[0] == '.')
+			continue;
+		sub = rv_xasprintf("%s/%s", dir, de->d_name);
+		found = history_find_in(sub, &log);
+		if (found)
+			rv_buf_addf(&names, "%s%s", names.len ? ", " : "",
+				    de->d_name);
+		free(found);
+		free(log);
+		free(sub);
+	}
+	if (d)
+		closedir(d);
+	any = names.len > 0;
+	if (any)
+		rv_error("show: '%s' holds the jobs of several providers (%s): "
+			 "runeval show %s/<provider>", dir, names.data, dir);
+	rv_buf_release(&names);
+	return any;
+}
+
 int history_show_main(int argc, char **argv)
 {
 	struct rv_err e = RV_ERR_INIT;
@@ -510,6 +550,10 @@ int history_show_main(int argc, char **argv)
 		if (p) {
 			free(path);
 			path = p;
+		} else if (history_multi_hint(dir)) {
+			free(dir);
+			free(path);
+			return CLI_EXIT_USAGE;
 		}
 		free(dir);
 	}

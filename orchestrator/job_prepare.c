@@ -53,8 +53,13 @@ static enum rv_code job_resolve_provider(struct job *job, const char *name,
 		job->port = job->mode->default_port;
 	snprintf(job->sandbox, sizeof(job->sandbox), "%s-0", job->mode->label);
 	job->n_sandboxes = opt->sandboxes ? opt->sandboxes : 1;
-	if (job->n_sandboxes > opt->n_seeds)
+	if (job->n_sandboxes > opt->n_seeds) {
 		job->n_sandboxes = (unsigned)opt->n_seeds;
+		rv_info("--sandboxes %u: %zu seed%s, so %u sandbox%s (one per "
+			"seed at most)", opt->sandboxes, opt->n_seeds,
+			opt->n_seeds == 1 ? "" : "s", job->n_sandboxes,
+			job->n_sandboxes == 1 ? "" : "es");
+	}
 	if (opt->lite && !ops->offline_server)
 		return rv_errf(err, RV_ERR_CONFIG, "provider '%s' has no "
 			       "offline server for '--lite'", ops->name);

@@ -9,6 +9,7 @@
 #include "rv_fs.h"
 #include "rv_log.h"
 #include "rv_random.h"
+#include "rv_term.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -120,9 +121,35 @@ static void multi_wait(struct multi_child *c)
 		1000.0, c->out, c->provider);
 }
 
-/* `runeval report OUT/<p>/result.json... --out OUT [--json -]`. */
+/*
+ * -q: each provider's job in one line, its own last (from its console
+ * log: "job ID: ok: mean reward ...").
+ */
+static void multi_quiet_lines(const char *out, const struct multi_child *c,
+			      size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *log = rv_xasprintf("%s/%s.console.log", out,
+					 c[i].provider);
+		struct rv_buf b = RV_BUF_INIT, safe = RV_BUF_INIT;
+		char *last;
+
+		rv_read_tail(log, 4096, &b);
+		while (b.len && b.data[b.len - 1] == '\n')
+			b.data[--b.len] = '\0';
+		last = b.len ? strrchr(b.data, '\n') : NULL;
+		last = last ? last + 1 : b.len ? b.data : "(no output)";
+		rv_term_escape(&safe, last, strlen(last), false);
+		printf("%s: %s\n", c[i].provider, safe.data);
+		rv_buf_release(&safe);
+		rv_buf_release(&b);
+		free(log);
+	}
+}
+
+/* `runeval report OUT/<p>/result.json... --out OUT [--json -] [-q]`. */
 static int multi_report(const char *out, struct multi_child *c, size_t n,
-			bool json)
+			bool json, bool quiet)
 {
 	char **v = rv_xcalloc(n + 8, sizeof(*v));
 	size_t k = 0;
@@ -148,6 +175,8 @@ static int multi_report(const char *out, struct multi_child *c, size_t n,
 		v[k++] = "--json";
 		v[k++] = "-";
 	}
+	if (quiet)
+		v[k++] = "--quiet";
 	code = report_main((int)k, v);
 	for (size_t i = 1; i < k && strcmp(v[i], "--out"); i++)
 		free(v[i]);
@@ -223,7 +252,9 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 		if (c[i].code > code)
 			code = c[i].code;
 	if (!opt->dry_run) {
-		rcode = multi_report(out, c, started, opt->json);
+		rcode = multi_report(out, c, started, opt->json, opt->quiet);
+		if (opt->quiet && !opt->json)
+			multi_quiet_lines(out, c, started);
 		if (rcode == 2 && code < CLI_EXIT_INFRA)
 			code = CLI_EXIT_INFRA;
 		rv_info("combined report: %s/report.md, %s/summary.json", out,

@@ -89,9 +89,11 @@ void plan_print(const struct job *job, FILE *out)
 		plan_line(out, "network", "%s", opt->network_block_all ?
 			  "no egress" : names.data);
 	}
+	/* without --out, the real run's directory is named by its own id */
 	plan_line(out, "outputs", "%s/ (result.json, the report's "
-		  "renderings, %s)", job->out_dir, sandboxed ?
-		  "sandbox-<id>/taskapp.log" : "taskapp.log");
+		  "renderings, %s)", job->opt->out_dir ? job->out_dir :
+		  "runs/<job-id>", sandboxed ? "sandbox-<id>/taskapp.log" :
+		  "taskapp.log");
 	rv_buf_release(&seeds);
 	rv_buf_release(&names);
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,6 +69,15 @@ static char *put_file(const char *dir, const char *leaf, const char *text)
 	fputs(text, f);
 	fclose(f);
 	return path;
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
 }
 
 /* runeval ARGS with env, output in dir/run.log: the exit status. */
@@ -216,6 +226,31 @@ START_TEST(test_compare_e2b_by_environment)
 	ck_assert_msg(rv_json_num(sum, "comparison.overhead.factors.e2b."
 				  "rollout", &f) && f > 0, "no e2b factor");
 	json_decref(sum);
+	/* show on the directory names the providers' directories */
+	{
+		const char *const show[] = { "show", r->out, NULL };
+
+		ck_assert_int_eq(run(r->dir, show, NULL, &text), 2);
+		ck_assert_msg(strstr(text, "holds the jobs of several "
+				     "providers (") && strstr(text, "e2b") &&
+			      strstr(text, "/<provider>"), "%s", text);
+		free(text);
+	}
+	/* -q: a line per provider, its job's last, and no report table */
+	{
+		static const char *const quiet[] = { "--provider",
+			"local,e2b", "--seeds", "2", "-q", NULL };
+		struct rr *q = rr_new();
+
+		ck_assert_msg(rr_run(q, quiet, w.sbx.env) == 0, "%s",
+			      q->stderr_text);
+		ck_assert_msg(strstr(q->stdout_text, "process: job ") &&
+			      strstr(q->stdout_text, "e2b: job ") &&
+			      !strstr(q->stdout_text, "eval ") &&
+			      count_lines(q->stdout_text) == 2, "%s",
+			      q->stdout_text);
+		rr_free(q);
+	}
 	out = rv_xasprintf("%s/bench", r->dir);
 	{
 		const char *const bench[] = { "bench", "--provider", "e2b",
@@ -571,6 +606,46 @@ START_TEST(test_compare_bench_docker_snapshots)
 }
 END_TEST
 
+/*
+ * bench interrupted (SIGINT) mid-way: exit 130, and what it says counts
+ * the sandboxes it made (it said the memory grew "over 29 sandboxes"
+ * after 8), nor does a stop pass for a timeout.
+ */
+START_TEST(test_compare_bench_interrupted)
+{
+	char *tmp = tu_tmpdir(), *bin = tu_build_path("runeval");
+	char *log = rv_xasprintf("%s/bench.log", tmp);
+	char *out = rv_xasprintf("%s/b", tmp), *text, *at;
+	char *argv[] = { bin, "bench", "--provider", "daytona", "--lite",
+			 "--iterations", "200", "--out", out, NULL };
+	unsigned made = 0, over = 0;
+	int st;
+	pid_t pid = tu_spawn(argv, NULL, log);
+
+	/* a few sandboxes in (200 take some 25 s) */
+	usleep(2500 * 1000);
+	kill(pid, SIGINT);
+	waitpid(pid, &st, 0);
+	text = tu_read_file(log, NULL);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130, "%d: %s", st,
+		      tail(text));
+	ck_assert_msg(!strstr(text, "within 60 s"), "%s", tail(text));
+	/* "RSS A kB after sandbox 1, B kB after sandbox M": the last */
+	for (const char *p = text; (p = strstr(p, "after sandbox ")); p++)
+		ck_assert_int_eq(sscanf(p, "after sandbox %u", &made), 1);
+	at = strstr(text, "kB over ");
+	ck_assert_msg(!at || (sscanf(at, "kB over %u", &over) == 1 &&
+			      over < made), "%u of %u: %s", over, made,
+		      tail(text));
+	free(text);
+	free(out);
+	free(log);
+	free(bin);
+	tu_rmrf(tmp);
+	free(tmp);
+}
+END_TEST
+
 static Suite *compare_suite(void)
 {
 	Suite *s = suite_create("compare");
@@ -585,6 +660,7 @@ static Suite *compare_suite(void)
 	tcase_add_test(tc, test_compare_e2b_by_environment);
 	tcase_add_loop_test(tc, test_compare_bench_shapes, 0, 3);
 	tcase_add_test(tc, test_compare_bench_targets);
+	tcase_add_test(tc, test_compare_bench_interrupted);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(td, 240);
 	tcase_add_test(td, test_compare_bench_docker_snapshots);

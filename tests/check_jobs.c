@@ -10,6 +10,7 @@
 #include "runeval_run.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_fs.h"
 #include "rv_json.h"
 
 #include <arpa/inet.h>
@@ -379,6 +380,44 @@ START_TEST(test_jobs_resume_refuses_what_it_cannot_trust)
 	free(other);
 	free(real);
 	free(log);
+	rr_free(r);
+}
+END_TEST
+
+/*
+ * A runeval killed in bwrap mode leaves its .host-<pid> directory (a
+ * copy of the toolbox, a megabyte each); the next one removes those of
+ * processes that are gone, and leaves a live one's.
+ */
+START_TEST(test_jobs_bwrap_sweeps_dead_hosts)
+{
+	struct rr *r = rr_new();
+	char *state = rv_xasprintf("RUNEVAL_STATE_DIR=%s/state", r->dir);
+	const char *env[] = { state, NULL };
+	const char *args[] = { "--bwrap", "--seeds", "1", "--app", pyapp,
+			       "--start", "exec python3 app.py",
+			       "--no-progress", NULL };
+	char *dead, *live, *file;
+	pid_t gone = fork();
+
+	if (gone == 0)
+		_exit(0);
+	ck_assert_int_gt(gone, 0);
+	waitpid(gone, NULL, 0);
+	dead = rv_xasprintf("%s/state/bwrap/.host-%ld", r->dir, (long)gone);
+	live = rv_xasprintf("%s/state/bwrap/.host-%ld", r->dir,
+			    (long)getpid());
+	file = rv_xasprintf("%s/daytona-lite", dead);
+	ck_assert_int_eq(rv_mkdirs(dead, 0700, NULL), RV_OK);
+	ck_assert_int_eq(rv_mkdirs(live, 0700, NULL), RV_OK);
+	tu_write_file(file, "a copy");
+	ck_assert_msg(rr_run(r, args, env) == 0, "%s", r->stderr_text);
+	ck_assert_int_ne(access(dead, F_OK), 0);
+	ck_assert_int_eq(access(live, F_OK), 0);
+	free(file);
+	free(live);
+	free(dead);
+	free(state);
 	rr_free(r);
 }
 END_TEST
@@ -858,6 +897,7 @@ static Suite *jobs_suite(void)
 	tcase_add_test(tc, test_jobs_json_reads_the_log_once);
 	tcase_add_test(tc, test_jobs_resume_refuses_what_it_cannot_trust);
 	tcase_add_test(tc, test_jobs_resume_leaves_kept_sandboxes);
+	tcase_add_test(tc, test_jobs_bwrap_sweeps_dead_hosts);
 	tcase_add_test(tc, test_jobs_sigint_against_a_silent_provider);
 	tcase_add_test(tc, test_jobs_no_out_failure_quotes_the_log);
 	suite_add_tcase(s, tc);

@@ -456,9 +456,24 @@ START_TEST(test_jobs_are_grouped_by_identity)
 	char *text = tu_read_file(cand, NULL), *other, *p2, *again, *got;
 	char *sj = rv_xasprintf("%s/s.json", tmp), *out = NULL;
 
-	/* the same job again (one identity, two jobs), and one of another
-	 * policy on the same provider */
+	/* the same file twice is one job, counted once */
+	ck_assert_int_eq(report(&out, cand, cand, "--json", sj, "--quiet",
+				NULL), 0);
+	ck_assert_msg(strstr(out, "is job evalcand again") &&
+		      strstr(out, "counted once"), "%s", out);
+	free(out);
+	got = py("import json, sys\n"
+		 "d = json.load(open(sys.argv[1]))\n"
+		 "print([(len(g['jobs']), g['rollouts']) for g in d['eval']['groups']])\n", sj);
+	ck_assert_str_eq(got, "[(1, 66)]\n");
+	free(got);
+	/* another job of the same identity (its id another), and one of
+	 * another policy on the same provider */
+	p2 = strstr(text, "\"id\": \"evalcand\"");
+	ck_assert_ptr_nonnull(p2);
+	memcpy(p2, "\"id\": \"evalcanD\"", 16);
 	again = rh_write(tmp, "again.json", text);
+	memcpy(p2, "\"id\": \"evalcanE\"", 16);
 	while ((p2 = strstr(text, "\"policy\": \"reference\"")))
 		memcpy(p2, "\"policy\": \"otherpol1\"", 21);
 	other = rh_write(tmp, "other.json", text);

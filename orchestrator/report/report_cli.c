@@ -6,6 +6,7 @@
 #include "report_render.h"
 #include "rv_alloc.h"
 #include "rv_clock.h"
+#include "rv_log.h"
 #include "rv_term.h"
 
 #include <math.h>
@@ -14,14 +15,40 @@
 #include <string.h>
 #include <time.h>
 
+/*
+ * A result.json of a job read before (the same file twice, or a copy of
+ * its directory: the job's id says so) is counted once: the last job
+ * read goes again, with a warning.
+ */
+static void report_drop_again(struct report_set *set)
+{
+	const struct report_job *last = &set->jobs[set->n_jobs - 1];
+
+	if (last->kind != REPORT_KIND_RESULT)
+		return;
+	for (size_t i = 0; i + 1 < set->n_jobs; i++) {
+		const struct report_job *j = &set->jobs[i];
+
+		if (j->kind != REPORT_KIND_RESULT || strcmp(j->name, last->name))
+			continue;
+		rv_warn("report: '%s' is job %s again (read from '%s'): "
+			"counted once", last->source, last->name, j->source);
+		report_set_drop_last(set);
+		return;
+	}
+}
+
 static enum rv_code load_all(struct report_set *set, char **paths, size_t n,
 			     struct rv_err *err)
 {
 	enum rv_code rc = RV_OK;
 
 	report_set_init(set);
-	for (size_t i = 0; i < n && rc == RV_OK; i++)
+	for (size_t i = 0; i < n && rc == RV_OK; i++) {
 		rc = report_set_load(set, paths[i], err);
+		if (rc == RV_OK)
+			report_drop_again(set);
+	}
 	if (rc == RV_OK && set->n_samples == 0)
 		rc = rv_errf(err, RV_ERR_PROTO, "no samples in %s",
 			     n == 1 ? "the input" : "the inputs");

@@ -11,6 +11,36 @@ void report_set_init(struct report_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
+static void report_job_release(struct report_job *j)
+{
+	free(j->name);
+	free(j->source);
+	free(j->status);
+	free(j->error);
+	free(j->started_utc);
+	free(j->mode);
+	free(j->app);
+	free(j->app_version);
+	free(j->policy);
+	free(j->model);
+	free(j->env_name);
+	free(j->shards);
+	free(j->rollouts);
+	free(j->tokens);
+}
+
+void report_set_drop_last(struct report_set *set)
+{
+	struct report_job *j;
+
+	if (!set->n_jobs)
+		return;
+	j = &set->jobs[--set->n_jobs];
+	set->n_samples = j->first_sample;
+	report_job_release(j);
+	memset(j, 0, sizeof(*j));
+}
+
 void report_set_release(struct report_set *set)
 {
 	for (size_t i = 1; i < set->strings.n; i++)
@@ -18,24 +48,8 @@ void report_set_release(struct report_set *set)
 	free(set->strings.strs);
 	free(set->strings.lens);
 	free(set->strings.slots);
-	for (size_t i = 0; i < set->n_jobs; i++) {
-		struct report_job *j = &set->jobs[i];
-
-		free(j->name);
-		free(j->source);
-		free(j->status);
-		free(j->error);
-		free(j->started_utc);
-		free(j->mode);
-		free(j->app);
-		free(j->app_version);
-		free(j->policy);
-		free(j->model);
-		free(j->env_name);
-		free(j->shards);
-		free(j->rollouts);
-		free(j->tokens);
-	}
+	for (size_t i = 0; i < set->n_jobs; i++)
+		report_job_release(&set->jobs[i]);
 	free(set->jobs);
 	free(set->samples);
 	memset(set, 0, sizeof(*set));

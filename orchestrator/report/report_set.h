@@ -150,6 +150,9 @@ struct report_set {
 void report_set_init(struct report_set *set);
 void report_set_release(struct report_set *set);
 
+/* Take the last job and its samples out of set (its strings stay). */
+void report_set_drop_last(struct report_set *set);
+
 /* Read one input (path "-" is stdin) into set; see the kinds above. */
 enum rv_code report_set_load(struct report_set *set, const char *path,
 			     struct rv_err *err);

@@ -192,10 +192,13 @@ static void table_eval(const struct report_view *v, struct rv_buf *out)
 		const struct evalstats *e = &g->st;
 		const struct report_pair *p = report_pair_of(v->pairs, g);
 
-		rv_buf_addf(out, "eval %s: %s\n  %zu rollouts: %zu ok, %zu "
+		/* a group of several jobs is named by its identity */
+		bool same = !strcmp(g->name, g->identity);
+
+		rv_buf_addf(out, "eval %s%s%s\n  %zu rollouts: %zu ok, %zu "
 			    "pipeline failures, %zu failed; mean reward ",
-			    g->name, g->identity, e->n, e->ok, e->pipeline,
-			    e->transport);
+			    g->name, same ? "" : ": ", same ? "" : g->identity,
+			    e->n, e->ok, e->pipeline, e->transport);
 		if (isnan(e->reward.mean))
 			rv_buf_adds(out, "-");
 		else

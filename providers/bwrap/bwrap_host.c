@@ -6,9 +6,11 @@
 #include "rv_fs.h"
 #include "rv_json.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 static pthread_mutex_t bwrap_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lite_box_host bwrap_box;
 static char *bwrap_etc;
+static int bwrap_etc_lock = -1;	/* held while it is ours (the sweep) */
 static unsigned bwrap_refs;
 
 char *bwrap_state_root(void)
@@ -33,6 +36,41 @@ char *bwrap_state_root(void)
 
 	free(state);
 	return root;
+}
+
+/*
+ * The .host-<pid> directories (each a toolbox's copy, a megabyte) of
+ * runevals that ended without bwrap_host_put() (killed): removed.  One
+ * whose process lives or whose lock is held (its owner, in another pid
+ * namespace) stays.
+ */
+static void bwrap_sweep_hosts(const char *root)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		struct rv_err e = RV_ERR_INIT;
+		char *end, *path;
+		long pid;
+		int fd = -1;
+
+		if (strncmp(de->d_name, ".host-", strlen(".host-")))
+			continue;
+		errno = 0;
+		pid = strtol(de->d_name + strlen(".host-"), &end, 10);
+		if (errno || *end || pid <= 0 || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		path = rv_xasprintf("%s/%s", root, de->d_name);
+		if (rv_lock_dir(path, &fd, &e) == RV_OK && fd >= 0)
+			rv_remove_tree(path, NULL);
+		if (fd >= 0)
+			close(fd);
+		free(path);
+	}
+	if (d)
+		closedir(d);
 }
 
 struct lite_box_host *bwrap_host_get(struct rv_err *err)
@@ -64,12 +102,19 @@ struct lite_box_host *bwrap_host_get(struct rv_err *err)
 		rv_errf(err, RV_ERR_CONFIG, "cannot find 'daytona-lite' (the "
 			"sandbox engine's toolbox) next to runeval or in PATH; "
 			"set RUNEVAL_DAYTONA_LITE");
-	else if (rv_mkdirs(root, 0700, err) == RV_OK &&
-		 lite_box_host_init(&bwrap_box, &lite_box_toolbox, root,
-				    bwrap_etc, &o, err) == RV_OK)
-		h = &bwrap_box;
-	if (h)
+	else if (rv_mkdirs(root, 0700, err) == RV_OK) {
+		bwrap_sweep_hosts(root);
+		if (lite_box_host_init(&bwrap_box, &lite_box_toolbox, root,
+				       bwrap_etc, &o, err) == RV_OK)
+			h = &bwrap_box;
+	}
+	if (h) {
+		struct rv_err e = RV_ERR_INIT;
+
 		bwrap_refs = 1;
+		if (rv_lock_dir(bwrap_etc, &bwrap_etc_lock, &e) != RV_OK)
+			bwrap_etc_lock = -1;
+	}
 	else
 		rv_remove_tree(bwrap_etc, NULL);
 	if (!h) {
@@ -89,6 +134,9 @@ void bwrap_host_put(void)
 	if (bwrap_refs && !--bwrap_refs) {
 		lite_box_host_release(&bwrap_box);
 		rv_remove_tree(bwrap_etc, NULL);
+		if (bwrap_etc_lock >= 0)
+			close(bwrap_etc_lock);
+		bwrap_etc_lock = -1;
 		free(bwrap_etc);
 		bwrap_etc = NULL;
 	}
