@@ -163,7 +163,7 @@ enum rv_code cli_parse_seed_list(const char *s, bool repeats, long **seeds,
 	enum rv_code rc = RV_OK;
 
 	if (!*s)
-		rc = rv_errf(err, RV_ERR_USAGE, "empty '--seed-list'");
+		rc = rv_errf(err, RV_ERR_USAGE, "an empty list");
 	for (item = strtok_r(copy, ",", &save); item && rc == RV_OK;
 	     item = strtok_r(NULL, ",", &save)) {
 		long lo = 0, hi = 0;
@@ -172,9 +172,8 @@ enum rv_code cli_parse_seed_list(const char *s, bool repeats, long **seeds,
 		if (rc != RV_OK)
 			break;
 		if (hi - lo >= CLI_MAX_SEEDS - (long)*n) {
-			rc = rv_errf(err, RV_ERR_USAGE, "too many seeds in "
-				     "'--seed-list' (at most %ld)",
-				     CLI_MAX_SEEDS);
+			rc = rv_errf(err, RV_ERR_USAGE, "too many seeds (at "
+				     "most %ld)", CLI_MAX_SEEDS);
 			break;
 		}
 		*seeds = rv_xreallocarray(*seeds, *n + (size_t)(hi - lo + 1),
@@ -186,7 +185,7 @@ enum rv_code cli_parse_seed_list(const char *s, bool repeats, long **seeds,
 		}
 	}
 	if (rc == RV_OK && strstr(s, ",,"))
-		rc = rv_errf(err, RV_ERR_USAGE, "empty item in '--seed-list'");
+		rc = rv_errf(err, RV_ERR_USAGE, "an empty item");
 	if (rc == RV_OK && !repeats)
 		rc = cli_seed_repeats(*seeds, *n, err);
 	free(copy);

@@ -14,6 +14,7 @@
 #include "cli.h"
 
 #include "cli_opts.h"
+#include "dotenv.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_json.h"
@@ -423,6 +424,18 @@ static void cfg_quote(FILE *out, const char *s)
 	free(red);
 }
 
+/* Did o's variable come from the .env file (RUNEVAL_SEEDS for the
+   seed list too)? */
+static bool cfg_from_dotenv(const struct cli_opt *o)
+{
+	char name[96];
+
+	cli_opt_env_name(o, name, sizeof(name));
+	if (dotenv_was_set(name))
+		return true;
+	return o->kind == CLI_SEED_LIST && dotenv_was_set("RUNEVAL_SEEDS");
+}
+
 void cli_config_print(const struct cli_options *opt, FILE *out)
 {
 	static const char *const from[] = {
@@ -455,7 +468,8 @@ void cli_config_print(const struct cli_options *opt, FILE *out)
 			cfg_quote(out, v.data);
 		else
 			fputs("~", out);
-		fprintf(out, "  # %s\n", from[src]);
+		fprintf(out, "  # %s\n", src == CLI_SRC_ENV &&
+			cfg_from_dotenv(&t[i]) ? ".env" : from[src]);
 	}
 	rv_buf_release(&v);
 }

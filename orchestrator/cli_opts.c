@@ -635,8 +635,8 @@ void cli_opt_value(const struct cli_options *opt, const struct cli_opt *o,
 		if (*(const double *)field > 0)
 			rv_buf_addf(out, "%g", *(const double *)field);
 		break;
-	case CLI_SIZE:
-		if (*(const long long *)field > 0)
+	case CLI_SIZE:	/* 0 is a value where the option takes it */
+		if (*(const long long *)field > 0 || o->lo == 0)
 			rv_buf_addf(out, "%lld", *(const long long *)field);
 		break;
 	case CLI_COUNT_OR_PCT:

@@ -148,13 +148,30 @@ enum rv_code dotenv_parse(const char *name, const char *data, size_t len,
 	return rc;
 }
 
+/* The variables dotenv_load() set (they were not set before it). */
+static char **dotenv_keys;
+static size_t dotenv_n_keys;
+
 /* What dotenv_load does with each variable. */
 static void dotenv_setenv(void *arg, const char *key, const char *value)
 {
 	(void)arg;
 	if (dotenv_name_is_secret(key))
 		rv_redact_add(value);
+	if (getenv(key))
+		return;
 	setenv(key, value, 0);
+	dotenv_keys = rv_xreallocarray(dotenv_keys, dotenv_n_keys + 1,
+				       sizeof(*dotenv_keys));
+	dotenv_keys[dotenv_n_keys++] = rv_xstrdup(key);
+}
+
+bool dotenv_was_set(const char *key)
+{
+	for (size_t i = 0; i < dotenv_n_keys; i++)
+		if (!strcmp(dotenv_keys[i], key))
+			return getenv(key) != NULL;
+	return false;
 }
 
 enum rv_code dotenv_parse_file(const char *path, bool required,

@@ -25,6 +25,9 @@
 enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
 			 struct rv_err *err);
 
+/* Did dotenv_load() set key (it was not set before, and still is)? */
+bool dotenv_was_set(const char *key);
+
 /*
  * Parse the .env text data[0..len) (name is for messages): set() for
  * each KEY=VALUE line in order (key and value borrowed for the call),

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define HISTORY_DEFAULT_DIR "runs"
@@ -120,6 +121,45 @@ static json_t *history_id_time(const char *id)
 }
 
 /*
+ * Does a process hold a lock on dir (a runeval running there)?  Read
+ * from /proc/locks, so that looking takes no lock that a job starting
+ * there at that moment would find held; where it cannot be read, a
+ * lock taken and let go at once tells.
+ */
+static bool history_running(const char *dir)
+{
+	struct rv_err e = RV_ERR_INIT;
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256];
+	struct stat st;
+	bool held = false;
+	int fd = -1;
+
+	if (!f) {
+		held = rv_lock_dir(dir, &fd, &e) == RV_ERR_USAGE;
+		if (fd >= 0)
+			close(fd);
+		return held;
+	}
+	if (stat(dir, &st) < 0) {
+		fclose(f);
+		return false;
+	}
+	while (!held && fgets(line, sizeof(line), f)) {
+		unsigned maj, min;
+		unsigned long long ino;
+
+		/* "1: FLOCK  ADVISORY  WRITE 9774 fe:00:11100328 0 EOF" */
+		held = strstr(line, " FLOCK ") &&
+			sscanf(line, "%*s %*s %*s %*s %*s %x:%x:%llu", &maj,
+			       &min, &ino) == 3 && maj == major(st.st_dev) &&
+			min == minor(st.st_dev) && ino == st.st_ino;
+	}
+	fclose(f);
+	return held;
+}
+
+/*
  * A job with a seed log and no result.json in dir: killed, or running
  * now (another runeval holds the directory).  What the log says: the
  * configuration, the seeds that ended.
@@ -128,19 +168,17 @@ static bool history_load_log(struct history_job *h, const char *dir,
 			     const char *path, struct rv_err *err)
 {
 	struct seedlog_state st;
-	struct rv_err e = RV_ERR_INIT;
 	const char *provider;
 	char *server = NULL;
-	int lock = -1;
 	bool running;
 
 	memset(h, 0, sizeof(*h));
 	h->path = path;
-	if (seedlog_read(dir, &st, err) != RV_OK)
+	if (seedlog_read(dir, &st, err) != RV_OK) {
+		seedlog_state_release(&st);
 		return false;
-	running = rv_lock_dir(dir, &lock, &e) == RV_ERR_USAGE;
-	if (lock >= 0)
-		close(lock);
+	}
+	running = history_running(dir);
 	provider = rv_json_str(st.config, "provider");
 	if (provider && rv_json_bool(st.config, "lite", false))
 		server = rv_xasprintf("%s-lite", provider);

@@ -251,13 +251,39 @@ static bool job_dir_has_files(const char *dir)
 	return any;
 }
 
+/*
+ * A sandbox's directory as a job writes it: sandbox-<id>/, a real
+ * directory that holds its logs (taskapp.log, setup.log) and nothing
+ * else.
+ */
+static bool job_wrote_sandbox(const char *dir, const char *name)
+{
+	char *path = rv_xasprintf("%s/%s", dir, name);
+	struct stat st;
+	struct dirent *de;
+	DIR *d = NULL;
+	bool ours = false;
+
+	if (!strncmp(name, "sandbox-", strlen("sandbox-")) &&
+	    lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		d = opendir(path);
+	for (ours = d != NULL; d && ours && (de = readdir(d));)
+		ours = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+			!strcmp(de->d_name, "taskapp.log") ||
+			!strcmp(de->d_name, "setup.log");
+	if (d)
+		closedir(d);
+	free(path);
+	return ours;
+}
+
 /* A file or directory that a job writes in its results directory? */
-static bool job_wrote(const char *name)
+static bool job_wrote(const char *dir, const char *name)
 {
 	static const char *const own[] = { "result.json", "seeds.jsonl",
 					    "taskapp.log" };
 
-	if (!strncmp(name, "sandbox-", strlen("sandbox-")))
+	if (job_wrote_sandbox(dir, name))
 		return true;
 	for (size_t i = 0; i < sizeof(own) / sizeof(*own); i++)
 		if (!strcmp(name, own[i]))
@@ -272,8 +298,8 @@ static bool job_wrote(const char *name)
 /*
  * --force on a directory with files: remove what an earlier job wrote
  * there (result.json, the seed log, the reports, taskapp.log, the
- * sandbox-<id>/ directories), so that none of it passes for this job's;
- * anything else is left alone.
+ * sandbox-<id>/ directories of its logs), so that none of it passes for
+ * this job's; anything else is left alone.
  */
 static enum rv_code job_clear_earlier(const char *dir, struct rv_err *err)
 {
@@ -287,7 +313,7 @@ static enum rv_code job_clear_earlier(const char *dir, struct rv_err *err)
 	while (rc == RV_OK && (de = readdir(d))) {
 		char *path;
 
-		if (!job_wrote(de->d_name))
+		if (!job_wrote(dir, de->d_name))
 			continue;
 		path = rv_xasprintf("%s/%s", dir, de->d_name);
 		rc = rv_remove_tree(path, err);
@@ -378,9 +404,11 @@ enum rv_code job_prepare(struct job *job, const struct cli_options *opt,
 	if (rv_mkdirs(job->out_dir, 0755, &e) != RV_OK)
 		return rv_errf(err, RV_ERR_CONFIG, "cannot create results "
 			       "directory %s", e.msg + strlen("cannot create "));
+	/* a directory with files under --force, not a resume's own */
+	forced = opt->force && job->dir_lock < 0 &&
+		job_dir_has_files(job->out_dir);
 	/* held until job_release(): through result.json and the reports;
 	   the directory first, so that a refused job makes no seed log */
-	forced = job->out_lock >= 0 && job->dir_lock < 0;   /* not a resume */
 	rc = job->out_lock < 0 ?
 		rv_lock_dir(job->out_dir, &job->out_lock, err) : RV_OK;
 	if (rc == RV_OK && forced)

@@ -27,8 +27,52 @@ static bool policy_config_secret_key(const char *key)
 	return n >= 5 && !strcmp(low + n - 5, "token");
 }
 
-/* The first key at any depth of v that names a credential, or NULL. */
-static const char *policy_config_find_secret(json_t *v)
+/*
+ * Does an env.config key (or a URL's query parameter) name a credential?
+ * Stricter than the above: env.config holds the task's own settings, so
+ * 'keywords', 'sort_key' or 'secret_word' are not credentials.  A key is
+ * one when it ends with a credential's name: a compound one (api_key,
+ * apiKey, access_token, client_secret, ...) anyhow, a single word
+ * (password, secret, token, ...) when it is the whole key or follows a
+ * '_', '-' or '.' or starts a camelCase word.
+ */
+static bool policy_config_env_secret_key(const char *key)
+{
+	static const char *const compound[] = { "api_key", "apikey",
+		"api-key", "access_key", "accesskey", "secret_key",
+		"secretkey", "private_key", "privatekey", "client_secret",
+		"clientsecret", "auth_token", "authtoken", "access_token",
+		"accesstoken", "refresh_token", "refreshtoken" };
+	static const char *const words[] = { "password", "passwd", "secret",
+		"token", "authorization", "credential", "credentials",
+		"cookie", "bearer", "key" };
+	char low[128];
+	size_t n, k, i;
+
+	for (n = 0; key[n] && n < sizeof(low) - 1; n++)
+		low[n] = (char)tolower((unsigned char)key[n]);
+	low[n] = '\0';
+	for (i = 0; i < sizeof(compound) / sizeof(*compound); i++) {
+		k = strlen(compound[i]);
+		if (n >= k && !strcmp(low + n - k, compound[i]))
+			return true;
+	}
+	for (i = 0; i < sizeof(words) / sizeof(*words); i++) {
+		k = strlen(words[i]);
+		if (n < k || strcmp(low + n - k, words[i]))
+			continue;
+		/* 'key' alone names a credential only as the whole key */
+		if (n == k || (k > 3 && (strchr("_-.", key[n - k - 1]) ||
+					 isupper((unsigned char)key[n - k]))))
+			return true;
+	}
+	return false;
+}
+
+/* The first key at any depth of v that names a credential, or NULL
+   (is_secret: which names do). */
+static const char *policy_config_find_secret(json_t *v,
+					     bool (*is_secret)(const char *))
 {
 	const char *k, *hit;
 	json_t *x;
@@ -36,14 +80,14 @@ static const char *policy_config_find_secret(json_t *v)
 
 	if (json_is_object(v)) {
 		json_object_foreach(v, k, x) {
-			if (policy_config_secret_key(k))
+			if (is_secret(k))
 				return k;
-			if ((hit = policy_config_find_secret(x)))
+			if ((hit = policy_config_find_secret(x, is_secret)))
 				return hit;
 		}
 	} else if (json_is_array(v)) {
 		json_array_foreach(v, i, x)
-			if ((hit = policy_config_find_secret(x)))
+			if ((hit = policy_config_find_secret(x, is_secret)))
 				return hit;
 	}
 	return NULL;
@@ -67,7 +111,9 @@ static enum rv_code policy_config_check_object(const char *json,
 	else if (policy && json_object_get(v, "policy"))
 		rc = rv_errf(err, RV_ERR_USAGE, "%s sets 'policy': use "
 			     "'--policy NAME'", where);
-	else if ((secret = policy_config_find_secret(v)))
+	else if ((secret = policy_config_find_secret(v, policy ?
+			policy_config_secret_key :
+			policy_config_env_secret_key)))
 		rc = rv_errf(err, RV_ERR_USAGE, "%s must not carry '%s': a "
 			     "flag's value is recorded in result.json; give "
 			     "the task app the secret in a passed variable "
@@ -88,20 +134,49 @@ enum rv_code policy_config_check_env(const char *json, const char *where,
 	return policy_config_check_object(json, where, false, err);
 }
 
+/* The first query parameter of url that names a credential ("name"),
+   else false. */
+static bool policy_config_url_secret(const char *url, char name[64])
+{
+	const char *q = strchr(url, '?');
+	size_t n;
+
+	while (q && *q && *q != '#') {
+		q++;
+		n = strcspn(q, "=&#");
+		snprintf(name, 64, "%.*s", (int)(n < 63 ? n : 63), q);
+		if (policy_config_env_secret_key(name))
+			return true;
+		q = strchr(q, '&');
+	}
+	return false;
+}
+
 enum rv_code policy_config_check_url(const char *url, const char *where,
 				     struct rv_err *err)
 {
-	const char *auth = strstr(url, "://");
-	size_t n;
+	size_t scheme = strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"
+			       "NOPQRSTUVWXYZ0123456789+.-");
+	const char *auth = url;
+	char name[64];
 
-	auth = auth ? auth + 3 : url;
-	n = strcspn(auth, "/?#");
-	if (memchr(auth, '@', n))
+	/* the authority: after "scheme:" and any slashes, up to the path,
+	   the query or the fragment (as lenient parsers read it too) */
+	if (scheme && url[scheme] == ':')
+		auth = url + scheme + 1;
+	auth += strspn(auth, "/\\");
+	if (memchr(auth, '@', strcspn(auth, "/\\?#")))
 		return rv_errf(err, RV_ERR_USAGE, "%s must not carry a user "
 			       "or password ('user:pass@'): a flag's value is "
 			       "recorded in result.json; give the task app the "
 			       "secret in a passed variable ('--pass-env "
 			       "OPENAI_API_KEY')", where);
+	if (policy_config_url_secret(url, name))
+		return rv_errf(err, RV_ERR_USAGE, "%s must not carry a "
+			       "credential in its query ('%s'): a flag's value "
+			       "is recorded in result.json; give the task app "
+			       "the secret in a passed variable ('--pass-env "
+			       "OPENAI_API_KEY')", where, name);
 	return RV_OK;
 }
 

@@ -9,8 +9,9 @@
  * names a secret (api_key, *_token, password, authorization, ..., at any
  * depth), nor 'policy' (that is --policy's); the task app reads the key
  * from a variable passed to it (--pass-env OPENAI_API_KEY).  The same
- * holds for --env-config (env.config) and --inference-url (no
- * "user:password@").
+ * holds for --env-config (env.config: a key whose last word names a
+ * credential) and --inference-url (no "user:password@", no credential
+ * in the query).
  */
 #ifndef RUNEVAL_ORCHESTRATOR_POLICY_CONFIG_H
 #define RUNEVAL_ORCHESTRATOR_POLICY_CONFIG_H
@@ -24,12 +25,13 @@ struct cli_options;
 enum rv_code policy_config_check(const char *json, const char *where,
 				 struct rv_err *err);
 
-/* Is json a valid --env-config: a JSON object without a credential (as
-   above, 'policy' allowed)? */
+/* Is json a valid --env-config: a JSON object without a key whose last
+   word names a credential ('policy' allowed)? */
 enum rv_code policy_config_check_env(const char *json, const char *where,
 				     struct rv_err *err);
 
-/* Is url a valid --inference-url: no user or password in it? */
+/* Is url a valid --inference-url: no user or password in it, no query
+   parameter that names a credential? */
 enum rv_code policy_config_check_url(const char *url, const char *where,
 				     struct rv_err *err);
 

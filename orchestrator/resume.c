@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #define RESUME_PHASE_MAX 63	/* a phase name read back: at most */
+#define RESUME_EPOCH_MAX_MS 9e12	/* a start read back: before 2255 */
+#define RESUME_SPAN_MAX_MS 1e11		/* a span's offset, length: 3 years */
 
 #define RESUME_REDACTED "[REDACTED]"
 
@@ -431,9 +433,13 @@ static void resume_earlier_spans(const struct resume *rs, struct job *job)
 		goto out;
 	}
 	j = set.n_jobs == 1 ? &set.jobs[0] : NULL;
-	if (!j || strcmp(j->name, job->id) || !(j->epoch_ms > 0))
+	/* started_unix_us, as written: the ms the loader keeps are exact
+	   to well under a microsecond until year 2255 */
+	if (!j || strcmp(j->name, job->id) || !(j->epoch_ms > 0) ||
+	    !(j->epoch_ms < RESUME_EPOCH_MAX_MS))
 		why = "it is not this job's";
-	else if ((first = (uint64_t)(j->epoch_ms * 1e6)) > job->spans.wall0_ns)
+	else if ((first = (uint64_t)llround(j->epoch_ms * 1000.0) * 1000) >
+		 job->spans.wall0_ns)
 		why = "it starts after this run";
 	else if ((gap = job->spans.wall0_ns - first) >= job->spans.t0_ns)
 		why = "this host restarted since";
@@ -450,7 +456,8 @@ static void resume_earlier_spans(const struct resume *rs, struct job *job)
 		const struct report_sample *x = report_sample_at(&set, i, &tmp);
 		uint64_t at;
 
-		if (!isfinite(x->start_ms) || x->start_ms < 0)
+		if (!(x->start_ms >= 0 && x->start_ms < RESUME_SPAN_MAX_MS &&
+		      x->ms >= 0 && x->ms < RESUME_SPAN_MAX_MS))
 			continue;
 		at = job->spans.t0_ns + (uint64_t)(x->start_ms * 1e6);
 		spans_add(&job->spans, rv_intern(report_str(&set, x->phase),

@@ -258,6 +258,12 @@ START_TEST(test_appenv_bad_input)
 		  "a JSON object" },
 		{ "--inference-url", "http://u:sk-x@127.0.0.1:9/v1", NULL, NULL,
 		  "'--inference-url' must not carry a user or password" },
+		{ "--inference-url", "http:/u:sk-x@127.0.0.1:9/v1", NULL, NULL,
+		  "'--inference-url' must not carry a user or password" },
+		{ "--inference-url", "http://127.0.0.1:9/v1?api_key=sk-x", NULL,
+		  NULL, "must not carry a credential in its query ('api_key')" },
+		{ "--env-config", "{\"db\":{\"authToken\":\"sk-x\"}}", NULL,
+		  NULL, "'--env-config' must not carry 'authToken'" },
 		{ "--temperature", "3", NULL, NULL, "from 0 to 2" },
 		{ "--max-turns", "0", NULL, NULL, "'--max-turns'" },
 		{ "--network-allow", "10.0.2.2/32", NULL, NULL, "needs a "
@@ -279,6 +285,18 @@ START_TEST(test_appenv_bad_input)
 			      "%s: %s", bad[i][0], r->stderr_text);
 		/* never echoes the value of a secret-looking --env */
 		ck_assert_ptr_null(strstr(r->stderr_text, "sk-x"));
+		rr_free(r);
+	}
+	/* a task's own settings are not credentials */
+	{
+		const char *args[] = { "--local", "--seeds", "1", "--dry-run",
+				       "--env-config", "{\"keywords\":[\"a\"],"
+				       "\"sort_key\":1,\"secret_word\":\"b\","
+				       "\"max_tokens\":9}", NULL };
+		struct rr *r = rr_new();
+
+		ck_assert_msg(rr_run(r, args, NULL) == 0, "%s",
+			      r->stderr_text);
 		rr_free(r);
 	}
 	{

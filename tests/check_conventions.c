@@ -226,11 +226,16 @@ START_TEST(test_config_file_and_precedence)
 	v = config_value(r.out, "seed-list");
 	ck_assert_str_eq(v, "0-5");
 	free(v);
+	/* and says it came from there */
+	ck_assert_msg(strstr(r.out, "seed-list: \"0-5\"  # .env\n"), "%s",
+		      r.out);
 	sh_free(&r);
 	r = sh_run("RUNEVAL_SEEDS=4 $RUNEVAL config --config job.yaml");
 	v = config_value(r.out, "seed-list");
 	ck_assert_str_eq(v, "0-3");
 	free(v);
+	ck_assert_msg(strstr(r.out, "seed-list: \"0-3\"  # environment\n"),
+		      "%s", r.out);
 	sh_free(&r);
 	/* ./runeval.yaml is read when present */
 	write_file("runeval.yaml", "provider: local\nseed-list: [1, 5-6]\n");
@@ -264,16 +269,18 @@ START_TEST(test_config_round_trips)
 	sh_free(&c);
 	/* every default uncommented is a file that runs the same job: the
 	   options without a value say ~ (YAML's null: not set) */
-	a = sh_run("$RUNEVAL config --daytona --lite --seeds 3 > d.yaml && "
+	a = sh_run("$RUNEVAL config --daytona --lite --seeds 3 --log-limit 0 "
+		   "> d.yaml && "
 		   "sed 's/^# \\([a-z-]*: \\)/\\1/' d.yaml > all.yaml && "
 		   "$RUNEVAL config --config all.yaml > again.yaml && "
 		   "for f in d all again; do sed 's/^# //; s/  #.*//' $f.yaml "
 		   "| grep -v '^(\\|^runeval' > $f.txt; done && "
 		   "cmp d.txt again.txt && grep -c '^[a-z]' all.yaml && "
-		   "grep -E '^(cpus|port|max-turns):' all.yaml");
+		   "grep -E '^(cpus|port|max-turns|log-limit):' all.yaml");
 	ck_assert_msg(a.status == 0 && atoi(a.out) > 40 &&
 		      strstr(a.out, "cpus: ~") && strstr(a.out, "port: ~") &&
-		      strstr(a.out, "max-turns: ~"), "%s%s", a.out, a.err);
+		      strstr(a.out, "max-turns: ~") &&
+		      strstr(a.out, "log-limit: \"0\""), "%s%s", a.out, a.err);
 	sh_free(&a);
 }
 END_TEST
@@ -346,10 +353,15 @@ START_TEST(test_out_force_and_no_out)
 	/* --force replaces what the earlier job wrote, and only that: its
 	   sandbox directories go, a file of the user's stays */
 	r = sh_run("mkdir o/sandbox-old && echo old > o/sandbox-old/taskapp.log "
-		   "&& echo mine > o/notes.txt && "
+		   "&& echo mine > o/notes.txt && mkdir o/sandbox-mine && "
+		   "echo data > o/sandbox-mine/data.txt && echo x > "
+		   "o/sandbox-setup.sh && "
 		   "$RUNEVAL --local --seeds 1 -q --out o --force && "
 		   "test -s o/result.json && ls -A o && cat o/notes.txt");
+	/* a sandbox-* that is not a sandbox's logs is the user's */
 	ck_assert_msg(r.status == 0 && !strstr(r.out, "sandbox-old") &&
+		      strstr(r.out, "sandbox-mine\n") &&
+		      strstr(r.out, "sandbox-setup.sh\n") &&
 		      strstr(r.out, "notes.txt\n") &&
 		      strstr(r.out, "seeds.jsonl\n") &&
 		      strstr(r.out, "\nmine\n"), "%d %s%s", r.status, r.out,

@@ -387,6 +387,19 @@ START_TEST(test_lite_remove_state_dir)
 	ck_assert_int_ne(tu_run(argv, NULL, log, &out), 0);
 	ck_assert_msg(access(tl_srv.state_dir, F_OK) == 0, "%s", out);
 	free(out);
+	/* never the default directory ($HOME/.local/state/daytona-lite) */
+	{
+		char *home = rv_xasprintf("HOME=%s", tl_srv.tmp);
+		char *env[] = { home, NULL };
+		char *def[] = { bin, "--listen", "127.0.0.1:0",
+				"--remove-state-dir", NULL };
+
+		ck_assert_int_eq(tu_run(def, env, log, &out), 2);
+		ck_assert_msg(strstr(out, "'--remove-state-dir' needs "
+				     "'--state-dir DIR'"), "%s", out);
+		free(out);
+		free(home);
+	}
 	/* without the flag the directory stays (a restart finds it) */
 	tl_stop(&tl_srv);
 	ck_assert_int_eq(access(tl_srv.state_dir, F_OK), 0);

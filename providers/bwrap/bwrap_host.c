@@ -102,22 +102,26 @@ struct lite_box_host *bwrap_host_get(struct rv_err *err)
 		rv_errf(err, RV_ERR_CONFIG, "cannot find 'daytona-lite' (the "
 			"sandbox engine's toolbox) next to runeval or in PATH; "
 			"set RUNEVAL_DAYTONA_LITE");
-	else if (rv_mkdirs(root, 0700, err) == RV_OK) {
+	else if (rv_mkdirs(bwrap_etc, 0700, err) == RV_OK) {
+		struct rv_err e = RV_ERR_INIT;
+
+		/* ours, locked before anything is in it: another runeval's
+		   sweep leaves it alone from the start */
+		if (rv_lock_dir(bwrap_etc, &bwrap_etc_lock, &e) != RV_OK)
+			bwrap_etc_lock = -1;
 		bwrap_sweep_hosts(root);
 		if (lite_box_host_init(&bwrap_box, &lite_box_toolbox, root,
 				       bwrap_etc, &o, err) == RV_OK)
 			h = &bwrap_box;
 	}
-	if (h) {
-		struct rv_err e = RV_ERR_INIT;
-
+	if (h)
 		bwrap_refs = 1;
-		if (rv_lock_dir(bwrap_etc, &bwrap_etc_lock, &e) != RV_OK)
-			bwrap_etc_lock = -1;
-	}
 	else
 		rv_remove_tree(bwrap_etc, NULL);
 	if (!h) {
+		if (bwrap_etc_lock >= 0)
+			close(bwrap_etc_lock);
+		bwrap_etc_lock = -1;
 		free(bwrap_etc);
 		bwrap_etc = NULL;
 	}

@@ -146,6 +146,11 @@ char *lite_preview_url(const struct lite *l, const char *id, int port)
 			    port, id, l->conf->domain, l->port);
 }
 
+int lite_lock_dup(void)
+{
+	return lite_lock_fd >= 0 ? fcntl(lite_lock_fd, F_DUPFD_CLOEXEC, 0) : -1;
+}
+
 void lite_close(struct lite *l)
 {
 	lite_jobs_free(l->jobs);

@@ -84,6 +84,9 @@ enum rv_code lite_open(struct lite *l, const struct lite_face *face,
 void lite_set_port(struct lite *l, int port);
 /* Free everything lite_open() made (sandboxes are not touched). */
 void lite_close(struct lite *l);
+/* A descriptor of the state directory's lock that keeps it held past
+   lite_close() until closed, or -1. */
+int lite_lock_dup(void);
 
 /*
  * Tell the server thread that a sandbox changed (any thread).  Setting

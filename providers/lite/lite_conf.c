@@ -288,17 +288,33 @@ static enum rv_code lite_set_opt(struct lite_conf *c, const struct lite_opt *o,
 	return RV_ERR_USAGE;
 }
 
-static void lite_conf_defaults(struct lite_conf *c,
-			       const struct lite_conf_spec *spec)
+/* $HOME/.local/state/<prog> (malloc'ed). */
+static char *lite_default_state_dir(const struct lite_conf_spec *spec)
 {
 	const char *home = getenv("HOME");
 
+	return rv_xasprintf("%s/.local/state/%s", home && *home ? home :
+			    "/tmp", spec->prog);
+}
+
+/* Is the state directory the default one (no --state-dir)? */
+static bool lite_state_dir_is_default(const struct lite_conf *c)
+{
+	char *def = lite_default_state_dir(c->spec);
+	bool same = !strcmp(def, c->state_dir);
+
+	free(def);
+	return same;
+}
+
+static void lite_conf_defaults(struct lite_conf *c,
+			       const struct lite_conf_spec *spec)
+{
 	memset(c, 0, sizeof(*c));
 	c->spec = spec;
 	c->host = rv_xstrdup("127.0.0.1");
 	c->port = spec->port;
-	c->state_dir = rv_xasprintf("%s/.local/state/%s",
-				    home && *home ? home : "/tmp", spec->prog);
+	c->state_dir = lite_default_state_dir(spec);
 	c->sandbox_uid = spec->sandbox_uid;
 	c->sandbox_gid = spec->sandbox_uid;
 	c->sandbox_pids = 1024;
@@ -394,6 +410,10 @@ enum rv_code lite_conf_parse(struct lite_conf *c,
 	if (c->interval_unit_ms < 1)
 		return rv_errf(err, RV_ERR_USAGE,
 			       "'--interval-unit-ms' must be at least 1");
+	if (c->remove_state_dir && lite_state_dir_is_default(c))
+		return rv_errf(err, RV_ERR_USAGE, "'--remove-state-dir' needs "
+			       "'--state-dir DIR' (a directory made for this "
+			       "run), never the default one");
 	if (!c->domain)
 		c->domain = rv_xstrdup(c->tls_cert ? LITE_TLS_PREVIEW_DOMAIN :
 				       "localhost");

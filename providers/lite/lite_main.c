@@ -62,6 +62,7 @@ static int lite_serve(const struct lite_face *face, struct lite_conf *conf)
 	struct rv_err err = RV_ERR_INIT;
 	struct lite l;
 	enum rv_code rc;
+	int lock;
 
 	lite_raise_fd_limit();
 	rc = lite_open(&l, face, conf, &err);
@@ -73,6 +74,8 @@ static int lite_serve(const struct lite_face *face, struct lite_conf *conf)
 		rc = lite_server_run(&l, &err);
 		lite_life_destroy_all(&l);
 	}
+	/* the directory's lock outlives lite_close() until it is gone */
+	lock = rc == RV_OK && conf->remove_state_dir ? lite_lock_dup() : -1;
 	lite_close(&l);
 	if (rc) {
 		rv_error("%s", err.msg);
@@ -80,8 +83,10 @@ static int lite_serve(const struct lite_face *face, struct lite_conf *conf)
 	}
 	/* served and stopped: a directory that was this run's goes (not
 	   after a failed open: it may be another server's, locked) */
-	if (conf->remove_state_dir && rv_remove_tree(conf->state_dir, &err))
+	if (lock >= 0 && rv_remove_tree(conf->state_dir, &err))
 		rv_warn("%s", err.msg);
+	if (lock >= 0)
+		close(lock);
 	return 0;
 }
 
