@@ -514,8 +514,12 @@ int bench_main(int argc, char **argv)
 
 	b.lifecycle = !strcmp(argv[0], "lifecycle");
 	b.prog = b.lifecycle ? "lifecycle" : "bench";
-	if (b.lifecycle)
+	if (b.lifecycle) {
 		b.iterations = 1;	/* --repeat N for more */
+		signals_set_first_message("runeval: interrupted: stopping and "
+					  "tearing down (lifecycle writes no "
+					  "file)\n");
+	}
 	if (bench_options(&b, argc, argv, &help, &err) != RV_OK) {
 		rv_error("%s: %s", b.prog, err.msg);
 		cli_words_release(&b.config);

@@ -176,11 +176,20 @@ static void console_outcome(FILE *f, const struct evalstats *e)
 	/* a seed listed twice runs more epochs than another: no product */
 	bool even = e->n == e->n_seeds * e->epochs;
 
+	size_t never = 0;
+
+	/* of the transport failures, those that never ran to an end */
+	for (size_t i = 0; i < e->n_statuses; i++)
+		if (!strcmp(e->statuses[i].name, "cancelled"))
+			never = e->statuses[i].n;
 	fprintf(f, "\nrollouts: %zu (%zu seed%s %s %u epoch%s%s): %zu ok, %zu "
-		"pipeline failure%s, %zu failed in transport\n", e->n,
+		"pipeline failure%s, %zu failed in transport", e->n,
 		e->n_seeds, e->n_seeds == 1 ? "" : "s", even ? "x" : "up to",
 		e->epochs, e->epochs == 1 ? "" : "s", even ? "" : " each",
 		e->ok, e->pipeline, e->pipeline == 1 ? "" : "s", e->transport);
+	if (never)
+		fprintf(f, " (%zu of them cancelled or never run)", never);
+	fputc('\n', f);
 	if (!e->completed)
 		fprintf(f, "mean reward -: no rollout answered with a reward\n");
 	else if (e->completed < 2)

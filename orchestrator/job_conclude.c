@@ -74,10 +74,15 @@ void job_mark_not_run(struct job *job)
 	char why[160];
 	bool stopped = seedq_stopped(&job->sched, why, sizeof(why));
 
+	/* the job's first failure, merged: a configuration the app refused
+	   (--policy) came up and is why, not a sandbox that did not */
+	bool refused = job->err.code == RV_ERR_USAGE;
+
 	for (size_t i = 0; i < job->n_rollouts; i++) {
 		struct rollout *r = &job->rollouts[i];
 		const char *reason = signals_stop ? "interrupted" : stopped ?
-			why : "no sandbox came up to run it";
+			why : refused ? "the task app refused the job's "
+			"configuration" : "no sandbox came up to run it";
 
 		if (r->state == ROLLOUT_PENDING) {
 			r->state = ROLLOUT_CANCELLED;

@@ -33,7 +33,15 @@ static _Noreturn void lite_exec(const char *bin, char *const *argv,
 				char *const *envp, pid_t parent, int out,
 				int log)
 {
+	sigset_t term;
+
 	setpgid(0, 0);
+	/* blocked until the server reads it from its signalfd: a SIGTERM
+	   that comes before (runeval killed while the server starts) waits
+	   for the server's own clean stop instead of killing it mid-way */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* runeval died before the line above: no signal would come, and a
 	   --lite job keeps no journal of what the server makes */

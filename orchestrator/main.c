@@ -38,6 +38,15 @@ static int main_usage_error(const struct rv_err *err)
 	return CLI_EXIT_USAGE;
 }
 
+/* The same for what is wrong with the job, not with how it was asked
+   for (a directory in use, a resume whose configuration differs, an
+   env file): no pointer to the options. */
+static int main_job_error(const struct rv_err *err)
+{
+	rv_error("%s", err->msg);
+	return CLI_EXIT_USAGE;
+}
+
 /* The job's error and, when the app died, the tail of its log. */
 static void main_print_failure(const struct job_outcome *job)
 {
@@ -190,7 +199,7 @@ static int main_run(const struct cli_options *opt, struct resume *rs)
 	    (rs && resume_apply(rs, &job, &err) != RV_OK)) {
 		job_release(&job);
 		if (err.code == RV_ERR_USAGE || err.code == RV_ERR_CONFIG)
-			return main_usage_error(&err);
+			return main_job_error(&err);
 		rv_error("%s", err.msg);	/* e.g. --lite's server */
 		return CLI_EXIT_INFRA;
 	}
@@ -269,10 +278,10 @@ static int main_resume(int argc, char **argv)
 	/* the resume's own --env-file and --ca-cert, as a job's */
 	env_file = main_env_file_arg(argc, argv);
 	if ((!env_file || *env_file) && main_setup(env_file, &err) != RV_OK)
-		return main_usage_error(&err);
+		return main_job_error(&err);
 	if (resume_options(argc, argv, &rs, &opt, &err) != RV_OK ||
 	    (opt.ca_cert && rv_http_set_ca_file(opt.ca_cert, &err) != RV_OK)) {
-		code = main_usage_error(&err);
+		code = main_job_error(&err);
 	} else {
 		rv_log_set_level(opt.quiet ? RV_LOG_ERROR : opt.verbose ?
 				 RV_LOG_DEBUG : RV_LOG_INFO);
@@ -289,7 +298,7 @@ static int main_with_setup(int (*fn)(int, char **), int argc, char **argv)
 	struct rv_err err = RV_ERR_INIT;
 
 	if (main_setup(NULL, &err) != RV_OK)
-		return main_usage_error(&err);
+		return main_job_error(&err);
 	return fn(argc, argv);
 }
 

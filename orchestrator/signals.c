@@ -11,12 +11,22 @@ static volatile sig_atomic_t signals_count;
 static volatile sig_atomic_t signals_sig;
 static int signals_pipe[2] = { -1, -1 };
 
+static const char signals_job_msg[] =
+	"runeval: interrupted: stopping, tearing down and writing the "
+	"results (against a provider that does not answer, each "
+	"cleanup call gets 10 s; what is left goes to 'runeval reap')\n";
+static const char *volatile signals_msg = signals_job_msg;
+static volatile size_t signals_msg_len = sizeof(signals_job_msg) - 1;
+
+void signals_set_first_message(const char *msg)
+{
+	signals_msg_len = 0;	/* the handler writes nothing meanwhile */
+	signals_msg = msg;
+	signals_msg_len = strlen(msg);
+}
+
 static void signals_handler(int sig)
 {
-	static const char first[] =
-		"runeval: interrupted: stopping, tearing down and writing the "
-		"results (against a provider that does not answer, each "
-		"cleanup call gets 10 s; what is left goes to 'runeval reap')\n";
 	static const char again[] =
 		"runeval: tearing down, please wait (teardown always runs)\n";
 	int saved = errno;
@@ -25,7 +35,7 @@ static void signals_handler(int sig)
 	if (signals_count++ == 0) {
 		signals_sig = sig;
 		signals_stop = 1;
-		n = write(STDERR_FILENO, first, sizeof(first) - 1);
+		n = write(STDERR_FILENO, signals_msg, signals_msg_len);
 		(void)n;
 	} else {
 		n = write(STDERR_FILENO, again, sizeof(again) - 1);

@@ -24,4 +24,8 @@ int signals_fd(void);
 /* The signal that stopped us (0 if none), for messages. */
 int signals_first(void);
 
+/* What the first signal prints (a whole line, static; a job's says that
+   the results are written), for a command that writes none. */
+void signals_set_first_message(const char *msg);
+
 #endif

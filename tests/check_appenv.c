@@ -368,9 +368,14 @@ START_TEST(test_appenv_policy_checked_against_info)
 		      "%s", r->stderr_text);
 	ck_assert(!rr_has_span(r, "rollout"));
 	rollouts = json_object_get(r->result, "rollouts");
-	json_array_foreach(rollouts, i, x)
+	json_array_foreach(rollouts, i, x) {
 		ck_assert_str_eq(json_string_value(json_object_get(x, "state")),
 				 "cancelled");
+		/* why, as it was: not that no sandbox came up */
+		ck_assert_str_eq(json_string_value(json_object_get(x, "error")),
+				 "not run: the task app refused the job's "
+				 "configuration");
+	}
 	rr_free(r);
 	r = rr_new();
 	ck_assert_msg(rr_run(r, good, NULL) == 0, "%s", r->stderr_text);

@@ -638,6 +638,25 @@ START_TEST(test_compare_bench_interrupted)
 			      over < made), "%u of %u: %s", over, made,
 		      tail(text));
 	free(text);
+	/* lifecycle says it writes no file (the job's message said it
+	   wrote the results) */
+	{
+		char *lc[] = { bin, "lifecycle", "--provider", "daytona",
+			       "--lite", "--repeat", "100", NULL };
+
+		free(log);	/* a log of its own */
+		log = rv_xasprintf("%s/lifecycle.log", tmp);
+		pid = tu_spawn(lc, NULL, log);
+		usleep(1500 * 1000);
+		kill(pid, SIGINT);
+		waitpid(pid, &st, 0);
+		text = tu_read_file(log, NULL);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130 &&
+			      strstr(text, "lifecycle writes no file") &&
+			      !strstr(text, "writing the results"), "%d: %s",
+			      st, tail(text));
+		free(text);
+	}
 	free(out);
 	free(log);
 	free(bin);

@@ -393,6 +393,14 @@ START_TEST(test_repeated_seed_counts)
 		      strstr(r.out, ": 1 seed, local mode"), "%s%s", r.out,
 		      r.err);
 	sh_free(&r);
+	/* seeds that never ran are said to be so among the failures */
+	r = sh_run("$RUNEVAL --local --seeds 2 --start 'exit 3' "
+		   "--sandbox-retries 0 --no-out --no-progress 2>&1");
+	ck_assert_msg(r.status == 3 && strstr(r.out, "2 failed in transport "
+					      "(2 of them cancelled or never "
+					      "run)"), "%d %s", r.status,
+		      r.out);
+	sh_free(&r);
 }
 END_TEST
 

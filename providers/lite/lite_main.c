@@ -16,6 +16,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#define LITE_REMOVE_TRIES 30	/* the state directory: 3 s at most */
+#define LITE_REMOVE_PAUSE_MS 100
+
 enum rv_code lite_default_key(struct lite *l, struct rv_err *err)
 {
 	char *path = rv_xasprintf("%s/api-key", l->state_dir);
@@ -57,9 +60,28 @@ static void lite_raise_fd_limit(void)
 	}
 }
 
-static int lite_serve(const struct lite_face *face, struct lite_conf *conf)
+/*
+ * Remove the state directory, trying again for a few seconds: a
+ * sandbox's last process, killed a moment ago, may still make a file
+ * there while the tree goes (the directory is then not empty).
+ */
+static enum rv_code lite_remove_state(const char *dir, struct rv_err *err)
 {
-	struct rv_err err = RV_ERR_INIT;
+	enum rv_code rc = RV_ERR_IO;
+
+	for (int i = 0; i < LITE_REMOVE_TRIES && rc != RV_OK; i++) {
+		if (i)
+			usleep(LITE_REMOVE_PAUSE_MS * 1000);
+		rv_err_clear(err);
+		rc = rv_remove_tree(dir, err);
+	}
+	return rc;
+}
+
+static int lite_serve(const struct lite_face *face, struct lite_conf *conf,
+		      pid_t parent)
+{
+	struct rv_err err = RV_ERR_INIT, e = RV_ERR_INIT;
 	struct lite l;
 	enum rv_code rc;
 	int lock;
@@ -74,20 +96,22 @@ static int lite_serve(const struct lite_face *face, struct lite_conf *conf)
 		rc = lite_server_run(&l, &err);
 		lite_life_destroy_all(&l);
 	}
-	/* the directory's lock outlives lite_close() until it is gone */
-	lock = rc == RV_OK && conf->remove_state_dir ? lite_lock_dup() : -1;
+	/* the directory's lock (held: the directory is ours) outlives
+	   lite_close() until the directory is gone */
+	lock = conf->remove_state_dir ? lite_lock_dup() : -1;
 	lite_close(&l);
-	if (rc) {
+	if (rc)
 		rv_error("%s", err.msg);
-		return 1;
-	}
-	/* served and stopped: a directory that was this run's goes (not
-	   after a failed open: it may be another server's, locked) */
-	if (lock >= 0 && rv_remove_tree(conf->state_dir, &err))
-		rv_warn("%s", err.msg);
+	/* a directory that was this run's goes once served and stopped, or
+	   whatever happened when whoever started the server is gone (a
+	   runeval killed): no one else would remove it; after a failure
+	   the parent reads the log in it and removes it */
+	if (lock >= 0 && (rc == RV_OK || getppid() != parent) &&
+	    lite_remove_state(conf->state_dir, &e) != RV_OK)
+		rv_warn("%s", e.msg);
 	if (lock >= 0)
 		close(lock);
-	return 0;
+	return rc ? 1 : 0;
 }
 
 int lite_main(const struct lite_face *face, const struct lite_conf_spec *spec,
@@ -97,9 +121,11 @@ int lite_main(const struct lite_face *face, const struct lite_conf_spec *spec,
 	struct lite_conf conf;
 	enum lite_conf_info info;
 	sigset_t sigs;
+	pid_t parent;
 	int rc;
 
 	rv_log_set_prog(spec->prog);
+	parent = getppid();
 	/* signals are read from a signalfd by the server thread */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -127,7 +153,7 @@ int lite_main(const struct lite_face *face, const struct lite_conf_spec *spec,
 			rv_log_set_level(RV_LOG_ERROR);
 		if (conf.debug)
 			rv_log_set_level(RV_LOG_DEBUG);
-		rc = lite_serve(face, &conf);
+		rc = lite_serve(face, &conf, parent);
 	}
 	lite_conf_release(&conf);
 	return rc;
