@@ -415,6 +415,44 @@ START_TEST(test_lite_remove_state_dir)
 }
 END_TEST
 
+/*
+ * The server stops (SIGTERM) while a client's request is relayed to a
+ * sandbox: it exits cleanly.  The relay's upstream closed first in the
+ * teardown and was freed while the client's connection still pointed at
+ * it, which wrote through it as it closed (ASan: heap-use-after-free;
+ * the exit status tl_stop checks).
+ */
+START_TEST(test_lite_stops_with_a_relay_in_flight)
+{
+	char *id = tl_create(&tl_srv, NULL);
+	char *req = rv_xasprintf("POST /toolbox/%s/process/execute HTTP/1.1\r\n"
+				 "Host: 127.0.0.1\r\nAuthorization: Bearer "
+				 TL_KEY "\r\nContent-Type: application/json"
+				 "\r\nContent-Length: 22\r\n\r\n"
+				 "{\"command\":\"sleep 5\"}", id);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd[8];
+
+	sa.sin_port = htons((unsigned short)tl_srv.port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* several, so that the teardown meets upstreams before their
+	   clients as well as after */
+	for (int i = 0; i < 8; i++) {
+		fd[i] = socket(AF_INET, SOCK_STREAM, 0);
+		ck_assert_int_eq(connect(fd[i], (struct sockaddr *)&sa,
+					 sizeof(sa)), 0);
+		ck_assert_int_eq(write(fd[i], req, strlen(req)),
+				 (ssize_t)strlen(req));
+	}
+	usleep(700 * 1000);	/* relayed: the commands run */
+	tl_stop(&tl_srv);	/* exit status 0, no sanitizer report */
+	for (int i = 0; i < 8; i++)
+		close(fd[i]);
+	free(req);
+	free(id);
+}
+END_TEST
+
 /* Send raw bytes, read until the server closes (or 10 s pass). */
 static char *raw_exchange(int port, const char *req, size_t len)
 {
@@ -506,6 +544,7 @@ static Suite *lite_suite(void)
 	tcase_add_test(tc, test_lite_lifecycle);
 	tcase_add_test(tc, test_lite_restart);
 	tcase_add_test(tc, test_lite_remove_state_dir);
+	tcase_add_test(tc, test_lite_stops_with_a_relay_in_flight);
 	tcase_add_test(tc, test_lite_intervals);
 	suite_add_tcase(s, tc);
 	tc = tl_tcase("errors");

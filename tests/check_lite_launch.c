@@ -249,9 +249,19 @@ START_TEST(test_lite_killed_job_leaves_nothing_to_reap)
 	ck_assert(!running_with(e.tmp));
 	/* nor its state directory: the server removed it as it stopped */
 	{
-		char *left = names_in(e.tmp);
+		char *left = names_in(e.tmp), *log = NULL;
 
-		ck_assert_msg(!*left, "left in TMPDIR: %s", left);
+		if (*left) {
+			char *path = rv_xasprintf("%s/%.*s/server.log", e.tmp,
+						  (int)strcspn(left, " "),
+						  left);
+
+			log = tu_read_file(path, NULL);
+			free(path);
+		}
+		ck_assert_msg(!*left, "left in TMPDIR: %s (its server.log: "
+			      "%s)", left, log ? log : "none");
+		free(log);
 		free(left);
 	}
 	lite_no_journal_left(&e, r);

@@ -306,6 +306,11 @@ void lite_up_closed(struct lite_up *u)
 				     "connection without answering");
 		}
 	}
+	/* the client's connection, still open when the server quits (its
+	   close comes later in the context's teardown), forgets u: it wrote
+	   through the freed u then */
+	if (u->conn)
+		u->conn->up = NULL;
 	lite_bq_release(&u->in);
 	lite_bq_release(&u->out);
 	lite_bq_release(&u->pend);
