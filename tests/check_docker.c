@@ -385,10 +385,15 @@ END_TEST
  */
 START_TEST(test_docker_flooding_app_capped)
 {
-	const char *args[] = { "--docker", "--seeds", "2", "--keep", "--app",
+	/* ten rollouts of 0.2 s one after the other: two seconds after
+	   the flood for the follow to catch up before the teardown ends it
+	   (with two quick ones it lost the race once under CI's load, and
+	   the tail held no rollout) */
+	const char *args[] = { "--docker", "--seeds", "10", "--concurrency",
+			       "1", "--keep", "--app",
 			       NULL, "--start", "yes \"$(head -c 1000 /dev/zero "
 			       "| tr '\\0' x)\" | head -c 3000000; exec python3 "
-			       "app.py --host 0.0.0.0",
+			       "app.py --host 0.0.0.0 --rollout-delay 0.2",
 			       "--log-limit", "1m", NULL };
 	struct world w;
 	struct rr *r = rr_new();
@@ -396,7 +401,7 @@ START_TEST(test_docker_flooding_app_capped)
 	char *out, *jobarg, *log, *logfile;
 
 	world_start(&w);
-	args[5] = w.sbx.pyapp;
+	args[7] = w.sbx.pyapp;
 	rr_run(r, args, w.sbx.env);
 	ck_assert_msg(r->status == 0, "%s", r->stderr_text);
 	id = json_string_value(json_object_get(rr_first_span(r, "health"),
@@ -405,6 +410,12 @@ START_TEST(test_docker_flooding_app_capped)
 							       "job"), "id"));
 	logfile = rv_xasprintf("%s/sandbox-%s/taskapp.log", r->out, id);
 	log = tu_read_file(logfile, NULL);
+	/* the kept container goes first: a failed check below must not
+	   leave it to the next tests */
+	jobarg = rv_xasprintf("--job=%s", job);
+	ck_assert_int_eq(sbx_world_reap(&w.sbx, jobarg, NULL, &out), 0);
+	free(out);
+	ck_assert_int_eq(docker_engine_containers(&eng), 0);
 	ck_assert_ptr_nonnull(log);
 	ck_assert_uint_le(strlen(log), (1 << 20) + 400);
 	ck_assert_msg(strstr(log, "xx\n[runeval: this log reached its cap "
@@ -416,10 +427,6 @@ START_TEST(test_docker_flooding_app_capped)
 			     "POST /rollout"), "%s", log + strlen(log) - 300);
 	free(log);
 	free(logfile);
-	jobarg = rv_xasprintf("--job=%s", job);
-	ck_assert_int_eq(sbx_world_reap(&w.sbx, jobarg, NULL, &out), 0);
-	free(out);
-	ck_assert_int_eq(docker_engine_containers(&eng), 0);
 	free(jobarg);
 	rr_free(r);
 	world_stop(&w);
