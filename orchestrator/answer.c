@@ -3,10 +3,13 @@
 
 #include "rollouts.h"
 #include "rv_alloc.h"
+#include "rv_intern.h"
 #include "rv_json.h"
 #include "rv_redact.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 char *answer_text(const char *s, size_t max)
@@ -22,15 +25,25 @@ char *answer_text(const char *s, size_t max)
 	return cut;
 }
 
-/* The first of keys in obj that is a non-empty string, as answer_text. */
-static char *answer_first(const json_t *obj, const char *const *keys,
-			  size_t max)
+/* answer_text(s, max), interned (rv_intern): a word few values take. */
+static const char *answer_word(const char *s, size_t max)
+{
+	char *text = answer_text(s, max);
+	const char *word = rv_intern(text, SIZE_MAX);
+
+	free(text);
+	return word;
+}
+
+/* The first of keys in obj that is a non-empty string, as answer_word. */
+static const char *answer_first(const json_t *obj, const char *const *keys,
+				size_t max)
 {
 	for (; *keys; keys++) {
 		const char *s = json_string_value(json_object_get(obj, *keys));
 
 		if (s && *s)
-			return answer_text(s, max);
+			return answer_word(s, max);
 	}
 	return NULL;
 }
@@ -44,7 +57,7 @@ static const json_t *answer_details(const json_t *v)
 
 /* The task's name and difficulty in obj, for what is not known yet. */
 static void answer_names(const json_t *obj, const char *const *task,
-			 char **name, char **difficulty)
+			 const char **name, const char **difficulty)
 {
 	static const char *const diff[] = { "difficulty", "difficulty_split",
 					    NULL };
@@ -98,14 +111,15 @@ void answer_read(const json_t *v, struct rollout *r)
 	const char *detail = json_string_value(json_object_get(v,
 							       "status_detail"));
 	const json_t *d = answer_details(v);
-	char *status = NULL, *text = NULL, *task = NULL, *diff = NULL;
+	const char *status = NULL, *task = NULL, *diff = NULL;
+	char *text = NULL;
 	int64_t t[3] = { -1, -1, -1 };
 	struct rollout_more *m;
 
 	if (json_is_string(st))
-		status = answer_text(json_string_value(st), ANSWER_STATUS_MAX);
+		status = answer_word(json_string_value(st), ANSWER_STATUS_MAX);
 	else if (st && !json_is_null(st))
-		status = rv_xstrdup(ANSWER_INVALID_STATUS);
+		status = rv_intern(ANSWER_INVALID_STATUS, SIZE_MAX);
 	if (detail)
 		text = answer_text(detail, ANSWER_DETAIL_MAX);
 	answer_names(d, (const char *const[]){ "task_name", "task", "task_id",
@@ -115,10 +129,7 @@ void answer_read(const json_t *v, struct rollout *r)
 	    t[1] < 0 && t[2] < 0)
 		return;		/* most answers: nothing to keep */
 	m = rollout_more(r);
-	free(m->success_status);
 	free(m->status_detail);
-	free(m->task);
-	free(m->difficulty);
 	m->success_status = status;
 	m->status_detail = text;
 	m->task = task;
@@ -128,7 +139,7 @@ void answer_read(const json_t *v, struct rollout *r)
 
 void answer_task_info(const json_t *inst, struct rollout *r)
 {
-	char *task = NULL, *diff = NULL;
+	const char *task = NULL, *diff = NULL;
 	struct rollout_more *m;
 
 	if (rollout_task(r) && rollout_difficulty(r))
@@ -141,10 +152,6 @@ void answer_task_info(const json_t *inst, struct rollout *r)
 	m = rollout_more(r);
 	if (!m->task)
 		m->task = task;
-	else
-		free(task);
 	if (!m->difficulty)
 		m->difficulty = diff;
-	else
-		free(diff);
 }

@@ -16,8 +16,9 @@
  *    details (where "tokens" is a total too), usage and trace.usage that
  *    has any; whole numbers from 0 to ANSWER_TOKENS_MAX.
  *
- * The strings set in the rollout are malloc'ed; rollout_release() frees
- * them.
+ * success_status, the task and the difficulty set in the rollout are
+ * interned (rv_intern.h: few values, repeated by every record);
+ * status_detail is malloc'ed and rollout_release() frees it.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_ANSWER_H
 #define RUNEVAL_ORCHESTRATOR_ANSWER_H

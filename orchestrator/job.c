@@ -17,6 +17,7 @@
 #include "seedlog.h"
 
 #include <ctype.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,12 @@ static void job_run_shards(struct job *job)
 	}
 	free(sh);
 	job_snapshot_delete(job);
+	/*
+	 * The slots' threads are gone and what they freed is scattered
+	 * through the heap: give its free pages back before the results
+	 * and reports are written, which would otherwise add to it.
+	 */
+	malloc_trim(0);
 }
 
 void job_outcome(const struct job *job, struct job_outcome *out)

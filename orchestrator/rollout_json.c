@@ -12,6 +12,7 @@
 #include "rv_json.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -178,6 +179,14 @@ static char *rollout_json_dup(const json_t *o, const char *key)
 	return s ? rv_xstrdup(s) : NULL;
 }
 
+/* The string at key, interned (rollouts.h: the words few values take). */
+static const char *rollout_json_word(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? rv_intern(s, SIZE_MAX) : NULL;
+}
+
 static uint64_t rollout_json_ns(const json_t *v)
 {
 	double ms = json_number_value(v);
@@ -220,7 +229,7 @@ static void rollout_json_read_answer(const json_t *o, struct rollout *r)
 	const char *t = json_string_value(json_object_get(o, "transport"));
 	const char *src = json_string_value(json_object_get(o,
 							    "reward_source"));
-	char *s;
+	const char *s;
 
 	r->epoch = json_is_integer(epoch) && json_integer_value(epoch) > 0 &&
 		json_integer_value(epoch) <= UINT32_MAX ?
@@ -231,9 +240,9 @@ static void rollout_json_read_answer(const json_t *o, struct rollout *r)
 	for (size_t i = 0; src && i < sizeof(paths) / sizeof(*paths); i++)
 		if (!strcmp(src, paths[i]))
 			r->reward_source = (unsigned)(i + 1) & 7;
-	if ((s = rollout_json_dup(o, "task")))
+	if ((s = rollout_json_word(o, "task")))
 		rollout_more(r)->task = s;
-	if ((s = rollout_json_dup(o, "difficulty")))
+	if ((s = rollout_json_word(o, "difficulty")))
 		rollout_more(r)->difficulty = s;
 	for (int i = 0; i < 3; i++) {
 		json_t *v = json_object_get(tokens, keys[i]);
@@ -279,8 +288,8 @@ enum rv_code rollout_json_read(const json_t *o, struct rollout *r,
 	rollout_set_http_status(r, (long)json_integer_value(json_object_get(
 		o, "http_status")));
 	r->end_ns = rollout_json_ns(json_object_get(o, "latency_ms"));
-	if ((text = rollout_json_dup(o, "success_status")))
-		rollout_more(r)->success_status = text;
+	if ((s = rollout_json_word(o, "success_status")))
+		rollout_more(r)->success_status = s;
 	if ((text = rollout_json_dup(o, "status_detail")))
 		rollout_more(r)->status_detail = text;
 	r->error = rollout_json_dup(o, "error");

@@ -141,10 +141,7 @@ void rollout_release(struct rollout *r)
 	if (!m)
 		return;
 	free(m->tcid_text);
-	free(m->success_status);
 	free(m->status_detail);
-	free(m->task);
-	free(m->difficulty);
 	for (size_t i = 0; i < m->n_tries; i++)
 		free(m->tries[i].error);
 	free(m->tries);

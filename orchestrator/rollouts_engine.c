@@ -130,7 +130,6 @@ static void rollout_keep_try(struct rollout *r)
 	t->http_status = r->http_status;
 	t->error = r->error;
 	r->error = NULL;
-	free(m->success_status);
 	free(m->status_detail);
 	free(r->details);
 	m->success_status = m->status_detail = r->details = NULL;

@@ -7,6 +7,7 @@
 #include "eval.h"
 #include "rollouts.h"
 #include "rv_alloc.h"
+#include "rv_intern.h"
 #include "rv_redact.h"
 #include "spans.h"
 #include "timeline.h"
@@ -256,6 +257,28 @@ START_TEST(test_rollout_judge)
 	ck_assert_str_eq(rollout_success_status(&r), "success");
 	ck_assert_str_eq(rollout_status_detail(&r), "3/4");
 	ck_assert_str_eq(r.details, "{\"a\":1}");
+	{	/* the words few values take are one copy for every record
+		   (rollouts.h); the detail is each record's own */
+		struct rollout r2;
+		const char *body = "{\"trace_correlation_id\":\"tc-1\","
+			"\"reward_info\":{\"outcome_reward\":1,\"details\":"
+			"{\"task_name\":\"sort\",\"difficulty\":\"easy\"}},"
+			"\"success_status\":\"success\",\"status_detail\":"
+			"\"3/4\"}";
+
+		judge(&r2, 200, body);
+		ck_assert_ptr_eq(rollout_success_status(&r2),
+				 rollout_success_status(&r));
+		ck_assert_str_eq(rollout_task(&r2), "sort");
+		ck_assert_str_eq(rollout_difficulty(&r2), "easy");
+		ck_assert_ptr_ne(rollout_status_detail(&r2),
+				 rollout_status_detail(&r));
+		rollout_release(&r2);
+		judge(&r2, 200, body);
+		ck_assert_ptr_eq(rollout_task(&r2), rv_intern("sort", 64));
+		ck_assert_str_eq(rollout_status_detail(&r2), "3/4");
+		rollout_release(&r2);
+	}
 	rollout_release(&r);
 	judge(&r, 200, "{\"metrics\":{\"outcome_reward\":1}}");
 	ck_assert(r.ok && r.reward == 1.0);

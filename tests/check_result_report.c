@@ -20,11 +20,13 @@
 #include "rollouts.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
+#include "rv_intern.h"
 #include "spans.h"
 #include "summary.h"
 
 #include <math.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,9 +118,10 @@ static void world_init(struct world *w)
 			   250 + 125 * i, sb[i % 2]);
 	w->rs[0].reward = 1;
 	w->rs[1].reward = 0.5;
-	rollout_more(&w->rs[1])->success_status = rv_xstrdup("partial");
-	rollout_more(&w->rs[1])->task = rv_xstrdup("sort");
-	rollout_more(&w->rs[1])->difficulty = rv_xstrdup("easy");
+	rollout_more(&w->rs[1])->success_status =
+		rv_intern("partial", SIZE_MAX);
+	rollout_more(&w->rs[1])->task = rv_intern("sort", SIZE_MAX);
+	rollout_more(&w->rs[1])->difficulty = rv_intern("easy", SIZE_MAX);
 	rollout_more(&w->rs[1])->tokens[0] = 120;
 	rollout_more(&w->rs[1])->tokens[1] = 30;
 	w->rs[2].ok = false;	/* a transport failure, after a retry */
@@ -134,9 +137,10 @@ static void world_init(struct world *w)
 	rollout_more(&w->rs[2])->n_tries = 1;
 	w->rs[3].reward = 0.25;
 	/* a pipeline failure: a status not allowed */
-	rollout_more(&w->rs[3])->success_status = rv_xstrdup("runtime_error");
+	rollout_more(&w->rs[3])->success_status =
+		rv_intern("runtime_error", SIZE_MAX);
 	rollout_more(&w->rs[3])->status_detail = rv_xstrdup("segfault in 'main'");
-	rollout_more(&w->rs[3])->task = rv_xstrdup("sort");
+	rollout_more(&w->rs[3])->task = rv_intern("sort", SIZE_MAX);
 	w->rs[4].ok = false;	/* timed out, on its second sandbox */
 	w->rs[4].transport = ROLLOUT_T_TIMEOUT;
 	w->rs[4].error = rv_xstrdup("no answer within 30 s");
@@ -146,8 +150,8 @@ static void world_init(struct world *w)
 	rollout_more(&w->rs[4])->tries = &w->tries[1];
 	rollout_more(&w->rs[4])->n_tries = 1;
 	w->rs[5].reward = 0.75;
-	rollout_more(&w->rs[5])->task = rv_xstrdup("search");
-	rollout_more(&w->rs[5])->difficulty = rv_xstrdup("hard");
+	rollout_more(&w->rs[5])->task = rv_intern("search", SIZE_MAX);
+	rollout_more(&w->rs[5])->difficulty = rv_intern("hard", SIZE_MAX);
 	rollout_more(&w->rs[5])->tokens[0] = 5;
 	rollout_more(&w->rs[5])->tokens[1] = 6;
 	rollout_more(&w->rs[5])->tokens[2] = 11;

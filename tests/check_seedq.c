@@ -11,11 +11,13 @@
 #include "seedlog.h"
 #include "rv_buf.h"
 #include "rv_clock.h"
+#include "rv_intern.h"
 #include "seedq.h"
 
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -164,7 +166,7 @@ START_TEST(test_rollout_json_round_trip)
 	r.sandbox = "sb-\"1\"";
 	r.details = strdup("{\"a\":[1,2]}");
 	m->run = 1;
-	m->success_status = strdup("success\x01\xff");
+	m->success_status = rv_intern("success\x01\xff", SIZE_MAX);
 	m->tries = calloc(1, sizeof(*m->tries));
 	m->n_tries = 1;
 	m->tries[0].sandbox = "sb-0";
@@ -237,7 +239,8 @@ START_TEST(test_seedlog_moves_details_out)
 		recs[i].details = rv_xasprintf("{\"pad\":\"%s\",\"q\":"
 					     "\"\\\"details\\\":{\"}", pad);
 		if (i != 1)
-			rollout_more(&recs[i])->success_status = strdup("ok");
+			rollout_more(&recs[i])->success_status =
+				rv_intern("ok", SIZE_MAX);
 		free(pad);
 		want[i] = record_text(&recs[i], NULL);
 	}
@@ -348,7 +351,7 @@ static void long_record(struct rollout *r, long i, size_t size)
 	r->state = ROLLOUT_DONE;
 	r->attempts = 1;
 	r->details = rv_xasprintf("{\"pad\":\"%s\"}", pad);
-	rollout_more(r)->success_status = strdup("ok");
+	rollout_more(r)->success_status = rv_intern("ok", SIZE_MAX);
 	free(pad);
 }
 
