@@ -10,9 +10,13 @@
 #include "rv_log.h"
 #include "rv_random.h"
 #include "rv_term.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +28,7 @@
 struct multi_child {
 	const char *provider;
 	char *out;		/* OUT/<provider> */
-	pid_t pid;
+	pid_t pid;		/* 0: not started, or reaped */
 	int code;
 	uint64_t t0, t1;
 };
@@ -108,12 +112,42 @@ static enum rv_code multi_start(int argc, char **argv, const char *out,
 	return rc;
 }
 
-static void multi_wait(struct multi_child *c)
+/*
+ * A SIGINT or SIGTERM sent to runeval alone (kill PID, a CI runner, a
+ * service manager; a terminal's Ctrl-C reaches the whole group) goes on
+ * to every provider's job still running, once: each tears down, writes
+ * its results and exits 130.
+ */
+static void multi_forward(struct multi_child *c, size_t n)
 {
-	int st = 0;
+	int sig = signals_first() ? signals_first() : SIGTERM;
 
-	while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR)
-		;
+	for (size_t i = 0; i < n; i++)
+		if (c[i].pid > 0)
+			kill(c[i].pid, sig);
+}
+
+/* Wait for child k of the n in c, passing a signal on (multi_forward). */
+static void multi_wait(struct multi_child *c, size_t n, size_t k,
+		       bool *forwarded)
+{
+	struct pollfd pfd = { .fd = signals_fd(), .events = POLLIN };
+	int st = 0;
+	pid_t r;
+
+	for (;;) {
+		if (signals_stop && !*forwarded) {
+			multi_forward(c, n);
+			*forwarded = true;
+		}
+		r = waitpid(c[k].pid, &st, WNOHANG);
+		if (r == c[k].pid || (r < 0 && errno != EINTR))
+			break;
+		/* a signal wakes this at once; the child's end within 50 ms */
+		poll(&pfd, pfd.fd >= 0 && !*forwarded ? 1 : 0, 50);
+	}
+	c += k;
+	c->pid = 0;
 	c->t1 = rv_now_ns();
 	c->code = WIFEXITED(st) ? WEXITSTATUS(st) : CLI_EXIT_INTERRUPTED;
 	rv_info("%s: exit %d after %.1f s, results in %s (console: %s.console"
@@ -208,6 +242,7 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 	char *out = multi_out_dir(opt);
 	size_t n = opt->n_providers, started = 0;
 	int code = CLI_EXIT_OK, rcode, lock = -1;
+	bool forwarded = false;
 
 	if (opt->no_out) {
 		rv_error("several providers need a results directory: drop "
@@ -238,16 +273,21 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 		c[i].code = CLI_EXIT_INFRA;
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (signals_stop) {	/* one at a time: the rest never ran */
+			c[i].code = CLI_EXIT_INTERRUPTED;
+			rv_info("%s: not run: interrupted", c[i].provider);
+			continue;
+		}
 		if (multi_start(argc, argv, out, &c[i], &err) != RV_OK) {
 			rv_error("%s: %s", c[i].provider, err.msg);
 			break;
 		}
 		started++;
 		if (opt->one_provider_at_a_time)
-			multi_wait(&c[i]);
+			multi_wait(c, n, i, &forwarded);
 	}
 	for (size_t i = 0; i < started && !opt->one_provider_at_a_time; i++)
-		multi_wait(&c[i]);
+		multi_wait(c, n, i, &forwarded);
 	for (size_t i = 0; i < n; i++)
 		if (c[i].code > code)
 			code = c[i].code;

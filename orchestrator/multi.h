@@ -12,7 +12,9 @@
  * report.md, ... with the comparison block and each sandboxed
  * provider's overhead factor against local) and its table to stdout
  * (stderr with --json, which prints summary.json).  The exit code is the
- * worst of the jobs'.
+ * worst of the jobs'.  A SIGINT or SIGTERM sent to runeval alone goes on
+ * to every job still running (each writes its interrupted result);
+ * one at a time, the providers after it are not started.
  */
 #ifndef RUNEVAL_ORCHESTRATOR_MULTI_H
 #define RUNEVAL_ORCHESTRATOR_MULTI_H

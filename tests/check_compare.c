@@ -13,6 +13,7 @@
 #include "runeval_run.h"
 
 #include "rv_alloc.h"
+#include "rv_clock.h"
 #include "rv_http.h"
 #include "rv_json.h"
 
@@ -307,6 +308,70 @@ START_TEST(test_compare_bwrap_job)
 	json_decref(res);
 	free(state);
 	rr_free(r);
+}
+END_TEST
+
+/*
+ * A SIGINT sent to runeval alone (not its group, as a CI runner or kill
+ * PID does) stops every provider's job: each writes an interrupted
+ * result, the run exits 130; one at a time, the providers after the
+ * signal never start.
+ */
+START_TEST(test_compare_signal_to_runeval_alone)
+{
+	char *tmp = tu_tmpdir(), *bin = tu_build_path("runeval");
+	char *state = rv_xasprintf("RUNEVAL_STATE_DIR=%s/state", tmp);
+	char *env[] = { state, NULL };
+
+	for (int one = 0; one < 2; one++) {
+		char *out = rv_xasprintf("%s/m%d", tmp, one);
+		char *log = rv_xasprintf("%s/m%d.log", tmp, one);
+		char *argv[] = { bin, "--provider", "local,bwrap", "--seeds",
+				 "400", "--concurrency", "1", "--out", out,
+				 one ? "--one-provider-at-a-time" : NULL,
+				 NULL };
+		pid_t pid = tu_spawn(argv, env, log);
+		uint64_t t0;
+		char *text;
+		json_t *res;
+		int st;
+
+		usleep(3000 * 1000);	/* the jobs are in their rollouts */
+		kill(pid, SIGINT);
+		t0 = rv_now_ns();
+		waitpid(pid, &st, 0);
+		text = tu_read_file(log, NULL);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130,
+			      "%d: %s", st, tail(text));
+		ck_assert_msg(rv_now_ns() - t0 < 30000 * RV_NS_PER_MS, "%s",
+			      tail(text));
+		res = load(out, "process/result.json");
+		ck_assert_str_eq(rv_json_str(res, "job.status"),
+				 "interrupted");
+		ck_assert_int_lt(rv_json_int(res, "summary.completed", -1),
+				 400);
+		json_decref(res);
+		if (one) {
+			char *p = rv_xasprintf("%s/bwrap/result.json", out);
+
+			ck_assert_msg(access(p, F_OK) != 0, "%s", p);
+			ck_assert_msg(strstr(text, "bwrap: not run: "
+					     "interrupted"), "%s", tail(text));
+			free(p);
+		} else {
+			res = load(out, "bwrap/result.json");
+			ck_assert_str_eq(rv_json_str(res, "job.status"),
+					 "interrupted");
+			json_decref(res);
+		}
+		free(text);
+		free(log);
+		free(out);
+	}
+	free(state);
+	free(bin);
+	tu_rmrf(tmp);
+	free(tmp);
 }
 END_TEST
 
@@ -680,6 +745,7 @@ static Suite *compare_suite(void)
 	tcase_add_loop_test(tc, test_compare_bench_shapes, 0, 3);
 	tcase_add_test(tc, test_compare_bench_targets);
 	tcase_add_test(tc, test_compare_bench_interrupted);
+	tcase_add_test(tc, test_compare_signal_to_runeval_alone);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(td, 240);
 	tcase_add_test(td, test_compare_bench_docker_snapshots);
