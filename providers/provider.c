@@ -7,8 +7,10 @@
 #include "e2b.h"
 #include "process.h"
 #include "rv_alloc.h"
+#include "rv_term.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct provider_ops *const provider_table[] = {
@@ -108,6 +110,53 @@ enum rv_code provider_usage_port_(int port, struct rv_err *err)
 		return rv_errf(err, RV_ERR_USAGE, "preview: invalid port %d",
 			       port);
 	return RV_OK;
+}
+
+/* s escaped and cut for an error message (malloc'ed). */
+static char *provider_quote(const char *s)
+{
+	char *safe = rv_term_safe(s ? s : ""), *cut;
+
+	if (strlen(safe) <= 80)
+		return safe;
+	cut = rv_xasprintf("%.80s...", safe);
+	free(safe);
+	return cut;
+}
+
+enum rv_code provider_check_id(const char *id, const char *what,
+			       struct rv_err *err)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+	size_t n = id ? strlen(id) : 0;
+	char *q;
+
+	if (n && n <= PROVIDER_ID_MAX && id[0] != '.' && strspn(id, ok) == n)
+		return RV_OK;
+	q = provider_quote(id);
+	rv_errf(err, RV_ERR_PROTO, "%s: the answer names the sandbox '%s', "
+		"which is no id (1 to %d letters, digits, '.', '_' or '-', "
+		"not starting with '.'): refused", what, q, PROVIDER_ID_MAX);
+	free(q);
+	return RV_ERR_PROTO;
+}
+
+enum rv_code provider_check_header_value(const char *v, const char *name,
+					 const char *what, struct rv_err *err)
+{
+	char *q;
+
+	for (const unsigned char *p = (const unsigned char *)v; p && *p; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			goto bad;
+	return RV_OK;
+bad:
+	q = provider_quote(v);
+	rv_errf(err, RV_ERR_PROTO, "%s: the answer's %s '%s' holds a control "
+		"character: refused", what, name, q);
+	free(q);
+	return RV_ERR_PROTO;
 }
 
 void provider_sandbox_init(struct provider_sandbox *sb,

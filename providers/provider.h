@@ -342,6 +342,23 @@ void provider_attempts_release(struct provider_attempts *a);
 extern const char provider_unpack_script[];
 
 /*
+ * What a provider's API names is hostile input until checked: a sandbox
+ * id becomes a directory name (<out>/sandbox-<id>) and part of request
+ * paths and host names; a token becomes a header value.
+ *
+ * provider_check_id: 1 to PROVIDER_ID_MAX letters, digits, '.', '_' or
+ * '-', not starting with '.'; else RV_ERR_PROTO that quotes it (escaped
+ * and cut), what says whose answer it was.
+ * provider_check_header_value: no control character (CR, LF, NUL, ...),
+ * so it cannot end its header and start another.
+ */
+#define PROVIDER_ID_MAX 128
+enum rv_code provider_check_id(const char *id, const char *what,
+			       struct rv_err *err);
+enum rv_code provider_check_header_value(const char *v, const char *name,
+					 const char *what, struct rv_err *err);
+
+/*
  * Set by the implementation's create/attach: fills the common part.
  * id and name are copied.
  */

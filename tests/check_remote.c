@@ -7,6 +7,8 @@
 #include "testutil.h"
 #include "stub_http.h"
 
+#include "daytona_api.h"
+#include "e2b_api.h"
 #include "provider.h"
 #include "remote.h"
 #include "rv_alloc.h"
@@ -965,6 +967,102 @@ START_TEST(test_remote_unpack_command)
 }
 END_TEST
 
+/* --- what a provider's API names --------------------------------------- */
+
+/* One answer (200, body) to whatever is asked; the call's code. */
+static enum rv_code hostile_answer(const char *body, int which,
+				   struct rv_err *err, int *nreq)
+{
+	struct sc_step st[1] = { { 200, NULL, body, 0 } };
+	struct script s;
+	char base[64];
+	enum rv_code rc;
+
+	script_start(&s, st, 1);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", s.http.port);
+	if (which < 2) {
+		struct daytona_config dc = { .api_url = base, .api_key = "k",
+					     .no_env = true };
+		struct daytona_client *c = daytona_client_new(&dc, err);
+		struct daytona_sandbox_info info = { 0 };
+		char *url = NULL, *token = NULL;
+
+		ck_assert_ptr_nonnull(c);
+		rc = which == 0 ? daytona_get(c, "sb", NULL, &info, err) :
+			daytona_preview(c, "sb", 8000, NULL, &url, &token,
+					err);
+		daytona_sandbox_info_release(&info);
+		free(url);
+		free(token);
+		daytona_client_free(c);
+	} else {
+		struct e2b_config ec = { .api_url = base, .api_key = "k",
+					 .no_env = true };
+		struct e2b_client *c = e2b_client_new(&ec, err);
+		struct e2b_sandbox_info info = { 0 };
+
+		ck_assert_ptr_nonnull(c);
+		rc = e2b_get(c, "sb", NULL, &info, err);
+		e2b_sandbox_info_release(&info);
+		e2b_client_free(c);
+	}
+	script_stop(&s);
+	*nreq = s.nreq;
+	script_free(&s);
+	return rc;
+}
+
+/*
+ * A sandbox id becomes a directory (<out>/sandbox-<id>), a request path
+ * and, on E2B, a host name; a token a header value.  An API that names
+ * one that would leave the results directory, move a request elsewhere
+ * or end its header is refused at once (no retry), its text escaped in
+ * the message.
+ */
+START_TEST(test_remote_hostile_names_refused)
+{
+	static const struct { int which; const char *body; } bad[] = {
+		{ 0, "{\"id\":\"../../../../tmp/escaped\"}" },
+		{ 0, "{\"id\":\"a/b\"}" },
+		{ 0, "{\"id\":\"x?y#z\"}" },
+		{ 0, "{\"id\":\"..\"}" },
+		{ 0, "{\"id\":\"\"}" },
+		{ 0, "{\"id\":\"x\\u001b]0;PWNED\\u0007\"}" },
+		{ 1, "{\"url\":\"http://127.0.0.1:1\",\"token\":"
+		     "\"t\\r\\nX-Evil: 1\"}" },
+		{ 2, "{\"sandboxID\":\"x@127.0.0.1:18942/\"}" },
+		{ 2, "{\"sandboxID\":\"a.b\"}" },
+		{ 2, "{\"sandboxID\":\"ok1\",\"domain\":\"evil/x\"}" },
+		{ 2, "{\"sandboxID\":\"ok1\",\"domain\":\"a@b\"}" },
+		{ 2, "{\"sandboxID\":\"ok1\",\"envdAccessToken\":\"a\\nb\"}" },
+	};
+	static const struct { int which; const char *body; } good[] = {
+		{ 0, "{\"id\":\"7c1d9e2a-46f1-4d7b-9a8e-1f2b3c4d5e6f\"}" },
+		{ 1, "{\"url\":\"http://127.0.0.1:1\",\"token\":\"t-1\"}" },
+		{ 2, "{\"sandboxID\":\"i9x8y7z6\",\"domain\":\"e2b.app\"}" },
+	};
+	struct rv_err e;
+	int n;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		e = (struct rv_err)RV_ERR_INIT;
+		ck_assert_msg(hostile_answer(bad[i].body, bad[i].which, &e,
+					     &n) == RV_ERR_PROTO, "%s: %s",
+			      bad[i].body, e.msg);
+		ck_assert_msg(strstr(e.msg, "refused"), "%s", e.msg);
+		ck_assert_msg(!strchr(e.msg, '\x1b') && !strchr(e.msg, '\n')
+			      && !strchr(e.msg, '\a'), "%s", e.msg);
+		ck_assert_int_eq(n, 1);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		e = (struct rv_err)RV_ERR_INIT;
+		ck_assert_msg(hostile_answer(good[i].body, good[i].which, &e,
+					     &n) == RV_OK, "%s: %s",
+			      good[i].body, e.msg);
+	}
+}
+END_TEST
+
 /* --- following a remote log ------------------------------------------- */
 
 static Suite *remote_suite(void)
@@ -993,6 +1091,7 @@ static Suite *remote_suite(void)
 	tcase_add_test(te, test_remote_status_error_codes);
 	tcase_add_test(te, test_remote_status_error_is_short_and_redacted);
 	tcase_add_test(te, test_remote_json_response);
+	tcase_add_test(te, test_remote_hostile_names_refused);
 	tcase_set_timeout(tu, 60);
 	tcase_add_test(tu, test_remote_unpack_command);
 	tcase_add_test(tu, test_remote_exports_skip_what_a_shell_cannot_export);

@@ -319,6 +319,10 @@ enum rv_code rv_http_xfer_finish(struct rv_http_xfer *x, int curl_code,
 	case CURLE_OPERATION_TIMEDOUT:
 		rc = RV_ERR_TIMEOUT;
 		break;
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		rc = RV_ERR_PROTO;	/* no retry makes a URL valid */
+		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:

@@ -35,6 +35,8 @@ static enum rv_code dt_parse_info(const json_t *j, const char *what,
 	if (!json_is_object(j) || !rv_json_str(j, "id"))
 		return rv_errf(err, RV_ERR_PROTO, "%s: response has no "
 			       "sandbox 'id'", what);
+	if (provider_check_id(rv_json_str(j, "id"), what, err) != RV_OK)
+		return err->code;
 	daytona_sandbox_info_release(out);
 	out->id = dt_strdup_json(j, "id");
 	out->name = dt_strdup_json(j, "name");
@@ -558,6 +560,10 @@ enum rv_code daytona_preview(struct daytona_client *c, const char *id,
 	t = rv_json_str(j, "token");
 	if (!u || !*u) {
 		rc = rv_errf(err, RV_ERR_PROTO, "%s: no 'url'", what);
+		goto out;
+	}
+	if (t && provider_check_header_value(t, "token", what, err) != RV_OK) {
+		rc = err->code;
 		goto out;
 	}
 	rv_redact_add(t);

@@ -8,6 +8,7 @@
 #include "rv_http.h"
 #include "rv_json.h"
 #include "rv_redact.h"
+#include "rv_term.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,14 @@ struct e2b_client {
 	char *headers[4];	/* NULL-terminated */
 	struct rv_http_pool *pool;	/* the provider's, borrowed */
 };
+
+/* A host name, and a port: E2B_DOMAIN, or an answer's domain. */
+static bool e2b_host_ok(const char *s)
+{
+	return *s && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") ==
+		strlen(s);
+}
 
 struct e2b_client *e2b_client_new(const struct e2b_config *cfg,
 				  struct rv_err *err)
@@ -54,9 +63,7 @@ struct e2b_client *e2b_client_new(const struct e2b_config *cfg,
 			strncmp(sburl, "http", 4) ? sburl : url);
 		return NULL;
 	}
-	if (domain && strspn(domain, "abcdefghijklmnopqrstuvwxyz"
-			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") !=
-	    strlen(domain)) {
+	if (domain && !e2b_host_ok(domain)) {
 		rv_errf(err, RV_ERR_CONFIG, "bad E2B_DOMAIN '%s': a host name "
 			"(and port) only", domain);
 		return NULL;
@@ -152,6 +159,45 @@ static double e2b_time_ms(const json_t *o, const char *key)
 	return t < 0 ? 0 : ((double)t + frac) * 1000.0;
 }
 
+/*
+ * An answer's sandbox id and domain make the host name of its ports
+ * (e2b_port_url): the id one DNS label, the domain host names (and a
+ * port), nothing that could move the request elsewhere ('@', '/', ...).
+ */
+static bool e2b_answer_names_ok(const json_t *o, const char *what,
+				struct rv_err *err)
+{
+	const char *id = json_string_value(json_object_get(o, "sandboxID"));
+	const char *domain = json_string_value(json_object_get(o, "domain"));
+	const char *token[] = {
+		json_string_value(json_object_get(o, "envdAccessToken")),
+		json_string_value(json_object_get(o, "trafficAccessToken")),
+	};
+
+	if (!id)
+		return !rv_errf(err, RV_ERR_PROTO, "%s: the answer names no "
+				"sandboxID", what);
+	if (provider_check_id(id, what, err) != RV_OK)
+		return false;
+	if (strchr(id, '.') || strchr(id, '_'))
+		return !rv_errf(err, RV_ERR_PROTO, "%s: the sandboxID '%s' is "
+				"no host name label: refused", what, id);
+	if (domain && !e2b_host_ok(domain)) {
+		char *q = rv_term_safe(domain);
+
+		rv_errf(err, RV_ERR_PROTO, "%s: the answer's domain '%.80s' "
+			"is no host name: refused", what, q);
+		free(q);
+		return false;
+	}
+	for (int i = 0; i < 2; i++)
+		if (token[i] && provider_check_header_value(token[i],
+				i ? "trafficAccessToken" : "envdAccessToken",
+				what, err) != RV_OK)
+			return false;
+	return true;
+}
+
 /* A Sandbox, SandboxDetail or ListedSandbox; false when it is none. */
 static bool e2b_parse_sandbox(const json_t *o, struct e2b_sandbox_info *s,
 			      const char *what, struct rv_err *err)
@@ -159,12 +205,9 @@ static bool e2b_parse_sandbox(const json_t *o, struct e2b_sandbox_info *s,
 	json_t *meta = json_object_get(o, "metadata");
 
 	memset(s, 0, sizeof(*s));
-	s->id = e2b_dup(o, "sandboxID");
-	if (!s->id) {
-		rv_errf(err, RV_ERR_PROTO, "%s: the answer names no sandboxID",
-			what);
+	if (!e2b_answer_names_ok(o, what, err))
 		return false;
-	}
+	s->id = e2b_dup(o, "sandboxID");
 	s->name = e2b_dup(meta, E2B_META_NAME);
 	s->job = e2b_dup(meta, PROVIDER_LABEL_JOB);
 	s->state = e2b_dup(o, "state");
