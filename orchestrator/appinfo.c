@@ -1,6 +1,7 @@
 /* appinfo: the task app's GET /info (see appinfo.h). */
 #include "appinfo.h"
 
+#include "answer.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_http.h"
@@ -8,12 +9,16 @@
 
 #include <string.h>
 
-/* s cut to APP_INFO_STR_MAX bytes (malloc'ed), or NULL. */
+/*
+ * s redacted (the app may echo a secret of its environment: it goes to
+ * result.json and every report) and cut to APP_INFO_STR_MAX bytes
+ * (malloc'ed), or NULL.
+ */
 static char *app_info_str(const json_t *v)
 {
 	const char *s = json_string_value(v);
 
-	return s ? rv_xstrndup(s, APP_INFO_STR_MAX) : NULL;
+	return s ? answer_text(s, APP_INFO_STR_MAX) : NULL;
 }
 
 static void app_info_parse(const json_t *o, struct app_info *ai)

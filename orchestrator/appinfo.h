@@ -4,8 +4,10 @@
  * else service.version) and, when it lists them, the policies it offers
  * ("policies": names, or objects with a "name").
  *
- * /info is hostile input like every answer of the app: strings are cut
- * to APP_INFO_STR_MAX bytes, the list to APP_INFO_MAX_POLICIES, and an
+ * /info is hostile input like every answer of the app: strings are
+ * redacted (a secret it echoes never reaches result.json or a report)
+ * and cut to APP_INFO_STR_MAX bytes at a character boundary ("..."
+ * added: answer_text()), the list to APP_INFO_MAX_POLICIES, and an
  * app without /info, or with one runeval cannot read, is simply not
  * known (nothing is checked, nothing recorded).
  */

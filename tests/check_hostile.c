@@ -10,6 +10,7 @@
 #include "runeval_run.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
+#include "rv_json.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -218,6 +219,9 @@ START_TEST(test_hostile_secrets_are_written_nowhere)
 	log = tu_read_file(log_path, NULL);
 	ck_assert_msg(log && strstr(log, "auth ok, key [REDACTED]..."), "%s",
 		      log);
+	/* and /info, which names the task and a policy after the keys */
+	ck_assert_str_eq(rv_json_str(r->result, "environment.task_app.name"),
+			 "name [REDACTED]");
 	free(log);
 	free(log_path);
 	free(cmd);

@@ -24,8 +24,10 @@ X-API-Key) and can misbehave on purpose:
   --banner TEXT       print TEXT (Python escapes such as \\u001b decoded)
                       at start, before --exit-at-start
   --leak              behave like an app that leaks: details echo the
-                      whole environment, and each rollout logs the first
-                      15 characters of the key (as synth-ai's auth does)
+                      whole environment, each rollout logs the first
+                      15 characters of the key (as synth-ai's auth does),
+                      and GET /info names the task and a policy after
+                      the key and OPENAI_API_KEY
   --status SEED:STATUS[:DETAIL]
                       answer SEED with success_status STATUS (null: a JSON
                       null, 7: a number) and status_detail DETAIL
@@ -141,6 +143,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, {"status": "ok", "service": "pyapp"})
         if not self.authorised():
             return
+        if ARGS.leak and self.path == "/info":
+            return self.send(200, {"service": {"task": {
+                "id": "id-" + KEY,
+                "name": "name " + os.environ.get("OPENAI_API_KEY", ""),
+                "version": KEY}},
+                "policies": ["reference", "noop", KEY]})
         if ARGS.task_info and self.path == "/info":
             return self.send(200, {"service": {
                 "task": {"id": "pyapp", "name": "pyapp tasks"},
