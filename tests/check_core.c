@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -730,6 +731,57 @@ START_TEST(test_write_all_pipe_and_closed_socket)
 END_TEST
 
 /* rv_read_tail: the last max bytes, the size back; a missing file is -1 */
+/*
+ * rv_read_fd: all of a file or pipe, up to a limit that is an error, not
+ * an allocation without end; rv_json_load_file refuses a FIFO at once
+ * (a planted one made `runeval ls` wait forever) and what is too large.
+ */
+START_TEST(test_read_fd_bounded_and_fifo_refused)
+{
+	char *dir = tu_tmpdir();
+	char *file = rv_xasprintf("%s/f.json", dir);
+	char *fifo = rv_xasprintf("%s/p.json", dir);
+	struct rv_buf b = RV_BUF_INIT;
+	struct rv_err e = RV_ERR_INIT;
+	char chunk[4096];
+	int fd, p[2];
+	json_t *v;
+
+	tu_write_file(file, "{\"a\": [1, 2, 3]}");
+	fd = open(file, O_RDONLY);
+	ck_assert_int_eq(rv_read_fd(fd, file, 1024, &b, &e), RV_OK);
+	ck_assert_str_eq(b.data, "{\"a\": [1, 2, 3]}");
+	rv_buf_reset(&b);
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_int_eq(rv_read_fd(fd, file, 8, &b, &e), RV_ERR_LIMIT);
+	ck_assert_msg(strstr(e.msg, "is larger than"), "%s", e.msg);
+	close(fd);
+	/* a pipe that writes more than the limit */
+	ck_assert_int_eq(pipe(p), 0);
+	memset(chunk, 'x', sizeof(chunk));
+	ck_assert_int_eq(write(p[1], chunk, sizeof(chunk)), sizeof(chunk));
+	close(p[1]);
+	rv_buf_reset(&b);
+	e = (struct rv_err)RV_ERR_INIT;
+	ck_assert_int_eq(rv_read_fd(p[0], "pipe", 1000, &b, &e),
+			 RV_ERR_LIMIT);
+	close(p[0]);
+	/* a FIFO with no writer: refused, not waited on */
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	e = (struct rv_err)RV_ERR_INIT;
+	ck_assert_ptr_null(rv_json_load_file(fifo, &e));
+	ck_assert_msg(strstr(e.msg, "not a regular file"), "%s", e.msg);
+	v = rv_json_load_file(file, &e);
+	ck_assert_int_eq(json_array_size(json_object_get(v, "a")), 3);
+	json_decref(v);
+	rv_buf_release(&b);
+	free(fifo);
+	free(file);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_read_tail_keeps_the_end)
 {
 	struct rv_buf b = RV_BUF_INIT;
@@ -781,6 +833,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_write_all_pipe_and_closed_socket);
 	tcase_add_test(tc, test_random_fills_every_byte);
 	tcase_add_test(tc, test_read_tail_keeps_the_end);
+	tcase_add_test(tc, test_read_fd_bounded_and_fifo_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("http");

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,46 @@ int rv_write_all(int fd, const void *data, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+enum rv_code rv_read_fd(int fd, const char *name, size_t max,
+			struct rv_buf *out, struct rv_err *err)
+{
+	struct stat st;
+	size_t want = SIZE_MAX, got = 0;
+	ssize_t n;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if ((uintmax_t)st.st_size > max)
+			goto large;
+		want = (size_t)st.st_size;
+		rv_buf_grow(out, want + 1);
+	}
+	while (got < want) {
+		size_t room;
+
+		rv_buf_grow(out, 65536);
+		room = out->cap - out->len - 1;
+		if (room > want - got)
+			room = want - got;
+		n = read(fd, out->data + out->len, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return rv_errf(err, RV_ERR_IO, "cannot read '%s': %s",
+				       name, strerror(errno));
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
+		got += (size_t)n;
+		if (got > max)
+			goto large;
+	}
+	return RV_OK;
+large:
+	return rv_errf(err, RV_ERR_LIMIT, "'%s' is larger than %zu MiB: not a "
+		       "file runeval writes", name, max >> 20);
 }
 
 off_t rv_read_tail(const char *path, size_t max, struct rv_buf *out)

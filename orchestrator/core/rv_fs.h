@@ -62,6 +62,17 @@ enum rv_code rv_replace_file(const char *path,
 			     bool sync, struct rv_err *err);
 
 /*
+ * Append all of fd to out, named name in errors: at most max bytes
+ * (RV_ERR_LIMIT past that: "'name' is larger than ..."), RV_ERR_IO when a
+ * read fails.  A regular file is read to the size it has when reading
+ * starts, so one that grows meanwhile is not followed forever, and one
+ * cut meanwhile gives what is left (its parser then says it ends early).
+ * Blocks on a pipe until its writer closes it.
+ */
+enum rv_code rv_read_fd(int fd, const char *name, size_t max,
+			struct rv_buf *out, struct rv_err *err);
+
+/*
  * Append the last max bytes of the file at path to out (a log's tail).
  * Returns the file's size (0 for what fstat gives none), or -1 with
  * errno set when it cannot be opened; out is untouched then.

@@ -7,9 +7,11 @@
 #include "rv_term.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /*
@@ -40,21 +42,28 @@ json_t *rv_json_parse(const char *data, size_t len, const char *what,
 
 json_t *rv_json_load_file(const char *path, struct rv_err *err)
 {
-	json_error_t je;
-	json_t *v;
+	/* no wait on a FIFO planted in its place: not opened for reading
+	   until a writer comes, nor read until it closes */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct rv_buf b = RV_BUF_INIT;
+	struct stat st;
+	json_t *v = NULL;
 
-	if (access(path, R_OK) < 0) {
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		rv_errf(err, RV_ERR_IO, "cannot read '%s': %s", path,
 			strerror(errno));
-		return NULL;
-	}
-	v = json_load_file(path, JSON_DECODE_ANY, &je);
-	if (!v) {
+	} else if (!S_ISREG(st.st_mode)) {
+		rv_errf(err, RV_ERR_IO, "cannot read '%s': not a regular file",
+			path);
+	} else if (rv_read_fd(fd, path, RV_JSON_FILE_MAX, &b, err) == RV_OK) {
 		char *what = rv_xasprintf("'%s'", path);
 
-		rv_json_error(err, what, &je);
+		v = rv_json_parse(b.data ? b.data : "", b.len, what, err);
 		free(what);
 	}
+	if (fd >= 0)
+		close(fd);
+	rv_buf_release(&b);
 	return v;
 }
 

@@ -25,7 +25,12 @@ struct rv_buf;
 json_t *rv_json_parse(const char *data, size_t len, const char *what,
 		      struct rv_err *err);
 
-/* Read and parse a whole file (messages as rv_json_parse's). */
+/*
+ * Read and parse a whole regular file of at most RV_JSON_FILE_MAX bytes
+ * (messages as rv_json_parse's; RV_ERR_IO for what is no regular file:
+ * a FIFO is refused, not waited on; RV_ERR_LIMIT past the size).
+ */
+#define RV_JSON_FILE_MAX ((size_t)1 << 30)
 json_t *rv_json_load_file(const char *path, struct rv_err *err);
 
 /*

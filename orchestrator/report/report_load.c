@@ -3,73 +3,45 @@
 
 #include "evalstats.h"
 #include "rv_alloc.h"
+#include "rv_fs.h"
 #include "rv_json.h"
 #include "rv_phase.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
-
-/* A stream (stdin, a pipe) read to its end into out. */
-static enum rv_code report_read_stream(FILE *f, const char *path,
-				       struct rv_buf *out, struct rv_err *err)
-{
-	size_t n;
-
-	for (;;) {
-		rv_buf_grow(out, 65536);
-		n = fread(out->data + out->len, 1, out->cap - out->len - 1, f);
-		if (n == 0)
-			break;
-		out->len += n;
-		out->data[out->len] = '\0';
-	}
-	if (ferror(f))
-		return rv_errf(err, RV_ERR_IO, "cannot read '%s': %s", path,
-			       strerror(errno));
-	return RV_OK;
-}
+#include <unistd.h>
 
 /*
- * A regular file is mapped, not copied: the scanner reads it once from
- * the page cache.  Anything else (stdin, pipes, devices) is read.
+ * Every input is read, not mapped: a file that another writer cuts while
+ * it is scanned must give a parse error, not SIGBUS.  Pipes and devices
+ * (/dev/zero) stop at REPORT_INPUT_MAX.
  */
 enum rv_code report_set_load(struct report_set *set, const char *path,
 			     struct rv_err *err)
 {
 	bool in = !strcmp(path, "-");
-	FILE *f = in ? stdin : fopen(path, "rb");
+	int fd = in ? 0 : open(path, O_RDONLY | O_CLOEXEC);
 	const char *name = in ? "stdin" : path;
 	struct rv_buf b = RV_BUF_INIT;
-	void *map = MAP_FAILED;
-	struct stat st;
 	enum rv_code rc;
 
-	if (!f)
+	if (fd < 0)
 		return rv_errf(err, RV_ERR_IO, "cannot read '%s': %s", path,
 			       strerror(errno));
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size > 0 && (uintmax_t)st.st_size <= SIZE_MAX)
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ,
-			   MAP_PRIVATE, fileno(f), 0);
-	if (map != MAP_FAILED) {
-		rc = report_set_load_buf(set, name, map, (size_t)st.st_size,
-					 err);
-		munmap(map, (size_t)st.st_size);
-	} else {
-		rc = report_read_stream(f, path, &b, err);
-		if (rc == RV_OK)
-			rc = report_set_load_buf(set, name, b.data, b.len, err);
-	}
-	if (f != stdin)
-		fclose(f);
+	rc = rv_read_fd(fd, name, REPORT_INPUT_MAX, &b, err);
+	if (rc == RV_OK)
+		rc = report_set_load_buf(set, name, b.data ? b.data : "",
+					 b.len, err);
+	if (!in)
+		close(fd);
 	rv_buf_release(&b);
 	return rc;
 }

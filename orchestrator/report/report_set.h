@@ -153,7 +153,13 @@ void report_set_release(struct report_set *set);
 /* Take the last job and its samples out of set (its strings stay). */
 void report_set_drop_last(struct report_set *set);
 
-/* Read one input (path "-" is stdin) into set; see the kinds above. */
+/*
+ * Read one input (path "-" is stdin) into set; see the kinds above.  At
+ * most REPORT_INPUT_MAX bytes (a result.json of a million seeds is some
+ * 430 MB): RV_ERR_LIMIT past it, so that /dev/zero or an endless pipe is
+ * an error, not an abort for want of memory.
+ */
+#define REPORT_INPUT_MAX ((size_t)1 << 30)
 enum rv_code report_set_load(struct report_set *set, const char *path,
 			     struct rv_err *err);
 
