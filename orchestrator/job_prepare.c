@@ -73,7 +73,12 @@ static enum rv_code job_resolve_provider(struct job *job, const char *name,
 		cfg.api_key = job->lite.api_key;
 	}
 	rc = provider_check(ops, &cfg, &ep, err);
-	if (rc != RV_OK && err)	/* credentials, endpoint: configuration */
+	/* credentials, endpoint: configuration (exit 2); an engine that
+	   does not answer (no dockerd): infrastructure (exit 3), as bench
+	   and lifecycle say of it */
+	if (rc == RV_ERR_CONNECT || rc == RV_ERR_TIMEOUT)
+		return rc;
+	if (rc != RV_OK && err)
 		err->code = RV_ERR_CONFIG;
 	if (rc != RV_OK)
 		return RV_ERR_CONFIG;

@@ -112,12 +112,39 @@ static enum rv_code multi_start(int argc, char **argv, const char *out,
 	return rc;
 }
 
+/* The last line of provider c's console log, escaped (malloc'ed). */
+static char *multi_last_line(const char *out, const struct multi_child *c)
+{
+	char *log = rv_xasprintf("%s/%s.console.log", out, c->provider);
+	struct rv_buf b = RV_BUF_INIT, safe = RV_BUF_INIT;
+	char *last;
+
+	rv_read_tail(log, 4096, &b);
+	while (b.len && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	last = b.len ? strrchr(b.data, '\n') : NULL;
+	last = last ? last + 1 : b.len ? b.data : "(no output)";
+	rv_term_escape(&safe, last, strlen(last), false);
+	rv_buf_release(&b);
+	free(log);
+	return safe.data;
+}
+
 /*
  * A SIGINT or SIGTERM sent to runeval alone (kill PID, a CI runner, a
  * service manager; a terminal's Ctrl-C reaches the whole group) goes on
  * to every provider's job still running, once: each tears down, writes
  * its results and exits 130.
  */
+static bool multi_has_result(const struct multi_child *c)
+{
+	char *p = rv_xasprintf("%s/result.json", c->out);
+	bool has = access(p, F_OK) == 0;
+
+	free(p);
+	return has;
+}
+
 static void multi_forward(struct multi_child *c, size_t n)
 {
 	int sig = signals_first() ? signals_first() : SIGTERM;
@@ -128,8 +155,8 @@ static void multi_forward(struct multi_child *c, size_t n)
 }
 
 /* Wait for child k of the n in c, passing a signal on (multi_forward). */
-static void multi_wait(struct multi_child *c, size_t n, size_t k,
-		       bool *forwarded)
+static void multi_wait(const char *out, struct multi_child *c, size_t n,
+		       size_t k, bool *forwarded)
 {
 	struct pollfd pfd = { .fd = signals_fd(), .events = POLLIN };
 	int st = 0;
@@ -150,9 +177,24 @@ static void multi_wait(struct multi_child *c, size_t n, size_t k,
 	c->pid = 0;
 	c->t1 = rv_now_ns();
 	c->code = WIFEXITED(st) ? WEXITSTATUS(st) : CLI_EXIT_INTERRUPTED;
-	rv_info("%s: exit %d after %.1f s, results in %s (console: %s.console"
-		".log)", c->provider, c->code, rv_ns_to_ms(c->t1 - c->t0) /
-		1000.0, c->out, c->provider);
+	if (c->code == CLI_EXIT_OK || multi_has_result(c)) {
+		rv_info("%s: exit %d after %.1f s, results in %s (console: "
+			"%s.console.log)", c->provider, c->code,
+			rv_ns_to_ms(c->t1 - c->t0) / 1000.0, c->out,
+			c->provider);
+	} else {	/* it stopped before its job: its reason, here */
+		char *why = multi_last_line(out, c), *p = why;
+
+		if (!strncmp(p, "runeval: ", 9))
+			p += 9;
+		if (!strncmp(p, "error: ", 7))
+			p += 7;
+		rv_error("%s: exit %d after %.1f s, no results: %s (console: "
+			 "%s/%s.console.log)", c->provider, c->code,
+			 rv_ns_to_ms(c->t1 - c->t0) / 1000.0, p, out,
+			 c->provider);
+		free(why);
+	}
 }
 
 /*
@@ -163,21 +205,10 @@ static void multi_quiet_lines(const char *out, const struct multi_child *c,
 			      size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *log = rv_xasprintf("%s/%s.console.log", out,
-					 c[i].provider);
-		struct rv_buf b = RV_BUF_INIT, safe = RV_BUF_INIT;
-		char *last;
+		char *last = multi_last_line(out, &c[i]);
 
-		rv_read_tail(log, 4096, &b);
-		while (b.len && b.data[b.len - 1] == '\n')
-			b.data[--b.len] = '\0';
-		last = b.len ? strrchr(b.data, '\n') : NULL;
-		last = last ? last + 1 : b.len ? b.data : "(no output)";
-		rv_term_escape(&safe, last, strlen(last), false);
-		printf("%s: %s\n", c[i].provider, safe.data);
-		rv_buf_release(&safe);
-		rv_buf_release(&b);
-		free(log);
+		printf("%s: %s\n", c[i].provider, last);
+		free(last);
 	}
 }
 
@@ -284,10 +315,10 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 		}
 		started++;
 		if (opt->one_provider_at_a_time)
-			multi_wait(c, n, i, &forwarded);
+			multi_wait(out, c, n, i, &forwarded);
 	}
 	for (size_t i = 0; i < started && !opt->one_provider_at_a_time; i++)
-		multi_wait(c, n, i, &forwarded);
+		multi_wait(out, c, n, i, &forwarded);
 	for (size_t i = 0; i < n; i++)
 		if (c[i].code > code)
 			code = c[i].code;
