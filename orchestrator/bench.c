@@ -485,6 +485,29 @@ static int bench_run(struct bench *b)
 	return b->failed ? CLI_EXIT_INFRA : code;
 }
 
+/*
+ * An earlier bench's files in --out are not replaced without --force
+ * (as a job's --out): its spans.jsonl would be truncated under it.
+ */
+static enum rv_code bench_check_out(const struct bench *b,
+				    struct rv_err *err)
+{
+	static const char *const mine[] = { "spans.jsonl", "bench.json" };
+	enum rv_code rc = RV_OK;
+
+	for (size_t i = 0; i < 2 && rc == RV_OK && !b->force &&
+	     !b->lifecycle; i++) {
+		char *p = rv_xasprintf("%s/%s", b->out, mine[i]);
+
+		if (access(p, F_OK) == 0)
+			rc = rv_errf(err, RV_ERR_USAGE, "'%s' holds an earlier "
+				     "bench (%s): give another --out, or "
+				     "--force to replace it", b->out, mine[i]);
+		free(p);
+	}
+	return rc;
+}
+
 /* OUT/spans.jsonl (bench; lifecycle writes no file). */
 static enum rv_code bench_open(struct bench *b, struct rv_err *err)
 {
@@ -534,8 +557,11 @@ int bench_main(int argc, char **argv)
 	snprintf(b.job, sizeof(b.job), "bench-%lx-%ld",
 		 (unsigned long)(rv_wall_ns() / RV_NS_PER_MS), (long)getpid());
 	b.out = b.out ? rv_xstrdup(b.out) : rv_xasprintf("runs/%s", b.job);
-	b.tgz = bench_tarball(&err);
-	if (!b.tgz || bench_open(&b, &err) != RV_OK) {
+	if (bench_check_out(&b, &err) != RV_OK) {
+		rv_error("%s: %s", b.prog, err.msg);
+		code = CLI_EXIT_USAGE;
+	} else if (!(b.tgz = bench_tarball(&err)) ||
+		   bench_open(&b, &err) != RV_OK) {
 		rv_error("%s: %s", b.prog, err.msg);
 		code = CLI_EXIT_INFRA;
 	} else {

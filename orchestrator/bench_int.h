@@ -33,6 +33,7 @@ struct bench {
 	enum bench_shape shape;
 	long stagger_ms;
 	bool snapshot, json, lite;
+	bool force;		/* --force: replace an earlier bench in out */
 	bool no_interactive;	/* no interpreter, no time to interactive */
 	bool lifecycle;		/* `runeval lifecycle`: plain provider
 				   labels, lines or spans on stdout, no
@@ -83,6 +84,9 @@ void bench_label(const struct bench *b, const char *provider, bool cold,
 /* Record a note (printed and kept for bench.json). */
 void bench_note(struct bench *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* A --target as the reporter's gate: create is provision (malloc'ed). */
+char *bench_gate(const char *target);
 
 /*
  * Write bench.json, latency.json and the reporter's renderings of

@@ -2,6 +2,7 @@
 #include "bench_int.h"
 
 #include "cli_opts.h"
+#include "report_gate.h"
 #include "rv_alloc.h"
 #include "rv_http.h"
 
@@ -38,7 +39,7 @@ void bench_usage(FILE *f, bool lifecycle)
 "           [--concurrency C] [--shape sequential|burst|staggered:MS]\n"
 "           [--snapshot] [--workload CMD] [--target EXPR]... [--out DIR]\n"
 "           [--lite] [--from-snapshot S] [--image I] [--region R] [--json]\n"
-"           [--ca-cert FILE] [--config FILE] [--no-interactive]\n"
+"           [--ca-cert FILE] [--config FILE] [--no-interactive] [--force]\n"
 "\n"
 "Sandboxes through create, upload, exec (the workload, default 'true'),\n"
 "interpreter start, preview, time to interactive and teardown, each step\n"
@@ -52,7 +53,8 @@ void bench_usage(FILE *f, bool lifecycle)
 "list, flags true or false); the command line's win, its targets and\n"
 "providers replacing the file's.  Writes spans.jsonl, summary.json,\n"
 "report.md, metrics.prom, latency.json, bench.json into --out (default\n"
-"runs/bench-<time>).  --json prints the spans on stdout.  On stderr: HTTP\n"
+"runs/bench-<time>; an earlier bench there is replaced only with\n"
+"--force).  --json prints the spans on stdout.  On stderr: HTTP\n"
 "requests and connections per provider, and this process's RSS after the\n"
 "first sandbox and the last.  --ca-cert (or $RUNEVAL_CA_CERT) trusts the\n"
 "CA certificates in FILE for HTTPS.\n", f);
@@ -94,6 +96,44 @@ static enum rv_code bench_count(const char *s, const char *what, long lo,
 	return RV_OK;
 }
 
+/*
+ * A --target, checked before any sandbox is made (a typo found after a
+ * paid run wastes it): a gate the reporter reads, on a phase a bench
+ * times, not an eval statistic (a bench runs no rollouts).
+ */
+static enum rv_code bench_check_target(const char *target,
+				       struct rv_err *err)
+{
+	static const char *const phases[] = { "provision", "restore",
+		"snapshot", "upload", "exec", "interpreter", "preview", "tti",
+		"teardown" };
+	char *text = bench_gate(target);
+	struct report_gate g;
+	enum rv_code rc = report_gate_parse(text, &g, err);
+	bool known = false;
+
+	free(text);
+	if (rc != RV_OK) {
+		rv_err_prefix(err, "--target '%s'", target);
+		return rc;
+	}
+	for (size_t i = 0; g.phase && i < sizeof(phases) / sizeof(*phases);
+	     i++)
+		known |= !strcmp(g.phase, phases[i]);
+	if (report_gate_is_eval(g.stat))
+		rc = rv_errf(err, RV_ERR_USAGE, "--target '%s': a bench runs no "
+			     "rollouts; its targets are phase times, counts "
+			     "and success rates", target);
+	else if (g.phase && !known)
+		rc = rv_errf(err, RV_ERR_USAGE, "--target '%s': a bench times "
+			     "no phase '%s' (it times provision (or create), "
+			     "upload, exec, interpreter, preview, tti, "
+			     "teardown, and with --snapshot snapshot and "
+			     "restore)", target, g.phase);
+	report_gate_release(&g);
+	return rc;
+}
+
 /* A provider's --<alias> (getopt called it unknown), or NULL. */
 static const struct provider_ops *bench_alias(const char *arg)
 {
@@ -123,6 +163,7 @@ static const struct option bench_longopts[] = {
 		{ "no-interactive", no_argument, NULL, 'I' },
 		{ "ca-cert", required_argument, NULL, 'C' },
 		{ "config", required_argument, NULL, 'F' },
+		{ "force", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 };
@@ -249,6 +290,7 @@ enum rv_code bench_options(struct bench *b, int argc, char **argv,
 				b->targets[b->n_targets++] = optarg;
 			break;
 		case 'o': b->out = optarg; break;
+		case 'O': b->force = true; break;
 		case 'l': b->lite = true; break;
 		case 'f': b->from_snapshot = optarg; break;
 		case 'i': b->image = optarg; break;
@@ -275,6 +317,9 @@ enum rv_code bench_options(struct bench *b, int argc, char **argv,
 	if (rc == RV_OK && !popt.n_providers && !*help)
 		rc = rv_errf(err, RV_ERR_USAGE, "no provider: give "
 			     "'--provider NAME' (e.g. bwrap, daytona, docker)");
+	for (size_t i = 0; rc == RV_OK && !b->lifecycle && i < b->n_targets;
+	     i++)
+		rc = bench_check_target(b->targets[i], err);
 	for (size_t i = 0; i < popt.n_providers; i++)
 		b->providers[i] = popt.providers[i];
 	b->n_providers = popt.n_providers;

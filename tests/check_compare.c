@@ -589,11 +589,47 @@ START_TEST(test_compare_bench_targets)
 		free(text);
 	}
 	{
+		/* an earlier bench in --out is kept without --force */
+		const char *const again[] = { "bench", "--provider", "bwrap",
+			"--iterations", "1", "--out", out2, NULL };
+
+		ck_assert_int_eq(run(tmp, again, env, &text), 2);
+		ck_assert_msg(strstr(text, "holds an earlier bench "
+				     "(spans.jsonl): give another --out, or "
+				     "--force"), "%s", text);
+		free(text);
+	}
+	{
+		/* a target that cannot be, found before any sandbox */
+		static const char *const bad[][2] = {
+			{ "garbage", "invalid gate 'garbage'" },
+			{ "p95(foo) < 3s", "a bench times no phase 'foo'" },
+			{ "pass_rate > 50%", "a bench runs no rollouts" },
+		};
+		char *o5 = rv_xasprintf("%s/out5", tmp), *p;
+
+		for (size_t i = 0; i < 3; i++) {
+			const char *const a[] = { "bench", "--provider",
+				"bwrap", "--target", bad[i][0], "--out", o5,
+				NULL };
+
+			ck_assert_int_eq(run(tmp, a, env, &text), 2);
+			ck_assert_msg(strstr(text, bad[i][1]), "%s",
+				      tail(text));
+			free(text);
+		}
+		p = rv_xasprintf("%s/spans.jsonl", o5);
+		ck_assert_msg(access(p, F_OK) != 0, "%s", p);
+		free(p);
+		free(o5);
+	}
+	{
 		/* a step's command that exits non-zero is a failed step:
-		   exit 3, as for any step that failed */
+		   exit 3, as for any step that failed (--force: over the
+		   bench above) */
 		const char *const broken[] = { "bench", "--provider", "bwrap",
 			"--iterations", "1", "--workload", "exit 7",
-			"--out", out2, NULL };
+			"--out", out2, "--force", NULL };
 
 		ck_assert_int_eq(run(tmp, broken, env, &text), 3);
 		ck_assert_msg(strstr(text, "exec: workload 'exit 7' exited 7"),
