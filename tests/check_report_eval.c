@@ -12,6 +12,7 @@
 #include "report_helpers.h"
 #include "report_set.h"
 #include "rv_alloc.h"
+#include "rv_buf.h"
 #include "rv_json.h"
 
 #include <math.h>
@@ -445,6 +446,34 @@ START_TEST(test_eval_gate_needs_an_eval_and_few_samples_are_refused)
 				NULL), 1);
 	ck_assert_msg(strstr(out, "FAIL p50(health) regress < 20%: p +400.0%"), "%s", out);
 	free(out);
+	{	/* a bench's cold series (one sample a run) is left out of a
+		   regress that names no series, and refused when named */
+		struct rv_buf ta = RV_BUF_INIT, tb = RV_BUF_INIT;
+		char *ca, *cb;
+
+		rv_buf_adds(&ta, "{\"provider\":\"p:cold\",\"phase\":\"provision\",\"ms\":90,\"ok\":true}\n");
+		rv_buf_adds(&tb, "{\"provider\":\"p:cold\",\"phase\":\"provision\",\"ms\":500,\"ok\":true}\n");
+		for (int i = 0; i < 8; i++) {
+			rv_buf_addf(&ta, "{\"provider\":\"p\",\"phase\":\"provision\",\"ms\":%d,\"ok\":true}\n", 10 + i);
+			rv_buf_addf(&tb, "{\"provider\":\"p\",\"phase\":\"provision\",\"ms\":%d,\"ok\":true}\n", 11 + i);
+		}
+		ca = rh_write(tmp, "ca.jsonl", ta.data);
+		cb = rh_write(tmp, "cb.jsonl", tb.data);
+		ck_assert_int_eq(report(&out, cb, "--baseline", ca, "--gate",
+					"p50(provision) regress < 50%", NULL), 0);
+		ck_assert_msg(strstr(out, "ok   p50(provision) regress < 50%: p +") &&
+			      !strstr(strstr(out, "gates:"), "p:cold"), "%s", out);
+		free(out);
+		ck_assert_int_eq(report(&out, cb, "--baseline", ca, "--gate",
+					"p50(provision, p:cold) regress < 50%",
+					NULL), 2);
+		ck_assert_msg(strstr(out, "fewer than 6 a side"), "%s", out);
+		free(out);
+		free(ca);
+		free(cb);
+		rv_buf_release(&ta);
+		rv_buf_release(&tb);
+	}
 	free(a);
 	free(b);
 	free(spans);
