@@ -89,6 +89,11 @@ static void bench_span(struct bench_iter *it, const char *phase,
 	char *line;
 	json_t *o;
 
+	/* a step our own SIGINT cut short is no failure of the provider:
+	   neither recorded nor counted (bench.json says it was
+	   interrupted) */
+	if (rc == RV_ERR_INTR && signals_stop)
+		return;
 	snprintf(s.provider, sizeof(s.provider), "%s", it->label);
 	bench_utc(s.ts, sizeof(s.ts), wall0);
 	if (rc != RV_OK)
@@ -460,6 +465,7 @@ static int bench_run(struct bench *b)
 	for (size_t i = 0; i < b->n_providers && !signals_stop; i++) {
 		const struct provider_ops *ops = provider_find(b->providers[i]);
 
+		b->n_run = i + 1;
 		cfg.api_url = cfg.api_key = NULL;
 		if (b->lite && ops->offline_server) {
 			if (lite_launch_start(&lite, ops->offline_server,

@@ -59,6 +59,8 @@ struct bench {
 	unsigned measured;	/* sandboxes between the two */
 	long rss_first_kb;	/* after the first sandbox */
 	unsigned made;		/* sandboxes through their life */
+	size_t n_run;		/* providers begun (a signal stops the
+				   rest) */
 	struct {
 		unsigned long requests, connects;
 	} http[CLI_MAX_PROVIDERS];	/* per provider (rv_http_counts) */

@@ -6,6 +6,7 @@
 #include "rv_buf.h"
 #include "rv_json.h"
 #include "rv_log.h"
+#include "signals.h"
 #include "stats.h"
 
 #include <fcntl.h>
@@ -92,13 +93,18 @@ static json_t *bench_summary(const struct bench *b)
 {
 	json_t *o = json_object(), *provs = json_array(), *notes = json_array();
 	json_t *targets = json_array(), *mem = json_object();
-	json_t *http = json_object();
+	json_t *http = json_object(), *not_run = json_array();
 	static const char *const shapes[] = { "sequential", "burst",
 					      "staggered" };
 	double growth = b->rss_start_kb >= 0 && b->rss_end_kb >= 0 ?
 		(double)(b->rss_end_kb - b->rss_start_kb) : NAN;
 
 	for (size_t i = 0; i < b->n_providers; i++) {
+		if (i >= b->n_run) {	/* interrupted before it */
+			json_array_append_new(not_run,
+					      json_string(b->providers[i]));
+			continue;
+		}
 		json_array_append_new(provs, json_string(b->providers[i]));
 		json_object_set_new(http, b->providers[i], json_pack(
 			"{s:I, s:I}", "requests",
@@ -122,6 +128,8 @@ static json_t *bench_summary(const struct bench *b)
 	json_object_set_new(o, "targets", targets);
 	json_object_set_new(o, "spans", json_integer((json_int_t)b->n_spans));
 	json_object_set_new(o, "failed_steps", json_integer(b->failed));
+	json_object_set_new(o, "interrupted", json_boolean(signals_stop));
+	json_object_set_new(o, "providers_not_run", not_run);
 	json_object_set_new(mem, "rss_start_kb", b->rss_start_kb >= 0 ?
 			    json_integer(b->rss_start_kb) : json_null());
 	json_object_set_new(mem, "rss_end_kb", b->rss_end_kb >= 0 ?

@@ -717,8 +717,8 @@ START_TEST(test_compare_bench_interrupted)
 	char *tmp = tu_tmpdir(), *bin = tu_build_path("runeval");
 	char *log = rv_xasprintf("%s/bench.log", tmp);
 	char *out = rv_xasprintf("%s/b", tmp), *text, *at;
-	char *argv[] = { bin, "bench", "--provider", "daytona", "--lite",
-			 "--iterations", "200", "--out", out, NULL };
+	char *argv[] = { bin, "bench", "--provider", "daytona,bwrap",
+			 "--lite", "--iterations", "200", "--out", out, NULL };
 	unsigned made = 0, over = 0;
 	int st;
 	pid_t pid = tu_spawn(argv, NULL, log);
@@ -739,6 +739,24 @@ START_TEST(test_compare_bench_interrupted)
 			      over < made), "%u of %u: %s", over, made,
 		      tail(text));
 	free(text);
+	{	/* the step the signal cut short is no failure of daytona's;
+		   bwrap never ran */
+		json_t *b = load(out, "bench.json");
+		char *spans = rv_xasprintf("%s/spans.jsonl", out);
+
+		ck_assert(json_is_true(json_object_get(b, "interrupted")));
+		ck_assert_int_eq(rv_json_int(b, "failed_steps", -1), 0);
+		ck_assert_str_eq(json_string_value(json_array_get(
+			json_object_get(b, "providers_not_run"), 0)), "bwrap");
+		ck_assert_uint_eq(json_array_size(json_object_get(
+			b, "providers")), 1);
+		json_decref(b);
+		text = tu_read_file(spans, NULL);
+		ck_assert_msg(text && !strstr(text, "\"ok\":false"), "%s",
+			      text ? tail(text) : spans);
+		free(text);
+		free(spans);
+	}
 	/* lifecycle says it writes no file (the job's message said it
 	   wrote the results) */
 	{
