@@ -146,6 +146,32 @@ START_TEST(test_usage)
 	ck_assert_int_eq(report(&out, NULL, good, "--md", unwritable, NULL), 2);
 	ck_assert(strstr(out, "cannot write"));
 	free(out);
+	/* '-' is standard output, for one format; an option is no name */
+	ck_assert_int_eq(report(&out, NULL, good, "--json", "-q", NULL), 2);
+	ck_assert_msg(strstr(out, "--json needs a file name, got the option "
+			     "'-q'"), "%s", out);
+	free(out);
+	ck_assert_int_eq(report(&out, NULL, good, "--json", "-", "--md", "-",
+				NULL), 2);
+	ck_assert_msg(strstr(out, "can take one format only"), "%s", out);
+	free(out);
+	{
+		char *bin = tu_build_path("runeval");
+		char *cmd = rv_xasprintf("cd '%s' && '%s' report '%s' --json - "
+					 "2>/dev/null | python3 -c 'import "
+					 "json, sys; d = json.load(sys.stdin);"
+					 " print(d[\"schema\"])' && ls", tmp,
+					 bin, good);
+
+		/* stdout holds the JSON alone (the table went to stderr),
+		   and no file called '-' was made */
+		ck_assert_int_eq(rh_sh(cmd, &out), 0);
+		ck_assert_msg(!strncmp(out, "runeval.summary/", 16) &&
+			      !strstr(out, "\n-\n"), "%s", out);
+		free(out);
+		free(cmd);
+		free(bin);
+	}
 	free(unwritable);
 	free(good);
 }

@@ -178,13 +178,13 @@ enum rv_code report_write_job(const char *result_path, const char *outdir,
  * The table (or the gates) on stdout: names and errors come from the
  * inputs, so no control character but the line ends reaches the terminal.
  */
-static void report_print(const struct rv_buf *b)
+static void report_print(const struct rv_buf *b, FILE *f)
 {
 	struct rv_buf safe = RV_BUF_INIT;
 
 	rv_term_escape(&safe, b->data, b->len, true);
-	fwrite(safe.data, 1, safe.len, stdout);
-	fflush(stdout);
+	fwrite(safe.data, 1, safe.len, f);
+	fflush(f);
 	rv_buf_release(&safe);
 }
 
@@ -253,7 +253,8 @@ static int report_run(const struct report_opts *o, struct rv_err *err)
 		for (size_t i = 0; i < c.n_gates; i++)
 			report_gate_describe(&c.gates[i], &c.results[i], &b);
 	}
-	report_print(&b);
+	/* stdout holds a format given '-' alone */
+	report_print(&b, report_opts_stdout(o) ? stderr : stdout);
 	rc = report_formats_write(&c.view, o->paths, o->out_dir,
 				  o->step_summary, err);
 	if (rc != RV_OK)

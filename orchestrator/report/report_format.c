@@ -129,8 +129,14 @@ enum rv_code report_formats_write(const struct report_view *v,
 		char *d = format_in_dir(&report_formats[i], dir);
 
 		/* rendered once per file: nothing is held in between */
-		if (p)
+		if (p && !strcmp(p, "-")) {
+			if (!format_fill(stdout, &c) || fflush(stdout))
+				rc = rv_errf(err, RV_ERR_IO, "cannot write "
+					     "the %s to standard output",
+					     report_formats[i].option + 2);
+		} else if (p) {
 			rc = rv_replace_file(p, format_fill, &c, false, err);
+		}
 		if (d && rc == RV_OK)
 			rc = rv_replace_file(d, format_fill, &c, false, err);
 		free(d);

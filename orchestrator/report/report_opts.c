@@ -22,7 +22,8 @@ static const char usage_intro[] =
 "Merge runeval result.json files, JSON-lines span files and hyperfine\n"
 "--export-json files (detected by content; - reads stdin), print the eval's\n"
 "outcome per job identity (app, policy, model, provider) and statistics per\n"
-"provider and phase, compare with a baseline and evaluate gates.\n"
+"provider and phase, compare with a baseline and evaluate gates.  One\n"
+"format's F may be - (standard output: the table then goes to stderr).\n"
 "\n"
 "  --baseline FILE...  the files after it are the baseline: rewards seed by\n"
 "                      seed (mean difference, Wilcoxon, McNemar, flipped\n"
@@ -205,7 +206,19 @@ static enum rv_code opt_file(int argc, char **argv, int *i, const char *name,
 	char *v = opt_value(argc, argv, i, name, matched);
 
 	if (*matched && (!v || !*v))
-		return rv_errf(err, RV_ERR_USAGE, "%s needs a file name", name);
+		return rv_errf(err, RV_ERR_USAGE, "%s needs a %s", name,
+			       strcmp(name, "--out") ? "file name" :
+			       "directory");
+	/* '--json -q': an option taken for the file's name */
+	if (*matched && v[0] == '-' && v[1])
+		return rv_errf(err, RV_ERR_USAGE, "%s needs a %s, got the "
+			       "option '%s' (a file of that name: './%s')",
+			       name, strcmp(name, "--out") ? "file name" :
+			       "directory", v, v);
+	if (*matched && !strcmp(v, "-") && !strcmp(name, "--out"))
+		return rv_errf(err, RV_ERR_USAGE, "--out needs a directory "
+			       "('-', standard output, is for one format's "
+			       "option, e.g. --json -)");
 	if (*matched)
 		*dest = v;
 	return RV_OK;
@@ -341,7 +354,19 @@ enum rv_code report_opts_parse(struct report_opts *o, int argc, char **argv,
 		return rv_errf(err, RV_ERR_USAGE, "no input files");
 	if (o->has_baseline && !o->n_baseline)
 		return rv_errf(err, RV_ERR_USAGE, "--baseline needs at least one file");
+	for (size_t k = 0, dash = 0; k < report_n_formats; k++)
+		if (o->paths[k] && !strcmp(o->paths[k], "-") && dash++)
+			return rv_errf(err, RV_ERR_USAGE, "'-' (standard "
+				       "output) can take one format only");
 	return RV_OK;
+}
+
+bool report_opts_stdout(const struct report_opts *o)
+{
+	for (size_t k = 0; k < report_n_formats; k++)
+		if (o->paths[k] && !strcmp(o->paths[k], "-"))
+			return true;
+	return false;
 }
 
 void report_opts_release(struct report_opts *o)

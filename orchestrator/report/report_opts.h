@@ -38,6 +38,12 @@ enum rv_code report_opts_parse(struct report_opts *o, int argc, char **argv,
 			       struct rv_err *err);
 void report_opts_release(struct report_opts *o);
 
+/*
+ * Does a format go to standard output ('--json -')?  Then the table goes
+ * to stderr, so that stdout holds that format alone.
+ */
+bool report_opts_stdout(const struct report_opts *o);
+
 /* Append the text of `runeval report --help`. */
 void report_usage(struct rv_buf *b);
 
