@@ -34,6 +34,7 @@ struct history_job {
 	/* a job known only from its seed log (no result.json) */
 	bool from_log;
 	size_t done, ok;		/* its seeds that ended, ok */
+	char *log;			/* ls: its directory when from_log */
 };
 
 /* The first of the dotted paths that is a number, else NAN. */
@@ -275,22 +276,84 @@ static char *history_find_in(const char *dir, char **log)
 	return NULL;
 }
 
+/* What ls found: the jobs it read, and every path it tried. */
+struct history_list {
+	struct history_job *jobs;
+	size_t n, bad;
+	char **paths;
+};
+
+/*
+ * The jobs in dir's subdirectories; a subdirectory with no job of its
+ * own is looked into once more (runeval --provider a,b keeps each
+ * provider's job in OUT/<provider>).
+ */
+static void history_scan(const char *dir, bool nested,
+			 struct history_list *l)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d))) {
+		struct rv_err e = RV_ERR_INIT;
+		char *log = NULL, *sub, *p;
+		struct history_job *h;
+
+		if (de->d_name[0] == '.')
+			continue;
+		sub = rv_xasprintf("%s/%s", dir, de->d_name);
+		p = history_find_in(sub, &log);
+		if (!p && nested)
+			history_scan(sub, false, l);
+		free(sub);
+		if (!p)
+			continue;
+		l->jobs = rv_xreallocarray(l->jobs, l->n + 1, sizeof(*l->jobs));
+		l->paths = rv_xreallocarray(l->paths, l->n + l->bad + 1,
+					    sizeof(*l->paths));
+		l->paths[l->n + l->bad] = p;
+		h = &l->jobs[l->n];
+		if (log ? history_load_log(h, log, p, &e) :
+		    history_load(h, p, &e)) {
+			h->log = log;
+			log = NULL;
+			l->n++;
+		} else {
+			rv_warn("ls: %s", e.msg);
+			l->bad++;
+		}
+		free(log);
+	}
+	if (d)
+		closedir(d);
+}
+
+static void history_list_release(struct history_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		json_decref(l->jobs[i].doc);
+		free(l->jobs[i].log);
+	}
+	for (size_t i = 0; i < l->n + l->bad; i++)
+		free(l->paths[i]);
+	free(l->paths);
+	free(l->jobs);
+}
+
 int history_ls_main(int argc, char **argv)
 {
 	const char *dir = HISTORY_DEFAULT_DIR;
-	struct history_job *jobs = NULL;
-	size_t n = 0, bad = 0;
-	struct dirent *de;
-	char **paths = NULL;
+	struct history_list l = { 0 };
 	DIR *d;
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf("usage: runeval ls [DIR]\n\nOne line per job kept under "
 		       "DIR (default runs/), oldest first: id,\nstart, "
 		       "provider, app, policy/model, seeds, mean reward, pass "
-		       "rate,\nstatus and duration.  A job without result.json "
-		       "but with a seed log\nis 'interrupted' (runeval resume "
-		       "DIR finishes it) or 'running'.\n");
+		       "rate,\nstatus and duration; the jobs of a run on several "
+		       "providers too.  A job\nwithout result.json but with a "
+		       "seed log is 'interrupted' (runeval resume\nDIR finishes "
+		       "it) or 'running'.\n");
 		return CLI_EXIT_OK;
 	}
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
@@ -308,47 +371,41 @@ int history_ls_main(int argc, char **argv)
 		rv_error("ls: cannot read '%s': %m", dir);
 		return CLI_EXIT_USAGE;
 	}
-	while ((de = readdir(d))) {
-		struct rv_err e = RV_ERR_INIT;
-		char *log = NULL, *sub, *p;
-
-		if (de->d_name[0] == '.')
-			continue;
-		sub = rv_xasprintf("%s/%s", dir, de->d_name);
-		p = history_find_in(sub, &log);
-		free(sub);
-		if (!p)
-			continue;
-		jobs = rv_xreallocarray(jobs, n + 1, sizeof(*jobs));
-		paths = rv_xreallocarray(paths, n + bad + 1, sizeof(*paths));
-		paths[n + bad] = p;
-		if (log ? history_load_log(&jobs[n], log, p, &e) :
-		    history_load(&jobs[n], p, &e)) {
-			n++;
-		} else {
-			rv_warn("ls: %s", e.msg);
-			bad++;
-		}
-		free(log);
-	}
 	closedir(d);
-	qsort(jobs, n, sizeof(*jobs), history_cmp);
-	if (n)
+	history_scan(dir, true, &l);
+	qsort(l.jobs, l.n, sizeof(*l.jobs), history_cmp);
+	if (l.n)
 		printf("%-24s %-16s %-13s %-10s %-18s %6s %7s %6s %-11s %9s\n",
 		       "job", "started (UTC)", "provider", "app",
 		       "policy/model", "seeds", "reward", "pass", "status",
 		       "duration");
-	for (size_t i = 0; i < n; i++) {
-		history_line(stdout, &jobs[i]);
-		json_decref(jobs[i].doc);
-	}
-	if (!n && !bad)
+	for (size_t i = 0; i < l.n; i++)
+		history_line(stdout, &l.jobs[i]);
+	if (!l.n && !l.bad)
 		printf("no jobs in '%s'\n", dir);
-	for (size_t i = 0; i < n + bad; i++)
-		free(paths[i]);
-	free(paths);
-	free(jobs);
+	history_list_release(&l);
 	return CLI_EXIT_OK;
+}
+
+/*
+ * The job whose id is id among those ls lists under runs/ (a job of a
+ * run on several providers is in runs/<run>/<provider>): its file
+ * (*log: its directory when it has only a seed log), or NULL.
+ */
+static char *history_find_id(const char *id, char **log)
+{
+	struct history_list l = { 0 };
+	char *found = NULL;
+
+	*log = NULL;
+	history_scan(HISTORY_DEFAULT_DIR, true, &l);
+	for (size_t i = 0; i < l.n && !found; i++)
+		if (l.jobs[i].id && !strcmp(l.jobs[i].id, id)) {
+			found = rv_xstrdup(l.jobs[i].path);
+			*log = l.jobs[i].log ? rv_xstrdup(l.jobs[i].log) : NULL;
+		}
+	history_list_release(&l);
+	return found;
 }
 
 /* JOB as a path: an id under runs/, a directory, or a result.json. */
@@ -530,12 +587,11 @@ static void history_show(FILE *f, const struct history_job *h,
  * dir holds the jobs of several providers run at once (dir/<provider>/):
  * say so, naming them; false when it does not.
  */
-static bool history_multi_hint(const char *dir)
+char *history_provider_jobs(const char *dir)
 {
 	struct rv_buf names = RV_BUF_INIT;
 	struct dirent *de;
 	DIR *d = opendir(dir);
-	bool any;
 
 	while (d && (de = readdir(d))) {
 		char *sub, *log, *found;
@@ -553,12 +609,18 @@ static bool history_multi_hint(const char *dir)
 	}
 	if (d)
 		closedir(d);
-	any = names.len > 0;
-	if (any)
-		rv_error("show: '%s' holds the jobs of several providers (%s): "
-			 "runeval show %s/<provider>", dir, names.data, dir);
-	rv_buf_release(&names);
-	return any;
+	return names.data;
+}
+
+bool history_multi_hint(const char *dir, const char *cmd)
+{
+	char *names = history_provider_jobs(dir);
+
+	if (names)
+		rv_error("%s: '%s' holds the jobs of several providers (%s): "
+			 "runeval %s %s/<provider>", cmd, dir, names, cmd, dir);
+	free(names);
+	return names != NULL;
 }
 
 int history_show_main(int argc, char **argv)
@@ -579,7 +641,16 @@ int history_show_main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	path = history_resolve(argv[1]);
-	if (access(path, F_OK) != 0 && history_is_result(path)) {
+	if (access(path, F_OK) != 0 && !strchr(argv[1], '/')) {
+		/* an id ls lists, in a run on several providers */
+		char *p = history_find_id(argv[1], &log);
+
+		if (p) {
+			free(path);
+			path = p;
+		}
+	}
+	if (!log && access(path, F_OK) != 0 && history_is_result(path)) {
 		/* no result.json: the job's seed log, if it has one */
 		char *dir = rv_xstrndup(path, strlen(path) -
 					strlen("/result.json"));
@@ -588,7 +659,7 @@ int history_show_main(int argc, char **argv)
 		if (p) {
 			free(path);
 			path = p;
-		} else if (history_multi_hint(dir)) {
+		} else if (history_multi_hint(dir, "show")) {
 			free(dir);
 			free(path);
 			return CLI_EXIT_USAGE;

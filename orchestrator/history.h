@@ -22,7 +22,16 @@
 #ifndef RUNEVAL_ORCHESTRATOR_HISTORY_H
 #define RUNEVAL_ORCHESTRATOR_HISTORY_H
 
+#include <stdbool.h>
+
 int history_ls_main(int argc, char **argv);
+
+/* The providers whose jobs dir holds in dir/<provider> ("process, bwrap",
+   malloc'ed), or NULL: dir is no run on several providers. */
+char *history_provider_jobs(const char *dir);
+
+/* When dir is such a run, say so on stderr (cmd DIR/<provider>). */
+bool history_multi_hint(const char *dir, const char *cmd);
 int history_show_main(int argc, char **argv);
 
 #endif

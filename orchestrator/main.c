@@ -15,12 +15,14 @@
 #include "result_report.h"
 #include "resume.h"
 #include "rollouts.h"
+#include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_http.h"
 #include "rv_json.h"
 #include "rv_log.h"
 #include "rv_redact.h"
 #include "rv_term.h"
+#include "seedlog.h"
 #include "signals.h"
 #include "summary.h"
 
@@ -274,6 +276,16 @@ static int main_resume(int argc, char **argv)
 		       "log and the journal) and after a\nfailure; one "
 		       "result.json covers the whole job.\n");
 		return CLI_EXIT_OK;
+	}
+	if (argc >= 2 && argv[1][0] != '-') {
+		/* a run on several providers: one resume per provider */
+		char *log = rv_xasprintf("%s/%s", argv[1], SEEDLOG_NAME);
+		bool multi = access(log, F_OK) != 0 &&
+			history_multi_hint(argv[1], "resume");
+
+		free(log);
+		if (multi)
+			return CLI_EXIT_USAGE;
 	}
 	/* the resume's own --env-file and --ca-cert, as a job's */
 	env_file = main_env_file_arg(argc, argv);

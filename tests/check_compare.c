@@ -368,6 +368,29 @@ START_TEST(test_compare_signal_to_runeval_alone)
 		free(log);
 		free(out);
 	}
+	{	/* ls lists the providers' jobs, show finds one by its id,
+		   resume asks for one provider's directory */
+		json_t *res = load(tmp, "m0/process/result.json");
+		char *cmd = rv_xasprintf("cd '%s' && '%s' ls . && '%s' resume "
+			"m0; echo \"resume $?\"; mkdir runs && mv m0 runs/ && "
+			"'%s' show %s", tmp, bin, bin, bin,
+			rv_json_str(res, "job.id"));
+		char *sh[] = { "/bin/sh", "-c", cmd, NULL };
+		char *log = rv_xasprintf("%s/history.log", tmp), *text;
+
+		ck_assert_int_eq(tu_run(sh, NULL, log, &text), 0);
+		ck_assert_msg(strstr(text, "process ") && strstr(text, "bwrap ")
+			      && strstr(text, "interrupted"), "%s", text);
+		ck_assert_msg(strstr(text, "holds the jobs of several providers "
+				     "(") && strstr(text, "resume 2"), "%s",
+			      text);
+		ck_assert_msg(strstr(text, "(runs/m0/process/result.json)"),
+			      "%s", text);
+		free(text);
+		free(log);
+		free(cmd);
+		json_decref(res);
+	}
 	free(state);
 	free(bin);
 	tu_rmrf(tmp);
