@@ -134,6 +134,41 @@ static enum rv_code bench_check_target(const char *target,
 	return rc;
 }
 
+/*
+ * What the sandboxes are made from: an option that none of the providers
+ * honours is refused, not dropped (with several, each takes what it
+ * can, as a job on several providers does).
+ */
+static enum rv_code bench_check_start(const struct bench *b,
+				      struct rv_err *err)
+{
+	const char *miss = NULL, *hint;
+
+	for (size_t i = 0; i < b->n_providers; i++) {
+		const char *m = provider_unsupported_start(
+			provider_find(b->providers[i]), b->image,
+			b->from_snapshot, b->region);
+
+		if (!m)
+			return RV_OK;
+		miss = miss ? miss : m;
+	}
+	if (!miss)
+		return RV_OK;
+	hint = provider_unsupported_hint(provider_find(b->providers[0]),
+					 miss);
+	/* lifecycle's --snapshot and --target are the sandbox's; bench's
+	   are --from-snapshot and --region */
+	if (!b->lifecycle)
+		miss = !strcmp(miss, "--snapshot") ? "--from-snapshot" :
+			!strcmp(miss, "--target") ? "--region" : miss;
+	if (b->n_providers == 1)
+		return rv_errf(err, RV_ERR_USAGE, "provider '%s' does not "
+			       "support '%s'%s", b->providers[0], miss, hint);
+	return rv_errf(err, RV_ERR_USAGE, "none of the providers supports "
+		       "'%s'", miss);
+}
+
 /* A provider's --<alias> (getopt called it unknown), or NULL. */
 static const struct provider_ops *bench_alias(const char *arg)
 {
@@ -323,6 +358,8 @@ enum rv_code bench_options(struct bench *b, int argc, char **argv,
 	for (size_t i = 0; i < popt.n_providers; i++)
 		b->providers[i] = popt.providers[i];
 	b->n_providers = popt.n_providers;
+	if (rc == RV_OK && !*help)
+		rc = bench_check_start(b, err);
 	free(all);
 	return rc;
 }

@@ -309,9 +309,14 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 			 !(ops->caps & PROVIDER_CAP_NETWORK))
 			need = opt->network_allow.n ? "--network-allow" :
 				"--network-block-all";
+		else
+			need = provider_unsupported_start(ops, opt->image,
+							  opt->snapshot,
+							  opt->target);
 		if (need)
 			return rv_errf(err, RV_ERR_USAGE, "provider '%s' does "
-				       "not support '%s'", ops->name, need);
+				       "not support '%s'%s", ops->name, need,
+				       provider_unsupported_hint(ops, need));
 		return RV_OK;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -387,6 +392,12 @@ static enum rv_code cli_validate_providers(struct cli_options *opt,
 			opt->snapshot_after_install = false;
 		if (ops->caps & PROVIDER_CAP_REMOTE)
 			opt->inherit_env = false;	/* local's only */
+		if (!(ops->caps & PROVIDER_CAP_IMAGE))
+			opt->image = NULL;
+		if (!(ops->caps & PROVIDER_CAP_TEMPLATE))
+			opt->snapshot = NULL;
+		if (!(ops->caps & PROVIDER_CAP_TARGET))
+			opt->target = NULL;
 	}
 	/* a network restriction is never dropped for a sibling's sake */
 	for (size_t i = 0; i < opt->n_providers && opt->n_providers > 1; i++)

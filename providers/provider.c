@@ -112,6 +112,33 @@ enum rv_code provider_usage_port_(int port, struct rv_err *err)
 	return RV_OK;
 }
 
+const char *provider_unsupported_start(const struct provider_ops *ops,
+				       const char *image, const char *snapshot,
+				       const char *target)
+{
+	if (image && *image && !(ops->caps & PROVIDER_CAP_IMAGE))
+		return "--image";
+	if (snapshot && *snapshot && !(ops->caps & PROVIDER_CAP_TEMPLATE))
+		return "--snapshot";
+	if (target && *target && !(ops->caps & PROVIDER_CAP_TARGET))
+		return "--target";
+	return NULL;
+}
+
+const char *provider_unsupported_hint(const struct provider_ops *ops,
+				      const char *option)
+{
+	if (!strcmp(option, "--image") && (ops->caps & PROVIDER_CAP_TEMPLATE))
+		return " (start from a template or snapshot: '--snapshot "
+			"NAME')";
+	if (!strcmp(option, "--target") && !strcmp(ops->name, "e2b"))
+		return " (E2B_API_URL and E2B_DOMAIN say where sandboxes are)";
+	if (ops->caps & PROVIDER_CAP_REMOTE && !(ops->caps &
+	    (PROVIDER_CAP_IMAGE | PROVIDER_CAP_TEMPLATE)))
+		return " (its sandboxes run this host's userland)";
+	return "";
+}
+
 /* s escaped and cut for an error message (malloc'ed). */
 static char *provider_quote(const char *s)
 {

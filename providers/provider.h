@@ -63,6 +63,11 @@ struct rv_http_pool;
 						   records (a file in the
 						   sandbox, sourced and
 						   removed first) */
+#define PROVIDER_CAP_IMAGE	(1u << 10)	/* creates from cfg->image */
+#define PROVIDER_CAP_TEMPLATE	(1u << 11)	/* creates from cfg->snapshot
+						   (a snapshot, template or
+						   image it names) */
+#define PROVIDER_CAP_TARGET	(1u << 12)	/* honours cfg->target */
 
 /* The label every provider-side object gets: runeval.job=<job id>. */
 #define PROVIDER_LABEL_JOB "runeval.job"
@@ -353,6 +358,20 @@ extern const char provider_unpack_script[];
  * so it cannot end its header and start another.
  */
 #define PROVIDER_ID_MAX 128
+
+/*
+ * What a sandbox is made from, as the user asked: the first of
+ * '--image', '--snapshot', '--target' that ops cannot honour
+ * (PROVIDER_CAP_IMAGE, _TEMPLATE, _TARGET), or NULL.  An option a
+ * provider would ignore is refused, not dropped.
+ */
+const char *provider_unsupported_start(const struct provider_ops *ops,
+				       const char *image, const char *snapshot,
+				       const char *target);
+
+/* What to do instead of that option on ops (" (...)"), or "". */
+const char *provider_unsupported_hint(const struct provider_ops *ops,
+				      const char *option);
 enum rv_code provider_check_id(const char *id, const char *what,
 			       struct rv_err *err);
 enum rv_code provider_check_header_value(const char *v, const char *name,

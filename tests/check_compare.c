@@ -429,6 +429,46 @@ START_TEST(test_compare_usage)
 	ck_assert_int_eq(rr_run(r, a4, NULL), 2);
 	ck_assert_msg(strstr(r->stderr_text, "run e2b-lite yourself"), "%s",
 		      r->stderr_text);
+	{	/* what a provider would ignore is refused, a plan too */
+		static const char *const bad[][8] = {
+			{ "--bwrap", "--seeds", "1", "--image", "python:3",
+			  "--dry-run", NULL },
+			{ "--e2b", "--lite", "--seeds", "1", "--image", "x",
+			  "--dry-run", NULL },
+			{ "--docker", "--seeds", "1", "--target", "eu",
+			  "--dry-run", NULL },
+			{ "lifecycle", "--provider", "bwrap", "--target", "us",
+			  NULL },
+			{ "bench", "--provider", "bwrap", "--from-snapshot",
+			  "s", NULL },
+		};
+		static const char *const want[] = {
+			"provider 'bwrap' does not support '--image' (its "
+			"sandboxes run this host's userland)",
+			"provider 'e2b' does not support '--image' (start "
+			"from a template or snapshot: '--snapshot NAME')",
+			"provider 'docker' does not support '--target'",
+			"lifecycle: provider 'bwrap' does not support "
+			"'--target'",
+			"bench: provider 'bwrap' does not support "
+			"'--from-snapshot'",
+		};
+
+		char *tmp = tu_tmpdir(), *text;
+
+		for (size_t i = 0; i < 3; i++) {
+			ck_assert_int_eq(rr_run(r, bad[i], NULL), 2);
+			ck_assert_msg(strstr(r->stderr_text, want[i]), "%s",
+				      r->stderr_text);
+		}
+		for (size_t i = 3; i < 5; i++) {	/* no --env-file */
+			ck_assert_int_eq(run(tmp, bad[i], NULL, &text), 2);
+			ck_assert_msg(strstr(text, want[i]), "%s", text);
+			free(text);
+		}
+		tu_rmrf(tmp);
+		free(tmp);
+	}
 	rr_free(r);
 }
 END_TEST

@@ -567,7 +567,8 @@ const struct provider_ops provider_daytona = {
 	.offline_server = "daytona-lite",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST |
-		PROVIDER_CAP_NETWORK | PROVIDER_CAP_PRIVATE_ENV,
+		PROVIDER_CAP_NETWORK | PROVIDER_CAP_PRIVATE_ENV |
+		PROVIDER_CAP_IMAGE | PROVIDER_CAP_TEMPLATE | PROVIDER_CAP_TARGET,
 	.check = dt_check,
 	.create = dt_create,
 	.attach = dt_attach,

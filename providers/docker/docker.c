@@ -572,7 +572,8 @@ const struct provider_ops provider_docker = {
 	.alias = "docker",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST |
-		PROVIDER_CAP_RESOURCES | PROVIDER_CAP_SNAPSHOT,
+		PROVIDER_CAP_RESOURCES | PROVIDER_CAP_SNAPSHOT |
+		PROVIDER_CAP_IMAGE | PROVIDER_CAP_TEMPLATE,
 	.check = dk_check,
 	.create = dk_create,
 	.attach = dk_attach,

@@ -726,7 +726,7 @@ const struct provider_ops provider_e2b = {
 	.offline_server = "e2b-lite",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW | PROVIDER_CAP_LIST |
-		PROVIDER_CAP_PRIVATE_ENV,
+		PROVIDER_CAP_PRIVATE_ENV | PROVIDER_CAP_TEMPLATE,
 	.check = eb_check,
 	.create = eb_create,
 	.attach = eb_attach,
