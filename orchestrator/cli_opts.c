@@ -507,6 +507,15 @@ static enum rv_code cli_set_count_or_pct(struct cli_options *opt,
 		return RV_OK;
 	}
 	opt->max_failures_pct = -1;
+	errno = 0;
+	(void)strtol(s, &end, 10);
+	if (!*s || *end || errno) {	/* neither a count nor a share */
+		char want[96];
+
+		snprintf(want, sizeof(want), "a count from %ld to %ld or a "
+			 "percentage of the seeds (e.g. 10%%)", o->lo, o->hi);
+		return cli_bad(err, where, s, want);
+	}
 	return cli_set_long(&opt->max_failures, s, o->lo, o->hi, where, err);
 }
 

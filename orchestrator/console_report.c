@@ -236,11 +236,15 @@ static void console_phase_table(FILE *f, const struct summary *s)
 	}
 }
 
-/* --quiet: one line per failed rollout (at most a table's worth). */
+/*
+ * --quiet: one line per failed rollout (at most a table's worth); those
+ * cancelled or never run (an interrupted job's) in one line.
+ */
 static void console_failures(FILE *f, const struct console *c,
 			     const struct job_outcome *job)
 {
-	size_t shown = 0, failed = 0;
+	size_t shown = 0, failed = 0, cancelled = 0;
+	const struct rollout *first_cancelled = NULL;
 
 	for (size_t i = 0; i < job->n_rollouts; i++) {
 		const struct rollout *r = &job->rollouts[i];
@@ -249,6 +253,11 @@ static void console_failures(FILE *f, const struct console *c,
 
 		if (eval_class(r, c->opt) == EVALSTATS_OK)
 			continue;
+		if (rollout_transport(r) == ROLLOUT_T_CANCELLED) {
+			if (!cancelled++)
+				first_cancelled = r;
+			continue;
+		}
 		if (failed++ >= CONSOLE_MAX_SEED_ROWS)
 			continue;
 		console_seed_name(c, r, seed, sizeof(seed));
@@ -262,6 +271,16 @@ static void console_failures(FILE *f, const struct console *c,
 	if (shown < failed)
 		fprintf(f, "(%zu more failed rollouts in result.json)\n",
 			failed - shown);
+	if (cancelled) {
+		struct rv_buf b = RV_BUF_INIT;
+
+		console_cut(&b, eval_reason(first_cancelled),
+			    CONSOLE_REASON_MAX);
+		fprintf(f, "%zu rollout%s cancelled or never run (%s%s)\n",
+			cancelled, cancelled == 1 ? "" : "s",
+			cancelled > 1 ? "the first: " : "", b.data);
+		rv_buf_release(&b);
+	}
 }
 
 /* The last line: the job's status, what failed, and the outcome. */

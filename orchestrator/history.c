@@ -476,6 +476,10 @@ static void history_show_failed(FILE *f, const json_t *ro, bool first)
 
 	if (!pipe || !why)
 		why = rv_json_str(ro, "error");
+	/* "cancelled: cancelled: interrupted ...": the word once */
+	if (status && why && !strncmp(why, status, strlen(status)) &&
+	    !strncmp(why + strlen(status), ": ", 2))
+		why += strlen(status) + 2;
 	rv_json_num(ro, "epoch", &epoch);
 	rv_term_printf(f, "%s  seed %.0f", first ? "failed  " : "        ",
 		       json_number_value(json_object_get(ro, "seed")));
@@ -609,6 +613,10 @@ char *history_provider_jobs(const char *dir)
 	}
 	if (d)
 		closedir(d);
+	if (!names.len) {
+		rv_buf_release(&names);
+		return NULL;
+	}
 	return names.data;
 }
 

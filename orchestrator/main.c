@@ -176,7 +176,9 @@ static void main_resume_hint(const struct job *job)
 {
 	size_t left = 0;
 
-	if (job->out_is_temp || job->status == JOB_OK)
+	/* a configuration the app refused (--policy) fails again */
+	if (job->out_is_temp || job->status == JOB_OK ||
+	    job->exit_code == CLI_EXIT_USAGE)
 		return;
 	for (size_t i = 0; i < job->n_rollouts; i++)
 		left += !job->rollouts[i].ok;

@@ -127,7 +127,7 @@ static char *multi_last_line(const char *out, const struct multi_child *c)
 	rv_term_escape(&safe, last, strlen(last), false);
 	rv_buf_release(&b);
 	free(log);
-	return safe.data;
+	return rv_buf_detach(&safe, NULL);
 }
 
 /*

@@ -150,6 +150,13 @@ START_TEST(test_compare_five_providers)
 		"comparison.performance.fastest")));
 	path = rv_xasprintf("%s/report.md", r->out);
 	md = tu_read_file(path, NULL);
+	/* the terminal's table has them too, with the success rates */
+	ck_assert_msg(strstr(r->stdout_text, "overhead against local (p50 / "
+			     "local p50): bwrap: ") &&
+		      strstr(r->stdout_text, "overhead against local (p50 / "
+			     "local p50): docker: ") &&
+		      strstr(r->stdout_text, "success rates: process "),
+		      "%s", r->stdout_text);
 	ck_assert_msg(strstr(md, "### Overhead against local") &&
 		      strstr(md, "| bwrap | rollout |") &&
 		      strstr(md, "| daytona | rollout |") &&

@@ -713,6 +713,30 @@ static size_t phase_spans(const struct rr *r, const char *phase,
 	return n;
 }
 
+/* -q on an interrupted job: the seeds it never ran in one line */
+START_TEST(test_jobs_quiet_interrupted_one_line)
+{
+	struct rr *r = rr_new();
+	pid_t pid = start_slow(r, "200", 5, "-q");
+	unsigned n = 0;
+	const char *at;
+
+	kill(pid, SIGINT);
+	rr_wait(r, pid, 60);
+	ck_assert_int_eq(r->status, 130);
+	at = strstr(r->stdout_text, " rollouts cancelled or never run (the "
+		    "first: ");
+	ck_assert_msg(at, "%s", r->stdout_text);
+	while (at > r->stdout_text && at[-1] != '\n')
+		at--;
+	ck_assert_int_eq(sscanf(at, "%u", &n), 1);
+	ck_assert_uint_gt(n, 100);
+	ck_assert_msg(!strstr(r->stdout_text, "not run: interrupted"), "%s",
+		      r->stdout_text);
+	rr_free(r);
+}
+END_TEST
+
 START_TEST(test_jobs_resume_after_sigint)
 {
 	struct rr *r = rr_new();
@@ -891,6 +915,7 @@ static Suite *jobs_suite(void)
 	tcase_add_test(tc, test_jobs_max_failures_stops_early);
 	tcase_add_test(tc, test_jobs_resume_after_kill9);
 	tcase_add_test(tc, test_jobs_resume_after_sigint);
+	tcase_add_test(tc, test_jobs_quiet_interrupted_one_line);
 	tcase_add_test(tc, test_jobs_resume_after_failure);
 	tcase_add_test(tc, test_jobs_running_dir_is_refused);
 	tcase_add_test(tc, test_jobs_running_multi_dir_is_refused);

@@ -137,8 +137,8 @@ enum rv_code rv_replace_file(const char *path,
 	enum rv_code rc = RV_OK;
 	bool ok;
 
-	if (!f) {
-		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", tmp,
+	if (!f) {	/* the file asked for, not its temporary twin */
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", path,
 			     strerror(errno));
 		goto out;
 	}
@@ -147,7 +147,7 @@ enum rv_code rv_replace_file(const char *path,
 	setvbuf(f, buf, _IOFBF, RV_FS_WRITE_BUF);
 	ok = fill(f, arg) && fflush(f) == 0 && (!sync || fsync(fileno(f)) == 0);
 	if (fclose(f) != 0 || !ok) {
-		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", tmp,
+		rc = rv_errf(err, RV_ERR_IO, "cannot write '%s': %s", path,
 			     strerror(errno));
 		unlink(tmp);
 	} else if (rename(tmp, path) < 0) {

@@ -1,6 +1,7 @@
 /* The plain-text report printed by `runeval report`. */
 #include "report_render.h"
 
+#include "report_compare.h"
 #include "report_util.h"
 #include "rv_alloc.h"
 #include "rv_term.h"
@@ -93,6 +94,34 @@ static void table_stats(const struct report_view *v, struct rv_buf *out)
 	table_print(&t, out);
 }
 
+/*
+ * Each sandboxed provider's overhead factor against local, one line a
+ * provider: "overhead against local (p50 / local p50): bwrap: rollout
+ * 1.01x, start 11.6x, ..." (report.md's table, on the terminal).
+ */
+static void table_overhead(const struct report_view *v, struct rv_buf *out)
+{
+	struct report_overhead oh;
+
+	report_overhead(v->st, &oh);
+	for (size_t i = 0; i < oh.n; i++) {
+		const struct report_overhead_row *r = &oh.rows[i];
+		bool first = !i || strcmp(oh.rows[i - 1].provider, r->provider);
+
+		if (first)
+			rv_buf_addf(out, "%soverhead against local (p50 / local "
+				    "p50): %s:", i ? "\n" : "", r->provider);
+		rv_buf_addf(out, "%s %s ", first ? "" : ",", r->phase);
+		if (isfinite(r->factor))
+			rv_buf_addf(out, "%.2fx", r->factor);
+		else
+			rv_buf_adds(out, "-");
+	}
+	if (oh.n)
+		rv_buf_addch(out, '\n');
+	report_overhead_release(&oh);
+}
+
 static void table_providers(const struct report_view *v, struct rv_buf *out)
 {
 	const struct report_stats *st = v->st;
@@ -114,7 +143,18 @@ static void table_providers(const struct report_view *v, struct rv_buf *out)
 			    report_str(v->set, p->provider), p->ok, p->n,
 			    report_fmt_pct((double)p->ok / (double)p->n, a,
 					   sizeof(a)));
+		rv_buf_adds(out, "success rates:");
+		for (size_t i = 0; i < st->n_providers; i++) {
+			p = &st->providers[i];
+			rv_buf_addf(out, "%s %s %s", i ? "," : "",
+				    report_str(v->set, p->provider),
+				    report_fmt_pct(p->n ? (double)p->ok /
+						   (double)p->n : NAN, a,
+						   sizeof(a)));
+		}
+		rv_buf_addch(out, '\n');
 	}
+	table_overhead(v, out);
 }
 
 static void table_baseline(const struct report_view *v, struct rv_buf *out)
