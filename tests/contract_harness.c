@@ -116,7 +116,8 @@ static const struct ct_harness ct_daytona = {
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW |
 		PROVIDER_CAP_LIST | PROVIDER_CAP_NETWORK |
-		PROVIDER_CAP_PRIVATE_ENV,
+		PROVIDER_CAP_PRIVATE_ENV | PROVIDER_CAP_IMAGE |
+		PROVIDER_CAP_TEMPLATE | PROVIDER_CAP_TARGET,
 	.host_procs = true,	/* bubblewrap sandboxes on this host */
 	.api_key = true,
 	.api_calls = true,
@@ -249,7 +250,8 @@ static const struct ct_harness ct_docker = {
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW |
 		PROVIDER_CAP_LIST | PROVIDER_CAP_RESOURCES |
-		PROVIDER_CAP_SNAPSHOT,
+		PROVIDER_CAP_SNAPSHOT | PROVIDER_CAP_IMAGE |
+		PROVIDER_CAP_TEMPLATE,
 	.host_procs = true,	/* containers' processes show in /proc */
 	.api_key = false,
 	.api_calls = true,
@@ -321,7 +323,8 @@ static const struct ct_harness ct_e2b = {
 	.provider = "e2b",
 	.caps = PROVIDER_CAP_REMOTE | PROVIDER_CAP_UPLOAD | PROVIDER_CAP_EXEC |
 		PROVIDER_CAP_PROCESS | PROVIDER_CAP_PREVIEW |
-		PROVIDER_CAP_LIST | PROVIDER_CAP_PRIVATE_ENV,
+		PROVIDER_CAP_LIST | PROVIDER_CAP_PRIVATE_ENV |
+		PROVIDER_CAP_TEMPLATE,
 	.host_procs = true,	/* bubblewrap sandboxes on this host */
 	.api_key = true,
 	.setup = ct_e2b_setup,
