@@ -517,6 +517,32 @@ START_TEST(test_jobs_are_grouped_by_identity)
 			      "['daytona (policy=otherpol1)', 'daytona (policy=reference)']\n"),
 		      "%s", got);
 	free(got);
+	{	/* labels that would read alike once cut (the first 25
+		   bytes the same) are printed whole */
+		char *d = rv_xasprintf("%s/long", tmp), *a, *b;
+
+		got = py("import json, os, sys\n"
+			 "t = open(sys.argv[1]).read()\n"
+			 "d = os.path.dirname(sys.argv[1]) + '/long'\n"
+			 "os.makedirs(d, exist_ok=True)\n"
+			 "for k in ('1', '2'):\n"
+			 "    u = t.replace('\"policy\": \"otherpol1\"',"
+			 " '\"policy\": \"a-long-policy-name-' + k + '\"')\n"
+			 "    u = u.replace('evalcanE', 'evalcan' + k)\n"
+			 "    open(d + '/' + k + '.json', 'w').write(u)\n", other);
+		free(got);
+		a = rv_xasprintf("%s/1.json", d);
+		b = rv_xasprintf("%s/2.json", d);
+		ck_assert_int_eq(report(&out, a, b, NULL), 0);
+		ck_assert_msg(strstr(out, "\ndaytona (policy=a-long-policy-name-1)"
+				     "  ") &&
+			      strstr(out, "\ndaytona (policy=a-long-policy-name-2)"
+				     "  ") && !strstr(out, "..."), "%s", out);
+		free(out);
+		free(a);
+		free(b);
+		free(d);
+	}
 	free(sj);
 	free(again);
 	free(other);

@@ -15,6 +15,7 @@
 struct table {
 	char **cells;
 	size_t n, cols;
+	size_t name_cols;	/* the first ones are names (table_name) */
 };
 
 /* A cell: names come from the inputs, so one line, nothing to obey. */
@@ -24,22 +25,56 @@ static void table_add(struct table *t, const char *s)
 	t->cells[t->n++] = rv_term_safe(s);
 }
 
+/* A name: cut to TABLE_NAME_MAX when printed, unless that would make
+   two names alike (table_name_width). */
 static void table_name(struct table *t, const char *s)
 {
-	char buf[TABLE_NAME_MAX + 4];
+	size_t col = t->n % t->cols;
 
-	if (strlen(s) <= TABLE_NAME_MAX) {
-		table_add(t, s);
-		return;
-	}
-	snprintf(buf, sizeof(buf), "%.*s...", TABLE_NAME_MAX - 3, s);
-	table_add(t, buf);
+	if (col >= t->name_cols)
+		t->name_cols = col + 1;
+	table_add(t, s);
+}
+
+/*
+ * How wide column c's names are printed: TABLE_NAME_MAX, or wider where
+ * two different names would read alike once cut ("process
+ * (app=minibench: s..." for two jobs whose policies differ): those are
+ * printed whole.  Growing only ever keeps names apart that were.
+ */
+static size_t table_name_width(const struct table *t, size_t c)
+{
+	size_t w = TABLE_NAME_MAX;
+
+	for (size_t i = c; i < t->n; i += t->cols)
+		for (size_t j = i + t->cols; j < t->n; j += t->cols) {
+			const char *a = t->cells[i], *b = t->cells[j];
+			size_t la = strlen(a), lb = strlen(b);
+
+			if ((la > w || lb > w) && strcmp(a, b) &&
+			    !strncmp(a, b, w - 3))
+				w = la > lb ? la : lb;
+		}
+	return w;
 }
 
 static void table_print(struct table *t, struct rv_buf *out)
 {
 	size_t *w = rv_xcalloc(t->cols, sizeof(*w));
 
+	for (size_t c = 0; c < t->name_cols && c < t->cols; c++) {
+		size_t max = table_name_width(t, c);
+
+		for (size_t i = c; i < t->n; i += t->cols)
+			if (strlen(t->cells[i]) > max) {
+				char *cut = rv_xasprintf("%.*s...",
+							 (int)(max - 3),
+							 t->cells[i]);
+
+				free(t->cells[i]);
+				t->cells[i] = cut;
+			}
+	}
 	for (size_t i = 0; i < t->n; i++) {
 		size_t len = strlen(t->cells[i]);
 
