@@ -467,6 +467,11 @@ static int bench_run(struct bench *b)
 
 		b->n_run = i + 1;
 		cfg.api_url = cfg.api_key = NULL;
+		/* what it is made from, where this provider uses it */
+		cfg.image = ops->caps & PROVIDER_CAP_IMAGE ? b->image : NULL;
+		cfg.snapshot = ops->caps & PROVIDER_CAP_TEMPLATE ?
+			b->from_snapshot : NULL;
+		cfg.target = ops->caps & PROVIDER_CAP_TARGET ? b->region : NULL;
 		if (b->lite && ops->offline_server) {
 			if (lite_launch_start(&lite, ops->offline_server,
 					      &err) != RV_OK) {

@@ -137,36 +137,41 @@ static enum rv_code bench_check_target(const char *target,
 /*
  * What the sandboxes are made from: an option that none of the providers
  * honours is refused, not dropped (with several, each takes what it
- * can, as a job on several providers does).
+ * uses: bench_run).
  */
 static enum rv_code bench_check_start(const struct bench *b,
 				      struct rv_err *err)
 {
-	const char *miss = NULL, *hint;
-
-	for (size_t i = 0; i < b->n_providers; i++) {
-		const char *m = provider_unsupported_start(
-			provider_find(b->providers[i]), b->image,
-			b->from_snapshot, b->region);
-
-		if (!m)
-			return RV_OK;
-		miss = miss ? miss : m;
-	}
-	if (!miss)
-		return RV_OK;
-	hint = provider_unsupported_hint(provider_find(b->providers[0]),
-					 miss);
 	/* lifecycle's --snapshot and --target are the sandbox's; bench's
 	   are --from-snapshot and --region */
-	if (!b->lifecycle)
-		miss = !strcmp(miss, "--snapshot") ? "--from-snapshot" :
-			!strcmp(miss, "--target") ? "--region" : miss;
-	if (b->n_providers == 1)
-		return rv_errf(err, RV_ERR_USAGE, "provider '%s' does not "
-			       "support '%s'%s", b->providers[0], miss, hint);
-	return rv_errf(err, RV_ERR_USAGE, "none of the providers supports "
-		       "'%s'", miss);
+	const char *given[3] = { b->image, b->from_snapshot, b->region };
+	const char *flag[3] = { "--image", b->lifecycle ? "--snapshot" :
+		"--from-snapshot", b->lifecycle ? "--target" : "--region" };
+	const char *as[3] = { "--image", "--snapshot", "--target" };
+
+	for (size_t k = 0; k < 3; k++) {
+		bool used = false;
+
+		if (!given[k] || !*given[k])
+			continue;
+		for (size_t i = 0; i < b->n_providers && !used; i++)
+			used = !provider_unsupported_start(
+				provider_find(b->providers[i]),
+				k == 0 ? given[k] : NULL,
+				k == 1 ? given[k] : NULL,
+				k == 2 ? given[k] : NULL);
+		if (used || !b->n_providers)
+			continue;
+		if (b->n_providers == 1)
+			return rv_errf(err, RV_ERR_USAGE, "provider '%s' does "
+				       "not support '%s'%s", b->providers[0],
+				       flag[k], provider_unsupported_hint(
+					provider_find(b->providers[0]),
+					as[k]));
+		return rv_errf(err, RV_ERR_USAGE, "none of the providers "
+			       "supports '%s'", flag[k]);
+	}
+	return RV_OK;
 }
 
 /* A provider's --<alias> (getopt called it unknown), or NULL. */
@@ -352,8 +357,8 @@ enum rv_code bench_options(struct bench *b, int argc, char **argv,
 	if (rc == RV_OK && !popt.n_providers && !*help)
 		rc = rv_errf(err, RV_ERR_USAGE, "no provider: give "
 			     "'--provider NAME' (e.g. bwrap, daytona, docker)");
-	for (size_t i = 0; rc == RV_OK && !b->lifecycle && i < b->n_targets;
-	     i++)
+	for (size_t i = 0; rc == RV_OK && !*help && !b->lifecycle &&
+	     i < b->n_targets; i++)
 		rc = bench_check_target(b->targets[i], err);
 	for (size_t i = 0; i < popt.n_providers; i++)
 		b->providers[i] = popt.providers[i];

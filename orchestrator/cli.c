@@ -8,6 +8,7 @@
 #include "mode.h"
 #include "provider.h"
 #include "rv_alloc.h"
+#include "rv_log.h"
 #include "rv_buf.h"
 #include "rv_json.h"
 
@@ -272,6 +273,70 @@ static bool cli_is_default(const struct cli_options *opt,
 	return same;
 }
 
+/* Where option name's value came from (CLI_SRC_*). */
+static unsigned cli_src_of(const struct cli_options *opt, const char *name)
+{
+	size_t n;
+	const struct cli_opt *t = cli_opts(&n);
+
+	return opt->src[cli_opt_find(name) - t];
+}
+
+/*
+ * What the sandboxes are made from (--image, --snapshot, --target) that
+ * none of the job's providers uses: given on the command line, it is
+ * refused (exit 2), not ignored; set by the configuration file or the
+ * environment (RUNEVAL_TARGET for a Daytona job, say), it is left out
+ * with a line that says so.  With several providers, each child takes
+ * the ones its provider uses (cli_validate_providers).
+ */
+static enum rv_code cli_validate_start(struct cli_options *opt,
+				       struct rv_err *err)
+{
+	const char **val[] = { &opt->image, &opt->snapshot, &opt->target };
+	static const char *const names[] = { "image", "snapshot", "target" };
+	const struct mode_ops *mode = mode_find(opt->mode);
+
+	/* local mode alone: cli_validate_sandbox says they need a sandbox */
+	if (opt->n_providers == 1 && !(mode && (mode->flags & MODE_SANDBOXED)))
+		return RV_OK;
+	for (size_t k = 0; k < 3; k++) {
+		const struct provider_ops *none = NULL;
+		unsigned src = cli_src_of(opt, names[k]);
+		char flag[16];
+		bool used = false;
+
+		if (!*val[k] || !**val[k])
+			continue;
+		snprintf(flag, sizeof(flag), "--%s", names[k]);
+		for (size_t i = 0; i < opt->n_providers && !used; i++) {
+			const struct provider_ops *ops =
+				provider_find(opt->providers[i]);
+			const char *miss = provider_unsupported_start(ops,
+				k == 0 ? *val[k] : NULL,
+				k == 1 ? *val[k] : NULL,
+				k == 2 ? *val[k] : NULL);
+
+			used = !miss;
+			none = none ? none : ops;
+		}
+		if (used || !none)
+			continue;
+		if (src == CLI_SRC_ARGV && opt->n_providers == 1)
+			return rv_errf(err, RV_ERR_USAGE, "provider '%s' does "
+				       "not support '%s'%s", none->name, flag,
+				       provider_unsupported_hint(none, flag));
+		if (src == CLI_SRC_ARGV)
+			return rv_errf(err, RV_ERR_USAGE, "none of the "
+				       "providers supports '%s'", flag);
+		rv_info("'%s %s'%s is left out: %s not use it", flag,
+			*val[k], cli_src_note(src), opt->n_providers == 1 ?
+			"the provider does" : "none of the providers does");
+		*val[k] = NULL;
+	}
+	return RV_OK;
+}
+
 /* The sandbox options make sense only in a sandbox mode (a value other
    than the default, that is: '--sandboxes 1' is harmless anywhere). */
 static enum rv_code cli_validate_sandbox(struct cli_options *opt,
@@ -309,10 +374,6 @@ static enum rv_code cli_validate_sandbox(struct cli_options *opt,
 			 !(ops->caps & PROVIDER_CAP_NETWORK))
 			need = opt->network_allow.n ? "--network-allow" :
 				"--network-block-all";
-		else
-			need = provider_unsupported_start(ops, opt->image,
-							  opt->snapshot,
-							  opt->target);
 		if (need)
 			return rv_errf(err, RV_ERR_USAGE, "provider '%s' does "
 				       "not support '%s'%s", ops->name, need,
@@ -409,6 +470,8 @@ static enum rv_code cli_validate_providers(struct cli_options *opt,
 				       opt->network_allow.n ?
 				       "--network-allow" :
 				       "--network-block-all");
+	if (!child && cli_validate_start(opt, err) != RV_OK)
+		return RV_ERR_USAGE;
 	if (opt->n_providers > 1 || child)
 		return RV_OK;	/* each provider's job checks its own */
 	return cli_validate_sandbox(opt, err);

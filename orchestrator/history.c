@@ -288,7 +288,7 @@ struct history_list {
  * own is looked into once more (runeval --provider a,b keeps each
  * provider's job in OUT/<provider>).
  */
-static void history_scan(const char *dir, bool nested,
+static void history_scan(const char *dir, bool nested, const char *cmd,
 			 struct history_list *l)
 {
 	struct dirent *de;
@@ -304,7 +304,7 @@ static void history_scan(const char *dir, bool nested,
 		sub = rv_xasprintf("%s/%s", dir, de->d_name);
 		p = history_find_in(sub, &log);
 		if (!p && nested)
-			history_scan(sub, false, l);
+			history_scan(sub, false, cmd, l);
 		free(sub);
 		if (!p)
 			continue;
@@ -319,7 +319,8 @@ static void history_scan(const char *dir, bool nested,
 			log = NULL;
 			l->n++;
 		} else {
-			rv_warn("ls: %s", e.msg);
+			if (cmd)	/* show's lookup looks, says nothing */
+				rv_warn("%s: %s", cmd, e.msg);
 			l->bad++;
 		}
 		free(log);
@@ -372,7 +373,7 @@ int history_ls_main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	closedir(d);
-	history_scan(dir, true, &l);
+	history_scan(dir, true, "ls", &l);
 	qsort(l.jobs, l.n, sizeof(*l.jobs), history_cmp);
 	if (l.n)
 		printf("%-24s %-16s %-13s %-10s %-18s %6s %7s %6s %-11s %9s\n",
@@ -398,7 +399,7 @@ static char *history_find_id(const char *id, char **log)
 	char *found = NULL;
 
 	*log = NULL;
-	history_scan(HISTORY_DEFAULT_DIR, true, &l);
+	history_scan(HISTORY_DEFAULT_DIR, true, NULL, &l);
 	for (size_t i = 0; i < l.n && !found; i++)
 		if (l.jobs[i].id && !strcmp(l.jobs[i].id, id)) {
 			found = rv_xstrdup(l.jobs[i].path);

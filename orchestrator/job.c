@@ -17,7 +17,9 @@
 #include "seedlog.h"
 
 #include <ctype.h>
+#ifdef __GLIBC__
 #include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +141,9 @@ static void job_run_shards(struct job *job)
 	 * through the heap: give its free pages back before the results
 	 * and reports are written, which would otherwise add to it.
 	 */
+#ifdef __GLIBC__
 	malloc_trim(0);
+#endif
 }
 
 void job_outcome(const struct job *job, struct job_outcome *out)

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,6 +32,8 @@ struct multi_child {
 	pid_t pid;		/* 0: not started, or reaped */
 	int code;
 	uint64_t t0, t1;
+	struct timespec wall0;	/* when it started: an older result is
+				   not its */
 };
 
 /* An option of argv that names providers or the results (with its value
@@ -90,7 +93,21 @@ static enum rv_code multi_start(int argc, char **argv, const char *out,
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	enum rv_code rc = RV_OK;
 
+	sigset_t stop, old;
+
 	c->t0 = rv_now_ns();
+	clock_gettime(CLOCK_REALTIME, &c->wall0);
+	/*
+	 * SIGINT and SIGTERM stay blocked from before the fork until the
+	 * child's handlers are in (signals_install unblocks them): one that
+	 * comes meanwhile waits, in the parent for multi_forward, in the
+	 * child for its own handler, instead of being lost at its exec or
+	 * killing it before it can write a result.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	if (fd < 0)
 		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", log,
 			     strerror(errno));
@@ -105,6 +122,7 @@ static enum rv_code multi_start(int argc, char **argv, const char *out,
 		rc = rv_errf(err, RV_ERR_CHILD, "cannot fork: %s",
 			     strerror(errno));
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (fd >= 0)
 		close(fd);
 	free(v);
@@ -136,10 +154,15 @@ static char *multi_last_line(const char *out, const struct multi_child *c)
  * to every provider's job still running, once: each tears down, writes
  * its results and exits 130.
  */
+/* Did c's job write a result.json (not one an earlier run left)? */
 static bool multi_has_result(const struct multi_child *c)
 {
 	char *p = rv_xasprintf("%s/result.json", c->out);
-	bool has = access(p, F_OK) == 0;
+	struct stat st;
+	bool has = stat(p, &st) == 0 &&
+		(st.st_mtim.tv_sec > c->wall0.tv_sec ||
+		 (st.st_mtim.tv_sec == c->wall0.tv_sec &&
+		  st.st_mtim.tv_nsec >= c->wall0.tv_nsec));
 
 	free(p);
 	return has;
@@ -221,14 +244,9 @@ static int multi_report(const char *out, struct multi_child *c, size_t n,
 	int code;
 
 	v[k++] = "report";
-	for (size_t i = 0; i < n; i++) {
-		char *p = rv_xasprintf("%s/result.json", c[i].out);
-
-		if (access(p, R_OK) == 0)
-			v[k++] = p;
-		else
-			free(p);
-	}
+	for (size_t i = 0; i < n; i++)	/* this run's results only */
+		if (multi_has_result(&c[i]))
+			v[k++] = rv_xasprintf("%s/result.json", c[i].out);
 	if (k == 1) {
 		rv_error("no provider's job wrote a result.json");
 		free(v);
@@ -306,7 +324,7 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 	for (size_t i = 0; i < n; i++) {
 		if (signals_stop) {	/* one at a time: the rest never ran */
 			c[i].code = CLI_EXIT_INTERRUPTED;
-			rv_info("%s: not run: interrupted", c[i].provider);
+			rv_warn("%s: not run: interrupted", c[i].provider);
 			continue;
 		}
 		if (multi_start(argc, argv, out, &c[i], &err) != RV_OK) {
@@ -328,8 +346,9 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 			multi_quiet_lines(out, c, started);
 		if (rcode == 2 && code < CLI_EXIT_INFRA)
 			code = CLI_EXIT_INFRA;
-		rv_info("combined report: %s/report.md, %s/summary.json", out,
-			out);
+		if (rcode <= 1)
+			rv_info("combined report: %s/report.md, %s/summary.json",
+				out, out);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(c[i].out);

@@ -63,6 +63,12 @@ void signals_install(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a parent may have started us with them blocked (multi.c: a
+	   signal between its fork and our handlers waits for them) */
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	pthread_sigmask(SIG_UNBLOCK, &sa.sa_mask, NULL);
 }
 
 int signals_fd(void)

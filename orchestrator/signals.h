@@ -15,7 +15,8 @@
 /* Non-zero after the first SIGINT/SIGTERM (pass as a cancel flag). */
 extern volatile int signals_stop;
 
-/* Install the handlers (and ignore SIGPIPE).  Idempotent. */
+/* Install the handlers (and ignore SIGPIPE), then unblock SIGINT and
+   SIGTERM (blocked by a parent that started us).  Idempotent. */
 void signals_install(void);
 
 /* Readable once a signal arrived; -1 before signals_install(). */

@@ -461,8 +461,31 @@ START_TEST(test_compare_usage)
 			"'--from-snapshot'",
 		};
 
+		static const char *const multi[] = { "--provider",
+			"local,bwrap", "--seeds", "1", "--image", "python:3",
+			"--dry-run", NULL };
+		static const char *const bench2[] = { "bench", "--provider",
+			"e2b,docker", "--image", "x", "--region", "y", NULL };
+		static const char *const envd[] = { "--bwrap", "--seeds", "1",
+			"--dry-run", NULL };
+		const char *env[] = { "RUNEVAL_TARGET=eu", NULL };
 		char *tmp = tu_tmpdir(), *text;
 
+		/* none of several providers uses it: refused too */
+		ck_assert_int_eq(rr_run(r, multi, NULL), 2);
+		ck_assert_msg(strstr(r->stderr_text, "none of the providers "
+				     "supports '--image'"), "%s",
+			      r->stderr_text);
+		ck_assert_int_eq(run(tmp, bench2, NULL, &text), 2);
+		ck_assert_msg(strstr(text, "none of the providers supports "
+				     "'--region'"), "%s", text);
+		free(text);
+		/* from the environment (a Daytona user's RUNEVAL_TARGET):
+		   left out, said */
+		ck_assert_int_eq(rr_run(r, envd, env), 0);
+		ck_assert_msg(strstr(r->stderr_text, "'--target eu' (from the "
+				     "environment) is left out"), "%s",
+			      r->stderr_text);
 		for (size_t i = 0; i < 3; i++) {
 			ck_assert_int_eq(rr_run(r, bad[i], NULL), 2);
 			ck_assert_msg(strstr(r->stderr_text, want[i]), "%s",
@@ -472,6 +495,34 @@ START_TEST(test_compare_usage)
 			ck_assert_int_eq(run(tmp, bad[i], NULL, &text), 2);
 			ck_assert_msg(strstr(text, want[i]), "%s", text);
 			free(text);
+		}
+		{	/* a second run into the same directory: its jobs
+			   refuse it, and the first run's results are not
+			   taken for theirs */
+			char *o = rv_xasprintf("%s/twice", tmp);
+			char *state = rv_xasprintf("RUNEVAL_STATE_DIR=%s/st",
+						   tmp);
+			const char *const twice[] = { "--provider",
+				"local,bwrap", "--seeds", "1", "--out", o,
+				NULL };
+			const char *senv[] = { state, NULL };
+
+			ck_assert_int_eq(run(tmp, twice, senv, &text), 0);
+			free(text);
+			free(o);
+			o = rv_xasprintf("%s/run.log", tmp);
+			unlink(o);	/* run() appends to it */
+			free(o);
+			o = rv_xasprintf("%s/twice", tmp);
+			ck_assert_int_eq(run(tmp, twice, senv, &text), 2);
+			ck_assert_msg(strstr(text, "process: exit 2 after") &&
+				      strstr(text, "no results: ") &&
+				      strstr(text, "is not empty") &&
+				      !strstr(text, "combined report"), "%s",
+				      text);
+			free(text);
+			free(state);
+			free(o);
 		}
 		tu_rmrf(tmp);
 		free(tmp);

@@ -765,6 +765,9 @@ START_TEST(test_read_fd_bounded_and_fifo_refused)
 	e = (struct rv_err)RV_ERR_INIT;
 	ck_assert_int_eq(rv_read_fd(p[0], "pipe", 1000, &b, &e),
 			 RV_ERR_LIMIT);
+	/* its buffer never grew past the limit (a doubling would have
+	   reached 2 GiB for 1 GiB) */
+	ck_assert_uint_le(b.cap, 1002);
 	close(p[0]);
 	/* a FIFO with no writer: refused, not waited on */
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);

@@ -1060,6 +1060,33 @@ START_TEST(test_remote_hostile_names_refused)
 					     &n) == RV_OK, "%s: %s",
 			      good[i].body, e.msg);
 	}
+	{	/* one odd sandbox in a listing stops no reap: left out */
+		struct sc_step st[1] = { { 200, NULL, "[{\"sandboxID\":"
+			"\"a.b\",\"metadata\":{\"runeval.job\":\"j\"}},"
+			"{\"sandboxID\":\"good1\",\"metadata\":"
+			"{\"runeval.job\":\"j\"}}]", 0 } };
+		struct script s;
+		char base[64];
+		struct e2b_config ec = { .api_url = base, .api_key = "k",
+					 .no_env = true };
+		struct e2b_client *c;
+		struct e2b_sandbox_info *v = NULL;
+		size_t nv = 0;
+
+		script_start(&s, st, 1);
+		snprintf(base, sizeof(base), "http://127.0.0.1:%d",
+			 s.http.port);
+		e = (struct rv_err)RV_ERR_INIT;
+		c = e2b_client_new(&ec, &e);
+		ck_assert_int_eq(e2b_list(c, NULL, NULL, NULL, &v, &nv, &e),
+				 RV_OK);
+		ck_assert_uint_eq(nv, 1);
+		ck_assert_str_eq(v[0].id, "good1");
+		e2b_sandbox_list_free(v, nv);
+		e2b_client_free(c);
+		script_stop(&s);
+		script_free(&s);
+	}
 }
 END_TEST
 

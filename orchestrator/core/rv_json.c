@@ -44,7 +44,7 @@ json_t *rv_json_load_file(const char *path, struct rv_err *err)
 {
 	/* no wait on a FIFO planted in its place: not opened for reading
 	   until a writer comes, nor read until it closes */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct rv_buf b = RV_BUF_INIT;
 	struct stat st;
 	json_t *v = NULL;

@@ -382,7 +382,8 @@ static enum rv_code gate_check(const struct report_gate *g,
 			if (g->provider || n < 5 ||
 			    strcmp(name + n - 5, ":cold"))
 				return RV_ERR_USAGE;
-			*err = (struct rv_err)RV_ERR_INIT;
+			if (err)
+				*err = (struct rv_err)RV_ERR_INIT;
 			return RV_OK;
 		}
 		c = v;

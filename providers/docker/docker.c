@@ -239,6 +239,13 @@ static enum rv_code dk_post_create(struct docker_client *c,
 		if (rc != RV_ERR_NOTFOUND || round >= 3)
 			break;
 	}
+	/* the engine's id names the sandbox's directory: checked as any
+	   provider's (DOCKER_HOST may be another machine's) */
+	if (rc == RV_OK && provider_check_id(*id, what, err) != RV_OK) {
+		free(*id);
+		*id = NULL;
+		rc = RV_ERR_PROTO;
+	}
 	json_decref(j);
 	rv_http_response_release(&resp);
 	free((char *)r.json);
@@ -464,6 +471,8 @@ static enum rv_code dk_attach(const struct provider_config *cfg,
 	if (!c)
 		return err ? err->code : RV_ERR_CONFIG;
 	rc = docker_inspect(c, id, 0, &call, &ct, err);
+	if (rc == RV_OK)
+		rc = provider_check_id(ct.id, "docker inspect", err);
 	if (rc == RV_OK) {
 		*out = &dk_sandbox_new(c, cfg, ct.id, ct.name)->base;
 		c = NULL;

@@ -7,6 +7,7 @@
 #include "rv_clock.h"
 #include "rv_http.h"
 #include "rv_json.h"
+#include "rv_log.h"
 #include "rv_redact.h"
 #include "rv_term.h"
 
@@ -431,8 +432,13 @@ static enum rv_code e2b_list_page(struct e2b_client *c, const char *key,
 		struct e2b_sandbox_info s;
 
 		if (!e2b_parse_sandbox(it, &s, what, err)) {
-			rc = RV_ERR_PROTO;
-			break;
+			/* one odd sandbox of the account stops no listing
+			   (nor a reap): it is left out, said once */
+			if (err) {
+				rv_warn("%s", err->msg);
+				*err = (struct rv_err)RV_ERR_INIT;
+			}
+			continue;
 		}
 		/* no value to filter by: runeval's, by their job */
 		if (!value && !s.job) {
