@@ -296,10 +296,9 @@ static enum rv_code cli_validate_start(struct cli_options *opt,
 	const char **val[] = { &opt->image, &opt->snapshot, &opt->target };
 	static const char *const names[] = { "image", "snapshot", "target" };
 	const struct mode_ops *mode = mode_find(opt->mode);
+	bool local = opt->n_providers == 1 &&
+		!(mode && (mode->flags & MODE_SANDBOXED));
 
-	/* local mode alone: cli_validate_sandbox says they need a sandbox */
-	if (opt->n_providers == 1 && !(mode && (mode->flags & MODE_SANDBOXED)))
-		return RV_OK;
 	for (size_t k = 0; k < 3; k++) {
 		const struct provider_ops *none = NULL;
 		unsigned src = cli_src_of(opt, names[k]);
@@ -322,6 +321,10 @@ static enum rv_code cli_validate_start(struct cli_options *opt,
 		}
 		if (used || !none)
 			continue;
+		/* local mode alone: cli_validate_sandbox says that it needs
+		   a sandbox */
+		if (src == CLI_SRC_ARGV && local)
+			continue;
 		if (src == CLI_SRC_ARGV && opt->n_providers == 1)
 			return rv_errf(err, RV_ERR_USAGE, "provider '%s' does "
 				       "not support '%s'%s", none->name, flag,
@@ -329,9 +332,11 @@ static enum rv_code cli_validate_start(struct cli_options *opt,
 		if (src == CLI_SRC_ARGV)
 			return rv_errf(err, RV_ERR_USAGE, "none of the "
 				       "providers supports '%s'", flag);
-		rv_info("'%s %s'%s is left out: %s not use it", flag,
-			*val[k], cli_src_note(src), opt->n_providers == 1 ?
-			"the provider does" : "none of the providers does");
+		if (!opt->quiet)
+			rv_info("'%s %s'%s is left out: %s it", flag, *val[k],
+				cli_src_note(src), opt->n_providers == 1 ?
+				"the provider does not use" :
+				"none of the providers uses");
 		*val[k] = NULL;
 	}
 	return RV_OK;

@@ -199,6 +199,10 @@ static int main_run(const struct cli_options *opt, struct resume *rs)
 
 	if (rs)
 		rs->lock = -1;	/* the job's now */
+	/* main_setup did, unless --env-file '' skipped it; a job on
+	   several providers' child starts with the signals blocked
+	   (multi.c) until this */
+	signals_install();
 	if (job_prepare(&job, opt, lock, &err) != RV_OK ||
 	    (rs && resume_apply(rs, &job, &err) != RV_OK)) {
 		job_release(&job);

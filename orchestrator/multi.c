@@ -32,8 +32,8 @@ struct multi_child {
 	pid_t pid;		/* 0: not started, or reaped */
 	int code;
 	uint64_t t0, t1;
-	struct timespec wall0;	/* when it started: an older result is
-				   not its */
+	struct stat before;	/* its result.json before it started */
+	bool had_result;	/* (an earlier run's: not its own) */
 };
 
 /* An option of argv that names providers or the results (with its value
@@ -92,11 +92,13 @@ static enum rv_code multi_start(int argc, char **argv, const char *out,
 	char **v = multi_argv(argc, argv, c);
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	enum rv_code rc = RV_OK;
-
 	sigset_t stop, old;
 
+	char *result = rv_xasprintf("%s/result.json", c->out);
+
+	c->had_result = stat(result, &c->before) == 0;
+	free(result);
 	c->t0 = rv_now_ns();
-	clock_gettime(CLOCK_REALTIME, &c->wall0);
 	/*
 	 * SIGINT and SIGTERM stay blocked from before the fork until the
 	 * child's handlers are in (signals_install unblocks them): one that
@@ -149,25 +151,35 @@ static char *multi_last_line(const char *out, const struct multi_child *c)
 }
 
 /*
+ * Did c's job write a result.json, not one an earlier run left?  The
+ * file as it was before c started (multi_start) against now: new, or
+ * replaced (another inode), or rewritten (another mtime or ctime).  No
+ * clock is compared with a file time: coarse, or whole seconds, or a
+ * file server's.
+ */
+static bool multi_has_result(const struct multi_child *c)
+{
+	char *p = rv_xasprintf("%s/result.json", c->out);
+	struct stat st;
+	bool has = stat(p, &st) == 0;
+
+	if (has && c->had_result)
+		has = st.st_ino != c->before.st_ino ||
+			st.st_dev != c->before.st_dev ||
+			st.st_mtim.tv_sec != c->before.st_mtim.tv_sec ||
+			st.st_mtim.tv_nsec != c->before.st_mtim.tv_nsec ||
+			st.st_ctim.tv_sec != c->before.st_ctim.tv_sec ||
+			st.st_ctim.tv_nsec != c->before.st_ctim.tv_nsec;
+	free(p);
+	return has;
+}
+
+/*
  * A SIGINT or SIGTERM sent to runeval alone (kill PID, a CI runner, a
  * service manager; a terminal's Ctrl-C reaches the whole group) goes on
  * to every provider's job still running, once: each tears down, writes
  * its results and exits 130.
  */
-/* Did c's job write a result.json (not one an earlier run left)? */
-static bool multi_has_result(const struct multi_child *c)
-{
-	char *p = rv_xasprintf("%s/result.json", c->out);
-	struct stat st;
-	bool has = stat(p, &st) == 0 &&
-		(st.st_mtim.tv_sec > c->wall0.tv_sec ||
-		 (st.st_mtim.tv_sec == c->wall0.tv_sec &&
-		  st.st_mtim.tv_nsec >= c->wall0.tv_nsec));
-
-	free(p);
-	return has;
-}
-
 static void multi_forward(struct multi_child *c, size_t n)
 {
 	int sig = signals_first() ? signals_first() : SIGTERM;
@@ -228,7 +240,9 @@ static void multi_quiet_lines(const char *out, const struct multi_child *c,
 			      size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *last = multi_last_line(out, &c[i]);
+		char *last = c[i].t0 ? multi_last_line(out, &c[i]) :
+			rv_xstrdup(signals_stop ? "not run: interrupted" :
+				   "not run");
 
 		printf("%s: %s\n", c[i].provider, last);
 		free(last);
@@ -343,8 +357,9 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 	if (!opt->dry_run) {
 		rcode = multi_report(out, c, started, opt->json, opt->quiet);
 		if (opt->quiet && !opt->json)
-			multi_quiet_lines(out, c, started);
-		if (rcode == 2 && code < CLI_EXIT_INFRA)
+			multi_quiet_lines(out, c, n);
+		/* jobs that ended well, a combined report that did not */
+		if (rcode >= 2 && code <= CLI_EXIT_ROLLOUTS)
 			code = CLI_EXIT_INFRA;
 		if (rcode <= 1)
 			rv_info("combined report: %s/report.md, %s/summary.json",

@@ -484,8 +484,24 @@ START_TEST(test_compare_usage)
 		   left out, said */
 		ck_assert_int_eq(rr_run(r, envd, env), 0);
 		ck_assert_msg(strstr(r->stderr_text, "'--target eu' (from the "
-				     "environment) is left out"), "%s",
-			      r->stderr_text);
+				     "environment) is left out: the provider "
+				     "does not use it"), "%s", r->stderr_text);
+		{	/* local mode and several providers alike */
+			static const char *const loc[] = { "--local",
+				"--seeds", "1", "--dry-run", NULL };
+			static const char *const two[] = { "--provider",
+				"local,bwrap", "--seeds", "1", "--dry-run",
+				NULL };
+
+			ck_assert_int_eq(rr_run(r, loc, env), 0);
+			ck_assert_msg(strstr(r->stderr_text, "is left out: the "
+					     "provider does not use it"), "%s",
+				      r->stderr_text);
+			ck_assert_int_eq(rr_run(r, two, env), 0);
+			ck_assert_msg(strstr(r->stderr_text, "is left out: none "
+					     "of the providers uses it"), "%s",
+				      r->stderr_text);
+		}
 		for (size_t i = 0; i < 3; i++) {
 			ck_assert_int_eq(rr_run(r, bad[i], NULL), 2);
 			ck_assert_msg(strstr(r->stderr_text, want[i]), "%s",

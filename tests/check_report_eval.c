@@ -525,11 +525,13 @@ START_TEST(test_jobs_are_grouped_by_identity)
 			 "t = open(sys.argv[1]).read()\n"
 			 "d = os.path.dirname(sys.argv[1]) + '/long'\n"
 			 "os.makedirs(d, exist_ok=True)\n"
-			 "for k in ('1', '2'):\n"
+			 "for k in ('1', '2', '\u00e9' * 12):\n"
 			 "    u = t.replace('\"policy\": \"otherpol1\"',"
-			 " '\"policy\": \"a-long-policy-name-' + k + '\"')\n"
-			 "    u = u.replace('evalcanE', 'evalcan' + k)\n"
-			 "    open(d + '/' + k + '.json', 'w').write(u)\n", other);
+			 " '\"policy\": \"' + (k if len(k) > 1 else "
+			 "'a-long-policy-name-' + k) + '\"')\n"
+			 "    u = u.replace('evalcanE', 'evalcan' + k[:1])\n"
+			 "    open(d + '/' + k[:1] + '.json', 'w').write(u)\n",
+			 other);
 		free(got);
 		a = rv_xasprintf("%s/1.json", d);
 		b = rv_xasprintf("%s/2.json", d);
@@ -538,6 +540,14 @@ START_TEST(test_jobs_are_grouped_by_identity)
 				     "  ") &&
 			      strstr(out, "\ndaytona (policy=a-long-policy-name-2)"
 				     "  ") && !strstr(out, "..."), "%s", out);
+		free(out);
+		/* a name cut is cut at a character's start: 16 bytes, then
+		   4 of the 2-byte letters, not 4.5 */
+		free(b);
+		b = rv_xasprintf("%s/\xc3\xa9.json", d);
+		ck_assert_int_eq(report(&out, cand, b, NULL), 0);
+		ck_assert_msg(strstr(out, "\ndaytona (policy=\xc3\xa9\xc3\xa9"
+				     "\xc3\xa9\xc3\xa9...  "), "%s", out);
 		free(out);
 		free(a);
 		free(b);

@@ -25,15 +25,16 @@ static void table_add(struct table *t, const char *s)
 	t->cells[t->n++] = rv_term_safe(s);
 }
 
-/* A name: cut to TABLE_NAME_MAX when printed, unless that would make
-   two names alike (table_name_width). */
+/* A name: kept as it is, then cut to TABLE_NAME_MAX (unless that would
+   make two names alike: table_name_width) and escaped when printed. */
 static void table_name(struct table *t, const char *s)
 {
 	size_t col = t->n % t->cols;
 
 	if (col >= t->name_cols)
 		t->name_cols = col + 1;
-	table_add(t, s);
+	t->cells = rv_xreallocarray(t->cells, t->n + 1, sizeof(*t->cells));
+	t->cells[t->n++] = rv_xstrdup(s);
 }
 
 /*
@@ -65,15 +66,22 @@ static void table_print(struct table *t, struct rv_buf *out)
 	for (size_t c = 0; c < t->name_cols && c < t->cols; c++) {
 		size_t max = table_name_width(t, c);
 
-		for (size_t i = c; i < t->n; i += t->cols)
-			if (strlen(t->cells[i]) > max) {
-				char *cut = rv_xasprintf("%.*s...",
-							 (int)(max - 3),
-							 t->cells[i]);
+		for (size_t i = c; i < t->n; i += t->cols) {
+			char *s = t->cells[i];
+			size_t k = max - 3;
 
-				free(t->cells[i]);
-				t->cells[i] = cut;
+			if (strlen(s) > max) {	/* at a character's start */
+				while (k && ((unsigned char)s[k] & 0xc0) ==
+				       0x80)
+					k--;
+				s = rv_xasprintf("%.*s...", (int)k, s);
+			} else {
+				s = rv_xstrdup(s);
 			}
+			free(t->cells[i]);
+			t->cells[i] = rv_term_safe(s);	/* one line */
+			free(s);
+		}
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		size_t len = strlen(t->cells[i]);

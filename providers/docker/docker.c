@@ -242,6 +242,11 @@ static enum rv_code dk_post_create(struct docker_client *c,
 	/* the engine's id names the sandbox's directory: checked as any
 	   provider's (DOCKER_HOST may be another machine's) */
 	if (rc == RV_OK && provider_check_id(*id, what, err) != RV_OK) {
+		struct rv_err e = RV_ERR_INIT;
+
+		/* it was made: removed by the name runeval gave it */
+		if (docker_remove(c, name, call, &e) != RV_OK)
+			provider_err_leftover(err, &e);
 		free(*id);
 		*id = NULL;
 		rc = RV_ERR_PROTO;

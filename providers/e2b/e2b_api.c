@@ -166,7 +166,7 @@ static double e2b_time_ms(const json_t *o, const char *key)
  * port), nothing that could move the request elsewhere ('@', '/', ...).
  */
 static bool e2b_answer_names_ok(const json_t *o, const char *what,
-				struct rv_err *err)
+				bool id_only, struct rv_err *err)
 {
 	const char *id = json_string_value(json_object_get(o, "sandboxID"));
 	const char *domain = json_string_value(json_object_get(o, "domain"));
@@ -183,6 +183,8 @@ static bool e2b_answer_names_ok(const json_t *o, const char *what,
 	if (strchr(id, '.') || strchr(id, '_'))
 		return !rv_errf(err, RV_ERR_PROTO, "%s: the sandboxID '%s' is "
 				"no host name label: refused", what, id);
+	if (id_only)
+		return true;
 	if (domain && !e2b_host_ok(domain)) {
 		char *q = rv_term_safe(domain);
 
@@ -199,22 +201,30 @@ static bool e2b_answer_names_ok(const json_t *o, const char *what,
 	return true;
 }
 
-/* A Sandbox, SandboxDetail or ListedSandbox; false when it is none. */
+/*
+ * A Sandbox, SandboxDetail or ListedSandbox; false when it is none.  A
+ * listed one (listed) needs a good id only: its domain and tokens,
+ * which nothing takes from a listing, are kept only when good, so that
+ * an odd one can still be reaped by its id.
+ */
 static bool e2b_parse_sandbox(const json_t *o, struct e2b_sandbox_info *s,
-			      const char *what, struct rv_err *err)
+			      const char *what, bool listed,
+			      struct rv_err *err)
 {
 	json_t *meta = json_object_get(o, "metadata");
+	bool whole;
 
 	memset(s, 0, sizeof(*s));
-	if (!e2b_answer_names_ok(o, what, err))
+	if (!e2b_answer_names_ok(o, what, listed, err))
 		return false;
+	whole = !listed || e2b_answer_names_ok(o, what, false, NULL);
 	s->id = e2b_dup(o, "sandboxID");
 	s->name = e2b_dup(meta, E2B_META_NAME);
 	s->job = e2b_dup(meta, PROVIDER_LABEL_JOB);
 	s->state = e2b_dup(o, "state");
-	s->domain = e2b_dup(o, "domain");
-	s->envd_token = e2b_dup(o, "envdAccessToken");
-	s->traffic_token = e2b_dup(o, "trafficAccessToken");
+	s->domain = whole ? e2b_dup(o, "domain") : NULL;
+	s->envd_token = whole ? e2b_dup(o, "envdAccessToken") : NULL;
+	s->traffic_token = whole ? e2b_dup(o, "trafficAccessToken") : NULL;
 	s->started_ms = e2b_time_ms(o, "startedAt");
 	s->end_ms = e2b_time_ms(o, "endAt");
 	rv_redact_add(s->envd_token);
@@ -289,7 +299,7 @@ enum rv_code e2b_create(struct e2b_client *c, const struct e2b_create_opts *o,
 	text = rv_json_dumps(body);
 	r.json = text;
 	rc = e2b_call(c, &r, call, what, &j, ambiguous, &resp, err);
-	if (rc == RV_OK && !e2b_parse_sandbox(j, out, what, err))
+	if (rc == RV_OK && !e2b_parse_sandbox(j, out, what, false, err))
 		rc = RV_ERR_PROTO;
 	json_decref(j);
 	json_decref(body);
@@ -312,7 +322,7 @@ enum rv_code e2b_get(struct e2b_client *c, const char *id,
 	json_t *j = NULL;
 
 	rc = e2b_call(c, &r, call, what, &j, NULL, &resp, err);
-	if (rc == RV_OK && !e2b_parse_sandbox(j, out, what, err))
+	if (rc == RV_OK && !e2b_parse_sandbox(j, out, what, false, err))
 		rc = RV_ERR_PROTO;
 	json_decref(j);
 	rv_http_response_release(&resp);
@@ -409,6 +419,7 @@ static enum rv_code e2b_list_page(struct e2b_client *c, const char *key,
 {
 	struct rv_http_response resp = RV_HTTP_RESPONSE_INIT;
 	const char *what = "cannot list sandboxes";
+	struct rv_err e = RV_ERR_INIT;	/* of one listed sandbox */
 	struct rv_buf url = RV_BUF_INIT;
 	struct remote_req r = { .method = "GET", .op = "GET /v2/sandboxes" };
 	enum rv_code rc;
@@ -431,13 +442,11 @@ static enum rv_code e2b_list_page(struct e2b_client *c, const char *key,
 	json_array_foreach(rc == RV_OK ? j : NULL, i, it) {
 		struct e2b_sandbox_info s;
 
-		if (!e2b_parse_sandbox(it, &s, what, err)) {
+		if (!e2b_parse_sandbox(it, &s, "a listed sandbox", true, &e)) {
 			/* one odd sandbox of the account stops no listing
-			   (nor a reap): it is left out, said once */
-			if (err) {
-				rv_warn("%s", err->msg);
-				*err = (struct rv_err)RV_ERR_INIT;
-			}
+			   (nor a reap): it is left out, said */
+			rv_warn("left out of the listing: %s", e.msg);
+			e = (struct rv_err)RV_ERR_INIT;
 			continue;
 		}
 		/* no value to filter by: runeval's, by their job */
