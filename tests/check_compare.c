@@ -522,14 +522,12 @@ START_TEST(test_compare_usage)
 				"local,bwrap", "--seeds", "1", "--out", o,
 				NULL };
 			const char *senv[] = { state, NULL };
+			char *runlog = rv_xasprintf("%s/run.log", tmp);
 
 			ck_assert_int_eq(run(tmp, twice, senv, &text), 0);
 			free(text);
-			free(o);
-			o = rv_xasprintf("%s/run.log", tmp);
-			unlink(o);	/* run() appends to it */
-			free(o);
-			o = rv_xasprintf("%s/twice", tmp);
+			unlink(runlog);	/* run() appends to it */
+			free(runlog);
 			ck_assert_int_eq(run(tmp, twice, senv, &text), 2);
 			ck_assert_msg(strstr(text, "process: exit 2 after") &&
 				      strstr(text, "no results: ") &&
