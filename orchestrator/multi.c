@@ -85,15 +85,18 @@ static char **multi_argv(int argc, char **argv, const struct multi_child *c)
 	return v;
 }
 
+/* Start c's job, its console to OUT/<provider>.console.log (out NULL:
+   to runeval's own, for a plan). */
 static enum rv_code multi_start(int argc, char **argv, const char *out,
 				struct multi_child *c, struct rv_err *err)
 {
-	char *log = rv_xasprintf("%s/%s.console.log", out, c->provider);
+	char *log = out ? rv_xasprintf("%s/%s.console.log", out,
+				       c->provider) : NULL;
 	char **v = multi_argv(argc, argv, c);
-	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			    0600) : -1;
 	enum rv_code rc = RV_OK;
 	sigset_t stop, old;
-
 	char *result = rv_xasprintf("%s/result.json", c->out);
 
 	c->had_result = stat(result, &c->before) == 0;
@@ -110,12 +113,14 @@ static enum rv_code multi_start(int argc, char **argv, const char *out,
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
-	if (fd < 0)
+	if (log && fd < 0)
 		rc = rv_errf(err, RV_ERR_IO, "cannot create '%s': %s", log,
 			     strerror(errno));
 	else if ((c->pid = fork()) == 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
 		setenv("RUNEVAL_MULTI_CHILD", "1", 1);
 		execv("/proc/self/exe", v);
 		dprintf(2, "runeval: cannot run itself: %s\n", strerror(errno));
@@ -298,6 +303,39 @@ static char *multi_out_dir(const struct cli_options *opt)
 			    b[2]);
 }
 
+/*
+ * --dry-run: each provider's plan in turn on the terminal, under its
+ * name; nothing is created (no results directory, no console logs).
+ */
+static int multi_plan(int argc, char **argv, const struct cli_options *opt,
+		      const char *out)
+{
+	int code = CLI_EXIT_OK;
+
+	for (size_t i = 0; i < opt->n_providers && !signals_stop; i++) {
+		struct multi_child c = { .provider = opt->providers[i] };
+		struct rv_err err = RV_ERR_INIT;
+		int st = 0;
+
+		c.out = rv_xasprintf("%s/%s", out, c.provider);
+		printf("%s== %s ==\n", i ? "\n" : "", c.provider);
+		fflush(stdout);
+		fflush(stderr);
+		if (multi_start(argc, argv, NULL, &c, &err) != RV_OK) {
+			rv_error("%s: %s", c.provider, err.msg);
+			code = CLI_EXIT_INFRA;
+		} else {
+			while (waitpid(c.pid, &st, 0) < 0 && errno == EINTR)
+				;
+			st = WIFEXITED(st) ? WEXITSTATUS(st) :
+				CLI_EXIT_INTERRUPTED;
+			code = st > code ? st : code;
+		}
+		free(c.out);
+	}
+	return code;
+}
+
 int multi_run(int argc, char **argv, const struct cli_options *opt)
 {
 	struct multi_child c[CLI_MAX_PROVIDERS] = { 0 };
@@ -312,6 +350,11 @@ int multi_run(int argc, char **argv, const struct cli_options *opt)
 			 "'--no-out'");
 		free(out);
 		return CLI_EXIT_USAGE;
+	}
+	if (opt->dry_run) {
+		code = multi_plan(argc, argv, opt, out);
+		free(out);
+		return code;
 	}
 	if (rv_mkdirs(out, 0755, &err) != RV_OK) {
 		rv_error("%s", err.msg);

@@ -501,6 +501,13 @@ START_TEST(test_compare_usage)
 			ck_assert_msg(strstr(r->stderr_text, "is left out: none "
 					     "of the providers uses it"), "%s",
 				      r->stderr_text);
+			/* the plans are on the terminal, each under its
+			   provider's name, and nothing is created */
+			ck_assert_msg(strstr(r->stdout_text, "== process ==\n") &&
+				      strstr(r->stdout_text, "\n== bwrap ==\n") &&
+				      strstr(r->stdout_text, "provider    bwrap"),
+				      "%s", r->stdout_text);
+			ck_assert_msg(access(r->out, F_OK) != 0, "%s", r->out);
 		}
 		for (size_t i = 0; i < 3; i++) {
 			ck_assert_int_eq(rr_run(r, bad[i], NULL), 2);

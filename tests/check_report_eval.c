@@ -446,6 +446,23 @@ START_TEST(test_eval_gate_needs_an_eval_and_few_samples_are_refused)
 				NULL), 1);
 	ck_assert_msg(strstr(out, "FAIL p50(health) regress < 20%: p +400.0%"), "%s", out);
 	free(out);
+	{	/* a provider that ran no rollout (its job never got past
+		   its health check) is not ranked fastest on the few phases
+		   it has */
+		char *s = rh_write(tmp, "rank.jsonl",
+			"{\"provider\":\"a\",\"phase\":\"start\",\"ms\":10,\"ok\":true}\n"
+			"{\"provider\":\"a\",\"phase\":\"rollout\",\"ms\":100,\"ok\":true}\n"
+			"{\"provider\":\"c\",\"phase\":\"start\",\"ms\":20,\"ok\":true}\n"
+			"{\"provider\":\"c\",\"phase\":\"rollout\",\"ms\":90,\"ok\":true}\n"
+			"{\"provider\":\"b\",\"phase\":\"start\",\"ms\":1,\"ok\":true}\n"
+			"{\"provider\":\"b\",\"phase\":\"rollout\",\"ms\":5,\"ok\":false}\n");
+
+		ck_assert_int_eq(report(&out, s, NULL), 0);
+		ck_assert_msg(strstr(out, "fastest: a (10.0 ms), slowest: c "
+				     "(20.0 ms)"), "%s", out);
+		free(out);
+		free(s);
+	}
 	{	/* a bench's cold series (one sample a run) is left out of a
 		   regress that names no series, and refused when named */
 		struct rv_buf ta = RV_BUF_INIT, tb = RV_BUF_INIT;

@@ -250,10 +250,11 @@ bool report_stats_is_inner(const struct report_set *set, uint32_t phase)
 }
 
 /*
- * The phases every provider completed at least once; the parts of other
- * phases (rollout, http) only when nothing else is shared.
+ * The phases every ranked provider completed at least once; the parts
+ * of other phases (rollout, http) only when nothing else is shared.
  */
-static void report_common_phases(struct report_stats *st, bool inner)
+static void report_common_phases(struct report_stats *st, bool inner,
+				 const bool *unranked)
 {
 	st->n_common = 0;
 	for (size_t k = 0; k < st->n_phases; k++) {
@@ -263,32 +264,63 @@ static void report_common_phases(struct report_stats *st, bool inner)
 			const struct report_group *g = report_stats_find(st,
 				st->providers[i].provider, st->phases[k]);
 
-			all = g && g->st.ok > 0;
+			all = unranked[i] || (g && g->st.ok > 0);
 		}
 		if (all)
 			st->common[st->n_common++] = st->phases[k];
 	}
 }
 
+/*
+ * Providers left out of fastest and slowest: when some ran rollouts,
+ * those that ran none (a job that never got past its health check would
+ * otherwise win on the few phases it has: start, preview, teardown).
+ */
+static bool *report_unranked(const struct report_stats *st)
+{
+	bool *out = rv_xcalloc(st->n_providers + 1, sizeof(*out));
+	uint32_t rollout = 0;
+	bool any = false;
+
+	for (size_t k = 0; k < st->n_phases; k++)
+		if (rv_phase_find(report_str(st->set, st->phases[k])) ==
+		    RV_PHASE_ROLLOUT)
+			rollout = st->phases[k];
+	for (size_t i = 0; rollout && i < st->n_providers; i++) {
+		const struct report_group *g = report_stats_find(st,
+			st->providers[i].provider, rollout);
+
+		out[i] = !g || !g->st.ok;
+		any |= !out[i];
+	}
+	if (!any)	/* none ran rollouts (a bench): rank them all */
+		memset(out, 0, (st->n_providers + 1) * sizeof(*out));
+	return out;
+}
+
 static void report_compare_providers(struct report_stats *st)
 {
+	bool *unranked = report_unranked(st);
+
 	st->common = rv_xcalloc(st->n_phases + 1, sizeof(*st->common));
-	report_common_phases(st, false);
+	report_common_phases(st, false, unranked);
 	if (!st->n_common)
-		report_common_phases(st, true);
+		report_common_phases(st, true, unranked);
 	st->fastest = st->slowest = st->most_reliable = -1;
 	st->speed_difference = NAN;
 	for (size_t i = 0; i < st->n_providers; i++) {
 		struct report_provider *p = &st->providers[i];
 		const struct report_provider *best;
 
-		for (size_t k = 0; k < st->n_common; k++)
+		for (size_t k = 0; k < st->n_common && !unranked[i]; k++)
 			p->score_ms += report_stats_find(st, p->provider,
 							 st->common[k])->st.p50;
-		if (st->n_common && (st->fastest < 0 ||
+		if (unranked[i])
+			p->score_ms = NAN;	/* "-": not comparable */
+		if (st->n_common && !unranked[i] && (st->fastest < 0 ||
 		    p->score_ms < st->providers[st->fastest].score_ms))
 			st->fastest = (int)i;
-		if (st->n_common && (st->slowest < 0 ||
+		if (st->n_common && !unranked[i] && (st->slowest < 0 ||
 		    p->score_ms > st->providers[st->slowest].score_ms))
 			st->slowest = (int)i;
 		best = st->most_reliable < 0 ? NULL :
@@ -302,6 +334,7 @@ static void report_compare_providers(struct report_stats *st)
 	if (st->fastest >= 0 && st->providers[st->fastest].score_ms > 0)
 		st->speed_difference = st->providers[st->slowest].score_ms /
 				       st->providers[st->fastest].score_ms;
+	free(unranked);
 }
 
 static struct report_group *groups_copy(const struct report_group *g,
