@@ -169,6 +169,22 @@ enum rv_code provider_check_id(const char *id, const char *what,
 	return RV_ERR_PROTO;
 }
 
+enum rv_code provider_adopt_(const struct provider_ops *ops, enum rv_code rc,
+			     struct provider_sandbox **out,
+			     struct rv_err *err)
+{
+	struct rv_err e = RV_ERR_INIT;
+
+	if (rc != RV_OK || !*out ||
+	    provider_check_id((*out)->id, ops->name, &e) == RV_OK)
+		return rc;
+	ops->sandbox_free(*out);
+	*out = NULL;
+	return rv_errf(err, RV_ERR_PROTO, "%s; the sandbox may be left "
+		       "running ('runeval reap' lists what a job left)",
+		       e.msg);
+}
+
 enum rv_code provider_check_header_value(const char *v, const char *name,
 					 const char *what, struct rv_err *err)
 {

@@ -44,6 +44,73 @@ START_TEST(test_contract_every_provider_has_a_harness)
 }
 END_TEST
 
+/* A back-end whose API names its sandboxes as a test says. */
+static const char *fake_id;
+static int fake_freed;
+
+static enum rv_code fake_create(const struct provider_config *cfg,
+				struct provider_sandbox **out,
+				struct rv_err *err)
+{
+	(void)err;
+	*out = rv_xcalloc(1, sizeof(**out));
+	provider_sandbox_init(*out, NULL, cfg, fake_id, "n");
+	return RV_OK;
+}
+
+static enum rv_code fake_attach(const struct provider_config *cfg,
+				const char *id, struct provider_sandbox **out,
+				struct rv_err *err)
+{
+	(void)id;
+	return fake_create(cfg, out, err);
+}
+
+static void fake_free(struct provider_sandbox *sb)
+{
+	fake_freed++;
+	provider_sandbox_release(sb);
+	free(sb);
+}
+
+/* An id that is no id never reaches the caller, whatever the back-end:
+   it would name <out>/sandbox-<id> and go into request paths. */
+START_TEST(test_contract_bad_ids_refused_for_every_backend)
+{
+	static const struct provider_ops fake = {
+		.name = "fake", .create = fake_create, .attach = fake_attach,
+		.sandbox_free = fake_free,
+	};
+	static const char *const bad[] = {
+		"../../tmp/escaped", "", ".hidden", "a/b", "a b", "id\n",
+	};
+	struct provider_config cfg = { .job_id = "j" };
+	struct provider_sandbox *sb = NULL;
+	struct rv_err err = RV_ERR_INIT;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fake_id = bad[i];
+		fake_freed = 0;
+		ck_assert_int_eq(provider_create(&fake, &cfg, &sb, &err),
+				 RV_ERR_PROTO);
+		ck_assert_ptr_null(sb);
+		ck_assert_int_eq(fake_freed, 1);
+		ck_assert_msg(strstr(err.msg, "may be left running") &&
+			      strstr(err.msg, "fake:"), "%s", err.msg);
+		rv_err_clear(&err);
+		ck_assert_int_eq(provider_attach(&fake, &cfg, "x", &sb, &err),
+				 RV_ERR_PROTO);
+		ck_assert_ptr_null(sb);
+		ck_assert_int_eq(fake_freed, 2);
+		rv_err_clear(&err);
+	}
+	fake_id = "sbx-0123_abc.d";
+	ck_assert_int_eq(provider_create(&fake, &cfg, &sb, &err), RV_OK);
+	ck_assert_str_eq(sb->id, "sbx-0123_abc.d");
+	fake_free(sb);
+}
+END_TEST
+
 /* The caps tell the truth, and an op without one says RV_ERR_NOTSUP. */
 START_TEST(test_contract_caps_match_the_slots)
 {
@@ -807,6 +874,7 @@ static Suite *contract_suite(void)
 	TCase *reg = tcase_create("registry");
 
 	tcase_add_test(reg, test_contract_every_provider_has_a_harness);
+	tcase_add_test(reg, test_contract_bad_ids_refused_for_every_backend);
 	suite_add_tcase(s, reg);
 	for (int i = 0; ct_harnesses[i]; i++) {
 		TCase *tc = tcase_create(ct_harnesses[i]->provider);

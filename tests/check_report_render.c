@@ -190,9 +190,11 @@ START_TEST(test_csv_reads_back)
 		      "%s", out);
 	free(out);
 	free(cmd);
-	/* a hostile status: a formula, a comma and a quote */
+	/* a hostile status: a formula, a comma, a quote, a terminal's title
+	   escape and a CR */
 	cmd = rv_xasprintf("sed 's/\"error\": \"HTTP 500\"/\"error\": "
-			   "\"=HYPERLINK(1),\\\\\"x\\\\\"\"/' '%s' > '%s'",
+			   "\"=HYPERLINK(1),\\\\\"x\\\\\"\\\\u001b]0;t\\\\u0007"
+			   "\\\\r\"/' '%s' > '%s'",
 			   fixture, hostile);
 	ck_assert_int_eq(rh_sh(cmd, NULL), 0);
 	free(cmd);
@@ -202,7 +204,7 @@ START_TEST(test_csv_reads_back)
 			   "print([x['error'] for x in r if x['seed'] == '5'][0])\" "
 			   "'%s/h.csv'", bin, hostile, tmp, tmp);
 	ck_assert_int_eq(rh_sh(cmd, &out), 0);
-	ck_assert_str_eq(out, "'=HYPERLINK(1),\"x\"\n");
+	ck_assert_str_eq(out, "'=HYPERLINK(1),\"x\"\\x1b]0;t\\x07\\r\n");
 	free(out);
 	free(cmd);
 	free(csv);

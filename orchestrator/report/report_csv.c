@@ -11,23 +11,42 @@
  *
  * Text that could start a formula in a spreadsheet (=, +, -, @, tab, CR)
  * is prefixed with a quote mark, as OWASP advises for CSV injection: a
- * task app's status or error is hostile input.
+ * task app's status or error is hostile input.  Its control characters
+ * but LF and tab (ESC, BEL, CR, C1, bidi overrides, bytes that are not
+ * UTF-8) are written escaped as rv_term shows them ("\x1b"), so that
+ * `cat results.csv` cannot drive a terminal.
  */
 #include "report_render.h"
 
 #include "evalstats.h"
 #include "report_util.h"
+#include "rv_term.h"
 
 #include <math.h>
 #include <string.h>
 
+/* Does s hold a byte rv_term might escape (a control but LF and tab,
+   or any non-ASCII byte, which may be a C1 control or a bidi override)? */
+static bool csv_needs_escape(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p >= 0x7f)
+			return true;
+	return false;
+}
+
 static void csv_text(struct rv_buf *b, const char *s)
 {
+	struct rv_buf safe = RV_BUF_INIT;
 	bool quote;
 
 	if (!s || !*s) {
 		rv_buf_addch(b, ',');
 		return;
+	}
+	if (csv_needs_escape(s)) {	/* a terminal's escapes stay text */
+		rv_term_escape(&safe, s, strlen(s), true);
+		s = safe.data;
 	}
 	quote = strpbrk(s, ",\"\n\r") != NULL;
 	if (quote)
@@ -47,6 +66,7 @@ static void csv_text(struct rv_buf *b, const char *s)
 	if (quote)
 		rv_buf_addch(b, '"');
 	rv_buf_addch(b, ',');
+	rv_buf_release(&safe);
 }
 
 static void csv_num(struct rv_buf *b, double v)
