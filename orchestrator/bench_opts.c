@@ -150,17 +150,9 @@ static enum rv_code bench_check_start(const struct bench *b,
 	const char *as[3] = { "--image", "--snapshot", "--target" };
 
 	for (size_t k = 0; k < 3; k++) {
-		bool used = false;
-
-		if (!given[k] || !*given[k])
-			continue;
-		for (size_t i = 0; i < b->n_providers && !used; i++)
-			used = !provider_unsupported_start(
-				provider_find(b->providers[i]),
-				k == 0 ? given[k] : NULL,
-				k == 1 ? given[k] : NULL,
-				k == 2 ? given[k] : NULL);
-		if (used || !b->n_providers)
+		if (!given[k] || !*given[k] || !b->n_providers ||
+		    provider_any_uses_start(b->providers, b->n_providers,
+					    as[k]))
 			continue;
 		if (b->n_providers == 1)
 			return rv_errf(err, RV_ERR_USAGE, "provider '%s' does "

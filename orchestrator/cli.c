@@ -300,27 +300,18 @@ static enum rv_code cli_validate_start(struct cli_options *opt,
 		!(mode && (mode->flags & MODE_SANDBOXED));
 
 	for (size_t k = 0; k < 3; k++) {
-		const struct provider_ops *none = NULL;
+		const struct provider_ops *none;
 		unsigned src = cli_src_of(opt, names[k]);
 		char flag[16];
-		bool used = false;
 
 		if (!*val[k] || !**val[k])
 			continue;
 		snprintf(flag, sizeof(flag), "--%s", names[k]);
-		for (size_t i = 0; i < opt->n_providers && !used; i++) {
-			const struct provider_ops *ops =
-				provider_find(opt->providers[i]);
-			const char *miss = provider_unsupported_start(ops,
-				k == 0 ? *val[k] : NULL,
-				k == 1 ? *val[k] : NULL,
-				k == 2 ? *val[k] : NULL);
-
-			used = !miss;
-			none = none ? none : ops;
-		}
-		if (used || !none)
+		if (!opt->n_providers ||
+		    provider_any_uses_start(opt->providers, opt->n_providers,
+					    flag))
 			continue;
+		none = provider_find(opt->providers[0]);
 		/* local mode alone: cli_validate_sandbox says that it needs
 		   a sandbox */
 		if (src == CLI_SRC_ARGV && local)

@@ -34,6 +34,7 @@ struct multi_child {
 	uint64_t t0, t1;
 	struct stat before;	/* its result.json before it started */
 	bool had_result;	/* (an earlier run's: not its own) */
+	bool started;		/* it was forked */
 };
 
 /* An option of argv that names providers or the results (with its value
@@ -130,6 +131,7 @@ static enum rv_code multi_start(int argc, char **argv, const char *out,
 			     strerror(errno));
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	c->started = rc == RV_OK;
 	if (fd >= 0)
 		close(fd);
 	free(v);
@@ -245,7 +247,7 @@ static void multi_quiet_lines(const char *out, const struct multi_child *c,
 			      size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *last = c[i].t0 ? multi_last_line(out, &c[i]) :
+		char *last = c[i].started ? multi_last_line(out, &c[i]) :
 			rv_xstrdup(signals_stop ? "not run: interrupted" :
 				   "not run");
 

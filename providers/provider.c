@@ -112,17 +112,22 @@ enum rv_code provider_usage_port_(int port, struct rv_err *err)
 	return RV_OK;
 }
 
-const char *provider_unsupported_start(const struct provider_ops *ops,
-				       const char *image, const char *snapshot,
-				       const char *target)
+bool provider_uses_start(const struct provider_ops *ops, const char *option)
 {
-	if (image && *image && !(ops->caps & PROVIDER_CAP_IMAGE))
-		return "--image";
-	if (snapshot && *snapshot && !(ops->caps & PROVIDER_CAP_TEMPLATE))
-		return "--snapshot";
-	if (target && *target && !(ops->caps & PROVIDER_CAP_TARGET))
-		return "--target";
-	return NULL;
+	unsigned cap = !strcmp(option, "--image") ? PROVIDER_CAP_IMAGE :
+		!strcmp(option, "--snapshot") ? PROVIDER_CAP_TEMPLATE :
+		!strcmp(option, "--target") ? PROVIDER_CAP_TARGET : 0;
+
+	return ops && (ops->caps & cap);
+}
+
+bool provider_any_uses_start(const char *const *names, size_t n,
+			     const char *option)
+{
+	for (size_t i = 0; i < n; i++)
+		if (provider_uses_start(provider_find(names[i]), option))
+			return true;
+	return false;
 }
 
 const char *provider_unsupported_hint(const struct provider_ops *ops,

@@ -360,14 +360,14 @@ extern const char provider_unpack_script[];
 #define PROVIDER_ID_MAX 128
 
 /*
- * What a sandbox is made from, as the user asked: the first of
- * '--image', '--snapshot', '--target' that ops cannot honour
- * (PROVIDER_CAP_IMAGE, _TEMPLATE, _TARGET), or NULL.  An option a
- * provider would ignore is refused, not dropped.
+ * What a sandbox is made from: does ops honour option, one of
+ * '--image', '--snapshot' and '--target' (PROVIDER_CAP_IMAGE, _TEMPLATE,
+ * _TARGET)?  An option a provider would ignore is refused, not dropped.
+ * provider_any_uses_start: does any of the n providers named in names?
  */
-const char *provider_unsupported_start(const struct provider_ops *ops,
-				       const char *image, const char *snapshot,
-				       const char *target);
+bool provider_uses_start(const struct provider_ops *ops, const char *option);
+bool provider_any_uses_start(const char *const *names, size_t n,
+			     const char *option);
 
 /* What to do instead of that option on ops (" (...)"), or "". */
 const char *provider_unsupported_hint(const struct provider_ops *ops,

@@ -91,6 +91,19 @@ START_TEST(test_buf_grows_and_detaches)
 	rv_buf_addf(&b, "%s", "");	/* nothing: still terminated */
 	ck_assert_uint_eq(strlen(b.data), b.len);
 	rv_buf_release(&b);
+	/* a limit: doubling stops there, and a need past it is met exactly */
+	rv_buf_grow_max(&b, 100, 150);
+	ck_assert_uint_eq(b.cap, 128);
+	ck_assert_str_eq(b.data, "");
+	rv_buf_adds(&b, "abc");
+	rv_buf_grow_max(&b, 130, 150);
+	ck_assert_uint_eq(b.cap, 150);
+	rv_buf_grow_max(&b, 200, 150);
+	ck_assert_uint_eq(b.cap, 204);
+	ck_assert_str_eq(b.data, "abc");
+	rv_buf_grow_max(&b, 10, 150);	/* room enough: unchanged */
+	ck_assert_uint_eq(b.cap, 204);
+	rv_buf_release(&b);
 }
 END_TEST
 

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,13 +26,20 @@ void rv_buf_release(struct rv_buf *b)
 
 void rv_buf_grow_slow(struct rv_buf *b, size_t n)
 {
+	rv_buf_grow_max(b, n, SIZE_MAX);
+}
+
+void rv_buf_grow_max(struct rv_buf *b, size_t n, size_t limit)
+{
 	size_t want = b->len + n + 1;
 	size_t cap = b->cap ? b->cap : 64;
 
 	if (want <= b->cap)
 		return;
-	while (cap < want)
+	while (cap < want && cap <= SIZE_MAX / 2)
 		cap *= 2;
+	if (cap < want || cap > limit)
+		cap = limit > want ? limit : want;
 	if (b->cap) {
 		b->data = rv_xrealloc(b->data, cap);
 	} else {

@@ -27,6 +27,9 @@ void rv_buf_init(struct rv_buf *b);
 void rv_buf_release(struct rv_buf *b);
 /* rv_buf_grow()'s way when there is no room (call that instead). */
 void rv_buf_grow_slow(struct rv_buf *b, size_t n);
+/* Room for n more bytes; the capacity doubles, but not past limit (a
+   reader that knows how much can come grows no further than that). */
+void rv_buf_grow_max(struct rv_buf *b, size_t n, size_t limit);
 
 /*
  * Make room for n more bytes.  It and the appends below are inline:

@@ -68,33 +68,6 @@ int rv_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/*
- * Room for n more bytes and the NUL in out, its capacity doubling but
- * never past limit (rv_buf_grow would double past it: 2 GiB for a 1 GiB
- * limit).
- */
-static void rv_read_room(struct rv_buf *out, size_t n, size_t limit)
-{
-	size_t want = out->len + n + 1, cap;
-
-	if (want <= out->cap)
-		return;
-	cap = out->cap ? out->cap * 2 : 65536;
-	if (cap < want)
-		cap = want;
-	if (cap > limit)
-		cap = limit > want ? limit : want;
-	if (out->cap) {
-		out->data = rv_xrealloc(out->data, cap);
-	} else {
-		char *d = rv_xmalloc(cap);
-
-		memcpy(d, out->data, out->len + 1);
-		out->data = d;
-	}
-	out->cap = cap;
-}
-
 enum rv_code rv_read_fd(int fd, const char *name, size_t max,
 			struct rv_buf *out, struct rv_err *err)
 {
@@ -107,13 +80,13 @@ enum rv_code rv_read_fd(int fd, const char *name, size_t max,
 		if ((uintmax_t)st.st_size > max)
 			goto large;
 		want = (size_t)st.st_size;
-		rv_read_room(out, want, out->len + want + 1);
+		rv_buf_grow_max(out, want, out->len + want + 1);
 	}
 	while (got < want) {
 		size_t room;
 
-		rv_read_room(out, want - got < 65536 ? want - got : 65536,
-			     out->len + (want - got) + 1);
+		rv_buf_grow_max(out, want - got < 65536 ? want - got : 65536,
+				out->len + (want - got) + 1);
 		room = out->cap - out->len - 1;
 		if (room > want - got)
 			room = want - got;

@@ -163,17 +163,13 @@ static double e2b_time_ms(const json_t *o, const char *key)
 /*
  * An answer's sandbox id and domain make the host name of its ports
  * (e2b_port_url): the id one DNS label, the domain host names (and a
- * port), nothing that could move the request elsewhere ('@', '/', ...).
+ * port), nothing that could move the request elsewhere ('@', '/', ...);
+ * its tokens become header values.
  */
-static bool e2b_answer_names_ok(const json_t *o, const char *what,
-				bool id_only, struct rv_err *err)
+static bool e2b_answer_id_ok(const json_t *o, const char *what,
+			     struct rv_err *err)
 {
 	const char *id = json_string_value(json_object_get(o, "sandboxID"));
-	const char *domain = json_string_value(json_object_get(o, "domain"));
-	const char *token[] = {
-		json_string_value(json_object_get(o, "envdAccessToken")),
-		json_string_value(json_object_get(o, "trafficAccessToken")),
-	};
 
 	if (!id)
 		return !rv_errf(err, RV_ERR_PROTO, "%s: the answer names no "
@@ -183,8 +179,18 @@ static bool e2b_answer_names_ok(const json_t *o, const char *what,
 	if (strchr(id, '.') || strchr(id, '_'))
 		return !rv_errf(err, RV_ERR_PROTO, "%s: the sandboxID '%s' is "
 				"no host name label: refused", what, id);
-	if (id_only)
-		return true;
+	return true;
+}
+
+static bool e2b_answer_domain_tokens_ok(const json_t *o, const char *what,
+					struct rv_err *err)
+{
+	const char *domain = json_string_value(json_object_get(o, "domain"));
+	const char *token[] = {
+		json_string_value(json_object_get(o, "envdAccessToken")),
+		json_string_value(json_object_get(o, "trafficAccessToken")),
+	};
+
 	if (domain && !e2b_host_ok(domain)) {
 		char *q = rv_term_safe(domain);
 
@@ -215,9 +221,11 @@ static bool e2b_parse_sandbox(const json_t *o, struct e2b_sandbox_info *s,
 	bool whole;
 
 	memset(s, 0, sizeof(*s));
-	if (!e2b_answer_names_ok(o, what, listed, err))
+	if (!e2b_answer_id_ok(o, what, err))
 		return false;
-	whole = !listed || e2b_answer_names_ok(o, what, false, NULL);
+	whole = e2b_answer_domain_tokens_ok(o, what, listed ? NULL : err);
+	if (!whole && !listed)
+		return false;
 	s->id = e2b_dup(o, "sandboxID");
 	s->name = e2b_dup(meta, E2B_META_NAME);
 	s->job = e2b_dup(meta, PROVIDER_LABEL_JOB);
