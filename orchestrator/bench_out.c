@@ -232,9 +232,10 @@ int bench_write(struct bench *b)
 	json_decref(o);
 	free(path);
 	if (b->rss_start_kb >= 0 && b->rss_end_kb >= 0 && b->measured)
-		rv_info("bench: runeval's memory grew %ld kB over %u sandboxes "
+		rv_info("bench: runeval's memory grew %ld kB over %u sandbox%s "
 			"(%.1f kB each)", b->rss_end_kb - b->rss_start_kb,
-			b->measured, (double)(b->rss_end_kb - b->rss_start_kb) /
+			b->measured, b->measured == 1 ? "" : "es",
+			(double)(b->rss_end_kb - b->rss_start_kb) /
 			b->measured);
 	rv_info("bench: results in %s (report.md, summary.json, latency.json, "
 		"bench.json)", b->out);

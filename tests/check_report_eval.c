@@ -486,6 +486,20 @@ START_TEST(test_eval_gate_needs_an_eval_and_few_samples_are_refused)
 					NULL), 2);
 		ck_assert_msg(strstr(out, "fewer than 6 a side"), "%s", out);
 		free(out);
+		/* nor is it ranked: one provider and its cold series make
+		   no fastest and slowest; with two, the cold ones (here the
+		   quickest) are left out */
+		ck_assert_int_eq(report(&out, ca, NULL), 0);
+		ck_assert_msg(!strstr(out, "fastest:"), "%s", out);
+		free(out);
+		rv_buf_adds(&ta, "{\"provider\":\"q:cold\",\"phase\":\"provision\",\"ms\":1,\"ok\":true}\n"
+				 "{\"provider\":\"q\",\"phase\":\"provision\",\"ms\":40,\"ok\":true}\n");
+		free(ca);
+		ca = rh_write(tmp, "ca2.jsonl", ta.data);
+		ck_assert_int_eq(report(&out, ca, NULL), 0);
+		ck_assert_msg(strstr(out, "fastest: p (13.5 ms), slowest: q "
+				     "(40.0 ms)"), "%s", out);
+		free(out);
 		free(ca);
 		free(cb);
 		rv_buf_release(&ta);

@@ -377,10 +377,7 @@ static enum rv_code gate_check(const struct report_gate *g,
 			/* a bench's cold series has one sample a run: a
 			   gate that names no series leaves it out (one
 			   that names it is refused, as above) */
-			size_t n = strlen(name);
-
-			if (g->provider || n < 5 ||
-			    strcmp(name + n - 5, ":cold"))
+			if (g->provider || !report_cold_series(name))
 				return RV_ERR_USAGE;
 			if (err)
 				*err = (struct rv_err)RV_ERR_INIT;

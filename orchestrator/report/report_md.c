@@ -130,7 +130,7 @@ static void md_executive(struct md *m, const struct report_view *v)
 	for (size_t i = 0; i < v->n_gates; i++)
 		held += v->results[i].pass;
 	md_text(m, "### Summary\n\n");
-	if (st->fastest >= 0 && st->n_providers > 1 &&
+	if (st->fastest >= 0 && st->fastest != st->slowest &&
 	    isfinite(st->speed_difference))
 		md_text(m, "- Fastest: **%s** (%s, sum of p50 over %zu shared phases); slowest: **%s** (%s), %.2fx slower.\n",
 			md_name(v, st->providers[st->fastest].provider),

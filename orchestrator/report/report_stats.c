@@ -1,5 +1,6 @@
 #include "report_stats.h"
 
+#include "report_util.h"
 #include "rv_alloc.h"
 #include "rv_phase.h"
 
@@ -311,16 +312,20 @@ static void report_compare_providers(struct report_stats *st)
 	for (size_t i = 0; i < st->n_providers; i++) {
 		struct report_provider *p = &st->providers[i];
 		const struct report_provider *best;
+		/* a bench's cold series is shown, not ranked against the
+		   warm ones (its own provider's among them) */
+		bool ranked = st->n_common && !unranked[i] &&
+			!report_cold_series(report_str(st->set, p->provider));
 
 		for (size_t k = 0; k < st->n_common && !unranked[i]; k++)
 			p->score_ms += report_stats_find(st, p->provider,
 							 st->common[k])->st.p50;
 		if (unranked[i])
 			p->score_ms = NAN;	/* "-": not comparable */
-		if (st->n_common && !unranked[i] && (st->fastest < 0 ||
+		if (ranked && (st->fastest < 0 ||
 		    p->score_ms < st->providers[st->fastest].score_ms))
 			st->fastest = (int)i;
-		if (st->n_common && !unranked[i] && (st->slowest < 0 ||
+		if (ranked && (st->slowest < 0 ||
 		    p->score_ms > st->providers[st->slowest].score_ms))
 			st->slowest = (int)i;
 		best = st->most_reliable < 0 ? NULL :

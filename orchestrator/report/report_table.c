@@ -170,7 +170,7 @@ static void table_providers(const struct report_view *v, struct rv_buf *out)
 	const struct report_stats *st = v->st;
 	char a[48], b[48];
 
-	if (st->fastest >= 0 && st->n_providers > 1 &&
+	if (st->fastest >= 0 && st->fastest != st->slowest &&
 	    isfinite(st->speed_difference))
 		rv_buf_addf(out, "fastest: %s (%s), slowest: %s (%s), %.2fx; sum of p50 over %zu shared phases\n",
 			    report_str(v->set, st->providers[st->fastest].provider),

@@ -173,3 +173,10 @@ void report_buf_insert(struct rv_buf *b, size_t at, const struct rv_buf *ins)
 	memcpy(b->data + at, ins->data, ins->len);
 	b->len += ins->len;
 }
+
+bool report_cold_series(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n > 5 && !strcmp(name + n - 5, ":cold");
+}

@@ -4,6 +4,7 @@
 #ifndef RUNEVAL_ORCHESTRATOR_REPORT_REPORT_UTIL_H
 #define RUNEVAL_ORCHESTRATOR_REPORT_REPORT_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "rv_buf.h"
@@ -37,6 +38,13 @@ void report_md_esc(struct rv_buf *b, const char *s, size_t max);
  * that the part is not built apart and copied.
  */
 void report_buf_insert(struct rv_buf *b, size_t at, const struct rv_buf *ins);
+
+/*
+ * Is name a bench's cold series ("P:cold", the first step of each run,
+ * one sample a run)?  It is not ranked against the warm series, and a
+ * regress gate that names no series leaves it out.
+ */
+bool report_cold_series(const char *name);
 
 /* Append len bytes to path (created if missing). */
 enum rv_code report_append_file(const char *path, const char *data,
