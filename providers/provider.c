@@ -174,8 +174,9 @@ enum rv_code provider_check_id(const char *id, const char *what,
 	return RV_ERR_PROTO;
 }
 
-enum rv_code provider_adopt_(const struct provider_ops *ops, enum rv_code rc,
-			     struct provider_sandbox **out,
+enum rv_code provider_adopt_(const struct provider_ops *ops,
+			     const struct provider_config *cfg,
+			     enum rv_code rc, struct provider_sandbox **out,
 			     struct rv_err *err)
 {
 	struct rv_err e = RV_ERR_INIT;
@@ -183,11 +184,12 @@ enum rv_code provider_adopt_(const struct provider_ops *ops, enum rv_code rc,
 	if (rc != RV_OK || !*out ||
 	    provider_check_id((*out)->id, ops->name, &e) == RV_OK)
 		return rc;
-	ops->sandbox_free(*out);
+	if (ops->sandbox_free)
+		ops->sandbox_free(*out);
 	*out = NULL;
 	return rv_errf(err, RV_ERR_PROTO, "%s; the sandbox may be left "
-		       "running ('runeval reap' lists what a job left)",
-		       e.msg);
+		       "running ('runeval reap --job %s' deletes what the "
+		       "job left)", e.msg, cfg->job_id);
 }
 
 enum rv_code provider_check_header_value(const char *v, const char *name,

@@ -411,14 +411,17 @@ enum rv_code provider_usage_cmd_(const struct provider_cmd *cmd,
 enum rv_code provider_usage_port_(int port, struct rv_err *err);
 
 /*
- * What create or attach (rc) gave, checked once here for every back-end:
- * the sandbox's id names a directory (<out>/sandbox-<id>) and goes into
+ * What create (rc) gave, checked once here for every back-end: the new
+ * sandbox's id names a directory (<out>/sandbox-<id>) and goes into
  * request paths.  An id that is no id (provider_check_id) frees *out
  * without a remote call and is RV_ERR_PROTO; the sandbox may be left
- * running, and the message says so.  Else rc.
+ * running, and the message says so.  Else rc.  (attach is not checked
+ * here: it takes the caller's id, and Docker's leftovers include images
+ * named "sha256:...", which reap must still reach.)
  */
-enum rv_code provider_adopt_(const struct provider_ops *ops, enum rv_code rc,
-			     struct provider_sandbox **out,
+enum rv_code provider_adopt_(const struct provider_ops *ops,
+			     const struct provider_config *cfg,
+			     enum rv_code rc, struct provider_sandbox **out,
 			     struct rv_err *err);
 
 /* --- dispatch (a NULL slot gives RV_ERR_NOTSUP, bad arguments
@@ -443,7 +446,8 @@ static inline enum rv_code provider_create(const struct provider_ops *ops,
 		return provider_notsup_(ops, "create", err);
 	if (provider_usage_config_(cfg, err) != RV_OK)
 		return RV_ERR_USAGE;
-	return provider_adopt_(ops, ops->create(cfg, out, err), out, err);
+	return provider_adopt_(ops, cfg, ops->create(cfg, out, err), out,
+			       err);
 }
 
 static inline enum rv_code provider_attach(const struct provider_ops *ops,
@@ -451,9 +455,8 @@ static inline enum rv_code provider_attach(const struct provider_ops *ops,
 	struct provider_sandbox **out, struct rv_err *err)
 {
 	*out = NULL;
-	if (!ops->attach)
-		return provider_notsup_(ops, "attach", err);
-	return provider_adopt_(ops, ops->attach(cfg, id, out, err), out, err);
+	return ops->attach ? ops->attach(cfg, id, out, err) :
+		provider_notsup_(ops, "attach", err);
 }
 
 static inline enum rv_code provider_upload(struct provider_sandbox *sb,

@@ -511,6 +511,73 @@ START_TEST(test_eval_gate_needs_an_eval_and_few_samples_are_refused)
 }
 END_TEST
 
+/* report.md of s (JSON lines), malloc'ed. */
+static char *md_comparison_of(const char *name, const char *s)
+{
+	char *in = rh_write(tmp, name, s), *out = NULL, *text;
+	char *md = rv_xasprintf("%s/%s.md", tmp, name);
+
+	ck_assert_int_eq(report(&out, in, "--md", md, "--quiet", NULL), 0);
+	text = tu_read_file(md, NULL);
+	free(out);
+	free(md);
+	free(in);
+	return text;
+}
+
+#define SPAN(p, ph, ms, ok) "{\"provider\":\"" p "\",\"phase\":\"" ph \
+	"\",\"ms\":" #ms ",\"ok\":" #ok "}\n"
+
+/*
+ * Who is ranked: a provider whose job ran no rollout while others did
+ * is left out of the per-phase table too (it lacks phases: the table
+ * used to read past them and crash), and so is a bench's cold series
+ * beside warm ones, also in choosing the phases compared; a bench of
+ * cold series alone (one iteration) still compares them.
+ */
+START_TEST(test_rankings_leave_out_the_incomparable)
+{
+	char *cmp;
+
+	cmp = md_comparison_of("norollout.jsonl",
+		SPAN("a", "start", 10, true) SPAN("a", "health", 10, true)
+		SPAN("a", "rollout", 100, true) SPAN("c", "start", 20, true)
+		SPAN("c", "health", 20, true) SPAN("c", "rollout", 90, true)
+		SPAN("b", "start", 1, true));
+	ck_assert_msg(strstr(cmp, "| health | a (10.0 ms) | c (20.0 ms) | "
+			     "2.00x |") && !strstr(cmp, "| b ("), "%s", cmp);
+	free(cmp);
+	/* one provider and its cold series: nothing to compare */
+	cmp = md_comparison_of("onecold.jsonl",
+		SPAN("p", "provision", 100, true) SPAN("p", "provision", 104, true)
+		SPAN("p:cold", "provision", 900, true));
+	ck_assert_msg(!strstr(cmp, "| Phase | Fastest") &&
+		      !strstr(cmp, "Fastest:") && !strstr(cmp, "Most reliable:") &&
+		      strstr(cmp, "Nothing to rank: a bench's cold series"),
+		      "%s", cmp);
+	free(cmp);
+	/* a cold run's failed step does not drop the phase it failed in
+	   from the warm series' comparison */
+	cmp = md_comparison_of("coldfail.jsonl",
+		SPAN("p", "provision", 100, true) SPAN("p", "exec", 30, true)
+		SPAN("q", "provision", 60, true) SPAN("q", "exec", 1000, true)
+		SPAN("q:cold", "provision", 70, true)
+		SPAN("q:cold", "exec", 5, false));
+	ck_assert_msg(strstr(cmp, "Fastest: **p** (130.0 ms") &&
+		      strstr(cmp, "| exec | p (30.0 ms) | q (1.00 s) |") &&
+		      !strstr(cmp, "(q:cold") && !strstr(cmp, "**q:cold**"),
+		      "%s", cmp);
+	free(cmp);
+	/* cold series alone: compared with each other */
+	cmp = md_comparison_of("coldonly.jsonl",
+		SPAN("p:cold", "provision", 100, true)
+		SPAN("q:cold", "provision", 300, true));
+	ck_assert_msg(strstr(cmp, "| provision | p:cold (100.0 ms) | "
+			     "q:cold (300.0 ms) | 3.00x |"), "%s", cmp);
+	free(cmp);
+}
+END_TEST
+
 START_TEST(test_jobs_are_grouped_by_identity)
 {
 	char *text = tu_read_file(cand, NULL), *other, *p2, *again, *got;
@@ -619,6 +686,7 @@ static Suite *report_eval_suite(void)
 	tcase_add_test(tc, test_markdown_opens_with_the_eval);
 	tcase_add_test(tc, test_eval_gates_hold_and_fail);
 	tcase_add_test(tc, test_eval_gate_needs_an_eval_and_few_samples_are_refused);
+	tcase_add_test(tc, test_rankings_leave_out_the_incomparable);
 	tcase_add_test(tc, test_jobs_are_grouped_by_identity);
 	tcase_add_test(tc, test_older_result_files);
 	suite_add_tcase(s, tc);

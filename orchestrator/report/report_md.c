@@ -138,7 +138,7 @@ static void md_executive(struct md *m, const struct report_view *v)
 			md_name(v, st->providers[st->slowest].provider),
 			md_ms(st->providers[st->slowest].score_ms, b),
 			st->speed_difference);
-	if (st->most_reliable >= 0 && st->n_providers > 1) {
+	if (st->most_reliable >= 0 && st->n_ranked > 1) {
 		const struct report_provider *p = &st->providers[st->most_reliable];
 
 		md_text(m, "- Most reliable: **%s**, %s of %zu operations succeeded.\n",
@@ -367,6 +367,12 @@ static void md_comparison(struct md *m, const struct report_view *v)
 	md_overhead(m, v);
 	if (st->n_providers < 2)
 		return;
+	if (st->n_ranked < 2) {
+		md_text(m, "Nothing to rank: a bench's cold series is not "
+			   "ranked beside warm ones, nor a job that ran no "
+			   "rollout beside jobs that did.\n\n");
+		return;
+	}
 	if (!st->n_common) {
 		md_text(m, "The providers share no phase they all completed.\n\n");
 		return;
@@ -380,6 +386,8 @@ static void md_comparison(struct md *m, const struct report_view *v)
 			const struct report_group *g = report_stats_find(st,
 				st->providers[i].provider, st->common[k]);
 
+			if (!st->providers[i].ranked || !g)
+				continue;
 			if (!fast || g->st.p50 < fast->st.p50)
 				fast = g;
 			if (!slow || g->st.p50 > slow->st.p50)

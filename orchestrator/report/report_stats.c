@@ -273,15 +273,18 @@ static void report_common_phases(struct report_stats *st, bool inner,
 }
 
 /*
- * Providers left out of fastest and slowest: when some ran rollouts,
- * those that ran none (a job that never got past its health check would
- * otherwise win on the few phases it has: start, preview, teardown).
+ * Providers left out of the rankings (fastest, slowest, most reliable,
+ * the per-phase table) and of the choice of the phases compared: when
+ * some ran rollouts, those that ran none (a job that never got past its
+ * health check would otherwise win on the few phases it has: start,
+ * preview, teardown); and a bench's cold series when there are warm
+ * ones (a provider's first run against its own later runs).
  */
 static bool *report_unranked(const struct report_stats *st)
 {
 	bool *out = rv_xcalloc(st->n_providers + 1, sizeof(*out));
 	uint32_t rollout = 0;
-	bool any = false;
+	bool any = false, warm = false;
 
 	for (size_t k = 0; k < st->n_phases; k++)
 		if (rv_phase_find(report_str(st->set, st->phases[k])) ==
@@ -296,6 +299,12 @@ static bool *report_unranked(const struct report_stats *st)
 	}
 	if (!any)	/* none ran rollouts (a bench): rank them all */
 		memset(out, 0, (st->n_providers + 1) * sizeof(*out));
+	for (size_t i = 0; i < st->n_providers; i++)
+		warm |= !out[i] && !report_cold_series(report_str(st->set,
+						st->providers[i].provider));
+	for (size_t i = 0; warm && i < st->n_providers; i++)
+		out[i] |= report_cold_series(report_str(st->set,
+						st->providers[i].provider));
 	return out;
 }
 
@@ -312,11 +321,10 @@ static void report_compare_providers(struct report_stats *st)
 	for (size_t i = 0; i < st->n_providers; i++) {
 		struct report_provider *p = &st->providers[i];
 		const struct report_provider *best;
-		/* a bench's cold series is shown, not ranked against the
-		   warm ones (its own provider's among them) */
-		bool ranked = st->n_common && !unranked[i] &&
-			!report_cold_series(report_str(st->set, p->provider));
+		bool ranked = st->n_common && !unranked[i];
 
+		p->ranked = !unranked[i];
+		st->n_ranked += p->ranked;
 		for (size_t k = 0; k < st->n_common && !unranked[i]; k++)
 			p->score_ms += report_stats_find(st, p->provider,
 							 st->common[k])->st.p50;
@@ -330,10 +338,10 @@ static void report_compare_providers(struct report_stats *st)
 			st->slowest = (int)i;
 		best = st->most_reliable < 0 ? NULL :
 		       &st->providers[st->most_reliable];
-		if (!best || (double)p->ok * (double)best->n >
+		if (p->ranked && (!best || (double)p->ok * (double)best->n >
 			     (double)best->ok * (double)p->n ||
 		    ((double)p->ok * (double)best->n ==
-		     (double)best->ok * (double)p->n && p->n > best->n))
+		     (double)best->ok * (double)p->n && p->n > best->n)))
 			st->most_reliable = (int)i;
 	}
 	if (st->fastest >= 0 && st->providers[st->fastest].score_ms > 0)

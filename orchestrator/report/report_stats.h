@@ -11,6 +11,8 @@
 #ifndef RUNEVAL_ORCHESTRATOR_REPORT_REPORT_STATS_H
 #define RUNEVAL_ORCHESTRATOR_REPORT_REPORT_STATS_H
 
+#include <stdbool.h>
+
 #include "report_set.h"
 #include "stats.h"
 
@@ -30,6 +32,9 @@ struct report_provider {
 	size_t n, ok;		/* samples of every phase (in the window) */
 	double total_ms;	/* job durations, else the sum of its spans */
 	double score_ms;	/* sum of p50 over the common phases */
+	bool ranked;		/* in the rankings: it ran rollouts when
+				   others did, and is no cold series
+				   beside warm ones (report_stats.c) */
 };
 
 struct report_stats {
@@ -41,6 +46,7 @@ struct report_stats {
 	size_t n_job_groups;
 	struct report_provider *providers;	/* in order of appearance */
 	size_t n_providers;
+	size_t n_ranked;	/* providers[].ranked */
 	uint32_t *phases;	/* phase ids, pipeline order first */
 	size_t n_phases;
 	uint32_t *common;	/* phases every provider has ok samples of,

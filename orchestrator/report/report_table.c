@@ -178,7 +178,7 @@ static void table_providers(const struct report_view *v, struct rv_buf *out)
 			    report_str(v->set, st->providers[st->slowest].provider),
 			    report_fmt_ms(st->providers[st->slowest].score_ms, b, sizeof(b)),
 			    st->speed_difference, st->n_common);
-	if (st->most_reliable >= 0 && st->n_providers > 1) {
+	if (st->most_reliable >= 0 && st->n_ranked > 1) {
 		const struct report_provider *p =
 			&st->providers[st->most_reliable];
 
