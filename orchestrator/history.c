@@ -160,6 +160,44 @@ static bool history_running(const char *dir)
 	return held;
 }
 
+static int history_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Count the records of st that are the job's own (a seed of its
+ * configuration, an epoch from 1 to its epochs): a line copied in from
+ * another job's log, or with an epoch past the job's, is not a seed done.
+ */
+static void history_count_own(struct history_job *h,
+			      const struct seedlog_state *st)
+{
+	const json_t *seeds = rv_json_path(st->config, "seeds");
+	double epochs = 1;
+	size_t n = json_array_size(seeds), k = 0;
+	int64_t *own = rv_xcalloc(n + 1, sizeof(*own));
+
+	rv_json_num(st->config, "epochs", &epochs);
+	for (size_t i = 0; i < n; i++)
+		if (json_is_integer(json_array_get(seeds, i)))
+			own[k++] = json_integer_value(json_array_get(seeds, i));
+	qsort(own, k, sizeof(*own), history_cmp_i64);
+	for (size_t i = 0; i < st->n; i++) {
+		const struct rollout *r = &st->rs[i];
+		int64_t seed = r->seed;
+
+		if (r->epoch < 1 || r->epoch > epochs ||
+		    !bsearch(&seed, own, k, sizeof(*own), history_cmp_i64))
+			continue;
+		h->done += r->state == ROLLOUT_DONE;
+		h->ok += r->ok;
+	}
+	free(own);
+}
+
 /*
  * A job with a seed log and no result.json in dir: killed, or running
  * now (another runeval holds the directory).  What the log says: the
@@ -190,10 +228,7 @@ static bool history_load_log(struct history_job *h, const char *dir,
 			   "environment", "provider", provider, "server",
 			   server);
 	free(server);
-	for (size_t i = 0; i < st.n; i++) {
-		h->done += st.rs[i].state == ROLLOUT_DONE;
-		h->ok += st.rs[i].ok;
-	}
+	history_count_own(h, &st);
 	seedlog_state_release(&st);
 	if (!h->doc) {
 		rv_errf(err, RV_ERR_PROTO, "'%s': a header without its job",

@@ -428,10 +428,16 @@ START_TEST(test_ls_and_show)
 	sh_free(&r);
 	/* a killed job (its seed log, one seed of three logged, no
 	   result.json) is listed, and show says how to finish it; one
-	   running now (its directory locked) says so */
+	   running now (its directory locked) says so.  Records that are
+	   not the job's (a seed it does not have, an epoch past its one)
+	   are not counted as done. */
 	r = sh_run("$RUNEVAL --local --seeds 3 --policy noop -q --out runs/k "
 		   ">/dev/null && rm runs/k/result.json && head -2 "
-		   "runs/k/seeds.jsonl > l && mv l runs/k/seeds.jsonl && "
+		   "runs/k/seeds.jsonl > l && sed -n 2p l | "
+		   "sed 's/^{\"seed\":[0-9]*/{\"seed\":99/' >> l && "
+		   "sed -n 2p l | sed 's/^{\"seed\":\\([0-9]*\\)/"
+		   "{\"seed\":\\1,\"epoch\":7/' >> l && "
+		   "mv l runs/k/seeds.jsonl && "
 		   "$RUNEVAL ls && $RUNEVAL show runs/k && "
 		   "flock runs/k $RUNEVAL show runs/k/result.json");
 	ck_assert_msg(r.status == 0, "%s", r.err);

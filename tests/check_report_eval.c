@@ -578,6 +578,56 @@ START_TEST(test_rankings_leave_out_the_incomparable)
 }
 END_TEST
 
+/*
+ * Odd input that passes the loaders: rollouts without a seed are seeds
+ * of their own (they were all seed 0, so pass@k counted them as one
+ * seed's attempts); a time near DBL_MAX made the SVG's axis loop forever;
+ * a window near SIZE_MAX wrapped around and hid samples from hyperfine.
+ */
+START_TEST(test_odd_input_is_not_miscounted_and_does_not_hang)
+{
+	char *fixture = rh_fixture("result_docker.json"), *out = NULL, *cmd;
+	char *noseed = rv_xasprintf("%s/noseed.json", tmp), *big, *three;
+	char *svg = rv_xasprintf("%s/w.svg", tmp);
+	json_t *doc;
+
+	cmd = rv_xasprintf("sed 's/\"seed\": [0-9][0-9]*/\"seed\": null/g' "
+			   "'%s' > '%s'", fixture, noseed);
+	ck_assert_int_eq(rh_sh(cmd, NULL), 0);
+	free(cmd);
+	ck_assert_int_eq(report(&out, noseed, "--gate", "pass@2 >= 0", NULL),
+			 2);
+	ck_assert_msg(strstr(out, "pass@2 needs 2 attempts of every seed"),
+		      "%s", out);
+	free(out);
+	ck_assert_int_eq(report(&out, noseed, "--json", "-", "--quiet", NULL),
+			 0);
+	doc = json_loads(out, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(
+		rv_json_path(doc, "eval.groups"), 0), "seeds")), 12);
+	json_decref(doc);
+	free(out);
+	big = rh_write(tmp, "big.jsonl", SPAN("a", "start", 1.5e308, true)
+		       SPAN("b", "start", 1e308, true));
+	ck_assert_int_eq(report(&out, big, "--svg", svg, "--quiet", NULL), 0);
+	free(out);
+	three = rh_write(tmp, "three.jsonl", SPAN("a", "start", 10, true)
+			 SPAN("a", "start", 20, true) SPAN("a", "start", 30, true));
+	ck_assert_int_eq(report(&out, three, "--window",
+				"18446744073709551615", "--hyperfine", "-",
+				"--quiet", NULL), 0);
+	ck_assert_msg(strstr(out, "0.01,") && strstr(out, "0.02,") &&
+		      strstr(out, "0.03\n"), "%s", out);
+	free(out);
+	free(three);
+	free(big);
+	free(svg);
+	free(noseed);
+	free(fixture);
+}
+END_TEST
+
 START_TEST(test_jobs_are_grouped_by_identity)
 {
 	char *text = tu_read_file(cand, NULL), *other, *p2, *again, *got;
@@ -687,6 +737,7 @@ static Suite *report_eval_suite(void)
 	tcase_add_test(tc, test_eval_gates_hold_and_fail);
 	tcase_add_test(tc, test_eval_gate_needs_an_eval_and_few_samples_are_refused);
 	tcase_add_test(tc, test_rankings_leave_out_the_incomparable);
+	tcase_add_test(tc, test_odd_input_is_not_miscounted_and_does_not_hang);
 	tcase_add_test(tc, test_jobs_are_grouped_by_identity);
 	tcase_add_test(tc, test_older_result_files);
 	suite_add_tcase(s, tc);

@@ -72,6 +72,7 @@ static void group_compute(struct report_eval_group *g,
 	const struct report_job *one = &set->jobs[g->jobs[0]];
 	size_t n = 0, k = 0;
 	struct evalstats_rollout *v;
+	int64_t seedless = REPORT_NO_SEED;
 
 	if (!isnan(threshold))
 		g->threshold = threshold;
@@ -100,7 +101,11 @@ static void group_compute(struct report_eval_group *g,
 
 			report_tokens(job, r, t);
 			v[k++] = (struct evalstats_rollout){
-				.seed = x->seed == REPORT_NO_SEED ? 0 : x->seed,
+				/* a rollout without a seed is a seed of
+				   its own, never pooled with others as
+				   attempts of one seed (pass@k) */
+				.seed = x->seed == REPORT_NO_SEED ?
+					++seedless : x->seed,
 				.epoch = x->epoch, .reward = x->reward,
 				.cls = (enum evalstats_class)x->cls,
 				.status = st ? st : "unknown",

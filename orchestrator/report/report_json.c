@@ -375,7 +375,10 @@ static void hyperfine_times(const struct report_view *v, struct rv_buf *out,
 		struct report_sample tmp;
 		const struct report_sample *s;
 
-		if (gid[i] != g || seen++ + window < count)
+		if (gid[i] != g)
+			continue;
+		if (count - seen++ > window)	/* before the window (seen <
+						   count: no wrap-around) */
 			continue;
 		s = report_sample_at(v->set, i, &tmp);
 		if (!s->ok)

@@ -87,6 +87,9 @@ static void svg_bar(struct rv_buf *b, double x, double y, double w, double h,
 }
 
 /* A round step of about span/8: 1, 2 or 5 times a power of ten. */
+/* Grid lines on an axis at most (svg_step makes about 8). */
+#define SVG_MAX_TICKS 20
+
 static double svg_step(double span)
 {
 	double raw = span / 8, p;
@@ -108,10 +111,15 @@ static void svg_axis_scaled(struct svg *s, size_t at, double tmax,
 {
 	struct rv_buf axis = RV_BUF_INIT;
 	double step = svg_step(tmax);
+	/* the ticks are counted, not summed: with a time near DBL_MAX (a
+	   hostile input) t overflowed to infinity and the loop never ended */
+	int n = isfinite(tmax) && tmax > 0 && isfinite(step) && step > 0 ?
+		(int)fmin(floor(tmax * 1.0001 / step), SVG_MAX_TICKS) : 0;
 	char t_ms[32];
 
-	for (double t = 0; t <= tmax * 1.0001; t += step) {
-		double x = SVG_LEFT + t / tmax * SVG_PLOT;
+	for (int i = 0; i <= n; i++) {
+		double t = i * step;
+		double x = SVG_LEFT + (n ? t / tmax * SVG_PLOT : 0);
 
 		rv_buf_addf(&axis, "<line x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" class=\"grid\"/>\n",
 			    x, top, x, bottom);
