@@ -9,6 +9,7 @@
 #include "rv_log.h"
 #include "rollouts.h"
 #include "rv_term.h"
+#include "report_jscan.h"
 #include "seedlog.h"
 
 #include <dirent.h>
@@ -90,12 +91,68 @@ static void history_fields(struct history_job *h)
 	h->duration_ms = history_num(h->doc, dur);
 }
 
+/*
+ * result.json at path without its rollouts and spans, which ls does not
+ * show: a job of 100 000 seeds has 40 MB of them, and jansson's tree of
+ * them costs several times that (ls over six jobs of 20 000 seeds peaked
+ * at 1.1 GB).  The file is scanned (report_jscan) and only the other
+ * members are parsed.  NULL with err.
+ */
+static json_t *history_load_head(const char *path, struct rv_err *err)
+{
+	struct rv_buf b = RV_BUF_INIT, scratch = RV_BUF_INIT;
+	json_t *doc = NULL;
+	struct jscan s;
+	bool first = true;
+	const char *key;
+	size_t klen;
+
+	if (rv_read_file(path, RV_JSON_FILE_MAX, &b, err) != RV_OK)
+		goto out;
+	jscan_init(&s, b.data, b.len);
+	if (jscan_peek(&s) != JSCAN_OBJECT || !jscan_object_begin(&s)) {
+		rv_errf(err, RV_ERR_PROTO, "'%s' is not a runeval result (not "
+			"a JSON object)", path);
+		goto out;
+	}
+	doc = json_object();
+	while (jscan_object_next(&s, &first, &scratch, &key, &klen)) {
+		char *name = rv_xstrndup(key, klen);
+		const char *at;
+		json_t *v;
+
+		jscan_ws(&s);
+		at = s.p;
+		if (!jscan_skip(&s)) {
+			free(name);
+			break;
+		}
+		if (strcmp(name, "rollouts") && strcmp(name, "spans") &&
+		    (v = json_loadb(at, (size_t)(s.p - at), JSON_DECODE_ANY,
+				    NULL)))
+			json_object_set_new(doc, name, v);
+		free(name);
+	}
+	if (s.err || !jscan_at_end(&s)) {
+		rv_errf(err, RV_ERR_PROTO, "'%s' is no JSON: %s", path,
+			s.err ? s.err : "text after the object");
+		json_decref(doc);
+		doc = NULL;
+	}
+out:
+	rv_buf_release(&scratch);
+	rv_buf_release(&b);
+	return doc;
+}
+
+/* A job's result.json, whole (show) or without its rollouts (ls). */
 static bool history_load(struct history_job *h, const char *path,
-			 struct rv_err *err)
+			 bool whole, struct rv_err *err)
 {
 	memset(h, 0, sizeof(*h));
 	h->path = path;
-	h->doc = rv_json_load_file(path, err);
+	h->doc = whole ? rv_json_load_file(path, err) :
+		history_load_head(path, err);
 	if (!h->doc)
 		return false;
 	if (!json_is_object(h->doc) || !rv_json_str(h->doc, "job.id")) {
@@ -349,7 +406,7 @@ static void history_scan(const char *dir, bool nested, const char *cmd,
 		l->paths[l->n + l->bad] = p;
 		h = &l->jobs[l->n];
 		if (log ? history_load_log(h, log, p, &e) :
-		    history_load(h, p, &e)) {
+		    history_load(h, p, false, &e)) {
 			h->log = log;
 			log = NULL;
 			l->n++;
@@ -711,7 +768,7 @@ int history_show_main(int argc, char **argv)
 		free(dir);
 	}
 	if (!(log ? history_load_log(&h, log, path, &e) :
-	      history_load(&h, path, &e))) {
+	      history_load(&h, path, true, &e))) {
 		rv_error("show: %s", e.msg);
 		free(log);
 		free(path);

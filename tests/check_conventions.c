@@ -422,6 +422,27 @@ START_TEST(test_ls_and_show)
 	ck_assert_msg(r.status == 0 && strstr(r.out, "policy    noop") &&
 		      strstr(r.out, "rollout"), "%s%s", r.out, r.err);
 	sh_free(&r);
+	/* ls reads a result without its rollouts and spans, wherever they
+	   are in it; a file with text after its object is refused, named */
+	r = sh_run("mkdir -p runs/c runs/d && python3 -c \"import json, sys; "
+		   "d = json.load(open('runs/b/result.json')); "
+		   "r = {'rollouts': d.pop('rollouts'), 'spans': d.pop('spans')}; "
+		   "r.update(d); json.dump(r, open('runs/c/result.json', 'w'))\" "
+		   "&& { cat runs/b/result.json; echo '{}'; } > runs/d/result.json "
+		   "&& $RUNEVAL ls");
+	ck_assert_msg(r.status == 0 && lines(r.out) == 4 &&
+		      strstr(r.err, "runs/d/result.json' is no JSON: text "
+			     "after the object"), "%s%s", r.out, r.err);
+	{	/* runs/b and runs/c: the same job, with its figures */
+		const char *b = strstr(r.out, " noop "), *c = b ?
+			strstr(b + 1, " noop ") : NULL;
+
+		ck_assert_msg(c && strstr(b, "0.000") && strstr(c, "0.000"),
+			      "%s", r.out);
+	}
+	sh_free(&r);
+	r = sh_run("rm -r runs/c runs/d");
+	sh_free(&r);
 	r = sh_run("$RUNEVAL show nope");
 	ck_assert_int_eq(r.status, 2);
 	ck_assert(strstr(r.err, "runs/nope/result.json"));

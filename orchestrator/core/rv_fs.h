@@ -73,6 +73,14 @@ enum rv_code rv_read_fd(int fd, const char *name, size_t max,
 			struct rv_buf *out, struct rv_err *err);
 
 /*
+ * Append all of the regular file path to out, as rv_read_fd does; what
+ * is no regular file is RV_ERR_IO ("not a regular file"): a FIFO planted
+ * in its place is refused, not waited on.
+ */
+enum rv_code rv_read_file(const char *path, size_t max, struct rv_buf *out,
+			  struct rv_err *err);
+
+/*
  * Append the last max bytes of the file at path to out (a log's tail).
  * Returns the file's size (0 for what fstat gives none), or -1 with
  * errno set when it cannot be opened; out is untouched then.

@@ -42,27 +42,15 @@ json_t *rv_json_parse(const char *data, size_t len, const char *what,
 
 json_t *rv_json_load_file(const char *path, struct rv_err *err)
 {
-	/* no wait on a FIFO planted in its place: not opened for reading
-	   until a writer comes, nor read until it closes */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct rv_buf b = RV_BUF_INIT;
-	struct stat st;
 	json_t *v = NULL;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		rv_errf(err, RV_ERR_IO, "cannot read '%s': %s", path,
-			strerror(errno));
-	} else if (!S_ISREG(st.st_mode)) {
-		rv_errf(err, RV_ERR_IO, "cannot read '%s': not a regular file",
-			path);
-	} else if (rv_read_fd(fd, path, RV_JSON_FILE_MAX, &b, err) == RV_OK) {
+	if (rv_read_file(path, RV_JSON_FILE_MAX, &b, err) == RV_OK) {
 		char *what = rv_xasprintf("'%s'", path);
 
 		v = rv_json_parse(b.data ? b.data : "", b.len, what, err);
 		free(what);
 	}
-	if (fd >= 0)
-		close(fd);
 	rv_buf_release(&b);
 	return v;
 }
