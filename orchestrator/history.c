@@ -737,7 +737,7 @@ int history_show_main(int argc, char **argv)
 		       "result.json.\n");
 		return CLI_EXIT_OK;
 	}
-	if (argc != 2) {
+	if (argc != 2 || !*argv[1]) {
 		rv_error("show: usage: runeval show JOB");
 		return CLI_EXIT_USAGE;
 	}

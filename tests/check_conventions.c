@@ -443,6 +443,10 @@ START_TEST(test_ls_and_show)
 	sh_free(&r);
 	r = sh_run("rm -r runs/c runs/d");
 	sh_free(&r);
+	r = sh_run("$RUNEVAL show ''");	/* no id, not whatever matches it */
+	ck_assert_msg(r.status == 2 && strstr(r.err, "usage: runeval show JOB"),
+		      "%s%s", r.out, r.err);
+	sh_free(&r);
 	r = sh_run("$RUNEVAL show nope");
 	ck_assert_int_eq(r.status, 2);
 	ck_assert(strstr(r.err, "runs/nope/result.json"));
