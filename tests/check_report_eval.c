@@ -612,6 +612,10 @@ START_TEST(test_odd_input_is_not_miscounted_and_does_not_hang)
 		       SPAN("b", "start", 1e308, true));
 	ck_assert_int_eq(report(&out, big, "--svg", svg, "--quiet", NULL), 0);
 	free(out);
+	ck_assert_int_eq(report(&out, big, NULL), 0);	/* with its unit */
+	ck_assert_msg(strstr(out, " 1.5e+305 s ") && strstr(out, " 1e+305 s "),
+		      "%s", out);
+	free(out);
 	three = rh_write(tmp, "three.jsonl", SPAN("a", "start", 10, true)
 			 SPAN("a", "start", 20, true) SPAN("a", "start", 30, true));
 	ck_assert_int_eq(report(&out, three, "--window",

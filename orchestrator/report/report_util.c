@@ -16,6 +16,8 @@ char *report_fmt_ms(double ms, char *buf, size_t size)
 
 	if (!isfinite(ms))
 		snprintf(buf, size, "-");
+	else if (a >= 1e9)	/* 11.6 days: short, and still in seconds */
+		snprintf(buf, size, "%.3g s", ms / 1000);
 	else if (a >= 1000)
 		snprintf(buf, size, "%.2f s", ms / 1000);
 	else if (a >= 10)
