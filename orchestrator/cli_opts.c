@@ -7,6 +7,7 @@
 #include "rv_alloc.h"
 #include "rv_json.h"
 #include "rv_net.h"
+#include "rv_num.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -341,7 +342,7 @@ static enum rv_code cli_set_double(double *v, const char *s, double lo,
 	double x;
 
 	errno = 0;
-	x = strtod(s, &end);
+	x = rv_strtod(s, &end);
 	if (!*s || *end || errno || !isfinite(x) || x < lo || x > hi)
 		return cli_bad(err, where, s, want);
 	*v = x;
@@ -471,7 +472,7 @@ static enum rv_code cli_set_size(long long *v, const char *s, long lo,
 	snprintf(want, sizeof(want), "%sa size from %ldm to %ldg (b, k, m, "
 		 "g)", lo ? "" : "0 (no cap) or ", lo ? lo : 1, hi / 1024);
 	errno = 0;
-	x = strtod(s, &end);
+	x = rv_strtod(s, &end);
 	u = *end ? strchr(units, tolower((unsigned char)*end)) : units;
 	if (u && *end && end[1])
 		u = NULL;
@@ -497,7 +498,7 @@ static enum rv_code cli_set_count_or_pct(struct cli_options *opt,
 
 	if (len && s[len - 1] == '%') {
 		errno = 0;
-		pct = strtod(s, &end);
+		pct = rv_strtod(s, &end);
 		if (end == s || end != s + len - 1 || errno ||
 		    !isfinite(pct) || pct < 0 || pct > 100)
 			return cli_bad(err, where, s, "a percentage from 0% "

@@ -85,6 +85,10 @@ START_TEST(test_cli_rejects_bad_values)
 		{ "--health-timeout", "nan" }, { "--seeds", "2x" },
 		{ "--log-limit", "512k" }, { "--log-limit", "1025g" },
 		{ "--log-limit", "-1" }, { "--log-limit", "5x" },
+		/* decimal only: strtod's hexadecimal is not a user's */
+		{ "--timeout", "0x10" }, { "--pass-threshold", "0x1p-1" },
+		{ "--pass-threshold", " 0.5" }, { "--log-limit", "0x10m" },
+		{ "--max-failures", "0x10%" },
 	};
 	static const char *const bad_memory[] = { "0", "3m", "1025g" };
 	struct cli_options o;

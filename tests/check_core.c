@@ -12,6 +12,7 @@
 #include "rv_intern.h"
 #include "rv_json.h"
 #include "rv_log.h"
+#include "rv_num.h"
 #include "rv_random.h"
 #include "rv_redact.h"
 
@@ -707,6 +708,33 @@ START_TEST(test_dl_loads_and_explains)
 END_TEST
 
 /* rv_write_all: files and pipes whole; a closed socket peer is EPIPE */
+START_TEST(test_strtod_is_decimal_only)
+{
+	static const struct {
+		const char *text;
+		double v;
+		size_t used;	/* bytes converted; 0: none */
+	} cases[] = {
+		{ "1.5", 1.5, 3 }, { "-2", -2, 2 }, { "+.5", 0.5, 3 },
+		{ "5.", 5, 2 }, { "1e3ms", 1000, 3 }, { "0", 0, 1 },
+		{ "0.5x", 0.5, 3 }, { "0x10", 0, 0 }, { "-0X1p3", 0, 0 },
+		{ "inf", 0, 0 }, { "-nan", 0, 0 }, { " 5", 0, 0 },
+		{ "", 0, 0 }, { ".", 0, 0 }, { "+", 0, 0 }, { "e5", 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *end;
+		double v = rv_strtod(cases[i].text, &end);
+
+		ck_assert_msg(v == cases[i].v, "'%s' read as %g",
+			      cases[i].text, v);
+		ck_assert_msg((size_t)(end - cases[i].text) == cases[i].used,
+			      "'%s': %zu bytes used", cases[i].text,
+			      (size_t)(end - cases[i].text));
+	}
+}
+END_TEST
+
 START_TEST(test_random_fills_every_byte)
 {
 	unsigned char a[64], b[64], zero[64] = { 0 };
@@ -847,6 +875,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_clock_monotonic_and_iso);
 	tcase_add_test(tc, test_dl_loads_and_explains);
 	tcase_add_test(tc, test_write_all_pipe_and_closed_socket);
+	tcase_add_test(tc, test_strtod_is_decimal_only);
 	tcase_add_test(tc, test_random_fills_every_byte);
 	tcase_add_test(tc, test_read_tail_keeps_the_end);
 	tcase_add_test(tc, test_read_fd_bounded_and_fifo_refused);

@@ -138,6 +138,10 @@ START_TEST(test_usage)
 	ck_assert_int_eq(report(&out, NULL, good, "--window", "0", NULL), 2);
 	ck_assert(strstr(out, "--window needs a whole number > 0"));
 	free(out);
+	ck_assert_int_eq(report(&out, NULL, good, "--pass-threshold", "0x10",
+				NULL), 2);
+	ck_assert(strstr(out, "--pass-threshold needs a number within"));
+	free(out);
 	ck_assert_int_eq(report(&out, NULL, good, "--baseline", NULL), 2);
 	ck_assert(strstr(out, "--baseline needs at least one file"));
 	free(out);

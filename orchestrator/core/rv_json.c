@@ -6,13 +6,9 @@
 #include "rv_redact.h"
 #include "rv_term.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /*
  * jansson's error as one printable line: its text quotes the input near

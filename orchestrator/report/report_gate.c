@@ -4,6 +4,7 @@
 #include "report_util.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
+#include "rv_num.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -83,7 +84,7 @@ static const char *gate_stat_name(const char **p, struct report_gate *g)
 			return NULL;
 		}
 	if (n > 1 && s[0] == 'p' && isdigit((unsigned char)s[1])) {
-		double v = strtod(s + 1, &end);
+		double v = rv_strtod(s + 1, &end);
 
 		if (end == s + n && v > 0 && v < 100) {
 			g->stat = GATE_QUANTILE;
@@ -184,7 +185,7 @@ static const char *gate_value(const char *s, struct report_gate *g)
 	char *end;
 
 	s = gate_skip_ws(s);
-	g->limit = strtod(s, &end);
+	g->limit = rv_strtod(s, &end);
 	if (end == s || !isfinite(g->limit))
 		return "expected a number";
 	if (*gate_unit(end, &u))

@@ -2,6 +2,7 @@
 
 #include "report_format.h"
 #include "rv_alloc.h"
+#include "rv_num.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -246,7 +247,7 @@ static enum rv_code opt_reward(const char *name, const char *v, double *out,
 	double x;
 
 	errno = 0;
-	x = v ? strtod(v, &end) : NAN;
+	x = v ? rv_strtod(v, &end) : NAN;
 	if (!v || !*v || *end || errno || !isfinite(x) || fabs(x) > 1e9)
 		return rv_errf(err, RV_ERR_USAGE, "%s needs a number within -1e9 and 1e9, got '%s'",
 			       name, v ? v : "");

@@ -86,10 +86,10 @@ static void svg_bar(struct rv_buf *b, double x, double y, double w, double h,
 	rv_buf_adds(b, "</title></rect>\n");
 }
 
-/* A round step of about span/8: 1, 2 or 5 times a power of ten. */
 /* Grid lines on an axis at most (svg_step makes about 8). */
 #define SVG_MAX_TICKS 20
 
+/* A round step of about span/8: 1, 2 or 5 times a power of ten. */
 static double svg_step(double span)
 {
 	double raw = span / 8, p;
