@@ -82,6 +82,40 @@ START_TEST(test_summary_json)
 }
 END_TEST
 
+/* One provider is no ranking: summary.json names none (the table and
+   the markdown say nothing of it either). */
+START_TEST(test_summary_json_one_provider_ranks_none)
+{
+	char *docker = rh_fixture("result_docker.json");
+	char *bin = tu_build_path("runeval");
+	char *cmd = rv_xasprintf("'%s' report '%s' --out '%s/reports/one' "
+				 "--quiet", bin, docker, tmp);
+	char *out = NULL, *p = rv_xasprintf("%s/reports/one/summary.json",
+					    tmp);
+	struct rv_err err = RV_ERR_INIT;
+	json_t *v;
+
+	ck_assert_msg(rh_sh(cmd, &out) == 0, "%s\n%s", cmd, out);
+	v = rv_json_load_file(p, &err);
+	ck_assert_msg(v != NULL, "%s", err.msg);
+	ck_assert(json_is_null(rv_json_path(v, "comparison.performance.fastest")));
+	ck_assert(json_is_null(rv_json_path(v, "comparison.performance.slowest")));
+	ck_assert(json_is_null(rv_json_path(v,
+		"comparison.performance.speed_difference")));
+	ck_assert(json_is_null(rv_json_path(v,
+		"comparison.reliability.most_reliable")));
+	/* what there is to say of the one is still said */
+	ck_assert(json_is_number(rv_json_path(v,
+		"comparison.reliability.success_rates.docker")));
+	json_decref(v);
+	free(p);
+	free(out);
+	free(cmd);
+	free(bin);
+	free(docker);
+}
+END_TEST
+
 START_TEST(test_hyperfine_export_reads_back)
 {
 	char *p;
@@ -450,6 +484,7 @@ static Suite *report_render_suite(void)
 	tcase_add_checked_fixture(tc, rh_tmp_setup, rh_tmp_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_summary_json);
+	tcase_add_test(tc, test_summary_json_one_provider_ranks_none);
 	tcase_add_test(tc, test_hyperfine_export_reads_back);
 	tcase_add_test(tc, test_junit_is_valid);
 	tcase_add_test(tc, test_csv_reads_back);

@@ -120,6 +120,7 @@ static json_t *comparison_json(const struct report_view *v)
 	const struct report_stats *st = v->st;
 	json_t *perf = json_object(), *rel = json_object(), *rates, *scores;
 	json_t *common = json_array(), *o = json_object();
+	bool ranking = st->n_ranked > 1;
 
 	rates = json_object();
 	scores = json_object();
@@ -135,16 +136,20 @@ static json_t *comparison_json(const struct report_view *v)
 	for (size_t k = 0; k < st->n_common; k++)
 		json_array_append_new(common, json_string(
 			report_str(v->set, st->common[k])));
-	json_object_set_new(perf, "fastest", name_or_null(st, st->fastest));
-	json_object_set_new(perf, "slowest", name_or_null(st, st->slowest));
-	json_object_set_new(perf, "speed_difference",
-			    num_or_null(st->speed_difference));
+	/* a ranking needs two: one provider is neither fastest nor slowest
+	   (the table and the markdown say nothing then either) */
+	json_object_set_new(perf, "fastest", name_or_null(st, ranking ?
+							  st->fastest : -1));
+	json_object_set_new(perf, "slowest", name_or_null(st, ranking ?
+							  st->slowest : -1));
+	json_object_set_new(perf, "speed_difference", num_or_null(
+		ranking ? st->speed_difference : NAN));
 	json_object_set_new(perf, "metric", json_string(
 		"sum of the p50 (ms) of the phases every provider completed (rollout and http, parts of other phases, only when nothing else is shared)"));
 	json_object_set_new(perf, "phases", common);
 	json_object_set_new(perf, "scores_ms", scores);
-	json_object_set_new(rel, "most_reliable",
-			    name_or_null(st, st->most_reliable));
+	json_object_set_new(rel, "most_reliable", name_or_null(st, ranking ?
+							st->most_reliable : -1));
 	json_object_set_new(rel, "success_rates", rates);
 	json_object_set_new(o, "performance", perf);
 	json_object_set_new(o, "reliability", rel);

@@ -47,7 +47,10 @@
 #     same run: what libcurl alone pays for the job's 64 connections
 #     (curl_floor, SEEDS requests 64 at a time), and what the records
 #     keep of the app's answers in memory (statuses, errors, and the
-#     details the seed log does not hold: seedlog.h).
+#     details the seed log does not hold: seedlog.h), and runeval with
+#     the same seeds and 64 in flight on one sandbox (one bring-up, one
+#     thread's event loop: what putting every sandbox on one loop could
+#     at best come to).
 #  4. faults: 40% of sandbox starts failing (--fault-error-rate 0.4) and
 #     10% of preview requests answered 5xx by the proxy
 #     (--fault-preview-5xx-rate 0.1): every seed must complete and no
@@ -355,8 +358,16 @@ if [[ " $PARTS " == *" 3 "* ]]; then
 				--env-file /dev/null)
 			echo "$(ideal "$tmp/s-$policy/result.json" "$wall" 64) $kb $(load)" >>"$tmp/p3-$policy"
 		done
+		# the same seeds and the same 64 in flight on one sandbox: one
+		# bring-up, every rollout on one thread's event loop; what a
+		# job with all its sandboxes on one loop could at best come to
+		rm -rf "$tmp/one-$policy"
+		read -r _ _ one_kb < <(timed "$tmp/one-$policy" \
+			"$RUNEVAL" --daytona --seeds "$SEEDS" --sandboxes 1 \
+			--concurrency 64 --policy "$policy" \
+			--out "$tmp/one-$policy" -q --env-file /dev/null)
 		python3 - "$tmp/p3-$policy" "$floor_kb" "$policy" "$SEEDS" \
-			"$conn_kb" "$tmp/s-$policy/result.json" <<'EOF'
+			"$conn_kb" "$tmp/s-$policy/result.json" "$one_kb" <<'EOF'
 import json, statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 floor, policy, seeds = float(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -390,7 +401,9 @@ print(f"3. under it, policy {policy}: libcurl alone with the job's 64 "
       f"{(conn - floor) / 1024:.1f} MB; the answers the records keep "
       f"in memory (statuses, errors, details the seed log does not hold) "
       f"{kept / 1024 / 1024:.1f} MB; "
-      f"runeval above both: {(med(7) - conn) / 1024 - kept / 1024 / 1024:.1f} MB")
+      f"runeval above both: {(med(7) - conn) / 1024 - kept / 1024 / 1024:.1f} MB; "
+      f"one sandbox with the same 64 in flight (one bring-up, one event "
+      f"loop) floor + {(float(sys.argv[7]) - floor) / 1024:.1f} MB")
 EOF
 	done
 fi
