@@ -12,6 +12,7 @@
 #include "rv_buf.h"
 #include "rv_json.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -72,19 +73,22 @@ static enum rv_code cli_add_provider(struct cli_options *opt,
 enum rv_code cli_set_provider(struct cli_options *opt, const char *name,
 			      const char *where, struct rv_err *err)
 {
-	const struct provider_ops *ops = provider_find(name);
+	const struct provider_ops *ops;
 	const struct provider_ops *const *p;
 	struct rv_buf known = RV_BUF_INIT;
-	const char *comma = strchr(name, ',');
+	const char *comma;
 
-	if (comma) {
+	/* "a,b,c": one at a time (a loop: a list of any length) */
+	while ((comma = strchr(name, ','))) {
 		char *one = rv_xstrndup(name, (size_t)(comma - name));
 		enum rv_code rc = cli_set_provider(opt, one, where, err);
 
 		free(one);
-		return rc == RV_OK ? cli_set_provider(opt, comma + 1, where,
-						      err) : rc;
+		if (rc != RV_OK)
+			return rc;
+		name = comma + 1;
 	}
+	ops = provider_find(name);
 	if (ops)
 		return cli_add_provider(opt, ops, where, err);
 	for (p = provider_all(); *p; p++)
@@ -110,16 +114,19 @@ static enum rv_code cli_seed_item(const char *item, long *lo, long *hi,
 	const char *dash = strchr(item, '-');
 	char *end;
 
+	/* digits first: strtol would also take blanks and a sign (" -5"
+	   read as -5, its '-' then taken for the range's) */
+	if (!isdigit((unsigned char)*item))
+		goto bad;
 	errno = 0;
 	*lo = strtol(item, &end, 10);
-	if (end == item || *item == '-' || *item == '+' || errno ||
-	    (*end && end != dash))
+	if (errno || (*end && end != dash))
 		goto bad;
 	*hi = *lo;
 	if (dash) {
 		const char *h = dash + 1;
 
-		if (!*h || *h == '-' || *h == '+')
+		if (!isdigit((unsigned char)*h))
 			goto bad;
 		*hi = strtol(h, &end, 10);
 		if (*end || errno)
@@ -185,7 +192,8 @@ enum rv_code cli_parse_seed_list(const char *s, bool repeats, long **seeds,
 				break;
 		}
 	}
-	if (rc == RV_OK && strstr(s, ",,"))
+	if (rc == RV_OK && (strstr(s, ",,") || *s == ',' ||
+			    s[strlen(s) - 1] == ','))
 		rc = rv_errf(err, RV_ERR_USAGE, "an empty item");
 	if (rc == RV_OK && !repeats)
 		rc = cli_seed_repeats(*seeds, *n, err);

@@ -17,6 +17,7 @@
 #include "dotenv.h"
 #include "rv_alloc.h"
 #include "rv_buf.h"
+#include "rv_fs.h"
 #include "rv_json.h"
 #include "rv_redact.h"
 
@@ -27,6 +28,7 @@
 #include <yaml.h>
 
 #define CLI_CONFIG_MAX_BYTES (1u << 20)
+#define CLI_CONFIG_MAX_DEPTH 64	/* mappings in mappings */
 
 struct cfg_reader {
 	yaml_parser_t parser;
@@ -79,10 +81,12 @@ static enum rv_code cfg_sequence(struct cfg_reader *r, struct rv_buf *out,
 /* A mapping (nested ones too) as a JSON object; scalars stay strings
    unless they are plain YAML numbers or booleans. */
 static enum rv_code cfg_object(struct cfg_reader *r, json_t *obj,
-			       const char *key, struct rv_err *err);
+			       const char *key, unsigned depth,
+			       struct rv_err *err);
 
 static enum rv_code cfg_json_value(struct cfg_reader *r, json_t **v,
-				   const char *key, struct rv_err *err)
+				   const char *key, unsigned depth,
+				   struct rv_err *err)
 {
 	struct rv_err e = RV_ERR_INIT;
 	const char *s;
@@ -90,7 +94,7 @@ static enum rv_code cfg_json_value(struct cfg_reader *r, json_t **v,
 	*v = NULL;
 	if (r->ev.type == YAML_MAPPING_START_EVENT) {
 		*v = json_object();
-		return cfg_object(r, *v, key, err);
+		return cfg_object(r, *v, key, depth, err);
 	}
 	if (r->ev.type != YAML_SCALAR_EVENT)
 		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' takes a "
@@ -107,10 +111,16 @@ static enum rv_code cfg_json_value(struct cfg_reader *r, json_t **v,
 }
 
 static enum rv_code cfg_object(struct cfg_reader *r, json_t *obj,
-			       const char *key, struct rv_err *err)
+			       const char *key, unsigned depth,
+			       struct rv_err *err)
 {
 	enum rv_code rc;
 
+	/* each level is a call: a deep enough file would end the stack */
+	if (depth >= CLI_CONFIG_MAX_DEPTH)
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' is "
+			       "nested deeper than %d levels", r->path,
+			       cfg_line(r), key, CLI_CONFIG_MAX_DEPTH);
 	while ((rc = cfg_next(r, err)) == RV_OK &&
 	       r->ev.type != YAML_MAPPING_END_EVENT) {
 		char *k;
@@ -123,7 +133,7 @@ static enum rv_code cfg_object(struct cfg_reader *r, json_t *obj,
 		k = rv_xstrdup(cfg_scalar(r));
 		rc = cfg_next(r, err);
 		if (rc == RV_OK)
-			rc = cfg_json_value(r, &v, key, err);
+			rc = cfg_json_value(r, &v, key, depth + 1, err);
 		if (rc == RV_OK)
 			json_object_set_new(obj, k, v);
 		free(k);
@@ -155,7 +165,7 @@ static enum rv_code cfg_value(struct cfg_reader *r, const struct cli_opt *o,
 		if (o->kind != CLI_JSON_OBJECT && o->kind != CLI_LIST)
 			break;
 		obj = json_object();
-		rc = cfg_object(r, obj, o->name, err);
+		rc = cfg_object(r, obj, o->name, 0, err);
 		if (rc == RV_OK) {
 			text = rv_json_dumps(obj);
 			rv_buf_adds(out, text);
@@ -266,7 +276,9 @@ static enum rv_code cfg_document(struct cfg_reader *r,
 	}
 	if (rc == RV_OK)
 		rc = cfg_next(r, err);	/* document end */
-	if (rc == RV_OK && r->ev.type != YAML_DOCUMENT_END_EVENT)
+	if (rc == RV_OK && r->ev.type == YAML_DOCUMENT_END_EVENT)
+		rc = cfg_next(r, err);	/* the stream's end, or another */
+	if (rc == RV_OK && r->ev.type != YAML_STREAM_END_EVENT)
 		rc = rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: one document "
 			     "only", r->path, cfg_line(r));
 	return rc;
@@ -280,25 +292,25 @@ static enum rv_code cfg_read(const char *path,
 			     void *arg, struct rv_err *err)
 {
 	struct cfg_reader r = { .path = path };
-	FILE *f = fopen(path, "rb");
+	struct rv_buf text = RV_BUF_INIT;
 	enum rv_code rc;
 
-	if (!f)
-		return rv_errf(err, RV_ERR_USAGE, "cannot read configuration "
-			       "'%s': %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > CLI_CONFIG_MAX_BYTES) {
-		fclose(f);
-		return rv_errf(err, RV_ERR_USAGE, "configuration '%s' is over "
-			       "1 MiB", path);
+	rc = rv_read_input(path, "configuration", CLI_CONFIG_MAX_BYTES, &text,
+			   err);
+	if (rc != RV_OK) {
+		rv_buf_release(&text);
+		if (err)
+			err->code = RV_ERR_USAGE;
+		return RV_ERR_USAGE;
 	}
-	rewind(f);
 	yaml_parser_initialize(&r.parser);
-	yaml_parser_set_input_file(&r.parser, f);
+	yaml_parser_set_input_string(&r.parser, (const unsigned char *)
+				     (text.data ? text.data : ""), text.len);
 	rc = cfg_document(&r, entry, arg, err);
 	if (r.have_ev)
 		yaml_event_delete(&r.ev);
 	yaml_parser_delete(&r.parser);
-	fclose(f);
+	rv_buf_release(&text);
 	return rc;
 }
 

@@ -590,6 +590,37 @@ enum rv_code cli_opt_set(struct cli_options *opt, const struct cli_opt *o,
 	return rc;
 }
 
+/*
+ * A list as its option reads it back: "a,b" (CLI_COMMAS); one KEY=VALUE
+ * as it is; several as {"KEY": "VALUE", ...}, which cli_set_list takes
+ * (joined with commas, "A=1,B=2" would come back as A with "1,B=2").
+ */
+static void cli_list_text(const struct cli_list *l, const struct cli_opt *o,
+			  struct rv_buf *out)
+{
+	json_t *obj;
+	char *text;
+
+	if ((o->flags & CLI_COMMAS) || l->n < 2) {
+		for (size_t i = 0; i < l->n; i++)
+			rv_buf_addf(out, "%s%s", i ? "," : "", l->v[i]);
+		return;
+	}
+	obj = json_object();
+	for (size_t i = 0; i < l->n; i++) {
+		size_t k = strcspn(l->v[i], "=");
+		char *key = rv_xstrndup(l->v[i], k);
+
+		json_object_set_new(obj, key, json_string(l->v[i][k] ?
+							 l->v[i] + k + 1 : ""));
+		free(key);
+	}
+	text = rv_json_dumps(obj);
+	rv_buf_adds(out, text);
+	free(text);
+	json_decref(obj);
+}
+
 void cli_opt_value(const struct cli_options *opt, const struct cli_opt *o,
 		   struct rv_buf *out)
 {
@@ -633,9 +664,7 @@ void cli_opt_value(const struct cli_options *opt, const struct cli_opt *o,
 			rv_buf_addf(out, "%g", *(const double *)field);
 		break;
 	case CLI_LIST:
-		for (size_t i = 0; i < ((const struct cli_list *)field)->n; i++)
-			rv_buf_addf(out, "%s%s", i ? "," : "",
-				    ((const struct cli_list *)field)->v[i]);
+		cli_list_text((const struct cli_list *)field, o, out);
 		break;
 	case CLI_SEEDS:
 	case CLI_SEED_LIST:

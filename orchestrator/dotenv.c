@@ -3,6 +3,7 @@
 
 #include "rv_alloc.h"
 #include "rv_buf.h"
+#include "rv_fs.h"
 #include "rv_redact.h"
 
 #include <ctype.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -17,16 +19,16 @@ bool dotenv_name_is_secret(const char *name)
 {
 	static const char *const marks[] = { "KEY", "TOKEN", "SECRET",
 					     "PASSWORD", "PASSWD" };
-	char up[128];
-	size_t i;
+	/* the whole name: a copy cut short would hide what follows */
+	char *up = rv_xstrndup(name, strcspn(name, "="));
+	bool found = false;
 
-	for (i = 0; name[i] && name[i] != '=' && i < sizeof(up) - 1; i++)
-		up[i] = (char)toupper((unsigned char)name[i]);
-	up[i] = '\0';
-	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-		if (strstr(up, marks[i]))
-			return true;
-	return false;
+	for (size_t i = 0; up[i]; i++)
+		up[i] = (char)toupper((unsigned char)up[i]);
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		found |= strstr(up, marks[i]) != NULL;
+	free(up);
+	return found;
 }
 
 void dotenv_redact_environ(void)
@@ -180,29 +182,23 @@ enum rv_code dotenv_parse_file(const char *path, bool required,
 			       void *arg, bool *loaded, struct rv_err *err)
 {
 	struct rv_buf text = RV_BUF_INIT;
-	FILE *f = fopen(path, "r");
 	enum rv_code rc;
-	char buf[4096];
-	size_t n;
 
 	if (loaded)
 		*loaded = false;
-	if (!f) {
-		if (!required && errno == ENOENT)
-			return RV_OK;
-		return rv_errf(err, RV_ERR_CONFIG, "cannot read env file '%s': %s",
-			       path, strerror(errno));
-	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		rv_buf_add(&text, buf, n);
-	if (ferror(f))
-		rc = rv_errf(err, RV_ERR_CONFIG, "cannot read env file '%s': %s",
-			     path, strerror(errno));
-	else
+	/* the default .env is read when there is one */
+	if (!required && access(path, F_OK) != 0 && errno == ENOENT)
+		return RV_OK;
+	rc = rv_read_input(path, "env file", DOTENV_MAX_BYTES, &text, err);
+	if (rc != RV_OK) {
+		rc = RV_ERR_CONFIG;
+		if (err)
+			err->code = rc;
+	} else {
 		rc = dotenv_parse(path, text.data, text.len, set, arg, err);
+	}
 	if (loaded)
 		*loaded = rc == RV_OK;
-	fclose(f);
 	rv_buf_release(&text);
 	return rc;
 }

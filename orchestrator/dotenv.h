@@ -41,9 +41,14 @@ enum rv_code dotenv_parse(const char *name, const char *data, size_t len,
 				      const char *value),
 			  void *arg, struct rv_err *err);
 
+/* An env file holds at most this much (RV_ERR_CONFIG past it). */
+#define DOTENV_MAX_BYTES (1u << 20)
+
 /*
  * dotenv_parse() of the file path, with dotenv_load()'s rule for a
  * missing one (RV_OK when !required, *loaded false; loaded may be NULL).
+ * A pipe is read until its writer closes it (`--env-file <(...)`); a
+ * FIFO that no one writes is empty (rv_read_input).
  */
 enum rv_code dotenv_parse_file(const char *path, bool required,
 			       void (*set)(void *arg, const char *key,

@@ -7,24 +7,34 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* key in lower case, whole (a copy cut short would hide what follows) */
+static char *policy_config_lower(const char *key, size_t n)
+{
+	char *low = rv_xstrndup(key, n);
+
+	for (size_t i = 0; low[i]; i++)
+		low[i] = (char)tolower((unsigned char)low[i]);
+	return low;
+}
 
 /* Does a policy.config key name a credential? */
 static bool policy_config_secret_key(const char *key)
 {
 	static const char *const marks[] = { "key", "secret", "password",
 		"passwd", "authorization", "credential", "bearer", "cookie" };
-	char low[128];
-	size_t n, i;
+	char *low = policy_config_lower(key, strlen(key));
+	size_t n = strlen(low);
+	bool found = false;
 
-	for (n = 0; key[n] && n < sizeof(low) - 1; n++)
-		low[n] = (char)tolower((unsigned char)key[n]);
-	low[n] = '\0';
-	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-		if (strstr(low, marks[i]))
-			return true;
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		found |= strstr(low, marks[i]) != NULL;
 	/* "access_token", "token" are; "max_tokens" is not */
-	return n >= 5 && !strcmp(low + n - 5, "token");
+	found |= n >= 5 && !strcmp(low + n - 5, "token");
+	free(low);
+	return found;
 }
 
 /*
@@ -46,27 +56,24 @@ static bool policy_config_env_secret_key(const char *key)
 	static const char *const words[] = { "password", "passwd", "secret",
 		"token", "authorization", "credential", "credentials",
 		"cookie", "bearer", "key" };
-	char low[128];
-	size_t n, k, i;
+	char *low = policy_config_lower(key, strlen(key));
+	size_t n = strlen(low), k, i;
+	bool found = false;
 
-	for (n = 0; key[n] && n < sizeof(low) - 1; n++)
-		low[n] = (char)tolower((unsigned char)key[n]);
-	low[n] = '\0';
-	for (i = 0; i < sizeof(compound) / sizeof(*compound); i++) {
+	for (i = 0; i < sizeof(compound) / sizeof(*compound) && !found; i++) {
 		k = strlen(compound[i]);
-		if (n >= k && !strcmp(low + n - k, compound[i]))
-			return true;
+		found = n >= k && !strcmp(low + n - k, compound[i]);
 	}
-	for (i = 0; i < sizeof(words) / sizeof(*words); i++) {
+	for (i = 0; i < sizeof(words) / sizeof(*words) && !found; i++) {
 		k = strlen(words[i]);
 		if (n < k || strcmp(low + n - k, words[i]))
 			continue;
 		/* 'key' alone names a credential only as the whole key */
-		if (n == k || (k > 3 && (strchr("_-.", key[n - k - 1]) ||
-					 isupper((unsigned char)key[n - k]))))
-			return true;
+		found = n == k || (k > 3 && (strchr("_-.", key[n - k - 1]) ||
+					     isupper((unsigned char)key[n - k])));
 	}
-	return false;
+	free(low);
+	return found;
 }
 
 /* The first key at any depth of v that names a credential, or NULL
@@ -134,20 +141,52 @@ enum rv_code policy_config_check_env(const char *json, const char *where,
 	return policy_config_check_object(json, where, false, err);
 }
 
-/* The first query parameter of url that names a credential ("name"),
-   else false. */
+/* A query parameter's name, its %XX decoded (api%5Fkey is api_key). */
+static char *policy_config_query_name(const char *q, size_t n)
+{
+	char *name = rv_xmalloc(n + 1), *o = name;
+
+	for (size_t i = 0; i < n; i++) {
+		if (q[i] == '%' && i + 2 < n &&
+		    isxdigit((unsigned char)q[i + 1]) &&
+		    isxdigit((unsigned char)q[i + 2])) {
+			char hex[3] = { q[i + 1], q[i + 2], '\0' };
+			char c = (char)strtol(hex, NULL, 16);
+
+			i += 2;
+			/* a NUL would end the name early */
+			*o++ = c ? c : '_';
+			continue;
+		}
+		*o++ = q[i];
+	}
+	*o = '\0';
+	return name;
+}
+
+/* The first query parameter of url that names a credential ("name",
+   cut to 63 bytes), else false.  A '?' after the '#' is the fragment's. */
 static bool policy_config_url_secret(const char *url, char name[64])
 {
-	const char *q = strchr(url, '?');
-	size_t n;
+	size_t end = strcspn(url, "#");
+	const char *q = memchr(url, '?', end);
 
-	while (q && *q && *q != '#') {
+	while (q && q < url + end) {
+		size_t n;
+		char *full;
+		bool secret;
+
 		q++;
 		n = strcspn(q, "=&#");
-		snprintf(name, 64, "%.*s", (int)(n < 63 ? n : 63), q);
-		if (policy_config_env_secret_key(name))
+		full = policy_config_query_name(q, n);
+		secret = policy_config_env_secret_key(full);
+		snprintf(name, 64, "%.63s", full);
+		free(full);
+		if (secret)
 			return true;
-		q = strchr(q, '&');
+		q += strcspn(q, "&#");
+		if (*q != '&')
+			break;
 	}
 	return false;
 }

@@ -228,6 +228,10 @@ START_TEST(test_appenv_resume_passes_the_same)
 END_TEST
 
 /* Each: the args after "--local --seeds 1", what stderr must say. */
+/* a name of 128 bytes, before what makes it a secret */
+#define NAME_128 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
+	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
 START_TEST(test_appenv_bad_input)
 {
 	static const char *const bad[][6] = {
@@ -264,6 +268,15 @@ START_TEST(test_appenv_bad_input)
 		  NULL, "must not carry a credential in its query ('api_key')" },
 		{ "--env-config", "{\"db\":{\"authToken\":\"sk-x\"}}", NULL,
 		  NULL, "'--env-config' must not carry 'authToken'" },
+		/* the whole name is read: past 127 bytes it was not, and
+		   a percent-encoded query name was not decoded */
+		{ "--env", NAME_128 "_PASSWORD=sk-x", NULL, NULL, "looks like a "
+		  "secret" },
+		{ "--policy-config", "{\"" NAME_128 "_api_key\":\"sk-x\"}", NULL, NULL,
+		  "must not carry" },
+		{ "--inference-url", "http://127.0.0.1:9/v1?api%5Fkey=sk-x",
+		  NULL, NULL, "must not carry a credential in its query "
+		  "('api_key')" },
 		{ "--temperature", "3", NULL, NULL, "from 0 to 2" },
 		{ "--max-turns", "0", NULL, NULL, "'--max-turns'" },
 		{ "--network-allow", "10.0.2.2/32", NULL, NULL, "needs a "

@@ -128,7 +128,11 @@ END_TEST
 START_TEST(test_cli_seed_lists)
 {
 	static const char *const bad[] = { "", "1,,2", "a", "3-1", "-1",
-					   "1-", "1-2-3", "2,1-3", "1 2" };
+					   "1-", "1-2-3", "2,1-3", "1 2",
+					   /* strtol skips blanks: " -5"
+					      was -5 to 5 */
+					   " -5", " 1", "1- 2", "1,", ",1",
+					   " -9223372036854775807", "+1" };
 	struct rv_err e = RV_ERR_INIT;
 	long *s = NULL;
 	size_t n = 0;

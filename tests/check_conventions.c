@@ -282,6 +282,15 @@ START_TEST(test_config_round_trips)
 		      strstr(a.out, "max-turns: ~") &&
 		      strstr(a.out, "log-limit: \"0\""), "%s%s", a.out, a.err);
 	sh_free(&a);
+	/* several --env come back as given (joined with commas, "A=1,B=2,3"
+	   came back as A alone) */
+	a = sh_run("$RUNEVAL config --local --seeds 2 --env A=1 --env B=2,3 "
+		   "> env.yaml && $RUNEVAL config --config env.yaml | "
+		   "grep '^env:'");
+	ck_assert_msg(a.status == 0 && strstr(a.out, "env: \"{\\\"A\\\":"
+		      "\\\"1\\\",\\\"B\\\":\\\"2,3\\\"}\""), "%s%s",
+		      a.out, a.err);
+	sh_free(&a);
 }
 END_TEST
 
@@ -296,6 +305,8 @@ START_TEST(test_config_errors_name_the_file_and_line)
 		{ "seeds: [1, 2]\n", "'seeds' takes one plain value" },
 		{ "- a\n- b\n", "expected 'option: value' lines" },
 		{ "seeds: 3\n  x: [\n", "bad.yaml' line" },
+		/* a second document was read as nothing at all */
+		{ "seeds: 3\n---\nseeds: 5\n", "line 2: one document only" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct sh r;
@@ -304,6 +315,56 @@ START_TEST(test_config_errors_name_the_file_and_line)
 		r = sh_run("$RUNEVAL --local --config bad.yaml");
 		ck_assert_int_eq(r.status, 2);
 		ck_assert_msg(strstr(r.err, bad[i].want), "%zu: %s", i, r.err);
+		sh_free(&r);
+	}
+}
+END_TEST
+
+/* What once crashed, hung or ate memory: a clean error now. */
+START_TEST(test_config_hostile_files)
+{
+	static const struct {
+		const char *cmd;
+		int status;
+		const char *want;	/* in stderr, or stdout when ok */
+	} cases[] = {
+		/* 15 000 levels: each was a call (SIGSEGV) */
+		{ "python3 -c \"d=15000;print('seeds: 1\\nenv-config: '+"
+		  "'{a: '*d+'1'+'}'*d)\" > deep.yaml && "
+		  "$RUNEVAL --local --dry-run --config deep.yaml", 2,
+		  "'env-config' is nested deeper than 64 levels" },
+		/* 100 000 providers: each comma was a call (SIGSEGV) */
+		{ "python3 -c \"print('seeds: 1\\nprovider: '+"
+		  "','.join(['local']*100000))\" > many.yaml && "
+		  "$RUNEVAL --dry-run --config many.yaml", 0, "dry run" },
+		/* a directory was "over 1 MiB" (ftell) */
+		{ "mkdir -p dir.yaml && $RUNEVAL --local --dry-run "
+		  "--config dir.yaml", 2,
+		  "cannot read configuration 'dir.yaml': it is a directory" },
+		/* a FIFO no one writes: open() waited for good, deaf to
+		   signals (SA_RESTART) */
+		{ "rm -f fifo && mkfifo fifo && timeout 10 $RUNEVAL --local "
+		  "--dry-run --seeds 1 --config fifo && timeout 10 $RUNEVAL "
+		  "--local --dry-run --seeds 1 --app-env-file fifo", 0,
+		  "dry run" },
+		/* a stream had no size cap */
+		{ "timeout 20 $RUNEVAL --local --dry-run --seeds 1 "
+		  "--env-file /dev/zero", 2,
+		  "env file '/dev/zero' is larger than 1024 kB" },
+		/* a pipe is read whole (--config <(...)) */
+		{ "printf 'seeds: 2\\n' | $RUNEVAL --local --dry-run "
+		  "--config /dev/stdin", 0, "0-1" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct sh r = sh_run(cases[i].cmd);
+
+		ck_assert_msg(r.status == cases[i].status, "%zu: %d %s", i,
+			      r.status, r.err);
+		ck_assert_msg(strstr(cases[i].status ? r.err : r.out,
+				     cases[i].want) ||
+			      strstr(r.err, cases[i].want), "%zu: %s%s", i,
+			      r.out, r.err);
 		sh_free(&r);
 	}
 }
@@ -550,6 +611,7 @@ static Suite *conventions_suite(void)
 	tcase_add_test(tc, test_config_file_and_precedence);
 	tcase_add_test(tc, test_config_round_trips);
 	tcase_add_test(tc, test_config_errors_name_the_file_and_line);
+	tcase_add_test(tc, test_config_hostile_files);
 	tcase_add_test(tc, test_config_redacts_secrets);
 	tcase_add_test(tc, test_dry_run_creates_nothing);
 	tcase_add_test(tc, test_out_force_and_no_out);

@@ -132,6 +132,39 @@ enum rv_code rv_read_file(const char *path, size_t max, struct rv_buf *out,
 	return rc;
 }
 
+enum rv_code rv_read_input(const char *path, const char *what, size_t max,
+			   struct rv_buf *out, struct rv_err *err)
+{
+	/* a FIFO that no one writes: opened at once and read as empty,
+	   not waited on (a signal cannot end a wait in open: SA_RESTART) */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	enum rv_code rc;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot read %s '%s': %s", what,
+			     path, strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		rc = rv_errf(err, RV_ERR_IO, "cannot read %s '%s': it is a "
+			     "directory", what, path);
+	} else {
+		int fl = fcntl(fd, F_GETFL);
+
+		/* a pipe's writer may still be writing: wait for it */
+		if (fl >= 0)
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+		rc = rv_read_fd(fd, path, max, out, err);
+		if (rc == RV_ERR_LIMIT)
+			rc = rv_errf(err, RV_ERR_LIMIT, "%s '%s' is larger "
+				     "than %zu kB", what, path, max >> 10);
+		else if (rc != RV_OK)
+			rv_err_prefix(err, "cannot read %s", what);
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 off_t rv_read_tail(const char *path, size_t max, struct rv_buf *out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
