@@ -48,6 +48,12 @@ static enum rv_code cfg_next(struct cfg_reader *r, struct rv_err *err)
 			       r->parser.problem ? r->parser.problem :
 			       "not YAML");
 	r->have_ev = true;
+	/* a NUL would end the value early: "3\0junk" was 3 */
+	if (r->ev.type == YAML_SCALAR_EVENT &&
+	    memchr(r->ev.data.scalar.value, '\0', r->ev.data.scalar.length))
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: a value "
+			       "holds a NUL byte", r->path,
+			       r->ev.start_mark.line + 1);
 	return RV_OK;
 }
 
@@ -59,6 +65,22 @@ static size_t cfg_line(const struct cfg_reader *r)
 static const char *cfg_scalar(const struct cfg_reader *r)
 {
 	return (const char *)r->ev.data.scalar.value;
+}
+
+/* Is the current event YAML's null (a plain ~, null or nothing)? */
+static bool cfg_is_null(const struct cfg_reader *r)
+{
+	static const char *const nulls[] = { "", "~", "null", "Null",
+					      "NULL" };
+	const char *v = (const char *)r->ev.data.scalar.value;
+
+	if (r->ev.type != YAML_SCALAR_EVENT ||
+	    r->ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (size_t i = 0; i < sizeof(nulls) / sizeof(*nulls); i++)
+		if (!strcmp(v, nulls[i]))
+			return true;
+	return false;
 }
 
 /* A value made of a sequence of scalars: "a,b,c". */
@@ -100,6 +122,10 @@ static enum rv_code cfg_json_value(struct cfg_reader *r, json_t **v,
 		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' takes a "
 			       "mapping of plain values", r->path, cfg_line(r),
 			       key);
+	if (cfg_is_null(r)) {	/* ~, null or nothing: JSON's null */
+		*v = json_null();
+		return RV_OK;
+	}
 	s = cfg_scalar(r);
 	if (r->ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
 		*v = rv_json_parse(s, strlen(s), "", &e);
@@ -130,6 +156,10 @@ static enum rv_code cfg_object(struct cfg_reader *r, json_t *obj,
 			return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: a "
 				       "key of '%s' must be plain text",
 				       r->path, cfg_line(r), key);
+		if (json_object_get(obj, cfg_scalar(r)))
+			return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: key "
+				       "'%s' of '%s' is given twice", r->path,
+				       cfg_line(r), cfg_scalar(r), key);
 		k = rv_xstrdup(cfg_scalar(r));
 		rc = cfg_next(r, err);
 		if (rc == RV_OK)
@@ -184,22 +214,6 @@ static enum rv_code cfg_value(struct cfg_reader *r, const struct cli_opt *o,
 		       o->kind == CLI_SEED_LIST || o->kind == CLI_LIST ||
 		       o->kind == CLI_PROVIDER ? "a list or a text" :
 		       "one plain value");
-}
-
-/* Is the current event YAML's null (a plain ~, null or nothing)? */
-static bool cfg_is_null(const struct cfg_reader *r)
-{
-	static const char *const nulls[] = { "", "~", "null", "Null",
-					      "NULL" };
-	const char *v = (const char *)r->ev.data.scalar.value;
-
-	if (r->ev.type != YAML_SCALAR_EVENT ||
-	    r->ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	for (size_t i = 0; i < sizeof(nulls) / sizeof(*nulls); i++)
-		if (!strcmp(v, nulls[i]))
-			return true;
-	return false;
 }
 
 /* One "key: value" of the top mapping, into a job's options. */

@@ -415,9 +415,18 @@ static enum rv_code cli_list_add_object(struct cli_options *opt,
 	const char *k;
 
 	json_object_foreach(obj, k, v) {
-		char *text = json_is_string(v) ? NULL : rv_json_dumps(v);
-		char *kv = rv_xasprintf("%s=%s", k, text ? text :
-					json_string_value(v));
+		char *text, *kv;
+
+		/* "A=B: c" is no name; "A: ~" no value */
+		if (strchr(k, '=') || json_is_null(v)) {
+			rc = rv_errf(err, RV_ERR_USAGE, "%s: '%s' %s", where, k,
+				     json_is_null(v) ? "has no value" :
+				     "is no variable's name");
+			break;
+		}
+		text = json_is_string(v) ? NULL : rv_json_dumps(v);
+		kv = rv_xasprintf("%s=%s", k, text ? text :
+				  json_string_value(v));
 
 		rc = cli_list_add(l, o, cli_options_keep(opt, kv), where, err);
 		free(kv);

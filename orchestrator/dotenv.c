@@ -132,6 +132,12 @@ enum rv_code dotenv_parse(const char *name, const char *data, size_t len,
 		rv_buf_add(&line, p, (size_t)((nl ? nl : end) - p));
 		while (line.len && line.data[line.len - 1] == '\r')
 			rv_buf_truncate(&line, line.len - 1);
+		/* a NUL would end the line early: "K=ab<NUL>cd" was "ab" */
+		if (memchr(line.data ? line.data : "", '\0', line.len)) {
+			rc = rv_errf(err, RV_ERR_CONFIG, "line %u of env file "
+				     "'%s' holds a NUL byte", lineno, name);
+			break;
+		}
 		if (dotenv_blank(line.data))
 			continue;
 		rv_buf_reset(&key);

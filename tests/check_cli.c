@@ -202,9 +202,26 @@ START_TEST(test_dotenv_syntax_and_no_override)
 	ck_assert_int_eq(dotenv_load("/nonexistent/.env", false, &loaded, &e),
 			 RV_OK);
 	ck_assert(!loaded);
+	/* a NUL ended the value early ("K=ab<NUL>cd" was "ab") */
+	f = fopen(path, "w");
+	fwrite("OK=1\nRVT_NUL=ab\0cd\n", 1, 20, f);
+	fclose(f);
+	ck_assert_int_eq(dotenv_load(path, true, NULL, &e), RV_ERR_CONFIG);
+	ck_assert_msg(strstr(e.msg, "line 2 of env file") &&
+		      strstr(e.msg, "NUL byte"), "%s", e.msg);
 	ck_assert(dotenv_name_is_secret("DAYTONA_API_KEY"));
 	ck_assert(dotenv_name_is_secret("github_token"));
 	ck_assert(!dotenv_name_is_secret("PATH"));
+	/* the whole name: past 127 bytes it was not looked at */
+	{
+		char name[300];
+
+		memset(name, 'A', 200);
+		strcpy(name + 200, "_TOKEN=x");
+		ck_assert(dotenv_name_is_secret(name));
+		name[200] = '=';
+		ck_assert(!dotenv_name_is_secret(name));
+	}
 	free(path);
 	tu_rmrf(dir);
 	free(dir);

@@ -307,6 +307,13 @@ START_TEST(test_config_errors_name_the_file_and_line)
 		{ "seeds: 3\n  x: [\n", "bad.yaml' line" },
 		/* a second document was read as nothing at all */
 		{ "seeds: 3\n---\nseeds: 5\n", "line 2: one document only" },
+		/* a NUL ended a value early ("3\0junk" was 3) */
+		{ "seeds: \"3\\0junk\"\n", "line 1: a value holds a NUL byte" },
+		/* nested mappings: as strict as the top one */
+		{ "seeds: 1\nenv:\n  A: 1\n  A: 2\n", "line 4: key 'A' of "
+		  "'env' is given twice" },
+		{ "seeds: 1\nenv:\n  A: ~\n", "'A' has no value" },
+		{ "seeds: 1\nenv:\n  A=B: c\n", "'A=B' is no variable's name" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct sh r;
