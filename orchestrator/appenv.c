@@ -6,6 +6,7 @@
 #include "rv_alloc.h"
 #include "rv_buf.h"
 #include "rv_redact.h"
+#include "signals.h"
 
 #include <ctype.h>
 #include <fnmatch.h>
@@ -186,7 +187,8 @@ enum rv_code appenv_build(const struct cli_options *opt, const char *api_key,
 		rc = appenv_pass(out, opt->pass_env.v[i], err);
 	if (rc == RV_OK && opt->app_env_file) {
 		rc = dotenv_parse_file(opt->app_env_file, true,
-				       appenv_file_line, &f, NULL, err);
+				       appenv_file_line, &f, NULL,
+				       &signals_stop, err);
 		if (rc == RV_OK && f.reserved)
 			rc = rv_errf(err, RV_ERR_CONFIG, "'--app-env-file %s' "
 				     "sets %s, which runeval sets itself",

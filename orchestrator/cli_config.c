@@ -115,8 +115,15 @@ static enum rv_code cfg_json_value(struct cfg_reader *r, json_t **v,
 
 	*v = NULL;
 	if (r->ev.type == YAML_MAPPING_START_EVENT) {
+		enum rv_code rc;
+
 		*v = json_object();
-		return cfg_object(r, *v, key, depth, err);
+		rc = cfg_object(r, *v, key, depth, err);
+		if (rc != RV_OK) {
+			json_decref(*v);
+			*v = NULL;
+		}
+		return rc;
 	}
 	if (r->ev.type != YAML_SCALAR_EVENT)
 		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' takes a "
@@ -268,6 +275,7 @@ static enum rv_code cfg_document(struct cfg_reader *r,
 {
 	bool seen[CLI_MAX_OPTS] = { false };
 	enum rv_code rc;
+	size_t line;
 
 	do {	/* stream start, document start */
 		rc = cfg_next(r, err);
@@ -292,9 +300,18 @@ static enum rv_code cfg_document(struct cfg_reader *r,
 		rc = cfg_next(r, err);	/* document end */
 	if (rc == RV_OK && r->ev.type == YAML_DOCUMENT_END_EVENT)
 		rc = cfg_next(r, err);	/* the stream's end, or another */
+	line = rc == RV_OK ? cfg_line(r) : 0;
+	/* an empty one after it ("---" ending the file) is none */
+	if (rc == RV_OK && r->ev.type == YAML_DOCUMENT_START_EVENT &&
+	    (rc = cfg_next(r, err)) == RV_OK && cfg_is_null(r) &&
+	    (rc = cfg_next(r, err)) == RV_OK &&
+	    r->ev.type == YAML_DOCUMENT_END_EVENT) {
+		rc = cfg_next(r, err);
+		line = cfg_line(r);
+	}
 	if (rc == RV_OK && r->ev.type != YAML_STREAM_END_EVENT)
 		rc = rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: one document "
-			     "only", r->path, cfg_line(r));
+			     "only", r->path, line);
 	return rc;
 }
 
@@ -309,8 +326,9 @@ static enum rv_code cfg_read(const char *path,
 	struct rv_buf text = RV_BUF_INIT;
 	enum rv_code rc;
 
-	rc = rv_read_input(path, "configuration", CLI_CONFIG_MAX_BYTES, &text,
-			   err);
+	/* read before the signal handlers are in place: no cancel */
+	rc = rv_read_input(path, "configuration", CLI_CONFIG_MAX_BYTES, NULL,
+			   &text, err);
 	if (rc != RV_OK) {
 		rv_buf_release(&text);
 		if (err)

@@ -8,6 +8,7 @@
 #include "rv_json.h"
 #include "rv_net.h"
 #include "rv_num.h"
+#include "rv_redact.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -288,7 +289,10 @@ static enum rv_code cli_set_long(long *v, const char *s, long lo, long hi,
 
 	errno = 0;
 	x = strtol(s, &end, 10);
-	if (!*s || *end || errno || x < lo || x > hi) {
+	/* strtol also takes leading blanks and a '+' */
+	if (!*s || *end || errno || x < lo || x > hi ||
+	    !(isdigit((unsigned char)*s) || (*s == '-' &&
+					     isdigit((unsigned char)s[1])))) {
 		snprintf(want, sizeof(want), "an integer from %ld to %ld", lo,
 			 hi);
 		return cli_bad(err, where, s, want);
@@ -482,6 +486,8 @@ static enum rv_code cli_set_size(long long *v, const char *s, long lo,
 		 "g)", lo ? "" : "0 (no cap) or ", lo ? lo : 1, hi / 1024);
 	errno = 0;
 	x = rv_strtod(s, &end);
+	if (end == s)	/* "m" alone was 0: no cap */
+		return cli_bad(err, where, s, want);
 	u = *end ? strchr(units, tolower((unsigned char)*end)) : units;
 	if (u && *end && end[1])
 		u = NULL;
@@ -519,7 +525,8 @@ static enum rv_code cli_set_count_or_pct(struct cli_options *opt,
 	opt->max_failures_pct = -1;
 	errno = 0;
 	(void)strtol(s, &end, 10);
-	if (!*s || *end || errno) {	/* neither a count nor a share */
+	/* neither a count nor a share */
+	if (!isdigit((unsigned char)*s) || *end || errno) {
 		char want[96];
 
 		snprintf(want, sizeof(want), "a count from %ld to %ld or a "
@@ -602,7 +609,8 @@ enum rv_code cli_opt_set(struct cli_options *opt, const struct cli_opt *o,
 /*
  * A list as its option reads it back: "a,b" (CLI_COMMAS); one KEY=VALUE
  * as it is; several as {"KEY": "VALUE", ...}, which cli_set_list takes
- * (joined with commas, "A=1,B=2" would come back as A with "1,B=2").
+ * (joined with commas, "A=1,B=2" would come back as A with "1,B=2"),
+ * their values redacted.
  */
 static void cli_list_text(const struct cli_list *l, const struct cli_opt *o,
 			  struct rv_buf *out)
@@ -619,9 +627,12 @@ static void cli_list_text(const struct cli_list *l, const struct cli_opt *o,
 	for (size_t i = 0; i < l->n; i++) {
 		size_t k = strcspn(l->v[i], "=");
 		char *key = rv_xstrndup(l->v[i], k);
+		/* redacted here: JSON's escapes would hide a secret from a
+		   redaction of the whole text */
+		char *value = rv_redact(l->v[i][k] ? l->v[i] + k + 1 : "");
 
-		json_object_set_new(obj, key, json_string(l->v[i][k] ?
-							 l->v[i] + k + 1 : ""));
+		json_object_set_new(obj, key, json_string(value));
+		free(value);
 		free(key);
 	}
 	text = rv_json_dumps(obj);

@@ -185,7 +185,8 @@ bool dotenv_was_set(const char *key)
 enum rv_code dotenv_parse_file(const char *path, bool required,
 			       void (*set)(void *arg, const char *key,
 					   const char *value),
-			       void *arg, bool *loaded, struct rv_err *err)
+			       void *arg, bool *loaded,
+			       const volatile int *cancel, struct rv_err *err)
 {
 	struct rv_buf text = RV_BUF_INIT;
 	enum rv_code rc;
@@ -195,12 +196,13 @@ enum rv_code dotenv_parse_file(const char *path, bool required,
 	/* the default .env is read when there is one */
 	if (!required && access(path, F_OK) != 0 && errno == ENOENT)
 		return RV_OK;
-	rc = rv_read_input(path, "env file", DOTENV_MAX_BYTES, &text, err);
-	if (rc != RV_OK) {
+	rc = rv_read_input(path, "env file", DOTENV_MAX_BYTES, cancel, &text,
+			   err);
+	if (rc != RV_OK && rc != RV_ERR_INTR) {
 		rc = RV_ERR_CONFIG;
 		if (err)
 			err->code = rc;
-	} else {
+	} else if (rc == RV_OK) {
 		rc = dotenv_parse(path, text.data, text.len, set, arg, err);
 	}
 	if (loaded)
@@ -212,6 +214,7 @@ enum rv_code dotenv_parse_file(const char *path, bool required,
 enum rv_code dotenv_load(const char *path, bool required, bool *loaded,
 			 struct rv_err *err)
 {
+	/* read before the signal handlers are in place: no cancel */
 	return dotenv_parse_file(path, required, dotenv_setenv, NULL, loaded,
-				 err);
+				 NULL, err);
 }

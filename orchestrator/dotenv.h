@@ -47,13 +47,15 @@ enum rv_code dotenv_parse(const char *name, const char *data, size_t len,
 /*
  * dotenv_parse() of the file path, with dotenv_load()'s rule for a
  * missing one (RV_OK when !required, *loaded false; loaded may be NULL).
- * A pipe is read until its writer closes it (`--env-file <(...)`); a
- * FIFO that no one writes is empty (rv_read_input).
+ * A pipe is read until its writer closes it (`--env-file <(...)`), or
+ * until *cancel is set (may be NULL; RV_ERR_INTR); a FIFO that no one
+ * writes is empty (rv_read_input).
  */
 enum rv_code dotenv_parse_file(const char *path, bool required,
 			       void (*set)(void *arg, const char *key,
 					   const char *value),
-			       void *arg, bool *loaded, struct rv_err *err);
+			       void *arg, bool *loaded,
+			       const volatile int *cancel, struct rv_err *err);
 
 /* Does this variable name look like it holds a secret? */
 bool dotenv_name_is_secret(const char *name);

@@ -227,10 +227,12 @@ START_TEST(test_appenv_resume_passes_the_same)
 }
 END_TEST
 
-/* Each: the args after "--local --seeds 1", what stderr must say. */
 /* a name of 128 bytes, before what makes it a secret */
-#define NAME_128 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
+#define NAME_128 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
+	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" \
 	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+/* Each: the args after "--local --seeds 1", what stderr must say. */
 
 START_TEST(test_appenv_bad_input)
 {

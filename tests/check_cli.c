@@ -89,6 +89,9 @@ START_TEST(test_cli_rejects_bad_values)
 		{ "--timeout", "0x10" }, { "--pass-threshold", "0x1p-1" },
 		{ "--pass-threshold", " 0.5" }, { "--log-limit", "0x10m" },
 		{ "--max-failures", "0x10%" },
+		/* strtol's leading blanks and '+'; a unit without a number */
+		{ "--seeds", " 3" }, { "--concurrency", "+2" },
+		{ "--max-failures", " 3" }, { "--log-limit", "m" },
 	};
 	static const char *const bad_memory[] = { "0", "3m", "1025g" };
 	struct cli_options o;

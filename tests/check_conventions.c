@@ -307,6 +307,7 @@ START_TEST(test_config_errors_name_the_file_and_line)
 		{ "seeds: 3\n  x: [\n", "bad.yaml' line" },
 		/* a second document was read as nothing at all */
 		{ "seeds: 3\n---\nseeds: 5\n", "line 2: one document only" },
+		{ "seeds: 3\n---\n---\n", "line 3: one document only" },
 		/* a NUL ended a value early ("3\0junk" was 3) */
 		{ "seeds: \"3\\0junk\"\n", "line 1: a value holds a NUL byte" },
 		/* nested mappings: as strict as the top one */
@@ -358,6 +359,16 @@ START_TEST(test_config_hostile_files)
 		{ "timeout 20 $RUNEVAL --local --dry-run --seeds 1 "
 		  "--env-file /dev/zero", 2,
 		  "env file '/dev/zero' is larger than 1024 kB" },
+		/* a pipe whose writer writes nothing: a signal ends the
+		   wait (read() restarted after each, SA_RESTART) */
+		{ "rm -f w && mkfifo w && sleep 20 3<>w & h=$!; sleep 0.3; "
+		  "timeout -s KILL 10 $RUNEVAL --local --dry-run --seeds 1 "
+		  "--app-env-file w & p=$!; sleep 1; kill -INT $p; wait $p; "
+		  "echo rc=$?; kill $h", 0,
+		  "interrupted while reading env file 'w'" },
+		/* /proc's files say they are empty: read to their end */
+		{ "$RUNEVAL --local --dry-run --seeds 1 --env-file "
+		  "/proc/self/status", 2, "malformed line 1 in env file" },
 		/* a pipe is read whole (--config <(...)) */
 		{ "printf 'seeds: 2\\n' | $RUNEVAL --local --dry-run "
 		  "--config /dev/stdin", 0, "0-1" },
@@ -385,6 +396,15 @@ START_TEST(test_config_redacts_secrets)
 
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_msg(!strstr(r.out, "0123456789abcdef"), "%s", r.out);
+	sh_free(&r);
+	/* several --env are written as JSON, whose escapes hid a secret
+	   with a quote in it from the redaction of the whole line */
+	r = sh_run("DB_PASSWORD='pa\"ss-word-0123456789' $RUNEVAL config "
+		   "--local --seeds 1 --env 'DB=pa\"ss-word-0123456789' --env "
+		   "A=1");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(!strstr(r.out, "word-0123456789") &&
+		      strstr(r.out, "REDACTED"), "%s", r.out);
 	sh_free(&r);
 }
 END_TEST

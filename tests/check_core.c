@@ -707,7 +707,7 @@ START_TEST(test_dl_loads_and_explains)
 }
 END_TEST
 
-/* rv_write_all: files and pipes whole; a closed socket peer is EPIPE */
+/* rv_strtod: decimal text only (no hexadecimal, inf, nan or blanks) */
 START_TEST(test_strtod_is_decimal_only)
 {
 	static const struct {
@@ -751,6 +751,7 @@ START_TEST(test_random_fills_every_byte)
 }
 END_TEST
 
+/* rv_write_all: files and pipes whole; a closed socket peer is EPIPE */
 START_TEST(test_write_all_pipe_and_closed_socket)
 {
 	int p[2], sv[2];

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdint.h>
@@ -133,32 +134,55 @@ enum rv_code rv_read_file(const char *path, size_t max, struct rv_buf *out,
 }
 
 enum rv_code rv_read_input(const char *path, const char *what, size_t max,
-			   struct rv_buf *out, struct rv_err *err)
+			   const volatile int *cancel, struct rv_buf *out,
+			   struct rv_err *err)
 {
-	/* a FIFO that no one writes: opened at once and read as empty,
-	   not waited on (a signal cannot end a wait in open: SA_RESTART) */
+	/*
+	 * Opened without waiting (a FIFO that no one writes reads as empty
+	 * at once: a signal cannot end a wait in open, SA_RESTART) and read
+	 * without blocking, polling between reads: a pipe's writer may
+	 * still be writing, and a signal must still end the wait.  Every
+	 * file is read to its end, not to its size (/proc says 0).
+	 */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	size_t got = 0;
 	struct stat st;
-	enum rv_code rc;
+	enum rv_code rc = RV_OK;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	if (fd < 0 || fstat(fd, &st) < 0)
 		rc = rv_errf(err, RV_ERR_IO, "cannot read %s '%s': %s", what,
 			     path, strerror(errno));
-	} else if (S_ISDIR(st.st_mode)) {
+	else if (S_ISDIR(st.st_mode))
 		rc = rv_errf(err, RV_ERR_IO, "cannot read %s '%s': it is a "
 			     "directory", what, path);
-	} else {
-		int fl = fcntl(fd, F_GETFL);
+	while (rc == RV_OK) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
 
-		/* a pipe's writer may still be writing: wait for it */
-		if (fl >= 0)
-			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-		rc = rv_read_fd(fd, path, max, out, err);
-		if (rc == RV_ERR_LIMIT)
-			rc = rv_errf(err, RV_ERR_LIMIT, "%s '%s' is larger "
-				     "than %zu kB", what, path, max >> 10);
-		else if (rc != RV_OK)
-			rv_err_prefix(err, "cannot read %s", what);
+		rv_buf_grow_max(out, 65536, out->len + (max - got) + 2);
+		n = read(fd, out->data + out->len, out->cap - out->len - 1);
+		if (n > 0) {
+			out->len += (size_t)n;
+			out->data[out->len] = '\0';
+			got += (size_t)n;
+			if (got > max)
+				rc = rv_errf(err, RV_ERR_LIMIT, "%s '%s' is "
+					     "larger than %zu kB", what, path,
+					     max >> 10);
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			rc = rv_errf(err, RV_ERR_IO, "cannot read %s '%s': %s",
+				     what, path, strerror(errno));
+		else if (cancel && *cancel)
+			rc = rv_errf(err, RV_ERR_INTR, "interrupted while "
+				     "reading %s '%s'", what, path);
+		else
+			poll(&pfd, 1, 200);
 	}
 	if (fd >= 0)
 		close(fd);

@@ -82,14 +82,17 @@ enum rv_code rv_read_file(const char *path, size_t max, struct rv_buf *out,
 
 /*
  * Append what the user's input file at path holds to out, at most max
- * bytes: a regular file, or a pipe (`--env-file <(...)`) read until its
- * writer closes it.  A FIFO that no process has open for writing reads
- * as empty, at once.  Errors name it as what ("env file"): RV_ERR_IO
- * "cannot read <what> '<path>': <reason>" (a directory: "it is a
- * directory"), RV_ERR_LIMIT "<what> '<path>' is larger than N kB".
+ * bytes: a regular file (to its end, not its size: /proc's say 0), or a
+ * pipe (`--env-file <(...)`) read until its writer closes it.  A FIFO
+ * that no process has open for writing reads as empty, at once.  While
+ * it waits for a writer, a set *cancel (may be NULL) ends the wait with
+ * RV_ERR_INTR.  Errors name it as what ("env file"): RV_ERR_IO "cannot
+ * read <what> '<path>': <reason>" (a directory: "it is a directory"),
+ * RV_ERR_LIMIT "<what> '<path>' is larger than N kB".
  */
 enum rv_code rv_read_input(const char *path, const char *what, size_t max,
-			   struct rv_buf *out, struct rv_err *err);
+			   const volatile int *cancel, struct rv_buf *out,
+			   struct rv_err *err);
 
 /*
  * Append the last max bytes of the file at path to out (a log's tail).
