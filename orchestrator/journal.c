@@ -5,6 +5,7 @@
 #include "rv_buf.h"
 #include "rv_clock.h"
 #include "rv_json.h"
+#include "rv_log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -223,7 +224,7 @@ bool journal_job_running(const char *state_dir, const char *job_id)
 {
 	char *dir = jr_dir(state_dir);
 	char *path = jr_file(dir, job_id);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	bool running = false;
 
 	if (fd >= 0) {
@@ -305,27 +306,65 @@ static void jr_apply(json_t *rec, struct journal_entry **v, size_t from,
 }
 
 /* Add the live entries of one file to *v; the count of bad lines. */
+/*
+ * Why a journal file is not to be read, or NULL: reap sends the
+ * provider's credentials to the API a record names, so it takes only a
+ * regular file (a link is never followed) that is this user's and that
+ * no one else may write; as it is read whole, one of a sane size.
+ */
+static const char *jr_untrusted(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return "not a regular file";
+	if (st.st_uid != geteuid())
+		return "it belongs to another user";
+	if (st.st_mode & 022)
+		return "others may write it (chmod go-w)";
+	return NULL;
+}
+
 static size_t jr_scan_file(const char *path, struct journal_entry **v,
 			   size_t *n)
 {
-	FILE *f = fopen(path, "re");
-	size_t from = *n, cap = 0, bad = 0;
-	char *line = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct rv_buf text = RV_BUF_INIT;
+	struct rv_err e = RV_ERR_INIT;
+	size_t from = *n, bad = 0;
+	const char *why;
 
-	if (!f)
-		return 0;
-	while (getline(&line, &cap, f) > 0) {
-		json_t *rec = rv_json_parse(line, strlen(line), "journal",
-					    NULL);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			rv_warn("journal '%s' skipped: a symbolic link", path);
+		return errno == ENOENT ? 0 : 1;
+	}
+	why = jr_untrusted(fd);
+	if (!why && rv_read_fd(fd, path, JOURNAL_FILE_MAX, &text, &e) != RV_OK)
+		why = e.msg;
+	close(fd);
+	if (why) {
+		rv_warn("journal '%s' skipped: %s", path, why);
+		rv_buf_release(&text);
+		return 1;	/* never pruned either */
+	}
+	for (char *p = text.data, *end = p + text.len, *nl; p < end;
+	     p = nl ? nl + 1 : end) {
+		size_t len;
+		json_t *rec;
 
-		if (json_is_object(rec))
+		nl = memchr(p, '\n', (size_t)(end - p));
+		len = (size_t)((nl ? nl : end) - p);
+		if (!len)
+			continue;
+		rec = rv_json_parse(p, len, "journal", NULL);
+		if (json_is_object(rec) && rv_json_str(rec, "job"))
 			jr_apply(rec, v, from, n);
 		else
 			bad++;
 		json_decref(rec);
 	}
-	free(line);
-	fclose(f);
+	rv_buf_release(&text);
 	return bad;
 }
 
@@ -336,7 +375,8 @@ static size_t jr_scan_file(const char *path, struct journal_entry **v,
  */
 static bool jr_prune_file(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+		      O_NONBLOCK);	/* a FIFO: never waited on */
 	struct journal_entry *v = NULL;
 	size_t n = 0, bad;
 	bool gone = false;

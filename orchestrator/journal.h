@@ -20,6 +20,10 @@
 #ifndef RUNEVAL_ORCHESTRATOR_JOURNAL_H
 #define RUNEVAL_ORCHESTRATOR_JOURNAL_H
 
+/* A journal file is read whole: at most this much (a record is a few
+   hundred bytes, one per sandbox event). */
+#define JOURNAL_FILE_MAX (64u << 20)
+
 #include <stdbool.h>
 #include <stddef.h>
 

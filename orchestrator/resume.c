@@ -424,10 +424,18 @@ static void resume_earlier_spans(const struct resume *rs, struct job *job)
 	struct report_set set;
 	const char *why = NULL;
 	uint64_t first, gap;
+	struct stat st;
 
 	report_set_init(&set);
-	if (access(path, F_OK) != 0)
+	if (lstat(path, &st) != 0)
 		goto out;
+	/* what the job wrote is a file; a FIFO there waited in open() for
+	   good (deaf to signals: SA_RESTART), /dev/zero read 1 GiB */
+	if (!S_ISREG(st.st_mode)) {
+		rv_warn("the earlier runs' timings are not kept: '%s' is not "
+			"a regular file", path);
+		goto out;
+	}
 	if (report_set_load(&set, path, &e) != RV_OK) {
 		rv_warn("the earlier runs' timings are not kept: %s", e.msg);
 		goto out;

@@ -276,6 +276,13 @@ enum rv_code rollout_json_read(const json_t *o, struct rollout *r,
 		return rv_errf(err, RV_ERR_PROTO, "rollout of seed %ld: an ok "
 			       "rollout needs a numeric 'reward'", r->seed);
 	r->reward = r->ok ? json_number_value(reward) : 0;
+	/* what the engine never takes (rollout_judge) is no record of its
+	   own: a resume would count a log's edited 1e308 as a reward */
+	if (r->ok && !(fabs(r->reward) <= ROLLOUT_REWARD_MAX))
+		return rv_errf(err, RV_ERR_PROTO, "rollout of seed %ld: "
+			       "'reward' %g is outside -%s..%s", r->seed,
+			       r->reward, ROLLOUT_REWARD_MAX_TEXT,
+			       ROLLOUT_REWARD_MAX_TEXT);
 	s = json_string_value(json_object_get(o, "state"));
 	r->state = s && !strcmp(s, "done") ? ROLLOUT_DONE :
 		s && !strcmp(s, "cancelled") ? ROLLOUT_CANCELLED :
@@ -293,8 +300,17 @@ enum rv_code rollout_json_read(const json_t *o, struct rollout *r,
 	if ((text = rollout_json_dup(o, "status_detail")))
 		rollout_more(r)->status_detail = text;
 	r->error = rollout_json_dup(o, "error");
-	if (json_is_object(details))
+	if (json_is_object(details)) {
+		size_t size;
+
 		r->details = rv_json_dumps(details);
+		size = strlen(r->details);
+		if (size > ROLLOUT_DETAILS_MAX) {	/* as rollouts.c cuts */
+			free(r->details);
+			r->details = rv_xasprintf("{\"truncated\":true,"
+						  "\"size\":%zu}", size);
+		}
+	}
 	n = json_integer_value(json_object_get(o, "attempts"));
 	r->attempts = (uint16_t)(n > 0 && n < UINT16_MAX ? n :
 				 n > 0 ? UINT16_MAX : 0);

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "dotenv.h"
 #include "eval.h"
+#include "rollout_json.h"
 #include "rollouts.h"
 #include "rv_alloc.h"
 #include "rv_intern.h"
@@ -387,6 +388,45 @@ START_TEST(test_rollout_judge_rejects_bad_numbers)
 END_TEST
 
 /* What an answer says beside the reward, read defensively. */
+/*
+ * A record read back (a resume's seed log) keeps the engine's limits: a
+ * reward it would never take is no record, details past the cap are cut
+ * as the engine cuts them.
+ */
+START_TEST(test_rollout_json_read_keeps_the_engines_limits)
+{
+	static const char *const bad[] = { "1e308", "-1e308", "1000000001" };
+	struct rv_err e = RV_ERR_INIT;
+	struct rollout r;
+	json_t *o;
+	char *big;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		char text[128];
+
+		snprintf(text, sizeof(text), "{\"seed\":3,\"ok\":true,"
+			 "\"reward\":%s}", bad[i]);
+		o = json_loads(text, 0, NULL);
+		ck_assert_int_eq(rollout_json_read(o, &r, &e), RV_ERR_PROTO);
+		ck_assert_msg(strstr(e.msg, "outside -1e9..1e9"), "%s", e.msg);
+		rollout_release(&r);
+		json_decref(o);
+	}
+	big = rv_xmalloc(ROLLOUT_DETAILS_MAX + 1);
+	memset(big, 'x', ROLLOUT_DETAILS_MAX);
+	big[ROLLOUT_DETAILS_MAX] = '\0';
+	o = json_pack("{s:i, s:b, s:f, s:{s:s}}", "seed", 3, "ok", 1,
+		      "reward", 1e9, "details", "log", big);
+	ck_assert_int_eq(rollout_json_read(o, &r, &e), RV_OK);
+	ck_assert_double_eq(r.reward, 1e9);
+	ck_assert_msg(r.details && strstr(r.details, "\"truncated\":true"),
+		      "%.80s", r.details ? r.details : "(null)");
+	rollout_release(&r);
+	json_decref(o);
+	free(big);
+}
+END_TEST
+
 START_TEST(test_answer_fields)
 {
 	struct rollout r;
@@ -575,6 +615,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_rollout_tcid_is_snprintfs);
 	tcase_add_test(tc, test_rollout_judge);
 	tcase_add_test(tc, test_rollout_judge_rejects_bad_numbers);
+	tcase_add_test(tc, test_rollout_json_read_keeps_the_engines_limits);
 	tcase_add_test(tc, test_spans_sort_and_offsets);
 	tcase_add_test(tc, test_timeline_merges_tries_and_phases);
 	suite_add_tcase(s, tc);

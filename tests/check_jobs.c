@@ -801,8 +801,19 @@ START_TEST(test_jobs_resume_after_failure)
 	ck_assert_msg(r->status == 3, "exit %d: %s", r->status,
 		      r->stderr_text);
 	ck_assert_int_eq((int)summary_num(r, "completed"), 3);
+	/* a FIFO in result.json's place is not waited on (open() did,
+	   for good, deaf to signals): the earlier timings go, with a word */
+	{
+		char *res_json = rv_xasprintf("%s/result.json", r->out);
+
+		ck_assert_int_eq(unlink(res_json), 0);
+		ck_assert_int_eq(mkfifo(res_json, 0600), 0);
+		free(res_json);
+	}
 	rr_run(r, res, NULL);
 	ck_assert_msg(r->status == 0, "exit %d: %s", r->status,
+		      r->stderr_text);
+	ck_assert_msg(strstr(r->stderr_text, "is not a regular file"), "%s",
 		      r->stderr_text);
 	ck_assert_int_eq((int)summary_num(r, "completed"), 10);
 	ro = rr_rollout(r, 3);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -209,6 +210,7 @@ START_TEST(test_journal_prune_keeps_what_may_matter)
 		f = fopen(p, "w");
 		fputs(files[i][1], f);
 		fclose(f);
+		chmod(p, 0600);	/* whatever the umask: the user's alone */
 		free(p);
 	}
 	ck_assert_uint_eq(journal_prune(dir, "live", NULL, NULL), 0);
@@ -252,11 +254,80 @@ START_TEST(test_journal_rejects_bad_job_ids_and_lines)
 	      "{\"event\":\"intent\",\"job\":\"job-5\",\"provider\":\"daytona\","
 	      "\"name\":\"ok\"}\n{\"event\":", f);
 	fclose(f);
+	chmod(path, 0600);
 	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &err), RV_OK);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(v[0].name, "ok");
 	journal_entries_free(v, n);
 	free(path);
+	tu_rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/*
+ * reap sends the provider's credentials to the API a record names: a
+ * journal that someone else may have written is not read (nor pruned),
+ * a link is not followed (/dev/zero grew without end, a FIFO hung), and
+ * a record without its job is none.
+ */
+START_TEST(test_journal_reads_only_the_users_own_files)
+{
+	static const char rec[] = "{\"event\":\"created\",\"job\":\"j\","
+		"\"provider\":\"daytona\",\"api_url\":\"http://10.9.9.9/api\","
+		"\"name\":\"n\",\"id\":\"i\"}\n";
+	static const char *const names[] = { "open", "group", "link", "fifo",
+					     "nojob" };
+	char *dir = tu_tmpdir(), *jobs = rv_xasprintf("%s/jobs", dir);
+	struct journal_entry *v;
+	struct rv_err err = RV_ERR_INIT;
+	size_t n;
+
+	ck_assert_int_eq(mkdir(jobs, 0700), 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		char *p = job_file(dir, names[i]);
+		FILE *f;
+
+		if (!strcmp(names[i], "link")) {
+			ck_assert_int_eq(symlink("/dev/zero", p), 0);
+		} else if (!strcmp(names[i], "fifo")) {
+			ck_assert_int_eq(mkfifo(p, 0600), 0);
+		} else {
+			f = fopen(p, "w");
+			fputs(strcmp(names[i], "nojob") ? rec :
+			      "{\"event\":\"created\",\"name\":\"x\"}\n", f);
+			fclose(f);
+			chmod(p, !strcmp(names[i], "open") ? 0606 :
+			      !strcmp(names[i], "group") ? 0620 : 0600);
+		}
+		free(p);
+	}
+	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &err), RV_OK);
+	ck_assert_uint_eq(n, 0);
+	journal_entries_free(v, n);
+	/* the same record in a file of the user's own is read */
+	{
+		char *p = job_file(dir, "mine");
+		FILE *f = fopen(p, "w");
+
+		fputs(rec, f);
+		fclose(f);
+		chmod(p, 0600);
+		free(p);
+	}
+	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &err), RV_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0].job, "j");
+	journal_entries_free(v, n);
+	/* and nothing untrusted is pruned */
+	journal_prune(dir, NULL, NULL, NULL);
+	for (size_t i = 0; i < 2; i++) {
+		char *p = job_file(dir, names[i]);
+
+		ck_assert_msg(access(p, F_OK) == 0, "%s", p);
+		free(p);
+	}
+	free(jobs);
 	tu_rmrf(dir);
 	free(dir);
 }
@@ -297,6 +368,7 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, test_journal_prune_keeps_what_may_matter);
 	tcase_add_test(tc, test_journal_state_dir_from_env);
 	tcase_add_test(te, test_journal_rejects_bad_job_ids_and_lines);
+	tcase_add_test(te, test_journal_reads_only_the_users_own_files);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, te);
 	return s;

@@ -181,6 +181,50 @@ START_TEST(test_usage)
 }
 END_TEST
 
+/*
+ * A provider's name is the input's text: the summary's "Fastest" and
+ * "Most reliable" lines put it in report.md (and the step summary) raw,
+ * and the table printed its line ends: Markdown, HTML and lines of the
+ * name's own making.
+ */
+START_TEST(test_names_cannot_write_markdown_or_lines)
+{
+	static const char evil[] = "a**\\n\\n<img src=x>\\n\\n# Injected\\n"
+		"ok: 1 of 1";
+	char *in = rv_xasprintf("%s/evil.jsonl", tmp), *out = NULL;
+	char *md = rv_xasprintf("%s/evil-out/report.md", tmp), *cmd;
+	char *bin = tu_build_path("runeval");
+	FILE *f = fopen(in, "w");
+
+	for (int i = 0; i < 10; i++)
+		fprintf(f, "{\"provider\":\"%s\",\"phase\":\"provision\","
+			"\"ms\":%d,\"ok\":true}\n{\"provider\":\"good\","
+			"\"phase\":\"provision\",\"ms\":%d,\"ok\":%s}\n", evil,
+			5 + i, 50 + i, i ? "true" : "false");
+	fclose(f);
+	/* the table: the name on its line, its line ends shown as \n */
+	cmd = rv_xasprintf("'%s' report '%s' --out '%s/evil-out'", bin, in,
+			   tmp);
+	ck_assert_int_eq(rh_sh(cmd, &out), 0);
+	ck_assert_msg(strstr(out, "fastest: a**\\n"), "%s", out);
+	ck_assert_msg(!strstr(out, "\n# Injected") &&
+		      !strstr(out, "\nok: 1 of 1"), "%s", out);
+	free(out);
+	free(cmd);
+	/* report.md: escaped as in its tables */
+	cmd = rv_xasprintf("cat '%s'", md);
+	ck_assert_int_eq(rh_sh(cmd, &out), 0);
+	ck_assert_msg(strstr(out, "- Fastest: **a\\*\\*"), "%s", out);
+	ck_assert_msg(!strstr(out, "\n# Injected") && !strstr(out, "<img"),
+		      "%s", out);
+	free(out);
+	free(cmd);
+	free(bin);
+	free(md);
+	free(in);
+}
+END_TEST
+
 START_TEST(test_stdin_and_window)
 {
 	char *in = rv_xasprintf("%s/in.jsonl", tmp), *out = NULL, *cmd;
@@ -225,6 +269,7 @@ static Suite *report_cli_suite(void)
 	tcase_add_test(tc, test_baseline_comparison_and_regress_gate);
 	tcase_add_test(tc, test_bad_input_exits_2);
 	tcase_add_test(tc, test_usage);
+	tcase_add_test(tc, test_names_cannot_write_markdown_or_lines);
 	tcase_add_test(tc, test_stdin_and_window);
 	suite_add_tcase(s, tc);
 	return s;

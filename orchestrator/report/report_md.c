@@ -116,6 +116,7 @@ static void md_executive(struct md *m, const struct report_view *v)
 {
 	const struct report_stats *st = v->st;
 	size_t rollouts = 0, rollouts_ok = 0, held = 0;
+	struct rv_buf fast = RV_BUF_INIT, slow = RV_BUF_INIT;
 	char a[32], b[32];
 
 	for (size_t j = 0; j < v->set->n_jobs; j++)
@@ -130,20 +131,32 @@ static void md_executive(struct md *m, const struct report_view *v)
 	for (size_t i = 0; i < v->n_gates; i++)
 		held += v->results[i].pass;
 	md_text(m, "### Summary\n\n");
+	/* the names escaped as in the tables: a provider's name is the
+	   input's text, and raw it could end the line and write Markdown
+	   or HTML of its own into report.md and the step summary */
 	if (st->fastest >= 0 && st->fastest != st->slowest &&
-	    isfinite(st->speed_difference))
+	    isfinite(st->speed_difference)) {
+		report_md_esc(&fast, md_name(v, st->providers[st->fastest].provider),
+			      MD_CELL_MAX);
+		report_md_esc(&slow, md_name(v, st->providers[st->slowest].provider),
+			      MD_CELL_MAX);
 		md_text(m, "- Fastest: **%s** (%s, sum of p50 over %zu shared phases); slowest: **%s** (%s), %.2fx slower.\n",
-			md_name(v, st->providers[st->fastest].provider),
+			fast.data,
 			md_ms(st->providers[st->fastest].score_ms, a), st->n_common,
-			md_name(v, st->providers[st->slowest].provider),
+			slow.data,
 			md_ms(st->providers[st->slowest].score_ms, b),
 			st->speed_difference);
+	}
 	if (st->most_reliable >= 0 && st->n_ranked > 1) {
 		const struct report_provider *p = &st->providers[st->most_reliable];
 
+		rv_buf_reset(&fast);
+		report_md_esc(&fast, md_name(v, p->provider), MD_CELL_MAX);
 		md_text(m, "- Most reliable: **%s**, %s of %zu operations succeeded.\n",
-			md_name(v, p->provider), md_pct(md_rate(p->ok, p->n), a), p->n);
+			fast.data, md_pct(md_rate(p->ok, p->n), a), p->n);
 	}
+	rv_buf_release(&fast);
+	rv_buf_release(&slow);
 	if (rollouts)
 		md_text(m, "- Rollout requests: %zu of %zu answered with a reward (%s).\n",
 			rollouts_ok, rollouts,

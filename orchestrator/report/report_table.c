@@ -165,17 +165,30 @@ static void table_overhead(const struct report_view *v, struct rv_buf *out)
 	report_overhead_release(&oh);
 }
 
+/* A provider's name on one line: its text is the input's, and a line
+   end in it would forge the lines after it (the printer keeps them). */
+static const char *table_one_line(const struct report_view *v, uint32_t id,
+				  struct rv_buf *tmp)
+{
+	const char *s = report_str(v->set, id);
+
+	rv_buf_reset(tmp);
+	rv_term_escape(tmp, s, strlen(s), false);
+	return tmp->data;
+}
+
 static void table_providers(const struct report_view *v, struct rv_buf *out)
 {
 	const struct report_stats *st = v->st;
+	struct rv_buf n1 = RV_BUF_INIT, n2 = RV_BUF_INIT;
 	char a[48], b[48];
 
 	if (st->fastest >= 0 && st->fastest != st->slowest &&
 	    isfinite(st->speed_difference))
 		rv_buf_addf(out, "fastest: %s (%s), slowest: %s (%s), %.2fx; sum of p50 over %zu shared phases\n",
-			    report_str(v->set, st->providers[st->fastest].provider),
+			    table_one_line(v, st->providers[st->fastest].provider, &n1),
 			    report_fmt_ms(st->providers[st->fastest].score_ms, a, sizeof(a)),
-			    report_str(v->set, st->providers[st->slowest].provider),
+			    table_one_line(v, st->providers[st->slowest].provider, &n2),
 			    report_fmt_ms(st->providers[st->slowest].score_ms, b, sizeof(b)),
 			    st->speed_difference, st->n_common);
 	if (st->most_reliable >= 0 && st->n_ranked > 1) {
@@ -183,20 +196,22 @@ static void table_providers(const struct report_view *v, struct rv_buf *out)
 			&st->providers[st->most_reliable];
 
 		rv_buf_addf(out, "most reliable: %s (%zu of %zu ok, %s)\n",
-			    report_str(v->set, p->provider), p->ok, p->n,
+			    table_one_line(v, p->provider, &n1), p->ok, p->n,
 			    report_fmt_pct((double)p->ok / (double)p->n, a,
 					   sizeof(a)));
 		rv_buf_adds(out, "success rates:");
 		for (size_t i = 0; i < st->n_providers; i++) {
 			p = &st->providers[i];
 			rv_buf_addf(out, "%s %s %s", i ? "," : "",
-				    report_str(v->set, p->provider),
+				    table_one_line(v, p->provider, &n1),
 				    report_fmt_pct(p->n ? (double)p->ok /
 						   (double)p->n : NAN, a,
 						   sizeof(a)));
 		}
 		rv_buf_addch(out, '\n');
 	}
+	rv_buf_release(&n1);
+	rv_buf_release(&n2);
 	table_overhead(v, out);
 }
 
