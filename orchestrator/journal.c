@@ -305,7 +305,6 @@ static void jr_apply(json_t *rec, struct journal_entry **v, size_t from,
 	}
 }
 
-/* Add the live entries of one file to *v; the count of bad lines. */
 /*
  * Why a journal file is not to be read, or NULL: reap sends the
  * provider's credentials to the API a record names, so it takes only a
@@ -325,6 +324,8 @@ static const char *jr_untrusted(int fd)
 	return NULL;
 }
 
+/* Add the live entries of one file to *v; the count of bad lines (an
+   untrusted or unreadable file is one: it is never pruned). */
 static size_t jr_scan_file(const char *path, struct journal_entry **v,
 			   size_t *n)
 {
@@ -335,9 +336,11 @@ static size_t jr_scan_file(const char *path, struct journal_entry **v,
 	const char *why;
 
 	if (fd < 0) {
-		if (errno == ELOOP)
+		int e_open = errno;	/* rv_warn may change errno */
+
+		if (e_open == ELOOP)
 			rv_warn("journal '%s' skipped: a symbolic link", path);
-		return errno == ENOENT ? 0 : 1;
+		return e_open == ENOENT ? 0 : 1;
 	}
 	why = jr_untrusted(fd);
 	if (!why && rv_read_fd(fd, path, JOURNAL_FILE_MAX, &text, &e) != RV_OK)
