@@ -224,7 +224,7 @@ bool journal_job_running(const char *state_dir, const char *job_id)
 {
 	char *dir = jr_dir(state_dir);
 	char *path = jr_file(dir, job_id);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	bool running = false;
 
 	if (fd >= 0) {
@@ -324,32 +324,41 @@ static const char *jr_untrusted(int fd)
 	return NULL;
 }
 
-/* Add the live entries of one file to *v; the count of bad lines (an
-   untrusted or unreadable file is one: it is never pruned). */
+/*
+ * Add the live entries of one file to *v; the count of bad lines.  A
+ * file not read (untrusted or unreadable) counts one, so that it is
+ * never pruned, and sets *refused; with warn, a warning says why.
+ */
 static size_t jr_scan_file(const char *path, struct journal_entry **v,
-			   size_t *n)
+			   size_t *n, bool warn, bool *refused)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	struct rv_buf text = RV_BUF_INIT;
 	struct rv_err e = RV_ERR_INIT;
 	size_t from = *n, bad = 0;
-	const char *why;
+	const char *why = NULL;
 
+	*refused = false;
 	if (fd < 0) {
-		int e_open = errno;	/* rv_warn may change errno */
-
-		if (e_open == ELOOP)
-			rv_warn("journal '%s' skipped: a symbolic link", path);
-		return e_open == ENOENT ? 0 : 1;
+		if (errno == ENOENT)
+			return 0;
+		why = errno == ELOOP ? "a symbolic link" : strerror(errno);
+	} else {
+		why = jr_untrusted(fd);
+		if (!why && rv_read_fd(fd, path, JOURNAL_FILE_MAX, &text,
+				       &e) != RV_OK)
+			why = e.msg;
+		close(fd);
 	}
-	why = jr_untrusted(fd);
-	if (!why && rv_read_fd(fd, path, JOURNAL_FILE_MAX, &text, &e) != RV_OK)
-		why = e.msg;
-	close(fd);
 	if (why) {
-		rv_warn("journal '%s' skipped: %s", path, why);
+		if (warn)
+			rv_warn("journal '%s' not read: %s; what it lists is "
+				"not reaped (a file system without POSIX "
+				"owners and modes cannot hold journals)", path,
+				why);
 		rv_buf_release(&text);
-		return 1;	/* never pruned either */
+		*refused = true;
+		return 1;
 	}
 	for (char *p = text.data, *end = p + text.len, *nl; p < end;
 	     p = nl ? nl + 1 : end) {
@@ -382,12 +391,12 @@ static bool jr_prune_file(const char *path)
 		      O_NONBLOCK);	/* a FIFO: never waited on */
 	struct journal_entry *v = NULL;
 	size_t n = 0, bad;
-	bool gone = false;
+	bool gone = false, refused;
 
 	if (fd < 0)
 		return false;
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-		bad = jr_scan_file(path, &v, &n);
+		bad = jr_scan_file(path, &v, &n, false, &refused);
 		gone = !n && !bad && unlink(path) == 0;
 		journal_entries_free(v, n);
 	}
@@ -427,24 +436,30 @@ static void jr_each_file(const char *dir, const char *job_id,
 struct jr_scan {
 	struct journal_entry **v;
 	size_t *n;
+	size_t *refused;	/* NULL: quiet */
 };
 
 static void jr_scan_one(const char *path, void *arg)
 {
 	struct jr_scan *sc = arg;
+	bool refused;
 
-	jr_scan_file(path, sc->v, sc->n);
+	jr_scan_file(path, sc->v, sc->n, sc->refused != NULL, &refused);
+	if (sc->refused)
+		*sc->refused += refused;
 }
 
 enum rv_code journal_scan(const char *state_dir, const char *job_id,
 			  struct journal_entry **out, size_t *n,
-			  struct rv_err *err)
+			  size_t *refused, struct rv_err *err)
 {
-	struct jr_scan sc = { out, n };
+	struct jr_scan sc = { out, n, refused };
 	char *dir;
 
 	*out = NULL;
 	*n = 0;
+	if (refused)
+		*refused = 0;
 	if (job_id && !jr_valid_job(job_id))
 		return rv_errf(err, RV_ERR_USAGE, "invalid job id '%s'",
 			       job_id);

@@ -70,11 +70,15 @@ struct journal_entry {
 /*
  * Every sandbox without a tombstone, in the journals of state_dir (NULL:
  * the default), of one job or (job_id NULL) of all.  Unreadable lines
- * are skipped.  *out is an array of *n; free with journal_entries_free().
+ * are skipped.  A journal file is read only when it is a regular file of
+ * this user's that no one else may write (reap sends credentials to the
+ * API a record names), not through a link; *refused (may be NULL: then
+ * nothing is said) counts the others, each with a warning.  *out is an
+ * array of *n; free with journal_entries_free().
  */
 enum rv_code journal_scan(const char *state_dir, const char *job_id,
 			  struct journal_entry **out, size_t *n,
-			  struct rv_err *err);
+			  size_t *refused, struct rv_err *err);
 
 void journal_entries_free(struct journal_entry *v, size_t n);
 

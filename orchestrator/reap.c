@@ -143,11 +143,16 @@ static enum rv_code reap_journal(const struct reap_options *o,
 	struct reap_batch b = { 0 };
 	struct reap_item *it;
 	enum rv_code first = RV_OK, rc;
-	size_t n = 0;
+	size_t n = 0, refused;
 
-	rc = journal_scan(o->state_dir, o->job, &v, &n, err);
+	rc = journal_scan(o->state_dir, o->job, &v, &n, &refused, err);
 	if (rc != RV_OK)
 		return rc;
+	/* what a journal not read lists may still be there: not done */
+	if (refused)
+		first = rv_errf(err, RV_ERR_CONFIG, "%zu journal%s not read "
+				"(see the warning%s above)", refused,
+				refused == 1 ? "" : "s", refused == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		const struct provider_ops *ops = provider_find(v[i].provider);
 		const char *key = v[i].id ? v[i].id : v[i].name;
@@ -243,7 +248,7 @@ static enum rv_code reap_listed(const struct reap_options *o,
 			*err = e;
 		return rc;
 	}
-	journal_scan(o->state_dir, NULL, &v, &nv, NULL);
+	journal_scan(o->state_dir, NULL, &v, &nv, NULL, NULL);
 	for (size_t i = 0; i < l.n; i++) {
 		struct provider_listed *it = &l.items[i];
 		const char *job = it->job_id;

@@ -387,7 +387,6 @@ START_TEST(test_rollout_judge_rejects_bad_numbers)
 }
 END_TEST
 
-/* What an answer says beside the reward, read defensively. */
 /*
  * A record read back (a resume's seed log) keeps the engine's limits: a
  * reward it would never take is no record, details past the cap are cut
@@ -427,6 +426,7 @@ START_TEST(test_rollout_json_read_keeps_the_engines_limits)
 }
 END_TEST
 
+/* What an answer says beside the reward, read defensively. */
 START_TEST(test_answer_fields)
 {
 	struct rollout r;

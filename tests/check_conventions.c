@@ -369,6 +369,14 @@ START_TEST(test_config_hostile_files)
 		/* /proc's files say they are empty: read to their end */
 		{ "$RUNEVAL --local --dry-run --seeds 1 --env-file "
 		  "/proc/self/status", 2, "malformed line 1 in env file" },
+		/* a journal others may write is not read (reap sends the
+		   credentials to the API its records name), and reap does
+		   not say all is done: exit 3 */
+		{ "mkdir -p st/jobs && printf '{\"event\":\"intent\",\"job\":"
+		  "\"j\",\"provider\":\"docker\",\"name\":\"n\"}\\n' > "
+		  "st/jobs/j.jsonl && chmod 664 st/jobs/j.jsonl && "
+		  "RUNEVAL_STATE_DIR=$PWD/st $RUNEVAL reap --dry-run", 3,
+		  "1 journal not read" },
 		/* a pipe is read whole (--config <(...)) */
 		{ "printf 'seeds: 2\\n' | $RUNEVAL --local --dry-run "
 		  "--config /dev/stdin", 0, "0-1" },

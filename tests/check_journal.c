@@ -38,7 +38,7 @@ START_TEST(test_journal_live_until_deleted)
 					"http://x/api", "sb-a", "id-a", &err),
 			 RV_OK);
 	/* durable at once: another reader sees both, with a's id */
-	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &err), RV_OK);
+	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, NULL, &err), RV_OK);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(v[0].name, "sb-a");
 	ck_assert_str_eq(v[0].id, "id-a");
@@ -51,7 +51,7 @@ START_TEST(test_journal_live_until_deleted)
 	ck_assert_int_eq(journal_record(j, "deleted", "daytona",
 					"http://x/api", "sb-a", "id-a", &err),
 			 RV_OK);
-	ck_assert_int_eq(journal_scan(dir, "job-1", &v, &n, &err), RV_OK);
+	ck_assert_int_eq(journal_scan(dir, "job-1", &v, &n, NULL, &err), RV_OK);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(v[0].name, "sb-b");
 	journal_entries_free(v, n);
@@ -63,7 +63,7 @@ START_TEST(test_journal_live_until_deleted)
 	journal_close(j);
 	ck_assert_int_eq(access(path, F_OK), 0);
 	ck_assert(!journal_job_running(dir, "job-1"));
-	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &err), RV_OK);
+	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, NULL, &err), RV_OK);
 	ck_assert_uint_eq(n, 1);
 	ck_assert(!v[0].job_running);
 	/* reap's tombstone removes the last trace */
@@ -108,7 +108,7 @@ START_TEST(test_journal_kept_stays)
 	journal_record(j, "kept", "daytona", NULL, "n1", "i1", &err);
 	journal_close(j);
 	ck_assert_int_eq(access(path, F_OK), 0);
-	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &err), RV_OK);
+	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, NULL, &err), RV_OK);
 	ck_assert_uint_eq(n, 1);
 	ck_assert(v[0].kept);
 	journal_entries_free(v, n);
@@ -243,7 +243,7 @@ START_TEST(test_journal_rejects_bad_job_ids_and_lines)
 	ck_assert_int_eq(journal_open(dir, "../evil", &j, &err), RV_ERR_USAGE);
 	ck_assert_ptr_nonnull(strstr(err.msg, "../evil"));
 	ck_assert_int_eq(journal_open(dir, "", &j, &err), RV_ERR_USAGE);
-	ck_assert_int_eq(journal_scan(dir, "a/b", &v, &n, &err),
+	ck_assert_int_eq(journal_scan(dir, "a/b", &v, &n, NULL, &err),
 			 RV_ERR_USAGE);
 	/* garbage lines are skipped, good ones still count */
 	ck_assert_int_eq(journal_open(dir, "job-5", &j, &err), RV_OK);
@@ -255,7 +255,7 @@ START_TEST(test_journal_rejects_bad_job_ids_and_lines)
 	      "\"name\":\"ok\"}\n{\"event\":", f);
 	fclose(f);
 	chmod(path, 0600);
-	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &err), RV_OK);
+	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, NULL, &err), RV_OK);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(v[0].name, "ok");
 	journal_entries_free(v, n);
@@ -281,7 +281,7 @@ START_TEST(test_journal_reads_only_the_users_own_files)
 	char *dir = tu_tmpdir(), *jobs = rv_xasprintf("%s/jobs", dir);
 	struct journal_entry *v;
 	struct rv_err err = RV_ERR_INIT;
-	size_t n;
+	size_t n, refused;
 
 	ck_assert_int_eq(mkdir(jobs, 0700), 0);
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
@@ -302,8 +302,10 @@ START_TEST(test_journal_reads_only_the_users_own_files)
 		}
 		free(p);
 	}
-	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &err), RV_OK);
+	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &refused, &err),
+			 RV_OK);
 	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(refused, 4);	/* "nojob" is read: a bad line */
 	journal_entries_free(v, n);
 	/* the same record in a file of the user's own is read */
 	{
@@ -315,7 +317,7 @@ START_TEST(test_journal_reads_only_the_users_own_files)
 		chmod(p, 0600);
 		free(p);
 	}
-	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, &err), RV_OK);
+	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, NULL, &err), RV_OK);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(v[0].job, "j");
 	journal_entries_free(v, n);
