@@ -128,10 +128,9 @@ void answer_read(const json_t *v, struct rollout *r)
 	if (!r->more && !status && !text && !task && !diff && t[0] < 0 &&
 	    t[1] < 0 && t[2] < 0)
 		return;		/* most answers: nothing to keep */
+	rollout_set_status_detail(r, text);
 	m = rollout_more(r);
-	free(m->status_detail);
 	m->success_status = status;
-	m->status_detail = text;
 	m->task = task;
 	m->difficulty = diff;
 	memcpy(m->tokens, t, sizeof(t));

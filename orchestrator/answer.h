@@ -18,7 +18,7 @@
  *
  * success_status, the task and the difficulty set in the rollout are
  * interned (rv_intern.h: few values, repeated by every record);
- * status_detail is malloc'ed and rollout_release() frees it.
+ * status_detail is the record's own (rollout_set_status_detail()).
  */
 #ifndef RUNEVAL_ORCHESTRATOR_ANSWER_H
 #define RUNEVAL_ORCHESTRATOR_ANSWER_H

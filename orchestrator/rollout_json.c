@@ -298,7 +298,7 @@ enum rv_code rollout_json_read(const json_t *o, struct rollout *r,
 	if ((s = rollout_json_word(o, "success_status")))
 		rollout_more(r)->success_status = s;
 	if ((text = rollout_json_dup(o, "status_detail")))
-		rollout_more(r)->status_detail = text;
+		rollout_set_status_detail(r, text);
 	r->error = rollout_json_dup(o, "error");
 	if (json_is_object(details)) {
 		size_t size;

@@ -9,6 +9,7 @@
 #include "rv_json.h"
 #include "rv_phase.h"
 #include "rv_redact.h"
+#include "rv_slab.h"
 #include "spans.h"
 
 #include <ctype.h>
@@ -62,10 +63,16 @@ const char *rollout_tcid(const struct rollout *r, char *buf)
 _Static_assert(sizeof(void *) != 8 || sizeof(struct rollout) == 88,
 	       "struct rollout grew: keep rare fields in struct rollout_more");
 
+/*
+ * Most records get one when their answer is read, between two rollouts:
+ * a slab keeps them out of the holes the rollouts' buffers leave.
+ */
+static struct rv_slab rollout_mores = RV_SLAB_INIT(sizeof(struct rollout_more));
+
 struct rollout_more *rollout_more(struct rollout *r)
 {
 	if (!r->more) {
-		r->more = rv_xcalloc(1, sizeof(*r->more));
+		r->more = rv_slab_zalloc(&rollout_mores);
 		r->more->tokens[0] = r->more->tokens[1] = -1;
 		r->more->tokens[2] = -1;
 	}
@@ -75,6 +82,30 @@ struct rollout_more *rollout_more(struct rollout *r)
 const char *rollout_success_status(const struct rollout *r)
 {
 	return r->more ? r->more->success_status : NULL;
+}
+
+static void rollout_detail_free(struct rollout_more *m)
+{
+	if (m->status_detail != m->detail_short)
+		free(m->status_detail);
+	m->status_detail = NULL;
+}
+
+void rollout_set_status_detail(struct rollout *r, char *text)
+{
+	struct rollout_more *m;
+	size_t n;
+
+	if (!text && !r->more)
+		return;
+	m = rollout_more(r);
+	rollout_detail_free(m);
+	if (text && (n = strlen(text)) < sizeof(m->detail_short)) {
+		memcpy(m->detail_short, text, n + 1);
+		free(text);
+		text = m->detail_short;
+	}
+	m->status_detail = text;
 }
 
 const char *rollout_status_detail(const struct rollout *r)
@@ -141,11 +172,11 @@ void rollout_release(struct rollout *r)
 	if (!m)
 		return;
 	free(m->tcid_text);
-	free(m->status_detail);
+	rollout_detail_free(m);
 	for (size_t i = 0; i < m->n_tries; i++)
 		free(m->tries[i].error);
 	free(m->tries);
-	free(m);
+	rv_slab_free(&rollout_mores, m);
 }
 
 enum rollout_transport rollout_transport(const struct rollout *r)

@@ -103,7 +103,13 @@ struct rollout_more {
 	 */
 	const char *success_status;	/* as the app said */
 	const char *task, *difficulty;	/* the task's identity */
-	char *status_detail;		/* free text: the record's own */
+	/*
+	 * Free text, the record's own: detail_short when it fits there
+	 * (apps repeat short templated details, "Tests: 3/7"), else
+	 * malloc'ed.  Set it with rollout_set_status_detail().
+	 */
+	char *status_detail;
+	char detail_short[24];
 	int64_t tokens[3];	/* prompt, completion, total; -1 unknown */
 	struct rollout_try *tries;	/* the tries before the last */
 	size_t n_tries;
@@ -173,6 +179,13 @@ unsigned rollout_run(const struct rollout *r);
 
 /* The path the reward was read from, or NULL. */
 const char *rollout_reward_source(const struct rollout *r);
+
+/*
+ * Make text (malloc'ed, or NULL) r's status_detail, which r now owns,
+ * replacing (and freeing) any it had: never r's own detail.  A pointer
+ * kept to the detail it had is then stale.
+ */
+void rollout_set_status_detail(struct rollout *r, char *text);
 
 /* Record an HTTP status (0: none; out of 0..999: 0). */
 void rollout_set_http_status(struct rollout *r, long status);

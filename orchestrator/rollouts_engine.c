@@ -130,9 +130,10 @@ static void rollout_keep_try(struct rollout *r)
 	t->http_status = r->http_status;
 	t->error = r->error;
 	r->error = NULL;
-	free(m->status_detail);
+	rollout_set_status_detail(r, NULL);
 	free(r->details);
-	m->success_status = m->status_detail = r->details = NULL;
+	m->success_status = NULL;
+	r->details = NULL;
 	m->details_at = 0;	/* a try's details are not the record's */
 	r->ok = false;
 	r->reward = 0;

@@ -15,6 +15,7 @@
 #include "rv_num.h"
 #include "rv_random.h"
 #include "rv_redact.h"
+#include "rv_slab.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -280,6 +281,86 @@ START_TEST(test_intern_one_copy_each)
 	}
 	ck_assert_ptr_eq(rv_intern("sb-1", 63), a);
 	ck_assert_ptr_ne(rv_intern("sb-2", 63), a);
+}
+END_TEST
+
+/* A slab's objects: zeroed (also when given back and handed out again),
+   aligned, apart from each other across many blocks, and handed out
+   safely from many threads. */
+#define SLAB_OBJECTS 3000
+struct slab_obj {
+	long long n;
+	char text[93];
+};
+
+static struct rv_slab test_slab = RV_SLAB_INIT(sizeof(struct slab_obj));
+
+static char slab_churn_failed;
+
+static void *slab_churn(void *arg)
+{
+	struct slab_obj *o[64];
+
+	(void)arg;
+	for (int round = 0; round < 200; round++) {
+		for (int i = 0; i < 64; i++) {
+			o[i] = rv_slab_zalloc(&test_slab);
+			if (o[i]->n || o[i]->text[92])
+				return &slab_churn_failed;	/* not zeroed */
+			o[i]->n = round * 64 + i;
+			memset(o[i]->text, 'x', sizeof(o[i]->text));
+		}
+		for (int i = 0; i < 64; i++) {
+			if (o[i]->n != round * 64 + i)
+				return &slab_churn_failed;	/* shared */
+			rv_slab_free(&test_slab, o[i]);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_slab_objects)
+{
+	static struct slab_obj *o[SLAB_OBJECTS];
+	pthread_t th[4];
+	void *bad;
+
+	for (int i = 0; i < SLAB_OBJECTS; i++) {
+		o[i] = rv_slab_zalloc(&test_slab);
+		ck_assert_uint_eq((uintptr_t)o[i] % _Alignof(max_align_t), 0);
+		ck_assert(o[i]->n == 0 && o[i]->text[0] == 0 &&
+			  o[i]->text[92] == 0);
+		o[i]->n = i;
+		memset(o[i]->text, 'a' + i % 26, sizeof(o[i]->text));
+	}
+	for (int i = 0; i < SLAB_OBJECTS; i++) {
+		ck_assert_int_eq(o[i]->n, i);
+		ck_assert_int_eq(o[i]->text[92], 'a' + i % 26);
+	}
+	for (int i = 0; i < SLAB_OBJECTS; i += 2) {
+		rv_slab_free(&test_slab, o[i]);
+		o[i] = NULL;
+	}
+	rv_slab_free(&test_slab, NULL);
+	for (int i = 0; i < SLAB_OBJECTS; i += 2) {
+		o[i] = rv_slab_zalloc(&test_slab);
+		ck_assert(o[i]->n == 0 && o[i]->text[0] == 0 &&
+			  o[i]->text[92] == 0);
+		o[i]->n = i;
+	}
+	for (int i = 1; i < SLAB_OBJECTS; i += 2)
+		ck_assert_int_eq(o[i]->n, i);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, slab_churn,
+						NULL), 0);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(th[i], &bad), 0);
+		ck_assert_ptr_null(bad);
+	}
+	for (int i = 0; i < SLAB_OBJECTS; i++) {
+		ck_assert_int_eq(o[i]->n, i);
+		rv_slab_free(&test_slab, o[i]);
+	}
 }
 END_TEST
 
@@ -872,6 +953,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, test_buf_add_int_is_printf);
 	tcase_add_test(tc, test_buf_add_g_is_printf);
 	tcase_add_test(tc, test_intern_one_copy_each);
+	tcase_add_test(tc, test_slab_objects);
 	tcase_add_test(tc, test_backoff_is_bounded);
 	tcase_add_test(tc, test_clock_monotonic_and_iso);
 	tcase_add_test(tc, test_dl_loads_and_explains);

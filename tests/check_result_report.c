@@ -139,7 +139,7 @@ static void world_init(struct world *w)
 	/* a pipeline failure: a status not allowed */
 	rollout_more(&w->rs[3])->success_status =
 		rv_intern("runtime_error", SIZE_MAX);
-	rollout_more(&w->rs[3])->status_detail = rv_xstrdup("segfault in 'main'");
+	rollout_set_status_detail(&w->rs[3], rv_xstrdup("segfault in 'main'"));
 	rollout_more(&w->rs[3])->task = rv_intern("sort", SIZE_MAX);
 	w->rs[4].ok = false;	/* timed out, on its second sandbox */
 	w->rs[4].transport = ROLLOUT_T_TIMEOUT;
