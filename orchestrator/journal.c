@@ -111,7 +111,7 @@ static enum rv_code jr_create(struct journal *j, struct rv_err *err)
 	int fd = -1, e = 0;
 
 	for (int tries = 0; tries < 200 && fd < 0; tries++) {
-		fd = open(j->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+		fd = open(j->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC |
 			  O_NOFOLLOW, 0600);
 		if (fd < 0) {
 			e = errno;
@@ -167,10 +167,23 @@ static char *jr_line(const char *event, const char *job, const char *provider,
 	return line;
 }
 
-/* One whole line, then fsync. */
+/*
+ * One whole line, then fsync (fd open for reading too).  A file that
+ * does not end a line (a write cut short by a full disk, a crash, an
+ * edit) gets a line break first: a record glued to a partial line would
+ * be lost with it, and reap's tombstone with it.
+ */
 static enum rv_code jr_append(int fd, const char *path, const char *line,
 			      struct rv_err *err)
 {
+	struct stat st;
+	char last = '\n';
+
+	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+	    pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n' &&
+	    rv_write_all(fd, "\n", 1) < 0)
+		return rv_errf(err, RV_ERR_IO, "cannot write the journal '%s': "
+			       "%s", path, strerror(errno));
 	if (rv_write_all(fd, line, strlen(line)) < 0)
 		return rv_errf(err, RV_ERR_IO, "cannot write the journal '%s': "
 			       "%s", path, strerror(errno));
@@ -518,7 +531,7 @@ enum rv_code journal_tombstone(const char *state_dir,
 	path = jr_file(dir, e->job);
 	line = jr_line("deleted", e->job, e->provider, e->api_url,
 			     e->name, e->id);
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		rc = rv_errf(err, RV_ERR_IO, "cannot open the journal '%s': %s",
 			     path, strerror(errno));

@@ -258,6 +258,11 @@ START_TEST(test_journal_rejects_bad_job_ids_and_lines)
 	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, NULL, &err), RV_OK);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(v[0].name, "ok");
+	/* the file ends in a cut line: the tombstone is not glued to it */
+	ck_assert_int_eq(journal_tombstone(dir, &v[0], &err), RV_OK);
+	journal_entries_free(v, n);
+	ck_assert_int_eq(journal_scan(dir, NULL, &v, &n, NULL, &err), RV_OK);
+	ck_assert_uint_eq(n, 0);
 	journal_entries_free(v, n);
 	free(path);
 	tu_rmrf(dir);
