@@ -233,11 +233,17 @@ void journal_close(struct journal *j)
 	free(j);
 }
 
+/* Open path (never through a link, never waiting on a FIFO). */
+static int jr_open_read(const char *path)
+{
+	return open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+}
+
 bool journal_job_running(const char *state_dir, const char *job_id)
 {
 	char *dir = jr_dir(state_dir);
 	char *path = jr_file(dir, job_id);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int fd = jr_open_read(path);
 	bool running = false;
 
 	if (fd >= 0) {
@@ -337,42 +343,39 @@ static const char *jr_untrusted(int fd)
 	return NULL;
 }
 
-/*
- * Add the live entries of one file to *v; the count of bad lines.  A
- * file not read (untrusted or unreadable) counts one, so that it is
- * never pruned, and sets *refused; with warn, a warning says why.
- */
-static size_t jr_scan_file(const char *path, struct journal_entry **v,
-			   size_t *n, bool warn, bool *refused)
+/* A file not read: one bad line, so that it is never pruned. */
+static size_t jr_refuse(const char *path, const char *why, bool warn,
+			bool *refused)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (warn)
+		rv_warn("journal '%s' not read: %s; what it lists is not "
+			"reaped (a file system without POSIX owners and modes "
+			"cannot hold journals)", path, why);
+	*refused = true;
+	return 1;
+}
+
+/*
+ * Add the live entries of the journal open on fd (named path) to *v;
+ * the count of bad lines.  A file not read (untrusted or unreadable)
+ * counts one, so that it is never pruned, and sets *refused; with warn,
+ * a warning says why.
+ */
+static size_t jr_scan_fd(int fd, const char *path, struct journal_entry **v,
+			 size_t *n, bool warn, bool *refused)
+{
 	struct rv_buf text = RV_BUF_INIT;
 	struct rv_err e = RV_ERR_INIT;
 	size_t from = *n, bad = 0;
-	const char *why = NULL;
+	const char *why = jr_untrusted(fd);
 
-	*refused = false;
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		why = errno == ELOOP ? "a symbolic link" : strerror(errno);
-	} else {
-		why = jr_untrusted(fd);
-		if (!why && rv_read_fd(fd, path, JOURNAL_FILE_MAX, &text,
-				       &e) != RV_OK)
-			why = e.msg;
-		close(fd);
-	}
+	if (!why && rv_read_fd(fd, path, JOURNAL_FILE_MAX, &text, &e) != RV_OK)
+		why = e.msg;
 	if (why) {
-		if (warn)
-			rv_warn("journal '%s' not read: %s; what it lists is "
-				"not reaped (a file system without POSIX "
-				"owners and modes cannot hold journals)", path,
-				why);
 		rv_buf_release(&text);
-		*refused = true;
-		return 1;
+		return jr_refuse(path, why, warn, refused);
 	}
+	*refused = false;
 	for (char *p = text.data, *end = p + text.len, *nl; p < end;
 	     p = nl ? nl + 1 : end) {
 		size_t len;
@@ -393,6 +396,23 @@ static size_t jr_scan_file(const char *path, struct journal_entry **v,
 	return bad;
 }
 
+/* jr_scan_fd on the file at path; a file that is not there is none. */
+static size_t jr_scan_file(const char *path, struct journal_entry **v,
+			   size_t *n, bool warn, bool *refused)
+{
+	int fd = jr_open_read(path);
+	size_t bad;
+
+	*refused = false;
+	if (fd < 0)
+		return errno == ENOENT ? 0 :
+		       jr_refuse(path, errno == ELOOP ? "a symbolic link" :
+				 strerror(errno), warn, refused);
+	bad = jr_scan_fd(fd, path, v, n, warn, refused);
+	close(fd);
+	return bad;
+}
+
 /*
  * Remove path when it lists no live sandbox, every line of it is a
  * record, and no job holds its lock (held here while it is read, so that
@@ -400,8 +420,7 @@ static size_t jr_scan_file(const char *path, struct journal_entry **v,
  */
 static bool jr_prune_file(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-		      O_NONBLOCK);	/* a FIFO: never waited on */
+	int fd = jr_open_read(path);
 	struct journal_entry *v = NULL;
 	size_t n = 0, bad;
 	bool gone = false, refused;
@@ -409,7 +428,7 @@ static bool jr_prune_file(const char *path)
 	if (fd < 0)
 		return false;
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-		bad = jr_scan_file(path, &v, &n, false, &refused);
+		bad = jr_scan_fd(fd, path, &v, &n, false, &refused);
 		gone = !n && !bad && unlink(path) == 0;
 		journal_entries_free(v, n);
 	}
