@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "rv_buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,6 +44,42 @@ static inline char *fuzz_cstr(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	return s;
+}
+
+/*
+ * A directory of the harness's own for files it writes: made on the
+ * first call, "<$TMPDIR or /tmp>/fuzz-<name>-XXXXXX" in dir (64 bytes);
+ * at exit, cleanup (may be NULL) removes what is in it, then it goes
+ * (a crash leaves it, with the input that crashed).
+ */
+static inline const char *fuzz_tmpdir(char *dir, const char *name,
+				      void (*cleanup)(void))
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (dir[0])
+		return dir;
+	snprintf(dir, 64, "%s/fuzz-%s-XXXXXX",
+		 tmp && *tmp && strlen(tmp) < 32 ? tmp : "/tmp", name);
+	FUZZ_CHECK(mkdtemp(dir));
+	if (cleanup)
+		FUZZ_CHECK(atexit(cleanup) == 0);
+	return dir;
+}
+
+/* The input as the whole of the file path (mode 0600); its line count. */
+static inline size_t fuzz_write_file(const char *path, const uint8_t *data,
+				     size_t size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	size_t lines = 1;
+
+	FUZZ_CHECK(fd >= 0);
+	FUZZ_CHECK(write(fd, data, size) == (ssize_t)size);
+	close(fd);
+	for (size_t i = 0; i < size; i++)
+		lines += data[i] == '\n';
+	return lines;
 }
 
 struct fuzz_split {

@@ -38,16 +38,12 @@ static void fuzz_state_remove(void)
 static const char *fuzz_state_dir(void)
 {
 	char jobs[96];
-	const char *tmp = getenv("TMPDIR");
 
 	if (state[0])
 		return state;
-	snprintf(state, sizeof(state), "%s/fuzz-journal-XXXXXX",
-		 tmp && *tmp && strlen(tmp) < 32 ? tmp : "/tmp");
-	FUZZ_CHECK(mkdtemp(state));
+	fuzz_tmpdir(state, "journal", fuzz_state_remove);
 	snprintf(jobs, sizeof(jobs), "%s/jobs", state);
 	FUZZ_CHECK(mkdir(jobs, 0700) == 0);
-	atexit(fuzz_state_remove);
 	return state;
 }
 
@@ -56,18 +52,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *dir = fuzz_state_dir();
 	struct journal_entry *v = NULL, *w = NULL;
 	struct rv_err err = RV_ERR_INIT;
-	size_t n = 0, m = 0, refused = 9, lines = 1;
+	size_t n = 0, m = 0, refused = 9, lines;
 	bool all_gone = true;
 	char path[128];
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/jobs/fuzz-job.jsonl", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FUZZ_CHECK(fd >= 0);
-	FUZZ_CHECK(write(fd, data, size) == (ssize_t)size);
-	close(fd);
-	for (size_t i = 0; i < size; i++)
-		lines += data[i] == '\n';
+	lines = fuzz_write_file(path, data, size);
 
 	FUZZ_CHECK(journal_scan(dir, NULL, &v, &n, &refused, &err) == RV_OK);
 	FUZZ_CHECK(refused == 0);
