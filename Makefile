@@ -2,7 +2,8 @@
 #
 #   make                 build runeval, taskapp, daytona-lite and e2b-lite
 #                        into build/
-#   make test            build and run every test suite
+#   make test            build and run every test suite (TEST_JOBS=4 at
+#                        a time)
 #   make SAN=1 test      the same under AddressSanitizer + UBSan (build-san/)
 #   make valgrind        the unit suites under valgrind
 #   make fuzz            the libFuzzer harnesses (clang) into build-fuzz/fuzz/
@@ -263,11 +264,15 @@ man: $(MAN_PAGES)
 $(BUILD)/man/%.1: docs/man/%.1.in scripts/make-man.sh $(BINS) VERSION
 	$(Q)bash scripts/make-man.sh $(BUILD) $< $@
 
+# TEST_JOBS suites at a time: most of a suite's time is spent waiting on
+# the servers and sandboxes it starts, not on the CPU.
+TEST_JOBS ?= 4
 test: all tests bundle
-	$(Q)BUILD=$(BUILD) bash scripts/run-tests.sh $(TESTS)
+	$(Q)BUILD=$(BUILD) TEST_JOBS=$(TEST_JOBS) bash scripts/run-tests.sh $(TESTS)
 
 valgrind: all tests bundle
-	$(Q)BUILD=$(BUILD) VALGRIND=1 bash scripts/run-tests.sh $(TESTS)
+	$(Q)BUILD=$(BUILD) TEST_JOBS=$(TEST_JOBS) VALGRIND=1 \
+		bash scripts/run-tests.sh $(TESTS)
 
 bench: all bundle
 	$(Q)BUILD=$(BUILD) bash scripts/bench/run-all.sh

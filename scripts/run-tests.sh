@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Run every test binary given, sum up, and exit non-zero when any failed.
 # VALGRIND=1 runs each under valgrind (memcheck, errors are failures).
+# TEST_JOBS=N runs N suites at a time (default 4: most suites spend their
+# time waiting on servers and sandboxes, not on the CPU), the slowest of
+# the last run first ($BUILD/.test-times, or .test-times-valgrind); each
+# suite's output is printed whole when it ends.
 # Prints a closing line "tests: N passed, N failed".
 set -u
 
@@ -14,43 +18,93 @@ unset DAYTONA_API_URL DAYTONA_API_KEY DAYTONA_JWT_TOKEN \
 	RUNEVAL_DOCKER_NETWORK RUNEVAL_MULTI_CHILD DOCKER_HOST \
 	GITHUB_STEP_SUMMARY
 
-passed=0 failed=0 broken=()
-for t in "$@"; do
+jobs_max=${TEST_JOBS:-4}
+[[ $jobs_max =~ ^[1-9][0-9]*$ ]] || {
+	echo "run-tests.sh: TEST_JOBS must be a positive number, not '$jobs_max'" >&2
+	exit 2
+}
+work=$(mktemp -d "${TMPDIR:-/tmp}/runeval-tests.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+times=${BUILD:-build}/.test-times
+[[ ${VALGRIND:-0} == 1 ]] && times+=-valgrind
+
+# The suites, slowest first by the last run's times (a new one first).
+order() {
+	local t name
+	for t in "$@"; do
+		name=$(basename "$t")
+		echo "$(awk -v n="$name" '$1 == n { s[n] = $2 }
+			END { print (n in s) ? s[n] : 99999 }' "$times" \
+			2>/dev/null || echo 99999) $t"
+	done | sort -s -k1,1nr | cut -d' ' -f2-
+}
+
+# One suite: its own state directory (nothing of a developer's, nor of
+# another suite's), its log printed whole, a tally line
+# "name seconds passed failed rc".
+run_one() {
+	local t=$1 name dir began rc line checks fails errs bad
 	name=$(basename "$t")
-	log=$(mktemp)
+	dir=$(mktemp -d "$work/$name.XXXXXX")
 	began=$SECONDS
 	if [[ ${VALGRIND:-0} == 1 ]]; then
-		CK_FORK=no CK_DEFAULT_TIMEOUT=600 RUNEVAL_VALGRIND=1 valgrind -q \
+		XDG_STATE_HOME=$dir CK_FORK=no CK_DEFAULT_TIMEOUT=600 \
+			RUNEVAL_VALGRIND=1 valgrind -q \
 			--error-exitcode=99 --leak-check=full \
 			--errors-for-leak-kinds=definite \
-			--suppressions=tests/valgrind.supp "$t" >"$log" 2>&1
+			--suppressions=tests/valgrind.supp "$t" >"$dir.log" 2>&1
 	else
-		"$t" >"$log" 2>&1
+		XDG_STATE_HOME=$dir "$t" >"$dir.log" 2>&1
 	fi
 	rc=$?
-	cat "$log"
-	echo "$name: $((SECONDS - began)) s"
 	# libcheck's summary: "100%: Checks: 12, Failures: 0, Errors: 0"
-	line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -n 1)
+	line=$(grep -E '^[0-9]+%: Checks: ' "$dir.log" | tail -n 1)
 	if [[ -n $line ]]; then
 		checks=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$line")
 		fails=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
 		errs=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
 		bad=$((fails + errs))
-		passed=$((passed + checks - bad))
-		failed=$((failed + bad))
-		if ((rc != 0 && bad == 0)); then
-			failed=$((failed + 1))
-		fi
+		((rc != 0 && bad == 0)) && bad=1
 	else
-		failed=$((failed + 1))
+		checks=1 bad=1
 	fi
-	((rc != 0)) && broken+=("$name")
-	rm -f "$log"
+	{
+		flock 9
+		cat "$dir.log"
+		echo "$name: $((SECONDS - began)) s"
+		echo "$name $((SECONDS - began)) $((checks - bad)) $bad $rc" \
+			>>"$work/tally"
+	} 9>>"$work/lock"
+	rm -rf "$dir" "$dir.log"
+}
+
+: >"$work/tally"
+mapfile -t suites < <(order "$@")
+for t in "${suites[@]}"; do
+	while (($(jobs -rp | wc -l) >= jobs_max)); do
+		wait -n
+	done
+	run_one "$t" &
 done
+wait
+
+passed=0 failed=0 broken=()
+while read -r name secs ok bad rc; do
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+	((rc != 0)) && broken+=("$name")
+done <"$work/tally"
+# the next run starts with the slowest
+awk '{ print $1, $2 }' "$work/tally" >"$times.new" 2>/dev/null &&
+	mv "$times.new" "$times" 2>/dev/null
 echo
 if ((${#broken[@]})); then
 	echo "failing suites: ${broken[*]}"
+fi
+ran=$(wc -l <"$work/tally")
+if ((ran != $#)); then
+	echo "run-tests.sh: $(($# - ran)) suite(s) never reported" >&2
+	failed=$((failed + $# - ran))
 fi
 echo "tests: $passed passed, $failed failed"
 ((failed == 0 && ${#broken[@]} == 0))
