@@ -5,7 +5,7 @@
 #   make test            build and run every test suite (TEST_JOBS=4 at
 #                        a time)
 #   make SAN=1 test      the same under AddressSanitizer + UBSan (build-san/)
-#   make valgrind        the unit suites under valgrind
+#   make valgrind        the suites, then runeval's jobs, under valgrind
 #   make fuzz            the libFuzzer harnesses (clang) into build-fuzz/fuzz/
 #   make fuzz-run        run each for FUZZ_SECONDS (20) under ASan+UBSan
 #   make bench           the benchmarks under scripts/bench/
@@ -270,9 +270,13 @@ TEST_JOBS ?= 4
 test: all tests bundle
 	$(Q)BUILD=$(BUILD) TEST_JOBS=$(TEST_JOBS) bash scripts/run-tests.sh $(TESTS)
 
+# The suites under valgrind, then runeval's own jobs and the offline
+# servers under it (a suite runs build/runeval natively: valgrind follows
+# no exec).
 valgrind: all tests bundle
 	$(Q)BUILD=$(BUILD) TEST_JOBS=$(TEST_JOBS) VALGRIND=1 \
 		bash scripts/run-tests.sh $(TESTS)
+	$(Q)BUILD=$(BUILD) bash scripts/valgrind-jobs.sh
 
 bench: all bundle
 	$(Q)BUILD=$(BUILD) bash scripts/bench/run-all.sh
