@@ -83,10 +83,12 @@ static bool cfg_is_null(const struct cfg_reader *r)
 	return false;
 }
 
-/* A value made of a sequence of scalars: "a,b,c". */
+/* A value made of a sequence of scalars: "a,b,c".  An empty entry or
+   list is an error: joined, it would vanish ("a,") or name nothing. */
 static enum rv_code cfg_sequence(struct cfg_reader *r, struct rv_buf *out,
 				 const char *key, struct rv_err *err)
 {
+	size_t line = cfg_line(r), n = 0;
 	enum rv_code rc;
 
 	while ((rc = cfg_next(r, err)) == RV_OK &&
@@ -95,8 +97,16 @@ static enum rv_code cfg_sequence(struct cfg_reader *r, struct rv_buf *out,
 			return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: "
 				       "'%s' takes a list of plain values",
 				       r->path, cfg_line(r), key);
-		rv_buf_addf(out, "%s%s", out->len ? "," : "", cfg_scalar(r));
+		if (!*cfg_scalar(r))
+			return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: "
+				       "'%s' has an empty entry", r->path,
+				       cfg_line(r), key);
+		rv_buf_addf(out, "%s%s", n++ ? "," : "", cfg_scalar(r));
 	}
+	if (rc == RV_OK && !n)
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' is an "
+			       "empty list: give it a value or leave it out",
+			       r->path, line, key);
 	return rc;
 }
 

@@ -315,6 +315,14 @@ START_TEST(test_config_errors_name_the_file_and_line)
 		  "'env' is given twice" },
 		{ "seeds: 1\nenv:\n  A: ~\n", "'A' has no value" },
 		{ "seeds: 1\nenv:\n  A=B: c\n", "'A=B' is no variable's name" },
+		/* a list's empty entry vanished when joined ("PATH,"); an
+		   empty list named nothing ("unknown provider ''") */
+		{ "seeds: 1\npass-env: [PATH, \"\"]\n", "line 2: 'pass-env' "
+		  "has an empty entry" },
+		{ "seeds: 1\nseed-list:\n  - 3\n  - ''\n", "line 4: "
+		  "'seed-list' has an empty entry" },
+		{ "seeds: 1\nprovider: []\n", "line 2: 'provider' is an empty "
+		  "list" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct sh r;
