@@ -349,7 +349,7 @@ static enum rv_code cli_set_double(double *v, const char *s, double lo,
 	x = rv_strtod(s, &end);
 	if (!*s || *end || errno || !isfinite(x) || x < lo || x > hi)
 		return cli_bad(err, where, s, want);
-	*v = x;
+	*v = x + 0.0;	/* "-0" is 0: printed, it would stay "-0" */
 	return RV_OK;
 }
 
@@ -518,7 +518,7 @@ static enum rv_code cli_set_count_or_pct(struct cli_options *opt,
 		    !isfinite(pct) || pct < 0 || pct > 100)
 			return cli_bad(err, where, s, "a percentage from 0% "
 				       "to 100%");
-		opt->max_failures_pct = pct;
+		opt->max_failures_pct = pct + 0.0;	/* "-0%" is 0% */
 		opt->max_failures = -1;
 		return RV_OK;
 	}

@@ -291,6 +291,13 @@ START_TEST(test_config_round_trips)
 		      "\\\"1\\\",\\\"B\\\":\\\"2,3\\\"}\""), "%s%s",
 		      a.out, a.err);
 	sh_free(&a);
+	/* a negative zero is zero ("-0" and "-0%" came back as given) */
+	a = sh_run("$RUNEVAL config --local --seeds 1 --temperature -0 "
+		   "--max-failures -0%%");
+	ck_assert_msg(a.status == 0 && strstr(a.out, "temperature: \"0\"") &&
+		      strstr(a.out, "max-failures: \"0%\""), "%s%s", a.out,
+		      a.err);
+	sh_free(&a);
 }
 END_TEST
 
