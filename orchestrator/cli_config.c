@@ -83,30 +83,50 @@ static bool cfg_is_null(const struct cfg_reader *r)
 	return false;
 }
 
-/* A value made of a sequence of scalars: "a,b,c".  An empty entry or
-   list is an error: joined, it would vanish ("a,") or name nothing. */
+/*
+ * The next entry of a sequence under key that began on line: RV_OK with
+ * *more set and the entry the current event, or with *more clear at its
+ * end.  Entries are plain and non-empty, and there is one at least: a
+ * list is joined with commas or given as repeated words, where an empty
+ * entry would vanish ("a,") and an empty list would name nothing.
+ */
+static enum rv_code cfg_sequence_next(struct cfg_reader *r, const char *key,
+				      size_t line, size_t *n, bool *more,
+				      struct rv_err *err)
+{
+	enum rv_code rc = cfg_next(r, err);
+
+	*more = false;
+	if (rc != RV_OK)
+		return rc;
+	if (r->ev.type == YAML_SEQUENCE_END_EVENT)
+		return *n ? RV_OK : rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: "
+					    "'%s' is an empty list: give it a "
+					    "value or leave it out", r->path,
+					    line, key);
+	if (r->ev.type != YAML_SCALAR_EVENT)
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' takes "
+			       "a list of plain values", r->path, cfg_line(r),
+			       key);
+	if (!*cfg_scalar(r))
+		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' has an "
+			       "empty entry", r->path, cfg_line(r), key);
+	(*n)++;
+	*more = true;
+	return RV_OK;
+}
+
+/* A value made of a sequence of scalars: "a,b,c". */
 static enum rv_code cfg_sequence(struct cfg_reader *r, struct rv_buf *out,
 				 const char *key, struct rv_err *err)
 {
 	size_t line = cfg_line(r), n = 0;
 	enum rv_code rc;
+	bool more;
 
-	while ((rc = cfg_next(r, err)) == RV_OK &&
-	       r->ev.type != YAML_SEQUENCE_END_EVENT) {
-		if (r->ev.type != YAML_SCALAR_EVENT)
-			return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: "
-				       "'%s' takes a list of plain values",
-				       r->path, cfg_line(r), key);
-		if (!*cfg_scalar(r))
-			return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: "
-				       "'%s' has an empty entry", r->path,
-				       cfg_line(r), key);
-		rv_buf_addf(out, "%s%s", n++ ? "," : "", cfg_scalar(r));
-	}
-	if (rc == RV_OK && !n)
-		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' is an "
-			       "empty list: give it a value or leave it out",
-			       r->path, line, key);
+	while ((rc = cfg_sequence_next(r, key, line, &n, &more, err)) ==
+	       RV_OK && more)
+		rv_buf_addf(out, "%s%s", n > 1 ? "," : "", cfg_scalar(r));
 	return rc;
 }
 
@@ -420,13 +440,13 @@ static enum rv_code cfg_word_entry(struct cfg_reader *r, void *arg,
 		return rc;
 	if (r->ev.type == YAML_SEQUENCE_START_EVENT &&
 	    o->has_arg != no_argument) {
-		while ((rc = cfg_next(r, err)) == RV_OK &&
-		       r->ev.type == YAML_SCALAR_EVENT)
+		size_t n = 0;
+		bool more;
+
+		line = cfg_line(r);
+		while ((rc = cfg_sequence_next(r, o->name, line, &n, &more,
+					       err)) == RV_OK && more)
 			cfg_word_pair(w, o, cfg_scalar(r));
-		if (rc == RV_OK && r->ev.type != YAML_SEQUENCE_END_EVENT)
-			rc = rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' "
-				     "takes a list of plain values", r->path,
-				     cfg_line(r), o->name);
 		return rc;
 	}
 	if (r->ev.type != YAML_SCALAR_EVENT)

@@ -696,6 +696,18 @@ static void bench_targets_from_file(const char *tmp, const char *const *env)
 	ck_assert_msg(strstr(text, "bad.yaml' line 2: unknown key 'warmups'"),
 		      "%s", text);
 	free(text);
+	/* an empty list named no target, an empty entry an empty one */
+	free(put_file(tmp, "bad.yaml", "iterations: 1\ntarget: []\n"));
+	ck_assert_int_eq(run(tmp, a3, env, &text), 2);
+	ck_assert_msg(strstr(text, "bad.yaml' line 2: 'target' is an empty "
+			     "list"), "%s", text);
+	free(text);
+	free(put_file(tmp, "bad.yaml", "iterations: 1\ntarget:\n  - "
+		      "p95(create) < 1s\n  - ''\n"));
+	ck_assert_int_eq(run(tmp, a3, env, &text), 2);
+	ck_assert_msg(strstr(text, "bad.yaml' line 4: 'target' has an empty "
+			     "entry"), "%s", text);
+	free(text);
 	free(o3);
 	free(o4);
 	free(bad);
