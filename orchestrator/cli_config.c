@@ -86,9 +86,10 @@ static bool cfg_is_null(const struct cfg_reader *r)
 /*
  * The next entry of a sequence under key that began on line: RV_OK with
  * *more set and the entry the current event, or with *more clear at its
- * end.  Entries are plain and non-empty, and there is one at least: a
- * list is joined with commas or given as repeated words, where an empty
- * entry would vanish ("a,") and an empty list would name nothing.
+ * end.  Entries are plain, neither empty nor YAML's null, and there is
+ * one at least: a list is joined with commas or given as repeated words,
+ * where an empty entry would vanish ("a,"), a null one would be the word
+ * "~", and an empty list would name nothing.
  */
 static enum rv_code cfg_sequence_next(struct cfg_reader *r, const char *key,
 				      size_t line, size_t *n, bool *more,
@@ -108,7 +109,7 @@ static enum rv_code cfg_sequence_next(struct cfg_reader *r, const char *key,
 		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' takes "
 			       "a list of plain values", r->path, cfg_line(r),
 			       key);
-	if (!*cfg_scalar(r))
+	if (!*cfg_scalar(r) || cfg_is_null(r))
 		return rv_errf(err, RV_ERR_USAGE, "'%s' line %zu: '%s' has an "
 			       "empty entry", r->path, cfg_line(r), key);
 	(*n)++;

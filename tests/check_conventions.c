@@ -330,6 +330,8 @@ START_TEST(test_config_errors_name_the_file_and_line)
 		  "'seed-list' has an empty entry" },
 		{ "seeds: 1\nprovider: []\n", "line 2: 'provider' is an empty "
 		  "list" },
+		{ "seeds: 1\npass-env: [PATH, ~]\n", "line 2: 'pass-env' has "
+		  "an empty entry" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct sh r;
