@@ -94,9 +94,13 @@ while read -r name secs ok bad rc; do
 	failed=$((failed + bad))
 	((rc != 0)) && broken+=("$name")
 done <"$work/tally"
-# the next run starts with the slowest
-awk '{ print $1, $2 }' "$work/tally" >"$times.new" 2>/dev/null &&
-	mv "$times.new" "$times" 2>/dev/null
+# the next run starts with the slowest (a run of some suites keeps the
+# others' times)
+awk 'NR == FNR { t[$1] = $2; next } { t[$1] = $2 }
+     END { for (k in t) print k, t[k] }' "$times" "$work/tally" \
+	>"$times.new" 2>/dev/null ||
+	awk '{ print $1, $2 }' "$work/tally" >"$times.new" 2>/dev/null
+mv "$times.new" "$times" 2>/dev/null
 echo
 if ((${#broken[@]})); then
 	echo "failing suites: ${broken[*]}"
