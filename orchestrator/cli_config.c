@@ -439,6 +439,8 @@ static enum rv_code cfg_word_entry(struct cfg_reader *r, void *arg,
 	seen[k] = true;
 	if ((rc = cfg_next(r, err)) != RV_OK)
 		return rc;
+	if (cfg_is_null(r))
+		return RV_OK;	/* "key: ~": not given, its default */
 	if (r->ev.type == YAML_SEQUENCE_START_EVENT &&
 	    o->has_arg != no_argument) {
 		size_t n = 0;

@@ -14,9 +14,10 @@ set -u
 # journals, a job the developer's endpoint).
 unset DAYTONA_API_URL DAYTONA_API_KEY DAYTONA_JWT_TOKEN \
 	DAYTONA_ORGANIZATION_ID DAYTONA_TARGET E2B_API_KEY E2B_API_URL \
-	E2B_DOMAIN ENVIRONMENT_API_KEY RUNEVAL_STATE_DIR RUNEVAL_CA_CERT \
-	RUNEVAL_DOCKER_NETWORK RUNEVAL_MULTI_CHILD DOCKER_HOST \
-	GITHUB_STEP_SUMMARY
+	E2B_DOMAIN E2B_SANDBOX_URL ENVIRONMENT_API_KEY RUNEVAL_STATE_DIR \
+	RUNEVAL_CA_CERT RUNEVAL_DOCKER_NETWORK RUNEVAL_MULTI_CHILD \
+	DOCKER_HOST GITHUB_STEP_SUMMARY $(compgen -e DAYTONA_LITE_) \
+	$(compgen -e E2B_LITE_)
 
 jobs_max=${TEST_JOBS:-4}
 [[ $jobs_max =~ ^[1-9][0-9]*$ ]] || {
@@ -64,20 +65,28 @@ run_one() {
 		fails=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
 		errs=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
 		bad=$((fails + errs))
+		checks=$((checks - bad))
+		# a suite that failed with every check passed: one more
 		((rc != 0 && bad == 0)) && bad=1
 	else
-		checks=1 bad=1
+		checks=0 bad=1
 	fi
 	{
 		flock 9
 		cat "$dir.log"
 		echo "$name: $((SECONDS - began)) s"
-		echo "$name $((SECONDS - began)) $((checks - bad)) $bad $rc" \
+		echo "$name $((SECONDS - began)) $checks $bad $rc" \
 			>>"$work/tally"
 	} 9>>"$work/lock"
 	rm -rf "$dir" "$dir.log"
 }
 
+# Each suite its own process group, so that an interrupt stops the
+# suites running and what they started (background jobs of a script
+# ignore SIGINT otherwise).
+set -m
+trap 'for p in $(jobs -p); do kill -TERM -- "-$p" 2>/dev/null; done
+      wait; exit 130' INT TERM
 : >"$work/tally"
 mapfile -t suites < <(order "$@")
 for t in "${suites[@]}"; do

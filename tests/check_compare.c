@@ -662,8 +662,10 @@ END_TEST
  */
 static void bench_targets_from_file(const char *tmp, const char *const *env)
 {
+	/* "workload: ~" is its default ('true'), not the command '~' */
 	char *file = put_file(tmp, "bench.yaml", "provider: [bwrap]\n"
-			      "iterations: 1\nsnapshot: false\ntarget:\n"
+			      "iterations: 1\nsnapshot: false\nworkload: ~\n"
+			      "target:\n"
 			      "  - p95(create) < 0.001ms\n"
 			      "  - success_rate >= 100%\n");
 	char *bad = put_file(tmp, "bad.yaml", "iterations: 1\nwarmups: 2\n");
