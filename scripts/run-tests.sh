@@ -20,8 +20,9 @@ unset DAYTONA_API_URL DAYTONA_API_KEY DAYTONA_JWT_TOKEN \
 	$(compgen -e E2B_LITE_)
 
 jobs_max=${TEST_JOBS:-4}
-[[ $jobs_max =~ ^[1-9][0-9]*$ ]] || {
-	echo "run-tests.sh: TEST_JOBS must be a positive number, not '$jobs_max'" >&2
+# (at most 100: each slot's sandbox uids stay below 2^31)
+[[ $jobs_max =~ ^[1-9][0-9]?$|^100$ ]] || {
+	echo "run-tests.sh: TEST_JOBS must be a number from 1 to 100, not '$jobs_max'" >&2
 	exit 2
 }
 work=$(mktemp -d "${TMPDIR:-/tmp}/runeval-tests.XXXXXX")
@@ -40,13 +41,18 @@ order() {
 	done | sort -s -k1,1nr | cut -d' ' -f2-
 }
 
-# One suite: its own state directory (nothing of a developer's, nor of
-# another suite's), its log printed whole, a tally line
-# "name seconds passed failed rc".
+# One suite in slot k (0 to TEST_JOBS - 1): its own state directory
+# (nothing of a developer's, nor of another suite's), the lite servers'
+# sandbox uids from a range of the slot's own (two servers of suites
+# running at once never take the same uid: 2 000 000 apart, as
+# daytona-lite's and e2b-lite's defaults are 1 000 000), its log printed
+# whole, a tally line "name seconds passed failed rc".
 run_one() {
 	local t=$1 name dir began rc line checks fails errs bad
 	name=$(basename "$t")
 	dir=$(mktemp -d "$work/$name.XXXXXX")
+	export DAYTONA_LITE_SANDBOX_UID=$((1900000000 + $2 * 2000000))
+	export E2B_LITE_SANDBOX_UID=$((1901000000 + $2 * 2000000))
 	began=$SECONDS
 	if [[ ${VALGRIND:-0} == 1 ]]; then
 		XDG_STATE_HOME=$dir CK_FORK=no CK_DEFAULT_TIMEOUT=600 \
@@ -89,11 +95,21 @@ trap 'for p in $(jobs -p); do kill -TERM -- "-$p" 2>/dev/null; done
       wait; exit 130' INT TERM
 : >"$work/tally"
 mapfile -t suites < <(order "$@")
+declare -A slot_of=()	# pid -> slot
+busy=()			# slot -> 1 while a suite runs in it
 for t in "${suites[@]}"; do
-	while (($(jobs -rp | wc -l) >= jobs_max)); do
-		wait -n
+	while ((${#slot_of[@]} >= jobs_max)); do
+		wait -n -p ended
+		[[ -n ${ended:-} && -n ${slot_of[$ended]:-} ]] || continue
+		busy[${slot_of[$ended]}]=
+		unset "slot_of[$ended]"
 	done
-	run_one "$t" &
+	for ((k = 0; k < jobs_max; k++)); do
+		[[ -z ${busy[k]:-} ]] && break
+	done
+	run_one "$t" "$k" &
+	slot_of[$!]=$k
+	busy[k]=1
 done
 wait
 
