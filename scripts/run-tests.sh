@@ -41,6 +41,11 @@ order() {
 	done | sort -s -k1,1nr | cut -d' ' -f2-
 }
 
+# Suites that start a private dockerd (tests/docker_engine.c): once, with
+# three such engines side by side, a container of check_provider_contract
+# found no /bin/sh in its image; they run one at a time.
+docker_suites="check_docker check_compare check_provider_contract"
+
 # One suite in slot k (0 to TEST_JOBS - 1): its own state directory
 # (nothing of a developer's, nor of another suite's), the lite servers'
 # sandbox uids from a range of the slot's own (two servers of suites
@@ -54,14 +59,19 @@ run_one() {
 	export DAYTONA_LITE_SANDBOX_UID=$((1900000000 + $2 * 2000000))
 	export E2B_LITE_SANDBOX_UID=$((1901000000 + $2 * 2000000))
 	began=$SECONDS
+	# the suites that start a private dockerd run one at a time (the
+	# lock is this subshell's, not the suite's: fd 8 is closed for it)
+	[[ " $docker_suites " == *" $name "* ]] &&
+		exec 8>>"$work/docker.lock" && flock 8
 	if [[ ${VALGRIND:-0} == 1 ]]; then
 		XDG_STATE_HOME=$dir CK_FORK=no CK_DEFAULT_TIMEOUT=600 \
 			RUNEVAL_VALGRIND=1 valgrind -q \
 			--error-exitcode=99 --leak-check=full \
 			--errors-for-leak-kinds=definite \
-			--suppressions=tests/valgrind.supp "$t" >"$dir.log" 2>&1
+			--suppressions=tests/valgrind.supp "$t" >"$dir.log" \
+			2>&1 8>&-
 	else
-		XDG_STATE_HOME=$dir "$t" >"$dir.log" 2>&1
+		XDG_STATE_HOME=$dir "$t" >"$dir.log" 2>&1 8>&-
 	fi
 	rc=$?
 	# libcheck's summary: "100%: Checks: 12, Failures: 0, Errors: 0"
