@@ -53,11 +53,16 @@ static json_t *info_sandbox(const struct taskapp_app *app)
 {
 	const struct taskapp_grade_opts *g = &app->grade;
 	json_t *o = info_isolation();
+	unsigned first, last;
+	json_t *uids = taskapp_sandbox_uids(&first, &last) ?
+		json_pack("[I, I]", (json_int_t)first, (json_int_t)last) :
+		json_null();
 
 	json_object_update_new(o, json_pack(
-			 "{s:b, s:o, s:{s:f, s:I, s:I, s:I}, "
+			 "{s:b, s:o, s:o, s:{s:f, s:I, s:I, s:I}, "
 			 "s:{s:f, s:I, s:I, s:I}}",
 			 "own_uid_per_slot", taskapp_sandbox_drops_ids(),
+			 "uids", uids,
 			 "fallback_reason", app->sandbox_note[0] ?
 			 json_string(app->sandbox_note) : json_null(),
 			 "compile", "wall_s", (double)g->compile.wall_ns / 1e9,

@@ -178,6 +178,7 @@ static enum rv_code taskapp_setup(struct taskapp_app *app,
 				  struct rv_err *err)
 {
 	struct taskapp_sandbox_isolation iso;
+	unsigned first, last;
 	char *extra;
 	enum rv_code rc;
 
@@ -213,6 +214,10 @@ static enum rv_code taskapp_setup(struct taskapp_app *app,
 	if (app->sandbox_note[0])
 		rv_warn("sandbox: using '%s' (%s)", taskapp_sandbox_mode_name(),
 			app->sandbox_note);
+	if (taskapp_sandbox_uids(&first, &last) &&
+	    *taskapp_sandbox_uid_note())
+		rv_warn("sandbox: uids %u-%u may be shared with another task "
+			"app: %s", first, last, taskapp_sandbox_uid_note());
 	taskapp_sandbox_isolation(&iso);
 	if (!iso.strong)
 		rv_warn("sandbox: '%s' is weak isolation: candidates can read "

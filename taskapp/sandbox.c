@@ -23,14 +23,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define SBX_UID_BASE_DEFAULT 61000
-#define SBX_UID_SLOTS 64
 #define SBX_SHARED_NPROC_SLACK 512
 
 static enum taskapp_sandbox_mode sbx_mode = TASKAPP_SANDBOX_RLIMITS;
 static char *sbx_extra_ro;
 static unsigned sbx_uid_base = SBX_UID_BASE_DEFAULT;
 static bool sbx_drop_ids;
+static char sbx_uid_note[160];	/* why the uids may be shared, or "" */
 static struct sbx_confine sbx_conf;
 
 /* System directories shown read-only inside namespaces, when present. */
@@ -435,26 +434,40 @@ enum rv_code taskapp_sandbox_init(const char *forced, const char *extra_ro,
 
 	if (why_size)
 		why_fallback[0] = '\0';
+	sbx_uid_note[0] = '\0';
 	if (base && *base)
 		sbx_uid_base = (unsigned)strtoul(base, NULL, 10);
+	else if (root)
+		sbx_uid_base = sbx_uids_claim(sbx_uid_note,
+					      sizeof(sbx_uid_note));
 	free(sbx_extra_ro);
 	sbx_extra_ro = extra_ro ? rv_xstrdup(extra_ro) : NULL;
 	sbx_confine_probe(&sbx_conf);
-	if (!is_auto && !taskapp_sandbox_mode_parse(forced, &want))
+	if (!is_auto && !taskapp_sandbox_mode_parse(forced, &want)) {
+		sbx_uids_release();
 		return rv_errf(err, RV_ERR_USAGE, "unknown sandbox mode '%s' "
 			       "(known: auto, namespaces, rlimits)", forced);
+	}
 	/* strongest first: own uid per slot, then the task app's own uid */
 	if (sbx_trial(want, root, &first) || (root && sbx_trial(want, false, &terr)))
 		goto ok;
-	if (!is_auto)
+	if (!is_auto) {
+		sbx_uids_release();
 		return rv_errf(err, RV_ERR_NOTSUP, "the '%s' sandbox does not "
 			       "work here: %s", forced, first.msg);
+	}
 	if (sbx_trial(TASKAPP_SANDBOX_RLIMITS, root, &terr) ||
 	    (root && sbx_trial(TASKAPP_SANDBOX_RLIMITS, false, &terr)))
 		goto ok;
+	sbx_uids_release();
 	return rv_errf(err, RV_ERR_NOTSUP, "no sandbox works here: %s",
 		       first.msg);
 ok:
+	/* candidates run as our own uid: the range is not ours to hold */
+	if (!sbx_drop_ids) {
+		sbx_uids_release();
+		sbx_uid_note[0] = '\0';
+	}
 	if (first.code)
 		snprintf(why_fallback, why_size, "%s", first.msg);
 	return RV_OK;
@@ -463,6 +476,18 @@ ok:
 bool taskapp_sandbox_drops_ids(void)
 {
 	return sbx_drop_ids;
+}
+
+bool taskapp_sandbox_uids(unsigned *first, unsigned *last)
+{
+	*first = sbx_drop_ids ? sbx_uid_base : 0;
+	*last = sbx_drop_ids ? sbx_uid_base + SBX_UID_SLOTS - 1 : 0;
+	return sbx_drop_ids;
+}
+
+const char *taskapp_sandbox_uid_note(void)
+{
+	return sbx_uid_note;
 }
 
 void taskapp_sandbox_isolation(struct taskapp_sandbox_isolation *iso)

@@ -110,6 +110,9 @@ struct taskapp_sandbox_job {
  * the strongest set-up first (as root: a uid of its own per slot) and
  * falls back; why_fallback receives the reason the first choice failed
  * ("" when it worked).  Fails when a forced mode, or nothing, works.
+ * As root, the slots' uids are a range of 64 that no other task app on
+ * this host uses at the same time (claimed for the life of the process;
+ * $TASKAPP_SANDBOX_UID names the first uid instead, unchecked).
  */
 enum rv_code taskapp_sandbox_init(const char *forced, const char *extra_ro,
 				  char *why_fallback, size_t why_size,
@@ -118,6 +121,10 @@ enum rv_code taskapp_sandbox_init(const char *forced, const char *extra_ro,
 enum taskapp_sandbox_mode taskapp_sandbox_mode(void);
 /* Does each slot run as its own unprivileged uid (the app is root)? */
 bool taskapp_sandbox_drops_ids(void);
+/* The slots' uids, first to last, when it does (else false, 0, 0). */
+bool taskapp_sandbox_uids(unsigned *first, unsigned *last);
+/* Why those uids may be shared with another task app, or "". */
+const char *taskapp_sandbox_uid_note(void);
 
 /* How well candidates are confined here (after taskapp_sandbox_init()). */
 struct taskapp_sandbox_isolation {

@@ -146,4 +146,29 @@ int sbx_seccomp_apply(void);
 /* Writes only beneath work (and /dev/null); c->ll_abi must be > 0. */
 int sbx_landlock_apply(const struct sbx_confine *c, const char *work);
 
+/*
+ * sandbox_uids.c: the uid range of this task app's sandboxes (as root),
+ * one of SBX_UID_RANGES ranges of SBX_UID_SLOTS uids from
+ * SBX_UID_BASE_DEFAULT.  Another task app on this host must not use the
+ * same uids (a uid's process limit counts the processes of both; in the
+ * rlimits mode a candidate could read the other's candidates' files), so
+ * each claims a range: an exclusive flock(2) on the range's file in
+ * SBX_UIDS_DIR, a directory only root may write, held for the life of
+ * the process (the descriptor is close-on-exec: no candidate holds it)
+ * and released by the kernel however the app ends.
+ *
+ * sbx_uids_claim() returns the first uid of a free range, claimed; when
+ * none is free or the directory cannot be used, the default range,
+ * shared, with the reason in why (else why is "").  Claiming again keeps
+ * the range held.  sbx_uids_release() gives it back (when the app runs
+ * its candidates as its own uid after all).
+ */
+#define SBX_UID_BASE_DEFAULT 61000
+#define SBX_UID_SLOTS 64
+#define SBX_UID_RANGES 64	/* 61000-65095: below nobody (65534) */
+#define SBX_UIDS_DIR "/run/taskapp-sandbox-uids"
+
+unsigned sbx_uids_claim(char *why, size_t why_size);
+void sbx_uids_release(void);
+
 #endif

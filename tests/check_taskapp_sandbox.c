@@ -404,6 +404,73 @@ START_TEST(test_sandbox_health_while_busy)
 }
 END_TEST
 
+/* The first of app a's sandbox uids (/info), or -1 when it has none. */
+static long long uids_first(const struct th_app *a)
+{
+	struct th_resp r;
+	const json_t *u;
+	long long first = -1;
+
+	th_get(a, "/info", &r);
+	ck_assert_int_eq(r.status, 200);
+	u = json_object_get(json_object_get(r.json, "sandbox"), "uids");
+	if (rv_json_bool(r.json, "sandbox.own_uid_per_slot", false)) {
+		ck_assert(json_is_array(u) && json_array_size(u) == 2);
+		first = json_integer_value(json_array_get(u, 0));
+		ck_assert_int_eq(json_integer_value(json_array_get(u, 1)),
+				 first + 63);
+	} else {
+		ck_assert(json_is_null(u));
+	}
+	th_resp_release(&r);
+	return first;
+}
+
+/*
+ * Two task apps on one host never give their candidates the same uids:
+ * each claims a range of its own for as long as it runs (a shared uid
+ * shares the process limit, and in the rlimits mode the files).
+ */
+START_TEST(test_sandbox_uids_per_app)
+{
+	char *env[] = { "TASKAPP_SANDBOX_UID=", NULL };
+	struct th_app a, b, c;
+	long long fa, fb, fc;
+	struct stat st;
+	char path[64];
+
+	th_start(&a, env, NULL);
+	th_start(&b, env, NULL);
+	fa = uids_first(&a);
+	fb = uids_first(&b);
+	if (geteuid() != 0) {
+		/* not root: candidates run as the app's own uid */
+		ck_assert(fa == -1 && fb == -1);
+		th_stop(&a);
+		th_stop(&b);
+		return;
+	}
+	ck_assert_msg(fa >= 0 && fb >= 0, "as root each slot has a uid");
+	ck_assert_msg(fa != fb, "two task apps share uids %lld-%lld", fa,
+		      fa + 63);
+	for (int i = 0; i < 2; i++) {
+		long long f = i ? fb : fa;
+
+		ck_assert(f >= 61000 && f + 63 < 65534 && (f - 61000) % 64 == 0);
+		snprintf(path, sizeof(path), "/run/taskapp-sandbox-uids/%lld", f);
+		ck_assert_int_eq(stat(path, &st), 0);
+		ck_assert_int_eq(st.st_mode & 077, 0);
+	}
+	/* a range is held while its app runs, and only then */
+	th_stop(&a);
+	th_start(&c, env, NULL);
+	fc = uids_first(&c);
+	ck_assert(fc >= 0 && fc != fb);
+	th_stop(&b);
+	th_stop(&c);
+}
+END_TEST
+
 static Suite *sandbox_suite(void)
 {
 	Suite *s = suite_create("taskapp_sandbox");
@@ -431,6 +498,11 @@ static Suite *sandbox_suite(void)
 	tcase_add_test(tc, test_sandbox_stdout_flood);
 	tcase_add_test(tc, test_sandbox_writes_and_network_stay_inside);
 	tcase_add_test(tc, test_sandbox_rollout_deadline);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("uids");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_sandbox_uids_per_app);
 	suite_add_tcase(s, tc);
 	return s;
 }
