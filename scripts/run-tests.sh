@@ -8,16 +8,8 @@
 # Prints a closing line "tests: N passed, N failed".
 set -u
 
-# Hermetic: the suites start their own servers and give each run what it
-# needs.  A developer's provider credentials, state directory, CA or
-# Docker host must not reach them (a reap would see the developer's
-# journals, a job the developer's endpoint).
-unset DAYTONA_API_URL DAYTONA_API_KEY DAYTONA_JWT_TOKEN \
-	DAYTONA_ORGANIZATION_ID DAYTONA_TARGET E2B_API_KEY E2B_API_URL \
-	E2B_DOMAIN E2B_SANDBOX_URL ENVIRONMENT_API_KEY RUNEVAL_STATE_DIR \
-	RUNEVAL_CA_CERT RUNEVAL_DOCKER_NETWORK RUNEVAL_MULTI_CHILD \
-	DOCKER_HOST GITHUB_STEP_SUMMARY $(compgen -e DAYTONA_LITE_) \
-	$(compgen -e E2B_LITE_)
+# hermetic: nothing of a developer's environment reaches the suites
+. "$(dirname "$0")/hermetic.bash"
 
 jobs_max=${TEST_JOBS:-4}
 # (at most 100: each slot's sandbox uids stay below 2^31)
@@ -32,13 +24,13 @@ times=${BUILD:-build}/.test-times
 
 # The suites, slowest first by the last run's times (a new one first).
 order() {
-	local t name
+	local t
 	for t in "$@"; do
-		name=$(basename "$t")
-		echo "$(awk -v n="$name" '$1 == n { s[n] = $2 }
-			END { print (n in s) ? s[n] : 99999 }' "$times" \
-			2>/dev/null || echo 99999) $t"
-	done | sort -s -k1,1nr | cut -d' ' -f2-
+		printf '%s %s\n' "${t##*/}" "$t"
+	done | awk -v f="$times" '
+		BEGIN { while ((getline l < f) > 0) { split(l, a, " "); s[a[1]] = a[2] } }
+		{ print (($1 in s) ? s[$1] : 99999), substr($0, index($0, " ") + 1) }' |
+		sort -s -k1,1nr | cut -d' ' -f2-
 }
 
 # Suites that start a private dockerd (tests/docker_engine.c): once, with

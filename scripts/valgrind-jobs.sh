@@ -33,12 +33,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# as hermetic as the suites (scripts/run-tests.sh)
-unset DAYTONA_API_URL DAYTONA_API_KEY DAYTONA_JWT_TOKEN \
-	DAYTONA_ORGANIZATION_ID DAYTONA_TARGET E2B_API_KEY E2B_API_URL \
-	E2B_DOMAIN E2B_SANDBOX_URL ENVIRONMENT_API_KEY RUNEVAL_CA_CERT \
-	RUNEVAL_DOCKER_NETWORK RUNEVAL_MULTI_CHILD DOCKER_HOST \
-	GITHUB_STEP_SUMMARY $(compgen -e DAYTONA_LITE_) $(compgen -e E2B_LITE_)
+# as hermetic as the suites
+. scripts/hermetic.bash
 export RUNEVAL_STATE_DIR=$tmp/state RUNEVAL_VALGRIND=1
 
 passed=0 failed=0
