@@ -59,10 +59,13 @@ static json_t *info_sandbox(const struct taskapp_app *app)
 		json_null();
 
 	json_object_update_new(o, json_pack(
-			 "{s:b, s:o, s:o, s:{s:f, s:I, s:I, s:I}, "
+			 "{s:b, s:o, s:o, s:o, s:{s:f, s:I, s:I, s:I}, "
 			 "s:{s:f, s:I, s:I, s:I}}",
 			 "own_uid_per_slot", taskapp_sandbox_drops_ids(),
 			 "uids", uids,
+			 "uids_shared", *taskapp_sandbox_uid_note() ?
+			 json_string(taskapp_sandbox_uid_note()) :
+			 json_null(),
 			 "fallback_reason", app->sandbox_note[0] ?
 			 json_string(app->sandbox_note) : json_null(),
 			 "compile", "wall_s", (double)g->compile.wall_ns / 1e9,

@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 #define SBX_SHARED_NPROC_SLACK 512
+#define SBX_UID_MIN 1000u		/* below: system accounts */
+#define SBX_UID_MAX 2147483646u	/* kernels and tools treat more as -1 */
 
 static enum taskapp_sandbox_mode sbx_mode = TASKAPP_SANDBOX_RLIMITS;
 static char *sbx_extra_ro;
@@ -422,6 +424,27 @@ static bool sbx_trial(enum taskapp_sandbox_mode mode, bool drop,
 	return taskapp_sandbox_run(&trial, NULL, err) == RV_OK;
 }
 
+/*
+ * The first uid of the slots' range as the user gave it: decimal, from
+ * SBX_UID_MIN (no system account's) to where the range's last uid is
+ * SBX_UID_MAX (no wrap-around; (uid_t)-1 is "no change" to setresuid).
+ */
+static bool sbx_uid_base_parse(const char *s, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < SBX_UID_MIN ||
+	    v > SBX_UID_MAX - SBX_UID_SLOTS + 1)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
 enum rv_code taskapp_sandbox_init(const char *forced, const char *extra_ro,
 				  char *why_fallback, size_t why_size,
 				  struct rv_err *err)
@@ -435,9 +458,15 @@ enum rv_code taskapp_sandbox_init(const char *forced, const char *extra_ro,
 	if (why_size)
 		why_fallback[0] = '\0';
 	sbx_uid_note[0] = '\0';
-	if (base && *base)
-		sbx_uid_base = (unsigned)strtoul(base, NULL, 10);
-	else if (root)
+	if (base && *base) {
+		if (!sbx_uid_base_parse(base, &sbx_uid_base))
+			return rv_errf(err, RV_ERR_USAGE, "TASKAPP_SANDBOX_UID "
+				       "must be a uid from %u to %u (the first "
+				       "of %d), not '%.40s'", SBX_UID_MIN,
+				       SBX_UID_MAX - SBX_UID_SLOTS + 1,
+				       SBX_UID_SLOTS, base);
+		sbx_uids_release();	/* a range of the user's choosing */
+	} else if (root)
 		sbx_uid_base = sbx_uids_claim(sbx_uid_note,
 					      sizeof(sbx_uid_note));
 	free(sbx_extra_ro);

@@ -148,24 +148,30 @@ int sbx_landlock_apply(const struct sbx_confine *c, const char *work);
 
 /*
  * sandbox_uids.c: the uid range of this task app's sandboxes (as root),
- * one of SBX_UID_RANGES ranges of SBX_UID_SLOTS uids from
- * SBX_UID_BASE_DEFAULT.  Another task app on this host must not use the
- * same uids (a uid's process limit counts the processes of both; in the
- * rlimits mode a candidate could read the other's candidates' files), so
- * each claims a range: an exclusive flock(2) on the range's file in
- * SBX_UIDS_DIR, a directory only root may write, held for the life of
- * the process (the descriptor is close-on-exec: no candidate holds it)
- * and released by the kernel however the app ends.
+ * SBX_UID_SLOTS uids, one of SBX_UID_RANGES: the first from
+ * SBX_UID_BASE_DEFAULT (61000-61063, under systemd's DynamicUser= uids,
+ * 61184-65519, and within the 0-65535 that a user namespace often maps),
+ * the others from SBX_UID_BASE_MORE (65536-69567: above what systemd
+ * gives out below 524288, and below the usual /etc/subuid start, 100000).
+ * Another task app on this host must not use the same uids (a uid's
+ * process limit counts the processes of both; in the rlimits mode a
+ * candidate could read the other's candidates' files), so each claims a
+ * range: an exclusive flock(2) on the range's file in SBX_UIDS_DIR, a
+ * directory only root may write, held for the life of the process (the
+ * descriptor is close-on-exec: no candidate holds it) and released by
+ * the kernel however the app ends.  Task apps that do not share /run
+ * (one per container) cannot see each other's claims.
  *
  * sbx_uids_claim() returns the first uid of a free range, claimed; when
- * none is free or the directory cannot be used, the default range,
- * shared, with the reason in why (else why is "").  Claiming again keeps
- * the range held.  sbx_uids_release() gives it back (when the app runs
- * its candidates as its own uid after all).
+ * none is free or the directory cannot be used, the first range,
+ * unclaimed (it may be shared), with the reason in why (else why is "").
+ * Claiming again keeps the range held.  sbx_uids_release() gives it back
+ * (when the app runs its candidates as its own uid after all).
  */
 #define SBX_UID_BASE_DEFAULT 61000
+#define SBX_UID_BASE_MORE 65536
 #define SBX_UID_SLOTS 64
-#define SBX_UID_RANGES 64	/* 61000-65095: below nobody (65534) */
+#define SBX_UID_RANGES 64
 #define SBX_UIDS_DIR "/run/taskapp-sandbox-uids"
 
 unsigned sbx_uids_claim(char *why, size_t why_size);

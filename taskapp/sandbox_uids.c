@@ -51,8 +51,9 @@ unsigned sbx_uids_claim(char *why, size_t why_size)
 		return uids_base;
 	dir = uids_dir(why, why_size);
 	for (unsigned k = 0; dir >= 0 && k < SBX_UID_RANGES; k++) {
-		unsigned base = SBX_UID_BASE_DEFAULT + k * SBX_UID_SLOTS;
-		int fd;
+		unsigned base = k ? SBX_UID_BASE_MORE + (k - 1) * SBX_UID_SLOTS :
+			SBX_UID_BASE_DEFAULT;
+		int fd, e;
 
 		snprintf(name, sizeof(name), "%u", base);
 		fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW |
@@ -68,10 +69,11 @@ unsigned sbx_uids_claim(char *why, size_t why_size)
 			uids_base = base;
 			return base;
 		}
+		e = errno;
 		close(fd);
-		if (errno != EWOULDBLOCK) {
+		if (e != EWOULDBLOCK) {
 			snprintf(why, why_size, "cannot lock %s/%s: %s",
-				 SBX_UIDS_DIR, name, strerror(errno));
+				 SBX_UIDS_DIR, name, strerror(e));
 			break;
 		}
 		if (k + 1 == SBX_UID_RANGES)

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static struct th_app app;
@@ -435,39 +436,76 @@ START_TEST(test_sandbox_uids_per_app)
 {
 	char *env[] = { "TASKAPP_SANDBOX_UID=", NULL };
 	struct th_app a, b, c;
-	long long fa, fb, fc;
+	long long f[3];
+	bool held[2];
 	struct stat st;
 	char path[64];
 
 	th_start(&a, env, NULL);
 	th_start(&b, env, NULL);
-	fa = uids_first(&a);
-	fb = uids_first(&b);
-	if (geteuid() != 0) {
-		/* not root: candidates run as the app's own uid */
-		ck_assert(fa == -1 && fb == -1);
-		th_stop(&a);
-		th_stop(&b);
-		return;
-	}
-	ck_assert_msg(fa >= 0 && fb >= 0, "as root each slot has a uid");
-	ck_assert_msg(fa != fb, "two task apps share uids %lld-%lld", fa,
-		      fa + 63);
+	f[0] = uids_first(&a);
+	f[1] = uids_first(&b);
 	for (int i = 0; i < 2; i++) {
-		long long f = i ? fb : fa;
-
-		ck_assert(f >= 61000 && f + 63 < 65534 && (f - 61000) % 64 == 0);
-		snprintf(path, sizeof(path), "/run/taskapp-sandbox-uids/%lld", f);
-		ck_assert_int_eq(stat(path, &st), 0);
-		ck_assert_int_eq(st.st_mode & 077, 0);
+		snprintf(path, sizeof(path), "/run/taskapp-sandbox-uids/%lld",
+			 f[i]);
+		held[i] = stat(path, &st) == 0 && !(st.st_mode & 077);
 	}
-	/* a range is held while its app runs, and only then */
+	/* a range is held while its app runs */
 	th_stop(&a);
 	th_start(&c, env, NULL);
-	fc = uids_first(&c);
-	ck_assert(fc >= 0 && fc != fb);
+	f[2] = uids_first(&c);
 	th_stop(&b);
 	th_stop(&c);
+	if (geteuid() != 0) {
+		/* not root: candidates run as the app's own uid */
+		ck_assert(f[0] == -1 && f[1] == -1 && f[2] == -1);
+		return;
+	}
+	ck_assert_msg(f[0] >= 0 && f[1] >= 0 && f[2] >= 0,
+		      "as root each slot has a uid");
+	ck_assert_msg(f[0] != f[1], "two task apps share uids %lld-%lld",
+		      f[0], f[0] + 63);
+	ck_assert_msg(f[2] != f[1], "two task apps share uids %lld-%lld",
+		      f[1], f[1] + 63);
+	for (int i = 0; i < 3; i++)
+		/* 61000-61063, or 65536 + 64k: clear of systemd's 61184-65519 */
+		ck_assert_msg(f[i] == 61000 ||
+			      (f[i] >= 65536 && f[i] + 63 <= 69567 &&
+			       (f[i] - 65536) % 64 == 0), "uids %lld", f[i]);
+	ck_assert(held[0] && held[1]);
+}
+END_TEST
+
+/*
+ * A uid range given by hand must be one: no system account's, no
+ * wrap-around to root, nothing setresuid() takes for "unchanged".
+ */
+START_TEST(test_sandbox_uid_base_must_be_a_uid_range)
+{
+	static const char *const bad[] = {
+		"0", "999", "abc", "61000x", "-5", "2147483600",
+		"4294967295", "18446744073709551616",
+	};
+	char *bin = tu_build_path("taskapp");
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		char *cmd = rv_xasprintf("TASKAPP_SANDBOX_UID='%s' "
+					 "ENVIRONMENT_API_KEY=k '%s' --host "
+					 "127.0.0.1 --port 0 2>&1 </dev/null",
+					 bad[i], bin);
+		FILE *p = popen(cmd, "r");
+		char out[4096];
+		size_t n = fread(out, 1, sizeof(out) - 1, p);
+		int st = pclose(p);
+
+		out[n] = '\0';
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) != 0,
+			      "TASKAPP_SANDBOX_UID=%s started: %s", bad[i], out);
+		ck_assert_msg(strstr(out, "TASKAPP_SANDBOX_UID must be a uid "
+				     "from 1000 to"), "%s: %s", bad[i], out);
+		free(cmd);
+	}
+	free(bin);
 }
 END_TEST
 
@@ -503,6 +541,7 @@ static Suite *sandbox_suite(void)
 	tc = tcase_create("uids");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_sandbox_uids_per_app);
+	tcase_add_test(tc, test_sandbox_uid_base_must_be_a_uid_range);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -123,10 +123,12 @@ pids+=($!)
 until curl -s -o /dev/null "http://127.0.0.1:$port/health"; do sleep 0.05; done
 # its peak RSS differs by a few hundred kB from one run to the next (which
 # pages of the libraries the loader and the request touch): the median of 5
-floor_kb=$(for _ in 1 2 3 4 5; do
-	/usr/bin/time -f %M "$tmp/curl_floor" "http://127.0.0.1:$port/health" \
-		2>&1 >/dev/null | tail -1
-done | sort -n | sed -n 3p)
+for i in 1 2 3 4 5; do	# (a failed request stops the bench)
+	/usr/bin/time -f %M -o "$tmp/floor.$i" "$tmp/curl_floor" \
+		"http://127.0.0.1:$port/health" >/dev/null
+done
+floor_kb=$(for i in 1 2 3 4 5; do tail -1 "$tmp/floor.$i"; done | sort -n |
+	sed -n 3p)
 echo "floor: peak RSS ${floor_kb} kB (libcurl + jansson + libm, one request; median of 5)"
 
 if [[ " $PARTS " == *" 1 "* ]]; then
