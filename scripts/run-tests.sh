@@ -97,21 +97,19 @@ trap 'for p in $(jobs -p); do kill -TERM -- "-$p" 2>/dev/null; done
       wait; exit 130' INT TERM
 : >"$work/tally"
 mapfile -t suites < <(order "$@")
-declare -A slot_of=()	# pid -> slot
-busy=()			# slot -> 1 while a suite runs in it
+declare -A slot_of=()	# pid -> slot, while its suite runs
 for t in "${suites[@]}"; do
 	while ((${#slot_of[@]} >= jobs_max)); do
 		wait -n -p ended
 		[[ -n ${ended:-} && -n ${slot_of[$ended]:-} ]] || continue
-		busy[${slot_of[$ended]}]=
 		unset "slot_of[$ended]"
 	done
+	# the first slot no running suite holds
 	for ((k = 0; k < jobs_max; k++)); do
-		[[ -z ${busy[k]:-} ]] && break
+		[[ " ${slot_of[*]} " == *" $k "* ]] || break
 	done
 	run_one "$t" "$k" &
 	slot_of[$!]=$k
-	busy[k]=1
 done
 wait
 

@@ -1,6 +1,8 @@
 # shellcheck shell=bash
-# What the provider benchmarks (daytona.sh, e2b.sh) share: sourced, not run
-# (run-all.sh runs *.sh only), from the top of the tree; bench_init first.
+# What the benchmarks share: sourced, not run (run-all.sh runs *.sh only),
+# from the top of the tree.  The provider benchmarks (daytona.sh, e2b.sh)
+# call bench_init first; scale.sh and local.sh use median and
+# bench_floor_kb only.
 
 # bench_init NAME PROG: the settings (BUILD, made absolute; RUNS 10,
 # SEEDS 200, M 8, UNCONTENDED 24, OUT $BUILD/bench/NAME, SDK tests/sdk,
@@ -33,6 +35,21 @@ bench_cleanup() {
 
 now_ns() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {if (!NR) exit; if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+
+# bench_floor_kb CURL_FLOOR URL DIR: the RSS floor the benchmarks give
+# runeval's peak over, in kB: CURL_FLOOR (scripts/bench/curl_floor.c)
+# making one request to URL.  The median of 5 runs (their files in DIR):
+# it differs by a few hundred kB from one run to the next (which pages of
+# the libraries the loader and the request touch).  Fails when a run did,
+# after printing the median all the same.
+bench_floor_kb() {
+	local i rc=0
+	for i in 1 2 3 4 5; do
+		/usr/bin/time -f %M -o "$3/floor.$i" "$1" "$2" >/dev/null || rc=1
+	done
+	for i in 1 2 3 4 5; do tail -1 "$3/floor.$i"; done | median
+	return $rc
+}
 
 bench_machine() {
 	echo "machine: $(uname -srm), $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"

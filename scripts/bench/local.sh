@@ -32,6 +32,7 @@
 # of another taskapp binary.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/common.bash
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-7}
 SEEDS=${SEEDS:-20}
@@ -141,13 +142,8 @@ port=$(free_port)
 (cd "$work/nullapp" && PORT=$port ENVIRONMENT_API_KEY=floor exec ./null_app) &
 floor_app=$!
 until curl -s -o /dev/null "http://127.0.0.1:$port/health"; do sleep 0.05; done
-# (the median of 5: it differs by a few hundred kB from run to run)
-for i in 1 2 3 4 5; do
-	/usr/bin/time -f %M -o "$work/floor.kb.$i" "$work/curl_floor" \
-		"http://127.0.0.1:$port/health" || true
-done
-for f in "$work"/floor.kb.?; do tail -1 "$f"; done | sort -n | sed -n 3p \
-	>"$work/floor.kb"
+bench_floor_kb "$work/curl_floor" "http://127.0.0.1:$port/health" "$work" \
+	>"$work/floor.kb" || true
 kill "$floor_app"; wait "$floor_app" 2>/dev/null || true
 
 # --- figures ---------------------------------------------------------------

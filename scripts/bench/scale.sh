@@ -60,6 +60,7 @@
 # ("1 2 3 4").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/common.bash
 BUILD=${BUILD:-build}
 BIG=${BIG:-100000}
 SEEDS=${SEEDS:-1000}
@@ -121,14 +122,9 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 (cd "$tmp/nullapp" && PORT=$port ENVIRONMENT_API_KEY=floor exec ./null_app --port "$port") &
 pids+=($!)
 until curl -s -o /dev/null "http://127.0.0.1:$port/health"; do sleep 0.05; done
-# its peak RSS differs by a few hundred kB from one run to the next (which
-# pages of the libraries the loader and the request touch): the median of 5
-for i in 1 2 3 4 5; do	# (a failed request stops the bench)
-	/usr/bin/time -f %M -o "$tmp/floor.$i" "$tmp/curl_floor" \
-		"http://127.0.0.1:$port/health" >/dev/null
-done
-floor_kb=$(for i in 1 2 3 4 5; do tail -1 "$tmp/floor.$i"; done | sort -n |
-	sed -n 3p)
+# (a failed request stops the bench)
+floor_kb=$(bench_floor_kb "$tmp/curl_floor" "http://127.0.0.1:$port/health" \
+	"$tmp")
 echo "floor: peak RSS ${floor_kb} kB (libcurl + jansson + libm, one request; median of 5)"
 
 if [[ " $PARTS " == *" 1 "* ]]; then
